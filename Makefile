@@ -1,0 +1,56 @@
+# Quire - top-level build.
+#
+#   make run      install what is missing, build, boot Quire (UEFI) in QEMU
+#   make test     install what is missing, build, run every test
+#   make bench    benchmarks (ratios taken in one run)
+#   make debug    boot with QEMU's gdb stub
+#   make deps     install build/run dependencies (Debian packages)
+#   make format   clang-format the tree
+#
+# Layout of build/:  build/x86_64/ (kernel, loader, ESP image),
+#                    build/host/<variant>/ (the core as a Linux program).
+
+BUILD     ?= build
+V         ?= 0
+Q         := $(if $(filter 1,$(V)),,@)
+CC        ?= gcc
+ifeq ($(origin CC),default)
+CC        := gcc
+endif
+HOST_CC   ?= gcc
+
+# Sources of the portable core: compiled unchanged for every arch.
+CORE_DIRS := kernel mm block fs
+CORE_SRCS := $(sort $(foreach d,$(CORE_DIRS),$(shell find $(d) -name '*.c' 2>/dev/null)))
+
+WARN      := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
+             -Wno-missing-field-initializers -Werror=implicit-function-declaration \
+             -Werror=return-type -Werror=incompatible-pointer-types
+
+.PHONY: all run test bench debug deps format clean help check-deps
+all: kernel host
+
+help:
+	@sed -n '3,10p' Makefile
+
+deps:
+	$(Q)tools/deps.sh install
+
+check-deps:
+	$(Q)tools/deps.sh check
+
+include arch/x86_64/build.mk
+include arch/host/build.mk
+include tests/build.mk
+
+run: deps all
+	$(Q)tools/quire --boot uefi
+
+debug: deps all
+	$(Q)tools/quire --boot direct --gdb
+
+format:
+	$(Q)clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^arch/x86_64/boot/efi/')
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,31 @@
+# arch/host: the portable core built as a Linux program (tests, fuzzing,
+# host tools). Variants: plain, asan (Address+UndefinedBehaviorSanitizer),
+# tsan (ThreadSanitizer).
+
+HOST_SRCS   := $(CORE_SRCS) $(sort $(wildcard arch/host/*.c))
+HOST_CFLAGS := -std=gnu11 -g -O1 $(WARN) -Iinclude -Iarch/host/include \
+               -fno-omit-frame-pointer -D_GNU_SOURCE -DARCH_HOST
+HOST_LIBS   := -lpthread -ldl -rdynamic
+
+HOST_VARIANTS := plain asan tsan
+host_flags_plain :=
+host_flags_asan  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+host_flags_tsan  := -fsanitize=thread
+
+define host_variant
+$(BUILD)/host/$(1)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	@echo "  CC [host-$(1)] $$<"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(host_flags_$(1)) -MMD -MP -c $$< -o $$@
+
+$(BUILD)/host/$(1)/quire-host: $(patsubst %.c,$(BUILD)/host/$(1)/%.o,$(HOST_SRCS))
+	@echo "  LD [host-$(1)] $$@"
+	$(Q)$(HOST_CC) $(host_flags_$(1)) -o $$@ $$^ $(HOST_LIBS)
+
+-include $(patsubst %.c,$(BUILD)/host/$(1)/%.d,$(HOST_SRCS))
+endef
+$(foreach v,$(HOST_VARIANTS),$(eval $(call host_variant,$(v))))
+
+.PHONY: host host-all
+host: $(BUILD)/host/plain/quire-host
+host-all: $(foreach v,$(HOST_VARIANTS),$(BUILD)/host/$(v)/quire-host)

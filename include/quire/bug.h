@@ -1,0 +1,41 @@
+/*
+ * include/quire/bug.h - panic(), BUG_ON(), WARN_ON() and WARN_ON_ONCE().
+ *
+ * A broken kernel invariant is WARN_ON_ONCE() plus a recovery path; panic()
+ * is for boot, when nothing can go on. Input from outside the kernel is never
+ * checked with these: it gets an error code.
+ */
+#ifndef QUIRE_BUG_H
+#define QUIRE_BUG_H
+
+#include <quire/compiler.h>
+
+void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
+void warn_slowpath(const char *file, int line, const char *cond);
+
+#define BUG_ON(cond)							\
+	do {								\
+		if (unlikely(cond))					\
+			panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond); \
+	} while (0)
+
+#define WARN_ON(cond) ({						\
+	bool __w = !!(cond);						\
+	if (unlikely(__w))						\
+		warn_slowpath(__FILE__, __LINE__, #cond);		\
+	__w;								\
+})
+
+#define WARN_ON_ONCE(cond) ({						\
+	static bool __warned;						\
+	bool __w = !!(cond);						\
+	if (unlikely(__w) && !__warned) {				\
+		__warned = true;					\
+		warn_slowpath(__FILE__, __LINE__, #cond);		\
+	}								\
+	__w;								\
+})
+
+#define BUILD_BUG_ON(cond) _Static_assert(!(cond), #cond)
+
+#endif

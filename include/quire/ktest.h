@@ -1,0 +1,112 @@
+/*
+ * include/quire/ktest.h - in-kernel tests in the shape of Linux's KUnit.
+ *
+ * A suite is a named table of cases; KTEST_SUITE() registers it at link
+ * time. `test` (shell) runs all suites, `test NAME` one suite, and
+ * `test NAME.CASE` one case; results are printed as KTAP version 1:
+ *
+ *   KTAP version 1
+ *   1..2
+ *       KTAP version 1
+ *       # Subtest: buddy
+ *       1..3
+ *       ok 1 alloc_free
+ *       not ok 2 exhaustion
+ *   ok 1 buddy
+ *
+ * Expectations (KTEST_EXPECT_*) record a failure and go on; assertions
+ * (KTEST_ASSERT_*) record it and end the case at once. A failure prints
+ * "# file:line: expected ..." diagnostics before the result line.
+ * Random tests take their seed from ktest_seed() (set by `test --seed N`)
+ * and print it, so a failure can be replayed exactly.
+ */
+#ifndef QUIRE_KTEST_H
+#define QUIRE_KTEST_H
+
+#include <quire/compiler.h>
+
+struct ktest {
+	const char *name;
+	bool failed;
+	bool skipped;
+	const char *skip_reason;
+	void *priv;		/* for the suite's init/exit */
+	long jmp[5];		/* __builtin_setjmp buffer for assertions */
+};
+
+struct ktest_case {
+	const char *name;
+	void (*run)(struct ktest *t);
+};
+
+struct ktest_suite {
+	const char *name;
+	int (*init)(struct ktest *t);	/* optional, before each case */
+	void (*exit)(struct ktest *t);	/* optional, after each case */
+	const struct ktest_case *cases;	/* ends with an entry whose name is NULL */
+};
+
+#define KTEST_CASE(fn) { .name = #fn, .run = fn }
+#define KTEST_END { .name = NULL, .run = NULL }
+
+#define KTEST_SUITE(sym)						\
+	static const struct ktest_suite *__ktest_suite_ptr_##sym	\
+		__section("quire_ktest_suites") = &sym
+
+/* Run suites matching @filter ("", "suite" or "suite.case"); print KTAP.
+ * Returns the number of failed cases, or -ENOENT when nothing matched. */
+int ktest_run(const char *filter);
+u64 ktest_seed(void);
+void ktest_set_seed(u64 seed);
+
+void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
+	__printf(4, 5);
+void ktest_abort(struct ktest *t) __noreturn;
+/* Mark the running case skipped, with a reason shown in KTAP ("# SKIP ..."),
+ * and end it. Only for a genuine precondition that cannot hold here; the
+ * harness counts skips and reports them. */
+void ktest_skip(struct ktest *t, const char *reason) __noreturn;
+
+#define KTEST_EXPECT_TRUE(t, cond) do {					\
+	if (!(cond))							\
+		ktest_fail(t, __FILE__, __LINE__, "expected %s", #cond); \
+} while (0)
+#define KTEST_EXPECT_FALSE(t, cond) KTEST_EXPECT_TRUE(t, !(cond))
+
+#define KTEST_EXPECT_OP(t, a, op, b) do {				\
+	long long __a = (long long)(a), __b = (long long)(b);		\
+	if (!(__a op __b))						\
+		ktest_fail(t, __FILE__, __LINE__,			\
+			   "expected %s %s %s, got %lld vs %lld",	\
+			   #a, #op, #b, __a, __b);			\
+} while (0)
+#define KTEST_EXPECT_EQ(t, a, b) KTEST_EXPECT_OP(t, a, ==, b)
+#define KTEST_EXPECT_NE(t, a, b) KTEST_EXPECT_OP(t, a, !=, b)
+#define KTEST_EXPECT_LT(t, a, b) KTEST_EXPECT_OP(t, a, <, b)
+#define KTEST_EXPECT_LE(t, a, b) KTEST_EXPECT_OP(t, a, <=, b)
+#define KTEST_EXPECT_GT(t, a, b) KTEST_EXPECT_OP(t, a, >, b)
+#define KTEST_EXPECT_GE(t, a, b) KTEST_EXPECT_OP(t, a, >=, b)
+#define KTEST_EXPECT_NULL(t, p) KTEST_EXPECT_TRUE(t, (p) == NULL)
+#define KTEST_EXPECT_NOT_NULL(t, p) KTEST_EXPECT_TRUE(t, (p) != NULL)
+
+/* Assertions end the case: the failure is recorded, then ktest_abort(). */
+#define KTEST_ASSERT_TRUE(t, cond) do {					\
+	if (!(cond)) {							\
+		ktest_fail(t, __FILE__, __LINE__, "assertion %s", #cond); \
+		ktest_abort(t);						\
+	}								\
+} while (0)
+#define KTEST_ASSERT_OP(t, a, op, b) do {				\
+	long long __a = (long long)(a), __b = (long long)(b);		\
+	if (!(__a op __b)) {						\
+		ktest_fail(t, __FILE__, __LINE__,			\
+			   "assertion %s %s %s, got %lld vs %lld",	\
+			   #a, #op, #b, __a, __b);			\
+		ktest_abort(t);						\
+	}								\
+} while (0)
+#define KTEST_ASSERT_EQ(t, a, b) KTEST_ASSERT_OP(t, a, ==, b)
+#define KTEST_ASSERT_NE(t, a, b) KTEST_ASSERT_OP(t, a, !=, b)
+#define KTEST_ASSERT_NOT_NULL(t, p) KTEST_ASSERT_TRUE(t, (p) != NULL)
+
+#endif

@@ -1,0 +1,251 @@
+/*
+ * kernel/ktest.c - the in-kernel test runner (KUnit's shape, KTAP output).
+ *
+ * Layer: kernel. Used by: the `test` shell command, arch/host's test mode.
+ * Provides: ktest_run(), ktest_fail(), ktest_abort(), ktest_skip(),
+ * ktest_seed(). See include/quire/ktest.h for the output format.
+ *
+ * Each case runs in the caller's thread. An assertion ends the case through
+ * __builtin_longjmp back into run_case(); nothing a case allocated is freed
+ * for it, so cases release their resources before asserting or use the
+ * suite's exit hook.
+ */
+#include <quire/ktest.h>
+#include <quire/printk.h>
+#include <quire/string.h>
+#include <quire/errno.h>
+#include <quire/shell.h>
+
+extern const struct ktest_suite *__start_quire_ktest_suites[] __weak;
+extern const struct ktest_suite *__stop_quire_ktest_suites[] __weak;
+
+static u64 seed = 0x5eed;
+
+u64 ktest_seed(void)
+{
+	return seed;
+}
+
+void ktest_set_seed(u64 s)
+{
+	seed = s;
+}
+
+void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vscnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cprintf("        # %s: %s:%d: %s\n", t->name, file, line, msg);
+	t->failed = true;
+}
+
+void ktest_abort(struct ktest *t)
+{
+	__builtin_longjmp((void **)t->jmp, 1);
+}
+
+void ktest_skip(struct ktest *t, const char *reason)
+{
+	t->skipped = true;
+	t->skip_reason = reason;
+	__builtin_longjmp((void **)t->jmp, 1);
+}
+
+/* Does "suite" or "suite.case" @filter select this case? */
+static bool filter_matches(const char *filter, const char *suite, const char *tcase)
+{
+	size_t n = strlen(suite);
+
+	if (!filter || !*filter)
+		return true;
+	if (strncmp(filter, suite, n) != 0)
+		return false;
+	if (filter[n] == '\0')
+		return true;
+	return filter[n] == '.' && (!tcase || strcmp(filter + n + 1, tcase) == 0);
+}
+
+static noinline void run_case_body(const struct ktest_suite *s,
+				   const struct ktest_case *c, struct ktest *t)
+{
+	if (__builtin_setjmp((void **)t->jmp) == 0) {
+		if (s->init && s->init(t)) {
+			ktest_fail(t, __FILE__, __LINE__, "suite init failed");
+			return;
+		}
+		c->run(t);
+	}
+}
+
+static bool run_case(const struct ktest_suite *s, const struct ktest_case *c, int nr)
+{
+	struct ktest t = { .name = c->name };
+
+	run_case_body(s, c, &t);
+	if (s->exit)
+		s->exit(&t);
+	if (t.skipped && !t.failed)
+		cprintf("    ok %d %s # SKIP %s\n", nr, c->name, t.skip_reason);
+	else
+		cprintf("    %sok %d %s\n", t.failed ? "not " : "", nr, c->name);
+	return !t.failed;
+}
+
+static int count_cases(const struct ktest_suite *s, const char *filter)
+{
+	int n = 0;
+
+	for (const struct ktest_case *c = s->cases; c->name; c++)
+		n += filter_matches(filter, s->name, c->name);
+	return n;
+}
+
+/* Run one suite's selected cases; return the number that failed. */
+static int run_suite(const struct ktest_suite *s, const char *filter, int nr)
+{
+	int failed = 0, i = 0;
+
+	cprintf("    KTAP version 1\n    # Subtest: %s\n    1..%d\n",
+		s->name, count_cases(s, filter));
+	for (const struct ktest_case *c = s->cases; c->name; c++)
+		if (filter_matches(filter, s->name, c->name))
+			failed += !run_case(s, c, ++i);
+	cprintf("%sok %d %s\n", failed ? "not " : "", nr, s->name);
+	return failed;
+}
+
+int ktest_run(const char *filter)
+{
+	const struct ktest_suite **p;
+	int nsuites = 0, failed = 0, nr = 0;
+
+	for (p = __start_quire_ktest_suites; p < __stop_quire_ktest_suites; p++)
+		nsuites += filter_matches(filter, (*p)->name, NULL) &&
+			   count_cases(*p, filter) > 0;
+	if (!nsuites)
+		return -ENOENT;
+	cprintf("KTAP version 1\n# seed %llu\n1..%d\n", (unsigned long long)seed,
+		nsuites);
+	for (p = __start_quire_ktest_suites; p < __stop_quire_ktest_suites; p++)
+		if (filter_matches(filter, (*p)->name, NULL) && count_cases(*p, filter))
+			failed += run_suite(*p, filter, ++nr);
+	return failed;
+}
+
+/* The shell's `test [--seed N] [suite[.case]]` and `test --list`. */
+static int list_suites(void)
+{
+	const struct ktest_suite **p;
+
+	for (p = __start_quire_ktest_suites; p < __stop_quire_ktest_suites; p++)
+		for (const struct ktest_case *c = (*p)->cases; c->name; c++)
+			cprintf("%s.%s\n", (*p)->name, c->name);
+	return 0;
+}
+
+static int cmd_test(int argc, char **argv)
+{
+	const char *filter = "";
+	int i, ret;
+
+	for (i = 1; i < argc; i++) {
+		unsigned long long v;
+
+		if (strcmp(argv[i], "--list") == 0)
+			return list_suites();
+		if (strcmp(argv[i], "--seed") == 0) {
+			if (i + 1 >= argc || kstrtoull(argv[i + 1], 0, &v)) {
+				shell_error(argv[0], "--seed needs a number");
+				return -EINVAL;
+			}
+			ktest_set_seed(v);
+			i++;
+		} else if (argv[i][0] == '-') {
+			shell_error(argv[0], "unknown option '%s'", argv[i]);
+			return -EINVAL;
+		} else {
+			filter = argv[i];
+		}
+	}
+	ret = ktest_run(filter);
+	if (ret == -ENOENT) {
+		shell_error(argv[0], "no test matches '%s' (try: test --list)", filter);
+		return ret;
+	}
+	return ret ? -EIO : 0;
+}
+
+SHELL_COMMAND(test, "test", "test [--seed N] [--list] [SUITE[.CASE]]",
+	      "run in-kernel tests, print KTAP", cmd_test);
+
+/* A self-test of the runner: expectations, assertions and the parsers. */
+static void ktest_expect_records_failure(struct ktest *t)
+{
+	struct ktest inner = { .name = "inner" };
+
+	KTEST_EXPECT_FALSE(t, inner.failed);
+	KTEST_EXPECT_EQ(t, 1 + 1, 2);
+}
+
+static void lib_kstrtoull_parses_and_rejects(struct ktest *t)
+{
+	unsigned long long v;
+	int iv;
+
+	KTEST_EXPECT_EQ(t, kstrtoull("123", 0, &v), 0);
+	KTEST_EXPECT_EQ(t, v, 123);
+	KTEST_EXPECT_EQ(t, kstrtoull("0x1f", 0, &v), 0);
+	KTEST_EXPECT_EQ(t, v, 31);
+	KTEST_EXPECT_EQ(t, kstrtoull("12a", 0, &v), -EINVAL);
+	KTEST_EXPECT_EQ(t, kstrtoull("", 0, &v), -EINVAL);
+	KTEST_EXPECT_EQ(t, kstrtoull("99999999999999999999999", 0, &v), -ERANGE);
+	KTEST_EXPECT_EQ(t, kstrtoint("-5", 10, &iv), 0);
+	KTEST_EXPECT_EQ(t, iv, -5);
+	KTEST_EXPECT_EQ(t, kstrtoint("3000000000", 10, &iv), -ERANGE);
+}
+
+static void lib_parse_size_suffixes(struct ktest *t)
+{
+	u64 v;
+
+	KTEST_EXPECT_EQ(t, parse_size("4K", &v), 0);
+	KTEST_EXPECT_EQ(t, v, 4096);
+	KTEST_EXPECT_EQ(t, parse_size("2MiB", &v), 0);
+	KTEST_EXPECT_EQ(t, v, 2 << 20);
+	KTEST_EXPECT_EQ(t, parse_size("1G", &v), 0);
+	KTEST_EXPECT_EQ(t, v, 1ULL << 30);
+	KTEST_EXPECT_EQ(t, parse_size("12Q", &v), -EINVAL);
+	KTEST_EXPECT_EQ(t, parse_size("M", &v), -EINVAL);
+}
+
+static void vsprintf_formats(struct ktest *t)
+{
+	char b[64];
+
+	scnprintf(b, sizeof(b), "%5d|%-4s|%04x|%llu", 42, "ab", 0xbe, 18446744073709551615ULL);
+	KTEST_EXPECT_EQ(t, strcmp(b, "   42|ab  |00be|18446744073709551615"), 0);
+	const char *null_str = READ_ONCE(t->skip_reason);	/* NULL here */
+
+	scnprintf(b, sizeof(b), "%ld %s %c", -9223372036854775807L - 1, null_str, 'z');
+	KTEST_EXPECT_EQ(t, strcmp(b, "-9223372036854775808 (null) z"), 0);
+	KTEST_EXPECT_EQ(t, scnprintf(b, 4, "%s", "truncated"), 3);
+	KTEST_EXPECT_EQ(t, strcmp(b, "tru"), 0);
+}
+
+static const struct ktest_case lib_cases[] = {
+	KTEST_CASE(ktest_expect_records_failure),
+	KTEST_CASE(lib_kstrtoull_parses_and_rejects),
+	KTEST_CASE(lib_parse_size_suffixes),
+	KTEST_CASE(vsprintf_formats),
+	KTEST_END,
+};
+
+static const struct ktest_suite lib_suite = {
+	.name = "lib",
+	.cases = lib_cases,
+};
+KTEST_SUITE(lib_suite);

@@ -1,0 +1,68 @@
+/*
+ * kernel/main.c - start_kernel(): bring the portable kernel up.
+ *
+ * Layer: kernel. Called by: the arch, once, on the boot CPU.
+ * Order: log banner -> memory -> scheduler -> arch late setup (interrupts,
+ * tick) -> initcalls -> secondary CPUs -> exec= commands or the shell.
+ */
+#include <quire/kernel.h>
+#include <quire/init.h>
+#include <quire/printk.h>
+#include <quire/platform.h>
+#include <quire/shell.h>
+#include <quire/errno.h>
+#include <quire/string.h>
+#include <arch/power.h>
+#include <arch/setup.h>
+#include <arch/irq.h>
+
+extern const struct initcall *__start_quire_initcalls[] __weak;
+extern const struct initcall *__stop_quire_initcalls[] __weak;
+
+struct platform platform;
+
+void do_initcalls(enum initcall_level level)
+{
+	const struct initcall **p;
+
+	for (p = __start_quire_initcalls; p < __stop_quire_initcalls; p++) {
+		int err;
+
+		if ((*p)->level != level)
+			continue;
+		err = (*p)->fn();
+		if (err)
+			pr_err("initcall %s failed: %d (%s)\n", (*p)->name, err,
+			       errname(err));
+	}
+}
+
+static void print_banner(void)
+{
+	pr_info("Quire starting: %u CPU%s, %u NUMA node%s\n", platform.nr_cpus,
+		platform.nr_cpus == 1 ? "" : "s", platform.nr_nodes,
+		platform.nr_nodes == 1 ? "" : "s");
+	pr_info("Command line: %s\n", platform.cmdline);
+}
+
+/* Run the exec= commands, then power off with their status. */
+static void __noreturn run_exec(const char *cmds)
+{
+	int err = shell_run_line(cmds);
+
+	pr_info("exec finished: %s\n", err ? "a command failed" : "all commands succeeded");
+	arch_poweroff(err ? EXIT_COMMAND_FAILED : EXIT_OK);
+}
+
+void start_kernel(void)
+{
+	static char exec[CMDLINE_SIZE];
+
+	print_banner();
+	arch_init_late();
+	for (int level = 0; level < NR_INITCALL_LEVELS; level++)
+		do_initcalls(level);
+	if (cmdline_get("exec", exec, sizeof(exec)))
+		run_exec(exec);
+	shell_main();
+}

@@ -1,0 +1,44 @@
+#!/bin/sh
+# tools/deps.sh - check or install what building, running and testing Quire
+# needs, all from Debian packages.
+#   tools/deps.sh check     list what is missing; exit 1 if anything is
+#   tools/deps.sh install   install what is missing (as root via apt-get;
+#                           otherwise print the exact command and exit 1)
+set -eu
+
+PACKAGES="gcc make binutils libc6-dev python3 qemu-system-x86 qemu-utils ovmf \
+gnu-efi mtools dosfstools linux-libc-dev libfuse3-dev fuse3 pkg-config \
+xz-utils ca-certificates"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+case "${1:-check}" in
+check)
+	if [ -n "$missing" ]; then
+		echo "missing packages:$missing"
+		exit 1
+	fi
+	;;
+install)
+	[ -z "$missing" ] && exit 0
+	echo "deps: installing:$missing"
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: not root; run this, then try again:"
+		echo "  sudo apt-get update && sudo apt-get install -y$missing"
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing
+	;;
+*)
+	echo "usage: $0 check|install" >&2
+	exit 2
+	;;
+esac
