@@ -1,0 +1,95 @@
+/*
+ * kernel/spinlock.c - ticket spinlocks.
+ *
+ * Layer: kernel. Provides: spin_lock() and friends (include/quire/spinlock.h).
+ * A CPU takes a ticket (next++) and spins until owner reaches it: FIFO
+ * fairness, so no CPU starves under contention.
+ */
+#include <quire/spinlock.h>
+#include <quire/bug.h>
+#include <arch/irq.h>
+#include <arch/cpu.h>
+
+void __spin_lock_init(spinlock_t *lock, const char *name, struct lock_class_key *key)
+{
+	lock->next = 0;
+	lock->owner = 0;
+	lock->owner_cpu = -1;
+	lock->name = name;
+	lock->key = key;
+}
+
+static void arch_spin_lock(spinlock_t *lock)
+{
+	u16 ticket = __atomic_fetch_add(&lock->next, 1, __ATOMIC_RELAXED);
+
+	while (__atomic_load_n(&lock->owner, __ATOMIC_ACQUIRE) != ticket)
+		arch_cpu_relax();
+	lock->owner_cpu = (int)arch_smp_processor_id();
+}
+
+static void arch_spin_unlock(spinlock_t *lock)
+{
+	lock->owner_cpu = -1;
+	__atomic_store_n(&lock->owner, (u16)(lock->owner + 1), __ATOMIC_RELEASE);
+}
+
+void spin_lock(spinlock_t *lock)
+{
+	arch_spin_lock(lock);
+}
+
+void spin_unlock(spinlock_t *lock)
+{
+	arch_spin_unlock(lock);
+}
+
+bool spin_trylock(spinlock_t *lock)
+{
+	u16 owner = __atomic_load_n(&lock->owner, __ATOMIC_RELAXED);
+	u16 expected = owner;
+
+	if (!__atomic_compare_exchange_n(&lock->next, &expected, (u16)(owner + 1), false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return false;
+	lock->owner_cpu = (int)arch_smp_processor_id();
+	return true;
+}
+
+void spin_lock_irq(spinlock_t *lock)
+{
+	arch_local_irq_disable();
+	arch_spin_lock(lock);
+}
+
+void spin_unlock_irq(spinlock_t *lock)
+{
+	arch_spin_unlock(lock);
+	arch_local_irq_enable();
+}
+
+unsigned long _spin_lock_irqsave(spinlock_t *lock)
+{
+	unsigned long flags = arch_local_irq_save();
+
+	arch_spin_lock(lock);
+	return flags;
+}
+
+void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
+{
+	arch_spin_unlock(lock);
+	arch_local_irq_restore(flags);
+}
+
+bool spin_is_locked(spinlock_t *lock)
+{
+	return __atomic_load_n(&lock->owner, __ATOMIC_RELAXED) !=
+	       __atomic_load_n(&lock->next, __ATOMIC_RELAXED);
+}
+
+void lockdep_assert_held(spinlock_t *lock)
+{
+	WARN_ON_ONCE(!spin_is_locked(lock) ||
+		     lock->owner_cpu != (int)arch_smp_processor_id());
+}
