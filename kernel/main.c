@@ -17,6 +17,7 @@
 #include <arch/irq.h>
 #include <quire/sched.h>
 #include <quire/smp.h>
+#include <quire/workqueue.h>
 
 extern const struct initcall *__start_quire_initcalls[] __weak;
 extern const struct initcall *__stop_quire_initcalls[] __weak;
@@ -64,6 +65,7 @@ void start_kernel(void)
 	sched_init();
 	arch_init_late();
 	smp_init();
+	workqueue_init();
 	for (int level = 0; level < NR_INITCALL_LEVELS; level++)
 		do_initcalls(level);
 	if (cmdline_get("exec", exec, sizeof(exec)))

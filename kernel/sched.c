@@ -289,6 +289,16 @@ static void migrate_task(struct task_struct *p)
 	arch_local_irq_restore(flags);
 }
 
+/* @prev died and is off its CPU: free its stack now, the struct when the
+ * last reference (kthread_stop()'s) goes. */
+static void release_dead_task(struct task_struct *prev)
+{
+	arch_thread_release(prev);
+	conc_stack_free(prev->stack);
+	prev->stack = NULL;
+	put_task_struct(prev);
+}
+
 /* The second half of a switch, run by the task switched to (also by a new
  * task in task_entry()). Releases the rq lock taken by __schedule(). */
 static void finish_task_switch(void)
@@ -304,7 +314,7 @@ static void finish_task_switch(void)
 	if (migrate)
 		migrate_task(prev);
 	if (dead)
-		put_task_struct(prev);
+		release_dead_task(prev);
 }
 
 /*
@@ -536,8 +546,10 @@ void put_task_struct(struct task_struct *p)
 	list_del(&p->tasks);
 	raw_spin_unlock(&tasklist_lock);
 	arch_local_irq_restore(flags);
-	arch_thread_release(p);
-	conc_stack_free(p->stack);
+	if (p->stack) {
+		arch_thread_release(p);
+		conc_stack_free(p->stack);
+	}
 	conc_free(p);
 }
 
