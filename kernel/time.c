@@ -45,6 +45,17 @@ void timer_interrupt(void)
 	scheduler_tick();
 }
 
+void jiffies_sync(void)
+{
+	unsigned long flags;
+
+	if (tick_running())
+		return;
+	flags = arch_local_irq_save();
+	update_jiffies();
+	arch_local_irq_restore(flags);
+}
+
 void timer_poll(void)
 {
 	unsigned long flags = arch_local_irq_save();
