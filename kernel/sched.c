@@ -36,6 +36,7 @@
 #include <quire/errno.h>
 #include <quire/timer.h>
 #include <quire/lockdep.h>
+#include <quire/atomic.h>
 #include <arch/thread.h>
 #include <arch/irq.h>
 #include <arch/cpu.h>
@@ -238,7 +239,7 @@ int try_to_wake_up(struct task_struct *p, unsigned int state, int wake_flags)
 	int success = 0;
 
 	raw_spin_lock(&p->pi_lock);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	smp_mb();
 	if (!(READ_ONCE(p->state) & state))
 		goto out;
 	success = 1;
