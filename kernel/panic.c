@@ -1,7 +1,8 @@
 /*
  * kernel/panic.c - panic(), WARN and stack dumps.
  *
- * Layer: kernel. Provides: panic(), warn_slowpath(), dump_stack().
+ * Layer: kernel. Provides: panic(), panic_enter()/panic_finish() (for arch
+ * exception reports), warn_slowpath(), dump_stack(), the `crash` command.
  * A panic stops the other CPUs, prints the reason and a symbolised stack,
  * and powers off with PANIC_EXIT_STATUS so that a scripted run (tests)
  * ends at once instead of hanging.
@@ -9,6 +10,9 @@
 #include <quire/bug.h>
 #include <quire/printk.h>
 #include <quire/kernel.h>
+#include <quire/shell.h>
+#include <quire/string.h>
+#include <quire/errno.h>
 #include <arch/debug.h>
 #include <arch/irq.h>
 #include <arch/power.h>
@@ -71,3 +75,74 @@ void warn_slowpath(const char *file, int line, const char *cond)
 	printk(KERN_WARNING "WARNING: %s:%d: %s\n", file, line, cond);
 	dump_stack();
 }
+
+/*
+ * `crash KIND`: deliberately break the kernel, to check that each kind of
+ * failure produces a complete panic report naming the faulting function
+ * and a PANIC_EXIT_STATUS exit (tests/ and docs/boot.md use it).
+ */
+static volatile int crash_zero;		/* volatile: the compiler cannot fold it */
+static volatile int crash_one = 1;
+static unsigned char crash_data_code[16] = { 0xc3 };	/* `ret`, in a data page */
+
+static noinline void crash_null_deref(void)
+{
+	*(volatile int *)(uintptr_t)crash_zero = 1;
+}
+
+static noinline void crash_write_text(void)
+{
+	*(volatile unsigned char *)(uintptr_t)crash_write_text = 0xcc;
+}
+
+static noinline void crash_exec_data(void)
+{
+	void (*fn)(void) = (void (*)(void))(uintptr_t)crash_data_code;
+
+	barrier();
+	fn();
+}
+
+static noinline void crash_bug(void)
+{
+	BUG_ON(crash_zero == 0);
+}
+
+static noinline void crash_divide_by_zero(void)
+{
+	volatile int x = crash_one / crash_zero;
+
+	(void)x;
+}
+
+static const struct {
+	const char *kind;
+	void (*fn)(void);
+	const char *what;
+} crash_kinds[] = {
+	{ "null", crash_null_deref, "NULL pointer dereference" },
+	{ "wx", crash_write_text, "write into kernel text (W^X)" },
+	{ "nx", crash_exec_data, "jump into a data page (NX)" },
+	{ "bug", crash_bug, "BUG_ON()" },
+	{ "divzero", crash_divide_by_zero, "integer division by zero" },
+};
+
+static int cmd_crash(int argc, char **argv)
+{
+	if (argc != 2) {
+		shell_error(argv[0], "usage: crash null|wx|nx|bug|divzero");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(crash_kinds); i++) {
+		if (strcmp(argv[1], crash_kinds[i].kind))
+			continue;
+		printk(KERN_EMERG "crash: %s, on request\n", crash_kinds[i].what);
+		crash_kinds[i].fn();
+		shell_error(argv[0], "%s did not crash the kernel", argv[1]);
+		return -EFAULT;
+	}
+	shell_error(argv[0], "unknown kind '%s' (null, wx, nx, bug, divzero)", argv[1]);
+	return -EINVAL;
+}
+SHELL_COMMAND(crash, "crash", "crash null|wx|nx|bug|divzero",
+	      "panic the kernel on purpose (tests the panic report)", cmd_crash);

@@ -16,7 +16,7 @@ X86_GCCINC  := $(shell $(X86_CC) -print-file-name=include)
 
 X86_CFLAGS  := -std=gnu11 -ffreestanding -nostdinc -isystem $(X86_GCCINC) \
                -mno-red-zone -mcmodel=kernel -mgeneral-regs-only -fno-pic \
-               -fno-stack-protector -fno-omit-frame-pointer \
+               -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
                -fno-asynchronous-unwind-tables -fno-strict-aliasing \
                -fno-tree-loop-distribute-patterns \
                -mno-mmx -mno-sse -mno-sse2 -O2 -g $(WARN) \
@@ -76,6 +76,8 @@ $(X86_BUILD)/quire.elf: $(X86_OBJS) $(X86_BUILD)/kallsyms.o arch/x86_64/kernel.l
 
 .PHONY: kernel
 kernel: $(X86_BUILD)/quire.elf
+
+$(X86_OBJS): arch/x86_64/build.mk
 
 -include $(patsubst %.o,%.d,$(X86_OBJS))
 -include arch/x86_64/boot/efi/build.mk

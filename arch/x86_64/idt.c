@@ -44,7 +44,7 @@ struct vector_handler {
 	void *data;
 };
 
-extern char isr_stubs[];
+extern char isr_stubs[], _text[], _etext[];
 extern bool panic_in_progress;
 
 static struct idt_entry idt[NR_VECTORS] __aligned(16);
@@ -180,13 +180,28 @@ static void show_regs(const struct pt_regs *r)
 	       read_cr0(), read_cr3(), read_cr4());
 }
 
-/* Frame-pointer walk starting at the interrupted context. */
+static bool is_kernel_text(unsigned long addr)
+{
+	return addr >= (unsigned long)_text && addr < (unsigned long)_etext;
+}
+
+/*
+ * Frame-pointer walk starting at the interrupted context. A leaf function
+ * (GCC gives those no frame) or a bad call target has its caller's return
+ * address on top of the stack instead of in a frame: print that one too,
+ * marked "?" as Linux marks unreliable entries, when it is kernel text and
+ * not already the first frame's.
+ */
 static void show_trace_regs(const struct pt_regs *r)
 {
-	unsigned long fp = r->rbp;
+	unsigned long fp = r->rbp, top = 0;
 
 	printk(KERN_EMERG "Call trace:\n");
 	printk(KERN_EMERG "  [<%016lx>] %pS\n", r->rip, (void *)r->rip);
+	if (x86_frame_ok(r->rsp - 8))
+		top = ((unsigned long *)r->rsp)[0];
+	if (is_kernel_text(top) && !(x86_frame_ok(fp) && ((unsigned long *)fp)[1] == top))
+		printk(KERN_EMERG "  [<%016lx>] ? %pS\n", top, (void *)top);
 	for (int i = 0; i < BACKTRACE_DEPTH; i++) {
 		unsigned long ret;
 
