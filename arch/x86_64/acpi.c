@@ -553,6 +553,26 @@ static void single_node_memory(void)
 			platform.node_present_bytes[0] += boot_info.mem[i].length;
 }
 
+static void log_topology(void)
+{
+	for (unsigned int n = 0; n < platform.nr_nodes; n++) {
+		char cpus[160], dist[64];
+		int c = 0, d = 0;
+
+		cpus[0] = dist[0] = '\0';
+		for (unsigned int i = 0; i < platform.nr_cpus; i++)
+			if (platform.cpu_node[i] == (int)n)
+				c += scnprintf(cpus + c, sizeof(cpus) - c, " %u(apic %u)", i,
+					       platform.cpu_hwid[i]);
+		for (unsigned int m = 0; m < platform.nr_nodes; m++)
+			d += scnprintf(dist + d, sizeof(dist) - d, " %u",
+				       platform.node_distance[n][m]);
+		pr_info("acpi: node %u: %llu MiB, distances%s, cpus%s\n", n,
+			(unsigned long long)(platform.node_present_bytes[n] >> 20), dist,
+			c ? cpus : " none");
+	}
+}
+
 void acpi_init(u64 rsdp_phys)
 {
 	unsigned int esz = 0;
@@ -575,6 +595,7 @@ void acpi_init(u64 rsdp_phys)
 		platform.nr_cpus, platform.nr_nodes, acpi_info.nr_ioapics,
 		(unsigned long long)acpi_info.lapic_phys,
 		acpi_info.s5_valid ? "yes" : "no", acpi_info.reset_valid ? "yes" : "no");
+	log_topology();
 }
 
 int acpi_phys_to_node(phys_addr_t addr, phys_addr_t *end)
