@@ -175,8 +175,7 @@ void paging_init(const struct boot_info *bi)
 		nx_bit ? " + NX" : " (no NX on this CPU)", pt_pool_used);
 }
 
-/* Walk the current tables; true when @va is mapped. Never faults. */
-bool kernel_addr_mapped(unsigned long va)
+u64 x86_lookup_pte(unsigned long va)
 {
 	u64 *t = (u64 *)((read_cr3() & PTE_ADDR_MASK) + KERNEL_VIRT_BASE);
 
@@ -184,12 +183,17 @@ bool kernel_addr_mapped(unsigned long va)
 		u64 e = t[pt_index(va, level)];
 
 		if (!(e & PTE_PRESENT))
-			return false;
+			return 0;
 		if (level == 1 || (level <= 3 && (e & PTE_HUGE)))
-			return true;
+			return e;
 		t = pt_virt(e);
 	}
-	return false;
+	return 0;
+}
+
+bool kernel_addr_mapped(unsigned long va)
+{
+	return x86_lookup_pte(va) & PTE_PRESENT;
 }
 
 phys_addr_t kernel_image_start_phys(void)

@@ -25,6 +25,10 @@
  * the caller serialising (arch_ioremap's lock). */
 int x86_map_pages(unsigned long virt, phys_addr_t phys, size_t size, u64 flags);
 
+/* The leaf entry (PTE, or huge PDE/PDPTE) mapping @va in the current
+ * tables, 0 when unmapped. Never faults (all tables are in the image). */
+u64 x86_lookup_pte(unsigned long va);
+
 /* Physical address of the kernel's top-level table (for CR3 on other CPUs). */
 phys_addr_t x86_kernel_pgd_phys(void);
 
