@@ -70,7 +70,7 @@ static u64 *pt_next(u64 *table, unsigned long va, int level)
 	u64 *next;
 
 	if (*e & PTE_PRESENT)
-		return (*e & PTE_HUGE) ? NULL : pt_virt(*e);
+		return pt_virt(*e);
 	next = pt_alloc();
 	if (!next)
 		return NULL;
@@ -85,6 +85,12 @@ static int map_one(unsigned long va, phys_addr_t pa, u64 page_size, u64 flags)
 	u64 *t = kernel_pml4;
 
 	for (int level = 4; level > leaf; level--) {
+		u64 e = t[pt_index(va, level)];
+
+		/* Only the direct map has huge pages, and it is linear: a
+		 * huge page already covering @va maps it to @pa. */
+		if ((e & PTE_PRESENT) && (e & PTE_HUGE))
+			return 0;
 		t = pt_next(t, va, level);
 		if (!t)
 			return -ENOMEM;

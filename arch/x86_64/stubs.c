@@ -3,7 +3,9 @@
  * hooks (LAPIC, timer, SMP, threads, MSI). The platform work replaces this
  * whole file with apic.c, time.c, smp.c, thread.c, msi.c...; delete it then.
  *
- * Clock: rdtsc at an assumed fixed rate. Idle: sti; hlt; cli. CPU id 0.
+ * Clock: rdtsc at an assumed fixed rate. CPU id 0. Idle polls the serial
+ * port (no interrupt controller is programmed yet, so hlt would never
+ * wake): the interactive shell works until the real IRQ path exists.
  */
 #include <quire/errno.h>
 #include <arch/cpu.h>
@@ -13,6 +15,7 @@
 #include <arch/power.h>
 #include <arch/setup.h>
 #include <asm/processor.h>
+#include <asm/serial.h>
 
 #define ASSUMED_TSC_MHZ	1000	/* TCG's TSC is not calibrated here */
 
@@ -25,7 +28,8 @@ unsigned int arch_smp_processor_id(void)
 
 void arch_cpu_idle(void)
 {
-	__asm__ __volatile__("sti; hlt; cli" : : : "memory");
+	serial_handle_irq();
+	arch_cpu_relax();
 }
 
 int arch_boot_secondary(unsigned int cpu, void *stack, size_t stack_size)
