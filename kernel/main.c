@@ -12,6 +12,7 @@
 #include <quire/shell.h>
 #include <quire/errno.h>
 #include <quire/string.h>
+#include <quire/mm.h>
 #include <arch/power.h>
 #include <arch/setup.h>
 #include <arch/irq.h>
@@ -59,6 +60,7 @@ void start_kernel(void)
 	static char exec[CMDLINE_SIZE];
 
 	print_banner();
+	mm_init();
 	arch_init_late();
 	for (int level = 0; level < NR_INITCALL_LEVELS; level++)
 		do_initcalls(level);
