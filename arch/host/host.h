@@ -103,6 +103,7 @@ void host_debug_vcpu_init(struct vcpu *v);
 
 /* irq.c */
 void host_msi_dispatch(unsigned int handle);
+void host_msi_trigger(int handle);
 
 #ifndef U64_MAX
 #define U64_MAX (~0ULL)

@@ -12,7 +12,10 @@
  *
  * Locking: msi_lock (a libc mutex, taken with interrupts masked) guards
  * the table's allocation state; dispatch reads a slot published with
- * release ordering.
+ * release ordering (fields are atomics: a late interrupt may race with the
+ * slot's reuse, and then calls the old or the new handler, never garbage).
+ * As in Linux, freeing a vector is the driver's promise that its device no
+ * longer raises it.
  */
 #include <quire/errno.h>
 #include <quire/printk.h>
@@ -43,8 +46,8 @@ int arch_msi_alloc(unsigned int cpu, irq_handler_t handler, void *data,
 	for (int i = 0; i < HOST_NR_MSI; i++) {
 		if (msi_table[i].handler)
 			continue;
-		msi_table[i].data = data;
-		msi_table[i].cpu = cpu;
+		__atomic_store_n(&msi_table[i].data, data, __ATOMIC_RELAXED);
+		__atomic_store_n(&msi_table[i].cpu, cpu, __ATOMIC_RELAXED);
 		__atomic_store_n(&msi_table[i].handler, handler, __ATOMIC_RELEASE);
 		handle = i;
 		break;
@@ -71,7 +74,8 @@ void host_msi_trigger(int handle)
 	if (handle < 0 || handle >= HOST_NR_MSI ||
 	    !__atomic_load_n(&msi_table[handle].handler, __ATOMIC_ACQUIRE))
 		return;
-	host_raise_irq(msi_table[handle].cpu, HOST_IRQ_MSI_BASE + handle);
+	host_raise_irq(__atomic_load_n(&msi_table[handle].cpu, __ATOMIC_RELAXED),
+		       HOST_IRQ_MSI_BASE + handle);
 }
 
 /* Context: hard interrupt on the vector's vCPU. */
@@ -81,7 +85,7 @@ void host_msi_dispatch(unsigned int handle)
 					   __ATOMIC_ACQUIRE);
 
 	if (fn)
-		fn(msi_table[handle].data);
+		fn(__atomic_load_n(&msi_table[handle].data, __ATOMIC_RELAXED));
 }
 
 /*
