@@ -229,6 +229,7 @@ void host_debug_init(void)
 	sa.sa_sigaction = fault_handler;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
 	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, HOST_SIGIRQ);	/* never switch away from the altstack */
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
 }

@@ -20,6 +20,8 @@
 #include <arch/cpu.h>
 #include <arch/irq.h>
 
+#define HOST_SIGIRQ	(SIGRTMIN + 1)	/* "an interrupt is pending" (signal mode) */
+
 /* Interrupt numbers: bit numbers in vcpu->pending. */
 #define HOST_IRQ_TIMER		0
 #define HOST_IRQ_CONSOLE	1
@@ -68,6 +70,7 @@ extern struct vcpu host_vcpus[MAX_CPUS];
 struct vcpu *host_this_vcpu(void);	/* NULL on a non-vCPU thread */
 void host_vcpu_init(void);		/* main thread becomes CPU 0 */
 void host_raise_irq(unsigned int cpu, unsigned int irq);
+void host_take_own_irqs(unsigned int cpu);
 bool host_vcpu_runs_irqs(struct vcpu *v);
 void host_futex_wait(u32 *word, u32 val, u64 timeout_ns);
 void host_futex_wake(u32 *word);

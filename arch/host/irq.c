@@ -71,11 +71,15 @@ void arch_msi_free(int handle)
 /* Raise MSI @handle on its vCPU. Context: any thread. */
 void host_msi_trigger(int handle)
 {
+	unsigned int cpu;
+
 	if (handle < 0 || handle >= HOST_NR_MSI ||
 	    !__atomic_load_n(&msi_table[handle].handler, __ATOMIC_ACQUIRE))
 		return;
-	host_raise_irq(__atomic_load_n(&msi_table[handle].cpu, __ATOMIC_RELAXED),
-		       HOST_IRQ_MSI_BASE + handle);
+	cpu = __atomic_load_n(&msi_table[handle].cpu, __ATOMIC_RELAXED);
+
+	host_raise_irq(cpu, HOST_IRQ_MSI_BASE + handle);
+	host_take_own_irqs(cpu);
 }
 
 /* Context: hard interrupt on the vector's vCPU. */

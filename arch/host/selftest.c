@@ -99,6 +99,19 @@ static void host_irq_waits_while_disabled_runs_on_enable(struct ktest *t)
 	arch_local_irq_restore(flags);
 }
 
+static void host_self_interrupt_with_irqs_on_is_immediate(struct ktest *t)
+{
+	unsigned long flags = arch_local_irq_save();
+	int h = msi(t, arch_smp_processor_id(), count_hit);
+
+	__atomic_store_n(&hits, 0, __ATOMIC_RELAXED);
+	arch_local_irq_enable();
+	host_msi_trigger(h);
+	KTEST_EXPECT_EQ(t, __atomic_load_n(&hits, __ATOMIC_RELAXED), 1);
+	arch_local_irq_restore(flags);
+	arch_msi_free(h);
+}
+
 static void host_msi_runs_on_its_target_cpu(struct ktest *t)
 {
 	int h;
@@ -192,6 +205,7 @@ static void host_msi_alloc_rejects_bad_cpu(struct ktest *t)
 static const struct ktest_case host_cases[] = {
 	KTEST_CASE(host_irq_save_restore_nests),
 	KTEST_CASE(host_irq_waits_while_disabled_runs_on_enable),
+	KTEST_CASE(host_self_interrupt_with_irqs_on_is_immediate),
 	KTEST_CASE(host_msi_runs_on_its_target_cpu),
 	KTEST_CASE(host_idle_wakes_on_interrupt_from_other_cpu),
 	KTEST_CASE(host_signal_interrupts_busy_cpu),

@@ -11,12 +11,12 @@
  *
  * Delivery: host_raise_irq() sets a bit in vcpu->pending (atomic OR), then
  * wakes the vCPU if it idles (futex on vcpu->kick) or, in signal mode,
- * sends it SIGIRQ. The handler returns at once when the flag is off: the
+ * sends it HOST_SIGIRQ. The handler returns at once when the flag is off: the
  * bit waits for arch_local_irq_enable()/restore(), which deliver it. So an
  * interrupt runs exactly where x86 would take it. Delivery = flag off,
  * irq_enter(), handlers, irq_exit(), preempt_schedule_irq() (it may switch
  * to another kernel thread from inside the signal handler: SA_NODEFER keeps
- * SIGIRQ unblocked in whatever context runs next), flag on.
+ * HOST_SIGIRQ unblocked in whatever context runs next), flag on.
  *
  * Migration: a kernel thread preempted on vCPU A may resume on vCPU B (the
  * scheduler moves it), so code here never keeps a vcpu pointer across a
@@ -39,7 +39,6 @@
 #include <quire/printk.h>
 #include <arch/time.h>
 
-#define SIGIRQ		(SIGRTMIN + 1)	/* "an interrupt is pending" */
 #define SIGSTOPCPU	(SIGRTMIN + 2)	/* arch_stop_other_cpus() */
 #define VCPU_HOST_STACK	(512 * 1024)	/* bytes of a vCPU pthread's own stack */
 #define BOOT_TIMEOUT_NS	(2 * 1000000000ULL)
@@ -247,6 +246,18 @@ bool host_vcpu_runs_irqs(struct vcpu *v)
 	       !__atomic_load_n(&v->stopped, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * After raising an interrupt on @cpu: if that is the caller's own vCPU with
+ * interrupts on, take it now (a self-IPI is not deferred on x86 either).
+ */
+void host_take_own_irqs(unsigned int cpu)
+{
+	struct vcpu *v = host_this_vcpu();
+
+	if (v && v->id == cpu && !v->irqs_off)
+		take_irqs_enabled();
+}
+
 /* Context: any thread, including signal handlers. */
 void host_raise_irq(unsigned int cpu, unsigned int irq)
 {
@@ -259,7 +270,7 @@ void host_raise_irq(unsigned int cpu, unsigned int irq)
 		__atomic_fetch_add(&v->kick, 1, __ATOMIC_SEQ_CST);
 		host_futex_wake(&v->kick);
 	} else if (host_cfg.async_irqs && v != host_this_vcpu()) {
-		pthread_kill(v->thread, SIGIRQ);
+		pthread_kill(v->thread, HOST_SIGIRQ);
 	}
 }
 
@@ -270,6 +281,7 @@ void arch_send_ipi(unsigned int cpu, enum ipi_type type)
 		return;
 	}
 	host_raise_irq(cpu, HOST_IRQ_IPI_BASE + type);
+	host_take_own_irqs(cpu);
 }
 
 static void vcpu_enter(struct vcpu *v)
@@ -401,7 +413,7 @@ void host_vcpu_init(void)
 		host_vcpus[i].det_state = DET_OFFLINE;
 	}
 	if (host_cfg.async_irqs)
-		install(SIGIRQ, sigirq_handler, SA_NODEFER | SA_RESTART);
+		install(HOST_SIGIRQ, sigirq_handler, SA_NODEFER | SA_RESTART);
 	install(SIGSTOPCPU, sigstop_action, SA_RESTART);
 	vcpu_enter(&host_vcpus[0]);
 	host_vcpus[0].det_state = DET_RUNNABLE;
