@@ -179,6 +179,54 @@ static void host_signal_interrupts_busy_cpu(struct ktest *t)
 	arch_msi_free(there);
 }
 
+#define PING_PONG_ROUNDS	2000
+
+static int pong_msi, ping_msi, rounds;
+
+static void ping_handler(void *data)
+{
+	if (__atomic_add_fetch(&rounds, 1, __ATOMIC_RELAXED) < PING_PONG_ROUNDS)
+		host_msi_trigger(__atomic_load_n(&pong_msi, __ATOMIC_RELAXED));
+}
+
+static void pong_handler(void *data)
+{
+	host_msi_trigger(__atomic_load_n(&ping_msi, __ATOMIC_RELAXED));
+}
+
+/*
+ * Interrupts bounce between CPU 0 and CPU 1 while CPU 0 alternates idling,
+ * enabling and masking: a lost wake-up or a lost pending bit stops the ball.
+ */
+static void host_interrupt_ping_pong_loses_none(struct ktest *t)
+{
+	unsigned long flags;
+	u64 end;
+
+	ensure_cpu1(t);
+	__atomic_store_n(&rounds, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&ping_msi, msi(t, arch_smp_processor_id(), ping_handler),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&pong_msi, msi(t, 1, pong_handler), __ATOMIC_RELAXED);
+	flags = arch_local_irq_save();
+	host_msi_trigger(pong_msi);
+	end = arch_clock_ns() + 10 * WAIT_NS;
+	for (unsigned int i = 0; __atomic_load_n(&rounds, __ATOMIC_RELAXED) <
+	     PING_PONG_ROUNDS && arch_clock_ns() < end; i++) {
+		if (i % 3 == 0) {
+			arch_cpu_idle();
+		} else {
+			arch_local_irq_enable();
+			arch_cpu_relax();
+			arch_local_irq_disable();
+		}
+	}
+	arch_local_irq_restore(flags);
+	KTEST_EXPECT_EQ(t, __atomic_load_n(&rounds, __ATOMIC_RELAXED), PING_PONG_ROUNDS);
+	arch_msi_free(ping_msi);
+	arch_msi_free(pong_msi);
+}
+
 static void host_clock_is_monotonic(struct ktest *t)
 {
 	u64 prev = arch_clock_ns();
@@ -209,6 +257,7 @@ static const struct ktest_case host_cases[] = {
 	KTEST_CASE(host_msi_runs_on_its_target_cpu),
 	KTEST_CASE(host_idle_wakes_on_interrupt_from_other_cpu),
 	KTEST_CASE(host_signal_interrupts_busy_cpu),
+	KTEST_CASE(host_interrupt_ping_pong_loses_none),
 	KTEST_CASE(host_clock_is_monotonic),
 	KTEST_CASE(host_msi_alloc_rejects_bad_cpu),
 	KTEST_END,
