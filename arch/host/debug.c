@@ -201,7 +201,7 @@ static void fault_handler(int sig, siginfo_t *si, void *ucv)
 			fault_name(sig), si->si_addr);
 		_exit(PANIC_EXIT_STATUS);
 	}
-	arch_local_irq_disable();
+	host_irq_mask_now();
 	pr_emerg("BUG: %s at address %p, ip %pS\n", fault_name(sig),
 		 si->si_addr, (void *)ip);
 	pr_emerg("CPU: %u\n", arch_smp_processor_id());

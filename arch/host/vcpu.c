@@ -164,12 +164,28 @@ static void sigstop_handler(int sig)
 		sigsuspend(&none);
 }
 
+/*
+ * About to mask interrupts that are on: one may arrive just before, as on
+ * hardware. A switch point in deterministic mode (so interleavings are
+ * tried at both edges of every masked section) and a delivery point in
+ * poll mode.
+ */
+static void irq_before_disable(void)
+{
+	if (host_this_vcpu()->irqs_off)
+		return;
+	if (host_cfg.deterministic)
+		det_switch_point();
+	take_irqs_enabled();
+}
+
 unsigned long arch_local_irq_save(void)
 {
-	struct vcpu *v = host_this_vcpu();
-	unsigned long flags = v->irqs_off;
+	unsigned long flags;
 
-	irq_flag_set(v, 1);
+	irq_before_disable();
+	flags = host_this_vcpu()->irqs_off;
+	irq_flag_set(host_this_vcpu(), 1);
 	return flags;
 }
 
@@ -190,6 +206,13 @@ void arch_local_irq_restore(unsigned long flags)
 }
 
 void arch_local_irq_disable(void)
+{
+	irq_before_disable();
+	irq_flag_set(host_this_vcpu(), 1);
+}
+
+/* Mask without taking anything pending first (fault reports). */
+void host_irq_mask_now(void)
 {
 	irq_flag_set(host_this_vcpu(), 1);
 }
