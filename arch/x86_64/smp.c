@@ -1,0 +1,303 @@
+/*
+ * arch/x86_64/smp.c - starting secondary CPUs, IPIs, TLB shootdown,
+ * stopping CPUs for panic.
+ *
+ * Layer: arch/x86_64. Provides: arch_boot_secondary(), arch_send_ipi(),
+ * arch_stop_other_cpus(), flush_tlb_all(), x86_smp_init_ipis(),
+ * x86_secondary_entry() (first C code on an AP).
+ *
+ * Start-up (Intel SDM 8.4.4, "MP initialization"): the boot CPU copies
+ * trampoline.S to 0x8000, builds a temporary PML4 next to it, fills the
+ * parameter block, then sends INIT, waits 10 ms, and sends two STARTUP
+ * IPIs (vector 0x08 = page 0x8000) 200 us apart. The AP reports in by
+ * storing its id in ap_alive; no answer within AP_TIMEOUT_MS gives
+ * -ETIMEDOUT and ap_expected is cleared, so an AP that wakes up late
+ * parks itself instead of running with another CPU's stack.
+ *
+ * IPIs use one vector per type (allocated at init, same on every CPU).
+ * The TLB shootdown counts acknowledgements: the sender waits until
+ * every online CPU has flushed.
+ *
+ * Locking: boot_lock serialises arch_boot_secondary() (one trampoline);
+ * tlb_lock serialises shootdowns (one acknowledgement counter).
+ * flush_tlb_all() must be called with interrupts enabled: two CPUs each
+ * waiting for the other's acknowledgement with interrupts off would hang.
+ */
+#include <quire/errno.h>
+#include <quire/printk.h>
+#include <quire/platform.h>
+#include <quire/spinlock.h>
+#include <quire/string.h>
+#include <arch/cpu.h>
+#include <arch/power.h>
+#include <arch/memory.h>
+#include <arch/time.h>
+#include <asm/apic.h>
+#include <asm/msr.h>
+#include <asm/percpu.h>
+#include <asm/smp.h>
+#include <asm/time.h>
+
+#define AP_TIMEOUT_MS		2000
+#define TRAMP_PML4		(TRAMPOLINE_PHYS + 0x1000)
+#define TRAMP_PDPT		(TRAMPOLINE_PHYS + 0x2000)
+#define TRAMP_PD		(TRAMPOLINE_PHYS + 0x3000)
+#define PTE_P			0x1ULL
+#define PTE_W			0x2ULL
+#define PTE_PS			0x80ULL
+
+enum { IPI_TLB = NR_IPI_TYPES, IPI_STOP, NR_X86_IPIS };
+
+int x86_ipi_vector[NR_X86_IPIS];
+
+struct desc_ptr {
+	u16 limit;
+	u64 base;
+} __packed;
+
+static struct desc_ptr bsp_gdt, bsp_idt;	/* shared by every CPU */
+static u16 bsp_cs, bsp_ds;
+
+static DEFINE_SPINLOCK(boot_lock);		/* one AP in the trampoline */
+static unsigned int ap_expected;		/* cpu being started, 0: none */
+static unsigned int ap_alive;			/* cpu that reported in */
+
+static DEFINE_SPINLOCK(tlb_lock);		/* guards tlb_pending */
+static unsigned int tlb_pending;		/* CPUs yet to flush */
+
+bool x86_cpu_is_online(unsigned int cpu)
+{
+	return cpu < MAX_CPUS && __atomic_load_n(&x86_percpu[cpu].online,
+						 __ATOMIC_ACQUIRE);
+}
+
+unsigned int x86_cpus_online(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int cpu = 0; cpu < platform.nr_cpus; cpu++)
+		n += x86_cpu_is_online(cpu);
+	return n;
+}
+
+/* --- start-up --- */
+
+static void load_cpu_tables(void)
+{
+	__asm__ __volatile__("lgdt %0" : : "m"(bsp_gdt));
+	__asm__ __volatile__("lidt %0" : : "m"(bsp_idt));
+	__asm__ __volatile__(
+		"pushq %q0\n\t"
+		"leaq 1f(%%rip), %%rax\n\t"
+		"pushq %%rax\n\t"
+		"lretq\n"
+		"1:\n\t"
+		"movw %w1, %%ds\n\t"
+		"movw %w1, %%es\n\t"
+		"movw %w1, %%ss\n\t"
+		: : "r"((u64)bsp_cs), "r"(bsp_ds) : "rax", "memory");
+}
+
+/* First C code on an AP: kernel page tables, its own stack, IRQs off. */
+void __noreturn x86_secondary_entry(unsigned int cpu);
+void __noreturn x86_secondary_entry(unsigned int cpu)
+{
+	load_cpu_tables();
+	if (__atomic_load_n(&ap_expected, __ATOMIC_ACQUIRE) != cpu) {
+		for (;;)
+			__asm__ __volatile__("cli; hlt");
+	}
+	x86_percpu_init(cpu);
+	apic_setup_this_cpu();
+	__atomic_store_n(&x86_percpu[cpu].online, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&ap_alive, cpu, __ATOMIC_RELEASE);
+	start_secondary(cpu);
+}
+
+/* Temporary PML4: the kernel's, plus low 2 MiB identity if slot 0 is empty. */
+static void build_trampoline_tables(void)
+{
+	u64 *pml4 = __va(TRAMP_PML4), *pdpt = __va(TRAMP_PDPT);
+	u64 *pd = __va(TRAMP_PD);
+
+	memcpy(pml4, __va(read_cr3() & PAGE_MASK & ~(1ULL << 63)), PAGE_SIZE);
+	if (pml4[0] & PTE_P)
+		return;
+	memset(pdpt, 0, PAGE_SIZE);
+	memset(pd, 0, PAGE_SIZE);
+	pd[0] = 0 | PTE_P | PTE_W | PTE_PS;
+	pdpt[0] = TRAMP_PD | PTE_P | PTE_W;
+	pml4[0] = TRAMP_PDPT | PTE_P | PTE_W;
+}
+
+static void prepare_trampoline(unsigned int cpu, void *stack, size_t size)
+{
+	size_t len = trampoline_end - trampoline_start;
+	struct trampoline_params *tp;
+
+	memcpy(__va(TRAMPOLINE_PHYS), trampoline_start, len);
+	build_trampoline_tables();
+	tp = __va(TRAMPOLINE_PHYS + (trampoline_params - trampoline_start));
+	tp->pml4 = TRAMP_PML4;
+	tp->efer = rdmsr(MSR_EFER);
+	tp->cr4 = read_cr4();
+	tp->cr3 = read_cr3();
+	tp->stack = ALIGN_DOWN((u64)(uintptr_t)stack + size, 16);
+	tp->entry = (u64)(uintptr_t)x86_secondary_entry;
+	tp->cpu = cpu;
+	__asm__ __volatile__("sgdt %0" : "=m"(bsp_gdt));
+	__asm__ __volatile__("sidt %0" : "=m"(bsp_idt));
+	__asm__ __volatile__("movw %%cs, %0" : "=r"(bsp_cs));
+	__asm__ __volatile__("movw %%ss, %0" : "=r"(bsp_ds));
+}
+
+static bool wait_for_ap(unsigned int cpu, u64 timeout_ns)
+{
+	u64 end = arch_clock_ns() + timeout_ns;
+
+	while (arch_clock_ns() < end) {
+		if (__atomic_load_n(&ap_alive, __ATOMIC_ACQUIRE) == cpu)
+			return true;
+		arch_cpu_relax();
+	}
+	return false;
+}
+
+static void send_init_sipi(u32 apic_id)
+{
+	apic_send_icr(apic_id, APIC_DM_INIT | APIC_ICR_LEVEL | APIC_ICR_ASSERT);
+	x86_udelay_ns(10 * 1000 * 1000);
+	for (int i = 0; i < 2; i++) {
+		apic_send_icr(apic_id, APIC_DM_STARTUP | (TRAMPOLINE_PHYS >> 12));
+		x86_udelay_ns(200 * 1000);
+	}
+}
+
+int arch_boot_secondary(unsigned int cpu, void *stack, size_t stack_size)
+{
+	int err = 0;
+
+	if (cpu == 0 || cpu >= platform.nr_cpus || !stack || stack_size < 4096)
+		return -EINVAL;
+	if (!apic_ready())
+		return -ENODEV;
+	spin_lock(&boot_lock);
+	prepare_trampoline(cpu, stack, stack_size);
+	__atomic_store_n(&ap_alive, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&ap_expected, cpu, __ATOMIC_RELEASE);
+	send_init_sipi(platform.cpu_hwid[cpu]);
+	if (!wait_for_ap(cpu, AP_TIMEOUT_MS * 1000000ULL)) {
+		pr_err("smp: CPU %u (APIC id %u) did not start\n", cpu,
+		       platform.cpu_hwid[cpu]);
+		err = -ETIMEDOUT;
+	}
+	__atomic_store_n(&ap_expected, 0, __ATOMIC_RELEASE);
+	spin_unlock(&boot_lock);
+	return err;
+}
+
+/* --- IPIs --- */
+
+void arch_send_ipi(unsigned int cpu, enum ipi_type type)
+{
+	if (cpu >= platform.nr_cpus || (unsigned int)type >= NR_IPI_TYPES ||
+	    x86_ipi_vector[type] <= 0)
+		return;
+	apic_send_icr(platform.cpu_hwid[cpu], APIC_DM_FIXED | x86_ipi_vector[type]);
+}
+
+static void ipi_handler(void *data)
+{
+	this_cpu()->ipis++;
+	handle_ipi((enum ipi_type)(uintptr_t)data);
+}
+
+void flush_tlb_local(void)
+{
+	u64 cr4 = read_cr4();
+
+	if (cr4 & BIT(7)) {		/* PGE: toggling it drops global entries */
+		write_cr4(cr4 & ~BIT(7));
+		write_cr4(cr4);
+	} else {
+		write_cr3(read_cr3());
+	}
+}
+
+static void tlb_ipi_handler(void *data)
+{
+	this_cpu()->ipis++;
+	this_cpu()->tlb_flushes++;
+	flush_tlb_local();
+	__atomic_fetch_sub(&tlb_pending, 1, __ATOMIC_ACQ_REL);
+}
+
+void flush_tlb_all(void)
+{
+	unsigned int self, cpu, n = 0;
+	unsigned long flags;
+
+	if (!apic_ready() || x86_ipi_vector[IPI_TLB] <= 0) {
+		flush_tlb_local();
+		return;
+	}
+	spin_lock(&tlb_lock);
+	flags = arch_local_irq_save();
+	self = arch_smp_processor_id();
+	for (cpu = 0; cpu < platform.nr_cpus; cpu++)
+		n += cpu != self && x86_cpu_is_online(cpu);
+	__atomic_store_n(&tlb_pending, n, __ATOMIC_RELEASE);
+	for (cpu = 0; cpu < platform.nr_cpus; cpu++)
+		if (cpu != self && x86_cpu_is_online(cpu))
+			apic_send_icr(platform.cpu_hwid[cpu], x86_ipi_vector[IPI_TLB]);
+	flush_tlb_local();
+	arch_local_irq_restore(flags);
+	while (__atomic_load_n(&tlb_pending, __ATOMIC_ACQUIRE))
+		arch_cpu_relax();
+	spin_unlock(&tlb_lock);
+}
+
+static void __noreturn stop_this_cpu(void)
+{
+	__atomic_store_n(&this_cpu()->online, false, __ATOMIC_RELEASE);
+	for (;;)
+		__asm__ __volatile__("cli; hlt");
+}
+
+static void stop_ipi_handler(void *data)
+{
+	stop_this_cpu();
+}
+
+/* Fixed IPI first (clean, via the vector); then, after a grace period,
+ * NMI for CPUs that still have interrupts off (the NMI halts them in
+ * whatever the boot code's NMI handler does: it never returns to them). */
+void arch_stop_other_cpus(void)
+{
+	u64 end;
+
+	if (!apic_ready() || x86_ipi_vector[IPI_STOP] <= 0)
+		return;
+	apic_send_icr(0, APIC_DEST_ALLBUT | x86_ipi_vector[IPI_STOP]);
+	end = arch_clock_ns() + 100 * 1000 * 1000ULL;
+	while (x86_cpus_online() > 1 && arch_clock_ns() < end)
+		arch_cpu_relax();
+}
+
+int x86_smp_init_ipis(void)
+{
+	x86_ipi_vector[IPI_RESCHEDULE] =
+		x86_request_vector(ipi_handler, (void *)(uintptr_t)IPI_RESCHEDULE);
+	x86_ipi_vector[IPI_CALL_FUNCTION] =
+		x86_request_vector(ipi_handler, (void *)(uintptr_t)IPI_CALL_FUNCTION);
+	x86_ipi_vector[IPI_TLB] = x86_request_vector(tlb_ipi_handler, NULL);
+	x86_ipi_vector[IPI_STOP] = x86_request_vector(stop_ipi_handler, NULL);
+	for (int i = 0; i < NR_X86_IPIS; i++) {
+		if (x86_ipi_vector[i] < 0) {
+			pr_err("smp: no vector for IPI %d\n", i);
+			return -ENOSPC;
+		}
+	}
+	__atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
+	return 0;
+}
