@@ -23,7 +23,7 @@
 #include <arch/cpu.h>
 #include <asm/acpi.h>
 #include <asm/apic.h>
-#include <asm/msr.h>
+#include <asm/processor.h>
 #include <asm/time.h>
 
 #define APIC_BASE_ENABLE	BIT(11)
@@ -78,7 +78,7 @@ void apic_setup_this_cpu(void)
 
 int apic_init_bsp(void)
 {
-	phys_addr_t phys = acpi_info.lapic_addr ? acpi_info.lapic_addr
+	phys_addr_t phys = acpi_info.lapic_phys ? acpi_info.lapic_phys
 						: APIC_DEFAULT_PHYS;
 	u32 ver;
 

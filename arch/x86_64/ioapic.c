@@ -22,7 +22,7 @@
 #include <arch/memory.h>
 #include <asm/acpi.h>
 #include <asm/apic.h>
-#include <asm/msr.h>
+#include <asm/io.h>
 
 #define MAX_IOAPICS		8
 #define IOAPIC_REGSEL		0x00
@@ -34,11 +34,8 @@
 #define REDIR_LEVEL		BIT(15)
 #define REDIR_ACTIVE_LOW	BIT(13)
 
-/* MADT override flags (ACPI 5.2.12.5, MPS INTI flags). */
-#define MPS_POLARITY_MASK	0x3
-#define MPS_POLARITY_LOW	0x3
-#define MPS_TRIGGER_MASK	0xC
-#define MPS_TRIGGER_LEVEL	0xC
+#define ACPI_POLARITY_LOW	0x3	/* MPS INTI flags, asm/acpi.h */
+#define ACPI_TRIGGER_LEVEL	0xc
 
 struct ioapic {
 	volatile u32 *base;
@@ -53,16 +50,16 @@ static DEFINE_SPINLOCK(ioapic_lock);	/* guards REGSEL/WINDOW of every ioapic */
 
 void pic_mask_all(void)
 {
-	pio_outb(0x20, 0x11);	/* ICW1: init, ICW4 follows */
-	pio_outb(0xA0, 0x11);
-	pio_outb(0x21, 0x20);	/* ICW2: vector bases */
-	pio_outb(0xA1, 0x28);
-	pio_outb(0x21, 0x04);	/* ICW3: slave on IRQ2 */
-	pio_outb(0xA1, 0x02);
-	pio_outb(0x21, 0x01);	/* ICW4: 8086 mode */
-	pio_outb(0xA1, 0x01);
-	pio_outb(0x21, 0xFF);	/* mask everything */
-	pio_outb(0xA1, 0xFF);
+	outb(0x20, 0x11);	/* ICW1: init, ICW4 follows */
+	outb(0xA0, 0x11);
+	outb(0x21, 0x20);	/* ICW2: vector bases */
+	outb(0xA1, 0x28);
+	outb(0x21, 0x04);	/* ICW3: slave on IRQ2 */
+	outb(0xA1, 0x02);
+	outb(0x21, 0x01);	/* ICW4: 8086 mode */
+	outb(0xA1, 0x01);
+	outb(0x21, 0xFF);	/* mask everything */
+	outb(0xA1, 0xFF);
 }
 
 static u32 ioapic_read(struct ioapic *io, u32 reg)
@@ -119,7 +116,7 @@ static int ioapic_add(u8 id, phys_addr_t phys, u32 gsi_base)
 int ioapic_init(void)
 {
 	for (unsigned int i = 0; i < acpi_info.nr_ioapics; i++)
-		ioapic_add(acpi_info.ioapic[i].id, acpi_info.ioapic[i].addr,
+		ioapic_add(acpi_info.ioapic[i].id, acpi_info.ioapic[i].phys,
 			   acpi_info.ioapic[i].gsi_base);
 	if (!nr_ioapics) {
 		pr_err("ioapic: none found in the MADT; no device interrupts\n");
@@ -148,11 +145,11 @@ static u32 isa_irq_to_gsi(unsigned int irq, u64 *flags)
 	for (unsigned int i = 0; i < acpi_info.nr_overrides; i++) {
 		const struct acpi_irq_override *o = &acpi_info.override[i];
 
-		if (o->source != irq)
+		if (o->bus_irq != irq)
 			continue;
-		if ((o->flags & MPS_POLARITY_MASK) == MPS_POLARITY_LOW)
+		if ((o->flags & ACPI_POLARITY_MASK) == ACPI_POLARITY_LOW)
 			*flags |= REDIR_ACTIVE_LOW;
-		if ((o->flags & MPS_TRIGGER_MASK) == MPS_TRIGGER_LEVEL)
+		if ((o->flags & ACPI_TRIGGER_MASK) == ACPI_TRIGGER_LEVEL)
 			*flags |= REDIR_LEVEL;
 		return o->gsi;
 	}

@@ -1,20 +1,22 @@
 /*
- * arch/x86_64/irq.c - local interrupt masking and the common path of every
- * platform interrupt vector.
+ * arch/x86_64/irq.c - the platform's interrupt vectors: a handler table in
+ * the shape of the portable irq_handler_t, with the local APIC EOI.
  *
- * Layer: arch/x86_64. Provides: arch_local_irq_*(), arch_irqs_disabled(),
- * x86_request_vector() and friends.
+ * Layer: arch/x86_64. Provides: x86_request_vector(),
+ * x86_request_fixed_vector(), x86_set_vector_handler(), the spurious
+ * vector. (Interrupt masking lives in cpu.c.)
  *
- * The boot code's IDT (asm/idt.h) calls a registered handler with the
- * saved registers. Every vector requested here goes through
- * x86_vector_entry(): irq_enter(); handler(data); EOI to the local APIC;
- * irq_exit(); and, when the interrupted code had interrupts enabled,
- * preempt_schedule_irq() - after the EOI, so a task switch there never
- * holds up other interrupts.
+ * The IDT code (idt.c) calls irq_enter(), the registered function,
+ * irq_exit() and, if the interrupted code had interrupts on,
+ * preempt_schedule_irq(). Every vector requested here registers
+ * x86_vector_entry(), which runs handler(data) and then sends the EOI -
+ * before idt.c may switch tasks, so a switch never holds up other
+ * interrupts.
  *
- * Locking: vector_actions[] entries are written at init (or by MSI
- * alloc/free under msi_lock) with a release store of the handler and read
- * once per interrupt.
+ * Locking: a vector_actions[] entry is published with a release store of
+ * its handler after its data, and read once per interrupt. Changing the
+ * handler of a live vector (MSI reuse) goes through NULL first, so an
+ * interrupt in between sees "no handler" (EOI only), never a mixed pair.
  */
 #include <quire/errno.h>
 #include <quire/printk.h>
@@ -22,65 +24,27 @@
 #include <asm/idt.h>
 #include <asm/apic.h>
 
-#define X86_EFLAGS_IF	BIT(9)
-
 struct vector_action {
-	irq_handler_t handler;	/* NULL: free or being freed: just EOI */
+	irq_handler_t handler;	/* NULL: interrupt is acknowledged, dropped */
 	void *data;
 };
 
-static struct vector_action vector_actions[256];
-
-unsigned long arch_local_irq_save(void)
-{
-	unsigned long flags;
-
-	__asm__ __volatile__("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
-	return flags;
-}
-
-void arch_local_irq_restore(unsigned long flags)
-{
-	if (flags & X86_EFLAGS_IF)
-		__asm__ __volatile__("sti" : : : "memory");
-}
-
-void arch_local_irq_enable(void)
-{
-	__asm__ __volatile__("sti" : : : "memory");
-}
-
-void arch_local_irq_disable(void)
-{
-	__asm__ __volatile__("cli" : : : "memory");
-}
-
-bool arch_irqs_disabled(void)
-{
-	unsigned long flags;
-
-	__asm__ __volatile__("pushfq; popq %0" : "=r"(flags) : : "memory");
-	return !(flags & X86_EFLAGS_IF);
-}
+static struct vector_action vector_actions[NR_VECTORS];
 
 static void x86_vector_entry(struct pt_regs *regs, void *data)
 {
 	struct vector_action *a = data;
 	irq_handler_t handler = __atomic_load_n(&a->handler, __ATOMIC_ACQUIRE);
 
-	irq_enter();
 	if (handler)
 		handler(a->data);
 	apic_eoi();
-	irq_exit();
-	if (regs->rflags & X86_EFLAGS_IF)
-		preempt_schedule_irq();
 }
 
 void x86_set_vector_handler(unsigned int vector, irq_handler_t handler,
 			    void *data)
 {
-	struct vector_action *a = &vector_actions[vector & 0xFF];
+	struct vector_action *a = &vector_actions[vector % NR_VECTORS];
 
 	__atomic_store_n(&a->handler, NULL, __ATOMIC_RELEASE);
 	a->data = data;
@@ -92,7 +56,7 @@ int x86_request_fixed_vector(unsigned int vector, irq_handler_t handler,
 {
 	int err;
 
-	if (vector < 32 || vector > 255)
+	if (vector < FIRST_EXTERNAL_VECTOR || vector >= NR_VECTORS)
 		return -EINVAL;
 	x86_set_vector_handler(vector, handler, data);
 	err = x86_register_vector(vector, x86_vector_entry,
@@ -103,8 +67,22 @@ int x86_request_fixed_vector(unsigned int vector, irq_handler_t handler,
 int x86_request_vector(irq_handler_t handler, void *data)
 {
 	int vector = x86_alloc_vector();
+	int ret;
 
 	if (vector < 0)
 		return -ENOSPC;
-	return x86_request_fixed_vector((unsigned int)vector, handler, data);
+	ret = x86_request_fixed_vector((unsigned int)vector, handler, data);
+	if (ret < 0)
+		x86_free_vector((unsigned int)vector);
+	return ret;
+}
+
+/* A spurious interrupt (SDM 10.9) must not be acknowledged. */
+static void spurious_entry(struct pt_regs *regs, void *data)
+{
+}
+
+int x86_irq_init(void)
+{
+	return x86_register_vector(APIC_SPURIOUS_VECTOR, spurious_entry, NULL);
 }

@@ -2,11 +2,11 @@
  * arch/x86_64/percpu.c - per-CPU arch data and the CPU id.
  *
  * Layer: arch/x86_64. Provides: x86_percpu[], x86_percpu_init(),
- * arch_smp_processor_id(), arch_cpu_relax(), arch_cpu_idle().
+ * arch_smp_processor_id(), arch_cpu_idle().
  * See asm/percpu.h for the %gs layout. Locking: none (per-CPU data).
  */
 #include <arch/cpu.h>
-#include <asm/msr.h>
+#include <asm/processor.h>
 #include <asm/percpu.h>
 
 _Static_assert(offsetof(struct x86_percpu, self) == 0, "gs:0 is self");
@@ -38,11 +38,6 @@ unsigned int arch_smp_processor_id(void)
 	__asm__ __volatile__("movl %%gs:" STRINGIFY(X86_PERCPU_CPU_OFFSET) ", %0"
 			     : "=r"(cpu));
 	return cpu;
-}
-
-void arch_cpu_relax(void)
-{
-	__asm__ __volatile__("pause" : : : "memory");
 }
 
 /* sti's one-instruction shadow covers the hlt: an interrupt pending at

@@ -23,8 +23,6 @@
 #endif
 #define COM1_ISA_IRQ	4
 
-int x86_msi_init(void);
-
 static void serial_irq(void *data)
 {
 	serial_handle_irq();
@@ -54,6 +52,7 @@ void arch_init_late(void)
 	if (apic_init_bsp())
 		return;
 	this_cpu()->apic_id = apic_this_id();
+	x86_irq_init();
 	ioapic_init();
 	x86_time_init();
 	apic_timer_calibrate();

@@ -33,7 +33,9 @@
 #include <arch/memory.h>
 #include <arch/time.h>
 #include <asm/apic.h>
-#include <asm/msr.h>
+#include <asm/desc.h>
+#include <asm/idt.h>
+#include <asm/processor.h>
 #include <asm/percpu.h>
 #include <asm/smp.h>
 #include <asm/time.h>
@@ -46,17 +48,10 @@
 #define PTE_W			0x2ULL
 #define PTE_PS			0x80ULL
 
-enum { IPI_TLB = NR_IPI_TYPES, IPI_STOP, NR_X86_IPIS };
+enum { IPI_TLB = NR_IPI_TYPES, NR_X86_IPIS };
+#define NMI_VECTOR		2
 
 int x86_ipi_vector[NR_X86_IPIS];
-
-struct desc_ptr {
-	u16 limit;
-	u64 base;
-} __packed;
-
-static struct desc_ptr bsp_gdt, bsp_idt;	/* shared by every CPU */
-static u16 bsp_cs, bsp_ds;
 
 static DEFINE_SPINLOCK(boot_lock);		/* one AP in the trampoline */
 static unsigned int ap_expected;		/* cpu being started, 0: none */
@@ -64,6 +59,7 @@ static unsigned int ap_alive;			/* cpu that reported in */
 
 static DEFINE_SPINLOCK(tlb_lock);		/* guards tlb_pending */
 static unsigned int tlb_pending;		/* CPUs yet to flush */
+static bool stopping;				/* set once, by panic */
 
 bool x86_cpu_is_online(unsigned int cpu)
 {
@@ -82,31 +78,19 @@ unsigned int x86_cpus_online(void)
 
 /* --- start-up --- */
 
-static void load_cpu_tables(void)
-{
-	__asm__ __volatile__("lgdt %0" : : "m"(bsp_gdt));
-	__asm__ __volatile__("lidt %0" : : "m"(bsp_idt));
-	__asm__ __volatile__(
-		"pushq %q0\n\t"
-		"leaq 1f(%%rip), %%rax\n\t"
-		"pushq %%rax\n\t"
-		"lretq\n"
-		"1:\n\t"
-		"movw %w1, %%ds\n\t"
-		"movw %w1, %%es\n\t"
-		"movw %w1, %%ss\n\t"
-		: : "r"((u64)bsp_cs), "r"(bsp_ds) : "rax", "memory");
-}
-
-/* First C code on an AP: kernel page tables, its own stack, IRQs off. */
+/*
+ * First C code on an AP: kernel page tables, its own stack, IRQs off, but
+ * still the trampoline's GDT (no longer mapped) and no IDT: nothing may
+ * fault before x86_cpu_tables_init().
+ */
 void __noreturn x86_secondary_entry(unsigned int cpu);
 void __noreturn x86_secondary_entry(unsigned int cpu)
 {
-	load_cpu_tables();
 	if (__atomic_load_n(&ap_expected, __ATOMIC_ACQUIRE) != cpu) {
-		for (;;)
+		for (;;)	/* woke up after its boot timed out: park */
 			__asm__ __volatile__("cli; hlt");
 	}
+	x86_cpu_tables_init(cpu);
 	x86_percpu_init(cpu);
 	apic_setup_this_cpu();
 	__atomic_store_n(&x86_percpu[cpu].online, true, __ATOMIC_RELEASE);
@@ -145,10 +129,6 @@ static void prepare_trampoline(unsigned int cpu, void *stack, size_t size)
 	tp->stack = ALIGN_DOWN((u64)(uintptr_t)stack + size, 16);
 	tp->entry = (u64)(uintptr_t)x86_secondary_entry;
 	tp->cpu = cpu;
-	__asm__ __volatile__("sgdt %0" : "=m"(bsp_gdt));
-	__asm__ __volatile__("sidt %0" : "=m"(bsp_idt));
-	__asm__ __volatile__("movw %%cs, %0" : "=r"(bsp_cs));
-	__asm__ __volatile__("movw %%ss, %0" : "=r"(bsp_ds));
 }
 
 static bool wait_for_ap(unsigned int cpu, u64 timeout_ns)
@@ -212,9 +192,15 @@ static void ipi_handler(void *data)
 	handle_ipi((enum ipi_type)(uintptr_t)data);
 }
 
+static inline void write_cr4(u64 v)
+{
+	__asm__ __volatile__("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
 void flush_tlb_local(void)
 {
 	u64 cr4 = read_cr4();
+	unsigned long flags = arch_local_irq_save();
 
 	if (cr4 & BIT(7)) {		/* PGE: toggling it drops global entries */
 		write_cr4(cr4 & ~BIT(7));
@@ -222,6 +208,7 @@ void flush_tlb_local(void)
 	} else {
 		write_cr3(read_cr3());
 	}
+	arch_local_irq_restore(flags);
 }
 
 static void tlb_ipi_handler(void *data)
@@ -264,24 +251,41 @@ static void __noreturn stop_this_cpu(void)
 		__asm__ __volatile__("cli; hlt");
 }
 
-static void stop_ipi_handler(void *data)
+/* An NMI is either panic's stop request or a real (fatal) NMI. */
+static void nmi_handler(struct pt_regs *regs, void *data)
 {
-	stop_this_cpu();
+	if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
+		stop_this_cpu();
+	x86_die(regs, "NMI");
 }
 
-/* Fixed IPI first (clean, via the vector); then, after a grace period,
- * NMI for CPUs that still have interrupts off (the NMI halts them in
- * whatever the boot code's NMI handler does: it never returns to them). */
+/* By NMI, so CPUs spinning with interrupts off stop too. Waits up to
+ * 100 ms for them to mark themselves offline. */
 void arch_stop_other_cpus(void)
 {
 	u64 end;
 
-	if (!apic_ready() || x86_ipi_vector[IPI_STOP] <= 0)
+	if (!apic_ready())
 		return;
-	apic_send_icr(0, APIC_DEST_ALLBUT | x86_ipi_vector[IPI_STOP]);
+	__atomic_store_n(&stopping, true, __ATOMIC_RELEASE);
+	apic_send_icr(0, APIC_DEST_ALLBUT | APIC_DM_NMI);
 	end = arch_clock_ns() + 100 * 1000 * 1000ULL;
 	while (x86_cpus_online() > 1 && arch_clock_ns() < end)
 		arch_cpu_relax();
+}
+
+/* Until kernel/smp.c is merged: an AP idles with its tick running. */
+__weak void handle_ipi(enum ipi_type type)
+{
+}
+
+__weak void start_secondary(unsigned int cpu)
+{
+	pr_info("smp: CPU %u up (APIC id %u, node %d)\n", cpu,
+		platform.cpu_hwid[cpu], platform.cpu_node[cpu]);
+	arch_timer_start(x86_tick_hz());
+	for (;;)
+		arch_cpu_idle();
 }
 
 int x86_smp_init_ipis(void)
@@ -291,13 +295,14 @@ int x86_smp_init_ipis(void)
 	x86_ipi_vector[IPI_CALL_FUNCTION] =
 		x86_request_vector(ipi_handler, (void *)(uintptr_t)IPI_CALL_FUNCTION);
 	x86_ipi_vector[IPI_TLB] = x86_request_vector(tlb_ipi_handler, NULL);
-	x86_ipi_vector[IPI_STOP] = x86_request_vector(stop_ipi_handler, NULL);
 	for (int i = 0; i < NR_X86_IPIS; i++) {
 		if (x86_ipi_vector[i] < 0) {
 			pr_err("smp: no vector for IPI %d\n", i);
 			return -ENOSPC;
 		}
 	}
+	if (x86_register_vector(NMI_VECTOR, nmi_handler, NULL))
+		pr_err("smp: NMI vector taken; panic cannot stop other CPUs\n");
 	__atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -26,7 +26,8 @@
 #include <arch/cpu.h>
 #include <asm/acpi.h>
 #include <asm/apic.h>
-#include <asm/msr.h>
+#include <asm/io.h>
+#include <asm/processor.h>
 #include <asm/percpu.h>
 #include <asm/time.h>
 
@@ -48,7 +49,7 @@ bool pmtmr_present(void)
 
 u32 pmtmr_read(void)
 {
-	return pio_inl(pmtmr_port) & pmtmr_mask();
+	return inl(pmtmr_port) & pmtmr_mask();
 }
 
 u32 pmtmr_mask(void)
@@ -87,12 +88,12 @@ static u64 pit_measure(unsigned int ms, u64 (*read)(void), u64 *start, u64 *end)
 
 	if (latch > 0xFFFF)
 		latch = 0xFFFF;
-	pio_outb(0x61, (pio_inb(0x61) & ~0x02) | 0x01);
-	pio_outb(0x43, 0xB0);		/* channel 2, lo/hi byte, mode 0 */
-	pio_outb(0x42, latch & 0xFF);
-	pio_outb(0x42, latch >> 8);
+	outb(0x61, (inb(0x61) & ~0x02) | 0x01);
+	outb(0x43, 0xB0);		/* channel 2, lo/hi byte, mode 0 */
+	outb(0x42, latch & 0xFF);
+	outb(0x42, latch >> 8);
 	*start = read();
-	while (!(pio_inb(0x61) & 0x20))
+	while (!(inb(0x61) & 0x20))
 		arch_cpu_relax();
 	*end = read();
 	return (u64)latch * 1000000000ULL / PIT_HZ;
@@ -189,6 +190,14 @@ static void timer_vector_handler(void *data)
  * One timer vector serves every CPU (the IDT is shared); each CPU's own
  * LAPIC timer raises it locally.
  */
+static unsigned int tick_hz;
+
+unsigned int x86_tick_hz(void)
+{
+	return tick_hz;
+}
+
+/* The boot CPU allocates the vector (arch_init_late) before any AP runs. */
 void arch_timer_start(unsigned int hz)
 {
 	static int timer_vector = -1;
@@ -203,5 +212,11 @@ void arch_timer_start(unsigned int hz)
 		pr_err("time: no vector for the tick: %d\n", timer_vector);
 		return;
 	}
+	tick_hz = hz;
 	apic_timer_periodic((unsigned int)timer_vector, hz);
+}
+
+/* Until kernel/time.c is merged. */
+__weak void timer_interrupt(void)
+{
 }

@@ -46,6 +46,7 @@
 #define APIC_DEST_ALLBUT	(3U << 18)
 
 #define APIC_SPURIOUS_VECTOR	0xFF
+#define MSR_IA32_APIC_BASE	0x1B
 
 /* --- apic.c --- */
 int apic_init_bsp(void);		/* map and enable on the boot CPU */
@@ -70,6 +71,10 @@ int ioapic_init(void);
 int ioapic_route_isa_irq(unsigned int irq, unsigned int vector, u32 apic_id);
 int ioapic_mask_isa_irq(unsigned int irq);
 
+/* --- msi.c --- */
+int x86_msi_init(void);
+unsigned int x86_msi_capacity(void);
+
 /* --- irq.c --- */
 /* Allocate a vector whose interrupts call @handler(@data) with
  * irq_enter/irq_exit around it and an EOI after it. Returns the vector or
@@ -78,6 +83,8 @@ int x86_request_vector(irq_handler_t handler, void *data);
 /* Same for a vector chosen by the caller. */
 int x86_request_fixed_vector(unsigned int vector, irq_handler_t handler,
 			     void *data);
+/* Register the spurious vector (no EOI). */
+int x86_irq_init(void);
 /* Change the handler of a vector from x86_request_vector() (MSI reuse). */
 void x86_set_vector_handler(unsigned int vector, irq_handler_t handler,
 			    void *data);

@@ -30,9 +30,6 @@ struct x86_percpu {
 
 extern struct x86_percpu x86_percpu[MAX_CPUS];
 
-#define MSR_GS_BASE		0xC0000101
-#define MSR_KERNEL_GS_BASE	0xC0000102
-
 static inline struct x86_percpu *this_cpu(void)
 {
 	struct x86_percpu *p;

@@ -14,6 +14,8 @@
  * to call more than once; the first call wins. Context: boot, IRQs off. */
 void x86_time_init(void);
 u64 x86_tsc_hz(void);
+/* The tick rate arch_timer_start() was last given (0: no tick). */
+unsigned int x86_tick_hz(void);
 
 /* The ACPI PM timer: present?, raw counter, its width mask. */
 bool pmtmr_present(void);
