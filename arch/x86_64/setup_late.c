@@ -18,8 +18,10 @@
 #include <asm/smp.h>
 #include <asm/time.h>
 
-#ifndef HZ
-#define HZ	100
+#if __has_include(<quire/jiffies.h>)
+#include <quire/jiffies.h>
+#else
+#define HZ	250	/* until the scheduler work brings quire/jiffies.h */
 #endif
 #define COM1_ISA_IRQ	4
 

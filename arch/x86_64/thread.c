@@ -16,8 +16,12 @@
  * Locking: none; the scheduler owns the tasks.
  */
 #include <quire/errno.h>
-#include <quire/sched.h>
 #include <arch/thread.h>
+
+/* Until include/quire/sched.h (scheduler work) is merged, thread contexts
+ * report -ENOMEM like the boot stubs did. */
+#if __has_include(<quire/sched.h>)
+#include <quire/sched.h>
 
 #define SWITCH_FRAME_REGS	6
 
@@ -53,3 +57,21 @@ void arch_context_switch(struct task_struct *prev, struct task_struct *next)
 {
 	__switch_stack(&prev->arch_sp, next->arch_sp);
 }
+#else
+int arch_thread_init(struct task_struct *t, void *stack, size_t size)
+{
+	return -ENOMEM;
+}
+
+void arch_thread_release(struct task_struct *t)
+{
+}
+
+void arch_thread_adopt(struct task_struct *t)
+{
+}
+
+void arch_context_switch(struct task_struct *prev, struct task_struct *next)
+{
+}
+#endif
