@@ -28,6 +28,7 @@
 #include <quire/platform.h>
 #include <quire/spinlock.h>
 #include <quire/string.h>
+#include <quire/shell.h>
 #include <arch/cpu.h>
 #include <arch/power.h>
 #include <arch/memory.h>
@@ -272,6 +273,8 @@ void arch_stop_other_cpus(void)
 	end = arch_clock_ns() + 100 * 1000 * 1000ULL;
 	while (x86_cpus_online() > 1 && arch_clock_ns() < end)
 		arch_cpu_relax();
+	if (x86_cpus_online() > 1)
+		pr_emerg("smp: %u CPUs did not stop\n", x86_cpus_online() - 1);
 }
 
 /* Until kernel/smp.c is merged: an AP idles with its tick running. */
@@ -287,6 +290,31 @@ __weak void start_secondary(unsigned int cpu)
 	for (;;)
 		arch_cpu_idle();
 }
+
+static int cmd_cpus(int argc, char **argv)
+{
+	if (argc != 1) {
+		shell_error(argv[0], "usage: cpus");
+		return -EINVAL;
+	}
+	cprintf("clock: TSC %llu Hz, LAPIC timer %llu Hz, tick %u Hz\n",
+		(unsigned long long)x86_tsc_hz(),
+		(unsigned long long)apic_timer_hz(), x86_tick_hz());
+	cprintf("CPU APIC NODE ONLINE        TICKS         IPIS  TLB-FLUSHES\n");
+	for (unsigned int cpu = 0; cpu < platform.nr_cpus; cpu++) {
+		struct x86_percpu *p = per_cpu_ptr(cpu);
+
+		cprintf("%3u %4u %4d %6s %12llu %12llu %12llu\n", cpu,
+			platform.cpu_hwid[cpu], platform.cpu_node[cpu],
+			x86_cpu_is_online(cpu) ? "yes" : "no",
+			(unsigned long long)READ_ONCE(p->ticks),
+			(unsigned long long)READ_ONCE(p->ipis),
+			(unsigned long long)READ_ONCE(p->tlb_flushes));
+	}
+	return 0;
+}
+SHELL_COMMAND(cpus, "cpus", "cpus",
+	      "per-CPU APIC id, node, ticks, IPIs, TLB shootdowns", cmd_cpus);
 
 int x86_smp_init_ipis(void)
 {

@@ -17,26 +17,34 @@
  */
 #include <quire/errno.h>
 #include <arch/thread.h>
+#include <asm/switch.h>
+
+#define SWITCH_FRAME_REGS	6
+
+void *x86_init_switch_frame(void *stack, size_t size, void (*entry)(void))
+{
+	u64 *sp = (u64 *)ALIGN_DOWN((uintptr_t)stack + size, 16);
+
+	if (!stack || size < 256)
+		return NULL;
+	*--sp = 0;
+	*--sp = (u64)(uintptr_t)entry;
+	for (int i = 0; i < SWITCH_FRAME_REGS; i++)
+		*--sp = 0;
+	return sp;
+}
 
 /* Until include/quire/sched.h (scheduler work) is merged, thread contexts
  * report -ENOMEM like the boot stubs did. */
 #if __has_include(<quire/sched.h>)
 #include <quire/sched.h>
 
-#define SWITCH_FRAME_REGS	6
-
-void __switch_stack(void **save_sp, void *new_sp);
-
 int arch_thread_init(struct task_struct *t, void *stack, size_t size)
 {
-	u64 *sp = (u64 *)ALIGN_DOWN((uintptr_t)stack + size, 16);
+	void *sp = x86_init_switch_frame(stack, size, task_entry);
 
-	if (!stack || size < 256)
+	if (!sp)
 		return -EINVAL;
-	*--sp = 0;
-	*--sp = (u64)(uintptr_t)task_entry;
-	for (int i = 0; i < SWITCH_FRAME_REGS; i++)
-		*--sp = 0;
 	t->arch_sp = sp;
 	t->arch_priv = NULL;
 	return 0;
