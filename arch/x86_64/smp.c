@@ -10,9 +10,11 @@
  * trampoline.S to 0x8000, builds a temporary PML4 next to it, fills the
  * parameter block, then sends INIT, waits 10 ms, and sends two STARTUP
  * IPIs (vector 0x08 = page 0x8000) 200 us apart. The AP reports in by
- * storing its id in ap_alive; no answer within AP_TIMEOUT_MS gives
- * -ETIMEDOUT and ap_expected is cleared, so an AP that wakes up late
- * parks itself instead of running with another CPU's stack.
+ * storing its id in ap_alive, after which the boot CPU logs "CPU n up
+ * (APIC id, node)". No answer within AP_TIMEOUT_MS gives -ETIMEDOUT: the
+ * AP gets another INIT (back to waiting for a SIPI) and ap_expected is
+ * cleared, so an AP that was already past the trampoline parks itself
+ * instead of running on another CPU's stack.
  *
  * IPIs use one vector per type (allocated at init, same on every CPU).
  * The TLB shootdown counts acknowledgements: the sender waits until
@@ -167,9 +169,16 @@ int arch_boot_secondary(unsigned int cpu, void *stack, size_t stack_size)
 	__atomic_store_n(&ap_alive, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&ap_expected, cpu, __ATOMIC_RELEASE);
 	send_init_sipi(platform.cpu_hwid[cpu]);
-	if (!wait_for_ap(cpu, AP_TIMEOUT_MS * 1000000ULL)) {
-		pr_err("smp: CPU %u (APIC id %u) did not start\n", cpu,
-		       platform.cpu_hwid[cpu]);
+	if (wait_for_ap(cpu, AP_TIMEOUT_MS * 1000000ULL)) {
+		pr_info("smp: CPU %u up (APIC id %u, node %d)\n", cpu,
+			platform.cpu_hwid[cpu], platform.cpu_node[cpu]);
+	} else {
+		pr_err("smp: CPU %u (APIC id %u) did not start in %d ms\n", cpu,
+		       platform.cpu_hwid[cpu], AP_TIMEOUT_MS);
+		/* Back to wait-for-SIPI, so it cannot wake up later and run
+		 * with the next CPU's parameters. */
+		apic_send_icr(platform.cpu_hwid[cpu],
+			      APIC_DM_INIT | APIC_ICR_LEVEL | APIC_ICR_ASSERT);
 		err = -ETIMEDOUT;
 	}
 	__atomic_store_n(&ap_expected, 0, __ATOMIC_RELEASE);
@@ -284,8 +293,6 @@ __weak void handle_ipi(enum ipi_type type)
 
 __weak void start_secondary(unsigned int cpu)
 {
-	pr_info("smp: CPU %u up (APIC id %u, node %d)\n", cpu,
-		platform.cpu_hwid[cpu], platform.cpu_node[cpu]);
 	arch_timer_start(x86_tick_hz());
 	for (;;)
 		arch_cpu_idle();
