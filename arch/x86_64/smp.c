@@ -50,6 +50,7 @@
 #define PTE_P			0x1ULL
 #define PTE_W			0x2ULL
 #define PTE_PS			0x80ULL
+#define EFER_LMA		BIT(10)
 
 enum { IPI_TLB = NR_IPI_TYPES, NR_X86_IPIS };
 #define NMI_VECTOR		2
@@ -126,12 +127,13 @@ static void prepare_trampoline(unsigned int cpu, void *stack, size_t size)
 	build_trampoline_tables();
 	tp = __va(TRAMPOLINE_PHYS + (trampoline_params - trampoline_start));
 	tp->pml4 = TRAMP_PML4;
-	tp->efer = rdmsr(MSR_EFER);
+	tp->efer = rdmsr(MSR_EFER) & ~EFER_LMA;	/* LMA is set by the CPU */
 	tp->cr4 = read_cr4();
 	tp->cr3 = read_cr3();
 	tp->stack = ALIGN_DOWN((u64)(uintptr_t)stack + size, 16);
 	tp->entry = (u64)(uintptr_t)x86_secondary_entry;
 	tp->cpu = cpu;
+	tp->cr0 = read_cr0();
 }
 
 static bool wait_for_ap(unsigned int cpu, u64 timeout_ns)

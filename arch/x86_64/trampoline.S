@@ -8,7 +8,8 @@
  * the first 2 MiB, built by smp.c), then jumps to x86_ap_start64 in the
  * kernel image, which switches to the kernel's own page tables and stack
  * and calls x86_secondary_entry(cpu). Parameters sit in the block at
- * trampoline_params (layout: asm/smp.h).
+ * trampoline_params (layout: asm/smp.h). In 64-bit mode it loads the boot
+ * CPU's CR0 and CR4, so every CPU runs with the same control bits.
  *
  * Code here runs at an address other than its link address: every
  * reference inside the copied part is written as an offset from
@@ -59,6 +60,8 @@ tramp32:
 	.code64
 tramp64:
 	movl	$TP(trampoline_params), %esi
+	movq	TP_CR0(%rsi), %rax
+	movq	%rax, %cr0
 	movq	TP_CR4(%rsi), %rax
 	movq	%rax, %cr4
 	movq	TP_CR3(%rsi), %rbx

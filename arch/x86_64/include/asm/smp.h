@@ -18,7 +18,8 @@
 #define TP_STACK	32	/* u64: initial RSP (virtual) */
 #define TP_ENTRY	40	/* u64: C entry, called with RDI = cpu */
 #define TP_CPU		48	/* u64: logical CPU id */
-#define TP_SIZE		56
+#define TP_CR0		56	/* u64: the boot CPU's CR0 */
+#define TP_SIZE		64
 
 #ifndef __ASSEMBLER__
 #include <quire/compiler.h>
@@ -32,6 +33,7 @@ struct trampoline_params {
 	u64 stack;
 	u64 entry;
 	u64 cpu;
+	u64 cr0;
 };
 _Static_assert(sizeof(struct trampoline_params) == TP_SIZE, "tp layout");
 
