@@ -23,6 +23,7 @@
 #include <arch/debug.h>
 #include <arch/memory.h>
 #include <arch/setup.h>
+#include "host_memory.h"
 
 uintptr_t arch_direct_map_base;
 static __thread unsigned long irq_disabled;
@@ -110,6 +111,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	int pos = 0;
+	unsigned long long mem = 128ULL << 20, numa = 1;	/* --mem MiB, --numa N */
 
 	boot_ns = host_now_ns();
 	platform.nr_cpus = 1;
@@ -119,9 +121,15 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--exec") && i + 1 < argc) {
 			pos += snprintf(platform.cmdline + pos, CMDLINE_SIZE - pos,
 					"exec=%s", argv[++i]);
+		} else if (!strcmp(argv[i], "--mem") && i + 1 < argc) {
+			mem = strtoull(argv[++i], NULL, 0) << 20;
+		} else if (!strcmp(argv[i], "--numa") && i + 1 < argc) {
+			numa = strtoull(argv[++i], NULL, 0);
 		} else {
 			usage();
 		}
 	}
+	if (host_memory_init(mem, numa))
+		exit(2);
 	start_kernel();
 }
