@@ -46,13 +46,13 @@ include tests/build.mk
 # Run targets (owner: tools). QUIRE_FLAGS adds launcher options, e.g.
 # make run QUIRE_FLAGS="--smp 4 --numa 2"; see tools/quire --help.
 QUIRE_FLAGS ?=
-run: deps all
+run: deps all esp
 	$(Q)tools/quire --boot uefi --smp 2 --numa 2 --net $(QUIRE_FLAGS)
 
 debug: deps all
 	$(Q)tools/quire --boot direct --gdb $(QUIRE_FLAGS)
 
-bench: deps all
+bench: deps all esp floors
 	$(Q)python3 tools/bench
 
 format:
