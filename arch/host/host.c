@@ -23,6 +23,7 @@
 #include <arch/debug.h>
 #include <arch/memory.h>
 #include <arch/setup.h>
+#include "blockdev.h"
 
 uintptr_t arch_direct_map_base;
 static __thread unsigned long irq_disabled;
@@ -103,7 +104,7 @@ bool arch_lookup_symbol(unsigned long addr, char *name, size_t size,
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: quire-host [--exec \"cmd; cmd\"]\n");
+	fprintf(stderr, "usage: quire-host [--exec \"cmd; cmd\"] [--disk FILE|tmp:SIZE[,opt...]]...\n");
 	exit(2);
 }
 
@@ -119,6 +120,9 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--exec") && i + 1 < argc) {
 			pos += snprintf(platform.cmdline + pos, CMDLINE_SIZE - pos,
 					"exec=%s", argv[++i]);
+		} else if (!strcmp(argv[i], "--disk") && i + 1 < argc) {
+			if (hostdisk_add_option(argv[++i]))
+				usage();
 		} else {
 			usage();
 		}
