@@ -155,6 +155,11 @@ void blk_account_done(struct request *rq, blk_status_t status)
 	st->nsecs[g] += now - rq->start_time_ns;
 	if (status)
 		st->errors++;
+	if (op_has_data(rq->cmd_flags)) {
+		st->max_rq_sectors = max(st->max_rq_sectors, blk_rq_sectors(rq));
+		st->max_rq_segments = max(st->max_rq_segments,
+					  (u32)rq->nr_phys_segments);
+	}
 	spin_unlock_irqrestore(&rq->q->disk->stats_lock, flags);
 }
 

@@ -196,5 +196,7 @@ void disk_stats_reset(struct gendisk *disk)
 		disk->stats.nsecs[g] = 0;
 	}
 	disk->stats.errors = 0;
+	disk->stats.max_rq_sectors = 0;
+	disk->stats.max_rq_segments = 0;
 	spin_unlock_irqrestore(&disk->stats_lock, flags);
 }

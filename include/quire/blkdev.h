@@ -59,6 +59,8 @@ struct disk_stats {
 	u64 merges[NR_STAT_GROUPS];	/* bios merged into an existing request */
 	u64 nsecs[NR_STAT_GROUPS];	/* summed request latency, ns */
 	u64 errors;			/* requests completed with an error */
+	u32 max_rq_sectors;		/* largest read/write request seen */
+	u32 max_rq_segments;		/* most segments in one request seen */
 	u32 in_flight[2];		/* [0] reads, [1] writes/other, now */
 };
 
