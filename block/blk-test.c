@@ -343,7 +343,8 @@ void blk_test_bad_bios(struct ktest *t, struct gendisk *disk)
 	KTEST_EXPECT_EQ(t, blk_test_rw(disk, REQ_OP_READ, cap, &b, 0, lbs), -EIO);
 	KTEST_EXPECT_EQ(t, blk_test_rw(disk, REQ_OP_WRITE, cap - lbs_sectors(disk),
 				       &b, 0, 2 * lbs), -EIO);
-	KTEST_EXPECT_EQ(t, blk_test_rw(disk, REQ_OP_READ, ~0ULL - 1, &b, 0, lbs), -EIO);
+	KTEST_EXPECT_EQ(t, blk_test_rw(disk, REQ_OP_READ,
+				       ALIGN_DOWN(~0ULL, (u64)lbs_sectors(disk)), &b, 0, lbs), -EIO);
 	KTEST_EXPECT_EQ(t, blk_test_rw(disk, REQ_OP_READ, 0, &b, 0, 256), -EINVAL);
 	if (lbs > SECTOR_SIZE)
 		KTEST_EXPECT_EQ(t, blk_test_rw(disk, REQ_OP_READ, 1, &b, 0, lbs), -EINVAL);
