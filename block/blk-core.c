@@ -16,11 +16,6 @@
 #include <quire/bug.h>
 #include "blk.h"
 
-#if !(__has_include(<quire/wait.h>) && __has_include(<quire/completion.h>) && \
-	__has_include(<quire/sched.h>))
-struct blk_plug *blk_fallback_plug;
-#endif
-
 /* Is the range of @bio inside the device? */
 static bool bio_in_range(struct bio *bio, sector_t capacity)
 {

@@ -14,9 +14,10 @@
  * (hostdisk_raise_irq()); the handler completes everything done, then
  * runs the hw queue (blk-mq's rule: not under driver locks).
  *
- * Interrupt delivery: until arch/host has an interrupt mechanism for
- * devices, hostdisk_raise_irq() calls the handler on the worker thread with
- * "interrupts" masked; switch it there when it exists.
+ * Interrupts: one arch/host MSI vector per hw queue, aimed at vCPU
+ * (queue % nr_cpus); workers raise it with host_msi_trigger(), and the
+ * handler runs in hard-interrupt context on that vCPU. Workers never call
+ * into the kernel (they are not vCPUs).
  *
  * Cache model ("cache" option): a write is copied into hd->cache (not the
  * file) and completes; reads see the cache over the file; FLUSH writes the
@@ -25,6 +26,7 @@
  * go to the file and FLUSH is fdatasync().
  *
  * Locking: hq->lock (pthread mutex) guards hq->pending, hq->done, hq->stop.
+ * Kernel-side users take hq->lock with interrupts masked (hq_lock_irqsave).
  * hd->cache_lock (pthread mutex) guards hd->cache and the fault counters;
  * it is held across a whole FLUSH so reads never see a half-moved cache.
  * No block-layer lock is held while either is taken.
@@ -48,6 +50,7 @@
 #include <quire/errno.h>
 #include <arch/irq.h>
 #include "blockdev.h"
+#include "host.h"
 
 #define HOSTDISK_MAX_OPTIONS	16
 #define HOSTDISK_MAX_WORKERS	4	/* per hw queue */
@@ -72,6 +75,7 @@ struct hostdisk_queue {
 	unsigned int nr_workers;
 	pthread_t workers[HOSTDISK_MAX_WORKERS];
 	u64 kicks;			/* doorbells rung */
+	int msi;			/* the queue's interrupt vector */
 };
 
 struct cache_entry {
@@ -300,6 +304,23 @@ static blk_status_t hostdisk_do_request(struct hostdisk *hd, struct request *rq)
 	return errno_to_blk_status(err);
 }
 
+/* hq->lock from kernel context: interrupts masked, since the queue's
+ * interrupt handler takes it too (a vCPU must not interrupt itself while
+ * holding it). Workers are not vCPUs and take it plainly. */
+static unsigned long hq_lock_irqsave(struct hostdisk_queue *hq)
+{
+	unsigned long flags = arch_local_irq_save();
+
+	pthread_mutex_lock(&hq->lock);
+	return flags;
+}
+
+static void hq_unlock_irqrestore(struct hostdisk_queue *hq, unsigned long flags)
+{
+	pthread_mutex_unlock(&hq->lock);
+	arch_local_irq_restore(flags);
+}
+
 /* ---- interrupts ---- */
 
 /* The queue's interrupt handler: complete what the device finished, then
@@ -307,11 +328,12 @@ static blk_status_t hostdisk_do_request(struct hostdisk *hd, struct request *rq)
 static void hostdisk_irq(void *data)
 {
 	struct hostdisk_queue *hq = data;
+	unsigned long flags;
 	LIST_HEAD(done);
 
-	pthread_mutex_lock(&hq->lock);
+	flags = hq_lock_irqsave(hq);
 	list_splice_tail_init(&hq->done, &done);
-	pthread_mutex_unlock(&hq->lock);
+	hq_unlock_irqrestore(hq, flags);
 	while (!list_empty(&done)) {
 		struct hostdisk_cmd *cmd = list_first_entry(&done, struct hostdisk_cmd, node);
 
@@ -321,14 +343,11 @@ static void hostdisk_irq(void *data)
 	blk_mq_run_hw_queue(hq->hctx);
 }
 
-/* Deliver the queue's interrupt. (Switch to arch/host's device interrupt
- * mechanism when there is one; today: run the handler here, masked.) */
+/* Deliver the queue's interrupt (an MSI of arch/host, taken on the vCPU
+ * it targets). Context: a worker thread. */
 static void hostdisk_raise_irq(struct hostdisk_queue *hq)
 {
-	unsigned long flags = arch_local_irq_save();
-
-	hostdisk_irq(hq);
-	arch_local_irq_restore(flags);
+	host_msi_trigger(hq->msi);
 }
 
 /* ---- workers (the device's engines) ---- */
@@ -379,25 +398,26 @@ static blk_status_t hostdisk_queue_rq(struct blk_mq_hw_ctx *hctx,
 {
 	struct hostdisk_queue *hq = hctx->driver_data;
 	struct hostdisk_cmd *cmd = blk_mq_rq_to_pdu(bd->rq);
+	unsigned long flags;
 
 	if (bd->rq->nr_phys_segments > HOSTDISK_MAX_SEGMENTS)
 		return BLK_STS_IOERR;
-	pthread_mutex_lock(&hq->lock);
+	flags = hq_lock_irqsave(hq);
 	list_add_tail(&cmd->node, &hq->pending);
 	hq->unkicked++;
 	if (bd->last)
 		hostdisk_kick_locked(hq);
-	pthread_mutex_unlock(&hq->lock);
+	hq_unlock_irqrestore(hq, flags);
 	return BLK_STS_OK;
 }
 
 static void hostdisk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 {
 	struct hostdisk_queue *hq = hctx->driver_data;
+	unsigned long flags = hq_lock_irqsave(hq);
 
-	pthread_mutex_lock(&hq->lock);
 	hostdisk_kick_locked(hq);
-	pthread_mutex_unlock(&hq->lock);
+	hq_unlock_irqrestore(hq, flags);
 }
 
 static const struct blk_mq_ops hostdisk_mq_ops = {
@@ -544,6 +564,8 @@ static void hostdisk_stop_queues(struct hostdisk *hd)
 		pthread_mutex_unlock(&hq->lock);
 		for (unsigned int w = 0; w < hq->nr_workers; w++)
 			pthread_join(hq->workers[w], NULL);
+		if (hq->msi >= 0)
+			arch_msi_free(hq->msi);
 	}
 }
 
@@ -552,10 +574,18 @@ static int hostdisk_start_queues(struct hostdisk *hd)
 	hd->queues = calloc(hd->nr_queues, sizeof(*hd->queues));
 	if (!hd->queues)
 		return -ENOMEM;
+	for (unsigned int i = 0; i < hd->nr_queues; i++)
+		hd->queues[i].msi = -1;
 	for (unsigned int i = 0; i < hd->nr_queues; i++) {
 		struct hostdisk_queue *hq = &hd->queues[i];
+		u64 msi_addr;
+		u32 msi_data;
 
 		hq->hd = hd;
+		hq->msi = arch_msi_alloc(i % platform.nr_cpus, hostdisk_irq, hq,
+					 &msi_addr, &msi_data);
+		if (hq->msi < 0)
+			return hq->msi;
 		hq->hctx = hd->disk->queue->hctxs[i];
 		hq->hctx->driver_data = hq;
 		pthread_mutex_init(&hq->lock, NULL);
@@ -802,55 +832,3 @@ static int hostdisk_init(void)
 	return failed;
 }
 device_initcall(hostdisk_init);
-
-/*
- * Stand-ins for the page allocator and kmalloc until mm/ provides them
- * (weak: the real ones win at link time). Host memory is the direct map
- * here only in the sense that page_address() works.
- */
-__weak void *kmalloc(size_t size, gfp_t flags)
-{
-	return (flags & __GFP_ZERO) ? calloc(1, size) : malloc(size);
-}
-
-__weak void *kzalloc(size_t size, gfp_t flags)
-{
-	return calloc(1, size);
-}
-
-__weak void *kcalloc(size_t n, size_t size, gfp_t flags)
-{
-	return calloc(n, size);
-}
-
-__weak void kfree(const void *p)
-{
-	free((void *)p);
-}
-
-__weak struct page *alloc_pages(int nid, unsigned int order, gfp_t flags)
-{
-	struct page *page = calloc(1, sizeof(*page));
-
-	if (!page)
-		return NULL;
-	if (posix_memalign(&page->private, PAGE_SIZE, PAGE_SIZE << order)) {
-		free(page);
-		return NULL;
-	}
-	if (flags & __GFP_ZERO)
-		memset(page->private, 0, PAGE_SIZE << order);
-	page->order = order;
-	return page;
-}
-
-__weak void __free_pages(struct page *page, unsigned int order)
-{
-	free(page->private);
-	free(page);
-}
-
-__weak void *page_address(const struct page *page)
-{
-	return page->private;
-}
