@@ -12,6 +12,7 @@
 #include <quire/shell.h>
 #include <quire/errno.h>
 #include <quire/string.h>
+#include <quire/mm.h>
 #include <arch/power.h>
 #include <arch/setup.h>
 #include <arch/irq.h>
@@ -62,6 +63,7 @@ void start_kernel(void)
 	static char exec[CMDLINE_SIZE];
 
 	print_banner();
+	mm_init();
 	sched_init();
 	arch_init_late();
 	smp_init();

@@ -8,6 +8,7 @@
 #ifndef QUIRE_SMP_H
 #define QUIRE_SMP_H
 
+#include <quire/bitops.h>
 #include <quire/compiler.h>
 #include <quire/platform.h>
 #include <arch/cpu.h>
@@ -41,7 +42,7 @@ static inline struct cpumask cpumask_of(unsigned int cpu)
 
 static inline unsigned int cpumask_weight(const struct cpumask *m)
 {
-	return (unsigned int)__builtin_popcountll(m->bits);
+	return hweight64(m->bits);
 }
 
 static inline bool cpumask_empty(const struct cpumask *m)
