@@ -156,6 +156,7 @@ static void rwsem_writers_exclude_everyone(struct ktest *t)
 
 static int reader_stream(void *arg)
 {
+	atomic_inc(&finished);	/* here: "started" */
 	while (!kthread_should_stop()) {
 		down_read(&ex.sem);
 		msleep(2);
@@ -174,6 +175,9 @@ static void rwsem_writer_not_starved_by_readers(struct ktest *t)
 		k[i] = kthread_run(reader_stream, NULL, "reader%ld", i);
 		KTEST_ASSERT_NOT_NULL(t, k[i]);
 	}
+	while (atomic_read(&finished) < 3)
+		msleep(1);
+	atomic_set(&finished, 0);
 	msleep(20);
 	start = jiffies;
 	down_write(&ex.sem);

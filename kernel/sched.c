@@ -146,7 +146,9 @@ void resched_cpu(unsigned int cpu)
 
 	if (!curr)
 		return;
-	WRITE_ONCE(curr->need_resched, true);
+	/* As Linux: no IPI if the flag was set already (one is on its way). */
+	if (__atomic_exchange_n(&curr->need_resched, true, __ATOMIC_SEQ_CST))
+		return;
 	if (cpu != arch_smp_processor_id() && cpu_online(cpu))
 		arch_send_ipi(cpu, IPI_RESCHEDULE);
 }

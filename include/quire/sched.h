@@ -43,7 +43,7 @@
 #define PRIO_LOW		2
 
 #define TASK_COMM_LEN		16
-#define THREAD_SIZE		(16 * 1024)	/* kernel thread stack, bytes */
+#define THREAD_SIZE		(32 * 1024)	/* kernel thread stack, bytes */
 #define SCHED_TIMESLICE		4		/* ticks before round robin */
 #define MAX_SCHEDULE_TIMEOUT	((long)(~0UL >> 1))
 #define LOCKDEP_MAX_HELD	24
