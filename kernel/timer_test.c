@@ -155,7 +155,8 @@ static void kthread_stop_joins_and_returns_result(struct ktest *t)
 	struct task_struct *k = kthread_run(loop_until_stopped, &ran, "looper");
 
 	KTEST_ASSERT_NOT_NULL(t, k);
-	msleep(10);
+	for (int i = 0; i < 10000 && !atomic_read(&ran); i++)
+		msleep(1);	/* stopped before it ran, it would return -EINTR */
 	KTEST_EXPECT_EQ(t, kthread_stop(k), 42);
 	KTEST_EXPECT_EQ(t, atomic_read(&ran), 1);
 }
