@@ -22,6 +22,12 @@ static inline bool node_has_memory(int nid)
 	       NODE_DATA(nid)->managed_pages > 0;
 }
 
+/* Check the buddy invariants I1-I4 of node @nid (mm/page_alloc.c);
+ * 0 or a negative code, logged. */
+int check_node_invariants(int nid);
+/* kmalloc objects handed out and not yet freed, all caches and nodes. */
+unsigned long kmalloc_objects_in_use(void);
+
 /* The node of the calling CPU, always a valid node id. */
 int numa_node_id(void);
 

@@ -39,6 +39,14 @@ unsigned long mm_bad_frees;
 #define PFN_UP(x)	(((x) + PAGE_SIZE - 1) >> PAGE_SHIFT)
 #define PFN_DOWN(x)	((x) >> PAGE_SHIFT)
 
+/* Usable pfns of range @r: whole pages only, and never pfn 0 (physical
+ * address 0 would look like a NULL to drivers). */
+static void range_pfns(const struct mem_range *r, unsigned long *s, unsigned long *e)
+{
+	*s = max(PFN_UP(r->start), 1UL);
+	*e = PFN_DOWN(r->end);
+}
+
 static unsigned long page_flags_for_node(int nid)
 {
 	return (unsigned long)nid << PG_NODE_SHIFT;
@@ -351,7 +359,9 @@ static bool node_span(int nid, unsigned long *start, unsigned long *end,
 	*present = 0;
 	for (unsigned int i = 0; i < platform.nr_mem_ranges; i++) {
 		const struct mem_range *r = &platform.mem[i];
-		unsigned long s = PFN_UP(r->start), e = PFN_DOWN(r->end);
+		unsigned long s, e;
+
+		range_pfns(r, &s, &e);
 
 		if (r->nid != nid || s >= e)
 			continue;
@@ -372,7 +382,9 @@ static int alloc_node_mem_map(pg_data_t *pgdat, unsigned long *res_s,
 
 	for (unsigned int i = 0; i < platform.nr_mem_ranges; i++) {
 		const struct mem_range *r = &platform.mem[i];
-		unsigned long s = PFN_UP(r->start), e = PFN_DOWN(r->end);
+		unsigned long s, e;
+
+		range_pfns(r, &s, &e);
 
 		if (r->nid != pgdat->node_id || s >= e || e - s <= need)
 			continue;
@@ -406,7 +418,9 @@ static void free_node_ranges(pg_data_t *pgdat, unsigned long res_s, unsigned lon
 {
 	for (unsigned int i = 0; i < platform.nr_mem_ranges; i++) {
 		const struct mem_range *r = &platform.mem[i];
-		unsigned long s = PFN_UP(r->start), e = PFN_DOWN(r->end);
+		unsigned long s, e;
+
+		range_pfns(r, &s, &e);
 
 		if (r->nid != pgdat->node_id || s >= e)
 			continue;
@@ -490,4 +504,59 @@ void mm_init(void)
 			NODE_DATA(nid)->node_start_pfn, pgdat_end_pfn(NODE_DATA(nid)),
 			NODE_DATA(nid)->managed_pages, nr_free_pages_node(nid));
 	slab_init();
+}
+
+/* ---- Invariant checker (tests; O(spanned pages)) ---- */
+
+static int check_free_block(pg_data_t *pgdat, struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(page);
+
+	if (!PageBuddy(page) || page->order != order)	/* I1 */
+		return -1;
+	if (!IS_ALIGNED(pfn, 1UL << order) || pfn + (1UL << order) > pgdat_end_pfn(pgdat))
+		return -2;				/* I2 */
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		if (PageReserved(page + i) || page[i].refcount)	/* I2, I4 */
+			return -3;
+		if (i && PageBuddy(page + i))		/* I4 */
+			return -4;
+	}
+	return 0;
+}
+
+/* Verify I1-I4 on node @nid; 0, or a negative code naming the broken one
+ * (also logged). Context: any; takes pgdat->lock. */
+int check_node_invariants(int nid)
+{
+	pg_data_t *pgdat = NODE_DATA(nid);
+	unsigned long flags, free = 0, blocks = 0, buddies = 0;
+	int err = 0;
+
+	spin_lock_irqsave(&pgdat->lock, flags);
+	for (unsigned int o = 0; o <= MAX_ORDER && !err; o++) {
+		struct free_area *area = &pgdat->free_area[o];
+		unsigned long n = 0;
+		struct page *page;
+
+		list_for_each_entry(page, &area->free_list, lru) {
+			err = check_free_block(pgdat, page, o);
+			if (err || ++n > area->nr_free)
+				break;
+		}
+		if (!err && n != area->nr_free)
+			err = -5;
+		free += n << o;
+		blocks += n;
+	}
+	for (unsigned long i = 0; i < pgdat->node_spanned_pages && !err; i++)
+		buddies += PageBuddy(&pgdat->node_mem_map[i]);
+	if (!err && buddies != blocks)
+		err = -6;				/* I1 */
+	if (!err && free != node_page_state(pgdat, NR_FREE_PAGES))
+		err = -7;				/* I3 */
+	spin_unlock_irqrestore(&pgdat->lock, flags);
+	if (err)
+		pr_err("mm: node %d: buddy invariant broken (code %d)\n", nid, err);
+	return err;
 }

@@ -320,6 +320,16 @@ size_t ksize(const void *p)
 	return 0;
 }
 
+unsigned long kmalloc_objects_in_use(void)
+{
+	unsigned long sum = 0;
+
+	for (int i = 0; i < NR_KMALLOC_CACHES; i++)
+		for (unsigned int nid = 0; nid < num_online_nodes(); nid++)
+			sum += READ_ONCE(kmalloc_caches[i].node[nid].nr_inuse);
+	return sum;
+}
+
 void slab_print_stats(void)
 {
 	cprintf("%-14s %8s %8s %10s %10s\n", "cache", "objsize", "slabs", "active",

@@ -120,12 +120,13 @@ int page_to_nid(const struct page *page);
 void *__get_free_pages(gfp_t flags, unsigned int order);
 void free_pages(void *addr, unsigned int order);
 
-/* Smallest order whose block holds @size bytes. */
+/* Smallest order whose block holds @size bytes (may exceed MAX_ORDER;
+ * at most 52 for the largest size_t). */
 static inline unsigned int get_order(size_t size)
 {
 	unsigned int order = 0;
 
-	while ((PAGE_SIZE << order) < size)
+	while (order < 64 - PAGE_SHIFT && (PAGE_SIZE << order) < size)
 		order++;
 	return order;
 }
