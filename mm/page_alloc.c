@@ -362,7 +362,6 @@ static bool node_span(int nid, unsigned long *start, unsigned long *end,
 		unsigned long s, e;
 
 		range_pfns(r, &s, &e);
-
 		if (r->nid != nid || s >= e)
 			continue;
 		*start = min(*start, s);
@@ -385,7 +384,6 @@ static int alloc_node_mem_map(pg_data_t *pgdat, unsigned long *res_s,
 		unsigned long s, e;
 
 		range_pfns(r, &s, &e);
-
 		if (r->nid != pgdat->node_id || s >= e || e - s <= need)
 			continue;
 		pgdat->node_mem_map = __va((phys_addr_t)s << PAGE_SHIFT);
@@ -421,7 +419,6 @@ static void free_node_ranges(pg_data_t *pgdat, unsigned long res_s, unsigned lon
 		unsigned long s, e;
 
 		range_pfns(r, &s, &e);
-
 		if (r->nid != pgdat->node_id || s >= e)
 			continue;
 		if (res_s >= s && res_e <= e) {	/* the mem_map's own range */
