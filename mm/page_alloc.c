@@ -437,6 +437,9 @@ static void init_node(int nid)
 
 	pgdat->node_id = nid;
 	spin_lock_init(&pgdat->lock);
+	for (int i = 0; i < NR_VMSCAN_THROTTLE; i++)
+		init_waitqueue_head(&pgdat->reclaim_wait[i]);
+	atomic_set(&pgdat->nr_writeback_throttled, 0);
 	for (int o = 0; o <= MAX_ORDER; o++) {
 		INIT_LIST_HEAD(&pgdat->free_area[o].free_list);
 		pgdat->free_area[o].nr_free = 0;
