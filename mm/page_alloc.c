@@ -54,7 +54,7 @@ static unsigned long page_flags_for_node(int nid)
 
 int page_to_nid(const struct page *page)
 {
-	return (int)(page->flags >> PG_NODE_SHIFT);
+	return (int)(__atomic_load_n(&page->flags, __ATOMIC_RELAXED) >> PG_NODE_SHIFT);
 }
 
 unsigned long page_to_pfn(const struct page *page)
@@ -203,7 +203,7 @@ static struct page *__rmqueue(pg_data_t *pgdat, unsigned int order)
 
 static void prep_new_page(pg_data_t *pgdat, struct page *page, unsigned int order)
 {
-	page->flags = page_flags_for_node(pgdat->node_id);
+	__atomic_store_n(&page->flags, page_flags_for_node(pgdat->node_id), __ATOMIC_RELAXED);
 	page->order = order;
 	page->refcount = 1;
 	page->private = NULL;
@@ -297,7 +297,7 @@ static void free_block(struct page *page, unsigned int order, bool any_order)
 	}
 	if (--page->refcount > 0)
 		goto out;
-	page->flags = page_flags_for_node(pgdat->node_id);
+	__atomic_store_n(&page->flags, page_flags_for_node(pgdat->node_id), __ATOMIC_RELAXED);
 	page->private = NULL;
 	page->mapping = NULL;
 	__free_one_page(pgdat, page_to_pfn(page), order);

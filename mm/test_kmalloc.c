@@ -10,6 +10,9 @@
 #include <quire/ktest.h>
 #include <quire/printk.h>
 #include <quire/string.h>
+#include <quire/kthread.h>
+#include <quire/completion.h>
+#include <quire/sched.h>
 #include "internal.h"
 
 static const size_t test_sizes[] = {
@@ -217,6 +220,87 @@ static void kmalloc_stress_keeps_patterns(struct ktest *t)
 		KTEST_EXPECT_EQ(t, check_node_invariants(nid), 0);
 }
 
+/* ---- Every CPU at once ---- */
+
+#define CONCURRENT_ITERS	4000
+
+struct concurrent_worker {
+	struct completion done;
+	u64 seed;
+	int errors;		/* patterns found broken, allocations failed */
+};
+
+/* Allocate, fill, check and free small objects and single pages. */
+static void concurrent_work(struct concurrent_worker *w)
+{
+	unsigned char *held[16] = { NULL };
+	size_t sizes[16];
+
+	for (int i = 0; i < CONCURRENT_ITERS; i++) {
+		int slot = rng_next(&w->seed) % 16;
+		unsigned char tag = (unsigned char)slot;
+
+		if (held[slot]) {
+			for (size_t j = 0; j < sizes[slot]; j++)
+				w->errors += held[slot][j] != tag;
+			kfree(held[slot]);
+			held[slot] = NULL;
+			continue;
+		}
+		sizes[slot] = (rng_next(&w->seed) & 1) ? 1 + rng_next(&w->seed) % 512 :
+			      PAGE_SIZE + 1;
+		held[slot] = kmalloc(sizes[slot], __GFP_NOWARN);
+		if (!held[slot]) {
+			w->errors++;
+			continue;
+		}
+		memset(held[slot], tag, sizes[slot]);
+	}
+	for (int i = 0; i < 16; i++)
+		kfree(held[i]);
+}
+
+static int concurrent_worker_fn(void *data)
+{
+	struct concurrent_worker *w = data;
+
+	concurrent_work(w);
+	complete(&w->done);
+	for (;;) {	/* kthread_stop() wants us alive until it comes */
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop())
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	return w->errors;
+}
+
+static void kmalloc_concurrent_on_every_cpu(struct ktest *t)
+{
+	static struct concurrent_worker workers[MAX_CPUS];
+	struct task_struct *tasks[MAX_CPUS];
+	unsigned long used = kmalloc_objects_in_use();
+	unsigned int n = num_possible_cpus();
+
+	for (unsigned int c = 0; c < n; c++) {
+		init_completion(&workers[c].done);
+		workers[c].seed = ktest_seed() * 31 + c + 1;
+		workers[c].errors = 0;
+		tasks[c] = kthread_create(concurrent_worker_fn, &workers[c], "kmalloc-t%u", c);
+		KTEST_ASSERT_NOT_NULL(t, tasks[c]);
+		kthread_bind(tasks[c], c);
+		wake_up_process(tasks[c]);
+	}
+	for (unsigned int c = 0; c < n; c++) {
+		wait_for_completion(&workers[c].done);
+		KTEST_EXPECT_EQ(t, kthread_stop(tasks[c]), 0);
+	}
+	KTEST_EXPECT_EQ(t, kmalloc_objects_in_use(), used);
+	for (unsigned int nid = 0; nid < num_online_nodes(); nid++)
+		KTEST_EXPECT_EQ(t, check_node_invariants(nid), 0);
+}
+
 static const struct ktest_case kmalloc_cases[] = {
 	KTEST_CASE(kmalloc_every_size_class),
 	KTEST_CASE(kmalloc_zero_size_returns_null),
@@ -227,6 +311,7 @@ static const struct ktest_case kmalloc_cases[] = {
 	KTEST_CASE(kfree_bad_pointers_are_rejected),
 	KTEST_CASE(kmalloc_node_places_on_node),
 	KTEST_CASE(kmalloc_stress_keeps_patterns),
+	KTEST_CASE(kmalloc_concurrent_on_every_cpu),
 	KTEST_END,
 };
 

@@ -53,19 +53,24 @@ struct page {
 	};
 };
 
+/*
+ * Flag bits are updated atomically (Linux's SetPageDirty is set_bit()): an
+ * owner may change its bits (PG_dirty, PG_slab, ...) while the buddy
+ * allocator on another CPU reads this page's PG_buddy as a merge candidate.
+ */
 static inline bool page_test_flag(const struct page *page, enum pageflags f)
 {
-	return page->flags & BIT(f);
+	return __atomic_load_n(&page->flags, __ATOMIC_RELAXED) & BIT(f);
 }
 
 static inline void page_set_flag(struct page *page, enum pageflags f)
 {
-	page->flags |= BIT(f);
+	__atomic_fetch_or(&page->flags, BIT(f), __ATOMIC_RELAXED);
 }
 
 static inline void page_clear_flag(struct page *page, enum pageflags f)
 {
-	page->flags &= ~BIT(f);
+	__atomic_fetch_and(&page->flags, ~BIT(f), __ATOMIC_RELAXED);
 }
 
 static inline bool PageSlab(const struct page *page)
