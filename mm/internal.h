@@ -14,6 +14,8 @@ void slab_print_stats(void);
 /* Frees rejected as bad (double free, foreign pointer, wrong order) since
  * boot; the tests check it moves. */
 extern unsigned long mm_bad_frees;
+/* Count and log one refused free of @addr; WARNs the first time. */
+void mm_report_bad_free(const void *addr, const char *reason);
 
 /* A node that is online and holds memory managed by the buddy allocator. */
 static inline bool node_has_memory(int nid)

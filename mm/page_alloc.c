@@ -264,38 +264,46 @@ struct page *alloc_pages(int nid, unsigned int order, gfp_t flags)
 	return page;
 }
 
-/* Is freeing @page as a block of @order legal (I4)? Under pgdat->lock. */
-static bool free_is_valid(pg_data_t *pgdat, struct page *page, unsigned int order)
+/* Count and log a refused free (the lists were not touched); the first one
+ * also WARNs with a stack trace. Context: any, no mm lock held. */
+void mm_report_bad_free(const void *addr, const char *reason)
 {
-	unsigned long pfn = page_to_pfn(page);
+	bool bad_free = true;
 
-	if (WARN_ON_ONCE(PageBuddy(page) || page->refcount <= 0))
-		return false;	/* double free, or a tail page */
-	if (WARN_ON_ONCE(PageReserved(page)))
-		return false;
-	if (WARN_ON_ONCE(page->order != order || !IS_ALIGNED(pfn, 1UL << order)))
-		return false;
-	return true;
+	__atomic_fetch_add(&mm_bad_frees, 1, __ATOMIC_RELAXED);
+	pr_err("mm: bad free of %p: %s\n", addr, reason);
+	WARN_ON_ONCE(bad_free);
+}
+
+/* Why freeing @page as a block of @order is illegal (I4), or NULL.
+ * Under pgdat->lock. */
+static const char *free_check(struct page *page, unsigned int order)
+{
+	if (PageBuddy(page) || page->refcount <= 0)
+		return "page is free, or a tail page (double free?)";
+	if (PageReserved(page))
+		return "page is reserved";
+	if (page->order != order || !IS_ALIGNED(page_to_pfn(page), 1UL << order))
+		return "order differs from the allocation's";
+	return NULL;
 }
 
 static void free_block(struct page *page, unsigned int order, bool any_order)
 {
+	const char *bad;
 	pg_data_t *pgdat;
 	unsigned long flags;
 
-	if (WARN_ON_ONCE(!page || !page_is_valid(page))) {
-		mm_bad_frees++;
+	if (!page || !page_is_valid(page)) {
+		mm_report_bad_free(page, "not a struct page of any node");
 		return;
 	}
 	pgdat = NODE_DATA(page_to_nid(page));
 	spin_lock_irqsave(&pgdat->lock, flags);
 	if (any_order)
 		order = page->order;
-	if (!free_is_valid(pgdat, page, order)) {
-		mm_bad_frees++;
-		goto out;
-	}
-	if (--page->refcount > 0)
+	bad = free_check(page, order);
+	if (bad || --page->refcount > 0)
 		goto out;
 	__atomic_store_n(&page->flags, page_flags_for_node(pgdat->node_id), __ATOMIC_RELAXED);
 	page->private = NULL;
@@ -304,6 +312,8 @@ static void free_block(struct page *page, unsigned int order, bool any_order)
 	mod_node_page_state(pgdat, NR_FREE_PAGES, 1L << order);
 out:
 	spin_unlock_irqrestore(&pgdat->lock, flags);
+	if (bad)
+		mm_report_bad_free(page_address(page), bad);
 }
 
 void __free_pages(struct page *page, unsigned int order)
@@ -341,8 +351,8 @@ void free_pages(void *addr, unsigned int order)
 	if (!addr)
 		return;
 	page = virt_to_page(addr);
-	if (WARN_ON_ONCE(!page || !IS_ALIGNED((uintptr_t)addr, PAGE_SIZE))) {
-		mm_bad_frees++;
+	if (!page || !IS_ALIGNED((uintptr_t)addr, PAGE_SIZE)) {
+		mm_report_bad_free(addr, "not a page from the page allocator");
 		return;
 	}
 	__free_pages(page, order);

@@ -263,18 +263,20 @@ static void slab_free(struct page *page, const void *p)
 	unsigned long flags;
 	struct page *empty = NULL;
 	int nid = page_to_nid(page);
+	bool double_free;
 
-	if (WARN_ON_ONCE(!is_kmalloc_cache(s) || off % s->size)) {
-		mm_bad_frees++;
+	if (!is_kmalloc_cache(s) || off % s->size) {
+		mm_report_bad_free(p, "not the start of a kmalloc object");
 		return;
 	}
 	n = &s->node[nid];
 	spin_lock_irqsave(&n->lock, flags);
-	if (WARN_ON_ONCE(page->inuse == 0 || object_is_free(page, p)))
-		mm_bad_frees++;
-	else
+	double_free = page->inuse == 0 || object_is_free(page, p);
+	if (!double_free)
 		empty = __slab_free(n, page, (void *)p);
 	spin_unlock_irqrestore(&n->lock, flags);
+	if (double_free)
+		mm_report_bad_free(p, "kmalloc object already free (double free)");
 	if (empty) {
 		page_clear_flag(empty, PG_slab);
 		dec_node_page_state(NODE_DATA(nid), NR_SLAB_PAGES);
@@ -301,8 +303,8 @@ void kfree(const void *p)
 		slab_free(page, p);
 	else if (page && page_test_flag(page, PG_large_kmalloc) && p == page_address(page))
 		kfree_large(page);
-	else if (WARN_ON_ONCE(true))
-		mm_bad_frees++;
+	else
+		mm_report_bad_free(p, "not from kmalloc");
 }
 
 size_t ksize(const void *p)
@@ -316,7 +318,7 @@ size_t ksize(const void *p)
 		return ((struct kmem_cache *)page->private)->size;
 	if (page && page_test_flag(page, PG_large_kmalloc) && p == page_address(page))
 		return PAGE_SIZE << page->order;
-	WARN_ON_ONCE(true);
+	pr_err("ksize: %p is not a kmalloc object\n", p);
 	return 0;
 }
 

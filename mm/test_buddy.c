@@ -198,7 +198,7 @@ static void buddy_bad_frees_are_rejected(struct ktest *t)
 
 	KTEST_ASSERT_NOT_NULL(t, page);
 	free = nr_free_pages_node(0);
-	cprintf("# the next WARNINGs are expected (bad frees)\n");
+	cprintf("# the next 'mm: bad free' lines and WARNING are expected\n");
 	__free_pages(page, 0);			/* wrong order */
 	__free_pages(page + 1, 0);		/* tail page */
 	free_pages(&on_stack, 0);		/* not page-allocator memory */

@@ -107,7 +107,7 @@ static void kfree_bad_pointers_are_rejected(struct ktest *t)
 	KTEST_ASSERT_NOT_NULL(t, p);
 	KTEST_ASSERT_NOT_NULL(t, large);
 	used = kmalloc_objects_in_use();
-	cprintf("# the next WARNINGs are expected (bad kfree)\n");
+	cprintf("# the next 'mm: bad free' lines are expected\n");
 	kfree(p + 1);			/* inside an object */
 	kfree(large + PAGE_SIZE);	/* inside a large allocation */
 	kfree(&on_stack);		/* not kmalloc memory */
