@@ -36,16 +36,17 @@
 pg_data_t node_data[MAX_NUMNODES];
 unsigned long mm_bad_frees;
 
+/* platform.mem as whole pfns, checked by mm_init(): sorted, disjoint, on
+ * valid nodes. Read-only after mm_init(); pfn_to_page() searches it. */
+struct pfn_range {
+	unsigned long start, end;	/* [start, end) */
+	int nid;
+};
+static struct pfn_range mm_ranges[MAX_MEM_RANGES];
+static unsigned int nr_mm_ranges;
+
 #define PFN_UP(x)	(((x) + PAGE_SIZE - 1) >> PAGE_SHIFT)
 #define PFN_DOWN(x)	((x) >> PAGE_SHIFT)
-
-/* Usable pfns of range @r: whole pages only, and never pfn 0 (physical
- * address 0 would look like a NULL to drivers). */
-static void range_pfns(const struct mem_range *r, unsigned long *s, unsigned long *e)
-{
-	*s = max(PFN_UP(r->start), 1UL);
-	*e = PFN_DOWN(r->end);
-}
 
 static unsigned long page_flags_for_node(int nid)
 {
@@ -74,16 +75,36 @@ void *page_address(const struct page *page)
 	return __va(page_to_phys(page));
 }
 
-struct page *pfn_to_page(unsigned long pfn)
+/* The range holding @pfn, by binary search; NULL in a hole. */
+static const struct pfn_range *find_range(unsigned long pfn)
 {
-	for (unsigned int nid = 0; nid < num_online_nodes(); nid++) {
-		pg_data_t *pgdat = NODE_DATA(nid);
+	unsigned int lo = 0, hi = nr_mm_ranges;
 
-		if (pgdat->node_mem_map && pfn >= pgdat->node_start_pfn &&
-		    pfn < pgdat_end_pfn(pgdat))
-			return &pgdat->node_mem_map[pfn - pgdat->node_start_pfn];
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (pfn < mm_ranges[mid].start)
+			hi = mid;
+		else if (pfn >= mm_ranges[mid].end)
+			lo = mid + 1;
+		else
+			return &mm_ranges[mid];
 	}
 	return NULL;
+}
+
+/* By range, not by node span: spans of nodes may interleave. */
+struct page *pfn_to_page(unsigned long pfn)
+{
+	const struct pfn_range *r = find_range(pfn);
+	pg_data_t *pgdat;
+
+	if (!r)
+		return NULL;
+	pgdat = NODE_DATA(r->nid);
+	if (!pgdat->node_mem_map || pfn < pgdat->node_start_pfn || pfn >= pgdat_end_pfn(pgdat))
+		return NULL;
+	return &pgdat->node_mem_map[pfn - pgdat->node_start_pfn];
 }
 
 struct page *virt_to_page(const void *addr)
@@ -367,16 +388,14 @@ static bool node_span(int nid, unsigned long *start, unsigned long *end,
 	*start = ~0UL;
 	*end = 0;
 	*present = 0;
-	for (unsigned int i = 0; i < platform.nr_mem_ranges; i++) {
-		const struct mem_range *r = &platform.mem[i];
-		unsigned long s, e;
+	for (unsigned int i = 0; i < nr_mm_ranges; i++) {
+		const struct pfn_range *r = &mm_ranges[i];
 
-		range_pfns(r, &s, &e);
-		if (r->nid != nid || s >= e)
+		if (r->nid != nid)
 			continue;
-		*start = min(*start, s);
-		*end = max(*end, e);
-		*present += e - s;
+		*start = min(*start, r->start);
+		*end = max(*end, r->end);
+		*present += r->end - r->start;
 	}
 	return *end > *start;
 }
@@ -389,12 +408,10 @@ static int alloc_node_mem_map(pg_data_t *pgdat, unsigned long *res_s,
 	size_t bytes = pgdat->node_spanned_pages * sizeof(struct page);
 	unsigned long need = PFN_UP(bytes);
 
-	for (unsigned int i = 0; i < platform.nr_mem_ranges; i++) {
-		const struct mem_range *r = &platform.mem[i];
-		unsigned long s, e;
+	for (unsigned int i = 0; i < nr_mm_ranges; i++) {
+		unsigned long s = mm_ranges[i].start, e = mm_ranges[i].end;
 
-		range_pfns(r, &s, &e);
-		if (r->nid != pgdat->node_id || s >= e || e - s <= need)
+		if (mm_ranges[i].nid != pgdat->node_id || e - s <= need)
 			continue;
 		pgdat->node_mem_map = __va((phys_addr_t)s << PAGE_SHIFT);
 		*res_s = s;
@@ -424,12 +441,10 @@ static void free_range(pg_data_t *pgdat, unsigned long s, unsigned long e)
 
 static void free_node_ranges(pg_data_t *pgdat, unsigned long res_s, unsigned long res_e)
 {
-	for (unsigned int i = 0; i < platform.nr_mem_ranges; i++) {
-		const struct mem_range *r = &platform.mem[i];
-		unsigned long s, e;
+	for (unsigned int i = 0; i < nr_mm_ranges; i++) {
+		unsigned long s = mm_ranges[i].start, e = mm_ranges[i].end;
 
-		range_pfns(r, &s, &e);
-		if (r->nid != pgdat->node_id || s >= e)
+		if (mm_ranges[i].nid != pgdat->node_id)
 			continue;
 		if (res_s >= s && res_e <= e) {	/* the mem_map's own range */
 			free_range(pgdat, s, res_s);
@@ -490,21 +505,33 @@ static void build_zonelist(int nid)
 	}
 }
 
+/* Take platform.mem range @r into mm_ranges[] if it is sound: whole pages
+ * (never pfn 0: physical 0 would look like NULL to drivers), a valid node,
+ * after the previous range. Anything else is logged and left out. */
+static void add_mm_range(const struct mem_range *r)
+{
+	unsigned long s = max(PFN_UP(r->start), 1UL), e = PFN_DOWN(r->end);
+	unsigned long prev_end = nr_mm_ranges ? mm_ranges[nr_mm_ranges - 1].end : 0;
+
+	if (s >= e)
+		return;		/* less than a page */
+	if (r->nid < 0 || r->nid >= (int)platform.nr_nodes || s < prev_end) {
+		pr_err("mm: memory %#llx-%#llx (node %d) %s; ignored\n",
+		       (unsigned long long)r->start, (unsigned long long)r->end, r->nid,
+		       s < prev_end ? "overlaps or is out of order" : "is on no such node");
+		return;
+	}
+	mm_ranges[nr_mm_ranges++] = (struct pfn_range){ .start = s, .end = e, .nid = r->nid };
+}
+
 void mm_init(void)
 {
 	if (platform.nr_nodes == 0 || platform.nr_nodes > MAX_NUMNODES) {
 		pr_err("mm: platform reports %u nodes; using 1\n", platform.nr_nodes);
 		platform.nr_nodes = 1;
 	}
-	for (unsigned int i = 0; i < platform.nr_mem_ranges; i++) {
-		struct mem_range *r = &platform.mem[i];
-
-		if (r->nid < 0 || r->nid >= (int)platform.nr_nodes) {
-			pr_err("mm: range %#llx-%#llx on bad node %d; ignored\n",
-			       (unsigned long long)r->start, (unsigned long long)r->end, r->nid);
-			r->end = r->start;
-		}
-	}
+	for (unsigned int i = 0; i < platform.nr_mem_ranges && i < MAX_MEM_RANGES; i++)
+		add_mm_range(&platform.mem[i]);
 	for (unsigned int nid = 0; nid < num_online_nodes(); nid++) {
 		init_node(nid);
 		build_zonelist(nid);
