@@ -30,6 +30,11 @@ int check_node_invariants(int nid);
 /* kmalloc objects handed out and not yet freed, all caches and nodes. */
 unsigned long kmalloc_objects_in_use(void);
 
+/* The CPUs of node @nid as "0-1,4" ("none" if it has none); the `numa`
+ * command's format (mm/show_mem.c). Returns the length written. */
+int node_cpulist_scnprintf(char *buf, size_t size, const int *cpu_node,
+			   unsigned int nr_cpus, int nid);
+
 /* The node of the calling CPU, always a valid node id. */
 int numa_node_id(void);
 

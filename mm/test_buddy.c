@@ -314,6 +314,25 @@ static void buddy_random_ops_match_shadow_model(struct ktest *t)
 	expect_all_invariants(t);
 }
 
+/* ---- The `numa` command's CPU list format ---- */
+
+static void numa_cpulist_formats_ranges(struct ktest *t)
+{
+	static const int map[] = { 0, 0, 1, 0, 0, 0, 2, 1 };
+	char buf[64];
+
+	node_cpulist_scnprintf(buf, sizeof(buf), map, ARRAY_SIZE(map), 0);
+	KTEST_EXPECT_EQ(t, strcmp(buf, "0-1,3-5"), 0);
+	node_cpulist_scnprintf(buf, sizeof(buf), map, ARRAY_SIZE(map), 1);
+	KTEST_EXPECT_EQ(t, strcmp(buf, "2,7"), 0);
+	node_cpulist_scnprintf(buf, sizeof(buf), map, ARRAY_SIZE(map), 2);
+	KTEST_EXPECT_EQ(t, strcmp(buf, "6"), 0);
+	node_cpulist_scnprintf(buf, sizeof(buf), map, ARRAY_SIZE(map), 3);
+	KTEST_EXPECT_EQ(t, strcmp(buf, "none"), 0);
+	node_cpulist_scnprintf(buf, 4, map, ARRAY_SIZE(map), 0);	/* truncates */
+	KTEST_EXPECT_EQ(t, strcmp(buf, "0-1"), 0);
+}
+
 static const struct ktest_case buddy_cases[] = {
 	KTEST_CASE(buddy_alloc_free_every_order),
 	KTEST_CASE(buddy_order_above_max_returns_null),
@@ -324,6 +343,7 @@ static const struct ktest_case buddy_cases[] = {
 	KTEST_CASE(buddy_bad_frees_are_rejected),
 	KTEST_CASE(buddy_get_page_delays_free),
 	KTEST_CASE(buddy_random_ops_match_shadow_model),
+	KTEST_CASE(numa_cpulist_formats_ranges),
 	KTEST_END,
 };
 
