@@ -186,6 +186,7 @@ static void __free_one_page(pg_data_t *pgdat, unsigned long pfn, unsigned int or
 {
 	unsigned long start = pgdat->node_start_pfn, end = pgdat_end_pfn(pgdat);
 
+	lockdep_assert_held(&pgdat->lock);
 	while (order < MAX_ORDER) {
 		unsigned long buddy_pfn = pfn ^ (1UL << order);
 		struct page *buddy;
@@ -205,6 +206,7 @@ static void __free_one_page(pg_data_t *pgdat, unsigned long pfn, unsigned int or
 /* Take a block of @order, splitting a bigger one; NULL if none. */
 static struct page *__rmqueue(pg_data_t *pgdat, unsigned int order)
 {
+	lockdep_assert_held(&pgdat->lock);
 	for (unsigned int o = order; o <= MAX_ORDER; o++) {
 		struct free_area *area = &pgdat->free_area[o];
 		struct page *page;
@@ -458,7 +460,7 @@ static void free_node_ranges(pg_data_t *pgdat, unsigned long res_s, unsigned lon
 static void init_node(int nid)
 {
 	pg_data_t *pgdat = NODE_DATA(nid);
-	unsigned long start, end, present, res_s, res_e;
+	unsigned long start, end, present, res_s, res_e, flags;
 
 	pgdat->node_id = nid;
 	spin_lock_init(&pgdat->lock);
@@ -483,7 +485,9 @@ static void init_node(int nid)
 	memset(pgdat->node_mem_map, 0, pgdat->node_spanned_pages * sizeof(struct page));
 	for (unsigned long i = 0; i < pgdat->node_spanned_pages; i++)
 		pgdat->node_mem_map[i].flags = page_flags_for_node(nid) | BIT(PG_reserved);
+	spin_lock_irqsave(&pgdat->lock, flags);	/* for the asserts only */
 	free_node_ranges(pgdat, res_s, res_e);
+	spin_unlock_irqrestore(&pgdat->lock, flags);
 }
 
 /* zonelist: @nid first, then the others by distance (ties: next id up). */

@@ -96,6 +96,7 @@ static void *alloc_from_partial(struct kmem_cache *s, struct kmem_cache_node *n)
 	struct page *page;
 	void *obj;
 
+	lockdep_assert_held(&n->lock);
 	if (list_empty(&n->partial))
 		return NULL;
 	page = list_first_entry(&n->partial, struct page, lru);
@@ -241,6 +242,7 @@ static struct page *__slab_free(struct kmem_cache_node *n, struct page *page, vo
 {
 	bool was_full = page->inuse == page->objects;
 
+	lockdep_assert_held(&n->lock);
 	*(void **)obj = page->freelist;
 	page->freelist = obj;
 	page->inuse--;
