@@ -91,17 +91,36 @@ static bool is_kmalloc_cache(const void *p)
 }
 
 /* Pop one object from the first partial slab of @n; NULL if none. */
+/* Is @p a possible freelist entry of @page (S2): NULL, or an object of
+ * this slab? A free object's first word written by someone else (a use
+ * after free) fails this check. */
+static bool freelist_ptr_ok(const struct kmem_cache *s, struct page *page, const void *p)
+{
+	uintptr_t off = (uintptr_t)p - (uintptr_t)page_address(page);
+
+	return !p || (off < PAGE_SIZE && off % s->size == 0);
+}
+
 static void *alloc_from_partial(struct kmem_cache *s, struct kmem_cache_node *n)
 {
 	struct page *page;
-	void *obj;
+	void *obj, *next;
 
 	lockdep_assert_held(&n->lock);
 	if (list_empty(&n->partial))
 		return NULL;
 	page = list_first_entry(&n->partial, struct page, lru);
 	obj = page->freelist;
-	page->freelist = *(void **)obj;
+	next = *(void **)obj;
+	if (!freelist_ptr_ok(s, page, next)) {
+		/* Cut the freelist: the rest of the slab is lost, not reused. */
+		pr_err("%s: freelist of slab %p corrupted at %p (next %p): use after free?\n",
+		       s->name, page_address(page), obj, next);
+		WARN_ON_ONCE(true);
+		next = NULL;
+		page->inuse = page->objects - 1;
+	}
+	page->freelist = next;
 	page->inuse++;
 	if (page->inuse == page->objects)
 		list_del_init(&page->lru);	/* full: off the list (S1) */
