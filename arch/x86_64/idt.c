@@ -23,6 +23,7 @@
 #include <asm/layout.h>
 #include <asm/processor.h>
 #include <asm/stacktrace.h>
+#include <asm/setup.h>
 
 #define IDT_INTERRUPT_GATE	0x8e	/* present, DPL 0, 64-bit interrupt gate */
 #define VECTOR_RESERVED		((void (*)(struct pt_regs *, void *))1)
@@ -180,6 +181,32 @@ static void show_regs(const struct pt_regs *r)
 	       read_cr0(), read_cr3(), read_cr4());
 }
 
+/* Print the return addresses of the frame chain at @fp; runs of one
+ * address (deep recursion) are folded into a count. */
+static void show_frames(unsigned long fp)
+{
+	unsigned long prev = 0, repeats = 0;
+
+	for (int i = 0; i < BACKTRACE_DEPTH * 64 && x86_frame_ok(fp); i++) {
+		unsigned long ret = ((unsigned long *)fp)[1];
+
+		if (!ret)
+			break;
+		fp = ((unsigned long *)fp)[0];
+		if (ret == prev) {
+			repeats++;
+			continue;
+		}
+		if (repeats)
+			printk(KERN_EMERG "  ... repeated %lu more times\n", repeats);
+		repeats = 0;
+		prev = ret;
+		printk(KERN_EMERG "  [<%016lx>] %pS\n", ret, (void *)ret);
+	}
+	if (repeats)
+		printk(KERN_EMERG "  ... repeated %lu more times\n", repeats);
+}
+
 static bool is_kernel_text(unsigned long addr)
 {
 	return addr >= (unsigned long)_text && addr < (unsigned long)_etext;
@@ -202,17 +229,7 @@ static void show_trace_regs(const struct pt_regs *r)
 		top = ((unsigned long *)r->rsp)[0];
 	if (is_kernel_text(top) && !(x86_frame_ok(fp) && ((unsigned long *)fp)[1] == top))
 		printk(KERN_EMERG "  [<%016lx>] ? %pS\n", top, (void *)top);
-	for (int i = 0; i < BACKTRACE_DEPTH; i++) {
-		unsigned long ret;
-
-		if (!x86_frame_ok(fp))
-			break;
-		ret = ((unsigned long *)fp)[1];
-		if (!ret)
-			break;
-		printk(KERN_EMERG "  [<%016lx>] %pS\n", ret, (void *)ret);
-		fp = ((unsigned long *)fp)[0];
-	}
+	show_frames(fp);
 }
 
 static void describe_page_fault(const struct pt_regs *r)
@@ -235,6 +252,9 @@ void x86_die(struct pt_regs *regs, const char *what)
 	       what, regs->vector, regs->error_code);
 	if (regs->vector == X86_TRAP_PF)
 		describe_page_fault(regs);
+	if (!kernel_addr_mapped(regs->rsp - 8))
+		printk(KERN_EMERG "RSP %016lx is in an unmapped (guard) page: kernel stack overflow\n",
+		       regs->rsp);
 	show_regs(regs);
 	show_trace_regs(regs);
 	panic_finish(msg);

@@ -37,6 +37,7 @@
 uintptr_t arch_direct_map_base = DIRECT_MAP_BASE;
 
 extern char _text[], _etext[], _rodata[], _erodata[], _data[], _kernel_end[];
+extern char boot_stack_guard[];
 
 static u64 pt_pool[PT_POOL_PAGES][PT_ENTRIES] __aligned(4096);
 static unsigned int pt_pool_used;
@@ -151,6 +152,16 @@ static void map_kernel_range(char *start, char *end, u64 flags)
 		panic("paging: page-table pool exhausted mapping the kernel");
 }
 
+/* Remove the 4 KiB kernel mapping of @va (a guard page). */
+static void unmap_kernel_page(unsigned long va)
+{
+	u64 *t = kernel_pml4;
+
+	for (int level = 4; level > 1; level--)
+		t = pt_virt(t[pt_index(va, level)]);
+	t[pt_index(va, 1)] = 0;
+}
+
 static void detect_paging_features(void)
 {
 	u32 a, b, c, d;
@@ -175,6 +186,7 @@ void paging_init(const struct boot_info *bi)
 	map_kernel_range(_text, _etext, 0);
 	map_kernel_range(_rodata, _erodata, PTE_NX);
 	map_kernel_range(_data, _kernel_end, PTE_WRITE | PTE_NX);
+	unmap_kernel_page((unsigned long)boot_stack_guard);
 	write_cr3(KERNEL_PHYS(kernel_pml4));
 	pr_info("paging: direct map at %#lx (%s pages), kernel W^X%s, %u page-table pages used\n",
 		arch_direct_map_base, have_1g_pages ? "1 GiB" : "2 MiB",

@@ -167,6 +167,11 @@ early_pd:
 
 	.section .bss.page_aligned, "aw", @nobits
 	.balign 4096
+	/* Unmapped by paging.c: overflowing the boot stack faults (a double
+	 * fault, reported on its IST stack) instead of corrupting .bss. */
+	.globl boot_stack_guard
+boot_stack_guard:
+	.skip 4096
 	.globl boot_stack
 boot_stack:
 	.skip BOOT_STACK_SIZE
