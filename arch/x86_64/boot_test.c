@@ -69,6 +69,19 @@ static void boot_stack_has_unmapped_guard_page(struct ktest *t)
 	KTEST_EXPECT_TRUE(t, kernel_addr_mapped((unsigned long)boot_stack));
 }
 
+static void temporary_identity_mapping_maps_and_unmaps(struct ktest *t)
+{
+	const unsigned long low = 0x8000;	/* a trampoline-style low page */
+	volatile u32 *ident = (volatile u32 *)low, *direct = __va(low);
+
+	KTEST_ASSERT_EQ(t, x86_map_pages(low, low, PAGE_SIZE, PTE_WRITE), 0);
+	KTEST_ASSERT_TRUE(t, kernel_addr_mapped(low));
+	*direct = 0x51554952;
+	KTEST_EXPECT_EQ(t, *ident, 0x51554952);
+	x86_unmap_pages(low, PAGE_SIZE);
+	KTEST_EXPECT_FALSE(t, kernel_addr_mapped(low));
+}
+
 static void identity_map_is_dropped(struct ktest *t)
 {
 	KTEST_EXPECT_FALSE(t, kernel_addr_mapped(0));
@@ -225,6 +238,7 @@ static const struct ktest_case x86_boot_cases[] = {
 	KTEST_CASE(wx_data_and_bss_are_writable_nx),
 	KTEST_CASE(boot_stack_has_unmapped_guard_page),
 	KTEST_CASE(identity_map_is_dropped),
+	KTEST_CASE(temporary_identity_mapping_maps_and_unmaps),
 	KTEST_CASE(free_ranges_are_sorted_aligned_and_direct_mapped),
 	KTEST_CASE(free_ranges_exclude_kernel_and_low_memory),
 	KTEST_CASE(direct_map_aliases_kernel_data),

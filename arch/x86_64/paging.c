@@ -152,14 +152,24 @@ static void map_kernel_range(char *start, char *end, u64 flags)
 		panic("paging: page-table pool exhausted mapping the kernel");
 }
 
-/* Remove the 4 KiB kernel mapping of @va (a guard page). */
-static void unmap_kernel_page(unsigned long va)
+void x86_unmap_pages(unsigned long virt, size_t size)
 {
-	u64 *t = kernel_pml4;
+	for (unsigned long va = virt; va < virt + size; va += PAGE_SIZE) {
+		u64 *t = kernel_pml4;
+		int level;
 
-	for (int level = 4; level > 1; level--)
-		t = pt_virt(t[pt_index(va, level)]);
-	t[pt_index(va, 1)] = 0;
+		for (level = 4; level > 1; level--) {
+			u64 e = t[pt_index(va, level)];
+
+			if (!(e & PTE_PRESENT) || (e & PTE_HUGE))
+				break;
+			t = pt_virt(e);
+		}
+		if (level == 1) {
+			t[pt_index(va, 1)] = 0;
+			invlpg(va);
+		}
+	}
 }
 
 static void detect_paging_features(void)
@@ -186,7 +196,7 @@ void paging_init(const struct boot_info *bi)
 	map_kernel_range(_text, _etext, 0);
 	map_kernel_range(_rodata, _erodata, PTE_NX);
 	map_kernel_range(_data, _kernel_end, PTE_WRITE | PTE_NX);
-	unmap_kernel_page((unsigned long)boot_stack_guard);
+	x86_unmap_pages((unsigned long)boot_stack_guard, PAGE_SIZE);
 	write_cr3(KERNEL_PHYS(kernel_pml4));
 	pr_info("paging: direct map at %#lx (%s pages), kernel W^X%s, %u page-table pages used\n",
 		arch_direct_map_base, have_1g_pages ? "1 GiB" : "2 MiB",
