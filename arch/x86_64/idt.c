@@ -18,6 +18,7 @@
 #include <arch/cpu.h>
 #include <arch/debug.h>
 #include <arch/power.h>
+#include <arch/console.h>
 #include <asm/idt.h>
 #include <asm/desc.h>
 #include <asm/layout.h>
@@ -244,8 +245,16 @@ static void describe_page_fault(const struct pt_regs *r)
 
 void x86_die(struct pt_regs *regs, const char *what)
 {
+	static int die_nesting;
 	char msg[96];
 
+	/* A fault inside the report itself (before panic_enter() could note
+	 * the CPU) must end the run, not recurse until the stack is gone;
+	 * a second CPU dying at the same time only adds one level. */
+	if (__atomic_add_fetch(&die_nesting, 1, __ATOMIC_SEQ_CST) > 3) {
+		arch_console_write("Kernel panic: recursive fault in the panic report\n", 50);
+		arch_poweroff(PANIC_EXIT_STATUS);
+	}
 	panic_enter();
 	scnprintf(msg, sizeof(msg), "%s in %pS", what, (void *)regs->rip);
 	printk(KERN_EMERG "Kernel panic: %s (vector %lu, error code %#lx)\n",

@@ -19,6 +19,7 @@
 #include <asm/layout.h>
 #include <asm/serial.h>
 #include <asm/desc.h>
+#include <asm/percpu.h>
 
 #define FW_CFG_CMDLINE	"opt/quire/cmdline"
 
@@ -91,6 +92,7 @@ void x86_64_start(u64 info_phys, int from)
 
 	serial_init();
 	x86_cpu_tables_init(0);		/* from here on a fault gets a report */
+	x86_percpu_init_boot_cpu();	/* %gs: the CPU id is read from here on */
 	idt_init();
 	if (from == BOOT_FROM_PVH)
 		err = pvh_build_boot_info(&boot_info, info_phys);
@@ -106,6 +108,7 @@ void x86_64_start(u64 info_phys, int from)
 	log_memory_map(&boot_info);
 	paging_init(&boot_info);
 	acpi_init(boot_info.rsdp_phys);
+	x86_percpu_init_boot_cpu();	/* again, now that its APIC id is known */
 	memory_init(&boot_info);
 	start_kernel();
 }
