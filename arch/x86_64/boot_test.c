@@ -71,8 +71,10 @@ static void boot_stack_has_unmapped_guard_page(struct ktest *t)
 
 static void temporary_identity_mapping_maps_and_unmaps(struct ktest *t)
 {
-	const unsigned long low = 0x8000;	/* a trampoline-style low page */
-	volatile u32 *ident = (volatile u32 *)low, *direct = __va(low);
+	/* Identity-map one of our own pages, as SMP start-up code might. */
+	static u8 page[PAGE_SIZE] __aligned(PAGE_SIZE);
+	const unsigned long low = KERNEL_PHYS(page);
+	volatile u32 *ident = (volatile u32 *)low, *direct = (volatile u32 *)page;
 
 	KTEST_ASSERT_EQ(t, x86_map_pages(low, low, PAGE_SIZE, PTE_WRITE), 0);
 	KTEST_ASSERT_TRUE(t, kernel_addr_mapped(low));

@@ -7,7 +7,8 @@
  * paging_init() builds new 4-level tables from a static pool in .bss and
  * switches CR3 to them; the boot's identity map is not in them, so it is
  * gone from then on. The new tables hold:
- *   - the direct map of every RAM range of boot_info (and the first 2 MiB)
+ *   - the direct map of every RAM range of boot_info, the first 2 MiB and
+ *     the kernel image's own pages (__va() of a page table must work)
  *     at DIRECT_MAP_BASE + phys: 1 GiB pages when the CPU has them, else
  *     2 MiB pages; writable, NX;
  *   - the kernel image at KERNEL_VIRT_BASE + phys in 4 KiB pages, W^X:
@@ -190,6 +191,8 @@ void paging_init(const struct boot_info *bi)
 	detect_paging_features();
 	kernel_pml4 = pt_alloc();
 	map_direct(0, PAGE_SIZE_2M);
+	/* The kernel's own RAM: a loader may call it reserved (UEFI does). */
+	map_direct(kernel_image_start_phys(), kernel_image_end_phys());
 	for (u32 i = 0; i < bi->nr_mem; i++)
 		if (boot_mem_is_ram(bi->mem[i].type) && bi->mem[i].length)
 			map_direct(bi->mem[i].base, bi->mem[i].base + bi->mem[i].length);
