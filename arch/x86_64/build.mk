@@ -80,4 +80,6 @@ kernel: $(X86_BUILD)/quire.elf
 $(X86_OBJS): arch/x86_64/build.mk
 
 -include $(patsubst %.o,%.d,$(X86_OBJS))
+
+# The UEFI loader, ESP image and boot-time floors.
 -include arch/x86_64/boot/efi/build.mk
