@@ -288,22 +288,10 @@ void arch_stop_other_cpus(void)
 		pr_emerg("smp: %u CPUs did not stop\n", x86_cpus_online() - 1);
 }
 
-/* Until kernel/smp.c is merged: an AP idles with its tick running. */
-__weak void handle_ipi(enum ipi_type type)
-{
-}
-
-__weak void start_secondary(unsigned int cpu)
-{
-	arch_timer_start(x86_tick_hz());
-	for (;;)
-		arch_cpu_idle();
-}
-
-static int cmd_cpus(int argc, char **argv)
+static int cmd_interrupts(int argc, char **argv)
 {
 	if (argc != 1) {
-		shell_error(argv[0], "usage: cpus");
+		shell_error(argv[0], "usage: interrupts");
 		return -EINVAL;
 	}
 	cprintf("clock: TSC %llu Hz, LAPIC timer %llu Hz, tick %u Hz\n",
@@ -322,8 +310,8 @@ static int cmd_cpus(int argc, char **argv)
 	}
 	return 0;
 }
-SHELL_COMMAND(cpus, "cpus", "cpus",
-	      "per-CPU APIC id, node, ticks, IPIs, TLB shootdowns", cmd_cpus);
+SHELL_COMMAND(interrupts, "interrupts", "interrupts",
+	      "clock rates; per-CPU ticks, IPIs, TLB shootdowns", cmd_interrupts);
 
 int x86_smp_init_ipis(void)
 {

@@ -215,8 +215,3 @@ void arch_timer_start(unsigned int hz)
 	tick_hz = hz;
 	apic_timer_periodic((unsigned int)timer_vector, hz);
 }
-
-/* Until kernel/time.c is merged. */
-__weak void timer_interrupt(void)
-{
-}
