@@ -9,6 +9,7 @@
 #include <quire/errno.h>
 #include <quire/printk.h>
 #include <quire/platform.h>
+#include <quire/preempt.h>
 #include <arch/cpu.h>
 #include <arch/irq.h>
 #include <arch/time.h>
@@ -59,27 +60,47 @@ static void clock_rate_matches_pm_timer(struct ktest *t)
 	KTEST_EXPECT_LT(t, clock_ns, ref_ns * 103 / 100);
 }
 
-/* Timer interrupts on the boot CPU over 500 ms: HZ/2, at most 20% more,
- * at most 30% fewer (an emulator on a loaded host coalesces late ticks). */
+/* Ticks on this CPU during @ms of busy waiting with interrupts on. */
+static u64 count_ticks(unsigned int ms)
+{
+	unsigned long flags = arch_local_irq_save();
+	u64 before, after, end;
+
+	arch_local_irq_enable();
+	before = READ_ONCE(this_cpu()->ticks);
+	end = arch_clock_ns() + ms * MS;
+	while (arch_clock_ns() < end)
+		arch_cpu_relax();
+	after = READ_ONCE(this_cpu()->ticks);
+	arch_local_irq_restore(flags);
+	return after - before;
+}
+
+/*
+ * Timer interrupts over 3 windows of 300 ms: none may exceed HZ * 0.3 by
+ * more than 20%, and the best must reach 60% of it. An emulator on a
+ * loaded host drops (coalesces) late ticks, so one window alone is
+ * flaky; a mis-programmed timer (wrong divider, wrong count) is off by a
+ * factor of 2 or more in every window.
+ */
 static void tick_runs_at_hz(struct ktest *t)
 {
 	unsigned int hz = x86_tick_hz();
-	u64 before, after, end;
-	unsigned long flags;
+	u64 want = hz * 3 / 10, best = 0;
 
 	KTEST_ASSERT_TRUE(t, hz > 0);
-	flags = arch_local_irq_save();
-	arch_local_irq_enable();
-	before = READ_ONCE(x86_percpu[0].ticks);
-	end = arch_clock_ns() + 500 * MS;
-	while (arch_clock_ns() < end)
-		arch_cpu_relax();
-	after = READ_ONCE(x86_percpu[0].ticks);
-	arch_local_irq_restore(flags);
-	cprintf("    # %llu ticks in 500 ms at %u Hz\n",
-		(unsigned long long)(after - before), hz);
-	KTEST_EXPECT_GE(t, after - before, hz / 2 * 7 / 10);
-	KTEST_EXPECT_LE(t, after - before, hz / 2 * 12 / 10 + 1);
+	for (int i = 0; i < 3; i++) {
+		u64 n;
+
+		preempt_disable();	/* stay on this CPU's counter */
+		n = count_ticks(300);
+		preempt_enable();
+		cprintf("    # %llu ticks in 300 ms at %u Hz (want %llu)\n",
+			(unsigned long long)n, hz, (unsigned long long)want);
+		KTEST_EXPECT_LE(t, n, want * 12 / 10 + 1);
+		best = max(best, n);
+	}
+	KTEST_EXPECT_GE(t, best, want * 6 / 10);
 }
 
 static unsigned int ipi_seen[MAX_CPUS];
@@ -206,7 +227,10 @@ static void context_switch_round_trips(struct ktest *t)
 	KTEST_ASSERT_NOT_NULL(t, switch_thread_sp);
 	KTEST_EXPECT_EQ(t, (uintptr_t)switch_thread_sp % 16, 0);
 	for (unsigned int i = 1; i <= 3; i++) {
+		unsigned long flags = arch_local_irq_save();	/* as the scheduler */
+
 		__switch_stack(&switch_main_sp, switch_thread_sp);
+		arch_local_irq_restore(flags);
 		KTEST_EXPECT_EQ(t, switch_rounds, i);
 	}
 	KTEST_EXPECT_EQ(t, canary, 0x5157495245ULL);

@@ -104,7 +104,6 @@ void x86_64_start(u64 info_phys, int from)
 	pr_info("boot: loader %s, %u memory map entries\n", boot_info.loader,
 		boot_info.nr_mem);
 	x86_cpu_tables_init(0);
-	x86_percpu_init_boot_cpu();	/* %gs: the CPU id is read from here on */
 	idt_init();
 	setup_cmdline(&boot_info);
 	log_memory_map(&boot_info);
