@@ -77,18 +77,28 @@ static u64 count_ticks(unsigned int ms)
 }
 
 /*
- * Timer interrupts over 3 windows of 300 ms: none may exceed HZ * 0.3 by
- * more than 20%, and the best must reach 60% of it. An emulator on a
- * loaded host drops (coalesces) late ticks, so one window alone is
- * flaky; a mis-programmed timer (wrong divider, wrong count) is off by a
- * factor of 2 or more in every window.
+ * The tick: this CPU's LAPIC timer is programmed periodic, unmasked, with
+ * the count for HZ at the calibrated rate, and timer_interrupt() runs.
+ * Counting ticks only bounds the rate from above (none of three 300 ms
+ * windows above 120% of HZ * 0.3) and loosely from below (the best at
+ * least 25%): QEMU coalesces ticks that come due while its vCPU thread is
+ * descheduled, which on a loaded host loses more than half of them, so
+ * the exact rate is checked on the programmed count instead.
  */
 static void tick_runs_at_hz(struct ktest *t)
 {
 	unsigned int hz = x86_tick_hz();
 	u64 want = hz * 3 / 10, best = 0;
+	u32 lvt;
 
 	KTEST_ASSERT_TRUE(t, hz > 0);
+	preempt_disable();
+	lvt = apic_read(APIC_LVT_TIMER);
+	KTEST_EXPECT_TRUE(t, lvt & APIC_LVT_PERIODIC);
+	KTEST_EXPECT_FALSE(t, lvt & APIC_LVT_MASKED);
+	KTEST_EXPECT_EQ(t, apic_read(APIC_TDCR) & 0xB, APIC_TDCR_DIV16);
+	KTEST_EXPECT_EQ(t, apic_read(APIC_TMICT), apic_timer_hz() / hz);
+	preempt_enable();
 	for (int i = 0; i < 3; i++) {
 		u64 n;
 
@@ -100,7 +110,7 @@ static void tick_runs_at_hz(struct ktest *t)
 		KTEST_EXPECT_LE(t, n, want * 12 / 10 + 1);
 		best = max(best, n);
 	}
-	KTEST_EXPECT_GE(t, best, want * 6 / 10);
+	KTEST_EXPECT_GE(t, best, want / 4);
 }
 
 static unsigned int ipi_seen[MAX_CPUS];
