@@ -37,7 +37,6 @@ static u64 tsc_base;		/* TSC at x86_time_init() */
 static u64 tsc_mult;		/* ns = delta * tsc_mult >> 32 */
 static u64 tsc_hz;
 static bool tsc_ready;		/* I2 */
-static u64 last_ns[MAX_CPUS];	/* I1: per-CPU floor */
 
 static u16 pmtmr_port;
 static bool pmtmr_wide;		/* 32-bit counter (FADT flag TMR_VAL_EXT) */
@@ -157,17 +156,17 @@ static u64 clock_raw_ns(void)
 u64 arch_clock_ns(void)
 {
 	u64 now = clock_raw_ns();
+	struct x86_percpu *p;
 	unsigned long flags;
-	unsigned int cpu;
 
 	if (!now)
 		return 0;
 	flags = arch_local_irq_save();
-	cpu = arch_smp_processor_id();
-	if (now < last_ns[cpu])
-		now = last_ns[cpu];
+	p = this_cpu();
+	if (now < p->clock_floor)
+		now = p->clock_floor;
 	else
-		last_ns[cpu] = now;
+		p->clock_floor = now;
 	arch_local_irq_restore(flags);
 	return now;
 }
