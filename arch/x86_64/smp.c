@@ -166,6 +166,8 @@ int arch_boot_secondary(unsigned int cpu, void *stack, size_t stack_size)
 		return -EINVAL;
 	if (!apic_ready())
 		return -ENODEV;
+	if (x86_cpu_is_online(cpu))
+		return -EBUSY;		/* an INIT would reset it under its tasks */
 	spin_lock(&boot_lock);
 	prepare_trampoline(cpu, stack, stack_size);
 	__atomic_store_n(&ap_alive, 0, __ATOMIC_RELEASE);
