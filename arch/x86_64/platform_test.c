@@ -173,6 +173,20 @@ static void tlb_shootdown_reaches_every_cpu(struct ktest *t)
 	}
 }
 
+/* Bad requests fail cleanly, and an online CPU is never re-INITed. */
+static void boot_secondary_validates_and_refuses_online_cpu(struct ktest *t)
+{
+	static u8 stack[4096] __aligned(16);
+
+	KTEST_EXPECT_EQ(t, arch_boot_secondary(0, stack, sizeof(stack)), -EINVAL);
+	KTEST_EXPECT_EQ(t, arch_boot_secondary(platform.nr_cpus, stack, sizeof(stack)),
+			-EINVAL);
+	KTEST_EXPECT_EQ(t, arch_boot_secondary(1, NULL, sizeof(stack)), -EINVAL);
+	if (platform.nr_cpus < 2 || !x86_cpu_is_online(1))
+		ktest_skip(t, "CPU 1 is not online");
+	KTEST_EXPECT_EQ(t, arch_boot_secondary(1, stack, sizeof(stack)), -EBUSY);
+}
+
 static void msi_noop(void *data)
 {
 }
@@ -254,6 +268,7 @@ static const struct ktest_case x86_platform_cases[] = {
 	KTEST_CASE(tick_runs_at_hz),
 	KTEST_CASE(ipi_reaches_every_cpu),
 	KTEST_CASE(tlb_shootdown_reaches_every_cpu),
+	KTEST_CASE(boot_secondary_validates_and_refuses_online_cpu),
 	KTEST_CASE(msi_alloc_exhausts_and_free_reuses),
 	KTEST_END,
 };
