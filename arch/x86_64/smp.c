@@ -25,6 +25,7 @@
  * flush_tlb_all() must be called with interrupts enabled: two CPUs each
  * waiting for the other's acknowledgement with interrupts off would hang.
  */
+#include <quire/bug.h>
 #include <quire/errno.h>
 #include <quire/printk.h>
 #include <quire/platform.h>
@@ -242,6 +243,7 @@ void flush_tlb_all(void)
 		flush_tlb_local();
 		return;
 	}
+	WARN_ON_ONCE(arch_irqs_disabled());	/* may deadlock: see the top */
 	spin_lock(&tlb_lock);
 	flags = arch_local_irq_save();
 	self = arch_smp_processor_id();
