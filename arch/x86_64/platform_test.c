@@ -42,7 +42,8 @@ static u64 read_clock(void)
 	return arch_clock_ns();
 }
 
-/* 200 ms of the reference timer must be 200 ms of arch_clock_ns, +-3%. */
+/* 200 ms of the reference timer must be 200 ms of arch_clock_ns, +-2%
+ * (bracketed reads make it ~0.01% under QEMU even on a loaded host). */
 static void clock_rate_matches_pm_timer(struct ktest *t)
 {
 	u64 start, end, ref_ns, clock_ns;
@@ -56,8 +57,8 @@ static void clock_rate_matches_pm_timer(struct ktest *t)
 	clock_ns = end - start;
 	cprintf("    # reference %llu ns, clock %llu ns\n",
 		(unsigned long long)ref_ns, (unsigned long long)clock_ns);
-	KTEST_EXPECT_GT(t, clock_ns, ref_ns * 97 / 100);
-	KTEST_EXPECT_LT(t, clock_ns, ref_ns * 103 / 100);
+	KTEST_EXPECT_GT(t, clock_ns, ref_ns * 98 / 100);
+	KTEST_EXPECT_LT(t, clock_ns, ref_ns * 102 / 100);
 }
 
 /* Ticks on this CPU during @ms of busy waiting with interrupts on. */
@@ -139,6 +140,7 @@ static void ipi_reaches_every_cpu(struct ktest *t)
 	unsigned int self, others = 0;
 
 	KTEST_ASSERT_TRUE(t, vector > 0);
+	preempt_disable();
 	self = arch_smp_processor_id();
 	for (unsigned int cpu = 0; cpu < platform.nr_cpus; cpu++) {
 		if (cpu == self || !x86_cpu_is_online(cpu))
@@ -149,6 +151,7 @@ static void ipi_reaches_every_cpu(struct ktest *t)
 		if (!wait_for(&ipi_seen[cpu], 1, 200 * MS))
 			ktest_fail(t, __FILE__, __LINE__, "CPU %u did not answer", cpu);
 	}
+	preempt_enable();
 	x86_free_vector(vector);
 	cprintf("    # %u other CPUs answered (of %u)\n", others,
 		platform.nr_cpus - 1);
@@ -161,16 +164,23 @@ static void ipi_reaches_every_cpu(struct ktest *t)
 static void tlb_shootdown_reaches_every_cpu(struct ktest *t)
 {
 	u64 before[MAX_CPUS];
-	unsigned int self = arch_smp_processor_id();
+	unsigned int self;
+	unsigned long flags;
 
+	preempt_disable();
+	self = arch_smp_processor_id();
 	for (unsigned int cpu = 0; cpu < platform.nr_cpus; cpu++)
 		before[cpu] = READ_ONCE(x86_percpu[cpu].tlb_flushes);
+	flags = arch_local_irq_save();
+	arch_local_irq_enable();	/* its contract (exec= runs with IRQs off) */
 	flush_tlb_all();
+	arch_local_irq_restore(flags);
 	for (unsigned int cpu = 0; cpu < platform.nr_cpus; cpu++) {
 		if (cpu == self || !x86_cpu_is_online(cpu))
 			continue;
 		KTEST_EXPECT_GT(t, READ_ONCE(x86_percpu[cpu].tlb_flushes), before[cpu]);
 	}
+	preempt_enable();
 }
 
 /* Bad requests fail cleanly, and an online CPU is never re-INITed. */

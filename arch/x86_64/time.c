@@ -61,23 +61,41 @@ static u64 read_tsc_counter(void)
 	return rdtsc();
 }
 
+/*
+ * Read @read between two PM timer reads; retry while they are more than
+ * PMTMR_TIGHT ticks apart (a vCPU descheduled mid-read, an SMI), so the
+ * pair (PM time, counter) is known to within ~10 us. Returns the PM time
+ * halfway between.
+ */
+#define PMTMR_TIGHT	36	/* PM ticks: ~10 us */
+#define PMTMR_TRIES	1000
+
+static u32 pmtmr_bracket(u64 (*read)(void), u64 *val)
+{
+	u32 mask = pmtmr_mask(), a = 0, span = 0;
+
+	for (int i = 0; i < PMTMR_TRIES; i++) {
+		a = pmtmr_read();
+		*val = read();
+		span = (pmtmr_read() - a) & mask;
+		if (span <= PMTMR_TIGHT)
+			break;
+	}
+	return (a + span / 2) & mask;
+}
+
 /* Spin on the PM timer for @ms; measure @read across it. */
 static u64 pmtmr_measure(unsigned int ms, u64 (*read)(void), u64 *start, u64 *end)
 {
 	u32 mask = pmtmr_mask();
 	u32 want = (u32)(PMTMR_HZ * ms / 1000);
-	u32 t0, t1, elapsed;
+	u32 t0, t1;
 
-	t0 = pmtmr_read();
-	*start = read();
-	do {
-		t1 = pmtmr_read();
-		elapsed = (t1 - t0) & mask;
-	} while (elapsed < want);
-	*end = read();
-	t1 = pmtmr_read();
-	elapsed = (t1 - t0) & mask;
-	return (u64)elapsed * 1000000000ULL / PMTMR_HZ;
+	t0 = pmtmr_bracket(read, start);
+	while (((pmtmr_read() - t0) & mask) < want)
+		arch_cpu_relax();
+	t1 = pmtmr_bracket(read, end);
+	return (u64)((t1 - t0) & mask) * 1000000000ULL / PMTMR_HZ;
 }
 
 /* PIT channel 2 in mode 0, gated through port 0x61: OUT2 rises at zero. */
