@@ -14,6 +14,9 @@ void slab_print_stats(void);
 /* Frees rejected as bad (double free, foreign pointer, wrong order) since
  * boot; the tests check it moves. */
 extern unsigned long mm_bad_frees;
+/* Tests that free badly on purpose add how many here first: those get
+ * their log line but no WARN stack trace (whose addresses vary per run). */
+extern int mm_bad_frees_expected;
 /* Count and log one refused free of @addr; WARNs the first time. */
 void mm_report_bad_free(const void *addr, const char *reason);
 

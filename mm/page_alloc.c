@@ -35,6 +35,7 @@
 
 pg_data_t node_data[MAX_NUMNODES];
 unsigned long mm_bad_frees;
+int mm_bad_frees_expected;
 
 /* platform.mem as whole pfns, checked by mm_init(): sorted, disjoint, on
  * valid nodes. Read-only after mm_init(); pfn_to_page() searches it. */
@@ -287,15 +288,25 @@ struct page *alloc_pages(int nid, unsigned int order, gfp_t flags)
 	return page;
 }
 
-/* Count and log a refused free (the lists were not touched); the first one
- * also WARNs with a stack trace. Context: any, no mm lock held. */
+/* Count and log a refused free (the lists were not touched); the first
+ * unexpected one also WARNs with a stack trace. The address is logged as
+ * physical (stable from run to run, unlike a host virtual address).
+ * Context: any, no mm lock held. */
 void mm_report_bad_free(const void *addr, const char *reason)
 {
+	struct page *page = virt_to_page(addr);
 	bool bad_free = true;
 
 	__atomic_fetch_add(&mm_bad_frees, 1, __ATOMIC_RELAXED);
-	pr_err("mm: bad free of %p: %s\n", addr, reason);
-	WARN_ON_ONCE(bad_free);
+	if (page)
+		pr_err("mm: bad free of phys %#llx: %s\n", (unsigned long long)__pa(addr),
+		       reason);
+	else
+		pr_err("mm: bad free of an address outside RAM: %s\n", reason);
+	if (__atomic_load_n(&mm_bad_frees_expected, __ATOMIC_RELAXED) > 0)
+		__atomic_fetch_sub(&mm_bad_frees_expected, 1, __ATOMIC_RELAXED);
+	else
+		WARN_ON_ONCE(bad_free);
 }
 
 /* Why freeing @page as a block of @order is illegal (I4), or NULL.

@@ -107,7 +107,8 @@ static void kfree_bad_pointers_are_rejected(struct ktest *t)
 	KTEST_ASSERT_NOT_NULL(t, p);
 	KTEST_ASSERT_NOT_NULL(t, large);
 	used = kmalloc_objects_in_use();
-	cprintf("# the next 'mm: bad free' lines are expected\n");
+	cprintf("# the next 4 'mm: bad free' lines are expected\n");
+	mm_bad_frees_expected = 4;
 	kfree(p + 1);			/* inside an object */
 	kfree(large + PAGE_SIZE);	/* inside a large allocation */
 	kfree(&on_stack);		/* not kmalloc memory */
@@ -115,6 +116,7 @@ static void kfree_bad_pointers_are_rejected(struct ktest *t)
 	kfree(p);
 	kfree(p);			/* double free */
 	KTEST_EXPECT_EQ(t, mm_bad_frees, bad + 4);
+	KTEST_EXPECT_EQ(t, mm_bad_frees_expected, 0);
 	KTEST_EXPECT_EQ(t, kmalloc_objects_in_use(), used - 1);
 	/* The freelist is intact: two allocations give two distinct objects. */
 	q = kmalloc(32, GFP_KERNEL);
