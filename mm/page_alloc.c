@@ -13,8 +13,8 @@
  *
  * Invariants (checked by check_node_invariants(), the `buddy` tests):
  *  I1: a page is PG_buddy iff it heads a block on free_area[page->order].
- *  I2: a free block lies entirely inside one managed range of its node and
- *      its first pfn is aligned to 2^order.
+ *  I2: a free block lies entirely in managed (not PG_reserved) pages of
+ *      its node, and its first pfn is aligned to 2^order.
  *  I3: vm_stat[NR_FREE_PAGES] == sum over orders of nr_free << order.
  *  I4: an allocated block's head has refcount >= 1 and order == its order;
  *      every other page of a free or allocated block has refcount 0 and is
