@@ -1,0 +1,197 @@
+/*
+ * arch/host/det.c - deterministic mode: one vCPU at a time, virtual time,
+ * interleavings chosen by a seeded PRNG.
+ *
+ * Layer: arch/host. Provides: det_switch_point(), det_idle(),
+ * det_clock_ns() and the vCPU life-cycle hooks used by vcpu.c.
+ *
+ * The baton: det.running names the one vCPU allowed to run kernel code;
+ * every other vCPU thread sleeps on its own futex word vcpu->det_turn. At
+ * each switch point (interrupt enable, arch_cpu_relax(), arch_cpu_idle())
+ * the holder advances virtual time by DET_QUANTUM_NS, raises the ticks that
+ * came due, feeds console input to CPU 0, and lets the PRNG pick the next
+ * holder among the runnable vCPUs (itself included). With every vCPU idle,
+ * time jumps to the next tick. So a run depends only on the seed (and, in
+ * interactive mode, on what is typed): the same seed replays the same
+ * interleaving, timestamps and output.
+ *
+ * Invariants:
+ *  D1: exactly one vCPU thread runs kernel code: the one named by
+ *      det.running (threads not holding it sleep in det_wait_turn()).
+ *  D2: only the holder reads or writes det.now, det.rng, any det_state and
+ *      any next_tick_ns; the handover (release store of det.running,
+ *      acquire load by the next holder) orders these accesses.
+ *  D3: a vCPU is given the baton only if DET_RUNNABLE, or DET_IDLE with
+ *      an interrupt pending.
+ */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "host.h"
+#include <quire/kernel.h>
+#include <arch/power.h>
+
+#define DET_QUANTUM_NS	1000	/* virtual time per switch point */
+
+static struct {
+	u64 rng;		/* xorshift64* state (D2) */
+	u64 now;		/* virtual ns since boot (D2; read by anyone) */
+	unsigned int running;	/* the baton holder's cpu id (D1) */
+} det;
+
+static u64 det_random(void)
+{
+	det.rng ^= det.rng >> 12;
+	det.rng ^= det.rng << 25;
+	det.rng ^= det.rng >> 27;
+	return det.rng * 0x2545f4914f6cdd1dULL;
+}
+
+void det_init(u64 seed)
+{
+	det.rng = seed * 0x9e3779b97f4a7c15ULL + 0x5851f42d4c957f2dULL;
+	if (!det.rng)
+		det.rng = 1;
+	det.running = 0;
+}
+
+u64 det_clock_ns(void)
+{
+	return __atomic_load_n(&det.now, __ATOMIC_RELAXED);
+}
+
+static bool det_runnable(struct vcpu *v)
+{
+	return v->det_state == DET_RUNNABLE ||
+	       (v->det_state == DET_IDLE &&
+		__atomic_load_n(&v->pending, __ATOMIC_ACQUIRE));
+}
+
+static struct vcpu *det_pick(void)
+{
+	struct vcpu *cand[MAX_CPUS];
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < platform.nr_cpus; i++)
+		if (det_runnable(&host_vcpus[i]))
+			cand[n++] = &host_vcpus[i];
+	return n ? cand[det_random() % n] : NULL;
+}
+
+static void det_poll_events(void)
+{
+	host_fire_due_ticks(det.now);
+	if (host_console_input_ready())
+		host_raise_irq(0, HOST_IRQ_CONSOLE);
+}
+
+static void __noreturn det_deadlock(void)
+{
+	static const char msg[] =
+		"deterministic mode: every CPU idle, no timer, no input: deadlock\n";
+
+	write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	arch_poweroff(PANIC_EXIT_STATUS);
+}
+
+/* Every vCPU idles: jump to the next tick, or wait for typed input. */
+static void det_wait_for_event(void)
+{
+	u64 next = host_fire_due_ticks(det.now);
+
+	if (next != U64_MAX) {
+		__atomic_store_n(&det.now, max(next, det.now), __ATOMIC_RELAXED);
+		return;
+	}
+	if (!host_cfg.interactive || host_console_input_closed())
+		det_deadlock();
+	while (!host_console_input_ready()) {
+		u32 head = __atomic_load_n(host_console_input_word(), __ATOMIC_ACQUIRE);
+
+		if (host_console_input_ready())
+			break;
+		host_futex_wait(host_console_input_word(), head, 0);
+	}
+}
+
+static void det_wait_turn(struct vcpu *self)
+{
+	for (;;) {
+		u32 turn = __atomic_load_n(&self->det_turn, __ATOMIC_ACQUIRE);
+
+		if (__atomic_load_n(&det.running, __ATOMIC_ACQUIRE) == self->id)
+			return;
+		host_futex_wait(&self->det_turn, turn, 0);
+	}
+}
+
+static void det_handoff(struct vcpu *self, struct vcpu *next)
+{
+	__atomic_store_n(&det.running, next->id, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&next->det_turn, 1, __ATOMIC_RELEASE);
+	host_futex_wake(&next->det_turn);
+	det_wait_turn(self);
+}
+
+/* Context: the baton holder @self. Returns holding the baton again. */
+static void det_schedule(struct vcpu *self)
+{
+	struct vcpu *next;
+
+	__atomic_store_n(&det.now, det.now + DET_QUANTUM_NS, __ATOMIC_RELAXED);
+	for (;;) {
+		det_poll_events();
+		next = det_pick();
+		if (next)
+			break;
+		det_wait_for_event();
+	}
+	if (next != self)
+		det_handoff(self, next);
+}
+
+void det_switch_point(void)
+{
+	struct vcpu *self = host_this_vcpu();
+
+	if (self)
+		det_schedule(self);
+}
+
+/* arch_cpu_idle(): give the baton away until an interrupt is pending. */
+void det_idle(struct vcpu *v)
+{
+	v->det_state = DET_IDLE;
+	do {
+		det_schedule(v);
+		v = host_this_vcpu();
+	} while (!__atomic_load_n(&v->pending, __ATOMIC_ACQUIRE));
+	v->det_state = DET_RUNNABLE;
+}
+
+/* Context: the baton holder, booting @v. */
+void det_vcpu_created(struct vcpu *v)
+{
+	v->det_state = DET_RUNNABLE;
+}
+
+/* Context: @v's new thread, before any kernel code. */
+void det_vcpu_wait_first_turn(struct vcpu *v)
+{
+	det_wait_turn(v);
+}
+
+void det_stop_others(void)
+{
+	struct vcpu *self = host_this_vcpu();
+
+	for (unsigned int i = 0; i < platform.nr_cpus; i++)
+		if (&host_vcpus[i] != self && host_vcpus[i].det_state != DET_OFFLINE)
+			host_vcpus[i].det_state = DET_STOPPED;
+}
+
+/* Context: the baton holder @v; its first tick is one period from now. */
+void det_tick_started(struct vcpu *v)
+{
+	v->next_tick_ns = det.now + v->tick_period_ns;
+}

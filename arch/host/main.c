@@ -1,0 +1,208 @@
+/*
+ * arch/host/main.c - quire-host: options, the fake machine, start-up.
+ *
+ * Layer: arch/host. Provides: main().
+ *
+ *   quire-host [--cpus N] [--numa N] [--mem SIZE] [--deterministic [--seed S]]
+ *              [key=value ...] [--exec "cmd; cmd"]
+ *
+ * Fills `platform` from the options (CPUs spread evenly over NUMA nodes,
+ * distances 10 local / 20 remote; memory by arch/host/memory.c), sets up
+ * the vCPU, interrupt, console and fault machinery, then runs
+ * start_kernel() on the main thread, which becomes CPU 0.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host.h"
+#include <quire/kernel.h>
+#include <quire/string.h>
+#include <arch/console.h>
+#include <arch/memory.h>
+#include <arch/setup.h>
+
+#define DEFAULT_CPUS	2
+#define DEFAULT_NODES	1
+#define DEFAULT_MEM	(256ULL << 20)
+#define MIN_NODE_MEM	(16ULL << 20)	/* bytes per node, at least */
+#define MAX_MEM		(64ULL << 30)
+
+#include "host_memory.h"
+#include "blockdev.h"
+
+uintptr_t arch_direct_map_base;	/* set by host_memory_init() */
+
+static const char usage_text[] =
+	"usage: quire-host [OPTIONS] [key=value ...]\n"
+	"  --cpus N         virtual CPUs, 1..%d (default %d)\n"
+	"  --numa N         fake NUMA nodes, 1..%d, CPUs spread evenly (default %d)\n"
+	"  --mem SIZE       RAM, e.g. 256M or 1G, at least 16M per node (default 256M)\n"
+	"  --deterministic  one vCPU at a time, virtual time, seeded interleaving\n"
+	"  --seed S         seed of the deterministic interleaving (default 1)\n"
+	"  --exec \"CMDS\"    run shell commands, then power off with their status\n"
+	"  --disk SPEC      a disk vda, vdb, ...: FILE[,ro] or tmp:SIZE (docs/block.md)\n"
+	"  key=value        appended to the kernel command line\n"
+	"Without --exec the shell reads stdin; end of input powers off.\n";
+
+static void __noreturn usage(int status)
+{
+	fprintf(status ? stderr : stdout, usage_text, MAX_CPUS, DEFAULT_CPUS,
+		MAX_NUMNODES, DEFAULT_NODES);
+	exit(status);
+}
+
+static void __noreturn bad_option(const char *opt, const char *why)
+{
+	fprintf(stderr, "quire-host: %s: %s\n", opt, why);
+	usage(2);
+}
+
+/* The value of "--opt V" or "--opt=V"; advances *@i past it. */
+static const char *option_value(int argc, char **argv, int *i, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (*i + 1 >= argc)
+		bad_option(opt, "needs a value");
+	return argv[++*i];
+}
+
+static bool is_option(const char *arg, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	return !strncmp(arg, opt, n) && (arg[n] == '\0' || arg[n] == '=');
+}
+
+static unsigned int parse_count(const char *opt, const char *s, unsigned int limit)
+{
+	unsigned int v;
+
+	if (kstrtouint(s, 10, &v) || v < 1 || v > limit) {
+		fprintf(stderr, "quire-host: %s: '%s' is not a number in 1..%u\n",
+			opt, s, limit);
+		usage(2);
+	}
+	return v;
+}
+
+static void cmdline_append(const char *s)
+{
+	size_t used = strlen(platform.cmdline);
+
+	if (used + strlen(s) + 2 > CMDLINE_SIZE)
+		bad_option(s, "kernel command line too long");
+	if (used)
+		strcat(platform.cmdline, " ");
+	strcat(platform.cmdline, s);
+}
+
+static void parse_args(int argc, char **argv, const char **exec)
+{
+	bool seed_given = false;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(0);
+		} else if (is_option(a, "--cpus")) {
+			host_cfg.cpus = parse_count("--cpus", option_value(argc, argv, &i, "--cpus"), MAX_CPUS);
+		} else if (is_option(a, "--numa")) {
+			host_cfg.nodes = parse_count("--numa", option_value(argc, argv, &i, "--numa"), MAX_NUMNODES);
+		} else if (is_option(a, "--mem")) {
+			const char *v = option_value(argc, argv, &i, "--mem");
+
+			if (parse_size(v, &host_cfg.mem_bytes) || host_cfg.mem_bytes > MAX_MEM)
+				bad_option("--mem", "expected a size such as 256M or 1G, at most 64G");
+		} else if (is_option(a, "--seed")) {
+			unsigned long long s;
+
+			if (kstrtoull(option_value(argc, argv, &i, "--seed"), 0, &s))
+				bad_option("--seed", "expected an unsigned 64-bit number");
+			host_cfg.seed = s;
+			seed_given = true;
+		} else if (!strcmp(a, "--deterministic")) {
+			host_cfg.deterministic = true;
+		} else if (is_option(a, "--disk")) {
+			if (hostdisk_add_option(option_value(argc, argv, &i, "--disk")))
+				bad_option("--disk", "too many disks");
+		} else if (is_option(a, "--exec")) {
+			*exec = option_value(argc, argv, &i, "--exec");
+		} else if (a[0] != '-' && strchr(a, '=') && strncmp(a, "exec=", 5)) {
+			cmdline_append(a);
+		} else {
+			bad_option(a, "unknown option");
+		}
+	}
+	if (seed_given && !host_cfg.deterministic)
+		bad_option("--seed", "only meaningful with --deterministic");
+	if (host_cfg.mem_bytes < MIN_NODE_MEM * host_cfg.nodes)
+		bad_option("--mem", "less than 16M per NUMA node");
+}
+
+static void setup_platform(void)
+{
+	platform.nr_cpus = host_cfg.cpus;
+	platform.nr_nodes = host_cfg.nodes;
+	for (unsigned int c = 0; c < host_cfg.cpus; c++) {
+		platform.cpu_hwid[c] = c;
+		platform.cpu_node[c] = c * host_cfg.nodes / host_cfg.cpus;
+	}
+	for (unsigned int a = 0; a < host_cfg.nodes; a++)
+		for (unsigned int b = 0; b < host_cfg.nodes; b++)
+			platform.node_distance[a][b] = a == b ? LOCAL_DISTANCE : REMOTE_DISTANCE;
+	if (host_memory_init(host_cfg.mem_bytes, host_cfg.nodes)) {
+		fprintf(stderr, "quire-host: cannot set up %llu bytes of memory\n",
+			(unsigned long long)host_cfg.mem_bytes);
+		exit(2);
+	}
+}
+
+/* Signal mode unless ThreadSanitizer, whose runtime defers signals. */
+#if defined(__SANITIZE_THREAD__)
+#define HOST_ASYNC_IRQS	false
+#else
+#define HOST_ASYNC_IRQS	true
+#endif
+
+/* Context: CPU 0 in start_kernel(), interrupts disabled. */
+void arch_init_late(void)
+{
+	host_console_init();
+}
+
+int main(int argc, char **argv)
+{
+	const char *exec = NULL;
+	char line[64];
+
+	host_cfg.cpus = DEFAULT_CPUS;
+	host_cfg.nodes = DEFAULT_NODES;
+	host_cfg.mem_bytes = DEFAULT_MEM;
+	host_cfg.seed = 1;
+	parse_args(argc, argv, &exec);
+	host_cfg.interactive = !exec;
+	host_cfg.async_irqs = HOST_ASYNC_IRQS && !host_cfg.deterministic;
+	if (exec) {
+		if (strlen(platform.cmdline) + strlen(exec) + 7 > CMDLINE_SIZE)
+			bad_option("--exec", "commands too long for the kernel command line");
+		cmdline_append("exec=");
+		strcat(platform.cmdline, exec);
+	}
+	setup_platform();
+	host_time_init();
+	host_debug_init();
+	if (host_cfg.deterministic) {
+		det_init(host_cfg.seed);
+		snprintf(line, sizeof(line), "deterministic mode: seed %llu\n",
+			 (unsigned long long)host_cfg.seed);
+		arch_console_write(line, strlen(line));
+	}
+	host_vcpu_init();
+	start_kernel();
+}

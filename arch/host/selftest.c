@@ -1,0 +1,270 @@
+/*
+ * arch/host/selftest.c - KTAP suite "host": the vCPU and interrupt model
+ * of arch/host (docs/host.md), checked from inside the kernel.
+ *
+ * Layer: arch/host (tests). Run: quire-host --cpus 2 --exec "test host".
+ * Cross-CPU cases bring CPU 1 up themselves when the kernel has not
+ * (before kernel/smp.c exists) and need --cpus >= 2.
+ */
+#include <quire/ktest.h>
+#include <quire/errno.h>
+#include <arch/irq.h>
+#include <arch/cpu.h>
+#include <arch/time.h>
+#include "host.h"
+
+#define WAIT_NS	(2 * 1000000000ULL)	/* give up on a lost interrupt */
+
+static int hits;
+static int hit_cpu;
+static int chained_msi;
+
+static void count_hit(void *data)
+{
+	/* Interrupt handlers run with the flag off. */
+	int cpu = arch_irqs_disabled() ? (int)arch_smp_processor_id() : -1;
+
+	__atomic_store_n(&hit_cpu, cpu, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&hits, 1, __ATOMIC_RELEASE);	/* publishes hit_cpu */
+}
+
+static void chain_to_next(void *data)
+{
+	host_msi_trigger(__atomic_load_n(&chained_msi, __ATOMIC_RELAXED));
+}
+
+static int msi(struct ktest *t, unsigned int cpu, irq_handler_t fn)
+{
+	u64 addr;
+	u32 data;
+	int h = arch_msi_alloc(cpu, fn, NULL, &addr, &data);
+
+	KTEST_ASSERT_TRUE(t, h >= 0);
+	KTEST_EXPECT_EQ(t, data, h);
+	return h;
+}
+
+static void ensure_cpu1(struct ktest *t)
+{
+	static char stack[16384] __aligned(16);
+	int err;
+
+	if (platform.nr_cpus < 2)
+		ktest_skip(t, "needs --cpus 2 or more");
+	if (__atomic_load_n(&host_vcpus[1].started, __ATOMIC_ACQUIRE))
+		return;
+	err = arch_boot_secondary(1, stack, sizeof(stack));
+	KTEST_ASSERT_EQ(t, err, 0);
+}
+
+static bool wait_hits(int want)
+{
+	u64 end = arch_clock_ns() + WAIT_NS;
+
+	while (__atomic_load_n(&hits, __ATOMIC_ACQUIRE) < want)
+		if (arch_clock_ns() > end)
+			return false;
+		else
+			arch_cpu_relax();
+	return true;
+}
+
+static void host_irq_save_restore_nests(struct ktest *t)
+{
+	unsigned long outer = arch_local_irq_save();
+	unsigned long inner = arch_local_irq_save();
+
+	KTEST_EXPECT_TRUE(t, arch_irqs_disabled());
+	KTEST_EXPECT_TRUE(t, inner);
+	arch_local_irq_restore(inner);
+	KTEST_EXPECT_TRUE(t, arch_irqs_disabled());
+	arch_local_irq_restore(outer);
+	KTEST_EXPECT_EQ(t, arch_irqs_disabled(), (bool)outer);
+}
+
+static void host_irq_waits_while_disabled_runs_on_enable(struct ktest *t)
+{
+	unsigned long flags = arch_local_irq_save();
+	int h = msi(t, arch_smp_processor_id(), count_hit);
+
+	__atomic_store_n(&hits, 0, __ATOMIC_RELAXED);
+	host_msi_trigger(h);
+	host_msi_trigger(h);	/* coalesces with the first, like an edge */
+	KTEST_EXPECT_EQ(t, __atomic_load_n(&hits, __ATOMIC_RELAXED), 0);
+	arch_local_irq_enable();
+	KTEST_EXPECT_EQ(t, __atomic_load_n(&hits, __ATOMIC_RELAXED), 1);
+	KTEST_EXPECT_EQ(t, __atomic_load_n(&hit_cpu, __ATOMIC_RELAXED),
+			(int)arch_smp_processor_id());
+	arch_msi_free(h);
+	arch_local_irq_restore(flags);
+}
+
+static void host_self_interrupt_with_irqs_on_is_immediate(struct ktest *t)
+{
+	unsigned long flags = arch_local_irq_save();
+	int h = msi(t, arch_smp_processor_id(), count_hit);
+
+	__atomic_store_n(&hits, 0, __ATOMIC_RELAXED);
+	arch_local_irq_enable();
+	host_msi_trigger(h);
+	KTEST_EXPECT_EQ(t, __atomic_load_n(&hits, __ATOMIC_RELAXED), 1);
+	arch_local_irq_restore(flags);
+	arch_msi_free(h);
+}
+
+static void host_msi_runs_on_its_target_cpu(struct ktest *t)
+{
+	int h;
+
+	ensure_cpu1(t);
+	h = msi(t, 1, count_hit);
+	__atomic_store_n(&hits, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&hit_cpu, -2, __ATOMIC_RELAXED);
+	host_msi_trigger(h);
+	KTEST_EXPECT_TRUE(t, wait_hits(1));
+	KTEST_EXPECT_EQ(t, __atomic_load_n(&hit_cpu, __ATOMIC_RELAXED), 1);
+	arch_msi_free(h);
+}
+
+/* CPU 0 idles with interrupts off; CPU 1's handler interrupts it. */
+static void host_idle_wakes_on_interrupt_from_other_cpu(struct ktest *t)
+{
+	unsigned long flags;
+	u64 end;
+	int back, there;
+
+	ensure_cpu1(t);
+	back = msi(t, arch_smp_processor_id(), count_hit);
+	there = msi(t, 1, chain_to_next);
+	__atomic_store_n(&chained_msi, back, __ATOMIC_RELAXED);
+	__atomic_store_n(&hits, 0, __ATOMIC_RELAXED);
+	flags = arch_local_irq_save();
+	host_msi_trigger(there);
+	end = arch_clock_ns() + WAIT_NS;
+	while (!__atomic_load_n(&hits, __ATOMIC_RELAXED) && arch_clock_ns() < end)
+		arch_cpu_idle();
+	KTEST_EXPECT_TRUE(t, arch_irqs_disabled());
+	arch_local_irq_restore(flags);
+	KTEST_EXPECT_EQ(t, __atomic_load_n(&hits, __ATOMIC_RELAXED), 1);
+	arch_msi_free(back);
+	arch_msi_free(there);
+}
+
+/*
+ * Signal mode: an interrupt reaches a CPU that runs with interrupts on and
+ * never reaches an arch hook (no poll point), as on real hardware.
+ */
+static void host_signal_interrupts_busy_cpu(struct ktest *t)
+{
+	unsigned long flags;
+	int back, there;
+	u64 end;
+
+	if (!host_cfg.async_irqs)
+		ktest_skip(t, "poll mode (deterministic or TSan): no asynchronous interrupts");
+	ensure_cpu1(t);
+	back = msi(t, arch_smp_processor_id(), count_hit);
+	there = msi(t, 1, chain_to_next);
+	__atomic_store_n(&chained_msi, back, __ATOMIC_RELAXED);
+	__atomic_store_n(&hits, 0, __ATOMIC_RELAXED);
+	flags = arch_local_irq_save();
+	arch_local_irq_enable();
+	host_msi_trigger(there);
+	end = host_monotonic_ns() + WAIT_NS;
+	while (!__atomic_load_n(&hits, __ATOMIC_RELAXED) && host_monotonic_ns() < end)
+		;
+	arch_local_irq_restore(flags);
+	KTEST_EXPECT_EQ(t, __atomic_load_n(&hits, __ATOMIC_RELAXED), 1);
+	arch_msi_free(back);
+	arch_msi_free(there);
+}
+
+#define PING_PONG_ROUNDS	2000
+
+static int pong_msi, ping_msi, rounds;
+
+static void ping_handler(void *data)
+{
+	if (__atomic_add_fetch(&rounds, 1, __ATOMIC_RELAXED) < PING_PONG_ROUNDS)
+		host_msi_trigger(__atomic_load_n(&pong_msi, __ATOMIC_RELAXED));
+}
+
+static void pong_handler(void *data)
+{
+	host_msi_trigger(__atomic_load_n(&ping_msi, __ATOMIC_RELAXED));
+}
+
+/*
+ * Interrupts bounce between CPU 0 and CPU 1 while CPU 0 alternates idling,
+ * enabling and masking: a lost wake-up or a lost pending bit stops the ball.
+ */
+static void host_interrupt_ping_pong_loses_none(struct ktest *t)
+{
+	unsigned long flags;
+	u64 end;
+
+	ensure_cpu1(t);
+	__atomic_store_n(&rounds, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&ping_msi, msi(t, arch_smp_processor_id(), ping_handler),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&pong_msi, msi(t, 1, pong_handler), __ATOMIC_RELAXED);
+	flags = arch_local_irq_save();
+	host_msi_trigger(pong_msi);
+	end = arch_clock_ns() + 10 * WAIT_NS;
+	for (unsigned int i = 0; __atomic_load_n(&rounds, __ATOMIC_RELAXED) <
+	     PING_PONG_ROUNDS && arch_clock_ns() < end; i++) {
+		if (i % 3 == 0) {
+			arch_cpu_idle();
+		} else {
+			arch_local_irq_enable();
+			arch_cpu_relax();
+			arch_local_irq_disable();
+		}
+	}
+	arch_local_irq_restore(flags);
+	KTEST_EXPECT_EQ(t, __atomic_load_n(&rounds, __ATOMIC_RELAXED), PING_PONG_ROUNDS);
+	arch_msi_free(ping_msi);
+	arch_msi_free(pong_msi);
+}
+
+static void host_clock_is_monotonic(struct ktest *t)
+{
+	u64 prev = arch_clock_ns();
+
+	for (int i = 0; i < 1000; i++) {
+		u64 now = arch_clock_ns();
+
+		KTEST_ASSERT_TRUE(t, now >= prev);
+		prev = now;
+		arch_cpu_relax();
+	}
+}
+
+static void host_msi_alloc_rejects_bad_cpu(struct ktest *t)
+{
+	u64 addr;
+	u32 data;
+
+	KTEST_EXPECT_EQ(t, arch_msi_alloc(platform.nr_cpus, count_hit, NULL,
+					  &addr, &data), -EINVAL);
+	KTEST_EXPECT_EQ(t, arch_boot_secondary(0, NULL, 0), -EINVAL);
+}
+
+static const struct ktest_case host_cases[] = {
+	KTEST_CASE(host_irq_save_restore_nests),
+	KTEST_CASE(host_irq_waits_while_disabled_runs_on_enable),
+	KTEST_CASE(host_self_interrupt_with_irqs_on_is_immediate),
+	KTEST_CASE(host_msi_runs_on_its_target_cpu),
+	KTEST_CASE(host_idle_wakes_on_interrupt_from_other_cpu),
+	KTEST_CASE(host_signal_interrupts_busy_cpu),
+	KTEST_CASE(host_interrupt_ping_pong_loses_none),
+	KTEST_CASE(host_clock_is_monotonic),
+	KTEST_CASE(host_msi_alloc_rejects_bad_cpu),
+	KTEST_END,
+};
+
+static const struct ktest_suite host_suite = {
+	.name = "host",
+	.cases = host_cases,
+};
+KTEST_SUITE(host_suite);
