@@ -28,6 +28,7 @@
  * so no handler can preempt a libc lock holder.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -222,6 +223,8 @@ bool arch_irqs_disabled(void)
 	return host_this_vcpu()->irqs_off;
 }
 
+static __thread unsigned int relax_spins;	/* this pthread's spins */
+
 void arch_cpu_relax(void)
 {
 	struct vcpu *v;
@@ -230,6 +233,11 @@ void arch_cpu_relax(void)
 	if (host_cfg.deterministic)
 		det_switch_point();
 	v = host_this_vcpu();
+	/* vCPUs outnumber host cores: a spinner that never yields keeps the
+	 * lock holder (or the next ticket) off the core for a whole host
+	 * timeslice, so ticket locks convoy. Yield now and then. */
+	if (++relax_spins % 128 == 0)
+		sched_yield();
 	if (v && !v->irqs_off && irq_pending(v))
 		take_irqs_enabled();
 }
@@ -285,14 +293,19 @@ void host_take_own_irqs(unsigned int cpu)
 void host_raise_irq(unsigned int cpu, unsigned int irq)
 {
 	struct vcpu *v = &host_vcpus[cpu];
+	u64 old = __atomic_fetch_or(&v->pending, BIT(irq), __ATOMIC_SEQ_CST);
 
-	__atomic_fetch_or(&v->pending, BIT(irq), __ATOMIC_SEQ_CST);
 	if (host_cfg.deterministic || !host_vcpu_runs_irqs(v))
 		return;
 	if (__atomic_load_n(&v->idle, __ATOMIC_SEQ_CST)) {
 		__atomic_fetch_add(&v->kick, 1, __ATOMIC_SEQ_CST);
 		host_futex_wake(&v->kick);
-	} else if (host_cfg.async_irqs && v != host_this_vcpu()) {
+	} else if (host_cfg.async_irqs && v != host_this_vcpu() && !old) {
+		/* Signal only a 0 -> pending transition: HOST_SIGIRQ is a
+		 * queued real-time signal and the handler is SA_NODEFER, so
+		 * one signal per interrupt nests handler frames without bound
+		 * under an IPI storm (stack overflow). Bits already pending
+		 * are taken by the signal in flight or at the next enable. */
 		pthread_kill(v->thread, HOST_SIGIRQ);
 	}
 }
