@@ -163,6 +163,21 @@ bool arch_lookup_symbol(unsigned long addr, char *name, size_t size,
 	return true;
 }
 
+/* x86_64 Linux's rt_sigreturn trampoline: mov $15, %rax; syscall. */
+static bool is_sigreturn_trampoline(unsigned long pc)
+{
+	static const unsigned char code[] = { 0x48, 0xc7, 0xc0, 0x0f, 0x00,
+					      0x00, 0x00, 0x0f, 0x05 };
+
+	return pc && !memcmp((const void *)pc, code, sizeof(code));
+}
+
+/*
+ * Return addresses are reported minus one, i.e. inside the call: a call to
+ * a noreturn function (panic) that ends its caller would otherwise name
+ * the next function. The frame under a signal trampoline is the
+ * interrupted instruction itself and is reported as is.
+ */
 int arch_stack_trace(unsigned long *pcs, int max, int skip)
 {
 	void *buf[64];
@@ -170,8 +185,13 @@ int arch_stack_trace(unsigned long *pcs, int max, int skip)
 	int n = backtrace(buf, 64), out = 0;
 
 	arch_local_irq_restore(flags);
-	for (int i = skip + 1; i < n && out < max; i++)
-		pcs[out++] = (unsigned long)buf[i];
+	for (int i = skip + 1; i < n && out < max; i++) {
+		unsigned long pc = (unsigned long)buf[i];
+
+		if (!is_sigreturn_trampoline((unsigned long)buf[i - 1]))
+			pc--;
+		pcs[out++] = pc;
+	}
 	return out;
 }
 
