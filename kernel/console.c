@@ -5,6 +5,9 @@
  * Layer: kernel. Provides: console_receive() (arch, interrupt context),
  * console_getc() (process context).
  *
+ * Waiting: the reader sleeps on console_wait (a wait queue); the producer
+ * wakes it after publishing bytes.
+ *
  * Locking: the ring has one producer (the console interrupt, which runs on
  * one CPU at a time) and one consumer (the shell thread). head is written
  * only by the producer, tail only by the consumer; acquire/release ordering
@@ -15,6 +18,7 @@
 #include <arch/console.h>
 #include <arch/irq.h>
 #include <arch/cpu.h>
+#include <quire/wait.h>
 
 #define INPUT_RING_SIZE 4096	/* bytes; a pasted screenful */
 
@@ -23,24 +27,20 @@ static unsigned int head;	/* next slot to fill; written by the producer */
 static unsigned int tail;	/* next slot to read; written by the consumer */
 static unsigned long dropped;	/* bytes lost to a full ring */
 
-/*
- * Waiting for input. Until the scheduler's wait queues exist this idles the
- * CPU: the console interrupt ends arch_cpu_idle().
- */
+static DECLARE_WAIT_QUEUE_HEAD(console_wait);
+
+unsigned int console_input_pending(void);
+
 static void console_input_wake(void)
 {
+	if (wq_has_sleeper(&console_wait))
+		wake_up(&console_wait);
 }
 
 static void console_input_wait(void)
 {
-	unsigned long flags = arch_local_irq_save();
-
-	while (!console_input_pending())
-		arch_cpu_idle();
-	arch_local_irq_restore(flags);
+	wait_event_interruptible(console_wait, console_input_pending());
 }
-
-unsigned int console_input_pending(void);
 
 void console_receive(const char *buf, size_t len)
 {

@@ -12,9 +12,12 @@
 #include <quire/shell.h>
 #include <quire/errno.h>
 #include <quire/string.h>
+#include <quire/mm.h>
 #include <arch/power.h>
 #include <arch/setup.h>
 #include <arch/irq.h>
+#include <quire/sched.h>
+#include <quire/smp.h>
 
 extern const struct initcall *__start_quire_initcalls[] __weak;
 extern const struct initcall *__stop_quire_initcalls[] __weak;
@@ -59,7 +62,10 @@ void start_kernel(void)
 	static char exec[CMDLINE_SIZE];
 
 	print_banner();
+	mm_init();
+	sched_init();
 	arch_init_late();
+	smp_init();
 	for (int level = 0; level < NR_INITCALL_LEVELS; level++)
 		do_initcalls(level);
 	if (cmdline_get("exec", exec, sizeof(exec)))

@@ -29,9 +29,9 @@
 #define MIN_NODE_MEM	(16ULL << 20)	/* bytes per node, at least */
 #define MAX_MEM		(64ULL << 30)
 
-/* Provided by arch/host/memory.c (the arena); absent until it lands. */
-void host_memory_init(u64 bytes, unsigned int nodes) __weak;
-uintptr_t arch_direct_map_base __weak;
+#include "host_memory.h"
+
+uintptr_t arch_direct_map_base;	/* set by host_memory_init() */
 
 static const char usage_text[] =
 	"usage: quire-host [OPTIONS] [key=value ...]\n"
@@ -151,8 +151,11 @@ static void setup_platform(void)
 	for (unsigned int a = 0; a < host_cfg.nodes; a++)
 		for (unsigned int b = 0; b < host_cfg.nodes; b++)
 			platform.node_distance[a][b] = a == b ? LOCAL_DISTANCE : REMOTE_DISTANCE;
-	if (host_memory_init)
-		host_memory_init(host_cfg.mem_bytes, host_cfg.nodes);
+	if (host_memory_init(host_cfg.mem_bytes, host_cfg.nodes)) {
+		fprintf(stderr, "quire-host: cannot set up %llu bytes of memory\n",
+			(unsigned long long)host_cfg.mem_bytes);
+		exit(2);
+	}
 }
 
 /* Signal mode unless ThreadSanitizer, whose runtime defers signals. */

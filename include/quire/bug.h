@@ -13,6 +13,14 @@
 void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 void warn_slowpath(const char *file, int line, const char *cond);
 
+/* For arch exception handlers that print their own report (registers, a
+ * trace from the faulting frame): panic_enter() takes over the machine
+ * (interrupts off, other CPUs stopped; a second panicking CPU stops here),
+ * panic_finish() prints the end line and powers off with
+ * PANIC_EXIT_STATUS. panic() is panic_enter() + report + panic_finish(). */
+void panic_enter(void);
+void panic_finish(const char *msg) __noreturn;
+
 #define BUG_ON(cond)							\
 	do {								\
 		if (unlikely(cond))					\

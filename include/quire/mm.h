@@ -1,9 +1,10 @@
 /*
  * include/quire/mm.h - physical pages: the page allocator's interface.
  *
+ * Layer: mm. Implemented by mm/page_alloc.c.
  * Each NUMA node has a pg_data_t (include/quire/mmzone.h) with a buddy
  * allocator over that node's free pages. alloc_pages() can fail: it returns
- * NULL and the caller handles -ENOMEM.
+ * NULL and the caller handles -ENOMEM. See docs/mm.md.
  */
 #ifndef QUIRE_MM_H
 #define QUIRE_MM_H
@@ -15,22 +16,82 @@
 
 #define MAX_ORDER	10	/* largest block: 2^10 pages = 4 MiB */
 
+struct address_space;
+
+/* page->flags bits. The node id lives in the top byte (PG_NODE_SHIFT). */
+enum pageflags {
+	PG_reserved,	/* not managed by the allocator (hole, mem_map, kernel) */
+	PG_buddy,	/* head of a free block on a free_area list; order valid */
+	PG_slab,	/* owned by kmalloc's slab (private: its cache) */
+	PG_large_kmalloc, /* head of a kmalloc() too big for a size class */
+	PG_locked,	/* for the page cache */
+	PG_dirty,
+	PG_writeback,
+	PG_uptodate,
+	PG_error,
+	NR_PAGEFLAGS,
+};
+#define PG_NODE_SHIFT	56	/* flags >> PG_NODE_SHIFT = node id */
+
 /* One per page frame (Linux's struct page, much smaller). */
 struct page {
 	unsigned long flags;		/* PG_* bits; node id in the top byte */
 	struct list_head lru;		/* buddy free list / owner's list */
 	unsigned int order;		/* buddy order while free or as a head page */
-	int refcount;			/* 0 while free */
+	int refcount;			/* 0 while free; 1 from alloc_pages() */
 	void *private;			/* owner's use (slab cache, page cache) */
-	struct address_space *mapping;	/* page cache owner, or NULL */
-	unsigned long index;		/* page index in mapping */
+	union {
+		struct {		/* page cache */
+			struct address_space *mapping;	/* owner, or NULL */
+			unsigned long index;		/* page index in mapping */
+		};
+		struct {		/* slab (PG_slab), under the cache node lock */
+			void *freelist;			/* first free object */
+			unsigned short inuse;		/* objects handed out */
+			unsigned short objects;		/* objects in this slab */
+		};
+	};
 };
 
+static inline bool page_test_flag(const struct page *page, enum pageflags f)
+{
+	return page->flags & BIT(f);
+}
+
+static inline void page_set_flag(struct page *page, enum pageflags f)
+{
+	page->flags |= BIT(f);
+}
+
+static inline void page_clear_flag(struct page *page, enum pageflags f)
+{
+	page->flags &= ~BIT(f);
+}
+
+static inline bool PageSlab(const struct page *page)
+{
+	return page_test_flag(page, PG_slab);
+}
+
+static inline bool PageBuddy(const struct page *page)
+{
+	return page_test_flag(page, PG_buddy);
+}
+
+static inline bool PageReserved(const struct page *page)
+{
+	return page_test_flag(page, PG_reserved);
+}
+
 /* Allocate 2^@order contiguous pages, preferring node @nid (NUMA_NO_NODE:
- * the caller's node). Falls back to other nodes by distance unless
- * __GFP_THISNODE. NULL when no memory. Context: any with GFP_ATOMIC;
- * process otherwise. */
+ * the caller's node). Falls back to other nodes by increasing distance
+ * unless __GFP_THISNODE. NULL when no memory (logged unless __GFP_NOWARN).
+ * The head page has refcount 1 and page->order == @order.
+ * Context: any with GFP_ATOMIC (takes the node lock with irqsave). */
 struct page *alloc_pages(int nid, unsigned int order, gfp_t flags);
+/* Drop a reference to a block from alloc_pages(); at zero it returns to the
+ * buddy lists. @order must be the allocation's order. A free page, a tail
+ * page or a wrong order is a WARN and nothing is changed. Context: any. */
 void __free_pages(struct page *page, unsigned int order);
 static inline struct page *alloc_page(gfp_t flags)
 {
@@ -41,18 +102,38 @@ static inline void free_page_struct(struct page *page)
 	__free_pages(page, 0);
 }
 
+/* Take another reference on an allocated page (page cache). */
+void get_page(struct page *page);
+/* Drop one; the last frees the block with its recorded order. */
+void put_page(struct page *page);
+
 void *page_address(const struct page *page);
+/* The struct page of a direct-mapped address, or NULL if @addr is not in
+ * any node's managed span. */
 struct page *virt_to_page(const void *addr);
 phys_addr_t page_to_phys(const struct page *page);
+unsigned long page_to_pfn(const struct page *page);
+struct page *pfn_to_page(unsigned long pfn);
 int page_to_nid(const struct page *page);
 
 /* Whole-address helpers. */
 void *__get_free_pages(gfp_t flags, unsigned int order);
 void free_pages(void *addr, unsigned int order);
 
+/* Smallest order whose block holds @size bytes. */
+static inline unsigned int get_order(size_t size)
+{
+	unsigned int order = 0;
+
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
 /* Free pages on node @nid, and in all. */
 unsigned long nr_free_pages_node(int nid);
 unsigned long nr_free_pages(void);
+/* Pages handed to the allocator at boot (managed), all nodes. */
 unsigned long totalram_pages(void);
 
 /* Set up the page allocator from platform.mem; called by start_kernel(). */

@@ -1,0 +1,51 @@
+/*
+ * arch/x86_64/include/asm/percpu.h - per-CPU arch data reached through %gs.
+ *
+ * Layer: arch/x86_64. Each CPU's MSR_GS_BASE points at its own
+ * struct x86_percpu; the first field points back at the struct, so
+ * this_cpu() is one load (%gs:0) and arch_smp_processor_id() one load
+ * (%gs:8). The boot CPU sets its base in x86_percpu_init_boot_cpu(), which
+ * must run before anything takes a spinlock or prints.
+ *
+ * Locking: each CPU writes only its own struct; others read `apic_id`
+ * (set before the CPU is marked online, never changed afterwards).
+ */
+#ifndef ASM_PERCPU_H
+#define ASM_PERCPU_H
+
+#include <quire/compiler.h>
+#include <quire/platform.h>
+
+struct x86_percpu {
+	struct x86_percpu *self;	/* %gs:0: this struct's own address */
+	unsigned int cpu;		/* %gs:8: logical id, 0..nr_cpus-1 */
+	u32 apic_id;			/* local APIC id (platform.cpu_hwid) */
+	bool online;			/* took part in IPIs: set by the CPU itself */
+	u64 ticks;			/* timer interrupts taken on this CPU */
+	u64 ipis;			/* IPIs taken (all kinds) */
+	u64 tlb_flushes;		/* TLB shootdowns served */
+} __aligned(64);
+
+#define X86_PERCPU_CPU_OFFSET	8
+
+extern struct x86_percpu x86_percpu[MAX_CPUS];
+
+static inline struct x86_percpu *this_cpu(void)
+{
+	struct x86_percpu *p;
+
+	__asm__ __volatile__("movq %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+static inline struct x86_percpu *per_cpu_ptr(unsigned int cpu)
+{
+	return &x86_percpu[cpu];
+}
+
+/* Point the calling CPU's %gs at x86_percpu[@cpu]. */
+void x86_percpu_init(unsigned int cpu);
+/* x86_percpu_init(0) for the boot CPU; call first thing in setup. */
+void x86_percpu_init_boot_cpu(void);
+
+#endif

@@ -1,0 +1,234 @@
+/*
+ * arch/x86_64/paging.c - the kernel's page tables.
+ *
+ * Layer: arch/x86_64. Provides: paging_init(), arch_ioremap(),
+ * arch_direct_map_base, x86_map_pages(), kernel_addr_mapped().
+ *
+ * paging_init() builds new 4-level tables from a static pool in .bss and
+ * switches CR3 to them; the boot's identity map is not in them, so it is
+ * gone from then on. The new tables hold:
+ *   - the direct map of every RAM range of boot_info (and the first 2 MiB)
+ *     at DIRECT_MAP_BASE + phys: 1 GiB pages when the CPU has them, else
+ *     2 MiB pages; writable, NX;
+ *   - the kernel image at KERNEL_VIRT_BASE + phys in 4 KiB pages, W^X:
+ *     .text read+exec, .rodata read-only NX, .data/.bss read-write NX;
+ *   - the ioremap window, filled on demand with uncached 4 KiB pages.
+ * Every page table comes from the pool, which lives in the kernel image,
+ * so a table's virtual address is always phys + KERNEL_VIRT_BASE.
+ *
+ * Locking: ioremap_lock (raw, interrupts off) serialises arch_ioremap();
+ * boot-time mapping runs on the boot CPU alone.
+ */
+#include <quire/bug.h>
+#include <quire/errno.h>
+#include <quire/printk.h>
+#include <quire/string.h>
+#include <arch/memory.h>
+#include <arch/irq.h>
+#include <arch/cpu.h>
+#include <asm/layout.h>
+#include <asm/pgtable.h>
+#include <asm/processor.h>
+#include <asm/setup.h>
+
+#define PT_POOL_PAGES	256	/* 1 MiB: direct map of 64 GiB with 2 MiB pages + rest */
+#define PT_ENTRIES	512
+
+uintptr_t arch_direct_map_base = DIRECT_MAP_BASE;
+
+extern char _text[], _etext[], _rodata[], _erodata[], _data[], _kernel_end[];
+
+static u64 pt_pool[PT_POOL_PAGES][PT_ENTRIES] __aligned(4096);
+static unsigned int pt_pool_used;
+static u64 *kernel_pml4;
+static u64 nx_bit;		/* PTE_NX when EFER.NXE is on, else 0 */
+static bool have_1g_pages;
+static unsigned long ioremap_next = IOREMAP_BASE;
+static int ioremap_lock;
+
+static u64 *pt_alloc(void)
+{
+	if (pt_pool_used == PT_POOL_PAGES)
+		return NULL;
+	return pt_pool[pt_pool_used++];		/* zeroed: .bss */
+}
+
+static u64 *pt_virt(u64 entry)
+{
+	return (u64 *)((entry & PTE_ADDR_MASK) + KERNEL_VIRT_BASE);
+}
+
+static unsigned int pt_index(unsigned long va, int level)
+{
+	return (va >> (12 + 9 * (level - 1))) & 0x1ff;
+}
+
+/* The table at @level - 1 under @table's entry for @va, created if absent. */
+static u64 *pt_next(u64 *table, unsigned long va, int level)
+{
+	u64 *e = &table[pt_index(va, level)];
+	u64 *next;
+
+	if (*e & PTE_PRESENT)
+		return pt_virt(*e);
+	next = pt_alloc();
+	if (!next)
+		return NULL;
+	*e = KERNEL_PHYS(next) | PTE_PRESENT | PTE_WRITE;
+	return next;
+}
+
+/* Map one page of @page_size (4K, 2M or 1G) at @va. */
+static int map_one(unsigned long va, phys_addr_t pa, u64 page_size, u64 flags)
+{
+	int leaf = page_size == PAGE_SIZE_1G ? 3 : page_size == PAGE_SIZE_2M ? 2 : 1;
+	u64 *t = kernel_pml4;
+
+	for (int level = 4; level > leaf; level--) {
+		u64 e = t[pt_index(va, level)];
+
+		/* Only the direct map has huge pages, and it is linear: a
+		 * huge page already covering @va maps it to @pa. */
+		if ((e & PTE_PRESENT) && (e & PTE_HUGE))
+			return 0;
+		t = pt_next(t, va, level);
+		if (!t)
+			return -ENOMEM;
+	}
+	if (leaf > 1)
+		flags |= PTE_HUGE;
+	t[pt_index(va, leaf)] = pa | (flags & ~PTE_NX) | (flags & nx_bit) | PTE_PRESENT;
+	return 0;
+}
+
+int x86_map_pages(unsigned long virt, phys_addr_t phys, size_t size, u64 flags)
+{
+	for (size_t off = 0; off < size; off += PAGE_SIZE) {
+		int err = map_one(virt + off, phys + off, PAGE_SIZE, flags);
+
+		if (err)
+			return err;
+		invlpg(virt + off);
+	}
+	return 0;
+}
+
+phys_addr_t x86_kernel_pgd_phys(void)
+{
+	return KERNEL_PHYS(kernel_pml4);
+}
+
+/* Direct-map [start, end) rounded out to 2 MiB, with 1 GiB pages where
+ * aligned and available. */
+static void map_direct(phys_addr_t start, phys_addr_t end)
+{
+	start = ALIGN_DOWN(start, PAGE_SIZE_2M);
+	end = ALIGN_UP(end, PAGE_SIZE_2M);
+	while (start < end) {
+		u64 sz = PAGE_SIZE_2M;
+
+		if (have_1g_pages && IS_ALIGNED(start, PAGE_SIZE_1G) &&
+		    end - start >= PAGE_SIZE_1G)
+			sz = PAGE_SIZE_1G;
+		if (map_one(DIRECT_MAP_BASE + start, start, sz, PTE_WRITE | PTE_NX))
+			panic("paging: page-table pool exhausted mapping RAM at %#llx",
+			      (unsigned long long)start);
+		start += sz;
+	}
+}
+
+static bool boot_mem_is_ram(u32 type)
+{
+	return type == BOOT_MEM_USABLE || type == BOOT_MEM_ACPI ||
+	       type == BOOT_MEM_NVS || type == BOOT_MEM_BOOTDATA;
+}
+
+static void map_kernel_range(char *start, char *end, u64 flags)
+{
+	unsigned long s = (unsigned long)start, e = ALIGN_UP((unsigned long)end, PAGE_SIZE);
+
+	if (x86_map_pages(s, KERNEL_PHYS(s), e - s, flags | PTE_GLOBAL))
+		panic("paging: page-table pool exhausted mapping the kernel");
+}
+
+static void detect_paging_features(void)
+{
+	u32 a, b, c, d;
+
+	cpuid(0x80000000, 0, &a, &b, &c, &d);
+	if (a < 0x80000001)
+		return;
+	cpuid(0x80000001, 0, &a, &b, &c, &d);
+	have_1g_pages = d & (1U << 26);
+	if (rdmsr(MSR_EFER) & EFER_NXE)
+		nx_bit = PTE_NX;
+}
+
+void paging_init(const struct boot_info *bi)
+{
+	detect_paging_features();
+	kernel_pml4 = pt_alloc();
+	map_direct(0, PAGE_SIZE_2M);
+	for (u32 i = 0; i < bi->nr_mem; i++)
+		if (boot_mem_is_ram(bi->mem[i].type) && bi->mem[i].length)
+			map_direct(bi->mem[i].base, bi->mem[i].base + bi->mem[i].length);
+	map_kernel_range(_text, _etext, 0);
+	map_kernel_range(_rodata, _erodata, PTE_NX);
+	map_kernel_range(_data, _kernel_end, PTE_WRITE | PTE_NX);
+	write_cr3(KERNEL_PHYS(kernel_pml4));
+	pr_info("paging: direct map at %#lx (%s pages), kernel W^X%s, %u page-table pages used\n",
+		arch_direct_map_base, have_1g_pages ? "1 GiB" : "2 MiB",
+		nx_bit ? " + NX" : " (no NX on this CPU)", pt_pool_used);
+}
+
+u64 x86_lookup_pte(unsigned long va)
+{
+	u64 *t = (u64 *)((read_cr3() & PTE_ADDR_MASK) + KERNEL_VIRT_BASE);
+
+	for (int level = 4; level >= 1; level--) {
+		u64 e = t[pt_index(va, level)];
+
+		if (!(e & PTE_PRESENT))
+			return 0;
+		if (level == 1 || (level <= 3 && (e & PTE_HUGE)))
+			return e;
+		t = pt_virt(e);
+	}
+	return 0;
+}
+
+bool kernel_addr_mapped(unsigned long va)
+{
+	return x86_lookup_pte(va) & PTE_PRESENT;
+}
+
+phys_addr_t kernel_image_start_phys(void)
+{
+	return KERNEL_PHYS(_text);
+}
+
+phys_addr_t kernel_image_end_phys(void)
+{
+	return KERNEL_PHYS(ALIGN_UP((unsigned long)_kernel_end, PAGE_SIZE));
+}
+
+void *arch_ioremap(phys_addr_t phys, size_t size)
+{
+	phys_addr_t base = ALIGN_DOWN(phys, PAGE_SIZE);
+	size_t len = ALIGN_UP(phys + size, PAGE_SIZE) - base;
+	unsigned long flags, va = 0;
+
+	if (!size || phys + size < phys)
+		return NULL;
+	flags = arch_local_irq_save();
+	while (__atomic_exchange_n(&ioremap_lock, 1, __ATOMIC_ACQUIRE))
+		arch_cpu_relax();
+	if (ioremap_next + len <= IOREMAP_BASE + IOREMAP_SIZE &&
+	    !x86_map_pages(ioremap_next, base, len, PTE_WRITE | PTE_PCD | PTE_PWT | PTE_NX)) {
+		va = ioremap_next;
+		ioremap_next += len + PAGE_SIZE;	/* a guard page between mappings */
+	}
+	__atomic_store_n(&ioremap_lock, 0, __ATOMIC_RELEASE);
+	arch_local_irq_restore(flags);
+	return va ? (void *)(va + (phys - base)) : NULL;
+}

@@ -1,0 +1,231 @@
+/*
+ * arch/x86_64/platform_test.c - KTAP suite `x86_platform`: the clock, the
+ * tick, IPIs to every CPU, TLB shootdown, MSI vector allocation.
+ *
+ * Layer: arch/x86_64 tests. Run: `test x86_platform` in the shell, or
+ * exec=test x86_platform on the kernel command line.
+ */
+#include <quire/ktest.h>
+#include <quire/errno.h>
+#include <quire/printk.h>
+#include <quire/platform.h>
+#include <arch/cpu.h>
+#include <arch/irq.h>
+#include <arch/time.h>
+#include <asm/apic.h>
+#include <asm/idt.h>
+#include <asm/percpu.h>
+#include <asm/smp.h>
+#include <asm/switch.h>
+#include <asm/time.h>
+
+#define MS		1000000ULL
+
+static void clock_never_goes_backwards(struct ktest *t)
+{
+	u64 prev = arch_clock_ns(), now;
+
+	KTEST_ASSERT_TRUE(t, prev > 0);
+	for (int i = 0; i < 100000; i++) {
+		now = arch_clock_ns();
+		if (now < prev) {
+			KTEST_EXPECT_GE(t, now, prev);
+			return;
+		}
+		prev = now;
+	}
+}
+
+static u64 read_clock(void)
+{
+	return arch_clock_ns();
+}
+
+/* 200 ms of the reference timer must be 200 ms of arch_clock_ns, +-3%. */
+static void clock_rate_matches_pm_timer(struct ktest *t)
+{
+	u64 start, end, ref_ns, clock_ns;
+	unsigned long flags;
+
+	if (!pmtmr_present())
+		ktest_skip(t, "no ACPI PM timer on this machine");
+	flags = arch_local_irq_save();
+	ref_ns = x86_ref_measure(200, read_clock, &start, &end);
+	arch_local_irq_restore(flags);
+	clock_ns = end - start;
+	cprintf("    # reference %llu ns, clock %llu ns\n",
+		(unsigned long long)ref_ns, (unsigned long long)clock_ns);
+	KTEST_EXPECT_GT(t, clock_ns, ref_ns * 97 / 100);
+	KTEST_EXPECT_LT(t, clock_ns, ref_ns * 103 / 100);
+}
+
+/* Timer interrupts on the boot CPU over 500 ms: HZ/2, at most 20% more,
+ * at most 30% fewer (an emulator on a loaded host coalesces late ticks). */
+static void tick_runs_at_hz(struct ktest *t)
+{
+	unsigned int hz = x86_tick_hz();
+	u64 before, after, end;
+	unsigned long flags;
+
+	KTEST_ASSERT_TRUE(t, hz > 0);
+	flags = arch_local_irq_save();
+	arch_local_irq_enable();
+	before = READ_ONCE(x86_percpu[0].ticks);
+	end = arch_clock_ns() + 500 * MS;
+	while (arch_clock_ns() < end)
+		arch_cpu_relax();
+	after = READ_ONCE(x86_percpu[0].ticks);
+	arch_local_irq_restore(flags);
+	cprintf("    # %llu ticks in 500 ms at %u Hz\n",
+		(unsigned long long)(after - before), hz);
+	KTEST_EXPECT_GE(t, after - before, hz / 2 * 7 / 10);
+	KTEST_EXPECT_LE(t, after - before, hz / 2 * 12 / 10 + 1);
+}
+
+static unsigned int ipi_seen[MAX_CPUS];
+
+static void test_ipi_handler(void *data)
+{
+	__atomic_fetch_add(&ipi_seen[arch_smp_processor_id()], 1, __ATOMIC_RELAXED);
+}
+
+static bool wait_for(unsigned int *counter, unsigned int want, u64 ns)
+{
+	u64 end = arch_clock_ns() + ns;
+
+	while (__atomic_load_n(counter, __ATOMIC_ACQUIRE) < want) {
+		if (arch_clock_ns() > end)
+			return false;
+		arch_cpu_relax();
+	}
+	return true;
+}
+
+/* A fixed IPI to each other online CPU runs the handler there, once. */
+static void ipi_reaches_every_cpu(struct ktest *t)
+{
+	int vector = x86_request_vector(test_ipi_handler, NULL);
+	unsigned int self, others = 0;
+
+	KTEST_ASSERT_TRUE(t, vector > 0);
+	self = arch_smp_processor_id();
+	for (unsigned int cpu = 0; cpu < platform.nr_cpus; cpu++) {
+		if (cpu == self || !x86_cpu_is_online(cpu))
+			continue;
+		others++;
+		__atomic_store_n(&ipi_seen[cpu], 0, __ATOMIC_RELEASE);
+		apic_send_icr(platform.cpu_hwid[cpu], APIC_DM_FIXED | vector);
+		if (!wait_for(&ipi_seen[cpu], 1, 200 * MS))
+			ktest_fail(t, __FILE__, __LINE__, "CPU %u did not answer", cpu);
+	}
+	x86_free_vector(vector);
+	cprintf("    # %u other CPUs answered (of %u)\n", others,
+		platform.nr_cpus - 1);
+	KTEST_EXPECT_EQ(t, others + 1, x86_cpus_online());
+	if (!others)
+		ktest_skip(t, "only one CPU online");
+}
+
+/* flush_tlb_all() returns only after every other online CPU flushed. */
+static void tlb_shootdown_reaches_every_cpu(struct ktest *t)
+{
+	u64 before[MAX_CPUS];
+	unsigned int self = arch_smp_processor_id();
+
+	for (unsigned int cpu = 0; cpu < platform.nr_cpus; cpu++)
+		before[cpu] = READ_ONCE(x86_percpu[cpu].tlb_flushes);
+	flush_tlb_all();
+	for (unsigned int cpu = 0; cpu < platform.nr_cpus; cpu++) {
+		if (cpu == self || !x86_cpu_is_online(cpu))
+			continue;
+		KTEST_EXPECT_GT(t, READ_ONCE(x86_percpu[cpu].tlb_flushes), before[cpu]);
+	}
+}
+
+static void msi_noop(void *data)
+{
+}
+
+/* Allocate until -ENOSPC; every message is well formed and distinct;
+ * a freed handle's vector is handed out again. */
+static void msi_alloc_exhausts_and_free_reuses(struct ktest *t)
+{
+	static int handles[64];
+	static u32 datas[64];
+	unsigned int n = 0, cpu = platform.nr_cpus - 1;
+	u64 addr;
+	u32 data;
+	int h;
+
+	KTEST_EXPECT_EQ(t, arch_msi_alloc(platform.nr_cpus, msi_noop, NULL, &addr, &data),
+			-EINVAL);
+	while (n < ARRAY_SIZE(handles)) {
+		h = arch_msi_alloc(cpu, msi_noop, NULL, &addr, &data);
+		if (h < 0)
+			break;
+		KTEST_EXPECT_EQ(t, addr, 0xFEE00000ULL | ((u64)platform.cpu_hwid[cpu] << 12));
+		KTEST_EXPECT_GE(t, data, FIRST_ALLOC_VECTOR);
+		KTEST_EXPECT_LT(t, data, NR_VECTORS);
+		for (unsigned int i = 0; i < n; i++)
+			KTEST_EXPECT_NE(t, datas[i], data);
+		handles[n] = h;
+		datas[n++] = data;
+	}
+	KTEST_EXPECT_EQ(t, h, -ENOSPC);
+	KTEST_ASSERT_TRUE(t, n > 0);
+	arch_msi_free(handles[n / 2]);
+	h = arch_msi_alloc(cpu, msi_noop, NULL, &addr, &data);
+	KTEST_EXPECT_EQ(t, h, handles[n / 2]);
+	KTEST_EXPECT_EQ(t, data, datas[n / 2]);
+	KTEST_EXPECT_EQ(t, arch_msi_alloc(cpu, msi_noop, NULL, &addr, &data), -ENOSPC);
+	for (unsigned int i = 0; i < n; i++)
+		arch_msi_free(handles[i]);
+	cprintf("    # %u MSI vectors were free (pool %u)\n", n, x86_msi_capacity());
+}
+
+static void *switch_main_sp, *switch_thread_sp;
+static unsigned int switch_rounds;
+
+static void switch_thread(void)
+{
+	for (;;) {
+		switch_rounds++;
+		__switch_stack(&switch_thread_sp, switch_main_sp);
+	}
+}
+
+/* switch.S into a fresh frame and back, three times; callee-saved
+ * registers (checked by the compiler's use of them here) survive. */
+static void context_switch_round_trips(struct ktest *t)
+{
+	static u8 stack[8192] __aligned(16);
+	volatile u64 canary = 0x5157495245ULL;
+
+	switch_rounds = 0;
+	switch_thread_sp = x86_init_switch_frame(stack, sizeof(stack), switch_thread);
+	KTEST_ASSERT_NOT_NULL(t, switch_thread_sp);
+	KTEST_EXPECT_EQ(t, (uintptr_t)switch_thread_sp % 16, 0);
+	for (unsigned int i = 1; i <= 3; i++) {
+		__switch_stack(&switch_main_sp, switch_thread_sp);
+		KTEST_EXPECT_EQ(t, switch_rounds, i);
+	}
+	KTEST_EXPECT_EQ(t, canary, 0x5157495245ULL);
+	KTEST_EXPECT_NULL(t, x86_init_switch_frame(stack, 16, switch_thread));
+}
+
+static const struct ktest_case x86_platform_cases[] = {
+	KTEST_CASE(context_switch_round_trips),
+	KTEST_CASE(clock_never_goes_backwards),
+	KTEST_CASE(clock_rate_matches_pm_timer),
+	KTEST_CASE(tick_runs_at_hz),
+	KTEST_CASE(ipi_reaches_every_cpu),
+	KTEST_CASE(tlb_shootdown_reaches_every_cpu),
+	KTEST_CASE(msi_alloc_exhausts_and_free_reuses),
+	KTEST_END,
+};
+
+static const struct ktest_suite x86_platform_suite = {
+	.name = "x86_platform",
+	.cases = x86_platform_cases,
+};
+KTEST_SUITE(x86_platform_suite);

@@ -1,0 +1,172 @@
+/*
+ * include/quire/sched.h - kernel threads and the scheduler.
+ *
+ * Every thread of control is a struct task_struct. Each CPU has a run queue
+ * with NR_PRIO priority levels (0 highest), round robin within a level, and
+ * an idle task that runs when the queue is empty. A task sleeps with the
+ * Linux protocol:
+ *
+ *	set_current_state(TASK_UNINTERRUPTIBLE);
+ *	if (!condition)
+ *		schedule();
+ *	__set_current_state(TASK_RUNNING);
+ *
+ * and the waker makes the condition true, then calls wake_up_process().
+ * try_to_wake_up() is safe against the sleeper not having reached
+ * schedule() yet: it sets the state back to TASK_RUNNING and the sleeper's
+ * schedule() then returns at once (no lost wake-up).
+ *
+ * Arch fields: arch_sp (saved stack pointer) and arch_priv (arch data).
+ */
+#ifndef QUIRE_SCHED_H
+#define QUIRE_SCHED_H
+
+#include <quire/compiler.h>
+#include <quire/list.h>
+#include <quire/preempt.h>
+#include <quire/smp.h>
+#include <quire/spinlock.h>
+
+/* Task states: a bit each, so wake-ups can select (Linux's values). */
+#define TASK_RUNNING		0x0000
+#define TASK_INTERRUPTIBLE	0x0001
+#define TASK_UNINTERRUPTIBLE	0x0002
+#define TASK_DEAD		0x0080
+#define TASK_NEW		0x0800	/* created, never woken */
+#define TASK_NORMAL		(TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE)
+
+/* Priority levels, 0 highest. Round robin within a level; a runnable task
+ * of a higher level always runs before a lower one. */
+#define NR_PRIO			3
+#define PRIO_HIGH		0
+#define PRIO_NORMAL		1
+#define PRIO_LOW		2
+
+#define TASK_COMM_LEN		16
+#define THREAD_SIZE		(16 * 1024)	/* kernel thread stack, bytes */
+#define SCHED_TIMESLICE		4		/* ticks before round robin */
+#define MAX_SCHEDULE_TIMEOUT	((long)(~0UL >> 1))
+#define LOCKDEP_MAX_HELD	24
+
+struct held_lock {
+	void *class;			/* struct lock_class *, or NULL untracked */
+	const void *instance;		/* the lock */
+	unsigned long ip;		/* where it was taken */
+};
+
+struct task_struct {
+	/* Arch context: owned by arch_context_switch(). */
+	void *arch_sp;
+	void *arch_priv;
+
+	int pid;
+	char comm[TASK_COMM_LEN];
+	volatile unsigned int state;	/* TASK_*; written by the task or ttwu */
+	int prio;			/* 0..NR_PRIO-1 */
+	unsigned int cpu;		/* run queue it is (or was last) on */
+	struct cpumask cpus_allowed;	/* where it may run */
+	const char *wait_what;		/* what it sleeps on, for ps; or NULL */
+	unsigned int preempt_count;	/* see include/quire/preempt.h */
+	bool need_resched;		/* the scheduler wants the CPU back */
+	bool is_idle;			/* a CPU's idle task: never queued */
+	int on_rq;			/* runnable: queued or running */
+	int on_cpu;			/* executing, or switching out */
+	bool migrate_pending;		/* must leave a CPU it may not use */
+	int slice;			/* ticks left of its timeslice */
+	bool in_iowait;			/* sleeping in io_schedule*() */
+
+	raw_spinlock_t pi_lock;		/* serialises wake-ups of this task */
+	struct list_head run_list;	/* on its run queue (rq->lock) */
+	struct list_head tasks;		/* on the task list (tasklist_lock) */
+	int usage;			/* references; freed at 0 */
+
+	void *stack;			/* base of its stack, NULL if adopted */
+	size_t stack_size;
+
+	/* Accounting, in ns of arch_clock_ns(). */
+	u64 exec_start;			/* when it last got the CPU */
+	u64 sum_exec_runtime;		/* total time on a CPU */
+	u64 iowait_ns;			/* total time in io_schedule*() */
+	unsigned long nvcsw, nivcsw;	/* voluntary / preempted switches */
+
+	/* kthread */
+	int (*threadfn)(void *data);
+	void *data;
+	bool should_stop;
+	int exit_code;
+	struct task_struct *joiner;	/* kthread_stop() caller waiting */
+	bool exited;
+
+	/* lockdep: locks this task holds, outermost first. */
+	int lockdep_depth;
+	struct held_lock held_locks[LOCKDEP_MAX_HELD];
+};
+
+struct task_struct *get_current(void);
+#define current get_current()
+
+#define __set_current_state(s)	WRITE_ONCE(current->state, (s))
+#define set_current_state(s) do {					\
+	__atomic_store_n(&current->state, (s), __ATOMIC_SEQ_CST);	\
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);			\
+} while (0)
+
+/* Give up the CPU; returns when woken (or at once if the state is
+ * TASK_RUNNING again). Context: process, preempt_count 0, may sleep. */
+void schedule(void);
+/* Sleep until woken or @timeout jiffies passed. Returns the jiffies left
+ * (0 on timeout). The caller sets the task state first, as for schedule().
+ * MAX_SCHEDULE_TIMEOUT sleeps without a timer. */
+long schedule_timeout(long timeout);
+long schedule_timeout_uninterruptible(long timeout);
+long schedule_timeout_interruptible(long timeout);
+/* The same, counted as waiting for I/O (ps "D", iowait time). */
+long io_schedule_timeout(long timeout);
+void io_schedule(void);
+/* Let another runnable task of the same or higher priority run. */
+void yield(void);
+/* Reschedule if needed. Context: process, may sleep. */
+int cond_resched(void);
+
+/* Wake @p if its state is in @state: 1 if it was woken, 0 if it was
+ * already running. Context: any. */
+int try_to_wake_up(struct task_struct *p, unsigned int state, int wake_flags);
+int wake_up_process(struct task_struct *p);
+int wake_up_state(struct task_struct *p, unsigned int state);
+
+/* Restrict @p to the CPUs in @mask (which must hold an online CPU). If @p
+ * is running elsewhere it moves at its next schedule. 0 or -EINVAL. */
+int set_cpus_allowed_ptr(struct task_struct *p, const struct cpumask *mask);
+void set_user_nice_prio(struct task_struct *p, int prio);
+
+void get_task_struct(struct task_struct *p);
+void put_task_struct(struct task_struct *p);
+
+/* Create a task that runs @fn(@data), in state TASK_NEW: wake_up_process()
+ * starts it. Used by kthread_create(). NULL on failure. */
+struct task_struct *create_task(int (*fn)(void *), void *data, const char *name);
+/* Current task ends: never returns. Used by kthreads. */
+void do_exit(int code) __noreturn;
+
+/* Visit every task (ps, top); @fn is called under tasklist_lock with
+ * interrupts off and must not sleep. */
+void for_each_task(void (*fn)(struct task_struct *p, void *arg), void *arg);
+/* Is this CPU's run queue empty and its CPU idle? */
+bool idle_cpu(unsigned int cpu);
+unsigned int nr_running_on(unsigned int cpu);
+
+/* --- Setup and arch/kernel internal --- */
+/* Adopt the boot context as "init" on CPU 0 (kernel/main.c, early). */
+void sched_init(void);
+/* Idle loop of a CPU; never returns. */
+void cpu_idle_loop(void) __noreturn;
+/* Make the caller this CPU's idle task (secondary CPU bring-up). */
+void sched_init_secondary(unsigned int cpu);
+/* Accounting and timeslices, once per tick per CPU (kernel/time.c). */
+void scheduler_tick(void);
+/* A reschedule IPI arrived. */
+void scheduler_ipi(void);
+/* Ask @cpu to reschedule (sets need_resched on its task, sends an IPI). */
+void resched_cpu(unsigned int cpu);
+
+#endif

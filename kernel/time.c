@@ -1,0 +1,92 @@
+/*
+ * kernel/time.c - jiffies, the tick handler, busy-wait delays, `sleep`.
+ *
+ * Layer: kernel. Provides: jiffies, timer_interrupt() (called by the arch
+ * HZ times a second on every CPU), timer_poll(), udelay()/ndelay()/mdelay().
+ *
+ * CPU 0 advances jiffies to match arch_clock_ns(): a late or lost tick (TCG,
+ * a descheduled host thread) is caught up at the next one, so timeouts in
+ * jiffies stay timeouts in real time. Only CPU 0 writes jiffies (under
+ * jiffies_lock, which timer_poll() also takes).
+ */
+#include <quire/jiffies.h>
+#include <quire/timer.h>
+#include <quire/sched.h>
+#include <quire/shell.h>
+#include <quire/string.h>
+#include <quire/errno.h>
+#include <quire/printk.h>
+#include <arch/time.h>
+#include <arch/cpu.h>
+#include <arch/irq.h>
+#include "sched_internal.h"
+
+volatile unsigned long jiffies = INITIAL_JIFFIES;
+static DEFINE_RAW_SPINLOCK(jiffies_lock);
+
+/* Bring jiffies up to the clock. Interrupts off. */
+static void update_jiffies(void)
+{
+	unsigned long target = INITIAL_JIFFIES +
+			       (unsigned long)(arch_clock_ns() / TICK_NSEC);
+
+	raw_spin_lock(&jiffies_lock);
+	if (time_after(target, jiffies))
+		__atomic_store_n(&jiffies, target, __ATOMIC_RELEASE);
+	raw_spin_unlock(&jiffies_lock);
+}
+
+void timer_interrupt(void)
+{
+	timer_mark_tick();
+	if (arch_smp_processor_id() == 0)
+		update_jiffies();
+	run_local_timers();
+	scheduler_tick();
+}
+
+void timer_poll(void)
+{
+	unsigned long flags = arch_local_irq_save();
+
+	update_jiffies();
+	arch_local_irq_restore(flags);
+	run_local_timers();
+}
+
+void ndelay(unsigned long nsecs)
+{
+	u64 end = arch_clock_ns() + nsecs;
+
+	while (arch_clock_ns() < end)
+		arch_cpu_relax();
+}
+
+void udelay(unsigned long usecs)
+{
+	ndelay(usecs * 1000);
+}
+
+void mdelay(unsigned long msecs)
+{
+	while (msecs--)
+		udelay(1000);
+}
+
+/* sleep MS: sleep the shell for MS milliseconds (at most an hour). */
+static int cmd_sleep(int argc, char **argv)
+{
+	unsigned long long ms;
+
+	if (argc != 2) {
+		shell_error(argv[0], "usage: sleep MS");
+		return -EINVAL;
+	}
+	if (kstrtoull(argv[1], 10, &ms) || ms > 3600 * 1000ULL) {
+		shell_error(argv[0], "invalid milliseconds '%s' (0..3600000)", argv[1]);
+		return -EINVAL;
+	}
+	msleep((unsigned int)ms);
+	return 0;
+}
+SHELL_COMMAND(sleep, "sleep", "sleep MS", "sleep for MS milliseconds", cmd_sleep);

@@ -1,0 +1,325 @@
+/*
+ * kernel/timer.c - kernel timers and sleeping with a timeout (Linux's
+ * kernel/time/timer.c semantics, a sorted list instead of the wheel).
+ *
+ * Layer: kernel. Provides: include/quire/timer.h (timer_list API),
+ * schedule_timeout(), msleep(). Used by: wait_event_timeout, workqueues.
+ *
+ * Each CPU has a timer base: a list of pending timers sorted by expiry,
+ * equal expiries in insertion order. run_local_timers() (from the tick)
+ * runs the expired ones with base->lock dropped and base->running_timer
+ * set, which del_timer_sync() waits on.
+ *
+ * Invariants:
+ *  T1. timer->entry is on base[timer->base_cpu].list iff it is pending.
+ *  T2. A running timer stays on its base when re-armed (so del_timer_sync
+ *      finds running_timer on the base it looks at).
+ *
+ * Locking: base->lock (raw, irqsave). A timer is locked by locking the base
+ * named by timer->base_cpu and re-checking it (lock_timer_base()).
+ */
+#include <quire/timer.h>
+#include <quire/sched.h>
+#include <quire/smp.h>
+#include <quire/bug.h>
+#include <arch/irq.h>
+#include <arch/cpu.h>
+#include <arch/time.h>
+
+struct timer_base {
+	raw_spinlock_t lock;
+	struct list_head list;			/* pending, sorted by expires */
+	struct timer_list *running_timer;	/* handler running now, or NULL */
+	bool tick_seen;				/* this CPU has had a tick */
+};
+
+static struct timer_base timer_bases[MAX_CPUS];
+
+static struct timer_base *base_of(int cpu)
+{
+	return &timer_bases[cpu];
+}
+
+/* Called by sched_init(), before any timer can be armed. */
+void init_timers(void)
+{
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
+		raw_spin_lock_init(&timer_bases[cpu].lock);
+		INIT_LIST_HEAD(&timer_bases[cpu].list);
+	}
+}
+
+void timer_setup(struct timer_list *timer, void (*func)(struct timer_list *),
+		 unsigned int flags)
+{
+	INIT_LIST_HEAD(&timer->entry);
+	timer->function = func;
+	timer->flags = flags;
+	timer->expires = 0;
+	timer->base_cpu = -1;
+}
+
+bool timer_pending(const struct timer_list *timer)
+{
+	return !list_empty(&timer->entry);
+}
+
+/* Lock the base @timer is on (or the local one if it never was queued).
+ * Interrupts must be off. */
+static struct timer_base *lock_timer_base(struct timer_list *timer)
+{
+	for (;;) {
+		int cpu = READ_ONCE(timer->base_cpu);
+		struct timer_base *base;
+
+		if (cpu < 0)
+			cpu = (int)arch_smp_processor_id();
+		base = base_of(cpu);
+		raw_spin_lock(&base->lock);
+		if (READ_ONCE(timer->base_cpu) == cpu || READ_ONCE(timer->base_cpu) < 0)
+			return base;
+		raw_spin_unlock(&base->lock);
+	}
+}
+
+static void enqueue_timer(struct timer_base *base, struct timer_list *timer)
+{
+	struct timer_list *pos;
+
+	list_for_each_entry(pos, &base->list, entry) {
+		if (time_after(pos->expires, timer->expires)) {
+			list_add_tail(&timer->entry, &pos->entry);
+			return;
+		}
+	}
+	list_add_tail(&timer->entry, &base->list);
+}
+
+static int detach_if_pending(struct timer_list *timer)
+{
+	if (list_empty(&timer->entry))
+		return 0;
+	list_del_init(&timer->entry);
+	return 1;
+}
+
+/* Arm @timer on @cpu's base, or (cpu < 0) on its current base if pending
+ * or running (T2), else on the caller's CPU. */
+static int __mod_timer(struct timer_list *timer, unsigned long expires, int cpu)
+{
+	unsigned long flags = arch_local_irq_save();
+	struct timer_base *base = lock_timer_base(timer);
+	int was_pending = detach_if_pending(timer);
+	int target = cpu;
+
+	if (target < 0) {
+		int old = timer->base_cpu;
+
+		if (old >= 0 && base->running_timer == timer)
+			target = old;
+		else
+			target = (int)arch_smp_processor_id();
+	}
+	if (base != &timer_bases[target]) {
+		/* Not pending (detached above) and not running here: move. */
+		if (base->running_timer == timer)
+			target = (int)(base - timer_bases);
+		raw_spin_unlock(&base->lock);
+		base = &timer_bases[target];
+		raw_spin_lock(&base->lock);
+	}
+	timer->expires = expires;
+	WRITE_ONCE(timer->base_cpu, target);
+	enqueue_timer(base, timer);
+	raw_spin_unlock(&base->lock);
+	arch_local_irq_restore(flags);
+	return was_pending;
+}
+
+int mod_timer(struct timer_list *timer, unsigned long expires)
+{
+	return __mod_timer(timer, expires, -1);
+}
+
+void add_timer(struct timer_list *timer)
+{
+	WARN_ON(timer_pending(timer));
+	__mod_timer(timer, timer->expires, -1);
+}
+
+void add_timer_on(struct timer_list *timer, unsigned int cpu)
+{
+	WARN_ON(timer_pending(timer));
+	__mod_timer(timer, timer->expires, cpu < MAX_CPUS ? (int)cpu : -1);
+}
+
+int del_timer(struct timer_list *timer)
+{
+	unsigned long flags;
+	struct timer_base *base;
+	int ret;
+
+	if (timer->base_cpu < 0)
+		return 0;
+	flags = arch_local_irq_save();
+	base = lock_timer_base(timer);
+	ret = detach_if_pending(timer);
+	raw_spin_unlock(&base->lock);
+	arch_local_irq_restore(flags);
+	return ret;
+}
+
+/* -1: its handler is running, try again. Else as del_timer(). */
+static int try_to_del_timer_sync(struct timer_list *timer)
+{
+	unsigned long flags = arch_local_irq_save();
+	struct timer_base *base = lock_timer_base(timer);
+	int ret = -1;
+
+	if (base->running_timer != timer)
+		ret = detach_if_pending(timer);
+	raw_spin_unlock(&base->lock);
+	arch_local_irq_restore(flags);
+	return ret;
+}
+
+int del_timer_sync(struct timer_list *timer)
+{
+	int ret;
+
+	if (timer->base_cpu < 0)
+		return 0;
+	WARN_ON_ONCE(in_irq());
+	while ((ret = try_to_del_timer_sync(timer)) < 0)
+		arch_cpu_relax();
+	return ret;
+}
+
+static void expire_timers(struct timer_base *base, unsigned long now)
+{
+	struct timer_list *timer;
+
+	while ((timer = list_first_entry_or_null(&base->list, struct timer_list,
+						 entry)) &&
+	       time_after_eq(now, timer->expires)) {
+		list_del_init(&timer->entry);
+		base->running_timer = timer;
+		raw_spin_unlock(&base->lock);
+		timer->function(timer);
+		raw_spin_lock(&base->lock);
+		base->running_timer = NULL;
+	}
+}
+
+void run_local_timers(void)
+{
+	unsigned long flags = arch_local_irq_save();
+	struct timer_base *base = base_of((int)arch_smp_processor_id());
+
+	raw_spin_lock(&base->lock);
+	expire_timers(base, jiffies);
+	raw_spin_unlock(&base->lock);
+	arch_local_irq_restore(flags);
+}
+
+bool timers_pending_local(void)
+{
+	return !list_empty(&timer_bases[arch_smp_processor_id()].list);
+}
+
+void timer_mark_tick(void)
+{
+	timer_bases[arch_smp_processor_id()].tick_seen = true;
+}
+
+bool tick_running(void)
+{
+	return READ_ONCE(timer_bases[arch_smp_processor_id()].tick_seen);
+}
+
+/* --- sleeping with a timeout --- */
+
+struct process_timer {
+	struct timer_list timer;
+	struct task_struct *task;
+};
+
+static void process_timeout(struct timer_list *t)
+{
+	struct process_timer *timeout = from_timer(timeout, t, timer);
+
+	wake_up_process(timeout->task);
+}
+
+long schedule_timeout(long timeout)
+{
+	struct process_timer timer;
+	unsigned long expire;
+
+	if (timeout == MAX_SCHEDULE_TIMEOUT) {
+		schedule();
+		return timeout;
+	}
+	if (timeout < 0) {
+		WARN_ON_ONCE(1);
+		__set_current_state(TASK_RUNNING);
+		return 0;
+	}
+	expire = timeout + jiffies;
+	timer.task = current;
+	timer_setup(&timer.timer, process_timeout, 0);
+	__mod_timer(&timer.timer, expire, -1);
+	schedule();
+	del_timer_sync(&timer.timer);
+	timeout = (long)(expire - jiffies);
+	return timeout < 0 ? 0 : timeout;
+}
+
+long schedule_timeout_uninterruptible(long timeout)
+{
+	__set_current_state(TASK_UNINTERRUPTIBLE);
+	return schedule_timeout(timeout);
+}
+
+long schedule_timeout_interruptible(long timeout)
+{
+	__set_current_state(TASK_INTERRUPTIBLE);
+	return schedule_timeout(timeout);
+}
+
+long io_schedule_timeout(long timeout)
+{
+	struct task_struct *t = current;
+	u64 start = arch_clock_ns();
+	long ret;
+
+	t->in_iowait = true;
+	ret = schedule_timeout(timeout);
+	t->in_iowait = false;
+	t->iowait_ns += arch_clock_ns() - start;
+	return ret;
+}
+
+void io_schedule(void)
+{
+	io_schedule_timeout(MAX_SCHEDULE_TIMEOUT);
+}
+
+void msleep(unsigned int msecs)
+{
+	unsigned long timeout = msecs_to_jiffies(msecs) + 1;
+
+	current->wait_what = "msleep";
+	while (timeout)
+		timeout = schedule_timeout_uninterruptible(timeout);
+	current->wait_what = NULL;
+}
+
+void usleep_range(unsigned long min_us, unsigned long max_us)
+{
+	if (min_us < 1000) {
+		udelay(min_us);
+		return;
+	}
+	msleep((unsigned int)DIV_ROUND_UP(min_us, 1000));
+}

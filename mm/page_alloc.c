@@ -1,0 +1,493 @@
+/*
+ * mm/page_alloc.c - the buddy page allocator, one per NUMA node.
+ *
+ * Layer: mm. Used by: kmalloc (mm/slab.c), the page cache, drivers.
+ * Provides: mm_init(), alloc_pages(), __free_pages(), get_page()/put_page(),
+ * the page <-> address conversions, nr_free_pages[_node](), totalram_pages().
+ *
+ * Each node (pg_data_t, include/quire/mmzone.h) has a struct page for every
+ * pfn of its span (node_mem_map, carved from the node's own RAM at boot) and
+ * free_area[0..MAX_ORDER] lists of free blocks. A block of order k starts at
+ * a pfn aligned to 2^k; its buddy is at pfn ^ 2^k. Freeing merges a block
+ * with its buddy while the buddy is free with the same order.
+ *
+ * Invariants (checked by check_node_invariants(), the `buddy` tests):
+ *  I1: a page is PG_buddy iff it heads a block on free_area[page->order].
+ *  I2: a free block lies entirely inside one managed range of its node and
+ *      its first pfn is aligned to 2^order.
+ *  I3: vm_stat[NR_FREE_PAGES] == sum over orders of nr_free << order.
+ *  I4: an allocated block's head has refcount >= 1 and order == its order;
+ *      every other page of a free or allocated block has refcount 0 and is
+ *      not PG_buddy. __free_pages() relies on I4 to reject bad frees.
+ *
+ * Locking: pgdat->lock (irqsave: GFP_ATOMIC callers run in interrupts)
+ * guards free_area[], and PG_buddy/order/refcount of the node's pages. No
+ * other lock nests inside it. mm_init() runs alone on the boot CPU.
+ */
+#include <quire/mm.h>
+#include <quire/mmzone.h>
+#include <quire/platform.h>
+#include <quire/printk.h>
+#include <quire/string.h>
+#include <quire/bug.h>
+#include <arch/cpu.h>
+#include "internal.h"
+
+pg_data_t node_data[MAX_NUMNODES];
+unsigned long mm_bad_frees;
+
+#define PFN_UP(x)	(((x) + PAGE_SIZE - 1) >> PAGE_SHIFT)
+#define PFN_DOWN(x)	((x) >> PAGE_SHIFT)
+
+static unsigned long page_flags_for_node(int nid)
+{
+	return (unsigned long)nid << PG_NODE_SHIFT;
+}
+
+int page_to_nid(const struct page *page)
+{
+	return (int)(page->flags >> PG_NODE_SHIFT);
+}
+
+unsigned long page_to_pfn(const struct page *page)
+{
+	pg_data_t *pgdat = NODE_DATA(page_to_nid(page));
+
+	return pgdat->node_start_pfn + (unsigned long)(page - pgdat->node_mem_map);
+}
+
+phys_addr_t page_to_phys(const struct page *page)
+{
+	return (phys_addr_t)page_to_pfn(page) << PAGE_SHIFT;
+}
+
+void *page_address(const struct page *page)
+{
+	return __va(page_to_phys(page));
+}
+
+struct page *pfn_to_page(unsigned long pfn)
+{
+	for (unsigned int nid = 0; nid < num_online_nodes(); nid++) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+
+		if (pgdat->node_mem_map && pfn >= pgdat->node_start_pfn &&
+		    pfn < pgdat_end_pfn(pgdat))
+			return &pgdat->node_mem_map[pfn - pgdat->node_start_pfn];
+	}
+	return NULL;
+}
+
+struct page *virt_to_page(const void *addr)
+{
+	return pfn_to_page(PFN_DOWN(__pa(addr)));
+}
+
+/* Is @page a real element of some node's mem_map (not a stray pointer)? */
+static bool page_is_valid(const struct page *page)
+{
+	for (unsigned int nid = 0; nid < num_online_nodes(); nid++) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+		const struct page *map = pgdat->node_mem_map;
+
+		if (!map || page < map || page >= map + pgdat->node_spanned_pages)
+			continue;
+		return ((uintptr_t)page - (uintptr_t)map) % sizeof(*page) == 0;
+	}
+	return false;
+}
+
+int numa_node_id(void)
+{
+	unsigned int cpu = arch_smp_processor_id();
+	int nid = cpu < MAX_CPUS ? platform.cpu_node[cpu] : 0;
+
+	return nid >= 0 && nid < (int)num_online_nodes() ? nid : 0;
+}
+
+unsigned long global_node_page_state(enum node_stat_item item)
+{
+	unsigned long sum = 0;
+
+	for (unsigned int nid = 0; nid < num_online_nodes(); nid++)
+		sum += node_page_state(NODE_DATA(nid), item);
+	return sum;
+}
+
+unsigned long nr_free_pages_node(int nid)
+{
+	if (nid < 0 || nid >= (int)num_online_nodes())
+		return 0;
+	return node_page_state(NODE_DATA(nid), NR_FREE_PAGES);
+}
+
+unsigned long nr_free_pages(void)
+{
+	return global_node_page_state(NR_FREE_PAGES);
+}
+
+unsigned long totalram_pages(void)
+{
+	unsigned long sum = 0;
+
+	for (unsigned int nid = 0; nid < num_online_nodes(); nid++)
+		sum += NODE_DATA(nid)->managed_pages;
+	return sum;
+}
+
+/* ---- The buddy lists (all under pgdat->lock) ---- */
+
+static void add_to_free_list(pg_data_t *pgdat, struct page *page, unsigned int order)
+{
+	page_set_flag(page, PG_buddy);
+	page->order = order;
+	list_add(&page->lru, &pgdat->free_area[order].free_list);
+	pgdat->free_area[order].nr_free++;
+}
+
+static void del_from_free_list(pg_data_t *pgdat, struct page *page, unsigned int order)
+{
+	list_del(&page->lru);
+	page_clear_flag(page, PG_buddy);
+	pgdat->free_area[order].nr_free--;
+}
+
+/* Put the block at @pfn back, merging with free buddies (I1, I2). */
+static void __free_one_page(pg_data_t *pgdat, unsigned long pfn, unsigned int order)
+{
+	unsigned long start = pgdat->node_start_pfn, end = pgdat_end_pfn(pgdat);
+
+	while (order < MAX_ORDER) {
+		unsigned long buddy_pfn = pfn ^ (1UL << order);
+		struct page *buddy;
+
+		if (buddy_pfn < start || buddy_pfn + (1UL << order) > end)
+			break;
+		buddy = &pgdat->node_mem_map[buddy_pfn - start];
+		if (!PageBuddy(buddy) || buddy->order != order)
+			break;
+		del_from_free_list(pgdat, buddy, order);
+		pfn &= buddy_pfn;
+		order++;
+	}
+	add_to_free_list(pgdat, &pgdat->node_mem_map[pfn - start], order);
+}
+
+/* Take a block of @order, splitting a bigger one; NULL if none. */
+static struct page *__rmqueue(pg_data_t *pgdat, unsigned int order)
+{
+	for (unsigned int o = order; o <= MAX_ORDER; o++) {
+		struct free_area *area = &pgdat->free_area[o];
+		struct page *page;
+
+		if (list_empty(&area->free_list))
+			continue;
+		page = list_first_entry(&area->free_list, struct page, lru);
+		del_from_free_list(pgdat, page, o);
+		while (o > order) {	/* give back the upper halves */
+			o--;
+			add_to_free_list(pgdat, page + (1UL << o), o);
+		}
+		return page;
+	}
+	return NULL;
+}
+
+static void prep_new_page(pg_data_t *pgdat, struct page *page, unsigned int order)
+{
+	page->flags = page_flags_for_node(pgdat->node_id);
+	page->order = order;
+	page->refcount = 1;
+	page->private = NULL;
+	page->mapping = NULL;
+	page->index = 0;
+	INIT_LIST_HEAD(&page->lru);
+}
+
+static struct page *rmqueue_node(int nid, unsigned int order)
+{
+	pg_data_t *pgdat = NODE_DATA(nid);
+	struct page *page;
+	unsigned long flags;
+
+	if (!pgdat->managed_pages)
+		return NULL;
+	spin_lock_irqsave(&pgdat->lock, flags);
+	page = __rmqueue(pgdat, order);
+	if (page) {
+		prep_new_page(pgdat, page, order);
+		mod_node_page_state(pgdat, NR_FREE_PAGES, -(1L << order));
+	}
+	spin_unlock_irqrestore(&pgdat->lock, flags);
+	return page;
+}
+
+static void warn_alloc(int nid, unsigned int order, gfp_t flags)
+{
+	if (flags & __GFP_NOWARN)
+		return;
+	pr_warn("page allocation failure: order:%u node:%d gfp:%#x free:%lu pages\n",
+		order, nid, flags, nr_free_pages());
+}
+
+struct page *alloc_pages(int nid, unsigned int order, gfp_t flags)
+{
+	struct page *page = NULL;
+	unsigned int n = num_online_nodes();
+
+	if (nid == NUMA_NO_NODE)
+		nid = numa_node_id();
+	if (WARN_ON_ONCE(nid < 0 || nid >= (int)n) || order > MAX_ORDER) {
+		warn_alloc(nid, order, flags);
+		return NULL;
+	}
+	if (flags & __GFP_THISNODE) {
+		page = rmqueue_node(nid, order);
+	} else {
+		for (unsigned int i = 0; i < n && !page; i++)
+			page = rmqueue_node(NODE_DATA(nid)->zonelist[i], order);
+	}
+	if (!page) {
+		warn_alloc(nid, order, flags);
+		return NULL;
+	}
+	if (flags & __GFP_ZERO)
+		memset(page_address(page), 0, PAGE_SIZE << order);
+	return page;
+}
+
+/* Is freeing @page as a block of @order legal (I4)? Under pgdat->lock. */
+static bool free_is_valid(pg_data_t *pgdat, struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(page);
+
+	if (WARN_ON_ONCE(PageBuddy(page) || page->refcount <= 0))
+		return false;	/* double free, or a tail page */
+	if (WARN_ON_ONCE(PageReserved(page)))
+		return false;
+	if (WARN_ON_ONCE(page->order != order || !IS_ALIGNED(pfn, 1UL << order)))
+		return false;
+	return true;
+}
+
+static void free_block(struct page *page, unsigned int order, bool any_order)
+{
+	pg_data_t *pgdat;
+	unsigned long flags;
+
+	if (WARN_ON_ONCE(!page || !page_is_valid(page))) {
+		mm_bad_frees++;
+		return;
+	}
+	pgdat = NODE_DATA(page_to_nid(page));
+	spin_lock_irqsave(&pgdat->lock, flags);
+	if (any_order)
+		order = page->order;
+	if (!free_is_valid(pgdat, page, order)) {
+		mm_bad_frees++;
+		goto out;
+	}
+	if (--page->refcount > 0)
+		goto out;
+	page->flags = page_flags_for_node(pgdat->node_id);
+	page->private = NULL;
+	page->mapping = NULL;
+	__free_one_page(pgdat, page_to_pfn(page), order);
+	mod_node_page_state(pgdat, NR_FREE_PAGES, 1L << order);
+out:
+	spin_unlock_irqrestore(&pgdat->lock, flags);
+}
+
+void __free_pages(struct page *page, unsigned int order)
+{
+	free_block(page, order, false);
+}
+
+void put_page(struct page *page)
+{
+	free_block(page, 0, true);
+}
+
+void get_page(struct page *page)
+{
+	pg_data_t *pgdat = NODE_DATA(page_to_nid(page));
+	unsigned long flags;
+
+	spin_lock_irqsave(&pgdat->lock, flags);
+	WARN_ON_ONCE(page->refcount <= 0);
+	page->refcount++;
+	spin_unlock_irqrestore(&pgdat->lock, flags);
+}
+
+void *__get_free_pages(gfp_t flags, unsigned int order)
+{
+	struct page *page = alloc_pages(NUMA_NO_NODE, order, flags);
+
+	return page ? page_address(page) : NULL;
+}
+
+void free_pages(void *addr, unsigned int order)
+{
+	struct page *page;
+
+	if (!addr)
+		return;
+	page = virt_to_page(addr);
+	if (WARN_ON_ONCE(!page || !IS_ALIGNED((uintptr_t)addr, PAGE_SIZE))) {
+		mm_bad_frees++;
+		return;
+	}
+	__free_pages(page, order);
+}
+
+/* ---- Boot: build each node from platform.mem ---- */
+
+/* Span of node @nid's ranges, in pfns; false if it has none. */
+static bool node_span(int nid, unsigned long *start, unsigned long *end,
+		      unsigned long *present)
+{
+	*start = ~0UL;
+	*end = 0;
+	*present = 0;
+	for (unsigned int i = 0; i < platform.nr_mem_ranges; i++) {
+		const struct mem_range *r = &platform.mem[i];
+		unsigned long s = PFN_UP(r->start), e = PFN_DOWN(r->end);
+
+		if (r->nid != nid || s >= e)
+			continue;
+		*start = min(*start, s);
+		*end = max(*end, e);
+		*present += e - s;
+	}
+	return *end > *start;
+}
+
+/* Carve node_mem_map from the first range of @nid big enough for it;
+ * return the pfn range [*res_s, *res_e) it occupies. */
+static int alloc_node_mem_map(pg_data_t *pgdat, unsigned long *res_s,
+			      unsigned long *res_e)
+{
+	size_t bytes = pgdat->node_spanned_pages * sizeof(struct page);
+	unsigned long need = PFN_UP(bytes);
+
+	for (unsigned int i = 0; i < platform.nr_mem_ranges; i++) {
+		const struct mem_range *r = &platform.mem[i];
+		unsigned long s = PFN_UP(r->start), e = PFN_DOWN(r->end);
+
+		if (r->nid != pgdat->node_id || s >= e || e - s <= need)
+			continue;
+		pgdat->node_mem_map = __va((phys_addr_t)s << PAGE_SHIFT);
+		*res_s = s;
+		*res_e = s + need;
+		return 0;
+	}
+	return -1;
+}
+
+/* Give [s, e) to the buddy lists in the largest aligned blocks. */
+static void free_range(pg_data_t *pgdat, unsigned long s, unsigned long e)
+{
+	for (unsigned long pfn = s; pfn < e; pfn++)
+		page_clear_flag(&pgdat->node_mem_map[pfn - pgdat->node_start_pfn],
+				PG_reserved);
+	while (s < e) {
+		unsigned int order = MAX_ORDER;
+
+		while (order && (!IS_ALIGNED(s, 1UL << order) || s + (1UL << order) > e))
+			order--;
+		__free_one_page(pgdat, s, order);
+		pgdat->managed_pages += 1UL << order;
+		mod_node_page_state(pgdat, NR_FREE_PAGES, 1L << order);
+		s += 1UL << order;
+	}
+}
+
+static void free_node_ranges(pg_data_t *pgdat, unsigned long res_s, unsigned long res_e)
+{
+	for (unsigned int i = 0; i < platform.nr_mem_ranges; i++) {
+		const struct mem_range *r = &platform.mem[i];
+		unsigned long s = PFN_UP(r->start), e = PFN_DOWN(r->end);
+
+		if (r->nid != pgdat->node_id || s >= e)
+			continue;
+		if (res_s >= s && res_e <= e) {	/* the mem_map's own range */
+			free_range(pgdat, s, res_s);
+			s = res_e;
+		}
+		if (s < e)
+			free_range(pgdat, s, e);
+	}
+}
+
+static void init_node(int nid)
+{
+	pg_data_t *pgdat = NODE_DATA(nid);
+	unsigned long start, end, present, res_s, res_e;
+
+	pgdat->node_id = nid;
+	spin_lock_init(&pgdat->lock);
+	for (int o = 0; o <= MAX_ORDER; o++) {
+		INIT_LIST_HEAD(&pgdat->free_area[o].free_list);
+		pgdat->free_area[o].nr_free = 0;
+	}
+	if (!node_span(nid, &start, &end, &present))
+		return;
+	pgdat->node_start_pfn = start;
+	pgdat->node_spanned_pages = end - start;
+	pgdat->node_present_pages = present;
+	if (alloc_node_mem_map(pgdat, &res_s, &res_e)) {
+		pr_err("mm: node %d: no range holds its mem_map (%lu pages); node unused\n",
+		       nid, pgdat->node_spanned_pages);
+		pgdat->node_spanned_pages = 0;
+		return;
+	}
+	memset(pgdat->node_mem_map, 0, pgdat->node_spanned_pages * sizeof(struct page));
+	for (unsigned long i = 0; i < pgdat->node_spanned_pages; i++)
+		pgdat->node_mem_map[i].flags = page_flags_for_node(nid) | BIT(PG_reserved);
+	free_node_ranges(pgdat, res_s, res_e);
+}
+
+/* zonelist: @nid first, then the others by distance (ties: next id up). */
+static void build_zonelist(int nid)
+{
+	int *zl = NODE_DATA(nid)->zonelist;
+	int n = (int)num_online_nodes();
+
+	for (int i = 0; i < n; i++)
+		zl[i] = (nid + i) % n;
+	for (int i = 1; i < n; i++) {	/* insertion sort, stable */
+		int v = zl[i], j = i;
+
+		while (j > 1 && node_distance(nid, zl[j - 1]) > node_distance(nid, v)) {
+			zl[j] = zl[j - 1];
+			j--;
+		}
+		zl[j] = v;
+	}
+}
+
+void mm_init(void)
+{
+	if (platform.nr_nodes == 0 || platform.nr_nodes > MAX_NUMNODES) {
+		pr_err("mm: platform reports %u nodes; using 1\n", platform.nr_nodes);
+		platform.nr_nodes = 1;
+	}
+	for (unsigned int i = 0; i < platform.nr_mem_ranges; i++) {
+		struct mem_range *r = &platform.mem[i];
+
+		if (r->nid < 0 || r->nid >= (int)platform.nr_nodes) {
+			pr_err("mm: range %#llx-%#llx on bad node %d; ignored\n",
+			       (unsigned long long)r->start, (unsigned long long)r->end, r->nid);
+			r->end = r->start;
+		}
+	}
+	for (unsigned int nid = 0; nid < num_online_nodes(); nid++) {
+		init_node(nid);
+		build_zonelist(nid);
+	}
+	for (unsigned int nid = 0; nid < num_online_nodes(); nid++)
+		pr_info("mm: node %u: pfn %#lx-%#lx, %lu pages managed, %lu free\n", nid,
+			NODE_DATA(nid)->node_start_pfn, pgdat_end_pfn(NODE_DATA(nid)),
+			NODE_DATA(nid)->managed_pages, nr_free_pages_node(nid));
+	slab_init();
+}

@@ -1,0 +1,340 @@
+/*
+ * mm/slab.c - kmalloc(): small objects from power-of-two size classes.
+ *
+ * Layer: mm. Used by: everything. Provides: kmalloc(), kmalloc_node(),
+ * kzalloc(), kcalloc(), kfree(), ksize().
+ *
+ * A request up to KMALLOC_MAX_CACHE_SIZE goes to the cache of the smallest
+ * power of two that holds it (kmalloc-8 .. kmalloc-2048). A cache keeps, per
+ * node, a list of partial slabs: single pages cut into equal objects, free
+ * objects chained through their first word (page->freelist). Full slabs are
+ * on no list; an empty slab goes back to the buddy allocator unless it is
+ * the node's last partial slab. Bigger requests take whole pages from
+ * alloc_pages() (PG_large_kmalloc). kfree() finds the owner by
+ * virt_to_page(): PG_slab -> page->private is the cache.
+ *
+ * Invariants:
+ *  S1: a slab page is PG_slab, private = its cache, and 0 <= inuse <=
+ *      objects; it is on its node's partial list iff 0 < objects - inuse,
+ *      or it is the node's only empty slab.
+ *  S2: page->freelist chains exactly objects - inuse distinct objects of
+ *      that page, each at a multiple of the cache's size.
+ * kfree() checks S2 before pushing (offset alignment and not already on
+ * the freelist), so a double free is a WARN and changes nothing.
+ *
+ * Locking: kmem_cache_node.lock (irqsave) guards its partial list, its
+ * counters and the freelist/inuse of its slabs. It is never held across
+ * alloc_pages()/__free_pages() (the buddy's pgdat->lock nests inside no
+ * slab lock, nor the reverse).
+ */
+#include <quire/slab.h>
+#include <quire/mm.h>
+#include <quire/mmzone.h>
+#include <quire/printk.h>
+#include <quire/string.h>
+#include <quire/bug.h>
+#include "internal.h"
+
+#define KMALLOC_SHIFT_LOW	3	/* smallest class: 8 bytes */
+#define KMALLOC_SHIFT_HIGH	11	/* largest class: 2048 bytes */
+#define KMALLOC_MAX_CACHE_SIZE	(1UL << KMALLOC_SHIFT_HIGH)
+#define NR_KMALLOC_CACHES	(KMALLOC_SHIFT_HIGH - KMALLOC_SHIFT_LOW + 1)
+
+struct kmem_cache_node {
+	spinlock_t lock;		/* guards all below and its slabs' freelists */
+	struct list_head partial;	/* slabs with a free object (S1) */
+	unsigned long nr_slabs;		/* slabs on this node, partial or full */
+	unsigned long nr_inuse;		/* objects handed out */
+	unsigned long nr_allocs;	/* kmalloc() calls served since boot */
+};
+
+struct kmem_cache {
+	char name[16];			/* "kmalloc-64" */
+	unsigned int size;		/* object size, a power of two */
+	unsigned int objects;		/* objects per slab (one page) */
+	struct kmem_cache_node node[MAX_NUMNODES];
+};
+
+static struct kmem_cache kmalloc_caches[NR_KMALLOC_CACHES];
+static bool slab_ready;
+
+void slab_init(void)
+{
+	for (int i = 0; i < NR_KMALLOC_CACHES; i++) {
+		struct kmem_cache *s = &kmalloc_caches[i];
+
+		s->size = 1U << (i + KMALLOC_SHIFT_LOW);
+		s->objects = PAGE_SIZE / s->size;
+		scnprintf(s->name, sizeof(s->name), "kmalloc-%u", s->size);
+		for (int nid = 0; nid < MAX_NUMNODES; nid++) {
+			spin_lock_init(&s->node[nid].lock);
+			INIT_LIST_HEAD(&s->node[nid].partial);
+		}
+	}
+	slab_ready = true;
+}
+
+static struct kmem_cache *kmalloc_cache(size_t size)
+{
+	unsigned int i = 0;
+
+	while ((1UL << (i + KMALLOC_SHIFT_LOW)) < size)
+		i++;
+	return &kmalloc_caches[i];
+}
+
+static bool is_kmalloc_cache(const void *p)
+{
+	const struct kmem_cache *s = p;
+
+	return s >= kmalloc_caches && s < kmalloc_caches + NR_KMALLOC_CACHES;
+}
+
+/* Pop one object from the first partial slab of @n; NULL if none. */
+static void *alloc_from_partial(struct kmem_cache *s, struct kmem_cache_node *n)
+{
+	struct page *page;
+	void *obj;
+
+	if (list_empty(&n->partial))
+		return NULL;
+	page = list_first_entry(&n->partial, struct page, lru);
+	obj = page->freelist;
+	page->freelist = *(void **)obj;
+	page->inuse++;
+	if (page->inuse == page->objects)
+		list_del_init(&page->lru);	/* full: off the list (S1) */
+	n->nr_inuse++;
+	n->nr_allocs++;
+	return obj;
+}
+
+static void *slab_alloc_partial(struct kmem_cache *s, int nid)
+{
+	struct kmem_cache_node *n = &s->node[nid];
+	unsigned long flags;
+	void *obj;
+
+	spin_lock_irqsave(&n->lock, flags);
+	obj = alloc_from_partial(s, n);
+	spin_unlock_irqrestore(&n->lock, flags);
+	return obj;
+}
+
+/* A fresh slab on node @nid only, then one object from it. */
+static void *slab_alloc_new(struct kmem_cache *s, int nid, gfp_t flags)
+{
+	struct page *page = alloc_pages(nid, 0, (flags & ~__GFP_ZERO) |
+					__GFP_THISNODE | __GFP_NOWARN);
+	struct kmem_cache_node *n = &s->node[nid];
+	char *base;
+	unsigned long irqflags;
+	void *obj;
+
+	if (!page)
+		return NULL;
+	base = page_address(page);
+	page_set_flag(page, PG_slab);
+	page->private = s;
+	page->objects = s->objects;
+	page->inuse = 0;
+	page->freelist = base;
+	for (unsigned int i = 0; i < s->objects; i++)
+		*(void **)(base + i * s->size) =
+			i + 1 < s->objects ? base + (i + 1) * s->size : NULL;
+	inc_node_page_state(NODE_DATA(nid), NR_SLAB_PAGES);
+	spin_lock_irqsave(&n->lock, irqflags);
+	n->nr_slabs++;
+	list_add(&page->lru, &n->partial);
+	obj = alloc_from_partial(s, n);
+	spin_unlock_irqrestore(&n->lock, irqflags);
+	return obj;
+}
+
+/* Node by node in fallback order: a partial slab, else a new one there. */
+static void *slab_alloc(struct kmem_cache *s, int nid, gfp_t flags)
+{
+	unsigned int tries = (flags & __GFP_THISNODE) ? 1 : num_online_nodes();
+
+	for (unsigned int i = 0; i < tries; i++) {
+		int node = NODE_DATA(nid)->zonelist[i];
+		void *obj = slab_alloc_partial(s, node);
+
+		if (!obj)
+			obj = slab_alloc_new(s, node, flags);
+		if (obj)
+			return obj;
+	}
+	if (!(flags & __GFP_NOWARN))
+		pr_warn("kmalloc: %s: out of memory (node %d, gfp %#x)\n", s->name, nid,
+			flags);
+	return NULL;
+}
+
+static void *kmalloc_large(size_t size, gfp_t flags, int nid)
+{
+	unsigned int order = get_order(size);
+	struct page *page;
+
+	if (order > MAX_ORDER) {
+		if (!(flags & __GFP_NOWARN))
+			pr_warn("kmalloc: %zu bytes is more than the largest block\n", size);
+		return NULL;
+	}
+	page = alloc_pages(nid, order, flags);
+	if (!page)
+		return NULL;
+	page_set_flag(page, PG_large_kmalloc);
+	mod_node_page_state(NODE_DATA(page_to_nid(page)), NR_KMALLOC_LARGE, 1L << order);
+	return page_address(page);
+}
+
+void *kmalloc_node(size_t size, gfp_t flags, int nid)
+{
+	void *obj;
+
+	if (!size || !slab_ready)
+		return NULL;
+	if (nid == NUMA_NO_NODE)
+		nid = numa_node_id();
+	if (WARN_ON_ONCE(nid < 0 || nid >= (int)num_online_nodes()))
+		return NULL;
+	if (size > KMALLOC_MAX_CACHE_SIZE)
+		return kmalloc_large(size, flags, nid);
+	obj = slab_alloc(kmalloc_cache(size), nid, flags);
+	if (obj && (flags & __GFP_ZERO))
+		memset(obj, 0, kmalloc_cache(size)->size);
+	return obj;
+}
+
+void *kmalloc(size_t size, gfp_t flags)
+{
+	return kmalloc_node(size, flags, NUMA_NO_NODE);
+}
+
+void *kzalloc(size_t size, gfp_t flags)
+{
+	return kmalloc(size, flags | __GFP_ZERO);
+}
+
+void *kcalloc(size_t n, size_t size, gfp_t flags)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	return kzalloc(n * size, flags);
+}
+
+/* Is @obj on @page's freelist already (a double free)? Under the lock. */
+static bool object_is_free(struct page *page, const void *obj)
+{
+	unsigned int n = 0;
+
+	for (void *p = page->freelist; p; p = *(void **)p) {
+		if (p == obj || WARN_ON_ONCE(++n > page->objects))
+			return true;	/* a loop means corruption: refuse */
+	}
+	return false;
+}
+
+/* Push @obj back (S2); returns the slab if it must go to the buddy. */
+static struct page *__slab_free(struct kmem_cache_node *n, struct page *page, void *obj)
+{
+	bool was_full = page->inuse == page->objects;
+
+	*(void **)obj = page->freelist;
+	page->freelist = obj;
+	page->inuse--;
+	n->nr_inuse--;
+	if (page->inuse == 0 && !list_is_singular(&n->partial) && !was_full) {
+		list_del_init(&page->lru);	/* empty, not the last partial */
+		n->nr_slabs--;
+		return page;
+	}
+	if (was_full)
+		list_add(&page->lru, &n->partial);
+	return NULL;
+}
+
+static void slab_free(struct page *page, const void *p)
+{
+	struct kmem_cache *s = page->private;
+	struct kmem_cache_node *n;
+	uintptr_t off = (uintptr_t)p - (uintptr_t)page_address(page);
+	unsigned long flags;
+	struct page *empty = NULL;
+	int nid = page_to_nid(page);
+
+	if (WARN_ON_ONCE(!is_kmalloc_cache(s) || off % s->size)) {
+		mm_bad_frees++;
+		return;
+	}
+	n = &s->node[nid];
+	spin_lock_irqsave(&n->lock, flags);
+	if (WARN_ON_ONCE(page->inuse == 0 || object_is_free(page, p)))
+		mm_bad_frees++;
+	else
+		empty = __slab_free(n, page, (void *)p);
+	spin_unlock_irqrestore(&n->lock, flags);
+	if (empty) {
+		page_clear_flag(empty, PG_slab);
+		dec_node_page_state(NODE_DATA(nid), NR_SLAB_PAGES);
+		__free_pages(empty, 0);
+	}
+}
+
+static void kfree_large(struct page *page)
+{
+	mod_node_page_state(NODE_DATA(page_to_nid(page)), NR_KMALLOC_LARGE,
+			    -(1L << page->order));
+	page_clear_flag(page, PG_large_kmalloc);
+	__free_pages(page, page->order);
+}
+
+void kfree(const void *p)
+{
+	struct page *page;
+
+	if (!p)
+		return;
+	page = virt_to_page(p);
+	if (page && PageSlab(page))
+		slab_free(page, p);
+	else if (page && page_test_flag(page, PG_large_kmalloc) && p == page_address(page))
+		kfree_large(page);
+	else if (WARN_ON_ONCE(true))
+		mm_bad_frees++;
+}
+
+size_t ksize(const void *p)
+{
+	struct page *page;
+
+	if (!p)
+		return 0;
+	page = virt_to_page(p);
+	if (page && PageSlab(page) && is_kmalloc_cache(page->private))
+		return ((struct kmem_cache *)page->private)->size;
+	if (page && page_test_flag(page, PG_large_kmalloc) && p == page_address(page))
+		return PAGE_SIZE << page->order;
+	WARN_ON_ONCE(true);
+	return 0;
+}
+
+void slab_print_stats(void)
+{
+	cprintf("%-14s %8s %8s %10s %10s\n", "cache", "objsize", "slabs", "active",
+		"total");
+	for (int i = 0; i < NR_KMALLOC_CACHES; i++) {
+		struct kmem_cache *s = &kmalloc_caches[i];
+		unsigned long slabs = 0, inuse = 0;
+
+		for (unsigned int nid = 0; nid < num_online_nodes(); nid++) {
+			slabs += READ_ONCE(s->node[nid].nr_slabs);
+			inuse += READ_ONCE(s->node[nid].nr_inuse);
+		}
+		cprintf("%-14s %8u %8lu %10lu %10lu\n", s->name, s->size, slabs, inuse,
+			slabs * s->objects);
+	}
+	cprintf("%-14s %8s %8lu pages\n", "kmalloc-large", "-",
+		global_node_page_state(NR_KMALLOC_LARGE));
+}
