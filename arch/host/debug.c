@@ -32,6 +32,7 @@
 #include <quire/bug.h>
 #include <quire/kernel.h>
 #include <quire/printk.h>
+#include <arch/console.h>
 #include <arch/debug.h>
 #include <arch/power.h>
 
@@ -208,13 +209,15 @@ static const char *fault_name(int sig)
 
 static void fault_handler(int sig, siginfo_t *si, void *ucv)
 {
-	static const char again[] = "quire-host: fault while reporting a fault\n";
+	static const char again[] =
+		"quire-host: fault while reporting a fault (corrupted stack?)\n"
+		"---[ end Kernel panic: fault while dumping the stack ]---\n";
 	ucontext_t *uc = ucv;
 	unsigned long ip = uc->uc_mcontext.gregs[REG_RIP];
 
 	if (__atomic_exchange_n(&in_fault, 1, __ATOMIC_ACQ_REL)) {
-		write(STDERR_FILENO, again, sizeof(again) - 1);
-		_exit(PANIC_EXIT_STATUS);
+		arch_console_write(again, sizeof(again) - 1);
+		arch_poweroff(PANIC_EXIT_STATUS);
 	}
 	if (!host_this_vcpu()) {	/* a helper thread: no kernel context */
 		fprintf(stderr, "quire-host: %s in a host helper thread at %p\n",
@@ -224,7 +227,8 @@ static void fault_handler(int sig, siginfo_t *si, void *ucv)
 	host_irq_mask_now();
 	pr_emerg("BUG: %s at address %p, ip %pS\n", fault_name(sig),
 		 si->si_addr, (void *)ip);
-	pr_emerg("CPU: %u\n", arch_smp_processor_id());
+	pr_emerg("CPU: %u rsp %p\n", arch_smp_processor_id(),
+		 (void *)uc->uc_mcontext.gregs[REG_RSP]);
 	panic("Fatal exception: %s", fault_name(sig));
 }
 
