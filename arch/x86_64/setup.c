@@ -19,6 +19,8 @@
 #include <asm/layout.h>
 #include <asm/serial.h>
 #include <asm/desc.h>
+#include <asm/percpu.h>
+#include <asm/time.h>
 
 #define FW_CFG_CMDLINE	"opt/quire/cmdline"
 
@@ -89,6 +91,7 @@ void x86_64_start(u64 info_phys, int from)
 {
 	int err;
 
+	x86_percpu_init_boot_cpu();	/* %gs first: locks ask for the CPU id */
 	serial_init();
 	if (from == BOOT_FROM_PVH)
 		err = pvh_build_boot_info(&boot_info, info_phys);
@@ -106,6 +109,8 @@ void x86_64_start(u64 info_phys, int from)
 	log_memory_map(&boot_info);
 	paging_init(&boot_info);
 	acpi_init(boot_info.rsdp_phys);
+	x86_percpu_init_boot_cpu();	/* again, now that its APIC id is known */
+	x86_time_init();		/* needs the FADT's PM timer */
 	memory_init(&boot_info);
 	start_kernel();
 }
