@@ -25,6 +25,7 @@
  *      an interrupt pending.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "host.h"
@@ -42,6 +43,12 @@ static struct {
 	unsigned int running;	/* the baton holder's cpu id (D1) */
 	u64 switches;		/* atomic: switch points passed, for the watchdog */
 	int waiting_input;	/* atomic: all idle, blocked on typed input */
+	unsigned int nr_deferred;	/* device work queued (D2) */
+	unsigned int max_deferred;	/* room in deferred[] */
+	struct det_deferred {
+		void (*fn)(void *arg);
+		void *arg;
+	} *deferred;			/* in queueing order (D2) */
 } det;
 
 static u64 det_random(void)
@@ -191,6 +198,60 @@ static void det_handoff(struct vcpu *self, struct vcpu *next)
 	det_wait_turn(self);
 }
 
+/*
+ * Host devices in deterministic mode: a device (e.g. the hostdisk) that
+ * would wake its own worker thread instead queues its work here, and the
+ * baton holder runs it at a later switch point that the PRNG picks, "in
+ * device time": with its interrupt flag masked, outside any kernel lock
+ * (switch points are never inside one). So I/O completions, like
+ * everything else, happen at reproducible points. A (fn, arg) pair already
+ * queued is not queued twice. Context: the baton holder (one vCPU runs,
+ * so libc's allocator is safe here).
+ */
+void host_det_defer(void (*fn)(void *arg), void *arg)
+{
+	for (unsigned int i = 0; i < det.nr_deferred; i++)
+		if (det.deferred[i].fn == fn && det.deferred[i].arg == arg)
+			return;
+	if (det.nr_deferred == det.max_deferred) {
+		unsigned int n = det.max_deferred ? 2 * det.max_deferred : 16;
+		void *p = realloc(det.deferred, n * sizeof(*det.deferred));
+
+		if (!p) {
+			fprintf(stderr, "quire-host: out of memory for device work\n");
+			arch_poweroff(PANIC_EXIT_STATUS);
+		}
+		det.deferred = p;
+		det.max_deferred = n;
+	}
+	det.deferred[det.nr_deferred].fn = fn;
+	det.deferred[det.nr_deferred].arg = arg;
+	det.nr_deferred++;
+}
+
+/* Run the oldest deferred item (all of them when @all). */
+static void det_run_deferred(bool all)
+{
+	struct vcpu *self = host_this_vcpu();
+	int saved = self->irqs_off;
+
+	self->irqs_off = 1;
+	barrier();
+	while (det.nr_deferred) {
+		void (*fn)(void *) = det.deferred[0].fn;
+		void *arg = det.deferred[0].arg;
+
+		det.nr_deferred--;
+		for (unsigned int i = 0; i < det.nr_deferred; i++)
+			det.deferred[i] = det.deferred[i + 1];
+		fn(arg);
+		if (!all)
+			break;
+	}
+	barrier();
+	self->irqs_off = saved;
+}
+
 /* Context: the baton holder @self. Returns holding the baton again. */
 static void det_schedule(struct vcpu *self)
 {
@@ -198,11 +259,17 @@ static void det_schedule(struct vcpu *self)
 
 	__atomic_store_n(&det.now, det.now + DET_QUANTUM_NS, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&det.switches, 1, __ATOMIC_RELAXED);
+	if (det.nr_deferred && det_random() % 4 == 0)
+		det_run_deferred(false);
 	for (;;) {
 		det_poll_events();
 		next = det_pick();
 		if (next)
 			break;
+		if (det.nr_deferred) {	/* every CPU waits: the device works */
+			det_run_deferred(true);
+			continue;
+		}
 		det_wait_for_event();
 	}
 	if (next != self)
