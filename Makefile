@@ -43,11 +43,17 @@ include arch/x86_64/build.mk
 include arch/host/build.mk
 include tests/build.mk
 
-run: deps all
-	$(Q)tools/quire --boot uefi
+# Run targets (owner: tools). QUIRE_FLAGS adds launcher options, e.g.
+# make run QUIRE_FLAGS="--smp 4 --numa 2"; see tools/quire --help.
+QUIRE_FLAGS ?=
+run: deps all esp
+	$(Q)tools/quire --boot uefi --smp 2 --numa 2 --net $(QUIRE_FLAGS)
 
 debug: deps all
-	$(Q)tools/quire --boot direct --gdb
+	$(Q)tools/quire --boot direct --gdb $(QUIRE_FLAGS)
+
+bench: deps all esp floors
+	$(Q)python3 tools/bench
 
 format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^arch/x86_64/boot/efi/')

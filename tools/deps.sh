@@ -28,8 +28,8 @@ install)
 	[ -z "$missing" ] && exit 0
 	echo "deps: installing:$missing"
 	if [ "$(id -u)" != 0 ]; then
-		echo "deps: not root; run this, then try again:"
-		echo "  sudo apt-get update && sudo apt-get install -y$missing"
+		echo "deps: not root; run this as root (or with sudo), then try again:"
+		echo "  apt-get update && apt-get install -y --no-install-recommends$missing"
 		exit 1
 	fi
 	export DEBIAN_FRONTEND=noninteractive

@@ -19,6 +19,7 @@
 #include <asm/layout.h>
 #include <asm/serial.h>
 #include <asm/desc.h>
+#include <asm/percpu.h>
 
 #define FW_CFG_CMDLINE	"opt/quire/cmdline"
 
@@ -101,11 +102,13 @@ void x86_64_start(u64 info_phys, int from)
 	pr_info("boot: loader %s, %u memory map entries\n", boot_info.loader,
 		boot_info.nr_mem);
 	x86_cpu_tables_init(0);
+	x86_percpu_init_boot_cpu();	/* %gs: the CPU id is read from here on */
 	idt_init();
 	setup_cmdline(&boot_info);
 	log_memory_map(&boot_info);
 	paging_init(&boot_info);
 	acpi_init(boot_info.rsdp_phys);
+	x86_percpu_init_boot_cpu();	/* again, now that its APIC id is known */
 	memory_init(&boot_info);
 	start_kernel();
 }
