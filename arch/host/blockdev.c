@@ -14,6 +14,9 @@
  * (hostdisk_raise_irq()); the handler completes everything done, then
  * runs the hw queue (blk-mq's rule: not under driver locks).
  *
+ * Deterministic mode has no workers: the vCPU that kicks does the I/O
+ * (hostdisk_run_inline()), so a seed replays exactly.
+ *
  * Interrupts: one arch/host MSI vector per hw queue, aimed at vCPU
  * (queue % nr_cpus); workers raise it with host_msi_trigger(), and the
  * handler runs in hard-interrupt context on that vCPU. Workers never call
@@ -382,6 +385,36 @@ static void *hostdisk_worker(void *arg)
 	return NULL;
 }
 
+/*
+ * Deterministic mode (--deterministic): no workers, whose timing would
+ * change the interleaving; the kicking vCPU does the I/O itself, then
+ * raises the interrupt, so a seed replays exactly. Context: kernel, as
+ * queue_rq.
+ */
+static void hostdisk_run_inline(struct hostdisk_queue *hq)
+{
+	struct hostdisk_cmd *cmd;
+	unsigned long flags;
+	bool any = false;
+
+	for (;;) {
+		flags = hq_lock_irqsave(hq);
+		cmd = list_first_entry_or_null(&hq->pending, struct hostdisk_cmd, node);
+		if (cmd)
+			list_del_init(&cmd->node);
+		hq_unlock_irqrestore(hq, flags);
+		if (!cmd)
+			break;
+		cmd->status = hostdisk_do_request(hq->hd, blk_mq_rq_from_pdu(cmd));
+		flags = hq_lock_irqsave(hq);
+		list_add_tail(&cmd->node, &hq->done);
+		hq_unlock_irqrestore(hq, flags);
+		any = true;
+	}
+	if (any)
+		hostdisk_raise_irq(hq);
+}
+
 /* ---- blk-mq operations ---- */
 
 static void hostdisk_kick_locked(struct hostdisk_queue *hq)
@@ -408,6 +441,8 @@ static blk_status_t hostdisk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	if (bd->last)
 		hostdisk_kick_locked(hq);
 	hq_unlock_irqrestore(hq, flags);
+	if (bd->last && !hq->nr_workers)
+		hostdisk_run_inline(hq);
 	return BLK_STS_OK;
 }
 
@@ -418,6 +453,8 @@ static void hostdisk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 
 	hostdisk_kick_locked(hq);
 	hq_unlock_irqrestore(hq, flags);
+	if (!hq->nr_workers)
+		hostdisk_run_inline(hq);
 }
 
 static const struct blk_mq_ops hostdisk_mq_ops = {
@@ -592,7 +629,8 @@ static int hostdisk_start_queues(struct hostdisk *hd)
 		pthread_cond_init(&hq->kick, NULL);
 		INIT_LIST_HEAD(&hq->pending);
 		INIT_LIST_HEAD(&hq->done);
-		for (unsigned int w = 0; w < min(hd->set.queue_depth, HOSTDISK_MAX_WORKERS); w++) {
+		for (unsigned int w = 0; !host_cfg.deterministic &&
+		     w < min(hd->set.queue_depth, HOSTDISK_MAX_WORKERS); w++) {
 			if (pthread_create(&hq->workers[w], NULL, hostdisk_worker, hq))
 				return -ENOMEM;
 			hq->nr_workers++;
