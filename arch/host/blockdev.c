@@ -376,11 +376,17 @@ static void *hostdisk_worker(void *arg)
 	struct hostdisk_cmd *cmd;
 
 	while ((cmd = next_cmd(hq))) {
+		bool first;
+
 		cmd->status = hostdisk_do_request(hq->hd, blk_mq_rq_from_pdu(cmd));
 		pthread_mutex_lock(&hq->lock);
+		first = list_empty(&hq->done);
 		list_add_tail(&cmd->node, &hq->done);
 		pthread_mutex_unlock(&hq->lock);
-		hostdisk_raise_irq(hq);
+		/* One interrupt per batch: the handler drains the whole list,
+		 * so only the empty -> non-empty edge needs one. */
+		if (first)
+			hostdisk_raise_irq(hq);
 	}
 	return NULL;
 }
