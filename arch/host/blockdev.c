@@ -57,7 +57,7 @@
 
 #define HOSTDISK_MAX_OPTIONS	16
 #define HOSTDISK_MAX_WORKERS	4	/* per hw queue */
-#define HOSTDISK_MAX_SEGMENTS	256
+#define HOSTDISK_MAX_SEGMENTS	128	/* = its max_segments limit */
 
 struct hostdisk_cmd {			/* the per-request driver data (pdu) */
 	struct list_head node;		/* on hq->pending, then hq->done */
@@ -661,7 +661,7 @@ static void hostdisk_set_limits(struct queue_limits *lim, struct hostdisk_spec *
 	lim->logical_block_size = s->lbs ? s->lbs : SECTOR_SIZE;
 	lim->physical_block_size = max(lim->logical_block_size, 4096u);
 	lim->max_sectors = 2048;		/* 1 MiB per request */
-	lim->max_segments = 128;
+	lim->max_segments = HOSTDISK_MAX_SEGMENTS;
 	lim->max_segment_size = 1u << 20;
 	lim->max_discard_sectors = 8192;
 	lim->max_write_zeroes_sectors = 8192;
