@@ -9,7 +9,11 @@
  * that is not in a usable range of mem[] (it marks it BOOT_MEM_BOOTDATA),
  * exits boot services and jumps to the ELF's e_entry (a physical address,
  * 64-bit code) with RDI = physical address of the boot_info, interrupts
- * off, on the firmware's identity-mapped page tables.
+ * off, on the firmware's identity-mapped page tables (4-level paging; the
+ * kernel cannot leave 5-level paging). The boot_info must not overlap the
+ * kernel's memory image up to the end of .bss (p_memsz): the kernel clears
+ * its .bss itself and copies the boot_info before anything else, so the
+ * loader's memory (the BOOTDATA range included) is never read afterwards.
  */
 #ifndef ASM_BOOT_INFO_H
 #define ASM_BOOT_INFO_H
