@@ -30,7 +30,8 @@ enum boot_mem_type {
 	BOOT_MEM_ACPI = 3,	/* ACPI tables: keep until parsed */
 	BOOT_MEM_NVS = 4,	/* ACPI NVS */
 	BOOT_MEM_BAD = 5,
-	BOOT_MEM_BOOTDATA = 6,	/* loader data (this struct): keep */
+	BOOT_MEM_BOOTDATA = 6,	/* RAM to keep: this struct; under UEFI also
+				 * the kernel image (so it is direct-mapped) */
 };
 
 struct boot_mem_entry {
