@@ -66,11 +66,13 @@ static void blk_mq_put_tag(struct blk_mq_hw_ctx *hctx, int tag)
 {
 	unsigned long flags;
 
+	/* Wake under the lock: once it is dropped this path never touches
+	 * @hctx again, which del_gendisk() relies on (blk_mq_quiesce_tags). */
 	spin_lock_irqsave(&hctx->lock, flags);
 	hctx->tag_bitmap[tag / BITS_PER_LONG] &= ~(1UL << (tag % BITS_PER_LONG));
 	hctx->nr_tags_used--;
-	spin_unlock_irqrestore(&hctx->lock, flags);
 	wake_up(&hctx->tag_wait);
+	spin_unlock_irqrestore(&hctx->lock, flags);
 }
 
 static struct blk_mq_hw_ctx *blk_mq_map_queue(struct request_queue *q)

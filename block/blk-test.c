@@ -250,20 +250,26 @@ void blk_test_many_in_flight(struct ktest *t, struct gendisk *disk)
  * Several kernel threads, one per CPU (at least 4 threads), each keeping
  * 64 writes then 64 reads in flight on its own region; odd threads plug.
  * Workers record failures (no KTEST_* outside the test's own thread).
+ * The threads are made once and then wait for the next run: a test that
+ * runs again reuses them (and no test depends on thread exit).
  */
 #define MT_THREADS_MAX	16
 #define MT_NR		64		/* requests per thread and pass */
 #define MT_BS		8		/* sectors per request */
 
 struct mt_worker {
+	struct task_struct *task;
 	struct gendisk *disk;
 	unsigned int id;
-	int err;		/* 0, an I/O error, or -EILSEQ-like 1: bad data */
+	bool go;		/* a run is asked for */
+	int err;		/* 0 or an I/O error */
 	long bad;		/* first bad sector index, or -1 */
 	struct completion done;
 };
 
 static struct mt_worker mt_workers[MT_THREADS_MAX];
+static unsigned int mt_nr_workers;
+static wait_queue_head_t mt_wait;
 
 static int mt_pass(struct mt_worker *w, struct blk_test_buf *b, blk_opf_t op,
 		   sector_t base)
@@ -286,16 +292,15 @@ static int mt_pass(struct mt_worker *w, struct blk_test_buf *b, blk_opf_t op,
 	return batch_wait(&bt);
 }
 
-static int mt_thread(void *data)
+static void mt_run(struct mt_worker *w)
 {
-	struct mt_worker *w = data;
 	sector_t base = (sector_t)w->id * MT_NR * MT_BS;
 	struct blk_test_buf b;
 
 	w->bad = -1;
 	w->err = blk_test_buf_alloc(&b, MT_NR * MT_BS * SECTOR_SIZE);
 	if (w->err)
-		goto out;
+		return;
 	blk_test_fill(b.va, base, MT_NR * MT_BS, 50 + w->id);
 	w->err = mt_pass(w, &b, REQ_OP_WRITE, base);
 	memset(b.va, 0, MT_NR * MT_BS * SECTOR_SIZE);
@@ -304,29 +309,55 @@ static int mt_thread(void *data)
 	if (!w->err)
 		w->bad = blk_test_check(b.va, base, MT_NR * MT_BS, 50 + w->id);
 	blk_test_buf_free(&b);
-out:
-	complete(&w->done);
+}
+
+static int mt_thread(void *data)
+{
+	struct mt_worker *w = data;
+
+	for (;;) {
+		wait_event(mt_wait, READ_ONCE(w->go));
+		WRITE_ONCE(w->go, false);
+		mt_run(w);
+		complete(&w->done);
+	}
+	return 0;
+}
+
+/* Make the worker threads on first use. 0 or -ENOMEM. */
+static int mt_start_workers(void)
+{
+	unsigned int n = clamp(num_possible_cpus(), 4u, (unsigned int)MT_THREADS_MAX);
+
+	if (mt_nr_workers)
+		return 0;
+	init_waitqueue_head(&mt_wait);
+	for (unsigned int i = 0; i < n; i++) {
+		struct mt_worker *w = &mt_workers[i];
+
+		w->id = i;
+		init_completion(&w->done);
+		w->task = kthread_create(mt_thread, w, "blktest/%u", i);
+		if (!w->task)
+			return -ENOMEM;
+		kthread_bind(w->task, i % num_possible_cpus());
+		wake_up_process(w->task);
+		mt_nr_workers++;
+	}
 	return 0;
 }
 
 void blk_test_many_threads(struct ktest *t, struct gendisk *disk)
 {
-	unsigned int n = clamp(num_possible_cpus(), 4u, (unsigned int)MT_THREADS_MAX);
-
-	KTEST_ASSERT_TRUE(t, get_capacity(disk) >= (sector_t)n * MT_NR * MT_BS);
-	for (unsigned int i = 0; i < n; i++) {
-		struct mt_worker *w = &mt_workers[i];
-		struct task_struct *k;
-
-		w->disk = disk;
-		w->id = i;
-		init_completion(&w->done);
-		k = kthread_create(mt_thread, w, "blktest/%u", i);
-		KTEST_ASSERT_NOT_NULL(t, k);
-		kthread_bind(k, i % num_possible_cpus());
-		wake_up_process(k);
+	KTEST_ASSERT_EQ(t, mt_start_workers(), 0);
+	KTEST_ASSERT_TRUE(t, get_capacity(disk) >= (sector_t)mt_nr_workers * MT_NR * MT_BS);
+	for (unsigned int i = 0; i < mt_nr_workers; i++) {
+		mt_workers[i].disk = disk;
+		reinit_completion(&mt_workers[i].done);
+		WRITE_ONCE(mt_workers[i].go, true);
 	}
-	for (unsigned int i = 0; i < n; i++) {
+	wake_up_all(&mt_wait);
+	for (unsigned int i = 0; i < mt_nr_workers; i++) {
 		wait_for_completion(&mt_workers[i].done);
 		KTEST_EXPECT_EQ(t, mt_workers[i].err, 0);
 		KTEST_EXPECT_EQ(t, mt_workers[i].bad, -1);

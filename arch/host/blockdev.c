@@ -79,6 +79,7 @@ struct hostdisk_queue {
 	pthread_t workers[HOSTDISK_MAX_WORKERS];
 	u64 kicks;			/* doorbells rung */
 	int msi;			/* the queue's interrupt vector */
+	int in_irq;			/* atomic: handlers running now */
 };
 
 struct cache_entry {
@@ -334,6 +335,7 @@ static void hostdisk_irq(void *data)
 	unsigned long flags;
 	LIST_HEAD(done);
 
+	__atomic_add_fetch(&hq->in_irq, 1, __ATOMIC_ACQ_REL);
 	flags = hq_lock_irqsave(hq);
 	list_splice_tail_init(&hq->done, &done);
 	hq_unlock_irqrestore(hq, flags);
@@ -344,6 +346,7 @@ static void hostdisk_irq(void *data)
 		blk_mq_complete_request(blk_mq_rq_from_pdu(cmd), cmd->status);
 	}
 	blk_mq_run_hw_queue(hq->hctx);
+	__atomic_sub_fetch(&hq->in_irq, 1, __ATOMIC_ACQ_REL);
 }
 
 /* Deliver the queue's interrupt (an MSI of arch/host, taken on the vCPU
@@ -609,6 +612,9 @@ static void hostdisk_stop_queues(struct hostdisk *hd)
 			pthread_join(hq->workers[w], NULL);
 		if (hq->msi >= 0)
 			arch_msi_free(hq->msi);
+		/* like synchronize_irq(): a handler may still be running */
+		while (__atomic_load_n(&hq->in_irq, __ATOMIC_ACQUIRE))
+			usleep(100);
 	}
 }
 
