@@ -30,6 +30,7 @@
 #define MAX_MEM		(64ULL << 30)
 
 #include "host_memory.h"
+#include "blockdev.h"
 
 uintptr_t arch_direct_map_base;	/* set by host_memory_init() */
 
@@ -41,6 +42,7 @@ static const char usage_text[] =
 	"  --deterministic  one vCPU at a time, virtual time, seeded interleaving\n"
 	"  --seed S         seed of the deterministic interleaving (default 1)\n"
 	"  --exec \"CMDS\"    run shell commands, then power off with their status\n"
+	"  --disk SPEC      a disk vda, vdb, ...: FILE[,ro] or tmp:SIZE (docs/block.md)\n"
 	"  key=value        appended to the kernel command line\n"
 	"Without --exec the shell reads stdin; end of input powers off.\n";
 
@@ -126,6 +128,9 @@ static void parse_args(int argc, char **argv, const char **exec)
 			seed_given = true;
 		} else if (!strcmp(a, "--deterministic")) {
 			host_cfg.deterministic = true;
+		} else if (is_option(a, "--disk")) {
+			if (hostdisk_add_option(option_value(argc, argv, &i, "--disk")))
+				bad_option("--disk", "too many disks");
 		} else if (is_option(a, "--exec")) {
 			*exec = option_value(argc, argv, &i, "--exec");
 		} else if (a[0] != '-' && strchr(a, '=') && strncmp(a, "exec=", 5)) {

@@ -97,6 +97,9 @@ struct task_struct {
 	struct task_struct *joiner;	/* kthread_stop() caller waiting */
 	bool exited;
 
+	/* block layer: the task's plug (blk_start_plug()), or NULL */
+	struct blk_plug *plug;
+
 	/* lockdep: locks this task holds, outermost first. */
 	int lockdep_depth;
 	struct held_lock held_locks[LOCKDEP_MAX_HELD];

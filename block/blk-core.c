@@ -1,0 +1,127 @@
+/*
+ * block/blk-core.c - submit_bio(): checking a bio at the door, plugging.
+ *
+ * Layer: block. Used by: every submitter.
+ * Provides: submit_bio(), blk_start_plug(), blk_finish_plug(),
+ * blk_flush_plug().
+ * Not here: requests and dispatch (block/blk-mq.c), merging and splitting
+ * (block/blk-merge.c), flush sequencing (block/blk-flush.c).
+ *
+ * Locking: none of its own. A plug belongs to its task.
+ */
+#include <quire/blkdev.h>
+#include <quire/blk-mq.h>
+#include <quire/errno.h>
+#include <quire/printk.h>
+#include <quire/bug.h>
+#include "blk.h"
+
+/* Is the range of @bio inside the device? */
+static bool bio_in_range(struct bio *bio, sector_t capacity)
+{
+	sector_t start = bio->bi_iter.bi_sector;
+
+	return start <= capacity && bio_sectors(bio) <= capacity - start;
+}
+
+static int bio_check_op(struct bio *bio, struct request_queue *q)
+{
+	switch (bio_op(bio)) {
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+		if (!bio->bi_iter.bi_size && !(bio->bi_opf & REQ_PREFLUSH))
+			return -EINVAL;
+		return 0;
+	case REQ_OP_FLUSH:
+		return bio->bi_iter.bi_size ? -EINVAL : 0;
+	case REQ_OP_DISCARD:
+		return q->limits.max_discard_sectors ? 0 : -EOPNOTSUPP;
+	case REQ_OP_WRITE_ZEROES:
+		return q->limits.max_write_zeroes_sectors ? 0 : -EOPNOTSUPP;
+	}
+	return -EOPNOTSUPP;
+}
+
+/*
+ * The checks Linux makes in submit_bio_noacct(): a valid op, a writable
+ * device for writes, alignment to the logical block size, and a range
+ * inside the device. One log line for an out-of-range bio, as Linux's
+ * "attempt to access beyond end of device".
+ */
+static int bio_check(struct bio *bio)
+{
+	struct block_device *bdev = bio->bi_bdev;
+	struct request_queue *q;
+	u32 lbs_sectors;
+	int err;
+
+	if (WARN_ON_ONCE(!bdev || !bdev->bd_queue))
+		return -EINVAL;
+	q = bdev->bd_queue;
+	err = bio_check_op(bio, q);
+	if (err)
+		return err;
+	if (op_is_write(bio->bi_opf) && bdev_read_only(bdev) &&
+	    bio->bi_iter.bi_size)
+		return -EROFS;
+	lbs_sectors = q->limits.logical_block_size >> SECTOR_SHIFT;
+	if (bio->bi_iter.bi_size % q->limits.logical_block_size ||
+	    bio->bi_iter.bi_sector % lbs_sectors)
+		return -EINVAL;
+	if (!bio_in_range(bio, get_capacity(bdev->bd_disk))) {
+		pr_err("%s: attempt to access beyond end of device: %s sector %llu + %u > %llu\n",
+		       bdev->bd_disk->disk_name, blk_op_str(bio_op(bio)),
+		       (unsigned long long)bio->bi_iter.bi_sector, bio_sectors(bio),
+		       (unsigned long long)get_capacity(bdev->bd_disk));
+		return -EIO;
+	}
+	return 0;
+}
+
+void submit_bio(struct bio *bio)
+{
+	int err = bio_check(bio);
+
+	if (err) {
+		bio->bi_status = err;
+		bio_endio(bio);
+		return;
+	}
+	if (!bio->bi_iter.bi_size && bio_op(bio) == REQ_OP_READ) {
+		bio_endio(bio);
+		return;
+	}
+	blk_mq_submit_bio(bio);
+}
+
+void blk_start_plug(struct blk_plug *plug)
+{
+	struct blk_plug **slot = blk_current_plug();
+
+	INIT_LIST_HEAD(&plug->mq_list);
+	plug->rq_count = 0;
+	if (*slot)
+		return;		/* nested: the outer plug does the work */
+	*slot = plug;
+}
+
+void blk_flush_plug(struct blk_plug *plug)
+{
+	LIST_HEAD(list);
+
+	if (!plug || list_empty(&plug->mq_list))
+		return;
+	list_splice_tail_init(&plug->mq_list, &list);
+	plug->rq_count = 0;
+	blk_mq_dispatch_list(&list);
+}
+
+void blk_finish_plug(struct blk_plug *plug)
+{
+	struct blk_plug **slot = blk_current_plug();
+
+	if (*slot != plug)
+		return;
+	blk_flush_plug(plug);
+	*slot = NULL;
+}

@@ -1,0 +1,544 @@
+/*
+ * block/blk-mq.c - requests, tags, hardware queues, dispatch, completion.
+ *
+ * Layer: block. Used by: submit_bio() above, block drivers below.
+ * Provides: blk_mq_alloc_tag_set(), blk_mq_alloc_disk(),
+ * blk_mq_complete_request(), blk_mq_run_hw_queue(), and (block-internal)
+ * blk_mq_submit_bio(), blk_mq_dispatch_list().
+ *
+ * The path of a bio: split to the limits (blk-merge.c) -> merged into a
+ * request on the task's plug, or -> a new request with a tag of the
+ * submitting CPU's hw queue (sleeping while none is free) -> straight to
+ * the flush machinery when it carries PREFLUSH/FUA the device must see as
+ * separate flushes (blk-flush.c) -> on the plug, or on hctx->dispatch ->
+ * ->queue_rq() -> ... -> blk_mq_complete_request() -> bios ended, tag freed,
+ * a waiting submitter woken.
+ *
+ * Invariants:
+ *  I1: a request holds its tag from blk_mq_get_request() until
+ *      blk_mq_free_request(); hctx->rqs[tag] is that request.
+ *  I2: hctx->nr_inflight counts requests between a queue_rq() call and
+ *      their completion (a request the driver refused is not counted).
+ *  I3: the block layer never calls the driver from blk_mq_complete_request()
+ *      (drivers complete under their own locks); follow-up work waits on
+ *      hctx->dispatch for the next blk_mq_run_hw_queue().
+ *
+ * Locking: hctx->lock (irqsave; leaf lock, never held across driver calls)
+ * protects tag_bitmap, nr_tags_used, dispatch, nr_inflight.
+ */
+#include <quire/blk-mq.h>
+#include <quire/errno.h>
+#include <quire/printk.h>
+#include <quire/slab.h>
+#include <quire/string.h>
+#include <quire/bug.h>
+#include <arch/cpu.h>
+#include <arch/time.h>
+#include "blk.h"
+
+#define BITS_PER_LONG	(8 * sizeof(unsigned long))
+#define RESOURCE_RETRIES 1000	/* re-dispatch tries with nothing in flight */
+
+/* ---- tags ---- */
+
+static int blk_mq_get_tag(struct blk_mq_hw_ctx *hctx)
+{
+	unsigned long flags;
+	int tag = -1;
+
+	spin_lock_irqsave(&hctx->lock, flags);
+	for (unsigned int i = 0; i < hctx->queue_depth; i++) {
+		unsigned long *word = &hctx->tag_bitmap[i / BITS_PER_LONG];
+		unsigned long bit = 1UL << (i % BITS_PER_LONG);
+
+		if (!(*word & bit)) {
+			*word |= bit;
+			hctx->nr_tags_used++;
+			tag = i;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&hctx->lock, flags);
+	return tag;
+}
+
+static void blk_mq_put_tag(struct blk_mq_hw_ctx *hctx, int tag)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&hctx->lock, flags);
+	hctx->tag_bitmap[tag / BITS_PER_LONG] &= ~(1UL << (tag % BITS_PER_LONG));
+	hctx->nr_tags_used--;
+	spin_unlock_irqrestore(&hctx->lock, flags);
+	wake_up(&hctx->tag_wait);
+}
+
+static struct blk_mq_hw_ctx *blk_mq_map_queue(struct request_queue *q)
+{
+	return q->hctxs[arch_smp_processor_id() % q->nr_hw_queues];
+}
+
+enum stat_group blk_stat_group(blk_opf_t opf)
+{
+	switch (bio_op_of(opf)) {
+	case REQ_OP_READ:		return STAT_READ;
+	case REQ_OP_DISCARD:		return STAT_DISCARD;
+	case REQ_OP_FLUSH:		return STAT_FLUSH;
+	default:			return STAT_WRITE;
+	}
+}
+
+/*
+ * A request with a free tag of this CPU's hw queue. Sleeps while every
+ * tag is in use, after dispatching the task's plug (whose requests hold
+ * tags: waiting with them unsent could wait forever).
+ * Context: process, may sleep.
+ */
+struct request *blk_mq_get_request(struct request_queue *q, blk_opf_t opf)
+{
+	struct blk_mq_hw_ctx *hctx = blk_mq_map_queue(q);
+	struct request *rq;
+	unsigned long flags;
+	int tag = blk_mq_get_tag(hctx);
+
+	if (tag < 0) {
+		blk_flush_plug(*blk_current_plug());
+		wait_event(hctx->tag_wait, (tag = blk_mq_get_tag(hctx)) >= 0);
+	}
+	rq = hctx->rqs[tag];		/* I1 */
+	rq->cmd_flags = opf;
+	rq->rq_flags = op_is_write(opf) ? RQF_INFLIGHT_WR : 0;
+	rq->__sector = 0;
+	rq->__data_len = 0;
+	rq->nr_phys_segments = 0;
+	rq->bio = rq->biotail = NULL;
+	rq->status = BLK_STS_OK;
+	rq->flush_seq = 0;
+	rq->start_time_ns = arch_clock_ns();
+	INIT_LIST_HEAD(&rq->queuelist);
+	spin_lock_irqsave(&q->disk->stats_lock, flags);
+	q->disk->stats.in_flight[op_is_write(opf) ? 1 : 0]++;
+	spin_unlock_irqrestore(&q->disk->stats_lock, flags);
+	return rq;
+}
+
+void blk_mq_free_request(struct request *rq)
+{
+	struct gendisk *disk = rq->q->disk;
+	unsigned long flags;
+
+	spin_lock_irqsave(&disk->stats_lock, flags);
+	disk->stats.in_flight[(rq->rq_flags & RQF_INFLIGHT_WR) ? 1 : 0]--;
+	spin_unlock_irqrestore(&disk->stats_lock, flags);
+	blk_mq_put_tag(rq->mq_hctx, rq->tag);
+}
+
+void blk_account_merge(struct request_queue *q, blk_opf_t opf)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->disk->stats_lock, flags);
+	q->disk->stats.merges[blk_stat_group(opf)]++;
+	spin_unlock_irqrestore(&q->disk->stats_lock, flags);
+}
+
+void blk_account_done(struct request *rq, blk_status_t status)
+{
+	struct disk_stats *st = &rq->q->disk->stats;
+	enum stat_group g = blk_stat_group(rq->cmd_flags);
+	u64 now = arch_clock_ns();
+	unsigned long flags;
+
+	spin_lock_irqsave(&rq->q->disk->stats_lock, flags);
+	st->ios[g]++;
+	st->sectors[g] += blk_rq_sectors(rq);
+	st->nsecs[g] += now - rq->start_time_ns;
+	if (status)
+		st->errors++;
+	if (op_has_data(rq->cmd_flags)) {
+		st->max_rq_sectors = max(st->max_rq_sectors, blk_rq_sectors(rq));
+		st->max_rq_segments = max(st->max_rq_segments,
+					  (u32)rq->nr_phys_segments);
+	}
+	spin_unlock_irqrestore(&rq->q->disk->stats_lock, flags);
+}
+
+/* ---- completion ---- */
+
+/* End every bio of @rq with @status, then free its tag. Context: any. */
+void blk_mq_end_request(struct request *rq, blk_status_t status)
+{
+	int err = blk_status_to_errno(status);
+	struct bio *bio = rq->bio;
+
+	if (!(rq->rq_flags & RQF_ACCOUNTED))
+		blk_account_done(rq, status);
+	rq->bio = rq->biotail = NULL;
+	while (bio) {
+		struct bio *next = bio->bi_next;
+
+		bio->bi_next = NULL;
+		if (err)
+			bio->bi_status = err;
+		bio_endio(bio);
+		bio = next;
+	}
+	blk_mq_free_request(rq);
+}
+
+void blk_mq_complete_request(struct request *rq, blk_status_t status)
+{
+	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	unsigned long flags;
+
+	if (WARN_ON_ONCE(!(rq->rq_flags & RQF_STARTED)))
+		return;
+	rq->rq_flags &= ~RQF_STARTED;
+	spin_lock_irqsave(&hctx->lock, flags);
+	hctx->nr_inflight--;		/* I2 */
+	spin_unlock_irqrestore(&hctx->lock, flags);
+	rq->status = status;
+	if (rq->rq_flags & RQF_FLUSH_SEQ)
+		blk_flush_complete_step(rq, status);
+	else
+		blk_mq_end_request(rq, status);
+}
+
+/* ---- dispatch ---- */
+
+/* Put @rq on its hctx's dispatch list (I3: no driver call). Context: any. */
+void blk_mq_requeue_request(struct request *rq)
+{
+	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	unsigned long flags;
+
+	spin_lock_irqsave(&hctx->lock, flags);
+	list_add_tail(&rq->queuelist, &hctx->dispatch);
+	spin_unlock_irqrestore(&hctx->lock, flags);
+}
+
+/*
+ * The driver refused @rq (and the rest of @list) for lack of room: park
+ * them at the head of the dispatch list. Returns true when nothing is in
+ * flight, so no completion will come to rerun the queue: the caller
+ * retries itself.
+ */
+static bool blk_mq_park(struct blk_mq_hw_ctx *hctx, struct request *rq,
+			struct list_head *list)
+{
+	unsigned long flags;
+	bool idle;
+
+	list_add(&rq->queuelist, list);
+	spin_lock_irqsave(&hctx->lock, flags);
+	hctx->nr_inflight--;
+	list_splice_tail_init(&hctx->dispatch, list);
+	list_splice_tail_init(list, &hctx->dispatch);
+	idle = hctx->nr_inflight == 0;
+	spin_unlock_irqrestore(&hctx->lock, flags);
+	return idle;
+}
+
+/* Offer the requests of @list to the driver in order. Returns true when
+ * the driver refused one with nothing in flight (retry needed). */
+static bool blk_mq_dispatch_rq_list(struct blk_mq_hw_ctx *hctx,
+				    struct list_head *list)
+{
+	const struct blk_mq_ops *ops = hctx->queue->tag_set->ops;
+	struct blk_mq_queue_data bd = { .last = true };
+	unsigned long flags;
+	unsigned int queued = 0;
+	blk_status_t ret;
+
+	while (!list_empty(list)) {
+		struct request *rq = list_first_entry(list, struct request, queuelist);
+
+		list_del_init(&rq->queuelist);
+		bd.rq = rq;
+		bd.last = list_empty(list);
+		spin_lock_irqsave(&hctx->lock, flags);
+		hctx->nr_inflight++;	/* I2: before the driver can complete it */
+		hctx->dispatched++;
+		spin_unlock_irqrestore(&hctx->lock, flags);
+		rq->rq_flags |= RQF_STARTED;
+		ret = ops->queue_rq(hctx, &bd);
+		if (ret == BLK_STS_OK) {
+			queued++;
+			continue;
+		}
+		rq->rq_flags &= ~RQF_STARTED;
+		if (ret == BLK_STS_RESOURCE || ret == BLK_STS_DEV_RESOURCE) {
+			if (queued && ops->commit_rqs)
+				ops->commit_rqs(hctx);
+			return blk_mq_park(hctx, rq, list);
+		}
+		spin_lock_irqsave(&hctx->lock, flags);
+		hctx->nr_inflight--;
+		spin_unlock_irqrestore(&hctx->lock, flags);
+		blk_mq_end_request(rq, ret);
+	}
+	if (queued && !bd.last && ops->commit_rqs)
+		ops->commit_rqs(hctx);
+	return false;
+}
+
+/* Fail everything parked on @hctx: the driver refuses with nothing in
+ * flight, so waiting would hang. */
+static void blk_mq_fail_parked(struct blk_mq_hw_ctx *hctx)
+{
+	LIST_HEAD(list);
+	unsigned long flags;
+
+	pr_err("%s: driver returns BLK_STS_RESOURCE with no request in flight; failing parked requests\n",
+	       hctx->queue->disk->disk_name);
+	spin_lock_irqsave(&hctx->lock, flags);
+	list_splice_tail_init(&hctx->dispatch, &list);
+	spin_unlock_irqrestore(&hctx->lock, flags);
+	while (!list_empty(&list)) {
+		struct request *rq = list_first_entry(&list, struct request, queuelist);
+
+		list_del_init(&rq->queuelist);
+		blk_mq_end_request(rq, BLK_STS_IOERR);
+	}
+}
+
+void blk_mq_run_hw_queue(struct blk_mq_hw_ctx *hctx)
+{
+	unsigned int retries = 0;
+	unsigned long flags;
+	LIST_HEAD(list);
+
+	for (;;) {
+		spin_lock_irqsave(&hctx->lock, flags);
+		list_splice_tail_init(&hctx->dispatch, &list);
+		spin_unlock_irqrestore(&hctx->lock, flags);
+		if (list_empty(&list))
+			return;
+		if (!blk_mq_dispatch_rq_list(hctx, &list))
+			continue;
+		if (++retries > RESOURCE_RETRIES) {
+			blk_mq_fail_parked(hctx);
+			return;
+		}
+		arch_cpu_relax();
+	}
+}
+
+void blk_mq_run_hw_queues(struct request_queue *q)
+{
+	for (unsigned int i = 0; i < q->nr_hw_queues; i++)
+		blk_mq_run_hw_queue(q->hctxs[i]);
+}
+
+/* Hand a list of requests (from a plug, or one new request) to their hw
+ * queues; each queue is run once, so the driver gets one kick per queue.
+ * Context: process or any. */
+void blk_mq_dispatch_list(struct list_head *list)
+{
+	struct blk_mq_hw_ctx *run[16];
+	unsigned int nr = 0, i;
+
+	while (!list_empty(list)) {
+		struct request *rq = list_first_entry(list, struct request, queuelist);
+		struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+
+		list_del_init(&rq->queuelist);
+		blk_mq_requeue_request(rq);
+		for (i = 0; i < nr && run[i] != hctx; i++)
+			;
+		if (i < nr)
+			continue;
+		if (nr == ARRAY_SIZE(run)) {
+			for (i = 0; i < nr; i++)
+				blk_mq_run_hw_queue(run[i]);
+			nr = 0;
+		}
+		run[nr++] = hctx;
+	}
+	for (i = 0; i < nr; i++)
+		blk_mq_run_hw_queue(run[i]);
+}
+
+/* ---- submission ---- */
+
+static void blk_mq_submit_one(struct request_queue *q, struct bio *bio)
+{
+	struct blk_plug *plug = *blk_current_plug();
+	struct request *rq;
+	LIST_HEAD(one);
+
+	if (plug && blk_attempt_plug_merge(q, plug, bio))
+		return;
+	rq = blk_mq_get_request(q, bio->bi_opf);
+	blk_rq_bio_prep(rq, bio);
+	if (blk_flush_needs_seq(q, rq->cmd_flags, blk_rq_bytes(rq))) {
+		blk_insert_flush(rq);
+		return;
+	}
+	if (plug) {
+		list_add_tail(&rq->queuelist, &plug->mq_list);
+		if (++plug->rq_count >= BLK_MAX_REQUEST_COUNT)
+			blk_flush_plug(plug);
+		return;
+	}
+	list_add_tail(&rq->queuelist, &one);
+	blk_mq_dispatch_list(&one);
+}
+
+/* Context: process, may sleep. */
+void blk_mq_submit_bio(struct bio *bio)
+{
+	struct request_queue *q = bdev_get_queue(bio->bi_bdev);
+	struct bio *split;
+
+	if (blk_flush_prepare(q, bio))
+		return;
+	while ((split = bio_split_to_limits(bio)) != bio) {
+		if (!split) {
+			bio_endio(bio);		/* bi_status says why */
+			return;
+		}
+		blk_mq_submit_one(q, split);
+	}
+	blk_mq_submit_one(q, bio);
+}
+
+/* ---- set-up ---- */
+
+int blk_mq_alloc_tag_set(struct blk_mq_tag_set *set)
+{
+	if (!set->ops || !set->ops->queue_rq || !set->nr_hw_queues ||
+	    !set->queue_depth || set->queue_depth > BLK_MQ_MAX_DEPTH) {
+		pr_err("blk-mq: invalid tag set (ops, %u hw queues, depth %u)\n",
+		       set->nr_hw_queues, set->queue_depth);
+		return -EINVAL;
+	}
+	if (set->nr_hw_queues > BLK_MQ_MAX_HW_QUEUES)
+		set->nr_hw_queues = BLK_MQ_MAX_HW_QUEUES;
+	return 0;
+}
+
+void blk_mq_free_tag_set(struct blk_mq_tag_set *set)
+{
+}
+
+static void blk_mq_free_hctx(struct blk_mq_hw_ctx *hctx)
+{
+	if (!hctx)
+		return;
+	for (unsigned int i = 0; hctx->rqs && i < hctx->queue_depth; i++)
+		kfree(hctx->rqs[i]);
+	kfree(hctx->rqs);
+	kfree(hctx->tag_bitmap);
+	kfree(hctx);
+}
+
+static struct blk_mq_hw_ctx *blk_mq_alloc_hctx(struct request_queue *q,
+					       unsigned int num)
+{
+	struct blk_mq_tag_set *set = q->tag_set;
+	unsigned int depth = set->queue_depth;
+	struct blk_mq_hw_ctx *hctx = kzalloc(sizeof(*hctx), GFP_KERNEL);
+
+	if (!hctx)
+		return NULL;
+	spin_lock_init(&hctx->lock);
+	INIT_LIST_HEAD(&hctx->dispatch);
+	init_waitqueue_head(&hctx->tag_wait);
+	hctx->queue = q;
+	hctx->queue_num = num;
+	hctx->queue_depth = depth;
+	hctx->tag_bitmap = kcalloc(DIV_ROUND_UP(depth, BITS_PER_LONG),
+				   sizeof(unsigned long), GFP_KERNEL);
+	hctx->rqs = kcalloc(depth, sizeof(*hctx->rqs), GFP_KERNEL);
+	if (!hctx->tag_bitmap || !hctx->rqs)
+		goto out_free;
+	for (unsigned int i = 0; i < depth; i++) {
+		struct request *rq = kzalloc(sizeof(*rq) + set->cmd_size, GFP_KERNEL);
+
+		if (!rq)
+			goto out_free;
+		rq->q = q;
+		rq->mq_hctx = hctx;
+		rq->tag = i;
+		INIT_LIST_HEAD(&rq->queuelist);
+		hctx->rqs[i] = rq;
+	}
+	return hctx;
+out_free:
+	blk_mq_free_hctx(hctx);
+	return NULL;
+}
+
+static void blk_mq_free_queue(struct request_queue *q)
+{
+	for (unsigned int i = 0; q->hctxs && i < q->nr_hw_queues; i++)
+		blk_mq_free_hctx(q->hctxs[i]);
+	kfree(q->hctxs);
+	kfree(q);
+}
+
+static struct request_queue *blk_mq_alloc_queue(struct blk_mq_tag_set *set,
+						const struct queue_limits *lim,
+						void *queuedata, int *err)
+{
+	struct request_queue *q = kzalloc(sizeof(*q), GFP_KERNEL);
+
+	*err = -ENOMEM;
+	if (!q)
+		return NULL;
+	q->tag_set = set;
+	q->queuedata = queuedata;
+	q->nr_hw_queues = set->nr_hw_queues;
+	if (lim)
+		q->limits = *lim;
+	blk_set_default_limits(&q->limits);
+	*err = blk_validate_limits(&q->limits);
+	if (*err)
+		goto out_free;
+	*err = -ENOMEM;
+	q->hctxs = kcalloc(q->nr_hw_queues, sizeof(*q->hctxs), GFP_KERNEL);
+	if (!q->hctxs)
+		goto out_free;
+	for (unsigned int i = 0; i < q->nr_hw_queues; i++) {
+		q->hctxs[i] = blk_mq_alloc_hctx(q, i);
+		if (!q->hctxs[i])
+			goto out_free;
+	}
+	*err = 0;
+	return q;
+out_free:
+	blk_mq_free_queue(q);
+	return NULL;
+}
+
+struct gendisk *blk_mq_alloc_disk(struct blk_mq_tag_set *set,
+				  const struct queue_limits *lim,
+				  void *queuedata, int *err)
+{
+	struct gendisk *disk = kzalloc(sizeof(*disk), GFP_KERNEL);
+
+	*err = -ENOMEM;
+	if (!disk)
+		return NULL;
+	disk->queue = blk_mq_alloc_queue(set, lim, queuedata, err);
+	if (!disk->queue) {
+		kfree(disk);
+		return NULL;
+	}
+	disk->queue->disk = disk;
+	disk->part0.bd_disk = disk;
+	disk->part0.bd_queue = disk->queue;
+	spin_lock_init(&disk->stats_lock);
+	INIT_LIST_HEAD(&disk->list);
+	return disk;
+}
+
+void put_disk(struct gendisk *disk)
+{
+	if (!disk)
+		return;
+	WARN_ON_ONCE(disk->registered);
+	blk_mq_free_queue(disk->queue);
+	kfree(disk);
+}

@@ -1,0 +1,46 @@
+/*
+ * block/blk.h - functions shared inside the block layer only.
+ */
+#ifndef BLOCK_BLK_H
+#define BLOCK_BLK_H
+
+#include <quire/blk-mq.h>
+
+/* blk-mq.c */
+void blk_mq_submit_bio(struct bio *bio);
+void blk_mq_dispatch_list(struct list_head *list);
+void blk_mq_requeue_request(struct request *rq);
+void blk_mq_end_request(struct request *rq, blk_status_t status);
+void blk_mq_free_request(struct request *rq);
+struct request *blk_mq_get_request(struct request_queue *q, blk_opf_t opf);
+void blk_account_done(struct request *rq, blk_status_t status);
+void blk_account_merge(struct request_queue *q, blk_opf_t opf);
+enum stat_group blk_stat_group(blk_opf_t opf);
+
+/* blk-merge.c */
+struct bio *bio_split_to_limits(struct bio *bio);
+unsigned int bio_nr_segments(struct request_queue *q, struct bio *bio);
+bool blk_attempt_plug_merge(struct request_queue *q, struct blk_plug *plug,
+			    struct bio *bio);
+void blk_rq_bio_prep(struct request *rq, struct bio *bio);
+
+/* blk-flush.c */
+#define REQ_FSEQ_PREFLUSH	(1u << 0)	/* flush before the data */
+#define REQ_FSEQ_DATA		(1u << 1)	/* the write itself */
+#define REQ_FSEQ_POSTFLUSH	(1u << 2)	/* flush after it (emulated FUA) */
+#define REQ_FSEQ_DONE		(1u << 3)
+
+/* Strip flush flags the device does not need; true when @bio is done
+ * (an empty flush on a device without a write cache). */
+bool blk_flush_prepare(struct request_queue *q, struct bio *bio);
+/* Does a request built from @opf/@has_data need a flush sequence? */
+bool blk_flush_needs_seq(struct request_queue *q, blk_opf_t opf, bool has_data);
+void blk_insert_flush(struct request *rq);
+/* A step of a flush sequence ended. Context: any. */
+void blk_flush_complete_step(struct request *rq, blk_status_t status);
+
+/* genhd.c */
+void blk_set_default_limits(struct queue_limits *lim);
+int blk_validate_limits(struct queue_limits *lim);
+
+#endif

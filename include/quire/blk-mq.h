@@ -1,0 +1,181 @@
+/*
+ * include/quire/blk-mq.h - the driver interface: requests, hardware queues,
+ * tag sets (Linux's blk-mq, in miniature).
+ *
+ * Layer: block. Used by: block drivers (drivers/virtio/virtio_blk.c,
+ * arch/host/blockdev.c).
+ *
+ * A driver:
+ *   1. fills a struct blk_mq_tag_set (ops, nr_hw_queues, queue_depth,
+ *      cmd_size = bytes of its per-request data) and calls
+ *      blk_mq_alloc_tag_set();
+ *   2. calls blk_mq_alloc_disk(set, &limits, queuedata), names the disk,
+ *      set_capacity(), add_disk();
+ *   3. in ->queue_rq() sends the request to the device (must not sleep);
+ *   4. when the device finishes, calls blk_mq_complete_request(rq, status)
+ *      (any context, usually its interrupt handler), then, with its own
+ *      locks dropped, blk_mq_run_hw_queue(hctx) so follow-up work (retries
+ *      after BLK_STS_RESOURCE, the next step of a flush sequence) starts.
+ *
+ * Requests: one tag per request from the hw queue's pool of queue_depth;
+ * a submitter sleeps when all tags are in use. Request memory (struct
+ * request + cmd_size bytes) is allocated once per tag and reused.
+ *
+ * Locking: hctx->lock (irqsave) guards the tag bitmap, the dispatch list
+ * and nr_inflight. It is never held while calling into the driver.
+ */
+#ifndef QUIRE_BLK_MQ_H
+#define QUIRE_BLK_MQ_H
+
+#include <quire/blkdev.h>
+#include <quire/blk-compat.h>
+
+struct blk_mq_ops;
+
+struct blk_mq_tag_set {
+	const struct blk_mq_ops *ops;
+	unsigned int nr_hw_queues;	/* >= 1; capped at BLK_MQ_MAX_HW_QUEUES */
+	unsigned int queue_depth;	/* tags per hw queue, >= 1 */
+	unsigned int cmd_size;		/* driver bytes after each struct request */
+	void *driver_data;
+};
+
+#define BLK_MQ_MAX_HW_QUEUES	64
+#define BLK_MQ_MAX_DEPTH	1024
+
+struct blk_mq_hw_ctx {
+	spinlock_t lock;		/* protects tag bitmap, dispatch, nr_inflight */
+	unsigned long *tag_bitmap;	/* bit set: tag in use */
+	unsigned int nr_tags_used;
+	struct list_head dispatch;	/* ready, waiting for the driver */
+	unsigned int nr_inflight;	/* accepted by queue_rq, not completed */
+	wait_queue_head_t tag_wait;	/* submitters waiting for a tag */
+	struct request **rqs;		/* [queue_depth], request of each tag */
+	unsigned int queue_num;		/* index in q->hctxs */
+	unsigned int queue_depth;
+	struct request_queue *queue;
+	void *driver_data;		/* set by the driver (e.g. its virtqueue) */
+	u64 dispatched;			/* requests given to queue_rq (stat) */
+};
+
+/* Request state flags (rq->rq_flags), block-layer private. */
+#define RQF_FLUSH_SEQ	(1u << 0)	/* part of a flush sequence */
+#define RQF_STARTED	(1u << 1)	/* between queue_rq and completion */
+#define RQF_ACCOUNTED	(1u << 2)	/* stats already counted (flush steps) */
+#define RQF_INFLIGHT_WR	(1u << 3)	/* counted in in_flight[1], not [0] */
+
+struct request {
+	struct request_queue *q;
+	struct blk_mq_hw_ctx *mq_hctx;
+	int tag;			/* index of this request in its hctx */
+	blk_opf_t cmd_flags;		/* op and REQ_* flags */
+	unsigned int rq_flags;		/* RQF_* */
+	sector_t __sector;		/* first sector */
+	u32 __data_len;			/* bytes */
+	u16 nr_phys_segments;		/* segments after max_segment_size cuts */
+	struct bio *bio, *biotail;	/* the bios, chained by bi_next */
+	blk_status_t status;		/* set at completion */
+	u64 start_time_ns;		/* allocation time, for stats */
+	struct list_head queuelist;	/* on a plug or hctx->dispatch */
+	/* flush sequencing (block/blk-flush.c) */
+	unsigned int flush_seq;		/* REQ_FSEQ_* steps done */
+	blk_opf_t flush_orig_flags;	/* the data step's op and flags */
+	u32 flush_orig_len;
+	u16 flush_orig_segs;
+};
+
+static inline enum req_op req_op(const struct request *rq)
+{
+	return bio_op_of(rq->cmd_flags);
+}
+
+static inline sector_t blk_rq_pos(const struct request *rq)
+{
+	return rq->__sector;
+}
+
+static inline u32 blk_rq_bytes(const struct request *rq)
+{
+	return rq->__data_len;
+}
+
+static inline unsigned int blk_rq_sectors(const struct request *rq)
+{
+	return rq->__data_len >> SECTOR_SHIFT;
+}
+
+/* The driver's per-request data (cmd_size bytes after the request). */
+static inline void *blk_mq_rq_to_pdu(struct request *rq)
+{
+	return rq + 1;
+}
+
+static inline struct request *blk_mq_rq_from_pdu(void *pdu)
+{
+	return (struct request *)pdu - 1;
+}
+
+/* One memory segment of a request, as a driver hands it to a device. */
+struct blk_segment {
+	struct page *page;
+	u32 offset;		/* bytes into page (may exceed PAGE_SIZE) */
+	u32 len;		/* <= max_segment_size */
+};
+
+/*
+ * Fill @segs (room for rq->nr_phys_segments entries) with the data of @rq
+ * in order, each at most max_segment_size bytes. Returns the count (0 for
+ * requests without data: flush, discard, write-zeroes).
+ */
+unsigned int blk_rq_map_segments(struct request *rq, struct blk_segment *segs);
+
+struct blk_mq_queue_data {
+	struct request *rq;
+	bool last;		/* no more requests follow in this batch: kick */
+};
+
+struct blk_mq_ops {
+	/*
+	 * Start @bd->rq on the device. Return BLK_STS_OK (it now owns the
+	 * request and will complete it), BLK_STS_RESOURCE / _DEV_RESOURCE
+	 * (no room now: the block layer keeps it and retries at the next
+	 * blk_mq_run_hw_queue(), so only return this with requests in
+	 * flight on @hctx), or an error status (the request fails).
+	 * When @bd->last is false more requests follow and the driver may
+	 * delay the device notification until ->commit_rqs() or a request
+	 * with last = true. Context: any; must not sleep.
+	 */
+	blk_status_t (*queue_rq)(struct blk_mq_hw_ctx *hctx,
+				 const struct blk_mq_queue_data *bd);
+	/* Notify the device of requests queued with last = false. Optional.
+	 * Context: as queue_rq. */
+	void (*commit_rqs)(struct blk_mq_hw_ctx *hctx);
+};
+
+/* 0, -EINVAL (bad set, logged) or -ENOMEM. Context: process. */
+int blk_mq_alloc_tag_set(struct blk_mq_tag_set *set);
+void blk_mq_free_tag_set(struct blk_mq_tag_set *set);
+
+/*
+ * A gendisk with a request queue driven by @set, limits @lim (zero fields
+ * get defaults: 512-byte blocks, 255 KiB... see docs/block.md).
+ * ERR_PTR-free: NULL on -ENOMEM, and *@err gets the reason.
+ * Context: process.
+ */
+struct gendisk *blk_mq_alloc_disk(struct blk_mq_tag_set *set,
+				  const struct queue_limits *lim,
+				  void *queuedata, int *err);
+
+/*
+ * The device finished @rq with @status: ends every bio of it (or moves
+ * a flush sequence on) and frees its tag. Never calls the driver.
+ * Context: any, typically hard interrupt.
+ */
+void blk_mq_complete_request(struct request *rq, blk_status_t status);
+
+/* Give the driver what waits on @hctx's dispatch list. Context: any, but
+ * not with locks the driver's queue_rq takes. */
+void blk_mq_run_hw_queue(struct blk_mq_hw_ctx *hctx);
+void blk_mq_run_hw_queues(struct request_queue *q);
+
+#endif

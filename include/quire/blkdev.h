@@ -1,0 +1,177 @@
+/*
+ * include/quire/blkdev.h - disks, their queues and limits, plugging, stats.
+ *
+ * Layer: block. Used by: drivers (virtio-blk, arch/host's file disk), file
+ * systems, blkbench and the shell.
+ * Provides: struct gendisk / struct block_device, struct queue_limits,
+ * struct request_queue, struct blk_plug, add_disk()/del_gendisk(),
+ * disk lookup by name and iteration, per-disk I/O statistics.
+ *
+ * Quire has no partitions: each gendisk has exactly one block_device
+ * (disk->part0), the whole disk. Disks are named by their driver ("vda").
+ *
+ * Locking: disk_list_lock (block/genhd.c) guards the list of registered
+ * disks; disk->stats_lock guards disk->stats (taken with interrupts off:
+ * completions update it from interrupt context).
+ */
+#ifndef QUIRE_BLKDEV_H
+#define QUIRE_BLKDEV_H
+
+#include <quire/compiler.h>
+#include <quire/list.h>
+#include <quire/spinlock.h>
+#include <quire/bio.h>
+
+struct blk_mq_tag_set;
+struct blk_mq_hw_ctx;
+struct request;
+
+#define DISK_NAME_LEN	16
+#define DISK_MODEL_LEN	24
+#define DISK_SERIAL_LEN	24
+
+/* What the device can take in one request (Linux: struct queue_limits). */
+struct queue_limits {
+	u32 logical_block_size;		/* bytes; smallest addressable unit */
+	u32 physical_block_size;	/* bytes; smallest unit written atomically */
+	u32 max_sectors;		/* per read/write request, 512-byte units */
+	u16 max_segments;		/* memory segments per request */
+	u32 max_segment_size;		/* bytes per segment */
+	u32 max_discard_sectors;	/* per discard request; 0: no discard */
+	u32 max_write_zeroes_sectors;	/* per request; 0: no write-zeroes */
+	bool write_cache;		/* volatile write cache: FLUSH needed */
+	bool fua;			/* the device honours REQ_FUA itself */
+	bool read_only;			/* refuse writes with -EROFS */
+};
+
+/* Statistics groups (Linux: enum stat_group). */
+enum stat_group {
+	STAT_READ,
+	STAT_WRITE,
+	STAT_DISCARD,
+	STAT_FLUSH,
+	NR_STAT_GROUPS,
+};
+
+struct disk_stats {
+	u64 ios[NR_STAT_GROUPS];	/* requests completed */
+	u64 sectors[NR_STAT_GROUPS];	/* 512-byte sectors transferred */
+	u64 merges[NR_STAT_GROUPS];	/* bios merged into an existing request */
+	u64 nsecs[NR_STAT_GROUPS];	/* summed request latency, ns */
+	u64 errors;			/* requests completed with an error */
+	u32 max_rq_sectors;		/* largest read/write request seen */
+	u32 max_rq_segments;		/* most segments in one request seen */
+	u32 in_flight[2];		/* [0] reads, [1] writes/other, now */
+};
+
+struct request_queue {
+	struct queue_limits limits;
+	struct gendisk *disk;
+	struct blk_mq_tag_set *tag_set;
+	unsigned int nr_hw_queues;
+	struct blk_mq_hw_ctx **hctxs;	/* [nr_hw_queues] */
+	void *queuedata;		/* driver's per-queue data */
+};
+
+struct block_device {
+	struct gendisk *bd_disk;
+	struct request_queue *bd_queue;
+};
+
+struct gendisk {
+	char disk_name[DISK_NAME_LEN];	/* "vda" */
+	char model[DISK_MODEL_LEN];	/* shown by lsblk */
+	char serial[DISK_SERIAL_LEN];	/* "quire-test*" marks a test disk */
+	sector_t capacity;		/* size in 512-byte sectors */
+	struct block_device part0;	/* the whole disk */
+	struct request_queue *queue;
+	void *private_data;		/* the driver's */
+	struct list_head list;		/* on the registered-disk list */
+	bool registered;
+	spinlock_t stats_lock;		/* protects stats */
+	struct disk_stats stats;
+};
+
+static inline struct request_queue *bdev_get_queue(struct block_device *bdev)
+{
+	return bdev->bd_queue;
+}
+
+static inline sector_t get_capacity(const struct gendisk *disk)
+{
+	return READ_ONCE(disk->capacity);
+}
+
+static inline void set_capacity(struct gendisk *disk, sector_t sectors)
+{
+	WRITE_ONCE(disk->capacity, sectors);
+}
+
+static inline sector_t bdev_nr_sectors(struct block_device *bdev)
+{
+	return get_capacity(bdev->bd_disk);
+}
+
+static inline u32 bdev_logical_block_size(struct block_device *bdev)
+{
+	return bdev->bd_queue->limits.logical_block_size;
+}
+
+static inline bool bdev_read_only(struct block_device *bdev)
+{
+	return READ_ONCE(bdev->bd_queue->limits.read_only);
+}
+
+static inline void set_disk_ro(struct gendisk *disk, bool ro)
+{
+	WRITE_ONCE(disk->queue->limits.read_only, ro);
+}
+
+/* Is @disk one that tests may overwrite (serial "quire-test*")? */
+bool disk_is_test_disk(const struct gendisk *disk);
+
+/*
+ * Register @disk (already set up by blk_mq_alloc_disk() with a name,
+ * capacity and limits) so lookups, lsblk and iostat see it.
+ * 0, -EEXIST (name taken) or -EINVAL (bad limits, logged).
+ * Context: process.
+ */
+int add_disk(struct gendisk *disk);
+/* Unregister @disk and wait until it has no request in flight.
+ * The driver then frees it with put_disk(). Context: process, may sleep. */
+void del_gendisk(struct gendisk *disk);
+void put_disk(struct gendisk *disk);
+
+/* The registered disk called @name, or NULL. Context: any. */
+struct gendisk *get_disk_by_name(const char *name);
+/* Call @fn on each registered disk in registration order; stops at, and
+ * returns, the first non-zero result. @fn must not add or remove disks. */
+int disk_iterate(int (*fn)(struct gendisk *disk, void *arg), void *arg);
+
+/* Copy the stats of @disk (consistent snapshot). */
+void disk_stats_read(struct gendisk *disk, struct disk_stats *out);
+void disk_stats_reset(struct gendisk *disk);
+
+/*
+ * Plugging (Linux: struct blk_plug): a task batches the requests it
+ * submits between blk_start_plug() and blk_finish_plug(); adjacent bios
+ * merge into one request while plugged, and the batch goes to the driver
+ * in one go (one commit_rqs() kick per hardware queue). Plugs are per task
+ * (current->plug) and do not nest (an inner start is ignored).
+ */
+#define BLK_MAX_REQUEST_COUNT	32	/* flush the plug at this many; Linux's */
+
+struct blk_plug {
+	struct list_head mq_list;	/* requests, in submission order */
+	unsigned int rq_count;
+};
+
+void blk_start_plug(struct blk_plug *plug);
+void blk_finish_plug(struct blk_plug *plug);
+/* Dispatch what @plug holds now (keeps plugging). Context: process. */
+void blk_flush_plug(struct blk_plug *plug);
+
+/* Issue an empty flush and wait. 0 or -errno. Context: process. */
+int blkdev_issue_flush(struct block_device *bdev);
+
+#endif
