@@ -299,11 +299,12 @@ bool virtqueue_notify(struct virtqueue *_vq)
 	return true;
 }
 
+/* false when the queue is broken (Linux's contract). */
 bool virtqueue_kick(struct virtqueue *vq)
 {
 	if (virtqueue_kick_prepare(vq))
 		return virtqueue_notify(vq);
-	return true;
+	return !virtqueue_is_broken(vq);
 }
 
 /* ---- used buffers ---- */
