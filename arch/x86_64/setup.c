@@ -4,9 +4,10 @@
  * Layer: arch/x86_64. Provides: x86_64_start() (called by boot/head.S on
  * the boot CPU, on the early page tables, interrupts off), boot_info.
  *
- * Order: console -> boot_info (PVH start_info, or the UEFI loader's copy)
- * -> command line (fw_cfg fallback) -> GDT/TSS/IDT -> kernel page tables
- * (identity map dropped) -> ACPI -> free memory ranges -> start_kernel().
+ * Order: %gs (per-CPU data) -> console -> GDT/TSS/IDT -> boot_info (PVH
+ * start_info, or the UEFI loader's copy) -> command line (fw_cfg fallback)
+ * -> kernel page tables (identity map dropped) -> ACPI -> TSC calibration
+ * -> free memory ranges -> start_kernel().
  * After this file nothing knows which boot path ran.
  */
 #include <quire/kernel.h>
@@ -93,6 +94,8 @@ void x86_64_start(u64 info_phys, int from)
 
 	x86_percpu_init_boot_cpu();	/* %gs first: locks ask for the CPU id */
 	serial_init();
+	x86_cpu_tables_init(0);		/* from here on a fault gets a report */
+	idt_init();
 	if (from == BOOT_FROM_PVH)
 		err = pvh_build_boot_info(&boot_info, info_phys);
 	else
@@ -103,8 +106,6 @@ void x86_64_start(u64 info_phys, int from)
 		      from == BOOT_FROM_PVH ? "pvh" : "uefi");
 	pr_info("boot: loader %s, %u memory map entries\n", boot_info.loader,
 		boot_info.nr_mem);
-	x86_cpu_tables_init(0);
-	idt_init();
 	setup_cmdline(&boot_info);
 	log_memory_map(&boot_info);
 	paging_init(&boot_info);
