@@ -22,7 +22,9 @@
  * virtio.noeventidx refuse the ring features.
  *
  * Locking: virtio_lock (mutex) guards the driver and device lists; they
- * only change in process context. vdev->broken is atomic.
+ * only change in process context. vdev->broken and broken_pending are
+ * atomic; virtio_break_device() takes no lock (callers may hold a queue
+ * lock) and hands the driver's clean-up to the virtio_brokend thread.
  */
 #include <quire/virtio.h>
 #include <quire/kernel.h>
@@ -32,6 +34,9 @@
 #include <quire/errno.h>
 #include <quire/shell.h>
 #include <quire/atomic.h>
+#include <quire/kthread.h>
+#include <quire/wait.h>
+#include <quire/init.h>
 
 #define CONFIG_GEN_RETRIES	64
 
@@ -111,6 +116,43 @@ static int virtio_negotiate(struct virtio_device *vdev, struct virtio_driver *dr
 	return 0;
 }
 
+/*
+ * virtio_brokend: runs driver->broken() for devices broken in interrupt
+ * context or under a queue lock, where the driver cannot take its queue
+ * locks to fail what the device held. (A work item, once Quire has
+ * workqueues.)
+ */
+static DECLARE_WAIT_QUEUE_HEAD(brokend_wait);
+static int brokend_kick;		/* atomic: a device is pending */
+
+static int brokend_one(struct virtio_device *vdev, void *arg)
+{
+	if (__atomic_exchange_n(&vdev->broken_pending, 0, __ATOMIC_ACQ_REL) &&
+	    vdev->driver && vdev->driver->broken)
+		vdev->driver->broken(vdev);
+	return 0;
+}
+
+static int virtio_brokend(void *unused)
+{
+	for (;;) {
+		wait_event(brokend_wait, __atomic_load_n(&brokend_kick, __ATOMIC_ACQUIRE));
+		__atomic_store_n(&brokend_kick, 0, __ATOMIC_RELEASE);
+		virtio_for_each_device(brokend_one, NULL);
+	}
+	return 0;
+}
+
+static int virtio_core_init(void)
+{
+	if (!kthread_run(virtio_brokend, NULL, "virtio_brokend")) {
+		pr_err("virtio: cannot start virtio_brokend\n");
+		return -ENOMEM;
+	}
+	return 0;
+}
+subsys_initcall(virtio_core_init);
+
 int register_virtio_device(struct virtio_device *vdev)
 {
 	struct virtio_driver *drv;
@@ -177,6 +219,11 @@ void virtio_break_device(struct virtio_device *vdev, const char *reason)
 	pr_err("%s: device broke the virtio rules (%s): reset; its requests fail with -EIO\n",
 	       vdev->name, reason ? reason : "?");
 	vdev->config->reset(vdev);
+	if (vdev->driver && vdev->driver->broken) {
+		__atomic_store_n(&vdev->broken_pending, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&brokend_kick, 1, __ATOMIC_RELEASE);
+		wake_up(&brokend_wait);
+	}
 }
 
 void virtio_config_changed(struct virtio_device *vdev)

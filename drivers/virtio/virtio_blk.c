@@ -42,8 +42,11 @@
 #include <quire/printk.h>
 #include <quire/errno.h>
 #include <quire/init.h>
+#include <quire/atomic.h>
+#include <arch/irq.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_ids.h>
+#include "virtio_blk.h"
 
 #define VIRTBLK_MAX_SG		128	/* data segments per request */
 #define VIRTBLK_MAX_QUEUES	8
@@ -232,6 +235,14 @@ static void virtblk_fail_all(struct virtio_blk *vblk)
 	}
 	if (vblk->disk)
 		blk_mq_run_hw_queues(vblk->disk->queue);
+}
+
+/* virtio_driver.broken: the break came from elsewhere (config space,
+ * a timeout, a test): fail what the device held. Context: process. */
+static void virtblk_broken(struct virtio_device *vdev)
+{
+	if (vdev->priv)
+		virtblk_fail_all(vdev->priv);
 }
 
 /* The queue's callback. Context: hard interrupt. */
@@ -559,6 +570,44 @@ out_free:
 	return err;
 }
 
+/* ---- test hooks (virtio_blk.h) ---- */
+
+bool virtblk_is_virtio_disk(struct gendisk *disk)
+{
+	return disk->queue->tag_set->ops == &virtio_mq_ops;
+}
+
+struct virtio_device *virtblk_vdev(struct gendisk *disk)
+{
+	return ((struct virtio_blk *)disk->private_data)->vdev;
+}
+
+int virtblk_test_forge_used(struct gendisk *disk, u32 id, u32 len)
+{
+	struct virtio_blk *vblk = disk->private_data;
+	struct virtio_blk_vq *bvq = &vblk->vqs[0];
+	struct vring *vr;
+	unsigned long flags;
+	u16 idx;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	if (virtqueue_inflight(bvq->vq)) {
+		spin_unlock_irqrestore(&bvq->lock, flags);
+		return -EBUSY;
+	}
+	vr = virtqueue_get_vring(bvq->vq);
+	idx = READ_ONCE(vr->used->idx);
+	vr->used->ring[idx & (vr->num - 1)].id = id;
+	vr->used->ring[idx & (vr->num - 1)].len = len;
+	smp_wmb();
+	WRITE_ONCE(vr->used->idx, idx + 1);
+	spin_unlock_irqrestore(&bvq->lock, flags);
+	flags = arch_local_irq_save();		/* as the interrupt would run */
+	vring_interrupt(bvq->vq);
+	arch_local_irq_restore(flags);
+	return 0;
+}
+
 static const unsigned int virtblk_features[] = {
 	VIRTIO_BLK_F_SEG_MAX, VIRTIO_BLK_F_SIZE_MAX, VIRTIO_BLK_F_RO, VIRTIO_BLK_F_BLK_SIZE,
 	VIRTIO_BLK_F_FLUSH, VIRTIO_BLK_F_TOPOLOGY, VIRTIO_BLK_F_CONFIG_WCE, VIRTIO_BLK_F_MQ,
@@ -572,6 +621,7 @@ static struct virtio_driver virtio_blk_driver = {
 	.feature_table_size = ARRAY_SIZE(virtblk_features),
 	.probe = virtblk_probe,
 	.config_changed = virtblk_config_changed,
+	.broken = virtblk_broken,
 };
 
 static int virtio_blk_init(void)

@@ -114,6 +114,7 @@ struct virtio_device {
 	u64 features;			/* what was negotiated */
 	int broken;			/* atomic; set once, by virtio_break_device */
 	char broken_reason[96];		/* why, once broken */
+	int broken_pending;		/* atomic: driver->broken() still to run */
 	struct virtio_driver *driver;
 	void *priv;			/* the driver's */
 	const char *transport;		/* "pci 0000:00:02.0" etc. for display */
@@ -126,6 +127,9 @@ struct virtio_driver {
 	unsigned int feature_table_size;
 	int (*probe)(struct virtio_device *vdev);
 	void (*remove)(struct virtio_device *vdev);
+	/* The device was broken and reset: take back and fail every request
+	 * it held. Context: process (the virtio_brokend thread). */
+	void (*broken)(struct virtio_device *vdev);
 	/* The device's config changed. Context: hard interrupt. */
 	void (*config_changed)(struct virtio_device *vdev);
 	struct list_head node;
@@ -149,8 +153,9 @@ void virtio_config_changed(struct virtio_device *vdev);
 /*
  * Stop trusting @vdev: every queue becomes broken (no buffer added, no
  * used entry returned), the device is reset so it stops touching our
- * memory, and @reason is logged once. Context: any; the callers of its
- * queues may hold their queue locks.
+ * memory, and @reason is logged once; then the driver's ->broken() runs
+ * from the virtio_brokend thread to fail what the device held. Context: any; the
+ * caller may hold a queue lock.
  */
 void virtio_break_device(struct virtio_device *vdev, const char *reason);
 static inline bool virtio_device_is_broken(const struct virtio_device *vdev)
