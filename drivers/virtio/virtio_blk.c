@@ -421,6 +421,12 @@ static int virtblk_init_vqs(struct virtio_blk *vblk)
 		names[i] = vblk->vqs[i].name;
 	}
 	err = virtio_find_vqs(vblk->vdev, vblk->num_vqs, vqs, callbacks, names);
+	if (err == -ENOSPC && vblk->num_vqs > 1) {
+		pr_warn("%s: not enough interrupt vectors for %u queues: using 1\n",
+			vblk->vdev->name, vblk->num_vqs);
+		vblk->num_vqs = 1;
+		err = virtio_find_vqs(vblk->vdev, 1, vqs, callbacks, names);
+	}
 	if (err)
 		return err;
 	for (unsigned int i = 0; i < vblk->num_vqs; i++)

@@ -323,6 +323,9 @@ static int vp_request_vectors(struct virtio_pci_device *vp, unsigned int nvqs)
 				       vp->vqs[i].vq);
 		err = err ?: vp_set_vector(vp, i, i + 1);
 	}
+	if (err == -ENOSPC)
+		pr_err("virtio-pci %s: out of interrupt vectors for %u queues\n", vp->pci_name,
+		       nvqs);
 	return err;
 }
 
