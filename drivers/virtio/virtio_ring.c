@@ -246,6 +246,8 @@ int virtqueue_add_sgs(struct virtqueue *_vq, const struct scatterlist *sg,
 		in_len += sg[i].length;
 	if (vq->indirect && total > 1)
 		indir = alloc_indirect(sg, out, total, gfp);
+	if (!indir && total > vq->vring.num)
+		return -EINVAL;		/* 2.7.5.3.1: no chain longer than the ring */
 	if (vq->vq.num_free < (indir ? 1 : total)) {
 		kfree(indir);
 		return -ENOSPC;

@@ -258,6 +258,21 @@ static void direct_chains_take_one_descriptor_per_buffer_and_fill_up(struct ktes
 	fake_destroy(fd);
 }
 
+static void chain_longer_than_the_ring_is_refused_without_indirect(struct ktest *t)
+{
+	struct fake_dev *fd = fake_create(t, F_PLAIN);
+	struct scatterlist sg[FAKE_RING + 1];
+
+	for (unsigned int n = 0; n <= FAKE_RING; n++)
+		sg_init_one(&sg[n], fd->buf[0], 16);
+	KTEST_EXPECT_EQ(t, virtqueue_add_sgs(fd->vq, sg, 1, FAKE_RING, &fd->reqs[0], GFP_KERNEL),
+			-EINVAL);
+	KTEST_EXPECT_EQ(t, virtqueue_add_sgs(fd->vq, sg, 0, 0, &fd->reqs[0], GFP_KERNEL), -EINVAL);
+	KTEST_EXPECT_EQ(t, virtqueue_add_sgs(fd->vq, sg, 1, 0, NULL, GFP_KERNEL), -EINVAL);
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING);
+	fake_destroy(fd);
+}
+
 static void event_idx_suppresses_kicks_the_device_did_not_ask_for(struct ktest *t)
 {
 	struct fake_dev *fd = fake_create(t, F_ALL);
@@ -437,6 +452,7 @@ static void random_honest_traffic_completes_everything_once(struct ktest *t)
 static const struct ktest_case virtio_cases[] = {
 	KTEST_CASE(ring_completes_each_request_once_with_its_len),
 	KTEST_CASE(direct_chains_take_one_descriptor_per_buffer_and_fill_up),
+	KTEST_CASE(chain_longer_than_the_ring_is_refused_without_indirect),
 	KTEST_CASE(event_idx_suppresses_kicks_the_device_did_not_ask_for),
 	KTEST_CASE(no_notify_flag_suppresses_kicks_without_event_idx),
 	KTEST_CASE(used_id_out_of_range_breaks_device_and_fails_waiters),

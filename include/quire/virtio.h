@@ -192,7 +192,8 @@ void vring_del_virtqueue(struct virtqueue *vq);
 /*
  * Expose @out device-readable then @in device-writable buffers of @sg as
  * one request tagged @data (non-NULL), returned later by get_buf. 0,
- * -ENOSPC (ring full), -EIO (broken) or -EINVAL.
+ * -ENOSPC (ring full: retry after a completion), -EIO (broken) or
+ * -EINVAL (no data, or a direct chain longer than the ring).
  */
 int virtqueue_add_sgs(struct virtqueue *vq, const struct scatterlist *sg,
 		      unsigned int out, unsigned int in, void *data, gfp_t gfp);
