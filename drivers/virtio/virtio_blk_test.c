@@ -96,6 +96,8 @@ static void discard_completes_and_rewrite_reads_back(struct ktest *t)
 /* ---- a device that breaks ---- */
 
 #define BREAK_NR	128
+#define BREAK_BYTES	(64u << 10)	/* per write: long enough to be caught in flight */
+#define BREAK_SECTORS	(BREAK_BYTES >> SECTOR_SHIFT)
 
 struct once {
 	int ends[BREAK_NR];	/* bi_end_io calls per bio: must be 1 */
@@ -107,7 +109,7 @@ struct once {
 static void once_end_io(struct bio *bio)
 {
 	struct once *o = bio->bi_private;
-	unsigned int i = bio->bi_iter.bi_sector / 8 % BREAK_NR;
+	unsigned int i = bio->bi_iter.bi_sector / BREAK_SECTORS % BREAK_NR;
 
 	__atomic_add_fetch(&o->ends[i], 1, __ATOMIC_ACQ_REL);
 	o->status[i] = bio->bi_status;
@@ -116,22 +118,27 @@ static void once_end_io(struct bio *bio)
 		complete(&o->done);
 }
 
+/* One plugged batch: the device sees all of them at one kick. */
 static void submit_writes(struct gendisk *disk, struct blk_test_buf *b, struct once *o)
 {
+	struct blk_plug plug;
+
+	blk_start_plug(&plug);
 	o->pending = 1;
 	init_completion(&o->done);
 	for (unsigned int i = 0; i < BREAK_NR; i++) {
-		struct bio *bio = bio_alloc(&disk->part0, 1, REQ_OP_WRITE, GFP_KERNEL);
+		struct bio *bio = bio_alloc(&disk->part0, 1, REQ_OP_WRITE | REQ_NOMERGE, GFP_KERNEL);
 
 		if (!bio)
 			continue;
-		bio->bi_iter.bi_sector = i * 8;
-		bio_add_page(bio, b->page, PAGE_SIZE, 0);
+		bio->bi_iter.bi_sector = i * BREAK_SECTORS;
+		bio_add_page(bio, b->page, BREAK_BYTES, 0);
 		bio->bi_end_io = once_end_io;
 		bio->bi_private = o;
 		__atomic_add_fetch(&o->pending, 1, __ATOMIC_ACQ_REL);
 		submit_bio(bio);
 	}
+	blk_finish_plug(&plug);
 }
 
 static void wait_writes(struct once *o)
@@ -158,7 +165,8 @@ static void requests_in_flight_at_a_break_end_once_with_eio_or_ok(struct ktest *
 	unsigned int eio = 0;
 
 	KTEST_ASSERT_NOT_NULL(t, o);
-	KTEST_ASSERT_EQ(t, blk_test_buf_alloc(&b, PAGE_SIZE), 0);
+	KTEST_ASSERT_TRUE(t, get_capacity(disk) >= BREAK_NR * BREAK_SECTORS);
+	KTEST_ASSERT_EQ(t, blk_test_buf_alloc(&b, BREAK_BYTES), 0);
 	submit_writes(disk, &b, o);
 	virtio_break_device(virtblk_vdev(disk), "ktest: broken on purpose, requests in flight");
 	/* the device is reset: no interrupt will come; the driver's broken
