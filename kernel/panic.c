@@ -115,6 +115,22 @@ static noinline void crash_divide_by_zero(void)
 	(void)x;
 }
 
+/* Unbounded recursion: overflows the stack into its guard page. */
+static noinline int crash_stack_overflow(int depth)
+{
+	volatile char frame[512];
+
+	frame[0] = (char)depth;
+	if (crash_one)		/* always: hides the endless recursion from GCC */
+		return crash_stack_overflow(depth + 1) + frame[0];
+	return 0;
+}
+
+static void crash_stack(void)
+{
+	crash_stack_overflow(0);
+}
+
 static const struct {
 	const char *kind;
 	void (*fn)(void);
@@ -125,12 +141,13 @@ static const struct {
 	{ "nx", crash_exec_data, "jump into a data page (NX)" },
 	{ "bug", crash_bug, "BUG_ON()" },
 	{ "divzero", crash_divide_by_zero, "integer division by zero" },
+	{ "stack", crash_stack, "kernel stack overflow" },
 };
 
 static int cmd_crash(int argc, char **argv)
 {
 	if (argc != 2) {
-		shell_error(argv[0], "usage: crash null|wx|nx|bug|divzero");
+		shell_error(argv[0], "usage: crash null|wx|nx|bug|divzero|stack");
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(crash_kinds); i++) {
@@ -141,8 +158,8 @@ static int cmd_crash(int argc, char **argv)
 		shell_error(argv[0], "%s did not crash the kernel", argv[1]);
 		return -EFAULT;
 	}
-	shell_error(argv[0], "unknown kind '%s' (null, wx, nx, bug, divzero)", argv[1]);
+	shell_error(argv[0], "unknown kind '%s' (null, wx, nx, bug, divzero, stack)", argv[1]);
 	return -EINVAL;
 }
-SHELL_COMMAND(crash, "crash", "crash null|wx|nx|bug|divzero",
+SHELL_COMMAND(crash, "crash", "crash null|wx|nx|bug|divzero|stack",
 	      "panic the kernel on purpose (tests the panic report)", cmd_crash);

@@ -29,6 +29,9 @@
 extern const struct shell_command *__start_quire_shell_commands[] __weak;
 extern const struct shell_command *__stop_quire_shell_commands[] __weak;
 
+/* Set when the running command reported its own error (one line only). */
+static bool error_reported;
+
 void shell_error(const char *cmd, const char *fmt, ...)
 {
 	char msg[256];
@@ -38,6 +41,7 @@ void shell_error(const char *cmd, const char *fmt, ...)
 	vscnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	cprintf("%s: %s\n", cmd, msg);
+	error_reported = true;
 }
 
 static const struct shell_command *find_command(const char *name)
@@ -111,8 +115,9 @@ static int run_command(char *cmd)
 		cprintf("%s: command not found (try 'help')\n", argv[0]);
 		return -ENOENT;
 	}
+	error_reported = false;
 	err = sc->run(argc, argv);
-	if (err)
+	if (err && !error_reported)	/* one line per failure, never two */
 		cprintf("%s: failed: %s\n", argv[0], errname(err));
 	return err;
 }

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -122,14 +123,36 @@ static void handle_pending_irqs(void)
  * way x86 would at sti: handlers, then a preemption point.
  * Context: flag on at entry and on return (possibly on another vCPU).
  */
-static void take_irqs_enabled(void)
+static void take_irqs(bool may_preempt)
 {
 	while (irq_pending(host_this_vcpu())) {
 		irq_flag_set(host_this_vcpu(), 1);
 		handle_pending_irqs();
-		preempt_schedule_irq();
+		if (may_preempt)
+			preempt_schedule_irq();
 		irq_flag_set(host_this_vcpu(), 0);
 	}
+}
+
+static void take_irqs_enabled(void)
+{
+	take_irqs(true);
+}
+
+/*
+ * The signal interrupted our own code (the program's text), not libc, the
+ * vDSO or a sanitizer runtime, which may hold a lock that the next kernel
+ * thread on this pthread would then wait for forever (malloc's arena lock).
+ * Only then may the handler switch threads; elsewhere the interrupt is
+ * handled and preemption waits for the next interrupt or enable point
+ * (as Linux does not preempt where preempt_count forbids it).
+ */
+static bool interrupted_own_code(const ucontext_t *uc)
+{
+	extern char __executable_start[], etext[];
+	unsigned long ip = uc->uc_mcontext.gregs[REG_RIP];
+
+	return ip >= (unsigned long)__executable_start && ip < (unsigned long)etext;
 }
 
 static void sigirq_handler(int sig, siginfo_t *si, void *ucv)
@@ -140,7 +163,7 @@ static void sigirq_handler(int sig, siginfo_t *si, void *ucv)
 
 	if (!v || v->irqs_off || v->stopped)
 		return;
-	take_irqs_enabled();
+	take_irqs(interrupted_own_code(uc));
 	/*
 	 * We may return on another vCPU's thread: sigreturn must not install
 	 * the first thread's alternate stack on this one.

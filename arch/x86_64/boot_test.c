@@ -19,6 +19,7 @@
 #include <asm/setup.h>
 
 extern char _text[], _etext[], _rodata[], _erodata[], _data[], _kernel_end[];
+extern char boot_stack_guard[], boot_stack[];
 static int boot_test_data = 1;	/* a .data variable to probe */
 
 static void wx_text_is_executable_read_only(struct ktest *t)
@@ -52,11 +53,35 @@ static void wx_data_and_bss_are_writable_nx(struct ktest *t)
 	for (char *p = _data; p < _kernel_end; p += PAGE_SIZE) {
 		u64 pte = x86_lookup_pte((unsigned long)p);
 
+		if (p == boot_stack_guard)
+			continue;
 		KTEST_ASSERT_TRUE(t, pte & PTE_PRESENT);
 		KTEST_ASSERT_TRUE(t, pte & PTE_WRITE);
 		KTEST_ASSERT_TRUE(t, !nx || (pte & PTE_NX));
 	}
 	KTEST_EXPECT_EQ(t, boot_test_data, 1);
+}
+
+static void boot_stack_has_unmapped_guard_page(struct ktest *t)
+{
+	KTEST_EXPECT_FALSE(t, kernel_addr_mapped((unsigned long)boot_stack_guard));
+	KTEST_EXPECT_FALSE(t, kernel_addr_mapped((unsigned long)boot_stack - 1));
+	KTEST_EXPECT_TRUE(t, kernel_addr_mapped((unsigned long)boot_stack));
+}
+
+static void temporary_identity_mapping_maps_and_unmaps(struct ktest *t)
+{
+	/* Identity-map one of our own pages, as SMP start-up code might. */
+	static u8 page[PAGE_SIZE] __aligned(PAGE_SIZE);
+	const unsigned long low = KERNEL_PHYS(page);
+	volatile u32 *ident = (volatile u32 *)low, *direct = (volatile u32 *)page;
+
+	KTEST_ASSERT_EQ(t, x86_map_pages(low, low, PAGE_SIZE, PTE_WRITE), 0);
+	KTEST_ASSERT_TRUE(t, kernel_addr_mapped(low));
+	*direct = 0x51554952;
+	KTEST_EXPECT_EQ(t, *ident, 0x51554952);
+	x86_unmap_pages(low, PAGE_SIZE);
+	KTEST_EXPECT_FALSE(t, kernel_addr_mapped(low));
 }
 
 static void identity_map_is_dropped(struct ktest *t)
@@ -213,7 +238,9 @@ static const struct ktest_case x86_boot_cases[] = {
 	KTEST_CASE(wx_text_is_executable_read_only),
 	KTEST_CASE(wx_rodata_is_read_only_nx),
 	KTEST_CASE(wx_data_and_bss_are_writable_nx),
+	KTEST_CASE(boot_stack_has_unmapped_guard_page),
 	KTEST_CASE(identity_map_is_dropped),
+	KTEST_CASE(temporary_identity_mapping_maps_and_unmaps),
 	KTEST_CASE(free_ranges_are_sorted_aligned_and_direct_mapped),
 	KTEST_CASE(free_ranges_exclude_kernel_and_low_memory),
 	KTEST_CASE(direct_map_aliases_kernel_data),

@@ -51,7 +51,7 @@ $(X86_UAPI)/linux:
 	$(Q)ln -sfn /usr/include/x86_64-linux-gnu/asm $(X86_UAPI)/asm
 	$(Q)ln -sfn /usr/include/asm-generic $(X86_UAPI)/asm-generic
 
-$(X86_BUILD)/kallsyms%.o: $(X86_BUILD)/kallsyms%.S
+$(X86_BUILD)/kallsyms.o $(X86_BUILD)/kallsyms0.o: %.o: %.S
 	$(Q)$(X86_CC) $(X86_ASFLAGS) -c $< -o $@
 
 # Pass 1: an empty symbol table.

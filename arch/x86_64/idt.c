@@ -18,11 +18,13 @@
 #include <arch/cpu.h>
 #include <arch/debug.h>
 #include <arch/power.h>
+#include <arch/console.h>
 #include <asm/idt.h>
 #include <asm/desc.h>
 #include <asm/layout.h>
 #include <asm/processor.h>
 #include <asm/stacktrace.h>
+#include <asm/setup.h>
 
 #define IDT_INTERRUPT_GATE	0x8e	/* present, DPL 0, 64-bit interrupt gate */
 #define VECTOR_RESERVED		((void (*)(struct pt_regs *, void *))1)
@@ -180,6 +182,32 @@ static void show_regs(const struct pt_regs *r)
 	       read_cr0(), read_cr3(), read_cr4());
 }
 
+/* Print the return addresses of the frame chain at @fp; runs of one
+ * address (deep recursion) are folded into a count. */
+static void show_frames(unsigned long fp)
+{
+	unsigned long prev = 0, repeats = 0;
+
+	for (int i = 0; i < BACKTRACE_DEPTH * 64 && x86_frame_ok(fp); i++) {
+		unsigned long ret = ((unsigned long *)fp)[1];
+
+		if (!ret)
+			break;
+		fp = ((unsigned long *)fp)[0];
+		if (ret == prev) {
+			repeats++;
+			continue;
+		}
+		if (repeats)
+			printk(KERN_EMERG "  ... repeated %lu more times\n", repeats);
+		repeats = 0;
+		prev = ret;
+		printk(KERN_EMERG "  [<%016lx>] %pS\n", ret, (void *)ret);
+	}
+	if (repeats)
+		printk(KERN_EMERG "  ... repeated %lu more times\n", repeats);
+}
+
 static bool is_kernel_text(unsigned long addr)
 {
 	return addr >= (unsigned long)_text && addr < (unsigned long)_etext;
@@ -202,17 +230,7 @@ static void show_trace_regs(const struct pt_regs *r)
 		top = ((unsigned long *)r->rsp)[0];
 	if (is_kernel_text(top) && !(x86_frame_ok(fp) && ((unsigned long *)fp)[1] == top))
 		printk(KERN_EMERG "  [<%016lx>] ? %pS\n", top, (void *)top);
-	for (int i = 0; i < BACKTRACE_DEPTH; i++) {
-		unsigned long ret;
-
-		if (!x86_frame_ok(fp))
-			break;
-		ret = ((unsigned long *)fp)[1];
-		if (!ret)
-			break;
-		printk(KERN_EMERG "  [<%016lx>] %pS\n", ret, (void *)ret);
-		fp = ((unsigned long *)fp)[0];
-	}
+	show_frames(fp);
 }
 
 static void describe_page_fault(const struct pt_regs *r)
@@ -227,14 +245,25 @@ static void describe_page_fault(const struct pt_regs *r)
 
 void x86_die(struct pt_regs *regs, const char *what)
 {
+	static int die_nesting;
 	char msg[96];
 
+	/* A fault inside the report itself (before panic_enter() could note
+	 * the CPU) must end the run, not recurse until the stack is gone;
+	 * a second CPU dying at the same time only adds one level. */
+	if (__atomic_add_fetch(&die_nesting, 1, __ATOMIC_SEQ_CST) > 3) {
+		arch_console_write("Kernel panic: recursive fault in the panic report\n", 50);
+		arch_poweroff(PANIC_EXIT_STATUS);
+	}
 	panic_enter();
 	scnprintf(msg, sizeof(msg), "%s in %pS", what, (void *)regs->rip);
 	printk(KERN_EMERG "Kernel panic: %s (vector %lu, error code %#lx)\n",
 	       what, regs->vector, regs->error_code);
 	if (regs->vector == X86_TRAP_PF)
 		describe_page_fault(regs);
+	if (!kernel_addr_mapped(regs->rsp - 8))
+		printk(KERN_EMERG "RSP %016lx is in an unmapped (guard) page: kernel stack overflow\n",
+		       regs->rsp);
 	show_regs(regs);
 	show_trace_regs(regs);
 	panic_finish(msg);

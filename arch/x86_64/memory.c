@@ -18,7 +18,7 @@
 #include <asm/setup.h>
 #include <asm/acpi.h>
 
-#define MAX_RESERVED	64
+#define MAX_RESERVED	128
 #define LOW_RESERVED_END 0x100000	/* first 1 MiB: BIOS, trampoline */
 
 struct reserved_range {
@@ -83,20 +83,72 @@ static void add_unreserved(phys_addr_t start, phys_addr_t end, unsigned int from
 	}
 }
 
+/* Usable entries of the memory map, page aligned inward, sorted and
+ * merged: firmware maps (UEFI above all) list adjacent and sometimes
+ * overlapping pieces. */
+static struct reserved_range usable[BOOT_INFO_MAX_MEM];
+static unsigned int nr_usable;
+
+static void collect_usable(const struct boot_info *bi)
+{
+	for (u32 i = 0; i < bi->nr_mem; i++) {
+		const struct boot_mem_entry *e = &bi->mem[i];
+		phys_addr_t s = ALIGN_UP(e->base, PAGE_SIZE);
+		phys_addr_t end = ALIGN_DOWN(e->base + e->length, PAGE_SIZE);
+		unsigned int j;
+
+		if (e->type != BOOT_MEM_USABLE || e->base + e->length < e->base || s >= end)
+			continue;
+		for (j = nr_usable; j > 0 && usable[j - 1].start > s; j--)
+			usable[j] = usable[j - 1];
+		usable[j] = (struct reserved_range){ s, end, "usable" };
+		nr_usable++;
+	}
+	for (unsigned int i = 1, out = 0; i <= nr_usable; i++) {
+		if (i < nr_usable && usable[i].start <= usable[out].end) {
+			usable[out].end = max(usable[out].end, usable[i].end);
+			continue;
+		}
+		if (i == nr_usable) {
+			nr_usable = out + 1;
+			break;
+		}
+		usable[++out] = usable[i];
+	}
+}
+
+/* A non-usable entry overlapping a usable one wins (Linux's e820
+ * sanitising gives the more restrictive type the overlap too). */
+static void reserve_firmware_overlaps(const struct boot_info *bi)
+{
+	for (u32 i = 0; i < bi->nr_mem; i++) {
+		const struct boot_mem_entry *e = &bi->mem[i];
+		phys_addr_t end = e->base + e->length;
+
+		if (e->type == BOOT_MEM_USABLE || end <= e->base)
+			continue;
+		for (unsigned int j = 0; j < nr_usable; j++) {
+			if (usable[j].end <= e->base || usable[j].start >= end)
+				continue;
+			pr_warn("memory: map entry [%#llx-%#llx) type %u overlaps usable RAM, "
+				"reserved\n", (unsigned long long)e->base,
+				(unsigned long long)end, e->type);
+			memory_reserve(max(e->base, usable[j].start),
+				       min(end, usable[j].end), "firmware overlap");
+		}
+	}
+}
+
 void memory_init(const struct boot_info *bi)
 {
 	u64 total = 0;
 
 	memory_reserve(0, LOW_RESERVED_END, "low memory");
 	memory_reserve(kernel_image_start_phys(), kernel_image_end_phys(), "kernel");
-	for (u32 i = 0; i < bi->nr_mem; i++) {
-		const struct boot_mem_entry *e = &bi->mem[i];
-
-		if (e->type != BOOT_MEM_USABLE || e->base + e->length < e->base)
-			continue;
-		add_unreserved(ALIGN_UP(e->base, PAGE_SIZE),
-			       ALIGN_DOWN(e->base + e->length, PAGE_SIZE), 0);
-	}
+	collect_usable(bi);
+	reserve_firmware_overlaps(bi);
+	for (unsigned int i = 0; i < nr_usable; i++)
+		add_unreserved(usable[i].start, usable[i].end, 0);
 	for (unsigned int i = 0; i < platform.nr_mem_ranges; i++) {
 		const struct mem_range *r = &platform.mem[i];
 

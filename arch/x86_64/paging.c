@@ -7,7 +7,8 @@
  * paging_init() builds new 4-level tables from a static pool in .bss and
  * switches CR3 to them; the boot's identity map is not in them, so it is
  * gone from then on. The new tables hold:
- *   - the direct map of every RAM range of boot_info (and the first 2 MiB)
+ *   - the direct map of every RAM range of boot_info, the first 2 MiB and
+ *     the kernel image's own pages (__va() of a page table must work)
  *     at DIRECT_MAP_BASE + phys: 1 GiB pages when the CPU has them, else
  *     2 MiB pages; writable, NX;
  *   - the kernel image at KERNEL_VIRT_BASE + phys in 4 KiB pages, W^X:
@@ -37,6 +38,7 @@
 uintptr_t arch_direct_map_base = DIRECT_MAP_BASE;
 
 extern char _text[], _etext[], _rodata[], _erodata[], _data[], _kernel_end[];
+extern char boot_stack_guard[];
 
 static u64 pt_pool[PT_POOL_PAGES][PT_ENTRIES] __aligned(4096);
 static unsigned int pt_pool_used;
@@ -151,6 +153,26 @@ static void map_kernel_range(char *start, char *end, u64 flags)
 		panic("paging: page-table pool exhausted mapping the kernel");
 }
 
+void x86_unmap_pages(unsigned long virt, size_t size)
+{
+	for (unsigned long va = virt; va < virt + size; va += PAGE_SIZE) {
+		u64 *t = kernel_pml4;
+		int level;
+
+		for (level = 4; level > 1; level--) {
+			u64 e = t[pt_index(va, level)];
+
+			if (!(e & PTE_PRESENT) || (e & PTE_HUGE))
+				break;
+			t = pt_virt(e);
+		}
+		if (level == 1) {
+			t[pt_index(va, 1)] = 0;
+			invlpg(va);
+		}
+	}
+}
+
 static void detect_paging_features(void)
 {
 	u32 a, b, c, d;
@@ -169,12 +191,15 @@ void paging_init(const struct boot_info *bi)
 	detect_paging_features();
 	kernel_pml4 = pt_alloc();
 	map_direct(0, PAGE_SIZE_2M);
+	/* The kernel's own RAM: a loader may call it reserved (UEFI does). */
+	map_direct(kernel_image_start_phys(), kernel_image_end_phys());
 	for (u32 i = 0; i < bi->nr_mem; i++)
 		if (boot_mem_is_ram(bi->mem[i].type) && bi->mem[i].length)
 			map_direct(bi->mem[i].base, bi->mem[i].base + bi->mem[i].length);
 	map_kernel_range(_text, _etext, 0);
 	map_kernel_range(_rodata, _erodata, PTE_NX);
 	map_kernel_range(_data, _kernel_end, PTE_WRITE | PTE_NX);
+	x86_unmap_pages((unsigned long)boot_stack_guard, PAGE_SIZE);
 	write_cr3(KERNEL_PHYS(kernel_pml4));
 	pr_info("paging: direct map at %#lx (%s pages), kernel W^X%s, %u page-table pages used\n",
 		arch_direct_map_base, have_1g_pages ? "1 GiB" : "2 MiB",

@@ -9,6 +9,7 @@
 #include <quire/errno.h>
 #include <quire/printk.h>
 #include <quire/platform.h>
+#include <quire/preempt.h>
 #include <arch/cpu.h>
 #include <arch/irq.h>
 #include <arch/time.h>
@@ -41,7 +42,8 @@ static u64 read_clock(void)
 	return arch_clock_ns();
 }
 
-/* 200 ms of the reference timer must be 200 ms of arch_clock_ns, +-3%. */
+/* 200 ms of the reference timer must be 200 ms of arch_clock_ns, +-2%
+ * (bracketed reads make it ~0.01% under QEMU even on a loaded host). */
 static void clock_rate_matches_pm_timer(struct ktest *t)
 {
 	u64 start, end, ref_ns, clock_ns;
@@ -55,31 +57,61 @@ static void clock_rate_matches_pm_timer(struct ktest *t)
 	clock_ns = end - start;
 	cprintf("    # reference %llu ns, clock %llu ns\n",
 		(unsigned long long)ref_ns, (unsigned long long)clock_ns);
-	KTEST_EXPECT_GT(t, clock_ns, ref_ns * 97 / 100);
-	KTEST_EXPECT_LT(t, clock_ns, ref_ns * 103 / 100);
+	KTEST_EXPECT_GT(t, clock_ns, ref_ns * 98 / 100);
+	KTEST_EXPECT_LT(t, clock_ns, ref_ns * 102 / 100);
 }
 
-/* Timer interrupts on the boot CPU over 500 ms: HZ/2, at most 20% more,
- * at most 30% fewer (an emulator on a loaded host coalesces late ticks). */
+/* Ticks on this CPU during @ms of busy waiting with interrupts on. */
+static u64 count_ticks(unsigned int ms)
+{
+	unsigned long flags = arch_local_irq_save();
+	u64 before, after, end;
+
+	arch_local_irq_enable();
+	before = READ_ONCE(this_cpu()->ticks);
+	end = arch_clock_ns() + ms * MS;
+	while (arch_clock_ns() < end)
+		arch_cpu_relax();
+	after = READ_ONCE(this_cpu()->ticks);
+	arch_local_irq_restore(flags);
+	return after - before;
+}
+
+/*
+ * The tick: this CPU's LAPIC timer is programmed periodic, unmasked, with
+ * the count for HZ at the calibrated rate, and timer_interrupt() runs.
+ * Counting ticks only bounds the rate from above (none of three 300 ms
+ * windows above 120% of HZ * 0.3) and loosely from below (the best at
+ * least 25%): QEMU coalesces ticks that come due while its vCPU thread is
+ * descheduled, which on a loaded host loses more than half of them, so
+ * the exact rate is checked on the programmed count instead.
+ */
 static void tick_runs_at_hz(struct ktest *t)
 {
 	unsigned int hz = x86_tick_hz();
-	u64 before, after, end;
-	unsigned long flags;
+	u64 want = hz * 3 / 10, best = 0;
+	u32 lvt;
 
 	KTEST_ASSERT_TRUE(t, hz > 0);
-	flags = arch_local_irq_save();
-	arch_local_irq_enable();
-	before = READ_ONCE(x86_percpu[0].ticks);
-	end = arch_clock_ns() + 500 * MS;
-	while (arch_clock_ns() < end)
-		arch_cpu_relax();
-	after = READ_ONCE(x86_percpu[0].ticks);
-	arch_local_irq_restore(flags);
-	cprintf("    # %llu ticks in 500 ms at %u Hz\n",
-		(unsigned long long)(after - before), hz);
-	KTEST_EXPECT_GE(t, after - before, hz / 2 * 7 / 10);
-	KTEST_EXPECT_LE(t, after - before, hz / 2 * 12 / 10 + 1);
+	preempt_disable();
+	lvt = apic_read(APIC_LVT_TIMER);
+	KTEST_EXPECT_TRUE(t, lvt & APIC_LVT_PERIODIC);
+	KTEST_EXPECT_FALSE(t, lvt & APIC_LVT_MASKED);
+	KTEST_EXPECT_EQ(t, apic_read(APIC_TDCR) & 0xB, APIC_TDCR_DIV16);
+	KTEST_EXPECT_EQ(t, apic_read(APIC_TMICT), apic_timer_hz() / hz);
+	preempt_enable();
+	for (int i = 0; i < 3; i++) {
+		u64 n;
+
+		preempt_disable();	/* stay on this CPU's counter */
+		n = count_ticks(300);
+		preempt_enable();
+		cprintf("    # %llu ticks in 300 ms at %u Hz (want %llu)\n",
+			(unsigned long long)n, hz, (unsigned long long)want);
+		KTEST_EXPECT_LE(t, n, want * 12 / 10 + 1);
+		best = max(best, n);
+	}
+	KTEST_EXPECT_GE(t, best, want / 4);
 }
 
 static unsigned int ipi_seen[MAX_CPUS];
@@ -108,6 +140,7 @@ static void ipi_reaches_every_cpu(struct ktest *t)
 	unsigned int self, others = 0;
 
 	KTEST_ASSERT_TRUE(t, vector > 0);
+	preempt_disable();
 	self = arch_smp_processor_id();
 	for (unsigned int cpu = 0; cpu < platform.nr_cpus; cpu++) {
 		if (cpu == self || !x86_cpu_is_online(cpu))
@@ -118,6 +151,7 @@ static void ipi_reaches_every_cpu(struct ktest *t)
 		if (!wait_for(&ipi_seen[cpu], 1, 200 * MS))
 			ktest_fail(t, __FILE__, __LINE__, "CPU %u did not answer", cpu);
 	}
+	preempt_enable();
 	x86_free_vector(vector);
 	cprintf("    # %u other CPUs answered (of %u)\n", others,
 		platform.nr_cpus - 1);
@@ -130,16 +164,37 @@ static void ipi_reaches_every_cpu(struct ktest *t)
 static void tlb_shootdown_reaches_every_cpu(struct ktest *t)
 {
 	u64 before[MAX_CPUS];
-	unsigned int self = arch_smp_processor_id();
+	unsigned int self;
+	unsigned long flags;
 
+	preempt_disable();
+	self = arch_smp_processor_id();
 	for (unsigned int cpu = 0; cpu < platform.nr_cpus; cpu++)
 		before[cpu] = READ_ONCE(x86_percpu[cpu].tlb_flushes);
+	flags = arch_local_irq_save();
+	arch_local_irq_enable();	/* its contract (exec= runs with IRQs off) */
 	flush_tlb_all();
+	arch_local_irq_restore(flags);
 	for (unsigned int cpu = 0; cpu < platform.nr_cpus; cpu++) {
 		if (cpu == self || !x86_cpu_is_online(cpu))
 			continue;
 		KTEST_EXPECT_GT(t, READ_ONCE(x86_percpu[cpu].tlb_flushes), before[cpu]);
 	}
+	preempt_enable();
+}
+
+/* Bad requests fail cleanly, and an online CPU is never re-INITed. */
+static void boot_secondary_validates_and_refuses_online_cpu(struct ktest *t)
+{
+	static u8 stack[4096] __aligned(16);
+
+	KTEST_EXPECT_EQ(t, arch_boot_secondary(0, stack, sizeof(stack)), -EINVAL);
+	KTEST_EXPECT_EQ(t, arch_boot_secondary(platform.nr_cpus, stack, sizeof(stack)),
+			-EINVAL);
+	KTEST_EXPECT_EQ(t, arch_boot_secondary(1, NULL, sizeof(stack)), -EINVAL);
+	if (platform.nr_cpus < 2 || !x86_cpu_is_online(1))
+		ktest_skip(t, "CPU 1 is not online");
+	KTEST_EXPECT_EQ(t, arch_boot_secondary(1, stack, sizeof(stack)), -EBUSY);
 }
 
 static void msi_noop(void *data)
@@ -206,7 +261,10 @@ static void context_switch_round_trips(struct ktest *t)
 	KTEST_ASSERT_NOT_NULL(t, switch_thread_sp);
 	KTEST_EXPECT_EQ(t, (uintptr_t)switch_thread_sp % 16, 0);
 	for (unsigned int i = 1; i <= 3; i++) {
+		unsigned long flags = arch_local_irq_save();	/* as the scheduler */
+
 		__switch_stack(&switch_main_sp, switch_thread_sp);
+		arch_local_irq_restore(flags);
 		KTEST_EXPECT_EQ(t, switch_rounds, i);
 	}
 	KTEST_EXPECT_EQ(t, canary, 0x5157495245ULL);
@@ -220,6 +278,7 @@ static const struct ktest_case x86_platform_cases[] = {
 	KTEST_CASE(tick_runs_at_hz),
 	KTEST_CASE(ipi_reaches_every_cpu),
 	KTEST_CASE(tlb_shootdown_reaches_every_cpu),
+	KTEST_CASE(boot_secondary_validates_and_refuses_online_cpu),
 	KTEST_CASE(msi_alloc_exhausts_and_free_reuses),
 	KTEST_END,
 };

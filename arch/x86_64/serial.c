@@ -30,6 +30,18 @@
 #define MCR_DTR_RTS_OUT2 0x0b	/* OUT2 gates the IRQ line on PCs */
 #define POLL_LIMIT	100000	/* spins before giving up on a stuck UART */
 
+/* Enabling the FIFOs flushes the receiver: bytes typed (or piped) before
+ * serial_init() are drained here just before, and handed to the console
+ * by serial_enable_rx_irq(). */
+static char early_rx[256];
+static unsigned int early_rx_len;
+
+static void serial_save_early_input(void)
+{
+	while (early_rx_len < sizeof(early_rx) && (inb(COM1 + UART_LSR) & LSR_DR))
+		early_rx[early_rx_len++] = inb(COM1 + UART_RBR);
+}
+
 void serial_init(void)
 {
 	outb(COM1 + UART_IER, 0);
@@ -37,6 +49,7 @@ void serial_init(void)
 	outb(COM1 + UART_DLL, 1);	/* 115200 baud */
 	outb(COM1 + UART_DLM, 0);
 	outb(COM1 + UART_LCR, 0x03);	/* 8N1 */
+	serial_save_early_input();
 	outb(COM1 + UART_FCR, 0xc7);	/* enable + clear FIFOs, 14-byte trigger */
 	outb(COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
 }
@@ -58,8 +71,14 @@ void arch_console_write(const char *s, size_t len)
 	}
 }
 
+/* Context: interrupts off (arch_init_late), so the early bytes reach
+ * console_receive() as if from the interrupt. */
 void serial_enable_rx_irq(void)
 {
+	if (early_rx_len) {
+		console_receive(early_rx, early_rx_len);
+		early_rx_len = 0;
+	}
 	outb(COM1 + UART_IER, IER_RDI);
 }
 

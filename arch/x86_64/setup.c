@@ -4,9 +4,10 @@
  * Layer: arch/x86_64. Provides: x86_64_start() (called by boot/head.S on
  * the boot CPU, on the early page tables, interrupts off), boot_info.
  *
- * Order: console -> boot_info (PVH start_info, or the UEFI loader's copy)
- * -> command line (fw_cfg fallback) -> GDT/TSS/IDT -> kernel page tables
- * (identity map dropped) -> ACPI -> free memory ranges -> start_kernel().
+ * Order: %gs (per-CPU data) -> console -> GDT/TSS/IDT -> boot_info (PVH
+ * start_info, or the UEFI loader's copy) -> command line (fw_cfg fallback)
+ * -> kernel page tables (identity map dropped) -> ACPI -> TSC calibration
+ * -> free memory ranges -> start_kernel().
  * After this file nothing knows which boot path ran.
  */
 #include <quire/kernel.h>
@@ -20,6 +21,7 @@
 #include <asm/serial.h>
 #include <asm/desc.h>
 #include <asm/percpu.h>
+#include <asm/time.h>
 
 #define FW_CFG_CMDLINE	"opt/quire/cmdline"
 
@@ -90,7 +92,10 @@ void x86_64_start(u64 info_phys, int from)
 {
 	int err;
 
+	x86_percpu_init_boot_cpu();	/* %gs first: locks ask for the CPU id */
 	serial_init();
+	x86_cpu_tables_init(0);		/* from here on a fault gets a report */
+	idt_init();
 	if (from == BOOT_FROM_PVH)
 		err = pvh_build_boot_info(&boot_info, info_phys);
 	else
@@ -101,14 +106,12 @@ void x86_64_start(u64 info_phys, int from)
 		      from == BOOT_FROM_PVH ? "pvh" : "uefi");
 	pr_info("boot: loader %s, %u memory map entries\n", boot_info.loader,
 		boot_info.nr_mem);
-	x86_cpu_tables_init(0);
-	x86_percpu_init_boot_cpu();	/* %gs: the CPU id is read from here on */
-	idt_init();
 	setup_cmdline(&boot_info);
 	log_memory_map(&boot_info);
 	paging_init(&boot_info);
 	acpi_init(boot_info.rsdp_phys);
 	x86_percpu_init_boot_cpu();	/* again, now that its APIC id is known */
+	x86_time_init();		/* needs the FADT's PM timer */
 	memory_init(&boot_info);
 	start_kernel();
 }

@@ -18,11 +18,7 @@
 #include <asm/smp.h>
 #include <asm/time.h>
 
-#if __has_include(<quire/jiffies.h>)
 #include <quire/jiffies.h>
-#else
-#define HZ	250	/* until the scheduler work brings quire/jiffies.h */
-#endif
 #define COM1_ISA_IRQ	4
 
 static void serial_irq(void *data)

@@ -25,6 +25,7 @@
  * flush_tlb_all() must be called with interrupts enabled: two CPUs each
  * waiting for the other's acknowledgement with interrupts off would hang.
  */
+#include <quire/bug.h>
 #include <quire/errno.h>
 #include <quire/printk.h>
 #include <quire/platform.h>
@@ -166,6 +167,8 @@ int arch_boot_secondary(unsigned int cpu, void *stack, size_t stack_size)
 		return -EINVAL;
 	if (!apic_ready())
 		return -ENODEV;
+	if (x86_cpu_is_online(cpu))
+		return -EBUSY;		/* an INIT would reset it under its tasks */
 	spin_lock(&boot_lock);
 	prepare_trampoline(cpu, stack, stack_size);
 	__atomic_store_n(&ap_alive, 0, __ATOMIC_RELEASE);
@@ -240,6 +243,7 @@ void flush_tlb_all(void)
 		flush_tlb_local();
 		return;
 	}
+	WARN_ON_ONCE(arch_irqs_disabled());	/* may deadlock: see the top */
 	spin_lock(&tlb_lock);
 	flags = arch_local_irq_save();
 	self = arch_smp_processor_id();
@@ -288,22 +292,10 @@ void arch_stop_other_cpus(void)
 		pr_emerg("smp: %u CPUs did not stop\n", x86_cpus_online() - 1);
 }
 
-/* Until kernel/smp.c is merged: an AP idles with its tick running. */
-__weak void handle_ipi(enum ipi_type type)
-{
-}
-
-__weak void start_secondary(unsigned int cpu)
-{
-	arch_timer_start(x86_tick_hz());
-	for (;;)
-		arch_cpu_idle();
-}
-
-static int cmd_cpus(int argc, char **argv)
+static int cmd_interrupts(int argc, char **argv)
 {
 	if (argc != 1) {
-		shell_error(argv[0], "usage: cpus");
+		shell_error(argv[0], "usage: interrupts");
 		return -EINVAL;
 	}
 	cprintf("clock: TSC %llu Hz, LAPIC timer %llu Hz, tick %u Hz\n",
@@ -322,8 +314,8 @@ static int cmd_cpus(int argc, char **argv)
 	}
 	return 0;
 }
-SHELL_COMMAND(cpus, "cpus", "cpus",
-	      "per-CPU APIC id, node, ticks, IPIs, TLB shootdowns", cmd_cpus);
+SHELL_COMMAND(interrupts, "interrupts", "interrupts",
+	      "clock rates; per-CPU ticks, IPIs, TLB shootdowns", cmd_interrupts);
 
 int x86_smp_init_ipis(void)
 {

@@ -33,10 +33,6 @@ void *x86_init_switch_frame(void *stack, size_t size, void (*entry)(void))
 		*--sp = 0;
 	return sp;
 }
-
-/* Until include/quire/sched.h (scheduler work) is merged, thread contexts
- * report -ENOMEM like the boot stubs did. */
-#if __has_include(<quire/sched.h>)
 #include <quire/sched.h>
 
 int arch_thread_init(struct task_struct *t, void *stack, size_t size)
@@ -65,21 +61,3 @@ void arch_context_switch(struct task_struct *prev, struct task_struct *next)
 {
 	__switch_stack(&prev->arch_sp, next->arch_sp);
 }
-#else
-int arch_thread_init(struct task_struct *t, void *stack, size_t size)
-{
-	return -ENOMEM;
-}
-
-void arch_thread_release(struct task_struct *t)
-{
-}
-
-void arch_thread_adopt(struct task_struct *t)
-{
-}
-
-void arch_context_switch(struct task_struct *prev, struct task_struct *next)
-{
-}
-#endif

@@ -37,7 +37,6 @@ static u64 tsc_base;		/* TSC at x86_time_init() */
 static u64 tsc_mult;		/* ns = delta * tsc_mult >> 32 */
 static u64 tsc_hz;
 static bool tsc_ready;		/* I2 */
-static u64 last_ns[MAX_CPUS];	/* I1: per-CPU floor */
 
 static u16 pmtmr_port;
 static bool pmtmr_wide;		/* 32-bit counter (FADT flag TMR_VAL_EXT) */
@@ -62,23 +61,41 @@ static u64 read_tsc_counter(void)
 	return rdtsc();
 }
 
+/*
+ * Read @read between two PM timer reads; retry while they are more than
+ * PMTMR_TIGHT ticks apart (a vCPU descheduled mid-read, an SMI), so the
+ * pair (PM time, counter) is known to within ~10 us. Returns the PM time
+ * halfway between.
+ */
+#define PMTMR_TIGHT	36	/* PM ticks: ~10 us */
+#define PMTMR_TRIES	1000
+
+static u32 pmtmr_bracket(u64 (*read)(void), u64 *val)
+{
+	u32 mask = pmtmr_mask(), a = 0, span = 0;
+
+	for (int i = 0; i < PMTMR_TRIES; i++) {
+		a = pmtmr_read();
+		*val = read();
+		span = (pmtmr_read() - a) & mask;
+		if (span <= PMTMR_TIGHT)
+			break;
+	}
+	return (a + span / 2) & mask;
+}
+
 /* Spin on the PM timer for @ms; measure @read across it. */
 static u64 pmtmr_measure(unsigned int ms, u64 (*read)(void), u64 *start, u64 *end)
 {
 	u32 mask = pmtmr_mask();
 	u32 want = (u32)(PMTMR_HZ * ms / 1000);
-	u32 t0, t1, elapsed;
+	u32 t0, t1;
 
-	t0 = pmtmr_read();
-	*start = read();
-	do {
-		t1 = pmtmr_read();
-		elapsed = (t1 - t0) & mask;
-	} while (elapsed < want);
-	*end = read();
-	t1 = pmtmr_read();
-	elapsed = (t1 - t0) & mask;
-	return (u64)elapsed * 1000000000ULL / PMTMR_HZ;
+	t0 = pmtmr_bracket(read, start);
+	while (((pmtmr_read() - t0) & mask) < want)
+		arch_cpu_relax();
+	t1 = pmtmr_bracket(read, end);
+	return (u64)((t1 - t0) & mask) * 1000000000ULL / PMTMR_HZ;
 }
 
 /* PIT channel 2 in mode 0, gated through port 0x61: OUT2 rises at zero. */
@@ -157,17 +174,17 @@ static u64 clock_raw_ns(void)
 u64 arch_clock_ns(void)
 {
 	u64 now = clock_raw_ns();
+	struct x86_percpu *p;
 	unsigned long flags;
-	unsigned int cpu;
 
 	if (!now)
 		return 0;
 	flags = arch_local_irq_save();
-	cpu = arch_smp_processor_id();
-	if (now < last_ns[cpu])
-		now = last_ns[cpu];
+	p = this_cpu();
+	if (now < p->clock_floor)
+		now = p->clock_floor;
 	else
-		last_ns[cpu] = now;
+		p->clock_floor = now;
 	arch_local_irq_restore(flags);
 	return now;
 }
@@ -214,9 +231,4 @@ void arch_timer_start(unsigned int hz)
 	}
 	tick_hz = hz;
 	apic_timer_periodic((unsigned int)timer_vector, hz);
-}
-
-/* Until kernel/time.c is merged. */
-__weak void timer_interrupt(void)
-{
 }

@@ -10,7 +10,7 @@
  *   magic, loader "uefi", NUL-terminated cmdline, 1..256 entries,
  *   entries sorted, non-overlapping, merged (no same-type neighbours),
  *   boot_info itself inside a BOOTDATA entry below 4 GiB,
- *   this kernel's code inside a non-usable entry, some usable RAM,
+ *   this kernel's code inside a BOOTDATA entry, some usable RAM,
  *   interrupts off at entry.
  */
 #include <quire/types.h>
@@ -112,7 +112,7 @@ static void check_map(const struct boot_info *bi)
 	check((u64)(uintptr_t)bi + sizeof(*bi) <= (1ULL << 32),
 	      "boot_info below 4 GiB");
 	e = find_entry(bi, (u64)(uintptr_t)&probe_main);
-	check(e && e->type != BOOT_MEM_USABLE, "kernel image not usable");
+	check(e && e->type == BOOT_MEM_BOOTDATA, "kernel image in a BOOTDATA entry");
 }
 
 static bool cmdline_terminated(const struct boot_info *bi)

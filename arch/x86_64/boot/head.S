@@ -22,6 +22,7 @@
 #define EFER_LME	(1 << 8)
 #define EFER_NXE	(1 << 11)
 #define CR4_PAE		(1 << 5)
+#define CR4_PGE		(1 << 7)
 #define CR0_PE		(1 << 0)
 #define CR0_WP		(1 << 16)
 #define CR0_PG		(1 << 31)
@@ -98,6 +99,11 @@ common64:
 	orl $EFER_NXE, %eax
 1:	orl $EFER_LME, %eax
 	wrmsr
+	/* CR4: PAE on, PGE off (flushes any global firmware TLB entries). */
+	movq %cr4, %rax
+	andl $~CR4_PGE, %eax
+	orl $CR4_PAE, %eax
+	movq %rax, %cr4
 	movq $PHYS(early_pml4), %rax
 	movq %rax, %cr3
 	movq %cr0, %rax
@@ -167,6 +173,11 @@ early_pd:
 
 	.section .bss.page_aligned, "aw", @nobits
 	.balign 4096
+	/* Unmapped by paging.c: overflowing the boot stack faults (a double
+	 * fault, reported on its IST stack) instead of corrupting .bss. */
+	.globl boot_stack_guard
+boot_stack_guard:
+	.skip 4096
 	.globl boot_stack
 boot_stack:
 	.skip BOOT_STACK_SIZE

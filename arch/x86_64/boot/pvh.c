@@ -3,8 +3,8 @@
  * struct boot_info.
  *
  * Layer: arch/x86_64 boot. Runs once on the boot CPU, on the early page
- * tables (physical memory below 4 GiB is identity mapped), before the
- * console log exists (errors are reported by the caller).
+ * tables (physical memory below 4 GiB is identity mapped), with the serial
+ * console already up.
  *
  * QEMU's `-kernel` with a PVH ELF note enters pvh_entry with EBX pointing
  * at struct hvm_start_info (Xen's public arch-x86/hvm/start_info.h,
@@ -12,6 +12,7 @@
  */
 #include <quire/errno.h>
 #include <quire/string.h>
+#include <quire/printk.h>
 #include <asm/setup.h>
 
 #define HVM_START_MAGIC		0x336ec578
@@ -60,8 +61,11 @@ static void pvh_copy_memmap(struct boot_info *bi, const struct hvm_start_info *s
 
 	if (si->version < 1 || !si->memmap_paddr || si->memmap_paddr >= (1ULL << 32))
 		return;
-	if (n > BOOT_INFO_MAX_MEM)
-		n = BOOT_INFO_MAX_MEM;	/* setup.c logs the truncation */
+	if (n > BOOT_INFO_MAX_MEM) {
+		pr_err("pvh: %u memory map entries, only the first %d used\n", n,
+		       BOOT_INFO_MAX_MEM);
+		n = BOOT_INFO_MAX_MEM;
+	}
 	e = phys_low(si->memmap_paddr);
 	for (u32 i = 0; i < n; i++) {
 		bi->mem[i].base = e[i].addr;

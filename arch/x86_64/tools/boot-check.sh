@@ -38,11 +38,28 @@ check cpu_max_1g_pages 1 "1 GiB pages" -cpu max -m 2G -append "exec=echo hello"
 check above_4g_ram 1 "x86_boot" -m 5G -append "exec=test x86_boot"
 check failed_command 3 "exec finished: a command failed" -append "exec=crash bogus"
 check x86_boot_suite 1 "^ok 1 x86_boot" $NUMA2 -append "exec=test x86_boot"
-for kind in null wx nx bug divzero; do
+for kind in null wx nx bug divzero stack; do
 	check crash_$kind 201 "---\[ end Kernel panic" -append "exec=crash $kind"
 done
 check crash_null_names_function 201 "RIP: crash_null_deref+0x" -append "exec=crash null"
 check crash_wx_is_write_fault 201 "protection violation, write" -append "exec=crash wx"
 check crash_nx_is_fetch_fault 201 "instruction fetch" -append "exec=crash nx"
+check crash_stack_is_double_fault 201 "double fault" -append "exec=crash stack"
+
+# UEFI: OVMF, the loader and the kernel on an ESP image (make esp); the
+# command line comes through fw_cfg.
+ESP=$(dirname "$ELF")/esp.img
+OVMF=/usr/share/ovmf/OVMF.fd
+if [ -f "$ESP" ] && [ -f "$OVMF" ]; then
+	QEMU="timeout 120 qemu-system-x86_64 -M q35 -accel tcg -bios $OVMF
+	      -drive file=$ESP,format=raw,if=ide,snapshot=on -nographic
+	      -serial stdio -monitor none -device isa-debug-exit,iobase=0xf4,iosize=0x04"
+	check uefi_x86_boot_suite 1 "^ok 1 x86_boot" -smp 2 -m 512M \
+		-fw_cfg name=opt/quire/cmdline,string="exec=test x86_boot"
+	check uefi_crash_null 201 "RIP: crash_null_deref+0x" -m 512M \
+		-fw_cfg name=opt/quire/cmdline,string="exec=crash null"
+else
+	echo "# no $ESP or $OVMF: UEFI checks not run (make esp)"
+fi
 echo "$fails failed"
 [ "$fails" = 0 ]

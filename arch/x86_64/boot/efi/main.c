@@ -24,6 +24,7 @@
 
 #define KERNEL_PATH		L"\\kernel.elf"
 #define FW_CFG_CMDLINE		"opt/quire/cmdline"
+#define FW_CFG_ON_ERROR		"opt/quire/loader-error"	/* "poweroff" */
 #define MAP_SLACK_DESCS		32	/* the map grows while we allocate */
 #define EBS_TRIES		8
 
@@ -537,6 +538,27 @@ static EFI_STATUS prepare_kernel(EFI_LOADED_IMAGE *li,
 	return EFI_SUCCESS;
 }
 
+/*
+ * On a failure the loader returns to the firmware, which tries its next
+ * boot option (OVMF: the UEFI shell, which waits for a key). A scripted
+ * run can ask for a power-off instead, so QEMU exits (status 0, unlike
+ * any isa-debug-exit status) rather than sitting at "Shell>":
+ *   -fw_cfg name=opt/quire/loader-error,string=poweroff
+ */
+static void maybe_power_off(EFI_STATUS st)
+{
+	char policy[9];
+	int n = fw_cfg_read_file(FW_CFG_ON_ERROR, policy, sizeof(policy) - 1);
+
+	if (n < 8)
+		return;
+	policy[8] = 0;
+	if (CompareMem(policy, "poweroff", 8))
+		return;
+	Print(L"quire-efi: powering off (%a)\n", FW_CFG_ON_ERROR);
+	uefi_call_wrapper(RT->ResetSystem, 4, EfiResetShutdown, st, 0, NULL);
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	static struct kernel_image img;
@@ -579,5 +601,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 
 out_free_kernel:
 	give_back_pages();
-	return EFI_ERROR(st) ? st : EFI_OUT_OF_RESOURCES;
+	if (!EFI_ERROR(st))
+		st = EFI_OUT_OF_RESOURCES;
+	maybe_power_off(st);
+	return st;
 }

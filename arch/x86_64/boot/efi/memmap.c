@@ -15,8 +15,11 @@
  *   ACPI NVS                      -> NVS
  *   Unusable                      -> BAD
  *   the kernel image (every page of img->extent[], whatever the firmware
- *     had there before ExitBootServices) -> RESERVED
+ *     had there before ExitBootServices) -> BOOTDATA
  *   the boot_info (QUIRE_EFI_BOOTDATA_MEM)  -> BOOTDATA
+ * BOOTDATA, not RESERVED, for the kernel: it is RAM the kernel keeps, and
+ * the kernel's direct map covers BOOTDATA but not RESERVED ranges (it
+ * reaches its own page tables in .bss through the direct map).
  *   everything else (reserved, runtime services, MMIO, persistent,
  *     unaccepted, unknown)        -> RESERVED
  * Then the entries are sorted by base and adjacent ranges of the same type
@@ -55,7 +58,7 @@ static u32 efi_type_to_boot_mem(u32 type)
 		return BOOT_MEM_BAD;
 	case (u32)QUIRE_EFI_BOOTDATA_MEM:
 		return BOOT_MEM_BOOTDATA;
-	default:	/* QUIRE_EFI_KERNEL_MEM, runtime, MMIO, reserved... */
+	default:	/* runtime, MMIO, reserved...; kernel pages: see below */
 		return BOOT_MEM_RESERVED;
 	}
 }
@@ -156,7 +159,7 @@ u32 efi_map_to_boot_mem(struct boot_info *bi, struct boot_mem_entry *scratch,
 	}
 	for (i = 0; i < img->nr_extents; i++)
 		emit(scratch, &n, img->extent[i].start,
-		     img->extent[i].pages * EFI_PAGE_SIZE, BOOT_MEM_RESERVED);
+		     img->extent[i].pages * EFI_PAGE_SIZE, BOOT_MEM_BOOTDATA);
 	sort_by_base(scratch, n);
 	n = merge_adjacent(scratch, n);
 	if (n > BOOT_INFO_MAX_MEM) {

@@ -9,7 +9,11 @@
  * that is not in a usable range of mem[] (it marks it BOOT_MEM_BOOTDATA),
  * exits boot services and jumps to the ELF's e_entry (a physical address,
  * 64-bit code) with RDI = physical address of the boot_info, interrupts
- * off, on the firmware's identity-mapped page tables.
+ * off, on the firmware's identity-mapped page tables (4-level paging; the
+ * kernel cannot leave 5-level paging). The boot_info must not overlap the
+ * kernel's memory image up to the end of .bss (p_memsz): the kernel clears
+ * its .bss itself and copies the boot_info before anything else, so the
+ * loader's memory (the BOOTDATA range included) is never read afterwards.
  */
 #ifndef ASM_BOOT_INFO_H
 #define ASM_BOOT_INFO_H
@@ -26,7 +30,8 @@ enum boot_mem_type {
 	BOOT_MEM_ACPI = 3,	/* ACPI tables: keep until parsed */
 	BOOT_MEM_NVS = 4,	/* ACPI NVS */
 	BOOT_MEM_BAD = 5,
-	BOOT_MEM_BOOTDATA = 6,	/* loader data (this struct): keep */
+	BOOT_MEM_BOOTDATA = 6,	/* RAM to keep: this struct; under UEFI also
+				 * the kernel image (so it is direct-mapped) */
 };
 
 struct boot_mem_entry {

@@ -29,7 +29,15 @@ int x86_map_pages(unsigned long virt, phys_addr_t phys, size_t size, u64 flags);
  * tables, 0 when unmapped. Never faults (all tables are in the image). */
 u64 x86_lookup_pte(unsigned long va);
 
-/* Physical address of the kernel's top-level table (for CR3 on other CPUs). */
+/* Remove the 4 KiB mappings of [@virt, @virt + @size) (e.g. a temporary
+ * identity mapping of the SMP trampoline page) and flush them from this
+ * CPU's TLB. Pages not mapped, or mapped by a huge page, are left alone. */
+void x86_unmap_pages(unsigned long virt, size_t size);
+
+/* Physical address of the kernel's top-level table (for CR3 on other
+ * CPUs). The tables use the NX bit when the boot CPU has EFER.NXE set: a
+ * CPU must copy the boot CPU's EFER (rdmsr(MSR_EFER): LME and NXE) before
+ * loading this CR3, or every NX entry is a reserved-bit fault. */
 phys_addr_t x86_kernel_pgd_phys(void);
 
 #endif
