@@ -352,12 +352,12 @@ static void hostdisk_raise_irq(struct hostdisk_queue *hq)
 
 /* ---- workers (the device's engines) ---- */
 
-static struct hostdisk_cmd *next_cmd(struct hostdisk_queue *hq)
+static struct hostdisk_cmd *next_cmd(struct hostdisk_queue *hq, bool wait)
 {
 	struct hostdisk_cmd *cmd = NULL;
 
 	pthread_mutex_lock(&hq->lock);
-	while (!hq->stop && list_empty(&hq->pending))
+	while (wait && !hq->stop && list_empty(&hq->pending))
 		pthread_cond_wait(&hq->kick, &hq->lock);
 	if (!list_empty(&hq->pending)) {
 		cmd = list_first_entry(&hq->pending, struct hostdisk_cmd, node);
@@ -367,19 +367,34 @@ static struct hostdisk_cmd *next_cmd(struct hostdisk_queue *hq)
 	return cmd;
 }
 
+static void hostdisk_run_cmd(struct hostdisk_queue *hq, struct hostdisk_cmd *cmd)
+{
+	cmd->status = hostdisk_do_request(hq->hd, blk_mq_rq_from_pdu(cmd));
+	pthread_mutex_lock(&hq->lock);
+	list_add_tail(&cmd->node, &hq->done);
+	pthread_mutex_unlock(&hq->lock);
+	hostdisk_raise_irq(hq);
+}
+
 static void *hostdisk_worker(void *arg)
 {
 	struct hostdisk_queue *hq = arg;
 	struct hostdisk_cmd *cmd;
 
-	while ((cmd = next_cmd(hq))) {
-		cmd->status = hostdisk_do_request(hq->hd, blk_mq_rq_from_pdu(cmd));
-		pthread_mutex_lock(&hq->lock);
-		list_add_tail(&cmd->node, &hq->done);
-		pthread_mutex_unlock(&hq->lock);
-		hostdisk_raise_irq(hq);
-	}
+	while ((cmd = next_cmd(hq, true)))
+		hostdisk_run_cmd(hq, cmd);
 	return NULL;
+}
+
+/* Deterministic mode (docs/host.md): the device's work, run by the vCPU
+ * holding the baton at a switch point instead of by the workers. */
+static void hostdisk_det_work(void *arg)
+{
+	struct hostdisk_queue *hq = arg;
+	struct hostdisk_cmd *cmd;
+
+	while ((cmd = next_cmd(hq, false)))
+		hostdisk_run_cmd(hq, cmd);
 }
 
 /* ---- blk-mq operations ---- */
@@ -390,7 +405,10 @@ static void hostdisk_kick_locked(struct hostdisk_queue *hq)
 		return;
 	hq->unkicked = 0;
 	hq->kicks++;
-	pthread_cond_broadcast(&hq->kick);
+	if (host_cfg.deterministic)
+		host_det_defer(hostdisk_det_work, hq);
+	else
+		pthread_cond_broadcast(&hq->kick);
 }
 
 static blk_status_t hostdisk_queue_rq(struct blk_mq_hw_ctx *hctx,
