@@ -44,7 +44,7 @@
 /* The kernel's constants (kernel/schedbench.c): keep them equal. */
 #define CTXSW_ROUNDS	10000
 #define WAKEUP_ROUNDS	1000
-#define ROUNDS_MAX	1000000
+#define ROUNDS_MAX	400000
 #define WARMUP_MAX	1000
 #define PAUSE_MIN_NS	20000
 #define PAUSE_SPAN_NS	80000
