@@ -80,45 +80,46 @@ static void wait_for_stop(void)
 
 /* --- ctxsw: ping-pong on one CPU --- */
 
+/* One of the two threads; its fields are written by that thread only. */
+struct ctxsw_side {
+	struct ctxsw_bench *b;
+	int me;				/* 0: "ping", starts; 1: "pong" */
+	struct completion go;		/* this thread may run */
+	unsigned long done;		/* rounds it went through */
+	unsigned long switches;		/* its switches meanwhile */
+	unsigned long wrong_cpu;	/* rounds not on b->cpu */
+};
+
 struct ctxsw_bench {
 	unsigned int cpu;		/* both threads are bound here */
 	unsigned long warmup, rounds;	/* rounds measured after warmup */
-	struct completion go[2];	/* go[i]: thread i may run */
+	struct ctxsw_side side[2];
 	struct completion finished;	/* each thread completes it once */
-	u64 elapsed_ns;			/* thread 0: the measured rounds */
-	unsigned long done[2];		/* thread i: rounds it went through */
-	unsigned long switches[2];	/* thread i: its switches meanwhile */
-	unsigned long wrong_cpu[2];	/* thread i: rounds not on ->cpu */
-};
-
-struct ctxsw_arg {
-	struct ctxsw_bench *b;
-	int me;
+	u64 elapsed_ns;			/* side 0: the measured rounds */
 };
 
 static int ctxsw_thread(void *data)
 {
-	struct ctxsw_arg *a = data;
-	struct ctxsw_bench *b = a->b;
+	struct ctxsw_side *me = data;
+	struct ctxsw_bench *b = me->b;
+	struct ctxsw_side *other = &b->side[!me->me];
 	unsigned long i, total = b->warmup + b->rounds, sw = my_switches();
-	int me = a->me, other = !me;
 	u64 t0 = 0;
 
 	for (i = 0; i < total; i++) {
-		if (me == 0 && i == b->warmup)
+		if (me->me == 0 && i == b->warmup)
 			t0 = arch_clock_ns();
-		if (me == 0)
-			complete(&b->go[other]);
-		wait_for_completion(&b->go[me]);
-		if (me == 1)
-			complete(&b->go[other]);
-		if (raw_smp_processor_id() != b->cpu)
-			b->wrong_cpu[me]++;
-		b->done[me]++;
+		if (me->me == 0)
+			complete(&other->go);
+		wait_for_completion(&me->go);
+		if (me->me == 1)
+			complete(&other->go);
+		me->wrong_cpu += raw_smp_processor_id() != b->cpu;
+		me->done++;
 	}
-	if (me == 0)
+	if (me->me == 0)
 		b->elapsed_ns = arch_clock_ns() - t0;
-	b->switches[me] = my_switches() - sw;
+	me->switches = my_switches() - sw;
 	complete(&b->finished);
 	wait_for_stop();
 	return 0;
@@ -166,15 +167,23 @@ static void spin_ns(u64 ns)
 		arch_cpu_relax();
 }
 
-/* Wait until the sleeper armed round @round and is off its CPU (asleep in
- * wait_for_completion(): nothing else runs it off CPU 1 once armed).
- * Linux calls this wait_task_inactive(). 0 or -ETIMEDOUT. */
+/* Has @p switched out (S2) and left the run queue (S1)? on_rq is read
+ * only after on_cpu == 0 was seen (acquire): its last write came before. */
+static bool task_is_asleep(struct task_struct *p)
+{
+	return !__atomic_load_n(&p->on_cpu, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&p->on_rq, __ATOMIC_RELAXED);
+}
+
+/* Wait until the sleeper armed round @round and is asleep: once armed, the
+ * only sleep it can be in is wait_for_completion(). Linux calls this
+ * wait_task_inactive(). 0 or -ETIMEDOUT. */
 static int wait_sleeper_off_cpu(struct wakeup_bench *b, unsigned long round)
 {
 	u64 deadline = arch_clock_ns() + SETTLE_NS;
 
 	while (__atomic_load_n(&b->armed, __ATOMIC_ACQUIRE) < round ||
-	       __atomic_load_n(&b->sleeper->on_cpu, __ATOMIC_ACQUIRE)) {
+	       !task_is_asleep(b->sleeper)) {
 		if (arch_clock_ns() > deadline)
 			return -ETIMEDOUT;
 		arch_cpu_relax();
@@ -212,7 +221,7 @@ static int sleeper_thread(void *data)
 	u64 now;
 
 	for (i = 0; i < total; i++) {
-		sw = my_switches();
+		sw = current->nvcsw;	/* voluntary switches: sleeps */
 		__atomic_store_n(&b->armed, i + 1, __ATOMIC_RELEASE);
 		wait_for_completion(&b->wake);
 		now = arch_clock_ns();
@@ -221,7 +230,7 @@ static int sleeper_thread(void *data)
 		if (now < b->t_wake[i])
 			b->backwards++;
 		b->lat[i] = now < b->t_wake[i] ? 0 : now - b->t_wake[i];
-		if (my_switches() != sw) {
+		if (current->nvcsw != sw) {
 			b->slept++;
 			b->slept_measured += i >= b->warmup;
 		}
@@ -270,15 +279,17 @@ static int run_pair(struct task_struct *k[2], const unsigned int cpu[2],
 /* Run ctxsw on @b (cpu, warmup, rounds set; the rest zero). */
 static int ctxsw_run(struct ctxsw_bench *b)
 {
-	struct ctxsw_arg arg[2] = { { b, 0 }, { b, 1 } };
 	const unsigned int cpus[2] = { b->cpu, b->cpu };
 	struct task_struct *k[2];
 
-	init_completion(&b->go[0]);
-	init_completion(&b->go[1]);
+	for (int i = 0; i < 2; i++) {
+		b->side[i].b = b;
+		b->side[i].me = i;
+		init_completion(&b->side[i].go);
+	}
 	init_completion(&b->finished);
-	k[0] = kthread_create(ctxsw_thread, &arg[0], "bench-ping");
-	k[1] = kthread_create(ctxsw_thread, &arg[1], "bench-pong");
+	k[0] = kthread_create(ctxsw_thread, &b->side[0], "bench-ping");
+	k[1] = kthread_create(ctxsw_thread, &b->side[1], "bench-pong");
 	return run_pair(k, cpus, &b->finished, b->warmup + b->rounds);
 }
 
@@ -500,12 +511,12 @@ static void schedbench_ctxsw_counts_every_round(struct ktest *t)
 		b->warmup = warmup_rounds(b->rounds);
 		total = b->warmup + b->rounds;
 		KTEST_ASSERT_EQ(t, ctxsw_run(b), 0);
-		KTEST_EXPECT_EQ(t, b->done[0], total);
-		KTEST_EXPECT_EQ(t, b->done[1], total);
-		KTEST_EXPECT_GE(t, b->switches[0], total);
-		KTEST_EXPECT_GE(t, b->switches[1], total - 1);
-		KTEST_EXPECT_EQ(t, b->wrong_cpu[0], 0);
-		KTEST_EXPECT_EQ(t, b->wrong_cpu[1], 0);
+		KTEST_EXPECT_EQ(t, b->side[0].done, total);
+		KTEST_EXPECT_EQ(t, b->side[1].done, total);
+		KTEST_EXPECT_GE(t, b->side[0].switches, total);
+		KTEST_EXPECT_GE(t, b->side[1].switches, total - 1);
+		KTEST_EXPECT_EQ(t, b->side[0].wrong_cpu, 0);
+		KTEST_EXPECT_EQ(t, b->side[1].wrong_cpu, 0);
 		KTEST_EXPECT_GT(t, b->elapsed_ns, 0);
 	}
 	kfree(b);
