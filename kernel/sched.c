@@ -36,6 +36,7 @@
 #include <quire/errno.h>
 #include <quire/timer.h>
 #include <quire/lockdep.h>
+#include <quire/atomic.h>
 #include <arch/thread.h>
 #include <arch/irq.h>
 #include <arch/cpu.h>
@@ -145,7 +146,9 @@ void resched_cpu(unsigned int cpu)
 
 	if (!curr)
 		return;
-	WRITE_ONCE(curr->need_resched, true);
+	/* As Linux: no IPI if the flag was set already (one is on its way). */
+	if (__atomic_exchange_n(&curr->need_resched, true, __ATOMIC_SEQ_CST))
+		return;
 	if (cpu != arch_smp_processor_id() && cpu_online(cpu))
 		arch_send_ipi(cpu, IPI_RESCHEDULE);
 }
@@ -238,7 +241,7 @@ int try_to_wake_up(struct task_struct *p, unsigned int state, int wake_flags)
 	int success = 0;
 
 	raw_spin_lock(&p->pi_lock);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	smp_mb();
 	if (!(READ_ONCE(p->state) & state))
 		goto out;
 	success = 1;
@@ -289,6 +292,16 @@ static void migrate_task(struct task_struct *p)
 	arch_local_irq_restore(flags);
 }
 
+/* @prev died and is off its CPU: free its stack now, the struct when the
+ * last reference (kthread_stop()'s) goes. */
+static void release_dead_task(struct task_struct *prev)
+{
+	arch_thread_release(prev);
+	conc_stack_free(prev->stack);
+	prev->stack = NULL;
+	put_task_struct(prev);
+}
+
 /* The second half of a switch, run by the task switched to (also by a new
  * task in task_entry()). Releases the rq lock taken by __schedule(). */
 static void finish_task_switch(void)
@@ -304,7 +317,7 @@ static void finish_task_switch(void)
 	if (migrate)
 		migrate_task(prev);
 	if (dead)
-		put_task_struct(prev);
+		release_dead_task(prev);
 }
 
 /*
@@ -536,8 +549,10 @@ void put_task_struct(struct task_struct *p)
 	list_del(&p->tasks);
 	raw_spin_unlock(&tasklist_lock);
 	arch_local_irq_restore(flags);
-	arch_thread_release(p);
-	conc_stack_free(p->stack);
+	if (p->stack) {
+		arch_thread_release(p);
+		conc_stack_free(p->stack);
+	}
 	conc_free(p);
 }
 

@@ -14,6 +14,11 @@ void slab_print_stats(void);
 /* Frees rejected as bad (double free, foreign pointer, wrong order) since
  * boot; the tests check it moves. */
 extern unsigned long mm_bad_frees;
+/* Tests that free badly on purpose add how many here first: those get
+ * their log line but no WARN stack trace (whose addresses vary per run). */
+extern int mm_bad_frees_expected;
+/* Count and log one refused free of @addr; WARNs the first time. */
+void mm_report_bad_free(const void *addr, const char *reason);
 
 /* A node that is online and holds memory managed by the buddy allocator. */
 static inline bool node_has_memory(int nid)
@@ -21,6 +26,17 @@ static inline bool node_has_memory(int nid)
 	return nid >= 0 && nid < (int)num_online_nodes() &&
 	       NODE_DATA(nid)->managed_pages > 0;
 }
+
+/* Check the buddy invariants I1-I4 of node @nid (mm/page_alloc.c);
+ * 0 or a negative code, logged. */
+int check_node_invariants(int nid);
+/* kmalloc objects handed out and not yet freed, all caches and nodes. */
+unsigned long kmalloc_objects_in_use(void);
+
+/* The CPUs of node @nid as "0-1,4" ("none" if it has none); the `numa`
+ * command's format (mm/show_mem.c). Returns the length written. */
+int node_cpulist_scnprintf(char *buf, size_t size, const int *cpu_node,
+			   unsigned int nr_cpus, int nid);
 
 /* The node of the calling CPU, always a valid node id. */
 int numa_node_id(void);

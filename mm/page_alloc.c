@@ -13,8 +13,8 @@
  *
  * Invariants (checked by check_node_invariants(), the `buddy` tests):
  *  I1: a page is PG_buddy iff it heads a block on free_area[page->order].
- *  I2: a free block lies entirely inside one managed range of its node and
- *      its first pfn is aligned to 2^order.
+ *  I2: a free block lies entirely in managed (not PG_reserved) pages of
+ *      its node, and its first pfn is aligned to 2^order.
  *  I3: vm_stat[NR_FREE_PAGES] == sum over orders of nr_free << order.
  *  I4: an allocated block's head has refcount >= 1 and order == its order;
  *      every other page of a free or allocated block has refcount 0 and is
@@ -35,6 +35,16 @@
 
 pg_data_t node_data[MAX_NUMNODES];
 unsigned long mm_bad_frees;
+int mm_bad_frees_expected;
+
+/* platform.mem as whole pfns, checked by mm_init(): sorted, disjoint, on
+ * valid nodes. Read-only after mm_init(); pfn_to_page() searches it. */
+struct pfn_range {
+	unsigned long start, end;	/* [start, end) */
+	int nid;
+};
+static struct pfn_range mm_ranges[MAX_MEM_RANGES];
+static unsigned int nr_mm_ranges;
 
 #define PFN_UP(x)	(((x) + PAGE_SIZE - 1) >> PAGE_SHIFT)
 #define PFN_DOWN(x)	((x) >> PAGE_SHIFT)
@@ -46,7 +56,7 @@ static unsigned long page_flags_for_node(int nid)
 
 int page_to_nid(const struct page *page)
 {
-	return (int)(page->flags >> PG_NODE_SHIFT);
+	return (int)(__atomic_load_n(&page->flags, __ATOMIC_RELAXED) >> PG_NODE_SHIFT);
 }
 
 unsigned long page_to_pfn(const struct page *page)
@@ -66,16 +76,36 @@ void *page_address(const struct page *page)
 	return __va(page_to_phys(page));
 }
 
-struct page *pfn_to_page(unsigned long pfn)
+/* The range holding @pfn, by binary search; NULL in a hole. */
+static const struct pfn_range *find_range(unsigned long pfn)
 {
-	for (unsigned int nid = 0; nid < num_online_nodes(); nid++) {
-		pg_data_t *pgdat = NODE_DATA(nid);
+	unsigned int lo = 0, hi = nr_mm_ranges;
 
-		if (pgdat->node_mem_map && pfn >= pgdat->node_start_pfn &&
-		    pfn < pgdat_end_pfn(pgdat))
-			return &pgdat->node_mem_map[pfn - pgdat->node_start_pfn];
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (pfn < mm_ranges[mid].start)
+			hi = mid;
+		else if (pfn >= mm_ranges[mid].end)
+			lo = mid + 1;
+		else
+			return &mm_ranges[mid];
 	}
 	return NULL;
+}
+
+/* By range, not by node span: spans of nodes may interleave. */
+struct page *pfn_to_page(unsigned long pfn)
+{
+	const struct pfn_range *r = find_range(pfn);
+	pg_data_t *pgdat;
+
+	if (!r)
+		return NULL;
+	pgdat = NODE_DATA(r->nid);
+	if (!pgdat->node_mem_map || pfn < pgdat->node_start_pfn || pfn >= pgdat_end_pfn(pgdat))
+		return NULL;
+	return &pgdat->node_mem_map[pfn - pgdat->node_start_pfn];
 }
 
 struct page *virt_to_page(const void *addr)
@@ -157,6 +187,7 @@ static void __free_one_page(pg_data_t *pgdat, unsigned long pfn, unsigned int or
 {
 	unsigned long start = pgdat->node_start_pfn, end = pgdat_end_pfn(pgdat);
 
+	lockdep_assert_held(&pgdat->lock);
 	while (order < MAX_ORDER) {
 		unsigned long buddy_pfn = pfn ^ (1UL << order);
 		struct page *buddy;
@@ -176,6 +207,7 @@ static void __free_one_page(pg_data_t *pgdat, unsigned long pfn, unsigned int or
 /* Take a block of @order, splitting a bigger one; NULL if none. */
 static struct page *__rmqueue(pg_data_t *pgdat, unsigned int order)
 {
+	lockdep_assert_held(&pgdat->lock);
 	for (unsigned int o = order; o <= MAX_ORDER; o++) {
 		struct free_area *area = &pgdat->free_area[o];
 		struct page *page;
@@ -195,7 +227,7 @@ static struct page *__rmqueue(pg_data_t *pgdat, unsigned int order)
 
 static void prep_new_page(pg_data_t *pgdat, struct page *page, unsigned int order)
 {
-	page->flags = page_flags_for_node(pgdat->node_id);
+	__atomic_store_n(&page->flags, page_flags_for_node(pgdat->node_id), __ATOMIC_RELAXED);
 	page->order = order;
 	page->refcount = 1;
 	page->private = NULL;
@@ -256,46 +288,66 @@ struct page *alloc_pages(int nid, unsigned int order, gfp_t flags)
 	return page;
 }
 
-/* Is freeing @page as a block of @order legal (I4)? Under pgdat->lock. */
-static bool free_is_valid(pg_data_t *pgdat, struct page *page, unsigned int order)
+/* Count and log a refused free (the lists were not touched); the first
+ * unexpected one also WARNs with a stack trace. The address is logged as
+ * physical (stable from run to run, unlike a host virtual address).
+ * Context: any, no mm lock held. */
+void mm_report_bad_free(const void *addr, const char *reason)
 {
-	unsigned long pfn = page_to_pfn(page);
+	struct page *page = virt_to_page(addr);
+	bool bad_free = true;
 
-	if (WARN_ON_ONCE(PageBuddy(page) || page->refcount <= 0))
-		return false;	/* double free, or a tail page */
-	if (WARN_ON_ONCE(PageReserved(page)))
-		return false;
-	if (WARN_ON_ONCE(page->order != order || !IS_ALIGNED(pfn, 1UL << order)))
-		return false;
-	return true;
+	__atomic_fetch_add(&mm_bad_frees, 1, __ATOMIC_RELAXED);
+	if (page)
+		pr_err("mm: bad free of phys %#llx: %s\n", (unsigned long long)__pa(addr),
+		       reason);
+	else
+		pr_err("mm: bad free of an address outside RAM: %s\n", reason);
+	if (__atomic_load_n(&mm_bad_frees_expected, __ATOMIC_RELAXED) > 0)
+		__atomic_fetch_sub(&mm_bad_frees_expected, 1, __ATOMIC_RELAXED);
+	else
+		WARN_ON_ONCE(bad_free);
+}
+
+/* Why freeing @page as a block of @order is illegal (I4), or NULL.
+ * Under pgdat->lock. */
+static const char *free_check(struct page *page, unsigned int order)
+{
+	if (PageBuddy(page) || page->refcount <= 0)
+		return "page is free, or a tail page (double free?)";
+	if (PageReserved(page))
+		return "page is reserved";
+	if (page->order != order || !IS_ALIGNED(page_to_pfn(page), 1UL << order))
+		return "order differs from the allocation's";
+	return NULL;
 }
 
 static void free_block(struct page *page, unsigned int order, bool any_order)
 {
+	const char *bad;
 	pg_data_t *pgdat;
 	unsigned long flags;
 
-	if (WARN_ON_ONCE(!page || !page_is_valid(page))) {
-		mm_bad_frees++;
+	if (!page || !page_is_valid(page)) {
+		mm_report_bad_free(page, "not a struct page of any node");
 		return;
 	}
 	pgdat = NODE_DATA(page_to_nid(page));
 	spin_lock_irqsave(&pgdat->lock, flags);
 	if (any_order)
 		order = page->order;
-	if (!free_is_valid(pgdat, page, order)) {
-		mm_bad_frees++;
+	bad = free_check(page, order);
+	if (bad || --page->refcount > 0)
 		goto out;
-	}
-	if (--page->refcount > 0)
-		goto out;
-	page->flags = page_flags_for_node(pgdat->node_id);
+	__atomic_store_n(&page->flags, page_flags_for_node(pgdat->node_id), __ATOMIC_RELAXED);
 	page->private = NULL;
 	page->mapping = NULL;
 	__free_one_page(pgdat, page_to_pfn(page), order);
 	mod_node_page_state(pgdat, NR_FREE_PAGES, 1L << order);
 out:
 	spin_unlock_irqrestore(&pgdat->lock, flags);
+	if (bad)
+		mm_report_bad_free(page_address(page), bad);
 }
 
 void __free_pages(struct page *page, unsigned int order)
@@ -333,8 +385,8 @@ void free_pages(void *addr, unsigned int order)
 	if (!addr)
 		return;
 	page = virt_to_page(addr);
-	if (WARN_ON_ONCE(!page || !IS_ALIGNED((uintptr_t)addr, PAGE_SIZE))) {
-		mm_bad_frees++;
+	if (!page || !IS_ALIGNED((uintptr_t)addr, PAGE_SIZE)) {
+		mm_report_bad_free(addr, "not a page from the page allocator");
 		return;
 	}
 	__free_pages(page, order);
@@ -349,15 +401,14 @@ static bool node_span(int nid, unsigned long *start, unsigned long *end,
 	*start = ~0UL;
 	*end = 0;
 	*present = 0;
-	for (unsigned int i = 0; i < platform.nr_mem_ranges; i++) {
-		const struct mem_range *r = &platform.mem[i];
-		unsigned long s = PFN_UP(r->start), e = PFN_DOWN(r->end);
+	for (unsigned int i = 0; i < nr_mm_ranges; i++) {
+		const struct pfn_range *r = &mm_ranges[i];
 
-		if (r->nid != nid || s >= e)
+		if (r->nid != nid)
 			continue;
-		*start = min(*start, s);
-		*end = max(*end, e);
-		*present += e - s;
+		*start = min(*start, r->start);
+		*end = max(*end, r->end);
+		*present += r->end - r->start;
 	}
 	return *end > *start;
 }
@@ -370,11 +421,10 @@ static int alloc_node_mem_map(pg_data_t *pgdat, unsigned long *res_s,
 	size_t bytes = pgdat->node_spanned_pages * sizeof(struct page);
 	unsigned long need = PFN_UP(bytes);
 
-	for (unsigned int i = 0; i < platform.nr_mem_ranges; i++) {
-		const struct mem_range *r = &platform.mem[i];
-		unsigned long s = PFN_UP(r->start), e = PFN_DOWN(r->end);
+	for (unsigned int i = 0; i < nr_mm_ranges; i++) {
+		unsigned long s = mm_ranges[i].start, e = mm_ranges[i].end;
 
-		if (r->nid != pgdat->node_id || s >= e || e - s <= need)
+		if (mm_ranges[i].nid != pgdat->node_id || e - s <= need)
 			continue;
 		pgdat->node_mem_map = __va((phys_addr_t)s << PAGE_SHIFT);
 		*res_s = s;
@@ -404,11 +454,10 @@ static void free_range(pg_data_t *pgdat, unsigned long s, unsigned long e)
 
 static void free_node_ranges(pg_data_t *pgdat, unsigned long res_s, unsigned long res_e)
 {
-	for (unsigned int i = 0; i < platform.nr_mem_ranges; i++) {
-		const struct mem_range *r = &platform.mem[i];
-		unsigned long s = PFN_UP(r->start), e = PFN_DOWN(r->end);
+	for (unsigned int i = 0; i < nr_mm_ranges; i++) {
+		unsigned long s = mm_ranges[i].start, e = mm_ranges[i].end;
 
-		if (r->nid != pgdat->node_id || s >= e)
+		if (mm_ranges[i].nid != pgdat->node_id)
 			continue;
 		if (res_s >= s && res_e <= e) {	/* the mem_map's own range */
 			free_range(pgdat, s, res_s);
@@ -422,10 +471,13 @@ static void free_node_ranges(pg_data_t *pgdat, unsigned long res_s, unsigned lon
 static void init_node(int nid)
 {
 	pg_data_t *pgdat = NODE_DATA(nid);
-	unsigned long start, end, present, res_s, res_e;
+	unsigned long start, end, present, res_s, res_e, flags;
 
 	pgdat->node_id = nid;
 	spin_lock_init(&pgdat->lock);
+	for (int i = 0; i < NR_VMSCAN_THROTTLE; i++)
+		init_waitqueue_head(&pgdat->reclaim_wait[i]);
+	atomic_set(&pgdat->nr_writeback_throttled, 0);
 	for (int o = 0; o <= MAX_ORDER; o++) {
 		INIT_LIST_HEAD(&pgdat->free_area[o].free_list);
 		pgdat->free_area[o].nr_free = 0;
@@ -444,7 +496,9 @@ static void init_node(int nid)
 	memset(pgdat->node_mem_map, 0, pgdat->node_spanned_pages * sizeof(struct page));
 	for (unsigned long i = 0; i < pgdat->node_spanned_pages; i++)
 		pgdat->node_mem_map[i].flags = page_flags_for_node(nid) | BIT(PG_reserved);
+	spin_lock_irqsave(&pgdat->lock, flags);	/* for the asserts only */
 	free_node_ranges(pgdat, res_s, res_e);
+	spin_unlock_irqrestore(&pgdat->lock, flags);
 }
 
 /* zonelist: @nid first, then the others by distance (ties: next id up). */
@@ -466,21 +520,33 @@ static void build_zonelist(int nid)
 	}
 }
 
+/* Take platform.mem range @r into mm_ranges[] if it is sound: whole pages
+ * (never pfn 0: physical 0 would look like NULL to drivers), a valid node,
+ * after the previous range. Anything else is logged and left out. */
+static void add_mm_range(const struct mem_range *r)
+{
+	unsigned long s = max(PFN_UP(r->start), 1UL), e = PFN_DOWN(r->end);
+	unsigned long prev_end = nr_mm_ranges ? mm_ranges[nr_mm_ranges - 1].end : 0;
+
+	if (s >= e)
+		return;		/* less than a page */
+	if (r->nid < 0 || r->nid >= (int)platform.nr_nodes || s < prev_end) {
+		pr_err("mm: memory %#llx-%#llx (node %d) %s; ignored\n",
+		       (unsigned long long)r->start, (unsigned long long)r->end, r->nid,
+		       s < prev_end ? "overlaps or is out of order" : "is on no such node");
+		return;
+	}
+	mm_ranges[nr_mm_ranges++] = (struct pfn_range){ .start = s, .end = e, .nid = r->nid };
+}
+
 void mm_init(void)
 {
 	if (platform.nr_nodes == 0 || platform.nr_nodes > MAX_NUMNODES) {
 		pr_err("mm: platform reports %u nodes; using 1\n", platform.nr_nodes);
 		platform.nr_nodes = 1;
 	}
-	for (unsigned int i = 0; i < platform.nr_mem_ranges; i++) {
-		struct mem_range *r = &platform.mem[i];
-
-		if (r->nid < 0 || r->nid >= (int)platform.nr_nodes) {
-			pr_err("mm: range %#llx-%#llx on bad node %d; ignored\n",
-			       (unsigned long long)r->start, (unsigned long long)r->end, r->nid);
-			r->end = r->start;
-		}
-	}
+	for (unsigned int i = 0; i < platform.nr_mem_ranges && i < MAX_MEM_RANGES; i++)
+		add_mm_range(&platform.mem[i]);
 	for (unsigned int nid = 0; nid < num_online_nodes(); nid++) {
 		init_node(nid);
 		build_zonelist(nid);
@@ -490,4 +556,59 @@ void mm_init(void)
 			NODE_DATA(nid)->node_start_pfn, pgdat_end_pfn(NODE_DATA(nid)),
 			NODE_DATA(nid)->managed_pages, nr_free_pages_node(nid));
 	slab_init();
+}
+
+/* ---- Invariant checker (tests; O(spanned pages)) ---- */
+
+static int check_free_block(pg_data_t *pgdat, struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(page);
+
+	if (!PageBuddy(page) || page->order != order)	/* I1 */
+		return -1;
+	if (!IS_ALIGNED(pfn, 1UL << order) || pfn + (1UL << order) > pgdat_end_pfn(pgdat))
+		return -2;				/* I2 */
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		if (PageReserved(page + i) || page[i].refcount)	/* I2, I4 */
+			return -3;
+		if (i && PageBuddy(page + i))		/* I4 */
+			return -4;
+	}
+	return 0;
+}
+
+/* Verify I1-I4 on node @nid; 0, or a negative code naming the broken one
+ * (also logged). Context: any; takes pgdat->lock. */
+int check_node_invariants(int nid)
+{
+	pg_data_t *pgdat = NODE_DATA(nid);
+	unsigned long flags, free = 0, blocks = 0, buddies = 0;
+	int err = 0;
+
+	spin_lock_irqsave(&pgdat->lock, flags);
+	for (unsigned int o = 0; o <= MAX_ORDER && !err; o++) {
+		struct free_area *area = &pgdat->free_area[o];
+		unsigned long n = 0;
+		struct page *page;
+
+		list_for_each_entry(page, &area->free_list, lru) {
+			err = check_free_block(pgdat, page, o);
+			if (err || ++n > area->nr_free)
+				break;
+		}
+		if (!err && n != area->nr_free)
+			err = -5;
+		free += n << o;
+		blocks += n;
+	}
+	for (unsigned long i = 0; i < pgdat->node_spanned_pages && !err; i++)
+		buddies += PageBuddy(&pgdat->node_mem_map[i]);
+	if (!err && buddies != blocks)
+		err = -6;				/* I1 */
+	if (!err && free != node_page_state(pgdat, NR_FREE_PAGES))
+		err = -7;				/* I3 */
+	spin_unlock_irqrestore(&pgdat->lock, flags);
+	if (err)
+		pr_err("mm: node %d: buddy invariant broken (code %d)\n", nid, err);
+	return err;
 }

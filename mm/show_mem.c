@@ -60,31 +60,34 @@ static int cmd_mem(int argc, char **argv)
 SHELL_COMMAND(mem, "mem", "mem", "memory: total, free, used per node; kmalloc caches",
 	      cmd_mem);
 
-/* Print the CPUs of node @nid as a list of ranges: "0-1,4", or "none". */
-static void print_cpulist(int nid)
+/* Write the CPUs c < @nr_cpus with cpu_node[c] == @nid into @buf as ranges,
+ * "0-1,4", or "none"; returns the length (scnprintf's). */
+int node_cpulist_scnprintf(char *buf, size_t size, const int *cpu_node,
+			   unsigned int nr_cpus, int nid)
 {
-	bool any = false;
+	int len = 0;
 
-	for (unsigned int c = 0; c < num_possible_cpus(); c++) {
+	for (unsigned int c = 0; c < nr_cpus; c++) {
 		unsigned int e = c;
 
-		if (cpu_to_node(c) != nid)
+		if (cpu_node[c] != nid)
 			continue;
-		while (e + 1 < num_possible_cpus() && cpu_to_node(e + 1) == nid)
+		while (e + 1 < nr_cpus && cpu_node[e + 1] == nid)
 			e++;
-		cprintf(any ? ",%u" : "%u", c);
+		len += scnprintf(buf + len, size - len, "%s%u", len ? "," : "", c);
 		if (e > c)
-			cprintf("-%u", e);
-		any = true;
+			len += scnprintf(buf + len, size - len, "-%u", e);
 		c = e;
 	}
-	if (!any)
-		cprintf("none");
+	if (!len)
+		len = scnprintf(buf, size, "none");
+	return len;
 }
 
 static int cmd_numa(int argc, char **argv)
 {
 	unsigned int n = num_online_nodes();
+	char cpus[4 * MAX_CPUS];	/* worst case "0,2,4,...,62" */
 
 	if (argc != 1) {
 		shell_error(argv[0], "takes no arguments");
@@ -92,9 +95,9 @@ static int cmd_numa(int argc, char **argv)
 	}
 	cprintf("nodes %u\n", n);
 	for (unsigned int nid = 0; nid < n; nid++) {
-		cprintf("node %u cpus ", nid);
-		print_cpulist(nid);
-		cprintf(" present_mib %llu free_mib %lu\n",
+		node_cpulist_scnprintf(cpus, sizeof(cpus), platform.cpu_node,
+				       min(num_possible_cpus(), (unsigned int)MAX_CPUS), nid);
+		cprintf("node %u cpus %s present_mib %llu free_mib %lu\n", nid, cpus,
 			(unsigned long long)(platform.node_present_bytes[nid] >> 20),
 			PAGES_TO_MIB(nr_free_pages_node(nid)));
 	}

@@ -91,16 +91,36 @@ static bool is_kmalloc_cache(const void *p)
 }
 
 /* Pop one object from the first partial slab of @n; NULL if none. */
+/* Is @p a possible freelist entry of @page (S2): NULL, or an object of
+ * this slab? A free object's first word written by someone else (a use
+ * after free) fails this check. */
+static bool freelist_ptr_ok(const struct kmem_cache *s, struct page *page, const void *p)
+{
+	uintptr_t off = (uintptr_t)p - (uintptr_t)page_address(page);
+
+	return !p || (off < PAGE_SIZE && off % s->size == 0);
+}
+
 static void *alloc_from_partial(struct kmem_cache *s, struct kmem_cache_node *n)
 {
 	struct page *page;
-	void *obj;
+	void *obj, *next;
 
+	lockdep_assert_held(&n->lock);
 	if (list_empty(&n->partial))
 		return NULL;
 	page = list_first_entry(&n->partial, struct page, lru);
 	obj = page->freelist;
-	page->freelist = *(void **)obj;
+	next = *(void **)obj;
+	if (!freelist_ptr_ok(s, page, next)) {
+		/* Cut the freelist: the rest of the slab is lost, not reused. */
+		pr_err("%s: freelist of slab %p corrupted at %p (next %p): use after free?\n",
+		       s->name, page_address(page), obj, next);
+		WARN_ON_ONCE(true);
+		next = NULL;
+		page->inuse = page->objects - 1;
+	}
+	page->freelist = next;
 	page->inuse++;
 	if (page->inuse == page->objects)
 		list_del_init(&page->lru);	/* full: off the list (S1) */
@@ -241,6 +261,7 @@ static struct page *__slab_free(struct kmem_cache_node *n, struct page *page, vo
 {
 	bool was_full = page->inuse == page->objects;
 
+	lockdep_assert_held(&n->lock);
 	*(void **)obj = page->freelist;
 	page->freelist = obj;
 	page->inuse--;
@@ -263,18 +284,20 @@ static void slab_free(struct page *page, const void *p)
 	unsigned long flags;
 	struct page *empty = NULL;
 	int nid = page_to_nid(page);
+	bool double_free;
 
-	if (WARN_ON_ONCE(!is_kmalloc_cache(s) || off % s->size)) {
-		mm_bad_frees++;
+	if (!is_kmalloc_cache(s) || off % s->size) {
+		mm_report_bad_free(p, "not the start of a kmalloc object");
 		return;
 	}
 	n = &s->node[nid];
 	spin_lock_irqsave(&n->lock, flags);
-	if (WARN_ON_ONCE(page->inuse == 0 || object_is_free(page, p)))
-		mm_bad_frees++;
-	else
+	double_free = page->inuse == 0 || object_is_free(page, p);
+	if (!double_free)
 		empty = __slab_free(n, page, (void *)p);
 	spin_unlock_irqrestore(&n->lock, flags);
+	if (double_free)
+		mm_report_bad_free(p, "kmalloc object already free (double free)");
 	if (empty) {
 		page_clear_flag(empty, PG_slab);
 		dec_node_page_state(NODE_DATA(nid), NR_SLAB_PAGES);
@@ -301,8 +324,8 @@ void kfree(const void *p)
 		slab_free(page, p);
 	else if (page && page_test_flag(page, PG_large_kmalloc) && p == page_address(page))
 		kfree_large(page);
-	else if (WARN_ON_ONCE(true))
-		mm_bad_frees++;
+	else
+		mm_report_bad_free(p, "not from kmalloc");
 }
 
 size_t ksize(const void *p)
@@ -316,8 +339,18 @@ size_t ksize(const void *p)
 		return ((struct kmem_cache *)page->private)->size;
 	if (page && page_test_flag(page, PG_large_kmalloc) && p == page_address(page))
 		return PAGE_SIZE << page->order;
-	WARN_ON_ONCE(true);
+	pr_err("ksize: %p is not a kmalloc object\n", p);
 	return 0;
+}
+
+unsigned long kmalloc_objects_in_use(void)
+{
+	unsigned long sum = 0;
+
+	for (int i = 0; i < NR_KMALLOC_CACHES; i++)
+		for (unsigned int nid = 0; nid < num_online_nodes(); nid++)
+			sum += READ_ONCE(kmalloc_caches[i].node[nid].nr_inuse);
+	return sum;
 }
 
 void slab_print_stats(void)

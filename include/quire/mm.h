@@ -53,19 +53,24 @@ struct page {
 	};
 };
 
+/*
+ * Flag bits are updated atomically (Linux's SetPageDirty is set_bit()): an
+ * owner may change its bits (PG_dirty, PG_slab, ...) while the buddy
+ * allocator on another CPU reads this page's PG_buddy as a merge candidate.
+ */
 static inline bool page_test_flag(const struct page *page, enum pageflags f)
 {
-	return page->flags & BIT(f);
+	return __atomic_load_n(&page->flags, __ATOMIC_RELAXED) & BIT(f);
 }
 
 static inline void page_set_flag(struct page *page, enum pageflags f)
 {
-	page->flags |= BIT(f);
+	__atomic_fetch_or(&page->flags, BIT(f), __ATOMIC_RELAXED);
 }
 
 static inline void page_clear_flag(struct page *page, enum pageflags f)
 {
-	page->flags &= ~BIT(f);
+	__atomic_fetch_and(&page->flags, ~BIT(f), __ATOMIC_RELAXED);
 }
 
 static inline bool PageSlab(const struct page *page)
@@ -120,12 +125,13 @@ int page_to_nid(const struct page *page);
 void *__get_free_pages(gfp_t flags, unsigned int order);
 void free_pages(void *addr, unsigned int order);
 
-/* Smallest order whose block holds @size bytes. */
+/* Smallest order whose block holds @size bytes (may exceed MAX_ORDER;
+ * at most 52 for the largest size_t). */
 static inline unsigned int get_order(size_t size)
 {
 	unsigned int order = 0;
 
-	while ((PAGE_SIZE << order) < size)
+	while (order < 64 - PAGE_SHIFT && (PAGE_SIZE << order) < size)
 		order++;
 	return order;
 }

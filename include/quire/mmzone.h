@@ -8,7 +8,8 @@
  *
  * Locking: pgdat->lock (irqsave) guards free_area[] and the buddy bits of
  * the node's struct pages (PG_buddy, order, refcount of free blocks).
- * vm_stat[] is updated with atomic adds; no lock.
+ * vm_stat[] is updated with atomic adds; no lock. reclaim_wait[] has its
+ * own lock (wait.h).
  */
 #ifndef QUIRE_MMZONE_H
 #define QUIRE_MMZONE_H
@@ -17,6 +18,8 @@
 #include <quire/list.h>
 #include <quire/spinlock.h>
 #include <quire/platform.h>
+#include <quire/wait.h>
+#include <quire/atomic.h>
 
 struct free_area {
 	struct list_head free_list;	/* head pages of free 2^order blocks */
@@ -60,13 +63,11 @@ typedef struct pglist_data {
 	/* Node fallback order: this node first, then by increasing distance. */
 	int zonelist[MAX_NUMNODES];
 
-	/*
-	 * TODO(wait.h): when include/quire/wait.h and atomics reach main:
-	 *	wait_queue_head_t reclaim_wait[NR_VMSCAN_THROTTLE];
-	 *	atomic_t nr_writeback_throttled;
-	 * Until then the counter is a plain int updated with __atomic builtins.
-	 */
-	int nr_writeback_throttled;	/* tasks throttled on writeback */
+	/* Reclaim throttling (Linux's reclaim_throttle()): tasks wait here
+	 * for the reason they were throttled; writeback completion wakes
+	 * reclaim_wait[VMSCAN_THROTTLE_WRITEBACK]. Initialised by mm_init(). */
+	wait_queue_head_t reclaim_wait[NR_VMSCAN_THROTTLE];
+	atomic_t nr_writeback_throttled;	/* tasks throttled on writeback */
 	unsigned long nr_reclaim_start;	/* NR_THROTTLED_WRITTEN at throttle start */
 
 	long vm_stat[NR_VM_NODE_STAT_ITEMS];	/* atomic adds, see below */

@@ -1,5 +1,11 @@
 /*
  * include/quire/slab.h - kmalloc(): small objects from size classes.
+ *
+ * Layer: mm. Implemented by mm/slab.c; see docs/mm.md.
+ * Requests up to 2048 bytes come from power-of-two size classes
+ * (kmalloc-8 .. kmalloc-2048), bigger ones from whole pages (at most
+ * 2^MAX_ORDER pages). Context: any with GFP_ATOMIC / GFP_NOWAIT (locks are
+ * irqsave; nothing sleeps today); kfree() from any context.
  */
 #ifndef QUIRE_SLAB_H
 #define QUIRE_SLAB_H
@@ -7,13 +13,20 @@
 #include <quire/compiler.h>
 #include <quire/gfp.h>
 
-/* NULL when out of memory (or @size == 0: ZERO_SIZE_PTR is not used).
- * Memory is aligned to at least 8 bytes, to its size class up to PAGE_SIZE. */
+/* NULL when out of memory (logged unless __GFP_NOWARN), or @size == 0
+ * (ZERO_SIZE_PTR is not used). Memory is aligned to its size class (at
+ * least 8 bytes); above 2048 bytes, to PAGE_SIZE. __GFP_ZERO zeroes it. */
 void *kmalloc(size_t size, gfp_t flags);
+/* The same, from node @nid if it has memory (NUMA_NO_NODE: this CPU's
+ * node), else the nearest; __GFP_THISNODE: @nid or NULL. */
 void *kmalloc_node(size_t size, gfp_t flags, int nid);
 void *kzalloc(size_t size, gfp_t flags);
+/* Zeroed array; NULL if @n * @size overflows. */
 void *kcalloc(size_t n, size_t size, gfp_t flags);
+/* Free what kmalloc returned; NULL is ignored. Anything else (a pointer
+ * inside an object, a double free) is logged and changes nothing. */
 void kfree(const void *p);
+/* Usable bytes at @p (>= the size asked for); 0 for NULL. */
 size_t ksize(const void *p);
 
 #endif

@@ -1,0 +1,213 @@
+/*
+ * drivers/virtio/virtio_blk_test.c - KTAP suite "virtio_blk": what only a
+ * real virtio-blk disk can show: write-zeroes and discard through the
+ * device, and a device that breaks (on purpose, or by a forged used
+ * entry) failing every request exactly once with -EIO.
+ *
+ * Layer: drivers/virtio (tests). Suite: virtio_blk.
+ * Disks (tests/run job virtio.blk-extras): a writable virtio test disk
+ * (serial quire-test*) for the data cases; the breaking cases need their
+ * own disks, serials quire-test-break0 and quire-test-break1, which are
+ * useless afterwards (until reboot). Without them, cases skip.
+ */
+#include <quire/blk-mq.h>
+#include <quire/ktest.h>
+#include <quire/string.h>
+#include <quire/printk.h>
+#include <quire/errno.h>
+#include <quire/completion.h>
+#include <quire/slab.h>
+#include "../../block/blk-test.h"
+#include "virtio_blk.h"
+
+struct vpick {
+	const char *serial;	/* exact serial, or NULL: any writable test disk */
+	struct gendisk *found;
+};
+
+static int vpick_one(struct gendisk *disk, void *arg)
+{
+	struct vpick *p = arg;
+
+	if (!virtblk_is_virtio_disk(disk) || !disk_is_test_disk(disk) ||
+	    disk->queue->limits.read_only)
+		return 0;
+	if (p->serial ? strcmp(disk->serial, p->serial) :
+			!strncmp(disk->serial, "quire-test-break", 16))
+		return 0;
+	p->found = disk;
+	return 1;
+}
+
+static struct gendisk *vpick(struct ktest *t, const char *serial)
+{
+	struct vpick p = { .serial = serial };
+
+	disk_iterate(vpick_one, &p);
+	if (!p.found)
+		ktest_skip(t, serial ? "no virtio disk with the break serial (tests/run virtio.blk-extras)"
+				     : "no writable virtio test disk (serial quire-test*)");
+	return p.found;
+}
+
+static void write_zeroes_reads_back_zeroes(struct ktest *t)
+{
+	struct gendisk *disk = vpick(t, NULL);
+	const u32 sectors = 128;
+	struct blk_test_buf b;
+
+	if (!disk->queue->limits.max_write_zeroes_sectors)
+		ktest_skip(t, "device offers no WRITE_ZEROES");
+	KTEST_ASSERT_EQ(t, blk_test_buf_alloc(&b, sectors * SECTOR_SIZE), 0);
+	blk_test_fill(b.va, 1024, sectors, 3);
+	KTEST_EXPECT_EQ(t, blk_test_rw(disk, REQ_OP_WRITE, 1024, &b, 0, sectors * SECTOR_SIZE), 0);
+	KTEST_EXPECT_EQ(t, blk_test_rw(disk, REQ_OP_WRITE_ZEROES, 1024 + 8, &b, 0,
+				       (sectors - 16) * SECTOR_SIZE), 0);
+	memset(b.va, 0xaa, sectors * SECTOR_SIZE);
+	KTEST_EXPECT_EQ(t, blk_test_rw(disk, REQ_OP_READ, 1024, &b, 0, sectors * SECTOR_SIZE), 0);
+	KTEST_EXPECT_EQ(t, blk_test_check(b.va, 1024, 8, 3), -1);		/* before */
+	for (u32 i = 8 * SECTOR_SIZE; i < (sectors - 8) * SECTOR_SIZE; i++)
+		if (((u8 *)b.va)[i]) {
+			KTEST_EXPECT_EQ(t, i, 0);	/* first non-zero byte */
+			break;
+		}
+	KTEST_EXPECT_EQ(t, blk_test_check((u8 *)b.va + (sectors - 8) * SECTOR_SIZE,
+					  1024 + sectors - 8, 8, 3), -1);	/* after */
+	blk_test_buf_free(&b);
+}
+
+static void discard_completes_and_rewrite_reads_back(struct ktest *t)
+{
+	struct gendisk *disk = vpick(t, NULL);
+	struct blk_test_buf b;
+
+	if (!disk->queue->limits.max_discard_sectors)
+		ktest_skip(t, "device offers no DISCARD");
+	KTEST_ASSERT_EQ(t, blk_test_buf_alloc(&b, 64 * SECTOR_SIZE), 0);
+	KTEST_EXPECT_EQ(t, blk_test_rw(disk, REQ_OP_DISCARD, 2048, &b, 0, 64 * SECTOR_SIZE), 0);
+	blk_test_fill(b.va, 2048, 64, 9);
+	KTEST_EXPECT_EQ(t, blk_test_rw(disk, REQ_OP_WRITE, 2048, &b, 0, 64 * SECTOR_SIZE), 0);
+	memset(b.va, 0, 64 * SECTOR_SIZE);
+	KTEST_EXPECT_EQ(t, blk_test_rw(disk, REQ_OP_READ, 2048, &b, 0, 64 * SECTOR_SIZE), 0);
+	KTEST_EXPECT_EQ(t, blk_test_check(b.va, 2048, 64, 9), -1);
+	blk_test_buf_free(&b);
+}
+
+/* ---- a device that breaks ---- */
+
+#define BREAK_NR	128
+#define BREAK_BYTES	(64u << 10)	/* per write: long enough to be caught in flight */
+#define BREAK_SECTORS	(BREAK_BYTES >> SECTOR_SHIFT)
+
+struct once {
+	int ends[BREAK_NR];	/* bi_end_io calls per bio: must be 1 */
+	int status[BREAK_NR];
+	int pending;		/* atomic, + 1 for the submitter */
+	struct completion done;
+};
+
+static void once_end_io(struct bio *bio)
+{
+	struct once *o = bio->bi_private;
+	unsigned int i = bio->bi_iter.bi_sector / BREAK_SECTORS % BREAK_NR;
+
+	__atomic_add_fetch(&o->ends[i], 1, __ATOMIC_ACQ_REL);
+	o->status[i] = bio->bi_status;
+	bio_put(bio);
+	if (__atomic_sub_fetch(&o->pending, 1, __ATOMIC_ACQ_REL) == 0)
+		complete(&o->done);
+}
+
+/* One plugged batch: the device sees all of them at one kick. */
+static void submit_writes(struct gendisk *disk, struct blk_test_buf *b, struct once *o)
+{
+	struct blk_plug plug;
+
+	blk_start_plug(&plug);
+	o->pending = 1;
+	init_completion(&o->done);
+	for (unsigned int i = 0; i < BREAK_NR; i++) {
+		struct bio *bio = bio_alloc(&disk->part0, 1, REQ_OP_WRITE | REQ_NOMERGE, GFP_KERNEL);
+
+		if (!bio)
+			continue;
+		bio->bi_iter.bi_sector = i * BREAK_SECTORS;
+		bio_add_page(bio, b->page, BREAK_BYTES, 0);
+		bio->bi_end_io = once_end_io;
+		bio->bi_private = o;
+		__atomic_add_fetch(&o->pending, 1, __ATOMIC_ACQ_REL);
+		submit_bio(bio);
+	}
+	blk_finish_plug(&plug);
+}
+
+static void wait_writes(struct once *o)
+{
+	if (__atomic_sub_fetch(&o->pending, 1, __ATOMIC_ACQ_REL) != 0)
+		wait_for_completion(&o->done);
+}
+
+/* After the break: new reads, writes and flushes fail with -EIO. */
+static void expect_dead(struct ktest *t, struct gendisk *disk, struct blk_test_buf *b)
+{
+	KTEST_EXPECT_TRUE(t, virtio_device_is_broken(virtblk_vdev(disk)));
+	KTEST_EXPECT_EQ(t, blk_test_rw(disk, REQ_OP_WRITE, 0, b, 0, PAGE_SIZE), -EIO);
+	KTEST_EXPECT_EQ(t, blk_test_rw(disk, REQ_OP_READ, 0, b, 0, PAGE_SIZE), -EIO);
+	if (disk->queue->limits.write_cache)
+		KTEST_EXPECT_EQ(t, blk_test_rw(disk, REQ_OP_FLUSH, 0, b, 0, 0), -EIO);
+}
+
+static void requests_in_flight_at_a_break_end_once_with_eio_or_ok(struct ktest *t)
+{
+	struct gendisk *disk = vpick(t, "quire-test-break0");
+	struct once *o = kzalloc(sizeof(*o), GFP_KERNEL);
+	struct blk_test_buf b;
+	unsigned int eio = 0;
+
+	KTEST_ASSERT_NOT_NULL(t, o);
+	KTEST_ASSERT_TRUE(t, get_capacity(disk) >= BREAK_NR * BREAK_SECTORS);
+	KTEST_ASSERT_EQ(t, blk_test_buf_alloc(&b, BREAK_BYTES), 0);
+	submit_writes(disk, &b, o);
+	virtio_break_device(virtblk_vdev(disk), "ktest: broken on purpose, requests in flight");
+	/* the device is reset: no interrupt will come; the driver's broken
+	 * work fails what it held */
+	wait_writes(o);
+	for (unsigned int i = 0; i < BREAK_NR; i++) {
+		KTEST_EXPECT_EQ(t, o->ends[i], 1);
+		KTEST_EXPECT_TRUE(t, o->status[i] == 0 || o->status[i] == -EIO);
+		eio += o->status[i] == -EIO;
+	}
+	cprintf("# %s: %u of %u writes failed with -EIO at the break\n", disk->disk_name, eio,
+		BREAK_NR);
+	expect_dead(t, disk, &b);
+	blk_test_buf_free(&b);
+	kfree(o);
+}
+
+static void forged_used_entry_on_a_real_disk_breaks_it(struct ktest *t)
+{
+	struct gendisk *disk = vpick(t, "quire-test-break1");
+	struct blk_test_buf b;
+
+	KTEST_ASSERT_EQ(t, blk_test_buf_alloc(&b, PAGE_SIZE), 0);
+	blk_test_fill(b.va, 0, 8, 1);
+	KTEST_EXPECT_EQ(t, blk_test_rw(disk, REQ_OP_WRITE, 0, &b, 0, PAGE_SIZE), 0);
+	KTEST_EXPECT_FALSE(t, virtio_device_is_broken(virtblk_vdev(disk)));
+	KTEST_ASSERT_EQ(t, virtblk_test_forge_used(disk, 9999, 1), 0);	/* id out of range */
+	expect_dead(t, disk, &b);
+	blk_test_buf_free(&b);
+}
+
+static const struct ktest_case virtio_blk_cases[] = {
+	KTEST_CASE(write_zeroes_reads_back_zeroes),
+	KTEST_CASE(discard_completes_and_rewrite_reads_back),
+	KTEST_CASE(requests_in_flight_at_a_break_end_once_with_eio_or_ok),
+	KTEST_CASE(forged_used_entry_on_a_real_disk_breaks_it),
+	KTEST_END,
+};
+
+static const struct ktest_suite virtio_blk_suite = {
+	.name = "virtio_blk",
+	.cases = virtio_blk_cases,
+};
+KTEST_SUITE(virtio_blk_suite);

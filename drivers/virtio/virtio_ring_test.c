@@ -1,0 +1,473 @@
+/*
+ * drivers/virtio/virtio_ring_test.c - KTAP suite "virtio": the split ring
+ * against a fake in-memory device that plays by the rules, then breaks
+ * them (forged used entries), with no hardware involved.
+ *
+ * Layer: drivers/virtio (tests). Suite: virtio.
+ *
+ * The fake device is a struct virtio_device with config ops that count
+ * resets, and "device side" helpers that read the available ring and
+ * write the used ring directly (virtqueue_get_vring()). The fake driver
+ * completes each token exactly once: from virtqueue_get_buf() with
+ * status 0, or, once the queue is broken, from
+ * virtqueue_detach_unused_buf() with -EIO (what virtio_blk does).
+ * Every case checks: the forged entry is refused, the device is marked
+ * broken and reset exactly once, every waiter gets exactly one
+ * completion, with -EIO, and the ring refuses new work.
+ */
+#include <quire/virtio.h>
+#include <quire/ktest.h>
+#include <quire/slab.h>
+#include <quire/string.h>
+#include <quire/printk.h>
+#include <quire/errno.h>
+#include <quire/atomic.h>
+
+#define FAKE_RING	8
+#define FAKE_REQS	32
+
+struct fake_req {
+	int status;		/* 0 or -EIO once completed */
+	int completions;	/* must end at exactly 1 */
+	u32 len;		/* bytes the device said it wrote */
+};
+
+struct fake_dev {
+	struct virtio_device vdev;
+	struct virtqueue *vq;
+	unsigned int resets;
+	unsigned int notifies;
+	unsigned int callbacks;
+	u8 status;
+	u16 last_avail;		/* device side: next avail entry to take */
+	u16 used_idx;		/* device side: next used index to write */
+	u8 buf[FAKE_REQS][64];	/* "request memory" the sgs point at */
+	struct fake_req reqs[FAKE_REQS];
+};
+
+static void fake_get(struct virtio_device *v, unsigned int off, void *buf, unsigned int len)
+{
+	memset(buf, 0, len);
+}
+
+static void fake_set(struct virtio_device *v, unsigned int off, const void *buf,
+		     unsigned int len)
+{
+}
+
+static u32 fake_generation(struct virtio_device *v)
+{
+	return 0;
+}
+
+static u8 fake_get_status(struct virtio_device *v)
+{
+	return container_of(v, struct fake_dev, vdev)->status;
+}
+
+static void fake_set_status(struct virtio_device *v, u8 s)
+{
+	container_of(v, struct fake_dev, vdev)->status = s;
+}
+
+static void fake_reset(struct virtio_device *v)
+{
+	struct fake_dev *fd = container_of(v, struct fake_dev, vdev);
+
+	fd->resets++;
+	fd->status = 0;
+}
+
+static u64 fake_get_features(struct virtio_device *v)
+{
+	return 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_RING_F_INDIRECT_DESC |
+	       1ULL << VIRTIO_RING_F_EVENT_IDX;
+}
+
+static int fake_finalize(struct virtio_device *v)
+{
+	return 0;
+}
+
+static const struct virtio_config_ops fake_ops = {
+	.get = fake_get, .set = fake_set, .generation = fake_generation,
+	.get_status = fake_get_status, .set_status = fake_set_status,
+	.reset = fake_reset, .get_features = fake_get_features,
+	.finalize_features = fake_finalize,
+};
+
+static bool fake_notify(struct virtqueue *vq)
+{
+	container_of(vq->vdev, struct fake_dev, vdev)->notifies++;
+	return true;
+}
+
+/* The fake driver's completion path (as virtblk_done + fail_all). */
+static void fake_driver_collect(struct fake_dev *fd)
+{
+	struct fake_req *r;
+	unsigned int len;
+
+	while ((r = virtqueue_get_buf(fd->vq, &len))) {
+		r->status = 0;
+		r->len = len;
+		r->completions++;
+	}
+	if (!virtqueue_is_broken(fd->vq))
+		return;
+	while ((r = virtqueue_detach_unused_buf(fd->vq))) {
+		r->status = -EIO;
+		r->completions++;
+	}
+}
+
+static void fake_callback(struct virtqueue *vq)
+{
+	struct fake_dev *fd = container_of(vq->vdev, struct fake_dev, vdev);
+
+	fd->callbacks++;
+	fake_driver_collect(fd);
+}
+
+static struct fake_dev *fake_create(struct ktest *t, u64 features)
+{
+	struct fake_dev *fd = kzalloc(sizeof(*fd), GFP_KERNEL);
+
+	KTEST_ASSERT_NOT_NULL(t, fd);
+	INIT_LIST_HEAD(&fd->vdev.vqs);
+	strscpy_len(fd->vdev.name, "fakevirtio", sizeof(fd->vdev.name));
+	fd->vdev.config = &fake_ops;
+	fd->vdev.features = features;
+	fd->vq = vring_create_virtqueue(0, FAKE_RING, &fd->vdev, fake_notify, fake_callback,
+					"fake");
+	if (!fd->vq)
+		kfree(fd);
+	KTEST_ASSERT_NOT_NULL(t, fd->vq);
+	return fd;
+}
+
+static void fake_destroy(struct fake_dev *fd)
+{
+	vring_del_virtqueue(fd->vq);
+	kfree(fd);
+}
+
+#define F_ALL (1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_RING_F_INDIRECT_DESC | \
+	       1ULL << VIRTIO_RING_F_EVENT_IDX)
+#define F_PLAIN (1ULL << VIRTIO_F_VERSION_1)
+
+/* Submit request @i: one 16-byte out buffer, then @in_bufs 16-byte in
+ * buffers (its writable size is 16 * in_bufs). */
+static int fake_submit(struct fake_dev *fd, unsigned int i, unsigned int in_bufs)
+{
+	struct scatterlist sg[4];
+
+	for (unsigned int n = 0; n <= in_bufs; n++)
+		sg_init_one(&sg[n], &fd->buf[i][16 * n], 16);
+	return virtqueue_add_sgs(fd->vq, sg, 1, in_bufs, &fd->reqs[i], GFP_KERNEL);
+}
+
+/* Device side: take the next available head, or -1. */
+static int dev_pop(struct fake_dev *fd)
+{
+	struct vring *vr = virtqueue_get_vring(fd->vq);
+
+	if (READ_ONCE(vr->avail->idx) == fd->last_avail)
+		return -1;
+	return vr->avail->ring[fd->last_avail++ & (vr->num - 1)];
+}
+
+/* Device side: publish a used entry (possibly forged) and interrupt. */
+static void dev_push(struct fake_dev *fd, u32 id, u32 len)
+{
+	struct vring *vr = virtqueue_get_vring(fd->vq);
+
+	vr->used->ring[fd->used_idx & (vr->num - 1)].id = id;
+	vr->used->ring[fd->used_idx & (vr->num - 1)].len = len;
+	smp_wmb();
+	WRITE_ONCE(vr->used->idx, ++fd->used_idx);
+	vring_interrupt(fd->vq);
+}
+
+/* After a forgery: the device is broken and reset once, every request
+ * got exactly one completion, and those still held got -EIO. */
+static void expect_broken(struct ktest *t, struct fake_dev *fd, unsigned int nreqs,
+			  unsigned int good)
+{
+	unsigned int eio = 0;
+
+	KTEST_EXPECT_TRUE(t, virtqueue_is_broken(fd->vq));
+	KTEST_EXPECT_TRUE(t, virtio_device_is_broken(&fd->vdev));
+	KTEST_EXPECT_EQ(t, fd->resets, 1);
+	for (unsigned int i = 0; i < nreqs; i++) {
+		KTEST_EXPECT_EQ(t, fd->reqs[i].completions, 1);
+		eio += fd->reqs[i].status == -EIO;
+	}
+	KTEST_EXPECT_EQ(t, eio, nreqs - good);
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING);
+	/* no new work, no more used entries believed */
+	KTEST_EXPECT_EQ(t, fake_submit(fd, nreqs, 1), -EIO);
+	KTEST_EXPECT_FALSE(t, virtqueue_kick(fd->vq));
+	KTEST_EXPECT_NULL(t, virtqueue_get_buf(fd->vq, NULL));
+}
+
+/* ---- a device that plays by the rules ---- */
+
+static void ring_completes_each_request_once_with_its_len(struct ktest *t)
+{
+	struct fake_dev *fd = fake_create(t, F_ALL);
+	int heads[4];
+
+	for (unsigned int i = 0; i < 4; i++)
+		KTEST_ASSERT_EQ(t, fake_submit(fd, i, 2), 0);
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING - 4);	/* indirect: 1 each */
+	KTEST_EXPECT_TRUE(t, virtqueue_kick(fd->vq));
+	for (unsigned int i = 0; i < 4; i++)
+		heads[i] = dev_pop(fd);
+	for (int i = 3; i >= 0; i--)		/* out of order */
+		dev_push(fd, heads[i], 20 + i);
+	for (unsigned int i = 0; i < 4; i++) {
+		KTEST_EXPECT_EQ(t, fd->reqs[i].completions, 1);
+		KTEST_EXPECT_EQ(t, fd->reqs[i].status, 0);
+		KTEST_EXPECT_EQ(t, fd->reqs[i].len, 20 + i);
+	}
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING);
+	KTEST_EXPECT_FALSE(t, virtqueue_is_broken(fd->vq));
+	KTEST_EXPECT_EQ(t, fd->resets, 0);
+	fake_destroy(fd);
+}
+
+static void direct_chains_take_one_descriptor_per_buffer_and_fill_up(struct ktest *t)
+{
+	struct fake_dev *fd = fake_create(t, F_PLAIN);
+
+	KTEST_ASSERT_EQ(t, fake_submit(fd, 0, 3), 0);		/* 4 descriptors */
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING - 4);
+	KTEST_ASSERT_EQ(t, fake_submit(fd, 1, 3), 0);
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, 0);
+	KTEST_EXPECT_EQ(t, fake_submit(fd, 2, 1), -ENOSPC);	/* full: retry later */
+	dev_push(fd, dev_pop(fd), 0);
+	KTEST_EXPECT_EQ(t, fd->reqs[0].completions, 1);
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING - 4);
+	KTEST_EXPECT_EQ(t, fake_submit(fd, 2, 1), 0);
+	dev_push(fd, dev_pop(fd), 48);
+	dev_push(fd, dev_pop(fd), 16);
+	KTEST_EXPECT_EQ(t, fd->reqs[1].len, 48);
+	KTEST_EXPECT_EQ(t, fd->reqs[2].completions, 1);
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING);
+	fake_destroy(fd);
+}
+
+static void chain_longer_than_the_ring_is_refused_without_indirect(struct ktest *t)
+{
+	struct fake_dev *fd = fake_create(t, F_PLAIN);
+	struct scatterlist sg[FAKE_RING + 1];
+
+	for (unsigned int n = 0; n <= FAKE_RING; n++)
+		sg_init_one(&sg[n], fd->buf[0], 16);
+	KTEST_EXPECT_EQ(t, virtqueue_add_sgs(fd->vq, sg, 1, FAKE_RING, &fd->reqs[0], GFP_KERNEL),
+			-EINVAL);
+	KTEST_EXPECT_EQ(t, virtqueue_add_sgs(fd->vq, sg, 0, 0, &fd->reqs[0], GFP_KERNEL), -EINVAL);
+	KTEST_EXPECT_EQ(t, virtqueue_add_sgs(fd->vq, sg, 1, 0, NULL, GFP_KERNEL), -EINVAL);
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING);
+	fake_destroy(fd);
+}
+
+static void event_idx_suppresses_kicks_the_device_did_not_ask_for(struct ktest *t)
+{
+	struct fake_dev *fd = fake_create(t, F_ALL);
+	struct vring *vr = virtqueue_get_vring(fd->vq);
+
+	/* the device wants a kick when avail->idx passes 2 */
+	vring_avail_event(vr) = 2;
+	KTEST_ASSERT_EQ(t, fake_submit(fd, 0, 1), 0);
+	KTEST_EXPECT_FALSE(t, virtqueue_kick_prepare(fd->vq));	/* idx 0 -> 1 */
+	KTEST_ASSERT_EQ(t, fake_submit(fd, 1, 1), 0);
+	KTEST_ASSERT_EQ(t, fake_submit(fd, 2, 1), 0);
+	KTEST_EXPECT_TRUE(t, virtqueue_kick_prepare(fd->vq));	/* 1 -> 3 crosses 2 */
+	/* and the driver tells the device where it wants its interrupt */
+	for (int i = 0; i < 3; i++)
+		dev_push(fd, dev_pop(fd), 0);
+	KTEST_EXPECT_EQ(t, vring_used_event(vr), 3);
+	fake_destroy(fd);
+}
+
+static void no_notify_flag_suppresses_kicks_without_event_idx(struct ktest *t)
+{
+	struct fake_dev *fd = fake_create(t, F_PLAIN);
+	struct vring *vr = virtqueue_get_vring(fd->vq);
+
+	vr->used->flags = VRING_USED_F_NO_NOTIFY;
+	KTEST_ASSERT_EQ(t, fake_submit(fd, 0, 1), 0);
+	KTEST_EXPECT_FALSE(t, virtqueue_kick_prepare(fd->vq));
+	vr->used->flags = 0;
+	KTEST_ASSERT_EQ(t, fake_submit(fd, 1, 1), 0);
+	KTEST_EXPECT_TRUE(t, virtqueue_kick_prepare(fd->vq));
+	virtqueue_disable_cb(fd->vq);
+	KTEST_EXPECT_EQ(t, vr->avail->flags, VRING_AVAIL_F_NO_INTERRUPT);
+	KTEST_EXPECT_TRUE(t, virtqueue_enable_cb(fd->vq));
+	KTEST_EXPECT_EQ(t, vr->avail->flags, 0);
+	fake_destroy(fd);
+}
+
+/* ---- forged used entries ---- */
+
+/* Three requests in flight; the first completes honestly. */
+static struct fake_dev *three_in_flight(struct ktest *t, u64 features)
+{
+	struct fake_dev *fd = fake_create(t, features);
+
+	for (unsigned int i = 0; i < 3; i++)
+		KTEST_ASSERT_EQ(t, fake_submit(fd, i, 1), 0);
+	virtqueue_kick(fd->vq);
+	dev_push(fd, dev_pop(fd), 16);
+	KTEST_EXPECT_EQ(t, fd->reqs[0].status, 0);
+	return fd;
+}
+
+static void used_id_out_of_range_breaks_device_and_fails_waiters(struct ktest *t)
+{
+	struct fake_dev *fd = three_in_flight(t, F_ALL);
+
+	dev_push(fd, FAKE_RING + 5, 1);
+	expect_broken(t, fd, 3, 1);
+	fake_destroy(fd);
+}
+
+static void used_id_not_in_flight_is_rejected(struct ktest *t)
+{
+	struct fake_dev *fd = three_in_flight(t, F_PLAIN);
+
+	/* head 7 is a free descriptor: never handed to the device */
+	dev_push(fd, FAKE_RING - 1, 1);
+	expect_broken(t, fd, 3, 1);
+	fake_destroy(fd);
+}
+
+static void repeated_used_id_is_rejected(struct ktest *t)
+{
+	struct fake_dev *fd = fake_create(t, F_ALL);
+	int head;
+
+	for (unsigned int i = 0; i < 3; i++)
+		KTEST_ASSERT_EQ(t, fake_submit(fd, i, 1), 0);
+	head = dev_pop(fd);
+	dev_push(fd, head, 16);
+	dev_push(fd, head, 16);		/* the same request again */
+	expect_broken(t, fd, 3, 1);
+	fake_destroy(fd);
+}
+
+static void used_len_beyond_writable_bytes_is_rejected(struct ktest *t)
+{
+	struct fake_dev *fd = three_in_flight(t, F_ALL);
+
+	dev_push(fd, dev_pop(fd), 17);	/* 16 writable bytes */
+	expect_broken(t, fd, 3, 1);
+	fake_destroy(fd);
+}
+
+static void huge_used_len_is_rejected(struct ktest *t)
+{
+	struct fake_dev *fd = three_in_flight(t, F_PLAIN);
+
+	dev_push(fd, dev_pop(fd), 0xffffffff);
+	expect_broken(t, fd, 3, 1);
+	fake_destroy(fd);
+}
+
+static void used_idx_jump_beyond_ring_size_is_rejected(struct ktest *t)
+{
+	struct fake_dev *fd = three_in_flight(t, F_ALL);
+	struct vring *vr = virtqueue_get_vring(fd->vq);
+
+	/* entries look valid, but the index claims num + 1 new ones */
+	vr->used->ring[fd->used_idx & (FAKE_RING - 1)].id = dev_pop(fd);
+	fd->used_idx += FAKE_RING + 1;
+	WRITE_ONCE(vr->used->idx, fd->used_idx);
+	vring_interrupt(fd->vq);
+	expect_broken(t, fd, 3, 1);
+	fake_destroy(fd);
+}
+
+static void broken_device_gets_no_callbacks(struct ktest *t)
+{
+	struct fake_dev *fd = three_in_flight(t, F_ALL);
+	unsigned int cbs;
+
+	dev_push(fd, 200, 0);
+	cbs = fd->callbacks;
+	dev_push(fd, 1, 0);		/* later interrupts are ignored */
+	KTEST_EXPECT_EQ(t, fd->callbacks, cbs);
+	expect_broken(t, fd, 3, 1);
+	fake_destroy(fd);
+}
+
+/* ---- random honest traffic ---- */
+
+static u64 rnd(u64 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Random submissions and out-of-order completions with random lengths
+ * within bounds: every request completes once, nothing breaks. */
+static void random_honest_traffic_completes_everything_once(struct ktest *t)
+{
+	u64 seed = ktest_seed() | 1;
+	struct fake_dev *fd;
+	int held[FAKE_RING];
+	unsigned int nheld = 0, next = 0;
+
+	cprintf("# random ring traffic: seed %llu\n", (unsigned long long)ktest_seed());
+	fd = fake_create(t, rnd(&seed) & 1 ? F_ALL : F_PLAIN);
+	for (unsigned int step = 0; step < 2000; step++) {
+		int h;
+
+		if (next < FAKE_REQS && rnd(&seed) % 2 &&
+		    !fake_submit(fd, next, 1 + rnd(&seed) % 3))
+			next++;
+		while (nheld < FAKE_RING && (h = dev_pop(fd)) >= 0)
+			held[nheld++] = h;
+		if (nheld && rnd(&seed) % 2) {
+			unsigned int k = rnd(&seed) % nheld;
+
+			dev_push(fd, held[k], rnd(&seed) % 17);
+			held[k] = held[--nheld];
+		}
+		if (next == FAKE_REQS && !nheld && fd->vq->num_free == FAKE_RING)
+			break;
+	}
+	KTEST_EXPECT_FALSE(t, virtqueue_is_broken(fd->vq));
+	for (unsigned int i = 0; i < next; i++)
+		KTEST_EXPECT_EQ(t, fd->reqs[i].completions, 1);
+	KTEST_EXPECT_EQ(t, next, FAKE_REQS);
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING);
+	fake_destroy(fd);
+}
+
+static const struct ktest_case virtio_cases[] = {
+	KTEST_CASE(ring_completes_each_request_once_with_its_len),
+	KTEST_CASE(direct_chains_take_one_descriptor_per_buffer_and_fill_up),
+	KTEST_CASE(chain_longer_than_the_ring_is_refused_without_indirect),
+	KTEST_CASE(event_idx_suppresses_kicks_the_device_did_not_ask_for),
+	KTEST_CASE(no_notify_flag_suppresses_kicks_without_event_idx),
+	KTEST_CASE(used_id_out_of_range_breaks_device_and_fails_waiters),
+	KTEST_CASE(used_id_not_in_flight_is_rejected),
+	KTEST_CASE(repeated_used_id_is_rejected),
+	KTEST_CASE(used_len_beyond_writable_bytes_is_rejected),
+	KTEST_CASE(huge_used_len_is_rejected),
+	KTEST_CASE(used_idx_jump_beyond_ring_size_is_rejected),
+	KTEST_CASE(broken_device_gets_no_callbacks),
+	KTEST_CASE(random_honest_traffic_completes_everything_once),
+	KTEST_END,
+};
+
+static const struct ktest_suite virtio_suite = {
+	.name = "virtio",
+	.cases = virtio_cases,
+};
+KTEST_SUITE(virtio_suite);
