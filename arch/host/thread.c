@@ -117,6 +117,7 @@ void arch_thread_release(struct task_struct *t)
 
 	if (!h)
 		return;
+	fiber_asan_release(h);
 	fiber_tsan_destroy(h);
 	host_thread_free(h);
 	t->arch_priv = NULL;
