@@ -46,13 +46,17 @@ void timer_interrupt(void)
 	scheduler_tick();
 }
 
+/*
+ * Also with a tick: the tick can be late (its CPU busy in a timer handler
+ * with interrupts off, a vCPU thread descheduled, interrupts delivered only
+ * at enable points), and a timeout computed from a stale jiffies would end
+ * early once the catch-up tick comes. jiffies never gets ahead of the
+ * clock, so expiries computed after this never end early.
+ */
 void jiffies_sync(void)
 {
-	unsigned long flags;
+	unsigned long flags = arch_local_irq_save();
 
-	if (tick_running())
-		return;
-	flags = arch_local_irq_save();
 	update_jiffies();
 	arch_local_irq_restore(flags);
 }

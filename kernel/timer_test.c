@@ -12,6 +12,7 @@
 #include <quire/errno.h>
 #include <quire/mm.h>
 #include <arch/time.h>
+#include <arch/irq.h>
 
 #define NR_ORDER_TIMERS 5
 
@@ -111,6 +112,44 @@ static void msleep_sleeps_at_least_its_time(struct ktest *t)
 	KTEST_EXPECT_GE(t, arch_clock_ns() - start, 30 * 1000000ULL);
 }
 
+static void stall_fn(struct timer_list *t)
+{
+	mdelay(50);
+}
+
+/* Sleep @ms and check it took at least that long by the clock. */
+static void expect_msleep_at_least(struct ktest *t, unsigned int ms)
+{
+	u64 start = arch_clock_ns();
+
+	msleep(ms);
+	KTEST_EXPECT_GE(t, arch_clock_ns() - start, ms * 1000000ULL);
+}
+
+/*
+ * A correctness bound, not a timing test: msleep(ms) never returns before
+ * ms ms of arch_clock_ns() have passed, also when ticks come late and
+ * jiffies lags the clock: right after this CPU spent 50 ms with interrupts
+ * off, and while a timer handler holds this CPU for 50 ms.
+ */
+static void msleep_never_ends_early_after_late_ticks(struct ktest *t)
+{
+	static const unsigned int ms[] = { 1, 2, 5, 10, 30 };
+	struct timer_list stall;
+
+	timer_setup(&stall, stall_fn, 0);
+	for (unsigned int i = 0; i < ARRAY_SIZE(ms); i++) {
+		unsigned long flags = arch_local_irq_save();
+
+		mdelay(50);
+		arch_local_irq_restore(flags);
+		expect_msleep_at_least(t, ms[i]);
+		mod_timer(&stall, jiffies + 1);
+		expect_msleep_at_least(t, ms[i]);
+		del_timer_sync(&stall);
+	}
+}
+
 static void schedule_timeout_returns_0_after_timeout(struct ktest *t)
 {
 	KTEST_EXPECT_EQ(t, schedule_timeout_uninterruptible(3), 0);
@@ -131,6 +170,7 @@ static const struct ktest_case timer_cases[] = {
 	KTEST_CASE(del_timer_prevents_firing_mod_timer_reports_pending),
 	KTEST_CASE(del_timer_sync_waits_for_running_handler),
 	KTEST_CASE(msleep_sleeps_at_least_its_time),
+	KTEST_CASE(msleep_never_ends_early_after_late_ticks),
 	KTEST_CASE(schedule_timeout_returns_0_after_timeout),
 	KTEST_CASE(jiffies_helpers_round_and_compare),
 	KTEST_END,
