@@ -392,13 +392,15 @@ int arch_boot_secondary(unsigned int cpu, void *stack, size_t stack_size)
 	v = &host_vcpus[cpu];
 	if (__atomic_load_n(&v->started, __ATOMIC_ACQUIRE))
 		return -EBUSY;
-	if (host_cfg.deterministic)
-		det_vcpu_created(v);
 	flags = arch_local_irq_save();	/* pthread_create takes libc locks */
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, VCPU_HOST_STACK);
 	err = pthread_create(&v->thread, &attr, vcpu_thread, v);
 	pthread_attr_destroy(&attr);
+	/* Only a vCPU with a thread may get the baton, and not before the
+	 * next switch point (the restore below, with interrupts on). */
+	if (!err && host_cfg.deterministic)
+		det_vcpu_created(v);
 	arch_local_irq_restore(flags);
 	if (err)
 		return -EAGAIN;
