@@ -66,9 +66,6 @@ void start_kernel(void)
 	mm_init();
 	sched_init();
 	arch_init_late();
-	/* The boot CPU has its tick: from here on it takes interrupts, as
-	 * Linux's start_kernel() does after time_init(). */
-	arch_local_irq_enable();
 	smp_init();
 	workqueue_init();
 	for (int level = 0; level < NR_INITCALL_LEVELS; level++)

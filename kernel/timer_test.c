@@ -12,6 +12,7 @@
 #include <quire/errno.h>
 #include <quire/mm.h>
 #include <arch/time.h>
+#include <arch/cpu.h>
 #include <arch/irq.h>
 
 #define NR_ORDER_TIMERS 5
@@ -97,7 +98,7 @@ static void del_timer_sync_waits_for_running_handler(struct ktest *t)
 	timer_setup(&st.timer, slow_fn, 0);
 	mod_timer(&st.timer, jiffies + 1);
 	while (!__atomic_load_n(&st.running, __ATOMIC_ACQUIRE) && time_before(jiffies, end))
-		yield() , timer_poll();
+		yield(), timer_poll(), arch_cpu_relax();
 	KTEST_ASSERT_TRUE(t, __atomic_load_n(&st.running, __ATOMIC_ACQUIRE));
 	del_timer_sync(&st.timer);
 	KTEST_EXPECT_EQ(t, __atomic_load_n(&st.done, __ATOMIC_ACQUIRE), 1);
