@@ -54,6 +54,7 @@ debug: deps all
 	$(Q)tools/quire --boot direct --gdb $(QUIRE_FLAGS)
 
 bench: deps all esp floors tools
+	$(Q)tools/deps.sh install-bench
 	$(Q)python3 tools/bench
 
 format:

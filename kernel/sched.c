@@ -61,7 +61,7 @@ static struct rq *this_rq(void)
 struct task_struct *get_current(void)
 {
 	unsigned long flags = arch_local_irq_save();
-	struct task_struct *t = runqueues[arch_smp_processor_id()].curr;
+	struct task_struct *t = READ_ONCE(runqueues[arch_smp_processor_id()].curr);
 
 	arch_local_irq_restore(flags);
 	return t;
@@ -104,13 +104,13 @@ bool need_resched(void)
 static void enqueue_task(struct rq *rq, struct task_struct *p)
 {
 	list_add_tail(&p->run_list, &rq->queue[p->prio]);
-	rq->nr_queued++;
+	WRITE_ONCE(rq->nr_queued, rq->nr_queued + 1);
 }
 
 static void dequeue_task(struct rq *rq, struct task_struct *p)
 {
 	list_del_init(&p->run_list);
-	rq->nr_queued--;
+	WRITE_ONCE(rq->nr_queued, rq->nr_queued - 1);
 }
 
 static struct task_struct *pick_next_task(struct rq *rq)
@@ -164,14 +164,15 @@ bool idle_cpu(unsigned int cpu)
 {
 	struct rq *rq = &runqueues[cpu];
 
-	return READ_ONCE(rq->curr) == rq->idle && READ_ONCE(rq->nr_queued) == 0;
+	return READ_ONCE(rq->curr) == READ_ONCE(rq->idle) &&
+	       READ_ONCE(rq->nr_queued) == 0;
 }
 
 unsigned int nr_running_on(unsigned int cpu)
 {
 	struct rq *rq = &runqueues[cpu];
 
-	return READ_ONCE(rq->nr_queued) + (READ_ONCE(rq->curr) != rq->idle);
+	return READ_ONCE(rq->nr_queued) + (READ_ONCE(rq->curr) != READ_ONCE(rq->idle));
 }
 
 static bool cpu_usable(struct task_struct *p, unsigned int cpu)
@@ -211,7 +212,7 @@ static void activate_task(struct task_struct *p)
 	raw_spin_lock(&rq->lock);
 	WRITE_ONCE(p->cpu, cpu);
 	WRITE_ONCE(p->state, TASK_RUNNING);
-	p->on_rq = 1;
+	WRITE_ONCE(p->on_rq, 1);
 	p->migrate_pending = false;
 	enqueue_task(rq, p);
 	check_preempt(rq, cpu, p);
@@ -328,7 +329,7 @@ static void finish_task_switch(void)
 static void __schedule(bool preempt)
 {
 	struct rq *rq = this_rq();
-	struct task_struct *prev = rq->curr, *next;
+	struct task_struct *prev = READ_ONCE(rq->curr), *next;
 
 	raw_spin_lock(&rq->lock);
 	WRITE_ONCE(prev->need_resched, false);
@@ -348,9 +349,9 @@ static void __schedule(bool preempt)
 	account_switch(rq, prev, next);
 	if (next->slice <= 0)
 		next->slice = SCHED_TIMESLICE;
-	next->on_cpu = 1;
-	next->cpu = (unsigned int)(rq - runqueues);
-	rq->curr = next;
+	__atomic_store_n(&next->on_cpu, 1, __ATOMIC_RELAXED);
+	WRITE_ONCE(next->cpu, (unsigned int)(rq - runqueues));
+	WRITE_ONCE(rq->curr, next);
 	rq->switch_prev = prev;
 	rq->nr_switches++;
 	arch_context_switch(prev, next);
@@ -612,7 +613,7 @@ void do_exit(int code)
 	if (p->lockdep_depth)
 		pr_err("BUG: %s/%d exits holding %d lock(s)\n", p->comm, p->pid,
 		       p->lockdep_depth);
-	p->exit_code = code;
+	/* @code was published by kthread_exit() (exit_code, then exited). */
 	arch_local_irq_disable();
 	WRITE_ONCE(p->state, TASK_DEAD);
 	__schedule(false);
@@ -680,7 +681,7 @@ static void make_idle(struct task_struct *p, unsigned int cpu)
 	p->state = TASK_RUNNING;
 	p->cpu = cpu;
 	p->cpus_allowed = cpumask_of(cpu);
-	runqueues[cpu].idle = p;
+	WRITE_ONCE(runqueues[cpu].idle, p);
 }
 
 void sched_init(void)
@@ -698,7 +699,7 @@ void sched_init(void)
 	init_task.exec_start = arch_clock_ns();
 	init_task.usage = 2;	/* static: never freed */
 	arch_thread_adopt(&init_task);
-	runqueues[0].curr = &init_task;
+	WRITE_ONCE(runqueues[0].curr, &init_task);
 	cpumask_set_cpu(0, &cpu_online_mask);
 
 	idle = create_task(idle_fn, NULL, "idle/0");
@@ -721,5 +722,5 @@ void sched_init_secondary(unsigned int cpu)
 	p->on_cpu = 1;
 	p->exec_start = arch_clock_ns();
 	arch_thread_adopt(p);
-	runqueues[cpu].curr = p;
+	WRITE_ONCE(runqueues[cpu].curr, p);
 }
