@@ -66,11 +66,13 @@ static void blk_mq_put_tag(struct blk_mq_hw_ctx *hctx, int tag)
 {
 	unsigned long flags;
 
+	/* Wake under the lock: once it is dropped this path never touches
+	 * @hctx again, which del_gendisk() relies on (blk_mq_quiesce_tags). */
 	spin_lock_irqsave(&hctx->lock, flags);
 	hctx->tag_bitmap[tag / BITS_PER_LONG] &= ~(1UL << (tag % BITS_PER_LONG));
 	hctx->nr_tags_used--;
-	spin_unlock_irqrestore(&hctx->lock, flags);
 	wake_up(&hctx->tag_wait);
+	spin_unlock_irqrestore(&hctx->lock, flags);
 }
 
 static struct blk_mq_hw_ctx *blk_mq_map_queue(struct request_queue *q)
@@ -217,14 +219,21 @@ void blk_mq_requeue_request(struct request *rq)
 	spin_unlock_irqrestore(&hctx->lock, flags);
 }
 
+/* What became of a list offered to the driver. */
+enum dispatch_result {
+	DISPATCH_DONE,		/* every request taken (or failed) */
+	DISPATCH_PARKED,	/* refused; a completion will rerun the queue */
+	DISPATCH_RETRY,		/* refused with nothing in flight: retry */
+};
+
 /*
  * The driver refused @rq (and the rest of @list) for lack of room: park
- * them at the head of the dispatch list. Returns true when nothing is in
+ * them at the head of the dispatch list. DISPATCH_RETRY when nothing is in
  * flight, so no completion will come to rerun the queue: the caller
  * retries itself.
  */
-static bool blk_mq_park(struct blk_mq_hw_ctx *hctx, struct request *rq,
-			struct list_head *list)
+static enum dispatch_result blk_mq_park(struct blk_mq_hw_ctx *hctx,
+					struct request *rq, struct list_head *list)
 {
 	unsigned long flags;
 	bool idle;
@@ -236,18 +245,17 @@ static bool blk_mq_park(struct blk_mq_hw_ctx *hctx, struct request *rq,
 	list_splice_tail_init(list, &hctx->dispatch);
 	idle = hctx->nr_inflight == 0;
 	spin_unlock_irqrestore(&hctx->lock, flags);
-	return idle;
+	return idle ? DISPATCH_RETRY : DISPATCH_PARKED;
 }
 
-/* Offer the requests of @list to the driver in order. Returns true when
- * the driver refused one with nothing in flight (retry needed). */
-static bool blk_mq_dispatch_rq_list(struct blk_mq_hw_ctx *hctx,
-				    struct list_head *list)
+/* Offer the requests of @list to the driver in order. */
+static enum dispatch_result blk_mq_dispatch_rq_list(struct blk_mq_hw_ctx *hctx,
+						    struct list_head *list)
 {
 	const struct blk_mq_ops *ops = hctx->queue->tag_set->ops;
 	struct blk_mq_queue_data bd = { .last = true };
+	bool need_commit = false;	/* queued with last = false, no kick yet */
 	unsigned long flags;
-	unsigned int queued = 0;
 	blk_status_t ret;
 
 	while (!list_empty(list)) {
@@ -263,12 +271,12 @@ static bool blk_mq_dispatch_rq_list(struct blk_mq_hw_ctx *hctx,
 		rq->rq_flags |= RQF_STARTED;
 		ret = ops->queue_rq(hctx, &bd);
 		if (ret == BLK_STS_OK) {
-			queued++;
+			need_commit = !bd.last;
 			continue;
 		}
 		rq->rq_flags &= ~RQF_STARTED;
 		if (ret == BLK_STS_RESOURCE || ret == BLK_STS_DEV_RESOURCE) {
-			if (queued && ops->commit_rqs)
+			if (need_commit && ops->commit_rqs)
 				ops->commit_rqs(hctx);
 			return blk_mq_park(hctx, rq, list);
 		}
@@ -277,9 +285,9 @@ static bool blk_mq_dispatch_rq_list(struct blk_mq_hw_ctx *hctx,
 		spin_unlock_irqrestore(&hctx->lock, flags);
 		blk_mq_end_request(rq, ret);
 	}
-	if (queued && !bd.last && ops->commit_rqs)
+	if (need_commit && ops->commit_rqs)
 		ops->commit_rqs(hctx);
-	return false;
+	return DISPATCH_DONE;
 }
 
 /* Fail everything parked on @hctx: the driver refuses with nothing in
@@ -314,8 +322,14 @@ void blk_mq_run_hw_queue(struct blk_mq_hw_ctx *hctx)
 		spin_unlock_irqrestore(&hctx->lock, flags);
 		if (list_empty(&list))
 			return;
-		if (!blk_mq_dispatch_rq_list(hctx, &list))
-			continue;
+		switch (blk_mq_dispatch_rq_list(hctx, &list)) {
+		case DISPATCH_DONE:
+			continue;	/* more may have arrived meanwhile */
+		case DISPATCH_PARKED:
+			return;
+		case DISPATCH_RETRY:
+			break;
+		}
 		if (++retries > RESOURCE_RETRIES) {
 			blk_mq_fail_parked(hctx);
 			return;

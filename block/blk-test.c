@@ -17,6 +17,7 @@
 #include <quire/errno.h>
 #include <quire/printk.h>
 #include <quire/string.h>
+#include <quire/kthread.h>
 #include "blk-test.h"
 
 #define PATTERN_REGION_MAX	(64u << 11)	/* sectors: 64 MiB */
@@ -243,6 +244,124 @@ void blk_test_many_in_flight(struct ktest *t, struct gendisk *disk)
 	KTEST_EXPECT_EQ(t, batch_wait(&bt), 0);
 	KTEST_EXPECT_EQ(t, blk_test_check(b.va, 0, nr * bs, 7), -1);
 	blk_test_buf_free(&b);
+}
+
+/*
+ * Several kernel threads, one per CPU (at least 4 threads), each keeping
+ * 64 writes then 64 reads in flight on its own region; odd threads plug.
+ * Workers record failures (no KTEST_* outside the test's own thread).
+ * The threads are made once and then wait for the next run: a test that
+ * runs again reuses them (and no test depends on thread exit).
+ */
+#define MT_THREADS_MAX	16
+#define MT_NR		64		/* requests per thread and pass */
+#define MT_BS		8		/* sectors per request */
+
+struct mt_worker {
+	struct task_struct *task;
+	struct gendisk *disk;
+	unsigned int id;
+	bool go;		/* a run is asked for */
+	int err;		/* 0 or an I/O error */
+	long bad;		/* first bad sector index, or -1 */
+	struct completion done;
+};
+
+static struct mt_worker mt_workers[MT_THREADS_MAX];
+static unsigned int mt_nr_workers;
+static wait_queue_head_t mt_wait;
+
+static int mt_pass(struct mt_worker *w, struct blk_test_buf *b, blk_opf_t op,
+		   sector_t base)
+{
+	struct blk_plug plug;
+	struct batch bt;
+
+	batch_init(&bt);
+	if (w->id % 2)
+		blk_start_plug(&plug);
+	for (u32 i = 0; i < MT_NR; i++) {
+		u32 j = (i * 37) % MT_NR;
+
+		if (batch_submit(&bt, w->disk, op, base + j * MT_BS, b,
+				 j * MT_BS * SECTOR_SIZE, MT_BS * SECTOR_SIZE, PAGE_SIZE))
+			bt.errors++;
+	}
+	if (w->id % 2)
+		blk_finish_plug(&plug);
+	return batch_wait(&bt);
+}
+
+static void mt_run(struct mt_worker *w)
+{
+	sector_t base = (sector_t)w->id * MT_NR * MT_BS;
+	struct blk_test_buf b;
+
+	w->bad = -1;
+	w->err = blk_test_buf_alloc(&b, MT_NR * MT_BS * SECTOR_SIZE);
+	if (w->err)
+		return;
+	blk_test_fill(b.va, base, MT_NR * MT_BS, 50 + w->id);
+	w->err = mt_pass(w, &b, REQ_OP_WRITE, base);
+	memset(b.va, 0, MT_NR * MT_BS * SECTOR_SIZE);
+	if (!w->err)
+		w->err = mt_pass(w, &b, REQ_OP_READ, base);
+	if (!w->err)
+		w->bad = blk_test_check(b.va, base, MT_NR * MT_BS, 50 + w->id);
+	blk_test_buf_free(&b);
+}
+
+static int mt_thread(void *data)
+{
+	struct mt_worker *w = data;
+
+	for (;;) {
+		wait_event(mt_wait, READ_ONCE(w->go));
+		WRITE_ONCE(w->go, false);
+		mt_run(w);
+		complete(&w->done);
+	}
+	return 0;
+}
+
+/* Make the worker threads on first use. 0 or -ENOMEM. */
+static int mt_start_workers(void)
+{
+	unsigned int n = clamp(num_possible_cpus(), 4u, (unsigned int)MT_THREADS_MAX);
+
+	if (mt_nr_workers)
+		return 0;
+	init_waitqueue_head(&mt_wait);
+	for (unsigned int i = 0; i < n; i++) {
+		struct mt_worker *w = &mt_workers[i];
+
+		w->id = i;
+		init_completion(&w->done);
+		w->task = kthread_create(mt_thread, w, "blktest/%u", i);
+		if (!w->task)
+			return -ENOMEM;
+		kthread_bind(w->task, i % num_possible_cpus());
+		wake_up_process(w->task);
+		mt_nr_workers++;
+	}
+	return 0;
+}
+
+void blk_test_many_threads(struct ktest *t, struct gendisk *disk)
+{
+	KTEST_ASSERT_EQ(t, mt_start_workers(), 0);
+	KTEST_ASSERT_TRUE(t, get_capacity(disk) >= (sector_t)mt_nr_workers * MT_NR * MT_BS);
+	for (unsigned int i = 0; i < mt_nr_workers; i++) {
+		mt_workers[i].disk = disk;
+		reinit_completion(&mt_workers[i].done);
+		WRITE_ONCE(mt_workers[i].go, true);
+	}
+	wake_up_all(&mt_wait);
+	for (unsigned int i = 0; i < mt_nr_workers; i++) {
+		wait_for_completion(&mt_workers[i].done);
+		KTEST_EXPECT_EQ(t, mt_workers[i].err, 0);
+		KTEST_EXPECT_EQ(t, mt_workers[i].bad, -1);
+	}
 }
 
 /* 16 adjacent 4 KiB writes under a plug become few requests. */
@@ -498,6 +617,11 @@ static void many_requests_in_flight_beyond_queue_depth(struct ktest *t)
 	blk_test_many_in_flight(t, pick(t, false, false, 0));
 }
 
+static void requests_in_flight_from_threads_on_every_cpu(struct ktest *t)
+{
+	blk_test_many_threads(t, pick(t, false, false, 0));
+}
+
 static void plug_merges_adjacent_writes(struct ktest *t)
 {
 	blk_test_plug_merges(t, pick(t, false, false, 0));
@@ -538,6 +662,7 @@ static void odd_size_disk_last_sectors_and_end(struct ktest *t)
 static const struct ktest_case blkdev_cases[] = {
 	KTEST_CASE(pattern_write_read_back_mixed_sizes),
 	KTEST_CASE(many_requests_in_flight_beyond_queue_depth),
+	KTEST_CASE(requests_in_flight_from_threads_on_every_cpu),
 	KTEST_CASE(plug_merges_adjacent_writes),
 	KTEST_CASE(split_honours_max_sectors_and_segments),
 	KTEST_CASE(bad_bios_get_eio_or_einval),

@@ -33,6 +33,7 @@ int blk_test_rw(struct gendisk *disk, blk_opf_t opf, sector_t sector,
 /* Bodies; each takes a writable test disk unless it says otherwise. */
 void blk_test_pattern_mixed(struct ktest *t, struct gendisk *disk);
 void blk_test_many_in_flight(struct ktest *t, struct gendisk *disk);
+void blk_test_many_threads(struct ktest *t, struct gendisk *disk);
 void blk_test_plug_merges(struct ktest *t, struct gendisk *disk);
 void blk_test_split_limits(struct ktest *t, struct gendisk *disk);
 void blk_test_bad_bios(struct ktest *t, struct gendisk *disk);

@@ -146,6 +146,14 @@ void del_gendisk(struct gendisk *disk)
 	spin_unlock_irqrestore(&disk_list_lock, flags);
 	for (unsigned int i = 0; i < disk->queue->nr_hw_queues; i++)
 		wait_event(disk->queue->hctxs[i]->tag_wait, disk_idle(disk));
+	/* A completion that freed the last tag may still be inside
+	 * blk_mq_put_tag(), holding hctx->lock: wait for it to leave. */
+	for (unsigned int i = 0; i < disk->queue->nr_hw_queues; i++) {
+		unsigned long flags;
+
+		spin_lock_irqsave(&disk->queue->hctxs[i]->lock, flags);
+		spin_unlock_irqrestore(&disk->queue->hctxs[i]->lock, flags);
+	}
 }
 
 struct gendisk *get_disk_by_name(const char *name)

@@ -43,9 +43,13 @@ static struct task_struct *kthread_vcreate(int (*threadfn)(void *), void *data,
 					   const char *namefmt, va_list ap)
 {
 	char name[TASK_COMM_LEN];
+	struct task_struct *k;
 
 	vscnprintf(name, sizeof(name), namefmt, ap);
-	return create_task(threadfn, data, name);
+	k = create_task(threadfn, data, name);
+	if (k)
+		get_task_struct(k);	/* kthread_stop()'s reference */
+	return k;
 }
 
 struct task_struct *kthread_create(int (*threadfn)(void *data), void *data,

@@ -18,6 +18,7 @@
 #include <arch/irq.h>
 #include <quire/sched.h>
 #include <quire/smp.h>
+#include <quire/workqueue.h>
 
 extern const struct initcall *__start_quire_initcalls[] __weak;
 extern const struct initcall *__stop_quire_initcalls[] __weak;
@@ -66,6 +67,7 @@ void start_kernel(void)
 	sched_init();
 	arch_init_late();
 	smp_init();
+	workqueue_init();
 	for (int level = 0; level < NR_INITCALL_LEVELS; level++)
 		do_initcalls(level);
 	if (cmdline_get("exec", exec, sizeof(exec)))

@@ -36,6 +36,7 @@
 #include <quire/errno.h>
 #include <quire/timer.h>
 #include <quire/lockdep.h>
+#include <quire/atomic.h>
 #include <arch/thread.h>
 #include <arch/irq.h>
 #include <arch/cpu.h>
@@ -60,7 +61,7 @@ static struct rq *this_rq(void)
 struct task_struct *get_current(void)
 {
 	unsigned long flags = arch_local_irq_save();
-	struct task_struct *t = runqueues[arch_smp_processor_id()].curr;
+	struct task_struct *t = READ_ONCE(runqueues[arch_smp_processor_id()].curr);
 
 	arch_local_irq_restore(flags);
 	return t;
@@ -103,13 +104,13 @@ bool need_resched(void)
 static void enqueue_task(struct rq *rq, struct task_struct *p)
 {
 	list_add_tail(&p->run_list, &rq->queue[p->prio]);
-	rq->nr_queued++;
+	WRITE_ONCE(rq->nr_queued, rq->nr_queued + 1);
 }
 
 static void dequeue_task(struct rq *rq, struct task_struct *p)
 {
 	list_del_init(&p->run_list);
-	rq->nr_queued--;
+	WRITE_ONCE(rq->nr_queued, rq->nr_queued - 1);
 }
 
 static struct task_struct *pick_next_task(struct rq *rq)
@@ -145,7 +146,9 @@ void resched_cpu(unsigned int cpu)
 
 	if (!curr)
 		return;
-	WRITE_ONCE(curr->need_resched, true);
+	/* As Linux: no IPI if the flag was set already (one is on its way). */
+	if (__atomic_exchange_n(&curr->need_resched, true, __ATOMIC_SEQ_CST))
+		return;
 	if (cpu != arch_smp_processor_id() && cpu_online(cpu))
 		arch_send_ipi(cpu, IPI_RESCHEDULE);
 }
@@ -161,14 +164,15 @@ bool idle_cpu(unsigned int cpu)
 {
 	struct rq *rq = &runqueues[cpu];
 
-	return READ_ONCE(rq->curr) == rq->idle && READ_ONCE(rq->nr_queued) == 0;
+	return READ_ONCE(rq->curr) == READ_ONCE(rq->idle) &&
+	       READ_ONCE(rq->nr_queued) == 0;
 }
 
 unsigned int nr_running_on(unsigned int cpu)
 {
 	struct rq *rq = &runqueues[cpu];
 
-	return READ_ONCE(rq->nr_queued) + (READ_ONCE(rq->curr) != rq->idle);
+	return READ_ONCE(rq->nr_queued) + (READ_ONCE(rq->curr) != READ_ONCE(rq->idle));
 }
 
 static bool cpu_usable(struct task_struct *p, unsigned int cpu)
@@ -208,7 +212,7 @@ static void activate_task(struct task_struct *p)
 	raw_spin_lock(&rq->lock);
 	WRITE_ONCE(p->cpu, cpu);
 	WRITE_ONCE(p->state, TASK_RUNNING);
-	p->on_rq = 1;
+	WRITE_ONCE(p->on_rq, 1);
 	p->migrate_pending = false;
 	enqueue_task(rq, p);
 	check_preempt(rq, cpu, p);
@@ -238,7 +242,7 @@ int try_to_wake_up(struct task_struct *p, unsigned int state, int wake_flags)
 	int success = 0;
 
 	raw_spin_lock(&p->pi_lock);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	smp_mb();
 	if (!(READ_ONCE(p->state) & state))
 		goto out;
 	success = 1;
@@ -289,6 +293,16 @@ static void migrate_task(struct task_struct *p)
 	arch_local_irq_restore(flags);
 }
 
+/* @prev died and is off its CPU: free its stack now, the struct when the
+ * last reference (kthread_stop()'s) goes. */
+static void release_dead_task(struct task_struct *prev)
+{
+	arch_thread_release(prev);
+	conc_stack_free(prev->stack);
+	prev->stack = NULL;
+	put_task_struct(prev);
+}
+
 /* The second half of a switch, run by the task switched to (also by a new
  * task in task_entry()). Releases the rq lock taken by __schedule(). */
 static void finish_task_switch(void)
@@ -304,7 +318,7 @@ static void finish_task_switch(void)
 	if (migrate)
 		migrate_task(prev);
 	if (dead)
-		put_task_struct(prev);
+		release_dead_task(prev);
 }
 
 /*
@@ -315,7 +329,7 @@ static void finish_task_switch(void)
 static void __schedule(bool preempt)
 {
 	struct rq *rq = this_rq();
-	struct task_struct *prev = rq->curr, *next;
+	struct task_struct *prev = READ_ONCE(rq->curr), *next;
 
 	raw_spin_lock(&rq->lock);
 	WRITE_ONCE(prev->need_resched, false);
@@ -335,9 +349,9 @@ static void __schedule(bool preempt)
 	account_switch(rq, prev, next);
 	if (next->slice <= 0)
 		next->slice = SCHED_TIMESLICE;
-	next->on_cpu = 1;
-	next->cpu = (unsigned int)(rq - runqueues);
-	rq->curr = next;
+	__atomic_store_n(&next->on_cpu, 1, __ATOMIC_RELAXED);
+	WRITE_ONCE(next->cpu, (unsigned int)(rq - runqueues));
+	WRITE_ONCE(rq->curr, next);
 	rq->switch_prev = prev;
 	rq->nr_switches++;
 	arch_context_switch(prev, next);
@@ -536,8 +550,10 @@ void put_task_struct(struct task_struct *p)
 	list_del(&p->tasks);
 	raw_spin_unlock(&tasklist_lock);
 	arch_local_irq_restore(flags);
-	arch_thread_release(p);
-	conc_stack_free(p->stack);
+	if (p->stack) {
+		arch_thread_release(p);
+		conc_stack_free(p->stack);
+	}
 	conc_free(p);
 }
 
@@ -597,7 +613,7 @@ void do_exit(int code)
 	if (p->lockdep_depth)
 		pr_err("BUG: %s/%d exits holding %d lock(s)\n", p->comm, p->pid,
 		       p->lockdep_depth);
-	p->exit_code = code;
+	/* @code was published by kthread_exit() (exit_code, then exited). */
 	arch_local_irq_disable();
 	WRITE_ONCE(p->state, TASK_DEAD);
 	__schedule(false);
@@ -665,7 +681,7 @@ static void make_idle(struct task_struct *p, unsigned int cpu)
 	p->state = TASK_RUNNING;
 	p->cpu = cpu;
 	p->cpus_allowed = cpumask_of(cpu);
-	runqueues[cpu].idle = p;
+	WRITE_ONCE(runqueues[cpu].idle, p);
 }
 
 void sched_init(void)
@@ -683,7 +699,7 @@ void sched_init(void)
 	init_task.exec_start = arch_clock_ns();
 	init_task.usage = 2;	/* static: never freed */
 	arch_thread_adopt(&init_task);
-	runqueues[0].curr = &init_task;
+	WRITE_ONCE(runqueues[0].curr, &init_task);
 	cpumask_set_cpu(0, &cpu_online_mask);
 
 	idle = create_task(idle_fn, NULL, "idle/0");
@@ -706,5 +722,5 @@ void sched_init_secondary(unsigned int cpu)
 	p->on_cpu = 1;
 	p->exec_start = arch_clock_ns();
 	arch_thread_adopt(p);
-	runqueues[cpu].curr = p;
+	WRITE_ONCE(runqueues[cpu].curr, p);
 }

@@ -204,6 +204,8 @@ static int boot_one(unsigned int cpu)
 
 void smp_init(void)
 {
+	/* The boot CPU's tick (idempotent if arch_init_late() started it). */
+	arch_timer_start(HZ);
 	for (unsigned int cpu = 1; cpu < num_possible_cpus(); cpu++) {
 		int err = boot_one(cpu);
 

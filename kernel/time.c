@@ -4,10 +4,10 @@
  * Layer: kernel. Provides: jiffies, timer_interrupt() (called by the arch
  * HZ times a second on every CPU), timer_poll(), udelay()/ndelay()/mdelay().
  *
- * CPU 0 advances jiffies to match arch_clock_ns(): a late or lost tick (TCG,
- * a descheduled host thread) is caught up at the next one, so timeouts in
- * jiffies stay timeouts in real time. Only CPU 0 writes jiffies (under
- * jiffies_lock, which timer_poll() also takes).
+ * Every CPU's tick brings jiffies up to arch_clock_ns(): a late or lost
+ * tick (TCG, a descheduled host thread, an idle CPU 0) is caught up at the
+ * next tick anywhere, so timeouts in jiffies stay timeouts in real time.
+ * jiffies only moves forward, under jiffies_lock.
  */
 #include <quire/jiffies.h>
 #include <quire/timer.h>
@@ -21,7 +21,7 @@
 #include <arch/irq.h>
 #include "sched_internal.h"
 
-volatile unsigned long jiffies = INITIAL_JIFFIES;
+unsigned long jiffies_counter = INITIAL_JIFFIES;
 static DEFINE_RAW_SPINLOCK(jiffies_lock);
 
 /* Bring jiffies up to the clock. Interrupts off. */
@@ -30,19 +30,31 @@ static void update_jiffies(void)
 	unsigned long target = INITIAL_JIFFIES +
 			       (unsigned long)(arch_clock_ns() / TICK_NSEC);
 
+	if (!time_after(target, jiffies))
+		return;
 	raw_spin_lock(&jiffies_lock);
 	if (time_after(target, jiffies))
-		__atomic_store_n(&jiffies, target, __ATOMIC_RELEASE);
+		__atomic_store_n(&jiffies_counter, target, __ATOMIC_RELEASE);
 	raw_spin_unlock(&jiffies_lock);
 }
 
 void timer_interrupt(void)
 {
 	timer_mark_tick();
-	if (arch_smp_processor_id() == 0)
-		update_jiffies();
+	update_jiffies();
 	run_local_timers();
 	scheduler_tick();
+}
+
+void jiffies_sync(void)
+{
+	unsigned long flags;
+
+	if (tick_running())
+		return;
+	flags = arch_local_irq_save();
+	update_jiffies();
+	arch_local_irq_restore(flags);
 }
 
 void timer_poll(void)

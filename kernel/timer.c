@@ -108,7 +108,9 @@ static int detach_if_pending(struct timer_list *timer)
 static int __mod_timer(struct timer_list *timer, unsigned long expires, int cpu)
 {
 	unsigned long flags = arch_local_irq_save();
-	struct timer_base *base = lock_timer_base(timer);
+	struct timer_base *base;
+
+	base = lock_timer_base(timer);
 	int was_pending = detach_if_pending(timer);
 	int target = cpu;
 
@@ -260,6 +262,7 @@ long schedule_timeout(long timeout)
 		schedule();
 		return timeout;
 	}
+	jiffies_sync();
 	if (timeout < 0) {
 		WARN_ON_ONCE(1);
 		__set_current_state(TASK_RUNNING);

@@ -4,11 +4,21 @@
 #   tools/deps.sh check     list what is missing; exit 1 if anything is
 #   tools/deps.sh install   install what is missing (as root via apt-get;
 #                           otherwise print the exact command and exit 1)
+#   tools/deps.sh check-bench | install-bench
+#                           the same for what only `make bench` needs (the
+#                           Linux baseline guest of tools/linux-bench/run),
+#                           so that `make deps` stays small
 set -eu
 
 PACKAGES="gcc make binutils libc6-dev python3 qemu-system-x86 qemu-utils ovmf \
 gnu-efi mtools dosfstools linux-libc-dev libfuse3-dev fuse3 pkg-config \
 xz-utils ca-certificates"
+# tools/linux-bench/run: fio and busybox go into the Linux guest's initramfs.
+BENCH_PACKAGES="fio busybox-static"
+
+case "${1:-check}" in
+check-bench|install-bench) PACKAGES=$BENCH_PACKAGES ;;
+esac
 
 missing=""
 for p in $PACKAGES; do
@@ -18,13 +28,13 @@ for p in $PACKAGES; do
 done
 
 case "${1:-check}" in
-check)
+check|check-bench)
 	if [ -n "$missing" ]; then
 		echo "missing packages:$missing"
 		exit 1
 	fi
 	;;
-install)
+install|install-bench)
 	[ -z "$missing" ] && exit 0
 	echo "deps: installing:$missing"
 	if [ "$(id -u)" != 0 ]; then
@@ -38,7 +48,7 @@ install)
 	apt-get install -y -qq --no-install-recommends $missing
 	;;
 *)
-	echo "usage: $0 check|install" >&2
+	echo "usage: $0 check|install|check-bench|install-bench" >&2
 	exit 2
 	;;
 esac

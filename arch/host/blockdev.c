@@ -14,6 +14,9 @@
  * (hostdisk_raise_irq()); the handler completes everything done, then
  * runs the hw queue (blk-mq's rule: not under driver locks).
  *
+ * Deterministic mode has no workers: the vCPU that kicks does the I/O
+ * (hostdisk_run_inline()), so a seed replays exactly.
+ *
  * Interrupts: one arch/host MSI vector per hw queue, aimed at vCPU
  * (queue % nr_cpus); workers raise it with host_msi_trigger(), and the
  * handler runs in hard-interrupt context on that vCPU. Workers never call
@@ -54,7 +57,7 @@
 
 #define HOSTDISK_MAX_OPTIONS	16
 #define HOSTDISK_MAX_WORKERS	4	/* per hw queue */
-#define HOSTDISK_MAX_SEGMENTS	256
+#define HOSTDISK_MAX_SEGMENTS	128	/* = its max_segments limit */
 
 struct hostdisk_cmd {			/* the per-request driver data (pdu) */
 	struct list_head node;		/* on hq->pending, then hq->done */
@@ -76,6 +79,7 @@ struct hostdisk_queue {
 	pthread_t workers[HOSTDISK_MAX_WORKERS];
 	u64 kicks;			/* doorbells rung */
 	int msi;			/* the queue's interrupt vector */
+	int in_irq;			/* atomic: handlers running now */
 };
 
 struct cache_entry {
@@ -331,6 +335,7 @@ static void hostdisk_irq(void *data)
 	unsigned long flags;
 	LIST_HEAD(done);
 
+	__atomic_add_fetch(&hq->in_irq, 1, __ATOMIC_ACQ_REL);
 	flags = hq_lock_irqsave(hq);
 	list_splice_tail_init(&hq->done, &done);
 	hq_unlock_irqrestore(hq, flags);
@@ -341,6 +346,7 @@ static void hostdisk_irq(void *data)
 		blk_mq_complete_request(blk_mq_rq_from_pdu(cmd), cmd->status);
 	}
 	blk_mq_run_hw_queue(hq->hctx);
+	__atomic_sub_fetch(&hq->in_irq, 1, __ATOMIC_ACQ_REL);
 }
 
 /* Deliver the queue's interrupt (an MSI of arch/host, taken on the vCPU
@@ -373,13 +379,49 @@ static void *hostdisk_worker(void *arg)
 	struct hostdisk_cmd *cmd;
 
 	while ((cmd = next_cmd(hq))) {
+		bool first;
+
 		cmd->status = hostdisk_do_request(hq->hd, blk_mq_rq_from_pdu(cmd));
 		pthread_mutex_lock(&hq->lock);
+		first = list_empty(&hq->done);
 		list_add_tail(&cmd->node, &hq->done);
 		pthread_mutex_unlock(&hq->lock);
-		hostdisk_raise_irq(hq);
+		/* One interrupt per batch: the handler drains the whole list,
+		 * so only the empty -> non-empty edge needs one. */
+		if (first)
+			hostdisk_raise_irq(hq);
 	}
 	return NULL;
+}
+
+/*
+ * Deterministic mode (--deterministic): no workers, whose timing would
+ * change the interleaving; the kicking vCPU does the I/O itself, then
+ * raises the interrupt, so a seed replays exactly. Context: kernel, as
+ * queue_rq.
+ */
+static void hostdisk_run_inline(struct hostdisk_queue *hq)
+{
+	struct hostdisk_cmd *cmd;
+	unsigned long flags;
+	bool any = false;
+
+	for (;;) {
+		flags = hq_lock_irqsave(hq);
+		cmd = list_first_entry_or_null(&hq->pending, struct hostdisk_cmd, node);
+		if (cmd)
+			list_del_init(&cmd->node);
+		hq_unlock_irqrestore(hq, flags);
+		if (!cmd)
+			break;
+		cmd->status = hostdisk_do_request(hq->hd, blk_mq_rq_from_pdu(cmd));
+		flags = hq_lock_irqsave(hq);
+		list_add_tail(&cmd->node, &hq->done);
+		hq_unlock_irqrestore(hq, flags);
+		any = true;
+	}
+	if (any)
+		hostdisk_raise_irq(hq);
 }
 
 /* ---- blk-mq operations ---- */
@@ -408,6 +450,8 @@ static blk_status_t hostdisk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	if (bd->last)
 		hostdisk_kick_locked(hq);
 	hq_unlock_irqrestore(hq, flags);
+	if (bd->last && !hq->nr_workers)
+		hostdisk_run_inline(hq);
 	return BLK_STS_OK;
 }
 
@@ -418,6 +462,8 @@ static void hostdisk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 
 	hostdisk_kick_locked(hq);
 	hq_unlock_irqrestore(hq, flags);
+	if (!hq->nr_workers)
+		hostdisk_run_inline(hq);
 }
 
 static const struct blk_mq_ops hostdisk_mq_ops = {
@@ -566,6 +612,9 @@ static void hostdisk_stop_queues(struct hostdisk *hd)
 			pthread_join(hq->workers[w], NULL);
 		if (hq->msi >= 0)
 			arch_msi_free(hq->msi);
+		/* like synchronize_irq(): a handler may still be running */
+		while (__atomic_load_n(&hq->in_irq, __ATOMIC_ACQUIRE))
+			usleep(100);
 	}
 }
 
@@ -592,7 +641,8 @@ static int hostdisk_start_queues(struct hostdisk *hd)
 		pthread_cond_init(&hq->kick, NULL);
 		INIT_LIST_HEAD(&hq->pending);
 		INIT_LIST_HEAD(&hq->done);
-		for (unsigned int w = 0; w < min(hd->set.queue_depth, HOSTDISK_MAX_WORKERS); w++) {
+		for (unsigned int w = 0; !host_cfg.deterministic &&
+		     w < min(hd->set.queue_depth, HOSTDISK_MAX_WORKERS); w++) {
 			if (pthread_create(&hq->workers[w], NULL, hostdisk_worker, hq))
 				return -ENOMEM;
 			hq->nr_workers++;
@@ -617,7 +667,7 @@ static void hostdisk_set_limits(struct queue_limits *lim, struct hostdisk_spec *
 	lim->logical_block_size = s->lbs ? s->lbs : SECTOR_SIZE;
 	lim->physical_block_size = max(lim->logical_block_size, 4096u);
 	lim->max_sectors = 2048;		/* 1 MiB per request */
-	lim->max_segments = 128;
+	lim->max_segments = HOSTDISK_MAX_SEGMENTS;
 	lim->max_segment_size = 1u << 20;
 	lim->max_discard_sectors = 8192;
 	lim->max_write_zeroes_sectors = 8192;

@@ -278,6 +278,11 @@ static void many_in_flight_queue_depth_1(struct ktest *t)
 	blk_test_many_in_flight(t, one(t, "tmp:8M,qd=1"));
 }
 
+static void threads_on_every_cpu_2_queues(struct ktest *t)
+{
+	blk_test_many_threads(t, one(t, "tmp:8M,hwq=2,qd=16"));
+}
+
 static void plug_merges_on_host_disk(struct ktest *t)
 {
 	blk_test_plug_merges(t, one(t, "tmp:8M"));
@@ -326,6 +331,7 @@ static const struct ktest_case hostdisk_blk_cases[] = {
 	KTEST_CASE(pattern_mixed_sizes_4k_blocks_2_queues),
 	KTEST_CASE(many_in_flight_queue_depth_4),
 	KTEST_CASE(many_in_flight_queue_depth_1),
+	KTEST_CASE(threads_on_every_cpu_2_queues),
 	KTEST_CASE(plug_merges_on_host_disk),
 	KTEST_CASE(split_limits_on_host_disk),
 	KTEST_CASE(bad_bios_on_4k_block_disk),

@@ -32,6 +32,7 @@
 #include <quire/bug.h>
 #include <quire/kernel.h>
 #include <quire/printk.h>
+#include <arch/console.h>
 #include <arch/debug.h>
 #include <arch/power.h>
 
@@ -154,15 +155,37 @@ bool arch_lookup_symbol(unsigned long addr, char *name, size_t size,
 		return true;
 	}
 	flags = arch_local_irq_save();
-	found = dladdr((void *)addr, &info) && info.dli_sname;
+	found = dladdr((void *)addr, &info) && (info.dli_sname || info.dli_fname);
 	arch_local_irq_restore(flags);
 	if (!found)
 		return false;
-	snprintf(name, size, "%s", info.dli_sname);
-	*offset = addr - (unsigned long)info.dli_saddr;
+	if (info.dli_sname) {
+		snprintf(name, size, "%s", info.dli_sname);
+		*offset = addr - (unsigned long)info.dli_saddr;
+	} else {	/* a library's static function: object+offset, ASLR-free */
+		const char *base = strrchr(info.dli_fname, '/');
+
+		snprintf(name, size, "%s", base ? base + 1 : info.dli_fname);
+		*offset = addr - (unsigned long)info.dli_fbase;
+	}
 	return true;
 }
 
+/* x86_64 Linux's rt_sigreturn trampoline: mov $15, %rax; syscall. */
+static bool is_sigreturn_trampoline(unsigned long pc)
+{
+	static const unsigned char code[] = { 0x48, 0xc7, 0xc0, 0x0f, 0x00,
+					      0x00, 0x00, 0x0f, 0x05 };
+
+	return pc && !memcmp((const void *)pc, code, sizeof(code));
+}
+
+/*
+ * Return addresses are reported minus one, i.e. inside the call: a call to
+ * a noreturn function (panic) that ends its caller would otherwise name
+ * the next function. The frame under a signal trampoline is the
+ * interrupted instruction itself and is reported as is.
+ */
 int arch_stack_trace(unsigned long *pcs, int max, int skip)
 {
 	void *buf[64];
@@ -170,8 +193,13 @@ int arch_stack_trace(unsigned long *pcs, int max, int skip)
 	int n = backtrace(buf, 64), out = 0;
 
 	arch_local_irq_restore(flags);
-	for (int i = skip + 1; i < n && out < max; i++)
-		pcs[out++] = (unsigned long)buf[i];
+	for (int i = skip + 1; i < n && out < max; i++) {
+		unsigned long pc = (unsigned long)buf[i];
+
+		if (!is_sigreturn_trampoline((unsigned long)buf[i - 1]))
+			pc--;
+		pcs[out++] = pc;
+	}
 	return out;
 }
 
@@ -188,13 +216,15 @@ static const char *fault_name(int sig)
 
 static void fault_handler(int sig, siginfo_t *si, void *ucv)
 {
-	static const char again[] = "quire-host: fault while reporting a fault\n";
+	static const char again[] =
+		"quire-host: fault while reporting a fault (corrupted stack?)\n"
+		"---[ end Kernel panic: fault while dumping the stack ]---\n";
 	ucontext_t *uc = ucv;
 	unsigned long ip = uc->uc_mcontext.gregs[REG_RIP];
 
 	if (__atomic_exchange_n(&in_fault, 1, __ATOMIC_ACQ_REL)) {
-		write(STDERR_FILENO, again, sizeof(again) - 1);
-		_exit(PANIC_EXIT_STATUS);
+		arch_console_write(again, sizeof(again) - 1);
+		arch_poweroff(PANIC_EXIT_STATUS);
 	}
 	if (!host_this_vcpu()) {	/* a helper thread: no kernel context */
 		fprintf(stderr, "quire-host: %s in a host helper thread at %p\n",
@@ -204,7 +234,8 @@ static void fault_handler(int sig, siginfo_t *si, void *ucv)
 	host_irq_mask_now();
 	pr_emerg("BUG: %s at address %p, ip %pS\n", fault_name(sig),
 		 si->si_addr, (void *)ip);
-	pr_emerg("CPU: %u\n", arch_smp_processor_id());
+	pr_emerg("CPU: %u rsp %p\n", arch_smp_processor_id(),
+		 (void *)uc->uc_mcontext.gregs[REG_RSP]);
 	panic("Fatal exception: %s", fault_name(sig));
 }
 

@@ -25,18 +25,30 @@
  *      an interrupt pending.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "host.h"
 #include <quire/kernel.h>
+#include <quire/bug.h>
 #include <arch/power.h>
 
 #define DET_QUANTUM_NS	1000	/* virtual time per switch point */
+#define DET_WATCHDOG_S	20	/* real seconds without a switch point = hang */
+#define HOST_SIGWATCHDOG (SIGRTMIN + 3)
 
 static struct {
 	u64 rng;		/* xorshift64* state (D2) */
 	u64 now;		/* virtual ns since boot (D2; read by anyone) */
 	unsigned int running;	/* the baton holder's cpu id (D1) */
+	u64 switches;		/* atomic: switch points passed, for the watchdog */
+	int waiting_input;	/* atomic: all idle, blocked on typed input */
+	unsigned int nr_deferred;	/* device work queued (D2) */
+	unsigned int max_deferred;	/* room in deferred[] */
+	struct det_deferred {
+		void (*fn)(void *arg);
+		void *arg;
+	} *deferred;			/* in queueing order (D2) */
 } det;
 
 static u64 det_random(void)
@@ -47,12 +59,63 @@ static u64 det_random(void)
 	return det.rng * 0x2545f4914f6cdd1dULL;
 }
 
+/*
+ * Kernel code that loops without a switch point (no arch_cpu_relax(), no
+ * interrupt enable) would stall a deterministic run for ever: every other
+ * vCPU waits for the baton and virtual time stands still. The watchdog
+ * turns that into a panic on the looping vCPU, whose stack shows the loop.
+ */
+static void watchdog_fire(int sig)
+{
+	host_irq_mask_now();
+	panic("deterministic mode: CPU %u ran %d s without a switch point "
+	      "(a loop without arch_cpu_relax()?)", arch_smp_processor_id(),
+	      DET_WATCHDOG_S);
+}
+
+static void *watchdog_thread(void *arg)
+{
+	u64 last = U64_MAX;
+	unsigned int still = 0;
+
+	for (;;) {
+		u64 n = __atomic_load_n(&det.switches, __ATOMIC_RELAXED);
+
+		sleep(1);
+		if (n != last || __atomic_load_n(&det.waiting_input, __ATOMIC_RELAXED))
+			still = 0;
+		else if (++still >= DET_WATCHDOG_S)
+			break;
+		last = n;
+	}
+	pthread_kill(host_vcpus[__atomic_load_n(&det.running, __ATOMIC_ACQUIRE)].thread,
+		     HOST_SIGWATCHDOG);
+	return NULL;
+}
+
+static void start_watchdog(void)
+{
+	struct sigaction sa = { 0 };
+	sigset_t all, old;
+	pthread_t t;
+
+	sa.sa_handler = watchdog_fire;
+	sigemptyset(&sa.sa_mask);
+	sigaction(HOST_SIGWATCHDOG, &sa, NULL);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (pthread_create(&t, NULL, watchdog_thread, NULL))
+		fprintf(stderr, "quire-host: no deterministic-mode watchdog\n");
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 void det_init(u64 seed)
 {
 	det.rng = seed * 0x9e3779b97f4a7c15ULL + 0x5851f42d4c957f2dULL;
 	if (!det.rng)
 		det.rng = 1;
 	det.running = 0;
+	start_watchdog();
 }
 
 u64 det_clock_ns(void)
@@ -105,6 +168,7 @@ static void det_wait_for_event(void)
 	}
 	if (!host_cfg.interactive || host_console_input_closed())
 		det_deadlock();
+	__atomic_store_n(&det.waiting_input, 1, __ATOMIC_RELAXED);
 	while (!host_console_input_ready()) {
 		u32 head = __atomic_load_n(host_console_input_word(), __ATOMIC_ACQUIRE);
 
@@ -112,6 +176,7 @@ static void det_wait_for_event(void)
 			break;
 		host_futex_wait(host_console_input_word(), head, 0);
 	}
+	__atomic_store_n(&det.waiting_input, 0, __ATOMIC_RELAXED);
 }
 
 static void det_wait_turn(struct vcpu *self)
@@ -133,17 +198,78 @@ static void det_handoff(struct vcpu *self, struct vcpu *next)
 	det_wait_turn(self);
 }
 
+/*
+ * Host devices in deterministic mode: a device (e.g. the hostdisk) that
+ * would wake its own worker thread instead queues its work here, and the
+ * baton holder runs it at a later switch point that the PRNG picks, "in
+ * device time": with its interrupt flag masked, outside any kernel lock
+ * (switch points are never inside one). So I/O completions, like
+ * everything else, happen at reproducible points. A (fn, arg) pair already
+ * queued is not queued twice. Context: the baton holder (one vCPU runs,
+ * so libc's allocator is safe here).
+ */
+void host_det_defer(void (*fn)(void *arg), void *arg)
+{
+	for (unsigned int i = 0; i < det.nr_deferred; i++)
+		if (det.deferred[i].fn == fn && det.deferred[i].arg == arg)
+			return;
+	if (det.nr_deferred == det.max_deferred) {
+		unsigned int n = det.max_deferred ? 2 * det.max_deferred : 16;
+		void *p = realloc(det.deferred, n * sizeof(*det.deferred));
+
+		if (!p) {
+			fprintf(stderr, "quire-host: out of memory for device work\n");
+			arch_poweroff(PANIC_EXIT_STATUS);
+		}
+		det.deferred = p;
+		det.max_deferred = n;
+	}
+	det.deferred[det.nr_deferred].fn = fn;
+	det.deferred[det.nr_deferred].arg = arg;
+	det.nr_deferred++;
+}
+
+/* Run the oldest deferred item (all of them when @all). */
+static void det_run_deferred(bool all)
+{
+	struct vcpu *self = host_this_vcpu();
+	int saved = self->irqs_off;
+
+	self->irqs_off = 1;
+	barrier();
+	while (det.nr_deferred) {
+		void (*fn)(void *) = det.deferred[0].fn;
+		void *arg = det.deferred[0].arg;
+
+		det.nr_deferred--;
+		for (unsigned int i = 0; i < det.nr_deferred; i++)
+			det.deferred[i] = det.deferred[i + 1];
+		fn(arg);
+		if (!all)
+			break;
+	}
+	barrier();
+	self->irqs_off = saved;
+}
+
 /* Context: the baton holder @self. Returns holding the baton again. */
 static void det_schedule(struct vcpu *self)
 {
 	struct vcpu *next;
 
 	__atomic_store_n(&det.now, det.now + DET_QUANTUM_NS, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&det.switches, 1, __ATOMIC_RELAXED);
+	if (det.nr_deferred && det_random() % 4 == 0)
+		det_run_deferred(false);
 	for (;;) {
 		det_poll_events();
 		next = det_pick();
 		if (next)
 			break;
+		if (det.nr_deferred) {	/* every CPU waits: the device works */
+			det_run_deferred(true);
+			continue;
+		}
 		det_wait_for_event();
 	}
 	if (next != self)

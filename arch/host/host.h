@@ -85,6 +85,7 @@ void det_vcpu_wait_first_turn(struct vcpu *v);
 void det_stop_others(void);
 u64 det_clock_ns(void);
 void det_tick_started(struct vcpu *v);
+void host_det_defer(void (*fn)(void *arg), void *arg);
 
 /* time.c */
 u64 host_monotonic_ns(void);

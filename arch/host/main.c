@@ -22,6 +22,8 @@
 #include <arch/console.h>
 #include <arch/memory.h>
 #include <arch/setup.h>
+#include <arch/time.h>
+#include <quire/jiffies.h>
 
 #define DEFAULT_CPUS	2
 #define DEFAULT_NODES	1
@@ -170,10 +172,12 @@ static void setup_platform(void)
 #define HOST_ASYNC_IRQS	true
 #endif
 
-/* Context: CPU 0 in start_kernel(), interrupts disabled. */
+/* The console's input interrupt and CPU 0's tick (secondaries start
+ * theirs in start_secondary()). Context: CPU 0, interrupts disabled. */
 void arch_init_late(void)
 {
 	host_console_init();
+	arch_timer_start(HZ);
 }
 
 int main(int argc, char **argv)

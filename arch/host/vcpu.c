@@ -28,9 +28,11 @@
  * so no handler can preempt a libc lock holder.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -121,14 +123,36 @@ static void handle_pending_irqs(void)
  * way x86 would at sti: handlers, then a preemption point.
  * Context: flag on at entry and on return (possibly on another vCPU).
  */
-static void take_irqs_enabled(void)
+static void take_irqs(bool may_preempt)
 {
 	while (irq_pending(host_this_vcpu())) {
 		irq_flag_set(host_this_vcpu(), 1);
 		handle_pending_irqs();
-		preempt_schedule_irq();
+		if (may_preempt)
+			preempt_schedule_irq();
 		irq_flag_set(host_this_vcpu(), 0);
 	}
+}
+
+static void take_irqs_enabled(void)
+{
+	take_irqs(true);
+}
+
+/*
+ * The signal interrupted our own code (the program's text), not libc, the
+ * vDSO or a sanitizer runtime, which may hold a lock that the next kernel
+ * thread on this pthread would then wait for forever (malloc's arena lock).
+ * Only then may the handler switch threads; elsewhere the interrupt is
+ * handled and preemption waits for the next interrupt or enable point
+ * (as Linux does not preempt where preempt_count forbids it).
+ */
+static bool interrupted_own_code(const ucontext_t *uc)
+{
+	extern char __executable_start[], etext[];
+	unsigned long ip = uc->uc_mcontext.gregs[REG_RIP];
+
+	return ip >= (unsigned long)__executable_start && ip < (unsigned long)etext;
 }
 
 static void sigirq_handler(int sig, siginfo_t *si, void *ucv)
@@ -139,7 +163,7 @@ static void sigirq_handler(int sig, siginfo_t *si, void *ucv)
 
 	if (!v || v->irqs_off || v->stopped)
 		return;
-	take_irqs_enabled();
+	take_irqs(interrupted_own_code(uc));
 	/*
 	 * We may return on another vCPU's thread: sigreturn must not install
 	 * the first thread's alternate stack on this one.
@@ -222,6 +246,8 @@ bool arch_irqs_disabled(void)
 	return host_this_vcpu()->irqs_off;
 }
 
+static __thread unsigned int relax_spins;	/* this pthread's spins */
+
 void arch_cpu_relax(void)
 {
 	struct vcpu *v;
@@ -230,6 +256,11 @@ void arch_cpu_relax(void)
 	if (host_cfg.deterministic)
 		det_switch_point();
 	v = host_this_vcpu();
+	/* vCPUs outnumber host cores: a spinner that never yields keeps the
+	 * lock holder (or the next ticket) off the core for a whole host
+	 * timeslice, so ticket locks convoy. Yield now and then. */
+	if (++relax_spins % 128 == 0)
+		sched_yield();
 	if (v && !v->irqs_off && irq_pending(v))
 		take_irqs_enabled();
 }
@@ -285,14 +316,19 @@ void host_take_own_irqs(unsigned int cpu)
 void host_raise_irq(unsigned int cpu, unsigned int irq)
 {
 	struct vcpu *v = &host_vcpus[cpu];
+	u64 old = __atomic_fetch_or(&v->pending, BIT(irq), __ATOMIC_SEQ_CST);
 
-	__atomic_fetch_or(&v->pending, BIT(irq), __ATOMIC_SEQ_CST);
 	if (host_cfg.deterministic || !host_vcpu_runs_irqs(v))
 		return;
 	if (__atomic_load_n(&v->idle, __ATOMIC_SEQ_CST)) {
 		__atomic_fetch_add(&v->kick, 1, __ATOMIC_SEQ_CST);
 		host_futex_wake(&v->kick);
-	} else if (host_cfg.async_irqs && v != host_this_vcpu()) {
+	} else if (host_cfg.async_irqs && v != host_this_vcpu() && !old) {
+		/* Signal only a 0 -> pending transition: HOST_SIGIRQ is a
+		 * queued real-time signal and the handler is SA_NODEFER, so
+		 * one signal per interrupt nests handler frames without bound
+		 * under an IPI storm (stack overflow). Bits already pending
+		 * are taken by the signal in flight or at the next enable. */
 		pthread_kill(v->thread, HOST_SIGIRQ);
 	}
 }

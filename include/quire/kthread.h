@@ -5,8 +5,10 @@
  * wake_up_process() (or use kthread_run()). The thread runs threadfn(data);
  * a thread meant to be stopped loops until kthread_should_stop() and
  * returns. kthread_stop() sets the stop flag, wakes the thread, waits for
- * it to return and gives back its return value; the thread must not have
- * exited on its own before (as in Linux, the caller guarantees that).
+ * it to return and gives back its return value. The thread may have
+ * returned already. A kthread holds a reference for kthread_stop(): a
+ * thread that returns and is never stopped stays a zombie (its struct,
+ * state X in ps; its stack is freed at exit). Call kthread_stop() once.
  */
 #ifndef QUIRE_KTHREAD_H
 #define QUIRE_KTHREAD_H

@@ -43,7 +43,7 @@
 #define PRIO_LOW		2
 
 #define TASK_COMM_LEN		16
-#define THREAD_SIZE		(16 * 1024)	/* kernel thread stack, bytes */
+#define THREAD_SIZE		(32 * 1024)	/* kernel thread stack, bytes */
 #define SCHED_TIMESLICE		4		/* ticks before round robin */
 #define MAX_SCHEDULE_TIMEOUT	((long)(~0UL >> 1))
 #define LOCKDEP_MAX_HELD	24
@@ -109,10 +109,10 @@ struct task_struct *get_current(void);
 #define current get_current()
 
 #define __set_current_state(s)	WRITE_ONCE(current->state, (s))
-#define set_current_state(s) do {					\
-	__atomic_store_n(&current->state, (s), __ATOMIC_SEQ_CST);	\
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);			\
-} while (0)
+/* A full barrier after the store (Linux's smp_store_mb): the condition
+ * check that follows cannot be reordered before it. */
+#define set_current_state(s)						\
+	((void)__atomic_exchange_n(&current->state, (s), __ATOMIC_SEQ_CST))
 
 /* Give up the CPU; returns when woken (or at once if the state is
  * TASK_RUNNING again). Context: process, preempt_count 0, may sleep. */

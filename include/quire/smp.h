@@ -22,7 +22,7 @@ struct cpumask {
 
 static inline bool cpumask_test_cpu(unsigned int cpu, const struct cpumask *m)
 {
-	return cpu < MAX_CPUS && (__atomic_load_n(&m->bits, __ATOMIC_RELAXED) >> cpu) & 1;
+	return cpu < MAX_CPUS && (__atomic_load_n(&m->bits, __ATOMIC_ACQUIRE) >> cpu) & 1;
 }
 
 static inline void cpumask_set_cpu(unsigned int cpu, struct cpumask *m)
@@ -42,12 +42,12 @@ static inline struct cpumask cpumask_of(unsigned int cpu)
 
 static inline unsigned int cpumask_weight(const struct cpumask *m)
 {
-	return hweight64(m->bits);
+	return hweight64(__atomic_load_n(&m->bits, __ATOMIC_RELAXED));
 }
 
 static inline bool cpumask_empty(const struct cpumask *m)
 {
-	return m->bits == 0;
+	return __atomic_load_n(&m->bits, __ATOMIC_RELAXED) == 0;
 }
 
 #define for_each_cpu(cpu, mask)						\

@@ -59,6 +59,8 @@ void run_local_timers(void);
  * run this CPU's expired timers. */
 void timer_poll(void);
 bool timers_pending_local(void);
+/* Without a tick, bring jiffies up to the clock now (no-op with a tick). */
+void jiffies_sync(void);
 /* Has this CPU ever had a tick? */
 bool tick_running(void);
 

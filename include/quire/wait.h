@@ -22,6 +22,7 @@
 #include <quire/list.h>
 #include <quire/spinlock.h>
 #include <quire/sched.h>
+#include <quire/atomic.h>
 
 struct wait_queue_entry;
 typedef int (*wait_queue_func_t)(struct wait_queue_entry *wq_entry,
@@ -121,7 +122,7 @@ static inline bool waitqueue_active(struct wait_queue_head *wq_head)
 
 static inline bool wq_has_sleeper(struct wait_queue_head *wq_head)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	smp_mb();
 	return waitqueue_active(wq_head);
 }
 

@@ -102,4 +102,7 @@ void flush_workqueue(struct workqueue_struct *wq);
 /* Is the caller a worker of some workqueue? */
 bool current_is_workqueue_worker(void);
 
+/* Create the system workqueues (kernel/main.c, after smp_init()). */
+void workqueue_init(void);
+
 #endif

@@ -1,0 +1,475 @@
+/*
+ * block/blk-mq-test.c - the driver interface tested with a scripted device.
+ *
+ * Layer: block (tests). Suite: blk_mq. Runs everywhere (no disk needed).
+ *
+ * "tdev" is a RAM disk driver whose device only completes when the test
+ * says so (tdev_finish()), and which accepts at most `room` requests at a
+ * time (BLK_STS_RESOURCE beyond). It logs every request it accepts, so a
+ * test can check what the block layer asked of the driver: the order of
+ * flush steps, the FUA flag, bd->last and commit_rqs() kicks, retries after
+ * RESOURCE, a failed request's status reaching its bio.
+ * It is also the smallest complete example of a blk-mq driver.
+ */
+#include <quire/blk-mq.h>
+#include <quire/ktest.h>
+#include <quire/mm.h>
+#include <quire/platform.h>
+#include <quire/errno.h>
+#include <quire/string.h>
+
+#define TDEV_ORDER	8		/* 1 MiB of RAM */
+#define TDEV_MAX	16		/* requests the log and the device hold */
+
+struct tdev_log {
+	blk_opf_t opf;
+	sector_t sector;
+	u32 bytes;
+	bool last;
+};
+
+struct tdev {
+	spinlock_t lock;		/* protects everything below */
+	struct request *inflight[TDEV_MAX];
+	unsigned int nr_inflight;
+	unsigned int room;		/* accept at most this many at once */
+	unsigned int resource;		/* RESOURCE answers given */
+	unsigned int fail_nth;		/* 1: fail the next accepted request */
+	blk_status_t fail_status;
+	struct tdev_log log[TDEV_MAX * 4];
+	unsigned int nr_log;
+	unsigned int kicks;		/* doorbells: last = true or commit_rqs */
+	struct page *ram;
+	struct blk_mq_tag_set set;
+	struct gendisk *disk;
+};
+
+static void tdev_copy(struct tdev *d, struct request *rq)
+{
+	struct blk_segment segs[16];
+	unsigned int n = blk_rq_map_segments(rq, segs);
+	u8 *ram = (u8 *)page_address(d->ram) + (blk_rq_pos(rq) << SECTOR_SHIFT);
+
+	for (unsigned int i = 0; i < n; i++) {
+		u8 *buf = (u8 *)page_address(segs[i].page) + segs[i].offset;
+
+		if (req_op(rq) == REQ_OP_WRITE)
+			memcpy(ram, buf, segs[i].len);
+		else
+			memcpy(buf, ram, segs[i].len);
+		ram += segs[i].len;
+	}
+}
+
+static blk_status_t tdev_queue_rq(struct blk_mq_hw_ctx *hctx,
+				  const struct blk_mq_queue_data *bd)
+{
+	struct tdev *d = hctx->queue->queuedata;
+	struct request *rq = bd->rq;
+	unsigned long flags;
+	blk_status_t ret = BLK_STS_OK;
+
+	spin_lock_irqsave(&d->lock, flags);
+	if (d->nr_inflight == d->room) {
+		d->resource++;
+		ret = BLK_STS_RESOURCE;
+		goto out;
+	}
+	if (d->nr_log < ARRAY_SIZE(d->log))
+		d->log[d->nr_log++] = (struct tdev_log){ rq->cmd_flags, blk_rq_pos(rq),
+							  blk_rq_bytes(rq), bd->last };
+	if (d->fail_nth && --d->fail_nth == 0) {
+		ret = d->fail_status;
+		goto out;
+	}
+	tdev_copy(d, rq);
+	d->inflight[d->nr_inflight++] = rq;
+	if (bd->last)
+		d->kicks++;
+out:
+	spin_unlock_irqrestore(&d->lock, flags);
+	return ret;
+}
+
+static void tdev_commit_rqs(struct blk_mq_hw_ctx *hctx)
+{
+	struct tdev *d = hctx->queue->queuedata;
+	unsigned long flags;
+
+	spin_lock_irqsave(&d->lock, flags);
+	d->kicks++;
+	spin_unlock_irqrestore(&d->lock, flags);
+}
+
+static const struct blk_mq_ops tdev_ops = {
+	.queue_rq = tdev_queue_rq,
+	.commit_rqs = tdev_commit_rqs,
+};
+
+/* The device finishes everything it holds: the "interrupt handler". */
+static unsigned int tdev_finish(struct tdev *d)
+{
+	struct request *done[TDEV_MAX];
+	unsigned long flags;
+	unsigned int n;
+
+	spin_lock_irqsave(&d->lock, flags);
+	n = d->nr_inflight;
+	memcpy(done, d->inflight, n * sizeof(done[0]));
+	d->nr_inflight = 0;
+	spin_unlock_irqrestore(&d->lock, flags);
+	for (unsigned int i = 0; i < n; i++)
+		blk_mq_complete_request(done[i], BLK_STS_OK);
+	blk_mq_run_hw_queues(d->disk->queue);	/* locks dropped: now rerun */
+	return n;
+}
+
+static struct tdev tdev;
+
+static int tdev_init(struct ktest *t, bool wc, bool fua, unsigned int depth,
+		     unsigned int room)
+{
+	struct queue_limits lim = {
+		.write_cache = wc, .fua = fua,
+		.max_sectors = 64, .max_segments = 4,
+	};
+	struct tdev *d = &tdev;
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	spin_lock_init(&d->lock);
+	d->room = room;
+	d->ram = alloc_pages(NUMA_NO_NODE, TDEV_ORDER, __GFP_ZERO);
+	if (!d->ram)
+		return -ENOMEM;
+	d->set.ops = &tdev_ops;
+	d->set.nr_hw_queues = 1;
+	d->set.queue_depth = depth;
+	err = blk_mq_alloc_tag_set(&d->set);
+	if (err)
+		return err;
+	d->disk = blk_mq_alloc_disk(&d->set, &lim, d, &err);
+	if (!d->disk)
+		return err;
+	strscpy_len(d->disk->disk_name, "tdev", DISK_NAME_LEN);
+	set_capacity(d->disk, (PAGE_SIZE << TDEV_ORDER) >> SECTOR_SHIFT);
+	t->priv = d;
+	return 0;
+}
+
+static void tdev_exit(struct ktest *t)
+{
+	struct tdev *d = t->priv;
+
+	if (!d)
+		return;
+	while (tdev_finish(d))
+		;
+	put_disk(d->disk);
+	__free_pages(d->ram, TDEV_ORDER);
+	t->priv = NULL;
+}
+
+/* ---- async bios against tdev ---- */
+
+struct tbio {
+	struct bio *bio;
+	struct page *page;
+	bool done;
+	int status;
+};
+
+static void tbio_end_io(struct bio *bio)
+{
+	struct tbio *tb = bio->bi_private;
+
+	tb->status = bio->bi_status;
+	WRITE_ONCE(tb->done, true);
+}
+
+/* Submit @sectors at @sector from a fresh page, @opf, without waiting. */
+static void tbio_submit(struct ktest *t, struct tbio *tb, blk_opf_t opf,
+			sector_t sector, u32 sectors, u8 fill)
+{
+	memset(tb, 0, sizeof(*tb));
+	tb->page = alloc_pages(NUMA_NO_NODE, 0, 0);
+	tb->bio = bio_alloc(&tdev.disk->part0, 1, opf, GFP_KERNEL);
+	KTEST_ASSERT_TRUE(t, tb->page && tb->bio);
+	memset(page_address(tb->page), fill, PAGE_SIZE);
+	tb->bio->bi_iter.bi_sector = sector;
+	if (sectors)
+		bio_add_page(tb->bio, tb->page, sectors << SECTOR_SHIFT, 0);
+	tb->bio->bi_private = tb;
+	tb->bio->bi_end_io = tbio_end_io;
+	submit_bio(tb->bio);
+}
+
+static void tbio_free(struct tbio *tb, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (tb[i].bio)
+			bio_put(tb[i].bio);
+		if (tb[i].page)
+			__free_pages(tb[i].page, 0);
+	}
+}
+
+/* Let the device finish until every bio of @tb is done (bounded). */
+static bool tdev_drain(struct tbio *tb, unsigned int n)
+{
+	for (int round = 0; round < 64; round++) {
+		bool all = true;
+
+		for (unsigned int i = 0; i < n; i++)
+			all &= READ_ONCE(tb[i].done);
+		if (all)
+			return true;
+		tdev_finish(&tdev);
+	}
+	return false;
+}
+
+/* ---- cases ---- */
+
+static int init_plain(struct ktest *t)
+{
+	return tdev_init(t, false, false, 8, 8);
+}
+
+static void resource_parks_request_until_completion(struct ktest *t)
+{
+	struct tbio tb[6];
+
+	tdev.room = 2;
+	for (int i = 0; i < 6; i++)
+		tbio_submit(t, &tb[i], REQ_OP_WRITE, i * 16, 8, i);
+	KTEST_EXPECT_EQ(t, tdev.nr_inflight, 2);
+	KTEST_EXPECT_GE(t, tdev.resource, 1);
+	KTEST_EXPECT_TRUE(t, tdev_drain(tb, 6));
+	for (int i = 0; i < 6; i++)
+		KTEST_EXPECT_EQ(t, tb[i].status, 0);
+	KTEST_EXPECT_EQ(t, tdev.nr_log, 6);	/* each accepted exactly once */
+	tbio_free(tb, 6);
+}
+
+/* A driver that refuses with nothing in flight would hang the queue: the
+ * block layer retries, then fails the request with -EIO (one log line). */
+static void resource_with_nothing_in_flight_fails_with_eio(struct ktest *t)
+{
+	struct tbio tb;
+
+	tdev.room = 0;
+	tbio_submit(t, &tb, REQ_OP_WRITE, 0, 8, 1);
+	KTEST_EXPECT_TRUE(t, READ_ONCE(tb.done));
+	KTEST_EXPECT_EQ(t, tb.status, -EIO);
+	KTEST_EXPECT_GT(t, tdev.resource, 1);
+	tbio_free(&tb, 1);
+}
+
+static void error_status_fails_only_that_bio(struct ktest *t)
+{
+	struct tbio tb[3];
+
+	tdev.fail_nth = 2;
+	tdev.fail_status = BLK_STS_MEDIUM;
+	for (int i = 0; i < 3; i++)
+		tbio_submit(t, &tb[i], REQ_OP_READ, i * 16, 8, 0);
+	KTEST_EXPECT_TRUE(t, tdev_drain(tb, 3));
+	KTEST_EXPECT_EQ(t, tb[0].status, 0);
+	KTEST_EXPECT_EQ(t, tb[1].status, -ENODATA);
+	KTEST_EXPECT_EQ(t, tb[2].status, 0);
+	tbio_free(tb, 3);
+}
+
+static void plug_batch_gets_one_kick(struct ktest *t)
+{
+	struct blk_plug plug;
+	struct tbio tb[4];
+
+	blk_start_plug(&plug);
+	for (int i = 0; i < 4; i++)	/* not contiguous: 4 requests */
+		tbio_submit(t, &tb[i], REQ_OP_WRITE, i * 64, 8, i);
+	KTEST_EXPECT_EQ(t, tdev.nr_log, 0);	/* held by the plug */
+	blk_finish_plug(&plug);
+	KTEST_EXPECT_EQ(t, tdev.nr_log, 4);
+	KTEST_EXPECT_EQ(t, tdev.kicks, 1);
+	for (int i = 0; i < 4; i++)
+		KTEST_EXPECT_EQ(t, tdev.log[i].last, i == 3);
+	KTEST_EXPECT_TRUE(t, tdev_drain(tb, 4));
+	tbio_free(tb, 4);
+}
+
+static void plug_merge_makes_one_request_within_limits(struct ktest *t)
+{
+	struct blk_plug plug;
+	struct tbio tb[12];
+
+	blk_start_plug(&plug);
+	for (int i = 0; i < 12; i++)	/* contiguous 4 KiB bios */
+		tbio_submit(t, &tb[i], REQ_OP_WRITE, i * 8, 8, i);
+	blk_finish_plug(&plug);
+	/* max_segments 4: 3 requests of 4 bios each */
+	KTEST_EXPECT_EQ(t, tdev.nr_log, 3);
+	for (unsigned int i = 0; i < tdev.nr_log; i++)
+		KTEST_EXPECT_EQ(t, tdev.log[i].bytes, 4 * PAGE_SIZE);
+	KTEST_EXPECT_TRUE(t, tdev_drain(tb, 12));
+	tbio_free(tb, 12);
+}
+
+static void bio_over_max_sectors_is_split(struct ktest *t)
+{
+	struct tbio tb;
+	struct page *big = alloc_pages(NUMA_NO_NODE, 5, 0);	/* 128 KiB */
+
+	KTEST_ASSERT_NOT_NULL(t, big);
+	memset(&tb, 0, sizeof(tb));
+	tb.bio = bio_alloc(&tdev.disk->part0, 1, REQ_OP_WRITE, GFP_KERNEL);
+	bio_add_page(tb.bio, big, 128 * 1024, 0);
+	tb.bio->bi_private = &tb;
+	tb.bio->bi_end_io = tbio_end_io;
+	submit_bio(tb.bio);
+	KTEST_EXPECT_TRUE(t, tdev_drain(&tb, 1));
+	KTEST_EXPECT_EQ(t, tb.status, 0);
+	KTEST_EXPECT_EQ(t, tdev.nr_log, 4);	/* 256 sectors / max 64 */
+	for (unsigned int i = 0; i < tdev.nr_log; i++) {
+		KTEST_EXPECT_EQ(t, tdev.log[i].bytes, 64 * SECTOR_SIZE);
+		KTEST_EXPECT_EQ(t, tdev.log[i].sector, i * 64);
+	}
+	bio_put(tb.bio);
+	__free_pages(big, 5);
+}
+
+/* The ops the device saw, as a string: F flush, W write, w write+FUA. */
+static void op_string(char *buf, size_t n)
+{
+	unsigned int i;
+
+	for (i = 0; i < tdev.nr_log && i + 1 < n; i++) {
+		enum req_op op = bio_op_of(tdev.log[i].opf);
+
+		buf[i] = op == REQ_OP_FLUSH ? 'F' :
+			 op == REQ_OP_WRITE ? ((tdev.log[i].opf & REQ_FUA) ? 'w' : 'W') : '?';
+	}
+	buf[i] = '\0';
+}
+
+static void expect_ops(struct ktest *t, blk_opf_t opf, u32 sectors, const char *want)
+{
+	struct tbio tb;
+	char got[16];
+
+	tbio_submit(t, &tb, opf, 0, sectors, 1);
+	KTEST_EXPECT_TRUE(t, tdev_drain(&tb, 1));
+	KTEST_EXPECT_EQ(t, tb.status, 0);
+	op_string(got, sizeof(got));
+	if (strcmp(got, want))
+		ktest_fail(t, __FILE__, __LINE__, "device saw \"%s\", want \"%s\"", got, want);
+	tbio_free(&tb, 1);
+	tdev.nr_log = 0;
+}
+
+static int init_wc(struct ktest *t)
+{
+	return tdev_init(t, true, false, 8, 8);
+}
+
+static int init_wc_fua(struct ktest *t)
+{
+	return tdev_init(t, true, true, 8, 8);
+}
+
+static void flush_steps_with_write_cache_no_fua(struct ktest *t)
+{
+	expect_ops(t, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA, 8, "FWF");
+	expect_ops(t, REQ_OP_WRITE | REQ_PREFLUSH, 8, "FW");
+	expect_ops(t, REQ_OP_WRITE | REQ_FUA, 8, "WF");
+	expect_ops(t, REQ_OP_FLUSH, 0, "F");
+	expect_ops(t, REQ_OP_WRITE | REQ_PREFLUSH, 0, "F");
+}
+
+static void flush_steps_with_write_cache_and_fua(struct ktest *t)
+{
+	expect_ops(t, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA, 8, "Fw");
+	expect_ops(t, REQ_OP_WRITE | REQ_FUA, 8, "w");
+	expect_ops(t, REQ_OP_FLUSH, 0, "F");
+}
+
+static void flush_flags_stripped_without_write_cache(struct ktest *t)
+{
+	expect_ops(t, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA, 8, "W");
+	expect_ops(t, REQ_OP_FLUSH, 0, "");
+}
+
+static void flush_step_failure_fails_the_write(struct ktest *t)
+{
+	struct tbio tb;
+
+	tdev.fail_nth = 1;		/* the preflush */
+	tdev.fail_status = BLK_STS_IOERR;
+	tbio_submit(t, &tb, REQ_OP_WRITE | REQ_PREFLUSH, 0, 8, 1);
+	KTEST_EXPECT_TRUE(t, tdev_drain(&tb, 1));
+	KTEST_EXPECT_EQ(t, tb.status, -EIO);
+	KTEST_EXPECT_EQ(t, tdev.nr_log, 1);	/* the write never went out */
+	tbio_free(&tb, 1);
+}
+
+static void data_reaches_device_and_back(struct ktest *t)
+{
+	struct tbio w, r;
+
+	tbio_submit(t, &w, REQ_OP_WRITE, 24, 8, 0xab);
+	KTEST_EXPECT_TRUE(t, tdev_drain(&w, 1));
+	tbio_submit(t, &r, REQ_OP_READ, 24, 8, 0);
+	KTEST_EXPECT_TRUE(t, tdev_drain(&r, 1));
+	KTEST_EXPECT_EQ(t, ((u8 *)page_address(r.page))[0], 0xab);
+	KTEST_EXPECT_EQ(t, ((u8 *)page_address(r.page))[PAGE_SIZE - 1], 0xab);
+	tbio_free(&w, 1);
+	tbio_free(&r, 1);
+}
+
+static const struct ktest_case blk_mq_plain_cases[] = {
+	KTEST_CASE(data_reaches_device_and_back),
+	KTEST_CASE(resource_parks_request_until_completion),
+	KTEST_CASE(resource_with_nothing_in_flight_fails_with_eio),
+	KTEST_CASE(error_status_fails_only_that_bio),
+	KTEST_CASE(plug_batch_gets_one_kick),
+	KTEST_CASE(plug_merge_makes_one_request_within_limits),
+	KTEST_CASE(bio_over_max_sectors_is_split),
+	KTEST_CASE(flush_flags_stripped_without_write_cache),
+	KTEST_END,
+};
+
+static const struct ktest_suite blk_mq_suite = {
+	.name = "blk_mq",
+	.init = init_plain,
+	.exit = tdev_exit,
+	.cases = blk_mq_plain_cases,
+};
+KTEST_SUITE(blk_mq_suite);
+
+static const struct ktest_case blk_flush_wc_cases[] = {
+	KTEST_CASE(flush_steps_with_write_cache_no_fua),
+	KTEST_CASE(flush_step_failure_fails_the_write),
+	KTEST_END,
+};
+
+static const struct ktest_suite blk_flush_wc_suite = {
+	.name = "blk_flush_wc",
+	.init = init_wc,
+	.exit = tdev_exit,
+	.cases = blk_flush_wc_cases,
+};
+KTEST_SUITE(blk_flush_wc_suite);
+
+static const struct ktest_case blk_flush_fua_cases[] = {
+	KTEST_CASE(flush_steps_with_write_cache_and_fua),
+	KTEST_END,
+};
+
+static const struct ktest_suite blk_flush_fua_suite = {
+	.name = "blk_flush_fua",
+	.init = init_wc_fua,
+	.exit = tdev_exit,
+	.cases = blk_flush_fua_cases,
+};
+KTEST_SUITE(blk_flush_fua_suite);

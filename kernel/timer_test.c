@@ -1,0 +1,251 @@
+/*
+ * kernel/timer_test.c - KTAP suites "timer" (timer_list, sleeping) and
+ * "kthread" (create, bind, stop).
+ */
+#include <quire/ktest.h>
+#include <quire/timer.h>
+#include <quire/kthread.h>
+#include <quire/sched.h>
+#include <quire/smp.h>
+#include <quire/atomic.h>
+#include <quire/completion.h>
+#include <quire/errno.h>
+#include <arch/time.h>
+
+#define NR_ORDER_TIMERS 5
+
+struct order_timer {
+	struct timer_list timer;
+	int id;
+};
+
+static struct order_timer order_timers[NR_ORDER_TIMERS];
+static int fired_order[NR_ORDER_TIMERS * 2];
+static atomic_t nr_fired;
+
+static void order_fn(struct timer_list *t)
+{
+	struct order_timer *ot = from_timer(ot, t, timer);
+	int slot = atomic_inc_return(&nr_fired) - 1;
+
+	if (slot < NR_ORDER_TIMERS * 2)
+		fired_order[slot] = ot->id;
+}
+
+static void timers_fire_once_in_order(struct ktest *t)
+{
+	unsigned long now = jiffies;
+
+	atomic_set(&nr_fired, 0);
+	/* Added in reverse order of expiry, all on CPU 0's base. */
+	for (int i = NR_ORDER_TIMERS - 1; i >= 0; i--) {
+		order_timers[i].id = i;
+		timer_setup(&order_timers[i].timer, order_fn, 0);
+		order_timers[i].timer.expires = now + 2 + 2 * i;
+		add_timer_on(&order_timers[i].timer, 0);
+	}
+	KTEST_EXPECT_TRUE(t, timer_pending(&order_timers[0].timer));
+	msleep(jiffies_to_msecs(2 + 2 * NR_ORDER_TIMERS));
+	/* A loaded host may hold CPU 0 off for a while: allow 10 s. */
+	for (int i = 0; i < 10000 && atomic_read(&nr_fired) < NR_ORDER_TIMERS; i++)
+		msleep(1);
+	msleep(20);	/* a timer firing twice would show up now */
+	KTEST_ASSERT_EQ(t, atomic_read(&nr_fired), NR_ORDER_TIMERS);
+	for (int i = 0; i < NR_ORDER_TIMERS; i++) {
+		KTEST_EXPECT_EQ(t, fired_order[i], i);
+		KTEST_EXPECT_FALSE(t, timer_pending(&order_timers[i].timer));
+	}
+}
+
+static void del_timer_prevents_firing_mod_timer_reports_pending(struct ktest *t)
+{
+	static struct order_timer ot;
+
+	atomic_set(&nr_fired, 0);
+	timer_setup(&ot.timer, order_fn, 0);
+	KTEST_EXPECT_EQ(t, mod_timer(&ot.timer, jiffies + HZ), 0);
+	KTEST_EXPECT_EQ(t, mod_timer(&ot.timer, jiffies + 2), 1);
+	KTEST_EXPECT_EQ(t, del_timer(&ot.timer), 1);
+	KTEST_EXPECT_EQ(t, del_timer(&ot.timer), 0);
+	msleep(40);
+	KTEST_EXPECT_EQ(t, atomic_read(&nr_fired), 0);
+}
+
+struct slow_timer {
+	struct timer_list timer;
+	int running;
+	int done;
+};
+
+static void slow_fn(struct timer_list *t)
+{
+	struct slow_timer *st = from_timer(st, t, timer);
+
+	__atomic_store_n(&st->running, 1, __ATOMIC_RELEASE);
+	mdelay(50);
+	__atomic_store_n(&st->done, 1, __ATOMIC_RELEASE);
+}
+
+static void del_timer_sync_waits_for_running_handler(struct ktest *t)
+{
+	static struct slow_timer st;
+	unsigned long end = jiffies + 5 * HZ;
+
+	st.running = st.done = 0;
+	timer_setup(&st.timer, slow_fn, 0);
+	mod_timer(&st.timer, jiffies + 1);
+	while (!__atomic_load_n(&st.running, __ATOMIC_ACQUIRE) && time_before(jiffies, end))
+		yield() , timer_poll();
+	KTEST_ASSERT_TRUE(t, __atomic_load_n(&st.running, __ATOMIC_ACQUIRE));
+	del_timer_sync(&st.timer);
+	KTEST_EXPECT_EQ(t, __atomic_load_n(&st.done, __ATOMIC_ACQUIRE), 1);
+	KTEST_EXPECT_FALSE(t, timer_pending(&st.timer));
+}
+
+static void msleep_sleeps_at_least_its_time(struct ktest *t)
+{
+	u64 start = arch_clock_ns();
+
+	msleep(30);
+	KTEST_EXPECT_GE(t, arch_clock_ns() - start, 30 * 1000000ULL);
+}
+
+static void schedule_timeout_returns_0_after_timeout(struct ktest *t)
+{
+	KTEST_EXPECT_EQ(t, schedule_timeout_uninterruptible(3), 0);
+	KTEST_EXPECT_EQ(t, current->state, TASK_RUNNING);
+}
+
+static void jiffies_helpers_round_and_compare(struct ktest *t)
+{
+	KTEST_EXPECT_EQ(t, msecs_to_jiffies(1), 1);
+	KTEST_EXPECT_EQ(t, msecs_to_jiffies(1000), HZ);
+	KTEST_EXPECT_EQ(t, jiffies_to_msecs(HZ), 1000);
+	KTEST_EXPECT_TRUE(t, time_after(1UL, ~0UL));
+	KTEST_EXPECT_TRUE(t, time_before(~0UL, 1UL));
+}
+
+static const struct ktest_case timer_cases[] = {
+	KTEST_CASE(timers_fire_once_in_order),
+	KTEST_CASE(del_timer_prevents_firing_mod_timer_reports_pending),
+	KTEST_CASE(del_timer_sync_waits_for_running_handler),
+	KTEST_CASE(msleep_sleeps_at_least_its_time),
+	KTEST_CASE(schedule_timeout_returns_0_after_timeout),
+	KTEST_CASE(jiffies_helpers_round_and_compare),
+	KTEST_END,
+};
+
+static const struct ktest_suite timer_suite = {
+	.name = "timer",
+	.cases = timer_cases,
+};
+KTEST_SUITE(timer_suite);
+
+/* --- kthreads --- */
+
+static int loop_until_stopped(void *arg)
+{
+	atomic_t *ran = arg;
+
+	atomic_inc(ran);
+	while (!kthread_should_stop())
+		msleep(1);
+	return 42;
+}
+
+static void kthread_stop_joins_and_returns_result(struct ktest *t)
+{
+	atomic_t ran = ATOMIC_INIT(0);
+	struct task_struct *k = kthread_run(loop_until_stopped, &ran, "looper");
+
+	KTEST_ASSERT_NOT_NULL(t, k);
+	for (int i = 0; i < 10000 && !atomic_read(&ran); i++)
+		msleep(1);	/* stopped before it ran, it would return -EINTR */
+	KTEST_EXPECT_EQ(t, kthread_stop(k), 42);
+	KTEST_EXPECT_EQ(t, atomic_read(&ran), 1);
+}
+
+static void kthread_stop_before_start_returns_eintr(struct ktest *t)
+{
+	atomic_t ran = ATOMIC_INIT(0);
+	struct task_struct *k = kthread_create(loop_until_stopped, &ran, "never");
+
+	KTEST_ASSERT_NOT_NULL(t, k);
+	KTEST_EXPECT_EQ(t, kthread_stop(k), -EINTR);
+	KTEST_EXPECT_EQ(t, atomic_read(&ran), 0);
+}
+
+struct where {
+	int cpu;
+	struct completion done;
+};
+
+static int report_cpu(void *arg)
+{
+	struct where *w = arg;
+
+	w->cpu = (int)smp_processor_id();
+	complete(&w->done);
+	return 0;
+}
+
+static void kthread_bind_runs_on_that_cpu(struct ktest *t)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		struct where w = { .cpu = -1 };
+		struct task_struct *k;
+
+		init_completion(&w.done);
+		k = kthread_create(report_cpu, &w, "bound%u", cpu);
+		KTEST_ASSERT_NOT_NULL(t, k);
+		kthread_bind(k, cpu);
+		wake_up_process(k);
+		wait_for_completion(&w.done);
+		KTEST_EXPECT_EQ(t, kthread_stop(k), 0);
+		KTEST_EXPECT_EQ(t, w.cpu, cpu);
+	}
+}
+
+static void set_cpus_allowed_moves_current(struct ktest *t)
+{
+	struct cpumask saved = current->cpus_allowed;
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		struct cpumask m = cpumask_of(cpu);
+
+		KTEST_ASSERT_EQ(t, set_cpus_allowed_ptr(current, &m), 0);
+		KTEST_EXPECT_EQ(t, smp_processor_id(), cpu);
+	}
+	set_cpus_allowed_ptr(current, &saved);
+	KTEST_EXPECT_EQ(t, set_cpus_allowed_ptr(current, &CPU_MASK_NONE), -EINVAL);
+}
+
+static void spinlock_disables_preemption(struct ktest *t)
+{
+	DEFINE_SPINLOCK(lock);
+	unsigned int before = preempt_count();
+
+	spin_lock(&lock);
+	KTEST_EXPECT_EQ(t, preempt_count(), before + 1);
+	KTEST_EXPECT_TRUE(t, in_atomic());
+	spin_unlock(&lock);
+	KTEST_EXPECT_EQ(t, preempt_count(), before);
+}
+
+static const struct ktest_case kthread_cases[] = {
+	KTEST_CASE(kthread_stop_joins_and_returns_result),
+	KTEST_CASE(kthread_stop_before_start_returns_eintr),
+	KTEST_CASE(kthread_bind_runs_on_that_cpu),
+	KTEST_CASE(set_cpus_allowed_moves_current),
+	KTEST_CASE(spinlock_disables_preemption),
+	KTEST_END,
+};
+
+static const struct ktest_suite kthread_suite = {
+	.name = "kthread",
+	.cases = kthread_cases,
+};
+KTEST_SUITE(kthread_suite);
