@@ -112,7 +112,8 @@ static int virtblk_setup_cmd(struct request *rq, struct virtblk_req *vbr)
 		return -EOPNOTSUPP;
 	vbr->out_hdr.type = types[op];
 	vbr->out_hdr.ioprio = 0;
-	vbr->out_hdr.sector = op == REQ_OP_FLUSH ? 0 : blk_rq_pos(rq);
+	/* 5.2.6: sector is for reads and writes only, else 0 */
+	vbr->out_hdr.sector = op_has_data(rq->cmd_flags) ? blk_rq_pos(rq) : 0;
 	vbr->status = VIRTBLK_STATUS_NONE;
 	vbr->done = NULL;
 	if (op == REQ_OP_DISCARD || op == REQ_OP_WRITE_ZEROES) {
