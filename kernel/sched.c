@@ -37,6 +37,9 @@
 #include <quire/timer.h>
 #include <quire/lockdep.h>
 #include <quire/atomic.h>
+#include <quire/slab.h>
+#include <quire/mm.h>
+#include <quire/wait.h>
 #include <arch/thread.h>
 #include <arch/irq.h>
 #include <arch/cpu.h>
@@ -49,6 +52,11 @@ DEFINE_RAW_SPINLOCK(tasklist_lock);	/* guards task_list, next_pid */
 static LIST_HEAD(task_list);
 static int next_pid = 1;
 static struct task_struct init_task;
+
+/* Tasks between task_mark_dying() and the release of their stack, and
+ * where reap_dead_tasks() waits for that count to reach 0. */
+static int nr_dying;
+static DECLARE_WAIT_QUEUE_HEAD(task_reap_wq);
 
 /* kthread.c: first function of every created task. */
 void kthread_entry(void) __noreturn;
@@ -293,14 +301,46 @@ static void migrate_task(struct task_struct *p)
 	arch_local_irq_restore(flags);
 }
 
-/* @prev died and is off its CPU: free its stack now, the struct when the
- * last reference (kthread_stop()'s) goes. */
+void *alloc_thread_stack(void)
+{
+	BUILD_BUG_ON((PAGE_SIZE << THREAD_SIZE_ORDER) != THREAD_SIZE);
+	return __get_free_pages(GFP_KERNEL | __GFP_NOWARN, THREAD_SIZE_ORDER);
+}
+
+void free_thread_stack(void *stack)
+{
+	if (stack)
+		free_pages(stack, THREAD_SIZE_ORDER);
+}
+
+void task_mark_dying(struct task_struct *p)
+{
+	if (!p->dying) {
+		p->dying = true;
+		__atomic_fetch_add(&nr_dying, 1, __ATOMIC_RELAXED);
+	}
+}
+
+/*
+ * @prev died and is off its CPU: free its stack now, and drop the
+ * scheduler's reference (the struct goes when kthread_stop() drops the
+ * last one). Only then is it no longer dying: whoever waits in
+ * reap_dead_tasks() sees the pages and the object already back.
+ * Context: finish_task_switch(), interrupts off.
+ */
 static void release_dead_task(struct task_struct *prev)
 {
 	arch_thread_release(prev);
-	conc_stack_free(prev->stack);
+	free_thread_stack(prev->stack);
 	prev->stack = NULL;
 	put_task_struct(prev);
+	if (__atomic_sub_fetch(&nr_dying, 1, __ATOMIC_ACQ_REL) == 0)
+		wake_up_all(&task_reap_wq);
+}
+
+void reap_dead_tasks(void)
+{
+	wait_event(task_reap_wq, __atomic_load_n(&nr_dying, __ATOMIC_ACQUIRE) == 0);
 }
 
 /* The second half of a switch, run by the task switched to (also by a new
@@ -552,9 +592,9 @@ void put_task_struct(struct task_struct *p)
 	arch_local_irq_restore(flags);
 	if (p->stack) {
 		arch_thread_release(p);
-		conc_stack_free(p->stack);
+		free_thread_stack(p->stack);
 	}
-	conc_free(p);
+	kfree(p);
 }
 
 static void task_init_common(struct task_struct *p, const char *name)
@@ -578,8 +618,8 @@ static void task_init_common(struct task_struct *p, const char *name)
 
 struct task_struct *create_task(int (*fn)(void *), void *data, const char *name)
 {
-	struct task_struct *p = conc_alloc(sizeof(*p));
-	void *stack = conc_stack_alloc();
+	struct task_struct *p = kzalloc(sizeof(*p), GFP_KERNEL | __GFP_NOWARN);
+	void *stack = alloc_thread_stack();
 
 	if (!p || !stack)
 		goto out_free;
@@ -594,8 +634,8 @@ struct task_struct *create_task(int (*fn)(void *), void *data, const char *name)
 	task_init_common(p, name);
 	return p;
 out_free:
-	conc_stack_free(stack);
-	conc_free(p);
+	free_thread_stack(stack);
+	kfree(p);
 	return NULL;
 }
 
@@ -614,6 +654,7 @@ void do_exit(int code)
 		pr_err("BUG: %s/%d exits holding %d lock(s)\n", p->comm, p->pid,
 		       p->lockdep_depth);
 	/* @code was published by kthread_exit() (exit_code, then exited). */
+	task_mark_dying(p);
 	arch_local_irq_disable();
 	WRITE_ONCE(p->state, TASK_DEAD);
 	__schedule(false);
@@ -711,7 +752,7 @@ void sched_init(void)
 
 void sched_init_secondary(unsigned int cpu)
 {
-	struct task_struct *p = conc_alloc(sizeof(*p));
+	struct task_struct *p = kzalloc(sizeof(*p), GFP_KERNEL);
 	char name[TASK_COMM_LEN];
 
 	if (!p)

@@ -10,6 +10,7 @@
 #include <quire/atomic.h>
 #include <quire/completion.h>
 #include <quire/errno.h>
+#include <quire/mm.h>
 #include <arch/time.h>
 
 #define NR_ORDER_TIMERS 5
@@ -175,6 +176,36 @@ static void kthread_stop_before_start_returns_eintr(struct ktest *t)
 	KTEST_EXPECT_EQ(t, atomic_read(&ran), 0);
 }
 
+static int return_zero(void *unused)
+{
+	return 0;
+}
+
+/* 0 or -ENOMEM; stopped before or after it ran, whichever comes. */
+static int create_and_stop(void)
+{
+	struct task_struct *k = kthread_run(return_zero, NULL, "short");
+
+	if (!k)
+		return -ENOMEM;
+	kthread_stop(k);
+	return 0;
+}
+
+/* kthread_stop() returns once the thread's stack and struct are freed
+ * (synchronously, not by some later reaping): page counts are exact. */
+static void kthread_stop_frees_stack_and_struct(struct ktest *t)
+{
+	unsigned long before;
+
+	KTEST_ASSERT_EQ(t, create_and_stop(), 0);	/* warm the slab */
+	reap_dead_tasks();
+	before = nr_free_pages();
+	for (int i = 0; i < 20; i++)
+		KTEST_ASSERT_EQ(t, create_and_stop(), 0);
+	KTEST_EXPECT_EQ(t, nr_free_pages(), before);
+}
+
 struct where {
 	int cpu;
 	struct completion done;
@@ -238,6 +269,7 @@ static void spinlock_disables_preemption(struct ktest *t)
 static const struct ktest_case kthread_cases[] = {
 	KTEST_CASE(kthread_stop_joins_and_returns_result),
 	KTEST_CASE(kthread_stop_before_start_returns_eintr),
+	KTEST_CASE(kthread_stop_frees_stack_and_struct),
 	KTEST_CASE(kthread_bind_runs_on_that_cpu),
 	KTEST_CASE(set_cpus_allowed_moves_current),
 	KTEST_CASE(spinlock_disables_preemption),
