@@ -41,13 +41,19 @@ struct fake_dev {
 	u8 status;
 	u16 last_avail;		/* device side: next avail entry to take */
 	u16 used_idx;		/* device side: next used index to write */
+	u32 gen;		/* config generation */
+	u32 gen_flips;		/* reads of it that still see a change */
+	u32 gets;		/* config reads */
 	u8 buf[FAKE_REQS][64];	/* "request memory" the sgs point at */
 	struct fake_req reqs[FAKE_REQS];
 };
 
 static void fake_get(struct virtio_device *v, unsigned int off, void *buf, unsigned int len)
 {
-	memset(buf, 0, len);
+	struct fake_dev *fd = container_of(v, struct fake_dev, vdev);
+
+	fd->gets++;
+	memset(buf, 0x5a, len);
 }
 
 static void fake_set(struct virtio_device *v, unsigned int off, const void *buf,
@@ -57,7 +63,13 @@ static void fake_set(struct virtio_device *v, unsigned int off, const void *buf,
 
 static u32 fake_generation(struct virtio_device *v)
 {
-	return 0;
+	struct fake_dev *fd = container_of(v, struct fake_dev, vdev);
+
+	if (fd->gen_flips) {
+		fd->gen_flips--;
+		return fd->gen++;
+	}
+	return fd->gen;
 }
 
 static u8 fake_get_status(struct virtio_device *v)
@@ -403,6 +415,35 @@ static void broken_device_gets_no_callbacks(struct ktest *t)
 	fake_destroy(fd);
 }
 
+/* ---- device config ---- */
+
+static void config_read_retries_until_the_generation_settles(struct ktest *t)
+{
+	struct fake_dev *fd = fake_create(t, F_ALL);
+	u64 v = 0;
+
+	fd->gen_flips = 6;		/* three torn reads, then stable */
+	KTEST_EXPECT_EQ(t, virtio_cread_bytes(&fd->vdev, 0, &v, sizeof(v)), 0);
+	KTEST_EXPECT_EQ(t, v, 0x5a5a5a5a5a5a5a5aULL);
+	KTEST_EXPECT_EQ(t, fd->gets, 4);
+	KTEST_EXPECT_FALSE(t, virtio_device_is_broken(&fd->vdev));
+	fake_destroy(fd);
+}
+
+static void config_generation_that_never_settles_breaks_the_device(struct ktest *t)
+{
+	struct fake_dev *fd = fake_create(t, F_ALL);
+	u32 v;
+
+	fd->gen_flips = ~0u;
+	KTEST_EXPECT_EQ(t, virtio_cread_bytes(&fd->vdev, 0, &v, sizeof(v)), -EIO);
+	KTEST_EXPECT_TRUE(t, virtio_device_is_broken(&fd->vdev));
+	KTEST_EXPECT_TRUE(t, virtqueue_is_broken(fd->vq));
+	KTEST_EXPECT_EQ(t, fd->resets, 1);
+	KTEST_EXPECT_LE(t, fd->gets, 64);	/* bounded, no hang */
+	fake_destroy(fd);
+}
+
 /* ---- random honest traffic ---- */
 
 static u64 rnd(u64 *s)
@@ -462,6 +503,8 @@ static const struct ktest_case virtio_cases[] = {
 	KTEST_CASE(huge_used_len_is_rejected),
 	KTEST_CASE(used_idx_jump_beyond_ring_size_is_rejected),
 	KTEST_CASE(broken_device_gets_no_callbacks),
+	KTEST_CASE(config_read_retries_until_the_generation_settles),
+	KTEST_CASE(config_generation_that_never_settles_breaks_the_device),
 	KTEST_CASE(random_honest_traffic_completes_everything_once),
 	KTEST_END,
 };
