@@ -150,7 +150,7 @@ int register_virtio_device(struct virtio_device *vdev)
 	if (err) {
 		vdev->driver = NULL;
 		virtio_fail(vdev);
-		pr_err("%s: %s probe failed (%d): device failed and reset\n", vdev->name,
+		pr_err("%s: binding %s failed (%d): device set FAILED and reset\n", vdev->name,
 		       drv->name, err);
 		mutex_lock(&virtio_lock);
 		list_del(&vdev->node);

@@ -22,6 +22,7 @@
 #include <quire/printk.h>
 #include <quire/errno.h>
 #include <quire/atomic.h>
+#include <quire/kernel.h>
 
 #define FAKE_RING	8
 #define FAKE_REQS	32
@@ -44,6 +45,10 @@ struct fake_dev {
 	u32 gen;		/* config generation */
 	u32 gen_flips;		/* reads of it that still see a change */
 	u32 gets;		/* config reads */
+	u64 offered;		/* features the fake device offers */
+	bool refuse_features;	/* clear FEATURES_OK when it is set */
+	u8 status_log[16];	/* every status written, in order */
+	unsigned int nr_status;
 	u8 buf[FAKE_REQS][64];	/* "request memory" the sgs point at */
 	struct fake_req reqs[FAKE_REQS];
 };
@@ -79,7 +84,13 @@ static u8 fake_get_status(struct virtio_device *v)
 
 static void fake_set_status(struct virtio_device *v, u8 s)
 {
-	container_of(v, struct fake_dev, vdev)->status = s;
+	struct fake_dev *fd = container_of(v, struct fake_dev, vdev);
+
+	if (fd->refuse_features)
+		s &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+	if (fd->nr_status < ARRAY_SIZE(fd->status_log))
+		fd->status_log[fd->nr_status++] = s;
+	fd->status = s;
 }
 
 static void fake_reset(struct virtio_device *v)
@@ -88,12 +99,13 @@ static void fake_reset(struct virtio_device *v)
 
 	fd->resets++;
 	fd->status = 0;
+	if (fd->nr_status < ARRAY_SIZE(fd->status_log))
+		fd->status_log[fd->nr_status++] = 0;
 }
 
 static u64 fake_get_features(struct virtio_device *v)
 {
-	return 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_RING_F_INDIRECT_DESC |
-	       1ULL << VIRTIO_RING_F_EVENT_IDX;
+	return container_of(v, struct fake_dev, vdev)->offered;
 }
 
 static int fake_finalize(struct virtio_device *v)
@@ -444,6 +456,98 @@ static void config_generation_that_never_settles_breaks_the_device(struct ktest 
 	fake_destroy(fd);
 }
 
+/* ---- the status handshake (register_virtio_device) ---- */
+
+#define FAKE_DEVICE_ID	0xfffe	/* no real virtio device type */
+static unsigned int fake_probes;
+
+static int fake_driver_probe(struct virtio_device *vdev)
+{
+	fake_probes++;
+	return 0;
+}
+
+static const unsigned int fake_driver_features[] = { 0, 5 };
+
+static struct virtio_driver fake_driver = {
+	.name = "fake",
+	.device_id = FAKE_DEVICE_ID,
+	.feature_table = fake_driver_features,
+	.feature_table_size = ARRAY_SIZE(fake_driver_features),
+	.probe = fake_driver_probe,
+};
+
+/* A fake device ready for register_virtio_device(), no queue. */
+static struct fake_dev *fake_plain_device(struct ktest *t, u64 offered)
+{
+	static bool registered;
+	struct fake_dev *fd = kzalloc(sizeof(*fd), GFP_KERNEL);
+
+	KTEST_ASSERT_NOT_NULL(t, fd);
+	if (!registered)
+		register_virtio_driver(&fake_driver);
+	registered = true;
+	fd->vdev.config = &fake_ops;
+	fd->vdev.id.device = FAKE_DEVICE_ID;
+	fd->offered = offered;
+	fake_probes = 0;
+	return fd;
+}
+
+static void handshake_sets_status_in_order_and_takes_only_offered_features(struct ktest *t)
+{
+	static const u8 want[] = {
+		0, VIRTIO_CONFIG_S_ACKNOWLEDGE,
+		VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER,
+		VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK,
+		VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK |
+			VIRTIO_CONFIG_S_DRIVER_OK,
+	};
+	/* offers feature 5 (the driver wants it), 7 (it does not), ring features */
+	struct fake_dev *fd = fake_plain_device(t, F_ALL | 1ULL << 5 | 1ULL << 7);
+	u64 wanted;
+
+	KTEST_ASSERT_EQ(t, register_virtio_device(&fd->vdev), 0);
+	KTEST_EXPECT_EQ(t, fake_probes, 1);
+	KTEST_EXPECT_EQ(t, fd->nr_status, ARRAY_SIZE(want));
+	for (unsigned int i = 0; i < ARRAY_SIZE(want) && i < fd->nr_status; i++)
+		KTEST_EXPECT_EQ(t, fd->status_log[i], want[i]);
+	wanted = 1ULL << VIRTIO_F_VERSION_1 | 1ULL << 5;		/* not 0, not 7 */
+	if (!cmdline_has("virtio.noindirect"))
+		wanted |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+	if (!cmdline_has("virtio.noeventidx"))
+		wanted |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	KTEST_EXPECT_EQ(t, fd->vdev.features, wanted);
+	unregister_virtio_device(&fd->vdev);
+	kfree(fd);
+}
+
+static void device_without_version_1_is_refused_failed_and_reset(struct ktest *t)
+{
+	struct fake_dev *fd = fake_plain_device(t, 1ULL << VIRTIO_RING_F_INDIRECT_DESC);
+
+	KTEST_EXPECT_EQ(t, register_virtio_device(&fd->vdev), -ENODEV);
+	KTEST_EXPECT_EQ(t, fake_probes, 0);
+	KTEST_ASSERT_TRUE(t, fd->nr_status >= 2);
+	KTEST_EXPECT_TRUE(t, fd->status_log[fd->nr_status - 2] & VIRTIO_CONFIG_S_FAILED);
+	KTEST_EXPECT_EQ(t, fd->status_log[fd->nr_status - 1], 0);	/* reset last */
+	KTEST_EXPECT_EQ(t, fd->resets, 2);				/* first and last */
+	kfree(fd);
+}
+
+static void device_refusing_features_ok_is_failed_and_reset(struct ktest *t)
+{
+	struct fake_dev *fd = fake_plain_device(t, F_ALL);
+
+	fd->refuse_features = true;
+	KTEST_EXPECT_EQ(t, register_virtio_device(&fd->vdev), -ENODEV);
+	KTEST_EXPECT_EQ(t, fake_probes, 0);
+	KTEST_EXPECT_EQ(t, fd->status, 0);
+	KTEST_ASSERT_TRUE(t, fd->nr_status >= 2);
+	KTEST_EXPECT_TRUE(t, fd->status_log[fd->nr_status - 2] & VIRTIO_CONFIG_S_FAILED);
+	kfree(fd);
+}
+
 /* ---- random honest traffic ---- */
 
 static u64 rnd(u64 *s)
@@ -505,6 +609,9 @@ static const struct ktest_case virtio_cases[] = {
 	KTEST_CASE(broken_device_gets_no_callbacks),
 	KTEST_CASE(config_read_retries_until_the_generation_settles),
 	KTEST_CASE(config_generation_that_never_settles_breaks_the_device),
+	KTEST_CASE(handshake_sets_status_in_order_and_takes_only_offered_features),
+	KTEST_CASE(device_without_version_1_is_refused_failed_and_reset),
+	KTEST_CASE(device_refusing_features_ok_is_failed_and_reset),
 	KTEST_CASE(random_honest_traffic_completes_everything_once),
 	KTEST_END,
 };
