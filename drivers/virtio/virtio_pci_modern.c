@@ -115,8 +115,10 @@ static void vp_find_caps(struct virtio_pci_device *vp, struct vp_cap caps[5])
 		pci_read_config_byte(vp->pci, pos + VIRTIO_PCI_CAP_BAR, &bar);
 		pci_read_config_dword(vp->pci, pos + VIRTIO_PCI_CAP_OFFSET, &off);
 		pci_read_config_dword(vp->pci, pos + VIRTIO_PCI_CAP_LENGTH, &length);
+		/* 4.1.4.1: ignore unknown types and reserved BAR numbers */
 		if (len < sizeof(struct virtio_pci_cap) || type < VIRTIO_PCI_CAP_COMMON_CFG ||
-		    type > VIRTIO_PCI_CAP_DEVICE_CFG || caps[type].pos)
+		    type > VIRTIO_PCI_CAP_DEVICE_CFG || bar >= PCI_STD_NUM_BARS ||
+		    caps[type].pos)
 			continue;
 		if (type == VIRTIO_PCI_CAP_NOTIFY_CFG && len < sizeof(struct virtio_pci_notify_cap))
 			continue;
