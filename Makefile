@@ -42,6 +42,7 @@ check-deps:
 include arch/x86_64/build.mk
 include arch/host/build.mk
 include tests/build.mk
+include tools/build.mk
 
 # Run targets (owner: tools). QUIRE_FLAGS adds launcher options, e.g.
 # make run QUIRE_FLAGS="--smp 4 --numa 2"; see tools/quire --help.
@@ -52,7 +53,7 @@ run: deps all esp
 debug: deps all
 	$(Q)tools/quire --boot direct --gdb $(QUIRE_FLAGS)
 
-bench: deps all esp floors
+bench: deps all esp floors tools
 	$(Q)tools/deps.sh install-bench
 	$(Q)python3 tools/bench
 

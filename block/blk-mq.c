@@ -53,7 +53,7 @@ static int blk_mq_get_tag(struct blk_mq_hw_ctx *hctx)
 
 		if (!(*word & bit)) {
 			*word |= bit;
-			hctx->nr_tags_used++;
+			WRITE_ONCE(hctx->nr_tags_used, hctx->nr_tags_used + 1);
 			tag = i;
 			break;
 		}
@@ -70,7 +70,8 @@ static void blk_mq_put_tag(struct blk_mq_hw_ctx *hctx, int tag)
 	 * @hctx again, which del_gendisk() relies on (blk_mq_quiesce_tags). */
 	spin_lock_irqsave(&hctx->lock, flags);
 	hctx->tag_bitmap[tag / BITS_PER_LONG] &= ~(1UL << (tag % BITS_PER_LONG));
-	hctx->nr_tags_used--;
+	/* Marked: disk_idle() reads it without the lock. */
+	WRITE_ONCE(hctx->nr_tags_used, hctx->nr_tags_used - 1);
 	wake_up(&hctx->tag_wait);
 	spin_unlock_irqrestore(&hctx->lock, flags);
 }

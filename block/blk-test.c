@@ -18,6 +18,7 @@
 #include <quire/printk.h>
 #include <quire/string.h>
 #include <quire/kthread.h>
+#include <quire/atomic.h>
 #include "blk-test.h"
 
 #define PATTERN_REGION_MAX	(64u << 11)	/* sectors: 64 MiB */
@@ -316,7 +317,8 @@ static int mt_thread(void *data)
 	struct mt_worker *w = data;
 
 	for (;;) {
-		wait_event(mt_wait, READ_ONCE(w->go));
+		/* Acquire: pairs with the release that published ->disk. */
+		wait_event(mt_wait, smp_load_acquire(&w->go));
 		WRITE_ONCE(w->go, false);
 		mt_run(w);
 		complete(&w->done);
@@ -354,7 +356,7 @@ void blk_test_many_threads(struct ktest *t, struct gendisk *disk)
 	for (unsigned int i = 0; i < mt_nr_workers; i++) {
 		mt_workers[i].disk = disk;
 		reinit_completion(&mt_workers[i].done);
-		WRITE_ONCE(mt_workers[i].go, true);
+		smp_store_release(&mt_workers[i].go, true);
 	}
 	wake_up_all(&mt_wait);
 	for (unsigned int i = 0; i < mt_nr_workers; i++) {

@@ -25,6 +25,7 @@ void kthread_exit(int result)
 	struct task_struct *p = current;
 
 	p->exit_code = result;
+	task_mark_dying(p);	/* before exited: kthread_stop() then reaps it */
 	__atomic_store_n(&p->exited, true, __ATOMIC_RELEASE);
 	wake_up_all(&kthread_exit_wq);
 	do_exit(result);
@@ -119,11 +120,11 @@ int kthread_stop(struct task_struct *k)
 {
 	int ret;
 
-	get_task_struct(k);
 	__atomic_store_n(&k->should_stop, true, __ATOMIC_RELEASE);
 	wake_up_process(k);
 	wait_event(kthread_exit_wq, __atomic_load_n(&k->exited, __ATOMIC_ACQUIRE));
 	ret = k->exit_code;
-	put_task_struct(k);
+	reap_dead_tasks();	/* its stack is freed, the scheduler's ref gone */
+	put_task_struct(k);	/* the reference kthread_create() took for us */
 	return ret;
 }

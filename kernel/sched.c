@@ -37,6 +37,9 @@
 #include <quire/timer.h>
 #include <quire/lockdep.h>
 #include <quire/atomic.h>
+#include <quire/slab.h>
+#include <quire/mm.h>
+#include <quire/wait.h>
 #include <arch/thread.h>
 #include <arch/irq.h>
 #include <arch/cpu.h>
@@ -50,6 +53,11 @@ static LIST_HEAD(task_list);
 static int next_pid = 1;
 static struct task_struct init_task;
 
+/* Tasks between task_mark_dying() and the release of their stack, and
+ * where reap_dead_tasks() waits for that count to reach 0. */
+static int nr_dying;
+static DECLARE_WAIT_QUEUE_HEAD(task_reap_wq);
+
 /* kthread.c: first function of every created task. */
 void kthread_entry(void) __noreturn;
 
@@ -61,7 +69,7 @@ static struct rq *this_rq(void)
 struct task_struct *get_current(void)
 {
 	unsigned long flags = arch_local_irq_save();
-	struct task_struct *t = runqueues[arch_smp_processor_id()].curr;
+	struct task_struct *t = READ_ONCE(runqueues[arch_smp_processor_id()].curr);
 
 	arch_local_irq_restore(flags);
 	return t;
@@ -104,13 +112,13 @@ bool need_resched(void)
 static void enqueue_task(struct rq *rq, struct task_struct *p)
 {
 	list_add_tail(&p->run_list, &rq->queue[p->prio]);
-	rq->nr_queued++;
+	WRITE_ONCE(rq->nr_queued, rq->nr_queued + 1);
 }
 
 static void dequeue_task(struct rq *rq, struct task_struct *p)
 {
 	list_del_init(&p->run_list);
-	rq->nr_queued--;
+	WRITE_ONCE(rq->nr_queued, rq->nr_queued - 1);
 }
 
 static struct task_struct *pick_next_task(struct rq *rq)
@@ -164,14 +172,15 @@ bool idle_cpu(unsigned int cpu)
 {
 	struct rq *rq = &runqueues[cpu];
 
-	return READ_ONCE(rq->curr) == rq->idle && READ_ONCE(rq->nr_queued) == 0;
+	return READ_ONCE(rq->curr) == READ_ONCE(rq->idle) &&
+	       READ_ONCE(rq->nr_queued) == 0;
 }
 
 unsigned int nr_running_on(unsigned int cpu)
 {
 	struct rq *rq = &runqueues[cpu];
 
-	return READ_ONCE(rq->nr_queued) + (READ_ONCE(rq->curr) != rq->idle);
+	return READ_ONCE(rq->nr_queued) + (READ_ONCE(rq->curr) != READ_ONCE(rq->idle));
 }
 
 static bool cpu_usable(struct task_struct *p, unsigned int cpu)
@@ -211,7 +220,7 @@ static void activate_task(struct task_struct *p)
 	raw_spin_lock(&rq->lock);
 	WRITE_ONCE(p->cpu, cpu);
 	WRITE_ONCE(p->state, TASK_RUNNING);
-	p->on_rq = 1;
+	WRITE_ONCE(p->on_rq, 1);
 	p->migrate_pending = false;
 	enqueue_task(rq, p);
 	check_preempt(rq, cpu, p);
@@ -292,14 +301,46 @@ static void migrate_task(struct task_struct *p)
 	arch_local_irq_restore(flags);
 }
 
-/* @prev died and is off its CPU: free its stack now, the struct when the
- * last reference (kthread_stop()'s) goes. */
+void *alloc_thread_stack(void)
+{
+	BUILD_BUG_ON((PAGE_SIZE << THREAD_SIZE_ORDER) != THREAD_SIZE);
+	return __get_free_pages(GFP_KERNEL | __GFP_NOWARN, THREAD_SIZE_ORDER);
+}
+
+void free_thread_stack(void *stack)
+{
+	if (stack)
+		free_pages(stack, THREAD_SIZE_ORDER);
+}
+
+void task_mark_dying(struct task_struct *p)
+{
+	if (!p->dying) {
+		p->dying = true;
+		__atomic_fetch_add(&nr_dying, 1, __ATOMIC_RELAXED);
+	}
+}
+
+/*
+ * @prev died and is off its CPU: free its stack now, and drop the
+ * scheduler's reference (the struct goes when kthread_stop() drops the
+ * last one). Only then is it no longer dying: whoever waits in
+ * reap_dead_tasks() sees the pages and the object already back.
+ * Context: finish_task_switch(), interrupts off.
+ */
 static void release_dead_task(struct task_struct *prev)
 {
 	arch_thread_release(prev);
-	conc_stack_free(prev->stack);
+	free_thread_stack(prev->stack);
 	prev->stack = NULL;
 	put_task_struct(prev);
+	if (__atomic_sub_fetch(&nr_dying, 1, __ATOMIC_ACQ_REL) == 0)
+		wake_up_all(&task_reap_wq);
+}
+
+void reap_dead_tasks(void)
+{
+	wait_event(task_reap_wq, __atomic_load_n(&nr_dying, __ATOMIC_ACQUIRE) == 0);
 }
 
 /* The second half of a switch, run by the task switched to (also by a new
@@ -328,7 +369,7 @@ static void finish_task_switch(void)
 static void __schedule(bool preempt)
 {
 	struct rq *rq = this_rq();
-	struct task_struct *prev = rq->curr, *next;
+	struct task_struct *prev = READ_ONCE(rq->curr), *next;
 
 	raw_spin_lock(&rq->lock);
 	WRITE_ONCE(prev->need_resched, false);
@@ -348,9 +389,9 @@ static void __schedule(bool preempt)
 	account_switch(rq, prev, next);
 	if (next->slice <= 0)
 		next->slice = SCHED_TIMESLICE;
-	next->on_cpu = 1;
-	next->cpu = (unsigned int)(rq - runqueues);
-	rq->curr = next;
+	__atomic_store_n(&next->on_cpu, 1, __ATOMIC_RELAXED);
+	WRITE_ONCE(next->cpu, (unsigned int)(rq - runqueues));
+	WRITE_ONCE(rq->curr, next);
 	rq->switch_prev = prev;
 	rq->nr_switches++;
 	arch_context_switch(prev, next);
@@ -551,9 +592,9 @@ void put_task_struct(struct task_struct *p)
 	arch_local_irq_restore(flags);
 	if (p->stack) {
 		arch_thread_release(p);
-		conc_stack_free(p->stack);
+		free_thread_stack(p->stack);
 	}
-	conc_free(p);
+	kfree(p);
 }
 
 static void task_init_common(struct task_struct *p, const char *name)
@@ -577,8 +618,8 @@ static void task_init_common(struct task_struct *p, const char *name)
 
 struct task_struct *create_task(int (*fn)(void *), void *data, const char *name)
 {
-	struct task_struct *p = conc_alloc(sizeof(*p));
-	void *stack = conc_stack_alloc();
+	struct task_struct *p = kzalloc(sizeof(*p), GFP_KERNEL | __GFP_NOWARN);
+	void *stack = alloc_thread_stack();
 
 	if (!p || !stack)
 		goto out_free;
@@ -593,8 +634,8 @@ struct task_struct *create_task(int (*fn)(void *), void *data, const char *name)
 	task_init_common(p, name);
 	return p;
 out_free:
-	conc_stack_free(stack);
-	conc_free(p);
+	free_thread_stack(stack);
+	kfree(p);
 	return NULL;
 }
 
@@ -612,7 +653,8 @@ void do_exit(int code)
 	if (p->lockdep_depth)
 		pr_err("BUG: %s/%d exits holding %d lock(s)\n", p->comm, p->pid,
 		       p->lockdep_depth);
-	p->exit_code = code;
+	/* @code was published by kthread_exit() (exit_code, then exited). */
+	task_mark_dying(p);
 	arch_local_irq_disable();
 	WRITE_ONCE(p->state, TASK_DEAD);
 	__schedule(false);
@@ -680,7 +722,7 @@ static void make_idle(struct task_struct *p, unsigned int cpu)
 	p->state = TASK_RUNNING;
 	p->cpu = cpu;
 	p->cpus_allowed = cpumask_of(cpu);
-	runqueues[cpu].idle = p;
+	WRITE_ONCE(runqueues[cpu].idle, p);
 }
 
 void sched_init(void)
@@ -698,7 +740,7 @@ void sched_init(void)
 	init_task.exec_start = arch_clock_ns();
 	init_task.usage = 2;	/* static: never freed */
 	arch_thread_adopt(&init_task);
-	runqueues[0].curr = &init_task;
+	WRITE_ONCE(runqueues[0].curr, &init_task);
 	cpumask_set_cpu(0, &cpu_online_mask);
 
 	idle = create_task(idle_fn, NULL, "idle/0");
@@ -710,7 +752,7 @@ void sched_init(void)
 
 void sched_init_secondary(unsigned int cpu)
 {
-	struct task_struct *p = conc_alloc(sizeof(*p));
+	struct task_struct *p = kzalloc(sizeof(*p), GFP_KERNEL);
 	char name[TASK_COMM_LEN];
 
 	if (!p)
@@ -721,5 +763,5 @@ void sched_init_secondary(unsigned int cpu)
 	p->on_cpu = 1;
 	p->exec_start = arch_clock_ns();
 	arch_thread_adopt(p);
-	runqueues[cpu].curr = p;
+	WRITE_ONCE(runqueues[cpu].curr, p);
 }

@@ -27,11 +27,13 @@ struct rq {
 extern struct rq runqueues[MAX_CPUS];
 extern raw_spinlock_t tasklist_lock;
 
-/* Temporary pools (kernel/task_alloc_tmp.c) until kmalloc exists. */
-void *conc_alloc(size_t size);
-void conc_free(const void *p);
-void *conc_stack_alloc(void);
-void conc_stack_free(void *stack);
+/* Kernel-thread stacks: THREAD_SIZE bytes from the page allocator. */
+#define THREAD_SIZE_ORDER	3	/* 2^3 pages = 32 KiB */
+void *alloc_thread_stack(void);
+void free_thread_stack(void *stack);
+
+/* kthread.c: the task is on its way out (counted until its stack is freed). */
+void task_mark_dying(struct task_struct *p);
 
 /* timer.c */
 void init_timers(void);

@@ -184,7 +184,7 @@ void start_secondary(unsigned int cpu)
 
 static int boot_one(unsigned int cpu)
 {
-	void *stack = conc_stack_alloc();
+	void *stack = alloc_thread_stack();
 	u64 deadline;
 	int err;
 

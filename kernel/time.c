@@ -21,7 +21,7 @@
 #include <arch/irq.h>
 #include "sched_internal.h"
 
-volatile unsigned long jiffies = INITIAL_JIFFIES;
+unsigned long jiffies_counter = INITIAL_JIFFIES;
 static DEFINE_RAW_SPINLOCK(jiffies_lock);
 
 /* Bring jiffies up to the clock. Interrupts off. */
@@ -34,7 +34,7 @@ static void update_jiffies(void)
 		return;
 	raw_spin_lock(&jiffies_lock);
 	if (time_after(target, jiffies))
-		__atomic_store_n(&jiffies, target, __ATOMIC_RELEASE);
+		__atomic_store_n(&jiffies_counter, target, __ATOMIC_RELEASE);
 	raw_spin_unlock(&jiffies_lock);
 }
 

@@ -125,13 +125,12 @@ void finish_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *e)
 
 	__set_current_state(TASK_RUNNING);
 	current->wait_what = NULL;
-	/* Lockless check as in Linux (list_empty_careful): an autoremove
-	 * wake-up may have unlinked it already. */
-	if (!list_empty(&e->entry)) {
-		spin_lock_irqsave(&wq_head->lock, flags);
-		list_del_init(&e->entry);
-		spin_unlock_irqrestore(&wq_head->lock, flags);
-	}
+	/* Linux peeks with list_empty_careful() first; Quire always takes the
+	 * lock, so a waker still unlinking the entry (autoremove) has
+	 * finished writing it before the caller's stack frame goes away. */
+	spin_lock_irqsave(&wq_head->lock, flags);
+	list_del_init(&e->entry);
+	spin_unlock_irqrestore(&wq_head->lock, flags);
 }
 
 static void __wake_up_common(struct wait_queue_head *wq_head, unsigned int mode,

@@ -31,6 +31,7 @@
 #include <quire/completion.h>
 #include <quire/atomic.h>
 #include <quire/smp.h>
+#include <quire/slab.h>
 #include <quire/printk.h>
 #include <quire/string.h>
 #include <quire/errno.h>
@@ -384,7 +385,7 @@ void flush_workqueue(struct workqueue_struct *wq)
 
 static struct worker_pool *create_pool(struct workqueue_struct *wq, int cpu)
 {
-	struct worker_pool *pool = conc_alloc(sizeof(*pool));
+	struct worker_pool *pool = kzalloc(sizeof(*pool), GFP_KERNEL);
 
 	if (!pool)
 		return NULL;
@@ -397,7 +398,7 @@ static struct worker_pool *create_pool(struct workqueue_struct *wq, int cpu)
 	else
 		pool->worker = kthread_create(worker_thread, pool, "%s/u", wq->name);
 	if (!pool->worker) {
-		conc_free(pool);
+		kfree(pool);
 		return NULL;
 	}
 	if (cpu >= 0)
@@ -420,15 +421,15 @@ void destroy_workqueue(struct workqueue_struct *wq)
 			continue;
 		kthread_stop(pool->worker);
 		WARN_ON(!list_empty(&pool->worklist));
-		conc_free(pool);
+		kfree(pool);
 	}
-	conc_free(wq);
+	kfree(wq);
 }
 
 struct workqueue_struct *alloc_workqueue(const char *fmt, unsigned int flags,
 					 int max_active, ...)
 {
-	struct workqueue_struct *wq = conc_alloc(sizeof(*wq));
+	struct workqueue_struct *wq = kzalloc(sizeof(*wq), GFP_KERNEL);
 	unsigned int cpu;
 	va_list ap;
 

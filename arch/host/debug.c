@@ -155,12 +155,19 @@ bool arch_lookup_symbol(unsigned long addr, char *name, size_t size,
 		return true;
 	}
 	flags = arch_local_irq_save();
-	found = dladdr((void *)addr, &info) && info.dli_sname;
+	found = dladdr((void *)addr, &info) && (info.dli_sname || info.dli_fname);
 	arch_local_irq_restore(flags);
 	if (!found)
 		return false;
-	snprintf(name, size, "%s", info.dli_sname);
-	*offset = addr - (unsigned long)info.dli_saddr;
+	if (info.dli_sname) {
+		snprintf(name, size, "%s", info.dli_sname);
+		*offset = addr - (unsigned long)info.dli_saddr;
+	} else {	/* a library's static function: object+offset, ASLR-free */
+		const char *base = strrchr(info.dli_fname, '/');
+
+		snprintf(name, size, "%s", base ? base + 1 : info.dli_fname);
+		*offset = addr - (unsigned long)info.dli_fbase;
+	}
 	return true;
 }
 

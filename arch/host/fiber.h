@@ -36,6 +36,7 @@ struct host_thread {
 #endif
 
 #ifdef HOST_FIBER_ASAN
+void __asan_unpoison_memory_region(const volatile void *addr, size_t size);
 void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom,
 				    size_t size);
 void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_old,
@@ -59,8 +60,22 @@ static inline void fiber_asan_finish(struct host_thread *self, struct host_threa
 		from->stack_size = size;
 	}
 }
+/*
+ * The stack is going back to the page allocator: clear the redzones its
+ * frames left poisoned (a frame abandoned by a switch never unpoisons
+ * them), or the next user of those pages trips over them.
+ */
+static inline void fiber_asan_release(struct host_thread *h)
+{
+	if (!h->adopted && h->stack_bottom)
+		__asan_unpoison_memory_region(h->stack_bottom, h->stack_size);
+}
 #else
 static inline void fiber_asan_start(struct host_thread *from, struct host_thread *to)
+{
+}
+
+static inline void fiber_asan_release(struct host_thread *h)
 {
 }
 

@@ -16,6 +16,7 @@
 #include <quire/sched.h>
 #include <quire/errno.h>
 #include <arch/thread.h>
+#include <arch/irq.h>
 #include "fiber.h"
 
 void host_switch_stack(void **save_sp, void *new_sp);
@@ -43,11 +44,19 @@ __asm__(
 
 static __thread struct task_struct *switch_from;
 
-/* Through a function call, so no TLS address is cached across a switch
- * that moved us to another pthread. */
+/*
+ * The slot of the pthread running *now*. The empty asm makes the result
+ * opaque: without it the compiler proves the function const and reuses the
+ * address taken before host_switch_stack(), i.e. the slot of the vCPU the
+ * task ran on before it migrated (read there, it names another CPU's
+ * previous task). Same trick as host_this_vcpu().
+ */
 static noinline struct task_struct **switch_from_slot(void)
 {
-	return &switch_from;
+	struct task_struct **slot = &switch_from;
+
+	__asm__ __volatile__("" : "+r"(slot));
+	return slot;
 }
 
 static struct host_thread *ht(struct task_struct *t)
@@ -63,9 +72,28 @@ static void __noreturn host_thread_start(void)
 	task_entry();
 }
 
+/* libc's allocator is not async-signal-safe: no interrupt handler may run
+ * while we hold its lock. */
+static struct host_thread *host_thread_alloc(void)
+{
+	unsigned long flags = arch_local_irq_save();
+	struct host_thread *h = calloc(1, sizeof(*h));
+
+	arch_local_irq_restore(flags);
+	return h;
+}
+
+static void host_thread_free(struct host_thread *h)
+{
+	unsigned long flags = arch_local_irq_save();
+
+	free(h);
+	arch_local_irq_restore(flags);
+}
+
 int arch_thread_init(struct task_struct *t, void *stack, size_t size)
 {
-	struct host_thread *h = calloc(1, sizeof(*h));
+	struct host_thread *h = host_thread_alloc();
 	uintptr_t *sp;
 
 	if (!h)
@@ -89,14 +117,15 @@ void arch_thread_release(struct task_struct *t)
 
 	if (!h)
 		return;
+	fiber_asan_release(h);
 	fiber_tsan_destroy(h);
-	free(h);
+	host_thread_free(h);
 	t->arch_priv = NULL;
 }
 
 void arch_thread_adopt(struct task_struct *t)
 {
-	struct host_thread *h = calloc(1, sizeof(*h));
+	struct host_thread *h = host_thread_alloc();
 
 	if (!h)
 		abort();

@@ -6,6 +6,8 @@
  * with -append "exec=test x86_boot".
  */
 #include <quire/ktest.h>
+#include <quire/smp.h>
+#include <quire/sched.h>
 #include <quire/platform.h>
 #include <quire/string.h>
 #include <quire/errno.h>
@@ -200,7 +202,19 @@ static void vectors_alloc_register_and_refuse_duplicates(struct ktest *t)
 	x86_free_vector(v);
 }
 
-static void platform_has_boot_cpu_first_and_sane_nodes(struct ktest *t)
+/* Run @body on CPU 0 (the boot CPU), then give the test thread back the
+ * CPUs it had: the scheduler may otherwise move it between any two lines. */
+static void on_boot_cpu(struct ktest *t, void (*body)(struct ktest *t))
+{
+	struct cpumask saved = current->cpus_allowed, boot = cpumask_of(0);
+
+	KTEST_ASSERT_EQ(t, set_cpus_allowed_ptr(current, &boot), 0);
+	KTEST_EXPECT_EQ(t, smp_processor_id(), 0);
+	body(t);
+	set_cpus_allowed_ptr(current, &saved);
+}
+
+static void platform_has_boot_cpu_first_and_sane_nodes_body(struct ktest *t)
 {
 	u32 a, b, c, d;
 
@@ -215,6 +229,11 @@ static void platform_has_boot_cpu_first_and_sane_nodes(struct ktest *t)
 		for (unsigned int m = 0; m < platform.nr_nodes; m++)
 			KTEST_EXPECT_TRUE(t, m == n || node_distance(n, m) > LOCAL_DISTANCE);
 	}
+}
+
+static void platform_has_boot_cpu_first_and_sane_nodes(struct ktest *t)
+{
+	on_boot_cpu(t, platform_has_boot_cpu_first_and_sane_nodes_body);
 }
 
 static void string_memmove_handles_overlap(struct ktest *t)

@@ -497,8 +497,13 @@ static int virtblk_alloc_disk(struct virtio_blk *vblk)
 {
 	struct queue_limits lim;
 	int err;
+	unsigned int ring = virtqueue_get_vring_size(vblk->vqs[0].vq);
 
-	vblk->sg_elems = virtblk_seg_max(vblk, virtqueue_get_vring_size(vblk->vqs[0].vq));
+	if (ring < 4) {		/* header + data + status, and room for a second */
+		pr_err("%s: queue of %u entries is too small\n", vblk->vdev->name, ring);
+		return -EINVAL;
+	}
+	vblk->sg_elems = virtblk_seg_max(vblk, ring);
 	vblk->tag_set.ops = &virtio_mq_ops;
 	vblk->tag_set.nr_hw_queues = vblk->num_vqs;
 	vblk->tag_set.queue_depth = virtqueue_get_vring_size(vblk->vqs[0].vq);

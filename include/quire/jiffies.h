@@ -17,7 +17,10 @@
 #define INITIAL_JIFFIES	((unsigned long)(unsigned int)(-300 * HZ))
 #define MAX_JIFFY_OFFSET ((long)(~0UL >> 1) - 1)
 
-extern volatile unsigned long jiffies;
+/* Read with a relaxed atomic load (racy by design, as Linux's volatile
+ * jiffies; the atomic tells ThreadSanitizer so). Written by kernel/time.c. */
+extern unsigned long jiffies_counter;
+#define jiffies ((unsigned long)__atomic_load_n(&jiffies_counter, __ATOMIC_RELAXED))
 
 #define time_after(a, b)	((long)((b) - (a)) < 0)
 #define time_before(a, b)	time_after(b, a)

@@ -96,6 +96,7 @@ struct task_struct {
 	int exit_code;
 	struct task_struct *joiner;	/* kthread_stop() caller waiting */
 	bool exited;
+	bool dying;			/* counted until its stack is freed */
 
 	/* block layer: the task's plug (blk_start_plug()), or NULL */
 	struct blk_plug *plug;
@@ -148,8 +149,13 @@ void put_task_struct(struct task_struct *p);
 /* Create a task that runs @fn(@data), in state TASK_NEW: wake_up_process()
  * starts it. Used by kthread_create(). NULL on failure. */
 struct task_struct *create_task(int (*fn)(void *), void *data, const char *name);
-/* Current task ends: never returns. Used by kthreads. */
+/* Current task ends: never returns. Used by kthreads. Its stack is freed
+ * as soon as it is off its CPU; the struct with its last reference. */
 void do_exit(int code) __noreturn;
+/* Wait until every task that has begun to exit has had its stack freed and
+ * its scheduler reference dropped (for exact memory accounting in tests;
+ * kthread_stop() does it for its thread). Context: may sleep. */
+void reap_dead_tasks(void);
 
 /* Visit every task (ps, top); @fn is called under tasklist_lock with
  * interrupts off and must not sleep. */

@@ -22,7 +22,7 @@ struct cpumask {
 
 static inline bool cpumask_test_cpu(unsigned int cpu, const struct cpumask *m)
 {
-	return cpu < MAX_CPUS && (__atomic_load_n(&m->bits, __ATOMIC_RELAXED) >> cpu) & 1;
+	return cpu < MAX_CPUS && (__atomic_load_n(&m->bits, __ATOMIC_ACQUIRE) >> cpu) & 1;
 }
 
 static inline void cpumask_set_cpu(unsigned int cpu, struct cpumask *m)
