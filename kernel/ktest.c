@@ -15,6 +15,7 @@
 #include <quire/string.h>
 #include <quire/errno.h>
 #include <quire/shell.h>
+#include <quire/lockdep.h>
 
 extern const struct ktest_suite *__start_quire_ktest_suites[] __weak;
 extern const struct ktest_suite *__stop_quire_ktest_suites[] __weak;
@@ -84,10 +85,16 @@ static noinline void run_case_body(const struct ktest_suite *s,
 static bool run_case(const struct ktest_suite *s, const struct ktest_case *c, int nr)
 {
 	struct ktest t = { .name = c->name };
+	unsigned long reports = lockdep_inversions();
 
 	run_case_body(s, c, &t);
 	if (s->exit)
 		s->exit(&t);
+	reports = lockdep_inversions() - reports;
+	if (reports != t.lockdep_reports_expected)
+		ktest_fail(&t, __FILE__, __LINE__,
+			   "lockdep reported %lu possible deadlock(s), expected %u",
+			   reports, t.lockdep_reports_expected);
 	if (t.skipped && !t.failed)
 		cprintf("    ok %d %s # SKIP %s\n", nr, c->name, t.skip_reason);
 	else
@@ -120,6 +127,7 @@ static int run_suite(const struct ktest_suite *s, const char *filter, int nr)
 
 int ktest_run(const char *filter)
 {
+	bool lockdep_was_on;
 	const struct ktest_suite **p;
 	int nsuites = 0, failed = 0, nr = 0;
 
@@ -130,9 +138,12 @@ int ktest_run(const char *filter)
 		return -ENOENT;
 	cprintf("KTAP version 1\n# seed %llu\n1..%d\n", (unsigned long long)seed,
 		nsuites);
+	lockdep_was_on = lockdep_enabled();
+	lockdep_set_enabled(true);	/* every test run checks lock order */
 	for (p = __start_quire_ktest_suites; p < __stop_quire_ktest_suites; p++)
 		if (filter_matches(filter, (*p)->name, NULL) && count_cases(*p, filter))
 			failed += run_suite(*p, filter, ++nr);
+	lockdep_set_enabled(lockdep_was_on);
 	return failed;
 }
 

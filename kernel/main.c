@@ -67,6 +67,7 @@ void start_kernel(void)
 	sched_init();
 	arch_init_late();
 	smp_init();
+	arch_local_irq_enable();	/* from here on the boot CPU takes interrupts */
 	workqueue_init();
 	for (int level = 0; level < NR_INITCALL_LEVELS; level++)
 		do_initcalls(level);

@@ -47,7 +47,7 @@
 #define WARMUP_MAX	1000		/* unmeasured rounds, at most */
 #define PAUSE_MIN_NS	20000		/* waker's pause before a wake-up: */
 #define PAUSE_SPAN_NS	80000		/*   20..100 us, pseudo-random */
-#define SETTLE_NS	(5ULL * 1000000000)	/* sleeper must arm within 5 s */
+#define SETTLE_NS	(5ULL * 1000000000)	/* sleeper must be asleep within 5 s */
 #define FINISH_MS	60000		/* shell waits this long for a bench, */
 #define FINISH_MS_ROUND	1		/*   plus this per round */
 #define WAKER_CPU	0

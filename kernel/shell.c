@@ -175,10 +175,13 @@ static void redraw(struct line_editor *ed)
 static void insert_char(struct line_editor *ed, char c)
 {
 	if (ed->len >= LINE_LEN - 1) {
-		if (!ed->overflow_warned)
+		/* Warn once, then drop further bytes silently: redrawing the
+		 * line for each would flood a slow serial line. */
+		if (!ed->overflow_warned) {
 			cprintf("\nshell: line too long (at most %d bytes)\n", LINE_LEN - 1);
-		ed->overflow_warned = true;
-		redraw(ed);
+			ed->overflow_warned = true;
+			redraw(ed);
+		}
 		return;
 	}
 	memmove(ed->buf + ed->cursor + 1, ed->buf + ed->cursor, ed->len - ed->cursor);

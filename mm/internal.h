@@ -5,6 +5,7 @@
 #define MM_INTERNAL_H
 
 #include <quire/mmzone.h>
+#include <quire/smp.h>
 
 /* Set up kmalloc's caches; mm_init() calls it after the buddy allocator. */
 void slab_init(void);
@@ -39,6 +40,5 @@ int node_cpulist_scnprintf(char *buf, size_t size, const int *cpu_node,
 			   unsigned int nr_cpus, int nid);
 
 /* The node of the calling CPU, always a valid node id. */
-int numa_node_id(void);
 
 #endif

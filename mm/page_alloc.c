@@ -127,14 +127,6 @@ static bool page_is_valid(const struct page *page)
 	return false;
 }
 
-int numa_node_id(void)
-{
-	unsigned int cpu = arch_smp_processor_id();
-	int nid = cpu < MAX_CPUS ? platform.cpu_node[cpu] : 0;
-
-	return nid >= 0 && nid < (int)num_online_nodes() ? nid : 0;
-}
-
 unsigned long global_node_page_state(enum node_stat_item item)
 {
 	unsigned long sum = 0;

@@ -125,7 +125,7 @@ void apic_timer_calibrate(void)
 	apic_write(APIC_TDCR, APIC_TDCR_DIV16);
 	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
 	apic_write(APIC_TMICT, 0xFFFFFFFFu);
-	ns = x86_ref_measure(20, apic_timer_count, &start, &end);
+	ns = x86_ref_measure(X86_CALIBRATE_MS, apic_timer_count, &start, &end);
 	apic_write(APIC_TMICT, 0);
 	lapic_timer_hz = (start - end) * 1000000000ULL / ns;
 	pr_info("apic: timer %llu.%03llu MHz (bus clock / 16)\n",

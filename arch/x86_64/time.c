@@ -31,7 +31,6 @@
 #include <asm/percpu.h>
 #include <asm/time.h>
 
-#define CALIBRATE_MS	20
 
 static u64 tsc_base;		/* TSC at x86_time_init() */
 static u64 tsc_mult;		/* ns = delta * tsc_mult >> 32 */
@@ -138,7 +137,7 @@ void x86_time_init(void)
 	if (tsc_ready)
 		return;
 	pmtmr_setup();
-	ns = x86_ref_measure(CALIBRATE_MS, read_tsc_counter, &t0, &t1);
+	ns = x86_ref_measure(X86_CALIBRATE_MS, read_tsc_counter, &t0, &t1);
 	tsc_hz = (t1 - t0) * 1000000000ULL / ns;
 	/* mult = 2^32 * 1e9 / hz; fine for any TSC above 1 Hz. */
 	tsc_mult = (u64)(((unsigned __int128)1000000000ULL << 32) / tsc_hz);

@@ -22,9 +22,9 @@
  * virtio.noeventidx refuse the ring features.
  *
  * Locking: virtio_lock (mutex) guards the driver and device lists; they
- * only change in process context. vdev->broken and broken_pending are
- * atomic; virtio_break_device() takes no lock (callers may hold a queue
- * lock) and hands the driver's clean-up to the virtio_brokend thread.
+ * only change in process context. vdev->broken is atomic;
+ * virtio_break_device() takes no lock (callers may hold a queue lock) and
+ * hands the driver's clean-up to a work item.
  */
 #include <quire/virtio.h>
 #include <quire/kernel.h>
@@ -34,9 +34,6 @@
 #include <quire/errno.h>
 #include <quire/shell.h>
 #include <quire/atomic.h>
-#include <quire/kthread.h>
-#include <quire/wait.h>
-#include <quire/init.h>
 
 #define CONFIG_GEN_RETRIES	64
 
@@ -116,42 +113,15 @@ static int virtio_negotiate(struct virtio_device *vdev, struct virtio_driver *dr
 	return 0;
 }
 
-/*
- * virtio_brokend: runs driver->broken() for devices broken in interrupt
- * context or under a queue lock, where the driver cannot take its queue
- * locks to fail what the device held. (A work item, once Quire has
- * workqueues.)
- */
-static DECLARE_WAIT_QUEUE_HEAD(brokend_wait);
-static int brokend_kick;		/* atomic: a device is pending */
-
-static int brokend_one(struct virtio_device *vdev, void *arg)
+/* driver->broken() for a device broken in interrupt context or under a
+ * queue lock, where the driver cannot take its queue locks. */
+static void virtio_broken_work(struct work_struct *work)
 {
-	if (__atomic_exchange_n(&vdev->broken_pending, 0, __ATOMIC_ACQ_REL) &&
-	    vdev->driver && vdev->driver->broken)
+	struct virtio_device *vdev = container_of(work, struct virtio_device, broken_work);
+
+	if (vdev->driver && vdev->driver->broken)
 		vdev->driver->broken(vdev);
-	return 0;
 }
-
-static int virtio_brokend(void *unused)
-{
-	for (;;) {
-		wait_event(brokend_wait, __atomic_load_n(&brokend_kick, __ATOMIC_ACQUIRE));
-		__atomic_store_n(&brokend_kick, 0, __ATOMIC_RELEASE);
-		virtio_for_each_device(brokend_one, NULL);
-	}
-	return 0;
-}
-
-static int virtio_core_init(void)
-{
-	if (!kthread_run(virtio_brokend, NULL, "virtio_brokend")) {
-		pr_err("virtio: cannot start virtio_brokend\n");
-		return -ENOMEM;
-	}
-	return 0;
-}
-subsys_initcall(virtio_core_init);
 
 int register_virtio_device(struct virtio_device *vdev)
 {
@@ -159,6 +129,7 @@ int register_virtio_device(struct virtio_device *vdev)
 	int err;
 
 	INIT_LIST_HEAD(&vdev->vqs);
+	INIT_WORK(&vdev->broken_work, virtio_broken_work);
 	mutex_lock(&virtio_lock);
 	vdev->index = virtio_next_index++;
 	scnprintf(vdev->name, sizeof(vdev->name), "virtio%d", vdev->index);
@@ -179,7 +150,7 @@ int register_virtio_device(struct virtio_device *vdev)
 	if (err) {
 		vdev->driver = NULL;
 		virtio_fail(vdev);
-		pr_err("%s: %s probe failed (%d): device failed and reset\n", vdev->name,
+		pr_err("%s: binding %s failed (%d): device set FAILED and reset\n", vdev->name,
 		       drv->name, err);
 		mutex_lock(&virtio_lock);
 		list_del(&vdev->node);
@@ -219,11 +190,8 @@ void virtio_break_device(struct virtio_device *vdev, const char *reason)
 	pr_err("%s: device broke the virtio rules (%s): reset; its requests fail with -EIO\n",
 	       vdev->name, reason ? reason : "?");
 	vdev->config->reset(vdev);
-	if (vdev->driver && vdev->driver->broken) {
-		__atomic_store_n(&vdev->broken_pending, 1, __ATOMIC_RELEASE);
-		__atomic_store_n(&brokend_kick, 1, __ATOMIC_RELEASE);
-		wake_up(&brokend_wait);
-	}
+	if (vdev->driver && vdev->driver->broken)
+		schedule_work(&vdev->broken_work);
 }
 
 void virtio_config_changed(struct virtio_device *vdev)

@@ -112,7 +112,8 @@ static int virtblk_setup_cmd(struct request *rq, struct virtblk_req *vbr)
 		return -EOPNOTSUPP;
 	vbr->out_hdr.type = types[op];
 	vbr->out_hdr.ioprio = 0;
-	vbr->out_hdr.sector = op == REQ_OP_FLUSH ? 0 : blk_rq_pos(rq);
+	/* 5.2.6: sector is for reads and writes only, else 0 */
+	vbr->out_hdr.sector = op_has_data(rq->cmd_flags) ? blk_rq_pos(rq) : 0;
 	vbr->status = VIRTBLK_STATUS_NONE;
 	vbr->done = NULL;
 	if (op == REQ_OP_DISCARD || op == REQ_OP_WRITE_ZEROES) {
@@ -497,8 +498,13 @@ static int virtblk_alloc_disk(struct virtio_blk *vblk)
 {
 	struct queue_limits lim;
 	int err;
+	unsigned int ring = virtqueue_get_vring_size(vblk->vqs[0].vq);
 
-	vblk->sg_elems = virtblk_seg_max(vblk, virtqueue_get_vring_size(vblk->vqs[0].vq));
+	if (ring < 4) {		/* header + data + status, and room for a second */
+		pr_err("%s: queue of %u entries is too small\n", vblk->vdev->name, ring);
+		return -EINVAL;
+	}
+	vblk->sg_elems = virtblk_seg_max(vblk, ring);
 	vblk->tag_set.ops = &virtio_mq_ops;
 	vblk->tag_set.nr_hw_queues = vblk->num_vqs;
 	vblk->tag_set.queue_depth = virtqueue_get_vring_size(vblk->vqs[0].vq);

@@ -115,8 +115,10 @@ static void vp_find_caps(struct virtio_pci_device *vp, struct vp_cap caps[5])
 		pci_read_config_byte(vp->pci, pos + VIRTIO_PCI_CAP_BAR, &bar);
 		pci_read_config_dword(vp->pci, pos + VIRTIO_PCI_CAP_OFFSET, &off);
 		pci_read_config_dword(vp->pci, pos + VIRTIO_PCI_CAP_LENGTH, &length);
+		/* 4.1.4.1: ignore unknown types and reserved BAR numbers */
 		if (len < sizeof(struct virtio_pci_cap) || type < VIRTIO_PCI_CAP_COMMON_CFG ||
-		    type > VIRTIO_PCI_CAP_DEVICE_CFG || caps[type].pos)
+		    type > VIRTIO_PCI_CAP_DEVICE_CFG || bar >= PCI_STD_NUM_BARS ||
+		    caps[type].pos)
 			continue;
 		if (type == VIRTIO_PCI_CAP_NOTIFY_CFG && len < sizeof(struct virtio_pci_notify_cap))
 			continue;
@@ -149,30 +151,55 @@ static int vp_map_regions(struct virtio_pci_device *vp, const struct vp_cap caps
 
 /* ---- config ops ---- */
 
+/*
+ * 4.1.3.1: config fields are read at their own width (8, 16, 32 bits;
+ * 64-bit fields as two 32-bit reads). Other sizes go byte by byte.
+ */
 static void vp_get(struct virtio_device *vdev, unsigned int offset, void *buf,
 		   unsigned int len)
 {
 	struct virtio_pci_device *vp = to_vp(vdev);
-	u8 *p = buf;
+	u8 *src = (u8 *)vp->device.va + offset;
+	u32 lo, hi;
 
 	if ((u64)offset + len > vp->device.len) {	/* reads past it see zeroes */
 		memset(buf, 0, len);
 		return;
 	}
-	for (unsigned int i = 0; i < len; i++)
-		p[i] = readb((u8 *)vp->device.va + offset + i);
+	if (len == 2 && !(offset & 1)) {
+		u16 w = readw(src);
+
+		memcpy(buf, &w, 2);
+	} else if (len == 4 && !(offset & 3)) {
+		lo = readl(src);
+		memcpy(buf, &lo, 4);
+	} else if (len == 8 && !(offset & 3)) {
+		lo = readl(src);
+		hi = readl(src + 4);
+		memcpy(buf, &lo, 4);
+		memcpy((u8 *)buf + 4, &hi, 4);
+	} else {
+		for (unsigned int i = 0; i < len; i++)
+			((u8 *)buf)[i] = readb(src + i);
+	}
 }
 
 static void vp_set(struct virtio_device *vdev, unsigned int offset, const void *buf,
 		   unsigned int len)
 {
 	struct virtio_pci_device *vp = to_vp(vdev);
-	const u8 *p = buf;
+	u8 *dst = (u8 *)vp->device.va + offset;
+	u32 v;
 
 	if ((u64)offset + len > vp->device.len)
 		return;
-	for (unsigned int i = 0; i < len; i++)
-		writeb(p[i], (u8 *)vp->device.va + offset + i);
+	if (len == 4 && !(offset & 3)) {
+		memcpy(&v, buf, 4);
+		writel(v, dst);
+	} else {
+		for (unsigned int i = 0; i < len; i++)
+			writeb(((const u8 *)buf)[i], dst + i);
+	}
 }
 
 static u32 vp_generation(struct virtio_device *vdev)

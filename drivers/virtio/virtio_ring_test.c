@@ -22,6 +22,7 @@
 #include <quire/printk.h>
 #include <quire/errno.h>
 #include <quire/atomic.h>
+#include <quire/kernel.h>
 
 #define FAKE_RING	8
 #define FAKE_REQS	32
@@ -41,13 +42,23 @@ struct fake_dev {
 	u8 status;
 	u16 last_avail;		/* device side: next avail entry to take */
 	u16 used_idx;		/* device side: next used index to write */
+	u32 gen;		/* config generation */
+	u32 gen_flips;		/* reads of it that still see a change */
+	u32 gets;		/* config reads */
+	u64 offered;		/* features the fake device offers */
+	bool refuse_features;	/* clear FEATURES_OK when it is set */
+	u8 status_log[16];	/* every status written, in order */
+	unsigned int nr_status;
 	u8 buf[FAKE_REQS][64];	/* "request memory" the sgs point at */
 	struct fake_req reqs[FAKE_REQS];
 };
 
 static void fake_get(struct virtio_device *v, unsigned int off, void *buf, unsigned int len)
 {
-	memset(buf, 0, len);
+	struct fake_dev *fd = container_of(v, struct fake_dev, vdev);
+
+	fd->gets++;
+	memset(buf, 0x5a, len);
 }
 
 static void fake_set(struct virtio_device *v, unsigned int off, const void *buf,
@@ -57,7 +68,13 @@ static void fake_set(struct virtio_device *v, unsigned int off, const void *buf,
 
 static u32 fake_generation(struct virtio_device *v)
 {
-	return 0;
+	struct fake_dev *fd = container_of(v, struct fake_dev, vdev);
+
+	if (fd->gen_flips) {
+		fd->gen_flips--;
+		return fd->gen++;
+	}
+	return fd->gen;
 }
 
 static u8 fake_get_status(struct virtio_device *v)
@@ -67,7 +84,13 @@ static u8 fake_get_status(struct virtio_device *v)
 
 static void fake_set_status(struct virtio_device *v, u8 s)
 {
-	container_of(v, struct fake_dev, vdev)->status = s;
+	struct fake_dev *fd = container_of(v, struct fake_dev, vdev);
+
+	if (fd->refuse_features)
+		s &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+	if (fd->nr_status < ARRAY_SIZE(fd->status_log))
+		fd->status_log[fd->nr_status++] = s;
+	fd->status = s;
 }
 
 static void fake_reset(struct virtio_device *v)
@@ -76,12 +99,13 @@ static void fake_reset(struct virtio_device *v)
 
 	fd->resets++;
 	fd->status = 0;
+	if (fd->nr_status < ARRAY_SIZE(fd->status_log))
+		fd->status_log[fd->nr_status++] = 0;
 }
 
 static u64 fake_get_features(struct virtio_device *v)
 {
-	return 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_RING_F_INDIRECT_DESC |
-	       1ULL << VIRTIO_RING_F_EVENT_IDX;
+	return container_of(v, struct fake_dev, vdev)->offered;
 }
 
 static int fake_finalize(struct virtio_device *v)
@@ -403,6 +427,127 @@ static void broken_device_gets_no_callbacks(struct ktest *t)
 	fake_destroy(fd);
 }
 
+/* ---- device config ---- */
+
+static void config_read_retries_until_the_generation_settles(struct ktest *t)
+{
+	struct fake_dev *fd = fake_create(t, F_ALL);
+	u64 v = 0;
+
+	fd->gen_flips = 6;		/* three torn reads, then stable */
+	KTEST_EXPECT_EQ(t, virtio_cread_bytes(&fd->vdev, 0, &v, sizeof(v)), 0);
+	KTEST_EXPECT_EQ(t, v, 0x5a5a5a5a5a5a5a5aULL);
+	KTEST_EXPECT_EQ(t, fd->gets, 4);
+	KTEST_EXPECT_FALSE(t, virtio_device_is_broken(&fd->vdev));
+	fake_destroy(fd);
+}
+
+static void config_generation_that_never_settles_breaks_the_device(struct ktest *t)
+{
+	struct fake_dev *fd = fake_create(t, F_ALL);
+	u32 v;
+
+	fd->gen_flips = ~0u;
+	KTEST_EXPECT_EQ(t, virtio_cread_bytes(&fd->vdev, 0, &v, sizeof(v)), -EIO);
+	KTEST_EXPECT_TRUE(t, virtio_device_is_broken(&fd->vdev));
+	KTEST_EXPECT_TRUE(t, virtqueue_is_broken(fd->vq));
+	KTEST_EXPECT_EQ(t, fd->resets, 1);
+	KTEST_EXPECT_LE(t, fd->gets, 64);	/* bounded, no hang */
+	fake_destroy(fd);
+}
+
+/* ---- the status handshake (register_virtio_device) ---- */
+
+#define FAKE_DEVICE_ID	0xfffe	/* no real virtio device type */
+static unsigned int fake_probes;
+
+static int fake_driver_probe(struct virtio_device *vdev)
+{
+	fake_probes++;
+	return 0;
+}
+
+static const unsigned int fake_driver_features[] = { 0, 5 };
+
+static struct virtio_driver fake_driver = {
+	.name = "fake",
+	.device_id = FAKE_DEVICE_ID,
+	.feature_table = fake_driver_features,
+	.feature_table_size = ARRAY_SIZE(fake_driver_features),
+	.probe = fake_driver_probe,
+};
+
+/* A fake device ready for register_virtio_device(), no queue. */
+static struct fake_dev *fake_plain_device(struct ktest *t, u64 offered)
+{
+	static bool registered;
+	struct fake_dev *fd = kzalloc(sizeof(*fd), GFP_KERNEL);
+
+	KTEST_ASSERT_NOT_NULL(t, fd);
+	if (!registered)
+		register_virtio_driver(&fake_driver);
+	registered = true;
+	fd->vdev.config = &fake_ops;
+	fd->vdev.id.device = FAKE_DEVICE_ID;
+	fd->offered = offered;
+	fake_probes = 0;
+	return fd;
+}
+
+static void handshake_sets_status_in_order_and_takes_only_offered_features(struct ktest *t)
+{
+	static const u8 want[] = {
+		0, VIRTIO_CONFIG_S_ACKNOWLEDGE,
+		VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER,
+		VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK,
+		VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK |
+			VIRTIO_CONFIG_S_DRIVER_OK,
+	};
+	/* offers feature 5 (the driver wants it), 7 (it does not), ring features */
+	struct fake_dev *fd = fake_plain_device(t, F_ALL | 1ULL << 5 | 1ULL << 7);
+	u64 wanted;
+
+	KTEST_ASSERT_EQ(t, register_virtio_device(&fd->vdev), 0);
+	KTEST_EXPECT_EQ(t, fake_probes, 1);
+	KTEST_EXPECT_EQ(t, fd->nr_status, ARRAY_SIZE(want));
+	for (unsigned int i = 0; i < ARRAY_SIZE(want) && i < fd->nr_status; i++)
+		KTEST_EXPECT_EQ(t, fd->status_log[i], want[i]);
+	wanted = 1ULL << VIRTIO_F_VERSION_1 | 1ULL << 5;		/* not 0, not 7 */
+	if (!cmdline_has("virtio.noindirect"))
+		wanted |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+	if (!cmdline_has("virtio.noeventidx"))
+		wanted |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	KTEST_EXPECT_EQ(t, fd->vdev.features, wanted);
+	unregister_virtio_device(&fd->vdev);
+	kfree(fd);
+}
+
+static void device_without_version_1_is_refused_failed_and_reset(struct ktest *t)
+{
+	struct fake_dev *fd = fake_plain_device(t, 1ULL << VIRTIO_RING_F_INDIRECT_DESC);
+
+	KTEST_EXPECT_EQ(t, register_virtio_device(&fd->vdev), -ENODEV);
+	KTEST_EXPECT_EQ(t, fake_probes, 0);
+	KTEST_ASSERT_TRUE(t, fd->nr_status >= 2);
+	KTEST_EXPECT_TRUE(t, fd->status_log[fd->nr_status - 2] & VIRTIO_CONFIG_S_FAILED);
+	KTEST_EXPECT_EQ(t, fd->status_log[fd->nr_status - 1], 0);	/* reset last */
+	KTEST_EXPECT_EQ(t, fd->resets, 2);				/* first and last */
+	kfree(fd);
+}
+
+static void device_refusing_features_ok_is_failed_and_reset(struct ktest *t)
+{
+	struct fake_dev *fd = fake_plain_device(t, F_ALL);
+
+	fd->refuse_features = true;
+	KTEST_EXPECT_EQ(t, register_virtio_device(&fd->vdev), -ENODEV);
+	KTEST_EXPECT_EQ(t, fake_probes, 0);
+	KTEST_EXPECT_EQ(t, fd->status, 0);
+	KTEST_ASSERT_TRUE(t, fd->nr_status >= 2);
+	KTEST_EXPECT_TRUE(t, fd->status_log[fd->nr_status - 2] & VIRTIO_CONFIG_S_FAILED);
+	kfree(fd);
+}
+
 /* ---- random honest traffic ---- */
 
 static u64 rnd(u64 *s)
@@ -462,6 +607,11 @@ static const struct ktest_case virtio_cases[] = {
 	KTEST_CASE(huge_used_len_is_rejected),
 	KTEST_CASE(used_idx_jump_beyond_ring_size_is_rejected),
 	KTEST_CASE(broken_device_gets_no_callbacks),
+	KTEST_CASE(config_read_retries_until_the_generation_settles),
+	KTEST_CASE(config_generation_that_never_settles_breaks_the_device),
+	KTEST_CASE(handshake_sets_status_in_order_and_takes_only_offered_features),
+	KTEST_CASE(device_without_version_1_is_refused_failed_and_reset),
+	KTEST_CASE(device_refusing_features_ok_is_failed_and_reset),
 	KTEST_CASE(random_honest_traffic_completes_everything_once),
 	KTEST_END,
 };

@@ -17,6 +17,9 @@
  * Expectations (KTEST_EXPECT_*) record a failure and go on; assertions
  * (KTEST_ASSERT_*) record it and end the case at once. A failure prints
  * "# file:line: expected ..." diagnostics before the result line.
+ * The lock-order checker (lockdep) is on while tests run: a case during
+ * which it reports a possible deadlock fails, unless the case declared
+ * the report in t->lockdep_reports_expected.
  * Random tests take their seed from ktest_seed() (set by `test --seed N`)
  * and print it, so a failure can be replayed exactly.
  */
@@ -31,6 +34,9 @@ struct ktest {
 	bool skipped;
 	const char *skip_reason;
 	void *priv;		/* for the suite's init/exit */
+	/* Possible deadlocks lockdep may report during this case; any other
+	 * report fails it (lockdep is on for every test run). */
+	unsigned int lockdep_reports_expected;
 	long jmp[5];		/* __builtin_setjmp buffer for assertions */
 };
 

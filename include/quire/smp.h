@@ -77,6 +77,13 @@ struct cpumask cpumask_of_node(int nid);
 #define smp_processor_id()	arch_smp_processor_id()
 #define raw_smp_processor_id()	arch_smp_processor_id()
 unsigned int get_cpu(void);	/* preempt_disable() + id */
+
+/* NUMA node of the caller's CPU (Linux's numa_node_id()). Same stability
+ * rule as smp_processor_id(). */
+static inline int numa_node_id(void)
+{
+	return cpu_to_node(arch_smp_processor_id());
+}
 void put_cpu(void);
 
 typedef void (*smp_call_func_t)(void *info);

@@ -33,6 +33,7 @@
 #include <quire/compiler.h>
 #include <quire/list.h>
 #include <quire/gfp.h>
+#include <quire/workqueue.h>
 #include <quire/mm.h>
 #include <arch/memory.h>
 #include <linux/virtio_config.h>
@@ -114,7 +115,7 @@ struct virtio_device {
 	u64 features;			/* what was negotiated */
 	int broken;			/* atomic; set once, by virtio_break_device */
 	char broken_reason[96];		/* why, once broken */
-	int broken_pending;		/* atomic: driver->broken() still to run */
+	struct work_struct broken_work;	/* runs driver->broken() */
 	struct virtio_driver *driver;
 	void *priv;			/* the driver's */
 	const char *transport;		/* "pci 0000:00:02.0" etc. for display */
@@ -128,7 +129,7 @@ struct virtio_driver {
 	int (*probe)(struct virtio_device *vdev);
 	void (*remove)(struct virtio_device *vdev);
 	/* The device was broken and reset: take back and fail every request
-	 * it held. Context: process (the virtio_brokend thread). */
+	 * it held. Context: process (a work item). */
 	void (*broken)(struct virtio_device *vdev);
 	/* The device's config changed. Context: hard interrupt. */
 	void (*config_changed)(struct virtio_device *vdev);
@@ -154,7 +155,7 @@ void virtio_config_changed(struct virtio_device *vdev);
  * Stop trusting @vdev: every queue becomes broken (no buffer added, no
  * used entry returned), the device is reset so it stops touching our
  * memory, and @reason is logged once; then the driver's ->broken() runs
- * from the virtio_brokend thread to fail what the device held. Context: any; the
+ * from a work item (system_wq) to fail what the device held. Context: any; the
  * caller may hold a queue lock.
  */
 void virtio_break_device(struct virtio_device *vdev, const char *reason);

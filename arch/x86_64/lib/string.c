@@ -2,8 +2,11 @@
  * arch/x86_64/lib/string.c - the memory and string functions of
  * include/quire/string.h for the freestanding kernel.
  *
- * Layer: arch/x86_64 lib. memcpy/memset use `rep movsb/stosb` (fast on CPUs
- * with ERMS, correct everywhere); the rest are plain loops. GCC may emit
+ * Layer: arch/x86_64 lib. memcpy/memset move 8 bytes per iteration with
+ * `rep movsq/stosq`, then the tail with `rep movsb/stosb`: on hardware with
+ * ERMS either is fast, but under QEMU's TCG every iteration of a rep string
+ * instruction costs about the same, so the quadword form is ~8x faster
+ * (it took mm_init() from 56 ms to a few). The rest are plain loops. GCC may emit
  * calls to memcpy/memset/memmove/memcmp by itself, so these names must exist.
  */
 #include <quire/string.h>
@@ -11,16 +14,21 @@
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
+	size_t quads = n / 8, tail = n % 8;
 
-	__asm__ __volatile__("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+	__asm__ __volatile__("rep movsq" : "+D"(d), "+S"(src), "+c"(quads) : : "memory");
+	__asm__ __volatile__("rep movsb" : "+D"(d), "+S"(src), "+c"(tail) : : "memory");
 	return dst;
 }
 
 void *memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
+	size_t quads = n / 8, tail = n % 8;
+	unsigned long pattern = 0x0101010101010101UL * (unsigned char)c;
 
-	__asm__ __volatile__("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	__asm__ __volatile__("rep stosq" : "+D"(d), "+c"(quads) : "a"(pattern) : "memory");
+	__asm__ __volatile__("rep stosb" : "+D"(d), "+c"(tail) : "a"(pattern) : "memory");
 	return dst;
 }
 
