@@ -16,6 +16,8 @@
 #include <quire/errno.h>
 #include <quire/shell.h>
 #include <quire/lockdep.h>
+#include <quire/sched.h>
+#include <quire/smp.h>
 
 extern const struct ktest_suite *__start_quire_ktest_suites[] __weak;
 extern const struct ktest_suite *__stop_quire_ktest_suites[] __weak;
@@ -30,6 +32,16 @@ u64 ktest_seed(void)
 void ktest_set_seed(u64 s)
 {
 	seed = s;
+}
+
+void ktest_on_cpu(struct ktest *t, unsigned int cpu, void (*body)(struct ktest *t))
+{
+	struct cpumask saved = current->cpus_allowed, only = cpumask_of(cpu);
+
+	KTEST_ASSERT_EQ(t, set_cpus_allowed_ptr(current, &only), 0);
+	KTEST_EXPECT_EQ(t, raw_smp_processor_id(), cpu);
+	body(t);
+	set_cpus_allowed_ptr(current, &saved);
 }
 
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
@@ -86,10 +98,12 @@ static bool run_case(const struct ktest_suite *s, const struct ktest_case *c, in
 {
 	struct ktest t = { .name = c->name };
 	unsigned long reports = lockdep_inversions();
+	struct cpumask cpus = current->cpus_allowed;
 
 	run_case_body(s, c, &t);
 	if (s->exit)
 		s->exit(&t);
+	set_cpus_allowed_ptr(current, &cpus);	/* even after an assertion */
 	reports = lockdep_inversions() - reports;
 	if (reports != t.lockdep_reports_expected)
 		ktest_fail(&t, __FILE__, __LINE__,

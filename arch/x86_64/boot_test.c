@@ -202,18 +202,6 @@ static void vectors_alloc_register_and_refuse_duplicates(struct ktest *t)
 	x86_free_vector(v);
 }
 
-/* Run @body on CPU 0 (the boot CPU), then give the test thread back the
- * CPUs it had: the scheduler may otherwise move it between any two lines. */
-static void on_boot_cpu(struct ktest *t, void (*body)(struct ktest *t))
-{
-	struct cpumask saved = current->cpus_allowed, boot = cpumask_of(0);
-
-	KTEST_ASSERT_EQ(t, set_cpus_allowed_ptr(current, &boot), 0);
-	KTEST_EXPECT_EQ(t, smp_processor_id(), 0);
-	body(t);
-	set_cpus_allowed_ptr(current, &saved);
-}
-
 static void platform_has_boot_cpu_first_and_sane_nodes_body(struct ktest *t)
 {
 	u32 a, b, c, d;
@@ -233,7 +221,7 @@ static void platform_has_boot_cpu_first_and_sane_nodes_body(struct ktest *t)
 
 static void platform_has_boot_cpu_first_and_sane_nodes(struct ktest *t)
 {
-	on_boot_cpu(t, platform_has_boot_cpu_first_and_sane_nodes_body);
+	ktest_on_cpu(t, 0, platform_has_boot_cpu_first_and_sane_nodes_body);
 }
 
 static void string_memmove_handles_overlap(struct ktest *t)

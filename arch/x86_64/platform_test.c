@@ -88,18 +88,6 @@ static u64 count_ticks(unsigned int ms)
  * descheduled, which on a loaded host loses more than half of them, so
  * the exact rate is checked on the programmed count instead.
  */
-/* Run @body on CPU 0 (the boot CPU), then give the test thread back the
- * CPUs it had: the scheduler may otherwise move it between any two lines. */
-static void on_boot_cpu(struct ktest *t, void (*body)(struct ktest *t))
-{
-	struct cpumask saved = current->cpus_allowed, boot = cpumask_of(0);
-
-	KTEST_ASSERT_EQ(t, set_cpus_allowed_ptr(current, &boot), 0);
-	KTEST_EXPECT_EQ(t, smp_processor_id(), 0);
-	body(t);
-	set_cpus_allowed_ptr(current, &saved);
-}
-
 static void tick_runs_at_hz_body(struct ktest *t)
 {
 	unsigned int hz = x86_tick_hz();
@@ -130,7 +118,7 @@ static void tick_runs_at_hz_body(struct ktest *t)
 
 static void tick_runs_at_hz(struct ktest *t)
 {
-	on_boot_cpu(t, tick_runs_at_hz_body);
+	ktest_on_cpu(t, 0, tick_runs_at_hz_body);
 }
 
 static unsigned int ipi_seen[MAX_CPUS];

@@ -65,6 +65,11 @@ int ktest_run(const char *filter);
 u64 ktest_seed(void);
 void ktest_set_seed(u64 seed);
 
+/* Run @body with the test thread bound to CPU @cpu (asserting it got
+ * there), then give the thread back the CPUs it had: for checks that read
+ * per-CPU state, which the scheduler could otherwise move between lines. */
+void ktest_on_cpu(struct ktest *t, unsigned int cpu, void (*body)(struct ktest *t));
+
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
 	__printf(4, 5);
 void ktest_abort(struct ktest *t) __noreturn;
