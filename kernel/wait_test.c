@@ -99,19 +99,35 @@ static int exclusive_waiter(void *arg)
 	return 0;
 }
 
+#define NR_TEST_WAITERS 3
+
+/* Start NR_TEST_WAITERS kthreads running @fn on a fresh @e and return once
+ * all of them sleep on e->wq. */
+static void start_waiters(struct ktest *t, struct excl *e, int (*fn)(void *),
+			  const char *name, struct task_struct **k)
+{
+	init_waitqueue_head(&e->wq);
+	e->go = 0;
+	atomic_set(&e->woken, 0);
+	for (int i = 0; i < NR_TEST_WAITERS; i++) {
+		k[i] = kthread_run(fn, e, "%s%d", name, i);
+		KTEST_ASSERT_NOT_NULL(t, k[i]);
+	}
+	KTEST_ASSERT_TRUE(t, wait_until(nr_waiters(&e->wq) == NR_TEST_WAITERS));
+}
+
+static void stop_waiters(struct ktest *t, struct task_struct **k)
+{
+	for (int i = 0; i < NR_TEST_WAITERS; i++)
+		KTEST_EXPECT_EQ(t, kthread_stop(k[i]), 0);
+}
+
 static void wake_up_wakes_one_exclusive_waiter_wake_up_all_all(struct ktest *t)
 {
 	static struct excl e;
-	struct task_struct *k[3];
+	struct task_struct *k[NR_TEST_WAITERS];
 
-	init_waitqueue_head(&e.wq);
-	e.go = 0;
-	atomic_set(&e.woken, 0);
-	for (int i = 0; i < 3; i++) {
-		k[i] = kthread_run(exclusive_waiter, &e, "excl%d", i);
-		KTEST_ASSERT_NOT_NULL(t, k[i]);
-	}
-	KTEST_ASSERT_TRUE(t, wait_until(nr_waiters(&e.wq) == 3));
+	start_waiters(t, &e, exclusive_waiter, "excl", k);
 	WRITE_ONCE(e.go, 1);
 	wake_up(&e.wq);
 	KTEST_EXPECT_TRUE(t, wait_until(atomic_read(&e.woken) == 1));
@@ -119,9 +135,8 @@ static void wake_up_wakes_one_exclusive_waiter_wake_up_all_all(struct ktest *t)
 	KTEST_EXPECT_EQ(t, atomic_read(&e.woken), 1);
 	KTEST_EXPECT_EQ(t, nr_waiters(&e.wq), 2);
 	wake_up_all(&e.wq);
-	KTEST_EXPECT_TRUE(t, wait_until(atomic_read(&e.woken) == 3));
-	for (int i = 0; i < 3; i++)
-		KTEST_EXPECT_EQ(t, kthread_stop(k[i]), 0);
+	KTEST_EXPECT_TRUE(t, wait_until(atomic_read(&e.woken) == NR_TEST_WAITERS));
+	stop_waiters(t, k);
 }
 
 static int nonexclusive_waiter(void *arg)
@@ -136,21 +151,13 @@ static int nonexclusive_waiter(void *arg)
 static void wake_up_wakes_all_nonexclusive_waiters(struct ktest *t)
 {
 	static struct excl e;
-	struct task_struct *k[3];
+	struct task_struct *k[NR_TEST_WAITERS];
 
-	init_waitqueue_head(&e.wq);
-	e.go = 0;
-	atomic_set(&e.woken, 0);
-	for (int i = 0; i < 3; i++) {
-		k[i] = kthread_run(nonexclusive_waiter, &e, "nonexcl%d", i);
-		KTEST_ASSERT_NOT_NULL(t, k[i]);
-	}
-	KTEST_ASSERT_TRUE(t, wait_until(nr_waiters(&e.wq) == 3));
+	start_waiters(t, &e, nonexclusive_waiter, "nonexcl", k);
 	WRITE_ONCE(e.go, 1);
 	wake_up(&e.wq);
-	KTEST_EXPECT_TRUE(t, wait_until(atomic_read(&e.woken) == 3));
-	for (int i = 0; i < 3; i++)
-		KTEST_EXPECT_EQ(t, kthread_stop(k[i]), 0);
+	KTEST_EXPECT_TRUE(t, wait_until(atomic_read(&e.woken) == NR_TEST_WAITERS));
+	stop_waiters(t, k);
 }
 
 static void wake_up_before_schedule_is_not_lost(struct ktest *t)
