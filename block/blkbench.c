@@ -5,9 +5,11 @@
  * Layer: block (a shell tool). Provides: the blkbench command.
  *
  * One run = (op, pattern, block size, queue depth) for a fixed time: the
- * shell thread keeps QD bios in flight, each with its own buffer and
- * completion callback; a write run ends with a flush whose time counts
- * (as fio's end_fsync=1). Prints one line per run, then a table.
+ * shell thread keeps up to QD bios in flight, each with its own buffer
+ * and completion callback; a write run ends with a flush whose time
+ * counts (as fio's end_fsync=1). Prints one line per run, then a table.
+ * Writes destroy data: they need --write, and a read-only disk refuses
+ * with -EROFS.
  *
  * Batching (fio's iodepth_batch_complete_min and iodepth_batch_submit):
  * the submitter sleeps until min(BENCH_BATCH, QD) bios have completed,
@@ -17,9 +19,8 @@
  * plug for all of them would leave it idle meanwhile: the device and the
  * guest would take turns). Completions wake the submitter only once that
  * many slots are free. At QD1 the batch is one bio, submitted without a
- * plug: the same path as unbatched.
- * Writes destroy data: they need --write, and a read-only disk refuses
- * with -EROFS.
+ * plug: the same path as unbatched. Bios carry REQ_NOMERGE: a row of
+ * block size BS sends the device requests of BS, plugged or not.
  *
  * Locking: bench->lock (irqsave) guards the free-slot stack and the
  * counters, updated from completion (interrupt) context.
@@ -166,7 +167,7 @@ static int bench_alloc_slots(struct bench *b, unsigned int qd, u32 bs)
 static void bench_submit(struct bench *b, struct bench_slot *s, enum req_op op,
 			 sector_t sector, u32 bs)
 {
-	bio_reset(s->bio, &b->disk->part0, op);
+	bio_reset(s->bio, &b->disk->part0, op | REQ_NOMERGE);
 	s->bio->bi_iter.bi_sector = sector;
 	bio_add_page(s->bio, s->page, bs, 0);
 	s->bio->bi_private = s;
