@@ -252,9 +252,10 @@ static int show_vdev(struct virtio_device *vdev, void *arg)
 		u64 kicks, irqs, spurious;
 
 		virtqueue_stats(vq, &kicks, &irqs, &spurious);
-		cprintf("  vq %u %-8s size %u free %u kicks %llu irqs %llu spurious %llu%s\n",
+		cprintf("  vq %u %-8s size %u free %u kicks %llu/%llu irqs %llu spurious %llu%s\n",
 			vq->index, vq->name, virtqueue_get_vring_size(vq), vq->num_free,
-			(unsigned long long)kicks, (unsigned long long)irqs,
+			(unsigned long long)kicks,
+			(unsigned long long)virtqueue_kick_checks(vq), (unsigned long long)irqs,
 			(unsigned long long)spurious, virtqueue_is_broken(vq) ? " broken" : "");
 	}
 	return 0;

@@ -6,7 +6,7 @@
  * Layer: drivers/virtio. Provides: vring_create_virtqueue(),
  * virtqueue_add_sgs(), virtqueue_kick*(), virtqueue_get_buf(),
  * virtqueue_{enable,disable}_cb(), virtqueue_detach_unused_buf(),
- * vring_interrupt(). Used by: transports (create), drivers (the rest).
+ * vring_interrupt(), virtqueue_stats(), virtqueue_kick_checks(). Used by: transports (create), drivers (the rest).
  *
  * Memory: one zeroed page allocation holds the descriptor table, the
  * available ring (+ used_event) and, page aligned, the used ring
@@ -74,6 +74,7 @@ struct vring_virtqueue {
 	u16 last_used_idx;		/* next used entry to consume */
 	bool (*notify)(struct virtqueue *vq);
 	u64 kicks, irqs, spurious;
+	u64 kick_checks;		/* virtqueue_kick_prepare calls */
 	u16 *desc_next;			/* private chain links (never trust ring) */
 	struct vring_desc_state *state;	/* per head */
 };
@@ -278,6 +279,7 @@ bool virtqueue_kick_prepare(struct virtqueue *_vq)
 	u16 new = vq->avail_idx_shadow, old = new - vq->num_added;
 	bool kick;
 
+	vq->kick_checks++;
 	virtio_mb();		/* avail->idx visible before we read the device's wish */
 	if (vq->event)
 		kick = vring_need_event(READ_ONCE(vring_avail_event(&vq->vring)), new, old);
@@ -484,4 +486,9 @@ void virtqueue_stats(const struct virtqueue *_vq, u64 *kicks, u64 *irqs, u64 *sp
 	*kicks = vq->kicks;
 	*irqs = vq->irqs;
 	*spurious = vq->spurious;
+}
+
+u64 virtqueue_kick_checks(const struct virtqueue *vq)
+{
+	return to_vvq((struct virtqueue *)vq)->kick_checks;
 }

@@ -222,6 +222,10 @@ phys_addr_t virtqueue_get_used_addr(const struct virtqueue *vq);
 struct vring *virtqueue_get_vring(struct virtqueue *vq);
 /* Kicks, interrupts and rule violations seen, for the `virtio` command. */
 void virtqueue_stats(const struct virtqueue *vq, u64 *kicks, u64 *irqs, u64 *spurious);
+/* Doorbell decisions (virtqueue_kick_prepare calls) so far: a plugged
+ * batch makes one per queue, however many requests it holds; EVENT_IDX
+ * then turns some of them into no kick at all. */
+u64 virtqueue_kick_checks(const struct virtqueue *vq);
 /* Mark @vq broken (virtio_break_device does it for all of a device's). */
 void __virtqueue_break(struct virtqueue *vq);
 
