@@ -12,9 +12,12 @@ X86_BUILD   := $(BUILD)/x86_64
 X86_CC      := $(CC)
 X86_LD      := ld
 X86_NM      := nm
-X86_GCCINC  := $(shell $(X86_CC) -print-file-name=include)
+# The compiler's own header directory. Evaluated on first use, not when the
+# Makefile is read: on a fresh machine `make test`/`make run` install gcc
+# (the deps target) after parsing and before the first compile.
+X86_GCCINC   = $(eval X86_GCCINC := $(shell $(X86_CC) -print-file-name=include))$(X86_GCCINC)
 
-X86_CFLAGS  := -std=gnu11 -ffreestanding -nostdinc -isystem $(X86_GCCINC) \
+X86_CFLAGS   = -std=gnu11 -ffreestanding -nostdinc -isystem $(X86_GCCINC) \
                -mno-red-zone -mcmodel=kernel -mgeneral-regs-only -fno-pic \
                -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
                -fno-asynchronous-unwind-tables -fno-strict-aliasing \
