@@ -73,18 +73,26 @@ static void queue_entry(struct wait_queue_head *wq_head, struct wait_queue_entry
 		list_add(&e->entry, &wq_head->head);
 }
 
-void prepare_to_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *e,
-		     int state)
+/* Queue @e on @wq_head unless it already is, and set the task state, both
+ * under the queue's lock so no wake-up can slip between them. */
+static void queue_and_set_state(struct wait_queue_head *wq_head,
+				struct wait_queue_entry *e, int state)
 {
 	unsigned long flags;
 
-	e->flags &= ~WQ_FLAG_EXCLUSIVE;
 	spin_lock_irqsave(&wq_head->lock, flags);
 	if (list_empty(&e->entry))
 		queue_entry(wq_head, e);
 	current->wait_what = wq_head->name;
 	set_current_state(state);
 	spin_unlock_irqrestore(&wq_head->lock, flags);
+}
+
+void prepare_to_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *e,
+		     int state)
+{
+	e->flags &= ~WQ_FLAG_EXCLUSIVE;
+	queue_and_set_state(wq_head, e, state);
 }
 
 bool prepare_to_wait_exclusive(struct wait_queue_head *wq_head,
@@ -108,14 +116,7 @@ bool prepare_to_wait_exclusive(struct wait_queue_head *wq_head,
 long prepare_to_wait_event(struct wait_queue_head *wq_head,
 			   struct wait_queue_entry *e, int state)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&wq_head->lock, flags);
-	if (list_empty(&e->entry))
-		queue_entry(wq_head, e);
-	current->wait_what = wq_head->name;
-	set_current_state(state);
-	spin_unlock_irqrestore(&wq_head->lock, flags);
+	queue_and_set_state(wq_head, e, state);
 	return 0;
 }
 

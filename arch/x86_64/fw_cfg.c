@@ -23,26 +23,14 @@
 #include <quire/types.h>
 #include <quire/errno.h>
 #include <asm/fw_cfg.h>
+#include <asm/io.h>
 
 /* A directory larger than this is treated as corrupt (QEMU has ~40). */
 #define FW_CFG_MAX_FILES	4096
 
-static inline void fw_cfg_outw(u16 port, u16 val)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(val), "Nd"(port));
-}
-
-static inline u8 fw_cfg_inb(u16 port)
-{
-	u8 val;
-
-	__asm__ volatile("inb %1, %0" : "=a"(val) : "Nd"(port));
-	return val;
-}
-
 static void fw_cfg_select(u16 key)
 {
-	fw_cfg_outw(FW_CFG_PORT_SEL, key);
+	outw(FW_CFG_PORT_SEL, key);
 }
 
 static void fw_cfg_read(void *buf, u32 len)
@@ -50,7 +38,7 @@ static void fw_cfg_read(void *buf, u32 len)
 	u8 *p = buf;
 
 	while (len--)
-		*p++ = fw_cfg_inb(FW_CFG_PORT_DATA);
+		*p++ = inb(FW_CFG_PORT_DATA);
 }
 
 static u32 be32_to_host(u32 v)
