@@ -12,7 +12,7 @@ set -eu
 
 PACKAGES="gcc make binutils libc6-dev python3 qemu-system-x86 qemu-utils ovmf \
 gnu-efi mtools dosfstools linux-libc-dev libfuse3-dev fuse3 pkg-config \
-xz-utils ca-certificates"
+xz-utils ca-certificates clang-format"
 # tools/linux-bench/run: fio and busybox go into the Linux guest's initramfs.
 BENCH_PACKAGES="fio busybox-static"
 
