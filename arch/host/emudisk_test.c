@@ -352,6 +352,35 @@ static void flush_covers_writes_completed_before_its_submission(struct ktest *t)
 	tdisk_close(&td);
 }
 
+/* Two flushes in flight, the later one completes first: it makes durable
+ * every write completed before it was submitted, the older flush's batch
+ * too, and the newest version of a block stays (the case dm-log-writes
+ * once replayed wrongly: W1,C1,F1,W1',C1',F2,CF2,CF1). */
+static void flushes_completing_out_of_order_keep_the_newest(struct ktest *t)
+{
+	struct tdisk td;
+	emudisk_id_t f1, f2;
+
+	tdisk_open(t, &td, LBS, true);
+	KTEST_EXPECT_EQ(t, write_now(&td, 3, 1, 1, 0), 0);		/* W1 */
+	f1 = emudisk_submit_flush(&td.d);
+	KTEST_EXPECT_EQ(t, write_now(&td, 3, 1, 2, 0), 0);		/* W1' */
+	f2 = emudisk_submit_flush(&td.d);
+	KTEST_EXPECT_EQ(t, emudisk_complete(&td.d, f2), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		for (u64 s = 0; s < 64; s++) {
+			struct emudisk_cut c = { s % 2 ? EMUDISK_CUT_TORN : EMUDISK_CUT_NONE, s };
+
+			KTEST_ASSERT_EQ(t, emudisk_materialise(&td.d, emudisk_nr_events(&td.d),
+							       &c, td.out), 0);
+			KTEST_EXPECT_EQ(t, gen_of(td.out, LBS, 3), 2);
+		}
+		if (!pass)
+			KTEST_EXPECT_EQ(t, emudisk_complete(&td.d, f1), 0);	/* CF1 */
+	}
+	tdisk_close(&td);
+}
+
 /* Kindness 3: an 8-block write showed only prefixes. Now every one of the
  * 256 patterns shows, and "last block there" says nothing of the first. */
 static void torn_writes_show_every_pattern(struct ktest *t)
@@ -557,6 +586,7 @@ static const struct ktest_case emudisk_cases[] = {
 	KTEST_CASE(ignored_write_error_loses_data),
 	KTEST_CASE(fua_covers_only_its_own_range),
 	KTEST_CASE(flush_covers_writes_completed_before_its_submission),
+	KTEST_CASE(flushes_completing_out_of_order_keep_the_newest),
 	KTEST_CASE(torn_writes_show_every_pattern),
 	KTEST_CASE(tears_never_split_a_logical_block),
 	KTEST_CASE(discard_reads_old_data_or_zeros),
