@@ -3,36 +3,43 @@
  *
  * Layer: arch/host (a blk-mq driver, like drivers/virtio/virtio_blk.c).
  * Provides: hostdisk_create()/destroy(), the --disk option, and fault
- * injection for tests: failed writes, torn writes, and a volatile write
- * cache model with hostdisk_power_cut(). See arch/host/blockdev.h.
+ * injection for tests: failed and torn writes, failed flushes, held
+ * writes, power cuts and the record-and-materialise interface of the disk
+ * model. See arch/host/blockdev.h.
+ * Not here: what the disk does with a request, its write cache, log and
+ * power cuts: the pure model in arch/host/emudisk.c.
  *
  * Each hw queue has a submission list and worker pthreads (the "device").
  * queue_rq() puts the request on the list and, when bd->last (or at
  * commit_rqs), wakes a worker: one kick per batch, as a real device's
- * doorbell. A worker does the pread/pwrite, puts the request on the
- * queue's done list and raises the queue's "interrupt"
- * (hostdisk_raise_irq()); the handler completes everything done, then
- * runs the hw queue (blk-mq's rule: not under driver locks).
+ * doorbell. A worker does the I/O, puts the request on the queue's done
+ * list and raises the queue's "interrupt" (hostdisk_raise_irq()); the
+ * handler completes everything done, then runs the hw queue (blk-mq's
+ * rule: not under driver locks).
  *
- * Deterministic mode has no workers: the vCPU that kicks does the I/O
- * (hostdisk_run_inline()), so a seed replays exactly.
+ * With the cache model ("cache"), a request is SUBMITted to the model in
+ * queue_rq() (the moment the device receives it, which is what a FLUSH's
+ * coverage is judged by) and COMPLETEd by the worker; without it the
+ * worker does both, writing through to the file.
+ *
+ * Deterministic mode has no workers: the kick queues the queue's work
+ * with host_det_defer(), and the baton holder runs it at PRNG-chosen
+ * switch points, one request per run, picking among the queued requests
+ * by the disk's seed. So completions arrive late and out of order, as on
+ * a real device, and a seed still replays exactly.
  *
  * Interrupts: one arch/host MSI vector per hw queue, aimed at vCPU
  * (queue % nr_cpus); workers raise it with host_msi_trigger(), and the
  * handler runs in hard-interrupt context on that vCPU. Workers never call
  * into the kernel (they are not vCPUs).
  *
- * Cache model ("cache" option): a write is copied into hd->cache (not the
- * file) and completes; reads see the cache over the file; FLUSH writes the
- * cache to the file in order and fdatasync()s. hostdisk_power_cut() drops
- * (or randomly lands/tears) what the cache holds. Without the model, writes
- * go to the file and FLUSH is fdatasync().
- *
- * Locking: hq->lock (pthread mutex) guards hq->pending, hq->done, hq->stop.
- * Kernel-side users take hq->lock with interrupts masked (hq_lock_irqsave).
- * hd->cache_lock (pthread mutex) guards hd->cache and the fault counters;
- * it is held across a whole FLUSH so reads never see a half-moved cache.
- * No block-layer lock is held while either is taken.
+ * Locking: hq->lock (pthread mutex) guards hq->pending, hq->held, hq->done,
+ * hq->stop. Kernel-side users take hq->lock with interrupts masked
+ * (hq_lock_irqsave). hd->model_lock (pthread mutex) guards hd->model and
+ * hd->hold_writes, hd->rng; it nests inside hq->lock (det work) and is
+ * never held while taking hq->lock. Kernel-side users mask interrupts
+ * (model_lock_irqsave), since the queue's handler runs queue_rq, which
+ * takes it. No block-layer lock is held while either is taken.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,15 +60,21 @@
 #include <quire/errno.h>
 #include <arch/irq.h>
 #include "blockdev.h"
+#include "emudisk.h"
 #include "host.h"
 
 #define HOSTDISK_MAX_OPTIONS	16
 #define HOSTDISK_MAX_WORKERS	4	/* per hw queue */
 #define HOSTDISK_MAX_SEGMENTS	128	/* = its max_segments limit */
+#define HOSTDISK_DET_MAX_DELAY	32	/* det work runs a request may wait */
 
 struct hostdisk_cmd {			/* the per-request driver data (pdu) */
-	struct list_head node;		/* on hq->pending, then hq->done */
+	struct list_head node;		/* on hq->pending/held, then hq->done */
 	blk_status_t status;
+	bool submitted;			/* SUBMITted to the model in queue_rq */
+	u32 det_delay;			/* deterministic mode: device work runs
+					 * to wait before it may be done */
+	emudisk_id_t id;		/* its model handle, if so */
 };
 
 struct hostdisk;
@@ -69,9 +82,10 @@ struct hostdisk;
 struct hostdisk_queue {
 	struct hostdisk *hd;
 	struct blk_mq_hw_ctx *hctx;
-	pthread_mutex_t lock;		/* protects pending, done, stop */
+	pthread_mutex_t lock;		/* protects pending, held, done, stop */
 	pthread_cond_t kick;
 	struct list_head pending;	/* queued, not yet handed to a worker */
+	struct list_head held;		/* writes held back by the test */
 	struct list_head done;		/* finished, waiting for the "irq" */
 	unsigned int unkicked;		/* queued with last == false */
 	bool stop;
@@ -82,229 +96,114 @@ struct hostdisk_queue {
 	int in_irq;			/* atomic: handlers running now */
 };
 
-struct cache_entry {
-	struct list_head node;		/* on hd->cache, oldest first */
-	u64 offset;			/* bytes */
-	u32 len;
-	u8 data[];
-};
-
 struct hostdisk {
 	int fd;
-	bool cache_model;
 	u32 delay_us;
+	u32 lbs;
 	struct blk_mq_tag_set set;
 	struct gendisk *disk;
 	unsigned int nr_queues;
 	struct hostdisk_queue *queues;
-	pthread_mutex_t cache_lock;	/* protects cache, nr_cached, faults */
-	struct list_head cache;
-	unsigned int nr_cached;
-	struct hostdisk_faults faults;
-	u64 writes_seen;		/* since the faults were armed */
+	pthread_mutex_t model_lock;	/* protects model, hold_writes, rng */
+	struct emudisk model;
+	bool model_ready;
+	u32 hold_writes;		/* the next N writes are held */
+	u64 rng;			/* deterministic mode: which request next */
 };
 
 static char *disk_options[HOSTDISK_MAX_OPTIONS];
 static unsigned int nr_disk_options;
 static unsigned int tmp_disks;
 
-/* ---- the device: file I/O ---- */
+/* ---- the device: requests into the model ---- */
 
-static int file_rw(int fd, bool write, void *buf, size_t len, u64 off)
-{
-	while (len) {
-		ssize_t n = write ? pwrite(fd, buf, len, off) : pread(fd, buf, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EIO;
-		buf = (char *)buf + n;
-		len -= n;
-		off += n;
-	}
-	return 0;
-}
-
-/* Overlay cached writes on @buf, which holds file bytes [@off, +@len). */
-static void cache_overlay(struct hostdisk *hd, void *buf, u32 len, u64 off)
-{
-	struct cache_entry *ce;
-
-	list_for_each_entry(ce, &hd->cache, node) {
-		u64 s = max(off, ce->offset);
-		u64 e = min(off + len, ce->offset + ce->len);
-
-		if (s < e)
-			memcpy((char *)buf + (s - off), ce->data + (s - ce->offset), e - s);
-	}
-}
-
-static int cache_add(struct hostdisk *hd, const void *buf, u32 len, u64 off)
-{
-	struct cache_entry *ce = malloc(sizeof(*ce) + len);
-
-	if (!ce)
-		return -EIO;
-	ce->offset = off;
-	ce->len = len;
-	if (buf)
-		memcpy(ce->data, buf, len);
-	else
-		memset(ce->data, 0, len);
-	list_add_tail(&ce->node, &hd->cache);
-	hd->nr_cached++;
-	return 0;
-}
-
-static void cache_entry_free(struct hostdisk *hd, struct cache_entry *ce)
-{
-	list_del(&ce->node);
-	hd->nr_cached--;
-	free(ce);
-}
-
-/* Move the cache to the file, oldest first. Caller holds cache_lock. */
-static int cache_writeback(struct hostdisk *hd)
-{
-	struct cache_entry *ce, *tmp;
-	int err = 0;
-
-	list_for_each_entry_safe(ce, tmp, &hd->cache, node) {
-		if (!err)
-			err = file_rw(hd->fd, true, ce->data, ce->len, ce->offset);
-		cache_entry_free(hd, ce);
-	}
-	return err;
-}
-
-static int hostdisk_flush(struct hostdisk *hd)
-{
-	int err = 0;
-
-	pthread_mutex_lock(&hd->cache_lock);
-	if (hd->cache_model)
-		err = cache_writeback(hd);
-	pthread_mutex_unlock(&hd->cache_lock);
-	if (!err && fdatasync(hd->fd))
-		err = -EIO;
-	return err;
-}
-
-/* Which fault applies to the write being started? Caller holds cache_lock. */
-static int write_fault(struct hostdisk *hd)
-{
-	hd->writes_seen++;
-	if (hd->faults.fail_write_nth == hd->writes_seen)
-		return -EIO;
-	if (hd->faults.torn_write_nth == hd->writes_seen)
-		return 1;
-	return 0;
-}
-
-/* Sectors a torn write of @nr sectors keeps: a proper prefix. */
-static u32 torn_keep(struct hostdisk *hd, u32 nr)
-{
-	u32 keep = hd->faults.torn_keep_sectors ? hd->faults.torn_keep_sectors : nr / 2;
-
-	return min(max(keep, 1u), nr - 1);
-}
-
-static int seg_write(struct hostdisk *hd, void *buf, u32 len, u64 off)
-{
-	if (hd->cache_model)
-		return cache_add(hd, buf, len, off);
-	return file_rw(hd->fd, true, buf, len, off);
-}
-
-static int seg_read(struct hostdisk *hd, void *buf, u32 len, u64 off)
-{
-	int err = file_rw(hd->fd, false, buf, len, off);
-
-	if (!err && hd->cache_model)
-		cache_overlay(hd, buf, len, off);
-	return err;
-}
-
-/* Read or write the segments of @rq; @limit_bytes cuts a torn write. */
-static int hostdisk_rw(struct hostdisk *hd, struct request *rq, u64 limit_bytes)
+/* Copy between @rq's segments and the flat @buf (to @buf if @gather). */
+static void rq_copy(struct request *rq, void *buf, bool gather)
 {
 	struct blk_segment segs[HOSTDISK_MAX_SEGMENTS];
 	unsigned int n = blk_rq_map_segments(rq, segs);
-	bool write = req_op(rq) == REQ_OP_WRITE;
-	u64 off = blk_rq_pos(rq) << SECTOR_SHIFT;
-	int err = 0;
+	char *p = buf;
 
-	for (unsigned int i = 0; i < n && !err && limit_bytes; i++) {
-		u32 len = min((u64)segs[i].len, limit_bytes);
-		void *buf = (char *)page_address(segs[i].page) + segs[i].offset;
+	for (unsigned int i = 0; i < n; i++) {
+		void *va = (char *)page_address(segs[i].page) + segs[i].offset;
 
-		err = write ? seg_write(hd, buf, len, off) : seg_read(hd, buf, len, off);
-		off += len;
-		limit_bytes -= len;
+		if (gather)
+			memcpy(p, va, segs[i].len);
+		else
+			memcpy(va, p, segs[i].len);
+		p += segs[i].len;
 	}
-	return err;
 }
 
-static int hostdisk_write(struct hostdisk *hd, struct request *rq)
-{
-	int fault = write_fault(hd);
-
-	if (fault < 0)
-		return fault;
-	if (fault > 0) {
-		u32 keep = blk_rq_sectors(rq) > 1 ? torn_keep(hd, blk_rq_sectors(rq)) : 0;
-
-		hostdisk_rw(hd, rq, (u64)keep << SECTOR_SHIFT);
-		return -EIO;
-	}
-	return hostdisk_rw(hd, rq, blk_rq_bytes(rq));
-}
-
-static int hostdisk_zero(struct hostdisk *hd, struct request *rq)
+/* SUBMIT @rq to the model. Caller holds model_lock. */
+static int model_submit(struct hostdisk *hd, struct request *rq, emudisk_id_t *id)
 {
 	u64 off = blk_rq_pos(rq) << SECTOR_SHIFT;
 	u32 len = blk_rq_bytes(rq);
-	void *zero;
+	void *buf;
+
+	switch (req_op(rq)) {
+	case REQ_OP_WRITE:
+		buf = malloc(len);
+		if (!buf)
+			return -ENOMEM;
+		rq_copy(rq, buf, true);
+		*id = emudisk_submit_write(&hd->model, off, len, buf,
+					   rq->cmd_flags & REQ_FUA ? EMUDISK_FUA : 0);
+		free(buf);
+		return 0;
+	case REQ_OP_WRITE_ZEROES:
+		*id = emudisk_submit_zero(&hd->model, off, len);
+		return 0;
+	case REQ_OP_DISCARD:
+		*id = emudisk_submit_discard(&hd->model, off, len);
+		return 0;
+	case REQ_OP_FLUSH:
+		*id = emudisk_submit_flush(&hd->model);
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+static int hostdisk_read(struct hostdisk *hd, struct request *rq)
+{
+	u32 len = blk_rq_bytes(rq);
+	void *buf = malloc(len);
 	int err;
 
-	if (hd->cache_model)
-		return cache_add(hd, NULL, len, off);
-	zero = calloc(1, len);
-	if (!zero)
-		return -EIO;
-	err = file_rw(hd->fd, true, zero, len, off);
-	free(zero);
+	if (!buf)
+		return -ENOMEM;
+	pthread_mutex_lock(&hd->model_lock);
+	err = emudisk_read(&hd->model, blk_rq_pos(rq) << SECTOR_SHIFT, len, buf);
+	pthread_mutex_unlock(&hd->model_lock);
+	if (!err)
+		rq_copy(rq, buf, false);
+	free(buf);
 	return err;
 }
 
-static blk_status_t hostdisk_do_request(struct hostdisk *hd, struct request *rq)
+/* The device's work on @cmd: a read, or the COMPLETE of what queue_rq
+ * SUBMITted (write-through: both here). Context: worker or det work. */
+static blk_status_t hostdisk_do_request(struct hostdisk *hd, struct hostdisk_cmd *cmd)
 {
-	int err;
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
+	int err = 0;
 
-	if (hd->delay_us)
+	if (hd->delay_us && !host_cfg.deterministic)
 		usleep(hd->delay_us);
-	pthread_mutex_lock(&hd->cache_lock);
-	switch (req_op(rq)) {
-	case REQ_OP_READ:
-		err = hostdisk_rw(hd, rq, blk_rq_bytes(rq));
-		break;
-	case REQ_OP_WRITE:
-		err = hostdisk_write(hd, rq);
-		break;
-	case REQ_OP_DISCARD:
-	case REQ_OP_WRITE_ZEROES:
-		err = hostdisk_zero(hd, rq);
-		break;
-	case REQ_OP_FLUSH:
-		pthread_mutex_unlock(&hd->cache_lock);
-		return errno_to_blk_status(hostdisk_flush(hd));
-	default:
-		err = -EOPNOTSUPP;
-	}
-	pthread_mutex_unlock(&hd->cache_lock);
-	if (!err && (rq->cmd_flags & REQ_FUA) && op_is_write(rq->cmd_flags))
-		err = hostdisk_flush(hd);
+	if (req_op(rq) == REQ_OP_READ)
+		return errno_to_blk_status(hostdisk_read(hd, rq));
+	pthread_mutex_lock(&hd->model_lock);
+	if (!cmd->submitted)
+		err = model_submit(hd, rq, &cmd->id);
+	if (!err)
+		err = emudisk_complete(&hd->model, cmd->id);
+	pthread_mutex_unlock(&hd->model_lock);
+	/* write-through: a flush or FUA write is an fdatasync of the file */
+	if (!err && !hd->model.cache && (req_op(rq) == REQ_OP_FLUSH ||
+					 (rq->cmd_flags & REQ_FUA)) && fdatasync(hd->fd))
+		err = -EIO;
 	return errno_to_blk_status(err);
 }
 
@@ -381,7 +280,7 @@ static void *hostdisk_worker(void *arg)
 	while ((cmd = next_cmd(hq))) {
 		bool first;
 
-		cmd->status = hostdisk_do_request(hq->hd, blk_mq_rq_from_pdu(cmd));
+		cmd->status = hostdisk_do_request(hq->hd, cmd);
 		pthread_mutex_lock(&hq->lock);
 		first = list_empty(&hq->done);
 		list_add_tail(&cmd->node, &hq->done);
@@ -394,34 +293,64 @@ static void *hostdisk_worker(void *arg)
 	return NULL;
 }
 
+/* The disk's own PRNG (deterministic mode). Caller holds model_lock. */
+static u32 hostdisk_random(struct hostdisk *hd)
+{
+	hd->rng ^= hd->rng << 13;
+	hd->rng ^= hd->rng >> 7;
+	hd->rng ^= hd->rng << 17;
+	return (u32)(hd->rng >> 11);
+}
+
 /*
  * Deterministic mode (--deterministic): no workers, whose timing would
- * change the interleaving; the kicking vCPU does the I/O itself, then
- * raises the interrupt, so a seed replays exactly. Context: kernel, as
- * queue_rq.
+ * change the interleaving. The baton holder runs this at a switch point
+ * the PRNG picks (host_det_defer). Each request waits a seeded number of
+ * these runs (det_delay, 0..HOSTDISK_DET_MAX_DELAY-1, drawn in queue_rq);
+ * a run counts every waiting request down and does one that is due,
+ * chosen by the disk's seed, then raises the interrupt, and queues itself
+ * again while requests wait. So completions come late, by a seeded
+ * amount, and may overtake older ones. Context: det work (baton holder,
+ * interrupts masked, no kernel lock held).
  */
-static void hostdisk_run_inline(struct hostdisk_queue *hq)
+static void hostdisk_det_work(void *arg)
 {
-	struct hostdisk_cmd *cmd;
-	unsigned long flags;
-	bool any = false;
+	struct hostdisk_queue *hq = arg;
+	struct hostdisk_cmd *cmd, *pick = NULL;
+	unsigned int due = 0, i;
+	bool more;
 
-	for (;;) {
-		flags = hq_lock_irqsave(hq);
-		cmd = list_first_entry_or_null(&hq->pending, struct hostdisk_cmd, node);
-		if (cmd)
-			list_del_init(&cmd->node);
-		hq_unlock_irqrestore(hq, flags);
-		if (!cmd)
-			break;
-		cmd->status = hostdisk_do_request(hq->hd, blk_mq_rq_from_pdu(cmd));
-		flags = hq_lock_irqsave(hq);
-		list_add_tail(&cmd->node, &hq->done);
-		hq_unlock_irqrestore(hq, flags);
-		any = true;
+	pthread_mutex_lock(&hq->lock);
+	list_for_each_entry(cmd, &hq->pending, node) {
+		if (cmd->det_delay)
+			cmd->det_delay--;
+		else
+			due++;
 	}
-	if (any)
+	if (due) {
+		pthread_mutex_lock(&hq->hd->model_lock);
+		i = hostdisk_random(hq->hd) % due;
+		pthread_mutex_unlock(&hq->hd->model_lock);
+		list_for_each_entry(cmd, &hq->pending, node)
+			if (!cmd->det_delay && !i--) {
+				pick = cmd;
+				break;
+			}
+		list_del_init(&pick->node);
+	}
+	pthread_mutex_unlock(&hq->lock);
+	if (pick) {
+		pick->status = hostdisk_do_request(hq->hd, pick);
+		pthread_mutex_lock(&hq->lock);
+		list_add_tail(&pick->node, &hq->done);
+		pthread_mutex_unlock(&hq->lock);
 		hostdisk_raise_irq(hq);
+	}
+	pthread_mutex_lock(&hq->lock);
+	more = !list_empty(&hq->pending);
+	pthread_mutex_unlock(&hq->lock);
+	if (more)
+		host_det_defer(hostdisk_det_work, hq);
 }
 
 /* ---- blk-mq operations ---- */
@@ -432,7 +361,39 @@ static void hostdisk_kick_locked(struct hostdisk_queue *hq)
 		return;
 	hq->unkicked = 0;
 	hq->kicks++;
-	pthread_cond_broadcast(&hq->kick);
+	if (hq->nr_workers)
+		pthread_cond_broadcast(&hq->kick);
+	else
+		host_det_defer(hostdisk_det_work, hq);
+}
+
+/* SUBMIT to the cache model now (the device has the request); say whether
+ * the test holds this write back. Context: queue_rq. */
+static int hostdisk_receive(struct hostdisk *hd, struct hostdisk_cmd *cmd, bool *hold)
+{
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
+	int err = 0;
+
+	unsigned long flags;
+
+	cmd->submitted = false;
+	*hold = false;
+	/* interrupts masked: the queue's handler may run queue_rq again */
+	flags = arch_local_irq_save();
+	pthread_mutex_lock(&hd->model_lock);
+	if (hd->model.cache && req_op(rq) != REQ_OP_READ) {
+		err = model_submit(hd, rq, &cmd->id);
+		cmd->submitted = !err;
+	}
+	if (host_cfg.deterministic)
+		cmd->det_delay = hostdisk_random(hd) % HOSTDISK_DET_MAX_DELAY;
+	if (!err && req_op(rq) == REQ_OP_WRITE && hd->hold_writes) {
+		hd->hold_writes--;
+		*hold = true;
+	}
+	pthread_mutex_unlock(&hd->model_lock);
+	arch_local_irq_restore(flags);
+	return err;
 }
 
 static blk_status_t hostdisk_queue_rq(struct blk_mq_hw_ctx *hctx,
@@ -441,17 +402,18 @@ static blk_status_t hostdisk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct hostdisk_queue *hq = hctx->driver_data;
 	struct hostdisk_cmd *cmd = blk_mq_rq_to_pdu(bd->rq);
 	unsigned long flags;
+	bool hold;
 
 	if (bd->rq->nr_phys_segments > HOSTDISK_MAX_SEGMENTS)
 		return BLK_STS_IOERR;
+	if (hostdisk_receive(hq->hd, cmd, &hold))
+		return BLK_STS_IOERR;
 	flags = hq_lock_irqsave(hq);
-	list_add_tail(&cmd->node, &hq->pending);
-	hq->unkicked++;
+	list_add_tail(&cmd->node, hold ? &hq->held : &hq->pending);
+	hq->unkicked += !hold;
 	if (bd->last)
 		hostdisk_kick_locked(hq);
 	hq_unlock_irqrestore(hq, flags);
-	if (bd->last && !hq->nr_workers)
-		hostdisk_run_inline(hq);
 	return BLK_STS_OK;
 }
 
@@ -462,8 +424,6 @@ static void hostdisk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 
 	hostdisk_kick_locked(hq);
 	hq_unlock_irqrestore(hq, flags);
-	if (!hq->nr_workers)
-		hostdisk_run_inline(hq);
 }
 
 static const struct blk_mq_ops hostdisk_mq_ops = {
@@ -476,8 +436,10 @@ static const struct blk_mq_ops hostdisk_mq_ops = {
 struct hostdisk_spec {
 	char path[256];
 	u64 tmp_size;		/* tmp:SIZE */
-	bool ro, cache, fua, wce;
+	bool ro, cache, record, fua, wce, discard_zeroes;
 	unsigned int hwq, qd, lbs, delay_us;
+	u64 seed;
+	bool seed_given;
 	char serial[DISK_SERIAL_LEN];
 	char model[DISK_MODEL_LEN];
 	struct hostdisk_faults faults;
@@ -503,6 +465,10 @@ static int parse_one_opt(struct hostdisk_spec *s, char *opt)
 		s->ro = true;
 	else if (!strcmp(opt, "cache") && !val)
 		s->cache = true;
+	else if (!strcmp(opt, "record") && !val)
+		s->record = true;
+	else if (!strcmp(opt, "discard_zeroes") && !val)
+		s->discard_zeroes = true;
 	else if (!val)
 		goto bad;
 	else if (!strcmp(opt, "serial"))
@@ -527,6 +493,13 @@ static int parse_one_opt(struct hostdisk_spec *s, char *opt)
 	else if (!strcmp(opt, "torn_write"))
 		return kstrtoull(val, 0, (unsigned long long *)&s->faults.torn_write_nth) ?
 		       -EINVAL : 0;
+	else if (!strcmp(opt, "fail_flush"))
+		return kstrtoull(val, 0, (unsigned long long *)&s->faults.fail_flush_nth) ?
+		       -EINVAL : 0;
+	else if (!strcmp(opt, "seed")) {
+		s->seed_given = true;
+		return kstrtoull(val, 0, (unsigned long long *)&s->seed) ? -EINVAL : 0;
+	}
 	else
 		goto bad;
 	return 0;
@@ -641,6 +614,7 @@ static int hostdisk_start_queues(struct hostdisk *hd)
 		pthread_cond_init(&hq->kick, NULL);
 		INIT_LIST_HEAD(&hq->pending);
 		INIT_LIST_HEAD(&hq->done);
+		INIT_LIST_HEAD(&hq->held);
 		for (unsigned int w = 0; !host_cfg.deterministic &&
 		     w < min(hd->set.queue_depth, HOSTDISK_MAX_WORKERS); w++) {
 			if (pthread_create(&hq->workers[w], NULL, hostdisk_worker, hq))
@@ -671,25 +645,55 @@ static void hostdisk_set_limits(struct queue_limits *lim, struct hostdisk_spec *
 	lim->max_segment_size = 1u << 20;
 	lim->max_discard_sectors = 8192;
 	lim->max_write_zeroes_sectors = 8192;
-	lim->write_cache = s->wce || s->cache;
+	lim->write_cache = s->wce || s->cache || s->record;
 	lim->fua = s->fua;
 	lim->read_only = s->ro;
 }
 
 static void hostdisk_free(struct hostdisk *hd)
 {
-	struct cache_entry *ce, *tmp;
-
 	if (hd->queues)
 		hostdisk_stop_queues(hd);
 	if (hd->disk)
 		put_disk(hd->disk);
-	list_for_each_entry_safe(ce, tmp, &hd->cache, node)
-		cache_entry_free(hd, ce);
+	if (hd->model_ready)
+		emudisk_release(&hd->model);
 	if (hd->fd >= 0)
 		close(hd->fd);
 	free(hd->queues);
 	free(hd);
+}
+
+/* The disk's seed: seed=N, else one derived from --seed and the order of
+ * creation, so the same command line replays the same choices. */
+static u64 disk_seed(struct hostdisk_spec *s)
+{
+	static unsigned int created;
+
+	if (s->seed_given)
+		return s->seed;
+	return host_cfg.seed * 0x9e3779b97f4a7c15ULL + ++created;
+}
+
+static int hostdisk_init_model(struct hostdisk *hd, struct hostdisk_spec *s)
+{
+	u64 seed = disk_seed(s);
+	int err;
+
+	hd->lbs = hd->disk->queue->limits.logical_block_size;
+	hd->rng = seed | 1;
+	err = emudisk_init(&hd->model, hd->fd, get_capacity(hd->disk) << SECTOR_SHIFT,
+			   hd->lbs, s->cache, s->record, seed);
+	if (err)
+		return err;
+	hd->model_ready = true;
+	hd->model.discard_zeroes = s->discard_zeroes;
+	emudisk_set_faults(&hd->model, &(struct emudisk_faults){
+		.fail_write_nth = s->faults.fail_write_nth,
+		.torn_write_nth = s->faults.torn_write_nth,
+		.fail_flush_nth = s->faults.fail_flush_nth,
+	});
+	return 0;
 }
 
 static int hostdisk_setup(struct hostdisk *hd, struct hostdisk_spec *s, u64 size)
@@ -720,6 +724,9 @@ static int hostdisk_setup(struct hostdisk *hd, struct hostdisk_spec *s, u64 size
 	if (size % SECTOR_SIZE)
 		pr_warn("hostdisk: %s: size %llu is not a whole number of sectors; tail ignored\n",
 			hd->disk->disk_name, (unsigned long long)size);
+	err = hostdisk_init_model(hd, s);
+	if (err)
+		return err;
 	err = hostdisk_start_queues(hd);
 	if (err)
 		return err;
@@ -738,11 +745,8 @@ int hostdisk_create(const char *spec, struct gendisk **out)
 	hd = calloc(1, sizeof(*hd));
 	if (!hd)
 		return -ENOMEM;
-	INIT_LIST_HEAD(&hd->cache);
-	pthread_mutex_init(&hd->cache_lock, NULL);
-	hd->cache_model = s.cache;
+	pthread_mutex_init(&hd->model_lock, NULL);
 	hd->delay_us = s.delay_us;
-	hd->faults = s.faults;
 	hd->fd = open_backing(&s, &size);
 	if (hd->fd < 0) {
 		err = hd->fd;
@@ -770,91 +774,173 @@ void hostdisk_destroy(struct gendisk *disk)
 
 	if (WARN_ON_ONCE(!is_hostdisk(disk)))
 		return;
+	hostdisk_release_held(disk);	/* del_gendisk waits for them */
 	del_gendisk(disk);
 	hostdisk_free(hd);
 }
 
-/* ---- fault injection ---- */
+/* ---- fault injection, power cuts, the log ---- */
+
+/* model_lock from kernel context: interrupts masked, as hq->lock (the
+ * queue's handler runs queue_rq, which takes it). */
+static unsigned long model_lock_irqsave(struct hostdisk *hd)
+{
+	unsigned long flags = arch_local_irq_save();
+
+	pthread_mutex_lock(&hd->model_lock);
+	return flags;
+}
+
+static void model_unlock_irqrestore(struct hostdisk *hd, unsigned long flags)
+{
+	pthread_mutex_unlock(&hd->model_lock);
+	arch_local_irq_restore(flags);
+}
+
+static struct hostdisk *to_hostdisk(struct gendisk *disk)
+{
+	return is_hostdisk(disk) ? disk->private_data : NULL;
+}
 
 int hostdisk_set_faults(struct gendisk *disk, const struct hostdisk_faults *f)
 {
-	struct hostdisk *hd = disk->private_data;
+	struct hostdisk *hd = to_hostdisk(disk);
+	unsigned long flags;
+	struct emudisk_faults ef = {
+		.fail_write_nth = f->fail_write_nth,
+		.torn_write_nth = f->torn_write_nth,
+		.fail_flush_nth = f->fail_flush_nth,
+	};
 
-	if (!is_hostdisk(disk))
+	if (!hd)
 		return -EINVAL;
-	pthread_mutex_lock(&hd->cache_lock);
-	hd->faults = *f;
-	hd->writes_seen = 0;
-	pthread_mutex_unlock(&hd->cache_lock);
+	flags = model_lock_irqsave(hd);
+	emudisk_set_faults(&hd->model, &ef);
+	hd->hold_writes = f->hold_writes;
+	model_unlock_irqrestore(hd, flags);
 	return 0;
 }
 
-static u64 xorshift64(u64 *s)
+unsigned int hostdisk_release_held(struct gendisk *disk)
 {
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-/* Land each cached write or not, in a shuffled order, some torn. */
-static void power_cut_random(struct hostdisk *hd, u64 seed)
-{
-	struct cache_entry *ces[hd->nr_cached ? hd->nr_cached : 1], *ce;
+	struct hostdisk *hd = to_hostdisk(disk);
 	unsigned int n = 0;
 
-	seed = seed ? seed : 1;
-	list_for_each_entry(ce, &hd->cache, node)
-		ces[n++] = ce;
-	for (unsigned int i = n; i > 1; i--) {
-		unsigned int j = xorshift64(&seed) % i;
-		struct cache_entry *t = ces[i - 1];
+	if (!hd)
+		return 0;
+	for (unsigned int i = 0; i < hd->nr_queues; i++) {
+		struct hostdisk_queue *hq = &hd->queues[i];
+		unsigned long flags = hq_lock_irqsave(hq);
+		struct hostdisk_cmd *cmd, *tmp;
 
-		ces[i - 1] = ces[j];
-		ces[j] = t;
+		list_for_each_entry_safe(cmd, tmp, &hq->held, node) {
+			list_move_tail(&cmd->node, &hq->pending);
+			hq->unkicked++;
+			n++;
+		}
+		hostdisk_kick_locked(hq);
+		hq_unlock_irqrestore(hq, flags);
 	}
-	for (unsigned int i = 0; i < n; i++) {
-		u32 sectors = ces[i]->len >> SECTOR_SHIFT;
-		u64 r = xorshift64(&seed);
-
-		if (r % 2)
-			continue;	/* lost */
-		if (sectors > 1 && (r >> 8) % 2)
-			sectors = 1 + (r >> 16) % (sectors - 1);	/* torn */
-		file_rw(hd->fd, true, ces[i]->data, sectors << SECTOR_SHIFT,
-			ces[i]->offset);
-	}
+	return n;
 }
 
-int hostdisk_power_cut(struct gendisk *disk, enum power_cut_mode mode, u64 seed)
+static const char *const cut_names[] = {
+	[EMUDISK_CUT_NONE] = "none", [EMUDISK_CUT_PREFIX] = "prefix",
+	[EMUDISK_CUT_SUBSET] = "subset", [EMUDISK_CUT_TORN] = "torn",
+};
+
+int hostdisk_power_cut(struct gendisk *disk, enum emudisk_cut_kind kind, u64 arg)
 {
-	struct hostdisk *hd = disk->private_data;
-	struct cache_entry *ce, *tmp;
+	struct hostdisk *hd = to_hostdisk(disk);
+	unsigned long flags;
+	struct emudisk_cut cut = { .kind = kind, .arg = arg };
 	int pending;
 
-	if (!is_hostdisk(disk) || !hd->cache_model)
+	if (!hd || !hd->model.cache || kind > EMUDISK_CUT_TORN)
 		return -EINVAL;
-	pthread_mutex_lock(&hd->cache_lock);
-	pending = hd->nr_cached;
-	if (mode == POWER_CUT_RANDOM)
-		power_cut_random(hd, seed);
-	list_for_each_entry_safe(ce, tmp, &hd->cache, node)
-		cache_entry_free(hd, ce);
-	pthread_mutex_unlock(&hd->cache_lock);
-	pr_info("%s: power cut: %d cached write%s %s\n", disk->disk_name, pending,
-		pending == 1 ? "" : "s", mode == POWER_CUT_DROP ? "dropped" : "landed at random");
+	flags = model_lock_irqsave(hd);
+	pending = emudisk_power_cut(&hd->model, &cut);
+	model_unlock_irqrestore(hd, flags);
+	pr_info("%s: power cut (%s %llu): %d write%s not durable\n", disk->disk_name,
+		cut_names[kind], (unsigned long long)arg, pending, pending == 1 ? "" : "s");
 	return pending;
 }
 
 unsigned int hostdisk_cached_writes(struct gendisk *disk)
 {
-	struct hostdisk *hd = disk->private_data;
+	struct hostdisk *hd = to_hostdisk(disk);
+	unsigned long flags;
 	unsigned int n;
 
-	pthread_mutex_lock(&hd->cache_lock);
-	n = hd->nr_cached;
-	pthread_mutex_unlock(&hd->cache_lock);
+	if (!hd)
+		return 0;
+	flags = model_lock_irqsave(hd);
+	n = emudisk_cached_writes(&hd->model);
+	model_unlock_irqrestore(hd, flags);
 	return n;
+}
+
+u64 hostdisk_log_events(struct gendisk *disk)
+{
+	struct hostdisk *hd = to_hostdisk(disk);
+	unsigned long flags;
+	u64 n;
+
+	if (!hd)
+		return 0;
+	flags = model_lock_irqsave(hd);
+	n = emudisk_nr_events(&hd->model);
+	model_unlock_irqrestore(hd, flags);
+	return n;
+}
+
+int hostdisk_undecided(struct gendisk *disk, u64 n)
+{
+	struct hostdisk *hd = to_hostdisk(disk);
+	unsigned long flags;
+	int ret;
+
+	if (!hd || !hd->model.record)
+		return -EINVAL;
+	flags = model_lock_irqsave(hd);
+	ret = n <= emudisk_nr_events(&hd->model) ? (int)emudisk_undecided(&hd->model, n) : -EINVAL;
+	model_unlock_irqrestore(hd, flags);
+	return ret;
+}
+
+int hostdisk_materialise(struct gendisk *disk, u64 n, enum emudisk_cut_kind kind,
+			 u64 arg, int out_fd)
+{
+	struct hostdisk *hd = to_hostdisk(disk);
+	unsigned long flags;
+	struct emudisk_cut cut = { .kind = kind, .arg = arg };
+	int err;
+
+	if (!hd || !hd->model.record || kind > EMUDISK_CUT_TORN || out_fd == hd->fd)
+		return -EINVAL;
+	flags = model_lock_irqsave(hd);
+	err = emudisk_materialise(&hd->model, n, &cut, out_fd);
+	model_unlock_irqrestore(hd, flags);
+	return err;
+}
+
+const struct emudisk *hostdisk_model(struct gendisk *disk)
+{
+	struct hostdisk *hd = to_hostdisk(disk);
+
+	return hd ? &hd->model : NULL;
+}
+
+void hostdisk_log_dump(struct gendisk *disk, int fd)
+{
+	struct hostdisk *hd = to_hostdisk(disk);
+	unsigned long flags;
+
+	if (!hd)
+		return;
+	flags = model_lock_irqsave(hd);
+	emudisk_log_dump(&hd->model, fd);
+	model_unlock_irqrestore(hd, flags);
 }
 
 /* ---- the --disk option ---- */
