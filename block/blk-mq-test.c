@@ -126,13 +126,10 @@ static unsigned int tdev_finish(struct tdev *d)
 
 static struct tdev tdev;
 
-static int tdev_init(struct ktest *t, bool wc, bool fua, unsigned int depth,
-		     unsigned int room)
+/* A tdev with limits @lim (zero fields: blk-mq's defaults). */
+static int tdev_init_lim(struct ktest *t, struct queue_limits lim,
+			 unsigned int depth, unsigned int room)
 {
-	struct queue_limits lim = {
-		.write_cache = wc, .fua = fua,
-		.max_sectors = 64, .max_segments = 4,
-	};
 	struct tdev *d = &tdev;
 	int err;
 
@@ -155,6 +152,17 @@ static int tdev_init(struct ktest *t, bool wc, bool fua, unsigned int depth,
 	set_capacity(d->disk, (PAGE_SIZE << TDEV_ORDER) >> SECTOR_SHIFT);
 	t->priv = d;
 	return 0;
+}
+
+static int tdev_init(struct ktest *t, bool wc, bool fua, unsigned int depth,
+		     unsigned int room)
+{
+	struct queue_limits lim = {
+		.write_cache = wc, .fua = fua,
+		.max_sectors = 64, .max_segments = 4,
+	};
+
+	return tdev_init_lim(t, lim, depth, room);
 }
 
 static void tdev_exit(struct ktest *t)
@@ -427,6 +435,78 @@ static void data_reaches_device_and_back(struct ktest *t)
 	tbio_free(&r, 1);
 }
 
+/* ---- discard and write-zeroes limits ---- */
+
+/* Submit a data-less @op of @sectors at 0 and let the device finish it. */
+static int tdev_nodata_op(struct ktest *t, enum req_op op, u32 sectors)
+{
+	struct tbio tb;
+
+	memset(&tb, 0, sizeof(tb));
+	tb.bio = bio_alloc(&tdev.disk->part0, 0, op, GFP_KERNEL);
+	KTEST_ASSERT_NOT_NULL(t, tb.bio);
+	tb.bio->bi_iter.bi_size = sectors << SECTOR_SHIFT;
+	tb.bio->bi_private = &tb;
+	tb.bio->bi_end_io = tbio_end_io;
+	submit_bio(tb.bio);
+	KTEST_EXPECT_TRUE(t, tdev_drain(&tb, 1));
+	tbio_free(&tb, 1);
+	return tb.status;
+}
+
+/*
+ * Limits of 2^23 sectors and more do not fit a u32 count of bytes:
+ * 2^23 << 9 wraps to 0 (every discard failed with -EINVAL) and 2^23 + 128
+ * to 64 KiB (a 1 MiB discard became 16 requests). A bio is under 4 GiB,
+ * so any limit at or above that takes it whole. (16 tags: a shrunken limit
+ * shows as 16 requests, not as a submitter waiting for a tag.)
+ */
+static void huge_discard_limits_take_the_bio_whole(struct ktest *t, u32 limit)
+{
+	const u32 sectors = (PAGE_SIZE << TDEV_ORDER) >> SECTOR_SHIFT;	/* 1 MiB */
+	struct queue_limits lim = {
+		.max_discard_sectors = limit, .max_write_zeroes_sectors = limit,
+	};
+	enum req_op ops[] = { REQ_OP_DISCARD, REQ_OP_WRITE_ZEROES };
+
+	KTEST_ASSERT_EQ(t, tdev_init_lim(t, lim, TDEV_MAX, TDEV_MAX), 0);
+	for (unsigned int i = 0; i < ARRAY_SIZE(ops); i++) {
+		tdev.nr_log = 0;
+		KTEST_EXPECT_EQ(t, tdev_nodata_op(t, ops[i], sectors), 0);
+		KTEST_EXPECT_EQ(t, tdev.nr_log, 1);
+		KTEST_EXPECT_EQ(t, tdev.log[0].bytes, sectors << SECTOR_SHIFT);
+		KTEST_EXPECT_EQ(t, bio_op_of(tdev.log[0].opf), ops[i]);
+	}
+	tdev_exit(t);
+}
+
+static void discard_limit_of_2_pow_23_sectors_does_not_wrap(struct ktest *t)
+{
+	huge_discard_limits_take_the_bio_whole(t, 1u << 23);
+}
+
+static void discard_limit_above_2_pow_23_does_not_shrink(struct ktest *t)
+{
+	huge_discard_limits_take_the_bio_whole(t, (1u << 23) + 128);
+	huge_discard_limits_take_the_bio_whole(t, 0x7fffffff & ~7u);
+	huge_discard_limits_take_the_bio_whole(t, 0xfffffff8u);
+}
+
+/* Limits below the bio still cut it, at exactly the limit. */
+static void discard_is_split_at_its_limit(struct ktest *t)
+{
+	struct queue_limits lim = { .max_discard_sectors = 512 };
+
+	KTEST_ASSERT_EQ(t, tdev_init_lim(t, lim, 8, 8), 0);
+	KTEST_EXPECT_EQ(t, tdev_nodata_op(t, REQ_OP_DISCARD, 2048), 0);
+	KTEST_EXPECT_EQ(t, tdev.nr_log, 4);
+	for (unsigned int i = 0; i < tdev.nr_log; i++) {
+		KTEST_EXPECT_EQ(t, tdev.log[i].bytes, 512 * SECTOR_SIZE);
+		KTEST_EXPECT_EQ(t, tdev.log[i].sector, i * 512);
+	}
+	tdev_exit(t);
+}
+
 static const struct ktest_case blk_mq_plain_cases[] = {
 	KTEST_CASE(data_reaches_device_and_back),
 	KTEST_CASE(resource_parks_request_until_completion),
@@ -452,6 +532,21 @@ static const struct ktest_case blk_flush_wc_cases[] = {
 	KTEST_CASE(flush_step_failure_fails_the_write),
 	KTEST_END,
 };
+
+/* Cases that build their own tdev (limits of their own). */
+static const struct ktest_case blk_limits_cases[] = {
+	KTEST_CASE(discard_limit_of_2_pow_23_sectors_does_not_wrap),
+	KTEST_CASE(discard_limit_above_2_pow_23_does_not_shrink),
+	KTEST_CASE(discard_is_split_at_its_limit),
+	KTEST_END,
+};
+
+static const struct ktest_suite blk_limits_suite = {
+	.name = "blk_limits",
+	.exit = tdev_exit,
+	.cases = blk_limits_cases,
+};
+KTEST_SUITE(blk_limits_suite);
 
 static const struct ktest_suite blk_flush_wc_suite = {
 	.name = "blk_flush_wc",
