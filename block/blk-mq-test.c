@@ -421,6 +421,111 @@ static void flush_step_failure_fails_the_write(struct ktest *t)
 	tbio_free(&tb, 1);
 }
 
+/* Submit a 128 KiB write (4 requests at max_sectors 64) with @opf. */
+static struct page *submit_128k(struct ktest *t, struct tbio *tb, blk_opf_t opf)
+{
+	struct page *big = alloc_pages(NUMA_NO_NODE, 5, 0);
+
+	KTEST_ASSERT_NOT_NULL(t, big);
+	memset(tb, 0, sizeof(*tb));
+	tb->bio = bio_alloc(&tdev.disk->part0, 1, opf, GFP_KERNEL);
+	KTEST_ASSERT_NOT_NULL(t, tb->bio);
+	bio_add_page(tb->bio, big, 128 * 1024, 0);
+	tb->bio->bi_private = tb;
+	tb->bio->bi_end_io = tbio_end_io;
+	submit_bio(tb->bio);
+	return big;
+}
+
+static void expect_log(struct ktest *t, const char *when, const char *want)
+{
+	char got[32];
+
+	op_string(got, sizeof(got));
+	if (strcmp(got, want))
+		ktest_fail(t, __FILE__, __LINE__, "%s: device saw \"%s\", want \"%s\"",
+			   when, got, want);
+}
+
+/*
+ * Issue 13 bug 9: a PREFLUSH write split into 4 requests gave the device
+ * FLUSH and 3 data writes at once (only the first piece kept PREFLUSH).
+ * Every piece must wait for a flush issued after the bio was submitted:
+ * one FLUSH, and no data before it completed.
+ */
+static void split_preflush_write_sends_no_data_before_the_flush(struct ktest *t)
+{
+	struct tbio tb;
+	struct page *big = submit_128k(t, &tb, REQ_OP_WRITE | REQ_PREFLUSH);
+
+	expect_log(t, "before any completion", "F");
+	KTEST_EXPECT_EQ(t, tdev_finish(&tdev), 1);	/* the flush */
+	expect_log(t, "after the flush", "FWWWW");
+	KTEST_EXPECT_TRUE(t, tdev_drain(&tb, 1));
+	KTEST_EXPECT_EQ(t, tb.status, 0);
+	expect_log(t, "at the end", "FWWWW");
+	for (unsigned int i = 1; i < tdev.nr_log; i++)
+		KTEST_EXPECT_EQ(t, tdev.log[i].sector, (i - 1) * 64);
+	bio_put(tb.bio);
+	__free_pages(big, 5);
+}
+
+/* Each piece keeps FUA: every piece's data is covered by a flush issued
+ * after it completed (the four completions share the next flushes). */
+static void split_preflush_fua_write_flushes_after_every_piece(struct ktest *t)
+{
+	struct tbio tb;
+	struct page *big = submit_128k(t, &tb, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA);
+
+	expect_log(t, "before any completion", "F");
+	KTEST_EXPECT_TRUE(t, tdev_drain(&tb, 1));
+	KTEST_EXPECT_EQ(t, tb.status, 0);
+	expect_log(t, "at the end", "FWWWWFF");
+	bio_put(tb.bio);
+	__free_pages(big, 5);
+}
+
+/* A flush in flight when a write arrives may predate it: the write waits
+ * for the next one (Linux's pending/running flush lists). */
+static void preflush_write_never_joins_an_older_flush(struct ktest *t)
+{
+	struct tbio a, b;
+
+	tbio_submit(t, &a, REQ_OP_WRITE | REQ_PREFLUSH, 0, 8, 1);
+	tbio_submit(t, &b, REQ_OP_WRITE | REQ_PREFLUSH, 64, 8, 2);
+	expect_log(t, "two PREFLUSH writes submitted", "F");
+	KTEST_EXPECT_EQ(t, tdev_finish(&tdev), 1);
+	expect_log(t, "first flush done", "FWF");
+	KTEST_EXPECT_TRUE(t, tdev_drain(&a, 1));
+	KTEST_EXPECT_TRUE(t, tdev_drain(&b, 1));
+	expect_log(t, "at the end", "FWFW");
+	KTEST_EXPECT_EQ(t, a.status, 0);
+	KTEST_EXPECT_EQ(t, b.status, 0);
+	tbio_free(&a, 1);
+	tbio_free(&b, 1);
+}
+
+/*
+ * The driver refuses the first piece's flush: that piece fails (so the
+ * bio does, -EIO), and the later pieces, finding no good flush to share,
+ * get a flush of their own before their data: "FFWWW", never a W right
+ * after the failed F.
+ */
+static void failed_flush_fails_the_bio_and_no_data_precedes_a_good_flush(struct ktest *t)
+{
+	struct tbio tb;
+	struct page *big;
+
+	tdev.fail_nth = 1;		/* the flush */
+	tdev.fail_status = BLK_STS_IOERR;
+	big = submit_128k(t, &tb, REQ_OP_WRITE | REQ_PREFLUSH);
+	KTEST_EXPECT_TRUE(t, tdev_drain(&tb, 1));
+	KTEST_EXPECT_EQ(t, tb.status, -EIO);
+	expect_log(t, "at the end", "FFWWW");
+	bio_put(tb.bio);
+	__free_pages(big, 5);
+}
+
 static void data_reaches_device_and_back(struct ktest *t)
 {
 	struct tbio w, r;
@@ -530,6 +635,10 @@ KTEST_SUITE(blk_mq_suite);
 static const struct ktest_case blk_flush_wc_cases[] = {
 	KTEST_CASE(flush_steps_with_write_cache_no_fua),
 	KTEST_CASE(flush_step_failure_fails_the_write),
+	KTEST_CASE(split_preflush_write_sends_no_data_before_the_flush),
+	KTEST_CASE(split_preflush_fua_write_flushes_after_every_piece),
+	KTEST_CASE(preflush_write_never_joins_an_older_flush),
+	KTEST_CASE(failed_flush_fails_the_bio_and_no_data_precedes_a_good_flush),
 	KTEST_END,
 };
 

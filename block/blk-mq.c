@@ -168,6 +168,16 @@ void blk_account_done(struct request *rq, blk_status_t status)
 
 /* ---- completion ---- */
 
+/* A step of @rq ended: the next step of its flush sequence, or its end.
+ * Context: any; never calls the driver (I3). */
+static void blk_mq_end_or_advance(struct request *rq, blk_status_t status)
+{
+	if (rq->rq_flags & RQF_FLUSH_SEQ)
+		blk_flush_complete_step(rq, status);
+	else
+		blk_mq_end_request(rq, status);
+}
+
 /* End every bio of @rq with @status, then free its tag. Context: any. */
 void blk_mq_end_request(struct request *rq, blk_status_t status)
 {
@@ -201,10 +211,7 @@ void blk_mq_complete_request(struct request *rq, blk_status_t status)
 	hctx->nr_inflight--;		/* I2 */
 	spin_unlock_irqrestore(&hctx->lock, flags);
 	rq->status = status;
-	if (rq->rq_flags & RQF_FLUSH_SEQ)
-		blk_flush_complete_step(rq, status);
-	else
-		blk_mq_end_request(rq, status);
+	blk_mq_end_or_advance(rq, status);
 }
 
 /* ---- dispatch ---- */
@@ -284,7 +291,7 @@ static enum dispatch_result blk_mq_dispatch_rq_list(struct blk_mq_hw_ctx *hctx,
 		spin_lock_irqsave(&hctx->lock, flags);
 		hctx->nr_inflight--;
 		spin_unlock_irqrestore(&hctx->lock, flags);
-		blk_mq_end_request(rq, ret);
+		blk_mq_end_or_advance(rq, ret);	/* may queue more on dispatch */
 	}
 	if (need_commit && ops->commit_rqs)
 		ops->commit_rqs(hctx);
@@ -300,14 +307,19 @@ static void blk_mq_fail_parked(struct blk_mq_hw_ctx *hctx)
 
 	pr_err("%s: driver returns BLK_STS_RESOURCE with no request in flight; failing parked requests\n",
 	       hctx->queue->disk->disk_name);
-	spin_lock_irqsave(&hctx->lock, flags);
-	list_splice_tail_init(&hctx->dispatch, &list);
-	spin_unlock_irqrestore(&hctx->lock, flags);
-	while (!list_empty(&list)) {
-		struct request *rq = list_first_entry(&list, struct request, queuelist);
+	/* Failing a flush step can queue the next flush: until none is left. */
+	for (;;) {
+		spin_lock_irqsave(&hctx->lock, flags);
+		list_splice_tail_init(&hctx->dispatch, &list);
+		spin_unlock_irqrestore(&hctx->lock, flags);
+		if (list_empty(&list))
+			return;
+		while (!list_empty(&list)) {
+			struct request *rq = list_first_entry(&list, struct request, queuelist);
 
-		list_del_init(&rq->queuelist);
-		blk_mq_end_request(rq, BLK_STS_IOERR);
+			list_del_init(&rq->queuelist);
+			blk_mq_end_or_advance(rq, BLK_STS_IOERR);
+		}
 	}
 }
 
@@ -376,7 +388,8 @@ void blk_mq_dispatch_list(struct list_head *list)
 
 /* ---- submission ---- */
 
-static void blk_mq_submit_one(struct request_queue *q, struct bio *bio)
+static void blk_mq_submit_one(struct request_queue *q, struct bio *bio,
+			      struct blk_flush_ticket *ticket)
 {
 	struct blk_plug *plug = *blk_current_plug();
 	struct request *rq;
@@ -387,7 +400,7 @@ static void blk_mq_submit_one(struct request_queue *q, struct bio *bio)
 	rq = blk_mq_get_request(q, bio->bi_opf);
 	blk_rq_bio_prep(rq, bio);
 	if (blk_flush_needs_seq(q, rq->cmd_flags, blk_rq_bytes(rq))) {
-		blk_insert_flush(rq);
+		blk_insert_flush(rq, ticket);
 		return;
 	}
 	if (plug) {
@@ -404,18 +417,21 @@ static void blk_mq_submit_one(struct request_queue *q, struct bio *bio)
 void blk_mq_submit_bio(struct bio *bio)
 {
 	struct request_queue *q = bdev_get_queue(bio->bi_bdev);
+	struct blk_flush_ticket ticket = { NULL, 0 };
 	struct bio *split;
 
 	if (blk_flush_prepare(q, bio))
 		return;
+	/* Every piece keeps PREFLUSH and FUA (Linux's bio_split()); the
+	 * ticket lets the pieces share the first piece's flush. */
 	while ((split = bio_split_to_limits(bio)) != bio) {
 		if (!split) {
 			bio_endio(bio);		/* bi_status says why */
 			return;
 		}
-		blk_mq_submit_one(q, split);
+		blk_mq_submit_one(q, split, &ticket);
 	}
-	blk_mq_submit_one(q, bio);
+	blk_mq_submit_one(q, bio, &ticket);
 }
 
 /* ---- set-up ---- */
@@ -459,6 +475,9 @@ static struct blk_mq_hw_ctx *blk_mq_alloc_hctx(struct request_queue *q,
 		return NULL;
 	spin_lock_init(&hctx->lock);
 	INIT_LIST_HEAD(&hctx->dispatch);
+	spin_lock_init(&hctx->flush_lock);
+	INIT_LIST_HEAD(&hctx->flush_pending);
+	INIT_LIST_HEAD(&hctx->flush_running);
 	init_waitqueue_head(&hctx->tag_wait);
 	hctx->queue = q;
 	hctx->queue_num = num;

@@ -30,12 +30,22 @@ void blk_rq_bio_prep(struct request *rq, struct bio *bio);
 #define REQ_FSEQ_POSTFLUSH	(1u << 2)	/* flush after it (emulated FUA) */
 #define REQ_FSEQ_DONE		(1u << 3)
 
+/*
+ * What a split bio's first piece learnt about the flush that covers it
+ * (blk-flush.c): later pieces on the same hw queue may share that flush.
+ * Zeroed at the start of each bio's submission.
+ */
+struct blk_flush_ticket {
+	struct blk_mq_hw_ctx *hctx;	/* NULL: no piece has waited yet */
+	u64 gen;			/* number of that flush on hctx */
+};
+
 /* Strip flush flags the device does not need; true when @bio is done
  * (an empty flush on a device without a write cache). */
 bool blk_flush_prepare(struct request_queue *q, struct bio *bio);
 /* Does a request built from @opf/@has_data need a flush sequence? */
 bool blk_flush_needs_seq(struct request_queue *q, blk_opf_t opf, bool has_data);
-void blk_insert_flush(struct request *rq);
+void blk_insert_flush(struct request *rq, struct blk_flush_ticket *ticket);
 /* A step of a flush sequence ended. Context: any. */
 void blk_flush_complete_step(struct request *rq, blk_status_t status);
 

@@ -56,6 +56,13 @@ struct blk_mq_hw_ctx {
 	struct request_queue *queue;
 	void *driver_data;		/* set by the driver (e.g. its virtqueue) */
 	u64 dispatched;			/* requests given to queue_rq (stat) */
+	/* shared flushes (block/blk-flush.c, FL1-FL3) */
+	spinlock_t flush_lock;		/* protects the five below */
+	struct list_head flush_pending;	/* waiting for the next flush */
+	struct list_head flush_running;	/* covered by the flush in flight */
+	struct request *flush_rq;	/* carrying that flush, or NULL */
+	u64 flush_issued;		/* flushes kicked on this hctx */
+	u64 flush_ok;			/* number of the last that succeeded */
 };
 
 /* Request state flags (rq->rq_flags), block-layer private. */
@@ -79,6 +86,7 @@ struct request {
 	struct list_head queuelist;	/* on a plug or hctx->dispatch */
 	/* flush sequencing (block/blk-flush.c) */
 	unsigned int flush_seq;		/* REQ_FSEQ_* steps done */
+	struct list_head flush_list;	/* on hctx->flush_pending/_running */
 	blk_opf_t flush_orig_flags;	/* the data step's op and flags */
 	u32 flush_orig_len;
 	u16 flush_orig_segs;
