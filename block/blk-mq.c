@@ -22,6 +22,12 @@
  *  I3: the block layer never calls the driver from blk_mq_complete_request()
  *      (drivers complete under their own locks); follow-up work waits on
  *      hctx->dispatch for the next blk_mq_run_hw_queue().
+ *  I4: rq->state is IN_FLIGHT from dispatch until exactly one
+ *      blk_mq_complete_request() swaps it to COMPLETE; a second completion
+ *      (or one of a request never dispatched) is refused with a warning.
+ *  I5: rq->ref is 1 from blk_mq_get_request() until the request is ended,
+ *      plus one while the timeout work examines it; the tag is freed when
+ *      it drops to 0 (block/blk-timeout.c).
  *
  * Locking: hctx->lock (irqsave; leaf lock, never held across driver calls)
  * protects tag_bitmap, nr_tags_used, dispatch, nr_inflight.
@@ -117,6 +123,8 @@ struct request *blk_mq_get_request(struct request_queue *q, blk_opf_t opf)
 	rq->bio = rq->biotail = NULL;
 	rq->status = BLK_STS_OK;
 	rq->flush_seq = 0;
+	rq->timed_out = false;
+	__atomic_store_n(&rq->ref, 1, __ATOMIC_RELEASE);	/* I5: was 0 */
 	rq->start_time_ns = arch_clock_ns();
 	INIT_LIST_HEAD(&rq->queuelist);
 	spin_lock_irqsave(&q->disk->stats_lock, flags);
@@ -125,15 +133,28 @@ struct request *blk_mq_get_request(struct request_queue *q, blk_opf_t opf)
 	return rq;
 }
 
-void blk_mq_free_request(struct request *rq)
+static void __blk_mq_free_request(struct request *rq)
 {
 	struct gendisk *disk = rq->q->disk;
 	unsigned long flags;
 
+	__atomic_store_n(&rq->state, MQ_RQ_IDLE, __ATOMIC_RELEASE);
 	spin_lock_irqsave(&disk->stats_lock, flags);
 	disk->stats.in_flight[(rq->rq_flags & RQF_INFLIGHT_WR) ? 1 : 0]--;
 	spin_unlock_irqrestore(&disk->stats_lock, flags);
 	blk_mq_put_tag(rq->mq_hctx, rq->tag);
+}
+
+/* Drop a reference (I5); the last frees the tag. Context: any. */
+void blk_mq_put_request(struct request *rq)
+{
+	if (__atomic_sub_fetch(&rq->ref, 1, __ATOMIC_ACQ_REL) == 0)
+		__blk_mq_free_request(rq);
+}
+
+void blk_mq_free_request(struct request *rq)
+{
+	blk_mq_put_request(rq);
 }
 
 void blk_account_merge(struct request_queue *q, blk_opf_t opf)
@@ -202,11 +223,17 @@ void blk_mq_end_request(struct request *rq, blk_status_t status)
 void blk_mq_complete_request(struct request *rq, blk_status_t status)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	int in_flight = MQ_RQ_IN_FLIGHT;
 	unsigned long flags;
 
-	if (WARN_ON_ONCE(!(rq->rq_flags & RQF_STARTED)))
+	/* I4: one completion wins. A timeout handler and the device may
+	 * both try for a timed-out request; otherwise a second completion
+	 * is a driver bug. */
+	if (!__atomic_compare_exchange_n(&rq->state, &in_flight, MQ_RQ_COMPLETE,
+					 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		WARN_ON_ONCE(!READ_ONCE(rq->timed_out));
 		return;
-	rq->rq_flags &= ~RQF_STARTED;
+	}
 	spin_lock_irqsave(&hctx->lock, flags);
 	hctx->nr_inflight--;		/* I2 */
 	spin_unlock_irqrestore(&hctx->lock, flags);
@@ -225,6 +252,20 @@ void blk_mq_requeue_request(struct request *rq)
 	spin_lock_irqsave(&hctx->lock, flags);
 	list_add_tail(&rq->queuelist, &hctx->dispatch);
 	spin_unlock_irqrestore(&hctx->lock, flags);
+}
+
+/* @rq goes to the driver: in flight, with a deadline (I4, TO1). */
+static void blk_mq_rq_start(struct request *rq)
+{
+	WRITE_ONCE(rq->deadline, jiffies + READ_ONCE(rq->q->rq_timeout));
+	__atomic_store_n(&rq->state, MQ_RQ_IN_FLIGHT, __ATOMIC_RELEASE);
+	blk_add_timer(rq);
+}
+
+/* The driver refused @rq: not in flight after all. */
+static void blk_mq_rq_unstart(struct request *rq)
+{
+	__atomic_store_n(&rq->state, MQ_RQ_IDLE, __ATOMIC_RELEASE);
 }
 
 /* What became of a list offered to the driver. */
@@ -276,13 +317,13 @@ static enum dispatch_result blk_mq_dispatch_rq_list(struct blk_mq_hw_ctx *hctx,
 		hctx->nr_inflight++;	/* I2: before the driver can complete it */
 		hctx->dispatched++;
 		spin_unlock_irqrestore(&hctx->lock, flags);
-		rq->rq_flags |= RQF_STARTED;
+		blk_mq_rq_start(rq);
 		ret = ops->queue_rq(hctx, &bd);
 		if (ret == BLK_STS_OK) {
 			need_commit = !bd.last;
 			continue;
 		}
-		rq->rq_flags &= ~RQF_STARTED;
+		blk_mq_rq_unstart(rq);
 		if (ret == BLK_STS_RESOURCE || ret == BLK_STS_DEV_RESOURCE) {
 			if (need_commit && ops->commit_rqs)
 				ops->commit_rqs(hctx);
@@ -506,6 +547,7 @@ out_free:
 
 static void blk_mq_free_queue(struct request_queue *q)
 {
+	blk_sync_queue(q);
 	for (unsigned int i = 0; q->hctxs && i < q->nr_hw_queues; i++)
 		blk_mq_free_hctx(q->hctxs[i]);
 	kfree(q->hctxs);
@@ -523,6 +565,7 @@ static struct request_queue *blk_mq_alloc_queue(struct blk_mq_tag_set *set,
 		return NULL;
 	q->tag_set = set;
 	q->queuedata = queuedata;
+	blk_timeout_init(q, set->timeout);
 	q->nr_hw_queues = set->nr_hw_queues;
 	if (lim)
 		q->limits = *lim;
