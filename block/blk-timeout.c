@@ -136,11 +136,13 @@ static void blk_mq_rq_timed_out(struct request *rq)
 	const struct blk_mq_ops *ops = rq->q->tag_set->ops;
 	enum blk_eh_timer_return ret = BLK_EH_RESET_TIMER;
 
+	bool first = !READ_ONCE(rq->timed_out);
+
 	blk_count_timeout(rq);
 	WRITE_ONCE(rq->timed_out, true);
 	if (ops->timeout)
 		ret = ops->timeout(rq);
-	else
+	else if (first)			/* one line per request, not per period */
 		pr_warn("%s: %s request at sector %llu in flight past its %u ms timeout; the driver has no timeout handler: waiting on\n",
 			rq->q->disk->disk_name, blk_op_str(req_op(rq)),
 			(unsigned long long)blk_rq_pos(rq),
