@@ -4,7 +4,8 @@
  * Layer: block. Used by: submit_bio() above, block drivers below.
  * Provides: blk_mq_alloc_tag_set(), blk_mq_alloc_disk(),
  * blk_mq_complete_request(), blk_mq_run_hw_queue(), and (block-internal)
- * blk_mq_submit_bio(), blk_mq_dispatch_list().
+ * blk_mq_submit_bio(), blk_mq_dispatch_list(), blk_mq_put_request().
+ * Not here: timeouts (blk-timeout.c), flush sequences (blk-flush.c).
  *
  * The path of a bio: split to the limits (blk-merge.c) -> merged into a
  * request on the task's plug, or -> a new request with a tag of the
@@ -30,7 +31,8 @@
  *      it drops to 0 (block/blk-timeout.c).
  *
  * Locking: hctx->lock (irqsave; leaf lock, never held across driver calls)
- * protects tag_bitmap, nr_tags_used, dispatch, nr_inflight.
+ * protects tag_bitmap, nr_tags_used, dispatch, nr_inflight. rq->state and
+ * rq->ref change by atomic operations only (I4, I5).
  */
 #include <quire/blk-mq.h>
 #include <quire/errno.h>

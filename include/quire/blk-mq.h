@@ -15,14 +15,17 @@
  *   4. when the device finishes, calls blk_mq_complete_request(rq, status)
  *      (any context, usually its interrupt handler), then, with its own
  *      locks dropped, blk_mq_run_hw_queue(hctx) so follow-up work (retries
- *      after BLK_STS_RESOURCE, the next step of a flush sequence) starts.
+ *      after BLK_STS_RESOURCE, the next step of a flush sequence) starts;
+ *   5. optionally, in ->timeout(), deals with a request the device kept
+ *      past the queue's timeout (set->timeout, default 30 s).
  *
  * Requests: one tag per request from the hw queue's pool of queue_depth;
  * a submitter sleeps when all tags are in use. Request memory (struct
  * request + cmd_size bytes) is allocated once per tag and reused.
  *
  * Locking: hctx->lock (irqsave) guards the tag bitmap, the dispatch list
- * and nr_inflight. It is never held while calling into the driver.
+ * and nr_inflight; hctx->flush_lock the shared flushes (blk-flush.c).
+ * Neither is held while calling into the driver.
  */
 #ifndef QUIRE_BLK_MQ_H
 #define QUIRE_BLK_MQ_H
