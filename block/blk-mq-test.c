@@ -9,7 +9,9 @@
  * test can check what the block layer asked of the driver: the order of
  * flush steps, the FUA flag, bd->last and commit_rqs() kicks, retries after
  * RESOURCE, a failed request's status reaching its bio.
- * It is also the smallest complete example of a blk-mq driver.
+ * It is also the smallest complete example of a blk-mq driver, with a
+ * ->timeout handler (tdev_timeout); block/blk-timeout-test.c uses it too
+ * (block/blk-mq-test.h).
  */
 #include <quire/blk-mq.h>
 #include <quire/ktest.h>
@@ -17,48 +19,9 @@
 #include <quire/platform.h>
 #include <quire/errno.h>
 #include <quire/string.h>
-#include <quire/kthread.h>
-#include <quire/slab.h>
-#include <quire/printk.h>
 #include <quire/timer.h>
-#include <arch/cpu.h>
 #include "blk.h"
-
-#define TDEV_ORDER	8		/* 1 MiB of RAM */
-#define TDEV_MAX	16		/* requests the log and the device hold */
-
-struct tdev_log {
-	blk_opf_t opf;
-	sector_t sector;
-	u32 bytes;
-	bool last;
-};
-
-struct tdev {
-	spinlock_t lock;		/* protects everything below */
-	struct request *inflight[TDEV_MAX];
-	unsigned int nr_inflight;
-	unsigned int room;		/* accept at most this many at once */
-	unsigned int resource;		/* RESOURCE answers given */
-	unsigned int fail_nth;		/* 1: fail the next accepted request */
-	blk_status_t fail_status;
-	struct tdev_log log[TDEV_MAX * 4];
-	unsigned int nr_log;
-	unsigned int kicks;		/* doorbells: last = true or commit_rqs */
-	/* a device that stops answering (tdev_timeout) */
-	bool abort_on_timeout;		/* take back only the late request,
-					 * (else reset: take back all, die) */
-	bool dead;			/* reset: refuses everything */
-	unsigned int reset_timer_left;	/* answer RESET_TIMER this often first */
-	unsigned int resets;		/* resets by the timeout handler */
-	unsigned int aborted;		/* requests it took back alone */
-	unsigned int stale;		/* ->timeout for a request it no longer held */
-	unsigned int early;		/* ->timeout before the deadline: a bug */
-	unsigned int finished;		/* requests tdev_finish() completed */
-	struct page *ram;
-	struct blk_mq_tag_set set;
-	struct gendisk *disk;
-};
+#include "blk-mq-test.h"
 
 static void tdev_copy(struct tdev *d, struct request *rq)
 {
@@ -186,7 +149,7 @@ static const struct blk_mq_ops tdev_ops = {
 };
 
 /* The device finishes everything it holds: the "interrupt handler". */
-static unsigned int tdev_finish(struct tdev *d)
+unsigned int tdev_finish(struct tdev *d)
 {
 	struct request *done[TDEV_MAX];
 	unsigned long flags;
@@ -204,10 +167,10 @@ static unsigned int tdev_finish(struct tdev *d)
 	return n;
 }
 
-static struct tdev tdev;
+struct tdev tdev;
 
 /* A tdev with limits @lim (zero fields: blk-mq's defaults). */
-static int tdev_init_lim(struct ktest *t, struct queue_limits lim,
+int tdev_init_lim(struct ktest *t, struct queue_limits lim,
 			 unsigned int depth, unsigned int room)
 {
 	struct tdev *d = &tdev;
@@ -234,7 +197,7 @@ static int tdev_init_lim(struct ktest *t, struct queue_limits lim,
 	return 0;
 }
 
-static int tdev_init(struct ktest *t, bool wc, bool fua, unsigned int depth,
+int tdev_init(struct ktest *t, bool wc, bool fua, unsigned int depth,
 		     unsigned int room)
 {
 	struct queue_limits lim = {
@@ -245,7 +208,7 @@ static int tdev_init(struct ktest *t, bool wc, bool fua, unsigned int depth,
 	return tdev_init_lim(t, lim, depth, room);
 }
 
-static void tdev_exit(struct ktest *t)
+void tdev_exit(struct ktest *t)
 {
 	struct tdev *d = t->priv;
 
@@ -260,15 +223,7 @@ static void tdev_exit(struct ktest *t)
 
 /* ---- async bios against tdev ---- */
 
-struct tbio {
-	struct bio *bio;
-	struct page *page;
-	bool done;
-	int status;
-	int ends;		/* bi_end_io calls: must be 1 */
-};
-
-static void tbio_end_io(struct bio *bio)
+void tbio_end_io(struct bio *bio)
 {
 	struct tbio *tb = bio->bi_private;
 
@@ -278,7 +233,7 @@ static void tbio_end_io(struct bio *bio)
 }
 
 /* Submit @sectors at @sector from a fresh page, @opf, without waiting. */
-static void tbio_submit(struct ktest *t, struct tbio *tb, blk_opf_t opf,
+void tbio_submit(struct ktest *t, struct tbio *tb, blk_opf_t opf,
 			sector_t sector, u32 sectors, u8 fill)
 {
 	memset(tb, 0, sizeof(*tb));
@@ -294,7 +249,7 @@ static void tbio_submit(struct ktest *t, struct tbio *tb, blk_opf_t opf,
 	submit_bio(tb->bio);
 }
 
-static void tbio_free(struct tbio *tb, unsigned int n)
+void tbio_free(struct tbio *tb, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
 		if (tb[i].bio)
@@ -305,7 +260,7 @@ static void tbio_free(struct tbio *tb, unsigned int n)
 }
 
 /* Let the device finish until every bio of @tb is done (bounded). */
-static bool tdev_drain(struct tbio *tb, unsigned int n)
+bool tdev_drain(struct tbio *tb, unsigned int n)
 {
 	for (int round = 0; round < 64; round++) {
 		bool all = true;
@@ -694,218 +649,6 @@ static void discard_is_split_at_its_limit(struct ktest *t)
 	tdev_exit(t);
 }
 
-/* ---- request timeouts: a device that stops answering ---- */
-
-#define WAIT_ROUNDS	20000	/* 1 ms sleeps: far beyond any timeout here */
-
-/* Sleep until every bio of @tb ended; the device is not asked to finish
- * anything. false if they never did. */
-static bool tbio_wait(struct tbio *tb, unsigned int n)
-{
-	for (int round = 0; round < WAIT_ROUNDS; round++) {
-		bool all = true;
-
-		for (unsigned int i = 0; i < n; i++)
-			all &= __atomic_load_n(&tb[i].done, __ATOMIC_ACQUIRE);
-		if (all)
-			return true;
-		msleep(1);
-	}
-	return false;
-}
-
-static unsigned int tdev_tags_used(void)
-{
-	return READ_ONCE(tdev.disk->queue->hctxs[0]->nr_tags_used);
-}
-
-static u64 tdev_timeouts(void)
-{
-	struct disk_stats st;
-
-	disk_stats_read(tdev.disk, &st);
-	return st.timeouts;
-}
-
-/* A tdev whose requests time out after one tick. */
-static int init_timeout(struct ktest *t)
-{
-	int err = tdev_init(t, false, false, 8, 8);
-
-	if (!err)
-		blk_queue_rq_timeout(tdev.disk->queue, 1);
-	return err;
-}
-
-/*
- * Issue 8 part 3: three writes the device never answers. Before, their
- * submitter waited for ever; now the timeout resets the device, each
- * write ends once with -EIO, the disk is dead and a new bio fails at
- * once without reaching the driver.
- */
-static void requests_never_answered_fail_once_with_eio_and_disk_dies(struct ktest *t)
-{
-	struct tbio tb[3], late;
-	unsigned int logged;
-
-	for (int i = 0; i < 3; i++)
-		tbio_submit(t, &tb[i], REQ_OP_WRITE, i * 16, 8, i);
-	KTEST_ASSERT_TRUE(t, tbio_wait(tb, 3));
-	for (int i = 0; i < 3; i++) {
-		KTEST_EXPECT_EQ(t, tb[i].ends, 1);
-		KTEST_EXPECT_EQ(t, tb[i].status, -EIO);
-	}
-	KTEST_EXPECT_EQ(t, tdev.resets, 1);
-	KTEST_EXPECT_EQ(t, tdev.early, 0);
-	KTEST_EXPECT_EQ(t, tdev_timeouts(), 1);	/* the reset took the other two */
-	KTEST_EXPECT_TRUE(t, disk_is_dead(tdev.disk));
-	KTEST_EXPECT_EQ(t, tdev_tags_used(), 0);
-	logged = tdev.nr_log;
-	tbio_submit(t, &late, REQ_OP_READ, 0, 8, 0);
-	KTEST_EXPECT_TRUE(t, READ_ONCE(late.done));	/* failed fast */
-	KTEST_EXPECT_EQ(t, late.status, -EIO);
-	KTEST_EXPECT_EQ(t, tdev.nr_log, logged);		/* never reached it */
-	tbio_free(tb, 3);
-	tbio_free(&late, 1);
-}
-
-/* BLK_EH_RESET_TIMER: the request gets further periods, each counted. */
-static void reset_timer_answer_waits_another_period(struct ktest *t)
-{
-	struct tbio tb;
-
-	tdev.reset_timer_left = 2;
-	tbio_submit(t, &tb, REQ_OP_WRITE, 0, 8, 1);
-	KTEST_ASSERT_TRUE(t, tbio_wait(&tb, 1));
-	KTEST_EXPECT_EQ(t, tb.ends, 1);
-	KTEST_EXPECT_EQ(t, tb.status, -EIO);
-	KTEST_EXPECT_EQ(t, tdev_timeouts(), 3);
-	KTEST_EXPECT_EQ(t, tdev.resets, 1);
-	KTEST_EXPECT_EQ(t, tdev.early, 0);
-	tbio_free(&tb, 1);
-}
-
-/* With the default 30 s, a request the device answers is never timed out,
- * and the flush carrier is timed like any request. */
-static void answered_requests_are_never_timed_out(struct ktest *t)
-{
-	struct tbio tb[2];
-
-	blk_queue_rq_timeout(tdev.disk->queue, BLK_DEFAULT_TIMEOUT);
-	tbio_submit(t, &tb[0], REQ_OP_WRITE, 0, 8, 1);
-	tbio_submit(t, &tb[1], REQ_OP_READ, 64, 8, 1);
-	KTEST_EXPECT_TRUE(t, tdev_drain(tb, 2));
-	msleep(20);
-	KTEST_EXPECT_EQ(t, tdev_timeouts(), 0);
-	KTEST_EXPECT_EQ(t, tb[0].status, 0);
-	KTEST_EXPECT_EQ(t, tb[1].status, 0);
-	KTEST_EXPECT_FALSE(t, disk_is_dead(tdev.disk));
-	tbio_free(tb, 2);
-}
-
-/* ---- completion racing the timeout ---- */
-
-#define RACE_NR		160	/* requests per run */
-#define RACE_DEPTH	4	/* kept in flight */
-
-/* Seeded from ktest_seed(); one state per thread that draws. */
-static u64 race_rng_hook;	/* the timeout work (one at a time) */
-static u64 race_rng_finisher;	/* the finisher thread */
-
-static u32 race_rand(u64 *rng)
-{
-	*rng ^= *rng << 13;
-	*rng ^= *rng >> 7;
-	*rng ^= *rng << 17;
-	return (u32)*rng;
-}
-
-/*
- * The window between "expired" and acting on it, widened: a few switch
- * points (deterministic mode) or a short spin; every other time up to
- * 10 ms, ending early if the tag is given to a new request (its deadline
- * changes), which is the reuse the timeout work must not act on.
- */
-static void race_widen(struct request *rq)
-{
-	unsigned long deadline = READ_ONCE(rq->deadline);
-	unsigned int n = race_rand(&race_rng_hook) % 2 ? 2000 :
-			 race_rand(&race_rng_hook) % 8;
-
-	for (unsigned int i = 0; i < n && READ_ONCE(rq->deadline) == deadline; i++) {
-		arch_cpu_relax();
-		udelay(5);
-	}
-}
-
-static int race_finisher(void *arg)
-{
-	while (!kthread_should_stop()) {
-		tdev_finish(&tdev);
-		udelay(race_rand(&race_rng_finisher) % 10000);	/* 0 to 2.5 ticks */
-	}
-	return 0;
-}
-
-/*
- * The device answers late, about as late as the one-tick timeout, while
- * the submitter keeps RACE_DEPTH requests in flight (so tags are freed and
- * reused all the time). Each timeout takes back only the late request
- * (-ETIMEDOUT). Whatever the interleaving (seeded in deterministic mode;
- * the window is widened by blk_timeout_race_hook): every bio ends exactly
- * once, OK or -ETIMEDOUT; ->timeout never runs for a request before its
- * deadline (it would if the timeout work acted on a request whose tag had
- * been reused: the reference and the second check prevent it); and no tag
- * leaks.
- */
-static void completion_racing_the_timeout_ends_each_request_once(struct ktest *t)
-{
-	struct tbio *tb = kcalloc(RACE_NR, sizeof(*tb), GFP_KERNEL);
-	struct task_struct *finisher;
-	unsigned int ok = 0, timedout = 0, bad = 0;
-
-	KTEST_ASSERT_NOT_NULL(t, tb);
-	race_rng_hook = ktest_seed() * 2654435761u + 1;
-	race_rng_finisher = ktest_seed() * 40503u + 7;
-	tdev.abort_on_timeout = true;
-	WRITE_ONCE(blk_timeout_race_hook, race_widen);
-	finisher = kthread_run(race_finisher, NULL, "tdev-finish");
-	KTEST_ASSERT_TRUE(t, !IS_ERR_OR_NULL(finisher));
-	for (unsigned int i = 0; i < RACE_NR; i++) {
-		/* keep at most RACE_DEPTH in flight */
-		for (int round = 0; i >= RACE_DEPTH && round < WAIT_ROUNDS &&
-		     !__atomic_load_n(&tb[i - RACE_DEPTH].done, __ATOMIC_ACQUIRE); round++)
-			msleep(1);
-		tbio_submit(t, &tb[i], REQ_OP_WRITE, (i % 32) * 8, 8, i);
-	}
-	KTEST_EXPECT_TRUE(t, tbio_wait(tb, RACE_NR));
-	kthread_stop(finisher);
-	/* a timeout work still in the hook holds a reference on a request
-	 * whose bios have ended: let it finish before counting tags */
-	flush_work(&tdev.disk->queue->timeout_work);
-	WRITE_ONCE(blk_timeout_race_hook, NULL);
-	for (unsigned int i = 0; i < RACE_NR; i++) {
-		if (tb[i].ends != 1 || (tb[i].status && tb[i].status != -ETIMEDOUT)) {
-			if (!bad++)
-				ktest_fail(t, __FILE__, __LINE__,
-					   "request %u: %d ends, status %d (seed %llu)", i,
-					   tb[i].ends, tb[i].status,
-					   (unsigned long long)ktest_seed());
-		}
-		ok += tb[i].status == 0;
-		timedout += tb[i].status == -ETIMEDOUT;
-	}
-	cprintf("# %u answered, %u timed out (%u aborted, %u stale handler calls, %llu timeouts)\n",
-		ok, timedout, tdev.aborted, tdev.stale, (unsigned long long)tdev_timeouts());
-	KTEST_EXPECT_EQ(t, bad, 0);
-	KTEST_EXPECT_EQ(t, tdev.early, 0);
-	KTEST_EXPECT_EQ(t, timedout, tdev.aborted);
-	KTEST_EXPECT_EQ(t, ok + timedout, RACE_NR);
-	KTEST_EXPECT_EQ(t, tdev_tags_used(), 0);
-	tbio_free(tb, RACE_NR);
-	kfree(tb);
-}
-
 static const struct ktest_case blk_mq_plain_cases[] = {
 	KTEST_CASE(data_reaches_device_and_back),
 	KTEST_CASE(resource_parks_request_until_completion),
@@ -935,22 +678,6 @@ static const struct ktest_case blk_flush_wc_cases[] = {
 	KTEST_CASE(failed_flush_fails_the_bio_and_no_data_precedes_a_good_flush),
 	KTEST_END,
 };
-
-static const struct ktest_case blk_timeout_cases[] = {
-	KTEST_CASE(requests_never_answered_fail_once_with_eio_and_disk_dies),
-	KTEST_CASE(reset_timer_answer_waits_another_period),
-	KTEST_CASE(answered_requests_are_never_timed_out),
-	KTEST_CASE(completion_racing_the_timeout_ends_each_request_once),
-	KTEST_END,
-};
-
-static const struct ktest_suite blk_timeout_suite = {
-	.name = "blk_timeout",
-	.init = init_timeout,
-	.exit = tdev_exit,
-	.cases = blk_timeout_cases,
-};
-KTEST_SUITE(blk_timeout_suite);
 
 /* Cases that build their own tdev (limits of their own). */
 static const struct ktest_case blk_limits_cases[] = {
