@@ -59,7 +59,7 @@ static int bio_check(struct bio *bio)
 		return -EINVAL;
 	q = bdev->bd_queue;
 	if (disk_is_dead(bdev->bd_disk))
-		return -EIO;		/* fail fast: the device is gone */
+		return -EIO; /* fail fast: the device is gone */
 	err = bio_check_op(bio, q);
 	if (err)
 		return err;

@@ -142,8 +142,8 @@ static struct request *blk_kick_flush(struct blk_mq_hw_ctx *hctx)
 		return NULL;
 	list_splice_tail_init(&hctx->flush_pending, &hctx->flush_running);
 	carrier = list_first_entry(&hctx->flush_running, struct request, flush_list);
-	hctx->flush_rq = carrier;		/* FL1 */
-	hctx->flush_issued++;			/* FL3 */
+	hctx->flush_rq = carrier; /* FL1 */
+	hctx->flush_issued++;	  /* FL3 */
 	blk_flush_set_flush_step(carrier);
 	return carrier;
 }
@@ -165,13 +165,13 @@ static void blk_flush_wait(struct request *rq, struct blk_flush_ticket *ticket,
 
 	spin_lock_irqsave(&hctx->flush_lock, flags);
 	if (mine && hctx->flush_ok >= ticket->gen) {
-		covered = true;			/* that flush is done: skip it */
+		covered = true; /* that flush is done: skip it */
 	} else if (mine && hctx->flush_rq && hctx->flush_issued >= ticket->gen) {
 		list_add_tail(&rq->flush_list, &hctx->flush_running);
 	} else {
 		list_add_tail(&rq->flush_list, &hctx->flush_pending);
 		if (ticket && !ticket->hctx) {
-			ticket->hctx = hctx;	/* the flush that covers us */
+			ticket->hctx = hctx; /* the flush that covers us */
 			ticket->gen = hctx->flush_issued + 1;
 		}
 		carrier = blk_kick_flush(hctx);
@@ -198,8 +198,7 @@ static void blk_flush_end(struct request *rq, blk_status_t status)
 
 /* Start @rq's next step: requests for the driver go on @out. */
 static void blk_flush_start_next(struct request *rq, blk_status_t status,
-				 struct blk_flush_ticket *ticket,
-				 struct list_head *out)
+				 struct blk_flush_ticket *ticket, struct list_head *out)
 {
 	unsigned int step = blk_flush_next_step(rq);
 
@@ -259,12 +258,12 @@ static void blk_flush_end_flush(struct request *carrier, blk_status_t status,
 	spin_lock_irqsave(&hctx->flush_lock, flags);
 	hctx->flush_rq = NULL;
 	if (status == BLK_STS_OK)
-		hctx->flush_ok = hctx->flush_issued;	/* FL3 */
+		hctx->flush_ok = hctx->flush_issued; /* FL3 */
 	list_splice_tail_init(&hctx->flush_running, &covered);
 	spin_unlock_irqrestore(&hctx->flush_lock, flags);
 	list_for_each_entry_safe(rq, next, &covered, flush_list) {
 		list_del_init(&rq->flush_list);
-		rq->flush_seq |= blk_flush_next_step(rq);	/* FL2 */
+		rq->flush_seq |= blk_flush_next_step(rq); /* FL2 */
 		blk_flush_start_next(rq, status, NULL, out);
 	}
 	spin_lock_irqsave(&hctx->flush_lock, flags);
@@ -289,7 +288,7 @@ void blk_flush_complete_step(struct request *rq, blk_status_t status)
 	if (carrier) {
 		blk_flush_end_flush(rq, status, &out);
 	} else {
-		rq->flush_seq |= REQ_FSEQ_DATA;		/* FL2: only data runs alone */
+		rq->flush_seq |= REQ_FSEQ_DATA; /* FL2: only data runs alone */
 		blk_flush_start_next(rq, status, NULL, &out);
 	}
 	blk_flush_requeue_list(&out);

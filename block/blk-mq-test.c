@@ -120,7 +120,7 @@ static enum blk_eh_timer_return tdev_timeout(struct request *rq)
 	}
 	reset = !d->abort_on_timeout;
 	if (!tdev_take(d, rq)) {
-		d->stale++;		/* the completion won the race */
+		d->stale++; /* the completion won the race */
 		spin_unlock_irqrestore(&d->lock, flags);
 		return BLK_EH_DONE;
 	}
@@ -170,8 +170,8 @@ unsigned int tdev_finish(struct tdev *d)
 struct tdev tdev;
 
 /* A tdev with limits @lim (zero fields: blk-mq's defaults). */
-int tdev_init_lim(struct ktest *t, struct queue_limits lim,
-			 unsigned int depth, unsigned int room)
+int tdev_init_lim(struct ktest *t, struct queue_limits lim, unsigned int depth,
+		  unsigned int room)
 {
 	struct tdev *d = &tdev;
 	int err;
@@ -197,12 +197,13 @@ int tdev_init_lim(struct ktest *t, struct queue_limits lim,
 	return 0;
 }
 
-int tdev_init(struct ktest *t, bool wc, bool fua, unsigned int depth,
-		     unsigned int room)
+int tdev_init(struct ktest *t, bool wc, bool fua, unsigned int depth, unsigned int room)
 {
 	struct queue_limits lim = {
-		.write_cache = wc, .fua = fua,
-		.max_sectors = 64, .max_segments = 4,
+		.write_cache = wc,
+		.fua = fua,
+		.max_sectors = 64,
+		.max_segments = 4,
 	};
 
 	return tdev_init_lim(t, lim, depth, room);
@@ -229,12 +230,12 @@ void tbio_end_io(struct bio *bio)
 
 	__atomic_add_fetch(&tb->ends, 1, __ATOMIC_ACQ_REL);
 	tb->status = bio->bi_status;
-	__atomic_store_n(&tb->done, true, __ATOMIC_RELEASE);	/* status first */
+	__atomic_store_n(&tb->done, true, __ATOMIC_RELEASE); /* status first */
 }
 
 /* Submit @sectors at @sector from a fresh page, @opf, without waiting. */
-void tbio_submit(struct ktest *t, struct tbio *tb, blk_opf_t opf,
-			sector_t sector, u32 sectors, u8 fill)
+void tbio_submit(struct ktest *t, struct tbio *tb, blk_opf_t opf, sector_t sector,
+		 u32 sectors, u8 fill)
 {
 	memset(tb, 0, sizeof(*tb));
 	tb->page = alloc_pages(NUMA_NO_NODE, 0, 0);
@@ -496,7 +497,7 @@ static void split_preflush_write_sends_no_data_before_the_flush(struct ktest *t)
 	struct page *big = submit_128k(t, &tb, REQ_OP_WRITE | REQ_PREFLUSH);
 
 	expect_log(t, "before any completion", "F");
-	KTEST_EXPECT_EQ(t, tdev_finish(&tdev), 1);	/* the flush */
+	KTEST_EXPECT_EQ(t, tdev_finish(&tdev), 1); /* the flush */
 	expect_log(t, "after the flush", "FWWWW");
 	KTEST_EXPECT_TRUE(t, tdev_drain(&tb, 1));
 	KTEST_EXPECT_EQ(t, tb.status, 0);
@@ -553,7 +554,7 @@ static void failed_flush_fails_the_bio_and_no_data_precedes_a_good_flush(struct 
 	struct tbio tb;
 	struct page *big;
 
-	tdev.fail_nth = 1;		/* the flush */
+	tdev.fail_nth = 1; /* the flush */
 	tdev.fail_status = BLK_STS_IOERR;
 	big = submit_128k(t, &tb, REQ_OP_WRITE | REQ_PREFLUSH);
 	KTEST_EXPECT_TRUE(t, tdev_drain(&tb, 1));
@@ -605,11 +606,12 @@ static int tdev_nodata_op(struct ktest *t, enum req_op op, u32 sectors)
  */
 static void huge_discard_limits_take_the_bio_whole(struct ktest *t, u32 limit)
 {
-	const u32 sectors = (PAGE_SIZE << TDEV_ORDER) >> SECTOR_SHIFT;	/* 1 MiB */
+	const u32 sectors = (PAGE_SIZE << TDEV_ORDER) >> SECTOR_SHIFT; /* 1 MiB */
 	struct queue_limits lim = {
-		.max_discard_sectors = limit, .max_write_zeroes_sectors = limit,
+		.max_discard_sectors = limit,
+		.max_write_zeroes_sectors = limit,
 	};
-	enum req_op ops[] = { REQ_OP_DISCARD, REQ_OP_WRITE_ZEROES };
+	enum req_op ops[] = {REQ_OP_DISCARD, REQ_OP_WRITE_ZEROES};
 
 	KTEST_ASSERT_EQ(t, tdev_init_lim(t, lim, TDEV_MAX, TDEV_MAX), 0);
 	for (unsigned int i = 0; i < ARRAY_SIZE(ops); i++) {
@@ -637,7 +639,7 @@ static void discard_limit_above_2_pow_23_does_not_shrink(struct ktest *t)
 /* Limits below the bio still cut it, at exactly the limit. */
 static void discard_is_split_at_its_limit(struct ktest *t)
 {
-	struct queue_limits lim = { .max_discard_sectors = 512 };
+	struct queue_limits lim = {.max_discard_sectors = 512};
 
 	KTEST_ASSERT_EQ(t, tdev_init_lim(t, lim, 8, 8), 0);
 	KTEST_EXPECT_EQ(t, tdev_nodata_op(t, REQ_OP_DISCARD, 2048), 0);

@@ -126,7 +126,7 @@ struct request *blk_mq_get_request(struct request_queue *q, blk_opf_t opf)
 	rq->status = BLK_STS_OK;
 	rq->flush_seq = 0;
 	rq->timed_out = false;
-	__atomic_store_n(&rq->ref, 1, __ATOMIC_RELEASE);	/* I5: was 0 */
+	__atomic_store_n(&rq->ref, 1, __ATOMIC_RELEASE); /* I5: was 0 */
 	rq->start_time_ns = arch_clock_ns();
 	INIT_LIST_HEAD(&rq->queuelist);
 	spin_lock_irqsave(&q->disk->stats_lock, flags);
@@ -231,8 +231,8 @@ void blk_mq_complete_request(struct request *rq, blk_status_t status)
 	/* I4: one completion wins. A timeout handler and the device may
 	 * both try for a timed-out request; otherwise a second completion
 	 * is a driver bug. */
-	if (!__atomic_compare_exchange_n(&rq->state, &in_flight, MQ_RQ_COMPLETE,
-					 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	if (!__atomic_compare_exchange_n(&rq->state, &in_flight, MQ_RQ_COMPLETE, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		WARN_ON_ONCE(!READ_ONCE(rq->timed_out));
 		return;
 	}
@@ -334,7 +334,7 @@ static enum dispatch_result blk_mq_dispatch_rq_list(struct blk_mq_hw_ctx *hctx,
 		spin_lock_irqsave(&hctx->lock, flags);
 		hctx->nr_inflight--;
 		spin_unlock_irqrestore(&hctx->lock, flags);
-		blk_mq_end_or_advance(rq, ret);	/* may queue more on dispatch */
+		blk_mq_end_or_advance(rq, ret); /* may queue more on dispatch */
 	}
 	if (need_commit && ops->commit_rqs)
 		ops->commit_rqs(hctx);
@@ -358,7 +358,8 @@ static void blk_mq_fail_parked(struct blk_mq_hw_ctx *hctx)
 		if (list_empty(&list))
 			return;
 		while (!list_empty(&list)) {
-			struct request *rq = list_first_entry(&list, struct request, queuelist);
+			struct request *rq =
+				list_first_entry(&list, struct request, queuelist);
 
 			list_del_init(&rq->queuelist);
 			blk_mq_end_or_advance(rq, BLK_STS_IOERR);
@@ -460,7 +461,7 @@ static void blk_mq_submit_one(struct request_queue *q, struct bio *bio,
 void blk_mq_submit_bio(struct bio *bio)
 {
 	struct request_queue *q = bdev_get_queue(bio->bi_bdev);
-	struct blk_flush_ticket ticket = { NULL, 0 };
+	struct blk_flush_ticket ticket = {NULL, 0};
 	struct bio *split;
 
 	if (blk_flush_prepare(q, bio))

@@ -41,11 +41,10 @@ static int lsblk_one(struct gendisk *disk, void *arg)
 	char size[16];
 
 	format_size(size, sizeof(size), get_capacity(disk));
-	cprintf("%-6s %8s %2d %7u %7u %3u %4u %3d %-5s %s%s%s\n", disk->disk_name,
-		size, lim->read_only, lim->logical_block_size,
-		lim->physical_block_size, disk->queue->nr_hw_queues,
-		disk->queue->tag_set->queue_depth, lim->write_cache,
-		disk_is_dead(disk) ? "dead" : "live", disk->model,
+	cprintf("%-6s %8s %2d %7u %7u %3u %4u %3d %-5s %s%s%s\n", disk->disk_name, size,
+		lim->read_only, lim->logical_block_size, lim->physical_block_size,
+		disk->queue->nr_hw_queues, disk->queue->tag_set->queue_depth,
+		lim->write_cache, disk_is_dead(disk) ? "dead" : "live", disk->model,
 		disk->serial[0] ? " serial=" : "", disk->serial);
 	return 0;
 }
@@ -75,8 +74,8 @@ static int iostat_one(struct gendisk *disk, void *arg)
 		return 0;
 	disk_stats_read(disk, &st);
 	cprintf("%s: %s; in-flight %u reads, %u writes; %llu errors; %llu timeouts\n",
-		disk->disk_name, disk_is_dead(disk) ? "dead" : "live",
-		st.in_flight[0], st.in_flight[1], (unsigned long long)st.errors,
+		disk->disk_name, disk_is_dead(disk) ? "dead" : "live", st.in_flight[0],
+		st.in_flight[1], (unsigned long long)st.errors,
 		(unsigned long long)st.timeouts);
 	for (int g = 0; g < NR_STAT_GROUPS; g++) {
 		u64 avg_us = st.ios[g] ? st.nsecs[g] / st.ios[g] / 1000 : 0;
@@ -125,12 +124,14 @@ static int cmd_blkdev(int argc, char **argv)
 	if (argc == 3) {
 		if (strncmp(argv[2], "timeout=", 8) || kstrtouint(argv[2] + 8, 10, &ms) ||
 		    !ms || ms > 3600 * 1000) {
-			shell_error(argv[0], "'%s': want timeout=MS, 1 to 3600000", argv[2]);
+			shell_error(argv[0], "'%s': want timeout=MS, 1 to 3600000",
+				    argv[2]);
 			return -EINVAL;
 		}
 		blk_queue_rq_timeout(disk->queue, msecs_to_jiffies(ms));
 	}
-	cprintf("%s: %s timeout=%u\n", disk->disk_name, disk_is_dead(disk) ? "dead" : "live",
+	cprintf("%s: %s timeout=%u\n", disk->disk_name,
+		disk_is_dead(disk) ? "dead" : "live",
 		jiffies_to_msecs(READ_ONCE(disk->queue->rq_timeout)));
 	return 0;
 }

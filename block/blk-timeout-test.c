@@ -19,7 +19,7 @@
 #include "blk.h"
 #include "blk-mq-test.h"
 
-#define WAIT_ROUNDS	20000	/* 1 ms sleeps: far beyond any timeout here */
+#define WAIT_ROUNDS 20000 /* 1 ms sleeps: far beyond any timeout here */
 
 /* Sleep until every bio of @tb ended; the device is not asked to finish
  * anything. false if they never did. */
@@ -80,14 +80,14 @@ static void requests_never_answered_fail_once_with_eio_and_disk_dies(struct ktes
 	}
 	KTEST_EXPECT_EQ(t, tdev.resets, 1);
 	KTEST_EXPECT_EQ(t, tdev.early, 0);
-	KTEST_EXPECT_EQ(t, tdev_timeouts(), 1);	/* the reset took the other two */
+	KTEST_EXPECT_EQ(t, tdev_timeouts(), 1); /* the reset took the other two */
 	KTEST_EXPECT_TRUE(t, disk_is_dead(tdev.disk));
 	KTEST_EXPECT_EQ(t, tdev_tags_used(), 0);
 	logged = tdev.nr_log;
 	tbio_submit(t, &late, REQ_OP_READ, 0, 8, 0);
-	KTEST_EXPECT_TRUE(t, READ_ONCE(late.done));	/* failed fast */
+	KTEST_EXPECT_TRUE(t, READ_ONCE(late.done)); /* failed fast */
 	KTEST_EXPECT_EQ(t, late.status, -EIO);
-	KTEST_EXPECT_EQ(t, tdev.nr_log, logged);		/* never reached it */
+	KTEST_EXPECT_EQ(t, tdev.nr_log, logged); /* never reached it */
 	tbio_free(tb, 3);
 	tbio_free(&late, 1);
 }
@@ -128,12 +128,12 @@ static void answered_requests_are_never_timed_out(struct ktest *t)
 
 /* ---- completion racing the timeout ---- */
 
-#define RACE_NR		160	/* requests per run */
-#define RACE_DEPTH	4	/* kept in flight */
+#define RACE_NR	   160 /* requests per run */
+#define RACE_DEPTH 4   /* kept in flight */
 
 /* Seeded from ktest_seed(); one state per thread that draws. */
-static u64 race_rng_hook;	/* the timeout work (one at a time) */
-static u64 race_rng_finisher;	/* the finisher thread */
+static u64 race_rng_hook;     /* the timeout work (one at a time) */
+static u64 race_rng_finisher; /* the finisher thread */
 
 static u32 race_rand(u64 *rng)
 {
@@ -152,8 +152,8 @@ static u32 race_rand(u64 *rng)
 static void race_widen(struct request *rq)
 {
 	unsigned long deadline = READ_ONCE(rq->deadline);
-	unsigned int n = race_rand(&race_rng_hook) % 2 ? 2000 :
-			 race_rand(&race_rng_hook) % 8;
+	unsigned int n =
+		race_rand(&race_rng_hook) % 2 ? 2000 : race_rand(&race_rng_hook) % 8;
 
 	for (unsigned int i = 0; i < n && READ_ONCE(rq->deadline) == deadline; i++) {
 		arch_cpu_relax();
@@ -165,7 +165,7 @@ static int race_finisher(void *arg)
 {
 	while (!kthread_should_stop()) {
 		tdev_finish(&tdev);
-		udelay(race_rand(&race_rng_finisher) % 10000);	/* 0 to 2.5 ticks */
+		udelay(race_rand(&race_rng_finisher) % 10000); /* 0 to 2.5 ticks */
 	}
 	return 0;
 }
@@ -196,8 +196,10 @@ static void completion_racing_the_timeout_ends_each_request_once(struct ktest *t
 	KTEST_ASSERT_TRUE(t, !IS_ERR_OR_NULL(finisher));
 	for (unsigned int i = 0; i < RACE_NR; i++) {
 		/* keep at most RACE_DEPTH in flight */
-		for (int round = 0; i >= RACE_DEPTH && round < WAIT_ROUNDS &&
-		     !__atomic_load_n(&tb[i - RACE_DEPTH].done, __ATOMIC_ACQUIRE); round++)
+		for (int round = 0;
+		     i >= RACE_DEPTH && round < WAIT_ROUNDS &&
+		     !__atomic_load_n(&tb[i - RACE_DEPTH].done, __ATOMIC_ACQUIRE);
+		     round++)
 			msleep(1);
 		tbio_submit(t, &tb[i], REQ_OP_WRITE, (i % 32) * 8, 8, i);
 	}
@@ -211,15 +213,16 @@ static void completion_racing_the_timeout_ends_each_request_once(struct ktest *t
 		if (tb[i].ends != 1 || (tb[i].status && tb[i].status != -ETIMEDOUT)) {
 			if (!bad++)
 				ktest_fail(t, __FILE__, __LINE__,
-					   "request %u: %d ends, status %d (seed %llu)", i,
-					   tb[i].ends, tb[i].status,
+					   "request %u: %d ends, status %d (seed %llu)",
+					   i, tb[i].ends, tb[i].status,
 					   (unsigned long long)ktest_seed());
 		}
 		ok += tb[i].status == 0;
 		timedout += tb[i].status == -ETIMEDOUT;
 	}
 	cprintf("# %u answered, %u timed out (%u aborted, %u stale handler calls, %llu timeouts)\n",
-		ok, timedout, tdev.aborted, tdev.stale, (unsigned long long)tdev_timeouts());
+		ok, timedout, tdev.aborted, tdev.stale,
+		(unsigned long long)tdev_timeouts());
 	KTEST_EXPECT_EQ(t, bad, 0);
 	KTEST_EXPECT_EQ(t, tdev.early, 0);
 	KTEST_EXPECT_EQ(t, timedout, tdev.aborted);
@@ -244,4 +247,3 @@ static const struct ktest_suite blk_timeout_suite = {
 	.cases = blk_timeout_cases,
 };
 KTEST_SUITE(blk_timeout_suite);
-

@@ -98,7 +98,7 @@ static void blk_rq_timed_out_timer(struct timer_list *t)
 	spin_lock_irqsave(&q->timeout_lock, flags);
 	WRITE_ONCE(q->timeout_armed, false);
 	spin_unlock_irqrestore(&q->timeout_lock, flags);
-	smp_mb();		/* pairs with blk_add_timer() */
+	smp_mb(); /* pairs with blk_add_timer() */
 	schedule_work(&q->timeout_work);
 }
 
@@ -142,7 +142,7 @@ static void blk_mq_rq_timed_out(struct request *rq)
 	WRITE_ONCE(rq->timed_out, true);
 	if (ops->timeout)
 		ret = ops->timeout(rq);
-	else if (first)			/* one line per request, not per period */
+	else if (first) /* one line per request, not per period */
 		pr_warn("%s: %s request at sector %llu in flight past its %u ms timeout; the driver has no timeout handler: waiting on\n",
 			rq->q->disk->disk_name, blk_op_str(req_op(rq)),
 			(unsigned long long)blk_rq_pos(rq),
@@ -174,15 +174,15 @@ static void blk_mq_check_expired(struct request *rq, unsigned long *next)
 	if (!blk_mq_req_expired(rq, next))
 		return;
 	if (hook)
-		hook(rq);		/* tests: let a completion come now */
+		hook(rq); /* tests: let a completion come now */
 	if (!blk_mq_get_ref(rq))
-		return;			/* freed: the completion won */
+		return; /* freed: the completion won */
 	if (hook)
 		hook(rq);
 	/* Locked into this incarnation: expired still, or reused/completed? */
 	if (blk_mq_req_expired(rq, next))
 		blk_mq_rq_timed_out(rq);
-	blk_mq_put_request(rq);		/* frees it if the completion came */
+	blk_mq_put_request(rq); /* frees it if the completion came */
 }
 
 /* Context: process (system workqueue). */
@@ -198,7 +198,7 @@ void blk_mq_timeout_work(struct work_struct *work)
 			blk_mq_check_expired(hctx->rqs[t], &next);
 	}
 	if (next)
-		blk_timeout_arm(q, next);	/* TO1 */
+		blk_timeout_arm(q, next); /* TO1 */
 }
 
 void blk_timeout_init(struct request_queue *q, unsigned int timeout)
@@ -215,6 +215,6 @@ void blk_sync_queue(struct request_queue *q)
 {
 	del_timer_sync(&q->timeout);
 	cancel_work_sync(&q->timeout_work);
-	del_timer_sync(&q->timeout);	/* the work may have re-armed it */
+	del_timer_sync(&q->timeout); /* the work may have re-armed it */
 	WRITE_ONCE(q->timeout_armed, false);
 }

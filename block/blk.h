@@ -37,8 +37,8 @@ void blk_rq_bio_prep(struct request *rq, struct bio *bio);
  * Zeroed at the start of each bio's submission.
  */
 struct blk_flush_ticket {
-	struct blk_mq_hw_ctx *hctx;	/* NULL: no piece has waited yet */
-	u64 gen;			/* number of that flush on hctx */
+	struct blk_mq_hw_ctx *hctx; /* NULL: no piece has waited yet */
+	u64 gen;		    /* number of that flush on hctx */
 };
 
 /* Strip flush flags the device does not need; true when @bio is done

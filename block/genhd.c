@@ -162,7 +162,7 @@ void del_gendisk(struct gendisk *disk)
 		spin_lock_irqsave(&disk->queue->hctxs[i]->lock, flags);
 		spin_unlock_irqrestore(&disk->queue->hctxs[i]->lock, flags);
 	}
-	blk_sync_queue(disk->queue);	/* nothing in flight: no timeouts */
+	blk_sync_queue(disk->queue); /* nothing in flight: no timeouts */
 }
 
 struct gendisk *get_disk_by_name(const char *name)

@@ -90,7 +90,7 @@ static struct work_struct *worker_next(struct worker_pool *pool)
 	struct work_struct *work;
 
 	raw_spin_lock(&pool->lock);
-	WRITE_ONCE(pool->current_work, NULL);	/* pick_pool() reads it unlocked */
+	WRITE_ONCE(pool->current_work, NULL); /* pick_pool() reads it unlocked */
 	while (list_empty(&pool->worklist)) {
 		if (kthread_should_stop()) {
 			raw_spin_unlock(&pool->lock);

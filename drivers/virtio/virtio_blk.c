@@ -266,7 +266,7 @@ static void virtblk_done(struct virtqueue *vq)
 	bool broken;
 
 	if (READ_ONCE(vblk->deaf))
-		return;			/* test: the interrupt is lost */
+		return; /* test: the interrupt is lost */
 	spin_lock_irqsave(&bvq->lock, flags);
 	do {
 		virtqueue_disable_cb(vq);
@@ -296,14 +296,14 @@ static enum blk_eh_timer_return virtblk_timeout(struct request *rq)
 	struct virtio_blk *vblk = rq->q->queuedata;
 
 	if (blk_mq_request_completed(rq))
-		return BLK_EH_DONE;	/* the device answered just now */
+		return BLK_EH_DONE; /* the device answered just now */
 	pr_err("%s: %s request at sector %llu (tag %d) not answered within %u ms: resetting the device\n",
 	       vblk->disk->disk_name, blk_op_str(req_op(rq)),
 	       (unsigned long long)blk_rq_pos(rq), rq->tag,
 	       jiffies_to_msecs(rq->q->rq_timeout));
 	blk_mark_disk_dead(vblk->disk);
 	virtio_break_device(vblk->vdev, "request timed out");
-	virtblk_fail_all(vblk);		/* @rq among them, unless completed */
+	virtblk_fail_all(vblk); /* @rq among them, unless completed */
 	return BLK_EH_DONE;
 }
 

@@ -49,11 +49,16 @@ static int vpick_one(struct gendisk *disk, void *arg)
 static struct gendisk *vpick(struct ktest *t, const char *serial)
 {
 	struct vpick p = { .serial = serial };
+	static char why[96];
 
 	disk_iterate(vpick_one, &p);
-	if (!p.found)
-		ktest_skip(t, serial ? "no virtio disk with the break serial (tests/run virtio.blk-extras)"
-				     : "no writable virtio test disk (serial quire-test*)");
+	if (!p.found && !serial)
+		ktest_skip(t, "no writable virtio test disk (serial quire-test*)");
+	if (!p.found) {
+		scnprintf(why, sizeof(why),
+			  "no virtio disk with serial %s (tests/run virtio.*)", serial);
+		ktest_skip(t, why);
+	}
 	return p.found;
 }
 
@@ -301,7 +306,7 @@ static void forged_used_entry_on_a_real_disk_breaks_it(struct ktest *t)
 
 /* ---- a device that never answers ---- */
 
-#define TIMEOUT_MS	200	/* the disk's request timeout in this test */
+#define TIMEOUT_MS 200 /* the disk's request timeout in this test */
 
 static u64 disk_timeouts(struct gendisk *disk)
 {

@@ -44,7 +44,7 @@ struct blk_mq_tag_set {
 	void *driver_data;
 };
 
-#define BLK_DEFAULT_TIMEOUT	(30 * HZ)	/* Linux's blk-mq default */
+#define BLK_DEFAULT_TIMEOUT (30 * HZ) /* Linux's blk-mq default */
 
 #define BLK_MQ_MAX_HW_QUEUES	64
 #define BLK_MQ_MAX_DEPTH	1024
@@ -64,8 +64,8 @@ struct blk_mq_hw_ctx {
 	u64 dispatched;			/* requests given to queue_rq (stat) */
 	/* shared flushes (block/blk-flush.c, FL1-FL3) */
 	spinlock_t flush_lock;		/* protects the five below */
-	struct list_head flush_pending;	/* waiting for the next flush */
-	struct list_head flush_running;	/* covered by the flush in flight */
+	struct list_head flush_pending; /* waiting for the next flush */
+	struct list_head flush_running; /* covered by the flush in flight */
 	struct request *flush_rq;	/* carrying that flush, or NULL */
 	u64 flush_issued;		/* flushes kicked on this hctx */
 	u64 flush_ok;			/* number of the last that succeeded */
@@ -83,9 +83,9 @@ struct blk_mq_hw_ctx {
  * -> IDLE when the tag is freed (or the driver refused the request).
  */
 enum mq_rq_state {
-	MQ_RQ_IDLE		= 0,
-	MQ_RQ_IN_FLIGHT		= 1,
-	MQ_RQ_COMPLETE		= 2,
+	MQ_RQ_IDLE = 0,
+	MQ_RQ_IN_FLIGHT = 1,
+	MQ_RQ_COMPLETE = 2,
 };
 
 struct request {
@@ -100,8 +100,8 @@ struct request {
 	struct bio *bio, *biotail;	/* the bios, chained by bi_next */
 	blk_status_t status;		/* set at completion */
 	int state;			/* enum mq_rq_state (atomic) */
-	int ref;			/* 1 while allocated, +1 while the
-					 * timeout work looks at it (atomic) */
+	/* 1 while allocated, +1 while the timeout work looks at it (atomic) */
+	int ref;
 	unsigned long deadline;		/* jiffies: times out after this */
 	bool timed_out;			/* ->timeout was called for it */
 	u64 start_time_ns;		/* allocation time, for stats */
@@ -166,9 +166,9 @@ struct blk_mq_queue_data {
 
 /* What a driver's ->timeout did (Linux: enum blk_eh_timer_return). */
 enum blk_eh_timer_return {
-	BLK_EH_DONE,		/* the driver completed the request (or it had
+	BLK_EH_DONE,	    /* the driver completed the request (or it had
 				 * completed already): nothing more to do */
-	BLK_EH_RESET_TIMER,	/* still in flight: wait another period */
+	BLK_EH_RESET_TIMER, /* still in flight: wait another period */
 };
 
 struct blk_mq_ops {

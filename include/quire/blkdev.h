@@ -64,8 +64,8 @@ struct disk_stats {
 	u32 max_rq_sectors;		/* largest read/write request seen */
 	u32 max_rq_segments;		/* most segments in one request seen */
 	u32 in_flight[2];		/* [0] reads, [1] writes/other, now */
-	u64 timeouts;			/* requests that outlived rq_timeout
-					 * (not cleared by disk_stats_reset) */
+	/* requests that outlived rq_timeout (disk_stats_reset keeps it) */
+	u64 timeouts;
 };
 
 struct request_queue {
@@ -76,13 +76,13 @@ struct request_queue {
 	struct blk_mq_hw_ctx **hctxs;	/* [nr_hw_queues] */
 	void *queuedata;		/* driver's per-queue data */
 	/* request timeouts (block/blk-timeout.c) */
-	unsigned int rq_timeout;	/* jiffies a request may stay in flight */
-	struct timer_list timeout;	/* fires at the earliest deadline */
+	unsigned int rq_timeout;	 /* jiffies a request may stay in flight */
+	struct timer_list timeout;	 /* fires at the earliest deadline */
 	struct work_struct timeout_work; /* blk_mq_timeout_work() */
-	spinlock_t timeout_lock;	/* serialises mod_timer(&timeout) and
-					 * writes of the two below */
-	bool timeout_armed;		/* timeout pending, firing at ... */
-	unsigned long timeout_expires;	/* ... this jiffy */
+	/* serialises mod_timer(&timeout) and writes of the two below */
+	spinlock_t timeout_lock;
+	bool timeout_armed;	       /* timeout pending, firing at ... */
+	unsigned long timeout_expires; /* ... this jiffy */
 };
 
 struct block_device {
