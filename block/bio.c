@@ -158,8 +158,8 @@ struct bio *bio_split(struct bio *bio, unsigned int sectors, gfp_t gfp)
 	split->bi_max_vecs = 0;
 	split->bi_iter = bio->bi_iter;
 	split->bi_iter.bi_size = bytes;
-	/* The flush before the write belongs to its first piece only. */
-	bio->bi_opf &= ~REQ_PREFLUSH;
+	/* Both halves keep PREFLUSH (Linux): no piece's data may reach the
+	 * device before a flush issued after the bio was submitted. */
 	if (op_has_data(bio->bi_opf))
 		bvec_iter_advance(bio->bi_io_vec, &bio->bi_iter, bytes);
 	else {

@@ -43,7 +43,7 @@ static int bio_check_op(struct bio *bio, struct request_queue *q)
 }
 
 /*
- * The checks Linux makes in submit_bio_noacct(): a valid op, a writable
+ * The checks Linux makes in submit_bio_noacct(): a live disk, a valid op, a writable
  * device for writes, alignment to the logical block size, and a range
  * inside the device. One log line for an out-of-range bio, as Linux's
  * "attempt to access beyond end of device".
@@ -58,6 +58,8 @@ static int bio_check(struct bio *bio)
 	if (WARN_ON_ONCE(!bdev || !bdev->bd_queue))
 		return -EINVAL;
 	q = bdev->bd_queue;
+	if (disk_is_dead(bdev->bd_disk))
+		return -EIO; /* fail fast: the device is gone */
 	err = bio_check_op(bio, q);
 	if (err)
 		return err;

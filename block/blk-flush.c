@@ -6,9 +6,9 @@
  * blk_flush_complete_step().
  *
  * A write with REQ_PREFLUSH promises: every write completed before it was
- * submitted is durable before it is written. REQ_FUA promises: this write
- * is durable when it completes. How that reaches the device depends on it
- * (Linux: blk_flush_policy()):
+ * submitted is durable before any of its data is written. REQ_FUA
+ * promises: this write is durable when it completes. How that reaches the
+ * device depends on it (Linux: blk_flush_policy()):
  *
  *   device                      PREFLUSH           FUA
  *   no volatile write cache     stripped           stripped
@@ -18,18 +18,44 @@
  * An empty write with PREFLUSH (and REQ_OP_FLUSH, turned into one) is a
  * pure flush: one FLUSH, or nothing at all without a write cache.
  *
- * The steps of one sequence run one after the other on the SAME request
- * (one tag): PREFLUSH -> DATA -> POSTFLUSH, each a full trip through the
- * driver; a failing step ends the sequence with its status. Linux instead
- * coalesces concurrent flushes into one flush request per queue; Quire
- * does one flush per sequence (simpler, more flushes under load).
- * The first step is dispatched by the submitter; later ones are queued
- * from the completion and start at the driver's next
- * blk_mq_run_hw_queue() (blk-mq.c, I3).
+ * A sequence is PREFLUSH -> DATA -> POSTFLUSH on one request (one tag);
+ * a failing step ends it with its status. The data step is the request
+ * itself. The flush steps are shared, as in Linux's flush queue: each hw
+ * queue has at most one FLUSH in flight, carried by the first request
+ * that waits for it (its tag), and covering every request on
+ * hctx->flush_running. A request whose next step is a flush joins
+ * hctx->flush_pending; when no flush is in flight, the pending ones
+ * become the running ones and a new FLUSH goes out (blk_kick_flush).
+ * A request never joins a flush already in flight (it may have been
+ * issued before the request was submitted) -- except the pieces of one
+ * split bio: they were all submitted when the bio was, so any flush
+ * issued after the first piece entered the queue covers them all
+ * (struct blk_flush_ticket). A split PREFLUSH write is therefore one
+ * FLUSH, then all its data: no piece reaches the device before the flush
+ * completed (issue 13, bug 9).
  *
- * Locking: none; the request belongs to its sequence.
+ * Invariants:
+ *  FL1: hctx->flush_rq is non-NULL exactly while a FLUSH is in flight
+ *       (or waiting on hctx->dispatch to go out) for hctx->flush_running;
+ *       the carrier is itself on flush_running.
+ *  FL2: a request is on flush_pending or flush_running only while its
+ *       next step is PREFLUSH or POSTFLUSH; no data step of it is queued.
+ *  FL3: hctx->flush_issued counts the flushes kicked on the hctx (the one
+ *       in flight, if any, is number flush_issued); flush_ok is the number
+ *       of the last one that completed without error. One flush is in
+ *       flight at a time, so they complete in order.
+ *
+ * Work started from a completion is queued on hctx->dispatch for the
+ * driver's next blk_mq_run_hw_queue() (blk-mq.c, I3); the submitter
+ * dispatches at once.
+ *
+ * Locking: hctx->flush_lock (irqsave) protects flush_pending,
+ * flush_running, flush_rq, flush_issued, flush_ok and the flush_list of
+ * every request on those lists. It nests outside nothing: hctx->lock is
+ * taken (by blk_mq_requeue_request) only after it is dropped.
  */
 #include <quire/blk-mq.h>
+#include <quire/spinlock.h>
 #include <arch/time.h>
 #include "blk.h"
 
@@ -73,37 +99,125 @@ bool blk_flush_needs_seq(struct request_queue *q, blk_opf_t opf, bool has_data)
 	return policy & (REQ_FSEQ_PREFLUSH | REQ_FSEQ_POSTFLUSH);
 }
 
+/* The first step of @rq's sequence not done yet (REQ_FSEQ_DONE: none). */
+static unsigned int blk_flush_next_step(struct request *rq)
+{
+	if (!(rq->flush_seq & REQ_FSEQ_PREFLUSH))
+		return REQ_FSEQ_PREFLUSH;
+	if (!(rq->flush_seq & REQ_FSEQ_DATA))
+		return REQ_FSEQ_DATA;
+	if (!(rq->flush_seq & REQ_FSEQ_POSTFLUSH))
+		return REQ_FSEQ_POSTFLUSH;
+	return REQ_FSEQ_DONE;
+}
+
+/* Make @rq the FLUSH request its hctx sends (FL1). */
 static void blk_flush_set_flush_step(struct request *rq)
 {
 	rq->cmd_flags = REQ_OP_FLUSH | REQ_SYNC;
 	rq->__data_len = 0;
 	rq->nr_phys_segments = 0;
+	rq->start_time_ns = arch_clock_ns();
 }
 
-/* Make @rq describe the next undone step. false when all are done. */
-static bool blk_flush_setup_step(struct request *rq)
+static void blk_flush_set_data_step(struct request *rq)
 {
+	rq->cmd_flags = rq->flush_orig_flags;
+	rq->__data_len = rq->flush_orig_len;
+	rq->nr_phys_segments = rq->flush_orig_segs;
 	rq->start_time_ns = arch_clock_ns();
-	if (!(rq->flush_seq & REQ_FSEQ_PREFLUSH)) {
-		blk_flush_set_flush_step(rq);
-	} else if (!(rq->flush_seq & REQ_FSEQ_DATA)) {
-		rq->cmd_flags = rq->flush_orig_flags;
-		rq->__data_len = rq->flush_orig_len;
-		rq->nr_phys_segments = rq->flush_orig_segs;
-	} else if (!(rq->flush_seq & REQ_FSEQ_POSTFLUSH)) {
-		blk_flush_set_flush_step(rq);
+}
+
+/*
+ * With no flush in flight, make the pending requests the running ones and
+ * return the first, now describing a FLUSH, for the caller to dispatch.
+ * NULL: nothing to do. Context: any, hctx->flush_lock held.
+ */
+static struct request *blk_kick_flush(struct blk_mq_hw_ctx *hctx)
+{
+	struct request *carrier;
+
+	lockdep_assert_held(&hctx->flush_lock);
+	if (hctx->flush_rq || list_empty(&hctx->flush_pending))
+		return NULL;
+	list_splice_tail_init(&hctx->flush_pending, &hctx->flush_running);
+	carrier = list_first_entry(&hctx->flush_running, struct request, flush_list);
+	hctx->flush_rq = carrier; /* FL1 */
+	hctx->flush_issued++;	  /* FL3 */
+	blk_flush_set_flush_step(carrier);
+	return carrier;
+}
+
+/*
+ * @rq's next step is a flush: let it wait for one, on @out if it must carry
+ * it. A split piece holding @ticket may use the flush its first piece
+ * waits for, or skip the step if that one already succeeded.
+ * Context: any.
+ */
+static void blk_flush_wait(struct request *rq, struct blk_flush_ticket *ticket,
+			   struct list_head *out)
+{
+	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	bool mine = ticket && ticket->hctx == hctx;
+	struct request *carrier = NULL;
+	bool covered = false;
+	unsigned long flags;
+
+	spin_lock_irqsave(&hctx->flush_lock, flags);
+	if (mine && hctx->flush_ok >= ticket->gen) {
+		covered = true; /* that flush is done: skip it */
+	} else if (mine && hctx->flush_rq && hctx->flush_issued >= ticket->gen) {
+		list_add_tail(&rq->flush_list, &hctx->flush_running);
 	} else {
-		return false;
+		list_add_tail(&rq->flush_list, &hctx->flush_pending);
+		if (ticket && !ticket->hctx) {
+			ticket->hctx = hctx; /* the flush that covers us */
+			ticket->gen = hctx->flush_issued + 1;
+		}
+		carrier = blk_kick_flush(hctx);
 	}
-	return true;
+	spin_unlock_irqrestore(&hctx->flush_lock, flags);
+	if (covered) {
+		rq->flush_seq |= REQ_FSEQ_PREFLUSH;
+		blk_flush_set_data_step(rq);
+		list_add_tail(&rq->queuelist, out);
+	} else if (carrier) {
+		list_add_tail(&carrier->queuelist, out);
+	}
+}
+
+/* The sequence of @rq is over: give the request back its own flags and
+ * end it. Context: any. */
+static void blk_flush_end(struct request *rq, blk_status_t status)
+{
+	rq->rq_flags &= ~RQF_FLUSH_SEQ;
+	rq->cmd_flags = rq->flush_orig_flags;
+	rq->__data_len = rq->flush_orig_len;
+	blk_mq_end_request(rq, status);
+}
+
+/* Start @rq's next step: requests for the driver go on @out. */
+static void blk_flush_start_next(struct request *rq, blk_status_t status,
+				 struct blk_flush_ticket *ticket, struct list_head *out)
+{
+	unsigned int step = blk_flush_next_step(rq);
+
+	if (status != BLK_STS_OK || step == REQ_FSEQ_DONE) {
+		blk_flush_end(rq, status);
+	} else if (step == REQ_FSEQ_DATA) {
+		blk_flush_set_data_step(rq);
+		list_add_tail(&rq->queuelist, out);
+	} else {
+		blk_flush_wait(rq, step == REQ_FSEQ_PREFLUSH ? ticket : NULL, out);
+	}
 }
 
 /* Context: process (the submitter). */
-void blk_insert_flush(struct request *rq)
+void blk_insert_flush(struct request *rq, struct blk_flush_ticket *ticket)
 {
 	struct request_queue *q = rq->q;
 	unsigned int policy = blk_flush_policy(q, rq->cmd_flags, blk_rq_bytes(rq));
-	LIST_HEAD(one);
+	LIST_HEAD(out);
 
 	rq->rq_flags |= RQF_FLUSH_SEQ | RQF_ACCOUNTED;
 	rq->flush_orig_flags = rq->cmd_flags & ~REQ_PREFLUSH;
@@ -112,31 +226,70 @@ void blk_insert_flush(struct request *rq)
 	rq->flush_orig_len = rq->__data_len;
 	rq->flush_orig_segs = rq->nr_phys_segments;
 	rq->flush_seq = REQ_FSEQ_ALL & ~policy;
-	blk_flush_setup_step(rq);
-	list_add_tail(&rq->queuelist, &one);
-	blk_mq_dispatch_list(&one);
+	INIT_LIST_HEAD(&rq->flush_list);
+	blk_flush_start_next(rq, BLK_STS_OK, ticket, &out);
+	blk_mq_dispatch_list(&out);
 }
 
-/* The step that just ran, judged by what the request describes now. */
-static unsigned int blk_flush_cur_step(struct request *rq)
+/* I3: from a completion, follow-up work waits on hctx->dispatch. */
+static void blk_flush_requeue_list(struct list_head *list)
 {
-	if (!(rq->flush_seq & REQ_FSEQ_PREFLUSH))
-		return REQ_FSEQ_PREFLUSH;
-	if (!(rq->flush_seq & REQ_FSEQ_DATA))
-		return REQ_FSEQ_DATA;
-	return REQ_FSEQ_POSTFLUSH;
+	while (!list_empty(list)) {
+		struct request *rq = list_first_entry(list, struct request, queuelist);
+
+		list_del_init(&rq->queuelist);
+		blk_mq_requeue_request(rq);
+	}
 }
 
-/* Context: any (the driver's completion). */
+/*
+ * The FLUSH carried by @carrier ended with @status: every request it
+ * covered has that step done (or fails with @status), and the requests
+ * that came meanwhile get the next flush.
+ */
+static void blk_flush_end_flush(struct request *carrier, blk_status_t status,
+				struct list_head *out)
+{
+	struct blk_mq_hw_ctx *hctx = carrier->mq_hctx;
+	struct request *rq, *next;
+	unsigned long flags;
+	LIST_HEAD(covered);
+
+	spin_lock_irqsave(&hctx->flush_lock, flags);
+	hctx->flush_rq = NULL;
+	if (status == BLK_STS_OK)
+		hctx->flush_ok = hctx->flush_issued; /* FL3 */
+	list_splice_tail_init(&hctx->flush_running, &covered);
+	spin_unlock_irqrestore(&hctx->flush_lock, flags);
+	list_for_each_entry_safe(rq, next, &covered, flush_list) {
+		list_del_init(&rq->flush_list);
+		rq->flush_seq |= blk_flush_next_step(rq); /* FL2 */
+		blk_flush_start_next(rq, status, NULL, out);
+	}
+	spin_lock_irqsave(&hctx->flush_lock, flags);
+	rq = blk_kick_flush(hctx);
+	spin_unlock_irqrestore(&hctx->flush_lock, flags);
+	if (rq)
+		list_add_tail(&rq->queuelist, out);
+}
+
+/* Context: any (the driver's completion, or a refused dispatch). */
 void blk_flush_complete_step(struct request *rq, blk_status_t status)
 {
+	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	bool carrier;
+	unsigned long flags;
+	LIST_HEAD(out);
+
 	blk_account_done(rq, status);
-	rq->flush_seq |= blk_flush_cur_step(rq);
-	if (status == BLK_STS_OK && blk_flush_setup_step(rq)) {
-		blk_mq_requeue_request(rq);	/* I3: no driver call here */
-		return;
+	spin_lock_irqsave(&hctx->flush_lock, flags);
+	carrier = hctx->flush_rq == rq;
+	spin_unlock_irqrestore(&hctx->flush_lock, flags);
+	if (carrier) {
+		blk_flush_end_flush(rq, status, &out);
+	} else {
+		rq->flush_seq |= REQ_FSEQ_DATA; /* FL2: only data runs alone */
+		blk_flush_start_next(rq, status, NULL, &out);
 	}
-	rq->rq_flags &= ~RQF_FLUSH_SEQ;
-	rq->cmd_flags = rq->flush_orig_flags;
-	blk_mq_end_request(rq, status);
+	blk_flush_requeue_list(&out);
 }

@@ -39,11 +39,21 @@ unsigned int bio_nr_segments(struct request_queue *q, struct bio *bio)
 	return n;
 }
 
+/*
+ * The bytes of @bio that a limit of @max_sectors allows. In 64 bits: a
+ * limit of 2^23 sectors or more is 4 GiB or more, which a u32 cannot hold
+ * (it wrapped to 0 or a few KiB); no bio is that long, so it takes all.
+ */
+static u32 bio_bytes_within(struct bio *bio, u32 max_sectors)
+{
+	return min((u64)bio->bi_iter.bi_size, (u64)max_sectors << SECTOR_SHIFT);
+}
+
 /* How many bytes from the start of @bio fit in one request. */
 static u32 bio_bytes_within_limits(struct request_queue *q, struct bio *bio)
 {
 	const struct queue_limits *lim = &q->limits;
-	u32 max_bytes = lim->max_sectors << SECTOR_SHIFT;
+	u32 max_bytes = bio_bytes_within(bio, lim->max_sectors);
 	unsigned int segs = 0;
 	struct bvec_iter iter;
 	struct bio_vec bv;
@@ -71,11 +81,9 @@ static u32 bio_split_bytes(struct request_queue *q, struct bio *bio)
 {
 	switch (bio_op(bio)) {
 	case REQ_OP_DISCARD:
-		return min(bio->bi_iter.bi_size,
-			   q->limits.max_discard_sectors << SECTOR_SHIFT);
+		return bio_bytes_within(bio, q->limits.max_discard_sectors);
 	case REQ_OP_WRITE_ZEROES:
-		return min(bio->bi_iter.bi_size,
-			   q->limits.max_write_zeroes_sectors << SECTOR_SHIFT);
+		return bio_bytes_within(bio, q->limits.max_write_zeroes_sectors);
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
 		return bio_bytes_within_limits(q, bio);

@@ -9,7 +9,9 @@
  * test can check what the block layer asked of the driver: the order of
  * flush steps, the FUA flag, bd->last and commit_rqs() kicks, retries after
  * RESOURCE, a failed request's status reaching its bio.
- * It is also the smallest complete example of a blk-mq driver.
+ * It is also the smallest complete example of a blk-mq driver, with a
+ * ->timeout handler (tdev_timeout); block/blk-timeout-test.c uses it too
+ * (block/blk-mq-test.h).
  */
 #include <quire/blk-mq.h>
 #include <quire/ktest.h>
@@ -17,32 +19,9 @@
 #include <quire/platform.h>
 #include <quire/errno.h>
 #include <quire/string.h>
-
-#define TDEV_ORDER	8		/* 1 MiB of RAM */
-#define TDEV_MAX	16		/* requests the log and the device hold */
-
-struct tdev_log {
-	blk_opf_t opf;
-	sector_t sector;
-	u32 bytes;
-	bool last;
-};
-
-struct tdev {
-	spinlock_t lock;		/* protects everything below */
-	struct request *inflight[TDEV_MAX];
-	unsigned int nr_inflight;
-	unsigned int room;		/* accept at most this many at once */
-	unsigned int resource;		/* RESOURCE answers given */
-	unsigned int fail_nth;		/* 1: fail the next accepted request */
-	blk_status_t fail_status;
-	struct tdev_log log[TDEV_MAX * 4];
-	unsigned int nr_log;
-	unsigned int kicks;		/* doorbells: last = true or commit_rqs */
-	struct page *ram;
-	struct blk_mq_tag_set set;
-	struct gendisk *disk;
-};
+#include <quire/timer.h>
+#include "blk.h"
+#include "blk-mq-test.h"
 
 static void tdev_copy(struct tdev *d, struct request *rq)
 {
@@ -70,6 +49,10 @@ static blk_status_t tdev_queue_rq(struct blk_mq_hw_ctx *hctx,
 	blk_status_t ret = BLK_STS_OK;
 
 	spin_lock_irqsave(&d->lock, flags);
+	if (d->dead) {
+		ret = BLK_STS_IOERR;
+		goto out;
+	}
 	if (d->nr_inflight == d->room) {
 		d->resource++;
 		ret = BLK_STS_RESOURCE;
@@ -101,13 +84,72 @@ static void tdev_commit_rqs(struct blk_mq_hw_ctx *hctx)
 	spin_unlock_irqrestore(&d->lock, flags);
 }
 
+/* Under d->lock: take @rq back from the device; false if not held. */
+static bool tdev_take(struct tdev *d, struct request *rq)
+{
+	for (unsigned int i = 0; i < d->nr_inflight; i++) {
+		if (d->inflight[i] != rq)
+			continue;
+		d->inflight[i] = d->inflight[--d->nr_inflight];
+		return true;
+	}
+	return false;
+}
+
+/*
+ * ->timeout: like virtio-blk's, the device is reset and everything it
+ * held fails with -EIO, and it refuses all later requests; or, with
+ * abort_on_timeout, only the late request is taken back (-ETIMEDOUT).
+ * The device's lock decides between this and tdev_finish().
+ */
+static enum blk_eh_timer_return tdev_timeout(struct request *rq)
+{
+	struct tdev *d = rq->q->queuedata;
+	struct request *took[TDEV_MAX];
+	unsigned int n = 0;
+	unsigned long flags;
+	bool reset;
+
+	spin_lock_irqsave(&d->lock, flags);
+	if (time_before(jiffies, READ_ONCE(rq->deadline)))
+		d->early++;
+	if (d->reset_timer_left) {
+		d->reset_timer_left--;
+		spin_unlock_irqrestore(&d->lock, flags);
+		return BLK_EH_RESET_TIMER;
+	}
+	reset = !d->abort_on_timeout;
+	if (!tdev_take(d, rq)) {
+		d->stale++; /* the completion won the race */
+		spin_unlock_irqrestore(&d->lock, flags);
+		return BLK_EH_DONE;
+	}
+	took[n++] = rq;
+	if (reset) {
+		while (d->nr_inflight)
+			took[n++] = d->inflight[--d->nr_inflight];
+		d->dead = true;
+		d->resets++;
+	} else {
+		d->aborted++;
+	}
+	spin_unlock_irqrestore(&d->lock, flags);
+	if (reset)
+		blk_mark_disk_dead(d->disk);
+	for (unsigned int i = 0; i < n; i++)
+		blk_mq_complete_request(took[i], reset ? BLK_STS_IOERR : BLK_STS_TIMEOUT);
+	blk_mq_run_hw_queues(d->disk->queue);
+	return BLK_EH_DONE;
+}
+
 static const struct blk_mq_ops tdev_ops = {
 	.queue_rq = tdev_queue_rq,
 	.commit_rqs = tdev_commit_rqs,
+	.timeout = tdev_timeout,
 };
 
 /* The device finishes everything it holds: the "interrupt handler". */
-static unsigned int tdev_finish(struct tdev *d)
+unsigned int tdev_finish(struct tdev *d)
 {
 	struct request *done[TDEV_MAX];
 	unsigned long flags;
@@ -117,6 +159,7 @@ static unsigned int tdev_finish(struct tdev *d)
 	n = d->nr_inflight;
 	memcpy(done, d->inflight, n * sizeof(done[0]));
 	d->nr_inflight = 0;
+	d->finished += n;
 	spin_unlock_irqrestore(&d->lock, flags);
 	for (unsigned int i = 0; i < n; i++)
 		blk_mq_complete_request(done[i], BLK_STS_OK);
@@ -124,15 +167,12 @@ static unsigned int tdev_finish(struct tdev *d)
 	return n;
 }
 
-static struct tdev tdev;
+struct tdev tdev;
 
-static int tdev_init(struct ktest *t, bool wc, bool fua, unsigned int depth,
-		     unsigned int room)
+/* A tdev with limits @lim (zero fields: blk-mq's defaults). */
+int tdev_init_lim(struct ktest *t, struct queue_limits lim, unsigned int depth,
+		  unsigned int room)
 {
-	struct queue_limits lim = {
-		.write_cache = wc, .fua = fua,
-		.max_sectors = 64, .max_segments = 4,
-	};
 	struct tdev *d = &tdev;
 	int err;
 
@@ -157,7 +197,19 @@ static int tdev_init(struct ktest *t, bool wc, bool fua, unsigned int depth,
 	return 0;
 }
 
-static void tdev_exit(struct ktest *t)
+int tdev_init(struct ktest *t, bool wc, bool fua, unsigned int depth, unsigned int room)
+{
+	struct queue_limits lim = {
+		.write_cache = wc,
+		.fua = fua,
+		.max_sectors = 64,
+		.max_segments = 4,
+	};
+
+	return tdev_init_lim(t, lim, depth, room);
+}
+
+void tdev_exit(struct ktest *t)
 {
 	struct tdev *d = t->priv;
 
@@ -172,24 +224,18 @@ static void tdev_exit(struct ktest *t)
 
 /* ---- async bios against tdev ---- */
 
-struct tbio {
-	struct bio *bio;
-	struct page *page;
-	bool done;
-	int status;
-};
-
-static void tbio_end_io(struct bio *bio)
+void tbio_end_io(struct bio *bio)
 {
 	struct tbio *tb = bio->bi_private;
 
+	__atomic_add_fetch(&tb->ends, 1, __ATOMIC_ACQ_REL);
 	tb->status = bio->bi_status;
-	WRITE_ONCE(tb->done, true);
+	__atomic_store_n(&tb->done, true, __ATOMIC_RELEASE); /* status first */
 }
 
 /* Submit @sectors at @sector from a fresh page, @opf, without waiting. */
-static void tbio_submit(struct ktest *t, struct tbio *tb, blk_opf_t opf,
-			sector_t sector, u32 sectors, u8 fill)
+void tbio_submit(struct ktest *t, struct tbio *tb, blk_opf_t opf, sector_t sector,
+		 u32 sectors, u8 fill)
 {
 	memset(tb, 0, sizeof(*tb));
 	tb->page = alloc_pages(NUMA_NO_NODE, 0, 0);
@@ -204,7 +250,7 @@ static void tbio_submit(struct ktest *t, struct tbio *tb, blk_opf_t opf,
 	submit_bio(tb->bio);
 }
 
-static void tbio_free(struct tbio *tb, unsigned int n)
+void tbio_free(struct tbio *tb, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
 		if (tb[i].bio)
@@ -215,13 +261,13 @@ static void tbio_free(struct tbio *tb, unsigned int n)
 }
 
 /* Let the device finish until every bio of @tb is done (bounded). */
-static bool tdev_drain(struct tbio *tb, unsigned int n)
+bool tdev_drain(struct tbio *tb, unsigned int n)
 {
 	for (int round = 0; round < 64; round++) {
 		bool all = true;
 
 		for (unsigned int i = 0; i < n; i++)
-			all &= READ_ONCE(tb[i].done);
+			all &= __atomic_load_n(&tb[i].done, __ATOMIC_ACQUIRE);
 		if (all)
 			return true;
 		tdev_finish(&tdev);
@@ -413,6 +459,111 @@ static void flush_step_failure_fails_the_write(struct ktest *t)
 	tbio_free(&tb, 1);
 }
 
+/* Submit a 128 KiB write (4 requests at max_sectors 64) with @opf. */
+static struct page *submit_128k(struct ktest *t, struct tbio *tb, blk_opf_t opf)
+{
+	struct page *big = alloc_pages(NUMA_NO_NODE, 5, 0);
+
+	KTEST_ASSERT_NOT_NULL(t, big);
+	memset(tb, 0, sizeof(*tb));
+	tb->bio = bio_alloc(&tdev.disk->part0, 1, opf, GFP_KERNEL);
+	KTEST_ASSERT_NOT_NULL(t, tb->bio);
+	bio_add_page(tb->bio, big, 128 * 1024, 0);
+	tb->bio->bi_private = tb;
+	tb->bio->bi_end_io = tbio_end_io;
+	submit_bio(tb->bio);
+	return big;
+}
+
+static void expect_log(struct ktest *t, const char *when, const char *want)
+{
+	char got[32];
+
+	op_string(got, sizeof(got));
+	if (strcmp(got, want))
+		ktest_fail(t, __FILE__, __LINE__, "%s: device saw \"%s\", want \"%s\"",
+			   when, got, want);
+}
+
+/*
+ * Issue 13 bug 9: a PREFLUSH write split into 4 requests gave the device
+ * FLUSH and 3 data writes at once (only the first piece kept PREFLUSH).
+ * Every piece must wait for a flush issued after the bio was submitted:
+ * one FLUSH, and no data before it completed.
+ */
+static void split_preflush_write_sends_no_data_before_the_flush(struct ktest *t)
+{
+	struct tbio tb;
+	struct page *big = submit_128k(t, &tb, REQ_OP_WRITE | REQ_PREFLUSH);
+
+	expect_log(t, "before any completion", "F");
+	KTEST_EXPECT_EQ(t, tdev_finish(&tdev), 1); /* the flush */
+	expect_log(t, "after the flush", "FWWWW");
+	KTEST_EXPECT_TRUE(t, tdev_drain(&tb, 1));
+	KTEST_EXPECT_EQ(t, tb.status, 0);
+	expect_log(t, "at the end", "FWWWW");
+	for (unsigned int i = 1; i < tdev.nr_log; i++)
+		KTEST_EXPECT_EQ(t, tdev.log[i].sector, (i - 1) * 64);
+	bio_put(tb.bio);
+	__free_pages(big, 5);
+}
+
+/* Each piece keeps FUA: every piece's data is covered by a flush issued
+ * after it completed (the four completions share the next flushes). */
+static void split_preflush_fua_write_flushes_after_every_piece(struct ktest *t)
+{
+	struct tbio tb;
+	struct page *big = submit_128k(t, &tb, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA);
+
+	expect_log(t, "before any completion", "F");
+	KTEST_EXPECT_TRUE(t, tdev_drain(&tb, 1));
+	KTEST_EXPECT_EQ(t, tb.status, 0);
+	expect_log(t, "at the end", "FWWWWFF");
+	bio_put(tb.bio);
+	__free_pages(big, 5);
+}
+
+/* A flush in flight when a write arrives may predate it: the write waits
+ * for the next one (Linux's pending/running flush lists). */
+static void preflush_write_never_joins_an_older_flush(struct ktest *t)
+{
+	struct tbio a, b;
+
+	tbio_submit(t, &a, REQ_OP_WRITE | REQ_PREFLUSH, 0, 8, 1);
+	tbio_submit(t, &b, REQ_OP_WRITE | REQ_PREFLUSH, 64, 8, 2);
+	expect_log(t, "two PREFLUSH writes submitted", "F");
+	KTEST_EXPECT_EQ(t, tdev_finish(&tdev), 1);
+	expect_log(t, "first flush done", "FWF");
+	KTEST_EXPECT_TRUE(t, tdev_drain(&a, 1));
+	KTEST_EXPECT_TRUE(t, tdev_drain(&b, 1));
+	expect_log(t, "at the end", "FWFW");
+	KTEST_EXPECT_EQ(t, a.status, 0);
+	KTEST_EXPECT_EQ(t, b.status, 0);
+	tbio_free(&a, 1);
+	tbio_free(&b, 1);
+}
+
+/*
+ * The driver refuses the first piece's flush: that piece fails (so the
+ * bio does, -EIO), and the later pieces, finding no good flush to share,
+ * get a flush of their own before their data: "FFWWW", never a W right
+ * after the failed F.
+ */
+static void failed_flush_fails_the_bio_and_no_data_precedes_a_good_flush(struct ktest *t)
+{
+	struct tbio tb;
+	struct page *big;
+
+	tdev.fail_nth = 1; /* the flush */
+	tdev.fail_status = BLK_STS_IOERR;
+	big = submit_128k(t, &tb, REQ_OP_WRITE | REQ_PREFLUSH);
+	KTEST_EXPECT_TRUE(t, tdev_drain(&tb, 1));
+	KTEST_EXPECT_EQ(t, tb.status, -EIO);
+	expect_log(t, "at the end", "FFWWW");
+	bio_put(tb.bio);
+	__free_pages(big, 5);
+}
+
 static void data_reaches_device_and_back(struct ktest *t)
 {
 	struct tbio w, r;
@@ -425,6 +576,79 @@ static void data_reaches_device_and_back(struct ktest *t)
 	KTEST_EXPECT_EQ(t, ((u8 *)page_address(r.page))[PAGE_SIZE - 1], 0xab);
 	tbio_free(&w, 1);
 	tbio_free(&r, 1);
+}
+
+/* ---- discard and write-zeroes limits ---- */
+
+/* Submit a data-less @op of @sectors at 0 and let the device finish it. */
+static int tdev_nodata_op(struct ktest *t, enum req_op op, u32 sectors)
+{
+	struct tbio tb;
+
+	memset(&tb, 0, sizeof(tb));
+	tb.bio = bio_alloc(&tdev.disk->part0, 0, op, GFP_KERNEL);
+	KTEST_ASSERT_NOT_NULL(t, tb.bio);
+	tb.bio->bi_iter.bi_size = sectors << SECTOR_SHIFT;
+	tb.bio->bi_private = &tb;
+	tb.bio->bi_end_io = tbio_end_io;
+	submit_bio(tb.bio);
+	KTEST_EXPECT_TRUE(t, tdev_drain(&tb, 1));
+	tbio_free(&tb, 1);
+	return tb.status;
+}
+
+/*
+ * Limits of 2^23 sectors and more do not fit a u32 count of bytes:
+ * 2^23 << 9 wraps to 0 (every discard failed with -EINVAL) and 2^23 + 128
+ * to 64 KiB (a 1 MiB discard became 16 requests). A bio is under 4 GiB,
+ * so any limit at or above that takes it whole. (16 tags: a shrunken limit
+ * shows as 16 requests, not as a submitter waiting for a tag.)
+ */
+static void huge_discard_limits_take_the_bio_whole(struct ktest *t, u32 limit)
+{
+	const u32 sectors = (PAGE_SIZE << TDEV_ORDER) >> SECTOR_SHIFT; /* 1 MiB */
+	struct queue_limits lim = {
+		.max_discard_sectors = limit,
+		.max_write_zeroes_sectors = limit,
+	};
+	enum req_op ops[] = {REQ_OP_DISCARD, REQ_OP_WRITE_ZEROES};
+
+	KTEST_ASSERT_EQ(t, tdev_init_lim(t, lim, TDEV_MAX, TDEV_MAX), 0);
+	for (unsigned int i = 0; i < ARRAY_SIZE(ops); i++) {
+		tdev.nr_log = 0;
+		KTEST_EXPECT_EQ(t, tdev_nodata_op(t, ops[i], sectors), 0);
+		KTEST_EXPECT_EQ(t, tdev.nr_log, 1);
+		KTEST_EXPECT_EQ(t, tdev.log[0].bytes, sectors << SECTOR_SHIFT);
+		KTEST_EXPECT_EQ(t, bio_op_of(tdev.log[0].opf), ops[i]);
+	}
+	tdev_exit(t);
+}
+
+static void discard_limit_of_2_pow_23_sectors_does_not_wrap(struct ktest *t)
+{
+	huge_discard_limits_take_the_bio_whole(t, 1u << 23);
+}
+
+static void discard_limit_above_2_pow_23_does_not_shrink(struct ktest *t)
+{
+	huge_discard_limits_take_the_bio_whole(t, (1u << 23) + 128);
+	huge_discard_limits_take_the_bio_whole(t, 0x7fffffff & ~7u);
+	huge_discard_limits_take_the_bio_whole(t, 0xfffffff8u);
+}
+
+/* Limits below the bio still cut it, at exactly the limit. */
+static void discard_is_split_at_its_limit(struct ktest *t)
+{
+	struct queue_limits lim = {.max_discard_sectors = 512};
+
+	KTEST_ASSERT_EQ(t, tdev_init_lim(t, lim, 8, 8), 0);
+	KTEST_EXPECT_EQ(t, tdev_nodata_op(t, REQ_OP_DISCARD, 2048), 0);
+	KTEST_EXPECT_EQ(t, tdev.nr_log, 4);
+	for (unsigned int i = 0; i < tdev.nr_log; i++) {
+		KTEST_EXPECT_EQ(t, tdev.log[i].bytes, 512 * SECTOR_SIZE);
+		KTEST_EXPECT_EQ(t, tdev.log[i].sector, i * 512);
+	}
+	tdev_exit(t);
 }
 
 static const struct ktest_case blk_mq_plain_cases[] = {
@@ -450,8 +674,27 @@ KTEST_SUITE(blk_mq_suite);
 static const struct ktest_case blk_flush_wc_cases[] = {
 	KTEST_CASE(flush_steps_with_write_cache_no_fua),
 	KTEST_CASE(flush_step_failure_fails_the_write),
+	KTEST_CASE(split_preflush_write_sends_no_data_before_the_flush),
+	KTEST_CASE(split_preflush_fua_write_flushes_after_every_piece),
+	KTEST_CASE(preflush_write_never_joins_an_older_flush),
+	KTEST_CASE(failed_flush_fails_the_bio_and_no_data_precedes_a_good_flush),
 	KTEST_END,
 };
+
+/* Cases that build their own tdev (limits of their own). */
+static const struct ktest_case blk_limits_cases[] = {
+	KTEST_CASE(discard_limit_of_2_pow_23_sectors_does_not_wrap),
+	KTEST_CASE(discard_limit_above_2_pow_23_does_not_shrink),
+	KTEST_CASE(discard_is_split_at_its_limit),
+	KTEST_END,
+};
+
+static const struct ktest_suite blk_limits_suite = {
+	.name = "blk_limits",
+	.exit = tdev_exit,
+	.cases = blk_limits_cases,
+};
+KTEST_SUITE(blk_limits_suite);
 
 static const struct ktest_suite blk_flush_wc_suite = {
 	.name = "blk_flush_wc",

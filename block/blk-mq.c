@@ -4,7 +4,8 @@
  * Layer: block. Used by: submit_bio() above, block drivers below.
  * Provides: blk_mq_alloc_tag_set(), blk_mq_alloc_disk(),
  * blk_mq_complete_request(), blk_mq_run_hw_queue(), and (block-internal)
- * blk_mq_submit_bio(), blk_mq_dispatch_list().
+ * blk_mq_submit_bio(), blk_mq_dispatch_list(), blk_mq_put_request().
+ * Not here: timeouts (blk-timeout.c), flush sequences (blk-flush.c).
  *
  * The path of a bio: split to the limits (blk-merge.c) -> merged into a
  * request on the task's plug, or -> a new request with a tag of the
@@ -22,9 +23,16 @@
  *  I3: the block layer never calls the driver from blk_mq_complete_request()
  *      (drivers complete under their own locks); follow-up work waits on
  *      hctx->dispatch for the next blk_mq_run_hw_queue().
+ *  I4: rq->state is IN_FLIGHT from dispatch until exactly one
+ *      blk_mq_complete_request() swaps it to COMPLETE; a second completion
+ *      (or one of a request never dispatched) is refused with a warning.
+ *  I5: rq->ref is 1 from blk_mq_get_request() until the request is ended,
+ *      plus one while the timeout work examines it; the tag is freed when
+ *      it drops to 0 (block/blk-timeout.c).
  *
  * Locking: hctx->lock (irqsave; leaf lock, never held across driver calls)
- * protects tag_bitmap, nr_tags_used, dispatch, nr_inflight.
+ * protects tag_bitmap, nr_tags_used, dispatch, nr_inflight. rq->state and
+ * rq->ref change by atomic operations only (I4, I5).
  */
 #include <quire/blk-mq.h>
 #include <quire/errno.h>
@@ -117,6 +125,8 @@ struct request *blk_mq_get_request(struct request_queue *q, blk_opf_t opf)
 	rq->bio = rq->biotail = NULL;
 	rq->status = BLK_STS_OK;
 	rq->flush_seq = 0;
+	rq->timed_out = false;
+	__atomic_store_n(&rq->ref, 1, __ATOMIC_RELEASE); /* I5: was 0 */
 	rq->start_time_ns = arch_clock_ns();
 	INIT_LIST_HEAD(&rq->queuelist);
 	spin_lock_irqsave(&q->disk->stats_lock, flags);
@@ -125,15 +135,28 @@ struct request *blk_mq_get_request(struct request_queue *q, blk_opf_t opf)
 	return rq;
 }
 
-void blk_mq_free_request(struct request *rq)
+static void __blk_mq_free_request(struct request *rq)
 {
 	struct gendisk *disk = rq->q->disk;
 	unsigned long flags;
 
+	__atomic_store_n(&rq->state, MQ_RQ_IDLE, __ATOMIC_RELEASE);
 	spin_lock_irqsave(&disk->stats_lock, flags);
 	disk->stats.in_flight[(rq->rq_flags & RQF_INFLIGHT_WR) ? 1 : 0]--;
 	spin_unlock_irqrestore(&disk->stats_lock, flags);
 	blk_mq_put_tag(rq->mq_hctx, rq->tag);
+}
+
+/* Drop a reference (I5); the last frees the tag. Context: any. */
+void blk_mq_put_request(struct request *rq)
+{
+	if (__atomic_sub_fetch(&rq->ref, 1, __ATOMIC_ACQ_REL) == 0)
+		__blk_mq_free_request(rq);
+}
+
+void blk_mq_free_request(struct request *rq)
+{
+	blk_mq_put_request(rq);
 }
 
 void blk_account_merge(struct request_queue *q, blk_opf_t opf)
@@ -168,6 +191,16 @@ void blk_account_done(struct request *rq, blk_status_t status)
 
 /* ---- completion ---- */
 
+/* A step of @rq ended: the next step of its flush sequence, or its end.
+ * Context: any; never calls the driver (I3). */
+static void blk_mq_end_or_advance(struct request *rq, blk_status_t status)
+{
+	if (rq->rq_flags & RQF_FLUSH_SEQ)
+		blk_flush_complete_step(rq, status);
+	else
+		blk_mq_end_request(rq, status);
+}
+
 /* End every bio of @rq with @status, then free its tag. Context: any. */
 void blk_mq_end_request(struct request *rq, blk_status_t status)
 {
@@ -192,19 +225,22 @@ void blk_mq_end_request(struct request *rq, blk_status_t status)
 void blk_mq_complete_request(struct request *rq, blk_status_t status)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	int in_flight = MQ_RQ_IN_FLIGHT;
 	unsigned long flags;
 
-	if (WARN_ON_ONCE(!(rq->rq_flags & RQF_STARTED)))
+	/* I4: one completion wins. A timeout handler and the device may
+	 * both try for a timed-out request; otherwise a second completion
+	 * is a driver bug. */
+	if (!__atomic_compare_exchange_n(&rq->state, &in_flight, MQ_RQ_COMPLETE, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		WARN_ON_ONCE(!READ_ONCE(rq->timed_out));
 		return;
-	rq->rq_flags &= ~RQF_STARTED;
+	}
 	spin_lock_irqsave(&hctx->lock, flags);
 	hctx->nr_inflight--;		/* I2 */
 	spin_unlock_irqrestore(&hctx->lock, flags);
 	rq->status = status;
-	if (rq->rq_flags & RQF_FLUSH_SEQ)
-		blk_flush_complete_step(rq, status);
-	else
-		blk_mq_end_request(rq, status);
+	blk_mq_end_or_advance(rq, status);
 }
 
 /* ---- dispatch ---- */
@@ -218,6 +254,20 @@ void blk_mq_requeue_request(struct request *rq)
 	spin_lock_irqsave(&hctx->lock, flags);
 	list_add_tail(&rq->queuelist, &hctx->dispatch);
 	spin_unlock_irqrestore(&hctx->lock, flags);
+}
+
+/* @rq goes to the driver: in flight, with a deadline (I4, TO1). */
+static void blk_mq_rq_start(struct request *rq)
+{
+	WRITE_ONCE(rq->deadline, jiffies + READ_ONCE(rq->q->rq_timeout));
+	__atomic_store_n(&rq->state, MQ_RQ_IN_FLIGHT, __ATOMIC_RELEASE);
+	blk_add_timer(rq);
+}
+
+/* The driver refused @rq: not in flight after all. */
+static void blk_mq_rq_unstart(struct request *rq)
+{
+	__atomic_store_n(&rq->state, MQ_RQ_IDLE, __ATOMIC_RELEASE);
 }
 
 /* What became of a list offered to the driver. */
@@ -269,13 +319,13 @@ static enum dispatch_result blk_mq_dispatch_rq_list(struct blk_mq_hw_ctx *hctx,
 		hctx->nr_inflight++;	/* I2: before the driver can complete it */
 		hctx->dispatched++;
 		spin_unlock_irqrestore(&hctx->lock, flags);
-		rq->rq_flags |= RQF_STARTED;
+		blk_mq_rq_start(rq);
 		ret = ops->queue_rq(hctx, &bd);
 		if (ret == BLK_STS_OK) {
 			need_commit = !bd.last;
 			continue;
 		}
-		rq->rq_flags &= ~RQF_STARTED;
+		blk_mq_rq_unstart(rq);
 		if (ret == BLK_STS_RESOURCE || ret == BLK_STS_DEV_RESOURCE) {
 			if (need_commit && ops->commit_rqs)
 				ops->commit_rqs(hctx);
@@ -284,7 +334,7 @@ static enum dispatch_result blk_mq_dispatch_rq_list(struct blk_mq_hw_ctx *hctx,
 		spin_lock_irqsave(&hctx->lock, flags);
 		hctx->nr_inflight--;
 		spin_unlock_irqrestore(&hctx->lock, flags);
-		blk_mq_end_request(rq, ret);
+		blk_mq_end_or_advance(rq, ret); /* may queue more on dispatch */
 	}
 	if (need_commit && ops->commit_rqs)
 		ops->commit_rqs(hctx);
@@ -300,14 +350,20 @@ static void blk_mq_fail_parked(struct blk_mq_hw_ctx *hctx)
 
 	pr_err("%s: driver returns BLK_STS_RESOURCE with no request in flight; failing parked requests\n",
 	       hctx->queue->disk->disk_name);
-	spin_lock_irqsave(&hctx->lock, flags);
-	list_splice_tail_init(&hctx->dispatch, &list);
-	spin_unlock_irqrestore(&hctx->lock, flags);
-	while (!list_empty(&list)) {
-		struct request *rq = list_first_entry(&list, struct request, queuelist);
+	/* Failing a flush step can queue the next flush: until none is left. */
+	for (;;) {
+		spin_lock_irqsave(&hctx->lock, flags);
+		list_splice_tail_init(&hctx->dispatch, &list);
+		spin_unlock_irqrestore(&hctx->lock, flags);
+		if (list_empty(&list))
+			return;
+		while (!list_empty(&list)) {
+			struct request *rq =
+				list_first_entry(&list, struct request, queuelist);
 
-		list_del_init(&rq->queuelist);
-		blk_mq_end_request(rq, BLK_STS_IOERR);
+			list_del_init(&rq->queuelist);
+			blk_mq_end_or_advance(rq, BLK_STS_IOERR);
+		}
 	}
 }
 
@@ -376,7 +432,8 @@ void blk_mq_dispatch_list(struct list_head *list)
 
 /* ---- submission ---- */
 
-static void blk_mq_submit_one(struct request_queue *q, struct bio *bio)
+static void blk_mq_submit_one(struct request_queue *q, struct bio *bio,
+			      struct blk_flush_ticket *ticket)
 {
 	struct blk_plug *plug = *blk_current_plug();
 	struct request *rq;
@@ -387,7 +444,7 @@ static void blk_mq_submit_one(struct request_queue *q, struct bio *bio)
 	rq = blk_mq_get_request(q, bio->bi_opf);
 	blk_rq_bio_prep(rq, bio);
 	if (blk_flush_needs_seq(q, rq->cmd_flags, blk_rq_bytes(rq))) {
-		blk_insert_flush(rq);
+		blk_insert_flush(rq, ticket);
 		return;
 	}
 	if (plug) {
@@ -404,18 +461,21 @@ static void blk_mq_submit_one(struct request_queue *q, struct bio *bio)
 void blk_mq_submit_bio(struct bio *bio)
 {
 	struct request_queue *q = bdev_get_queue(bio->bi_bdev);
+	struct blk_flush_ticket ticket = {NULL, 0};
 	struct bio *split;
 
 	if (blk_flush_prepare(q, bio))
 		return;
+	/* Every piece keeps PREFLUSH and FUA (Linux's bio_split()); the
+	 * ticket lets the pieces share the first piece's flush. */
 	while ((split = bio_split_to_limits(bio)) != bio) {
 		if (!split) {
 			bio_endio(bio);		/* bi_status says why */
 			return;
 		}
-		blk_mq_submit_one(q, split);
+		blk_mq_submit_one(q, split, &ticket);
 	}
-	blk_mq_submit_one(q, bio);
+	blk_mq_submit_one(q, bio, &ticket);
 }
 
 /* ---- set-up ---- */
@@ -459,6 +519,9 @@ static struct blk_mq_hw_ctx *blk_mq_alloc_hctx(struct request_queue *q,
 		return NULL;
 	spin_lock_init(&hctx->lock);
 	INIT_LIST_HEAD(&hctx->dispatch);
+	spin_lock_init(&hctx->flush_lock);
+	INIT_LIST_HEAD(&hctx->flush_pending);
+	INIT_LIST_HEAD(&hctx->flush_running);
 	init_waitqueue_head(&hctx->tag_wait);
 	hctx->queue = q;
 	hctx->queue_num = num;
@@ -487,6 +550,7 @@ out_free:
 
 static void blk_mq_free_queue(struct request_queue *q)
 {
+	blk_sync_queue(q);
 	for (unsigned int i = 0; q->hctxs && i < q->nr_hw_queues; i++)
 		blk_mq_free_hctx(q->hctxs[i]);
 	kfree(q->hctxs);
@@ -504,6 +568,7 @@ static struct request_queue *blk_mq_alloc_queue(struct blk_mq_tag_set *set,
 		return NULL;
 	q->tag_set = set;
 	q->queuedata = queuedata;
+	blk_timeout_init(q, set->timeout);
 	q->nr_hw_queues = set->nr_hw_queues;
 	if (lim)
 		q->limits = *lim;

@@ -12,6 +12,7 @@ void blk_mq_dispatch_list(struct list_head *list);
 void blk_mq_requeue_request(struct request *rq);
 void blk_mq_end_request(struct request *rq, blk_status_t status);
 void blk_mq_free_request(struct request *rq);
+void blk_mq_put_request(struct request *rq);
 struct request *blk_mq_get_request(struct request_queue *q, blk_opf_t opf);
 void blk_account_done(struct request *rq, blk_status_t status);
 void blk_account_merge(struct request_queue *q, blk_opf_t opf);
@@ -30,14 +31,34 @@ void blk_rq_bio_prep(struct request *rq, struct bio *bio);
 #define REQ_FSEQ_POSTFLUSH	(1u << 2)	/* flush after it (emulated FUA) */
 #define REQ_FSEQ_DONE		(1u << 3)
 
+/*
+ * What a split bio's first piece learnt about the flush that covers it
+ * (blk-flush.c): later pieces on the same hw queue may share that flush.
+ * Zeroed at the start of each bio's submission.
+ */
+struct blk_flush_ticket {
+	struct blk_mq_hw_ctx *hctx; /* NULL: no piece has waited yet */
+	u64 gen;		    /* number of that flush on hctx */
+};
+
 /* Strip flush flags the device does not need; true when @bio is done
  * (an empty flush on a device without a write cache). */
 bool blk_flush_prepare(struct request_queue *q, struct bio *bio);
 /* Does a request built from @opf/@has_data need a flush sequence? */
 bool blk_flush_needs_seq(struct request_queue *q, blk_opf_t opf, bool has_data);
-void blk_insert_flush(struct request *rq);
+void blk_insert_flush(struct request *rq, struct blk_flush_ticket *ticket);
 /* A step of a flush sequence ended. Context: any. */
 void blk_flush_complete_step(struct request *rq, blk_status_t status);
+
+/* blk-timeout.c */
+void blk_add_timer(struct request *rq);
+void blk_timeout_init(struct request_queue *q, unsigned int timeout);
+void blk_sync_queue(struct request_queue *q);
+void blk_mq_timeout_work(struct work_struct *work);
+/* Tests only (block/blk-mq-test.c): called in the timeout work between
+ * seeing @rq expired and acting on it, to widen the window in which a
+ * completion races the timeout. NULL otherwise. */
+extern void (*blk_timeout_race_hook)(struct request *rq);
 
 /* genhd.c */
 void blk_set_default_limits(struct queue_limits *lim);

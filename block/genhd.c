@@ -79,6 +79,14 @@ int blk_validate_limits(struct queue_limits *lim)
 	return 0;
 }
 
+void blk_mark_disk_dead(struct gendisk *disk)
+{
+	if (__atomic_exchange_n(&disk->dead, true, __ATOMIC_ACQ_REL))
+		return;
+	pr_err("%s: disk marked dead: its I/O fails with -EIO from now on\n",
+	       disk->disk_name);
+}
+
 bool disk_is_test_disk(const struct gendisk *disk)
 {
 	return strncmp(disk->serial, "quire-test", 10) == 0;
@@ -154,6 +162,7 @@ void del_gendisk(struct gendisk *disk)
 		spin_lock_irqsave(&disk->queue->hctxs[i]->lock, flags);
 		spin_unlock_irqrestore(&disk->queue->hctxs[i]->lock, flags);
 	}
+	blk_sync_queue(disk->queue); /* nothing in flight: no timeouts */
 }
 
 struct gendisk *get_disk_by_name(const char *name)

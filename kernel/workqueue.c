@@ -90,7 +90,7 @@ static struct work_struct *worker_next(struct worker_pool *pool)
 	struct work_struct *work;
 
 	raw_spin_lock(&pool->lock);
-	pool->current_work = NULL;
+	WRITE_ONCE(pool->current_work, NULL); /* pick_pool() reads it unlocked */
 	while (list_empty(&pool->worklist)) {
 		if (kthread_should_stop()) {
 			raw_spin_unlock(&pool->lock);
@@ -109,7 +109,7 @@ static struct work_struct *worker_next(struct worker_pool *pool)
 	current->wait_what = NULL;
 	work = list_first_entry(&pool->worklist, struct work_struct, entry);
 	list_del_init(&work->entry);
-	pool->current_work = work;
+	WRITE_ONCE(pool->current_work, work);
 	clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);	/* W1 */
 	raw_spin_unlock(&pool->lock);
 	arch_local_irq_restore(flags);

@@ -25,6 +25,12 @@
  * queue count, discard limits); a bad value is logged and the feature
  * ignored or clamped. A device that breaks the ring rules is reset and
  * every request it held, and every later one, fails with BLK_STS_IOERR.
+ * So is a device that keeps a request past the disk's timeout (block
+ * layer default 30 s; `blkdev vda timeout=MS`): virtblk_timeout() marks
+ * the disk dead, breaks and resets the device, and fails what it held,
+ * each request once (the queue lock decides against a late completion).
+ * Test knob: virtblk_test_set_deaf() makes the driver ignore the
+ * device's completions, as if its interrupts were lost.
  *
  * Locking: bvq->lock (irqsave) serialises all use of one virtqueue:
  * queue_rq/commit_rqs, the interrupt's completions, and detaching after
@@ -71,6 +77,7 @@ struct virtio_blk {
 	struct virtio_blk_vq *vqs;
 	unsigned int sg_elems;		/* data segments per request */
 	int index;			/* vda = 0 */
+	bool deaf;			/* test: ignore completions */
 };
 
 /* Per-request data (the blk-mq pdu). In kmalloc'd memory: DMA-able. */
@@ -201,9 +208,12 @@ static void virtblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 		virtqueue_notify(bvq->vq);
 }
 
+static enum blk_eh_timer_return virtblk_timeout(struct request *rq);
+
 static const struct blk_mq_ops virtio_mq_ops = {
 	.queue_rq = virtblk_queue_rq,
 	.commit_rqs = virtblk_commit_rqs,
+	.timeout = virtblk_timeout,
 };
 
 /* ---- completion ---- */
@@ -255,6 +265,8 @@ static void virtblk_done(struct virtqueue *vq)
 	unsigned long flags;
 	bool broken;
 
+	if (READ_ONCE(vblk->deaf))
+		return; /* test: the interrupt is lost */
 	spin_lock_irqsave(&bvq->lock, flags);
 	do {
 		virtqueue_disable_cb(vq);
@@ -267,6 +279,32 @@ static void virtblk_done(struct virtqueue *vq)
 		virtblk_fail_all(vblk);
 	else if (vblk->disk)
 		blk_mq_run_hw_queue(vblk->disk->queue->hctxs[vq->index]);
+}
+
+/*
+ * blk_mq_ops.timeout: the device kept @rq past the disk's timeout. Linux's
+ * virtio-blk has no handler (it waits); Quire treats a device that stops
+ * answering like one that breaks the ring rules: the disk is marked dead
+ * (new bios fail at once), the device is reset (no more DMA into our
+ * buffers) and every request it held, @rq included, fails with -EIO.
+ * Each request comes out of its virtqueue once, under the queue lock, so
+ * a completion racing this handler and the reset's failure cannot both
+ * end it. Context: process (the queue's timeout work).
+ */
+static enum blk_eh_timer_return virtblk_timeout(struct request *rq)
+{
+	struct virtio_blk *vblk = rq->q->queuedata;
+
+	if (blk_mq_request_completed(rq))
+		return BLK_EH_DONE; /* the device answered just now */
+	pr_err("%s: %s request at sector %llu (tag %d) not answered within %u ms: resetting the device\n",
+	       vblk->disk->disk_name, blk_op_str(req_op(rq)),
+	       (unsigned long long)blk_rq_pos(rq), rq->tag,
+	       jiffies_to_msecs(rq->q->rq_timeout));
+	blk_mark_disk_dead(vblk->disk);
+	virtio_break_device(vblk->vdev, "request timed out");
+	virtblk_fail_all(vblk); /* @rq among them, unless completed */
+	return BLK_EH_DONE;
 }
 
 /* ---- config ---- */
@@ -618,6 +656,13 @@ int virtblk_test_forge_used(struct gendisk *disk, u32 id, u32 len)
 	vring_interrupt(bvq->vq);
 	arch_local_irq_restore(flags);
 	return 0;
+}
+
+void virtblk_test_set_deaf(struct gendisk *disk, bool deaf)
+{
+	struct virtio_blk *vblk = disk->private_data;
+
+	WRITE_ONCE(vblk->deaf, deaf);
 }
 
 static const unsigned int virtblk_features[] = {

@@ -22,4 +22,11 @@ struct virtio_device *virtblk_vdev(struct gendisk *disk);
  */
 int virtblk_test_forge_used(struct gendisk *disk, u32 id, u32 len);
 
+/*
+ * Test hook: with @deaf, the driver ignores the device's completions of
+ * @disk (its interrupt handler returns at once), as if the device never
+ * answered; the block layer's timeout then resets it. Context: any.
+ */
+void virtblk_test_set_deaf(struct gendisk *disk, bool deaf);
+
 #endif

@@ -10,6 +10,11 @@
  * (serial quire-test*) for the data cases; the breaking cases need their
  * own disks, serials quire-test-break0 and quire-test-break1, which are
  * useless afterwards (until reboot). Without them, cases skip.
+ *
+ * Suite virtio_blk_timeout (tests/run job virtio.blk-timeout, disk serial
+ * quire-test-timeout0, dead afterwards): a device whose completions the
+ * driver never sees (virtblk_test_set_deaf()) is reset by the block
+ * layer's timeout and every request fails once with -EIO.
  */
 #include <quire/blk-mq.h>
 #include <quire/ktest.h>
@@ -18,6 +23,7 @@
 #include <quire/errno.h>
 #include <quire/completion.h>
 #include <quire/slab.h>
+#include <quire/jiffies.h>
 #include "../../block/blk-test.h"
 #include "virtio_blk.h"
 
@@ -43,11 +49,16 @@ static int vpick_one(struct gendisk *disk, void *arg)
 static struct gendisk *vpick(struct ktest *t, const char *serial)
 {
 	struct vpick p = { .serial = serial };
+	static char why[96];
 
 	disk_iterate(vpick_one, &p);
-	if (!p.found)
-		ktest_skip(t, serial ? "no virtio disk with the break serial (tests/run virtio.blk-extras)"
-				     : "no writable virtio test disk (serial quire-test*)");
+	if (!p.found && !serial)
+		ktest_skip(t, "no writable virtio test disk (serial quire-test*)");
+	if (!p.found) {
+		scnprintf(why, sizeof(why),
+			  "no virtio disk with serial %s (tests/run virtio.*)", serial);
+		ktest_skip(t, why);
+	}
 	return p.found;
 }
 
@@ -292,6 +303,63 @@ static void forged_used_entry_on_a_real_disk_breaks_it(struct ktest *t)
 	expect_dead(t, disk, &b);
 	blk_test_buf_free(&b);
 }
+
+/* ---- a device that never answers ---- */
+
+#define TIMEOUT_MS 200 /* the disk's request timeout in this test */
+
+static u64 disk_timeouts(struct gendisk *disk)
+{
+	struct disk_stats st;
+
+	disk_stats_read(disk, &st);
+	return st.timeouts;
+}
+
+/*
+ * Issue 8 part 3: BREAK_NR writes go to a device whose answers the driver
+ * never sees. Before, they waited for ever. Now, after TIMEOUT_MS, the
+ * timeout handler marks the disk dead, resets the device and fails every
+ * write exactly once with -EIO; later I/O fails at once.
+ */
+static void requests_never_answered_time_out_and_the_disk_dies(struct ktest *t)
+{
+	struct gendisk *disk = vpick(t, "quire-test-timeout0");
+	struct once *o = kzalloc(sizeof(*o), GFP_KERNEL);
+	struct blk_test_buf b;
+	u64 timeouts0 = disk_timeouts(disk);
+
+	KTEST_ASSERT_NOT_NULL(t, o);
+	KTEST_ASSERT_TRUE(t, get_capacity(disk) >= BREAK_NR * BREAK_SECTORS);
+	KTEST_ASSERT_EQ(t, blk_test_buf_alloc(&b, BREAK_BYTES), 0);
+	KTEST_EXPECT_FALSE(t, disk_is_dead(disk));
+	blk_queue_rq_timeout(disk->queue, msecs_to_jiffies(TIMEOUT_MS));
+	virtblk_test_set_deaf(disk, true);
+	submit_writes(disk, &b, o);
+	wait_writes(o);
+	for (unsigned int i = 0; i < BREAK_NR; i++) {
+		KTEST_EXPECT_EQ(t, o->ends[i], 1);
+		KTEST_EXPECT_EQ(t, o->status[i], -EIO);
+	}
+	cprintf("# %s: %llu timeout(s) for %u writes never answered\n", disk->disk_name,
+		(unsigned long long)(disk_timeouts(disk) - timeouts0), BREAK_NR);
+	KTEST_EXPECT_GE(t, disk_timeouts(disk) - timeouts0, 1);
+	KTEST_EXPECT_TRUE(t, disk_is_dead(disk));
+	expect_dead(t, disk, &b);
+	blk_test_buf_free(&b);
+	kfree(o);
+}
+
+static const struct ktest_case virtio_blk_timeout_cases[] = {
+	KTEST_CASE(requests_never_answered_time_out_and_the_disk_dies),
+	KTEST_END,
+};
+
+static const struct ktest_suite virtio_blk_timeout_suite = {
+	.name = "virtio_blk_timeout",
+	.cases = virtio_blk_timeout_cases,
+};
+KTEST_SUITE(virtio_blk_timeout_suite);
 
 static const struct ktest_case virtio_blk_cases[] = {
 	KTEST_CASE(write_zeroes_reads_back_zeroes),

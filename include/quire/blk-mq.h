@@ -15,14 +15,17 @@
  *   4. when the device finishes, calls blk_mq_complete_request(rq, status)
  *      (any context, usually its interrupt handler), then, with its own
  *      locks dropped, blk_mq_run_hw_queue(hctx) so follow-up work (retries
- *      after BLK_STS_RESOURCE, the next step of a flush sequence) starts.
+ *      after BLK_STS_RESOURCE, the next step of a flush sequence) starts;
+ *   5. optionally, in ->timeout(), deals with a request the device kept
+ *      past the queue's timeout (set->timeout, default 30 s).
  *
  * Requests: one tag per request from the hw queue's pool of queue_depth;
  * a submitter sleeps when all tags are in use. Request memory (struct
  * request + cmd_size bytes) is allocated once per tag and reused.
  *
  * Locking: hctx->lock (irqsave) guards the tag bitmap, the dispatch list
- * and nr_inflight. It is never held while calling into the driver.
+ * and nr_inflight; hctx->flush_lock the shared flushes (blk-flush.c).
+ * Neither is held while calling into the driver.
  */
 #ifndef QUIRE_BLK_MQ_H
 #define QUIRE_BLK_MQ_H
@@ -37,8 +40,11 @@ struct blk_mq_tag_set {
 	unsigned int nr_hw_queues;	/* >= 1; capped at BLK_MQ_MAX_HW_QUEUES */
 	unsigned int queue_depth;	/* tags per hw queue, >= 1 */
 	unsigned int cmd_size;		/* driver bytes after each struct request */
+	unsigned int timeout;		/* jiffies per request; 0: 30 s */
 	void *driver_data;
 };
+
+#define BLK_DEFAULT_TIMEOUT (30 * HZ) /* Linux's blk-mq default */
 
 #define BLK_MQ_MAX_HW_QUEUES	64
 #define BLK_MQ_MAX_DEPTH	1024
@@ -56,13 +62,31 @@ struct blk_mq_hw_ctx {
 	struct request_queue *queue;
 	void *driver_data;		/* set by the driver (e.g. its virtqueue) */
 	u64 dispatched;			/* requests given to queue_rq (stat) */
+	/* shared flushes (block/blk-flush.c, FL1-FL3) */
+	spinlock_t flush_lock;		/* protects the five below */
+	struct list_head flush_pending; /* waiting for the next flush */
+	struct list_head flush_running; /* covered by the flush in flight */
+	struct request *flush_rq;	/* carrying that flush, or NULL */
+	u64 flush_issued;		/* flushes kicked on this hctx */
+	u64 flush_ok;			/* number of the last that succeeded */
 };
 
 /* Request state flags (rq->rq_flags), block-layer private. */
 #define RQF_FLUSH_SEQ	(1u << 0)	/* part of a flush sequence */
-#define RQF_STARTED	(1u << 1)	/* between queue_rq and completion */
 #define RQF_ACCOUNTED	(1u << 2)	/* stats already counted (flush steps) */
 #define RQF_INFLIGHT_WR	(1u << 3)	/* counted in in_flight[1], not [0] */
+
+/*
+ * Where a request stands with the driver (Linux: enum mq_rq_state), in
+ * rq->state, changed atomically: IDLE -> IN_FLIGHT at dispatch,
+ * IN_FLIGHT -> COMPLETE by exactly one blk_mq_complete_request(),
+ * -> IDLE when the tag is freed (or the driver refused the request).
+ */
+enum mq_rq_state {
+	MQ_RQ_IDLE = 0,
+	MQ_RQ_IN_FLIGHT = 1,
+	MQ_RQ_COMPLETE = 2,
+};
 
 struct request {
 	struct request_queue *q;
@@ -75,10 +99,16 @@ struct request {
 	u16 nr_phys_segments;		/* segments after max_segment_size cuts */
 	struct bio *bio, *biotail;	/* the bios, chained by bi_next */
 	blk_status_t status;		/* set at completion */
+	int state;			/* enum mq_rq_state (atomic) */
+	/* 1 while allocated, +1 while the timeout work looks at it (atomic) */
+	int ref;
+	unsigned long deadline;		/* jiffies: times out after this */
+	bool timed_out;			/* ->timeout was called for it */
 	u64 start_time_ns;		/* allocation time, for stats */
 	struct list_head queuelist;	/* on a plug or hctx->dispatch */
 	/* flush sequencing (block/blk-flush.c) */
 	unsigned int flush_seq;		/* REQ_FSEQ_* steps done */
+	struct list_head flush_list;	/* on hctx->flush_pending/_running */
 	blk_opf_t flush_orig_flags;	/* the data step's op and flags */
 	u32 flush_orig_len;
 	u16 flush_orig_segs;
@@ -134,6 +164,13 @@ struct blk_mq_queue_data {
 	bool last;		/* no more requests follow in this batch: kick */
 };
 
+/* What a driver's ->timeout did (Linux: enum blk_eh_timer_return). */
+enum blk_eh_timer_return {
+	BLK_EH_DONE,	    /* the driver completed the request (or it had
+				 * completed already): nothing more to do */
+	BLK_EH_RESET_TIMER, /* still in flight: wait another period */
+};
+
 struct blk_mq_ops {
 	/*
 	 * Start @bd->rq on the device. Return BLK_STS_OK (it now owns the
@@ -150,6 +187,18 @@ struct blk_mq_ops {
 	/* Notify the device of requests queued with last = false. Optional.
 	 * Context: as queue_rq. */
 	void (*commit_rqs)(struct blk_mq_hw_ctx *hctx);
+	/*
+	 * @rq has been in flight longer than the queue's rq_timeout.
+	 * Optional; without it the block layer waits another period (and
+	 * logs). The request may be completing on another CPU at the same
+	 * time: blk_mq_request_completed() tells, and the driver's own
+	 * locks should decide which side completes it; if both call
+	 * blk_mq_complete_request(), the first wins and the second is
+	 * ignored (silently for a timed-out request). The request stays
+	 * allocated until this returns. Context: process (the queue's
+	 * timeout work), may sleep.
+	 */
+	enum blk_eh_timer_return (*timeout)(struct request *rq);
 };
 
 /* 0, -EINVAL (bad set, logged) or -ENOMEM. Context: process. */
@@ -172,6 +221,12 @@ struct gendisk *blk_mq_alloc_disk(struct blk_mq_tag_set *set,
  * Context: any, typically hard interrupt.
  */
 void blk_mq_complete_request(struct request *rq, blk_status_t status);
+
+/* Has @rq been completed (and not yet freed)? (Linux's name.) */
+static inline bool blk_mq_request_completed(struct request *rq)
+{
+	return __atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) == MQ_RQ_COMPLETE;
+}
 
 /* Give the driver what waits on @hctx's dispatch list. Context: any, but
  * not with locks the driver's queue_rq takes. */

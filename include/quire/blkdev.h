@@ -20,6 +20,8 @@
 #include <quire/compiler.h>
 #include <quire/list.h>
 #include <quire/spinlock.h>
+#include <quire/timer.h>
+#include <quire/workqueue.h>
 #include <quire/bio.h>
 
 struct blk_mq_tag_set;
@@ -62,6 +64,8 @@ struct disk_stats {
 	u32 max_rq_sectors;		/* largest read/write request seen */
 	u32 max_rq_segments;		/* most segments in one request seen */
 	u32 in_flight[2];		/* [0] reads, [1] writes/other, now */
+	/* requests that outlived rq_timeout (disk_stats_reset keeps it) */
+	u64 timeouts;
 };
 
 struct request_queue {
@@ -71,6 +75,14 @@ struct request_queue {
 	unsigned int nr_hw_queues;
 	struct blk_mq_hw_ctx **hctxs;	/* [nr_hw_queues] */
 	void *queuedata;		/* driver's per-queue data */
+	/* request timeouts (block/blk-timeout.c) */
+	unsigned int rq_timeout;	 /* jiffies a request may stay in flight */
+	struct timer_list timeout;	 /* fires at the earliest deadline */
+	struct work_struct timeout_work; /* blk_mq_timeout_work() */
+	/* serialises mod_timer(&timeout) and writes of the two below */
+	spinlock_t timeout_lock;
+	bool timeout_armed;	       /* timeout pending, firing at ... */
+	unsigned long timeout_expires; /* ... this jiffy */
 };
 
 struct block_device {
@@ -88,6 +100,7 @@ struct gendisk {
 	void *private_data;		/* the driver's */
 	struct list_head list;		/* on the registered-disk list */
 	bool registered;
+	bool dead;			/* blk_mark_disk_dead(): I/O fails fast */
 	spinlock_t stats_lock;		/* protects stats */
 	struct disk_stats stats;
 };
@@ -126,6 +139,22 @@ static inline void set_disk_ro(struct gendisk *disk, bool ro)
 {
 	WRITE_ONCE(disk->queue->limits.read_only, ro);
 }
+
+/*
+ * The device behind @disk is gone for good (it stopped answering and was
+ * reset): every bio submitted from now on fails at once with -EIO, without
+ * reaching the driver. lsblk shows the disk "dead". Context: any.
+ */
+void blk_mark_disk_dead(struct gendisk *disk);
+
+static inline bool disk_is_dead(const struct gendisk *disk)
+{
+	return READ_ONCE(disk->dead);
+}
+
+/* Requests of @q may stay in flight @timeout jiffies (>= 1) before the
+ * driver's ->timeout runs (Linux's name; the default is 30 s). */
+void blk_queue_rq_timeout(struct request_queue *q, unsigned int timeout);
 
 /* Is @disk one that tests may overwrite (serial "quire-test*")? */
 bool disk_is_test_disk(const struct gendisk *disk);

@@ -42,8 +42,6 @@ int del_timer(struct timer_list *timer);
 /* Deactivate and wait for a running handler to return. Context: process
  * (or any context that does not interrupt the handler). */
 int del_timer_sync(struct timer_list *timer);
-#define timer_delete_sync(t)	del_timer_sync(t)
-#define timer_delete(t)		del_timer(t)
 bool timer_pending(const struct timer_list *timer);
 
 /* Sleeping and busy waits. */

@@ -1,0 +1,249 @@
+/*
+ * block/blk-timeout-test.c - KTAP suite "blk_timeout": request timeouts
+ * (block/blk-timeout.c) against tdev, a device that answers only when the
+ * test says so (block/blk-mq-test.h), so "never answers" is the default.
+ *
+ * Layer: block (tests). Suite: blk_timeout. Runs everywhere (no disk).
+ * The race case is for the deterministic mode: quire-host --deterministic
+ * --seed N --cpus 2 --exec 'test --seed N blk_timeout' replays it.
+ */
+#include <quire/blk-mq.h>
+#include <quire/ktest.h>
+#include <quire/kthread.h>
+#include <quire/slab.h>
+#include <quire/printk.h>
+#include <quire/errno.h>
+#include <quire/timer.h>
+#include <quire/workqueue.h>
+#include <arch/cpu.h>
+#include "blk.h"
+#include "blk-mq-test.h"
+
+#define WAIT_ROUNDS 20000 /* 1 ms sleeps: far beyond any timeout here */
+
+/* Sleep until every bio of @tb ended; the device is not asked to finish
+ * anything. false if they never did. */
+static bool tbio_wait(struct tbio *tb, unsigned int n)
+{
+	for (int round = 0; round < WAIT_ROUNDS; round++) {
+		bool all = true;
+
+		for (unsigned int i = 0; i < n; i++)
+			all &= __atomic_load_n(&tb[i].done, __ATOMIC_ACQUIRE);
+		if (all)
+			return true;
+		msleep(1);
+	}
+	return false;
+}
+
+static unsigned int tdev_tags_used(void)
+{
+	return READ_ONCE(tdev.disk->queue->hctxs[0]->nr_tags_used);
+}
+
+static u64 tdev_timeouts(void)
+{
+	struct disk_stats st;
+
+	disk_stats_read(tdev.disk, &st);
+	return st.timeouts;
+}
+
+/* A tdev whose requests time out after one tick. */
+static int init_timeout(struct ktest *t)
+{
+	int err = tdev_init(t, false, false, 8, 8);
+
+	if (!err)
+		blk_queue_rq_timeout(tdev.disk->queue, 1);
+	return err;
+}
+
+/*
+ * Issue 8 part 3: three writes the device never answers. Before, their
+ * submitter waited for ever; now the timeout resets the device, each
+ * write ends once with -EIO, the disk is dead and a new bio fails at
+ * once without reaching the driver.
+ */
+static void requests_never_answered_fail_once_with_eio_and_disk_dies(struct ktest *t)
+{
+	struct tbio tb[3], late;
+	unsigned int logged;
+
+	for (int i = 0; i < 3; i++)
+		tbio_submit(t, &tb[i], REQ_OP_WRITE, i * 16, 8, i);
+	KTEST_ASSERT_TRUE(t, tbio_wait(tb, 3));
+	for (int i = 0; i < 3; i++) {
+		KTEST_EXPECT_EQ(t, tb[i].ends, 1);
+		KTEST_EXPECT_EQ(t, tb[i].status, -EIO);
+	}
+	KTEST_EXPECT_EQ(t, tdev.resets, 1);
+	KTEST_EXPECT_EQ(t, tdev.early, 0);
+	KTEST_EXPECT_EQ(t, tdev_timeouts(), 1); /* the reset took the other two */
+	KTEST_EXPECT_TRUE(t, disk_is_dead(tdev.disk));
+	KTEST_EXPECT_EQ(t, tdev_tags_used(), 0);
+	logged = tdev.nr_log;
+	tbio_submit(t, &late, REQ_OP_READ, 0, 8, 0);
+	KTEST_EXPECT_TRUE(t, READ_ONCE(late.done)); /* failed fast */
+	KTEST_EXPECT_EQ(t, late.status, -EIO);
+	KTEST_EXPECT_EQ(t, tdev.nr_log, logged); /* never reached it */
+	tbio_free(tb, 3);
+	tbio_free(&late, 1);
+}
+
+/* BLK_EH_RESET_TIMER: the request gets further periods, each counted. */
+static void reset_timer_answer_waits_another_period(struct ktest *t)
+{
+	struct tbio tb;
+
+	tdev.reset_timer_left = 2;
+	tbio_submit(t, &tb, REQ_OP_WRITE, 0, 8, 1);
+	KTEST_ASSERT_TRUE(t, tbio_wait(&tb, 1));
+	KTEST_EXPECT_EQ(t, tb.ends, 1);
+	KTEST_EXPECT_EQ(t, tb.status, -EIO);
+	KTEST_EXPECT_EQ(t, tdev_timeouts(), 3);
+	KTEST_EXPECT_EQ(t, tdev.resets, 1);
+	KTEST_EXPECT_EQ(t, tdev.early, 0);
+	tbio_free(&tb, 1);
+}
+
+/* With the default 30 s, a request the device answers is never timed out,
+ * and the flush carrier is timed like any request. */
+static void answered_requests_are_never_timed_out(struct ktest *t)
+{
+	struct tbio tb[2];
+
+	blk_queue_rq_timeout(tdev.disk->queue, BLK_DEFAULT_TIMEOUT);
+	tbio_submit(t, &tb[0], REQ_OP_WRITE, 0, 8, 1);
+	tbio_submit(t, &tb[1], REQ_OP_READ, 64, 8, 1);
+	KTEST_EXPECT_TRUE(t, tdev_drain(tb, 2));
+	msleep(20);
+	KTEST_EXPECT_EQ(t, tdev_timeouts(), 0);
+	KTEST_EXPECT_EQ(t, tb[0].status, 0);
+	KTEST_EXPECT_EQ(t, tb[1].status, 0);
+	KTEST_EXPECT_FALSE(t, disk_is_dead(tdev.disk));
+	tbio_free(tb, 2);
+}
+
+/* ---- completion racing the timeout ---- */
+
+#define RACE_NR	   160 /* requests per run */
+#define RACE_DEPTH 4   /* kept in flight */
+
+/* Seeded from ktest_seed(); one state per thread that draws. */
+static u64 race_rng_hook;     /* the timeout work (one at a time) */
+static u64 race_rng_finisher; /* the finisher thread */
+
+static u32 race_rand(u64 *rng)
+{
+	*rng ^= *rng << 13;
+	*rng ^= *rng >> 7;
+	*rng ^= *rng << 17;
+	return (u32)*rng;
+}
+
+/*
+ * The window between "expired" and acting on it, widened: a few switch
+ * points (deterministic mode) or a short spin; every other time up to
+ * 10 ms, ending early if the tag is given to a new request (its deadline
+ * changes), which is the reuse the timeout work must not act on.
+ */
+static void race_widen(struct request *rq)
+{
+	unsigned long deadline = READ_ONCE(rq->deadline);
+	unsigned int n =
+		race_rand(&race_rng_hook) % 2 ? 2000 : race_rand(&race_rng_hook) % 8;
+
+	for (unsigned int i = 0; i < n && READ_ONCE(rq->deadline) == deadline; i++) {
+		arch_cpu_relax();
+		udelay(5);
+	}
+}
+
+static int race_finisher(void *arg)
+{
+	while (!kthread_should_stop()) {
+		tdev_finish(&tdev);
+		udelay(race_rand(&race_rng_finisher) % 10000); /* 0 to 2.5 ticks */
+	}
+	return 0;
+}
+
+/*
+ * The device answers late, about as late as the one-tick timeout, while
+ * the submitter keeps RACE_DEPTH requests in flight (so tags are freed and
+ * reused all the time). Each timeout takes back only the late request
+ * (-ETIMEDOUT). Whatever the interleaving (seeded in deterministic mode;
+ * the window is widened by blk_timeout_race_hook): every bio ends exactly
+ * once, OK or -ETIMEDOUT; ->timeout never runs for a request before its
+ * deadline (it would if the timeout work acted on a request whose tag had
+ * been reused: the reference and the second check prevent it); and no tag
+ * leaks.
+ */
+static void completion_racing_the_timeout_ends_each_request_once(struct ktest *t)
+{
+	struct tbio *tb = kcalloc(RACE_NR, sizeof(*tb), GFP_KERNEL);
+	struct task_struct *finisher;
+	unsigned int ok = 0, timedout = 0, bad = 0;
+
+	KTEST_ASSERT_NOT_NULL(t, tb);
+	race_rng_hook = ktest_seed() * 2654435761u + 1;
+	race_rng_finisher = ktest_seed() * 40503u + 7;
+	tdev.abort_on_timeout = true;
+	WRITE_ONCE(blk_timeout_race_hook, race_widen);
+	finisher = kthread_run(race_finisher, NULL, "tdev-finish");
+	KTEST_ASSERT_TRUE(t, !IS_ERR_OR_NULL(finisher));
+	for (unsigned int i = 0; i < RACE_NR; i++) {
+		/* keep at most RACE_DEPTH in flight */
+		for (int round = 0;
+		     i >= RACE_DEPTH && round < WAIT_ROUNDS &&
+		     !__atomic_load_n(&tb[i - RACE_DEPTH].done, __ATOMIC_ACQUIRE);
+		     round++)
+			msleep(1);
+		tbio_submit(t, &tb[i], REQ_OP_WRITE, (i % 32) * 8, 8, i);
+	}
+	KTEST_EXPECT_TRUE(t, tbio_wait(tb, RACE_NR));
+	kthread_stop(finisher);
+	/* a timeout work still in the hook holds a reference on a request
+	 * whose bios have ended: let it finish before counting tags */
+	flush_work(&tdev.disk->queue->timeout_work);
+	WRITE_ONCE(blk_timeout_race_hook, NULL);
+	for (unsigned int i = 0; i < RACE_NR; i++) {
+		if (tb[i].ends != 1 || (tb[i].status && tb[i].status != -ETIMEDOUT)) {
+			if (!bad++)
+				ktest_fail(t, __FILE__, __LINE__,
+					   "request %u: %d ends, status %d (seed %llu)",
+					   i, tb[i].ends, tb[i].status,
+					   (unsigned long long)ktest_seed());
+		}
+		ok += tb[i].status == 0;
+		timedout += tb[i].status == -ETIMEDOUT;
+	}
+	cprintf("# %u answered, %u timed out (%u aborted, %u stale handler calls, %llu timeouts)\n",
+		ok, timedout, tdev.aborted, tdev.stale,
+		(unsigned long long)tdev_timeouts());
+	KTEST_EXPECT_EQ(t, bad, 0);
+	KTEST_EXPECT_EQ(t, tdev.early, 0);
+	KTEST_EXPECT_EQ(t, timedout, tdev.aborted);
+	KTEST_EXPECT_EQ(t, ok + timedout, RACE_NR);
+	KTEST_EXPECT_EQ(t, tdev_tags_used(), 0);
+	tbio_free(tb, RACE_NR);
+	kfree(tb);
+}
+
+static const struct ktest_case blk_timeout_cases[] = {
+	KTEST_CASE(requests_never_answered_fail_once_with_eio_and_disk_dies),
+	KTEST_CASE(reset_timer_answer_waits_another_period),
+	KTEST_CASE(answered_requests_are_never_timed_out),
+	KTEST_CASE(completion_racing_the_timeout_ends_each_request_once),
+	KTEST_END,
+};
+
+static const struct ktest_suite blk_timeout_suite = {
+	.name = "blk_timeout",
+	.init = init_timeout,
+	.exit = tdev_exit,
+	.cases = blk_timeout_cases,
+};
+KTEST_SUITE(blk_timeout_suite);
