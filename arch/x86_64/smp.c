@@ -20,9 +20,10 @@
  * TLB shootdown, as Linux's smp_call_function_many_cond() copies the
  * online mask into cfd->cpumask once:
  *   TLB1 the targets are one snapshot of the online CPUs other than the
- *        sender, taken once; the IPIs go to exactly that mask. A CPU that
- *        comes online meanwhile is not sent one (it has loaded CR3 after
- *        the change, so it has nothing stale to flush).
+ *        sender, taken once (after tlb_lock, a full barrier); the IPIs go
+ *        to exactly that mask. A CPU that comes online meanwhile is not
+ *        sent one: it flushes its own TLB after setting its online flag,
+ *        so a change that a snapshot without it followed is seen there.
  *   TLB2 tlb_pending holds the targets that have not flushed yet; each
  *        CPU clears only its own bit, so an acknowledgement that was not
  *        waited for changes nothing (a counter would go below zero).
@@ -108,7 +109,10 @@ void __noreturn x86_secondary_entry(unsigned int cpu)
 	x86_cpu_tables_init(cpu);
 	x86_percpu_init(cpu);
 	apic_setup_this_cpu();
-	__atomic_store_n(&x86_percpu[cpu].online, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&x86_percpu[cpu].online, true, __ATOMIC_SEQ_CST);
+	/* TLB1: a shootdown whose snapshot missed us changed the tables
+	 * before it read our flag; drop what we cached before that. */
+	flush_tlb_local();
 	__atomic_store_n(&ap_alive, cpu, __ATOMIC_RELEASE);
 	start_secondary(cpu);
 }
