@@ -30,7 +30,7 @@ struct host_msi {
 	irq_handler_t handler;	/* NULL: free */
 	void *data;
 	unsigned int cpu;
-	unsigned int in_progress;	/* vCPUs in host_msi_dispatch() of it */
+	unsigned int in_progress; /* vCPUs in host_msi_dispatch() of it */
 };
 
 static struct host_msi msi_table[HOST_NR_MSI];
@@ -80,7 +80,7 @@ void arch_msi_free(int handle)
 	if (handle < 0 || handle >= HOST_NR_MSI)
 		return;
 	__atomic_store_n(&msi_table[handle].handler, NULL, __ATOMIC_SEQ_CST);
-	synchronize_irq(handle);	/* as free_irq(): the data is the caller's again */
+	synchronize_irq(handle); /* as free_irq(): the data is the caller's again */
 }
 
 /* Raise MSI @handle on its vCPU. Context: any thread. */

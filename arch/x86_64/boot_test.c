@@ -212,13 +212,16 @@ static unsigned long ioremap_next_slot(struct ktest *t, phys_addr_t phys)
 static void ioremap_refuses_a_range_past_the_window(struct ktest *t)
 {
 	phys_addr_t phys = acpi_info.lapic_phys ? acpi_info.lapic_phys : 0xfee00000;
-	static const struct { phys_addr_t phys; u64 size; } bad[] = {
-		{ 0xfe000000, 1ULL << 46 },		/* wraps ioremap_next + len
-							 * (with >= 47 address bits) */
-		{ 0x1000, IOREMAP_SIZE - 0x1000 },	/* more than is left */
-		{ 0x100000, ~0ULL - 0x100000 },		/* to the last byte */
-		{ ~0ULL - 0xffe, 0xfff },		/* ALIGN_UP wraps to 0 */
-		{ 1ULL << 52, PAGE_SIZE },		/* past any MAXPHYADDR */
+	static const struct {
+		phys_addr_t phys;
+		u64 size;
+	} bad[] = {
+		/* wraps ioremap_next + len (with >= 47 address bits) */
+		{0xfe000000, 1ULL << 46},
+		{0x1000, IOREMAP_SIZE - 0x1000}, /* more than is left */
+		{0x100000, ~0ULL - 0x100000},	 /* to the last byte */
+		{~0ULL - 0xffe, 0xfff},		 /* ALIGN_UP wraps to 0 */
+		{1ULL << 52, PAGE_SIZE},	 /* past any MAXPHYADDR */
 	};
 	unsigned long next = ioremap_next_slot(t, phys);
 	u8 *q;
@@ -240,7 +243,7 @@ static void ioremap_rolls_back_a_failed_mapping(struct ktest *t)
 	unsigned long next = ioremap_next_slot(t, phys);
 	u8 *q;
 
-	if (IS_ALIGNED(next, PAGE_SIZE_2M))	/* start inside a filled table */
+	if (IS_ALIGNED(next, PAGE_SIZE_2M)) /* start inside a filled table */
 		next = ioremap_next_slot(t, phys);
 	/* The page table for the next 2 MiB region is the first one needed. */
 	x86_pt_alloc_fail_nth(1);

@@ -41,10 +41,10 @@
 #include <asm/apic.h>
 
 struct vector_action {
-	int lock;			/* raw: guards handler, data (IRQ1) */
-	irq_handler_t handler;		/* NULL: interrupt is acknowledged, dropped */
+	int lock;	       /* raw: guards handler, data (IRQ1) */
+	irq_handler_t handler; /* NULL: interrupt is acknowledged, dropped */
 	void *data;
-	unsigned int in_progress;	/* CPUs running this action now (IRQ2) */
+	unsigned int in_progress; /* CPUs running this action now (IRQ2) */
 };
 
 static struct vector_action vector_actions[NR_VECTORS];
@@ -67,7 +67,7 @@ static void x86_vector_entry(struct pt_regs *regs, void *data)
 	irq_handler_t handler;
 	void *hdata;
 
-	action_lock(a);			/* IRQ1: one snapshot of the pair */
+	action_lock(a); /* IRQ1: one snapshot of the pair */
 	handler = a->handler;
 	hdata = a->data;
 	if (handler)
@@ -77,7 +77,7 @@ static void x86_vector_entry(struct pt_regs *regs, void *data)
 		x86_vector_entry_hook(regs->vector);
 	if (handler) {
 		handler(hdata);
-		__atomic_fetch_sub(&a->in_progress, 1, __ATOMIC_RELEASE);	/* IRQ2 */
+		__atomic_fetch_sub(&a->in_progress, 1, __ATOMIC_RELEASE); /* IRQ2 */
 	}
 	apic_eoi();
 }
@@ -105,13 +105,12 @@ void x86_synchronize_vector(unsigned int vector)
 {
 	struct vector_action *a = &vector_actions[vector % NR_VECTORS];
 
-	while (__atomic_load_n(&a->in_progress, __ATOMIC_ACQUIRE))	/* IRQ2 */
+	while (__atomic_load_n(&a->in_progress, __ATOMIC_ACQUIRE)) /* IRQ2 */
 		arch_cpu_relax();
 }
 
 /* IRQ3: @vector is reserved for the caller in the registry. */
-static int request_reserved_vector(unsigned int vector, irq_handler_t handler,
-				   void *data)
+static int request_reserved_vector(unsigned int vector, irq_handler_t handler, void *data)
 {
 	int err;
 
@@ -132,7 +131,7 @@ int x86_request_fixed_vector(unsigned int vector, irq_handler_t handler,
 
 	if (vector < FIRST_EXTERNAL_VECTOR || vector >= NR_VECTORS)
 		return -EINVAL;
-	err = x86_reserve_vector(vector);	/* IRQ3: -EBUSY leaves the owner be */
+	err = x86_reserve_vector(vector); /* IRQ3: -EBUSY leaves the owner be */
 	if (err)
 		return err;
 	return request_reserved_vector(vector, handler, data);

@@ -56,10 +56,10 @@ static unsigned int pt_pool_used;
 static u64 *kernel_pml4;
 static u64 nx_bit;		/* PTE_NX when EFER.NXE is on, else 0 */
 static bool have_1g_pages;
-static unsigned int phys_bits = 36;	/* MAXPHYADDR; CPUID 0x80000008 */
+static unsigned int phys_bits = 36; /* MAXPHYADDR; CPUID 0x80000008 */
 static unsigned long ioremap_next = IOREMAP_BASE;
 static int ioremap_lock;
-static unsigned int pt_fail_nth;	/* x86_pt_alloc_fail_nth(): 0 = off */
+static unsigned int pt_fail_nth; /* x86_pt_alloc_fail_nth(): 0 = off */
 
 void x86_pt_alloc_fail_nth(unsigned int nth)
 {
@@ -139,7 +139,7 @@ int x86_map_pages(unsigned long virt, phys_addr_t phys, size_t size, u64 flags)
 		int err = map_one(virt + off, phys + off, PAGE_SIZE, flags);
 
 		if (err) {
-			x86_unmap_pages(virt, off);	/* PG1: nothing stays */
+			x86_unmap_pages(virt, off); /* PG1: nothing stays */
 			return err;
 		}
 		invlpg(virt + off);
@@ -305,11 +305,11 @@ void *arch_ioremap(phys_addr_t phys, size_t size)
 	if (!ioremap_range_ok(phys, size))
 		return NULL;
 	base = ALIGN_DOWN(phys, PAGE_SIZE);
-	len = ALIGN_UP(phys + size, PAGE_SIZE) - base;	/* < 2^52: no wrap */
+	len = ALIGN_UP(phys + size, PAGE_SIZE) - base; /* < 2^52: no wrap */
 	flags = arch_local_irq_save();
 	while (__atomic_exchange_n(&ioremap_lock, 1, __ATOMIC_ACQUIRE))
 		arch_cpu_relax();
-	if (ioremap_next <= end && len <= end - ioremap_next)	/* PG2 */
+	if (ioremap_next <= end && len <= end - ioremap_next) /* PG2 */
 		err = x86_map_pages(ioremap_next, base, len,
 				    PTE_WRITE | PTE_PCD | PTE_PWT | PTE_NX);
 	else

@@ -190,7 +190,7 @@ static void tlb_shootdown_reaches_every_cpu(struct ktest *t)
 	preempt_enable();
 }
 
-static unsigned int tlb_hold_state;	/* 1: holding, 2: release, 3: done */
+static unsigned int tlb_hold_state; /* 1: holding, 2: release, 3: done */
 static bool tlb_hold_saw_ipi;
 
 /* Runs on the held CPU, interrupts off, until told to go: then reports
@@ -198,7 +198,7 @@ static bool tlb_hold_saw_ipi;
 static void tlb_hold_handler(void *data)
 {
 	unsigned int v = (unsigned int)x86_ipi_vector[NR_IPI_TYPES];
-	u64 end = arch_clock_ns() + 2000 * MS;	/* never hang the suite */
+	u64 end = arch_clock_ns() + 2000 * MS; /* never hang the suite */
 
 	__atomic_store_n(&tlb_hold_state, 1, __ATOMIC_RELEASE);
 	while (__atomic_load_n(&tlb_hold_state, __ATOMIC_ACQUIRE) != 2 &&
@@ -217,7 +217,7 @@ static void flush_tlb_all_irqs_on(void)
 {
 	unsigned long flags = arch_local_irq_save();
 
-	arch_local_irq_enable();	/* its contract (exec= runs with IRQs off) */
+	arch_local_irq_enable(); /* its contract (exec= runs with IRQs off) */
 	flush_tlb_all();
 	arch_local_irq_restore(flags);
 }
@@ -322,7 +322,7 @@ static void msi_alloc_exhausts_and_free_reuses(struct ktest *t)
 
 static int msi_race_cookie;
 static int msi_race_vector;
-static void *msi_race_seen;		/* the data the handler was given */
+static void *msi_race_seen; /* the data the handler was given */
 static unsigned int msi_race_entered, msi_race_done;
 
 static void msi_race_handler(void *data)
@@ -335,7 +335,7 @@ static void msi_race_handler(void *data)
  * until arch_msi_free() on the other CPU has replaced the handler. */
 static void msi_race_hook(unsigned int vector)
 {
-	u64 end = arch_clock_ns() + 2000 * MS;	/* never hang the suite */
+	u64 end = arch_clock_ns() + 2000 * MS; /* never hang the suite */
 	irq_handler_t h;
 
 	if ((int)vector != msi_race_vector)
@@ -367,7 +367,7 @@ static void msi_free_waits_for_a_running_handler_body(struct ktest *t)
 	msi_race_seen = NULL;
 	msi_race_entered = msi_race_done = 0;
 	x86_vector_entry_hook = msi_race_hook;
-	apic_send_icr(platform.cpu_hwid[1], APIC_DM_FIXED | data);	/* as the device */
+	apic_send_icr(platform.cpu_hwid[1], APIC_DM_FIXED | data); /* as the device */
 	if (!wait_for(&msi_race_entered, 1, 200 * MS)) {
 		x86_vector_entry_hook = NULL;
 		arch_msi_free(h);
@@ -412,9 +412,11 @@ static void request_fixed_vector_busy_keeps_the_owner(struct ktest *t)
 	unsigned long flags;
 
 	KTEST_ASSERT_TRUE(t, v > 0);
-	KTEST_EXPECT_EQ(t, x86_request_fixed_vector(v, intruder_handler, &intruder_cookie),
+	KTEST_EXPECT_EQ(t,
+			x86_request_fixed_vector(v, intruder_handler, &intruder_cookie),
 			-EBUSY);
-	KTEST_EXPECT_EQ(t, (unsigned long)x86_vector_handler(v), (unsigned long)owner_handler);
+	KTEST_EXPECT_EQ(t, (unsigned long)x86_vector_handler(v),
+			(unsigned long)owner_handler);
 	owner_runs = 0;
 	preempt_disable();
 	flags = arch_local_irq_save();

@@ -279,7 +279,7 @@ void flush_tlb_all(void)
 	__atomic_store_n(&tlb_pending.bits, targets.bits, __ATOMIC_RELEASE);
 	if (x86_tlb_shootdown_hook)
 		x86_tlb_shootdown_hook();
-	for_each_cpu(cpu, &targets)		/* TLB1: the snapshot, not the live state */
+	for_each_cpu(cpu, &targets) /* TLB1: the snapshot, not the live state */
 		apic_send_icr(platform.cpu_hwid[cpu], x86_ipi_vector[IPI_TLB]);
 	flush_tlb_local();
 	arch_local_irq_restore(flags);
