@@ -3,7 +3,7 @@
  * interrupt hooks that the core does not provide yet.
  *
  * Layer: arch/host. Provides: arch_msi_alloc(), arch_msi_free(),
- * host_msi_trigger() (for devices emulated in the host process),
+ * synchronize_irq(), host_msi_trigger() (for devices emulated in the host process),
  * host_msi_dispatch().
  *
  * An MSI vector is an interrupt bit (HOST_IRQ_MSI_BASE + handle) on its
@@ -12,9 +12,11 @@
  *
  * Locking: msi_lock (a libc mutex, taken with interrupts masked) guards
  * the table's allocation state; dispatch reads a slot published with
- * release ordering (fields are atomics: a late interrupt may race with the
- * slot's reuse, and then calls the old or the new handler, never garbage).
- * As in Linux, freeing a vector is the driver's promise that its device no
+ * release ordering, counted in in_progress. arch_msi_free() is Linux's
+ * free_irq(): it clears the handler and waits in synchronize_irq() for
+ * dispatches that may have read the old one, so a handler never runs
+ * with the next owner's data and the caller may free its own. As in
+ * Linux, freeing a vector is the driver's promise that its device no
  * longer raises it.
  */
 #include <quire/errno.h>
@@ -28,6 +30,7 @@ struct host_msi {
 	irq_handler_t handler;	/* NULL: free */
 	void *data;
 	unsigned int cpu;
+	unsigned int in_progress; /* vCPUs in host_msi_dispatch() of it */
 };
 
 static struct host_msi msi_table[HOST_NR_MSI];
@@ -61,11 +64,23 @@ int arch_msi_alloc(unsigned int cpu, irq_handler_t handler, void *data,
 	return handle;
 }
 
+/* Dekker with host_msi_dispatch(): it raises in_progress, then reads the
+ * handler; we clear the handler, then read in_progress (both seq_cst), so
+ * a dispatch that read the old handler is seen and waited for. */
+void synchronize_irq(int handle)
+{
+	if (handle < 0 || handle >= HOST_NR_MSI)
+		return;
+	while (__atomic_load_n(&msi_table[handle].in_progress, __ATOMIC_SEQ_CST))
+		arch_cpu_relax();
+}
+
 void arch_msi_free(int handle)
 {
 	if (handle < 0 || handle >= HOST_NR_MSI)
 		return;
-	__atomic_store_n(&msi_table[handle].handler, NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&msi_table[handle].handler, NULL, __ATOMIC_SEQ_CST);
+	synchronize_irq(handle); /* as free_irq(): the data is the caller's again */
 }
 
 /* Raise MSI @handle on its vCPU. Context: any thread. */
@@ -85,11 +100,14 @@ void host_msi_trigger(int handle)
 /* Context: hard interrupt on the vector's vCPU. */
 void host_msi_dispatch(unsigned int handle)
 {
-	irq_handler_t fn = __atomic_load_n(&msi_table[handle].handler,
-					   __ATOMIC_ACQUIRE);
+	struct host_msi *m = &msi_table[handle];
+	irq_handler_t fn;
 
+	__atomic_fetch_add(&m->in_progress, 1, __ATOMIC_SEQ_CST);
+	fn = __atomic_load_n(&m->handler, __ATOMIC_SEQ_CST);
 	if (fn)
-		fn(__atomic_load_n(&msi_table[handle].data, __ATOMIC_RELAXED));
+		fn(__atomic_load_n(&m->data, __ATOMIC_RELAXED));
+	__atomic_fetch_sub(&m->in_progress, 1, __ATOMIC_RELEASE);
 }
 
 /*

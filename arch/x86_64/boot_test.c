@@ -183,6 +183,78 @@ static void ioremap_maps_uncached_keeping_offset(struct ktest *t)
 	KTEST_EXPECT_NULL(t, arch_ioremap(phys, 0));
 }
 
+/* How many 4 KiB pages of [@va, @va + @len) are mapped. */
+static unsigned long pages_mapped(unsigned long va, unsigned long len)
+{
+	unsigned long n = 0;
+
+	for (unsigned long off = 0; off < len; off += PAGE_SIZE)
+		n += kernel_addr_mapped(va + off);
+	return n;
+}
+
+/* The page-aligned address the next arch_ioremap() will return: each
+ * mapping is followed by one guard page. */
+static unsigned long ioremap_next_slot(struct ktest *t, phys_addr_t phys)
+{
+	u8 *p = arch_ioremap(phys, 4);
+
+	KTEST_ASSERT_NOT_NULL(t, p);
+	return ((unsigned long)p & ~0xfffUL) + 2 * PAGE_SIZE;
+}
+
+/*
+ * A range larger than what is left of the window, or past the physical
+ * address width, is refused before anything is mapped (issue 13 #13: the
+ * window check wrapped for about 55 TiB and up, and the failed call left
+ * RAM mapped uncached past the next slot), and the window is not used up.
+ */
+static void ioremap_refuses_a_range_past_the_window(struct ktest *t)
+{
+	phys_addr_t phys = acpi_info.lapic_phys ? acpi_info.lapic_phys : 0xfee00000;
+	static const struct {
+		phys_addr_t phys;
+		u64 size;
+	} bad[] = {
+		/* wraps ioremap_next + len (with >= 47 address bits) */
+		{0xfe000000, 1ULL << 46},
+		{0x1000, IOREMAP_SIZE - 0x1000}, /* more than is left */
+		{0x100000, ~0ULL - 0x100000},	 /* to the last byte */
+		{~0ULL - 0xffe, 0xfff},		 /* ALIGN_UP wraps to 0 */
+		{1ULL << 52, PAGE_SIZE},	 /* past any MAXPHYADDR */
+	};
+	unsigned long next = ioremap_next_slot(t, phys);
+	u8 *q;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+		KTEST_EXPECT_NULL(t, arch_ioremap(bad[i].phys, bad[i].size));
+		KTEST_EXPECT_EQ(t, pages_mapped(next, 1UL << 30), 0);
+	}
+	q = arch_ioremap(phys + 0x30, 4);
+	KTEST_ASSERT_NOT_NULL(t, q);
+	KTEST_EXPECT_EQ(t, (unsigned long)q, next + 0x30);
+}
+
+/* A mapping that runs out of page tables half way leaves nothing mapped
+ * (issue 13 #13), and its addresses are handed out again. */
+static void ioremap_rolls_back_a_failed_mapping(struct ktest *t)
+{
+	phys_addr_t phys = acpi_info.lapic_phys ? acpi_info.lapic_phys : 0xfee00000;
+	unsigned long next = ioremap_next_slot(t, phys);
+	u8 *q;
+
+	if (IS_ALIGNED(next, PAGE_SIZE_2M)) /* start inside a filled table */
+		next = ioremap_next_slot(t, phys);
+	/* The page table for the next 2 MiB region is the first one needed. */
+	x86_pt_alloc_fail_nth(1);
+	KTEST_EXPECT_NULL(t, arch_ioremap(phys, 4 * PAGE_SIZE_2M));
+	x86_pt_alloc_fail_nth(0);
+	KTEST_EXPECT_EQ(t, pages_mapped(next, 4 * PAGE_SIZE_2M + PAGE_SIZE), 0);
+	q = arch_ioremap(phys + 0x30, 4);
+	KTEST_ASSERT_NOT_NULL(t, q);
+	KTEST_EXPECT_EQ(t, (unsigned long)q, next + 0x30);
+}
+
 static void dummy_handler(struct pt_regs *regs, void *data)
 {
 }
@@ -254,6 +326,8 @@ static const struct ktest_case x86_boot_cases[] = {
 	KTEST_CASE(lookup_symbol_names_functions),
 	KTEST_CASE(stack_trace_finds_the_caller),
 	KTEST_CASE(ioremap_maps_uncached_keeping_offset),
+	KTEST_CASE(ioremap_refuses_a_range_past_the_window),
+	KTEST_CASE(ioremap_rolls_back_a_failed_mapping),
 	KTEST_CASE(vectors_alloc_register_and_refuse_duplicates),
 	KTEST_CASE(platform_has_boot_cpu_first_and_sane_nodes),
 	KTEST_CASE(string_memmove_handles_overlap),

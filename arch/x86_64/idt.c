@@ -3,7 +3,8 @@
  * for exceptions.
  *
  * Layer: arch/x86_64. Provides: idt_init(), x86_load_idt(),
- * x86_register_vector(), x86_alloc_vector(), x86_die(), and
+ * x86_register_vector(), x86_alloc_vector(), x86_reserve_vector(),
+ * x86_die(), and
  * x86_handle_interrupt() (called by entry.S for every vector).
  *
  * Locking: vector_lock (a raw spinning lock, interrupts off) guards the
@@ -140,9 +141,26 @@ void x86_unregister_vector(unsigned int vector)
 	if (vector >= NR_VECTORS)
 		return;
 	flags = vector_lock_irqsave();
+	/* data stays: an interrupt that loaded fn just before must not be
+	 * given NULL with it (the next register overwrites data first). */
 	__atomic_store_n(&handlers[vector].fn, NULL, __ATOMIC_RELEASE);
-	handlers[vector].data = NULL;
 	vector_unlock_irqrestore(flags);
+}
+
+int x86_reserve_vector(unsigned int vector)
+{
+	unsigned long flags;
+	int err = 0;
+
+	if (vector >= NR_VECTORS)
+		return -EINVAL;
+	flags = vector_lock_irqsave();
+	if (handlers[vector].fn)
+		err = -EBUSY;
+	else
+		__atomic_store_n(&handlers[vector].fn, VECTOR_RESERVED, __ATOMIC_RELEASE);
+	vector_unlock_irqrestore(flags);
+	return err;
 }
 
 int x86_alloc_vector(void)

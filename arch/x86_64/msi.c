@@ -2,7 +2,7 @@
  * arch/x86_64/msi.c - message-signalled interrupt vectors for drivers.
  *
  * Layer: arch/x86_64. Provides: arch_msi_alloc(), arch_msi_free(),
- * x86_msi_init(), x86_msi_capacity().
+ * synchronize_irq(), x86_msi_init(), x86_msi_capacity().
  *
  * A pool of MSI_POOL_SIZE vectors is taken from the IDT at init; a handle
  * is an index into the pool. The message is Intel's compatibility format:
@@ -11,10 +11,16 @@
  * the same on every CPU; the address picks the CPU. The EOI is sent by
  * the common vector path (irq.c).
  *
- * Invariants: I1 a slot is in use iff slots[i].in_use; its vector's
- * handler is the caller's exactly while it is in use.
- * Freeing a slot whose device still fires is the caller's bug: the
- * interrupt is then acknowledged and dropped.
+ * Invariants:
+ *   MSI1 a slot is in use iff slots[i].in_use; its vector's handler is the
+ *        caller's exactly while it is in use.
+ *   MSI2 arch_msi_free() is Linux's free_irq(): when it returns, no CPU
+ *        runs the caller's handler and none will again with its data (the
+ *        handler is unhooked, then synchronize_irq() waits for the CPUs
+ *        that took it before, irq.c IRQ2), so the caller may free the data.
+ * Freeing a slot whose device still fires is the caller's bug (mask it
+ * first): the interrupt is then acknowledged and dropped, or, once the
+ * slot is reused, runs the new owner's handler.
  *
  * Locking: msi_lock guards slots[].in_use.
  */
@@ -84,15 +90,29 @@ int arch_msi_alloc(unsigned int cpu, irq_handler_t handler, void *data,
 	return handle;
 }
 
+static bool msi_handle_in_use(int handle)
+{
+	return handle >= 0 && handle < (int)nr_slots &&
+	       __atomic_load_n(&slots[handle].in_use, __ATOMIC_ACQUIRE);
+}
+
+void synchronize_irq(int handle)
+{
+	if (msi_handle_in_use(handle))
+		x86_synchronize_vector(slots[handle].vector);
+}
+
 void arch_msi_free(int handle)
 {
 	unsigned long flags;
 
-	if (handle < 0 || handle >= (int)nr_slots || !slots[handle].in_use) {
+	if (!msi_handle_in_use(handle)) {
 		pr_err("msi: free of bad handle %d\n", handle);
 		return;
 	}
+	/* MSI2: unhook, wait for handlers that took the old pair, release. */
 	x86_set_vector_handler(slots[handle].vector, msi_unclaimed, NULL);
+	x86_synchronize_vector(slots[handle].vector);
 	spin_lock_irqsave(&msi_lock, flags);
 	slots[handle].in_use = false;
 	spin_unlock_irqrestore(&msi_lock, flags);

@@ -17,8 +17,18 @@
  * Every page table comes from the pool, which lives in the kernel image,
  * so a table's virtual address is always phys + KERNEL_VIRT_BASE.
  *
- * Locking: ioremap_lock (raw, interrupts off) serialises arch_ioremap();
- * boot-time mapping runs on the boot CPU alone.
+ * Invariants:
+ *   PG1 a failed x86_map_pages() leaves none of the 4 KiB entries it
+ *       installed (the tables it allocated stay, empty, for the next
+ *       mapping of those addresses); a failed arch_ioremap() therefore
+ *       maps nothing and does not advance ioremap_next.
+ *   PG2 the ioremap window holds only what arch_ioremap() returned:
+ *       ioremap_next <= IOREMAP_BASE + IOREMAP_SIZE + PAGE_SIZE, and a
+ *       request is checked against the room left (end - ioremap_next), a
+ *       difference that cannot wrap, never against a sum.
+ *
+ * Locking: ioremap_lock (raw, interrupts off) serialises arch_ioremap()
+ * and guards ioremap_next; boot-time mapping runs on the boot CPU alone.
  */
 #include <quire/bug.h>
 #include <quire/errno.h>
@@ -31,6 +41,7 @@
 #include <asm/pgtable.h>
 #include <asm/processor.h>
 #include <asm/setup.h>
+#include <asm/smp.h>
 
 #define PT_POOL_PAGES	256	/* 1 MiB: direct map of 64 GiB with 2 MiB pages + rest */
 #define PT_ENTRIES	512
@@ -45,12 +56,31 @@ static unsigned int pt_pool_used;
 static u64 *kernel_pml4;
 static u64 nx_bit;		/* PTE_NX when EFER.NXE is on, else 0 */
 static bool have_1g_pages;
+static unsigned int phys_bits = 36; /* MAXPHYADDR; CPUID 0x80000008 */
 static unsigned long ioremap_next = IOREMAP_BASE;
 static int ioremap_lock;
+static unsigned int pt_fail_nth; /* x86_pt_alloc_fail_nth(): 0 = off */
+
+void x86_pt_alloc_fail_nth(unsigned int nth)
+{
+	__atomic_store_n(&pt_fail_nth, nth, __ATOMIC_RELAXED);
+}
+
+/* Fault injection for tests, as Linux's fail-nth: true on the nth call
+ * after x86_pt_alloc_fail_nth(n), once. */
+static bool pt_alloc_should_fail(void)
+{
+	unsigned int n = __atomic_load_n(&pt_fail_nth, __ATOMIC_RELAXED);
+
+	if (!n)
+		return false;
+	__atomic_store_n(&pt_fail_nth, n - 1, __ATOMIC_RELAXED);
+	return n == 1;
+}
 
 static u64 *pt_alloc(void)
 {
-	if (pt_pool_used == PT_POOL_PAGES)
+	if (pt_pool_used == PT_POOL_PAGES || pt_alloc_should_fail())
 		return NULL;
 	return pt_pool[pt_pool_used++];		/* zeroed: .bss */
 }
@@ -108,8 +138,10 @@ int x86_map_pages(unsigned long virt, phys_addr_t phys, size_t size, u64 flags)
 	for (size_t off = 0; off < size; off += PAGE_SIZE) {
 		int err = map_one(virt + off, phys + off, PAGE_SIZE, flags);
 
-		if (err)
+		if (err) {
+			x86_unmap_pages(virt, off); /* PG1: nothing stays */
 			return err;
+		}
 		invlpg(virt + off);
 	}
 	return 0;
@@ -175,13 +207,18 @@ void x86_unmap_pages(unsigned long virt, size_t size)
 
 static void detect_paging_features(void)
 {
-	u32 a, b, c, d;
+	u32 max, a, b, c, d;
 
-	cpuid(0x80000000, 0, &a, &b, &c, &d);
-	if (a < 0x80000001)
+	cpuid(0x80000000, 0, &max, &b, &c, &d);
+	if (max < 0x80000001)
 		return;
 	cpuid(0x80000001, 0, &a, &b, &c, &d);
 	have_1g_pages = d & (1U << 26);
+	if (max >= 0x80000008) {
+		cpuid(0x80000008, 0, &a, &b, &c, &d);
+		if ((a & 0xff) >= 32 && (a & 0xff) <= 52)
+			phys_bits = a & 0xff;
+	}
 	if (rdmsr(MSR_EFER) & EFER_NXE)
 		nx_bit = PTE_NX;
 }
@@ -237,23 +274,59 @@ phys_addr_t kernel_image_end_phys(void)
 	return KERNEL_PHYS(ALIGN_UP((unsigned long)_kernel_end, PAGE_SIZE));
 }
 
+/*
+ * Linux's checks (__ioremap_caller): no zero size, no wrap of the last
+ * byte, nothing past the CPU's physical address width. The window check
+ * compares against the room that is left, so no sum can wrap.
+ */
+static bool ioremap_range_ok(phys_addr_t phys, size_t size)
+{
+	phys_addr_t last = phys + size - 1;
+
+	if (!size || last < phys)
+		return false;
+	if (last >> phys_bits) {
+		pr_err("ioremap: %#llx+%#zx is past the %u-bit physical address space\n",
+		       (unsigned long long)phys, size, phys_bits);
+		return false;
+	}
+	return true;
+}
+
+/* Context: process. Takes ioremap_lock; with interrupts on, a failed
+ * mapping ends with flush_tlb_all(). */
 void *arch_ioremap(phys_addr_t phys, size_t size)
 {
-	phys_addr_t base = ALIGN_DOWN(phys, PAGE_SIZE);
-	size_t len = ALIGN_UP(phys + size, PAGE_SIZE) - base;
+	const unsigned long end = IOREMAP_BASE + IOREMAP_SIZE;
+	phys_addr_t base, len;
 	unsigned long flags, va = 0;
+	int err = 0;
 
-	if (!size || phys + size < phys)
+	if (!ioremap_range_ok(phys, size))
 		return NULL;
+	base = ALIGN_DOWN(phys, PAGE_SIZE);
+	len = ALIGN_UP(phys + size, PAGE_SIZE) - base; /* < 2^52: no wrap */
 	flags = arch_local_irq_save();
 	while (__atomic_exchange_n(&ioremap_lock, 1, __ATOMIC_ACQUIRE))
 		arch_cpu_relax();
-	if (ioremap_next + len <= IOREMAP_BASE + IOREMAP_SIZE &&
-	    !x86_map_pages(ioremap_next, base, len, PTE_WRITE | PTE_PCD | PTE_PWT | PTE_NX)) {
+	if (ioremap_next <= end && len <= end - ioremap_next) /* PG2 */
+		err = x86_map_pages(ioremap_next, base, len,
+				    PTE_WRITE | PTE_PCD | PTE_PWT | PTE_NX);
+	else
+		err = -ENOSPC;
+	if (!err) {
 		va = ioremap_next;
 		ioremap_next += len + PAGE_SIZE;	/* a guard page between mappings */
 	}
 	__atomic_store_n(&ioremap_lock, 0, __ATOMIC_RELEASE);
 	arch_local_irq_restore(flags);
+	/* PG1: the entries a failed map installed are gone from this CPU's
+	 * TLB; another CPU may have cached one speculatively, and the next
+	 * mapping reuses these addresses. */
+	if (err == -ENOMEM && !arch_irqs_disabled())
+		flush_tlb_all();
+	if (err)
+		pr_err("ioremap: cannot map %#llx+%#zx: %s\n", (unsigned long long)phys,
+		       size, err == -ENOSPC ? "window full" : "out of page tables");
 	return va ? (void *)(va + (phys - base)) : NULL;
 }

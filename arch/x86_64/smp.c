@@ -17,11 +17,20 @@
  * instead of running on another CPU's stack.
  *
  * IPIs use one vector per type (allocated at init, same on every CPU).
- * The TLB shootdown counts acknowledgements: the sender waits until
- * every online CPU has flushed.
+ * TLB shootdown, as Linux's smp_call_function_many_cond() copies the
+ * online mask into cfd->cpumask once:
+ *   TLB1 the targets are one snapshot of the online CPUs other than the
+ *        sender, taken once (after tlb_lock, a full barrier); the IPIs go
+ *        to exactly that mask. A CPU that comes online meanwhile is not
+ *        sent one: it flushes its own TLB after setting its online flag,
+ *        so a change that a snapshot without it followed is seen there.
+ *   TLB2 tlb_pending holds the targets that have not flushed yet; each
+ *        CPU clears only its own bit, so an acknowledgement that was not
+ *        waited for changes nothing (a counter would go below zero).
+ *   The sender waits until tlb_pending is empty.
  *
  * Locking: boot_lock serialises arch_boot_secondary() (one trampoline);
- * tlb_lock serialises shootdowns (one acknowledgement counter).
+ * tlb_lock serialises shootdowns (one tlb_pending).
  * flush_tlb_all() must be called with interrupts enabled: two CPUs each
  * waiting for the other's acknowledgement with interrupts off would hang.
  */
@@ -32,6 +41,7 @@
 #include <quire/spinlock.h>
 #include <quire/string.h>
 #include <quire/shell.h>
+#include <quire/smp.h>
 #include <arch/cpu.h>
 #include <arch/power.h>
 #include <arch/memory.h>
@@ -62,9 +72,10 @@ static DEFINE_SPINLOCK(boot_lock);		/* one AP in the trampoline */
 static unsigned int ap_expected;		/* cpu being started, 0: none */
 static unsigned int ap_alive;			/* cpu that reported in */
 
-static DEFINE_SPINLOCK(tlb_lock);		/* guards tlb_pending */
-static unsigned int tlb_pending;		/* CPUs yet to flush */
+static DEFINE_SPINLOCK(tlb_lock);		/* one shootdown at a time */
+static struct cpumask tlb_pending;		/* targets yet to flush (TLB2) */
 static bool stopping;				/* set once, by panic */
+void (*x86_tlb_shootdown_hook)(void);
 
 bool x86_cpu_is_online(unsigned int cpu)
 {
@@ -98,7 +109,10 @@ void __noreturn x86_secondary_entry(unsigned int cpu)
 	x86_cpu_tables_init(cpu);
 	x86_percpu_init(cpu);
 	apic_setup_this_cpu();
-	__atomic_store_n(&x86_percpu[cpu].online, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&x86_percpu[cpu].online, true, __ATOMIC_SEQ_CST);
+	/* TLB1: a shootdown whose snapshot missed us changed the tables
+	 * before it read our flag; drop what we cached before that. */
+	flush_tlb_local();
 	__atomic_store_n(&ap_alive, cpu, __ATOMIC_RELEASE);
 	start_secondary(cpu);
 }
@@ -228,15 +242,30 @@ void flush_tlb_local(void)
 
 static void tlb_ipi_handler(void *data)
 {
+	unsigned int self = arch_smp_processor_id();
+
 	this_cpu()->ipis++;
 	this_cpu()->tlb_flushes++;
 	flush_tlb_local();
-	__atomic_fetch_sub(&tlb_pending, 1, __ATOMIC_ACQ_REL);
+	/* TLB2: only our own bit; an IPI we were not counted for is a no-op. */
+	cpumask_clear_cpu(self, &tlb_pending);
+}
+
+/* TLB1: the CPUs to flush, read once: online ones other than @self. */
+static struct cpumask tlb_targets(unsigned int self)
+{
+	struct cpumask m = CPU_MASK_NONE;
+
+	for (unsigned int cpu = 0; cpu < platform.nr_cpus; cpu++)
+		if (cpu != self && x86_cpu_is_online(cpu))
+			m.bits |= 1ULL << cpu;
+	return m;
 }
 
 void flush_tlb_all(void)
 {
-	unsigned int self, cpu, n = 0;
+	struct cpumask targets;
+	unsigned int cpu;
 	unsigned long flags;
 
 	if (!apic_ready() || x86_ipi_vector[IPI_TLB] <= 0) {
@@ -246,16 +275,15 @@ void flush_tlb_all(void)
 	WARN_ON_ONCE(arch_irqs_disabled());	/* may deadlock: see the top */
 	spin_lock(&tlb_lock);
 	flags = arch_local_irq_save();
-	self = arch_smp_processor_id();
-	for (cpu = 0; cpu < platform.nr_cpus; cpu++)
-		n += cpu != self && x86_cpu_is_online(cpu);
-	__atomic_store_n(&tlb_pending, n, __ATOMIC_RELEASE);
-	for (cpu = 0; cpu < platform.nr_cpus; cpu++)
-		if (cpu != self && x86_cpu_is_online(cpu))
-			apic_send_icr(platform.cpu_hwid[cpu], x86_ipi_vector[IPI_TLB]);
+	targets = tlb_targets(arch_smp_processor_id());
+	__atomic_store_n(&tlb_pending.bits, targets.bits, __ATOMIC_RELEASE);
+	if (x86_tlb_shootdown_hook)
+		x86_tlb_shootdown_hook();
+	for_each_cpu(cpu, &targets) /* TLB1: the snapshot, not the live state */
+		apic_send_icr(platform.cpu_hwid[cpu], x86_ipi_vector[IPI_TLB]);
 	flush_tlb_local();
 	arch_local_irq_restore(flags);
-	while (__atomic_load_n(&tlb_pending, __ATOMIC_ACQUIRE))
+	while (__atomic_load_n(&tlb_pending.bits, __ATOMIC_ACQUIRE))
 		arch_cpu_relax();
 	spin_unlock(&tlb_lock);
 }

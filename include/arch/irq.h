@@ -22,7 +22,19 @@ typedef void (*irq_handler_t)(void *data);
  * Context: process. */
 int arch_msi_alloc(unsigned int cpu, irq_handler_t handler, void *data,
 		   u64 *msi_addr, u32 *msi_data);
+/* Release MSI @handle, as Linux's free_irq(): unhook its handler, then
+ * wait for the CPUs running it (synchronize_irq()). On return the handler
+ * runs no more with this @data, so the caller may free it. Mask the
+ * device's vector first: a late message is dropped, or runs the next
+ * owner's handler once the handle is reused. Context: process; never
+ * from @handle's own handler. */
 void arch_msi_free(int handle);
+/* Wait for the handlers of MSI @handle that are running now, on any CPU,
+ * to return (Linux's synchronize_irq()); a handler that starts later is
+ * not waited for. No-op for a handle not in use. If you hold a resource
+ * the handler needs, you deadlock. Context: any but @handle's handler;
+ * spins. */
+void synchronize_irq(int handle);
 
 /* --- Implemented by the kernel, called by the arch around every
  * interrupt handler (kernel/irq.c) --- */

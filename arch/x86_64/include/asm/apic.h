@@ -19,6 +19,7 @@
 #define APIC_TPR		0x080
 #define APIC_EOI		0x0B0
 #define APIC_SVR		0x0F0
+#define APIC_IRR		0x200 /* 8 registers, 0x10 apart: bit v % 32 of v / 32 */
 #define APIC_ESR		0x280
 #define APIC_ICR_LOW		0x300
 #define APIC_ICR_HIGH		0x310
@@ -80,13 +81,25 @@ unsigned int x86_msi_capacity(void);
  * irq_enter/irq_exit around it and an EOI after it. Returns the vector or
  * -ENOSPC. Context: process (boot). */
 int x86_request_vector(irq_handler_t handler, void *data);
-/* Same for a vector chosen by the caller. */
+/* Same for a vector chosen by the caller; -EBUSY, with the vector's
+ * owner untouched, when it is taken. */
 int x86_request_fixed_vector(unsigned int vector, irq_handler_t handler,
 			     void *data);
 /* Register the spurious vector (no EOI). */
 int x86_irq_init(void);
-/* Change the handler of a vector from x86_request_vector() (MSI reuse). */
+/* Change the handler and data of a vector from x86_request_vector() (MSI
+ * reuse), as one pair: an interrupt runs the old pair or the new one.
+ * Does not wait for the old one: see x86_synchronize_vector(). */
 void x86_set_vector_handler(unsigned int vector, irq_handler_t handler,
 			    void *data);
+/* Wait until no CPU runs a handler of @vector that it took before this
+ * call (irq.c IRQ2; Linux's synchronize_irq()). Context: any but that
+ * vector's handler; the caller must not hold what the handler takes. */
+void x86_synchronize_vector(unsigned int vector);
+/* The handler @vector's interrupts run now (NULL: none). */
+irq_handler_t x86_vector_handler(unsigned int vector);
+/* Tests only: called by every requested vector's entry, with interrupts
+ * off, between taking the vector's handler and data and running them. */
+extern void (*x86_vector_entry_hook)(unsigned int vector);
 
 #endif

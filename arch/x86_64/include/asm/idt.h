@@ -38,6 +38,9 @@ void x86_unregister_vector(unsigned int vector);
 /* A free vector >= FIRST_ALLOC_VECTOR (not yet registered, reserved until
  * registered or freed), or -ENOSPC. */
 int x86_alloc_vector(void);
+/* Reserve @vector itself the same way: 0, -EINVAL, or -EBUSY when it is
+ * registered or reserved already (nothing changes then). */
+int x86_reserve_vector(unsigned int vector);
 void x86_free_vector(unsigned int vector);
 
 /* Print the panic report for @regs (registers, backtrace) and power off.

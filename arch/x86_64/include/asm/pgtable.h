@@ -21,7 +21,8 @@
 
 /* Map [@virt, @virt + @size) to @phys with 4 KiB pages and @flags
  * (PTE_* bits; PTE_NX is dropped when the CPU has no NX) in the kernel's
- * tables. 0 or -ENOMEM (page-table pool exhausted). Context: boot, or with
+ * tables. 0 or -ENOMEM (page-table pool exhausted); on failure none of
+ * the entries it installed remain (paging.c PG1). Context: boot, or with
  * the caller serialising (arch_ioremap's lock). */
 int x86_map_pages(unsigned long virt, phys_addr_t phys, size_t size, u64 flags);
 
@@ -33,6 +34,10 @@ u64 x86_lookup_pte(unsigned long va);
  * identity mapping of the SMP trampoline page) and flush them from this
  * CPU's TLB. Pages not mapped, or mapped by a huge page, are left alone. */
 void x86_unmap_pages(unsigned long virt, size_t size);
+
+/* Test-only fault injection (Linux's fail-nth): the @nth page-table
+ * allocation from now on fails, once; 0 cancels. */
+void x86_pt_alloc_fail_nth(unsigned int nth);
 
 /* Physical address of the kernel's top-level table (for CR3 on other
  * CPUs). The tables use the NX bit when the boot CPU has EFER.NXE set: a

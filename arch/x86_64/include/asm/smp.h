@@ -45,6 +45,9 @@ int x86_smp_init_ipis(void);
  * Context: process, interrupts enabled. */
 void flush_tlb_all(void);
 void flush_tlb_local(void);
+/* Tests only: called by flush_tlb_all() with tlb_lock held and interrupts
+ * off, after it chose the CPUs to flush and before it sends the IPIs. */
+extern void (*x86_tlb_shootdown_hook)(void);
 /* Number of CPUs that reached x86_secondary_entry() plus the boot CPU. */
 unsigned int x86_cpus_online(void);
 bool x86_cpu_is_online(unsigned int cpu);
