@@ -2,7 +2,8 @@
  * kernel/panic.c - panic(), WARN and stack dumps.
  *
  * Layer: kernel. Provides: panic(), panic_enter()/panic_finish() (for arch
- * exception reports), warn_slowpath(), dump_stack(), the `crash` command.
+ * exception reports), warn_slowpath(), warn_count(), dump_stack(), the
+ * `crash` command.
  * A panic stops the other CPUs, prints the reason and a symbolised stack,
  * and powers off with PANIC_EXIT_STATUS so that a scripted run (tests)
  * ends at once instead of hanging.
@@ -70,8 +71,16 @@ void panic(const char *fmt, ...)
 	panic_finish(msg);
 }
 
+static unsigned long nr_warnings;
+
+unsigned long warn_count(void)
+{
+	return __atomic_load_n(&nr_warnings, __ATOMIC_RELAXED);
+}
+
 void warn_slowpath(const char *file, int line, const char *cond)
 {
+	__atomic_fetch_add(&nr_warnings, 1, __ATOMIC_RELAXED);
 	printk(KERN_WARNING "WARNING: %s:%d: %s\n", file, line, cond);
 	dump_stack();
 }

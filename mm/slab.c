@@ -35,11 +35,6 @@
 #include <quire/bug.h>
 #include "internal.h"
 
-#define KMALLOC_SHIFT_LOW	3	/* smallest class: 8 bytes */
-#define KMALLOC_SHIFT_HIGH	11	/* largest class: 2048 bytes */
-#define KMALLOC_MAX_CACHE_SIZE	(1UL << KMALLOC_SHIFT_HIGH)
-#define NR_KMALLOC_CACHES	(KMALLOC_SHIFT_HIGH - KMALLOC_SHIFT_LOW + 1)
-
 struct kmem_cache_node {
 	spinlock_t lock;		/* guards all below and its slabs' freelists */
 	struct list_head partial;	/* slabs with a free object (S1) */
@@ -76,11 +71,7 @@ void slab_init(void)
 
 static struct kmem_cache *kmalloc_cache(size_t size)
 {
-	unsigned int i = 0;
-
-	while ((1UL << (i + KMALLOC_SHIFT_LOW)) < size)
-		i++;
-	return &kmalloc_caches[i];
+	return &kmalloc_caches[kmalloc_index(size)];
 }
 
 static bool is_kmalloc_cache(const void *p)
@@ -351,6 +342,33 @@ unsigned long kmalloc_objects_in_use(void)
 		for (unsigned int nid = 0; nid < num_online_nodes(); nid++)
 			sum += READ_ONCE(kmalloc_caches[i].node[nid].nr_inuse);
 	return sum;
+}
+
+void mm_usage_snapshot(struct mm_usage *u)
+{
+	for (int i = 0; i < NR_KMALLOC_CACHES; i++) {
+		u->objects[i] = 0;
+		for (unsigned int nid = 0; nid < num_online_nodes(); nid++)
+			u->objects[i] += READ_ONCE(kmalloc_caches[i].node[nid].nr_inuse);
+	}
+	u->pages = totalram_pages() - nr_free_pages() - global_node_page_state(NR_SLAB_PAGES);
+}
+
+bool mm_usage_grew(const struct mm_usage *before, const struct mm_usage *now,
+		   char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < NR_KMALLOC_CACHES; i++)
+		if (now->objects[i] > before->objects[i])
+			len += scnprintf(buf + len, size - len, "%s%lu %s", len ? ", " : "",
+					 now->objects[i] - before->objects[i],
+					 kmalloc_caches[i].name);
+	if (now->pages > before->pages)
+		len += scnprintf(buf + len, size - len, "%s%lu pages", len ? ", " : "",
+				 now->pages - before->pages);
+	return len > 0;
 }
 
 void slab_print_stats(void)
