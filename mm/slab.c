@@ -18,7 +18,15 @@
  *      objects; it is on its node's partial list iff 0 < objects - inuse,
  *      or it is the node's only empty slab.
  *  S2: page->freelist chains exactly objects - inuse distinct objects of
- *      that page, each at a multiple of the cache's size.
+ *      that page, each at a multiple of the cache's stride.
+ *  S3: (poisoning builds, arch_poison_enabled()) a free object is poisoned
+ *      whole, its free pointer included (the allocator reaches that word
+ *      through get_freepointer()/set_freepointer() only); an allocated
+ *      object of a kmalloc(n) is unpoisoned for its first n bytes, the
+ *      rest of its stride (the redzone) stays poisoned; ksize() unpoisons
+ *      the whole size class. The stride is the size class, or twice it
+ *      when poisoning (every object then has a redzone, and power-of-two
+ *      objects stay naturally aligned).
  * kfree() checks S2 before pushing (offset alignment and not already on
  * the freelist), so a double free is a WARN and changes nothing.
  *
@@ -33,6 +41,7 @@
 #include <quire/printk.h>
 #include <quire/string.h>
 #include <quire/bug.h>
+#include <arch/memory.h>
 #include "internal.h"
 
 struct kmem_cache_node {
@@ -46,6 +55,7 @@ struct kmem_cache_node {
 struct kmem_cache {
 	char name[16];			/* "kmalloc-64" */
 	unsigned int size;		/* object size, a power of two */
+	unsigned int stride;		/* object to next object: size, or 2 * size (S3) */
 	unsigned int objects;		/* objects per slab (one page) */
 	struct kmem_cache_node node[MAX_NUMNODES];
 };
@@ -59,7 +69,8 @@ void slab_init(void)
 		struct kmem_cache *s = &kmalloc_caches[i];
 
 		s->size = 1U << (i + KMALLOC_SHIFT_LOW);
-		s->objects = PAGE_SIZE / s->size;
+		s->stride = arch_poison_enabled() ? 2 * s->size : s->size;	/* S3 */
+		s->objects = PAGE_SIZE / s->stride;
 		scnprintf(s->name, sizeof(s->name), "kmalloc-%u", s->size);
 		for (int nid = 0; nid < MAX_NUMNODES; nid++) {
 			spin_lock_init(&s->node[nid].lock);
@@ -81,7 +92,26 @@ static bool is_kmalloc_cache(const void *p)
 	return s >= kmalloc_caches && s < kmalloc_caches + NR_KMALLOC_CACHES;
 }
 
-/* Pop one object from the first partial slab of @n; NULL if none. */
+/* The free pointer is a free object's first word (S2). Free objects are
+ * poisoned whole (S3): these lift the poison for that word alone while the
+ * allocator reads or writes it. Under the node's lock. */
+static void *get_freepointer(const void *obj)
+{
+	void *next;
+
+	arch_unpoison_range(obj, sizeof(void *));
+	next = *(void *const *)obj;
+	arch_poison_range(obj, sizeof(void *));
+	return next;
+}
+
+static void set_freepointer(void *obj, void *next)
+{
+	arch_unpoison_range(obj, sizeof(void *));
+	*(void **)obj = next;
+	arch_poison_range(obj, sizeof(void *));
+}
+
 /* Is @p a possible freelist entry of @page (S2): NULL, or an object of
  * this slab? A free object's first word written by someone else (a use
  * after free) fails this check. */
@@ -89,9 +119,10 @@ static bool freelist_ptr_ok(const struct kmem_cache *s, struct page *page, const
 {
 	uintptr_t off = (uintptr_t)p - (uintptr_t)page_address(page);
 
-	return !p || (off < PAGE_SIZE && off % s->size == 0);
+	return !p || (off < s->objects * s->stride && off % s->stride == 0);
 }
 
+/* Pop one object from the first partial slab of @n; NULL if none. */
 static void *alloc_from_partial(struct kmem_cache *s, struct kmem_cache_node *n)
 {
 	struct page *page;
@@ -102,7 +133,7 @@ static void *alloc_from_partial(struct kmem_cache *s, struct kmem_cache_node *n)
 		return NULL;
 	page = list_first_entry(&n->partial, struct page, lru);
 	obj = page->freelist;
-	next = *(void **)obj;
+	next = get_freepointer(obj);
 	if (!freelist_ptr_ok(s, page, next)) {
 		/* Cut the freelist: the rest of the slab is lost, not reused. */
 		pr_err("%s: freelist of slab %p corrupted at %p (next %p): use after free?\n",
@@ -151,8 +182,9 @@ static void *slab_alloc_new(struct kmem_cache *s, int nid, gfp_t flags)
 	page->inuse = 0;
 	page->freelist = base;
 	for (unsigned int i = 0; i < s->objects; i++)
-		*(void **)(base + i * s->size) =
-			i + 1 < s->objects ? base + (i + 1) * s->size : NULL;
+		*(void **)(base + i * s->stride) =
+			i + 1 < s->objects ? base + (i + 1) * s->stride : NULL;
+	arch_poison_range(base, PAGE_SIZE);	/* every object free (S3) */
 	inc_node_page_state(NODE_DATA(nid), NR_SLAB_PAGES);
 	spin_lock_irqsave(&n->lock, irqflags);
 	n->nr_slabs++;
@@ -197,7 +229,20 @@ static void *kmalloc_large(size_t size, gfp_t flags, int nid)
 		return NULL;
 	page_set_flag(page, PG_large_kmalloc);
 	mod_node_page_state(NODE_DATA(page_to_nid(page)), NR_KMALLOC_LARGE, 1L << order);
+	/* The slack after @size is the redzone (S3). */
+	arch_poison_range((char *)page_address(page) + size, (PAGE_SIZE << order) - size);
 	return page_address(page);
+}
+
+/* A fresh object of @s for a kmalloc(@size): usable for @size bytes, the
+ * rest of its stride poisoned as its redzone (S3). */
+static void *slab_post_alloc(struct kmem_cache *s, void *obj, size_t size, gfp_t flags)
+{
+	arch_unpoison_range(obj, s->size);
+	if (flags & __GFP_ZERO)
+		memset(obj, 0, s->size);
+	arch_poison_range((char *)obj + size, s->stride - size);
+	return obj;
 }
 
 void *kmalloc_node(size_t size, gfp_t flags, int nid)
@@ -213,9 +258,7 @@ void *kmalloc_node(size_t size, gfp_t flags, int nid)
 	if (size > KMALLOC_MAX_CACHE_SIZE)
 		return kmalloc_large(size, flags, nid);
 	obj = slab_alloc(kmalloc_cache(size), nid, flags);
-	if (obj && (flags & __GFP_ZERO))
-		memset(obj, 0, kmalloc_cache(size)->size);
-	return obj;
+	return obj ? slab_post_alloc(kmalloc_cache(size), obj, size, flags) : NULL;
 }
 
 void *kmalloc(size_t size, gfp_t flags)
@@ -240,20 +283,23 @@ static bool object_is_free(struct page *page, const void *obj)
 {
 	unsigned int n = 0;
 
-	for (void *p = page->freelist; p; p = *(void **)p) {
+	for (void *p = page->freelist; p; p = get_freepointer(p)) {
 		if (p == obj || WARN_ON_ONCE(++n > page->objects))
 			return true;	/* a loop means corruption: refuse */
 	}
 	return false;
 }
 
-/* Push @obj back (S2); returns the slab if it must go to the buddy. */
-static struct page *__slab_free(struct kmem_cache_node *n, struct page *page, void *obj)
+/* Push @obj back (S2), poisoned (S3); returns the slab if it must go to
+ * the buddy. */
+static struct page *__slab_free(struct kmem_cache *s, struct kmem_cache_node *n,
+				struct page *page, void *obj)
 {
 	bool was_full = page->inuse == page->objects;
 
 	lockdep_assert_held(&n->lock);
-	*(void **)obj = page->freelist;
+	arch_poison_range(obj, s->stride);
+	set_freepointer(obj, page->freelist);
 	page->freelist = obj;
 	page->inuse--;
 	n->nr_inuse--;
@@ -277,7 +323,7 @@ static void slab_free(struct page *page, const void *p)
 	int nid = page_to_nid(page);
 	bool double_free;
 
-	if (!is_kmalloc_cache(s) || off % s->size) {
+	if (!is_kmalloc_cache(s) || off % s->stride || off >= s->objects * s->stride) {
 		mm_report_bad_free(p, "not the start of a kmalloc object");
 		return;
 	}
@@ -285,7 +331,7 @@ static void slab_free(struct page *page, const void *p)
 	spin_lock_irqsave(&n->lock, flags);
 	double_free = page->inuse == 0 || object_is_free(page, p);
 	if (!double_free)
-		empty = __slab_free(n, page, (void *)p);
+		empty = __slab_free(s, n, page, (void *)p);
 	spin_unlock_irqrestore(&n->lock, flags);
 	if (double_free)
 		mm_report_bad_free(p, "kmalloc object already free (double free)");
@@ -326,10 +372,16 @@ size_t ksize(const void *p)
 	if (!p)
 		return 0;
 	page = virt_to_page(p);
-	if (page && PageSlab(page) && is_kmalloc_cache(page->private))
-		return ((struct kmem_cache *)page->private)->size;
-	if (page && page_test_flag(page, PG_large_kmalloc) && p == page_address(page))
+	if (page && PageSlab(page) && is_kmalloc_cache(page->private)) {
+		size_t size = ((struct kmem_cache *)page->private)->size;
+
+		arch_unpoison_range(p, size);	/* the caller may use it all (S3) */
+		return size;
+	}
+	if (page && page_test_flag(page, PG_large_kmalloc) && p == page_address(page)) {
+		arch_unpoison_range(p, PAGE_SIZE << page->order);
 		return PAGE_SIZE << page->order;
+	}
 	pr_err("ksize: %p is not a kmalloc object\n", p);
 	return 0;
 }
