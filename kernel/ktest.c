@@ -12,7 +12,8 @@
  *
  * Checks besides the cases' own: lockdep reports and WARN_ON()s during a
  * case fail it unless declared (t->lockdep_reports_expected,
- * t->warnings_expected); kmalloc objects and pages still in use after a
+ * t->warnings_expected); a warning outside every case (at boot) is a
+ * top-level "# warning:" line, which tests/run fails; kmalloc objects and pages still in use after a
  * suite that were not before fail the suite (leak), beyond what it
  * declared in .kept. The runner's own behaviour is checked from outside:
  * the on-request suite ktest_selftest (kernel/ktest_test.c) fails in each
@@ -34,6 +35,9 @@ extern const struct ktest_suite *__start_quire_ktest_suites[] __weak;
 extern const struct ktest_suite *__stop_quire_ktest_suites[] __weak;
 
 static u64 seed = 0x5eed;
+/* Warnings that fired during cases (each judged by its case), and those
+ * outside any case already reported by report_outside_warnings(). */
+static unsigned long warnings_in_cases, warnings_outside_reported;
 
 u64 ktest_seed(void)
 {
@@ -121,6 +125,7 @@ static bool run_case(const struct ktest_suite *s, const struct ktest_case *c, in
 			   "lockdep reported %lu possible deadlock(s), expected %u",
 			   reports, t.lockdep_reports_expected);
 	warnings = warn_count() - warnings;
+	warnings_in_cases += warnings;
 	if (warnings != t.warnings_expected)
 		ktest_fail(&t, __FILE__, __LINE__,
 			   "%lu kernel warning(s) (WARNING: lines), expected %u",
@@ -208,6 +213,19 @@ static int run_suite(const struct ktest_suite *s, const char *filter, int nr)
 	return failed;
 }
 
+/* A warning outside every case (at boot, or between test runs) belongs to
+ * no case: print a top-level "# warning:" line, which tests/run fails. */
+static void report_outside_warnings(void)
+{
+	unsigned long outside = warn_count() - warnings_in_cases;
+
+	if (outside <= warnings_outside_reported)
+		return;
+	cprintf("# warning: %lu kernel warning(s) outside any test case (see dmesg)\n",
+		outside - warnings_outside_reported);
+	warnings_outside_reported = outside;
+}
+
 /* Is suite @s selected by @filter? On-request suites only by name. */
 static bool suite_selected(const struct ktest_suite *s, const char *filter)
 {
@@ -228,12 +246,14 @@ int ktest_run(const char *filter)
 		return -ENOENT;
 	cprintf("KTAP version 1\n# seed %llu\n1..%d\n", (unsigned long long)seed,
 		nsuites);
+	report_outside_warnings();
 	lockdep_was_on = lockdep_enabled();
 	lockdep_set_enabled(true);	/* every test run checks lock order */
 	for (p = __start_quire_ktest_suites; p < __stop_quire_ktest_suites; p++)
 		if (suite_selected(*p, filter))
 			failed += run_suite(*p, filter, ++nr);
 	lockdep_set_enabled(lockdep_was_on);
+	report_outside_warnings();
 	return failed;
 }
 

@@ -140,10 +140,18 @@ static void crash_stack(void)
 	crash_stack_overflow(0);
 }
 
+/* Not a crash: one WARN_ON() and the kernel goes on (tests/run checks that a
+ * warning outside every test case fails the next `test`). */
+static noinline void crash_warn(void)
+{
+	WARN_ON(crash_one);
+}
+
 static const struct {
 	const char *kind;
 	void (*fn)(void);
 	const char *what;
+	bool returns;		/* the kernel goes on: success, not a failure */
 } crash_kinds[] = {
 	{ "null", crash_null_deref, "NULL pointer dereference" },
 	{ "wx", crash_write_text, "write into kernel text (W^X)" },
@@ -151,12 +159,13 @@ static const struct {
 	{ "bug", crash_bug, "BUG_ON()" },
 	{ "divzero", crash_divide_by_zero, "integer division by zero" },
 	{ "stack", crash_stack, "kernel stack overflow" },
+	{ "warn", crash_warn, "a WARN_ON() (the kernel goes on)", true },
 };
 
 static int cmd_crash(int argc, char **argv)
 {
 	if (argc != 2) {
-		shell_error(argv[0], "usage: crash null|wx|nx|bug|divzero|stack");
+		shell_error(argv[0], "usage: crash null|wx|nx|bug|divzero|stack|warn");
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(crash_kinds); i++) {
@@ -164,11 +173,14 @@ static int cmd_crash(int argc, char **argv)
 			continue;
 		printk(KERN_EMERG "crash: %s, on request\n", crash_kinds[i].what);
 		crash_kinds[i].fn();
+		if (crash_kinds[i].returns)
+			return 0;
 		shell_error(argv[0], "%s did not crash the kernel", argv[1]);
 		return -EFAULT;
 	}
-	shell_error(argv[0], "unknown kind '%s' (null, wx, nx, bug, divzero, stack)", argv[1]);
+	shell_error(argv[0], "unknown kind '%s' (null, wx, nx, bug, divzero, stack, warn)",
+		    argv[1]);
 	return -EINVAL;
 }
-SHELL_COMMAND(crash, "crash", "crash null|wx|nx|bug|divzero|stack",
+SHELL_COMMAND(crash, "crash", "crash null|wx|nx|bug|divzero|stack|warn",
 	      "panic the kernel on purpose (tests the panic report)", cmd_crash);
