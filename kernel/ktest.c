@@ -13,11 +13,12 @@
  * Checks besides the cases' own: lockdep reports and WARN_ON()s during a
  * case fail it unless declared (t->lockdep_reports_expected,
  * t->warnings_expected); a warning outside every case (at boot) is a
- * top-level "# warning:" line, which tests/run fails; kmalloc objects and pages still in use after a
- * suite that were not before fail the suite (leak), beyond what it
- * declared in .kept. The runner's own behaviour is checked from outside:
- * the on-request suite ktest_selftest (kernel/ktest_test.c) fails in each
- * way on purpose and tests/run checks every failure.
+ * top-level "# warning:" line, which tests/run fails; kmalloc objects and
+ * pages still in use after a suite that were not before fail the suite
+ * (leak), beyond the allowlist ktest_kept[]. The runner's own behaviour is
+ * checked from outside: the on-request suite ktest_selftest
+ * (kernel/ktest_test.c) fails in each way on purpose and tests/run checks
+ * every failure.
  */
 #include <quire/ktest.h>
 #include <quire/printk.h>
@@ -168,6 +169,7 @@ static const struct ktest_kept {
 /* @before plus what suite @s may keep (ktest_kept[]). */
 static void kept_allowance(const struct ktest_suite *s, struct mm_usage *allow)
 {
+	BUILD_BUG_ON(sizeof(struct task_struct) > KMALLOC_MAX_CACHE_SIZE);
 	for (size_t i = 0; i < ARRAY_SIZE(ktest_kept); i++) {
 		unsigned int n;
 
