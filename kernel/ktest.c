@@ -194,6 +194,7 @@ static bool suite_leaked(const struct ktest_suite *s, const struct mm_usage *bef
 		return false;
 	mm_usage_grew(before, &now, what, sizeof(what));
 	cprintf("    # leak: %s still allocated after suite %s\n", what, s->name);
+	kmalloc_print_new_objects(before, 8);
 	return true;
 }
 

@@ -2,7 +2,8 @@
  * mm/slab.c - kmalloc(): small objects from power-of-two size classes.
  *
  * Layer: mm. Used by: everything. Provides: kmalloc(), kmalloc_node(),
- * kzalloc(), kcalloc(), kfree(), ksize().
+ * kzalloc(), kcalloc(), kfree(), ksize(); for the leak check (kernel/ktest.c)
+ * mm_usage_snapshot(), mm_usage_grew(), kmalloc_print_new_objects().
  *
  * A request up to KMALLOC_MAX_CACHE_SIZE goes to the cache of the smallest
  * power of two that holds it (kmalloc-8 .. kmalloc-2048). A cache keeps, per
@@ -24,9 +25,11 @@
  *      through get_freepointer()/set_freepointer() only); an allocated
  *      object of a kmalloc(n) is unpoisoned for its first n bytes, the
  *      rest of its stride (the redzone) stays poisoned; ksize() unpoisons
- *      the whole size class. The stride is the size class, or twice it
- *      when poisoning (every object then has a redzone, and power-of-two
- *      objects stay naturally aligned).
+ *      the whole size class. The stride is the size class, or when
+ *      poisoning max(2 * size, 32): every object then has a redzone of at
+ *      least 16 bytes, power-of-two objects stay naturally aligned, and
+ *      the redzone's last 16 bytes hold the object's kmalloc_track (who
+ *      allocated it, and when), which names a leaked object.
  * kfree() checks S2 before pushing (offset alignment and not already on
  * the freelist), so a double free is a WARN and changes nothing.
  *
@@ -55,7 +58,7 @@ struct kmem_cache_node {
 struct kmem_cache {
 	char name[16];			/* "kmalloc-64" */
 	unsigned int size;		/* object size, a power of two */
-	unsigned int stride;		/* object to next object: size, or 2 * size (S3) */
+	unsigned int stride;		/* object to next object: size, or see S3 */
 	unsigned int objects;		/* objects per slab (one page) */
 	struct kmem_cache_node node[MAX_NUMNODES];
 };
@@ -63,13 +66,21 @@ struct kmem_cache {
 static struct kmem_cache kmalloc_caches[NR_KMALLOC_CACHES];
 static bool slab_ready;
 
+/* Poisoning builds (S3): at the end of each object's redzone. */
+struct kmalloc_track {
+	unsigned long caller;		/* return address into kmalloc()'s caller */
+	u64 seq;			/* kmalloc_seq at allocation; 0 while free */
+};
+static bool slab_track;			/* arch_poison_enabled(): tracks exist */
+static u64 kmalloc_seq;			/* allocations tracked since boot */
+
 void slab_init(void)
 {
 	for (int i = 0; i < NR_KMALLOC_CACHES; i++) {
 		struct kmem_cache *s = &kmalloc_caches[i];
 
 		s->size = 1U << (i + KMALLOC_SHIFT_LOW);
-		s->stride = arch_poison_enabled() ? 2 * s->size : s->size;	/* S3 */
+		s->stride = arch_poison_enabled() ? max(2 * s->size, 32u) : s->size; /* S3 */
 		s->objects = PAGE_SIZE / s->stride;
 		scnprintf(s->name, sizeof(s->name), "kmalloc-%u", s->size);
 		for (int nid = 0; nid < MAX_NUMNODES; nid++) {
@@ -77,6 +88,7 @@ void slab_init(void)
 			INIT_LIST_HEAD(&s->node[nid].partial);
 		}
 	}
+	slab_track = arch_poison_enabled();
 	slab_ready = true;
 }
 
@@ -110,6 +122,30 @@ static void set_freepointer(void *obj, void *next)
 	arch_unpoison_range(obj, sizeof(void *));
 	*(void **)obj = next;
 	arch_poison_range(obj, sizeof(void *));
+}
+
+/* Write @obj's kmalloc_track (S3), inside its poisoned redzone. */
+static void set_track(const struct kmem_cache *s, void *obj, unsigned long caller, u64 seq)
+{
+	struct kmalloc_track *tr = (void *)((char *)obj + s->stride - sizeof(*tr));
+
+	if (!slab_track)
+		return;
+	arch_unpoison_range(tr, sizeof(*tr));
+	tr->caller = caller;
+	WRITE_ONCE(tr->seq, seq);
+	arch_poison_range(tr, sizeof(*tr));
+}
+
+static struct kmalloc_track get_track(const struct kmem_cache *s, const void *obj)
+{
+	const struct kmalloc_track *p = (const void *)((const char *)obj + s->stride - sizeof(*p));
+	struct kmalloc_track tr;
+
+	arch_unpoison_range(p, sizeof(*p));
+	tr = *p;
+	arch_poison_range(p, sizeof(*p));
+	return tr;
 }
 
 /* Is @p a possible freelist entry of @page (S2): NULL, or an object of
@@ -181,6 +217,8 @@ static void *slab_alloc_new(struct kmem_cache *s, int nid, gfp_t flags)
 	page->objects = s->objects;
 	page->inuse = 0;
 	page->freelist = base;
+	if (slab_track)
+		memset(base, 0, PAGE_SIZE);	/* every kmalloc_track: free (S3) */
 	for (unsigned int i = 0; i < s->objects; i++)
 		*(void **)(base + i * s->stride) =
 			i + 1 < s->objects ? base + (i + 1) * s->stride : NULL;
@@ -234,18 +272,22 @@ static void *kmalloc_large(size_t size, gfp_t flags, int nid)
 	return page_address(page);
 }
 
-/* A fresh object of @s for a kmalloc(@size): usable for @size bytes, the
- * rest of its stride poisoned as its redzone (S3). */
-static void *slab_post_alloc(struct kmem_cache *s, void *obj, size_t size, gfp_t flags)
+/* A fresh object of @s for a kmalloc(@size) from @caller: usable for @size
+ * bytes, the rest of its stride poisoned as its redzone (S3). */
+static void *slab_post_alloc(struct kmem_cache *s, void *obj, size_t size, gfp_t flags,
+			     unsigned long caller)
 {
 	arch_unpoison_range(obj, s->size);
 	if (flags & __GFP_ZERO)
 		memset(obj, 0, s->size);
 	arch_poison_range((char *)obj + size, s->stride - size);
+	if (slab_track)
+		set_track(s, obj, caller, __atomic_add_fetch(&kmalloc_seq, 1, __ATOMIC_RELAXED));
 	return obj;
 }
 
-void *kmalloc_node(size_t size, gfp_t flags, int nid)
+/* kmalloc_node() for @caller (each public entry passes its own). */
+static void *__kmalloc_node(size_t size, gfp_t flags, int nid, unsigned long caller)
 {
 	void *obj;
 
@@ -258,24 +300,31 @@ void *kmalloc_node(size_t size, gfp_t flags, int nid)
 	if (size > KMALLOC_MAX_CACHE_SIZE)
 		return kmalloc_large(size, flags, nid);
 	obj = slab_alloc(kmalloc_cache(size), nid, flags);
-	return obj ? slab_post_alloc(kmalloc_cache(size), obj, size, flags) : NULL;
+	return obj ? slab_post_alloc(kmalloc_cache(size), obj, size, flags, caller) : NULL;
+}
+
+#define CALLER	((unsigned long)__builtin_return_address(0))
+
+void *kmalloc_node(size_t size, gfp_t flags, int nid)
+{
+	return __kmalloc_node(size, flags, nid, CALLER);
 }
 
 void *kmalloc(size_t size, gfp_t flags)
 {
-	return kmalloc_node(size, flags, NUMA_NO_NODE);
+	return __kmalloc_node(size, flags, NUMA_NO_NODE, CALLER);
 }
 
 void *kzalloc(size_t size, gfp_t flags)
 {
-	return kmalloc(size, flags | __GFP_ZERO);
+	return __kmalloc_node(size, flags | __GFP_ZERO, NUMA_NO_NODE, CALLER);
 }
 
 void *kcalloc(size_t n, size_t size, gfp_t flags)
 {
 	if (size && n > SIZE_MAX / size)
 		return NULL;
-	return kzalloc(n * size, flags);
+	return __kmalloc_node(n * size, flags | __GFP_ZERO, NUMA_NO_NODE, CALLER);
 }
 
 /* Is @obj on @page's freelist already (a double free)? Under the lock. */
@@ -299,6 +348,7 @@ static struct page *__slab_free(struct kmem_cache *s, struct kmem_cache_node *n,
 
 	lockdep_assert_held(&n->lock);
 	arch_poison_range(obj, s->stride);
+	set_track(s, obj, 0, 0);		/* free: no owner (S3) */
 	set_freepointer(obj, page->freelist);
 	page->freelist = obj;
 	page->inuse--;
@@ -396,8 +446,54 @@ unsigned long kmalloc_objects_in_use(void)
 	return sum;
 }
 
+/* Print, for the slab page @page, each object tracked after @since and
+ * not freed; returns how many, at most @max printed in all. */
+static unsigned int print_new_objects_of(struct page *page, u64 since, unsigned int max)
+{
+	const struct kmem_cache *s = page->private;
+	char *base = page_address(page);
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < s->objects && n < max; i++) {
+		struct kmalloc_track tr = get_track(s, base + i * s->stride);
+
+		if (tr.seq <= since)
+			continue;
+		cprintf("    #   %s object allocated by %pS\n", s->name, (void *)tr.caller);
+		n++;
+	}
+	return n;
+}
+
+unsigned int kmalloc_print_new_objects(const struct mm_usage *since, unsigned int max)
+{
+	unsigned int n = 0;
+
+	if (!slab_track)
+		return 0;
+	for (unsigned int nid = 0; nid < num_online_nodes() && n < max; nid++) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+
+		for (unsigned long i = 0; i < pgdat->node_spanned_pages && n < max; i++) {
+			struct page *page = &pgdat->node_mem_map[i];
+			struct kmem_cache_node *cn;
+			unsigned long flags;
+
+			if (!PageSlab(page) || !is_kmalloc_cache(page->private))
+				continue;
+			cn = &((struct kmem_cache *)page->private)->node[nid];
+			spin_lock_irqsave(&cn->lock, flags);
+			if (PageSlab(page))
+				n += print_new_objects_of(page, since->seq, max - n);
+			spin_unlock_irqrestore(&cn->lock, flags);
+		}
+	}
+	return n;
+}
+
 void mm_usage_snapshot(struct mm_usage *u)
 {
+	u->seq = __atomic_load_n(&kmalloc_seq, __ATOMIC_RELAXED);
 	for (int i = 0; i < NR_KMALLOC_CACHES; i++) {
 		u->objects[i] = 0;
 		for (unsigned int nid = 0; nid < num_online_nodes(); nid++)

@@ -52,11 +52,18 @@ size_t ksize(const void *p);
 struct mm_usage {
 	unsigned long objects[NR_KMALLOC_CACHES];
 	unsigned long pages;
+	u64 seq;	/* allocations tracked so far (poisoning builds) */
 };
 void mm_usage_snapshot(struct mm_usage *u);
 /* What @now holds beyond @before, written to @buf as "2 kmalloc-64,
  * 3 pages"; false (and @buf empty) when it holds nothing more. */
 bool mm_usage_grew(const struct mm_usage *before, const struct mm_usage *now,
 		   char *buf, size_t size);
+/* In poisoning builds (mm/slab.c S3: each object records its allocator),
+ * print "    #   kmalloc-64 object allocated by FUNCTION+0xoff" for up to
+ * @max objects allocated since @since and not freed; returns how many.
+ * Elsewhere prints nothing and returns 0. Context: process; takes each
+ * slab's node lock; O(pages of RAM). */
+unsigned int kmalloc_print_new_objects(const struct mm_usage *since, unsigned int max);
 
 #endif
