@@ -9,6 +9,16 @@
  * __builtin_longjmp back into run_case(); nothing a case allocated is freed
  * for it, so cases release their resources before asserting or use the
  * suite's exit hook.
+ *
+ * Checks besides the cases' own: lockdep reports and WARN_ON()s during a
+ * case fail it unless declared (t->lockdep_reports_expected,
+ * t->warnings_expected); a warning outside every case (at boot) is a
+ * top-level "# warning:" line, which tests/run fails; kmalloc objects and
+ * pages still in use after a suite that were not before fail the suite
+ * (leak), beyond the allowlist ktest_kept[]. The runner's own behaviour is
+ * checked from outside: the on-request suite ktest_selftest
+ * (kernel/ktest_test.c) fails in each way on purpose and tests/run checks
+ * every failure.
  */
 #include <quire/ktest.h>
 #include <quire/printk.h>
@@ -18,11 +28,17 @@
 #include <quire/lockdep.h>
 #include <quire/sched.h>
 #include <quire/smp.h>
+#include <quire/slab.h>
+#include <quire/mm.h>
+#include <quire/bug.h>
 
 extern const struct ktest_suite *__start_quire_ktest_suites[] __weak;
 extern const struct ktest_suite *__stop_quire_ktest_suites[] __weak;
 
 static u64 seed = 0x5eed;
+/* Warnings that fired during cases (each judged by its case), and those
+ * outside any case already reported by report_outside_warnings(). */
+static unsigned long warnings_in_cases, warnings_outside_reported;
 
 u64 ktest_seed(void)
 {
@@ -97,7 +113,7 @@ static noinline void run_case_body(const struct ktest_suite *s,
 static bool run_case(const struct ktest_suite *s, const struct ktest_case *c, int nr)
 {
 	struct ktest t = { .name = c->name };
-	unsigned long reports = lockdep_inversions();
+	unsigned long reports = lockdep_inversions(), warnings = warn_count();
 	struct cpumask cpus = current->cpus_allowed;
 
 	run_case_body(s, c, &t);
@@ -109,6 +125,12 @@ static bool run_case(const struct ktest_suite *s, const struct ktest_case *c, in
 		ktest_fail(&t, __FILE__, __LINE__,
 			   "lockdep reported %lu possible deadlock(s), expected %u",
 			   reports, t.lockdep_reports_expected);
+	warnings = warn_count() - warnings;
+	warnings_in_cases += warnings;
+	if (warnings != t.warnings_expected)
+		ktest_fail(&t, __FILE__, __LINE__,
+			   "%lu kernel warning(s) (WARNING: lines), expected %u",
+			   warnings, t.warnings_expected);
 	if (t.skipped && !t.failed)
 		cprintf("    ok %d %s # SKIP %s\n", nr, c->name, t.skip_reason);
 	else
@@ -125,18 +147,94 @@ static int count_cases(const struct ktest_suite *s, const char *filter)
 	return n;
 }
 
-/* Run one suite's selected cases; return the number that failed. */
+/*
+ * The leak check's allowlist: deliberate long-lived allocations a suite may
+ * leave behind, each with why. Nothing else may stay allocated after a suite.
+ */
+static unsigned int blkdev_worker_threads(void)
+{
+	return clamp(num_possible_cpus(), 4u, 16u);	/* as mt_start_workers() */
+}
+
+static const struct ktest_kept {
+	const char *suite;
+	unsigned int (*threads)(void);	/* kernel threads kept: task_struct + stack each */
+	const char *why;
+} ktest_kept[] = {
+	{ "blkdev", blkdev_worker_threads,
+	  "requests_in_flight_from_threads_on_every_cpu starts its worker threads on first "
+	  "use and keeps them for later runs (block/blk-test.c, mt_start_workers())" },
+};
+
+/* @before plus what suite @s may keep (ktest_kept[]). */
+static void kept_allowance(const struct ktest_suite *s, struct mm_usage *allow)
+{
+	BUILD_BUG_ON(sizeof(struct task_struct) > KMALLOC_MAX_CACHE_SIZE);
+	for (size_t i = 0; i < ARRAY_SIZE(ktest_kept); i++) {
+		unsigned int n;
+
+		if (strcmp(ktest_kept[i].suite, s->name))
+			continue;
+		n = ktest_kept[i].threads();
+		allow->objects[kmalloc_index(sizeof(struct task_struct))] += n;
+		allow->pages += n * (THREAD_SIZE / PAGE_SIZE);
+	}
+}
+
+/* Did the suite leave more allocated than it found, beyond what
+ * ktest_kept[] allows it? Prints the "# leak:" line that fails it. */
+static bool suite_leaked(const struct ktest_suite *s, const struct mm_usage *before)
+{
+	struct mm_usage now, allow = *before;
+	char what[192];
+
+	kept_allowance(s, &allow);
+	mm_usage_snapshot(&now);
+	if (!mm_usage_grew(&allow, &now, what, sizeof(what)))
+		return false;
+	mm_usage_grew(before, &now, what, sizeof(what));
+	cprintf("    # leak: %s still allocated after suite %s\n", what, s->name);
+	kmalloc_print_new_objects(before, 8);
+	return true;
+}
+
+/* Run one suite's selected cases; return the number that failed, counting
+ * a leak as one more. */
 static int run_suite(const struct ktest_suite *s, const char *filter, int nr)
 {
+	struct mm_usage before;
 	int failed = 0, i = 0;
 
 	cprintf("    KTAP version 1\n    # Subtest: %s\n    1..%d\n",
 		s->name, count_cases(s, filter));
+	mm_usage_snapshot(&before);
 	for (const struct ktest_case *c = s->cases; c->name; c++)
 		if (filter_matches(filter, s->name, c->name))
 			failed += !run_case(s, c, ++i);
+	failed += suite_leaked(s, &before);
 	cprintf("%sok %d %s\n", failed ? "not " : "", nr, s->name);
 	return failed;
+}
+
+/* A warning outside every case (at boot, or between test runs) belongs to
+ * no case: print a top-level "# warning:" line, which tests/run fails. */
+static void report_outside_warnings(void)
+{
+	unsigned long outside = warn_count() - warnings_in_cases;
+
+	if (outside <= warnings_outside_reported)
+		return;
+	cprintf("# warning: %lu kernel warning(s) outside any test case (see dmesg)\n",
+		outside - warnings_outside_reported);
+	warnings_outside_reported = outside;
+}
+
+/* Is suite @s selected by @filter? On-request suites only by name. */
+static bool suite_selected(const struct ktest_suite *s, const char *filter)
+{
+	if (s->on_request && (!filter || !*filter))
+		return false;
+	return filter_matches(filter, s->name, NULL) && count_cases(s, filter) > 0;
 }
 
 int ktest_run(const char *filter)
@@ -146,18 +244,19 @@ int ktest_run(const char *filter)
 	int nsuites = 0, failed = 0, nr = 0;
 
 	for (p = __start_quire_ktest_suites; p < __stop_quire_ktest_suites; p++)
-		nsuites += filter_matches(filter, (*p)->name, NULL) &&
-			   count_cases(*p, filter) > 0;
+		nsuites += suite_selected(*p, filter);
 	if (!nsuites)
 		return -ENOENT;
 	cprintf("KTAP version 1\n# seed %llu\n1..%d\n", (unsigned long long)seed,
 		nsuites);
+	report_outside_warnings();
 	lockdep_was_on = lockdep_enabled();
 	lockdep_set_enabled(true);	/* every test run checks lock order */
 	for (p = __start_quire_ktest_suites; p < __stop_quire_ktest_suites; p++)
-		if (filter_matches(filter, (*p)->name, NULL) && count_cases(*p, filter))
+		if (suite_selected(*p, filter))
 			failed += run_suite(*p, filter, ++nr);
 	lockdep_set_enabled(lockdep_was_on);
+	report_outside_warnings();
 	return failed;
 }
 
@@ -168,7 +267,8 @@ static int list_suites(void)
 
 	for (p = __start_quire_ktest_suites; p < __stop_quire_ktest_suites; p++)
 		for (const struct ktest_case *c = (*p)->cases; c->name; c++)
-			cprintf("%s.%s\n", (*p)->name, c->name);
+			cprintf("%s.%s%s\n", (*p)->name, c->name,
+				(*p)->on_request ? " (on request: fails on purpose)" : "");
 	return 0;
 }
 
@@ -207,15 +307,8 @@ static int cmd_test(int argc, char **argv)
 SHELL_COMMAND(test, "test", "test [--seed N] [--list] [SUITE[.CASE]]",
 	      "run in-kernel tests, print KTAP", cmd_test);
 
-/* A self-test of the runner: expectations, assertions and the parsers. */
-static void ktest_expect_records_failure(struct ktest *t)
-{
-	struct ktest inner = { .name = "inner" };
-
-	KTEST_EXPECT_FALSE(t, inner.failed);
-	KTEST_EXPECT_EQ(t, 1 + 1, 2);
-}
-
+/* The parsers. The runner itself is checked from outside, through the
+ * on-request suite ktest_selftest (kernel/ktest_test.c). */
 static void lib_kstrtoull_parses_and_rejects(struct ktest *t)
 {
 	unsigned long long v;
@@ -262,7 +355,6 @@ static void vsprintf_formats(struct ktest *t)
 }
 
 static const struct ktest_case lib_cases[] = {
-	KTEST_CASE(ktest_expect_records_failure),
 	KTEST_CASE(lib_kstrtoull_parses_and_rejects),
 	KTEST_CASE(lib_parse_size_suffixes),
 	KTEST_CASE(vsprintf_formats),

@@ -2,7 +2,8 @@
  * kernel/panic.c - panic(), WARN and stack dumps.
  *
  * Layer: kernel. Provides: panic(), panic_enter()/panic_finish() (for arch
- * exception reports), warn_slowpath(), dump_stack(), the `crash` command.
+ * exception reports), warn_slowpath(), warn_count(), dump_stack(), the
+ * `crash` command.
  * A panic stops the other CPUs, prints the reason and a symbolised stack,
  * and powers off with PANIC_EXIT_STATUS so that a scripted run (tests)
  * ends at once instead of hanging.
@@ -70,8 +71,16 @@ void panic(const char *fmt, ...)
 	panic_finish(msg);
 }
 
+static unsigned long nr_warnings;
+
+unsigned long warn_count(void)
+{
+	return __atomic_load_n(&nr_warnings, __ATOMIC_RELAXED);
+}
+
 void warn_slowpath(const char *file, int line, const char *cond)
 {
+	__atomic_fetch_add(&nr_warnings, 1, __ATOMIC_RELAXED);
 	printk(KERN_WARNING "WARNING: %s:%d: %s\n", file, line, cond);
 	dump_stack();
 }
@@ -131,10 +140,18 @@ static void crash_stack(void)
 	crash_stack_overflow(0);
 }
 
+/* Not a crash: one WARN_ON() and the kernel goes on (tests/run checks that a
+ * warning outside every test case fails the next `test`). */
+static noinline void crash_warn(void)
+{
+	WARN_ON(crash_one);
+}
+
 static const struct {
 	const char *kind;
 	void (*fn)(void);
 	const char *what;
+	bool returns;		/* the kernel goes on: success, not a failure */
 } crash_kinds[] = {
 	{ "null", crash_null_deref, "NULL pointer dereference" },
 	{ "wx", crash_write_text, "write into kernel text (W^X)" },
@@ -142,12 +159,13 @@ static const struct {
 	{ "bug", crash_bug, "BUG_ON()" },
 	{ "divzero", crash_divide_by_zero, "integer division by zero" },
 	{ "stack", crash_stack, "kernel stack overflow" },
+	{ "warn", crash_warn, "a WARN_ON() (the kernel goes on)", true },
 };
 
 static int cmd_crash(int argc, char **argv)
 {
 	if (argc != 2) {
-		shell_error(argv[0], "usage: crash null|wx|nx|bug|divzero|stack");
+		shell_error(argv[0], "usage: crash null|wx|nx|bug|divzero|stack|warn");
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(crash_kinds); i++) {
@@ -155,11 +173,14 @@ static int cmd_crash(int argc, char **argv)
 			continue;
 		printk(KERN_EMERG "crash: %s, on request\n", crash_kinds[i].what);
 		crash_kinds[i].fn();
+		if (crash_kinds[i].returns)
+			return 0;
 		shell_error(argv[0], "%s did not crash the kernel", argv[1]);
 		return -EFAULT;
 	}
-	shell_error(argv[0], "unknown kind '%s' (null, wx, nx, bug, divzero, stack)", argv[1]);
+	shell_error(argv[0], "unknown kind '%s' (null, wx, nx, bug, divzero, stack, warn)",
+		    argv[1]);
 	return -EINVAL;
 }
-SHELL_COMMAND(crash, "crash", "crash null|wx|nx|bug|divzero|stack",
+SHELL_COMMAND(crash, "crash", "crash null|wx|nx|bug|divzero|stack|warn",
 	      "panic the kernel on purpose (tests the panic report)", cmd_crash);

@@ -19,6 +19,9 @@
  *  I4: an allocated block's head has refcount >= 1 and order == its order;
  *      every other page of a free or allocated block has refcount 0 and is
  *      not PG_buddy. __free_pages() relies on I4 to reject bad frees.
+ *  I5: (poisoning builds, arch_poison_enabled()) the memory of every free
+ *      block is poisoned, so a use after free is reported at the access;
+ *      alloc_pages() unpoisons the block it returns.
  *
  * Locking: pgdat->lock (irqsave: GFP_ATOMIC callers run in interrupts)
  * guards free_area[], and PG_buddy/order/refcount of the node's pages. No
@@ -31,6 +34,7 @@
 #include <quire/string.h>
 #include <quire/bug.h>
 #include <arch/cpu.h>
+#include <arch/memory.h>
 #include "internal.h"
 
 pg_data_t node_data[MAX_NUMNODES];
@@ -243,6 +247,8 @@ static struct page *rmqueue_node(int nid, unsigned int order)
 		mod_node_page_state(pgdat, NR_FREE_PAGES, -(1L << order));
 	}
 	spin_unlock_irqrestore(&pgdat->lock, flags);
+	if (page)
+		arch_unpoison_range(page_address(page), PAGE_SIZE << order);	/* I5 */
 	return page;
 }
 
@@ -334,6 +340,7 @@ static void free_block(struct page *page, unsigned int order, bool any_order)
 	__atomic_store_n(&page->flags, page_flags_for_node(pgdat->node_id), __ATOMIC_RELAXED);
 	page->private = NULL;
 	page->mapping = NULL;
+	arch_poison_range(page_address(page), PAGE_SIZE << order);	/* I5 */
 	__free_one_page(pgdat, page_to_pfn(page), order);
 	mod_node_page_state(pgdat, NR_FREE_PAGES, 1L << order);
 out:
@@ -437,6 +444,7 @@ static void free_range(pg_data_t *pgdat, unsigned long s, unsigned long e)
 
 		while (order && (!IS_ALIGNED(s, 1UL << order) || s + (1UL << order) > e))
 			order--;
+		arch_poison_range(__va((phys_addr_t)s << PAGE_SHIFT), PAGE_SIZE << order); /* I5 */
 		__free_one_page(pgdat, s, order);
 		pgdat->managed_pages += 1UL << order;
 		mod_node_page_state(pgdat, NR_FREE_PAGES, 1L << order);

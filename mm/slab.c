@@ -2,7 +2,8 @@
  * mm/slab.c - kmalloc(): small objects from power-of-two size classes.
  *
  * Layer: mm. Used by: everything. Provides: kmalloc(), kmalloc_node(),
- * kzalloc(), kcalloc(), kfree(), ksize().
+ * kzalloc(), kcalloc(), kfree(), ksize(); for the leak check (kernel/ktest.c)
+ * mm_usage_snapshot(), mm_usage_grew(), kmalloc_print_new_objects().
  *
  * A request up to KMALLOC_MAX_CACHE_SIZE goes to the cache of the smallest
  * power of two that holds it (kmalloc-8 .. kmalloc-2048). A cache keeps, per
@@ -18,7 +19,17 @@
  *      objects; it is on its node's partial list iff 0 < objects - inuse,
  *      or it is the node's only empty slab.
  *  S2: page->freelist chains exactly objects - inuse distinct objects of
- *      that page, each at a multiple of the cache's size.
+ *      that page, each at a multiple of the cache's stride.
+ *  S3: (poisoning builds, arch_poison_enabled()) a free object is poisoned
+ *      whole, its free pointer included (the allocator reaches that word
+ *      through get_freepointer()/set_freepointer() only); an allocated
+ *      object of a kmalloc(n) is unpoisoned for its first n bytes, the
+ *      rest of its stride (the redzone) stays poisoned; ksize() unpoisons
+ *      the whole size class. The stride is the size class, or when
+ *      poisoning max(2 * size, 32): every object then has a redzone of at
+ *      least 16 bytes, power-of-two objects stay naturally aligned, and
+ *      the redzone's last 16 bytes hold the object's kmalloc_track (who
+ *      allocated it, and when), which names a leaked object.
  * kfree() checks S2 before pushing (offset alignment and not already on
  * the freelist), so a double free is a WARN and changes nothing.
  *
@@ -33,12 +44,8 @@
 #include <quire/printk.h>
 #include <quire/string.h>
 #include <quire/bug.h>
+#include <arch/memory.h>
 #include "internal.h"
-
-#define KMALLOC_SHIFT_LOW	3	/* smallest class: 8 bytes */
-#define KMALLOC_SHIFT_HIGH	11	/* largest class: 2048 bytes */
-#define KMALLOC_MAX_CACHE_SIZE	(1UL << KMALLOC_SHIFT_HIGH)
-#define NR_KMALLOC_CACHES	(KMALLOC_SHIFT_HIGH - KMALLOC_SHIFT_LOW + 1)
 
 struct kmem_cache_node {
 	spinlock_t lock;		/* guards all below and its slabs' freelists */
@@ -51,6 +58,7 @@ struct kmem_cache_node {
 struct kmem_cache {
 	char name[16];			/* "kmalloc-64" */
 	unsigned int size;		/* object size, a power of two */
+	unsigned int stride;		/* object to next object: size, or see S3 */
 	unsigned int objects;		/* objects per slab (one page) */
 	struct kmem_cache_node node[MAX_NUMNODES];
 };
@@ -58,29 +66,35 @@ struct kmem_cache {
 static struct kmem_cache kmalloc_caches[NR_KMALLOC_CACHES];
 static bool slab_ready;
 
+/* Poisoning builds (S3): at the end of each object's redzone. */
+struct kmalloc_track {
+	unsigned long caller;		/* return address into kmalloc()'s caller */
+	u64 seq;			/* kmalloc_seq at allocation; 0 while free */
+};
+static bool slab_track;			/* arch_poison_enabled(): tracks exist */
+static u64 kmalloc_seq;			/* allocations tracked since boot */
+
 void slab_init(void)
 {
 	for (int i = 0; i < NR_KMALLOC_CACHES; i++) {
 		struct kmem_cache *s = &kmalloc_caches[i];
 
 		s->size = 1U << (i + KMALLOC_SHIFT_LOW);
-		s->objects = PAGE_SIZE / s->size;
+		s->stride = arch_poison_enabled() ? max(2 * s->size, 32u) : s->size; /* S3 */
+		s->objects = PAGE_SIZE / s->stride;
 		scnprintf(s->name, sizeof(s->name), "kmalloc-%u", s->size);
 		for (int nid = 0; nid < MAX_NUMNODES; nid++) {
 			spin_lock_init(&s->node[nid].lock);
 			INIT_LIST_HEAD(&s->node[nid].partial);
 		}
 	}
+	slab_track = arch_poison_enabled();
 	slab_ready = true;
 }
 
 static struct kmem_cache *kmalloc_cache(size_t size)
 {
-	unsigned int i = 0;
-
-	while ((1UL << (i + KMALLOC_SHIFT_LOW)) < size)
-		i++;
-	return &kmalloc_caches[i];
+	return &kmalloc_caches[kmalloc_index(size)];
 }
 
 static bool is_kmalloc_cache(const void *p)
@@ -90,7 +104,50 @@ static bool is_kmalloc_cache(const void *p)
 	return s >= kmalloc_caches && s < kmalloc_caches + NR_KMALLOC_CACHES;
 }
 
-/* Pop one object from the first partial slab of @n; NULL if none. */
+/* The free pointer is a free object's first word (S2). Free objects are
+ * poisoned whole (S3): these lift the poison for that word alone while the
+ * allocator reads or writes it. Under the node's lock. */
+static void *get_freepointer(const void *obj)
+{
+	void *next;
+
+	arch_unpoison_range(obj, sizeof(void *));
+	next = *(void *const *)obj;
+	arch_poison_range(obj, sizeof(void *));
+	return next;
+}
+
+static void set_freepointer(void *obj, void *next)
+{
+	arch_unpoison_range(obj, sizeof(void *));
+	*(void **)obj = next;
+	arch_poison_range(obj, sizeof(void *));
+}
+
+/* Write @obj's kmalloc_track (S3), inside its poisoned redzone. */
+static void set_track(const struct kmem_cache *s, void *obj, unsigned long caller, u64 seq)
+{
+	struct kmalloc_track *tr = (void *)((char *)obj + s->stride - sizeof(*tr));
+
+	if (!slab_track)
+		return;
+	arch_unpoison_range(tr, sizeof(*tr));
+	tr->caller = caller;
+	WRITE_ONCE(tr->seq, seq);
+	arch_poison_range(tr, sizeof(*tr));
+}
+
+static struct kmalloc_track get_track(const struct kmem_cache *s, const void *obj)
+{
+	const struct kmalloc_track *p = (const void *)((const char *)obj + s->stride - sizeof(*p));
+	struct kmalloc_track tr;
+
+	arch_unpoison_range(p, sizeof(*p));
+	tr = *p;
+	arch_poison_range(p, sizeof(*p));
+	return tr;
+}
+
 /* Is @p a possible freelist entry of @page (S2): NULL, or an object of
  * this slab? A free object's first word written by someone else (a use
  * after free) fails this check. */
@@ -98,9 +155,10 @@ static bool freelist_ptr_ok(const struct kmem_cache *s, struct page *page, const
 {
 	uintptr_t off = (uintptr_t)p - (uintptr_t)page_address(page);
 
-	return !p || (off < PAGE_SIZE && off % s->size == 0);
+	return !p || (off < s->objects * s->stride && off % s->stride == 0);
 }
 
+/* Pop one object from the first partial slab of @n; NULL if none. */
 static void *alloc_from_partial(struct kmem_cache *s, struct kmem_cache_node *n)
 {
 	struct page *page;
@@ -111,7 +169,7 @@ static void *alloc_from_partial(struct kmem_cache *s, struct kmem_cache_node *n)
 		return NULL;
 	page = list_first_entry(&n->partial, struct page, lru);
 	obj = page->freelist;
-	next = *(void **)obj;
+	next = get_freepointer(obj);
 	if (!freelist_ptr_ok(s, page, next)) {
 		/* Cut the freelist: the rest of the slab is lost, not reused. */
 		pr_err("%s: freelist of slab %p corrupted at %p (next %p): use after free?\n",
@@ -159,9 +217,12 @@ static void *slab_alloc_new(struct kmem_cache *s, int nid, gfp_t flags)
 	page->objects = s->objects;
 	page->inuse = 0;
 	page->freelist = base;
+	if (slab_track)
+		memset(base, 0, PAGE_SIZE);	/* every kmalloc_track: free (S3) */
 	for (unsigned int i = 0; i < s->objects; i++)
-		*(void **)(base + i * s->size) =
-			i + 1 < s->objects ? base + (i + 1) * s->size : NULL;
+		*(void **)(base + i * s->stride) =
+			i + 1 < s->objects ? base + (i + 1) * s->stride : NULL;
+	arch_poison_range(base, PAGE_SIZE);	/* every object free (S3) */
 	inc_node_page_state(NODE_DATA(nid), NR_SLAB_PAGES);
 	spin_lock_irqsave(&n->lock, irqflags);
 	n->nr_slabs++;
@@ -206,10 +267,27 @@ static void *kmalloc_large(size_t size, gfp_t flags, int nid)
 		return NULL;
 	page_set_flag(page, PG_large_kmalloc);
 	mod_node_page_state(NODE_DATA(page_to_nid(page)), NR_KMALLOC_LARGE, 1L << order);
+	/* The slack after @size is the redzone (S3). */
+	arch_poison_range((char *)page_address(page) + size, (PAGE_SIZE << order) - size);
 	return page_address(page);
 }
 
-void *kmalloc_node(size_t size, gfp_t flags, int nid)
+/* A fresh object of @s for a kmalloc(@size) from @caller: usable for @size
+ * bytes, the rest of its stride poisoned as its redzone (S3). */
+static void *slab_post_alloc(struct kmem_cache *s, void *obj, size_t size, gfp_t flags,
+			     unsigned long caller)
+{
+	arch_unpoison_range(obj, s->size);
+	if (flags & __GFP_ZERO)
+		memset(obj, 0, s->size);
+	arch_poison_range((char *)obj + size, s->stride - size);
+	if (slab_track)
+		set_track(s, obj, caller, __atomic_add_fetch(&kmalloc_seq, 1, __ATOMIC_RELAXED));
+	return obj;
+}
+
+/* kmalloc_node() for @caller (each public entry passes its own). */
+static void *__kmalloc_node(size_t size, gfp_t flags, int nid, unsigned long caller)
 {
 	void *obj;
 
@@ -222,26 +300,31 @@ void *kmalloc_node(size_t size, gfp_t flags, int nid)
 	if (size > KMALLOC_MAX_CACHE_SIZE)
 		return kmalloc_large(size, flags, nid);
 	obj = slab_alloc(kmalloc_cache(size), nid, flags);
-	if (obj && (flags & __GFP_ZERO))
-		memset(obj, 0, kmalloc_cache(size)->size);
-	return obj;
+	return obj ? slab_post_alloc(kmalloc_cache(size), obj, size, flags, caller) : NULL;
+}
+
+#define CALLER	((unsigned long)__builtin_return_address(0))
+
+void *kmalloc_node(size_t size, gfp_t flags, int nid)
+{
+	return __kmalloc_node(size, flags, nid, CALLER);
 }
 
 void *kmalloc(size_t size, gfp_t flags)
 {
-	return kmalloc_node(size, flags, NUMA_NO_NODE);
+	return __kmalloc_node(size, flags, NUMA_NO_NODE, CALLER);
 }
 
 void *kzalloc(size_t size, gfp_t flags)
 {
-	return kmalloc(size, flags | __GFP_ZERO);
+	return __kmalloc_node(size, flags | __GFP_ZERO, NUMA_NO_NODE, CALLER);
 }
 
 void *kcalloc(size_t n, size_t size, gfp_t flags)
 {
 	if (size && n > SIZE_MAX / size)
 		return NULL;
-	return kzalloc(n * size, flags);
+	return __kmalloc_node(n * size, flags | __GFP_ZERO, NUMA_NO_NODE, CALLER);
 }
 
 /* Is @obj on @page's freelist already (a double free)? Under the lock. */
@@ -249,20 +332,24 @@ static bool object_is_free(struct page *page, const void *obj)
 {
 	unsigned int n = 0;
 
-	for (void *p = page->freelist; p; p = *(void **)p) {
+	for (void *p = page->freelist; p; p = get_freepointer(p)) {
 		if (p == obj || WARN_ON_ONCE(++n > page->objects))
 			return true;	/* a loop means corruption: refuse */
 	}
 	return false;
 }
 
-/* Push @obj back (S2); returns the slab if it must go to the buddy. */
-static struct page *__slab_free(struct kmem_cache_node *n, struct page *page, void *obj)
+/* Push @obj back (S2), poisoned (S3); returns the slab if it must go to
+ * the buddy. */
+static struct page *__slab_free(struct kmem_cache *s, struct kmem_cache_node *n,
+				struct page *page, void *obj)
 {
 	bool was_full = page->inuse == page->objects;
 
 	lockdep_assert_held(&n->lock);
-	*(void **)obj = page->freelist;
+	arch_poison_range(obj, s->stride);
+	set_track(s, obj, 0, 0);		/* free: no owner (S3) */
+	set_freepointer(obj, page->freelist);
 	page->freelist = obj;
 	page->inuse--;
 	n->nr_inuse--;
@@ -286,7 +373,7 @@ static void slab_free(struct page *page, const void *p)
 	int nid = page_to_nid(page);
 	bool double_free;
 
-	if (!is_kmalloc_cache(s) || off % s->size) {
+	if (!is_kmalloc_cache(s) || off % s->stride || off >= s->objects * s->stride) {
 		mm_report_bad_free(p, "not the start of a kmalloc object");
 		return;
 	}
@@ -294,7 +381,7 @@ static void slab_free(struct page *page, const void *p)
 	spin_lock_irqsave(&n->lock, flags);
 	double_free = page->inuse == 0 || object_is_free(page, p);
 	if (!double_free)
-		empty = __slab_free(n, page, (void *)p);
+		empty = __slab_free(s, n, page, (void *)p);
 	spin_unlock_irqrestore(&n->lock, flags);
 	if (double_free)
 		mm_report_bad_free(p, "kmalloc object already free (double free)");
@@ -335,10 +422,16 @@ size_t ksize(const void *p)
 	if (!p)
 		return 0;
 	page = virt_to_page(p);
-	if (page && PageSlab(page) && is_kmalloc_cache(page->private))
-		return ((struct kmem_cache *)page->private)->size;
-	if (page && page_test_flag(page, PG_large_kmalloc) && p == page_address(page))
+	if (page && PageSlab(page) && is_kmalloc_cache(page->private)) {
+		size_t size = ((struct kmem_cache *)page->private)->size;
+
+		arch_unpoison_range(p, size);	/* the caller may use it all (S3) */
+		return size;
+	}
+	if (page && page_test_flag(page, PG_large_kmalloc) && p == page_address(page)) {
+		arch_unpoison_range(p, PAGE_SIZE << page->order);
 		return PAGE_SIZE << page->order;
+	}
 	pr_err("ksize: %p is not a kmalloc object\n", p);
 	return 0;
 }
@@ -351,6 +444,79 @@ unsigned long kmalloc_objects_in_use(void)
 		for (unsigned int nid = 0; nid < num_online_nodes(); nid++)
 			sum += READ_ONCE(kmalloc_caches[i].node[nid].nr_inuse);
 	return sum;
+}
+
+/* Print, for the slab page @page, each object tracked after @since and
+ * not freed; returns how many, at most @max printed in all. */
+static unsigned int print_new_objects_of(struct page *page, u64 since, unsigned int max)
+{
+	const struct kmem_cache *s = page->private;
+	char *base = page_address(page);
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < s->objects && n < max; i++) {
+		struct kmalloc_track tr = get_track(s, base + i * s->stride);
+
+		if (tr.seq <= since)
+			continue;
+		cprintf("    #   %s object allocated by %pS\n", s->name, (void *)tr.caller);
+		n++;
+	}
+	return n;
+}
+
+unsigned int kmalloc_print_new_objects(const struct mm_usage *since, unsigned int max)
+{
+	unsigned int n = 0;
+
+	if (!slab_track)
+		return 0;
+	for (unsigned int nid = 0; nid < num_online_nodes() && n < max; nid++) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+
+		for (unsigned long i = 0; i < pgdat->node_spanned_pages && n < max; i++) {
+			struct page *page = &pgdat->node_mem_map[i];
+			struct kmem_cache_node *cn;
+			unsigned long flags;
+
+			if (!PageSlab(page) || !is_kmalloc_cache(page->private))
+				continue;
+			cn = &((struct kmem_cache *)page->private)->node[nid];
+			spin_lock_irqsave(&cn->lock, flags);
+			if (PageSlab(page))
+				n += print_new_objects_of(page, since->seq, max - n);
+			spin_unlock_irqrestore(&cn->lock, flags);
+		}
+	}
+	return n;
+}
+
+void mm_usage_snapshot(struct mm_usage *u)
+{
+	u->seq = __atomic_load_n(&kmalloc_seq, __ATOMIC_RELAXED);
+	for (int i = 0; i < NR_KMALLOC_CACHES; i++) {
+		u->objects[i] = 0;
+		for (unsigned int nid = 0; nid < num_online_nodes(); nid++)
+			u->objects[i] += READ_ONCE(kmalloc_caches[i].node[nid].nr_inuse);
+	}
+	u->pages = totalram_pages() - nr_free_pages() - global_node_page_state(NR_SLAB_PAGES);
+}
+
+bool mm_usage_grew(const struct mm_usage *before, const struct mm_usage *now,
+		   char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < NR_KMALLOC_CACHES; i++)
+		if (now->objects[i] > before->objects[i])
+			len += scnprintf(buf + len, size - len, "%s%lu %s", len ? ", " : "",
+					 now->objects[i] - before->objects[i],
+					 kmalloc_caches[i].name);
+	if (now->pages > before->pages)
+		len += scnprintf(buf + len, size - len, "%s%lu pages", len ? ", " : "",
+				 now->pages - before->pages);
+	return len > 0;
 }
 
 void slab_print_stats(void)

@@ -3,7 +3,9 @@
  * process: one mmap'd arena, split into equal NUMA nodes.
  *
  * Layer: arch/host. Provides: host_memory_init() (called by host.c's main()
- * before start_kernel()), arch_ioremap() is not here (no devices).
+ * before start_kernel()), the poison hooks of include/arch/memory.h
+ * (ASan's manual poisoning in the asan build, nothing in the others);
+ * arch_ioremap() is not here (no devices).
  *
  * The arena is "physical" memory [HOST_PHYS_BASE, HOST_PHYS_BASE + bytes):
  * __va(phys) = arena + (phys - HOST_PHYS_BASE). Node i owns the i-th equal
@@ -12,6 +14,7 @@
  */
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sanitizer/asan_interface.h>
 
 #include <quire/platform.h>
 #include <quire/errno.h>
@@ -64,4 +67,31 @@ int host_memory_init(u64 bytes, unsigned int nodes)
 	}
 	set_default_distances(nodes);
 	return 0;
+}
+
+/*
+ * Poisoning: ASan's manual interface (the macros do nothing without
+ * -fsanitize=address). A poisoned byte that is read or written gives
+ * "ERROR: AddressSanitizer: use-after-poison" with the access's stack, and
+ * the run ends (tests/run: a sanitizer report fails the job).
+ */
+#ifdef __SANITIZE_ADDRESS__
+#define HOST_POISON_ENABLED	true
+#else
+#define HOST_POISON_ENABLED	false
+#endif
+
+void arch_poison_range(const void *p, size_t n)
+{
+	ASAN_POISON_MEMORY_REGION(p, n);
+}
+
+void arch_unpoison_range(const void *p, size_t n)
+{
+	ASAN_UNPOISON_MEMORY_REGION(p, n);
+}
+
+bool arch_poison_enabled(void)
+{
+	return HOST_POISON_ENABLED;
 }

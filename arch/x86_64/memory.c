@@ -1,7 +1,8 @@
 /*
  * arch/x86_64/memory.c - free RAM for the page allocator: platform.mem.
  *
- * Layer: arch/x86_64. Provides: memory_reserve(), memory_init().
+ * Layer: arch/x86_64. Provides: memory_reserve(), memory_init(), and the
+ * poison hooks of include/arch/memory.h (no checker here: they do nothing).
  *
  * platform.mem = usable RAM of boot_info, minus the reservations recorded
  * with memory_reserve() (the kernel image with its .bss and page-table
@@ -158,4 +159,18 @@ void memory_init(const struct boot_info *bi)
 	}
 	pr_info("memory: %llu MiB free in %u ranges\n",
 		(unsigned long long)(total >> 20), platform.nr_mem_ranges);
+}
+
+/* No memory checker on bare metal: poisoning is a no-op (arch/memory.h). */
+void arch_poison_range(const void *p, size_t n)
+{
+}
+
+void arch_unpoison_range(const void *p, size_t n)
+{
+}
+
+bool arch_poison_enabled(void)
+{
+	return false;
 }

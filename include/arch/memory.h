@@ -29,4 +29,19 @@ static inline phys_addr_t __pa(const void *virt)
 /* Map device memory (MMIO) uncached; NULL on failure. Context: process. */
 void *arch_ioremap(phys_addr_t phys, size_t size);
 
+/*
+ * Memory poisoning, for a memory checker the arch may have (Linux: the
+ * kasan_poison()/kasan_unpoison() of generic KASAN). The page allocator and
+ * kmalloc poison what nobody may touch: free pages, free objects, and the
+ * redzone after each object; an access to poisoned bytes is then reported
+ * at once with the stack that made it (arch/host under ASan, through its
+ * manual poisoning interface). On x86_64 and in the other host builds
+ * these do nothing and arch_poison_enabled() is false.
+ * Context: any; the caller owns [p, p + n) (the range is not shared).
+ */
+void arch_poison_range(const void *p, size_t n);
+void arch_unpoison_range(const void *p, size_t n);
+/* Does this build check poison? kmalloc spends redzones only then. */
+bool arch_poison_enabled(void);
+
 #endif

@@ -12,6 +12,10 @@
 
 void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 void warn_slowpath(const char *file, int line, const char *cond);
+/* Warnings printed since boot (each "WARNING:" report of WARN_ON() and
+ * WARN_ON_ONCE(); Linux: /sys/kernel/warn_count). ktest fails a case
+ * during which one fired that the case did not declare. */
+unsigned long warn_count(void);
 
 /* For arch exception handlers that print their own report (registers, a
  * trace from the faulting frame): panic_enter() takes over the machine

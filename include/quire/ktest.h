@@ -19,7 +19,14 @@
  * "# file:line: expected ..." diagnostics before the result line.
  * The lock-order checker (lockdep) is on while tests run: a case during
  * which it reports a possible deadlock fails, unless the case declared
- * the report in t->lockdep_reports_expected.
+ * the report in t->lockdep_reports_expected. In the same way a case fails
+ * when a WARN_ON() fired during it ("WARNING:"), unless it declared the
+ * warning in t->warnings_expected.
+ * A suite leaks when, after its last case, more kmalloc objects or pages
+ * are in use than before its first: it then fails with "# leak: ..." after
+ * its cases, naming what is left (struct mm_usage). The only exceptions
+ * are deliberate long-lived allocations, each justified in the allowlist
+ * ktest_kept[] (kernel/ktest.c).
  * Random tests take their seed from ktest_seed() (set by `test --seed N`)
  * and print it, so a failure can be replayed exactly.
  */
@@ -37,6 +44,8 @@ struct ktest {
 	/* Possible deadlocks lockdep may report during this case; any other
 	 * report fails it (lockdep is on for every test run). */
 	unsigned int lockdep_reports_expected;
+	/* WARN_ON()s this case triggers on purpose; any other fails it. */
+	unsigned int warnings_expected;
 	long jmp[5];		/* __builtin_setjmp buffer for assertions */
 };
 
@@ -50,6 +59,10 @@ struct ktest_suite {
 	int (*init)(struct ktest *t);	/* optional, before each case */
 	void (*exit)(struct ktest *t);	/* optional, after each case */
 	const struct ktest_case *cases;	/* ends with an entry whose name is NULL */
+	/* Runs only when named (`test NAME`), never in a plain `test`: for
+	 * cases that fail on purpose, which tests/run runs in a child and
+	 * checks that each failed as it should. */
+	bool on_request;
 };
 
 #define KTEST_CASE(fn) { .name = #fn, .run = fn }
