@@ -368,6 +368,38 @@ static void used_id_not_in_flight_is_rejected(struct ktest *t)
 	fake_destroy(fd);
 }
 
+/*
+ * The same, with len 0: the length check (T3) cannot catch it, since a
+ * free head has 0 writable bytes. Only the in-flight check (T2) stands
+ * between this entry and a completion of nothing (get_buf returning the
+ * free slot's NULL token, and its descriptor pushed on the free list a
+ * second time).
+ */
+static void used_id_not_in_flight_with_len_0_is_rejected(struct ktest *t)
+{
+	struct fake_dev *fd = three_in_flight(t, F_PLAIN);
+
+	dev_push(fd, FAKE_RING - 1, 0);
+	expect_broken(t, fd, 3, 1);
+	fake_destroy(fd);
+}
+
+/* A double completion: request 0 completed honestly, then its id again. */
+static void used_id_completed_twice_with_len_0_is_rejected(struct ktest *t)
+{
+	struct fake_dev *fd = fake_create(t, F_ALL);
+	int head;
+
+	for (unsigned int i = 0; i < 3; i++)
+		KTEST_ASSERT_EQ(t, fake_submit(fd, i, 1), 0);
+	head = dev_pop(fd);
+	dev_push(fd, head, 16);
+	KTEST_EXPECT_EQ(t, fd->reqs[0].completions, 1);
+	dev_push(fd, head, 0);		/* the same id again, nothing written */
+	expect_broken(t, fd, 3, 1);
+	fake_destroy(fd);
+}
+
 static void repeated_used_id_is_rejected(struct ktest *t)
 {
 	struct fake_dev *fd = fake_create(t, F_ALL);
@@ -602,6 +634,8 @@ static const struct ktest_case virtio_cases[] = {
 	KTEST_CASE(no_notify_flag_suppresses_kicks_without_event_idx),
 	KTEST_CASE(used_id_out_of_range_breaks_device_and_fails_waiters),
 	KTEST_CASE(used_id_not_in_flight_is_rejected),
+	KTEST_CASE(used_id_not_in_flight_with_len_0_is_rejected),
+	KTEST_CASE(used_id_completed_twice_with_len_0_is_rejected),
 	KTEST_CASE(repeated_used_id_is_rejected),
 	KTEST_CASE(used_len_beyond_writable_bytes_is_rejected),
 	KTEST_CASE(huge_used_len_is_rejected),
