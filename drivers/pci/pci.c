@@ -38,7 +38,7 @@
 #include <quire/mutex.h>
 #include <quire/shell.h>
 #include <arch/memory.h>
-#include <asm/io.h>
+#include <arch/io.h>
 
 #define PCI_MAX_BUSES		256
 #define ECAM_BUS_SIZE		(1u << 20)

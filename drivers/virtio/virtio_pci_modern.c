@@ -35,7 +35,7 @@
 #include <quire/errno.h>
 #include <quire/init.h>
 #include <arch/time.h>
-#include <asm/io.h>
+#include <arch/io.h>
 #include <linux/virtio_pci.h>
 
 #define VIRTIO_PCI_VENDOR	0x1af4
