@@ -22,6 +22,8 @@
  *           bug 10. virtio-pci's probe must end (the capabilities name a
  *           BAR that does not exist: -EINVAL) instead of hanging boot.
  *   00:02.0 8086:2448 PCI bridge to bus 1
+ *   00:03.0 1af4:1042 virtio-blk whose one vendor capability points at
+ *           itself: refused as legacy-only (no notify capability)
  *   01:00.0 1b36:0005 a function with a 4-entry MSI-X capability
  *
  * arch_ioremap() hands out the window, and RAM of the arena as itself
@@ -109,6 +111,11 @@ void host_pci_init(void)
 	fake_virtio_cap(cfg, 0x40, 0x50, 16, 1, 0, 0x1000);		/* common */
 	fake_virtio_cap(cfg, 0x50, 0x40, 20, 2, 0x1000, 0x1000);	/* notify: loops */
 	put32(cfg, 0x50 + 16, 4);					/* multiplier */
+
+	cfg = fake_fn(0, 3, 0x1af4, 0x1042, 0x010000, PCI_HEADER_TYPE_NORMAL);
+	put16(cfg, PCI_SUBSYSTEM_VENDOR_ID, 0x1af4);
+	put16(cfg, PCI_SUBSYSTEM_ID, 0x0002);
+	fake_virtio_cap(cfg, 0x40, 0x40, 16, 1, 0, 0x1000);		/* points at itself */
 
 	cfg = fake_fn(0, 2, 0x8086, 0x2448, 0x060400, PCI_HEADER_TYPE_BRIDGE);
 	cfg[PCI_PRIMARY_BUS] = 0;
