@@ -107,6 +107,8 @@ void host_debug_init(void);
 void host_debug_vcpu_init(struct vcpu *v);
 
 /* irq.c */
+/* pci.c: the fake ECAM window into platform.pci_ecam[] (before start_kernel) */
+void host_pci_init(void);
 void host_msi_dispatch(unsigned int handle);
 void host_msi_trigger(int handle);
 

@@ -163,6 +163,7 @@ static void setup_platform(void)
 			(unsigned long long)host_cfg.mem_bytes);
 		exit(2);
 	}
+	host_pci_init();
 }
 
 /* Signal mode unless ThreadSanitizer, whose runtime defers signals. */

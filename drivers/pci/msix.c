@@ -18,7 +18,7 @@
 #include <quire/pci.h>
 #include <quire/printk.h>
 #include <quire/errno.h>
-#include <asm/io.h>
+#include <arch/io.h>
 
 static void entry_write(struct pci_dev *dev, unsigned int entry,
 				unsigned int reg, u32 val)

@@ -15,6 +15,11 @@
  * to a scanned bus is reported, not followed): the scan terminates.
  * BARs are sized by the usual write-ones/read-back with decoding off.
  *
+ * A capability walk reads at most PCI_FIND_CAP_TTL (48) list entries:
+ * __pci_find_next_cap_ttl() counts them in the caller's budget, so a
+ * caller that walks every capability of one kind (virtio-pci's vendor
+ * capabilities) bounds the whole walk, loops included, not each step.
+ *
  * Invariants:
  *   I1 every pci_dev's cfg points at its own 4 KiB ECAM window, which
  *      stays mapped; config accesses never leave it (checked offsets).
@@ -33,10 +38,9 @@
 #include <quire/mutex.h>
 #include <quire/shell.h>
 #include <arch/memory.h>
-#include <asm/io.h>
+#include <arch/io.h>
 
 #define PCI_MAX_BUSES		256
-#define PCI_FIND_CAP_TTL	48	/* Linux's bound on a capability walk */
 #define ECAM_BUS_SIZE		(1u << 20)
 
 static LIST_HEAD(pci_devices);		/* I2 */
@@ -110,13 +114,13 @@ void pci_name(const struct pci_dev *dev, char *buf, size_t size)
 
 /* ---- capabilities ---- */
 
-u8 pci_find_next_capability(const struct pci_dev *dev, u8 pos, u8 cap)
+u8 __pci_find_next_cap_ttl(const struct pci_dev *dev, u8 pos, u8 cap, int *ttl)
 {
 	u8 id, next;
 
 	if (pci_read_config_byte(dev, pos, &next))
 		return 0;
-	for (int ttl = PCI_FIND_CAP_TTL; ttl > 0; ttl--) {
+	while ((*ttl)-- > 0) {	/* spent before a return, too */
 		next &= ~3;
 		if (next < 0x40)	/* 0 ends the list; below 0x40 is header */
 			return 0;
@@ -128,6 +132,13 @@ u8 pci_find_next_capability(const struct pci_dev *dev, u8 pos, u8 cap)
 		pci_read_config_byte(dev, next + PCI_CAP_LIST_NEXT, &next);
 	}
 	return 0;
+}
+
+u8 pci_find_next_capability(const struct pci_dev *dev, u8 pos, u8 cap)
+{
+	int ttl = PCI_FIND_CAP_TTL;
+
+	return __pci_find_next_cap_ttl(dev, pos, cap, &ttl);
 }
 
 u8 pci_find_capability(const struct pci_dev *dev, u8 cap)

@@ -21,6 +21,19 @@
  * Test knobs on the kernel command line: virtio.noindirect and
  * virtio.noeventidx refuse the ring features.
  *
+ * Invariants:
+ *   V1 every queue of a broken device is broken: virtio_break_device()
+ *      breaks those on vdev->vqs, and vring_create_virtqueue() makes a
+ *      queue of an already broken device broken at birth.
+ *   V2 vdev->driver is set only once the driver's probe has returned 0,
+ *      so a break during probe queues no broken_work: a failed probe
+ *      leaves nothing behind that would run on the freed device. After a
+ *      successful probe the core queues ->broken() itself if the device
+ *      broke meanwhile.
+ *   V3 broken_work is idle once unregister_virtio_device() clears
+ *      vdev->driver (cancel_work_sync), before ->remove() runs.
+ *   V4 DRIVER_OK is never written to a broken (so reset) device.
+ *
  * Locking: virtio_lock (mutex) guards the driver and device lists; they
  * only change in process context. vdev->broken is atomic;
  * virtio_break_device() takes no lock (callers may hold a queue lock) and
@@ -72,8 +85,12 @@ static void virtio_fail(struct virtio_device *vdev)
 	vdev->config->reset(vdev);
 }
 
+/* A broken device was reset: DRIVER_OK would tell a device that never
+ * went through the handshake to start, so it is not written. */
 void virtio_device_ready(struct virtio_device *vdev)
 {
+	if (virtio_device_is_broken(vdev))
+		return;
 	add_status(vdev, VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
@@ -118,9 +135,10 @@ static int virtio_negotiate(struct virtio_device *vdev, struct virtio_driver *dr
 static void virtio_broken_work(struct work_struct *work)
 {
 	struct virtio_device *vdev = container_of(work, struct virtio_device, broken_work);
+	struct virtio_driver *drv = __atomic_load_n(&vdev->driver, __ATOMIC_ACQUIRE);
 
-	if (vdev->driver && vdev->driver->broken)
-		vdev->driver->broken(vdev);
+	if (drv && drv->broken)
+		drv->broken(vdev);
 }
 
 int register_virtio_device(struct virtio_device *vdev)
@@ -143,12 +161,9 @@ int register_virtio_device(struct virtio_device *vdev)
 		return 0;
 	}
 	err = virtio_negotiate(vdev, drv);
-	if (!err) {
-		vdev->driver = drv;
-		err = drv->probe(vdev);
-	}
+	if (!err)
+		err = drv->probe(vdev);		/* V2: vdev->driver still NULL */
 	if (err) {
-		vdev->driver = NULL;
 		virtio_fail(vdev);
 		pr_err("%s: binding %s failed (%d): device set FAILED and reset\n", vdev->name,
 		       drv->name, err);
@@ -159,13 +174,28 @@ int register_virtio_device(struct virtio_device *vdev)
 	}
 	if (!(vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_DRIVER_OK))
 		virtio_device_ready(vdev);
+	/*
+	 * Bind. A break from now on schedules ->broken(); one that came
+	 * during probe scheduled nothing (V2), so do it here. Both sides
+	 * store then load with a full barrier between (store buffering):
+	 * at least one of them sees the other, and ->broken() may then be
+	 * queued twice, which it tolerates (include/quire/virtio.h).
+	 */
+	__atomic_store_n(&vdev->driver, drv, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&vdev->broken, __ATOMIC_SEQ_CST) && drv->broken)
+		schedule_work(&vdev->broken_work);
 	return 0;
 }
 
 void unregister_virtio_device(struct virtio_device *vdev)
 {
-	if (vdev->driver && vdev->driver->remove)
-		vdev->driver->remove(vdev);
+	struct virtio_driver *drv = vdev->driver;
+
+	/* V3: no ->broken() may run during or after ->remove() */
+	__atomic_store_n(&vdev->driver, NULL, __ATOMIC_SEQ_CST);
+	cancel_work_sync(&vdev->broken_work);
+	if (drv && drv->remove)
+		drv->remove(vdev);
 	vdev->config->reset(vdev);
 	mutex_lock(&virtio_lock);
 	list_del(&vdev->node);
@@ -180,9 +210,12 @@ int virtio_find_vqs(struct virtio_device *vdev, unsigned int nvqs, struct virtqu
 
 void virtio_break_device(struct virtio_device *vdev, const char *reason)
 {
+	struct virtio_driver *drv;
 	struct virtqueue *vq;
 
-	if (__atomic_exchange_n(&vdev->broken, 1, __ATOMIC_ACQ_REL))
+	/* SEQ_CST: ordered before the loads of vdev->vqs and vdev->driver
+	 * below (V1, V2) */
+	if (__atomic_exchange_n(&vdev->broken, 1, __ATOMIC_SEQ_CST))
 		return;		/* already broken: one report, one reset */
 	list_for_each_entry(vq, &vdev->vqs, list)
 		__virtqueue_break(vq);
@@ -190,7 +223,8 @@ void virtio_break_device(struct virtio_device *vdev, const char *reason)
 	pr_err("%s: device broke the virtio rules (%s): reset; its requests fail with -EIO\n",
 	       vdev->name, reason ? reason : "?");
 	vdev->config->reset(vdev);
-	if (vdev->driver && vdev->driver->broken)
+	drv = __atomic_load_n(&vdev->driver, __ATOMIC_SEQ_CST);
+	if (drv && drv->broken)
 		schedule_work(&vdev->broken_work);
 }
 

@@ -35,7 +35,7 @@
 #include <quire/errno.h>
 #include <quire/init.h>
 #include <arch/time.h>
-#include <asm/io.h>
+#include <arch/io.h>
 #include <linux/virtio_pci.h>
 
 #define VIRTIO_PCI_VENDOR	0x1af4
@@ -99,14 +99,25 @@ static int vp_map_cap(struct virtio_pci_device *vp, const struct vp_cap *c,
 	return 0;
 }
 
-/* The first vendor capability of each cfg_type we use (4.1.4). */
+/*
+ * The first vendor capability of each cfg_type we use (4.1.4). One
+ * budget of PCI_FIND_CAP_TTL list entries for the whole walk: each call
+ * returns at a vendor capability, so a per-call bound would let a list
+ * that loops through vendor capabilities (0x40 -> 0x50 -> 0x40, or one
+ * pointing at itself) spin for ever, at boot, under pci_lock.
+ */
 static void vp_find_caps(struct virtio_pci_device *vp, struct vp_cap caps[5])
 {
-	u8 pos = pci_find_capability(vp->pci, PCI_CAP_ID_VNDR);
+	int ttl = PCI_FIND_CAP_TTL;
+	u16 status;
+	u8 pos = 0;
 
 	memset(caps, 0, 5 * sizeof(*caps));
-	for (; pos; pos = pci_find_next_capability(vp->pci, pos + PCI_CAP_LIST_NEXT,
-						    PCI_CAP_ID_VNDR)) {
+	pci_read_config_word(vp->pci, PCI_STATUS, &status);
+	if (status & PCI_STATUS_CAP_LIST)
+		pos = __pci_find_next_cap_ttl(vp->pci, PCI_CAPABILITY_LIST, PCI_CAP_ID_VNDR, &ttl);
+	for (; pos; pos = __pci_find_next_cap_ttl(vp->pci, pos + PCI_CAP_LIST_NEXT,
+						  PCI_CAP_ID_VNDR, &ttl)) {
 		u8 type, len, bar;
 		u32 off, length;
 

@@ -149,6 +149,11 @@ struct virtqueue *vring_create_virtqueue(unsigned int index, unsigned int num,
 	vq->event = virtio_has_feature(vdev, VIRTIO_RING_F_EVENT_IDX);
 	vring_init_free_list(vq);
 	list_add_tail(&vq->vq.list, &vdev->vqs);
+	/* V1 (virtio.c): a break that ran before the list_add did not see
+	 * this queue; the full barrier pairs with its SEQ_CST exchange */
+	virtio_mb();
+	if (virtio_device_is_broken(vdev))
+		__virtqueue_break(&vq->vq);
 	return &vq->vq;
 out_free:
 	if (pages)

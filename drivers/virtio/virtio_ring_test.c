@@ -47,6 +47,8 @@ struct fake_dev {
 	u32 gets;		/* config reads */
 	u64 offered;		/* features the fake device offers */
 	bool refuse_features;	/* clear FEATURES_OK when it is set */
+	u16 qsize;		/* find_vqs: queue size the device reports (0: bad) */
+	struct virtqueue *probe_vq;	/* made by fake_find_vqs */
 	u8 status_log[16];	/* every status written, in order */
 	unsigned int nr_status;
 	u8 buf[FAKE_REQS][64];	/* "request memory" the sgs point at */
@@ -113,18 +115,44 @@ static int fake_finalize(struct virtio_device *v)
 	return 0;
 }
 
-static const struct virtio_config_ops fake_ops = {
-	.get = fake_get, .set = fake_set, .generation = fake_generation,
-	.get_status = fake_get_status, .set_status = fake_set_status,
-	.reset = fake_reset, .get_features = fake_get_features,
-	.finalize_features = fake_finalize,
-};
-
 static bool fake_notify(struct virtqueue *vq)
 {
 	container_of(vq->vdev, struct fake_dev, vdev)->notifies++;
 	return true;
 }
+
+/* One queue of fd->qsize entries; a size of 0 fails as virtio-pci does. */
+static int fake_find_vqs(struct virtio_device *v, unsigned int nvqs, struct virtqueue *vqs[],
+			 vq_callback_t *callbacks[], const char *const names[])
+{
+	struct fake_dev *fd = container_of(v, struct fake_dev, vdev);
+
+	if (nvqs != 1 || !fd->qsize)
+		return -EINVAL;
+	fd->probe_vq = vring_create_virtqueue(0, fd->qsize, v, fake_notify, callbacks[0],
+					      names[0]);
+	if (!fd->probe_vq)
+		return -ENOMEM;
+	vqs[0] = fd->probe_vq;
+	return 0;
+}
+
+static void fake_del_vqs(struct virtio_device *v)
+{
+	struct fake_dev *fd = container_of(v, struct fake_dev, vdev);
+
+	if (fd->probe_vq)
+		vring_del_virtqueue(fd->probe_vq);
+	fd->probe_vq = NULL;
+}
+
+static const struct virtio_config_ops fake_ops = {
+	.get = fake_get, .set = fake_set, .generation = fake_generation,
+	.get_status = fake_get_status, .set_status = fake_set_status,
+	.reset = fake_reset, .get_features = fake_get_features,
+	.finalize_features = fake_finalize, .find_vqs = fake_find_vqs,
+	.del_vqs = fake_del_vqs,
+};
 
 /* The fake driver's completion path (as virtblk_done + fail_all). */
 static void fake_driver_collect(struct fake_dev *fd)
@@ -189,6 +217,16 @@ static int fake_submit(struct fake_dev *fd, unsigned int i, unsigned int in_bufs
 	for (unsigned int n = 0; n <= in_bufs; n++)
 		sg_init_one(&sg[n], &fd->buf[i][16 * n], 16);
 	return virtqueue_add_sgs(fd->vq, sg, 1, in_bufs, &fd->reqs[i], GFP_KERNEL);
+}
+
+/* One request on @vq (not fd->vq): 0 or add_sgs' error. */
+static int fake_submit_vq(struct fake_dev *fd, struct virtqueue *vq)
+{
+	struct scatterlist sg[2];
+
+	sg_init_one(&sg[0], &fd->buf[0][0], 16);
+	sg_init_one(&sg[1], &fd->buf[0][16], 16);
+	return virtqueue_add_sgs(vq, sg, 1, 1, &fd->reqs[0], GFP_KERNEL);
 }
 
 /* Device side: take the next available head, or -1. */
@@ -364,6 +402,38 @@ static void used_id_not_in_flight_is_rejected(struct ktest *t)
 
 	/* head 7 is a free descriptor: never handed to the device */
 	dev_push(fd, FAKE_RING - 1, 1);
+	expect_broken(t, fd, 3, 1);
+	fake_destroy(fd);
+}
+
+/*
+ * The same, with len 0: the length check (T3) cannot catch it, since a
+ * free head has 0 writable bytes. Only the in-flight check (T2) stands
+ * between this entry and a completion of nothing (get_buf returning the
+ * free slot's NULL token, and its descriptor pushed on the free list a
+ * second time).
+ */
+static void used_id_not_in_flight_with_len_0_is_rejected(struct ktest *t)
+{
+	struct fake_dev *fd = three_in_flight(t, F_PLAIN);
+
+	dev_push(fd, FAKE_RING - 1, 0);
+	expect_broken(t, fd, 3, 1);
+	fake_destroy(fd);
+}
+
+/* A double completion: request 0 completed honestly, then its id again. */
+static void used_id_completed_twice_with_len_0_is_rejected(struct ktest *t)
+{
+	struct fake_dev *fd = fake_create(t, F_ALL);
+	int head;
+
+	for (unsigned int i = 0; i < 3; i++)
+		KTEST_ASSERT_EQ(t, fake_submit(fd, i, 1), 0);
+	head = dev_pop(fd);
+	dev_push(fd, head, 16);
+	KTEST_EXPECT_EQ(t, fd->reqs[0].completions, 1);
+	dev_push(fd, head, 0);		/* the same id again, nothing written */
 	expect_broken(t, fd, 3, 1);
 	fake_destroy(fd);
 }
@@ -548,6 +618,132 @@ static void device_refusing_features_ok_is_failed_and_reset(struct ktest *t)
 	kfree(fd);
 }
 
+/* ---- a device that breaks during probe ---- */
+
+#define FAKE_BREAK_ID	0xfffd	/* the probe below reads config, then makes a queue */
+static unsigned int break_probes, break_broken_calls;
+static bool break_probe_ready;	/* probe calls virtio_device_ready itself */
+
+static void break_driver_broken(struct virtio_device *vdev)
+{
+	break_broken_calls++;
+}
+
+/* As virtio_blk's probe: read config (here it never settles: the core
+ * breaks and resets the device), make the queue, set DRIVER_OK. */
+static int break_driver_probe(struct virtio_device *vdev)
+{
+	struct virtqueue *vqs[1];
+	vq_callback_t *cbs[1] = { fake_callback };
+	const char *const names[1] = { "brk" };
+	u32 v;
+	int err;
+
+	break_probes++;
+	virtio_cread_bytes(vdev, 0, &v, sizeof(v));
+	err = virtio_find_vqs(vdev, 1, vqs, cbs, names);
+	if (err)
+		return err;
+	if (break_probe_ready)
+		virtio_device_ready(vdev);
+	return 0;
+}
+
+static struct virtio_driver break_driver = {
+	.name = "fake-break",
+	.device_id = FAKE_BREAK_ID,
+	.probe = break_driver_probe,
+	.broken = break_driver_broken,
+};
+
+/* A device whose config generation never settles, queue size @qsize. */
+static struct fake_dev *breaking_device(struct ktest *t, u16 qsize)
+{
+	static bool registered;
+	struct fake_dev *fd = kzalloc(sizeof(*fd), GFP_KERNEL);
+
+	KTEST_ASSERT_NOT_NULL(t, fd);
+	if (!registered)
+		register_virtio_driver(&break_driver);
+	registered = true;
+	fd->vdev.config = &fake_ops;
+	fd->vdev.id.device = FAKE_BREAK_ID;
+	fd->offered = F_ALL;
+	fd->gen_flips = ~0u;
+	fd->qsize = qsize;
+	break_probes = break_broken_calls = 0;
+	return fd;
+}
+
+/* Was DRIVER_OK written after the last reset in the status log? */
+static bool driver_ok_after_last_reset(const struct fake_dev *fd)
+{
+	bool ok = false;
+
+	for (unsigned int i = 0; i < fd->nr_status; i++)
+		ok = fd->status_log[i] ? ok || (fd->status_log[i] & VIRTIO_CONFIG_S_DRIVER_OK) : false;
+	return ok;
+}
+
+/*
+ * Issue 13 bug 11: the break during probe queued broken_work; the probe
+ * then failed (queue size 0) and the transport freed the device with the
+ * work still queued: a use-after-free in the worker. A failed probe must
+ * leave no work behind and never call ->broken() of a driver that is not
+ * bound.
+ */
+static void break_during_a_failed_probe_leaves_no_work_behind(struct ktest *t)
+{
+	struct fake_dev *fd = breaking_device(t, 0);
+	bool pending;
+
+	KTEST_EXPECT_EQ(t, register_virtio_device(&fd->vdev), -EINVAL);
+	KTEST_EXPECT_EQ(t, break_probes, 1);
+	KTEST_EXPECT_TRUE(t, virtio_device_is_broken(&fd->vdev));
+	pending = work_pending(&fd->vdev.broken_work);
+	flush_workqueue(system_wq);	/* had it been queued, it runs now */
+	KTEST_EXPECT_FALSE(t, pending);
+	KTEST_EXPECT_EQ(t, break_broken_calls, 0);
+	KTEST_EXPECT_NULL(t, fd->vdev.driver);
+	KTEST_EXPECT_FALSE(t, driver_ok_after_last_reset(fd));
+	KTEST_EXPECT_EQ(t, fd->status, 0);		/* reset last */
+	kfree(fd);
+}
+
+/*
+ * The break comes before the queue exists: the queue must be born
+ * broken (a later break would otherwise find the device already broken
+ * and do nothing: a live queue on a reset device), DRIVER_OK must not be
+ * written to the reset device (by the driver or by the core), and the
+ * bound driver's ->broken() runs once, after its probe.
+ */
+static void break_before_the_queues_exist_gives_broken_queues_and_no_driver_ok(struct ktest *t)
+{
+	for (int ready = 0; ready <= 1; ready++) {
+		struct fake_dev *fd = breaking_device(t, FAKE_RING);
+		int err;
+
+		break_probe_ready = ready;
+		err = register_virtio_device(&fd->vdev);
+		flush_workqueue(system_wq);
+		cprintf("# probe %s DRIVER_OK itself: register %d, %u ->broken() calls\n",
+			ready ? "sets" : "leaves", err, break_broken_calls);
+		KTEST_EXPECT_TRUE(t, virtio_device_is_broken(&fd->vdev));
+		KTEST_ASSERT_NOT_NULL(t, fd->probe_vq);
+		KTEST_EXPECT_TRUE(t, virtqueue_is_broken(fd->probe_vq));
+		KTEST_EXPECT_EQ(t, fake_submit_vq(fd, fd->probe_vq), -EIO);
+		KTEST_EXPECT_FALSE(t, driver_ok_after_last_reset(fd));
+		KTEST_EXPECT_EQ(t, fd->status & VIRTIO_CONFIG_S_DRIVER_OK, 0);
+		KTEST_EXPECT_EQ(t, err, 0);
+		KTEST_EXPECT_EQ(t, break_broken_calls, 1);
+		if (!err)
+			unregister_virtio_device(&fd->vdev);
+		fake_del_vqs(&fd->vdev);
+		kfree(fd);
+	}
+	break_probe_ready = false;
+}
+
 /* ---- random honest traffic ---- */
 
 static u64 rnd(u64 *s)
@@ -602,6 +798,8 @@ static const struct ktest_case virtio_cases[] = {
 	KTEST_CASE(no_notify_flag_suppresses_kicks_without_event_idx),
 	KTEST_CASE(used_id_out_of_range_breaks_device_and_fails_waiters),
 	KTEST_CASE(used_id_not_in_flight_is_rejected),
+	KTEST_CASE(used_id_not_in_flight_with_len_0_is_rejected),
+	KTEST_CASE(used_id_completed_twice_with_len_0_is_rejected),
 	KTEST_CASE(repeated_used_id_is_rejected),
 	KTEST_CASE(used_len_beyond_writable_bytes_is_rejected),
 	KTEST_CASE(huge_used_len_is_rejected),
@@ -612,6 +810,8 @@ static const struct ktest_case virtio_cases[] = {
 	KTEST_CASE(handshake_sets_status_in_order_and_takes_only_offered_features),
 	KTEST_CASE(device_without_version_1_is_refused_failed_and_reset),
 	KTEST_CASE(device_refusing_features_ok_is_failed_and_reset),
+	KTEST_CASE(break_during_a_failed_probe_leaves_no_work_behind),
+	KTEST_CASE(break_before_the_queues_exist_gives_broken_queues_and_no_driver_ok),
 	KTEST_CASE(random_honest_traffic_completes_everything_once),
 	KTEST_END,
 };

@@ -141,6 +141,13 @@ int pci_write_config_dword(const struct pci_dev *dev, unsigned int where, u32 va
  * none. The walk stops after 48 steps (a looping list is a device bug). */
 u8 pci_find_capability(const struct pci_dev *dev, u8 cap);
 u8 pci_find_next_capability(const struct pci_dev *dev, u8 pos, u8 cap);
+/* The same, reading the list entry at @pos (a capability's next
+ * pointer, or PCI_CAPABILITY_LIST) and spending one of *@ttl per entry
+ * visited: 0 when the list ends or *@ttl runs out. A caller walking
+ * every capability of a kind shares one budget across its calls, so a
+ * loop in the list ends the whole walk (Linux: __pci_find_next_cap_ttl). */
+#define PCI_FIND_CAP_TTL	48
+u8 __pci_find_next_cap_ttl(const struct pci_dev *dev, u8 pos, u8 cap, int *ttl);
 
 /* Enable memory decoding (and bus mastering for DMA). */
 void pci_enable_device_mem(struct pci_dev *dev);

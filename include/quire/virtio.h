@@ -116,7 +116,8 @@ struct virtio_device {
 	int broken;			/* atomic; set once, by virtio_break_device */
 	char broken_reason[96];		/* why, once broken */
 	struct work_struct broken_work;	/* runs driver->broken() */
-	struct virtio_driver *driver;
+	struct virtio_driver *driver;	/* bound driver: set after its probe
+					 * succeeded (atomic; virtio.c V2) */
 	void *priv;			/* the driver's */
 	const char *transport;		/* "pci 0000:00:02.0" etc. for display */
 };
@@ -129,7 +130,10 @@ struct virtio_driver {
 	int (*probe)(struct virtio_device *vdev);
 	void (*remove)(struct virtio_device *vdev);
 	/* The device was broken and reset: take back and fail every request
-	 * it held. Context: process (a work item). */
+	 * it held. Context: process (a work item). Runs only while the
+	 * driver is bound (after probe returned 0, before ->remove()); a
+	 * break racing with the end of probe may run it twice, so it must
+	 * be idempotent. */
 	void (*broken)(struct virtio_device *vdev);
 	/* The device's config changed. Context: hard interrupt. */
 	void (*config_changed)(struct virtio_device *vdev);
@@ -147,7 +151,8 @@ int register_virtio_driver(struct virtio_driver *drv);
  * Context: process, may sleep. */
 int register_virtio_device(struct virtio_device *vdev);
 void unregister_virtio_device(struct virtio_device *vdev);
-/* Set DRIVER_OK: the driver may use its queues from now on. */
+/* Set DRIVER_OK: the driver may use its queues from now on. Nothing is
+ * written to a broken device (it was reset). */
 void virtio_device_ready(struct virtio_device *vdev);
 /* The device's config changed (transport's config interrupt). */
 void virtio_config_changed(struct virtio_device *vdev);

@@ -1,5 +1,11 @@
 /*
  * arch/x86_64/include/asm/io.h - port I/O and MMIO accessors.
+ *
+ * The MMIO half (readb..writeq) implements include/arch/io.h, which is
+ * what drivers include: a plain mov of the access width to an uncached
+ * arch_ioremap() mapping is one bus access, in program order (UC memory
+ * is strongly ordered). Port I/O (inb..outl) is x86 only: arch/x86_64
+ * includes this header directly for it; drivers/ must not.
  */
 #ifndef ASM_IO_H
 #define ASM_IO_H
