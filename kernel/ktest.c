@@ -153,17 +153,17 @@ static int count_cases(const struct ktest_suite *s, const char *filter)
  */
 static unsigned int blkdev_worker_threads(void)
 {
-	return clamp(num_possible_cpus(), 4u, 16u);	/* as mt_start_workers() */
+	return clamp(num_possible_cpus(), 4u, 16u); /* as mt_start_workers() */
 }
 
 static const struct ktest_kept {
 	const char *suite;
-	unsigned int (*threads)(void);	/* kernel threads kept: task_struct + stack each */
+	unsigned int (*threads)(void); /* kernel threads kept: task_struct + stack each */
 	const char *why;
 } ktest_kept[] = {
-	{ "blkdev", blkdev_worker_threads,
-	  "requests_in_flight_from_threads_on_every_cpu starts its worker threads on first "
-	  "use and keeps them for later runs (block/blk-test.c, mt_start_workers())" },
+	{"blkdev", blkdev_worker_threads,
+	 "requests_in_flight_from_threads_on_every_cpu starts its worker threads on first "
+	 "use and keeps them for later runs (block/blk-test.c, mt_start_workers())"},
 };
 
 /* @before plus what suite @s may keep (ktest_kept[]). */
@@ -268,7 +268,8 @@ static int list_suites(void)
 	for (p = __start_quire_ktest_suites; p < __stop_quire_ktest_suites; p++)
 		for (const struct ktest_case *c = (*p)->cases; c->name; c++)
 			cprintf("%s.%s%s\n", (*p)->name, c->name,
-				(*p)->on_request ? " (on request: fails on purpose)" : "");
+				(*p)->on_request ? " (on request: fails on purpose)" :
+						   "");
 	return 0;
 }
 

@@ -17,8 +17,8 @@
 #include <quire/slab.h>
 #include <quire/bug.h>
 
-static volatile int one = 1;	/* volatile: the compiler cannot fold the checks */
-static void *leaked;		/* reachable, but never freed: the leak check's */
+static volatile int one = 1; /* volatile: the compiler cannot fold the checks */
+static void *leaked;	     /* reachable, but never freed: the leak check's */
 
 /* Expected: not ok, "expected one == 2, got 1 vs 2", then "went on". */
 static void expect_failure_continues(struct ktest *t)

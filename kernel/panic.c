@@ -151,15 +151,15 @@ static const struct {
 	const char *kind;
 	void (*fn)(void);
 	const char *what;
-	bool returns;		/* the kernel goes on: success, not a failure */
+	bool returns; /* the kernel goes on: success, not a failure */
 } crash_kinds[] = {
-	{ "null", crash_null_deref, "NULL pointer dereference" },
-	{ "wx", crash_write_text, "write into kernel text (W^X)" },
-	{ "nx", crash_exec_data, "jump into a data page (NX)" },
-	{ "bug", crash_bug, "BUG_ON()" },
-	{ "divzero", crash_divide_by_zero, "integer division by zero" },
-	{ "stack", crash_stack, "kernel stack overflow" },
-	{ "warn", crash_warn, "a WARN_ON() (the kernel goes on)", true },
+	{"null", crash_null_deref, "NULL pointer dereference"},
+	{"wx", crash_write_text, "write into kernel text (W^X)"},
+	{"nx", crash_exec_data, "jump into a data page (NX)"},
+	{"bug", crash_bug, "BUG_ON()"},
+	{"divzero", crash_divide_by_zero, "integer division by zero"},
+	{"stack", crash_stack, "kernel stack overflow"},
+	{"warn", crash_warn, "a WARN_ON() (the kernel goes on)", true},
 };
 
 static int cmd_crash(int argc, char **argv)
@@ -178,7 +178,8 @@ static int cmd_crash(int argc, char **argv)
 		shell_error(argv[0], "%s did not crash the kernel", argv[1]);
 		return -EFAULT;
 	}
-	shell_error(argv[0], "unknown kind '%s' (null, wx, nx, bug, divzero, stack, warn)",
+	shell_error(argv[0],
+		    "unknown kind '%s' (null, wx, nx, bug, divzero, stack, warn)",
 		    argv[1]);
 	return -EINVAL;
 }

@@ -248,7 +248,7 @@ static struct page *rmqueue_node(int nid, unsigned int order)
 	}
 	spin_unlock_irqrestore(&pgdat->lock, flags);
 	if (page)
-		arch_unpoison_range(page_address(page), PAGE_SIZE << order);	/* I5 */
+		arch_unpoison_range(page_address(page), PAGE_SIZE << order); /* I5 */
 	return page;
 }
 
@@ -340,7 +340,7 @@ static void free_block(struct page *page, unsigned int order, bool any_order)
 	__atomic_store_n(&page->flags, page_flags_for_node(pgdat->node_id), __ATOMIC_RELAXED);
 	page->private = NULL;
 	page->mapping = NULL;
-	arch_poison_range(page_address(page), PAGE_SIZE << order);	/* I5 */
+	arch_poison_range(page_address(page), PAGE_SIZE << order); /* I5 */
 	__free_one_page(pgdat, page_to_pfn(page), order);
 	mod_node_page_state(pgdat, NR_FREE_PAGES, 1L << order);
 out:
@@ -444,7 +444,8 @@ static void free_range(pg_data_t *pgdat, unsigned long s, unsigned long e)
 
 		while (order && (!IS_ALIGNED(s, 1UL << order) || s + (1UL << order) > e))
 			order--;
-		arch_poison_range(__va((phys_addr_t)s << PAGE_SHIFT), PAGE_SIZE << order); /* I5 */
+		arch_poison_range(__va((phys_addr_t)s << PAGE_SHIFT),
+				  PAGE_SIZE << order); /* I5 */
 		__free_one_page(pgdat, s, order);
 		pgdat->managed_pages += 1UL << order;
 		mod_node_page_state(pgdat, NR_FREE_PAGES, 1L << order);

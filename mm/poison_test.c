@@ -27,12 +27,14 @@ static noinline char touch(const void *p)
 static void need_poisoning(struct ktest *t)
 {
 	if (!arch_poison_enabled())
-		ktest_skip(t, "this build does not poison (arch_poison_enabled() is false)");
+		ktest_skip(t,
+			   "this build does not poison (arch_poison_enabled() is false)");
 }
 
 static void report_next(struct ktest *t, const char *what)
 {
-	cprintf("        # %s: next, %s: the sanitizer must stop the run\n", t->name, what);
+	cprintf("        # %s: next, %s: the sanitizer must stop the run\n", t->name,
+		what);
 }
 
 /* One byte past a kmalloc(24): the slack of kmalloc-32 is a redzone. */

@@ -68,11 +68,11 @@ static bool slab_ready;
 
 /* Poisoning builds (S3): at the end of each object's redzone. */
 struct kmalloc_track {
-	unsigned long caller;		/* return address into kmalloc()'s caller */
-	u64 seq;			/* kmalloc_seq at allocation; 0 while free */
+	unsigned long caller; /* return address into kmalloc()'s caller */
+	u64 seq;	      /* kmalloc_seq at allocation; 0 while free */
 };
-static bool slab_track;			/* arch_poison_enabled(): tracks exist */
-static u64 kmalloc_seq;			/* allocations tracked since boot */
+static bool slab_track; /* arch_poison_enabled(): tracks exist */
+static u64 kmalloc_seq; /* allocations tracked since boot */
 
 void slab_init(void)
 {
@@ -80,7 +80,8 @@ void slab_init(void)
 		struct kmem_cache *s = &kmalloc_caches[i];
 
 		s->size = 1U << (i + KMALLOC_SHIFT_LOW);
-		s->stride = arch_poison_enabled() ? max(2 * s->size, 32u) : s->size; /* S3 */
+		s->stride =
+			arch_poison_enabled() ? max(2 * s->size, 32u) : s->size; /* S3 */
 		s->objects = PAGE_SIZE / s->stride;
 		scnprintf(s->name, sizeof(s->name), "kmalloc-%u", s->size);
 		for (int nid = 0; nid < MAX_NUMNODES; nid++) {
@@ -125,7 +126,8 @@ static void set_freepointer(void *obj, void *next)
 }
 
 /* Write @obj's kmalloc_track (S3), inside its poisoned redzone. */
-static void set_track(const struct kmem_cache *s, void *obj, unsigned long caller, u64 seq)
+static void set_track(const struct kmem_cache *s, void *obj, unsigned long caller,
+		      u64 seq)
 {
 	struct kmalloc_track *tr = (void *)((char *)obj + s->stride - sizeof(*tr));
 
@@ -139,7 +141,8 @@ static void set_track(const struct kmem_cache *s, void *obj, unsigned long calle
 
 static struct kmalloc_track get_track(const struct kmem_cache *s, const void *obj)
 {
-	const struct kmalloc_track *p = (const void *)((const char *)obj + s->stride - sizeof(*p));
+	const struct kmalloc_track *p =
+		(const void *)((const char *)obj + s->stride - sizeof(*p));
 	struct kmalloc_track tr;
 
 	arch_unpoison_range(p, sizeof(*p));
@@ -218,11 +221,11 @@ static void *slab_alloc_new(struct kmem_cache *s, int nid, gfp_t flags)
 	page->inuse = 0;
 	page->freelist = base;
 	if (slab_track)
-		memset(base, 0, PAGE_SIZE);	/* every kmalloc_track: free (S3) */
+		memset(base, 0, PAGE_SIZE); /* every kmalloc_track: free (S3) */
 	for (unsigned int i = 0; i < s->objects; i++)
 		*(void **)(base + i * s->stride) =
 			i + 1 < s->objects ? base + (i + 1) * s->stride : NULL;
-	arch_poison_range(base, PAGE_SIZE);	/* every object free (S3) */
+	arch_poison_range(base, PAGE_SIZE); /* every object free (S3) */
 	inc_node_page_state(NODE_DATA(nid), NR_SLAB_PAGES);
 	spin_lock_irqsave(&n->lock, irqflags);
 	n->nr_slabs++;
@@ -282,7 +285,8 @@ static void *slab_post_alloc(struct kmem_cache *s, void *obj, size_t size, gfp_t
 		memset(obj, 0, s->size);
 	arch_poison_range((char *)obj + size, s->stride - size);
 	if (slab_track)
-		set_track(s, obj, caller, __atomic_add_fetch(&kmalloc_seq, 1, __ATOMIC_RELAXED));
+		set_track(s, obj, caller,
+			  __atomic_add_fetch(&kmalloc_seq, 1, __ATOMIC_RELAXED));
 	return obj;
 }
 
@@ -300,10 +304,11 @@ static void *__kmalloc_node(size_t size, gfp_t flags, int nid, unsigned long cal
 	if (size > KMALLOC_MAX_CACHE_SIZE)
 		return kmalloc_large(size, flags, nid);
 	obj = slab_alloc(kmalloc_cache(size), nid, flags);
-	return obj ? slab_post_alloc(kmalloc_cache(size), obj, size, flags, caller) : NULL;
+	return obj ? slab_post_alloc(kmalloc_cache(size), obj, size, flags, caller) :
+		     NULL;
 }
 
-#define CALLER	((unsigned long)__builtin_return_address(0))
+#define CALLER ((unsigned long)__builtin_return_address(0))
 
 void *kmalloc_node(size_t size, gfp_t flags, int nid)
 {
@@ -348,7 +353,7 @@ static struct page *__slab_free(struct kmem_cache *s, struct kmem_cache_node *n,
 
 	lockdep_assert_held(&n->lock);
 	arch_poison_range(obj, s->stride);
-	set_track(s, obj, 0, 0);		/* free: no owner (S3) */
+	set_track(s, obj, 0, 0); /* free: no owner (S3) */
 	set_freepointer(obj, page->freelist);
 	page->freelist = obj;
 	page->inuse--;
@@ -425,7 +430,7 @@ size_t ksize(const void *p)
 	if (page && PageSlab(page) && is_kmalloc_cache(page->private)) {
 		size_t size = ((struct kmem_cache *)page->private)->size;
 
-		arch_unpoison_range(p, size);	/* the caller may use it all (S3) */
+		arch_unpoison_range(p, size); /* the caller may use it all (S3) */
 		return size;
 	}
 	if (page && page_test_flag(page, PG_large_kmalloc) && p == page_address(page)) {
@@ -459,7 +464,8 @@ static unsigned int print_new_objects_of(struct page *page, u64 since, unsigned 
 
 		if (tr.seq <= since)
 			continue;
-		cprintf("    #   %s object allocated by %pS\n", s->name, (void *)tr.caller);
+		cprintf("    #   %s object allocated by %pS\n", s->name,
+			(void *)tr.caller);
 		n++;
 	}
 	return n;
@@ -499,18 +505,20 @@ void mm_usage_snapshot(struct mm_usage *u)
 		for (unsigned int nid = 0; nid < num_online_nodes(); nid++)
 			u->objects[i] += READ_ONCE(kmalloc_caches[i].node[nid].nr_inuse);
 	}
-	u->pages = totalram_pages() - nr_free_pages() - global_node_page_state(NR_SLAB_PAGES);
+	u->pages = totalram_pages() - nr_free_pages() -
+		   global_node_page_state(NR_SLAB_PAGES);
 }
 
-bool mm_usage_grew(const struct mm_usage *before, const struct mm_usage *now,
-		   char *buf, size_t size)
+bool mm_usage_grew(const struct mm_usage *before, const struct mm_usage *now, char *buf,
+		   size_t size)
 {
 	size_t len = 0;
 
 	buf[0] = '\0';
 	for (int i = 0; i < NR_KMALLOC_CACHES; i++)
 		if (now->objects[i] > before->objects[i])
-			len += scnprintf(buf + len, size - len, "%s%lu %s", len ? ", " : "",
+			len += scnprintf(buf + len, size - len, "%s%lu %s",
+					 len ? ", " : "",
 					 now->objects[i] - before->objects[i],
 					 kmalloc_caches[i].name);
 	if (now->pages > before->pages)

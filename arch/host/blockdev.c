@@ -71,10 +71,10 @@
 struct hostdisk_cmd {			/* the per-request driver data (pdu) */
 	struct list_head node;		/* on hq->pending/held, then hq->done */
 	blk_status_t status;
-	bool submitted;			/* SUBMITted to the model in queue_rq */
-	u32 det_delay;			/* deterministic mode: device work runs
+	bool submitted;	 /* SUBMITted to the model in queue_rq */
+	u32 det_delay;	 /* deterministic mode: device work runs
 					 * to wait before it may be done */
-	emudisk_id_t id;		/* its model handle, if so */
+	emudisk_id_t id; /* its model handle, if so */
 };
 
 struct hostdisk;
@@ -82,7 +82,7 @@ struct hostdisk;
 struct hostdisk_queue {
 	struct hostdisk *hd;
 	struct blk_mq_hw_ctx *hctx;
-	pthread_mutex_t lock;		/* protects pending, held, done, stop */
+	pthread_mutex_t lock; /* protects pending, held, done, stop */
 	pthread_cond_t kick;
 	struct list_head pending;	/* queued, not yet handed to a worker */
 	struct list_head held;		/* writes held back by the test */
@@ -104,11 +104,11 @@ struct hostdisk {
 	struct gendisk *disk;
 	unsigned int nr_queues;
 	struct hostdisk_queue *queues;
-	pthread_mutex_t model_lock;	/* protects model, hold_writes, rng */
+	pthread_mutex_t model_lock; /* protects model, hold_writes, rng */
 	struct emudisk model;
 	bool model_ready;
-	u32 hold_writes;		/* the next N writes are held */
-	u64 rng;			/* deterministic mode: which request next */
+	u32 hold_writes; /* the next N writes are held */
+	u64 rng;	 /* deterministic mode: which request next */
 };
 
 static char *disk_options[HOSTDISK_MAX_OPTIONS];
@@ -201,8 +201,9 @@ static blk_status_t hostdisk_do_request(struct hostdisk *hd, struct hostdisk_cmd
 		err = emudisk_complete(&hd->model, cmd->id);
 	pthread_mutex_unlock(&hd->model_lock);
 	/* write-through: a flush or FUA write is an fdatasync of the file */
-	if (!err && !hd->model.cache && (req_op(rq) == REQ_OP_FLUSH ||
-					 (rq->cmd_flags & REQ_FUA)) && fdatasync(hd->fd))
+	if (!err && !hd->model.cache &&
+	    (req_op(rq) == REQ_OP_FLUSH || (rq->cmd_flags & REQ_FUA)) &&
+	    fdatasync(hd->fd))
 		err = -EIO;
 	return errno_to_blk_status(err);
 }
@@ -494,13 +495,14 @@ static int parse_one_opt(struct hostdisk_spec *s, char *opt)
 		return kstrtoull(val, 0, (unsigned long long *)&s->faults.torn_write_nth) ?
 		       -EINVAL : 0;
 	else if (!strcmp(opt, "fail_flush"))
-		return kstrtoull(val, 0, (unsigned long long *)&s->faults.fail_flush_nth) ?
-		       -EINVAL : 0;
+		return kstrtoull(val, 0,
+				 (unsigned long long *)&s->faults.fail_flush_nth) ?
+			       -EINVAL :
+			       0;
 	else if (!strcmp(opt, "seed")) {
 		s->seed_given = true;
 		return kstrtoull(val, 0, (unsigned long long *)&s->seed) ? -EINVAL : 0;
-	}
-	else
+	} else
 		goto bad;
 	return 0;
 bad:
@@ -689,10 +691,10 @@ static int hostdisk_init_model(struct hostdisk *hd, struct hostdisk_spec *s)
 	hd->model_ready = true;
 	hd->model.discard_zeroes = s->discard_zeroes;
 	emudisk_set_faults(&hd->model, &(struct emudisk_faults){
-		.fail_write_nth = s->faults.fail_write_nth,
-		.torn_write_nth = s->faults.torn_write_nth,
-		.fail_flush_nth = s->faults.fail_flush_nth,
-	});
+					       .fail_write_nth = s->faults.fail_write_nth,
+					       .torn_write_nth = s->faults.torn_write_nth,
+					       .fail_flush_nth = s->faults.fail_flush_nth,
+				       });
 	return 0;
 }
 
@@ -774,7 +776,7 @@ void hostdisk_destroy(struct gendisk *disk)
 
 	if (WARN_ON_ONCE(!is_hostdisk(disk)))
 		return;
-	hostdisk_release_held(disk);	/* del_gendisk waits for them */
+	hostdisk_release_held(disk); /* del_gendisk waits for them */
 	del_gendisk(disk);
 	hostdisk_free(hd);
 }
@@ -845,15 +847,17 @@ unsigned int hostdisk_release_held(struct gendisk *disk)
 }
 
 static const char *const cut_names[] = {
-	[EMUDISK_CUT_NONE] = "none", [EMUDISK_CUT_PREFIX] = "prefix",
-	[EMUDISK_CUT_SUBSET] = "subset", [EMUDISK_CUT_TORN] = "torn",
+	[EMUDISK_CUT_NONE] = "none",
+	[EMUDISK_CUT_PREFIX] = "prefix",
+	[EMUDISK_CUT_SUBSET] = "subset",
+	[EMUDISK_CUT_TORN] = "torn",
 };
 
 int hostdisk_power_cut(struct gendisk *disk, enum emudisk_cut_kind kind, u64 arg)
 {
 	struct hostdisk *hd = to_hostdisk(disk);
 	unsigned long flags;
-	struct emudisk_cut cut = { .kind = kind, .arg = arg };
+	struct emudisk_cut cut = {.kind = kind, .arg = arg};
 	int pending;
 
 	if (!hd || !hd->model.cache || kind > EMUDISK_CUT_TORN)
@@ -862,7 +866,8 @@ int hostdisk_power_cut(struct gendisk *disk, enum emudisk_cut_kind kind, u64 arg
 	pending = emudisk_power_cut(&hd->model, &cut);
 	model_unlock_irqrestore(hd, flags);
 	pr_info("%s: power cut (%s %llu): %d write%s not durable\n", disk->disk_name,
-		cut_names[kind], (unsigned long long)arg, pending, pending == 1 ? "" : "s");
+		cut_names[kind], (unsigned long long)arg, pending,
+		pending == 1 ? "" : "s");
 	return pending;
 }
 
@@ -903,17 +908,18 @@ int hostdisk_undecided(struct gendisk *disk, u64 n)
 	if (!hd || !hd->model.record)
 		return -EINVAL;
 	flags = model_lock_irqsave(hd);
-	ret = n <= emudisk_nr_events(&hd->model) ? (int)emudisk_undecided(&hd->model, n) : -EINVAL;
+	ret = n <= emudisk_nr_events(&hd->model) ? (int)emudisk_undecided(&hd->model, n) :
+						   -EINVAL;
 	model_unlock_irqrestore(hd, flags);
 	return ret;
 }
 
-int hostdisk_materialise(struct gendisk *disk, u64 n, enum emudisk_cut_kind kind,
-			 u64 arg, int out_fd)
+int hostdisk_materialise(struct gendisk *disk, u64 n, enum emudisk_cut_kind kind, u64 arg,
+			 int out_fd)
 {
 	struct hostdisk *hd = to_hostdisk(disk);
 	unsigned long flags;
-	struct emudisk_cut cut = { .kind = kind, .arg = arg };
+	struct emudisk_cut cut = {.kind = kind, .arg = arg};
 	int err;
 
 	if (!hd || !hd->model.record || kind > EMUDISK_CUT_TORN || out_fd == hd->fd)

@@ -42,12 +42,12 @@ void hostdisk_destroy(struct gendisk *disk);
 bool is_hostdisk(struct gendisk *disk);
 
 struct hostdisk_faults {
-	u64 fail_write_nth;	/* 0: off; N: the Nth write from now fails
+	u64 fail_write_nth; /* 0: off; N: the Nth write from now fails
 				 * (-EIO), its range left old, new or torn */
-	u64 torn_write_nth;	/* 0: off; N: the Nth write from now lands
+	u64 torn_write_nth; /* 0: off; N: the Nth write from now lands
 				 * some of its logical blocks (seeded), -EIO */
-	u64 fail_flush_nth;	/* 0: off; N: the Nth flush fails, -EIO */
-	u32 hold_writes;	/* the next N write requests are received
+	u64 fail_flush_nth; /* 0: off; N: the Nth flush fails, -EIO */
+	u32 hold_writes;    /* the next N write requests are received
 				 * (SUBMITted) but not done until
 				 * hostdisk_release_held() */
 };
@@ -76,8 +76,8 @@ unsigned int hostdisk_cached_writes(struct gendisk *disk);
  * not the disk's). -EINVAL without "record". */
 u64 hostdisk_log_events(struct gendisk *disk);
 int hostdisk_undecided(struct gendisk *disk, u64 n);
-int hostdisk_materialise(struct gendisk *disk, u64 n, enum emudisk_cut_kind kind,
-			 u64 arg, int out_fd);
+int hostdisk_materialise(struct gendisk *disk, u64 n, enum emudisk_cut_kind kind, u64 arg,
+			 int out_fd);
 /* The model itself, to read its log (emudisk.h) while @disk is idle. */
 const struct emudisk *hostdisk_model(struct gendisk *disk);
 /* Print the log, one event a line ("# " comments), to @fd. */

@@ -113,7 +113,8 @@ static long new_or_old(struct ktest *t, struct gendisk *d, sector_t s, u32 nr, u
 	struct made *m = t->priv;
 	long landed = 0;
 
-	KTEST_ASSERT_EQ(t, blk_test_rw(d, REQ_OP_READ, s, &m->buf, 0, nr << SECTOR_SHIFT), 0);
+	KTEST_ASSERT_EQ(t, blk_test_rw(d, REQ_OP_READ, s, &m->buf, 0, nr << SECTOR_SHIFT),
+			0);
 	for (u32 i = 0; i < nr; i++) {
 		const u8 *p = (const u8 *)m->buf.va + (i << SECTOR_SHIFT);
 		bool zero = true;
@@ -139,7 +140,7 @@ static void failed_write_reaches_submitter_as_eio(struct ktest *t)
 	KTEST_EXPECT_EQ(t, wr(t, d, REQ_OP_WRITE, 8, 8, 1), -EIO);
 	KTEST_EXPECT_EQ(t, wr(t, d, REQ_OP_WRITE, 16, 8, 1), 0);
 	KTEST_EXPECT_EQ(t, rd_check(t, d, 0, 8, 1), -1);
-	new_or_old(t, d, 8, 8, 1);	/* old, new or torn: never garbage */
+	new_or_old(t, d, 8, 8, 1); /* old, new or torn: never garbage */
 	KTEST_EXPECT_EQ(t, rd_check(t, d, 16, 8, 1), -1);
 	disk_stats_read(d, &st);
 	KTEST_EXPECT_EQ(t, st.errors, 1);
@@ -148,7 +149,7 @@ static void failed_write_reaches_submitter_as_eio(struct ktest *t)
 static void failed_write_in_split_bio_fails_whole_bio(struct ktest *t)
 {
 	struct gendisk *d = setup(t, "tmp:8M");
-	struct hostdisk_faults f = { .fail_write_nth = 2 };
+	struct hostdisk_faults f = {.fail_write_nth = 2};
 	struct blk_test_buf big;
 
 	KTEST_ASSERT_EQ(t, blk_test_buf_alloc(&big, 3 << 20), 0);
@@ -167,7 +168,7 @@ static void torn_write_lands_any_pattern_of_blocks(struct ktest *t)
 	for (u32 s = 1; s <= 16 && !not_prefix; s++) {
 		char spec[64];
 		struct gendisk *d;
-		struct hostdisk_faults f = { .torn_write_nth = 1 };
+		struct hostdisk_faults f = {.torn_write_nth = 1};
 		long landed;
 		bool gap = false, seen_old = false;
 
@@ -194,7 +195,7 @@ static void torn_write_lands_any_pattern_of_blocks(struct ktest *t)
 static void torn_write_keeps_logical_blocks_whole(struct ktest *t)
 {
 	struct gendisk *d = setup(t, "tmp:4M,lbs=4096,seed=3");
-	struct hostdisk_faults f = { .torn_write_nth = 1 };
+	struct hostdisk_faults f = {.torn_write_nth = 1};
 
 	KTEST_ASSERT_EQ(t, hostdisk_set_faults(d, &f), 0);
 	KTEST_EXPECT_EQ(t, wr(t, d, REQ_OP_WRITE, 0, 64, 7), -EIO);
@@ -256,12 +257,12 @@ static void fua_write_leaves_earlier_writes_cached(struct ktest *t)
 {
 	struct gendisk *d = setup(t, "tmp:4M,cache,fua=1");
 
-	KTEST_EXPECT_EQ(t, wr(t, d, REQ_OP_WRITE, 8, 8, 3), 0);		/* data */
-	KTEST_EXPECT_EQ(t, wr(t, d, REQ_OP_WRITE | REQ_FUA, 0, 8, 3), 0);	/* commit */
+	KTEST_EXPECT_EQ(t, wr(t, d, REQ_OP_WRITE, 8, 8, 3), 0);		  /* data */
+	KTEST_EXPECT_EQ(t, wr(t, d, REQ_OP_WRITE | REQ_FUA, 0, 8, 3), 0); /* commit */
 	KTEST_EXPECT_EQ(t, hostdisk_cached_writes(d), 1);
 	KTEST_EXPECT_EQ(t, hostdisk_power_cut(d, EMUDISK_CUT_NONE, 0), 1);
-	KTEST_EXPECT_EQ(t, rd_check(t, d, 0, 8, 3), -1);	/* commit there */
-	KTEST_EXPECT_TRUE(t, all_zero(t, d, 8, 8));		/* its data not */
+	KTEST_EXPECT_EQ(t, rd_check(t, d, 0, 8, 3), -1); /* commit there */
+	KTEST_EXPECT_TRUE(t, all_zero(t, d, 8, 8));	 /* its data not */
 	/* the right way: PREFLUSH | FUA */
 	KTEST_EXPECT_EQ(t, wr(t, d, REQ_OP_WRITE, 8, 8, 4), 0);
 	KTEST_EXPECT_EQ(t, wr(t, d, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA, 0, 8, 4), 0);
@@ -295,8 +296,8 @@ static void async_write_end_io(struct bio *bio)
 }
 
 /* Write 8 sectors of pattern @gen at @s from m->buf+@off, not waiting. */
-static void write_async(struct ktest *t, struct gendisk *d, sector_t s, u32 off,
-			u32 gen, struct async_write *a)
+static void write_async(struct ktest *t, struct gendisk *d, sector_t s, u32 off, u32 gen,
+			struct async_write *a)
 {
 	struct made *m = t->priv;
 	struct bio *bio = bio_alloc(&d->part0, 1, REQ_OP_WRITE, GFP_KERNEL);
@@ -317,7 +318,7 @@ static void write_async(struct ktest *t, struct gendisk *d, sector_t s, u32 off,
 static void commit_after_data(struct ktest *t, struct gendisk *d, bool wait)
 {
 	struct made *m = t->priv;
-	struct hostdisk_faults f = { .hold_writes = wait ? 0 : 1 };
+	struct hostdisk_faults f = {.hold_writes = wait ? 0 : 1};
 	struct async_write a;
 
 	KTEST_ASSERT_EQ(t, hostdisk_set_faults(d, &f), 0);
@@ -325,17 +326,19 @@ static void commit_after_data(struct ktest *t, struct gendisk *d, bool wait)
 	if (wait)
 		wait_for_completion(&a.done);
 	blk_test_fill(m->buf.va, 0, 8, 6);
-	KTEST_EXPECT_EQ(t, blk_test_rw(d, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA, 0,
-				       &m->buf, 0, 8 << SECTOR_SHIFT), 0);
+	KTEST_EXPECT_EQ(t,
+			blk_test_rw(d, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA, 0, &m->buf,
+				    0, 8 << SECTOR_SHIFT),
+			0);
 	hostdisk_power_cut(d, EMUDISK_CUT_NONE, 0);
 	if (!wait) {
 		KTEST_EXPECT_EQ(t, hostdisk_release_held(d), 1);
 		wait_for_completion(&a.done);
-		KTEST_EXPECT_EQ(t, a.status, -EIO);	/* lost in the cut */
+		KTEST_EXPECT_EQ(t, a.status, -EIO); /* lost in the cut */
 	} else {
 		KTEST_EXPECT_EQ(t, a.status, 0);
 	}
-	KTEST_EXPECT_EQ(t, rd_check(t, d, 0, 8, 6), -1);	/* commit durable */
+	KTEST_EXPECT_EQ(t, rd_check(t, d, 0, 8, 6), -1); /* commit durable */
 }
 
 /* A flush covers only writes completed before it was submitted: a commit
@@ -364,10 +367,14 @@ static void random_power_cut_never_loses_flushed_writes(struct ktest *t)
 		KTEST_ASSERT_EQ(t, blkdev_issue_flush(&d->part0), 0);
 		for (u32 i = 0; i < 8; i++)
 			KTEST_ASSERT_EQ(t, wr(t, d, REQ_OP_WRITE, 64 + i * 8, 8, 10 + round), 0);
-		KTEST_EXPECT_EQ(t, hostdisk_power_cut(d, round % 2 ? EMUDISK_CUT_TORN :
-						      EMUDISK_CUT_SUBSET, seed + round), 8);
+		KTEST_EXPECT_EQ(t,
+				hostdisk_power_cut(d,
+						   round % 2 ? EMUDISK_CUT_TORN :
+							       EMUDISK_CUT_SUBSET,
+						   seed + round),
+				8);
 		KTEST_EXPECT_EQ(t, rd_check(t, d, 0, 64, 10 + round), -1);
-		if (!round)	/* later rounds may show older rounds there */
+		if (!round) /* later rounds may show older rounds there */
 			new_or_old(t, d, 64, 64, 10);
 	}
 }
@@ -389,9 +396,9 @@ static void det_completions_are_late_and_out_of_order(struct ktest *t)
 	if (!host_cfg.deterministic)
 		ktest_skip(t, "needs --deterministic (free mode: the workers' timing)");
 	d = setup(t, "tmp:4M,record");
-	blk_start_plug(&plug);		/* one batch: the device gets them at once */
+	blk_start_plug(&plug); /* one batch: the device gets them at once */
 	for (u32 i = 0; i < 16; i++)
-		write_async(t, d, 64 + 16 * i, 4096 * i, 1, &a[i]);	/* no merges */
+		write_async(t, d, 64 + 16 * i, 4096 * i, 1, &a[i]); /* no merges */
 	blk_finish_plug(&plug);
 	KTEST_EXPECT_EQ(t, blkdev_issue_flush(&d->part0), 0);
 	for (u32 i = 0; i < 16; i++) {
@@ -431,12 +438,14 @@ static void recorded_log_materialises_every_cut(struct ktest *t)
 	KTEST_EXPECT_EQ(t, wr(t, d, REQ_OP_WRITE, 8, 8, 9), 0);
 	KTEST_EXPECT_EQ(t, wr(t, d, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA, 0, 8, 9), 0);
 	events = hostdisk_log_events(d);
-	KTEST_EXPECT_GE(t, events, 6);	/* W, FLUSH, W (+ POSTFLUSH), each twice */
+	KTEST_EXPECT_GE(t, events, 6); /* W, FLUSH, W (+ POSTFLUSH), each twice */
 	for (u64 n = 0; n <= events; n++) {
 		u8 c[SECTOR_SIZE], dt[SECTOR_SIZE];
 
-		KTEST_ASSERT_EQ(t, hostdisk_materialise(d, n, EMUDISK_CUT_PREFIX,
-						       hostdisk_undecided(d, n), fd), 0);
+		KTEST_ASSERT_EQ(t,
+				hostdisk_materialise(d, n, EMUDISK_CUT_PREFIX,
+						     hostdisk_undecided(d, n), fd),
+				0);
 		KTEST_ASSERT_EQ(t, pread(fd, c, sizeof(c), 0), (ssize_t)sizeof(c));
 		KTEST_ASSERT_EQ(t, pread(fd, dt, sizeof(dt), 8 << SECTOR_SHIFT),
 				(ssize_t)sizeof(dt));

@@ -41,7 +41,7 @@
 
 #include "emudisk.h"
 
-#define EMUDISK_CHUNK	(1u << 20)	/* bytes per copy step */
+#define EMUDISK_CHUNK (1u << 20) /* bytes per copy step */
 
 static uint64_t splitmix64(uint64_t x)
 {
@@ -66,7 +66,7 @@ static int media_rw(int fd, bool write, void *buf, uint64_t len, uint64_t off)
 			continue;
 		if (n < 0)
 			return -EIO;
-		if (n == 0) {		/* a file shorter than the disk: zeros */
+		if (n == 0) { /* a file shorter than the disk: zeros */
 			if (write)
 				return -EIO;
 			memset(buf, 0, len);
@@ -79,8 +79,8 @@ static int media_rw(int fd, bool write, void *buf, uint64_t len, uint64_t off)
 	return 0;
 }
 
-int emudisk_init(struct emudisk *d, int fd, uint64_t size, uint32_t lbs,
-		 bool cache, bool record, uint64_t seed)
+int emudisk_init(struct emudisk *d, int fd, uint64_t size, uint32_t lbs, bool cache,
+		 bool record, uint64_t seed)
 {
 	if (!lbs || (lbs & (lbs - 1)) || size % lbs)
 		return -EINVAL;
@@ -103,7 +103,7 @@ static void log_reset(struct emudisk *d)
 	d->nr_reqs = 0;
 	d->nr_events = 0;
 	d->inflight = 0;
-	d->gen = (d->gen + 1) & 0x7fffffff;	/* bit 63 of a handle: bad_handle */
+	d->gen = (d->gen + 1) & 0x7fffffff; /* bit 63 of a handle: bad_handle */
 }
 
 void emudisk_release(struct emudisk *d)
@@ -152,8 +152,8 @@ static int log_event(struct emudisk *d, uint32_t req, uint32_t kind)
 }
 
 /* Append a request and its SUBMIT event (ED1). NULL: out of memory. */
-static struct emudisk_req *log_submit(struct emudisk *d, uint32_t op,
-				      uint64_t off, uint64_t len)
+static struct emudisk_req *log_submit(struct emudisk *d, uint32_t op, uint64_t off,
+				      uint64_t len)
 {
 	struct emudisk_req *r;
 
@@ -192,8 +192,8 @@ static emudisk_id_t bad_handle(int err)
 
 static bool range_ok(const struct emudisk *d, uint64_t off, uint64_t len)
 {
-	return off % d->lbs == 0 && len % d->lbs == 0 && len &&
-	       off <= d->size && len <= d->size - off;
+	return off % d->lbs == 0 && len % d->lbs == 0 && len && off <= d->size &&
+	       len <= d->size - off;
 }
 
 /* Write the blocks of @r that its mask names to @fd. */
@@ -230,10 +230,11 @@ static int fault_mask(struct emudisk *d, struct emudisk_req *r, bool torn)
 		if (emudisk_random(d) & 1)
 			r->mask[i / 8] |= 1u << (i % 8);
 	if (torn && nb > 1) {
-		uint64_t a = emudisk_random(d) % nb, b = (a + 1 + emudisk_random(d) % (nb - 1)) % nb;
+		uint64_t a = emudisk_random(d) % nb,
+			 b = (a + 1 + emudisk_random(d) % (nb - 1)) % nb;
 
-		r->mask[a / 8] |= 1u << (a % 8);	/* one landed */
-		r->mask[b / 8] &= ~(1u << (b % 8));	/* one not */
+		r->mask[a / 8] |= 1u << (a % 8);    /* one landed */
+		r->mask[b / 8] &= ~(1u << (b % 8)); /* one not */
 	} else if (torn) {
 		r->mask[0] = 0;
 	}
@@ -267,12 +268,12 @@ static emudisk_id_t submit_data(struct emudisk *d, uint32_t op, uint64_t off,
 		r->data = malloc(len);
 		if (!r->data) {
 			r->status = -ENOMEM;
-			r->op = EMUDISK_DISCARD;	/* writes nothing */
+			r->op = EMUDISK_DISCARD; /* writes nothing */
 			return handle(d, r);
 		}
 		memcpy(r->data, data, len);
 	}
-	if (!d->cache) {		/* write-through: the media now */
+	if (!d->cache) { /* write-through: the media now */
 		struct emudisk_req tmp = *r;
 		int err;
 
@@ -348,10 +349,10 @@ int emudisk_complete(struct emudisk *d, emudisk_id_t id)
 	if (id >> 63)
 		return -(int)(uint32_t)id;
 	if ((uint32_t)(id >> 32) != d->gen || idx >= d->nr_reqs)
-		return -EIO;		/* from before a power cut: lost */
+		return -EIO; /* from before a power cut: lost */
 	r = &d->reqs[idx];
 	if (r->comp != EMUDISK_NEVER)
-		return -EINVAL;		/* ED2: completed twice */
+		return -EINVAL; /* ED2: completed twice */
 	if (log_event(d, idx, EMUDISK_COMPLETE))
 		return -ENOMEM;
 	r->comp = d->nr_events - 1;
@@ -360,7 +361,7 @@ int emudisk_complete(struct emudisk *d, emudisk_id_t id)
 	if (r->op == EMUDISK_FLUSH && can_fold(d, r))
 		fold(d);
 	else if (!d->cache && !d->inflight)
-		log_reset(d);	/* write-through keeps only what is in flight */
+		log_reset(d); /* write-through keeps only what is in flight */
 	return status;
 }
 
@@ -384,7 +385,8 @@ int emudisk_read(struct emudisk *d, uint64_t off, uint64_t len, void *buf)
 			if (!block_in_mask(r, (s - r->off) / d->lbs))
 				continue;
 			if (r->data)
-				memcpy((char *)buf + (s - off), r->data + (s - r->off), d->lbs);
+				memcpy((char *)buf + (s - off), r->data + (s - r->off),
+				       d->lbs);
 			else
 				memset((char *)buf + (s - off), 0, d->lbs);
 		}
@@ -489,7 +491,7 @@ static void choose_versions(const struct emudisk *d, uint64_t n,
 			if (!block_in_mask(r, k) || f == (int32_t)i)
 				continue;
 			if (f >= 0 && r->comp < d->reqs[f].sub)
-				continue;	/* ED4: older than a durable one */
+				continue; /* ED4: older than a durable one */
 			if (cut_keeps(cut, i, b0 + k, durable, ordinal))
 				ver[b0 + k] = i;
 		}
@@ -508,7 +510,8 @@ static int copy_media(const struct emudisk *d, int out_fd)
 	if (ftruncate(out_fd, d->size))
 		err = -EIO;
 	for (uint64_t off = 0; !err && off < d->size; off += EMUDISK_CHUNK) {
-		uint64_t len = d->size - off < EMUDISK_CHUNK ? d->size - off : EMUDISK_CHUNK;
+		uint64_t len =
+			d->size - off < EMUDISK_CHUNK ? d->size - off : EMUDISK_CHUNK;
 
 		err = media_rw(d->fd, false, buf, len, off);
 		if (!err)
@@ -549,13 +552,13 @@ int emudisk_materialise(const struct emudisk *d, uint64_t n,
 
 	if (n > d->nr_events || (out_fd == d->fd && n != d->nr_events))
 		return -EINVAL;
-	if (!d->cache)		/* write-through: the media is all there is */
+	if (!d->cache) /* write-through: the media is all there is */
 		return out_fd == d->fd ? 0 : copy_media(d, out_fd);
 	floor = malloc(nb * sizeof(*floor));
 	ver = malloc(nb * sizeof(*ver));
 	err = floor && ver ? 0 : -ENOMEM;
 	if (!err) {
-		memset(floor, 0xff, nb * sizeof(*floor));	/* -1 */
+		memset(floor, 0xff, nb * sizeof(*floor)); /* -1 */
 		choose_versions(d, n, cut, floor, ver);
 		if (out_fd != d->fd)
 			err = copy_media(d, out_fd);
@@ -580,8 +583,10 @@ int emudisk_power_cut(struct emudisk *d, const struct emudisk_cut *cut)
 }
 
 static const char *const op_names[] = {
-	[EMUDISK_WRITE] = "WRITE", [EMUDISK_ZERO] = "ZERO",
-	[EMUDISK_DISCARD] = "DISCARD", [EMUDISK_FLUSH] = "FLUSH",
+	[EMUDISK_WRITE] = "WRITE",
+	[EMUDISK_ZERO] = "ZERO",
+	[EMUDISK_DISCARD] = "DISCARD",
+	[EMUDISK_FLUSH] = "FLUSH",
 };
 
 void emudisk_log_dump(const struct emudisk *d, int fd)

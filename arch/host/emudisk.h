@@ -30,13 +30,13 @@
 #include <stdint.h>
 
 enum emudisk_op {
-	EMUDISK_WRITE,		/* data */
-	EMUDISK_ZERO,		/* write-zeroes, or a discard that zeroes */
-	EMUDISK_DISCARD,	/* a discard that left the old data */
+	EMUDISK_WRITE,	 /* data */
+	EMUDISK_ZERO,	 /* write-zeroes, or a discard that zeroes */
+	EMUDISK_DISCARD, /* a discard that left the old data */
 	EMUDISK_FLUSH,
 };
 
-#define EMUDISK_FUA	1u	/* request flag: this write's range durable */
+#define EMUDISK_FUA 1u /* request flag: this write's range durable */
 
 enum emudisk_event_kind {
 	EMUDISK_SUBMIT,
@@ -45,52 +45,52 @@ enum emudisk_event_kind {
 
 /* One entry of the append-only log. */
 struct emudisk_event {
-	uint32_t req;		/* index into emudisk->reqs */
-	uint32_t kind;		/* enum emudisk_event_kind */
+	uint32_t req;  /* index into emudisk->reqs */
+	uint32_t kind; /* enum emudisk_event_kind */
 };
 
 /* One request, in submission order (its index is its SUBMIT order). */
 struct emudisk_req {
-	uint32_t op;		/* enum emudisk_op */
-	uint32_t flags;		/* EMUDISK_FUA */
-	int status;		/* 0 or -errno, given at COMPLETE */
-	uint64_t off, len;	/* bytes, multiples of the logical block size */
-	uint64_t sub;		/* event index of its SUBMIT */
-	uint64_t comp;		/* event index of its COMPLETE; EMUDISK_NEVER */
-	uint8_t *data;		/* WRITE: len bytes, copied at SUBMIT */
-	uint8_t *mask;		/* bit per logical block that this request
+	uint32_t op;	   /* enum emudisk_op */
+	uint32_t flags;	   /* EMUDISK_FUA */
+	int status;	   /* 0 or -errno, given at COMPLETE */
+	uint64_t off, len; /* bytes, multiples of the logical block size */
+	uint64_t sub;	   /* event index of its SUBMIT */
+	uint64_t comp;	   /* event index of its COMPLETE; EMUDISK_NEVER */
+	uint8_t *data;	   /* WRITE: len bytes, copied at SUBMIT */
+	uint8_t *mask;	   /* bit per logical block that this request
 				 * writes at all; NULL: every block. A failed
 				 * or torn write has a partial mask. */
 };
 
-#define EMUDISK_NEVER	UINT64_MAX
+#define EMUDISK_NEVER UINT64_MAX
 
 /* Injected faults, counted per kind from when they are armed. */
 struct emudisk_faults {
-	uint64_t fail_write_nth;	/* Nth write fails (-EIO); its range is
+	uint64_t fail_write_nth; /* Nth write fails (-EIO); its range is
 					 * left unknown: old, new or torn */
-	uint64_t torn_write_nth;	/* Nth write lands torn: some logical
+	uint64_t torn_write_nth; /* Nth write lands torn: some logical
 					 * blocks, at least one, not all; -EIO */
-	uint64_t fail_flush_nth;	/* Nth flush fails (-EIO), covers nothing */
+	uint64_t fail_flush_nth; /* Nth flush fails (-EIO), covers nothing */
 };
 
 struct emudisk {
-	int fd;			/* the media: the image at the log's start */
-	uint64_t size;		/* bytes */
-	uint32_t lbs;		/* logical block size, bytes */
-	bool cache;		/* volatile write cache (else write-through) */
-	bool record;		/* keep the whole log (never fold it) */
-	bool discard_zeroes;	/* discards always read back zeros */
-	uint64_t rng;		/* seeded choices: discards, failed writes */
-	uint32_t gen;		/* bumped when the log restarts */
+	int fd;		     /* the media: the image at the log's start */
+	uint64_t size;	     /* bytes */
+	uint32_t lbs;	     /* logical block size, bytes */
+	bool cache;	     /* volatile write cache (else write-through) */
+	bool record;	     /* keep the whole log (never fold it) */
+	bool discard_zeroes; /* discards always read back zeros */
+	uint64_t rng;	     /* seeded choices: discards, failed writes */
+	uint32_t gen;	     /* bumped when the log restarts */
 	struct emudisk_req *reqs;
 	uint32_t nr_reqs, max_reqs;
 	struct emudisk_event *events;
 	uint64_t nr_events, max_events;
-	uint32_t inflight;	/* submitted, not completed */
+	uint32_t inflight; /* submitted, not completed */
 	struct emudisk_faults faults;
-	uint64_t writes_seen, flushes_seen;	/* since faults were armed */
-	uint64_t cuts;		/* power cuts so far */
+	uint64_t writes_seen, flushes_seen; /* since faults were armed */
+	uint64_t cuts;			    /* power cuts so far */
 };
 
 /* A request handle: the log generation and the request's index. */
@@ -99,8 +99,8 @@ typedef uint64_t emudisk_id_t;
 /* Set up @d over the media @fd of @size bytes. @cache: model a volatile
  * write cache (else writes go straight to @fd); @record: keep the whole
  * log for emudisk_materialise() (implies @cache). 0 or -EINVAL/-ENOMEM. */
-int emudisk_init(struct emudisk *d, int fd, uint64_t size, uint32_t lbs,
-		 bool cache, bool record, uint64_t seed);
+int emudisk_init(struct emudisk *d, int fd, uint64_t size, uint32_t lbs, bool cache,
+		 bool record, uint64_t seed);
 /* Free the log (the fd is the caller's). */
 void emudisk_release(struct emudisk *d);
 
@@ -123,17 +123,17 @@ int emudisk_read(struct emudisk *d, uint64_t off, uint64_t len, void *buf);
 void emudisk_set_faults(struct emudisk *d, const struct emudisk_faults *f);
 
 enum emudisk_cut_kind {
-	EMUDISK_CUT_NONE,	/* only what is durable */
-	EMUDISK_CUT_PREFIX,	/* + the first @arg not-durable writes (in
+	EMUDISK_CUT_NONE,   /* only what is durable */
+	EMUDISK_CUT_PREFIX, /* + the first @arg not-durable writes (in
 				 * submission order), each whole */
-	EMUDISK_CUT_SUBSET,	/* + a random subset (seed @arg), each whole */
-	EMUDISK_CUT_TORN,	/* + each logical block of each not-durable
+	EMUDISK_CUT_SUBSET, /* + a random subset (seed @arg), each whole */
+	EMUDISK_CUT_TORN,   /* + each logical block of each not-durable
 				 * write, or not (seed @arg) */
 };
 
 struct emudisk_cut {
 	enum emudisk_cut_kind kind;
-	uint64_t arg;		/* PREFIX: how many; SUBSET, TORN: seed */
+	uint64_t arg; /* PREFIX: how many; SUBSET, TORN: seed */
 };
 
 /* Events in the log now (a cut "after event N" keeps events [0, N)). */

@@ -22,11 +22,11 @@
 #include <quire/printk.h>
 #include "emudisk.h"
 
-#define LBS		512u
-#define NBLOCKS		64u
-#define DATA0		8u
-#define ROUNDS		3u
-#define SEEDS		48u		/* per cut point and kind */
+#define LBS	512u
+#define NBLOCKS 64u
+#define DATA0	8u
+#define ROUNDS	3u
+#define SEEDS	48u /* per cut point and kind */
 
 struct tdisk {
 	struct emudisk d;
@@ -50,8 +50,10 @@ static void tdisk_open(struct ktest *t, struct tdisk *td, u32 lbs, bool record)
 	td->out = tmpfile_fd();
 	KTEST_ASSERT_TRUE(t, td->media >= 0 && td->out >= 0);
 	KTEST_ASSERT_EQ(t, ftruncate(td->media, NBLOCKS * lbs), 0);
-	KTEST_ASSERT_EQ(t, emudisk_init(&td->d, td->media, NBLOCKS * lbs, lbs, true,
-					record, ktest_seed()), 0);
+	KTEST_ASSERT_EQ(t,
+			emudisk_init(&td->d, td->media, NBLOCKS * lbs, lbs, true, record,
+				     ktest_seed()),
+			0);
 }
 
 static void tdisk_close(struct tdisk *td)
@@ -77,7 +79,8 @@ static void fill(u8 *buf, u32 lbs, u32 block, u32 nr, u32 gen)
 static emudisk_id_t wr(struct tdisk *td, u32 block, u32 nr, u32 gen, u32 flags)
 {
 	fill(td->blk, LBS, block, nr, gen);
-	return emudisk_submit_write(&td->d, (u64)block * LBS, (u64)nr * LBS, td->blk, flags);
+	return emudisk_submit_write(&td->d, (u64)block * LBS, (u64)nr * LBS, td->blk,
+				    flags);
 }
 
 /* Generation block @b holds in the image @fd (0: never written; -1: not a
@@ -104,7 +107,7 @@ static bool image_loses_data(int fd)
 	int g = gen_of(fd, LBS, 0);
 
 	if (g < 0)
-		return true;		/* a torn or garbage commit block */
+		return true; /* a torn or garbage commit block */
 	for (int r = 1; r <= g; r++)
 		for (u32 i = 0; i < 4; i++) {
 			u32 b = DATA0 + 4 * (r - 1) + i;
@@ -128,15 +131,16 @@ static u32 sweep(struct ktest *t, struct tdisk *td, u32 *images)
 		struct emudisk_cut cuts[2 + 2 * SEEDS + 64];
 		u32 nc = 0;
 
-		cuts[nc++] = (struct emudisk_cut){ EMUDISK_CUT_NONE, 0 };
+		cuts[nc++] = (struct emudisk_cut){EMUDISK_CUT_NONE, 0};
 		for (u32 k = 1; k <= und && k < 64; k++)
-			cuts[nc++] = (struct emudisk_cut){ EMUDISK_CUT_PREFIX, k };
+			cuts[nc++] = (struct emudisk_cut){EMUDISK_CUT_PREFIX, k};
 		for (u32 s = 0; s < SEEDS; s++) {
-			cuts[nc++] = (struct emudisk_cut){ EMUDISK_CUT_SUBSET, seed + s };
-			cuts[nc++] = (struct emudisk_cut){ EMUDISK_CUT_TORN, seed + s };
+			cuts[nc++] = (struct emudisk_cut){EMUDISK_CUT_SUBSET, seed + s};
+			cuts[nc++] = (struct emudisk_cut){EMUDISK_CUT_TORN, seed + s};
 		}
 		for (u32 c = 0; c < nc; c++) {
-			KTEST_ASSERT_EQ(t, emudisk_materialise(&td->d, n, &cuts[c], td->out), 0);
+			KTEST_ASSERT_EQ(
+				t, emudisk_materialise(&td->d, n, &cuts[c], td->out), 0);
 			(*images)++;
 			if (image_loses_data(td->out)) {
 				if (!losses)
@@ -151,14 +155,14 @@ static u32 sweep(struct ktest *t, struct tdisk *td, u32 *images)
 }
 
 enum workload {
-	GOOD_PREFLUSH_FUA,	/* data, wait, FLUSH, wait, commit FUA */
-	GOOD_PREFLUSH_POSTFLUSH,/* data, wait, FLUSH, wait, commit, FLUSH */
-	BAD_NO_PREFLUSH,	/* data, wait, commit, wait, FLUSH */
-	BAD_FUA_NO_PREFLUSH,	/* data, wait, commit FUA */
-	BAD_NOT_WAITED,		/* data, FLUSH before data completed, commit FUA */
-	BAD_FLUSH_ERROR_IGNORED,/* the flush fails; commit anyway */
+	GOOD_PREFLUSH_FUA,	 /* data, wait, FLUSH, wait, commit FUA */
+	GOOD_PREFLUSH_POSTFLUSH, /* data, wait, FLUSH, wait, commit, FLUSH */
+	BAD_NO_PREFLUSH,	 /* data, wait, commit, wait, FLUSH */
+	BAD_FUA_NO_PREFLUSH,	 /* data, wait, commit FUA */
+	BAD_NOT_WAITED,		 /* data, FLUSH before data completed, commit FUA */
+	BAD_FLUSH_ERROR_IGNORED, /* the flush fails; commit anyway */
 	GOOD_FLUSH_ERROR_RETRIED,
-	BAD_WRITE_ERROR_IGNORED,/* a data write fails torn; commit anyway */
+	BAD_WRITE_ERROR_IGNORED, /* a data write fails torn; commit anyway */
 	GOOD_WRITE_ERROR_RETRIED,
 };
 
@@ -186,12 +190,12 @@ static void round_data(struct ktest *t, struct tdisk *td, u32 g, bool retry)
 
 static void run_workload(struct ktest *t, struct tdisk *td, enum workload w)
 {
-	struct emudisk_faults f = { 0 };
+	struct emudisk_faults f = {0};
 
 	if (w == BAD_FLUSH_ERROR_IGNORED || w == GOOD_FLUSH_ERROR_RETRIED)
 		f.fail_flush_nth = 2;
 	if (w == BAD_WRITE_ERROR_IGNORED || w == GOOD_WRITE_ERROR_RETRIED)
-		f.torn_write_nth = 4;	/* round 2's first data write: torn */
+		f.torn_write_nth = 4; /* round 2's first data write: torn */
 	emudisk_set_faults(&td->d, &f);
 	for (u32 g = 1; g <= ROUNDS; g++) {
 		bool retry = w == GOOD_WRITE_ERROR_RETRIED;
@@ -234,7 +238,7 @@ static void run_workload(struct ktest *t, struct tdisk *td, enum workload w)
 				;
 			KTEST_EXPECT_EQ(t, write_now(td, 0, 1, g, EMUDISK_FUA), 0);
 			break;
-		default:	/* GOOD_PREFLUSH_FUA, *_WRITE_ERROR_* */
+		default: /* GOOD_PREFLUSH_FUA, *_WRITE_ERROR_* */
 			round_data(t, td, g, retry);
 			KTEST_EXPECT_EQ(t, flush_now(td), 0);
 			KTEST_EXPECT_EQ(t, write_now(td, 0, 1, g, EMUDISK_FUA), 0);
@@ -302,22 +306,25 @@ static void ignored_write_error_loses_data(struct ktest *t)
 static void fua_covers_only_its_own_range(struct ktest *t)
 {
 	struct tdisk td;
-	struct emudisk_cut none = { EMUDISK_CUT_NONE, 0 };
+	struct emudisk_cut none = {EMUDISK_CUT_NONE, 0};
 
 	tdisk_open(t, &td, LBS, true);
-	KTEST_EXPECT_EQ(t, write_now(&td, 1, 1, 1, 0), 0);		/* A */
-	KTEST_EXPECT_EQ(t, write_now(&td, 2, 1, 1, 0), 0);		/* A' */
-	KTEST_EXPECT_EQ(t, write_now(&td, 2, 1, 2, EMUDISK_FUA), 0);	/* B */
-	KTEST_ASSERT_EQ(t, emudisk_materialise(&td.d, emudisk_nr_events(&td.d), &none,
-					       td.out), 0);
-	KTEST_EXPECT_EQ(t, gen_of(td.out, LBS, 1), 0);	/* A lost */
-	KTEST_EXPECT_EQ(t, gen_of(td.out, LBS, 2), 2);	/* B */
+	KTEST_EXPECT_EQ(t, write_now(&td, 1, 1, 1, 0), 0);	     /* A */
+	KTEST_EXPECT_EQ(t, write_now(&td, 2, 1, 1, 0), 0);	     /* A' */
+	KTEST_EXPECT_EQ(t, write_now(&td, 2, 1, 2, EMUDISK_FUA), 0); /* B */
+	KTEST_ASSERT_EQ(
+		t, emudisk_materialise(&td.d, emudisk_nr_events(&td.d), &none, td.out),
+		0);
+	KTEST_EXPECT_EQ(t, gen_of(td.out, LBS, 1), 0); /* A lost */
+	KTEST_EXPECT_EQ(t, gen_of(td.out, LBS, 2), 2); /* B */
 	for (u64 s = 0; s < 64; s++) {
-		struct emudisk_cut c = { EMUDISK_CUT_TORN, s };
+		struct emudisk_cut c = {EMUDISK_CUT_TORN, s};
 
-		KTEST_ASSERT_EQ(t, emudisk_materialise(&td.d, emudisk_nr_events(&td.d), &c,
-						       td.out), 0);
-		KTEST_EXPECT_EQ(t, gen_of(td.out, LBS, 2), 2);	/* never A' */
+		KTEST_ASSERT_EQ(
+			t,
+			emudisk_materialise(&td.d, emudisk_nr_events(&td.d), &c, td.out),
+			0);
+		KTEST_EXPECT_EQ(t, gen_of(td.out, LBS, 2), 2); /* never A' */
 	}
 	tdisk_close(&td);
 }
@@ -327,7 +334,7 @@ static void fua_covers_only_its_own_range(struct ktest *t)
 static void flush_covers_writes_completed_before_its_submission(struct ktest *t)
 {
 	struct tdisk td;
-	struct emudisk_cut none = { EMUDISK_CUT_NONE, 0 };
+	struct emudisk_cut none = {EMUDISK_CUT_NONE, 0};
 	emudisk_id_t a, b, f;
 
 	tdisk_open(t, &td, LBS, true);
@@ -335,19 +342,23 @@ static void flush_covers_writes_completed_before_its_submission(struct ktest *t)
 	KTEST_EXPECT_EQ(t, emudisk_complete(&td.d, a), 0);
 	b = wr(&td, 2, 1, 1, 0);
 	f = emudisk_submit_flush(&td.d);
-	KTEST_ASSERT_EQ(t, emudisk_materialise(&td.d, emudisk_nr_events(&td.d), &none,
-					       td.out), 0);
-	KTEST_EXPECT_EQ(t, gen_of(td.out, LBS, 1), 0);	/* flush not done */
+	KTEST_ASSERT_EQ(
+		t, emudisk_materialise(&td.d, emudisk_nr_events(&td.d), &none, td.out),
+		0);
+	KTEST_EXPECT_EQ(t, gen_of(td.out, LBS, 1), 0); /* flush not done */
 	KTEST_EXPECT_EQ(t, emudisk_complete(&td.d, b), 0);
 	KTEST_EXPECT_EQ(t, emudisk_complete(&td.d, f), 0);
-	KTEST_ASSERT_EQ(t, emudisk_materialise(&td.d, emudisk_nr_events(&td.d), &none,
-					       td.out), 0);
-	KTEST_EXPECT_EQ(t, gen_of(td.out, LBS, 1), 1);	/* covered */
-	KTEST_EXPECT_EQ(t, gen_of(td.out, LBS, 2), 0);	/* in flight then */
+	KTEST_ASSERT_EQ(
+		t, emudisk_materialise(&td.d, emudisk_nr_events(&td.d), &none, td.out),
+		0);
+	KTEST_EXPECT_EQ(t, gen_of(td.out, LBS, 1), 1); /* covered */
+	KTEST_EXPECT_EQ(t, gen_of(td.out, LBS, 2), 0); /* in flight then */
 	KTEST_EXPECT_EQ(t, emudisk_undecided(&td.d, emudisk_nr_events(&td.d)), 1);
 	/* a cut before the flush completed: nothing durable */
-	KTEST_ASSERT_EQ(t, emudisk_materialise(&td.d, emudisk_nr_events(&td.d) - 1, &none,
-					       td.out), 0);
+	KTEST_ASSERT_EQ(
+		t,
+		emudisk_materialise(&td.d, emudisk_nr_events(&td.d) - 1, &none, td.out),
+		0);
 	KTEST_EXPECT_EQ(t, gen_of(td.out, LBS, 1), 0);
 	tdisk_close(&td);
 }
@@ -362,21 +373,25 @@ static void flushes_completing_out_of_order_keep_the_newest(struct ktest *t)
 	emudisk_id_t f1, f2;
 
 	tdisk_open(t, &td, LBS, true);
-	KTEST_EXPECT_EQ(t, write_now(&td, 3, 1, 1, 0), 0);		/* W1 */
+	KTEST_EXPECT_EQ(t, write_now(&td, 3, 1, 1, 0), 0); /* W1 */
 	f1 = emudisk_submit_flush(&td.d);
-	KTEST_EXPECT_EQ(t, write_now(&td, 3, 1, 2, 0), 0);		/* W1' */
+	KTEST_EXPECT_EQ(t, write_now(&td, 3, 1, 2, 0), 0); /* W1' */
 	f2 = emudisk_submit_flush(&td.d);
 	KTEST_EXPECT_EQ(t, emudisk_complete(&td.d, f2), 0);
 	for (int pass = 0; pass < 2; pass++) {
 		for (u64 s = 0; s < 64; s++) {
-			struct emudisk_cut c = { s % 2 ? EMUDISK_CUT_TORN : EMUDISK_CUT_NONE, s };
+			struct emudisk_cut c = {
+				s % 2 ? EMUDISK_CUT_TORN : EMUDISK_CUT_NONE, s};
 
-			KTEST_ASSERT_EQ(t, emudisk_materialise(&td.d, emudisk_nr_events(&td.d),
-							       &c, td.out), 0);
+			KTEST_ASSERT_EQ(t,
+					emudisk_materialise(&td.d,
+							    emudisk_nr_events(&td.d), &c,
+							    td.out),
+					0);
 			KTEST_EXPECT_EQ(t, gen_of(td.out, LBS, 3), 2);
 		}
 		if (!pass)
-			KTEST_EXPECT_EQ(t, emudisk_complete(&td.d, f1), 0);	/* CF1 */
+			KTEST_EXPECT_EQ(t, emudisk_complete(&td.d, f1), 0); /* CF1 */
 	}
 	tdisk_close(&td);
 }
@@ -386,17 +401,19 @@ static void flushes_completing_out_of_order_keep_the_newest(struct ktest *t)
 static void torn_writes_show_every_pattern(struct ktest *t)
 {
 	struct tdisk td;
-	bool seen[256] = { false };
+	bool seen[256] = {false};
 	u32 distinct = 0;
 
 	tdisk_open(t, &td, LBS, true);
-	wr(&td, 8, 8, 1, 0);		/* in flight: anything may land */
+	wr(&td, 8, 8, 1, 0); /* in flight: anything may land */
 	for (u64 s = 0; s < 3000; s++) {
-		struct emudisk_cut c = { EMUDISK_CUT_TORN, ktest_seed() + s };
+		struct emudisk_cut c = {EMUDISK_CUT_TORN, ktest_seed() + s};
 		u32 pat = 0;
 
-		KTEST_ASSERT_EQ(t, emudisk_materialise(&td.d, emudisk_nr_events(&td.d), &c,
-						       td.out), 0);
+		KTEST_ASSERT_EQ(
+			t,
+			emudisk_materialise(&td.d, emudisk_nr_events(&td.d), &c, td.out),
+			0);
 		for (u32 i = 0; i < 8; i++) {
 			int g = gen_of(td.out, LBS, 8 + i);
 
@@ -408,7 +425,7 @@ static void torn_writes_show_every_pattern(struct ktest *t)
 	}
 	cprintf("# %u of 256 tear patterns in 3000 seeds\n", distinct);
 	KTEST_EXPECT_EQ(t, distinct, 256);
-	KTEST_EXPECT_TRUE(t, seen[0x80]);	/* only the last block */
+	KTEST_EXPECT_TRUE(t, seen[0x80]); /* only the last block */
 	tdisk_close(&td);
 }
 
@@ -422,10 +439,12 @@ static void tears_never_split_a_logical_block(struct ktest *t)
 	fill(buf, 4096, 4, 4, 1);
 	emudisk_submit_write(&td.d, 4 * 4096, sizeof(buf), buf, 0);
 	for (u64 s = 0; s < 200; s++) {
-		struct emudisk_cut c = { EMUDISK_CUT_TORN, s };
+		struct emudisk_cut c = {EMUDISK_CUT_TORN, s};
 
-		KTEST_ASSERT_EQ(t, emudisk_materialise(&td.d, emudisk_nr_events(&td.d), &c,
-						       td.out), 0);
+		KTEST_ASSERT_EQ(
+			t,
+			emudisk_materialise(&td.d, emudisk_nr_events(&td.d), &c, td.out),
+			0);
 		for (u32 i = 0; i < 4; i++) {
 			int g = gen_of(td.out, 4096, 4 + i);
 
@@ -447,8 +466,10 @@ static void discard_reads_old_data_or_zeros(struct ktest *t)
 		tdisk_open(t, &td, LBS, false);
 		td.d.rng = s;
 		KTEST_EXPECT_EQ(t, write_now(&td, 3, 1, 1, 0), 0);
-		KTEST_EXPECT_EQ(t, emudisk_complete(&td.d,
-			emudisk_submit_discard(&td.d, 3 * LBS, LBS)), 0);
+		KTEST_EXPECT_EQ(t,
+				emudisk_complete(&td.d, emudisk_submit_discard(
+								&td.d, 3 * LBS, LBS)),
+				0);
 		KTEST_ASSERT_EQ(t, emudisk_read(&td.d, 3 * LBS, LBS, b), 0);
 		zeros += b[0] == 0;
 		old += b[0] == pat(3, 1);
@@ -468,8 +489,10 @@ static void discard_zeroes_option_always_zeroes(struct ktest *t)
 	td.d.discard_zeroes = true;
 	for (u32 i = 0; i < 16; i++) {
 		KTEST_EXPECT_EQ(t, write_now(&td, 3, 1, 1, 0), 0);
-		KTEST_EXPECT_EQ(t, emudisk_complete(&td.d,
-			emudisk_submit_discard(&td.d, 3 * LBS, LBS)), 0);
+		KTEST_EXPECT_EQ(t,
+				emudisk_complete(&td.d, emudisk_submit_discard(
+								&td.d, 3 * LBS, LBS)),
+				0);
 		KTEST_ASSERT_EQ(t, emudisk_read(&td.d, 3 * LBS, LBS, b), 0);
 		KTEST_EXPECT_EQ(t, b[0], 0);
 	}
@@ -484,7 +507,7 @@ static void failed_write_leaves_range_unknown(struct ktest *t)
 
 	for (u64 s = 1; s <= 64; s++) {
 		struct tdisk td;
-		struct emudisk_faults f = { .fail_write_nth = 1 };
+		struct emudisk_faults f = {.fail_write_nth = 1};
 		u8 b[4 * LBS];
 		u32 landed = 0;
 
@@ -514,7 +537,7 @@ static void power_cut_with_requests_in_flight(struct ktest *t)
 
 	for (u64 s = 0; s < 32; s++) {
 		struct tdisk td;
-		struct emudisk_cut c = { EMUDISK_CUT_SUBSET, s };
+		struct emudisk_cut c = {EMUDISK_CUT_SUBSET, s};
 		emudisk_id_t w;
 		u8 b[LBS];
 
@@ -543,11 +566,11 @@ static void log_folds_only_when_everything_is_durable(struct ktest *t)
 	KTEST_EXPECT_EQ(t, write_now(&td, 1, 1, 1, 0), 0);
 	w = wr(&td, 2, 1, 1, 0);
 	KTEST_EXPECT_EQ(t, flush_now(&td), 0);
-	KTEST_EXPECT_EQ(t, emudisk_cached_writes(&td.d), 1);	/* w */
+	KTEST_EXPECT_EQ(t, emudisk_cached_writes(&td.d), 1); /* w */
 	KTEST_EXPECT_GT(t, emudisk_nr_events(&td.d), 0);
 	KTEST_EXPECT_EQ(t, emudisk_complete(&td.d, w), 0);
 	KTEST_EXPECT_EQ(t, flush_now(&td), 0);
-	KTEST_EXPECT_EQ(t, emudisk_nr_events(&td.d), 0);	/* folded */
+	KTEST_EXPECT_EQ(t, emudisk_nr_events(&td.d), 0); /* folded */
 	KTEST_EXPECT_EQ(t, gen_of(td.media, LBS, 1), 1);
 	KTEST_EXPECT_EQ(t, gen_of(td.media, LBS, 2), 1);
 	tdisk_close(&td);
@@ -561,12 +584,17 @@ static void bad_requests_and_double_completion(struct ktest *t)
 	u8 b[LBS];
 
 	tdisk_open(t, &td, LBS, true);
-	KTEST_EXPECT_EQ(t, emudisk_complete(&td.d,
-		emudisk_submit_write(&td.d, 1, LBS, td.blk, 0)), -EINVAL);
-	KTEST_EXPECT_EQ(t, emudisk_complete(&td.d,
-		emudisk_submit_write(&td.d, NBLOCKS * LBS, LBS, td.blk, 0)), -EINVAL);
-	KTEST_EXPECT_EQ(t, emudisk_complete(&td.d,
-		emudisk_submit_zero(&td.d, 0, (u64)-LBS)), -EINVAL);
+	KTEST_EXPECT_EQ(
+		t,
+		emudisk_complete(&td.d, emudisk_submit_write(&td.d, 1, LBS, td.blk, 0)),
+		-EINVAL);
+	KTEST_EXPECT_EQ(t,
+			emudisk_complete(&td.d, emudisk_submit_write(&td.d, NBLOCKS * LBS,
+								     LBS, td.blk, 0)),
+			-EINVAL);
+	KTEST_EXPECT_EQ(t,
+			emudisk_complete(&td.d, emudisk_submit_zero(&td.d, 0, (u64)-LBS)),
+			-EINVAL);
 	KTEST_EXPECT_EQ(t, emudisk_read(&td.d, 0, LBS + 1, b), -EINVAL);
 	w = wr(&td, 7, 1, 3, 0);
 	KTEST_ASSERT_EQ(t, emudisk_read(&td.d, 7 * LBS, LBS, b), 0);

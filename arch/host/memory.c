@@ -76,9 +76,9 @@ int host_memory_init(u64 bytes, unsigned int nodes)
  * the run ends (tests/run: a sanitizer report fails the job).
  */
 #ifdef __SANITIZE_ADDRESS__
-#define HOST_POISON_ENABLED	true
+#define HOST_POISON_ENABLED true
 #else
-#define HOST_POISON_ENABLED	false
+#define HOST_POISON_ENABLED false
 #endif
 
 void arch_poison_range(const void *p, size_t n)

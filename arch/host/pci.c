@@ -41,8 +41,8 @@
 #include <arch/memory.h>
 #include "host.h"
 
-#define FAKE_ECAM_PHYS	(1ULL << 44)	/* far above any arena */
-#define FAKE_ECAM_BUSES	2
+#define FAKE_ECAM_PHYS	(1ULL << 44) /* far above any arena */
+#define FAKE_ECAM_BUSES 2
 #define FAKE_ECAM_SIZE	(FAKE_ECAM_BUSES << 20)
 
 static u8 fake_ecam[FAKE_ECAM_SIZE] __aligned(4096);
@@ -88,12 +88,13 @@ static void fake_cap(u8 *cfg, u8 pos, u8 id, u8 next)
 }
 
 /* A virtio_pci_cap (virtio 1.2 4.1.4) without the UAPI header. */
-static void fake_virtio_cap(u8 *cfg, u8 pos, u8 next, u8 len, u8 type, u32 off, u32 length)
+static void fake_virtio_cap(u8 *cfg, u8 pos, u8 next, u8 len, u8 type, u32 off,
+			    u32 length)
 {
 	fake_cap(cfg, pos, PCI_CAP_ID_VNDR, next);
-	cfg[pos + 2] = len;		/* cap_len */
-	cfg[pos + 3] = type;		/* cfg_type */
-	cfg[pos + 4] = 0;		/* bar */
+	cfg[pos + 2] = len;  /* cap_len */
+	cfg[pos + 3] = type; /* cfg_type */
+	cfg[pos + 4] = 0;    /* bar */
 	put32(cfg, pos + 8, off);
 	put32(cfg, pos + 12, length);
 }
@@ -102,20 +103,20 @@ void host_pci_init(void)
 {
 	u8 *cfg;
 
-	memset(fake_ecam, 0xff, sizeof(fake_ecam));	/* absent functions read ~0 */
+	memset(fake_ecam, 0xff, sizeof(fake_ecam)); /* absent functions read ~0 */
 	fake_fn(0, 0, 0x8086, 0x29c0, 0x060000, PCI_HEADER_TYPE_NORMAL);
 
 	cfg = fake_fn(0, 1, 0x1af4, 0x1042, 0x010000, PCI_HEADER_TYPE_NORMAL);
 	put16(cfg, PCI_SUBSYSTEM_VENDOR_ID, 0x1af4);
 	put16(cfg, PCI_SUBSYSTEM_ID, 0x0002);
-	fake_virtio_cap(cfg, 0x40, 0x50, 16, 1, 0, 0x1000);		/* common */
-	fake_virtio_cap(cfg, 0x50, 0x40, 20, 2, 0x1000, 0x1000);	/* notify: loops */
-	put32(cfg, 0x50 + 16, 4);					/* multiplier */
+	fake_virtio_cap(cfg, 0x40, 0x50, 16, 1, 0, 0x1000);	 /* common */
+	fake_virtio_cap(cfg, 0x50, 0x40, 20, 2, 0x1000, 0x1000); /* notify: loops */
+	put32(cfg, 0x50 + 16, 4);				 /* multiplier */
 
 	cfg = fake_fn(0, 3, 0x1af4, 0x1042, 0x010000, PCI_HEADER_TYPE_NORMAL);
 	put16(cfg, PCI_SUBSYSTEM_VENDOR_ID, 0x1af4);
 	put16(cfg, PCI_SUBSYSTEM_ID, 0x0002);
-	fake_virtio_cap(cfg, 0x40, 0x40, 16, 1, 0, 0x1000);		/* points at itself */
+	fake_virtio_cap(cfg, 0x40, 0x40, 16, 1, 0, 0x1000); /* points at itself */
 
 	cfg = fake_fn(0, 2, 0x8086, 0x2448, 0x060400, PCI_HEADER_TYPE_BRIDGE);
 	cfg[PCI_PRIMARY_BUS] = 0;
@@ -124,11 +125,13 @@ void host_pci_init(void)
 
 	cfg = fake_fn(1, 0, 0x1b36, 0x0005, 0x00ff00, PCI_HEADER_TYPE_NORMAL);
 	fake_cap(cfg, 0x40, PCI_CAP_ID_MSIX, 0);
-	put16(cfg, 0x40 + PCI_MSIX_FLAGS, 3);				/* 4 entries */
-	put32(cfg, 0x40 + PCI_MSIX_TABLE, 0);				/* BAR 0 + 0 */
+	put16(cfg, 0x40 + PCI_MSIX_FLAGS, 3); /* 4 entries */
+	put32(cfg, 0x40 + PCI_MSIX_TABLE, 0); /* BAR 0 + 0 */
 
 	platform.pci_ecam[0] = (struct pci_ecam){
-		.base = FAKE_ECAM_PHYS, .segment = 0, .bus_start = 0,
+		.base = FAKE_ECAM_PHYS,
+		.segment = 0,
+		.bus_start = 0,
 		.bus_end = FAKE_ECAM_BUSES - 1,
 	};
 	platform.nr_pci_ecam = 1;

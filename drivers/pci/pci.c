@@ -120,7 +120,7 @@ u8 __pci_find_next_cap_ttl(const struct pci_dev *dev, u8 pos, u8 cap, int *ttl)
 
 	if (pci_read_config_byte(dev, pos, &next))
 		return 0;
-	while ((*ttl)-- > 0) {	/* spent before a return, too */
+	while ((*ttl)-- > 0) { /* spent before a return, too */
 		next &= ~3;
 		if (next < 0x40)	/* 0 ends the list; below 0x40 is header */
 			return 0;

@@ -103,7 +103,8 @@ static unsigned int vendor_walk(struct pci_dev *dev, int *ttl)
 	u8 pos = __pci_find_next_cap_ttl(dev, PCI_CAPABILITY_LIST, PCI_CAP_ID_VNDR, ttl);
 
 	for (; pos && found < 1000; found++)
-		pos = __pci_find_next_cap_ttl(dev, pos + PCI_CAP_LIST_NEXT, PCI_CAP_ID_VNDR, ttl);
+		pos = __pci_find_next_cap_ttl(dev, pos + PCI_CAP_LIST_NEXT,
+					      PCI_CAP_ID_VNDR, ttl);
 	return found;
 }
 
@@ -121,13 +122,13 @@ static void vendor_capability_loop_ends_a_whole_walk(struct ktest *t)
 	fake_cap(dev, 0x40, PCI_CAP_ID_VNDR, 0x50);
 	fake_cap(dev, 0x50, PCI_CAP_ID_VNDR, 0x60);
 	fake_cap(dev, 0x60, PCI_CAP_ID_VNDR, 0);
-	KTEST_EXPECT_EQ(t, vendor_walk(dev, &ttl), 3);		/* honest list */
-	KTEST_EXPECT_EQ(t, ttl, PCI_FIND_CAP_TTL - 4);	/* three entries and the end */
-	fake_cap(dev, 0x50, PCI_CAP_ID_VNDR, 0x40);		/* 0x40 -> 0x50 -> 0x40 */
+	KTEST_EXPECT_EQ(t, vendor_walk(dev, &ttl), 3); /* honest list */
+	KTEST_EXPECT_EQ(t, ttl, PCI_FIND_CAP_TTL - 4); /* three entries and the end */
+	fake_cap(dev, 0x50, PCI_CAP_ID_VNDR, 0x40);    /* 0x40 -> 0x50 -> 0x40 */
 	ttl = PCI_FIND_CAP_TTL;
 	KTEST_EXPECT_EQ(t, vendor_walk(dev, &ttl), PCI_FIND_CAP_TTL);
 	KTEST_EXPECT_LE(t, ttl, 0);
-	fake_cap(dev, 0x40, PCI_CAP_ID_VNDR, 0x40);		/* points at itself */
+	fake_cap(dev, 0x40, PCI_CAP_ID_VNDR, 0x40); /* points at itself */
 	ttl = PCI_FIND_CAP_TTL;
 	KTEST_EXPECT_EQ(t, vendor_walk(dev, &ttl), PCI_FIND_CAP_TTL);
 	fake_free(dev);
@@ -146,9 +147,9 @@ static int looping_one(struct pci_dev *dev, void *arg)
 	__pci_find_next_cap_ttl(dev, PCI_CAPABILITY_LIST, 0xfe, &ttl);
 	if (ttl > 0)
 		return 0;
-	KTEST_EXPECT_NULL(t, dev->driver);	/* refused, and boot went on */
-	cprintf("# %04x:%04x has a looping capability list: %s\n", dev->vendor, dev->device,
-		dev->driver ? dev->driver->name : "unbound");
+	KTEST_EXPECT_NULL(t, dev->driver); /* refused, and boot went on */
+	cprintf("# %04x:%04x has a looping capability list: %s\n", dev->vendor,
+		dev->device, dev->driver ? dev->driver->name : "unbound");
 	return 0;
 }
 
@@ -219,7 +220,7 @@ static void msix_enable_request_disable_program_the_table(struct ktest *t)
 
 	KTEST_ASSERT_NOT_NULL(t, page);
 	fake_cap(dev, 0x40, PCI_CAP_ID_MSIX, 0);
-	cfg[0x40 + PCI_MSIX_FLAGS] = 3;				/* 4 entries */
+	cfg[0x40 + PCI_MSIX_FLAGS] = 3; /* 4 entries */
 	dev->bar[0].start = page_to_phys(page);
 	dev->bar[0].size = PAGE_SIZE;
 	KTEST_ASSERT_EQ(t, pci_msix_enable(dev, 2), 0);
@@ -235,8 +236,8 @@ static void msix_enable_request_disable_program_the_table(struct ktest *t)
 	KTEST_ASSERT_EQ(t, pci_msix_request(dev, 1, 0, msix_test_handler, NULL), 0);
 	KTEST_EXPECT_EQ(t, pci_msix_request(dev, 1, 0, msix_test_handler, NULL), -EINVAL);
 	entry1 = (u32 *)((u8 *)dev->msix_table + PCI_MSIX_ENTRY_SIZE);
-	KTEST_EXPECT_NE(t, entry1[PCI_MSIX_ENTRY_LOWER_ADDR / 4], 0);	/* a message */
-	KTEST_EXPECT_EQ(t, msix_ctrl(dev, 1), 0);			/* unmasked */
+	KTEST_EXPECT_NE(t, entry1[PCI_MSIX_ENTRY_LOWER_ADDR / 4], 0); /* a message */
+	KTEST_EXPECT_EQ(t, msix_ctrl(dev, 1), 0);		      /* unmasked */
 	KTEST_EXPECT_EQ(t, msix_ctrl(dev, 0), PCI_MSIX_ENTRY_CTRL_MASKBIT);
 	KTEST_EXPECT_TRUE(t, dev->msix_handle[1] >= 0);
 	pci_msix_disable(dev);

@@ -162,7 +162,7 @@ int register_virtio_device(struct virtio_device *vdev)
 	}
 	err = virtio_negotiate(vdev, drv);
 	if (!err)
-		err = drv->probe(vdev);		/* V2: vdev->driver still NULL */
+		err = drv->probe(vdev); /* V2: vdev->driver still NULL */
 	if (err) {
 		virtio_fail(vdev);
 		pr_err("%s: binding %s failed (%d): device set FAILED and reset\n", vdev->name,

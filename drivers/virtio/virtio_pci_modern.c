@@ -115,7 +115,8 @@ static void vp_find_caps(struct virtio_pci_device *vp, struct vp_cap caps[5])
 	memset(caps, 0, 5 * sizeof(*caps));
 	pci_read_config_word(vp->pci, PCI_STATUS, &status);
 	if (status & PCI_STATUS_CAP_LIST)
-		pos = __pci_find_next_cap_ttl(vp->pci, PCI_CAPABILITY_LIST, PCI_CAP_ID_VNDR, &ttl);
+		pos = __pci_find_next_cap_ttl(vp->pci, PCI_CAPABILITY_LIST,
+					      PCI_CAP_ID_VNDR, &ttl);
 	for (; pos; pos = __pci_find_next_cap_ttl(vp->pci, pos + PCI_CAP_LIST_NEXT,
 						  PCI_CAP_ID_VNDR, &ttl)) {
 		u8 type, len, bar;

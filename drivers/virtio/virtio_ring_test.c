@@ -48,7 +48,7 @@ struct fake_dev {
 	u64 offered;		/* features the fake device offers */
 	bool refuse_features;	/* clear FEATURES_OK when it is set */
 	u16 qsize;		/* find_vqs: queue size the device reports (0: bad) */
-	struct virtqueue *probe_vq;	/* made by fake_find_vqs */
+	struct virtqueue *probe_vq; /* made by fake_find_vqs */
 	u8 status_log[16];	/* every status written, in order */
 	unsigned int nr_status;
 	u8 buf[FAKE_REQS][64];	/* "request memory" the sgs point at */
@@ -122,8 +122,9 @@ static bool fake_notify(struct virtqueue *vq)
 }
 
 /* One queue of fd->qsize entries; a size of 0 fails as virtio-pci does. */
-static int fake_find_vqs(struct virtio_device *v, unsigned int nvqs, struct virtqueue *vqs[],
-			 vq_callback_t *callbacks[], const char *const names[])
+static int fake_find_vqs(struct virtio_device *v, unsigned int nvqs,
+			 struct virtqueue *vqs[], vq_callback_t *callbacks[],
+			 const char *const names[])
 {
 	struct fake_dev *fd = container_of(v, struct fake_dev, vdev);
 
@@ -147,10 +148,15 @@ static void fake_del_vqs(struct virtio_device *v)
 }
 
 static const struct virtio_config_ops fake_ops = {
-	.get = fake_get, .set = fake_set, .generation = fake_generation,
-	.get_status = fake_get_status, .set_status = fake_set_status,
-	.reset = fake_reset, .get_features = fake_get_features,
-	.finalize_features = fake_finalize, .find_vqs = fake_find_vqs,
+	.get = fake_get,
+	.set = fake_set,
+	.generation = fake_generation,
+	.get_status = fake_get_status,
+	.set_status = fake_set_status,
+	.reset = fake_reset,
+	.get_features = fake_get_features,
+	.finalize_features = fake_finalize,
+	.find_vqs = fake_find_vqs,
 	.del_vqs = fake_del_vqs,
 };
 
@@ -433,7 +439,7 @@ static void used_id_completed_twice_with_len_0_is_rejected(struct ktest *t)
 	head = dev_pop(fd);
 	dev_push(fd, head, 16);
 	KTEST_EXPECT_EQ(t, fd->reqs[0].completions, 1);
-	dev_push(fd, head, 0);		/* the same id again, nothing written */
+	dev_push(fd, head, 0); /* the same id again, nothing written */
 	expect_broken(t, fd, 3, 1);
 	fake_destroy(fd);
 }
@@ -620,9 +626,9 @@ static void device_refusing_features_ok_is_failed_and_reset(struct ktest *t)
 
 /* ---- a device that breaks during probe ---- */
 
-#define FAKE_BREAK_ID	0xfffd	/* the probe below reads config, then makes a queue */
+#define FAKE_BREAK_ID 0xfffd /* the probe below reads config, then makes a queue */
 static unsigned int break_probes, break_broken_calls;
-static bool break_probe_ready;	/* probe calls virtio_device_ready itself */
+static bool break_probe_ready; /* probe calls virtio_device_ready itself */
 
 static void break_driver_broken(struct virtio_device *vdev)
 {
@@ -634,8 +640,8 @@ static void break_driver_broken(struct virtio_device *vdev)
 static int break_driver_probe(struct virtio_device *vdev)
 {
 	struct virtqueue *vqs[1];
-	vq_callback_t *cbs[1] = { fake_callback };
-	const char *const names[1] = { "brk" };
+	vq_callback_t *cbs[1] = {fake_callback};
+	const char *const names[1] = {"brk"};
 	u32 v;
 	int err;
 
@@ -681,7 +687,9 @@ static bool driver_ok_after_last_reset(const struct fake_dev *fd)
 	bool ok = false;
 
 	for (unsigned int i = 0; i < fd->nr_status; i++)
-		ok = fd->status_log[i] ? ok || (fd->status_log[i] & VIRTIO_CONFIG_S_DRIVER_OK) : false;
+		ok = fd->status_log[i] ?
+			     ok || (fd->status_log[i] & VIRTIO_CONFIG_S_DRIVER_OK) :
+			     false;
 	return ok;
 }
 
@@ -701,12 +709,12 @@ static void break_during_a_failed_probe_leaves_no_work_behind(struct ktest *t)
 	KTEST_EXPECT_EQ(t, break_probes, 1);
 	KTEST_EXPECT_TRUE(t, virtio_device_is_broken(&fd->vdev));
 	pending = work_pending(&fd->vdev.broken_work);
-	flush_workqueue(system_wq);	/* had it been queued, it runs now */
+	flush_workqueue(system_wq); /* had it been queued, it runs now */
 	KTEST_EXPECT_FALSE(t, pending);
 	KTEST_EXPECT_EQ(t, break_broken_calls, 0);
 	KTEST_EXPECT_NULL(t, fd->vdev.driver);
 	KTEST_EXPECT_FALSE(t, driver_ok_after_last_reset(fd));
-	KTEST_EXPECT_EQ(t, fd->status, 0);		/* reset last */
+	KTEST_EXPECT_EQ(t, fd->status, 0); /* reset last */
 	kfree(fd);
 }
 
@@ -717,7 +725,8 @@ static void break_during_a_failed_probe_leaves_no_work_behind(struct ktest *t)
  * written to the reset device (by the driver or by the core), and the
  * bound driver's ->broken() runs once, after its probe.
  */
-static void break_before_the_queues_exist_gives_broken_queues_and_no_driver_ok(struct ktest *t)
+static void
+break_before_the_queues_exist_gives_broken_queues_and_no_driver_ok(struct ktest *t)
 {
 	for (int ready = 0; ready <= 1; ready++) {
 		struct fake_dev *fd = breaking_device(t, FAKE_RING);

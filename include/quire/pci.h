@@ -146,7 +146,7 @@ u8 pci_find_next_capability(const struct pci_dev *dev, u8 pos, u8 cap);
  * visited: 0 when the list ends or *@ttl runs out. A caller walking
  * every capability of a kind shares one budget across its calls, so a
  * loop in the list ends the whole walk (Linux: __pci_find_next_cap_ttl). */
-#define PCI_FIND_CAP_TTL	48
+#define PCI_FIND_CAP_TTL 48
 u8 __pci_find_next_cap_ttl(const struct pci_dev *dev, u8 pos, u8 cap, int *ttl);
 
 /* Enable memory decoding (and bus mastering for DMA). */

@@ -13,10 +13,10 @@
 #include <quire/compiler.h>
 #include <quire/gfp.h>
 
-#define KMALLOC_SHIFT_LOW	3	/* smallest class: 8 bytes */
-#define KMALLOC_SHIFT_HIGH	11	/* largest class: 2048 bytes */
-#define KMALLOC_MAX_CACHE_SIZE	(1UL << KMALLOC_SHIFT_HIGH)
-#define NR_KMALLOC_CACHES	(KMALLOC_SHIFT_HIGH - KMALLOC_SHIFT_LOW + 1)
+#define KMALLOC_SHIFT_LOW      3  /* smallest class: 8 bytes */
+#define KMALLOC_SHIFT_HIGH     11 /* largest class: 2048 bytes */
+#define KMALLOC_MAX_CACHE_SIZE (1UL << KMALLOC_SHIFT_HIGH)
+#define NR_KMALLOC_CACHES      (KMALLOC_SHIFT_HIGH - KMALLOC_SHIFT_LOW + 1)
 
 /* The size class (index into the kmalloc caches) that serves a kmalloc()
  * of @size <= KMALLOC_MAX_CACHE_SIZE bytes. */
@@ -52,13 +52,13 @@ size_t ksize(const void *p);
 struct mm_usage {
 	unsigned long objects[NR_KMALLOC_CACHES];
 	unsigned long pages;
-	u64 seq;	/* allocations tracked so far (poisoning builds) */
+	u64 seq; /* allocations tracked so far (poisoning builds) */
 };
 void mm_usage_snapshot(struct mm_usage *u);
 /* What @now holds beyond @before, written to @buf as "2 kmalloc-64,
  * 3 pages"; false (and @buf empty) when it holds nothing more. */
-bool mm_usage_grew(const struct mm_usage *before, const struct mm_usage *now,
-		   char *buf, size_t size);
+bool mm_usage_grew(const struct mm_usage *before, const struct mm_usage *now, char *buf,
+		   size_t size);
 /* In poisoning builds (mm/slab.c S3: each object records its allocator),
  * print "    #   kmalloc-64 object allocated by FUNCTION+0xoff" for up to
  * @max objects allocated since @since and not freed; returns how many.
