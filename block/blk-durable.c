@@ -44,22 +44,31 @@
 #include <quire/errno.h>
 #include <quire/string.h>
 
-#define BD_MAGIC	0x52554451u	/* "QDUR" */
-#define BD_ACK_BASE	2048
-#define BD_DATA_BASE	4096
+#define BD_MAGIC	 0x52554451u /* "QDUR" */
+#define BD_ACK_BASE	 2048
+#define BD_DATA_BASE	 4096
 #define BD_ROUND_SECTORS 512
-#define BD_DATA_BLOCKS	4
-#define BD_COMMIT_PAGES	32
-#define BD_MAX_ROUNDS	64
+#define BD_DATA_BLOCKS	 4
+#define BD_COMMIT_PAGES	 32
+#define BD_MAX_ROUNDS	 64
 
-enum { BD_DATA = 1, BD_COMMIT = 2, BD_ACK = 3 };
-enum { BD_MODE_FLUSH, BD_MODE_PREFLUSH, BD_MODE_FUA, BD_NR_MODES };
+enum {
+	BD_DATA = 1,
+	BD_COMMIT = 2,
+	BD_ACK = 3
+};
+enum {
+	BD_MODE_FLUSH,
+	BD_MODE_PREFLUSH,
+	BD_MODE_FUA,
+	BD_NR_MODES
+};
 
-static const char *const bd_mode_names[BD_NR_MODES] = { "flush", "preflush", "fua" };
+static const char *const bd_mode_names[BD_NR_MODES] = {"flush", "preflush", "fua"};
 
 struct bd_wait {
-	int pending;		/* bios in flight + 1 for the submitter */
-	int status;		/* first failure */
+	int pending; /* bios in flight + 1 for the submitter */
+	int status;  /* first failure */
 	struct completion done;
 };
 
@@ -68,7 +77,7 @@ static void bd_end_io(struct bio *bio)
 	struct bd_wait *w = bio->bi_private;
 
 	if (bio->bi_status)
-		__atomic_compare_exchange_n(&w->status, &(int){ 0 }, bio->bi_status, false,
+		__atomic_compare_exchange_n(&w->status, &(int){0}, bio->bi_status, false,
 					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 	bio_put(bio);
 	if (__atomic_sub_fetch(&w->pending, 1, __ATOMIC_ACQ_REL) == 0)
@@ -97,10 +106,11 @@ static void bd_tag(void *buf, u32 round, u32 kind, u32 mode, u32 first, u32 nr, 
  * 0, @stride, 2 * @stride, ... (a stride of 2 keeps them apart in memory).
  * Zero pages: an empty bio.
  */
-static int bd_submit(struct bd_wait *w, struct gendisk *disk, blk_opf_t opf, sector_t sector,
-		     struct page *page, u32 nr_pages, u32 stride)
+static int bd_submit(struct bd_wait *w, struct gendisk *disk, blk_opf_t opf,
+		     sector_t sector, struct page *page, u32 nr_pages, u32 stride)
 {
-	struct bio *bio = bio_alloc(&disk->part0, nr_pages ? nr_pages : 1, opf, GFP_KERNEL);
+	struct bio *bio =
+		bio_alloc(&disk->part0, nr_pages ? nr_pages : 1, opf, GFP_KERNEL);
 
 	if (!bio)
 		return -ENOMEM;
@@ -146,7 +156,8 @@ static int bd_round(struct gendisk *disk, u32 round, struct page *buf)
 		for (u32 b = 0; b < BD_DATA_BLOCKS && !err; b++) {
 			void *p = (u8 *)va + b * PAGE_SIZE;
 
-			bd_tag(p, round, BD_DATA, mode, b * spp, spp, BD_DATA_BLOCKS * spp);
+			bd_tag(p, round, BD_DATA, mode, b * spp, spp,
+			       BD_DATA_BLOCKS * spp);
 			err = bd_submit(&w, disk, REQ_OP_WRITE, data + b * spp,
 					virt_to_page(p), 1, 1);
 		}
@@ -159,10 +170,10 @@ static int bd_round(struct gendisk *disk, u32 round, struct page *buf)
 		err = bd_submit(&w, disk, REQ_OP_WRITE | REQ_PREFLUSH, 0, NULL, 0, 1);
 	} else if (mode == BD_MODE_PREFLUSH) {
 		for (u32 i = 0; i < BD_COMMIT_PAGES; i++)
-			bd_tag((u8 *)va + 2 * i * PAGE_SIZE, round, BD_COMMIT, mode, i * spp, spp,
-			       BD_COMMIT_PAGES * spp);
-		err = bd_submit(&w, disk, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA, commit, buf,
-				BD_COMMIT_PAGES, 2);
+			bd_tag((u8 *)va + 2 * i * PAGE_SIZE, round, BD_COMMIT, mode,
+			       i * spp, spp, BD_COMMIT_PAGES * spp);
+		err = bd_submit(&w, disk, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA, commit,
+				buf, BD_COMMIT_PAGES, 2);
 	} else {
 		bd_tag(va, round, BD_COMMIT, mode, 0, spp, spp);
 		err = bd_submit(&w, disk, REQ_OP_WRITE | REQ_FUA, commit, buf, 1, 1);
@@ -173,7 +184,8 @@ static int bd_round(struct gendisk *disk, u32 round, struct page *buf)
 	/* BD1: the promise is kept, as far as the caller knows: ack it */
 	bd_wait_init(&w);
 	bd_tag(va, round, BD_ACK, mode, 0, spp, spp);
-	err = bd_submit(&w, disk, REQ_OP_WRITE, BD_ACK_BASE + (sector_t)round * spp, buf, 1, 1);
+	err = bd_submit(&w, disk, REQ_OP_WRITE, BD_ACK_BASE + (sector_t)round * spp, buf,
+			1, 1);
 	return bd_wait_all(&w) ?: err;
 }
 
@@ -185,8 +197,10 @@ static int cmd_blkdurable(int argc, char **argv)
 	struct page *buf;
 	int err = 0;
 
-	if (argc != 3 || kstrtouint(argv[2], 10, &rounds) || !rounds || rounds > BD_MAX_ROUNDS) {
-		shell_error(argv[0], "usage: blkdurable DEV ROUNDS (1..%d)", BD_MAX_ROUNDS);
+	if (argc != 3 || kstrtouint(argv[2], 10, &rounds) || !rounds ||
+	    rounds > BD_MAX_ROUNDS) {
+		shell_error(argv[0], "usage: blkdurable DEV ROUNDS (1..%d)",
+			    BD_MAX_ROUNDS);
 		return -EINVAL;
 	}
 	disk = get_disk_by_name(argv[1]);
@@ -195,15 +209,16 @@ static int cmd_blkdurable(int argc, char **argv)
 		return -ENODEV;
 	}
 	lim = &disk->queue->limits;
-	if (!disk_is_test_disk(disk) || lim->read_only) {	/* BD2 */
-		shell_error(argv[0], "%s is not a writable test disk (serial quire-test*)",
+	if (!disk_is_test_disk(disk) || lim->read_only) { /* BD2 */
+		shell_error(argv[0],
+			    "%s is not a writable test disk (serial quire-test*)",
 			    argv[1]);
 		return -EPERM;
 	}
 	if (lim->logical_block_size > PAGE_SIZE ||
 	    get_capacity(disk) < BD_DATA_BASE + (sector_t)rounds * BD_ROUND_SECTORS) {
-		shell_error(argv[0], "%s is too small for %u rounds (%u sectors wanted)", argv[1],
-			    rounds, BD_DATA_BASE + rounds * BD_ROUND_SECTORS);
+		shell_error(argv[0], "%s is too small for %u rounds (%u sectors wanted)",
+			    argv[1], rounds, BD_DATA_BASE + rounds * BD_ROUND_SECTORS);
 		return -ENOSPC;
 	}
 	/* 64 pages: the commit uses every other one of them */
@@ -214,8 +229,9 @@ static int cmd_blkdurable(int argc, char **argv)
 		     DIV_ROUND_UP(BD_COMMIT_PAGES * PAGE_SIZE / SECTOR_SIZE,
 				  max(lim->max_sectors, 1u)));
 	cprintf("blkdurable: %s: write cache %d, fua %d; a commit splits into %u requests "
-		"(max_segments %u, max_sectors %u)\n", disk->disk_name, lim->write_cache,
-		lim->fua, pieces, lim->max_segments, lim->max_sectors);
+		"(max_segments %u, max_sectors %u)\n",
+		disk->disk_name, lim->write_cache, lim->fua, pieces, lim->max_segments,
+		lim->max_sectors);
 	for (unsigned int i = 0; i < rounds && !err; i++) {
 		err = bd_round(disk, i, buf);
 		if (!err)
@@ -230,6 +246,7 @@ static int cmd_blkdurable(int argc, char **argv)
 	cprintf("blkdurable: %s: %u rounds acked\n", disk->disk_name, rounds);
 	return 0;
 }
-SHELL_COMMAND(blkdurable, "blkdurable", "blkdurable DEV ROUNDS",
-	      "write rounds of tagged blocks, each made durable, then acked (tests/logwrites.py)",
-	      cmd_blkdurable);
+SHELL_COMMAND(
+	blkdurable, "blkdurable", "blkdurable DEV ROUNDS",
+	"write rounds of tagged blocks, each made durable, then acked (tests/logwrites.py)",
+	cmd_blkdurable);

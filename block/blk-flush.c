@@ -94,7 +94,7 @@ static int blk_flush_knobs = -1; /* not read from the command line yet */
 static bool blk_flush_knob(int knob)
 {
 	static const char *const names[] = {
-		"blk_flush.nopreflush", "blk_flush.nofua", "blk_flush.earlyack",
+		"blk_flush.nopreflush",	 "blk_flush.nofua",	"blk_flush.earlyack",
 		"blk_flush.splitnowait", "blk_flush.slowflush",
 	};
 	int v = READ_ONCE(blk_flush_knobs);
@@ -140,7 +140,8 @@ static void blk_flush_owed_endio(struct bio *bio)
 /* blk_flush.earlyack: end the empty flush @bio now; send the one owed. */
 static void blk_flush_ack_early(struct bio *bio)
 {
-	struct bio *next = bio_alloc(bio->bi_bdev, 1, REQ_OP_WRITE | REQ_PREFLUSH, GFP_KERNEL);
+	struct bio *next =
+		bio_alloc(bio->bi_bdev, 1, REQ_OP_WRITE | REQ_PREFLUSH, GFP_KERNEL);
 	struct bio *owed;
 
 	if (next)
@@ -243,8 +244,8 @@ static void blk_flush_wait(struct request *rq, struct blk_flush_ticket *ticket,
 	unsigned long flags;
 
 	spin_lock_irqsave(&hctx->flush_lock, flags);
-	if (mine && (hctx->flush_ok >= ticket->gen ||
-		     blk_flush_knob(BLK_FLUSH_SPLITNOWAIT))) {
+	if (mine &&
+	    (hctx->flush_ok >= ticket->gen || blk_flush_knob(BLK_FLUSH_SPLITNOWAIT))) {
 		covered = true; /* that flush is done: skip it */
 	} else if (mine && hctx->flush_rq && hctx->flush_issued >= ticket->gen) {
 		list_add_tail(&rq->flush_list, &hctx->flush_running);
