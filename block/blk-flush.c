@@ -58,9 +58,10 @@
  *                          PREFLUSH write do not wait for its flush.
  * One only delays, keeping every promise, so that QEMU's log (which
  * records completions, not submissions) shows bug 9 deterministically:
- *   blk_flush.slowflush    the FLUSH of a split PREFLUSH write is sent
- *                          after all its pieces were submitted and once
- *                          nothing else is in flight on its hw queue.
+ *   blk_flush.slowflush    a FLUSH kicked by a PREFLUSH write's submitter
+ *                          (split or not) is sent after all the bio's
+ *                          pieces were submitted and once nothing else is
+ *                          in flight on its hw queue.
  *
  * Work started from a completion is queued on hctx->dispatch for the
  * driver's next blk_mq_run_hw_queue() (blk-mq.c, I3); the submitter
