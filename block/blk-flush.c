@@ -3,7 +3,7 @@
  *
  * Layer: block. Used by: block/blk-mq.c.
  * Provides: blk_flush_prepare(), blk_flush_needs_seq(), blk_insert_flush(),
- * blk_flush_complete_step().
+ * blk_flush_complete_step(), blk_flush_ticket_release().
  *
  * A write with REQ_PREFLUSH promises: every write completed before it was
  * submitted is durable before any of its data is written. REQ_FUA
@@ -45,6 +45,24 @@
  *       of the last one that completed without error. One flush is in
  *       flight at a time, so they complete in order.
  *
+ * Test knobs (kernel options; tests/run's virtio.durability-* jobs and
+ * docs/virtio.md "Durability"). Four are mutants, each breaking one
+ * promise, that tests/logwrites.py must report as a loss:
+ *   blk_flush.nopreflush   a data write's PREFLUSH step is dropped (empty
+ *                          flushes still go out);
+ *   blk_flush.nofua        FUA's post-flush is dropped on a device without
+ *                          FUA: the write completes while only cached;
+ *   blk_flush.earlyack     an empty flush is acknowledged at once and its
+ *                          FLUSH sent only when the next one comes;
+ *   blk_flush.splitnowait  issue 13 bug 9: the later pieces of a split
+ *                          PREFLUSH write do not wait for its flush.
+ * One only delays, keeping every promise, so that QEMU's log (which
+ * records completions, not submissions) shows bug 9 deterministically:
+ *   blk_flush.slowflush    a FLUSH kicked by a PREFLUSH write's submitter
+ *                          (split or not) is sent after all the bio's
+ *                          pieces were submitted and once nothing else is
+ *                          in flight on its hw queue.
+ *
  * Work started from a completion is queued on hctx->dispatch for the
  * driver's next blk_mq_run_hw_queue() (blk-mq.c, I3); the submitter
  * dispatches at once.
@@ -56,10 +74,44 @@
  */
 #include <quire/blk-mq.h>
 #include <quire/spinlock.h>
+#include <quire/kernel.h>
+#include <quire/printk.h>
+#include <quire/timer.h>
 #include <arch/time.h>
 #include "blk.h"
 
 #define REQ_FSEQ_ALL (REQ_FSEQ_PREFLUSH | REQ_FSEQ_DATA | REQ_FSEQ_POSTFLUSH)
+
+enum {
+	BLK_FLUSH_NOPREFLUSH = 1 << 0,
+	BLK_FLUSH_NOFUA = 1 << 1,
+	BLK_FLUSH_EARLYACK = 1 << 2,
+	BLK_FLUSH_SPLITNOWAIT = 1 << 3,
+	BLK_FLUSH_SLOWFLUSH = 1 << 4,
+};
+
+static int blk_flush_knobs = -1; /* not read from the command line yet */
+
+static bool blk_flush_knob(int knob)
+{
+	static const char *const names[] = {
+		"blk_flush.nopreflush",	 "blk_flush.nofua",	"blk_flush.earlyack",
+		"blk_flush.splitnowait", "blk_flush.slowflush",
+	};
+	int v = READ_ONCE(blk_flush_knobs);
+
+	if (v < 0) {
+		v = 0;
+		for (unsigned int i = 0; i < ARRAY_SIZE(names); i++) {
+			if (cmdline_has(names[i])) {
+				v |= 1 << i;
+				pr_info("blk-flush: test knob %s is on\n", names[i]);
+			}
+		}
+		WRITE_ONCE(blk_flush_knobs, v);
+	}
+	return v & knob;
+}
 
 static unsigned int blk_flush_policy(struct request_queue *q, blk_opf_t opf,
 				     bool has_data)
@@ -69,12 +121,36 @@ static unsigned int blk_flush_policy(struct request_queue *q, blk_opf_t opf,
 	if (has_data)
 		policy |= REQ_FSEQ_DATA;
 	if (q->limits.write_cache) {
-		if (opf & REQ_PREFLUSH)
+		if ((opf & REQ_PREFLUSH) &&
+		    !(has_data && blk_flush_knob(BLK_FLUSH_NOPREFLUSH)))
 			policy |= REQ_FSEQ_PREFLUSH;
-		if ((opf & REQ_FUA) && !q->limits.fua && has_data)
+		if ((opf & REQ_FUA) && !q->limits.fua && has_data &&
+		    !blk_flush_knob(BLK_FLUSH_NOFUA))
 			policy |= REQ_FSEQ_POSTFLUSH;
 	}
 	return policy;
+}
+
+static struct bio *blk_flush_owed; /* earlyack: acknowledged, not sent */
+
+static void blk_flush_owed_endio(struct bio *bio)
+{
+	bio_put(bio);
+}
+
+/* blk_flush.earlyack: end the empty flush @bio now; send the one owed. */
+static void blk_flush_ack_early(struct bio *bio)
+{
+	struct bio *next =
+		bio_alloc(bio->bi_bdev, 1, REQ_OP_WRITE | REQ_PREFLUSH, GFP_KERNEL);
+	struct bio *owed;
+
+	if (next)
+		next->bi_end_io = blk_flush_owed_endio;
+	owed = __atomic_exchange_n(&blk_flush_owed, next, __ATOMIC_ACQ_REL);
+	bio_endio(bio);
+	if (owed)
+		submit_bio(owed);
 }
 
 bool blk_flush_prepare(struct request_queue *q, struct bio *bio)
@@ -87,6 +163,11 @@ bool blk_flush_prepare(struct request_queue *q, struct bio *bio)
 		bio->bi_opf &= ~(REQ_PREFLUSH | REQ_FUA);
 	if (!bio->bi_iter.bi_size && !(bio->bi_opf & REQ_PREFLUSH)) {
 		bio_endio(bio);		/* nothing to make durable */
+		return true;
+	}
+	if (!bio->bi_iter.bi_size && bio->bi_end_io != blk_flush_owed_endio &&
+	    blk_flush_knob(BLK_FLUSH_EARLYACK)) {
+		blk_flush_ack_early(bio);
 		return true;
 	}
 	return false;
@@ -164,7 +245,8 @@ static void blk_flush_wait(struct request *rq, struct blk_flush_ticket *ticket,
 	unsigned long flags;
 
 	spin_lock_irqsave(&hctx->flush_lock, flags);
-	if (mine && hctx->flush_ok >= ticket->gen) {
+	if (mine &&
+	    (hctx->flush_ok >= ticket->gen || blk_flush_knob(BLK_FLUSH_SPLITNOWAIT))) {
 		covered = true; /* that flush is done: skip it */
 	} else if (mine && hctx->flush_rq && hctx->flush_issued >= ticket->gen) {
 		list_add_tail(&rq->flush_list, &hctx->flush_running);
@@ -181,9 +263,27 @@ static void blk_flush_wait(struct request *rq, struct blk_flush_ticket *ticket,
 		rq->flush_seq |= REQ_FSEQ_PREFLUSH;
 		blk_flush_set_data_step(rq);
 		list_add_tail(&rq->queuelist, out);
+	} else if (carrier && ticket && !ticket->parked &&
+		   blk_flush_knob(BLK_FLUSH_SLOWFLUSH)) {
+		ticket->parked = carrier; /* blk_flush_ticket_release() */
 	} else if (carrier) {
 		list_add_tail(&carrier->queuelist, out);
 	}
+}
+
+/* Context: process (the submitter, after its bio's last piece). */
+void blk_flush_ticket_release(struct blk_flush_ticket *ticket)
+{
+	struct request *rq = ticket->parked;
+	LIST_HEAD(out);
+
+	if (!rq)
+		return;
+	ticket->parked = NULL;
+	while (READ_ONCE(rq->mq_hctx->nr_inflight))
+		msleep(1); /* a slow flush: legal, and only with the knob */
+	list_add_tail(&rq->queuelist, &out);
+	blk_mq_dispatch_list(&out);
 }
 
 /* The sequence of @rq is over: give the request back its own flags and

@@ -461,7 +461,7 @@ static void blk_mq_submit_one(struct request_queue *q, struct bio *bio,
 void blk_mq_submit_bio(struct bio *bio)
 {
 	struct request_queue *q = bdev_get_queue(bio->bi_bdev);
-	struct blk_flush_ticket ticket = {NULL, 0};
+	struct blk_flush_ticket ticket = {NULL, 0, NULL};
 	struct bio *split;
 
 	if (blk_flush_prepare(q, bio))
@@ -476,6 +476,7 @@ void blk_mq_submit_bio(struct bio *bio)
 		blk_mq_submit_one(q, split, &ticket);
 	}
 	blk_mq_submit_one(q, bio, &ticket);
+	blk_flush_ticket_release(&ticket);
 }
 
 /* ---- set-up ---- */

@@ -39,6 +39,7 @@ void blk_rq_bio_prep(struct request *rq, struct bio *bio);
 struct blk_flush_ticket {
 	struct blk_mq_hw_ctx *hctx; /* NULL: no piece has waited yet */
 	u64 gen;		    /* number of that flush on hctx */
+	struct request *parked;	    /* test knob blk_flush.slowflush */
 };
 
 /* Strip flush flags the device does not need; true when @bio is done
@@ -47,6 +48,8 @@ bool blk_flush_prepare(struct request_queue *q, struct bio *bio);
 /* Does a request built from @opf/@has_data need a flush sequence? */
 bool blk_flush_needs_seq(struct request_queue *q, blk_opf_t opf, bool has_data);
 void blk_insert_flush(struct request *rq, struct blk_flush_ticket *ticket);
+/* After the last piece of a bio: send a FLUSH the slowflush knob held. */
+void blk_flush_ticket_release(struct blk_flush_ticket *ticket);
 /* A step of a flush sequence ended. Context: any. */
 void blk_flush_complete_step(struct request *rq, blk_status_t status);
 
