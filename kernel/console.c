@@ -33,9 +33,9 @@
  * one CPU at a time) and one consumer (the shell thread). head is written
  * only by the producer, tail only by the consumer; acquire/release ordering
  * on them publishes the bytes. The throttle flag pairs a store with a load
- * of the other side's index on each side (producer: throttled, then tail;
- * reader: tail, then throttled), with a full barrier between: one of them
- * sees the other (CON3, CON4).
+ * on each side (producer: store throttled, load tail; reader: store tail,
+ * load throttled), all sequentially consistent: one of them sees the
+ * other's store (CON3, CON4).
  */
 #include <quire/console.h>
 #include <arch/console.h>
@@ -83,9 +83,11 @@ size_t console_receive_room(void)
 	if (room)
 		return room;
 	arch_console_throttle();
-	__atomic_store_n(&throttled, 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* throttled, then tail */
-	room = ring_room();
+	/* Sequentially consistent: this store, then the load of tail below;
+	 * the reader stores tail, then loads throttled (CON3, CON4). */
+	__atomic_store_n(&throttled, 1, __ATOMIC_SEQ_CST);
+	room = INPUT_RING_SIZE - (__atomic_load_n(&head, __ATOMIC_RELAXED) -
+				  __atomic_load_n(&tail, __ATOMIC_SEQ_CST));
 	if (room && __atomic_exchange_n(&throttled, 0, __ATOMIC_ACQ_REL))
 		arch_console_unthrottle();	/* the reader drained it meanwhile */
 	return room;
@@ -116,11 +118,11 @@ unsigned int console_input_pending(void)
 	return __atomic_load_n(&head, __ATOMIC_ACQUIRE) - tail;
 }
 
-/* Restart a throttled console once the ring is half empty (CON4). */
+/* Restart a throttled console once the ring is half empty (CON4). The
+ * caller stored tail with __ATOMIC_SEQ_CST: that store, then this load. */
 static void console_check_unthrottle(void)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* tail, then throttled */
-	if (!__atomic_load_n(&throttled, __ATOMIC_RELAXED) ||
+	if (!__atomic_load_n(&throttled, __ATOMIC_SEQ_CST) ||
 	    console_input_pending() > UNTHROTTLE_PENDING)
 		return;
 	if (__atomic_exchange_n(&throttled, 0, __ATOMIC_ACQ_REL))
@@ -133,7 +135,7 @@ int console_getc(void)
 
 	console_input_wait();
 	c = ring[tail % INPUT_RING_SIZE];
-	__atomic_store_n(&tail, tail + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&tail, tail + 1, __ATOMIC_SEQ_CST);
 	console_check_unthrottle();
 	return (unsigned char)c;
 }

@@ -205,5 +205,6 @@ void host_console_init(void)
 		fprintf(stderr, "quire-host: cannot start the console reader\n");
 		exit(2);
 	}
+	pthread_detach(t);	/* never joined: it ends at EOF, or with us */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
