@@ -1,14 +1,17 @@
 /*
  * arch/host/console.c - the console (stdin/stdout) and power.
  *
- * Layer: arch/host. Provides: arch_console_write(), arch_poweroff(),
+ * Layer: arch/host. Provides: arch_console_write(),
+ * arch_console_throttle()/arch_console_unthrottle(), arch_poweroff(),
  * arch_reboot(), host_console_interrupt() (the console's interrupt handler,
  * on CPU 0).
  *
  * Output: write(2) to stdout, looping over partial writes and EINTR.
  * Input (interactive mode only): a reader thread (not a vCPU) reads stdin
  * into in_ring and raises HOST_IRQ_CONSOLE on CPU 0, whose handler hands
- * the bytes to console_receive(). At end of input the reader queues
+ * the bytes to console_receive(), as many as the kernel's ring has room
+ * for; when it is full the rest waits in in_ring and the handler runs again
+ * on arch_console_unthrottle() (kernel/console.c). At end of input the reader queues
  * "\npoweroff\n": the shell runs what it already read, then powers off
  * with status 0. A terminal is put in non-canonical, no-echo mode (the
  * shell edits lines itself) and restored at exit.
@@ -87,7 +90,9 @@ u32 *host_console_input_word(void)
 	return &in_head;
 }
 
-/* Context: hard interrupt on CPU 0. */
+/* Context: hard interrupt on CPU 0. Hands over what the kernel's ring has
+ * room for; the rest stays in in_ring (and the reader thread stops reading
+ * stdin when that is full) until arch_console_unthrottle(). */
 void host_console_interrupt(void)
 {
 	u32 head = __atomic_load_n(&in_head, __ATOMIC_ACQUIRE);
@@ -96,12 +101,27 @@ void host_console_interrupt(void)
 	while (tail != head) {
 		u32 off = tail % IN_RING_SIZE;
 		u32 n = min(head - tail, IN_RING_SIZE - off);
+		size_t room = console_receive_room();
 
+		if (!room)
+			break;		/* throttled */
+		n = min(n, (u32)min(room, (size_t)IN_RING_SIZE));
 		console_receive(in_ring + off, n);
 		tail += n;
 	}
 	__atomic_store_n(&in_tail, tail, __ATOMIC_RELEASE);
 	host_futex_wake(&in_tail);
+}
+
+/* The bytes simply stay in in_ring: nothing to stop. */
+void arch_console_throttle(void)
+{
+}
+
+/* Context: any (the shell's CPU). The console interrupt takes the rest. */
+void arch_console_unthrottle(void)
+{
+	host_raise_irq(0, HOST_IRQ_CONSOLE);
 }
 
 /* Copy @len bytes into the ring, waiting for room. Context: reader thread. */
@@ -185,5 +205,6 @@ void host_console_init(void)
 		fprintf(stderr, "quire-host: cannot start the console reader\n");
 		exit(2);
 	}
+	pthread_detach(t);	/* never joined: it ends at EOF, or with us */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }

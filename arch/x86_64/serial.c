@@ -2,11 +2,23 @@
  * arch/x86_64/serial.c - the 16550 UART on COM1 as the console.
  *
  * Layer: arch/x86_64. Provides: arch_console_write() (polled output),
- * serial_init(), serial_enable_rx_irq(), serial_handle_irq().
+ * serial_init(), serial_enable_rx_irq(), serial_handle_irq(),
+ * arch_console_throttle()/arch_console_unthrottle() (input flow control).
  *
  * Output polls the transmit-holding-register-empty bit, so it works in any
- * context, panic included. Locking: callers serialise output (printk's
- * console_lock); input is drained by one interrupt handler at a time.
+ * context, panic included. Input: the receive interrupt moves bytes from
+ * the UART into the kernel's ring (kernel/console.c), never more than the
+ * ring has room for. When it is full the kernel throttles us: the receive
+ * interrupt is masked (IER = 0) and the bytes wait in the UART's FIFO, and
+ * behind it in QEMU's character backend (which stops reading its pipe or
+ * terminal while the FIFO is full), so nothing is lost. Unthrottling sets
+ * IER again; the waiting bytes raise the interrupt at once (FIFO at its
+ * trigger level) or after the 16550's character timeout (fewer bytes).
+ *
+ * Locking: callers serialise output (printk's console_lock); input is
+ * drained by one interrupt handler at a time (COM1's IRQ goes to one CPU).
+ * IER is written by that handler (throttle) and by the reader
+ * (unthrottle), never at once: kernel/console.c pairs them (CON3).
  */
 #include <quire/compiler.h>
 #include <arch/console.h>
@@ -30,27 +42,42 @@
 #define MCR_DTR_RTS_OUT2 0x0b	/* OUT2 gates the IRQ line on PCs */
 #define POLL_LIMIT	100000	/* spins before giving up on a stuck UART */
 
-/* Enabling the FIFOs flushes the receiver: bytes typed (or piped) before
- * serial_init() are drained here just before, and handed to the console
+#define FCR_ENABLE_TRIG14 0xc1	/* FIFOs on, 14-byte trigger; no clear bits */
+
+/* The byte the UART held before its FIFOs were on; handed to the console
  * by serial_enable_rx_irq(). */
-static char early_rx[256];
+static char early_rx[1];
 static unsigned int early_rx_len;
 
-static void serial_save_early_input(void)
+/*
+ * Turn the FIFOs on without losing input that is already waiting (a script
+ * piped in before boot). A change of FCR.FE clears the receiver; the clear
+ * bits are never set, so FIFOs already on (OVMF) keep their bytes. With the
+ * FIFOs off the UART holds at most one byte and QEMU keeps the rest until
+ * that one is read: take it, and turn the FIFOs on in the very next
+ * instructions (one straight-line block: no branch, no new translation in
+ * between), so the next byte lands in the FIFO. A byte that the host
+ * delivered within those two instructions would still be lost: that
+ * window is a few instructions once per boot.
+ */
+static void serial_fifo_enable(void)
 {
-	while (early_rx_len < sizeof(early_rx) && (inb(COM1 + UART_LSR) & LSR_DR))
-		early_rx[early_rx_len++] = inb(COM1 + UART_RBR);
+	u8 lsr = inb(COM1 + UART_LSR);
+	u8 c = inb(COM1 + UART_RBR);
+
+	outb(COM1 + UART_FCR, FCR_ENABLE_TRIG14);
+	if (lsr & LSR_DR)
+		early_rx[early_rx_len++] = c;
 }
 
 void serial_init(void)
 {
 	outb(COM1 + UART_IER, 0);
+	serial_fifo_enable();
 	outb(COM1 + UART_LCR, 0x80);	/* DLAB */
 	outb(COM1 + UART_DLL, 1);	/* 115200 baud */
 	outb(COM1 + UART_DLM, 0);
 	outb(COM1 + UART_LCR, 0x03);	/* 8N1 */
-	serial_save_early_input();
-	outb(COM1 + UART_FCR, 0xc7);	/* enable + clear FIFOs, 14-byte trigger */
 	outb(COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
 }
 
@@ -71,29 +98,44 @@ void arch_console_write(const char *s, size_t len)
 	}
 }
 
-/* Context: interrupts off (arch_init_late), so the early bytes reach
- * console_receive() as if from the interrupt. */
+/* Context: interrupts off (arch_init_late), so the early byte reaches
+ * console_receive() as if from the interrupt (the ring is empty). Bytes
+ * that came after it wait in the FIFO and raise the interrupt now. */
 void serial_enable_rx_irq(void)
 {
 	if (early_rx_len) {
-		console_receive(early_rx, early_rx_len);
+		console_receive(early_rx, min((size_t)early_rx_len,
+				    console_receive_room()));
 		early_rx_len = 0;
 	}
 	outb(COM1 + UART_IER, IER_RDI);
 }
 
+void arch_console_throttle(void)
+{
+	outb(COM1 + UART_IER, 0);
+}
+
+void arch_console_unthrottle(void)
+{
+	outb(COM1 + UART_IER, IER_RDI);
+}
+
+/* Move what the UART holds into the ring, up to its room; a full ring
+ * throttles us (console_receive_room() returns 0) and the rest waits. */
 void serial_handle_irq(void)
 {
 	char buf[64];
-	size_t n = 0;
 
 	while (inb(COM1 + UART_LSR) & LSR_DR) {
-		buf[n++] = inb(COM1 + UART_RBR);
-		if (n == sizeof(buf)) {
-			console_receive(buf, n);
-			n = 0;
-		}
-	}
-	if (n)
+		size_t room = console_receive_room();
+		size_t n = 0;
+
+		if (!room)
+			return;
+		room = min(room, sizeof(buf));
+		while (n < room && (inb(COM1 + UART_LSR) & LSR_DR))
+			buf[n++] = inb(COM1 + UART_RBR);
 		console_receive(buf, n);
+	}
 }
