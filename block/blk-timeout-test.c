@@ -232,11 +232,113 @@ static void completion_racing_the_timeout_ends_each_request_once(struct ktest *t
 	kfree(tb);
 }
 
+/* ---- blk_sync_queue() racing the timeout work ---- */
+
+static struct task_struct *sync_task;
+static bool sync_started, sync_done, hold_armed, hold_entered;
+
+/* Is the task running blk_sync_queue() asleep in it (waiting for the
+ * timeout work to finish)? */
+static bool sync_task_waits(void)
+{
+	struct task_struct *k = READ_ONCE(sync_task);
+
+	return k && __atomic_load_n(&sync_started, __ATOMIC_ACQUIRE) &&
+	       READ_ONCE(k->state) != TASK_RUNNING;
+}
+
+/* blk_timeout_race_hook: hold the timeout work (once) until
+ * blk_sync_queue() has begun and sleeps waiting for it. */
+static void hold_work_until_sync_waits(struct request *rq)
+{
+	if (!__atomic_exchange_n(&hold_armed, false, __ATOMIC_ACQ_REL))
+		return;
+	__atomic_store_n(&hold_entered, true, __ATOMIC_RELEASE);
+	for (int round = 0; round < WAIT_ROUNDS && !sync_task_waits(); round++)
+		msleep(1);
+}
+
+/* blk_sync_queue_hook: give a timer the work armed time to fire. */
+static void let_a_rearmed_timer_fire(struct request_queue *q)
+{
+	for (int round = 0; round < 200 && READ_ONCE(q->timeout_armed); round++)
+		msleep(1);
+}
+
+static int sync_queue_thread(void *arg)
+{
+	__atomic_store_n(&sync_started, true, __ATOMIC_RELEASE);
+	blk_sync_queue(arg);
+	__atomic_store_n(&sync_done, true, __ATOMIC_RELEASE);
+	while (!kthread_should_stop())
+		msleep(1);
+	return 0;
+}
+
+/*
+ * blk_sync_queue() (del_gendisk, put_disk) promises that no timer or
+ * timeout work runs for the queue after it returns: put_disk frees the
+ * queue next. The timeout work it waits for may re-arm the timer (a
+ * request answered BLK_EH_RESET_TIMER, or one not yet due); if that timer
+ * fired before blk_sync_queue() deleted it again, the work was queued on
+ * a queue about to be freed. Here the work is held until blk_sync_queue()
+ * waits for it, and blk_sync_queue_hook gives the re-armed timer time to
+ * fire: no ->timeout call may follow blk_sync_queue().
+ */
+static void sync_queue_leaves_no_timer_armed_by_the_running_work(struct ktest *t)
+{
+	struct request_queue *q = tdev.disk->queue;
+	struct task_struct *task;
+	struct tbio tb;
+	u64 seen;
+	int round;
+
+	sync_task = NULL;
+	sync_started = sync_done = hold_entered = false;
+	hold_armed = true;
+	tdev.reset_timer_left = 1000000; /* the request stays in flight */
+	WRITE_ONCE(blk_timeout_race_hook, hold_work_until_sync_waits);
+	WRITE_ONCE(blk_sync_queue_hook, let_a_rearmed_timer_fire);
+	tbio_submit(t, &tb, REQ_OP_WRITE, 0, 8, 1);
+	for (round = 0; round < WAIT_ROUNDS && !READ_ONCE(hold_entered); round++)
+		msleep(1);
+	KTEST_EXPECT_TRUE(t, READ_ONCE(hold_entered));
+	task = kthread_run(sync_queue_thread, q, "blk-sync");
+	KTEST_EXPECT_TRUE(t, !IS_ERR_OR_NULL(task));
+	if (!IS_ERR_OR_NULL(task))
+		WRITE_ONCE(sync_task, task);
+	for (round = 0;
+	     round < WAIT_ROUNDS && READ_ONCE(sync_task) && !READ_ONCE(sync_done);
+	     round++)
+		msleep(1);
+	KTEST_EXPECT_TRUE(t, READ_ONCE(sync_done));
+	WRITE_ONCE(blk_timeout_race_hook, NULL); /* before any return */
+	WRITE_ONCE(blk_sync_queue_hook, NULL);
+	if (READ_ONCE(sync_task))
+		kthread_stop(sync_task);
+	WRITE_ONCE(sync_task, NULL);
+	seen = tdev_timeouts();
+	msleep(40); /* ten ticks: the one-tick timeout would have fired */
+	if (tdev_timeouts() != seen || work_pending(&q->timeout_work))
+		ktest_fail(
+			t, __FILE__, __LINE__,
+			"%llu ->timeout calls after blk_sync_queue() returned (work %s)",
+			(unsigned long long)(tdev_timeouts() - seen),
+			work_pending(&q->timeout_work) ? "queued" : "idle");
+	flush_work(&q->timeout_work);
+	tdev.reset_timer_left = 0;
+	KTEST_EXPECT_EQ(t, tdev_finish(&tdev), 1);
+	KTEST_EXPECT_TRUE(t, tbio_wait(&tb, 1));
+	KTEST_EXPECT_EQ(t, tb.ends, 1);
+	tbio_free(&tb, 1);
+}
+
 static const struct ktest_case blk_timeout_cases[] = {
 	KTEST_CASE(requests_never_answered_fail_once_with_eio_and_disk_dies),
 	KTEST_CASE(reset_timer_answer_waits_another_period),
 	KTEST_CASE(answered_requests_are_never_timed_out),
 	KTEST_CASE(completion_racing_the_timeout_ends_each_request_once),
+	KTEST_CASE(sync_queue_leaves_no_timer_armed_by_the_running_work),
 	KTEST_END,
 };
 
