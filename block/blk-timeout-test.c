@@ -1,9 +1,11 @@
 /*
- * block/blk-timeout-test.c - KTAP suite "blk_timeout": request timeouts
+ * block/blk-timeout-test.c - KTAP suites "blk_timeout" and
+ * "blk_timeout_flush" (a write cache without FUA): request timeouts
  * (block/blk-timeout.c) against tdev, a device that answers only when the
  * test says so (block/blk-mq-test.h), so "never answers" is the default.
  *
- * Layer: block (tests). Suite: blk_timeout. Runs everywhere (no disk).
+ * Layer: block (tests). Suites: blk_timeout, blk_timeout_flush. Runs
+ * everywhere (no disk).
  * The race case is for the deterministic mode: quire-host --deterministic
  * --seed N --cpus 2 --exec 'test --seed N blk_timeout' replays it.
  */
@@ -349,3 +351,68 @@ static const struct ktest_suite blk_timeout_suite = {
 	.cases = blk_timeout_cases,
 };
 KTEST_SUITE(blk_timeout_suite);
+
+/* ---- timeouts of flush sequences (write cache, no FUA) ---- */
+
+static int init_timeout_wc(struct ktest *t)
+{
+	int err = tdev_init(t, true, false, 8, 8);
+
+	if (!err)
+		blk_queue_rq_timeout(tdev.disk->queue, 1);
+	return err;
+}
+
+/*
+ * A FLUSH carried for one PREFLUSH write while a second waits for the
+ * next flush and a FUA write's data is in flight: none is answered. With
+ * abort_on_timeout each late request is taken back alone (-ETIMEDOUT):
+ * the flush fails the write it covered, the next flush is sent for the
+ * waiting one and times out too, the FUA write fails at its data step.
+ * With a reset (the default) everything fails with -EIO. Either way each
+ * bio ends once, no data goes out after a failed flush, no tag is left.
+ */
+static void timed_out_flushes_fail_their_writes_once(struct ktest *t, bool abort)
+{
+	struct tbio tb[3];
+
+	tdev.abort_on_timeout = abort;
+	tbio_submit(t, &tb[0], REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA, 0, 8, 1);
+	tbio_submit(t, &tb[1], REQ_OP_WRITE | REQ_PREFLUSH, 64, 8, 2);
+	tbio_submit(t, &tb[2], REQ_OP_WRITE | REQ_FUA, 128, 8, 3);
+	KTEST_ASSERT_TRUE(t, tbio_wait(tb, 3));
+	for (int i = 0; i < 3; i++) {
+		KTEST_EXPECT_EQ(t, tb[i].ends, 1);
+		KTEST_EXPECT_EQ(t, tb[i].status, abort ? -ETIMEDOUT : -EIO);
+	}
+	/* F (write 0), W (write 2's data), then F (write 1) only if aborted */
+	KTEST_EXPECT_EQ(t, tdev.nr_log, abort ? 3 : 2);
+	for (unsigned int i = 0; i < tdev.nr_log; i++)
+		KTEST_EXPECT_TRUE(t, tdev.log[i].sector != 64 || !tdev.log[i].bytes);
+	KTEST_EXPECT_EQ(t, tdev_tags_used(), 0);
+	tbio_free(tb, 3);
+}
+
+static void timed_out_flushes_aborted_fail_their_writes_once(struct ktest *t)
+{
+	timed_out_flushes_fail_their_writes_once(t, true);
+}
+
+static void timed_out_flushes_after_a_reset_fail_their_writes_once(struct ktest *t)
+{
+	timed_out_flushes_fail_their_writes_once(t, false);
+}
+
+static const struct ktest_case blk_timeout_flush_cases[] = {
+	KTEST_CASE(timed_out_flushes_aborted_fail_their_writes_once),
+	KTEST_CASE(timed_out_flushes_after_a_reset_fail_their_writes_once),
+	KTEST_END,
+};
+
+static const struct ktest_suite blk_timeout_flush_suite = {
+	.name = "blk_timeout_flush",
+	.init = init_timeout_wc,
+	.exit = tdev_exit,
+	.cases = blk_timeout_flush_cases,
+};
+KTEST_SUITE(blk_timeout_flush_suite);
