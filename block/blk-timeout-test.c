@@ -1,9 +1,11 @@
 /*
- * block/blk-timeout-test.c - KTAP suite "blk_timeout": request timeouts
+ * block/blk-timeout-test.c - KTAP suites "blk_timeout" and
+ * "blk_timeout_flush" (a write cache without FUA): request timeouts
  * (block/blk-timeout.c) against tdev, a device that answers only when the
  * test says so (block/blk-mq-test.h), so "never answers" is the default.
  *
- * Layer: block (tests). Suite: blk_timeout. Runs everywhere (no disk).
+ * Layer: block (tests). Suites: blk_timeout, blk_timeout_flush. Runs
+ * everywhere (no disk).
  * The race case is for the deterministic mode: quire-host --deterministic
  * --seed N --cpus 2 --exec 'test --seed N blk_timeout' replays it.
  */
@@ -232,11 +234,113 @@ static void completion_racing_the_timeout_ends_each_request_once(struct ktest *t
 	kfree(tb);
 }
 
+/* ---- blk_sync_queue() racing the timeout work ---- */
+
+static struct task_struct *sync_task;
+static bool sync_started, sync_done, hold_armed, hold_entered;
+
+/* Is the task running blk_sync_queue() asleep in it (waiting for the
+ * timeout work to finish)? */
+static bool sync_task_waits(void)
+{
+	struct task_struct *k = READ_ONCE(sync_task);
+
+	return k && __atomic_load_n(&sync_started, __ATOMIC_ACQUIRE) &&
+	       READ_ONCE(k->state) != TASK_RUNNING;
+}
+
+/* blk_timeout_race_hook: hold the timeout work (once) until
+ * blk_sync_queue() has begun and sleeps waiting for it. */
+static void hold_work_until_sync_waits(struct request *rq)
+{
+	if (!__atomic_exchange_n(&hold_armed, false, __ATOMIC_ACQ_REL))
+		return;
+	__atomic_store_n(&hold_entered, true, __ATOMIC_RELEASE);
+	for (int round = 0; round < WAIT_ROUNDS && !sync_task_waits(); round++)
+		msleep(1);
+}
+
+/* blk_sync_queue_hook: give a timer the work armed time to fire. */
+static void let_a_rearmed_timer_fire(struct request_queue *q)
+{
+	for (int round = 0; round < 200 && READ_ONCE(q->timeout_armed); round++)
+		msleep(1);
+}
+
+static int sync_queue_thread(void *arg)
+{
+	__atomic_store_n(&sync_started, true, __ATOMIC_RELEASE);
+	blk_sync_queue(arg);
+	__atomic_store_n(&sync_done, true, __ATOMIC_RELEASE);
+	while (!kthread_should_stop())
+		msleep(1);
+	return 0;
+}
+
+/*
+ * blk_sync_queue() (del_gendisk, put_disk) promises that no timer or
+ * timeout work runs for the queue after it returns: put_disk frees the
+ * queue next. The timeout work it waits for may re-arm the timer (a
+ * request answered BLK_EH_RESET_TIMER, or one not yet due); if that timer
+ * fired before blk_sync_queue() deleted it again, the work was queued on
+ * a queue about to be freed. Here the work is held until blk_sync_queue()
+ * waits for it, and blk_sync_queue_hook gives the re-armed timer time to
+ * fire: no ->timeout call may follow blk_sync_queue().
+ */
+static void sync_queue_leaves_no_timer_armed_by_the_running_work(struct ktest *t)
+{
+	struct request_queue *q = tdev.disk->queue;
+	struct task_struct *task;
+	struct tbio tb;
+	u64 seen;
+	int round;
+
+	sync_task = NULL;
+	sync_started = sync_done = hold_entered = false;
+	hold_armed = true;
+	tdev.reset_timer_left = 1000000; /* the request stays in flight */
+	WRITE_ONCE(blk_timeout_race_hook, hold_work_until_sync_waits);
+	WRITE_ONCE(blk_sync_queue_hook, let_a_rearmed_timer_fire);
+	tbio_submit(t, &tb, REQ_OP_WRITE, 0, 8, 1);
+	for (round = 0; round < WAIT_ROUNDS && !READ_ONCE(hold_entered); round++)
+		msleep(1);
+	KTEST_EXPECT_TRUE(t, READ_ONCE(hold_entered));
+	task = kthread_run(sync_queue_thread, q, "blk-sync");
+	KTEST_EXPECT_TRUE(t, !IS_ERR_OR_NULL(task));
+	if (!IS_ERR_OR_NULL(task))
+		WRITE_ONCE(sync_task, task);
+	for (round = 0;
+	     round < WAIT_ROUNDS && READ_ONCE(sync_task) && !READ_ONCE(sync_done);
+	     round++)
+		msleep(1);
+	KTEST_EXPECT_TRUE(t, READ_ONCE(sync_done));
+	WRITE_ONCE(blk_timeout_race_hook, NULL); /* before any return */
+	WRITE_ONCE(blk_sync_queue_hook, NULL);
+	if (READ_ONCE(sync_task))
+		kthread_stop(sync_task);
+	WRITE_ONCE(sync_task, NULL);
+	seen = tdev_timeouts();
+	msleep(40); /* ten ticks: the one-tick timeout would have fired */
+	if (tdev_timeouts() != seen || work_pending(&q->timeout_work))
+		ktest_fail(
+			t, __FILE__, __LINE__,
+			"%llu ->timeout calls after blk_sync_queue() returned (work %s)",
+			(unsigned long long)(tdev_timeouts() - seen),
+			work_pending(&q->timeout_work) ? "queued" : "idle");
+	flush_work(&q->timeout_work);
+	tdev.reset_timer_left = 0;
+	KTEST_EXPECT_EQ(t, tdev_finish(&tdev), 1);
+	KTEST_EXPECT_TRUE(t, tbio_wait(&tb, 1));
+	KTEST_EXPECT_EQ(t, tb.ends, 1);
+	tbio_free(&tb, 1);
+}
+
 static const struct ktest_case blk_timeout_cases[] = {
 	KTEST_CASE(requests_never_answered_fail_once_with_eio_and_disk_dies),
 	KTEST_CASE(reset_timer_answer_waits_another_period),
 	KTEST_CASE(answered_requests_are_never_timed_out),
 	KTEST_CASE(completion_racing_the_timeout_ends_each_request_once),
+	KTEST_CASE(sync_queue_leaves_no_timer_armed_by_the_running_work),
 	KTEST_END,
 };
 
@@ -247,3 +351,68 @@ static const struct ktest_suite blk_timeout_suite = {
 	.cases = blk_timeout_cases,
 };
 KTEST_SUITE(blk_timeout_suite);
+
+/* ---- timeouts of flush sequences (write cache, no FUA) ---- */
+
+static int init_timeout_wc(struct ktest *t)
+{
+	int err = tdev_init(t, true, false, 8, 8);
+
+	if (!err)
+		blk_queue_rq_timeout(tdev.disk->queue, 1);
+	return err;
+}
+
+/*
+ * A FLUSH carried for one PREFLUSH write while a second waits for the
+ * next flush and a FUA write's data is in flight: none is answered. With
+ * abort_on_timeout each late request is taken back alone (-ETIMEDOUT):
+ * the flush fails the write it covered, the next flush is sent for the
+ * waiting one and times out too, the FUA write fails at its data step.
+ * With a reset (the default) everything fails with -EIO. Either way each
+ * bio ends once, no data goes out after a failed flush, no tag is left.
+ */
+static void timed_out_flushes_fail_their_writes_once(struct ktest *t, bool abort)
+{
+	struct tbio tb[3];
+
+	tdev.abort_on_timeout = abort;
+	tbio_submit(t, &tb[0], REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA, 0, 8, 1);
+	tbio_submit(t, &tb[1], REQ_OP_WRITE | REQ_PREFLUSH, 64, 8, 2);
+	tbio_submit(t, &tb[2], REQ_OP_WRITE | REQ_FUA, 128, 8, 3);
+	KTEST_ASSERT_TRUE(t, tbio_wait(tb, 3));
+	for (int i = 0; i < 3; i++) {
+		KTEST_EXPECT_EQ(t, tb[i].ends, 1);
+		KTEST_EXPECT_EQ(t, tb[i].status, abort ? -ETIMEDOUT : -EIO);
+	}
+	/* F (write 0), W (write 2's data), then F (write 1) only if aborted */
+	KTEST_EXPECT_EQ(t, tdev.nr_log, abort ? 3 : 2);
+	for (unsigned int i = 0; i < tdev.nr_log; i++)
+		KTEST_EXPECT_TRUE(t, tdev.log[i].sector != 64 || !tdev.log[i].bytes);
+	KTEST_EXPECT_EQ(t, tdev_tags_used(), 0);
+	tbio_free(tb, 3);
+}
+
+static void timed_out_flushes_aborted_fail_their_writes_once(struct ktest *t)
+{
+	timed_out_flushes_fail_their_writes_once(t, true);
+}
+
+static void timed_out_flushes_after_a_reset_fail_their_writes_once(struct ktest *t)
+{
+	timed_out_flushes_fail_their_writes_once(t, false);
+}
+
+static const struct ktest_case blk_timeout_flush_cases[] = {
+	KTEST_CASE(timed_out_flushes_aborted_fail_their_writes_once),
+	KTEST_CASE(timed_out_flushes_after_a_reset_fail_their_writes_once),
+	KTEST_END,
+};
+
+static const struct ktest_suite blk_timeout_flush_suite = {
+	.name = "blk_timeout_flush",
+	.init = init_timeout_wc,
+	.exit = tdev_exit,
+	.cases = blk_timeout_flush_cases,
+};
+KTEST_SUITE(blk_timeout_flush_suite);

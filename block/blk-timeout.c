@@ -31,10 +31,13 @@
  *       pending for a time no later than it, or the timeout work is
  *       queued or running (it re-arms for what it did not expire).
  *  TO2: ->timeout is only called with a reference held on the request.
+ *  TO3: once blk_sync_queue() has begun, the timer is never armed again
+ *       (q->timeout_stopped, under q->timeout_lock): the queue may be
+ *       freed when it returns. TO1 no longer holds then.
  *
  * Locking: q->timeout_lock (irqsave) serialises our mod_timer() calls on
  * q->timeout (two at once on one timer are not safe: issue 13, bug 4) and
- * guards timeout_armed/timeout_expires, our own record of the timer
+ * guards timeout_stopped and timeout_armed/timeout_expires, our own record of the timer
  * (read without the lock on the dispatch fast path; timer_pending() is
  * not safe to call unlocked here).
  * The work runs in process context and takes no block-layer lock across
@@ -60,7 +63,7 @@ static void blk_timeout_arm(struct request_queue *q, unsigned long expiry)
 	unsigned long flags;
 
 	spin_lock_irqsave(&q->timeout_lock, flags);
-	if (!blk_timeout_armed_by(q, expiry)) {
+	if (!q->timeout_stopped && !blk_timeout_armed_by(q, expiry)) { /* TO3 */
 		WRITE_ONCE(q->timeout_expires, expiry);
 		WRITE_ONCE(q->timeout_armed, true);
 		mod_timer(&q->timeout, expiry);
@@ -166,6 +169,7 @@ static bool blk_mq_get_ref(struct request *rq)
 }
 
 void (*blk_timeout_race_hook)(struct request *rq);
+void (*blk_sync_queue_hook)(struct request_queue *q);
 
 static void blk_mq_check_expired(struct request *rq, unsigned long *next)
 {
@@ -209,12 +213,25 @@ void blk_timeout_init(struct request_queue *q, unsigned int timeout)
 	blk_queue_rq_timeout(q, timeout ? timeout : BLK_DEFAULT_TIMEOUT);
 }
 
-/* No timer or timeout work runs for @q after this (Linux's name).
- * Context: process, may sleep. */
+/*
+ * No timer or timeout work runs for @q after this, and none is started
+ * again (Linux's name; TO3): for a queue going away, whose caller made
+ * sure no request is in flight. The timer is stopped first, for good: the
+ * work still running may re-arm it (a request not yet due, or answered
+ * BLK_EH_RESET_TIMER), and deleting it again after cancel_work_sync() left
+ * a window in which it fired and queued the work on a queue about to be
+ * freed. Context: process, may sleep.
+ */
 void blk_sync_queue(struct request_queue *q)
 {
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->timeout_lock, flags);
+	q->timeout_stopped = true;
+	spin_unlock_irqrestore(&q->timeout_lock, flags);
 	del_timer_sync(&q->timeout);
 	cancel_work_sync(&q->timeout_work);
-	del_timer_sync(&q->timeout); /* the work may have re-armed it */
+	if (READ_ONCE(blk_sync_queue_hook))
+		blk_sync_queue_hook(q);
 	WRITE_ONCE(q->timeout_armed, false);
 }

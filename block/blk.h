@@ -62,6 +62,10 @@ void blk_mq_timeout_work(struct work_struct *work);
  * seeing @rq expired and acting on it, to widen the window in which a
  * completion races the timeout. NULL otherwise. */
 extern void (*blk_timeout_race_hook)(struct request *rq);
+/* Tests only (block/blk-timeout-test.c): called in blk_sync_queue() once
+ * the timeout work can no longer be running, to widen the window in which
+ * a timer that work armed could fire. NULL otherwise. */
+extern void (*blk_sync_queue_hook)(struct request_queue *q);
 
 /* genhd.c */
 void blk_set_default_limits(struct queue_limits *lim);

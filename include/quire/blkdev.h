@@ -79,8 +79,9 @@ struct request_queue {
 	unsigned int rq_timeout;	 /* jiffies a request may stay in flight */
 	struct timer_list timeout;	 /* fires at the earliest deadline */
 	struct work_struct timeout_work; /* blk_mq_timeout_work() */
-	/* serialises mod_timer(&timeout) and writes of the two below */
+	/* serialises mod_timer(&timeout) and writes of the three below */
 	spinlock_t timeout_lock;
+	bool timeout_stopped;	       /* blk_sync_queue(): never arm again */
 	bool timeout_armed;	       /* timeout pending, firing at ... */
 	unsigned long timeout_expires; /* ... this jiffy */
 };
