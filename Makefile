@@ -48,7 +48,7 @@ include tools/build.mk
 # make run QUIRE_FLAGS="--smp 4 --numa 2"; see tools/quire --help.
 QUIRE_FLAGS ?=
 run: deps all esp
-	$(Q)tools/quire --boot uefi --smp 2 --numa 2 --net $(QUIRE_FLAGS)
+	$(Q)tools/quire --boot uefi --smp 2 --numa 2 $(QUIRE_FLAGS)
 
 debug: deps all
 	$(Q)tools/quire --boot direct --gdb $(QUIRE_FLAGS)
