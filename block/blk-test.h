@@ -36,6 +36,7 @@ void blk_test_many_in_flight(struct ktest *t, struct gendisk *disk);
 void blk_test_many_threads(struct ktest *t, struct gendisk *disk);
 void blk_test_plug_merges(struct ktest *t, struct gendisk *disk);
 void blk_test_split_limits(struct ktest *t, struct gendisk *disk);
+void blk_test_discard_split(struct ktest *t, struct gendisk *disk);
 void blk_test_bad_bios(struct ktest *t, struct gendisk *disk);
 void blk_test_read_only(struct ktest *t, struct gendisk *ro_disk);
 void blk_test_two_disks(struct ktest *t, struct gendisk *a, struct gendisk *b);

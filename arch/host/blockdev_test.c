@@ -553,6 +553,11 @@ static void split_limits_on_host_disk(struct ktest *t)
 	blk_test_split_limits(t, one(t, "tmp:64M"));
 }
 
+static void discard_split_on_host_disk(struct ktest *t)
+{
+	blk_test_discard_split(t, one(t, "tmp:64M"));
+}
+
 static void bad_bios_on_4k_block_disk(struct ktest *t)
 {
 	blk_test_bad_bios(t, one(t, "tmp:8M,lbs=4096"));
@@ -594,6 +599,7 @@ static const struct ktest_case hostdisk_blk_cases[] = {
 	KTEST_CASE(threads_on_every_cpu_2_queues),
 	KTEST_CASE(plug_merges_on_host_disk),
 	KTEST_CASE(split_limits_on_host_disk),
+	KTEST_CASE(discard_split_on_host_disk),
 	KTEST_CASE(bad_bios_on_4k_block_disk),
 	KTEST_CASE(flush_fua_with_fua_support),
 	KTEST_CASE(flush_fua_without_write_cache),
