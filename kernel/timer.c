@@ -7,11 +7,16 @@
  *
  * Each CPU has a timer base: a list of pending timers sorted by expiry,
  * equal expiries in insertion order. run_local_timers() (from the tick)
- * runs the expired ones with base->lock dropped and base->running_timer
- * set, which del_timer_sync() waits on.
+ * first moves every timer due at jiffies to a local expiry list and
+ * advances base->clk past that jiffy, then runs them one by one with
+ * base->lock dropped and base->running_timer set, which del_timer_sync()
+ * waits on. A handler that re-arms its timer for a time already due puts it
+ * back on the base list, so it runs at the next jiffy, not again in this
+ * pass (Linux's __run_timers() does the same with base->clk).
  *
  * Invariants:
- *  T1. timer->entry is on base[timer->base_cpu].list iff it is pending.
+ *  T1. timer->entry is on base[timer->base_cpu].list, or on the expiry
+ *      list of a pass running on that base, iff it is pending.
  *  T2. A running timer stays on its base when re-armed (so del_timer_sync
  *      finds running_timer on the base it looks at).
  *
@@ -30,6 +35,7 @@ struct timer_base {
 	raw_spinlock_t lock;
 	struct list_head list;			/* pending, sorted by expires */
 	struct timer_list *running_timer;	/* handler running now, or NULL */
+	unsigned long clk;			/* next jiffy to expire timers at */
 	bool tick_seen;				/* this CPU has had a tick */
 };
 
@@ -46,6 +52,7 @@ void init_timers(void)
 	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
 		raw_spin_lock_init(&timer_bases[cpu].lock);
 		INIT_LIST_HEAD(&timer_bases[cpu].list);
+		timer_bases[cpu].clk = jiffies;
 	}
 }
 
@@ -197,13 +204,28 @@ int del_timer_sync(struct timer_list *timer)
 	return ret;
 }
 
-static void expire_timers(struct timer_base *base, unsigned long now)
+/* Move the timers of @base due at @now to @head, in expiry order. */
+static void collect_expired_timers(struct timer_base *base, unsigned long now,
+				   struct list_head *head)
+{
+	struct timer_list *timer, *next;
+
+	list_for_each_entry_safe(timer, next, &base->list, entry) {
+		if (time_after(timer->expires, now))
+			break;
+		list_move_tail(&timer->entry, head);
+	}
+}
+
+/*
+ * Run the timers on @head (T1: still pending until taken off it, so
+ * del_timer() and mod_timer() work on them under base->lock as usual).
+ */
+static void expire_timers(struct timer_base *base, struct list_head *head)
 {
 	struct timer_list *timer;
 
-	while ((timer = list_first_entry_or_null(&base->list, struct timer_list,
-						 entry)) &&
-	       time_after_eq(now, timer->expires)) {
+	while ((timer = list_first_entry_or_null(head, struct timer_list, entry))) {
 		list_del_init(&timer->entry);
 		base->running_timer = timer;
 		raw_spin_unlock(&base->lock);
@@ -217,9 +239,16 @@ void run_local_timers(void)
 {
 	unsigned long flags = arch_local_irq_save();
 	struct timer_base *base = base_of((int)arch_smp_processor_id());
+	unsigned long now;
+	LIST_HEAD(expired);
 
 	raw_spin_lock(&base->lock);
-	expire_timers(base, jiffies);
+	now = jiffies;
+	if (time_after_eq(now, base->clk)) {
+		collect_expired_timers(base, now, &expired);
+		base->clk = now + 1;
+		expire_timers(base, &expired);
+	}
 	raw_spin_unlock(&base->lock);
 	arch_local_irq_restore(flags);
 }

@@ -105,6 +105,46 @@ static void del_timer_sync_waits_for_running_handler(struct ktest *t)
 	KTEST_EXPECT_FALSE(t, timer_pending(&st.timer));
 }
 
+#define REARM_RUNS 4
+
+struct rearm_timer {
+	struct timer_list timer;
+	int runs;				/* written by the handler, release */
+	unsigned long jiffies_at[REARM_RUNS];	/* jiffies in each run */
+};
+
+/* Re-arm for a time already due (now), REARM_RUNS times in all. */
+static void rearm_now_fn(struct timer_list *t)
+{
+	struct rearm_timer *rt = from_timer(rt, t, timer);
+	int n = rt->runs;
+
+	rt->jiffies_at[n] = jiffies;
+	__atomic_store_n(&rt->runs, n + 1, __ATOMIC_RELEASE);
+	if (n + 1 < REARM_RUNS)
+		mod_timer(t, jiffies);
+}
+
+/*
+ * A handler that re-arms its timer for a time already due does not run
+ * again in the same pass (which, with interrupts off and jiffies standing
+ * still, would never end): as in Linux, it runs at the next jiffy.
+ */
+static void timer_rearmed_for_now_runs_at_next_jiffy(struct ktest *t)
+{
+	static struct rearm_timer rt;
+
+	rt.runs = 0;
+	timer_setup(&rt.timer, rearm_now_fn, 0);
+	mod_timer(&rt.timer, jiffies);
+	for (int i = 0; i < 10000 && __atomic_load_n(&rt.runs, __ATOMIC_ACQUIRE) < REARM_RUNS; i++)
+		msleep(1);
+	del_timer_sync(&rt.timer);
+	KTEST_ASSERT_EQ(t, __atomic_load_n(&rt.runs, __ATOMIC_ACQUIRE), REARM_RUNS);
+	for (int i = 1; i < REARM_RUNS; i++)
+		KTEST_EXPECT_TRUE(t, time_after(rt.jiffies_at[i], rt.jiffies_at[i - 1]));
+}
+
 static void msleep_sleeps_at_least_its_time(struct ktest *t)
 {
 	u64 start = arch_clock_ns();
@@ -170,6 +210,7 @@ static const struct ktest_case timer_cases[] = {
 	KTEST_CASE(timers_fire_once_in_order),
 	KTEST_CASE(del_timer_prevents_firing_mod_timer_reports_pending),
 	KTEST_CASE(del_timer_sync_waits_for_running_handler),
+	KTEST_CASE(timer_rearmed_for_now_runs_at_next_jiffy),
 	KTEST_CASE(msleep_sleeps_at_least_its_time),
 	KTEST_CASE(msleep_never_ends_early_after_late_ticks),
 	KTEST_CASE(schedule_timeout_returns_0_after_timeout),
