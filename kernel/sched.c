@@ -148,6 +148,16 @@ static struct rq *lock_task_rq(struct task_struct *p)
 	}
 }
 
+/*
+ * Make @cpu's task reschedule. Another CPU gets an IPI. This CPU gets a
+ * self-IPI unless we are in an interrupt handler (whose exit already calls
+ * preempt_schedule_irq()): the IPI stays pending while interrupts are off
+ * and is taken where they are re-enabled, and its exit path preempts if
+ * preempt_count is 0 there; if it is not, the preempt_enable() that drops
+ * it to 0 does. Linux gets the same "preempt where it becomes allowed" from
+ * preempt_enable() alone, because its raw spinlocks (the ones try_to_wake_up()
+ * takes) count preemption; ours do not.
+ */
 void resched_cpu(unsigned int cpu)
 {
 	struct task_struct *curr = READ_ONCE(runqueues[cpu].curr);
@@ -157,8 +167,12 @@ void resched_cpu(unsigned int cpu)
 	/* As Linux: no IPI if the flag was set already (one is on its way). */
 	if (__atomic_exchange_n(&curr->need_resched, true, __ATOMIC_SEQ_CST))
 		return;
-	if (cpu != arch_smp_processor_id() && cpu_online(cpu))
+	if (cpu != arch_smp_processor_id()) {
+		if (cpu_online(cpu))
+			arch_send_ipi(cpu, IPI_RESCHEDULE);
+	} else if (!in_irq()) {
 		arch_send_ipi(cpu, IPI_RESCHEDULE);
+	}
 }
 
 /* @p was just queued on @rq: preempt its task if @p should run first. */
