@@ -27,6 +27,11 @@ struct rq {
 extern struct rq runqueues[MAX_CPUS];
 extern raw_spinlock_t tasklist_lock;
 
+/* Check S1 and S2 on every online CPU's queue: nr_queued matches the
+ * queues, and each queued task is runnable, off its CPU and names this
+ * CPU. Returns the number of violations (each printed). For tests. */
+int sched_check_invariants(void);
+
 /* Kernel-thread stacks: THREAD_SIZE bytes from the page allocator. */
 #define THREAD_SIZE_ORDER	3	/* 2^3 pages = 32 KiB */
 void *alloc_thread_stack(void);

@@ -10,6 +10,8 @@
 #include <quire/kthread.h>
 #include <quire/completion.h>
 #include <quire/smp.h>
+#include <arch/cpu.h>
+#include "sched_internal.h"
 
 #define WAKE_ROUNDS	20
 #define WAKER_STEPS	1000
@@ -117,8 +119,72 @@ static void wake_up_preempts_lower_prio_waker_at_once(struct ktest *t)
 	ktest_on_cpu(t, 0, wake_by_wake_up_process_on_cpu0);
 }
 
+#define AFFINITY_ROUNDS		300	/* moves away from and back to CPU 0 */
+
+static int spin_until_stopped(void *arg)
+{
+	int *started = arg;
+
+	__atomic_store_n(started, 1, __ATOMIC_RELEASE);
+	while (!kthread_should_stop())
+		arch_cpu_relax();
+	return 0;
+}
+
+static bool task_runs_on(struct task_struct *p, unsigned int cpu)
+{
+	return READ_ONCE(p->cpu) == cpu && __atomic_load_n(&p->on_cpu, __ATOMIC_ACQUIRE);
+}
+
+/* The test thread, on CPU 0, moves spinning @k to each other CPU in turn,
+ * waits until it runs there, then asks for CPU 0 until it has arrived. */
+static void bounce_task_off_cpu0(struct ktest *t, struct task_struct *k)
+{
+	struct cpumask cpu0 = cpumask_of(0);
+	unsigned int n = num_online_cpus();
+
+	for (unsigned int i = 0; n > 1 && i < AFFINITY_ROUNDS; i++) {
+		unsigned int cpu = 1 + i % (n - 1);
+		struct cpumask away = cpumask_of(cpu);
+
+		KTEST_ASSERT_EQ(t, set_cpus_allowed_ptr(k, &away), 0);
+		while (!task_runs_on(k, cpu))
+			arch_cpu_relax();
+		do
+			KTEST_ASSERT_EQ(t, set_cpus_allowed_ptr(k, &cpu0), 0);
+		while (READ_ONCE(k->cpu) != 0);
+	}
+}
+
+static void affinity_bounce_on_cpu0(struct ktest *t)
+{
+	int started = 0;
+	struct task_struct *k = kthread_run(spin_until_stopped, &started, "spinner");
+
+	KTEST_ASSERT_NOT_NULL(t, k);
+	while (!__atomic_load_n(&started, __ATOMIC_ACQUIRE))
+		yield();
+	bounce_task_off_cpu0(t, k);
+	KTEST_EXPECT_EQ(t, sched_check_invariants(), 0);
+	KTEST_EXPECT_EQ(t, kthread_stop(k), 0);
+	KTEST_EXPECT_EQ(t, sched_check_invariants(), 0);
+}
+
+/*
+ * Move a running task away from the CPU where it runs, repeating the
+ * request until it has arrived: the repeated calls find it running,
+ * switched out but not yet on its new queue (S5), or queued there, and
+ * each must leave it on exactly one run queue (S1, S2, checked by
+ * sched_check_invariants()).
+ */
+static void set_cpus_allowed_on_a_moving_task_keeps_run_queues_sane(struct ktest *t)
+{
+	ktest_on_cpu(t, 0, affinity_bounce_on_cpu0);
+}
+
 static const struct ktest_case sched_cases[] = {
 	KTEST_CASE(wake_up_preempts_lower_prio_waker_at_once),
+	KTEST_CASE(set_cpus_allowed_on_a_moving_task_keeps_run_queues_sane),
 	KTEST_END,
 };
 
