@@ -43,6 +43,10 @@ void task_mark_dying(struct task_struct *p);
 /* timer.c */
 void init_timers(void);
 void timer_mark_tick(void);
+/* Check T1 on every base: each list is well linked and sorted, and each
+ * timer on it names that base. Returns the violations (each printed).
+ * For tests. */
+int timer_check_invariants(void);
 
 /* smp.c: run queued cross-CPU calls (IPI handler). */
 void smp_call_ipi(void);

@@ -19,6 +19,13 @@
  *      list of a pass running on that base, iff it is pending.
  *  T2. A running timer stays on its base when re-armed (so del_timer_sync
  *      finds running_timer on the base it looks at).
+ *  T3. timer->base_cpu always names a base (timer_setup() gives the
+ *      caller's), except TIMER_MIGRATING while __mod_timer() moves the timer:
+ *      set under the old base's lock, replaced under the new one's. Then
+ *      it is on no list and lock_timer_base() waits, so no other CPU can
+ *      lock a stale base and queue it a second time (Linux: the same flag).
+ *      del_timer_sync() and so flush_delayed_work() wait it out too, and
+ *      find the timer pending on its new base.
  *
  * Locking: base->lock (raw, irqsave). A timer is locked by locking the base
  * named by timer->base_cpu and re-checking it (lock_timer_base()).
@@ -27,9 +34,13 @@
 #include <quire/sched.h>
 #include <quire/smp.h>
 #include <quire/bug.h>
+#include <quire/printk.h>
+#include "sched_internal.h"
 #include <arch/irq.h>
 #include <arch/cpu.h>
 #include <arch/time.h>
+
+#define TIMER_MIGRATING	(-1)	/* timer->base_cpu while it moves (T3) */
 
 struct timer_base {
 	raw_spinlock_t lock;
@@ -63,7 +74,9 @@ void timer_setup(struct timer_list *timer, void (*func)(struct timer_list *),
 	timer->function = func;
 	timer->flags = flags;
 	timer->expires = 0;
-	timer->base_cpu = -1;
+	/* As Linux: a timer always names a base, at first the caller's, so
+	 * two first mod_timer()s lock the same one. */
+	timer->base_cpu = (int)arch_smp_processor_id();
 }
 
 bool timer_pending(const struct timer_list *timer)
@@ -71,19 +84,25 @@ bool timer_pending(const struct timer_list *timer)
 	return !list_empty(&timer->entry);
 }
 
-/* Lock the base @timer is on (or the local one if it never was queued).
- * Interrupts must be off. */
+/*
+ * Lock the base @timer is on. While __mod_timer() moves it between bases
+ * (TIMER_MIGRATING: the old base is unlocked, the new one not yet taken)
+ * it belongs to no base: wait until it names one again (T3).
+ * Interrupts must be off.
+ */
 static struct timer_base *lock_timer_base(struct timer_list *timer)
 {
 	for (;;) {
 		int cpu = READ_ONCE(timer->base_cpu);
 		struct timer_base *base;
 
-		if (cpu < 0)
-			cpu = (int)arch_smp_processor_id();
+		if (cpu == TIMER_MIGRATING) {
+			arch_cpu_relax();
+			continue;
+		}
 		base = base_of(cpu);
 		raw_spin_lock(&base->lock);
-		if (READ_ONCE(timer->base_cpu) == cpu || READ_ONCE(timer->base_cpu) < 0)
+		if (READ_ONCE(timer->base_cpu) == cpu)
 			return base;
 		raw_spin_unlock(&base->lock);
 	}
@@ -121,18 +140,14 @@ static int __mod_timer(struct timer_list *timer, unsigned long expires, int cpu)
 	int was_pending = detach_if_pending(timer);
 	int target = cpu;
 
-	if (target < 0) {
-		int old = timer->base_cpu;
-
-		if (old >= 0 && base->running_timer == timer)
-			target = old;
-		else
-			target = (int)arch_smp_processor_id();
-	}
+	if (target < 0)
+		target = (int)arch_smp_processor_id();
+	if (base->running_timer == timer)
+		target = timer->base_cpu;		/* T2 */
 	if (base != &timer_bases[target]) {
-		/* Not pending (detached above) and not running here: move. */
-		if (base->running_timer == timer)
-			target = (int)(base - timer_bases);
+		/* Not pending (detached above) and not running: move it,
+		 * on no base in between (T3). */
+		WRITE_ONCE(timer->base_cpu, TIMER_MIGRATING);
 		raw_spin_unlock(&base->lock);
 		base = &timer_bases[target];
 		raw_spin_lock(&base->lock);
@@ -168,8 +183,6 @@ int del_timer(struct timer_list *timer)
 	struct timer_base *base;
 	int ret;
 
-	if (timer->base_cpu < 0)
-		return 0;
 	flags = arch_local_irq_save();
 	base = lock_timer_base(timer);
 	ret = detach_if_pending(timer);
@@ -196,8 +209,6 @@ int del_timer_sync(struct timer_list *timer)
 {
 	int ret;
 
-	if (timer->base_cpu < 0)
-		return 0;
 	WARN_ON_ONCE(in_irq());
 	while ((ret = try_to_del_timer_sync(timer)) < 0)
 		arch_cpu_relax();
@@ -266,6 +277,50 @@ void timer_mark_tick(void)
 bool tick_running(void)
 {
 	return READ_ONCE(timer_bases[arch_smp_processor_id()].tick_seen);
+}
+
+/* --- checks --- */
+
+#define CHECK_MAX_TIMERS	100000	/* a longer walk means a corrupt list */
+
+static int check_timer_base(int cpu)
+{
+	struct timer_base *base = base_of(cpu);
+	struct list_head *pos = &base->list;
+	unsigned long prev_expires = 0;
+	int bad = 0, n = 0;
+
+	raw_spin_lock(&base->lock);
+	while (pos->next != &base->list && ++n <= CHECK_MAX_TIMERS) {
+		struct timer_list *timer = list_entry(pos->next, struct timer_list, entry);
+
+		if (pos->next->prev != pos || timer->base_cpu != cpu ||
+		    (n > 1 && time_before(timer->expires, prev_expires))) {
+			pr_err("timer: base %d: timer %p badly linked, on base %d, "
+			       "or out of order\n", cpu, timer, timer->base_cpu);
+			bad++;
+			break;
+		}
+		prev_expires = timer->expires;
+		pos = pos->next;
+	}
+	if (n > CHECK_MAX_TIMERS) {
+		pr_err("timer: base %d: list does not end\n", cpu);
+		bad++;
+	}
+	raw_spin_unlock(&base->lock);
+	return bad;
+}
+
+int timer_check_invariants(void)
+{
+	unsigned long flags = arch_local_irq_save();
+	int bad = 0;
+
+	for (int cpu = 0; cpu < (int)num_possible_cpus(); cpu++)
+		bad += check_timer_base(cpu);
+	arch_local_irq_restore(flags);
+	return bad;
 }
 
 /* --- sleeping with a timeout --- */
