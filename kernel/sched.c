@@ -23,6 +23,13 @@
  *      under rq->lock only if it still is not TASK_RUNNING then: a wake-up
  *      that came first turned it back to TASK_RUNNING, and schedule()
  *      returns at once. No wake-up is lost.
+ *  S5. A runnable task with migrate_pending is running, or switched out
+ *      and not on any queue until migrate_task() (under p->pi_lock)
+ *      queues it on a CPU of its mask; migrate_pending is set and cleared
+ *      only under p->pi_lock. So set_cpus_allowed_ptr(), which holds
+ *      pi_lock, never dequeues such a task: between finish_task_switch()
+ *      dropping rq->lock and migrate_task() it is neither queued nor
+ *      current, and dequeuing it would corrupt the queue.
  *
  * Locking order: p->pi_lock -> rq->lock; two rq locks in CPU-id order.
  * Both are raw (interrupts off, no preempt count, no lockdep). rq->lock is
@@ -148,6 +155,16 @@ static struct rq *lock_task_rq(struct task_struct *p)
 	}
 }
 
+/*
+ * Make @cpu's task reschedule. Another CPU gets an IPI. This CPU gets a
+ * self-IPI unless we are in an interrupt handler (whose exit already calls
+ * preempt_schedule_irq()): the IPI stays pending while interrupts are off
+ * and is taken where they are re-enabled, and its exit path preempts if
+ * preempt_count is 0 there; if it is not, the preempt_enable() that drops
+ * it to 0 does. Linux gets the same "preempt where it becomes allowed" from
+ * preempt_enable() alone, because its raw spinlocks (the ones try_to_wake_up()
+ * takes) count preemption; ours do not.
+ */
 void resched_cpu(unsigned int cpu)
 {
 	struct task_struct *curr = READ_ONCE(runqueues[cpu].curr);
@@ -157,8 +174,12 @@ void resched_cpu(unsigned int cpu)
 	/* As Linux: no IPI if the flag was set already (one is on its way). */
 	if (__atomic_exchange_n(&curr->need_resched, true, __ATOMIC_SEQ_CST))
 		return;
-	if (cpu != arch_smp_processor_id() && cpu_online(cpu))
+	if (cpu != arch_smp_processor_id()) {
+		if (cpu_online(cpu))
+			arch_send_ipi(cpu, IPI_RESCHEDULE);
+	} else if (!in_irq()) {
 		arch_send_ipi(cpu, IPI_RESCHEDULE);
+	}
 }
 
 /* @p was just queued on @rq: preempt its task if @p should run first. */
@@ -543,8 +564,16 @@ int set_cpus_allowed_ptr(struct task_struct *p, const struct cpumask *mask)
 	raw_spin_lock(&p->pi_lock);
 	rq = lock_task_rq(p);
 	p->cpus_allowed = *mask;
-	if (cpumask_test_cpu(p->cpu, mask) || !p->on_rq) {
-		/* Allowed here, or asleep: the next wake-up picks a CPU. */
+	if (!p->on_rq) {
+		/* Asleep: the next wake-up picks a CPU. */
+	} else if (p->migrate_pending) {
+		/*
+		 * S5: still running, or switched out and on its way to
+		 * migrate_task() (on no queue): that picks a CPU from the
+		 * mask set above, under pi_lock, which we hold.
+		 */
+	} else if (cpumask_test_cpu(p->cpu, mask)) {
+		/* Allowed where it is. */
 	} else if (rq->curr == p) {
 		p->migrate_pending = true;
 		resched_cpu(p->cpu);
@@ -570,6 +599,57 @@ void set_user_nice_prio(struct task_struct *p, int prio)
 		return;
 	/* Takes effect at its next enqueue; a queued task keeps its place. */
 	WRITE_ONCE(p->prio, prio);
+}
+
+/* --- checks --- */
+
+#define CHECK_MAX_QUEUED	100000	/* a longer walk means a corrupt list */
+
+static int check_queued_task(unsigned int cpu, struct rq *rq, struct task_struct *p)
+{
+	if (p->on_rq == 1 && p->cpu == cpu && !p->is_idle && p != rq->curr)
+		return 0;
+	pr_err("sched: CPU %u queues %s/%d with on_rq %d cpu %u%s%s\n", cpu,
+	       p->comm, p->pid, p->on_rq, p->cpu, p->is_idle ? " (idle)" : "",
+	       p == rq->curr ? " (running)" : "");
+	return 1;
+}
+
+static int check_rq(unsigned int cpu)
+{
+	struct rq *rq = &runqueues[cpu];
+	unsigned int seen = 0;
+	int bad = 0;
+
+	raw_spin_lock(&rq->lock);
+	for (int prio = 0; prio < NR_PRIO; prio++) {
+		struct task_struct *p;
+
+		list_for_each_entry(p, &rq->queue[prio], run_list) {
+			if (++seen > CHECK_MAX_QUEUED)
+				break;
+			bad += check_queued_task(cpu, rq, p);
+		}
+	}
+	if (seen != rq->nr_queued) {
+		pr_err("sched: CPU %u has %u tasks queued, nr_queued %u\n", cpu,
+		       seen, rq->nr_queued);
+		bad++;
+	}
+	raw_spin_unlock(&rq->lock);
+	return bad;
+}
+
+int sched_check_invariants(void)
+{
+	unsigned long flags = arch_local_irq_save();
+	unsigned int cpu;
+	int bad = 0;
+
+	for_each_online_cpu(cpu)
+		bad += check_rq(cpu);
+	arch_local_irq_restore(flags);
+	return bad;
 }
 
 /* --- tasks --- */

@@ -27,6 +27,11 @@ struct rq {
 extern struct rq runqueues[MAX_CPUS];
 extern raw_spinlock_t tasklist_lock;
 
+/* Check S1 and S2 on every online CPU's queue: nr_queued matches the
+ * queues, and each queued task is runnable, off its CPU and names this
+ * CPU. Returns the number of violations (each printed). For tests. */
+int sched_check_invariants(void);
+
 /* Kernel-thread stacks: THREAD_SIZE bytes from the page allocator. */
 #define THREAD_SIZE_ORDER	3	/* 2^3 pages = 32 KiB */
 void *alloc_thread_stack(void);
@@ -38,6 +43,10 @@ void task_mark_dying(struct task_struct *p);
 /* timer.c */
 void init_timers(void);
 void timer_mark_tick(void);
+/* Check T1 on every base: each list is well linked and sorted, and each
+ * timer on it names that base. Returns the violations (each printed).
+ * For tests. */
+int timer_check_invariants(void);
 
 /* smp.c: run queued cross-CPU calls (IPI handler). */
 void smp_call_ipi(void);

@@ -164,10 +164,15 @@ void smp_call_function_many(const struct cpumask *mask, smp_call_func_t func,
 	preempt_enable();
 }
 
+/*
+ * As Linux's on_each_cpu_cond_mask(): preemption stays off from the remote
+ * calls to the local one, so the caller cannot be moved in between to a
+ * CPU that already ran @func (running it twice there, never on the first).
+ */
 void on_each_cpu(smp_call_func_t func, void *info, bool wait)
 {
-	smp_call_function_many(&cpu_online_mask, func, info, wait);
 	preempt_disable();
+	smp_call_function_many(&cpu_online_mask, func, info, wait);
 	run_here(func, info);
 	preempt_enable();
 }

@@ -14,6 +14,7 @@
 #include <arch/time.h>
 #include <arch/cpu.h>
 #include <arch/irq.h>
+#include "sched_internal.h"
 
 #define NR_ORDER_TIMERS 5
 
@@ -105,6 +106,136 @@ static void del_timer_sync_waits_for_running_handler(struct ktest *t)
 	KTEST_EXPECT_FALSE(t, timer_pending(&st.timer));
 }
 
+#define REARM_RUNS 4
+
+struct rearm_timer {
+	struct timer_list timer;
+	int runs;				/* written by the handler, release */
+	unsigned long jiffies_at[REARM_RUNS];	/* jiffies in each run */
+};
+
+/* Re-arm for a time already due (now), REARM_RUNS times in all. */
+static void rearm_now_fn(struct timer_list *t)
+{
+	struct rearm_timer *rt = from_timer(rt, t, timer);
+	int n = rt->runs;
+
+	rt->jiffies_at[n] = jiffies;
+	__atomic_store_n(&rt->runs, n + 1, __ATOMIC_RELEASE);
+	if (n + 1 < REARM_RUNS)
+		mod_timer(t, jiffies);
+}
+
+/*
+ * A handler that re-arms its timer for a time already due does not run
+ * again in the same pass (which, with interrupts off and jiffies standing
+ * still, would never end): as in Linux, it runs at the next jiffy.
+ */
+static void timer_rearmed_for_now_runs_at_next_jiffy(struct ktest *t)
+{
+	static struct rearm_timer rt;
+
+	rt.runs = 0;
+	timer_setup(&rt.timer, rearm_now_fn, 0);
+	mod_timer(&rt.timer, jiffies);
+	for (int i = 0; i < 10000 && __atomic_load_n(&rt.runs, __ATOMIC_ACQUIRE) < REARM_RUNS; i++)
+		msleep(1);
+	del_timer_sync(&rt.timer);
+	KTEST_ASSERT_EQ(t, __atomic_load_n(&rt.runs, __ATOMIC_ACQUIRE), REARM_RUNS);
+	for (int i = 1; i < REARM_RUNS; i++)
+		KTEST_EXPECT_TRUE(t, time_after(rt.jiffies_at[i], rt.jiffies_at[i - 1]));
+}
+
+#define MOD_RACE_ROUNDS		20
+#define MOD_RACE_CALLS		5000	/* mod_timer() calls per racer per round */
+#define MOD_RACE_RACERS		4	/* one per CPU, at most */
+
+#define MOD_RACE_FILLERS	500	/* armed timers per racer's base */
+
+struct mod_race {
+	struct timer_list timer;
+	struct timer_list fillers[MOD_RACE_RACERS][MOD_RACE_FILLERS];
+	int go;			/* atomic: rounds released */
+	int done;		/* atomic: racers that finished this round */
+};
+
+static void never_fires_fn(struct timer_list *t)
+{
+}
+
+/* Bound to its own CPU: each mod_timer() moves the timer here, from the
+ * CPU of whichever racer armed it last. */
+static int mod_timer_racer(void *arg)
+{
+	struct mod_race *mr = arg;
+	struct timer_list *fillers = mr->fillers[smp_processor_id() % MOD_RACE_RACERS];
+
+	/* Earlier than the raced timer: each enqueue on this base walks past
+	 * them holding its lock, so the racers' calls overlap. */
+	for (int i = 0; i < MOD_RACE_FILLERS; i++) {
+		timer_setup(&fillers[i], never_fires_fn, 0);
+		mod_timer(&fillers[i], jiffies + 50 * HZ);
+	}
+	for (int round = 1; round <= MOD_RACE_ROUNDS; round++) {
+		while (__atomic_load_n(&mr->go, __ATOMIC_ACQUIRE) < round)
+			arch_cpu_relax();
+		for (int i = 0; i < MOD_RACE_CALLS; i++)
+			mod_timer(&mr->timer, jiffies + 100 * HZ);
+		__atomic_fetch_add(&mr->done, 1, __ATOMIC_RELEASE);
+	}
+	for (int i = 0; i < MOD_RACE_FILLERS; i++)
+		del_timer_sync(&fillers[i]);
+	return 0;
+}
+
+static unsigned int start_racers(struct task_struct **k, struct mod_race *mr)
+{
+	unsigned int n = 0, cpu;
+
+	for_each_online_cpu(cpu) {
+		if (n == MOD_RACE_RACERS)
+			break;
+		k[n] = kthread_create(mod_timer_racer, mr, "modrace%u", cpu);
+		if (!k[n])
+			break;
+		kthread_bind(k[n], cpu);
+		wake_up_process(k[n]);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * mod_timer() on one timer from several CPUs at once, starting from a
+ * timer that was never armed: each call moves it to the caller's base, and
+ * another CPU must wait for the move to finish (Linux: TIMER_MIGRATING),
+ * never find it on no list with a stale base and arm it a second time.
+ * After each round it is pending on exactly one base (T1).
+ */
+static void concurrent_mod_timer_keeps_timer_on_one_base(struct ktest *t)
+{
+	static struct mod_race mr;
+	struct task_struct *k[MOD_RACE_RACERS];
+	unsigned int n;
+
+	mr.go = 0;
+	n = start_racers(k, &mr);
+	KTEST_ASSERT_NE(t, n, 0);
+	for (int round = 1; round <= MOD_RACE_ROUNDS; round++) {
+		timer_setup(&mr.timer, never_fires_fn, 0);
+		__atomic_store_n(&mr.done, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&mr.go, round, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&mr.done, __ATOMIC_ACQUIRE) < (int)n)
+			yield();
+		KTEST_EXPECT_EQ(t, timer_check_invariants(), 0);
+		KTEST_EXPECT_EQ(t, del_timer_sync(&mr.timer), 1);
+		KTEST_EXPECT_FALSE(t, timer_pending(&mr.timer));
+		KTEST_EXPECT_EQ(t, timer_check_invariants(), 0);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		KTEST_EXPECT_EQ(t, kthread_stop(k[i]), 0);
+}
+
 static void msleep_sleeps_at_least_its_time(struct ktest *t)
 {
 	u64 start = arch_clock_ns();
@@ -170,6 +301,8 @@ static const struct ktest_case timer_cases[] = {
 	KTEST_CASE(timers_fire_once_in_order),
 	KTEST_CASE(del_timer_prevents_firing_mod_timer_reports_pending),
 	KTEST_CASE(del_timer_sync_waits_for_running_handler),
+	KTEST_CASE(timer_rearmed_for_now_runs_at_next_jiffy),
+	KTEST_CASE(concurrent_mod_timer_keeps_timer_on_one_base),
 	KTEST_CASE(msleep_sleeps_at_least_its_time),
 	KTEST_CASE(msleep_never_ends_early_after_late_ticks),
 	KTEST_CASE(schedule_timeout_returns_0_after_timeout),

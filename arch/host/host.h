@@ -46,6 +46,9 @@ struct vcpu {
 	u32 kick;		/* futex: bumped to end an idle wait */
 	int idle;		/* atomic: waiting in arch_cpu_idle() */
 	volatile int irqs_off;	/* the interrupt flag; written only by this vCPU */
+	volatile int preempt_deferred;	/* an interrupt's preemption point was
+					 * skipped (it interrupted libc); this
+					 * vCPU's thread only */
 	u64 tick_period_ns;	/* atomic: 0 = no tick on this vCPU */
 	u64 next_tick_ns;	/* guarded by the tick owner (timer thread or baton) */
 	stack_t altstack;	/* for the fault handler */

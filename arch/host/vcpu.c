@@ -120,17 +120,29 @@ static void handle_pending_irqs(void)
 
 /*
  * Take every pending interrupt as if it arrived while the flag was on, the
- * way x86 would at sti: handlers, then a preemption point.
+ * way x86 would at sti: handlers, then a preemption point. Where that point
+ * must be skipped (!@may_preempt: the signal interrupted libc), it is owed:
+ * the next call that may preempt takes it even with nothing pending, so a
+ * reschedule asked for by a handler is not left waiting for an interrupt
+ * that happens to land in our own code (a task spinning through
+ * arch_cpu_relax(), mostly inside sched_yield(), could wait for ever).
  * Context: flag on at entry and on return (possibly on another vCPU).
  */
 static void take_irqs(bool may_preempt)
 {
-	while (irq_pending(host_this_vcpu())) {
-		irq_flag_set(host_this_vcpu(), 1);
+	struct vcpu *v = host_this_vcpu();
+
+	while (irq_pending(v) || (may_preempt && v->preempt_deferred)) {
+		irq_flag_set(v, 1);
 		handle_pending_irqs();
-		if (may_preempt)
+		if (may_preempt) {
+			v->preempt_deferred = 0;
 			preempt_schedule_irq();
-		irq_flag_set(host_this_vcpu(), 0);
+		} else {
+			v->preempt_deferred = 1;
+		}
+		v = host_this_vcpu();
+		irq_flag_set(v, 0);
 	}
 }
 
@@ -261,7 +273,7 @@ void arch_cpu_relax(void)
 	 * timeslice, so ticket locks convoy. Yield now and then. */
 	if (++relax_spins % 128 == 0)
 		sched_yield();
-	if (v && !v->irqs_off && irq_pending(v))
+	if (v && !v->irqs_off && (irq_pending(v) || v->preempt_deferred))
 		take_irqs_enabled();
 }
 
