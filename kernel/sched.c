@@ -246,13 +246,16 @@ static bool ttwu_runnable(struct task_struct *p)
 
 int try_to_wake_up(struct task_struct *p, unsigned int state, int wake_flags)
 {
-	unsigned long flags = arch_local_irq_save();
+	unsigned long flags;
 	int success = 0;
 
+	sched_point(SP_WAKEUP);
+	flags = arch_local_irq_save();
 	raw_spin_lock(&p->pi_lock);
 	smp_mb();
 	if (!(READ_ONCE(p->state) & state))
 		goto out;
+	sched_point(SP_WAKEUP);
 	success = 1;
 	if (READ_ONCE(p->on_rq) && ttwu_runnable(p))
 		goto out;
@@ -263,6 +266,7 @@ int try_to_wake_up(struct task_struct *p, unsigned int state, int wake_flags)
 out:
 	raw_spin_unlock(&p->pi_lock);
 	arch_local_irq_restore(flags);
+	sched_point(SP_WAKEUP);
 	return success;
 }
 
