@@ -22,6 +22,9 @@
  *      after the target (or at the head, if the target is running).
  *  W4. An item running on a pool of @wq is queued to that same pool again
  *      (non-reentrant, as Linux).
+ *  W5. An idle worker sets TASK_INTERRUPTIBLE before it tests
+ *      kthread_should_stop() (and the worklist), so a stop that lands
+ *      after the test finds it sleeping and wakes it (no lost wake-up).
  *
  * Locking: pool->lock (raw, irqsave; queueing comes from interrupts and
  * timers) guards worklist and current_work.
@@ -92,13 +95,20 @@ static struct work_struct *worker_next(struct worker_pool *pool)
 	raw_spin_lock(&pool->lock);
 	pool->current_work = NULL;
 	while (list_empty(&pool->worklist)) {
+		/*
+		 * W5: the sleep state before the stop test, as Linux's wait
+		 * loops: a kthread_stop() that comes after the test then
+		 * finds us TASK_INTERRUPTIBLE and its wake-up is not lost.
+		 */
+		current->wait_what = "worklist";
+		set_current_state(TASK_INTERRUPTIBLE);
 		if (kthread_should_stop()) {
+			__set_current_state(TASK_RUNNING);
+			current->wait_what = NULL;
 			raw_spin_unlock(&pool->lock);
 			arch_local_irq_restore(flags);
 			return NULL;
 		}
-		current->wait_what = "worklist";
-		set_current_state(TASK_INTERRUPTIBLE);
 		raw_spin_unlock(&pool->lock);
 		arch_local_irq_restore(flags);
 		schedule();
