@@ -40,7 +40,6 @@
 
 /* Cases awaiting a fix on another branch: name, then why it would fail. */
 static const char *const stress_pending[][2] = {
-	{ "cancel_work_sync_against_preempted_queuer", "issue 13 bug 2 (PENDING with interrupts on)" },
 	{ "exit_against_wakeup_stays_dead", "issue 13 bug 7 (TASK_DEAD without pi_lock)" },
 	{ "affinity_changes_on_running_task", "issue 13 bug 3 (set_cpus_allowed_ptr)" },
 	{ "concurrent_mod_timer_on_one_timer", "issue 13 bug 4 (__mod_timer)" },
