@@ -660,7 +660,10 @@ void do_exit(int code)
 	/* @code was published by kthread_exit() (exit_code, then exited). */
 	task_mark_dying(p);
 	arch_local_irq_disable();
-	WRITE_ONCE(p->state, TASK_DEAD);
+	/* Under pi_lock, which try_to_wake_up() holds from its state test to
+	 * its state change: a racing wake-up (kthread_stop() of a thread that
+	 * returned in a sleep state) sees TASK_DEAD or is over before it. */
+	set_special_state(TASK_DEAD);
 	__schedule(false);
 	panic("dead task %s/%d ran again", p->comm, p->pid);
 }

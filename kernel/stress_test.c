@@ -40,7 +40,6 @@
 
 /* Cases awaiting a fix on another branch: name, then why it would fail. */
 static const char *const stress_pending[][2] = {
-	{ "exit_against_wakeup_stays_dead", "issue 13 bug 7 (TASK_DEAD without pi_lock)" },
 	{ "affinity_changes_on_running_task", "issue 13 bug 3 (set_cpus_allowed_ptr)" },
 	{ "concurrent_mod_timer_on_one_timer", "issue 13 bug 4 (__mod_timer)" },
 	{ "timer_rearmed_for_now_runs_next_tick", "issue 13 bug 5 (expire_timers)" },
