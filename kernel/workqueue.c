@@ -103,7 +103,7 @@ static struct work_struct *worker_next(struct worker_pool *pool)
 	struct work_struct *work;
 
 	raw_spin_lock(&pool->lock);
-	pool->current_work = NULL;
+	WRITE_ONCE(pool->current_work, NULL);	/* pick_pool() reads it unlocked */
 	while (list_empty(&pool->worklist)) {
 		/*
 		 * W5: the sleep state before the stop test, as Linux's wait
@@ -129,7 +129,7 @@ static struct work_struct *worker_next(struct worker_pool *pool)
 	current->wait_what = NULL;
 	work = list_first_entry(&pool->worklist, struct work_struct, entry);
 	list_del_init(&work->entry);
-	pool->current_work = work;
+	WRITE_ONCE(pool->current_work, work);
 	clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);	/* W1 */
 	sched_point(SP_PENDING);
 	raw_spin_unlock(&pool->lock);
