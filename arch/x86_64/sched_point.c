@@ -8,8 +8,10 @@
  * an empty object.
  *
  * Booted with sched_points=N (and sched_points_seed=S, default 1), each
- * point fires one time in N: a burst of up to 4095 pause instructions,
- * from a per-CPU xorshift PRNG seeded by S and the CPU id, and one time in
+ * point fires one time in N: a burst of up to 255 pause instructions
+ * (under TCG each one leaves the translated code, so longer bursts made a
+ * stress case twenty times slower), from a per-CPU xorshift PRNG seeded by
+ * S and the CPU id, and one time in
  * four a preemption of the running task (kernel/sched_point.c). QEMU runs
  * are not replayable (TCG schedules the vCPUs), but the delays widen every
  * window between two lock-free steps so that a run of many seeds hits
@@ -52,7 +54,7 @@ bool arch_sched_point(enum sched_point_kind kind)
 	if (x % sp_rate)
 		return false;
 	x >>= 20;
-	for (unsigned int i = (unsigned int)(x % 4096); i; i--)
+	for (unsigned int i = (unsigned int)(x % 256); i; i--)
 		__asm__ __volatile__("pause" ::: "memory");
 	return (x >> 16) % 4 == 0;
 }
