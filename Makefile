@@ -67,3 +67,20 @@ format-all:
 
 clean:
 	rm -rf $(BUILD)
+
+# Seeded scheduling points (docs/host.md "Scheduling points").
+#   make stress      the "stress" suite over many seeds on quire-host
+#                    (tools/stress-sweep; STRESS_FLAGS="--seeds 1000 --first")
+#   make kernel-sp   a debug kernel in build/sp/ whose points are on when
+#                    booted with sched_points=N: QUIRE_KERNEL=build/sp/x86_64/quire.elf
+STRESS_FLAGS ?= --seeds 200
+.PHONY: stress kernel-sp
+stress: host
+	$(Q)python3 tools/stress-sweep $(STRESS_FLAGS)
+
+kernel-sp:
+	$(Q)$(MAKE) --no-print-directory kernel BUILD=$(BUILD)/sp SCHED_POINTS=1
+
+ifeq ($(SCHED_POINTS),1)
+X86_CFLAGS += -DCONFIG_SCHED_POINTS
+endif

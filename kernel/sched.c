@@ -267,13 +267,16 @@ static bool ttwu_runnable(struct task_struct *p)
 
 int try_to_wake_up(struct task_struct *p, unsigned int state, int wake_flags)
 {
-	unsigned long flags = arch_local_irq_save();
+	unsigned long flags;
 	int success = 0;
 
+	sched_point(SP_WAKEUP);
+	flags = arch_local_irq_save();
 	raw_spin_lock(&p->pi_lock);
 	smp_mb();
 	if (!(READ_ONCE(p->state) & state))
 		goto out;
+	sched_point(SP_WAKEUP);
 	success = 1;
 	if (READ_ONCE(p->on_rq) && ttwu_runnable(p))
 		goto out;
@@ -284,6 +287,7 @@ int try_to_wake_up(struct task_struct *p, unsigned int state, int wake_flags)
 out:
 	raw_spin_unlock(&p->pi_lock);
 	arch_local_irq_restore(flags);
+	sched_point(SP_WAKEUP);
 	return success;
 }
 
@@ -736,7 +740,10 @@ void do_exit(int code)
 	/* @code was published by kthread_exit() (exit_code, then exited). */
 	task_mark_dying(p);
 	arch_local_irq_disable();
-	WRITE_ONCE(p->state, TASK_DEAD);
+	/* Under pi_lock, which try_to_wake_up() holds from its state test to
+	 * its state change: a racing wake-up (kthread_stop() of a thread that
+	 * returned in a sleep state) sees TASK_DEAD or is over before it. */
+	set_special_state(TASK_DEAD);
 	__schedule(false);
 	panic("dead task %s/%d ran again", p->comm, p->pid);
 }

@@ -12,6 +12,7 @@
 #include <quire/preempt.h>
 #include <quire/lockdep.h>
 #include <quire/bug.h>
+#include <quire/sched_point.h>
 #include <arch/irq.h>
 #include <arch/cpu.h>
 
@@ -56,6 +57,7 @@ static void do_spin_unlock(spinlock_t *lock)
 	lock_release(lock);
 	arch_spin_unlock(lock);
 	preempt_enable();
+	sched_point(SP_UNLOCK);
 }
 
 void spin_lock(spinlock_t *lock)
@@ -103,6 +105,7 @@ void spin_unlock_irq(spinlock_t *lock)
 	arch_spin_unlock(lock);
 	arch_local_irq_enable();
 	preempt_enable();
+	sched_point(SP_UNLOCK);
 }
 
 unsigned long _spin_lock_irqsave(spinlock_t *lock)
@@ -119,6 +122,7 @@ void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
 	arch_spin_unlock(lock);
 	arch_local_irq_restore(flags);
 	preempt_enable();
+	sched_point(SP_UNLOCK);
 }
 
 bool spin_is_locked(spinlock_t *lock)

@@ -22,6 +22,18 @@
  *      after the target (or at the head, if the target is running).
  *  W4. An item running on a pool of @wq is queued to that same pool again
  *      (non-reentrant, as Linux).
+ *  W5. An idle worker sets TASK_INTERRUPTIBLE before it tests
+ *      kthread_should_stop() (and the worklist), so a stop that lands
+ *      after the test finds it sleeping and wakes it (no lost wake-up).
+ *
+ *  W6. Whoever takes PENDING (a queuer, or grab_pending() for a canceller
+ *      or mod_delayed_work()) keeps interrupts off until the item is
+ *      queued or its timer armed (or PENDING dropped), so it cannot be
+ *      preempted in between: another CPU's grab_pending() retries only
+ *      for a bounded time.
+ *
+ * Seeded scheduling points (include/quire/sched_point.h): SP_PENDING
+ * after each PENDING-bit operation.
  *
  * Locking: pool->lock (raw, irqsave; queueing comes from interrupts and
  * timers) guards worklist and current_work.
@@ -36,6 +48,7 @@
 #include <quire/string.h>
 #include <quire/errno.h>
 #include <quire/bug.h>
+#include <quire/sched_point.h>
 #include <arch/irq.h>
 #include <arch/cpu.h>
 #include "sched_internal.h"
@@ -92,13 +105,20 @@ static struct work_struct *worker_next(struct worker_pool *pool)
 	raw_spin_lock(&pool->lock);
 	WRITE_ONCE(pool->current_work, NULL); /* pick_pool() reads it unlocked */
 	while (list_empty(&pool->worklist)) {
+		/*
+		 * W5: the sleep state before the stop test, as Linux's wait
+		 * loops: a kthread_stop() that comes after the test then
+		 * finds us TASK_INTERRUPTIBLE and its wake-up is not lost.
+		 */
+		current->wait_what = "worklist";
+		set_current_state(TASK_INTERRUPTIBLE);
 		if (kthread_should_stop()) {
+			__set_current_state(TASK_RUNNING);
+			current->wait_what = NULL;
 			raw_spin_unlock(&pool->lock);
 			arch_local_irq_restore(flags);
 			return NULL;
 		}
-		current->wait_what = "worklist";
-		set_current_state(TASK_INTERRUPTIBLE);
 		raw_spin_unlock(&pool->lock);
 		arch_local_irq_restore(flags);
 		schedule();
@@ -111,6 +131,7 @@ static struct work_struct *worker_next(struct worker_pool *pool)
 	list_del_init(&work->entry);
 	WRITE_ONCE(pool->current_work, work);
 	clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);	/* W1 */
+	sched_point(SP_PENDING);
 	raw_spin_unlock(&pool->lock);
 	arch_local_irq_restore(flags);
 	return work;
@@ -168,12 +189,24 @@ static void __queue_work(int cpu, struct workqueue_struct *wq,
 	wake_up_process(pool->worker);
 }
 
+/*
+ * W6: interrupts stay off from taking PENDING to queueing, so the queuer
+ * is never preempted while it owns PENDING with the item nowhere: a
+ * higher-priority canceller on this CPU would spin in grab_pending() for
+ * ever (Linux's queue_work_on() does the same).
+ */
 bool queue_work_on(int cpu, struct workqueue_struct *wq, struct work_struct *work)
 {
-	if (test_and_set_bit(WORK_STRUCT_PENDING_BIT, &work->data))
-		return false;
-	__queue_work(cpu, wq, work);
-	return true;
+	unsigned long flags = arch_local_irq_save();
+	bool ret = false;
+
+	if (!test_and_set_bit(WORK_STRUCT_PENDING_BIT, &work->data)) {
+		sched_point(SP_PENDING);
+		__queue_work(cpu, wq, work);
+		ret = true;
+	}
+	arch_local_irq_restore(flags);
+	return ret;
 }
 
 bool queue_work(struct workqueue_struct *wq, struct work_struct *work)
@@ -212,10 +245,16 @@ static void __queue_delayed_work(int cpu, struct workqueue_struct *wq,
 bool queue_delayed_work_on(int cpu, struct workqueue_struct *wq,
 			   struct delayed_work *dwork, unsigned long delay)
 {
-	if (test_and_set_bit(WORK_STRUCT_PENDING_BIT, &dwork->work.data))
-		return false;
-	__queue_delayed_work(cpu, wq, dwork, delay);
-	return true;
+	unsigned long flags = arch_local_irq_save();	/* W6 */
+	bool ret = false;
+
+	if (!test_and_set_bit(WORK_STRUCT_PENDING_BIT, &dwork->work.data)) {
+		sched_point(SP_PENDING);
+		__queue_delayed_work(cpu, wq, dwork, delay);
+		ret = true;
+	}
+	arch_local_irq_restore(flags);
+	return ret;
 }
 
 bool queue_delayed_work(struct workqueue_struct *wq, struct delayed_work *dwork,
@@ -232,37 +271,41 @@ bool schedule_delayed_work(struct delayed_work *dwork, unsigned long delay)
 /*
  * Make PENDING ours. 1: it was pending (queued or timer armed) and we
  * removed it; 0: it was idle; -EAGAIN: someone is between setting PENDING
- * and queueing it, retry.
+ * and queueing it (on another CPU, with interrupts off: W6), retry.
+ * Returns with interrupts off (the old state in *@flags) unless -EAGAIN:
+ * the caller then owns PENDING with interrupts off, as a queuer (W6).
  */
-static int try_to_grab_pending(struct work_struct *work, bool is_dwork)
+static int try_to_grab_pending(struct work_struct *work, bool is_dwork,
+			       unsigned long *flags)
 {
 	struct worker_pool *pool;
-	unsigned long flags;
 	int ret = -EAGAIN;
 
+	*flags = arch_local_irq_save();
 	if (is_dwork && del_timer(&to_delayed_work(work)->timer))
 		return 1;
 	if (!test_and_set_bit(WORK_STRUCT_PENDING_BIT, &work->data))
 		return 0;
+	sched_point(SP_PENDING);
 	pool = READ_ONCE(work->pool);
-	if (!pool)
-		return -EAGAIN;
-	flags = arch_local_irq_save();
-	raw_spin_lock(&pool->lock);
-	if (!list_empty(&work->entry) && work->pool == pool) {	/* W2 */
-		list_del_init(&work->entry);
-		ret = 1;
+	if (pool) {
+		raw_spin_lock(&pool->lock);
+		if (!list_empty(&work->entry) && work->pool == pool) {	/* W2 */
+			list_del_init(&work->entry);
+			ret = 1;
+		}
+		raw_spin_unlock(&pool->lock);
 	}
-	raw_spin_unlock(&pool->lock);
-	arch_local_irq_restore(flags);
+	if (ret == -EAGAIN)
+		arch_local_irq_restore(*flags);
 	return ret;
 }
 
-static int grab_pending(struct work_struct *work, bool is_dwork)
+static int grab_pending(struct work_struct *work, bool is_dwork, unsigned long *flags)
 {
 	int ret;
 
-	while ((ret = try_to_grab_pending(work, is_dwork)) == -EAGAIN)
+	while ((ret = try_to_grab_pending(work, is_dwork, flags)) == -EAGAIN)
 		arch_cpu_relax();
 	return ret;
 }
@@ -270,9 +313,11 @@ static int grab_pending(struct work_struct *work, bool is_dwork)
 bool mod_delayed_work(struct workqueue_struct *wq, struct delayed_work *dwork,
 		      unsigned long delay)
 {
-	int ret = grab_pending(&dwork->work, true);
+	unsigned long flags;
+	int ret = grab_pending(&dwork->work, true, &flags);
 
-	__queue_delayed_work(WORK_CPU_UNBOUND, wq, dwork, delay);
+	__queue_delayed_work(WORK_CPU_UNBOUND, wq, dwork, delay);	/* W6 */
+	arch_local_irq_restore(flags);
 	return ret;
 }
 
@@ -329,17 +374,23 @@ bool flush_work(struct work_struct *work)
 
 bool flush_delayed_work(struct delayed_work *dwork)
 {
+	unsigned long flags = arch_local_irq_save();	/* W6: PENDING and the timer */
+
 	if (del_timer_sync(&dwork->timer))
 		__queue_work(dwork->cpu, dwork->wq, &dwork->work);
+	arch_local_irq_restore(flags);
 	return flush_work(&dwork->work);
 }
 
 static bool __cancel_work_sync(struct work_struct *work, bool is_dwork)
 {
-	int ret = grab_pending(work, is_dwork);
+	unsigned long flags;
+	int ret = grab_pending(work, is_dwork, &flags);
 
+	arch_local_irq_restore(flags);
 	flush_work(work);	/* PENDING is ours: only a running one remains */
 	clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);
+	sched_point(SP_PENDING);
 	return ret;
 }
 
@@ -355,9 +406,12 @@ bool cancel_delayed_work_sync(struct delayed_work *dwork)
 
 bool cancel_delayed_work(struct delayed_work *dwork)
 {
-	int ret = grab_pending(&dwork->work, true);
+	unsigned long flags;
+	int ret = grab_pending(&dwork->work, true, &flags);
 
 	clear_bit(WORK_STRUCT_PENDING_BIT, &dwork->work.data);
+	arch_local_irq_restore(flags);
+	sched_point(SP_PENDING);
 	return ret;
 }
 

@@ -37,19 +37,48 @@ static void dcount_fn(struct work_struct *work)
 	atomic_inc(&tw->runs);
 }
 
+struct blocker_work {
+	struct work_struct work;
+	struct completion started, release;
+};
+
+static void blocker_fn(struct work_struct *work)
+{
+	struct blocker_work *b = container_of(work, struct blocker_work, work);
+
+	complete(&b->started);
+	wait_for_completion(&b->release);
+}
+
+/*
+ * The item is queued behind a blocker that waits for the test, so it is
+ * still pending at the second queue_work() whatever the interleaving (a
+ * worker free to pick it at once could run it before, and the second
+ * call would then rightly queue it again).
+ */
 static void queue_work_runs_once_flush_work_waits(struct ktest *t)
 {
 	static struct test_work tw;
+	static struct blocker_work b;
+	struct workqueue_struct *wq = alloc_workqueue("ktest_wq1", WQ_UNBOUND, 1);
 
+	KTEST_ASSERT_NOT_NULL(t, wq);
+	INIT_WORK(&b.work, blocker_fn);
+	init_completion(&b.started);
+	init_completion(&b.release);
 	tw.sleep_ms = 20;
 	atomic_set(&tw.runs, 0);
 	INIT_WORK(&tw.work, count_fn);
-	KTEST_EXPECT_TRUE(t, queue_work(system_wq, &tw.work));
-	KTEST_EXPECT_FALSE(t, queue_work(system_wq, &tw.work));	/* pending */
+	KTEST_EXPECT_TRUE(t, queue_work(wq, &b.work));
+	wait_for_completion(&b.started);
+	KTEST_EXPECT_TRUE(t, queue_work(wq, &tw.work));
+	KTEST_EXPECT_FALSE(t, queue_work(wq, &tw.work));	/* pending */
+	complete(&b.release);
 	KTEST_EXPECT_TRUE(t, flush_work(&tw.work));
 	KTEST_EXPECT_EQ(t, atomic_read(&tw.runs), 1);
 	KTEST_EXPECT_FALSE(t, work_pending(&tw.work));
 	KTEST_EXPECT_FALSE(t, flush_work(&tw.work));		/* idle */
+	destroy_workqueue(wq);
 }
 
 static void queue_work_on_runs_on_that_cpu(struct ktest *t)

@@ -15,6 +15,8 @@ CPUS=${2:-4}
 SEEDS=${3:-"1 2 3 42 1234567"}
 CMDS=${4:-"test"}
 TIMEOUT=${TIMEOUT:-120}
+# More quire-host options, e.g. HOST_FLAGS="--sched-points 4" (docs/host.md).
+HOST_FLAGS=${HOST_FLAGS:-}
 
 if [ ! -x "$HOST" ]; then
 	echo "host_determinism: $HOST is not an executable (make host)" >&2
@@ -32,7 +34,8 @@ failed=0
 for s in $SEEDS; do
 	i=$((i + 1))
 	for run in a b; do
-		timeout "$TIMEOUT" "$HOST" --deterministic --seed "$s" --cpus "$CPUS" \
+		# shellcheck disable=SC2086
+		timeout "$TIMEOUT" "$HOST" --deterministic --seed "$s" --cpus "$CPUS" $HOST_FLAGS \
 			--exec "$CMDS" >"$tmp/$run" 2>&1 </dev/null
 		echo $? >"$tmp/$run.rc"
 	done
@@ -41,7 +44,7 @@ for s in $SEEDS; do
 		echo "ok $i $name # status $(cat "$tmp/a.rc"), $(wc -l <"$tmp/a") lines"
 	else
 		failed=$((failed + 1))
-		echo "# replay: $HOST --deterministic --seed $s --cpus $CPUS --exec \"$CMDS\""
+		echo "# replay: $HOST --deterministic --seed $s --cpus $CPUS $HOST_FLAGS --exec \"$CMDS\""
 		echo "# exit statuses: $(cat "$tmp/a.rc") vs $(cat "$tmp/b.rc")"
 		diff "$tmp/a" "$tmp/b" | head -20 | sed 's/^/# /'
 		echo "not ok $i $name"

@@ -3,11 +3,13 @@
  * interleavings chosen by a seeded PRNG.
  *
  * Layer: arch/host. Provides: det_switch_point(), det_idle(),
- * det_clock_ns() and the vCPU life-cycle hooks used by vcpu.c.
+ * det_clock_ns(), det_sched_point() (seeded scheduling points, see
+ * sched_point.c) and the vCPU life-cycle hooks used by vcpu.c.
  *
  * The baton: det.running names the one vCPU allowed to run kernel code;
  * every other vCPU thread sleeps on its own futex word vcpu->det_turn. At
- * each switch point (interrupt enable, arch_cpu_relax(), arch_cpu_idle())
+ * each switch point (interrupt enable, arch_cpu_relax(), arch_cpu_idle(),
+ * and with --sched-points a seeded choice of the core's sched_point()s)
  * the holder advances virtual time by DET_QUANTUM_NS, raises the ticks that
  * came due, feeds console input to CPU 0, and lets the PRNG pick the next
  * holder among the runnable vCPUs (itself included). With every vCPU idle,
@@ -236,6 +238,7 @@ static void det_run_deferred(bool all)
 	int saved = self->irqs_off;
 
 	self->irqs_off = 1;
+	self->det_in_deferred = true;
 	barrier();
 	while (det.nr_deferred) {
 		void (*fn)(void *) = det.deferred[0].fn;
@@ -249,6 +252,7 @@ static void det_run_deferred(bool all)
 			break;
 	}
 	barrier();
+	self->det_in_deferred = false;
 	self->irqs_off = saved;
 }
 
@@ -282,6 +286,22 @@ void det_switch_point(void)
 
 	if (self)
 		det_schedule(self);
+}
+
+/*
+ * A seeded scheduling point (arch/host/sched_point.c) reached by the baton
+ * holder @v: one time in @rate, a switch point whose next holder the PRNG
+ * picks, then a preemption of @v's task one time in two. Points inside
+ * device work (det_run_deferred()) do not fire: that runs inside
+ * det_schedule() already. The PRNG is the baton's (D2), so the choices
+ * replay with the seed.
+ */
+bool det_sched_point(struct vcpu *v, unsigned int rate)
+{
+	if (v->det_in_deferred || det_random() % rate)
+		return false;
+	det_schedule(v);
+	return det_random() % 2 == 0;
 }
 
 /* arch_cpu_idle(): give the baton away until an interrupt is pending. */

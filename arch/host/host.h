@@ -54,6 +54,8 @@ struct vcpu {
 	stack_t altstack;	/* for the fault handler */
 	int det_state;		/* enum det_state */
 	u32 det_turn;		/* futex: bumped when the baton is handed over */
+	bool det_in_deferred;	/* running device work: points do not fire */
+	u64 sp_rng;		/* free-running sched points' PRNG (this vCPU only) */
 };
 
 struct host_config {
@@ -62,6 +64,7 @@ struct host_config {
 	u64 mem_bytes;
 	u64 seed;
 	bool deterministic;	/* one vCPU at a time, virtual time */
+	unsigned int sched_points;	/* 0 off, else a point fires 1 time in N */
 	bool async_irqs;	/* signal mode (else poll mode) */
 	bool interactive;	/* no --exec: the console reads stdin */
 };
@@ -89,6 +92,7 @@ void det_stop_others(void);
 u64 det_clock_ns(void);
 void det_tick_started(struct vcpu *v);
 void host_det_defer(void (*fn)(void *arg), void *arg);
+bool det_sched_point(struct vcpu *v, unsigned int rate);
 
 /* time.c */
 u64 host_monotonic_ns(void);

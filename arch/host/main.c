@@ -3,8 +3,8 @@
  *
  * Layer: arch/host. Provides: main().
  *
- *   quire-host [--cpus N] [--numa N] [--mem SIZE] [--deterministic [--seed S]]
- *              [key=value ...] [--exec "cmd; cmd"]
+ *   quire-host [--cpus N] [--numa N] [--mem SIZE] [--deterministic]
+ *              [--sched-points N] [--seed S] [key=value ...] [--exec "cmd; cmd"]
  *
  * Fills `platform` from the options (CPUs spread evenly over NUMA nodes,
  * distances 10 local / 20 remote; memory by arch/host/memory.c), sets up
@@ -23,6 +23,7 @@
 #include <arch/memory.h>
 #include <arch/setup.h>
 #include <arch/time.h>
+#include <arch/sched_point.h>
 #include <quire/jiffies.h>
 
 #define DEFAULT_CPUS	2
@@ -42,7 +43,9 @@ static const char usage_text[] =
 	"  --numa N         fake NUMA nodes, 1..%d, CPUs spread evenly (default %d)\n"
 	"  --mem SIZE       RAM, e.g. 256M or 1G, at least 16M per node (default 256M)\n"
 	"  --deterministic  one vCPU at a time, virtual time, seeded interleaving\n"
-	"  --seed S         seed of the deterministic interleaving (default 1)\n"
+	"  --sched-points N seeded scheduling points: each fires 1 time in N\n"
+	"                   (a switch in deterministic mode, else a short delay)\n"
+	"  --seed S         seed of the interleaving and of the points (default 1)\n"
 	"  --exec \"CMDS\"    run shell commands, then power off with their status\n"
 	"  --disk SPEC      a disk vda, vdb, ...: FILE[,ro] or tmp:SIZE (docs/block.md)\n"
 	"  key=value        appended to the kernel command line\n"
@@ -128,6 +131,9 @@ static void parse_args(int argc, char **argv, const char **exec)
 				bad_option("--seed", "expected an unsigned 64-bit number");
 			host_cfg.seed = s;
 			seed_given = true;
+		} else if (is_option(a, "--sched-points")) {
+			host_cfg.sched_points = parse_count("--sched-points",
+				option_value(argc, argv, &i, "--sched-points"), 1000000);
 		} else if (!strcmp(a, "--deterministic")) {
 			host_cfg.deterministic = true;
 		} else if (is_option(a, "--disk")) {
@@ -141,8 +147,8 @@ static void parse_args(int argc, char **argv, const char **exec)
 			bad_option(a, "unknown option");
 		}
 	}
-	if (seed_given && !host_cfg.deterministic)
-		bad_option("--seed", "only meaningful with --deterministic");
+	if (seed_given && !host_cfg.deterministic && !host_cfg.sched_points)
+		bad_option("--seed", "only meaningful with --deterministic or --sched-points");
 	if (host_cfg.mem_bytes < MIN_NODE_MEM * host_cfg.nodes)
 		bad_option("--mem", "less than 16M per NUMA node");
 }
@@ -207,6 +213,12 @@ int main(int argc, char **argv)
 		snprintf(line, sizeof(line), "deterministic mode: seed %llu\n",
 			 (unsigned long long)host_cfg.seed);
 		arch_console_write(line, strlen(line));
+	}
+	if (host_cfg.sched_points) {
+		snprintf(line, sizeof(line), "sched points: 1 in %u, seed %llu\n",
+			 host_cfg.sched_points, (unsigned long long)host_cfg.seed);
+		arch_console_write(line, strlen(line));
+		arch_sched_points_on = 1;
 	}
 	host_vcpu_init();
 	start_kernel();

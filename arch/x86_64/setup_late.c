@@ -17,6 +17,7 @@
 #include <asm/serial.h>
 #include <asm/smp.h>
 #include <asm/time.h>
+#include <asm/setup.h>
 
 #include <quire/jiffies.h>
 #define COM1_ISA_IRQ	4
@@ -58,4 +59,5 @@ void arch_init_late(void)
 	x86_msi_init();
 	arch_timer_start(HZ);
 	serial_irq_init();
+	x86_sched_points_init();	/* debug kernels only (make kernel-sp) */
 }

@@ -5,11 +5,16 @@
  * Ordering: plain reads/sets are relaxed; operations that return a value
  * (atomic_*_return, atomic_cmpxchg, atomic_xchg, atomic_dec_and_test) are
  * fully ordered, as in Linux. smp_mb() and friends are full fences.
+ *
+ * Every read-modify-write is followed by sched_point(SP_ATOMIC): with
+ * seeded preemption points on, another CPU may run (or the task be
+ * preempted) right after it (include/quire/sched_point.h).
  */
 #ifndef QUIRE_ATOMIC_H
 #define QUIRE_ATOMIC_H
 
 #include <quire/compiler.h>
+#include <quire/sched_point.h>
 
 typedef struct { int counter; } atomic_t;
 typedef struct { s64 counter; } atomic64_t;
@@ -35,33 +40,52 @@ static inline ctype pfx##_read(const type *v)				\
 static inline void pfx##_set(type *v, ctype i)				\
 { __atomic_store_n(&v->counter, i, __ATOMIC_RELAXED); }		\
 static inline void pfx##_add(ctype i, type *v)				\
-{ __atomic_fetch_add(&v->counter, i, __ATOMIC_RELAXED); }		\
+{ __atomic_fetch_add(&v->counter, i, __ATOMIC_RELAXED); sched_point(SP_ATOMIC); } \
 static inline void pfx##_sub(ctype i, type *v)				\
-{ __atomic_fetch_sub(&v->counter, i, __ATOMIC_RELAXED); }		\
+{ __atomic_fetch_sub(&v->counter, i, __ATOMIC_RELAXED); sched_point(SP_ATOMIC); } \
 static inline void pfx##_inc(type *v) { pfx##_add(1, v); }		\
 static inline void pfx##_dec(type *v) { pfx##_sub(1, v); }		\
 static inline ctype pfx##_add_return(ctype i, type *v)			\
-{ return __atomic_add_fetch(&v->counter, i, __ATOMIC_SEQ_CST); }	\
+{									\
+	ctype r = __atomic_add_fetch(&v->counter, i, __ATOMIC_SEQ_CST);	\
+	sched_point(SP_ATOMIC);						\
+	return r;							\
+}									\
 static inline ctype pfx##_sub_return(ctype i, type *v)			\
-{ return __atomic_sub_fetch(&v->counter, i, __ATOMIC_SEQ_CST); }	\
+{									\
+	ctype r = __atomic_sub_fetch(&v->counter, i, __ATOMIC_SEQ_CST);	\
+	sched_point(SP_ATOMIC);						\
+	return r;							\
+}									\
 static inline ctype pfx##_fetch_add(ctype i, type *v)			\
-{ return __atomic_fetch_add(&v->counter, i, __ATOMIC_SEQ_CST); }	\
+{									\
+	ctype r = __atomic_fetch_add(&v->counter, i, __ATOMIC_SEQ_CST);	\
+	sched_point(SP_ATOMIC);						\
+	return r;							\
+}									\
 static inline ctype pfx##_inc_return(type *v) { return pfx##_add_return(1, v); } \
 static inline ctype pfx##_dec_return(type *v) { return pfx##_sub_return(1, v); } \
 static inline bool pfx##_dec_and_test(type *v) { return pfx##_sub_return(1, v) == 0; } \
 static inline bool pfx##_inc_and_test(type *v) { return pfx##_add_return(1, v) == 0; } \
 static inline ctype pfx##_xchg(type *v, ctype n)			\
-{ return __atomic_exchange_n(&v->counter, n, __ATOMIC_SEQ_CST); }	\
+{									\
+	ctype r = __atomic_exchange_n(&v->counter, n, __ATOMIC_SEQ_CST); \
+	sched_point(SP_ATOMIC);						\
+	return r;							\
+}									\
 static inline ctype pfx##_cmpxchg(type *v, ctype old, ctype n)		\
 {									\
 	__atomic_compare_exchange_n(&v->counter, &old, n, false,	\
 				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); \
+	sched_point(SP_ATOMIC);						\
 	return old;							\
 }									\
 static inline bool pfx##_try_cmpxchg(type *v, ctype *old, ctype n)	\
 {									\
-	return __atomic_compare_exchange_n(&v->counter, old, n, false,	\
-					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); \
+	bool r = __atomic_compare_exchange_n(&v->counter, old, n, false, \
+					     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); \
+	sched_point(SP_ATOMIC);						\
+	return r;							\
 }
 
 __ATOMIC_OPS(atomic, atomic_t, int)
@@ -71,22 +95,30 @@ __ATOMIC_OPS(atomic64, atomic64_t, s64)
 /* Bit operations on an unsigned long word (Linux's set_bit family). */
 static inline bool test_and_set_bit(unsigned int nr, unsigned long *addr)
 {
-	return __atomic_fetch_or(addr, 1UL << nr, __ATOMIC_SEQ_CST) & (1UL << nr);
+	bool r = __atomic_fetch_or(addr, 1UL << nr, __ATOMIC_SEQ_CST) & (1UL << nr);
+
+	sched_point(SP_ATOMIC);
+	return r;
 }
 
 static inline bool test_and_clear_bit(unsigned int nr, unsigned long *addr)
 {
-	return __atomic_fetch_and(addr, ~(1UL << nr), __ATOMIC_SEQ_CST) & (1UL << nr);
+	bool r = __atomic_fetch_and(addr, ~(1UL << nr), __ATOMIC_SEQ_CST) & (1UL << nr);
+
+	sched_point(SP_ATOMIC);
+	return r;
 }
 
 static inline void set_bit(unsigned int nr, unsigned long *addr)
 {
 	__atomic_fetch_or(addr, 1UL << nr, __ATOMIC_SEQ_CST);
+	sched_point(SP_ATOMIC);
 }
 
 static inline void clear_bit(unsigned int nr, unsigned long *addr)
 {
 	__atomic_fetch_and(addr, ~(1UL << nr), __ATOMIC_SEQ_CST);
+	sched_point(SP_ATOMIC);
 }
 
 static inline bool test_bit(unsigned int nr, const unsigned long *addr)

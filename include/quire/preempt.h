@@ -6,12 +6,14 @@
  * nesting (irq_enter/irq_exit). A task may be switched out involuntarily
  * only when the whole count is 0 and interrupts are on.
  * preempt_enable() reschedules when the count drops to 0 and the
- * scheduler asked for it (need_resched).
+ * scheduler asked for it (need_resched); it is also a seeded scheduling
+ * point (SP_PREEMPT, include/quire/sched_point.h).
  */
 #ifndef QUIRE_PREEMPT_H
 #define QUIRE_PREEMPT_H
 
 #include <quire/compiler.h>
+#include <quire/sched_point.h>
 
 #define PREEMPT_OFFSET	1U
 #define PREEMPT_MASK	0x000000ffU
@@ -30,8 +32,11 @@ bool need_resched(void);
 #define preempt_enable() do {						\
 	barrier();							\
 	preempt_count_sub(1);						\
-	if (unlikely(preempt_count() == 0 && need_resched()))		\
-		preempt_schedule();					\
+	if (preempt_count() == 0) {					\
+		if (unlikely(need_resched()))				\
+			preempt_schedule();				\
+		sched_point(SP_PREEMPT);				\
+	}								\
 } while (0)
 
 #define in_irq()	((preempt_count() & HARDIRQ_MASK) != 0)

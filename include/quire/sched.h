@@ -26,6 +26,7 @@
 #include <quire/preempt.h>
 #include <quire/smp.h>
 #include <quire/spinlock.h>
+#include <quire/sched_point.h>
 
 /* Task states: a bit each, so wake-ups can select (Linux's values). */
 #define TASK_RUNNING		0x0000
@@ -111,9 +112,28 @@ struct task_struct *get_current(void);
 
 #define __set_current_state(s)	WRITE_ONCE(current->state, (s))
 /* A full barrier after the store (Linux's smp_store_mb): the condition
- * check that follows cannot be reordered before it. */
-#define set_current_state(s)						\
-	((void)__atomic_exchange_n(&current->state, (s), __ATOMIC_SEQ_CST))
+ * check that follows cannot be reordered before it. A seeded preemption
+ * point on each side (include/quire/sched_point.h): before, it splits a
+ * condition test from a late state change (the lost wake-up); after, it
+ * lets a wake-up land between the state change and schedule(). */
+#define set_current_state(s) do {					\
+	sched_point(SP_SET_STATE);					\
+	(void)__atomic_exchange_n(&current->state, (s), __ATOMIC_SEQ_CST); \
+	sched_point(SP_SET_STATE);					\
+} while (0)
+/* For states a wake-up must not overwrite (TASK_DEAD): the store is made
+ * under the task's pi_lock, which try_to_wake_up() holds from its state
+ * test to its state change (Linux's set_special_state()). */
+static inline void set_special_state(unsigned int state)
+{
+	struct task_struct *t = current;
+	unsigned long flags = arch_local_irq_save();
+
+	raw_spin_lock(&t->pi_lock);
+	WRITE_ONCE(t->state, state);
+	raw_spin_unlock(&t->pi_lock);
+	arch_local_irq_restore(flags);
+}
 
 /* Give up the CPU; returns when woken (or at once if the state is
  * TASK_RUNNING again). Context: process, preempt_count 0, may sleep. */

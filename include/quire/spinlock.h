@@ -14,6 +14,7 @@
 #include <quire/compiler.h>
 #include <arch/irq.h>
 #include <arch/cpu.h>
+#include <quire/sched_point.h>
 
 struct lock_class_key {
 	char dummy;		/* a unique address per initialisation site */
@@ -50,6 +51,7 @@ static inline void raw_spin_lock(raw_spinlock_t *lock)
 static inline void raw_spin_unlock(raw_spinlock_t *lock)
 {
 	__atomic_store_n(&lock->owner, (u16)(lock->owner + 1), __ATOMIC_RELEASE);
+	sched_point(SP_UNLOCK);
 }
 
 static inline bool raw_spin_is_locked(raw_spinlock_t *lock)

@@ -34,4 +34,8 @@ void memory_init(const struct boot_info *bi);
 /* CPU tables (desc.c) and interrupts (idt.c). */
 void idt_init(void);
 
+/* Seeded scheduling points: read sched_points= (sched_point.c; does
+ * nothing unless built with CONFIG_SCHED_POINTS, make kernel-sp). */
+void x86_sched_points_init(void);
+
 #endif
