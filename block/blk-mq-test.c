@@ -761,16 +761,20 @@ static void poll_racing_the_interrupt_ends_each_request_once(struct ktest *t)
 	KTEST_ASSERT_TRUE(t, !IS_ERR_OR_NULL(irq));
 	for (unsigned int i = 0; i < POLL_RACE_NR; i++) {
 		tbio_submit(t, &tb[i], REQ_OP_WRITE, (i % 32) * 8, 8, i);
-		udelay(poll_race_rand(&poll_race_rng_sub)); /* the interrupt may come first */
-		for (int round = 0; round < 20000 && !bio_poll_until(tb[i].bio, tbio_done, &tb[i]);
+		/* the interrupt may come first */
+		udelay(poll_race_rand(&poll_race_rng_sub));
+		for (int round = 0;
+		     round < 20000 && !bio_poll_until(tb[i].bio, tbio_done, &tb[i]);
 		     round++)
 			msleep(1);
 	}
 	kthread_stop(irq);
 	for (unsigned int i = 0; i < POLL_RACE_NR; i++)
 		if ((tb[i].ends != 1 || tb[i].status) && !bad++)
-			ktest_fail(t, __FILE__, __LINE__, "request %u: %d ends, status %d (seed %llu)",
-				   i, tb[i].ends, tb[i].status, (unsigned long long)ktest_seed());
+			ktest_fail(t, __FILE__, __LINE__,
+				   "request %u: %d ends, status %d (seed %llu)", i,
+				   tb[i].ends, tb[i].status,
+				   (unsigned long long)ktest_seed());
 	cprintf("# %u by polling, %u by the interrupt\n", tdev.polled, tdev.finished);
 	KTEST_EXPECT_EQ(t, bad, 0);
 	KTEST_EXPECT_EQ(t, tdev.polled + tdev.finished, POLL_RACE_NR);

@@ -226,8 +226,8 @@ void blk_mq_end_request(struct request *rq, blk_status_t status)
 
 /* ---- polling ---- */
 
-#define BLK_POLL_MIN_NS		20000	/* budget floor, and before any sample */
-#define BLK_POLL_MAX_NS		1000000	/* budget ceiling: then sleep */
+#define BLK_POLL_MIN_NS 20000	/* budget floor, and before any sample */
+#define BLK_POLL_MAX_NS 1000000 /* budget ceiling: then sleep */
 
 /* Linux's blk_mq_poll_stats_bkt(): direction + 2 x log2(sectors). */
 static unsigned int blk_mq_poll_stats_bkt(blk_opf_t opf, u32 bytes)
@@ -248,8 +248,8 @@ static unsigned int blk_mq_poll_stats_bkt(blk_opf_t opf, u32 bytes)
  * Two CPUs updating one bucket at once may lose a sample: a statistic. */
 static void blk_mq_poll_stat_add(struct request *rq)
 {
-	u64 *mean = &rq->q->poll_stat[blk_mq_poll_stats_bkt(rq->cmd_flags,
-							      blk_rq_bytes(rq))];
+	u64 *mean =
+		&rq->q->poll_stat[blk_mq_poll_stats_bkt(rq->cmd_flags, blk_rq_bytes(rq))];
 	u64 t = arch_clock_ns() - rq->io_start_time_ns;
 	u64 old = __atomic_load_n(mean, __ATOMIC_RELAXED);
 

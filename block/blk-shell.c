@@ -70,7 +70,8 @@ static u64 hctx_sum(struct request_queue *q, size_t off)
 	u64 sum = 0;
 
 	for (unsigned int i = 0; i < q->nr_hw_queues; i++)
-		sum += __atomic_load_n((u64 *)((char *)q->hctxs[i] + off), __ATOMIC_RELAXED);
+		sum += __atomic_load_n((u64 *)((char *)q->hctxs[i] + off),
+				       __ATOMIC_RELAXED);
 	return sum;
 }
 
@@ -86,8 +87,7 @@ static void iostat_poll(struct gendisk *disk)
 		READ_ONCE(q->poll_enabled) ? "on" : "off",
 		(unsigned long long)HCTX_SUM(q, poll_considered),
 		(unsigned long long)HCTX_SUM(q, poll_invoked),
-		(unsigned long long)HCTX_SUM(q, poll_success),
-		(unsigned long long)polled,
+		(unsigned long long)HCTX_SUM(q, poll_success), (unsigned long long)polled,
 		(unsigned long long)(done > polled ? done - polled : 0),
 		(unsigned long long)HCTX_SUM(q, remote_completed));
 }
@@ -182,8 +182,10 @@ static int cmd_blkdev(int argc, char **argv)
 		}
 		if (strncmp(argv[i], "timeout=", 8) || kstrtouint(argv[i] + 8, 10, &ms) ||
 		    !ms || ms > 3600 * 1000) {
-			shell_error(argv[0], "'%s': want timeout=MS, 1 to 3600000, or poll=off|on|US",
-				    argv[i]);
+			shell_error(
+				argv[0],
+				"'%s': want timeout=MS, 1 to 3600000, or poll=off|on|US",
+				argv[i]);
 			return -EINVAL;
 		}
 		blk_queue_rq_timeout(disk->queue, msecs_to_jiffies(ms));
@@ -201,4 +203,5 @@ static int cmd_blkdev(int argc, char **argv)
 	return 0;
 }
 SHELL_COMMAND(blkdev, "blkdev", "blkdev DEV [timeout=MS] [poll=off|on|US]",
-	      "show a disk's state, request timeout and polling, or set them", cmd_blkdev);
+	      "show a disk's state, request timeout and polling, or set them",
+	      cmd_blkdev);

@@ -353,13 +353,13 @@ static void requests_never_answered_time_out_and_the_disk_dies(struct ktest *t)
 
 /* ---- polling (docs/block.md, Polling) ---- */
 
-#define POLL_NR		256	/* 4 KiB writes per phase */
-#define POLL_SECTOR	8192	/* where on the test disk */
+#define POLL_NR	    256	 /* 4 KiB writes per phase */
+#define POLL_SECTOR 8192 /* where on the test disk */
 
 struct poll_io {
-	int ends;		/* bi_end_io calls: must be 1 (atomic) */
+	int ends; /* bi_end_io calls: must be 1 (atomic) */
 	int status;
-	bool done;		/* atomic */
+	bool done; /* atomic */
 };
 
 static void poll_end_io(struct bio *bio)
@@ -382,7 +382,8 @@ static u64 hctx_total(struct gendisk *disk, bool polled)
 	u64 n = 0;
 
 	for (unsigned int i = 0; i < q->nr_hw_queues; i++)
-		n += __atomic_load_n(polled ? &q->hctxs[i]->poll_completed : &q->hctxs[i]->completed,
+		n += __atomic_load_n(polled ? &q->hctxs[i]->poll_completed :
+					      &q->hctxs[i]->completed,
 				     __ATOMIC_RELAXED);
 	return n;
 }
@@ -416,11 +417,13 @@ static u64 poll_phase(struct ktest *t, struct gendisk *disk, struct blk_test_buf
 		bio->bi_end_io = poll_end_io;
 		bio->bi_private = &io[i];
 		submit_bio(bio);
-		while (!bio_poll_until(bio, poll_io_done, &io[i]) && time_before(jiffies, until))
+		while (!bio_poll_until(bio, poll_io_done, &io[i]) &&
+		       time_before(jiffies, until))
 			;
 		if (!poll_io_done(&io[i])) {
 			virtblk_test_set_irq_lost(disk, false);
-			ktest_fail(t, __FILE__, __LINE__, "write %u not completed by polling", i);
+			ktest_fail(t, __FILE__, __LINE__,
+				   "write %u not completed by polling", i);
 			while (!poll_io_done(&io[i]))
 				msleep(1);
 		}
@@ -429,8 +432,8 @@ static u64 poll_phase(struct ktest *t, struct gendisk *disk, struct blk_test_buf
 	virtblk_test_set_irq_lost(disk, false);
 	for (unsigned int i = 0; i < POLL_NR; i++)
 		if ((io[i].ends != 1 || io[i].status) && !bad++)
-			ktest_fail(t, __FILE__, __LINE__, "write %u: %d ends, status %d", i,
-				   io[i].ends, io[i].status);
+			ktest_fail(t, __FILE__, __LINE__, "write %u: %d ends, status %d",
+				   i, io[i].ends, io[i].status);
 	KTEST_EXPECT_EQ(t, bad, 0);
 	KTEST_EXPECT_EQ(t, hctx_total(disk, false) - done0, POLL_NR);
 	kfree(io);
@@ -462,8 +465,10 @@ static void poll_and_interrupt_complete_each_request_once(struct ktest *t)
 		disk->disk_name, (unsigned long long)polled, POLL_NR);
 	KTEST_EXPECT_LE(t, polled, POLL_NR);
 	memset(b.va, 0, POLL_NR * PAGE_SIZE);
-	KTEST_EXPECT_EQ(t, blk_test_rw(disk, REQ_OP_READ, POLL_SECTOR, &b, 0, POLL_NR * PAGE_SIZE),
-			0);
+	KTEST_EXPECT_EQ(
+		t,
+		blk_test_rw(disk, REQ_OP_READ, POLL_SECTOR, &b, 0, POLL_NR * PAGE_SIZE),
+		0);
 	KTEST_EXPECT_EQ(t, blk_test_check(b.va, POLL_SECTOR, POLL_NR * 8, 22), -1);
 	blk_queue_poll(q, was_on, was_nsec);
 	blk_test_buf_free(&b);

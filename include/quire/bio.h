@@ -127,7 +127,7 @@ struct bio {
 #define BIO_MAX_VECS	256
 
 /* bi_cookie of a bio not (yet) queued on a hw queue (Linux's name). */
-#define BLK_QC_T_NONE	(~0u)
+#define BLK_QC_T_NONE (~0u)
 
 static inline enum req_op bio_op(const struct bio *bio)
 {

@@ -65,10 +65,10 @@ struct blk_mq_hw_ctx {
 	u64 completed;			/* completions (stat, under lock) */
 	u64 remote_completed;		/* ... on another CPU than submitted */
 	/* polling (Linux's debugfs names; atomic: pollers on any CPU) */
-	u64 poll_considered;		/* waits that polled before sleeping */
-	u64 poll_invoked;		/* ->poll() calls */
-	u64 poll_success;		/* ... that found completions */
-	u64 poll_completed;		/* requests ->poll() completed */
+	u64 poll_considered; /* waits that polled before sleeping */
+	u64 poll_invoked;    /* ->poll() calls */
+	u64 poll_success;    /* ... that found completions */
+	u64 poll_completed;  /* requests ->poll() completed */
 	/* shared flushes (block/blk-flush.c, FL1-FL3) */
 	spinlock_t flush_lock;		/* protects the five below */
 	struct list_head flush_pending; /* waiting for the next flush */
