@@ -226,8 +226,8 @@ void blk_mq_end_request(struct request *rq, blk_status_t status)
 
 /* ---- polling ---- */
 
-#define BLK_POLL_MIN_NS 20000	/* budget floor, and before any sample */
-#define BLK_POLL_MAX_NS 1000000 /* budget ceiling: then sleep */
+#define BLK_POLL_MIN_NS 20000   /* budget floor, and before any sample */
+#define BLK_POLL_FAST_NS 100000 /* adaptive: spin only below this mean */
 
 /* Linux's blk_mq_poll_stats_bkt(): direction + 2 x log2(sectors). */
 static unsigned int blk_mq_poll_stats_bkt(blk_opf_t opf, u32 bytes)
@@ -261,8 +261,11 @@ static void blk_mq_poll_stat_add(struct request *rq)
  * hybrid polling sleeps half the mean completion time, then spins until
  * the request completes. Quire's timers tick every 4 ms, so it cannot
  * sleep for tens of microseconds: it spins from the start instead, for
- * twice the mean (most completions land within it), and bounds the spin
- * (BLK_POLL_MAX_NS) so a slow request costs at most that much CPU.
+ * twice the mean (most completions land within it), but only while the
+ * device is fast (mean below BLK_POLL_FAST_NS): a longer spin costs more
+ * CPU than the sleep and wake-up it saves, and under a virtual machine it
+ * takes that CPU from the host threads doing the I/O (docs/block.md).
+ * 0: do not spin (one poll pass, then sleep). A fixed budget is used as is.
  */
 static u64 blk_mq_poll_budget(struct request_queue *q, blk_opf_t opf, u32 bytes)
 {
@@ -273,7 +276,9 @@ static u64 blk_mq_poll_budget(struct request_queue *q, blk_opf_t opf, u32 bytes)
 		return fixed;
 	mean = __atomic_load_n(&q->poll_stat[blk_mq_poll_stats_bkt(opf, bytes)],
 			       __ATOMIC_RELAXED);
-	return min(max(2 * mean, (u64)BLK_POLL_MIN_NS), (u64)BLK_POLL_MAX_NS);
+	if (mean > BLK_POLL_FAST_NS)
+		return 0;
+	return max(2 * mean, (u64)BLK_POLL_MIN_NS);
 }
 
 void blk_queue_poll(struct request_queue *q, bool on, unsigned int nsec)
@@ -319,14 +324,16 @@ bool bio_poll_until(struct bio *bio, bool (*done)(void *), void *arg)
 {
 	struct request_queue *q = bdev_get_queue(bio->bi_bdev);
 	unsigned int cookie = READ_ONCE(bio->bi_cookie);
-	u64 end;
+	u64 budget, end;
 
 	if (done(arg))
 		return true;
 	if (cookie >= q->nr_hw_queues || !READ_ONCE(q->poll_enabled))
 		return false;
-	blk_mq_stat_inc(&q->hctxs[cookie]->poll_considered, 1);
-	end = arch_clock_ns() + blk_mq_poll_budget(q, bio->bi_opf, bio->bi_iter.bi_size);
+	budget = blk_mq_poll_budget(q, bio->bi_opf, bio->bi_iter.bi_size);
+	if (budget)
+		blk_mq_stat_inc(&q->hctxs[cookie]->poll_considered, 1);
+	end = arch_clock_ns() + budget;
 	for (;;) {
 		if (blk_mq_poll(q, cookie) < 0)
 			break;
