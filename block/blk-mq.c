@@ -226,7 +226,7 @@ void blk_mq_end_request(struct request *rq, blk_status_t status)
 
 /* ---- polling ---- */
 
-#define BLK_POLL_MIN_NS 20000   /* budget floor, and before any sample */
+#define BLK_POLL_MIN_NS	 20000	/* budget floor, and before any sample */
 #define BLK_POLL_FAST_NS 100000 /* adaptive: spin only below this mean */
 
 /* Linux's blk_mq_poll_stats_bkt(): direction + 2 x log2(sectors). */
