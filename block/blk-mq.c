@@ -3,7 +3,8 @@
  *
  * Layer: block. Used by: submit_bio() above, block drivers below.
  * Provides: blk_mq_alloc_tag_set(), blk_mq_alloc_disk(),
- * blk_mq_complete_request(), blk_mq_run_hw_queue(), and (block-internal)
+ * blk_mq_complete_request(), blk_mq_run_hw_queue(), polling (blk_mq_poll(),
+ * bio_poll(), bio_poll_until(), blk_queue_poll()), and (block-internal)
  * blk_mq_submit_bio(), blk_mq_dispatch_list(), blk_mq_put_request().
  * Not here: timeouts (blk-timeout.c), flush sequences (blk-flush.c).
  *
@@ -29,10 +30,15 @@
  *  I5: rq->ref is 1 from blk_mq_get_request() until the request is ended,
  *      plus one while the timeout work examines it; the tag is freed when
  *      it drops to 0 (block/blk-timeout.c).
+ *  I6: polling is never needed for progress: ->poll and the driver's
+ *      interrupt may reap the same queue at once (the driver's lock and I4
+ *      give each request one completion), and a wait that polled in vain
+ *      still sleeps until the interrupt's completion wakes it.
  *
  * Locking: hctx->lock (irqsave; leaf lock, never held across driver calls)
- * protects tag_bitmap, nr_tags_used, dispatch, nr_inflight. rq->state and
- * rq->ref change by atomic operations only (I4, I5).
+ * protects tag_bitmap, nr_tags_used, dispatch, nr_inflight, completed,
+ * remote_completed. rq->state and rq->ref change by atomic operations only
+ * (I4, I5); so do the poll counters and q->poll_stat[] (statistics).
  */
 #include <quire/blk-mq.h>
 #include <quire/errno.h>
