@@ -11,7 +11,9 @@
  * (one indirect descriptor when negotiated). One virtqueue per hw queue
  * (VIRTIO_BLK_F_MQ: up to one per CPU); its MSI-X vector is aimed at the
  * CPU blk-mq maps to it. Requests stay in flight until the interrupt,
- * where virtblk_done() completes them and reruns the hw queue.
+ * where virtblk_done() completes them and reruns the hw queue, or until a
+ * waiting task's poll (virtblk_poll(), docs/block.md "Polling") finds them
+ * first; the interrupt stays on either way.
  *
  * Durability: with VIRTIO_BLK_F_FLUSH the device's write cache is
  * volatile (unless CONFIG_WCE says writethrough): the queue is told
@@ -33,8 +35,8 @@
  * device's completions, as if its interrupts were lost.
  *
  * Locking: bvq->lock (irqsave) serialises all use of one virtqueue:
- * queue_rq/commit_rqs, the interrupt's completions, and detaching after
- * a break. blk_mq_complete_request() is called under it (it never calls
+ * queue_rq/commit_rqs, the interrupt's completions, polling, and
+ * detaching after a break. blk_mq_complete_request() is called under it (it never calls
  * back into the driver); blk_mq_run_hw_queue() only after dropping it.
  */
 #include <quire/virtio.h>
