@@ -12,6 +12,8 @@
 #include <quire/bio.h>
 #include <quire/blkdev.h>
 #include <quire/blk-compat.h>
+#include <quire/blk-mq.h>
+#include <quire/completion.h>
 #include <quire/errno.h>
 #include <quire/slab.h>
 #include <quire/string.h>
@@ -53,6 +55,7 @@ static void bio_init(struct bio *bio, struct block_device *bdev, blk_opf_t opf)
 	bio->__bi_remaining = 1;
 	bio->bi_end_io = NULL;
 	bio->bi_private = NULL;
+	bio->bi_cookie = BLK_QC_T_NONE;
 	bio->bi_vcnt = 0;
 }
 
@@ -175,6 +178,11 @@ static void submit_bio_wait_endio(struct bio *bio)
 	complete(bio->bi_private);
 }
 
+static bool submit_bio_wait_done(void *done)
+{
+	return completion_done(done);
+}
+
 int submit_bio_wait(struct bio *bio)
 {
 	struct completion done;
@@ -184,6 +192,7 @@ int submit_bio_wait(struct bio *bio)
 	bio->bi_end_io = submit_bio_wait_endio;
 	bio->bi_opf |= REQ_SYNC;
 	submit_bio(bio);
+	bio_poll_until(bio, submit_bio_wait_done, &done);
 	wait_for_completion_io(&done);
 	return bio->bi_status;
 }

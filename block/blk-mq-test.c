@@ -20,6 +20,9 @@
 #include <quire/errno.h>
 #include <quire/string.h>
 #include <quire/timer.h>
+#include <quire/kthread.h>
+#include <quire/printk.h>
+#include <quire/slab.h>
 #include "blk.h"
 #include "blk-mq-test.h"
 
@@ -142,14 +145,9 @@ static enum blk_eh_timer_return tdev_timeout(struct request *rq)
 	return BLK_EH_DONE;
 }
 
-static const struct blk_mq_ops tdev_ops = {
-	.queue_rq = tdev_queue_rq,
-	.commit_rqs = tdev_commit_rqs,
-	.timeout = tdev_timeout,
-};
-
-/* The device finishes everything it holds: the "interrupt handler". */
-unsigned int tdev_finish(struct tdev *d)
+/* The device finishes everything it holds; @counter counts them. The
+ * device's lock hands each request to one caller. */
+static unsigned int tdev_reap(struct tdev *d, unsigned int *counter)
 {
 	struct request *done[TDEV_MAX];
 	unsigned long flags;
@@ -159,12 +157,33 @@ unsigned int tdev_finish(struct tdev *d)
 	n = d->nr_inflight;
 	memcpy(done, d->inflight, n * sizeof(done[0]));
 	d->nr_inflight = 0;
-	d->finished += n;
+	*counter += n;
 	spin_unlock_irqrestore(&d->lock, flags);
 	for (unsigned int i = 0; i < n; i++)
 		blk_mq_complete_request(done[i], BLK_STS_OK);
 	blk_mq_run_hw_queues(d->disk->queue);	/* locks dropped: now rerun */
 	return n;
+}
+
+/* ->poll: what the device finished, found by polling. */
+static int tdev_poll(struct blk_mq_hw_ctx *hctx)
+{
+	struct tdev *d = hctx->queue->queuedata;
+
+	return tdev_reap(d, &d->polled);
+}
+
+static const struct blk_mq_ops tdev_ops = {
+	.queue_rq = tdev_queue_rq,
+	.commit_rqs = tdev_commit_rqs,
+	.timeout = tdev_timeout,
+	.poll = tdev_poll,
+};
+
+/* The device finishes everything it holds: the "interrupt handler". */
+unsigned int tdev_finish(struct tdev *d)
+{
+	return tdev_reap(d, &d->finished);
 }
 
 struct tdev tdev;
@@ -651,6 +670,121 @@ static void discard_is_split_at_its_limit(struct ktest *t)
 	tdev_exit(t);
 }
 
+/* ---- polling ---- */
+
+static bool tbio_done(void *arg)
+{
+	return __atomic_load_n(&((struct tbio *)arg)->done, __ATOMIC_ACQUIRE);
+}
+
+static u64 hctx0(u64 *field)
+{
+	return __atomic_load_n(field, __ATOMIC_RELAXED);
+}
+
+/* A polling queue completes a request with no interrupt at all; a queue
+ * that does not poll leaves it to the interrupt. */
+static void poll_completes_a_request_without_the_interrupt(struct ktest *t)
+{
+	struct request_queue *q = tdev.disk->queue;
+	struct blk_mq_hw_ctx *hctx = q->hctxs[0];
+	struct tbio tb[2];
+
+	blk_queue_poll(q, true, 0);
+	KTEST_EXPECT_TRUE(t, q->poll_enabled);
+	tbio_submit(t, &tb[0], REQ_OP_WRITE, 0, 8, 1);
+	KTEST_EXPECT_EQ(t, tb[0].bio->bi_cookie, 0);
+	KTEST_EXPECT_TRUE(t, bio_poll_until(tb[0].bio, tbio_done, &tb[0]));
+	KTEST_EXPECT_EQ(t, tb[0].ends, 1);
+	KTEST_EXPECT_EQ(t, tb[0].status, 0);
+	KTEST_EXPECT_EQ(t, tdev.polled, 1);
+	KTEST_EXPECT_EQ(t, tdev.finished, 0);
+	KTEST_EXPECT_EQ(t, hctx0(&hctx->poll_completed), 1);
+	KTEST_EXPECT_EQ(t, hctx0(&hctx->completed), 1);
+	KTEST_EXPECT_GE(t, hctx0(&hctx->poll_considered), 1);
+
+	blk_queue_poll(q, false, 0);
+	tbio_submit(t, &tb[1], REQ_OP_WRITE, 8, 8, 2);
+	KTEST_EXPECT_FALSE(t, bio_poll_until(tb[1].bio, tbio_done, &tb[1]));
+	KTEST_EXPECT_EQ(t, bio_poll(tb[1].bio), 0);
+	KTEST_EXPECT_EQ(t, tdev.nr_inflight, 1);
+	KTEST_EXPECT_TRUE(t, tdev_drain(&tb[1], 1));
+	KTEST_EXPECT_EQ(t, tb[1].ends, 1);
+	KTEST_EXPECT_EQ(t, tdev.polled, 1);
+	KTEST_EXPECT_EQ(t, tdev.finished, 1);
+	KTEST_EXPECT_EQ(t, hctx0(&hctx->completed), 2);
+	tbio_free(tb, 2);
+}
+
+#define POLL_RACE_NR 400 /* requests, one at a time */
+
+static u64 poll_race_rng_irq, poll_race_rng_sub;
+
+static unsigned int poll_race_rand(u64 *rng)
+{
+	*rng ^= *rng << 13;
+	*rng ^= *rng >> 7;
+	*rng ^= *rng << 17;
+	return *rng % 40;
+}
+
+static int poll_race_interrupt(void *arg)
+{
+	while (!kthread_should_stop()) {
+		tdev_finish(&tdev);
+		udelay(poll_race_rand(&poll_race_rng_irq));
+	}
+	return 0;
+}
+
+/*
+ * Issue 8 part 4: the submitter polls for each request while an
+ * "interrupt" thread completes what the device holds at random moments.
+ * Whichever wins, every bio ends exactly once with status 0, blk-mq counts
+ * POLL_RACE_NR completions, the poll's share matches what the device says
+ * the poll took, and no tag leaks. Seeded (ktest_seed) in deterministic
+ * mode.
+ */
+static void poll_racing_the_interrupt_ends_each_request_once(struct ktest *t)
+{
+	struct tbio *tb = kcalloc(POLL_RACE_NR, sizeof(*tb), GFP_KERNEL);
+	struct request_queue *q = tdev.disk->queue;
+	struct blk_mq_hw_ctx *hctx = q->hctxs[0];
+	struct task_struct *irq;
+	unsigned int bad = 0;
+
+	KTEST_ASSERT_NOT_NULL(t, tb);
+	poll_race_rng_irq = ktest_seed() * 2654435761u + 3;
+	poll_race_rng_sub = ktest_seed() * 40503u + 5;
+	blk_queue_poll(q, true, 2000); /* 2 us: the interrupt often wins */
+	irq = kthread_run(poll_race_interrupt, NULL, "tdev-irq");
+	KTEST_ASSERT_TRUE(t, !IS_ERR_OR_NULL(irq));
+	for (unsigned int i = 0; i < POLL_RACE_NR; i++) {
+		tbio_submit(t, &tb[i], REQ_OP_WRITE, (i % 32) * 8, 8, i);
+		/* the interrupt may come first */
+		udelay(poll_race_rand(&poll_race_rng_sub));
+		for (int round = 0;
+		     round < 20000 && !bio_poll_until(tb[i].bio, tbio_done, &tb[i]);
+		     round++)
+			msleep(1);
+	}
+	kthread_stop(irq);
+	for (unsigned int i = 0; i < POLL_RACE_NR; i++)
+		if ((tb[i].ends != 1 || tb[i].status) && !bad++)
+			ktest_fail(t, __FILE__, __LINE__,
+				   "request %u: %d ends, status %d (seed %llu)", i,
+				   tb[i].ends, tb[i].status,
+				   (unsigned long long)ktest_seed());
+	cprintf("# %u by polling, %u by the interrupt\n", tdev.polled, tdev.finished);
+	KTEST_EXPECT_EQ(t, bad, 0);
+	KTEST_EXPECT_EQ(t, tdev.polled + tdev.finished, POLL_RACE_NR);
+	KTEST_EXPECT_EQ(t, hctx0(&hctx->completed), POLL_RACE_NR);
+	KTEST_EXPECT_EQ(t, hctx0(&hctx->poll_completed), tdev.polled);
+	KTEST_EXPECT_EQ(t, READ_ONCE(hctx->nr_tags_used), 0);
+	tbio_free(tb, POLL_RACE_NR);
+	kfree(tb);
+}
+
 static const struct ktest_case blk_mq_plain_cases[] = {
 	KTEST_CASE(data_reaches_device_and_back),
 	KTEST_CASE(resource_parks_request_until_completion),
@@ -660,6 +794,8 @@ static const struct ktest_case blk_mq_plain_cases[] = {
 	KTEST_CASE(plug_merge_makes_one_request_within_limits),
 	KTEST_CASE(bio_over_max_sectors_is_split),
 	KTEST_CASE(flush_flags_stripped_without_write_cache),
+	KTEST_CASE(poll_completes_a_request_without_the_interrupt),
+	KTEST_CASE(poll_racing_the_interrupt_ends_each_request_once),
 	KTEST_END,
 };
 

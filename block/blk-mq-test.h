@@ -40,6 +40,7 @@ struct tdev {
 	unsigned int stale;	       /* ->timeout for a request it no longer held */
 	unsigned int early;	       /* ->timeout before the deadline: a bug */
 	unsigned int finished;	       /* requests tdev_finish() completed */
+	unsigned int polled;	       /* requests ->poll completed */
 	struct page *ram;
 	struct blk_mq_tag_set set;
 	struct gendisk *disk;

@@ -3,7 +3,8 @@
  *
  * Layer: block. Used by: submit_bio() above, block drivers below.
  * Provides: blk_mq_alloc_tag_set(), blk_mq_alloc_disk(),
- * blk_mq_complete_request(), blk_mq_run_hw_queue(), and (block-internal)
+ * blk_mq_complete_request(), blk_mq_run_hw_queue(), polling (blk_mq_poll(),
+ * bio_poll(), bio_poll_until(), blk_queue_poll()), and (block-internal)
  * blk_mq_submit_bio(), blk_mq_dispatch_list(), blk_mq_put_request().
  * Not here: timeouts (blk-timeout.c), flush sequences (blk-flush.c).
  *
@@ -29,10 +30,15 @@
  *  I5: rq->ref is 1 from blk_mq_get_request() until the request is ended,
  *      plus one while the timeout work examines it; the tag is freed when
  *      it drops to 0 (block/blk-timeout.c).
+ *  I6: polling is never needed for progress: ->poll and the driver's
+ *      interrupt may reap the same queue at once (the driver's lock and I4
+ *      give each request one completion), and a wait that polled in vain
+ *      still sleeps until the interrupt's completion wakes it.
  *
  * Locking: hctx->lock (irqsave; leaf lock, never held across driver calls)
- * protects tag_bitmap, nr_tags_used, dispatch, nr_inflight. rq->state and
- * rq->ref change by atomic operations only (I4, I5).
+ * protects tag_bitmap, nr_tags_used, dispatch, nr_inflight, completed,
+ * remote_completed. rq->state and rq->ref change by atomic operations only
+ * (I4, I5); so do the poll counters and q->poll_stat[] (statistics).
  */
 #include <quire/blk-mq.h>
 #include <quire/errno.h>
@@ -40,6 +46,7 @@
 #include <quire/slab.h>
 #include <quire/string.h>
 #include <quire/bug.h>
+#include <quire/preempt.h>
 #include <arch/cpu.h>
 #include <arch/time.h>
 #include "blk.h"
@@ -128,6 +135,7 @@ struct request *blk_mq_get_request(struct request_queue *q, blk_opf_t opf)
 	rq->timed_out = false;
 	__atomic_store_n(&rq->ref, 1, __ATOMIC_RELEASE); /* I5: was 0 */
 	rq->start_time_ns = arch_clock_ns();
+	rq->cpu = arch_smp_processor_id();
 	INIT_LIST_HEAD(&rq->queuelist);
 	spin_lock_irqsave(&q->disk->stats_lock, flags);
 	q->disk->stats.in_flight[op_is_write(opf) ? 1 : 0]++;
@@ -222,6 +230,130 @@ void blk_mq_end_request(struct request *rq, blk_status_t status)
 	blk_mq_free_request(rq);
 }
 
+/* ---- polling ---- */
+
+#define BLK_POLL_MIN_NS	 20000	/* budget floor, and before any sample */
+#define BLK_POLL_FAST_NS 100000 /* adaptive: spin only below this mean */
+
+/* Linux's blk_mq_poll_stats_bkt(): direction + 2 x log2(sectors). */
+static unsigned int blk_mq_poll_stats_bkt(blk_opf_t opf, u32 bytes)
+{
+	unsigned int ddir = op_is_write(opf) ? 1 : 0;
+	u32 sectors = bytes >> SECTOR_SHIFT;
+	unsigned int bucket;
+
+	if (!sectors)
+		return ddir;
+	bucket = ddir + 2 * (31 - __builtin_clz(sectors));
+	if (bucket >= BLK_MQ_POLL_STATS_BKTS)
+		bucket = ddir + BLK_MQ_POLL_STATS_BKTS - 2;
+	return bucket;
+}
+
+/* Fold @rq's time at the driver into its bucket's mean (1/8 weight).
+ * Two CPUs updating one bucket at once may lose a sample: a statistic. */
+static void blk_mq_poll_stat_add(struct request *rq)
+{
+	u64 *mean =
+		&rq->q->poll_stat[blk_mq_poll_stats_bkt(rq->cmd_flags, blk_rq_bytes(rq))];
+	u64 t = arch_clock_ns() - rq->io_start_time_ns;
+	u64 old = __atomic_load_n(mean, __ATOMIC_RELAXED);
+
+	__atomic_store_n(mean, old ? old - old / 8 + t / 8 : t, __ATOMIC_RELAXED);
+}
+
+/*
+ * How long to poll for a request like @opf/@bytes before sleeping. Linux's
+ * hybrid polling sleeps half the mean completion time, then spins until
+ * the request completes. Quire's timers tick every 4 ms, so it cannot
+ * sleep for tens of microseconds: it spins from the start instead, for
+ * twice the mean (most completions land within it), but only while the
+ * device is fast (mean below BLK_POLL_FAST_NS): a longer spin costs more
+ * CPU than the sleep and wake-up it saves, and under a virtual machine it
+ * takes that CPU from the host threads doing the I/O (docs/block.md).
+ * 0: do not spin (one poll pass, then sleep). A fixed budget is used as is.
+ */
+static u64 blk_mq_poll_budget(struct request_queue *q, blk_opf_t opf, u32 bytes)
+{
+	unsigned int fixed = READ_ONCE(q->poll_nsec);
+	u64 mean;
+
+	if (fixed)
+		return fixed;
+	mean = __atomic_load_n(&q->poll_stat[blk_mq_poll_stats_bkt(opf, bytes)],
+			       __ATOMIC_RELAXED);
+	if (mean > BLK_POLL_FAST_NS)
+		return 0;
+	return max(2 * mean, (u64)BLK_POLL_MIN_NS);
+}
+
+void blk_queue_poll(struct request_queue *q, bool on, unsigned int nsec)
+{
+	WRITE_ONCE(q->poll_nsec, nsec);
+	WRITE_ONCE(q->poll_enabled, on && q->tag_set->ops->poll);
+}
+
+static void blk_mq_stat_inc(u64 *counter, u64 n)
+{
+	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
+
+int blk_mq_poll(struct request_queue *q, unsigned int queue_num)
+{
+	const struct blk_mq_ops *ops = q->tag_set->ops;
+	struct blk_mq_hw_ctx *hctx;
+	int ret;
+
+	if (!ops->poll || queue_num >= q->nr_hw_queues)
+		return 0;
+	hctx = q->hctxs[queue_num];
+	ret = ops->poll(hctx);
+	blk_mq_stat_inc(&hctx->poll_invoked, 1);
+	if (ret > 0) {
+		blk_mq_stat_inc(&hctx->poll_success, 1);
+		blk_mq_stat_inc(&hctx->poll_completed, ret);
+	}
+	return ret;
+}
+
+int bio_poll(struct bio *bio)
+{
+	struct request_queue *q = bdev_get_queue(bio->bi_bdev);
+	unsigned int cookie = READ_ONCE(bio->bi_cookie);
+
+	if (cookie == BLK_QC_T_NONE || !READ_ONCE(q->poll_enabled))
+		return 0;
+	return blk_mq_poll(q, cookie);
+}
+
+bool bio_poll_until(struct bio *bio, bool (*done)(void *), void *arg)
+{
+	struct request_queue *q = bdev_get_queue(bio->bi_bdev);
+	unsigned int cookie = READ_ONCE(bio->bi_cookie);
+	u64 budget, end;
+
+	if (done(arg))
+		return true;
+	if (cookie >= q->nr_hw_queues || !READ_ONCE(q->poll_enabled))
+		return false;
+	budget = blk_mq_poll_budget(q, bio->bi_opf, bio->bi_iter.bi_size);
+	if (budget)
+		blk_mq_stat_inc(&q->hctxs[cookie]->poll_considered, 1);
+	end = arch_clock_ns() + budget;
+	for (;;) {
+		if (blk_mq_poll(q, cookie) < 0)
+			break;
+		if (done(arg))
+			return true;
+		if (need_resched() || arch_clock_ns() >= end)
+			break;
+		arch_cpu_relax();
+	}
+	return done(arg);
+}
+
+/* ---- completion (continued) ---- */
+
 void blk_mq_complete_request(struct request *rq, blk_status_t status)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
@@ -236,8 +368,13 @@ void blk_mq_complete_request(struct request *rq, blk_status_t status)
 		WARN_ON_ONCE(!READ_ONCE(rq->timed_out));
 		return;
 	}
+	if (READ_ONCE(rq->q->poll_enabled))
+		blk_mq_poll_stat_add(rq);
 	spin_lock_irqsave(&hctx->lock, flags);
 	hctx->nr_inflight--;		/* I2 */
+	hctx->completed++;
+	if (arch_smp_processor_id() != rq->cpu)
+		hctx->remote_completed++;
 	spin_unlock_irqrestore(&hctx->lock, flags);
 	rq->status = status;
 	blk_mq_end_or_advance(rq, status);
@@ -259,6 +396,7 @@ void blk_mq_requeue_request(struct request *rq)
 /* @rq goes to the driver: in flight, with a deadline (I4, TO1). */
 static void blk_mq_rq_start(struct request *rq)
 {
+	rq->io_start_time_ns = arch_clock_ns();
 	WRITE_ONCE(rq->deadline, jiffies + READ_ONCE(rq->q->rq_timeout));
 	__atomic_store_n(&rq->state, MQ_RQ_IN_FLIGHT, __ATOMIC_RELEASE);
 	blk_add_timer(rq);
@@ -439,6 +577,7 @@ static void blk_mq_submit_one(struct request_queue *q, struct bio *bio,
 	struct request *rq;
 	LIST_HEAD(one);
 
+	bio->bi_cookie = blk_mq_map_queue(q)->queue_num; /* bio_poll() */
 	if (plug && blk_attempt_plug_merge(q, plug, bio))
 		return;
 	rq = blk_mq_get_request(q, bio->bi_opf);

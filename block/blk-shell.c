@@ -2,7 +2,7 @@
  * block/blk-shell.c - shell commands to watch disks: lsblk, iostat, blkdev.
  *
  * Layer: block (user interface). Provides: `lsblk`, `iostat [DEV]`,
- * `blkdev DEV [timeout=MS]`.
+ * `blkdev DEV [timeout=MS] [poll=off|on|US]`.
  * Locking: disk_iterate() holds the disk list lock while printing.
  */
 #include <quire/blk-mq.h>
@@ -65,6 +65,33 @@ static const char *const stat_names[NR_STAT_GROUPS] = {
 	"read", "write", "discard", "flush",
 };
 
+static u64 hctx_sum(struct request_queue *q, size_t off)
+{
+	u64 sum = 0;
+
+	for (unsigned int i = 0; i < q->nr_hw_queues; i++)
+		sum += __atomic_load_n((u64 *)((char *)q->hctxs[i] + off),
+				       __ATOMIC_RELAXED);
+	return sum;
+}
+
+#define HCTX_SUM(q, field) hctx_sum(q, __builtin_offsetof(struct blk_mq_hw_ctx, field))
+
+/* Completions by polling vs by interrupt (docs/block.md, Polling). */
+static void iostat_poll(struct gendisk *disk)
+{
+	struct request_queue *q = disk->queue;
+	u64 done = HCTX_SUM(q, completed), polled = HCTX_SUM(q, poll_completed);
+
+	cprintf("  poll %s: %llu waits polled, %llu polls, %llu found; completions: %llu polled, %llu by interrupt, %llu on another CPU\n",
+		READ_ONCE(q->poll_enabled) ? "on" : "off",
+		(unsigned long long)HCTX_SUM(q, poll_considered),
+		(unsigned long long)HCTX_SUM(q, poll_invoked),
+		(unsigned long long)HCTX_SUM(q, poll_success), (unsigned long long)polled,
+		(unsigned long long)(done > polled ? done - polled : 0),
+		(unsigned long long)HCTX_SUM(q, remote_completed));
+}
+
 static int iostat_one(struct gendisk *disk, void *arg)
 {
 	const char *only = arg;
@@ -87,6 +114,7 @@ static int iostat_one(struct gendisk *disk, void *arg)
 			(unsigned long long)(st.nsecs[g] / 1000000),
 			(unsigned long long)avg_us);
 	}
+	iostat_poll(disk);
 	return 0;
 }
 
@@ -105,15 +133,39 @@ static int cmd_iostat(int argc, char **argv)
 }
 SHELL_COMMAND(iostat, "iostat", "iostat [DEV]", "per-disk I/O statistics", cmd_iostat);
 
-/* `blkdev DEV [timeout=MS]`: show or set a disk's settings (Linux: the
- * queue's sysfs files, e.g. /sys/block/DEV/queue/io_timeout). */
+/* poll=off | on (adaptive budget) | US (fixed budget, 1..1000 us):
+ * Linux's io_poll and io_poll_delay in one. */
+static int blkdev_set_poll(const char *cmd, struct request_queue *q, const char *val)
+{
+	unsigned int us;
+
+	if (!q->tag_set->ops->poll && strcmp(val, "off")) {
+		shell_error(cmd, "%s: the driver cannot poll", q->disk->disk_name);
+		return -EOPNOTSUPP;
+	}
+	if (!strcmp(val, "off"))
+		blk_queue_poll(q, false, 0);
+	else if (!strcmp(val, "on"))
+		blk_queue_poll(q, true, 0);
+	else if (!kstrtouint(val, 10, &us) && us && us <= 1000)
+		blk_queue_poll(q, true, us * 1000);
+	else {
+		shell_error(cmd, "'poll=%s': want off, on or 1 to 1000 (us)", val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* `blkdev DEV [timeout=MS] [poll=...]`: show or set a disk's settings
+ * (Linux: the queue's sysfs files io_timeout, io_poll, io_poll_delay). */
 static int cmd_blkdev(int argc, char **argv)
 {
 	struct gendisk *disk;
-	unsigned int ms;
+	unsigned int ms, nsec;
+	int err;
 
-	if (argc < 2 || argc > 3) {
-		shell_error(argv[0], "usage: blkdev DEV [timeout=MS]");
+	if (argc < 2 || argc > 4) {
+		shell_error(argv[0], "usage: blkdev DEV [timeout=MS] [poll=off|on|US]");
 		return -EINVAL;
 	}
 	disk = get_disk_by_name(argv[1]);
@@ -121,19 +173,35 @@ static int cmd_blkdev(int argc, char **argv)
 		shell_error(argv[0], "no disk named '%s'", argv[1]);
 		return -ENODEV;
 	}
-	if (argc == 3) {
-		if (strncmp(argv[2], "timeout=", 8) || kstrtouint(argv[2] + 8, 10, &ms) ||
+	for (int i = 2; i < argc; i++) {
+		if (!strncmp(argv[i], "poll=", 5)) {
+			err = blkdev_set_poll(argv[0], disk->queue, argv[i] + 5);
+			if (err)
+				return err;
+			continue;
+		}
+		if (strncmp(argv[i], "timeout=", 8) || kstrtouint(argv[i] + 8, 10, &ms) ||
 		    !ms || ms > 3600 * 1000) {
-			shell_error(argv[0], "'%s': want timeout=MS, 1 to 3600000",
-				    argv[2]);
+			shell_error(
+				argv[0],
+				"'%s': want timeout=MS, 1 to 3600000, or poll=off|on|US",
+				argv[i]);
 			return -EINVAL;
 		}
 		blk_queue_rq_timeout(disk->queue, msecs_to_jiffies(ms));
 	}
-	cprintf("%s: %s timeout=%u\n", disk->disk_name,
+	nsec = READ_ONCE(disk->queue->poll_nsec);
+	cprintf("%s: %s timeout=%u poll=", disk->disk_name,
 		disk_is_dead(disk) ? "dead" : "live",
 		jiffies_to_msecs(READ_ONCE(disk->queue->rq_timeout)));
+	if (!READ_ONCE(disk->queue->poll_enabled))
+		cprintf("off\n");
+	else if (!nsec)
+		cprintf("on\n");
+	else
+		cprintf("%u\n", nsec / 1000);
 	return 0;
 }
-SHELL_COMMAND(blkdev, "blkdev", "blkdev DEV [timeout=MS]",
-	      "show a disk's state and request timeout, or set the timeout", cmd_blkdev);
+SHELL_COMMAND(blkdev, "blkdev", "blkdev DEV [timeout=MS] [poll=off|on|US]",
+	      "show a disk's state, request timeout and polling, or set them",
+	      cmd_blkdev);

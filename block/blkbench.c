@@ -21,6 +21,8 @@
  * many slots are free. At QD1 the batch is one bio, submitted without a
  * plug: the same path as unbatched. Bios carry REQ_NOMERGE: a row of
  * block size BS sends the device requests of BS, plugged or not.
+ * Before it sleeps, the submitter polls the disk (bio_poll_until(), when
+ * the disk polls: `blkdev DEV poll=`), as fio's hipri does.
  *
  * Locking: bench->lock (irqsave) guards the free-slot stack and the
  * counters, updated from completion (interrupt) context.
@@ -57,6 +59,7 @@ struct bench {
 	u64 ios;
 	int err;
 	wait_queue_head_t wq;		/* slots freed */
+	struct bio *poll_bio;		/* the last submitted: bio_poll_until() */
 	struct bench_slot slots[BENCH_MAX_QD];
 };
 
@@ -122,6 +125,20 @@ static bool bench_idle(struct bench *b, unsigned int qd)
 	return READ_ONCE(b->nr_free) == qd;
 }
 
+static bool bench_ready_poll(void *arg)
+{
+	return bench_ready(arg);
+}
+
+/* Wait for a batch: poll the disk first when it polls (docs/block.md,
+ * Polling), then sleep until the interrupt's completions wake us. */
+static void bench_wait_ready(struct bench *b)
+{
+	if (b->poll_bio && bio_poll_until(b->poll_bio, bench_ready_poll, b))
+		return;
+	wait_event(b->wq, bench_ready(b));
+}
+
 static u64 rnd_next(u64 *s)
 {
 	*s ^= *s << 13;
@@ -172,6 +189,7 @@ static void bench_submit(struct bench *b, struct bench_slot *s, enum req_op op,
 	bio_add_page(s->bio, s->page, bs, 0);
 	s->bio->bi_private = s;
 	s->bio->bi_end_io = bench_complete;
+	b->poll_bio = s->bio;
 	submit_bio(s->bio);
 }
 
@@ -217,6 +235,7 @@ static int bench_run(struct bench *b, const struct bench_opts *o, enum req_op op
 	b->ios = 0;
 	b->err = 0;
 	b->wake_at = min(qd, (unsigned int)BENCH_BATCH);
+	b->poll_bio = NULL;
 	err = bench_alloc_slots(b, qd, bs);
 	if (err)
 		goto out;
@@ -226,7 +245,7 @@ static int bench_run(struct bench *b, const struct bench_opts *o, enum req_op op
 		struct bench_slot *got[BENCH_MAX_QD];
 		unsigned int n;
 
-		wait_event(b->wq, bench_ready(b));
+		bench_wait_ready(b);
 		if (READ_ONCE(b->err))
 			break;
 		n = bench_get_slots(b, got);

@@ -11,7 +11,9 @@
  * (one indirect descriptor when negotiated). One virtqueue per hw queue
  * (VIRTIO_BLK_F_MQ: up to one per CPU); its MSI-X vector is aimed at the
  * CPU blk-mq maps to it. Requests stay in flight until the interrupt,
- * where virtblk_done() completes them and reruns the hw queue.
+ * where virtblk_done() completes them and reruns the hw queue, or until a
+ * waiting task's poll (virtblk_poll(), docs/block.md "Polling") finds them
+ * first; the interrupt stays on either way.
  *
  * Durability: with VIRTIO_BLK_F_FLUSH the device's write cache is
  * volatile (unless CONFIG_WCE says writethrough): the queue is told
@@ -33,8 +35,8 @@
  * device's completions, as if its interrupts were lost.
  *
  * Locking: bvq->lock (irqsave) serialises all use of one virtqueue:
- * queue_rq/commit_rqs, the interrupt's completions, and detaching after
- * a break. blk_mq_complete_request() is called under it (it never calls
+ * queue_rq/commit_rqs, the interrupt's completions, polling, and
+ * detaching after a break. blk_mq_complete_request() is called under it (it never calls
  * back into the driver); blk_mq_run_hw_queue() only after dropping it.
  */
 #include <quire/virtio.h>
@@ -78,6 +80,7 @@ struct virtio_blk {
 	unsigned int sg_elems;		/* data segments per request */
 	int index;			/* vda = 0 */
 	bool deaf;			/* test: ignore completions */
+	bool irq_lost;			/* test: ignore interrupts only */
 };
 
 /* Per-request data (the blk-mq pdu). In kmalloc'd memory: DMA-able. */
@@ -209,11 +212,13 @@ static void virtblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 }
 
 static enum blk_eh_timer_return virtblk_timeout(struct request *rq);
+static int virtblk_poll(struct blk_mq_hw_ctx *hctx);
 
 static const struct blk_mq_ops virtio_mq_ops = {
 	.queue_rq = virtblk_queue_rq,
 	.commit_rqs = virtblk_commit_rqs,
 	.timeout = virtblk_timeout,
+	.poll = virtblk_poll,
 };
 
 /* ---- completion ---- */
@@ -265,7 +270,7 @@ static void virtblk_done(struct virtqueue *vq)
 	unsigned long flags;
 	bool broken;
 
-	if (READ_ONCE(vblk->deaf))
+	if (READ_ONCE(vblk->deaf) || READ_ONCE(vblk->irq_lost))
 		return; /* test: the interrupt is lost */
 	spin_lock_irqsave(&bvq->lock, flags);
 	do {
@@ -279,6 +284,41 @@ static void virtblk_done(struct virtqueue *vq)
 		virtblk_fail_all(vblk);
 	else if (vblk->disk)
 		blk_mq_run_hw_queue(vblk->disk->queue->hctxs[vq->index]);
+}
+
+/*
+ * blk_mq_ops.poll: reap the used ring of @hctx's virtqueue (Linux's
+ * virtblk_poll(), but on an ordinary queue: its interrupt stays on).
+ * The interrupt handler may run at the same time on another CPU, or on
+ * this one as soon as the lock is dropped: both take buffers out under
+ * bvq->lock, and virtqueue_get_buf() hands each out once, so each
+ * request is completed by exactly one of them. Context: process.
+ */
+static int virtblk_poll(struct blk_mq_hw_ctx *hctx)
+{
+	struct virtio_blk_vq *bvq = hctx->driver_data;
+	struct virtio_blk *vblk = bvq->vblk;
+	struct virtblk_req *vbr;
+	unsigned long flags;
+	bool broken;
+	int found = 0;
+
+	if (READ_ONCE(vblk->deaf))
+		return 0; /* test: the device's answers are lost */
+	spin_lock_irqsave(&bvq->lock, flags);
+	while ((vbr = virtqueue_get_buf(bvq->vq, NULL))) {
+		virtblk_complete(vbr, BLK_STS_OK);
+		found++;
+	}
+	broken = virtqueue_is_broken(bvq->vq);
+	spin_unlock_irqrestore(&bvq->lock, flags);
+	if (broken) {
+		virtblk_fail_all(vblk);
+		return -EIO;
+	}
+	if (found)
+		blk_mq_run_hw_queue(hctx);
+	return found;
 }
 
 /*
@@ -569,6 +609,9 @@ static int virtblk_alloc_disk(struct virtio_blk *vblk)
 		}
 	}
 	set_capacity(vblk->disk, virtblk_capacity(vblk, lim.logical_block_size));
+	/* Poll before sleeping, adaptive budget (docs/block.md, Polling);
+	 * `blkdev vdX poll=off` or the option virtio_blk.nopoll turn it off. */
+	blk_queue_poll(vblk->disk->queue, !cmdline_has("virtio_blk.nopoll"), 0);
 	return 0;
 }
 
@@ -663,6 +706,13 @@ void virtblk_test_set_deaf(struct gendisk *disk, bool deaf)
 	struct virtio_blk *vblk = disk->private_data;
 
 	WRITE_ONCE(vblk->deaf, deaf);
+}
+
+void virtblk_test_set_irq_lost(struct gendisk *disk, bool lost)
+{
+	struct virtio_blk *vblk = disk->private_data;
+
+	WRITE_ONCE(vblk->irq_lost, lost);
 }
 
 static const unsigned int virtblk_features[] = {

@@ -25,8 +25,15 @@ int virtblk_test_forge_used(struct gendisk *disk, u32 id, u32 len);
 /*
  * Test hook: with @deaf, the driver ignores the device's completions of
  * @disk (its interrupt handler returns at once), as if the device never
- * answered; the block layer's timeout then resets it. Context: any.
+ * answered (polling finds nothing either); the block layer's timeout
+ * then resets it. Context: any.
  */
 void virtblk_test_set_deaf(struct gendisk *disk, bool deaf);
+
+/*
+ * Test hook: with @lost, the interrupt handler of @disk ignores every
+ * interrupt; only polling (bio_poll()) completes requests. Context: any.
+ */
+void virtblk_test_set_irq_lost(struct gendisk *disk, bool lost);
 
 #endif

@@ -24,6 +24,7 @@
 #include <quire/completion.h>
 #include <quire/slab.h>
 #include <quire/jiffies.h>
+#include <quire/timer.h>
 #include "../../block/blk-test.h"
 #include "virtio_blk.h"
 
@@ -350,6 +351,129 @@ static void requests_never_answered_time_out_and_the_disk_dies(struct ktest *t)
 	kfree(o);
 }
 
+/* ---- polling (docs/block.md, Polling) ---- */
+
+#define POLL_NR	    256	 /* 4 KiB writes per phase */
+#define POLL_SECTOR 8192 /* where on the test disk */
+
+struct poll_io {
+	int ends; /* bi_end_io calls: must be 1 (atomic) */
+	int status;
+	bool done; /* atomic */
+};
+
+static void poll_end_io(struct bio *bio)
+{
+	struct poll_io *io = bio->bi_private;
+
+	__atomic_add_fetch(&io->ends, 1, __ATOMIC_ACQ_REL);
+	io->status = bio->bi_status;
+	__atomic_store_n(&io->done, true, __ATOMIC_RELEASE);
+}
+
+static bool poll_io_done(void *arg)
+{
+	return __atomic_load_n(&((struct poll_io *)arg)->done, __ATOMIC_ACQUIRE);
+}
+
+static u64 hctx_total(struct gendisk *disk, bool polled)
+{
+	struct request_queue *q = disk->queue;
+	u64 n = 0;
+
+	for (unsigned int i = 0; i < q->nr_hw_queues; i++)
+		n += __atomic_load_n(polled ? &q->hctxs[i]->poll_completed :
+					      &q->hctxs[i]->completed,
+				     __ATOMIC_RELAXED);
+	return n;
+}
+
+/*
+ * POLL_NR writes of 4 KiB, one at a time, each followed by a wait that
+ * polls. With @irq_lost the interrupt handler ignores the device, so only
+ * the poll can complete them: the loop polls until done (bounded: 5 s per
+ * write, then the case fails instead of hanging). Otherwise the poll and
+ * the interrupt race for every completion. Each bio must end exactly once
+ * with status 0, and blk-mq must count exactly POLL_NR completions.
+ * Returns how many the poll completed.
+ */
+static u64 poll_phase(struct ktest *t, struct gendisk *disk, struct blk_test_buf *b,
+		      bool irq_lost, u32 gen)
+{
+	struct poll_io *io = kcalloc(POLL_NR, sizeof(*io), GFP_KERNEL);
+	u64 done0 = hctx_total(disk, false), polled0 = hctx_total(disk, true);
+	unsigned int bad = 0;
+
+	KTEST_ASSERT_NOT_NULL(t, io);
+	virtblk_test_set_irq_lost(disk, irq_lost);
+	for (unsigned int i = 0; i < POLL_NR; i++) {
+		struct bio *bio = bio_alloc(&disk->part0, 1, REQ_OP_WRITE, GFP_KERNEL);
+		unsigned long until = jiffies + msecs_to_jiffies(5000);
+
+		KTEST_ASSERT_NOT_NULL(t, bio);
+		blk_test_fill((u8 *)b->va + i * PAGE_SIZE, POLL_SECTOR + i * 8, 8, gen);
+		bio->bi_iter.bi_sector = POLL_SECTOR + i * 8;
+		bio_add_page(bio, b->page, PAGE_SIZE, i * PAGE_SIZE);
+		bio->bi_end_io = poll_end_io;
+		bio->bi_private = &io[i];
+		submit_bio(bio);
+		while (!bio_poll_until(bio, poll_io_done, &io[i]) &&
+		       time_before(jiffies, until))
+			;
+		if (!poll_io_done(&io[i])) {
+			virtblk_test_set_irq_lost(disk, false);
+			ktest_fail(t, __FILE__, __LINE__,
+				   "write %u not completed by polling", i);
+			while (!poll_io_done(&io[i]))
+				msleep(1);
+		}
+		bio_put(bio);
+	}
+	virtblk_test_set_irq_lost(disk, false);
+	for (unsigned int i = 0; i < POLL_NR; i++)
+		if ((io[i].ends != 1 || io[i].status) && !bad++)
+			ktest_fail(t, __FILE__, __LINE__, "write %u: %d ends, status %d",
+				   i, io[i].ends, io[i].status);
+	KTEST_EXPECT_EQ(t, bad, 0);
+	KTEST_EXPECT_EQ(t, hctx_total(disk, false) - done0, POLL_NR);
+	kfree(io);
+	return hctx_total(disk, true) - polled0;
+}
+
+/*
+ * Issue 8 part 4: polling and the interrupt never complete a request
+ * twice or lose one. Phase 1: interrupts ignored, every completion comes
+ * from the poll. Phase 2: both race. Then the data reads back (a polled
+ * completion is seen after the device wrote the buffer and status).
+ */
+static void poll_and_interrupt_complete_each_request_once(struct ktest *t)
+{
+	struct gendisk *disk = vpick(t, NULL);
+	struct request_queue *q = disk->queue;
+	bool was_on = READ_ONCE(q->poll_enabled);
+	unsigned int was_nsec = READ_ONCE(q->poll_nsec);
+	struct blk_test_buf b;
+	u64 polled;
+
+	KTEST_ASSERT_EQ(t, blk_test_buf_alloc(&b, POLL_NR * PAGE_SIZE), 0);
+	blk_queue_poll(q, true, 0);
+	KTEST_EXPECT_TRUE(t, READ_ONCE(q->poll_enabled));
+	polled = poll_phase(t, disk, &b, true, 21);
+	KTEST_EXPECT_EQ(t, polled, POLL_NR);
+	polled = poll_phase(t, disk, &b, false, 22);
+	cprintf("# %s: racing the interrupt, the poll completed %llu of %u writes\n",
+		disk->disk_name, (unsigned long long)polled, POLL_NR);
+	KTEST_EXPECT_LE(t, polled, POLL_NR);
+	memset(b.va, 0, POLL_NR * PAGE_SIZE);
+	KTEST_EXPECT_EQ(
+		t,
+		blk_test_rw(disk, REQ_OP_READ, POLL_SECTOR, &b, 0, POLL_NR * PAGE_SIZE),
+		0);
+	KTEST_EXPECT_EQ(t, blk_test_check(b.va, POLL_SECTOR, POLL_NR * 8, 22), -1);
+	blk_queue_poll(q, was_on, was_nsec);
+	blk_test_buf_free(&b);
+}
+
 static const struct ktest_case virtio_blk_timeout_cases[] = {
 	KTEST_CASE(requests_never_answered_time_out_and_the_disk_dies),
 	KTEST_END,
@@ -367,6 +491,7 @@ static const struct ktest_case virtio_blk_cases[] = {
 	KTEST_CASE(plugged_batch_of_writes_rings_the_doorbell_less_than_once_per_write),
 	KTEST_CASE(requests_in_flight_at_a_break_end_once_with_eio_or_ok),
 	KTEST_CASE(forged_used_entry_on_a_real_disk_breaks_it),
+	KTEST_CASE(poll_and_interrupt_complete_each_request_once),
 	KTEST_END,
 };
 

@@ -114,6 +114,7 @@ struct bio {
 	int __bi_remaining;		/* 1 + chained children not done (atomic) */
 	bio_end_io_t *bi_end_io;	/* called once at completion */
 	void *bi_private;		/* owner's data for bi_end_io */
+	unsigned int bi_cookie;		/* hw queue it went to (bio_poll()) */
 	unsigned short bi_vcnt;		/* bio_vecs in use */
 	unsigned short bi_max_vecs;	/* bio_vecs allocated */
 	struct bio_vec *bi_io_vec;	/* the segments (shared by clones) */
@@ -124,6 +125,9 @@ struct bio {
 #define BIO_CHAIN	(1u << 1)	/* __bi_remaining counts children */
 
 #define BIO_MAX_VECS	256
+
+/* bi_cookie of a bio not (yet) queued on a hw queue (Linux's name). */
+#define BLK_QC_T_NONE (~0u)
 
 static inline enum req_op bio_op(const struct bio *bio)
 {

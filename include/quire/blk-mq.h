@@ -62,6 +62,13 @@ struct blk_mq_hw_ctx {
 	struct request_queue *queue;
 	void *driver_data;		/* set by the driver (e.g. its virtqueue) */
 	u64 dispatched;			/* requests given to queue_rq (stat) */
+	u64 completed;			/* completions (stat, under lock) */
+	u64 remote_completed;		/* ... on another CPU than submitted */
+	/* polling (Linux's debugfs names; atomic: pollers on any CPU) */
+	u64 poll_considered; /* waits that polled before sleeping */
+	u64 poll_invoked;    /* ->poll() calls */
+	u64 poll_success;    /* ... that found completions */
+	u64 poll_completed;  /* requests ->poll() completed */
 	/* shared flushes (block/blk-flush.c, FL1-FL3) */
 	spinlock_t flush_lock;		/* protects the five below */
 	struct list_head flush_pending; /* waiting for the next flush */
@@ -105,6 +112,8 @@ struct request {
 	unsigned long deadline;		/* jiffies: times out after this */
 	bool timed_out;			/* ->timeout was called for it */
 	u64 start_time_ns;		/* allocation time, for stats */
+	u64 io_start_time_ns;		/* sent to the driver (poll stats) */
+	unsigned int cpu;		/* submitting CPU (blk_mq_rq_cpu()) */
 	struct list_head queuelist;	/* on a plug or hctx->dispatch */
 	/* flush sequencing (block/blk-flush.c) */
 	unsigned int flush_seq;		/* REQ_FSEQ_* steps done */
@@ -199,6 +208,16 @@ struct blk_mq_ops {
 	 * timeout work), may sleep.
 	 */
 	enum blk_eh_timer_return (*timeout)(struct request *rq);
+	/*
+	 * Reap what the device has finished on @hctx, without waiting:
+	 * blk_mq_complete_request() for each (the interrupt may be doing
+	 * the same at the same time: the driver's own lock hands each
+	 * request to one of them). Returns how many it completed, or a
+	 * negative errno when the queue cannot be polled (device broken).
+	 * Optional (Linux's ->poll without the batch). Context: process,
+	 * never with the driver's locks held; must not sleep.
+	 */
+	int (*poll)(struct blk_mq_hw_ctx *hctx);
 };
 
 /* 0, -EINVAL (bad set, logged) or -ENOMEM. Context: process. */
@@ -221,6 +240,29 @@ struct gendisk *blk_mq_alloc_disk(struct blk_mq_tag_set *set,
  * Context: any, typically hard interrupt.
  */
 void blk_mq_complete_request(struct request *rq, blk_status_t status);
+
+/* The CPU that allocated @rq (Linux: rq->mq_ctx->cpu). */
+static inline unsigned int blk_mq_rq_cpu(struct request *rq)
+{
+	return rq->cpu;
+}
+
+/*
+ * Polling (docs/block.md, "Polling"). blk_mq_poll() calls ->poll() once
+ * on hw queue @queue_num of @q; bio_poll() on the queue @bio went to.
+ * Both return what ->poll() returned (0 when the queue does not poll).
+ * bio_poll_until() spins on bio_poll() until @done(@arg) is true or the
+ * queue's poll budget for a request like @bio is spent (or another task
+ * wants the CPU), and returns @done(@arg); the caller then sleeps as
+ * usual (interrupts stay on, so a completion the poll missed still wakes
+ * it). @bio must not be freed meanwhile (it may complete). Context:
+ * process, not atomic.
+ */
+int blk_mq_poll(struct request_queue *q, unsigned int queue_num);
+int bio_poll(struct bio *bio);
+bool bio_poll_until(struct bio *bio, bool (*done)(void *), void *arg);
+/* Turn polling on (adaptive budget when @nsec is 0) or off. */
+void blk_queue_poll(struct request_queue *q, bool on, unsigned int nsec);
 
 /* Has @rq been completed (and not yet freed)? (Linux's name.) */
 static inline bool blk_mq_request_completed(struct request *rq)

@@ -68,6 +68,9 @@ struct disk_stats {
 	u64 timeouts;
 };
 
+/* Completion-time buckets for polling: direction x log2 size (Linux's). */
+#define BLK_MQ_POLL_STATS_BKTS 16
+
 struct request_queue {
 	struct queue_limits limits;
 	struct gendisk *disk;
@@ -84,6 +87,10 @@ struct request_queue {
 	bool timeout_stopped;	       /* blk_sync_queue(): never arm again */
 	bool timeout_armed;	       /* timeout pending, firing at ... */
 	unsigned long timeout_expires; /* ... this jiffy */
+	/* polling (block/blk-mq.c, bio_poll_until(); `blkdev DEV poll=`) */
+	bool poll_enabled;		       /* Linux: io_poll (QUEUE_FLAG_POLL) */
+	unsigned int poll_nsec;		       /* 0: adaptive budget; else fixed */
+	u64 poll_stat[BLK_MQ_POLL_STATS_BKTS]; /* mean ns per bucket (atomic) */
 };
 
 struct block_device {
