@@ -43,8 +43,8 @@
 #include <arch/cpu.h>
 #include <quire/wait.h>
 
-#define INPUT_RING_SIZE		4096	/* bytes; a pasted screenful */
-#define UNTHROTTLE_PENDING	(INPUT_RING_SIZE / 2)
+#define INPUT_RING_SIZE	   4096 /* bytes; a pasted screenful */
+#define UNTHROTTLE_PENDING (INPUT_RING_SIZE / 2)
 
 static char ring[INPUT_RING_SIZE];
 static unsigned int head;	/* next slot to fill; written by the producer */
@@ -89,7 +89,7 @@ size_t console_receive_room(void)
 	room = INPUT_RING_SIZE - (__atomic_load_n(&head, __ATOMIC_RELAXED) -
 				  __atomic_load_n(&tail, __ATOMIC_SEQ_CST));
 	if (room && __atomic_exchange_n(&throttled, 0, __ATOMIC_ACQ_REL))
-		arch_console_unthrottle();	/* the reader drained it meanwhile */
+		arch_console_unthrottle(); /* the reader drained it meanwhile */
 	return room;
 }
 

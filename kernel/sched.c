@@ -607,14 +607,14 @@ void set_user_nice_prio(struct task_struct *p, int prio)
 
 /* --- checks --- */
 
-#define CHECK_MAX_QUEUED	100000	/* a longer walk means a corrupt list */
+#define CHECK_MAX_QUEUED 100000 /* a longer walk means a corrupt list */
 
 static int check_queued_task(unsigned int cpu, struct rq *rq, struct task_struct *p)
 {
 	if (p->on_rq == 1 && p->cpu == cpu && !p->is_idle && p != rq->curr)
 		return 0;
-	pr_err("sched: CPU %u queues %s/%d with on_rq %d cpu %u%s%s\n", cpu,
-	       p->comm, p->pid, p->on_rq, p->cpu, p->is_idle ? " (idle)" : "",
+	pr_err("sched: CPU %u queues %s/%d with on_rq %d cpu %u%s%s\n", cpu, p->comm,
+	       p->pid, p->on_rq, p->cpu, p->is_idle ? " (idle)" : "",
 	       p == rq->curr ? " (running)" : "");
 	return 1;
 }
@@ -636,8 +636,8 @@ static int check_rq(unsigned int cpu)
 		}
 	}
 	if (seen != rq->nr_queued) {
-		pr_err("sched: CPU %u has %u tasks queued, nr_queued %u\n", cpu,
-		       seen, rq->nr_queued);
+		pr_err("sched: CPU %u has %u tasks queued, nr_queued %u\n", cpu, seen,
+		       rq->nr_queued);
 		bad++;
 	}
 	raw_spin_unlock(&rq->lock);

@@ -30,7 +30,7 @@ void sched_point_preempt(void)
 	if (arch_irqs_disabled())
 		return;
 	t = current;
-	if (!t || t->is_idle || t->preempt_count)	/* SP1 */
+	if (!t || t->is_idle || t->preempt_count) /* SP1 */
 		return;
 	yield();
 }

@@ -13,16 +13,16 @@
 #include <arch/cpu.h>
 #include "sched_internal.h"
 
-#define WAKE_ROUNDS	20
-#define WAKER_STEPS	1000
+#define WAKE_ROUNDS 20
+#define WAKER_STEPS 1000
 
 struct wake_probe {
-	bool use_completion;		/* complete() or wake_up_process() */
+	bool use_completion; /* complete() or wake_up_process() */
 	struct completion go;
-	int go_round;			/* atomic: rounds released so far */
+	int go_round; /* atomic: rounds released so far */
 	struct completion ran;
-	int steps;			/* atomic: waker's steps after the wake-up */
-	int seen[WAKE_ROUNDS];		/* steps the woken task saw, per round */
+	int steps;	       /* atomic: waker's steps after the wake-up */
+	int seen[WAKE_ROUNDS]; /* steps the woken task saw, per round */
 };
 
 static void wait_for_go(struct wake_probe *wp, int round)
@@ -66,7 +66,7 @@ static void release_round(struct wake_probe *wp, struct task_struct *k, int roun
  * PRIO_HIGH task bound to the same CPU, then counts steps. */
 static void wake_high_prio_here(struct ktest *t, bool use_completion)
 {
-	struct wake_probe wp = { .use_completion = use_completion };
+	struct wake_probe wp = {.use_completion = use_completion};
 	struct task_struct *k;
 	int late = 0, max_steps = 0;
 
@@ -90,10 +90,11 @@ static void wake_high_prio_here(struct ktest *t, bool use_completion)
 		max_steps = max(max_steps, wp.seen[i]);
 	}
 	if (late)
-		ktest_fail(t, __FILE__, __LINE__,
-			   "%s: the woken task ran late in %d of %d rounds (up to %d waker steps)",
-			   use_completion ? "complete()" : "wake_up_process()", late,
-			   WAKE_ROUNDS, max_steps);
+		ktest_fail(
+			t, __FILE__, __LINE__,
+			"%s: the woken task ran late in %d of %d rounds (up to %d waker steps)",
+			use_completion ? "complete()" : "wake_up_process()", late,
+			WAKE_ROUNDS, max_steps);
 }
 
 static void wake_by_complete_on_cpu0(struct ktest *t)
@@ -119,7 +120,7 @@ static void wake_up_preempts_lower_prio_waker_at_once(struct ktest *t)
 	ktest_on_cpu(t, 0, wake_by_wake_up_process_on_cpu0);
 }
 
-#define AFFINITY_ROUNDS		300	/* moves away from and back to CPU 0 */
+#define AFFINITY_ROUNDS 300 /* moves away from and back to CPU 0 */
 
 static int spin_until_stopped(void *arg)
 {

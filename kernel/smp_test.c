@@ -11,8 +11,8 @@
 struct on_each_probe {
 	struct task_struct *caller;
 	unsigned int caller_cpu;
-	int moved;		/* atomic: a remote call moved the caller */
-	int runs[MAX_CPUS];	/* atomic: calls per CPU */
+	int moved;	    /* atomic: a remote call moved the caller */
+	int runs[MAX_CPUS]; /* atomic: calls per CPU */
 };
 
 /*
@@ -27,14 +27,13 @@ static void count_and_pull_caller(void *arg)
 	struct cpumask here = cpumask_of(cpu);
 
 	__atomic_fetch_add(&p->runs[cpu], 1, __ATOMIC_RELAXED);
-	if (cpu != p->caller_cpu &&
-	    !__atomic_exchange_n(&p->moved, 1, __ATOMIC_RELAXED))
+	if (cpu != p->caller_cpu && !__atomic_exchange_n(&p->moved, 1, __ATOMIC_RELAXED))
 		set_cpus_allowed_ptr(p->caller, &here);
 }
 
 static void on_each_cpu_pulled_to_cpu0(struct ktest *t)
 {
-	struct on_each_probe p = { .caller = current, .caller_cpu = 0 };
+	struct on_each_probe p = {.caller = current, .caller_cpu = 0};
 	unsigned int cpu;
 
 	on_each_cpu(count_and_pull_caller, &p, true);

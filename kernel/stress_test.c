@@ -49,8 +49,9 @@ static unsigned int stress_hang_s(void)
 static void stress_show_task(struct task_struct *p, void *arg)
 {
 	pr_err("  %-16s pid %d state %#x cpu %u on_rq %d on_cpu %d prio %d waits %s\n",
-	       p->comm, p->pid, READ_ONCE(p->state), READ_ONCE(p->cpu), READ_ONCE(p->on_rq),
-	       READ_ONCE(p->on_cpu), p->prio, p->wait_what ? p->wait_what : "-");
+	       p->comm, p->pid, READ_ONCE(p->state), READ_ONCE(p->cpu),
+	       READ_ONCE(p->on_rq), READ_ONCE(p->on_cpu), p->prio,
+	       p->wait_what ? p->wait_what : "-");
 }
 
 /* Wait for @done; a run that makes no progress ends here, by name, with
@@ -69,9 +70,9 @@ static void stress_wait(struct ktest *t, struct completion *done, const char *wh
 
 		if (!cpu_online(cpu) || !curr)
 			continue;
-		pr_err("  cpu %u: curr %s need_resched %d nr_queued %u rq locked %d\n", cpu,
-		       curr->comm, READ_ONCE(curr->need_resched), READ_ONCE(rq->nr_queued),
-		       raw_spin_is_locked(&rq->lock));
+		pr_err("  cpu %u: curr %s need_resched %d nr_queued %u rq locked %d\n",
+		       cpu, curr->comm, READ_ONCE(curr->need_resched),
+		       READ_ONCE(rq->nr_queued), raw_spin_is_locked(&rq->lock));
 		for (int prio = 0; prio < NR_PRIO; prio++) {
 			struct task_struct *p;
 
@@ -79,8 +80,8 @@ static void stress_wait(struct ktest *t, struct completion *done, const char *wh
 				pr_err("    queued: %s\n", p->comm);
 		}
 	}
-	panic("stress %s: %s did not finish in %u s (lost wake-up or livelock)",
-		      t->name, what, s);
+	panic("stress %s: %s did not finish in %u s (lost wake-up or livelock)", t->name,
+	      what, s);
 }
 
 static struct task_struct *stress_thread(struct ktest *t, int (*fn)(void *), void *arg,
@@ -129,7 +130,7 @@ static int destroy_loop_fn(void *arg)
 		}
 		INIT_WORK(&w, nop_fn);
 		queue_work(wq, &w);
-		destroy_workqueue(wq);	/* flush, then kthread_stop() each worker */
+		destroy_workqueue(wq); /* flush, then kthread_stop() each worker */
 		d->rounds++;
 	}
 	complete(&d->done);
@@ -155,7 +156,7 @@ struct cancel_race {
 	struct workqueue_struct *wq;
 	struct work_struct work;
 	atomic_t runs;
-	int queue_cpu;		/* the worker's CPU: not the queuer's when possible */
+	int queue_cpu; /* the worker's CPU: not the queuer's when possible */
 	bool done;
 	int cancels;
 	struct completion queuer_done, canceller_done;
@@ -225,7 +226,7 @@ static void cancel_work_sync_against_preempted_queuer(struct ktest *t)
 
 static int exit_sleeping_fn(void *arg)
 {
-	set_current_state(TASK_INTERRUPTIBLE);	/* and return so: legal, as in Linux */
+	set_current_state(TASK_INTERRUPTIBLE); /* and return so: legal, as in Linux */
 	return 7;
 }
 
@@ -239,7 +240,8 @@ static int exit_race_fn(void *arg)
 	struct exit_race *e = arg;
 
 	for (int i = 0; i < 200; i++) {
-		struct task_struct *k = kthread_create(exit_sleeping_fn, NULL, "stress_x%d", i);
+		struct task_struct *k =
+			kthread_create(exit_sleeping_fn, NULL, "stress_x%d", i);
 		int ret;
 
 		if (!k)
@@ -247,7 +249,7 @@ static int exit_race_fn(void *arg)
 		wake_up_process(k);
 		if (i % 2)
 			yield();
-		ret = kthread_stop(k);	/* its wake-up races with the exit */
+		ret = kthread_stop(k); /* its wake-up races with the exit */
 		if (ret == 7 || ret == -EINTR)
 			e->stopped++;
 	}
@@ -324,7 +326,7 @@ static void affinity_changes_on_running_task(struct ktest *t)
 	kthread_stop(c1);
 	before = READ_ONCE(spins);
 	msleep(20);
-	KTEST_EXPECT_GT(t, READ_ONCE(spins), before);	/* still scheduled */
+	KTEST_EXPECT_GT(t, READ_ONCE(spins), before); /* still scheduled */
 	kthread_stop(a.target);
 }
 
@@ -382,7 +384,7 @@ static void concurrent_mod_timer_on_one_timer(struct ktest *t)
 	{
 		int fired = atomic_read(&r.fired);
 
-		msleep(20);	/* a corrupted list would fire it again */
+		msleep(20); /* a corrupted list would fire it again */
 		KTEST_EXPECT_EQ(t, atomic_read(&r.fired), fired);
 	}
 }
@@ -402,7 +404,7 @@ static void rearm_fn(struct timer_list *tl)
 
 	r->at[r->runs++] = jiffies;
 	if (r->runs < 5)
-		mod_timer(tl, jiffies);	/* due now: Linux runs it at the next tick */
+		mod_timer(tl, jiffies); /* due now: Linux runs it at the next tick */
 	else
 		complete(&r->done);
 }
@@ -518,7 +520,8 @@ static void hiprio_body(struct ktest *t)
 			schedule_timeout_uninterruptible(1);
 		WRITE_ONCE(h.go, true);
 		wake_up_process(k);
-		if (!READ_ONCE(h.ran))	/* Linux: it ran before wake_up_process() returned */
+		if (!READ_ONCE(
+			    h.ran)) /* Linux: it ran before wake_up_process() returned */
 			late++;
 		kthread_stop(k);
 	}

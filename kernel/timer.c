@@ -40,7 +40,7 @@
 #include <arch/cpu.h>
 #include <arch/time.h>
 
-#define TIMER_MIGRATING	(-1)	/* timer->base_cpu while it moves (T3) */
+#define TIMER_MIGRATING (-1) /* timer->base_cpu while it moves (T3) */
 
 struct timer_base {
 	raw_spinlock_t lock;
@@ -143,7 +143,7 @@ static int __mod_timer(struct timer_list *timer, unsigned long expires, int cpu)
 	if (target < 0)
 		target = (int)arch_smp_processor_id();
 	if (base->running_timer == timer)
-		target = timer->base_cpu;		/* T2 */
+		target = timer->base_cpu; /* T2 */
 	if (base != &timer_bases[target]) {
 		/* Not pending (detached above) and not running: move it,
 		 * on no base in between (T3). */
@@ -281,7 +281,7 @@ bool tick_running(void)
 
 /* --- checks --- */
 
-#define CHECK_MAX_TIMERS	100000	/* a longer walk means a corrupt list */
+#define CHECK_MAX_TIMERS 100000 /* a longer walk means a corrupt list */
 
 static int check_timer_base(int cpu)
 {
@@ -292,12 +292,14 @@ static int check_timer_base(int cpu)
 
 	raw_spin_lock(&base->lock);
 	while (pos->next != &base->list && ++n <= CHECK_MAX_TIMERS) {
-		struct timer_list *timer = list_entry(pos->next, struct timer_list, entry);
+		struct timer_list *timer =
+			list_entry(pos->next, struct timer_list, entry);
 
 		if (pos->next->prev != pos || timer->base_cpu != cpu ||
 		    (n > 1 && time_before(timer->expires, prev_expires))) {
 			pr_err("timer: base %d: timer %p badly linked, on base %d, "
-			       "or out of order\n", cpu, timer, timer->base_cpu);
+			       "or out of order\n",
+			       cpu, timer, timer->base_cpu);
 			bad++;
 			break;
 		}

@@ -110,8 +110,8 @@ static void del_timer_sync_waits_for_running_handler(struct ktest *t)
 
 struct rearm_timer {
 	struct timer_list timer;
-	int runs;				/* written by the handler, release */
-	unsigned long jiffies_at[REARM_RUNS];	/* jiffies in each run */
+	int runs;			      /* written by the handler, release */
+	unsigned long jiffies_at[REARM_RUNS]; /* jiffies in each run */
 };
 
 /* Re-arm for a time already due (now), REARM_RUNS times in all. */
@@ -138,7 +138,8 @@ static void timer_rearmed_for_now_runs_at_next_jiffy(struct ktest *t)
 	rt.runs = 0;
 	timer_setup(&rt.timer, rearm_now_fn, 0);
 	mod_timer(&rt.timer, jiffies);
-	for (int i = 0; i < 10000 && __atomic_load_n(&rt.runs, __ATOMIC_ACQUIRE) < REARM_RUNS; i++)
+	for (int i = 0;
+	     i < 10000 && __atomic_load_n(&rt.runs, __ATOMIC_ACQUIRE) < REARM_RUNS; i++)
 		msleep(1);
 	del_timer_sync(&rt.timer);
 	KTEST_ASSERT_EQ(t, __atomic_load_n(&rt.runs, __ATOMIC_ACQUIRE), REARM_RUNS);
@@ -146,17 +147,17 @@ static void timer_rearmed_for_now_runs_at_next_jiffy(struct ktest *t)
 		KTEST_EXPECT_TRUE(t, time_after(rt.jiffies_at[i], rt.jiffies_at[i - 1]));
 }
 
-#define MOD_RACE_ROUNDS		20
-#define MOD_RACE_CALLS		5000	/* mod_timer() calls per racer per round */
-#define MOD_RACE_RACERS		4	/* one per CPU, at most */
+#define MOD_RACE_ROUNDS 20
+#define MOD_RACE_CALLS	5000 /* mod_timer() calls per racer per round */
+#define MOD_RACE_RACERS 4    /* one per CPU, at most */
 
-#define MOD_RACE_FILLERS	500	/* armed timers per racer's base */
+#define MOD_RACE_FILLERS 500 /* armed timers per racer's base */
 
 struct mod_race {
 	struct timer_list timer;
 	struct timer_list fillers[MOD_RACE_RACERS][MOD_RACE_FILLERS];
-	int go;			/* atomic: rounds released */
-	int done;		/* atomic: racers that finished this round */
+	int go;	  /* atomic: rounds released */
+	int done; /* atomic: racers that finished this round */
 };
 
 static void never_fires_fn(struct timer_list *t)

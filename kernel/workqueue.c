@@ -245,7 +245,7 @@ static void __queue_delayed_work(int cpu, struct workqueue_struct *wq,
 bool queue_delayed_work_on(int cpu, struct workqueue_struct *wq,
 			   struct delayed_work *dwork, unsigned long delay)
 {
-	unsigned long flags = arch_local_irq_save();	/* W6 */
+	unsigned long flags = arch_local_irq_save(); /* W6 */
 	bool ret = false;
 
 	if (!test_and_set_bit(WORK_STRUCT_PENDING_BIT, &dwork->work.data)) {
@@ -290,7 +290,7 @@ static int try_to_grab_pending(struct work_struct *work, bool is_dwork,
 	pool = READ_ONCE(work->pool);
 	if (pool) {
 		raw_spin_lock(&pool->lock);
-		if (!list_empty(&work->entry) && work->pool == pool) {	/* W2 */
+		if (!list_empty(&work->entry) && work->pool == pool) { /* W2 */
 			list_del_init(&work->entry);
 			ret = 1;
 		}
@@ -316,7 +316,7 @@ bool mod_delayed_work(struct workqueue_struct *wq, struct delayed_work *dwork,
 	unsigned long flags;
 	int ret = grab_pending(&dwork->work, true, &flags);
 
-	__queue_delayed_work(WORK_CPU_UNBOUND, wq, dwork, delay);	/* W6 */
+	__queue_delayed_work(WORK_CPU_UNBOUND, wq, dwork, delay); /* W6 */
 	arch_local_irq_restore(flags);
 	return ret;
 }
@@ -374,7 +374,7 @@ bool flush_work(struct work_struct *work)
 
 bool flush_delayed_work(struct delayed_work *dwork)
 {
-	unsigned long flags = arch_local_irq_save();	/* W6: PENDING and the timer */
+	unsigned long flags = arch_local_irq_save(); /* W6: PENDING and the timer */
 
 	if (del_timer_sync(&dwork->timer))
 		__queue_work(dwork->cpu, dwork->wq, &dwork->work);

@@ -72,7 +72,7 @@ static void queue_work_runs_once_flush_work_waits(struct ktest *t)
 	KTEST_EXPECT_TRUE(t, queue_work(wq, &b.work));
 	wait_for_completion(&b.started);
 	KTEST_EXPECT_TRUE(t, queue_work(wq, &tw.work));
-	KTEST_EXPECT_FALSE(t, queue_work(wq, &tw.work));	/* pending */
+	KTEST_EXPECT_FALSE(t, queue_work(wq, &tw.work)); /* pending */
 	complete(&b.release);
 	KTEST_EXPECT_TRUE(t, flush_work(&tw.work));
 	KTEST_EXPECT_EQ(t, atomic_read(&tw.runs), 1);

@@ -104,7 +104,7 @@ void host_console_interrupt(void)
 		size_t room = console_receive_room();
 
 		if (!room)
-			break;		/* throttled */
+			break; /* throttled */
 		n = min(n, (u32)min(room, (size_t)IN_RING_SIZE));
 		console_receive(in_ring + off, n);
 		tail += n;
@@ -205,6 +205,6 @@ void host_console_init(void)
 		fprintf(stderr, "quire-host: cannot start the console reader\n");
 		exit(2);
 	}
-	pthread_detach(t);	/* never joined: it ends at EOF, or with us */
+	pthread_detach(t); /* never joined: it ends at EOF, or with us */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }

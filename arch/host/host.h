@@ -46,7 +46,7 @@ struct vcpu {
 	u32 kick;		/* futex: bumped to end an idle wait */
 	int idle;		/* atomic: waiting in arch_cpu_idle() */
 	volatile int irqs_off;	/* the interrupt flag; written only by this vCPU */
-	volatile int preempt_deferred;	/* an interrupt's preemption point was
+	volatile int preempt_deferred; /* an interrupt's preemption point was
 					 * skipped (it interrupted libc); this
 					 * vCPU's thread only */
 	u64 tick_period_ns;	/* atomic: 0 = no tick on this vCPU */
@@ -64,7 +64,7 @@ struct host_config {
 	u64 mem_bytes;
 	u64 seed;
 	bool deterministic;	/* one vCPU at a time, virtual time */
-	unsigned int sched_points;	/* 0 off, else a point fires 1 time in N */
+	unsigned int sched_points; /* 0 off, else a point fires 1 time in N */
 	bool async_irqs;	/* signal mode (else poll mode) */
 	bool interactive;	/* no --exec: the console reads stdin */
 };

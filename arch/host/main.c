@@ -132,7 +132,8 @@ static void parse_args(int argc, char **argv, const char **exec)
 			host_cfg.seed = s;
 			seed_given = true;
 		} else if (is_option(a, "--sched-points")) {
-			host_cfg.sched_points = parse_count("--sched-points",
+			host_cfg.sched_points = parse_count(
+				"--sched-points",
 				option_value(argc, argv, &i, "--sched-points"), 1000000);
 		} else if (!strcmp(a, "--deterministic")) {
 			host_cfg.deterministic = true;
@@ -148,7 +149,8 @@ static void parse_args(int argc, char **argv, const char **exec)
 		}
 	}
 	if (seed_given && !host_cfg.deterministic && !host_cfg.sched_points)
-		bad_option("--seed", "only meaningful with --deterministic or --sched-points");
+		bad_option("--seed",
+			   "only meaningful with --deterministic or --sched-points");
 	if (host_cfg.mem_bytes < MIN_NODE_MEM * host_cfg.nodes)
 		bad_option("--mem", "less than 16M per NUMA node");
 }

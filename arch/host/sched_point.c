@@ -40,7 +40,8 @@ static u64 sp_random(struct vcpu *v)
 	u64 x = v->sp_rng;
 
 	if (!x)
-		x = (host_cfg.seed + 1) * 0x9e3779b97f4a7c15ULL + v->id * 0xbf58476d1ce4e5b9ULL + 1;
+		x = (host_cfg.seed + 1) * 0x9e3779b97f4a7c15ULL +
+		    v->id * 0xbf58476d1ce4e5b9ULL + 1;
 	x ^= x >> 12;
 	x ^= x << 25;
 	x ^= x >> 27;
@@ -53,7 +54,7 @@ static bool free_sched_point(struct vcpu *v)
 	int saved = v->irqs_off;
 	u64 r;
 
-	v->irqs_off = 1;	/* HSP locking: no handler between read and write */
+	v->irqs_off = 1; /* HSP locking: no handler between read and write */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	r = sp_random(v);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);

@@ -45,7 +45,8 @@ bool arch_sched_point(enum sched_point_kind kind)
 		return false;
 	x = sp_rng[cpu];
 	if (!x)
-		x = (sp_seed + 1) * 0x9e3779b97f4a7c15ULL + cpu * 0xbf58476d1ce4e5b9ULL + 1;
+		x = (sp_seed + 1) * 0x9e3779b97f4a7c15ULL + cpu * 0xbf58476d1ce4e5b9ULL +
+		    1;
 	x ^= x >> 12;
 	x ^= x << 25;
 	x ^= x >> 27;
@@ -68,13 +69,16 @@ void x86_sched_points_init(void)
 	if (!cmdline_get("sched_points", buf, sizeof(buf)))
 		return;
 	if (kstrtoull(buf, 10, &v) || v < 1 || v > 1000000) {
-		pr_err("sched_points: '%s' is not a number in 1..1000000; points stay off\n", buf);
+		pr_err("sched_points: '%s' is not a number in 1..1000000; points stay off\n",
+		       buf);
 		return;
 	}
 	sp_rate = (unsigned int)v;
-	if (cmdline_get("sched_points_seed", buf, sizeof(buf)) && kstrtoull(buf, 0, &v) == 0)
+	if (cmdline_get("sched_points_seed", buf, sizeof(buf)) &&
+	    kstrtoull(buf, 0, &v) == 0)
 		sp_seed = v;
-	pr_info("sched points: 1 in %u, seed %llu\n", sp_rate, (unsigned long long)sp_seed);
+	pr_info("sched points: 1 in %u, seed %llu\n", sp_rate,
+		(unsigned long long)sp_seed);
 	__atomic_store_n(&arch_sched_points_on, 1, __ATOMIC_RELEASE);
 }
 #else

@@ -42,7 +42,7 @@
 #define MCR_DTR_RTS_OUT2 0x0b	/* OUT2 gates the IRQ line on PCs */
 #define POLL_LIMIT	100000	/* spins before giving up on a stuck UART */
 
-#define FCR_ENABLE_TRIG14 0xc1	/* FIFOs on, 14-byte trigger; no clear bits */
+#define FCR_ENABLE_TRIG14 0xc1 /* FIFOs on, 14-byte trigger; no clear bits */
 
 /* The byte the UART held before its FIFOs were on; handed to the console
  * by serial_enable_rx_irq(). */
@@ -77,7 +77,7 @@ void serial_init(void)
 	outb(COM1 + UART_LCR, 0x80);	/* DLAB */
 	outb(COM1 + UART_DLL, 1);	/* 115200 baud */
 	outb(COM1 + UART_DLM, 0);
-	outb(COM1 + UART_LCR, 0x03);	/* 8N1 */
+	outb(COM1 + UART_LCR, 0x03); /* 8N1 */
 	outb(COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
 }
 
@@ -104,8 +104,8 @@ void arch_console_write(const char *s, size_t len)
 void serial_enable_rx_irq(void)
 {
 	if (early_rx_len) {
-		console_receive(early_rx, min((size_t)early_rx_len,
-				    console_receive_room()));
+		console_receive(early_rx,
+				min((size_t)early_rx_len, console_receive_room()));
 		early_rx_len = 0;
 	}
 	outb(COM1 + UART_IER, IER_RDI);

@@ -59,5 +59,5 @@ void arch_init_late(void)
 	x86_msi_init();
 	arch_timer_start(HZ);
 	serial_irq_init();
-	x86_sched_points_init();	/* debug kernels only (make kernel-sp) */
+	x86_sched_points_init(); /* debug kernels only (make kernel-sp) */
 }

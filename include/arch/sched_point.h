@@ -23,12 +23,12 @@
 #include <quire/compiler.h>
 
 enum sched_point_kind {
-	SP_UNLOCK,	/* a lock was just released */
-	SP_SET_STATE,	/* around set_current_state() */
-	SP_WAKEUP,	/* around try_to_wake_up() */
-	SP_ATOMIC,	/* after an atomic read-modify-write */
-	SP_PENDING,	/* after a workqueue PENDING-bit operation */
-	SP_PREEMPT,	/* preempt_enable() brought the count to 0 */
+	SP_UNLOCK,    /* a lock was just released */
+	SP_SET_STATE, /* around set_current_state() */
+	SP_WAKEUP,    /* around try_to_wake_up() */
+	SP_ATOMIC,    /* after an atomic read-modify-write */
+	SP_PENDING,   /* after a workqueue PENDING-bit operation */
+	SP_PREEMPT,   /* preempt_enable() brought the count to 0 */
 	SP_NR_KINDS,
 };
 

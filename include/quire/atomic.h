@@ -34,59 +34,87 @@ typedef struct { s64 counter; } atomic64_t;
 #define smp_load_acquire(p)	__atomic_load_n(p, __ATOMIC_ACQUIRE)
 #define smp_store_release(p, v)	__atomic_store_n(p, v, __ATOMIC_RELEASE)
 
-#define __ATOMIC_OPS(pfx, type, ctype)					\
-static inline ctype pfx##_read(const type *v)				\
-{ return __atomic_load_n(&v->counter, __ATOMIC_RELAXED); }		\
-static inline void pfx##_set(type *v, ctype i)				\
-{ __atomic_store_n(&v->counter, i, __ATOMIC_RELAXED); }		\
-static inline void pfx##_add(ctype i, type *v)				\
-{ __atomic_fetch_add(&v->counter, i, __ATOMIC_RELAXED); sched_point(SP_ATOMIC); } \
-static inline void pfx##_sub(ctype i, type *v)				\
-{ __atomic_fetch_sub(&v->counter, i, __ATOMIC_RELAXED); sched_point(SP_ATOMIC); } \
-static inline void pfx##_inc(type *v) { pfx##_add(1, v); }		\
-static inline void pfx##_dec(type *v) { pfx##_sub(1, v); }		\
-static inline ctype pfx##_add_return(ctype i, type *v)			\
-{									\
-	ctype r = __atomic_add_fetch(&v->counter, i, __ATOMIC_SEQ_CST);	\
-	sched_point(SP_ATOMIC);						\
-	return r;							\
-}									\
-static inline ctype pfx##_sub_return(ctype i, type *v)			\
-{									\
-	ctype r = __atomic_sub_fetch(&v->counter, i, __ATOMIC_SEQ_CST);	\
-	sched_point(SP_ATOMIC);						\
-	return r;							\
-}									\
-static inline ctype pfx##_fetch_add(ctype i, type *v)			\
-{									\
-	ctype r = __atomic_fetch_add(&v->counter, i, __ATOMIC_SEQ_CST);	\
-	sched_point(SP_ATOMIC);						\
-	return r;							\
-}									\
-static inline ctype pfx##_inc_return(type *v) { return pfx##_add_return(1, v); } \
-static inline ctype pfx##_dec_return(type *v) { return pfx##_sub_return(1, v); } \
-static inline bool pfx##_dec_and_test(type *v) { return pfx##_sub_return(1, v) == 0; } \
-static inline bool pfx##_inc_and_test(type *v) { return pfx##_add_return(1, v) == 0; } \
-static inline ctype pfx##_xchg(type *v, ctype n)			\
-{									\
-	ctype r = __atomic_exchange_n(&v->counter, n, __ATOMIC_SEQ_CST); \
-	sched_point(SP_ATOMIC);						\
-	return r;							\
-}									\
-static inline ctype pfx##_cmpxchg(type *v, ctype old, ctype n)		\
-{									\
-	__atomic_compare_exchange_n(&v->counter, &old, n, false,	\
-				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); \
-	sched_point(SP_ATOMIC);						\
-	return old;							\
-}									\
-static inline bool pfx##_try_cmpxchg(type *v, ctype *old, ctype n)	\
-{									\
-	bool r = __atomic_compare_exchange_n(&v->counter, old, n, false, \
-					     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); \
-	sched_point(SP_ATOMIC);						\
-	return r;							\
-}
+#define __ATOMIC_OPS(pfx, type, ctype)                                                   \
+	static inline ctype pfx##_read(const type *v)                                    \
+	{                                                                                \
+		return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);                   \
+	}                                                                                \
+	static inline void pfx##_set(type *v, ctype i)                                   \
+	{                                                                                \
+		__atomic_store_n(&v->counter, i, __ATOMIC_RELAXED);                      \
+	}                                                                                \
+	static inline void pfx##_add(ctype i, type *v)                                   \
+	{                                                                                \
+		__atomic_fetch_add(&v->counter, i, __ATOMIC_RELAXED);                    \
+		sched_point(SP_ATOMIC);                                                  \
+	}                                                                                \
+	static inline void pfx##_sub(ctype i, type *v)                                   \
+	{                                                                                \
+		__atomic_fetch_sub(&v->counter, i, __ATOMIC_RELAXED);                    \
+		sched_point(SP_ATOMIC);                                                  \
+	}                                                                                \
+	static inline void pfx##_inc(type *v)                                            \
+	{                                                                                \
+		pfx##_add(1, v);                                                         \
+	}                                                                                \
+	static inline void pfx##_dec(type *v)                                            \
+	{                                                                                \
+		pfx##_sub(1, v);                                                         \
+	}                                                                                \
+	static inline ctype pfx##_add_return(ctype i, type *v)                           \
+	{                                                                                \
+		ctype r = __atomic_add_fetch(&v->counter, i, __ATOMIC_SEQ_CST);          \
+		sched_point(SP_ATOMIC);                                                  \
+		return r;                                                                \
+	}                                                                                \
+	static inline ctype pfx##_sub_return(ctype i, type *v)                           \
+	{                                                                                \
+		ctype r = __atomic_sub_fetch(&v->counter, i, __ATOMIC_SEQ_CST);          \
+		sched_point(SP_ATOMIC);                                                  \
+		return r;                                                                \
+	}                                                                                \
+	static inline ctype pfx##_fetch_add(ctype i, type *v)                            \
+	{                                                                                \
+		ctype r = __atomic_fetch_add(&v->counter, i, __ATOMIC_SEQ_CST);          \
+		sched_point(SP_ATOMIC);                                                  \
+		return r;                                                                \
+	}                                                                                \
+	static inline ctype pfx##_inc_return(type *v)                                    \
+	{                                                                                \
+		return pfx##_add_return(1, v);                                           \
+	}                                                                                \
+	static inline ctype pfx##_dec_return(type *v)                                    \
+	{                                                                                \
+		return pfx##_sub_return(1, v);                                           \
+	}                                                                                \
+	static inline bool pfx##_dec_and_test(type *v)                                   \
+	{                                                                                \
+		return pfx##_sub_return(1, v) == 0;                                      \
+	}                                                                                \
+	static inline bool pfx##_inc_and_test(type *v)                                   \
+	{                                                                                \
+		return pfx##_add_return(1, v) == 0;                                      \
+	}                                                                                \
+	static inline ctype pfx##_xchg(type *v, ctype n)                                 \
+	{                                                                                \
+		ctype r = __atomic_exchange_n(&v->counter, n, __ATOMIC_SEQ_CST);         \
+		sched_point(SP_ATOMIC);                                                  \
+		return r;                                                                \
+	}                                                                                \
+	static inline ctype pfx##_cmpxchg(type *v, ctype old, ctype n)                   \
+	{                                                                                \
+		__atomic_compare_exchange_n(&v->counter, &old, n, false,                 \
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);         \
+		sched_point(SP_ATOMIC);                                                  \
+		return old;                                                              \
+	}                                                                                \
+	static inline bool pfx##_try_cmpxchg(type *v, ctype *old, ctype n)               \
+	{                                                                                \
+		bool r = __atomic_compare_exchange_n(                                    \
+			&v->counter, old, n, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); \
+		sched_point(SP_ATOMIC);                                                  \
+		return r;                                                                \
+	}
 
 __ATOMIC_OPS(atomic, atomic_t, int)
 __ATOMIC_OPS(atomic64, atomic64_t, s64)

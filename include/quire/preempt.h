@@ -29,15 +29,16 @@ bool need_resched(void);
 
 #define preempt_disable() do { preempt_count_add(1); barrier(); } while (0)
 #define preempt_enable_no_resched() do { barrier(); preempt_count_sub(1); } while (0)
-#define preempt_enable() do {						\
-	barrier();							\
-	preempt_count_sub(1);						\
-	if (preempt_count() == 0) {					\
-		if (unlikely(need_resched()))				\
-			preempt_schedule();				\
-		sched_point(SP_PREEMPT);				\
-	}								\
-} while (0)
+#define preempt_enable()                              \
+	do {                                          \
+		barrier();                            \
+		preempt_count_sub(1);                 \
+		if (preempt_count() == 0) {           \
+			if (unlikely(need_resched())) \
+				preempt_schedule();   \
+			sched_point(SP_PREEMPT);      \
+		}                                     \
+	} while (0)
 
 #define in_irq()	((preempt_count() & HARDIRQ_MASK) != 0)
 #define in_hardirq()	in_irq()

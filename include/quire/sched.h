@@ -116,11 +116,12 @@ struct task_struct *get_current(void);
  * point on each side (include/quire/sched_point.h): before, it splits a
  * condition test from a late state change (the lost wake-up); after, it
  * lets a wake-up land between the state change and schedule(). */
-#define set_current_state(s) do {					\
-	sched_point(SP_SET_STATE);					\
-	(void)__atomic_exchange_n(&current->state, (s), __ATOMIC_SEQ_CST); \
-	sched_point(SP_SET_STATE);					\
-} while (0)
+#define set_current_state(s)                                                       \
+	do {                                                                       \
+		sched_point(SP_SET_STATE);                                         \
+		(void)__atomic_exchange_n(&current->state, (s), __ATOMIC_SEQ_CST); \
+		sched_point(SP_SET_STATE);                                         \
+	} while (0)
 /* For states a wake-up must not overwrite (TASK_DEAD): the store is made
  * under the task's pi_lock, which try_to_wake_up() holds from its state
  * test to its state change (Linux's set_special_state()). */

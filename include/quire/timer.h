@@ -23,7 +23,7 @@ struct timer_list {
 	unsigned long expires;		/* jiffies */
 	void (*function)(struct timer_list *);
 	u32 flags;
-	int base_cpu;			/* its base; -1 while it moves */
+	int base_cpu; /* its base; -1 while it moves */
 };
 
 #define TIMER_PINNED	0x1	/* stays on the CPU given to add_timer_on() */

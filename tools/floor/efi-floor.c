@@ -12,7 +12,7 @@
 #include <efi.h>
 #include <efilib.h>
 
-#define FLOOR_MARKER "efi-floor: started\r\n"	/* tools/bench matches it */
+#define FLOOR_MARKER "efi-floor: started\r\n" /* tools/bench matches it */
 
 static inline void outb(UINT16 port, UINT8 val)
 {
