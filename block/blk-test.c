@@ -435,8 +435,6 @@ void blk_test_split_limits(struct ktest *t, struct gendisk *disk)
 {
 	struct queue_limits *lim = &disk->queue->limits;
 	u32 big = ALIGN_DOWN((4u << 20) / BIO_MAX_VECS, lim->logical_block_size);
-	struct disk_stats st;
-	struct blk_test_buf b;
 
 	KTEST_ASSERT_TRUE(t, get_capacity(disk) >= (4u << 20) >> SECTOR_SHIFT);
 	split_pass(t, disk, big, BIO_MAX_VECS);
