@@ -164,6 +164,9 @@ static const struct ktest_kept {
 	{"blkdev", blkdev_worker_threads,
 	 "requests_in_flight_from_threads_on_every_cpu starts its worker threads on first "
 	 "use and keeps them for later runs (block/blk-test.c, mt_start_workers())"},
+	{"hostdisk_blk", blkdev_worker_threads,
+	 "threads_on_every_cpu_2_queues runs blk_test_many_threads(), which starts the same "
+	 "worker threads when the blkdev suite has not (a run of this suite alone)"},
 };
 
 /* @before plus what suite @s may keep (ktest_kept[]). */

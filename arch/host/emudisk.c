@@ -12,7 +12,8 @@
  * The media (a host file) holds the image as of the log's start; the log
  * holds every request since, with its data, and two events per request
  * (SUBMIT, COMPLETE). Reads see the media with every logged write laid
- * over it in submission order. Durability is never tracked as state: it is
+ * over it: the completed ones in completion order, then those in flight
+ * in submission order (ED4). Durability is never tracked as state: it is
  * computed from the log, so a cut after any event can be materialised.
  *
  * Invariants:
@@ -23,10 +24,15 @@
  *       and either a FLUSH submitted after W's COMPLETE completed
  *       successfully before n, or W had EMUDISK_FUA and succeeded.
  *  ED4: (cut after event n) a block's content is its newest durable
- *       version (by COMPLETE order; the media if none) or any logged write
- *       to it submitted before n that did not complete before that
- *       version was submitted. Nothing else, and never part of a logical
- *       block.
+ *       version (the media if none) or any logged write to it submitted
+ *       before n that is newer, or still in flight at n. "Newer" is
+ *       COMPLETE order: writes to one block settle in the order they
+ *       completed, those in flight on top (in SUBMIT order), and reads
+ *       and the fold lay writes in that order too. So a write that
+ *       completed before the durable version did is under it for good,
+ *       and writes in flight together settle as their completions fall
+ *       (deterministic mode's seeded delays try both orders). Nothing
+ *       else, and never part of a logical block.
  *  ED5: without @record, the log is folded into the media only when every
  *       logged write is durable and nothing is in flight (after a flush),
  *       so folding never changes what a cut may leave.
@@ -332,11 +338,16 @@ static bool can_fold(const struct emudisk *d, const struct emudisk_req *f)
 	return true;
 }
 
+/* Every logged write is complete: lay them on the media in completion
+ * order (ED4), as reads saw them. */
 static void fold(struct emudisk *d)
 {
-	for (uint32_t i = 0; i < d->nr_reqs; i++)
-		if (has_data(&d->reqs[i]))
-			write_req_blocks(d, &d->reqs[i], d->fd);
+	for (uint64_t e = 0; e < d->nr_events; e++) {
+		const struct emudisk_req *r = &d->reqs[d->events[e].req];
+
+		if (d->events[e].kind == EMUDISK_COMPLETE && has_data(r))
+			write_req_blocks(d, r, d->fd);
+	}
 	log_reset(d);
 }
 
@@ -365,6 +376,25 @@ int emudisk_complete(struct emudisk *d, emudisk_id_t id)
 	return status;
 }
 
+/* Lay @r's blocks inside [off, off + len) over @buf. */
+static void overlay(const struct emudisk *d, const struct emudisk_req *r, uint64_t off,
+		    uint64_t len, void *buf)
+{
+	uint64_t s = off > r->off ? off : r->off;
+	uint64_t e = off + len < r->off + r->len ? off + len : r->off + r->len;
+
+	if (!has_data(r))
+		return;
+	for (; s < e; s += d->lbs) {
+		if (!block_in_mask(r, (s - r->off) / d->lbs))
+			continue;
+		if (r->data)
+			memcpy((char *)buf + (s - off), r->data + (s - r->off), d->lbs);
+		else
+			memset((char *)buf + (s - off), 0, d->lbs);
+	}
+}
+
 int emudisk_read(struct emudisk *d, uint64_t off, uint64_t len, void *buf)
 {
 	int err;
@@ -374,23 +404,13 @@ int emudisk_read(struct emudisk *d, uint64_t off, uint64_t len, void *buf)
 	err = media_rw(d->fd, false, buf, len, off);
 	if (err || !d->cache)
 		return err;
-	for (uint32_t i = 0; i < d->nr_reqs; i++) {
-		const struct emudisk_req *r = &d->reqs[i];
-		uint64_t s = off > r->off ? off : r->off;
-		uint64_t e = off + len < r->off + r->len ? off + len : r->off + r->len;
-
-		if (!has_data(r))
-			continue;
-		for (; s < e; s += d->lbs) {
-			if (!block_in_mask(r, (s - r->off) / d->lbs))
-				continue;
-			if (r->data)
-				memcpy((char *)buf + (s - off), r->data + (s - r->off),
-				       d->lbs);
-			else
-				memset((char *)buf + (s - off), 0, d->lbs);
-		}
-	}
+	/* ED4: completed writes in completion order, then those in flight */
+	for (uint64_t e = 0; e < d->nr_events; e++)
+		if (d->events[e].kind == EMUDISK_COMPLETE)
+			overlay(d, &d->reqs[d->events[e].req], off, len, buf);
+	for (uint32_t i = 0; i < d->nr_reqs; i++)
+		if (d->reqs[i].comp == EMUDISK_NEVER)
+			overlay(d, &d->reqs[i], off, len, buf);
 	return 0;
 }
 
@@ -475,7 +495,7 @@ static void choose_versions(const struct emudisk *d, uint64_t n,
 		for (uint64_t k = 0; k < r->len / d->lbs; k++)
 			if (block_in_mask(r, k) &&
 			    (floor[b0 + k] < 0 || d->reqs[floor[b0 + k]].comp < r->comp))
-				floor[b0 + k] = i;
+				floor[b0 + k] = i; /* newest by COMPLETE (ED4) */
 	}
 	memcpy(ver, floor, (d->size / d->lbs) * sizeof(*ver));
 	for (uint32_t i = 0; i < d->nr_reqs && d->reqs[i].sub < n; i++) {
@@ -490,8 +510,8 @@ static void choose_versions(const struct emudisk *d, uint64_t n,
 
 			if (!block_in_mask(r, k) || f == (int32_t)i)
 				continue;
-			if (f >= 0 && r->comp < d->reqs[f].sub)
-				continue; /* ED4: older than a durable one */
+			if (f >= 0 && r->comp < d->reqs[f].comp)
+				continue; /* ED4: completed before it: under it */
 			if (cut_keeps(cut, i, b0 + k, durable, ordinal))
 				ver[b0 + k] = i;
 		}

@@ -18,9 +18,11 @@
  *  - a write is durable once a FLUSH that was *submitted after the write
  *    completed* has completed successfully, or, if it had REQ_FUA, once it
  *    has completed successfully itself (FUA covers only its own range);
- *  - a block never goes back to a version older than a durable one: a write
- *    that completed before a durable write to the same block was submitted
- *    is gone for good.
+ *  - a block never goes back to a version older than a durable one:
+ *    writes to one block settle in COMPLETE order (the order reads and
+ *    the fold lay them in), so a write that completed before a durable
+ *    write to the same block is gone for good; one still in flight may
+ *    land over it.
  * The caller (the driver) holds whatever lock serialises calls.
  */
 #ifndef ARCH_HOST_EMUDISK_H
@@ -109,7 +111,8 @@ void emudisk_release(struct emudisk *d);
  * with emudisk_complete(), which returns the request's status (-EIO for a
  * handle from before a power cut). @data is copied at SUBMIT. Offsets and
  * lengths are bytes, multiples of the logical block size, inside the disk.
- * Reads are not logged: they see every write submitted so far.
+ * Reads are not logged: they see every write submitted so far, the
+ * completed ones in completion order, then those in flight.
  */
 emudisk_id_t emudisk_submit_write(struct emudisk *d, uint64_t off, uint64_t len,
 				  const void *data, uint32_t flags);

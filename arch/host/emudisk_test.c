@@ -396,6 +396,82 @@ static void flushes_completing_out_of_order_keep_the_newest(struct ktest *t)
 	tdisk_close(&td);
 }
 
+/* Two writes to one block in flight together, then a flush: they settle
+ * in the order they completed, whichever was submitted first, and every
+ * cut after the flush leaves what reads showed once both had completed,
+ * with or without record (without, the flush folds the log into the
+ * media). Both orders are possible: a disk may apply either last. */
+static void overlapping_writes_settle_as_reads_saw_them(struct ktest *t)
+{
+	int settled[2][2];
+
+	for (int record = 0; record < 2; record++)
+		for (int older_last = 0; older_last < 2; older_last++) {
+			struct tdisk td;
+			emudisk_id_t a, b;
+			u8 buf[LBS];
+
+			tdisk_open(t, &td, LBS, record);
+			a = wr(&td, 3, 1, 1, 0);
+			b = wr(&td, 3, 1, 2, 0);
+			KTEST_EXPECT_EQ(t, emudisk_complete(&td.d, older_last ? b : a),
+					0);
+			KTEST_EXPECT_EQ(t, emudisk_complete(&td.d, older_last ? a : b),
+					0);
+			KTEST_ASSERT_EQ(t, emudisk_read(&td.d, 3 * LBS, LBS, buf), 0);
+			settled[record][older_last] = buf[0] == pat(3, 1) ? 1 :
+						      buf[0] == pat(3, 2) ? 2 :
+									    -1;
+			KTEST_EXPECT_EQ(t, flush_now(&td), 0);
+			for (u64 s = 0; s < 64; s++) {
+				struct emudisk_cut c = {s % 3 == 0 ? EMUDISK_CUT_NONE :
+							s % 3 == 1 ? EMUDISK_CUT_SUBSET :
+								     EMUDISK_CUT_TORN,
+							s};
+
+				KTEST_ASSERT_EQ(t,
+						emudisk_materialise(
+							&td.d, emudisk_nr_events(&td.d),
+							&c, td.out),
+						0);
+				KTEST_EXPECT_EQ(t, gen_of(td.out, LBS, 3),
+						settled[record][older_last]);
+			}
+			tdisk_close(&td);
+		}
+	for (int record = 0; record < 2; record++) {
+		KTEST_EXPECT_EQ(t, settled[record][0], 2); /* b completed last */
+		KTEST_EXPECT_EQ(t, settled[record][1], 1); /* a completed last */
+	}
+}
+
+/* The same two writes, the older one still in flight at the cut: it may
+ * land after the newer (FUA, durable) one, or not. */
+static void in_flight_older_write_may_land_over_a_durable_one(struct ktest *t)
+{
+	struct tdisk td;
+	u32 seen[3] = {0};
+
+	tdisk_open(t, &td, LBS, true);
+	wr(&td, 3, 1, 1, 0); /* A: never completes */
+	KTEST_EXPECT_EQ(t, write_now(&td, 3, 1, 2, EMUDISK_FUA), 0); /* B */
+	for (u64 s = 0; s < 64; s++) {
+		struct emudisk_cut c = {EMUDISK_CUT_TORN, s};
+		int g;
+
+		KTEST_ASSERT_EQ(
+			t,
+			emudisk_materialise(&td.d, emudisk_nr_events(&td.d), &c, td.out),
+			0);
+		g = gen_of(td.out, LBS, 3);
+		KTEST_ASSERT_TRUE(t, g == 1 || g == 2);
+		seen[g]++;
+	}
+	KTEST_EXPECT_GT(t, seen[1], 0);
+	KTEST_EXPECT_GT(t, seen[2], 0);
+	tdisk_close(&td);
+}
+
 /* Kindness 3: an 8-block write showed only prefixes. Now every one of the
  * 256 patterns shows, and "last block there" says nothing of the first. */
 static void torn_writes_show_every_pattern(struct ktest *t)
@@ -615,6 +691,8 @@ static const struct ktest_case emudisk_cases[] = {
 	KTEST_CASE(fua_covers_only_its_own_range),
 	KTEST_CASE(flush_covers_writes_completed_before_its_submission),
 	KTEST_CASE(flushes_completing_out_of_order_keep_the_newest),
+	KTEST_CASE(overlapping_writes_settle_as_reads_saw_them),
+	KTEST_CASE(in_flight_older_write_may_land_over_a_durable_one),
 	KTEST_CASE(torn_writes_show_every_pattern),
 	KTEST_CASE(tears_never_split_a_logical_block),
 	KTEST_CASE(discard_reads_old_data_or_zeros),

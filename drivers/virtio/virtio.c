@@ -31,17 +31,25 @@
  *      successful probe the core queues ->broken() itself if the device
  *      broke meanwhile.
  *   V3 broken_work is idle once unregister_virtio_device() clears
- *      vdev->driver (cancel_work_sync), before ->remove() runs.
+ *      vdev->driver (cancel_work_sync), before ->remove() runs, and is
+ *      never queued again: a break reads vdev->driver and queues the
+ *      work under virtio_bind_lock, which unregister takes to clear it,
+ *      so a break that saw the driver has queued its work before the
+ *      cancel.
  *   V4 DRIVER_OK is never written to a broken (so reset) device.
  *
  * Locking: virtio_lock (mutex) guards the driver and device lists; they
  * only change in process context. vdev->broken is atomic;
- * virtio_break_device() takes no lock (callers may hold a queue lock) and
- * hands the driver's clean-up to a work item.
+ * virtio_break_device() (callers may hold a queue lock, in any context)
+ * takes only virtio_bind_lock (spinlock, irqsave, innermost: nothing but
+ * schedule_work() under it), around "is a driver bound? then queue
+ * broken_work", and hands the driver's clean-up to that work item.
+ * Binding and unbinding (vdev->driver) happen under it too (V2, V3).
  */
 #include <quire/virtio.h>
 #include <quire/kernel.h>
 #include <quire/mutex.h>
+#include <quire/spinlock.h>
 #include <quire/printk.h>
 #include <quire/string.h>
 #include <quire/errno.h>
@@ -53,6 +61,7 @@
 static LIST_HEAD(virtio_drivers);
 static LIST_HEAD(virtio_devices);
 static DEFINE_MUTEX(virtio_lock);	/* guards both lists */
+static DEFINE_SPINLOCK(virtio_bind_lock); /* vdev->driver vs broken_work (V3) */
 static int virtio_next_index;
 
 int register_virtio_driver(struct virtio_driver *drv)
@@ -144,6 +153,7 @@ static void virtio_broken_work(struct work_struct *work)
 int register_virtio_device(struct virtio_device *vdev)
 {
 	struct virtio_driver *drv;
+	unsigned long flags;
 	int err;
 
 	INIT_LIST_HEAD(&vdev->vqs);
@@ -176,23 +186,29 @@ int register_virtio_device(struct virtio_device *vdev)
 		virtio_device_ready(vdev);
 	/*
 	 * Bind. A break from now on schedules ->broken(); one that came
-	 * during probe scheduled nothing (V2), so do it here. Both sides
-	 * store then load with a full barrier between (store buffering):
-	 * at least one of them sees the other, and ->broken() may then be
-	 * queued twice, which it tolerates (include/quire/virtio.h).
+	 * during probe scheduled nothing (V2), so do it here. A break sets
+	 * vdev->broken before it takes virtio_bind_lock: if its locked part
+	 * comes first it saw no driver and we see it broken, else it sees
+	 * the driver and queues the work itself.
 	 */
+	spin_lock_irqsave(&virtio_bind_lock, flags);
 	__atomic_store_n(&vdev->driver, drv, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&vdev->broken, __ATOMIC_SEQ_CST) && drv->broken)
 		schedule_work(&vdev->broken_work);
+	spin_unlock_irqrestore(&virtio_bind_lock, flags);
 	return 0;
 }
 
 void unregister_virtio_device(struct virtio_device *vdev)
 {
 	struct virtio_driver *drv = vdev->driver;
+	unsigned long flags;
 
-	/* V3: no ->broken() may run during or after ->remove() */
+	/* V3: no ->broken() may run during or after ->remove(), nor be
+	 * queued: a break that saw the driver has queued it by now */
+	spin_lock_irqsave(&virtio_bind_lock, flags);
 	__atomic_store_n(&vdev->driver, NULL, __ATOMIC_SEQ_CST);
+	spin_unlock_irqrestore(&virtio_bind_lock, flags);
 	cancel_work_sync(&vdev->broken_work);
 	if (drv && drv->remove)
 		drv->remove(vdev);
@@ -212,6 +228,7 @@ void virtio_break_device(struct virtio_device *vdev, const char *reason)
 {
 	struct virtio_driver *drv;
 	struct virtqueue *vq;
+	unsigned long flags;
 
 	/* SEQ_CST: ordered before the loads of vdev->vqs and vdev->driver
 	 * below (V1, V2) */
@@ -223,9 +240,11 @@ void virtio_break_device(struct virtio_device *vdev, const char *reason)
 	pr_err("%s: device broke the virtio rules (%s): reset; its requests fail with -EIO\n",
 	       vdev->name, reason ? reason : "?");
 	vdev->config->reset(vdev);
+	spin_lock_irqsave(&virtio_bind_lock, flags); /* V3 */
 	drv = __atomic_load_n(&vdev->driver, __ATOMIC_SEQ_CST);
 	if (drv && drv->broken)
 		schedule_work(&vdev->broken_work);
+	spin_unlock_irqrestore(&virtio_bind_lock, flags);
 }
 
 void virtio_config_changed(struct virtio_device *vdev)

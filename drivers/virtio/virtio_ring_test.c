@@ -23,6 +23,11 @@
 #include <quire/errno.h>
 #include <quire/atomic.h>
 #include <quire/kernel.h>
+#include <quire/kthread.h>
+#include <quire/completion.h>
+#include <quire/workqueue.h>
+#include <quire/smp.h>
+#include <quire/jiffies.h>
 
 #define FAKE_RING	8
 #define FAKE_REQS	32
@@ -753,6 +758,103 @@ break_before_the_queues_exist_gives_broken_queues_and_no_driver_ok(struct ktest 
 	break_probe_ready = false;
 }
 
+/* ---- a break racing unregister ---- */
+
+#define FAKE_RACE_ID 0xfffc
+#define RACE_ROUNDS  4000
+static struct virtio_device *race_vdev;
+static struct completion race_go, race_done;
+
+static int race_driver_probe(struct virtio_device *vdev)
+{
+	return 0;
+}
+
+static void race_driver_broken(struct virtio_device *vdev)
+{
+}
+
+/* Reset from two CPUs at once (the break's and unregister's): atomic,
+ * as a device serialises its register writes. */
+static void race_reset(struct virtio_device *v)
+{
+	struct fake_dev *fd = container_of(v, struct fake_dev, vdev);
+
+	__atomic_add_fetch(&fd->resets, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&fd->status, 0, __ATOMIC_RELAXED);
+}
+
+static struct virtio_driver race_driver = {
+	.name = "fake-race",
+	.device_id = FAKE_RACE_ID,
+	.probe = race_driver_probe,
+	.broken = race_driver_broken,
+};
+
+/* The "timeout handler": breaks race_vdev when told to. */
+static int race_breaker(void *unused)
+{
+	while (!kthread_should_stop()) {
+		if (!wait_for_completion_timeout(&race_go, msecs_to_jiffies(50)))
+			continue;
+		virtio_break_device(race_vdev, "ktest: break racing unregister");
+		complete(&race_done);
+	}
+	return 0;
+}
+
+/*
+ * V3: once unregister_virtio_device() has returned, broken_work is idle
+ * and stays so: the caller frees the device next. A break on another CPU
+ * that read vdev->driver before unregister cleared it, and queued the
+ * work after unregister's cancel_work_sync(), left the work queued on
+ * memory about to be freed (found with --deterministic; the seed of the
+ * run picks the interleavings).
+ */
+static void break_racing_unregister_leaves_no_work_queued(struct ktest *t)
+{
+	static bool registered;
+	static struct virtio_config_ops race_ops;
+	struct task_struct *breaker;
+	unsigned int queued = 0, broke = 0;
+
+	if (!registered)
+		register_virtio_driver(&race_driver);
+	registered = true;
+	race_ops = fake_ops;
+	race_ops.reset = race_reset;
+	init_completion(&race_go);
+	init_completion(&race_done);
+	breaker = kthread_create(race_breaker, NULL, "vbreak");
+	KTEST_ASSERT_NOT_NULL(t, breaker);
+	kthread_bind(breaker, (smp_processor_id() + 1) % num_online_cpus());
+	wake_up_process(breaker);
+	for (unsigned int i = 0; i < RACE_ROUNDS; i++) {
+		struct fake_dev *fd = kzalloc(sizeof(*fd), GFP_KERNEL);
+		bool pending;
+
+		KTEST_ASSERT_NOT_NULL(t, fd);
+		fd->vdev.config = &race_ops;
+		fd->vdev.id.device = FAKE_RACE_ID;
+		fd->offered = F_PLAIN;
+		KTEST_ASSERT_EQ(t, register_virtio_device(&fd->vdev), 0);
+		race_vdev = &fd->vdev;
+		complete(&race_go);
+		unregister_virtio_device(&fd->vdev);
+		wait_for_completion(&race_done);
+		pending = work_pending(&fd->vdev.broken_work);
+		queued += pending;
+		broke += virtio_device_is_broken(&fd->vdev);
+		flush_workqueue(system_wq); /* so the test itself frees safely */
+		kfree(fd);
+	}
+	kthread_stop(breaker);
+	cprintf("# %u rounds, %u broken, %u left broken_work queued after unregister\n",
+		RACE_ROUNDS, broke, queued);
+	KTEST_EXPECT_EQ(t, broke, RACE_ROUNDS);
+	KTEST_EXPECT_EQ(t, queued, 0);
+}
+
 /* ---- random honest traffic ---- */
 
 static u64 rnd(u64 *s)
@@ -821,6 +923,7 @@ static const struct ktest_case virtio_cases[] = {
 	KTEST_CASE(device_refusing_features_ok_is_failed_and_reset),
 	KTEST_CASE(break_during_a_failed_probe_leaves_no_work_behind),
 	KTEST_CASE(break_before_the_queues_exist_gives_broken_queues_and_no_driver_ok),
+	KTEST_CASE(break_racing_unregister_leaves_no_work_queued),
 	KTEST_CASE(random_honest_traffic_completes_everything_once),
 	KTEST_END,
 };
