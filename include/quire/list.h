@@ -1,5 +1,10 @@
 /*
  * include/quire/list.h - circular doubly linked lists, Linux's list_head.
+ *
+ * As in Linux, list_empty() may be called without the list's lock (a
+ * waker's waitqueue_active()): it reads head->next with READ_ONCE(), and
+ * every store to a ->next it can read is a WRITE_ONCE() (INIT_LIST_HEAD,
+ * __list_add, __list_del), so the unlocked read is not a data race.
  */
 #ifndef QUIRE_LIST_H
 #define QUIRE_LIST_H
@@ -15,7 +20,7 @@ struct list_head {
 
 static inline void INIT_LIST_HEAD(struct list_head *list)
 {
-	list->next = list;
+	WRITE_ONCE(list->next, list); /* list_empty() reads it unlocked */
 	list->prev = list;
 }
 
@@ -25,7 +30,7 @@ static inline void __list_add(struct list_head *new, struct list_head *prev,
 	next->prev = new;
 	new->next = next;
 	new->prev = prev;
-	prev->next = new;
+	WRITE_ONCE(prev->next, new); /* as list_empty() reads it */
 }
 
 static inline void list_add(struct list_head *new, struct list_head *head)
@@ -41,7 +46,7 @@ static inline void list_add_tail(struct list_head *new, struct list_head *head)
 static inline void __list_del(struct list_head *prev, struct list_head *next)
 {
 	next->prev = prev;
-	prev->next = next;
+	WRITE_ONCE(prev->next, next);
 }
 
 static inline void list_del(struct list_head *entry)
