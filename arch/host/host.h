@@ -118,6 +118,9 @@ void host_debug_vcpu_init(struct vcpu *v);
 void host_pci_init(void);
 void host_msi_dispatch(unsigned int handle);
 void host_msi_trigger(int handle);
+/* Tests only: called by host_msi_dispatch() between reading the handler
+ * and reading its data (hard interrupt, the vector's vCPU). */
+extern void (*host_msi_dispatch_hook)(unsigned int handle);
 
 #ifndef U64_MAX
 #define U64_MAX (~0ULL)

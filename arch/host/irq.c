@@ -10,8 +10,15 @@
  * target vCPU. The "MSI message" is x86-shaped: address 0xfee00000 | cpu<<12,
  * data = handle, so a device model can raise it by writing it back.
  *
+ * Invariant MSI1 (as arch/x86_64/msi.c): a slot is handed out only while
+ * !in_use, and arch_msi_free() clears in_use only after synchronize_irq()
+ * returned. (A free that cleared only the handler let arch_msi_alloc()
+ * on another CPU take the slot and write its data while a dispatch that
+ * had read the old handler had not yet read the data: the old handler ran
+ * with the new owner's data.)
+ *
  * Locking: msi_lock (a libc mutex, taken with interrupts masked) guards
- * the table's allocation state; dispatch reads a slot published with
+ * in_use, the table's allocation state; dispatch reads a slot published with
  * release ordering, counted in in_progress. arch_msi_free() is Linux's
  * free_irq(): it clears the handler and waits in synchronize_irq() for
  * dispatches that may have read the old one, so a handler never runs
@@ -27,7 +34,8 @@
 #define MSI_ADDR_BASE	0xfee00000ULL
 
 struct host_msi {
-	irq_handler_t handler;	/* NULL: free */
+	bool in_use;	       /* allocated; under msi_lock (MSI1) */
+	irq_handler_t handler; /* NULL: interrupts are dropped */
 	void *data;
 	unsigned int cpu;
 	unsigned int in_progress; /* vCPUs in host_msi_dispatch() of it */
@@ -35,6 +43,7 @@ struct host_msi {
 
 static struct host_msi msi_table[HOST_NR_MSI];
 static pthread_mutex_t msi_lock = PTHREAD_MUTEX_INITIALIZER;
+void (*host_msi_dispatch_hook)(unsigned int handle);
 
 int arch_msi_alloc(unsigned int cpu, irq_handler_t handler, void *data,
 		   u64 *msi_addr, u32 *msi_data)
@@ -47,8 +56,9 @@ int arch_msi_alloc(unsigned int cpu, irq_handler_t handler, void *data,
 	flags = arch_local_irq_save();
 	pthread_mutex_lock(&msi_lock);
 	for (int i = 0; i < HOST_NR_MSI; i++) {
-		if (msi_table[i].handler)
+		if (msi_table[i].in_use)
 			continue;
+		msi_table[i].in_use = true;
 		__atomic_store_n(&msi_table[i].data, data, __ATOMIC_RELAXED);
 		__atomic_store_n(&msi_table[i].cpu, cpu, __ATOMIC_RELAXED);
 		__atomic_store_n(&msi_table[i].handler, handler, __ATOMIC_RELEASE);
@@ -77,10 +87,17 @@ void synchronize_irq(int handle)
 
 void arch_msi_free(int handle)
 {
+	unsigned long flags;
+
 	if (handle < 0 || handle >= HOST_NR_MSI)
 		return;
 	__atomic_store_n(&msi_table[handle].handler, NULL, __ATOMIC_SEQ_CST);
 	synchronize_irq(handle); /* as free_irq(): the data is the caller's again */
+	flags = arch_local_irq_save();
+	pthread_mutex_lock(&msi_lock);
+	msi_table[handle].in_use = false; /* MSI1: only now may it be reused */
+	pthread_mutex_unlock(&msi_lock);
+	arch_local_irq_restore(flags);
 }
 
 /* Raise MSI @handle on its vCPU. Context: any thread. */
@@ -105,6 +122,8 @@ void host_msi_dispatch(unsigned int handle)
 
 	__atomic_fetch_add(&m->in_progress, 1, __ATOMIC_SEQ_CST);
 	fn = __atomic_load_n(&m->handler, __ATOMIC_SEQ_CST);
+	if (fn && host_msi_dispatch_hook)
+		host_msi_dispatch_hook(handle);
 	if (fn)
 		fn(__atomic_load_n(&m->data, __ATOMIC_RELAXED));
 	__atomic_fetch_sub(&m->in_progress, 1, __ATOMIC_RELEASE);

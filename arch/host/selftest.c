@@ -112,6 +112,83 @@ static void host_self_interrupt_with_irqs_on_is_immediate(struct ktest *t)
 	arch_msi_free(h);
 }
 
+/*
+ * arch_msi_free() is free_irq(): when it returns, the handler has run its
+ * last time with the caller's data, and only then may the handle go to a
+ * new owner. CPU 1 takes the handler of a full table's last handle and is
+ * held (host_msi_dispatch_hook) before it reads the data; CPU 0 frees the
+ * handle; the held CPU tries to allocate meanwhile, as another driver
+ * would. Had it got the handle, the old handler would run with the new
+ * owner's data.
+ */
+static int msi_old_cookie, msi_new_cookie;
+static void *msi_old_seen;
+static int msi_race_handle = -1, msi_race_stolen = -1;
+static unsigned int msi_race_state; /* 1: CPU 1 held, 2: CPU 0 frees */
+
+static void msi_race_old(void *data)
+{
+	__atomic_store_n(&msi_old_seen, data, __ATOMIC_RELEASE);
+}
+
+static void msi_race_new(void *data)
+{
+}
+
+static void msi_race_hook(unsigned int handle)
+{
+	u64 addr;
+	u32 data;
+
+	if ((int)handle != msi_race_handle)
+		return;
+	__atomic_store_n(&msi_race_state, 1, __ATOMIC_RELEASE);
+	for (long i = 0;
+	     i < 20000000 && __atomic_load_n(&msi_race_state, __ATOMIC_ACQUIRE) != 2; i++)
+		arch_cpu_relax();
+	for (int i = 0; i < 20000 && msi_race_stolen < 0; i++) {
+		msi_race_stolen =
+			arch_msi_alloc(1, msi_race_new, &msi_new_cookie, &addr, &data);
+		arch_cpu_relax();
+	}
+}
+
+static void host_msi_free_does_not_hand_out_a_running_handle(struct ktest *t)
+{
+	static int rest[HOST_NR_MSI];
+	unsigned int n = 0;
+	u64 addr, end;
+	u32 data;
+	int h;
+
+	ensure_cpu1(t);
+	msi_race_handle = arch_msi_alloc(1, msi_race_old, &msi_old_cookie, &addr, &data);
+	KTEST_ASSERT_TRUE(t, msi_race_handle >= 0);
+	while ((h = arch_msi_alloc(1, msi_race_new, NULL, &addr, &data)) >= 0)
+		rest[n++] = h; /* the table is full: only a free makes room */
+	msi_race_stolen = -1;
+	__atomic_store_n(&msi_old_seen, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&msi_race_state, 0, __ATOMIC_RELAXED);
+	host_msi_dispatch_hook = msi_race_hook;
+	host_msi_trigger(msi_race_handle);
+	end = arch_clock_ns() + WAIT_NS;
+	while (__atomic_load_n(&msi_race_state, __ATOMIC_ACQUIRE) != 1 &&
+	       arch_clock_ns() < end)
+		arch_cpu_relax();
+	KTEST_EXPECT_EQ(t, __atomic_load_n(&msi_race_state, __ATOMIC_ACQUIRE), 1);
+	__atomic_store_n(&msi_race_state, 2, __ATOMIC_RELEASE);
+	arch_msi_free(msi_race_handle);
+	host_msi_dispatch_hook = NULL;
+	KTEST_EXPECT_TRUE(t, __atomic_load_n(&msi_old_seen, __ATOMIC_ACQUIRE) ==
+				     &msi_old_cookie);
+	KTEST_EXPECT_EQ(t, msi_race_stolen, -ENOSPC);
+	if (msi_race_stolen >= 0)
+		arch_msi_free(msi_race_stolen);
+	while (n)
+		arch_msi_free(rest[--n]);
+	msi_race_handle = -1;
+}
+
 static void host_msi_runs_on_its_target_cpu(struct ktest *t)
 {
 	int h;
@@ -255,6 +332,7 @@ static const struct ktest_case host_cases[] = {
 	KTEST_CASE(host_irq_waits_while_disabled_runs_on_enable),
 	KTEST_CASE(host_self_interrupt_with_irqs_on_is_immediate),
 	KTEST_CASE(host_msi_runs_on_its_target_cpu),
+	KTEST_CASE(host_msi_free_does_not_hand_out_a_running_handle),
 	KTEST_CASE(host_idle_wakes_on_interrupt_from_other_cpu),
 	KTEST_CASE(host_signal_interrupts_busy_cpu),
 	KTEST_CASE(host_interrupt_ping_pong_loses_none),

@@ -40,6 +40,7 @@
 #define LSR_THRE	0x20	/* transmit holding register empty */
 #define IER_RDI		0x01	/* received data available interrupt */
 #define MCR_DTR_RTS_OUT2 0x0b	/* OUT2 gates the IRQ line on PCs */
+#define MCR_LOOP	 0x10	/* loopback: the receiver is off the line */
 #define POLL_LIMIT	100000	/* spins before giving up on a stuck UART */
 
 #define FCR_ENABLE_TRIG14 0xc1 /* FIFOs on, 14-byte trigger; no clear bits */
@@ -53,18 +54,21 @@ static unsigned int early_rx_len;
  * Turn the FIFOs on without losing input that is already waiting (a script
  * piped in before boot). A change of FCR.FE clears the receiver; the clear
  * bits are never set, so FIFOs already on (OVMF) keep their bytes. With the
- * FIFOs off the UART holds at most one byte and QEMU keeps the rest until
- * that one is read: take it, and turn the FIFOs on in the very next
- * instructions (one straight-line block: no branch, no new translation in
- * between), so the next byte lands in the FIFO. A byte that the host
- * delivered within those two instructions would still be lost: that
- * window is a few instructions once per boot.
+ * FIFOs off the UART holds at most one byte: take it, then turn the FIFOs
+ * on. In between, nothing may refill the receiver, or the clear drops that
+ * byte: QEMU moves its next byte in within the very read of RBR (the
+ * console mux hands over what it buffered as soon as a read makes room),
+ * so the read is done in loopback mode (MCR.LOOP), where QEMU's RBR read
+ * does not pull input; serial_init() leaves loopback right after. What
+ * QEMU holds now is pulled in by serial_enable_rx_irq().
  */
 static void serial_fifo_enable(void)
 {
-	u8 lsr = inb(COM1 + UART_LSR);
-	u8 c = inb(COM1 + UART_RBR);
+	u8 lsr, c;
 
+	outb(COM1 + UART_MCR, MCR_LOOP);
+	lsr = inb(COM1 + UART_LSR);
+	c = inb(COM1 + UART_RBR);
 	outb(COM1 + UART_FCR, FCR_ENABLE_TRIG14);
 	if (lsr & LSR_DR)
 		early_rx[early_rx_len++] = c;
@@ -100,7 +104,12 @@ void arch_console_write(const char *s, size_t len)
 
 /* Context: interrupts off (arch_init_late), so the early byte reaches
  * console_receive() as if from the interrupt (the ring is empty). Bytes
- * that came after it wait in the FIFO and raise the interrupt now. */
+ * that came after it wait in the FIFO and raise the interrupt now. With
+ * the FIFO empty, one read of it makes QEMU move in what its console mux
+ * buffered meanwhile (nothing else would: with stdin at its end, no new
+ * byte comes to push them on, and input stalled for ever). A byte that
+ * the host delivered between that LSR read and that RBR read would be
+ * read and lost: a window of one instruction, once per boot. */
 void serial_enable_rx_irq(void)
 {
 	if (early_rx_len) {
@@ -109,6 +118,8 @@ void serial_enable_rx_irq(void)
 		early_rx_len = 0;
 	}
 	outb(COM1 + UART_IER, IER_RDI);
+	if (!(inb(COM1 + UART_LSR) & LSR_DR))
+		(void)inb(COM1 + UART_RBR); /* empty: pulls QEMU's bytes in */
 }
 
 void arch_console_throttle(void)

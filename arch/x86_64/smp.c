@@ -11,10 +11,19 @@
  * parameter block, then sends INIT, waits 10 ms, and sends two STARTUP
  * IPIs (vector 0x08 = page 0x8000) 200 us apart. The AP reports in by
  * storing its id in ap_alive, after which the boot CPU logs "CPU n up
- * (APIC id, node)". No answer within AP_TIMEOUT_MS gives -ETIMEDOUT: the
- * AP gets another INIT (back to waiting for a SIPI) and ap_expected is
- * cleared, so an AP that was already past the trampoline parks itself
- * instead of running on another CPU's stack.
+ * (APIC id, node)".
+ *   SMP1 the first C code of the AP claims its start (ap_expected: cpu to
+ *        cpu | AP_CLAIMED, one compare-and-exchange) before it changes
+ *        anything shared (its online flag); the boot CPU gives a start up
+ *        only with the opposite exchange (cpu to 0). Exactly one wins. If
+ *        the boot CPU wins (no answer within AP_TIMEOUT_MS), the AP gets
+ *        another INIT (back to waiting for a SIPI), and if it gets past
+ *        the trampoline anyway it finds ap_expected changed and parks:
+ *        -ETIMEDOUT. If the AP wins, it is running our code with
+ *        interrupts off and nothing to wait for, so the boot CPU waits
+ *        for it to report in, however slow: an INIT then would leave a
+ *        CPU marked online that never answers again (every later TLB
+ *        shootdown waited for it for ever).
  *
  * IPIs use one vector per type (allocated at init, same on every CPU).
  * TLB shootdown, as Linux's smp_call_function_many_cond() copies the
@@ -36,6 +45,7 @@
  */
 #include <quire/bug.h>
 #include <quire/errno.h>
+#include <quire/kernel.h>
 #include <quire/printk.h>
 #include <quire/platform.h>
 #include <quire/spinlock.h>
@@ -62,6 +72,7 @@
 #define PTE_W			0x2ULL
 #define PTE_PS			0x80ULL
 #define EFER_LMA		BIT(10)
+#define AP_CLAIMED		0x80000000u /* | cpu in ap_expected: SMP1 */
 
 enum { IPI_TLB = NR_IPI_TYPES, NR_X86_IPIS };
 #define NMI_VECTOR		2
@@ -69,8 +80,12 @@ enum { IPI_TLB = NR_IPI_TYPES, NR_X86_IPIS };
 int x86_ipi_vector[NR_X86_IPIS];
 
 static DEFINE_SPINLOCK(boot_lock);		/* one AP in the trampoline */
-static unsigned int ap_expected;		/* cpu being started, 0: none */
+static unsigned int ap_expected;		/* cpu being started, 0: none (SMP1) */
 static unsigned int ap_alive;			/* cpu that reported in */
+
+/* Tests only (smp_test_ap_delay_ms=): an AP waits this long between
+ * marking itself online and reporting in, as a slow vCPU would. */
+static u64 ap_test_delay_ns;
 
 static DEFINE_SPINLOCK(tlb_lock);		/* one shootdown at a time */
 static struct cpumask tlb_pending;		/* targets yet to flush (TLB2) */
@@ -102,7 +117,11 @@ unsigned int x86_cpus_online(void)
 void __noreturn x86_secondary_entry(unsigned int cpu);
 void __noreturn x86_secondary_entry(unsigned int cpu)
 {
-	if (__atomic_load_n(&ap_expected, __ATOMIC_ACQUIRE) != cpu) {
+	unsigned int want = cpu;
+
+	/* SMP1: claim the start, or park if the boot CPU gave it up. */
+	if (!__atomic_compare_exchange_n(&ap_expected, &want, cpu | AP_CLAIMED, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		for (;;)	/* woke up after its boot timed out: park */
 			__asm__ __volatile__("cli; hlt");
 	}
@@ -113,6 +132,8 @@ void __noreturn x86_secondary_entry(unsigned int cpu)
 	/* TLB1: a shootdown whose snapshot missed us changed the tables
 	 * before it read our flag; drop what we cached before that. */
 	flush_tlb_local();
+	if (ap_test_delay_ns)
+		x86_udelay_ns(ap_test_delay_ns);
 	__atomic_store_n(&ap_alive, cpu, __ATOMIC_RELEASE);
 	start_secondary(cpu);
 }
@@ -151,6 +172,17 @@ static void prepare_trampoline(unsigned int cpu, void *stack, size_t size)
 	tp->cr0 = read_cr0();
 }
 
+/* smp_test_ap_delay_ms=N (tests only): see ap_test_delay_ns. */
+static void read_ap_test_delay(void)
+{
+	char buf[16];
+	unsigned int ms;
+
+	if (cmdline_get("smp_test_ap_delay_ms", buf, sizeof(buf)) &&
+	    !kstrtouint(buf, 10, &ms) && ms <= 60000)
+		ap_test_delay_ns = ms * 1000000ULL;
+}
+
 static bool wait_for_ap(unsigned int cpu, u64 timeout_ns)
 {
 	u64 end = arch_clock_ns() + timeout_ns;
@@ -160,6 +192,24 @@ static bool wait_for_ap(unsigned int cpu, u64 timeout_ns)
 			return true;
 		arch_cpu_relax();
 	}
+	return false;
+}
+
+/*
+ * SMP1: true if the start of @cpu is given up (the AP never claimed it; it
+ * parks if it comes later). False if the AP claimed it: it is past the
+ * point where an INIT could be sent, so wait for it to report in.
+ */
+static bool give_up_ap(unsigned int cpu)
+{
+	unsigned int want = cpu;
+
+	if (__atomic_compare_exchange_n(&ap_expected, &want, 0, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		return true;
+	pr_warn("smp: CPU %u is slow to report in; waiting for it\n", cpu);
+	while (__atomic_load_n(&ap_alive, __ATOMIC_ACQUIRE) != cpu)
+		arch_cpu_relax();
 	return false;
 }
 
@@ -184,11 +234,12 @@ int arch_boot_secondary(unsigned int cpu, void *stack, size_t stack_size)
 	if (x86_cpu_is_online(cpu))
 		return -EBUSY;		/* an INIT would reset it under its tasks */
 	spin_lock(&boot_lock);
+	read_ap_test_delay();
 	prepare_trampoline(cpu, stack, stack_size);
 	__atomic_store_n(&ap_alive, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&ap_expected, cpu, __ATOMIC_RELEASE);
 	send_init_sipi(platform.cpu_hwid[cpu]);
-	if (wait_for_ap(cpu, AP_TIMEOUT_MS * 1000000ULL)) {
+	if (wait_for_ap(cpu, AP_TIMEOUT_MS * 1000000ULL) || !give_up_ap(cpu)) {
 		pr_info("smp: CPU %u up (APIC id %u, node %d)\n", cpu,
 			platform.cpu_hwid[cpu], platform.cpu_node[cpu]);
 	} else {

@@ -1,5 +1,10 @@
 /*
  * include/quire/list.h - circular doubly linked lists, Linux's list_head.
+ *
+ * As in Linux, list_empty() may be called without the list's lock (a
+ * waker's waitqueue_active()): it reads head->next with READ_ONCE(), and
+ * every store to a ->next it can read is a WRITE_ONCE() (INIT_LIST_HEAD,
+ * __list_add, __list_del), so the unlocked read is not a data race.
  */
 #ifndef QUIRE_LIST_H
 #define QUIRE_LIST_H
