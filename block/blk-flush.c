@@ -293,7 +293,7 @@ static void blk_flush_end(struct request *rq, blk_status_t status)
 	rq->rq_flags &= ~RQF_FLUSH_SEQ;
 	rq->cmd_flags = rq->flush_orig_flags;
 	rq->__data_len = rq->flush_orig_len;
-	blk_mq_end_request(rq, status);
+	blk_mq_end_bios_free(rq, status);
 }
 
 /* Start @rq's next step: requests for the driver go on @out. */

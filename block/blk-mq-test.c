@@ -96,6 +96,23 @@ static bool tdev_take(struct tdev *d, struct request *rq)
 	return false;
 }
 
+/* The device's answer travels in the request's pdu, as a driver's does. */
+struct tdev_cmd {
+	blk_status_t status;
+};
+
+static void tdev_complete(struct request *rq, blk_status_t status)
+{
+	((struct tdev_cmd *)blk_mq_rq_to_pdu(rq))->status = status;
+	blk_mq_complete_request(rq);
+}
+
+/* ->complete */
+static void tdev_complete_rq(struct request *rq)
+{
+	blk_mq_end_request(rq, ((struct tdev_cmd *)blk_mq_rq_to_pdu(rq))->status);
+}
+
 /*
  * ->timeout: like virtio-blk's, the device is reset and everything it
  * held fails with -EIO, and it refuses all later requests; or, with
@@ -137,7 +154,7 @@ static enum blk_eh_timer_return tdev_timeout(struct request *rq)
 	if (reset)
 		blk_mark_disk_dead(d->disk);
 	for (unsigned int i = 0; i < n; i++)
-		blk_mq_complete_request(took[i], reset ? BLK_STS_IOERR : BLK_STS_TIMEOUT);
+		tdev_complete(took[i], reset ? BLK_STS_IOERR : BLK_STS_TIMEOUT);
 	blk_mq_run_hw_queues(d->disk->queue);
 	return BLK_EH_DONE;
 }
@@ -145,6 +162,7 @@ static enum blk_eh_timer_return tdev_timeout(struct request *rq)
 static const struct blk_mq_ops tdev_ops = {
 	.queue_rq = tdev_queue_rq,
 	.commit_rqs = tdev_commit_rqs,
+	.complete = tdev_complete_rq,
 	.timeout = tdev_timeout,
 };
 
@@ -162,7 +180,7 @@ unsigned int tdev_finish(struct tdev *d)
 	d->finished += n;
 	spin_unlock_irqrestore(&d->lock, flags);
 	for (unsigned int i = 0; i < n; i++)
-		blk_mq_complete_request(done[i], BLK_STS_OK);
+		tdev_complete(done[i], BLK_STS_OK);
 	blk_mq_run_hw_queues(d->disk->queue);	/* locks dropped: now rerun */
 	return n;
 }
@@ -185,12 +203,16 @@ int tdev_init_lim(struct ktest *t, struct queue_limits lim, unsigned int depth,
 	d->set.ops = &tdev_ops;
 	d->set.nr_hw_queues = 1;
 	d->set.queue_depth = depth;
+	d->set.cmd_size = sizeof(struct tdev_cmd);
 	err = blk_mq_alloc_tag_set(&d->set);
 	if (err)
 		return err;
-	d->disk = blk_mq_alloc_disk(&d->set, &lim, d, &err);
-	if (!d->disk)
+	d->disk = blk_mq_alloc_disk(&d->set, &lim, d);
+	if (IS_ERR(d->disk)) {
+		err = PTR_ERR(d->disk);
+		d->disk = NULL;
 		return err;
+	}
 	strscpy_len(d->disk->disk_name, "tdev", DISK_NAME_LEN);
 	set_capacity(d->disk, (PAGE_SIZE << TDEV_ORDER) >> SECTOR_SHIFT);
 	t->priv = d;

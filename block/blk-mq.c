@@ -3,7 +3,8 @@
  *
  * Layer: block. Used by: submit_bio() above, block drivers below.
  * Provides: blk_mq_alloc_tag_set(), blk_mq_alloc_disk(),
- * blk_mq_complete_request(), blk_mq_run_hw_queue(), and (block-internal)
+ * blk_mq_complete_request(), blk_mq_end_request(), blk_mq_run_hw_queue(),
+ * and (block-internal)
  * blk_mq_submit_bio(), blk_mq_dispatch_list(), blk_mq_put_request().
  * Not here: timeouts (blk-timeout.c), flush sequences (blk-flush.c).
  *
@@ -12,7 +13,8 @@
  * submitting CPU's hw queue (sleeping while none is free) -> straight to
  * the flush machinery when it carries PREFLUSH/FUA the device must see as
  * separate flushes (blk-flush.c) -> on the plug, or on hctx->dispatch ->
- * ->queue_rq() -> ... -> blk_mq_complete_request() -> bios ended, tag freed,
+ * ->queue_rq() -> ... -> blk_mq_complete_request() -> ->complete() ->
+ * blk_mq_end_request() -> bios ended, tag freed,
  * a waiting submitter woken.
  *
  * Invariants:
@@ -20,11 +22,13 @@
  *      blk_mq_free_request(); hctx->rqs[tag] is that request.
  *  I2: hctx->nr_inflight counts requests between a queue_rq() call and
  *      their completion (a request the driver refused is not counted).
- *  I3: the block layer never calls the driver from blk_mq_complete_request()
- *      (drivers complete under their own locks); follow-up work waits on
- *      hctx->dispatch for the next blk_mq_run_hw_queue().
+ *  I3: the only driver call on the completion path is ->complete(), made
+ *      by blk_mq_complete_request(); ending a request never calls
+ *      ->queue_rq() (drivers complete under their own locks): follow-up
+ *      work waits on hctx->dispatch for the next blk_mq_run_hw_queue().
  *  I4: rq->state is IN_FLIGHT from dispatch until exactly one
- *      blk_mq_complete_request() swaps it to COMPLETE; a second completion
+ *      blk_mq_complete_request() (or direct blk_mq_end_request()) swaps it
+ *      to COMPLETE; a second completion
  *      (or one of a request never dispatched) is refused with a warning.
  *  I5: rq->ref is 1 from blk_mq_get_request() until the request is ended,
  *      plus one while the timeout work examines it; the tag is freed when
@@ -198,11 +202,11 @@ static void blk_mq_end_or_advance(struct request *rq, blk_status_t status)
 	if (rq->rq_flags & RQF_FLUSH_SEQ)
 		blk_flush_complete_step(rq, status);
 	else
-		blk_mq_end_request(rq, status);
+		blk_mq_end_bios_free(rq, status);
 }
 
 /* End every bio of @rq with @status, then free its tag. Context: any. */
-void blk_mq_end_request(struct request *rq, blk_status_t status)
+void blk_mq_end_bios_free(struct request *rq, blk_status_t status)
 {
 	int err = blk_status_to_errno(status);
 	struct bio *bio = rq->bio;
@@ -222,7 +226,8 @@ void blk_mq_end_request(struct request *rq, blk_status_t status)
 	blk_mq_free_request(rq);
 }
 
-void blk_mq_complete_request(struct request *rq, blk_status_t status)
+/* IN_FLIGHT -> COMPLETE; false if another completion won (I4). */
+static bool blk_mq_mark_complete(struct request *rq)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 	int in_flight = MQ_RQ_IN_FLIGHT;
@@ -234,11 +239,33 @@ void blk_mq_complete_request(struct request *rq, blk_status_t status)
 	if (!__atomic_compare_exchange_n(&rq->state, &in_flight, MQ_RQ_COMPLETE, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		WARN_ON_ONCE(!READ_ONCE(rq->timed_out));
-		return;
+		return false;
 	}
 	spin_lock_irqsave(&hctx->lock, flags);
 	hctx->nr_inflight--;		/* I2 */
 	spin_unlock_irqrestore(&hctx->lock, flags);
+	return true;
+}
+
+void blk_mq_complete_request(struct request *rq)
+{
+	const struct blk_mq_ops *ops = rq->q->tag_set->ops;
+
+	if (!blk_mq_mark_complete(rq))
+		return;
+	if (WARN_ON_ONCE(!ops->complete))
+		blk_mq_end_request(rq, BLK_STS_IOERR);
+	else
+		ops->complete(rq);
+}
+
+void blk_mq_end_request(struct request *rq, blk_status_t status)
+{
+	/* From ->complete the request is COMPLETE already; a direct end
+	 * marks it here, and loses to a completion that came first. */
+	if (__atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) != MQ_RQ_COMPLETE &&
+	    !blk_mq_mark_complete(rq))
+		return;
 	rq->status = status;
 	blk_mq_end_or_advance(rq, status);
 }
@@ -594,18 +621,17 @@ out_free:
 }
 
 struct gendisk *blk_mq_alloc_disk(struct blk_mq_tag_set *set,
-				  const struct queue_limits *lim,
-				  void *queuedata, int *err)
+				  const struct queue_limits *lim, void *queuedata)
 {
 	struct gendisk *disk = kzalloc(sizeof(*disk), GFP_KERNEL);
+	int err = -ENOMEM;
 
-	*err = -ENOMEM;
 	if (!disk)
-		return NULL;
-	disk->queue = blk_mq_alloc_queue(set, lim, queuedata, err);
+		return ERR_PTR(-ENOMEM);
+	disk->queue = blk_mq_alloc_queue(set, lim, queuedata, &err);
 	if (!disk->queue) {
 		kfree(disk);
-		return NULL;
+		return ERR_PTR(err);
 	}
 	disk->queue->disk = disk;
 	disk->part0.bd_disk = disk;

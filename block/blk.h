@@ -10,7 +10,7 @@
 void blk_mq_submit_bio(struct bio *bio);
 void blk_mq_dispatch_list(struct list_head *list);
 void blk_mq_requeue_request(struct request *rq);
-void blk_mq_end_request(struct request *rq, blk_status_t status);
+void blk_mq_end_bios_free(struct request *rq, blk_status_t status);
 void blk_mq_free_request(struct request *rq);
 void blk_mq_put_request(struct request *rq);
 struct request *blk_mq_get_request(struct request_queue *q, blk_opf_t opf);

@@ -597,7 +597,7 @@ int set_cpus_allowed_ptr(struct task_struct *p, const struct cpumask *mask)
 	return 0;
 }
 
-void set_user_nice_prio(struct task_struct *p, int prio)
+void sched_set_prio_class(struct task_struct *p, int prio)
 {
 	if (prio < 0 || prio >= NR_PRIO || p->is_idle)
 		return;

@@ -255,9 +255,9 @@ static int run_pair(struct task_struct *k[2], const unsigned int cpu[2],
 	unsigned long left;
 	int i;
 
-	if (!k[0] || !k[1]) {
+	if (IS_ERR(k[0]) || IS_ERR(k[1])) {
 		for (i = 0; i < 2; i++)
-			if (k[i])
+			if (!IS_ERR(k[i]))
 				kthread_stop(k[i]);
 		return -ENOMEM;
 	}

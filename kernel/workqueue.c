@@ -451,14 +451,14 @@ static struct worker_pool *create_pool(struct workqueue_struct *wq, int cpu)
 		pool->worker = kthread_create(worker_thread, pool, "%s/%d", wq->name, cpu);
 	else
 		pool->worker = kthread_create(worker_thread, pool, "%s/u", wq->name);
-	if (!pool->worker) {
+	if (IS_ERR(pool->worker)) {
 		kfree(pool);
 		return NULL;
 	}
 	if (cpu >= 0)
 		kthread_bind(pool->worker, (unsigned int)cpu);
 	if (wq->flags & WQ_HIGHPRI)
-		set_user_nice_prio(pool->worker, PRIO_HIGH);
+		sched_set_prio_class(pool->worker, PRIO_HIGH);
 	wake_up_process(pool->worker);
 	return pool;
 }

@@ -290,7 +290,7 @@ static void kmalloc_concurrent_on_every_cpu(struct ktest *t)
 		workers[c].seed = ktest_seed() * 31 + c + 1;
 		workers[c].errors = 0;
 		tasks[c] = kthread_create(concurrent_worker_fn, &workers[c], "kmalloc-t%u", c);
-		KTEST_ASSERT_NOT_NULL(t, tasks[c]);
+		KTEST_ASSERT_NOT_ERR_OR_NULL(t, tasks[c]);
 		kthread_bind(tasks[c], c);
 		wake_up_process(tasks[c]);
 	}
