@@ -18,25 +18,25 @@
  * a waiting submitter woken.
  *
  * Invariants:
- *  I1: a request holds its tag from blk_mq_get_request() until
+ *  BLK1: a request holds its tag from blk_mq_get_request() until
  *      blk_mq_free_request(); hctx->rqs[tag] is that request.
- *  I2: hctx->nr_inflight counts requests between a queue_rq() call and
+ *  BLK2: hctx->nr_inflight counts requests between a queue_rq() call and
  *      their completion (a request the driver refused is not counted).
- *  I3: the only driver call on the completion path is ->complete(), made
+ *  BLK3: the only driver call on the completion path is ->complete(), made
  *      by blk_mq_complete_request(); ending a request never calls
  *      ->queue_rq() (drivers complete under their own locks): follow-up
  *      work waits on hctx->dispatch for the next blk_mq_run_hw_queue().
- *  I4: rq->state is IN_FLIGHT from dispatch until exactly one
+ *  BLK4: rq->state is IN_FLIGHT from dispatch until exactly one
  *      blk_mq_complete_request() (or direct blk_mq_end_request()) swaps it
  *      to COMPLETE; a second completion
  *      (or one of a request never dispatched) is refused with a warning.
- *  I5: rq->ref is 1 from blk_mq_get_request() until the request is ended,
+ *  BLK5: rq->ref is 1 from blk_mq_get_request() until the request is ended,
  *      plus one while the timeout work examines it; the tag is freed when
  *      it drops to 0 (block/blk-timeout.c).
  *
  * Locking: hctx->lock (irqsave; leaf lock, never held across driver calls)
  * protects tag_bitmap, nr_tags_used, dispatch, nr_inflight. rq->state and
- * rq->ref change by atomic operations only (I4, I5).
+ * rq->ref change by atomic operations only (BLK4, BLK5).
  */
 #include <quire/blk-mq.h>
 #include <quire/errno.h>
@@ -120,7 +120,7 @@ struct request *blk_mq_get_request(struct request_queue *q, blk_opf_t opf)
 		blk_flush_plug(*blk_current_plug());
 		wait_event(hctx->tag_wait, (tag = blk_mq_get_tag(hctx)) >= 0);
 	}
-	rq = hctx->rqs[tag];		/* I1 */
+	rq = hctx->rqs[tag]; /* BLK1 */
 	rq->cmd_flags = opf;
 	rq->rq_flags = op_is_write(opf) ? RQF_INFLIGHT_WR : 0;
 	rq->__sector = 0;
@@ -130,7 +130,7 @@ struct request *blk_mq_get_request(struct request_queue *q, blk_opf_t opf)
 	rq->status = BLK_STS_OK;
 	rq->flush_seq = 0;
 	rq->timed_out = false;
-	__atomic_store_n(&rq->ref, 1, __ATOMIC_RELEASE); /* I5: was 0 */
+	__atomic_store_n(&rq->ref, 1, __ATOMIC_RELEASE); /* BLK5: was 0 */
 	rq->start_time_ns = arch_clock_ns();
 	INIT_LIST_HEAD(&rq->queuelist);
 	spin_lock_irqsave(&q->disk->stats_lock, flags);
@@ -151,7 +151,7 @@ static void __blk_mq_free_request(struct request *rq)
 	blk_mq_put_tag(rq->mq_hctx, rq->tag);
 }
 
-/* Drop a reference (I5); the last frees the tag. Context: any. */
+/* Drop a reference (BLK5); the last frees the tag. Context: any. */
 void blk_mq_put_request(struct request *rq)
 {
 	if (__atomic_sub_fetch(&rq->ref, 1, __ATOMIC_ACQ_REL) == 0)
@@ -196,7 +196,7 @@ void blk_account_done(struct request *rq, blk_status_t status)
 /* ---- completion ---- */
 
 /* A step of @rq ended: the next step of its flush sequence, or its end.
- * Context: any; never calls the driver (I3). */
+ * Context: any; never calls the driver (BLK3). */
 static void blk_mq_end_or_advance(struct request *rq, blk_status_t status)
 {
 	if (rq->rq_flags & RQF_FLUSH_SEQ)
@@ -226,14 +226,14 @@ void blk_mq_end_bios_free(struct request *rq, blk_status_t status)
 	blk_mq_free_request(rq);
 }
 
-/* IN_FLIGHT -> COMPLETE; false if another completion won (I4). */
+/* IN_FLIGHT -> COMPLETE; false if another completion won (BLK4). */
 static bool blk_mq_mark_complete(struct request *rq)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 	int in_flight = MQ_RQ_IN_FLIGHT;
 	unsigned long flags;
 
-	/* I4: one completion wins. A timeout handler and the device may
+	/* BLK4: one completion wins. A timeout handler and the device may
 	 * both try for a timed-out request; otherwise a second completion
 	 * is a driver bug. */
 	if (!__atomic_compare_exchange_n(&rq->state, &in_flight, MQ_RQ_COMPLETE, false,
@@ -242,7 +242,7 @@ static bool blk_mq_mark_complete(struct request *rq)
 		return false;
 	}
 	spin_lock_irqsave(&hctx->lock, flags);
-	hctx->nr_inflight--;		/* I2 */
+	hctx->nr_inflight--; /* BLK2 */
 	spin_unlock_irqrestore(&hctx->lock, flags);
 	return true;
 }
@@ -272,7 +272,7 @@ void blk_mq_end_request(struct request *rq, blk_status_t status)
 
 /* ---- dispatch ---- */
 
-/* Put @rq on its hctx's dispatch list (I3: no driver call). Context: any. */
+/* Put @rq on its hctx's dispatch list (BLK3: no driver call). Context: any. */
 void blk_mq_requeue_request(struct request *rq)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
@@ -283,7 +283,7 @@ void blk_mq_requeue_request(struct request *rq)
 	spin_unlock_irqrestore(&hctx->lock, flags);
 }
 
-/* @rq goes to the driver: in flight, with a deadline (I4, TO1). */
+/* @rq goes to the driver: in flight, with a deadline (BLK4, TO1). */
 static void blk_mq_rq_start(struct request *rq)
 {
 	WRITE_ONCE(rq->deadline, jiffies + READ_ONCE(rq->q->rq_timeout));
@@ -343,7 +343,7 @@ static enum dispatch_result blk_mq_dispatch_rq_list(struct blk_mq_hw_ctx *hctx,
 		bd.rq = rq;
 		bd.last = list_empty(list);
 		spin_lock_irqsave(&hctx->lock, flags);
-		hctx->nr_inflight++;	/* I2: before the driver can complete it */
+		hctx->nr_inflight++; /* BLK2: before the driver can complete it */
 		hctx->dispatched++;
 		spin_unlock_irqrestore(&hctx->lock, flags);
 		blk_mq_rq_start(rq);

@@ -24,7 +24,7 @@
  * checks again that this request is still in flight and expired (a new
  * incarnation has a later deadline), and only then calls ->timeout. The
  * request is completed exactly once whatever happens: the completion is
- * a compare-and-swap IN_FLIGHT -> COMPLETE (blk-mq.c, I4).
+ * a compare-and-swap IN_FLIGHT -> COMPLETE (blk-mq.c, BLK4).
  *
  * Invariants:
  *  TO1: a request IN_FLIGHT has a deadline, and the queue's timer is

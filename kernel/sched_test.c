@@ -173,8 +173,8 @@ static void affinity_bounce_on_cpu0(struct ktest *t)
 /*
  * Move a running task away from the CPU where it runs, repeating the
  * request until it has arrived: the repeated calls find it running,
- * switched out but not yet on its new queue (S5), or queued there, and
- * each must leave it on exactly one run queue (S1, S2, checked by
+ * switched out but not yet on its new queue (SCHED5), or queued there, and
+ * each must leave it on exactly one run queue (SCHED1, SCHED2, checked by
  * sched_check_invariants()).
  */
 static void set_cpus_allowed_on_a_moving_task_keeps_run_queues_sane(struct ktest *t)

@@ -167,7 +167,7 @@ static void spin_ns(u64 ns)
 		arch_cpu_relax();
 }
 
-/* Has @p switched out (S2) and left the run queue (S1)? on_rq is read
+/* Has @p switched out (SCHED2) and left the run queue (SCHED1)? on_rq is read
  * only after on_cpu == 0 was seen (acquire): its last write came before. */
 static bool task_is_asleep(struct task_struct *p)
 {

@@ -210,7 +210,7 @@ static unsigned int start_racers(struct task_struct **k, struct mod_race *mr)
  * timer that was never armed: each call moves it to the caller's base, and
  * another CPU must wait for the move to finish (Linux: TIMER_MIGRATING),
  * never find it on no list with a stale base and arm it a second time.
- * After each round it is pending on exactly one base (T1).
+ * After each round it is pending on exactly one base (TMR1).
  */
 static void concurrent_mod_timer_keeps_timer_on_one_base(struct ktest *t)
 {

@@ -28,7 +28,7 @@ static inline bool node_has_memory(int nid)
 	       NODE_DATA(nid)->managed_pages > 0;
 }
 
-/* Check the buddy invariants I1-I4 of node @nid (mm/page_alloc.c);
+/* Check the buddy invariants BUD1-BUD4 of node @nid (mm/page_alloc.c);
  * 0 or a negative code, logged. */
 int check_node_invariants(int nid);
 /* kmalloc objects handed out and not yet freed, all caches and nodes. */

@@ -17,18 +17,18 @@
  * driver relies on is read back from shared memory: the free list and
  * each request's chain live in private arrays (desc_next[], state[]).
  * Every used entry is checked before it is believed:
- *   T1 used->idx moves at most `num` past the last index we consumed;
- *   T2 the id is < num and heads a request that is in flight now (so a
+ *   VQU1 used->idx moves at most `num` past the last index we consumed;
+ *   VQU2 the id is < num and heads a request that is in flight now (so a
  *      repeated id is refused: it was detached the first time);
- *   T3 len <= the device-writable bytes of that request.
+ *   VQU3 len <= the device-writable bytes of that request.
  * A violation breaks the device (virtio_break_device(): logged, reset,
  * every queue refuses work) and get_buf returns NULL from then on; the
  * driver takes its requests back with virtqueue_detach_unused_buf().
  *
  * Invariants:
- *   I1 num_free + sum of state[h].ndescs over in-flight heads == num.
- *   I2 state[h].data != NULL iff h heads a request the device holds.
- *   I3 free_head starts a desc_next[] chain of exactly num_free entries.
+ *   VQ1 num_free + sum of state[h].ndescs over in-flight heads == num.
+ *   VQ2 state[h].data != NULL iff h heads a request the device holds.
+ *   VQ3 free_head starts a desc_next[] chain of exactly num_free entries.
  *
  * Barriers (2.7.13, 2.7.7): descriptors and the avail ring entry are
  * written before avail->idx (virtio_wmb); avail->idx is written before we
@@ -53,10 +53,10 @@
 #define virtio_wmb()	smp_wmb()
 
 struct vring_desc_state {
-	void *data;			/* I2: the request's token */
+	void *data;			/* VQ2: the request's token */
 	struct vring_desc *indir_desc;	/* its indirect table, or NULL */
 	u16 ndescs;			/* ring descriptors it holds */
-	u32 in_len;			/* device-writable bytes (T3) */
+	u32 in_len;			/* device-writable bytes (VQU3) */
 };
 
 struct vring_virtqueue {
@@ -67,7 +67,7 @@ struct vring_virtqueue {
 	bool event;			/* VIRTIO_RING_F_EVENT_IDX */
 	int broken;			/* atomic */
 	bool cb_disabled;		/* driver asked for no callbacks */
-	u16 free_head;			/* I3 */
+	u16 free_head;			/* VQ3 */
 	u16 avail_idx_shadow;		/* our copy of avail->idx */
 	u16 avail_flags_shadow;
 	u16 num_added;			/* since the last kick_prepare */
@@ -149,7 +149,7 @@ struct virtqueue *vring_create_virtqueue(unsigned int index, unsigned int num,
 	vq->event = virtio_has_feature(vdev, VIRTIO_RING_F_EVENT_IDX);
 	vring_init_free_list(vq);
 	list_add_tail(&vq->vq.list, &vdev->vqs);
-	/* V1 (virtio.c): a break that ran before the list_add did not see
+	/* VIO1 (virtio.c): a break that ran before the list_add did not see
 	 * this queue; the full barrier pairs with its SEQ_CST exchange */
 	virtio_mb();
 	if (virtio_device_is_broken(vdev))
@@ -340,7 +340,7 @@ static void *detach_buf(struct vring_virtqueue *vq, u16 head)
 	return data;
 }
 
-/* T1..T3 for the used entry at last_used_idx; false breaks the device. */
+/* VQU1..VQU3 for the used entry at last_used_idx; false breaks the device. */
 static bool used_entry_ok(struct vring_virtqueue *vq, u16 used_idx, u32 *id, u32 *len)
 {
 	struct vring_used_elem *e;

@@ -413,8 +413,8 @@ static void used_id_not_in_flight_is_rejected(struct ktest *t)
 }
 
 /*
- * The same, with len 0: the length check (T3) cannot catch it, since a
- * free head has 0 writable bytes. Only the in-flight check (T2) stands
+ * The same, with len 0: the length check (VQU3) cannot catch it, since a
+ * free head has 0 writable bytes. Only the in-flight check (VQU2) stands
  * between this entry and a completion of nothing (get_buf returning the
  * free slot's NULL token, and its descriptor pushed on the free list a
  * second time).

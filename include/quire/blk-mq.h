@@ -223,7 +223,7 @@ struct gendisk *blk_mq_alloc_disk(struct blk_mq_tag_set *set,
 
 /*
  * The device finished @rq, as in Linux: marks it complete (the first
- * completion wins, I4 of block/blk-mq.c) and calls the driver's ->complete(rq), which
+ * completion wins, BLK4 of block/blk-mq.c) and calls the driver's ->complete(rq), which
  * reads the status from its own per-request data and ends the request
  * with blk_mq_end_request(). A later completion of the same request is
  * ignored. Context: any, typically hard interrupt; ->complete runs in it.

@@ -117,7 +117,7 @@ struct virtio_device {
 	char broken_reason[96];		/* why, once broken */
 	struct work_struct broken_work;	/* runs driver->broken() */
 	struct virtio_driver *driver;	/* bound driver: set after its probe
-					 * succeeded (atomic; virtio.c V2) */
+					 * succeeded (atomic; virtio.c VIO2) */
 	void *priv;			/* the driver's */
 	const char *transport;		/* "pci 0000:00:02.0" etc. for display */
 };
