@@ -182,6 +182,8 @@ unsigned int tdev_finish(struct tdev *d)
 	for (unsigned int i = 0; i < n; i++)
 		tdev_complete(done[i], BLK_STS_OK);
 	blk_mq_run_hw_queues(d->disk->queue);	/* locks dropped: now rerun */
+	if (blk_mq_check_tags(d->disk->queue))	/* after each step */
+		__atomic_add_fetch(&d->bad_checks, 1, __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -239,6 +241,8 @@ void tdev_exit(struct ktest *t)
 		return;
 	while (tdev_finish(d))
 		;
+	KTEST_EXPECT_EQ(t, blk_mq_check_tags(d->disk->queue), 0);
+	KTEST_EXPECT_EQ(t, d->bad_checks, 0);
 	put_disk(d->disk);
 	__free_pages(d->ram, TDEV_ORDER);
 	t->priv = NULL;
@@ -270,6 +274,7 @@ void tbio_submit(struct ktest *t, struct tbio *tb, blk_opf_t opf, sector_t secto
 	tb->bio->bi_private = tb;
 	tb->bio->bi_end_io = tbio_end_io;
 	submit_bio(tb->bio);
+	KTEST_EXPECT_EQ(t, blk_mq_check_tags(tdev.disk->queue), 0);
 }
 
 void tbio_free(struct tbio *tb, unsigned int n)
@@ -600,6 +605,32 @@ static void data_reaches_device_and_back(struct ktest *t)
 	tbio_free(&r, 1);
 }
 
+/* blk_mq_check_tags() sees each kind of damage (on tdev, idle, restored). */
+static void tag_checker_catches_each_broken_invariant(struct ktest *t)
+{
+	struct request_queue *q = tdev.disk->queue;
+	struct blk_mq_hw_ctx *hctx = q->hctxs[0];
+	struct request *rq = hctx->rqs[0];
+
+	KTEST_ASSERT_EQ(t, blk_mq_check_tags(q), 0);
+	hctx->nr_tags_used++; /* BLK1: count without a tag */
+	KTEST_EXPECT_EQ(t, blk_mq_check_tags(q), -EUCLEAN);
+	hctx->nr_tags_used--;
+	hctx->nr_inflight++; /* BLK2: in flight without a tag */
+	KTEST_EXPECT_EQ(t, blk_mq_check_tags(q), -EUCLEAN);
+	hctx->nr_inflight--;
+	rq->state = MQ_RQ_IN_FLIGHT; /* BLK4: a free tag in flight */
+	KTEST_EXPECT_EQ(t, blk_mq_check_tags(q), -EUCLEAN);
+	rq->state = MQ_RQ_IDLE;
+	rq->ref = 1; /* BLK5: a free tag referenced */
+	KTEST_EXPECT_EQ(t, blk_mq_check_tags(q), -EUCLEAN);
+	rq->ref = 0;
+	rq->tag = 1; /* BLK1: rqs[0] is not tag 0's */
+	KTEST_EXPECT_EQ(t, blk_mq_check_tags(q), -EUCLEAN);
+	rq->tag = 0;
+	KTEST_EXPECT_EQ(t, blk_mq_check_tags(q), 0);
+}
+
 /* ---- discard and write-zeroes limits ---- */
 
 /* Submit a data-less @op of @sectors at 0 and let the device finish it. */
@@ -682,6 +713,7 @@ static const struct ktest_case blk_mq_plain_cases[] = {
 	KTEST_CASE(plug_merge_makes_one_request_within_limits),
 	KTEST_CASE(bio_over_max_sectors_is_split),
 	KTEST_CASE(flush_flags_stripped_without_write_cache),
+	KTEST_CASE(tag_checker_catches_each_broken_invariant),
 	KTEST_END,
 };
 

@@ -40,6 +40,7 @@ struct tdev {
 	unsigned int stale;	       /* ->timeout for a request it no longer held */
 	unsigned int early;	       /* ->timeout before the deadline: a bug */
 	unsigned int finished;	       /* requests tdev_finish() completed */
+	unsigned int bad_checks;       /* blk_mq_check_tags() failures seen */
 	struct page *ram;
 	struct blk_mq_tag_set set;
 	struct gendisk *disk;

@@ -17,7 +17,8 @@
  * blk_mq_end_request() -> bios ended, tag freed,
  * a waiting submitter woken.
  *
- * Invariants:
+ * Invariants (checked by blk_mq_check_tags(), after each step of the
+ * blk_mq tests):
  *  BLK1: a request holds its tag from blk_mq_get_request() until
  *      blk_mq_free_request(); hctx->rqs[tag] is that request.
  *  BLK2: hctx->nr_inflight counts requests between a queue_rq() call and
@@ -191,6 +192,84 @@ void blk_account_done(struct request *rq, blk_status_t status)
 					  (u32)rq->nr_phys_segments);
 	}
 	spin_unlock_irqrestore(&rq->q->disk->stats_lock, flags);
+}
+
+/* ---- checks ---- */
+
+#define CHECK_MAX_DISPATCH 100000 /* a longer walk means a corrupt list */
+
+static int blk_mq_check_hctx(struct blk_mq_hw_ctx *hctx)
+{
+	unsigned int used = 0, walked = 0;
+	struct request *rq;
+
+	for (unsigned int tag = 0; tag < hctx->queue_depth; tag++) {
+		bool busy = hctx->tag_bitmap[tag / BITS_PER_LONG] &
+			    (1UL << (tag % BITS_PER_LONG));
+
+		rq = hctx->rqs[tag];
+		if (!rq || rq->tag != (int)tag || rq->mq_hctx != hctx) {
+			pr_err("blk-mq: hctx %u: BLK1 broken: rqs[%u] is not the request of tag %u\n",
+			       hctx->queue_num, tag, tag);
+			return -EUCLEAN;
+		}
+		used += busy;
+		/* Freeing drops ref to 0 and the state to IDLE before the
+		 * bit is cleared under our lock; allocation sets the bit
+		 * first. So a free tag has neither. */
+		if (!busy && __atomic_load_n(&rq->ref, __ATOMIC_ACQUIRE)) {
+			pr_err("blk-mq: hctx %u: BLK5 broken: free tag %u has ref %d\n",
+			       hctx->queue_num, tag,
+			       __atomic_load_n(&rq->ref, __ATOMIC_ACQUIRE));
+			return -EUCLEAN;
+		}
+		if (!busy &&
+		    __atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) != MQ_RQ_IDLE) {
+			pr_err("blk-mq: hctx %u: BLK4 broken: free tag %u is in state %d\n",
+			       hctx->queue_num, tag,
+			       __atomic_load_n(&rq->state, __ATOMIC_ACQUIRE));
+			return -EUCLEAN;
+		}
+	}
+	if (used != hctx->nr_tags_used) {
+		pr_err("blk-mq: hctx %u: BLK1 broken: %u tags set, nr_tags_used %u\n",
+		       hctx->queue_num, used, hctx->nr_tags_used);
+		return -EUCLEAN;
+	}
+	if (hctx->nr_inflight > used) {
+		pr_err("blk-mq: hctx %u: BLK2 broken: nr_inflight %u with %u tags in use\n",
+		       hctx->queue_num, hctx->nr_inflight, used);
+		return -EUCLEAN;
+	}
+	list_for_each_entry(rq, &hctx->dispatch, queuelist) {
+		int tag = rq->tag;
+
+		if (++walked > CHECK_MAX_DISPATCH || rq->mq_hctx != hctx || tag < 0 ||
+		    (unsigned int)tag >= hctx->queue_depth || hctx->rqs[tag] != rq ||
+		    !(hctx->tag_bitmap[tag / BITS_PER_LONG] &
+		      (1UL << (tag % BITS_PER_LONG)))) {
+			pr_err("blk-mq: hctx %u: BLK1 broken: a request on the dispatch list does not hold its tag\n",
+			       hctx->queue_num);
+			return -EUCLEAN;
+		}
+	}
+	return 0;
+}
+
+int blk_mq_check_tags(struct request_queue *q)
+{
+	for (unsigned int i = 0; i < q->nr_hw_queues; i++) {
+		struct blk_mq_hw_ctx *hctx = q->hctxs[i];
+		unsigned long flags;
+		int err;
+
+		spin_lock_irqsave(&hctx->lock, flags);
+		err = blk_mq_check_hctx(hctx);
+		spin_unlock_irqrestore(&hctx->lock, flags);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /* ---- completion ---- */

@@ -17,6 +17,10 @@ struct request *blk_mq_get_request(struct request_queue *q, blk_opf_t opf);
 void blk_account_done(struct request *rq, blk_status_t status);
 void blk_account_merge(struct request_queue *q, blk_opf_t opf);
 enum stat_group blk_stat_group(blk_opf_t opf);
+/* Check BLK1, BLK2, BLK4 and BLK5 on every hw queue of @q: 0, or -EUCLEAN
+ * with one log line naming the broken invariant. Context: any; takes each
+ * hctx->lock. */
+int blk_mq_check_tags(struct request_queue *q);
 
 /* blk-merge.c */
 struct bio *bio_split_to_limits(struct bio *bio);
