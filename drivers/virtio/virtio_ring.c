@@ -25,7 +25,8 @@
  * every queue refuses work) and get_buf returns NULL from then on; the
  * driver takes its requests back with virtqueue_detach_unused_buf().
  *
- * Invariants:
+ * Invariants (checked by virtqueue_check(), after each step of the virtio
+ * tests):
  *   VQ1 num_free + sum of state[h].ndescs over in-flight heads == num.
  *   VQ2 state[h].data != NULL iff h heads a request the device holds.
  *   VQ3 free_head starts a desc_next[] chain of exactly num_free entries.
@@ -496,4 +497,74 @@ void virtqueue_stats(const struct virtqueue *_vq, u64 *kicks, u64 *irqs, u64 *sp
 u64 virtqueue_kick_checks(const struct virtqueue *vq)
 {
 	return to_vvq((struct virtqueue *)vq)->kick_checks;
+}
+
+/* ---- checks ---- */
+
+#define VQ_FREE 1
+#define VQ_HELD 2
+
+static int vq_check_fail(const struct vring_virtqueue *vq, const char *inv,
+			 const char *what, unsigned int a, unsigned int b)
+{
+	pr_err("virtio: queue %s: %s broken: %s (%u, %u)\n", vq->vq.name, inv, what, a,
+	       b);
+	return -EUCLEAN;
+}
+
+int virtqueue_check(const struct virtqueue *_vq)
+{
+	const struct vring_virtqueue *vq = to_vvq((struct virtqueue *)_vq);
+	unsigned int num = vq->vring.num, held = 0;
+	u8 seen[VIRTQUEUE_MAX_SIZE] = {0};
+	u16 i = vq->free_head;
+
+	if (!num || num > VIRTQUEUE_MAX_SIZE || vq->vq.num_free > num)
+		return vq_check_fail(vq, "VQ1", "num_free beyond the ring size",
+				     vq->vq.num_free, num);
+	/* VQ3: the free list, exactly num_free distinct entries */
+	for (unsigned int n = 0; n < vq->vq.num_free; n++) {
+		if (i >= num || seen[i])
+			return vq_check_fail(
+				vq, "VQ3", "free list leaves the ring or loops at entry",
+				n, i);
+		seen[i] = VQ_FREE;
+		i = vq->desc_next[i];
+	}
+	/* VQ2: each in-flight head's chain, no descriptor both free and held */
+	for (unsigned int h = 0; h < num; h++) {
+		const struct vring_desc_state *st = &vq->state[h];
+
+		if (!st->data) {
+			if (st->ndescs || st->indir_desc)
+				return vq_check_fail(vq, "VQ2",
+						     "idle head holds descriptors", h,
+						     st->ndescs);
+			continue;
+		}
+		if (!st->ndescs || st->ndescs > num)
+			return vq_check_fail(vq, "VQ2",
+					     "in-flight head with a bad descriptor count",
+					     h, st->ndescs);
+		i = h;
+		for (unsigned int n = 0; n < st->ndescs; n++) {
+			if (i >= num || seen[i])
+				return vq_check_fail(
+					vq, "VQ2",
+					"descriptor both free and in flight, or in two chains",
+					h, i);
+			seen[i] = VQ_HELD;
+			i = vq->desc_next[i];
+		}
+		held += st->ndescs;
+	}
+	if (vq->vq.num_free + held != num)
+		return vq_check_fail(vq, "VQ1",
+				     "num_free + held descriptors != ring size",
+				     vq->vq.num_free + held, num);
+	if ((u16)(vq->avail_idx_shadow - vq->last_used_idx) > num)
+		return vq_check_fail(vq, "VQ1",
+				     "avail/used indices further apart than the ring",
+				     vq->avail_idx_shadow, vq->last_used_idx);
+	return 0;
 }
