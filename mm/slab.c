@@ -14,7 +14,8 @@
  * alloc_pages() (PG_large_kmalloc). kfree() finds the owner by
  * virt_to_page(): PG_slab -> page->private is the cache.
  *
- * Invariants:
+ * Invariants (SLAB1, SLAB2 checked by slab_check_invariants(), after each
+ * step of the kmalloc tests):
  *  SLAB1: a slab page is PG_slab, private = its cache, and 0 <= inuse <=
  *      objects; it is on its node's partial list iff 0 < objects - inuse,
  *      or it is the node's only empty slab.
@@ -43,9 +44,12 @@
 #include <quire/mmzone.h>
 #include <quire/printk.h>
 #include <quire/string.h>
+#include <quire/errno.h>
 #include <quire/bug.h>
 #include <arch/memory.h>
 #include "internal.h"
+
+#define BITS_PER_LONG_SLAB (8 * sizeof(unsigned long))
 
 struct kmem_cache_node {
 	spinlock_t lock;		/* guards all below and its slabs' freelists */
@@ -438,6 +442,109 @@ size_t ksize(const void *p)
 		return PAGE_SIZE << page->order;
 	}
 	pr_err("ksize: %p is not a kmalloc object\n", p);
+	return 0;
+}
+
+/* ---- checks ---- */
+
+#define SLAB_CHECK_MAX_PARTIAL 1000000 /* a longer walk means a corrupt list */
+
+static int slab_check_fail(const char *inv, const char *name, const void *slab,
+			   const char *what, unsigned long a, unsigned long b)
+{
+	pr_err("slab: %s broken: %s slab %p: %s (%lu, %lu)\n", inv, name, slab, what, a,
+	       b);
+	return -EUCLEAN;
+}
+
+/* SLAB1 (the page's own part) and SLAB2 for the slab @page of @s. Under
+ * the node's lock, or on a slab nobody else can reach. */
+static int slab_check_page(const struct kmem_cache *s, struct page *page)
+{
+	unsigned long seen[PAGE_SIZE / 8 / BITS_PER_LONG_SLAB] = {0};
+	char *base = page_address(page);
+	unsigned int nfree = 0;
+
+	if (!PageSlab(page) || page->private != s || page->objects != s->objects ||
+	    page->inuse > page->objects)
+		return slab_check_fail("SLAB1", s->name, base, "flag, cache or counts",
+				       page->inuse, page->objects);
+	for (void *p = page->freelist; p; p = get_freepointer(p)) {
+		unsigned long i = ((char *)p - base) / s->stride;
+
+		if (!freelist_ptr_ok(s, page, p))
+			return slab_check_fail(
+				"SLAB2", s->name, base,
+				"free object outside the slab or misaligned",
+				(unsigned long)((char *)p - base), s->stride);
+		if (seen[i / BITS_PER_LONG_SLAB] & (1UL << (i % BITS_PER_LONG_SLAB)))
+			return slab_check_fail("SLAB2", s->name, base,
+					       "object twice on the freelist", i, nfree);
+		seen[i / BITS_PER_LONG_SLAB] |= 1UL << (i % BITS_PER_LONG_SLAB);
+		nfree++;
+	}
+	if (nfree != (unsigned int)page->objects - page->inuse)
+		return slab_check_fail("SLAB2", s->name, base,
+				       "free objects != objects - inuse", nfree,
+				       (unsigned long)page->objects - page->inuse);
+	return 0;
+}
+
+int slab_check_slab_page(struct page *page)
+{
+	if (!PageSlab(page) || !is_kmalloc_cache(page->private))
+		return slab_check_fail("SLAB1", "?", page_address(page),
+				       "not a kmalloc slab", 0, 0);
+	return slab_check_page(page->private, page);
+}
+
+/* Every partial slab of @s on node @nid, and the node's counters. */
+static int slab_check_node(const struct kmem_cache *s, int nid)
+{
+	const struct kmem_cache_node *n = &s->node[nid];
+	unsigned long partial = 0, inuse = 0;
+	struct page *page;
+	int err;
+
+	list_for_each_entry(page, &n->partial, lru) {
+		if (++partial > SLAB_CHECK_MAX_PARTIAL)
+			return slab_check_fail("SLAB1", s->name, NULL,
+					       "partial list loops", partial,
+					       n->nr_slabs);
+		err = slab_check_page(s, page);
+		if (err)
+			return err;
+		if (page_to_nid(page) != nid || page->inuse == page->objects)
+			return slab_check_fail("SLAB1", s->name, page_address(page),
+					       "full or foreign slab on the partial list",
+					       page_to_nid(page), page->inuse);
+		inuse += page->inuse;
+	}
+	/* the full slabs are on no list: each holds objects in use */
+	if (partial > n->nr_slabs ||
+	    n->nr_inuse != inuse + (n->nr_slabs - partial) * s->objects)
+		return slab_check_fail("SLAB1", s->name, NULL,
+				       "nr_inuse disagrees with the slabs' inuse",
+				       n->nr_inuse,
+				       inuse + (n->nr_slabs - partial) * s->objects);
+	return 0;
+}
+
+int slab_check_invariants(void)
+{
+	for (int i = 0; i < NR_KMALLOC_CACHES; i++) {
+		for (unsigned int nid = 0; nid < num_online_nodes(); nid++) {
+			struct kmem_cache *s = &kmalloc_caches[i];
+			unsigned long flags;
+			int err;
+
+			spin_lock_irqsave(&s->node[nid].lock, flags);
+			err = slab_check_node(s, nid);
+			spin_unlock_irqrestore(&s->node[nid].lock, flags);
+			if (err)
+				return err;
+		}
+	}
 	return 0;
 }
 
