@@ -10,7 +10,8 @@
  * worklist and exactly one worker thread, so items of a pool run one at a
  * time in queueing order.
  *
- * Invariants:
+ * Invariants (WQ1, WQ2 and WQ7 checked by workqueue_check(),
+ * after each step of the workqueue tests):
  *  WQ1. WORK_STRUCT_PENDING is set from queueing until the worker picks the
  *      item (or a canceller steals it); whoever set it owns the item's
  *      entry and timer.
@@ -31,6 +32,9 @@
  *      queued or its timer armed (or PENDING dropped), so it cannot be
  *      preempted in between: another CPU's grab_pending() retries only
  *      for a bounded time.
+ *  WQ7. Every pool has exactly one worker thread, from create_pool() until
+ *      destroy_workqueue() stops it; a bound queue's pool i serves CPU i,
+ *      an unbound queue has pools[0] only.
  *
  * Seeded scheduling points (include/quire/sched_point.h): SP_PENDING
  * after each PENDING-bit operation.
@@ -478,6 +482,65 @@ void destroy_workqueue(struct workqueue_struct *wq)
 		kfree(pool);
 	}
 	kfree(wq);
+}
+
+/* --- checks --- */
+
+#define WQ_CHECK_MAX_ITEMS 1000000 /* a longer walk means a corrupt list */
+
+static int wq_check_fail(const struct workqueue_struct *wq, int cpu, const char *inv,
+			 const char *what)
+{
+	pr_err("workqueue %s: pool %d: %s broken: %s\n", wq->name, cpu, inv, what);
+	return -EUCLEAN;
+}
+
+/* Under pool->lock. The running item is not looked at: its function may
+ * have freed it (WQ3). */
+static int wq_check_pool(const struct workqueue_struct *wq, int cpu,
+			 const struct worker_pool *pool)
+{
+	const struct work_struct *work;
+	unsigned long n = 0;
+
+	if (pool->wq != wq || pool->cpu != ((wq->flags & WQ_UNBOUND) ? -1 : cpu))
+		return wq_check_fail(wq, cpu, "WQ2", "pool of another queue or CPU");
+	if (IS_ERR_OR_NULL(pool->worker))
+		return wq_check_fail(wq, cpu, "WQ7", "pool without its worker");
+	list_for_each_entry(work, &pool->worklist, entry) {
+		if (++n > WQ_CHECK_MAX_ITEMS || work->entry.next->prev != &work->entry)
+			return wq_check_fail(wq, cpu, "WQ2", "worklist badly linked");
+		if (!test_bit(WORK_STRUCT_PENDING_BIT, &work->data))
+			return wq_check_fail(wq, cpu, "WQ1",
+					     "queued item without PENDING");
+		if (work->pool != pool)
+			return wq_check_fail(wq, cpu, "WQ2",
+					     "queued item names another pool");
+	}
+	return 0;
+}
+
+int workqueue_check(struct workqueue_struct *wq)
+{
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
+		struct worker_pool *pool = wq->pools[cpu];
+		unsigned long flags;
+		int err;
+
+		if (!pool)
+			continue;
+		if ((wq->flags & WQ_UNBOUND) && cpu)
+			return wq_check_fail(wq, cpu, "WQ2",
+					     "an unbound queue with a second pool");
+		flags = arch_local_irq_save();
+		raw_spin_lock(&pool->lock);
+		err = wq_check_pool(wq, cpu, pool);
+		raw_spin_unlock(&pool->lock);
+		arch_local_irq_restore(flags);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 struct workqueue_struct *alloc_workqueue(const char *fmt, unsigned int flags,
