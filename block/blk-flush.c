@@ -64,7 +64,7 @@
  *                          in flight on its hw queue.
  *
  * Work started from a completion is queued on hctx->dispatch for the
- * driver's next blk_mq_run_hw_queue() (blk-mq.c, I3); the submitter
+ * driver's next blk_mq_run_hw_queue() (blk-mq.c, BLK3); the submitter
  * dispatches at once.
  *
  * Locking: hctx->flush_lock (irqsave) protects flush_pending,
@@ -293,7 +293,7 @@ static void blk_flush_end(struct request *rq, blk_status_t status)
 	rq->rq_flags &= ~RQF_FLUSH_SEQ;
 	rq->cmd_flags = rq->flush_orig_flags;
 	rq->__data_len = rq->flush_orig_len;
-	blk_mq_end_request(rq, status);
+	blk_mq_end_bios_free(rq, status);
 }
 
 /* Start @rq's next step: requests for the driver go on @out. */
@@ -331,7 +331,7 @@ void blk_insert_flush(struct request *rq, struct blk_flush_ticket *ticket)
 	blk_mq_dispatch_list(&out);
 }
 
-/* I3: from a completion, follow-up work waits on hctx->dispatch. */
+/* BLK3: from a completion, follow-up work waits on hctx->dispatch. */
 static void blk_flush_requeue_list(struct list_head *list)
 {
 	while (!list_empty(list)) {

@@ -99,6 +99,23 @@ static bool tdev_take(struct tdev *d, struct request *rq)
 	return false;
 }
 
+/* The device's answer travels in the request's pdu, as a driver's does. */
+struct tdev_cmd {
+	blk_status_t status;
+};
+
+static void tdev_complete(struct request *rq, blk_status_t status)
+{
+	((struct tdev_cmd *)blk_mq_rq_to_pdu(rq))->status = status;
+	blk_mq_complete_request(rq);
+}
+
+/* ->complete */
+static void tdev_complete_rq(struct request *rq)
+{
+	blk_mq_end_request(rq, ((struct tdev_cmd *)blk_mq_rq_to_pdu(rq))->status);
+}
+
 /*
  * ->timeout: like virtio-blk's, the device is reset and everything it
  * held fails with -EIO, and it refuses all later requests; or, with
@@ -140,7 +157,7 @@ static enum blk_eh_timer_return tdev_timeout(struct request *rq)
 	if (reset)
 		blk_mark_disk_dead(d->disk);
 	for (unsigned int i = 0; i < n; i++)
-		blk_mq_complete_request(took[i], reset ? BLK_STS_IOERR : BLK_STS_TIMEOUT);
+		tdev_complete(took[i], reset ? BLK_STS_IOERR : BLK_STS_TIMEOUT);
 	blk_mq_run_hw_queues(d->disk->queue);
 	return BLK_EH_DONE;
 }
@@ -160,8 +177,10 @@ static unsigned int tdev_reap(struct tdev *d, unsigned int *counter)
 	*counter += n;
 	spin_unlock_irqrestore(&d->lock, flags);
 	for (unsigned int i = 0; i < n; i++)
-		blk_mq_complete_request(done[i], BLK_STS_OK);
+		tdev_complete(done[i], BLK_STS_OK);
 	blk_mq_run_hw_queues(d->disk->queue);	/* locks dropped: now rerun */
+	if (blk_mq_check_tags(d->disk->queue))	/* after each step */
+		__atomic_add_fetch(&d->bad_checks, 1, __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -176,6 +195,7 @@ static int tdev_poll(struct blk_mq_hw_ctx *hctx)
 static const struct blk_mq_ops tdev_ops = {
 	.queue_rq = tdev_queue_rq,
 	.commit_rqs = tdev_commit_rqs,
+	.complete = tdev_complete_rq,
 	.timeout = tdev_timeout,
 	.poll = tdev_poll,
 };
@@ -204,12 +224,16 @@ int tdev_init_lim(struct ktest *t, struct queue_limits lim, unsigned int depth,
 	d->set.ops = &tdev_ops;
 	d->set.nr_hw_queues = 1;
 	d->set.queue_depth = depth;
+	d->set.cmd_size = sizeof(struct tdev_cmd);
 	err = blk_mq_alloc_tag_set(&d->set);
 	if (err)
 		return err;
-	d->disk = blk_mq_alloc_disk(&d->set, &lim, d, &err);
-	if (!d->disk)
+	d->disk = blk_mq_alloc_disk(&d->set, &lim, d);
+	if (IS_ERR(d->disk)) {
+		err = PTR_ERR(d->disk);
+		d->disk = NULL;
 		return err;
+	}
 	strscpy_len(d->disk->disk_name, "tdev", DISK_NAME_LEN);
 	set_capacity(d->disk, (PAGE_SIZE << TDEV_ORDER) >> SECTOR_SHIFT);
 	t->priv = d;
@@ -236,6 +260,8 @@ void tdev_exit(struct ktest *t)
 		return;
 	while (tdev_finish(d))
 		;
+	KTEST_EXPECT_EQ(t, blk_mq_check_tags(d->disk->queue), 0);
+	KTEST_EXPECT_EQ(t, d->bad_checks, 0);
 	put_disk(d->disk);
 	__free_pages(d->ram, TDEV_ORDER);
 	t->priv = NULL;
@@ -267,6 +293,7 @@ void tbio_submit(struct ktest *t, struct tbio *tb, blk_opf_t opf, sector_t secto
 	tb->bio->bi_private = tb;
 	tb->bio->bi_end_io = tbio_end_io;
 	submit_bio(tb->bio);
+	KTEST_EXPECT_EQ(t, blk_mq_check_tags(tdev.disk->queue), 0);
 }
 
 void tbio_free(struct tbio *tb, unsigned int n)
@@ -597,6 +624,32 @@ static void data_reaches_device_and_back(struct ktest *t)
 	tbio_free(&r, 1);
 }
 
+/* blk_mq_check_tags() sees each kind of damage (on tdev, idle, restored). */
+static void tag_checker_catches_each_broken_invariant(struct ktest *t)
+{
+	struct request_queue *q = tdev.disk->queue;
+	struct blk_mq_hw_ctx *hctx = q->hctxs[0];
+	struct request *rq = hctx->rqs[0];
+
+	KTEST_ASSERT_EQ(t, blk_mq_check_tags(q), 0);
+	hctx->nr_tags_used++; /* BLK1: count without a tag */
+	KTEST_EXPECT_EQ(t, blk_mq_check_tags(q), -EUCLEAN);
+	hctx->nr_tags_used--;
+	hctx->nr_inflight++; /* BLK2: in flight without a tag */
+	KTEST_EXPECT_EQ(t, blk_mq_check_tags(q), -EUCLEAN);
+	hctx->nr_inflight--;
+	rq->state = MQ_RQ_IN_FLIGHT; /* BLK4: a free tag in flight */
+	KTEST_EXPECT_EQ(t, blk_mq_check_tags(q), -EUCLEAN);
+	rq->state = MQ_RQ_IDLE;
+	rq->ref = 1; /* BLK5: a free tag referenced */
+	KTEST_EXPECT_EQ(t, blk_mq_check_tags(q), -EUCLEAN);
+	rq->ref = 0;
+	rq->tag = 1; /* BLK1: rqs[0] is not tag 0's */
+	KTEST_EXPECT_EQ(t, blk_mq_check_tags(q), -EUCLEAN);
+	rq->tag = 0;
+	KTEST_EXPECT_EQ(t, blk_mq_check_tags(q), 0);
+}
+
 /* ---- discard and write-zeroes limits ---- */
 
 /* Submit a data-less @op of @sectors at 0 and let the device finish it. */
@@ -796,6 +849,7 @@ static const struct ktest_case blk_mq_plain_cases[] = {
 	KTEST_CASE(flush_flags_stripped_without_write_cache),
 	KTEST_CASE(poll_completes_a_request_without_the_interrupt),
 	KTEST_CASE(poll_racing_the_interrupt_ends_each_request_once),
+	KTEST_CASE(tag_checker_catches_each_broken_invariant),
 	KTEST_END,
 };
 

@@ -41,6 +41,7 @@ struct tdev {
 	unsigned int early;	       /* ->timeout before the deadline: a bug */
 	unsigned int finished;	       /* requests tdev_finish() completed */
 	unsigned int polled;	       /* requests ->poll completed */
+	unsigned int bad_checks;       /* blk_mq_check_tags() failures seen */
 	struct page *ram;
 	struct blk_mq_tag_set set;
 	struct gendisk *disk;

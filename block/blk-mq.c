@@ -3,8 +3,9 @@
  *
  * Layer: block. Used by: submit_bio() above, block drivers below.
  * Provides: blk_mq_alloc_tag_set(), blk_mq_alloc_disk(),
- * blk_mq_complete_request(), blk_mq_run_hw_queue(), polling (blk_mq_poll(),
- * bio_poll(), bio_poll_until(), blk_queue_poll()), and (block-internal)
+ * blk_mq_complete_request(), blk_mq_end_request(), blk_mq_run_hw_queue(),
+ * polling (blk_mq_poll(), bio_poll(), bio_poll_until(), blk_queue_poll()),
+ * and (block-internal)
  * blk_mq_submit_bio(), blk_mq_dispatch_list(), blk_mq_put_request().
  * Not here: timeouts (blk-timeout.c), flush sequences (blk-flush.c).
  *
@@ -13,32 +14,36 @@
  * submitting CPU's hw queue (sleeping while none is free) -> straight to
  * the flush machinery when it carries PREFLUSH/FUA the device must see as
  * separate flushes (blk-flush.c) -> on the plug, or on hctx->dispatch ->
- * ->queue_rq() -> ... -> blk_mq_complete_request() -> bios ended, tag freed,
+ * ->queue_rq() -> ... -> blk_mq_complete_request() -> ->complete() ->
+ * blk_mq_end_request() -> bios ended, tag freed,
  * a waiting submitter woken.
  *
- * Invariants:
- *  I1: a request holds its tag from blk_mq_get_request() until
+ * Invariants (checked by blk_mq_check_tags(), after each step of the
+ * blk_mq tests):
+ *  BLK1: a request holds its tag from blk_mq_get_request() until
  *      blk_mq_free_request(); hctx->rqs[tag] is that request.
- *  I2: hctx->nr_inflight counts requests between a queue_rq() call and
+ *  BLK2: hctx->nr_inflight counts requests between a queue_rq() call and
  *      their completion (a request the driver refused is not counted).
- *  I3: the block layer never calls the driver from blk_mq_complete_request()
- *      (drivers complete under their own locks); follow-up work waits on
- *      hctx->dispatch for the next blk_mq_run_hw_queue().
- *  I4: rq->state is IN_FLIGHT from dispatch until exactly one
- *      blk_mq_complete_request() swaps it to COMPLETE; a second completion
+ *  BLK3: the only driver call on the completion path is ->complete(), made
+ *      by blk_mq_complete_request(); ending a request never calls
+ *      ->queue_rq() (drivers complete under their own locks): follow-up
+ *      work waits on hctx->dispatch for the next blk_mq_run_hw_queue().
+ *  BLK4: rq->state is IN_FLIGHT from dispatch until exactly one
+ *      blk_mq_complete_request() (or direct blk_mq_end_request()) swaps it
+ *      to COMPLETE; a second completion
  *      (or one of a request never dispatched) is refused with a warning.
- *  I5: rq->ref is 1 from blk_mq_get_request() until the request is ended,
+ *  BLK5: rq->ref is 1 from blk_mq_get_request() until the request is ended,
  *      plus one while the timeout work examines it; the tag is freed when
  *      it drops to 0 (block/blk-timeout.c).
- *  I6: polling is never needed for progress: ->poll and the driver's
- *      interrupt may reap the same queue at once (the driver's lock and I4
+ *  BLK6: polling is never needed for progress: ->poll and the driver's
+ *      interrupt may reap the same queue at once (the driver's lock and BLK4
  *      give each request one completion), and a wait that polled in vain
  *      still sleeps until the interrupt's completion wakes it.
  *
  * Locking: hctx->lock (irqsave; leaf lock, never held across driver calls)
  * protects tag_bitmap, nr_tags_used, dispatch, nr_inflight, completed,
  * remote_completed. rq->state and rq->ref change by atomic operations only
- * (I4, I5); so do the poll counters and q->poll_stat[] (statistics).
+ * (BLK4, BLK5); so do the poll counters and q->poll_stat[] (statistics).
  */
 #include <quire/blk-mq.h>
 #include <quire/errno.h>
@@ -123,7 +128,7 @@ struct request *blk_mq_get_request(struct request_queue *q, blk_opf_t opf)
 		blk_flush_plug(*blk_current_plug());
 		wait_event(hctx->tag_wait, (tag = blk_mq_get_tag(hctx)) >= 0);
 	}
-	rq = hctx->rqs[tag];		/* I1 */
+	rq = hctx->rqs[tag]; /* BLK1 */
 	rq->cmd_flags = opf;
 	rq->rq_flags = op_is_write(opf) ? RQF_INFLIGHT_WR : 0;
 	rq->__sector = 0;
@@ -133,7 +138,7 @@ struct request *blk_mq_get_request(struct request_queue *q, blk_opf_t opf)
 	rq->status = BLK_STS_OK;
 	rq->flush_seq = 0;
 	rq->timed_out = false;
-	__atomic_store_n(&rq->ref, 1, __ATOMIC_RELEASE); /* I5: was 0 */
+	__atomic_store_n(&rq->ref, 1, __ATOMIC_RELEASE); /* BLK5: was 0 */
 	rq->start_time_ns = arch_clock_ns();
 	rq->cpu = arch_smp_processor_id();
 	INIT_LIST_HEAD(&rq->queuelist);
@@ -155,7 +160,7 @@ static void __blk_mq_free_request(struct request *rq)
 	blk_mq_put_tag(rq->mq_hctx, rq->tag);
 }
 
-/* Drop a reference (I5); the last frees the tag. Context: any. */
+/* Drop a reference (BLK5); the last frees the tag. Context: any. */
 void blk_mq_put_request(struct request *rq)
 {
 	if (__atomic_sub_fetch(&rq->ref, 1, __ATOMIC_ACQ_REL) == 0)
@@ -197,20 +202,98 @@ void blk_account_done(struct request *rq, blk_status_t status)
 	spin_unlock_irqrestore(&rq->q->disk->stats_lock, flags);
 }
 
+/* ---- checks ---- */
+
+#define CHECK_MAX_DISPATCH 100000 /* a longer walk means a corrupt list */
+
+static int blk_mq_check_hctx(struct blk_mq_hw_ctx *hctx)
+{
+	unsigned int used = 0, walked = 0;
+	struct request *rq;
+
+	for (unsigned int tag = 0; tag < hctx->queue_depth; tag++) {
+		bool busy = hctx->tag_bitmap[tag / BITS_PER_LONG] &
+			    (1UL << (tag % BITS_PER_LONG));
+
+		rq = hctx->rqs[tag];
+		if (!rq || rq->tag != (int)tag || rq->mq_hctx != hctx) {
+			pr_err("blk-mq: hctx %u: BLK1 broken: rqs[%u] is not the request of tag %u\n",
+			       hctx->queue_num, tag, tag);
+			return -EUCLEAN;
+		}
+		used += busy;
+		/* Freeing drops ref to 0 and the state to IDLE before the
+		 * bit is cleared under our lock; allocation sets the bit
+		 * first. So a free tag has neither. */
+		if (!busy && __atomic_load_n(&rq->ref, __ATOMIC_ACQUIRE)) {
+			pr_err("blk-mq: hctx %u: BLK5 broken: free tag %u has ref %d\n",
+			       hctx->queue_num, tag,
+			       __atomic_load_n(&rq->ref, __ATOMIC_ACQUIRE));
+			return -EUCLEAN;
+		}
+		if (!busy &&
+		    __atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) != MQ_RQ_IDLE) {
+			pr_err("blk-mq: hctx %u: BLK4 broken: free tag %u is in state %d\n",
+			       hctx->queue_num, tag,
+			       __atomic_load_n(&rq->state, __ATOMIC_ACQUIRE));
+			return -EUCLEAN;
+		}
+	}
+	if (used != hctx->nr_tags_used) {
+		pr_err("blk-mq: hctx %u: BLK1 broken: %u tags set, nr_tags_used %u\n",
+		       hctx->queue_num, used, hctx->nr_tags_used);
+		return -EUCLEAN;
+	}
+	if (hctx->nr_inflight > used) {
+		pr_err("blk-mq: hctx %u: BLK2 broken: nr_inflight %u with %u tags in use\n",
+		       hctx->queue_num, hctx->nr_inflight, used);
+		return -EUCLEAN;
+	}
+	list_for_each_entry(rq, &hctx->dispatch, queuelist) {
+		int tag = rq->tag;
+
+		if (++walked > CHECK_MAX_DISPATCH || rq->mq_hctx != hctx || tag < 0 ||
+		    (unsigned int)tag >= hctx->queue_depth || hctx->rqs[tag] != rq ||
+		    !(hctx->tag_bitmap[tag / BITS_PER_LONG] &
+		      (1UL << (tag % BITS_PER_LONG)))) {
+			pr_err("blk-mq: hctx %u: BLK1 broken: a request on the dispatch list does not hold its tag\n",
+			       hctx->queue_num);
+			return -EUCLEAN;
+		}
+	}
+	return 0;
+}
+
+int blk_mq_check_tags(struct request_queue *q)
+{
+	for (unsigned int i = 0; i < q->nr_hw_queues; i++) {
+		struct blk_mq_hw_ctx *hctx = q->hctxs[i];
+		unsigned long flags;
+		int err;
+
+		spin_lock_irqsave(&hctx->lock, flags);
+		err = blk_mq_check_hctx(hctx);
+		spin_unlock_irqrestore(&hctx->lock, flags);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* ---- completion ---- */
 
 /* A step of @rq ended: the next step of its flush sequence, or its end.
- * Context: any; never calls the driver (I3). */
+ * Context: any; never calls the driver (BLK3). */
 static void blk_mq_end_or_advance(struct request *rq, blk_status_t status)
 {
 	if (rq->rq_flags & RQF_FLUSH_SEQ)
 		blk_flush_complete_step(rq, status);
 	else
-		blk_mq_end_request(rq, status);
+		blk_mq_end_bios_free(rq, status);
 }
 
 /* End every bio of @rq with @status, then free its tag. Context: any. */
-void blk_mq_end_request(struct request *rq, blk_status_t status)
+void blk_mq_end_bios_free(struct request *rq, blk_status_t status)
 {
 	int err = blk_status_to_errno(status);
 	struct bio *bio = rq->bio;
@@ -354,35 +437,58 @@ bool bio_poll_until(struct bio *bio, bool (*done)(void *), void *arg)
 
 /* ---- completion (continued) ---- */
 
-void blk_mq_complete_request(struct request *rq, blk_status_t status)
+/* IN_FLIGHT -> COMPLETE; false if another completion won (BLK4). */
+static bool blk_mq_mark_complete(struct request *rq)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 	int in_flight = MQ_RQ_IN_FLIGHT;
 	unsigned long flags;
 
-	/* I4: one completion wins. A timeout handler and the device may
+	/* BLK4: one completion wins. A timeout handler and the device may
 	 * both try for a timed-out request; otherwise a second completion
 	 * is a driver bug. */
 	if (!__atomic_compare_exchange_n(&rq->state, &in_flight, MQ_RQ_COMPLETE, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		WARN_ON_ONCE(!READ_ONCE(rq->timed_out));
-		return;
+		return false;
 	}
 	if (READ_ONCE(rq->q->poll_enabled))
 		blk_mq_poll_stat_add(rq);
 	spin_lock_irqsave(&hctx->lock, flags);
-	hctx->nr_inflight--;		/* I2 */
+	hctx->nr_inflight--;		/* BLK2 */
 	hctx->completed++;
 	if (arch_smp_processor_id() != rq->cpu)
 		hctx->remote_completed++;
 	spin_unlock_irqrestore(&hctx->lock, flags);
+	return true;
+}
+
+void blk_mq_complete_request(struct request *rq)
+{
+	const struct blk_mq_ops *ops = rq->q->tag_set->ops;
+
+	if (!blk_mq_mark_complete(rq))
+		return;
+	if (WARN_ON_ONCE(!ops->complete))
+		blk_mq_end_request(rq, BLK_STS_IOERR);
+	else
+		ops->complete(rq);
+}
+
+void blk_mq_end_request(struct request *rq, blk_status_t status)
+{
+	/* From ->complete the request is COMPLETE already; a direct end
+	 * marks it here, and loses to a completion that came first. */
+	if (__atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) != MQ_RQ_COMPLETE &&
+	    !blk_mq_mark_complete(rq))
+		return;
 	rq->status = status;
 	blk_mq_end_or_advance(rq, status);
 }
 
 /* ---- dispatch ---- */
 
-/* Put @rq on its hctx's dispatch list (I3: no driver call). Context: any. */
+/* Put @rq on its hctx's dispatch list (BLK3: no driver call). Context: any. */
 void blk_mq_requeue_request(struct request *rq)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
@@ -393,7 +499,7 @@ void blk_mq_requeue_request(struct request *rq)
 	spin_unlock_irqrestore(&hctx->lock, flags);
 }
 
-/* @rq goes to the driver: in flight, with a deadline (I4, TO1). */
+/* @rq goes to the driver: in flight, with a deadline (BLK4, TO1). */
 static void blk_mq_rq_start(struct request *rq)
 {
 	rq->io_start_time_ns = arch_clock_ns();
@@ -454,7 +560,7 @@ static enum dispatch_result blk_mq_dispatch_rq_list(struct blk_mq_hw_ctx *hctx,
 		bd.rq = rq;
 		bd.last = list_empty(list);
 		spin_lock_irqsave(&hctx->lock, flags);
-		hctx->nr_inflight++;	/* I2: before the driver can complete it */
+		hctx->nr_inflight++; /* BLK2: before the driver can complete it */
 		hctx->dispatched++;
 		spin_unlock_irqrestore(&hctx->lock, flags);
 		blk_mq_rq_start(rq);
@@ -733,18 +839,17 @@ out_free:
 }
 
 struct gendisk *blk_mq_alloc_disk(struct blk_mq_tag_set *set,
-				  const struct queue_limits *lim,
-				  void *queuedata, int *err)
+				  const struct queue_limits *lim, void *queuedata)
 {
 	struct gendisk *disk = kzalloc(sizeof(*disk), GFP_KERNEL);
+	int err = -ENOMEM;
 
-	*err = -ENOMEM;
 	if (!disk)
-		return NULL;
-	disk->queue = blk_mq_alloc_queue(set, lim, queuedata, err);
+		return ERR_PTR(-ENOMEM);
+	disk->queue = blk_mq_alloc_queue(set, lim, queuedata, &err);
 	if (!disk->queue) {
 		kfree(disk);
-		return NULL;
+		return ERR_PTR(err);
 	}
 	disk->queue->disk = disk;
 	disk->part0.bd_disk = disk;

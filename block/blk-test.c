@@ -340,8 +340,8 @@ static int mt_start_workers(void)
 		w->id = i;
 		init_completion(&w->done);
 		w->task = kthread_create(mt_thread, w, "blktest/%u", i);
-		if (!w->task)
-			return -ENOMEM;
+		if (IS_ERR(w->task))
+			return PTR_ERR(w->task);
 		kthread_bind(w->task, i % num_possible_cpus());
 		wake_up_process(w->task);
 		mt_nr_workers++;

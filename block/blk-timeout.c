@@ -24,7 +24,7 @@
  * checks again that this request is still in flight and expired (a new
  * incarnation has a later deadline), and only then calls ->timeout. The
  * request is completed exactly once whatever happens: the completion is
- * a compare-and-swap IN_FLIGHT -> COMPLETE (blk-mq.c, I4).
+ * a compare-and-swap IN_FLIGHT -> COMPLETE (blk-mq.c, BLK4).
  *
  * Invariants:
  *  TO1: a request IN_FLIGHT has a deadline, and the queue's timer is
@@ -224,6 +224,7 @@ void blk_timeout_init(struct request_queue *q, unsigned int timeout)
  */
 void blk_sync_queue(struct request_queue *q)
 {
+	void (*sync_hook)(struct request_queue * q);
 	unsigned long flags;
 
 	spin_lock_irqsave(&q->timeout_lock, flags);
@@ -231,7 +232,8 @@ void blk_sync_queue(struct request_queue *q)
 	spin_unlock_irqrestore(&q->timeout_lock, flags);
 	del_timer_sync(&q->timeout);
 	cancel_work_sync(&q->timeout_work);
-	if (READ_ONCE(blk_sync_queue_hook))
-		blk_sync_queue_hook(q);
+	sync_hook = READ_ONCE(blk_sync_queue_hook); /* once: a test clears it */
+	if (sync_hook)
+		sync_hook(q);
 	WRITE_ONCE(q->timeout_armed, false);
 }

@@ -10,13 +10,17 @@
 void blk_mq_submit_bio(struct bio *bio);
 void blk_mq_dispatch_list(struct list_head *list);
 void blk_mq_requeue_request(struct request *rq);
-void blk_mq_end_request(struct request *rq, blk_status_t status);
+void blk_mq_end_bios_free(struct request *rq, blk_status_t status);
 void blk_mq_free_request(struct request *rq);
 void blk_mq_put_request(struct request *rq);
 struct request *blk_mq_get_request(struct request_queue *q, blk_opf_t opf);
 void blk_account_done(struct request *rq, blk_status_t status);
 void blk_account_merge(struct request_queue *q, blk_opf_t opf);
 enum stat_group blk_stat_group(blk_opf_t opf);
+/* Check BLK1, BLK2, BLK4 and BLK5 on every hw queue of @q: 0, or -EUCLEAN
+ * with one log line naming the broken invariant. Context: any; takes each
+ * hctx->lock. */
+int blk_mq_check_tags(struct request_queue *q);
 
 /* blk-merge.c */
 struct bio *bio_split_to_limits(struct bio *bio);

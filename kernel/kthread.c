@@ -48,8 +48,9 @@ static struct task_struct *kthread_vcreate(int (*threadfn)(void *), void *data,
 
 	vscnprintf(name, sizeof(name), namefmt, ap);
 	k = create_task(threadfn, data, name);
-	if (k)
-		get_task_struct(k);	/* kthread_stop()'s reference */
+	if (!k)
+		return ERR_PTR(-ENOMEM);
+	get_task_struct(k); /* kthread_stop()'s reference */
 	return k;
 }
 
@@ -75,7 +76,7 @@ struct task_struct *kthread_create_on_node(int (*threadfn)(void *data),
 	va_start(ap, namefmt);
 	k = kthread_vcreate(threadfn, data, namefmt, ap);
 	va_end(ap);
-	if (k && node >= 0)
+	if (!IS_ERR(k) && node >= 0)
 		kthread_bind_node(k, node);
 	return k;
 }

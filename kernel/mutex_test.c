@@ -80,7 +80,7 @@ static void mutex_excludes_and_counts_every_increment(struct ktest *t)
 	cprintf("        # seed %llu\n", (unsigned long long)ex.seed);
 	for (long i = 0; i < LOCKERS; i++) {
 		k[i] = kthread_run(mutex_hammer, (void *)i, "mutex%ld", i);
-		KTEST_ASSERT_NOT_NULL(t, k[i]);
+		KTEST_ASSERT_NOT_ERR_OR_NULL(t, k[i]);
 	}
 	join_all(t, k, LOCKERS);
 	KTEST_EXPECT_EQ(t, ex.counter, LOCKERS * LOCK_ROUNDS);
@@ -146,7 +146,7 @@ static void rwsem_writers_exclude_everyone(struct ktest *t)
 	ex.seed = ktest_seed();
 	for (long i = 0; i < LOCKERS; i++) {
 		k[i] = kthread_run(rwsem_hammer, (void *)i, "rwsem%ld", i);
-		KTEST_ASSERT_NOT_NULL(t, k[i]);
+		KTEST_ASSERT_NOT_ERR_OR_NULL(t, k[i]);
 	}
 	join_all(t, k, LOCKERS);
 	KTEST_EXPECT_EQ(t, atomic_read(&ex.violations), 0);
@@ -173,7 +173,7 @@ static void rwsem_writer_not_starved_by_readers(struct ktest *t)
 	init_rwsem(&ex.sem);
 	for (long i = 0; i < 3; i++) {
 		k[i] = kthread_run(reader_stream, NULL, "reader%ld", i);
-		KTEST_ASSERT_NOT_NULL(t, k[i]);
+		KTEST_ASSERT_NOT_ERR_OR_NULL(t, k[i]);
 	}
 	while (atomic_read(&finished) < 3)
 		msleep(1);
@@ -224,7 +224,7 @@ static void percpu_counter_sum_is_exact(struct ktest *t)
 	percpu_counter_init(&pcc, 5, 0);
 	for (long i = 0; i < LOCKERS; i++) {
 		k[i] = kthread_run(pcc_adder, NULL, "pcc%ld", i);
-		KTEST_ASSERT_NOT_NULL(t, k[i]);
+		KTEST_ASSERT_NOT_ERR_OR_NULL(t, k[i]);
 	}
 	join_all(t, k, LOCKERS);
 	KTEST_EXPECT_EQ(t, percpu_counter_sum(&pcc), 5 + LOCKERS * 10000 * 2);

@@ -11,19 +11,19 @@
  * every list is empty, pulls runnable tasks from busy CPUs and halts.
  *
  * Invariants:
- *  S1. p->on_rq == 1 iff p is runnable: running, queued, or being moved
+ *  SCHED1. p->on_rq == 1 iff p is runnable: running, queued, or being moved
  *      between queues (migrate_pending / set_cpus_allowed_ptr()).
- *  S2. A task on a queue has on_cpu == 0; on_cpu goes 1 -> 0 only in
+ *  SCHED2. A task on a queue has on_cpu == 0; on_cpu goes 1 -> 0 only in
  *      finish_task_switch(), after its context was saved.
- *  S3. try_to_wake_up() changes a sleeping task's state under p->pi_lock;
+ *  SCHED3. try_to_wake_up() changes a sleeping task's state under p->pi_lock;
  *      it enqueues only a task with on_rq == 0 and on_cpu == 0, so a task
  *      is never on two CPUs and never on a queue while still switching out.
- *  S4. Only the task itself moves state from TASK_RUNNING to a sleep state
+ *  SCHED4. Only the task itself moves state from TASK_RUNNING to a sleep state
  *      (set_current_state()), and schedule() deactivates it (on_rq = 0)
  *      under rq->lock only if it still is not TASK_RUNNING then: a wake-up
  *      that came first turned it back to TASK_RUNNING, and schedule()
  *      returns at once. No wake-up is lost.
- *  S5. A runnable task with migrate_pending is running, or switched out
+ *  SCHED5. A runnable task with migrate_pending is running, or switched out
  *      and not on any queue until migrate_task() (under p->pi_lock)
  *      queues it on a CPU of its mask; migrate_pending is set and cleared
  *      only under p->pi_lock. So set_cpus_allowed_ptr(), which holds
@@ -250,8 +250,8 @@ static void activate_task(struct task_struct *p)
 
 /* --- wake-ups --- */
 
-/* @p is runnable (S1): it has not switched out yet. Make it TASK_RUNNING
- * under its rq lock, which orders us against its schedule() (S4). */
+/* @p is runnable (SCHED1): it has not switched out yet. Make it TASK_RUNNING
+ * under its rq lock, which orders us against its schedule() (SCHED4). */
 static bool ttwu_runnable(struct task_struct *p)
 {
 	struct rq *rq = lock_task_rq(p);
@@ -280,7 +280,7 @@ int try_to_wake_up(struct task_struct *p, unsigned int state, int wake_flags)
 	success = 1;
 	if (READ_ONCE(p->on_rq) && ttwu_runnable(p))
 		goto out;
-	/* S3: it is switching out; wait until its context is saved. */
+	/* SCHED3: it is switching out; wait until its context is saved. */
 	while (__atomic_load_n(&p->on_cpu, __ATOMIC_ACQUIRE))
 		arch_cpu_relax();
 	activate_task(p);
@@ -378,7 +378,7 @@ static void finish_task_switch(void)
 	bool migrate = prev->migrate_pending && prev->on_rq;
 
 	rq->switch_prev = NULL;
-	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);	/* S2 */
+	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE); /* SCHED2 */
 	raw_spin_unlock(&rq->lock);
 	if (migrate)
 		migrate_task(prev);
@@ -399,7 +399,7 @@ static void __schedule(bool preempt)
 	raw_spin_lock(&rq->lock);
 	WRITE_ONCE(prev->need_resched, false);
 	if (!preempt && READ_ONCE(prev->state) != TASK_RUNNING) {
-		WRITE_ONCE(prev->on_rq, 0);		/* S4 */
+		WRITE_ONCE(prev->on_rq, 0); /* SCHED4 */
 		prev->nvcsw++;
 	} else if (!prev->is_idle) {
 		prev->nivcsw += preempt;
@@ -572,7 +572,7 @@ int set_cpus_allowed_ptr(struct task_struct *p, const struct cpumask *mask)
 		/* Asleep: the next wake-up picks a CPU. */
 	} else if (p->migrate_pending) {
 		/*
-		 * S5: still running, or switched out and on its way to
+		 * SCHED5: still running, or switched out and on its way to
 		 * migrate_task() (on no queue): that picks a CPU from the
 		 * mask set above, under pi_lock, which we hold.
 		 */
@@ -597,7 +597,7 @@ int set_cpus_allowed_ptr(struct task_struct *p, const struct cpumask *mask)
 	return 0;
 }
 
-void set_user_nice_prio(struct task_struct *p, int prio)
+void sched_set_prio_class(struct task_struct *p, int prio)
 {
 	if (prio < 0 || prio >= NR_PRIO || p->is_idle)
 		return;

@@ -27,7 +27,7 @@ struct rq {
 extern struct rq runqueues[MAX_CPUS];
 extern raw_spinlock_t tasklist_lock;
 
-/* Check S1 and S2 on every online CPU's queue: nr_queued matches the
+/* Check SCHED1 and SCHED2 on every online CPU's queue: nr_queued matches the
  * queues, and each queued task is runnable, off its CPU and names this
  * CPU. Returns the number of violations (each printed). For tests. */
 int sched_check_invariants(void);
@@ -43,7 +43,7 @@ void task_mark_dying(struct task_struct *p);
 /* timer.c */
 void init_timers(void);
 void timer_mark_tick(void);
-/* Check T1 on every base: each list is well linked and sorted, and each
+/* Check TMR1 on every base: each list is well linked and sorted, and each
  * timer on it names that base. Returns the violations (each printed).
  * For tests. */
 int timer_check_invariants(void);

@@ -73,9 +73,9 @@ static void wake_high_prio_here(struct ktest *t, bool use_completion)
 	init_completion(&wp.go);
 	init_completion(&wp.ran);
 	k = kthread_create(high_prio_sleeper, &wp, "hiprio");
-	KTEST_ASSERT_NOT_NULL(t, k);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
 	kthread_bind(k, smp_processor_id());
-	set_user_nice_prio(k, PRIO_HIGH);
+	sched_set_prio_class(k, PRIO_HIGH);
 	wake_up_process(k);
 	for (int i = 0; i < WAKE_ROUNDS; i++) {
 		__atomic_store_n(&wp.steps, 0, __ATOMIC_RELAXED);
@@ -162,7 +162,7 @@ static void affinity_bounce_on_cpu0(struct ktest *t)
 	int started = 0;
 	struct task_struct *k = kthread_run(spin_until_stopped, &started, "spinner");
 
-	KTEST_ASSERT_NOT_NULL(t, k);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
 	while (!__atomic_load_n(&started, __ATOMIC_ACQUIRE))
 		yield();
 	bounce_task_off_cpu0(t, k);
@@ -174,8 +174,8 @@ static void affinity_bounce_on_cpu0(struct ktest *t)
 /*
  * Move a running task away from the CPU where it runs, repeating the
  * request until it has arrived: the repeated calls find it running,
- * switched out but not yet on its new queue (S5), or queued there, and
- * each must leave it on exactly one run queue (S1, S2, checked by
+ * switched out but not yet on its new queue (SCHED5), or queued there, and
+ * each must leave it on exactly one run queue (SCHED1, SCHED2, checked by
  * sched_check_invariants()).
  */
 static void set_cpus_allowed_on_a_moving_task_keeps_run_queues_sane(struct ktest *t)

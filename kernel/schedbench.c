@@ -167,7 +167,7 @@ static void spin_ns(u64 ns)
 		arch_cpu_relax();
 }
 
-/* Has @p switched out (S2) and left the run queue (S1)? on_rq is read
+/* Has @p switched out (SCHED2) and left the run queue (SCHED1)? on_rq is read
  * only after on_cpu == 0 was seen (acquire): its last write came before. */
 static bool task_is_asleep(struct task_struct *p)
 {
@@ -255,9 +255,9 @@ static int run_pair(struct task_struct *k[2], const unsigned int cpu[2],
 	unsigned long left;
 	int i;
 
-	if (!k[0] || !k[1]) {
+	if (IS_ERR(k[0]) || IS_ERR(k[1])) {
 		for (i = 0; i < 2; i++)
-			if (k[i])
+			if (!IS_ERR(k[i]))
 				kthread_stop(k[i]);
 		return -ENOMEM;
 	}

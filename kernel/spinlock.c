@@ -25,7 +25,7 @@ void __spin_lock_init(spinlock_t *lock, const char *name, struct lock_class_key 
 	lock->key = key;
 }
 
-static void arch_spin_lock(spinlock_t *lock)
+static void ticket_spin_lock(spinlock_t *lock)
 {
 	u16 ticket = __atomic_fetch_add(&lock->next, 1, __ATOMIC_RELAXED);
 
@@ -34,7 +34,7 @@ static void arch_spin_lock(spinlock_t *lock)
 	lock->owner_cpu = (int)arch_smp_processor_id();
 }
 
-static void arch_spin_unlock(spinlock_t *lock)
+static void ticket_spin_unlock(spinlock_t *lock)
 {
 	lock->owner_cpu = -1;
 	__atomic_store_n(&lock->owner, (u16)(lock->owner + 1), __ATOMIC_RELEASE);
@@ -49,13 +49,13 @@ static void do_spin_lock(spinlock_t *lock, unsigned long ip)
 {
 	preempt_disable();
 	lock_acquire(lock, lock_key(lock), lock->name, false, ip);
-	arch_spin_lock(lock);
+	ticket_spin_lock(lock);
 }
 
 static void do_spin_unlock(spinlock_t *lock)
 {
 	lock_release(lock);
-	arch_spin_unlock(lock);
+	ticket_spin_unlock(lock);
 	preempt_enable();
 	sched_point(SP_UNLOCK);
 }
@@ -69,7 +69,7 @@ void spin_lock_nested(spinlock_t *lock, int subclass)
 {
 	preempt_disable();
 	lock_acquire(lock, NULL, lock->name, true, _THIS_IP_);
-	arch_spin_lock(lock);
+	ticket_spin_lock(lock);
 }
 
 void spin_unlock(spinlock_t *lock)
@@ -102,7 +102,7 @@ void spin_lock_irq(spinlock_t *lock)
 void spin_unlock_irq(spinlock_t *lock)
 {
 	lock_release(lock);
-	arch_spin_unlock(lock);
+	ticket_spin_unlock(lock);
 	arch_local_irq_enable();
 	preempt_enable();
 	sched_point(SP_UNLOCK);
@@ -119,7 +119,7 @@ unsigned long _spin_lock_irqsave(spinlock_t *lock)
 void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
 {
 	lock_release(lock);
-	arch_spin_unlock(lock);
+	ticket_spin_unlock(lock);
 	arch_local_irq_restore(flags);
 	preempt_enable();
 	sched_point(SP_UNLOCK);

@@ -89,11 +89,11 @@ static struct task_struct *stress_thread(struct ktest *t, int (*fn)(void *), voi
 {
 	struct task_struct *k = kthread_create(fn, arg, "%s", name);
 
-	KTEST_ASSERT_NOT_NULL(t, k);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
 	if (cpu >= 0)
 		kthread_bind(k, (unsigned int)cpu);
 	if (prio != PRIO_NORMAL)
-		set_user_nice_prio(k, prio);
+		sched_set_prio_class(k, prio);
 	wake_up_process(k);
 	return k;
 }
@@ -244,7 +244,7 @@ static int exit_race_fn(void *arg)
 			kthread_create(exit_sleeping_fn, NULL, "stress_x%d", i);
 		int ret;
 
-		if (!k)
+		if (IS_ERR(k))
 			break;
 		wake_up_process(k);
 		if (i % 2)

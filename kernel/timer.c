@@ -15,11 +15,11 @@
  * pass (Linux's __run_timers() does the same with base->clk).
  *
  * Invariants:
- *  T1. timer->entry is on base[timer->base_cpu].list, or on the expiry
+ *  TMR1. timer->entry is on base[timer->base_cpu].list, or on the expiry
  *      list of a pass running on that base, iff it is pending.
- *  T2. A running timer stays on its base when re-armed (so del_timer_sync
+ *  TMR2. A running timer stays on its base when re-armed (so del_timer_sync
  *      finds running_timer on the base it looks at).
- *  T3. timer->base_cpu always names a base (timer_setup() gives the
+ *  TMR3. timer->base_cpu always names a base (timer_setup() gives the
  *      caller's), except TIMER_MIGRATING while __mod_timer() moves the timer:
  *      set under the old base's lock, replaced under the new one's. Then
  *      it is on no list and lock_timer_base() waits, so no other CPU can
@@ -40,7 +40,7 @@
 #include <arch/cpu.h>
 #include <arch/time.h>
 
-#define TIMER_MIGRATING (-1) /* timer->base_cpu while it moves (T3) */
+#define TIMER_MIGRATING (-1) /* timer->base_cpu while it moves (TMR3) */
 
 struct timer_base {
 	raw_spinlock_t lock;
@@ -87,7 +87,7 @@ bool timer_pending(const struct timer_list *timer)
 /*
  * Lock the base @timer is on. While __mod_timer() moves it between bases
  * (TIMER_MIGRATING: the old base is unlocked, the new one not yet taken)
- * it belongs to no base: wait until it names one again (T3).
+ * it belongs to no base: wait until it names one again (TMR3).
  * Interrupts must be off.
  */
 static struct timer_base *lock_timer_base(struct timer_list *timer)
@@ -130,7 +130,7 @@ static int detach_if_pending(struct timer_list *timer)
 }
 
 /* Arm @timer on @cpu's base, or (cpu < 0) on its current base if pending
- * or running (T2), else on the caller's CPU. */
+ * or running (TMR2), else on the caller's CPU. */
 static int __mod_timer(struct timer_list *timer, unsigned long expires, int cpu)
 {
 	unsigned long flags = arch_local_irq_save();
@@ -143,10 +143,10 @@ static int __mod_timer(struct timer_list *timer, unsigned long expires, int cpu)
 	if (target < 0)
 		target = (int)arch_smp_processor_id();
 	if (base->running_timer == timer)
-		target = timer->base_cpu; /* T2 */
+		target = timer->base_cpu; /* TMR2 */
 	if (base != &timer_bases[target]) {
 		/* Not pending (detached above) and not running: move it,
-		 * on no base in between (T3). */
+		 * on no base in between (TMR3). */
 		WRITE_ONCE(timer->base_cpu, TIMER_MIGRATING);
 		raw_spin_unlock(&base->lock);
 		base = &timer_bases[target];
@@ -229,7 +229,7 @@ static void collect_expired_timers(struct timer_base *base, unsigned long now,
 }
 
 /*
- * Run the timers on @head (T1: still pending until taken off it, so
+ * Run the timers on @head (TMR1: still pending until taken off it, so
  * del_timer() and mod_timer() work on them under base->lock as usual).
  */
 static void expire_timers(struct timer_base *base, struct list_head *head)

@@ -197,7 +197,7 @@ static unsigned int start_racers(struct task_struct **k, struct mod_race *mr)
 		if (n == MOD_RACE_RACERS)
 			break;
 		k[n] = kthread_create(mod_timer_racer, mr, "modrace%u", cpu);
-		if (!k[n])
+		if (IS_ERR(k[n]))
 			break;
 		kthread_bind(k[n], cpu);
 		wake_up_process(k[n]);
@@ -211,7 +211,7 @@ static unsigned int start_racers(struct task_struct **k, struct mod_race *mr)
  * timer that was never armed: each call moves it to the caller's base, and
  * another CPU must wait for the move to finish (Linux: TIMER_MIGRATING),
  * never find it on no list with a stale base and arm it a second time.
- * After each round it is pending on exactly one base (T1).
+ * After each round it is pending on exactly one base (TMR1).
  */
 static void concurrent_mod_timer_keeps_timer_on_one_base(struct ktest *t)
 {
@@ -334,7 +334,7 @@ static void kthread_stop_joins_and_returns_result(struct ktest *t)
 	atomic_t ran = ATOMIC_INIT(0);
 	struct task_struct *k = kthread_run(loop_until_stopped, &ran, "looper");
 
-	KTEST_ASSERT_NOT_NULL(t, k);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
 	for (int i = 0; i < 10000 && !atomic_read(&ran); i++)
 		msleep(1);	/* stopped before it ran, it would return -EINTR */
 	KTEST_EXPECT_EQ(t, kthread_stop(k), 42);
@@ -346,7 +346,7 @@ static void kthread_stop_before_start_returns_eintr(struct ktest *t)
 	atomic_t ran = ATOMIC_INIT(0);
 	struct task_struct *k = kthread_create(loop_until_stopped, &ran, "never");
 
-	KTEST_ASSERT_NOT_NULL(t, k);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
 	KTEST_EXPECT_EQ(t, kthread_stop(k), -EINTR);
 	KTEST_EXPECT_EQ(t, atomic_read(&ran), 0);
 }
@@ -361,8 +361,8 @@ static int create_and_stop(void)
 {
 	struct task_struct *k = kthread_run(return_zero, NULL, "short");
 
-	if (!k)
-		return -ENOMEM;
+	if (IS_ERR(k))
+		return PTR_ERR(k);
 	kthread_stop(k);
 	return 0;
 }
@@ -405,7 +405,7 @@ static void kthread_bind_runs_on_that_cpu(struct ktest *t)
 
 		init_completion(&w.done);
 		k = kthread_create(report_cpu, &w, "bound%u", cpu);
-		KTEST_ASSERT_NOT_NULL(t, k);
+		KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
 		kthread_bind(k, cpu);
 		wake_up_process(k);
 		wait_for_completion(&w.done);

@@ -69,7 +69,7 @@ static void wait_event_timeout_returns_remaining_when_woken(struct ktest *t)
 	struct task_struct *k = kthread_run(waker_fn, &w, "waker");
 	long ret;
 
-	KTEST_ASSERT_NOT_NULL(t, k);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
 	ret = wait_event_timeout(wq, READ_ONCE(flag), 5 * HZ);
 	KTEST_EXPECT_GT(t, ret, 0);
 	KTEST_EXPECT_LT(t, ret, 5 * HZ);
@@ -111,7 +111,7 @@ static void start_waiters(struct ktest *t, struct excl *e, int (*fn)(void *),
 	atomic_set(&e->woken, 0);
 	for (int i = 0; i < NR_TEST_WAITERS; i++) {
 		k[i] = kthread_run(fn, e, "%s%d", name, i);
-		KTEST_ASSERT_NOT_NULL(t, k[i]);
+		KTEST_ASSERT_NOT_ERR_OR_NULL(t, k[i]);
 	}
 	KTEST_ASSERT_TRUE(t, wait_until(nr_waiters(&e->wq) == NR_TEST_WAITERS));
 }
@@ -282,11 +282,11 @@ static void no_lost_wakeups_many_producers_consumers(struct ktest *t)
 	atomic_set(&st.running, STRESS_PRODUCERS);
 	for (long i = 0; i < STRESS_CONSUMERS; i++) {
 		c[i] = kthread_run(consumer, NULL, "consumer%ld", i);
-		KTEST_ASSERT_NOT_NULL(t, c[i]);
+		KTEST_ASSERT_NOT_ERR_OR_NULL(t, c[i]);
 	}
 	for (long i = 0; i < STRESS_PRODUCERS; i++) {
 		p[i] = kthread_run(producer, (void *)i, "producer%ld", i);
-		KTEST_ASSERT_NOT_NULL(t, p[i]);
+		KTEST_ASSERT_NOT_ERR_OR_NULL(t, p[i]);
 	}
 	left = wait_for_completion_timeout(&st.finished, 150 * HZ);
 	KTEST_ASSERT_TRUE(t, left > 0);
@@ -336,7 +336,7 @@ static void wait_for_completion_returns_after_complete(struct ktest *t)
 	DECLARE_COMPLETION_ONSTACK(done);
 	struct task_struct *k = kthread_run(completer, &done, "completer");
 
-	KTEST_ASSERT_NOT_NULL(t, k);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
 	wait_for_completion(&done);
 	KTEST_EXPECT_FALSE(t, completion_done(&done));
 	KTEST_EXPECT_EQ(t, kthread_stop(k), 0);

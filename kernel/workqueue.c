@@ -10,27 +10,31 @@
  * worklist and exactly one worker thread, so items of a pool run one at a
  * time in queueing order.
  *
- * Invariants:
- *  W1. WORK_STRUCT_PENDING is set from queueing until the worker picks the
+ * Invariants (WQ1, WQ2 and WQ7 checked by workqueue_check(),
+ * after each step of the workqueue tests):
+ *  WQ1. WORK_STRUCT_PENDING is set from queueing until the worker picks the
  *      item (or a canceller steals it); whoever set it owns the item's
  *      entry and timer.
- *  W2. work->entry is on pool->worklist iff the item is queued there, and
+ *  WQ2. work->entry is on pool->worklist iff the item is queued there, and
  *      then work->pool == pool.
- *  W3. pool->current_work is the item whose function the worker runs now.
+ *  WQ3. pool->current_work is the item whose function the worker runs now.
  *      The worker never touches the item after its function returned (the
  *      function may free it); flushes wait on a barrier item queued right
  *      after the target (or at the head, if the target is running).
- *  W4. An item running on a pool of @wq is queued to that same pool again
+ *  WQ4. An item running on a pool of @wq is queued to that same pool again
  *      (non-reentrant, as Linux).
- *  W5. An idle worker sets TASK_INTERRUPTIBLE before it tests
+ *  WQ5. An idle worker sets TASK_INTERRUPTIBLE before it tests
  *      kthread_should_stop() (and the worklist), so a stop that lands
  *      after the test finds it sleeping and wakes it (no lost wake-up).
  *
- *  W6. Whoever takes PENDING (a queuer, or grab_pending() for a canceller
+ *  WQ6. Whoever takes PENDING (a queuer, or grab_pending() for a canceller
  *      or mod_delayed_work()) keeps interrupts off until the item is
  *      queued or its timer armed (or PENDING dropped), so it cannot be
  *      preempted in between: another CPU's grab_pending() retries only
  *      for a bounded time.
+ *  WQ7. Every pool has exactly one worker thread, from create_pool() until
+ *      destroy_workqueue() stops it; a bound queue's pool i serves CPU i,
+ *      an unbound queue has pools[0] only.
  *
  * Seeded scheduling points (include/quire/sched_point.h): SP_PENDING
  * after each PENDING-bit operation.
@@ -106,7 +110,7 @@ static struct work_struct *worker_next(struct worker_pool *pool)
 	WRITE_ONCE(pool->current_work, NULL); /* pick_pool() reads it unlocked */
 	while (list_empty(&pool->worklist)) {
 		/*
-		 * W5: the sleep state before the stop test, as Linux's wait
+		 * WQ5: the sleep state before the stop test, as Linux's wait
 		 * loops: a kthread_stop() that comes after the test then
 		 * finds us TASK_INTERRUPTIBLE and its wake-up is not lost.
 		 */
@@ -130,7 +134,7 @@ static struct work_struct *worker_next(struct worker_pool *pool)
 	work = list_first_entry(&pool->worklist, struct work_struct, entry);
 	list_del_init(&work->entry);
 	WRITE_ONCE(pool->current_work, work);
-	clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);	/* W1 */
+	clear_bit(WORK_STRUCT_PENDING_BIT, &work->data); /* WQ1 */
 	sched_point(SP_PENDING);
 	raw_spin_unlock(&pool->lock);
 	arch_local_irq_restore(flags);
@@ -143,7 +147,7 @@ static int worker_thread(void *arg)
 	struct work_struct *work;
 
 	while ((work = worker_next(pool))) {
-		work->func(work);	/* W3: @work may be gone after this */
+		work->func(work); /* WQ3: @work may be gone after this */
 		if (WARN_ON_ONCE(preempt_count()))
 			pr_err("workqueue %s: work left preempt_count %#x\n",
 			       pool->wq->name, preempt_count());
@@ -160,7 +164,7 @@ static struct worker_pool *pick_pool(struct workqueue_struct *wq, int cpu,
 	struct worker_pool *last = READ_ONCE(work->pool);
 
 	if (last && last->wq == wq && READ_ONCE(last->current_work) == work)
-		return last;					/* W4 */
+		return last; /* WQ4 */
 	if (wq->flags & WQ_UNBOUND)
 		return wq->pools[0];
 	if (cpu < 0 || cpu >= MAX_CPUS || !wq->pools[cpu] || !cpu_online((unsigned int)cpu))
@@ -175,7 +179,7 @@ static void insert_work(struct worker_pool *pool, struct work_struct *work,
 	list_add_tail(&work->entry, where);
 }
 
-/* PENDING is ours (W1): put @work on a pool of @wq and wake its worker. */
+/* PENDING is ours (WQ1): put @work on a pool of @wq and wake its worker. */
 static void __queue_work(int cpu, struct workqueue_struct *wq,
 			 struct work_struct *work)
 {
@@ -190,7 +194,7 @@ static void __queue_work(int cpu, struct workqueue_struct *wq,
 }
 
 /*
- * W6: interrupts stay off from taking PENDING to queueing, so the queuer
+ * WQ6: interrupts stay off from taking PENDING to queueing, so the queuer
  * is never preempted while it owns PENDING with the item nowhere: a
  * higher-priority canceller on this CPU would spin in grab_pending() for
  * ever (Linux's queue_work_on() does the same).
@@ -245,7 +249,7 @@ static void __queue_delayed_work(int cpu, struct workqueue_struct *wq,
 bool queue_delayed_work_on(int cpu, struct workqueue_struct *wq,
 			   struct delayed_work *dwork, unsigned long delay)
 {
-	unsigned long flags = arch_local_irq_save(); /* W6 */
+	unsigned long flags = arch_local_irq_save(); /* WQ6 */
 	bool ret = false;
 
 	if (!test_and_set_bit(WORK_STRUCT_PENDING_BIT, &dwork->work.data)) {
@@ -271,9 +275,9 @@ bool schedule_delayed_work(struct delayed_work *dwork, unsigned long delay)
 /*
  * Make PENDING ours. 1: it was pending (queued or timer armed) and we
  * removed it; 0: it was idle; -EAGAIN: someone is between setting PENDING
- * and queueing it (on another CPU, with interrupts off: W6), retry.
+ * and queueing it (on another CPU, with interrupts off: WQ6), retry.
  * Returns with interrupts off (the old state in *@flags) unless -EAGAIN:
- * the caller then owns PENDING with interrupts off, as a queuer (W6).
+ * the caller then owns PENDING with interrupts off, as a queuer (WQ6).
  */
 static int try_to_grab_pending(struct work_struct *work, bool is_dwork,
 			       unsigned long *flags)
@@ -290,7 +294,7 @@ static int try_to_grab_pending(struct work_struct *work, bool is_dwork,
 	pool = READ_ONCE(work->pool);
 	if (pool) {
 		raw_spin_lock(&pool->lock);
-		if (!list_empty(&work->entry) && work->pool == pool) { /* W2 */
+		if (!list_empty(&work->entry) && work->pool == pool) { /* WQ2 */
 			list_del_init(&work->entry);
 			ret = 1;
 		}
@@ -316,7 +320,7 @@ bool mod_delayed_work(struct workqueue_struct *wq, struct delayed_work *dwork,
 	unsigned long flags;
 	int ret = grab_pending(&dwork->work, true, &flags);
 
-	__queue_delayed_work(WORK_CPU_UNBOUND, wq, dwork, delay); /* W6 */
+	__queue_delayed_work(WORK_CPU_UNBOUND, wq, dwork, delay); /* WQ6 */
 	arch_local_irq_restore(flags);
 	return ret;
 }
@@ -374,7 +378,7 @@ bool flush_work(struct work_struct *work)
 
 bool flush_delayed_work(struct delayed_work *dwork)
 {
-	unsigned long flags = arch_local_irq_save(); /* W6: PENDING and the timer */
+	unsigned long flags = arch_local_irq_save(); /* WQ6: PENDING and the timer */
 
 	if (del_timer_sync(&dwork->timer))
 		__queue_work(dwork->cpu, dwork->wq, &dwork->work);
@@ -451,14 +455,14 @@ static struct worker_pool *create_pool(struct workqueue_struct *wq, int cpu)
 		pool->worker = kthread_create(worker_thread, pool, "%s/%d", wq->name, cpu);
 	else
 		pool->worker = kthread_create(worker_thread, pool, "%s/u", wq->name);
-	if (!pool->worker) {
+	if (IS_ERR(pool->worker)) {
 		kfree(pool);
 		return NULL;
 	}
 	if (cpu >= 0)
 		kthread_bind(pool->worker, (unsigned int)cpu);
 	if (wq->flags & WQ_HIGHPRI)
-		set_user_nice_prio(pool->worker, PRIO_HIGH);
+		sched_set_prio_class(pool->worker, PRIO_HIGH);
 	wake_up_process(pool->worker);
 	return pool;
 }
@@ -478,6 +482,65 @@ void destroy_workqueue(struct workqueue_struct *wq)
 		kfree(pool);
 	}
 	kfree(wq);
+}
+
+/* --- checks --- */
+
+#define WQ_CHECK_MAX_ITEMS 1000000 /* a longer walk means a corrupt list */
+
+static int wq_check_fail(const struct workqueue_struct *wq, int cpu, const char *inv,
+			 const char *what)
+{
+	pr_err("workqueue %s: pool %d: %s broken: %s\n", wq->name, cpu, inv, what);
+	return -EUCLEAN;
+}
+
+/* Under pool->lock. The running item is not looked at: its function may
+ * have freed it (WQ3). */
+static int wq_check_pool(const struct workqueue_struct *wq, int cpu,
+			 const struct worker_pool *pool)
+{
+	const struct work_struct *work;
+	unsigned long n = 0;
+
+	if (pool->wq != wq || pool->cpu != ((wq->flags & WQ_UNBOUND) ? -1 : cpu))
+		return wq_check_fail(wq, cpu, "WQ2", "pool of another queue or CPU");
+	if (IS_ERR_OR_NULL(pool->worker))
+		return wq_check_fail(wq, cpu, "WQ7", "pool without its worker");
+	list_for_each_entry(work, &pool->worklist, entry) {
+		if (++n > WQ_CHECK_MAX_ITEMS || work->entry.next->prev != &work->entry)
+			return wq_check_fail(wq, cpu, "WQ2", "worklist badly linked");
+		if (!test_bit(WORK_STRUCT_PENDING_BIT, &work->data))
+			return wq_check_fail(wq, cpu, "WQ1",
+					     "queued item without PENDING");
+		if (work->pool != pool)
+			return wq_check_fail(wq, cpu, "WQ2",
+					     "queued item names another pool");
+	}
+	return 0;
+}
+
+int workqueue_check(struct workqueue_struct *wq)
+{
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
+		struct worker_pool *pool = wq->pools[cpu];
+		unsigned long flags;
+		int err;
+
+		if (!pool)
+			continue;
+		if ((wq->flags & WQ_UNBOUND) && cpu)
+			return wq_check_fail(wq, cpu, "WQ2",
+					     "an unbound queue with a second pool");
+		flags = arch_local_irq_save();
+		raw_spin_lock(&pool->lock);
+		err = wq_check_pool(wq, cpu, pool);
+		raw_spin_unlock(&pool->lock);
+		arch_local_irq_restore(flags);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 struct workqueue_struct *alloc_workqueue(const char *fmt, unsigned int flags,

@@ -8,6 +8,7 @@
 #include <quire/atomic.h>
 #include <quire/timer.h>
 #include <quire/smp.h>
+#include <quire/errno.h>
 
 struct test_work {
 	struct work_struct work;
@@ -70,11 +71,14 @@ static void queue_work_runs_once_flush_work_waits(struct ktest *t)
 	atomic_set(&tw.runs, 0);
 	INIT_WORK(&tw.work, count_fn);
 	KTEST_EXPECT_TRUE(t, queue_work(wq, &b.work));
+	KTEST_EXPECT_EQ(t, workqueue_check(wq), 0);
 	wait_for_completion(&b.started);
 	KTEST_EXPECT_TRUE(t, queue_work(wq, &tw.work));
+	KTEST_EXPECT_EQ(t, workqueue_check(wq), 0);
 	KTEST_EXPECT_FALSE(t, queue_work(wq, &tw.work)); /* pending */
 	complete(&b.release);
 	KTEST_EXPECT_TRUE(t, flush_work(&tw.work));
+	KTEST_EXPECT_EQ(t, workqueue_check(wq), 0);
 	KTEST_EXPECT_EQ(t, atomic_read(&tw.runs), 1);
 	KTEST_EXPECT_FALSE(t, work_pending(&tw.work));
 	KTEST_EXPECT_FALSE(t, flush_work(&tw.work));		/* idle */
@@ -91,7 +95,9 @@ static void queue_work_on_runs_on_that_cpu(struct ktest *t)
 		tw.cpu = -1;
 		INIT_WORK(&tw.work, count_fn);
 		KTEST_ASSERT_TRUE(t, queue_work_on((int)cpu, system_wq, &tw.work));
+		KTEST_EXPECT_EQ(t, workqueue_check(system_wq), 0);
 		flush_work(&tw.work);
+		KTEST_EXPECT_EQ(t, workqueue_check(system_wq), 0);
 		KTEST_EXPECT_EQ(t, tw.cpu, cpu);
 	}
 }
@@ -105,6 +111,7 @@ static void delayed_work_runs_after_its_delay(struct ktest *t)
 	INIT_DELAYED_WORK(&tw.dwork, dcount_fn);
 	queued = jiffies;
 	KTEST_EXPECT_TRUE(t, queue_delayed_work(system_wq, &tw.dwork, 10));
+	KTEST_EXPECT_EQ(t, workqueue_check(system_wq), 0);
 	KTEST_EXPECT_TRUE(t, delayed_work_pending(&tw.dwork));
 	msleep(jiffies_to_msecs(10) + 200);
 	KTEST_ASSERT_EQ(t, atomic_read(&tw.runs), 1);
@@ -118,8 +125,11 @@ static void cancel_delayed_work_sync_prevents_run(struct ktest *t)
 	atomic_set(&tw.runs, 0);
 	INIT_DELAYED_WORK(&tw.dwork, dcount_fn);
 	queue_delayed_work(system_wq, &tw.dwork, 5);
+	KTEST_EXPECT_EQ(t, workqueue_check(system_wq), 0);
 	KTEST_EXPECT_TRUE(t, cancel_delayed_work_sync(&tw.dwork));
+	KTEST_EXPECT_EQ(t, workqueue_check(system_wq), 0);
 	KTEST_EXPECT_FALSE(t, cancel_delayed_work_sync(&tw.dwork));
+	KTEST_EXPECT_EQ(t, workqueue_check(system_wq), 0);
 	msleep(jiffies_to_msecs(5) + 50);
 	KTEST_EXPECT_EQ(t, atomic_read(&tw.runs), 0);
 	KTEST_EXPECT_FALSE(t, delayed_work_pending(&tw.dwork));
@@ -134,8 +144,11 @@ static void mod_delayed_work_moves_the_timer(struct ktest *t)
 	INIT_DELAYED_WORK(&tw.dwork, dcount_fn);
 	queued = jiffies;
 	KTEST_EXPECT_FALSE(t, mod_delayed_work(system_wq, &tw.dwork, 5 * HZ));
+	KTEST_EXPECT_EQ(t, workqueue_check(system_wq), 0);
 	KTEST_EXPECT_TRUE(t, mod_delayed_work(system_wq, &tw.dwork, 2));
+	KTEST_EXPECT_EQ(t, workqueue_check(system_wq), 0);
 	flush_delayed_work(&tw.dwork);
+	KTEST_EXPECT_EQ(t, workqueue_check(system_wq), 0);
 	KTEST_EXPECT_EQ(t, atomic_read(&tw.runs), 1);
 	KTEST_EXPECT_LT(t, (long)(tw.ran_at - queued), 5 * HZ);
 }
@@ -148,8 +161,10 @@ static void cancel_work_sync_waits_for_running_instance(struct ktest *t)
 	atomic_set(&tw.runs, 0);
 	INIT_WORK(&tw.work, count_fn);
 	queue_work(system_unbound_wq, &tw.work);
+	KTEST_EXPECT_EQ(t, workqueue_check(system_unbound_wq), 0);
 	msleep(5);	/* usually running by now; either way it must not run after */
 	cancel_work_sync(&tw.work);
+	KTEST_EXPECT_EQ(t, workqueue_check(system_wq), 0);
 	KTEST_EXPECT_LE(t, atomic_read(&tw.runs), 1);
 	{
 		int runs = atomic_read(&tw.runs);
@@ -170,10 +185,48 @@ static void flush_workqueue_waits_for_all_queued(struct ktest *t)
 		atomic_set(&tw[i].runs, 0);
 		INIT_WORK(&tw[i].work, count_fn);
 		queue_work(wq, &tw[i].work);
+		KTEST_EXPECT_EQ(t, workqueue_check(wq), 0);
 	}
 	flush_workqueue(wq);
+	KTEST_EXPECT_EQ(t, workqueue_check(wq), 0);
 	for (int i = 0; i < 8; i++)
 		KTEST_EXPECT_EQ(t, atomic_read(&tw[i].runs), 1);
+	destroy_workqueue(wq);
+}
+
+/*
+ * workqueue_check() sees a damaged item on a private queue: the worker is
+ * held in a blocker, so the item stays on the worklist, untouched by it.
+ */
+static void workqueue_checker_catches_a_damaged_item(struct ktest *t)
+{
+	static struct test_work tw;
+	static struct blocker_work b;
+	struct workqueue_struct *wq = alloc_workqueue("ktest_wqcheck", WQ_UNBOUND, 1);
+	void *pool;
+
+	KTEST_ASSERT_NOT_NULL(t, wq);
+	INIT_WORK(&b.work, blocker_fn);
+	init_completion(&b.started);
+	init_completion(&b.release);
+	tw.sleep_ms = 0;
+	atomic_set(&tw.runs, 0);
+	INIT_WORK(&tw.work, count_fn);
+	KTEST_EXPECT_TRUE(t, queue_work(wq, &b.work));
+	wait_for_completion(&b.started);
+	KTEST_EXPECT_TRUE(t, queue_work(wq, &tw.work));
+	KTEST_EXPECT_EQ(t, workqueue_check(wq), 0);
+	clear_bit(WORK_STRUCT_PENDING_BIT, &tw.work.data); /* WQ1 */
+	KTEST_EXPECT_EQ(t, workqueue_check(wq), -EUCLEAN);
+	set_bit(WORK_STRUCT_PENDING_BIT, &tw.work.data);
+	pool = tw.work.pool;
+	tw.work.pool = NULL; /* WQ2 */
+	KTEST_EXPECT_EQ(t, workqueue_check(wq), -EUCLEAN);
+	tw.work.pool = pool;
+	KTEST_EXPECT_EQ(t, workqueue_check(wq), 0);
+	complete(&b.release);
+	flush_workqueue(wq);
+	KTEST_EXPECT_EQ(t, atomic_read(&tw.runs), 1);
 	destroy_workqueue(wq);
 }
 
@@ -185,6 +238,7 @@ static const struct ktest_case workqueue_cases[] = {
 	KTEST_CASE(mod_delayed_work_moves_the_timer),
 	KTEST_CASE(cancel_work_sync_waits_for_running_instance),
 	KTEST_CASE(flush_workqueue_waits_for_all_queued),
+	KTEST_CASE(workqueue_checker_catches_a_damaged_item),
 	KTEST_END,
 };
 

@@ -28,9 +28,16 @@ static inline bool node_has_memory(int nid)
 	       NODE_DATA(nid)->managed_pages > 0;
 }
 
-/* Check the buddy invariants I1-I4 of node @nid (mm/page_alloc.c);
+/* Check the buddy invariants BUD1-BUD4 of node @nid (mm/page_alloc.c);
  * 0 or a negative code, logged. */
 int check_node_invariants(int nid);
+/* Check SLAB1 and SLAB2 of mm/slab.c on every cache and node (partial
+ * slabs, and the counters that account for the full ones): 0, or
+ * -EUCLEAN with one log line naming the broken invariant. Context: any;
+ * takes each node lock of each cache. */
+int slab_check_invariants(void);
+/* The same for the one slab @page, which nobody else may touch (tests). */
+int slab_check_slab_page(struct page *page);
 /* kmalloc objects handed out and not yet freed, all caches and nodes. */
 unsigned long kmalloc_objects_in_use(void);
 

@@ -12,14 +12,14 @@
  * with its buddy while the buddy is free with the same order.
  *
  * Invariants (checked by check_node_invariants(), the `buddy` tests):
- *  I1: a page is PG_buddy iff it heads a block on free_area[page->order].
- *  I2: a free block lies entirely in managed (not PG_reserved) pages of
+ *  BUD1: a page is PG_buddy iff it heads a block on free_area[page->order].
+ *  BUD2: a free block lies entirely in managed (not PG_reserved) pages of
  *      its node, and its first pfn is aligned to 2^order.
- *  I3: vm_stat[NR_FREE_PAGES] == sum over orders of nr_free << order.
- *  I4: an allocated block's head has refcount >= 1 and order == its order;
+ *  BUD3: vm_stat[NR_FREE_PAGES] == sum over orders of nr_free << order.
+ *  BUD4: an allocated block's head has refcount >= 1 and order == its order;
  *      every other page of a free or allocated block has refcount 0 and is
- *      not PG_buddy. __free_pages() relies on I4 to reject bad frees.
- *  I5: (poisoning builds, arch_poison_enabled()) the memory of every free
+ *      not PG_buddy. __free_pages() relies on BUD4 to reject bad frees.
+ *  BUD5: (poisoning builds, arch_poison_enabled()) the memory of every free
  *      block is poisoned, so a use after free is reported at the access;
  *      alloc_pages() unpoisons the block it returns.
  *
@@ -178,7 +178,7 @@ static void del_from_free_list(pg_data_t *pgdat, struct page *page, unsigned int
 	pgdat->free_area[order].nr_free--;
 }
 
-/* Put the block at @pfn back, merging with free buddies (I1, I2). */
+/* Put the block at @pfn back, merging with free buddies (BUD1, BUD2). */
 static void __free_one_page(pg_data_t *pgdat, unsigned long pfn, unsigned int order)
 {
 	unsigned long start = pgdat->node_start_pfn, end = pgdat_end_pfn(pgdat);
@@ -248,7 +248,7 @@ static struct page *rmqueue_node(int nid, unsigned int order)
 	}
 	spin_unlock_irqrestore(&pgdat->lock, flags);
 	if (page)
-		arch_unpoison_range(page_address(page), PAGE_SIZE << order); /* I5 */
+		arch_unpoison_range(page_address(page), PAGE_SIZE << order); /* BUD5 */
 	return page;
 }
 
@@ -307,7 +307,7 @@ void mm_report_bad_free(const void *addr, const char *reason)
 		WARN_ON_ONCE(bad_free);
 }
 
-/* Why freeing @page as a block of @order is illegal (I4), or NULL.
+/* Why freeing @page as a block of @order is illegal (BUD4), or NULL.
  * Under pgdat->lock. */
 static const char *free_check(struct page *page, unsigned int order)
 {
@@ -340,7 +340,7 @@ static void free_block(struct page *page, unsigned int order, bool any_order)
 	__atomic_store_n(&page->flags, page_flags_for_node(pgdat->node_id), __ATOMIC_RELAXED);
 	page->private = NULL;
 	page->mapping = NULL;
-	arch_poison_range(page_address(page), PAGE_SIZE << order); /* I5 */
+	arch_poison_range(page_address(page), PAGE_SIZE << order); /* BUD5 */
 	__free_one_page(pgdat, page_to_pfn(page), order);
 	mod_node_page_state(pgdat, NR_FREE_PAGES, 1L << order);
 out:
@@ -445,7 +445,7 @@ static void free_range(pg_data_t *pgdat, unsigned long s, unsigned long e)
 		while (order && (!IS_ALIGNED(s, 1UL << order) || s + (1UL << order) > e))
 			order--;
 		arch_poison_range(__va((phys_addr_t)s << PAGE_SHIFT),
-				  PAGE_SIZE << order); /* I5 */
+				  PAGE_SIZE << order); /* BUD5 */
 		__free_one_page(pgdat, s, order);
 		pgdat->managed_pages += 1UL << order;
 		mod_node_page_state(pgdat, NR_FREE_PAGES, 1L << order);
@@ -565,20 +565,20 @@ static int check_free_block(pg_data_t *pgdat, struct page *page, unsigned int or
 {
 	unsigned long pfn = page_to_pfn(page);
 
-	if (!PageBuddy(page) || page->order != order)	/* I1 */
+	if (!PageBuddy(page) || page->order != order) /* BUD1 */
 		return -1;
 	if (!IS_ALIGNED(pfn, 1UL << order) || pfn + (1UL << order) > pgdat_end_pfn(pgdat))
-		return -2;				/* I2 */
+		return -2; /* BUD2 */
 	for (unsigned long i = 0; i < (1UL << order); i++) {
-		if (PageReserved(page + i) || page[i].refcount)	/* I2, I4 */
+		if (PageReserved(page + i) || page[i].refcount) /* BUD2, BUD4 */
 			return -3;
-		if (i && PageBuddy(page + i))		/* I4 */
+		if (i && PageBuddy(page + i)) /* BUD4 */
 			return -4;
 	}
 	return 0;
 }
 
-/* Verify I1-I4 on node @nid; 0, or a negative code naming the broken one
+/* Verify BUD1-BUD4 on node @nid; 0, or a negative code naming the broken one
  * (also logged). Context: any; takes pgdat->lock. */
 int check_node_invariants(int nid)
 {
@@ -605,9 +605,9 @@ int check_node_invariants(int nid)
 	for (unsigned long i = 0; i < pgdat->node_spanned_pages && !err; i++)
 		buddies += PageBuddy(&pgdat->node_mem_map[i]);
 	if (!err && buddies != blocks)
-		err = -6;				/* I1 */
+		err = -6; /* BUD1 */
 	if (!err && free != node_page_state(pgdat, NR_FREE_PAGES))
-		err = -7;				/* I3 */
+		err = -7; /* BUD3 */
 	spin_unlock_irqrestore(&pgdat->lock, flags);
 	if (err)
 		pr_err("mm: node %d: buddy invariant broken (code %d)\n", nid, err);

@@ -1,6 +1,6 @@
 /*
  * mm/poison_test.c - bad accesses to kernel heap memory that a poisoning
- * build must report (invariants S3 of mm/slab.c, I5 of mm/page_alloc.c).
+ * build must report (invariants SLAB3 of mm/slab.c, BUD5 of mm/page_alloc.c).
  *
  * Layer: mm (tests). Used by: tests/run's host-asan-poison-* jobs, which
  * run one case each in a child quire-host built with ASan and expect an

@@ -14,13 +14,14 @@
  * alloc_pages() (PG_large_kmalloc). kfree() finds the owner by
  * virt_to_page(): PG_slab -> page->private is the cache.
  *
- * Invariants:
- *  S1: a slab page is PG_slab, private = its cache, and 0 <= inuse <=
+ * Invariants (SLAB1, SLAB2 checked by slab_check_invariants(), after each
+ * step of the kmalloc tests):
+ *  SLAB1: a slab page is PG_slab, private = its cache, and 0 <= inuse <=
  *      objects; it is on its node's partial list iff 0 < objects - inuse,
  *      or it is the node's only empty slab.
- *  S2: page->freelist chains exactly objects - inuse distinct objects of
+ *  SLAB2: page->freelist chains exactly objects - inuse distinct objects of
  *      that page, each at a multiple of the cache's stride.
- *  S3: (poisoning builds, arch_poison_enabled()) a free object is poisoned
+ *  SLAB3: (poisoning builds, arch_poison_enabled()) a free object is poisoned
  *      whole, its free pointer included (the allocator reaches that word
  *      through get_freepointer()/set_freepointer() only); an allocated
  *      object of a kmalloc(n) is unpoisoned for its first n bytes, the
@@ -30,7 +31,7 @@
  *      least 16 bytes, power-of-two objects stay naturally aligned, and
  *      the redzone's last 16 bytes hold the object's kmalloc_track (who
  *      allocated it, and when), which names a leaked object.
- * kfree() checks S2 before pushing (offset alignment and not already on
+ * kfree() checks SLAB2 before pushing (offset alignment and not already on
  * the freelist), so a double free is a WARN and changes nothing.
  *
  * Locking: kmem_cache_node.lock (irqsave) guards its partial list, its
@@ -43,13 +44,16 @@
 #include <quire/mmzone.h>
 #include <quire/printk.h>
 #include <quire/string.h>
+#include <quire/errno.h>
 #include <quire/bug.h>
 #include <arch/memory.h>
 #include "internal.h"
 
+#define BITS_PER_LONG_SLAB (8 * sizeof(unsigned long))
+
 struct kmem_cache_node {
 	spinlock_t lock;		/* guards all below and its slabs' freelists */
-	struct list_head partial;	/* slabs with a free object (S1) */
+	struct list_head partial;	/* slabs with a free object (SLAB1) */
 	unsigned long nr_slabs;		/* slabs on this node, partial or full */
 	unsigned long nr_inuse;		/* objects handed out */
 	unsigned long nr_allocs;	/* kmalloc() calls served since boot */
@@ -58,7 +62,7 @@ struct kmem_cache_node {
 struct kmem_cache {
 	char name[16];			/* "kmalloc-64" */
 	unsigned int size;		/* object size, a power of two */
-	unsigned int stride;		/* object to next object: size, or see S3 */
+	unsigned int stride;		/* object to next object: size, or see SLAB3 */
 	unsigned int objects;		/* objects per slab (one page) */
 	struct kmem_cache_node node[MAX_NUMNODES];
 };
@@ -66,7 +70,7 @@ struct kmem_cache {
 static struct kmem_cache kmalloc_caches[NR_KMALLOC_CACHES];
 static bool slab_ready;
 
-/* Poisoning builds (S3): at the end of each object's redzone. */
+/* Poisoning builds (SLAB3): at the end of each object's redzone. */
 struct kmalloc_track {
 	unsigned long caller; /* return address into kmalloc()'s caller */
 	u64 seq;	      /* kmalloc_seq at allocation; 0 while free */
@@ -80,8 +84,8 @@ void slab_init(void)
 		struct kmem_cache *s = &kmalloc_caches[i];
 
 		s->size = 1U << (i + KMALLOC_SHIFT_LOW);
-		s->stride =
-			arch_poison_enabled() ? max(2 * s->size, 32u) : s->size; /* S3 */
+		s->stride = arch_poison_enabled() ? max(2 * s->size, 32u) :
+						    s->size; /* SLAB3 */
 		s->objects = PAGE_SIZE / s->stride;
 		scnprintf(s->name, sizeof(s->name), "kmalloc-%u", s->size);
 		for (int nid = 0; nid < MAX_NUMNODES; nid++) {
@@ -105,8 +109,8 @@ static bool is_kmalloc_cache(const void *p)
 	return s >= kmalloc_caches && s < kmalloc_caches + NR_KMALLOC_CACHES;
 }
 
-/* The free pointer is a free object's first word (S2). Free objects are
- * poisoned whole (S3): these lift the poison for that word alone while the
+/* The free pointer is a free object's first word (SLAB2). Free objects are
+ * poisoned whole (SLAB3): these lift the poison for that word alone while the
  * allocator reads or writes it. Under the node's lock. */
 static void *get_freepointer(const void *obj)
 {
@@ -125,7 +129,7 @@ static void set_freepointer(void *obj, void *next)
 	arch_poison_range(obj, sizeof(void *));
 }
 
-/* Write @obj's kmalloc_track (S3), inside its poisoned redzone. */
+/* Write @obj's kmalloc_track (SLAB3), inside its poisoned redzone. */
 static void set_track(const struct kmem_cache *s, void *obj, unsigned long caller,
 		      u64 seq)
 {
@@ -151,7 +155,7 @@ static struct kmalloc_track get_track(const struct kmem_cache *s, const void *ob
 	return tr;
 }
 
-/* Is @p a possible freelist entry of @page (S2): NULL, or an object of
+/* Is @p a possible freelist entry of @page (SLAB2): NULL, or an object of
  * this slab? A free object's first word written by someone else (a use
  * after free) fails this check. */
 static bool freelist_ptr_ok(const struct kmem_cache *s, struct page *page, const void *p)
@@ -184,7 +188,7 @@ static void *alloc_from_partial(struct kmem_cache *s, struct kmem_cache_node *n)
 	page->freelist = next;
 	page->inuse++;
 	if (page->inuse == page->objects)
-		list_del_init(&page->lru);	/* full: off the list (S1) */
+		list_del_init(&page->lru); /* full: off the list (SLAB1) */
 	n->nr_inuse++;
 	n->nr_allocs++;
 	return obj;
@@ -221,11 +225,11 @@ static void *slab_alloc_new(struct kmem_cache *s, int nid, gfp_t flags)
 	page->inuse = 0;
 	page->freelist = base;
 	if (slab_track)
-		memset(base, 0, PAGE_SIZE); /* every kmalloc_track: free (S3) */
+		memset(base, 0, PAGE_SIZE); /* every kmalloc_track: free (SLAB3) */
 	for (unsigned int i = 0; i < s->objects; i++)
 		*(void **)(base + i * s->stride) =
 			i + 1 < s->objects ? base + (i + 1) * s->stride : NULL;
-	arch_poison_range(base, PAGE_SIZE); /* every object free (S3) */
+	arch_poison_range(base, PAGE_SIZE); /* every object free (SLAB3) */
 	inc_node_page_state(NODE_DATA(nid), NR_SLAB_PAGES);
 	spin_lock_irqsave(&n->lock, irqflags);
 	n->nr_slabs++;
@@ -270,13 +274,13 @@ static void *kmalloc_large(size_t size, gfp_t flags, int nid)
 		return NULL;
 	page_set_flag(page, PG_large_kmalloc);
 	mod_node_page_state(NODE_DATA(page_to_nid(page)), NR_KMALLOC_LARGE, 1L << order);
-	/* The slack after @size is the redzone (S3). */
+	/* The slack after @size is the redzone (SLAB3). */
 	arch_poison_range((char *)page_address(page) + size, (PAGE_SIZE << order) - size);
 	return page_address(page);
 }
 
 /* A fresh object of @s for a kmalloc(@size) from @caller: usable for @size
- * bytes, the rest of its stride poisoned as its redzone (S3). */
+ * bytes, the rest of its stride poisoned as its redzone (SLAB3). */
 static void *slab_post_alloc(struct kmem_cache *s, void *obj, size_t size, gfp_t flags,
 			     unsigned long caller)
 {
@@ -344,7 +348,7 @@ static bool object_is_free(struct page *page, const void *obj)
 	return false;
 }
 
-/* Push @obj back (S2), poisoned (S3); returns the slab if it must go to
+/* Push @obj back (SLAB2), poisoned (SLAB3); returns the slab if it must go to
  * the buddy. */
 static struct page *__slab_free(struct kmem_cache *s, struct kmem_cache_node *n,
 				struct page *page, void *obj)
@@ -353,7 +357,7 @@ static struct page *__slab_free(struct kmem_cache *s, struct kmem_cache_node *n,
 
 	lockdep_assert_held(&n->lock);
 	arch_poison_range(obj, s->stride);
-	set_track(s, obj, 0, 0); /* free: no owner (S3) */
+	set_track(s, obj, 0, 0); /* free: no owner (SLAB3) */
 	set_freepointer(obj, page->freelist);
 	page->freelist = obj;
 	page->inuse--;
@@ -430,7 +434,7 @@ size_t ksize(const void *p)
 	if (page && PageSlab(page) && is_kmalloc_cache(page->private)) {
 		size_t size = ((struct kmem_cache *)page->private)->size;
 
-		arch_unpoison_range(p, size); /* the caller may use it all (S3) */
+		arch_unpoison_range(p, size); /* the caller may use it all (SLAB3) */
 		return size;
 	}
 	if (page && page_test_flag(page, PG_large_kmalloc) && p == page_address(page)) {
@@ -438,6 +442,109 @@ size_t ksize(const void *p)
 		return PAGE_SIZE << page->order;
 	}
 	pr_err("ksize: %p is not a kmalloc object\n", p);
+	return 0;
+}
+
+/* ---- checks ---- */
+
+#define SLAB_CHECK_MAX_PARTIAL 1000000 /* a longer walk means a corrupt list */
+
+static int slab_check_fail(const char *inv, const char *name, const void *slab,
+			   const char *what, unsigned long a, unsigned long b)
+{
+	pr_err("slab: %s broken: %s slab %p: %s (%lu, %lu)\n", inv, name, slab, what, a,
+	       b);
+	return -EUCLEAN;
+}
+
+/* SLAB1 (the page's own part) and SLAB2 for the slab @page of @s. Under
+ * the node's lock, or on a slab nobody else can reach. */
+static int slab_check_page(const struct kmem_cache *s, struct page *page)
+{
+	unsigned long seen[PAGE_SIZE / 8 / BITS_PER_LONG_SLAB] = {0};
+	char *base = page_address(page);
+	unsigned int nfree = 0;
+
+	if (!PageSlab(page) || page->private != s || page->objects != s->objects ||
+	    page->inuse > page->objects)
+		return slab_check_fail("SLAB1", s->name, base, "flag, cache or counts",
+				       page->inuse, page->objects);
+	for (void *p = page->freelist; p; p = get_freepointer(p)) {
+		unsigned long i = ((char *)p - base) / s->stride;
+
+		if (!freelist_ptr_ok(s, page, p))
+			return slab_check_fail(
+				"SLAB2", s->name, base,
+				"free object outside the slab or misaligned",
+				(unsigned long)((char *)p - base), s->stride);
+		if (seen[i / BITS_PER_LONG_SLAB] & (1UL << (i % BITS_PER_LONG_SLAB)))
+			return slab_check_fail("SLAB2", s->name, base,
+					       "object twice on the freelist", i, nfree);
+		seen[i / BITS_PER_LONG_SLAB] |= 1UL << (i % BITS_PER_LONG_SLAB);
+		nfree++;
+	}
+	if (nfree != (unsigned int)page->objects - page->inuse)
+		return slab_check_fail("SLAB2", s->name, base,
+				       "free objects != objects - inuse", nfree,
+				       (unsigned long)page->objects - page->inuse);
+	return 0;
+}
+
+int slab_check_slab_page(struct page *page)
+{
+	if (!PageSlab(page) || !is_kmalloc_cache(page->private))
+		return slab_check_fail("SLAB1", "?", page_address(page),
+				       "not a kmalloc slab", 0, 0);
+	return slab_check_page(page->private, page);
+}
+
+/* Every partial slab of @s on node @nid, and the node's counters. */
+static int slab_check_node(const struct kmem_cache *s, int nid)
+{
+	const struct kmem_cache_node *n = &s->node[nid];
+	unsigned long partial = 0, inuse = 0;
+	struct page *page;
+	int err;
+
+	list_for_each_entry(page, &n->partial, lru) {
+		if (++partial > SLAB_CHECK_MAX_PARTIAL)
+			return slab_check_fail("SLAB1", s->name, NULL,
+					       "partial list loops", partial,
+					       n->nr_slabs);
+		err = slab_check_page(s, page);
+		if (err)
+			return err;
+		if (page_to_nid(page) != nid || page->inuse == page->objects)
+			return slab_check_fail("SLAB1", s->name, page_address(page),
+					       "full or foreign slab on the partial list",
+					       page_to_nid(page), page->inuse);
+		inuse += page->inuse;
+	}
+	/* the full slabs are on no list: each holds objects in use */
+	if (partial > n->nr_slabs ||
+	    n->nr_inuse != inuse + (n->nr_slabs - partial) * s->objects)
+		return slab_check_fail("SLAB1", s->name, NULL,
+				       "nr_inuse disagrees with the slabs' inuse",
+				       n->nr_inuse,
+				       inuse + (n->nr_slabs - partial) * s->objects);
+	return 0;
+}
+
+int slab_check_invariants(void)
+{
+	for (int i = 0; i < NR_KMALLOC_CACHES; i++) {
+		for (unsigned int nid = 0; nid < num_online_nodes(); nid++) {
+			struct kmem_cache *s = &kmalloc_caches[i];
+			unsigned long flags;
+			int err;
+
+			spin_lock_irqsave(&s->node[nid].lock, flags);
+			err = slab_check_node(s, nid);
+			spin_unlock_irqrestore(&s->node[nid].lock, flags);
+			if (err)
+				return err;
+		}
+	}
 	return 0;
 }
 

@@ -13,6 +13,8 @@
 #include <quire/kthread.h>
 #include <quire/completion.h>
 #include <quire/sched.h>
+#include <quire/errno.h>
+#include <arch/memory.h>
 #include "internal.h"
 
 static const size_t test_sizes[] = {
@@ -128,6 +130,7 @@ static void kfree_bad_pointers_are_rejected(struct ktest *t)
 	kfree(large);
 	for (unsigned int nid = 0; nid < num_online_nodes(); nid++)
 		KTEST_EXPECT_EQ(t, check_node_invariants(nid), 0);
+	KTEST_EXPECT_EQ(t, slab_check_invariants(), 0);
 }
 
 static void kmalloc_node_places_on_node(struct ktest *t)
@@ -152,6 +155,7 @@ static void kmalloc_node_places_on_node(struct ktest *t)
 
 #define STRESS_SLOTS	512
 #define STRESS_OPS	20000
+#define STRESS_CHECK_EVERY 16
 
 struct stress_slot {
 	unsigned char *p;
@@ -211,8 +215,11 @@ static void kmalloc_stress_keeps_patterns(struct ktest *t)
 
 	cprintf("# seed %llu\n", (unsigned long long)ktest_seed());
 	memset(slots, 0, sizeof(slots));
-	for (int op = 0; op < STRESS_OPS && !t->failed; op++)
+	for (int op = 0; op < STRESS_OPS && !t->failed; op++) {
 		stress_step(t, &slots[rng_next(&rng) % STRESS_SLOTS], &rng);
+		if (op % STRESS_CHECK_EVERY == 0) /* a check walks every slab */
+			KTEST_EXPECT_EQ(t, slab_check_invariants(), 0);
+	}
 	for (int i = 0; i < STRESS_SLOTS; i++)
 		if (slots[i].p)
 			stress_step(t, &slots[i], &rng);
@@ -220,6 +227,7 @@ static void kmalloc_stress_keeps_patterns(struct ktest *t)
 	KTEST_EXPECT_EQ(t, mm_bad_frees, bad);
 	for (unsigned int nid = 0; nid < num_online_nodes(); nid++)
 		KTEST_EXPECT_EQ(t, check_node_invariants(nid), 0);
+	KTEST_EXPECT_EQ(t, slab_check_invariants(), 0);
 }
 
 /* ---- Every CPU at once ---- */
@@ -290,7 +298,7 @@ static void kmalloc_concurrent_on_every_cpu(struct ktest *t)
 		workers[c].seed = ktest_seed() * 31 + c + 1;
 		workers[c].errors = 0;
 		tasks[c] = kthread_create(concurrent_worker_fn, &workers[c], "kmalloc-t%u", c);
-		KTEST_ASSERT_NOT_NULL(t, tasks[c]);
+		KTEST_ASSERT_NOT_ERR_OR_NULL(t, tasks[c]);
 		kthread_bind(tasks[c], c);
 		wake_up_process(tasks[c]);
 	}
@@ -301,6 +309,56 @@ static void kmalloc_concurrent_on_every_cpu(struct ktest *t)
 	KTEST_EXPECT_EQ(t, kmalloc_objects_in_use(), used);
 	for (unsigned int nid = 0; nid < num_online_nodes(); nid++)
 		KTEST_EXPECT_EQ(t, check_node_invariants(nid), 0);
+	KTEST_EXPECT_EQ(t, slab_check_invariants(), 0);
+}
+
+/*
+ * slab_check_slab_page() sees a broken slab: a private page made a
+ * kmalloc-64 slab by hand (no cache list holds it), then damaged.
+ */
+static void slab_checker_catches_a_broken_slab(struct ktest *t)
+{
+	void *obj = kmalloc(64, GFP_KERNEL);
+	struct page *page = alloc_pages(NUMA_NO_NODE, 0, 0);
+	unsigned int objects, stride;
+	char *base;
+
+	if (!obj || !page) {
+		kfree(obj);
+		if (page)
+			__free_pages(page, 0);
+		KTEST_ASSERT_TRUE(t, false);
+	}
+	objects = virt_to_page(obj)->objects;
+	stride = PAGE_SIZE / objects; /* a power of two: exact */
+	base = page_address(page);
+	page_set_flag(page, PG_slab);
+	page->private = virt_to_page(obj)->private;
+	page->objects = objects;
+	page->inuse = 0;
+	page->freelist = base;
+	for (unsigned int i = 0; i < objects; i++)
+		*(void **)(base + i * stride) =
+			i + 1 < objects ? base + (i + 1) * stride : NULL;
+	KTEST_EXPECT_EQ(t, slab_check_slab_page(page), 0);
+	page->inuse = 1; /* SLAB2: one free object too many */
+	KTEST_EXPECT_EQ(t, slab_check_slab_page(page), -EUCLEAN);
+	page->inuse = objects + 1; /* SLAB1: more in use than it holds */
+	KTEST_EXPECT_EQ(t, slab_check_slab_page(page), -EUCLEAN);
+	page->inuse = 0;
+	page->freelist = base + 8; /* SLAB2: a misaligned free object */
+	KTEST_EXPECT_EQ(t, slab_check_slab_page(page), -EUCLEAN);
+	page->freelist = base;
+	arch_unpoison_range(base, PAGE_SIZE); /* checks poison free pointers */
+	*(void **)(base + stride) = base;     /* SLAB2: the freelist loops */
+	KTEST_EXPECT_EQ(t, slab_check_slab_page(page), -EUCLEAN);
+	page_clear_flag(page, PG_slab);
+	page->private = NULL;
+	page->freelist = NULL;
+	page->inuse = page->objects = 0;
+	__free_pages(page, 0);
+	kfree(obj);
+	KTEST_EXPECT_EQ(t, slab_check_invariants(), 0);
 }
 
 static const struct ktest_case kmalloc_cases[] = {
@@ -313,6 +371,7 @@ static const struct ktest_case kmalloc_cases[] = {
 	KTEST_CASE(kfree_bad_pointers_are_rejected),
 	KTEST_CASE(kmalloc_node_places_on_node),
 	KTEST_CASE(kmalloc_stress_keeps_patterns),
+	KTEST_CASE(slab_checker_catches_a_broken_slab),
 	KTEST_END,
 };
 

@@ -243,7 +243,7 @@ static void hostdisk_irq(void *data)
 		struct hostdisk_cmd *cmd = list_first_entry(&done, struct hostdisk_cmd, node);
 
 		list_del_init(&cmd->node);
-		blk_mq_complete_request(blk_mq_rq_from_pdu(cmd), cmd->status);
+		blk_mq_complete_request(blk_mq_rq_from_pdu(cmd));
 	}
 	blk_mq_run_hw_queue(hq->hctx);
 	__atomic_sub_fetch(&hq->in_irq, 1, __ATOMIC_ACQ_REL);
@@ -418,6 +418,14 @@ static blk_status_t hostdisk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	return BLK_STS_OK;
 }
 
+/* ->complete: the status the host's syscalls gave, kept in the pdu. */
+static void hostdisk_complete_rq(struct request *rq)
+{
+	struct hostdisk_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	blk_mq_end_request(rq, cmd->status);
+}
+
 static void hostdisk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 {
 	struct hostdisk_queue *hq = hctx->driver_data;
@@ -430,6 +438,7 @@ static void hostdisk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 static const struct blk_mq_ops hostdisk_mq_ops = {
 	.queue_rq = hostdisk_queue_rq,
 	.commit_rqs = hostdisk_commit_rqs,
+	.complete = hostdisk_complete_rq,
 };
 
 /* ---- creation ---- */
@@ -712,9 +721,12 @@ static int hostdisk_setup(struct hostdisk *hd, struct hostdisk_spec *s, u64 size
 	if (err)
 		return err;
 	hostdisk_set_limits(&lim, s);
-	hd->disk = blk_mq_alloc_disk(&hd->set, &lim, hd, &err);
-	if (!hd->disk)
+	hd->disk = blk_mq_alloc_disk(&hd->set, &lim, hd);
+	if (IS_ERR(hd->disk)) {
+		err = PTR_ERR(hd->disk);
+		hd->disk = NULL;
 		return err;
+	}
 	hd->nr_queues = hd->set.nr_hw_queues;
 	hd->disk->private_data = hd;
 	next_disk_name(hd->disk->disk_name);

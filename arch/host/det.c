@@ -18,12 +18,12 @@
  * interleaving, timestamps and output.
  *
  * Invariants:
- *  D1: exactly one vCPU thread runs kernel code: the one named by
+ *  DET1: exactly one vCPU thread runs kernel code: the one named by
  *      det.running (threads not holding it sleep in det_wait_turn()).
- *  D2: only the holder reads or writes det.now, det.rng, any det_state and
+ *  DET2: only the holder reads or writes det.now, det.rng, any det_state and
  *      any next_tick_ns; the handover (release store of det.running,
  *      acquire load by the next holder) orders these accesses.
- *  D3: a vCPU is given the baton only if DET_RUNNABLE, or DET_IDLE with
+ *  DET3: a vCPU is given the baton only if DET_RUNNABLE, or DET_IDLE with
  *      an interrupt pending.
  */
 #include <stdio.h>
@@ -40,17 +40,17 @@
 #define HOST_SIGWATCHDOG (SIGRTMIN + 3)
 
 static struct {
-	u64 rng;		/* xorshift64* state (D2) */
-	u64 now;		/* virtual ns since boot (D2; read by anyone) */
-	unsigned int running;	/* the baton holder's cpu id (D1) */
+	u64 rng;		/* xorshift64* state (DET2) */
+	u64 now;		/* virtual ns since boot (DET2; read by anyone) */
+	unsigned int running;	/* the baton holder's cpu id (DET1) */
 	u64 switches;		/* atomic: switch points passed, for the watchdog */
 	int waiting_input;	/* atomic: all idle, blocked on typed input */
-	unsigned int nr_deferred;	/* device work queued (D2) */
+	unsigned int nr_deferred;	/* device work queued (DET2) */
 	unsigned int max_deferred;	/* room in deferred[] */
 	struct det_deferred {
 		void (*fn)(void *arg);
 		void *arg;
-	} *deferred;			/* in queueing order (D2) */
+	} * deferred; /* in queueing order (DET2) */
 } det;
 
 static u64 det_random(void)
@@ -293,7 +293,7 @@ void det_switch_point(void)
  * holder @v: one time in @rate, a switch point whose next holder the PRNG
  * picks, then a preemption of @v's task one time in two. Points inside
  * device work (det_run_deferred()) do not fire: that runs inside
- * det_schedule() already. The PRNG is the baton's (D2), so the choices
+ * det_schedule() already. The PRNG is the baton's (DET2), so the choices
  * replay with the seed.
  */
 bool det_sched_point(struct vcpu *v, unsigned int rate)

@@ -12,11 +12,11 @@
  * state written, so it is safe in NMI and panic context. Before the
  * calibration it returns 0. The TSC is assumed invariant and synchronised
  * across CPUs (true under QEMU and on every CPU since Nehalem); each CPU
- * additionally never returns less than it returned before (I1 below).
+ * additionally never returns less than it returned before (TSC1 below).
  *
  * Invariants:
- *   I1 arch_clock_ns() never goes backwards on one CPU.
- *   I2 tsc_mult and tsc_base are written once, before tsc_ready is set.
+ *   TSC1 arch_clock_ns() never goes backwards on one CPU.
+ *   TSC2 tsc_mult and tsc_base are written once, before tsc_ready is set.
  *
  * Locking: none; calibration runs on the boot CPU with IRQs off.
  */
@@ -35,7 +35,7 @@
 static u64 tsc_base;		/* TSC at x86_time_init() */
 static u64 tsc_mult;		/* ns = delta * tsc_mult >> 32 */
 static u64 tsc_hz;
-static bool tsc_ready;		/* I2 */
+static bool tsc_ready; /* TSC2 */
 
 static u16 pmtmr_port;
 static bool pmtmr_wide;		/* 32-bit counter (FADT flag TMR_VAL_EXT) */

@@ -21,9 +21,9 @@
  * capabilities) bounds the whole walk, loops included, not each step.
  *
  * Invariants:
- *   I1 every pci_dev's cfg points at its own 4 KiB ECAM window, which
+ *   PCI1 every pci_dev's cfg points at its own 4 KiB ECAM window, which
  *      stays mapped; config accesses never leave it (checked offsets).
- *   I2 the device list is complete before any driver registers and never
+ *   PCI2 the device list is complete before any driver registers and never
  *      changes afterwards.
  *
  * Locking: pci_lock (mutex) serialises driver registration and binding.
@@ -43,7 +43,7 @@
 #define PCI_MAX_BUSES		256
 #define ECAM_BUS_SIZE		(1u << 20)
 
-static LIST_HEAD(pci_devices);		/* I2 */
+static LIST_HEAD(pci_devices); /* PCI2 */
 static LIST_HEAD(pci_drivers);
 static DEFINE_MUTEX(pci_lock);		/* guards pci_drivers, dev->driver */
 static unsigned int nr_pci_devices;

@@ -22,21 +22,21 @@
  * virtio.noeventidx refuse the ring features.
  *
  * Invariants:
- *   V1 every queue of a broken device is broken: virtio_break_device()
+ *   VIO1 every queue of a broken device is broken: virtio_break_device()
  *      breaks those on vdev->vqs, and vring_create_virtqueue() makes a
  *      queue of an already broken device broken at birth.
- *   V2 vdev->driver is set only once the driver's probe has returned 0,
+ *   VIO2 vdev->driver is set only once the driver's probe has returned 0,
  *      so a break during probe queues no broken_work: a failed probe
  *      leaves nothing behind that would run on the freed device. After a
  *      successful probe the core queues ->broken() itself if the device
  *      broke meanwhile.
- *   V3 broken_work is idle once unregister_virtio_device() clears
+ *   VIO3 broken_work is idle once unregister_virtio_device() clears
  *      vdev->driver (cancel_work_sync), before ->remove() runs, and is
  *      never queued again: a break reads vdev->driver and queues the
  *      work under virtio_bind_lock, which unregister takes to clear it,
  *      so a break that saw the driver has queued its work before the
  *      cancel.
- *   V4 DRIVER_OK is never written to a broken (so reset) device.
+ *   VIO4 DRIVER_OK is never written to a broken (so reset) device.
  *
  * Locking: virtio_lock (mutex) guards the driver and device lists; they
  * only change in process context. vdev->broken is atomic;
@@ -172,7 +172,7 @@ int register_virtio_device(struct virtio_device *vdev)
 	}
 	err = virtio_negotiate(vdev, drv);
 	if (!err)
-		err = drv->probe(vdev); /* V2: vdev->driver still NULL */
+		err = drv->probe(vdev); /* VIO2: vdev->driver still NULL */
 	if (err) {
 		virtio_fail(vdev);
 		pr_err("%s: binding %s failed (%d): device set FAILED and reset\n", vdev->name,
@@ -186,7 +186,7 @@ int register_virtio_device(struct virtio_device *vdev)
 		virtio_device_ready(vdev);
 	/*
 	 * Bind. A break from now on schedules ->broken(); one that came
-	 * during probe scheduled nothing (V2), so do it here. A break sets
+	 * during probe scheduled nothing (VIO2), so do it here. A break sets
 	 * vdev->broken before it takes virtio_bind_lock: if its locked part
 	 * comes first it saw no driver and we see it broken, else it sees
 	 * the driver and queues the work itself.
@@ -204,7 +204,7 @@ void unregister_virtio_device(struct virtio_device *vdev)
 	struct virtio_driver *drv = vdev->driver;
 	unsigned long flags;
 
-	/* V3: no ->broken() may run during or after ->remove(), nor be
+	/* VIO3: no ->broken() may run during or after ->remove(), nor be
 	 * queued: a break that saw the driver has queued it by now */
 	spin_lock_irqsave(&virtio_bind_lock, flags);
 	__atomic_store_n(&vdev->driver, NULL, __ATOMIC_SEQ_CST);
@@ -231,7 +231,7 @@ void virtio_break_device(struct virtio_device *vdev, const char *reason)
 	unsigned long flags;
 
 	/* SEQ_CST: ordered before the loads of vdev->vqs and vdev->driver
-	 * below (V1, V2) */
+	 * below (VIO1, VIO2) */
 	if (__atomic_exchange_n(&vdev->broken, 1, __ATOMIC_SEQ_CST))
 		return;		/* already broken: one report, one reset */
 	list_for_each_entry(vq, &vdev->vqs, list)

@@ -36,8 +36,9 @@
  *
  * Locking: bvq->lock (irqsave) serialises all use of one virtqueue:
  * queue_rq/commit_rqs, the interrupt's completions, polling, and
- * detaching after a break. blk_mq_complete_request() is called under it (it never calls
- * back into the driver); blk_mq_run_hw_queue() only after dropping it.
+ * detaching after a break. blk_mq_complete_request() is called under it (its
+ * only call back, virtblk_complete_rq(), takes no lock); blk_mq_run_hw_queue()
+ * only after dropping it.
  */
 #include <quire/virtio.h>
 #include <quire/blk-mq.h>
@@ -213,10 +214,12 @@ static void virtblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 
 static enum blk_eh_timer_return virtblk_timeout(struct request *rq);
 static int virtblk_poll(struct blk_mq_hw_ctx *hctx);
+static void virtblk_complete_rq(struct request *rq);
 
 static const struct blk_mq_ops virtio_mq_ops = {
 	.queue_rq = virtblk_queue_rq,
 	.commit_rqs = virtblk_commit_rqs,
+	.complete = virtblk_complete_rq,
 	.timeout = virtblk_timeout,
 	.poll = virtblk_poll,
 };
@@ -225,14 +228,21 @@ static const struct blk_mq_ops virtio_mq_ops = {
 
 static void virtblk_complete(struct virtblk_req *vbr, blk_status_t forced)
 {
+	if (forced)
+		vbr->status = VIRTIO_BLK_S_IOERR; /* the device is reset */
 	if (vbr->done) {
-		if (forced)
-			vbr->status = VIRTIO_BLK_S_IOERR;
 		complete(vbr->done);
 		return;
 	}
-	blk_mq_complete_request(blk_mq_rq_from_pdu(vbr),
-				forced ? forced : virtblk_status(vbr->status));
+	blk_mq_complete_request(blk_mq_rq_from_pdu(vbr));
+}
+
+/* ->complete: the device's status byte (or the forced failure) decides. */
+static void virtblk_complete_rq(struct request *rq)
+{
+	struct virtblk_req *vbr = blk_mq_rq_to_pdu(rq);
+
+	blk_mq_end_request(rq, virtblk_status(vbr->status));
 }
 
 /* The device broke: it was reset (no more DMA); fail what it held. */
@@ -594,9 +604,12 @@ static int virtblk_alloc_disk(struct virtio_blk *vblk)
 	if (err)
 		return err;
 	virtblk_set_limits(vblk, &lim);
-	vblk->disk = blk_mq_alloc_disk(&vblk->tag_set, &lim, vblk, &err);
-	if (!vblk->disk)
+	vblk->disk = blk_mq_alloc_disk(&vblk->tag_set, &lim, vblk);
+	if (IS_ERR(vblk->disk)) {
+		err = PTR_ERR(vblk->disk);
+		vblk->disk = NULL;
 		return err;
+	}
 	vblk->disk->private_data = vblk;
 	for (unsigned int i = 0; i < vblk->num_vqs; i++) {
 		struct blk_mq_hw_ctx *hctx = vblk->disk->queue->hctxs[i];

@@ -17,18 +17,19 @@
  * driver relies on is read back from shared memory: the free list and
  * each request's chain live in private arrays (desc_next[], state[]).
  * Every used entry is checked before it is believed:
- *   T1 used->idx moves at most `num` past the last index we consumed;
- *   T2 the id is < num and heads a request that is in flight now (so a
+ *   VQU1 used->idx moves at most `num` past the last index we consumed;
+ *   VQU2 the id is < num and heads a request that is in flight now (so a
  *      repeated id is refused: it was detached the first time);
- *   T3 len <= the device-writable bytes of that request.
+ *   VQU3 len <= the device-writable bytes of that request.
  * A violation breaks the device (virtio_break_device(): logged, reset,
  * every queue refuses work) and get_buf returns NULL from then on; the
  * driver takes its requests back with virtqueue_detach_unused_buf().
  *
- * Invariants:
- *   I1 num_free + sum of state[h].ndescs over in-flight heads == num.
- *   I2 state[h].data != NULL iff h heads a request the device holds.
- *   I3 free_head starts a desc_next[] chain of exactly num_free entries.
+ * Invariants (checked by virtqueue_check(), after each step of the virtio
+ * tests):
+ *   VQ1 num_free + sum of state[h].ndescs over in-flight heads == num.
+ *   VQ2 state[h].data != NULL iff h heads a request the device holds.
+ *   VQ3 free_head starts a desc_next[] chain of exactly num_free entries.
  *
  * Barriers (2.7.13, 2.7.7): descriptors and the avail ring entry are
  * written before avail->idx (virtio_wmb); avail->idx is written before we
@@ -53,10 +54,10 @@
 #define virtio_wmb()	smp_wmb()
 
 struct vring_desc_state {
-	void *data;			/* I2: the request's token */
+	void *data;			/* VQ2: the request's token */
 	struct vring_desc *indir_desc;	/* its indirect table, or NULL */
 	u16 ndescs;			/* ring descriptors it holds */
-	u32 in_len;			/* device-writable bytes (T3) */
+	u32 in_len;			/* device-writable bytes (VQU3) */
 };
 
 struct vring_virtqueue {
@@ -67,7 +68,7 @@ struct vring_virtqueue {
 	bool event;			/* VIRTIO_RING_F_EVENT_IDX */
 	int broken;			/* atomic */
 	bool cb_disabled;		/* driver asked for no callbacks */
-	u16 free_head;			/* I3 */
+	u16 free_head;			/* VQ3 */
 	u16 avail_idx_shadow;		/* our copy of avail->idx */
 	u16 avail_flags_shadow;
 	u16 num_added;			/* since the last kick_prepare */
@@ -149,7 +150,7 @@ struct virtqueue *vring_create_virtqueue(unsigned int index, unsigned int num,
 	vq->event = virtio_has_feature(vdev, VIRTIO_RING_F_EVENT_IDX);
 	vring_init_free_list(vq);
 	list_add_tail(&vq->vq.list, &vdev->vqs);
-	/* V1 (virtio.c): a break that ran before the list_add did not see
+	/* VIO1 (virtio.c): a break that ran before the list_add did not see
 	 * this queue; the full barrier pairs with its SEQ_CST exchange */
 	virtio_mb();
 	if (virtio_device_is_broken(vdev))
@@ -340,7 +341,7 @@ static void *detach_buf(struct vring_virtqueue *vq, u16 head)
 	return data;
 }
 
-/* T1..T3 for the used entry at last_used_idx; false breaks the device. */
+/* VQU1..VQU3 for the used entry at last_used_idx; false breaks the device. */
 static bool used_entry_ok(struct vring_virtqueue *vq, u16 used_idx, u32 *id, u32 *len)
 {
 	struct vring_used_elem *e;
@@ -496,4 +497,74 @@ void virtqueue_stats(const struct virtqueue *_vq, u64 *kicks, u64 *irqs, u64 *sp
 u64 virtqueue_kick_checks(const struct virtqueue *vq)
 {
 	return to_vvq((struct virtqueue *)vq)->kick_checks;
+}
+
+/* ---- checks ---- */
+
+#define VQ_FREE 1
+#define VQ_HELD 2
+
+static int vq_check_fail(const struct vring_virtqueue *vq, const char *inv,
+			 const char *what, unsigned int a, unsigned int b)
+{
+	pr_err("virtio: queue %s: %s broken: %s (%u, %u)\n", vq->vq.name, inv, what, a,
+	       b);
+	return -EUCLEAN;
+}
+
+int virtqueue_check(const struct virtqueue *_vq)
+{
+	const struct vring_virtqueue *vq = to_vvq((struct virtqueue *)_vq);
+	unsigned int num = vq->vring.num, held = 0;
+	u8 seen[VIRTQUEUE_MAX_SIZE] = {0};
+	u16 i = vq->free_head;
+
+	if (!num || num > VIRTQUEUE_MAX_SIZE || vq->vq.num_free > num)
+		return vq_check_fail(vq, "VQ1", "num_free beyond the ring size",
+				     vq->vq.num_free, num);
+	/* VQ3: the free list, exactly num_free distinct entries */
+	for (unsigned int n = 0; n < vq->vq.num_free; n++) {
+		if (i >= num || seen[i])
+			return vq_check_fail(
+				vq, "VQ3", "free list leaves the ring or loops at entry",
+				n, i);
+		seen[i] = VQ_FREE;
+		i = vq->desc_next[i];
+	}
+	/* VQ2: each in-flight head's chain, no descriptor both free and held */
+	for (unsigned int h = 0; h < num; h++) {
+		const struct vring_desc_state *st = &vq->state[h];
+
+		if (!st->data) {
+			if (st->ndescs || st->indir_desc)
+				return vq_check_fail(vq, "VQ2",
+						     "idle head holds descriptors", h,
+						     st->ndescs);
+			continue;
+		}
+		if (!st->ndescs || st->ndescs > num)
+			return vq_check_fail(vq, "VQ2",
+					     "in-flight head with a bad descriptor count",
+					     h, st->ndescs);
+		i = h;
+		for (unsigned int n = 0; n < st->ndescs; n++) {
+			if (i >= num || seen[i])
+				return vq_check_fail(
+					vq, "VQ2",
+					"descriptor both free and in flight, or in two chains",
+					h, i);
+			seen[i] = VQ_HELD;
+			i = vq->desc_next[i];
+		}
+		held += st->ndescs;
+	}
+	if (vq->vq.num_free + held != num)
+		return vq_check_fail(vq, "VQ1",
+				     "num_free + held descriptors != ring size",
+				     vq->vq.num_free + held, num);
+	if ((u16)(vq->avail_idx_shadow - vq->last_used_idx) > num)
+		return vq_check_fail(vq, "VQ1",
+				     "avail/used indices further apart than the ring",
+				     vq->avail_idx_shadow, vq->last_used_idx);
+	return 0;
 }

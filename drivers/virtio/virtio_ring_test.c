@@ -56,6 +56,7 @@ struct fake_dev {
 	struct virtqueue *probe_vq; /* made by fake_find_vqs */
 	u8 status_log[16];	/* every status written, in order */
 	unsigned int nr_status;
+	unsigned int bad_checks; /* virtqueue_check() failures seen */
 	u8 buf[FAKE_REQS][64];	/* "request memory" the sgs point at */
 	struct fake_req reqs[FAKE_REQS];
 };
@@ -182,6 +183,8 @@ static void fake_driver_collect(struct fake_dev *fd)
 		r->status = -EIO;
 		r->completions++;
 	}
+	if (virtqueue_check(fd->vq)) /* after each step */
+		fd->bad_checks++;
 }
 
 static void fake_callback(struct virtqueue *vq)
@@ -209,8 +212,10 @@ static struct fake_dev *fake_create(struct ktest *t, u64 features)
 	return fd;
 }
 
-static void fake_destroy(struct fake_dev *fd)
+static void fake_destroy(struct ktest *t, struct fake_dev *fd)
 {
+	KTEST_EXPECT_EQ(t, virtqueue_check(fd->vq), 0);
+	KTEST_EXPECT_EQ(t, fd->bad_checks, 0);
 	vring_del_virtqueue(fd->vq);
 	kfree(fd);
 }
@@ -224,10 +229,14 @@ static void fake_destroy(struct fake_dev *fd)
 static int fake_submit(struct fake_dev *fd, unsigned int i, unsigned int in_bufs)
 {
 	struct scatterlist sg[4];
+	int err;
 
 	for (unsigned int n = 0; n <= in_bufs; n++)
 		sg_init_one(&sg[n], &fd->buf[i][16 * n], 16);
-	return virtqueue_add_sgs(fd->vq, sg, 1, in_bufs, &fd->reqs[i], GFP_KERNEL);
+	err = virtqueue_add_sgs(fd->vq, sg, 1, in_bufs, &fd->reqs[i], GFP_KERNEL);
+	if (virtqueue_check(fd->vq)) /* after each step */
+		fd->bad_checks++;
+	return err;
 }
 
 /* One request on @vq (not fd->vq): 0 or add_sgs' error. */
@@ -286,6 +295,26 @@ static void expect_broken(struct ktest *t, struct fake_dev *fd, unsigned int nre
 
 /* ---- a device that plays by the rules ---- */
 
+/* virtqueue_check() sees a miscounted free list (on a private queue). */
+static void ring_checker_catches_a_miscounted_free_list(struct ktest *t)
+{
+	struct fake_dev *fd = fake_create(t, F_PLAIN);
+
+	KTEST_ASSERT_EQ(t, fake_submit(fd, 0, 2), 0); /* 3 descriptors held */
+	KTEST_ASSERT_EQ(t, fake_submit(fd, 1, 1), 0);
+	KTEST_ASSERT_EQ(t, virtqueue_check(fd->vq), 0);
+	fd->vq->num_free--; /* VQ1: one descriptor lost */
+	KTEST_EXPECT_EQ(t, virtqueue_check(fd->vq), -EUCLEAN);
+	fd->vq->num_free += 2; /* VQ3: the free list is one short */
+	KTEST_EXPECT_EQ(t, virtqueue_check(fd->vq), -EUCLEAN);
+	fd->vq->num_free--;
+	fd->vq->num_free = FAKE_RING + 1; /* VQ1: more free than the ring */
+	KTEST_EXPECT_EQ(t, virtqueue_check(fd->vq), -EUCLEAN);
+	fd->vq->num_free = FAKE_RING - 5;
+	KTEST_EXPECT_EQ(t, virtqueue_check(fd->vq), 0);
+	fake_destroy(t, fd);
+}
+
 static void ring_completes_each_request_once_with_its_len(struct ktest *t)
 {
 	struct fake_dev *fd = fake_create(t, F_ALL);
@@ -307,7 +336,7 @@ static void ring_completes_each_request_once_with_its_len(struct ktest *t)
 	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING);
 	KTEST_EXPECT_FALSE(t, virtqueue_is_broken(fd->vq));
 	KTEST_EXPECT_EQ(t, fd->resets, 0);
-	fake_destroy(fd);
+	fake_destroy(t, fd);
 }
 
 static void direct_chains_take_one_descriptor_per_buffer_and_fill_up(struct ktest *t)
@@ -328,7 +357,7 @@ static void direct_chains_take_one_descriptor_per_buffer_and_fill_up(struct ktes
 	KTEST_EXPECT_EQ(t, fd->reqs[1].len, 48);
 	KTEST_EXPECT_EQ(t, fd->reqs[2].completions, 1);
 	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING);
-	fake_destroy(fd);
+	fake_destroy(t, fd);
 }
 
 static void chain_longer_than_the_ring_is_refused_without_indirect(struct ktest *t)
@@ -343,7 +372,7 @@ static void chain_longer_than_the_ring_is_refused_without_indirect(struct ktest 
 	KTEST_EXPECT_EQ(t, virtqueue_add_sgs(fd->vq, sg, 0, 0, &fd->reqs[0], GFP_KERNEL), -EINVAL);
 	KTEST_EXPECT_EQ(t, virtqueue_add_sgs(fd->vq, sg, 1, 0, NULL, GFP_KERNEL), -EINVAL);
 	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING);
-	fake_destroy(fd);
+	fake_destroy(t, fd);
 }
 
 static void event_idx_suppresses_kicks_the_device_did_not_ask_for(struct ktest *t)
@@ -362,7 +391,7 @@ static void event_idx_suppresses_kicks_the_device_did_not_ask_for(struct ktest *
 	for (int i = 0; i < 3; i++)
 		dev_push(fd, dev_pop(fd), 0);
 	KTEST_EXPECT_EQ(t, vring_used_event(vr), 3);
-	fake_destroy(fd);
+	fake_destroy(t, fd);
 }
 
 static void no_notify_flag_suppresses_kicks_without_event_idx(struct ktest *t)
@@ -380,7 +409,7 @@ static void no_notify_flag_suppresses_kicks_without_event_idx(struct ktest *t)
 	KTEST_EXPECT_EQ(t, vr->avail->flags, VRING_AVAIL_F_NO_INTERRUPT);
 	KTEST_EXPECT_TRUE(t, virtqueue_enable_cb(fd->vq));
 	KTEST_EXPECT_EQ(t, vr->avail->flags, 0);
-	fake_destroy(fd);
+	fake_destroy(t, fd);
 }
 
 /* ---- forged used entries ---- */
@@ -404,7 +433,7 @@ static void used_id_out_of_range_breaks_device_and_fails_waiters(struct ktest *t
 
 	dev_push(fd, FAKE_RING + 5, 1);
 	expect_broken(t, fd, 3, 1);
-	fake_destroy(fd);
+	fake_destroy(t, fd);
 }
 
 static void used_id_not_in_flight_is_rejected(struct ktest *t)
@@ -414,12 +443,12 @@ static void used_id_not_in_flight_is_rejected(struct ktest *t)
 	/* head 7 is a free descriptor: never handed to the device */
 	dev_push(fd, FAKE_RING - 1, 1);
 	expect_broken(t, fd, 3, 1);
-	fake_destroy(fd);
+	fake_destroy(t, fd);
 }
 
 /*
- * The same, with len 0: the length check (T3) cannot catch it, since a
- * free head has 0 writable bytes. Only the in-flight check (T2) stands
+ * The same, with len 0: the length check (VQU3) cannot catch it, since a
+ * free head has 0 writable bytes. Only the in-flight check (VQU2) stands
  * between this entry and a completion of nothing (get_buf returning the
  * free slot's NULL token, and its descriptor pushed on the free list a
  * second time).
@@ -430,7 +459,7 @@ static void used_id_not_in_flight_with_len_0_is_rejected(struct ktest *t)
 
 	dev_push(fd, FAKE_RING - 1, 0);
 	expect_broken(t, fd, 3, 1);
-	fake_destroy(fd);
+	fake_destroy(t, fd);
 }
 
 /* A double completion: request 0 completed honestly, then its id again. */
@@ -446,7 +475,7 @@ static void used_id_completed_twice_with_len_0_is_rejected(struct ktest *t)
 	KTEST_EXPECT_EQ(t, fd->reqs[0].completions, 1);
 	dev_push(fd, head, 0); /* the same id again, nothing written */
 	expect_broken(t, fd, 3, 1);
-	fake_destroy(fd);
+	fake_destroy(t, fd);
 }
 
 static void repeated_used_id_is_rejected(struct ktest *t)
@@ -460,7 +489,7 @@ static void repeated_used_id_is_rejected(struct ktest *t)
 	dev_push(fd, head, 16);
 	dev_push(fd, head, 16);		/* the same request again */
 	expect_broken(t, fd, 3, 1);
-	fake_destroy(fd);
+	fake_destroy(t, fd);
 }
 
 static void used_len_beyond_writable_bytes_is_rejected(struct ktest *t)
@@ -469,7 +498,7 @@ static void used_len_beyond_writable_bytes_is_rejected(struct ktest *t)
 
 	dev_push(fd, dev_pop(fd), 17);	/* 16 writable bytes */
 	expect_broken(t, fd, 3, 1);
-	fake_destroy(fd);
+	fake_destroy(t, fd);
 }
 
 static void huge_used_len_is_rejected(struct ktest *t)
@@ -478,7 +507,7 @@ static void huge_used_len_is_rejected(struct ktest *t)
 
 	dev_push(fd, dev_pop(fd), 0xffffffff);
 	expect_broken(t, fd, 3, 1);
-	fake_destroy(fd);
+	fake_destroy(t, fd);
 }
 
 static void used_idx_jump_beyond_ring_size_is_rejected(struct ktest *t)
@@ -492,7 +521,7 @@ static void used_idx_jump_beyond_ring_size_is_rejected(struct ktest *t)
 	WRITE_ONCE(vr->used->idx, fd->used_idx);
 	vring_interrupt(fd->vq);
 	expect_broken(t, fd, 3, 1);
-	fake_destroy(fd);
+	fake_destroy(t, fd);
 }
 
 static void broken_device_gets_no_callbacks(struct ktest *t)
@@ -505,7 +534,7 @@ static void broken_device_gets_no_callbacks(struct ktest *t)
 	dev_push(fd, 1, 0);		/* later interrupts are ignored */
 	KTEST_EXPECT_EQ(t, fd->callbacks, cbs);
 	expect_broken(t, fd, 3, 1);
-	fake_destroy(fd);
+	fake_destroy(t, fd);
 }
 
 /* ---- device config ---- */
@@ -520,7 +549,7 @@ static void config_read_retries_until_the_generation_settles(struct ktest *t)
 	KTEST_EXPECT_EQ(t, v, 0x5a5a5a5a5a5a5a5aULL);
 	KTEST_EXPECT_EQ(t, fd->gets, 4);
 	KTEST_EXPECT_FALSE(t, virtio_device_is_broken(&fd->vdev));
-	fake_destroy(fd);
+	fake_destroy(t, fd);
 }
 
 static void config_generation_that_never_settles_breaks_the_device(struct ktest *t)
@@ -534,7 +563,7 @@ static void config_generation_that_never_settles_breaks_the_device(struct ktest 
 	KTEST_EXPECT_TRUE(t, virtqueue_is_broken(fd->vq));
 	KTEST_EXPECT_EQ(t, fd->resets, 1);
 	KTEST_EXPECT_LE(t, fd->gets, 64);	/* bounded, no hang */
-	fake_destroy(fd);
+	fake_destroy(t, fd);
 }
 
 /* ---- the status handshake (register_virtio_device) ---- */
@@ -898,10 +927,11 @@ static void random_honest_traffic_completes_everything_once(struct ktest *t)
 		KTEST_EXPECT_EQ(t, fd->reqs[i].completions, 1);
 	KTEST_EXPECT_EQ(t, next, FAKE_REQS);
 	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING);
-	fake_destroy(fd);
+	fake_destroy(t, fd);
 }
 
 static const struct ktest_case virtio_cases[] = {
+	KTEST_CASE(ring_checker_catches_a_miscounted_free_list),
 	KTEST_CASE(ring_completes_each_request_once_with_its_len),
 	KTEST_CASE(direct_chains_take_one_descriptor_per_buffer_and_fill_up),
 	KTEST_CASE(chain_longer_than_the_ring_is_refused_without_indirect),

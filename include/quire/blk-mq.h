@@ -12,8 +12,10 @@
  *   2. calls blk_mq_alloc_disk(set, &limits, queuedata), names the disk,
  *      set_capacity(), add_disk();
  *   3. in ->queue_rq() sends the request to the device (must not sleep);
- *   4. when the device finishes, calls blk_mq_complete_request(rq, status)
- *      (any context, usually its interrupt handler), then, with its own
+ *   4. when the device finishes, notes the status in its per-request data
+ *      and calls blk_mq_complete_request(rq) (any context, usually its
+ *      interrupt handler); its ->complete(rq) ends the request with
+ *      blk_mq_end_request(rq, status). Then, with its own
  *      locks dropped, blk_mq_run_hw_queue(hctx) so follow-up work (retries
  *      after BLK_STS_RESOURCE, the next step of a flush sequence) starts;
  *   5. optionally, in ->timeout(), deals with a request the device kept
@@ -196,6 +198,11 @@ struct blk_mq_ops {
 	/* Notify the device of requests queued with last = false. Optional.
 	 * Context: as queue_rq. */
 	void (*commit_rqs)(struct blk_mq_hw_ctx *hctx);
+	/* Called by blk_mq_complete_request() for @rq: end it with
+	 * blk_mq_end_request(rq, status), the status taken from the
+	 * driver's per-request data. Required if the driver uses
+	 * blk_mq_complete_request(). Context: that of the caller. */
+	void (*complete)(struct request *rq);
 	/*
 	 * @rq has been in flight longer than the queue's rq_timeout.
 	 * Optional; without it the block layer waits another period (and
@@ -227,19 +234,29 @@ void blk_mq_free_tag_set(struct blk_mq_tag_set *set);
 /*
  * A gendisk with a request queue driven by @set, limits @lim (zero fields
  * get defaults: 512-byte blocks, 255 KiB... see docs/block.md).
- * ERR_PTR-free: NULL on -ENOMEM, and *@err gets the reason.
- * Context: process.
+ * ERR_PTR(-ENOMEM) or ERR_PTR(-EINVAL) (bad limits, logged) on failure,
+ * as in Linux. Context: process.
  */
 struct gendisk *blk_mq_alloc_disk(struct blk_mq_tag_set *set,
-				  const struct queue_limits *lim,
-				  void *queuedata, int *err);
+				  const struct queue_limits *lim, void *queuedata);
 
 /*
- * The device finished @rq with @status: ends every bio of it (or moves
- * a flush sequence on) and frees its tag. Never calls the driver.
- * Context: any, typically hard interrupt.
+ * The device finished @rq, as in Linux: marks it complete (the first
+ * completion wins, BLK4 of block/blk-mq.c) and calls the driver's ->complete(rq), which
+ * reads the status from its own per-request data and ends the request
+ * with blk_mq_end_request(). A later completion of the same request is
+ * ignored. Context: any, typically hard interrupt; ->complete runs in it.
  */
-void blk_mq_complete_request(struct request *rq, blk_status_t status);
+void blk_mq_complete_request(struct request *rq);
+
+/*
+ * End @rq with @status: every bio of it ends (or a flush sequence moves
+ * on) and its tag is freed. Called from ->complete, or directly by a
+ * driver whose completion cannot race a ->timeout (then it marks the
+ * request complete itself, and does nothing if a completion came first).
+ * Never calls the driver. Context: any.
+ */
+void blk_mq_end_request(struct request *rq, blk_status_t status);
 
 /* The CPU that allocated @rq (Linux: rq->mq_ctx->cpu). */
 static inline unsigned int blk_mq_rq_cpu(struct request *rq)

@@ -34,6 +34,7 @@
 #define QUIRE_KTEST_H
 
 #include <quire/compiler.h>
+#include <quire/errno.h>
 
 struct ktest {
 	const char *name;
@@ -132,5 +133,7 @@ void ktest_skip(struct ktest *t, const char *reason) __noreturn;
 #define KTEST_ASSERT_EQ(t, a, b) KTEST_ASSERT_OP(t, a, ==, b)
 #define KTEST_ASSERT_NE(t, a, b) KTEST_ASSERT_OP(t, a, !=, b)
 #define KTEST_ASSERT_NOT_NULL(t, p) KTEST_ASSERT_TRUE(t, (p) != NULL)
+/* Neither NULL nor an ERR_PTR() (KUnit's KUNIT_ASSERT_NOT_ERR_OR_NULL). */
+#define KTEST_ASSERT_NOT_ERR_OR_NULL(t, p) KTEST_ASSERT_TRUE(t, !IS_ERR_OR_NULL(p))
 
 #endif

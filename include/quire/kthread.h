@@ -13,22 +13,24 @@
 #ifndef QUIRE_KTHREAD_H
 #define QUIRE_KTHREAD_H
 
+#include <quire/errno.h>
 #include <quire/sched.h>
 
-/* ERR_PTR-free: NULL when out of memory. Context: process. */
+/* ERR_PTR(-ENOMEM) when out of memory, as in Linux. Context: process. */
 struct task_struct *kthread_create(int (*threadfn)(void *data), void *data,
 				   const char *namefmt, ...) __printf(3, 4);
 struct task_struct *kthread_create_on_node(int (*threadfn)(void *data),
 					   void *data, int node,
 					   const char *namefmt, ...) __printf(4, 5);
 
-#define kthread_run(threadfn, data, namefmt, ...) ({			\
-	struct task_struct *__k = kthread_create(threadfn, data, namefmt, \
-						 ##__VA_ARGS__);	\
-	if (__k)							\
-		wake_up_process(__k);					\
-	__k;								\
-})
+#define kthread_run(threadfn, data, namefmt, ...)                               \
+	({                                                                      \
+		struct task_struct *__k =                                       \
+			kthread_create(threadfn, data, namefmt, ##__VA_ARGS__); \
+		if (!IS_ERR(__k))                                               \
+			wake_up_process(__k);                                   \
+		__k;                                                            \
+	})
 
 /* Before the first wake-up only. */
 void kthread_bind(struct task_struct *k, unsigned int cpu);

@@ -162,7 +162,9 @@ int wake_up_state(struct task_struct *p, unsigned int state);
 /* Restrict @p to the CPUs in @mask (which must hold an online CPU). If @p
  * is running elsewhere it moves at its next schedule. 0 or -EINVAL. */
 int set_cpus_allowed_ptr(struct task_struct *p, const struct cpumask *mask);
-void set_user_nice_prio(struct task_struct *p, int prio);
+/* Put @p in class @prio (PRIO_HIGH/NORMAL/LOW: Quire's classes, not Linux's
+ * nice values); it takes effect at its next enqueue. */
+void sched_set_prio_class(struct task_struct *p, int prio);
 
 void get_task_struct(struct task_struct *p);
 void put_task_struct(struct task_struct *p);

@@ -59,7 +59,7 @@ void mm_usage_snapshot(struct mm_usage *u);
  * 3 pages"; false (and @buf empty) when it holds nothing more. */
 bool mm_usage_grew(const struct mm_usage *before, const struct mm_usage *now, char *buf,
 		   size_t size);
-/* In poisoning builds (mm/slab.c S3: each object records its allocator),
+/* In poisoning builds (mm/slab.c SLAB3: each object records its allocator),
  * print "    #   kmalloc-64 object allocated by FUNCTION+0xoff" for up to
  * @max objects allocated since @since and not freed; returns how many.
  * Elsewhere prints nothing and returns 0. Context: process; takes each

@@ -117,7 +117,7 @@ struct virtio_device {
 	char broken_reason[96];		/* why, once broken */
 	struct work_struct broken_work;	/* runs driver->broken() */
 	struct virtio_driver *driver;	/* bound driver: set after its probe
-					 * succeeded (atomic; virtio.c V2) */
+					 * succeeded (atomic; virtio.c VIO2) */
 	void *priv;			/* the driver's */
 	const char *transport;		/* "pci 0000:00:02.0" etc. for display */
 };
@@ -231,6 +231,11 @@ void virtqueue_stats(const struct virtqueue *vq, u64 *kicks, u64 *irqs, u64 *spu
  * batch makes one per queue, however many requests it holds; EVENT_IDX
  * then turns some of them into no kick at all. */
 u64 virtqueue_kick_checks(const struct virtqueue *vq);
+/* Check @vq's private bookkeeping (VQ1-VQ3 of virtio_ring.c; indices in
+ * bounds): 0, or -EUCLEAN with one log line naming the broken invariant.
+ * Reads only the driver's own state, never the shared rings. Context: as
+ * any call on @vq (its lock held). */
+int virtqueue_check(const struct virtqueue *vq);
 /* Mark @vq broken (virtio_break_device does it for all of a device's). */
 void __virtqueue_break(struct virtqueue *vq);
 

@@ -99,6 +99,9 @@ bool cancel_delayed_work_sync(struct delayed_work *dwork);
 bool cancel_delayed_work(struct delayed_work *dwork);
 /* Wait for everything queued on @wq before the call. */
 void flush_workqueue(struct workqueue_struct *wq);
+/* Check @wq's pools (WQ1, WQ2, WQ7 of kernel/workqueue.c): 0, or -EUCLEAN with one log line naming the broken invariant.
+ * Context: any; takes each pool's lock. */
+int workqueue_check(struct workqueue_struct *wq);
 /* Is the caller a worker of some workqueue? */
 bool current_is_workqueue_worker(void);
 

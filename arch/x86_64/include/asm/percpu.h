@@ -24,7 +24,7 @@ struct x86_percpu {
 	u64 ticks;			/* timer interrupts taken on this CPU */
 	u64 ipis;			/* IPIs taken (all kinds) */
 	u64 tlb_flushes;		/* TLB shootdowns served */
-	u64 clock_floor;		/* last arch_clock_ns() here (time.c I1) */
+	u64 clock_floor;		/* last arch_clock_ns() here (time.c TSC1) */
 } __aligned(64);
 
 #define X86_PERCPU_CPU_OFFSET	8
