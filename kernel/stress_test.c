@@ -315,6 +315,91 @@ static void grab_pending_from_irq_during_cancel_sync(struct ktest *t)
 	ktest_on_cpu(t, 1, cancel_irq_body);
 }
 
+/*
+ * Two cancel_work_sync() of one item on one CPU: the second, at a higher
+ * priority, finds PENDING owned by the first (asleep in flush_work()).
+ * Linux's second canceller sleeps until the first is done (cancel_waitq);
+ * one that spins keeps the first off the CPU for ever.
+ */
+struct cancel_two {
+	struct workqueue_struct *wq;
+	struct work_struct work;
+	struct completion started, release, first_done, second_done;
+	atomic_t runs;
+};
+
+static void cancel_two_fn(struct work_struct *work)
+{
+	struct cancel_two *c = container_of(work, struct cancel_two, work);
+
+	atomic_inc(&c->runs);
+	complete(&c->started);
+	wait_for_completion(&c->release);
+}
+
+static int cancel_two_first(void *arg)
+{
+	struct cancel_two *c = arg;
+
+	cancel_work_sync(&c->work);
+	complete(&c->first_done);
+	return 0;
+}
+
+static int cancel_two_second(void *arg)
+{
+	struct cancel_two *c = arg;
+
+	cancel_work_sync(&c->work);
+	complete(&c->second_done);
+	return 0;
+}
+
+static void cancel_two_body(struct ktest *t)
+{
+	static struct cancel_two c;
+	struct task_struct *k1, *k2;
+
+	memset(&c, 0, sizeof(c));
+	c.wq = alloc_workqueue("stress_c2", WQ_UNBOUND, 0);
+	KTEST_ASSERT_NOT_NULL(t, c.wq);
+	INIT_WORK(&c.work, cancel_two_fn);
+	init_completion(&c.started);
+	init_completion(&c.release);
+	init_completion(&c.first_done);
+	init_completion(&c.second_done);
+	queue_work(c.wq, &c.work);
+	stress_wait(t, &c.started, "the work item");
+	k1 = stress_thread(t, cancel_two_first, &c, "stress_c2a", 0, PRIO_NORMAL);
+	while (READ_ONCE(k1->state) != TASK_UNINTERRUPTIBLE || READ_ONCE(k1->on_cpu) ||
+	       !work_pending(&c.work))
+		schedule_timeout_uninterruptible(1);
+	k2 = stress_thread(t, cancel_two_second, &c, "stress_c2b", 0, PRIO_HIGH);
+	/* Let the second reach the item, then let the work finish. */
+	schedule_timeout_uninterruptible(2);
+	complete_all(&c.release);	/* this run and the one after */
+	stress_wait(t, &c.first_done, "the first cancel_work_sync() (the second spinning?)");
+	stress_wait(t, &c.second_done, "the second cancel_work_sync()");
+	kthread_stop(k1);
+	kthread_stop(k2);
+	KTEST_EXPECT_FALSE(t, work_pending(&c.work));
+	KTEST_EXPECT_EQ(t, atomic_read(&c.runs), 1);
+	/* Usable again after both cancels. */
+	reinit_completion(&c.started);
+	queue_work(c.wq, &c.work);
+	stress_wait(t, &c.started, "the work item, queued again");
+	flush_work(&c.work);
+	KTEST_EXPECT_EQ(t, atomic_read(&c.runs), 2);
+	destroy_workqueue(c.wq);
+}
+
+static void two_cancel_work_sync_on_one_cpu(struct ktest *t)
+{
+	if (num_online_cpus() < 2)
+		ktest_skip(t, "needs 2 CPUs: CPU 0 runs both cancellers, CPU 1 the test");
+	ktest_on_cpu(t, 1, cancel_two_body);
+}
+
 /* --- bug 7: a thread exiting in a sleep state against kthread_stop()'s wake-up --- */
 
 static int exit_sleeping_fn(void *arg)
@@ -630,6 +715,7 @@ static const struct ktest_case stress_cases[] = {
 	KTEST_CASE(destroy_workqueue_loop_does_not_hang),
 	KTEST_CASE(cancel_work_sync_against_preempted_queuer),
 	KTEST_CASE(grab_pending_from_irq_during_cancel_sync),
+	KTEST_CASE(two_cancel_work_sync_on_one_cpu),
 	KTEST_CASE(exit_against_wakeup_stays_dead),
 	KTEST_CASE(affinity_changes_on_running_task),
 	KTEST_CASE(concurrent_mod_timer_on_one_timer),
