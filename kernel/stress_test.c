@@ -10,10 +10,12 @@
  * stop or destroy against a worker going to sleep, a cancel against a
  * queuer preempted after setting PENDING, an exit against a wake-up,
  * affinity changes of a running task, concurrent mod_timer(), a timer
- * re-armed for "now" by its handler, on_each_cpu() with preemption, and
- * the wake-up of a higher-priority task on the same CPU. Alone they
- * rarely fail; with `--sched-points N` (docs/host.md) the seed splits
- * their windows, and the sweep finds each bug within a few seeds.
+ * re-armed for "now" by its handler, on_each_cpu() with preemption,
+ * the wake-up of a higher-priority task on the same CPU; and (review R4)
+ * a grab of PENDING, from an interrupt or by a second canceller, while
+ * cancel_work_sync() flushes. Alone they rarely fail; with
+ * `--sched-points N` (docs/host.md) the seed splits their windows, and
+ * the sweep finds each bug within a few seeds.
  *
  * A case that hangs (a lost wake-up, a livelock) ends the run by panic
  * after stress_hang_s= seconds (default 20; virtual seconds in
@@ -244,7 +246,8 @@ struct cancel_irq {
 
 static void cancel_irq_fn(struct work_struct *work)
 {
-	struct cancel_irq *c = container_of(to_delayed_work(work), struct cancel_irq, dwork);
+	struct cancel_irq *c =
+		container_of(to_delayed_work(work), struct cancel_irq, dwork);
 
 	atomic_inc(&c->runs);
 	complete(&c->started);
@@ -296,7 +299,8 @@ static void cancel_irq_body(struct ktest *t)
 	while (!READ_ONCE(c.handler_in))
 		schedule_timeout_uninterruptible(1);
 	complete(&c.release);
-	stress_wait(t, &c.cancelled, "cancel_delayed_work_sync() (CPU 0 spinning in a timer?)");
+	stress_wait(t, &c.cancelled,
+		    "cancel_delayed_work_sync() (CPU 0 spinning in a timer?)");
 	kthread_stop(k);
 	del_timer_sync(&c.timer);
 	KTEST_EXPECT_TRUE(t, READ_ONCE(c.handler_out));
@@ -378,7 +382,8 @@ static void cancel_two_body(struct ktest *t)
 	/* Let the second reach the item, then let the work finish. */
 	schedule_timeout_uninterruptible(2);
 	complete_all(&c.release);	/* this run and the one after */
-	stress_wait(t, &c.first_done, "the first cancel_work_sync() (the second spinning?)");
+	stress_wait(t, &c.first_done,
+		    "the first cancel_work_sync() (the second spinning?)");
 	stress_wait(t, &c.second_done, "the second cancel_work_sync()");
 	kthread_stop(k1);
 	kthread_stop(k2);
