@@ -232,15 +232,22 @@ static unsigned int select_task_rq(struct task_struct *p)
 	return prev;
 }
 
-/* Queue runnable, off-CPU @p on a CPU it may use. Interrupts off. */
-static void activate_task(struct task_struct *p)
+/*
+ * Queue runnable, off-CPU @p on a CPU it may use. Interrupts off.
+ * @wakeup: make it TASK_RUNNING (try_to_wake_up()). A move (migrate_task(),
+ * set_cpus_allowed_ptr()) keeps its state: a task preempted between
+ * set_current_state() and schedule() still sleeps in that schedule(), as in
+ * Linux, where moving a queued task is not a wake-up.
+ */
+static void activate_task(struct task_struct *p, bool wakeup)
 {
 	unsigned int cpu = select_task_rq(p);
 	struct rq *rq = &runqueues[cpu];
 
 	raw_spin_lock(&rq->lock);
 	WRITE_ONCE(p->cpu, cpu);
-	WRITE_ONCE(p->state, TASK_RUNNING);
+	if (wakeup)
+		WRITE_ONCE(p->state, TASK_RUNNING);
 	WRITE_ONCE(p->on_rq, 1);
 	p->migrate_pending = false;
 	enqueue_task(rq, p);
@@ -283,7 +290,7 @@ int try_to_wake_up(struct task_struct *p, unsigned int state, int wake_flags)
 	/* SCHED3: it is switching out; wait until its context is saved. */
 	while (__atomic_load_n(&p->on_cpu, __ATOMIC_ACQUIRE))
 		arch_cpu_relax();
-	activate_task(p);
+	activate_task(p, true);
 out:
 	raw_spin_unlock(&p->pi_lock);
 	arch_local_irq_restore(flags);
@@ -321,7 +328,7 @@ static void migrate_task(struct task_struct *p)
 	unsigned long flags = arch_local_irq_save();
 
 	raw_spin_lock(&p->pi_lock);
-	activate_task(p);
+	activate_task(p, false);
 	raw_spin_unlock(&p->pi_lock);
 	arch_local_irq_restore(flags);
 }
@@ -585,7 +592,7 @@ int set_cpus_allowed_ptr(struct task_struct *p, const struct cpumask *mask)
 	} else {
 		dequeue_task(rq, p);
 		raw_spin_unlock(&rq->lock);
-		activate_task(p);
+		activate_task(p, false);
 		rq = NULL;
 	}
 	if (rq)

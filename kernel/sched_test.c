@@ -10,6 +10,7 @@
 #include <quire/kthread.h>
 #include <quire/completion.h>
 #include <quire/smp.h>
+#include <quire/string.h>
 #include <arch/cpu.h>
 #include "sched_internal.h"
 
@@ -183,9 +184,78 @@ static void set_cpus_allowed_on_a_moving_task_keeps_run_queues_sane(struct ktest
 	ktest_on_cpu(t, 0, affinity_bounce_on_cpu0);
 }
 
+/*
+ * A task preempted in a sleep state (after set_current_state(), before
+ * schedule()) keeps that state when set_cpus_allowed_ptr() moves it: as
+ * in Linux, moving a queued task is not a wake-up, and its schedule()
+ * still sleeps.
+ */
+struct moved_sleeper {
+	struct task_struct *spinner;
+	bool preempted, stop_spin, woken;
+};
+
+static int moved_spinner_fn(void *arg)
+{
+	struct moved_sleeper *m = arg;
+
+	while (!READ_ONCE(m->stop_spin))
+		arch_cpu_relax();
+	return 0;
+}
+
+static int moved_sleeper_fn(void *arg)
+{
+	struct moved_sleeper *m = arg;
+
+	set_current_state(TASK_UNINTERRUPTIBLE);
+	WRITE_ONCE(m->preempted, true);
+	wake_up_process(m->spinner);	/* PRIO_HIGH, this CPU: preempts us */
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_UNINTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+static void moved_sleeper_body(struct ktest *t)
+{
+	static struct moved_sleeper m;
+	struct cpumask one = cpumask_of(1);
+	struct task_struct *k;
+
+	memset(&m, 0, sizeof(m));
+	m.spinner = kthread_create(moved_spinner_fn, &m, "moved_spin");
+	KTEST_ASSERT_NOT_NULL(t, m.spinner);
+	kthread_bind(m.spinner, 0);
+	set_user_nice_prio(m.spinner, PRIO_HIGH);
+	k = kthread_create(moved_sleeper_fn, &m, "moved_sleep");
+	KTEST_ASSERT_NOT_NULL(t, k);
+	kthread_bind(k, 0);
+	wake_up_process(k);
+	/* Wait until it is preempted, queued on CPU 0 in its sleep state. */
+	while (!READ_ONCE(m.preempted) || READ_ONCE(k->on_cpu) || !READ_ONCE(m.spinner->on_cpu))
+		arch_cpu_relax();
+	KTEST_EXPECT_EQ(t, READ_ONCE(k->state), TASK_UNINTERRUPTIBLE);
+	KTEST_EXPECT_EQ(t, set_cpus_allowed_ptr(k, &one), 0);
+	KTEST_EXPECT_EQ(t, READ_ONCE(k->state), TASK_UNINTERRUPTIBLE);
+	WRITE_ONCE(m.stop_spin, true);
+	kthread_stop(m.spinner);
+	kthread_stop(k);
+}
+
+static void set_cpus_allowed_is_not_a_wakeup(struct ktest *t)
+{
+	if (num_online_cpus() < 2)
+		ktest_skip(t, "needs 2 CPUs");
+	ktest_on_cpu(t, 1, moved_sleeper_body);
+}
+
 static const struct ktest_case sched_cases[] = {
 	KTEST_CASE(wake_up_preempts_lower_prio_waker_at_once),
 	KTEST_CASE(set_cpus_allowed_on_a_moving_task_keeps_run_queues_sane),
+	KTEST_CASE(set_cpus_allowed_is_not_a_wakeup),
 	KTEST_END,
 };
 

@@ -10,10 +10,12 @@
  * stop or destroy against a worker going to sleep, a cancel against a
  * queuer preempted after setting PENDING, an exit against a wake-up,
  * affinity changes of a running task, concurrent mod_timer(), a timer
- * re-armed for "now" by its handler, on_each_cpu() with preemption, and
- * the wake-up of a higher-priority task on the same CPU. Alone they
- * rarely fail; with `--sched-points N` (docs/host.md) the seed splits
- * their windows, and the sweep finds each bug within a few seeds.
+ * re-armed for "now" by its handler, on_each_cpu() with preemption,
+ * the wake-up of a higher-priority task on the same CPU; and (review R4)
+ * a grab of PENDING, from an interrupt or by a second canceller, while
+ * cancel_work_sync() flushes. Alone they rarely fail; with
+ * `--sched-points N` (docs/host.md) the seed splits their windows, and
+ * the sweep finds each bug within a few seeds.
  *
  * A case that hangs (a lost wake-up, a livelock) ends the run by panic
  * after stress_hang_s= seconds (default 20; virtual seconds in
@@ -220,6 +222,187 @@ static void cancel_work_sync_against_preempted_queuer(struct ktest *t)
 	KTEST_EXPECT_FALSE(t, work_pending(&c.work));
 	KTEST_EXPECT_GT(t, c.cancels, 0);
 	destroy_workqueue(c.wq);
+}
+
+/*
+ * --- mod_delayed_work() from an interrupt while cancel_delayed_work_sync()
+ * owns PENDING ---
+ *
+ * The canceller keeps PENDING across flush_work(), with interrupts on and
+ * asleep. Linux marks the item CANCELING so that grab_pending() in another
+ * context gives up (-ENOENT: mod_delayed_work() returns true and queues
+ * nothing, cancel_delayed_work() returns false) instead of spinning. A
+ * timer handler on the canceller's CPU that spins there waits, interrupts
+ * off, for a task that can only run on that CPU: the CPU is lost.
+ */
+struct cancel_irq {
+	struct workqueue_struct *wq;
+	struct delayed_work dwork;
+	struct timer_list timer;
+	struct completion started, release, cancelled;
+	atomic_t runs;
+	bool handler_in, handler_out, mod_ret, cancel_ret;
+};
+
+static void cancel_irq_fn(struct work_struct *work)
+{
+	struct cancel_irq *c =
+		container_of(to_delayed_work(work), struct cancel_irq, dwork);
+
+	atomic_inc(&c->runs);
+	complete(&c->started);
+	wait_for_completion(&c->release);
+}
+
+static void cancel_irq_timer_fn(struct timer_list *timer)
+{
+	struct cancel_irq *c = container_of(timer, struct cancel_irq, timer);
+
+	WRITE_ONCE(c->handler_in, true);
+	c->mod_ret = mod_delayed_work(c->wq, &c->dwork, 1);
+	c->cancel_ret = cancel_delayed_work(&c->dwork);
+	WRITE_ONCE(c->handler_out, true);
+}
+
+static int cancel_irq_canceller(void *arg)
+{
+	struct cancel_irq *c = arg;
+
+	cancel_delayed_work_sync(&c->dwork);
+	complete(&c->cancelled);
+	return 0;
+}
+
+static void cancel_irq_body(struct ktest *t)
+{
+	static struct cancel_irq c;
+	struct task_struct *k;
+
+	memset(&c, 0, sizeof(c));
+	c.wq = alloc_workqueue("stress_ci", WQ_UNBOUND, 0);
+	KTEST_ASSERT_NOT_NULL(t, c.wq);
+	INIT_DELAYED_WORK(&c.dwork, cancel_irq_fn);
+	timer_setup(&c.timer, cancel_irq_timer_fn, 0);
+	init_completion(&c.started);
+	init_completion(&c.release);
+	init_completion(&c.cancelled);
+	queue_delayed_work(c.wq, &c.dwork, 0);
+	stress_wait(t, &c.started, "the work item");
+	/* The canceller, on CPU 0, takes PENDING and sleeps in flush_work(). */
+	k = stress_thread(t, cancel_irq_canceller, &c, "stress_cirq", 0, PRIO_NORMAL);
+	while (READ_ONCE(k->state) != TASK_UNINTERRUPTIBLE || READ_ONCE(k->on_cpu) ||
+	       !delayed_work_pending(&c.dwork))
+		schedule_timeout_uninterruptible(1);
+	/* An interrupt on CPU 0 re-arms and cancels the item meanwhile. */
+	c.timer.expires = jiffies + 1;
+	add_timer_on(&c.timer, 0);
+	while (!READ_ONCE(c.handler_in))
+		schedule_timeout_uninterruptible(1);
+	complete(&c.release);
+	stress_wait(t, &c.cancelled,
+		    "cancel_delayed_work_sync() (CPU 0 spinning in a timer?)");
+	kthread_stop(k);
+	del_timer_sync(&c.timer);
+	KTEST_EXPECT_TRUE(t, READ_ONCE(c.handler_out));
+	KTEST_EXPECT_TRUE(t, c.mod_ret);	/* Linux: -ENOENT becomes true */
+	KTEST_EXPECT_FALSE(t, c.cancel_ret);
+	KTEST_EXPECT_FALSE(t, delayed_work_pending(&c.dwork));
+	KTEST_EXPECT_FALSE(t, timer_pending(&c.dwork.timer));
+	KTEST_EXPECT_EQ(t, atomic_read(&c.runs), 1);
+	destroy_workqueue(c.wq);
+}
+
+static void grab_pending_from_irq_during_cancel_sync(struct ktest *t)
+{
+	if (num_online_cpus() < 2)
+		ktest_skip(t, "needs 2 CPUs: CPU 0 is the one that would spin");
+	ktest_on_cpu(t, 1, cancel_irq_body);
+}
+
+/*
+ * Two cancel_work_sync() of one item on one CPU: the second, at a higher
+ * priority, finds PENDING owned by the first (asleep in flush_work()).
+ * Linux's second canceller sleeps until the first is done (cancel_waitq);
+ * one that spins keeps the first off the CPU for ever.
+ */
+struct cancel_two {
+	struct workqueue_struct *wq;
+	struct work_struct work;
+	struct completion started, release, first_done, second_done;
+	atomic_t runs;
+};
+
+static void cancel_two_fn(struct work_struct *work)
+{
+	struct cancel_two *c = container_of(work, struct cancel_two, work);
+
+	atomic_inc(&c->runs);
+	complete(&c->started);
+	wait_for_completion(&c->release);
+}
+
+static int cancel_two_first(void *arg)
+{
+	struct cancel_two *c = arg;
+
+	cancel_work_sync(&c->work);
+	complete(&c->first_done);
+	return 0;
+}
+
+static int cancel_two_second(void *arg)
+{
+	struct cancel_two *c = arg;
+
+	cancel_work_sync(&c->work);
+	complete(&c->second_done);
+	return 0;
+}
+
+static void cancel_two_body(struct ktest *t)
+{
+	static struct cancel_two c;
+	struct task_struct *k1, *k2;
+
+	memset(&c, 0, sizeof(c));
+	c.wq = alloc_workqueue("stress_c2", WQ_UNBOUND, 0);
+	KTEST_ASSERT_NOT_NULL(t, c.wq);
+	INIT_WORK(&c.work, cancel_two_fn);
+	init_completion(&c.started);
+	init_completion(&c.release);
+	init_completion(&c.first_done);
+	init_completion(&c.second_done);
+	queue_work(c.wq, &c.work);
+	stress_wait(t, &c.started, "the work item");
+	k1 = stress_thread(t, cancel_two_first, &c, "stress_c2a", 0, PRIO_NORMAL);
+	while (READ_ONCE(k1->state) != TASK_UNINTERRUPTIBLE || READ_ONCE(k1->on_cpu) ||
+	       !work_pending(&c.work))
+		schedule_timeout_uninterruptible(1);
+	k2 = stress_thread(t, cancel_two_second, &c, "stress_c2b", 0, PRIO_HIGH);
+	/* Let the second reach the item, then let the work finish. */
+	schedule_timeout_uninterruptible(2);
+	complete_all(&c.release);	/* this run and the one after */
+	stress_wait(t, &c.first_done,
+		    "the first cancel_work_sync() (the second spinning?)");
+	stress_wait(t, &c.second_done, "the second cancel_work_sync()");
+	kthread_stop(k1);
+	kthread_stop(k2);
+	KTEST_EXPECT_FALSE(t, work_pending(&c.work));
+	KTEST_EXPECT_EQ(t, atomic_read(&c.runs), 1);
+	/* Usable again after both cancels. */
+	reinit_completion(&c.started);
+	queue_work(c.wq, &c.work);
+	stress_wait(t, &c.started, "the work item, queued again");
+	flush_work(&c.work);
+	KTEST_EXPECT_EQ(t, atomic_read(&c.runs), 2);
+	destroy_workqueue(c.wq);
+}
+
+static void two_cancel_work_sync_on_one_cpu(struct ktest *t)
+{
+	if (num_online_cpus() < 2)
+		ktest_skip(t, "needs 2 CPUs: CPU 0 runs both cancellers, CPU 1 the test");
+	ktest_on_cpu(t, 1, cancel_two_body);
 }
 
 /* --- bug 7: a thread exiting in a sleep state against kthread_stop()'s wake-up --- */
@@ -536,6 +719,8 @@ static void wakeup_of_higher_prio_preempts_at_once(struct ktest *t)
 static const struct ktest_case stress_cases[] = {
 	KTEST_CASE(destroy_workqueue_loop_does_not_hang),
 	KTEST_CASE(cancel_work_sync_against_preempted_queuer),
+	KTEST_CASE(grab_pending_from_irq_during_cancel_sync),
+	KTEST_CASE(two_cancel_work_sync_on_one_cpu),
 	KTEST_CASE(exit_against_wakeup_stays_dead),
 	KTEST_CASE(affinity_changes_on_running_task),
 	KTEST_CASE(concurrent_mod_timer_on_one_timer),

@@ -35,6 +35,13 @@
  *  WQ7. Every pool has exactly one worker thread, from create_pool() until
  *      destroy_workqueue() stops it; a bound queue's pool i serves CPU i,
  *      an unbound queue has pools[0] only.
+ *  WQ8. cancel_work_sync() keeps PENDING while it flushes (interrupts on,
+ *      maybe asleep), so it also sets CANCELING: grab_pending() elsewhere
+ *      then returns -ENOENT instead of spinning (mod_delayed_work() queues
+ *      nothing and returns true, cancel_delayed_work() returns false, a
+ *      second cancel_work_sync() sleeps until the first is done), as
+ *      Linux's WORK_OFFQ_CANCELING. Without it an interrupt handler on the
+ *      canceller's CPU spins for ever with interrupts off.
  *
  * Seeded scheduling points (include/quire/sched_point.h): SP_PENDING
  * after each PENDING-bit operation.
@@ -45,6 +52,7 @@
 #include <quire/workqueue.h>
 #include <quire/kthread.h>
 #include <quire/completion.h>
+#include <quire/wait.h>
 #include <quire/atomic.h>
 #include <quire/smp.h>
 #include <quire/slab.h>
@@ -300,11 +308,17 @@ static int try_to_grab_pending(struct work_struct *work, bool is_dwork,
 		}
 		raw_spin_unlock(&pool->lock);
 	}
-	if (ret == -EAGAIN)
+	if (ret == -EAGAIN) {
 		arch_local_irq_restore(*flags);
+		if (test_bit(WORK_STRUCT_CANCELING_BIT, &work->data))
+			ret = -ENOENT;	/* WQ8: a canceller owns it for a while */
+	}
 	return ret;
 }
 
+static DECLARE_WAIT_QUEUE_HEAD(cancel_waitq);	/* WQ8: cancellers waiting */
+
+/* As try_to_grab_pending(), retrying -EAGAIN: 0, 1 or -ENOENT (WQ8). */
 static int grab_pending(struct work_struct *work, bool is_dwork, unsigned long *flags)
 {
 	int ret;
@@ -320,6 +334,8 @@ bool mod_delayed_work(struct workqueue_struct *wq, struct delayed_work *dwork,
 	unsigned long flags;
 	int ret = grab_pending(&dwork->work, true, &flags);
 
+	if (ret < 0) /* WQ8: being cancelled; Linux returns true too */
+		return true;
 	__queue_delayed_work(WORK_CPU_UNBOUND, wq, dwork, delay); /* WQ6 */
 	arch_local_irq_restore(flags);
 	return ret;
@@ -389,12 +405,19 @@ bool flush_delayed_work(struct delayed_work *dwork)
 static bool __cancel_work_sync(struct work_struct *work, bool is_dwork)
 {
 	unsigned long flags;
-	int ret = grab_pending(work, is_dwork, &flags);
+	int ret;
 
+	/* WQ8: another canceller owns it: wait for it to finish, retry. */
+	while ((ret = grab_pending(work, is_dwork, &flags)) < 0)
+		wait_event(cancel_waitq, !test_bit(WORK_STRUCT_CANCELING_BIT, &work->data));
+	set_bit(WORK_STRUCT_CANCELING_BIT, &work->data);	/* WQ8 */
 	arch_local_irq_restore(flags);
 	flush_work(work);	/* PENDING is ours: only a running one remains */
+	clear_bit(WORK_STRUCT_CANCELING_BIT, &work->data);
 	clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);
 	sched_point(SP_PENDING);
+	if (wq_has_sleeper(&cancel_waitq))	/* full barrier after the clears */
+		wake_up_all(&cancel_waitq);
 	return ret;
 }
 
@@ -413,6 +436,8 @@ bool cancel_delayed_work(struct delayed_work *dwork)
 	unsigned long flags;
 	int ret = grab_pending(&dwork->work, true, &flags);
 
+	if (ret < 0)	/* WQ8: being cancelled already */
+		return false;
 	clear_bit(WORK_STRUCT_PENDING_BIT, &dwork->work.data);
 	arch_local_irq_restore(flags);
 	sched_point(SP_PENDING);

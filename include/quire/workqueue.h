@@ -25,9 +25,12 @@ struct worker_pool;
 typedef void (*work_func_t)(struct work_struct *work);
 
 #define WORK_STRUCT_PENDING_BIT	0
+/* Set with PENDING while cancel_work_sync() owns the item (Linux's
+ * WORK_OFFQ_CANCELING): other grabbers give up instead of spinning. */
+#define WORK_STRUCT_CANCELING_BIT	1
 
 struct work_struct {
-	unsigned long data;		/* WORK_STRUCT_PENDING bit */
+	unsigned long data;		/* WORK_STRUCT_{PENDING,CANCELING} bits */
 	struct list_head entry;		/* on pool->worklist (pool->lock) */
 	work_func_t func;
 	struct worker_pool *pool;	/* last pool it was queued on */
