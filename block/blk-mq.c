@@ -455,7 +455,7 @@ static bool blk_mq_mark_complete(struct request *rq)
 	if (READ_ONCE(rq->q->poll_enabled))
 		blk_mq_poll_stat_add(rq);
 	spin_lock_irqsave(&hctx->lock, flags);
-	hctx->nr_inflight--;		/* BLK2 */
+	hctx->nr_inflight--; /* BLK2 */
 	hctx->completed++;
 	if (arch_smp_processor_id() != rq->cpu)
 		hctx->remote_completed++;

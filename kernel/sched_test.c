@@ -210,7 +210,7 @@ static int moved_sleeper_fn(void *arg)
 
 	set_current_state(TASK_UNINTERRUPTIBLE);
 	WRITE_ONCE(m->preempted, true);
-	wake_up_process(m->spinner);	/* PRIO_HIGH, this CPU: preempts us */
+	wake_up_process(m->spinner); /* PRIO_HIGH, this CPU: preempts us */
 	while (!kthread_should_stop()) {
 		schedule();
 		set_current_state(TASK_UNINTERRUPTIBLE);
@@ -227,15 +227,16 @@ static void moved_sleeper_body(struct ktest *t)
 
 	memset(&m, 0, sizeof(m));
 	m.spinner = kthread_create(moved_spinner_fn, &m, "moved_spin");
-	KTEST_ASSERT_NOT_NULL(t, m.spinner);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, m.spinner);
 	kthread_bind(m.spinner, 0);
-	set_user_nice_prio(m.spinner, PRIO_HIGH);
+	sched_set_prio_class(m.spinner, PRIO_HIGH);
 	k = kthread_create(moved_sleeper_fn, &m, "moved_sleep");
-	KTEST_ASSERT_NOT_NULL(t, k);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
 	kthread_bind(k, 0);
 	wake_up_process(k);
 	/* Wait until it is preempted, queued on CPU 0 in its sleep state. */
-	while (!READ_ONCE(m.preempted) || READ_ONCE(k->on_cpu) || !READ_ONCE(m.spinner->on_cpu))
+	while (!READ_ONCE(m.preempted) || READ_ONCE(k->on_cpu) ||
+	       !READ_ONCE(m.spinner->on_cpu))
 		arch_cpu_relax();
 	KTEST_EXPECT_EQ(t, READ_ONCE(k->state), TASK_UNINTERRUPTIBLE);
 	KTEST_EXPECT_EQ(t, set_cpus_allowed_ptr(k, &one), 0);

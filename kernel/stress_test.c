@@ -304,7 +304,7 @@ static void cancel_irq_body(struct ktest *t)
 	kthread_stop(k);
 	del_timer_sync(&c.timer);
 	KTEST_EXPECT_TRUE(t, READ_ONCE(c.handler_out));
-	KTEST_EXPECT_TRUE(t, c.mod_ret);	/* Linux: -ENOENT becomes true */
+	KTEST_EXPECT_TRUE(t, c.mod_ret); /* Linux: -ENOENT becomes true */
 	KTEST_EXPECT_FALSE(t, c.cancel_ret);
 	KTEST_EXPECT_FALSE(t, delayed_work_pending(&c.dwork));
 	KTEST_EXPECT_FALSE(t, timer_pending(&c.dwork.timer));
@@ -381,7 +381,7 @@ static void cancel_two_body(struct ktest *t)
 	k2 = stress_thread(t, cancel_two_second, &c, "stress_c2b", 0, PRIO_HIGH);
 	/* Let the second reach the item, then let the work finish. */
 	schedule_timeout_uninterruptible(2);
-	complete_all(&c.release);	/* this run and the one after */
+	complete_all(&c.release); /* this run and the one after */
 	stress_wait(t, &c.first_done,
 		    "the first cancel_work_sync() (the second spinning?)");
 	stress_wait(t, &c.second_done, "the second cancel_work_sync()");

@@ -311,12 +311,12 @@ static int try_to_grab_pending(struct work_struct *work, bool is_dwork,
 	if (ret == -EAGAIN) {
 		arch_local_irq_restore(*flags);
 		if (test_bit(WORK_STRUCT_CANCELING_BIT, &work->data))
-			ret = -ENOENT;	/* WQ8: a canceller owns it for a while */
+			ret = -ENOENT; /* WQ8: a canceller owns it for a while */
 	}
 	return ret;
 }
 
-static DECLARE_WAIT_QUEUE_HEAD(cancel_waitq);	/* WQ8: cancellers waiting */
+static DECLARE_WAIT_QUEUE_HEAD(cancel_waitq); /* WQ8: cancellers waiting */
 
 /* As try_to_grab_pending(), retrying -EAGAIN: 0, 1 or -ENOENT (WQ8). */
 static int grab_pending(struct work_struct *work, bool is_dwork, unsigned long *flags)
@@ -409,14 +409,15 @@ static bool __cancel_work_sync(struct work_struct *work, bool is_dwork)
 
 	/* WQ8: another canceller owns it: wait for it to finish, retry. */
 	while ((ret = grab_pending(work, is_dwork, &flags)) < 0)
-		wait_event(cancel_waitq, !test_bit(WORK_STRUCT_CANCELING_BIT, &work->data));
-	set_bit(WORK_STRUCT_CANCELING_BIT, &work->data);	/* WQ8 */
+		wait_event(cancel_waitq,
+			   !test_bit(WORK_STRUCT_CANCELING_BIT, &work->data));
+	set_bit(WORK_STRUCT_CANCELING_BIT, &work->data); /* WQ8 */
 	arch_local_irq_restore(flags);
 	flush_work(work);	/* PENDING is ours: only a running one remains */
 	clear_bit(WORK_STRUCT_CANCELING_BIT, &work->data);
 	clear_bit(WORK_STRUCT_PENDING_BIT, &work->data);
 	sched_point(SP_PENDING);
-	if (wq_has_sleeper(&cancel_waitq))	/* full barrier after the clears */
+	if (wq_has_sleeper(&cancel_waitq)) /* full barrier after the clears */
 		wake_up_all(&cancel_waitq);
 	return ret;
 }
@@ -436,7 +437,7 @@ bool cancel_delayed_work(struct delayed_work *dwork)
 	unsigned long flags;
 	int ret = grab_pending(&dwork->work, true, &flags);
 
-	if (ret < 0)	/* WQ8: being cancelled already */
+	if (ret < 0) /* WQ8: being cancelled already */
 		return false;
 	clear_bit(WORK_STRUCT_PENDING_BIT, &dwork->work.data);
 	arch_local_irq_restore(flags);

@@ -855,7 +855,7 @@ static void break_racing_unregister_leaves_no_work_queued(struct ktest *t)
 	init_completion(&race_go);
 	init_completion(&race_done);
 	breaker = kthread_create(race_breaker, NULL, "vbreak");
-	KTEST_ASSERT_NOT_NULL(t, breaker);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, breaker);
 	kthread_bind(breaker, (smp_processor_id() + 1) % num_online_cpus());
 	wake_up_process(breaker);
 	for (unsigned int i = 0; i < RACE_ROUNDS; i++) {

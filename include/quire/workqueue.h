@@ -27,7 +27,7 @@ typedef void (*work_func_t)(struct work_struct *work);
 #define WORK_STRUCT_PENDING_BIT	0
 /* Set with PENDING while cancel_work_sync() owns the item (Linux's
  * WORK_OFFQ_CANCELING): other grabbers give up instead of spinning. */
-#define WORK_STRUCT_CANCELING_BIT	1
+#define WORK_STRUCT_CANCELING_BIT 1
 
 struct work_struct {
 	unsigned long data;		/* WORK_STRUCT_{PENDING,CANCELING} bits */
