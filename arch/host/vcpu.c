@@ -247,6 +247,35 @@ void arch_local_irq_disable(void)
 	irq_flag_set(host_this_vcpu(), 1);
 }
 
+/*
+ * Mask for a few instructions of arch code that a nested handler must not
+ * interleave with (a per-vCPU PRNG step): no switch point, nothing taken
+ * first. Returns the old flag for host_irq_unmask_raw().
+ */
+int host_irq_mask_raw(void)
+{
+	struct vcpu *v = host_this_vcpu();
+	int saved = v->irqs_off;
+
+	irq_flag_set(v, 1);
+	return saved;
+}
+
+/*
+ * End a host_irq_mask_raw() section. Back on, it takes what arrived while
+ * masked, as x86 does at sti: the signal for it found the flag off and
+ * returned, and no further signal comes while the bit stays set (signals
+ * are sent on a 0 -> pending transition only), so a bit left here would
+ * wait for the next enable point, which a task looping through
+ * cond_resched() never reaches: its CPU would get no tick.
+ */
+void host_irq_unmask_raw(int saved)
+{
+	irq_flag_set(host_this_vcpu(), saved);
+	if (!saved)
+		take_irqs_enabled();
+}
+
 /* Mask without taking anything pending first (fault reports). */
 void host_irq_mask_now(void)
 {
