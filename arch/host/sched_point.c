@@ -60,12 +60,14 @@ static u64 sp_random(struct vcpu *v)
 /* Selftest only (arch/host/selftest.c): runs inside the masked PRNG step. */
 void (*host_sp_masked_hook)(void);
 
-static bool free_sched_point(struct vcpu *v)
+static bool free_sched_point(void)
 {
 	int saved = host_irq_mask_raw(); /* HSP locking: no handler between read and write */
 	u64 r;
 
-	r = sp_random(v);
+	/* Read once masked: the task cannot be preempted to another vCPU
+	 * between this and the step, so it steps its own vCPU's PRNG. */
+	r = sp_random(host_this_vcpu());
 	if (unlikely(host_sp_masked_hook))
 		host_sp_masked_hook();
 	host_irq_unmask_raw(saved); /* HSP3 */
@@ -89,5 +91,5 @@ bool arch_sched_point(enum sched_point_kind kind)
 		return false;
 	if (host_cfg.deterministic)
 		return det_sched_point(v, host_cfg.sched_points);
-	return free_sched_point(v);
+	return free_sched_point();
 }
