@@ -50,9 +50,10 @@ static unsigned int stress_hang_s(void)
 
 static void stress_show_task(struct task_struct *p, void *arg)
 {
-	pr_err("  %-16s pid %d state %#x cpu %u on_rq %d on_cpu %d prio %d waits %s\n",
+	pr_err("  %-16s pid %d state %#x cpu %u on_rq %d on_cpu %d prio %d preempt_count %d need_resched %d waits %s\n",
 	       p->comm, p->pid, READ_ONCE(p->state), READ_ONCE(p->cpu),
 	       READ_ONCE(p->on_rq), READ_ONCE(p->on_cpu), p->prio,
+	       (int)READ_ONCE(p->preempt_count), (int)READ_ONCE(p->need_resched),
 	       p->wait_what ? p->wait_what : "-");
 }
 

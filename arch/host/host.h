@@ -77,6 +77,9 @@ struct vcpu *host_this_vcpu(void);	/* NULL on a non-vCPU thread */
 void host_vcpu_init(void);		/* main thread becomes CPU 0 */
 void host_raise_irq(unsigned int cpu, unsigned int irq);
 void host_take_own_irqs(unsigned int cpu);
+int host_irq_mask_raw(void);
+void host_irq_unmask_raw(int saved);
+extern void (*host_sp_masked_hook)(void);
 void host_irq_mask_now(void);
 bool host_vcpu_runs_irqs(struct vcpu *v);
 void host_futex_wait(u32 *word, u32 val, u64 timeout_ns);

@@ -20,13 +20,21 @@
  * Invariants:
  *  HSP1. arch_sched_point() reaches no point itself: it uses only
  *        __atomic builtins and host calls, never include/quire/atomic.h
- *        or a kernel lock.
+ *        or a kernel lock. (Interrupt handlers it takes at its unmask,
+ *        HSP3, reach points, as they would from a signal landing there;
+ *        they run after the PRNG step, never inside it.)
  *  HSP2. Off (arch_sched_points_on == 0) no PRNG is stepped: runs
  *        without --sched-points replay exactly as before they existed.
+ *  HSP3. The masked PRNG step loses no interrupt: one raised while it is
+ *        masked (its signal returned at once) is taken when the step
+ *        unmasks (host_irq_unmask_raw()), not at some later enable point.
+ *        A task looping through cond_resched() passes no enable point, so
+ *        its CPU would get no further tick (the timer's bit stays set and
+ *        no new signal is sent for a set bit).
  *
  * Locking: none. sp_rng of a vCPU is touched only by the thread running
- * that vCPU, with the vCPU's interrupt flag forced on while it is used
- * (so the signal handler's own points cannot interleave).
+ * that vCPU, with the vCPU's interrupts masked while it is used (so the
+ * signal handler's own points cannot interleave); see HSP3 for the unmask.
  */
 #include <sched.h>
 
@@ -49,16 +57,20 @@ static u64 sp_random(struct vcpu *v)
 	return x * 0x2545f4914f6cdd1dULL;
 }
 
-static bool free_sched_point(struct vcpu *v)
+/* Selftest only (arch/host/selftest.c): runs inside the masked PRNG step. */
+void (*host_sp_masked_hook)(void);
+
+static bool free_sched_point(void)
 {
-	int saved = v->irqs_off;
+	int saved = host_irq_mask_raw(); /* HSP locking: no handler between read and write */
 	u64 r;
 
-	v->irqs_off = 1; /* HSP locking: no handler between read and write */
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	r = sp_random(v);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	v->irqs_off = saved;
+	/* Read once masked: the task cannot be preempted to another vCPU
+	 * between this and the step, so it steps its own vCPU's PRNG. */
+	r = sp_random(host_this_vcpu());
+	if (unlikely(host_sp_masked_hook))
+		host_sp_masked_hook();
+	host_irq_unmask_raw(saved); /* HSP3 */
 	if (r % host_cfg.sched_points)
 		return false;
 	r >>= 20;
@@ -79,5 +91,5 @@ bool arch_sched_point(enum sched_point_kind kind)
 		return false;
 	if (host_cfg.deterministic)
 		return det_sched_point(v, host_cfg.sched_points);
-	return free_sched_point(v);
+	return free_sched_point();
 }

@@ -11,6 +11,7 @@
 #include <arch/irq.h>
 #include <arch/cpu.h>
 #include <arch/time.h>
+#include <arch/sched_point.h>
 #include "host.h"
 
 #define WAIT_NS	(2 * 1000000000ULL)	/* give up on a lost interrupt */
@@ -189,6 +190,57 @@ static void host_msi_free_does_not_hand_out_a_running_handle(struct ktest *t)
 	msi_race_handle = -1;
 }
 
+static int sp_hook_msi;
+static int sp_hook_ran;
+
+/* Inside the masked PRNG step: an interrupt arrives, as the tick does. */
+static void raise_in_sched_point(void)
+{
+	host_msi_trigger(sp_hook_msi);	/* own vCPU: a pending bit, no signal */
+	if (host_cfg.async_irqs)	/* the signal finds the flag off */
+		pthread_kill(pthread_self(), HOST_SIGIRQ);
+	sp_hook_ran = 1;
+}
+
+/*
+ * A free-running scheduling point masks interrupts around its PRNG step;
+ * one that arrives there must run when the step unmasks (HSP3), not wait
+ * for the next enable point: a task looping through cond_resched() passes
+ * none, so its CPU got no tick for good (stress affinity_changes_on_
+ * running_task hung 20 s, seeds 4 and 34).
+ */
+static void host_irq_in_sched_point_runs_when_it_unmasks(struct ktest *t)
+{
+	unsigned int saved_rate = host_cfg.sched_points;
+	unsigned long flags;
+	int h, taken;
+
+	if (host_cfg.deterministic)
+		ktest_skip(t, "deterministic points hand the baton; the free-running step is checked");
+	flags = arch_local_irq_save();
+	h = msi(t, arch_smp_processor_id(), count_hit);
+	sp_hook_msi = h;
+	__atomic_store_n(&hits, 0, __ATOMIC_RELAXED);
+	sp_hook_ran = 0;
+	/* arch_sched_points_on stays as it is: only this direct call sees the
+	 * rate (the point may fire: a short delay, ignored here). */
+	if (!saved_rate)
+		host_cfg.sched_points = 1u << 30;
+	host_sp_masked_hook = raise_in_sched_point;
+	arch_local_irq_enable();
+	arch_sched_point(SP_UNLOCK);
+	/* Read before masking: irq_before_disable() would take the bit. */
+	taken = __atomic_load_n(&hits, __ATOMIC_ACQUIRE);
+	arch_local_irq_disable();
+	host_sp_masked_hook = NULL;
+	host_cfg.sched_points = saved_rate;
+	KTEST_EXPECT_EQ(t, sp_hook_ran, 1);
+	KTEST_EXPECT_EQ(t, taken, 1);
+	arch_local_irq_enable();	/* a bit still pending runs now */
+	arch_msi_free(h);
+	arch_local_irq_restore(flags);
+}
+
 static void host_msi_runs_on_its_target_cpu(struct ktest *t)
 {
 	int h;
@@ -331,6 +383,7 @@ static const struct ktest_case host_cases[] = {
 	KTEST_CASE(host_irq_save_restore_nests),
 	KTEST_CASE(host_irq_waits_while_disabled_runs_on_enable),
 	KTEST_CASE(host_self_interrupt_with_irqs_on_is_immediate),
+	KTEST_CASE(host_irq_in_sched_point_runs_when_it_unmasks),
 	KTEST_CASE(host_msi_runs_on_its_target_cpu),
 	KTEST_CASE(host_msi_free_does_not_hand_out_a_running_handle),
 	KTEST_CASE(host_idle_wakes_on_interrupt_from_other_cpu),

@@ -41,6 +41,17 @@
 #include <quire/printk.h>
 #include <arch/time.h>
 
+/*
+ * Code that keeps a vcpu pointer across a write of its flag (or reads the
+ * flag of the vCPU it ran on a moment ago). A signal landing here must not
+ * switch threads: the task could resume on another vCPU's pthread and then
+ * write the first vCPU's flag, masking the interrupts of whatever task runs
+ * there now (which, in a cond_resched() loop, never unmasks: no tick, no
+ * switch). The handler runs the interrupts and owes the preemption.
+ */
+#define __irqflag_text	__attribute__((section("host_irqflag_text"), __noinline__))
+extern char __start_host_irqflag_text[], __stop_host_irqflag_text[];
+
 #define SIGSTOPCPU	(SIGRTMIN + 2)	/* arch_stop_other_cpus() */
 #define VCPU_HOST_STACK	(512 * 1024)	/* bytes of a vCPU pthread's own stack */
 #define BOOT_TIMEOUT_NS	(2 * 1000000000ULL)
@@ -87,7 +98,7 @@ static bool irq_pending(struct vcpu *v)
 	return __atomic_load_n(&v->pending, __ATOMIC_ACQUIRE) != 0;
 }
 
-static void irq_flag_set(struct vcpu *v, int off)
+__irqflag_text static void irq_flag_set(struct vcpu *v, int off)
 {
 	barrier();
 	v->irqs_off = off;
@@ -128,7 +139,7 @@ static void handle_pending_irqs(void)
  * arch_cpu_relax(), mostly inside sched_yield(), could wait for ever).
  * Context: flag on at entry and on return (possibly on another vCPU).
  */
-static void take_irqs(bool may_preempt)
+__irqflag_text static void take_irqs(bool may_preempt)
 {
 	struct vcpu *v = host_this_vcpu();
 
@@ -146,7 +157,7 @@ static void take_irqs(bool may_preempt)
 	}
 }
 
-static void take_irqs_enabled(void)
+__irqflag_text static void take_irqs_enabled(void)
 {
 	take_irqs(true);
 }
@@ -164,6 +175,9 @@ static bool interrupted_own_code(const ucontext_t *uc)
 	extern char __executable_start[], etext[];
 	unsigned long ip = uc->uc_mcontext.gregs[REG_RIP];
 
+	if (ip >= (unsigned long)__start_host_irqflag_text &&
+	    ip < (unsigned long)__stop_host_irqflag_text)
+		return false;	/* a vcpu pointer is live: see __irqflag_text */
 	return ip >= (unsigned long)__executable_start && ip < (unsigned long)etext;
 }
 
@@ -206,7 +220,7 @@ static void sigstop_handler(int sig)
  * tried at both edges of every masked section) and a delivery point in
  * poll mode.
  */
-static void irq_before_disable(void)
+__irqflag_text static void irq_before_disable(void)
 {
 	if (host_this_vcpu()->irqs_off)
 		return;
@@ -215,7 +229,7 @@ static void irq_before_disable(void)
 	take_irqs_enabled();
 }
 
-unsigned long arch_local_irq_save(void)
+__irqflag_text unsigned long arch_local_irq_save(void)
 {
 	unsigned long flags;
 
@@ -225,7 +239,7 @@ unsigned long arch_local_irq_save(void)
 	return flags;
 }
 
-void arch_local_irq_enable(void)
+__irqflag_text void arch_local_irq_enable(void)
 {
 	if (host_cfg.deterministic)
 		det_switch_point();
@@ -233,7 +247,7 @@ void arch_local_irq_enable(void)
 	take_irqs_enabled();
 }
 
-void arch_local_irq_restore(unsigned long flags)
+__irqflag_text void arch_local_irq_restore(unsigned long flags)
 {
 	if (flags)
 		irq_flag_set(host_this_vcpu(), 1);
@@ -241,14 +255,43 @@ void arch_local_irq_restore(unsigned long flags)
 		arch_local_irq_enable();
 }
 
-void arch_local_irq_disable(void)
+__irqflag_text void arch_local_irq_disable(void)
 {
 	irq_before_disable();
 	irq_flag_set(host_this_vcpu(), 1);
 }
 
+/*
+ * Mask for a few instructions of arch code that a nested handler must not
+ * interleave with (a per-vCPU PRNG step): no switch point, nothing taken
+ * first. Returns the old flag for host_irq_unmask_raw().
+ */
+__irqflag_text int host_irq_mask_raw(void)
+{
+	struct vcpu *v = host_this_vcpu();
+	int saved = v->irqs_off;
+
+	irq_flag_set(v, 1);
+	return saved;
+}
+
+/*
+ * End a host_irq_mask_raw() section. Back on, it takes what arrived while
+ * masked, as x86 does at sti: the signal for it found the flag off and
+ * returned, and no further signal comes while the bit stays set (signals
+ * are sent on a 0 -> pending transition only), so a bit left here would
+ * wait for the next enable point, which a task looping through
+ * cond_resched() never reaches: its CPU would get no tick.
+ */
+__irqflag_text void host_irq_unmask_raw(int saved)
+{
+	irq_flag_set(host_this_vcpu(), saved);
+	if (!saved)
+		take_irqs_enabled();
+}
+
 /* Mask without taking anything pending first (fault reports). */
-void host_irq_mask_now(void)
+__irqflag_text void host_irq_mask_now(void)
 {
 	irq_flag_set(host_this_vcpu(), 1);
 }
@@ -316,7 +359,7 @@ bool host_vcpu_runs_irqs(struct vcpu *v)
  * After raising an interrupt on @cpu: if that is the caller's own vCPU with
  * interrupts on, take it now (a self-IPI is not deferred on x86 either).
  */
-void host_take_own_irqs(unsigned int cpu)
+__irqflag_text void host_take_own_irqs(unsigned int cpu)
 {
 	struct vcpu *v = host_this_vcpu();
 
