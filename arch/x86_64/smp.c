@@ -42,6 +42,7 @@
 #include <quire/string.h>
 #include <quire/shell.h>
 #include <quire/smp.h>
+#include <quire/sched_point.h>
 #include <arch/cpu.h>
 #include <arch/power.h>
 #include <arch/memory.h>
@@ -110,6 +111,7 @@ void __noreturn x86_secondary_entry(unsigned int cpu)
 	x86_percpu_init(cpu);
 	apic_setup_this_cpu();
 	__atomic_store_n(&x86_percpu[cpu].online, true, __ATOMIC_SEQ_CST);
+	sched_point(SP_ATOMIC); /* a shootdown may read the flag here */
 	/* TLB1: a shootdown whose snapshot missed us changed the tables
 	 * before it read our flag; drop what we cached before that. */
 	flush_tlb_local();
@@ -249,6 +251,7 @@ static void tlb_ipi_handler(void *data)
 	flush_tlb_local();
 	/* TLB2: only our own bit; an IPI we were not counted for is a no-op. */
 	cpumask_clear_cpu(self, &tlb_pending);
+	sched_point(SP_ATOMIC); /* raw __atomic: no point of its own */
 }
 
 /* TLB1: the CPUs to flush, read once: online ones other than @self. */
@@ -277,6 +280,7 @@ void flush_tlb_all(void)
 	flags = arch_local_irq_save();
 	targets = tlb_targets(arch_smp_processor_id());
 	__atomic_store_n(&tlb_pending.bits, targets.bits, __ATOMIC_RELEASE);
+	sched_point(SP_ATOMIC); /* after the online reads: a CPU may change */
 	if (x86_tlb_shootdown_hook)
 		x86_tlb_shootdown_hook();
 	for_each_cpu(cpu, &targets) /* TLB1: the snapshot, not the live state */
