@@ -28,6 +28,9 @@
  *        CPU clears only its own bit, so an acknowledgement that was not
  *        waited for changes nothing (a counter would go below zero).
  *   The sender waits until tlb_pending is empty.
+ * Its atomics are raw __atomic builtins, so the path marks its own
+ * scheduling points (sched_point(), live only in `make kernel-sp`): after
+ * an online store, after the online reads, after an acknowledgement.
  *
  * Locking: boot_lock serialises arch_boot_secondary() (one trampoline);
  * tlb_lock serialises shootdowns (one tlb_pending).
