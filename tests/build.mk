@@ -5,7 +5,7 @@
 # See docs/testing.md.
 TEST_FLAGS ?= --keep-going
 .PHONY: test test-host test-list
-test: deps all esp host-all
+test: deps all esp host-all kernel-sp
 	$(Q)python3 tests/run $(TEST_FLAGS)
 
 test-host: host-all

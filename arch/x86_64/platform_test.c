@@ -21,6 +21,9 @@
 #include <asm/smp.h>
 #include <asm/switch.h>
 #include <asm/time.h>
+#include <quire/bug.h>
+#include <quire/kthread.h>
+#include <quire/sched_point.h>
 
 #define MS		1000000ULL
 
@@ -265,6 +268,86 @@ static void tlb_shootdown_targets_one_snapshot(struct ktest *t)
 	ktest_on_cpu(t, 0, tlb_shootdown_targets_one_snapshot_body);
 }
 
+#define TLB_RACE_ROUNDS	  3000
+#define TLB_RACE_STUCK_NS (10000 * MS) /* one shootdown this long: a hang */
+
+static unsigned int tlb_race_rounds;  /* shootdowns CPU 0 finished */
+static unsigned int tlb_race_toggles; /* offline/online cycles of CPU 1 */
+
+/*
+ * CPU 1, interrupts on: go offline and come online again, over and over,
+ * as a CPU being brought up would (online flag, then a local flush: TLB1).
+ * It also watches CPU 0: a shootdown that makes no progress for ten
+ * seconds is the hang of issue 13 #15, and ends the run by name.
+ */
+static int tlb_race_toggler(void *arg)
+{
+	unsigned int seen = 0;
+	u64 since = arch_clock_ns();
+
+	while (!kthread_should_stop()) {
+		unsigned int now = __atomic_load_n(&tlb_race_rounds, __ATOMIC_ACQUIRE);
+
+		__atomic_store_n(&x86_percpu[1].online, false, __ATOMIC_SEQ_CST);
+		sched_point(SP_ATOMIC);
+		__atomic_store_n(&x86_percpu[1].online, true, __ATOMIC_SEQ_CST);
+		sched_point(SP_ATOMIC);
+		flush_tlb_local();
+		__atomic_fetch_add(&tlb_race_toggles, 1, __ATOMIC_RELAXED);
+		if (now != seen) {
+			seen = now;
+			since = arch_clock_ns();
+		} else if (now < TLB_RACE_ROUNDS &&
+			   arch_clock_ns() - since > TLB_RACE_STUCK_NS) {
+			panic("x86_platform tlb_shootdown_against_cpu_coming_online: "
+			      "flush_tlb_all() stuck after %u shootdowns, %u toggles",
+			      now, __atomic_load_n(&tlb_race_toggles, __ATOMIC_RELAXED));
+		}
+	}
+	__atomic_store_n(&x86_percpu[1].online, true, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/*
+ * Stress (issue 13 #15, no test hook): CPU 0 runs shootdowns while CPU 1
+ * goes offline and online again. Targets chosen in two passes over the
+ * online flags disagree when CPU 1 changes between them: an IPI that was
+ * not counted (the counter goes below zero) or a counted CPU that gets no
+ * IPI, and the sender spins for ever. In a `make kernel-sp` kernel booted
+ * with sched_points=N the point after flush_tlb_all()'s online reads widens
+ * that window. Each shootdown must return; afterwards one reaches CPU 1.
+ */
+static void tlb_shootdown_against_cpu_coming_online_body(struct ktest *t)
+{
+	struct task_struct *k = kthread_create(tlb_race_toggler, NULL, "tlb_race");
+	u64 before;
+
+	KTEST_ASSERT_NOT_NULL(t, k);
+	__atomic_store_n(&tlb_race_rounds, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&tlb_race_toggles, 0, __ATOMIC_RELEASE);
+	kthread_bind(k, 1);
+	wake_up_process(k);
+	while (__atomic_load_n(&tlb_race_toggles, __ATOMIC_ACQUIRE) == 0)
+		arch_cpu_relax();
+	for (unsigned int i = 1; i <= TLB_RACE_ROUNDS; i++) {
+		flush_tlb_all_irqs_on();
+		__atomic_store_n(&tlb_race_rounds, i, __ATOMIC_RELEASE);
+	}
+	kthread_stop(k);
+	KTEST_EXPECT_TRUE(t, x86_cpu_is_online(1));
+	KTEST_EXPECT_GT(t, __atomic_load_n(&tlb_race_toggles, __ATOMIC_RELAXED), 1U);
+	before = READ_ONCE(x86_percpu[1].tlb_flushes);
+	flush_tlb_all_irqs_on();
+	KTEST_EXPECT_GT(t, READ_ONCE(x86_percpu[1].tlb_flushes), before);
+}
+
+static void tlb_shootdown_against_cpu_coming_online(struct ktest *t)
+{
+	if (platform.nr_cpus < 2 || !x86_cpu_is_online(1))
+		ktest_skip(t, "CPU 1 is not online");
+	ktest_on_cpu(t, 0, tlb_shootdown_against_cpu_coming_online_body);
+}
+
 /* Bad requests fail cleanly, and an online CPU is never re-INITed. */
 static void boot_secondary_validates_and_refuses_online_cpu(struct ktest *t)
 {
@@ -470,6 +553,7 @@ static const struct ktest_case x86_platform_cases[] = {
 	KTEST_CASE(ipi_reaches_every_cpu),
 	KTEST_CASE(tlb_shootdown_reaches_every_cpu),
 	KTEST_CASE(tlb_shootdown_targets_one_snapshot),
+	KTEST_CASE(tlb_shootdown_against_cpu_coming_online),
 	KTEST_CASE(boot_secondary_validates_and_refuses_online_cpu),
 	KTEST_CASE(msi_alloc_exhausts_and_free_reuses),
 	KTEST_CASE(msi_free_waits_for_a_running_handler),

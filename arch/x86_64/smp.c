@@ -37,6 +37,9 @@
  *        CPU clears only its own bit, so an acknowledgement that was not
  *        waited for changes nothing (a counter would go below zero).
  *   The sender waits until tlb_pending is empty.
+ * Its atomics are raw __atomic builtins, so the path marks its own
+ * scheduling points (sched_point(), live only in `make kernel-sp`): after
+ * an online store, after the online reads, after an acknowledgement.
  *
  * Locking: boot_lock serialises arch_boot_secondary() (one trampoline);
  * tlb_lock serialises shootdowns (one tlb_pending).
@@ -52,6 +55,7 @@
 #include <quire/string.h>
 #include <quire/shell.h>
 #include <quire/smp.h>
+#include <quire/sched_point.h>
 #include <arch/cpu.h>
 #include <arch/power.h>
 #include <arch/memory.h>
@@ -129,6 +133,7 @@ void __noreturn x86_secondary_entry(unsigned int cpu)
 	x86_percpu_init(cpu);
 	apic_setup_this_cpu();
 	__atomic_store_n(&x86_percpu[cpu].online, true, __ATOMIC_SEQ_CST);
+	sched_point(SP_ATOMIC); /* a shootdown may read the flag here */
 	/* TLB1: a shootdown whose snapshot missed us changed the tables
 	 * before it read our flag; drop what we cached before that. */
 	flush_tlb_local();
@@ -300,6 +305,7 @@ static void tlb_ipi_handler(void *data)
 	flush_tlb_local();
 	/* TLB2: only our own bit; an IPI we were not counted for is a no-op. */
 	cpumask_clear_cpu(self, &tlb_pending);
+	sched_point(SP_ATOMIC); /* raw __atomic: no point of its own */
 }
 
 /* TLB1: the CPUs to flush, read once: online ones other than @self. */
@@ -328,6 +334,7 @@ void flush_tlb_all(void)
 	flags = arch_local_irq_save();
 	targets = tlb_targets(arch_smp_processor_id());
 	__atomic_store_n(&tlb_pending.bits, targets.bits, __ATOMIC_RELEASE);
+	sched_point(SP_ATOMIC); /* after the online reads: a CPU may change */
 	if (x86_tlb_shootdown_hook)
 		x86_tlb_shootdown_hook();
 	for_each_cpu(cpu, &targets) /* TLB1: the snapshot, not the live state */
