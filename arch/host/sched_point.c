@@ -62,7 +62,8 @@ void (*host_sp_masked_hook)(void);
 
 static bool free_sched_point(void)
 {
-	int saved = host_irq_mask_raw(); /* HSP locking: no handler between read and write */
+	int saved =
+		host_irq_mask_raw(); /* HSP locking: no handler between read and write */
 	u64 r;
 
 	/* Read once masked: the task cannot be preempted to another vCPU

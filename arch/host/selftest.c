@@ -196,8 +196,8 @@ static int sp_hook_ran;
 /* Inside the masked PRNG step: an interrupt arrives, as the tick does. */
 static void raise_in_sched_point(void)
 {
-	host_msi_trigger(sp_hook_msi);	/* own vCPU: a pending bit, no signal */
-	if (host_cfg.async_irqs)	/* the signal finds the flag off */
+	host_msi_trigger(sp_hook_msi); /* own vCPU: a pending bit, no signal */
+	if (host_cfg.async_irqs)       /* the signal finds the flag off */
 		pthread_kill(pthread_self(), HOST_SIGIRQ);
 	sp_hook_ran = 1;
 }
@@ -216,7 +216,9 @@ static void host_irq_in_sched_point_runs_when_it_unmasks(struct ktest *t)
 	int h, taken;
 
 	if (host_cfg.deterministic)
-		ktest_skip(t, "deterministic points hand the baton; the free-running step is checked");
+		ktest_skip(
+			t,
+			"deterministic points hand the baton; the free-running step is checked");
 	flags = arch_local_irq_save();
 	h = msi(t, arch_smp_processor_id(), count_hit);
 	sp_hook_msi = h;
@@ -236,7 +238,7 @@ static void host_irq_in_sched_point_runs_when_it_unmasks(struct ktest *t)
 	host_cfg.sched_points = saved_rate;
 	KTEST_EXPECT_EQ(t, sp_hook_ran, 1);
 	KTEST_EXPECT_EQ(t, taken, 1);
-	arch_local_irq_enable();	/* a bit still pending runs now */
+	arch_local_irq_enable(); /* a bit still pending runs now */
 	arch_msi_free(h);
 	arch_local_irq_restore(flags);
 }

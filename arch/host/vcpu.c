@@ -49,7 +49,7 @@
  * there now (which, in a cond_resched() loop, never unmasks: no tick, no
  * switch). The handler runs the interrupts and owes the preemption.
  */
-#define __irqflag_text	__attribute__((section("host_irqflag_text"), __noinline__))
+#define __irqflag_text __attribute__((section("host_irqflag_text"), __noinline__))
 extern char __start_host_irqflag_text[], __stop_host_irqflag_text[];
 
 #define SIGSTOPCPU	(SIGRTMIN + 2)	/* arch_stop_other_cpus() */
@@ -177,7 +177,7 @@ static bool interrupted_own_code(const ucontext_t *uc)
 
 	if (ip >= (unsigned long)__start_host_irqflag_text &&
 	    ip < (unsigned long)__stop_host_irqflag_text)
-		return false;	/* a vcpu pointer is live: see __irqflag_text */
+		return false; /* a vcpu pointer is live: see __irqflag_text */
 	return ip >= (unsigned long)__executable_start && ip < (unsigned long)etext;
 }
 
