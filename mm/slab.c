@@ -452,8 +452,10 @@ size_t ksize(const void *p)
 static int slab_check_fail(const char *inv, const char *name, const void *slab,
 			   const char *what, unsigned long a, unsigned long b)
 {
-	pr_err("slab: %s broken: %s slab %p: %s (%lu, %lu)\n", inv, name, slab, what, a,
-	       b);
+	/* The physical address, not the pointer: on the host it is the arena
+	 * offset, the same in every run (deterministic replay compares logs). */
+	pr_err("slab: %s broken: %s slab at phys %#llx: %s (%lu, %lu)\n", inv, name,
+	       (unsigned long long)__pa(slab), what, a, b);
 	return -EUCLEAN;
 }
 
