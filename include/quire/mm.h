@@ -24,11 +24,17 @@ enum pageflags {
 	PG_buddy,	/* head of a free block on a free_area list; order valid */
 	PG_slab,	/* owned by kmalloc's slab (private: its cache) */
 	PG_large_kmalloc, /* head of a kmalloc() too big for a size class */
-	PG_locked,	/* for the page cache */
-	PG_dirty,
-	PG_writeback,
-	PG_uptodate,
-	PG_error,
+	/* Page cache (Linux's names; include/quire/pagemap.h). */
+	PG_locked,	/* folio_lock(): I/O or a state change in progress */
+	PG_dirty,	/* newer than the disk; DIRTY tag in the mapping */
+	PG_writeback,	/* being written; WRITEBACK tag in the mapping */
+	PG_uptodate,	/* contents valid (read or fully written) */
+	PG_error,	/* the last I/O on it failed */
+	PG_reclaim,	/* reclaim wants it freed once writeback ends */
+	PG_referenced,	/* accessed since reclaim last looked (LRU aging) */
+	PG_active,	/* on the node's active file LRU, not the inactive */
+	PG_lru,		/* on one of the node's LRU lists (page->lru) */
+	PG_waiters,	/* a task sleeps in folio_wait_bit() on this page */
 	NR_PAGEFLAGS,
 };
 #define PG_NODE_SHIFT	56	/* flags >> PG_NODE_SHIFT = node id */
@@ -52,6 +58,45 @@ struct page {
 		};
 	};
 };
+
+/*
+ * A folio, Linux's name for "one or more pages that the page cache handles
+ * as a unit". In Quire a folio is always exactly one page (order 0): the
+ * page cache never allocates large folios. struct folio overlays struct
+ * page field by field so Linux's code shape (folio->mapping, folio->index,
+ * folio->flags) reads the same; page_folio()/&folio->page convert.
+ */
+struct folio {
+	union {
+		struct {
+			unsigned long flags;
+			struct list_head lru;
+			unsigned int order;
+			int refcount;
+			void *private;
+			struct address_space *mapping;
+			unsigned long index;
+		};
+		struct page page;
+	};
+};
+_Static_assert(__builtin_offsetof(struct folio, mapping) ==
+	       __builtin_offsetof(struct page, mapping), "folio/page layout");
+_Static_assert(__builtin_offsetof(struct folio, index) ==
+	       __builtin_offsetof(struct page, index), "folio/page layout");
+_Static_assert(__builtin_offsetof(struct folio, private) ==
+	       __builtin_offsetof(struct page, private), "folio/page layout");
+_Static_assert(sizeof(struct folio) == sizeof(struct page), "folio/page size");
+
+static inline struct folio *page_folio(struct page *page)
+{
+	return (struct folio *)page;
+}
+
+static inline unsigned long folio_nr_pages(const struct folio *folio)
+{
+	return 1;
+}
 
 /*
  * Flag bits are updated atomically (Linux's SetPageDirty is set_bit()): an

@@ -37,8 +37,35 @@ enum node_stat_item {
 	NR_THROTTLED_WRITTEN,	/* written while reclaim was throttled */
 	NR_SLAB_PAGES,		/* pages held by kmalloc slabs */
 	NR_KMALLOC_LARGE,	/* pages held by large kmalloc() */
+	NR_INACTIVE_FILE,	/* on the inactive file LRU */
+	NR_ACTIVE_FILE,		/* on the active file LRU */
+	NR_ISOLATED_FILE,	/* taken off the LRU by reclaim */
+	NR_VMSCAN_WRITE,	/* writeback started by reclaim */
+	NR_VMSCAN_IMMEDIATE,	/* PG_reclaim folios rotated at end of writeback */
 	NR_VM_NODE_STAT_ITEMS,
 };
+
+/* The node's file LRU lists (Linux's enum lru_list, file half only). */
+enum lru_list {
+	LRU_INACTIVE_FILE,
+	LRU_ACTIVE_FILE,
+	NR_LRU_LISTS,
+};
+
+struct lruvec {
+	spinlock_t lru_lock;		/* irqsave: rotation at end of writeback */
+	struct list_head lists[NR_LRU_LISTS];	/* folios by folio->lru */
+};
+
+/* Watermarks in pages (Linux's, from min_free_kbytes; see docs/reclaim.md). */
+enum zone_watermarks {
+	WMARK_MIN,
+	WMARK_LOW,
+	WMARK_HIGH,
+	NR_WMARK,
+};
+
+struct task_struct;
 
 /* Why reclaim waits (Linux's enum vmscan_throttle_state). */
 enum vmscan_throttle_state {
@@ -69,6 +96,14 @@ typedef struct pglist_data {
 	wait_queue_head_t reclaim_wait[NR_VMSCAN_THROTTLE];
 	atomic_t nr_writeback_throttled;	/* tasks throttled on writeback */
 	unsigned long nr_reclaim_start;	/* NR_THROTTLED_WRITTEN at throttle start */
+
+	/* Page-cache reclaim (mm/vmscan.c, docs/reclaim.md). */
+	struct lruvec lruvec;
+	unsigned long watermark[NR_WMARK];
+	wait_queue_head_t kswapd_wait;	/* kswapd sleeps here */
+	struct task_struct *kswapd;
+	int kswapd_failures;		/* runs that reclaimed nothing */
+	bool kswapd_wake;		/* a wake-up is pending */
 
 	long vm_stat[NR_VM_NODE_STAT_ITEMS];	/* atomic adds, see below */
 } pg_data_t;
@@ -101,6 +136,11 @@ static inline unsigned long node_page_state(pg_data_t *pgdat, enum node_stat_ite
 
 /* Sum of @item over all nodes. */
 unsigned long global_node_page_state(enum node_stat_item item);
+
+static inline struct lruvec *node_lruvec(pg_data_t *pgdat)
+{
+	return &pgdat->lruvec;
+}
 
 static inline unsigned long pgdat_end_pfn(const pg_data_t *pgdat)
 {

@@ -55,6 +55,11 @@ struct held_lock {
 	unsigned long ip;		/* where it was taken */
 };
 
+/* task_struct.flags (Linux's values). */
+#define PF_MEMALLOC	0x00000800	/* allocating for reclaim: no recursion */
+#define PF_KSWAPD	0x00020000	/* a kswapd thread */
+#define PF_LOCAL_THROTTLE 0x00100000	/* a flusher: throttle on own wb only */
+
 struct task_struct {
 	/* Arch context: owned by arch_context_switch(). */
 	void *arch_sp;
@@ -101,6 +106,13 @@ struct task_struct {
 
 	/* block layer: the task's plug (blk_start_plug()), or NULL */
 	struct blk_plug *plug;
+
+	/* PF_* bits (Linux's task flags that mm uses). */
+	unsigned int flags;
+	/* Dirty throttling (mm/page-writeback.c, Linux's names). */
+	int nr_dirtied;			/* pages dirtied since the last check */
+	int nr_dirtied_pause;		/* check again after this many */
+	unsigned long dirty_paused_when; /* start of the last pause (jiffies) */
 
 	/* lockdep: locks this task holds, outermost first. */
 	int lockdep_depth;
