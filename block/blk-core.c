@@ -26,6 +26,13 @@ static bool bio_in_range(struct bio *bio, sector_t capacity)
 
 static int bio_check_op(struct bio *bio, struct request_queue *q)
 {
+	/* PREFLUSH and FUA belong to writes (REQ_OP_FLUSH becomes one). Linux
+	 * warns and fails anything else with -EIO rather than drop the
+	 * durability asked for; Quire warns every time (not once), so each
+	 * offender shows in the log. */
+	if (op_is_flush(bio->bi_opf) &&
+	    WARN_ON(bio_op(bio) != REQ_OP_WRITE && bio_op(bio) != REQ_OP_FLUSH))
+		return -EIO;
 	switch (bio_op(bio)) {
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
