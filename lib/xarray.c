@@ -476,7 +476,10 @@ void *__xa_store(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp)
 	node->slots[off] = entry; /* an old entry's marks stay */
 	if (!old)
 		node->count++;
-	WARN_ON(pool.nr != 0);
+	/* xa_nodes_needed() is exact; were it not, give back the rest. */
+	if (WARN_ON(pool.nr != 0))
+		while (pool.nr)
+			kfree(pool.nodes[--pool.nr]);
 	return old;
 }
 
