@@ -403,7 +403,7 @@ static void det_completions_are_late_and_out_of_order(struct ktest *t)
 	for (batch = 0; batch < 8 && !(late && overtaken); batch++) {
 		u64 flush_sub = 0, last_comp = 0;
 
-		blk_start_plug(&plug); /* one batch: the device gets them at once */
+		blk_start_plug(&plug);	     /* one batch: the device gets them at once */
 		for (u32 i = 0; i < 16; i++) /* no merges */
 			write_async(t, d, 64 + 16 * i, 4096 * i, 1 + batch, &a[i]);
 		blk_finish_plug(&plug);
