@@ -15,7 +15,6 @@
 #include "xarray_internal.h"
 
 #ifndef ULONG_MAX
-#define ULONG_MAX (~0UL)
 #endif
 
 /* A distinct fake entry per value: bit 3 set, low two bits clear. */
