@@ -14,9 +14,6 @@
 #include <quire/errno.h>
 #include "xarray_internal.h"
 
-#ifndef ULONG_MAX
-#endif
-
 /* A distinct fake entry per value: bit 3 set, low two bits clear. */
 #define E(v) ((void *)(((unsigned long)(v) << 3) | 8UL))
 
