@@ -43,7 +43,8 @@ struct pct {
 	pgoff_t fail_index[PCT_MAX_FAILS];
 	int fail_err[PCT_MAX_FAILS];
 	int enomem_left;		/* ->writepages returns -ENOMEM this often */
-	pgoff_t dirty_ahead_limit;	/* writing page i dirties page i + 1 below it */
+	pgoff_t dirty_ahead;		/* writing page i dirties page i + this */
+	pgoff_t dirty_ahead_limit;	/* ... if below this */
 	struct folio *wait_for_waiters;	/* see sync_all_waits_for_writeback */
 
 	/* what happened */
@@ -126,8 +127,8 @@ static int pct_write_folio(struct pct *p, struct folio *folio)
 	p->nwritten++;
 	if (!err && folio->index < PCT_STORE_PAGES)
 		memcpy(pct_store_addr(p, folio->index), folio_address(folio), PAGE_SIZE);
-	if (p->dirty_ahead_limit && folio->index + 1 < p->dirty_ahead_limit)
-		pct_dirty_page(p, folio->index + 1, 'a');
+	if (p->dirty_ahead && folio->index + p->dirty_ahead < p->dirty_ahead_limit)
+		pct_dirty_page(p, folio->index + p->dirty_ahead, 'a');
 	if (p->async && !err) {
 		spin_lock_irqsave(&p->lock, flags);
 		if (p->npending < PCT_ASYNC_MAX) {
@@ -512,31 +513,35 @@ static void fsync_of_file_being_dirtied_terminates(struct ktest *t)
 }
 
 /*
- * The livelock TOWRITE prevents: a writer that dirties the page after each
- * page written. A DIRTY-tag walk (WB_SYNC_NONE, untagged) keeps finding
- * new work and stops only at nr_to_write; the WB_SYNC_ALL walk writes the
- * 4 pages dirty when it began and ends.
+ * The livelock TOWRITE prevents: a writer that keeps 40 dirty pages ahead
+ * of writeback (writing page i dirties page i + 40). A DIRTY-tag walk
+ * (WB_SYNC_NONE, untagged) always finds a full batch ahead and stops only
+ * at nr_to_write (200 here; unbounded it would run as long as the writer);
+ * the WB_SYNC_ALL walk writes the 40 pages dirty when it began, and ends.
  */
 static void dirty_tag_walk_would_not_stop_towrite_does(struct ktest *t)
 {
 	struct pct *p = pct_new(t, &pct_aops_writepages);
-	struct writeback_control wbc = pct_wbc(WB_SYNC_NONE, 40);
+	struct writeback_control wbc = pct_wbc(WB_SYNC_NONE, 200);
 
-	p->dirty_ahead_limit = 200;
-	pct_dirty_range(p, 0, 4, 'n');
+	p->dirty_ahead = 40;
+	p->dirty_ahead_limit = 1000;
+	pct_dirty_range(p, 0, 40, 'n');
 	KTEST_EXPECT_EQ(t, do_writepages(p->mapping, &wbc), 0);
-	KTEST_EXPECT_EQ(t, p->nwritten, 40);	/* stopped only by the budget */
+	KTEST_EXPECT_EQ(t, p->nwritten, 200);	/* stopped only by the budget */
 	KTEST_EXPECT_EQ(t, wbc.nr_to_write, 0);
-	KTEST_EXPECT_TRUE(t, mapping_tagged(p->mapping, PAGECACHE_TAG_DIRTY));
+	KTEST_EXPECT_TRUE(t, pct_page_dirty(p, 239));
 
 	truncate_inode_pages(p->mapping, 0);
 	p->nwritten = 0;
-	pct_dirty_range(p, 0, 4, 'n');
-	wbc = pct_wbc(WB_SYNC_ALL, 40);
+	pct_dirty_range(p, 0, 40, 'n');
+	wbc = pct_wbc(WB_SYNC_ALL, 200);
 	KTEST_EXPECT_EQ(t, do_writepages(p->mapping, &wbc), 0);
-	KTEST_EXPECT_EQ(t, p->nwritten, 4);	/* the snapshot, then done */
-	KTEST_EXPECT_TRUE(t, pct_page_dirty(p, 4));	/* dirtied behind it */
-	p->dirty_ahead_limit = 0;
+	KTEST_EXPECT_EQ(t, p->nwritten, 40);	/* the snapshot, then done */
+	KTEST_EXPECT_EQ(t, wbc.nr_to_write, 160);
+	KTEST_EXPECT_TRUE(t, pct_page_dirty(p, 40));	/* dirtied behind it */
+	KTEST_EXPECT_TRUE(t, pct_page_dirty(p, 79));
+	p->dirty_ahead = 0;
 	truncate_inode_pages(p->mapping, 0);
 	pct_check_counters(t, p);
 }
