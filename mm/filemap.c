@@ -310,8 +310,10 @@ int filemap_add_folio(struct address_space *mapping, struct folio *folio,
 
 	xa_lock_irqsave(&mapping->i_pages, flags);
 	err = __xa_insert(&mapping->i_pages, index, folio, gfp);
+	if (err == -EBUSY)
+		err = -EEXIST;		/* Linux's code for "index taken" */
 	if (!err) {
-		mapping->nrpages++;
+		WRITE_ONCE(mapping->nrpages, mapping->nrpages + 1);
 		mod_node_page_state(folio_pgdat(folio), NR_FILE_PAGES, 1);
 	}
 	xa_unlock_irqrestore(&mapping->i_pages, flags);
@@ -334,7 +336,7 @@ static void __filemap_remove_folio(struct folio *folio, struct address_space *ma
 
 	WARN_ON_ONCE(old != folio);
 	folio->mapping = NULL;
-	mapping->nrpages--;
+	WRITE_ONCE(mapping->nrpages, mapping->nrpages - 1);
 	mod_node_page_state(folio_pgdat(folio), NR_FILE_PAGES, -1);
 }
 
@@ -736,10 +738,27 @@ static int filemap_check_and_keep_errors(struct address_space *mapping)
 	return 0;
 }
 
+/*
+ * mapping_tagged() read under the xa_lock. Linux reads the root mark bits
+ * locklessly; lib/xarray.c writes them with plain stores today (TSan sees
+ * that race against a dirtying thread), so this file's callers that may
+ * race with dirtying take the lock for the read.
+ */
+static bool mapping_tagged_locked(struct address_space *mapping, xa_mark_t tag)
+{
+	unsigned long flags;
+	bool ret;
+
+	xa_lock_irqsave(&mapping->i_pages, flags);
+	ret = mapping_tagged(mapping, tag);
+	xa_unlock_irqrestore(&mapping->i_pages, flags);
+	return ret;
+}
+
 int filemap_fdatawrite_wbc(struct address_space *mapping, struct writeback_control *wbc)
 {
 	if (!mapping_can_writeback(mapping) ||
-	    !mapping_tagged(mapping, PAGECACHE_TAG_DIRTY))
+	    !mapping_tagged_locked(mapping, PAGECACHE_TAG_DIRTY))
 		return 0;
 	return do_writepages(mapping, wbc);
 }
@@ -817,7 +836,7 @@ int filemap_write_and_wait_range(struct address_space *mapping, loff_t lstart,
 
 	if (lend < lstart)
 		return 0;
-	if (mapping->nrpages) {
+	if (READ_ONCE(mapping->nrpages)) {
 		err = __filemap_fdatawrite_range(mapping, lstart, lend, WB_SYNC_ALL);
 		/* Partly written (-ENOSPC) is still waited for; -EIO may mean
 		 * the worst, so Linux does not wait then. */
@@ -859,7 +878,7 @@ int file_write_and_wait_range(struct file *file, loff_t lstart, loff_t lend)
 
 	if (lend < lstart)
 		return 0;
-	if (mapping->nrpages) {
+	if (READ_ONCE(mapping->nrpages)) {
 		err = __filemap_fdatawrite_range(mapping, lstart, lend, WB_SYNC_ALL);
 		if (err != -EIO)
 			__filemap_fdatawait_range(mapping, lstart, lend);
@@ -867,5 +886,54 @@ int file_write_and_wait_range(struct file *file, loff_t lstart, loff_t lend)
 	err2 = file_check_and_advance_wb_err(file);
 	if (!err)
 		err = err2;
+	return err;
+}
+
+/* ---- the checker ---- */
+
+/*
+ * Check PC1, PC2 and PC6 on a quiescent mapping (nobody dirtying or
+ * writing it meanwhile: the flag and the mark change in two steps).
+ * 0, or -EUCLEAN with one log line naming the invariant and the index.
+ */
+int filemap_check_mapping(struct address_space *mapping)
+{
+	struct xarray *xa = &mapping->i_pages;
+	unsigned long index = 0, count = 0;
+	unsigned long flags;
+	struct folio *folio;
+	int err = 0;
+
+	xa_lock_irqsave(xa, flags);
+	while ((folio = __xa_find(xa, &index, (unsigned long)-1, XA_PRESENT))) {
+		count++;
+		if (folio->mapping != mapping || folio->index != index ||
+		    READ_ONCE(folio->refcount) < 1) {
+			pr_err("pagecache: PC1 broken at index %lu\n", index);
+			err = -EUCLEAN;
+			break;
+		}
+		if (folio_test_dirty(folio) &&
+		    !__xa_get_mark(xa, index, PAGECACHE_TAG_DIRTY)) {
+			pr_err("pagecache: PC2 broken at index %lu\n", index);
+			err = -EUCLEAN;
+			break;
+		}
+		if (folio_test_writeback(folio) !=
+		    __xa_get_mark(xa, index, PAGECACHE_TAG_WRITEBACK)) {
+			pr_err("pagecache: PC6 broken at index %lu\n", index);
+			err = -EUCLEAN;
+			break;
+		}
+		if (index == (unsigned long)-1)
+			break;
+		index++;
+	}
+	if (!err && count != mapping->nrpages) {
+		pr_err("pagecache: PC1 broken: nrpages %lu, %lu folios\n",
+		       mapping->nrpages, count);
+		err = -EUCLEAN;
+	}
+	xa_unlock_irqrestore(xa, flags);
 	return err;
 }

@@ -279,6 +279,7 @@ static void pct_check_counters(struct ktest *t, struct pct *p)
 	KTEST_EXPECT_EQ(t, wb_stat_sum(wb, WB_RECLAIMABLE), dirty);
 	KTEST_EXPECT_EQ(t, wb_stat_sum(wb, WB_WRITEBACK), writeback);
 	KTEST_EXPECT_EQ(t, xa_check(&p->mapping->i_pages), 0);
+	KTEST_EXPECT_EQ(t, filemap_check_mapping(p->mapping), 0);
 }
 
 static void pct_wait_async(struct pct *p)

@@ -60,7 +60,10 @@ int filemap_read_folio(struct file *file, struct address_space *mapping,
 /* __filemap_fdatawait_range(): wait on the WRITEBACK-tagged folios. */
 void __filemap_fdatawait_range(struct address_space *mapping, loff_t start, loff_t end);
 
-/* Hooks run once per inode life (fs/inode.c). */
+/* Check PC1, PC2, PC6 of a quiescent mapping: 0 or -EUCLEAN (logged). */
+int filemap_check_mapping(struct address_space *mapping);
+
+/* Read-ahead's core (mm/readahead.c). */
 int page_cache_ra_unbounded(struct readahead_control *rac, unsigned long nr_to_read,
 			    unsigned long lookahead_size);
 

@@ -72,8 +72,13 @@ static void read_pages(struct readahead_control *rac)
 			folio_put(folio);
 		}
 	} else {
+		/* ->read_folio unlocks the folio when its read ends, even a
+		 * failed one; the reader retries or reports it (PG_uptodate
+		 * stays clear). */
 		while ((folio = readahead_folio(rac))) {
-			if (!aops->read_folio || aops->read_folio(rac->file, folio))
+			if (aops->read_folio)
+				aops->read_folio(rac->file, folio);
+			else
 				folio_unlock(folio);
 		}
 	}

@@ -78,7 +78,7 @@ void truncate_inode_pages_range(struct address_space *mapping, loff_t lstart, lo
 	struct folio_batch fbatch;
 	pgoff_t index;
 
-	if (!mapping->nrpages)
+	if (!READ_ONCE(mapping->nrpages))
 		return;
 	start = (lstart + PAGE_SIZE - 1) >> PAGE_SHIFT;
 	end = lend == -1 ? (pgoff_t)-1 : (pgoff_t)((lend + 1) >> PAGE_SHIFT);
@@ -166,7 +166,7 @@ static bool mapping_evict_folio(struct address_space *mapping, struct folio *fol
 
 		WARN_ON_ONCE(old != folio);
 		folio->mapping = NULL;
-		mapping->nrpages--;
+		WRITE_ONCE(mapping->nrpages, mapping->nrpages - 1);
 		mod_node_page_state(folio_pgdat(folio), NR_FILE_PAGES, -1);
 		gone = true;
 	}
