@@ -52,6 +52,7 @@ struct pct {
 	int writepage_calls;
 	int nwritten;
 	pgoff_t written[PCT_MAX_WRITES];
+	pgoff_t fail_read;		/* ->read_folio fails this index + 1 */
 	int nreads;
 	pgoff_t reads[PCT_MAX_WRITES];
 	bool saw_writeback_at_write;	/* a folio handed out under writeback */
@@ -176,6 +177,12 @@ static int pct_read_folio(struct file *file, struct folio *folio)
 	if (p->nreads < PCT_MAX_WRITES)
 		p->reads[p->nreads] = folio->index;
 	p->nreads++;
+	if (p->fail_read && folio->index + 1 == p->fail_read) {
+		/* A failed read: unlocked, not uptodate, -EIO (Linux's
+		 * contract: ->read_folio unlocks even on error). */
+		folio_unlock(folio);
+		return -EIO;
+	}
 	if (folio->index < PCT_STORE_PAGES)
 		memcpy(folio_address(folio), pct_store_addr(p, folio->index), PAGE_SIZE);
 	else
@@ -914,6 +921,48 @@ static void buffered_write_then_read_back(struct ktest *t)
 	pct_check_counters(t, p);
 }
 
+/* A failed read in the read-ahead batch: filemap_read() reports -EIO for
+ * that page and reads the others; nobody unlocks the folio twice. */
+static void failed_read_is_eio_and_unlocked_once(struct ktest *t)
+{
+	struct pct *p = pct_new(t, &pct_aops_writepages);
+	struct file *f;
+	char buf[8];
+	loff_t pos = 0;
+
+	pct_fill_store(p);
+	p->fail_read = 2 + 1;	/* page 2, inside the first window (0-3) */
+	f = file_open_inode(p->inode, O_RDONLY);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, f);
+	KTEST_EXPECT_EQ(t, filemap_read(f, buf, 1, &pos), 1);
+	KTEST_EXPECT_EQ(t, p->nreads, 4);
+	pos = 2 * PAGE_SIZE;
+	KTEST_EXPECT_EQ(t, filemap_read(f, buf, 1, &pos), -EIO);
+	p->fail_read = 0;
+	KTEST_EXPECT_EQ(t, filemap_read(f, buf, 1, &pos), 1);
+	KTEST_EXPECT_EQ(t, buf[0], 3);
+	fput(f);
+	pct_check_counters(t, p);
+}
+
+/* Inserting at a taken index is -EEXIST (Linux's code), which is what
+ * __filemap_get_folio(FGP_CREAT) retries on when it loses a race. */
+static void filemap_add_folio_taken_index_is_eexist(struct ktest *t)
+{
+	struct pct *p = pct_new(t, &pct_aops_writepages);
+	struct folio *folio;
+
+	pct_dirty_page(p, 5, 'k');
+	folio = filemap_alloc_folio(GFP_KERNEL, false);
+	KTEST_ASSERT_NOT_NULL(t, folio);
+	KTEST_EXPECT_EQ(t, filemap_add_folio(p->mapping, folio, 5, GFP_KERNEL), -EEXIST);
+	KTEST_EXPECT_FALSE(t, folio_test_locked(folio));
+	KTEST_EXPECT_NULL(t, folio->mapping);
+	folio_put(folio);
+	KTEST_EXPECT_EQ(t, p->mapping->nrpages, 1);
+	pct_check_counters(t, p);
+}
+
 /* ---- folio lock ---- */
 
 struct locker {
@@ -984,6 +1033,8 @@ static const struct ktest_case pagecache_cases[] = {
 	KTEST_CASE(invalidate_mapping_pages_drops_only_clean_unused),
 	KTEST_CASE(readahead_issues_expected_windows),
 	KTEST_CASE(buffered_write_then_read_back),
+	KTEST_CASE(failed_read_is_eio_and_unlocked_once),
+	KTEST_CASE(filemap_add_folio_taken_index_is_eexist),
 	KTEST_CASE(folio_lock_excludes_and_wakes_waiters),
 	KTEST_END,
 };
