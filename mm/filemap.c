@@ -255,33 +255,22 @@ void folio_batch_release(struct folio_batch *fbatch)
 
 /*
  * Choose a node for a page that will be dirtied (Linux's __GFP_WRITE
- * spreading in get_page_from_freelist): the caller's node if it is under
- * its dirty limit, else the first other node in distance order that is,
- * else the caller's node anyway (the dirty throttle will slow the writer).
+ * spreading in get_page_from_freelist): walk the caller's zonelist (its
+ * own node, then the others by distance) and take the first node under its
+ * dirty limit; if none is, the caller's node anyway (the dirty throttle
+ * will slow the writer down).
  */
 static int filemap_write_node(void)
 {
 	int local = numa_node_id();
+	pg_data_t *pgdat = NODE_DATA(local);
 	unsigned int nr = num_online_nodes();
-	bool tried[MAX_NUMNODES] = { false };
 
-	if (node_dirty_ok(NODE_DATA(local)))
-		return local;
-	tried[local] = true;
-	for (unsigned int k = 1; k < nr; k++) {
-		int best = -1;
+	for (unsigned int i = 0; i < nr; i++) {
+		int nid = pgdat->zonelist[i];
 
-		for (unsigned int n = 0; n < nr; n++) {
-			if (tried[n])
-				continue;
-			if (best < 0 || node_distance(local, n) < node_distance(local, best))
-				best = n;
-		}
-		if (best < 0)
-			break;
-		tried[best] = true;
-		if (node_dirty_ok(NODE_DATA(best)))
-			return best;
+		if (node_dirty_ok(NODE_DATA(nid)))
+			return nid;
 	}
 	return local;
 }

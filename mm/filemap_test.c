@@ -488,7 +488,7 @@ static int dirtier_fn(void *data)
 
 	while (!kthread_should_stop()) {
 		pct_dirty_page(d->p, d->rounds % d->npages, 'd');
-		d->rounds++;
+		WRITE_ONCE(d->rounds, d->rounds + 1);
 		cond_resched();
 	}
 	return 0;
@@ -508,6 +508,8 @@ static void fsync_of_file_being_dirtied_terminates(struct ktest *t)
 	KTEST_ASSERT_NOT_ERR_OR_NULL(t, f);
 	k = kthread_run(dirtier_fn, &d, "pct-dirtier");
 	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
+	while (!READ_ONCE(d.rounds))	/* it runs before the first fsync */
+		schedule_timeout_uninterruptible(1);
 	for (int round = 0; round < 5; round++) {
 		p->nwritten = 0;
 		KTEST_EXPECT_EQ(t, vfs_fsync(f, 0), 0);
@@ -754,6 +756,31 @@ static void failed_write_reports_eio_once_per_open_file(struct ktest *t)
 	pct_check_counters(t, p);
 }
 
+/* The AS_* bits: the _keep_errors wait reports without clearing,
+ * filemap_fdatawait_range() reports once and clears (Linux). */
+static void fdatawait_keep_errors_keeps_fdatawait_clears(struct ktest *t)
+{
+	struct pct *p = pct_new(t, &pct_aops_writepages);
+
+	p->async = true;
+	pct_dirty_range(p, 0, 3, 'v');
+	p->nfail = 1;
+	p->fail_index[0] = 0;
+	p->fail_err[0] = -ENOSPC;
+	KTEST_EXPECT_EQ(t, filemap_fdatawrite(p->mapping), -ENOSPC);
+	p->nfail = 0;
+	KTEST_EXPECT_EQ(t, filemap_fdatawait_range_keep_errors(p->mapping, 0, LLONG_MAX),
+			-ENOSPC);
+	KTEST_EXPECT_FALSE(t, mapping_tagged(p->mapping, PAGECACHE_TAG_WRITEBACK));
+	KTEST_EXPECT_EQ(t, filemap_fdatawait_range_keep_errors(p->mapping, 0, LLONG_MAX),
+			-ENOSPC);
+	KTEST_EXPECT_EQ(t, filemap_fdatawait_range(p->mapping, 0, LLONG_MAX), -ENOSPC);
+	KTEST_EXPECT_EQ(t, filemap_fdatawait_range(p->mapping, 0, LLONG_MAX), 0);
+	/* The errseq copy is still there for files. */
+	KTEST_EXPECT_EQ(t, errseq_check(&p->mapping->wb_err, 0), -ENOSPC);
+	pct_check_counters(t, p);
+}
+
 /* ---- truncation ---- */
 
 static void truncate_drops_dirty_pages_and_restores_counters(struct ktest *t)
@@ -969,12 +996,14 @@ struct locker {
 	struct folio *folio;
 	unsigned long *counter;
 	int rounds;
+	atomic_t started, finished;
 };
 
 static int locker_fn(void *data)
 {
 	struct locker *l = data;
 
+	atomic_inc(&l->started);
 	for (int i = 0; i < l->rounds; i++) {
 		unsigned long v;
 
@@ -985,6 +1014,7 @@ static int locker_fn(void *data)
 		WRITE_ONCE(*l->counter, v + 1);
 		folio_unlock(l->folio);
 	}
+	atomic_inc(&l->finished);
 	return 0;
 }
 
@@ -999,14 +1029,21 @@ static void folio_lock_excludes_and_wakes_waiters(struct ktest *t)
 	l.folio = page_folio(page);
 	l.counter = &counter;
 	l.rounds = 300;
+	atomic_set(&l.started, 0);
+	atomic_set(&l.finished, 0);
 	folio_lock(l.folio);	/* held while they start: they must wait */
 	for (int i = 0; i < 3; i++) {
 		k[i] = kthread_run(locker_fn, &l, "pct-lock%d", i);
 		KTEST_ASSERT_NOT_ERR_OR_NULL(t, k[i]);
 	}
-	while (!folio_test_waiters_flag(l.folio))
+	/* kthread_stop() of a thread that never ran does not run it: wait
+	 * until all three run and one sleeps on the lock, then until all
+	 * three are done. */
+	while (atomic_read(&l.started) < 3 || !folio_test_waiters_flag(l.folio))
 		schedule_timeout_uninterruptible(1);
 	folio_unlock(l.folio);
+	while (atomic_read(&l.finished) < 3)
+		schedule_timeout_uninterruptible(1);
 	for (int i = 0; i < 3; i++)
 		kthread_stop(k[i]);
 	KTEST_EXPECT_EQ(t, counter, 900);
@@ -1028,6 +1065,7 @@ static const struct ktest_case pagecache_cases[] = {
 	KTEST_CASE(range_cyclic_resumes_and_never_wraps),
 	KTEST_CASE(sync_all_keeps_going_after_error_returns_first),
 	KTEST_CASE(failed_write_reports_eio_once_per_open_file),
+	KTEST_CASE(fdatawait_keep_errors_keeps_fdatawait_clears),
 	KTEST_CASE(truncate_drops_dirty_pages_and_restores_counters),
 	KTEST_CASE(truncate_waits_for_writeback),
 	KTEST_CASE(invalidate_mapping_pages_drops_only_clean_unused),
