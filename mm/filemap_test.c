@@ -22,6 +22,8 @@
 #include <quire/string.h>
 #include <quire/sched.h>
 #include <quire/errno.h>
+#include <quire/timer.h>
+#include <quire/jiffies.h>
 #include "pagecache.h"
 
 #define PCT_MAX_WRITES	1024
@@ -63,6 +65,8 @@ struct pct {
 	int npending;
 	struct workqueue_struct *wq;
 	struct work_struct work;
+	bool irq_completion;		/* end writeback from a timer instead */
+	struct timer_list timer;
 
 	/* counters at creation */
 	unsigned long base_pages, base_dirty, base_writeback;
@@ -109,6 +113,14 @@ static void pct_workfn(struct work_struct *work)
 	}
 }
 
+/* Bio completion's context: the timer runs in hard-interrupt context. */
+static void pct_timer_fn(struct timer_list *timer)
+{
+	struct pct *p = from_timer(p, timer, timer);
+
+	pct_workfn(&p->work);
+}
+
 static void pct_dirty_page(struct pct *p, pgoff_t index, char fill);
 
 /* Write one locked folio whose dirty bit writeback_iter() cleared. */
@@ -137,7 +149,9 @@ static int pct_write_folio(struct pct *p, struct folio *folio)
 			queued = true;
 		}
 		spin_unlock_irqrestore(&p->lock, flags);
-		if (queued)
+		if (queued && p->irq_completion)
+			mod_timer(&p->timer, jiffies + 1);
+		else if (queued)
 			queue_work(p->wq, &p->work);
 	}
 	if (!queued)
@@ -225,6 +239,7 @@ static struct pct *pct_new(struct ktest *t, const struct address_space_operation
 	t->priv = p;
 	spin_lock_init(&p->lock);
 	INIT_WORK(&p->work, pct_workfn);
+	timer_setup(&p->timer, pct_timer_fn, 0);
 	p->wq = alloc_workqueue("pct", WQ_UNBOUND, 1);
 	KTEST_ASSERT_NOT_NULL(t, p->wq);
 	p->store = alloc_pages(NUMA_NO_NODE, PCT_STORE_ORDER, __GFP_ZERO);
@@ -289,8 +304,25 @@ static void pct_check_counters(struct ktest *t, struct pct *p)
 	KTEST_EXPECT_EQ(t, filemap_check_mapping(p->mapping), 0);
 }
 
+static int pct_npending(struct pct *p)
+{
+	unsigned long flags;
+	int n;
+
+	spin_lock_irqsave(&p->lock, flags);
+	n = p->npending;
+	spin_unlock_irqrestore(&p->lock, flags);
+	return n;
+}
+
 static void pct_wait_async(struct pct *p)
 {
+	if (p->irq_completion) {
+		/* A timer armed while one ran may be pending: wait for all. */
+		while (pct_npending(p) || timer_pending(&p->timer))
+			schedule_timeout_uninterruptible(1);
+		del_timer_sync(&p->timer);
+	}
 	flush_work(&p->work);
 	flush_workqueue(p->wq);
 }
@@ -471,6 +503,27 @@ static void do_writepages_enomem_retries_only_for_sync_all(struct ktest *t)
 	KTEST_EXPECT_EQ(t, do_writepages(p->mapping, &wbc), 0);
 	KTEST_EXPECT_EQ(t, p->writepages_calls, 3);	/* one -ENOMEM left, retried */
 	KTEST_EXPECT_EQ(t, p->nwritten, 2);
+	pct_check_counters(t, p);
+}
+
+/* Case: end writeback from interrupt context, as bio completion does;
+ * lockdep checks every lock folio_end_writeback takes is irq-safe. */
+static void end_writeback_in_interrupt_context(struct ktest *t)
+{
+	struct pct *p = pct_new(t, &pct_aops_writepages);
+	struct file *f;
+
+	p->async = true;
+	p->irq_completion = true;
+	pct_dirty_range(p, 0, 12, 'r');
+	f = file_open_inode(p->inode, O_RDWR);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, f);
+	KTEST_EXPECT_EQ(t, vfs_fsync(f, 0), 0);	/* waits on the timer's ends */
+	KTEST_EXPECT_FALSE(t, mapping_tagged(p->mapping, PAGECACHE_TAG_WRITEBACK));
+	KTEST_EXPECT_EQ(t, p->nwritten, 12);
+	KTEST_EXPECT_EQ(t, atomic_read(&p->bdi->wb.writeback_inodes), 0);
+	fput(f);
+	pct_wait_async(p);
 	pct_check_counters(t, p);
 }
 
@@ -1058,6 +1111,7 @@ static const struct ktest_case pagecache_cases[] = {
 	KTEST_CASE(do_writepages_neither_returns_0_writes_nothing),
 	KTEST_CASE(do_writepages_nr_to_write_zero_returns_0),
 	KTEST_CASE(do_writepages_enomem_retries_only_for_sync_all),
+	KTEST_CASE(end_writeback_in_interrupt_context),
 	KTEST_CASE(fsync_of_file_being_dirtied_terminates),
 	KTEST_CASE(dirty_tag_walk_would_not_stop_towrite_does),
 	KTEST_CASE(sync_all_waits_for_writeback_sync_none_skips),
