@@ -42,10 +42,6 @@ struct backing_dev_info noop_backing_dev_info;
 static DEFINE_MUTEX(bdi_list_lock);
 static LIST_HEAD(bdi_list);
 
-/* Owned by the writeback part (fs/fs-writeback.c, mm/dirty_throttle.c). */
-void wb_workfn(struct work_struct *work);
-void wb_update_bandwidth_workfn(struct work_struct *work);
-
 static void wb_init(struct bdi_writeback *wb, struct backing_dev_info *bdi)
 {
 	memset(wb, 0, sizeof(*wb));

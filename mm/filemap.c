@@ -168,7 +168,8 @@ static void folio_wait_bit_common(struct folio *folio, int bit_nr, bool exclusiv
 		done = !test_bit(bit_nr, &folio->flags);
 	if (!done) {
 		list_add_tail(&wait->entry, &q->head);
-		current->wait_what = "folio";
+		WRITE_ONCE(current->wait_what,
+			   bit_nr == PG_locked ? "folio_lock" : "folio_writeback");
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
 
@@ -181,6 +182,7 @@ static void folio_wait_bit_common(struct folio *folio, int bit_nr, bool exclusiv
 		io_schedule();
 	}
 	__set_current_state(TASK_RUNNING);
+	WRITE_ONCE(current->wait_what, NULL);
 	/* The waker took us off the queue; this is for symmetry. */
 	spin_lock_irqsave(&q->lock, flags);
 	if (!list_empty(&wait->entry))
