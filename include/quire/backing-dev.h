@@ -178,12 +178,6 @@ void wb_queue_work(struct bdi_writeback *wb, struct wb_writeback_work *work);
 /* Wake @wb's flusher after dirty_writeback_interval if not armed. */
 void wb_wakeup_delayed(struct bdi_writeback *wb);
 
-/* wb->dwork runs the flusher (fs/fs-writeback.c); wb->bw_dwork the
- * bandwidth update queued at the end of an inode's writeback
- * (mm/dirty_throttle.c). Both armed by mm/backing-dev.c's wb init. */
-void wb_workfn(struct work_struct *work);
-void wb_update_bandwidth_workfn(struct work_struct *work);
-
 /* The workqueue the flushers run on ("writeback", unbound). */
 extern struct workqueue_struct *bdi_wq;
 
