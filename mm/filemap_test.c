@@ -55,6 +55,9 @@ struct pct {
 	int nwritten;
 	pgoff_t written[PCT_MAX_WRITES];
 	pgoff_t fail_read;		/* ->read_folio fails this index + 1 */
+	int readahead_calls;		/* ->readahead: calls, last batch */
+	pgoff_t ra_first;
+	unsigned int ra_count, ra_take;
 	int nreads;
 	pgoff_t reads[PCT_MAX_WRITES];
 	bool saw_writeback_at_write;	/* a folio handed out under writeback */
@@ -205,6 +208,29 @@ static int pct_read_folio(struct file *file, struct folio *folio)
 	folio_unlock(folio);
 	return 0;
 }
+
+/* ->readahead: read the batch's folios (at most ra_take of them when
+ * set: the rest are left for read_pages() to drop). */
+static void pct_readahead(struct readahead_control *rac)
+{
+	struct pct *p = rac->mapping->private_data;
+	struct folio *folio;
+	unsigned int taken = 0;
+
+	p->readahead_calls++;
+	p->ra_first = readahead_index(rac);
+	p->ra_count = readahead_count(rac);
+	while ((!p->ra_take || taken < p->ra_take) && (folio = readahead_folio(rac))) {
+		taken++;
+		pct_read_folio(rac->file, folio);
+	}
+}
+
+static const struct address_space_operations pct_aops_readahead = {
+	.writepages = pct_writepages,
+	.read_folio = pct_read_folio,
+	.readahead = pct_readahead,
+};
 
 static const struct address_space_operations pct_aops_writepages = {
 	.writepages = pct_writepages,
@@ -1001,6 +1027,30 @@ static void buffered_write_then_read_back(struct ktest *t)
 	pct_check_counters(t, p);
 }
 
+/* With ->readahead, the window goes to it in one batch; folios it leaves
+ * unread are taken back out of the cache (Linux's read_pages). */
+static void readahead_uses_readahead_op_and_drops_leftovers(struct ktest *t)
+{
+	struct pct *p = pct_new(t, &pct_aops_readahead);
+	struct file *f;
+	char buf[4];
+	loff_t pos = 0;
+
+	pct_fill_store(p);
+	f = file_open_inode(p->inode, O_RDONLY);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, f);
+	p->ra_take = 2;
+	KTEST_EXPECT_EQ(t, filemap_read(f, buf, 1, &pos), 1);
+	KTEST_EXPECT_EQ(t, p->readahead_calls, 1);
+	KTEST_EXPECT_EQ(t, p->ra_first, 0);
+	KTEST_EXPECT_EQ(t, p->ra_count, 4);
+	KTEST_EXPECT_EQ(t, p->nreads, 2);
+	KTEST_EXPECT_EQ(t, p->mapping->nrpages, 2);	/* 2 and 3 dropped */
+	KTEST_EXPECT_EQ(t, buf[0], 1);
+	pct_check_counters(t, p);
+	fput(f);
+}
+
 /* A failed read in the read-ahead batch: filemap_read() reports -EIO for
  * that page and reads the others; nobody unlocks the folio twice. */
 static void failed_read_is_eio_and_unlocked_once(struct ktest *t)
@@ -1125,6 +1175,7 @@ static const struct ktest_case pagecache_cases[] = {
 	KTEST_CASE(invalidate_mapping_pages_drops_only_clean_unused),
 	KTEST_CASE(readahead_issues_expected_windows),
 	KTEST_CASE(buffered_write_then_read_back),
+	KTEST_CASE(readahead_uses_readahead_op_and_drops_leftovers),
 	KTEST_CASE(failed_read_is_eio_and_unlocked_once),
 	KTEST_CASE(filemap_add_folio_taken_index_is_eexist),
 	KTEST_CASE(folio_lock_excludes_and_wakes_waiters),
