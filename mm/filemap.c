@@ -557,15 +557,19 @@ ssize_t_k filemap_read(struct file *file, void *buf, size_t count, loff_t *pos)
 		loff_t isize = READ_ONCE(inode->i_size);
 		loff_t p = *pos;
 		pgoff_t index = p >> PAGE_SHIFT;
-		pgoff_t last = (p + (count - done) - 1) >> PAGE_SHIFT;
 		size_t off = p & (PAGE_SIZE - 1);
-		size_t n = min(PAGE_SIZE - off, count - done);
+		size_t left = count - done;
 		struct folio *folio;
+		pgoff_t last;
+		size_t n;
 
 		if (p >= isize)
 			break;
-		if ((loff_t)n > isize - p)
-			n = isize - p;
+		/* Never past i_size: also keeps p + left from overflowing. */
+		if ((u64)left > (u64)(isize - p))
+			left = isize - p;
+		last = (p + left - 1) >> PAGE_SHIFT;
+		n = min(PAGE_SIZE - off, left);
 		folio = filemap_get_read_folio(file, index, last + 1);
 		if (IS_ERR(folio)) {
 			err = PTR_ERR(folio);
