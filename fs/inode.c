@@ -30,8 +30,7 @@
 #include <quire/errno.h>
 #include <quire/bug.h>
 
-const struct address_space_operations empty_aops = { 0 };
-
+const struct address_space_operations empty_aops = {0};
 
 /* Inode numbers for inodes whose file system gives none (Linux's
  * get_next_ino). */
@@ -132,7 +131,7 @@ static void evict(struct inode *inode)
 	inode_io_list_del(inode);
 	inode_wait_for_writeback(inode);
 	if (op && op->evict_inode)
-		op->evict_inode(inode);	/* must call clear_inode() */
+		op->evict_inode(inode); /* must call clear_inode() */
 	else
 		clear_inode(inode);
 	WARN_ON_ONCE(!(inode->i_state & I_CLEAR));

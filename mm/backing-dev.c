@@ -34,7 +34,7 @@
 #include "pagecache.h"
 
 /* Linux's INIT_BW: 100 MB/s in pages per second. */
-#define INIT_BW		(100ul << (20 - PAGE_SHIFT))
+#define INIT_BW (100ul << (20 - PAGE_SHIFT))
 
 struct workqueue_struct *bdi_wq;
 struct backing_dev_info noop_backing_dev_info;

@@ -51,8 +51,8 @@
  * address. A waiter's entry records which folio and which bit it waits for;
  * the wake function ignores entries for other folios (PC5).
  */
-#define FOLIO_WAIT_TABLE_BITS	8
-#define FOLIO_WAIT_TABLE_SIZE	(1u << FOLIO_WAIT_TABLE_BITS)
+#define FOLIO_WAIT_TABLE_BITS 8
+#define FOLIO_WAIT_TABLE_SIZE (1u << FOLIO_WAIT_TABLE_BITS)
 static wait_queue_head_t folio_wait_table[FOLIO_WAIT_TABLE_SIZE];
 
 static int folio_wait_table_init(void)
@@ -67,13 +67,13 @@ static wait_queue_head_t *folio_waitqueue(struct folio *folio)
 {
 	unsigned long h = (unsigned long)folio / sizeof(struct page);
 
-	h *= 0x9e3779b97f4a7c15ul;	/* Fibonacci hashing, as hash_ptr() */
+	h *= 0x9e3779b97f4a7c15ul; /* Fibonacci hashing, as hash_ptr() */
 	return &folio_wait_table[h >> (64 - FOLIO_WAIT_TABLE_BITS)];
 }
 
 /* Set by the waker in an exclusive (lock) waiter's entry once it took
  * PG_locked on the waiter's behalf (Linux's WQ_FLAG_DONE, kept local). */
-#define FOLIO_WAIT_DONE		0x100
+#define FOLIO_WAIT_DONE 0x100
 
 struct wait_folio_queue {
 	struct folio *folio;
@@ -84,7 +84,7 @@ struct wait_folio_queue {
 struct wait_folio_key {
 	struct folio *folio;
 	int bit_nr;
-	int folio_match;	/* some entry waited on this folio */
+	int folio_match; /* some entry waited on this folio */
 };
 
 /*
@@ -92,8 +92,8 @@ struct wait_folio_key {
  * Returns 0 to go on, 1 for a woken waiter, -1 to stop (an exclusive
  * waiter whose bit is taken again: the next unlock wakes the next one).
  */
-static int wake_folio_function(struct wait_queue_entry *wait, unsigned int mode,
-			       int sync, void *arg)
+static int wake_folio_function(struct wait_queue_entry *wait, unsigned int mode, int sync,
+			       void *arg)
 {
 	struct wait_folio_key *key = arg;
 	struct wait_folio_queue *wf = container_of(wait, struct wait_folio_queue, wait);
@@ -111,7 +111,7 @@ static int wake_folio_function(struct wait_queue_entry *wait, unsigned int mode,
 			return -1;
 		flags |= FOLIO_WAIT_DONE;
 	} else if (test_bit(key->bit_nr, &key->folio->flags)) {
-		return 0;	/* set again already: keep waiting */
+		return 0; /* set again already: keep waiting */
 	}
 	list_del_init(&wait->entry);
 	smp_store_release(&wait->flags, flags | WQ_FLAG_WOKEN);
@@ -122,7 +122,7 @@ static int wake_folio_function(struct wait_queue_entry *wait, unsigned int mode,
 void folio_wake_bit(struct folio *folio, int bit_nr)
 {
 	wait_queue_head_t *q = folio_waitqueue(folio);
-	struct wait_folio_key key = { .folio = folio, .bit_nr = bit_nr };
+	struct wait_folio_key key = {.folio = folio, .bit_nr = bit_nr};
 	unsigned long flags;
 	struct wait_queue_entry *curr, *next;
 
@@ -150,7 +150,7 @@ void folio_wake_bit(struct folio *folio, int bit_nr)
 static void folio_wait_bit_common(struct folio *folio, int bit_nr, bool exclusive)
 {
 	wait_queue_head_t *q = folio_waitqueue(folio);
-	struct wait_folio_queue wf = { .folio = folio, .bit_nr = bit_nr };
+	struct wait_folio_queue wf = {.folio = folio, .bit_nr = bit_nr};
 	struct wait_queue_entry *wait = &wf.wait;
 	unsigned long flags;
 	bool done;
@@ -285,8 +285,8 @@ struct folio *filemap_alloc_folio(gfp_t gfp, bool for_write)
 	return page ? page_folio(page) : NULL;
 }
 
-int filemap_add_folio(struct address_space *mapping, struct folio *folio,
-		      pgoff_t index, gfp_t gfp)
+int filemap_add_folio(struct address_space *mapping, struct folio *folio, pgoff_t index,
+		      gfp_t gfp)
 {
 	unsigned long flags;
 	bool locked_here;
@@ -295,14 +295,14 @@ int filemap_add_folio(struct address_space *mapping, struct folio *folio,
 	/* Linux locks the new folio here; a caller may also hand it in
 	 * locked (it is not visible to anyone else yet either way). */
 	locked_here = !folio_test_set_locked(folio);
-	folio_get(folio);		/* the cache's reference (PC1) */
+	folio_get(folio); /* the cache's reference (PC1) */
 	folio->mapping = mapping;
 	folio->index = index;
 
 	xa_lock_irqsave(&mapping->i_pages, flags);
 	err = __xa_insert(&mapping->i_pages, index, folio, gfp);
 	if (err == -EBUSY)
-		err = -EEXIST;		/* Linux's code for "index taken" */
+		err = -EEXIST; /* Linux's code for "index taken" */
 	if (!err) {
 		WRITE_ONCE(mapping->nrpages, mapping->nrpages + 1);
 		mod_node_page_state(folio_pgdat(folio), NR_FILE_PAGES, 1);
@@ -347,7 +347,7 @@ void filemap_remove_folio(struct folio *folio)
 	xa_lock_irqsave(&mapping->i_pages, flags);
 	__filemap_remove_folio(folio, mapping);
 	xa_unlock_irqrestore(&mapping->i_pages, flags);
-	folio_put(folio);		/* the cache's reference */
+	folio_put(folio); /* the cache's reference */
 }
 
 /* The folio at @index with a reference, or NULL. */
@@ -405,7 +405,7 @@ repeat:
 	if (err) {
 		folio_put(folio);
 		if (err == -EEXIST)
-			goto repeat;	/* somebody else added it */
+			goto repeat; /* somebody else added it */
 		return ERR_PTR(err);
 	}
 	if (fgp_flags & FGP_ACCESSED)
@@ -420,8 +420,9 @@ repeat:
  * leaves *start just past its last folio; otherwise the range is done and
  * *start goes past @end (never wrapping to 0 when @end is the last index).
  */
-static unsigned int filemap_get_folios_filter(struct address_space *mapping, pgoff_t *start,
-					      pgoff_t end, xa_mark_t filter,
+static unsigned int filemap_get_folios_filter(struct address_space *mapping,
+					      pgoff_t *start, pgoff_t end,
+					      xa_mark_t filter,
 					      struct folio_batch *fbatch)
 {
 	void *found[PAGEVEC_SIZE];
@@ -447,7 +448,8 @@ static unsigned int filemap_get_folios_filter(struct address_space *mapping, pgo
 }
 
 unsigned int filemap_get_folios_tag(struct address_space *mapping, pgoff_t *start,
-				    pgoff_t end, xa_mark_t tag, struct folio_batch *fbatch)
+				    pgoff_t end, xa_mark_t tag,
+				    struct folio_batch *fbatch)
 {
 	return filemap_get_folios_filter(mapping, start, end, tag, fbatch);
 }
@@ -528,7 +530,7 @@ static struct folio *filemap_get_read_folio(struct file *file, pgoff_t index,
 
 	/* Read-ahead started it, or it failed: wait, then read it alone. */
 	folio_lock(folio);
-	if (folio->mapping != mapping) {	/* truncated meanwhile */
+	if (folio->mapping != mapping) { /* truncated meanwhile */
 		folio_unlock(folio);
 		folio_put(folio);
 		return read_mapping_folio(mapping, index, file);
@@ -639,7 +641,8 @@ int simple_write_end(struct file *file, struct address_space *mapping, loff_t po
 		if (copied < len) {
 			size_t from = pos & (PAGE_SIZE - 1);
 
-			memset((char *)folio_address(folio) + from + copied, 0, len - copied);
+			memset((char *)folio_address(folio) + from + copied, 0,
+			       len - copied);
 		}
 		folio_mark_uptodate(folio);
 	}
@@ -675,10 +678,11 @@ ssize_t_k generic_perform_write(struct file *file, const void *buf, size_t count
 
 		err = a_ops->write_begin(file, mapping, p, bytes, &folio, &fsdata);
 		if (err == -EAGAIN)
-			continue;	/* truncated under us: look it up again */
+			continue; /* truncated under us: look it up again */
 		if (err)
 			break;
-		memcpy((char *)folio_address(folio) + off, (const char *)buf + written, bytes);
+		memcpy((char *)folio_address(folio) + off, (const char *)buf + written,
+		       bytes);
 		status = a_ops->write_end(file, mapping, p, bytes, bytes, folio, fsdata);
 		if (status < 0) {
 			err = status;
@@ -797,8 +801,8 @@ void __filemap_fdatawait_range(struct address_space *mapping, loff_t start_byte,
 		return;
 	folio_batch_init(&fbatch);
 	while (index <= end) {
-		unsigned int nr = filemap_get_folios_tag(mapping, &index, end,
-							 PAGECACHE_TAG_WRITEBACK, &fbatch);
+		unsigned int nr = filemap_get_folios_tag(
+			mapping, &index, end, PAGECACHE_TAG_WRITEBACK, &fbatch);
 
 		if (!nr)
 			break;
@@ -806,7 +810,7 @@ void __filemap_fdatawait_range(struct address_space *mapping, loff_t start_byte,
 			folio_wait_writeback(fbatch.folios[i]);
 		folio_batch_release(&fbatch);
 		cond_resched();
-		if (index == 0)		/* wrapped past the last index */
+		if (index == 0) /* wrapped past the last index */
 			break;
 	}
 }

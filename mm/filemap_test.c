@@ -27,8 +27,8 @@
 #include "pagecache.h"
 
 #define PCT_MAX_WRITES	1024
-#define PCT_STORE_ORDER	6		/* 64 pages of backing store */
-#define PCT_STORE_PAGES	(1ul << PCT_STORE_ORDER)
+#define PCT_STORE_ORDER 6 /* 64 pages of backing store */
+#define PCT_STORE_PAGES (1ul << PCT_STORE_ORDER)
 #define PCT_MAX_FAILS	4
 #define PCT_ASYNC_MAX	256
 
@@ -37,30 +37,30 @@ struct pct {
 	struct backing_dev_info *bdi;
 	struct inode *inode;
 	struct address_space *mapping;
-	struct page *store;		/* the "disk": PCT_STORE_PAGES pages */
+	struct page *store; /* the "disk": PCT_STORE_PAGES pages */
 
 	/* behaviour */
-	bool async;			/* end writeback from the workqueue */
+	bool async; /* end writeback from the workqueue */
 	int nfail;
 	pgoff_t fail_index[PCT_MAX_FAILS];
 	int fail_err[PCT_MAX_FAILS];
 	int enomem_left;		/* ->writepages returns -ENOMEM this often */
 	pgoff_t dirty_ahead;		/* writing page i dirties page i + this */
 	pgoff_t dirty_ahead_limit;	/* ... if below this */
-	struct folio *wait_for_waiters;	/* see sync_all_waits_for_writeback */
+	struct folio *wait_for_waiters; /* see sync_all_waits_for_writeback */
 
 	/* what happened */
 	int writepages_calls;
 	int writepage_calls;
 	int nwritten;
 	pgoff_t written[PCT_MAX_WRITES];
-	pgoff_t fail_read;		/* ->read_folio fails this index + 1 */
-	int readahead_calls;		/* ->readahead: calls, last batch */
+	pgoff_t fail_read;   /* ->read_folio fails this index + 1 */
+	int readahead_calls; /* ->readahead: calls, last batch */
 	pgoff_t ra_first;
 	unsigned int ra_count, ra_take;
 	int nreads;
 	pgoff_t reads[PCT_MAX_WRITES];
-	bool saw_writeback_at_write;	/* a folio handed out under writeback */
+	bool saw_writeback_at_write; /* a folio handed out under writeback */
 
 	/* async completions */
 	spinlock_t lock;
@@ -68,7 +68,7 @@ struct pct {
 	int npending;
 	struct workqueue_struct *wq;
 	struct work_struct work;
-	bool irq_completion;		/* end writeback from a timer instead */
+	bool irq_completion; /* end writeback from a timer instead */
 	struct timer_list timer;
 
 	/* counters at creation */
@@ -312,8 +312,9 @@ static void pct_check_counters(struct ktest *t, struct pct *p)
 			writeback += folio_test_writeback(folio);
 			/* PC2: a dirty folio carries the DIRTY mark. */
 			KTEST_EXPECT_TRUE(t, !folio_test_dirty(folio) ||
-					  xa_get_mark(&p->mapping->i_pages, folio->index,
-						      PAGECACHE_TAG_DIRTY));
+						     xa_get_mark(&p->mapping->i_pages,
+								 folio->index,
+								 PAGECACHE_TAG_DIRTY));
 			KTEST_EXPECT_EQ(t, folio_test_writeback(folio),
 					xa_get_mark(&p->mapping->i_pages, folio->index,
 						    PAGECACHE_TAG_WRITEBACK));
@@ -323,7 +324,8 @@ static void pct_check_counters(struct ktest *t, struct pct *p)
 	KTEST_EXPECT_EQ(t, p->mapping->nrpages, pages);
 	KTEST_EXPECT_EQ(t, global_node_page_state(NR_FILE_PAGES) - p->base_pages, pages);
 	KTEST_EXPECT_EQ(t, global_node_page_state(NR_FILE_DIRTY) - p->base_dirty, dirty);
-	KTEST_EXPECT_EQ(t, global_node_page_state(NR_WRITEBACK) - p->base_writeback, writeback);
+	KTEST_EXPECT_EQ(t, global_node_page_state(NR_WRITEBACK) - p->base_writeback,
+			writeback);
 	KTEST_EXPECT_EQ(t, wb_stat_sum(wb, WB_RECLAIMABLE), dirty);
 	KTEST_EXPECT_EQ(t, wb_stat_sum(wb, WB_WRITEBACK), writeback);
 	KTEST_EXPECT_EQ(t, xa_check(&p->mapping->i_pages), 0);
@@ -376,7 +378,8 @@ static void pct_exit(struct ktest *t)
 		iput(p->inode);
 		KTEST_EXPECT_EQ(t, global_node_page_state(NR_FILE_PAGES), p->base_pages);
 		KTEST_EXPECT_EQ(t, global_node_page_state(NR_FILE_DIRTY), p->base_dirty);
-		KTEST_EXPECT_EQ(t, global_node_page_state(NR_WRITEBACK), p->base_writeback);
+		KTEST_EXPECT_EQ(t, global_node_page_state(NR_WRITEBACK),
+				p->base_writeback);
 	}
 	if (p->bdi) {
 		bdi_unregister(p->bdi);
@@ -527,7 +530,7 @@ static void do_writepages_enomem_retries_only_for_sync_all(struct ktest *t)
 	KTEST_EXPECT_EQ(t, p->writepages_calls, 1);
 	wbc = pct_wbc(WB_SYNC_ALL, LONG_MAX);
 	KTEST_EXPECT_EQ(t, do_writepages(p->mapping, &wbc), 0);
-	KTEST_EXPECT_EQ(t, p->writepages_calls, 3);	/* one -ENOMEM left, retried */
+	KTEST_EXPECT_EQ(t, p->writepages_calls, 3); /* one -ENOMEM left, retried */
 	KTEST_EXPECT_EQ(t, p->nwritten, 2);
 	pct_check_counters(t, p);
 }
@@ -544,7 +547,7 @@ static void end_writeback_in_interrupt_context(struct ktest *t)
 	pct_dirty_range(p, 0, 12, 'r');
 	f = file_open_inode(p->inode, O_RDWR);
 	KTEST_ASSERT_NOT_ERR_OR_NULL(t, f);
-	KTEST_EXPECT_EQ(t, vfs_fsync(f, 0), 0);	/* waits on the timer's ends */
+	KTEST_EXPECT_EQ(t, vfs_fsync(f, 0), 0); /* waits on the timer's ends */
 	KTEST_EXPECT_FALSE(t, mapping_tagged(p->mapping, PAGECACHE_TAG_WRITEBACK));
 	KTEST_EXPECT_EQ(t, p->nwritten, 12);
 	KTEST_EXPECT_EQ(t, atomic_read(&p->bdi->wb.writeback_inodes), 0);
@@ -578,7 +581,7 @@ static int dirtier_fn(void *data)
 static void fsync_of_file_being_dirtied_terminates(struct ktest *t)
 {
 	struct pct *p = pct_new(t, &pct_aops_writepages);
-	struct dirtier d = { .p = p, .npages = 16 };
+	struct dirtier d = {.p = p, .npages = 16};
 	struct task_struct *k;
 	struct file *f;
 
@@ -587,7 +590,7 @@ static void fsync_of_file_being_dirtied_terminates(struct ktest *t)
 	KTEST_ASSERT_NOT_ERR_OR_NULL(t, f);
 	k = kthread_run(dirtier_fn, &d, "pct-dirtier");
 	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
-	while (!READ_ONCE(d.rounds))	/* it runs before the first fsync */
+	while (!READ_ONCE(d.rounds)) /* it runs before the first fsync */
 		schedule_timeout_uninterruptible(1);
 	for (int round = 0; round < 5; round++) {
 		p->nwritten = 0;
@@ -617,7 +620,7 @@ static void dirty_tag_walk_would_not_stop_towrite_does(struct ktest *t)
 	p->dirty_ahead_limit = 1000;
 	pct_dirty_range(p, 0, 40, 'n');
 	KTEST_EXPECT_EQ(t, do_writepages(p->mapping, &wbc), 0);
-	KTEST_EXPECT_EQ(t, p->nwritten, 200);	/* stopped only by the budget */
+	KTEST_EXPECT_EQ(t, p->nwritten, 200); /* stopped only by the budget */
 	KTEST_EXPECT_EQ(t, wbc.nr_to_write, 0);
 	KTEST_EXPECT_TRUE(t, pct_page_dirty(p, 239));
 
@@ -626,9 +629,9 @@ static void dirty_tag_walk_would_not_stop_towrite_does(struct ktest *t)
 	pct_dirty_range(p, 0, 40, 'n');
 	wbc = pct_wbc(WB_SYNC_ALL, 200);
 	KTEST_EXPECT_EQ(t, do_writepages(p->mapping, &wbc), 0);
-	KTEST_EXPECT_EQ(t, p->nwritten, 40);	/* the snapshot, then done */
+	KTEST_EXPECT_EQ(t, p->nwritten, 40); /* the snapshot, then done */
 	KTEST_EXPECT_EQ(t, wbc.nr_to_write, 160);
-	KTEST_EXPECT_TRUE(t, pct_page_dirty(p, 40));	/* dirtied behind it */
+	KTEST_EXPECT_TRUE(t, pct_page_dirty(p, 40)); /* dirtied behind it */
 	KTEST_EXPECT_TRUE(t, pct_page_dirty(p, 79));
 	p->dirty_ahead = 0;
 	truncate_inode_pages(p->mapping, 0);
@@ -647,7 +650,7 @@ static struct folio *pct_start_writeback_and_redirty(struct pct *p, pgoff_t inde
 	folio_start_writeback(folio);
 	folio_mark_dirty(folio);
 	folio_unlock(folio);
-	return folio;		/* referenced */
+	return folio; /* referenced */
 }
 
 struct ender {
@@ -673,7 +676,7 @@ static void sync_all_waits_for_writeback_sync_none_skips(struct ktest *t)
 {
 	struct pct *p = pct_new(t, &pct_aops_writepages);
 	struct writeback_control wbc = pct_wbc(WB_SYNC_NONE, LONG_MAX);
-	struct ender e = { 0 };
+	struct ender e = {0};
 	struct task_struct *k;
 	struct folio *folio;
 
@@ -734,7 +737,7 @@ static void range_cyclic_resumes_and_never_wraps(struct ktest *t)
 
 	wbc.nr_to_write = 5;
 	KTEST_EXPECT_EQ(t, do_writepages(p->mapping, &wbc), 0);
-	KTEST_EXPECT_EQ(t, p->written[5], 5);	/* resumed */
+	KTEST_EXPECT_EQ(t, p->written[5], 5); /* resumed */
 	KTEST_EXPECT_EQ(t, p->written[9], 9);
 	KTEST_EXPECT_EQ(t, p->mapping->writeback_index, 10);
 
@@ -884,14 +887,14 @@ static void truncate_drops_dirty_pages_and_restores_counters(struct ktest *t)
 	truncate_inode_pages(p->mapping, 0);
 	KTEST_EXPECT_EQ(t, p->mapping->nrpages, 0);
 	KTEST_EXPECT_FALSE(t, mapping_tagged(p->mapping, PAGECACHE_TAG_DIRTY));
-	KTEST_EXPECT_EQ(t, p->nwritten, 0);	/* dropped, never written */
+	KTEST_EXPECT_EQ(t, p->nwritten, 0); /* dropped, never written */
 	pct_check_counters(t, p);
 }
 
 static void truncate_waits_for_writeback(struct ktest *t)
 {
 	struct pct *p = pct_new(t, &pct_aops_writepages);
-	struct ender e = { 0 };
+	struct ender e = {0};
 	struct task_struct *k;
 	struct folio *folio;
 
@@ -919,8 +922,8 @@ static void invalidate_mapping_pages_drops_only_clean_unused(struct ktest *t)
 
 	pct_dirty_range(p, 0, 6, 'i');
 	do_writepages(p->mapping, &wbc);
-	pct_dirty_page(p, 0, 'j');			/* dirty: stays */
-	held = filemap_get_folio(p->mapping, 1);	/* in use: stays */
+	pct_dirty_page(p, 0, 'j');		 /* dirty: stays */
+	held = filemap_get_folio(p->mapping, 1); /* in use: stays */
 	KTEST_ASSERT_NOT_ERR_OR_NULL(t, held);
 	KTEST_EXPECT_EQ(t, invalidate_mapping_pages(p->mapping, 0, (pgoff_t)-1), 4);
 	KTEST_EXPECT_EQ(t, p->mapping->nrpages, 2);
@@ -967,7 +970,7 @@ static void readahead_issues_expected_windows(struct ktest *t)
 	KTEST_EXPECT_EQ(t, p->reads[11], 11);
 	for (pos = 2 * PAGE_SIZE; pos < 4 * (loff_t)PAGE_SIZE; pos += PAGE_SIZE - 1)
 		filemap_read(f, buf, 1, &pos);
-	KTEST_EXPECT_EQ(t, p->nreads, 12);		/* cached, no marker */
+	KTEST_EXPECT_EQ(t, p->nreads, 12); /* cached, no marker */
 	pos = 4 * PAGE_SIZE;
 	KTEST_EXPECT_EQ(t, filemap_read(f, buf, 1, &pos), 1);
 	KTEST_EXPECT_EQ(t, p->nreads, 28);
@@ -1020,7 +1023,7 @@ static void buffered_write_then_read_back(struct ktest *t)
 	KTEST_EXPECT_EQ(t, filemap_read(f, out, len, &pos), (long)len);
 	KTEST_EXPECT_EQ(t, memcmp(in, out, len), 0);
 	pos = 100 + len;
-	KTEST_EXPECT_EQ(t, filemap_read(f, out, 10, &pos), 0);	/* EOF */
+	KTEST_EXPECT_EQ(t, filemap_read(f, out, 10, &pos), 0); /* EOF */
 	fput(f);
 	kfree(in);
 	kfree(out);
@@ -1045,7 +1048,7 @@ static void readahead_uses_readahead_op_and_drops_leftovers(struct ktest *t)
 	KTEST_EXPECT_EQ(t, p->ra_first, 0);
 	KTEST_EXPECT_EQ(t, p->ra_count, 4);
 	KTEST_EXPECT_EQ(t, p->nreads, 2);
-	KTEST_EXPECT_EQ(t, p->mapping->nrpages, 2);	/* 2 and 3 dropped */
+	KTEST_EXPECT_EQ(t, p->mapping->nrpages, 2); /* 2 and 3 dropped */
 	KTEST_EXPECT_EQ(t, buf[0], 1);
 	pct_check_counters(t, p);
 	fput(f);
@@ -1061,7 +1064,7 @@ static void failed_read_is_eio_and_unlocked_once(struct ktest *t)
 	loff_t pos = 0;
 
 	pct_fill_store(p);
-	p->fail_read = 2 + 1;	/* page 2, inside the first window (0-3) */
+	p->fail_read = 2 + 1; /* page 2, inside the first window (0-3) */
 	f = file_open_inode(p->inode, O_RDONLY);
 	KTEST_ASSERT_NOT_ERR_OR_NULL(t, f);
 	KTEST_EXPECT_EQ(t, filemap_read(f, buf, 1, &pos), 1);
@@ -1134,7 +1137,7 @@ static void folio_lock_excludes_and_wakes_waiters(struct ktest *t)
 	l.rounds = 300;
 	atomic_set(&l.started, 0);
 	atomic_set(&l.finished, 0);
-	folio_lock(l.folio);	/* held while they start: they must wait */
+	folio_lock(l.folio); /* held while they start: they must wait */
 	for (int i = 0; i < 3; i++) {
 		k[i] = kthread_run(locker_fn, &l, "pct-lock%d", i);
 		KTEST_ASSERT_NOT_ERR_OR_NULL(t, k[i]);

@@ -49,7 +49,7 @@
 #include "pagecache.h"
 
 #ifndef BANDWIDTH_INTERVAL
-#define BANDWIDTH_INTERVAL	max_t_ul(HZ / 5, 1)	/* 200 ms (Linux) */
+#define BANDWIDTH_INTERVAL max_t_ul(HZ / 5, 1) /* 200 ms (Linux) */
 #endif
 static inline unsigned long max_t_ul(unsigned long a, unsigned long b)
 {
@@ -58,7 +58,7 @@ static inline unsigned long max_t_ul(unsigned long a, unsigned long b)
 
 /* Yield the CPU every this many entries while tagging (Linux's
  * XA_CHECK_SCHED). */
-#define XA_CHECK_SCHED		4096
+#define XA_CHECK_SCHED 4096
 
 const char *bdi_trace_name(struct backing_dev_info *bdi, struct bdi_name *buf)
 {
@@ -253,9 +253,11 @@ bool __folio_start_writeback(struct folio *folio, bool keep_write)
 			}
 		}
 		if (!folio_test_dirty(folio))
-			__xa_clear_mark(&mapping->i_pages, folio->index, PAGECACHE_TAG_DIRTY);
+			__xa_clear_mark(&mapping->i_pages, folio->index,
+					PAGECACHE_TAG_DIRTY);
 		if (!keep_write)
-			__xa_clear_mark(&mapping->i_pages, folio->index, PAGECACHE_TAG_TOWRITE);
+			__xa_clear_mark(&mapping->i_pages, folio->index,
+					PAGECACHE_TAG_TOWRITE);
 		xa_unlock_irqrestore(&mapping->i_pages, flags);
 	} else {
 		ret = folio_test_set_writeback(folio);
@@ -298,7 +300,7 @@ static bool __folio_end_writeback(struct folio *folio)
 		return false;
 	mod_node_page_state(folio_pgdat(folio), NR_WRITEBACK, -1);
 	mod_node_page_state(folio_pgdat(folio), NR_WRITTEN, 1);
-	smp_mb();	/* PG_writeback clear before PG_waiters is read (PC5) */
+	smp_mb(); /* PG_writeback clear before PG_waiters is read (PC5) */
 	return folio_test_waiters_flag(folio);
 }
 
@@ -398,9 +400,8 @@ retry:
 	return folio;
 }
 
-struct folio *writeback_iter(struct address_space *mapping,
-			     struct writeback_control *wbc, struct folio *folio,
-			     int *error)
+struct folio *writeback_iter(struct address_space *mapping, struct writeback_control *wbc,
+			     struct folio *folio, int *error)
 {
 	if (!folio) {
 		folio_batch_init(&wbc->fbatch);

@@ -218,7 +218,8 @@ static void ondemand_readahead(struct readahead_control *rac, struct folio *foli
 	if (folio) {
 		pgoff_t start = index + 1;
 
-		while (start - index <= max_pages && xa_load(&rac->mapping->i_pages, start))
+		while (start - index <= max_pages &&
+		       xa_load(&rac->mapping->i_pages, start))
 			start++;
 		if (start - index > max_pages)
 			return;
@@ -275,7 +276,10 @@ void page_cache_sync_readahead(struct address_space *mapping, struct file_ra_sta
 			       struct file *file, pgoff_t index, unsigned long req_count)
 {
 	struct readahead_control rac = {
-		.file = file, .mapping = mapping, .ra = ra, ._index = index,
+		.file = file,
+		.mapping = mapping,
+		.ra = ra,
+		._index = index,
 	};
 
 	if (!req_count)
@@ -293,7 +297,10 @@ void page_cache_async_readahead(struct address_space *mapping, struct file_ra_st
 				unsigned long req_count)
 {
 	struct readahead_control rac = {
-		.file = file, .mapping = mapping, .ra = ra, ._index = index,
+		.file = file,
+		.mapping = mapping,
+		.ra = ra,
+		._index = index,
 	};
 
 	if (!ra->ra_pages)

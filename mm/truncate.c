@@ -74,7 +74,7 @@ static void truncate_partial_folio(struct address_space *mapping, pgoff_t index,
 void truncate_inode_pages_range(struct address_space *mapping, loff_t lstart, loff_t lend)
 {
 	size_t partial_start = lstart & (PAGE_SIZE - 1);
-	pgoff_t start, end;	/* whole pages: [start, end) */
+	pgoff_t start, end; /* whole pages: [start, end) */
 	struct folio_batch fbatch;
 	pgoff_t index;
 
@@ -87,7 +87,8 @@ void truncate_inode_pages_range(struct address_space *mapping, loff_t lstart, lo
 	if (partial_start || (lend != -1 && ((lend + 1) & (PAGE_SIZE - 1)))) {
 		pgoff_t first = lstart >> PAGE_SHIFT;
 		pgoff_t last = lend == -1 ? (pgoff_t)-1 : (pgoff_t)(lend >> PAGE_SHIFT);
-		size_t end_off = lend == -1 ? PAGE_SIZE : (size_t)(lend & (PAGE_SIZE - 1)) + 1;
+		size_t end_off =
+			lend == -1 ? PAGE_SIZE : (size_t)(lend & (PAGE_SIZE - 1)) + 1;
 
 		if (first == last) {
 			truncate_partial_folio(mapping, first, partial_start,
@@ -172,7 +173,7 @@ static bool mapping_evict_folio(struct address_space *mapping, struct folio *fol
 	}
 	xa_unlock_irqrestore(&mapping->i_pages, flags);
 	if (gone)
-		folio_put(folio);	/* the cache's reference */
+		folio_put(folio); /* the cache's reference */
 	return gone;
 }
 
