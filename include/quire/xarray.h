@@ -32,29 +32,29 @@
 #include <quire/gfp.h>
 
 typedef unsigned int xa_mark_t;
-#define XA_MARK_0	0u
-#define XA_MARK_1	1u
-#define XA_MARK_2	2u
-#define XA_MAX_MARKS	3u
-#define XA_PRESENT	8u	/* xa_find() filter: any entry, marked or not */
+#define XA_MARK_0    0u
+#define XA_MARK_1    1u
+#define XA_MARK_2    2u
+#define XA_MAX_MARKS 3u
+#define XA_PRESENT   8u /* xa_find() filter: any entry, marked or not */
 
-#define XA_CHUNK_SHIFT	6
-#define XA_CHUNK_SIZE	(1u << XA_CHUNK_SHIFT)
+#define XA_CHUNK_SHIFT 6
+#define XA_CHUNK_SIZE  (1u << XA_CHUNK_SHIFT)
 
 struct xa_node {
-	unsigned char shift;		/* bits of index below this node */
-	unsigned char offset;		/* slot in parent */
-	unsigned char count;		/* non-NULL slots */
-	struct xa_node *parent;		/* NULL for the top node */
+	unsigned char shift;	/* bits of index below this node */
+	unsigned char offset;	/* slot in parent */
+	unsigned char count;	/* non-NULL slots */
+	struct xa_node *parent; /* NULL for the top node */
 	void *slots[XA_CHUNK_SIZE];
 	unsigned long marks[XA_MAX_MARKS]; /* bit per slot (XA1) */
 };
 
 struct xarray {
 	spinlock_t xa_lock;
-	unsigned int xa_marks;		/* root mark bits (bit m = mark m) */
-	void *xa_head;			/* an entry (index 0 only) or a node */
-	unsigned long xa_nodes;		/* nodes allocated, for tests/stats */
+	unsigned int xa_marks;	/* root mark bits (bit m = mark m) */
+	void *xa_head;		/* an entry (index 0 only) or a node */
+	unsigned long xa_nodes; /* nodes allocated, for tests/stats */
 };
 
 void xa_init(struct xarray *xa);
@@ -67,7 +67,7 @@ static inline bool xa_empty(const struct xarray *xa)
 }
 
 #define xa_lock_irqsave(xa, flags)	spin_lock_irqsave(&(xa)->xa_lock, flags)
-#define xa_unlock_irqrestore(xa, flags)	spin_unlock_irqrestore(&(xa)->xa_lock, flags)
+#define xa_unlock_irqrestore(xa, flags) spin_unlock_irqrestore(&(xa)->xa_lock, flags)
 
 /* The entry at @index, or NULL. Takes the lock. */
 void *xa_load(struct xarray *xa, unsigned long index);
@@ -77,7 +77,9 @@ void *xa_load(struct xarray *xa, unsigned long index);
  * ERR_PTR(-ENOMEM) if a node could not be allocated (nothing changed).
  * Storing keeps the entry's marks; erasing clears them. Called with
  * xa_lock held: node allocation uses GFP_ATOMIC | __GFP_NOWARN under the
- * lock; callers that may sleep preallocate with xa_reserve_nodes().
+ * lock (@gfp is accepted for Linux's signature; there is no preallocation
+ * call: a caller that gets -ENOMEM backs off and retries or fails). Every
+ * node a store needs is allocated before the tree changes.
  */
 void *__xa_store(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp);
 /* As __xa_store() but -EBUSY (and no change) if @index is occupied. */
@@ -112,8 +114,9 @@ void *xa_find(struct xarray *xa, unsigned long *indexp, unsigned long max,
 
 /*
  * Copy up to @n entries matching @filter with index in [*startp, max] into
- * @dst, in index order; *startp becomes one past the last index copied.
- * Returns how many. __ = lock held. The page cache's batch lookups.
+ * @dst, in index order; *startp becomes one past the last index copied
+ * (0 after ULONG_MAX; unchanged if none). Returns how many. __ = lock held.
+ * The page cache's batch lookups.
  */
 unsigned int __xa_extract(struct xarray *xa, void **dst, unsigned long *startp,
 			  unsigned long max, unsigned int n, xa_mark_t filter);
