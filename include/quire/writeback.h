@@ -143,6 +143,24 @@ extern unsigned long vm_dirty_bytes;		/* 0: use the ratio */
 extern unsigned int dirty_writeback_interval;	/* centisecs: 500 */
 extern unsigned int dirty_expire_interval;	/* centisecs: 3000 */
 
+/*
+ * The global dirty-throttling domain (Linux's struct wb_domain; Quire has
+ * only the global one, no memcg domains). mm/dirty_throttle.c.
+ */
+struct wb_domain {
+	spinlock_t lock;
+	/* The hard limit balance_dirty_pages() throttles towards: follows
+	 * thresh up at once, down by 1/32 of the gap per 200 ms. Pages. */
+	unsigned long dirty_limit;
+	unsigned long dirty_limit_tstamp; /* jiffies of its last update */
+	/* Completion periods (3 s) for the wbs' shares of the threshold:
+	 * global NR_WRITTEN at the start of the current and previous one. */
+	unsigned long period;	   /* number of the current period */
+	unsigned long period_time; /* jiffies it started */
+	unsigned long completions, completions_prev;
+};
+extern struct wb_domain global_wb_domain;
+
 /* Global thresholds in pages (bg, thresh) from the tunables and dirtyable
  * memory (free + file LRU pages + 1). */
 void global_dirty_limits(unsigned long *pbackground, unsigned long *pdirty);
