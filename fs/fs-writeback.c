@@ -849,6 +849,26 @@ static long wb_check_background_flush(struct bdi_writeback *wb)
 	return 0;
 }
 
+/*
+ * bdi_unregister() runs the flusher once more after clearing WB_registered:
+ * start writing whatever is still dirty (WB_SYNC_NONE, like start-all; the
+ * caller waits for the I/O it cares about). Linux leaves that to the
+ * unmount's sync; Quire has no unmount yet.
+ */
+static long wb_check_shutdown(struct bdi_writeback *wb)
+{
+	struct wb_writeback_work work = {
+		.nr_pages = LONG_MAX,
+		.sync_mode = WB_SYNC_NONE,
+		.range_cyclic = 1,
+		.reason = WB_REASON_SYNC,
+	};
+
+	if (test_bit(WB_registered, &wb->state) || !wb_has_dirty_io(wb))
+		return 0;
+	return wb_writeback(wb, &work);
+}
+
 /* One flusher round, in the reference's order. */
 static long wb_do_writeback(struct bdi_writeback *wb)
 {
@@ -864,6 +884,7 @@ static long wb_do_writeback(struct bdi_writeback *wb)
 	wrote += wb_check_start_all(wb);
 	wrote += wb_check_old_data_flush(wb);
 	wrote += wb_check_background_flush(wb);
+	wrote += wb_check_shutdown(wb);
 	clear_bit(WB_writeback_running, &wb->state);
 	return wrote;
 }

@@ -59,7 +59,7 @@ static struct wb_fixture *fixture_new(void)
 	INIT_LIST_HEAD(&wb->work_list);
 	for (i = 0; i < NR_WB_STAT_ITEMS; i++)
 		percpu_counter_init(&wb->stat[i], 0, GFP_KERNEL);
-	wb->avg_write_bandwidth = INIT_BW;
+	wb->avg_write_bandwidth = 100UL << (20 - PAGE_SHIFT); /* INIT_BW */
 	f->sb.s_bdi = &f->bdi;
 	spin_lock_init(&f->sb.s_inode_list_lock);
 	INIT_LIST_HEAD(&f->sb.s_inodes);

@@ -31,10 +31,12 @@
  *  WB5: avg_write_bandwidth and dirty_ratelimit stay >= 1 page/s.
  *
  * Locking: wb->list_lock guards the bandwidth fields of a wb (write
- * bandwidth, avg, ratelimits, stamps, completion snapshots); readers outside
- * it use READ_ONCE and tolerate a stale value. global_wb_domain.lock guards
- * the domain's dirty_limit and completion period; it nests inside
- * wb->list_lock. The tunables are plain integers written by `sysctl`.
+ * bandwidth, avg, ratelimits, stamps, completions_prev/period; completions
+ * itself is an atomic count bumped at end of writeback); readers outside it
+ * use READ_ONCE and tolerate a stale value. global_wb_domain.lock guards the
+ * domain's dirty_limit and completion period; it nests inside
+ * wb->list_lock. wb_calc_thresh() takes the bdi list mutex (sums the
+ * shares), so it runs in process context with no spinlock held. The tunables are plain integers written by `sysctl`.
  */
 #include <quire/writeback.h>
 #include <quire/backing-dev.h>
@@ -258,55 +260,70 @@ late_initcall(page_writeback_init);
 
 /* ---- each wb's share of the threshold (Linux's fprop, simplified) ---- */
 
-/* Start new completion periods that are due. Domain lock held. */
-static void wb_domain_age(unsigned long now)
+/* The number of the current completion period (starts those due). */
+static unsigned long wb_domain_period(unsigned long now)
 {
 	struct wb_domain *dom = &global_wb_domain;
-	unsigned long n, written;
+	unsigned long n, period;
 
-	if (time_before(now, dom->period_time + VM_COMPLETIONS_PERIOD_LEN))
-		return;
-	n = (now - dom->period_time) / VM_COMPLETIONS_PERIOD_LEN;
-	written = global_node_page_state(NR_WRITTEN);
-	dom->completions_prev = n == 1 ? dom->completions : written;
-	dom->completions = written;
-	dom->period += n;
-	dom->period_time += n * VM_COMPLETIONS_PERIOD_LEN;
+	spin_lock(&dom->lock);
+	if (time_after_eq(now, dom->period_time + VM_COMPLETIONS_PERIOD_LEN)) {
+		n = (now - dom->period_time) / VM_COMPLETIONS_PERIOD_LEN;
+		dom->period += n;
+		dom->period_time += n * VM_COMPLETIONS_PERIOD_LEN;
+	}
+	period = dom->period;
+	spin_unlock(&dom->lock);
+	return period;
 }
 
-/* Bring @wb's snapshots to the domain's period. wb->list_lock held. */
-static void wb_completions_catch_up(struct bdi_writeback *wb)
+/* Age @wb's counts to @period: after one period the current count becomes
+ * the previous one, after more both are stale and drop. */
+static void wb_completions_age(struct bdi_writeback *wb, unsigned long period)
 {
-	unsigned long period = READ_ONCE(global_wb_domain.period);
-	unsigned long written = wb_stat(wb, WB_WRITTEN);
+	unsigned long cur;
 
-	if (wb->completions_period == period)
-		return;
-	wb->completions_prev =
-		period - wb->completions_period == 1 ? wb->completions : written;
-	wb->completions = written;
-	wb->completions_period = period;
+	spin_lock(&wb->list_lock);
+	if (wb->completions_period != period) {
+		cur = __atomic_exchange_n(&wb->completions, 0, __ATOMIC_RELAXED);
+		wb->completions_prev = period - wb->completions_period == 1 ? cur : 0;
+		wb->completions_period = period;
+	}
+	spin_unlock(&wb->list_lock);
 }
 
-/* Completions of the current period plus half the previous one's. */
+/* This period's completions plus half the previous period's. */
+static unsigned long wb_completions_weight(struct bdi_writeback *wb)
+{
+	return __atomic_load_n(&wb->completions, __ATOMIC_RELAXED) +
+	       READ_ONCE(wb->completions_prev) / 2;
+}
+
+struct completions_sum {
+	unsigned long period;
+	unsigned long sum;
+};
+
+static int sum_completions_one(struct backing_dev_info *bdi, void *arg)
+{
+	struct completions_sum *cs = arg;
+
+	wb_completions_age(&bdi->wb, cs->period);
+	cs->sum += wb_completions_weight(&bdi->wb);
+	return 0;
+}
+
+/* @wb's share of recent completions, as num / den (0 / 1 when nothing was
+ * written lately). Context: process (takes the bdi list mutex). */
 static void wb_completion_fraction(struct bdi_writeback *wb, unsigned long *num,
 				   unsigned long *den)
 {
-	struct wb_domain *dom = &global_wb_domain;
-	unsigned long now = jiffies, g, w;
+	struct completions_sum cs = {.period = wb_domain_period(jiffies)};
 
-	spin_lock(&wb->list_lock);
-	spin_lock(&dom->lock);
-	wb_domain_age(now);
-	g = global_node_page_state(NR_WRITTEN);
-	*den = (g - dom->completions) + (dom->completions - dom->completions_prev) / 2;
-	spin_unlock(&dom->lock);
-	wb_completions_catch_up(wb);
-	w = wb_stat(wb, WB_WRITTEN);
-	*num = (w - wb->completions) + (wb->completions - wb->completions_prev) / 2;
-	spin_unlock(&wb->list_lock);
-	if (*num > *den)
-		*num = *den;
+	wb_completions_age(wb, cs.period);
+	*num = wb_completions_weight(wb);
+	bdi_iterate(sum_completions_one, &cs);
+	*den = max(cs.sum, *num); /* an unregistered wb counts alone */
 	if (!*den) {
 		*num = 0;
 		*den = 1;

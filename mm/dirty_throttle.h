@@ -15,6 +15,9 @@
 #define RATELIMIT_CALC_SHIFT	  10			     /* pos_ratio: 1.0 = 1024 */
 #define VM_COMPLETIONS_PERIOD_LEN (3 * HZ)		     /* wb share periods */
 #define WB_BANDWIDTH_IDLE_JIF	  HZ
+/* Initial write bandwidth and dirty ratelimit: 100 MB/s in pages/s (Linux's
+ * INIT_BW; mm/backing-dev.c starts each wb there). */
+#define INIT_BW			  (100UL << (20 - PAGE_SHIFT))
 
 /* Linux's dirty_throttle_control: one balance_dirty_pages() round. */
 struct dirty_throttle_control {

@@ -80,9 +80,9 @@ struct bdi_writeback {
 	unsigned long dirty_ratelimit;	/* base task rate (pages/s) */
 	unsigned long balanced_dirty_ratelimit;
 	/* The wb's share of completions (Linux's fprop, simplified:
-	 * WB_WRITTEN at the start of the current and of the previous
-	 * VM_COMPLETIONS_PERIOD_LEN period of global_wb_domain, whose
-	 * number is completions_period; mm/dirty_throttle.c). */
+	 * pages whose writeback ended in this and the previous 3 s period of
+	 * global_wb_domain; completions_period numbers the current one).
+	 * completions is incremented at end of writeback (any context). */
 	unsigned long completions, completions_prev;
 	unsigned long completions_period;
 	int dirty_exceeded;
@@ -105,10 +105,6 @@ struct backing_dev_info {
 	atomic_t refcnt;
 	struct bdi_writeback wb;	/* the only wb */
 };
-
-/* Initial write bandwidth and dirty ratelimit of a new wb: 100 MB/s in
- * pages/s (Linux's INIT_BW). */
-#define INIT_BW (100UL << (20 - PAGE_SHIFT))
 
 #define BDI_CAP_WRITEBACK	(1u << 0)	/* dirty pages are written back */
 #define BDI_CAP_WRITEBACK_ACCT	(1u << 1)	/* account them in wb stats */

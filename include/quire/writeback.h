@@ -153,11 +153,9 @@ struct wb_domain {
 	 * thresh up at once, down by 1/32 of the gap per 200 ms. Pages. */
 	unsigned long dirty_limit;
 	unsigned long dirty_limit_tstamp; /* jiffies of its last update */
-	/* Completion periods (3 s) for the wbs' shares of the threshold:
-	 * global NR_WRITTEN at the start of the current and previous one. */
+	/* Completion periods (3 s) for the wbs' shares of the threshold. */
 	unsigned long period;	   /* number of the current period */
 	unsigned long period_time; /* jiffies it started */
-	unsigned long completions, completions_prev;
 };
 extern struct wb_domain global_wb_domain;
 
