@@ -53,8 +53,8 @@ enum lru_list {
 };
 
 struct lruvec {
-	spinlock_t lru_lock;		/* irqsave: rotation at end of writeback */
-	struct list_head lists[NR_LRU_LISTS];	/* folios by folio->lru */
+	spinlock_t lru_lock;		      /* irqsave: rotation at end of writeback */
+	struct list_head lists[NR_LRU_LISTS]; /* folios by folio->lru */
 };
 
 /* Watermarks in pages (Linux's, from min_free_kbytes; see docs/reclaim.md). */
@@ -100,10 +100,10 @@ typedef struct pglist_data {
 	/* Page-cache reclaim (mm/vmscan.c, docs/reclaim.md). */
 	struct lruvec lruvec;
 	unsigned long watermark[NR_WMARK];
-	wait_queue_head_t kswapd_wait;	/* kswapd sleeps here */
+	wait_queue_head_t kswapd_wait; /* kswapd sleeps here */
 	struct task_struct *kswapd;
-	int kswapd_failures;		/* runs that reclaimed nothing */
-	bool kswapd_wake;		/* a wake-up is pending */
+	int kswapd_failures; /* runs that reclaimed nothing */
+	bool kswapd_wake;    /* a wake-up is pending */
 
 	long vm_stat[NR_VM_NODE_STAT_ITEMS];	/* atomic adds, see below */
 } pg_data_t;
