@@ -24,23 +24,46 @@
 #include <quire/shell.h>
 #include <quire/printk.h>
 #include <quire/errno.h>
+#include <quire/slab.h>
 
-/* WB_SYNC_ALL of every inode of @bdi, each waited for as it is written. */
-static int sync_one_bdi(struct backing_dev_info *bdi, void *arg)
+struct sync_bdis {
+	struct completion done;	/* completed once per queued work */
+	unsigned int queued;
+};
+
+/*
+ * Queue WB_SYNC_ALL of every inode of @bdi (each inode waited for as it is
+ * written). Runs under the bdi list mutex, which the flusher may need: the
+ * waiting happens after bdi_iterate() returns.
+ */
+static int sync_queue_one_bdi(struct backing_dev_info *bdi, void *arg)
 {
-	DECLARE_COMPLETION_ONSTACK(done);
-	struct wb_writeback_work work = {
-		.sync_mode = WB_SYNC_ALL,
-		.nr_pages = LONG_MAX,
-		.done = &done,
-		.reason = WB_REASON_SYNC,
-	};
+	struct sync_bdis *sb = arg;
+	struct wb_writeback_work *work;
 
 	if (!wb_has_dirty_io(&bdi->wb))
 		return 0;
-	wb_queue_work(&bdi->wb, &work);
-	wait_for_completion(&done);
+	work = kzalloc(sizeof(*work), GFP_KERNEL);
+	if (!work)
+		return 0; /* the per-sb pass below still covers registered sbs */
+	work->sync_mode = WB_SYNC_ALL;
+	work->nr_pages = LONG_MAX;
+	work->reason = WB_REASON_SYNC;
+	work->auto_free = 1;
+	work->done = &sb->done;
+	sb->queued++;
+	wb_queue_work(&bdi->wb, work);
 	return 0;
+}
+
+static void sync_all_bdis(void)
+{
+	struct sync_bdis sb = { .queued = 0 };
+
+	init_completion(&sb.done);
+	bdi_iterate(sync_queue_one_bdi, &sb);
+	while (sb.queued--)
+		wait_for_completion(&sb.done);
 }
 
 static void sync_inodes_one_sb(struct super_block *sb, void *arg)
@@ -73,7 +96,7 @@ void ksys_sync(void)
 	int nowait = 0, wait = 1;
 
 	wakeup_flusher_threads(WB_REASON_SYNC);
-	bdi_iterate(sync_one_bdi, NULL);
+	sync_all_bdis();
 	iterate_supers(sync_inodes_one_sb, NULL);
 	iterate_supers(sync_fs_one_sb, &nowait);
 	iterate_supers(sync_fs_one_sb, &wait);

@@ -35,8 +35,7 @@
  * itself is an atomic count bumped at end of writeback); readers outside it
  * use READ_ONCE and tolerate a stale value. global_wb_domain.lock guards the
  * domain's dirty_limit and completion period; it nests inside
- * wb->list_lock. wb_calc_thresh() takes the bdi list mutex (sums the
- * shares), so it runs in process context with no spinlock held. The tunables are plain integers written by `sysctl`.
+ * wb->list_lock. The tunables are plain integers written by `sysctl`.
  */
 #include <quire/writeback.h>
 #include <quire/backing-dev.h>
@@ -253,6 +252,7 @@ static int page_writeback_init(void)
 {
 	global_wb_domain.dirty_limit_tstamp = jiffies;
 	global_wb_domain.period_time = jiffies;
+	global_wb_domain.written_stamp = global_node_page_state(NR_WRITTEN);
 	writeback_set_ratelimit();
 	return 0;
 }
@@ -261,18 +261,21 @@ late_initcall(page_writeback_init);
 /* ---- each wb's share of the threshold (Linux's fprop, simplified) ---- */
 
 /* The number of the current completion period (starts those due). */
-static unsigned long wb_domain_period(unsigned long now)
+static unsigned long wb_domain_period(unsigned long now, unsigned long *weight)
 {
 	struct wb_domain *dom = &global_wb_domain;
-	unsigned long n, period;
+	unsigned long n, period, written = global_node_page_state(NR_WRITTEN);
 
 	spin_lock(&dom->lock);
 	if (time_after_eq(now, dom->period_time + VM_COMPLETIONS_PERIOD_LEN)) {
 		n = (now - dom->period_time) / VM_COMPLETIONS_PERIOD_LEN;
+		dom->written_prev = n == 1 ? written - dom->written_stamp : 0;
+		dom->written_stamp = written;
 		dom->period += n;
 		dom->period_time += n * VM_COMPLETIONS_PERIOD_LEN;
 	}
 	period = dom->period;
+	*weight = written - dom->written_stamp + dom->written_prev / 2;
 	spin_unlock(&dom->lock);
 	return period;
 }
@@ -292,38 +295,22 @@ static void wb_completions_age(struct bdi_writeback *wb, unsigned long period)
 	spin_unlock(&wb->list_lock);
 }
 
-/* This period's completions plus half the previous period's. */
-static unsigned long wb_completions_weight(struct bdi_writeback *wb)
-{
-	return __atomic_load_n(&wb->completions, __ATOMIC_RELAXED) +
-	       READ_ONCE(wb->completions_prev) / 2;
-}
-
-struct completions_sum {
-	unsigned long period;
-	unsigned long sum;
-};
-
-static int sum_completions_one(struct backing_dev_info *bdi, void *arg)
-{
-	struct completions_sum *cs = arg;
-
-	wb_completions_age(&bdi->wb, cs->period);
-	cs->sum += wb_completions_weight(&bdi->wb);
-	return 0;
-}
-
-/* @wb's share of recent completions, as num / den (0 / 1 when nothing was
- * written lately). Context: process (takes the bdi list mutex). */
+/*
+ * @wb's share of recent completions as num / den: its pages written this
+ * period plus half the last, against all pages written (NR_WRITTEN) the
+ * same way; 0 / 1 when nothing was written lately. Both sides age lazily,
+ * at the first look after a period boundary.
+ */
 static void wb_completion_fraction(struct bdi_writeback *wb, unsigned long *num,
 				   unsigned long *den)
 {
-	struct completions_sum cs = {.period = wb_domain_period(jiffies)};
+	unsigned long period = wb_domain_period(jiffies, den);
 
-	wb_completions_age(wb, cs.period);
-	*num = wb_completions_weight(wb);
-	bdi_iterate(sum_completions_one, &cs);
-	*den = max(cs.sum, *num); /* an unregistered wb counts alone */
+	wb_completions_age(wb, period);
+	*num = __atomic_load_n(&wb->completions, __ATOMIC_RELAXED) +
+	       READ_ONCE(wb->completions_prev) / 2;
+	if (*num > *den)
+		*den = *num;
 	if (!*den) {
 		*num = 0;
 		*den = 1;

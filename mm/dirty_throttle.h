@@ -54,7 +54,6 @@ unsigned long dirty_poll_interval(unsigned long dirty, unsigned long thresh);
 void update_dirty_limit(struct dirty_throttle_control *dtc);
 /* ratelimit_pages: thresh / (online CPUs * 32), at least 16. */
 extern long ratelimit_pages;
-void writeback_set_ratelimit(void);
 /* Forget the per-CPU counts of pages dirtied since the last check. */
 void bdp_ratelimits_reset(void);
 

@@ -152,9 +152,12 @@ struct wb_domain {
 	 * thresh up at once, down by 1/32 of the gap per 200 ms. Pages. */
 	unsigned long dirty_limit;
 	unsigned long dirty_limit_tstamp; /* jiffies of its last update */
-	/* Completion periods (3 s) for the wbs' shares of the threshold. */
-	unsigned long period;	   /* number of the current period */
-	unsigned long period_time; /* jiffies it started */
+	/* Completion periods (3 s) for the wbs' shares of the threshold:
+	 * all pages written (NR_WRITTEN) in this and the last period. */
+	unsigned long period;	     /* number of the current period */
+	unsigned long period_time;   /* jiffies it started */
+	unsigned long written_stamp; /* NR_WRITTEN when it started */
+	unsigned long written_prev;  /* pages written in the last period */
 };
 extern struct wb_domain global_wb_domain;
 
@@ -162,6 +165,9 @@ extern struct wb_domain global_wb_domain;
  * memory (free + file LRU pages + 1). */
 void global_dirty_limits(unsigned long *pbackground, unsigned long *pdirty);
 unsigned long global_dirtyable_memory(void);
+/* Recompute ratelimit_pages and reset the hard dirty limit to the threshold
+ * (after a tunable changed; Linux's writeback_set_ratelimit). */
+void writeback_set_ratelimit(void);
 /* dirty + writeback of @pgdat within dirty_ratio of its dirtyable memory. */
 bool node_dirty_ok(pg_data_t *pgdat);
 
