@@ -926,12 +926,9 @@ void __mark_inode_dirty(struct inode *inode, int flags)
 	if (flags & I_DIRTY_TIME)
 		flags = (flags & ~I_DIRTY_TIME) | I_DIRTY_SYNC;
 	flags &= I_DIRTY;
-	/* Pairs with __writeback_single_inode(): either it sees our bits or
-	 * we see it cleared them. */
-	smp_mb();
-	if ((READ_ONCE(inode->i_state) & flags) == (unsigned long)flags)
-		return;
-
+	/* No lockless early return (Linux peeks at i_state after a barrier):
+	 * i_lock orders us against __writeback_single_inode() clearing the
+	 * bits, and the page cache calls here once per clean->dirty page. */
 	spin_lock(&inode->i_lock);
 	if ((inode->i_state & flags) == (unsigned long)flags)
 		goto out_unlock;
