@@ -895,12 +895,10 @@ void wb_workfn(struct work_struct *work)
 		container_of(to_delayed_work(work), struct bdi_writeback, dwork);
 	long pages_written;
 
-	current->flags |= PF_LOCAL_THROTTLE;
 	do {
 		pages_written = wb_do_writeback(wb);
 		trace_event("writeback_pages_written", "%ld", pages_written);
 	} while (!list_empty(&wb->work_list));
-	current->flags &= ~PF_LOCAL_THROTTLE;
 
 	if (!list_empty(&wb->work_list))
 		wb_wakeup(wb);
