@@ -157,6 +157,17 @@ static unsigned long hard_dirty_limit(unsigned long thresh)
 	return max(thresh, READ_ONCE(global_wb_domain.dirty_limit));
 }
 
+static void trace_global_dirty_state(unsigned long bg_thresh, unsigned long thresh)
+{
+	trace_event(
+		"global_dirty_state",
+		"dirty=%lu writeback=%lu bg_thresh=%lu thresh=%lu limit=%lu dirtied=%lu written=%lu",
+		global_node_page_state(NR_FILE_DIRTY),
+		global_node_page_state(NR_WRITEBACK), bg_thresh, thresh,
+		READ_ONCE(global_wb_domain.dirty_limit),
+		global_node_page_state(NR_DIRTIED), global_node_page_state(NR_WRITTEN));
+}
+
 /* WB1. The ratios are scaled to per-PAGE_SIZE first for precision, as
  * Linux does. */
 void domain_dirty_limits(struct dirty_throttle_control *dtc)
@@ -181,17 +192,7 @@ void domain_dirty_limits(struct dirty_throttle_control *dtc)
 		bg_thresh = thresh / 2;
 	dtc->thresh = thresh;
 	dtc->bg_thresh = bg_thresh;
-}
-
-static void trace_global_dirty_state(unsigned long bg_thresh, unsigned long thresh)
-{
-	trace_event(
-		"global_dirty_state",
-		"dirty=%lu writeback=%lu bg_thresh=%lu thresh=%lu limit=%lu dirtied=%lu written=%lu",
-		global_node_page_state(NR_FILE_DIRTY),
-		global_node_page_state(NR_WRITEBACK), bg_thresh, thresh,
-		READ_ONCE(global_wb_domain.dirty_limit),
-		global_node_page_state(NR_DIRTIED), global_node_page_state(NR_WRITTEN));
+	trace_global_dirty_state(bg_thresh, thresh); /* as Linux, on every computation */
 }
 
 /* dtc->avail and dtc->dirty of the global domain. */
@@ -208,7 +209,6 @@ void global_dirty_limits(unsigned long *pbackground, unsigned long *pdirty)
 	struct dirty_throttle_control dtc = {.avail = global_dirtyable_memory()};
 
 	domain_dirty_limits(&dtc);
-	trace_global_dirty_state(dtc.bg_thresh, dtc.thresh);
 	*pbackground = dtc.bg_thresh;
 	*pdirty = dtc.thresh;
 }
