@@ -167,6 +167,39 @@ static void writing_bytes_zeroes_ratio_and_back(struct ktest *t)
 	restore_tunables(&s);
 }
 
+/* node_dirty_ok(): a node's dirty + writeback within dirty_ratio of its own
+ * dirtyable memory (free + file LRU). */
+static void node_dirty_ok_follows_node_limit(struct ktest *t)
+{
+	pg_data_t *pgdat = NODE_DATA(0);
+	struct saved_tunables s;
+	unsigned long avail, limit, dirty;
+	long add;
+
+	save_tunables(&s);
+	vm_dirty_bytes = 0;
+	vm_dirty_ratio = 20;
+	avail = node_page_state(pgdat, NR_FREE_PAGES) +
+		node_page_state(pgdat, NR_INACTIVE_FILE) +
+		node_page_state(pgdat, NR_ACTIVE_FILE);
+	limit = 20 * avail / 100;
+	dirty = node_page_state(pgdat, NR_FILE_DIRTY) +
+		node_page_state(pgdat, NR_WRITEBACK);
+	KTEST_EXPECT_TRUE(t, node_dirty_ok(pgdat));
+	/* 64 pages either side: other CPUs' allocations move the limit by a
+	 * page per 5 free pages while we look. */
+	KTEST_ASSERT_TRUE(t, dirty + 64 < limit);
+	add = limit - 64 - dirty;
+	mod_node_page_state(pgdat, NR_FILE_DIRTY, add);
+	KTEST_EXPECT_TRUE(t, node_dirty_ok(pgdat));
+	mod_node_page_state(pgdat, NR_WRITEBACK, 128);
+	KTEST_EXPECT_FALSE(t, node_dirty_ok(pgdat));
+	mod_node_page_state(pgdat, NR_WRITEBACK, -128);
+	mod_node_page_state(pgdat, NR_FILE_DIRTY, -add);
+	KTEST_EXPECT_TRUE(t, node_dirty_ok(pgdat));
+	restore_tunables(&s);
+}
+
 /* ratelimit_pages = thresh / (online CPUs * 32), at least 16. */
 static void ratelimit_pages_scale_with_thresh(struct ktest *t)
 {
@@ -473,6 +506,7 @@ static const struct ktest_case dirty_throttle_cases[] = {
 	KTEST_CASE(dirty_thresholds_follow_bytes),
 	KTEST_CASE(background_at_or_above_thresh_becomes_half),
 	KTEST_CASE(writing_bytes_zeroes_ratio_and_back),
+	KTEST_CASE(node_dirty_ok_follows_node_limit),
 	KTEST_CASE(ratelimit_pages_scale_with_thresh),
 	KTEST_CASE(pos_ratio_at_freerun_setpoint_limit),
 	KTEST_CASE(wb_position_ratio_single_wb),
