@@ -926,6 +926,11 @@ static int wbstat_one(struct backing_dev_info *bdi, void *arg)
 	return 0;
 }
 
+static int bdi_exists(struct backing_dev_info *bdi, void *arg)
+{
+	return 1;
+}
+
 static int cmd_wbstat(int argc, char **argv)
 {
 	int found;
@@ -939,6 +944,8 @@ static int cmd_wbstat(int argc, char **argv)
 		shell_error(argv[0], "no backing device '%s'", argv[1]);
 		return -ENOENT;
 	}
+	if (argc == 1 && !bdi_iterate(bdi_exists, NULL))
+		cprintf("no backing devices registered\n");
 	return 0;
 }
 SHELL_COMMAND(wbstat, "wbstat", "wbstat [BDI]",
