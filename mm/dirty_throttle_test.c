@@ -19,6 +19,8 @@
 #include <quire/printk.h>
 #include <quire/slab.h>
 #include <quire/smp.h>
+#include <quire/sysctl.h>
+#include <quire/errno.h>
 #include "dirty_throttle.h"
 
 struct saved_tunables {
@@ -197,6 +199,33 @@ static void node_dirty_ok_follows_node_limit(struct ktest *t)
 	mod_node_page_state(pgdat, NR_WRITEBACK, -128);
 	mod_node_page_state(pgdat, NR_FILE_DIRTY, -add);
 	KTEST_EXPECT_TRUE(t, node_dirty_ok(pgdat));
+	restore_tunables(&s);
+}
+
+/* The same through the sysctl table, by Linux's names and limits. */
+static void sysctl_names_and_ranges(struct ktest *t)
+{
+	unsigned int expire = dirty_expire_interval;
+	struct saved_tunables s;
+	long v = -1;
+
+	save_tunables(&s);
+	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_bytes", "8388608"), 0);
+	KTEST_EXPECT_EQ(t, sysctl_get("vm.dirty_ratio", &v), 0);
+	KTEST_EXPECT_EQ(t, v, 0);
+	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_ratio", "15"), 0);
+	KTEST_EXPECT_EQ(t, vm_dirty_bytes, 0);
+	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_background_bytes", "1048576"), 0);
+	KTEST_EXPECT_EQ(t, dirty_background_ratio, 0);
+	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_background_ratio", "7"), 0);
+	KTEST_EXPECT_EQ(t, dirty_background_bytes, 0);
+	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_ratio", "101"), -EINVAL);
+	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_bytes", "4096"), -EINVAL); /* < 2 pages */
+	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_expire_centisecs", "100"), 0);
+	KTEST_EXPECT_EQ(t, dirty_expire_interval, 100);
+	dirty_expire_interval = expire;
+	KTEST_EXPECT_EQ(t, sysctl_get("vm.dirty_writeback_centisecs", &v), 0);
+	KTEST_EXPECT_EQ(t, v, dirty_writeback_interval);
 	restore_tunables(&s);
 }
 
@@ -506,6 +535,7 @@ static const struct ktest_case dirty_throttle_cases[] = {
 	KTEST_CASE(dirty_thresholds_follow_bytes),
 	KTEST_CASE(background_at_or_above_thresh_becomes_half),
 	KTEST_CASE(writing_bytes_zeroes_ratio_and_back),
+	KTEST_CASE(sysctl_names_and_ranges),
 	KTEST_CASE(node_dirty_ok_follows_node_limit),
 	KTEST_CASE(ratelimit_pages_scale_with_thresh),
 	KTEST_CASE(pos_ratio_at_freerun_setpoint_limit),
