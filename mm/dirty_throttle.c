@@ -89,9 +89,18 @@ void dirty_background_ratio_handler(const struct ctl_table *table)
 	dirty_background_bytes = 0;
 }
 
+/*
+ * A _bytes value zeroes its ratio, as in Linux. Linux refuses 0 for the
+ * _bytes sysctls although 0 is their resting value ("use the ratio"); Quire
+ * keeps every sysctl's value inside its range, so it accepts 0 and then
+ * brings back Linux's default ratio if the ratio is 0 too.
+ */
 void dirty_background_bytes_handler(const struct ctl_table *table)
 {
-	dirty_background_ratio = 0;
+	if (dirty_background_bytes)
+		dirty_background_ratio = 0;
+	else if (!dirty_background_ratio)
+		dirty_background_ratio = 10;
 }
 
 void dirty_ratio_handler(const struct ctl_table *table)
@@ -100,9 +109,16 @@ void dirty_ratio_handler(const struct ctl_table *table)
 	writeback_set_ratelimit();
 }
 
+/* Also: a non-zero vm.dirty_bytes below Linux's minimum (2 pages) is raised
+ * to it. */
 void dirty_bytes_handler(const struct ctl_table *table)
 {
-	vm_dirty_ratio = 0;
+	if (vm_dirty_bytes) {
+		vm_dirty_bytes = max(vm_dirty_bytes, 2 * PAGE_SIZE);
+		vm_dirty_ratio = 0;
+	} else if (!vm_dirty_ratio) {
+		vm_dirty_ratio = 20;
+	}
 	writeback_set_ratelimit();
 }
 
@@ -110,13 +126,13 @@ SYSCTL_ENTRY(dirty_background_ratio, .procname = "vm.dirty_background_ratio",
 	     .data = &dirty_background_ratio, .type = SYSCTL_INT, .min = 0, .max = 100,
 	     .after_write = dirty_background_ratio_handler);
 SYSCTL_ENTRY(dirty_background_bytes, .procname = "vm.dirty_background_bytes",
-	     .data = &dirty_background_bytes, .type = SYSCTL_ULONG, .min = 1,
+	     .data = &dirty_background_bytes, .type = SYSCTL_ULONG, .min = 0,
 	     .max = DIRTY_BYTES_MAX, .after_write = dirty_background_bytes_handler);
 SYSCTL_ENTRY(dirty_ratio, .procname = "vm.dirty_ratio", .data = &vm_dirty_ratio,
 	     .type = SYSCTL_INT, .min = 0, .max = 100,
 	     .after_write = dirty_ratio_handler);
 SYSCTL_ENTRY(dirty_bytes, .procname = "vm.dirty_bytes", .data = &vm_dirty_bytes,
-	     .type = SYSCTL_ULONG, .min = 2 * PAGE_SIZE, .max = DIRTY_BYTES_MAX,
+	     .type = SYSCTL_ULONG, .min = 0, .max = DIRTY_BYTES_MAX,
 	     .after_write = dirty_bytes_handler);
 SYSCTL_ENTRY(dirty_writeback_centisecs, .procname = "vm.dirty_writeback_centisecs",
 	     .data = &dirty_writeback_interval, .type = SYSCTL_UINT, .min = 0,

@@ -220,7 +220,13 @@ static void sysctl_names_and_ranges(struct ktest *t)
 	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_background_ratio", "7"), 0);
 	KTEST_EXPECT_EQ(t, dirty_background_bytes, 0);
 	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_ratio", "101"), -EINVAL);
-	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_bytes", "4096"), -EINVAL); /* < 2 pages */
+	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_bytes", "4096"), 0); /* < 2 pages: 2 */
+	KTEST_EXPECT_EQ(t, vm_dirty_bytes, 2 * PAGE_SIZE);
+	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_bytes", "0"), 0); /* back to the ratio */
+	KTEST_EXPECT_EQ(t, vm_dirty_ratio, 20);
+	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_background_bytes", "4096"), 0);
+	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_background_bytes", "0"), 0);
+	KTEST_EXPECT_EQ(t, dirty_background_ratio, 10);
 	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_expire_centisecs", "100"), 0);
 	KTEST_EXPECT_EQ(t, dirty_expire_interval, 100);
 	dirty_expire_interval = expire;
