@@ -960,6 +960,19 @@ out_unlock:
 
 /* ---- sync ---- */
 
+/* A reference unless the last one is already gone (iput() drops it without
+ * i_lock; the inode stays on s_inodes, under our list lock, until evicted). */
+static bool inode_get_unless_zero(struct inode *inode)
+{
+	int count = atomic_read(&inode->i_count);
+
+	do {
+		if (!count)
+			return false;
+	} while (!atomic_try_cmpxchg(&inode->i_count, &count, count + 1));
+	return true;
+}
+
 /* Wait for the writeback of every inode of @sb that has pages (sync(2)'s
  * second half: the WB_SYNC_ALL pass only started I/O). */
 static void wait_sb_inodes(struct super_block *sb)
@@ -972,11 +985,11 @@ static void wait_sb_inodes(struct super_block *sb)
 
 		spin_lock(&inode->i_lock);
 		if ((inode->i_state & (I_FREEING | I_WILL_FREE | I_NEW)) ||
-		    !mapping_tagged(mapping, PAGECACHE_TAG_WRITEBACK)) {
+		    !mapping_tagged(mapping, PAGECACHE_TAG_WRITEBACK) ||
+		    !inode_get_unless_zero(inode)) {
 			spin_unlock(&inode->i_lock);
 			continue;
 		}
-		atomic_inc(&inode->i_count); /* keeps it on s_inodes */
 		spin_unlock(&inode->i_lock);
 		spin_unlock(&sb->s_inode_list_lock);
 		if (old)
