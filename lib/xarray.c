@@ -101,7 +101,7 @@ void xa_init(struct xarray *xa)
 {
 	spin_lock_init(&xa->xa_lock);
 	xa->xa_marks = 0;
-	xa->xa_head = NULL;
+	WRITE_ONCE(xa->xa_head, NULL);
 	xa->xa_nodes = 0;
 }
 
@@ -198,7 +198,7 @@ static void xa_grow(struct xarray *xa, unsigned long index, struct xa_pool *pool
 
 	if (!head) {
 		top = xa_pool_take(xa, pool, want, NULL, 0);
-		xa->xa_head = xa_mk_node(top);
+		WRITE_ONCE(xa->xa_head, xa_mk_node(top));
 		return;
 	}
 	if (!xa_is_node(head)) {
@@ -210,7 +210,7 @@ static void xa_grow(struct xarray *xa, unsigned long index, struct xa_pool *pool
 		for (xa_mark_t m = 0; m < XA_MAX_MARKS; m++)
 			if (xa->xa_marks & (1u << m))
 				top->marks[m] = 1;
-		xa->xa_head = xa_mk_node(top);
+		WRITE_ONCE(xa->xa_head, xa_mk_node(top));
 	}
 	top = xa_to_node(xa->xa_head);
 	while (top->shift < want) {
@@ -224,7 +224,7 @@ static void xa_grow(struct xarray *xa, unsigned long index, struct xa_pool *pool
 				node->marks[m] = 1;
 		top->parent = node;
 		top->offset = 0;
-		xa->xa_head = xa_mk_node(node);
+		WRITE_ONCE(xa->xa_head, xa_mk_node(node));
 		top = node;
 	}
 }
@@ -243,7 +243,7 @@ static void xa_shrink(struct xarray *xa)
 			xa_to_node(child)->offset = 0;
 		}
 		/* Root marks = top's marks for slot 0, unchanged (XA1). */
-		xa->xa_head = child;
+		WRITE_ONCE(xa->xa_head, child);
 		xa_free_node(xa, top);
 	}
 }
@@ -293,7 +293,8 @@ static void xa_mark_up(struct xarray *xa, struct xa_node *node, unsigned int off
 			return; /* XA1: the ancestors have it */
 		node->marks[mark] |= 1UL << off;
 	}
-	xa->xa_marks |= 1u << mark;
+	WRITE_ONCE(xa->xa_marks,
+		   xa->xa_marks | (1u << mark)); /* xa_marked() reads it unlocked */
 }
 
 static void xa_unmark_up(struct xarray *xa, struct xa_node *node, unsigned int off,
@@ -304,7 +305,7 @@ static void xa_unmark_up(struct xarray *xa, struct xa_node *node, unsigned int o
 		if (node->marks[mark])
 			return; /* XA1: another slot still has it */
 	}
-	xa->xa_marks &= ~(1u << mark);
+	WRITE_ONCE(xa->xa_marks, xa->xa_marks & ~(1u << mark));
 }
 
 void __xa_set_mark(struct xarray *xa, unsigned long index, xa_mark_t mark)
@@ -410,8 +411,8 @@ void *__xa_erase(struct xarray *xa, unsigned long index)
 		return NULL;
 	old = *slot;
 	if (!node) {
-		xa->xa_head = NULL;
-		xa->xa_marks = 0;
+		WRITE_ONCE(xa->xa_head, NULL);
+		WRITE_ONCE(xa->xa_marks, 0);
 		return old;
 	}
 	for (xa_mark_t m = 0; m < XA_MAX_MARKS; m++)
@@ -429,8 +430,8 @@ void *__xa_erase(struct xarray *xa, unsigned long index)
 			parent->slots[off] = NULL;
 			parent->count--;
 		} else {
-			xa->xa_head = NULL;
-			xa->xa_marks = 0;
+			WRITE_ONCE(xa->xa_head, NULL);
+			WRITE_ONCE(xa->xa_marks, 0);
 		}
 		node = parent;
 	}
@@ -454,7 +455,7 @@ void *__xa_store(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp)
 		return ERR_PTR(-ENOMEM); /* nothing changed */
 	if (index == 0 && !xa_is_node(xa->xa_head)) {
 		old = xa->xa_head;
-		xa->xa_head = entry;
+		WRITE_ONCE(xa->xa_head, entry);
 		return old;
 	}
 	xa_grow(xa, index, &pool);
@@ -659,8 +660,8 @@ void xa_destroy(struct xarray *xa)
 		node = parent;
 	}
 out:
-	xa->xa_head = NULL;
-	xa->xa_marks = 0;
+	WRITE_ONCE(xa->xa_head, NULL);
+	WRITE_ONCE(xa->xa_marks, 0);
 	xa_unlock_irqrestore(xa, flags);
 }
 
