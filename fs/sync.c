@@ -27,7 +27,7 @@
 #include <quire/slab.h>
 
 struct sync_bdis {
-	struct completion done;	/* completed once per queued work */
+	struct completion done; /* completed once per queued work */
 	unsigned int queued;
 };
 
@@ -58,7 +58,7 @@ static int sync_queue_one_bdi(struct backing_dev_info *bdi, void *arg)
 
 static void sync_all_bdis(void)
 {
-	struct sync_bdis sb = { .queued = 0 };
+	struct sync_bdis sb = {.queued = 0};
 
 	init_completion(&sb.done);
 	bdi_iterate(sync_queue_one_bdi, &sb);
