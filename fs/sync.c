@@ -38,7 +38,7 @@ struct sync_bdis {
  */
 static int sync_queue_one_bdi(struct backing_dev_info *bdi, void *arg)
 {
-	struct sync_bdis *sb = arg;
+	struct sync_bdis *s = arg;
 	struct wb_writeback_work *work;
 
 	if (!wb_has_dirty_io(&bdi->wb))
@@ -50,20 +50,20 @@ static int sync_queue_one_bdi(struct backing_dev_info *bdi, void *arg)
 	work->nr_pages = LONG_MAX;
 	work->reason = WB_REASON_SYNC;
 	work->auto_free = 1;
-	work->done = &sb->done;
-	sb->queued++;
+	work->done = &s->done;
+	s->queued++;
 	wb_queue_work(&bdi->wb, work);
 	return 0;
 }
 
 static void sync_all_bdis(void)
 {
-	struct sync_bdis sb = {.queued = 0};
+	struct sync_bdis s = {.queued = 0};
 
-	init_completion(&sb.done);
-	bdi_iterate(sync_queue_one_bdi, &sb);
-	while (sb.queued--)
-		wait_for_completion(&sb.done);
+	init_completion(&s.done);
+	bdi_iterate(sync_queue_one_bdi, &s);
+	while (s.queued--)
+		wait_for_completion(&s.done);
 }
 
 static void sync_inodes_one_sb(struct super_block *sb, void *arg)
