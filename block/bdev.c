@@ -355,7 +355,8 @@ static void bdev_destroy_inode(struct inode *inode)
 	/* Part of struct bdev_inode, which is never freed. */
 }
 
-/* `sync` ends with each sb's ->sync_fs: a cache flush of the disk. */
+/* `sync` calls each registered sb's ->sync_fs: a cache flush of the disk
+ * (ksys_sync() then flushes every disk once more). */
 static int bdev_sync_fs(struct super_block *sb, int wait)
 {
 	int err;
@@ -424,6 +425,7 @@ static struct bdev_inode *bdev_create(struct gendisk *disk)
 		goto out_bdi;
 	bdev_count++;
 	list_add_tail(&bi->list, &bdev_list);
+	register_super(&bi->sb); /* sync waits for its inodes (fs/sync.c) */
 	pr_info("bdev: %s is %s (bdi %s)\n", disk->disk_name, name, bi->bdi->dev_name);
 	return bi;
 out_bdi:
