@@ -34,10 +34,10 @@
 #include <quire/ktest.h>
 #include <arch/time.h>
 
-#define PCB_BLOCK_ORDER	MAX_ORDER			/* 4 MiB source blocks */
+#define PCB_BLOCK_ORDER MAX_ORDER /* 4 MiB source blocks */
 #define PCB_BLOCK	(PAGE_SIZE << PCB_BLOCK_ORDER)
-#define PCB_CHUNK	(1UL << 20)			/* bytes per memcpy() */
-#define PCB_CHUNK_ORDER	(20 - PAGE_SHIFT)
+#define PCB_CHUNK	(1UL << 20) /* bytes per memcpy() */
+#define PCB_CHUNK_ORDER (20 - PAGE_SHIFT)
 #define PCB_DEFAULT	(256ULL << 20)
 #define PCB_MAX		(1ULL << 30)
 #define PCB_MAX_BLOCKS	(PCB_MAX / PCB_BLOCK)
@@ -45,6 +45,8 @@
 struct pcb_memcpy {
 	void *blocks[PCB_MAX_BLOCKS];
 	unsigned int nr_blocks;
+	unsigned int order;	  /* of each source block */
+	unsigned int chunk_order; /* of the buffer: min(1 MiB, a block) */
 	void *dst;
 	u64 bytes, ns;
 };
@@ -63,32 +65,36 @@ static int pcb_parse_size(const char *s, u64 *size)
 static void pcb_free(struct pcb_memcpy *m)
 {
 	for (unsigned int i = 0; i < m->nr_blocks; i++)
-		free_pages(m->blocks[i], PCB_BLOCK_ORDER);
+		free_pages(m->blocks[i], m->order);
 	m->nr_blocks = 0;
 	if (m->dst)
-		free_pages(m->dst, PCB_CHUNK_ORDER);
+		free_pages(m->dst, m->chunk_order);
 	m->dst = NULL;
 }
 
-/* Allocate and fill @size bytes of source (block i holds byte i + 1) and
- * the buffer. 0 or -ENOMEM (then nothing stays allocated). */
-static int pcb_setup(struct pcb_memcpy *m, u64 size)
+/* Allocate and fill @nr blocks of order @order (block i holds byte i + 1)
+ * and the buffer. 0 or -ENOMEM (then nothing stays allocated). The
+ * command uses PCB_BLOCK_ORDER; the suite small blocks, which a
+ * fragmented test machine still has. */
+static int pcb_setup(struct pcb_memcpy *m, unsigned int nr, unsigned int order)
 {
-	unsigned int n = (unsigned int)(size / PCB_BLOCK);
-
+	if (nr > PCB_MAX_BLOCKS || order > MAX_ORDER)
+		return -EINVAL;
 	m->nr_blocks = 0;
-	m->dst = __get_free_pages(GFP_KERNEL, PCB_CHUNK_ORDER);
+	m->order = order;
+	m->chunk_order = min(order, (unsigned int)PCB_CHUNK_ORDER);
+	m->dst = __get_free_pages(GFP_KERNEL, m->chunk_order);
 	if (!m->dst)
 		return -ENOMEM;
-	memset(m->dst, 0, PCB_CHUNK);
-	while (m->nr_blocks < n) {
-		void *b = __get_free_pages(GFP_KERNEL, PCB_BLOCK_ORDER);
+	memset(m->dst, 0, PAGE_SIZE << m->chunk_order);
+	while (m->nr_blocks < nr) {
+		void *b = __get_free_pages(GFP_KERNEL, order);
 
 		if (!b) {
 			pcb_free(m);
 			return -ENOMEM;
 		}
-		memset(b, (int)(m->nr_blocks + 1), PCB_BLOCK);
+		memset(b, (int)(m->nr_blocks + 1), PAGE_SIZE << order);
 		m->blocks[m->nr_blocks++] = b;
 	}
 	return 0;
@@ -97,26 +103,28 @@ static int pcb_setup(struct pcb_memcpy *m, u64 size)
 /* The timed part: every chunk of every block into the buffer (PB1, PB2). */
 static void pcb_run(struct pcb_memcpy *m)
 {
+	unsigned long block = PAGE_SIZE << m->order, chunk = PAGE_SIZE << m->chunk_order;
 	u64 t0 = arch_clock_ns();
 
 	for (unsigned int i = 0; i < m->nr_blocks; i++)
-		for (unsigned long off = 0; off < PCB_BLOCK; off += PCB_CHUNK)
-			memcpy(m->dst, (char *)m->blocks[i] + off, PCB_CHUNK);
+		for (unsigned long off = 0; off < block; off += chunk)
+			memcpy(m->dst, (char *)m->blocks[i] + off, chunk);
 	m->ns = arch_clock_ns() - t0;
-	m->bytes = (u64)m->nr_blocks * PCB_BLOCK;
+	m->bytes = (u64)m->nr_blocks * block;
 }
 
 static int pcbench_memcpy(int argc, char **argv)
 {
-	static struct pcb_memcpy m;	/* 2 KiB of pointers: not on the stack */
+	static struct pcb_memcpy m; /* 2 KiB of pointers: not on the stack */
 	u64 size = PCB_DEFAULT, mbps10;
 	int err;
 
 	if (argc > 1 && pcb_parse_size(argv[1], &size)) {
-		shell_error("pcbench", "memcpy: SIZE '%s': a multiple of 4M from 4M to 1G", argv[1]);
+		shell_error("pcbench",
+			    "memcpy: SIZE '%s': a multiple of 4M from 4M to 1G", argv[1]);
 		return -EINVAL;
 	}
-	err = pcb_setup(&m, size);
+	err = pcb_setup(&m, (unsigned int)(size / PCB_BLOCK), PCB_BLOCK_ORDER);
 	if (err) {
 		shell_error("pcbench", "memcpy: no memory for %llu MiB (%d)",
 			    (unsigned long long)(size >> 20), err);
@@ -160,24 +168,25 @@ static void pcbench_size_argument_is_validated(struct ktest *t)
 	KTEST_EXPECT_EQ(t, v, 1ULL << 30);
 }
 
-/* PB1: two blocks, 8 chunks: the last block's pattern ends in the buffer,
- * the count is the size, and the memory goes back. */
+/* PB1: three blocks of 4 pages: the last block's pattern ends in the
+ * buffer, the count is their size, and nothing stays allocated. */
 static void pcbench_memcpy_copies_every_block(struct ktest *t)
 {
 	static struct pcb_memcpy m;
-	unsigned long before = nr_free_pages();
 	const unsigned char *d;
 
-	KTEST_ASSERT_TRUE(t, pcb_setup(&m, 2 * PCB_BLOCK) == 0);
-	KTEST_EXPECT_EQ(t, m.nr_blocks, 2);
+	KTEST_ASSERT_TRUE(t, pcb_setup(&m, 3, 2) == 0);
+	KTEST_EXPECT_EQ(t, m.nr_blocks, 3);
+	KTEST_EXPECT_EQ(t, m.chunk_order, 2);
 	pcb_run(&m);
 	d = m.dst;
-	KTEST_EXPECT_EQ(t, m.bytes, 2 * PCB_BLOCK);
-	KTEST_EXPECT_EQ(t, d[0], 2);
-	KTEST_EXPECT_EQ(t, d[PCB_CHUNK - 1], 2);
+	KTEST_EXPECT_EQ(t, m.bytes, 3 * 4 * PAGE_SIZE);
+	KTEST_EXPECT_EQ(t, d[0], 3);
+	KTEST_EXPECT_EQ(t, d[4 * PAGE_SIZE - 1], 3);
 	pcb_free(&m);
 	KTEST_EXPECT_EQ(t, m.nr_blocks, 0);
-	KTEST_EXPECT_GE(t, nr_free_pages() + 64, before);
+	KTEST_EXPECT_TRUE(t, m.dst == NULL);
+	KTEST_EXPECT_EQ(t, pcb_setup(&m, PCB_MAX_BLOCKS + 1, 0), -EINVAL);
 }
 
 static const struct ktest_case pcbench_cases[] = {
