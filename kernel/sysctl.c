@@ -18,8 +18,11 @@
  * after_write runs.
  *
  * Invariants:
- *  SC1: every entry's variable is always within [min, max] after a write
- *      through sysctl_set() (a rejected write changes nothing).
+ *  SC1: a write through sysctl_set() or the command stores a value within
+ *      [min, max], or nothing (a rejected write changes nothing). An
+ *      after_write hook may set another entry to 0 (Linux's vm.dirty_bytes
+ *      and vm.dirty_ratio zero each other), so 0 is the one value outside
+ *      its range a variable may hold.
  *
  * Locking: sysctl_mutex serialises writes (and their after_write hooks);
  * readers of a tunable read it with READ_ONCE, no lock.

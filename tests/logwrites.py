@@ -40,11 +40,22 @@ right here: the jobs that look for issue 13 bug 9 add the kernel option
 blk_flush.slowflush (block/blk-flush.c), which makes such pieces finish
 first, deterministically.
 
+A second shape checks a range written through the page cache (`dd`
+buffered, then `sync` or dd's conv=fsync; tests/run's devices.durability-*
+jobs): the guest writes sectors [START, START+COUNT), makes them durable,
+and only after that returns writes the ack sector ACK once (O_DIRECT). The
+first log entry covering ACK is then a point after the acknowledgement,
+and the same rules hold for the range: every sector of it is written
+before the ack (written-before-ack), and its last write before the ack is
+followed by a FLUSH entry before the ack (durable-before-ack).
+
 usage: tests/logwrites.py LOG --rounds N [--expect-loss RULE[:MODE]]
-  exit 0: N rounds acked and every promise kept (with --expect-loss: N
-          rounds acked and a loss under RULE, in a round of MODE if given,
-          was reported: the check can fail); exit 1: the opposite;
-  exit 2: the log is unreadable or the arguments are wrong.
+       tests/logwrites.py LOG --range START:COUNT --ack SECTOR [--expect-loss RULE]
+  exit 0: N rounds (or the range) acked and every promise kept (with
+          --expect-loss: acked and a loss under RULE, in a round of MODE
+          if given, was reported: the check can fail); exit 1: the
+          opposite; exit 2: the log is unreadable or the arguments are
+          wrong.
 """
 import struct
 import sys
@@ -171,26 +182,109 @@ def check(path, rounds):
     return (writes, len(flushes)), acked, losses
 
 
+def check_range(path, start, count, ack):
+    """The range shape: return (stats, acked?, losses as [(rule, why)])."""
+    with open(path, "rb") as f:
+        data = f.read()
+    flushes, last, writes, ack_at, late = [], {}, 0, None, 0
+    end = start + count
+    for i, sector, nr, flags, payload, ssize in read_entries(data):
+        if flags & FLUSH:
+            flushes.append(i)
+        if not nr or flags & (DISCARD | MARK):
+            continue
+        writes += 1
+        # entries count sectors of the log's sector size; the range is in 512s
+        lo, hi = sector * (ssize // 512), (sector + nr) * (ssize // 512)
+        if ack_at is None and lo <= ack < hi:
+            ack_at = i
+            continue
+        a, b = max(lo, start), min(hi, end)
+        if a >= b:
+            continue
+        if ack_at is not None:
+            late += b - a
+            continue
+        for s in range(a, b):
+            last[s] = (i, bool(flags & FUA))
+    losses = []
+    if ack_at is None:
+        return (writes, len(flushes)), False, losses
+    if len(last) < count:
+        missing = sorted(set(range(start, end)) - set(last))
+        losses.append(("written-before-ack", "%d of %d sectors never written before the ack "
+                       "(entry %d), first %d" % (len(missing), count, ack_at, missing[0])))
+    before_ack = [f for f in flushes if f < ack_at]
+    last_flush = before_ack[-1] if before_ack else -1
+    bad = sorted({i for i, fua in last.values() if not fua and i > last_flush})
+    if bad:
+        losses.append(("durable-before-ack",
+                       "%d writes (entries %s) have no FLUSH after them before the ack "
+                       "(entry %d)" % (len(bad), ",".join(str(i) for i in bad[:6]), ack_at)))
+    if late:
+        losses.append(("written-before-ack",
+                       "%d sectors of the range were logged after the ack" % late))
+    return (writes, len(flushes)), True, losses
+
+
+def range_main(path, start, count, ack, want):
+    try:
+        (writes, flushes), acked, losses = check_range(path, start, count, ack)
+    except (OSError, LogError) as e:
+        print("logwrites: %s: %s" % (path, e))
+        return 2
+    print("logwrites: %d writes, %d flushes, range %d+%d %s"
+          % (writes, flushes, start, count, "acked" if acked else "NOT acked"))
+    if not acked:
+        print("logwrites: the ack sector %d is not in the log: the workload did not run "
+              "to its end" % ack)
+    for rule, why in losses:
+        print("logwrites: LOSS: %s: range: %s" % (rule, why))
+    if acked and not losses:
+        print("logwrites: every promise of the range was kept")
+    if want is None:
+        return 0 if acked and not losses else 1
+    hit = [l for l in losses if l[0] == want[0]]
+    print("logwrites: expected a loss under %s: %s" % (want[0], "reported" if hit else
+                                                         "NOT reported"))
+    return 0 if acked and hit else 1
+
+
 def main(argv):
-    args, rounds, want = argv[1:], None, None
+    args, rounds, want, rng, ack = argv[1:], None, None, None, None
     try:
         path = args.pop(0)
         while args:
             a = args.pop(0)
             if a == "--rounds":
                 rounds = int(args.pop(0))
+            elif a == "--range":
+                rng = [int(x) for x in args.pop(0).split(":")]
+                if len(rng) != 2 or rng[0] < 0 or rng[1] < 1:
+                    raise ValueError(a)
+            elif a == "--ack":
+                ack = int(args.pop(0))
             elif a == "--expect-loss":
                 want = args.pop(0).split(":")
                 if want[0] not in RULES or len(want) > 2:
                     raise ValueError(a)
             else:
                 raise ValueError(a)
-        if not rounds or rounds < 1:
+        if rng is not None or ack is not None:
+            if rng is None or ack is None or rounds is not None or ack < 0:
+                raise ValueError("--range")
+            if rng[0] <= ack < rng[0] + rng[1]:
+                raise ValueError("--ack")
+        elif not rounds or rounds < 1:
             raise ValueError("--rounds")
     except (IndexError, ValueError):
         print("usage: tests/logwrites.py LOG --rounds N [--expect-loss RULE[:MODE]]\n"
+              "       tests/logwrites.py LOG --range START:COUNT --ack SECTOR "
+              "[--expect-loss RULE]\n"
               "  RULE: %s; MODE: %s" % (", ".join(RULES), ", ".join(MODES)), file=sys.stderr)
         return 2
+    if rng is not None:
+        return range_main(path, rng[0], rng[1], ack, want)
     try:
         (writes, flushes), acked, losses = check(path, rounds)
     except (OSError, LogError) as e:

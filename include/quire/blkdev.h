@@ -219,4 +219,22 @@ int blkdev_issue_flush(struct block_device *bdev);
 extern struct workqueue_struct *kblockd_workqueue;
 bool kblockd_schedule_work(struct work_struct *work);
 
+/*
+ * A disk's page cache (block/bdev.c): each disk has a bdev inode whose
+ * mapping caches its blocks and is written back through ->writepage.
+ * blkdev_open_by_name() opens disk @name ("vda") as a file: buffered
+ * through the cache, or straight to the disk with O_DIRECT (offsets,
+ * lengths and buffers aligned to the logical block size); fsync writes
+ * back and flushes the disk's cache. ERR_PTR(-ENODEV) (no such disk),
+ * -EROFS (write on a read-only disk), -ENXIO (dead), -ENOMEM. Close with
+ * fput(). Context: process, may sleep.
+ */
+struct inode;
+struct file;
+struct file *blkdev_open_by_name(const char *name, unsigned int flags);
+/* @disk's bdev inode (made on first use), or NULL on no memory. */
+struct inode *bdev_inode(struct gendisk *disk);
+/* Drop the clean, unlocked pages of @bdev's cache (Linux's). */
+void invalidate_bdev(struct block_device *bdev);
+
 #endif

@@ -1,0 +1,89 @@
+/*
+ * arch/host/bdev_fault_test.c - the `bdev_fault` suite (host only: it
+ * needs the host disk's injected failures, arch/host/blockdev.h): a write
+ * that fails under a disk's page cache (block/bdev.c's ->writepage
+ * completion) surfaces as -EIO at the next fsync of every file open on the
+ * disk, once each (Linux's errseq rule), and not in a file opened after
+ * it was seen.
+ */
+#include <quire/ktest.h>
+#include <quire/blkdev.h>
+#include <quire/fs.h>
+#include <quire/pagemap.h>
+#include <quire/string.h>
+#include "../../block/blk-test.h"
+#include "blockdev.h"
+#include "../../block/bdev_internal.h"
+
+static int pick_hostdisk(struct gendisk *disk, void *arg)
+{
+	struct gendisk **found = arg;
+
+	if (!is_hostdisk(disk) || !disk_is_test_disk(disk) ||
+	    bdev_read_only(&disk->part0) || get_capacity(disk) % 8 ||
+	    get_capacity(disk) < 16384)
+		return 0;
+	*found = disk;
+	return 1;
+}
+
+static ssize_t_k write_at(struct file *f, const void *buf, size_t n, loff_t pos)
+{
+	return f->f_op->write(f, buf, n, &pos);
+}
+
+static void failed_writeback_is_eio_once_per_open_file(struct ktest *t)
+{
+	struct hostdisk_faults fail = {.fail_write_nth = 1}, none = {0};
+	struct gendisk *disk = NULL;
+	struct file *f1, *f2, *f3;
+	struct blk_test_buf b;
+	loff_t pos = 9 << 20; /* a region no other suite uses */
+
+	disk_iterate(pick_hostdisk, &disk);
+	if (!disk)
+		ktest_skip(t, "no writable host test disk of 8 MiB or more");
+	KTEST_ASSERT_EQ(t, blk_test_buf_alloc(&b, PAGE_SIZE), 0);
+	f1 = blkdev_open_by_name(disk->disk_name, O_RDWR);
+	f2 = blkdev_open_by_name(disk->disk_name, O_RDWR);
+	KTEST_ASSERT_TRUE(t, !IS_ERR(f1) && !IS_ERR(f2));
+	KTEST_EXPECT_EQ(t, vfs_fsync(f1, 0), 0); /* nothing else left dirty */
+	KTEST_EXPECT_EQ(t, vfs_fsync(f2, 0), 0);
+	blk_test_fill(b.va, pos >> 9, 8, 0xfa17);
+	KTEST_ASSERT_EQ(t, hostdisk_set_faults(disk, &fail), 0);
+	KTEST_EXPECT_EQ(t, write_at(f1, b.va, PAGE_SIZE, pos), PAGE_SIZE);
+	KTEST_EXPECT_EQ(t, vfs_fsync(f1, 0), -EIO);
+	KTEST_EXPECT_EQ(t, vfs_fsync(f1, 0), 0); /* once */
+	f3 = blkdev_open_by_name(disk->disk_name, O_RDWR);
+	KTEST_EXPECT_EQ(t, vfs_fsync(f2, 0), -EIO); /* every file open then */
+	KTEST_EXPECT_EQ(t, vfs_fsync(f2, 0), 0);
+	if (!IS_ERR(f3)) {
+		KTEST_EXPECT_EQ(t, vfs_fsync(f3, 0), 0); /* seen before it opened */
+		fput(f3);
+	}
+	KTEST_EXPECT_EQ(t, hostdisk_set_faults(disk, &none), 0);
+	/* The page is clean (the error was reported); rewrite it for real. */
+	KTEST_EXPECT_EQ(t, write_at(f1, b.va, PAGE_SIZE, pos), PAGE_SIZE);
+	KTEST_EXPECT_EQ(t, vfs_fsync(f1, 0), 0);
+	fput(f1);
+	fput(f2);
+	blk_test_buf_free(&b);
+}
+
+static const struct ktest_case bdev_fault_cases[] = {
+	KTEST_CASE(failed_writeback_is_eio_once_per_open_file),
+	KTEST_END,
+};
+
+/* The cache a case filled is the disk's, not a leak of the case. */
+static void bdev_fault_exit(struct ktest *t)
+{
+	bdev_drop_all_caches();
+}
+
+static const struct ktest_suite bdev_fault_suite = {
+	.name = "bdev_fault",
+	.exit = bdev_fault_exit,
+	.cases = bdev_fault_cases,
+};
+KTEST_SUITE(bdev_fault_suite);

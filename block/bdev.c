@@ -1,0 +1,526 @@
+/*
+ * block/bdev.c - a disk's own page cache: the bdev inode (Linux's
+ * block/bdev.c and block/fops.c, without buffer heads).
+ *
+ * Layer: block. Used by: the `dd` command (fs/dd.c), `sync`, tests.
+ * Provides: blkdev_open_by_name(), bdev_inode(), the bdev inode's
+ * address_space_operations (->writepage, ->read_folio, write_begin/end)
+ * and file_operations (buffered and O_DIRECT read/write, fsync).
+ * Not here: partitions (Quire has none), buffer heads (a page is the unit
+ * of I/O), exclusive opens and holders, ->readahead and ->writepages (on
+ * purpose: buffered I/O to a disk runs do_writepages()' legacy branch,
+ * writeback_use_writepage()).
+ *
+ * Each registered disk gets, at boot (or at its first open if it came
+ * later), a struct bdev_inode: an inode (S_IFBLK, i_rdev MAJ:MIN, i_size
+ * the capacity) on a super_block of its own ("bdev") whose s_bdi is a bdi
+ * made for the disk (bdi_alloc + bdi_register "MAJ:MIN", BDI_CAP_WRITEBACK
+ * | BDI_CAP_WRITEBACK_ACCT). It lives as long as Quire runs: closing the
+ * disk leaves its dirty pages to the flusher and `sync` (Linux instead
+ * writes and drops a whole disk's cache at its last close, in
+ * blkdev_flush_mapping()).
+ *
+ * ->writepage writes one page with one bio (adjacent bios merge in the
+ * plug writeback_use_writepage() holds); its completion ends the folio's
+ * writeback and records a failure with mapping_set_error(), which fsync
+ * reports once per open file (errseq). O_DIRECT goes straight to the disk
+ * in bios of up to BIO_MAX_VECS pages, all in flight at once, after
+ * writing back (and, for writes, dropping) the cached pages of the range.
+ *
+ * Invariants:
+ *  BD1: a folio in a bdev mapping lies below i_size rounded up to a page;
+ *      ->writepage never writes past the capacity (a last partial page
+ *      is written up to the capacity only).
+ *  BD2: O_DIRECT offsets, lengths and buffers are multiples of the logical
+ *      block size, else -EINVAL and nothing is submitted.
+ *
+ * Locking: bdev_mutex guards bdev_list and the creation of bdev inodes.
+ * The page cache locks (folio lock, i_pages) are the page cache's; the
+ * write path takes no lock of its own (Linux's blkdev_write_iter neither).
+ * Completions run in interrupt context: they take no lock here.
+ */
+#include <quire/blkdev.h>
+#include <quire/bio.h>
+#include <quire/fs.h>
+#include <quire/pagemap.h>
+#include <quire/writeback.h>
+#include <quire/backing-dev.h>
+#include <quire/completion.h>
+#include <quire/init.h>
+#include <quire/mutex.h>
+#include <quire/slab.h>
+#include <quire/string.h>
+#include <quire/printk.h>
+#include <quire/errno.h>
+#include <quire/bug.h>
+#include "bdev_internal.h"
+
+static DEFINE_MUTEX(bdev_mutex);
+static LIST_HEAD(bdev_list);
+static unsigned int bdev_count; /* disks given a bdev inode so far */
+
+static struct bdev_inode *BDEV_I(struct inode *inode)
+{
+	return container_of(inode, struct bdev_inode, inode);
+}
+
+static struct block_device *I_BDEV(struct inode *inode)
+{
+	return BDEV_I(inode)->bdev;
+}
+
+static loff_t bdev_size(struct block_device *bdev)
+{
+	return (loff_t)bdev_nr_sectors(bdev) << SECTOR_SHIFT;
+}
+
+/* ---- address space operations ---- */
+
+static void blkdev_end_write(struct bio *bio)
+{
+	struct folio *folio = bio->bi_private;
+
+	if (bio->bi_status)
+		mapping_set_error(folio->mapping, bio->bi_status);
+	folio_end_writeback(folio);
+	bio_put(bio);
+}
+
+/* Context: process (the flusher, fsync, sync), may sleep for a bio. The
+ * folio is locked and its dirty bit cleared (writeback_iter()). */
+static int blkdev_writepage(struct page *page, struct writeback_control *wbc)
+{
+	struct folio *folio = page_folio(page);
+	struct bdev_inode *bi = BDEV_I(folio->mapping->host);
+	loff_t size = bdev_size(bi->bdev), pos = folio_pos(folio);
+	blk_opf_t opf = REQ_OP_WRITE | (wbc->sync_mode == WB_SYNC_ALL ? REQ_SYNC : 0);
+	struct bio *bio;
+
+	__atomic_fetch_add(&bi->writepage_calls, 1, __ATOMIC_RELAXED);
+	if (pos >= size) { /* BD1: the disk shrank under us */
+		folio_unlock(folio);
+		return 0;
+	}
+	bio = bio_alloc(bi->bdev, 1, opf, GFP_KERNEL);
+	if (!bio) {
+		/* Still dirty: WB_SYNC_ALL retries after reclaim_throttle(). */
+		folio_redirty_for_writepage(wbc, folio);
+		folio_unlock(folio);
+		return -ENOMEM;
+	}
+	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+	bio_add_page(bio, page, (unsigned int)min_t_loff(PAGE_SIZE, size - pos), 0);
+	bio->bi_end_io = blkdev_end_write;
+	bio->bi_private = folio;
+	folio_start_writeback(folio);
+	folio_unlock(folio);
+	submit_bio(bio);
+	return 0;
+}
+
+static void blkdev_end_read(struct bio *bio)
+{
+	struct folio *folio = bio->bi_private;
+
+	if (!bio->bi_status)
+		folio_mark_uptodate(folio);
+	folio_unlock(folio);
+	bio_put(bio);
+}
+
+/* Read one locked folio; unlocked when the read ends. Context: process. */
+static int blkdev_read_folio(struct file *file, struct folio *folio)
+{
+	struct bdev_inode *bi = BDEV_I(folio->mapping->host);
+	loff_t size = bdev_size(bi->bdev), pos = folio_pos(folio);
+	size_t len;
+	struct bio *bio;
+
+	__atomic_fetch_add(&bi->read_folio_calls, 1, __ATOMIC_RELAXED);
+	len = pos >= size ? 0 : (size_t)min_t_loff(PAGE_SIZE, size - pos);
+	if (len < PAGE_SIZE)
+		memset((char *)folio_address(folio) + len, 0, PAGE_SIZE - len);
+	if (!len) {
+		folio_mark_uptodate(folio);
+		folio_unlock(folio);
+		return 0;
+	}
+	bio = bio_alloc(bi->bdev, 1, REQ_OP_READ, GFP_KERNEL);
+	if (!bio) {
+		folio_unlock(folio);
+		return -ENOMEM;
+	}
+	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+	bio_add_page(bio, &folio->page, (unsigned int)len, 0);
+	bio->bi_end_io = blkdev_end_read;
+	bio->bi_private = folio;
+	submit_bio(bio);
+	return 0;
+}
+
+/* Linux 6.9's def_blk_aops without buffer heads: no ->writepages, no
+ * ->readahead. */
+static const struct address_space_operations def_blk_aops = {
+	.writepage = blkdev_writepage,
+	.read_folio = blkdev_read_folio,
+	.write_begin = simple_write_begin,
+	.write_end = simple_write_end,
+};
+
+/* ---- O_DIRECT ---- */
+
+struct blkdev_dio {
+	int remaining; /* bios in flight + 1 while submitting */
+	int error;     /* the first error, or 0 */
+	struct completion done;
+};
+
+static void blkdev_dio_put(struct blkdev_dio *dio)
+{
+	if (__atomic_sub_fetch(&dio->remaining, 1, __ATOMIC_ACQ_REL) == 0)
+		complete(&dio->done);
+}
+
+static void blkdev_end_dio(struct bio *bio)
+{
+	struct blkdev_dio *dio = bio->bi_private;
+	int zero = 0;
+
+	if (bio->bi_status)
+		__atomic_compare_exchange_n(&dio->error, &zero, bio->bi_status, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	bio_put(bio);
+	blkdev_dio_put(dio);
+}
+
+/* One bio of up to BIO_MAX_VECS pages from @buf; returns bytes put in it. */
+static size_t blkdev_dio_fill(struct bio *bio, char *buf, size_t count)
+{
+	size_t done = 0;
+
+	while (done < count) {
+		char *p = buf + done;
+		unsigned int off = (unsigned long)p & (PAGE_SIZE - 1);
+		unsigned int len =
+			(unsigned int)min_t_loff(PAGE_SIZE - off, count - done);
+
+		if (!bio_add_page(bio, virt_to_page(p), len, off))
+			break;
+		done += len;
+	}
+	return done;
+}
+
+/* Context: process, may sleep. */
+static ssize_t_k blkdev_direct_io(struct file *file, void *buf, size_t count, loff_t pos,
+				  bool write)
+{
+	struct block_device *bdev = I_BDEV(file->f_mapping->host);
+	struct address_space *mapping = file->f_mapping;
+	u32 lbs = bdev_logical_block_size(bdev);
+	struct blkdev_dio dio = {.remaining = 1};
+	loff_t end = pos + (loff_t)count - 1;
+	struct blk_plug plug;
+	size_t done = 0;
+	int err;
+
+	if ((pos | (loff_t)count | (loff_t)(unsigned long)buf) & (lbs - 1))
+		return -EINVAL; /* BD2 */
+	if (!count)
+		return 0;
+	err = filemap_write_and_wait_range(mapping, pos, end);
+	if (err)
+		return err;
+	if (write)
+		invalidate_mapping_pages(mapping, pos >> PAGE_SHIFT, end >> PAGE_SHIFT);
+	init_completion(&dio.done);
+	blk_start_plug(&plug);
+	while (done < count) {
+		struct bio *bio = bio_alloc(bdev, BIO_MAX_VECS,
+					    write ? REQ_OP_WRITE | REQ_SYNC : REQ_OP_READ,
+					    GFP_KERNEL);
+
+		if (!bio) {
+			dio.error = -ENOMEM;
+			break;
+		}
+		bio->bi_iter.bi_sector = (pos + (loff_t)done) >> SECTOR_SHIFT;
+		bio->bi_end_io = blkdev_end_dio;
+		bio->bi_private = &dio;
+		done += blkdev_dio_fill(bio, (char *)buf + done, count - done);
+		__atomic_add_fetch(&dio.remaining, 1, __ATOMIC_RELAXED);
+		submit_bio(bio);
+	}
+	blk_finish_plug(&plug);
+	blkdev_dio_put(&dio);
+	wait_for_completion(&dio.done);
+	if (write) /* what a reader cached meanwhile is stale */
+		invalidate_mapping_pages(mapping, pos >> PAGE_SHIFT, end >> PAGE_SHIFT);
+	return dio.error ? dio.error : (ssize_t_k)count;
+}
+
+/* ---- file operations ---- */
+
+static ssize_t_k blkdev_read(struct file *file, void *buf, size_t count, loff_t *pos)
+{
+	loff_t size = bdev_size(I_BDEV(file->f_mapping->host));
+	ssize_t_k ret;
+
+	if (*pos < 0)
+		return -EINVAL;
+	if (*pos >= size)
+		return 0;
+	count = (size_t)min_t_loff((loff_t)count, size - *pos);
+	if (!(file->f_flags & O_DIRECT))
+		return filemap_read(file, buf, count, pos);
+	ret = blkdev_direct_io(file, buf, count, *pos, false);
+	if (ret > 0)
+		*pos += ret;
+	return ret;
+}
+
+static int blkdev_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	struct block_device *bdev = I_BDEV(file->f_mapping->host);
+	int err = file_write_and_wait_range(file, start, end);
+
+	if (err)
+		return err;
+	err = blkdev_issue_flush(bdev);
+	return err == -EOPNOTSUPP ? 0 : err;
+}
+
+static ssize_t_k blkdev_write(struct file *file, const void *buf, size_t count,
+			      loff_t *pos)
+{
+	struct block_device *bdev = I_BDEV(file->f_mapping->host);
+	loff_t size = bdev_size(bdev), start = *pos;
+	ssize_t_k ret;
+
+	if (bdev_read_only(bdev))
+		return -EPERM;
+	if (*pos < 0)
+		return -EINVAL;
+	if (*pos >= size)
+		return count ? -ENOSPC : 0;
+	count = (size_t)min_t_loff((loff_t)count, size - *pos);
+	if (file->f_flags & O_DIRECT) {
+		ret = blkdev_direct_io(file, (void *)buf, count, *pos, true);
+		if (ret > 0)
+			*pos += ret;
+	} else {
+		ret = generic_perform_write(file, buf, count, pos);
+	}
+	/* O_DSYNC/O_SYNC: Linux's generic_write_sync(). */
+	if (ret > 0 && (file->f_flags & O_DSYNC)) {
+		int err = blkdev_fsync(file, start, start + ret - 1, 1);
+
+		if (err)
+			return err;
+	}
+	return ret;
+}
+
+static int blkdev_open(struct inode *inode, struct file *file)
+{
+	struct block_device *bdev = I_BDEV(inode);
+
+	if ((file->f_flags & O_ACCMODE) != O_RDONLY && bdev_read_only(bdev))
+		return -EROFS;
+	if (disk_is_dead(bdev->bd_disk))
+		return -ENXIO;
+	/* The capacity may have changed (Linux: bdev_set_nr_sectors). */
+	spin_lock(&inode->i_lock);
+	inode->i_size = bdev_size(bdev);
+	spin_unlock(&inode->i_lock);
+	return 0;
+}
+
+static const struct file_operations def_blk_fops = {
+	.read = blkdev_read,
+	.write = blkdev_write,
+	.fsync = blkdev_fsync,
+	.open = blkdev_open,
+};
+
+/* ---- the bdev inodes ---- */
+
+static struct inode *bdev_alloc_inode(struct super_block *sb)
+{
+	return &container_of(sb, struct bdev_inode, sb)->inode;
+}
+
+static void bdev_destroy_inode(struct inode *inode)
+{
+	/* Part of struct bdev_inode, which is never freed. */
+}
+
+/* `sync` ends with each sb's ->sync_fs: a cache flush of the disk. */
+static int bdev_sync_fs(struct super_block *sb, int wait)
+{
+	int err;
+
+	if (!wait)
+		return 0;
+	err = blkdev_issue_flush(sb->s_bdev);
+	return err == -EOPNOTSUPP ? 0 : err;
+}
+
+static const struct super_operations bdev_sops = {
+	.alloc_inode = bdev_alloc_inode,
+	.destroy_inode = bdev_destroy_inode,
+	.sync_fs = bdev_sync_fs,
+};
+
+static struct bdev_inode *bdev_find(struct gendisk *disk)
+{
+	struct bdev_inode *bi;
+
+	list_for_each_entry(bi, &bdev_list, list)
+		if (bi->bdev->bd_disk == disk)
+			return bi;
+	return NULL;
+}
+
+static void bdev_init_sb(struct super_block *sb, struct block_device *bdev,
+			 struct backing_dev_info *bdi)
+{
+	scnprintf(sb->s_id, sizeof(sb->s_id), "bdev");
+	sb->s_op = &bdev_sops;
+	sb->s_bdi = bdi;
+	sb->s_bdev = bdev;
+	spin_lock_init(&sb->s_inode_list_lock);
+	INIT_LIST_HEAD(&sb->s_inodes);
+	init_rwsem(&sb->s_umount);
+}
+
+/* Make @disk's bdev inode. Caller holds bdev_mutex. NULL on no memory. */
+static struct bdev_inode *bdev_create(struct gendisk *disk)
+{
+	struct bdev_inode *bi = kzalloc(sizeof(*bi), GFP_KERNEL);
+	u32 dev = MKDEV(BDEV_MAJOR, bdev_count * BDEV_MINORS);
+	struct inode *inode;
+	char name[16];
+
+	if (!bi)
+		return NULL;
+	bi->bdi = bdi_alloc(NUMA_NO_NODE);
+	if (!bi->bdi)
+		goto out_free;
+	bi->bdi->capabilities = BDI_CAP_WRITEBACK | BDI_CAP_WRITEBACK_ACCT;
+	bi->bdev = &disk->part0;
+	bdev_init_sb(&bi->sb, bi->bdev, bi->bdi);
+	inode = new_inode(&bi->sb);
+	if (WARN_ON_ONCE(inode != &bi->inode))
+		goto out_bdi;
+	inode->i_mode = S_IFBLK;
+	inode->i_rdev = dev;
+	inode->i_size = bdev_size(bi->bdev);
+	inode->i_fop = &def_blk_fops;
+	inode->i_private = bi->bdev;
+	inode->i_data.a_ops = &def_blk_aops;
+	scnprintf(name, sizeof(name), "%u:%u", MAJOR(dev), MINOR(dev));
+	if (bdi_register(bi->bdi, name, dev))
+		goto out_bdi;
+	bdev_count++;
+	list_add_tail(&bi->list, &bdev_list);
+	pr_info("bdev: %s is %s (bdi %s)\n", disk->disk_name, name, bi->bdi->dev_name);
+	return bi;
+out_bdi:
+	bdi_put(bi->bdi);
+out_free:
+	kfree(bi);
+	return NULL;
+}
+
+struct inode *bdev_inode(struct gendisk *disk)
+{
+	struct bdev_inode *bi;
+
+	mutex_lock(&bdev_mutex);
+	bi = bdev_find(disk);
+	if (!bi)
+		bi = bdev_create(disk);
+	mutex_unlock(&bdev_mutex);
+	return bi ? &bi->inode : NULL;
+}
+
+struct file *blkdev_open_by_name(const char *name, unsigned int flags)
+{
+	struct gendisk *disk = get_disk_by_name(name);
+	struct inode *inode;
+
+	if (!disk)
+		return ERR_PTR(-ENODEV);
+	inode = bdev_inode(disk);
+	if (!inode)
+		return ERR_PTR(-ENOMEM);
+	return file_open_inode(inode, flags);
+}
+
+void invalidate_bdev(struct block_device *bdev)
+{
+	struct bdev_inode *bi;
+
+	mutex_lock(&bdev_mutex);
+	bi = bdev_find(bdev->bd_disk);
+	mutex_unlock(&bdev_mutex);
+	if (bi)
+		invalidate_mapping_pages(bi->inode.i_mapping, 0, ~0UL);
+}
+
+void bdev_drop_all_caches(void)
+{
+	struct bdev_inode *bi;
+
+	mutex_lock(&bdev_mutex);
+	list_for_each_entry(bi, &bdev_list, list) {
+		filemap_write_and_wait(bi->inode.i_mapping);
+		invalidate_mapping_pages(bi->inode.i_mapping, 0, ~0UL);
+	}
+	mutex_unlock(&bdev_mutex);
+}
+
+unsigned long bdev_writepage_calls(struct inode *inode)
+{
+	return __atomic_load_n(&BDEV_I(inode)->writepage_calls, __ATOMIC_RELAXED);
+}
+
+unsigned long bdev_read_folio_calls(struct inode *inode)
+{
+	return __atomic_load_n(&BDEV_I(inode)->read_folio_calls, __ATOMIC_RELAXED);
+}
+
+#define BDEV_BOOT_MAX 64
+
+static int collect_disk(struct gendisk *disk, void *arg)
+{
+	struct gendisk **disks = arg;
+	unsigned int i;
+
+	for (i = 0; i < BDEV_BOOT_MAX; i++)
+		if (!disks[i]) {
+			disks[i] = disk;
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+/* Every disk registered at boot gets its bdev inode now, so none is made
+ * later inside a test (which would count it as a leak). */
+static int bdev_init(void)
+{
+	struct gendisk **disks = kcalloc(BDEV_BOOT_MAX, sizeof(*disks), GFP_KERNEL);
+	unsigned int i;
+
+	if (!disks)
+		return -ENOMEM;
+	disk_iterate(collect_disk, disks);
+	for (i = 0; i < BDEV_BOOT_MAX && disks[i]; i++)
+		if (!bdev_inode(disks[i]))
+			pr_err("bdev: no memory for %s's page cache\n",
+			       disks[i]->disk_name);
+	kfree(disks);
+	return 0;
+}
+late_initcall(bdev_init);
