@@ -116,7 +116,8 @@ static void sysctl_registered_entries_are_sane(struct ktest *t)
 					     reg.tables[i]);
 		/* In range, or 0: Linux's pairs zero one another on a write
 		 * (vm.dirty_bytes = 0 once vm.dirty_ratio is set). */
-		KTEST_EXPECT_TRUE(t, v == 0 || (reg.tables[i]->min <= v && v <= reg.tables[i]->max));
+		KTEST_EXPECT_TRUE(t, v == 0 || (reg.tables[i]->min <= v &&
+						v <= reg.tables[i]->max));
 		KTEST_EXPECT_LE(t, reg.tables[i]->min, reg.tables[i]->max);
 	}
 }
