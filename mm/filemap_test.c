@@ -54,8 +54,9 @@ struct pct {
 	int writepage_calls;
 	int nwritten;
 	pgoff_t written[PCT_MAX_WRITES];
-	pgoff_t fail_read;   /* ->read_folio fails this index + 1 */
-	int readahead_calls; /* ->readahead: calls, last batch */
+	pgoff_t fail_read;	 /* ->read_folio fails this index + 1 */
+	loff_t truncate_in_read; /* ->read_folio then truncates to this - 1 */
+	int readahead_calls;	 /* ->readahead: calls, last batch */
 	pgoff_t ra_first;
 	unsigned int ra_count, ra_take;
 	int nreads;
@@ -206,6 +207,13 @@ static int pct_read_folio(struct file *file, struct folio *folio)
 		memset(folio_address(folio), 0, PAGE_SIZE);
 	folio_mark_uptodate(folio);
 	folio_unlock(folio);
+	if (p->truncate_in_read) {
+		/* A truncate on another CPU, landing once the read ended. */
+		loff_t size = p->truncate_in_read - 1;
+
+		p->truncate_in_read = 0;
+		truncate_setsize(p->inode, size);
+	}
 	return 0;
 }
 
@@ -1078,6 +1086,38 @@ static void failed_read_is_eio_and_unlocked_once(struct ktest *t)
 	pct_check_counters(t, p);
 }
 
+/*
+ * A truncate that lands while a read is under way (from ->read_folio once
+ * the folio is unlocked, as another CPU's would) must not make the read
+ * return bytes past the new i_size: filemap_read() reads i_size again once
+ * it holds the uptodate folio (Linux: "i_size must be checked after we know
+ * the pages are Uptodate"). Before, it copied the whole page, its tail
+ * zeroed by the truncate, and returned PAGE_SIZE for a 100-byte file: a
+ * result neither before nor after the truncate.
+ */
+static void read_racing_truncate_stops_at_new_size(struct ktest *t)
+{
+	struct pct *p = pct_new(t, &pct_aops_writepages);
+	char *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	struct file *f;
+	loff_t pos = 0;
+
+	KTEST_ASSERT_NOT_NULL(t, buf);
+	memset(pct_store_addr(p, 0), 'x', PAGE_SIZE);
+	p->inode->i_size = PAGE_SIZE;
+	p->truncate_in_read = 100 + 1;
+	f = file_open_inode(p->inode, O_RDONLY);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, f);
+	KTEST_EXPECT_EQ(t, filemap_read(f, buf, PAGE_SIZE, &pos), 100);
+	KTEST_EXPECT_EQ(t, pos, 100);
+	KTEST_EXPECT_EQ(t, buf[99], 'x');
+	KTEST_EXPECT_EQ(t, p->inode->i_size, 100);
+	KTEST_EXPECT_EQ(t, p->truncate_in_read, 0); /* it did run */
+	fput(f);
+	kfree(buf);
+	pct_check_counters(t, p);
+}
+
 /* Inserting at a taken index is -EEXIST (Linux's code), which is what
  * __filemap_get_folio(FGP_CREAT) retries on when it loses a race. */
 static void filemap_add_folio_taken_index_is_eexist(struct ktest *t)
@@ -1181,6 +1221,7 @@ static const struct ktest_case pagecache_cases[] = {
 	KTEST_CASE(readahead_uses_readahead_op_and_drops_leftovers),
 	KTEST_CASE(failed_read_is_eio_and_unlocked_once),
 	KTEST_CASE(filemap_add_folio_taken_index_is_eexist),
+	KTEST_CASE(read_racing_truncate_stops_at_new_size),
 	KTEST_CASE(folio_lock_excludes_and_wakes_waiters),
 	KTEST_END,
 };
