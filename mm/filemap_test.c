@@ -922,6 +922,71 @@ static void truncate_waits_for_writeback(struct ktest *t)
 	pct_check_counters(t, p);
 }
 
+static bool pct_cached(struct pct *p, pgoff_t index)
+{
+	struct folio *folio = filemap_get_folio(p->mapping, index);
+
+	if (IS_ERR(folio))
+		return false;
+	folio_put(folio);
+	return true;
+}
+
+struct truncator {
+	struct address_space *mapping;
+	atomic_t done;
+};
+
+static int truncator_fn(void *data)
+{
+	struct truncator *tr = data;
+
+	truncate_inode_pages(tr->mapping, 0);
+	atomic_set(&tr->done, 1);
+	return 0;
+}
+
+/*
+ * PC7 with a folio added behind the sweep: truncation waits on the lock of
+ * folio 5 (held here) after it dropped 0..4, and meanwhile a folio appears
+ * at 1 (a reader that sampled i_size before the truncate). Linux's
+ * truncate_inode_pages_range() sweeps again from the start until a pass
+ * finds nothing; Quire's one pass returned with folio 1 still cached.
+ */
+static void truncate_sweeps_again_for_folios_added_behind_it(struct ktest *t)
+{
+	struct pct *p = pct_new(t, &pct_aops_writepages);
+	struct truncator tr = {.mapping = p->mapping};
+	struct folio *held, *late;
+	struct task_struct *k;
+
+	pct_dirty_range(p, 0, 8, 't');
+	held = __filemap_get_folio(p->mapping, 5, FGP_LOCK, 0);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, held);
+	atomic_set(&tr.done, 0);
+	k = kthread_run(truncator_fn, &tr, "pct-truncate");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
+	/* The sweep waits on folio 5, past 0..4. */
+	while (!folio_test_waiters_flag(held))
+		schedule_timeout_uninterruptible(1);
+	KTEST_EXPECT_FALSE(t, pct_cached(p, 1));
+	late = __filemap_get_folio(p->mapping, 1, FGP_LOCK | FGP_CREAT, 0);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, late);
+	memset(folio_address(late), 0, PAGE_SIZE);
+	folio_mark_uptodate(late);
+	folio_unlock(late);
+	folio_put(late);
+	folio_unlock(held);
+	while (!atomic_read(&tr.done))
+		schedule_timeout_uninterruptible(1);
+	kthread_stop(k);
+	KTEST_EXPECT_NULL(t, held->mapping);
+	folio_put(held);
+	KTEST_EXPECT_FALSE(t, pct_cached(p, 1));
+	KTEST_EXPECT_EQ(t, p->mapping->nrpages, 0);
+	pct_check_counters(t, p);
+}
+
 static void invalidate_mapping_pages_drops_only_clean_unused(struct ktest *t)
 {
 	struct pct *p = pct_new(t, &pct_aops_writepages);
@@ -1215,6 +1280,7 @@ static const struct ktest_case pagecache_cases[] = {
 	KTEST_CASE(fdatawait_keep_errors_keeps_fdatawait_clears),
 	KTEST_CASE(truncate_drops_dirty_pages_and_restores_counters),
 	KTEST_CASE(truncate_waits_for_writeback),
+	KTEST_CASE(truncate_sweeps_again_for_folios_added_behind_it),
 	KTEST_CASE(invalidate_mapping_pages_drops_only_clean_unused),
 	KTEST_CASE(readahead_issues_expected_windows),
 	KTEST_CASE(buffered_write_then_read_back),
