@@ -24,6 +24,7 @@
 #include <quire/errno.h>
 #include <quire/timer.h>
 #include <quire/jiffies.h>
+#include <arch/cpu.h>
 #include "pagecache.h"
 
 #define PCT_MAX_WRITES	1024
@@ -1201,6 +1202,78 @@ static void filemap_add_folio_taken_index_is_eexist(struct ktest *t)
 	pct_check_counters(t, p);
 }
 
+/* ---- PG_uptodate publishes the contents ---- */
+
+struct uptodate_race {
+	struct folio *folio;
+	char seen;
+	atomic_t running, done;
+};
+
+/* filemap_read()'s lockless path: PG_uptodate seen, then the contents
+ * (plain byte accesses on both sides: ThreadSanitizer did not report the
+ * race through memset()/memcpy() of these pages). */
+static int uptodate_reader_fn(void *data)
+{
+	struct uptodate_race *r = data;
+
+	atomic_set(&r->running, 1);
+	while (!folio_test_uptodate(r->folio))
+		arch_cpu_relax();
+	r->seen = ((char *)folio_address(r->folio))[100];
+	atomic_inc(&r->done);
+	return 0;
+}
+
+/* ->read_folio's end: the contents, then folio_mark_uptodate(). */
+static int uptodate_writer_fn(void *data)
+{
+	struct uptodate_race *r = data;
+	char *d = folio_address(r->folio);
+
+	while (!atomic_read(&r->running))
+		arch_cpu_relax();
+	for (int i = 0; i < 256; i++)
+		d[i] = 'u';
+	folio_mark_uptodate(r->folio);
+	atomic_inc(&r->done);
+	return 0;
+}
+
+/*
+ * A reader that sees PG_uptodate sees the contents written before
+ * folio_mark_uptodate() (Linux: smp_wmb() before the set, smp_rmb() after
+ * a set test). The flag was a relaxed RMW after a fence on a stack slot,
+ * read with a relaxed load: nothing a reader on another CPU may rely on in
+ * C's memory model, and ThreadSanitizer reported the fill and the read as a
+ * data race. The two run on two CPUs (a task switch on one CPU orders
+ * everything), so the tsan jobs (2 and 4 CPUs) are the ones that see it.
+ */
+static void uptodate_flag_publishes_contents(struct ktest *t)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+	struct uptodate_race r = {0};
+	struct task_struct *k[2];
+	unsigned int cpu = smp_processor_id();
+
+	KTEST_ASSERT_NOT_NULL(t, page);
+	r.folio = page_folio(page);
+	k[0] = kthread_create(uptodate_reader_fn, &r, "pct-uptodate-r");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k[0]);
+	k[1] = kthread_create(uptodate_writer_fn, &r, "pct-uptodate-w");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k[1]);
+	kthread_bind(k[0], cpu);
+	kthread_bind(k[1], (cpu + 1) % num_online_cpus());
+	wake_up_process(k[0]);
+	wake_up_process(k[1]);
+	while (atomic_read(&r.done) < 2)
+		schedule_timeout_uninterruptible(1);
+	kthread_stop(k[0]);
+	kthread_stop(k[1]);
+	KTEST_EXPECT_EQ(t, r.seen, 'u');
+	free_page_struct(page);
+}
+
 /* ---- folio lock ---- */
 
 struct locker {
@@ -1289,6 +1362,7 @@ static const struct ktest_case pagecache_cases[] = {
 	KTEST_CASE(filemap_add_folio_taken_index_is_eexist),
 	KTEST_CASE(read_racing_truncate_stops_at_new_size),
 	KTEST_CASE(folio_lock_excludes_and_wakes_waiters),
+	KTEST_CASE(uptodate_flag_publishes_contents),
 	KTEST_END,
 };
 
