@@ -1153,6 +1153,42 @@ static void failed_read_is_eio_and_unlocked_once(struct ktest *t)
 }
 
 /*
+ * Context read-ahead (Linux's try_context_readahead): a reader with no
+ * read-ahead state of its own at index 4, pages 0..3 cached (another
+ * reader's stream). History 4 pages reaching the start of the file is
+ * doubled to 8 (a whole-file read), the window is 8 + 1 = 9 pages at 4..12,
+ * and async_size is 1 (the marker on its last page). Quire's gave 4 + 1 = 5
+ * pages with async_size 4.
+ */
+static void context_readahead_follows_linux_window(struct ktest *t)
+{
+	struct pct *p = pct_new(t, &pct_aops_writepages);
+	struct file *f;
+	char buf[1];
+	loff_t pos = 4 * PAGE_SIZE;
+
+	pct_fill_store(p);
+	for (pgoff_t i = 0; i < 4; i++) {
+		struct folio *folio = read_mapping_folio(p->mapping, i, NULL);
+
+		KTEST_ASSERT_NOT_ERR_OR_NULL(t, folio);
+		folio_put(folio);
+	}
+	KTEST_EXPECT_EQ(t, p->nreads, 4);
+	f = file_open_inode(p->inode, O_RDONLY);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, f);
+	KTEST_EXPECT_EQ(t, filemap_read(f, buf, 1, &pos), 1);
+	KTEST_EXPECT_EQ(t, f->f_ra.start, 4);
+	KTEST_EXPECT_EQ(t, f->f_ra.size, 9);
+	KTEST_EXPECT_EQ(t, f->f_ra.async_size, 1);
+	KTEST_EXPECT_EQ(t, p->nreads, 4 + 9);
+	KTEST_EXPECT_TRUE(t, pct_cached(p, 12));
+	KTEST_EXPECT_FALSE(t, pct_cached(p, 13));
+	fput(f);
+	pct_check_counters(t, p);
+}
+
+/*
  * A truncate that lands while a read is under way (from ->read_folio once
  * the folio is unlocked, as another CPU's would) must not make the read
  * return bytes past the new i_size: filemap_read() reads i_size again once
@@ -1361,6 +1397,7 @@ static const struct ktest_case pagecache_cases[] = {
 	KTEST_CASE(failed_read_is_eio_and_unlocked_once),
 	KTEST_CASE(filemap_add_folio_taken_index_is_eexist),
 	KTEST_CASE(read_racing_truncate_stops_at_new_size),
+	KTEST_CASE(context_readahead_follows_linux_window),
 	KTEST_CASE(folio_lock_excludes_and_wakes_waiters),
 	KTEST_CASE(uptodate_flag_publishes_contents),
 	KTEST_END,
