@@ -577,6 +577,17 @@ ssize_t_k filemap_read(struct file *file, void *buf, size_t count, loff_t *pos)
 			err = PTR_ERR(folio);
 			break;
 		}
+		/*
+		 * i_size again, now that the folio is uptodate (Linux): a
+		 * truncate meanwhile zeroed its tail, which is not data.
+		 */
+		isize = READ_ONCE(inode->i_size);
+		if (p >= isize) {
+			folio_put(folio);
+			break;
+		}
+		if ((u64)n > (u64)(isize - p))
+			n = isize - p;
 		folio_mark_accessed(folio);
 		memcpy((char *)buf + done, (char *)folio_address(folio) + off, n);
 		folio_put(folio);

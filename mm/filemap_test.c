@@ -24,6 +24,7 @@
 #include <quire/errno.h>
 #include <quire/timer.h>
 #include <quire/jiffies.h>
+#include <arch/cpu.h>
 #include "pagecache.h"
 
 #define PCT_MAX_WRITES	1024
@@ -54,8 +55,9 @@ struct pct {
 	int writepage_calls;
 	int nwritten;
 	pgoff_t written[PCT_MAX_WRITES];
-	pgoff_t fail_read;   /* ->read_folio fails this index + 1 */
-	int readahead_calls; /* ->readahead: calls, last batch */
+	pgoff_t fail_read;	 /* ->read_folio fails this index + 1 */
+	loff_t truncate_in_read; /* ->read_folio then truncates to this - 1 */
+	int readahead_calls;	 /* ->readahead: calls, last batch */
 	pgoff_t ra_first;
 	unsigned int ra_count, ra_take;
 	int nreads;
@@ -206,6 +208,13 @@ static int pct_read_folio(struct file *file, struct folio *folio)
 		memset(folio_address(folio), 0, PAGE_SIZE);
 	folio_mark_uptodate(folio);
 	folio_unlock(folio);
+	if (p->truncate_in_read) {
+		/* A truncate on another CPU, landing once the read ended. */
+		loff_t size = p->truncate_in_read - 1;
+
+		p->truncate_in_read = 0;
+		truncate_setsize(p->inode, size);
+	}
 	return 0;
 }
 
@@ -914,6 +923,71 @@ static void truncate_waits_for_writeback(struct ktest *t)
 	pct_check_counters(t, p);
 }
 
+static bool pct_cached(struct pct *p, pgoff_t index)
+{
+	struct folio *folio = filemap_get_folio(p->mapping, index);
+
+	if (IS_ERR(folio))
+		return false;
+	folio_put(folio);
+	return true;
+}
+
+struct truncator {
+	struct address_space *mapping;
+	atomic_t done;
+};
+
+static int truncator_fn(void *data)
+{
+	struct truncator *tr = data;
+
+	truncate_inode_pages(tr->mapping, 0);
+	atomic_set(&tr->done, 1);
+	return 0;
+}
+
+/*
+ * PC7 with a folio added behind the sweep: truncation waits on the lock of
+ * folio 5 (held here) after it dropped 0..4, and meanwhile a folio appears
+ * at 1 (a reader that sampled i_size before the truncate). Linux's
+ * truncate_inode_pages_range() sweeps again from the start until a pass
+ * finds nothing; Quire's one pass returned with folio 1 still cached.
+ */
+static void truncate_sweeps_again_for_folios_added_behind_it(struct ktest *t)
+{
+	struct pct *p = pct_new(t, &pct_aops_writepages);
+	struct truncator tr = {.mapping = p->mapping};
+	struct folio *held, *late;
+	struct task_struct *k;
+
+	pct_dirty_range(p, 0, 8, 't');
+	held = __filemap_get_folio(p->mapping, 5, FGP_LOCK, 0);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, held);
+	atomic_set(&tr.done, 0);
+	k = kthread_run(truncator_fn, &tr, "pct-truncate");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
+	/* The sweep waits on folio 5, past 0..4. */
+	while (!folio_test_waiters_flag(held))
+		schedule_timeout_uninterruptible(1);
+	KTEST_EXPECT_FALSE(t, pct_cached(p, 1));
+	late = __filemap_get_folio(p->mapping, 1, FGP_LOCK | FGP_CREAT, 0);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, late);
+	memset(folio_address(late), 0, PAGE_SIZE);
+	folio_mark_uptodate(late);
+	folio_unlock(late);
+	folio_put(late);
+	folio_unlock(held);
+	while (!atomic_read(&tr.done))
+		schedule_timeout_uninterruptible(1);
+	kthread_stop(k);
+	KTEST_EXPECT_NULL(t, held->mapping);
+	folio_put(held);
+	KTEST_EXPECT_FALSE(t, pct_cached(p, 1));
+	KTEST_EXPECT_EQ(t, p->mapping->nrpages, 0);
+	pct_check_counters(t, p);
+}
+
 static void invalidate_mapping_pages_drops_only_clean_unused(struct ktest *t)
 {
 	struct pct *p = pct_new(t, &pct_aops_writepages);
@@ -1078,6 +1152,74 @@ static void failed_read_is_eio_and_unlocked_once(struct ktest *t)
 	pct_check_counters(t, p);
 }
 
+/*
+ * Context read-ahead (Linux's try_context_readahead): a reader with no
+ * read-ahead state of its own at index 4, pages 0..3 cached (another
+ * reader's stream). History 4 pages reaching the start of the file is
+ * doubled to 8 (a whole-file read), the window is 8 + 1 = 9 pages at 4..12,
+ * and async_size is 1 (the marker on its last page). Quire's gave 4 + 1 = 5
+ * pages with async_size 4.
+ */
+static void context_readahead_follows_linux_window(struct ktest *t)
+{
+	struct pct *p = pct_new(t, &pct_aops_writepages);
+	struct file *f;
+	char buf[1];
+	loff_t pos = 4 * PAGE_SIZE;
+
+	pct_fill_store(p);
+	for (pgoff_t i = 0; i < 4; i++) {
+		struct folio *folio = read_mapping_folio(p->mapping, i, NULL);
+
+		KTEST_ASSERT_NOT_ERR_OR_NULL(t, folio);
+		folio_put(folio);
+	}
+	KTEST_EXPECT_EQ(t, p->nreads, 4);
+	f = file_open_inode(p->inode, O_RDONLY);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, f);
+	KTEST_EXPECT_EQ(t, filemap_read(f, buf, 1, &pos), 1);
+	KTEST_EXPECT_EQ(t, f->f_ra.start, 4);
+	KTEST_EXPECT_EQ(t, f->f_ra.size, 9);
+	KTEST_EXPECT_EQ(t, f->f_ra.async_size, 1);
+	KTEST_EXPECT_EQ(t, p->nreads, 4 + 9);
+	KTEST_EXPECT_TRUE(t, pct_cached(p, 12));
+	KTEST_EXPECT_FALSE(t, pct_cached(p, 13));
+	fput(f);
+	pct_check_counters(t, p);
+}
+
+/*
+ * A truncate that lands while a read is under way (from ->read_folio once
+ * the folio is unlocked, as another CPU's would) must not make the read
+ * return bytes past the new i_size: filemap_read() reads i_size again once
+ * it holds the uptodate folio (Linux: "i_size must be checked after we know
+ * the pages are Uptodate"). Before, it copied the whole page, its tail
+ * zeroed by the truncate, and returned PAGE_SIZE for a 100-byte file: a
+ * result neither before nor after the truncate.
+ */
+static void read_racing_truncate_stops_at_new_size(struct ktest *t)
+{
+	struct pct *p = pct_new(t, &pct_aops_writepages);
+	char *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	struct file *f;
+	loff_t pos = 0;
+
+	KTEST_ASSERT_NOT_NULL(t, buf);
+	memset(pct_store_addr(p, 0), 'x', PAGE_SIZE);
+	p->inode->i_size = PAGE_SIZE;
+	p->truncate_in_read = 100 + 1;
+	f = file_open_inode(p->inode, O_RDONLY);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, f);
+	KTEST_EXPECT_EQ(t, filemap_read(f, buf, PAGE_SIZE, &pos), 100);
+	KTEST_EXPECT_EQ(t, pos, 100);
+	KTEST_EXPECT_EQ(t, buf[99], 'x');
+	KTEST_EXPECT_EQ(t, p->inode->i_size, 100);
+	KTEST_EXPECT_EQ(t, p->truncate_in_read, 0); /* it did run */
+	fput(f);
+	kfree(buf);
+	pct_check_counters(t, p);
+}
+
 /* Inserting at a taken index is -EEXIST (Linux's code), which is what
  * __filemap_get_folio(FGP_CREAT) retries on when it loses a race. */
 static void filemap_add_folio_taken_index_is_eexist(struct ktest *t)
@@ -1094,6 +1236,78 @@ static void filemap_add_folio_taken_index_is_eexist(struct ktest *t)
 	folio_put(folio);
 	KTEST_EXPECT_EQ(t, p->mapping->nrpages, 1);
 	pct_check_counters(t, p);
+}
+
+/* ---- PG_uptodate publishes the contents ---- */
+
+struct uptodate_race {
+	struct folio *folio;
+	char seen;
+	atomic_t running, done;
+};
+
+/* filemap_read()'s lockless path: PG_uptodate seen, then the contents
+ * (plain byte accesses on both sides: ThreadSanitizer did not report the
+ * race through memset()/memcpy() of these pages). */
+static int uptodate_reader_fn(void *data)
+{
+	struct uptodate_race *r = data;
+
+	atomic_set(&r->running, 1);
+	while (!folio_test_uptodate(r->folio))
+		arch_cpu_relax();
+	r->seen = ((char *)folio_address(r->folio))[100];
+	atomic_inc(&r->done);
+	return 0;
+}
+
+/* ->read_folio's end: the contents, then folio_mark_uptodate(). */
+static int uptodate_writer_fn(void *data)
+{
+	struct uptodate_race *r = data;
+	char *d = folio_address(r->folio);
+
+	while (!atomic_read(&r->running))
+		arch_cpu_relax();
+	for (int i = 0; i < 256; i++)
+		d[i] = 'u';
+	folio_mark_uptodate(r->folio);
+	atomic_inc(&r->done);
+	return 0;
+}
+
+/*
+ * A reader that sees PG_uptodate sees the contents written before
+ * folio_mark_uptodate() (Linux: smp_wmb() before the set, smp_rmb() after
+ * a set test). The flag was a relaxed RMW after a fence on a stack slot,
+ * read with a relaxed load: nothing a reader on another CPU may rely on in
+ * C's memory model, and ThreadSanitizer reported the fill and the read as a
+ * data race. The two run on two CPUs (a task switch on one CPU orders
+ * everything), so the tsan jobs (2 and 4 CPUs) are the ones that see it.
+ */
+static void uptodate_flag_publishes_contents(struct ktest *t)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+	struct uptodate_race r = {0};
+	struct task_struct *k[2];
+	unsigned int cpu = smp_processor_id();
+
+	KTEST_ASSERT_NOT_NULL(t, page);
+	r.folio = page_folio(page);
+	k[0] = kthread_create(uptodate_reader_fn, &r, "pct-uptodate-r");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k[0]);
+	k[1] = kthread_create(uptodate_writer_fn, &r, "pct-uptodate-w");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k[1]);
+	kthread_bind(k[0], cpu);
+	kthread_bind(k[1], (cpu + 1) % num_online_cpus());
+	wake_up_process(k[0]);
+	wake_up_process(k[1]);
+	while (atomic_read(&r.done) < 2)
+		schedule_timeout_uninterruptible(1);
+	kthread_stop(k[0]);
+	kthread_stop(k[1]);
+	KTEST_EXPECT_EQ(t, r.seen, 'u');
+	free_page_struct(page);
 }
 
 /* ---- folio lock ---- */
@@ -1175,13 +1389,17 @@ static const struct ktest_case pagecache_cases[] = {
 	KTEST_CASE(fdatawait_keep_errors_keeps_fdatawait_clears),
 	KTEST_CASE(truncate_drops_dirty_pages_and_restores_counters),
 	KTEST_CASE(truncate_waits_for_writeback),
+	KTEST_CASE(truncate_sweeps_again_for_folios_added_behind_it),
 	KTEST_CASE(invalidate_mapping_pages_drops_only_clean_unused),
 	KTEST_CASE(readahead_issues_expected_windows),
 	KTEST_CASE(buffered_write_then_read_back),
 	KTEST_CASE(readahead_uses_readahead_op_and_drops_leftovers),
 	KTEST_CASE(failed_read_is_eio_and_unlocked_once),
 	KTEST_CASE(filemap_add_folio_taken_index_is_eexist),
+	KTEST_CASE(read_racing_truncate_stops_at_new_size),
+	KTEST_CASE(context_readahead_follows_linux_window),
 	KTEST_CASE(folio_lock_excludes_and_wakes_waiters),
+	KTEST_CASE(uptodate_flag_publishes_contents),
 	KTEST_END,
 };
 

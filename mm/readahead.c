@@ -235,14 +235,18 @@ static void ondemand_readahead(struct readahead_control *rac, struct folio *foli
 	prev_index = (unsigned long long)ra->prev_pos >> PAGE_SHIFT;
 	if (ra->prev_pos >= 0 && index - prev_index <= 1ul)
 		goto initial_readahead;
-	/* A stream's history in the cache: continue it. */
+	/* A stream's history in the cache: continue it (Linux's
+	 * try_context_readahead). History back to the file's start is a
+	 * whole-file read: twice as much. The marker is the last page. */
 	{
 		unsigned long hist = count_history_pages(rac->mapping, index, max_pages);
 
 		if (hist > req_size) {
+			if (hist >= index)
+				hist *= 2;
 			ra->start = index;
 			ra->size = min(hist + req_size, max_pages);
-			ra->async_size = ra->size > req_size ? ra->size - req_size : 1;
+			ra->async_size = 1;
 			goto readit;
 		}
 	}

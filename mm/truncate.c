@@ -10,7 +10,8 @@
  * invalidate_mapping_pages().
  *
  * Truncation waits: for the folio lock and for writeback to end, so no I/O
- * of a removed folio is in flight when it returns (PC7). A dirty folio
+ * of a removed folio is in flight when it returns, and sweeps the range
+ * again until a sweep finds nothing (PC7). A dirty folio
  * dropped is cleaned with folio_cancel_dirty(), which undoes its dirty
  * counters (PC3). Invalidation never waits: locked, dirty, under-writeback
  * or otherwise referenced folios stay.
@@ -102,25 +103,35 @@ void truncate_inode_pages_range(struct address_space *mapping, loff_t lstart, lo
 		}
 	}
 
-	/* The whole pages. Each folio is locked and waited for, so one
-	 * sweep leaves none that was there when it passed. */
+	/*
+	 * The whole pages. Each folio is locked and waited for, so a sweep
+	 * leaves none that was there when it passed; one added behind it
+	 * while it slept on a lock is found by the next sweep: sweep again
+	 * from @start until one finds nothing (Linux's "restart to make
+	 * sure all gone").
+	 */
 	folio_batch_init(&fbatch);
-	index = start;
-	while (start < end && index < end) {
-		unsigned int nr = filemap_get_folios(mapping, &index, end - 1, &fbatch);
+	for (bool found = start < end; found;) {
+		found = false;
+		index = start;
+		while (index < end) {
+			unsigned int nr =
+				filemap_get_folios(mapping, &index, end - 1, &fbatch);
 
-		if (!nr)
-			break;
-		for (unsigned int i = 0; i < nr; i++) {
-			struct folio *folio = fbatch.folios[i];
+			if (!nr)
+				break;
+			found = true;
+			for (unsigned int i = 0; i < nr; i++) {
+				struct folio *folio = fbatch.folios[i];
 
-			folio_lock(folio);
-			folio_wait_writeback(folio);
-			truncate_inode_folio(mapping, folio);
-			folio_unlock(folio);
+				folio_lock(folio);
+				folio_wait_writeback(folio);
+				truncate_inode_folio(mapping, folio);
+				folio_unlock(folio);
+			}
+			folio_batch_release(&fbatch);
+			cond_resched();
 		}
-		folio_batch_release(&fbatch);
-		cond_resched();
 	}
 }
 

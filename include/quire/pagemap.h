@@ -47,13 +47,31 @@
 FOLIO_FLAG_FNS(locked, PG_locked)
 FOLIO_FLAG_FNS(dirty, PG_dirty)
 FOLIO_FLAG_FNS(writeback, PG_writeback)
-FOLIO_FLAG_FNS(uptodate, PG_uptodate)
 FOLIO_FLAG_FNS(error, PG_error)
 FOLIO_FLAG_FNS(reclaim, PG_reclaim)
 FOLIO_FLAG_FNS(referenced, PG_referenced)
 FOLIO_FLAG_FNS(active, PG_active)
 FOLIO_FLAG_FNS(lru, PG_lru)
 #undef FOLIO_FLAG_FNS
+
+/*
+ * PG_uptodate publishes the folio's contents: a reader that sees it set
+ * reads the contents without the folio lock (filemap_read()), so the test
+ * is an acquire and the set a release (Linux: smp_rmb() after a set test,
+ * smp_wmb() in folio_mark_uptodate() before the set).
+ */
+static inline bool folio_test_uptodate(const struct folio *folio)
+{
+	return __atomic_load_n(&folio->flags, __ATOMIC_ACQUIRE) & BIT(PG_uptodate);
+}
+static inline void folio_set_uptodate(struct folio *folio)
+{
+	__atomic_fetch_or(&folio->flags, BIT(PG_uptodate), __ATOMIC_RELEASE);
+}
+static inline void folio_clear_uptodate(struct folio *folio)
+{
+	page_clear_flag(&folio->page, PG_uptodate);
+}
 
 /* Page-named aliases used by ->writepage implementations. */
 #define PageDirty(p)	 folio_test_dirty(page_folio(p))
