@@ -159,6 +159,30 @@ static void buffered_write_then_fsync_uses_writepage_per_page(struct ktest *t)
 	bdev_case_end(&c);
 }
 
+/* `sync` writes a disk's dirty pages through ->writepage and flushes its
+ * cache. It used to call blkdev_issue_flush(), which sleeps, under
+ * disk_iterate()'s spinlock: "BUG: scheduling while atomic" (now counted
+ * as a warning, which fails the case). */
+static void buffered_write_then_sync_reaches_the_disk(struct ktest *t)
+{
+	struct bdev_case c;
+	unsigned long calls;
+
+	bdev_case_start(t, &c, 5, O_RDWR);
+	blk_test_fill(c.buf.va, c.sector, c.bytes / 512, 0xb005);
+	calls = bdev_writepage_calls(c.inode);
+	KTEST_EXPECT_EQ(t, bwrite(&c, c.buf.va, c.bytes, region_pos(&c)), c.bytes);
+	ksys_sync();
+	KTEST_EXPECT_GE(t, bdev_writepage_calls(c.inode) - calls, NPAGES);
+	KTEST_EXPECT_FALSE(t, mapping_tagged(c.inode->i_mapping, PAGECACHE_TAG_DIRTY));
+	KTEST_EXPECT_FALSE(t,
+			   mapping_tagged(c.inode->i_mapping, PAGECACHE_TAG_WRITEBACK));
+	KTEST_EXPECT_EQ(t, blk_test_rw(c.disk, REQ_OP_READ, c.sector, &c.raw, 0, c.bytes),
+			0);
+	KTEST_EXPECT_EQ(t, blk_test_check(c.raw.va, c.sector, c.bytes / 512, 0xb005), -1);
+	bdev_case_end(&c);
+}
+
 /* A buffered read fills the cache through ->read_folio; a second read of
  * the same range is served from it. */
 static void buffered_read_uses_read_folio_once(struct ktest *t)
@@ -305,6 +329,7 @@ static void read_only_disk_refuses_writers(struct ktest *t)
 static const struct ktest_case bdev_cases[] = {
 	KTEST_CASE(bdev_inode_has_its_own_bdi_and_only_writepage),
 	KTEST_CASE(buffered_write_then_fsync_uses_writepage_per_page),
+	KTEST_CASE(buffered_write_then_sync_reaches_the_disk),
 	KTEST_CASE(buffered_read_uses_read_folio_once),
 	KTEST_CASE(direct_io_refuses_misaligned_requests),
 	KTEST_CASE(direct_io_is_coherent_with_the_cache),

@@ -391,6 +391,34 @@ static void plug_batch_gets_one_kick(struct ktest *t)
 	tbio_free(tb, 4);
 }
 
+/*
+ * A task that sleeps with requests in its plug would wait for I/O it has
+ * not sent: Linux's schedule() flushes the plug first (sched_submit_work).
+ * Quire's did not, and `dd ...; sync` hung: the flusher held a plug over
+ * its whole loop while its WB_SYNC_ALL pass slept in folio_wait_writeback()
+ * for pages whose bios sat in that plug. A preemption (the task stays
+ * runnable) keeps the plug, as in Linux.
+ */
+static void sleeping_flushes_the_plug(struct ktest *t)
+{
+	struct blk_plug plug;
+	struct tbio tb[2];
+
+	blk_start_plug(&plug);
+	tbio_submit(t, &tb[0], REQ_OP_WRITE, 0, 8, 1);
+	KTEST_EXPECT_EQ(t, tdev.nr_log, 0); /* held by the plug */
+	cond_resched();			    /* runnable: not a sleep */
+	KTEST_EXPECT_EQ(t, tdev.nr_log, 0);
+	msleep(1);
+	KTEST_EXPECT_EQ(t, tdev.nr_log, 1); /* sent before it slept */
+	tbio_submit(t, &tb[1], REQ_OP_WRITE, 64, 8, 2);
+	KTEST_EXPECT_EQ(t, tdev.nr_log, 1); /* the plug still batches */
+	blk_finish_plug(&plug);
+	KTEST_EXPECT_EQ(t, tdev.nr_log, 2);
+	KTEST_EXPECT_TRUE(t, tdev_drain(tb, 2));
+	tbio_free(tb, 2);
+}
+
 static void plug_merge_makes_one_request_within_limits(struct ktest *t)
 {
 	struct blk_plug plug;
@@ -878,6 +906,7 @@ static const struct ktest_case blk_mq_plain_cases[] = {
 	KTEST_CASE(resource_with_nothing_in_flight_fails_with_eio),
 	KTEST_CASE(error_status_fails_only_that_bio),
 	KTEST_CASE(plug_batch_gets_one_kick),
+	KTEST_CASE(sleeping_flushes_the_plug),
 	KTEST_CASE(plug_merge_makes_one_request_within_limits),
 	KTEST_CASE(bio_over_max_sectors_is_split),
 	KTEST_CASE(flush_flags_stripped_without_write_cache),

@@ -25,6 +25,7 @@
 #include <quire/printk.h>
 #include <quire/errno.h>
 #include <quire/slab.h>
+#include <quire/string.h>
 
 struct sync_bdis {
 	struct completion done; /* completed once per queued work */
@@ -77,13 +78,47 @@ static void sync_fs_one_sb(struct super_block *sb, void *arg)
 		sb->s_op->sync_fs(sb, *(int *)arg);
 }
 
-static int flush_one_disk(struct gendisk *disk, void *arg)
-{
-	int err = blkdev_issue_flush(&disk->part0);
+/* The names of the registered disks, taken under disk_iterate()'s
+ * spinlock; the flushes, which sleep, happen after it is dropped. */
+#define SYNC_MAX_DISKS 64
 
-	if (err && err != -EOPNOTSUPP)
-		pr_warn("sync: flush of %s failed: %d\n", disk->disk_name, err);
+struct disk_names {
+	unsigned int nr;
+	char name[SYNC_MAX_DISKS][DISK_NAME_LEN];
+};
+
+static int note_disk_name(struct gendisk *disk, void *arg)
+{
+	struct disk_names *n = arg;
+
+	if (n->nr == SYNC_MAX_DISKS)
+		return 1;
+	strscpy_len(n->name[n->nr++], disk->disk_name, DISK_NAME_LEN);
 	return 0;
+}
+
+static void flush_every_disk(void)
+{
+	struct disk_names *n = kzalloc(sizeof(*n), GFP_KERNEL);
+
+	if (!n) {
+		pr_warn("sync: no memory to list the disks: their caches are not flushed\n");
+		return;
+	}
+	if (disk_iterate(note_disk_name, n))
+		pr_warn("sync: more than %d disks: only the first are flushed\n",
+			SYNC_MAX_DISKS);
+	for (unsigned int i = 0; i < n->nr; i++) {
+		struct gendisk *disk = get_disk_by_name(n->name[i]);
+		int err;
+
+		if (!disk || disk_is_dead(disk))
+			continue; /* gone meanwhile */
+		err = blkdev_issue_flush(&disk->part0);
+		if (err && err != -EOPNOTSUPP)
+			pr_warn("sync: flush of %s failed: %d\n", disk->disk_name, err);
+	}
+	kfree(n);
 }
 
 /*
@@ -100,7 +135,7 @@ void ksys_sync(void)
 	iterate_supers(sync_inodes_one_sb, NULL);
 	iterate_supers(sync_fs_one_sb, &nowait);
 	iterate_supers(sync_fs_one_sb, &wait);
-	disk_iterate(flush_one_disk, NULL);
+	flush_every_disk();
 }
 
 static int cmd_sync(int argc, char **argv)

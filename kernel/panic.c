@@ -79,6 +79,11 @@ unsigned long warn_count(void)
 	return __atomic_load_n(&nr_warnings, __ATOMIC_RELAXED);
 }
 
+void add_taint_warn(void)
+{
+	__atomic_fetch_add(&nr_warnings, 1, __ATOMIC_RELAXED);
+}
+
 void warn_slowpath(const char *file, int line, const char *cond)
 {
 	__atomic_fetch_add(&nr_warnings, 1, __ATOMIC_RELAXED);

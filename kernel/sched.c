@@ -36,6 +36,7 @@
  * held across arch_context_switch() and released by the next task.
  */
 #include <quire/sched.h>
+#include <quire/blkdev.h>
 #include <quire/smp.h>
 #include <quire/printk.h>
 #include <quire/string.h>
@@ -430,6 +431,19 @@ static void __schedule(bool preempt)
 	finish_task_switch();
 }
 
+/*
+ * Linux's sched_submit_work(): a task about to sleep sends the requests
+ * held in its block plug first, or it could wait for I/O it never issued
+ * (the flusher holds a plug across a WB_SYNC_ALL pass that waits on the
+ * pages it wrote). A preempted task stays runnable and keeps its plug.
+ */
+static void sched_submit_work(struct task_struct *t)
+{
+	if (READ_ONCE(t->state) == TASK_RUNNING || !t->plug)
+		return;
+	blk_flush_plug(t->plug);
+}
+
 void schedule(void)
 {
 	struct task_struct *t = current;
@@ -439,7 +453,9 @@ void schedule(void)
 		pr_err("BUG: scheduling while atomic: %s/%d preempt_count %#x\n",
 		       t->comm, t->pid, t->preempt_count);
 		dump_stack();
+		add_taint_warn(); /* a test during which this happens fails */
 	}
+	sched_submit_work(t);
 	flags = arch_local_irq_save();
 	__schedule(false);
 	arch_local_irq_restore(flags);

@@ -16,6 +16,9 @@ void warn_slowpath(const char *file, int line, const char *cond);
  * WARN_ON_ONCE(); Linux: /sys/kernel/warn_count). ktest fails a case
  * during which one fired that the case did not declare. */
 unsigned long warn_count(void);
+/* Count a kernel bug reported without WARN_ON (Linux's add_taint(TAINT_WARN)
+ * in __schedule_bug()): ktest fails the case as for a WARNING. */
+void add_taint_warn(void);
 
 /* For arch exception handlers that print their own report (registers, a
  * trace from the faulting frame): panic_enter() takes over the machine
