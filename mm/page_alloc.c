@@ -3,6 +3,7 @@
  *
  * Layer: mm. Used by: kmalloc (mm/slab.c), the page cache, drivers.
  * Provides: mm_init(), alloc_pages(), __free_pages(), get_page()/put_page(),
+ * get_page_unless_zero(), put_page_testzero(), free_unref_page(),
  * the page <-> address conversions, nr_free_pages[_node](), totalram_pages().
  *
  * Each node (pg_data_t, include/quire/mmzone.h) has a struct page for every
@@ -25,7 +26,15 @@
  *
  * Locking: pgdat->lock (irqsave: GFP_ATOMIC callers run in interrupts)
  * guards free_area[], and PG_buddy/order/refcount of the node's pages. No
- * other lock nests inside it. mm_init() runs alone on the boot CPU.
+ * other lock nests inside it; it nests inside lru_lock (reclaim takes
+ * references of LRU folios). mm_init() runs alone on the boot CPU.
+ *
+ * The slow path (docs/reclaim.md): pages come first from nodes that stay
+ * above their min watermark; leaving a node below low wakes its kswapd;
+ * when every node would go below min, a caller that may sleep reclaims
+ * page cache directly (try_to_free_pages()) before anything below min is
+ * handed out. put_page() of the last reference to a folio still on an LRU
+ * list takes it off its list first (mm/swap.c).
  */
 #include <quire/mm.h>
 #include <quire/mmzone.h>
