@@ -3,7 +3,7 @@
  *
  * Layer: block. Used by: every submitter.
  * Provides: submit_bio(), blk_start_plug(), blk_finish_plug(),
- * blk_flush_plug().
+ * blk_flush_plug(), kblockd_workqueue and kblockd_schedule_work().
  * Not here: requests and dispatch (block/blk-mq.c), merging and splitting
  * (block/blk-merge.c), flush sequencing (block/blk-flush.c).
  *
@@ -14,7 +14,27 @@
 #include <quire/errno.h>
 #include <quire/printk.h>
 #include <quire/bug.h>
+#include <quire/init.h>
 #include "blk.h"
+
+/*
+ * kblockd (Linux's): the block layer's own workqueue, WQ_MEM_RECLAIM |
+ * WQ_HIGHPRI, for work that frees I/O (request timeouts). It must not
+ * queue behind system_wq, whose work may itself wait for that I/O.
+ */
+struct workqueue_struct *kblockd_workqueue;
+
+bool kblockd_schedule_work(struct work_struct *work)
+{
+	return queue_work(kblockd_workqueue ? kblockd_workqueue : system_wq, work);
+}
+
+static int blk_dev_init(void)
+{
+	kblockd_workqueue = alloc_workqueue("kblockd", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
+	return IS_ERR_OR_NULL(kblockd_workqueue) ? -ENOMEM : 0;
+}
+core_initcall(blk_dev_init);
 
 /* Is the range of @bio inside the device? */
 static bool bio_in_range(struct bio *bio, sector_t capacity)
@@ -26,6 +46,13 @@ static bool bio_in_range(struct bio *bio, sector_t capacity)
 
 static int bio_check_op(struct bio *bio, struct request_queue *q)
 {
+	/* PREFLUSH and FUA belong to writes (REQ_OP_FLUSH becomes one). Linux
+	 * warns and fails anything else with -EIO rather than drop the
+	 * durability asked for; Quire warns every time (not once), so each
+	 * offender shows in the log. */
+	if (op_is_flush(bio->bi_opf) &&
+	    WARN_ON(bio_op(bio) != REQ_OP_WRITE && bio_op(bio) != REQ_OP_FLUSH))
+		return -EIO;
 	switch (bio_op(bio)) {
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:

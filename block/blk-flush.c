@@ -159,7 +159,8 @@ bool blk_flush_prepare(struct request_queue *q, struct bio *bio)
 		bio->bi_opf = REQ_OP_WRITE | REQ_PREFLUSH | (bio->bi_opf & REQ_SYNC);
 	if (!op_is_flush(bio->bi_opf))
 		return false;
-	if (bio_op(bio) != REQ_OP_WRITE || !q->limits.write_cache)
+	/* Only writes get here with the flags (bio_check_op() fails others). */
+	if (!q->limits.write_cache)
 		bio->bi_opf &= ~(REQ_PREFLUSH | REQ_FUA);
 	if (!bio->bi_iter.bi_size && !(bio->bi_opf & REQ_PREFLUSH)) {
 		bio_endio(bio);		/* nothing to make durable */

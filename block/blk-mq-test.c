@@ -652,13 +652,13 @@ static void tag_checker_catches_each_broken_invariant(struct ktest *t)
 
 /* ---- discard and write-zeroes limits ---- */
 
-/* Submit a data-less @op of @sectors at 0 and let the device finish it. */
-static int tdev_nodata_op(struct ktest *t, enum req_op op, u32 sectors)
+/* Submit a data-less @opf of @sectors at 0 and let the device finish it. */
+static int tdev_nodata_op(struct ktest *t, blk_opf_t opf, u32 sectors)
 {
 	struct tbio tb;
 
 	memset(&tb, 0, sizeof(tb));
-	tb.bio = bio_alloc(&tdev.disk->part0, 0, op, GFP_KERNEL);
+	tb.bio = bio_alloc(&tdev.disk->part0, 0, opf, GFP_KERNEL);
 	KTEST_ASSERT_NOT_NULL(t, tb.bio);
 	tb.bio->bi_iter.bi_size = sectors << SECTOR_SHIFT;
 	tb.bio->bi_private = &tb;
@@ -706,6 +706,40 @@ static void discard_limit_above_2_pow_23_does_not_shrink(struct ktest *t)
 	huge_discard_limits_take_the_bio_whole(t, (1u << 23) + 128);
 	huge_discard_limits_take_the_bio_whole(t, 0x7fffffff & ~7u);
 	huge_discard_limits_take_the_bio_whole(t, 0xfffffff8u);
+}
+
+/*
+ * PREFLUSH and FUA belong to writes. Linux's submit_bio_noacct() warns and
+ * fails any other operation that carries them with -EIO; Quire stripped
+ * them and sent the discard on, silently dropping the durability the
+ * caller asked for. Each one now fails whole, and the device sees nothing.
+ */
+static void flush_flags_on_a_non_write_fail_with_eio(struct ktest *t)
+{
+	struct queue_limits lim = {
+		.max_discard_sectors = 512,
+		.max_write_zeroes_sectors = 512,
+		.write_cache = true,
+		.fua = true,
+	};
+	const blk_opf_t bad[] = {
+		REQ_OP_DISCARD | REQ_PREFLUSH,
+		REQ_OP_DISCARD | REQ_FUA,
+		REQ_OP_WRITE_ZEROES | REQ_FUA,
+	};
+
+	KTEST_ASSERT_EQ(t, tdev_init_lim(t, lim, 8, 8), 0);
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+		tdev.nr_log = 0;
+		t->warnings_expected++;
+		KTEST_EXPECT_EQ(t, tdev_nodata_op(t, bad[i], 8), -EIO);
+		KTEST_EXPECT_EQ(t, tdev.nr_log, 0);
+	}
+	/* The same operations without the flags still go through. */
+	tdev.nr_log = 0;
+	KTEST_EXPECT_EQ(t, tdev_nodata_op(t, REQ_OP_DISCARD, 8), 0);
+	KTEST_EXPECT_EQ(t, tdev.nr_log, 1);
+	tdev_exit(t);
 }
 
 /* Limits below the bio still cut it, at exactly the limit. */
@@ -876,6 +910,7 @@ static const struct ktest_case blk_limits_cases[] = {
 	KTEST_CASE(discard_limit_of_2_pow_23_sectors_does_not_wrap),
 	KTEST_CASE(discard_limit_above_2_pow_23_does_not_shrink),
 	KTEST_CASE(discard_is_split_at_its_limit),
+	KTEST_CASE(flush_flags_on_a_non_write_fail_with_eio),
 	KTEST_END,
 };
 

@@ -543,6 +543,18 @@ static enum dispatch_result blk_mq_park(struct blk_mq_hw_ctx *hctx,
 	return idle ? DISPATCH_RETRY : DISPATCH_PARKED;
 }
 
+/* Move everything on @hctx->dispatch to the end of @list; false if that
+ * left @list empty. Context: any. */
+static bool blk_mq_take_dispatch(struct blk_mq_hw_ctx *hctx, struct list_head *list)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&hctx->lock, flags);
+	list_splice_tail_init(&hctx->dispatch, list);
+	spin_unlock_irqrestore(&hctx->lock, flags);
+	return !list_empty(list);
+}
+
 /* Offer the requests of @list to the driver in order. */
 static enum dispatch_result blk_mq_dispatch_rq_list(struct blk_mq_hw_ctx *hctx,
 						    struct list_head *list)
@@ -590,17 +602,11 @@ static enum dispatch_result blk_mq_dispatch_rq_list(struct blk_mq_hw_ctx *hctx,
 static void blk_mq_fail_parked(struct blk_mq_hw_ctx *hctx)
 {
 	LIST_HEAD(list);
-	unsigned long flags;
 
 	pr_err("%s: driver returns BLK_STS_RESOURCE with no request in flight; failing parked requests\n",
 	       hctx->queue->disk->disk_name);
 	/* Failing a flush step can queue the next flush: until none is left. */
-	for (;;) {
-		spin_lock_irqsave(&hctx->lock, flags);
-		list_splice_tail_init(&hctx->dispatch, &list);
-		spin_unlock_irqrestore(&hctx->lock, flags);
-		if (list_empty(&list))
-			return;
+	while (blk_mq_take_dispatch(hctx, &list)) {
 		while (!list_empty(&list)) {
 			struct request *rq =
 				list_first_entry(&list, struct request, queuelist);
@@ -614,15 +620,9 @@ static void blk_mq_fail_parked(struct blk_mq_hw_ctx *hctx)
 void blk_mq_run_hw_queue(struct blk_mq_hw_ctx *hctx)
 {
 	unsigned int retries = 0;
-	unsigned long flags;
 	LIST_HEAD(list);
 
-	for (;;) {
-		spin_lock_irqsave(&hctx->lock, flags);
-		list_splice_tail_init(&hctx->dispatch, &list);
-		spin_unlock_irqrestore(&hctx->lock, flags);
-		if (list_empty(&list))
-			return;
+	while (blk_mq_take_dispatch(hctx, &list)) {
 		switch (blk_mq_dispatch_rq_list(hctx, &list)) {
 		case DISPATCH_DONE:
 			continue;	/* more may have arrived meanwhile */

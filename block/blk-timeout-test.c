@@ -25,9 +25,9 @@
 
 /* Sleep until every bio of @tb ended; the device is not asked to finish
  * anything. false if they never did. */
-static bool tbio_wait(struct tbio *tb, unsigned int n)
+static bool tbio_wait_rounds(struct tbio *tb, unsigned int n, int rounds)
 {
-	for (int round = 0; round < WAIT_ROUNDS; round++) {
+	for (int round = 0; round < rounds; round++) {
 		bool all = true;
 
 		for (unsigned int i = 0; i < n; i++)
@@ -37,6 +37,11 @@ static bool tbio_wait(struct tbio *tb, unsigned int n)
 		msleep(1);
 	}
 	return false;
+}
+
+static bool tbio_wait(struct tbio *tb, unsigned int n)
+{
+	return tbio_wait_rounds(tb, n, WAIT_ROUNDS);
 }
 
 static unsigned int tdev_tags_used(void)
@@ -92,6 +97,52 @@ static void requests_never_answered_fail_once_with_eio_and_disk_dies(struct ktes
 	KTEST_EXPECT_EQ(t, tdev.nr_log, logged); /* never reached it */
 	tbio_free(tb, 3);
 	tbio_free(&late, 1);
+}
+
+/*
+ * Linux runs the timeout work on kblockd (WQ_MEM_RECLAIM | WQ_HIGHPRI),
+ * not on system_wq: any work on system_wq may itself wait for I/O (a
+ * writeback, a flush), and a timeout stuck behind it would never free that
+ * I/O. Here every CPU's system_wq worker is blocked until the request has
+ * timed out; before, the timeout work was queued behind them and the write
+ * never ended while they held (the wait gave up after its 4 s).
+ */
+struct wq_blocker {
+	struct work_struct work;
+	struct completion *release;
+};
+
+static void wq_blocker_fn(struct work_struct *work)
+{
+	struct wq_blocker *b = container_of(work, struct wq_blocker, work);
+
+	wait_for_completion(b->release);
+}
+
+static void timeout_runs_while_system_wq_is_blocked(struct ktest *t)
+{
+	static struct wq_blocker blockers[MAX_CPUS];
+	DECLARE_COMPLETION(release);
+	struct tbio tb;
+	unsigned int cpu;
+	bool ended;
+
+	for_each_online_cpu(cpu) {
+		INIT_WORK(&blockers[cpu].work, wq_blocker_fn);
+		blockers[cpu].release = &release;
+		queue_work_on(cpu, system_wq, &blockers[cpu].work);
+	}
+	tbio_submit(t, &tb, REQ_OP_WRITE, 0, 8, 1);
+	ended = tbio_wait_rounds(&tb, 1, 1000); /* >= 4 s for a 1-tick timeout */
+	complete_all(&release);
+	for_each_online_cpu(cpu)
+		flush_work(&blockers[cpu].work);
+	KTEST_EXPECT_TRUE(t, ended);
+	if (!ended)
+		KTEST_ASSERT_TRUE(t, tbio_wait(&tb, 1));
+	KTEST_EXPECT_EQ(t, tb.ends, 1);
+	KTEST_EXPECT_EQ(t, tb.status, -EIO);
+	tbio_free(&tb, 1);
 }
 
 /* BLK_EH_RESET_TIMER: the request gets further periods, each counted. */
@@ -338,6 +389,7 @@ static void sync_queue_leaves_no_timer_armed_by_the_running_work(struct ktest *t
 static const struct ktest_case blk_timeout_cases[] = {
 	KTEST_CASE(requests_never_answered_fail_once_with_eio_and_disk_dies),
 	KTEST_CASE(reset_timer_answer_waits_another_period),
+	KTEST_CASE(timeout_runs_while_system_wq_is_blocked),
 	KTEST_CASE(answered_requests_are_never_timed_out),
 	KTEST_CASE(completion_racing_the_timeout_ends_each_request_once),
 	KTEST_CASE(sync_queue_leaves_no_timer_armed_by_the_running_work),

@@ -102,7 +102,7 @@ static void blk_rq_timed_out_timer(struct timer_list *t)
 	WRITE_ONCE(q->timeout_armed, false);
 	spin_unlock_irqrestore(&q->timeout_lock, flags);
 	smp_mb(); /* pairs with blk_add_timer() */
-	schedule_work(&q->timeout_work);
+	kblockd_schedule_work(&q->timeout_work);
 }
 
 /*

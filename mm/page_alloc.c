@@ -343,7 +343,7 @@ struct page *alloc_pages(int nid, unsigned int order, gfp_t flags)
 		return NULL;
 	}
 	if (!node_watermark_ok(page_to_nid(page), 0, WMARK_LOW))
-		wakeup_kswapd(page_to_nid(page));	/* below low: balance it */
+		wakeup_kswapd(page_to_nid(page)); /* below low: balance it */
 	if (flags & __GFP_ZERO)
 		memset(page_address(page), 0, PAGE_SIZE << order);
 	return page;
@@ -388,7 +388,8 @@ static const char *free_check(struct page *page, unsigned int order)
 static void __free_block(pg_data_t *pgdat, struct page *page, unsigned int order)
 {
 	lockdep_assert_held(&pgdat->lock);
-	__atomic_store_n(&page->flags, page_flags_for_node(pgdat->node_id), __ATOMIC_RELAXED);
+	__atomic_store_n(&page->flags, page_flags_for_node(pgdat->node_id),
+			 __ATOMIC_RELAXED);
 	page->private = NULL;
 	page->mapping = NULL;
 	arch_poison_range(page_address(page), PAGE_SIZE << order); /* BUD5 */

@@ -141,9 +141,10 @@ bool folio_isolate_lru(struct folio *folio)
 
 void folio_putback_lru(struct folio *folio)
 {
-	mod_node_page_state(folio_pgdat(folio), NR_ISOLATED_FILE, -(long)folio_nr_pages(folio));
+	mod_node_page_state(folio_pgdat(folio), NR_ISOLATED_FILE,
+			    -(long)folio_nr_pages(folio));
 	folio_add_lru(folio);
-	folio_put(folio);	/* the isolation's reference */
+	folio_put(folio); /* the isolation's reference */
 }
 
 /*
@@ -174,7 +175,7 @@ void __page_cache_release(struct folio *folio)
 	unsigned long flags;
 
 	spin_lock_irqsave(&pgdat->lruvec.lru_lock, flags);
-	if (folio_test_lru(folio)) {	/* LRU3: count is 0, nobody else moves it */
+	if (folio_test_lru(folio)) { /* LRU3: count is 0, nobody else moves it */
 		lruvec_del_folio(pgdat, folio);
 		folio_clear_lru(folio);
 		folio_clear_active(folio);
@@ -191,14 +192,14 @@ static int check_lru_list(pg_data_t *pgdat, enum lru_list lru)
 
 	list_for_each_entry(folio, &pgdat->lruvec.lists[lru], lru) {
 		if (!folio_test_lru(folio) || folio_lru_list(folio) != lru)
-			return -1;	/* LRU1 */
+			return -1; /* LRU1 */
 		if (folio_nid(folio) != pgdat->node_id)
 			return -2;
 		if (++n > limit)
-			return -3;	/* a loop */
+			return -3; /* a loop */
 	}
 	if (n != node_page_state(pgdat, lru_stat(lru)))
-		return -4;	/* LRU2 */
+		return -4; /* LRU2 */
 	return 0;
 }
 
@@ -218,7 +219,7 @@ int lru_check_invariants(int nid, bool quiescent)
 	if (!err && quiescent &&
 	    (node_page_state(pgdat, NR_ISOLATED_FILE) != 0 ||
 	     lru_pages != node_page_state(pgdat, NR_FILE_PAGES)))
-		err = -5;	/* LRU4 */
+		err = -5; /* LRU4 */
 	if (err) {
 		pr_err("lru: node %d: LRU invariant broken (code %d): inactive %lu active %lu isolated %lu file %lu\n",
 		       nid, err, node_page_state(pgdat, NR_INACTIVE_FILE),

@@ -59,8 +59,8 @@
 
 /* ---- Watermarks ---- */
 
-int min_free_kbytes = 1024;		/* KiB; set from RAM at boot (Linux) */
-int watermark_scale_factor = 10;	/* 1/10000 of a node: Linux's default */
+int min_free_kbytes = 1024;	 /* KiB; set from RAM at boot (Linux) */
+int watermark_scale_factor = 10; /* 1/10000 of a node: Linux's default */
 static int sysctl_drop_caches;
 
 /* Linux's int_sqrt(): floor of the square root. */
@@ -98,9 +98,10 @@ void setup_per_zone_wmarks(void)
 		unsigned long managed = pgdat->managed_pages, min, gap;
 
 		min = total ? pages_min * managed / total : 0;
-		gap = max(min / 4, managed * (unsigned long)watermark_scale_factor / 10000);
+		gap = max(min / 4,
+			  managed * (unsigned long)watermark_scale_factor / 10000);
 		WRITE_ONCE(pgdat->watermark[WMARK_MIN], min);
-		WRITE_ONCE(pgdat->watermark[WMARK_LOW], min + gap);	/* VMS1 */
+		WRITE_ONCE(pgdat->watermark[WMARK_LOW], min + gap); /* VMS1 */
 		WRITE_ONCE(pgdat->watermark[WMARK_HIGH], min + 2 * gap);
 	}
 }
@@ -126,7 +127,8 @@ static void drop_caches_written(const struct ctl_table *table)
 }
 
 SYSCTL_ENTRY(min_free_kbytes, .procname = "vm.min_free_kbytes", .data = &min_free_kbytes,
-	     .type = SYSCTL_INT, .min = 0, .max = 262144 * 4, .after_write = wmarks_changed);
+	     .type = SYSCTL_INT, .min = 0, .max = 262144 * 4,
+	     .after_write = wmarks_changed);
 SYSCTL_ENTRY(watermark_scale_factor, .procname = "vm.watermark_scale_factor",
 	     .data = &watermark_scale_factor, .type = SYSCTL_INT, .min = 1, .max = 3000,
 	     .after_write = wmarks_changed);
@@ -145,7 +147,8 @@ static bool pgdat_balanced(pg_data_t *pgdat)
 
 static unsigned long node_reclaimable_pages(pg_data_t *pgdat)
 {
-	return node_page_state(pgdat, NR_INACTIVE_FILE) + node_page_state(pgdat, NR_ACTIVE_FILE);
+	return node_page_state(pgdat, NR_INACTIVE_FILE) +
+	       node_page_state(pgdat, NR_ACTIVE_FILE);
 }
 
 /* ---- reclaim_throttle() ---- */
@@ -211,7 +214,7 @@ long __reclaim_throttle(pg_data_t *pgdat, enum vmscan_throttle_state reason)
 	switch (reason) {
 	case VMSCAN_THROTTLE_WRITEBACK:
 		timeout = HZ / 10;
-		if (atomic_inc_return(&pgdat->nr_writeback_throttled) == 1)	/* VMS2 */
+		if (atomic_inc_return(&pgdat->nr_writeback_throttled) == 1) /* VMS2 */
 			WRITE_ONCE(pgdat->nr_reclaim_start,
 				   node_page_state(pgdat, NR_THROTTLED_WRITTEN));
 		break;
@@ -237,9 +240,10 @@ long __reclaim_throttle(pg_data_t *pgdat, enum vmscan_throttle_state reason)
 		atomic_dec(&pgdat->nr_writeback_throttled);
 	/* Linux prints the field as "usect_delayed" (a typo kept for its
 	 * parsers); its name in the event is usec_delayed. */
-	trace_event("mm_vmscan_throttled", "nid=%d usec_timeout=%u usect_delayed=%u reason=%s",
-		    pgdat->node_id, jiffies_to_usecs(timeout),
-		    jiffies_to_usecs(timeout - ret), throttle_names[reason]);
+	trace_event("mm_vmscan_throttled",
+		    "nid=%d usec_timeout=%u usect_delayed=%u reason=%s", pgdat->node_id,
+		    jiffies_to_usecs(timeout), jiffies_to_usecs(timeout - ret),
+		    throttle_names[reason]);
 	return ret;
 }
 
@@ -260,7 +264,8 @@ void __acct_reclaim_writeback(pg_data_t *pgdat, struct folio *folio, int nr_thro
 	unsigned long written;
 
 	mod_node_page_state(pgdat, NR_THROTTLED_WRITTEN, folio_nr_pages(folio));
-	written = node_page_state(pgdat, NR_THROTTLED_WRITTEN) - READ_ONCE(pgdat->nr_reclaim_start);
+	written = node_page_state(pgdat, NR_THROTTLED_WRITTEN) -
+		  READ_ONCE(pgdat->nr_reclaim_start);
 	if (written > SWAP_CLUSTER_MAX * (unsigned long)nr_throttled)
 		wake_up(&pgdat->reclaim_wait[VMSCAN_THROTTLE_WRITEBACK]);
 }
@@ -276,14 +281,15 @@ static void wake_throttle_isolated(pg_data_t *pgdat)
 /* ---- Shrinking the lists ---- */
 
 struct scan_control {
-	unsigned long nr_to_reclaim;	/* stop after freeing this many */
-	unsigned long nr_scanned;	/* inactive folios looked at */
-	unsigned long nr_reclaimed;	/* folios freed */
+	unsigned long nr_to_reclaim; /* stop after freeing this many */
+	unsigned long nr_scanned;    /* inactive folios looked at */
+	unsigned long nr_reclaimed;  /* folios freed */
 	gfp_t gfp_mask;
-	int priority;			/* scan 1/2^priority of a list */
-	bool drop;			/* drop_pagecache(): every clean folio */
-	struct {			/* what shrink_node() saw, for throttling */
-		unsigned long dirty, unqueued_dirty, congested, writeback, immediate, taken;
+	int priority; /* scan 1/2^priority of a list */
+	bool drop;    /* drop_pagecache(): every clean folio */
+	struct {      /* what shrink_node() saw, for throttling */
+		unsigned long dirty, unqueued_dirty, congested, writeback, immediate,
+			taken;
 	} nr;
 };
 
@@ -307,7 +313,7 @@ static unsigned long isolate_lru_folios(pg_data_t *pgdat, unsigned long nr_to_sc
 
 		scan++;
 		if (!get_page_unless_zero(&folio->page)) {
-			list_move(&folio->lru, src);	/* being freed: not ours */
+			list_move(&folio->lru, src); /* being freed: not ours */
 			continue;
 		}
 		lruvec_del_folio(pgdat, folio);
@@ -315,7 +321,7 @@ static unsigned long isolate_lru_folios(pg_data_t *pgdat, unsigned long nr_to_sc
 		list_add(&folio->lru, dst);
 		taken++;
 	}
-	mod_node_page_state(pgdat, NR_ISOLATED_FILE, taken);	/* VMS4 */
+	mod_node_page_state(pgdat, NR_ISOLATED_FILE, taken); /* VMS4 */
 	spin_unlock_irqrestore(&pgdat->lruvec.lru_lock, flags);
 	*nr_scanned = scan;
 	return taken;
@@ -326,7 +332,8 @@ static unsigned long isolate_lru_folios(pg_data_t *pgdat, unsigned long nr_to_sc
  * isolation references; a folio whose last reference that was comes off
  * again and is freed (Linux's move_folios_to_lru()).
  */
-static void putback_folios(pg_data_t *pgdat, struct list_head *list, unsigned long nr_taken)
+static void putback_folios(pg_data_t *pgdat, struct list_head *list,
+			   unsigned long nr_taken)
 {
 	LIST_HEAD(to_free);
 	struct folio *folio, *next;
@@ -337,13 +344,13 @@ static void putback_folios(pg_data_t *pgdat, struct list_head *list, unsigned lo
 		list_del(&folio->lru);
 		folio_set_lru(folio);
 		lruvec_add_folio(pgdat, folio, false);
-		if (put_page_testzero(&folio->page)) {	/* nested pgdat->lock */
+		if (put_page_testzero(&folio->page)) { /* nested pgdat->lock */
 			lruvec_del_folio(pgdat, folio);
 			folio_clear_lru(folio);
 			list_add(&folio->lru, &to_free);
 		}
 	}
-	mod_node_page_state(pgdat, NR_ISOLATED_FILE, -(long)nr_taken);	/* VMS4 */
+	mod_node_page_state(pgdat, NR_ISOLATED_FILE, -(long)nr_taken); /* VMS4 */
 	spin_unlock_irqrestore(&pgdat->lruvec.lru_lock, flags);
 	list_for_each_entry_safe(folio, next, &to_free, lru) {
 		list_del_init(&folio->lru);
@@ -371,10 +378,10 @@ static bool reclaim_clean_folio(struct folio *folio, gfp_t gfp)
 			       !mapping->a_ops->release_folio(folio, gfp)))
 		return false;
 	if (folio_test_dirty(folio) || folio_test_writeback(folio))
-		return false;	/* VMS3, rechecked after release_folio */
+		return false; /* VMS3, rechecked after release_folio */
 	filemap_remove_folio(folio);
 	folio_unlock(folio);
-	if (put_page_testzero(&folio->page))	/* PG_lru is clear: not on a list */
+	if (put_page_testzero(&folio->page)) /* PG_lru is clear: not on a list */
 		free_unref_page(&folio->page);
 	return true;
 }
@@ -468,7 +475,7 @@ static bool too_many_isolated(pg_data_t *pgdat)
 static unsigned long shrink_inactive_list(unsigned long nr_to_scan, pg_data_t *pgdat,
 					  struct scan_control *sc)
 {
-	struct reclaim_stat stat = { 0 };
+	struct reclaim_stat stat = {0};
 	unsigned long nr_taken, nr_scanned, nr_reclaimed;
 	bool stalled = false;
 	LIST_HEAD(list);
@@ -476,16 +483,18 @@ static unsigned long shrink_inactive_list(unsigned long nr_to_scan, pg_data_t *p
 	while (too_many_isolated(pgdat)) {
 		if (stalled)
 			return 0;
-		stalled = true;		/* wait a bit for the other reclaimers */
+		stalled = true; /* wait a bit for the other reclaimers */
 		reclaim_throttle(pgdat, VMSCAN_THROTTLE_ISOLATED);
 	}
-	nr_taken = isolate_lru_folios(pgdat, nr_to_scan, LRU_INACTIVE_FILE, &list, &nr_scanned);
+	nr_taken = isolate_lru_folios(pgdat, nr_to_scan, LRU_INACTIVE_FILE, &list,
+				      &nr_scanned);
 	count_vm_events(current_is_kswapd() ? PGSCAN_KSWAPD : PGSCAN_DIRECT, nr_scanned);
 	if (!nr_taken)
 		return 0;
 	nr_reclaimed = shrink_folio_list(&list, pgdat, sc, &stat);
 	putback_folios(pgdat, &list, nr_taken);
-	count_vm_events(current_is_kswapd() ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, nr_reclaimed);
+	count_vm_events(current_is_kswapd() ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT,
+			nr_reclaimed);
 	/* Every folio taken was dirty and not yet queued: the flushers are
 	 * behind; ask them to write (Linux: WB_REASON_VMSCAN). */
 	if (stat.nr_unqueued_dirty == nr_taken && !sc->drop)
@@ -507,7 +516,8 @@ static void shrink_active_list(unsigned long nr_to_scan, pg_data_t *pgdat)
 	struct folio *folio;
 	LIST_HEAD(list);
 
-	nr_taken = isolate_lru_folios(pgdat, nr_to_scan, LRU_ACTIVE_FILE, &list, &nr_scanned);
+	nr_taken = isolate_lru_folios(pgdat, nr_to_scan, LRU_ACTIVE_FILE, &list,
+				      &nr_scanned);
 	count_vm_events(PGREFILL, nr_scanned);
 	list_for_each_entry(folio, &list, lru)
 		folio_clear_active(folio);
@@ -529,7 +539,8 @@ static bool inactive_is_low(pg_data_t *pgdat)
 /* One pass over a node's lists at sc->priority. */
 static void shrink_lruvec(pg_data_t *pgdat, struct scan_control *sc)
 {
-	unsigned long nr_inactive = node_page_state(pgdat, NR_INACTIVE_FILE) >> sc->priority;
+	unsigned long nr_inactive =
+		node_page_state(pgdat, NR_INACTIVE_FILE) >> sc->priority;
 	unsigned long nr_active = 0, reclaimed = 0;
 
 	if (inactive_is_low(pgdat) || sc->drop)
@@ -581,7 +592,7 @@ static void shrink_node(pg_data_t *pgdat, struct scan_control *sc)
 	    test_bit(LRUVEC_CONGESTED, &pgdat->flags))
 		reclaim_throttle(pgdat, VMSCAN_THROTTLE_CONGESTED);
 	if (sc->nr_reclaimed > reclaimed)
-		WRITE_ONCE(pgdat->kswapd_failures, 0);	/* it can make progress */
+		WRITE_ONCE(pgdat->kswapd_failures, 0); /* it can make progress */
 	(void)scanned;
 }
 
@@ -596,14 +607,14 @@ static void consider_reclaim_throttle(pg_data_t *pgdat, struct scan_control *sc)
 		return;
 	}
 	if (current_is_kswapd())
-		return;		/* it throttles on WRITEBACK instead */
+		return; /* it throttles on WRITEBACK instead */
 	if (sc->priority == 1 && !sc->nr_reclaimed)
 		reclaim_throttle(pgdat, VMSCAN_THROTTLE_NOPROGRESS);
 }
 
 /* ---- Direct reclaim ---- */
 
-static bool reclaim_ready;	/* kswapd threads started: scheduler is up */
+static bool reclaim_ready; /* kswapd threads started: scheduler is up */
 
 bool gfp_may_direct_reclaim(gfp_t flags)
 {
@@ -633,7 +644,8 @@ unsigned long try_to_free_pages(int nid, unsigned long nr_pages, gfp_t gfp)
 	count_vm_event(ALLOCSTALL);
 	do {
 		for (unsigned int i = 0; i < n; i++) {
-			int z = (gfp & __GFP_THISNODE) ? nid : NODE_DATA(nid)->zonelist[i];
+			int z = (gfp & __GFP_THISNODE) ? nid :
+							 NODE_DATA(nid)->zonelist[i];
 			pg_data_t *pgdat = NODE_DATA(z);
 
 			if (!pgdat->managed_pages)
@@ -655,7 +667,7 @@ out:
  * the scan priority while a pass frees nothing. Returns folios freed. */
 static unsigned long balance_pgdat(pg_data_t *pgdat)
 {
-	struct scan_control sc = { .priority = DEF_PRIORITY, .gfp_mask = GFP_KERNEL };
+	struct scan_control sc = {.priority = DEF_PRIORITY, .gfp_mask = GFP_KERNEL};
 	unsigned long total = 0;
 
 	count_vm_event(PAGEOUTRUN);
@@ -663,9 +675,10 @@ static unsigned long balance_pgdat(pg_data_t *pgdat)
 		unsigned long before = sc.nr_reclaimed;
 		unsigned long high = READ_ONCE(pgdat->watermark[WMARK_HIGH]);
 
-		sc.nr_to_reclaim = sc.nr_reclaimed +
-				   max(high > node_free(pgdat) ? high - node_free(pgdat) : 0,
-				       SWAP_CLUSTER_MAX);
+		sc.nr_to_reclaim =
+			sc.nr_reclaimed +
+			max(high > node_free(pgdat) ? high - node_free(pgdat) : 0,
+			    SWAP_CLUSTER_MAX);
 		if (inactive_is_low(pgdat))
 			shrink_active_list(SWAP_CLUSTER_MAX, pgdat);
 		shrink_node(pgdat, &sc);
@@ -692,7 +705,8 @@ static int kswapd(void *arg)
 	current->flags |= PF_MEMALLOC | PF_KSWAPD;
 	for (;;) {
 		wait_event_interruptible(pgdat->kswapd_wait,
-					 READ_ONCE(pgdat->kswapd_wake) || kthread_should_stop());
+					 READ_ONCE(pgdat->kswapd_wake) ||
+						 kthread_should_stop());
 		if (kthread_should_stop())
 			break;
 		WRITE_ONCE(pgdat->kswapd_wake, false);
@@ -731,7 +745,8 @@ void kswapd_run_all(void)
 			continue;
 		t = kthread_create_on_node(kswapd, pgdat, nid, "kswapd%u", nid);
 		if (IS_ERR(t)) {
-			pr_err("vmscan: no kswapd for node %u: %d\n", nid, (int)PTR_ERR(t));
+			pr_err("vmscan: no kswapd for node %u: %d\n", nid,
+			       (int)PTR_ERR(t));
 			continue;
 		}
 		WRITE_ONCE(pgdat->kswapd, t);
@@ -763,7 +778,8 @@ unsigned long drop_pagecache(void)
 	current->flags |= PF_MEMALLOC;
 	count_vm_event(DROP_PAGECACHE);
 	for (unsigned int nid = 0; nid < num_online_nodes(); nid++) {
-		struct scan_control sc = { .priority = 0, .drop = true, .gfp_mask = GFP_KERNEL };
+		struct scan_control sc = {
+			.priority = 0, .drop = true, .gfp_mask = GFP_KERNEL};
 
 		shrink_lruvec(NODE_DATA(nid), &sc);
 		/* Aging moved the active folios to the inactive list. */

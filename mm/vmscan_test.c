@@ -25,16 +25,17 @@
 
 static unsigned long node_reclaimable_pages_for_test(pg_data_t *pgdat)
 {
-	return node_page_state(pgdat, NR_INACTIVE_FILE) + node_page_state(pgdat, NR_ACTIVE_FILE);
+	return node_page_state(pgdat, NR_INACTIVE_FILE) +
+	       node_page_state(pgdat, NR_ACTIVE_FILE);
 }
 
-#define TRIALS	5
+#define TRIALS 5
 
 struct throttler {
 	pg_data_t *pgdat;
 	enum vmscan_throttle_state reason;
-	long ret;			/* __reclaim_throttle()'s */
-	unsigned long start, end;	/* jiffies around it */
+	long ret;		  /* __reclaim_throttle()'s */
+	unsigned long start, end; /* jiffies around it */
 	struct completion done;
 	struct task_struct *task;
 };
@@ -144,13 +145,13 @@ static int writeback_wake_trial(struct ktest *t, pg_data_t *pgdat, struct folio 
 	for (int i = 0; i < (int)SWAP_CLUSTER_MAX; i++)
 		acct_reclaim_writeback(mine);
 	if (nr_queued(wb_queue(pgdat)) != 1)
-		verdict = 1;	/* timed out (checked below) or woken too soon */
+		verdict = 1; /* timed out (checked below) or woken too soon */
 	acct_reclaim_writeback(mine);
 	if (!verdict && nr_queued(wb_queue(pgdat)) != 0)
-		verdict = -1;	/* the 33rd did not wake it */
+		verdict = -1; /* the 33rd did not wake it */
 	throttler_join(&th);
 	if (verdict == 1 && th.ret != 0)
-		verdict = -1;	/* woken before 33 completions */
+		verdict = -1; /* woken before 33 completions */
 	if (verdict == 0 && th.ret <= 0)
 		verdict = th.ret == 0 ? 1 : -1;
 	if (verdict < 0)
@@ -160,7 +161,8 @@ static int writeback_wake_trial(struct ktest *t, pg_data_t *pgdat, struct folio 
 	return verdict;
 }
 
-static void run_trials(struct ktest *t, int (*trial)(struct ktest *t, void *arg), void *arg)
+static void run_trials(struct ktest *t, int (*trial)(struct ktest *t, void *arg),
+		       void *arg)
 {
 	for (int i = 0; i < TRIALS; i++) {
 		int v = trial(t, arg);
@@ -193,7 +195,7 @@ static void writeback_sleeper_woken_after_32_completions_on_its_node(struct ktes
 	int last = (int)num_online_nodes() - 1;
 
 	for (int nid = 0; nid <= last; nid++) {
-		struct wb_args a = { .nid = nid, .other_nid = nid, .foreign = 0 };
+		struct wb_args a = {.nid = nid, .other_nid = nid, .foreign = 0};
 
 		run_trials(t, wb_trial, &a);
 	}
@@ -203,7 +205,7 @@ static void writeback_sleeper_woken_after_32_completions_on_its_node(struct ktes
 static void writeback_sleeper_not_woken_by_another_nodes_completions(struct ktest *t)
 {
 	int last = (int)num_online_nodes() - 1;
-	struct wb_args a = { .nid = 0, .other_nid = last, .foreign = 200 };
+	struct wb_args a = {.nid = 0, .other_nid = last, .foreign = 200};
 
 	if (last == 0)
 		ktest_skip(t, "needs 2 or more NUMA nodes");
@@ -233,12 +235,12 @@ static int two_node_trial(struct ktest *t, void *arg)
 	if (!v && (nr_queued(wb_queue(b)) != 0 || nr_queued(wb_queue(a)) != 1))
 		v = 2;
 	throttler_join(&tb);
-	throttler_join(&ta);	/* a: its 100 ms timeout */
+	throttler_join(&ta); /* a: its 100 ms timeout */
 	if (v == 2 || (!v && (tb.ret <= 0 || ta.ret != 0)))
-		v = (tb.ret == 0) ? 1 : -1;	/* b timed out: inconclusive */
+		v = (tb.ret == 0) ? 1 : -1; /* b timed out: inconclusive */
 	if (v < 0)
-		ktest_fail(t, __FILE__, __LINE__, "woken node ret %ld, other node ret %ld",
-			   tb.ret, ta.ret);
+		ktest_fail(t, __FILE__, __LINE__,
+			   "woken node ret %ld, other node ret %ld", tb.ret, ta.ret);
 	folio_put(fb);
 	return v;
 }
@@ -264,18 +266,18 @@ static int two_sleepers_trial(struct ktest *t, void *arg)
 	if (!wait_sleepers(wb_queue(pgdat), &pgdat->nr_writeback_throttled, 1))
 		v = 1;
 	snap = READ_ONCE(pgdat->nr_reclaim_start);
-	mod_node_page_state(pgdat, NR_THROTTLED_WRITTEN, 5);	/* written meanwhile */
+	mod_node_page_state(pgdat, NR_THROTTLED_WRITTEN, 5); /* written meanwhile */
 	throttler_start(&t2, pgdat, VMSCAN_THROTTLE_WRITEBACK);
 	if (!v && !wait_sleepers(wb_queue(pgdat), &pgdat->nr_writeback_throttled, 2))
 		v = 1;
 	if (!v)
-		KTEST_EXPECT_EQ(t, READ_ONCE(pgdat->nr_reclaim_start), snap);	/* VMS2 */
+		KTEST_EXPECT_EQ(t, READ_ONCE(pgdat->nr_reclaim_start), snap); /* VMS2 */
 	/* 5 + 59 = 64 written since the snapshot: not more than 32 x 2. */
 	for (int i = 0; !v && i < 2 * (int)SWAP_CLUSTER_MAX - 5; i++)
 		acct_reclaim_writeback(f);
 	if (!v && nr_queued(wb_queue(pgdat)) != 2)
-		v = 2;		/* one left early: timed out, or woken too soon */
-	acct_reclaim_writeback(f);	/* the 65th: both go */
+		v = 2;		   /* one left early: timed out, or woken too soon */
+	acct_reclaim_writeback(f); /* the 65th: both go */
 	if (!v && nr_queued(wb_queue(pgdat)) != 0)
 		v = -1;
 	throttler_join(&t1);
@@ -291,7 +293,8 @@ static int two_sleepers_trial(struct ktest *t, void *arg)
 	return v;
 }
 
-static void writeback_first_sleeper_snapshots_and_wake_scales_with_sleepers(struct ktest *t)
+static void
+writeback_first_sleeper_snapshots_and_wake_scales_with_sleepers(struct ktest *t)
 {
 	run_trials(t, two_sleepers_trial, NULL);
 }
@@ -326,7 +329,8 @@ static void isolated_times_out_after_20ms(struct ktest *t)
 static void noprogress_and_congested_sleep_one_jiffy_or_yield(struct ktest *t)
 {
 	static const enum vmscan_throttle_state reasons[] = {
-		VMSCAN_THROTTLE_NOPROGRESS, VMSCAN_THROTTLE_CONGESTED,
+		VMSCAN_THROTTLE_NOPROGRESS,
+		VMSCAN_THROTTLE_CONGESTED,
 	};
 	pg_data_t *pgdat = NODE_DATA(numa_node_id());
 	long pending = (long)node_reclaimable_pages_for_test(pgdat) / 2 + 1;
@@ -338,7 +342,8 @@ static void noprogress_and_congested_sleep_one_jiffy_or_yield(struct ktest *t)
 
 		/* Few writes pending (none of ours): yield. */
 		if (2 * (node_page_state(pgdat, NR_FILE_DIRTY) +
-			 node_page_state(pgdat, NR_WRITEBACK)) <= node_reclaimable_pages_for_test(pgdat))
+			 node_page_state(pgdat, NR_WRITEBACK)) <=
+		    node_reclaimable_pages_for_test(pgdat))
 			KTEST_EXPECT_EQ(t, __reclaim_throttle(pgdat, reasons[i]), -1);
 		mod_node_page_state(pgdat, NR_FILE_DIRTY, pending);
 		start = jiffies;
@@ -365,7 +370,7 @@ static void worker_throttle_fn(struct work_struct *work)
 	pg_data_t *pgdat = NODE_DATA(numa_node_id());
 
 	w->may_sleep = reclaim_throttle_may_sleep();
-	mod_node_page_state(pgdat, NR_FILE_DIRTY, 1000000);	/* would sleep */
+	mod_node_page_state(pgdat, NR_FILE_DIRTY, 1000000); /* would sleep */
 	for (int r = 0; r < NR_VMSCAN_THROTTLE; r++) {
 		w->ret[r] = __reclaim_throttle(pgdat, r);
 		w->throttled_during += atomic_read(&pgdat->nr_writeback_throttled);
@@ -435,7 +440,8 @@ static bool at_inactive_tail(struct folio *folio)
 	bool tail;
 
 	spin_lock_irqsave(&pgdat->lruvec.lru_lock, flags);
-	tail = list_last_entry(&pgdat->lruvec.lists[LRU_INACTIVE_FILE], struct folio, lru) == folio;
+	tail = list_last_entry(&pgdat->lruvec.lists[LRU_INACTIVE_FILE], struct folio,
+			       lru) == folio;
 	spin_unlock_irqrestore(&pgdat->lruvec.lru_lock, flags);
 	return tail;
 }
@@ -459,7 +465,7 @@ static void lru_add_and_last_put_takes_it_off(struct ktest *t)
 	KTEST_EXPECT_EQ(t, node_page_state(pgdat, NR_INACTIVE_FILE), inactive + 1);
 	expect_lru_ok(t, nid);
 	free = nr_free_pages_node(nid);
-	folio_put(f);	/* the last reference: off the list, back to the buddy */
+	folio_put(f); /* the last reference: off the list, back to the buddy */
 	KTEST_EXPECT_EQ(t, node_page_state(pgdat, NR_INACTIVE_FILE), inactive);
 	KTEST_EXPECT_EQ(t, nr_free_pages_node(nid), free + 1);
 	expect_lru_ok(t, nid);
@@ -474,18 +480,18 @@ static void mark_accessed_twice_activates(struct ktest *t)
 	struct folio *f = node_folio(t, nid);
 
 	folio_add_lru(f);
-	folio_mark_accessed(f);		/* first touch */
+	folio_mark_accessed(f); /* first touch */
 	KTEST_EXPECT_TRUE(t, folio_test_referenced(f));
 	KTEST_EXPECT_FALSE(t, folio_test_active(f));
 	KTEST_EXPECT_TRUE(t, on_list(f, LRU_INACTIVE_FILE));
-	folio_mark_accessed(f);		/* second: active */
+	folio_mark_accessed(f); /* second: active */
 	KTEST_EXPECT_TRUE(t, folio_test_active(f));
 	KTEST_EXPECT_FALSE(t, folio_test_referenced(f));
 	KTEST_EXPECT_TRUE(t, on_list(f, LRU_ACTIVE_FILE));
 	KTEST_EXPECT_FALSE(t, on_list(f, LRU_INACTIVE_FILE));
 	KTEST_EXPECT_EQ(t, node_page_state(pgdat, NR_ACTIVE_FILE), active + 1);
 	KTEST_EXPECT_EQ(t, vm_event_count(PGACTIVATE), act_events + 1);
-	folio_mark_accessed(f);		/* third: referenced, still active */
+	folio_mark_accessed(f); /* third: referenced, still active */
 	KTEST_EXPECT_TRUE(t, folio_test_referenced(f));
 	KTEST_EXPECT_TRUE(t, on_list(f, LRU_ACTIVE_FILE));
 	expect_lru_ok(t, nid);
@@ -507,8 +513,8 @@ static void isolate_and_putback(struct ktest *t)
 	KTEST_EXPECT_FALSE(t, on_list(f, LRU_INACTIVE_FILE));
 	KTEST_EXPECT_EQ(t, page_ref_count(&f->page), 2);
 	KTEST_EXPECT_EQ(t, node_page_state(pgdat, NR_ISOLATED_FILE), isolated + 1);
-	KTEST_EXPECT_FALSE(t, folio_isolate_lru(f));	/* not on a list now */
-	folio_set_active(f);	/* the isolator decides where it goes back */
+	KTEST_EXPECT_FALSE(t, folio_isolate_lru(f)); /* not on a list now */
+	folio_set_active(f); /* the isolator decides where it goes back */
 	folio_putback_lru(f);
 	KTEST_EXPECT_TRUE(t, on_list(f, LRU_ACTIVE_FILE));
 	KTEST_EXPECT_EQ(t, page_ref_count(&f->page), 1);
@@ -526,17 +532,17 @@ static void rotate_reclaimable_moves_to_inactive_tail(struct ktest *t)
 
 	folio_add_lru(a);
 	folio_mark_accessed(a);
-	folio_mark_accessed(a);		/* a: active */
-	folio_add_lru(b);		/* b: inactive head, maybe tail */
-	folio_set_dirty(a);		/* redirtied: stays */
+	folio_mark_accessed(a); /* a: active */
+	folio_add_lru(b);	/* b: inactive head, maybe tail */
+	folio_set_dirty(a);	/* redirtied: stays */
 	folio_rotate_reclaimable(a);
 	KTEST_EXPECT_TRUE(t, on_list(a, LRU_ACTIVE_FILE));
 	folio_clear_dirty(a);
-	folio_set_locked(a);		/* locked: stays */
+	folio_set_locked(a); /* locked: stays */
 	folio_rotate_reclaimable(a);
 	KTEST_EXPECT_TRUE(t, on_list(a, LRU_ACTIVE_FILE));
 	folio_clear_locked(a);
-	folio_rotate_reclaimable(a);	/* clean, unlocked: inactive tail */
+	folio_rotate_reclaimable(a); /* clean, unlocked: inactive tail */
 	KTEST_EXPECT_FALSE(t, folio_test_active(a));
 	KTEST_EXPECT_TRUE(t, at_inactive_tail(a));
 	KTEST_EXPECT_EQ(t, vm_event_count(PGROTATED), rotated + 1);
@@ -599,7 +605,7 @@ static int isolated_wake_trial(struct ktest *t, void *arg)
 	if (v < 0)
 		ktest_fail(t, __FILE__, __LINE__, "ret %ld", th.ret);
 	for (int i = 0; i < HAND_MADE; i++) {
-		KTEST_EXPECT_TRUE(t, folio_test_lru(f[i]));	/* kept, put back */
+		KTEST_EXPECT_TRUE(t, folio_test_lru(f[i])); /* kept, put back */
 		folio_put(f[i]);
 	}
 	expect_lru_ok(t, nid);

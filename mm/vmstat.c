@@ -115,7 +115,7 @@ static int cmd_vmstat(int argc, char **argv)
 SHELL_COMMAND(vmstat, "vmstat", "vmstat [-n]",
 	      "VM counters by /proc/vmstat names; -n: per NUMA node", cmd_vmstat);
 
-#define K(pages)	((unsigned long)(pages) << (PAGE_SHIFT - 10))
+#define K(pages) ((unsigned long)(pages) << (PAGE_SHIFT - 10))
 
 /* Linux's si_mem_available(): free above the reserves, plus the page
  * cache that could go without dropping below the low watermarks. */
@@ -125,7 +125,8 @@ static unsigned long mem_available(void)
 
 	for (unsigned int nid = 0; nid < num_online_nodes(); nid++)
 		wmark_low += NODE_DATA(nid)->watermark[WMARK_LOW];
-	file = global_node_page_state(NR_ACTIVE_FILE) + global_node_page_state(NR_INACTIVE_FILE);
+	file = global_node_page_state(NR_ACTIVE_FILE) +
+	       global_node_page_state(NR_INACTIVE_FILE);
 	avail = free > wmark_low ? free - wmark_low : 0;
 	avail += file - min(file / 2, wmark_low);
 	return avail;
@@ -142,8 +143,8 @@ static int cmd_free(int argc, char **argv)
 		return -EINVAL;
 	}
 	cprintf("               total        used        free      shared  buff/cache   available\n");
-	cprintf("Mem:    %12lu%12lu%12lu%12lu%12lu%12lu\n", K(total), K(used), K(free), 0UL,
-		K(cache), K(mem_available()));
+	cprintf("Mem:    %12lu%12lu%12lu%12lu%12lu%12lu\n", K(total), K(used), K(free),
+		0UL, K(cache), K(mem_available()));
 	cprintf("Swap:   %12lu%12lu%12lu\n", 0UL, 0UL, 0UL);
 	return 0;
 }
@@ -154,13 +155,17 @@ static int cmd_drop_caches(int argc, char **argv)
 {
 	unsigned int what = 1;
 
-	if (argc > 2 || (argc == 2 && (kstrtouint(argv[1], 10, &what) || what < 1 || what > 3))) {
-		shell_error(argv[0], "usage: drop_caches [1|2|3] (1: page cache, 2: slab, 3: both)");
+	if (argc > 2 ||
+	    (argc == 2 && (kstrtouint(argv[1], 10, &what) || what < 1 || what > 3))) {
+		shell_error(
+			argv[0],
+			"usage: drop_caches [1|2|3] (1: page cache, 2: slab, 3: both)");
 		return -EINVAL;
 	}
 	/* 2 (slab objects) has nothing to drop: kmalloc caches keep no
 	 * reclaimable objects. */
-	cprintf("drop_caches: freed %lu page-cache pages\n", what & 1 ? drop_pagecache() : 0);
+	cprintf("drop_caches: freed %lu page-cache pages\n",
+		what & 1 ? drop_pagecache() : 0);
 	return 0;
 }
 SHELL_COMMAND(drop_caches, "drop_caches", "drop_caches [1|2|3]",

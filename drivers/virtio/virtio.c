@@ -39,7 +39,10 @@
  *   VIO4 DRIVER_OK is never written to a broken (so reset) device.
  *
  * Locking: virtio_lock (mutex) guards the driver and device lists; they
- * only change in process context. vdev->broken is atomic;
+ * only change in process context. vdev->status_lock (spin, irqsave; may
+ * nest inside a queue lock) makes virtio_device_ready()'s test of broken
+ * and its DRIVER_OK write one step against a break's reset (VIO4).
+ * vdev->broken is atomic;
  * virtio_break_device() (callers may hold a queue lock, in any context)
  * takes only virtio_bind_lock (spinlock, irqsave, innermost: nothing but
  * schedule_work() under it), around "is a driver bound? then queue
@@ -95,12 +98,17 @@ static void virtio_fail(struct virtio_device *vdev)
 }
 
 /* A broken device was reset: DRIVER_OK would tell a device that never
- * went through the handshake to start, so it is not written. */
+ * went through the handshake to start, so it is not written. The test and
+ * the write are one step under status_lock, which a break's reset also
+ * takes (VIO4): a break either comes first and is seen, or resets after. */
 void virtio_device_ready(struct virtio_device *vdev)
 {
-	if (virtio_device_is_broken(vdev))
-		return;
-	add_status(vdev, VIRTIO_CONFIG_S_DRIVER_OK);
+	unsigned long flags;
+
+	spin_lock_irqsave(&vdev->status_lock, flags);
+	if (!virtio_device_is_broken(vdev))
+		add_status(vdev, VIRTIO_CONFIG_S_DRIVER_OK);
+	spin_unlock_irqrestore(&vdev->status_lock, flags);
 }
 
 static u64 driver_features(struct virtio_device *vdev, const struct virtio_driver *drv)
@@ -158,6 +166,7 @@ int register_virtio_device(struct virtio_device *vdev)
 
 	INIT_LIST_HEAD(&vdev->vqs);
 	INIT_WORK(&vdev->broken_work, virtio_broken_work);
+	spin_lock_init(&vdev->status_lock);
 	mutex_lock(&virtio_lock);
 	vdev->index = virtio_next_index++;
 	scnprintf(vdev->name, sizeof(vdev->name), "virtio%d", vdev->index);
@@ -239,7 +248,9 @@ void virtio_break_device(struct virtio_device *vdev, const char *reason)
 	strscpy_len(vdev->broken_reason, reason ? reason : "?", sizeof(vdev->broken_reason));
 	pr_err("%s: device broke the virtio rules (%s): reset; its requests fail with -EIO\n",
 	       vdev->name, reason ? reason : "?");
+	spin_lock_irqsave(&vdev->status_lock, flags); /* VIO4 */
 	vdev->config->reset(vdev);
+	spin_unlock_irqrestore(&vdev->status_lock, flags);
 	spin_lock_irqsave(&virtio_bind_lock, flags); /* V3 */
 	drv = __atomic_load_n(&vdev->driver, __ATOMIC_SEQ_CST);
 	if (drv && drv->broken)

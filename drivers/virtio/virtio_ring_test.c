@@ -28,6 +28,10 @@
 #include <quire/workqueue.h>
 #include <quire/smp.h>
 #include <quire/jiffies.h>
+#include <quire/sched.h>
+#include <quire/preempt.h>
+#include <arch/cpu.h>
+#include <arch/time.h>
 
 #define FAKE_RING	8
 #define FAKE_REQS	32
@@ -85,9 +89,15 @@ static u32 fake_generation(struct virtio_device *v)
 	return fd->gen;
 }
 
+static void (*fake_get_status_hook)(struct fake_dev *fd);
+
 static u8 fake_get_status(struct virtio_device *v)
 {
-	return container_of(v, struct fake_dev, vdev)->status;
+	struct fake_dev *fd = container_of(v, struct fake_dev, vdev);
+
+	if (fake_get_status_hook)
+		fake_get_status_hook(fd);
+	return fd->status;
 }
 
 static void fake_set_status(struct virtio_device *v, u8 s)
@@ -787,6 +797,78 @@ break_before_the_queues_exist_gives_broken_queues_and_no_driver_ok(struct ktest 
 	break_probe_ready = false;
 }
 
+/*
+ * Review R-VIO4: virtio_device_ready() tested "broken" and then wrote
+ * DRIVER_OK; a break on another CPU between the two reset the device, and
+ * DRIVER_OK then reached a device that had not been through the
+ * handshake. The window is widened here: the status read inside
+ * virtio_device_ready() starts a break on another CPU and gives it up to
+ * 50 ms to finish. The fix (vdev->status_lock around the test and the
+ * write, and around the break's reset) makes that break wait, so its
+ * reset comes after DRIVER_OK, never before.
+ */
+#define READY_RACE_NS 50000000ull
+static struct task_struct *ready_race_breaker;
+static int ready_race_done; /* atomic: the break returned */
+
+static int ready_race_break_fn(void *data)
+{
+	virtio_break_device(data, "test: break racing DRIVER_OK");
+	__atomic_store_n(&ready_race_done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void ready_race_hook(struct fake_dev *fd)
+{
+	u64 start;
+
+	if (!ready_race_breaker)
+		return;
+	wake_up_process(ready_race_breaker);
+	ready_race_breaker = NULL;
+	start = arch_clock_ns();
+	while (!__atomic_load_n(&ready_race_done, __ATOMIC_ACQUIRE) &&
+	       arch_clock_ns() - start < READY_RACE_NS)
+		arch_cpu_relax();
+}
+
+static void break_racing_driver_ok_never_reaches_a_reset_device(struct ktest *t)
+{
+	unsigned int cpu = smp_processor_id(), other;
+	struct task_struct *k;
+	struct fake_dev *fd;
+
+	if (num_online_cpus() < 2)
+		ktest_skip(t, "needs 2 or more CPUs");
+	other = cpu == 0 ? 1 : 0;
+	fd = breaking_device(t, FAKE_RING);
+	fd->gen_flips = 0; /* the probe itself does not break it */
+	KTEST_ASSERT_EQ(t, register_virtio_device(&fd->vdev), 0);
+	KTEST_EXPECT_FALSE(t, virtio_device_is_broken(&fd->vdev));
+	/* Back to a device before DRIVER_OK, as a probe sees it. */
+	fd->status &= ~VIRTIO_CONFIG_S_DRIVER_OK;
+	fd->nr_status = 0;
+	ready_race_done = 0;
+	k = kthread_create(ready_race_break_fn, &fd->vdev, "vio4-break");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
+	kthread_bind(k, other);
+	preempt_disable();
+	ready_race_breaker = k;
+	fake_get_status_hook = ready_race_hook;
+	virtio_device_ready(&fd->vdev);
+	fake_get_status_hook = NULL;
+	preempt_enable();
+	kthread_stop(k); /* it has returned, or returns after its break */
+	KTEST_EXPECT_TRUE(t, __atomic_load_n(&ready_race_done, __ATOMIC_ACQUIRE));
+	flush_workqueue(system_wq);
+	KTEST_EXPECT_TRUE(t, virtio_device_is_broken(&fd->vdev));
+	KTEST_EXPECT_FALSE(t, driver_ok_after_last_reset(fd));
+	KTEST_EXPECT_EQ(t, fd->status, 0);
+	unregister_virtio_device(&fd->vdev);
+	fake_del_vqs(&fd->vdev);
+	kfree(fd);
+}
+
 /* ---- a break racing unregister ---- */
 
 #define FAKE_RACE_ID 0xfffc
@@ -953,6 +1035,7 @@ static const struct ktest_case virtio_cases[] = {
 	KTEST_CASE(device_refusing_features_ok_is_failed_and_reset),
 	KTEST_CASE(break_during_a_failed_probe_leaves_no_work_behind),
 	KTEST_CASE(break_before_the_queues_exist_gives_broken_queues_and_no_driver_ok),
+	KTEST_CASE(break_racing_driver_ok_never_reaches_a_reset_device),
 	KTEST_CASE(break_racing_unregister_leaves_no_work_queued),
 	KTEST_CASE(random_honest_traffic_completes_everything_once),
 	KTEST_END,

@@ -25,17 +25,17 @@
 #include <quire/writeback.h>
 
 enum wb_state {
-	WB_registered,		/* bdi_register() done, not unregistered */
-	WB_writeback_running,	/* the flusher is writing */
-	WB_has_dirty_io,	/* some list has an inode */
-	WB_start_all,		/* a start-all request is pending */
+	WB_registered,	      /* bdi_register() done, not unregistered */
+	WB_writeback_running, /* the flusher is writing */
+	WB_has_dirty_io,      /* some list has an inode */
+	WB_start_all,	      /* a start-all request is pending */
 };
 
 enum wb_stat_item {
-	WB_RECLAIMABLE,		/* dirty pages not yet under writeback */
-	WB_WRITEBACK,		/* pages under writeback */
-	WB_DIRTIED,		/* pages dirtied (ever) */
-	WB_WRITTEN,		/* pages written (ever) */
+	WB_RECLAIMABLE, /* dirty pages not yet under writeback */
+	WB_WRITEBACK,	/* pages under writeback */
+	WB_DIRTIED,	/* pages dirtied (ever) */
+	WB_WRITTEN,	/* pages written (ever) */
 	NR_WB_STAT_ITEMS,
 };
 
@@ -44,40 +44,40 @@ struct wb_writeback_work {
 	long nr_pages;
 	struct super_block *sb;
 	enum writeback_sync_modes sync_mode;
-	unsigned tagged_writepages:1;
-	unsigned for_kupdate:1;
-	unsigned range_cyclic:1;
-	unsigned for_background:1;
-	unsigned for_sync:1;
-	unsigned auto_free:1;
+	unsigned tagged_writepages : 1;
+	unsigned for_kupdate : 1;
+	unsigned range_cyclic : 1;
+	unsigned for_background : 1;
+	unsigned for_sync : 1;
+	unsigned auto_free : 1;
 	enum wb_reason reason;
 	struct list_head list;
-	struct completion *done;	/* completed when the work is finished */
+	struct completion *done; /* completed when the work is finished */
 };
 
 struct backing_dev_info;
 
 struct bdi_writeback {
 	struct backing_dev_info *bdi;
-	unsigned long state;		/* WB_* bits */
-	unsigned long last_old_flush;	/* jiffies of the last kupdate */
+	unsigned long state;	      /* WB_* bits */
+	unsigned long last_old_flush; /* jiffies of the last kupdate */
 
 	spinlock_t list_lock;
-	struct list_head b_dirty;	/* dirty inodes, newest first */
-	struct list_head b_io;		/* being written this pass */
-	struct list_head b_more_io;	/* requeued for the next pass */
-	struct list_head b_dirty_time;	/* only timestamps dirty */
-	atomic_t writeback_inodes;	/* inodes with pages under writeback */
+	struct list_head b_dirty;      /* dirty inodes, newest first */
+	struct list_head b_io;	       /* being written this pass */
+	struct list_head b_more_io;    /* requeued for the next pass */
+	struct list_head b_dirty_time; /* only timestamps dirty */
+	atomic_t writeback_inodes;     /* inodes with pages under writeback */
 
 	struct percpu_counter stat[NR_WB_STAT_ITEMS];
 
 	/* Bandwidth estimation (pages/s unless said). */
-	unsigned long bw_time_stamp;	/* jiffies of the last update */
-	unsigned long dirtied_stamp;	/* WB_DIRTIED at bw_time_stamp */
-	unsigned long written_stamp;	/* WB_WRITTEN at bw_time_stamp */
-	unsigned long write_bandwidth;	/* the estimate */
+	unsigned long bw_time_stamp;	   /* jiffies of the last update */
+	unsigned long dirtied_stamp;	   /* WB_DIRTIED at bw_time_stamp */
+	unsigned long written_stamp;	   /* WB_WRITTEN at bw_time_stamp */
+	unsigned long write_bandwidth;	   /* the estimate */
 	unsigned long avg_write_bandwidth; /* further smoothed */
-	unsigned long dirty_ratelimit;	/* base task rate (pages/s) */
+	unsigned long dirty_ratelimit;	   /* base task rate (pages/s) */
 	unsigned long balanced_dirty_ratelimit;
 	/* The wb's share of completions (Linux's fprop, simplified:
 	 * completions in this and the previous period). */
@@ -85,26 +85,26 @@ struct bdi_writeback {
 	int dirty_exceeded;
 	enum wb_reason start_all_reason;
 
-	spinlock_t work_lock;		/* guards work_list */
+	spinlock_t work_lock; /* guards work_list */
 	struct list_head work_list;
-	struct delayed_work dwork;	/* the flusher: wb_workfn() */
-	struct delayed_work bw_dwork;	/* deferred bandwidth update */
-	unsigned long dirty_sleep;	/* last wait in balance_dirty_pages */
+	struct delayed_work dwork;    /* the flusher: wb_workfn() */
+	struct delayed_work bw_dwork; /* deferred bandwidth update */
+	unsigned long dirty_sleep;    /* last wait in balance_dirty_pages */
 };
 
 struct backing_dev_info {
-	struct list_head bdi_list;	/* on the global bdi list */
-	char dev_name[32];		/* "vda", "254:0" in traces */
-	u32 dev;			/* MKDEV() of the disk, for traces */
-	unsigned long ra_pages;		/* read-ahead window */
-	unsigned int capabilities;	/* BDI_CAP_* */
+	struct list_head bdi_list;	   /* on the global bdi list */
+	char dev_name[32];		   /* "vda", "254:0" in traces */
+	u32 dev;			   /* MKDEV() of the disk, for traces */
+	unsigned long ra_pages;		   /* read-ahead window */
+	unsigned int capabilities;	   /* BDI_CAP_* */
 	unsigned int min_ratio, max_ratio; /* share of dirty threshold, % */
 	atomic_t refcnt;
-	struct bdi_writeback wb;	/* the only wb */
+	struct bdi_writeback wb; /* the only wb */
 };
 
-#define BDI_CAP_WRITEBACK	(1u << 0)	/* dirty pages are written back */
-#define BDI_CAP_WRITEBACK_ACCT	(1u << 1)	/* account them in wb stats */
+#define BDI_CAP_WRITEBACK      (1u << 0) /* dirty pages are written back */
+#define BDI_CAP_WRITEBACK_ACCT (1u << 1) /* account them in wb stats */
 
 /* For inodes that never write back (character devices, pseudo files). */
 extern struct backing_dev_info noop_backing_dev_info;

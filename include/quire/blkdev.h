@@ -214,4 +214,9 @@ void blk_flush_plug(struct blk_plug *plug);
 /* Issue an empty flush and wait. 0 or -errno. Context: process. */
 int blkdev_issue_flush(struct block_device *bdev);
 
+/* The block layer's workqueue (Linux's kblockd: WQ_MEM_RECLAIM |
+ * WQ_HIGHPRI), for work that frees I/O; never behind system_wq. */
+extern struct workqueue_struct *kblockd_workqueue;
+bool kblockd_schedule_work(struct work_struct *work);
+
 #endif

@@ -39,11 +39,11 @@ struct bdi_writeback;
 struct block_device;
 
 #define PAGECACHE_TAG_DIRTY	XA_MARK_0
-#define PAGECACHE_TAG_WRITEBACK	XA_MARK_1
+#define PAGECACHE_TAG_WRITEBACK XA_MARK_1
 #define PAGECACHE_TAG_TOWRITE	XA_MARK_2
 
 /* ->writepage may return this: "keep the page dirty, unlocked by me". */
-#define AOP_WRITEPAGE_ACTIVATE	0x80000
+#define AOP_WRITEPAGE_ACTIVATE 0x80000
 
 /* Linux 6.9's address_space_operations (the seed's era: ->writepage is
  * still there), with folios where 6.9 has them. */
@@ -86,14 +86,14 @@ enum mapping_flags {
 
 struct address_space {
 	struct inode *host;
-	struct xarray i_pages;		/* page index -> struct folio * */
+	struct xarray i_pages;		     /* page index -> struct folio * */
 	struct rw_semaphore invalidate_lock; /* truncate vs. read-in */
-	unsigned long nrpages;		/* pages in i_pages (under its lock) */
-	pgoff_t writeback_index;	/* range_cyclic resumes here */
+	unsigned long nrpages;		     /* pages in i_pages (under its lock) */
+	pgoff_t writeback_index;	     /* range_cyclic resumes here */
 	const struct address_space_operations *a_ops;
-	unsigned long flags;		/* AS_* bits */
-	errseq_t wb_err;		/* writeback errors, for fsync */
-	gfp_t gfp_mask;			/* for its page allocations */
+	unsigned long flags; /* AS_* bits */
+	errseq_t wb_err;     /* writeback errors, for fsync */
+	gfp_t gfp_mask;	     /* for its page allocations */
 	void *private_data;
 };
 
@@ -103,65 +103,65 @@ static inline bool mapping_tagged(struct address_space *mapping, xa_mark_t tag)
 }
 
 /* inode->i_state bits: Linux's values (traces print them the same way). */
-#define I_DIRTY_SYNC		(1u << 0)	/* inode metadata dirty */
-#define I_DIRTY_DATASYNC	(1u << 1)	/* ... and fdatasync must write it */
-#define I_DIRTY_PAGES		(1u << 2)	/* has dirty pages */
-#define I_NEW			(1u << 3)
-#define I_WILL_FREE		(1u << 4)
-#define I_FREEING		(1u << 5)
-#define I_CLEAR			(1u << 6)
-#define I_SYNC			(1u << 7)	/* writeback of it in progress */
-#define I_REFERENCED		(1u << 8)
-#define I_DIRTY_TIME		(1u << 11)
-#define I_SYNC_QUEUED		(1u << 17)	/* on b_io for this pass */
-#define I_DIRTY_INODE		(I_DIRTY_SYNC | I_DIRTY_DATASYNC)
-#define I_DIRTY			(I_DIRTY_INODE | I_DIRTY_PAGES)
-#define I_DIRTY_ALL		(I_DIRTY | I_DIRTY_TIME)
+#define I_DIRTY_SYNC	 (1u << 0) /* inode metadata dirty */
+#define I_DIRTY_DATASYNC (1u << 1) /* ... and fdatasync must write it */
+#define I_DIRTY_PAGES	 (1u << 2) /* has dirty pages */
+#define I_NEW		 (1u << 3)
+#define I_WILL_FREE	 (1u << 4)
+#define I_FREEING	 (1u << 5)
+#define I_CLEAR		 (1u << 6)
+#define I_SYNC		 (1u << 7) /* writeback of it in progress */
+#define I_REFERENCED	 (1u << 8)
+#define I_DIRTY_TIME	 (1u << 11)
+#define I_SYNC_QUEUED	 (1u << 17) /* on b_io for this pass */
+#define I_DIRTY_INODE	 (I_DIRTY_SYNC | I_DIRTY_DATASYNC)
+#define I_DIRTY		 (I_DIRTY_INODE | I_DIRTY_PAGES)
+#define I_DIRTY_ALL	 (I_DIRTY | I_DIRTY_TIME)
 
 /* i_mode file types (POSIX values). */
-#define S_IFMT		0170000
-#define S_IFSOCK	0140000
-#define S_IFLNK		0120000
-#define S_IFREG		0100000
-#define S_IFBLK		0060000
-#define S_IFDIR		0040000
-#define S_IFCHR		0020000
-#define S_IFIFO		0010000
-#define S_ISREG(m)	(((m) & S_IFMT) == S_IFREG)
-#define S_ISDIR(m)	(((m) & S_IFMT) == S_IFDIR)
-#define S_ISCHR(m)	(((m) & S_IFMT) == S_IFCHR)
-#define S_ISBLK(m)	(((m) & S_IFMT) == S_IFBLK)
-#define S_ISLNK(m)	(((m) & S_IFMT) == S_IFLNK)
+#define S_IFMT	   0170000
+#define S_IFSOCK   0140000
+#define S_IFLNK	   0120000
+#define S_IFREG	   0100000
+#define S_IFBLK	   0060000
+#define S_IFDIR	   0040000
+#define S_IFCHR	   0020000
+#define S_IFIFO	   0010000
+#define S_ISREG(m) (((m)&S_IFMT) == S_IFREG)
+#define S_ISDIR(m) (((m)&S_IFMT) == S_IFDIR)
+#define S_ISCHR(m) (((m)&S_IFMT) == S_IFCHR)
+#define S_ISBLK(m) (((m)&S_IFMT) == S_IFBLK)
+#define S_ISLNK(m) (((m)&S_IFMT) == S_IFLNK)
 
 /* Device numbers, Linux's encoding in a u32 (major 12 bits, minor 20). */
-#define MINORBITS	20
-#define MKDEV(ma, mi)	(((u32)(ma) << MINORBITS) | (u32)(mi))
-#define MAJOR(dev)	((u32)(dev) >> MINORBITS)
-#define MINOR(dev)	((u32)(dev) & ((1u << MINORBITS) - 1))
+#define MINORBITS     20
+#define MKDEV(ma, mi) (((u32)(ma) << MINORBITS) | (u32)(mi))
+#define MAJOR(dev)    ((u32)(dev) >> MINORBITS)
+#define MINOR(dev)    ((u32)(dev) & ((1u << MINORBITS) - 1))
 
 struct inode {
 	umode_t i_mode;
 	unsigned int i_nlink;
 	unsigned long i_ino;
-	u32 i_rdev;			/* MKDEV() of a device inode */
-	loff_t i_size;			/* under i_rwsem (writers), i_lock */
+	u32 i_rdev;    /* MKDEV() of a device inode */
+	loff_t i_size; /* under i_rwsem (writers), i_lock */
 	struct super_block *i_sb;
 	struct address_space *i_mapping; /* &i_data, or the bdev's */
 	struct address_space i_data;
 	const struct file_operations *i_fop;
-	void *i_private;		/* the owner's (disk, file system) */
+	void *i_private; /* the owner's (disk, file system) */
 
-	struct rw_semaphore i_rwsem;	/* writers and truncate */
-	spinlock_t i_lock;		/* i_state, i_size reads, i_io_list */
-	unsigned long i_state;		/* I_* bits, under i_lock */
-	atomic_t i_count;		/* references (iput) */
+	struct rw_semaphore i_rwsem; /* writers and truncate */
+	spinlock_t i_lock;	     /* i_state, i_size reads, i_io_list */
+	unsigned long i_state;	     /* I_* bits, under i_lock */
+	atomic_t i_count;	     /* references (iput) */
 
 	/* Writeback (fs/fs-writeback.c), under the wb's list_lock. */
-	unsigned long dirtied_when;	/* jiffies of first dirtying */
+	unsigned long dirtied_when; /* jiffies of first dirtying */
 	unsigned long dirtied_time_when;
-	struct list_head i_io_list;	/* on wb b_dirty / b_io / b_more_io */
-	struct bdi_writeback *i_wb;	/* the wb it belongs to */
-	struct list_head i_sb_list;	/* on sb->s_inodes */
+	struct list_head i_io_list; /* on wb b_dirty / b_io / b_more_io */
+	struct bdi_writeback *i_wb; /* the wb it belongs to */
+	struct list_head i_sb_list; /* on sb->s_inodes */
 };
 
 struct super_operations {
@@ -176,38 +176,38 @@ struct super_operations {
 };
 
 struct super_block {
-	char s_id[32];			/* "vda", "bdev", "qlfs(vdb)" */
+	char s_id[32]; /* "vda", "bdev", "qlfs(vdb)" */
 	const struct super_operations *s_op;
-	struct backing_dev_info *s_bdi;	/* where its inodes' pages go */
+	struct backing_dev_info *s_bdi; /* where its inodes' pages go */
 	struct block_device *s_bdev;	/* NULL for pseudo file systems */
 	unsigned long s_flags;
 	spinlock_t s_inode_list_lock;
-	struct list_head s_inodes;	/* every inode of this sb */
+	struct list_head s_inodes; /* every inode of this sb */
 	struct rw_semaphore s_umount;
 	void *s_fs_info;
 };
 
 /* Open flags (Linux's values). */
-#define O_ACCMODE	00000003
-#define O_RDONLY	00000000
-#define O_WRONLY	00000001
-#define O_RDWR		00000002
-#define O_CREAT		00000100
-#define O_EXCL		00000200
-#define O_TRUNC		00001000
-#define O_APPEND	00002000
-#define O_DSYNC		00010000
-#define O_DIRECT	00040000
-#define O_DIRECTORY	00200000
-#define O_SYNC		04010000
+#define O_ACCMODE   00000003
+#define O_RDONLY    00000000
+#define O_WRONLY    00000001
+#define O_RDWR	    00000002
+#define O_CREAT	    00000100
+#define O_EXCL	    00000200
+#define O_TRUNC	    00001000
+#define O_APPEND    00002000
+#define O_DSYNC	    00010000
+#define O_DIRECT    00040000
+#define O_DIRECTORY 00200000
+#define O_SYNC	    04010000
 
 /* Per-file read-ahead state (Linux's file_ra_state). */
 struct file_ra_state {
-	pgoff_t start;			/* where the current window starts */
-	unsigned int size;		/* its size in pages */
-	unsigned int async_size;	/* start the next one with this many left */
-	unsigned int ra_pages;		/* maximum window */
-	loff_t prev_pos;		/* last read position (sequential test) */
+	pgoff_t start;		 /* where the current window starts */
+	unsigned int size;	 /* its size in pages */
+	unsigned int async_size; /* start the next one with this many left */
+	unsigned int ra_pages;	 /* maximum window */
+	loff_t prev_pos;	 /* last read position (sequential test) */
 };
 
 struct file_operations {
@@ -225,9 +225,9 @@ struct file {
 	struct inode *f_inode;
 	struct address_space *f_mapping;
 	const struct file_operations *f_op;
-	unsigned int f_flags;		/* O_* */
+	unsigned int f_flags; /* O_* */
 	loff_t f_pos;
-	errseq_t f_wb_err;		/* writeback errors seen (fsync) */
+	errseq_t f_wb_err; /* writeback errors seen (fsync) */
 	struct file_ra_state f_ra;
 	atomic_t f_count;
 	void *private_data;

@@ -25,16 +25,16 @@ enum pageflags {
 	PG_slab,	/* owned by kmalloc's slab (private: its cache) */
 	PG_large_kmalloc, /* head of a kmalloc() too big for a size class */
 	/* Page cache (Linux's names; include/quire/pagemap.h). */
-	PG_locked,	/* folio_lock(): I/O or a state change in progress */
-	PG_dirty,	/* newer than the disk; DIRTY tag in the mapping */
-	PG_writeback,	/* being written; WRITEBACK tag in the mapping */
-	PG_uptodate,	/* contents valid (read or fully written) */
-	PG_error,	/* the last I/O on it failed */
-	PG_reclaim,	/* reclaim wants it freed once writeback ends */
-	PG_referenced,	/* accessed since reclaim last looked (LRU aging) */
-	PG_active,	/* on the node's active file LRU, not the inactive */
-	PG_lru,		/* on one of the node's LRU lists (page->lru) */
-	PG_waiters,	/* a task sleeps in folio_wait_bit() on this page */
+	PG_locked,     /* folio_lock(): I/O or a state change in progress */
+	PG_dirty,      /* newer than the disk; DIRTY tag in the mapping */
+	PG_writeback,  /* being written; WRITEBACK tag in the mapping */
+	PG_uptodate,   /* contents valid (read or fully written) */
+	PG_error,      /* the last I/O on it failed */
+	PG_reclaim,    /* reclaim wants it freed once writeback ends */
+	PG_referenced, /* accessed since reclaim last looked (LRU aging) */
+	PG_active,     /* on the node's active file LRU, not the inactive */
+	PG_lru,	       /* on one of the node's LRU lists (page->lru) */
+	PG_waiters,    /* a task sleeps in folio_wait_bit() on this page */
 	NR_PAGEFLAGS,
 };
 #define PG_NODE_SHIFT	56	/* flags >> PG_NODE_SHIFT = node id */
@@ -81,11 +81,14 @@ struct folio {
 	};
 };
 _Static_assert(__builtin_offsetof(struct folio, mapping) ==
-	       __builtin_offsetof(struct page, mapping), "folio/page layout");
+		       __builtin_offsetof(struct page, mapping),
+	       "folio/page layout");
 _Static_assert(__builtin_offsetof(struct folio, index) ==
-	       __builtin_offsetof(struct page, index), "folio/page layout");
+		       __builtin_offsetof(struct page, index),
+	       "folio/page layout");
 _Static_assert(__builtin_offsetof(struct folio, private) ==
-	       __builtin_offsetof(struct page, private), "folio/page layout");
+		       __builtin_offsetof(struct page, private),
+	       "folio/page layout");
 _Static_assert(sizeof(struct folio) == sizeof(struct page), "folio/page size");
 
 static inline struct folio *page_folio(struct page *page)

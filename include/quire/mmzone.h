@@ -55,8 +55,8 @@ enum lru_list {
 };
 
 struct lruvec {
-	spinlock_t lru_lock;		/* irqsave: rotation at end of writeback */
-	struct list_head lists[NR_LRU_LISTS];	/* folios by folio->lru */
+	spinlock_t lru_lock;		      /* irqsave: rotation at end of writeback */
+	struct list_head lists[NR_LRU_LISTS]; /* folios by folio->lru */
 };
 
 /* Watermarks in pages (Linux's, from min_free_kbytes; see docs/reclaim.md). */
@@ -80,10 +80,9 @@ enum vmscan_throttle_state {
 
 /* pg_data_t.flags (Linux's enum pgdat_flags and LRUVEC_CONGESTED). */
 enum pgdat_flags {
-	PGDAT_DIRTY,		/* kswapd found only unqueued dirty folios */
-	PGDAT_WRITEBACK,	/* kswapd found every folio under writeback */
-	LRUVEC_CONGESTED,	/* every dirty folio reclaim met was under
-				 * writeback and already PG_reclaim */
+	PGDAT_DIRTY,	  /* kswapd found only unqueued dirty folios */
+	PGDAT_WRITEBACK,  /* kswapd found every folio under writeback */
+	LRUVEC_CONGESTED, /* every dirty folio met: PG_reclaim, writeback */
 };
 
 typedef struct pglist_data {
@@ -110,11 +109,11 @@ typedef struct pglist_data {
 	/* Page-cache reclaim (mm/vmscan.c, docs/reclaim.md). */
 	struct lruvec lruvec;
 	unsigned long watermark[NR_WMARK];
-	wait_queue_head_t kswapd_wait;	/* kswapd sleeps here */
+	wait_queue_head_t kswapd_wait; /* kswapd sleeps here */
 	struct task_struct *kswapd;
-	int kswapd_failures;		/* runs that reclaimed nothing */
-	bool kswapd_wake;		/* a wake-up is pending */
-	unsigned long flags;		/* PGDAT_* reclaim state (atomic bits) */
+	int kswapd_failures; /* runs that reclaimed nothing */
+	bool kswapd_wake;    /* a wake-up is pending */
+	unsigned long flags; /* PGDAT_* reclaim state (atomic bits) */
 
 	long vm_stat[NR_VM_NODE_STAT_ITEMS];	/* atomic adds, see below */
 } pg_data_t;

@@ -22,17 +22,27 @@
 #include <quire/pagevec.h>
 
 /* ---- folio flags (atomic bit operations on folio->flags) ---- */
-#define FOLIO_FLAG_FNS(name, bit)						\
-static inline bool folio_test_##name(const struct folio *folio)			\
-{ return page_test_flag(&folio->page, bit); }					\
-static inline void folio_set_##name(struct folio *folio)			\
-{ page_set_flag(&folio->page, bit); }						\
-static inline void folio_clear_##name(struct folio *folio)			\
-{ page_clear_flag(&folio->page, bit); }						\
-static inline bool folio_test_set_##name(struct folio *folio)			\
-{ return test_and_set_bit(bit, &folio->flags); }				\
-static inline bool folio_test_clear_##name(struct folio *folio)			\
-{ return test_and_clear_bit(bit, &folio->flags); }
+#define FOLIO_FLAG_FNS(name, bit)                                       \
+	static inline bool folio_test_##name(const struct folio *folio) \
+	{                                                               \
+		return page_test_flag(&folio->page, bit);               \
+	}                                                               \
+	static inline void folio_set_##name(struct folio *folio)        \
+	{                                                               \
+		page_set_flag(&folio->page, bit);                       \
+	}                                                               \
+	static inline void folio_clear_##name(struct folio *folio)      \
+	{                                                               \
+		page_clear_flag(&folio->page, bit);                     \
+	}                                                               \
+	static inline bool folio_test_set_##name(struct folio *folio)   \
+	{                                                               \
+		return test_and_set_bit(bit, &folio->flags);            \
+	}                                                               \
+	static inline bool folio_test_clear_##name(struct folio *folio) \
+	{                                                               \
+		return test_and_clear_bit(bit, &folio->flags);          \
+	}
 
 FOLIO_FLAG_FNS(locked, PG_locked)
 FOLIO_FLAG_FNS(dirty, PG_dirty)
@@ -46,10 +56,10 @@ FOLIO_FLAG_FNS(lru, PG_lru)
 #undef FOLIO_FLAG_FNS
 
 /* Page-named aliases used by ->writepage implementations. */
-#define PageDirty(p)		folio_test_dirty(page_folio(p))
-#define PageWriteback(p)	folio_test_writeback(page_folio(p))
-#define PageLocked(p)		folio_test_locked(page_folio(p))
-#define PageUptodate(p)		folio_test_uptodate(page_folio(p))
+#define PageDirty(p)	 folio_test_dirty(page_folio(p))
+#define PageWriteback(p) folio_test_writeback(page_folio(p))
+#define PageLocked(p)	 folio_test_locked(page_folio(p))
+#define PageUptodate(p)	 folio_test_uptodate(page_folio(p))
 
 static inline int folio_nid(const struct folio *folio)
 {
@@ -130,11 +140,11 @@ void folio_wake_bit(struct folio *folio, int bit);
 /* ---- lookup, insertion, deletion (mm/filemap.c) ---- */
 
 /* __filemap_get_folio() flags (Linux's FGP_*). */
-#define FGP_ACCESSED	0x01u	/* folio_mark_accessed() it */
-#define FGP_LOCK	0x02u	/* return it locked */
-#define FGP_CREAT	0x04u	/* allocate and insert if absent */
-#define FGP_WRITE	0x08u	/* for a write (balance node dirtying) */
-#define FGP_NOWAIT	0x10u	/* do not sleep for the lock */
+#define FGP_ACCESSED 0x01u /* folio_mark_accessed() it */
+#define FGP_LOCK     0x02u /* return it locked */
+#define FGP_CREAT    0x04u /* allocate and insert if absent */
+#define FGP_WRITE    0x08u /* for a write (balance node dirtying) */
+#define FGP_NOWAIT   0x10u /* do not sleep for the lock */
 
 /* The folio at @index with a reference (flags above), or ERR_PTR(-ENOENT)
  * if absent and no FGP_CREAT, ERR_PTR(-ENOMEM), ERR_PTR(-EAGAIN) for
@@ -149,8 +159,8 @@ static inline struct folio *filemap_get_folio(struct address_space *mapping,
 }
 /* Insert a new locked folio at @index (+1 ref for the cache, NR_FILE_PAGES
  * +1, nrpages +1) and put it on the LRU. -EEXIST if taken, -ENOMEM. */
-int filemap_add_folio(struct address_space *mapping, struct folio *folio,
-		      pgoff_t index, gfp_t gfp);
+int filemap_add_folio(struct address_space *mapping, struct folio *folio, pgoff_t index,
+		      gfp_t gfp);
 /* Take a locked, clean, not-under-writeback folio out of the cache (drops
  * the cache's reference; NR_FILE_PAGES -1). */
 void filemap_remove_folio(struct folio *folio);
@@ -161,7 +171,8 @@ struct folio *filemap_alloc_folio(gfp_t gfp, bool for_write);
 /* Fill @fbatch with folios (referenced) at indices [*start, end] carrying
  * @tag, advancing *start past the last; returns the count. */
 unsigned int filemap_get_folios_tag(struct address_space *mapping, pgoff_t *start,
-				    pgoff_t end, xa_mark_t tag, struct folio_batch *fbatch);
+				    pgoff_t end, xa_mark_t tag,
+				    struct folio_batch *fbatch);
 /* Same for any folio present. */
 unsigned int filemap_get_folios(struct address_space *mapping, pgoff_t *start,
 				pgoff_t end, struct folio_batch *fbatch);
@@ -169,14 +180,14 @@ unsigned int filemap_get_folios(struct address_space *mapping, pgoff_t *start,
 /* ---- reads (mm/filemap.c, mm/readahead.c) ---- */
 
 /* Read-ahead window, Linux's default: 128 KiB (VM_READAHEAD_PAGES). */
-#define VM_READAHEAD_PAGES	(128 * 1024 / PAGE_SIZE)
+#define VM_READAHEAD_PAGES (128 * 1024 / PAGE_SIZE)
 
 struct readahead_control {
 	struct file *file;
 	struct address_space *mapping;
 	struct file_ra_state *ra;
-	pgoff_t _index;			/* next folio to hand out */
-	unsigned int _nr_pages;		/* folios left in the batch */
+	pgoff_t _index;		/* next folio to hand out */
+	unsigned int _nr_pages; /* folios left in the batch */
 };
 /* Next folio of the batch (locked, in the cache), or NULL. */
 struct folio *readahead_folio(struct readahead_control *rac);

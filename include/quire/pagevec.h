@@ -7,7 +7,7 @@
 
 #include <quire/mm.h>
 
-#define PAGEVEC_SIZE	31
+#define PAGEVEC_SIZE 31
 
 struct folio_batch {
 	unsigned char nr;
@@ -37,7 +37,8 @@ static inline unsigned int folio_batch_space(const struct folio_batch *fbatch)
 }
 
 /* Add @folio; returns the space left (0: full). */
-static inline unsigned int folio_batch_add(struct folio_batch *fbatch, struct folio *folio)
+static inline unsigned int folio_batch_add(struct folio_batch *fbatch,
+					   struct folio *folio)
 {
 	fbatch->folios[fbatch->nr++] = folio;
 	return folio_batch_space(fbatch);

@@ -56,9 +56,9 @@ struct held_lock {
 };
 
 /* task_struct.flags (Linux's values). */
-#define PF_MEMALLOC	0x00000800	/* allocating for reclaim: no recursion */
-#define PF_KSWAPD	0x00020000	/* a kswapd thread */
-#define PF_LOCAL_THROTTLE 0x00100000	/* a flusher: throttle on own wb only */
+#define PF_MEMALLOC	  0x00000800 /* allocating for reclaim: no recursion */
+#define PF_KSWAPD	  0x00020000 /* a kswapd thread */
+#define PF_LOCAL_THROTTLE 0x00100000 /* a flusher: throttle on own wb only */
 
 struct task_struct {
 	/* Arch context: owned by arch_context_switch(). */
@@ -110,8 +110,8 @@ struct task_struct {
 	/* PF_* bits (Linux's task flags that mm uses). */
 	unsigned int flags;
 	/* Dirty throttling (mm/page-writeback.c, Linux's names). */
-	int nr_dirtied;			/* pages dirtied since the last check */
-	int nr_dirtied_pause;		/* check again after this many */
+	int nr_dirtied;			 /* pages dirtied since the last check */
+	int nr_dirtied_pause;		 /* check again after this many */
 	unsigned long dirty_paused_when; /* start of the last pause (jiffies) */
 
 	/* lockdep: locks this task holds, outermost first. */

@@ -16,9 +16,9 @@
 /* Linux's constants: reclaim works in batches of SWAP_CLUSTER_MAX folios;
  * kswapd gives a node up after MAX_RECLAIM_RETRIES runs that freed
  * nothing; scanning starts at 1/2^DEF_PRIORITY of a list. */
-#define SWAP_CLUSTER_MAX	32UL
-#define MAX_RECLAIM_RETRIES	16
-#define DEF_PRIORITY		12
+#define SWAP_CLUSTER_MAX    32UL
+#define MAX_RECLAIM_RETRIES 16
+#define DEF_PRIORITY	    12
 
 /* ---- mm/swap.c ---- */
 

@@ -13,25 +13,25 @@
 #include <quire/types.h>
 
 enum sysctl_type {
-	SYSCTL_INT,		/* int */
-	SYSCTL_UINT,		/* unsigned int */
-	SYSCTL_ULONG,		/* unsigned long */
+	SYSCTL_INT,   /* int */
+	SYSCTL_UINT,  /* unsigned int */
+	SYSCTL_ULONG, /* unsigned long */
 };
 
 struct ctl_table {
-	const char *procname;	/* "vm.dirty_ratio" */
+	const char *procname; /* "vm.dirty_ratio" */
 	void *data;
 	enum sysctl_type type;
-	long min, max;		/* accepted range, inclusive */
+	long min, max; /* accepted range, inclusive */
 	/* Called after a successful write (e.g. writing vm.dirty_bytes
 	 * zeroes vm.dirty_ratio, as Linux's handlers do); may be NULL. */
 	void (*after_write)(const struct ctl_table *table);
 };
 
-#define SYSCTL_ENTRY(sym, ...)							\
-	static const struct ctl_table __sysctl_##sym = { __VA_ARGS__ };		\
-	static const struct ctl_table *__sysctl_ptr_##sym			\
-		__section("quire_sysctl") = &__sysctl_##sym
+#define SYSCTL_ENTRY(sym, ...)                                                        \
+	static const struct ctl_table __sysctl_##sym = {__VA_ARGS__};                 \
+	static const struct ctl_table *__sysctl_ptr_##sym __section("quire_sysctl") = \
+		&__sysctl_##sym
 
 /* Set @name to @value (decimal); -ENOENT, -EINVAL (not a number or out of
  * range). Returns 0 on success. */

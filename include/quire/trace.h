@@ -22,7 +22,7 @@
 #include <quire/compiler.h>
 #include <quire/types.h>
 
-extern int trace_on;	/* set by `trace start`; read relaxed */
+extern int trace_on; /* set by `trace start`; read relaxed */
 
 static inline bool trace_enabled(void)
 {
@@ -31,10 +31,10 @@ static inline bool trace_enabled(void)
 
 void __trace_event(const char *event, const char *fmt, ...) __printf(2, 3);
 
-#define trace_event(event, fmt, ...)					\
-	do {								\
-		if (unlikely(trace_enabled()))				\
-			__trace_event(event, fmt, ##__VA_ARGS__);	\
+#define trace_event(event, fmt, ...)                              \
+	do {                                                      \
+		if (unlikely(trace_enabled()))                    \
+			__trace_event(event, fmt, ##__VA_ARGS__); \
 	} while (0)
 
 /* Programmatic control (tests and the shell command). */

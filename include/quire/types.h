@@ -26,13 +26,13 @@ typedef long ssize_t_k;		/* signed size; ssize_t is libc's on the host */
 typedef s64 loff_t;		/* byte offset in a file or device */
 typedef u64 sector_t;		/* 512-byte sector number */
 typedef unsigned long pgoff_t;	/* page index in a file */
-typedef unsigned short umode_t;	/* file type and permission bits */
+typedef unsigned short umode_t; /* file type and permission bits */
 
 #ifndef LLONG_MAX
-#define LLONG_MAX	__LONG_LONG_MAX__	/* <limits.h> is not freestanding here */
+#define LLONG_MAX __LONG_LONG_MAX__ /* <limits.h> is not freestanding here */
 #endif
 #ifndef LONG_MAX
-#define LONG_MAX	__LONG_MAX__
+#define LONG_MAX __LONG_MAX__
 #endif
 
 #endif

@@ -34,6 +34,7 @@
 #include <quire/list.h>
 #include <quire/gfp.h>
 #include <quire/workqueue.h>
+#include <quire/spinlock.h>
 #include <quire/mm.h>
 #include <arch/memory.h>
 #include <linux/virtio_config.h>
@@ -114,6 +115,7 @@ struct virtio_device {
 	u64 device_features;		/* what the device offered */
 	u64 features;			/* what was negotiated */
 	int broken;			/* atomic; set once, by virtio_break_device */
+	spinlock_t status_lock;		/* DRIVER_OK vs a break's reset (VIO4) */
 	char broken_reason[96];		/* why, once broken */
 	struct work_struct broken_work;	/* runs driver->broken() */
 	struct virtio_driver *driver;	/* bound driver: set after its probe

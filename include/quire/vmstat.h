@@ -13,17 +13,17 @@
 #include <quire/compiler.h>
 
 enum vm_event_item {
-	PGACTIVATE,		/* folios moved to the active list */
-	PGDEACTIVATE,		/* folios moved from active to inactive */
-	PGREFILL,		/* active folios scanned for aging */
-	PGROTATED,		/* PG_reclaim folios rotated to the inactive tail */
-	PGSCAN_KSWAPD,		/* inactive folios scanned by kswapd */
-	PGSCAN_DIRECT,		/* ... by direct reclaim */
-	PGSTEAL_KSWAPD,		/* folios freed by kswapd */
-	PGSTEAL_DIRECT,		/* ... by direct reclaim */
-	ALLOCSTALL,		/* allocations that entered direct reclaim */
-	PAGEOUTRUN,		/* kswapd balancing runs (balance_pgdat) */
-	DROP_PAGECACHE,		/* `drop_caches` runs */
+	PGACTIVATE,	/* folios moved to the active list */
+	PGDEACTIVATE,	/* folios moved from active to inactive */
+	PGREFILL,	/* active folios scanned for aging */
+	PGROTATED,	/* PG_reclaim folios rotated to the inactive tail */
+	PGSCAN_KSWAPD,	/* inactive folios scanned by kswapd */
+	PGSCAN_DIRECT,	/* ... by direct reclaim */
+	PGSTEAL_KSWAPD, /* folios freed by kswapd */
+	PGSTEAL_DIRECT, /* ... by direct reclaim */
+	ALLOCSTALL,	/* allocations that entered direct reclaim */
+	PAGEOUTRUN,	/* kswapd balancing runs (balance_pgdat) */
+	DROP_PAGECACHE, /* `drop_caches` runs */
 	NR_VM_EVENT_ITEMS,
 };
 

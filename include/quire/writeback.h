@@ -18,8 +18,8 @@
 struct bdi_writeback;
 
 enum writeback_sync_modes {
-	WB_SYNC_NONE,	/* don't wait on anything */
-	WB_SYNC_ALL,	/* wait on every mapping (data integrity) */
+	WB_SYNC_NONE, /* don't wait on anything */
+	WB_SYNC_ALL,  /* wait on every mapping (data integrity) */
 };
 
 /* Why writeback was started (Linux's enum wb_reason and its names). */
@@ -38,26 +38,26 @@ enum wb_reason {
 const char *wb_reason_name(enum wb_reason reason);
 
 struct writeback_control {
-	long nr_to_write;		/* pages to write; decremented per page */
-	long pages_skipped;		/* pages not written (redirtied) */
-	loff_t range_start;		/* bytes, inclusive */
-	loff_t range_end;		/* LLONG_MAX: to the end of the file */
+	long nr_to_write;   /* pages to write; decremented per page */
+	long pages_skipped; /* pages not written (redirtied) */
+	loff_t range_start; /* bytes, inclusive */
+	loff_t range_end;   /* LLONG_MAX: to the end of the file */
 	enum writeback_sync_modes sync_mode;
 
-	unsigned for_kupdate:1;		/* a kupdate (periodic) writeback */
-	unsigned for_background:1;	/* a background writeback */
-	unsigned tagged_writepages:1;	/* tag-and-write (livelock avoidance) */
-	unsigned for_reclaim:1;		/* invoked from the page allocator */
-	unsigned range_cyclic:1;	/* range_start is cyclic */
-	unsigned for_sync:1;		/* sync(2) WB_SYNC_ALL writeback */
+	unsigned for_kupdate : 1;	/* a kupdate (periodic) writeback */
+	unsigned for_background : 1;	/* a background writeback */
+	unsigned tagged_writepages : 1; /* tag-and-write (livelock avoidance) */
+	unsigned for_reclaim : 1;	/* invoked from the page allocator */
+	unsigned range_cyclic : 1;	/* range_start is cyclic */
+	unsigned for_sync : 1;		/* sync(2) WB_SYNC_ALL writeback */
 
 	/* writeback_iter()'s private state. */
 	struct folio_batch fbatch;
 	pgoff_t index;
 	int saved_err;
 
-	struct bdi_writeback *wb;	/* set by the flusher (or NULL) */
-	struct inode *inode;		/* being written by the flusher */
+	struct bdi_writeback *wb; /* set by the flusher (or NULL) */
+	struct inode *inode;	  /* being written by the flusher */
 };
 
 /* The tag writeback_iter() looks up: TOWRITE for integrity (and tagged)
@@ -80,9 +80,8 @@ int do_writepages(struct address_space *mapping, struct writeback_control *wbc);
  * locked, dirty bit cleared for I/O; the caller writes it (unlocking it),
  * then calls again with its error in *error. NULL at the end; returns the
  * saved error in *error then. Callers must never leave the loop early. */
-struct folio *writeback_iter(struct address_space *mapping,
-			     struct writeback_control *wbc, struct folio *folio,
-			     int *error);
+struct folio *writeback_iter(struct address_space *mapping, struct writeback_control *wbc,
+			     struct folio *folio, int *error);
 typedef int (*writepage_t)(struct folio *folio, struct writeback_control *wbc,
 			   void *data);
 /* Linux's write_cache_pages(): writeback_iter() with a callback. */
@@ -136,12 +135,12 @@ static inline void end_page_writeback(struct page *page)
 }
 
 /* Tunables (Linux's /proc/sys/vm names; `sysctl vm.NAME`). */
-extern int dirty_background_ratio;		/* 10 % */
-extern unsigned long dirty_background_bytes;	/* 0: use the ratio */
-extern int vm_dirty_ratio;			/* 20 % */
-extern unsigned long vm_dirty_bytes;		/* 0: use the ratio */
-extern unsigned int dirty_writeback_interval;	/* centisecs: 500 */
-extern unsigned int dirty_expire_interval;	/* centisecs: 3000 */
+extern int dirty_background_ratio;	      /* 10 % */
+extern unsigned long dirty_background_bytes;  /* 0: use the ratio */
+extern int vm_dirty_ratio;		      /* 20 % */
+extern unsigned long vm_dirty_bytes;	      /* 0: use the ratio */
+extern unsigned int dirty_writeback_interval; /* centisecs: 500 */
+extern unsigned int dirty_expire_interval;    /* centisecs: 3000 */
 
 /* Global thresholds in pages (bg, thresh) from the tunables and dirtyable
  * memory (free + file LRU pages + 1). */

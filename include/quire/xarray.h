@@ -32,29 +32,29 @@
 #include <quire/gfp.h>
 
 typedef unsigned int xa_mark_t;
-#define XA_MARK_0	0u
-#define XA_MARK_1	1u
-#define XA_MARK_2	2u
-#define XA_MAX_MARKS	3u
-#define XA_PRESENT	8u	/* xa_find() filter: any entry, marked or not */
+#define XA_MARK_0    0u
+#define XA_MARK_1    1u
+#define XA_MARK_2    2u
+#define XA_MAX_MARKS 3u
+#define XA_PRESENT   8u /* xa_find() filter: any entry, marked or not */
 
-#define XA_CHUNK_SHIFT	6
-#define XA_CHUNK_SIZE	(1u << XA_CHUNK_SHIFT)
+#define XA_CHUNK_SHIFT 6
+#define XA_CHUNK_SIZE  (1u << XA_CHUNK_SHIFT)
 
 struct xa_node {
-	unsigned char shift;		/* bits of index below this node */
-	unsigned char offset;		/* slot in parent */
-	unsigned char count;		/* non-NULL slots */
-	struct xa_node *parent;		/* NULL for the top node */
+	unsigned char shift;	/* bits of index below this node */
+	unsigned char offset;	/* slot in parent */
+	unsigned char count;	/* non-NULL slots */
+	struct xa_node *parent; /* NULL for the top node */
 	void *slots[XA_CHUNK_SIZE];
 	unsigned long marks[XA_MAX_MARKS]; /* bit per slot (XA1) */
 };
 
 struct xarray {
 	spinlock_t xa_lock;
-	unsigned int xa_marks;		/* root mark bits (bit m = mark m) */
-	void *xa_head;			/* an entry (index 0 only) or a node */
-	unsigned long xa_nodes;		/* nodes allocated, for tests/stats */
+	unsigned int xa_marks;	/* root mark bits (bit m = mark m) */
+	void *xa_head;		/* an entry (index 0 only) or a node */
+	unsigned long xa_nodes; /* nodes allocated, for tests/stats */
 };
 
 void xa_init(struct xarray *xa);
@@ -67,7 +67,7 @@ static inline bool xa_empty(const struct xarray *xa)
 }
 
 #define xa_lock_irqsave(xa, flags)	spin_lock_irqsave(&(xa)->xa_lock, flags)
-#define xa_unlock_irqrestore(xa, flags)	spin_unlock_irqrestore(&(xa)->xa_lock, flags)
+#define xa_unlock_irqrestore(xa, flags) spin_unlock_irqrestore(&(xa)->xa_lock, flags)
 
 /* The entry at @index, or NULL. Takes the lock. */
 void *xa_load(struct xarray *xa, unsigned long index);
