@@ -346,7 +346,7 @@ static void noprogress_and_congested_sleep_one_jiffy_or_yield(struct ktest *t)
 		    node_reclaimable_pages_for_test(pgdat))
 			KTEST_EXPECT_EQ(t, __reclaim_throttle(pgdat, reasons[i]), -1);
 		mod_node_page_state(pgdat, NR_FILE_DIRTY, pending);
-		WRITE_ONCE(pgdat->kswapd_failures, 0);	/* earlier suites may have */
+		WRITE_ONCE(pgdat->kswapd_failures, 0); /* earlier suites may have */
 		start = jiffies;
 		ret = __reclaim_throttle(pgdat, reasons[i]);
 		KTEST_EXPECT_EQ(t, ret, 0);
@@ -633,3 +633,154 @@ static const struct ktest_suite lru_suite = {
 	.cases = lru_cases,
 };
 KTEST_SUITE(lru_suite);
+
+/* ---- suite watermark: the rule, kswapd wake-ups, the slow path ---- */
+
+/* Linux's rule: min_free_kbytes = sqrt(16 x KiB of RAM) in [128, 262144];
+ * each node's min its share by managed pages; low/high one and two gaps
+ * (max(min/4, managed x scale / 10000)) above (VMS1). */
+static void watermarks_follow_min_free_kbytes(struct ktest *t)
+{
+	unsigned long total = totalram_pages(), kb = total << (PAGE_SHIFT - 10);
+	unsigned long want = 0, sum_min = 0;
+	int saved = min_free_kbytes;
+
+	while ((want + 1) * (want + 1) <= kb * 16)
+		want++;
+	want = clamp(want, 128UL, 262144UL);
+	KTEST_EXPECT_EQ(t, min_free_kbytes, want);
+	for (unsigned int nid = 0; nid < num_online_nodes(); nid++) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+		unsigned long min = pgdat->watermark[WMARK_MIN];
+		unsigned long gap = max(min / 4, pgdat->managed_pages * 10 / 10000);
+
+		KTEST_EXPECT_EQ(t, min, (want >> 2) * pgdat->managed_pages / total);
+		KTEST_EXPECT_EQ(t, pgdat->watermark[WMARK_LOW], min + gap);
+		KTEST_EXPECT_EQ(t, pgdat->watermark[WMARK_HIGH], min + 2 * gap);
+		sum_min += min;
+	}
+	KTEST_EXPECT_LE(t, sum_min, want >> 2);
+	/* vm.min_free_kbytes=4x: every min follows. */
+	min_free_kbytes = saved * 4;
+	setup_per_zone_wmarks();
+	for (unsigned int nid = 0; nid < num_online_nodes(); nid++) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+
+		KTEST_EXPECT_EQ(t, pgdat->watermark[WMARK_MIN],
+				((unsigned long)min_free_kbytes >> 2) *
+					pgdat->managed_pages / total);
+		KTEST_EXPECT_LE(t, pgdat->watermark[WMARK_MIN],
+				pgdat->watermark[WMARK_LOW]);
+		KTEST_EXPECT_LE(t, pgdat->watermark[WMARK_LOW],
+				pgdat->watermark[WMARK_HIGH]);
+	}
+	min_free_kbytes = saved;
+	setup_per_zone_wmarks();
+}
+
+/* Pretend node @nid is short: its watermarks @above pages over its free. */
+static void raise_watermarks(pg_data_t *pgdat, unsigned long above)
+{
+	unsigned long free = node_page_state(pgdat, NR_FREE_PAGES);
+
+	WRITE_ONCE(pgdat->watermark[WMARK_MIN], free + above);
+	WRITE_ONCE(pgdat->watermark[WMARK_LOW], free + 2 * above);
+	WRITE_ONCE(pgdat->watermark[WMARK_HIGH], free + 3 * above);
+}
+
+/* An allocation leaving a node below low wakes its kswapd, which runs
+ * (pageoutrun) and, finding nothing to reclaim, counts a failure; after
+ * MAX_RECLAIM_RETRIES failures the node is no longer woken. */
+static void below_low_wakes_kswapd_until_it_gives_up(struct ktest *t)
+{
+	int nid = numa_node_id();
+	pg_data_t *pgdat = NODE_DATA(nid);
+	unsigned long runs = vm_event_count(PAGEOUTRUN), deadline;
+	struct page *page;
+
+	KTEST_ASSERT_NOT_NULL(t, READ_ONCE(pgdat->kswapd));
+	WRITE_ONCE(pgdat->kswapd_failures, 0);
+	for (int i = 0; i < MAX_RECLAIM_RETRIES; i++) {
+		raise_watermarks(pgdat, 1000);
+		page = alloc_pages(nid, 0, __GFP_THISNODE | GFP_NOWAIT);
+		KTEST_ASSERT_NOT_NULL(t, page);
+		__free_pages(page, 0);
+		deadline = jiffies + 2 * HZ;
+		while (READ_ONCE(pgdat->kswapd_failures) <= i &&
+		       time_before(jiffies, deadline))
+			schedule_timeout_uninterruptible(1);
+		KTEST_ASSERT_EQ(t, READ_ONCE(pgdat->kswapd_failures), i + 1);
+	}
+	KTEST_EXPECT_GE(t, vm_event_count(PAGEOUTRUN), runs + MAX_RECLAIM_RETRIES);
+	runs = vm_event_count(PAGEOUTRUN);
+	page = alloc_pages(nid, 0, __GFP_THISNODE | GFP_NOWAIT); /* hopeless now */
+	KTEST_ASSERT_NOT_NULL(t, page);
+	__free_pages(page, 0);
+	schedule_timeout_uninterruptible(HZ / 25);
+	KTEST_EXPECT_EQ(t, vm_event_count(PAGEOUTRUN), runs);
+	WRITE_ONCE(pgdat->kswapd_failures, 0);
+	setup_per_zone_wmarks();
+}
+
+/*
+ * Every node below min: an allocation that may sleep enters direct reclaim
+ * (allocstall) before it takes a page below min; GFP_ATOMIC, __GFP_NORETRY
+ * and a task already reclaiming (PF_MEMALLOC) do not. All get their page:
+ * Quire has no OOM killer.
+ */
+static void below_min_everywhere_enters_direct_reclaim_if_it_may_sleep(struct ktest *t)
+{
+	static const struct {
+		gfp_t gfp;
+		bool memalloc;
+		bool stalls;
+	} tries[] = {
+		{GFP_KERNEL, false, true},
+		{GFP_ATOMIC, false, false},
+		{__GFP_NORETRY, false, false},
+		{GFP_KERNEL, true, false},
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(tries); i++) {
+		unsigned long stalls = vm_event_count(ALLOCSTALL);
+		unsigned int saved = current->flags;
+		struct page *page;
+
+		for (unsigned int nid = 0; nid < num_online_nodes(); nid++) {
+			WRITE_ONCE(NODE_DATA(nid)->kswapd_failures, MAX_RECLAIM_RETRIES);
+			raise_watermarks(NODE_DATA(nid), 1000);
+		}
+		if (tries[i].memalloc)
+			current->flags |= PF_MEMALLOC;
+		page = alloc_pages(NUMA_NO_NODE, 0, tries[i].gfp | __GFP_NOWARN);
+		current->flags = saved;
+		KTEST_EXPECT_NOT_NULL(t, page);
+		if (page)
+			__free_pages(page, 0);
+		KTEST_EXPECT_EQ(t, vm_event_count(ALLOCSTALL),
+				stalls + (tries[i].stalls ? 1 : 0));
+	}
+	for (unsigned int nid = 0; nid < num_online_nodes(); nid++)
+		WRITE_ONCE(NODE_DATA(nid)->kswapd_failures, 0);
+	setup_per_zone_wmarks();
+}
+
+/* Whatever a case did to the watermarks, the next starts from the rule. */
+static void watermark_exit(struct ktest *t)
+{
+	setup_per_zone_wmarks();
+}
+
+static const struct ktest_case watermark_cases[] = {
+	KTEST_CASE(watermarks_follow_min_free_kbytes),
+	KTEST_CASE(below_low_wakes_kswapd_until_it_gives_up),
+	KTEST_CASE(below_min_everywhere_enters_direct_reclaim_if_it_may_sleep),
+	KTEST_END,
+};
+
+static const struct ktest_suite watermark_suite = {
+	.name = "watermark",
+	.exit = watermark_exit,
+	.cases = watermark_cases,
+};
+KTEST_SUITE(watermark_suite);
