@@ -399,11 +399,11 @@ static void __free_block(pg_data_t *pgdat, struct page *page, unsigned int order
 
 /*
  * Drop one reference to the block headed by @page (@order, or its recorded
- * order if @any_order). Returns true when it was the last one and the block
- * is left with refcount 0 for the caller to free (@keep), or was freed here
- * (!@keep). A bad put is reported and changes nothing.
+ * order if @any_order). True when it was the last one: the block is left
+ * with refcount 0 for the caller to take off its LRU list and free. A bad
+ * put is reported and changes nothing.
  */
-static bool put_block(struct page *page, unsigned int order, bool any_order, bool keep)
+static bool put_block(struct page *page, unsigned int order, bool any_order)
 {
 	const char *bad;
 	pg_data_t *pgdat;
@@ -419,12 +419,8 @@ static bool put_block(struct page *page, unsigned int order, bool any_order, boo
 	if (any_order)
 		order = page->order;
 	bad = free_check(page, order);
-	if (bad || --page->refcount > 0)
-		goto out;
-	last = true;
-	if (!keep)
-		__free_block(pgdat, page, order);
-out:
+	if (!bad)
+		last = --page->refcount == 0;
 	spin_unlock_irqrestore(&pgdat->lock, flags);
 	if (bad)
 		mm_report_bad_free(page_address(page), bad);
@@ -433,12 +429,16 @@ out:
 
 void __free_pages(struct page *page, unsigned int order)
 {
-	put_block(page, order, false, false);
+	if (!put_block(page, order, false))
+		return;
+	if (page_test_flag(page, PG_lru)) /* a folio freed this way too */
+		__page_cache_release(page_folio(page));
+	free_unref_page(page);
 }
 
 bool put_page_testzero(struct page *page)
 {
-	return put_block(page, 0, true, true);
+	return put_block(page, 0, true);
 }
 
 void free_unref_page(struct page *page)
