@@ -618,6 +618,85 @@ static void isolated_sleeper_woken_when_isolation_is_not_excessive(struct ktest 
 	run_trials(t, isolated_wake_trial, NULL);
 }
 
+/*
+ * LRU3 under fire: threads on every CPU add folios, touch them and drop
+ * the last reference, while reclaim isolates and puts back the same lists
+ * (hand-made folios have no mapping: reclaim keeps them). Afterwards the
+ * lists are back to where they were and LRU1/LRU2 hold.
+ */
+struct lru_churner {
+	int nid;
+	unsigned long rounds;
+	struct completion done;
+	bool reclaimer;
+	bool *stop;
+};
+
+static int lru_churn_fn(void *data)
+{
+	struct lru_churner *c = data;
+
+	for (unsigned long r = 0; c->reclaimer ? !READ_ONCE(*c->stop) : r < c->rounds;
+	     r++) {
+		struct page *page;
+		struct folio *f;
+
+		if (c->reclaimer) {
+			try_to_free_pages(c->nid, SWAP_CLUSTER_MAX, __GFP_THISNODE);
+			cond_resched();
+			continue;
+		}
+		page = alloc_pages(c->nid, 0, __GFP_THISNODE | __GFP_NOWARN);
+		if (!page)
+			continue;
+		f = page_folio(page);
+		folio_add_lru(f);
+		if (r & 1) {
+			folio_mark_accessed(f);
+			folio_mark_accessed(f);
+		}
+		if (r % 3 == 0)
+			folio_rotate_reclaimable(f);
+		folio_put(f);
+	}
+	complete(&c->done);
+	return 0;
+}
+
+static void lru_concurrent_last_puts_and_reclaim(struct ktest *t)
+{
+	static struct lru_churner c[MAX_CPUS + 1];
+	struct task_struct *k[MAX_CPUS + 1];
+	unsigned int n = num_online_cpus();
+	int nid = numa_node_id();
+	pg_data_t *pgdat = NODE_DATA(nid);
+	unsigned long inactive = node_page_state(pgdat, NR_INACTIVE_FILE);
+	unsigned long active = node_page_state(pgdat, NR_ACTIVE_FILE);
+	unsigned long isolated = node_page_state(pgdat, NR_ISOLATED_FILE);
+	bool stop = false;
+
+	for (unsigned int i = 0; i <= n; i++) {
+		c[i] = (struct lru_churner){
+			.nid = nid, .rounds = 400, .reclaimer = i == n, .stop = &stop};
+		init_completion(&c[i].done);
+		k[i] = kthread_create(lru_churn_fn, &c[i], "lru-churn%u", i);
+		KTEST_ASSERT_TRUE(t, !IS_ERR(k[i]));
+		if (i < n)
+			kthread_bind(k[i], i);
+		wake_up_process(k[i]);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		wait_for_completion(&c[i].done);
+	WRITE_ONCE(stop, true);
+	wait_for_completion(&c[n].done);
+	for (unsigned int i = 0; i <= n; i++)
+		kthread_stop(k[i]);
+	expect_lru_ok(t, nid);
+	KTEST_EXPECT_EQ(t, node_page_state(pgdat, NR_INACTIVE_FILE), inactive);
+	KTEST_EXPECT_EQ(t, node_page_state(pgdat, NR_ACTIVE_FILE), active);
+	KTEST_EXPECT_EQ(t, node_page_state(pgdat, NR_ISOLATED_FILE), isolated);
+}
+
 static const struct ktest_case lru_cases[] = {
 	KTEST_CASE(lru_add_and_last_put_takes_it_off),
 	KTEST_CASE(mark_accessed_twice_activates),
@@ -625,6 +704,7 @@ static const struct ktest_case lru_cases[] = {
 	KTEST_CASE(rotate_reclaimable_moves_to_inactive_tail),
 	KTEST_CASE(isolation_skips_folio_whose_count_reached_zero),
 	KTEST_CASE(isolated_sleeper_woken_when_isolation_is_not_excessive),
+	KTEST_CASE(lru_concurrent_last_puts_and_reclaim),
 	KTEST_END,
 };
 
