@@ -488,13 +488,16 @@ static unsigned long shrink_inactive_list(unsigned long nr_to_scan, pg_data_t *p
 	}
 	nr_taken = isolate_lru_folios(pgdat, nr_to_scan, LRU_INACTIVE_FILE, &list,
 				      &nr_scanned);
-	count_vm_events(current_is_kswapd() ? PGSCAN_KSWAPD : PGSCAN_DIRECT, nr_scanned);
+	if (!sc->drop)	/* drop_caches is not reclaim in Linux's counts */
+		count_vm_events(current_is_kswapd() ? PGSCAN_KSWAPD : PGSCAN_DIRECT,
+				nr_scanned);
 	if (!nr_taken)
 		return 0;
 	nr_reclaimed = shrink_folio_list(&list, pgdat, sc, &stat);
 	putback_folios(pgdat, &list, nr_taken);
-	count_vm_events(current_is_kswapd() ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT,
-			nr_reclaimed);
+	if (!sc->drop)
+		count_vm_events(current_is_kswapd() ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT,
+				nr_reclaimed);
 	/* Every folio taken was dirty and not yet queued: the flushers are
 	 * behind; ask them to write (Linux: WB_REASON_VMSCAN). */
 	if (stat.nr_unqueued_dirty == nr_taken && !sc->drop)
