@@ -472,6 +472,27 @@ static bool too_many_isolated(pg_data_t *pgdat)
 	return too_many;
 }
 
+/*
+ * Linux calls wakeup_flusher_threads(WB_REASON_VMSCAN) from reclaim
+ * directly. Quire kicks it from a work item: it walks the bdi list under a
+ * mutex, and a task that allocates while holding that mutex (sync, wbstat)
+ * would deadlock on itself in direct reclaim. Queueing a pending work is
+ * a no-op, so a burst of reclaim passes kicks the flushers once.
+ */
+static void vmscan_kick_flushers(struct work_struct *work)
+{
+	wakeup_flusher_threads(WB_REASON_VMSCAN);
+}
+static struct work_struct vmscan_flusher_work = {
+	.entry = LIST_HEAD_INIT(vmscan_flusher_work.entry),
+	.func = vmscan_kick_flushers,
+};
+
+static void wakeup_flushers_for_reclaim(void)
+{
+	queue_work(system_unbound_wq, &vmscan_flusher_work);
+}
+
 static unsigned long shrink_inactive_list(unsigned long nr_to_scan, pg_data_t *pgdat,
 					  struct scan_control *sc)
 {
@@ -488,7 +509,7 @@ static unsigned long shrink_inactive_list(unsigned long nr_to_scan, pg_data_t *p
 	}
 	nr_taken = isolate_lru_folios(pgdat, nr_to_scan, LRU_INACTIVE_FILE, &list,
 				      &nr_scanned);
-	if (!sc->drop)	/* drop_caches is not reclaim in Linux's counts */
+	if (!sc->drop) /* drop_caches is not reclaim in Linux's counts */
 		count_vm_events(current_is_kswapd() ? PGSCAN_KSWAPD : PGSCAN_DIRECT,
 				nr_scanned);
 	if (!nr_taken)
@@ -501,7 +522,7 @@ static unsigned long shrink_inactive_list(unsigned long nr_to_scan, pg_data_t *p
 	/* Every folio taken was dirty and not yet queued: the flushers are
 	 * behind; ask them to write (Linux: WB_REASON_VMSCAN). */
 	if (stat.nr_unqueued_dirty == nr_taken && !sc->drop)
-		wakeup_flusher_threads(WB_REASON_VMSCAN);
+		wakeup_flushers_for_reclaim();
 	sc->nr.dirty += stat.nr_dirty;
 	sc->nr.unqueued_dirty += stat.nr_unqueued_dirty;
 	sc->nr.congested += stat.nr_congested;
