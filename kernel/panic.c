@@ -29,7 +29,8 @@ void dump_stack(void)
 
 	printk(KERN_ERR "Call trace:\n");
 	for (int i = 0; i < n; i++)
-		printk(KERN_ERR "  [<%016lx>] %pS\n", pcs[i], (void *)pcs[i]);
+		printk(KERN_ERR "  [<%016lx>] %pS\n", arch_stack_addr_for_log(pcs[i]),
+		       (void *)pcs[i]);
 }
 
 void panic_enter(void)

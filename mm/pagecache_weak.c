@@ -70,6 +70,13 @@ __weak void inode_wait_for_writeback(struct inode *i)
 __weak void wakeup_flusher_threads(enum wb_reason r)
 {
 }
+/* wb->dwork and wb->bw_dwork run these (armed by mm/backing-dev.c) */
+__weak void wb_workfn(struct work_struct *w)
+{
+}
+__weak void wb_update_bandwidth_workfn(struct work_struct *w)
+{
+}
 
 /* owner: reclaim (mm/swap.c, mm/vmscan.c) */
 __weak void folio_add_lru(struct folio *f)

@@ -203,6 +203,20 @@ int arch_stack_trace(unsigned long *pcs, int max, int skip)
 	return out;
 }
 
+/* The offset of @pc in the object (quire-host, libc ...) that holds it:
+ * the same in every run, wherever ASLR loaded the object. */
+unsigned long arch_stack_addr_for_log(unsigned long pc)
+{
+	unsigned long flags = arch_local_irq_save();
+	Dl_info info;
+	int found = dladdr((void *)pc, &info);
+
+	arch_local_irq_restore(flags);
+	if (!found || !info.dli_fbase)
+		return pc;
+	return pc - (unsigned long)info.dli_fbase;
+}
+
 static const char *fault_name(int sig)
 {
 	switch (sig) {

@@ -68,6 +68,11 @@ static long kallsyms_find(unsigned long addr)
 	return found;
 }
 
+unsigned long arch_stack_addr_for_log(unsigned long pc)
+{
+	return pc;
+}
+
 bool arch_lookup_symbol(unsigned long addr, char *name, size_t size,
 			unsigned long *offset)
 {

@@ -16,6 +16,12 @@ int arch_stack_trace(unsigned long *pcs, int max, int skip);
 bool arch_lookup_symbol(unsigned long addr, char *name, size_t size,
 			unsigned long *offset);
 
+/* The number to print for a code address in a stack trace: x86_64 prints
+ * the address itself; quire-host prints its offset from the program's
+ * load address, so two runs of one binary (ASLR moves it) print the same
+ * trace (tests/host_determinism.sh compares them byte for byte). */
+unsigned long arch_stack_addr_for_log(unsigned long pc);
+
 /* Print a stack trace of the caller at KERN_ERR. */
 void dump_stack(void);
 

@@ -157,8 +157,9 @@ static inline struct folio *filemap_get_folio(struct address_space *mapping,
 {
 	return __filemap_get_folio(mapping, index, 0, 0);
 }
-/* Insert a new locked folio at @index (+1 ref for the cache, NR_FILE_PAGES
- * +1, nrpages +1) and put it on the LRU. -EEXIST if taken, -ENOMEM. */
+/* Insert a new folio at @index and return with it locked, as Linux's (one
+ * handed in locked stays locked): +1 ref for the cache, NR_FILE_PAGES +1,
+ * nrpages +1, and onto the LRU. -EEXIST if taken, -ENOMEM. */
 int filemap_add_folio(struct address_space *mapping, struct folio *folio, pgoff_t index,
 		      gfp_t gfp);
 /* Take a locked, clean, not-under-writeback folio out of the cache (drops

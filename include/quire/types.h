@@ -34,5 +34,8 @@ typedef unsigned short umode_t; /* file type and permission bits */
 #ifndef LONG_MAX
 #define LONG_MAX __LONG_MAX__
 #endif
+#ifndef ULONG_MAX
+#define ULONG_MAX (~0UL)
+#endif
 
 #endif

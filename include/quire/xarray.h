@@ -77,7 +77,9 @@ void *xa_load(struct xarray *xa, unsigned long index);
  * ERR_PTR(-ENOMEM) if a node could not be allocated (nothing changed).
  * Storing keeps the entry's marks; erasing clears them. Called with
  * xa_lock held: node allocation uses GFP_ATOMIC | __GFP_NOWARN under the
- * lock; callers that may sleep preallocate with xa_reserve_nodes().
+ * lock (@gfp is accepted for Linux's signature; there is no preallocation
+ * call: a caller that gets -ENOMEM backs off and retries or fails). Every
+ * node a store needs is allocated before the tree changes.
  */
 void *__xa_store(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp);
 /* As __xa_store() but -EBUSY (and no change) if @index is occupied. */
@@ -112,8 +114,9 @@ void *xa_find(struct xarray *xa, unsigned long *indexp, unsigned long max,
 
 /*
  * Copy up to @n entries matching @filter with index in [*startp, max] into
- * @dst, in index order; *startp becomes one past the last index copied.
- * Returns how many. __ = lock held. The page cache's batch lookups.
+ * @dst, in index order; *startp becomes one past the last index copied
+ * (0 after ULONG_MAX; unchanged if none). Returns how many. __ = lock held.
+ * The page cache's batch lookups.
  */
 unsigned int __xa_extract(struct xarray *xa, void **dst, unsigned long *startp,
 			  unsigned long max, unsigned int n, xa_mark_t filter);
