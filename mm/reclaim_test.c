@@ -34,21 +34,21 @@
 
 struct ram_store {
 	unsigned long npages;
-	u32 *gen;		/* generation on "disk", per index */
-	u32 *writes;		/* writes per index */
-	atomic_t enomem_left;	/* ->writepages fails with -ENOMEM this often */
-	atomic_t calls;		/* ->writepages calls */
+	u32 *gen;	      /* generation on "disk", per index */
+	u32 *writes;	      /* writes per index */
+	atomic_t enomem_left; /* ->writepages fails with -ENOMEM this often */
+	atomic_t calls;	      /* ->writepages calls */
 	atomic_t bad, doubles, stale;
 	/* Slow disk: writes end in batches of COMPLETE_BATCH per jiffy,
 	 * from the completer thread, not at once. */
 	bool async;
-	spinlock_t lock;	/* guards the ring */
-	struct folio **ring;	/* folios under writeback, oldest first */
+	spinlock_t lock;     /* guards the ring */
+	struct folio **ring; /* folios under writeback, oldest first */
 	unsigned long head, tail;
 	struct task_struct *completer;
 };
 
-#define COMPLETE_BATCH	64
+#define COMPLETE_BATCH 64
 
 static u64 pattern(unsigned long index, u32 gen)
 {
@@ -102,13 +102,13 @@ static int ram_write_folio(struct folio *folio, struct writeback_control *wbc, v
 	if (st->async) {
 		unsigned long flags;
 
-		folio_get(folio);	/* the "I/O"'s, dropped at its end */
+		folio_get(folio); /* the "I/O"'s, dropped at its end */
 		spin_lock_irqsave(&st->lock, flags);
 		st->ring[st->tail++ % st->npages] = folio;
 		spin_unlock_irqrestore(&st->lock, flags);
 		return 0;
 	}
-	folio_end_writeback(folio);	/* a RAM disk: done at once */
+	folio_end_writeback(folio); /* a RAM disk: done at once */
 	return 0;
 }
 
@@ -181,7 +181,8 @@ struct ram_file {
 	struct ram_store st;
 };
 
-static int ram_file_init(struct ktest *t, struct ram_file *rf, unsigned long npages, int id)
+static int ram_file_init(struct ktest *t, struct ram_file *rf, unsigned long npages,
+			 int id)
 {
 	char name[16];
 
@@ -240,7 +241,7 @@ static void ram_file_exit(struct ram_file *rf)
 		kthread_stop(rf->st.completer);
 		kfree(rf->st.ring);
 	}
-	iput(rf->inode);	/* evicts: off the wb lists, pages truncated */
+	iput(rf->inode); /* evicts: off the wb lists, pages truncated */
 	bdi_unregister(rf->bdi);
 	bdi_put(rf->bdi);
 	kfree(rf->st.gen);
@@ -258,9 +259,11 @@ static void wait_kswapds_asleep(struct ktest *t)
 
 		if (!READ_ONCE(pgdat->kswapd))
 			continue;
-		while (!waitqueue_active(&pgdat->kswapd_wait) || READ_ONCE(pgdat->kswapd_wake)) {
+		while (!waitqueue_active(&pgdat->kswapd_wait) ||
+		       READ_ONCE(pgdat->kswapd_wake)) {
 			if (time_after(jiffies, deadline)) {
-				ktest_fail(t, __FILE__, __LINE__, "kswapd%u still busy", nid);
+				ktest_fail(t, __FILE__, __LINE__, "kswapd%u still busy",
+					   nid);
 				return;
 			}
 			schedule_timeout_uninterruptible(1);
@@ -292,7 +295,8 @@ static void expect_counters_balance(struct ktest *t)
 		spin_unlock_irqrestore(&pgdat->lruvec.lru_lock, flags);
 		KTEST_EXPECT_EQ(t, dirty, node_page_state(pgdat, NR_FILE_DIRTY));
 		KTEST_EXPECT_EQ(t, wb, node_page_state(pgdat, NR_WRITEBACK));
-		KTEST_EXPECT_EQ(t, dirty + wb + clean, node_page_state(pgdat, NR_FILE_PAGES));
+		KTEST_EXPECT_EQ(t, dirty + wb + clean,
+				node_page_state(pgdat, NR_FILE_PAGES));
 	}
 }
 
@@ -313,7 +317,7 @@ static struct folio *cache_page(struct ktest *t, struct ram_file *rf, unsigned l
 	if (dirty)
 		folio_mark_dirty(folio);
 	else
-		rf->st.gen[index] = gen;	/* as if read from the disk */
+		rf->st.gen[index] = gen; /* as if read from the disk */
 	folio_unlock(folio);
 	return folio;
 }
@@ -411,6 +415,21 @@ static bool node_has_cpu(int nid)
 	return !cpumask_empty(&m);
 }
 
+static int other_sleeper_fn(void *data)
+{
+	reclaim_throttle(data, VMSCAN_THROTTLE_WRITEBACK);
+	while (!kthread_should_stop())
+		schedule_timeout_uninterruptible(1);
+	return 0;
+}
+
+/* The writer left its first sleep too soon: a fault (-1) if that was
+ * within its 100 ms, else its timeout (inconclusive, 1). */
+static int woken_or_timed_out(struct wp_task *w)
+{
+	return (long)(jiffies - READ_ONCE(w->start)) < HZ / 10 ? -1 : 1;
+}
+
 /*
  * The seed's retry: ->writepages fails with -ENOMEM twice under
  * WB_SYNC_ALL. The writer (a kthread on node @nid) sleeps on @nid's
@@ -423,9 +442,10 @@ static int enomem_trial(struct ktest *t, int nid)
 {
 	int other = other_node(nid), verdict = 0;
 	struct folio *mine[POOL], *theirs[POOL], *data;
-	struct ram_file *rf = kzalloc(sizeof(*rf), 0), *pool_file = kzalloc(sizeof(*rf), 0);
+	struct ram_file *rf = kzalloc(sizeof(*rf), 0),
+			*pool_file = kzalloc(sizeof(*rf), 0);
 	pg_data_t *pgdat = NODE_DATA(nid);
-	struct wp_task w = { .mode = WB_SYNC_ALL };
+	struct wp_task w = {.mode = WB_SYNC_ALL};
 	struct task_struct *k;
 
 	KTEST_ASSERT_TRUE(t, rf && pool_file);
@@ -433,7 +453,8 @@ static int enomem_trial(struct ktest *t, int nid)
 		goto out_free;
 	for (int i = 0; i < POOL; i++) {
 		mine[i] = cache_page(t, pool_file, i, nid, 0, false);
-		theirs[i] = cache_page(t, pool_file, POOL + i, other < 0 ? nid : other, 0, false);
+		theirs[i] = cache_page(t, pool_file, POOL + i, other < 0 ? nid : other, 0,
+				       false);
 	}
 	data = cache_page(t, rf, 0, nid, 1, true);
 	atomic_set(&rf->st.enomem_left, 2);
@@ -447,18 +468,30 @@ static int enomem_trial(struct ktest *t, int nid)
 		goto join;
 	}
 	if (other >= 0) {
-		complete_writebacks(theirs, POOL);	/* another node: still asleep */
-		if (nr_sleepers(&pgdat->reclaim_wait[VMSCAN_THROTTLE_WRITEBACK]) != 1)
+		/* Another node's completions, with a task throttled there too
+		 * (so they reach __acct_reclaim_writeback): it wakes, ours
+		 * stays asleep. */
+		struct task_struct *o =
+			kthread_run(other_sleeper_fn, NODE_DATA(other), "wp-other");
+
+		KTEST_ASSERT_TRUE(t, !IS_ERR(o));
+		if (!wait_for_sleeper(NODE_DATA(other)))
 			verdict = 1;
+		complete_writebacks(theirs, POOL); /* another node: still asleep */
+		if (!verdict &&
+		    nr_sleepers(&pgdat->reclaim_wait[VMSCAN_THROTTLE_WRITEBACK]) != 1)
+			verdict = woken_or_timed_out(&w);
+		kthread_stop(o);
 	}
-	complete_writebacks(mine, POOL - 1);		/* 32: still asleep */
+	complete_writebacks(mine, POOL - 1); /* 32: still asleep */
 	if (!verdict && nr_sleepers(&pgdat->reclaim_wait[VMSCAN_THROTTLE_WRITEBACK]) != 1)
-		verdict = 1;
-	complete_writebacks(mine + POOL - 1, 1);	/* the 33rd wakes it */
-	if (!verdict && nr_sleepers(&pgdat->reclaim_wait[VMSCAN_THROTTLE_WRITEBACK]) != 0 &&
+		verdict = woken_or_timed_out(&w);
+	complete_writebacks(mine + POOL - 1, 1); /* the 33rd wakes it */
+	if (!verdict &&
+	    nr_sleepers(&pgdat->reclaim_wait[VMSCAN_THROTTLE_WRITEBACK]) != 0 &&
 	    atomic_read(&rf->st.calls) < 2)
-		verdict = 3;	/* not woken, unless its timeout had fired */
-	/* Second -ENOMEM: asleep again, until the timeout. */
+		verdict = 3; /* not woken, unless its timeout had fired */
+			     /* Second -ENOMEM: asleep again, until the timeout. */
 join:
 	wait_for_completion(&w.done);
 	kthread_stop(k);
@@ -470,11 +503,13 @@ join:
 	KTEST_EXPECT_EQ(t, atomic_read(&rf->st.calls), 3);
 	KTEST_EXPECT_EQ(t, rf->st.writes[0], 1);
 	KTEST_EXPECT_EQ(t, rf->st.gen[0], 1);
-	if (!verdict)	/* the second -ENOMEM slept its whole 100 ms */
+	if (!verdict) /* the second -ENOMEM slept its whole 100 ms */
 		KTEST_EXPECT_GE(t, (long)(w.end - w.start), HZ / 10);
 	if (verdict < 0)
-		ktest_fail(t, __FILE__, __LINE__, "node %d: 33 completions did not wake the writer",
-			   nid);
+		ktest_fail(
+			t, __FILE__, __LINE__,
+			"node %d: the writer slept through its node's 33rd completion or woke before it",
+			nid);
 	folio_put(data);
 	for (int i = 0; i < POOL; i++) {
 		folio_put(mine[i]);
@@ -498,7 +533,8 @@ static void enomem_under_sync_all_sleeps_on_local_node(struct ktest *t)
 		for (int i = 0; i < 5 && v > 0; i++)
 			v = enomem_trial(t, nid);
 		if (v > 0)
-			ktest_fail(t, __FILE__, __LINE__, "node %d: every trial timed out first", nid);
+			ktest_fail(t, __FILE__, __LINE__,
+				   "node %d: every trial timed out first", nid);
 	}
 	expect_counters_balance(t);
 }
@@ -507,7 +543,7 @@ static void enomem_under_sync_all_sleeps_on_local_node(struct ktest *t)
 static void enomem_under_sync_none_returns_at_once(struct ktest *t)
 {
 	struct ram_file *rf = kzalloc(sizeof(*rf), 0);
-	struct wp_task w = { .mode = WB_SYNC_NONE };
+	struct wp_task w = {.mode = WB_SYNC_NONE};
 	struct folio *data;
 
 	KTEST_ASSERT_NOT_NULL(t, rf);
@@ -537,7 +573,7 @@ static void enomem_under_sync_none_returns_at_once(struct ktest *t)
 static void enomem_in_a_flusher_worker_retries_without_sleeping(struct ktest *t)
 {
 	struct ram_file *rf = kzalloc(sizeof(*rf), 0);
-	struct wp_task w = { .mode = WB_SYNC_ALL };
+	struct wp_task w = {.mode = WB_SYNC_ALL};
 	struct folio *data;
 
 	KTEST_ASSERT_NOT_NULL(t, rf);
@@ -556,7 +592,7 @@ static void enomem_in_a_flusher_worker_retries_without_sleeping(struct ktest *t)
 	KTEST_EXPECT_EQ(t, w.ret, 0);
 	KTEST_EXPECT_EQ(t, atomic_read(&rf->st.calls), 4);
 	KTEST_EXPECT_EQ(t, rf->st.writes[0], 1);
-	KTEST_EXPECT_LT(t, (long)(w.end - w.start), HZ / 10);	/* never slept 100 ms */
+	KTEST_EXPECT_LT(t, (long)(w.end - w.start), HZ / 10); /* never slept 100 ms */
 	folio_put(data);
 	ram_file_exit(rf);
 	kfree(rf);
@@ -565,15 +601,15 @@ static void enomem_in_a_flusher_worker_retries_without_sleeping(struct ktest *t)
 
 /* ---- pressure ---- */
 
-#define PRESSURE_STEP	512UL	/* pages: watermark spacing per node */
+#define PRESSURE_STEP 512UL /* pages: watermark spacing per node */
 
 struct pressure_writer {
 	struct ktest *t;
 	struct ram_file *rf;
-	unsigned long base, n;		/* its indices */
-	u32 *expect;			/* generation each index must end with */
+	unsigned long base, n; /* its indices */
+	u32 *expect;	       /* generation each index must end with */
 	int nid;
-	atomic_t *past_b;		/* the flusher's start signal */
+	atomic_t *past_b; /* the flusher's start signal */
 	struct completion done;
 	int errors;
 };
@@ -655,7 +691,7 @@ static int pressure_writer_fn(void *data)
 
 struct pressure_flusher {
 	struct ram_file *rf;
-	atomic_t past_b;	/* writers done with part B */
+	atomic_t past_b; /* writers done with part B */
 	unsigned int writers;
 	bool stop;
 	struct completion done;
@@ -690,9 +726,10 @@ static void reclaim_under_pressure_loses_and_rewrites_nothing(struct ktest *t)
 	unsigned int nn = num_online_nodes();
 	struct pressure_writer *pw = kcalloc(nn, sizeof(*pw), 0);
 	struct ram_file *rf = kzalloc(sizeof(*rf), 0);
-	unsigned long per = 5 * PRESSURE_STEP, steal0, kswapd0, direct0, immediate0, rotated0;
+	unsigned long per = 5 * PRESSURE_STEP, steal0, kswapd0, direct0, immediate0,
+		      rotated0;
 	unsigned long throttled0;
-	struct pressure_flusher pf = { 0 };
+	struct pressure_flusher pf = {0};
 	struct task_struct *ft;
 	u32 *expect;
 
@@ -712,7 +749,7 @@ static void reclaim_under_pressure_loses_and_rewrites_nothing(struct ktest *t)
 		pg_data_t *pgdat = NODE_DATA(n);
 		unsigned long free = node_page_state(pgdat, NR_FREE_PAGES);
 
-		WRITE_ONCE(pgdat->kswapd_failures, 0);	/* earlier suites' exhaustion */
+		WRITE_ONCE(pgdat->kswapd_failures, 0); /* earlier suites' exhaustion */
 		if (free < 4 * PRESSURE_STEP)
 			continue;
 		WRITE_ONCE(pgdat->watermark[WMARK_MIN], free - 3 * PRESSURE_STEP);
@@ -727,13 +764,19 @@ static void reclaim_under_pressure_loses_and_rewrites_nothing(struct ktest *t)
 	for (unsigned int n = 0; n < nn; n++) {
 		struct task_struct *k;
 
-		pw[n] = (struct pressure_writer){ .t = t, .rf = rf, .base = n * per, .n = per,
-						  .expect = expect, .nid = n, .past_b = &pf.past_b };
+		pw[n] = (struct pressure_writer){.t = t,
+						 .rf = rf,
+						 .base = n * per,
+						 .n = per,
+						 .expect = expect,
+						 .nid = n,
+						 .past_b = &pf.past_b};
 		init_completion(&pw[n].done);
-		k = kthread_create_on_node(pressure_writer_fn, &pw[n], n, "pressure-w%u", n);
+		k = kthread_create_on_node(pressure_writer_fn, &pw[n], n, "pressure-w%u",
+					   n);
 		KTEST_ASSERT_TRUE(t, !IS_ERR(k));
 		wake_up_process(k);
-		pw[n].t = (void *)k;	/* reused: the task, for kthread_stop */
+		pw[n].t = (void *)k; /* reused: the task, for kthread_stop */
 	}
 	for (unsigned int n = 0; n < nn; n++) {
 		wait_for_completion(&pw[n].done);
@@ -752,8 +795,9 @@ static void reclaim_under_pressure_loses_and_rewrites_nothing(struct ktest *t)
 		struct folio *f;
 
 		if (rf->st.gen[i] != expect[i]) {
-			ktest_fail(t, __FILE__, __LINE__, "page %lu: disk gen %u, want %u", i,
-				   rf->st.gen[i], expect[i]);
+			ktest_fail(t, __FILE__, __LINE__,
+				   "page %lu: disk gen %u, want %u", i, rf->st.gen[i],
+				   expect[i]);
 			break;
 		}
 		f = read_mapping_folio(rf->inode->i_mapping, i, NULL);
@@ -765,12 +809,15 @@ static void reclaim_under_pressure_loses_and_rewrites_nothing(struct ktest *t)
 		}
 		folio_put(f);
 	}
-	KTEST_EXPECT_GT(t, vm_event_count(PGSTEAL_KSWAPD) + vm_event_count(PGSTEAL_DIRECT), steal0);
+	KTEST_EXPECT_GT(t,
+			vm_event_count(PGSTEAL_KSWAPD) + vm_event_count(PGSTEAL_DIRECT),
+			steal0);
 	/* Reclaim met dirty pages (part B) and marked them for immediate
 	 * reclaim instead of freeing them. */
 	KTEST_EXPECT_GT(t, global_node_page_state(NR_VMSCAN_IMMEDIATE), immediate0);
 	cprintf("# pressure: %lu pages per node; freed by kswapd %lu, direct %lu; immediate %lu, rotated %lu, throttled-written %lu\n",
-		per, vm_event_count(PGSTEAL_KSWAPD) - kswapd0, vm_event_count(PGSTEAL_DIRECT) - direct0,
+		per, vm_event_count(PGSTEAL_KSWAPD) - kswapd0,
+		vm_event_count(PGSTEAL_DIRECT) - direct0,
 		global_node_page_state(NR_VMSCAN_IMMEDIATE) - immediate0,
 		vm_event_count(PGROTATED) - rotated0,
 		global_node_page_state(NR_THROTTLED_WRITTEN) - throttled0);
@@ -818,7 +865,8 @@ static void drop_caches_frees_clean_keeps_dirty(struct ktest *t)
 static void direct_reclaim_frees_clean_cache_oldest_first(struct ktest *t)
 {
 	struct ram_file *rf = kzalloc(sizeof(*rf), 0);
-	unsigned long stalls = vm_event_count(ALLOCSTALL), steal = vm_event_count(PGSTEAL_DIRECT);
+	unsigned long stalls = vm_event_count(ALLOCSTALL),
+		      steal = vm_event_count(PGSTEAL_DIRECT);
 	int nid = numa_node_id();
 	struct address_space *mapping;
 	struct page *page;
@@ -860,7 +908,8 @@ static void direct_reclaim_frees_clean_cache_oldest_first(struct ktest *t)
 			folio_put(f);
 		if (cached != (i >= 256 - kept)) {
 			ktest_fail(t, __FILE__, __LINE__, "page %lu %s", i,
-				   cached ? "kept, an older one went" : "went, a newer one stayed");
+				   cached ? "kept, an older one went" :
+					    "went, a newer one stayed");
 			break;
 		}
 	}
