@@ -132,8 +132,10 @@ SYSCTL_ENTRY(min_free_kbytes, .procname = "vm.min_free_kbytes", .data = &min_fre
 SYSCTL_ENTRY(watermark_scale_factor, .procname = "vm.watermark_scale_factor",
 	     .data = &watermark_scale_factor, .type = SYSCTL_INT, .min = 1, .max = 3000,
 	     .after_write = wmarks_changed);
+/* Linux refuses 0; here the table's range must hold the value read before
+ * any write (0), so 0 is accepted and drops nothing. */
 SYSCTL_ENTRY(drop_caches, .procname = "vm.drop_caches", .data = &sysctl_drop_caches,
-	     .type = SYSCTL_INT, .min = 1, .max = 4, .after_write = drop_caches_written);
+	     .type = SYSCTL_INT, .min = 0, .max = 4, .after_write = drop_caches_written);
 
 static unsigned long node_free(pg_data_t *pgdat)
 {
