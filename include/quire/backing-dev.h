@@ -80,8 +80,11 @@ struct bdi_writeback {
 	unsigned long dirty_ratelimit;	   /* base task rate (pages/s) */
 	unsigned long balanced_dirty_ratelimit;
 	/* The wb's share of completions (Linux's fprop, simplified:
-	 * completions in this and the previous period). */
+	 * pages whose writeback ended in this and the previous 3 s period of
+	 * global_wb_domain; completions_period numbers the current one).
+	 * completions is incremented at end of writeback (any context). */
 	unsigned long completions, completions_prev;
+	unsigned long completions_period;
 	int dirty_exceeded;
 	enum wb_reason start_all_reason;
 
@@ -170,6 +173,24 @@ static inline bool wb_has_dirty_io(struct bdi_writeback *wb)
 {
 	return test_bit(WB_has_dirty_io, &wb->state);
 }
+
+/* Is the flusher writing (WB_writeback_running)? */
+static inline bool writeback_in_progress(struct bdi_writeback *wb)
+{
+	return test_bit(WB_writeback_running, &wb->state);
+}
+
+/* The flusher, run from wb->dwork on bdi_wq (fs/fs-writeback.c): queued
+ * works, start-all, kupdate, background. bdi_alloc() initialises
+ * wb->dwork with it. */
+void wb_workfn(struct work_struct *work);
+/* wb->bw_dwork: the bandwidth update after the last page of an inode
+ * ended writeback (mm/dirty_throttle.c). */
+void wb_update_bandwidth_workfn(struct work_struct *work);
+/* Is @wb (or the whole system) above the background threshold? */
+bool wb_over_bg_thresh(struct bdi_writeback *wb);
+/* @wb's share of the global @thresh, from its share of completions. */
+unsigned long wb_calc_thresh(struct bdi_writeback *wb, unsigned long thresh);
 
 /* Kick the flusher for background writeback (over bg_thresh). */
 void wb_start_background_writeback(struct bdi_writeback *wb);

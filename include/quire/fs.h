@@ -185,6 +185,7 @@ struct super_block {
 	struct list_head s_inodes; /* every inode of this sb */
 	struct rw_semaphore s_umount;
 	void *s_fs_info;
+	struct list_head s_list; /* on the super_blocks list (fs/super.c) */
 };
 
 /* Open flags (Linux's values). */
@@ -277,5 +278,14 @@ int generic_file_fsync_nometa(struct file *file, loff_t start, loff_t end, int d
 /* Write every dirty inode of every bdi and wait; then each sb's ->sync_fs
  * and a cache flush of every disk. The `sync` command. */
 void ksys_sync(void);
+
+/* ---- fs/super.c ---- */
+
+/* Put @sb on the list sync walks (Quire has no mount yet: whoever sets up
+ * a super_block registers it; Linux's alloc_super() does this). */
+void register_super(struct super_block *sb);
+void unregister_super(struct super_block *sb);
+/* Call @f on every registered super_block, under the list's mutex. */
+void iterate_supers(void (*f)(struct super_block *sb, void *arg), void *arg);
 
 #endif

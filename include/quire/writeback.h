@@ -142,10 +142,32 @@ extern unsigned long vm_dirty_bytes;	      /* 0: use the ratio */
 extern unsigned int dirty_writeback_interval; /* centisecs: 500 */
 extern unsigned int dirty_expire_interval;    /* centisecs: 3000 */
 
+/*
+ * The global dirty-throttling domain (Linux's struct wb_domain; Quire has
+ * only the global one, no memcg domains). mm/dirty_throttle.c.
+ */
+struct wb_domain {
+	spinlock_t lock;
+	/* The hard limit balance_dirty_pages() throttles towards: follows
+	 * thresh up at once, down by 1/32 of the gap per 200 ms. Pages. */
+	unsigned long dirty_limit;
+	unsigned long dirty_limit_tstamp; /* jiffies of its last update */
+	/* Completion periods (3 s) for the wbs' shares of the threshold:
+	 * all pages written (NR_WRITTEN) in this and the last period. */
+	unsigned long period;	     /* number of the current period */
+	unsigned long period_time;   /* jiffies it started */
+	unsigned long written_stamp; /* NR_WRITTEN when it started */
+	unsigned long written_prev;  /* pages written in the last period */
+};
+extern struct wb_domain global_wb_domain;
+
 /* Global thresholds in pages (bg, thresh) from the tunables and dirtyable
  * memory (free + file LRU pages + 1). */
 void global_dirty_limits(unsigned long *pbackground, unsigned long *pdirty);
 unsigned long global_dirtyable_memory(void);
+/* Recompute ratelimit_pages and reset the hard dirty limit to the threshold
+ * (after a tunable changed; Linux's writeback_set_ratelimit). */
+void writeback_set_ratelimit(void);
 /* dirty + writeback of @pgdat within dirty_ratio of its dirtyable memory. */
 bool node_dirty_ok(pg_data_t *pgdat);
 

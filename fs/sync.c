@@ -1,0 +1,117 @@
+/*
+ * fs/sync.c - sync(2) for the whole system: ksys_sync() and the `sync`
+ * command (Linux keeps them in fs/sync.c too).
+ *
+ * Layer: fs. Used by: the shell, tests, qlfs later.
+ * Provides: ksys_sync(), `sync`.
+ * Not here: the writeback it drives (fs/fs-writeback.c).
+ *
+ * Order (Linux's, with Quire's per-bdi pass): WB_SYNC_NONE start-all on
+ * every bdi, so every disk starts writing at once; WB_SYNC_ALL on every bdi
+ * (each inode written is waited for); every registered super_block:
+ * sync_inodes_sb() (which also waits for inodes already under writeback),
+ * ->sync_fs(nowait), ->sync_fs(wait); last an empty flush of every disk's
+ * volatile cache. A super_block nobody registered (fs/super.c) is covered
+ * by the per-bdi passes for the inodes still dirty when sync starts.
+ *
+ * Locking: none of its own; see fs/fs-writeback.c and fs/super.c.
+ */
+#include <quire/fs.h>
+#include <quire/writeback.h>
+#include <quire/backing-dev.h>
+#include <quire/blkdev.h>
+#include <quire/completion.h>
+#include <quire/shell.h>
+#include <quire/printk.h>
+#include <quire/errno.h>
+#include <quire/slab.h>
+
+struct sync_bdis {
+	struct completion done; /* completed once per queued work */
+	unsigned int queued;
+};
+
+/*
+ * Queue WB_SYNC_ALL of every inode of @bdi (each inode waited for as it is
+ * written). Runs under the bdi list mutex, which the flusher may need: the
+ * waiting happens after bdi_iterate() returns.
+ */
+static int sync_queue_one_bdi(struct backing_dev_info *bdi, void *arg)
+{
+	struct sync_bdis *s = arg;
+	struct wb_writeback_work *work;
+
+	if (!wb_has_dirty_io(&bdi->wb))
+		return 0;
+	work = kzalloc(sizeof(*work), GFP_KERNEL);
+	if (!work)
+		return 0; /* the per-sb pass below still covers registered sbs */
+	work->sync_mode = WB_SYNC_ALL;
+	work->nr_pages = LONG_MAX;
+	work->reason = WB_REASON_SYNC;
+	work->auto_free = 1;
+	work->done = &s->done;
+	s->queued++;
+	wb_queue_work(&bdi->wb, work);
+	return 0;
+}
+
+static void sync_all_bdis(void)
+{
+	struct sync_bdis s = {.queued = 0};
+
+	init_completion(&s.done);
+	bdi_iterate(sync_queue_one_bdi, &s);
+	while (s.queued--)
+		wait_for_completion(&s.done);
+}
+
+static void sync_inodes_one_sb(struct super_block *sb, void *arg)
+{
+	sync_inodes_sb(sb);
+}
+
+static void sync_fs_one_sb(struct super_block *sb, void *arg)
+{
+	if (sb->s_op && sb->s_op->sync_fs)
+		sb->s_op->sync_fs(sb, *(int *)arg);
+}
+
+static int flush_one_disk(struct gendisk *disk, void *arg)
+{
+	int err = blkdev_issue_flush(&disk->part0);
+
+	if (err && err != -EOPNOTSUPP)
+		pr_warn("sync: flush of %s failed: %d\n", disk->disk_name, err);
+	return 0;
+}
+
+/*
+ * sync(2): start writeback everywhere (WB_SYNC_NONE), then WB_SYNC_ALL on
+ * every bdi, wait for every registered super_block's inodes, ->sync_fs
+ * (no wait, then wait), and flush every disk's volatile cache.
+ */
+void ksys_sync(void)
+{
+	int nowait = 0, wait = 1;
+
+	wakeup_flusher_threads(WB_REASON_SYNC);
+	sync_all_bdis();
+	iterate_supers(sync_inodes_one_sb, NULL);
+	iterate_supers(sync_fs_one_sb, &nowait);
+	iterate_supers(sync_fs_one_sb, &wait);
+	disk_iterate(flush_one_disk, NULL);
+}
+
+static int cmd_sync(int argc, char **argv)
+{
+	if (argc != 1) {
+		shell_error(argv[0], "usage: sync");
+		return -EINVAL;
+	}
+	ksys_sync();
+	return 0;
+}
+SHELL_COMMAND(sync, "sync", "sync",
+	      "write every dirty page and inode, wait, flush the disks' caches",
+	      cmd_sync);
