@@ -303,8 +303,9 @@ static struct page *get_page_from_freelist(int nid, unsigned int order, gfp_t fl
 /*
  * The allocator's slow path (docs/reclaim.md): no node could give the
  * block without going below its min watermark. An allocation that may
- * sleep reclaims page cache directly first (try_to_free_pages(), up to
- * MAX_RECLAIM_RETRIES rounds while it makes progress); then any
+ * sleep reclaims page cache directly first (one try_to_free_pages()
+ * round: other allocators may take what it freed, and retrying while they
+ * do made each allocation sleep for seconds under pressure); then any
  * allocation takes what there is, below min if it must: Quire has no OOM
  * killer, and a NULL is the caller's to handle.
  */
@@ -313,13 +314,10 @@ static struct page *__alloc_pages_slowpath(int nid, unsigned int order, gfp_t fl
 	struct page *page;
 
 	if (gfp_may_direct_reclaim(flags)) {
-		for (int tries = 0; tries < MAX_RECLAIM_RETRIES; tries++) {
-			if (!try_to_free_pages(nid, 1UL << order, flags))
-				break;
-			page = get_page_from_freelist(nid, order, flags, WMARK_MIN);
-			if (page)
-				return page;
-		}
+		try_to_free_pages(nid, 1UL << order, flags);
+		page = get_page_from_freelist(nid, order, flags, WMARK_MIN);
+		if (page)
+			return page;
 	}
 	return get_page_from_freelist(nid, order, flags, NR_WMARK);
 }

@@ -611,8 +611,10 @@ static void shrink_node(pg_data_t *pgdat, struct scan_control *sc)
 			reclaim_throttle(pgdat, VMSCAN_THROTTLE_WRITEBACK);
 	}
 	/* Folios marked for immediate reclaim come round again before their
-	 * writeback ends: the node is congested (Linux's LRUVEC_CONGESTED). */
-	if (sc->nr.dirty && sc->nr.dirty == sc->nr.congested)
+	 * writeback ends: the node is congested. As in Linux 6.x only kswapd
+	 * marks it (and clears it once the node is balanced); direct
+	 * reclaimers then wait a jiffy per pass over the node. */
+	if (current_is_kswapd() && sc->nr.dirty && sc->nr.dirty == sc->nr.congested)
 		set_bit(LRUVEC_CONGESTED, &pgdat->flags);
 	if (!current_is_kswapd() && !(current->flags & PF_LOCAL_THROTTLE) &&
 	    test_bit(LRUVEC_CONGESTED, &pgdat->flags))
