@@ -491,7 +491,6 @@ static int enomem_trial(struct ktest *t, int nid)
 	    nr_sleepers(&pgdat->reclaim_wait[VMSCAN_THROTTLE_WRITEBACK]) != 0 &&
 	    atomic_read(&rf->st.calls) < 2)
 		verdict = 3; /* not woken, unless its timeout had fired */
-			     /* Second -ENOMEM: asleep again, until the timeout. */
 join:
 	wait_for_completion(&w.done);
 	kthread_stop(k);
