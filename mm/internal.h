@@ -46,6 +46,52 @@ unsigned long kmalloc_objects_in_use(void);
 int node_cpulist_scnprintf(char *buf, size_t size, const int *cpu_node,
 			   unsigned int nr_cpus, int nid);
 
+/* ---- Page references and the LRU (mm/page_alloc.c, mm/swap.c) ---- */
+
+struct folio;
+/* Take a reference unless the count already reached 0 (a page on its way
+ * back to the buddy lists): Linux's get_page_unless_zero(). Context: any;
+ * takes pgdat->lock, so it nests inside lru_lock. */
+bool get_page_unless_zero(struct page *page);
+/* Drop a reference; true when it was the last (the page is then neither
+ * free nor anyone's: the caller frees it with free_unref_page()). A bad
+ * put (free page, tail page) is reported and returns false. */
+bool put_page_testzero(struct page *page);
+/* Give a page whose count reached 0 back to the buddy lists. */
+void free_unref_page(struct page *page);
+/* The reference count now (a snapshot). */
+int page_ref_count(struct page *page);
+/* Last reference of a folio still on an LRU list: take it off (Linux's
+ * __page_cache_release). mm/swap.c; called by put_page(). */
+void __page_cache_release(struct folio *folio);
+
+/* Put @folio on / take it off its node's list (by PG_active), with the
+ * counters (LRU1, LRU2). Under lru_lock. mm/swap.c. */
+void lruvec_add_folio(pg_data_t *pgdat, struct folio *folio, bool tail);
+void lruvec_del_folio(pg_data_t *pgdat, struct folio *folio);
+
+/* ---- Reclaim (mm/vmscan.c) ---- */
+
+/* reclaim_throttle() that tells what happened: -1 if it did not sleep
+ * (only yielded), else the jiffies that were left of the timeout when it
+ * woke (0: the timeout expired). Tests use it. */
+long __reclaim_throttle(pg_data_t *pgdat, enum vmscan_throttle_state reason);
+
+/* Linux's min_free_kbytes and watermark_scale_factor (vm.* sysctls). */
+extern int min_free_kbytes;
+extern int watermark_scale_factor;
+/* min_free_kbytes from the memory size (Linux's rule), then the
+ * watermarks; mm_init() calls it once the nodes are built. */
+void init_per_zone_wmark_min(void);
+/* Each node's watermark[] from min_free_kbytes (docs/reclaim.md). */
+void setup_per_zone_wmarks(void);
+/* May the caller of an allocation enter direct reclaim (process context,
+ * may sleep, not reclaim itself)? */
+bool gfp_may_direct_reclaim(gfp_t flags);
+/* Check LRU1-LRU4 of node @nid (mm/swap.c); @quiescent adds the checks
+ * that hold only with no page-cache activity. 0 or -EUCLEAN, logged. */
+int lru_check_invariants(int nid, bool quiescent);
+
 /* The node of the calling CPU, always a valid node id. */
 
 #endif

@@ -3,6 +3,7 @@
  *
  * Layer: mm. Used by: kmalloc (mm/slab.c), the page cache, drivers.
  * Provides: mm_init(), alloc_pages(), __free_pages(), get_page()/put_page(),
+ * get_page_unless_zero(), put_page_testzero(), free_unref_page(),
  * the page <-> address conversions, nr_free_pages[_node](), totalram_pages().
  *
  * Each node (pg_data_t, include/quire/mmzone.h) has a struct page for every
@@ -25,7 +26,15 @@
  *
  * Locking: pgdat->lock (irqsave: GFP_ATOMIC callers run in interrupts)
  * guards free_area[], and PG_buddy/order/refcount of the node's pages. No
- * other lock nests inside it. mm_init() runs alone on the boot CPU.
+ * other lock nests inside it; it nests inside lru_lock (reclaim takes
+ * references of LRU folios). mm_init() runs alone on the boot CPU.
+ *
+ * The slow path (docs/reclaim.md): pages come first from nodes that stay
+ * above their min watermark; leaving a node below low wakes its kswapd;
+ * when every node would go below min, a caller that may sleep reclaims
+ * page cache directly (try_to_free_pages()) before anything below min is
+ * handed out. put_page() of the last reference to a folio still on an LRU
+ * list takes it off its list first (mm/swap.c).
  */
 #include <quire/mm.h>
 #include <quire/mmzone.h>
@@ -33,6 +42,7 @@
 #include <quire/printk.h>
 #include <quire/string.h>
 #include <quire/bug.h>
+#include <quire/swap.h>
 #include <arch/cpu.h>
 #include <arch/memory.h>
 #include "internal.h"
@@ -260,6 +270,58 @@ static void warn_alloc(int nid, unsigned int order, gfp_t flags)
 		order, nid, flags, nr_free_pages());
 }
 
+/* Would taking 2^@order pages leave node @nid at or above its @mark
+ * watermark? Nodes without memory never are. */
+static bool node_watermark_ok(int nid, unsigned int order, enum zone_watermarks mark)
+{
+	pg_data_t *pgdat = NODE_DATA(nid);
+	unsigned long free = node_page_state(pgdat, NR_FREE_PAGES);
+
+	if (!pgdat->managed_pages)
+		return false;
+	return free >= (1UL << order) + READ_ONCE(pgdat->watermark[mark]);
+}
+
+/* One pass over the nodes @nid may use; @mark: leave each at or above that
+ * watermark (NR_WMARK: take anything there is). */
+static struct page *get_page_from_freelist(int nid, unsigned int order, gfp_t flags,
+					   enum zone_watermarks mark)
+{
+	unsigned int n = (flags & __GFP_THISNODE) ? 1 : num_online_nodes();
+	struct page *page = NULL;
+
+	for (unsigned int i = 0; i < n && !page; i++) {
+		int z = (flags & __GFP_THISNODE) ? nid : NODE_DATA(nid)->zonelist[i];
+
+		if (mark != NR_WMARK && !node_watermark_ok(z, order, mark))
+			continue;
+		page = rmqueue_node(z, order);
+	}
+	return page;
+}
+
+/*
+ * The allocator's slow path (docs/reclaim.md): no node could give the
+ * block without going below its min watermark. An allocation that may
+ * sleep reclaims page cache directly first (one try_to_free_pages()
+ * round: other allocators may take what it freed, and retrying while they
+ * do made each allocation sleep for seconds under pressure); then any
+ * allocation takes what there is, below min if it must: Quire has no OOM
+ * killer, and a NULL is the caller's to handle.
+ */
+static struct page *__alloc_pages_slowpath(int nid, unsigned int order, gfp_t flags)
+{
+	struct page *page;
+
+	if (gfp_may_direct_reclaim(flags)) {
+		try_to_free_pages(nid, 1UL << order, flags);
+		page = get_page_from_freelist(nid, order, flags, WMARK_MIN);
+		if (page)
+			return page;
+	}
+	return get_page_from_freelist(nid, order, flags, NR_WMARK);
+}
+
 struct page *alloc_pages(int nid, unsigned int order, gfp_t flags)
 {
 	struct page *page = NULL;
@@ -271,16 +333,15 @@ struct page *alloc_pages(int nid, unsigned int order, gfp_t flags)
 		warn_alloc(nid, order, flags);
 		return NULL;
 	}
-	if (flags & __GFP_THISNODE) {
-		page = rmqueue_node(nid, order);
-	} else {
-		for (unsigned int i = 0; i < n && !page; i++)
-			page = rmqueue_node(NODE_DATA(nid)->zonelist[i], order);
-	}
+	page = get_page_from_freelist(nid, order, flags, WMARK_MIN);
+	if (!page)
+		page = __alloc_pages_slowpath(nid, order, flags);
 	if (!page) {
 		warn_alloc(nid, order, flags);
 		return NULL;
 	}
+	if (!node_watermark_ok(page_to_nid(page), 0, WMARK_LOW))
+		wakeup_kswapd(page_to_nid(page)); /* below low: balance it */
 	if (flags & __GFP_ZERO)
 		memset(page_address(page), 0, PAGE_SIZE << order);
 	return page;
@@ -320,43 +381,90 @@ static const char *free_check(struct page *page, unsigned int order)
 	return NULL;
 }
 
-static void free_block(struct page *page, unsigned int order, bool any_order)
+/* Return the block headed by @page (refcount already 0) to the buddy
+ * lists. Under pgdat->lock. */
+static void __free_block(pg_data_t *pgdat, struct page *page, unsigned int order)
+{
+	lockdep_assert_held(&pgdat->lock);
+	__atomic_store_n(&page->flags, page_flags_for_node(pgdat->node_id),
+			 __ATOMIC_RELAXED);
+	page->private = NULL;
+	page->mapping = NULL;
+	arch_poison_range(page_address(page), PAGE_SIZE << order); /* BUD5 */
+	__free_one_page(pgdat, page_to_pfn(page), order);
+	mod_node_page_state(pgdat, NR_FREE_PAGES, 1L << order);
+}
+
+/*
+ * Drop one reference to the block headed by @page (@order, or its recorded
+ * order if @any_order). True when it was the last one: the block is left
+ * with refcount 0 for the caller to take off its LRU list and free. A bad
+ * put is reported and changes nothing.
+ */
+static bool put_block(struct page *page, unsigned int order, bool any_order)
 {
 	const char *bad;
 	pg_data_t *pgdat;
 	unsigned long flags;
+	bool last = false;
 
 	if (!page || !page_is_valid(page)) {
 		mm_report_bad_free(page, "not a struct page of any node");
-		return;
+		return false;
 	}
 	pgdat = NODE_DATA(page_to_nid(page));
 	spin_lock_irqsave(&pgdat->lock, flags);
 	if (any_order)
 		order = page->order;
 	bad = free_check(page, order);
-	if (bad || --page->refcount > 0)
-		goto out;
-	__atomic_store_n(&page->flags, page_flags_for_node(pgdat->node_id), __ATOMIC_RELAXED);
-	page->private = NULL;
-	page->mapping = NULL;
-	arch_poison_range(page_address(page), PAGE_SIZE << order); /* BUD5 */
-	__free_one_page(pgdat, page_to_pfn(page), order);
-	mod_node_page_state(pgdat, NR_FREE_PAGES, 1L << order);
-out:
+	if (!bad)
+		last = --page->refcount == 0;
 	spin_unlock_irqrestore(&pgdat->lock, flags);
 	if (bad)
 		mm_report_bad_free(page_address(page), bad);
+	return last;
 }
 
 void __free_pages(struct page *page, unsigned int order)
 {
-	free_block(page, order, false);
+	if (!put_block(page, order, false))
+		return;
+	if (page_test_flag(page, PG_lru)) /* a folio freed this way too */
+		__page_cache_release(page_folio(page));
+	free_unref_page(page);
 }
 
+bool put_page_testzero(struct page *page)
+{
+	return put_block(page, 0, true);
+}
+
+void free_unref_page(struct page *page)
+{
+	pg_data_t *pgdat = NODE_DATA(page_to_nid(page));
+	unsigned long flags;
+
+	spin_lock_irqsave(&pgdat->lock, flags);
+	if (WARN_ON_ONCE(page->refcount != 0 || PageBuddy(page)))
+		goto out;
+	__free_block(pgdat, page, page->order);
+out:
+	spin_unlock_irqrestore(&pgdat->lock, flags);
+}
+
+/*
+ * The last put of a page-cache folio still on an LRU list takes it off the
+ * list before the page goes back (Linux's __page_cache_release): reclaim
+ * isolating it meanwhile finds the count at 0 and leaves it alone
+ * (get_page_unless_zero), so it can never take a freed page.
+ */
 void put_page(struct page *page)
 {
-	free_block(page, 0, true);
+	if (!put_page_testzero(page))
+		return;
+	if (page_test_flag(page, PG_lru))
+		__page_cache_release(page_folio(page));
+	free_unref_page(page);
 }
 
 void get_page(struct page *page)
@@ -368,6 +476,32 @@ void get_page(struct page *page)
 	WARN_ON_ONCE(page->refcount <= 0);
 	page->refcount++;
 	spin_unlock_irqrestore(&pgdat->lock, flags);
+}
+
+bool get_page_unless_zero(struct page *page)
+{
+	pg_data_t *pgdat = NODE_DATA(page_to_nid(page));
+	unsigned long flags;
+	bool got;
+
+	spin_lock_irqsave(&pgdat->lock, flags);
+	got = page->refcount > 0 && !PageBuddy(page);
+	if (got)
+		page->refcount++;
+	spin_unlock_irqrestore(&pgdat->lock, flags);
+	return got;
+}
+
+int page_ref_count(struct page *page)
+{
+	pg_data_t *pgdat = NODE_DATA(page_to_nid(page));
+	unsigned long flags;
+	int n;
+
+	spin_lock_irqsave(&pgdat->lock, flags);
+	n = page->refcount;
+	spin_unlock_irqrestore(&pgdat->lock, flags);
+	return n;
 }
 
 void *__get_free_pages(gfp_t flags, unsigned int order)
@@ -479,6 +613,10 @@ static void init_node(int nid)
 	for (int i = 0; i < NR_VMSCAN_THROTTLE; i++)
 		init_waitqueue_head(&pgdat->reclaim_wait[i]);
 	atomic_set(&pgdat->nr_writeback_throttled, 0);
+	spin_lock_init(&pgdat->lruvec.lru_lock);
+	for (int l = 0; l < NR_LRU_LISTS; l++)
+		INIT_LIST_HEAD(&pgdat->lruvec.lists[l]);
+	init_waitqueue_head(&pgdat->kswapd_wait);
 	for (int o = 0; o <= MAX_ORDER; o++) {
 		INIT_LIST_HEAD(&pgdat->free_area[o].free_list);
 		pgdat->free_area[o].nr_free = 0;
@@ -556,6 +694,7 @@ void mm_init(void)
 		pr_info("mm: node %u: pfn %#lx-%#lx, %lu pages managed, %lu free\n", nid,
 			NODE_DATA(nid)->node_start_pfn, pgdat_end_pfn(NODE_DATA(nid)),
 			NODE_DATA(nid)->managed_pages, nr_free_pages_node(nid));
+	init_per_zone_wmark_min();
 	slab_init();
 }
 

@@ -40,8 +40,10 @@ enum node_stat_item {
 	NR_INACTIVE_FILE,	/* on the inactive file LRU */
 	NR_ACTIVE_FILE,		/* on the active file LRU */
 	NR_ISOLATED_FILE,	/* taken off the LRU by reclaim */
-	NR_VMSCAN_WRITE,	/* writeback started by reclaim */
-	NR_VMSCAN_IMMEDIATE,	/* PG_reclaim folios rotated at end of writeback */
+	NR_VMSCAN_WRITE,	/* writeback started by reclaim (always 0: Quire's
+				 * reclaim never writes, docs/reclaim.md) */
+	NR_VMSCAN_IMMEDIATE,	/* dirty folios reclaim marked PG_reclaim, to be
+				 * freed as soon as their writeback ends */
 	NR_VM_NODE_STAT_ITEMS,
 };
 
@@ -76,6 +78,13 @@ enum vmscan_throttle_state {
 	NR_VMSCAN_THROTTLE,
 };
 
+/* pg_data_t.flags (Linux's enum pgdat_flags and LRUVEC_CONGESTED). */
+enum pgdat_flags {
+	PGDAT_DIRTY,	  /* kswapd found only unqueued dirty folios */
+	PGDAT_WRITEBACK,  /* kswapd found every folio under writeback */
+	LRUVEC_CONGESTED, /* every dirty folio met: PG_reclaim, writeback */
+};
+
 typedef struct pglist_data {
 	int node_id;
 	unsigned long node_start_pfn;	/* first pfn of the span */
@@ -104,6 +113,7 @@ typedef struct pglist_data {
 	struct task_struct *kswapd;
 	int kswapd_failures; /* runs that reclaimed nothing */
 	bool kswapd_wake;    /* a wake-up is pending */
+	unsigned long flags; /* PGDAT_* reclaim state (atomic bits) */
 
 	long vm_stat[NR_VM_NODE_STAT_ITEMS];	/* atomic adds, see below */
 } pg_data_t;

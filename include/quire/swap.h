@@ -13,6 +13,13 @@
 #include <quire/mmzone.h>
 #include <quire/pagemap.h>
 
+/* Linux's constants: reclaim works in batches of SWAP_CLUSTER_MAX folios;
+ * kswapd gives a node up after MAX_RECLAIM_RETRIES runs that freed
+ * nothing; scanning starts at 1/2^DEF_PRIORITY of a list. */
+#define SWAP_CLUSTER_MAX    32UL
+#define MAX_RECLAIM_RETRIES 16
+#define DEF_PRIORITY	    12
+
 /* ---- mm/swap.c ---- */
 
 /* A new page-cache folio joins its node's inactive file list (PG_lru). */
@@ -55,6 +62,11 @@ static inline void acct_reclaim_writeback(struct folio *folio)
 	if (nr_throttled)
 		__acct_reclaim_writeback(pgdat, folio, nr_throttled);
 }
+
+/* Does the calling task sleep in reclaim_throttle()? Not for workqueue
+ * workers (Linux's rule for kernel threads other than kswapd; see
+ * docs/reclaim.md for why Quire draws the line there). */
+bool reclaim_throttle_may_sleep(void);
 
 /* Drop every clean, unmapped page-cache page it can (the `drop_caches`
  * command, vm.drop_caches=1): returns pages freed. */
