@@ -20,6 +20,8 @@
 #include <quire/sched.h>
 #include <quire/jiffies.h>
 #include <quire/printk.h>
+#include <quire/bio.h>
+#include "../block/blk-mq-test.h"
 #include "writeback_internal.h"
 
 #define WBT_INODES  3
@@ -42,6 +44,10 @@ struct wbt {
 	bool stopping;
 	unsigned long written[WBT_INODES];
 	unsigned long total_written;
+	/* bio mode: each folio is a bio to tdev (the block layer's plug and
+	 * merging apply); tdev_finish() completes them */
+	bool bio_mode;
+	bool stuck; /* a work never finished: leak rather than hang in exit */
 
 	/* metadata */
 	int write_inode_calls;
@@ -119,6 +125,24 @@ static int wbt_index(struct wbt *w, struct inode *inode)
 	return 0;
 }
 
+static void wbt_bio_end_io(struct bio *bio)
+{
+	folio_end_writeback(bio->bi_private);
+	bio_put(bio);
+}
+
+/* One bio per folio to tdev at the folio's own offset. */
+static void wbt_submit_bio(struct folio *folio)
+{
+	struct bio *bio = bio_alloc(&tdev.disk->part0, 1, REQ_OP_WRITE, GFP_KERNEL);
+
+	bio->bi_iter.bi_sector = folio->index << (PAGE_SHIFT - SECTOR_SHIFT);
+	bio_add_page(bio, &folio->page, PAGE_SIZE, 0);
+	bio->bi_private = folio;
+	bio->bi_end_io = wbt_bio_end_io;
+	submit_bio(bio);
+}
+
 static int wbt_writepages(struct address_space *mapping, struct writeback_control *wbc)
 {
 	struct wbt *w = mapping->private_data;
@@ -132,6 +156,12 @@ static int wbt_writepages(struct address_space *mapping, struct writeback_contro
 
 		folio_start_writeback(folio);
 		folio_unlock(folio);
+		if (w->bio_mode) {
+			w->written[i]++;
+			w->total_written++;
+			wbt_submit_bio(folio);
+			continue;
+		}
 		folio_get(folio);
 		spin_lock_irqsave(&w->lock, flags);
 		w->written[i]++;
@@ -281,6 +311,17 @@ static void wbt_exit(struct ktest *t)
 
 	if (!w)
 		return;
+	if (w->stuck)
+		return; /* the flusher sleeps for ever: leave everything */
+	if (w->bio_mode) {
+		/* The device completes as the final writes come in. */
+		for (int i = 0; i < WBT_INODES; i++)
+			if (w->inodes[i])
+				filemap_fdatawrite_range(w->inodes[i]->i_mapping, 0,
+							 LLONG_MAX);
+		while (tdev_finish(&tdev))
+			;
+	}
 	for (int i = 0; i < WBT_INODES; i++)
 		if (w->inodes[i])
 			filemap_fdatawrite_range(w->inodes[i]->i_mapping, 0, LLONG_MAX);
@@ -301,6 +342,10 @@ static void wbt_exit(struct ktest *t)
 		KTEST_EXPECT_EQ(t, wb_check_lists(&w->bdi->wb), 0);
 		bdi_unregister(w->bdi);
 		bdi_put(w->bdi);
+	}
+	if (w->bio_mode) {
+		t->priv = &tdev;
+		tdev_exit(t);
 	}
 	vm_dirty_bytes = w->saved_bytes;
 	dirty_background_bytes = w->saved_bg_bytes;
@@ -409,6 +454,56 @@ static void sync_writes_everything_and_waits(struct ktest *t)
 	KTEST_EXPECT_EQ(t, w->sync_fs_calls[0], 1);
 	KTEST_EXPECT_EQ(t, w->sync_fs_calls[1], 1);
 	KTEST_EXPECT_FALSE(t, wb_has_dirty_io(&w->bdi->wb));
+}
+
+/*
+ * sync(2)'s per-bdi work (fs/sync.c: WB_SYNC_ALL, not for_sync) waits for
+ * each inode's data in __writeback_single_inode(). The flusher holds a
+ * block plug over the whole work and Quire's schedule() does not flush a
+ * plug: a few requests (under BLK_MAX_REQUEST_COUNT) stayed in the
+ * flusher's own plug while it slept waiting for them, and sync never
+ * returned. Here the device sees every write and the work completes.
+ */
+static void sync_work_does_not_wait_on_its_own_plug(struct ktest *t)
+{
+	struct wbt *w = wbt_new(t, 0);
+	struct wb_writeback_work *work = kzalloc(sizeof(*work), GFP_KERNEL);
+	struct completion *done = kzalloc(sizeof(*done), GFP_KERNEL);
+	unsigned int n;
+
+	KTEST_ASSERT_TRUE(t, work && done);
+	KTEST_ASSERT_EQ(t, tdev_init(t, false, false, TDEV_MAX, TDEV_MAX), 0);
+	t->priv = w;
+	w->bio_mode = true;
+	wbt_dirty_range(w, 0, 0, 40); /* 5 requests of 8 pages */
+	init_completion(done);
+	work->sync_mode = WB_SYNC_ALL;
+	work->nr_pages = LONG_MAX;
+	work->reason = WB_REASON_SYNC;
+	work->auto_free = 1;
+	work->done = done;
+	wb_queue_work(&w->bdi->wb, work);
+	/* The device answers whatever reaches it, until the work is done
+	 * (bounded: a work that never ends fails here instead of hanging). */
+	for (n = 0; n < 5000 && !completion_done(done); n++) {
+		tdev_finish(&tdev);
+		schedule_timeout_uninterruptible(1);
+	}
+	if (!completion_done(done)) {
+		w->stuck = true;
+		ktest_fail(
+			t, __FILE__, __LINE__,
+			"the WB_SYNC_ALL work never finished: %u requests of %lu pages reached the device",
+			tdev.finished, w->total_written);
+		return;
+	}
+	kfree(done);
+	KTEST_EXPECT_EQ(t, w->written[0], 40);
+	KTEST_EXPECT_FALSE(t,
+			   mapping_tagged(w->inodes[0]->i_mapping, PAGECACHE_TAG_DIRTY));
+	KTEST_EXPECT_FALSE(
+		t, mapping_tagged(w->inodes[0]->i_mapping, PAGECACHE_TAG_WRITEBACK));
+	KTEST_EXPECT_EQ(t, tdev.bad_checks, 0);
 }
 
 struct throttle_result {
@@ -520,6 +615,7 @@ static const struct ktest_case wb_flusher_cases[] = {
 	KTEST_CASE(kupdate_writes_only_expired_inodes),
 	KTEST_CASE(background_starts_above_bg_thresh_stops_below),
 	KTEST_CASE(sync_writes_everything_and_waits),
+	KTEST_CASE(sync_work_does_not_wait_on_its_own_plug),
 	KTEST_CASE(slow_disk_writer_never_passes_hard_limit),
 	KTEST_CASE(slow_disk_writer_settles_near_setpoint),
 	KTEST_END,
