@@ -48,6 +48,10 @@ struct wbt {
 	 * merging apply); tdev_finish() completes them */
 	bool bio_mode;
 	bool stuck; /* a work never finished: leak rather than hang in exit */
+	/* at each inode's ->writepages: requests the device had accepted
+	 * and pages written before */
+	unsigned int dev_rqs_at_entry[WBT_INODES];
+	unsigned long written_before[WBT_INODES];
 
 	/* metadata */
 	int write_inode_calls;
@@ -151,6 +155,10 @@ static int wbt_writepages(struct address_space *mapping, struct writeback_contro
 	unsigned long flags;
 	int err = 0;
 
+	if (w->bio_mode) {
+		w->dev_rqs_at_entry[i] = READ_ONCE(tdev.nr_log);
+		w->written_before[i] = w->total_written;
+	}
 	while ((folio = writeback_iter(mapping, wbc, folio, &err))) {
 		bool queued = false;
 
@@ -475,7 +483,7 @@ static void sync_work_does_not_wait_on_its_own_plug(struct ktest *t)
 	KTEST_ASSERT_EQ(t, tdev_init(t, false, false, TDEV_MAX, TDEV_MAX), 0);
 	t->priv = w;
 	w->bio_mode = true;
-	wbt_dirty_range(w, 0, 0, 40); /* 5 requests of 8 pages */
+	wbt_dirty_range(w, 0, 0, 40); /* 10 requests of 4 pages */
 	init_completion(done);
 	work->sync_mode = WB_SYNC_ALL;
 	work->nr_pages = LONG_MAX;
@@ -504,6 +512,43 @@ static void sync_work_does_not_wait_on_its_own_plug(struct ktest *t)
 	KTEST_EXPECT_FALSE(
 		t, mapping_tagged(w->inodes[0]->i_mapping, PAGECACHE_TAG_WRITEBACK));
 	KTEST_EXPECT_EQ(t, tdev.bad_checks, 0);
+}
+
+/*
+ * The flusher's requests reach the device inode by inode: none waits in
+ * its plug while it goes on to the next inode (or sleeps). Before, they
+ * waited until BLK_MAX_REQUEST_COUNT of them had piled up or the work
+ * ended: the disk idled meanwhile and a request's latency grew to the
+ * time of whole flusher passes (seconds in QEMU under a buffered dd).
+ */
+static void flusher_requests_reach_the_device_inode_by_inode(struct ktest *t)
+{
+	struct wbt *w = wbt_new(t, 0);
+	DECLARE_COMPLETION_ONSTACK(done);
+	struct wb_writeback_work work = {
+		.sync_mode = WB_SYNC_NONE,
+		.nr_pages = LONG_MAX,
+		.range_cyclic = 1,
+		.reason = WB_REASON_BACKGROUND,
+		.done = &done,
+	};
+
+	KTEST_ASSERT_EQ(t, tdev_init(t, false, false, TDEV_MAX, TDEV_MAX), 0);
+	t->priv = w;
+	w->bio_mode = true;
+	for (int i = 0; i < WBT_INODES; i++)
+		wbt_dirty_range(w, i, 0, 16); /* 4 requests (max_segments 4) */
+	wb_queue_work(&w->bdi->wb, &work);
+	wait_for_completion(&done); /* WB_SYNC_NONE: no wait for the I/O */
+	/* Whatever was written before an inode's ->writepages was on the
+	 * device when it began (4 pages a request). */
+	for (int i = 0; i < WBT_INODES; i++) {
+		KTEST_EXPECT_EQ(t, w->written[i], 16);
+		KTEST_EXPECT_EQ(t, w->dev_rqs_at_entry[i] * 4ul, w->written_before[i]);
+	}
+	KTEST_EXPECT_EQ(t, tdev.nr_log, WBT_INODES * 4);
+	while (tdev_finish(&tdev))
+		;
 }
 
 struct throttle_result {
@@ -616,6 +661,7 @@ static const struct ktest_case wb_flusher_cases[] = {
 	KTEST_CASE(background_starts_above_bg_thresh_stops_below),
 	KTEST_CASE(sync_writes_everything_and_waits),
 	KTEST_CASE(sync_work_does_not_wait_on_its_own_plug),
+	KTEST_CASE(flusher_requests_reach_the_device_inode_by_inode),
 	KTEST_CASE(slow_disk_writer_never_passes_hard_limit),
 	KTEST_CASE(slow_disk_writer_settles_near_setpoint),
 	KTEST_END,
