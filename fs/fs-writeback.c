@@ -472,6 +472,12 @@ static int __writeback_single_inode(struct inode *inode, struct writeback_contro
 	WARN_ON(!(inode->i_state & I_SYNC));
 	trace_single_inode("writeback_single_inode_start", inode, wbc, nr_to_write);
 	ret = do_writepages(mapping, wbc);
+	/* The flusher's plug (wb_writeback) would keep this inode's last
+	 * requests: Quire's schedule() does not flush a plug as Linux's
+	 * does, so a wait for them below, or in the next pass, would be a
+	 * wait on ourselves. Send them now. */
+	if (current->plug)
+		blk_flush_plug(current->plug);
 	if (wbc->sync_mode == WB_SYNC_ALL && !wbc->for_sync) {
 		err = filemap_fdatawait_range(mapping, 0, LLONG_MAX);
 		if (!ret)

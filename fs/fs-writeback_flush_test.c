@@ -20,6 +20,8 @@
 #include <quire/sched.h>
 #include <quire/jiffies.h>
 #include <quire/printk.h>
+#include <quire/bio.h>
+#include "../block/blk-mq-test.h"
 #include "writeback_internal.h"
 
 #define WBT_INODES  3
@@ -42,6 +44,14 @@ struct wbt {
 	bool stopping;
 	unsigned long written[WBT_INODES];
 	unsigned long total_written;
+	/* bio mode: each folio is a bio to tdev (the block layer's plug and
+	 * merging apply); tdev_finish() completes them */
+	bool bio_mode;
+	bool stuck; /* a work never finished: leak rather than hang in exit */
+	/* at each inode's ->writepages: requests the device had accepted
+	 * and pages written before */
+	unsigned int dev_rqs_at_entry[WBT_INODES];
+	unsigned long written_before[WBT_INODES];
 
 	/* metadata */
 	int write_inode_calls;
@@ -122,6 +132,24 @@ static int wbt_index(struct wbt *w, struct inode *inode)
 	return 0;
 }
 
+static void wbt_bio_end_io(struct bio *bio)
+{
+	folio_end_writeback(bio->bi_private);
+	bio_put(bio);
+}
+
+/* One bio per folio to tdev at the folio's own offset. */
+static void wbt_submit_bio(struct folio *folio)
+{
+	struct bio *bio = bio_alloc(&tdev.disk->part0, 1, REQ_OP_WRITE, GFP_KERNEL);
+
+	bio->bi_iter.bi_sector = folio->index << (PAGE_SHIFT - SECTOR_SHIFT);
+	bio_add_page(bio, &folio->page, PAGE_SIZE, 0);
+	bio->bi_private = folio;
+	bio->bi_end_io = wbt_bio_end_io;
+	submit_bio(bio);
+}
+
 static int wbt_writepages(struct address_space *mapping, struct writeback_control *wbc)
 {
 	struct wbt *w = mapping->private_data;
@@ -130,11 +158,21 @@ static int wbt_writepages(struct address_space *mapping, struct writeback_contro
 	unsigned long flags;
 	int err = 0;
 
+	if (w->bio_mode) {
+		w->dev_rqs_at_entry[i] = READ_ONCE(tdev.nr_log);
+		w->written_before[i] = w->total_written;
+	}
 	while ((folio = writeback_iter(mapping, wbc, folio, &err))) {
 		bool queued = false;
 
 		folio_start_writeback(folio);
 		folio_unlock(folio);
+		if (w->bio_mode) {
+			w->written[i]++;
+			w->total_written++;
+			wbt_submit_bio(folio);
+			continue;
+		}
 		folio_get(folio);
 		spin_lock_irqsave(&w->lock, flags);
 		w->written[i]++;
@@ -284,6 +322,17 @@ static void wbt_exit(struct ktest *t)
 
 	if (!w)
 		return;
+	if (w->stuck)
+		return; /* the flusher sleeps for ever: leave everything */
+	if (w->bio_mode) {
+		/* The device completes as the final writes come in. */
+		for (int i = 0; i < WBT_INODES; i++)
+			if (w->inodes[i])
+				filemap_fdatawrite_range(w->inodes[i]->i_mapping, 0,
+							 LLONG_MAX);
+		while (tdev_finish(&tdev))
+			;
+	}
 	for (int i = 0; i < WBT_INODES; i++)
 		if (w->inodes[i])
 			filemap_fdatawrite_range(w->inodes[i]->i_mapping, 0, LLONG_MAX);
@@ -304,6 +353,10 @@ static void wbt_exit(struct ktest *t)
 		KTEST_EXPECT_EQ(t, wb_check_lists(&w->bdi->wb), 0);
 		bdi_unregister(w->bdi);
 		bdi_put(w->bdi);
+	}
+	if (w->bio_mode) {
+		t->priv = &tdev;
+		tdev_exit(t);
 	}
 	vm_dirty_bytes = w->saved_bytes;
 	dirty_background_bytes = w->saved_bg_bytes;
@@ -412,6 +465,93 @@ static void sync_writes_everything_and_waits(struct ktest *t)
 	KTEST_EXPECT_EQ(t, w->sync_fs_calls[0], 1);
 	KTEST_EXPECT_EQ(t, w->sync_fs_calls[1], 1);
 	KTEST_EXPECT_FALSE(t, wb_has_dirty_io(&w->bdi->wb));
+}
+
+/*
+ * sync(2)'s per-bdi work (fs/sync.c: WB_SYNC_ALL, not for_sync) waits for
+ * each inode's data in __writeback_single_inode(). The flusher holds a
+ * block plug over the whole work and Quire's schedule() does not flush a
+ * plug: a few requests (under BLK_MAX_REQUEST_COUNT) stayed in the
+ * flusher's own plug while it slept waiting for them, and sync never
+ * returned. Here the device sees every write and the work completes.
+ */
+static void sync_work_does_not_wait_on_its_own_plug(struct ktest *t)
+{
+	struct wbt *w = wbt_new(t, 0);
+	struct wb_writeback_work *work = kzalloc(sizeof(*work), GFP_KERNEL);
+	struct completion *done = kzalloc(sizeof(*done), GFP_KERNEL);
+	unsigned int n;
+
+	KTEST_ASSERT_TRUE(t, work && done);
+	KTEST_ASSERT_EQ(t, tdev_init(t, false, false, TDEV_MAX, TDEV_MAX), 0);
+	t->priv = w;
+	w->bio_mode = true;
+	wbt_dirty_range(w, 0, 0, 40); /* 10 requests of 4 pages */
+	init_completion(done);
+	work->sync_mode = WB_SYNC_ALL;
+	work->nr_pages = LONG_MAX;
+	work->reason = WB_REASON_SYNC;
+	work->auto_free = 1;
+	work->done = done;
+	wb_queue_work(&w->bdi->wb, work);
+	/* The device answers whatever reaches it, until the work is done
+	 * (bounded: a work that never ends fails here instead of hanging). */
+	for (n = 0; n < 5000 && !completion_done(done); n++) {
+		tdev_finish(&tdev);
+		schedule_timeout_uninterruptible(1);
+	}
+	if (!completion_done(done)) {
+		w->stuck = true;
+		ktest_fail(
+			t, __FILE__, __LINE__,
+			"the WB_SYNC_ALL work never finished: %u requests of %lu pages reached the device",
+			tdev.finished, w->total_written);
+		return;
+	}
+	kfree(done);
+	KTEST_EXPECT_EQ(t, w->written[0], 40);
+	KTEST_EXPECT_FALSE(t,
+			   mapping_tagged(w->inodes[0]->i_mapping, PAGECACHE_TAG_DIRTY));
+	KTEST_EXPECT_FALSE(
+		t, mapping_tagged(w->inodes[0]->i_mapping, PAGECACHE_TAG_WRITEBACK));
+	KTEST_EXPECT_EQ(t, tdev.bad_checks, 0);
+}
+
+/*
+ * The flusher's requests reach the device inode by inode: none waits in
+ * its plug while it goes on to the next inode (or sleeps). Before, they
+ * waited until BLK_MAX_REQUEST_COUNT of them had piled up or the work
+ * ended: the disk idled meanwhile and a request's latency grew to the
+ * time of whole flusher passes (seconds in QEMU under a buffered dd).
+ */
+static void flusher_requests_reach_the_device_inode_by_inode(struct ktest *t)
+{
+	struct wbt *w = wbt_new(t, 0);
+	DECLARE_COMPLETION_ONSTACK(done);
+	struct wb_writeback_work work = {
+		.sync_mode = WB_SYNC_NONE,
+		.nr_pages = LONG_MAX,
+		.range_cyclic = 1,
+		.reason = WB_REASON_BACKGROUND,
+		.done = &done,
+	};
+
+	KTEST_ASSERT_EQ(t, tdev_init(t, false, false, TDEV_MAX, TDEV_MAX), 0);
+	t->priv = w;
+	w->bio_mode = true;
+	for (int i = 0; i < WBT_INODES; i++)
+		wbt_dirty_range(w, i, 0, 16); /* 4 requests (max_segments 4) */
+	wb_queue_work(&w->bdi->wb, &work);
+	wait_for_completion(&done); /* WB_SYNC_NONE: no wait for the I/O */
+	/* Whatever was written before an inode's ->writepages was on the
+	 * device when it began (4 pages a request). */
+	for (int i = 0; i < WBT_INODES; i++) {
+		KTEST_EXPECT_EQ(t, w->written[i], 16);
+		KTEST_EXPECT_EQ(t, w->dev_rqs_at_entry[i] * 4ul, w->written_before[i]);
+	}
+	KTEST_EXPECT_EQ(t, tdev.nr_log, WBT_INODES * 4);
+	while (tdev_finish(&tdev))
+		;
 }
 
 struct throttle_result {
@@ -523,6 +663,8 @@ static const struct ktest_case wb_flusher_cases[] = {
 	KTEST_CASE(kupdate_writes_only_expired_inodes),
 	KTEST_CASE(background_starts_above_bg_thresh_stops_below),
 	KTEST_CASE(sync_writes_everything_and_waits),
+	KTEST_CASE(sync_work_does_not_wait_on_its_own_plug),
+	KTEST_CASE(flusher_requests_reach_the_device_inode_by_inode),
 	KTEST_CASE(slow_disk_writer_never_passes_hard_limit),
 	KTEST_CASE(slow_disk_writer_settles_near_setpoint),
 	KTEST_END,
