@@ -42,11 +42,8 @@ struct backing_dev_info noop_backing_dev_info;
 static DEFINE_MUTEX(bdi_list_lock);
 static LIST_HEAD(bdi_list);
 
-/* Owned by the writeback part (fs/fs-writeback.c, mm/dirty_throttle.c),
- * which declares them in backing-dev.h too; placeholders in
- * mm/pagecache_weak.c until it lands. */
-void wb_workfn(struct work_struct *work);
-void wb_update_bandwidth_workfn(struct work_struct *work);
+/* wb_workfn() (fs/fs-writeback.c) and wb_update_bandwidth_workfn()
+ * (mm/dirty_throttle.c) are declared in backing-dev.h. */
 
 static void wb_init(struct bdi_writeback *wb, struct backing_dev_info *bdi)
 {
