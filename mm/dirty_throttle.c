@@ -305,7 +305,8 @@ static void wb_completions_age(struct bdi_writeback *wb, unsigned long period)
 	spin_lock(&wb->list_lock);
 	if (wb->completions_period != period) {
 		cur = __atomic_exchange_n(&wb->completions, 0, __ATOMIC_RELAXED);
-		wb->completions_prev = period - wb->completions_period == 1 ? cur : 0;
+		WRITE_ONCE(wb->completions_prev,
+			   period - wb->completions_period == 1 ? cur : 0);
 		wb->completions_period = period;
 	}
 	spin_unlock(&wb->list_lock);

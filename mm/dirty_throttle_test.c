@@ -21,6 +21,7 @@
 #include <quire/smp.h>
 #include <quire/sysctl.h>
 #include <quire/errno.h>
+#include <quire/kthread.h>
 #include "dirty_throttle.h"
 
 struct saved_tunables {
@@ -277,6 +278,57 @@ static void pos_ratio_at_freerun_setpoint_limit(struct ktest *t)
 
 /* The full ratio with one wb holding all the dirty pages: about 1.0 at the
  * setpoint, 0 at and above the hard limit. */
+/*
+ * A wb's share is read without a lock (wb_completion_fraction) while
+ * another task ages it across a period boundary under list_lock: the
+ * ageing wrote completions_prev with a plain store, a data race that
+ * ThreadSanitizer reported in host-tsan-cpus2 (mm/dirty_throttle.c:308 in
+ * wb_completions_age). Here a kthread and this task both ask for the
+ * wb's threshold while the domain's period is pushed forward each round.
+ */
+struct share_race {
+	struct bdi_writeback *wb;
+	int stop; /* atomic */
+};
+
+static int share_reader_fn(void *data)
+{
+	struct share_race *r = data;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		wb_calc_thresh(r->wb, 1000);
+		cond_resched();
+	}
+	return 0;
+}
+
+static void wb_share_ages_while_read(struct ktest *t)
+{
+	struct backing_dev_info *bdi = kzalloc(sizeof(*bdi), GFP_KERNEL);
+	struct wb_domain *dom = &global_wb_domain;
+	struct share_race r = {};
+	struct task_struct *k;
+
+	KTEST_ASSERT_NOT_NULL(t, bdi);
+	test_bdi_init(bdi);
+	r.wb = &bdi->wb;
+	k = kthread_run(share_reader_fn, &r, "share-reader");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
+	for (int i = 0; i < 400; i++) {
+		spin_lock(&dom->lock);
+		dom->period_time -= VM_COMPLETIONS_PERIOD_LEN; /* a new period */
+		spin_unlock(&dom->lock);
+		__atomic_fetch_add(&bdi->wb.completions, 1, __ATOMIC_RELAXED);
+		KTEST_EXPECT_LE(t, wb_calc_thresh(&bdi->wb, 1000), 1000);
+		if (!(i % 16))
+			cond_resched();
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	kthread_stop(k);
+	test_bdi_exit(bdi);
+	kfree(bdi);
+}
+
 static void wb_position_ratio_single_wb(struct ktest *t)
 {
 	struct backing_dev_info *bdi = kzalloc(sizeof(*bdi), GFP_KERNEL);
@@ -545,6 +597,7 @@ static const struct ktest_case dirty_throttle_cases[] = {
 	KTEST_CASE(node_dirty_ok_follows_node_limit),
 	KTEST_CASE(ratelimit_pages_scale_with_thresh),
 	KTEST_CASE(pos_ratio_at_freerun_setpoint_limit),
+	KTEST_CASE(wb_share_ages_while_read),
 	KTEST_CASE(wb_position_ratio_single_wb),
 	KTEST_CASE(wb_line_never_below_quarter),
 	KTEST_CASE(pause_bounds),
