@@ -123,7 +123,8 @@ __weak int ksys_statfs(const char *path, struct kstatfs *buf)
 	return -ENOSYS;
 }
 
-__weak int ksys_mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)
+__weak int ksys_mount(const char *source, const char *target, const char *fstype,
+		      unsigned long flags, const void *data)
 {
 	return -ENOSYS;
 }
