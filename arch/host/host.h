@@ -81,6 +81,9 @@ int host_irq_mask_raw(void);
 void host_irq_unmask_raw(int saved);
 extern void (*host_sp_masked_hook)(void);
 void host_irq_mask_now(void);
+/* May the interrupt signal, landing at @ip, switch threads? Only in our
+ * own text outside the interrupt-flag code (vcpu.c, __irqflag_text). */
+bool host_ip_may_switch(unsigned long ip);
 bool host_vcpu_runs_irqs(struct vcpu *v);
 void host_futex_wait(u32 *word, u32 val, u64 timeout_ns);
 void host_futex_wake(u32 *word);

@@ -8,6 +8,8 @@
  */
 #include <quire/ktest.h>
 #include <quire/errno.h>
+#include <quire/sched.h>
+#include <quire/kernel.h>
 #include <arch/irq.h>
 #include <arch/cpu.h>
 #include <arch/time.h>
@@ -381,7 +383,42 @@ static void host_msi_alloc_rejects_bad_cpu(struct ktest *t)
 	KTEST_EXPECT_EQ(t, arch_boot_secondary(0, NULL, 0), -EINVAL);
 }
 
+/*
+ * The interrupt-flag functions keep a vcpu pointer across a write of its
+ * flag: a signal landing inside one must not switch threads (the task
+ * could resume on another vCPU's pthread and write the first vCPU's flag:
+ * commit c4f2016, seen as a CPU masked for good under 'test stress').
+ * Deterministic check of the rule the handler applies, at an address
+ * inside each such function; our other code may switch.
+ */
+static void host_irq_flag_code_never_switches_threads(struct ktest *t)
+{
+	const struct {
+		const char *name;
+		void *fn;
+	} flag_code[] = {
+		{"arch_local_irq_save", (void *)arch_local_irq_save},
+		{"arch_local_irq_enable", (void *)arch_local_irq_enable},
+		{"arch_local_irq_restore", (void *)arch_local_irq_restore},
+		{"arch_local_irq_disable", (void *)arch_local_irq_disable},
+		{"host_irq_mask_raw", (void *)host_irq_mask_raw},
+		{"host_irq_unmask_raw", (void *)host_irq_unmask_raw},
+		{"host_irq_mask_now", (void *)host_irq_mask_now},
+		{"host_take_own_irqs", (void *)host_take_own_irqs},
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(flag_code); i++) {
+		if (host_ip_may_switch((unsigned long)flag_code[i].fn + 1))
+			ktest_fail(t, __FILE__, __LINE__,
+				   "a signal inside %s may switch threads",
+				   flag_code[i].name);
+	}
+	KTEST_EXPECT_TRUE(t, host_ip_may_switch((unsigned long)schedule + 1));
+	KTEST_EXPECT_TRUE(t, host_ip_may_switch((unsigned long)host_ip_may_switch + 1));
+}
+
 static const struct ktest_case host_cases[] = {
+	KTEST_CASE(host_irq_flag_code_never_switches_threads),
 	KTEST_CASE(host_irq_save_restore_nests),
 	KTEST_CASE(host_irq_waits_while_disabled_runs_on_enable),
 	KTEST_CASE(host_self_interrupt_with_irqs_on_is_immediate),

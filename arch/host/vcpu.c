@@ -170,15 +170,19 @@ __irqflag_text static void take_irqs_enabled(void)
  * handled and preemption waits for the next interrupt or enable point
  * (as Linux does not preempt where preempt_count forbids it).
  */
-static bool interrupted_own_code(const ucontext_t *uc)
+bool host_ip_may_switch(unsigned long ip)
 {
 	extern char __executable_start[], etext[];
-	unsigned long ip = uc->uc_mcontext.gregs[REG_RIP];
 
 	if (ip >= (unsigned long)__start_host_irqflag_text &&
 	    ip < (unsigned long)__stop_host_irqflag_text)
 		return false; /* a vcpu pointer is live: see __irqflag_text */
 	return ip >= (unsigned long)__executable_start && ip < (unsigned long)etext;
+}
+
+static bool interrupted_own_code(const ucontext_t *uc)
+{
+	return host_ip_may_switch(uc->uc_mcontext.gregs[REG_RIP]);
 }
 
 static void sigirq_handler(int sig, siginfo_t *si, void *ucv)
