@@ -53,7 +53,7 @@
  *   blk_flush.nofua        FUA's post-flush is dropped on a device without
  *                          FUA: the write completes while only cached;
  *   blk_flush.earlyack     an empty flush is acknowledged at once and its
- *                          FLUSH sent only when the next one comes;
+ *                          FLUSH sent only when the disk's next one comes;
  *   blk_flush.splitnowait  issue 13 bug 9: the later pieces of a split
  *                          PREFLUSH write do not wait for its flush.
  * One only delays, keeping every promise, so that QEMU's log (which
@@ -131,15 +131,14 @@ static unsigned int blk_flush_policy(struct request_queue *q, blk_opf_t opf,
 	return policy;
 }
 
-static struct bio *blk_flush_owed; /* earlyack: acknowledged, not sent */
-
 static void blk_flush_owed_endio(struct bio *bio)
 {
 	bio_put(bio);
 }
 
-/* blk_flush.earlyack: end the empty flush @bio now; send the one owed. */
-static void blk_flush_ack_early(struct bio *bio)
+/* blk_flush.earlyack: end the empty flush @bio now; send the one owed
+ * on the same queue (each disk owes its own: q->flush_owed). */
+static void blk_flush_ack_early(struct request_queue *q, struct bio *bio)
 {
 	struct bio *next =
 		bio_alloc(bio->bi_bdev, 1, REQ_OP_WRITE | REQ_PREFLUSH, GFP_KERNEL);
@@ -147,7 +146,7 @@ static void blk_flush_ack_early(struct bio *bio)
 
 	if (next)
 		next->bi_end_io = blk_flush_owed_endio;
-	owed = __atomic_exchange_n(&blk_flush_owed, next, __ATOMIC_ACQ_REL);
+	owed = __atomic_exchange_n(&q->flush_owed, next, __ATOMIC_ACQ_REL);
 	bio_endio(bio);
 	if (owed)
 		submit_bio(owed);
@@ -168,7 +167,7 @@ bool blk_flush_prepare(struct request_queue *q, struct bio *bio)
 	}
 	if (!bio->bi_iter.bi_size && bio->bi_end_io != blk_flush_owed_endio &&
 	    blk_flush_knob(BLK_FLUSH_EARLYACK)) {
-		blk_flush_ack_early(bio);
+		blk_flush_ack_early(q, bio);
 		return true;
 	}
 	return false;

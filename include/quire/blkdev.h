@@ -91,6 +91,8 @@ struct request_queue {
 	bool poll_enabled;		       /* Linux: io_poll (QUEUE_FLAG_POLL) */
 	unsigned int poll_nsec;		       /* 0: adaptive budget; else fixed */
 	u64 poll_stat[BLK_MQ_POLL_STATS_BKTS]; /* mean ns per bucket (atomic) */
+	/* blk_flush.earlyack mutant only: the FLUSH acknowledged, not sent */
+	struct bio *flush_owed;
 };
 
 struct block_device {
