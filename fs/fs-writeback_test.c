@@ -40,26 +40,12 @@ static void fixture_inode_init(struct wb_fixture *f, struct inode *inode,
 static struct wb_fixture *fixture_new(void)
 {
 	struct wb_fixture *f = kzalloc(sizeof(*f), GFP_KERNEL);
-	struct bdi_writeback *wb;
 	unsigned int i;
 
 	if (!f)
 		return NULL;
-	wb = &f->bdi.wb;
-	INIT_LIST_HEAD(&f->bdi.bdi_list);
+	bdi_init(&f->bdi); /* unregistered: no flusher of its own */
 	f->bdi.capabilities = BDI_CAP_WRITEBACK | BDI_CAP_WRITEBACK_ACCT;
-	f->bdi.max_ratio = 100;
-	wb->bdi = &f->bdi;
-	spin_lock_init(&wb->list_lock);
-	spin_lock_init(&wb->work_lock);
-	INIT_LIST_HEAD(&wb->b_dirty);
-	INIT_LIST_HEAD(&wb->b_io);
-	INIT_LIST_HEAD(&wb->b_more_io);
-	INIT_LIST_HEAD(&wb->b_dirty_time);
-	INIT_LIST_HEAD(&wb->work_list);
-	for (i = 0; i < NR_WB_STAT_ITEMS; i++)
-		percpu_counter_init(&wb->stat[i], 0, GFP_KERNEL);
-	wb->avg_write_bandwidth = 100UL << (20 - PAGE_SHIFT); /* INIT_BW */
 	f->sb.s_bdi = &f->bdi;
 	spin_lock_init(&f->sb.s_inode_list_lock);
 	INIT_LIST_HEAD(&f->sb.s_inodes);
@@ -73,10 +59,11 @@ static void fixture_free(struct wb_fixture *f)
 {
 	unsigned int i;
 
+	if (!f)
+		return;
 	for (i = 0; i < ARRAY_SIZE(f->inodes); i++)
 		inode_io_list_del(&f->inodes[i]);
-	for (i = 0; i < NR_WB_STAT_ITEMS; i++)
-		percpu_counter_destroy(&f->bdi.wb.stat[i]);
+	wb_exit(&f->bdi.wb);
 	kfree(f);
 }
 
@@ -237,87 +224,85 @@ static void queue_io_takes_more_io_then_expired(struct ktest *t)
 	fixture_free(f);
 }
 
+enum requeue_dest {
+	OFF_LISTS,
+	TO_B_DIRTY,
+	TO_B_MORE_IO
+};
+
+/*
+ * Inode 0 has just been written with @dirty_flags left and its pages'
+ * DIRTY mark @pages_dirty; requeue it after @wbc and check it is on
+ * @dest and the lists hold (WB invariants).
+ * Returns the fixture for the caller's own checks (it frees it), or NULL.
+ */
+static struct wb_fixture *requeue_expect(struct ktest *t, struct writeback_control *wbc,
+					 int dirty_flags, bool pages_dirty,
+					 enum requeue_dest dest)
+{
+	struct wb_fixture *f = fixture_new();
+	struct inode *inode;
+
+	KTEST_EXPECT_NOT_NULL(t, f);
+	if (!f)
+		return NULL;
+	inode = &f->inodes[0];
+	make_written(f, inode, dirty_flags);
+	set_pages_dirty_mark(inode, pages_dirty);
+	requeue_after(f, inode, wbc);
+	if (dest == TO_B_DIRTY)
+		KTEST_EXPECT_TRUE(t, on_list(inode, &f->bdi.wb.b_dirty));
+	else if (dest == TO_B_MORE_IO)
+		KTEST_EXPECT_TRUE(t, on_list(inode, &f->bdi.wb.b_more_io));
+	else
+		KTEST_EXPECT_TRUE(t, list_empty(&inode->i_io_list));
+	KTEST_EXPECT_EQ(t, wb_check_lists(&f->bdi.wb), 0);
+	return f;
+}
+
 /* Pages skipped (a ->writepage declined): back to b_dirty. */
 static void requeue_pages_skipped_goes_to_b_dirty(struct ktest *t)
 {
-	struct wb_fixture *f = fixture_new();
 	struct writeback_control wbc = {.nr_to_write = 100, .pages_skipped = 3};
-	struct inode *inode;
 
-	KTEST_ASSERT_NOT_NULL(t, f);
-	inode = &f->inodes[0];
-	make_written(f, inode, I_DIRTY_PAGES);
-	set_pages_dirty_mark(inode, true);
-	requeue_after(f, inode, &wbc);
-	KTEST_EXPECT_TRUE(t, on_list(inode, &f->bdi.wb.b_dirty));
-	KTEST_EXPECT_EQ(t, wb_check_lists(&f->bdi.wb), 0);
-	fixture_free(f);
+	fixture_free(requeue_expect(t, &wbc, I_DIRTY_PAGES, true, TO_B_DIRTY));
 }
 
 /* Still dirty, budget used up: b_more_io (next pass of this work). */
 static void requeue_budget_used_goes_to_b_more_io(struct ktest *t)
 {
-	struct wb_fixture *f = fixture_new();
 	struct writeback_control wbc = {.nr_to_write = 0};
-	struct inode *inode;
 
-	KTEST_ASSERT_NOT_NULL(t, f);
-	inode = &f->inodes[0];
-	make_written(f, inode, I_DIRTY_PAGES);
-	set_pages_dirty_mark(inode, true);
-	requeue_after(f, inode, &wbc);
-	KTEST_EXPECT_TRUE(t, on_list(inode, &f->bdi.wb.b_more_io));
-	fixture_free(f);
+	fixture_free(requeue_expect(t, &wbc, I_DIRTY_PAGES, true, TO_B_MORE_IO));
 }
 
 /* Still dirty with budget left (blocked): b_dirty, so no spinning. */
 static void requeue_blocked_goes_to_b_dirty(struct ktest *t)
 {
-	struct wb_fixture *f = fixture_new();
 	struct writeback_control wbc = {.nr_to_write = 500};
-	struct inode *inode;
+	struct wb_fixture *f = requeue_expect(t, &wbc, I_DIRTY_PAGES, true, TO_B_DIRTY);
 
-	KTEST_ASSERT_NOT_NULL(t, f);
-	inode = &f->inodes[0];
-	make_written(f, inode, I_DIRTY_PAGES);
-	set_pages_dirty_mark(inode, true);
-	requeue_after(f, inode, &wbc);
-	KTEST_EXPECT_TRUE(t, on_list(inode, &f->bdi.wb.b_dirty));
-	KTEST_EXPECT_FALSE(t, inode->i_state & I_SYNC_QUEUED);
+	if (f)
+		KTEST_EXPECT_FALSE(t, f->inodes[0].i_state & I_SYNC_QUEUED);
 	fixture_free(f);
 }
 
 /* Pages clean but the inode itself dirty again: b_dirty. */
 static void requeue_metadata_dirty_goes_to_b_dirty(struct ktest *t)
 {
-	struct wb_fixture *f = fixture_new();
 	struct writeback_control wbc = {.nr_to_write = 500};
-	struct inode *inode;
 
-	KTEST_ASSERT_NOT_NULL(t, f);
-	inode = &f->inodes[0];
-	make_written(f, inode, I_DIRTY_SYNC);
-	set_pages_dirty_mark(inode, false);
-	requeue_after(f, inode, &wbc);
-	KTEST_EXPECT_TRUE(t, on_list(inode, &f->bdi.wb.b_dirty));
-	fixture_free(f);
+	fixture_free(requeue_expect(t, &wbc, I_DIRTY_SYNC, false, TO_B_DIRTY));
 }
 
 /* Clean: off every list, and the wb has no dirty io left (WB12). */
 static void requeue_clean_goes_off_lists(struct ktest *t)
 {
-	struct wb_fixture *f = fixture_new();
 	struct writeback_control wbc = {.nr_to_write = 500};
-	struct inode *inode;
+	struct wb_fixture *f = requeue_expect(t, &wbc, 0, false, OFF_LISTS);
 
-	KTEST_ASSERT_NOT_NULL(t, f);
-	inode = &f->inodes[0];
-	make_written(f, inode, 0);
-	set_pages_dirty_mark(inode, false);
-	requeue_after(f, inode, &wbc);
-	KTEST_EXPECT_TRUE(t, list_empty(&inode->i_io_list));
-	KTEST_EXPECT_FALSE(t, wb_has_dirty_io(&f->bdi.wb));
-	KTEST_EXPECT_EQ(t, wb_check_lists(&f->bdi.wb), 0);
+	if (f)
+		KTEST_EXPECT_FALSE(t, wb_has_dirty_io(&f->bdi.wb));
 	fixture_free(f);
 }
 

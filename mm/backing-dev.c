@@ -70,13 +70,13 @@ static void wb_init(struct bdi_writeback *wb, struct backing_dev_info *bdi)
 	INIT_DELAYED_WORK(&wb->bw_dwork, wb_update_bandwidth_workfn);
 }
 
-static void wb_exit(struct bdi_writeback *wb)
+void wb_exit(struct bdi_writeback *wb)
 {
 	for (int i = 0; i < NR_WB_STAT_ITEMS; i++)
 		percpu_counter_destroy(&wb->stat[i]);
 }
 
-static void bdi_init(struct backing_dev_info *bdi)
+void bdi_init(struct backing_dev_info *bdi)
 {
 	INIT_LIST_HEAD(&bdi->bdi_list);
 	bdi->ra_pages = VM_READAHEAD_PAGES;

@@ -46,39 +46,18 @@ static void restore_tunables(const struct saved_tunables *s)
 	writeback_set_ratelimit();
 }
 
+/* An unregistered bdi as bdi_alloc() makes it, for a fake device. */
 static void test_bdi_init(struct backing_dev_info *bdi)
 {
-	struct bdi_writeback *wb = &bdi->wb;
-	int i;
-
 	memset(bdi, 0, sizeof(*bdi));
-	INIT_LIST_HEAD(&bdi->bdi_list);
+	bdi_init(bdi);
 	bdi->capabilities = BDI_CAP_WRITEBACK | BDI_CAP_WRITEBACK_ACCT;
-	bdi->max_ratio = 100;
 	bdi->dev = MKDEV(250, 7);
-	wb->bdi = bdi;
-	spin_lock_init(&wb->list_lock);
-	spin_lock_init(&wb->work_lock);
-	INIT_LIST_HEAD(&wb->b_dirty);
-	INIT_LIST_HEAD(&wb->b_io);
-	INIT_LIST_HEAD(&wb->b_more_io);
-	INIT_LIST_HEAD(&wb->b_dirty_time);
-	INIT_LIST_HEAD(&wb->work_list);
-	for (i = 0; i < NR_WB_STAT_ITEMS; i++)
-		percpu_counter_init(&wb->stat[i], 0, GFP_KERNEL);
-	wb->write_bandwidth = INIT_BW;
-	wb->avg_write_bandwidth = INIT_BW;
-	wb->dirty_ratelimit = INIT_BW;
-	wb->balanced_dirty_ratelimit = INIT_BW;
-	wb->bw_time_stamp = jiffies;
 }
 
 static void test_bdi_exit(struct backing_dev_info *bdi)
 {
-	int i;
-
-	for (i = 0; i < NR_WB_STAT_ITEMS; i++)
-		percpu_counter_destroy(&bdi->wb.stat[i]);
+	wb_exit(&bdi->wb);
 }
 
 /* Linux scales a ratio to per-PAGE_SIZE first: ratio * 4096 / 100 parts. */

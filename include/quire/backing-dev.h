@@ -114,6 +114,11 @@ extern struct backing_dev_info noop_backing_dev_info;
 
 /* New bdi, refcount 1, with its wb (lists, counters, work). NULL on -ENOMEM. */
 struct backing_dev_info *bdi_alloc(int node_id);
+/* Initialise an embedded @bdi and its wb as bdi_alloc() does (capabilities
+ * 0), not registered: no flusher runs for it. wb_exit() undoes the wb's
+ * part. Static in Linux; Quire's test fixtures use them. */
+void bdi_init(struct backing_dev_info *bdi);
+void wb_exit(struct bdi_writeback *wb);
 /* Name it and put it on the bdi list (visible to sync and wbstat). */
 int bdi_register(struct backing_dev_info *bdi, const char *name, u32 dev);
 /* Off the list; the flusher is stopped after writing everything. */
