@@ -206,18 +206,38 @@ void dd_format_xfer(char *buf, size_t size, u64 bytes, u64 ns)
 
 /* ---- operands ---- */
 
+/*
+ * The next word of the comma list at *@list into @word: 0, or -EINVAL for
+ * an empty word (GNU dd refuses "iflag=", "direct," and ",direct": "invalid
+ * input flag: ''") or one too long for @word. *@list moves past the word
+ * and its comma; *@n is the word's length (for the message); *@more says
+ * whether a comma followed it (then another word must come).
+ */
+static int dd_next_word(const char **list, char *word, size_t size, size_t *n, bool *more)
+{
+	const char *comma = strchr(*list, ',');
+
+	*n = comma ? (size_t)(comma - *list) : strlen(*list);
+	*more = comma != NULL;
+	if (*n == 0 || *n >= size)
+		return -EINVAL;
+	memcpy(word, *list, *n);
+	word[*n] = '\0';
+	*list += *n + (comma ? 1 : 0);
+	return 0;
+}
+
 static int dd_parse_flags(const char *what, const char *list, unsigned int *flags)
 {
+	const char *p = list, *w;
 	char word[32];
+	bool more;
+	size_t n;
 
-	while (*list) {
-		const char *comma = strchr(list, ',');
-		size_t n = comma ? (size_t)(comma - list) : strlen(list);
-
-		if (n == 0 || n >= sizeof(word))
+	do {
+		w = p;
+		if (dd_next_word(&p, word, sizeof(word), &n, &more))
 			goto bad;
-		memcpy(word, list, n);
-		word[n] = '\0';
 		if (strcmp(word, "direct") == 0)
 			*flags |= O_DIRECT;
 		else if (strcmp(word, "dsync") == 0)
@@ -226,37 +246,34 @@ static int dd_parse_flags(const char *what, const char *list, unsigned int *flag
 			*flags |= O_SYNC;
 		else
 			goto bad;
-		list += n + (comma ? 1 : 0);
-	}
+	} while (more);
 	return 0;
 bad:
-	shell_error("dd", "invalid %s flag: '%s'", what, list);
+	shell_error("dd", "invalid %s flag: '%.*s'", what, (int)n, w);
 	return -EINVAL;
 }
 
 static int dd_parse_conv(struct dd_opts *o, const char *list)
 {
+	const char *p = list, *w;
 	char word[32];
+	bool more;
+	size_t n;
 
-	while (*list) {
-		const char *comma = strchr(list, ',');
-		size_t n = comma ? (size_t)(comma - list) : strlen(list);
-
-		if (n == 0 || n >= sizeof(word))
+	do {
+		w = p;
+		if (dd_next_word(&p, word, sizeof(word), &n, &more))
 			goto bad;
-		memcpy(word, list, n);
-		word[n] = '\0';
 		if (strcmp(word, "fsync") == 0)
 			o->fsync = true;
 		else if (strcmp(word, "fdatasync") == 0)
 			o->fdatasync = true;
 		else if (strcmp(word, "notrunc") != 0) /* devices never truncate */
 			goto bad;
-		list += n + (comma ? 1 : 0);
-	}
+	} while (more);
 	return 0;
 bad:
-	shell_error("dd", "invalid conversion: '%s'", list);
+	shell_error("dd", "invalid conversion: '%.*s'", (int)n, w);
 	return -EINVAL;
 }
 

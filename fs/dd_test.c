@@ -126,6 +126,12 @@ static void dd_rejects_bad_operands(struct ktest *t)
 		"dd if= of=null",
 		"dd =zero of=null",
 		"dd if=zero of=null seek=99999999999999 bs=1M",
+		/* GNU dd: an empty word in a list is "invalid ... flag: ''" */
+		"dd if=zero of=null count=1 iflag=",
+		"dd if=zero of=null count=1 iflag=direct,",
+		"dd if=zero of=null count=1 oflag=,dsync",
+		"dd if=zero of=null count=1 conv=",
+		"dd if=zero of=null count=1 conv=notrunc,",
 	};
 	unsigned int i;
 
