@@ -514,11 +514,14 @@ void trace_iter_end(struct trace_iter *it)
 
 int trace_format_line(char *buf, size_t size, const struct trace_line *l)
 {
-	unsigned long secs = (unsigned long)(l->ts / 1000000000ULL);
-	unsigned long usecs = (unsigned long)(l->ts % 1000000000ULL / 1000);
+	/* Linux's ns2usecs(): to the nearest microsecond (ts < 2^64 - 500:
+	 * 584 years of uptime). */
+	u64 us = (l->ts + 500) / 1000;
+	unsigned long secs = (unsigned long)(us / 1000000);
+	unsigned long usecs = (unsigned long)(us % 1000000);
 
 	/* Linux 6.x trace_print_context(): "%16s-%-7d [%03d] " + lat flags
-	 * + " %5lu.%06lu: ", then "event: fields". */
+	 * + " %5lu.%06lu: " (trace_print_time()), then "event: fields". */
 	return scnprintf(buf, size, "%16s-%-7d [%03u] %s %5lu.%06lu: %s: %s", l->comm,
 			 l->pid, l->cpu, l->flags, secs, usecs, l->event, l->text);
 }

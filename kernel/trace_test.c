@@ -102,6 +102,37 @@ static void trace_line_format_is_linux_tracefs(struct ktest *t)
 			0);
 }
 
+/* Linux's trace_print_time() prints ns2usecs(ts): rounded to the nearest
+ * microsecond, carrying into the seconds. */
+static void trace_timestamp_rounds_to_nearest_usec(struct ktest *t)
+{
+	static const struct {
+		u64 ts;
+		const char *want;
+	} cases[] = {
+		{14437511499ULL, "   14.437511"},
+		{14437511500ULL, "   14.437512"},
+		{1999999500ULL, "    2.000000"},
+		{1999999499ULL, "    1.999999"},
+		{0, "    0.000000"},
+		{499, "    0.000000"},
+		{500, "    0.000001"},
+	};
+	struct trace_line l = {.comm = "x", .flags = ".....", .event = "e", .text = ""};
+	char buf[128], want[128];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		l.ts = cases[i].ts;
+		trace_format_line(buf, sizeof(buf), &l);
+		scnprintf(want, sizeof(want),
+			  "               x-0       [000] ..... %s: e: ", cases[i].want);
+		if (strcmp(buf, want))
+			ktest_fail(t, __FILE__, __LINE__, "ts %llu: got '%s', want '%s'",
+				   (unsigned long long)cases[i].ts, buf, want);
+	}
+}
+
 static void trace_records_events_in_order_with_task(struct ktest *t)
 {
 	struct seen *s = kzalloc(sizeof(*s), GFP_KERNEL);
@@ -415,6 +446,7 @@ static void buffer_size_tunable_resizes_rings(struct ktest *t)
 
 static const struct ktest_case trace_cases[] = {
 	KTEST_CASE(trace_line_format_is_linux_tracefs),
+	KTEST_CASE(trace_timestamp_rounds_to_nearest_usec),
 	KTEST_CASE(trace_records_events_in_order_with_task),
 	KTEST_CASE(full_ring_overwrites_oldest_and_counts_lost),
 	KTEST_CASE(glob_matches_like_the_shell),
