@@ -358,7 +358,7 @@ int trace_resize(unsigned long kb)
 
 /* kernel.trace_buffer_size_kb: the sysctl writes the variable first; a
  * failed resize puts back the size the rings have. */
-static void trace_size_written(const struct ctl_table *table)
+static void trace_size_written(const struct ctl_table *table, long old)
 {
 	unsigned long want = READ_ONCE(trace_buffer_size_kb);
 

@@ -77,14 +77,14 @@ struct wb_domain global_wb_domain = {
 /* Bytes limits are stored in bytes but used in pages: keep them in u32 pages. */
 #define DIRTY_BYTES_MAX ((long)0xffffffffL * PAGE_SIZE)
 
-static void dirty_writeback_centisecs_handler(const struct ctl_table *table)
+static void dirty_writeback_centisecs_handler(const struct ctl_table *table, long old)
 {
 	/* Linux: a new non-zero interval takes effect at once. */
-	if (dirty_writeback_interval)
+	if (dirty_writeback_interval && dirty_writeback_interval != (unsigned int)old)
 		wakeup_flusher_threads(WB_REASON_PERIODIC);
 }
 
-void dirty_background_ratio_handler(const struct ctl_table *table)
+void dirty_background_ratio_handler(const struct ctl_table *table, long old)
 {
 	dirty_background_bytes = 0;
 }
@@ -95,7 +95,7 @@ void dirty_background_ratio_handler(const struct ctl_table *table)
  * keeps every sysctl's value inside its range, so it accepts 0 and then
  * brings back Linux's default ratio if the ratio is 0 too.
  */
-void dirty_background_bytes_handler(const struct ctl_table *table)
+void dirty_background_bytes_handler(const struct ctl_table *table, long old)
 {
 	if (dirty_background_bytes)
 		dirty_background_ratio = 0;
@@ -103,16 +103,22 @@ void dirty_background_bytes_handler(const struct ctl_table *table)
 		dirty_background_ratio = 10;
 }
 
-void dirty_ratio_handler(const struct ctl_table *table)
+/* Linux acts only on a change: vm.dirty_ratio=0 written while
+ * vm.dirty_bytes rules (the ratio is 0 then) keeps the bytes limit. */
+void dirty_ratio_handler(const struct ctl_table *table, long old)
 {
+	if (vm_dirty_ratio == old)
+		return;
 	vm_dirty_bytes = 0;
 	writeback_set_ratelimit();
 }
 
 /* Also: a non-zero vm.dirty_bytes below Linux's minimum (2 pages) is raised
- * to it. */
-void dirty_bytes_handler(const struct ctl_table *table)
+ * to it. The same non-zero value again changes nothing (Linux). */
+void dirty_bytes_handler(const struct ctl_table *table, long old)
 {
+	if (vm_dirty_bytes && vm_dirty_bytes == (unsigned long)old)
+		return;
 	if (vm_dirty_bytes) {
 		vm_dirty_bytes = max(vm_dirty_bytes, 2 * PAGE_SIZE);
 		vm_dirty_ratio = 0;
