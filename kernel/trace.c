@@ -85,23 +85,34 @@ static bool filter_all = true; /* the published filter is "*" */
 
 /* --- the event filter --- */
 
+/*
+ * Linux's glob_match() way: walk both strings once, remembering only the
+ * last '*' seen; on a mismatch that star takes one more character and the
+ * walk resumes after it. An earlier star never needs another try (the
+ * later one can absorb whatever it would have), so this is O(len(pat) *
+ * len(str)), not exponential in the number of stars: the pattern is a
+ * shell argument, matched against every event recorded.
+ */
 bool trace_glob_match(const char *pat, const char *str)
 {
-	for (; *pat; pat++, str++) {
+	const char *star_pat = NULL, *star_str = NULL;
+
+	for (;;) {
 		if (*pat == '*') {
-			while (pat[1] == '*')
-				pat++;
-			if (!pat[1])
-				return true;
-			for (; *str; str++)
-				if (trace_glob_match(pat + 1, str))
-					return true;
+			star_pat = ++pat;
+			star_str = str;
+		} else if (*str && (*pat == '?' || *pat == *str)) {
+			pat++;
+			str++;
+		} else if (!*str && !*pat) {
+			return true;
+		} else if (star_pat && *star_str) {
+			pat = star_pat;
+			str = ++star_str;
+		} else {
 			return false;
 		}
-		if (!*str || (*pat != '?' && *pat != *str))
-			return false;
 	}
-	return *str == '\0';
 }
 
 /* Does one pattern of the comma list @list match @event? */

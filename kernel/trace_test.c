@@ -212,6 +212,33 @@ static void glob_matches_like_the_shell(struct ktest *t)
 	KTEST_EXPECT_FALSE(t, trace_glob_match("*x", "abc"));
 }
 
+/* `trace events` patterns are a shell argument, matched against every
+ * event recorded: "*a" repeated must not backtrack exponentially (the
+ * recursive matcher took C(64, 20) steps here: it never finished). */
+static void glob_with_many_stars_takes_linear_steps(struct ktest *t)
+{
+	char pat[64], str[72];
+	unsigned int i;
+
+	for (i = 0; i < 20; i++) {
+		pat[2 * i] = '*';
+		pat[2 * i + 1] = 'a';
+	}
+	pat[40] = 'b';
+	pat[41] = '\0';
+	memset(str, 'a', 64);
+	str[64] = '\0';
+	KTEST_EXPECT_FALSE(t, trace_glob_match(pat, str));
+	str[63] = 'b';
+	KTEST_EXPECT_TRUE(t, trace_glob_match(pat, str));
+	KTEST_EXPECT_TRUE(t, trace_glob_match("*?*?*?*", "abc"));
+	KTEST_EXPECT_FALSE(t, trace_glob_match("*?*?*?*?*", "abc"));
+	KTEST_EXPECT_TRUE(t, trace_glob_match("a*", "a"));
+	KTEST_EXPECT_TRUE(t, trace_glob_match("a*b*c", "axxbyyc"));
+	KTEST_EXPECT_FALSE(t, trace_glob_match("a*b*c", "axxbyycd"));
+	KTEST_EXPECT_TRUE(t, trace_glob_match("*b*b", "abbab"));
+}
+
 static void event_filter_records_only_matching_events(struct ktest *t)
 {
 	struct seen *s = kzalloc(sizeof(*s), GFP_KERNEL);
@@ -450,6 +477,7 @@ static const struct ktest_case trace_cases[] = {
 	KTEST_CASE(trace_records_events_in_order_with_task),
 	KTEST_CASE(full_ring_overwrites_oldest_and_counts_lost),
 	KTEST_CASE(glob_matches_like_the_shell),
+	KTEST_CASE(glob_with_many_stars_takes_linear_steps),
 	KTEST_CASE(event_filter_records_only_matching_events),
 	KTEST_CASE(bad_filter_patterns_are_rejected),
 	KTEST_CASE(flags_show_irqs_off_hardirq_and_preempt_depth),
