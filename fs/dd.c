@@ -9,14 +9,16 @@
  * name a disk or a character device), conv= other than fsync/fdatasync/
  * notrunc, ibs/obs/cbs, iflag=fullblock.
  *
- *   dd if=zero|null|DISK of=null|DISK [bs=N[KMG]] [count=N] [skip=N]
+ *   dd if=zero|null|DISK of=null|DISK [bs=N[KMG][B|iB]] [count=N] [skip=N]
  *      [seek=N] [iflag=direct,dsync,sync] [oflag=...] [conv=fsync|fdatasync]
  *      [status=progress|noxfer|none]
  *
  * Every block goes through the files' f_op->read and f_op->write: a disk
  * is buffered through its page cache by default (block/bdev.c), O_DIRECT
- * with iflag/oflag=direct. conv=fsync ends with vfs_fsync() (writeback
- * and a cache flush of the disk). The summary is GNU dd's:
+ * with iflag/oflag=direct. Numbers take GNU dd's suffixes (dd_parse_size():
+ * 1M = 1MiB = 1048576, 1MB = 1000000, 2x512 = 1024). conv=fsync ends with
+ * vfs_fsync() (writeback and a cache flush of the disk). The summary is
+ * GNU dd's:
  *
  *   64+0 records in
  *   64+0 records out
@@ -277,9 +279,98 @@ bad:
 	return -EINVAL;
 }
 
+/* The power of 1000 or 1024 a GNU dd suffix letter stands for; 0 if none. */
+static unsigned int dd_suffix_power(char c)
+{
+	switch (c) {
+	case 'k':
+	case 'K':
+		return 1;
+	case 'm':
+	case 'M':
+		return 2;
+	case 'g':
+	case 'G':
+		return 3;
+	case 't':
+	case 'T':
+		return 4;
+	case 'P':
+		return 5;
+	case 'E':
+		return 6;
+	}
+	return 0;
+}
+
+/* One factor at *@s: digits, then at most one suffix (c 1, w 2, b 512, or
+ * K M G T P E, each a power of 1024, of 1000 with a "B" after it: "kB",
+ * "MB"; "KiB" is 1024 again). Moves *@s past it. 0 or -EINVAL (no digits,
+ * above LLONG_MAX). */
+static int dd_parse_factor(const char **s, u64 *out)
+{
+	const char *p = *s;
+	u64 v = 0, mult = 1, base = 1024;
+	unsigned int power;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (~0ULL - (u64)(*p - '0')) / 10)
+			return -EINVAL;
+		v = v * 10 + (u64)(*p - '0');
+	}
+	power = dd_suffix_power(*p);
+	if (power) {
+		p++;
+		if (p[0] == 'B') {
+			base = 1000;
+			p++;
+		} else if (p[0] == 'i' && p[1] == 'B') {
+			p += 2;
+		}
+		while (power--)
+			mult *= base; /* at most 1024^6 = 2^60 */
+	} else if (*p == 'c' || *p == 'w' || *p == 'b') {
+		mult = *p == 'c' ? 1 : *p == 'w' ? 2 : 512;
+		p++;
+	}
+	if (v > (u64)LLONG_MAX / mult)
+		return -EINVAL;
+	*out = v * mult;
+	*s = p;
+	return 0;
+}
+
+/*
+ * GNU dd's parse_integer(): factors joined by 'x' ("2x512", "4x1M") are
+ * multiplied; the product, as every factor, must stay within LLONG_MAX
+ * (an offset in bytes is an loff_t). Suffixes as dd_parse_factor(); Quire
+ * also takes lower-case m, g and t as M, G and T (GNU refuses them).
+ */
+int dd_parse_size(const char *s, u64 *out)
+{
+	u64 v, f;
+
+	if (dd_parse_factor(&s, &v))
+		return -EINVAL;
+	while (*s == 'x') {
+		s++;
+		if (dd_parse_factor(&s, &f))
+			return -EINVAL;
+		if (f && v > (u64)LLONG_MAX / f)
+			return -EINVAL;
+		v *= f;
+	}
+	if (*s)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 static int dd_parse_number(const char *key, const char *val, u64 *out)
 {
-	if (parse_size(val, out)) {
+	if (dd_parse_size(val, out)) {
 		shell_error("dd", "invalid number: '%s' (%s=)", val, key);
 		return -EINVAL;
 	}

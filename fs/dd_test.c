@@ -89,6 +89,70 @@ static void dd_xfer_line_matches_gnu_dd(struct ktest *t)
 	}
 }
 
+/* GNU dd's numbers (coreutils' parse_integer(): xstrtoumax with suffixes
+ * "bcEGkKMPTwYZ0" and 'x' products): K is 1024 but KB and kB are 1000, KiB
+ * is 1024 again; b, w and c are 512, 2 and 1; NxM multiplies. */
+static void dd_numbers_take_gnu_suffixes(struct ktest *t)
+{
+	static const struct {
+		const char *s;
+		u64 want; /* 0: refused */
+	} cases[] = {
+		{"512", 512},
+		{"1k", 1024},
+		{"1K", 1024},
+		{"1kB", 1000},
+		{"1KB", 1000},
+		{"1KiB", 1024},
+		{"2M", 2 << 20},
+		{"2MB", 2000000},
+		{"2MiB", 2 << 20},
+		{"1G", 1 << 30},
+		{"1GB", 1000000000},
+		{"1T", 1ULL << 40},
+		{"1TB", 1000000000000ULL},
+		{"3b", 1536},
+		{"3w", 6},
+		{"7c", 7},
+		{"2x512", 1024},
+		{"2x2x2", 8},
+		{"1kx4", 4096},
+		{"4x1M", 4 << 20},
+		{"9223372036854775807", 9223372036854775807ULL},
+		{"9223372036854775808", 0},
+		{"99999999999999999999", 0},
+		{"8E", 0},
+		{"4Ex2", 0},
+		{"4294967296x4294967296", 0},
+		{"", 0},
+		{"x2", 0},
+		{"2x", 0},
+		{"2xx2", 0},
+		{"-1", 0},
+		{"+1", 0},
+		{" 1", 0},
+		{"1 ", 0},
+		{"1Q", 0},
+		{"1KiBx", 0},
+		{"1iB", 0},
+		{"1Bi", 0},
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		u64 v = 0;
+		int err = dd_parse_size(cases[i].s, &v);
+
+		if (cases[i].want && (err || v != cases[i].want))
+			ktest_fail(t, __FILE__, __LINE__, "'%s': %d, %llu; want %llu",
+				   cases[i].s, err, (unsigned long long)v,
+				   (unsigned long long)cases[i].want);
+		if (!cases[i].want && err != -EINVAL)
+			ktest_fail(t, __FILE__, __LINE__, "'%s': %d, %llu; want -EINVAL",
+				   cases[i].s, err, (unsigned long long)v);
+	}
+}
+
 /* Run `dd` on @line split at spaces (the shell's line buffer belongs to
  * the `test` command running us). */
 static int run_dd(const char *line)
@@ -274,6 +338,7 @@ static void dd_direct_needs_aligned_blocks(struct ktest *t)
 static const struct ktest_case dd_cases[] = {
 	KTEST_CASE(dd_seconds_print_like_printf_g),
 	KTEST_CASE(dd_xfer_line_matches_gnu_dd),
+	KTEST_CASE(dd_numbers_take_gnu_suffixes),
 	KTEST_CASE(dd_rejects_bad_operands),
 	KTEST_CASE(dd_zero_to_null_copies_count_blocks),
 	KTEST_CASE(dd_buffered_copy_with_fsync_reaches_the_disk),
