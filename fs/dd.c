@@ -25,7 +25,8 @@
  *   67108864 bytes (67 MB, 64 MiB) copied, 0.543021 s, 124 MB/s
  *
  * with status=progress a line "N bytes (...) copied, S s, R/s" each
- * second (on a line of its own: the console is a log). The time is
+ * second, S in whole seconds as GNU dd's "%.0f s" (on a line of its own:
+ * the console is a log). The time is
  * arch_clock_ns() from the first read to the end of the fsync; no
  * floating point (the kernel has none).
  *
@@ -135,6 +136,16 @@ void dd_format_seconds(char *buf, size_t size, u64 ns)
 	}
 }
 
+/* printf's "%.0f s" of @ns: whole seconds, half to even (2.5 s is "2 s"). */
+static void dd_format_whole_seconds(char *buf, size_t size, u64 ns)
+{
+	u64 secs = ns / 1000000000ULL, rem = ns % 1000000000ULL;
+
+	if (rem > 500000000ULL || (rem == 500000000ULL && (secs & 1)))
+		secs++;
+	scnprintf(buf, size, "%llu s", (unsigned long long)secs);
+}
+
 /* GNU dd's human numbers with autoscale, rounded to nearest: "512 B",
  * "1.5 kB", "67 MB" (@si) or "64 MiB". One decimal below @decimal_below
  * (10 for sizes; 100 for rates, which dd 9.x prints with three digits:
@@ -182,13 +193,16 @@ static u64 dd_rate(u64 bytes, u64 ns)
 }
 
 /* "67108864 bytes (67 MB, 64 MiB) copied, 0.543021 s, 124 MB/s" */
-void dd_format_xfer(char *buf, size_t size, u64 bytes, u64 ns)
+void dd_format_xfer(char *buf, size_t size, u64 bytes, u64 ns, bool progress)
 {
 	char si[24], iec[24], secs[32], rate[32];
 	bool si_prefix = dd_format_human(si, sizeof(si), bytes, true, 10, "");
 	bool iec_prefix = dd_format_human(iec, sizeof(iec), bytes, false, 10, "");
 
-	dd_format_seconds(secs, sizeof(secs), ns);
+	if (progress)
+		dd_format_whole_seconds(secs, sizeof(secs), ns);
+	else
+		dd_format_seconds(secs, sizeof(secs), ns);
 	if (!ns)
 		scnprintf(rate, sizeof(rate), "Infinity B/s");
 	else if (!bytes)
@@ -477,11 +491,11 @@ static struct file *dd_open(const char *name, unsigned int flags)
 	return blkdev_open_by_name(name, flags);
 }
 
-static void dd_print_xfer(const struct dd_stats *st, u64 now)
+static void dd_print_xfer(const struct dd_stats *st, u64 now, bool progress)
 {
 	char line[160];
 
-	dd_format_xfer(line, sizeof(line), st->bytes, now - st->start_ns);
+	dd_format_xfer(line, sizeof(line), st->bytes, now - st->start_ns, progress);
 	cprintf("%s\n", line);
 }
 
@@ -493,7 +507,7 @@ static void dd_print_summary(const struct dd_opts *o, const struct dd_stats *st)
 		(unsigned long long)st->in_full, (unsigned long long)st->in_partial,
 		(unsigned long long)st->out_full, (unsigned long long)st->out_partial);
 	if (o->status != DD_STATUS_NOXFER)
-		dd_print_xfer(st, arch_clock_ns());
+		dd_print_xfer(st, arch_clock_ns(), false);
 }
 
 /* Write all @n bytes (a device may take less at a time), as GNU dd: after
@@ -551,7 +565,7 @@ static int dd_copy(const struct dd_opts *o, struct file *in, struct file *out, c
 		if (o->status == DD_STATUS_PROGRESS &&
 		    arch_clock_ns() - st->last_progress_ns >= DD_PROGRESS_NS) {
 			st->last_progress_ns = arch_clock_ns();
-			dd_print_xfer(st, st->last_progress_ns);
+			dd_print_xfer(st, st->last_progress_ns, true);
 		}
 		cond_resched();
 	}

@@ -84,7 +84,34 @@ static void dd_xfer_line_matches_gnu_dd(struct ktest *t)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		dd_format_xfer(buf, sizeof(buf), cases[i].bytes, cases[i].ns);
+		dd_format_xfer(buf, sizeof(buf), cases[i].bytes, cases[i].ns, false);
+		expect_str(t, buf, cases[i].want);
+	}
+}
+
+/* A status=progress line: coreutils prints whole seconds there ("%.0f s":
+ * "subsecond jitter" is no use once a second), rounded as printf does,
+ * half to even. */
+static void dd_progress_line_has_whole_seconds(struct ktest *t)
+{
+	static const struct {
+		u64 bytes, ns;
+		const char *want;
+	} cases[] = {
+		{67108864, 2558500000ULL,
+		 "67108864 bytes (67 MB, 64 MiB) copied, 3 s, 26.2 MB/s"},
+		{67108864, 2500000000ULL,
+		 "67108864 bytes (67 MB, 64 MiB) copied, 2 s, 26.8 MB/s"},
+		{67108864, 3500000000ULL,
+		 "67108864 bytes (67 MB, 64 MiB) copied, 4 s, 19.2 MB/s"},
+		{512, 1000000000ULL, "512 bytes copied, 1 s, 512 B/s"},
+		{1000, 400000000, "1000 bytes (1.0 kB) copied, 0 s, 2.5 kB/s"},
+	};
+	char buf[160];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		dd_format_xfer(buf, sizeof(buf), cases[i].bytes, cases[i].ns, true);
 		expect_str(t, buf, cases[i].want);
 	}
 }
@@ -338,6 +365,7 @@ static void dd_direct_needs_aligned_blocks(struct ktest *t)
 static const struct ktest_case dd_cases[] = {
 	KTEST_CASE(dd_seconds_print_like_printf_g),
 	KTEST_CASE(dd_xfer_line_matches_gnu_dd),
+	KTEST_CASE(dd_progress_line_has_whole_seconds),
 	KTEST_CASE(dd_numbers_take_gnu_suffixes),
 	KTEST_CASE(dd_rejects_bad_operands),
 	KTEST_CASE(dd_zero_to_null_copies_count_blocks),
