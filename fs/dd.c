@@ -182,14 +182,20 @@ bool dd_format_human(char *buf, size_t size, u64 v, bool si, unsigned int decima
 	return true;
 }
 
-/* Bytes per second without overflow: @bytes * 1e9 / @ns. */
+/* n / d rounded to nearest (human_readable()'s human_round_to_nearest). */
+static u64 div_round(u64 n, u64 d)
+{
+	return n / d + (n % d >= d - d / 2);
+}
+
+/* Bytes per second without overflow: @bytes * 1e9 / @ns, to nearest. */
 static u64 dd_rate(u64 bytes, u64 ns)
 {
 	if (bytes < (1ULL << 33))
-		return bytes * 1000000000ULL / ns;
+		return div_round(bytes * 1000000000ULL, ns);
 	if (bytes < (1ULL << 43))
-		return bytes * 1000000ULL / (ns / 1000 ? ns / 1000 : 1);
-	return bytes / (ns / 1000000000ULL ? ns / 1000000000ULL : 1);
+		return div_round(bytes * 1000000ULL, ns / 1000 ? ns / 1000 : 1);
+	return div_round(bytes, ns / 1000000000ULL ? ns / 1000000000ULL : 1);
 }
 
 /* "67108864 bytes (67 MB, 64 MiB) copied, 0.543021 s, 124 MB/s" */

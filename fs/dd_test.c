@@ -79,6 +79,10 @@ static void dd_xfer_line_matches_gnu_dd(struct ktest *t)
 		{10485760000ULL, 792425000,
 		 "10485760000 bytes (10 GB, 9.8 GiB) copied, 0.792425 s, "
 		 "13.2 GB/s"},
+		/* human_readable() rounds the exact rate to nearest */
+		{512, 1000000001, "512 bytes copied, 1 s, 512 B/s"},
+		{999, 1000000001, "999 bytes copied, 1 s, 999 B/s"},
+		{999, 1998000000, "999 bytes copied, 1.998 s, 500 B/s"},
 	};
 	char buf[160];
 	unsigned int i;
