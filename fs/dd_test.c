@@ -184,23 +184,9 @@ static void dd_numbers_take_gnu_suffixes(struct ktest *t)
 	}
 }
 
-/* Run `dd` on @line split at spaces (the shell's line buffer belongs to
- * the `test` command running us). */
 static int run_dd(const char *line)
 {
-	char buf[200], *argv[16];
-	int argc = 0;
-	char *p;
-
-	scnprintf(buf, sizeof(buf), "%s", line);
-	for (p = buf; *p && argc < 16;) {
-		argv[argc++] = p;
-		while (*p && *p != ' ')
-			p++;
-		if (*p)
-			*p++ = '\0';
-	}
-	return dd_command(argc, argv);
+	return ktest_run_command(dd_command, line);
 }
 
 static void dd_rejects_bad_operands(struct ktest *t)

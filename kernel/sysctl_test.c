@@ -138,23 +138,9 @@ static void sysctl_set_and_get_by_name(struct ktest *t)
 	KTEST_EXPECT_GE(t, v, 4);
 }
 
-/* Run the command on @line split at spaces (the shell's own line buffer
- * belongs to the `test` command running us). */
 static int run_sysctl_cmd(const char *line)
 {
-	char buf[128], *argv[8];
-	int argc = 0;
-	char *p;
-
-	scnprintf(buf, sizeof(buf), "%s", line);
-	for (p = buf; *p && argc < 8;) {
-		argv[argc++] = p;
-		while (*p && *p != ' ')
-			p++;
-		if (*p)
-			*p++ = '\0';
-	}
-	return sysctl_command(argc, argv);
+	return ktest_run_command(sysctl_command, line);
 }
 
 static void sysctl_command_reports_bad_input(struct ktest *t)

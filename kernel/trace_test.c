@@ -260,24 +260,9 @@ static void event_filter_records_only_matching_events(struct ktest *t)
 	kfree(s);
 }
 
-/* Run the `trace` command on @line split at spaces (not through
- * shell_run_line(): the shell's line buffer belongs to the `test` command
- * running us). */
 static int run_trace_cmd(const char *line)
 {
-	char buf[128], *argv[8];
-	int argc = 0;
-	char *p;
-
-	scnprintf(buf, sizeof(buf), "%s", line);
-	for (p = buf; *p && argc < 8;) {
-		argv[argc++] = p;
-		while (*p && *p != ' ')
-			p++;
-		if (*p)
-			*p++ = '\0';
-	}
-	return trace_command(argc, argv);
+	return ktest_run_command(trace_command, line);
 }
 
 static void bad_filter_patterns_are_rejected(struct ktest *t)
