@@ -68,38 +68,36 @@ static unsigned int collect(struct ktest *t, struct seen *s)
 
 static void trace_line_format_is_linux_tracefs(struct ktest *t)
 {
-	struct trace_line l = {
-		.ts = 14437511123ULL,
-		.pid = 130,
-		.cpu = 0,
-		.comm = "dd",
-		.flags = "d..1.",
-		.event = "writeback_dirty_folio",
-		.text = "bdi 254:0: ino=266338304 index=56326",
-	};
-	struct trace_line k = {
-		.ts = 15774026000ULL,
-		.pid = 30,
-		.cpu = 12,
-		.comm = "kworker/u4:1",
-		.flags = ".....",
-		.event = "writeback_pages_written",
-		.text = "7935",
+	static const struct {
+		struct trace_line l;
+		const char *want;
+	} cases[] = {
+		{{.ts = 14437511123ULL,
+		  .pid = 130,
+		  .cpu = 0,
+		  .comm = "dd",
+		  .flags = "d..1.",
+		  .event = "writeback_dirty_folio",
+		  .text = "bdi 254:0: ino=266338304 index=56326"},
+		 "              dd-130     [000] d..1.    14.437511: "
+		 "writeback_dirty_folio: bdi 254:0: ino=266338304 index=56326"},
+		{{.ts = 15774026000ULL,
+		  .pid = 30,
+		  .cpu = 12,
+		  .comm = "kworker/u4:1",
+		  .flags = ".....",
+		  .event = "writeback_pages_written",
+		  .text = "7935"},
+		 "    kworker/u4:1-30      [012] .....    15.774026: "
+		 "writeback_pages_written: 7935"},
 	};
 	char buf[256];
+	unsigned int i;
 
-	trace_format_line(buf, sizeof(buf), &l);
-	KTEST_EXPECT_EQ(
-		t,
-		strcmp(buf,
-		       "              dd-130     [000] d..1.    14.437511: "
-		       "writeback_dirty_folio: bdi 254:0: ino=266338304 index=56326"),
-		0);
-	trace_format_line(buf, sizeof(buf), &k);
-	KTEST_EXPECT_EQ(t,
-			strcmp(buf, "    kworker/u4:1-30      [012] .....    15.774026: "
-				    "writeback_pages_written: 7935"),
-			0);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		trace_format_line(buf, sizeof(buf), &cases[i].l);
+		KTEST_EXPECT_EQ(t, strcmp(buf, cases[i].want), 0);
+	}
 }
 
 /* Linux's trace_print_time() prints ns2usecs(ts): rounded to the nearest
