@@ -203,6 +203,47 @@ static void rewriting_the_same_ratio_keeps_the_bytes_limit(struct ktest *t)
 	restore_tunables(&s);
 }
 
+static bool tunable_reader_stop;
+
+static int read_thresholds(void *data)
+{
+	while (!__atomic_load_n(&tunable_reader_stop, __ATOMIC_ACQUIRE)) {
+		struct dirty_throttle_control dtc = {.avail = 100000};
+
+		domain_dirty_limits(&dtc);
+		cond_resched();
+	}
+	while (!kthread_should_stop())
+		schedule_timeout_uninterruptible(1);
+	return 0;
+}
+
+/* The sysctl hooks zero the other tunable of a pair while writers and the
+ * flusher read it (READ_ONCE): their stores are WRITE_ONCE too, or TSan
+ * reports a data race (host-tsan: dirty_bytes_handler against
+ * domain_dirty_limits). */
+static void tunables_written_while_read(struct ktest *t)
+{
+	struct saved_tunables s;
+	struct task_struct *k;
+	unsigned int i;
+
+	save_tunables(&s);
+	__atomic_store_n(&tunable_reader_stop, false, __ATOMIC_RELEASE);
+	k = kthread_run(read_thresholds, NULL, "tunable_reader");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
+	for (i = 0; i < 200; i++) {
+		KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_bytes", "100000000"), 0);
+		KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_ratio", i & 1 ? "20" : "21"), 0);
+		KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_background_bytes", "5000000"), 0);
+		KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_background_ratio", "10"), 0);
+		cond_resched();
+	}
+	__atomic_store_n(&tunable_reader_stop, true, __ATOMIC_RELEASE);
+	kthread_stop(k);
+	restore_tunables(&s);
+}
+
 /* node_dirty_ok(): a node's dirty + writeback within dirty_ratio of its own
  * dirtyable memory (free + file LRU). */
 static void node_dirty_ok_follows_node_limit(struct ktest *t)
@@ -627,6 +668,7 @@ static const struct ktest_case dirty_throttle_cases[] = {
 	KTEST_CASE(background_at_or_above_thresh_becomes_half),
 	KTEST_CASE(writing_bytes_zeroes_ratio_and_back),
 	KTEST_CASE(rewriting_the_same_ratio_keeps_the_bytes_limit),
+	KTEST_CASE(tunables_written_while_read),
 	KTEST_CASE(sysctl_names_and_ranges),
 	KTEST_CASE(node_dirty_ok_follows_node_limit),
 	KTEST_CASE(ratelimit_pages_scale_with_thresh),
