@@ -3,7 +3,8 @@
  * disks (serial quire-test*): its inode and bdi, the ->writepage-only
  * branch of do_writepages() (counted), ->read_folio and caching, O_DIRECT
  * (alignment, coherence with the cache both ways), the end of the disk, a
- * disk whose size is not a multiple of a page, and a read-only disk.
+ * disk whose size is not a multiple of a page, two writers racing on one
+ * region, and a read-only disk.
  *
  * Each case uses its own region of the disk, written raw (bios, not the
  * cache) where it needs known contents, and drops the cached pages of the
@@ -16,6 +17,8 @@
 #include <quire/writeback.h>
 #include <quire/backing-dev.h>
 #include <quire/string.h>
+#include <quire/kthread.h>
+#include <quire/sched.h>
 #include "blk-test.h"
 #include "bdev_internal.h"
 
@@ -332,6 +335,95 @@ static void odd_sized_disk_last_partial_page(struct ktest *t)
 	blk_test_buf_free(&r);
 }
 
+/* Two writers (like two `dd`s) through their own files on one region. */
+struct racing_writer {
+	struct bdev_case *c;
+	struct file *file;
+	void *buf;
+	u32 gen;
+	int err;
+	bool done;
+};
+
+static int racing_writer_fn(void *data)
+{
+	struct racing_writer *w = data;
+	unsigned int round;
+
+	for (round = 0; round < 8 && !w->err; round++) {
+		size_t off;
+
+		for (off = 0; off < w->c->bytes && !w->err; off += PAGE_SIZE) {
+			loff_t pos = region_pos(w->c) + (loff_t)off;
+
+			if (w->file->f_op->write(w->file, (char *)w->buf + off, PAGE_SIZE,
+						 &pos) != PAGE_SIZE)
+				w->err = -EIO;
+		}
+		if (!w->err)
+			w->err = vfs_fsync(w->file, 0);
+		cond_resched();
+	}
+	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
+	while (!kthread_should_stop())
+		schedule_timeout_uninterruptible(1);
+	return 0;
+}
+
+/* Each page ends up whole from one writer (a folio is copied under its
+ * lock), the cache and the disk agree after the last fsync, and neither
+ * writer sees an error. */
+static void concurrent_writers_leave_whole_pages(struct ktest *t)
+{
+	struct racing_writer w[2];
+	struct task_struct *k[2];
+	struct blk_test_buf other;
+	struct bdev_case c;
+	unsigned int i;
+	size_t off;
+
+	bdev_case_start(t, &c, 6, O_RDWR);
+	if (blk_test_buf_alloc(&other, c.bytes)) {
+		bdev_case_end(&c);
+		KTEST_ASSERT_TRUE(t, false);
+	}
+	blk_test_fill(c.buf.va, c.sector, c.bytes / 512, 0xb061);
+	blk_test_fill(other.va, c.sector, c.bytes / 512, 0xb062);
+	for (i = 0; i < 2; i++) {
+		w[i] = (struct racing_writer){.c = &c, .gen = 0xb061 + i};
+		w[i].buf = i ? other.va : c.buf.va;
+		w[i].file = blkdev_open_by_name(c.disk->disk_name, O_RDWR);
+		KTEST_ASSERT_TRUE(t, !IS_ERR(w[i].file));
+	}
+	for (i = 0; i < 2; i++) {
+		k[i] = kthread_run(racing_writer_fn, &w[i], "bdev_writer/%u", i);
+		KTEST_ASSERT_NOT_ERR_OR_NULL(t, k[i]);
+	}
+	while (!__atomic_load_n(&w[0].done, __ATOMIC_ACQUIRE) ||
+	       !__atomic_load_n(&w[1].done, __ATOMIC_ACQUIRE))
+		schedule_timeout_uninterruptible(1);
+	for (i = 0; i < 2; i++) {
+		kthread_stop(k[i]);
+		KTEST_EXPECT_EQ(t, w[i].err, 0);
+		fput(w[i].file);
+	}
+	KTEST_EXPECT_EQ(t, vfs_fsync(c.file, 0), 0);
+	KTEST_EXPECT_EQ(t, bread(&c, c.buf.va, c.bytes, region_pos(&c)), c.bytes);
+	KTEST_EXPECT_EQ(t, blk_test_rw(c.disk, REQ_OP_READ, c.sector, &c.raw, 0, c.bytes),
+			0);
+	KTEST_EXPECT_EQ(t, memcmp(c.buf.va, c.raw.va, c.bytes), 0);
+	for (off = 0; off < c.bytes; off += PAGE_SIZE) {
+		sector_t s = c.sector + off / 512;
+		char *p = (char *)c.raw.va + off;
+
+		if (blk_test_check(p, s, 8, 0xb061) != -1 &&
+		    blk_test_check(p, s, 8, 0xb062) != -1)
+			ktest_fail(t, __FILE__, __LINE__, "page at +%zu is torn", off);
+	}
+	blk_test_buf_free(&other);
+	bdev_case_end(&c);
+}
+
 static void read_only_disk_refuses_writers(struct ktest *t)
 {
 	struct gendisk *disk = want_disk(t, true, false);
@@ -356,6 +448,7 @@ static const struct ktest_case bdev_cases[] = {
 	KTEST_CASE(direct_io_is_coherent_with_the_cache),
 	KTEST_CASE(end_of_disk_cuts_writes_and_reads),
 	KTEST_CASE(odd_sized_disk_last_partial_page),
+	KTEST_CASE(concurrent_writers_leave_whole_pages),
 	KTEST_CASE(read_only_disk_refuses_writers),
 	KTEST_END,
 };
