@@ -52,12 +52,27 @@ static void dd_seconds_print_like_printf_g(struct ktest *t)
 }
 
 /* The lines coreutils 9.1 printed for these byte counts and times. */
+struct xfer_case {
+	u64 bytes, ns;
+	const char *want;
+};
+
+/* dd_format_xfer() of each case, final (%g seconds) or @progress. */
+static void expect_xfer_lines(struct ktest *t, const struct xfer_case *cases,
+			      unsigned int n, bool progress)
+{
+	char buf[160];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		dd_format_xfer(buf, sizeof(buf), cases[i].bytes, cases[i].ns, progress);
+		expect_str(t, buf, cases[i].want);
+	}
+}
+
 static void dd_xfer_line_matches_gnu_dd(struct ktest *t)
 {
-	static const struct {
-		u64 bytes, ns;
-		const char *want;
-	} cases[] = {
+	static const struct xfer_case cases[] = {
 		{67108864, 2558500,
 		 "67108864 bytes (67 MB, 64 MiB) copied, 0.0025585 s, 26.2 GB/s"},
 		{512, 41858, "512 bytes copied, 4.1858e-05 s, 12.2 MB/s"},
@@ -84,13 +99,8 @@ static void dd_xfer_line_matches_gnu_dd(struct ktest *t)
 		{999, 1000000001, "999 bytes copied, 1 s, 999 B/s"},
 		{999, 1998000000, "999 bytes copied, 1.998 s, 500 B/s"},
 	};
-	char buf[160];
-	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		dd_format_xfer(buf, sizeof(buf), cases[i].bytes, cases[i].ns, false);
-		expect_str(t, buf, cases[i].want);
-	}
+	expect_xfer_lines(t, cases, ARRAY_SIZE(cases), false);
 }
 
 /* A status=progress line: coreutils prints whole seconds there ("%.0f s":
@@ -98,10 +108,7 @@ static void dd_xfer_line_matches_gnu_dd(struct ktest *t)
  * half to even. */
 static void dd_progress_line_has_whole_seconds(struct ktest *t)
 {
-	static const struct {
-		u64 bytes, ns;
-		const char *want;
-	} cases[] = {
+	static const struct xfer_case cases[] = {
 		{67108864, 2558500000ULL,
 		 "67108864 bytes (67 MB, 64 MiB) copied, 3 s, 26.2 MB/s"},
 		{67108864, 2500000000ULL,
@@ -111,13 +118,8 @@ static void dd_progress_line_has_whole_seconds(struct ktest *t)
 		{512, 1000000000ULL, "512 bytes copied, 1 s, 512 B/s"},
 		{1000, 400000000, "1000 bytes (1.0 kB) copied, 0 s, 2.5 kB/s"},
 	};
-	char buf[160];
-	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		dd_format_xfer(buf, sizeof(buf), cases[i].bytes, cases[i].ns, true);
-		expect_str(t, buf, cases[i].want);
-	}
+	expect_xfer_lines(t, cases, ARRAY_SIZE(cases), true);
 }
 
 /* GNU dd's numbers (coreutils' parse_integer(): xstrtoumax with suffixes
