@@ -12,8 +12,8 @@
  *
  * The entries are the pointers the linker collected in section
  * "quire_sysctl" (__start_quire_sysctl .. __stop_quire_sysctl, as the
- * ktest and shell registries). A value is parsed whole (decimal, or
- * 0x.. hex), checked against [min, max], then stored with one atomic store
+ * ktest and shell registries). A value is parsed whole (decimal, 0x.. hex,
+ * or 0.. octal: base 0, as Linux's proc_get_long()), checked against [min, max], then stored with one atomic store
  * of the variable's own width, so a reader never sees a torn value; then
  * after_write runs with the value before the write (Linux's handlers keep
  * it to act only on a change).
