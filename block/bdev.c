@@ -15,10 +15,11 @@
  * later), a struct bdev_inode: an inode (S_IFBLK, i_rdev MAJ:MIN, i_size
  * the capacity) on a super_block of its own ("bdev") whose s_bdi is a bdi
  * made for the disk (bdi_alloc + bdi_register "MAJ:MIN", BDI_CAP_WRITEBACK
- * | BDI_CAP_WRITEBACK_ACCT). It lives as long as Quire runs: closing the
+ * | BDI_CAP_WRITEBACK_ACCT). It lives as long as its disk: closing the
  * disk leaves its dirty pages to the flusher and `sync` (Linux instead
  * writes and drops a whole disk's cache at its last close, in
- * blkdev_flush_mapping()).
+ * blkdev_flush_mapping()); del_gendisk() writes them and lets go of the
+ * disk (bdev_del_disk()), the inode going with its last open file.
  *
  * ->writepage writes one page with one bio (adjacent bios merge in the
  * plug writeback_use_writepage() holds); its completion ends the folio's
@@ -33,6 +34,9 @@
  *      is written up to the capacity only).
  *  BD2: O_DIRECT offsets, lengths and buffers are multiples of the logical
  *      block size, else -EINVAL and nothing is submitted.
+ *  BD3: once its disk is deleted (bdev_del_disk()) an inode's bdev is NULL,
+ *      it is on no list (bdev_list, sync's supers), and every file
+ *      operation on it is -ENXIO; it is freed with its last reference.
  *
  * Locking: bdev_mutex guards bdev_list and the creation of bdev inodes.
  * The page cache locks (folio lock, i_pages) are the page cache's; the
@@ -54,6 +58,7 @@
 #include <quire/errno.h>
 #include <quire/bug.h>
 #include "bdev_internal.h"
+#include "blk.h"
 
 static DEFINE_MUTEX(bdev_mutex);
 static LIST_HEAD(bdev_list);
@@ -64,9 +69,10 @@ static struct bdev_inode *BDEV_I(struct inode *inode)
 	return container_of(inode, struct bdev_inode, inode);
 }
 
+/* The disk, or NULL once it was deleted (BD3). */
 static struct block_device *I_BDEV(struct inode *inode)
 {
-	return BDEV_I(inode)->bdev;
+	return READ_ONCE(BDEV_I(inode)->bdev);
 }
 
 static loff_t bdev_size(struct block_device *bdev)
@@ -92,16 +98,22 @@ static int blkdev_writepage(struct page *page, struct writeback_control *wbc)
 {
 	struct folio *folio = page_folio(page);
 	struct bdev_inode *bi = BDEV_I(folio->mapping->host);
-	loff_t size = bdev_size(bi->bdev), pos = folio_pos(folio);
+	struct block_device *bdev = I_BDEV(&bi->inode);
 	blk_opf_t opf = REQ_OP_WRITE | (wbc->sync_mode == WB_SYNC_ALL ? REQ_SYNC : 0);
+	loff_t size, pos = folio_pos(folio);
 	struct bio *bio;
 
 	__atomic_fetch_add(&bi->writepage_calls, 1, __ATOMIC_RELAXED);
+	if (!bdev) { /* BD3: dirtied after the disk was deleted */
+		folio_unlock(folio);
+		return -ENXIO;
+	}
+	size = bdev_size(bdev);
 	if (pos >= size) { /* BD1: the disk shrank under us */
 		folio_unlock(folio);
 		return 0;
 	}
-	bio = bio_alloc(bi->bdev, 1, opf, GFP_KERNEL);
+	bio = bio_alloc(bdev, 1, opf, GFP_KERNEL);
 	if (!bio) {
 		/* Still dirty: WB_SYNC_ALL retries after reclaim_throttle(). */
 		folio_redirty_for_writepage(wbc, folio);
@@ -132,11 +144,17 @@ static void blkdev_end_read(struct bio *bio)
 static int blkdev_read_folio(struct file *file, struct folio *folio)
 {
 	struct bdev_inode *bi = BDEV_I(folio->mapping->host);
-	loff_t size = bdev_size(bi->bdev), pos = folio_pos(folio);
+	struct block_device *bdev = I_BDEV(&bi->inode);
+	loff_t size, pos = folio_pos(folio);
 	size_t len;
 	struct bio *bio;
 
 	__atomic_fetch_add(&bi->read_folio_calls, 1, __ATOMIC_RELAXED);
+	if (!bdev) { /* BD3 */
+		folio_unlock(folio);
+		return -ENXIO;
+	}
+	size = bdev_size(bdev);
 	len = pos >= size ? 0 : (size_t)min_t_loff(PAGE_SIZE, size - pos);
 	if (len < PAGE_SIZE)
 		memset((char *)folio_address(folio) + len, 0, PAGE_SIZE - len);
@@ -145,7 +163,7 @@ static int blkdev_read_folio(struct file *file, struct folio *folio)
 		folio_unlock(folio);
 		return 0;
 	}
-	bio = bio_alloc(bi->bdev, 1, REQ_OP_READ, GFP_KERNEL);
+	bio = bio_alloc(bdev, 1, REQ_OP_READ, GFP_KERNEL);
 	if (!bio) {
 		folio_unlock(folio);
 		return -ENOMEM;
@@ -212,10 +230,9 @@ static size_t blkdev_dio_fill(struct bio *bio, char *buf, size_t count)
 }
 
 /* Context: process, may sleep. */
-static ssize_t_k blkdev_direct_io(struct file *file, void *buf, size_t count, loff_t pos,
-				  bool write)
+static ssize_t_k blkdev_direct_io(struct block_device *bdev, struct file *file, void *buf,
+				  size_t count, loff_t pos, bool write)
 {
-	struct block_device *bdev = I_BDEV(file->f_mapping->host);
 	struct address_space *mapping = file->f_mapping;
 	u32 lbs = bdev_logical_block_size(bdev);
 	struct blkdev_dio dio = {.remaining = 1};
@@ -263,9 +280,13 @@ static ssize_t_k blkdev_direct_io(struct file *file, void *buf, size_t count, lo
 
 static ssize_t_k blkdev_read(struct file *file, void *buf, size_t count, loff_t *pos)
 {
-	loff_t size = bdev_size(I_BDEV(file->f_mapping->host));
+	struct block_device *bdev = I_BDEV(file->f_mapping->host);
+	loff_t size;
 	ssize_t_k ret;
 
+	if (!bdev)
+		return -ENXIO; /* BD3 */
+	size = bdev_size(bdev);
 	if (*pos < 0)
 		return -EINVAL;
 	if (*pos >= size)
@@ -273,7 +294,7 @@ static ssize_t_k blkdev_read(struct file *file, void *buf, size_t count, loff_t 
 	count = (size_t)min_t_loff((loff_t)count, size - *pos);
 	if (!(file->f_flags & O_DIRECT))
 		return filemap_read(file, buf, count, pos);
-	ret = blkdev_direct_io(file, buf, count, *pos, false);
+	ret = blkdev_direct_io(bdev, file, buf, count, *pos, false);
 	if (ret > 0)
 		*pos += ret;
 	return ret;
@@ -282,8 +303,11 @@ static ssize_t_k blkdev_read(struct file *file, void *buf, size_t count, loff_t 
 static int blkdev_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
 	struct block_device *bdev = I_BDEV(file->f_mapping->host);
-	int err = file_write_and_wait_range(file, start, end);
+	int err;
 
+	if (!bdev)
+		return -ENXIO; /* BD3 */
+	err = file_write_and_wait_range(file, start, end);
 	if (err)
 		return err;
 	err = blkdev_issue_flush(bdev);
@@ -294,9 +318,12 @@ static ssize_t_k blkdev_write(struct file *file, const void *buf, size_t count,
 			      loff_t *pos)
 {
 	struct block_device *bdev = I_BDEV(file->f_mapping->host);
-	loff_t size = bdev_size(bdev), start = *pos;
+	loff_t size, start = *pos;
 	ssize_t_k ret;
 
+	if (!bdev)
+		return -ENXIO; /* BD3 */
+	size = bdev_size(bdev);
 	if (bdev_read_only(bdev))
 		return -EPERM;
 	if (*pos < 0)
@@ -305,7 +332,7 @@ static ssize_t_k blkdev_write(struct file *file, const void *buf, size_t count,
 		return count ? -ENOSPC : 0;
 	count = (size_t)min_t_loff((loff_t)count, size - *pos);
 	if (file->f_flags & O_DIRECT) {
-		ret = blkdev_direct_io(file, (void *)buf, count, *pos, true);
+		ret = blkdev_direct_io(bdev, file, (void *)buf, count, *pos, true);
 		if (ret > 0)
 			*pos += ret;
 	} else {
@@ -325,6 +352,8 @@ static int blkdev_open(struct inode *inode, struct file *file)
 {
 	struct block_device *bdev = I_BDEV(inode);
 
+	if (!bdev)
+		return -ENXIO; /* BD3 */
 	if ((file->f_flags & O_ACCMODE) != O_RDONLY && bdev_read_only(bdev))
 		return -EROFS;
 	if (disk_is_dead(bdev->bd_disk))
@@ -350,9 +379,15 @@ static struct inode *bdev_alloc_inode(struct super_block *sb)
 	return &container_of(sb, struct bdev_inode, sb)->inode;
 }
 
+/* The last reference of a deleted disk's inode went (bdev_del_disk()
+ * dropped the disk's own; open files held the rest): free it all. */
 static void bdev_destroy_inode(struct inode *inode)
 {
-	/* Part of struct bdev_inode, which is never freed. */
+	struct bdev_inode *bi = BDEV_I(inode);
+
+	bdi_unregister(bi->bdi);
+	bdi_put(bi->bdi);
+	kfree(bi);
 }
 
 /* `sync` calls each registered sb's ->sync_fs: a cache flush of the disk
@@ -441,10 +476,43 @@ struct inode *bdev_inode(struct gendisk *disk)
 
 	mutex_lock(&bdev_mutex);
 	bi = bdev_find(disk);
-	if (!bi)
+	if (!bi && READ_ONCE(disk->registered)) /* none for a deleted disk */
 		bi = bdev_create(disk);
 	mutex_unlock(&bdev_mutex);
 	return bi ? &bi->inode : NULL;
+}
+
+/*
+ * @disk is being deleted (del_gendisk(), after taking it off the disk
+ * list, before waiting for its requests). Linux's bdev_mark_dead(): unless
+ * @surprise (the disk is dead already, its I/O would fail), write the
+ * dirty pages back and wait; then what Linux's bdev_unhash() and the
+ * disk's final put do: the inode leaves bdev_list (no new opener, no
+ * drop_caches) and its super_block leaves sync's list, the open files see
+ * no disk (BD3: -ENXIO), the cache is dropped, and the disk's own
+ * reference goes: the inode, its bdi and the struct are freed with the
+ * last open file. A write racing this on a file already open may lose its
+ * data (Linux's too: the device is going). Context: process, may sleep.
+ */
+void bdev_del_disk(struct gendisk *disk, bool surprise)
+{
+	struct bdev_inode *bi;
+
+	mutex_lock(&bdev_mutex);
+	bi = bdev_find(disk);
+	if (bi)
+		list_del_init(&bi->list);
+	mutex_unlock(&bdev_mutex);
+	if (!bi)
+		return;
+	unregister_super(&bi->sb); /* waits for a sync walking it */
+	if (!surprise)
+		filemap_write_and_wait(bi->inode.i_mapping);
+	WRITE_ONCE(bi->bdev, NULL);
+	bi->inode.i_private = NULL;
+	truncate_inode_pages(bi->inode.i_mapping, 0);
+	pr_info("bdev: %s deleted: its page cache is dropped\n", disk->disk_name);
+	iput(&bi->inode);
 }
 
 struct file *blkdev_open_by_name(const char *name, unsigned int flags)

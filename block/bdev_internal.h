@@ -18,7 +18,7 @@
 struct bdev_inode {
 	struct inode inode;		/* the disk's page cache: i_data */
 	struct super_block sb;		/* "bdev", s_bdi = bdi */
-	struct block_device *bdev;	/* &disk->part0 */
+	struct block_device *bdev;	/* &disk->part0; NULL once deleted (BD3) */
 	struct backing_dev_info *bdi;	/* the disk's, registered "MAJ:MIN" */
 	struct list_head list;		/* on bdev_list (bdev_mutex) */
 	unsigned long writepage_calls;	/* ->writepage calls (atomic) */

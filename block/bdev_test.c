@@ -3,7 +3,8 @@
  * disks (serial quire-test*): its inode and bdi, the ->writepage-only
  * branch of do_writepages() (counted), ->read_folio and caching, O_DIRECT
  * (alignment, coherence with the cache both ways), the end of the disk, a
- * disk whose size is not a multiple of a page, and a read-only disk.
+ * disk whose size is not a multiple of a page, two writers racing on one
+ * region, and a read-only disk.
  *
  * Each case uses its own region of the disk, written raw (bios, not the
  * cache) where it needs known contents, and drops the cached pages of the
@@ -16,6 +17,8 @@
 #include <quire/writeback.h>
 #include <quire/backing-dev.h>
 #include <quire/string.h>
+#include <quire/kthread.h>
+#include <quire/sched.h>
 #include "blk-test.h"
 #include "bdev_internal.h"
 
@@ -136,51 +139,72 @@ static void bdev_inode_has_its_own_bdi_and_only_writepage(struct ktest *t)
 	KTEST_EXPECT_NULL(t, a->readahead);
 }
 
-/* Buffered writes dirty the cache; fsync runs do_writepages(), whose
- * ->writepage-only branch writes every page once; the disk has them. */
-static void buffered_write_then_fsync_uses_writepage_per_page(struct ktest *t)
+/*
+ * Buffered writes of a case's region dirty the cache; @writeback makes
+ * them reach the disk through ->writepage (at least once per page:
+ * @exactly_once when nothing else writes the disk's cache meanwhile), and
+ * leaves no page dirty or under writeback; the disk then has them.
+ */
+struct writeback_way {
+	unsigned int slot; /* the case's region */
+	u32 gen;	   /* its pattern */
+	bool exactly_once;
+	void (*writeback)(struct ktest *t, struct bdev_case *c);
+};
+
+static void buffered_write_reaches_the_disk(struct ktest *t,
+					    const struct writeback_way *w)
 {
 	struct bdev_case c;
 	unsigned long calls;
 
-	bdev_case_start(t, &c, 0, O_RDWR);
-	blk_test_fill(c.buf.va, c.sector, c.bytes / 512, 0xb001);
+	bdev_case_start(t, &c, w->slot, O_RDWR);
+	blk_test_fill(c.buf.va, c.sector, c.bytes / 512, w->gen);
 	calls = bdev_writepage_calls(c.inode);
 	KTEST_EXPECT_EQ(t, bwrite(&c, c.buf.va, c.bytes, region_pos(&c)), c.bytes);
-	KTEST_EXPECT_TRUE(t, mapping_tagged(c.inode->i_mapping, PAGECACHE_TAG_DIRTY));
-	KTEST_EXPECT_EQ(t, vfs_fsync(c.file, 0), 0);
-	KTEST_EXPECT_EQ(t, bdev_writepage_calls(c.inode) - calls, NPAGES);
+	w->writeback(t, &c);
+	if (w->exactly_once)
+		KTEST_EXPECT_EQ(t, bdev_writepage_calls(c.inode) - calls, NPAGES);
+	else
+		KTEST_EXPECT_GE(t, bdev_writepage_calls(c.inode) - calls, NPAGES);
 	KTEST_EXPECT_FALSE(t, mapping_tagged(c.inode->i_mapping, PAGECACHE_TAG_DIRTY));
 	KTEST_EXPECT_FALSE(t,
 			   mapping_tagged(c.inode->i_mapping, PAGECACHE_TAG_WRITEBACK));
 	KTEST_EXPECT_EQ(t, blk_test_rw(c.disk, REQ_OP_READ, c.sector, &c.raw, 0, c.bytes),
 			0);
-	KTEST_EXPECT_EQ(t, blk_test_check(c.raw.va, c.sector, c.bytes / 512, 0xb001), -1);
+	KTEST_EXPECT_EQ(t, blk_test_check(c.raw.va, c.sector, c.bytes / 512, w->gen), -1);
 	bdev_case_end(&c);
+}
+
+/* fsync runs do_writepages(), whose ->writepage-only branch writes every
+ * page once. */
+static void by_fsync(struct ktest *t, struct bdev_case *c)
+{
+	KTEST_EXPECT_TRUE(t, mapping_tagged(c->inode->i_mapping, PAGECACHE_TAG_DIRTY));
+	KTEST_EXPECT_EQ(t, vfs_fsync(c->file, 0), 0);
+}
+
+static void buffered_write_then_fsync_uses_writepage_per_page(struct ktest *t)
+{
+	static const struct writeback_way w = {0, 0xb001, true, by_fsync};
+
+	buffered_write_reaches_the_disk(t, &w);
 }
 
 /* `sync` writes a disk's dirty pages through ->writepage and flushes its
  * cache. It used to call blkdev_issue_flush(), which sleeps, under
  * disk_iterate()'s spinlock: "BUG: scheduling while atomic" (now counted
  * as a warning, which fails the case). */
+static void by_sync(struct ktest *t, struct bdev_case *c)
+{
+	ksys_sync();
+}
+
 static void buffered_write_then_sync_reaches_the_disk(struct ktest *t)
 {
-	struct bdev_case c;
-	unsigned long calls;
+	static const struct writeback_way w = {5, 0xb005, false, by_sync};
 
-	bdev_case_start(t, &c, 5, O_RDWR);
-	blk_test_fill(c.buf.va, c.sector, c.bytes / 512, 0xb005);
-	calls = bdev_writepage_calls(c.inode);
-	KTEST_EXPECT_EQ(t, bwrite(&c, c.buf.va, c.bytes, region_pos(&c)), c.bytes);
-	ksys_sync();
-	KTEST_EXPECT_GE(t, bdev_writepage_calls(c.inode) - calls, NPAGES);
-	KTEST_EXPECT_FALSE(t, mapping_tagged(c.inode->i_mapping, PAGECACHE_TAG_DIRTY));
-	KTEST_EXPECT_FALSE(t,
-			   mapping_tagged(c.inode->i_mapping, PAGECACHE_TAG_WRITEBACK));
-	KTEST_EXPECT_EQ(t, blk_test_rw(c.disk, REQ_OP_READ, c.sector, &c.raw, 0, c.bytes),
-			0);
-	KTEST_EXPECT_EQ(t, blk_test_check(c.raw.va, c.sector, c.bytes / 512, 0xb005), -1);
-	bdev_case_end(&c);
+	buffered_write_reaches_the_disk(t, &w);
 }
 
 /* A buffered read fills the cache through ->read_folio; a second read of
@@ -311,6 +335,95 @@ static void odd_sized_disk_last_partial_page(struct ktest *t)
 	blk_test_buf_free(&r);
 }
 
+/* Two writers (like two `dd`s) through their own files on one region. */
+struct racing_writer {
+	struct bdev_case *c;
+	struct file *file;
+	void *buf;
+	u32 gen;
+	int err;
+	bool done;
+};
+
+static int racing_writer_fn(void *data)
+{
+	struct racing_writer *w = data;
+	unsigned int round;
+
+	for (round = 0; round < 8 && !w->err; round++) {
+		size_t off;
+
+		for (off = 0; off < w->c->bytes && !w->err; off += PAGE_SIZE) {
+			loff_t pos = region_pos(w->c) + (loff_t)off;
+
+			if (w->file->f_op->write(w->file, (char *)w->buf + off, PAGE_SIZE,
+						 &pos) != PAGE_SIZE)
+				w->err = -EIO;
+		}
+		if (!w->err)
+			w->err = vfs_fsync(w->file, 0);
+		cond_resched();
+	}
+	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
+	while (!kthread_should_stop())
+		schedule_timeout_uninterruptible(1);
+	return 0;
+}
+
+/* Each page ends up whole from one writer (a folio is copied under its
+ * lock), the cache and the disk agree after the last fsync, and neither
+ * writer sees an error. */
+static void concurrent_writers_leave_whole_pages(struct ktest *t)
+{
+	struct racing_writer w[2];
+	struct task_struct *k[2];
+	struct blk_test_buf other;
+	struct bdev_case c;
+	unsigned int i;
+	size_t off;
+
+	bdev_case_start(t, &c, 6, O_RDWR);
+	if (blk_test_buf_alloc(&other, c.bytes)) {
+		bdev_case_end(&c);
+		KTEST_ASSERT_TRUE(t, false);
+	}
+	blk_test_fill(c.buf.va, c.sector, c.bytes / 512, 0xb061);
+	blk_test_fill(other.va, c.sector, c.bytes / 512, 0xb062);
+	for (i = 0; i < 2; i++) {
+		w[i] = (struct racing_writer){.c = &c, .gen = 0xb061 + i};
+		w[i].buf = i ? other.va : c.buf.va;
+		w[i].file = blkdev_open_by_name(c.disk->disk_name, O_RDWR);
+		KTEST_ASSERT_TRUE(t, !IS_ERR(w[i].file));
+	}
+	for (i = 0; i < 2; i++) {
+		k[i] = kthread_run(racing_writer_fn, &w[i], "bdev_writer/%u", i);
+		KTEST_ASSERT_NOT_ERR_OR_NULL(t, k[i]);
+	}
+	while (!__atomic_load_n(&w[0].done, __ATOMIC_ACQUIRE) ||
+	       !__atomic_load_n(&w[1].done, __ATOMIC_ACQUIRE))
+		schedule_timeout_uninterruptible(1);
+	for (i = 0; i < 2; i++) {
+		kthread_stop(k[i]);
+		KTEST_EXPECT_EQ(t, w[i].err, 0);
+		fput(w[i].file);
+	}
+	KTEST_EXPECT_EQ(t, vfs_fsync(c.file, 0), 0);
+	KTEST_EXPECT_EQ(t, bread(&c, c.buf.va, c.bytes, region_pos(&c)), c.bytes);
+	KTEST_EXPECT_EQ(t, blk_test_rw(c.disk, REQ_OP_READ, c.sector, &c.raw, 0, c.bytes),
+			0);
+	KTEST_EXPECT_EQ(t, memcmp(c.buf.va, c.raw.va, c.bytes), 0);
+	for (off = 0; off < c.bytes; off += PAGE_SIZE) {
+		sector_t s = c.sector + off / 512;
+		char *p = (char *)c.raw.va + off;
+
+		if (blk_test_check(p, s, 8, 0xb061) != -1 &&
+		    blk_test_check(p, s, 8, 0xb062) != -1)
+			ktest_fail(t, __FILE__, __LINE__, "page at +%zu is torn", off);
+	}
+	blk_test_buf_free(&other);
+	bdev_case_end(&c);
+}
+
 static void read_only_disk_refuses_writers(struct ktest *t)
 {
 	struct gendisk *disk = want_disk(t, true, false);
@@ -335,6 +448,7 @@ static const struct ktest_case bdev_cases[] = {
 	KTEST_CASE(direct_io_is_coherent_with_the_cache),
 	KTEST_CASE(end_of_disk_cuts_writes_and_reads),
 	KTEST_CASE(odd_sized_disk_last_partial_page),
+	KTEST_CASE(concurrent_writers_leave_whole_pages),
 	KTEST_CASE(read_only_disk_refuses_writers),
 	KTEST_END,
 };

@@ -6,6 +6,9 @@
 
 #include <quire/blk-mq.h>
 
+/* bdev.c: @disk is being deleted (del_gendisk()); see bdev.c. */
+void bdev_del_disk(struct gendisk *disk, bool surprise);
+
 /* blk-mq.c */
 void blk_mq_submit_bio(struct bio *bio);
 void blk_mq_dispatch_list(struct list_head *list);

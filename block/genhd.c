@@ -152,6 +152,9 @@ void del_gendisk(struct gendisk *disk)
 		disk->registered = false;
 	}
 	spin_unlock_irqrestore(&disk_list_lock, flags);
+	/* Linux: bdev_mark_dead(), writing the cache back unless the disk
+	 * is dead already; then its page cache lets go of the disk. */
+	bdev_del_disk(disk, disk_is_dead(disk));
 	for (unsigned int i = 0; i < disk->queue->nr_hw_queues; i++)
 		wait_event(disk->queue->hctxs[i]->tag_wait, disk_idle(disk));
 	/* A completion that freed the last tag may still be inside

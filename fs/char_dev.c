@@ -19,6 +19,7 @@
  * Invariants:
  *  CD1: the device inodes never have a page in their mapping put there by
  *      this file (nrpages stays 0 unless a test adds one itself).
+ *  CD2: their read and write never change the file position.
  *
  * Locking: none of its own. The inodes are made once at boot (late
  * initcall) and never freed; their file operations keep no state.
@@ -37,16 +38,17 @@ static ssize_t_k null_read(struct file *file, void *buf, size_t count, loff_t *p
 	return 0;
 }
 
+/* Neither device moves *@pos (Linux's write_null and read_iter_zero leave
+ * it; null_lseek pins it at 0): it means nothing to them, and adding
+ * @count to a position near LLONG_MAX would wrap it negative (CD2). */
 static ssize_t_k null_write(struct file *file, const void *buf, size_t count, loff_t *pos)
 {
-	*pos += count;
 	return (ssize_t_k)count;
 }
 
 static ssize_t_k zero_read(struct file *file, void *buf, size_t count, loff_t *pos)
 {
 	memset(buf, 0, count);
-	*pos += count;
 	return (ssize_t_k)count;
 }
 

@@ -34,6 +34,32 @@ static void null_and_zero_read_and_write_like_linux(struct ktest *t)
 	fput(zero);
 }
 
+/* Linux's null and zero never move the file position (read_null,
+ * write_null, read_iter_zero leave it; null_lseek pins it at 0), so a
+ * position near LLONG_MAX cannot wrap negative whatever the count. */
+static void null_and_zero_leave_the_position_alone(struct ktest *t)
+{
+	static const char *const names[] = {"null", "zero"};
+	char buf[64];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		struct file *f = chrdev_open_by_name(names[i], O_RDWR);
+		loff_t pos = LLONG_MAX - 8;
+
+		KTEST_ASSERT_TRUE(t, !IS_ERR(f));
+		KTEST_EXPECT_EQ(t, f->f_op->write(f, buf, sizeof(buf), &pos),
+				sizeof(buf));
+		KTEST_EXPECT_EQ(t, pos, LLONG_MAX - 8);
+		KTEST_EXPECT_GE(t, f->f_op->read(f, buf, sizeof(buf), &pos), 0);
+		KTEST_EXPECT_EQ(t, pos, LLONG_MAX - 8);
+		KTEST_EXPECT_EQ(t, f->f_op->write(f, buf, 0, &pos), 0);
+		KTEST_EXPECT_EQ(t, f->f_op->read(f, buf, 0, &pos), 0);
+		KTEST_EXPECT_EQ(t, pos, LLONG_MAX - 8);
+		fput(f);
+	}
+}
+
 static void chrdev_inodes_never_write_back(struct ktest *t)
 {
 	static const char *const names[] = {"null", "zero"};
@@ -90,6 +116,7 @@ static void do_writepages_on_a_char_device_returns_0_and_writes_nothing(struct k
 
 static const struct ktest_case chrdev_cases[] = {
 	KTEST_CASE(null_and_zero_read_and_write_like_linux),
+	KTEST_CASE(null_and_zero_leave_the_position_alone),
 	KTEST_CASE(chrdev_inodes_never_write_back),
 	KTEST_CASE(do_writepages_on_a_char_device_returns_0_and_writes_nothing),
 	KTEST_END,

@@ -9,21 +9,24 @@
  * name a disk or a character device), conv= other than fsync/fdatasync/
  * notrunc, ibs/obs/cbs, iflag=fullblock.
  *
- *   dd if=zero|null|DISK of=null|DISK [bs=N[KMG]] [count=N] [skip=N]
+ *   dd if=zero|null|DISK of=null|DISK [bs=N[KMG][B|iB]] [count=N] [skip=N]
  *      [seek=N] [iflag=direct,dsync,sync] [oflag=...] [conv=fsync|fdatasync]
  *      [status=progress|noxfer|none]
  *
  * Every block goes through the files' f_op->read and f_op->write: a disk
  * is buffered through its page cache by default (block/bdev.c), O_DIRECT
- * with iflag/oflag=direct. conv=fsync ends with vfs_fsync() (writeback
- * and a cache flush of the disk). The summary is GNU dd's:
+ * with iflag/oflag=direct. Numbers take GNU dd's suffixes (dd_parse_size():
+ * 1M = 1MiB = 1048576, 1MB = 1000000, 2x512 = 1024). conv=fsync ends with
+ * vfs_fsync() (writeback and a cache flush of the disk). The summary is
+ * GNU dd's:
  *
  *   64+0 records in
  *   64+0 records out
  *   67108864 bytes (67 MB, 64 MiB) copied, 0.543021 s, 124 MB/s
  *
  * with status=progress a line "N bytes (...) copied, S s, R/s" each
- * second (on a line of its own: the console is a log). The time is
+ * second, S in whole seconds as GNU dd's "%.0f s" (on a line of its own:
+ * the console is a log). The time is
  * arch_clock_ns() from the first read to the end of the fsync; no
  * floating point (the kernel has none).
  *
@@ -133,6 +136,16 @@ void dd_format_seconds(char *buf, size_t size, u64 ns)
 	}
 }
 
+/* printf's "%.0f s" of @ns: whole seconds, half to even (2.5 s is "2 s"). */
+static void dd_format_whole_seconds(char *buf, size_t size, u64 ns)
+{
+	u64 secs = ns / 1000000000ULL, rem = ns % 1000000000ULL;
+
+	if (rem > 500000000ULL || (rem == 500000000ULL && (secs & 1)))
+		secs++;
+	scnprintf(buf, size, "%llu s", (unsigned long long)secs);
+}
+
 /* GNU dd's human numbers with autoscale, rounded to nearest: "512 B",
  * "1.5 kB", "67 MB" (@si) or "64 MiB". One decimal below @decimal_below
  * (10 for sizes; 100 for rates, which dd 9.x prints with three digits:
@@ -169,24 +182,33 @@ bool dd_format_human(char *buf, size_t size, u64 v, bool si, unsigned int decima
 	return true;
 }
 
-/* Bytes per second without overflow: @bytes * 1e9 / @ns. */
+/* n / d rounded to nearest (human_readable()'s human_round_to_nearest). */
+static u64 div_round(u64 n, u64 d)
+{
+	return n / d + (n % d >= d - d / 2);
+}
+
+/* Bytes per second without overflow: @bytes * 1e9 / @ns, to nearest. */
 static u64 dd_rate(u64 bytes, u64 ns)
 {
 	if (bytes < (1ULL << 33))
-		return bytes * 1000000000ULL / ns;
+		return div_round(bytes * 1000000000ULL, ns);
 	if (bytes < (1ULL << 43))
-		return bytes * 1000000ULL / (ns / 1000 ? ns / 1000 : 1);
-	return bytes / (ns / 1000000000ULL ? ns / 1000000000ULL : 1);
+		return div_round(bytes * 1000000ULL, ns / 1000 ? ns / 1000 : 1);
+	return div_round(bytes, ns / 1000000000ULL ? ns / 1000000000ULL : 1);
 }
 
 /* "67108864 bytes (67 MB, 64 MiB) copied, 0.543021 s, 124 MB/s" */
-void dd_format_xfer(char *buf, size_t size, u64 bytes, u64 ns)
+void dd_format_xfer(char *buf, size_t size, u64 bytes, u64 ns, bool progress)
 {
 	char si[24], iec[24], secs[32], rate[32];
 	bool si_prefix = dd_format_human(si, sizeof(si), bytes, true, 10, "");
 	bool iec_prefix = dd_format_human(iec, sizeof(iec), bytes, false, 10, "");
 
-	dd_format_seconds(secs, sizeof(secs), ns);
+	if (progress)
+		dd_format_whole_seconds(secs, sizeof(secs), ns);
+	else
+		dd_format_seconds(secs, sizeof(secs), ns);
 	if (!ns)
 		scnprintf(rate, sizeof(rate), "Infinity B/s");
 	else if (!bytes)
@@ -206,18 +228,38 @@ void dd_format_xfer(char *buf, size_t size, u64 bytes, u64 ns)
 
 /* ---- operands ---- */
 
+/*
+ * The next word of the comma list at *@list into @word: 0, or -EINVAL for
+ * an empty word (GNU dd refuses "iflag=", "direct," and ",direct": "invalid
+ * input flag: ''") or one too long for @word. *@list moves past the word
+ * and its comma; *@n is the word's length (for the message); *@more says
+ * whether a comma followed it (then another word must come).
+ */
+static int dd_next_word(const char **list, char *word, size_t size, size_t *n, bool *more)
+{
+	const char *comma = strchr(*list, ',');
+
+	*n = comma ? (size_t)(comma - *list) : strlen(*list);
+	*more = comma != NULL;
+	if (*n == 0 || *n >= size)
+		return -EINVAL;
+	memcpy(word, *list, *n);
+	word[*n] = '\0';
+	*list += *n + (comma ? 1 : 0);
+	return 0;
+}
+
 static int dd_parse_flags(const char *what, const char *list, unsigned int *flags)
 {
+	const char *p = list, *w;
 	char word[32];
+	bool more;
+	size_t n;
 
-	while (*list) {
-		const char *comma = strchr(list, ',');
-		size_t n = comma ? (size_t)(comma - list) : strlen(list);
-
-		if (n == 0 || n >= sizeof(word))
+	do {
+		w = p;
+		if (dd_next_word(&p, word, sizeof(word), &n, &more))
 			goto bad;
-		memcpy(word, list, n);
-		word[n] = '\0';
 		if (strcmp(word, "direct") == 0)
 			*flags |= O_DIRECT;
 		else if (strcmp(word, "dsync") == 0)
@@ -226,43 +268,129 @@ static int dd_parse_flags(const char *what, const char *list, unsigned int *flag
 			*flags |= O_SYNC;
 		else
 			goto bad;
-		list += n + (comma ? 1 : 0);
-	}
+	} while (more);
 	return 0;
 bad:
-	shell_error("dd", "invalid %s flag: '%s'", what, list);
+	shell_error("dd", "invalid %s flag: '%.*s'", what, (int)n, w);
 	return -EINVAL;
 }
 
 static int dd_parse_conv(struct dd_opts *o, const char *list)
 {
+	const char *p = list, *w;
 	char word[32];
+	bool more;
+	size_t n;
 
-	while (*list) {
-		const char *comma = strchr(list, ',');
-		size_t n = comma ? (size_t)(comma - list) : strlen(list);
-
-		if (n == 0 || n >= sizeof(word))
+	do {
+		w = p;
+		if (dd_next_word(&p, word, sizeof(word), &n, &more))
 			goto bad;
-		memcpy(word, list, n);
-		word[n] = '\0';
 		if (strcmp(word, "fsync") == 0)
 			o->fsync = true;
 		else if (strcmp(word, "fdatasync") == 0)
 			o->fdatasync = true;
 		else if (strcmp(word, "notrunc") != 0) /* devices never truncate */
 			goto bad;
-		list += n + (comma ? 1 : 0);
-	}
+	} while (more);
 	return 0;
 bad:
-	shell_error("dd", "invalid conversion: '%s'", list);
+	shell_error("dd", "invalid conversion: '%.*s'", (int)n, w);
 	return -EINVAL;
+}
+
+/* The power of 1000 or 1024 a GNU dd suffix letter stands for; 0 if none. */
+static unsigned int dd_suffix_power(char c)
+{
+	switch (c) {
+	case 'k':
+	case 'K':
+		return 1;
+	case 'm':
+	case 'M':
+		return 2;
+	case 'g':
+	case 'G':
+		return 3;
+	case 't':
+	case 'T':
+		return 4;
+	case 'P':
+		return 5;
+	case 'E':
+		return 6;
+	}
+	return 0;
+}
+
+/* One factor at *@s: digits, then at most one suffix (c 1, w 2, b 512, or
+ * K M G T P E, each a power of 1024, of 1000 with a "B" after it: "kB",
+ * "MB"; "KiB" is 1024 again). Moves *@s past it. 0 or -EINVAL (no digits,
+ * above LLONG_MAX). */
+static int dd_parse_factor(const char **s, u64 *out)
+{
+	const char *p = *s;
+	u64 v = 0, mult = 1, base = 1024;
+	unsigned int power;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (~0ULL - (u64)(*p - '0')) / 10)
+			return -EINVAL;
+		v = v * 10 + (u64)(*p - '0');
+	}
+	power = dd_suffix_power(*p);
+	if (power) {
+		p++;
+		if (p[0] == 'B') {
+			base = 1000;
+			p++;
+		} else if (p[0] == 'i' && p[1] == 'B') {
+			p += 2;
+		}
+		while (power--)
+			mult *= base; /* at most 1024^6 = 2^60 */
+	} else if (*p == 'c' || *p == 'w' || *p == 'b') {
+		mult = *p == 'c' ? 1 : *p == 'w' ? 2 : 512;
+		p++;
+	}
+	if (v > (u64)LLONG_MAX / mult)
+		return -EINVAL;
+	*out = v * mult;
+	*s = p;
+	return 0;
+}
+
+/*
+ * GNU dd's parse_integer(): factors joined by 'x' ("2x512", "4x1M") are
+ * multiplied; the product, as every factor, must stay within LLONG_MAX
+ * (an offset in bytes is an loff_t). Suffixes as dd_parse_factor(); Quire
+ * also takes lower-case m, g and t as M, G and T (GNU refuses them).
+ */
+int dd_parse_size(const char *s, u64 *out)
+{
+	u64 v, f;
+
+	if (dd_parse_factor(&s, &v))
+		return -EINVAL;
+	while (*s == 'x') {
+		s++;
+		if (dd_parse_factor(&s, &f))
+			return -EINVAL;
+		if (f && v > (u64)LLONG_MAX / f)
+			return -EINVAL;
+		v *= f;
+	}
+	if (*s)
+		return -EINVAL;
+	*out = v;
+	return 0;
 }
 
 static int dd_parse_number(const char *key, const char *val, u64 *out)
 {
-	if (parse_size(val, out)) {
+	if (dd_parse_size(val, out)) {
 		shell_error("dd", "invalid number: '%s' (%s=)", val, key);
 		return -EINVAL;
 	}
@@ -369,11 +497,11 @@ static struct file *dd_open(const char *name, unsigned int flags)
 	return blkdev_open_by_name(name, flags);
 }
 
-static void dd_print_xfer(const struct dd_stats *st, u64 now)
+static void dd_print_xfer(const struct dd_stats *st, u64 now, bool progress)
 {
 	char line[160];
 
-	dd_format_xfer(line, sizeof(line), st->bytes, now - st->start_ns);
+	dd_format_xfer(line, sizeof(line), st->bytes, now - st->start_ns, progress);
 	cprintf("%s\n", line);
 }
 
@@ -385,7 +513,7 @@ static void dd_print_summary(const struct dd_opts *o, const struct dd_stats *st)
 		(unsigned long long)st->in_full, (unsigned long long)st->in_partial,
 		(unsigned long long)st->out_full, (unsigned long long)st->out_partial);
 	if (o->status != DD_STATUS_NOXFER)
-		dd_print_xfer(st, arch_clock_ns());
+		dd_print_xfer(st, arch_clock_ns(), false);
 }
 
 /* Write all @n bytes (a device may take less at a time), as GNU dd: after
@@ -443,7 +571,7 @@ static int dd_copy(const struct dd_opts *o, struct file *in, struct file *out, c
 		if (o->status == DD_STATUS_PROGRESS &&
 		    arch_clock_ns() - st->last_progress_ns >= DD_PROGRESS_NS) {
 			st->last_progress_ns = arch_clock_ns();
-			dd_print_xfer(st, st->last_progress_ns);
+			dd_print_xfer(st, st->last_progress_ns, true);
 		}
 		cond_resched();
 	}

@@ -52,12 +52,27 @@ static void dd_seconds_print_like_printf_g(struct ktest *t)
 }
 
 /* The lines coreutils 9.1 printed for these byte counts and times. */
+struct xfer_case {
+	u64 bytes, ns;
+	const char *want;
+};
+
+/* dd_format_xfer() of each case, final (%g seconds) or @progress. */
+static void expect_xfer_lines(struct ktest *t, const struct xfer_case *cases,
+			      unsigned int n, bool progress)
+{
+	char buf[160];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		dd_format_xfer(buf, sizeof(buf), cases[i].bytes, cases[i].ns, progress);
+		expect_str(t, buf, cases[i].want);
+	}
+}
+
 static void dd_xfer_line_matches_gnu_dd(struct ktest *t)
 {
-	static const struct {
-		u64 bytes, ns;
-		const char *want;
-	} cases[] = {
+	static const struct xfer_case cases[] = {
 		{67108864, 2558500,
 		 "67108864 bytes (67 MB, 64 MiB) copied, 0.0025585 s, 26.2 GB/s"},
 		{512, 41858, "512 bytes copied, 4.1858e-05 s, 12.2 MB/s"},
@@ -79,33 +94,101 @@ static void dd_xfer_line_matches_gnu_dd(struct ktest *t)
 		{10485760000ULL, 792425000,
 		 "10485760000 bytes (10 GB, 9.8 GiB) copied, 0.792425 s, "
 		 "13.2 GB/s"},
+		/* human_readable() rounds the exact rate to nearest */
+		{512, 1000000001, "512 bytes copied, 1 s, 512 B/s"},
+		{999, 1000000001, "999 bytes copied, 1 s, 999 B/s"},
+		{999, 1998000000, "999 bytes copied, 1.998 s, 500 B/s"},
 	};
-	char buf[160];
+
+	expect_xfer_lines(t, cases, ARRAY_SIZE(cases), false);
+}
+
+/* A status=progress line: coreutils prints whole seconds there ("%.0f s":
+ * "subsecond jitter" is no use once a second), rounded as printf does,
+ * half to even. */
+static void dd_progress_line_has_whole_seconds(struct ktest *t)
+{
+	static const struct xfer_case cases[] = {
+		{67108864, 2558500000ULL,
+		 "67108864 bytes (67 MB, 64 MiB) copied, 3 s, 26.2 MB/s"},
+		{67108864, 2500000000ULL,
+		 "67108864 bytes (67 MB, 64 MiB) copied, 2 s, 26.8 MB/s"},
+		{67108864, 3500000000ULL,
+		 "67108864 bytes (67 MB, 64 MiB) copied, 4 s, 19.2 MB/s"},
+		{512, 1000000000ULL, "512 bytes copied, 1 s, 512 B/s"},
+		{1000, 400000000, "1000 bytes (1.0 kB) copied, 0 s, 2.5 kB/s"},
+	};
+
+	expect_xfer_lines(t, cases, ARRAY_SIZE(cases), true);
+}
+
+/* GNU dd's numbers (coreutils' parse_integer(): xstrtoumax with suffixes
+ * "bcEGkKMPTwYZ0" and 'x' products): K is 1024 but KB and kB are 1000, KiB
+ * is 1024 again; b, w and c are 512, 2 and 1; NxM multiplies. */
+static void dd_numbers_take_gnu_suffixes(struct ktest *t)
+{
+	static const struct {
+		const char *s;
+		u64 want; /* 0: refused */
+	} cases[] = {
+		{"512", 512},
+		{"1k", 1024},
+		{"1K", 1024},
+		{"1kB", 1000},
+		{"1KB", 1000},
+		{"1KiB", 1024},
+		{"2M", 2 << 20},
+		{"2MB", 2000000},
+		{"2MiB", 2 << 20},
+		{"1G", 1 << 30},
+		{"1GB", 1000000000},
+		{"1T", 1ULL << 40},
+		{"1TB", 1000000000000ULL},
+		{"3b", 1536},
+		{"3w", 6},
+		{"7c", 7},
+		{"2x512", 1024},
+		{"2x2x2", 8},
+		{"1kx4", 4096},
+		{"4x1M", 4 << 20},
+		{"9223372036854775807", 9223372036854775807ULL},
+		{"9223372036854775808", 0},
+		{"99999999999999999999", 0},
+		{"8E", 0},
+		{"4Ex2", 0},
+		{"4294967296x4294967296", 0},
+		{"", 0},
+		{"x2", 0},
+		{"2x", 0},
+		{"2xx2", 0},
+		{"-1", 0},
+		{"+1", 0},
+		{" 1", 0},
+		{"1 ", 0},
+		{"1Q", 0},
+		{"1KiBx", 0},
+		{"1iB", 0},
+		{"1Bi", 0},
+	};
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		dd_format_xfer(buf, sizeof(buf), cases[i].bytes, cases[i].ns);
-		expect_str(t, buf, cases[i].want);
+		u64 v = 0;
+		int err = dd_parse_size(cases[i].s, &v);
+
+		if (cases[i].want && (err || v != cases[i].want))
+			ktest_fail(t, __FILE__, __LINE__, "'%s': %d, %llu; want %llu",
+				   cases[i].s, err, (unsigned long long)v,
+				   (unsigned long long)cases[i].want);
+		if (!cases[i].want && err != -EINVAL)
+			ktest_fail(t, __FILE__, __LINE__, "'%s': %d, %llu; want -EINVAL",
+				   cases[i].s, err, (unsigned long long)v);
 	}
 }
 
-/* Run `dd` on @line split at spaces (the shell's line buffer belongs to
- * the `test` command running us). */
 static int run_dd(const char *line)
 {
-	char buf[200], *argv[16];
-	int argc = 0;
-	char *p;
-
-	scnprintf(buf, sizeof(buf), "%s", line);
-	for (p = buf; *p && argc < 16;) {
-		argv[argc++] = p;
-		while (*p && *p != ' ')
-			p++;
-		if (*p)
-			*p++ = '\0';
-	}
-	return dd_command(argc, argv);
+	return ktest_run_command(dd_command, line);
 }
 
 static void dd_rejects_bad_operands(struct ktest *t)
@@ -126,6 +209,12 @@ static void dd_rejects_bad_operands(struct ktest *t)
 		"dd if= of=null",
 		"dd =zero of=null",
 		"dd if=zero of=null seek=99999999999999 bs=1M",
+		/* GNU dd: an empty word in a list is "invalid ... flag: ''" */
+		"dd if=zero of=null count=1 iflag=",
+		"dd if=zero of=null count=1 iflag=direct,",
+		"dd if=zero of=null count=1 oflag=,dsync",
+		"dd if=zero of=null count=1 conv=",
+		"dd if=zero of=null count=1 conv=notrunc,",
 	};
 	unsigned int i;
 
@@ -268,6 +357,8 @@ static void dd_direct_needs_aligned_blocks(struct ktest *t)
 static const struct ktest_case dd_cases[] = {
 	KTEST_CASE(dd_seconds_print_like_printf_g),
 	KTEST_CASE(dd_xfer_line_matches_gnu_dd),
+	KTEST_CASE(dd_progress_line_has_whole_seconds),
+	KTEST_CASE(dd_numbers_take_gnu_suffixes),
 	KTEST_CASE(dd_rejects_bad_operands),
 	KTEST_CASE(dd_zero_to_null_copies_count_blocks),
 	KTEST_CASE(dd_buffered_copy_with_fsync_reaches_the_disk),

@@ -754,7 +754,8 @@ static long wb_writeback(struct bdi_writeback *wb, struct wb_writeback_work *wor
 			if (work->for_kupdate)
 				dirtied_before =
 					jiffies -
-					msecs_to_jiffies(dirty_expire_interval * 10);
+					msecs_to_jiffies(
+						READ_ONCE(dirty_expire_interval) * 10);
 			else if (work->for_background)
 				dirtied_before = jiffies;
 			queue_io(wb, work, dirtied_before);
@@ -815,12 +816,13 @@ static long wb_check_start_all(struct bdi_writeback *wb)
  * dirty_expire_interval. 0 disables it. */
 static long wb_check_old_data_flush(struct bdi_writeback *wb)
 {
+	unsigned int interval = READ_ONCE(dirty_writeback_interval);
 	unsigned long expired;
 	long nr_pages;
 
-	if (!dirty_writeback_interval)
+	if (!interval) /* `sysctl` may write it meanwhile: read it once */
 		return 0;
-	expired = wb->last_old_flush + msecs_to_jiffies(dirty_writeback_interval * 10);
+	expired = wb->last_old_flush + msecs_to_jiffies(interval * 10);
 	if (time_before(jiffies, expired))
 		return 0;
 	wb->last_old_flush = jiffies;
@@ -908,7 +910,7 @@ void wb_workfn(struct work_struct *work)
 
 	if (!list_empty(&wb->work_list))
 		wb_wakeup(wb);
-	else if (wb_has_dirty_io(wb) && dirty_writeback_interval)
+	else if (wb_has_dirty_io(wb) && READ_ONCE(dirty_writeback_interval))
 		wb_wakeup_delayed(wb);
 }
 

@@ -60,6 +60,23 @@ void ktest_on_cpu(struct ktest *t, unsigned int cpu, void (*body)(struct ktest *
 	set_cpus_allowed_ptr(current, &saved);
 }
 
+int ktest_run_command(int (*run)(int argc, char **argv), const char *line)
+{
+	char buf[200], *argv[16];
+	int argc = 0;
+	char *p;
+
+	scnprintf(buf, sizeof(buf), "%s", line);
+	for (p = buf; *p && argc < (int)ARRAY_SIZE(argv);) {
+		argv[argc++] = p;
+		while (*p && *p != ' ')
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	return run(argc, argv);
+}
+
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
 {
 	char msg[256];

@@ -12,10 +12,11 @@
  *
  * The entries are the pointers the linker collected in section
  * "quire_sysctl" (__start_quire_sysctl .. __stop_quire_sysctl, as the
- * ktest and shell registries). A value is parsed whole (decimal, or
- * 0x.. hex), checked against [min, max], then stored with one atomic store
+ * ktest and shell registries). A value is parsed whole (decimal, 0x.. hex,
+ * or 0.. octal: base 0, as Linux's proc_get_long()), checked against [min, max], then stored with one atomic store
  * of the variable's own width, so a reader never sees a torn value; then
- * after_write runs.
+ * after_write runs with the value before the write (Linux's handlers keep
+ * it to act only on a change).
  *
  * Invariants:
  *  SC1: a write through sysctl_set() or the command stores a value within
@@ -103,15 +104,16 @@ int sysctl_parse(const struct ctl_table *t, const char *value, long *out)
 
 int sysctl_write(const struct ctl_table *t, const char *value)
 {
-	long v;
+	long v, old;
 	int err = sysctl_parse(t, value, &v);
 
 	if (err)
 		return err;
 	mutex_lock(&sysctl_mutex);
+	old = sysctl_read(t);
 	sysctl_store(t, v); /* SC1: checked above */
 	if (t->after_write)
-		t->after_write(t);
+		t->after_write(t, old);
 	mutex_unlock(&sysctl_mutex);
 	return 0;
 }

@@ -14,10 +14,12 @@ static int t_int = 5;
 static unsigned int t_uint = 7;
 static unsigned long t_ulong = 9;
 static int hook_calls;
+static long hook_old;
 
-static void t_hook(const struct ctl_table *t)
+static void t_hook(const struct ctl_table *t, long old)
 {
 	hook_calls++;
+	hook_old = old;
 }
 
 static const struct ctl_table t_tables[] = {
@@ -54,9 +56,11 @@ static void sysctl_finds_by_exact_name(struct ktest *t)
 static void sysctl_writes_each_type_within_range(struct ktest *t)
 {
 	hook_calls = 0;
+	t_int = 5;
 	KTEST_EXPECT_EQ(t, sysctl_write(&t_tables[0], "-10"), 0);
 	KTEST_EXPECT_EQ(t, t_int, -10);
 	KTEST_EXPECT_EQ(t, hook_calls, 1);
+	KTEST_EXPECT_EQ(t, hook_old, 5); /* the hook sees the value before */
 	KTEST_EXPECT_EQ(t, sysctl_write(&t_tables[1], "3999999999"), 0);
 	KTEST_EXPECT_EQ(t, t_uint, 3999999999U);
 	KTEST_EXPECT_EQ(t, sysctl_read(&t_tables[1]), 3999999999L);
@@ -134,23 +138,9 @@ static void sysctl_set_and_get_by_name(struct ktest *t)
 	KTEST_EXPECT_GE(t, v, 4);
 }
 
-/* Run the command on @line split at spaces (the shell's own line buffer
- * belongs to the `test` command running us). */
 static int run_sysctl_cmd(const char *line)
 {
-	char buf[128], *argv[8];
-	int argc = 0;
-	char *p;
-
-	scnprintf(buf, sizeof(buf), "%s", line);
-	for (p = buf; *p && argc < 8;) {
-		argv[argc++] = p;
-		while (*p && *p != ' ')
-			p++;
-		if (*p)
-			*p++ = '\0';
-	}
-	return sysctl_command(argc, argv);
+	return ktest_run_command(sysctl_command, line);
 }
 
 static void sysctl_command_reports_bad_input(struct ktest *t)

@@ -85,23 +85,34 @@ static bool filter_all = true; /* the published filter is "*" */
 
 /* --- the event filter --- */
 
+/*
+ * Linux's glob_match() way: walk both strings once, remembering only the
+ * last '*' seen; on a mismatch that star takes one more character and the
+ * walk resumes after it. An earlier star never needs another try (the
+ * later one can absorb whatever it would have), so this is O(len(pat) *
+ * len(str)), not exponential in the number of stars: the pattern is a
+ * shell argument, matched against every event recorded.
+ */
 bool trace_glob_match(const char *pat, const char *str)
 {
-	for (; *pat; pat++, str++) {
+	const char *star_pat = NULL, *star_str = NULL;
+
+	for (;;) {
 		if (*pat == '*') {
-			while (pat[1] == '*')
-				pat++;
-			if (!pat[1])
-				return true;
-			for (; *str; str++)
-				if (trace_glob_match(pat + 1, str))
-					return true;
+			star_pat = ++pat;
+			star_str = str;
+		} else if (*str && (*pat == '?' || *pat == *str)) {
+			pat++;
+			str++;
+		} else if (!*str && !*pat) {
+			return true;
+		} else if (star_pat && *star_str) {
+			pat = star_pat;
+			str = ++star_str;
+		} else {
 			return false;
 		}
-		if (!*str || (*pat != '?' && *pat != *str))
-			return false;
 	}
-	return *str == '\0';
 }
 
 /* Does one pattern of the comma list @list match @event? */
@@ -358,7 +369,7 @@ int trace_resize(unsigned long kb)
 
 /* kernel.trace_buffer_size_kb: the sysctl writes the variable first; a
  * failed resize puts back the size the rings have. */
-static void trace_size_written(const struct ctl_table *table)
+static void trace_size_written(const struct ctl_table *table, long old)
 {
 	unsigned long want = READ_ONCE(trace_buffer_size_kb);
 
@@ -514,11 +525,14 @@ void trace_iter_end(struct trace_iter *it)
 
 int trace_format_line(char *buf, size_t size, const struct trace_line *l)
 {
-	unsigned long secs = (unsigned long)(l->ts / 1000000000ULL);
-	unsigned long usecs = (unsigned long)(l->ts % 1000000000ULL / 1000);
+	/* Linux's ns2usecs(): to the nearest microsecond (ts < 2^64 - 500:
+	 * 584 years of uptime). */
+	u64 us = (l->ts + 500) / 1000;
+	unsigned long secs = (unsigned long)(us / 1000000);
+	unsigned long usecs = (unsigned long)(us % 1000000);
 
 	/* Linux 6.x trace_print_context(): "%16s-%-7d [%03d] " + lat flags
-	 * + " %5lu.%06lu: ", then "event: fields". */
+	 * + " %5lu.%06lu: " (trace_print_time()), then "event: fields". */
 	return scnprintf(buf, size, "%16s-%-7d [%03u] %s %5lu.%06lu: %s: %s", l->comm,
 			 l->pid, l->cpu, l->flags, secs, usecs, l->event, l->text);
 }

@@ -68,38 +68,67 @@ static unsigned int collect(struct ktest *t, struct seen *s)
 
 static void trace_line_format_is_linux_tracefs(struct ktest *t)
 {
-	struct trace_line l = {
-		.ts = 14437511123ULL,
-		.pid = 130,
-		.cpu = 0,
-		.comm = "dd",
-		.flags = "d..1.",
-		.event = "writeback_dirty_folio",
-		.text = "bdi 254:0: ino=266338304 index=56326",
-	};
-	struct trace_line k = {
-		.ts = 15774026000ULL,
-		.pid = 30,
-		.cpu = 12,
-		.comm = "kworker/u4:1",
-		.flags = ".....",
-		.event = "writeback_pages_written",
-		.text = "7935",
+	static const struct {
+		struct trace_line l;
+		const char *want;
+	} cases[] = {
+		{{.ts = 14437511123ULL,
+		  .pid = 130,
+		  .cpu = 0,
+		  .comm = "dd",
+		  .flags = "d..1.",
+		  .event = "writeback_dirty_folio",
+		  .text = "bdi 254:0: ino=266338304 index=56326"},
+		 "              dd-130     [000] d..1.    14.437511: "
+		 "writeback_dirty_folio: bdi 254:0: ino=266338304 index=56326"},
+		{{.ts = 15774026000ULL,
+		  .pid = 30,
+		  .cpu = 12,
+		  .comm = "kworker/u4:1",
+		  .flags = ".....",
+		  .event = "writeback_pages_written",
+		  .text = "7935"},
+		 "    kworker/u4:1-30      [012] .....    15.774026: "
+		 "writeback_pages_written: 7935"},
 	};
 	char buf[256];
+	unsigned int i;
 
-	trace_format_line(buf, sizeof(buf), &l);
-	KTEST_EXPECT_EQ(
-		t,
-		strcmp(buf,
-		       "              dd-130     [000] d..1.    14.437511: "
-		       "writeback_dirty_folio: bdi 254:0: ino=266338304 index=56326"),
-		0);
-	trace_format_line(buf, sizeof(buf), &k);
-	KTEST_EXPECT_EQ(t,
-			strcmp(buf, "    kworker/u4:1-30      [012] .....    15.774026: "
-				    "writeback_pages_written: 7935"),
-			0);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		trace_format_line(buf, sizeof(buf), &cases[i].l);
+		KTEST_EXPECT_EQ(t, strcmp(buf, cases[i].want), 0);
+	}
+}
+
+/* Linux's trace_print_time() prints ns2usecs(ts): rounded to the nearest
+ * microsecond, carrying into the seconds. */
+static void trace_timestamp_rounds_to_nearest_usec(struct ktest *t)
+{
+	static const struct {
+		u64 ts;
+		const char *want;
+	} cases[] = {
+		{14437511499ULL, "   14.437511"},
+		{14437511500ULL, "   14.437512"},
+		{1999999500ULL, "    2.000000"},
+		{1999999499ULL, "    1.999999"},
+		{0, "    0.000000"},
+		{499, "    0.000000"},
+		{500, "    0.000001"},
+	};
+	struct trace_line l = {.comm = "x", .flags = ".....", .event = "e", .text = ""};
+	char buf[128], want[128];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		l.ts = cases[i].ts;
+		trace_format_line(buf, sizeof(buf), &l);
+		scnprintf(want, sizeof(want),
+			  "               x-0       [000] ..... %s: e: ", cases[i].want);
+		if (strcmp(buf, want))
+			ktest_fail(t, __FILE__, __LINE__, "ts %llu: got '%s', want '%s'",
+				   (unsigned long long)cases[i].ts, buf, want);
+	}
 }
 
 static void trace_records_events_in_order_with_task(struct ktest *t)
@@ -181,6 +210,33 @@ static void glob_matches_like_the_shell(struct ktest *t)
 	KTEST_EXPECT_FALSE(t, trace_glob_match("*x", "abc"));
 }
 
+/* `trace events` patterns are a shell argument, matched against every
+ * event recorded: "*a" repeated must not backtrack exponentially (the
+ * recursive matcher took C(64, 20) steps here: it never finished). */
+static void glob_with_many_stars_takes_linear_steps(struct ktest *t)
+{
+	char pat[64], str[72];
+	unsigned int i;
+
+	for (i = 0; i < 20; i++) {
+		pat[2 * i] = '*';
+		pat[2 * i + 1] = 'a';
+	}
+	pat[40] = 'b';
+	pat[41] = '\0';
+	memset(str, 'a', 64);
+	str[64] = '\0';
+	KTEST_EXPECT_FALSE(t, trace_glob_match(pat, str));
+	str[63] = 'b';
+	KTEST_EXPECT_TRUE(t, trace_glob_match(pat, str));
+	KTEST_EXPECT_TRUE(t, trace_glob_match("*?*?*?*", "abc"));
+	KTEST_EXPECT_FALSE(t, trace_glob_match("*?*?*?*?*", "abc"));
+	KTEST_EXPECT_TRUE(t, trace_glob_match("a*", "a"));
+	KTEST_EXPECT_TRUE(t, trace_glob_match("a*b*c", "axxbyyc"));
+	KTEST_EXPECT_FALSE(t, trace_glob_match("a*b*c", "axxbyycd"));
+	KTEST_EXPECT_TRUE(t, trace_glob_match("*b*b", "abbab"));
+}
+
 static void event_filter_records_only_matching_events(struct ktest *t)
 {
 	struct seen *s = kzalloc(sizeof(*s), GFP_KERNEL);
@@ -202,24 +258,9 @@ static void event_filter_records_only_matching_events(struct ktest *t)
 	kfree(s);
 }
 
-/* Run the `trace` command on @line split at spaces (not through
- * shell_run_line(): the shell's line buffer belongs to the `test` command
- * running us). */
 static int run_trace_cmd(const char *line)
 {
-	char buf[128], *argv[8];
-	int argc = 0;
-	char *p;
-
-	scnprintf(buf, sizeof(buf), "%s", line);
-	for (p = buf; *p && argc < 8;) {
-		argv[argc++] = p;
-		while (*p && *p != ' ')
-			p++;
-		if (*p)
-			*p++ = '\0';
-	}
-	return trace_command(argc, argv);
+	return ktest_run_command(trace_command, line);
 }
 
 static void bad_filter_patterns_are_rejected(struct ktest *t)
@@ -415,9 +456,11 @@ static void buffer_size_tunable_resizes_rings(struct ktest *t)
 
 static const struct ktest_case trace_cases[] = {
 	KTEST_CASE(trace_line_format_is_linux_tracefs),
+	KTEST_CASE(trace_timestamp_rounds_to_nearest_usec),
 	KTEST_CASE(trace_records_events_in_order_with_task),
 	KTEST_CASE(full_ring_overwrites_oldest_and_counts_lost),
 	KTEST_CASE(glob_matches_like_the_shell),
+	KTEST_CASE(glob_with_many_stars_takes_linear_steps),
 	KTEST_CASE(event_filter_records_only_matching_events),
 	KTEST_CASE(bad_filter_patterns_are_rejected),
 	KTEST_CASE(flags_show_irqs_off_hardirq_and_preempt_depth),

@@ -77,16 +77,23 @@ struct wb_domain global_wb_domain = {
 /* Bytes limits are stored in bytes but used in pages: keep them in u32 pages. */
 #define DIRTY_BYTES_MAX ((long)0xffffffffL * PAGE_SIZE)
 
-static void dirty_writeback_centisecs_handler(const struct ctl_table *table)
+/*
+ * The hooks run under sysctl_mutex, one at a time, but writers and the
+ * flusher read the tunables without it (READ_ONCE): every store here is
+ * WRITE_ONCE.
+ */
+static void dirty_writeback_centisecs_handler(const struct ctl_table *table, long old)
 {
+	unsigned int interval = READ_ONCE(dirty_writeback_interval);
+
 	/* Linux: a new non-zero interval takes effect at once. */
-	if (dirty_writeback_interval)
+	if (interval && interval != (unsigned int)old)
 		wakeup_flusher_threads(WB_REASON_PERIODIC);
 }
 
-void dirty_background_ratio_handler(const struct ctl_table *table)
+void dirty_background_ratio_handler(const struct ctl_table *table, long old)
 {
-	dirty_background_bytes = 0;
+	WRITE_ONCE(dirty_background_bytes, 0UL);
 }
 
 /*
@@ -95,29 +102,37 @@ void dirty_background_ratio_handler(const struct ctl_table *table)
  * keeps every sysctl's value inside its range, so it accepts 0 and then
  * brings back Linux's default ratio if the ratio is 0 too.
  */
-void dirty_background_bytes_handler(const struct ctl_table *table)
+void dirty_background_bytes_handler(const struct ctl_table *table, long old)
 {
-	if (dirty_background_bytes)
-		dirty_background_ratio = 0;
-	else if (!dirty_background_ratio)
-		dirty_background_ratio = 10;
+	if (READ_ONCE(dirty_background_bytes))
+		WRITE_ONCE(dirty_background_ratio, 0);
+	else if (!READ_ONCE(dirty_background_ratio))
+		WRITE_ONCE(dirty_background_ratio, 10);
 }
 
-void dirty_ratio_handler(const struct ctl_table *table)
+/* Linux acts only on a change: vm.dirty_ratio=0 written while
+ * vm.dirty_bytes rules (the ratio is 0 then) keeps the bytes limit. */
+void dirty_ratio_handler(const struct ctl_table *table, long old)
 {
-	vm_dirty_bytes = 0;
+	if (READ_ONCE(vm_dirty_ratio) == old)
+		return;
+	WRITE_ONCE(vm_dirty_bytes, 0UL);
 	writeback_set_ratelimit();
 }
 
 /* Also: a non-zero vm.dirty_bytes below Linux's minimum (2 pages) is raised
- * to it. */
-void dirty_bytes_handler(const struct ctl_table *table)
+ * to it. The same non-zero value again changes nothing (Linux). */
+void dirty_bytes_handler(const struct ctl_table *table, long old)
 {
-	if (vm_dirty_bytes) {
-		vm_dirty_bytes = max(vm_dirty_bytes, 2 * PAGE_SIZE);
-		vm_dirty_ratio = 0;
-	} else if (!vm_dirty_ratio) {
-		vm_dirty_ratio = 20;
+	unsigned long bytes = READ_ONCE(vm_dirty_bytes);
+
+	if (bytes && bytes == (unsigned long)old)
+		return;
+	if (bytes) {
+		WRITE_ONCE(vm_dirty_bytes, max(bytes, 2 * PAGE_SIZE));
+		WRITE_ONCE(vm_dirty_ratio, 0);
+	} else if (!READ_ONCE(vm_dirty_ratio)) {
+		WRITE_ONCE(vm_dirty_ratio, 20);
 	}
 	writeback_set_ratelimit();
 }
@@ -259,9 +274,7 @@ void writeback_set_ratelimit(void)
 	spin_lock(&global_wb_domain.lock);
 	WRITE_ONCE(global_wb_domain.dirty_limit, thresh);
 	spin_unlock(&global_wb_domain.lock);
-	ratelimit_pages = thresh / (num_online_cpus() * 32);
-	if (ratelimit_pages < 16)
-		ratelimit_pages = 16;
+	WRITE_ONCE(ratelimit_pages, max(thresh / (num_online_cpus() * 32), 16UL));
 }
 
 static int page_writeback_init(void)
@@ -880,7 +893,7 @@ void balance_dirty_pages_ratelimited(struct address_space *mapping)
 	(*p)++;
 	if (tsk->nr_dirtied >= ratelimit) {
 		*p = 0;
-	} else if (*p >= ratelimit_pages) {
+	} else if (*p >= READ_ONCE(ratelimit_pages)) {
 		*p = 0;
 		ratelimit = 0;
 	}

@@ -58,10 +58,10 @@ extern long ratelimit_pages;
 void bdp_ratelimits_reset(void);
 
 /* The vm.dirty_* sysctl handlers (after a successful write). */
-void dirty_background_ratio_handler(const struct ctl_table *table);
-void dirty_background_bytes_handler(const struct ctl_table *table);
-void dirty_ratio_handler(const struct ctl_table *table);
-void dirty_bytes_handler(const struct ctl_table *table);
+void dirty_background_ratio_handler(const struct ctl_table *table, long old);
+void dirty_background_bytes_handler(const struct ctl_table *table, long old);
+void dirty_ratio_handler(const struct ctl_table *table, long old);
+void dirty_bytes_handler(const struct ctl_table *table, long old);
 
 /* floor(log2(@v)), 0 for 0 and 1. */
 static inline unsigned int dt_ilog2(unsigned long v)

@@ -135,17 +135,91 @@ static void writing_bytes_zeroes_ratio_and_back(struct ktest *t)
 
 	save_tunables(&s);
 	vm_dirty_bytes = 8 << 20;
-	dirty_bytes_handler(NULL);
+	dirty_bytes_handler(NULL, 0);
 	KTEST_EXPECT_EQ(t, vm_dirty_ratio, 0);
 	vm_dirty_ratio = 15;
-	dirty_ratio_handler(NULL);
+	dirty_ratio_handler(NULL, 0);
 	KTEST_EXPECT_EQ(t, vm_dirty_bytes, 0);
 	dirty_background_bytes = 1 << 20;
-	dirty_background_bytes_handler(NULL);
+	dirty_background_bytes_handler(NULL, 0);
 	KTEST_EXPECT_EQ(t, dirty_background_ratio, 0);
 	dirty_background_ratio = 5;
-	dirty_background_ratio_handler(NULL);
+	dirty_background_ratio_handler(NULL, 0);
 	KTEST_EXPECT_EQ(t, dirty_background_bytes, 0);
+	restore_tunables(&s);
+}
+
+/*
+ * Linux's dirty_ratio_handler() and dirty_bytes_handler() act only when
+ * the value changed: writing vm.dirty_ratio=0 while vm.dirty_bytes is in
+ * force (so the ratio is 0 already) keeps the bytes limit, it does not
+ * leave both at 0 (a dirty threshold of 0). The background pair zeroes
+ * the other on every write, as Linux's.
+ */
+static void rewriting_the_same_ratio_keeps_the_bytes_limit(struct ktest *t)
+{
+	struct saved_tunables s;
+
+	save_tunables(&s);
+	KTEST_ASSERT_EQ(t, sysctl_set("vm.dirty_bytes", "100000000"), 0);
+	KTEST_EXPECT_EQ(t, vm_dirty_ratio, 0);
+	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_ratio", "0"), 0);
+	KTEST_EXPECT_EQ(t, vm_dirty_bytes, 100000000);
+	KTEST_EXPECT_EQ(t, vm_dirty_ratio, 0);
+	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_ratio", "15"), 0); /* a change */
+	KTEST_EXPECT_EQ(t, vm_dirty_bytes, 0);
+	KTEST_EXPECT_EQ(t, vm_dirty_ratio, 15);
+	/* The same bytes value again leaves the ratio alone. */
+	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_bytes", "100000000"), 0);
+	KTEST_EXPECT_EQ(t, vm_dirty_ratio, 0);
+	vm_dirty_ratio = 12; /* as a write racing in would leave it */
+	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_bytes", "100000000"), 0);
+	KTEST_EXPECT_EQ(t, vm_dirty_ratio, 12);
+	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_background_bytes", "5000000"), 0);
+	KTEST_EXPECT_EQ(t, dirty_background_ratio, 0);
+	KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_background_ratio", "0"), 0);
+	KTEST_EXPECT_EQ(t, dirty_background_bytes, 0); /* Linux: always */
+	restore_tunables(&s);
+}
+
+static bool tunable_reader_stop;
+
+static int read_thresholds(void *data)
+{
+	while (!__atomic_load_n(&tunable_reader_stop, __ATOMIC_ACQUIRE)) {
+		struct dirty_throttle_control dtc = {.avail = 100000};
+
+		domain_dirty_limits(&dtc);
+		cond_resched();
+	}
+	while (!kthread_should_stop())
+		schedule_timeout_uninterruptible(1);
+	return 0;
+}
+
+/* The sysctl hooks zero the other tunable of a pair while writers and the
+ * flusher read it (READ_ONCE): their stores are WRITE_ONCE too, or TSan
+ * reports a data race (host-tsan: dirty_bytes_handler against
+ * domain_dirty_limits). */
+static void tunables_written_while_read(struct ktest *t)
+{
+	struct saved_tunables s;
+	struct task_struct *k;
+	unsigned int i;
+
+	save_tunables(&s);
+	__atomic_store_n(&tunable_reader_stop, false, __ATOMIC_RELEASE);
+	k = kthread_run(read_thresholds, NULL, "tunable_reader");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
+	for (i = 0; i < 200; i++) {
+		KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_bytes", "100000000"), 0);
+		KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_ratio", i & 1 ? "20" : "21"), 0);
+		KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_background_bytes", "5000000"), 0);
+		KTEST_EXPECT_EQ(t, sysctl_set("vm.dirty_background_ratio", "10"), 0);
+		cond_resched();
+	}
+	__atomic_store_n(&tunable_reader_stop, true, __ATOMIC_RELEASE);
+	kthread_stop(k);
 	restore_tunables(&s);
 }
 
@@ -572,6 +646,8 @@ static const struct ktest_case dirty_throttle_cases[] = {
 	KTEST_CASE(dirty_thresholds_follow_bytes),
 	KTEST_CASE(background_at_or_above_thresh_becomes_half),
 	KTEST_CASE(writing_bytes_zeroes_ratio_and_back),
+	KTEST_CASE(rewriting_the_same_ratio_keeps_the_bytes_limit),
+	KTEST_CASE(tunables_written_while_read),
 	KTEST_CASE(sysctl_names_and_ranges),
 	KTEST_CASE(node_dirty_ok_follows_node_limit),
 	KTEST_CASE(ratelimit_pages_scale_with_thresh),

@@ -115,12 +115,12 @@ void init_per_zone_wmark_min(void)
 	setup_per_zone_wmarks();
 }
 
-static void wmarks_changed(const struct ctl_table *table)
+static void wmarks_changed(const struct ctl_table *table, long old)
 {
 	setup_per_zone_wmarks();
 }
 
-static void drop_caches_written(const struct ctl_table *table)
+static void drop_caches_written(const struct ctl_table *table, long old)
 {
 	if (sysctl_drop_caches & 1)
 		drop_pagecache();

@@ -70,8 +70,52 @@ static void failed_writeback_is_eio_once_per_open_file(struct ktest *t)
 	blk_test_buf_free(&b);
 }
 
+/*
+ * A disk removed (del_gendisk(), here hostdisk_destroy()) while its page
+ * cache holds dirty pages and a file is open on it: as Linux's
+ * del_gendisk() -> bdev_mark_dead(), the dirty pages are written before
+ * the disk goes, `sync` no longer visits it (it used to write back through
+ * the freed gendisk: ASan use-after-poison in bdev_nr_sectors() from
+ * blkdev_writepage()), the open file's I/O is -ENXIO, and the bdev inode
+ * and its bdi are freed with the last file (the suite's leak check).
+ */
+static void removed_disk_writes_back_then_fails_its_open_files(struct ktest *t)
+{
+	struct gendisk *disk = NULL;
+	struct blk_test_buf b;
+	struct inode *inode;
+	unsigned long calls;
+	struct file *f;
+
+	KTEST_ASSERT_EQ(t, blk_test_buf_alloc(&b, 2 * PAGE_SIZE), 0);
+	if (hostdisk_create("tmp:8M", &disk)) {
+		blk_test_buf_free(&b);
+		KTEST_ASSERT_TRUE(t, false);
+	}
+	f = blkdev_open_by_name(disk->disk_name, O_RDWR);
+	if (IS_ERR(f)) {
+		hostdisk_destroy(disk);
+		blk_test_buf_free(&b);
+		KTEST_ASSERT_TRUE(t, false);
+	}
+	inode = f->f_inode;
+	blk_test_fill(b.va, 0, 16, 0xde1);
+	KTEST_EXPECT_EQ(t, write_at(f, b.va, 2 * PAGE_SIZE, 0), 2 * PAGE_SIZE);
+	calls = bdev_writepage_calls(inode);
+	hostdisk_destroy(disk);
+	KTEST_EXPECT_EQ(t, bdev_writepage_calls(inode) - calls, 2); /* written */
+	KTEST_EXPECT_EQ(t, inode->i_mapping->nrpages, 0);	    /* dropped */
+	ksys_sync();
+	KTEST_EXPECT_EQ(t, write_at(f, b.va, PAGE_SIZE, 0), -ENXIO);
+	KTEST_EXPECT_EQ(t, f->f_op->read(f, b.va, PAGE_SIZE, &f->f_pos), -ENXIO);
+	KTEST_EXPECT_EQ(t, vfs_fsync(f, 0), -ENXIO);
+	fput(f); /* the last reference: inode, bdi and all freed */
+	blk_test_buf_free(&b);
+}
+
 static const struct ktest_case bdev_fault_cases[] = {
 	KTEST_CASE(failed_writeback_is_eio_once_per_open_file),
+	KTEST_CASE(removed_disk_writes_back_then_fails_its_open_files),
 	KTEST_END,
 };
 

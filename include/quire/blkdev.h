@@ -176,8 +176,10 @@ bool disk_is_test_disk(const struct gendisk *disk);
  * Context: process.
  */
 int add_disk(struct gendisk *disk);
-/* Unregister @disk and wait until it has no request in flight (every tag
- * free, every completion out of the block layer). The driver then stops
+/* Unregister @disk, write back its page cache (unless the disk is dead)
+ * and detach it (block/bdev.c: open files get -ENXIO), and wait until it
+ * has no request in flight (every tag free, every completion out of the
+ * block layer). The driver then stops
  * its device, waits for its interrupt handlers to finish (they may still
  * be in blk_mq_run_hw_queue()), and frees the disk with put_disk().
  * Context: process, may sleep. */

@@ -84,6 +84,13 @@ void ktest_set_seed(u64 seed);
  * per-CPU state, which the scheduler could otherwise move between lines. */
 void ktest_on_cpu(struct ktest *t, unsigned int cpu, void (*body)(struct ktest *t));
 
+/* Run a shell command's function @run (its SHELL_COMMAND() run) on @line
+ * split at single spaces, at most 16 words of 199 bytes: for the tests of
+ * a command (`dd`, `sysctl`, `trace`). Not through shell_run_line(): the
+ * shell's line buffer belongs to the `test` command running the case.
+ * Returns what @run returned. */
+int ktest_run_command(int (*run)(int argc, char **argv), const char *line);
+
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
 	__printf(4, 5);
 void ktest_abort(struct ktest *t) __noreturn;

@@ -23,9 +23,11 @@ struct ctl_table {
 	void *data;
 	enum sysctl_type type;
 	long min, max; /* accepted range, inclusive */
-	/* Called after a successful write (e.g. writing vm.dirty_bytes
-	 * zeroes vm.dirty_ratio, as Linux's handlers do); may be NULL. */
-	void (*after_write)(const struct ctl_table *table);
+	/* Called after a successful write with the value before it (a
+	 * hook compares them where Linux's handler does: writing
+	 * vm.dirty_ratio zeroes vm.dirty_bytes only when the ratio
+	 * changed); may be NULL. Context: process, sysctl_mutex held. */
+	void (*after_write)(const struct ctl_table *table, long old);
 };
 
 #define SYSCTL_ENTRY(sym, ...)                                                        \
