@@ -154,6 +154,22 @@ static void report(struct fsck *f, unsigned int ql, const char *fmt, ...)
 	cprintf("fsck.qlfs: QL%u: %s\n", ql, msg);
 }
 
+/* An operational message (not a broken invariant): shown unless quiet. */
+static void say(struct fsck *f, const char *fmt, ...) __printf(2, 3);
+
+static void say(struct fsck *f, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	if (f->o->quiet)
+		return;
+	va_start(ap, fmt);
+	vscnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cprintf("fsck.qlfs: %s\n", msg);
+}
+
 static struct nid_info *ni(struct fsck *f, u32 nid)
 {
 	return ftable_at(&f->nids, nid);
@@ -176,8 +192,7 @@ static int read_meta(struct fsck *f, u32 addr, void *buf, const char *what)
 	int err = qlfs_dev_read(f->d, addr, buf, 1);
 
 	if (err) {
-		cprintf("fsck.qlfs: cannot read %s at block %u: %s\n", what, addr,
-			errname(err));
+		say(f, "cannot read %s at block %u: %s", what, addr, errname(err));
 		f->r->operational = true;
 		return err;
 	}
@@ -256,7 +271,7 @@ static int check_supers(struct fsck *f)
 		return -ENOMEM;
 	err = qlfs_dev_read(f->d, 0, two, 2);
 	if (err) {
-		cprintf("fsck.qlfs: cannot read the superblocks: %s\n", errname(err));
+		say(f, "cannot read the superblocks: %s", errname(err));
 		f->r->operational = true;
 		goto out;
 	}
@@ -267,10 +282,20 @@ static int check_supers(struct fsck *f)
 	}
 	if (use == 1) /* recompute copy 1's layout */
 		sb_invalid(f, (void *)(two + QLFS_BLKSIZE), 1, &ql[1]);
+	if (use < 0 &&
+	    le32_to_cpu(((struct qlfs_super_block *)two)->magic) != QLFS_SUPER_MAGIC &&
+	    le32_to_cpu(((struct qlfs_super_block *)(two + QLFS_BLKSIZE))->magic) !=
+		    QLFS_SUPER_MAGIC) {
+		report(f, 1,
+		       "no qlfs superblock (no magic in blocks 0 and 1): not a qlfs image");
+		f->r->operational = true;
+		err = -EINVAL;
+		goto out;
+	}
 	if (use < 0) {
 		report(f, ql[0], "superblock copy 0: %s", why[0]);
 		report(f, ql[1], "superblock copy 1: %s", why[1]);
-		cprintf("fsck.qlfs: no valid qlfs superblock\n");
+		say(f, "no valid qlfs superblock");
 		f->r->operational = true;
 		err = -EINVAL;
 		goto out;
@@ -1294,7 +1319,7 @@ int qlfs_fsck(struct qlfs_dev *d, const struct qlfs_fsck_opts *o,
 	}
 	fsck_free(&f);
 	if (err == -ENOMEM) {
-		cprintf("fsck.qlfs: out of memory\n");
+		say(&f, "out of memory");
 		r->operational = true;
 	}
 	if (r->operational)

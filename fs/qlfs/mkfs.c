@@ -26,7 +26,7 @@
 
 #define MKFS_BATCH_ORDER  6 /* write metadata 64 blocks at a time */
 #define MKFS_BATCH	  (1u << MKFS_BATCH_ORDER)
-#define MKFS_PROGRESS_MIN 16384 /* metadata blocks worth a progress line */
+#define MKFS_PROGRESS_MIN 4096 /* metadata blocks worth a progress line */
 
 struct mkfs_ctx {
 	struct qlfs_dev *d;
@@ -338,49 +338,64 @@ static int write_all(struct mkfs_ctx *c)
 		err = write_supers(c);
 	if (!err)
 		err = qlfs_dev_flush(c->d);
-	progress(c, 20);
+	progress(c, 16 + 2); /* the packs and superblocks */
 	return err;
+}
+
+static void mkfs_error(const struct qlfs_mkfs_opts *o, const char *fmt, ...)
+	__printf(2, 3);
+
+static void mkfs_error(const struct qlfs_mkfs_opts *o, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	if (o->quiet)
+		return;
+	va_start(ap, fmt);
+	vscnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	shell_error("mkfs.qlfs", "%s", msg);
 }
 
 int qlfs_mkfs(struct qlfs_dev *d, const struct qlfs_mkfs_opts *o)
 {
 	struct mkfs_ctx c = {.d = d, .o = o};
+	const char *name = o->name ? o->name : d->disk->disk_name;
 	const char *found;
 	int err;
 
 	err = qlfs_compute_layout(d->nr_blocks, o->log_bps, &c.l);
 	if (err == -ENOSPC) {
-		shell_error(
-			"mkfs.qlfs",
+		mkfs_error(
+			o,
 			"%s: %llu KiB is too small: qlfs needs %u segments of %u KiB (%u KiB)",
-			d->disk->disk_name, (unsigned long long)d->nr_blocks * 4,
+			name, (unsigned long long)d->nr_blocks * 4,
 			3 + 5 + QLFS_MIN_MAIN_SEGS, 4u << o->log_bps,
 			(3 + 5 + QLFS_MIN_MAIN_SEGS) * (4u << o->log_bps));
 		return err;
 	}
 	if (err) {
-		shell_error(
-			"mkfs.qlfs",
+		mkfs_error(
+			o,
 			"%s: too many segments of %u KiB for the checkpoint's bitmaps: use larger segments (-s)",
-			d->disk->disk_name, 4u << o->log_bps);
+			name, 4u << o->log_bps);
 		return err;
 	}
 	found = o->force ? NULL : qlfs_probe_signature(d);
 	if (found) {
-		shell_error("mkfs.qlfs", "%s already holds %s; use -f to overwrite it",
-			    d->disk->disk_name, found);
+		mkfs_error(o, "%s already holds %s; use -f to overwrite it", name, found);
 		return -EEXIST;
 	}
 	if (o->verbose && d->nr_blocks > QLFS_MAX_BLOCKS)
 		cprintf("mkfs.qlfs: %s has %llu blocks; qlfs uses the first %llu (1 TiB)\n",
-			d->disk->disk_name, (unsigned long long)d->nr_blocks,
+			name, (unsigned long long)d->nr_blocks,
 			(unsigned long long)QLFS_MAX_BLOCKS);
 	if (o->verbose)
 		print_geometry(&c);
 	err = write_all(&c);
 	if (err)
-		shell_error("mkfs.qlfs", "%s: write failed: %s", d->disk->disk_name,
-			    errname(err));
+		mkfs_error(o, "%s: write failed: %s", name, errname(err));
 	return err;
 }
 

@@ -106,6 +106,8 @@ struct qlfs_mkfs_opts {
 	bool force;	   /* overwrite an existing file system */
 	u64 time;	   /* creation time, seconds since the epoch */
 	bool verbose;	   /* print the geometry and progress */
+	bool quiet;	   /* no error lines either (tests) */
+	const char *name;  /* the device in messages (NULL: the disk's) */
 };
 
 /* Make a qlfs on @d. 0 or -errno, with one line saying why on failure. */

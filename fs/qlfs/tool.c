@@ -17,6 +17,10 @@
 #include <quire/shell.h>
 #include "qlfs.h"
 
+const char qlfs_version_string[] =
+	"(Quire) " QLFS_TOOLS_VERSION ", qlfs format " STRINGIFY(
+		QLFS_MAJOR_VERSION) "." STRINGIFY(QLFS_MINOR_VERSION) "\n";
+
 const char qlfs_mkfs_usage[] =
 	"usage: mkfs.qlfs [-L label] [-s segment-size] [-f] [-q] [-T seconds] DEVICE\n"
 	"  -L label         volume label, at most 63 bytes\n"
@@ -154,9 +158,7 @@ static bool wants_help(int argc, char **argv, const char *usage, const char *too
 			return true;
 		}
 		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
-			cprintf("%s (Quire) %s, qlfs format %d.%d\n", tool,
-				QLFS_TOOLS_VERSION, QLFS_MAJOR_VERSION,
-				QLFS_MINOR_VERSION);
+			cprintf("%s %s", tool, qlfs_version_string);
 			return true;
 		}
 	}
@@ -190,6 +192,7 @@ int qlfs_mkfs_main(int argc, char **argv, const char *display)
 	status = mkfs_parse(argc, argv, &o, &dev);
 	if (status)
 		return status;
+	o.name = display;
 	if (open_dev("mkfs.qlfs", &d, dev, display ? display : dev, true))
 		return MKFS_ERROR;
 	if (qlfs_mkfs(&d, &o))

@@ -17,6 +17,8 @@
 #define MKFS_OK		 0
 #define MKFS_ERROR	 1 /* any failure, usage included (mke2fs) */
 
+/* "(Quire) 1.0, qlfs format 1.0\n": what --version prints after the name */
+extern const char qlfs_version_string[];
 extern const char qlfs_mkfs_usage[];
 extern const char qlfs_fsck_usage[];
 
