@@ -17,6 +17,7 @@
 #include <quire/string.h>
 #include <quire/errno.h>
 #include <quire/slab.h>
+#include <quire/printk.h>
 #include "qlfs.h"
 
 #define TEST_TIME 1000000000ULL /* mkfs -T: 2001-09-09 */
@@ -795,6 +796,70 @@ static void qlfs_ql13_unnamed_inode(struct ktest *t)
 	KTEST_EXPECT_EQ(t, q->r.broken, 1u << 13); /* nothing else */
 }
 
+/* ---- hostile images: sealed random damage ---- */
+
+#define DAMAGE_ROUNDS 150
+
+static u64 qt_rng(u64 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/*
+ * Random bytes (1..64 of them, random values) written into one of the
+ * fresh image's metadata blocks, which is then re-sealed so fsck parses
+ * the damage instead of stopping at the checksum: fsck must answer 0, 4 or
+ * 8 every time, never crash, loop or read out of bounds (the asan jobs run
+ * this too). Seeded: `test --seed N qlfs_format.CASE` replays a run.
+ */
+static void qlfs_fsck_survives_sealed_random_damage(struct ktest *t)
+{
+	struct qt *q = qt_mkfs(t, 9);
+	u64 rng = ktest_seed() * 2654435761ULL + 7;
+	u8 *saved = qlfs_alloc_blocks(0);
+	u32 blocks[8], hist[3] = {0};
+
+	KTEST_ASSERT_NOT_NULL(t, saved);
+	cprintf("# seed %llu\n", (unsigned long long)ktest_seed());
+	blocks[0] = 0;
+	blocks[1] = pack_addr(q, 0);
+	blocks[2] = pack_addr(q, 0) + 1 + CURSEG_HOT_NODE;
+	blocks[3] = qlfs_sit_blkaddr(&q->l, 0, 0);
+	blocks[4] = qlfs_nat_blkaddr(&q->l, 0, 0);
+	blocks[5] = q->l.ssa_blkaddr;
+	blocks[6] = root_inode_addr(q);
+	blocks[7] = root_dent_addr(q);
+	for (int round = 0; round < DAMAGE_ROUNDS; round++) {
+		u32 addr = blocks[qt_rng(&rng) % ARRAY_SIZE(blocks)];
+		u32 n = 1 + qt_rng(&rng) % 64;
+		int status;
+
+		qt_read(t, q, addr);
+		memcpy(saved, q->blk, QLFS_BLKSIZE);
+		for (u32 i = 0; i < n; i++) {
+			u64 r = qt_rng(&rng);
+
+			q->blk[(r >> 8) % QLFS_CSUM_OFFSET] = r & 0xff;
+		}
+		qt_write(t, q, addr, false);
+		status = qt_fsck(q);
+		if (status != 0 && status != 4 && status != 8)
+			ktest_fail(t, __FILE__, __LINE__, "round %d: block %u: status %d",
+				   round, addr, status);
+		hist[status == 0 ? 0 : status == 4 ? 1 : 2]++;
+		memcpy(q->blk, saved, QLFS_BLKSIZE);
+		KTEST_ASSERT_EQ(t, qlfs_dev_write(&q->d, addr, q->blk, 1), 0);
+	}
+	cprintf("# %u rounds: %u clean, %u with problems, %u refused\n", DAMAGE_ROUNDS,
+		hist[0], hist[1], hist[2]);
+	KTEST_EXPECT_GT(t, hist[1], DAMAGE_ROUNDS / 4); /* the damage is seen */
+	KTEST_EXPECT_EQ(t, qt_fsck(q), 0);		/* and undone */
+	qlfs_free_blocks(saved, 0);
+}
+
 static const struct ktest_case qlfs_format_cases[] = {
 	KTEST_CASE(qlfs_layout_arithmetic_for_several_sizes),
 	KTEST_CASE(qlfs_layout_refuses_bad_sizes),
@@ -818,6 +883,7 @@ static const struct ktest_case qlfs_format_cases[] = {
 	KTEST_CASE(qlfs_ql12_file_link_count),
 	KTEST_CASE(qlfs_ql13_unnamed_inode),
 	KTEST_CASE(qlfs_ql14_current_segment_type_and_tail),
+	KTEST_CASE(qlfs_fsck_survives_sealed_random_damage),
 	KTEST_END,
 };
 
