@@ -20,8 +20,9 @@
  * deeply or index out of bounds. A block that fails its checksum is
  * reported and not interpreted further.
  *
- * Memory: about 8 bytes per main-area block (owners) and 40 per nid, in
- * chunks of 64 KiB (no allocation above MAX_ORDER).
+ * Memory: 40 bytes per nid and 75 per segment, and 8 bytes per main-area
+ * block for owners, in chunks of 64 KiB (no allocation above MAX_ORDER)
+ * allocated for the regions that hold valid blocks only.
  *
  * Locking: none; one caller owns the device while checking.
  */
@@ -44,7 +45,8 @@ struct ftable {
 	u32 esize;
 };
 
-static int ftable_init(struct ftable *t, u64 n, u32 esize)
+/* @lazy: chunks are allocated when first written (ftable_get()). */
+static int ftable_init(struct ftable *t, u64 n, u32 esize, bool lazy)
 {
 	t->esize = esize;
 	t->per_chunk = (PAGE_SIZE << CHUNK_ORDER) / esize;
@@ -52,7 +54,7 @@ static int ftable_init(struct ftable *t, u64 n, u32 esize)
 	t->chunks = kzalloc(sizeof(u8 *) * t->nr_chunks, GFP_KERNEL);
 	if (!t->chunks)
 		return -ENOMEM;
-	for (u32 i = 0; i < t->nr_chunks; i++) {
+	for (u32 i = 0; i < t->nr_chunks && !lazy; i++) {
 		t->chunks[i] = __get_free_pages(GFP_KERNEL | __GFP_ZERO, CHUNK_ORDER);
 		if (!t->chunks[i])
 			return -ENOMEM;
@@ -74,6 +76,24 @@ static void ftable_free(struct ftable *t)
 static void *ftable_at(struct ftable *t, u64 i)
 {
 	return t->chunks[i / t->per_chunk] + (i % t->per_chunk) * t->esize;
+}
+
+/* Element @i of a lazy table, or NULL if its chunk was never written. */
+static void *ftable_peek(struct ftable *t, u64 i)
+{
+	u8 *c = t->chunks[i / t->per_chunk];
+
+	return c ? c + (i % t->per_chunk) * t->esize : NULL;
+}
+
+/* Element @i of a lazy table, its chunk allocated if need be; NULL: no memory. */
+static void *ftable_get(struct ftable *t, u64 i)
+{
+	u8 **c = &t->chunks[i / t->per_chunk];
+
+	if (!*c)
+		*c = __get_free_pages(GFP_KERNEL | __GFP_ZERO, CHUNK_ORDER);
+	return *c ? *c + (i % t->per_chunk) * t->esize : NULL;
 }
 
 /* Per-nid state. */
@@ -126,6 +146,8 @@ struct fsck {
 	u8 *pack;		    /* the chosen checkpoint pack */
 	struct qlfs_checkpoint *cp; /* = pack */
 	u8 *blk;		    /* scratch block */
+	u8 *ra;			    /* read-ahead of SIT/NAT runs */
+	u32 ra_addr, ra_nr;	    /* blocks ra holds, from ra_addr */
 	struct ftable nids, segs, owners;
 	u32 cur_seg[NR_CURSEG_TYPE], cur_off[NR_CURSEG_TYPE];
 	u32 *orphans;
@@ -470,21 +492,64 @@ static bool live_copy(struct fsck *f, u32 bitmap_off, u32 i)
 	return qlfs_test_bit(f->cp->sit_nat_version_bitmap + bitmap_off, i);
 }
 
+/* Block @i of the SIT (@nat false) or NAT through the read-ahead: runs of
+ * up to RA_BLOCKS blocks whose live copy is the same are read in one go.
+ * Returns the block (checksum not yet checked) or NULL on an I/O error. */
+#define RA_ORDER  6
+#define RA_BLOCKS (1u << RA_ORDER)
+
+static const u8 *area_block(struct fsck *f, bool nat, u32 i, int *copy, u32 *addr)
+{
+	const struct qlfs_layout *l = &f->l;
+	u32 off = nat ? qlfs_sit_bitmap_bytes(l) : 0,
+	    nr = nat ? l->nat_blocks : l->sit_blocks;
+	u32 run = 1;
+	int err;
+
+	*copy = live_copy(f, off, i);
+	*addr = nat ? qlfs_nat_blkaddr(l, i, *copy) : qlfs_sit_blkaddr(l, i, *copy);
+	if (*addr >= f->ra_addr && *addr - f->ra_addr < f->ra_nr)
+		return f->ra + (size_t)(*addr - f->ra_addr) * QLFS_BLKSIZE;
+	while (run < RA_BLOCKS && i + run < nr && live_copy(f, off, i + run) == *copy)
+		run++;
+	err = qlfs_dev_read(f->d, *addr, f->ra, run);
+	if (err) {
+		say(f, "cannot read %s blocks at %u: %s", nat ? "NAT" : "SIT", *addr,
+		    errname(err));
+		f->r->operational = true;
+		f->ra_nr = 0;
+		return NULL;
+	}
+	f->ra_addr = *addr;
+	f->ra_nr = run;
+	return f->ra;
+}
+
+/* QL9 for a block already read. */
+static int csum_check(struct fsck *f, const void *blk, u32 addr, const char *what)
+{
+	if (qlfs_block_csum_ok(blk, addr))
+		return 0;
+	report(f, 9, "%s at block %u: bad checksum (stored %08x, computed %08x)", what,
+	       addr, qlfs_block_stored_csum(blk), qlfs_block_csum(blk, addr));
+	return -EUCLEAN;
+}
+
 static int load_sit(struct fsck *f)
 {
 	const struct qlfs_layout *l = &f->l;
 
 	for (u32 i = 0; i < l->sit_blocks; i++) {
-		int copy = live_copy(f, 0, i);
-		u32 addr = qlfs_sit_blkaddr(l, i, copy);
-		struct qlfs_sit_block *b = (void *)f->blk;
+		const struct qlfs_sit_block *b;
 		char what[32];
-		int err;
+		int copy, err;
+		u32 addr;
 
+		b = (const void *)area_block(f, false, i, &copy, &addr);
+		if (!b)
+			return -EIO;
 		scnprintf(what, sizeof(what), "SIT block %u (copy %d)", i, copy);
-		err = read_meta(f, addr, b, what);
-		if (err && f->r->operational)
-			return err;
+		err = csum_check(f, b, addr, what);
 		for (u32 e = 0; e < SIT_ENTRY_PER_BLOCK; e++) {
 			u32 segno = i * SIT_ENTRY_PER_BLOCK + e;
 			struct seg_info *s;
@@ -546,19 +611,18 @@ static void load_nat_entry(struct fsck *f, u32 nid, const struct qlfs_nat_entry 
 static int load_nat(struct fsck *f)
 {
 	const struct qlfs_layout *l = &f->l;
-	u32 sitb = qlfs_sit_bitmap_bytes(l);
 
 	for (u32 i = 0; i < l->nat_blocks; i++) {
-		int copy = live_copy(f, sitb, i);
-		u32 addr = qlfs_nat_blkaddr(l, i, copy);
-		struct qlfs_nat_block *b = (void *)f->blk;
+		const struct qlfs_nat_block *b;
 		char what[32];
-		int err;
+		int copy, err;
+		u32 addr;
 
+		b = (const void *)area_block(f, true, i, &copy, &addr);
+		if (!b)
+			return -EIO;
 		scnprintf(what, sizeof(what), "NAT block %u (copy %d)", i, copy);
-		err = read_meta(f, addr, b, what);
-		if (err && f->r->operational)
-			return err;
+		err = csum_check(f, b, addr, what);
 		for (u32 e = 0; e < NAT_ENTRY_PER_BLOCK; e++) {
 			u32 nid = i * NAT_ENTRY_PER_BLOCK + e;
 
@@ -576,8 +640,13 @@ static int load_nat(struct fsck *f)
 static void claim(struct fsck *f, u32 addr, u8 kind, u32 nid, u16 ofs)
 {
 	u64 i = addr - f->l.main_blkaddr;
-	struct blk_owner *o = ftable_at(&f->owners, i);
+	struct blk_owner *o = ftable_get(&f->owners, i);
 
+	if (!o) {
+		say(f, "out of memory");
+		f->r->operational = true;
+		return;
+	}
 	if (o->kind) {
 		report(f, 6, "block %u owned twice: by %s of nid %u and by %s of nid %u",
 		       addr, o->kind == OWN_NODE ? "node" : "data", o->nid,
@@ -1124,10 +1193,13 @@ static void check_block(struct fsck *f, u32 segno, u32 b, bool valid, int type,
 			const struct qlfs_summary_block *sum)
 {
 	u64 i = (u64)segno * f->l.bps + b;
-	struct blk_owner *o = ftable_at(&f->owners, i);
+	static const struct blk_owner nobody;
+	const struct blk_owner *o = ftable_peek(&f->owners, i);
 	u32 addr = f->l.main_blkaddr + i;
 	const struct qlfs_summary *se;
 
+	if (!o)
+		o = &nobody;
 	if (valid != (o->kind != 0)) {
 		report(f, 6,
 		       valid ? "block %u (segment %u +%u) valid in SIT but owned by nothing" :
@@ -1203,6 +1275,10 @@ static int check_segments(struct fsck *f, u32 *free_segs)
 		    (sum->entry_type == SUM_TYPE_NODE) != qlfs_log_is_node(type))
 			report(f, 7, "segment %u: summary type %u, SIT log type %u",
 			       segno, sum->entry_type, type);
+		if (!(vb & SIT_VBLOCKS_MASK) &&
+		    bits_clear_from(s->se.valid_map, 0, SIT_VBLOCK_MAP_SIZE) &&
+		    !ftable_peek(&f->owners, (u64)segno * f->l.bps))
+			continue; /* empty, and no block of it owned */
 		for (u32 b = 0; b < f->l.bps; b++)
 			check_block(f, segno, b, qlfs_test_bit(s->se.valid_map, b), type,
 				    sum);
@@ -1250,12 +1326,13 @@ static int fsck_alloc(struct fsck *f)
 {
 	int err;
 
-	err = ftable_init(&f->nids, f->l.max_nid, sizeof(struct nid_info));
+	err = ftable_init(&f->nids, f->l.max_nid, sizeof(struct nid_info), false);
 	if (!err)
-		err = ftable_init(&f->segs, f->l.segs_main, sizeof(struct seg_info));
+		err = ftable_init(&f->segs, f->l.segs_main, sizeof(struct seg_info),
+				  false);
 	if (!err)
 		err = ftable_init(&f->owners, (u64)f->l.segs_main * f->l.bps,
-				  sizeof(struct blk_owner));
+				  sizeof(struct blk_owner), true);
 	return err;
 }
 
@@ -1267,6 +1344,7 @@ static void fsck_free(struct fsck *f)
 	qlfs_free_blocks(f->pack, f->l.log_bps);
 	qlfs_free_blocks(f->sb, 0);
 	qlfs_free_blocks(f->blk, 0);
+	qlfs_free_blocks(f->ra, RA_ORDER);
 }
 
 static int fsck_run(struct fsck *f)
@@ -1312,7 +1390,8 @@ int qlfs_fsck(struct qlfs_dev *d, const struct qlfs_fsck_opts *o,
 	r->cp_used = -1;
 	f.sb = qlfs_alloc_blocks(0);
 	f.blk = qlfs_alloc_blocks(0);
-	if (!f.sb || !f.blk) {
+	f.ra = qlfs_alloc_blocks(RA_ORDER);
+	if (!f.sb || !f.blk || !f.ra) {
 		err = -ENOMEM;
 	} else {
 		err = fsck_run(&f);

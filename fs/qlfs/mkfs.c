@@ -5,12 +5,15 @@
  * (fs/qlfs/tool.c), the qlfs_format suite.
  * Provides: qlfs_mkfs(), qlfs_probe_signature().
  *
- * Writes, in this order: the SIT, NAT and SSA blocks (live copy 0 of each),
- * the root directory's dentry block and inode, checkpoint pack 1 (version
+ * Writes, in this order: the SIT and NAT blocks (live copy 0 of each), the
+ * root directory's dentry block and inode, checkpoint pack 1 (version
  * 0) and pack 0 (version 1), a flush, and last the two superblocks and a
  * flush: until the superblocks land the device is not a qlfs (so an
  * interrupted mkfs leaves no half file system that fsck would accept).
  * The main area is not zeroed: nothing in it is valid until the SIT says so.
+ * Nor is the SSA written: only segments with valid blocks have summaries,
+ * and the six that do now are the current ones, whose summaries live in
+ * the checkpoint pack (so mkfs of 1 TiB writes 126 MiB, not 2.1 GiB).
  *
  * The fresh file system (docs/qlfs-format.md "The six logs"): data logs at
  * main segments 0..2, node logs at 3..5; root dentry block = block 0 of
@@ -26,7 +29,7 @@
 
 #define MKFS_BATCH_ORDER  6 /* write metadata 64 blocks at a time */
 #define MKFS_BATCH	  (1u << MKFS_BATCH_ORDER)
-#define MKFS_PROGRESS_MIN 4096 /* metadata blocks worth a progress line */
+#define MKFS_PROGRESS_MIN 2048 /* metadata blocks worth a progress line */
 
 struct mkfs_ctx {
 	struct qlfs_dev *d;
@@ -316,14 +319,12 @@ static int write_all(struct mkfs_ctx *c)
 
 	c->root_dent_addr = qlfs_seg_blkaddr(l, curseg_segno(CURSEG_HOT_DATA));
 	c->root_inode_addr = qlfs_seg_blkaddr(l, curseg_segno(CURSEG_HOT_NODE));
-	c->total = l->sit_blocks + l->nat_blocks + l->segs_main + 2 + 16 + 2;
+	c->total = l->sit_blocks + l->nat_blocks + 2 + 16 + 2;
 	err = erase_supers(c);
 	if (!err)
 		err = write_run(c, qlfs_sit_blkaddr(l, 0, 0), l->sit_blocks, fill_sit);
 	if (!err)
 		err = write_run(c, qlfs_nat_blkaddr(l, 0, 0), l->nat_blocks, fill_nat);
-	if (!err)
-		err = write_run(c, l->ssa_blkaddr, l->segs_main, fill_summary);
 	if (!err)
 		err = write_run(c, c->root_dent_addr, 1, fill_root_dentries);
 	if (!err)

@@ -829,7 +829,7 @@ static void qlfs_fsck_survives_sealed_random_damage(struct ktest *t)
 	blocks[2] = pack_addr(q, 0) + 1 + CURSEG_HOT_NODE;
 	blocks[3] = qlfs_sit_blkaddr(&q->l, 0, 0);
 	blocks[4] = qlfs_nat_blkaddr(&q->l, 0, 0);
-	blocks[5] = q->l.ssa_blkaddr;
+	blocks[5] = pack_addr(q, 0) + 1 + CURSEG_HOT_DATA;
 	blocks[6] = root_inode_addr(q);
 	blocks[7] = root_dent_addr(q);
 	for (int round = 0; round < DAMAGE_ROUNDS; round++) {
