@@ -860,6 +860,338 @@ static void qlfs_fsck_survives_sealed_random_damage(struct ktest *t)
 	qlfs_free_blocks(saved, 0);
 }
 
+/* ---- an image builder: files with node trees, directories with levels ---- */
+
+/*
+ * Small edits as the mount will make them, on a fresh 2 MiB-segment image:
+ * blocks appended to the current segments (logs 0..5 = main segments
+ * 0..5, all in SIT block 0), NAT entries in NAT block 0, summaries and
+ * counts in checkpoint pack 0. img_commit() writes SIT, NAT and the pack.
+ */
+struct img {
+	struct qt *q;
+	struct qlfs_sit_block sit;
+	struct qlfs_nat_block nat;
+	u8 pack[8][QLFS_BLKSIZE];
+	u32 nodes, inodes, blocks;
+};
+
+static void img_load(struct ktest *t, struct qt *q, struct img *m)
+{
+	m->q = q;
+	qt_read(t, q, qlfs_sit_blkaddr(&q->l, 0, 0));
+	memcpy(&m->sit, q->blk, QLFS_BLKSIZE);
+	qt_read(t, q, qlfs_nat_blkaddr(&q->l, 0, 0));
+	memcpy(&m->nat, q->blk, QLFS_BLKSIZE);
+	for (u32 b = 0; b < 8; b++) {
+		qt_read(t, q, pack_addr(q, 0) + b);
+		memcpy(m->pack[b], q->blk, QLFS_BLKSIZE);
+	}
+	m->nodes = le32_to_cpu(((struct qlfs_checkpoint *)m->pack[0])->valid_node_count);
+	m->inodes =
+		le32_to_cpu(((struct qlfs_checkpoint *)m->pack[0])->valid_inode_count);
+	m->blocks =
+		le64_to_cpu(((struct qlfs_checkpoint *)m->pack[0])->valid_block_count);
+}
+
+static u32 img_blkoff(struct img *m, u32 log, int add)
+{
+	struct qlfs_checkpoint *cp = (void *)m->pack[0];
+	u32 off = le16_to_cpu(log < 3 ? cp->cur_data_blkoff[log] :
+					cp->cur_node_blkoff[log - 3]);
+
+	if (log < 3)
+		cp->cur_data_blkoff[log] = cpu_to_le16(off + add);
+	else
+		cp->cur_node_blkoff[log - 3] = cpu_to_le16(off + add);
+	return off;
+}
+
+/* The next block of @log, owned by @nid at @ofs (summary, SIT). */
+static u32 img_alloc(struct img *m, u32 log, u32 nid, u16 ofs)
+{
+	u32 off = img_blkoff(m, log, 1);
+	struct qlfs_sit_entry *se = &m->sit.entries[log];
+	struct qlfs_summary *sum =
+		&((struct qlfs_summary_block *)m->pack[1 + log])->entries[off];
+
+	qlfs_set_bit(se->valid_map, off);
+	se->vblocks = cpu_to_le16(le16_to_cpu(se->vblocks) + 1);
+	sum->nid = cpu_to_le32(nid);
+	sum->ofs_in_node = cpu_to_le16(ofs);
+	m->blocks++;
+	return qlfs_seg_blkaddr(&m->q->l, log) + off;
+}
+
+static void img_nat(struct img *m, u32 nid, u32 ino, u32 addr)
+{
+	struct qlfs_nat_entry *ne = &m->nat.entries[nid];
+
+	ne->ino = cpu_to_le32(ino);
+	ne->block_addr = cpu_to_le32(addr);
+	m->nodes++;
+	if (nid == ino)
+		m->inodes++;
+}
+
+/* Write node block @blk (its body filled) as @nid of @ino at @ofs. */
+static u32 img_node(struct ktest *t, struct img *m, u8 *blk, u32 nid, u32 ino, u32 ofs)
+{
+	struct qlfs_node_footer *ft = (void *)(blk + 4064);
+	u32 addr = img_alloc(m, CURSEG_WARM_NODE, nid, 0);
+
+	ft->nid = cpu_to_le32(nid);
+	ft->ino = cpu_to_le32(ino);
+	ft->flag = cpu_to_le32(ofs << OFFSET_BIT_SHIFT);
+	ft->cp_ver = cpu_to_le64(1);
+	memcpy(m->q->blk, blk, QLFS_BLKSIZE);
+	qt_write(t, m->q, addr, false);
+	img_nat(m, nid, ino, addr);
+	return addr;
+}
+
+/* A data block of 4 KiB of @fill for @nid's slot @ofs, in @log. */
+static u32 img_data(struct ktest *t, struct img *m, u32 log, u32 nid, u16 ofs,
+		    const void *blk)
+{
+	u32 addr = img_alloc(m, log, nid, ofs);
+
+	memcpy(m->q->blk, blk, QLFS_BLKSIZE);
+	qt_write(t, m->q, addr, log == CURSEG_HOT_DATA ? false : true);
+	return addr;
+}
+
+static void img_commit(struct ktest *t, struct img *m)
+{
+	struct qt *q = m->q;
+	struct qlfs_checkpoint *cp = (void *)m->pack[0];
+	u32 free = q->l.segs_main - NR_CURSEG_TYPE;
+
+	cp->valid_block_count = cpu_to_le64(m->blocks);
+	cp->valid_node_count = cpu_to_le32(m->nodes);
+	cp->valid_inode_count = cpu_to_le32(m->inodes);
+	cp->free_segment_count = cpu_to_le32(free);
+	memcpy(m->pack[7], m->pack[0], QLFS_BLKSIZE);
+	for (u32 b = 0; b < 8; b++) {
+		memcpy(q->blk, m->pack[b], QLFS_BLKSIZE);
+		qt_write(t, q, pack_addr(q, 0) + b, false);
+	}
+	memcpy(q->blk, &m->sit, QLFS_BLKSIZE);
+	qt_write(t, q, qlfs_sit_blkaddr(&q->l, 0, 0), false);
+	memcpy(q->blk, &m->nat, QLFS_BLKSIZE);
+	qt_write(t, q, qlfs_nat_blkaddr(&q->l, 0, 0), false);
+}
+
+/* Put @name -> @ino (type @ft) into dentry block @db at @slot. */
+static void dent_put(struct qlfs_dentry_block *db, u32 slot, const char *name, u32 ino,
+		     u8 ft)
+{
+	u32 len = strlen(name);
+
+	for (u32 s = slot; s < slot + DIV_ROUND_UP(len, QLFS_SLOT_LEN); s++)
+		qlfs_set_bit(db->dentry_bitmap, s);
+	db->dentry[slot].hash_code = cpu_to_le32(qlfs_dentry_hash((const u8 *)name, len));
+	db->dentry[slot].ino = cpu_to_le32(ino);
+	db->dentry[slot].name_len = cpu_to_le16(len);
+	db->dentry[slot].file_type = ft;
+	memcpy(db->filename[slot], name, len);
+}
+
+/* Add @name -> @ino to the root's dentry block (slot @slot). */
+static void root_name(struct ktest *t, struct qt *q, u32 slot, const char *name, u32 ino,
+		      u8 ft)
+{
+	qt_read(t, q, root_dent_addr(q));
+	dent_put((struct qlfs_dentry_block *)q->blk, slot, name, ino, ft);
+	qt_write(t, q, root_dent_addr(q), false);
+}
+
+/* Nids of the big file (docs/qlfs-format.md "Node offsets"). */
+enum {
+	BIG_INO = 4,
+	BIG_DN = 5,
+	BIG_IND = 6,
+	BIG_IND_DN = 7,
+	BIG_DIND = 8,
+	BIG_DIND_IND = 9,
+	BIG_DIND_DN = 10
+};
+
+struct big_file {
+	u32 data[4];  /* addresses of its four data blocks */
+	u32 node[11]; /* by nid */
+};
+
+/*
+ * A 5 GiB sparse file "big" (inode 4) with a data block in each part of
+ * its tree: i_addr[0]; direct node i_nid[0] slot 3; indirect i_nid[2] ->
+ * its 3rd direct node slot 0; double indirect i_nid[4] -> its 2nd indirect
+ * node -> that one's 6th direct node slot 7.
+ */
+static void make_big_file(struct ktest *t, struct qt *q, struct big_file *bf)
+{
+	struct img *m = kzalloc(sizeof(*m), GFP_KERNEL);
+	u8 *blk = qlfs_alloc_blocks(0), *data = qlfs_alloc_blocks(0);
+	struct qlfs_inode *in = (void *)blk;
+	struct qlfs_direct_node *dn = (void *)blk;
+	struct qlfs_indirect_node *ind = (void *)blk;
+	u32 ofs_dind_ind = NODE_OFS_DIND + 1 + 1 * (NIDS_PER_BLOCK + 1);
+
+	KTEST_ASSERT_TRUE(t, m && blk && data);
+	img_load(t, q, m);
+	memset(data, 0x5a, QLFS_BLKSIZE);
+	/* leaves first, so each parent knows its children's addresses */
+	memset(blk, 0, QLFS_BLKSIZE);
+	bf->data[3] = img_data(t, m, CURSEG_WARM_DATA, BIG_DIND_DN, 7, data);
+	dn->addr[7] = cpu_to_le32(bf->data[3]);
+	bf->node[BIG_DIND_DN] =
+		img_node(t, m, blk, BIG_DIND_DN, BIG_INO, ofs_dind_ind + 1 + 5);
+	memset(blk, 0, QLFS_BLKSIZE);
+	ind->nid[5] = cpu_to_le32(BIG_DIND_DN);
+	bf->node[BIG_DIND_IND] = img_node(t, m, blk, BIG_DIND_IND, BIG_INO, ofs_dind_ind);
+	memset(blk, 0, QLFS_BLKSIZE);
+	ind->nid[1] = cpu_to_le32(BIG_DIND_IND);
+	bf->node[BIG_DIND] = img_node(t, m, blk, BIG_DIND, BIG_INO, NODE_OFS_DIND);
+
+	memset(blk, 0, QLFS_BLKSIZE);
+	bf->data[2] = img_data(t, m, CURSEG_WARM_DATA, BIG_IND_DN, 0, data);
+	dn->addr[0] = cpu_to_le32(bf->data[2]);
+	bf->node[BIG_IND_DN] =
+		img_node(t, m, blk, BIG_IND_DN, BIG_INO, NODE_OFS_IND1 + 1 + 2);
+	memset(blk, 0, QLFS_BLKSIZE);
+	ind->nid[2] = cpu_to_le32(BIG_IND_DN);
+	bf->node[BIG_IND] = img_node(t, m, blk, BIG_IND, BIG_INO, NODE_OFS_IND1);
+
+	memset(blk, 0, QLFS_BLKSIZE);
+	bf->data[1] = img_data(t, m, CURSEG_WARM_DATA, BIG_DN, 3, data);
+	dn->addr[3] = cpu_to_le32(bf->data[1]);
+	bf->node[BIG_DN] = img_node(t, m, blk, BIG_DN, BIG_INO, NODE_OFS_DIR1);
+
+	memset(blk, 0, QLFS_BLKSIZE);
+	bf->data[0] = img_data(t, m, CURSEG_WARM_DATA, BIG_INO, 0, data);
+	in->i_mode = cpu_to_le16(QLFS_S_IFREG | 0644);
+	in->i_links = cpu_to_le32(1);
+	in->i_size = cpu_to_le64(5ULL << 30);
+	in->i_blocks = cpu_to_le64(1 + 6 + 4);
+	in->i_addr[0] = cpu_to_le32(bf->data[0]);
+	in->i_nid[NODE_DIR1_BLOCK] = cpu_to_le32(BIG_DN);
+	in->i_nid[NODE_IND1_BLOCK] = cpu_to_le32(BIG_IND);
+	in->i_nid[NODE_DIND_BLOCK] = cpu_to_le32(BIG_DIND);
+	bf->node[BIG_INO] = img_node(t, m, blk, BIG_INO, BIG_INO, 0);
+	img_commit(t, m);
+	root_name(t, q, 2, "big", BIG_INO, QLFS_FT_REG_FILE);
+	qlfs_free_blocks(blk, 0);
+	qlfs_free_blocks(data, 0);
+	kfree(m);
+}
+
+/* Change node @addr's block by @fn and re-seal it. */
+static void node_edit(struct ktest *t, struct qt *q, u32 addr, u32 idx, u32 val,
+		      bool footer_ofs)
+{
+	qt_read(t, q, addr);
+	if (footer_ofs)
+		((struct qlfs_node_footer *)(q->blk + 4064))->flag =
+			cpu_to_le32(val << OFFSET_BIT_SHIFT);
+	else
+		((__le32 *)q->blk)[idx] = cpu_to_le32(val);
+	qt_write(t, q, addr, false);
+}
+
+static void qlfs_fsck_walks_direct_indirect_and_double_indirect_nodes(struct ktest *t)
+{
+	struct big_file bf;
+	struct qt *q = qt_mkfs(t, 9);
+
+	make_big_file(t, q, &bf);
+	KTEST_EXPECT_EQ(t, qt_fsck(q), 0);
+	KTEST_EXPECT_EQ(t, q->r.broken, 0);
+	KTEST_EXPECT_EQ(t, q->r.inodes, 2);
+	KTEST_EXPECT_EQ(t, q->r.nodes, 8);
+	KTEST_EXPECT_EQ(t, q->r.valid_blocks, 2 + 11);
+
+	/* the deepest direct node at the wrong offset */
+	node_edit(t, q, bf.node[BIG_DIND_DN], 0, 5000, true);
+	expect_broken(t, q, 4, 10);
+
+	/* an indirect node naming itself: walked once, reported */
+	q = qt_mkfs(t, 9);
+	make_big_file(t, q, &bf);
+	node_edit(t, q, bf.node[BIG_DIND_IND], 6, BIG_DIND_IND, false);
+	expect_broken(t, q, 4, 4);
+
+	/* two direct nodes pointing at one data block */
+	q = qt_mkfs(t, 9);
+	make_big_file(t, q, &bf);
+	node_edit(t, q, bf.node[BIG_IND_DN], 1, bf.data[3], false);
+	expect_broken(t, q, 4, 6);
+
+	/* a direct node hung where an indirect one belongs */
+	q = qt_mkfs(t, 9);
+	make_big_file(t, q, &bf);
+	node_edit(t, q, bf.node[BIG_IND], 2, BIG_DN, false);
+	expect_broken(t, q, 4, 4);
+}
+
+/* Directory "d" (inode 11) of depth 2: "." and ".." in block 0, and "name"
+ * in level 1's bucket hash % 2 (blocks 2..5), or in the other one. */
+static void make_dir(struct ktest *t, struct qt *q, bool wrong_bucket)
+{
+	struct img *m = kzalloc(sizeof(*m), GFP_KERNEL);
+	u8 *blk = qlfs_alloc_blocks(0);
+	struct qlfs_dentry_block *db = (void *)blk;
+	struct qlfs_inode *in = (void *)blk;
+	u32 hash = qlfs_dentry_hash((const u8 *)"name", 4);
+	u32 bucket = (hash % 2) ^ wrong_bucket, b0, b1;
+
+	KTEST_ASSERT_TRUE(t, m && blk);
+	img_load(t, q, m);
+	memset(blk, 0, QLFS_BLKSIZE);
+	dent_put(db, 0, ".", 11, QLFS_FT_DIR);
+	dent_put(db, 1, "..", QLFS_ROOT_INO, QLFS_FT_DIR);
+	b0 = img_data(t, m, CURSEG_HOT_DATA, 11, 0, blk);
+	memset(blk, 0, QLFS_BLKSIZE);
+	dent_put(db, 7, "name", BIG_INO, QLFS_FT_REG_FILE);
+	b1 = img_data(t, m, CURSEG_HOT_DATA, 11, 2 + 2 * bucket, blk);
+	memset(blk, 0, QLFS_BLKSIZE);
+	in->i_mode = cpu_to_le16(QLFS_S_IFDIR | 0755);
+	in->i_links = cpu_to_le32(2);
+	in->i_size = cpu_to_le64(qlfs_dir_blocks(2) * QLFS_BLKSIZE);
+	in->i_blocks = cpu_to_le64(3);
+	in->i_current_depth = cpu_to_le32(2);
+	in->i_addr[0] = cpu_to_le32(b0);
+	in->i_addr[2 + 2 * bucket] = cpu_to_le32(b1);
+	img_node(t, m, blk, 11, 11, 0);
+	/* "name" is a second link of the one-block file inode 4 */
+	img_commit(t, m);
+	root_name(t, q, 5, "d", 11, QLFS_FT_DIR);
+	qt_read(t, q, root_inode_addr(q));
+	((struct qlfs_inode *)q->blk)->i_links = cpu_to_le32(3);
+	qt_write(t, q, root_inode_addr(q), false);
+	qlfs_free_blocks(blk, 0);
+	kfree(m);
+}
+
+static void qlfs_fsck_checks_hash_levels_of_a_directory(struct ktest *t)
+{
+	struct big_file bf;
+	struct qt *q = qt_mkfs(t, 9);
+
+	make_big_file(t, q, &bf);
+	make_dir(t, q, false);
+	expect_broken(t, q, 4, 12); /* "big" has 2 names, 1 link */
+	KTEST_EXPECT_EQ(t, q->r.broken, 1u << 12);
+	node_edit(t, q, bf.node[BIG_INO], 3, 2, false); /* i_links (word 3) = 2 */
+	KTEST_EXPECT_EQ(t, qt_fsck(q), 0);
+	KTEST_EXPECT_EQ(t, q->r.inodes, 3);
+
+	q = qt_mkfs(t, 9);
+	make_big_file(t, q, &bf);
+	make_dir(t, q, true);
+	node_edit(t, q, bf.node[BIG_INO], 3, 2, false);
+	expect_broken(t, q, 4, 11); /* the entry in the other bucket */
+}
+
 static const struct ktest_case qlfs_format_cases[] = {
 	KTEST_CASE(qlfs_layout_arithmetic_for_several_sizes),
 	KTEST_CASE(qlfs_layout_refuses_bad_sizes),
@@ -883,6 +1215,8 @@ static const struct ktest_case qlfs_format_cases[] = {
 	KTEST_CASE(qlfs_ql12_file_link_count),
 	KTEST_CASE(qlfs_ql13_unnamed_inode),
 	KTEST_CASE(qlfs_ql14_current_segment_type_and_tail),
+	KTEST_CASE(qlfs_fsck_walks_direct_indirect_and_double_indirect_nodes),
+	KTEST_CASE(qlfs_fsck_checks_hash_levels_of_a_directory),
 	KTEST_CASE(qlfs_fsck_survives_sealed_random_damage),
 	KTEST_END,
 };
