@@ -13,6 +13,24 @@
  *
  * Block addresses are u32 numbers of 4 KiB blocks from the start of the
  * device; NULL_ADDR (0) is a hole, NEW_ADDR (~0) is never on disk.
+ *
+ * Invariants (docs/qlfs-format.md states them in full; fs/qlfs/fsck.c
+ * checks each and names it in its messages):
+ *  QL1: the superblock in use is well formed and matches the layout.
+ *  QL2: both superblock copies are valid and equal.
+ *  QL3: a checkpoint pack is valid (checksums, header = footer, ranges).
+ *  QL4: NAT entries point at node blocks that name them; each is in its
+ *       inode's tree once.
+ *  QL5: SIT counts equal their bitmaps; no bit past the segment; types.
+ *  QL6: every valid block has exactly one owner, every owned block is valid.
+ *  QL7: summaries name each valid block's owner; node/data segments.
+ *  QL8: the checkpoint's counts equal what the SIT and NAT hold.
+ *  QL9: every metadata block passes its checksum.
+ *  QL10: inode fields, addresses, node offsets and i_blocks hold.
+ *  QL11: directory blocks, hashes, buckets, ".", "..", one parent each.
+ *  QL12: link counts.
+ *  QL13: every inode is named or orphaned.
+ *  QL14: nothing valid past a current segment's next block.
  */
 #ifndef QUIRE_QLFS_FS_H
 #define QUIRE_QLFS_FS_H
