@@ -13,7 +13,7 @@
  * The main area is not zeroed: nothing in it is valid until the SIT says so.
  * Nor is the SSA written: only segments with valid blocks have summaries,
  * and the six that do now are the current ones, whose summaries live in
- * the checkpoint pack (so mkfs of 1 TiB writes 126 MiB, not 2.1 GiB).
+ * the checkpoint pack (so mkfs of 1 TiB writes about 124 MiB, not 2.1 GiB).
  *
  * The fresh file system (docs/qlfs-format.md "The six logs"): data logs at
  * main segments 0..2, node logs at 3..5; root dentry block = block 0 of
