@@ -32,12 +32,32 @@ $(BUILD)/host/$(1)/quire-host: $(patsubst %.c,$(BUILD)/host/$(1)/%.o,$(HOST_SRCS
 	$(Q)$(HOST_CC) $(host_flags_$(1)) -o $$@ $$^ $(HOST_LIBS)
 
 -include $(patsubst %.c,$(BUILD)/host/$(1)/%.d,$(HOST_SRCS))
+
+# The qlfs host tools: quire-host's objects but main.o, and their own
+# main (arch/host/tools/qlfs_tool.c, once per tool).
+$(BUILD)/host/$(1)/tools/%.qlfs.o: arch/host/tools/qlfs_tool.c
+	@mkdir -p $$(dir $$@)
+	@echo "  CC [host-$(1)] $$@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(host_flags_$(1)) \
+		-DQLFS_TOOL_FSCK=$$(if $$(filter fsck,$$*),1,0) -MMD -MP -c $$< -o $$@
+
+$(BUILD)/host/$(1)/%.qlfs: $(BUILD)/host/$(1)/tools/%.qlfs.o \
+		$(filter-out $(BUILD)/host/$(1)/arch/host/main.o,$(patsubst %.c,$(BUILD)/host/$(1)/%.o,$(HOST_SRCS)))
+	@echo "  LD [host-$(1)] $$@"
+	$(Q)$(HOST_CC) $(host_flags_$(1)) -o $$@ $$^ $(HOST_LIBS)
+
+-include $(BUILD)/host/$(1)/tools/mkfs.qlfs.d $(BUILD)/host/$(1)/tools/fsck.qlfs.d
 endef
 $(foreach v,$(HOST_VARIANTS),$(eval $(call host_variant,$(v))))
 
-.PHONY: host host-all
+# build/host/{plain,asan}/{mkfs,fsck}.qlfs (docs/qlfs.md); make test runs them.
+HOST_TOOL_VARIANTS := plain asan
+HOST_TOOLS := $(foreach v,$(HOST_TOOL_VARIANTS),$(BUILD)/host/$(v)/mkfs.qlfs $(BUILD)/host/$(v)/fsck.qlfs)
+
+.PHONY: host host-all host-tools
 host: $(BUILD)/host/plain/quire-host
-host-all: $(foreach v,$(HOST_VARIANTS),$(BUILD)/host/$(v)/quire-host)
+host-all: $(foreach v,$(HOST_VARIANTS),$(BUILD)/host/$(v)/quire-host) host-tools
+host-tools: $(HOST_TOOLS)
 
 # Host-level checks that need more than one run (tests/host_determinism.sh:
 # same seed, same output byte for byte).

@@ -107,6 +107,12 @@ void host_time_init(void);
  * the earliest next tick, or U64_MAX when no tick runs. */
 u64 host_fire_due_ticks(u64 now);
 
+/* boot.c: build the machine from host_cfg, run start_kernel() with
+ * "exec=@exec" (NULL: none) appended to platform.cmdline; never returns.
+ * host_cmdline_append() adds a word: 0, or -1 when it does not fit. */
+void host_boot(const char *exec) __noreturn;
+int host_cmdline_append(const char *s);
+
 /* console.c */
 void host_console_init(void);
 void host_console_interrupt(void);

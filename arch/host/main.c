@@ -6,10 +6,9 @@
  *   quire-host [--cpus N] [--numa N] [--mem SIZE] [--deterministic]
  *              [--sched-points N] [--seed S] [key=value ...] [--exec "cmd; cmd"]
  *
- * Fills `platform` from the options (CPUs spread evenly over NUMA nodes,
- * distances 10 local / 20 remote; memory by arch/host/memory.c), sets up
- * the vCPU, interrupt, console and fault machinery, then runs
- * start_kernel() on the main thread, which becomes CPU 0.
+ * Fills host_cfg from the options, then host_boot() (arch/host/boot.c)
+ * builds the machine and runs start_kernel() on the main thread. The host
+ * tools (arch/host/tools/) have their own main() and share host_boot().
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,8 +33,6 @@
 
 #include "host_memory.h"
 #include "blockdev.h"
-
-uintptr_t arch_direct_map_base;	/* set by host_memory_init() */
 
 static const char usage_text[] =
 	"usage: quire-host [OPTIONS] [key=value ...]\n"
@@ -97,13 +94,8 @@ static unsigned int parse_count(const char *opt, const char *s, unsigned int lim
 
 static void cmdline_append(const char *s)
 {
-	size_t used = strlen(platform.cmdline);
-
-	if (used + strlen(s) + 2 > CMDLINE_SIZE)
+	if (host_cmdline_append(s))
 		bad_option(s, "kernel command line too long");
-	if (used)
-		strcat(platform.cmdline, " ");
-	strcat(platform.cmdline, s);
 }
 
 static void parse_args(int argc, char **argv, const char **exec)
@@ -155,44 +147,9 @@ static void parse_args(int argc, char **argv, const char **exec)
 		bad_option("--mem", "less than 16M per NUMA node");
 }
 
-static void setup_platform(void)
-{
-	platform.nr_cpus = host_cfg.cpus;
-	platform.nr_nodes = host_cfg.nodes;
-	for (unsigned int c = 0; c < host_cfg.cpus; c++) {
-		platform.cpu_hwid[c] = c;
-		platform.cpu_node[c] = c * host_cfg.nodes / host_cfg.cpus;
-	}
-	for (unsigned int a = 0; a < host_cfg.nodes; a++)
-		for (unsigned int b = 0; b < host_cfg.nodes; b++)
-			platform.node_distance[a][b] = a == b ? LOCAL_DISTANCE : REMOTE_DISTANCE;
-	if (host_memory_init(host_cfg.mem_bytes, host_cfg.nodes)) {
-		fprintf(stderr, "quire-host: cannot set up %llu bytes of memory\n",
-			(unsigned long long)host_cfg.mem_bytes);
-		exit(2);
-	}
-	host_pci_init();
-}
-
-/* Signal mode unless ThreadSanitizer, whose runtime defers signals. */
-#if defined(__SANITIZE_THREAD__)
-#define HOST_ASYNC_IRQS	false
-#else
-#define HOST_ASYNC_IRQS	true
-#endif
-
-/* The console's input interrupt and CPU 0's tick (secondaries start
- * theirs in start_secondary()). Context: CPU 0, interrupts disabled. */
-void arch_init_late(void)
-{
-	host_console_init();
-	arch_timer_start(HZ);
-}
-
 int main(int argc, char **argv)
 {
 	const char *exec = NULL;
-	char line[64];
 
 	host_cfg.cpus = DEFAULT_CPUS;
 	host_cfg.nodes = DEFAULT_NODES;
@@ -200,28 +157,7 @@ int main(int argc, char **argv)
 	host_cfg.seed = 1;
 	parse_args(argc, argv, &exec);
 	host_cfg.interactive = !exec;
-	host_cfg.async_irqs = HOST_ASYNC_IRQS && !host_cfg.deterministic;
-	if (exec) {
-		if (strlen(platform.cmdline) + strlen(exec) + 7 > CMDLINE_SIZE)
-			bad_option("--exec", "commands too long for the kernel command line");
-		cmdline_append("exec=");
-		strcat(platform.cmdline, exec);
-	}
-	setup_platform();
-	host_time_init();
-	host_debug_init();
-	if (host_cfg.deterministic) {
-		det_init(host_cfg.seed);
-		snprintf(line, sizeof(line), "deterministic mode: seed %llu\n",
-			 (unsigned long long)host_cfg.seed);
-		arch_console_write(line, strlen(line));
-	}
-	if (host_cfg.sched_points) {
-		snprintf(line, sizeof(line), "sched points: 1 in %u, seed %llu\n",
-			 host_cfg.sched_points, (unsigned long long)host_cfg.seed);
-		arch_console_write(line, strlen(line));
-		arch_sched_points_on = 1;
-	}
-	host_vcpu_init();
-	start_kernel();
+	if (exec && strlen(platform.cmdline) + strlen(exec) + 7 > CMDLINE_SIZE)
+		bad_option("--exec", "commands too long for the kernel command line");
+	host_boot(exec);
 }

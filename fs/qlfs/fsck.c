@@ -1,0 +1,1407 @@
+/*
+ * fs/qlfs/fsck.c - the qlfs checker: invariants QL1..QL14 of
+ * docs/qlfs-format.md, read-only (F2FS's fsck/fsck.c in spirit).
+ *
+ * Layer: fs. Used by: fsck.qlfs (shell command and host tool,
+ * fs/qlfs/tool.c), the qlfs_format suite (and later every qlfs test).
+ * Provides: qlfs_fsck().
+ *
+ * Order: superblocks (QL1, QL2), checkpoint packs (QL3), SIT (QL5) and NAT
+ * (QL4) from their live copies, then pass 1 walks every inode's node tree
+ * (claiming each node and data block for its owner: QL4, QL6, QL10), pass
+ * 2 reads every directory's entry blocks (QL11) and counts names (QL12,
+ * QL13), and a last pass over the segments compares the SIT, the owners
+ * and the summaries (QL6, QL7, QL14) and the checkpoint's counts (QL8).
+ * Every block read is checked against its checksum (QL9).
+ *
+ * Everything read is hostile: each address, nid, count and length is
+ * range-checked before use, node trees have a fixed depth and each nid is
+ * walked once, so a looped or forged image cannot make fsck loop, recurse
+ * deeply or index out of bounds. A block that fails its checksum is
+ * reported and not interpreted further.
+ *
+ * Memory: 40 bytes per nid and 75 per segment, and 8 bytes per main-area
+ * block for owners, in chunks of 64 KiB (no allocation above MAX_ORDER)
+ * allocated for the regions that hold valid blocks only.
+ *
+ * Locking: none; one caller owns the device while checking.
+ */
+#include <quire/errno.h>
+#include <quire/string.h>
+#include <quire/printk.h>
+#include <quire/console.h>
+#include <quire/slab.h>
+#include <quire/mm.h>
+#include <quire/bitops.h>
+#include "qlfs.h"
+
+#define CHUNK_ORDER 4 /* 64 KiB per table chunk */
+
+/* A large array in page chunks. */
+struct ftable {
+	u8 **chunks;
+	u32 nr_chunks;
+	u32 per_chunk;
+	u32 esize;
+};
+
+/* @lazy: chunks are allocated when first written (ftable_get()). */
+static int ftable_init(struct ftable *t, u64 n, u32 esize, bool lazy)
+{
+	t->esize = esize;
+	t->per_chunk = (PAGE_SIZE << CHUNK_ORDER) / esize;
+	t->nr_chunks = DIV_ROUND_UP(n ? n : 1, t->per_chunk);
+	t->chunks = kzalloc(sizeof(u8 *) * t->nr_chunks, GFP_KERNEL);
+	if (!t->chunks)
+		return -ENOMEM;
+	for (u32 i = 0; i < t->nr_chunks && !lazy; i++) {
+		t->chunks[i] = __get_free_pages(GFP_KERNEL | __GFP_ZERO, CHUNK_ORDER);
+		if (!t->chunks[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void ftable_free(struct ftable *t)
+{
+	if (!t->chunks)
+		return;
+	for (u32 i = 0; i < t->nr_chunks; i++)
+		if (t->chunks[i])
+			free_pages(t->chunks[i], CHUNK_ORDER);
+	kfree(t->chunks);
+	t->chunks = NULL;
+}
+
+static void *ftable_at(struct ftable *t, u64 i)
+{
+	return t->chunks[i / t->per_chunk] + (i % t->per_chunk) * t->esize;
+}
+
+/* Element @i of a lazy table, or NULL if its chunk was never written. */
+static void *ftable_peek(struct ftable *t, u64 i)
+{
+	u8 *c = t->chunks[i / t->per_chunk];
+
+	return c ? c + (i % t->per_chunk) * t->esize : NULL;
+}
+
+/* Element @i of a lazy table, its chunk allocated if need be; NULL: no memory. */
+static void *ftable_get(struct ftable *t, u64 i)
+{
+	u8 **c = &t->chunks[i / t->per_chunk];
+
+	if (!*c)
+		*c = __get_free_pages(GFP_KERNEL | __GFP_ZERO, CHUNK_ORDER);
+	return *c ? *c + (i % t->per_chunk) * t->esize : NULL;
+}
+
+/* Per-nid state. */
+#define NI_IN_USE     0x0001 /* NAT entry has an address */
+#define NI_INODE      0x0002 /* ino == nid and the block is a good inode */
+#define NI_DIR	      0x0004
+#define NI_REACHED    0x0008 /* walked from its inode (or is the inode) */
+#define NI_NAT_BAD    0x0010 /* its NAT block failed its checksum */
+#define NI_ORPHAN     0x0020
+#define NI_HAS_DOT    0x0040
+#define NI_HAS_DOTDOT 0x0080
+#define NI_PARENT     0x0100 /* parent set */
+#define NI_ROOTED     0x0200 /* reaches the root by ".." (dirs) */
+#define NI_PASS2      0x0400 /* walked by pass 2 */
+
+struct nid_info {
+	u32 ino;
+	u32 addr;
+	u8 version;
+	u16 flags;
+	u16 mode;
+	u32 links;
+	u32 refs;   /* entries naming it, "." and ".." aside */
+	u32 parent; /* the directory naming it (dirs) */
+	u32 subdirs;
+	u32 dotdot;
+	u32 depth;
+} __packed;
+
+struct seg_info {
+	struct qlfs_sit_entry se;
+	bool bad; /* SIT block failed: do not cross-check */
+};
+
+#define OWN_NODE 1
+#define OWN_DATA 2
+struct blk_owner {
+	u32 nid; /* node: itself; data: its parent node */
+	u16 ofs; /* data: index in the parent's addresses */
+	u8 kind;
+	u8 pad;
+};
+
+struct fsck {
+	struct qlfs_dev *d;
+	const struct qlfs_fsck_opts *o;
+	struct qlfs_fsck_result *r;
+	struct qlfs_layout l;
+	struct qlfs_super_block *sb;
+	u8 *pack;		    /* the chosen checkpoint pack */
+	struct qlfs_checkpoint *cp; /* = pack */
+	u8 *blk;		    /* scratch block */
+	u8 *ra;			    /* read-ahead of SIT/NAT runs */
+	u32 ra_addr, ra_nr;	    /* blocks ra holds, from ra_addr */
+	struct ftable nids, segs, owners;
+	u32 cur_seg[NR_CURSEG_TYPE], cur_off[NR_CURSEG_TYPE];
+	u32 *orphans;
+	u32 nr_orphans;
+	u64 nat_in_use;
+	/* the inode being walked */
+	u32 ino;
+	u64 i_blocks;
+	bool pass2;
+};
+
+static void report(struct fsck *f, unsigned int ql, const char *fmt, ...) __printf(3, 4);
+
+static void report(struct fsck *f, unsigned int ql, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	f->r->problems++;
+	f->r->broken |= 1u << ql;
+	if (f->o->quiet || (f->o->max_reports && f->r->problems > f->o->max_reports))
+		return;
+	va_start(ap, fmt);
+	vscnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cprintf("fsck.qlfs: QL%u: %s\n", ql, msg);
+}
+
+/* An operational message (not a broken invariant): shown unless quiet. */
+static void say(struct fsck *f, const char *fmt, ...) __printf(2, 3);
+
+static void say(struct fsck *f, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	if (f->o->quiet)
+		return;
+	va_start(ap, fmt);
+	vscnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cprintf("fsck.qlfs: %s\n", msg);
+}
+
+static struct nid_info *ni(struct fsck *f, u32 nid)
+{
+	return ftable_at(&f->nids, nid);
+}
+
+static struct seg_info *seg(struct fsck *f, u32 segno)
+{
+	return ftable_at(&f->segs, segno);
+}
+
+static bool in_main(struct fsck *f, u32 addr)
+{
+	return addr >= f->l.main_blkaddr &&
+	       addr - f->l.main_blkaddr < (u64)f->l.segs_main * f->l.bps;
+}
+
+/* Read one metadata block at @addr into @buf and verify its checksum. */
+static int read_meta(struct fsck *f, u32 addr, void *buf, const char *what)
+{
+	int err = qlfs_dev_read(f->d, addr, buf, 1);
+
+	if (err) {
+		say(f, "cannot read %s at block %u: %s", what, addr, errname(err));
+		f->r->operational = true;
+		return err;
+	}
+	if (!qlfs_block_csum_ok(buf, addr)) {
+		report(f, 9, "%s at block %u: bad checksum (stored %08x, computed %08x)",
+		       what, addr, qlfs_block_stored_csum(buf),
+		       qlfs_block_csum(buf, addr));
+		return -EUCLEAN;
+	}
+	return 0;
+}
+
+/* ---- QL1, QL2: superblocks ---- */
+
+/* Why superblock @sb is not usable (NULL: it is), and which invariant. */
+static const char *sb_invalid(struct fsck *f, struct qlfs_super_block *sb, u32 addr,
+			      unsigned int *ql)
+{
+	struct qlfs_layout l;
+	u32 log_bps = le32_to_cpu(sb->log_blocks_per_seg);
+	u64 count = le64_to_cpu(sb->block_count);
+
+	*ql = 9;
+	if (!qlfs_block_csum_ok(sb, addr))
+		return le32_to_cpu(sb->magic) == QLFS_SUPER_MAGIC ? "bad checksum" :
+								    "no qlfs magic";
+	*ql = 1;
+	if (le32_to_cpu(sb->magic) != QLFS_SUPER_MAGIC)
+		return "bad magic";
+	if (le16_to_cpu(sb->major_ver) != QLFS_MAJOR_VERSION)
+		return "unknown major version";
+	if (le32_to_cpu(sb->feature))
+		return "unknown feature bits";
+	if (le32_to_cpu(sb->log_blocksize) != QLFS_BLKSIZE_BITS)
+		return "block size is not 4 KiB";
+	if (count > f->d->nr_blocks)
+		return "block_count larger than the device";
+	if (qlfs_compute_layout(count, log_bps, &l) || l.block_count != count)
+		return "block_count and segment size give no valid layout";
+	if (le32_to_cpu(sb->segment_count) != l.segment_count ||
+	    le32_to_cpu(sb->segment_count_ckpt) != 2 ||
+	    le32_to_cpu(sb->segment_count_sit) != 2 * l.segs_sit ||
+	    le32_to_cpu(sb->segment_count_nat) != 2 * l.segs_nat ||
+	    le32_to_cpu(sb->segment_count_ssa) != l.segs_ssa ||
+	    le32_to_cpu(sb->segment_count_main) != l.segs_main)
+		return "segment counts differ from the layout";
+	if (le32_to_cpu(sb->segment0_blkaddr) != 0 ||
+	    le32_to_cpu(sb->cp_blkaddr) != l.cp_blkaddr ||
+	    le32_to_cpu(sb->sit_blkaddr) != l.sit_blkaddr ||
+	    le32_to_cpu(sb->nat_blkaddr) != l.nat_blkaddr ||
+	    le32_to_cpu(sb->ssa_blkaddr) != l.ssa_blkaddr ||
+	    le32_to_cpu(sb->main_blkaddr) != l.main_blkaddr)
+		return "area addresses differ from the layout";
+	if (le32_to_cpu(sb->sit_blocks) != l.sit_blocks ||
+	    le32_to_cpu(sb->nat_blocks) != l.nat_blocks ||
+	    le32_to_cpu(sb->max_nid) != l.max_nid)
+		return "SIT/NAT sizes differ from the layout";
+	if (le32_to_cpu(sb->root_ino) != QLFS_ROOT_INO ||
+	    le32_to_cpu(sb->node_ino) != QLFS_NODE_INO ||
+	    le32_to_cpu(sb->meta_ino) != QLFS_META_INO)
+		return "reserved inode numbers";
+	if (sb->volume_name[63])
+		return "label not NUL-terminated";
+	f->l = l;
+	return NULL;
+}
+
+static int check_supers(struct fsck *f)
+{
+	u8 *two = qlfs_alloc_blocks(1);
+	const char *why[2];
+	unsigned int ql[2];
+	int err, use = -1;
+
+	if (!two)
+		return -ENOMEM;
+	err = qlfs_dev_read(f->d, 0, two, 2);
+	if (err) {
+		say(f, "cannot read the superblocks: %s", errname(err));
+		f->r->operational = true;
+		goto out;
+	}
+	for (int i = 1; i >= 0; i--) { /* copy 0 last: its layout stays */
+		why[i] = sb_invalid(f, (void *)(two + i * QLFS_BLKSIZE), i, &ql[i]);
+		if (!why[i])
+			use = i;
+	}
+	if (use == 1) /* recompute copy 1's layout */
+		sb_invalid(f, (void *)(two + QLFS_BLKSIZE), 1, &ql[1]);
+	if (use < 0 &&
+	    le32_to_cpu(((struct qlfs_super_block *)two)->magic) != QLFS_SUPER_MAGIC &&
+	    le32_to_cpu(((struct qlfs_super_block *)(two + QLFS_BLKSIZE))->magic) !=
+		    QLFS_SUPER_MAGIC) {
+		report(f, 1,
+		       "no qlfs superblock (no magic in blocks 0 and 1): not a qlfs image");
+		f->r->operational = true;
+		err = -EINVAL;
+		goto out;
+	}
+	if (use < 0) {
+		report(f, ql[0], "superblock copy 0: %s", why[0]);
+		report(f, ql[1], "superblock copy 1: %s", why[1]);
+		say(f, "no valid qlfs superblock");
+		f->r->operational = true;
+		err = -EINVAL;
+		goto out;
+	}
+	if (why[!use])
+		report(f, 2, "superblock copy %d is not valid (QL%u: %s); copy %d used",
+		       !use, ql[!use], why[!use], use);
+	else if (memcmp(two, two + QLFS_BLKSIZE, QLFS_CSUM_OFFSET))
+		report(f, 2, "the two superblock copies differ");
+	memcpy(f->sb, two + use * QLFS_BLKSIZE, QLFS_BLKSIZE);
+	f->r->sb_used = use;
+	err = 0;
+out:
+	qlfs_free_blocks(two, 1);
+	return err;
+}
+
+/* ---- QL3: checkpoint packs ---- */
+
+static bool bits_clear_from(const u8 *map, u32 from, u32 bytes)
+{
+	for (u32 b = from; b < bytes * 8; b++)
+		if (qlfs_test_bit(map, b))
+			return false;
+	return true;
+}
+
+static const char *cp_fields_invalid(struct fsck *f, const struct qlfs_checkpoint *cp)
+{
+	const struct qlfs_layout *l = &f->l;
+	u32 total = le32_to_cpu(cp->cp_pack_total_block_count);
+	u32 start = le32_to_cpu(cp->cp_pack_start_sum);
+	u32 flags = le32_to_cpu(cp->ckpt_flags);
+	u32 sitb = qlfs_sit_bitmap_bytes(l), natb = qlfs_nat_bitmap_bytes(l);
+
+	if (flags & ~CP_KNOWN_FLAGS)
+		return "unknown flags";
+	if (start < 1 || start - 1 > l->bps - 8 || total != start + NR_CURSEG_TYPE + 1)
+		return "pack size out of range";
+	if (!(flags & CP_ORPHAN_PRESENT_FLAG) != (start == 1))
+		return "orphan flag and orphan blocks disagree";
+	if (le32_to_cpu(cp->sit_ver_bitmap_bytesize) != sitb ||
+	    le32_to_cpu(cp->nat_ver_bitmap_bytesize) != natb)
+		return "version bitmap sizes differ from the superblock's";
+	if (!bits_clear_from(cp->sit_nat_version_bitmap, l->sit_blocks, sitb) ||
+	    !bits_clear_from(cp->sit_nat_version_bitmap + sitb, l->nat_blocks, natb) ||
+	    !bits_clear_from(cp->sit_nat_version_bitmap + sitb + natb, 0,
+			     QLFS_CP_BITMAP_BYTES - sitb - natb))
+		return "version bitmap bits past the areas";
+	if (le32_to_cpu(cp->next_free_nid) >= l->max_nid)
+		return "next_free_nid out of range";
+	for (int i = 0; i < NR_CURSEG_TYPE; i++) {
+		u32 s = i < 3 ? le32_to_cpu(cp->cur_data_segno[i]) :
+				le32_to_cpu(cp->cur_node_segno[i - 3]);
+		u32 off = i < 3 ? le16_to_cpu(cp->cur_data_blkoff[i]) :
+				  le16_to_cpu(cp->cur_node_blkoff[i - 3]);
+
+		if (s >= l->segs_main || off > l->bps)
+			return "current segment out of range";
+		for (int j = 0; j < i; j++)
+			if ((j < 3 ? le32_to_cpu(cp->cur_data_segno[j]) :
+				     le32_to_cpu(cp->cur_node_segno[j - 3])) == s)
+				return "two logs share a current segment";
+	}
+	return NULL;
+}
+
+/* Validate pack @p (into @buf, 2^3 blocks... up to bps blocks). */
+static const char *cp_pack_invalid(struct fsck *f, int p, u8 *buf)
+{
+	u32 base = f->l.cp_blkaddr + p * f->l.bps;
+	struct qlfs_checkpoint *cp = (void *)buf;
+	const char *why;
+	u32 total;
+
+	if (qlfs_dev_read(f->d, base, buf, 1))
+		return "unreadable";
+	if (!qlfs_block_csum_ok(buf, base))
+		return "header checksum";
+	why = cp_fields_invalid(f, cp);
+	if (why)
+		return why;
+	total = le32_to_cpu(cp->cp_pack_total_block_count);
+	if (qlfs_dev_read(f->d, base + 1, buf + QLFS_BLKSIZE, total - 1))
+		return "unreadable";
+	for (u32 b = 1; b < total; b++)
+		if (!qlfs_block_csum_ok(buf + b * QLFS_BLKSIZE, base + b))
+			return b == total - 1 ? "footer checksum" :
+						"orphan or summary block checksum";
+	if (memcmp(buf, buf + (total - 1) * QLFS_BLKSIZE, QLFS_CSUM_OFFSET))
+		return le64_to_cpu(cp->checkpoint_ver) ==
+				       le64_to_cpu(((struct qlfs_checkpoint
+							     *)(buf + (total -
+								       1) * QLFS_BLKSIZE))
+							   ->checkpoint_ver) ?
+			       "footer differs from header" :
+			       "header and footer versions differ";
+	for (u32 b = 1; b < le32_to_cpu(cp->cp_pack_start_sum); b++) {
+		struct qlfs_orphan_block *ob = (void *)(buf + b * QLFS_BLKSIZE);
+
+		if (le16_to_cpu(ob->blk_addr) != b - 1 ||
+		    le16_to_cpu(ob->blk_count) !=
+			    le32_to_cpu(cp->cp_pack_start_sum) - 1 ||
+		    le32_to_cpu(ob->entry_count) > ORPHANS_PER_BLOCK)
+			return "orphan block header";
+	}
+	return NULL;
+}
+
+static int check_checkpoint(struct fsck *f)
+{
+	u32 order = f->l.log_bps; /* a pack is at most one segment */
+	u8 *pk[2] = {qlfs_alloc_blocks(order), qlfs_alloc_blocks(order)};
+	const char *why[2];
+	int use = -1, err = 0;
+
+	if (!pk[0] || !pk[1]) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (int p = 0; p < 2; p++) {
+		why[p] = cp_pack_invalid(f, p, pk[p]);
+		if (!why[p] &&
+		    (use < 0 ||
+		     le64_to_cpu(((struct qlfs_checkpoint *)pk[p])->checkpoint_ver) >
+			     le64_to_cpu(((struct qlfs_checkpoint *)pk[use])
+						 ->checkpoint_ver)))
+			use = p;
+	}
+	if (use < 0) {
+		report(f, 3, "no valid checkpoint pack (pack 0: %s; pack 1: %s)", why[0],
+		       why[1]);
+		err = -EUCLEAN;
+		goto out;
+	}
+	f->pack = pk[use];
+	pk[use] = NULL;
+	f->cp = (void *)f->pack;
+	f->r->cp_used = use;
+	f->r->cp_ver = le64_to_cpu(f->cp->checkpoint_ver);
+	for (int i = 0; i < 3; i++) {
+		f->cur_seg[i] = le32_to_cpu(f->cp->cur_data_segno[i]);
+		f->cur_off[i] = le16_to_cpu(f->cp->cur_data_blkoff[i]);
+		f->cur_seg[3 + i] = le32_to_cpu(f->cp->cur_node_segno[i]);
+		f->cur_off[3 + i] = le16_to_cpu(f->cp->cur_node_blkoff[i]);
+	}
+out:
+	qlfs_free_blocks(pk[0], order);
+	qlfs_free_blocks(pk[1], order);
+	return err;
+}
+
+static const struct qlfs_summary_block *cp_summary(struct fsck *f, int type)
+{
+	u32 start = le32_to_cpu(f->cp->cp_pack_start_sum);
+
+	return (const void *)(f->pack + (start + type) * QLFS_BLKSIZE);
+}
+
+static int curseg_type(struct fsck *f, u32 segno)
+{
+	for (int t = 0; t < NR_CURSEG_TYPE; t++)
+		if (f->cur_seg[t] == segno)
+			return t;
+	return -1;
+}
+
+/* ---- QL5: SIT; QL4: NAT entries ---- */
+
+static bool live_copy(struct fsck *f, u32 bitmap_off, u32 i)
+{
+	return qlfs_test_bit(f->cp->sit_nat_version_bitmap + bitmap_off, i);
+}
+
+/* Block @i of the SIT (@nat false) or NAT through the read-ahead: runs of
+ * up to RA_BLOCKS blocks whose live copy is the same are read in one go.
+ * Returns the block (checksum not yet checked) or NULL on an I/O error. */
+#define RA_ORDER  6
+#define RA_BLOCKS (1u << RA_ORDER)
+
+static const u8 *area_block(struct fsck *f, bool nat, u32 i, int *copy, u32 *addr)
+{
+	const struct qlfs_layout *l = &f->l;
+	u32 off = nat ? qlfs_sit_bitmap_bytes(l) : 0,
+	    nr = nat ? l->nat_blocks : l->sit_blocks;
+	u32 run = 1;
+	int err;
+
+	*copy = live_copy(f, off, i);
+	*addr = nat ? qlfs_nat_blkaddr(l, i, *copy) : qlfs_sit_blkaddr(l, i, *copy);
+	if (*addr >= f->ra_addr && *addr - f->ra_addr < f->ra_nr)
+		return f->ra + (size_t)(*addr - f->ra_addr) * QLFS_BLKSIZE;
+	while (run < RA_BLOCKS && i + run < nr && live_copy(f, off, i + run) == *copy)
+		run++;
+	err = qlfs_dev_read(f->d, *addr, f->ra, run);
+	if (err) {
+		say(f, "cannot read %s blocks at %u: %s", nat ? "NAT" : "SIT", *addr,
+		    errname(err));
+		f->r->operational = true;
+		f->ra_nr = 0;
+		return NULL;
+	}
+	f->ra_addr = *addr;
+	f->ra_nr = run;
+	return f->ra;
+}
+
+/* QL9 for a block already read. */
+static int csum_check(struct fsck *f, const void *blk, u32 addr, const char *what)
+{
+	if (qlfs_block_csum_ok(blk, addr))
+		return 0;
+	report(f, 9, "%s at block %u: bad checksum (stored %08x, computed %08x)", what,
+	       addr, qlfs_block_stored_csum(blk), qlfs_block_csum(blk, addr));
+	return -EUCLEAN;
+}
+
+static int load_sit(struct fsck *f)
+{
+	const struct qlfs_layout *l = &f->l;
+
+	for (u32 i = 0; i < l->sit_blocks; i++) {
+		const struct qlfs_sit_block *b;
+		char what[32];
+		int copy, err;
+		u32 addr;
+
+		b = (const void *)area_block(f, false, i, &copy, &addr);
+		if (!b)
+			return -EIO;
+		scnprintf(what, sizeof(what), "SIT block %u (copy %d)", i, copy);
+		err = csum_check(f, b, addr, what);
+		for (u32 e = 0; e < SIT_ENTRY_PER_BLOCK; e++) {
+			u32 segno = i * SIT_ENTRY_PER_BLOCK + e;
+			struct seg_info *s;
+			u32 vb, nr;
+
+			if (segno >= l->segs_main)
+				break;
+			s = seg(f, segno);
+			s->bad = err != 0;
+			if (err)
+				continue;
+			s->se = b->entries[e];
+			vb = le16_to_cpu(s->se.vblocks);
+			nr = 0;
+			for (u32 k = 0; k < SIT_VBLOCK_MAP_SIZE; k++)
+				nr += hweight64(s->se.valid_map[k]);
+			if ((vb & SIT_VBLOCKS_MASK) != nr)
+				report(f, 5, "segment %u: valid count %u but %u bits set",
+				       segno, vb & SIT_VBLOCKS_MASK, nr);
+			if (!bits_clear_from(s->se.valid_map, l->bps,
+					     SIT_VBLOCK_MAP_SIZE))
+				report(f, 5, "segment %u: valid bits past its %u blocks",
+				       segno, l->bps);
+			if ((vb >> SIT_VBLOCKS_SHIFT) >= NR_CURSEG_TYPE)
+				report(f, 5, "segment %u: log type %u", segno,
+				       vb >> SIT_VBLOCKS_SHIFT);
+			f->r->valid_blocks += vb & SIT_VBLOCKS_MASK;
+		}
+	}
+	return 0;
+}
+
+static void load_nat_entry(struct fsck *f, u32 nid, const struct qlfs_nat_entry *ne)
+{
+	struct nid_info *n = ni(f, nid);
+	u32 addr = le32_to_cpu(ne->block_addr), ino = le32_to_cpu(ne->ino);
+
+	n->version = ne->version;
+	if (addr == NULL_ADDR)
+		return;
+	if (nid < QLFS_ROOT_INO) {
+		report(f, 4, "reserved nid %u has a NAT entry (block %u)", nid, addr);
+		return;
+	}
+	f->nat_in_use++;
+	if (!in_main(f, addr)) {
+		report(f, 4, "nid %u: block %u is outside the main area", nid, addr);
+		return;
+	}
+	if (ino < QLFS_ROOT_INO || ino >= f->l.max_nid) {
+		report(f, 4, "nid %u: inode number %u out of range", nid, ino);
+		return;
+	}
+	n->flags |= NI_IN_USE;
+	n->ino = ino;
+	n->addr = addr;
+}
+
+static int load_nat(struct fsck *f)
+{
+	const struct qlfs_layout *l = &f->l;
+
+	for (u32 i = 0; i < l->nat_blocks; i++) {
+		const struct qlfs_nat_block *b;
+		char what[32];
+		int copy, err;
+		u32 addr;
+
+		b = (const void *)area_block(f, true, i, &copy, &addr);
+		if (!b)
+			return -EIO;
+		scnprintf(what, sizeof(what), "NAT block %u (copy %d)", i, copy);
+		err = csum_check(f, b, addr, what);
+		for (u32 e = 0; e < NAT_ENTRY_PER_BLOCK; e++) {
+			u32 nid = i * NAT_ENTRY_PER_BLOCK + e;
+
+			if (err)
+				ni(f, nid)->flags |= NI_NAT_BAD;
+			else
+				load_nat_entry(f, nid, &b->entries[e]);
+		}
+	}
+	return 0;
+}
+
+/* ---- pass 1: node trees (QL4, QL6, QL10) ---- */
+
+static void claim(struct fsck *f, u32 addr, u8 kind, u32 nid, u16 ofs)
+{
+	u64 i = addr - f->l.main_blkaddr;
+	struct blk_owner *o = ftable_get(&f->owners, i);
+
+	if (!o) {
+		say(f, "out of memory");
+		f->r->operational = true;
+		return;
+	}
+	if (o->kind) {
+		report(f, 6, "block %u owned twice: by %s of nid %u and by %s of nid %u",
+		       addr, o->kind == OWN_NODE ? "node" : "data", o->nid,
+		       kind == OWN_NODE ? "node" : "data", nid);
+		return;
+	}
+	o->kind = kind;
+	o->nid = nid;
+	o->ofs = ofs;
+}
+
+static void check_dentry_block(struct fsck *f, u32 dir, u64 idx, u32 addr);
+
+/* A data pointer of the node @parent at index @ofs: file block @fblk. */
+static void data_block(struct fsck *f, u32 parent, u16 ofs, u64 fblk, u32 addr)
+{
+	struct nid_info *in = ni(f, f->ino);
+
+	if (addr == NULL_ADDR)
+		return;
+	if (f->pass2) {
+		if (in->flags & NI_DIR && fblk < qlfs_dir_blocks(in->depth))
+			check_dentry_block(f, f->ino, fblk, addr);
+		return;
+	}
+	if (!in_main(f, addr)) {
+		report(f, 10, "inode %u: block %llu at address %u, outside the main area",
+		       f->ino, (unsigned long long)fblk, addr);
+		return;
+	}
+	if (in->flags & NI_DIR && fblk >= qlfs_dir_blocks(in->depth))
+		report(f, 11, "directory %u: block %llu past its size", f->ino,
+		       (unsigned long long)fblk);
+	claim(f, addr, OWN_DATA, parent, ofs);
+	f->i_blocks++;
+}
+
+/* Node offsets and first file block of each child (docs: "Node offsets"). */
+#define ADDRS_BEFORE_DIR1 ADDRS_PER_INODE
+#define N		  ((u64)NIDS_PER_BLOCK)
+
+enum node_kind {
+	NODE_DIRECT,
+	NODE_INDIRECT,
+	NODE_DIND
+};
+
+static void walk_node(struct fsck *f, u32 nid, u32 ofs, enum node_kind kind, u64 fblk);
+
+static void walk_children(struct fsck *f, u32 nid, const u8 *blk, u32 ofs,
+			  enum node_kind kind, u64 fblk)
+{
+	if (kind == NODE_DIRECT) {
+		const struct qlfs_direct_node *dn = (const void *)blk;
+
+		for (u32 j = 0; j < ADDRS_PER_BLOCK; j++)
+			data_block(f, nid, j, fblk + j, le32_to_cpu(dn->addr[j]));
+		return;
+	}
+	for (u32 j = 0; j < NIDS_PER_BLOCK; j++) {
+		const struct qlfs_indirect_node *in = (const void *)blk;
+		u32 child = le32_to_cpu(in->nid[j]);
+
+		if (!child)
+			continue;
+		if (kind == NODE_INDIRECT)
+			walk_node(f, child, ofs + 1 + j, NODE_DIRECT, fblk + j * N);
+		else
+			walk_node(f, child, ofs + 1 + j * (N + 1), NODE_INDIRECT,
+				  fblk + j * N * N);
+	}
+}
+
+/* Is node @nid, the child of inode f->ino at offset @ofs, sound? */
+static bool node_ok(struct fsck *f, u32 nid, u32 ofs, const u8 *blk)
+{
+	const struct qlfs_node_footer *ft = (const void *)(blk + 4064);
+	struct nid_info *n = ni(f, nid);
+
+	if (le32_to_cpu(ft->nid) != nid || le32_to_cpu(ft->ino) != n->ino) {
+		report(f, 4, "nid %u at block %u: footer says nid %u ino %u, NAT ino %u",
+		       nid, n->addr, le32_to_cpu(ft->nid), le32_to_cpu(ft->ino), n->ino);
+		return false;
+	}
+	if (le32_to_cpu(ft->flag) >> OFFSET_BIT_SHIFT != ofs) {
+		report(f, 10, "inode %u: node %u has offset %u, its place is %u", f->ino,
+		       nid, le32_to_cpu(ft->flag) >> OFFSET_BIT_SHIFT, ofs);
+		return false;
+	}
+	return true;
+}
+
+static void walk_node(struct fsck *f, u32 nid, u32 ofs, enum node_kind kind, u64 fblk)
+{
+	struct nid_info *n;
+	u8 *blk;
+
+	if (nid >= f->l.max_nid) {
+		report(f, 10, "inode %u: nid %u out of range", f->ino, nid);
+		return;
+	}
+	n = ni(f, nid);
+	if (!f->pass2) {
+		if (n->flags & NI_NAT_BAD)
+			return;
+		if (!(n->flags & NI_IN_USE)) {
+			report(f, 10, "inode %u: points at free nid %u", f->ino, nid);
+			return;
+		}
+		if (n->ino != f->ino || nid == n->ino) {
+			report(f, 4, "nid %u (NAT ino %u) is in the tree of inode %u",
+			       nid, n->ino, f->ino);
+			return;
+		}
+		if (n->flags & NI_REACHED) {
+			report(f, 4, "nid %u reached twice in inode %u's tree", nid,
+			       f->ino);
+			return;
+		}
+		n->flags |= NI_REACHED;
+	} else {
+		if (!(n->flags & NI_REACHED) || n->ino != f->ino || n->flags & NI_PASS2)
+			return;
+		n->flags |= NI_PASS2; /* a looped tree is walked once */
+	}
+	blk = qlfs_alloc_blocks(0);
+	if (!blk) {
+		f->r->operational = true;
+		return;
+	}
+	if (f->pass2 ? qlfs_dev_read(f->d, n->addr, blk, 1) != 0 :
+		       read_meta(f, n->addr, blk, "node block") != 0)
+		goto out;
+	if (!f->pass2) {
+		if (!node_ok(f, nid, ofs, blk))
+			goto out;
+		claim(f, n->addr, OWN_NODE, nid, 0);
+		f->i_blocks++;
+	}
+	walk_children(f, nid, blk, ofs, kind, fblk);
+out:
+	qlfs_free_blocks(blk, 0);
+}
+
+static bool mode_ok(u16 mode)
+{
+	switch (mode & QLFS_S_IFMT) {
+	case QLFS_S_IFREG:
+	case QLFS_S_IFDIR:
+	case QLFS_S_IFLNK:
+	case QLFS_S_IFCHR:
+	case QLFS_S_IFBLK:
+	case QLFS_S_IFIFO:
+	case QLFS_S_IFSOCK:
+		return true;
+	}
+	return false;
+}
+
+#define QLFS_MAX_FILE_BLOCKS (ADDRS_PER_INODE + 2 * N + 2 * N * N + N * N * N)
+
+/* QL10's checks of the inode's own fields; false: do not walk it. */
+static bool inode_fields_ok(struct fsck *f, const struct qlfs_inode *in)
+{
+	u16 mode = le16_to_cpu(in->i_mode);
+	u64 size = le64_to_cpu(in->i_size);
+	u32 depth = le32_to_cpu(in->i_current_depth);
+
+	if (!mode_ok(mode)) {
+		report(f, 10, "inode %u: mode %06o is no file type", f->ino, mode);
+		return false;
+	}
+	if (in->i_inline & ~QLFS_KNOWN_INLINE) {
+		report(f, 10, "inode %u: unknown inline flags %#x", f->ino, in->i_inline);
+		return false;
+	}
+	if (in->i_inline & QLFS_INLINE_DATA) {
+		bool nids = false;
+
+		for (int i = 0; i < NIDS_PER_INODE; i++)
+			nids |= in->i_nid[i] != 0;
+		if ((mode & QLFS_S_IFMT) != QLFS_S_IFREG || size > MAX_INLINE_DATA ||
+		    nids) {
+			report(f, 10, "inode %u: inline data in a %s of %llu bytes%s",
+			       f->ino,
+			       (mode & QLFS_S_IFMT) == QLFS_S_IFREG ? "file" : "non-file",
+			       (unsigned long long)size, nids ? " with nids" : "");
+			return false;
+		}
+	}
+	if ((mode & QLFS_S_IFMT) == QLFS_S_IFDIR) {
+		if (depth < 1 || depth > QLFS_MAX_DIR_HASH_DEPTH ||
+		    size != qlfs_dir_blocks(depth) * QLFS_BLKSIZE) {
+			report(f, 11, "directory %u: depth %u and size %llu disagree",
+			       f->ino, depth, (unsigned long long)size);
+			return false;
+		}
+	} else if (size > (u64)QLFS_MAX_FILE_BLOCKS * QLFS_BLKSIZE) {
+		report(f, 10, "inode %u: size %llu beyond the largest file", f->ino,
+		       (unsigned long long)size);
+	}
+	return true;
+}
+
+static void walk_inode_tree(struct fsck *f, const struct qlfs_inode *in)
+{
+	static const struct {
+		u32 ofs;
+		enum node_kind kind;
+		u64 fblk;
+	} slot[NIDS_PER_INODE] = {
+		{NODE_OFS_DIR1, NODE_DIRECT, ADDRS_BEFORE_DIR1},
+		{NODE_OFS_DIR2, NODE_DIRECT, ADDRS_BEFORE_DIR1 + N},
+		{NODE_OFS_IND1, NODE_INDIRECT, ADDRS_BEFORE_DIR1 + 2 * N},
+		{NODE_OFS_IND2, NODE_INDIRECT, ADDRS_BEFORE_DIR1 + 2 * N + N * N},
+		{NODE_OFS_DIND, NODE_DIND, ADDRS_BEFORE_DIR1 + 2 * N + 2 * N * N},
+	};
+
+	if (in->i_inline & QLFS_INLINE_DATA)
+		return;
+	for (u32 k = 0; k < ADDRS_PER_INODE; k++)
+		data_block(f, f->ino, k, k, le32_to_cpu(in->i_addr[k]));
+	for (int s = 0; s < NIDS_PER_INODE; s++)
+		if (in->i_nid[s])
+			walk_node(f, le32_to_cpu(in->i_nid[s]), slot[s].ofs, slot[s].kind,
+				  slot[s].fblk);
+}
+
+static void check_inode(struct fsck *f, u32 nid, u8 *blk)
+{
+	struct nid_info *n = ni(f, nid);
+	const struct qlfs_inode *in = (const void *)blk;
+
+	f->ino = nid;
+	n->flags |= NI_REACHED;
+	if (read_meta(f, n->addr, blk, "inode") || !node_ok(f, nid, 0, blk))
+		return;
+	claim(f, n->addr, OWN_NODE, nid, 0);
+	if (!inode_fields_ok(f, in))
+		return;
+	n->flags |= NI_INODE;
+	n->mode = le16_to_cpu(in->i_mode);
+	n->links = le32_to_cpu(in->i_links);
+	if ((n->mode & QLFS_S_IFMT) == QLFS_S_IFDIR) {
+		n->flags |= NI_DIR;
+		n->depth = le32_to_cpu(in->i_current_depth);
+	}
+	f->r->inodes++;
+	f->i_blocks = 1;
+	walk_inode_tree(f, in);
+	if (le64_to_cpu(in->i_blocks) != f->i_blocks)
+		report(f, 10, "inode %u: i_blocks %llu, its tree holds %llu", nid,
+		       (unsigned long long)le64_to_cpu(in->i_blocks),
+		       (unsigned long long)f->i_blocks);
+}
+
+static int pass1(struct fsck *f)
+{
+	u8 *blk = qlfs_alloc_blocks(0);
+
+	if (!blk)
+		return -ENOMEM;
+	for (u32 nid = QLFS_ROOT_INO; nid < f->l.max_nid && !f->r->operational; nid++) {
+		struct nid_info *n = ni(f, nid);
+
+		if ((n->flags & NI_IN_USE) && n->ino == nid)
+			check_inode(f, nid, blk);
+	}
+	for (u32 nid = QLFS_ROOT_INO; nid < f->l.max_nid; nid++) {
+		struct nid_info *n = ni(f, nid);
+
+		if ((n->flags & (NI_IN_USE | NI_REACHED)) == NI_IN_USE)
+			report(f, 4, "nid %u (ino %u) is in no inode's tree", nid,
+			       n->ino);
+	}
+	qlfs_free_blocks(blk, 0);
+	return 0;
+}
+
+/* ---- pass 2: directories (QL11, QL12, QL13) ---- */
+
+static u8 ft_of_mode(u16 mode)
+{
+	switch (mode & QLFS_S_IFMT) {
+	case QLFS_S_IFREG:
+		return QLFS_FT_REG_FILE;
+	case QLFS_S_IFDIR:
+		return QLFS_FT_DIR;
+	case QLFS_S_IFCHR:
+		return QLFS_FT_CHRDEV;
+	case QLFS_S_IFBLK:
+		return QLFS_FT_BLKDEV;
+	case QLFS_S_IFIFO:
+		return QLFS_FT_FIFO;
+	case QLFS_S_IFSOCK:
+		return QLFS_FT_SOCK;
+	case QLFS_S_IFLNK:
+		return QLFS_FT_SYMLINK;
+	}
+	return QLFS_FT_UNKNOWN;
+}
+
+static bool is_dot(const u8 *name, u32 len)
+{
+	return len == 1 && name[0] == '.';
+}
+
+static bool is_dotdot(const u8 *name, u32 len)
+{
+	return len == 2 && name[0] == '.' && name[1] == '.';
+}
+
+/* "." and ".." belong in block 0, slots 0 and 1, and nowhere else. */
+static void dot_entry(struct fsck *f, u32 dir, u64 idx, u32 slot, bool dotdot, u32 ino)
+{
+	struct nid_info *d = ni(f, dir);
+
+	if (idx != 0 || slot != (dotdot ? 1 : 0)) {
+		report(f, 11, "directory %u: \"%s\" in block %llu slot %u", dir,
+		       dotdot ? ".." : ".", (unsigned long long)idx, slot);
+		return;
+	}
+	if (dotdot) {
+		d->flags |= NI_HAS_DOTDOT;
+		d->dotdot = ino;
+	} else {
+		d->flags |= NI_HAS_DOT;
+		if (ino != dir)
+			report(f, 11, "directory %u: \".\" names %u", dir, ino);
+	}
+}
+
+static void name_entry(struct fsck *f, u32 dir, const u8 *name, u32 len, u32 ino, u8 ft)
+{
+	struct nid_info *t;
+
+	if (ino >= f->l.max_nid || !(ni(f, ino)->flags & NI_INODE)) {
+		report(f, 11, "directory %u: \"%.*s\" names %u, not an inode in use", dir,
+		       (int)min(len, 40u), name, ino);
+		return;
+	}
+	t = ni(f, ino);
+	if (ft != ft_of_mode(t->mode))
+		report(f, 11, "directory %u: \"%.*s\" has file type %u, inode %u is %u",
+		       dir, (int)min(len, 40u), name, ft, ino, ft_of_mode(t->mode));
+	t->refs++;
+	if (!(t->flags & NI_DIR))
+		return;
+	ni(f, dir)->subdirs++;
+	if (t->flags & NI_PARENT) {
+		report(f, 11, "directory %u named twice (in %u and %u)", ino, t->parent,
+		       dir);
+		return;
+	}
+	t->flags |= NI_PARENT;
+	t->parent = dir;
+}
+
+/* Check one entry at @slot of @db (block @idx of @dir, bucket @bucket of
+ * @nbuckets); returns the slots it takes. */
+static u32 check_dentry(struct fsck *f, u32 dir, u64 idx,
+			const struct qlfs_dentry_block *db, u32 slot, u64 bucket,
+			u64 nbuckets)
+{
+	const struct qlfs_dir_entry *de = &db->dentry[slot];
+	u32 len = le16_to_cpu(de->name_len), ino = le32_to_cpu(de->ino);
+	u32 nslots = DIV_ROUND_UP(len, QLFS_SLOT_LEN);
+	const u8 *name = db->filename[slot];
+	u32 hash;
+
+	if (len == 0 || len > QLFS_NAME_LEN || slot + nslots > NR_DENTRY_IN_BLOCK) {
+		report(f, 11, "directory %u block %llu slot %u: name length %u", dir,
+		       (unsigned long long)idx, slot, len);
+		return 1;
+	}
+	for (u32 s = slot; s < slot + nslots; s++)
+		if (!qlfs_test_bit(db->dentry_bitmap, s)) {
+			report(f, 11,
+			       "directory %u block %llu slot %u: name runs into free slot %u",
+			       dir, (unsigned long long)idx, slot, s);
+			return 1;
+		}
+	for (u32 i = 0; i < len; i++)
+		if (name[i] == '/' || name[i] == 0) {
+			report(f, 11,
+			       "directory %u block %llu slot %u: '/' or NUL in the name",
+			       dir, (unsigned long long)idx, slot);
+			return nslots;
+		}
+	hash = qlfs_dentry_hash(name, len);
+	if (le32_to_cpu(de->hash_code) != hash)
+		report(f, 11, "directory %u: \"%.*s\" stored hash %08x, computed %08x",
+		       dir, (int)min(len, 40u), name, le32_to_cpu(de->hash_code), hash);
+	else if (hash % nbuckets != bucket)
+		report(f, 11,
+		       "directory %u: \"%.*s\" in bucket %llu, its hash picks %llu", dir,
+		       (int)min(len, 40u), name, (unsigned long long)bucket,
+		       (unsigned long long)(hash % nbuckets));
+	if (is_dot(name, len) || is_dotdot(name, len))
+		dot_entry(f, dir, idx, slot, is_dotdot(name, len), ino);
+	else
+		name_entry(f, dir, name, len, ino, de->file_type);
+	return nslots;
+}
+
+static void check_dentry_block(struct fsck *f, u32 dir, u64 idx, u32 addr)
+{
+	struct qlfs_dentry_block *db = (void *)f->blk;
+	u64 j = idx / 2, level = 0, bucket;
+
+	while ((2ULL << level) - 1 <= j) /* j in [2^level - 1, 2^(level+1) - 1) */
+		level++;
+	bucket = j + 1 - (1ULL << level);
+	if (read_meta(f, addr, db, "directory block"))
+		return;
+	if (!bits_clear_from(db->dentry_bitmap, NR_DENTRY_IN_BLOCK,
+			     SIZE_OF_DENTRY_BITMAP))
+		report(f, 11, "directory %u block %llu: bitmap bits past slot 213", dir,
+		       (unsigned long long)idx);
+	for (u32 s = 0; s < NR_DENTRY_IN_BLOCK;) {
+		if (!qlfs_test_bit(db->dentry_bitmap, s)) {
+			s++;
+			continue;
+		}
+		s += check_dentry(f, dir, idx, db, s, bucket, 1ULL << level);
+	}
+}
+
+static int pass2(struct fsck *f)
+{
+	u8 *blk = qlfs_alloc_blocks(0);
+
+	if (!blk)
+		return -ENOMEM;
+	f->pass2 = true;
+	for (u32 nid = QLFS_ROOT_INO; nid < f->l.max_nid && !f->r->operational; nid++) {
+		struct nid_info *n = ni(f, nid);
+
+		if (!(n->flags & NI_DIR))
+			continue;
+		f->ino = nid;
+		if (qlfs_dev_read(f->d, n->addr, blk, 1) == 0)
+			walk_inode_tree(f, (const void *)blk);
+	}
+	f->pass2 = false;
+	qlfs_free_blocks(blk, 0);
+	return 0;
+}
+
+/* Does directory @dir reach the root by its parents? Marks the chain. */
+static bool reaches_root(struct fsck *f, u32 dir)
+{
+	u32 cur = dir, steps = 0;
+
+	while (cur != QLFS_ROOT_INO && !(ni(f, cur)->flags & NI_ROOTED)) {
+		if (!(ni(f, cur)->flags & NI_PARENT) || ++steps > f->r->inodes)
+			return false;
+		cur = ni(f, cur)->parent;
+	}
+	for (cur = dir; cur != QLFS_ROOT_INO && !(ni(f, cur)->flags & NI_ROOTED);
+	     cur = ni(f, cur)->parent)
+		ni(f, cur)->flags |= NI_ROOTED;
+	return true;
+}
+
+static void check_dir_links(struct fsck *f, u32 nid, struct nid_info *n)
+{
+	u32 parent = nid == QLFS_ROOT_INO ? QLFS_ROOT_INO : n->parent;
+
+	if ((n->flags & (NI_HAS_DOT | NI_HAS_DOTDOT)) != (NI_HAS_DOT | NI_HAS_DOTDOT))
+		report(f, 11, "directory %u: no \"%s\" entry", nid,
+		       n->flags & NI_HAS_DOT ? ".." : ".");
+	else if ((n->flags & NI_PARENT || nid == QLFS_ROOT_INO) && n->dotdot != parent)
+		report(f, 11, "directory %u: \"..\" names %u, its parent is %u", nid,
+		       n->dotdot, parent);
+	if (nid == QLFS_ROOT_INO && n->refs)
+		report(f, 11, "the root directory is named by %u entries", n->refs);
+	if (n->links != 2 + n->subdirs)
+		report(f, 12, "directory %u: %u links, has %u subdirectories (want %u)",
+		       nid, n->links, n->subdirs, 2 + n->subdirs);
+	if (nid == QLFS_ROOT_INO)
+		return;
+	if (!(n->flags & NI_PARENT))
+		report(f, 13, "directory %u is named by no entry", nid);
+	else if (!reaches_root(f, nid))
+		report(f, 11, "directory %u does not reach the root (a loop of parents)",
+		       nid);
+}
+
+static void check_links(struct fsck *f)
+{
+	struct nid_info *root = ni(f, QLFS_ROOT_INO);
+
+	if (!(root->flags & NI_DIR))
+		report(f, 11, "the root inode %u is not a directory in use",
+		       QLFS_ROOT_INO);
+	for (u32 nid = QLFS_ROOT_INO; nid < f->l.max_nid; nid++) {
+		struct nid_info *n = ni(f, nid);
+
+		if (!(n->flags & NI_INODE))
+			continue;
+		if (n->flags & NI_ORPHAN) {
+			if (n->links || n->refs)
+				report(f, 13, "orphan %u has %u links and %u names", nid,
+				       n->links, n->refs);
+			continue;
+		}
+		if (!n->links)
+			report(f, 10, "inode %u: no links and not an orphan", nid);
+		if (n->flags & NI_DIR)
+			check_dir_links(f, nid, n);
+		else if (!n->refs)
+			report(f, 13, "inode %u is named by no entry", nid);
+		else if (n->links != n->refs)
+			report(f, 12, "inode %u: %u links, %u entries name it", nid,
+			       n->links, n->refs);
+	}
+}
+
+static void load_orphans(struct fsck *f)
+{
+	u32 nblk = le32_to_cpu(f->cp->cp_pack_start_sum) - 1;
+
+	for (u32 b = 0; b < nblk; b++) {
+		const struct qlfs_orphan_block *ob =
+			(const void *)(f->pack + (1 + b) * QLFS_BLKSIZE);
+
+		for (u32 e = 0; e < le32_to_cpu(ob->entry_count); e++) {
+			u32 ino = le32_to_cpu(ob->ino[e]);
+
+			if (ino >= f->l.max_nid || !(ni(f, ino)->flags & NI_INODE))
+				report(f, 13, "orphan %u is not an inode in use", ino);
+			else if (ni(f, ino)->flags & NI_ORPHAN)
+				report(f, 13, "orphan %u listed twice", ino);
+			else
+				ni(f, ino)->flags |= NI_ORPHAN;
+		}
+	}
+}
+
+/* ---- segments: QL6, QL7, QL14; counts: QL8 ---- */
+
+static void check_block(struct fsck *f, u32 segno, u32 b, bool valid, int type,
+			const struct qlfs_summary_block *sum)
+{
+	u64 i = (u64)segno * f->l.bps + b;
+	static const struct blk_owner nobody;
+	const struct blk_owner *o = ftable_peek(&f->owners, i);
+	u32 addr = f->l.main_blkaddr + i;
+	const struct qlfs_summary *se;
+
+	if (!o)
+		o = &nobody;
+	if (valid != (o->kind != 0)) {
+		report(f, 6,
+		       valid ? "block %u (segment %u +%u) valid in SIT but owned by nothing" :
+			       "block %u (segment %u +%u) owned by nid %u but not valid in SIT",
+		       addr, segno, b, o->nid);
+		return;
+	}
+	if (!valid)
+		return;
+	if ((o->kind == OWN_NODE) != qlfs_log_is_node(type)) {
+		report(f, 7, "block %u: a %s block in a %s-log segment (%u)", addr,
+		       o->kind == OWN_NODE ? "node" : "data",
+		       qlfs_log_is_node(type) ? "node" : "data", segno);
+		return;
+	}
+	if (!sum)
+		return;
+	se = &sum->entries[b];
+	if (le32_to_cpu(se->nid) != o->nid ||
+	    (o->kind == OWN_DATA && le16_to_cpu(se->ofs_in_node) != o->ofs) ||
+	    se->version != ni(f, o->nid)->version)
+		report(f, 7,
+		       "block %u: summary says nid %u ofs %u v%u, owner is nid %u ofs %u v%u",
+		       addr, le32_to_cpu(se->nid), le16_to_cpu(se->ofs_in_node),
+		       se->version, o->nid, o->kind == OWN_DATA ? o->ofs : 0,
+		       ni(f, o->nid)->version);
+}
+
+static void check_curseg(struct fsck *f, u32 segno, int log, u32 type)
+{
+	const struct seg_info *s = seg(f, segno);
+
+	if (type != (u32)log)
+		report(f, 14, "current segment %u of log %d has SIT type %u", segno, log,
+		       type);
+	for (u32 b = f->cur_off[log]; b < f->l.bps; b++)
+		if (qlfs_test_bit(s->se.valid_map, b)) {
+			report(f, 14,
+			       "current segment %u of log %d: block %u valid past blkoff %u",
+			       segno, log, b, f->cur_off[log]);
+			break;
+		}
+}
+
+static int check_segments(struct fsck *f, u32 *free_segs)
+{
+	struct qlfs_summary_block *ssa = qlfs_alloc_blocks(0);
+
+	if (!ssa)
+		return -ENOMEM;
+	*free_segs = 0;
+	for (u32 segno = 0; segno < f->l.segs_main; segno++) {
+		struct seg_info *s = seg(f, segno);
+		u32 vb = le16_to_cpu(s->se.vblocks), type = vb >> SIT_VBLOCKS_SHIFT;
+		int log = curseg_type(f, segno);
+		const struct qlfs_summary_block *sum = NULL;
+
+		if (s->bad)
+			continue;
+		if (!(vb & SIT_VBLOCKS_MASK) && log < 0)
+			(*free_segs)++;
+		if (log >= 0) {
+			check_curseg(f, segno, log, type);
+			sum = cp_summary(f, log);
+		} else if (vb & SIT_VBLOCKS_MASK) {
+			char what[32];
+
+			scnprintf(what, sizeof(what), "SSA block of segment %u", segno);
+			if (read_meta(f, f->l.ssa_blkaddr + segno, ssa, what) == 0)
+				sum = ssa;
+		}
+		if (sum && (vb & SIT_VBLOCKS_MASK) &&
+		    (sum->entry_type == SUM_TYPE_NODE) != qlfs_log_is_node(type))
+			report(f, 7, "segment %u: summary type %u, SIT log type %u",
+			       segno, sum->entry_type, type);
+		if (!(vb & SIT_VBLOCKS_MASK) &&
+		    bits_clear_from(s->se.valid_map, 0, SIT_VBLOCK_MAP_SIZE) &&
+		    !ftable_peek(&f->owners, (u64)segno * f->l.bps))
+			continue; /* empty, and no block of it owned */
+		for (u32 b = 0; b < f->l.bps; b++)
+			check_block(f, segno, b, qlfs_test_bit(s->se.valid_map, b), type,
+				    sum);
+	}
+	qlfs_free_blocks(ssa, 0);
+	return 0;
+}
+
+static void check_counts(struct fsck *f, u32 free_segs)
+{
+	const struct qlfs_checkpoint *cp = f->cp;
+	const struct qlfs_layout *l = &f->l;
+	u32 ovp = le32_to_cpu(cp->overprov_segment_count);
+	u32 rsvd = le32_to_cpu(cp->rsvd_segment_count);
+	u64 user = le64_to_cpu(cp->user_block_count);
+
+	if (rsvd > ovp || ovp >= l->segs_main)
+		report(f, 8, "reserved %u / overprovisioned %u of %u segments", rsvd, ovp,
+		       l->segs_main);
+	else if (user != (u64)(l->segs_main - ovp) * l->bps)
+		report(f, 8, "user_block_count %llu, want %llu", (unsigned long long)user,
+		       (unsigned long long)(l->segs_main - ovp) * l->bps);
+	if (le64_to_cpu(cp->valid_block_count) != f->r->valid_blocks)
+		report(f, 8, "valid_block_count %llu, SIT holds %llu",
+		       (unsigned long long)le64_to_cpu(cp->valid_block_count),
+		       (unsigned long long)f->r->valid_blocks);
+	if (f->r->valid_blocks > user)
+		report(f, 8, "%llu valid blocks exceed user_block_count %llu",
+		       (unsigned long long)f->r->valid_blocks, (unsigned long long)user);
+	if (le32_to_cpu(cp->valid_node_count) != f->nat_in_use)
+		report(f, 8, "valid_node_count %u, NAT has %llu in use",
+		       le32_to_cpu(cp->valid_node_count),
+		       (unsigned long long)f->nat_in_use);
+	if (le32_to_cpu(cp->valid_inode_count) != f->r->inodes)
+		report(f, 8, "valid_inode_count %u, found %u inodes",
+		       le32_to_cpu(cp->valid_inode_count), f->r->inodes);
+	if (le32_to_cpu(cp->free_segment_count) != free_segs)
+		report(f, 8, "free_segment_count %u, SIT has %u free segments",
+		       le32_to_cpu(cp->free_segment_count), free_segs);
+}
+
+/* ---- driver ---- */
+
+static int fsck_alloc(struct fsck *f)
+{
+	int err;
+
+	err = ftable_init(&f->nids, f->l.max_nid, sizeof(struct nid_info), false);
+	if (!err)
+		err = ftable_init(&f->segs, f->l.segs_main, sizeof(struct seg_info),
+				  false);
+	if (!err)
+		err = ftable_init(&f->owners, (u64)f->l.segs_main * f->l.bps,
+				  sizeof(struct blk_owner), true);
+	return err;
+}
+
+static void fsck_free(struct fsck *f)
+{
+	ftable_free(&f->nids);
+	ftable_free(&f->segs);
+	ftable_free(&f->owners);
+	qlfs_free_blocks(f->pack, f->l.log_bps);
+	qlfs_free_blocks(f->sb, 0);
+	qlfs_free_blocks(f->blk, 0);
+	qlfs_free_blocks(f->ra, RA_ORDER);
+}
+
+static int fsck_run(struct fsck *f)
+{
+	u32 free_segs;
+	int err;
+
+	err = check_supers(f);
+	if (err)
+		return err;
+	err = check_checkpoint(f);
+	if (err)
+		return err;
+	err = fsck_alloc(f);
+	if (err)
+		return err;
+	err = load_sit(f);
+	if (!err)
+		err = load_nat(f);
+	if (!err)
+		err = pass1(f);
+	if (!err)
+		load_orphans(f);
+	if (!err)
+		err = pass2(f);
+	if (err || f->r->operational)
+		return err ? err : -EIO;
+	check_links(f);
+	err = check_segments(f, &free_segs);
+	if (!err)
+		check_counts(f, free_segs);
+	f->r->nodes = f->nat_in_use;
+	return err;
+}
+
+int qlfs_fsck(struct qlfs_dev *d, const struct qlfs_fsck_opts *o,
+	      struct qlfs_fsck_result *r)
+{
+	struct fsck f = {.d = d, .o = o, .r = r};
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->cp_used = -1;
+	f.sb = qlfs_alloc_blocks(0);
+	f.blk = qlfs_alloc_blocks(0);
+	f.ra = qlfs_alloc_blocks(RA_ORDER);
+	if (!f.sb || !f.blk || !f.ra) {
+		err = -ENOMEM;
+	} else {
+		err = fsck_run(&f);
+	}
+	fsck_free(&f);
+	if (err == -ENOMEM) {
+		say(&f, "out of memory");
+		r->operational = true;
+	}
+	if (r->operational)
+		return 8;
+	return r->problems ? 4 : 0;
+}

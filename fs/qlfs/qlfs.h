@@ -1,0 +1,142 @@
+/*
+ * fs/qlfs/qlfs.h - qlfs internals shared by layout.c, mkfs.c, fsck.c, their
+ * shell commands and tests. The on-disk format is include/quire/qlfs_fs.h.
+ */
+#ifndef FS_QLFS_QLFS_H
+#define FS_QLFS_QLFS_H
+
+#include <quire/qlfs_fs.h>
+#include <quire/blkdev.h>
+
+/* The geometry of a file system, all derived from (device blocks, bps). */
+struct qlfs_layout {
+	u32 log_bps;	 /* log2 blocks per segment */
+	u32 bps;	 /* blocks per segment */
+	u64 block_count; /* segment_count * bps */
+	u32 segment_count;
+	u32 segs_sit, segs_nat; /* per copy */
+	u32 segs_ssa, segs_main;
+	u32 cp_blkaddr, sit_blkaddr, nat_blkaddr, ssa_blkaddr, main_blkaddr;
+	u32 sit_blocks, nat_blocks, max_nid;
+};
+
+/*
+ * Compute the layout of a file system on @dev_blocks 4 KiB blocks with
+ * segments of 2^@log_bps blocks (docs/qlfs-format.md, "Layout"). 0, or
+ * -EINVAL (segment size out of range, or the SIT version bitmap would not
+ * fit the checkpoint block: "segments too small for this size"), -ENOSPC
+ * (fewer than QLFS_MIN_MAIN_SEGS main segments). Context: any.
+ */
+int qlfs_compute_layout(u64 dev_blocks, u32 log_bps, struct qlfs_layout *l);
+
+static inline u32 qlfs_sit_bitmap_bytes(const struct qlfs_layout *l)
+{
+	return DIV_ROUND_UP(l->sit_blocks, 8);
+}
+
+static inline u32 qlfs_nat_bitmap_bytes(const struct qlfs_layout *l)
+{
+	return DIV_ROUND_UP(l->nat_blocks, 8);
+}
+
+static inline u32 qlfs_seg_blkaddr(const struct qlfs_layout *l, u32 segno)
+{
+	return l->main_blkaddr + segno * l->bps;
+}
+
+/* Copy @copy (0/1) of SIT or NAT block @i. */
+static inline u32 qlfs_sit_blkaddr(const struct qlfs_layout *l, u32 i, int copy)
+{
+	return l->sit_blkaddr + (copy ? l->segs_sit * l->bps : 0) + i;
+}
+
+static inline u32 qlfs_nat_blkaddr(const struct qlfs_layout *l, u32 i, int copy)
+{
+	return l->nat_blkaddr + (copy ? l->segs_nat * l->bps : 0) + i;
+}
+
+static inline bool qlfs_test_bit(const u8 *map, u32 bit)
+{
+	return map[bit / 8] & (1u << (bit % 8));
+}
+
+static inline void qlfs_set_bit(u8 *map, u32 bit)
+{
+	map[bit / 8] |= 1u << (bit % 8);
+}
+
+/* Directory hashing (docs/qlfs-format.md, "Directories"). */
+u32 qlfs_dentry_hash(const u8 *name, u32 len);
+/* Blocks of a directory whose depth is @depth: 2(2^depth - 1). */
+static inline u64 qlfs_dir_blocks(u32 depth)
+{
+	return QLFS_DIR_BUCKET_BLOCKS * ((1ULL << depth) - 1);
+}
+
+/* The overprovisioned segments mkfs sets aside for M main segments. */
+static inline u32 qlfs_default_ovp(u32 main_segs)
+{
+	return max(2u, main_segs / 20);
+}
+#define QLFS_RSVD_SEGS 2
+
+/* Block I/O through the block layer (submit_bio_wait()). */
+struct qlfs_dev {
+	struct gendisk *disk;
+	struct block_device *bdev;
+	u64 nr_blocks; /* whole 4 KiB blocks of the device */
+};
+
+/* Open disk @name ("vda"). 0, -ENODEV, -EINVAL (logical blocks > 4 KiB or
+ * a disk under one block), -EROFS (@write on a read-only disk). */
+int qlfs_dev_open(struct qlfs_dev *d, const char *name, bool write);
+/* Read/write @nr blocks at @blkaddr to/from @buf (from qlfs_alloc_blocks()).
+ * -EINVAL past the device's end, else the bio's status. Context: process. */
+int qlfs_dev_read(struct qlfs_dev *d, u32 blkaddr, void *buf, u32 nr);
+int qlfs_dev_write(struct qlfs_dev *d, u32 blkaddr, const void *buf, u32 nr);
+int qlfs_dev_flush(struct qlfs_dev *d);
+/* 2^@order zeroed blocks of memory, or NULL. */
+void *qlfs_alloc_blocks(unsigned int order);
+void qlfs_free_blocks(void *buf, unsigned int order);
+
+/* mkfs (fs/qlfs/mkfs.c). */
+struct qlfs_mkfs_opts {
+	u32 log_bps;	   /* segment size */
+	const char *label; /* <= 63 bytes or NULL */
+	bool force;	   /* overwrite an existing file system */
+	u64 time;	   /* creation time, seconds since the epoch */
+	bool verbose;	   /* print the geometry and progress */
+	bool quiet;	   /* no error lines either (tests) */
+	const char *name;  /* the device in messages (NULL: the disk's) */
+};
+
+/* Make a qlfs on @d. 0 or -errno, with one line saying why on failure. */
+int qlfs_mkfs(struct qlfs_dev *d, const struct qlfs_mkfs_opts *o);
+/* Which known file system or partition table @d holds, or NULL. */
+const char *qlfs_probe_signature(struct qlfs_dev *d);
+
+/* fsck (fs/qlfs/fsck.c). */
+#define QLFS_NR_INVARIANTS 14
+
+struct qlfs_fsck_result {
+	u32 problems;	  /* lines reported */
+	u32 broken;	  /* bit n: invariant QLn broken */
+	bool operational; /* could not check (I/O error, no superblock, memory) */
+	int sb_used;	  /* 0/1 */
+	int cp_used;	  /* pack 0/1, -1 none */
+	u64 cp_ver;
+	u32 inodes, nodes;
+	u64 valid_blocks;
+};
+
+struct qlfs_fsck_opts {
+	bool quiet;	 /* no problem lines (tests count them) */
+	u32 max_reports; /* 0: unlimited */
+};
+
+/* Check @d against QL1..QL14; fills @r. Returns the e2fsck exit status:
+ * 0 clean, 4 problems found, 8 operational error. */
+int qlfs_fsck(struct qlfs_dev *d, const struct qlfs_fsck_opts *o,
+	      struct qlfs_fsck_result *r);
+
+#endif
