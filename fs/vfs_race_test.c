@@ -60,8 +60,9 @@ static void race_join(struct ktest *t, struct racer *r, int n)
 		wait_for_completion(&r[i].done);
 		KTEST_EXPECT_EQ(t, kthread_stop(r[i].task), 0);
 		if (r[i].bad)
-			ktest_fail(t, __FILE__, __LINE__, "worker %d: %d unexpected results, last %d",
-				   i, r[i].bad, r[i].last_bad);
+			ktest_fail(t, __FILE__, __LINE__,
+				   "worker %d: %d unexpected results, last %d", i,
+				   r[i].bad, r[i].last_bad);
 	}
 }
 
@@ -107,7 +108,7 @@ static int look_ab(struct racer *r, int i)
 
 static void renames_and_lookups_in_one_directory(struct ktest *t)
 {
-	struct racer r[4] = { 0 };
+	struct racer r[4] = {0};
 	char buf[16];
 
 	KTEST_ASSERT_EQ(t, ksys_mkdir("d", 0755), 0);
@@ -118,6 +119,7 @@ static void renames_and_lookups_in_one_directory(struct ktest *t)
 	race_start(t, &r[2], create_unlink_t, "vfs-creat-unl");
 	race_start(t, &r[3], look_ab, "vfs-look");
 	race_join(t, r, 4);
+	KTEST_EXPECT_EQ(t, vt_check_tree(VT), 0);
 	/* An even number of renames each: back where they started. */
 	KTEST_EXPECT_TRUE(t, vt_exists("d/a") && !vt_exists("d/b"));
 	KTEST_EXPECT_TRUE(t, vt_exists("d/x") && !vt_exists("d/y"));
@@ -187,7 +189,7 @@ static int list_d(struct racer *r, int i)
 
 static void lookups_race_unlink(struct ktest *t)
 {
-	struct racer r[4] = { 0 };
+	struct racer r[4] = {0};
 	long dentries;
 
 	KTEST_ASSERT_EQ(t, ksys_mkdir("d", 0755), 0);
@@ -220,7 +222,7 @@ static int move_b_into_a(struct racer *r, int i)
 
 static void cross_directory_renames_never_loop(struct ktest *t)
 {
-	struct racer r[2] = { 0 };
+	struct racer r[2] = {0};
 	bool top, a_in_b, b_in_a;
 
 	KTEST_ASSERT_EQ(t, ksys_mkdir("a", 0755), 0);
@@ -228,6 +230,7 @@ static void cross_directory_renames_never_loop(struct ktest *t)
 	race_start(t, &r[0], move_a_into_b, "vfs-a-in-b");
 	race_start(t, &r[1], move_b_into_a, "vfs-b-in-a");
 	race_join(t, r, 2);
+	KTEST_EXPECT_EQ(t, vt_check_tree(VT), 0);
 	/* VFS4: the tree is one of the three shapes, never a cycle cut off
 	 * from the root. */
 	top = vt_exists("a") && vt_exists("b");
