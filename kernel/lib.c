@@ -183,6 +183,8 @@ static const struct {
 	{ ECONNREFUSED, "ECONNREFUSED" }, { EALREADY, "EALREADY" },
 	{ EINPROGRESS, "EINPROGRESS" }, { EUCLEAN, "EUCLEAN" },
 	{ ECANCELED, "ECANCELED" }, { ENOTTY, "ENOTTY" },
+	{ EXDEV, "EXDEV" }, { EMLINK, "EMLINK" }, { ESPIPE, "ESPIPE" },
+	{ EMFILE, "EMFILE" }, { ENFILE, "ENFILE" }, { ESTALE, "ESTALE" },
 };
 
 const char *errname(int err)
