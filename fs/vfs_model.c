@@ -49,12 +49,16 @@ struct vm_node {
 	u8 *data;	    /* S_IFREG: size bytes (VM3) */
 	loff_t size;
 	size_t cap;
-	char *target;		     /* S_IFLNK */
-	struct vm_entry *children;   /* S_IFDIR */
-	struct vm_node *parent;	     /* S_IFDIR: VM1 */
+	char *target;		   /* S_IFLNK */
+	struct vm_entry *children; /* S_IFDIR */
+	struct vm_node *parent;	   /* S_IFDIR: VM1 */
 };
 
-enum { LAST_NORM, LAST_DOT, LAST_DOTDOT };
+enum {
+	LAST_NORM,
+	LAST_DOT,
+	LAST_DOTDOT
+};
 
 /* Where a path led: the directory holding its last component, that
  * component, and what it names (NULL: nothing). */
@@ -140,7 +144,8 @@ static void vm_del_entry(struct vm_node *dir, const char *name)
 		}
 }
 
-static bool vm_is_ancestor_or_self(struct vfs_model *m, struct vm_node *a, struct vm_node *d)
+static bool vm_is_ancestor_or_self(struct vfs_model *m, struct vm_node *a,
+				   struct vm_node *d)
 {
 	for (;;) {
 		if (d == a)
@@ -164,13 +169,13 @@ static unsigned int vm_dir_nlink(const struct vm_node *dir)
 
 /* ---- path walk (Linux's link_path_walk, walk_component, step_into) ---- */
 
-static int vm_resolve(struct vfs_model *m, struct vm_node *base, const char *path, int *nlinks,
-		      bool follow, struct vm_path *p);
+static int vm_resolve(struct vfs_model *m, struct vm_node *base, const char *path,
+		      int *nlinks, bool follow, struct vm_path *p);
 
 /* Follow symlink @link found in @dir to what it names (a node, or
  * -ENOENT when dangling). */
-static int vm_follow(struct vfs_model *m, struct vm_node *dir, struct vm_node *link, int *nlinks,
-		     struct vm_node **res)
+static int vm_follow(struct vfs_model *m, struct vm_node *dir, struct vm_node *link,
+		     int *nlinks, struct vm_node **res)
 {
 	struct vm_path p;
 	int err;
@@ -206,8 +211,8 @@ static bool vm_next_component(const char **s, const char **name, size_t *len)
 
 /* Walk every component but the last (following symlinks); fill p->dir,
  * p->last, p->type. */
-static int vm_parentat(struct vfs_model *m, struct vm_node *base, const char *path, int *nlinks,
-		       struct vm_path *p)
+static int vm_parentat(struct vfs_model *m, struct vm_node *base, const char *path,
+		       int *nlinks, struct vm_path *p)
 {
 	size_t plen = strlen(m->prefix), len;
 	struct vm_node *dir = base, *child;
@@ -293,8 +298,8 @@ static int vm_lookup_last(struct vfs_model *m, struct vm_path *p)
 
 /* The whole walk; with @follow a final symlink is followed, and @p then
  * describes its target (whose node may be NULL: dangling). */
-static int vm_resolve(struct vfs_model *m, struct vm_node *base, const char *path, int *nlinks,
-		      bool follow, struct vm_path *p)
+static int vm_resolve(struct vfs_model *m, struct vm_node *base, const char *path,
+		      int *nlinks, bool follow, struct vm_path *p)
 {
 	int err = vm_parentat(m, base, path, nlinks, p);
 
@@ -412,7 +417,8 @@ static struct vm_fd *vm_get_fd(struct vfs_model *m, int fd)
 	return &m->fds[fd];
 }
 
-static int vm_create(struct vfs_model *m, struct vm_path *p, umode_t type, struct vm_node **res)
+static int vm_create(struct vfs_model *m, struct vm_path *p, umode_t type,
+		     struct vm_node **res)
 {
 	struct vm_node *n = vm_new_node(m, type);
 	int err;
@@ -429,7 +435,8 @@ static int vm_create(struct vfs_model *m, struct vm_path *p, umode_t type, struc
 }
 
 /* Linux's do_open() and may_open() on what the walk found. */
-static int vm_do_open(struct vfs_model *m, struct vm_node *n, unsigned int flags, bool created)
+static int vm_do_open(struct vfs_model *m, struct vm_node *n, unsigned int flags,
+		      bool created)
 {
 	int fd;
 
@@ -582,7 +589,8 @@ ssize_t_k vm_write(struct vfs_model *m, int fd, const void *buf, size_t count)
 	return n;
 }
 
-ssize_t_k vm_pwrite(struct vfs_model *m, int fd, const void *buf, size_t count, loff_t pos)
+ssize_t_k vm_pwrite(struct vfs_model *m, int fd, const void *buf, size_t count,
+		    loff_t pos)
 {
 	struct vm_fd *f = vm_get_fd(m, fd);
 	int err;
@@ -798,7 +806,7 @@ static int vm_rename_check(struct vfs_model *m, struct vm_path *o, struct vm_pat
 		/* lock_rename()'s trap */
 		if (old->type == S_IFDIR && vm_is_ancestor_or_self(m, old, n->dir))
 			return -EINVAL;
-		if (new && new->type == S_IFDIR && vm_is_ancestor_or_self(m, new, o->dir))
+		if (new &&new->type == S_IFDIR && vm_is_ancestor_or_self(m, new, o->dir))
 			return -ENOTEMPTY;
 	}
 	if (old == new)
@@ -808,7 +816,7 @@ static int vm_rename_check(struct vfs_model *m, struct vm_path *o, struct vm_pat
 			return -ENOTDIR;
 		if (old->type != S_IFDIR && new->type == S_IFDIR)
 			return -EISDIR;
-		if (new->type == S_IFDIR && new->children)
+		if (new->type == S_IFDIR &&new->children)
 			return -ENOTEMPTY;
 	}
 	return 0;

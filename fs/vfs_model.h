@@ -19,7 +19,7 @@
 #include <quire/types.h>
 #include <quire/syscalls.h>
 
-#define VM_MAX_FDS  8		    /* open files at once */
+#define VM_MAX_FDS  8		 /* open files at once */
 #define VM_MAX_SIZE (256u << 10) /* largest file the generator makes */
 
 struct vm_node;
@@ -32,10 +32,10 @@ struct vm_fd {
 
 struct vfs_model {
 	struct vm_node *root;
-	char prefix[64];	/* "/vfs_model": absolute targets start so */
+	char prefix[64]; /* "/vfs_model": absolute targets start so */
 	struct vm_fd fds[VM_MAX_FDS];
-	unsigned int next_id;	/* model inode numbers */
-	unsigned int nr_nodes;	/* alive (debug, leak check) */
+	unsigned int next_id;  /* model inode numbers */
+	unsigned int nr_nodes; /* alive (debug, leak check) */
 };
 
 /* One directory entry as readdir reports it (without "." and ".."). */
@@ -55,7 +55,8 @@ int vm_close(struct vfs_model *m, int fd);
 ssize_t_k vm_read(struct vfs_model *m, int fd, void *buf, size_t count);
 ssize_t_k vm_write(struct vfs_model *m, int fd, const void *buf, size_t count);
 ssize_t_k vm_pread(struct vfs_model *m, int fd, void *buf, size_t count, loff_t pos);
-ssize_t_k vm_pwrite(struct vfs_model *m, int fd, const void *buf, size_t count, loff_t pos);
+ssize_t_k vm_pwrite(struct vfs_model *m, int fd, const void *buf, size_t count,
+		    loff_t pos);
 loff_t vm_lseek(struct vfs_model *m, int fd, loff_t off, int whence);
 /* The checker learnt where the real file system put the offset (SEEK_DATA
  * and SEEK_HOLE may answer differently on file systems with holes). */
@@ -65,7 +66,8 @@ int vm_truncate(struct vfs_model *m, const char *path, loff_t len);
 int vm_mkdir(struct vfs_model *m, const char *path);
 int vm_rmdir(struct vfs_model *m, const char *path);
 int vm_unlink(struct vfs_model *m, const char *path);
-int vm_rename(struct vfs_model *m, const char *oldp, const char *newp, unsigned int flags);
+int vm_rename(struct vfs_model *m, const char *oldp, const char *newp,
+	      unsigned int flags);
 int vm_link(struct vfs_model *m, const char *oldp, const char *newp);
 int vm_symlink(struct vfs_model *m, const char *target, const char *linkp);
 ssize_t_k vm_readlink(struct vfs_model *m, const char *path, char *buf, size_t size);
@@ -97,7 +99,8 @@ unsigned int vm_node_id(const struct vm_node *n);
 /* Has the node's data changed since the last call (cleared by it)? */
 bool vm_node_test_and_clear_dirty(struct vm_node *n);
 /* The @i-th entry of directory @dir (no "." or ".."), or false. */
-bool vm_child(const struct vm_node *dir, int i, const char **name, struct vm_node **child);
+bool vm_child(const struct vm_node *dir, int i, const char **name,
+	      struct vm_node **child);
 int vm_nr_children(const struct vm_node *dir);
 /* Close every fd (before a remount): unlinked open files go. */
 void vm_close_all(struct vfs_model *m);

@@ -19,7 +19,7 @@
  * the commands that replay it:
  *
  *   # vfs_model: seed 7 step 412: rename("a/b", "c", 0): real -ENOENT, model 0
- *   # vfs_model: replay: test --seed 7 vfs_model.random_ops
+ *   # vfs_model: replay: test --seed 7 vfs_model.random_ops_agree_with_the_model
  *   # vfs_model: replay with a log: vfs_model --seed 7 --steps 412 --verbose
  *
  * Locking: none; one thread. The fds and the mount are the run's own.
@@ -33,12 +33,12 @@
 #include <quire/printk.h>
 #include <quire/errno.h>
 
-#define VM_PREFIX	"/vfs_model"
-#define VM_STEPS	2000 /* make test: a few seconds on the host and in QEMU */
-#define VM_BUF		(64u << 10)
-#define VM_HISTORY	8    /* operations shown before a failure */
-#define VM_MAX_ENTS	256  /* entries in one directory */
-#define VM_MAX_NODES	1024 /* nodes the tree check looks at */
+#define VM_PREFIX    "/vfs_model"
+#define VM_STEPS     2000 /* make test: a few seconds on the host and in QEMU */
+#define VM_BUF	     (64u << 10)
+#define VM_HISTORY   8	  /* operations shown before a failure */
+#define VM_MAX_ENTS  256  /* entries in one directory */
+#define VM_MAX_NODES 1024 /* nodes the tree check looks at */
 
 /* How a run gets its file system. */
 struct vm_backend {
@@ -51,10 +51,29 @@ struct vm_backend {
 };
 
 enum vm_kind {
-	OP_OPEN, OP_CLOSE, OP_READ, OP_WRITE, OP_PREAD, OP_PWRITE, OP_LSEEK,
-	OP_FTRUNCATE, OP_TRUNCATE, OP_FSTAT, OP_STAT, OP_LSTAT, OP_FSYNC,
-	OP_MKDIR, OP_RMDIR, OP_UNLINK, OP_RENAME, OP_LINK, OP_SYMLINK,
-	OP_READLINK, OP_READDIR, OP_REMOUNT, NR_OPS
+	OP_OPEN,
+	OP_CLOSE,
+	OP_READ,
+	OP_WRITE,
+	OP_PREAD,
+	OP_PWRITE,
+	OP_LSEEK,
+	OP_FTRUNCATE,
+	OP_TRUNCATE,
+	OP_FSTAT,
+	OP_STAT,
+	OP_LSTAT,
+	OP_FSYNC,
+	OP_MKDIR,
+	OP_RMDIR,
+	OP_UNLINK,
+	OP_RENAME,
+	OP_LINK,
+	OP_SYMLINK,
+	OP_READLINK,
+	OP_READDIR,
+	OP_REMOUNT,
+	NR_OPS
 };
 
 /* What a run did: operations run and succeeded per kind, errors by errno. */
@@ -71,22 +90,21 @@ struct vm_options {
 	const struct vm_backend *backend;
 };
 
-
 static const char *const vm_kind_name[NR_OPS] = {
-	"open", "close", "read", "write", "pread", "pwrite", "lseek",
-	"ftruncate", "truncate", "fstat", "stat", "lstat", "fsync",
-	"mkdir", "rmdir", "unlink", "rename", "link", "symlink",
-	"readlink", "readdir", "remount",
+	"open",	   "close",	"read",	    "write",   "pread",	 "pwrite",
+	"lseek",   "ftruncate", "truncate", "fstat",   "stat",	 "lstat",
+	"fsync",   "mkdir",	"rmdir",    "unlink",  "rename", "link",
+	"symlink", "readlink",	"readdir",  "remount",
 };
 
 /* Relative weights of the generator. */
 static const unsigned char vm_weight[NR_OPS] = {
-	[OP_OPEN] = 12, [OP_CLOSE] = 6, [OP_READ] = 5, [OP_WRITE] = 10,
-	[OP_PREAD] = 6, [OP_PWRITE] = 10, [OP_LSEEK] = 4, [OP_FTRUNCATE] = 4,
-	[OP_TRUNCATE] = 4, [OP_FSTAT] = 3, [OP_STAT] = 3, [OP_LSTAT] = 2,
-	[OP_FSYNC] = 1, [OP_MKDIR] = 7, [OP_RMDIR] = 4, [OP_UNLINK] = 6,
-	[OP_RENAME] = 9, [OP_LINK] = 4, [OP_SYMLINK] = 5, [OP_READLINK] = 3,
-	[OP_READDIR] = 4, [OP_REMOUNT] = 0,
+	[OP_OPEN] = 12,	   [OP_CLOSE] = 6,   [OP_READ] = 5,    [OP_WRITE] = 10,
+	[OP_PREAD] = 6,	   [OP_PWRITE] = 10, [OP_LSEEK] = 4,   [OP_FTRUNCATE] = 4,
+	[OP_TRUNCATE] = 4, [OP_FSTAT] = 3,   [OP_STAT] = 3,    [OP_LSTAT] = 2,
+	[OP_FSYNC] = 1,	   [OP_MKDIR] = 7,   [OP_RMDIR] = 4,   [OP_UNLINK] = 6,
+	[OP_RENAME] = 9,   [OP_LINK] = 4,    [OP_SYMLINK] = 5, [OP_READLINK] = 3,
+	[OP_READDIR] = 4,  [OP_REMOUNT] = 0,
 };
 
 /* One operation, as generated or scripted. */
@@ -108,8 +126,11 @@ struct vm_runner {
 	int real_fd[VM_MAX_FDS];
 	u8 *wbuf, *rbuf, *mbuf; /* VM_BUF each */
 	char hist[VM_HISTORY][200];
-	struct vm_dirent *ents;	 /* VM_MAX_ENTS */
-	struct { unsigned int id; u64 ino; } *seen; /* VM_MAX_NODES */
+	struct vm_dirent *ents; /* VM_MAX_ENTS */
+	struct {
+		unsigned int id;
+		u64 ino;
+	} * seen; /* VM_MAX_NODES */
 	unsigned int nseen;
 	bool failed;
 	long long last_ret; /* the model's answer to the last call */
@@ -117,8 +138,8 @@ struct vm_runner {
 };
 
 static const char *const vm_names[] = {
-	"a", "b", "c", "d", "e", "f", "gg", "file.txt", "dir2",
-	"a_rather_long_name_0123456789",
+	"a", "b",  "c",	       "d",    "e",
+	"f", "gg", "file.txt", "dir2", "a_rather_long_name_0123456789",
 };
 
 /* ---- random numbers (splitmix64: a seed replays the run) ---- */
@@ -176,15 +197,20 @@ static void vm_describe(const struct vm_op *op, char *buf, size_t size)
 
 	switch (op->kind) {
 	case OP_OPEN:
-		scnprintf(buf, size, "fd%d = open(\"%s\", %#o)", op->fd, op->path[0], op->flags);
+		scnprintf(buf, size, "fd%d = open(\"%s\", %#o)", op->fd, op->path[0],
+			  op->flags);
 		break;
-	case OP_CLOSE: case OP_FSTAT: case OP_FSYNC:
+	case OP_CLOSE:
+	case OP_FSTAT:
+	case OP_FSYNC:
 		scnprintf(buf, size, "%s(fd%d)", k, op->fd);
 		break;
-	case OP_READ: case OP_WRITE:
+	case OP_READ:
+	case OP_WRITE:
 		scnprintf(buf, size, "%s(fd%d, %zu)", k, op->fd, op->len);
 		break;
-	case OP_PREAD: case OP_PWRITE:
+	case OP_PREAD:
+	case OP_PWRITE:
 		scnprintf(buf, size, "%s(fd%d, %zu, %lld)", k, op->fd, op->len,
 			  (long long)op->off);
 		break;
@@ -196,13 +222,15 @@ static void vm_describe(const struct vm_op *op, char *buf, size_t size)
 		scnprintf(buf, size, "ftruncate(fd%d, %lld)", op->fd, (long long)op->off);
 		break;
 	case OP_TRUNCATE:
-		scnprintf(buf, size, "truncate(\"%s\", %lld)", op->path[0], (long long)op->off);
+		scnprintf(buf, size, "truncate(\"%s\", %lld)", op->path[0],
+			  (long long)op->off);
 		break;
 	case OP_RENAME:
-		scnprintf(buf, size, "rename(\"%s\", \"%s\", %u)", op->path[0], op->path[1],
-			  op->flags);
+		scnprintf(buf, size, "rename(\"%s\", \"%s\", %u)", op->path[0],
+			  op->path[1], op->flags);
 		break;
-	case OP_LINK: case OP_SYMLINK:
+	case OP_LINK:
+	case OP_SYMLINK:
 		scnprintf(buf, size, "%s(\"%s\", \"%s\")", k, op->path[0], op->path[1]);
 		break;
 	case OP_READLINK:
@@ -237,13 +265,13 @@ static __printf(2, 3) void vm_fail(struct vm_runner *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vscnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	cprintf("# vfs_model: seed %llu step %lu: %s\n", (unsigned long long)r->o.seed, r->step,
-		msg);
+	cprintf("# vfs_model: seed %llu step %lu: %s\n", (unsigned long long)r->o.seed,
+		r->step, msg);
 	cprintf("# vfs_model: last operations (oldest first):\n");
-	for (unsigned long i = r->step > VM_HISTORY ? r->step - VM_HISTORY + 1 : 1; i <= r->step;
-	     i++)
+	for (unsigned long i = r->step > VM_HISTORY ? r->step - VM_HISTORY + 1 : 1;
+	     i <= r->step; i++)
 		cprintf("# vfs_model:   %lu: %s\n", i, r->hist[i % VM_HISTORY]);
-	cprintf("# vfs_model: replay: test --seed %llu vfs_model.random_ops\n",
+	cprintf("# vfs_model: replay: test --seed %llu vfs_model.random_ops_agree_with_the_model\n",
 		(unsigned long long)r->o.seed);
 	cprintf("# vfs_model: replay with a log: vfs_model --seed %llu --steps %lu --verbose%s\n",
 		(unsigned long long)r->o.seed, r->step,
@@ -251,7 +279,8 @@ static __printf(2, 3) void vm_fail(struct vm_runner *r, const char *fmt, ...)
 }
 
 /* Compare a return value; false (and the failure printed) if they differ. */
-static bool vm_same(struct vm_runner *r, const char *what, long long real, long long model)
+static bool vm_same(struct vm_runner *r, const char *what, long long real,
+		    long long model)
 {
 	char a[32], b[32];
 
@@ -333,8 +362,8 @@ static bool vm_do_read(struct vm_runner *r, struct vm_op *op)
 		for (ssize_t_k i = 0; i < model; i++)
 			if (r->rbuf[i] != r->mbuf[i]) {
 				vm_fail(r, "%s: byte %ld of %ld is %#x, model %#x",
-					vm_kind_name[op->kind], (long)i, (long)model, r->rbuf[i],
-					r->mbuf[i]);
+					vm_kind_name[op->kind], (long)i, (long)model,
+					r->rbuf[i], r->mbuf[i]);
 				break;
 			}
 		return false;
@@ -382,8 +411,8 @@ static bool vm_do_lseek(struct vm_runner *r, struct vm_op *op)
 	data = vm_node_data(r->m.fds[op->fd].node, &size);
 	for (loff_t i = op->off; op->whence == SEEK_DATA && i < real; i++)
 		if (data[i]) {
-			vm_fail(r, "lseek: SEEK_DATA skipped byte %lld (%#x)", (long long)i,
-				data[i]);
+			vm_fail(r, "lseek: SEEK_DATA skipped byte %lld (%#x)",
+				(long long)i, data[i]);
 			return false;
 		}
 	vm_set_pos(&r->m, op->fd, real);
@@ -420,8 +449,8 @@ static bool vm_do_readlink(struct vm_runner *r, struct vm_op *op, const char *p0
 	if (!vm_same(r, "readlink", real, model))
 		return false;
 	if (model > 0 && memcmp(real_buf, model_buf, model)) {
-		vm_fail(r, "readlink: \"%.*s\", model \"%.*s\"", (int)real, real_buf, (int)model,
-			model_buf);
+		vm_fail(r, "readlink: \"%.*s\", model \"%.*s\"", (int)real, real_buf,
+			(int)model, model_buf);
 		return false;
 	}
 	return true;
@@ -440,13 +469,16 @@ static int vm_real_readdir(struct vm_runner *r, const char *path, size_t bufsize
 		return fd;
 	while ((got = ksys_getdents64(fd, r->rbuf, bufsize)) > 0) {
 		for (ssize_t_k off = 0; off < got;) {
-			struct linux_dirent64 *d = (struct linux_dirent64 *)(r->rbuf + off);
+			struct linux_dirent64 *d =
+				(struct linux_dirent64 *)(r->rbuf + off);
 
-			if (d->d_reclen < __builtin_offsetof(struct linux_dirent64, d_name) + 2 ||
-			    off + d->d_reclen > got ||
-			    d->d_reclen % 8) {
-				vm_fail(r, "readdir %s: bad record length %u at %ld of %ld", path,
-					d->d_reclen, (long)off, (long)got);
+			if (d->d_reclen <
+				    __builtin_offsetof(struct linux_dirent64, d_name) +
+					    2 ||
+			    off + d->d_reclen > got || d->d_reclen % 8) {
+				vm_fail(r,
+					"readdir %s: bad record length %u at %ld of %ld",
+					path, d->d_reclen, (long)off, (long)got);
 				ret = -EIO;
 				goto out;
 			}
@@ -456,7 +488,8 @@ static int vm_real_readdir(struct vm_runner *r, const char *path, size_t bufsize
 				continue;
 			}
 			if (n == VM_MAX_ENTS) {
-				vm_fail(r, "readdir %s: over %d entries", path, VM_MAX_ENTS);
+				vm_fail(r, "readdir %s: over %d entries", path,
+					VM_MAX_ENTS);
 				ret = -EIO;
 				goto out;
 			}
@@ -468,7 +501,8 @@ static int vm_real_readdir(struct vm_runner *r, const char *path, size_t bufsize
 	}
 	ret = got < 0 ? got : n;
 	if (got == 0 && dots != 2) {
-		vm_fail(r, "readdir %s: \".\" and \"..\" came %d times, want 2", path, dots);
+		vm_fail(r, "readdir %s: \".\" and \"..\" came %d times, want 2", path,
+			dots);
 		ret = -EIO;
 	}
 out:
@@ -502,14 +536,14 @@ static bool vm_same_listing(struct vm_runner *r, const char *rpath, struct vm_no
 				continue;
 			dups++;
 			if (r->ents[j].type != type) {
-				vm_fail(r, "readdir %s: %s has d_type %u, model %u", rpath, name,
-					r->ents[j].type, type);
+				vm_fail(r, "readdir %s: %s has d_type %u, model %u",
+					rpath, name, r->ents[j].type, type);
 				return false;
 			}
 		}
 		if (dups != 1) {
-			vm_fail(r, "readdir %s: \"%s\" listed %d times, model once", rpath, name,
-				dups);
+			vm_fail(r, "readdir %s: \"%s\" listed %d times, model once",
+				rpath, name, dups);
 			return false;
 		}
 	}
@@ -553,9 +587,11 @@ static bool vm_apply(struct vm_runner *r, struct vm_op *op)
 		return vm_do_open(r, op, p0);
 	case OP_CLOSE:
 		return vm_same(r, "close", ksys_close(fd), vm_close(&r->m, op->fd));
-	case OP_READ: case OP_PREAD:
+	case OP_READ:
+	case OP_PREAD:
 		return vm_do_read(r, op);
-	case OP_WRITE: case OP_PWRITE:
+	case OP_WRITE:
+	case OP_PWRITE:
 		return vm_do_write(r, op);
 	case OP_LSEEK:
 		return vm_do_lseek(r, op);
@@ -565,16 +601,20 @@ static bool vm_apply(struct vm_runner *r, struct vm_op *op)
 	case OP_TRUNCATE:
 		return vm_same(r, "truncate", ksys_truncate(p0, op->off),
 			       vm_truncate(&r->m, op->path[0], op->off));
-	case OP_FSTAT: case OP_STAT: case OP_LSTAT:
+	case OP_FSTAT:
+	case OP_STAT:
+	case OP_LSTAT:
 		return vm_do_stat(r, op, p0);
 	case OP_FSYNC:
 		return vm_same(r, "fsync", ksys_fsync(fd), 0);
 	case OP_MKDIR:
-		return vm_same(r, "mkdir", ksys_mkdir(p0, 0755), vm_mkdir(&r->m, op->path[0]));
+		return vm_same(r, "mkdir", ksys_mkdir(p0, 0755),
+			       vm_mkdir(&r->m, op->path[0]));
 	case OP_RMDIR:
 		return vm_same(r, "rmdir", ksys_rmdir(p0), vm_rmdir(&r->m, op->path[0]));
 	case OP_UNLINK:
-		return vm_same(r, "unlink", ksys_unlink(p0), vm_unlink(&r->m, op->path[0]));
+		return vm_same(r, "unlink", ksys_unlink(p0),
+			       vm_unlink(&r->m, op->path[0]));
 	case OP_RENAME:
 		return vm_same(r, "rename", ksys_rename(p0, p1, op->flags),
 			       vm_rename(&r->m, op->path[0], op->path[1], op->flags));
@@ -605,7 +645,8 @@ static bool vm_same_inode(struct vm_runner *r, const char *what, unsigned int id
 	for (unsigned int i = 0; i < r->nseen; i++) {
 		if (r->seen[i].id == id && r->seen[i].ino != ino) {
 			vm_fail(r, "%s: ino %llu, but %llu for another name of it", what,
-				(unsigned long long)ino, (unsigned long long)r->seen[i].ino);
+				(unsigned long long)ino,
+				(unsigned long long)r->seen[i].ino);
 			return false;
 		}
 		if (r->seen[i].id != id && r->seen[i].ino == ino) {
@@ -636,13 +677,14 @@ static bool vm_same_content(struct vm_runner *r, const char *rpath, struct vm_no
 		ssize_t_k got = ksys_pread64(fd, r->rbuf, VM_BUF, pos);
 
 		if (got != want) {
-			vm_fail(r, "content of %s: pread at %lld gave %ld, model %ld", rpath,
-				(long long)pos, (long)got, (long)want);
+			vm_fail(r, "content of %s: pread at %lld gave %ld, model %ld",
+				rpath, (long long)pos, (long)got, (long)want);
 			ok = false;
 		} else if (memcmp(r->rbuf, data + pos, want)) {
 			for (ssize_t_k i = 0; i < want; i++)
 				if (r->rbuf[i] != data[pos + i]) {
-					vm_fail(r, "content of %s: byte %lld is %#x, model %#x",
+					vm_fail(r,
+						"content of %s: byte %lld is %#x, model %#x",
 						rpath, (long long)(pos + i), r->rbuf[i],
 						data[pos + i]);
 					break;
@@ -654,11 +696,11 @@ static bool vm_same_content(struct vm_runner *r, const char *rpath, struct vm_no
 	return ok;
 }
 
-static bool vm_check_dir(struct vm_runner *r, struct vm_node *dir, char *rpath, size_t len,
-			 bool all_content);
+static bool vm_check_dir(struct vm_runner *r, struct vm_node *dir, char *rpath,
+			 size_t len, bool all_content);
 
-static bool vm_check_entry(struct vm_runner *r, struct vm_node *n, char *rpath, size_t len,
-			   bool all_content)
+static bool vm_check_entry(struct vm_runner *r, struct vm_node *n, char *rpath,
+			   size_t len, bool all_content)
 {
 	struct kstat st;
 	struct vm_stat ms;
@@ -676,8 +718,8 @@ static bool vm_check_entry(struct vm_runner *r, struct vm_node *n, char *rpath, 
 	return true;
 }
 
-static bool vm_check_dir(struct vm_runner *r, struct vm_node *dir, char *rpath, size_t len,
-			 bool all_content)
+static bool vm_check_dir(struct vm_runner *r, struct vm_node *dir, char *rpath,
+			 size_t len, bool all_content)
 {
 	struct vm_node *child;
 	const char *name;
@@ -756,7 +798,8 @@ static void vm_gen_path(struct vm_runner *r, char *buf, size_t size)
 			memset(name, 'x', NAME_MAX + 1);
 			name[NAME_MAX + 1] = '\0';
 		} else {
-			strscpy_len(name, vm_names[vm_rnd(r, ARRAY_SIZE(vm_names))], sizeof(name));
+			strscpy_len(name, vm_names[vm_rnd(r, ARRAY_SIZE(vm_names))],
+				    sizeof(name));
 			child = vm_child_named(node, name);
 		}
 		if (vm_rnd(r, 48) == 0 && i + 1 < depth)
@@ -820,13 +863,19 @@ static loff_t vm_gen_offset(struct vm_runner *r, loff_t size, size_t len)
 	loff_t off;
 
 	switch (vm_rnd(r, 10)) {
-	case 0: case 1: case 2: case 3:
+	case 0:
+	case 1:
+	case 2:
+	case 3:
 		off = vm_rnd(r, size + 1);
 		break;
-	case 4: case 5: case 6:
+	case 4:
+	case 5:
+	case 6:
 		off = vm_rnd(r, 16384);
 		break;
-	case 7: case 8:
+	case 7:
+	case 8:
 		off = size + vm_rnd(r, 8192);
 		break;
 	default:
@@ -841,7 +890,8 @@ static size_t vm_gen_len(struct vm_runner *r)
 	switch (vm_rnd(r, 8)) {
 	case 0:
 		return 1 + vm_rnd(r, VM_BUF);
-	case 1: case 2:
+	case 1:
+	case 2:
 		return 1 + vm_rnd(r, 16);
 	default:
 		return 1 + vm_rnd(r, 4096);
@@ -861,9 +911,13 @@ static void vm_gen_symlink_target(struct vm_runner *r, struct vm_op *op)
 
 	switch (vm_rnd(r, 10)) {
 	case 0: /* itself: a loop */
-		scnprintf(op->path[0], sizeof(op->path[0]), "%s/%s", VM_PREFIX, op->path[1]);
+		scnprintf(op->path[0], sizeof(op->path[0]), "%s/%s", VM_PREFIX,
+			  op->path[1]);
 		break;
-	case 1: case 2: case 3: case 4: /* a name in the same directory */
+	case 1:
+	case 2:
+	case 3:
+	case 4: /* a name in the same directory */
 		strscpy_len(op->path[0], vm_names[vm_rnd(r, ARRAY_SIZE(vm_names))],
 			    sizeof(op->path[0]));
 		break;
@@ -877,7 +931,8 @@ static void vm_gen_symlink_target(struct vm_runner *r, struct vm_op *op)
 /* Fill @op with needs of @kind; false if it cannot be made now (no fd). */
 static bool vm_gen_args(struct vm_runner *r, struct vm_op *op)
 {
-	bool needs_fd = op->kind <= OP_FTRUNCATE || op->kind == OP_FSTAT || op->kind == OP_FSYNC;
+	bool needs_fd =
+		op->kind <= OP_FTRUNCATE || op->kind == OP_FSTAT || op->kind == OP_FSYNC;
 
 	if (needs_fd && op->kind != OP_OPEN) {
 		op->fd = vm_pick_fd(r);
@@ -891,7 +946,10 @@ static bool vm_gen_args(struct vm_runner *r, struct vm_op *op)
 		vm_gen_path(r, op->path[0], sizeof(op->path[0]));
 		op->flags = vm_gen_open_flags(r);
 		break;
-	case OP_READ: case OP_PREAD: case OP_WRITE: case OP_PWRITE:
+	case OP_READ:
+	case OP_PREAD:
+	case OP_WRITE:
+	case OP_PWRITE:
 		op->len = vm_gen_len(r);
 		op->off = vm_gen_offset(r, vm_fd_size(r, op->fd), op->len);
 		if (vm_rnd(r, 64) == 0)
@@ -899,23 +957,30 @@ static bool vm_gen_args(struct vm_runner *r, struct vm_op *op)
 		break;
 	case OP_LSEEK:
 		op->whence = vm_rnd(r, 5);
-		op->off = op->whence == SEEK_SET ? (loff_t)vm_rnd(r, VM_MAX_SIZE)
-						 : (loff_t)vm_rnd(r, 8192) - 4096;
+		op->off = op->whence == SEEK_SET ? (loff_t)vm_rnd(r, VM_MAX_SIZE) :
+						   (loff_t)vm_rnd(r, 8192) - 4096;
 		if (op->whence >= SEEK_DATA)
 			op->off = vm_rnd(r, vm_fd_size(r, op->fd) + 2);
 		if (r->m.fds[op->fd].node && vm_node_is_dir(r->m.fds[op->fd].node))
 			return false; /* a directory's offset is its own business */
 		break;
-	case OP_FTRUNCATE: case OP_TRUNCATE: {
+	case OP_FTRUNCATE:
+	case OP_TRUNCATE: {
 		loff_t size = op->kind == OP_FTRUNCATE ? vm_fd_size(r, op->fd) : 0;
 
 		if (op->kind == OP_TRUNCATE)
 			vm_gen_path(r, op->path[0], sizeof(op->path[0]));
 		switch (vm_rnd(r, 10)) {
-		case 0: case 1: case 2: case 3: case 4:
+		case 0:
+		case 1:
+		case 2:
+		case 3:
+		case 4:
 			op->off = vm_rnd(r, size + 1);
 			break;
-		case 5: case 6: case 7:
+		case 5:
+		case 6:
+		case 7:
 			op->off = size + vm_rnd(r, 16384);
 			break;
 		case 8:
@@ -949,7 +1014,11 @@ static bool vm_gen_args(struct vm_runner *r, struct vm_op *op)
 			strscpy_len(op->path[0], ".", sizeof(op->path[0]));
 		op->len = 64 + vm_rnd(r, 1024); /* the getdents64 buffer */
 		break;
-	case OP_STAT: case OP_LSTAT: case OP_MKDIR: case OP_RMDIR: case OP_UNLINK:
+	case OP_STAT:
+	case OP_LSTAT:
+	case OP_MKDIR:
+	case OP_RMDIR:
+	case OP_UNLINK:
 		vm_gen_path(r, op->path[0], sizeof(op->path[0]));
 		break;
 	default:
@@ -973,7 +1042,8 @@ static void vm_gen(struct vm_runner *r, struct vm_op *op)
 		pick = vm_rnd(r, total);
 		for (op->kind = 0; pick >= w[op->kind]; op->kind++)
 			pick -= w[op->kind];
-		if (op->kind == OP_REMOUNT && vm_rnd(r, max(r->o.remount_one_in / 100, 1u)))
+		if (op->kind == OP_REMOUNT &&
+		    vm_rnd(r, max(r->o.remount_one_in / 100, 1u)))
 			continue;
 		if (vm_gen_args(r, op))
 			return;
@@ -1042,8 +1112,8 @@ static int vm_setup(struct vm_runner *r)
 	}
 	err = r->o.backend->mount(VM_PREFIX);
 	if (err)
-		cprintf("# vfs_model: mount %s on %s: %s\n", r->o.backend->name, VM_PREFIX,
-			errname(err));
+		cprintf("# vfs_model: mount %s on %s: %s\n", r->o.backend->name,
+			VM_PREFIX, errname(err));
 	return err;
 }
 
@@ -1121,8 +1191,8 @@ static void vm_print_stats(const struct vm_stats *st)
 	for (int k = 0; k < NR_OPS; k++) {
 		if (!st->ran[k])
 			continue;
-		len += scnprintf(line + len, sizeof(line) - len, " %s %lu/%lu", vm_kind_name[k],
-				 st->ok[k], st->ran[k]);
+		len += scnprintf(line + len, sizeof(line) - len, " %s %lu/%lu",
+				 vm_kind_name[k], st->ok[k], st->ran[k]);
 		if (len > 100 || k == NR_OPS - 1) {
 			cprintf("# vfs_model: ok/ran:%s\n", line);
 			len = 0;
@@ -1133,8 +1203,8 @@ static void vm_print_stats(const struct vm_stats *st)
 	len = 0;
 	for (int e = 1; e < (int)ARRAY_SIZE(st->errno_seen); e++)
 		if (st->errno_seen[e])
-			len += scnprintf(line + len, sizeof(line) - len, " %s %lu", errname(e),
-					 st->errno_seen[e]);
+			len += scnprintf(line + len, sizeof(line) - len, " %s %lu",
+					 errname(e), st->errno_seen[e]);
 	cprintf("# vfs_model: errors:%s\n", line);
 }
 
@@ -1166,24 +1236,28 @@ out:
 /* Calls that must have succeeded, and errors that must have come, in a
  * run of VM_STEPS: a generator that drifts into only ENOENT fails here. */
 static const enum vm_kind vm_must_succeed[] = {
-	OP_OPEN, OP_CLOSE, OP_READ, OP_WRITE, OP_PREAD, OP_PWRITE, OP_LSEEK, OP_FTRUNCATE,
-	OP_TRUNCATE, OP_FSTAT, OP_STAT, OP_LSTAT, OP_MKDIR, OP_RMDIR, OP_UNLINK, OP_RENAME,
-	OP_LINK, OP_SYMLINK, OP_READLINK, OP_READDIR,
+	OP_OPEN,   OP_CLOSE, OP_READ,	   OP_WRITE,	OP_PREAD,
+	OP_PWRITE, OP_LSEEK, OP_FTRUNCATE, OP_TRUNCATE, OP_FSTAT,
+	OP_STAT,   OP_LSTAT, OP_MKDIR,	   OP_RMDIR,	OP_UNLINK,
+	OP_RENAME, OP_LINK,  OP_SYMLINK,   OP_READLINK, OP_READDIR,
 };
 static const int vm_must_fail_with[] = {
-	ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, EINVAL, ELOOP, EBADF, EPERM, ENAMETOOLONG,
+	ENOENT, EEXIST, ENOTDIR, EISDIR, ENOTEMPTY,
+	EINVAL, ELOOP,	EBADF,	 EPERM,	 ENAMETOOLONG,
 };
 
-static void vfs_model_random_ops(struct ktest *t)
+static void random_ops_agree_with_the_model(struct ktest *t)
 {
 	struct vm_options o = {
-		.seed = ktest_seed(), .steps = VM_STEPS, .backend = &vm_ramfs,
+		.seed = ktest_seed(),
+		.steps = VM_STEPS,
+		.backend = &vm_ramfs,
 	};
 	struct vm_stats *st = kzalloc(sizeof(*st), GFP_KERNEL);
 
 	KTEST_ASSERT_NOT_NULL(t, st);
-	cprintf("# vfs_model: seed %llu, %lu steps on %s\n", (unsigned long long)o.seed, o.steps,
-		o.backend->name);
+	cprintf("# vfs_model: seed %llu, %lu steps on %s\n", (unsigned long long)o.seed,
+		o.steps, o.backend->name);
 	KTEST_EXPECT_EQ(t, vm_run(&o, NULL, 0, st), 0);
 	for (size_t i = 0; !t->failed && i < ARRAY_SIZE(vm_must_succeed); i++)
 		if (!st->ok[vm_must_succeed[i]])
@@ -1191,13 +1265,14 @@ static void vfs_model_random_ops(struct ktest *t)
 				   vm_kind_name[vm_must_succeed[i]], o.steps);
 	for (size_t i = 0; !t->failed && i < ARRAY_SIZE(vm_must_fail_with); i++)
 		if (!st->errno_seen[vm_must_fail_with[i]])
-			ktest_fail(t, __FILE__, __LINE__, "no call failed with %s in %lu steps",
+			ktest_fail(t, __FILE__, __LINE__,
+				   "no call failed with %s in %lu steps",
 				   errname(vm_must_fail_with[i]), o.steps);
 	kfree(st);
 }
 
 static const struct ktest_case vfs_model_cases[] = {
-	KTEST_CASE(vfs_model_random_ops),
+	KTEST_CASE(random_ops_agree_with_the_model),
 	KTEST_END,
 };
 
@@ -1211,7 +1286,8 @@ KTEST_SUITE(vfs_model_suite);
 
 static int cmd_vfs_model(int argc, char **argv)
 {
-	struct vm_options o = {.seed = ktest_seed(), .steps = VM_STEPS, .backend = &vm_ramfs};
+	struct vm_options o = {
+		.seed = ktest_seed(), .steps = VM_STEPS, .backend = &vm_ramfs};
 	int err;
 
 	for (int i = 1; i < argc; i++) {
@@ -1220,7 +1296,8 @@ static int cmd_vfs_model(int argc, char **argv)
 
 		if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v")) {
 			o.verbose = true;
-		} else if (!strcmp(argv[i], "--seed") && has_val && !kstrtoull(argv[i + 1], 0, &v)) {
+		} else if (!strcmp(argv[i], "--seed") && has_val &&
+			   !kstrtoull(argv[i + 1], 0, &v)) {
 			o.seed = v;
 			i++;
 		} else if (!strcmp(argv[i], "--steps") && has_val &&
@@ -1238,12 +1315,13 @@ static int cmd_vfs_model(int argc, char **argv)
 		}
 	}
 	if (o.remount_one_in && !o.backend->remount) {
-		shell_error(argv[0], "--remount: %s cannot remount (its files do not survive)",
+		shell_error(argv[0],
+			    "--remount: %s cannot remount (its files do not survive)",
 			    o.backend->name);
 		return -EINVAL;
 	}
-	cprintf("vfs_model: seed %llu, %lu steps on %s\n", (unsigned long long)o.seed, o.steps,
-		o.backend->name);
+	cprintf("vfs_model: seed %llu, %lu steps on %s\n", (unsigned long long)o.seed,
+		o.steps, o.backend->name);
 	err = vm_run(&o, NULL, 0, NULL);
 	if (err) {
 		shell_error(argv[0], "failed (%s)", errname(err));
@@ -1252,5 +1330,6 @@ static int cmd_vfs_model(int argc, char **argv)
 	cprintf("vfs_model: %lu steps agree\n", o.steps);
 	return 0;
 }
-SHELL_COMMAND(vfs_model, "vfs_model", "vfs_model [--seed N] [--steps N] [--remount N] [-v]",
+SHELL_COMMAND(vfs_model, "vfs_model",
+	      "vfs_model [--seed N] [--steps N] [--remount N] [-v]",
 	      "random file and namespace operations against a model", cmd_vfs_model);
