@@ -88,6 +88,8 @@ struct vm_options {
 	unsigned int remount_one_in; /* 0: never; else about 1 step in N */
 	bool verbose;
 	const struct vm_backend *backend;
+	const char *replay_case; /* the ktest case that runs these options */
+	u64 replay_seed;	 /* ... with `test --seed` this */
 };
 
 static const char *const vm_kind_name[NR_OPS] = {
@@ -271,11 +273,13 @@ static __printf(2, 3) void vm_fail(struct vm_runner *r, const char *fmt, ...)
 	for (unsigned long i = r->step > VM_HISTORY ? r->step - VM_HISTORY + 1 : 1;
 	     i <= r->step; i++)
 		cprintf("# vfs_model:   %lu: %s\n", i, r->hist[i % VM_HISTORY]);
-	cprintf("# vfs_model: replay: test --seed %llu vfs_model.random_ops_agree_with_the_model\n",
-		(unsigned long long)r->o.seed);
-	cprintf("# vfs_model: replay with a log: vfs_model --seed %llu --steps %lu --verbose%s\n",
-		(unsigned long long)r->o.seed, r->step,
-		r->o.remount_one_in ? " --remount N" : "");
+	if (r->o.replay_case)
+		cprintf("# vfs_model: replay: test --seed %llu %s\n",
+			(unsigned long long)r->o.replay_seed, r->o.replay_case);
+	if (!r->o.remount_one_in)
+		cprintf("# vfs_model: replay with a log: vfs_model --seed %llu --steps %lu "
+			"--verbose\n",
+			(unsigned long long)r->o.seed, r->step);
 }
 
 /* Compare a return value; false (and the failure printed) if they differ. */
@@ -794,7 +798,7 @@ static void vm_gen_path(struct vm_runner *r, char *buf, size_t size)
 		if (n && vm_rnd(r, 4) < 3) {
 			vm_child(node, vm_rnd(r, n), &cname, &child);
 			strscpy_len(name, cname, sizeof(name));
-		} else if (vm_rnd(r, 256) == 0) {
+		} else if (vm_rnd(r, 48) == 0) {
 			memset(name, 'x', NAME_MAX + 1);
 			name[NAME_MAX + 1] = '\0';
 		} else {
@@ -1030,21 +1034,21 @@ static bool vm_gen_args(struct vm_runner *r, struct vm_op *op)
 static void vm_gen(struct vm_runner *r, struct vm_op *op)
 {
 	unsigned int total = 0, pick;
-	unsigned char w[NR_OPS];
 
-	memcpy(w, vm_weight, sizeof(w));
-	if (r->o.remount_one_in && r->o.backend->remount)
-		w[OP_REMOUNT] = 1;
+	/* The remount hook: one step in remount_one_in, when the backend can. */
+	if (r->o.remount_one_in && r->o.backend->remount &&
+	    vm_rnd(r, r->o.remount_one_in) == 0) {
+		memset(op, 0, sizeof(*op));
+		op->kind = OP_REMOUNT;
+		return;
+	}
 	for (int k = 0; k < NR_OPS; k++)
-		total += w[k];
+		total += vm_weight[k];
 	for (;;) {
 		memset(op, 0, sizeof(*op));
 		pick = vm_rnd(r, total);
-		for (op->kind = 0; pick >= w[op->kind]; op->kind++)
-			pick -= w[op->kind];
-		if (op->kind == OP_REMOUNT &&
-		    vm_rnd(r, max(r->o.remount_one_in / 100, 1u)))
-			continue;
+		for (op->kind = 0; pick >= vm_weight[op->kind]; op->kind++)
+			pick -= vm_weight[op->kind];
 		if (vm_gen_args(r, op))
 			return;
 	}
@@ -1066,6 +1070,21 @@ static const struct vm_backend vm_ramfs = {
 	.name = "ramfs",
 	.mount = ramfs_mount,
 	.remount = NULL, /* ramfs forgets everything */
+	.unmount = ramfs_unmount,
+};
+
+/* The remount hook's own test: "remount" changes nothing on ramfs, but the
+ * runner still closes every file on both sides (unlinked open files go)
+ * and checks every byte of the tree afterwards. */
+static int ramfs_remount_nothing(const char *dir)
+{
+	return 0;
+}
+
+static const struct vm_backend vm_ramfs_hook = {
+	.name = "ramfs (remount: nothing)",
+	.mount = ramfs_mount,
+	.remount = ramfs_remount_nothing,
 	.unmount = ramfs_unmount,
 };
 
@@ -1271,8 +1290,31 @@ static void random_ops_agree_with_the_model(struct ktest *t)
 	kfree(st);
 }
 
+/* The hook qlfs's backend fills: remounts happen, files open across them
+ * are closed on both sides, and the run still agrees. */
+static void remount_hook_closes_files_and_rechecks_the_tree(struct ktest *t)
+{
+	struct vm_options o = {
+		.seed = ktest_seed() + 1,
+		.steps = 400,
+		.remount_one_in = 20,
+		.backend = &vm_ramfs_hook,
+		.replay_case =
+			"vfs_model.remount_hook_closes_files_and_rechecks_the_tree",
+		.replay_seed = ktest_seed(),
+	};
+	struct vm_stats *st = kzalloc(sizeof(*st), GFP_KERNEL);
+
+	KTEST_ASSERT_NOT_NULL(t, st);
+	KTEST_EXPECT_EQ(t, vm_run(&o, NULL, 0, st), 0);
+	KTEST_EXPECT_GE(t, st->ran[OP_REMOUNT], 5);
+	KTEST_EXPECT_EQ(t, st->ok[OP_REMOUNT], st->ran[OP_REMOUNT]);
+	kfree(st);
+}
+
 static const struct ktest_case vfs_model_cases[] = {
 	KTEST_CASE(random_ops_agree_with_the_model),
+	KTEST_CASE(remount_hook_closes_files_and_rechecks_the_tree),
 	KTEST_END,
 };
 
