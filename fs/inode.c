@@ -7,10 +7,10 @@
  * Layer: fs. Used by: block/bdev.c (a disk's bdev inode), fs/char_dev.c,
  * file systems, tests.
  * Provides: inode_init_once(), new_inode(), ihold(), iput(), clear_inode(),
- * empty_aops, file_open_inode(), fput(), vfs_fsync(_range)(),
- * generic_file_fsync_nometa().
- * Not here: dirty-inode lists (fs/fs-writeback.c), path lookup (the VFS
- * comes with qlfs).
+ * empty_aops, file_open_inode(), dentry_open(), fput(), vfs_fsync(_range)(),
+ * generic_file_fsync_nometa(), set_nlink() and friends, current_time_ns().
+ * Not here: dirty-inode lists (fs/fs-writeback.c), path lookup
+ * (fs/namei.c).
  *
  * Invariants:
  *  PC10: an inode on sb->s_inodes has i_count >= 1 or is being evicted
@@ -29,6 +29,9 @@
 #include <quire/string.h>
 #include <quire/errno.h>
 #include <quire/bug.h>
+#include <quire/namei.h>
+#include <quire/dcache.h>
+#include <arch/time.h>
 
 const struct address_space_operations empty_aops = {0};
 
@@ -56,6 +59,43 @@ void inode_init_once(struct inode *inode, struct super_block *sb)
 	mapping->gfp_mask = GFP_KERNEL;
 	mapping->wb_err = 0;
 	inode->i_mapping = mapping;
+	inode->i_atime_ns = inode->i_mtime_ns = inode->i_ctime_ns = current_time_ns();
+}
+
+s64 current_time_ns(void)
+{
+	return (s64)arch_clock_ns();
+}
+
+void inode_touch_mctime(struct inode *inode)
+{
+	s64 now = current_time_ns();
+
+	WRITE_ONCE(inode->i_mtime_ns, now);
+	WRITE_ONCE(inode->i_ctime_ns, now);
+}
+
+/* Link counts change under i_rwsem; stat reads them without it. */
+void set_nlink(struct inode *inode, unsigned int nlink)
+{
+	WRITE_ONCE(inode->i_nlink, nlink);
+}
+
+void inc_nlink(struct inode *inode)
+{
+	WRITE_ONCE(inode->i_nlink, inode->i_nlink + 1);
+}
+
+void drop_nlink(struct inode *inode)
+{
+	if (WARN_ON_ONCE(inode->i_nlink == 0))
+		return;
+	WRITE_ONCE(inode->i_nlink, inode->i_nlink - 1);
+}
+
+void clear_nlink(struct inode *inode)
+{
+	WRITE_ONCE(inode->i_nlink, 0);
 }
 
 struct inode *new_inode(struct super_block *sb)
@@ -162,6 +202,10 @@ struct file *file_open_inode(struct inode *inode, unsigned int flags)
 	file->f_mapping = inode->i_mapping;
 	file->f_op = inode->i_fop;
 	file->f_flags = flags;
+	file->f_mode = (flags & O_ACCMODE) == O_RDONLY ? FMODE_READ :
+		       (flags & O_ACCMODE) == O_WRONLY ? FMODE_WRITE :
+							 FMODE_READ | FMODE_WRITE;
+	mutex_init(&file->f_pos_lock);
 	atomic_set(&file->f_count, 1);
 	/* Errors nobody has seen yet are reported to this file too; errors
 	 * already seen are not (errseq_sample, Linux's rule). */
@@ -187,7 +231,23 @@ void fput(struct file *file)
 	if (file->f_op && file->f_op->release)
 		file->f_op->release(inode, file);
 	iput(inode);
+	if (file->f_path.dentry)
+		path_put(&file->f_path); /* may be the last: orphan freed */
 	kfree(file);
+}
+
+struct file *dentry_open(const struct path *path, unsigned int flags)
+{
+	struct inode *inode = d_inode(path->dentry);
+	struct file *file;
+
+	/* f_path is set after ->open: no ->open of ours looks at it. */
+	file = file_open_inode(inode, flags);
+	if (IS_ERR(file))
+		return file;
+	file->f_path = *path;
+	path_get(path);
+	return file;
 }
 
 int vfs_fsync_range(struct file *file, loff_t start, loff_t end, int datasync)

@@ -1,11 +1,20 @@
 /*
- * fs/super.c - the list of super_blocks that sync walks.
+ * fs/super.c - super_blocks: the list sync walks, and their birth and
+ * death for mounts (Linux's fs/super.c).
  *
- * Layer: fs. Used by: ksys_sync() (fs/sync.c), whoever sets up a
- * super_block (a disk's page cache, qlfs).
- * Provides: register_super(), unregister_super(), iterate_supers().
- * Not here: mounting (Quire has no VFS yet), alloc_super()/sget(): a user
- * fills its own struct super_block and registers it.
+ * Layer: fs. Used by: ksys_sync() (fs/sync.c), fs/namespace.c (mount and
+ * the last mntput), file systems' ->mount and ->kill_sb, whoever sets up a
+ * super_block by hand (a disk's page cache).
+ * Provides: register_super(), unregister_super(), iterate_supers(),
+ * alloc_super(), mount_nodev(), generic_shutdown_super(),
+ * kill_anon_super(), kill_litter_super(), deactivate_super(),
+ * get_anon_dev().
+ * Not here: sget() (each mount makes its own sb: nothing is shared),
+ * mount_bdev() (the first device file system, qlfs, brings it).
+ *
+ * Invariants:
+ *  SB1: a mounted sb has s_root set and is on the super_blocks list; after
+ *       generic_shutdown_super() it has no dentry and no inode left.
  *
  * Locking: super_blocks_lock (a mutex: the callbacks sleep) guards the list
  * and each sb->s_list; iterate_supers() holds it and each sb's s_umount
@@ -15,6 +24,14 @@
 #include <quire/list.h>
 #include <quire/mutex.h>
 #include <quire/rwsem.h>
+#include <quire/dcache.h>
+#include <quire/backing-dev.h>
+#include <quire/slab.h>
+#include <quire/string.h>
+#include <quire/errno.h>
+#include <quire/bug.h>
+#include <quire/printk.h>
+#include "internal.h"
 
 static LIST_HEAD(super_blocks);
 static DEFINE_MUTEX(super_blocks_lock);
@@ -44,4 +61,89 @@ void iterate_supers(void (*f)(struct super_block *sb, void *arg), void *arg)
 		up_read(&sb->s_umount);
 	}
 	mutex_unlock(&super_blocks_lock);
+}
+
+/* ---- super_blocks for mounts ---- */
+
+/* Anonymous device numbers (major 0, as Linux's get_anon_bdev()); never
+ * reused, which is fine for a u32 minor space of 2^20 per boot. */
+u32 get_anon_dev(void)
+{
+	static unsigned int next_anon = 1;
+
+	return MKDEV(0, __atomic_fetch_add(&next_anon, 1, __ATOMIC_RELAXED));
+}
+
+struct super_block *alloc_super(struct file_system_type *type, int flags)
+{
+	struct super_block *sb = kzalloc(sizeof(*sb), GFP_KERNEL);
+
+	if (!sb)
+		return NULL;
+	spin_lock_init(&sb->s_inode_list_lock);
+	INIT_LIST_HEAD(&sb->s_inodes);
+	init_rwsem(&sb->s_umount);
+	mutex_init(&sb->s_vfs_rename_mutex);
+	INIT_LIST_HEAD(&sb->s_list);
+	strscpy_len(sb->s_id, type->name, sizeof(sb->s_id));
+	sb->s_type = type;
+	sb->s_flags = flags;
+	sb->s_bdi = &noop_backing_dev_info;
+	sb->s_blocksize = PAGE_SIZE;
+	sb->s_maxbytes = LLONG_MAX;
+	sb->s_dev = get_anon_dev();
+	register_super(sb);
+	return sb;
+}
+
+struct dentry *mount_nodev(struct file_system_type *fs_type, int flags, void *data,
+			   int (*fill_super)(struct super_block *sb, void *data,
+					     int silent))
+{
+	struct super_block *sb = alloc_super(fs_type, flags & SB_RDONLY);
+	int err;
+
+	if (!sb)
+		return ERR_PTR(-ENOMEM);
+	err = fill_super(sb, data, 0);
+	if (err) {
+		deactivate_super(sb);
+		return ERR_PTR(err);
+	}
+	return dget(sb->s_root);
+}
+
+void generic_shutdown_super(struct super_block *sb)
+{
+	const struct super_operations *sop = sb->s_op;
+
+	down_write(&sb->s_umount);
+	shrink_dcache_for_umount(sb);
+	/* SB1: every inode went with its dentries (nobody else holds one). */
+	spin_lock(&sb->s_inode_list_lock);
+	if (!list_empty(&sb->s_inodes))
+		pr_err("VFS: busy inodes on %s after unmount\n", sb->s_id);
+	WARN_ON_ONCE(!list_empty(&sb->s_inodes));
+	spin_unlock(&sb->s_inode_list_lock);
+	if (sop && sop->put_super)
+		sop->put_super(sb);
+	up_write(&sb->s_umount);
+	unregister_super(sb);
+}
+
+void kill_anon_super(struct super_block *sb)
+{
+	generic_shutdown_super(sb);
+	kfree(sb);
+}
+
+void kill_litter_super(struct super_block *sb)
+{
+	/* The pinned dentries go in shrink_dcache_for_umount() (DC6). */
+	kill_anon_super(sb);
+}
+
+void deactivate_super(struct super_block *sb)
+{
+	sb->s_type->kill_sb(sb);
 }

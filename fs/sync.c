@@ -3,7 +3,7 @@
  * command (Linux keeps them in fs/sync.c too).
  *
  * Layer: fs. Used by: the shell, tests, qlfs later.
- * Provides: ksys_sync(), `sync`.
+ * Provides: ksys_sync(), `sync`, ksys_fsync(), ksys_fdatasync().
  * Not here: the writeback it drives (fs/fs-writeback.c).
  *
  * Order (Linux's, with Quire's per-bdi pass): WB_SYNC_NONE start-all on
@@ -26,6 +26,8 @@
 #include <quire/errno.h>
 #include <quire/slab.h>
 #include <quire/string.h>
+#include <quire/syscalls.h>
+#include "internal.h"
 
 struct sync_bdis {
 	struct completion done; /* completed once per queued work */
@@ -150,3 +152,27 @@ static int cmd_sync(int argc, char **argv)
 SHELL_COMMAND(sync, "sync", "sync",
 	      "write every dirty page and inode, wait, flush the disks' caches",
 	      cmd_sync);
+
+/* ---- fsync(2), fdatasync(2) ---- */
+
+static int do_fsync(int fd, int datasync)
+{
+	struct file *file = fget(fd);
+	int err;
+
+	if (!file)
+		return -EBADF;
+	err = vfs_fsync(file, datasync); /* -EINVAL without ->fsync */
+	fput(file);
+	return err;
+}
+
+int ksys_fsync(int fd)
+{
+	return do_fsync(fd, 0);
+}
+
+int ksys_fdatasync(int fd)
+{
+	return do_fsync(fd, 1);
+}

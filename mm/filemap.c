@@ -8,7 +8,7 @@
  * Provides: folio_lock()/folio_unlock()/folio_wait_writeback() with hashed
  * wait queues, __filemap_get_folio(), filemap_add_folio(),
  * filemap_remove_folio(), filemap_get_folios(_tag)(), filemap_read(),
- * generic_perform_write(), filemap_write_and_wait_range(),
+ * generic_perform_write(), generic_file_write(), filemap_write_and_wait_range(),
  * file_write_and_wait_range() and the errseq reporting of fsync.
  * Not here: page state changes for writeback (mm/page-writeback.c),
  * read-ahead (mm/readahead.c), truncation (mm/truncate.c).
@@ -709,6 +709,34 @@ ssize_t_k generic_perform_write(struct file *file, const void *buf, size_t count
 		}
 	}
 	return written ? (ssize_t_k)written : err;
+}
+
+/*
+ * Linux's generic_file_write_iter() with a kernel buffer: under i_rwsem,
+ * the checks (O_APPEND, EFBIG), mtime/ctime, the buffered write, then for
+ * O_DSYNC/O_SYNC the range made durable. Context: process, may sleep.
+ */
+ssize_t_k generic_file_write(struct file *file, const void *buf, size_t count,
+			     loff_t *pos)
+{
+	struct inode *inode = file->f_mapping->host;
+	ssize_t_k ret;
+	int err;
+
+	inode_lock(inode);
+	ret = generic_write_checks(file, pos, &count);
+	if (!ret && count) {
+		inode_touch_mctime(inode);
+		ret = generic_perform_write(file, buf, count, pos);
+	}
+	inode_unlock(inode);
+	if (ret > 0 && (file->f_flags & O_DSYNC)) {
+		err = vfs_fsync_range(file, *pos - ret, *pos - 1,
+				      (file->f_flags & O_SYNC) != O_SYNC);
+		if (err)
+			ret = err;
+	}
+	return ret;
 }
 
 /* ---- writing back and waiting on a range ---- */

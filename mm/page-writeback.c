@@ -138,6 +138,13 @@ bool filemap_dirty_folio(struct address_space *mapping, struct folio *folio)
 	return true;
 }
 
+bool noop_dirty_folio(struct address_space *mapping, struct folio *folio)
+{
+	if (!folio_test_dirty(folio))
+		return !folio_test_set_dirty(folio);
+	return false;
+}
+
 bool folio_mark_dirty(struct folio *folio)
 {
 	struct address_space *mapping = folio_mapping(folio);

@@ -3,8 +3,10 @@
  * Linux's <linux/fs.h> the page cache and writeback need.
  *
  * Layer: fs/mm. Implemented by fs/inode.c (inode life cycle), mm/filemap.c
- * (the page cache), fs/fs-writeback.c (dirty inodes, flushers). Extended by
- * the VFS and qlfs later. See docs/pagecache.md.
+ * (the page cache), fs/fs-writeback.c (dirty inodes, flushers), the VFS
+ * (fs/namei.c, fs/dcache.c, fs/namespace.c, fs/open.c, fs/read_write.c,
+ * fs/readdir.c, fs/stat.c, fs/libfs.c, fs/super.c, fs/filesystems.c).
+ * See docs/pagecache.md and docs/vfs.md.
  *
  * An inode owns one address_space (i_data; i_mapping points to it, or for a
  * block-device file to the disk's own bdev inode mapping). The address_space
@@ -37,6 +39,19 @@ struct readahead_control;
 struct backing_dev_info;
 struct bdi_writeback;
 struct block_device;
+struct dentry;
+struct vfsmount;
+struct kstat;
+struct kstatfs;
+struct dir_context;
+struct file_system_type;
+
+/* A place in the tree: a dentry seen through a mount (Linux's struct path).
+ * Holders keep a reference on both (path_get()/path_put(), fs/namei.c). */
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+};
 
 #define PAGECACHE_TAG_DIRTY	XA_MARK_0
 #define PAGECACHE_TAG_WRITEBACK XA_MARK_1
@@ -132,6 +147,10 @@ static inline bool mapping_tagged(struct address_space *mapping, xa_mark_t tag)
 #define S_ISCHR(m) (((m)&S_IFMT) == S_IFCHR)
 #define S_ISBLK(m) (((m)&S_IFMT) == S_IFBLK)
 #define S_ISLNK(m) (((m)&S_IFMT) == S_IFLNK)
+#define S_IALLUGO  07777 /* permission bits (kept, not checked: no users) */
+
+/* inode->i_flags (Linux's values). */
+#define S_DEAD 16 /* removed directory: no lookups, no creates (ENOENT) */
 
 /* Device numbers, Linux's encoding in a u32 (major 12 bits, minor 20). */
 #define MINORBITS     20
@@ -149,7 +168,14 @@ struct inode {
 	struct address_space *i_mapping; /* &i_data, or the bdev's */
 	struct address_space i_data;
 	const struct file_operations *i_fop;
-	void *i_private; /* the owner's (disk, file system) */
+	const struct inode_operations *i_op; /* namespace operations (VFS) */
+	unsigned int i_flags;		     /* S_DEAD; under i_rwsem */
+	u64 i_blocks;			     /* 512-byte units held */
+	/* Timestamps, ns (since boot: Quire keeps no wall clock yet); written
+	 * under i_rwsem, read racily by stat as Linux does. */
+	s64 i_atime_ns, i_mtime_ns, i_ctime_ns;
+	const char *i_link; /* a symlink's body when kept in memory */
+	void *i_private;    /* the owner's (disk, file system) */
 
 	struct rw_semaphore i_rwsem; /* writers and truncate */
 	spinlock_t i_lock;	     /* i_state, i_size reads, i_io_list */
@@ -173,7 +199,15 @@ struct super_operations {
 	/* Last reference and no links: drop pages and on-disk state. */
 	void (*evict_inode)(struct inode *inode);
 	int (*sync_fs)(struct super_block *sb, int wait);
+	/* Fill @buf (f_type .. f_namelen; the VFS sets f_flags). */
+	int (*statfs)(struct dentry *dentry, struct kstatfs *buf);
+	/* The last mount went: release the file system's private state
+	 * (after every inode is gone). */
+	void (*put_super)(struct super_block *sb);
 };
+
+/* super_block->s_flags (Linux's SB_* values). */
+#define SB_RDONLY 1
 
 struct super_block {
 	char s_id[32]; /* "vda", "bdev", "qlfs(vdb)" */
@@ -186,7 +220,143 @@ struct super_block {
 	struct rw_semaphore s_umount;
 	void *s_fs_info;
 	struct list_head s_list; /* on the super_blocks list (fs/super.c) */
+
+	/* VFS (fs/super.c): set by alloc_super() and the fill_super. */
+	struct file_system_type *s_type;
+	struct dentry *s_root;		 /* the root of its tree (fill_super) */
+	unsigned long s_magic;		 /* statfs f_type */
+	unsigned long s_blocksize;	 /* statfs f_bsize, stat st_blksize */
+	loff_t s_maxbytes;		 /* largest file (EFBIG past it) */
+	u32 s_dev;			 /* MKDEV(): the disk's, or an anonymous one */
+	struct mutex s_vfs_rename_mutex; /* cross-directory renames (namei.c) */
 };
+
+/* ---- file system types (fs/filesystems.c, fs/super.c) ---- */
+
+#define FS_REQUIRES_DEV 1 /* mounts a block device named by the source */
+
+struct file_system_type {
+	const char *name; /* "ramfs", "qlfs" */
+	int fs_flags;	  /* FS_REQUIRES_DEV */
+	/* Make a super_block for this mount (mount_nodev(), or the fs's own
+	 * for a device: @dev_name as the user gave it) and return a reference
+	 * to its root dentry, or ERR_PTR(). @flags: MS_RDONLY. */
+	struct dentry *(*mount)(struct file_system_type *fs_type, int flags,
+				const char *dev_name, void *data);
+	/* Undo ->mount once the last mount of the sb is gone. */
+	void (*kill_sb)(struct super_block *sb);
+	struct list_head fs_list; /* on file_systems (fs/filesystems.c) */
+};
+
+/* 0, or -EBUSY if a type of that name is registered. */
+int register_filesystem(struct file_system_type *fs);
+int unregister_filesystem(struct file_system_type *fs);
+/* The registered type called @name, or NULL. */
+struct file_system_type *get_fs_type(const char *name);
+
+/* A new super_block of @type (no root yet, s_dev anonymous, s_bdi noop,
+ * registered for sync). NULL on no memory. */
+struct super_block *alloc_super(struct file_system_type *type, int flags);
+/* For file systems on no device (ramfs): alloc_super() + @fill_super. */
+struct dentry *mount_nodev(struct file_system_type *fs_type, int flags, void *data,
+			   int (*fill_super)(struct super_block *sb, void *data,
+					     int silent));
+/* Drop the tree (every dentry, so every inode with no other user) and the
+ * sb: the common part of every ->kill_sb. */
+void generic_shutdown_super(struct super_block *sb);
+void kill_anon_super(struct super_block *sb);
+/* For trees that live only in the dcache (ramfs): drop the dentries the
+ * fs pinned, then kill_anon_super(). */
+void kill_litter_super(struct super_block *sb);
+
+/* ---- inode operations (the VFS calls them, fs/namei.c) ---- */
+
+/* setattr's request (Linux's struct iattr): which fields, and their values. */
+#define ATTR_SIZE  (1u << 3)
+#define ATTR_MTIME (1u << 5)
+#define ATTR_CTIME (1u << 6)
+struct iattr {
+	unsigned int ia_valid; /* ATTR_* */
+	loff_t ia_size;
+};
+
+/* A deferred release of what ->get_link returned (Linux's delayed_call). */
+struct delayed_call {
+	void (*fn)(void *arg);
+	void *arg;
+};
+static inline void do_delayed_call(struct delayed_call *call)
+{
+	if (call->fn)
+		call->fn(call->arg);
+	call->fn = NULL;
+}
+
+/*
+ * Every namespace change is called with the parent directory's i_rwsem
+ * held for writing (both parents and s_vfs_rename_mutex for a rename
+ * across directories), and the victim's i_rwsem for unlink, rmdir, link's
+ * source and a rename's source and target; the VFS checked the name, the
+ * types and emptiness rules it can (docs/vfs.md). ->lookup is called with
+ * the parent's i_rwsem held and must d_add() the dentry (NULL inode:
+ * negative). Each returns 0 or -errno and changes nothing on failure.
+ */
+struct inode_operations {
+	struct dentry *(*lookup)(struct inode *dir, struct dentry *dentry,
+				 unsigned int flags);
+	/* The body of a symlink; @done releases it after use. */
+	const char *(*get_link)(struct dentry *dentry, struct inode *inode,
+				struct delayed_call *done);
+	int (*create)(struct inode *dir, struct dentry *dentry, umode_t mode, bool excl);
+	int (*link)(struct dentry *old_dentry, struct inode *dir, struct dentry *dentry);
+	int (*unlink)(struct inode *dir, struct dentry *dentry);
+	int (*symlink)(struct inode *dir, struct dentry *dentry, const char *symname);
+	int (*mkdir)(struct inode *dir, struct dentry *dentry, umode_t mode);
+	int (*rmdir)(struct inode *dir, struct dentry *dentry);
+	/* RENAME_NOREPLACE / RENAME_EXCHANGE in @flags (-EINVAL if not
+	 * supported); the VFS moves the dentries after it returns 0. */
+	int (*rename)(struct inode *old_dir, struct dentry *old_dentry,
+		      struct inode *new_dir, struct dentry *new_dentry,
+		      unsigned int flags);
+	/* Called with the inode's i_rwsem held. NULL: simple_setattr(). */
+	int (*setattr)(struct dentry *dentry, struct iattr *attr);
+	/* NULL: generic_fillattr(). */
+	int (*getattr)(const struct path *path, struct kstat *stat);
+};
+
+/* i_rwsem helpers (Linux's names). One lock class for every inode: the
+ * order parent before child, ancestor before descendant, and the rename
+ * order of lock_rename() make nesting safe (docs/vfs.md, Locking). */
+static inline void inode_lock(struct inode *inode)
+{
+	down_write(&inode->i_rwsem);
+}
+static inline void inode_unlock(struct inode *inode)
+{
+	up_write(&inode->i_rwsem);
+}
+static inline void inode_lock_shared(struct inode *inode)
+{
+	down_read(&inode->i_rwsem);
+}
+static inline void inode_unlock_shared(struct inode *inode)
+{
+	up_read(&inode->i_rwsem);
+}
+static inline bool is_dead_dir(const struct inode *inode)
+{
+	return inode->i_flags & S_DEAD;
+}
+
+/* Link counts, under the inode's i_rwsem (or its parent's when new). */
+void set_nlink(struct inode *inode, unsigned int nlink);
+void inc_nlink(struct inode *inode);
+void drop_nlink(struct inode *inode);
+void clear_nlink(struct inode *inode);
+/* The clock of timestamps: ns since boot. */
+s64 current_time_ns(void);
+/* mtime = ctime = now (a directory's after a change in it). */
+void inode_touch_mctime(struct inode *inode);
 
 /* Open flags (Linux's values). */
 #define O_ACCMODE   00000003
@@ -201,6 +371,10 @@ struct super_block {
 #define O_DIRECT    00040000
 #define O_DIRECTORY 00200000
 #define O_SYNC	    04010000
+
+/* file->f_mode (Linux's values): from O_ACCMODE at open. */
+#define FMODE_READ  0x1
+#define FMODE_WRITE 0x2
 
 /* Per-file read-ahead state (Linux's file_ra_state). */
 struct file_ra_state {
@@ -220,7 +394,27 @@ struct file_operations {
 	int (*fsync)(struct file *file, loff_t start, loff_t end, int datasync);
 	int (*open)(struct inode *inode, struct file *file);
 	int (*release)(struct inode *inode, struct file *file);
+	/* Move f_pos (SEEK_*); the new position or -errno. Called with
+	 * f_pos_lock held. NULL: the VFS gives -ESPIPE. */
+	loff_t (*llseek)(struct file *file, loff_t offset, int whence);
+	/* Emit a directory's entries from ctx->pos on (dir_emit()), advancing
+	 * ctx->pos past each one emitted. Called with the directory's i_rwsem
+	 * held shared. */
+	int (*iterate_shared)(struct file *file, struct dir_context *ctx);
 };
+
+/* readdir's consumer (Linux's dir_context): @actor stores one entry and
+ * returns false when the buffer is full. */
+struct dir_context {
+	bool (*actor)(struct dir_context *ctx, const char *name, int namelen,
+		      loff_t offset, u64 ino, unsigned int d_type);
+	loff_t pos;
+};
+static inline bool dir_emit(struct dir_context *ctx, const char *name, int namelen,
+			    u64 ino, unsigned int type)
+{
+	return ctx->actor(ctx, name, namelen, ctx->pos, ino, type);
+}
 
 struct file {
 	struct inode *f_inode;
@@ -232,6 +426,9 @@ struct file {
 	struct file_ra_state f_ra;
 	atomic_t f_count;
 	void *private_data;
+	struct path f_path;	 /* where it was opened (VFS opens only) */
+	unsigned int f_mode;	 /* FMODE_READ | FMODE_WRITE */
+	struct mutex f_pos_lock; /* read/write/lseek/getdents on f_pos */
 };
 
 static inline struct inode *file_inode(const struct file *f)
@@ -258,8 +455,11 @@ extern const struct address_space_operations empty_aops;
 /* Open/close on an inode (no path walk yet: the VFS comes with qlfs).
  * Returns the file or ERR_PTR(); samples wb_err into f_wb_err. */
 struct file *file_open_inode(struct inode *inode, unsigned int flags);
-/* Drops the reference; the last runs ->release and iput(). */
+/* Drops the reference; the last runs ->release, iput() and path_put(). */
 void fput(struct file *file);
+/* The same for an open through the tree: f_path holds @path (a new
+ * reference), f_mode from O_ACCMODE. */
+struct file *dentry_open(const struct path *path, unsigned int flags);
 
 /* Mark an inode dirty (I_DIRTY_* flags); fs/fs-writeback.c. */
 void __mark_inode_dirty(struct inode *inode, int flags);
@@ -278,6 +478,48 @@ int generic_file_fsync_nometa(struct file *file, loff_t start, loff_t end, int d
 /* Write every dirty inode of every bdi and wait; then each sb's ->sync_fs
  * and a cache flush of every disk. The `sync` command. */
 void ksys_sync(void);
+
+/* ---- VFS helpers for file systems (fs/libfs.c, fs/read_write.c) ---- */
+
+/* lseek for files whose data is everywhere up to i_size (Linux's generic
+ * one): SEEK_DATA is the offset itself and SEEK_HOLE is i_size, both ENXIO
+ * at or past i_size. */
+loff_t generic_file_llseek(struct file *file, loff_t offset, int whence);
+loff_t generic_file_llseek_size(struct file *file, loff_t offset, int whence,
+				loff_t maxsize, loff_t eof);
+/* Buffered write through the page cache (mm/filemap.c): takes i_rwsem,
+ * O_APPEND, EFBIG past s_maxbytes, mtime/ctime, generic_perform_write(). */
+ssize_t_k generic_file_write(struct file *file, const void *buf, size_t count,
+			     loff_t *pos);
+int generic_write_checks(struct file *file, loff_t *pos, size_t *count);
+
+/* Fill @stat from the inode (Linux's generic_fillattr). */
+void generic_fillattr(struct inode *inode, struct kstat *stat);
+/* ATTR_SIZE (truncate_setsize) and times; the VFS checked the size. */
+int simple_setattr(struct dentry *dentry, struct iattr *iattr);
+
+/* Directories that live in the dcache (ramfs and the like). */
+struct dentry *simple_lookup(struct inode *dir, struct dentry *dentry,
+			     unsigned int flags);
+int simple_link(struct dentry *old_dentry, struct inode *dir, struct dentry *dentry);
+int simple_unlink(struct inode *dir, struct dentry *dentry);
+int simple_rmdir(struct inode *dir, struct dentry *dentry);
+int simple_rename(struct inode *old_dir, struct dentry *old_dentry, struct inode *new_dir,
+		  struct dentry *new_dentry, unsigned int flags);
+/* Has the directory no positive child? Caller holds its i_rwsem. */
+bool simple_empty(struct dentry *dentry);
+int simple_statfs(struct dentry *dentry, struct kstatfs *buf);
+/* ->get_link for symlinks whose body is i_link. */
+const char *simple_get_link(struct dentry *dentry, struct inode *inode,
+			    struct delayed_call *done);
+int noop_fsync(struct file *file, loff_t start, loff_t end, int datasync);
+/* Directory file operations for dcache-only directories: readdir in
+ * creation order with stable offsets ("." 0, ".." 1, then each child's
+ * d_dir_offset), lseek SEEK_SET/SEEK_CUR. */
+extern const struct file_operations simple_dir_operations;
+extern const struct inode_operations simple_symlink_inode_operations;
+/* Zero-filled ->read_folio for pages never written (holes). */
+int simple_read_folio(struct file *file, struct folio *folio);
 
 /* ---- fs/super.c ---- */
 

@@ -25,9 +25,9 @@
 #include <quire/types.h>
 #include <quire/fs.h>
 
-#define NAME_MAX    255 /* bytes in a file name, without the NUL */
-#define PATH_MAX    4096 /* bytes in a path, with the NUL */
-#define MAXSYMLINKS 40	 /* symlinks followed in one lookup (ELOOP) */
+#define NAME_MAX	255  /* bytes in a file name, without the NUL */
+#define PATH_MAX	4096 /* bytes in a path, with the NUL */
+#define MAXSYMLINKS	40   /* symlinks followed in one lookup (ELOOP) */
 #define NR_OPEN_DEFAULT 1024 /* open files at once (EMFILE) */
 
 #ifndef O_NOFOLLOW
@@ -43,7 +43,7 @@
 #define RENAME_NOREPLACE (1u << 0)
 #define RENAME_EXCHANGE	 (1u << 1)
 
-#define MS_RDONLY 1 /* mount flags (Linux's values) */
+#define MS_RDONLY  1 /* mount flags (Linux's values) */
 #define MNT_FORCE  1 /* umount flags */
 #define MNT_DETACH 2
 

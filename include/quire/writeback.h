@@ -94,6 +94,9 @@ void tag_pages_for_writeback(struct address_space *mapping, pgoff_t start, pgoff
  * DIRTY tag, counters, __mark_inode_dirty(I_DIRTY_PAGES). Returns true if
  * the folio was clean. folio_mark_dirty() calls ->dirty_folio. */
 bool filemap_dirty_folio(struct address_space *mapping, struct folio *folio);
+/* ->dirty_folio of mappings that never write back (ramfs): PG_dirty only,
+ * no mark, no counters, no inode dirtying (Linux's noop_dirty_folio). */
+bool noop_dirty_folio(struct address_space *mapping, struct folio *folio);
 bool folio_mark_dirty(struct folio *folio);
 static inline bool set_page_dirty(struct page *page)
 {

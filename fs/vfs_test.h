@@ -1,0 +1,25 @@
+/*
+ * fs/vfs_test.h - the vfs suites' fixture (fs/vfs_test.c): a fresh ramfs
+ * on VT as the working directory for each case.
+ */
+#ifndef FS_VFS_TEST_H
+#define FS_VFS_TEST_H
+
+#include <quire/ktest.h>
+#include <quire/syscalls.h>
+
+#define VT "/vt"
+
+#define KTEST_ASSERT_GE(t, a, b) KTEST_ASSERT_OP(t, a, >=, b)
+#define KTEST_ASSERT_GT(t, a, b) KTEST_ASSERT_OP(t, a, >, b)
+
+int vt_init(struct ktest *t);
+void vt_exit(struct ktest *t);
+/* ksys_open/ksys_close that vt_exit cleans up after a failed assertion. */
+int vt_open(struct ktest *t, const char *path, int flags, umode_t mode);
+void vt_close(struct ktest *t, int fd);
+int vt_write_file(const char *path, const char *s);
+ssize_t_k vt_read_file(const char *path, char *buf, size_t size);
+bool vt_exists(const char *path);
+
+#endif
