@@ -128,12 +128,22 @@ static int rm_tree(const char *top)
 {
 	char *path = kmalloc(PATH_MAX, GFP_KERNEL), *buf = kmalloc(4096, GFP_KERNEL);
 	char name[NAME_MAX + 1];
-	size_t toplen = strlen(top);
+	size_t toplen;
 	int err = -ENOMEM;
 
 	if (!path || !buf)
 		goto out;
-	strscpy_len(path, top, PATH_MAX);
+	if (strscpy_len(path, top, PATH_MAX) >= PATH_MAX) {
+		err = -ENAMETOOLONG;
+		goto out_path;
+	}
+	/* "d/" is "d": the walk back up stops at the top's own length. */
+	for (toplen = strlen(path); toplen > 1 && path[toplen - 1] == '/'; toplen--)
+		path[toplen - 1] = '\0';
+	if (!strcmp(path, "/")) {
+		err = -EBUSY; /* GNU rm refuses it too */
+		goto out_path;
+	}
 	for (;;) {
 		err = ksys_unlink(path);
 		if (err == -EISDIR) {
@@ -152,6 +162,7 @@ static int rm_tree(const char *top)
 			break;
 		*strrchr(path, '/') = '\0'; /* back to the parent */
 	}
+out_path:
 	if (err)
 		fsh_err("rm", path, err);
 out:

@@ -228,6 +228,10 @@ static void rm_files_and_trees(struct ktest *t)
 	EXPECT_OUT(t, "ls d", "e\n");
 	EXPECT_OUT(t, "rm -r d", "");
 	EXPECT_OUT(t, "ls", "");
+	EXPECT_OUT(t, "mkdir -p s/t", "");
+	EXPECT_OUT(t, "rm -r s/", ""); /* a trailing slash: the top goes too */
+	EXPECT_OUT(t, "ls", "");
+	EXPECT_ERR(t, "rm -r /", -EBUSY, "rm: /: Device or resource busy (EBUSY)\n");
 	EXPECT_ERR(t, "rm -r nope", -ENOENT,
 		   "rm: nope: No such file or directory (ENOENT)\n");
 	EXPECT_ERR(t, "rm", -EINVAL, "rm: usage: rm [-r] PATH...\n");
