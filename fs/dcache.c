@@ -9,6 +9,7 @@
  * d_drop(), d_delete(), d_move(), d_exchange(), dget(), dput(),
  * dget_parent(), is_subdir(), shrink_dcache_for_umount(),
  * d_make_persistent(), d_make_discardable(), simple_empty(),
+ * d_check_tree() (DC1-DC6, for tests),
  * d_for_each_child().
  * Not here: d_path() (fs/namespace.c: it crosses mounts), an LRU and a
  * shrinker for unused dentries (see docs/vfs.md).
@@ -42,6 +43,7 @@
 #include <quire/string.h>
 #include <quire/errno.h>
 #include <quire/bug.h>
+#include <quire/printk.h>
 #include "internal.h"
 
 #define D_HASHBITS 10
@@ -484,4 +486,82 @@ bool simple_empty(struct dentry *dentry)
 	}
 	spin_unlock(&dcache_lock);
 	return empty;
+}
+
+/* ---- the checker ---- */
+
+static bool on_bucket(struct dentry *dentry)
+{
+	struct dentry *d;
+
+	list_for_each_entry(d, d_hash(dentry->d_parent, dentry->d_name.hash), d_hash)
+		if (d == dentry)
+			return true;
+	return false;
+}
+
+/* DC1-DC6 for one dentry and its children; NULL or the broken rule. */
+static const char *d_check_one(struct dentry *d)
+{
+	struct dentry *c, *c2;
+	loff_t last = -1;
+	int children = 0;
+
+	list_for_each_entry(c, &d->d_subdirs, d_child) {
+		children++;
+		if (c->d_parent != d)
+			return "DC2: a child's d_parent is not the dentry it is listed under";
+		if (c->d_dir_offset <= last || c->d_dir_offset >= d->d_next_offset)
+			return "DC5: children not in increasing offset order";
+		last = c->d_dir_offset;
+		if ((c->d_flags & DCACHE_HASHED) != on_bucket(c))
+			return "DC1: DCACHE_HASHED and the hash table disagree";
+		if (!c->d_count && (!(c->d_flags & DCACHE_HASHED) || !c->d_inode))
+			return "DC4: an unused dentry is unhashed or negative";
+		if ((c->d_flags & DCACHE_PERSIST) && (!c->d_count || !c->d_inode))
+			return "DC6: a pinned dentry without its reference or inode";
+		if (c->d_inode && atomic_read(&c->d_inode->i_count) < 1)
+			return "DC3: a positive dentry's inode has no reference";
+		if (!(c->d_flags & DCACHE_HASHED))
+			continue;
+		for (c2 = list_next_entry(c, d_child); &c2->d_child != &d->d_subdirs;
+		     c2 = list_next_entry(c2, d_child)) {
+			if ((c2->d_flags & DCACHE_HASHED) &&
+			    c2->d_name.len == c->d_name.len &&
+			    !memcmp(c2->d_name.name, c->d_name.name, c->d_name.len))
+				return "DC1: two hashed children with one name";
+		}
+	}
+	if (children > d->d_count)
+		return "DC2: fewer references than children";
+	return NULL;
+}
+
+int d_check_tree(struct dentry *root)
+{
+	struct dentry *d = root;
+	const char *broken = NULL;
+
+	spin_lock(&dcache_lock);
+	for (;;) {
+		broken = d_check_one(d);
+		if (broken)
+			break;
+		if (!list_empty(&d->d_subdirs)) {
+			d = list_first_entry(&d->d_subdirs, struct dentry, d_child);
+			continue;
+		}
+		/* Next sibling, or climb until one has a next sibling. */
+		while (d != root && d->d_child.next == &d->d_parent->d_subdirs)
+			d = d->d_parent;
+		if (d == root)
+			break;
+		d = list_next_entry(d, d_child);
+	}
+	spin_unlock(&dcache_lock);
+	if (broken) {
+		pr_err("dcache: %s (at \"%s\")\n", broken, d->d_name.name);
+		return -EUCLEAN;
+	}
+	return 0;
 }

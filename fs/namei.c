@@ -910,6 +910,8 @@ ssize_t_k ksys_readlink(const char *pathname, char *buf, size_t size)
 
 	if ((ssize_t_k)size <= 0)
 		return -EINVAL;
+	if (!buf)
+		return -EFAULT;
 	err = kern_path(pathname, 0, &path);
 	if (err)
 		return err;

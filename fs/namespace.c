@@ -308,13 +308,6 @@ int ksys_mount(const char *source, const char *target, const char *fstype,
 
 /* ---- umount ---- */
 
-/* Take @mnt and every mount under it out of the table; the references
- * MNT1 held are handed to @puts (dropped by the caller, unlocked). */
-struct umount_puts {
-	struct vfsmount *mnt[16];
-	int nr;
-};
-
 static void umount_one(struct vfsmount *mnt)
 {
 	lockdep_assert_held(&mount_lock);
@@ -325,7 +318,9 @@ static void umount_one(struct vfsmount *mnt)
 }
 
 /* Detach @mnt and its descendants, deepest first; returns how many were
- * put in @out (at most @max; the rest wait for the next call). */
+ * put in @out (at most @max; the rest wait for the next call). The
+ * references MNT1 held are dropped by the caller, unlocked
+ * (put_detached()). */
 static int umount_tree(struct vfsmount *mnt, struct vfsmount **out, int max)
 {
 	int n = 0;

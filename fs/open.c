@@ -142,11 +142,13 @@ int ksys_chdir(const char *pathname)
 
 int ksys_getcwd(char *buf, size_t size)
 {
-	char *page = kmalloc(PATH_MAX, GFP_KERNEL);
 	struct path root, pwd;
-	char *p;
+	char *page, *p;
 	int len;
 
+	if (!buf)
+		return -EFAULT;
+	page = kmalloc(PATH_MAX, GFP_KERNEL);
 	if (!page)
 		return -ENOMEM;
 	get_fs_root(&root);

@@ -92,6 +92,8 @@ static ssize_t_k vfs_read(struct file *file, void *buf, size_t count, loff_t *po
 		return -EISDIR;
 	if (!file->f_op || !file->f_op->read)
 		return -EINVAL;
+	if (!buf && count)
+		return -EFAULT;
 	if (*pos < 0)
 		return -EINVAL;
 	if (count > MAX_RW_COUNT)
@@ -109,6 +111,8 @@ static ssize_t_k vfs_write(struct file *file, const void *buf, size_t count, lof
 		return -EISDIR;
 	if (!file->f_op || !file->f_op->write)
 		return -EINVAL;
+	if (!buf && count)
+		return -EFAULT;
 	if (*pos < 0)
 		return -EINVAL;
 	if (count > MAX_RW_COUNT)

@@ -87,6 +87,10 @@ ssize_t_k ksys_getdents64(int fd, void *dirent, size_t count)
 
 	if (!file)
 		return -EBADF;
+	if (!dirent) {
+		fput(file);
+		return -EFAULT;
+	}
 	mutex_lock(&file->f_pos_lock);
 	ret = iterate_dir(file, &buf.ctx);
 	mutex_unlock(&file->f_pos_lock);

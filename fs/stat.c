@@ -48,8 +48,11 @@ int vfs_getattr(const struct path *path, struct kstat *stat)
 static int stat_path(const char *pathname, unsigned int flags, struct kstat *st)
 {
 	struct path path;
-	int err = kern_path(pathname, flags, &path);
+	int err;
 
+	if (!st)
+		return -EFAULT;
+	err = kern_path(pathname, flags, &path);
 	if (err)
 		return err;
 	err = vfs_getattr(&path, st);
@@ -74,7 +77,9 @@ int ksys_fstat(int fd, struct kstat *st)
 
 	if (!file)
 		return -EBADF;
-	if (file->f_path.dentry)
+	if (!st)
+		err = -EFAULT;
+	else if (file->f_path.dentry)
 		err = vfs_getattr(&file->f_path, st);
 	else
 		generic_fillattr(file_inode(file), st);

@@ -32,8 +32,11 @@ int vfs_statfs(const struct path *path, struct kstatfs *buf)
 int ksys_statfs(const char *pathname, struct kstatfs *buf)
 {
 	struct path path;
-	int err = kern_path(pathname, LOOKUP_FOLLOW, &path);
+	int err;
 
+	if (!buf)
+		return -EFAULT;
+	err = kern_path(pathname, LOOKUP_FOLLOW, &path);
 	if (err)
 		return err;
 	err = vfs_statfs(&path, buf);

@@ -63,12 +63,27 @@ void vt_exit(struct ktest *t)
 
 	while (vt_nr_fds)
 		ksys_close(vt_fds[--vt_nr_fds]);
+	KTEST_EXPECT_EQ(t, vt_check_tree(VT), 0);
+	KTEST_EXPECT_EQ(t, vt_check_tree("/"), 0);
 	KTEST_EXPECT_EQ(t, ksys_chdir("/"), 0);
 	err = ksys_umount(VT, 0);
 	KTEST_EXPECT_EQ(t, err, 0);
 	if (err)
 		ksys_umount(VT, MNT_DETACH);
 	KTEST_EXPECT_EQ(t, ksys_rmdir(VT), 0);
+}
+
+/* DC1-DC6 over the tree of the mount at @path. */
+int vt_check_tree(const char *path)
+{
+	struct path p;
+	int err = kern_path(path, LOOKUP_FOLLOW, &p);
+
+	if (err)
+		return err;
+	err = d_check_tree(p.mnt->mnt_root);
+	path_put(&p);
+	return err;
 }
 
 /* Write @s into a new file @path. */
@@ -974,6 +989,75 @@ static void read_only_mount_refuses_writes(struct ktest *t)
 	KTEST_EXPECT_EQ(t, ksys_umount("m", 0), 0);
 }
 
+struct mount_seen {
+	int vt, inner, root;
+	bool inner_ro;
+};
+
+static int note_mount(void *arg, const char *source, const char *path, const char *fstype,
+		      int mnt_flags)
+{
+	struct mount_seen *s = arg;
+
+	if (strcmp(fstype, "ramfs"))
+		return 0;
+	if (!strcmp(path, "/"))
+		s->root++;
+	else if (!strcmp(path, VT))
+		s->vt++;
+	else if (!strcmp(path, VT "/m") && !strcmp(source, "src")) {
+		s->inner++;
+		s->inner_ro = mnt_flags & MNT_READONLY;
+	}
+	return 0;
+}
+
+static void iterate_mounts_lists_each_mount(struct ktest *t)
+{
+	struct mount_seen s = {0};
+
+	KTEST_EXPECT_EQ(t, ksys_mkdir("m", 0755), 0);
+	KTEST_EXPECT_EQ(t, ksys_mount("src", "m", "ramfs", MS_RDONLY, NULL), 0);
+	KTEST_EXPECT_EQ(t, iterate_mounts(note_mount, &s), 0);
+	KTEST_EXPECT_EQ(t, s.root, 1);
+	KTEST_EXPECT_EQ(t, s.vt, 1);
+	KTEST_EXPECT_EQ(t, s.inner, 1);
+	KTEST_EXPECT_TRUE(t, s.inner_ro);
+	KTEST_EXPECT_EQ(t, ksys_umount("m", 0), 0);
+	memset(&s, 0, sizeof(s));
+	KTEST_EXPECT_EQ(t, iterate_mounts(note_mount, &s), 0);
+	KTEST_EXPECT_EQ(t, s.inner, 0);
+}
+
+/* Kernel callers pass buffers; a NULL one is EFAULT, never a crash. */
+static void null_buffers_are_efault(struct ktest *t)
+{
+	int fd = vt_open(t, "f", O_CREAT | O_RDWR, 0644);
+	int dfd = vt_open(t, ".", O_RDONLY, 0);
+
+	KTEST_ASSERT_GE(t, fd, 0);
+	KTEST_ASSERT_GE(t, dfd, 0);
+	KTEST_EXPECT_EQ(t, ksys_write(fd, NULL, 4), -EFAULT);
+	KTEST_EXPECT_EQ(t, ksys_read(fd, NULL, 4), -EFAULT);
+	KTEST_EXPECT_EQ(t, ksys_pwrite64(fd, NULL, 4, 0), -EFAULT);
+	KTEST_EXPECT_EQ(t, ksys_pread64(fd, NULL, 4, 0), -EFAULT);
+	KTEST_EXPECT_EQ(t, ksys_fstat(fd, NULL), -EFAULT);
+	KTEST_EXPECT_EQ(t, ksys_getdents64(dfd, NULL, 64), -EFAULT);
+	KTEST_EXPECT_EQ(t, ksys_stat("f", NULL), -EFAULT);
+	KTEST_EXPECT_EQ(t, ksys_statfs("f", NULL), -EFAULT);
+	KTEST_EXPECT_EQ(t, ksys_stat(NULL, NULL), -EFAULT);
+	KTEST_EXPECT_EQ(t, ksys_open(NULL, O_RDONLY, 0), -EFAULT);
+	KTEST_EXPECT_EQ(t, ksys_mkdir(NULL, 0755), -EFAULT);
+	KTEST_EXPECT_EQ(t, ksys_symlink(NULL, "s"), -EFAULT);
+	KTEST_EXPECT_EQ(t, ksys_rename("f", NULL, 0), -EFAULT);
+	KTEST_EXPECT_EQ(t, ksys_readlink("f", NULL, 8), -EFAULT);
+	KTEST_EXPECT_EQ(t, ksys_getcwd(NULL, 8), -EFAULT);
+	KTEST_EXPECT_EQ(t, ksys_mount(NULL, NULL, "ramfs", 0, NULL), -EINVAL);
+	KTEST_EXPECT_EQ(t, ksys_umount(NULL, 0), -EINVAL);
+	vt_close(t, fd);
+	vt_close(t, dfd);
+}
+
 static const struct ktest_case vfs_cases[] = {
 	KTEST_CASE(open_creat_write_read_back),
 	KTEST_CASE(open_flags_errors),
@@ -1002,6 +1086,8 @@ static const struct ktest_case vfs_cases[] = {
 	KTEST_CASE(mount_and_umount_rules),
 	KTEST_CASE(lazy_umount_waits_for_last_user),
 	KTEST_CASE(read_only_mount_refuses_writes),
+	KTEST_CASE(iterate_mounts_lists_each_mount),
+	KTEST_CASE(null_buffers_are_efault),
 	KTEST_END,
 };
 

@@ -21,5 +21,6 @@ void vt_close(struct ktest *t, int fd);
 int vt_write_file(const char *path, const char *s);
 ssize_t_k vt_read_file(const char *path, char *buf, size_t size);
 bool vt_exists(const char *path);
+int vt_check_tree(const char *path);
 
 #endif

@@ -131,6 +131,9 @@ void shrink_dcache_for_umount(struct super_block *sb);
 /* Copy the path of @path relative to @root into the end of @buf; the
  * start, or ERR_PTR(-ENAMETOOLONG). Unlinked: ERR_PTR(-ENOENT). */
 char *d_path(const struct path *path, const struct path *root, char *buf, int buflen);
+/* Check DC1-DC6 over the tree under @root: 0, or -EUCLEAN with one
+ * line naming the broken invariant. Context: takes dcache_lock. */
+int d_check_tree(struct dentry *root);
 /* Number of dentries alive (tests). */
 long dentry_count(void);
 
