@@ -16,7 +16,7 @@
 #include <quire/errno.h>
 #include "vfs_test.h"
 
-#define RACE_ROUNDS 200
+#define RACE_ROUNDS 50
 
 struct racer {
 	int (*step)(struct racer *r, int i); /* 0, or the unexpected result */
