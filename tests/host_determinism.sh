@@ -38,6 +38,9 @@ for s in $SEEDS; do
 		timeout "$TIMEOUT" "$HOST" --deterministic --seed "$s" --cpus "$CPUS" $HOST_FLAGS \
 			--exec "$CMDS" >"$tmp/$run" 2>&1 </dev/null
 		echo $? >"$tmp/$run.rc"
+		# A line per run: tests/run's idle timer sees progress (a whole
+		# `test` takes about 30 s under load, two of them per seed).
+		echo "# seed $s run $run: status $(cat "$tmp/$run.rc"), $(wc -l <"$tmp/$run") lines"
 	done
 	name="host_determinism_seed_${s}_cpus_${CPUS}_same_output"
 	if cmp -s "$tmp/a" "$tmp/b" && cmp -s "$tmp/a.rc" "$tmp/b.rc"; then
