@@ -191,6 +191,12 @@ static struct dentry *lookup_hash_locked(const struct qstr *name, struct dentry 
 		return ERR_PTR(-ENOENT);
 	if (!dir->i_op || !dir->i_op->lookup)
 		return ERR_PTR(-ENOTDIR);
+	/* Linux's file systems refuse a long name in ->lookup (simple_lookup,
+	 * ext4_lookup): only a name really looked up is too long, so an
+	 * earlier ENOENT or ENOTDIR wins. Checked here once for all of them;
+	 * the dcache never holds one (d_for_each_child's buffer relies on it). */
+	if (name->len > NAME_MAX)
+		return ERR_PTR(-ENAMETOOLONG);
 	dentry = d_alloc(base, name);
 	if (!dentry)
 		return ERR_PTR(-ENOMEM);
@@ -326,8 +332,6 @@ static int link_path_walk(const char *name, struct nameidata *nd)
 		}
 		for (p = name; *p && *p != '/'; p++)
 			;
-		if (p - name > NAME_MAX)
-			return -ENAMETOOLONG;
 		set_last(nd, name, p - name);
 		slash = *p == '/';
 		while (*p == '/')
@@ -847,6 +851,9 @@ static int do_rename(struct nameidata *old, struct nameidata *new, unsigned int 
 	err = PTR_ERR(old_dentry);
 	if (IS_ERR(old_dentry))
 		goto out_unlock;
+	err = -ENOENT; /* Linux: a missing source before anything of the target */
+	if (d_really_is_negative(old_dentry))
+		goto out_old;
 	new_dentry = lookup_hash_locked(&new->last, new_dir);
 	err = PTR_ERR(new_dentry);
 	if (IS_ERR(new_dentry))

@@ -270,6 +270,29 @@ static void names_and_paths_too_long(struct ktest *t)
 		KTEST_EXPECT_EQ(t, ksys_stat(p, &st), 0);
 		KTEST_EXPECT_TRUE(t, S_ISDIR(st.mode));
 	}
+	/*
+	 * Only a name really looked up is too long (Linux checks it in
+	 * ->lookup): a missing directory or a file earlier in the path, or a
+	 * missing rename source, wins (found by vfs_model, det seeds 1, 3).
+	 */
+	{
+		struct kstat st;
+		char *longname = p + 16;
+		int fd;
+
+		memset(longname, 'x', NAME_MAX + 1);
+		longname[NAME_MAX + 1] = '\0';
+		memcpy(p + 8, "missing/", 8);
+		KTEST_EXPECT_EQ(t, ksys_stat(p + 8, &st), -ENOENT);
+		fd = ksys_open("f", O_CREAT | O_RDWR, 0644);
+		KTEST_EXPECT_GE(t, fd, 0);
+		ksys_close(fd);
+		memcpy(p + 14, "f/", 2);
+		KTEST_EXPECT_EQ(t, ksys_stat(p + 14, &st), -ENOTDIR);
+		KTEST_EXPECT_EQ(t, ksys_rename("missing", longname, 0), -ENOENT);
+		KTEST_EXPECT_EQ(t, ksys_rename("f", longname, 0), -ENAMETOOLONG);
+		KTEST_EXPECT_EQ(t, ksys_unlink("f"), 0);
+	}
 	kfree(p);
 }
 
