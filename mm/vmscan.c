@@ -789,7 +789,16 @@ void wakeup_kswapd(int nid)
 	if (READ_ONCE(pgdat->kswapd_wake))
 		return;
 	WRITE_ONCE(pgdat->kswapd_wake, true);
-	if (waitqueue_active(&pgdat->kswapd_wait))
+	/*
+	 * A full barrier between the store and the look at the queue
+	 * (wq_has_sleeper()): kswapd adds itself to the queue, then reads
+	 * kswapd_wake. Without it, x86 may read the queue before the store
+	 * is visible (store-buffer reordering): both miss each other, kswapd
+	 * sleeps with kswapd_wake set, and as a pending wake-up is never sent
+	 * twice (above), it would never run again. Linux's wakeup_kswapd()
+	 * has no such latch, so a lost wake-up there costs one allocation.
+	 */
+	if (wq_has_sleeper(&pgdat->kswapd_wait))
 		wake_up_interruptible(&pgdat->kswapd_wait);
 }
 
