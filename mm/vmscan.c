@@ -751,7 +751,7 @@ static unsigned long balance_pgdat(pg_data_t *pgdat)
 		clear_bit(PGDAT_DIRTY, &pgdat->flags);
 		clear_bit(LRUVEC_CONGESTED, &pgdat->flags);
 	} else if (!total) {
-		WRITE_ONCE(pgdat->kswapd_failures, pgdat->kswapd_failures + 1);
+		WRITE_ONCE(pgdat->kswapd_failures, READ_ONCE(pgdat->kswapd_failures) + 1);
 	}
 	return total;
 }
