@@ -321,7 +321,7 @@ int filemap_add_folio(struct address_space *mapping, struct folio *folio, pgoff_
 }
 
 /* Take @folio out of i_pages with its marks; xa_lock held. */
-static void __filemap_remove_folio(struct folio *folio, struct address_space *mapping)
+void __filemap_remove_folio(struct folio *folio, struct address_space *mapping)
 {
 	void *old = __xa_erase(&mapping->i_pages, folio->index);
 

@@ -31,10 +31,11 @@
  *
  * The slow path (docs/reclaim.md): pages come first from nodes that stay
  * above their min watermark; leaving a node below low wakes its kswapd;
- * when every node would go below min, a caller that may sleep reclaims
- * page cache directly (try_to_free_pages()) before anything below min is
- * handed out. put_page() of the last reference to a folio still on an LRU
- * list takes it off its list first (mm/swap.c).
+ * when every node would go below min, the slow path wakes the kswapd of
+ * every node below high (wake_all_kswapds()), and a caller that may sleep
+ * reclaims page cache directly (try_to_free_pages()) before anything below
+ * min is handed out. put_page() of the last reference to a folio still on
+ * an LRU list takes it off its list first (mm/swap.c).
  */
 #include <quire/mm.h>
 #include <quire/mmzone.h>
@@ -301,11 +302,31 @@ static struct page *get_page_from_freelist(int nid, unsigned int order, gfp_t fl
 }
 
 /*
+ * Linux's wake_all_kswapds(): the slow path wakes the kswapd of every node
+ * the allocation may use that is not balanced (below high), not only the
+ * node that ends up giving the page. A node below min is skipped by every
+ * fast-path allocation, so nothing else would wake its kswapd again.
+ */
+static void wake_all_kswapds(int nid, unsigned int order, gfp_t flags)
+{
+	unsigned int n = (flags & __GFP_THISNODE) ? 1 : num_online_nodes();
+
+	for (unsigned int i = 0; i < n; i++) {
+		int z = (flags & __GFP_THISNODE) ? nid : NODE_DATA(nid)->zonelist[i];
+
+		if (NODE_DATA(z)->managed_pages &&
+		    !node_watermark_ok(z, order, WMARK_HIGH))
+			wakeup_kswapd(z);
+	}
+}
+
+/*
  * The allocator's slow path (docs/reclaim.md): no node could give the
- * block without going below its min watermark. An allocation that may
- * sleep reclaims page cache directly first (one try_to_free_pages()
- * round: other allocators may take what it freed, and retrying while they
- * do made each allocation sleep for seconds under pressure); then any
+ * block without going below its min watermark. Every such node's kswapd
+ * is woken (wake_all_kswapds()). An allocation that may sleep reclaims
+ * page cache directly first (one try_to_free_pages() round: other
+ * allocators may take what it freed, and retrying while they do made each
+ * allocation sleep for seconds under pressure); then any
  * allocation takes what there is, below min if it must: Quire has no OOM
  * killer, and a NULL is the caller's to handle.
  */
@@ -313,6 +334,7 @@ static struct page *__alloc_pages_slowpath(int nid, unsigned int order, gfp_t fl
 {
 	struct page *page;
 
+	wake_all_kswapds(nid, order, flags);
 	if (gfp_may_direct_reclaim(flags)) {
 		try_to_free_pages(nid, 1UL << order, flags);
 		page = get_page_from_freelist(nid, order, flags, WMARK_MIN);
@@ -334,14 +356,18 @@ struct page *alloc_pages(int nid, unsigned int order, gfp_t flags)
 		return NULL;
 	}
 	page = get_page_from_freelist(nid, order, flags, WMARK_MIN);
-	if (!page)
+	if (page) {
+		if (!node_watermark_ok(page_to_nid(page), 0, WMARK_LOW))
+			wakeup_kswapd(page_to_nid(page)); /* below low: balance it */
+	} else {
+		/* It woke every unbalanced node's kswapd already: one wake-up
+		 * per allocation (two in a row could run kswapd twice). */
 		page = __alloc_pages_slowpath(nid, order, flags);
+	}
 	if (!page) {
 		warn_alloc(nid, order, flags);
 		return NULL;
 	}
-	if (!node_watermark_ok(page_to_nid(page), 0, WMARK_LOW))
-		wakeup_kswapd(page_to_nid(page)); /* below low: balance it */
 	if (flags & __GFP_ZERO)
 		memset(page_address(page), 0, PAGE_SIZE << order);
 	return page;

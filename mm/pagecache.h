@@ -1,7 +1,7 @@
 /*
  * mm/pagecache.h - what the page-cache files (mm/filemap.c,
- * mm/page-writeback.c, mm/readahead.c, mm/truncate.c, fs/inode.c) share
- * and nobody else needs.
+ * mm/page-writeback.c, mm/readahead.c, mm/truncate.c, fs/inode.c) and
+ * reclaim (mm/vmscan.c) share and nobody else needs.
  */
 #ifndef MM_PAGECACHE_H
 #define MM_PAGECACHE_H
@@ -52,6 +52,11 @@ const char *bdi_trace_name(struct backing_dev_info *bdi, struct bdi_name *buf);
  * "bdi %s: ino=%lu index=%lu". */
 void trace_folio_event(const char *event, struct folio *folio,
 		       struct address_space *mapping);
+
+/* Take @folio out of @mapping's i_pages with its marks, nrpages and
+ * NR_FILE_PAGES; i_pages.xa_lock held, the cache's reference left to the
+ * caller (Linux's __filemap_remove_folio; reclaim's __remove_mapping()). */
+void __filemap_remove_folio(struct folio *folio, struct address_space *mapping);
 
 /* Read one locked folio with ->read_folio, wait for it; 0 or -EIO. */
 int filemap_read_folio(struct file *file, struct address_space *mapping,

@@ -919,6 +919,104 @@ static void direct_reclaim_frees_clean_cache_oldest_first(struct ktest *t)
 	expect_counters_balance(t);
 }
 
+/* ---- reclaim against lookups ---- */
+
+#define HELD_PAGES   16
+#define HELD_LOOKUPS 2000
+
+struct holder {
+	struct address_space *mapping;
+	bool stop;
+	int errors; /* lookups that failed */
+	int taken;  /* folios held: reclaim took one out of the cache meanwhile */
+	unsigned long held;
+	struct completion done;
+};
+
+/* Read each page in, then look it up without locking it (as
+ * filemap_read() does), hold it a while, and check it is still
+ * in the cache: nothing truncates here, and reclaim must never take out a
+ * folio somebody holds. */
+static int holder_fn(void *data)
+{
+	struct holder *h = data;
+
+	while (!READ_ONCE(h->stop)) {
+		for (unsigned long i = 0; i < HELD_PAGES; i++) {
+			struct folio *f = read_mapping_folio(h->mapping, i, NULL);
+
+			if (IS_ERR(f)) {
+				h->errors++;
+				continue;
+			}
+			folio_put(f);
+			f = filemap_get_folio(h->mapping, i);
+			if (IS_ERR(f))
+				continue; /* reclaimed meanwhile */
+
+			/* The case reads it while this thread runs. */
+			WRITE_ONCE(h->held, h->held + 1);
+			yield();
+			if (READ_ONCE(f->mapping) != h->mapping)
+				h->taken++;
+			folio_put(f);
+		}
+	}
+	complete(&h->done);
+	return 0;
+}
+
+/*
+ * VMS3 (Linux's __remove_mapping(), which freezes the count at 2 under the
+ * mapping's lock): reclaim frees a folio only if the cache and reclaim are
+ * its only holders, checked where no lookup can take a reference, i.e.
+ * under i_pages.xa_lock. A holder thread looks pages up and holds them
+ * while drop_caches (the same path as kswapd and direct reclaim) runs
+ * round after round: no folio it holds may leave the cache. Checked
+ * before taking the lock, a lookup could land in between (the scheduling
+ * points of the deterministic mode put it there).
+ */
+static void reclaim_never_takes_a_held_folio(struct ktest *t)
+{
+	struct ram_file *rf = kzalloc(sizeof(*rf), 0);
+	struct holder h = {0};
+	struct task_struct *k;
+
+	KTEST_ASSERT_NOT_NULL(t, rf);
+	if (ram_file_init(t, rf, HELD_PAGES, 8)) {
+		kfree(rf);
+		return;
+	}
+	h.mapping = rf->inode->i_mapping;
+	init_completion(&h.done);
+	k = kthread_run(holder_fn, &h, "reclaim-holder");
+	KTEST_ASSERT_TRUE(t, !IS_ERR(k));
+	/* drop_caches round after round until the holder took HELD_LOOKUPS
+	 * references; 10 s without one more only catch a stuck holder. */
+	for (unsigned long held, last = 0, since = jiffies;
+	     (held = READ_ONCE(h.held)) < HELD_LOOKUPS;) {
+		if (held != last) {
+			last = held;
+			since = jiffies;
+		} else if (time_after(jiffies, since + 10 * HZ)) {
+			ktest_fail(t, __FILE__, __LINE__,
+				   "holder stuck at %lu references", held);
+			break;
+		}
+		drop_pagecache();
+		yield();
+	}
+	WRITE_ONCE(h.stop, true);
+	wait_for_completion(&h.done);
+	kthread_stop(k);
+	KTEST_EXPECT_EQ(t, h.errors, 0);
+	KTEST_EXPECT_GE(t, h.held, HELD_LOOKUPS);
+	KTEST_EXPECT_EQ(t, h.taken, 0);
+	ram_file_exit(rf);
+	kfree(rf);
+	expect_counters_balance(t);
+}
+
 static const struct ktest_case reclaim_cases[] = {
 	KTEST_CASE(enomem_under_sync_all_sleeps_on_local_node),
 	KTEST_CASE(enomem_under_sync_none_returns_at_once),
@@ -926,6 +1024,7 @@ static const struct ktest_case reclaim_cases[] = {
 	KTEST_CASE(drop_caches_frees_clean_keeps_dirty),
 	KTEST_CASE(direct_reclaim_frees_clean_cache_oldest_first),
 	KTEST_CASE(reclaim_under_pressure_loses_and_rewrites_nothing),
+	KTEST_CASE(reclaim_never_takes_a_held_folio),
 	KTEST_END,
 };
 

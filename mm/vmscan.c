@@ -30,7 +30,8 @@
  *      nr_reclaim_start.
  *  VMS3: a folio reclaim frees was, under its lock: in its mapping, clean,
  *      not under writeback, held only by the cache and reclaim (refcount
- *      2). It leaves the cache through filemap_remove_folio().
+ *      2, read under i_pages.xa_lock, where lookups take their references,
+ *      as it leaves the mapping: __remove_mapping()).
  *  VMS4: NR_ISOLATED_FILE counts folios reclaim (or folio_isolate_lru())
  *      took off a list and has neither put back nor freed.
  *
@@ -56,6 +57,7 @@
 #include <quire/string.h>
 #include <arch/irq.h>
 #include "internal.h"
+#include "pagecache.h"
 
 /* ---- Watermarks ---- */
 
@@ -367,6 +369,33 @@ static bool is_page_cache_freeable(struct folio *folio)
 }
 
 /*
+ * Linux's __remove_mapping(): take the locked, clean folio out of its
+ * mapping if the cache and reclaim hold its only references. The count is
+ * read under i_pages.xa_lock, where every lookup takes its reference
+ * (filemap_get_entry(), filemap_get_folios()): no new holder can appear
+ * between the check and the removal (Linux freezes the count at 2 for the
+ * same reason). Checked before taking the lock, a reader's lookup landing
+ * in between kept a folio reclaim took out of the cache and counted as
+ * freed. The cache's reference is dropped here; reclaim's is the caller's.
+ */
+static bool __remove_mapping(struct address_space *mapping, struct folio *folio)
+{
+	unsigned long flags;
+	bool removed = false;
+
+	xa_lock_irqsave(&mapping->i_pages, flags);
+	if (folio->mapping == mapping && is_page_cache_freeable(folio) &&
+	    !folio_test_dirty(folio) && !folio_test_writeback(folio)) {
+		__filemap_remove_folio(folio, mapping);
+		removed = true;
+	}
+	xa_unlock_irqrestore(&mapping->i_pages, flags);
+	if (removed)
+		folio_put(folio); /* the cache's reference: reclaim's is left */
+	return removed;
+}
+
+/*
  * Try to free one locked, isolated, clean folio: out of its mapping, then
  * the isolation reference. True if it left the cache.
  */
@@ -379,9 +408,10 @@ static bool reclaim_clean_folio(struct folio *folio, gfp_t gfp)
 	if (folio->private && (!mapping->a_ops->release_folio ||
 			       !mapping->a_ops->release_folio(folio, gfp)))
 		return false;
-	if (folio_test_dirty(folio) || folio_test_writeback(folio))
-		return false; /* VMS3, rechecked after release_folio */
-	filemap_remove_folio(folio);
+	/* VMS3: clean, not under writeback, nobody else holds it: rechecked
+	 * under the mapping's lock (and after release_folio). */
+	if (!__remove_mapping(mapping, folio))
+		return false;
 	folio_unlock(folio);
 	if (put_page_testzero(&folio->page)) /* PG_lru is clear: not on a list */
 		free_unref_page(&folio->page);
@@ -721,7 +751,7 @@ static unsigned long balance_pgdat(pg_data_t *pgdat)
 		clear_bit(PGDAT_DIRTY, &pgdat->flags);
 		clear_bit(LRUVEC_CONGESTED, &pgdat->flags);
 	} else if (!total) {
-		WRITE_ONCE(pgdat->kswapd_failures, pgdat->kswapd_failures + 1);
+		WRITE_ONCE(pgdat->kswapd_failures, READ_ONCE(pgdat->kswapd_failures) + 1);
 	}
 	return total;
 }
@@ -759,7 +789,16 @@ void wakeup_kswapd(int nid)
 	if (READ_ONCE(pgdat->kswapd_wake))
 		return;
 	WRITE_ONCE(pgdat->kswapd_wake, true);
-	if (waitqueue_active(&pgdat->kswapd_wait))
+	/*
+	 * A full barrier between the store and the look at the queue
+	 * (wq_has_sleeper()): kswapd adds itself to the queue, then reads
+	 * kswapd_wake. Without it, x86 may read the queue before the store
+	 * is visible (store-buffer reordering): both miss each other, kswapd
+	 * sleeps with kswapd_wake set, and as a pending wake-up is never sent
+	 * twice (above), it would never run again. Linux's wakeup_kswapd()
+	 * has no such latch, so a lost wake-up there costs one allocation.
+	 */
+	if (wq_has_sleeper(&pgdat->kswapd_wait))
 		wake_up_interruptible(&pgdat->kswapd_wait);
 }
 

@@ -859,6 +859,74 @@ static void below_min_everywhere_enters_direct_reclaim_if_it_may_sleep(struct kt
 	setup_per_zone_wmarks();
 }
 
+/* Wait (at most 5 s) until every kswapd sleeps with no wake-up pending. */
+static void wait_kswapds_idle(struct ktest *t)
+{
+	unsigned long deadline = jiffies + 5 * HZ;
+
+	for (unsigned int nid = 0; nid < num_online_nodes(); nid++) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+
+		if (!READ_ONCE(pgdat->kswapd))
+			continue;
+		while (!waitqueue_active(&pgdat->kswapd_wait) ||
+		       READ_ONCE(pgdat->kswapd_wake)) {
+			if (time_after(jiffies, deadline)) {
+				ktest_fail(t, __FILE__, __LINE__, "kswapd%u still busy",
+					   nid);
+				return;
+			}
+			schedule_timeout_uninterruptible(1);
+		}
+	}
+}
+
+/*
+ * The slow path wakes the kswapd of every node the allocation may use
+ * (Linux's wake_all_kswapds()), not only the node that finally gave the
+ * page: with every node below min, a node that allocations now skip would
+ * otherwise never be balanced by its kswapd. GFP_NOWAIT: no direct
+ * reclaim, the page comes from below min. No page cache (dropped first):
+ * each woken kswapd frees nothing and counts a failure, which is what
+ * this case watches per node.
+ */
+static void slow_path_wakes_every_nodes_kswapd(struct ktest *t)
+{
+	unsigned int nn = num_online_nodes();
+	unsigned long deadline;
+	struct page *page;
+	int from;
+
+	drop_pagecache();
+	for (unsigned int nid = 0; nid < nn; nid++) {
+		WRITE_ONCE(NODE_DATA(nid)->kswapd_failures, 0);
+		raise_watermarks(NODE_DATA(nid), 1000);
+	}
+	page = alloc_pages(NUMA_NO_NODE, 0, GFP_NOWAIT);
+	KTEST_ASSERT_NOT_NULL(t, page);
+	from = page_to_nid(page);
+	__free_pages(page, 0);
+	for (unsigned int nid = 0; nid < nn; nid++) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+
+		if (!pgdat->managed_pages || !READ_ONCE(pgdat->kswapd))
+			continue;
+		deadline = jiffies + 5 * HZ;
+		while (!READ_ONCE(pgdat->kswapd_failures) &&
+		       time_before(jiffies, deadline))
+			schedule_timeout_uninterruptible(1);
+		if (!READ_ONCE(pgdat->kswapd_failures))
+			ktest_fail(
+				t, __FILE__, __LINE__,
+				"kswapd%u not woken (node below min, page from node %d)",
+				nid, from);
+	}
+	wait_kswapds_idle(t);
+	for (unsigned int nid = 0; nid < nn; nid++)
+		WRITE_ONCE(NODE_DATA(nid)->kswapd_failures, 0);
+	setup_per_zone_wmarks();
+}
+
 /* Whatever a case did to the watermarks, the next starts from the rule. */
 static void watermark_exit(struct ktest *t)
 {
@@ -869,6 +937,7 @@ static const struct ktest_case watermark_cases[] = {
 	KTEST_CASE(watermarks_follow_min_free_kbytes),
 	KTEST_CASE(below_low_wakes_kswapd_until_it_gives_up),
 	KTEST_CASE(below_min_everywhere_enters_direct_reclaim_if_it_may_sleep),
+	KTEST_CASE(slow_path_wakes_every_nodes_kswapd),
 	KTEST_END,
 };
 
