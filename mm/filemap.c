@@ -660,7 +660,7 @@ int simple_write_end(struct file *file, struct address_space *mapping, loff_t po
 	if (copied) {
 		spin_lock(&inode->i_lock);
 		if (last_pos > inode->i_size)
-			inode->i_size = last_pos;
+			i_size_write(inode, last_pos);
 		spin_unlock(&inode->i_lock);
 		folio_mark_dirty(folio);
 	}

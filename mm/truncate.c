@@ -149,7 +149,7 @@ void truncate_inode_pages_final(struct address_space *mapping)
 void truncate_setsize(struct inode *inode, loff_t newsize)
 {
 	spin_lock(&inode->i_lock);
-	inode->i_size = newsize;
+	i_size_write(inode, newsize);
 	spin_unlock(&inode->i_lock);
 	truncate_inode_pages(inode->i_mapping, newsize);
 }

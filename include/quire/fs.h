@@ -431,6 +431,18 @@ struct file {
 	struct mutex f_pos_lock; /* read/write/lseek/getdents on f_pos */
 };
 
+/* i_size is written under i_lock (and i_rwsem) and read without: Linux's
+ * i_size_read()/i_size_write() (one 64-bit access on a 64-bit CPU). */
+static inline loff_t i_size_read(const struct inode *inode)
+{
+	return READ_ONCE(inode->i_size);
+}
+
+static inline void i_size_write(struct inode *inode, loff_t i_size)
+{
+	WRITE_ONCE(inode->i_size, i_size);
+}
+
 static inline struct inode *file_inode(const struct file *f)
 {
 	return f->f_inode;
