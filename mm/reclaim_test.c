@@ -720,8 +720,9 @@ static int pressure_flusher_fn(void *data)
  * at one generation or torn, every page reads back right, reclaim freed
  * cache on each node, and the counters balance.
  */
-static void reclaim_under_pressure_loses_and_rewrites_nothing(struct ktest *t)
+static bool pressure_round(struct ktest *t)
 {
+	bool met_dirty = false;
 	unsigned int nn = num_online_nodes();
 	struct pressure_writer *pw = kcalloc(nn, sizeof(*pw), 0);
 	struct ram_file *rf = kzalloc(sizeof(*rf), 0);
@@ -812,8 +813,8 @@ static void reclaim_under_pressure_loses_and_rewrites_nothing(struct ktest *t)
 			vm_event_count(PGSTEAL_KSWAPD) + vm_event_count(PGSTEAL_DIRECT),
 			steal0);
 	/* Reclaim met dirty pages (part B) and marked them for immediate
-	 * reclaim instead of freeing them. */
-	KTEST_EXPECT_GT(t, global_node_page_state(NR_VMSCAN_IMMEDIATE), immediate0);
+	 * reclaim instead of freeing them (the caller's check). */
+	met_dirty = global_node_page_state(NR_VMSCAN_IMMEDIATE) > immediate0;
 	cprintf("# pressure: %lu pages per node; freed by kswapd %lu, direct %lu; immediate %lu, rotated %lu, throttled-written %lu\n",
 		per, vm_event_count(PGSTEAL_KSWAPD) - kswapd0,
 		vm_event_count(PGSTEAL_DIRECT) - direct0,
@@ -827,6 +828,26 @@ out_free:
 	kfree(rf);
 	kfree(pw);
 	expect_counters_balance(t);
+	return met_dirty;
+}
+
+/*
+ * Whether reclaim meets a part-B page still dirty, before the flushers
+ * write it, is timing: kernel-smp1 under make test's load once had them
+ * all written first ('expected NR_VMSCAN_IMMEDIATE > immediate0, got 0').
+ * Up to 3 rounds, each checking everything else, until one meets one.
+ */
+static void reclaim_under_pressure_loses_and_rewrites_nothing(struct ktest *t)
+{
+	for (int round = 1; round <= 3 && !t->failed; round++) {
+		if (pressure_round(t))
+			return;
+		cprintf("# pressure round %d: reclaim met no dirty page, again\n", round);
+	}
+	if (!t->failed)
+		ktest_fail(
+			t, __FILE__, __LINE__,
+			"reclaim met no dirty page (NR_VMSCAN_IMMEDIATE unchanged) in 3 rounds");
 }
 
 /* drop_caches frees the clean folios and keeps the dirty ones. */
