@@ -82,42 +82,40 @@ int generic_write_checks(struct file *file, loff_t *pos, size_t *count)
 	return 0;
 }
 
-static ssize_t_k vfs_read(struct file *file, void *buf, size_t count, loff_t *pos)
+/* The checks read and write share (Linux's vfs_read/vfs_write prologue and
+ * rw_verify_area()): 0 with *count clamped to MAX_RW_COUNT, or -errno. */
+static int rw_verify(struct file *file, unsigned int fmode, bool has_op, const void *buf,
+		     size_t *count, loff_t *pos)
 {
-	struct inode *inode = file_inode(file);
-
-	if (!(file->f_mode & FMODE_READ))
+	if (!(file->f_mode & fmode))
 		return -EBADF;
-	if (S_ISDIR(inode->i_mode))
+	if (S_ISDIR(file_inode(file)->i_mode))
 		return -EISDIR;
-	if (!file->f_op || !file->f_op->read)
+	if (!has_op)
 		return -EINVAL;
-	if (!buf && count)
+	if (!buf && *count)
 		return -EFAULT;
 	if (*pos < 0)
 		return -EINVAL;
-	if (count > MAX_RW_COUNT)
-		count = MAX_RW_COUNT;
-	return file->f_op->read(file, buf, count, pos);
+	if (*count > MAX_RW_COUNT)
+		*count = MAX_RW_COUNT;
+	return 0;
+}
+
+static ssize_t_k vfs_read(struct file *file, void *buf, size_t count, loff_t *pos)
+{
+	int err = rw_verify(file, FMODE_READ, file->f_op && file->f_op->read, buf, &count,
+			    pos);
+
+	return err ? err : file->f_op->read(file, buf, count, pos);
 }
 
 static ssize_t_k vfs_write(struct file *file, const void *buf, size_t count, loff_t *pos)
 {
-	struct inode *inode = file_inode(file);
+	int err = rw_verify(file, FMODE_WRITE, file->f_op && file->f_op->write, buf,
+			    &count, pos);
 
-	if (!(file->f_mode & FMODE_WRITE))
-		return -EBADF;
-	if (S_ISDIR(inode->i_mode))
-		return -EISDIR;
-	if (!file->f_op || !file->f_op->write)
-		return -EINVAL;
-	if (!buf && count)
-		return -EFAULT;
-	if (*pos < 0)
-		return -EINVAL;
-	if (count > MAX_RW_COUNT)
-		count = MAX_RW_COUNT;
-	return file->f_op->write(file, buf, count, pos);
+	return err ? err : file->f_op->write(file, buf, count, pos);
 }
 
 ssize_t_k ksys_read(int fd, void *buf, size_t count)
