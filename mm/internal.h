@@ -94,4 +94,9 @@ int lru_check_invariants(int nid, bool quiescent);
 
 /* The node of the calling CPU, always a valid node id. */
 
+/* Test helper (mm/reclaim_test.c, also used by mm/vmscan_test.c): wait at
+ * most 5 s until every kswapd sleeps with no wake-up pending. */
+struct ktest;
+void wait_kswapds_asleep(struct ktest *t);
+
 #endif

@@ -250,7 +250,7 @@ static void ram_file_exit(struct ram_file *rf)
 
 /* Wait (at most 5 s) until every kswapd sleeps with no wake-up pending:
  * LRU4 holds only while nobody has folios isolated. */
-static void wait_kswapds_asleep(struct ktest *t)
+void wait_kswapds_asleep(struct ktest *t)
 {
 	unsigned long deadline = jiffies + 5 * HZ;
 

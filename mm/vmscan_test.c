@@ -859,28 +859,6 @@ static void below_min_everywhere_enters_direct_reclaim_if_it_may_sleep(struct kt
 	setup_per_zone_wmarks();
 }
 
-/* Wait (at most 5 s) until every kswapd sleeps with no wake-up pending. */
-static void wait_kswapds_idle(struct ktest *t)
-{
-	unsigned long deadline = jiffies + 5 * HZ;
-
-	for (unsigned int nid = 0; nid < num_online_nodes(); nid++) {
-		pg_data_t *pgdat = NODE_DATA(nid);
-
-		if (!READ_ONCE(pgdat->kswapd))
-			continue;
-		while (!waitqueue_active(&pgdat->kswapd_wait) ||
-		       READ_ONCE(pgdat->kswapd_wake)) {
-			if (time_after(jiffies, deadline)) {
-				ktest_fail(t, __FILE__, __LINE__, "kswapd%u still busy",
-					   nid);
-				return;
-			}
-			schedule_timeout_uninterruptible(1);
-		}
-	}
-}
-
 /*
  * The slow path wakes the kswapd of every node the allocation may use
  * (Linux's wake_all_kswapds()), not only the node that finally gave the
@@ -921,7 +899,7 @@ static void slow_path_wakes_every_nodes_kswapd(struct ktest *t)
 				"kswapd%u not woken (node below min, page from node %d)",
 				nid, from);
 	}
-	wait_kswapds_idle(t);
+	wait_kswapds_asleep(t);
 	for (unsigned int nid = 0; nid < nn; nid++)
 		WRITE_ONCE(NODE_DATA(nid)->kswapd_failures, 0);
 	setup_per_zone_wmarks();
