@@ -360,7 +360,7 @@ static int blkdev_open(struct inode *inode, struct file *file)
 		return -ENXIO;
 	/* The capacity may have changed (Linux: bdev_set_nr_sectors). */
 	spin_lock(&inode->i_lock);
-	inode->i_size = bdev_size(bdev);
+	i_size_write(inode, bdev_size(bdev)); /* filemap_read() reads it unlocked */
 	spin_unlock(&inode->i_lock);
 	return 0;
 }

@@ -11,6 +11,8 @@
 #include <quire/fs.h>
 #include <quire/pagemap.h>
 #include <quire/string.h>
+#include <quire/kthread.h>
+#include <quire/completion.h>
 #include "../../block/blk-test.h"
 #include "blockdev.h"
 #include "../../block/bdev_internal.h"
@@ -113,9 +115,65 @@ static void removed_disk_writes_back_then_fails_its_open_files(struct ktest *t)
 	blk_test_buf_free(&b);
 }
 
+
+struct isize_reader {
+	struct file *f;
+	void *buf;
+	bool stop;
+	int errors;
+	struct completion done;
+};
+
+static int isize_reader_fn(void *data)
+{
+	struct isize_reader *r = data;
+
+	while (!READ_ONCE(r->stop)) {
+		loff_t pos = 0;
+
+		if (r->f->f_op->read(r->f, r->buf, PAGE_SIZE, &pos) != PAGE_SIZE)
+			r->errors++;
+	}
+	complete(&r->done);
+	return 0;
+}
+
+/* blkdev_open() stores i_size while another open file's read
+ * (filemap_read()) reads it without a lock. */
+static void open_while_reading_sets_isize_once(struct ktest *t)
+{
+	struct gendisk *disk = NULL;
+	struct blk_test_buf b;
+	struct isize_reader r = {0};
+	struct task_struct *k;
+
+	KTEST_ASSERT_EQ(t, blk_test_buf_alloc(&b, PAGE_SIZE), 0);
+	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:8M", &disk), 0);
+	r.f = blkdev_open_by_name(disk->disk_name, O_RDONLY);
+	KTEST_ASSERT_TRUE(t, !IS_ERR(r.f));
+	r.buf = b.va;
+	init_completion(&r.done);
+	k = kthread_run(isize_reader_fn, &r, "isize-reader");
+	KTEST_ASSERT_TRUE(t, !IS_ERR(k));
+	for (int i = 0; i < 2000; i++) {
+		struct file *f = blkdev_open_by_name(disk->disk_name, O_RDONLY);
+
+		if (!IS_ERR(f))
+			fput(f);
+	}
+	WRITE_ONCE(r.stop, true);
+	wait_for_completion(&r.done);
+	kthread_stop(k);
+	KTEST_EXPECT_EQ(t, r.errors, 0);
+	fput(r.f);
+	hostdisk_destroy(disk);
+	blk_test_buf_free(&b);
+}
+
 static const struct ktest_case bdev_fault_cases[] = {
 	KTEST_CASE(failed_writeback_is_eio_once_per_open_file),
 	KTEST_CASE(removed_disk_writes_back_then_fails_its_open_files),
+	KTEST_CASE(open_while_reading_sets_isize_once),
 	KTEST_END,
 };
 
