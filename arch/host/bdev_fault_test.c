@@ -116,6 +116,32 @@ static void removed_disk_writes_back_then_fails_its_open_files(struct ktest *t)
 }
 
 
+/*
+ * An opener racing del_gendisk(): blkdev_open_by_name() used to take the
+ * inode from bdev_inode() without a reference and ihold() it only in
+ * file_open_inode(), after bdev_mutex was dropped; bdev_del_disk()'s
+ * iput() in between freed it (ASan: use-after-poison in ihold() from
+ * file_open_inode()). Played in order here: the opener's lookup
+ * (bdev_inode_get(), its reference taken under bdev_mutex), the whole
+ * deletion, then its open: -ENXIO, the disk is gone (BD3).
+ */
+static void open_racing_removal_keeps_the_inode(struct ktest *t)
+{
+	struct gendisk *disk = NULL;
+	struct inode *inode;
+	struct file *f;
+
+	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:8M", &disk), 0);
+	inode = bdev_inode_get(disk);		/* the opener, step 1 */
+	KTEST_ASSERT_NOT_NULL(t, inode);
+	hostdisk_destroy(disk);			/* del_gendisk(), all of it */
+	f = file_open_inode(inode, O_RDWR);	/* the opener, step 2 */
+	iput(inode); /* the last reference: inode, bdi and all freed */
+	KTEST_EXPECT_EQ(t, IS_ERR(f) ? PTR_ERR(f) : 0, -ENXIO); /* BD3 */
+	if (!IS_ERR(f))
+		fput(f);
+}
+
 struct isize_reader {
 	struct file *f;
 	void *buf;
@@ -174,6 +200,7 @@ static const struct ktest_case bdev_fault_cases[] = {
 	KTEST_CASE(failed_writeback_is_eio_once_per_open_file),
 	KTEST_CASE(removed_disk_writes_back_then_fails_its_open_files),
 	KTEST_CASE(open_while_reading_sets_isize_once),
+	KTEST_CASE(open_racing_removal_keeps_the_inode),
 	KTEST_END,
 };
 
