@@ -360,7 +360,7 @@ static int blkdev_open(struct inode *inode, struct file *file)
 		return -ENXIO;
 	/* The capacity may have changed (Linux: bdev_set_nr_sectors). */
 	spin_lock(&inode->i_lock);
-	inode->i_size = bdev_size(bdev);
+	i_size_write(inode, bdev_size(bdev)); /* filemap_read() reads it unlocked */
 	spin_unlock(&inode->i_lock);
 	return 0;
 }
@@ -470,16 +470,44 @@ out_free:
 	return NULL;
 }
 
-struct inode *bdev_inode(struct gendisk *disk)
+/* @disk's bdev inode, made if the disk is still registered; bdev_mutex
+ * held. */
+static struct inode *bdev_inode_locked(struct gendisk *disk)
 {
-	struct bdev_inode *bi;
+	struct bdev_inode *bi = bdev_find(disk);
 
-	mutex_lock(&bdev_mutex);
-	bi = bdev_find(disk);
 	if (!bi && READ_ONCE(disk->registered)) /* none for a deleted disk */
 		bi = bdev_create(disk);
-	mutex_unlock(&bdev_mutex);
 	return bi ? &bi->inode : NULL;
+}
+
+struct inode *bdev_inode(struct gendisk *disk)
+{
+	struct inode *inode;
+
+	mutex_lock(&bdev_mutex);
+	inode = bdev_inode_locked(disk);
+	mutex_unlock(&bdev_mutex);
+	return inode;
+}
+
+/*
+ * bdev_inode() with a reference taken under bdev_mutex, for an opener:
+ * bdev_del_disk() drops the disk's own reference once the inode left
+ * bdev_list, so a reference taken after bdev_mutex is dropped could come
+ * after the inode was freed. The caller iput()s it. NULL if the disk is
+ * deleted or on no memory.
+ */
+struct inode *bdev_inode_get(struct gendisk *disk)
+{
+	struct inode *inode;
+
+	mutex_lock(&bdev_mutex);
+	inode = bdev_inode_locked(disk);
+	if (inode)
+		ihold(inode);
+	mutex_unlock(&bdev_mutex);
+	return inode;
 }
 
 /*
@@ -519,13 +547,16 @@ struct file *blkdev_open_by_name(const char *name, unsigned int flags)
 {
 	struct gendisk *disk = get_disk_by_name(name);
 	struct inode *inode;
+	struct file *file;
 
 	if (!disk)
 		return ERR_PTR(-ENODEV);
-	inode = bdev_inode(disk);
+	inode = bdev_inode_get(disk); /* deletion may run meanwhile */
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
-	return file_open_inode(inode, flags);
+	file = file_open_inode(inode, flags);
+	iput(inode);
+	return file;
 }
 
 void invalidate_bdev(struct block_device *bdev)

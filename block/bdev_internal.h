@@ -30,6 +30,10 @@ static inline loff_t min_t_loff(loff_t a, loff_t b)
 	return a < b ? a : b;
 }
 
+/* bdev_inode() with a reference (taken under bdev_mutex, so a racing
+ * bdev_del_disk() cannot free the inode first); the caller iput()s it. */
+struct inode *bdev_inode_get(struct gendisk *disk);
+
 /* How often the disk's ->writepage / ->read_folio ran (tests). */
 unsigned long bdev_writepage_calls(struct inode *inode);
 unsigned long bdev_read_folio_calls(struct inode *inode);

@@ -11,6 +11,8 @@
 #include <quire/fs.h>
 #include <quire/pagemap.h>
 #include <quire/string.h>
+#include <quire/kthread.h>
+#include <quire/completion.h>
 #include "../../block/blk-test.h"
 #include "blockdev.h"
 #include "../../block/bdev_internal.h"
@@ -113,9 +115,92 @@ static void removed_disk_writes_back_then_fails_its_open_files(struct ktest *t)
 	blk_test_buf_free(&b);
 }
 
+
+/*
+ * An opener racing del_gendisk(): blkdev_open_by_name() used to take the
+ * inode from bdev_inode() without a reference and ihold() it only in
+ * file_open_inode(), after bdev_mutex was dropped; bdev_del_disk()'s
+ * iput() in between freed it (ASan: use-after-poison in ihold() from
+ * file_open_inode()). Played in order here: the opener's lookup
+ * (bdev_inode_get(), its reference taken under bdev_mutex), the whole
+ * deletion, then its open: -ENXIO, the disk is gone (BD3).
+ */
+static void open_racing_removal_keeps_the_inode(struct ktest *t)
+{
+	struct gendisk *disk = NULL;
+	struct inode *inode;
+	struct file *f;
+
+	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:8M", &disk), 0);
+	inode = bdev_inode_get(disk);		/* the opener, step 1 */
+	KTEST_ASSERT_NOT_NULL(t, inode);
+	hostdisk_destroy(disk);			/* del_gendisk(), all of it */
+	f = file_open_inode(inode, O_RDWR);	/* the opener, step 2 */
+	iput(inode); /* the last reference: inode, bdi and all freed */
+	KTEST_EXPECT_EQ(t, IS_ERR(f) ? PTR_ERR(f) : 0, -ENXIO); /* BD3 */
+	if (!IS_ERR(f))
+		fput(f);
+}
+
+struct isize_reader {
+	struct file *f;
+	void *buf;
+	bool stop;
+	int errors;
+	struct completion done;
+};
+
+static int isize_reader_fn(void *data)
+{
+	struct isize_reader *r = data;
+
+	while (!READ_ONCE(r->stop)) {
+		loff_t pos = 0;
+
+		if (r->f->f_op->read(r->f, r->buf, PAGE_SIZE, &pos) != PAGE_SIZE)
+			r->errors++;
+	}
+	complete(&r->done);
+	return 0;
+}
+
+/* blkdev_open() stores i_size while another open file's read
+ * (filemap_read()) reads it without a lock. */
+static void open_while_reading_sets_isize_once(struct ktest *t)
+{
+	struct gendisk *disk = NULL;
+	struct blk_test_buf b;
+	struct isize_reader r = {0};
+	struct task_struct *k;
+
+	KTEST_ASSERT_EQ(t, blk_test_buf_alloc(&b, PAGE_SIZE), 0);
+	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:8M", &disk), 0);
+	r.f = blkdev_open_by_name(disk->disk_name, O_RDONLY);
+	KTEST_ASSERT_TRUE(t, !IS_ERR(r.f));
+	r.buf = b.va;
+	init_completion(&r.done);
+	k = kthread_run(isize_reader_fn, &r, "isize-reader");
+	KTEST_ASSERT_TRUE(t, !IS_ERR(k));
+	for (int i = 0; i < 2000; i++) {
+		struct file *f = blkdev_open_by_name(disk->disk_name, O_RDONLY);
+
+		if (!IS_ERR(f))
+			fput(f);
+	}
+	WRITE_ONCE(r.stop, true);
+	wait_for_completion(&r.done);
+	kthread_stop(k);
+	KTEST_EXPECT_EQ(t, r.errors, 0);
+	fput(r.f);
+	hostdisk_destroy(disk);
+	blk_test_buf_free(&b);
+}
+
 static const struct ktest_case bdev_fault_cases[] = {
 	KTEST_CASE(failed_writeback_is_eio_once_per_open_file),
 	KTEST_CASE(removed_disk_writes_back_then_fails_its_open_files),
+	KTEST_CASE(open_while_reading_sets_isize_once),
+	KTEST_CASE(open_racing_removal_keeps_the_inode),
 	KTEST_END,
 };
 
