@@ -115,7 +115,6 @@ static void removed_disk_writes_back_then_fails_its_open_files(struct ktest *t)
 	blk_test_buf_free(&b);
 }
 
-
 /*
  * An opener racing del_gendisk(): blkdev_open_by_name() used to take the
  * inode from bdev_inode() without a reference and ihold() it only in
@@ -132,10 +131,10 @@ static void open_racing_removal_keeps_the_inode(struct ktest *t)
 	struct file *f;
 
 	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:8M", &disk), 0);
-	inode = bdev_inode_get(disk);		/* the opener, step 1 */
+	inode = bdev_inode_get(disk); /* the opener, step 1 */
 	KTEST_ASSERT_NOT_NULL(t, inode);
-	hostdisk_destroy(disk);			/* del_gendisk(), all of it */
-	f = file_open_inode(inode, O_RDWR);	/* the opener, step 2 */
+	hostdisk_destroy(disk);		    /* del_gendisk(), all of it */
+	f = file_open_inode(inode, O_RDWR); /* the opener, step 2 */
 	iput(inode); /* the last reference: inode, bdi and all freed */
 	KTEST_EXPECT_EQ(t, IS_ERR(f) ? PTR_ERR(f) : 0, -ENXIO); /* BD3 */
 	if (!IS_ERR(f))
