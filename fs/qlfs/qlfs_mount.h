@@ -1,0 +1,316 @@
+/*
+ * fs/qlfs/qlfs_mount.h - the mounted qlfs: the contract between its two
+ * halves (Linux's fs/f2fs/f2fs.h plays this part for F2FS).
+ *
+ * Layer: fs (qlfs). Used by: every fs/qlfs/ file of the mount and its tests.
+ *
+ * The metadata half  - super.c (mount, umount, statfs, sync_fs, the
+ *   "qlfs" file_system_type), segment.c (SIT in memory, the six logs,
+ *   block allocation and invalidation, prefree, SSA), checkpoint.c
+ *   (checkpoints, orphans, the periodic checkpoint), node.c (NAT in
+ *   memory, nid allocation, node pages in the node inode's page cache and
+ *   their ->writepages, the block map walk), inode.c (iget, new inodes,
+ *   the inode's node block, eviction), recovery.c (roll-forward).
+ * The namespace/data half - data.c (file and directory data pages: their
+ *   address_space_operations, ->writepages), file.c (file_operations,
+ *   setattr/truncate, fsync), dir.c (dentry blocks, the multi-level hash),
+ *   namei.c (inode_operations, symlinks, qlfs_set_inode_ops()).
+ *
+ * Names follow F2FS's (f2fs_get_dnode_of_data() is qlfs_get_dnode_of_data()
+ * and so on) so that both can be read side by side. The on-disk format is
+ * docs/qlfs-format.md / include/quire/qlfs_fs.h; this file is memory only.
+ *
+ * Invariants (QM = qlfs mounted; fsck's QL1..QL14 hold on disk after every
+ * checkpoint):
+ *  QM1: a node block's only truth is its folio in the node inode's page
+ *       cache (index = nid) while it is cached: every change to an inode's
+ *       on-disk fields or a direct node's addresses is made in that folio,
+ *       locked, after folio_wait_writeback(), and marks it dirty.
+ *  QM2: the valid blocks counted in memory (sbi->total_valid_block_count)
+ *       include blocks reserved with NEW_ADDR; a checkpoint writes only
+ *       after every dirty data page is written, so no NEW_ADDR reaches the
+ *       disk (QL10) and the count equals the SIT's sum (QL8).
+ *  QM3: out of place: a data or node block is never overwritten in place
+ *       while a checkpoint names it; the new copy goes to a log, the old
+ *       one is invalidated in the SIT. A segment whose last valid block
+ *       went is prefree until the next checkpoint is durable, then free.
+ *  QM4: every metadata-changing operation runs between qlfs_lock_op() and
+ *       qlfs_unlock_op() (cp_rwsem shared); a checkpoint holds it for
+ *       write, so it sees no operation half done.
+ *
+ * Locking order (outer first): the VFS's i_rwsem -> sbi->cp_rwsem (shared,
+ * qlfs_lock_op) -> a data folio's lock -> a node folio's lock (inode's
+ * before a direct node's) -> sbi->nat_lock / sbi->sit_lock (spinning, or
+ * short mutexes: never held across I/O or a folio lock). The checkpoint
+ * takes cp_mutex, then cp_rwsem for write.
+ */
+#ifndef FS_QLFS_QLFS_MOUNT_H
+#define FS_QLFS_QLFS_MOUNT_H
+
+#include "qlfs.h"
+#include <quire/fs.h>
+#include <quire/pagemap.h>
+#include <quire/writeback.h>
+#include <quire/mutex.h>
+#include <quire/rwsem.h>
+#include <quire/spinlock.h>
+#include <quire/list.h>
+#include <quire/xarray.h>
+
+/* ---- in-memory state of a mounted qlfs ---- */
+
+/* One log's current segment (F2FS's curseg_info). Under its mutex. */
+struct qlfs_curseg {
+	struct mutex lock;
+	u32 segno;	/* main-area segment number */
+	u32 next_blkoff; /* next block the log writes */
+	/* The segment's summary block, built as blocks are written; written
+	 * to its SSA block when the log leaves the segment, and into the
+	 * checkpoint pack while current. */
+	struct qlfs_summary_block sum;
+};
+
+/* One main segment (F2FS's seg_entry). Under sbi->sit_lock. */
+struct qlfs_seg_entry {
+	u16 valid_blocks;
+	u8 type; /* enum qlfs_log */
+	u8 valid_map[SIT_VBLOCK_MAP_SIZE];
+	/* Valid at the last checkpoint: SSR may only reuse blocks clear in
+	 * both maps. */
+	u8 ckpt_valid_map[SIT_VBLOCK_MAP_SIZE];
+	u64 mtime; /* elapsed seconds at the last change */
+};
+
+struct qlfs_sb_info {
+	struct super_block *sb;
+	struct gendisk *disk;
+	struct block_device *bdev;
+	struct qlfs_layout l;
+	struct qlfs_super_block raw_super; /* the copy in use */
+	bool read_only;			   /* SB_RDONLY, or refused for writing */
+
+	/* Checkpoint (checkpoint.c). */
+	struct qlfs_checkpoint *ckpt; /* the last one written (a block) */
+	int cur_cp_pack;	      /* 0/1: the pack ckpt came from */
+	struct rw_semaphore cp_rwsem; /* QM4 */
+	struct mutex cp_mutex;	      /* one checkpoint at a time */
+	void *cp_task;		      /* the task inside a checkpoint */
+	u64 elapsed_base;	      /* ckpt->elapsed_time at mount */
+
+	/* Segments (segment.c). */
+	spinlock_t sit_lock;
+	struct qlfs_seg_entry *sentries; /* [segs_main] */
+	unsigned long *dirty_sit_blocks; /* bit i: SIT block i changed */
+	unsigned long *free_segmap;	 /* bit s: segment s has no valid block */
+	unsigned long *prefree_segmap;	 /* emptied since the last checkpoint */
+	u32 free_segments;		 /* free, not current, not prefree */
+	struct qlfs_curseg curseg[NR_CURSEG_TYPE];
+	u64 total_valid_block_count; /* QM2 */
+	u64 user_block_count;
+	u32 total_valid_node_count;
+	u32 total_valid_inode_count;
+
+	/* NAT (node.c). */
+	spinlock_t nat_lock;
+	struct qlfs_nat_block **nat_blocks; /* [nat_blocks], loaded on demand */
+	unsigned long *dirty_nat_blocks;
+	u32 next_free_nid; /* search hint */
+	struct inode *node_inode; /* its mapping caches node blocks, index nid */
+
+	/* Inodes (inode.c): ino -> struct inode, for qlfs_iget(). */
+	struct xarray inode_cache;
+	struct mutex inode_cache_lock;
+	/* Orphans (checkpoint.c): unlinked, still open. */
+	struct mutex orphan_lock;
+	struct list_head orphan_list;
+	u32 orphan_count;
+
+	/* Statistics for the `qlfs` shell command and the tests. */
+	u64 nr_checkpoints;
+	u64 data_blocks_written, node_blocks_written;
+};
+
+/* In-memory part of a qlfs inode (F2FS's f2fs_inode_info); the rest is in
+ * its node folio (QM1). */
+struct qlfs_inode_info {
+	struct inode vfs_inode;
+	u32 i_current_depth; /* directories */
+	u32 i_pino;	     /* parent, a hint for recovery */
+	u32 i_generation;
+	unsigned long flags; /* QLFS_I_* below */
+	/* Data side may add fields below this line. */
+};
+
+#define QLFS_I_NEED_CP	    0 /* fsync must write a checkpoint */
+#define QLFS_I_ORPHAN	    1 /* on sbi->orphan_list */
+#define QLFS_I_DATA_FIRST   8 /* bits 8.. for the data side */
+
+static inline struct qlfs_sb_info *QLFS_SB(const struct super_block *sb)
+{
+	return sb->s_fs_info;
+}
+
+static inline struct qlfs_inode_info *QLFS_I(struct inode *inode)
+{
+	return container_of(inode, struct qlfs_inode_info, vfs_inode);
+}
+
+static inline struct qlfs_sb_info *QLFS_I_SB(const struct inode *inode)
+{
+	return QLFS_SB(inode->i_sb);
+}
+
+#define QLFS_MAGIC QLFS_SUPER_MAGIC /* statfs f_type */
+
+/* ---- super.c ---- */
+
+extern struct file_system_type qlfs_fs_type;
+/* Print one line "qlfs(vdb): ..." at KERN_ERR (mount refusals, I/O errors,
+ * corruption). */
+void qlfs_msg(struct qlfs_sb_info *sbi, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A corruption found after mount: say so once and make the file system
+ * read-only (writes get -EROFS from then on; reads still work). */
+void qlfs_handle_error(struct qlfs_sb_info *sbi, const char *what);
+
+/* ---- checkpoint.c ---- */
+
+/* QM4. A checkpoint's own task passes through without blocking. */
+void qlfs_lock_op(struct qlfs_sb_info *sbi);
+void qlfs_unlock_op(struct qlfs_sb_info *sbi);
+
+enum qlfs_cp_reason {
+	CP_REASON_SYNC,	   /* sync_fs, sync */
+	CP_REASON_UMOUNT,  /* the last one: sets CP_UMOUNT_FLAG */
+	CP_REASON_FSYNC,   /* an fsync that roll-forward cannot cover */
+	CP_REASON_PERIODIC,
+	CP_REASON_CLEANING, /* prefree segments must become free */
+	CP_REASON_RECOVERY, /* after roll-forward */
+};
+
+/* Write a checkpoint (F2FS's f2fs_write_checkpoint(), see
+ * ../shared/reference/f2fs.md "Checkpoint"): every dirty data page, then
+ * node pages, then NAT and SIT shadow copies, the pack (flush before the
+ * footer). 0 or -errno (then the file system goes read-only). Context:
+ * process, no qlfs lock held. */
+int qlfs_write_checkpoint(struct qlfs_sb_info *sbi, enum qlfs_cp_reason reason);
+/* An inode left with no link while open: kept until evicted. */
+int qlfs_add_orphan_inode(struct qlfs_sb_info *sbi, u32 ino);
+void qlfs_remove_orphan_inode(struct qlfs_sb_info *sbi, u32 ino);
+
+/* ---- segment.c ---- */
+
+/* Give the block of a page being written a new address in log @type
+ * (out of place, QM3): invalidate @old_blkaddr (unless NULL_ADDR or
+ * NEW_ADDR), mark the new block valid, record @sum as its summary; move
+ * the log to a free segment when full. Space was reserved before (QM2),
+ * so it fails only when the file system broke (-EIO) or went read-only
+ * (-EROFS). Context: under qlfs_lock_op(). */
+int qlfs_allocate_block(struct qlfs_sb_info *sbi, enum qlfs_log type, u32 old_blkaddr,
+			const struct qlfs_summary *sum, u32 *new_blkaddr);
+/* A block stopped being owned (truncate, unlink, overwrite). */
+void qlfs_invalidate_block(struct qlfs_sb_info *sbi, u32 blkaddr);
+/* Reserve @count blocks of user space: -ENOSPC when the file system is
+ * really full. qlfs_release_blocks() undoes it. */
+int qlfs_reserve_blocks(struct qlfs_sb_info *sbi, u32 count);
+void qlfs_release_blocks(struct qlfs_sb_info *sbi, u32 count);
+/* Is @blkaddr a main-area block? (every address read from disk is
+ * checked with it before use) */
+bool qlfs_valid_main_blkaddr(const struct qlfs_sb_info *sbi, u32 blkaddr);
+/* Submit a read or write of one block (4 KiB, @page) at @blkaddr; @end_io
+ * and @private as bio's. Writes carry @opf (REQ_SYNC, REQ_FUA...). */
+struct bio *qlfs_bio_alloc(struct qlfs_sb_info *sbi, blk_opf_t opf, u32 blkaddr,
+			   unsigned int nr_vecs);
+
+/* ---- node.c ---- */
+
+/* The block map walk (F2FS's dnode_of_data). */
+struct dnode_of_data {
+	struct inode *inode;
+	struct folio *inode_folio; /* the inode's node folio, locked */
+	struct folio *node_folio;  /* the node holding the address, locked */
+	u32 nid;		   /* node_folio's nid */
+	u32 ofs_in_node;	   /* the address's index in it */
+	u32 data_blkaddr;	   /* the address (NULL_ADDR, NEW_ADDR or a block) */
+	bool inode_folio_locked;
+};
+
+enum qlfs_dnode_mode {
+	LOOKUP_NODE, /* -ENOENT when a node on the way does not exist */
+	ALLOC_NODE,  /* make the missing nodes (reserves their blocks) */
+};
+
+static inline void set_new_dnode(struct dnode_of_data *dn, struct inode *inode,
+				 struct folio *ifolio, struct folio *nfolio, u32 nid)
+{
+	*dn = (struct dnode_of_data){ .inode = inode, .inode_folio = ifolio,
+				      .node_folio = nfolio, .nid = nid };
+}
+
+/* Find (or make) the node holding the address of file block @index; fills
+ * @dn with both folios locked and referenced. 0 or -errno (-ENOENT,
+ * -ENOSPC, -EIO, -EFBIG past the largest file). Under qlfs_lock_op() for
+ * ALLOC_NODE. */
+int qlfs_get_dnode_of_data(struct dnode_of_data *dn, pgoff_t index, enum qlfs_dnode_mode mode);
+/* Unlock and drop what @dn holds. */
+void qlfs_put_dnode(struct dnode_of_data *dn);
+/* The address at @dn->ofs_in_node of @dn->node_folio. */
+u32 qlfs_data_blkaddr(struct dnode_of_data *dn);
+/* Store @blkaddr there (QM1: waits for the node's writeback, marks it
+ * dirty) and in dn->data_blkaddr. */
+void qlfs_set_data_blkaddr(struct dnode_of_data *dn, u32 blkaddr);
+/* A hole becomes NEW_ADDR: reserves one block (-ENOSPC), i_blocks + 1. */
+int qlfs_reserve_new_block(struct dnode_of_data *dn);
+/* Free file blocks from @from on: data addresses (invalidated or
+ * released), then nodes no longer needed. i_size is the caller's. Under
+ * qlfs_lock_op(). */
+int qlfs_truncate_blocks(struct inode *inode, pgoff_t from);
+/* The summary a data block at @dn gets (owner nid, version, ofs). */
+void qlfs_set_summary(struct qlfs_summary *sum, u32 nid, u32 ofs_in_node, u8 version);
+/* The owner's NAT version, for summaries. */
+u8 qlfs_nat_version(struct qlfs_sb_info *sbi, u32 nid);
+
+/* Node folios: locked, uptodate, referenced; checksum and footer (nid,
+ * ino) verified on read (else -EIO and qlfs_handle_error()). */
+struct folio *qlfs_get_node_folio(struct qlfs_sb_info *sbi, u32 nid);
+void qlfs_put_node_folio(struct folio *folio); /* unlock + put */
+static inline void *qlfs_node_addr(struct folio *folio)
+{
+	return folio_address(folio);
+}
+/* Write the inode's dirty node folios for fsync (WB_SYNC_ALL, the FSYNC
+ * mark on the last, DENTRY when @dentry), waiting for them. */
+int qlfs_fsync_node_pages(struct inode *inode, bool dentry);
+/* Write every dirty node folio (checkpoint, sync). */
+int qlfs_sync_node_pages(struct qlfs_sb_info *sbi, struct writeback_control *wbc);
+
+/* ---- inode.c ---- */
+
+/* The inode @ino, read from its node block the first time (mode, size,
+ * links, times; then qlfs_set_inode_ops()). ERR_PTR(-ENOENT/-EIO/-ENOMEM),
+ * -EUCLEAN for an inode block that breaks QL10. */
+struct inode *qlfs_iget(struct super_block *sb, u32 ino);
+/* A new inode in @dir (a nid, a node folio written into the page cache,
+ * i_pino = dir). Under qlfs_lock_op(). Mode and, for directories, depth
+ * set; link count 1 (2 for a directory) left to the caller. */
+struct inode *qlfs_new_inode(struct inode *dir, umode_t mode);
+/* Copy the in-memory fields (size, links, times, blocks, depth, pino)
+ * into the inode's node folio (QM1). Every change to them calls this;
+ * it is also ->write_inode. Context: process, may lock the node folio
+ * (a data folio may be held). */
+void qlfs_update_inode(struct inode *inode);
+/* i_blocks in 4 KiB blocks (the on-disk unit) +/- n. */
+void qlfs_inode_blocks_add(struct inode *inode, s64 n);
+
+/* ---- data half (data.c, file.c, dir.c, namei.c) ---- */
+
+/* Set i_op, i_fop and the mapping's a_ops by i_mode (qlfs_iget() and
+ * qlfs_new_inode() call it). */
+void qlfs_set_inode_ops(struct inode *inode);
+/* The log a data page of @inode goes to (hot: directories, warm: files). */
+enum qlfs_log qlfs_data_log(struct inode *inode);
+/* Write every dirty data page of the file system (the checkpoint's first
+ * step; the caller is the checkpoint task). */
+int qlfs_sync_dirty_data(struct qlfs_sb_info *sbi);
+
+#endif
