@@ -143,6 +143,20 @@ void set_fs_pwd(const struct path *path)
 	path_put(&old);
 }
 
+/* Linux's set_fs_root() (fs/fs_struct.c): everyone's root becomes @path
+ * (prepare_namespace() after it mounted the root file system). */
+void set_fs_root(const struct path *path)
+{
+	struct path old;
+
+	path_get(path);
+	spin_lock(&fs_lock);
+	old = fs_root;
+	fs_root = *path;
+	spin_unlock(&fs_lock);
+	path_put(&old);
+}
+
 /* ---- d_path ---- */
 
 static bool prepend(char **p, char *buf, const char *s, int len)
@@ -391,6 +405,22 @@ int ksys_umount(const char *target, int flags)
 	return err;
 }
 
+/* Linux's is_path_reachable(): is the mount @m inside the tree of @root?
+ * (Mounts left outside after prepare_namespace() changed the root, the
+ * boot ramfs among them, are not listed.) Under namespace_sem. */
+static bool mnt_is_reachable(struct vfsmount *m, const struct path *root)
+{
+	struct dentry *d = m->mnt_root;
+
+	while (m != root->mnt) {
+		if (m->mnt_parent == m || !m->mnt_attached)
+			return false;
+		d = m->mnt_mountpoint;
+		m = m->mnt_parent;
+	}
+	return is_subdir(d, root->dentry);
+}
+
 int iterate_mounts(int (*fn)(void *arg, const char *source, const char *path,
 			     const char *fstype, int mnt_flags),
 		   void *arg)
@@ -406,7 +436,11 @@ int iterate_mounts(int (*fn)(void *arg, const char *source, const char *path,
 	mutex_lock(&namespace_sem); /* the table stays as it is */
 	list_for_each_entry(m, &mount_table, mnt_list) {
 		struct path at = {.mnt = m, .dentry = m->mnt_root};
-		char *p = d_path(&at, &root, buf, PATH_MAX);
+		char *p;
+
+		if (!mnt_is_reachable(m, &root))
+			continue;
+		p = d_path(&at, &root, buf, PATH_MAX);
 
 		err = fn(arg, m->mnt_devname, IS_ERR(p) ? "?" : p,
 			 m->mnt_sb->s_type->name, m->mnt_flags);

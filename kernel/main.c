@@ -3,13 +3,15 @@
  *
  * Layer: kernel. Called by: the arch, once, on the boot CPU.
  * Order: log banner -> memory -> scheduler -> arch late setup (interrupts,
- * tick) -> initcalls -> secondary CPUs -> exec= commands or the shell.
+ * tick) -> initcalls -> secondary CPUs -> the root disk (prepare_namespace)
+ * -> exec= commands or the shell.
  */
 #include <quire/kernel.h>
 #include <quire/init.h>
 #include <quire/printk.h>
 #include <quire/platform.h>
 #include <quire/shell.h>
+#include <quire/mount.h>
 #include <quire/errno.h>
 #include <quire/string.h>
 #include <quire/mm.h>
@@ -71,6 +73,7 @@ void start_kernel(void)
 	workqueue_init();
 	for (int level = 0; level < NR_INITCALL_LEVELS; level++)
 		do_initcalls(level);
+	prepare_namespace(); /* the root disk, as Linux's kernel_init_freeable() */
 	if (cmdline_get("exec", exec, sizeof(exec)))
 		run_exec(exec);
 	shell_main();

@@ -49,6 +49,11 @@ int init_mount_tree(void);
 void get_fs_root(struct path *root);
 void get_fs_pwd(struct path *pwd);
 void set_fs_pwd(const struct path *path);
+void set_fs_root(const struct path *path);
+
+/* Mount the root disk (root= on the command line) and make it the root
+ * (fs/do_mounts.c); once, after the initcalls. */
+void prepare_namespace(void);
 
 /* Call @fn for each mount in mount order (the `mount` command): source,
  * where it is mounted (a path), fs type name, flags. Stops at non-zero. */

@@ -43,8 +43,9 @@
 #define RENAME_NOREPLACE (1u << 0)
 #define RENAME_EXCHANGE	 (1u << 1)
 
-#define MS_RDONLY  1 /* mount flags (Linux's values) */
-#define MNT_FORCE  1 /* umount flags */
+#define MS_RDONLY  1	 /* mount flags (Linux's values) */
+#define MS_SILENT  32768 /* no message when the source holds no such fs */
+#define MNT_FORCE  1	 /* umount flags */
 #define MNT_DETACH 2
 
 /* d_type of struct linux_dirent64 (Linux's values). */
