@@ -819,10 +819,10 @@ static int fsb_run(struct fsb *b)
 	int err = 0;
 
 	fsh_printf(
-		"fsbench %s: scale %u, seed %llu: seq %llu MiB, rand %llu MiB, %u small files in %u dirs\n",
+		"fsbench %s: scale %u, seed %llu: seq %llu KiB, rand %llu KiB, %u small files in %u dirs\n",
 		b->dir, b->scale, (unsigned long long)b->seed,
-		(unsigned long long)(b->seq_bytes >> 20),
-		(unsigned long long)(b->rand_bytes >> 20), b->nr_small, b->nr_dirs);
+		(unsigned long long)(b->seq_bytes >> 10),
+		(unsigned long long)(b->rand_bytes >> 10), b->nr_small, b->nr_dirs);
 	if (b->rows & FSB_ROW_SEQ)
 		err = fsb_seq(b);
 	if (!err && (b->rows & FSB_ROW_RAND))
