@@ -10,7 +10,7 @@
  * Not here: the Linux side (tools/linux-bench/fsbench.c runs the same
  * rows, with the same sizes, seeds and checks, on Linux's f2fs and ext4).
  *
- *   fsbench [-s SCALE] [--seed N] [--rows seq,rand,small] DIR
+ *   fsbench [-s SCALE] [--seed N] [--rows seq,rand,small] [--fs TYPE] DIR
  *   fsbench [-s SCALE] --raw DISK
  *
  * Rows (sizes divided by SCALE, default 1):
@@ -48,6 +48,10 @@
  * pages dirty (ramfs) keeps them: the line after the row says how many
  * pages stayed.
  *
+ * The header line names DIR's file system type; with --fs TYPE the bench
+ * refuses to run on any other (a script whose mount failed would else
+ * measure the directory underneath: `fsbench: /mnt is on ramfs, not qlfs`).
+ *
  * --raw writes over the disk's first 256 MiB / SCALE (at most the disk):
  * it refuses a disk that is mounted.
  *
@@ -58,6 +62,7 @@
 #include "fsbench_internal.h"
 #include <quire/syscalls.h>
 #include <quire/namei.h>
+#include <quire/mount.h>
 #include <quire/dcache.h>
 #include <quire/pagemap.h>
 #include <quire/swap.h>
@@ -90,6 +95,8 @@
 struct fsb {
 	const char *cmd;
 	char dir[PATH_MAX / 4];
+	char fstype[32];     /* DIR's file system type ("qlfs") */
+	const char *want_fs; /* --fs: the type DIR must be on, or NULL */
 	unsigned int scale, rows;
 	u64 seed, rnd;
 	u64 seq_bytes, rand_bytes;
@@ -788,6 +795,8 @@ static int fsb_parse(struct fsb *b, int argc, char **argv, const char **operand,
 			b->seed = v, i++;
 		else if (!strcmp(a, "--rows") && val && !(err = fsb_parse_rows(b, val)))
 			i++;
+		else if (!strcmp(a, "--fs") && val)
+			b->want_fs = val, i++;
 		else if (!strcmp(a, "--raw"))
 			*raw = true;
 		else if (!err && a[0] == '-')
@@ -800,7 +809,7 @@ static int fsb_parse(struct fsb *b, int argc, char **argv, const char **operand,
 	if (!err && !*operand)
 		err = fsh_usage(
 			b->cmd,
-			"usage: fsbench [-s SCALE] [--seed N] [--rows seq,rand,small] DIR | fsbench [-s SCALE] --raw DISK");
+			"usage: fsbench [-s SCALE] [--seed N] [--rows seq,rand,small] [--fs TYPE] DIR | fsbench [-s SCALE] --raw DISK");
 	return err;
 }
 
@@ -819,8 +828,8 @@ static int fsb_run(struct fsb *b)
 	int err = 0;
 
 	fsh_printf(
-		"fsbench %s: scale %u, seed %llu: seq %llu KiB, rand %llu KiB, %u small files in %u dirs\n",
-		b->dir, b->scale, (unsigned long long)b->seed,
+		"fsbench %s (%s): scale %u, seed %llu: seq %llu KiB, rand %llu KiB, %u small files in %u dirs\n",
+		b->dir, b->fstype, b->scale, (unsigned long long)b->seed,
 		(unsigned long long)(b->seq_bytes >> 10),
 		(unsigned long long)(b->rand_bytes >> 10), b->nr_small, b->nr_dirs);
 	if (b->rows & FSB_ROW_SEQ)
@@ -831,6 +840,28 @@ static int fsb_run(struct fsb *b)
 		err = fsb_small(b);
 	fsb_cleanup(b);
 	return err;
+}
+
+/* DIR is a directory, on the file system --fs names if it names one. */
+static int fsb_check_dir(struct fsb *b)
+{
+	struct path p;
+	int err;
+
+	if (!fsh_is_dir(b->dir))
+		return fsb_fail(b, "DIR", b->dir, -ENOTDIR);
+	err = kern_path(b->dir, LOOKUP_FOLLOW, &p);
+	if (err)
+		return fsb_fail(b, "DIR", b->dir, err);
+	strscpy_len(b->fstype, p.mnt->mnt_sb->s_type ? p.mnt->mnt_sb->s_type->name : "?",
+		    sizeof(b->fstype));
+	path_put(&p);
+	if (b->want_fs && strcmp(b->fstype, b->want_fs)) {
+		fsh_printf("%s: %s is on %s, not %s\n", b->cmd, b->dir, b->fstype,
+			   b->want_fs);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int cmd_fsbench(int argc, char **argv)
@@ -857,10 +888,9 @@ static int cmd_fsbench(int argc, char **argv)
 		err = fsb_fail(b, "DIR", operand, -ENAMETOOLONG);
 		goto out;
 	}
-	if (!fsh_is_dir(b->dir)) {
-		err = fsb_fail(b, "DIR", b->dir, -ENOTDIR);
+	err = fsb_check_dir(b);
+	if (err)
 		goto out;
-	}
 	fsb_sizes(b);
 	b->buf = kmalloc(FSB_CHUNK, GFP_KERNEL);
 	b->gen = kcalloc(b->rand_bytes / PAGE_SIZE, sizeof(*b->gen), GFP_KERNEL);
@@ -878,6 +908,6 @@ out:
 }
 SHELL_COMMAND(
 	fsbench, "fsbench",
-	"fsbench [-s SCALE] [--seed N] [--rows seq,rand,small] DIR | fsbench [-s SCALE] --raw DISK",
+	"fsbench [-s SCALE] [--seed N] [--rows seq,rand,small] [--fs TYPE] DIR | fsbench [-s SCALE] --raw DISK",
 	"file system benchmark rows (issue 10), or the raw disk's sequential writes",
 	cmd_fsbench);

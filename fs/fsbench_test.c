@@ -167,7 +167,11 @@ static int count_entries(const char *path)
 /* -s 256: seq 1 MiB, rand 256 KiB (64 writes a row), 39 small files. */
 static void every_row_runs_checks_its_data_and_leaves_nothing(struct ktest *t)
 {
-	KTEST_ASSERT_EQ(t, run(t, "fsbench -s 256 --seed 7 " FSB_DIR), 0);
+	KTEST_ASSERT_EQ(t, run(t, "fsbench -s 256 --seed 7 --fs ramfs " FSB_DIR), 0);
+	KTEST_EXPECT_TRUE(t, has(((struct fsbt *)t->priv)->out,
+				 "fsbench " FSB_DIR
+				 " (ramfs): scale 256, seed 7: seq 1024 KiB, "
+				 "rand 256 KiB, 39 small files in 10 dirs\n"));
 	expect_row(t, "seq-write", 1ULL << 20, "bytes");
 	expect_row(t, "seq-read", 1ULL << 20, "bytes");
 	expect_row(t, "rand-write", 256ULL << 10, "bytes");
@@ -243,6 +247,8 @@ static void bad_options_are_refused_with_a_reason(struct ktest *t)
 		     "fsbench: one DIR or DISK only\n");
 	expect_usage(t, "fsbench --raw nosuchdisk",
 		     "fsbench: --raw: no disk named 'nosuchdisk'\n");
+	expect_usage(t, "fsbench --fs qlfs " FSB_DIR,
+		     "fsbench: " FSB_DIR " is on ramfs, not qlfs\n");
 	KTEST_EXPECT_EQ(t, run(t, "fsbench " FSB_DIR "/none"), -ENOTDIR);
 	KTEST_EXPECT_TRUE(t, has(c->out, "Not a directory (ENOTDIR)\n"));
 	KTEST_EXPECT_EQ(t, count_entries(FSB_DIR), 0);

@@ -4,7 +4,8 @@
  * ext4): the same rows, sizes, scale, seed, stamps, checks and line format,
  * with Linux's calls in place of Quire's ksys_* ones.
  *
- *   fsbench [-s SCALE] [--seed N] [--rows seq,rand,small] [--keep-caches] DIR
+ *   fsbench [-s SCALE] [--seed N] [--rows seq,rand,small] [--fs TYPE]
+ *           [--keep-caches] DIR
  *
  * Built static by tools/linux-bench/run (gcc -O2 -static) into the guest's
  * initramfs. Where the two differ, it is by what each kernel offers:
@@ -29,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,6 +67,8 @@ static struct {
 	char path[1200];
 	int made_seq, made_rand, made_small;
 	int keep_caches;
+	const char *want_fs;
+	const char *fstype;
 	uint64_t start_ns, next_progress_ns;
 } b;
 
@@ -472,11 +476,31 @@ static void cleanup(void)
 		rmdir(b.path);
 }
 
+/* statfs's f_type as Linux names the type in /proc/mounts. */
+static const char *fs_name(long type)
+{
+	switch ((unsigned long)type) {
+	case 0xef53:
+		return "ext4";
+	case 0xf2f52010:
+		return "f2fs";
+	case 0x01021994:
+		return "tmpfs";
+	case 0x858458f6:
+		return "ramfs";
+	case 0x9123683e:
+		return "btrfs";
+	case 0x58465342:
+		return "xfs";
+	}
+	return "other";
+}
+
 static int usage(const char *msg)
 {
 	fprintf(stderr,
 		"fsbench: %s\nusage: fsbench [-s SCALE] [--seed N] "
-		"[--rows seq,rand,small] [--keep-caches] DIR\n",
+		"[--rows seq,rand,small] [--fs TYPE] [--keep-caches] DIR\n",
 		msg);
 	return 2;
 }
@@ -526,6 +550,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--rows") && i + 1 < argc) {
 			if (parse_rows(argv[++i]))
 				return usage("--rows: expected seq, rand or small");
+		} else if (!strcmp(argv[i], "--fs") && i + 1 < argc) {
+			b.want_fs = argv[++i];
 		} else if (!strcmp(argv[i], "--keep-caches")) {
 			b.keep_caches = 1;
 		} else if (argv[i][0] == '-' || dir) {
@@ -539,6 +565,15 @@ int main(int argc, char **argv)
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
 		return fail("DIR", dir, -ENOTDIR) ? 1 : 1;
 	snprintf(b.dir, sizeof(b.dir), "%s", dir);
+	{
+		struct statfs sf;
+
+		b.fstype = statfs(dir, &sf) ? "?" : fs_name(sf.f_type);
+	}
+	if (b.want_fs && strcmp(b.fstype, b.want_fs)) {
+		printf("fsbench: %s is on %s, not %s\n", dir, b.fstype, b.want_fs);
+		return 1;
+	}
 	b.seq_bytes = FSB_SEQ_BYTES / b.scale;
 	b.seq_bytes = (b.seq_bytes < FSB_MIN_BYTES ? FSB_MIN_BYTES : b.seq_bytes) &
 		      ~(uint64_t)(FSB_PAGE - 1);
@@ -552,8 +587,8 @@ int main(int argc, char **argv)
 	if (!b.buf || !b.gen)
 		return fail("memory", dir, -ENOMEM) ? 1 : 1;
 	fill(b.buf, FSB_CHUNK);
-	printf("fsbench %s: scale %u, seed %llu: seq %llu KiB, rand %llu KiB, %u small files in %u dirs\n",
-	       b.dir, b.scale, (unsigned long long)b.seed,
+	printf("fsbench %s (%s): scale %u, seed %llu: seq %llu KiB, rand %llu KiB, %u small files in %u dirs\n",
+	       b.dir, b.fstype, b.scale, (unsigned long long)b.seed,
 	       (unsigned long long)(b.seq_bytes >> 10),
 	       (unsigned long long)(b.rand_bytes >> 10), b.nr_small, b.nr_dirs);
 	fflush(stdout);
