@@ -32,7 +32,8 @@
  *   small-create         10000 ops       2.000000 s    5000.0 ops/s
  *
  * (MB = 10^6 bytes). The set-up of a row (creating the 64 MiB file the
- * random rows overwrite, dropping a cache) and its check are not timed.
+ * random rows overwrite, dropping a cache: each random row starts with the
+ * file out of the cache) and its check are not timed.
  * Every 4 KiB block written carries a stamp (magic, generation, file
  * offset; fsb_stamp()); after each row the data are read back, from the
  * disk where the file system lets its cache go, and a block with a wrong
@@ -44,16 +45,16 @@
  * Caches: seq-read drops the file's clean pages (invalidate_mapping_pages(),
  * what Linux's posix_fadvise(POSIX_FADV_DONTNEED) does); small-read drops
  * every clean page-cache page (drop_pagecache(), Linux's drop_caches=1).
- * Quire has no inode or dentry cache to drop. A file system that keeps its
- * pages dirty (ramfs) keeps them: the line after the row says how many
- * pages stayed.
+ * Dentries and inodes stay cached (Quire has no way to drop them; the Linux
+ * side keeps its own too). A file system that keeps its pages dirty (ramfs)
+ * keeps them: a line before the row says how many pages stayed.
  *
  * The header line names DIR's file system type; with --fs TYPE the bench
  * refuses to run on any other (a script whose mount failed would else
  * measure the directory underneath: `fsbench: /mnt is on ramfs, not qlfs`).
  *
  * --raw writes over the disk's first 256 MiB / SCALE (at most the disk):
- * it refuses a disk that is mounted.
+ * it refuses a disk that is mounted (-EBUSY) or read-only (-EROFS).
  *
  * Locking: none of its own; runs in the shell's thread and may sleep. One
  * fsbench at a time (the shell runs one command).
@@ -394,6 +395,10 @@ static int fsb_rand_row(struct fsb *b, const char *row, const char *path,
 	u64 nr = b->rand_bytes / PAGE_SIZE;
 	int fd, err;
 
+	/* Each random row starts with the file out of the cache. */
+	err = fsb_drop_file_cache(b, row, path);
+	if (err)
+		return err;
 	fsb_start(b);
 	fd = ksys_open(path, O_WRONLY, 0);
 	if (fd < 0)
@@ -409,7 +414,7 @@ static int fsb_rand_row(struct fsb *b, const char *row, const char *path,
 	return err;
 }
 
-/* The file the random rows overwrite: written and fsynced, cache dropped. */
+/* The file the random rows overwrite: written and fsynced. */
 static int fsb_rand_prepare(struct fsb *b, const char *path)
 {
 	int fd, err;
@@ -426,7 +431,7 @@ static int fsb_rand_prepare(struct fsb *b, const char *path)
 	for (u64 i = 0; i < b->rand_bytes / PAGE_SIZE; i++)
 		b->gen[i] = 1;
 	fsb_fill(b->buf, FSB_CHUNK);
-	return fsb_drop_file_cache(b, "rand-write", path);
+	return 0;
 }
 
 static int fsb_rand_rows(struct fsb *b)

@@ -333,8 +333,10 @@ static int rand_writes(const char *row_name, int fd, uint64_t nr, unsigned int e
 static int rand_row(const char *row_name, unsigned int every)
 {
 	uint64_t nr = b.rand_bytes / FSB_PAGE;
-	int fd, err;
+	int fd, err = drop_file_cache(row_name, b.path);
 
+	if (err)
+		return err;
 	start();
 	fd = open(b.path, O_WRONLY);
 	if (fd < 0)
@@ -365,9 +367,7 @@ static int rand_rows(void)
 	for (uint64_t i = 0; i < b.rand_bytes / FSB_PAGE; i++)
 		b.gen[i] = 1;
 	fill(b.buf, FSB_CHUNK);
-	err = drop_file_cache("rand-write", b.path);
-	if (!err)
-		err = rand_row("rand-write", 0);
+	err = rand_row("rand-write", 0);
 	if (!err)
 		err = rand_row("rand-write-fs64", FSB_FSYNC_EVERY);
 	return err;
