@@ -782,34 +782,51 @@ static int fsb_parse_number(struct fsb *b, const char *opt, const char *val, u64
 	return 0;
 }
 
+/* The option at argv[*i] (and its value, *i moved past it) into @b. */
+static int fsb_parse_opt(struct fsb *b, int argc, char **argv, int *i, bool *raw)
+{
+	const char *a = argv[*i], *val = *i + 1 < argc ? argv[*i + 1] : NULL;
+	u64 v = 0;
+	int err;
+
+	if (!strcmp(a, "--raw")) {
+		*raw = true;
+		return 0;
+	}
+	if (strcmp(a, "-s") && strcmp(a, "--seed") && strcmp(a, "--rows") &&
+	    strcmp(a, "--fs"))
+		return fsh_usage(b->cmd, "unknown option '%s'", a);
+	if (!val)
+		return fsh_usage(b->cmd, "%s: needs a value", a);
+	(*i)++;
+	if (!strcmp(a, "-s")) {
+		err = fsb_parse_number(b, a, val, 1, FSB_MAX_SCALE, &v);
+		b->scale = v;
+	} else if (!strcmp(a, "--seed")) {
+		err = fsb_parse_number(b, a, val, 0, ~0ULL, &v);
+		b->seed = v;
+	} else if (!strcmp(a, "--rows")) {
+		err = fsb_parse_rows(b, val);
+	} else {
+		b->want_fs = val;
+		err = 0;
+	}
+	return err;
+}
+
 /* Options into @b; the operand (DIR or the --raw DISK) in *@operand. */
 static int fsb_parse(struct fsb *b, int argc, char **argv, const char **operand,
 		     bool *raw)
 {
-	u64 v;
-	int i, err = 0;
+	int err = 0;
 
-	for (i = 1; i < argc && !err; i++) {
-		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(a, "-s") &&
-		    !(err = fsb_parse_number(b, a, val, 1, FSB_MAX_SCALE, &v)))
-			b->scale = v, i++;
-		else if (!strcmp(a, "--seed") &&
-			 !(err = fsb_parse_number(b, a, val, 0, ~0ULL, &v)))
-			b->seed = v, i++;
-		else if (!strcmp(a, "--rows") && val && !(err = fsb_parse_rows(b, val)))
-			i++;
-		else if (!strcmp(a, "--fs") && val)
-			b->want_fs = val, i++;
-		else if (!strcmp(a, "--raw"))
-			*raw = true;
-		else if (!err && a[0] == '-')
-			err = fsh_usage(b->cmd, "unknown option '%s'", a);
-		else if (!err && *operand)
+	for (int i = 1; i < argc && !err; i++) {
+		if (argv[i][0] == '-')
+			err = fsb_parse_opt(b, argc, argv, &i, raw);
+		else if (*operand)
 			err = fsh_usage(b->cmd, "one DIR or DISK only");
-		else if (!err)
-			*operand = a;
+		else
+			*operand = argv[i];
 	}
 	if (!err && !*operand)
 		err = fsh_usage(

@@ -239,7 +239,8 @@ static void bad_options_are_refused_with_a_reason(struct ktest *t)
 	expect_usage(t, "fsbench -s 0 " FSB_DIR,
 		     "fsbench: -s: need a number in 1..65536\n");
 	expect_usage(t, "fsbench -s x " FSB_DIR, "fsbench: -s: need a number");
-	expect_usage(t, "fsbench -s", "fsbench: -s: need a number");
+	expect_usage(t, "fsbench -s", "fsbench: -s: needs a value\n");
+	expect_usage(t, "fsbench " FSB_DIR " --fs", "fsbench: --fs: needs a value\n");
 	expect_usage(t, "fsbench --rows seq,big " FSB_DIR,
 		     "fsbench: --rows: 'big': expected seq, rand or small\n");
 	expect_usage(t, "fsbench -q " FSB_DIR, "fsbench: unknown option '-q'\n");
