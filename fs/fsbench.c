@@ -10,7 +10,7 @@
  * Not here: the Linux side (tools/linux-bench/fsbench.c runs the same
  * rows, with the same sizes, seeds and checks, on Linux's f2fs and ext4).
  *
- *   fsbench [-s SCALE] [--seed N] [--rows seq,rand,small] [--fs TYPE] DIR
+ *   fsbench [-s SCALE] [--seed N] [--rows seq,rand,small] [--fs TYPE] [--fill PCT] DIR
  *   fsbench [-s SCALE] --raw DISK
  *
  * Rows (sizes divided by SCALE, default 1):
@@ -48,6 +48,12 @@
  * Dentries and inodes stay cached (Quire has no way to drop them; the Linux
  * side keeps its own too). A file system that keeps its pages dirty (ramfs)
  * keeps them: a line before the row says how many pages stayed.
+ *
+ * --fill PCT (0..99): before the random rows, a file (fsbench.fill) brings
+ * the file system to PCT % of its blocks in use, so that their overwrites
+ * run on a full disk (cleaning included, as Sprite LFS measured); it goes
+ * after them. Each group of rows (seq, rand, small) removes its files when
+ * done: the next starts on a file system as empty as the first.
  *
  * The header line names DIR's file system type; with --fs TYPE the bench
  * refuses to run on any other (a script whose mount failed would else
@@ -88,6 +94,7 @@
 #define FSB_MIN_BYTES	(64u << 10)
 #define FSB_RAW_QD	8u
 #define FSB_PROGRESS_NS 1000000000ULL
+#define FSB_MAX_FILL	99u /* --fill: percent */
 
 #define FSB_ROW_SEQ   1u
 #define FSB_ROW_RAND  2u
@@ -106,7 +113,8 @@ struct fsb {
 	u32 *gen;	/* rand file: the generation each block holds */
 	char path[256]; /* scratch for file names */
 	/* What this run created, so that the clean-up removes nothing else. */
-	bool made_seq, made_rand, made_small;
+	bool made_seq, made_rand, made_small, made_fill;
+	unsigned int fill_pct; /* --fill: how full before the random rows */
 	u64 start_ns, next_progress_ns;
 };
 
@@ -354,6 +362,19 @@ static int fsb_seq_read(struct fsb *b, const char *path)
 	return 0;
 }
 
+/* Unlink DIR/@name, made by this run: the rows after start without it. */
+static int fsb_remove(struct fsb *b, const char *row, const char *name, bool *made)
+{
+	int err = fsb_name(b, name);
+
+	if (!err)
+		err = ksys_unlink(b->path);
+	if (err)
+		return fsb_fail(b, row, b->path, err);
+	*made = false;
+	return 0;
+}
+
 static int fsb_seq(struct fsb *b)
 {
 	int err = fsb_name(b, "fsbench.seq");
@@ -363,6 +384,8 @@ static int fsb_seq(struct fsb *b)
 	err = fsb_seq_write(b, b->path);
 	if (!err)
 		err = fsb_seq_read(b, b->path);
+	if (!err) /* the next rows start without it */
+		err = fsb_remove(b, "seq-read", "fsbench.seq", &b->made_seq);
 	return err;
 }
 
@@ -414,6 +437,49 @@ static int fsb_rand_row(struct fsb *b, const char *row, const char *path,
 	return err;
 }
 
+/*
+ * --fill PCT: a file that brings the file system to PCT % of its blocks in
+ * use (statfs: f_blocks - f_bavail), written and fsynced, not timed; the
+ * random rows then overwrite on a disk that full, and a log-structured
+ * file system must clean once their writes exceed what is free.
+ */
+static int fsb_fill_fs(struct fsb *b)
+{
+	struct kstatfs st;
+	u64 total, used, want, bytes;
+	int fd, err;
+
+	err = fsb_name(b, "fsbench.fill");
+	if (!err)
+		err = ksys_statfs(b->dir, &st);
+	if (err)
+		return fsb_fail(b, "--fill: statfs", b->dir, err);
+	if (!st.f_blocks) {
+		fsh_printf("%s: --fill: %s reports no size (statfs f_blocks 0)\n", b->cmd,
+			   b->dir);
+		return -EINVAL;
+	}
+	total = st.f_blocks * st.f_bsize;
+	used = (st.f_blocks - min(st.f_bavail, st.f_blocks)) * st.f_bsize;
+	want = total / 100 * b->fill_pct;
+	bytes = want > used ? (want - used) & ~(u64)(FSB_CHUNK - 1) : 0;
+	fd = ksys_open(b->path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (fd < 0)
+		return fsb_fail(b, "--fill: create", b->path, fd);
+	b->made_fill = true;
+	fsb_start(b);
+	err = fsb_write_seq(b, "--fill", fd, bytes, 1);
+	fsh_keep(&err, ksys_close(fd));
+	if (err)
+		return fsb_fail(b, "--fill", b->path, err);
+	fsh_printf(
+		"  fill: %llu MiB written: %u %% of %llu MiB in use before the random rows\n",
+		(unsigned long long)(bytes >> 20), b->fill_pct,
+		(unsigned long long)(total >> 20));
+	fsb_fill(b->buf, FSB_CHUNK);
+	return 0;
+}
+
 /* The file the random rows overwrite: written and fsynced. */
 static int fsb_rand_prepare(struct fsb *b, const char *path)
 {
@@ -442,10 +508,18 @@ static int fsb_rand_rows(struct fsb *b)
 		return fsb_fail(b, "rand-write", b->dir, err);
 	b->rnd = b->seed * 0x9e3779b97f4a7c15ULL | 1;
 	err = fsb_rand_prepare(b, b->path);
+	if (!err && b->fill_pct)
+		err = fsb_fill_fs(b);
+	if (!err)
+		err = fsb_name(b, "fsbench.rand");
 	if (!err)
 		err = fsb_rand_row(b, "rand-write", b->path, 0);
 	if (!err)
 		err = fsb_rand_row(b, "rand-write-fs64", b->path, FSB_FSYNC_EVERY);
+	if (!err) /* the small files start on a file system without them */
+		err = fsb_remove(b, "rand-write", "fsbench.rand", &b->made_rand);
+	if (!err && b->made_fill)
+		err = fsb_remove(b, "rand-write", "fsbench.fill", &b->made_fill);
 	return err;
 }
 
@@ -567,6 +641,8 @@ static void fsb_cleanup(struct fsb *b)
 	if (b->made_seq && !fsb_name(b, "fsbench.seq"))
 		ksys_unlink(b->path);
 	if (b->made_rand && !fsb_name(b, "fsbench.rand"))
+		ksys_unlink(b->path);
+	if (b->made_fill && !fsb_name(b, "fsbench.fill"))
 		ksys_unlink(b->path);
 	if (!b->made_small)
 		return;
@@ -794,7 +870,7 @@ static int fsb_parse_opt(struct fsb *b, int argc, char **argv, int *i, bool *raw
 		return 0;
 	}
 	if (strcmp(a, "-s") && strcmp(a, "--seed") && strcmp(a, "--rows") &&
-	    strcmp(a, "--fs"))
+	    strcmp(a, "--fs") && strcmp(a, "--fill"))
 		return fsh_usage(b->cmd, "unknown option '%s'", a);
 	if (!val)
 		return fsh_usage(b->cmd, "%s: needs a value", a);
@@ -805,6 +881,9 @@ static int fsb_parse_opt(struct fsb *b, int argc, char **argv, int *i, bool *raw
 	} else if (!strcmp(a, "--seed")) {
 		err = fsb_parse_number(b, a, val, 0, ~0ULL, &v);
 		b->seed = v;
+	} else if (!strcmp(a, "--fill")) {
+		err = fsb_parse_number(b, a, val, 0, FSB_MAX_FILL, &v);
+		b->fill_pct = v;
 	} else if (!strcmp(a, "--rows")) {
 		err = fsb_parse_rows(b, val);
 	} else {
@@ -831,7 +910,7 @@ static int fsb_parse(struct fsb *b, int argc, char **argv, const char **operand,
 	if (!err && !*operand)
 		err = fsh_usage(
 			b->cmd,
-			"usage: fsbench [-s SCALE] [--seed N] [--rows seq,rand,small] [--fs TYPE] DIR | fsbench [-s SCALE] --raw DISK");
+			"usage: fsbench [-s SCALE] [--seed N] [--rows seq,rand,small] [--fs TYPE] [--fill PCT] DIR | fsbench [-s SCALE] --raw DISK");
 	return err;
 }
 
@@ -930,6 +1009,6 @@ out:
 }
 SHELL_COMMAND(
 	fsbench, "fsbench",
-	"fsbench [-s SCALE] [--seed N] [--rows seq,rand,small] [--fs TYPE] DIR | fsbench [-s SCALE] --raw DISK",
+	"fsbench [-s SCALE] [--seed N] [--rows seq,rand,small] [--fs TYPE] [--fill PCT] DIR | fsbench [-s SCALE] --raw DISK",
 	"file system benchmark rows (issue 10), or the raw disk's sequential writes",
 	cmd_fsbench);

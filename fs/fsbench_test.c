@@ -221,6 +221,20 @@ static void an_error_stops_the_bench_and_spares_other_files(struct ktest *t)
 	KTEST_EXPECT_EQ(t, ksys_unlink(FSB_DIR "/fsbench.rand"), 0);
 }
 
+/* --fill needs to know how big the file system is: ramfs does not say. The
+ * bench stops before the random rows and leaves nothing behind. */
+static void fill_refuses_a_file_system_without_a_size(struct ktest *t)
+{
+	struct fsbt *c = t->priv;
+
+	KTEST_EXPECT_EQ(t, run(t, "fsbench -s 256 --rows rand --fill 50 " FSB_DIR),
+			-EINVAL);
+	KTEST_EXPECT_TRUE(t, has(c->out, "fsbench: --fill: " FSB_DIR
+					 " reports no size (statfs f_blocks 0)\n"));
+	expect_no_row(t, "rand-write");
+	KTEST_EXPECT_EQ(t, count_entries(FSB_DIR), 0);
+}
+
 static void expect_usage(struct ktest *t, const char *line, const char *msg)
 {
 	struct fsbt *c = t->priv;
@@ -240,6 +254,8 @@ static void bad_options_are_refused_with_a_reason(struct ktest *t)
 		     "fsbench: -s: need a number in 1..65536\n");
 	expect_usage(t, "fsbench -s x " FSB_DIR, "fsbench: -s: need a number");
 	expect_usage(t, "fsbench -s", "fsbench: -s: needs a value\n");
+	expect_usage(t, "fsbench --fill 100 " FSB_DIR,
+		     "fsbench: --fill: need a number in 0..99\n");
 	expect_usage(t, "fsbench " FSB_DIR " --fs", "fsbench: --fs: needs a value\n");
 	expect_usage(t, "fsbench --rows seq,big " FSB_DIR,
 		     "fsbench: --rows: 'big': expected seq, rand or small\n");
@@ -345,6 +361,7 @@ static const struct ktest_case fsbench_cases[] = {
 	KTEST_CASE(every_row_runs_checks_its_data_and_leaves_nothing),
 	KTEST_CASE(rows_option_runs_only_those_rows),
 	KTEST_CASE(an_error_stops_the_bench_and_spares_other_files),
+	KTEST_CASE(fill_refuses_a_file_system_without_a_size),
 	KTEST_CASE(bad_options_are_refused_with_a_reason),
 	KTEST_CASE(a_stamp_checks_magic_generation_and_offset),
 	KTEST_CASE(raw_writes_the_region_and_flushes),

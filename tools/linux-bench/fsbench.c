@@ -4,7 +4,7 @@
  * ext4): the same rows, sizes, scale, seed, stamps, checks and line format,
  * with Linux's calls in place of Quire's ksys_* ones.
  *
- *   fsbench [-s SCALE] [--seed N] [--rows seq,rand,small] [--fs TYPE]
+ *   fsbench [-s SCALE] [--seed N] [--rows seq,rand,small] [--fs TYPE] [--fill PCT]
  *           [--keep-caches] DIR
  *
  * Built static by tools/linux-bench/run (gcc -O2 -static) into the guest's
@@ -66,7 +66,8 @@ static struct {
 	uint32_t *gen;
 	char path[1200];
 	int made_seq, made_rand, made_small;
-	int keep_caches;
+	int keep_caches, made_fill;
+	unsigned int fill_pct;
 	const char *want_fs;
 	const char *fstype;
 	uint64_t start_ns, next_progress_ns;
@@ -271,6 +272,19 @@ static int close_keep(int fd, int err)
 	return err;
 }
 
+/* Quire's fsb_remove(): the rows after start without @rel. */
+static int remove_made(const char *row_name, const char *rel, int *made)
+{
+	int err = name(rel);
+
+	if (!err && unlink(b.path))
+		err = -errno;
+	if (err)
+		return fail(row_name, b.path, err);
+	*made = 0;
+	return 0;
+}
+
 static int seq_rows(void)
 {
 	int fd, err = name("fsbench.seq");
@@ -306,6 +320,44 @@ static int seq_rows(void)
 	if (err)
 		return fail("seq-read", b.path, err);
 	row("seq-read", b.seq_bytes, 1, elapsed());
+	return remove_made("seq-read", "fsbench.seq", &b.made_seq);
+}
+
+/* Quire's fsb_fill_fs(): --fill PCT of the blocks in use before the
+ * random rows (statfs: f_blocks - f_bavail), not timed. */
+static int fill_fs(void)
+{
+	struct statfs st;
+	uint64_t total, used, want, bytes;
+	int fd, err = name("fsbench.fill");
+
+	if (!err && statfs(b.dir, &st))
+		err = -errno;
+	if (err)
+		return fail("--fill: statfs", b.dir, err);
+	if (!st.f_blocks) {
+		printf("fsbench: --fill: %s reports no size (statfs f_blocks 0)\n",
+		       b.dir);
+		return -EINVAL;
+	}
+	total = (uint64_t)st.f_blocks * st.f_bsize;
+	used = ((uint64_t)st.f_blocks -
+		(st.f_bavail < st.f_blocks ? st.f_bavail : st.f_blocks)) *
+	       st.f_bsize;
+	want = total / 100 * b.fill_pct;
+	bytes = want > used ? (want - used) & ~(uint64_t)(FSB_CHUNK - 1) : 0;
+	fd = open(b.path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (fd < 0)
+		return fail("--fill: create", b.path, -errno);
+	b.made_fill = 1;
+	start();
+	err = close_keep(fd, write_seq("--fill", fd, bytes, 1));
+	if (err)
+		return fail("--fill", b.path, err);
+	printf("  fill: %llu MiB written: %u %% of %llu MiB in use before the random rows\n",
+	       (unsigned long long)(bytes >> 20), b.fill_pct,
+	       (unsigned long long)(total >> 20));
+	fill(b.buf, FSB_CHUNK);
 	return 0;
 }
 
@@ -367,9 +419,18 @@ static int rand_rows(void)
 	for (uint64_t i = 0; i < b.rand_bytes / FSB_PAGE; i++)
 		b.gen[i] = 1;
 	fill(b.buf, FSB_CHUNK);
-	err = rand_row("rand-write", 0);
+	if (b.fill_pct)
+		err = fill_fs();
+	if (!err)
+		err = name("fsbench.rand");
+	if (!err)
+		err = rand_row("rand-write", 0);
 	if (!err)
 		err = rand_row("rand-write-fs64", FSB_FSYNC_EVERY);
+	if (!err)
+		err = remove_made("rand-write", "fsbench.rand", &b.made_rand);
+	if (!err && b.made_fill)
+		err = remove_made("rand-write", "fsbench.fill", &b.made_fill);
 	return err;
 }
 
@@ -464,6 +525,8 @@ static void cleanup(void)
 		unlink(b.path);
 	if (b.made_rand && !name("fsbench.rand"))
 		unlink(b.path);
+	if (b.made_fill && !name("fsbench.fill"))
+		unlink(b.path);
 	if (!b.made_small)
 		return;
 	for (unsigned int i = 0; i < b.nr_small; i++)
@@ -500,7 +563,7 @@ static int usage(const char *msg)
 {
 	fprintf(stderr,
 		"fsbench: %s\nusage: fsbench [-s SCALE] [--seed N] "
-		"[--rows seq,rand,small] [--fs TYPE] [--keep-caches] DIR\n",
+		"[--rows seq,rand,small] [--fs TYPE] [--fill PCT] [--keep-caches] DIR\n",
 		msg);
 	return 2;
 }
@@ -550,6 +613,12 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--rows") && i + 1 < argc) {
 			if (parse_rows(argv[++i]))
 				return usage("--rows: expected seq, rand or small");
+		} else if (!strcmp(argv[i], "--fill") && i + 1 < argc) {
+			unsigned long v = strtoul(argv[++i], &end, 10);
+
+			if (*end || v > 99)
+				return usage("--fill: need a number in 0..99");
+			b.fill_pct = v;
 		} else if (!strcmp(argv[i], "--fs") && i + 1 < argc) {
 			b.want_fs = argv[++i];
 		} else if (!strcmp(argv[i], "--keep-caches")) {
