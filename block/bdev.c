@@ -3,9 +3,10 @@
  * block/bdev.c and block/fops.c, without buffer heads).
  *
  * Layer: block. Used by: the `dd` command (fs/dd.c), `sync`, tests.
- * Provides: blkdev_open_by_name(), bdev_inode(), the bdev inode's
- * address_space_operations (->writepage, ->read_folio, write_begin/end)
- * and file_operations (buffered and O_DIRECT read/write, fsync).
+ * Provides: blkdev_open_by_name(), bdev_inode(), bdev_inode_get_by_dev(),
+ * the bdev inode's address_space_operations (->writepage, ->read_folio,
+ * write_begin/end) and file_operations (buffered and O_DIRECT read/write,
+ * fsync), and def_blk_node_fops for device nodes (/dev/vda).
  * Not here: partitions (Quire has none), buffer heads (a page is the unit
  * of I/O), exclusive opens and holders, ->readahead and ->writepages (on
  * purpose: buffered I/O to a disk runs do_writepages()' legacy branch,
@@ -35,8 +36,13 @@
  *  BD2: O_DIRECT offsets, lengths and buffers are multiples of the logical
  *      block size, else -EINVAL and nothing is submitted.
  *  BD3: once its disk is deleted (bdev_del_disk()) an inode's bdev is NULL,
- *      it is on no list (bdev_list, sync's supers), and every file
- *      operation on it is -ENXIO; it is freed with its last reference.
+ *      it is on no list (bdev_list, sync's supers), its /dev node is gone,
+ *      and every file operation on it is -ENXIO; it is freed with its last
+ *      reference.
+ *  BD4: every open file of a disk holds a reference on its bdev inode:
+ *      f_inode for blkdev_open_by_name(), private_data for a device node
+ *      (def_blk_node_fops, dropped at ->release). Nothing else keeps a
+ *      pointer to the inode past bdev_mutex without a reference.
  *
  * Locking: bdev_mutex guards bdev_list and the creation of bdev inodes.
  * The page cache locks (folio lock, i_pages) are the page cache's; the
@@ -57,6 +63,7 @@
 #include <quire/printk.h>
 #include <quire/errno.h>
 #include <quire/bug.h>
+#include <quire/devtmpfs.h>
 #include "bdev_internal.h"
 #include "blk.h"
 
@@ -365,11 +372,60 @@ static int blkdev_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static loff_t blkdev_llseek(struct file *file, loff_t offset, int whence)
+{
+	loff_t size = i_size_read(file->f_mapping->host);
+
+	return generic_file_llseek_size(file, offset, whence, size, size);
+}
+
 static const struct file_operations def_blk_fops = {
 	.read = blkdev_read,
 	.write = blkdev_write,
 	.fsync = blkdev_fsync,
 	.open = blkdev_open,
+	.llseek = blkdev_llseek,
+};
+
+/*
+ * A device node's open (Linux's blkdev_open(): the bdev by i_rdev, held by
+ * the file, its inode's mapping as f_mapping). The node (devtmpfs' inode)
+ * keeps no pointer to the disk: the file takes a reference on the bdev
+ * inode here and drops it at its release (BD4), so the inode outlives the
+ * disk's deletion while the file is open, and I/O on it is then -ENXIO.
+ */
+static int blkdev_open_node(struct inode *node, struct file *file)
+{
+	struct inode *inode = bdev_inode_get_by_dev(node->i_rdev);
+	int err;
+
+	if (!inode)
+		return -ENXIO; /* its disk is deleted */
+	file->f_mapping = inode->i_mapping;
+	file->f_wb_err = errseq_sample(&file->f_mapping->wb_err);
+	file_ra_state_init(&file->f_ra, file->f_mapping);
+	err = blkdev_open(inode, file);
+	if (err) {
+		iput(inode);
+		return err;
+	}
+	file->private_data = inode;
+	return 0;
+}
+
+static int blkdev_release_node(struct inode *node, struct file *file)
+{
+	iput(file->private_data); /* BD4: may free a deleted disk's inode */
+	return 0;
+}
+
+const struct file_operations def_blk_node_fops = {
+	.read = blkdev_read,
+	.write = blkdev_write,
+	.fsync = blkdev_fsync,
+	.open = blkdev_open_node,
+	.release = blkdev_release_node,
+	.llseek = blkdev_llseek,
 };
 
 /* ---- the bdev inodes ---- */
@@ -510,6 +566,25 @@ struct inode *bdev_inode_get(struct gendisk *disk)
 	return inode;
 }
 
+/* The bdev inode whose device number is @dev, with a reference (taken
+ * under bdev_mutex); NULL if no registered disk has it. */
+struct inode *bdev_inode_get_by_dev(u32 dev)
+{
+	struct bdev_inode *bi;
+	struct inode *inode = NULL;
+
+	mutex_lock(&bdev_mutex);
+	list_for_each_entry(bi, &bdev_list, list) {
+		if (bi->inode.i_rdev == dev) {
+			inode = &bi->inode;
+			ihold(inode);
+			break;
+		}
+	}
+	mutex_unlock(&bdev_mutex);
+	return inode;
+}
+
 /*
  * @disk is being deleted (del_gendisk(), after taking it off the disk
  * list, before waiting for its requests). Linux's bdev_mark_dead(): unless
@@ -533,6 +608,9 @@ void bdev_del_disk(struct gendisk *disk, bool surprise)
 	mutex_unlock(&bdev_mutex);
 	if (!bi)
 		return;
+	/* Linux's device_del(): the node goes from /dev (an open file keeps
+	 * its own reference, BD4). */
+	devtmpfs_delete_node(disk->disk_name, bi->inode.i_rdev);
 	unregister_super(&bi->sb); /* waits for a sync walking it */
 	if (!surprise)
 		filemap_write_and_wait(bi->inode.i_mapping);

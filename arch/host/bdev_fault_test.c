@@ -13,6 +13,8 @@
 #include <quire/string.h>
 #include <quire/kthread.h>
 #include <quire/completion.h>
+#include <quire/syscalls.h>
+#include <quire/printk.h>
 #include "../../block/blk-test.h"
 #include "blockdev.h"
 #include "../../block/bdev_internal.h"
@@ -141,6 +143,44 @@ static void open_racing_removal_keeps_the_inode(struct ktest *t)
 		fput(f);
 }
 
+/*
+ * A disk removed while a file is open on its /dev node: devtmpfs held no
+ * reference on the bdev inode and shared its i_mapping, so the open
+ * file's read went through the freed inode (ASan: use-after-poison in
+ * blkdev_read()), and the node stayed in /dev. As Linux: the node goes
+ * with the disk (devtmpfs_delete_node() from del_gendisk()'s path), the
+ * file holds its own reference (BD4): its I/O is -ENXIO, close frees all.
+ */
+static void dev_node_of_removed_disk_goes_open_file_fails(struct ktest *t)
+{
+	struct gendisk *disk = NULL;
+	struct blk_test_buf b;
+	struct kstat st;
+	char path[32];
+	int fd;
+
+	KTEST_ASSERT_EQ(t, blk_test_buf_alloc(&b, PAGE_SIZE), 0);
+	if (hostdisk_create("tmp:8M", &disk)) {
+		blk_test_buf_free(&b);
+		KTEST_ASSERT_TRUE(t, false);
+	}
+	scnprintf(path, sizeof(path), "/dev/%s", disk->disk_name);
+	fd = ksys_open(path, O_RDWR, 0);
+	KTEST_EXPECT_GE(t, fd, 0);
+	blk_test_fill(b.va, 0, 8, 0xde2);
+	KTEST_EXPECT_EQ(t, ksys_pwrite64(fd, b.va, PAGE_SIZE, 0), PAGE_SIZE);
+	hostdisk_destroy(disk);
+	KTEST_EXPECT_EQ(t, ksys_stat(path, &st), -ENOENT); /* the node went */
+	KTEST_EXPECT_EQ(t, ksys_pread64(fd, b.va, PAGE_SIZE, 0), -ENXIO);
+	KTEST_EXPECT_EQ(t, ksys_pwrite64(fd, b.va, PAGE_SIZE, 0), -ENXIO);
+	KTEST_EXPECT_EQ(t, ksys_fsync(fd), -ENXIO);
+	KTEST_EXPECT_EQ(t, ksys_fstat(fd, &st), 0);
+	KTEST_EXPECT_EQ(t, st.nlink, 0);       /* unlinked, as Linux's */
+	KTEST_EXPECT_EQ(t, ksys_close(fd), 0); /* the last reference: freed */
+	KTEST_EXPECT_EQ(t, ksys_open(path, O_RDONLY, 0), -ENOENT);
+	blk_test_buf_free(&b);
+}
+
 struct isize_reader {
 	struct file *f;
 	void *buf;
@@ -200,6 +240,7 @@ static const struct ktest_case bdev_fault_cases[] = {
 	KTEST_CASE(removed_disk_writes_back_then_fails_its_open_files),
 	KTEST_CASE(open_while_reading_sets_isize_once),
 	KTEST_CASE(open_racing_removal_keeps_the_inode),
+	KTEST_CASE(dev_node_of_removed_disk_goes_open_file_fails),
 	KTEST_END,
 };
 

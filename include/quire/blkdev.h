@@ -238,6 +238,14 @@ struct file;
 struct file *blkdev_open_by_name(const char *name, unsigned int flags);
 /* @disk's bdev inode (made on first use), or NULL on no memory. */
 struct inode *bdev_inode(struct gendisk *disk);
+/* The bdev inode with device number @dev, with a reference the caller
+ * iput()s; NULL if no registered disk has that number. */
+struct inode *bdev_inode_get_by_dev(u32 dev);
+/* The file operations of a disk's device node (devtmpfs' S_IFBLK
+ * inodes): ->open finds the bdev inode by the node's i_rdev and the file
+ * holds it (and so the disk) until its release; -ENXIO once the disk is
+ * deleted. */
+extern const struct file_operations def_blk_node_fops;
 /* Drop the clean, unlocked pages of @bdev's cache (Linux's). */
 void invalidate_bdev(struct block_device *bdev);
 
