@@ -42,7 +42,10 @@
  *  BD4: every open file of a disk holds a reference on its bdev inode:
  *      f_inode for blkdev_open_by_name(), private_data for a device node
  *      (def_blk_node_fops, dropped at ->release). Nothing else keeps a
- *      pointer to the inode past bdev_mutex without a reference.
+ *      pointer to the inode past bdev_mutex without a reference. The
+ *      inode holds a reference on its disk (block/genhd.c, GD1) until it
+ *      is freed, so a file's fsync or O_DIRECT I/O that sleeps across
+ *      del_gendisk() still has its disk (dead: its bios fail, GD2).
  *
  * Locking: bdev_mutex guards bdev_list and the creation of bdev inodes.
  * The page cache locks (folio lock, i_pages) are the page cache's; the
@@ -68,6 +71,16 @@
 #include "blk.h"
 
 static DEFINE_MUTEX(bdev_mutex);
+void (*bdev_sleep_hook)(struct file *file);
+
+/* Tests widen the window where a task holds the disk across a sleep. */
+static void bdev_sleep_point(struct file *file)
+{
+	void (*hook)(struct file * file) = READ_ONCE(bdev_sleep_hook);
+
+	if (hook)
+		hook(file);
+}
 static LIST_HEAD(bdev_list);
 static unsigned int bdev_count; /* disks given a bdev inode so far */
 
@@ -255,6 +268,7 @@ static ssize_t_k blkdev_direct_io(struct block_device *bdev, struct file *file, 
 	err = filemap_write_and_wait_range(mapping, pos, end);
 	if (err)
 		return err;
+	bdev_sleep_point(file); /* GD1: @bdev's disk is held by the file */
 	if (write)
 		invalidate_mapping_pages(mapping, pos >> PAGE_SHIFT, end >> PAGE_SHIFT);
 	init_completion(&dio.done);
@@ -317,6 +331,7 @@ static int blkdev_fsync(struct file *file, loff_t start, loff_t end, int datasyn
 	err = file_write_and_wait_range(file, start, end);
 	if (err)
 		return err;
+	bdev_sleep_point(file); /* GD1: @bdev's disk is held by the file */
 	err = blkdev_issue_flush(bdev);
 	return err == -EOPNOTSUPP ? 0 : err;
 }
@@ -443,6 +458,7 @@ static void bdev_destroy_inode(struct inode *inode)
 
 	bdi_unregister(bi->bdi);
 	bdi_put(bi->bdi);
+	put_disk(bi->disk); /* GD1: may be the last reference */
 	kfree(bi);
 }
 
@@ -515,6 +531,7 @@ static struct bdev_inode *bdev_create(struct gendisk *disk)
 	if (bdi_register(bi->bdi, name, dev))
 		goto out_bdi;
 	bdev_count++;
+	bi->disk = get_disk(disk); /* GD1: until the inode is freed */
 	list_add_tail(&bi->list, &bdev_list);
 	register_super(&bi->sb); /* sync waits for its inodes (fs/sync.c) */
 	pr_info("bdev: %s is %s (bdi %s)\n", disk->disk_name, name, bi->bdi->dev_name);
@@ -630,6 +647,7 @@ struct file *blkdev_open_by_name(const char *name, unsigned int flags)
 	if (!disk)
 		return ERR_PTR(-ENODEV);
 	inode = bdev_inode_get(disk); /* deletion may run meanwhile */
+	put_disk(disk);		      /* the inode holds it now (GD1) */
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
 	file = file_open_inode(inode, flags);

@@ -143,6 +143,7 @@ static int devtmpfs_describe(const char *name, struct dev_node *n)
 	if (!disk)
 		return -ENOENT;
 	bdev = bdev_inode(disk); /* NULL: no memory, or deleted meanwhile */
+	put_disk(disk);
 	if (!bdev)
 		return -ENOENT;
 	n->mode = S_IFBLK | 0660;

@@ -87,9 +87,11 @@ struct qlfs_dev {
 	u64 nr_blocks; /* whole 4 KiB blocks of the device */
 };
 
-/* Open disk @name ("vda"). 0, -ENODEV, -EINVAL (logical blocks > 4 KiB or
- * a disk under one block), -EROFS (@write on a read-only disk). */
+/* Open disk @name ("vda"), holding a reference on it until
+ * qlfs_dev_close(). 0, -ENODEV, -EINVAL (logical blocks > 4 KiB or a disk
+ * under one block), -EROFS (@write on a read-only disk). */
 int qlfs_dev_open(struct qlfs_dev *d, const char *name, bool write);
+void qlfs_dev_close(struct qlfs_dev *d);
 /* Read/write @nr blocks at @blkaddr to/from @buf (from qlfs_alloc_blocks()).
  * -EINVAL past the device's end, else the bio's status. Context: process. */
 int qlfs_dev_read(struct qlfs_dev *d, u32 blkaddr, void *buf, u32 nr);

@@ -59,6 +59,7 @@ static void qt_exit(struct ktest *t)
 {
 	struct qt *q = t->priv;
 
+	qlfs_dev_close(&q->d);
 	qlfs_free_blocks(q->blk, 0);
 	kfree(q);
 }

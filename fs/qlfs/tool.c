@@ -195,7 +195,9 @@ int qlfs_mkfs_main(int argc, char **argv, const char *display)
 	o.name = display;
 	if (open_dev("mkfs.qlfs", &d, dev, display ? display : dev, true))
 		return MKFS_ERROR;
-	if (qlfs_mkfs(&d, &o))
+	status = qlfs_mkfs(&d, &o);
+	qlfs_dev_close(&d);
+	if (status)
 		return MKFS_ERROR;
 	if (o.verbose)
 		cprintf("mkfs.qlfs: %s: done\n", display ? display : dev);
@@ -251,6 +253,7 @@ int qlfs_fsck_main(int argc, char **argv, const char *display)
 	if (open_dev("fsck.qlfs", &d, dev, name, false))
 		return FSCK_ERROR;
 	status = qlfs_fsck(&d, &o, &r);
+	qlfs_dev_close(&d);
 	print_broken(list, sizeof(list), r.broken);
 	if (status == FSCK_OK) {
 		cprintf("fsck.qlfs: %s: clean, %u inodes, %u nodes, %llu blocks in use (checkpoint %llu, pack %d, superblock %d)\n",
