@@ -1,6 +1,8 @@
 /*
  * fs/qlfs/fsck.c - the qlfs checker: invariants QL1..QL14 of
- * docs/qlfs-format.md, read-only (F2FS's fsck/fsck.c in spirit).
+ * docs/qlfs-format.md (F2FS's fsck/fsck.c in spirit), and with -y their
+ * repair, written as a new checkpoint (the section at the end; docs/qlfs.md
+ * "Repair").
  *
  * Layer: fs. Used by: fsck.qlfs (shell command and host tool,
  * fs/qlfs/tool.c), the qlfs_format suite (and later every qlfs test).
@@ -23,6 +25,17 @@
  * Memory: 40 bytes per nid and 75 per segment, and 8 bytes per main-area
  * block for owners, in chunks of 64 KiB (no allocation above MAX_ORDER)
  * allocated for the regions that hold valid blocks only.
+ *
+ * Repair invariants (-y):
+ *  FR1: nothing the live checkpoint uses is written over before the new
+ *       pack's footer is down: rewritten blocks go to segments free in the
+ *       live state, SIT/NAT blocks to their shadow copies, the pack to the
+ *       other place (exceptions: the bad superblock copy, and SSA entries
+ *       of blocks that stay, which become true).
+ *  FR2: a repair only drops what it cannot read or that nothing reaches,
+ *       or copies (a block owned twice); a sound, named file keeps all of
+ *       its blocks.
+ *  FR3: the exit status after a repair is a fresh check's verdict.
  *
  * Locking: none; one caller owns the device while checking.
  */
@@ -108,6 +121,10 @@ static void *ftable_get(struct ftable *t, u64 i)
 #define NI_PARENT     0x0100 /* parent set */
 #define NI_ROOTED     0x0200 /* reaches the root by ".." (dirs) */
 #define NI_PASS2      0x0400 /* walked by pass 2 */
+#define NI_GOOD	      0x0800 /* node sound and its block claimed (pass 1) */
+#define NI_NAT_FIX    0x1000 /* -y: a NAT entry in use that is garbage */
+#define NI_DROP	      0x2000 /* -y: inode freed (empty orphan, unnamed) */
+#define NI_MOVED      0x4000 /* -y: node rewritten at a new address */
 
 struct nid_info {
 	u32 ino;
@@ -121,11 +138,18 @@ struct nid_info {
 	u32 subdirs;
 	u32 dotdot;
 	u32 depth;
+	u32 from;      /* the node whose pointer reached it first (pass 1) */
+	u16 from_slot; /* ... at this index of its nid array */
+	u32 entries;   /* directories: names in it, "." and ".." aside */
+	u32 blocks;    /* inodes: blocks of its tree (-y: those kept) */
 } __packed;
 
 struct seg_info {
 	struct qlfs_sit_entry se;
-	bool bad; /* SIT block failed: do not cross-check */
+	bool bad;	/* SIT block failed: do not cross-check */
+	u8 repair_type; /* -y: 1 + the log type of a repair segment */
+	u8 new_type;	/* -y: its log type in the new SIT */
+	u16 new_valid;	/* -y: its valid blocks in the new SIT */
 };
 
 #define OWN_NODE 1
@@ -157,7 +181,37 @@ struct fsck {
 	u32 ino;
 	u64 i_blocks;
 	bool pass2;
+	/* -y (fsck_repair.c part below) */
+	bool sb_fix;		  /* rewrite superblock copy !sb_used */
+	int verdict;		  /* of the entry check_dentry() just read */
+	struct qlfs_moved *moved; /* dentry blocks rewritten: old -> new */
+	u32 nr_moved;
+	struct qlfs_clone *clones; /* data blocks owned twice: the 2nd's copy */
+	u32 nr_clones;
+	u32 rseg[2], roff[2]; /* repair segments: node, data */
+	struct qlfs_summary_block *rsum[2];
+	bool rfull; /* no free segment left for the repair */
 };
+
+/* What pass 2 does with a directory entry under -y. */
+enum {
+	DENT_KEEP,
+	DENT_DROP,
+	DENT_RETYPE
+};
+
+struct qlfs_moved {
+	u32 from, to;
+};
+
+/* A data pointer (@nid's slot @ofs) to a block another pointer owns:
+ * -y gives it a copy at @to. */
+struct qlfs_clone {
+	u32 nid, from, to;
+	u16 ofs;
+};
+
+#define QLFS_MAX_MOVED 4096 /* dentry blocks one repair rewrites */
 
 static void report(struct fsck *f, unsigned int ql, const char *fmt, ...) __printf(3, 4);
 
@@ -207,6 +261,12 @@ static bool in_main(struct fsck *f, u32 addr)
 	return addr >= f->l.main_blkaddr &&
 	       addr - f->l.main_blkaddr < (u64)f->l.segs_main * f->l.bps;
 }
+
+/* -y (the repair section, at the end). */
+static void note_clone(struct fsck *f, u32 nid, u16 ofs, u32 addr);
+static void unclaim(struct fsck *f, u32 addr);
+static bool fix_dentry(struct fsck *f, struct qlfs_dentry_block *db, u32 slot, u32 n);
+static void rewrite_dentry_block(struct fsck *f, u32 addr, struct qlfs_dentry_block *db);
 
 /* Read one metadata block at @addr into @buf and verify its checksum. */
 static int read_meta(struct fsck *f, u32 addr, void *buf, const char *what)
@@ -327,6 +387,7 @@ static int check_supers(struct fsck *f)
 		       !use, ql[!use], why[!use], use);
 	else if (memcmp(two, two + QLFS_BLKSIZE, QLFS_CSUM_OFFSET))
 		report(f, 2, "the two superblock copies differ");
+	f->sb_fix = why[!use] || memcmp(two, two + QLFS_BLKSIZE, QLFS_CSUM_OFFSET);
 	memcpy(f->sb, two + use * QLFS_BLKSIZE, QLFS_BLKSIZE);
 	f->r->sb_used = use;
 	err = 0;
@@ -592,15 +653,18 @@ static void load_nat_entry(struct fsck *f, u32 nid, const struct qlfs_nat_entry 
 		return;
 	if (nid < QLFS_ROOT_INO) {
 		report(f, 4, "reserved nid %u has a NAT entry (block %u)", nid, addr);
+		n->flags |= NI_NAT_FIX;
 		return;
 	}
 	f->nat_in_use++;
 	if (!in_main(f, addr)) {
 		report(f, 4, "nid %u: block %u is outside the main area", nid, addr);
+		n->flags |= NI_NAT_FIX;
 		return;
 	}
 	if (ino < QLFS_ROOT_INO || ino >= f->l.max_nid) {
 		report(f, 4, "nid %u: inode number %u out of range", nid, ino);
+		n->flags |= NI_NAT_FIX;
 		return;
 	}
 	n->flags |= NI_IN_USE;
@@ -651,6 +715,8 @@ static void claim(struct fsck *f, u32 addr, u8 kind, u32 nid, u16 ofs)
 		report(f, 6, "block %u owned twice: by %s of nid %u and by %s of nid %u",
 		       addr, o->kind == OWN_NODE ? "node" : "data", o->nid,
 		       kind == OWN_NODE ? "node" : "data", nid);
+		if (kind == OWN_DATA && o->kind == OWN_DATA)
+			note_clone(f, nid, ofs, addr);
 		return;
 	}
 	o->kind = kind;
@@ -677,9 +743,12 @@ static void data_block(struct fsck *f, u32 parent, u16 ofs, u64 fblk, u32 addr)
 		       f->ino, (unsigned long long)fblk, addr);
 		return;
 	}
-	if (in->flags & NI_DIR && fblk >= qlfs_dir_blocks(in->depth))
+	if (in->flags & NI_DIR && fblk >= qlfs_dir_blocks(in->depth)) {
 		report(f, 11, "directory %u: block %llu past its size", f->ino,
 		       (unsigned long long)fblk);
+		if (f->o->repair)
+			return; /* not claimed: -y drops the pointer */
+	}
 	claim(f, addr, OWN_DATA, parent, ofs);
 	f->i_blocks++;
 }
@@ -694,7 +763,8 @@ enum node_kind {
 	NODE_DIND
 };
 
-static void walk_node(struct fsck *f, u32 nid, u32 ofs, enum node_kind kind, u64 fblk);
+static void walk_node(struct fsck *f, u32 parent, u16 slot, u32 nid, u32 ofs,
+		      enum node_kind kind, u64 fblk);
 
 static void walk_children(struct fsck *f, u32 nid, const u8 *blk, u32 ofs,
 			  enum node_kind kind, u64 fblk)
@@ -713,9 +783,10 @@ static void walk_children(struct fsck *f, u32 nid, const u8 *blk, u32 ofs,
 		if (!child)
 			continue;
 		if (kind == NODE_INDIRECT)
-			walk_node(f, child, ofs + 1 + j, NODE_DIRECT, fblk + j * N);
+			walk_node(f, nid, j, child, ofs + 1 + j, NODE_DIRECT,
+				  fblk + j * N);
 		else
-			walk_node(f, child, ofs + 1 + j * (N + 1), NODE_INDIRECT,
+			walk_node(f, nid, j, child, ofs + 1 + j * (N + 1), NODE_INDIRECT,
 				  fblk + j * N * N);
 	}
 }
@@ -739,7 +810,8 @@ static bool node_ok(struct fsck *f, u32 nid, u32 ofs, const u8 *blk)
 	return true;
 }
 
-static void walk_node(struct fsck *f, u32 nid, u32 ofs, enum node_kind kind, u64 fblk)
+static void walk_node(struct fsck *f, u32 parent, u16 slot, u32 nid, u32 ofs,
+		      enum node_kind kind, u64 fblk)
 {
 	struct nid_info *n;
 	u8 *blk;
@@ -767,6 +839,8 @@ static void walk_node(struct fsck *f, u32 nid, u32 ofs, enum node_kind kind, u64
 			return;
 		}
 		n->flags |= NI_REACHED;
+		n->from = parent;
+		n->from_slot = slot;
 	} else {
 		if (!(n->flags & NI_REACHED) || n->ino != f->ino || n->flags & NI_PASS2)
 			return;
@@ -784,6 +858,7 @@ static void walk_node(struct fsck *f, u32 nid, u32 ofs, enum node_kind kind, u64
 		if (!node_ok(f, nid, ofs, blk))
 			goto out;
 		claim(f, n->addr, OWN_NODE, nid, 0);
+		n->flags |= NI_GOOD;
 		f->i_blocks++;
 	}
 	walk_children(f, nid, blk, ofs, kind, fblk);
@@ -871,8 +946,8 @@ static void walk_inode_tree(struct fsck *f, const struct qlfs_inode *in)
 		data_block(f, f->ino, k, k, le32_to_cpu(in->i_addr[k]));
 	for (int s = 0; s < NIDS_PER_INODE; s++)
 		if (in->i_nid[s])
-			walk_node(f, le32_to_cpu(in->i_nid[s]), slot[s].ofs, slot[s].kind,
-				  slot[s].fblk);
+			walk_node(f, f->ino, s, le32_to_cpu(in->i_nid[s]), slot[s].ofs,
+				  slot[s].kind, slot[s].fblk);
 }
 
 static void check_inode(struct fsck *f, u32 nid, u8 *blk)
@@ -885,6 +960,7 @@ static void check_inode(struct fsck *f, u32 nid, u8 *blk)
 	if (read_meta(f, n->addr, blk, "inode") || !node_ok(f, nid, 0, blk))
 		return;
 	claim(f, n->addr, OWN_NODE, nid, 0);
+	n->flags |= NI_GOOD;
 	if (!inode_fields_ok(f, in))
 		return;
 	n->flags |= NI_INODE;
@@ -897,6 +973,7 @@ static void check_inode(struct fsck *f, u32 nid, u8 *blk)
 	f->r->inodes++;
 	f->i_blocks = 1;
 	walk_inode_tree(f, in);
+	n->blocks = f->i_blocks;
 	if (le64_to_cpu(in->i_blocks) != f->i_blocks)
 		report(f, 10, "inode %u: i_blocks %llu, its tree holds %llu", nid,
 		       (unsigned long long)le64_to_cpu(in->i_blocks),
@@ -967,6 +1044,7 @@ static void dot_entry(struct fsck *f, u32 dir, u64 idx, u32 slot, bool dotdot, u
 	if (idx != 0 || slot != (dotdot ? 1 : 0)) {
 		report(f, 11, "directory %u: \"%s\" in block %llu slot %u", dir,
 		       dotdot ? ".." : ".", (unsigned long long)idx, slot);
+		f->verdict = DENT_DROP;
 		return;
 	}
 	if (dotdot) {
@@ -986,13 +1064,23 @@ static void name_entry(struct fsck *f, u32 dir, const u8 *name, u32 len, u32 ino
 	if (ino >= f->l.max_nid || !(ni(f, ino)->flags & NI_INODE)) {
 		report(f, 11, "directory %u: \"%.*s\" names %u, not an inode in use", dir,
 		       (int)min(len, 40u), name, ino);
+		f->verdict = DENT_DROP;
 		return;
 	}
 	t = ni(f, ino);
-	if (ft != ft_of_mode(t->mode))
+	if (ft != ft_of_mode(t->mode)) {
 		report(f, 11, "directory %u: \"%.*s\" has file type %u, inode %u is %u",
 		       dir, (int)min(len, 40u), name, ft, ino, ft_of_mode(t->mode));
+		f->verdict = DENT_RETYPE;
+	}
+	if (t->flags & NI_DIR && t->flags & NI_PARENT && f->o->repair) {
+		report(f, 11, "directory %u named twice (in %u and %u)", ino, t->parent,
+		       dir);
+		f->verdict = DENT_DROP; /* -y: the second name goes, uncounted */
+		return;
+	}
 	t->refs++;
+	ni(f, dir)->entries++;
 	if (!(t->flags & NI_DIR))
 		return;
 	ni(f, dir)->subdirs++;
@@ -1017,6 +1105,7 @@ static u32 check_dentry(struct fsck *f, u32 dir, u64 idx,
 	const u8 *name = db->filename[slot];
 	u32 hash;
 
+	f->verdict = DENT_DROP; /* until it proves sound */
 	if (len == 0 || len > QLFS_NAME_LEN || slot + nslots > NR_DENTRY_IN_BLOCK) {
 		report(f, 11, "directory %u block %llu slot %u: name length %u", dir,
 		       (unsigned long long)idx, slot, len);
@@ -1036,15 +1125,21 @@ static u32 check_dentry(struct fsck *f, u32 dir, u64 idx,
 			       dir, (unsigned long long)idx, slot);
 			return nslots;
 		}
+	f->verdict = DENT_KEEP;
 	hash = qlfs_dentry_hash(name, len);
-	if (le32_to_cpu(de->hash_code) != hash)
+	if (le32_to_cpu(de->hash_code) != hash) {
 		report(f, 11, "directory %u: \"%.*s\" stored hash %08x, computed %08x",
 		       dir, (int)min(len, 40u), name, le32_to_cpu(de->hash_code), hash);
-	else if (hash % nbuckets != bucket)
+		f->verdict = DENT_DROP;
+	} else if (hash % nbuckets != bucket) {
 		report(f, 11,
 		       "directory %u: \"%.*s\" in bucket %llu, its hash picks %llu", dir,
 		       (int)min(len, 40u), name, (unsigned long long)bucket,
 		       (unsigned long long)(hash % nbuckets));
+		f->verdict = DENT_DROP;
+	}
+	if (f->verdict == DENT_DROP && f->o->repair)
+		return nslots; /* -y removes it: its target is not counted */
 	if (is_dot(name, len) || is_dotdot(name, len))
 		dot_entry(f, dir, idx, slot, is_dotdot(name, len), ino);
 	else
@@ -1060,19 +1155,35 @@ static void check_dentry_block(struct fsck *f, u32 dir, u64 idx, u32 addr)
 	while ((2ULL << level) - 1 <= j) /* j in [2^level - 1, 2^(level+1) - 1) */
 		level++;
 	bucket = j + 1 - (1ULL << level);
-	if (read_meta(f, addr, db, "directory block"))
+	bool dirty = false;
+
+	if (read_meta(f, addr, db, "directory block")) {
+		if (f->o->repair)
+			unclaim(f, addr); /* -y: a hole instead (entries lost) */
 		return;
+	}
 	if (!bits_clear_from(db->dentry_bitmap, NR_DENTRY_IN_BLOCK,
-			     SIZE_OF_DENTRY_BITMAP))
+			     SIZE_OF_DENTRY_BITMAP)) {
 		report(f, 11, "directory %u block %llu: bitmap bits past slot 213", dir,
 		       (unsigned long long)idx);
+		for (u32 b = NR_DENTRY_IN_BLOCK; b < SIZE_OF_DENTRY_BITMAP * 8; b++)
+			db->dentry_bitmap[b / 8] &= ~(1u << (b % 8));
+		dirty = true;
+	}
 	for (u32 s = 0; s < NR_DENTRY_IN_BLOCK;) {
+		u32 n;
+
 		if (!qlfs_test_bit(db->dentry_bitmap, s)) {
 			s++;
 			continue;
 		}
-		s += check_dentry(f, dir, idx, db, s, bucket, 1ULL << level);
+		n = check_dentry(f, dir, idx, db, s, bucket, 1ULL << level);
+		if (f->verdict != DENT_KEEP)
+			dirty |= fix_dentry(f, db, s, n);
+		s += n;
 	}
+	if (dirty && f->o->repair)
+		rewrite_dentry_block(f, addr, db);
 }
 
 static int pass2(struct fsck *f)
@@ -1320,6 +1431,692 @@ static void check_counts(struct fsck *f, u32 free_segs)
 		       le32_to_cpu(cp->free_segment_count), free_segs);
 }
 
+/* ---- -y: repair (e2fsck -y's contract, F2FS's fsck -a in spirit) ----
+ *
+ * The checks above run first and leave what they learnt: which nodes are
+ * sound (NI_GOOD) and who reached them (from, from_slot), the owner of
+ * every block, the names of every inode. The repair then decides what
+ * stays (kept(): a sound node of an inode that stays) and writes a new
+ * state beside the live one, as a checkpoint would:
+ *  - a rewritten node or directory block goes to a new address in a
+ *    segment free in the live state (repair_alloc()), never over a block
+ *    the live checkpoint uses; its SSA block is written with it;
+ *  - changed SIT and NAT blocks go to their shadow copies (the bit flips
+ *    in the new pack only);
+ *  - the new pack (version + 1) goes to the other pack's place: header and
+ *    summaries, a cache flush, the footer, a flush. Until the footer is
+ *    down the live pack is the newest valid one: a crash in the middle of
+ *    the repair leaves the old state, and -y can run again.
+ * Two things are written in place: a bad superblock copy (from the good
+ * one), and the SSA block of a non-current segment whose summary is wrong
+ * (the live checkpoint reads it only for blocks that stay, and for those
+ * the new summary is the true one).
+ */
+
+static bool inode_kept(struct fsck *f, u32 ino)
+{
+	return ino < f->l.max_nid &&
+	       (ni(f, ino)->flags & (NI_INODE | NI_DROP)) == NI_INODE;
+}
+
+/* Does node @nid stay (a sound node of an inode that stays)? */
+static bool kept(struct fsck *f, u32 nid)
+{
+	struct nid_info *n = ni(f, nid);
+
+	return (n->flags & NI_GOOD) && inode_kept(f, n->ino);
+}
+
+static struct blk_owner *owner_at(struct fsck *f, u32 addr)
+{
+	return in_main(f, addr) ? ftable_peek(&f->owners, addr - f->l.main_blkaddr) :
+				  NULL;
+}
+
+static void unclaim(struct fsck *f, u32 addr)
+{
+	struct blk_owner *o = owner_at(f, addr);
+
+	if (o)
+		o->kind = 0;
+}
+
+/* Is block @addr owned, and by a node that stays? */
+static bool block_kept(struct fsck *f, const struct blk_owner *o)
+{
+	return o && o->kind && kept(f, o->nid);
+}
+
+/* Remove (DENT_DROP) or retype the entry at @slot, @n slots long. */
+static bool fix_dentry(struct fsck *f, struct qlfs_dentry_block *db, u32 slot, u32 n)
+{
+	struct qlfs_dir_entry *de = &db->dentry[slot];
+
+	if (!f->o->repair)
+		return false;
+	if (f->verdict == DENT_RETYPE) {
+		de->file_type = ft_of_mode(ni(f, le32_to_cpu(de->ino))->mode);
+		return true;
+	}
+	for (u32 s = slot; s < slot + n && s < NR_DENTRY_IN_BLOCK; s++)
+		db->dentry_bitmap[s / 8] &= ~(1u << (s % 8));
+	return true;
+}
+
+/* Is segment @segno free in the live state and unused by anything? */
+static bool seg_reusable(struct fsck *f, u32 segno)
+{
+	const struct seg_info *s = seg(f, segno);
+	u64 first = (u64)segno * f->l.bps;
+
+	if (s->bad || curseg_type(f, segno) >= 0 || s->repair_type ||
+	    (le16_to_cpu(s->se.vblocks) & SIT_VBLOCKS_MASK) ||
+	    !bits_clear_from(s->se.valid_map, 0, SIT_VBLOCK_MAP_SIZE))
+		return false;
+	for (u32 b = 0; b < f->l.bps; b++) {
+		const struct blk_owner *o = ftable_peek(&f->owners, first + b);
+
+		if (o && o->kind)
+			return false;
+	}
+	return true;
+}
+
+/* A new block for a rewritten node (@node) or directory block, owned by
+ * @nid at @ofs; 0 when no free segment is left. */
+static u32 repair_alloc(struct fsck *f, bool node, u32 nid, u16 ofs)
+{
+	int k = node ? 0 : 1;
+	struct blk_owner *o;
+	u32 addr;
+
+	if (!f->rseg[k] || f->roff[k] == f->l.bps) {
+		u32 segno;
+
+		for (segno = 0; segno < f->l.segs_main; segno++)
+			if (seg_reusable(f, segno))
+				break;
+		if (segno == f->l.segs_main) {
+			if (!f->rfull)
+				say(f, "no free segment left for the repair");
+			f->rfull = true;
+			return 0;
+		}
+		seg(f, segno)->repair_type =
+			1 + (node ? CURSEG_WARM_NODE : CURSEG_HOT_DATA);
+		f->rseg[k] = segno + 1; /* 0: none yet */
+		f->roff[k] = 0;
+	}
+	addr = qlfs_seg_blkaddr(&f->l, f->rseg[k] - 1) + f->roff[k]++;
+	o = ftable_get(&f->owners, addr - f->l.main_blkaddr);
+	if (!o) {
+		f->r->operational = true;
+		return 0;
+	}
+	o->kind = node ? OWN_NODE : OWN_DATA;
+	o->nid = nid;
+	o->ofs = ofs;
+	return addr;
+}
+
+/* Seal @blk for @addr and write it; counts the repair. */
+static int repair_write(struct fsck *f, u32 addr, void *blk)
+{
+	int err;
+
+	qlfs_block_seal(blk, addr);
+	err = qlfs_dev_write(f->d, addr, blk, 1);
+	if (err) {
+		say(f, "cannot write block %u: %s", addr, errname(err));
+		f->r->operational = true;
+	}
+	f->r->repaired++;
+	return err;
+}
+
+/* Pass 2 changed directory block @addr: write it elsewhere; its parent's
+ * pointer follows (keep_data()). */
+static void rewrite_dentry_block(struct fsck *f, u32 addr, struct qlfs_dentry_block *db)
+{
+	struct blk_owner *o = owner_at(f, addr), old;
+	u32 to;
+
+	if (!o || o->kind != OWN_DATA || f->nr_moved == QLFS_MAX_MOVED)
+		return;
+	if (!f->moved) {
+		f->moved = kcalloc(QLFS_MAX_MOVED, sizeof(*f->moved), GFP_KERNEL);
+		if (!f->moved) {
+			f->r->operational = true;
+			return;
+		}
+	}
+	old = *o;
+	to = repair_alloc(f, false, old.nid, old.ofs);
+	if (!to || repair_write(f, to, db))
+		return;
+	unclaim(f, addr);
+	f->moved[f->nr_moved].from = addr;
+	f->moved[f->nr_moved++].to = to;
+}
+
+static void note_clone(struct fsck *f, u32 nid, u16 ofs, u32 addr)
+{
+	struct qlfs_clone *c;
+
+	if (!f->o->repair || f->nr_clones == QLFS_MAX_MOVED)
+		return;
+	if (!f->clones) {
+		f->clones = kcalloc(QLFS_MAX_MOVED, sizeof(*f->clones), GFP_KERNEL);
+		if (!f->clones) {
+			f->r->operational = true;
+			return;
+		}
+	}
+	c = &f->clones[f->nr_clones++];
+	c->nid = nid;
+	c->ofs = ofs;
+	c->from = addr;
+	c->to = NULL_ADDR;
+}
+
+/* Copy each block owned twice for its second owner (if that one stays). */
+static int make_clones(struct fsck *f, u8 *blk)
+{
+	for (u32 i = 0; i < f->nr_clones; i++) {
+		struct qlfs_clone *c = &f->clones[i];
+		int err;
+
+		if (!kept(f, c->nid))
+			continue;
+		err = qlfs_dev_read(f->d, c->from, blk, 1);
+		if (err)
+			return err;
+		c->to = repair_alloc(f, false, c->nid, c->ofs);
+		if (!c->to)
+			return 0;
+		err = qlfs_dev_write(f->d, c->to, blk, 1); /* data: no checksum */
+		if (err)
+			return err;
+		f->r->repaired++;
+	}
+	return 0;
+}
+
+static u32 clone_of(struct fsck *f, u32 nid, u16 ofs, u32 addr)
+{
+	for (u32 i = 0; i < f->nr_clones; i++)
+		if (f->clones[i].nid == nid && f->clones[i].ofs == ofs &&
+		    f->clones[i].from == addr)
+			return f->clones[i].to;
+	return NULL_ADDR;
+}
+
+static u32 moved_to(struct fsck *f, u32 addr)
+{
+	for (u32 i = 0; i < f->nr_moved; i++)
+		if (f->moved[i].from == addr)
+			return f->moved[i].to;
+	return addr;
+}
+
+/* The data pointer at @ofs of node @nid, as the repair keeps it. */
+static u32 keep_data(struct fsck *f, u32 nid, u16 ofs, u32 addr)
+{
+	const struct blk_owner *o;
+
+	if (addr == NULL_ADDR)
+		return NULL_ADDR;
+	addr = moved_to(f, addr);
+	o = owner_at(f, addr);
+	if (o && o->kind == OWN_DATA && o->nid == nid && o->ofs == ofs)
+		return addr;
+	return clone_of(f, nid, ofs, addr); /* a copy, or dropped */
+}
+
+/* The child pointer at @slot of node @nid, as the repair keeps it. */
+static u32 keep_child(struct fsck *f, u32 nid, u16 slot, u32 child)
+{
+	struct nid_info *c;
+
+	if (!child || child >= f->l.max_nid)
+		return 0;
+	c = ni(f, child);
+	return c->from == nid && c->from_slot == slot && kept(f, child) ? child : 0;
+}
+
+static bool node_is_direct(u32 ofs)
+{
+	if (ofs == NODE_OFS_IND1 || ofs == NODE_OFS_IND2 || ofs == NODE_OFS_DIND)
+		return false;
+	return ofs < NODE_OFS_DIND || (ofs - NODE_OFS_DIND - 1) % (N + 1);
+}
+
+/* Which inodes stay: an orphan nobody names and an inode nobody names
+ * that holds nothing are freed; the rest keep their blocks. */
+static void decide_inodes(struct fsck *f)
+{
+	for (u32 nid = QLFS_ROOT_INO; nid < f->l.max_nid; nid++) {
+		struct nid_info *n = ni(f, nid);
+		bool dir = n->flags & NI_DIR, named;
+
+		if (!(n->flags & NI_INODE) || nid == QLFS_ROOT_INO)
+			continue;
+		named = dir ? n->flags & NI_PARENT : n->refs;
+		if (n->flags & NI_ORPHAN && !named)
+			n->flags |= NI_DROP; /* QL13: its unlink finished */
+		else if (!named && (dir ? !n->entries : n->blocks <= 1))
+			n->flags |= NI_DROP; /* unnamed and empty */
+		if (n->flags & NI_DROP)
+			say(f, "inode %u: freed (%s)", nid,
+			    n->flags & NI_ORPHAN ? "orphan" : "unnamed and empty");
+	}
+}
+
+/* Each kept inode's blocks: the kept blocks its tree owns. */
+static void count_kept_blocks(struct fsck *f)
+{
+	u64 nr = (u64)f->l.segs_main * f->l.bps;
+
+	for (u32 nid = QLFS_ROOT_INO; nid < f->l.max_nid; nid++)
+		ni(f, nid)->blocks = 0;
+	for (u64 i = 0; i < nr; i++) {
+		const struct blk_owner *o;
+
+		if (!f->owners.chunks[i / f->owners.per_chunk]) {
+			i += f->owners.per_chunk - 1 - i % f->owners.per_chunk;
+			continue;
+		}
+		o = ftable_at(&f->owners, i);
+		if (block_kept(f, o))
+			ni(f, ni(f, o->nid)->ino)->blocks++;
+	}
+}
+
+/* Apply the repair's view to node block @blk of kept node @nid. */
+static void fix_node(struct fsck *f, u32 nid, u8 *blk)
+{
+	struct nid_info *n = ni(f, nid);
+	u32 ofs = le32_to_cpu(((struct qlfs_node_footer *)(blk + 4064))->flag) >>
+		  OFFSET_BIT_SHIFT;
+
+	if (nid == n->ino) {
+		struct qlfs_inode *in = (void *)blk;
+		bool dir = n->flags & NI_DIR;
+		bool named =
+			nid == QLFS_ROOT_INO || (dir ? n->flags & NI_PARENT : n->refs);
+
+		if (named) /* QL12 (an unnamed inode keeps its count: QL13) */
+			in->i_links = cpu_to_le32(dir ? 2 + n->subdirs : n->refs);
+		in->i_blocks = cpu_to_le64(n->blocks);
+		if (in->i_inline & QLFS_INLINE_DATA)
+			return;
+		for (u32 k = 0; k < ADDRS_PER_INODE; k++)
+			in->i_addr[k] = cpu_to_le32(
+				keep_data(f, nid, k, le32_to_cpu(in->i_addr[k])));
+		for (u32 s = 0; s < NIDS_PER_INODE; s++)
+			in->i_nid[s] = cpu_to_le32(
+				keep_child(f, nid, s, le32_to_cpu(in->i_nid[s])));
+	} else if (node_is_direct(ofs)) {
+		struct qlfs_direct_node *dn = (void *)blk;
+
+		for (u32 j = 0; j < ADDRS_PER_BLOCK; j++)
+			dn->addr[j] = cpu_to_le32(
+				keep_data(f, nid, j, le32_to_cpu(dn->addr[j])));
+	} else {
+		struct qlfs_indirect_node *in = (void *)blk;
+
+		for (u32 j = 0; j < NIDS_PER_BLOCK; j++)
+			in->nid[j] = cpu_to_le32(
+				keep_child(f, nid, j, le32_to_cpu(in->nid[j])));
+	}
+}
+
+/* Rewrite, elsewhere, every kept node the repair changes. */
+static int rewrite_nodes(struct fsck *f)
+{
+	u8 *blk = qlfs_alloc_blocks(0), *orig = qlfs_alloc_blocks(0);
+	int err = 0;
+
+	if (!blk || !orig) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (u32 nid = QLFS_ROOT_INO; nid < f->l.max_nid && !err; nid++) {
+		struct nid_info *n = ni(f, nid);
+		u32 to;
+
+		if (!kept(f, nid))
+			continue;
+		err = qlfs_dev_read(f->d, n->addr, orig, 1);
+		if (err)
+			break;
+		memcpy(blk, orig, QLFS_BLKSIZE);
+		fix_node(f, nid, blk);
+		if (!memcmp(blk, orig, QLFS_CSUM_OFFSET))
+			continue;
+		to = repair_alloc(f, true, nid, 0);
+		if (!to)
+			break; /* left as it is: the check after says so */
+		err = repair_write(f, to, blk);
+		if (err)
+			break;
+		unclaim(f, n->addr);
+		n->addr = to;
+		n->flags |= NI_MOVED;
+	}
+out:
+	qlfs_free_blocks(blk, 0);
+	qlfs_free_blocks(orig, 0);
+	return err;
+}
+
+/* The new pack being built (f->pack's header copied), and its bitmap. */
+struct repair_pack {
+	u8 *buf; /* 8 blocks: header, 6 summaries, footer */
+	struct qlfs_checkpoint *cp;
+	u64 valid_blocks;
+	u32 free_segs, nodes, inodes;
+};
+
+static void flip_bit(u8 *map, u32 bit)
+{
+	map[bit / 8] ^= 1u << (bit % 8);
+}
+
+/* Write NAT block @i's entries as the repair keeps them to its shadow
+ * copy, if they change. */
+static int repair_nat_block(struct fsck *f, struct repair_pack *p, u32 i, u8 *blk)
+{
+	u32 off = qlfs_sit_bitmap_bytes(&f->l), addr;
+	struct qlfs_nat_block *nb = (void *)blk;
+	u8 *orig = blk + QLFS_BLKSIZE;
+	int copy = live_copy(f, off, i);
+	bool bad = false;
+	int err;
+
+	addr = qlfs_nat_blkaddr(&f->l, i, copy);
+	err = qlfs_dev_read(f->d, addr, blk, 1);
+	if (err)
+		return err;
+	if (!qlfs_block_csum_ok(blk, addr)) {
+		memset(blk, 0, QLFS_BLKSIZE); /* its entries are lost */
+		bad = true;
+	}
+	memcpy(orig, blk, QLFS_BLKSIZE);
+	for (u32 e = 0; e < NAT_ENTRY_PER_BLOCK; e++) {
+		u32 nid = i * NAT_ENTRY_PER_BLOCK + e;
+		struct qlfs_nat_entry *ne = &nb->entries[e];
+
+		if (nid >= QLFS_ROOT_INO && nid < f->l.max_nid && kept(f, nid)) {
+			ne->ino = cpu_to_le32(ni(f, nid)->ino);
+			ne->block_addr = cpu_to_le32(ni(f, nid)->addr);
+			p->nodes++;
+			p->inodes += nid == ni(f, nid)->ino;
+		} else if (ne->block_addr || ne->ino) {
+			ne->ino = 0;
+			ne->block_addr = 0;
+			ne->version++; /* the nid is freed */
+		}
+	}
+	if (!bad && !memcmp(blk, orig, QLFS_CSUM_OFFSET))
+		return 0;
+	flip_bit(p->cp->sit_nat_version_bitmap + off, i);
+	return repair_write(f, qlfs_nat_blkaddr(&f->l, i, !copy), blk);
+}
+
+/* The log type segment @segno gets, from its blocks' owners. */
+static u32 repair_seg_type(struct fsck *f, u32 segno, bool has_node, bool has_data)
+{
+	const struct seg_info *s = seg(f, segno);
+	int log = curseg_type(f, segno);
+	u32 old = le16_to_cpu(s->se.vblocks) >> SIT_VBLOCKS_SHIFT;
+
+	if (log >= 0)
+		return log; /* QL14 */
+	if (s->repair_type)
+		return s->repair_type - 1;
+	if (!has_node && !has_data)
+		return s->bad || old >= NR_CURSEG_TYPE ? 0 : old;
+	if (!s->bad && old < NR_CURSEG_TYPE && qlfs_log_is_node(old) == has_node &&
+	    !(has_node && has_data))
+		return old;
+	return has_node ? CURSEG_WARM_NODE : CURSEG_WARM_DATA;
+}
+
+/* Segment @segno's SIT entry from its kept blocks. */
+static void repair_sit_entry(struct fsck *f, struct repair_pack *p, u32 segno,
+			     struct qlfs_sit_entry *se)
+{
+	u64 first = (u64)segno * f->l.bps;
+	bool has_node = false, has_data = false;
+	int log = curseg_type(f, segno);
+	u32 nr = 0;
+
+	memset(se->valid_map, 0, SIT_VBLOCK_MAP_SIZE);
+	for (u32 b = 0; b < f->l.bps; b++) {
+		const struct blk_owner *o = ftable_peek(&f->owners, first + b);
+
+		if (!block_kept(f, o))
+			continue;
+		qlfs_set_bit(se->valid_map, b);
+		nr++;
+		has_node |= o->kind == OWN_NODE;
+		has_data |= o->kind == OWN_DATA;
+		if (log >= 0 && b >= f->cur_off[log])
+			f->cur_off[log] = b + 1; /* QL14: never write over it */
+	}
+	seg(f, segno)->new_type = repair_seg_type(f, segno, has_node, has_data);
+	seg(f, segno)->new_valid = nr;
+	se->vblocks = cpu_to_le16(nr | seg(f, segno)->new_type << SIT_VBLOCKS_SHIFT);
+	if (seg(f, segno)->bad)
+		se->mtime = 0;
+	p->valid_blocks += nr;
+	p->free_segs += !nr && log < 0;
+}
+
+static int repair_sit_block(struct fsck *f, struct repair_pack *p, u32 i, u8 *blk)
+{
+	struct qlfs_sit_block *sb = (void *)blk;
+	u8 *orig = blk + QLFS_BLKSIZE;
+	int copy = live_copy(f, 0, i);
+	u32 addr = qlfs_sit_blkaddr(&f->l, i, copy);
+	bool bad;
+	int err;
+
+	err = qlfs_dev_read(f->d, addr, blk, 1);
+	if (err)
+		return err;
+	bad = !qlfs_block_csum_ok(blk, addr);
+	if (bad)
+		memset(blk, 0, QLFS_BLKSIZE);
+	memcpy(orig, blk, QLFS_BLKSIZE);
+	for (u32 e = 0; e < SIT_ENTRY_PER_BLOCK; e++) {
+		u32 segno = i * SIT_ENTRY_PER_BLOCK + e;
+
+		if (segno >= f->l.segs_main)
+			break;
+		repair_sit_entry(f, p, segno, &sb->entries[e]);
+	}
+	if (!bad && !memcmp(blk, orig, QLFS_CSUM_OFFSET))
+		return 0;
+	flip_bit(p->cp->sit_nat_version_bitmap, i);
+	return repair_write(f, qlfs_sit_blkaddr(&f->l, i, !copy), blk);
+}
+
+/* Fill @sum's entries of segment @segno's kept blocks; true if it changed. */
+static bool fill_summary(struct fsck *f, u32 segno, struct qlfs_summary_block *sum)
+{
+	u64 first = (u64)segno * f->l.bps;
+	bool changed = false;
+
+	for (u32 b = 0; b < f->l.bps; b++) {
+		const struct blk_owner *o = ftable_peek(&f->owners, first + b);
+		struct qlfs_summary want = {0}, *se = &sum->entries[b];
+
+		if (!block_kept(f, o))
+			continue;
+		want.nid = cpu_to_le32(o->nid);
+		want.version = ni(f, o->nid)->version;
+		want.ofs_in_node = cpu_to_le16(o->kind == OWN_DATA ? o->ofs : 0);
+		if (memcmp(se, &want, sizeof(want))) {
+			*se = want;
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+/* SSA blocks of the segments that hold kept blocks (not the current
+ * ones: their summaries are in the pack). */
+static int repair_ssa(struct fsck *f, u8 *blk)
+{
+	struct qlfs_summary_block *sum = (void *)blk;
+
+	for (u32 segno = 0; segno < f->l.segs_main; segno++) {
+		u32 addr = f->l.ssa_blkaddr + segno;
+		u8 type = qlfs_log_is_node(seg(f, segno)->new_type) ? SUM_TYPE_NODE :
+								      SUM_TYPE_DATA;
+		bool changed;
+		int err;
+
+		if (curseg_type(f, segno) >= 0 || !seg(f, segno)->new_valid)
+			continue;
+		err = qlfs_dev_read(f->d, addr, blk, 1);
+		if (err)
+			return err;
+		changed = !qlfs_block_csum_ok(blk, addr) || seg(f, segno)->repair_type;
+		if (changed)
+			memset(blk, 0, QLFS_BLKSIZE);
+		changed |= sum->entry_type != type;
+		sum->entry_type = type;
+		changed |= fill_summary(f, segno, sum);
+		if (changed && repair_write(f, addr, blk))
+			return -EIO;
+	}
+	return 0;
+}
+
+/* The new pack's header: the live one's, with the repair's state. */
+static void repair_cp_header(struct fsck *f, struct repair_pack *p)
+{
+	struct qlfs_checkpoint *cp = p->cp;
+	const struct qlfs_layout *l = &f->l;
+	u32 ovp = le32_to_cpu(cp->overprov_segment_count);
+	u32 rsvd = le32_to_cpu(cp->rsvd_segment_count);
+
+	cp->checkpoint_ver = cpu_to_le64(le64_to_cpu(f->cp->checkpoint_ver) + 1);
+	if (rsvd > ovp || ovp >= l->segs_main ||
+	    le64_to_cpu(cp->user_block_count) != (u64)(l->segs_main - ovp) * l->bps) {
+		ovp = qlfs_default_ovp(l->segs_main);
+		cp->overprov_segment_count = cpu_to_le32(ovp);
+		cp->rsvd_segment_count = cpu_to_le32(QLFS_RSVD_SEGS);
+		cp->user_block_count = cpu_to_le64((u64)(l->segs_main - ovp) * l->bps);
+	}
+	cp->valid_block_count = cpu_to_le64(p->valid_blocks);
+	cp->valid_node_count = cpu_to_le32(p->nodes);
+	cp->valid_inode_count = cpu_to_le32(p->inodes);
+	cp->free_segment_count = cpu_to_le32(p->free_segs);
+	for (int t = 0; t < 3; t++) {
+		cp->cur_data_blkoff[t] = cpu_to_le16(f->cur_off[t]);
+		cp->cur_node_blkoff[t] = cpu_to_le16(f->cur_off[3 + t]);
+	}
+	/* orphans are freed or named again: none is left */
+	cp->ckpt_flags = cpu_to_le32(le32_to_cpu(cp->ckpt_flags) & CP_UMOUNT_FLAG);
+	cp->cp_pack_start_sum = cpu_to_le32(1);
+	cp->cp_pack_total_block_count = cpu_to_le32(1 + NR_CURSEG_TYPE + 1);
+}
+
+/* Write the new pack to the other place: header and summaries, a flush,
+ * the footer, a flush (a torn pack is never taken for a whole one). */
+static int repair_write_pack(struct fsck *f, struct repair_pack *p)
+{
+	u32 base = f->l.cp_blkaddr + !f->r->cp_used * f->l.bps;
+	int err;
+
+	for (int t = 0; t < NR_CURSEG_TYPE; t++) {
+		struct qlfs_summary_block *sum =
+			(void *)(p->buf + (1 + t) * QLFS_BLKSIZE);
+
+		memcpy(sum, cp_summary(f, t), QLFS_BLKSIZE);
+		fill_summary(f, f->cur_seg[t], sum);
+	}
+	repair_cp_header(f, p);
+	memcpy(p->buf + 7 * QLFS_BLKSIZE, p->buf, QLFS_BLKSIZE);
+	for (u32 b = 0; b < 8; b++)
+		qlfs_block_seal(p->buf + b * QLFS_BLKSIZE, base + b);
+	err = qlfs_dev_write(f->d, base, p->buf, 7);
+	if (!err)
+		err = qlfs_dev_flush(f->d);
+	if (!err)
+		err = qlfs_dev_write(f->d, base + 7, p->buf + 7 * QLFS_BLKSIZE, 1);
+	if (!err)
+		err = qlfs_dev_flush(f->d);
+	if (err) {
+		say(f, "cannot write the new checkpoint pack: %s", errname(err));
+		f->r->operational = true;
+		return err;
+	}
+	f->r->repaired += 8;
+	say(f, "repaired: checkpoint %llu written to pack %d",
+	    (unsigned long long)le64_to_cpu(p->cp->checkpoint_ver), !f->r->cp_used);
+	return 0;
+}
+
+/* QL2: the bad (or different) superblock copy rewritten from the good. */
+static int repair_super(struct fsck *f)
+{
+	u8 *blk = qlfs_alloc_blocks(0);
+	int copy = !f->r->sb_used, err;
+
+	if (!blk)
+		return -ENOMEM;
+	memcpy(blk, f->sb, QLFS_BLKSIZE);
+	err = repair_write(f, copy, blk);
+	if (!err)
+		err = qlfs_dev_flush(f->d);
+	if (!err)
+		say(f, "repaired: superblock copy %d rewritten from copy %d", copy,
+		    f->r->sb_used);
+	qlfs_free_blocks(blk, 0);
+	return err;
+}
+
+/* Everything after the checks, in an order a crash can stop anywhere:
+ * new blocks, SSA, shadow SIT/NAT, then the pack that makes them live. */
+static int repair(struct fsck *f)
+{
+	struct repair_pack p = {0};
+	u8 *two = qlfs_alloc_blocks(1);
+	int err = 0;
+
+	p.buf = qlfs_alloc_blocks(3);
+	if (!two || !p.buf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	p.cp = (void *)p.buf;
+	memcpy(p.buf, f->pack, QLFS_BLKSIZE);
+	decide_inodes(f);
+	err = make_clones(f, two);
+	count_kept_blocks(f);
+	if (!err)
+		err = rewrite_nodes(f);
+	for (u32 i = 0; i < f->l.nat_blocks && !err; i++)
+		err = repair_nat_block(f, &p, i, two);
+	for (u32 i = 0; i < f->l.sit_blocks && !err; i++)
+		err = repair_sit_block(f, &p, i, two);
+	if (!err)
+		err = repair_ssa(f, two);
+	if (!err)
+		err = repair_write_pack(f, &p);
+	if (!err && f->sb_fix)
+		err = repair_super(f);
+out:
+	qlfs_free_blocks(two, 1);
+	qlfs_free_blocks(p.buf, 3);
+	return err;
+}
+
 /* ---- driver ---- */
 
 static int fsck_alloc(struct fsck *f)
@@ -1338,6 +2135,8 @@ static int fsck_alloc(struct fsck *f)
 
 static void fsck_free(struct fsck *f)
 {
+	kfree(f->moved);
+	kfree(f->clones);
 	ftable_free(&f->nids);
 	ftable_free(&f->segs);
 	ftable_free(&f->owners);
@@ -1377,7 +2176,32 @@ static int fsck_run(struct fsck *f)
 	if (!err)
 		check_counts(f, free_segs);
 	f->r->nodes = f->nat_in_use;
+	if (!err && f->o->repair && f->r->problems && !f->r->operational) {
+		if (ni(f, QLFS_ROOT_INO)->flags & NI_DIR)
+			err = repair(f);
+		else /* everything hangs from it: a human should look first */
+			say(f, "the root directory is lost: nothing repaired");
+	}
 	return err;
+}
+
+/* After a repair, the judge: a fresh check of the new state, quiet. 1 (as
+ * e2fsck: errors corrected) if it is clean, else 4 (some are left, and a
+ * plain -n lists them). @r keeps the first run's counts of problems. */
+static int fsck_after_repair(struct qlfs_dev *d, const struct qlfs_fsck_opts *o,
+			     struct qlfs_fsck_result *r)
+{
+	struct qlfs_fsck_opts again = {.quiet = true};
+	struct qlfs_fsck_result *r2 = kzalloc(sizeof(*r2), GFP_KERNEL);
+	int status;
+
+	if (!r2)
+		return 8;
+	status = qlfs_fsck(d, &again, r2);
+	r->left = r2->problems;
+	r->left_broken = r2->broken;
+	kfree(r2);
+	return status == 0 ? 1 : status == 8 ? 8 : 4;
 }
 
 int qlfs_fsck(struct qlfs_dev *d, const struct qlfs_fsck_opts *o,
@@ -1403,5 +2227,9 @@ int qlfs_fsck(struct qlfs_dev *d, const struct qlfs_fsck_opts *o,
 	}
 	if (r->operational)
 		return 8;
-	return r->problems ? 4 : 0;
+	if (!r->problems)
+		return 0;
+	if (o->repair && r->repaired)
+		return fsck_after_repair(d, o, r);
+	return 4;
 }

@@ -122,6 +122,9 @@ const char *qlfs_probe_signature(struct qlfs_dev *d);
 
 struct qlfs_fsck_result {
 	u32 problems;	  /* lines reported */
+	u32 repaired;	  /* -y: blocks rewritten by the repair (0: none) */
+	u32 left;	  /* -y: problems a check after the repair still finds */
+	u32 left_broken;  /* ... and their invariants (bit n: QLn) */
 	u32 broken;	  /* bit n: invariant QLn broken */
 	bool operational; /* could not check (I/O error, no superblock, memory) */
 	int sb_used;	  /* 0/1 */
@@ -134,10 +137,13 @@ struct qlfs_fsck_result {
 struct qlfs_fsck_opts {
 	bool quiet;	 /* no problem lines (tests count them) */
 	u32 max_reports; /* 0: unlimited */
+	bool repair;	 /* -y: repair what can be, as a new checkpoint */
 };
 
 /* Check @d against QL1..QL14; fills @r. Returns the e2fsck exit status:
- * 0 clean, 4 problems found, 8 operational error. */
+ * 0 clean, 4 problems found (left uncorrected), 8 operational error; with
+ * @o->repair, 1 when problems were found and all of them corrected (a
+ * second check is clean), 4 when some are left. */
 int qlfs_fsck(struct qlfs_dev *d, const struct qlfs_fsck_opts *o,
 	      struct qlfs_fsck_result *r);
 
