@@ -125,6 +125,7 @@ static void *ftable_get(struct ftable *t, u64 i)
 #define NI_NAT_FIX    0x1000 /* -y: a NAT entry in use that is garbage */
 #define NI_DROP	      0x2000 /* -y: inode freed (empty orphan, unnamed) */
 #define NI_MOVED      0x4000 /* -y: node rewritten at a new address */
+#define NI_LOST	      0x8000 /* -y: named by nothing, not empty: lost+found */
 
 struct nid_info {
 	u32 ino;
@@ -191,6 +192,7 @@ struct fsck {
 	u32 rseg[2], roff[2]; /* repair segments: node, data */
 	struct qlfs_summary_block *rsum[2];
 	bool rfull; /* no free segment left for the repair */
+	u32 lpf;    /* the root's "lost+found" directory, or 0 */
 };
 
 /* What pass 2 does with a directory entry under -y. */
@@ -266,7 +268,7 @@ static bool in_main(struct fsck *f, u32 addr)
 static void note_clone(struct fsck *f, u32 nid, u16 ofs, u32 addr);
 static void unclaim(struct fsck *f, u32 addr);
 static bool fix_dentry(struct fsck *f, struct qlfs_dentry_block *db, u32 slot, u32 n);
-static void rewrite_dentry_block(struct fsck *f, u32 addr, struct qlfs_dentry_block *db);
+static int rewrite_dentry_block(struct fsck *f, u32 addr, struct qlfs_dentry_block *db);
 
 /* Read one metadata block at @addr into @buf and verify its checksum. */
 static int read_meta(struct fsck *f, u32 addr, void *buf, const char *what)
@@ -1083,6 +1085,8 @@ static void name_entry(struct fsck *f, u32 dir, const u8 *name, u32 len, u32 ino
 	ni(f, dir)->entries++;
 	if (!(t->flags & NI_DIR))
 		return;
+	if (dir == QLFS_ROOT_INO && len == 10 && !memcmp(name, "lost+found", 10))
+		f->lpf = ino;
 	ni(f, dir)->subdirs++;
 	if (t->flags & NI_PARENT) {
 		report(f, 11, "directory %u named twice (in %u and %u)", ino, t->parent,
@@ -1447,6 +1451,8 @@ static void check_counts(struct fsck *f, u32 free_segs)
  *    summaries, a cache flush, the footer, a flush. Until the footer is
  *    down the live pack is the newest valid one: a crash in the middle of
  *    the repair leaves the old state, and -y can run again.
+ * Inodes nobody names that hold something are linked into /lost+found
+ * (made if need be) as "#ino", e2fsck's way.
  * Two things are written in place: a bad superblock copy (from the good
  * one), and the SSA block of a non-current segment whose summary is wrong
  * (the live checkpoint reads it only for blocks that stay, and for those
@@ -1574,49 +1580,59 @@ static int repair_write(struct fsck *f, u32 addr, void *blk)
 	return err;
 }
 
-/* Pass 2 changed directory block @addr: write it elsewhere; its parent's
- * pointer follows (keep_data()). */
-static void rewrite_dentry_block(struct fsck *f, u32 addr, struct qlfs_dentry_block *db)
+/* Directory block @addr changed (pass 2, lost+found): write it elsewhere;
+ * its parent's pointer follows (keep_data()). 0, or -errno (not moved). */
+static int rewrite_dentry_block(struct fsck *f, u32 addr, struct qlfs_dentry_block *db)
 {
 	struct blk_owner *o = owner_at(f, addr), old;
 	u32 to;
 
 	if (!o || o->kind != OWN_DATA || f->nr_moved == QLFS_MAX_MOVED)
-		return;
+		return -EINVAL;
 	if (!f->moved) {
 		f->moved = kcalloc(QLFS_MAX_MOVED, sizeof(*f->moved), GFP_KERNEL);
 		if (!f->moved) {
 			f->r->operational = true;
-			return;
+			return -ENOMEM;
 		}
 	}
 	old = *o;
 	to = repair_alloc(f, false, old.nid, old.ofs);
-	if (!to || repair_write(f, to, db))
-		return;
+	if (!to)
+		return -ENOSPC;
+	if (repair_write(f, to, db))
+		return -EIO;
 	unclaim(f, addr);
 	f->moved[f->nr_moved].from = addr;
 	f->moved[f->nr_moved++].to = to;
+	return 0;
 }
 
-static void note_clone(struct fsck *f, u32 nid, u16 ofs, u32 addr)
+static struct qlfs_clone *note_clone_to(struct fsck *f, u32 nid, u16 ofs, u32 addr,
+					u32 to)
 {
 	struct qlfs_clone *c;
 
 	if (!f->o->repair || f->nr_clones == QLFS_MAX_MOVED)
-		return;
+		return NULL;
 	if (!f->clones) {
 		f->clones = kcalloc(QLFS_MAX_MOVED, sizeof(*f->clones), GFP_KERNEL);
 		if (!f->clones) {
 			f->r->operational = true;
-			return;
+			return NULL;
 		}
 	}
 	c = &f->clones[f->nr_clones++];
 	c->nid = nid;
 	c->ofs = ofs;
 	c->from = addr;
-	c->to = NULL_ADDR;
+	c->to = to;
+	return c;
+}
+
+static void note_clone(struct fsck *f, u32 nid, u16 ofs, u32 addr)
+{
+	note_clone_to(f, nid, ofs, addr, NULL_ADDR); /* make_clones() fills @to */
 }
 
 /* Copy each block owned twice for its second owner (if that one stays). */
@@ -1626,8 +1642,8 @@ static int make_clones(struct fsck *f, u8 *blk)
 		struct qlfs_clone *c = &f->clones[i];
 		int err;
 
-		if (!kept(f, c->nid))
-			continue;
+		if (c->to || !kept(f, c->nid))
+			continue; /* a block lost+found added, or a copy not needed */
 		err = qlfs_dev_read(f->d, c->from, blk, 1);
 		if (err)
 			return err;
@@ -1651,11 +1667,13 @@ static u32 clone_of(struct fsck *f, u32 nid, u16 ofs, u32 addr)
 	return NULL_ADDR;
 }
 
+/* Where directory block @addr is now (it may have moved more than once:
+ * later moves are later in the list). */
 static u32 moved_to(struct fsck *f, u32 addr)
 {
 	for (u32 i = 0; i < f->nr_moved; i++)
 		if (f->moved[i].from == addr)
-			return f->moved[i].to;
+			addr = f->moved[i].to;
 	return addr;
 }
 
@@ -1664,13 +1682,13 @@ static u32 keep_data(struct fsck *f, u32 nid, u16 ofs, u32 addr)
 {
 	const struct blk_owner *o;
 
-	if (addr == NULL_ADDR)
-		return NULL_ADDR;
+	if (addr == NULL_ADDR) /* a block lost+found added in a hole? */
+		return clone_of(f, nid, ofs, NULL_ADDR);
 	addr = moved_to(f, addr);
 	o = owner_at(f, addr);
 	if (o && o->kind == OWN_DATA && o->nid == nid && o->ofs == ofs)
 		return addr;
-	return clone_of(f, nid, ofs, addr); /* a copy, or dropped */
+	return clone_of(f, nid, ofs, addr); /* a copy, a new block, or dropped */
 }
 
 /* The child pointer at @slot of node @nid, as the repair keeps it. */
@@ -1706,10 +1724,214 @@ static void decide_inodes(struct fsck *f)
 			n->flags |= NI_DROP; /* QL13: its unlink finished */
 		else if (!named && (dir ? !n->entries : n->blocks <= 1))
 			n->flags |= NI_DROP; /* unnamed and empty */
+		else if (!named)
+			n->flags |= NI_LOST; /* QL13: into lost+found */
 		if (n->flags & NI_DROP)
 			say(f, "inode %u: freed (%s)", nid,
 			    n->flags & NI_ORPHAN ? "orphan" : "unnamed and empty");
 	}
+}
+
+/* ---- -y: lost+found ---- */
+
+/* The first slot of a free run of @n in @db, or -1. */
+static int free_slots(const struct qlfs_dentry_block *db, u32 n)
+{
+	u32 run = 0;
+
+	for (u32 s = 0; s < NR_DENTRY_IN_BLOCK; s++) {
+		run = qlfs_test_bit(db->dentry_bitmap, s) ? 0 : run + 1;
+		if (run == n)
+			return s + 1 - n;
+	}
+	return -1;
+}
+
+static void put_entry(struct qlfs_dentry_block *db, u32 slot, const char *name, u32 hash,
+		      u32 ino, u8 ft)
+{
+	u32 len = strlen(name);
+	struct qlfs_dir_entry *de = &db->dentry[slot];
+
+	for (u32 s = slot; s < slot + DIV_ROUND_UP(len, QLFS_SLOT_LEN); s++)
+		qlfs_set_bit(db->dentry_bitmap, s);
+	de->hash_code = cpu_to_le32(hash);
+	de->ino = cpu_to_le32(ino);
+	de->name_len = cpu_to_le16(len);
+	de->file_type = ft;
+	memcpy(db->filename[slot], name, len);
+}
+
+/* Put @name in block @k of directory @dir (@in: its inode block): into
+ * the block as the repair has it now, rewritten elsewhere, or a new block
+ * in a hole. 0; -ENOSPC if that block is full; -errno. */
+static int add_entry_at(struct fsck *f, u32 dir, const struct qlfs_inode *in, u32 k,
+			const char *name, u32 ino, u8 ft, u8 *blk)
+{
+	struct qlfs_dentry_block *db = (void *)blk;
+	u32 len = strlen(name), orig = le32_to_cpu(in->i_addr[k]);
+	u32 addr = keep_data(f, dir, k, orig), to;
+	int slot;
+
+	memset(blk, 0, QLFS_BLKSIZE);
+	if (addr && qlfs_dev_read(f->d, addr, blk, 1))
+		return -EIO;
+	slot = free_slots(db, DIV_ROUND_UP(len, QLFS_SLOT_LEN));
+	if (slot < 0)
+		return -ENOSPC;
+	put_entry(db, slot, name, qlfs_dentry_hash((const u8 *)name, len), ino, ft);
+	if (addr)
+		return rewrite_dentry_block(f, addr, db);
+	to = repair_alloc(f, false, dir, k); /* a hole: a new block */
+	if (!to || repair_write(f, to, db))
+		return -ENOSPC;
+	return note_clone_to(f, dir, k, orig, to) ? 0 : -ENOMEM;
+}
+
+/* Add @name -> @ino to directory @dir in a bucket its hash may use (one
+ * per level, F2FS's rule; blocks the inode addresses itself only). */
+static int add_entry(struct fsck *f, u32 dir, const char *name, u32 ino, u8 ft)
+{
+	u32 hash = qlfs_dentry_hash((const u8 *)name, strlen(name));
+	u8 *iblk = qlfs_alloc_blocks(0), *blk = qlfs_alloc_blocks(0);
+	int err = -ENOMEM;
+
+	if (!iblk || !blk)
+		goto out;
+	err = qlfs_dev_read(f->d, ni(f, dir)->addr, iblk, 1);
+	if (err)
+		goto out;
+	err = -ENOSPC;
+	for (u32 lvl = 0; err == -ENOSPC && lvl < ni(f, dir)->depth; lvl++) {
+		u64 first = QLFS_DIR_BUCKET_BLOCKS *
+			    ((1ULL << lvl) - 1 + hash % (1ULL << lvl));
+
+		for (u32 b = 0; b < QLFS_DIR_BUCKET_BLOCKS && err == -ENOSPC; b++)
+			if (first + b < ADDRS_PER_INODE)
+				err = add_entry_at(f, dir, (void *)iblk, first + b, name,
+						   ino, ft, blk);
+	}
+out:
+	qlfs_free_blocks(iblk, 0);
+	qlfs_free_blocks(blk, 0);
+	return err;
+}
+
+/* A nid free in the live state and in the repair's. */
+static u32 free_nid(struct fsck *f)
+{
+	for (u32 nid = QLFS_FIRST_FREE_NID; nid < f->l.max_nid; nid++)
+		if (!(ni(f, nid)->flags &
+		      (NI_IN_USE | NI_NAT_FIX | NI_NAT_BAD | NI_REACHED | NI_INODE)))
+			return nid;
+	return 0;
+}
+
+/* A new directory "lost+found" in the root (mode 0700, depth 1). */
+static u32 make_lost_found(struct fsck *f, u8 *blk)
+{
+	struct qlfs_dentry_block *db = (void *)blk;
+	struct qlfs_inode *in = (void *)blk;
+	u32 nid = free_nid(f), daddr, naddr;
+	struct nid_info *n;
+
+	if (!nid || add_entry(f, QLFS_ROOT_INO, "lost+found", nid, QLFS_FT_DIR))
+		return 0;
+	memset(blk, 0, QLFS_BLKSIZE);
+	put_entry(db, 0, ".", 0, nid, QLFS_FT_DIR);
+	put_entry(db, 1, "..", 0, QLFS_ROOT_INO, QLFS_FT_DIR);
+	daddr = repair_alloc(f, false, nid, 0);
+	if (!daddr || repair_write(f, daddr, blk))
+		return 0;
+	memset(blk, 0, QLFS_BLKSIZE);
+	in->i_mode = cpu_to_le16(QLFS_S_IFDIR | 0700);
+	in->i_links = cpu_to_le32(2);
+	in->i_size = cpu_to_le64(qlfs_dir_blocks(1) * QLFS_BLKSIZE);
+	in->i_blocks = cpu_to_le64(2);
+	in->i_current_depth = cpu_to_le32(1);
+	in->i_pino = cpu_to_le32(QLFS_ROOT_INO);
+	in->i_namelen = cpu_to_le32(10);
+	memcpy(in->i_name, "lost+found", 10);
+	in->i_addr[0] = cpu_to_le32(daddr);
+	in->footer.nid = in->footer.ino = cpu_to_le32(nid);
+	in->footer.cp_ver = f->cp->checkpoint_ver;
+	naddr = repair_alloc(f, true, nid, 0);
+	if (!naddr || repair_write(f, naddr, blk))
+		return 0;
+	n = ni(f, nid);
+	n->flags |= NI_IN_USE | NI_INODE | NI_DIR | NI_GOOD | NI_REACHED | NI_PARENT |
+		    NI_HAS_DOT | NI_HAS_DOTDOT;
+	n->ino = nid;
+	n->addr = naddr;
+	n->mode = QLFS_S_IFDIR | 0700;
+	n->depth = 1;
+	n->parent = n->dotdot = QLFS_ROOT_INO;
+	n->links = 2;
+	ni(f, QLFS_ROOT_INO)->subdirs++;
+	ni(f, QLFS_ROOT_INO)->entries++;
+	say(f, "repaired: created /lost+found (inode %u)", nid);
+	return nid;
+}
+
+/* Directory @dir's ".." now names @parent (block 0, slot 1). */
+static int set_dotdot(struct fsck *f, u32 dir, u32 parent, u8 *blk)
+{
+	struct qlfs_dentry_block *db = (void *)blk;
+	u32 addr;
+
+	if (qlfs_dev_read(f->d, ni(f, dir)->addr, blk, 1))
+		return -EIO;
+	addr = keep_data(f, dir, 0, le32_to_cpu(((struct qlfs_inode *)blk)->i_addr[0]));
+	if (!addr || qlfs_dev_read(f->d, addr, blk, 1))
+		return -EIO;
+	if (!qlfs_test_bit(db->dentry_bitmap, 1) ||
+	    le16_to_cpu(db->dentry[1].name_len) != 2 || memcmp(db->filename[1], "..", 2))
+		return -EUCLEAN; /* no "..": left as it is */
+	db->dentry[1].ino = cpu_to_le32(parent);
+	ni(f, dir)->dotdot = parent;
+	return rewrite_dentry_block(f, addr, db);
+}
+
+/* QL13: each inode nobody names that holds something gets a name, "#ino",
+ * in /lost+found (made if the root has no such directory), as e2fsck. */
+static void link_lost(struct fsck *f)
+{
+	u8 *blk = qlfs_alloc_blocks(0);
+	u32 lpf = 0;
+
+	if (!blk)
+		return;
+	for (u32 nid = QLFS_ROOT_INO; nid < f->l.max_nid; nid++) {
+		struct nid_info *n = ni(f, nid);
+		char name[16];
+
+		if (!(n->flags & NI_LOST))
+			continue;
+		if (!lpf)
+			lpf = f->lpf && inode_kept(f, f->lpf) &&
+					      ni(f, f->lpf)->flags & NI_DIR ?
+				      f->lpf :
+				      make_lost_found(f, blk);
+		scnprintf(name, sizeof(name), "#%u", nid);
+		if (!lpf || add_entry(f, lpf, name, nid, ft_of_mode(n->mode))) {
+			say(f,
+			    "inode %u: named by nothing and no room in /lost+found: left",
+			    nid);
+			continue;
+		}
+		n->flags &= ~NI_LOST;
+		ni(f, lpf)->entries++;
+		if (n->flags & NI_DIR) {
+			n->flags |= NI_PARENT;
+			n->parent = lpf;
+			ni(f, lpf)->subdirs++;
+			set_dotdot(f, nid, lpf, blk);
+		} else {
+			n->refs++;
+		}
+		say(f, "repaired: inode %u linked into /lost+found as %s", nid, name);
+	}
+	qlfs_free_blocks(blk, 0);
 }
 
 /* Each kept inode's blocks: the kept blocks its tree owns. */
@@ -2097,6 +2319,7 @@ static int repair(struct fsck *f)
 	p.cp = (void *)p.buf;
 	memcpy(p.buf, f->pack, QLFS_BLKSIZE);
 	decide_inodes(f);
+	link_lost(f);
 	err = make_clones(f, two);
 	count_kept_blocks(f);
 	if (!err)

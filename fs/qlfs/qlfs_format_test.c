@@ -1541,6 +1541,89 @@ static void qlfs_repair_frees_orphans_and_empty_unnamed_inodes(struct ktest *t)
 	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
 }
 
+/* Ino of @name in directory @dir's live block @k, or 0. */
+static u32 live_lookup(struct ktest *t, struct qt *q, u32 dir, u32 k, const char *name)
+{
+	struct qlfs_dentry_block *db = (void *)q->blk;
+	u32 len = strlen(name), addr = live_word(t, q, dir, I_ADDR_WORD + k);
+
+	if (!addr)
+		return 0;
+	qt_read(t, q, addr);
+	for (u32 s = 0; s < NR_DENTRY_IN_BLOCK; s++)
+		if (qlfs_test_bit(db->dentry_bitmap, s) &&
+		    le16_to_cpu(db->dentry[s].name_len) == len &&
+		    !memcmp(db->filename[s], name, len))
+			return le32_to_cpu(db->dentry[s].ino);
+	return 0;
+}
+
+/* Inode 12, a file of one data block, and directory 13 holding "in" ->
+ * file 14: 12 and 13 named by nothing (14 is named, by 13). */
+static void add_lost_inodes(struct ktest *t, struct qt *q)
+{
+	struct img *m = kzalloc(sizeof(*m), GFP_KERNEL);
+	u8 *blk = qlfs_alloc_blocks(0);
+	struct qlfs_inode *in = (void *)blk;
+	struct qlfs_dentry_block *db = (void *)blk;
+	u32 data, dent;
+
+	KTEST_ASSERT_TRUE(t, m && blk);
+	img_load(t, q, m);
+	memset(blk, 0x5a, QLFS_BLKSIZE);
+	data = img_data(t, m, CURSEG_WARM_DATA, 12, 0, blk);
+	memset(blk, 0, QLFS_BLKSIZE);
+	in->i_mode = cpu_to_le16(QLFS_S_IFREG | 0644);
+	in->i_links = cpu_to_le32(1);
+	in->i_size = cpu_to_le64(QLFS_BLKSIZE);
+	in->i_blocks = cpu_to_le64(2);
+	in->i_addr[0] = cpu_to_le32(data);
+	img_node(t, m, blk, 12, 12, 0);
+	memset(blk, 0, QLFS_BLKSIZE);
+	in->i_mode = cpu_to_le16(QLFS_S_IFREG | 0644);
+	in->i_links = cpu_to_le32(1);
+	in->i_blocks = cpu_to_le64(1);
+	img_node(t, m, blk, 14, 14, 0);
+	memset(blk, 0, QLFS_BLKSIZE);
+	dent_put(db, 0, ".", 13, QLFS_FT_DIR);
+	dent_put(db, 1, "..", QLFS_ROOT_INO, QLFS_FT_DIR);
+	dent_put(db, 2, "in", 14, QLFS_FT_REG_FILE);
+	dent = img_data(t, m, CURSEG_HOT_DATA, 13, 0, blk);
+	memset(blk, 0, QLFS_BLKSIZE);
+	in->i_mode = cpu_to_le16(QLFS_S_IFDIR | 0755);
+	in->i_links = cpu_to_le32(2);
+	in->i_size = cpu_to_le64(qlfs_dir_blocks(1) * QLFS_BLKSIZE);
+	in->i_blocks = cpu_to_le64(2);
+	in->i_current_depth = cpu_to_le32(1);
+	in->i_addr[0] = cpu_to_le32(dent);
+	img_node(t, m, blk, 13, 13, 0);
+	img_commit(t, m);
+	qlfs_free_blocks(blk, 0);
+	kfree(m);
+}
+
+/* Inodes nobody names that hold something are linked into a new
+ * /lost+found as "#ino" (a directory's ".." made to name it), as e2fsck
+ * does; what they hold is still there. */
+static void qlfs_repair_links_lost_inodes_into_lost_found(struct ktest *t)
+{
+	struct qt *q = qt_mkfs(t, 9);
+	u32 lpf;
+
+	add_lost_inodes(t, q);
+	expect_repaired(t, q, 13);
+	KTEST_EXPECT_EQ(t, q->r.inodes, 5); /* root, 12, 13, 14, lost+found */
+	lpf = live_lookup(t, q, QLFS_ROOT_INO, 0, "lost+found");
+	KTEST_ASSERT_NE(t, lpf, 0);
+	KTEST_EXPECT_EQ(t, live_lookup(t, q, lpf, 0, "#12"), 12);
+	KTEST_EXPECT_EQ(t, live_lookup(t, q, lpf, 0, "#13"), 13);
+	KTEST_EXPECT_EQ(t, live_lookup(t, q, 13, 0, ".."), lpf);
+	KTEST_EXPECT_EQ(t, live_lookup(t, q, 13, 0, "in"), 14);
+	KTEST_EXPECT_EQ(t, live_word(t, q, lpf, 3), 3);		  /* i_links */
+	KTEST_EXPECT_EQ(t, live_word(t, q, QLFS_ROOT_INO, 3), 3); /* i_links */
+	KTEST_EXPECT_TRUE(t, data_is_5a(t, q, live_word(t, q, 12, I_ADDR_WORD)));
+}
+
 /*
  * Sealed random damage (as qlfs_fsck_survives_sealed_random_damage) to
  * the metadata of an image holding the big file, then -y: it answers 0,
@@ -1645,6 +1728,7 @@ static const struct ktest_case qlfs_format_cases[] = {
 	KTEST_CASE(qlfs_repair_nat_garbage_and_dangling_pointers),
 	KTEST_CASE(qlfs_repair_directory_entries_and_links),
 	KTEST_CASE(qlfs_repair_frees_orphans_and_empty_unnamed_inodes),
+	KTEST_CASE(qlfs_repair_links_lost_inodes_into_lost_found),
 	KTEST_CASE(qlfs_repair_control_a_lost_file_is_seen),
 	KTEST_CASE(qlfs_repair_survives_sealed_random_damage),
 	KTEST_END,
