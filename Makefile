@@ -47,7 +47,9 @@ include tools/build.mk
 # Run targets (owner: tools). QUIRE_FLAGS adds launcher options, e.g.
 # make run QUIRE_FLAGS="--smp 4 --numa 2"; see tools/quire --help.
 QUIRE_FLAGS ?=
-run: deps all esp
+# The launcher formats build/disk.img with mkfs.qlfs when it holds no file
+# system (tools/quire --help, --disk).
+run: deps all esp $(BUILD)/host/plain/mkfs.qlfs
 	$(Q)tools/quire --boot uefi --smp 2 --numa 2 $(QUIRE_FLAGS)
 
 debug: deps all

@@ -3,9 +3,10 @@
  * block/bdev.c and block/fops.c, without buffer heads).
  *
  * Layer: block. Used by: the `dd` command (fs/dd.c), `sync`, tests.
- * Provides: blkdev_open_by_name(), bdev_inode(), the bdev inode's
- * address_space_operations (->writepage, ->read_folio, write_begin/end)
- * and file_operations (buffered and O_DIRECT read/write, fsync).
+ * Provides: blkdev_open_by_name(), bdev_inode(), bdev_inode_get_by_dev(),
+ * the bdev inode's address_space_operations (->writepage, ->read_folio,
+ * write_begin/end) and file_operations (buffered and O_DIRECT read/write,
+ * fsync), and def_blk_node_fops for device nodes (/dev/vda).
  * Not here: partitions (Quire has none), buffer heads (a page is the unit
  * of I/O), exclusive opens and holders, ->readahead and ->writepages (on
  * purpose: buffered I/O to a disk runs do_writepages()' legacy branch,
@@ -35,8 +36,16 @@
  *  BD2: O_DIRECT offsets, lengths and buffers are multiples of the logical
  *      block size, else -EINVAL and nothing is submitted.
  *  BD3: once its disk is deleted (bdev_del_disk()) an inode's bdev is NULL,
- *      it is on no list (bdev_list, sync's supers), and every file
- *      operation on it is -ENXIO; it is freed with its last reference.
+ *      it is on no list (bdev_list, sync's supers), its /dev node is gone,
+ *      and every file operation on it is -ENXIO; it is freed with its last
+ *      reference.
+ *  BD4: every open file of a disk holds a reference on its bdev inode:
+ *      f_inode for blkdev_open_by_name(), private_data for a device node
+ *      (def_blk_node_fops, dropped at ->release). Nothing else keeps a
+ *      pointer to the inode past bdev_mutex without a reference. The
+ *      inode holds a reference on its disk (block/genhd.c, GD1) until it
+ *      is freed, so a file's fsync or O_DIRECT I/O that sleeps across
+ *      del_gendisk() still has its disk (dead: its bios fail, GD2).
  *
  * Locking: bdev_mutex guards bdev_list and the creation of bdev inodes.
  * The page cache locks (folio lock, i_pages) are the page cache's; the
@@ -57,10 +66,21 @@
 #include <quire/printk.h>
 #include <quire/errno.h>
 #include <quire/bug.h>
+#include <quire/devtmpfs.h>
 #include "bdev_internal.h"
 #include "blk.h"
 
 static DEFINE_MUTEX(bdev_mutex);
+void (*bdev_sleep_hook)(struct file *file);
+
+/* Tests widen the window where a task holds the disk across a sleep. */
+static void bdev_sleep_point(struct file *file)
+{
+	void (*hook)(struct file * file) = READ_ONCE(bdev_sleep_hook);
+
+	if (hook)
+		hook(file);
+}
 static LIST_HEAD(bdev_list);
 static unsigned int bdev_count; /* disks given a bdev inode so far */
 
@@ -248,6 +268,7 @@ static ssize_t_k blkdev_direct_io(struct block_device *bdev, struct file *file, 
 	err = filemap_write_and_wait_range(mapping, pos, end);
 	if (err)
 		return err;
+	bdev_sleep_point(file); /* GD1: @bdev's disk is held by the file */
 	if (write)
 		invalidate_mapping_pages(mapping, pos >> PAGE_SHIFT, end >> PAGE_SHIFT);
 	init_completion(&dio.done);
@@ -310,6 +331,7 @@ static int blkdev_fsync(struct file *file, loff_t start, loff_t end, int datasyn
 	err = file_write_and_wait_range(file, start, end);
 	if (err)
 		return err;
+	bdev_sleep_point(file); /* GD1: @bdev's disk is held by the file */
 	err = blkdev_issue_flush(bdev);
 	return err == -EOPNOTSUPP ? 0 : err;
 }
@@ -365,11 +387,60 @@ static int blkdev_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static loff_t blkdev_llseek(struct file *file, loff_t offset, int whence)
+{
+	loff_t size = i_size_read(file->f_mapping->host);
+
+	return generic_file_llseek_size(file, offset, whence, size, size);
+}
+
 static const struct file_operations def_blk_fops = {
 	.read = blkdev_read,
 	.write = blkdev_write,
 	.fsync = blkdev_fsync,
 	.open = blkdev_open,
+	.llseek = blkdev_llseek,
+};
+
+/*
+ * A device node's open (Linux's blkdev_open(): the bdev by i_rdev, held by
+ * the file, its inode's mapping as f_mapping). The node (devtmpfs' inode)
+ * keeps no pointer to the disk: the file takes a reference on the bdev
+ * inode here and drops it at its release (BD4), so the inode outlives the
+ * disk's deletion while the file is open, and I/O on it is then -ENXIO.
+ */
+static int blkdev_open_node(struct inode *node, struct file *file)
+{
+	struct inode *inode = bdev_inode_get_by_dev(node->i_rdev);
+	int err;
+
+	if (!inode)
+		return -ENXIO; /* its disk is deleted */
+	file->f_mapping = inode->i_mapping;
+	file->f_wb_err = errseq_sample(&file->f_mapping->wb_err);
+	file_ra_state_init(&file->f_ra, file->f_mapping);
+	err = blkdev_open(inode, file);
+	if (err) {
+		iput(inode);
+		return err;
+	}
+	file->private_data = inode;
+	return 0;
+}
+
+static int blkdev_release_node(struct inode *node, struct file *file)
+{
+	iput(file->private_data); /* BD4: may free a deleted disk's inode */
+	return 0;
+}
+
+const struct file_operations def_blk_node_fops = {
+	.read = blkdev_read,
+	.write = blkdev_write,
+	.fsync = blkdev_fsync,
+	.open = blkdev_open_node,
+	.release = blkdev_release_node,
+	.llseek = blkdev_llseek,
 };
 
 /* ---- the bdev inodes ---- */
@@ -387,6 +458,7 @@ static void bdev_destroy_inode(struct inode *inode)
 
 	bdi_unregister(bi->bdi);
 	bdi_put(bi->bdi);
+	put_disk(bi->disk); /* GD1: may be the last reference */
 	kfree(bi);
 }
 
@@ -459,6 +531,7 @@ static struct bdev_inode *bdev_create(struct gendisk *disk)
 	if (bdi_register(bi->bdi, name, dev))
 		goto out_bdi;
 	bdev_count++;
+	bi->disk = get_disk(disk); /* GD1: until the inode is freed */
 	list_add_tail(&bi->list, &bdev_list);
 	register_super(&bi->sb); /* sync waits for its inodes (fs/sync.c) */
 	pr_info("bdev: %s is %s (bdi %s)\n", disk->disk_name, name, bi->bdi->dev_name);
@@ -510,6 +583,25 @@ struct inode *bdev_inode_get(struct gendisk *disk)
 	return inode;
 }
 
+/* The bdev inode whose device number is @dev, with a reference (taken
+ * under bdev_mutex); NULL if no registered disk has it. */
+struct inode *bdev_inode_get_by_dev(u32 dev)
+{
+	struct bdev_inode *bi;
+	struct inode *inode = NULL;
+
+	mutex_lock(&bdev_mutex);
+	list_for_each_entry(bi, &bdev_list, list) {
+		if (bi->inode.i_rdev == dev) {
+			inode = &bi->inode;
+			ihold(inode);
+			break;
+		}
+	}
+	mutex_unlock(&bdev_mutex);
+	return inode;
+}
+
 /*
  * @disk is being deleted (del_gendisk(), after taking it off the disk
  * list, before waiting for its requests). Linux's bdev_mark_dead(): unless
@@ -533,6 +625,9 @@ void bdev_del_disk(struct gendisk *disk, bool surprise)
 	mutex_unlock(&bdev_mutex);
 	if (!bi)
 		return;
+	/* Linux's device_del(): the node goes from /dev (an open file keeps
+	 * its own reference, BD4). */
+	devtmpfs_delete_node(disk->disk_name, bi->inode.i_rdev);
 	unregister_super(&bi->sb); /* waits for a sync walking it */
 	if (!surprise)
 		filemap_write_and_wait(bi->inode.i_mapping);
@@ -552,6 +647,7 @@ struct file *blkdev_open_by_name(const char *name, unsigned int flags)
 	if (!disk)
 		return ERR_PTR(-ENODEV);
 	inode = bdev_inode_get(disk); /* deletion may run meanwhile */
+	put_disk(disk);		      /* the inode holds it now (GD1) */
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
 	file = file_open_inode(inode, flags);

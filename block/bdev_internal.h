@@ -19,6 +19,7 @@ struct bdev_inode {
 	struct inode inode;		/* the disk's page cache: i_data */
 	struct super_block sb;		/* "bdev", s_bdi = bdi */
 	struct block_device *bdev;	/* &disk->part0; NULL once deleted (BD3) */
+	struct gendisk *disk;		/* held (GD1) until the inode is freed */
 	struct backing_dev_info *bdi;	/* the disk's, registered "MAJ:MIN" */
 	struct list_head list;		/* on bdev_list (bdev_mutex) */
 	unsigned long writepage_calls;	/* ->writepage calls (atomic) */
@@ -33,6 +34,11 @@ static inline loff_t min_t_loff(loff_t a, loff_t b)
 /* bdev_inode() with a reference (taken under bdev_mutex, so a racing
  * bdev_del_disk() cannot free the inode first); the caller iput()s it. */
 struct inode *bdev_inode_get(struct gendisk *disk);
+
+/* Tests only: called where blkdev_fsync() and O_DIRECT sleep between
+ * taking the disk and using it (after writing back the range), to let a
+ * test delete the disk right there (arch/host/bdev_fault_test.c). */
+extern void (*bdev_sleep_hook)(struct file *file);
 
 /* How often the disk's ->writepage / ->read_folio ran (tests). */
 unsigned long bdev_writepage_calls(struct inode *inode);

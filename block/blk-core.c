@@ -107,20 +107,57 @@ static int bio_check(struct bio *bio)
 	return 0;
 }
 
+/*
+ * Linux's bio_queue_enter()/blk_queue_exit(), held only while a bio is
+ * checked and takes its request (its tag): del_gendisk() marks the disk
+ * dead and then waits for q_usage 0 before it waits for the tags, so a
+ * submitter either sees the disk dead or holds a tag del_gendisk() waits
+ * for (GD2). Both sides are sequentially consistent: each sees the
+ * other's store. The caller holds a reference on the disk (GD1).
+ */
+static void blk_queue_exit(struct request_queue *q);
+
+static bool blk_queue_enter(struct request_queue *q, struct gendisk *disk)
+{
+	__atomic_add_fetch(&q->q_usage, 1, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&disk->dead, __ATOMIC_SEQ_CST))
+		return true;
+	blk_queue_exit(q);
+	return false;
+}
+
+static void blk_queue_exit(struct request_queue *q)
+{
+	if (!__atomic_sub_fetch(&q->q_usage, 1, __ATOMIC_SEQ_CST) &&
+	    __atomic_load_n(&q->disk->dead, __ATOMIC_SEQ_CST))
+		wake_up_all(&q->q_freeze_wq);
+}
+
 void submit_bio(struct bio *bio)
 {
-	int err = bio_check(bio);
+	struct block_device *bdev = bio->bi_bdev;
+	int err;
 
+	if (WARN_ON_ONCE(!bdev || !bdev->bd_queue)) {
+		bio->bi_status = -EINVAL;
+		bio_endio(bio);
+		return;
+	}
+	if (!blk_queue_enter(bdev->bd_queue, bdev->bd_disk)) {
+		bio->bi_status = -EIO; /* dead or deleted: never the driver */
+		bio_endio(bio);
+		return;
+	}
+	err = bio_check(bio);
 	if (err) {
 		bio->bi_status = err;
 		bio_endio(bio);
-		return;
-	}
-	if (!bio->bi_iter.bi_size && bio_op(bio) == REQ_OP_READ) {
+	} else if (!bio->bi_iter.bi_size && bio_op(bio) == REQ_OP_READ) {
 		bio_endio(bio);
-		return;
+	} else {
+		blk_mq_submit_bio(bio);
 	}
-	blk_mq_submit_bio(bio);
+	blk_queue_exit(bdev->bd_queue);
 }
 
 void blk_start_plug(struct blk_plug *plug)

@@ -189,25 +189,13 @@ static int bd_round(struct gendisk *disk, u32 round, struct page *buf)
 	return bd_wait_all(&w) ?: err;
 }
 
-static int cmd_blkdurable(int argc, char **argv)
+static int blkdurable_run(struct gendisk *disk, unsigned int rounds, char **argv)
 {
-	struct gendisk *disk;
 	struct queue_limits *lim;
-	unsigned int rounds, pieces;
+	unsigned int pieces;
 	struct page *buf;
 	int err = 0;
 
-	if (argc != 3 || kstrtouint(argv[2], 10, &rounds) || !rounds ||
-	    rounds > BD_MAX_ROUNDS) {
-		shell_error(argv[0], "usage: blkdurable DEV ROUNDS (1..%d)",
-			    BD_MAX_ROUNDS);
-		return -EINVAL;
-	}
-	disk = get_disk_by_name(argv[1]);
-	if (!disk) {
-		shell_error(argv[0], "no disk named '%s'", argv[1]);
-		return -ENODEV;
-	}
 	lim = &disk->queue->limits;
 	if (!disk_is_test_disk(disk) || lim->read_only) { /* BD2 */
 		shell_error(argv[0],
@@ -245,6 +233,28 @@ static int cmd_blkdurable(int argc, char **argv)
 	}
 	cprintf("blkdurable: %s: %u rounds acked\n", disk->disk_name, rounds);
 	return 0;
+}
+
+static int cmd_blkdurable(int argc, char **argv)
+{
+	struct gendisk *disk;
+	unsigned int rounds;
+	int err;
+
+	if (argc != 3 || kstrtouint(argv[2], 10, &rounds) || !rounds ||
+	    rounds > BD_MAX_ROUNDS) {
+		shell_error(argv[0], "usage: blkdurable DEV ROUNDS (1..%d)",
+			    BD_MAX_ROUNDS);
+		return -EINVAL;
+	}
+	disk = get_disk_by_name(argv[1]);
+	if (!disk) {
+		shell_error(argv[0], "no disk named '%s'", argv[1]);
+		return -ENODEV;
+	}
+	err = blkdurable_run(disk, rounds, argv);
+	put_disk(disk); /* held across the command (GD1) */
+	return err;
 }
 SHELL_COMMAND(
 	blkdurable, "blkdurable", "blkdurable DEV ROUNDS",

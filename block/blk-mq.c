@@ -814,6 +814,7 @@ static struct request_queue *blk_mq_alloc_queue(struct blk_mq_tag_set *set,
 		return NULL;
 	q->tag_set = set;
 	q->queuedata = queuedata;
+	init_waitqueue_head(&q->q_freeze_wq);
 	blk_timeout_init(q, set->timeout);
 	q->nr_hw_queues = set->nr_hw_queues;
 	if (lim)
@@ -856,12 +857,20 @@ struct gendisk *blk_mq_alloc_disk(struct blk_mq_tag_set *set,
 	disk->part0.bd_queue = disk->queue;
 	spin_lock_init(&disk->stats_lock);
 	INIT_LIST_HEAD(&disk->list);
+	disk->refcount = 1; /* the driver's */
 	return disk;
 }
 
+struct gendisk *get_disk(struct gendisk *disk)
+{
+	__atomic_add_fetch(&disk->refcount, 1, __ATOMIC_RELAXED);
+	return disk;
+}
+
+/* The last reference frees the disk and its queue (GD1). */
 void put_disk(struct gendisk *disk)
 {
-	if (!disk)
+	if (!disk || __atomic_sub_fetch(&disk->refcount, 1, __ATOMIC_ACQ_REL))
 		return;
 	WARN_ON_ONCE(disk->registered);
 	blk_mq_free_queue(disk->queue);

@@ -124,9 +124,14 @@ static int cmd_iostat(int argc, char **argv)
 		shell_error(argv[0], "usage: iostat [DEV]");
 		return -EINVAL;
 	}
-	if (argc == 2 && !get_disk_by_name(argv[1])) {
-		shell_error(argv[0], "no disk named '%s'", argv[1]);
-		return -ENODEV;
+	if (argc == 2) {
+		struct gendisk *disk = get_disk_by_name(argv[1]);
+
+		if (!disk) {
+			shell_error(argv[0], "no disk named '%s'", argv[1]);
+			return -ENODEV;
+		}
+		put_disk(disk);
 	}
 	disk_iterate(iostat_one, argc == 2 ? argv[1] : NULL);
 	return 0;
@@ -158,21 +163,11 @@ static int blkdev_set_poll(const char *cmd, struct request_queue *q, const char 
 
 /* `blkdev DEV [timeout=MS] [poll=...]`: show or set a disk's settings
  * (Linux: the queue's sysfs files io_timeout, io_poll, io_poll_delay). */
-static int cmd_blkdev(int argc, char **argv)
+static int blkdev_show_set(struct gendisk *disk, int argc, char **argv)
 {
-	struct gendisk *disk;
 	unsigned int ms, nsec;
 	int err;
 
-	if (argc < 2 || argc > 4) {
-		shell_error(argv[0], "usage: blkdev DEV [timeout=MS] [poll=off|on|US]");
-		return -EINVAL;
-	}
-	disk = get_disk_by_name(argv[1]);
-	if (!disk) {
-		shell_error(argv[0], "no disk named '%s'", argv[1]);
-		return -ENODEV;
-	}
 	for (int i = 2; i < argc; i++) {
 		if (!strncmp(argv[i], "poll=", 5)) {
 			err = blkdev_set_poll(argv[0], disk->queue, argv[i] + 5);
@@ -201,6 +196,25 @@ static int cmd_blkdev(int argc, char **argv)
 	else
 		cprintf("%u\n", nsec / 1000);
 	return 0;
+}
+
+static int cmd_blkdev(int argc, char **argv)
+{
+	struct gendisk *disk;
+	int err;
+
+	if (argc < 2 || argc > 4) {
+		shell_error(argv[0], "usage: blkdev DEV [timeout=MS] [poll=off|on|US]");
+		return -EINVAL;
+	}
+	disk = get_disk_by_name(argv[1]);
+	if (!disk) {
+		shell_error(argv[0], "no disk named '%s'", argv[1]);
+		return -ENODEV;
+	}
+	err = blkdev_show_set(disk, argc, argv);
+	put_disk(disk); /* held across the command (GD1) */
+	return err;
 }
 SHELL_COMMAND(blkdev, "blkdev", "blkdev DEV [timeout=MS] [poll=off|on|US]",
 	      "show a disk's state, request timeout and polling, or set them",

@@ -510,21 +510,11 @@ static void print_table(const struct bench_opts *o)
 			}
 }
 
-static int cmd_blkbench(int argc, char **argv)
+static int blkbench_run(struct gendisk *disk, int argc, char **argv)
 {
 	struct bench_opts o;
-	struct gendisk *disk;
 	int err;
 
-	if (argc < 2) {
-		shell_error(argv[0], "usage: blkbench DEV [--write] [--ops read,write] [--pattern seq,rand] [--bs 4k,64k,1m] [--qd 1,32] [--time MS] [--size SIZE] [--seed N]");
-		return -EINVAL;
-	}
-	disk = get_disk_by_name(argv[1]);
-	if (!disk) {
-		shell_error(argv[0], "no disk named '%s'", argv[1]);
-		return -ENODEV;
-	}
 	err = parse_args(argc, argv, &o);
 	if (!err)
 		err = bench_check(argv[0], &o, disk);
@@ -550,6 +540,26 @@ static int cmd_blkbench(int argc, char **argv)
 				}
 	print_table(&o);
 	return 0;
+}
+static int cmd_blkbench(int argc, char **argv)
+{
+	struct gendisk *disk;
+	int err;
+
+	if (argc < 2) {
+		shell_error(
+			argv[0],
+			"usage: blkbench DEV [--write] [--ops read,write] [--pattern seq,rand] [--bs 4k,64k,1m] [--qd 1,32] [--time MS] [--size SIZE] [--seed N]");
+		return -EINVAL;
+	}
+	disk = get_disk_by_name(argv[1]);
+	if (!disk) {
+		shell_error(argv[0], "no disk named '%s'", argv[1]);
+		return -ENODEV;
+	}
+	err = blkbench_run(disk, argc, argv);
+	put_disk(disk); /* held across the bench (GD1) */
+	return err;
 }
 SHELL_COMMAND(blkbench, "blkbench",
 	      "blkbench DEV [--write] [--ops read,write] [--pattern seq,rand] [--bs LIST] [--qd LIST] [--time MS] [--size SIZE] [--seed N]",

@@ -5,6 +5,18 @@
  * blkbench, tests, file systems (lookup by name).
  * Provides: add_disk(), del_gendisk(), get_disk_by_name(), disk_iterate(),
  * disk_stats_read(), disk_is_test_disk(), limit defaults and checks.
+ * (get_disk()/put_disk() are with blk_mq_alloc_disk() in block/blk-mq.c.)
+ *
+ * Invariants:
+ *  GD1: whoever uses a disk past a sleep holds a reference on it: the
+ *      driver (from blk_mq_alloc_disk() to its put_disk()), each bdev
+ *      inode (block/bdev.c: so every open file of the disk), and each
+ *      get_disk_by_name() caller until its put_disk(). The struct, its
+ *      queue and part0 are freed with the last reference, never before.
+ *  GD2: once del_gendisk() marked the disk dead, no bio reaches the
+ *      driver: submit_bio() fails it with -EIO; del_gendisk() returns only
+ *      when no submitter is inside submit_bio() (q_usage 0) and no tag is
+ *      in use, so the driver may then stop its device.
  *
  * Locking: disk_list_lock (irqsave) guards disk_list and every
  * disk->registered. disk_iterate() holds it across the callback, so a
@@ -144,6 +156,7 @@ static bool disk_idle(struct gendisk *disk)
 
 void del_gendisk(struct gendisk *disk)
 {
+	struct request_queue *q = disk->queue;
 	unsigned long flags;
 
 	spin_lock_irqsave(&disk_list_lock, flags);
@@ -155,6 +168,11 @@ void del_gendisk(struct gendisk *disk)
 	/* Linux: bdev_mark_dead(), writing the cache back unless the disk
 	 * is dead already; then its page cache lets go of the disk. */
 	bdev_del_disk(disk, disk_is_dead(disk));
+	/* Linux's __blk_mark_disk_dead(): from here every bio fails at the
+	 * door (GD2), quietly: the disk is gone, not broken. A task that
+	 * slept holding the disk (fsync, O_DIRECT) gets -EIO. */
+	__atomic_store_n(&disk->dead, true, __ATOMIC_SEQ_CST);
+	wait_event(q->q_freeze_wq, !__atomic_load_n(&q->q_usage, __ATOMIC_SEQ_CST));
 	for (unsigned int i = 0; i < disk->queue->nr_hw_queues; i++)
 		wait_event(disk->queue->hctxs[i]->tag_wait, disk_idle(disk));
 	/* A completion that freed the last tag may still be inside
@@ -175,6 +193,8 @@ struct gendisk *get_disk_by_name(const char *name)
 
 	spin_lock_irqsave(&disk_list_lock, flags);
 	disk = find_disk_locked(name);
+	if (disk)
+		get_disk(disk); /* GD1: del_gendisk() may run as soon as we unlock */
 	spin_unlock_irqrestore(&disk_list_lock, flags);
 	return disk;
 }

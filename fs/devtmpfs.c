@@ -5,34 +5,52 @@
  * Layer: fs. Used by: the shell (`cat /dev/zero`, `hexdump /dev/vda`),
  * tests of do_writepages()' branches from a live system.
  * Provides: the file system type "devtmpfs", mounted on /dev at boot.
+ * Provides: devtmpfs_delete_node() (include/quire/devtmpfs.h), for a
+ * disk's deletion.
  * Not here: mknod, chmod, creating or removing names in /dev (only the
- * kernel makes nodes: lookups of a name that is not a device are ENOENT,
- * a create is refused), nodes of removed disks going away, partitions.
+ * kernel makes and removes nodes: lookups of a name that is not a device
+ * are ENOENT, a create is refused), partitions, one super_block shared by
+ * every mount (Linux's; here each mount has its own, and a deletion
+ * visits them all).
  *
  * Each node is an inode of this file system with Linux's device numbers:
- *  - a disk ("vda"): S_IFBLK with the bdev inode's i_rdev; its i_mapping
- *    is the disk's own page cache (block/bdev.c), so reads and writes
- *    through /dev/vda are the disk's buffered I/O and its dirty pages go
- *    back through ->writepage (do_writepages()' legacy branch); open goes
- *    to the bdev inode's open (Linux's blkdev_open() finds the bdev by
- *    i_rdev in the same way);
+ *  - a disk ("vda"): S_IFBLK with the bdev inode's i_rdev and
+ *    block/bdev.c's def_blk_node_fops: as Linux's blkdev_open(), ->open
+ *    finds the bdev inode by i_rdev, takes a reference the file holds
+ *    until its release, and makes the disk's own page cache the file's
+ *    f_mapping, so reads and writes through /dev/vda are the disk's
+ *    buffered I/O and its dirty pages go back through ->writepage
+ *    (do_writepages()' legacy branch); the node itself points to nothing
+ *    of the disk;
  *  - null 1:3, zero 1:5: S_IFCHR with fs/char_dev.c's file operations,
  *    empty address_space_operations (do_writepages() does nothing);
  *  - console 5:1: S_IFCHR, reads what is typed, writes to the console.
  * Linux's devtmpfs gets a node from device_add(); here a disk that
  * appears after boot (a later probe) gets its node the next time /dev is
  * looked up in or listed (devtmpfs_refresh()), so `ls /dev` always shows
- * every registered disk.
+ * every registered disk. A disk's deletion (del_gendisk() ->
+ * bdev_del_disk(), Linux's device_del()) removes its node from every
+ * mounted devtmpfs (devtmpfs_delete_node(), an unlink: a file open on the
+ * node keeps working on its own reference, with -ENXIO for its I/O).
  *
  * Invariants:
- *  DEV1: one node per name; a disk's node's i_mapping is its bdev inode's
- *      i_mapping and i_private the bdev inode (which lives for ever).
+ *  DEV1: one node per name; a disk's node holds only the disk's device
+ *      number (i_rdev): no pointer to the bdev inode, whose lifetime is
+ *      the disk's and its open files' (block/bdev.c, BD4).
  *  DEV2: every node is pinned in the dcache (d_make_persistent) and goes
- *      only with the super_block (kill_litter_super at umount).
+ *      with the super_block (kill_litter_super at umount), or, for a disk,
+ *      at its deletion (devtmpfs_delete_node()).
+ *  DEV3: a node is made only for a registered disk, under devtmpfs_mutex,
+ *      and devtmpfs_delete_node() runs after the disk left the disk list
+ *      and takes devtmpfs_mutex: no node of a deleted disk stays in /dev.
  *
- * Locking: devtmpfs_mutex serialises the making of nodes (a lookup holds
- * the directory's i_rwsem exclusively but readdir only shared); it nests
- * inside the directory's i_rwsem and takes dcache and inode locks inside.
+ * Locking: devtmpfs_mutex serialises the making and removal of nodes (a
+ * lookup holds the directory's i_rwsem exclusively but readdir only
+ * shared); it nests inside the directory's i_rwsem and takes dcache,
+ * inode, disk list and bdev_mutex locks inside. devtmpfs_supers_lock
+ * guards the list of mounted super_blocks and is outermost: a deletion
+ * holds it across its visit of each sb (root's i_rwsem, then
+ * devtmpfs_mutex), so an umount waits for it.
  */
 #include <quire/fs.h>
 #include <quire/dcache.h>
@@ -46,12 +64,21 @@
 #include <quire/printk.h>
 #include <quire/string.h>
 #include <quire/errno.h>
+#include <quire/devtmpfs.h>
+#include <quire/bug.h>
 
 #define DEVTMPFS_MAGIC	   0x1994 /* Linux's TMPFS_MAGIC is 0x01021994 */
 #define TTYAUX_MAJOR	   5	  /* Linux's: /dev/console is 5:1 */
 #define DEVTMPFS_MAX_DISKS 64	  /* disks one refresh looks at */
 
 static DEFINE_MUTEX(devtmpfs_mutex);
+static DEFINE_MUTEX(devtmpfs_supers_lock);
+static LIST_HEAD(devtmpfs_supers); /* struct devtmpfs_sb_info, per mount */
+
+struct devtmpfs_sb_info {
+	struct list_head list; /* on devtmpfs_supers (devtmpfs_supers_lock) */
+	struct super_block *sb;
+};
 
 /* ---- console ---- */
 
@@ -81,26 +108,6 @@ static const struct file_operations console_dev_fops = {
 	.write = console_dev_write,
 };
 
-/* ---- disks ---- */
-
-/* def_blk_fops with our ->open and ->llseek: made from the first bdev
- * inode's i_fop (block/bdev.c keeps its table private). */
-static struct file_operations dev_blk_fops;
-
-static int dev_blk_open(struct inode *inode, struct file *file)
-{
-	struct inode *bdev = inode->i_private; /* DEV1 */
-
-	return bdev->i_fop->open ? bdev->i_fop->open(bdev, file) : 0;
-}
-
-static loff_t dev_blk_llseek(struct file *file, loff_t offset, int whence)
-{
-	loff_t size = READ_ONCE(file->f_mapping->host->i_size);
-
-	return generic_file_llseek_size(file, offset, whence, size, size);
-}
-
 /* ---- nodes ---- */
 
 /* What a node is made of. */
@@ -108,24 +115,16 @@ struct dev_node {
 	umode_t mode;
 	u32 rdev;
 	const struct file_operations *fops;
-	struct inode *bdev; /* a disk's bdev inode, or NULL */
 };
 
-static void dev_blk_fops_init(struct inode *bdev)
-{
-	if (dev_blk_fops.read)
-		return;
-	dev_blk_fops = *bdev->i_fop;
-	dev_blk_fops.open = dev_blk_open;
-	dev_blk_fops.llseek = dev_blk_llseek;
-}
-
-/* Is @name a device, and which? -ENOENT if not (or not up yet). */
+/* Is @name a device, and which? -ENOENT if not (or not up yet). Caller
+ * holds devtmpfs_mutex (DEV3). */
 static int devtmpfs_describe(const char *name, struct dev_node *n)
 {
 	struct gendisk *disk;
-	struct inode *cd;
+	struct inode *cd, *bdev;
 
+	WARN_ON_ONCE(!mutex_is_locked(&devtmpfs_mutex));
 	memset(n, 0, sizeof(*n));
 	if (!strcmp(name, "console")) {
 		n->mode = S_IFCHR | 0600;
@@ -143,13 +142,13 @@ static int devtmpfs_describe(const char *name, struct dev_node *n)
 	disk = get_disk_by_name(name);
 	if (!disk)
 		return -ENOENT;
-	n->bdev = bdev_inode(disk);
-	if (!n->bdev)
-		return -ENOMEM;
-	dev_blk_fops_init(n->bdev);
+	bdev = bdev_inode(disk); /* NULL: no memory, or deleted meanwhile */
+	put_disk(disk);
+	if (!bdev)
+		return -ENOENT;
 	n->mode = S_IFBLK | 0660;
-	n->rdev = n->bdev->i_rdev;
-	n->fops = &dev_blk_fops;
+	n->rdev = bdev->i_rdev; /* DEV1: the number only */
+	n->fops = &def_blk_node_fops;
 	return 0;
 }
 
@@ -164,10 +163,6 @@ static int devtmpfs_instantiate(struct super_block *sb, struct dentry *dentry,
 	inode->i_mode = n->mode;
 	inode->i_rdev = n->rdev;
 	inode->i_fop = n->fops;
-	if (n->bdev) { /* DEV1 */
-		inode->i_mapping = n->bdev->i_mapping;
-		inode->i_private = n->bdev;
-	}
 	d_add(dentry, inode);
 	d_make_persistent(dentry);
 	return 0;
@@ -240,17 +235,47 @@ static struct dentry *devtmpfs_lookup(struct inode *dir, struct dentry *dentry,
 				      unsigned int flags)
 {
 	struct dev_node n;
+	int err = -ENOENT;
 
-	if (dentry->d_name.len <= NAME_MAX &&
-	    !devtmpfs_describe(dentry->d_name.name, &n)) {
-		int err;
-
-		mutex_lock(&devtmpfs_mutex);
+	if (dentry->d_name.len > NAME_MAX)
+		return simple_lookup(dir, dentry, flags);
+	mutex_lock(&devtmpfs_mutex);
+	if (!devtmpfs_describe(dentry->d_name.name, &n)) /* DEV3 */
 		err = devtmpfs_instantiate(dir->i_sb, dentry, &n);
-		mutex_unlock(&devtmpfs_mutex);
-		return err ? ERR_PTR(err) : NULL;
+	mutex_unlock(&devtmpfs_mutex);
+	if (err == -ENOENT)
+		return simple_lookup(dir, dentry, flags);
+	return err ? ERR_PTR(err) : NULL;
+}
+
+/* Unlink node @name of @sb if it is device @dev. */
+static void devtmpfs_delete_one(struct super_block *sb, const char *name, u32 dev)
+{
+	struct qstr q = QSTR_INIT(name, strlen(name));
+	struct inode *dir = d_inode(sb->s_root);
+	struct dentry *dentry;
+
+	inode_lock(dir);
+	mutex_lock(&devtmpfs_mutex);
+	dentry = d_lookup(sb->s_root, &q);
+	if (dentry && d_inode(dentry) && S_ISBLK(d_inode(dentry)->i_mode) &&
+	    d_inode(dentry)->i_rdev == dev) {
+		simple_unlink(dir, dentry); /* DEV2: unpinned */
+		d_delete(dentry);
 	}
-	return simple_lookup(dir, dentry, flags);
+	mutex_unlock(&devtmpfs_mutex);
+	inode_unlock(dir);
+	dput(dentry);
+}
+
+void devtmpfs_delete_node(const char *name, u32 dev)
+{
+	struct devtmpfs_sb_info *info;
+
+	mutex_lock(&devtmpfs_supers_lock);
+	list_for_each_entry(info, &devtmpfs_supers, list)
+		devtmpfs_delete_one(info->sb, name, dev);
+	mutex_unlock(&devtmpfs_supers_lock);
 }
 
 static int devtmpfs_iterate(struct file *file, struct dir_context *ctx)
@@ -271,8 +296,15 @@ static const struct super_operations devtmpfs_sops = {
 
 static int devtmpfs_fill_super(struct super_block *sb, void *data, int silent)
 {
-	struct inode *root = new_inode(sb);
+	struct devtmpfs_sb_info *info = kzalloc(sizeof(*info), GFP_KERNEL);
+	struct inode *root;
 
+	if (!info)
+		return -ENOMEM;
+	info->sb = sb;
+	INIT_LIST_HEAD(&info->list);
+	sb->s_fs_info = info;
+	root = new_inode(sb);
 	if (!root)
 		return -ENOMEM;
 	sb->s_blocksize = PAGE_SIZE;
@@ -286,7 +318,24 @@ static int devtmpfs_fill_super(struct super_block *sb, void *data, int silent)
 	if (!sb->s_root)
 		return -ENOMEM;
 	devtmpfs_refresh(sb); /* now, so no test meets a first allocation */
+	mutex_lock(&devtmpfs_supers_lock);
+	list_add_tail(&info->list, &devtmpfs_supers);
+	mutex_unlock(&devtmpfs_supers_lock);
 	return 0;
+}
+
+/* A deletion visiting this sb finishes first (devtmpfs_supers_lock). */
+static void devtmpfs_kill_sb(struct super_block *sb)
+{
+	struct devtmpfs_sb_info *info = sb->s_fs_info;
+
+	if (info) {
+		mutex_lock(&devtmpfs_supers_lock);
+		list_del_init(&info->list);
+		mutex_unlock(&devtmpfs_supers_lock);
+		kfree(info);
+	}
+	kill_litter_super(sb);
 }
 
 static struct dentry *devtmpfs_mount(struct file_system_type *fs_type, int flags,
@@ -298,7 +347,7 @@ static struct dentry *devtmpfs_mount(struct file_system_type *fs_type, int flags
 static struct file_system_type devtmpfs_fs_type = {
 	.name = "devtmpfs",
 	.mount = devtmpfs_mount,
-	.kill_sb = kill_litter_super,
+	.kill_sb = devtmpfs_kill_sb,
 };
 
 /* Late: after fs/char_dev.c and block/bdev.c made their inodes (link

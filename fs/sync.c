@@ -114,11 +114,12 @@ static void flush_every_disk(void)
 		struct gendisk *disk = get_disk_by_name(n->name[i]);
 		int err;
 
-		if (!disk || disk_is_dead(disk))
+		if (!disk)
 			continue; /* gone meanwhile */
-		err = blkdev_issue_flush(&disk->part0);
+		err = disk_is_dead(disk) ? 0 : blkdev_issue_flush(&disk->part0);
 		if (err && err != -EOPNOTSUPP)
 			pr_warn("sync: flush of %s failed: %d\n", disk->disk_name, err);
+		put_disk(disk); /* held across the flush (GD1) */
 	}
 	kfree(n);
 }

@@ -13,6 +13,8 @@
 #include <quire/string.h>
 #include <quire/kthread.h>
 #include <quire/completion.h>
+#include <quire/syscalls.h>
+#include <quire/printk.h>
 #include "../../block/blk-test.h"
 #include "blockdev.h"
 #include "../../block/bdev_internal.h"
@@ -141,6 +143,151 @@ static void open_racing_removal_keeps_the_inode(struct ktest *t)
 		fput(f);
 }
 
+/*
+ * A disk removed while a file is open on its /dev node: devtmpfs held no
+ * reference on the bdev inode and shared its i_mapping, so the open
+ * file's read went through the freed inode (ASan: use-after-poison in
+ * blkdev_read()), and the node stayed in /dev. As Linux: the node goes
+ * with the disk (devtmpfs_delete_node() from del_gendisk()'s path), the
+ * file holds its own reference (BD4): its I/O is -ENXIO, close frees all.
+ */
+static void dev_node_of_removed_disk_goes_open_file_fails(struct ktest *t)
+{
+	struct gendisk *disk = NULL;
+	struct blk_test_buf b;
+	struct kstat st;
+	char path[32];
+	int fd;
+
+	KTEST_ASSERT_EQ(t, blk_test_buf_alloc(&b, PAGE_SIZE), 0);
+	if (hostdisk_create("tmp:8M", &disk)) {
+		blk_test_buf_free(&b);
+		KTEST_ASSERT_TRUE(t, false);
+	}
+	scnprintf(path, sizeof(path), "/dev/%s", disk->disk_name);
+	fd = ksys_open(path, O_RDWR, 0);
+	KTEST_EXPECT_GE(t, fd, 0);
+	blk_test_fill(b.va, 0, 8, 0xde2);
+	KTEST_EXPECT_EQ(t, ksys_pwrite64(fd, b.va, PAGE_SIZE, 0), PAGE_SIZE);
+	hostdisk_destroy(disk);
+	KTEST_EXPECT_EQ(t, ksys_stat(path, &st), -ENOENT); /* the node went */
+	KTEST_EXPECT_EQ(t, ksys_pread64(fd, b.va, PAGE_SIZE, 0), -ENXIO);
+	KTEST_EXPECT_EQ(t, ksys_pwrite64(fd, b.va, PAGE_SIZE, 0), -ENXIO);
+	KTEST_EXPECT_EQ(t, ksys_fsync(fd), -ENXIO);
+	KTEST_EXPECT_EQ(t, ksys_fstat(fd, &st), 0);
+	KTEST_EXPECT_EQ(t, st.nlink, 0);       /* unlinked, as Linux's */
+	KTEST_EXPECT_EQ(t, ksys_close(fd), 0); /* the last reference: freed */
+	KTEST_EXPECT_EQ(t, ksys_open(path, O_RDONLY, 0), -ENOENT);
+	blk_test_buf_free(&b);
+}
+
+/*
+ * A task holding a disk across a sleep while del_gendisk() runs (GD1):
+ * blkdev_fsync() between its write-back and its flush, O_DIRECT between
+ * its write-back and its bios. bdev_sleep_hook parks the task right there
+ * until the disk is deleted and its driver gone (hostdisk_destroy()).
+ * The disk was freed under it (ASan: use-after-poison reading
+ * bdev->bd_queue in the flush's bio_alloc()/submit_bio()); now the file
+ * holds the bdev inode, which holds the disk, and the dead disk fails
+ * the bio at the door (GD2): -EIO, and the driver never sees it.
+ */
+struct sleep_race {
+	struct file *f;
+	void *buf;
+	bool direct;
+	int ret;
+	struct completion in_window, deleted, done;
+};
+
+static struct sleep_race *the_race;
+
+static void park_until_deleted(struct file *file)
+{
+	struct sleep_race *r = READ_ONCE(the_race);
+
+	if (!r || file != r->f)
+		return;
+	WRITE_ONCE(the_race, NULL); /* once */
+	complete(&r->in_window);
+	wait_for_completion(&r->deleted);
+}
+
+static int sleep_race_fn(void *data)
+{
+	struct sleep_race *r = data;
+	loff_t pos = 0;
+
+	if (r->direct)
+		r->ret = (int)r->f->f_op->read(r->f, r->buf, PAGE_SIZE, &pos);
+	else
+		r->ret = vfs_fsync(r->f, 0);
+	complete(&r->done);
+	return 0;
+}
+
+static void sleep_racing_removal(struct ktest *t, bool direct)
+{
+	struct sleep_race r = {.direct = direct};
+	struct gendisk *disk = NULL;
+	struct task_struct *k;
+	struct blk_test_buf b;
+
+	KTEST_ASSERT_EQ(t, blk_test_buf_alloc(&b, PAGE_SIZE), 0);
+	if (hostdisk_create("tmp:8M", &disk)) {
+		blk_test_buf_free(&b);
+		KTEST_ASSERT_TRUE(t, false);
+	}
+	r.buf = b.va;
+	r.f = blkdev_open_by_name(disk->disk_name, direct ? O_RDONLY | O_DIRECT : O_RDWR);
+	KTEST_ASSERT_TRUE(t, !IS_ERR(r.f));
+	if (!direct) /* something for the fsync to write first */
+		KTEST_EXPECT_EQ(t, write_at(r.f, b.va, PAGE_SIZE, 0), PAGE_SIZE);
+	init_completion(&r.in_window);
+	init_completion(&r.deleted);
+	init_completion(&r.done);
+	WRITE_ONCE(the_race, &r);
+	WRITE_ONCE(bdev_sleep_hook, park_until_deleted);
+	k = kthread_run(sleep_race_fn, &r, "sleep-race");
+	KTEST_ASSERT_TRUE(t, !IS_ERR(k));
+	wait_for_completion(&r.in_window);
+	hostdisk_destroy(disk); /* del_gendisk(), then the driver frees its part */
+	complete(&r.deleted);
+	wait_for_completion(&r.done);
+	kthread_stop(k);
+	WRITE_ONCE(bdev_sleep_hook, NULL);
+	KTEST_EXPECT_EQ(t, r.ret, -EIO); /* GD2: failed at the door */
+	fput(r.f); /* the last reference: inode, then the disk, freed */
+	blk_test_buf_free(&b);
+}
+
+static void fsync_racing_removal_keeps_the_disk(struct ktest *t)
+{
+	sleep_racing_removal(t, false);
+}
+
+static void direct_read_racing_removal_keeps_the_disk(struct ktest *t)
+{
+	sleep_racing_removal(t, true);
+}
+
+/* get_disk_by_name() returned the disk without a reference: a caller
+ * racing the deletion read freed memory. Now it holds one (GD1). */
+static void disk_by_name_holds_the_disk(struct ktest *t)
+{
+	struct gendisk *disk = NULL, *d;
+	char name[DISK_NAME_LEN];
+
+	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:8M", &disk), 0);
+	strscpy_len(name, disk->disk_name, sizeof(name));
+	d = get_disk_by_name(name);
+	KTEST_ASSERT_TRUE(t, d == disk);
+	hostdisk_destroy(disk);
+	KTEST_EXPECT_EQ(t, strcmp(d->disk_name, name), 0);	 /* still there */
+	KTEST_EXPECT_EQ(t, blkdev_issue_flush(&d->part0), -EIO); /* GD2 */
+	KTEST_EXPECT_TRUE(t, get_disk_by_name(name) == NULL);
+	put_disk(d); /* the last reference: freed */
+}
+
 struct isize_reader {
 	struct file *f;
 	void *buf;
@@ -200,6 +347,10 @@ static const struct ktest_case bdev_fault_cases[] = {
 	KTEST_CASE(removed_disk_writes_back_then_fails_its_open_files),
 	KTEST_CASE(open_while_reading_sets_isize_once),
 	KTEST_CASE(open_racing_removal_keeps_the_inode),
+	KTEST_CASE(dev_node_of_removed_disk_goes_open_file_fails),
+	KTEST_CASE(fsync_racing_removal_keeps_the_disk),
+	KTEST_CASE(direct_read_racing_removal_keeps_the_disk),
+	KTEST_CASE(disk_by_name_holds_the_disk),
 	KTEST_END,
 };
 

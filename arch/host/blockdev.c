@@ -639,9 +639,13 @@ static int hostdisk_start_queues(struct hostdisk *hd)
 static void next_disk_name(char *name)
 {
 	for (int i = 0; i < 26; i++) {
+		struct gendisk *disk;
+
 		scnprintf(name, DISK_NAME_LEN, "vd%c", 'a' + i);
-		if (!get_disk_by_name(name))
+		disk = get_disk_by_name(name);
+		if (!disk)
 			return;
+		put_disk(disk);
 	}
 	scnprintf(name, DISK_NAME_LEN, "vdz%u", tmp_disks);
 }

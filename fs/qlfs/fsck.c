@@ -1,6 +1,8 @@
 /*
  * fs/qlfs/fsck.c - the qlfs checker: invariants QL1..QL14 of
- * docs/qlfs-format.md, read-only (F2FS's fsck/fsck.c in spirit).
+ * docs/qlfs-format.md (F2FS's fsck/fsck.c in spirit); with -y it hands
+ * what it learnt to the repair (fs/qlfs/fsck_repair.c, through
+ * fsck_internal.h), which writes a new checkpoint (docs/qlfs.md "Repair").
  *
  * Layer: fs. Used by: fsck.qlfs (shell command and host tool,
  * fs/qlfs/tool.c), the qlfs_format suite (and later every qlfs test).
@@ -24,6 +26,17 @@
  * block for owners, in chunks of 64 KiB (no allocation above MAX_ORDER)
  * allocated for the regions that hold valid blocks only.
  *
+ * Repair invariants (-y):
+ *  FR1: nothing the live checkpoint uses is written over before the new
+ *       pack's footer is down: rewritten blocks go to segments free in the
+ *       live state, SIT/NAT blocks to their shadow copies, the pack to the
+ *       other place (exceptions: the bad superblock copy, and SSA entries
+ *       of blocks that stay, which become true).
+ *  FR2: a repair only drops what it cannot read or that nothing reaches,
+ *       or copies (a block owned twice); a sound, named file keeps all of
+ *       its blocks.
+ *  FR3: the exit status after a repair is a fresh check's verdict.
+ *
  * Locking: none; one caller owns the device while checking.
  */
 #include <quire/errno.h>
@@ -34,16 +47,7 @@
 #include <quire/mm.h>
 #include <quire/bitops.h>
 #include "qlfs.h"
-
-#define CHUNK_ORDER 4 /* 64 KiB per table chunk */
-
-/* A large array in page chunks. */
-struct ftable {
-	u8 **chunks;
-	u32 nr_chunks;
-	u32 per_chunk;
-	u32 esize;
-};
+#include "fsck_internal.h"
 
 /* @lazy: chunks are allocated when first written (ftable_get()). */
 static int ftable_init(struct ftable *t, u64 n, u32 esize, bool lazy)
@@ -73,92 +77,6 @@ static void ftable_free(struct ftable *t)
 	t->chunks = NULL;
 }
 
-static void *ftable_at(struct ftable *t, u64 i)
-{
-	return t->chunks[i / t->per_chunk] + (i % t->per_chunk) * t->esize;
-}
-
-/* Element @i of a lazy table, or NULL if its chunk was never written. */
-static void *ftable_peek(struct ftable *t, u64 i)
-{
-	u8 *c = t->chunks[i / t->per_chunk];
-
-	return c ? c + (i % t->per_chunk) * t->esize : NULL;
-}
-
-/* Element @i of a lazy table, its chunk allocated if need be; NULL: no memory. */
-static void *ftable_get(struct ftable *t, u64 i)
-{
-	u8 **c = &t->chunks[i / t->per_chunk];
-
-	if (!*c)
-		*c = __get_free_pages(GFP_KERNEL | __GFP_ZERO, CHUNK_ORDER);
-	return *c ? *c + (i % t->per_chunk) * t->esize : NULL;
-}
-
-/* Per-nid state. */
-#define NI_IN_USE     0x0001 /* NAT entry has an address */
-#define NI_INODE      0x0002 /* ino == nid and the block is a good inode */
-#define NI_DIR	      0x0004
-#define NI_REACHED    0x0008 /* walked from its inode (or is the inode) */
-#define NI_NAT_BAD    0x0010 /* its NAT block failed its checksum */
-#define NI_ORPHAN     0x0020
-#define NI_HAS_DOT    0x0040
-#define NI_HAS_DOTDOT 0x0080
-#define NI_PARENT     0x0100 /* parent set */
-#define NI_ROOTED     0x0200 /* reaches the root by ".." (dirs) */
-#define NI_PASS2      0x0400 /* walked by pass 2 */
-
-struct nid_info {
-	u32 ino;
-	u32 addr;
-	u8 version;
-	u16 flags;
-	u16 mode;
-	u32 links;
-	u32 refs;   /* entries naming it, "." and ".." aside */
-	u32 parent; /* the directory naming it (dirs) */
-	u32 subdirs;
-	u32 dotdot;
-	u32 depth;
-} __packed;
-
-struct seg_info {
-	struct qlfs_sit_entry se;
-	bool bad; /* SIT block failed: do not cross-check */
-};
-
-#define OWN_NODE 1
-#define OWN_DATA 2
-struct blk_owner {
-	u32 nid; /* node: itself; data: its parent node */
-	u16 ofs; /* data: index in the parent's addresses */
-	u8 kind;
-	u8 pad;
-};
-
-struct fsck {
-	struct qlfs_dev *d;
-	const struct qlfs_fsck_opts *o;
-	struct qlfs_fsck_result *r;
-	struct qlfs_layout l;
-	struct qlfs_super_block *sb;
-	u8 *pack;		    /* the chosen checkpoint pack */
-	struct qlfs_checkpoint *cp; /* = pack */
-	u8 *blk;		    /* scratch block */
-	u8 *ra;			    /* read-ahead of SIT/NAT runs */
-	u32 ra_addr, ra_nr;	    /* blocks ra holds, from ra_addr */
-	struct ftable nids, segs, owners;
-	u32 cur_seg[NR_CURSEG_TYPE], cur_off[NR_CURSEG_TYPE];
-	u32 *orphans;
-	u32 nr_orphans;
-	u64 nat_in_use;
-	/* the inode being walked */
-	u32 ino;
-	u64 i_blocks;
-	bool pass2;
-};
-
 static void report(struct fsck *f, unsigned int ql, const char *fmt, ...) __printf(3, 4);
 
 static void report(struct fsck *f, unsigned int ql, const char *fmt, ...)
@@ -177,9 +95,7 @@ static void report(struct fsck *f, unsigned int ql, const char *fmt, ...)
 }
 
 /* An operational message (not a broken invariant): shown unless quiet. */
-static void say(struct fsck *f, const char *fmt, ...) __printf(2, 3);
-
-static void say(struct fsck *f, const char *fmt, ...)
+void fsck_say(struct fsck *f, const char *fmt, ...)
 {
 	char msg[200];
 	va_list ap;
@@ -192,29 +108,13 @@ static void say(struct fsck *f, const char *fmt, ...)
 	cprintf("fsck.qlfs: %s\n", msg);
 }
 
-static struct nid_info *ni(struct fsck *f, u32 nid)
-{
-	return ftable_at(&f->nids, nid);
-}
-
-static struct seg_info *seg(struct fsck *f, u32 segno)
-{
-	return ftable_at(&f->segs, segno);
-}
-
-static bool in_main(struct fsck *f, u32 addr)
-{
-	return addr >= f->l.main_blkaddr &&
-	       addr - f->l.main_blkaddr < (u64)f->l.segs_main * f->l.bps;
-}
-
 /* Read one metadata block at @addr into @buf and verify its checksum. */
 static int read_meta(struct fsck *f, u32 addr, void *buf, const char *what)
 {
 	int err = qlfs_dev_read(f->d, addr, buf, 1);
 
 	if (err) {
-		say(f, "cannot read %s at block %u: %s", what, addr, errname(err));
+		fsck_say(f, "cannot read %s at block %u: %s", what, addr, errname(err));
 		f->r->operational = true;
 		return err;
 	}
@@ -293,7 +193,7 @@ static int check_supers(struct fsck *f)
 		return -ENOMEM;
 	err = qlfs_dev_read(f->d, 0, two, 2);
 	if (err) {
-		say(f, "cannot read the superblocks: %s", errname(err));
+		fsck_say(f, "cannot read the superblocks: %s", errname(err));
 		f->r->operational = true;
 		goto out;
 	}
@@ -317,7 +217,7 @@ static int check_supers(struct fsck *f)
 	if (use < 0) {
 		report(f, ql[0], "superblock copy 0: %s", why[0]);
 		report(f, ql[1], "superblock copy 1: %s", why[1]);
-		say(f, "no valid qlfs superblock");
+		fsck_say(f, "no valid qlfs superblock");
 		f->r->operational = true;
 		err = -EINVAL;
 		goto out;
@@ -327,6 +227,7 @@ static int check_supers(struct fsck *f)
 		       !use, ql[!use], why[!use], use);
 	else if (memcmp(two, two + QLFS_BLKSIZE, QLFS_CSUM_OFFSET))
 		report(f, 2, "the two superblock copies differ");
+	f->sb_fix = why[!use] || memcmp(two, two + QLFS_BLKSIZE, QLFS_CSUM_OFFSET);
 	memcpy(f->sb, two + use * QLFS_BLKSIZE, QLFS_BLKSIZE);
 	f->r->sb_used = use;
 	err = 0;
@@ -336,14 +237,6 @@ out:
 }
 
 /* ---- QL3: checkpoint packs ---- */
-
-static bool bits_clear_from(const u8 *map, u32 from, u32 bytes)
-{
-	for (u32 b = from; b < bytes * 8; b++)
-		if (qlfs_test_bit(map, b))
-			return false;
-	return true;
-}
 
 static const char *cp_fields_invalid(struct fsck *f, const struct qlfs_checkpoint *cp)
 {
@@ -470,27 +363,7 @@ out:
 	return err;
 }
 
-static const struct qlfs_summary_block *cp_summary(struct fsck *f, int type)
-{
-	u32 start = le32_to_cpu(f->cp->cp_pack_start_sum);
-
-	return (const void *)(f->pack + (start + type) * QLFS_BLKSIZE);
-}
-
-static int curseg_type(struct fsck *f, u32 segno)
-{
-	for (int t = 0; t < NR_CURSEG_TYPE; t++)
-		if (f->cur_seg[t] == segno)
-			return t;
-	return -1;
-}
-
 /* ---- QL5: SIT; QL4: NAT entries ---- */
-
-static bool live_copy(struct fsck *f, u32 bitmap_off, u32 i)
-{
-	return qlfs_test_bit(f->cp->sit_nat_version_bitmap + bitmap_off, i);
-}
 
 /* Block @i of the SIT (@nat false) or NAT through the read-ahead: runs of
  * up to RA_BLOCKS blocks whose live copy is the same are read in one go.
@@ -514,8 +387,8 @@ static const u8 *area_block(struct fsck *f, bool nat, u32 i, int *copy, u32 *add
 		run++;
 	err = qlfs_dev_read(f->d, *addr, f->ra, run);
 	if (err) {
-		say(f, "cannot read %s blocks at %u: %s", nat ? "NAT" : "SIT", *addr,
-		    errname(err));
+		fsck_say(f, "cannot read %s blocks at %u: %s", nat ? "NAT" : "SIT", *addr,
+			 errname(err));
 		f->r->operational = true;
 		f->ra_nr = 0;
 		return NULL;
@@ -592,15 +465,18 @@ static void load_nat_entry(struct fsck *f, u32 nid, const struct qlfs_nat_entry 
 		return;
 	if (nid < QLFS_ROOT_INO) {
 		report(f, 4, "reserved nid %u has a NAT entry (block %u)", nid, addr);
+		n->flags |= NI_NAT_FIX;
 		return;
 	}
 	f->nat_in_use++;
 	if (!in_main(f, addr)) {
 		report(f, 4, "nid %u: block %u is outside the main area", nid, addr);
+		n->flags |= NI_NAT_FIX;
 		return;
 	}
 	if (ino < QLFS_ROOT_INO || ino >= f->l.max_nid) {
 		report(f, 4, "nid %u: inode number %u out of range", nid, ino);
+		n->flags |= NI_NAT_FIX;
 		return;
 	}
 	n->flags |= NI_IN_USE;
@@ -643,7 +519,7 @@ static void claim(struct fsck *f, u32 addr, u8 kind, u32 nid, u16 ofs)
 	struct blk_owner *o = ftable_get(&f->owners, i);
 
 	if (!o) {
-		say(f, "out of memory");
+		fsck_say(f, "out of memory");
 		f->r->operational = true;
 		return;
 	}
@@ -651,6 +527,8 @@ static void claim(struct fsck *f, u32 addr, u8 kind, u32 nid, u16 ofs)
 		report(f, 6, "block %u owned twice: by %s of nid %u and by %s of nid %u",
 		       addr, o->kind == OWN_NODE ? "node" : "data", o->nid,
 		       kind == OWN_NODE ? "node" : "data", nid);
+		if (kind == OWN_DATA && o->kind == OWN_DATA)
+			fsck_note_clone(f, nid, ofs, addr);
 		return;
 	}
 	o->kind = kind;
@@ -677,9 +555,12 @@ static void data_block(struct fsck *f, u32 parent, u16 ofs, u64 fblk, u32 addr)
 		       f->ino, (unsigned long long)fblk, addr);
 		return;
 	}
-	if (in->flags & NI_DIR && fblk >= qlfs_dir_blocks(in->depth))
+	if (in->flags & NI_DIR && fblk >= qlfs_dir_blocks(in->depth)) {
 		report(f, 11, "directory %u: block %llu past its size", f->ino,
 		       (unsigned long long)fblk);
+		if (f->o->repair)
+			return; /* not claimed: -y drops the pointer */
+	}
 	claim(f, addr, OWN_DATA, parent, ofs);
 	f->i_blocks++;
 }
@@ -694,7 +575,8 @@ enum node_kind {
 	NODE_DIND
 };
 
-static void walk_node(struct fsck *f, u32 nid, u32 ofs, enum node_kind kind, u64 fblk);
+static void walk_node(struct fsck *f, u32 parent, u16 slot, u32 nid, u32 ofs,
+		      enum node_kind kind, u64 fblk);
 
 static void walk_children(struct fsck *f, u32 nid, const u8 *blk, u32 ofs,
 			  enum node_kind kind, u64 fblk)
@@ -713,9 +595,10 @@ static void walk_children(struct fsck *f, u32 nid, const u8 *blk, u32 ofs,
 		if (!child)
 			continue;
 		if (kind == NODE_INDIRECT)
-			walk_node(f, child, ofs + 1 + j, NODE_DIRECT, fblk + j * N);
+			walk_node(f, nid, j, child, ofs + 1 + j, NODE_DIRECT,
+				  fblk + j * N);
 		else
-			walk_node(f, child, ofs + 1 + j * (N + 1), NODE_INDIRECT,
+			walk_node(f, nid, j, child, ofs + 1 + j * (N + 1), NODE_INDIRECT,
 				  fblk + j * N * N);
 	}
 }
@@ -739,7 +622,8 @@ static bool node_ok(struct fsck *f, u32 nid, u32 ofs, const u8 *blk)
 	return true;
 }
 
-static void walk_node(struct fsck *f, u32 nid, u32 ofs, enum node_kind kind, u64 fblk)
+static void walk_node(struct fsck *f, u32 parent, u16 slot, u32 nid, u32 ofs,
+		      enum node_kind kind, u64 fblk)
 {
 	struct nid_info *n;
 	u8 *blk;
@@ -767,6 +651,8 @@ static void walk_node(struct fsck *f, u32 nid, u32 ofs, enum node_kind kind, u64
 			return;
 		}
 		n->flags |= NI_REACHED;
+		n->from = parent;
+		n->from_slot = slot;
 	} else {
 		if (!(n->flags & NI_REACHED) || n->ino != f->ino || n->flags & NI_PASS2)
 			return;
@@ -784,6 +670,7 @@ static void walk_node(struct fsck *f, u32 nid, u32 ofs, enum node_kind kind, u64
 		if (!node_ok(f, nid, ofs, blk))
 			goto out;
 		claim(f, n->addr, OWN_NODE, nid, 0);
+		n->flags |= NI_GOOD;
 		f->i_blocks++;
 	}
 	walk_children(f, nid, blk, ofs, kind, fblk);
@@ -871,8 +758,8 @@ static void walk_inode_tree(struct fsck *f, const struct qlfs_inode *in)
 		data_block(f, f->ino, k, k, le32_to_cpu(in->i_addr[k]));
 	for (int s = 0; s < NIDS_PER_INODE; s++)
 		if (in->i_nid[s])
-			walk_node(f, le32_to_cpu(in->i_nid[s]), slot[s].ofs, slot[s].kind,
-				  slot[s].fblk);
+			walk_node(f, f->ino, s, le32_to_cpu(in->i_nid[s]), slot[s].ofs,
+				  slot[s].kind, slot[s].fblk);
 }
 
 static void check_inode(struct fsck *f, u32 nid, u8 *blk)
@@ -885,6 +772,7 @@ static void check_inode(struct fsck *f, u32 nid, u8 *blk)
 	if (read_meta(f, n->addr, blk, "inode") || !node_ok(f, nid, 0, blk))
 		return;
 	claim(f, n->addr, OWN_NODE, nid, 0);
+	n->flags |= NI_GOOD;
 	if (!inode_fields_ok(f, in))
 		return;
 	n->flags |= NI_INODE;
@@ -897,6 +785,7 @@ static void check_inode(struct fsck *f, u32 nid, u8 *blk)
 	f->r->inodes++;
 	f->i_blocks = 1;
 	walk_inode_tree(f, in);
+	n->blocks = f->i_blocks;
 	if (le64_to_cpu(in->i_blocks) != f->i_blocks)
 		report(f, 10, "inode %u: i_blocks %llu, its tree holds %llu", nid,
 		       (unsigned long long)le64_to_cpu(in->i_blocks),
@@ -928,27 +817,6 @@ static int pass1(struct fsck *f)
 
 /* ---- pass 2: directories (QL11, QL12, QL13) ---- */
 
-static u8 ft_of_mode(u16 mode)
-{
-	switch (mode & QLFS_S_IFMT) {
-	case QLFS_S_IFREG:
-		return QLFS_FT_REG_FILE;
-	case QLFS_S_IFDIR:
-		return QLFS_FT_DIR;
-	case QLFS_S_IFCHR:
-		return QLFS_FT_CHRDEV;
-	case QLFS_S_IFBLK:
-		return QLFS_FT_BLKDEV;
-	case QLFS_S_IFIFO:
-		return QLFS_FT_FIFO;
-	case QLFS_S_IFSOCK:
-		return QLFS_FT_SOCK;
-	case QLFS_S_IFLNK:
-		return QLFS_FT_SYMLINK;
-	}
-	return QLFS_FT_UNKNOWN;
-}
-
 static bool is_dot(const u8 *name, u32 len)
 {
 	return len == 1 && name[0] == '.';
@@ -967,6 +835,7 @@ static void dot_entry(struct fsck *f, u32 dir, u64 idx, u32 slot, bool dotdot, u
 	if (idx != 0 || slot != (dotdot ? 1 : 0)) {
 		report(f, 11, "directory %u: \"%s\" in block %llu slot %u", dir,
 		       dotdot ? ".." : ".", (unsigned long long)idx, slot);
+		f->verdict = DENT_DROP;
 		return;
 	}
 	if (dotdot) {
@@ -986,15 +855,27 @@ static void name_entry(struct fsck *f, u32 dir, const u8 *name, u32 len, u32 ino
 	if (ino >= f->l.max_nid || !(ni(f, ino)->flags & NI_INODE)) {
 		report(f, 11, "directory %u: \"%.*s\" names %u, not an inode in use", dir,
 		       (int)min(len, 40u), name, ino);
+		f->verdict = DENT_DROP;
 		return;
 	}
 	t = ni(f, ino);
-	if (ft != ft_of_mode(t->mode))
+	if (ft != ft_of_mode(t->mode)) {
 		report(f, 11, "directory %u: \"%.*s\" has file type %u, inode %u is %u",
 		       dir, (int)min(len, 40u), name, ft, ino, ft_of_mode(t->mode));
+		f->verdict = DENT_RETYPE;
+	}
+	if (t->flags & NI_DIR && t->flags & NI_PARENT && f->o->repair) {
+		report(f, 11, "directory %u named twice (in %u and %u)", ino, t->parent,
+		       dir);
+		f->verdict = DENT_DROP; /* -y: the second name goes, uncounted */
+		return;
+	}
 	t->refs++;
+	ni(f, dir)->entries++;
 	if (!(t->flags & NI_DIR))
 		return;
+	if (dir == QLFS_ROOT_INO && len == 10 && !memcmp(name, "lost+found", 10))
+		f->lpf = ino;
 	ni(f, dir)->subdirs++;
 	if (t->flags & NI_PARENT) {
 		report(f, 11, "directory %u named twice (in %u and %u)", ino, t->parent,
@@ -1017,6 +898,7 @@ static u32 check_dentry(struct fsck *f, u32 dir, u64 idx,
 	const u8 *name = db->filename[slot];
 	u32 hash;
 
+	f->verdict = DENT_DROP; /* until it proves sound */
 	if (len == 0 || len > QLFS_NAME_LEN || slot + nslots > NR_DENTRY_IN_BLOCK) {
 		report(f, 11, "directory %u block %llu slot %u: name length %u", dir,
 		       (unsigned long long)idx, slot, len);
@@ -1036,15 +918,21 @@ static u32 check_dentry(struct fsck *f, u32 dir, u64 idx,
 			       dir, (unsigned long long)idx, slot);
 			return nslots;
 		}
+	f->verdict = DENT_KEEP;
 	hash = qlfs_dentry_hash(name, len);
-	if (le32_to_cpu(de->hash_code) != hash)
+	if (le32_to_cpu(de->hash_code) != hash) {
 		report(f, 11, "directory %u: \"%.*s\" stored hash %08x, computed %08x",
 		       dir, (int)min(len, 40u), name, le32_to_cpu(de->hash_code), hash);
-	else if (hash % nbuckets != bucket)
+		f->verdict = DENT_DROP;
+	} else if (hash % nbuckets != bucket) {
 		report(f, 11,
 		       "directory %u: \"%.*s\" in bucket %llu, its hash picks %llu", dir,
 		       (int)min(len, 40u), name, (unsigned long long)bucket,
 		       (unsigned long long)(hash % nbuckets));
+		f->verdict = DENT_DROP;
+	}
+	if (f->verdict == DENT_DROP && f->o->repair)
+		return nslots; /* -y removes it: its target is not counted */
 	if (is_dot(name, len) || is_dotdot(name, len))
 		dot_entry(f, dir, idx, slot, is_dotdot(name, len), ino);
 	else
@@ -1060,19 +948,35 @@ static void check_dentry_block(struct fsck *f, u32 dir, u64 idx, u32 addr)
 	while ((2ULL << level) - 1 <= j) /* j in [2^level - 1, 2^(level+1) - 1) */
 		level++;
 	bucket = j + 1 - (1ULL << level);
-	if (read_meta(f, addr, db, "directory block"))
+	bool dirty = false;
+
+	if (read_meta(f, addr, db, "directory block")) {
+		if (f->o->repair)
+			fsck_unclaim(f, addr); /* -y: a hole instead (entries lost) */
 		return;
+	}
 	if (!bits_clear_from(db->dentry_bitmap, NR_DENTRY_IN_BLOCK,
-			     SIZE_OF_DENTRY_BITMAP))
+			     SIZE_OF_DENTRY_BITMAP)) {
 		report(f, 11, "directory %u block %llu: bitmap bits past slot 213", dir,
 		       (unsigned long long)idx);
+		for (u32 b = NR_DENTRY_IN_BLOCK; b < SIZE_OF_DENTRY_BITMAP * 8; b++)
+			db->dentry_bitmap[b / 8] &= ~(1u << (b % 8));
+		dirty = true;
+	}
 	for (u32 s = 0; s < NR_DENTRY_IN_BLOCK;) {
+		u32 n;
+
 		if (!qlfs_test_bit(db->dentry_bitmap, s)) {
 			s++;
 			continue;
 		}
-		s += check_dentry(f, dir, idx, db, s, bucket, 1ULL << level);
+		n = check_dentry(f, dir, idx, db, s, bucket, 1ULL << level);
+		if (f->verdict != DENT_KEEP)
+			dirty |= fsck_fix_dentry(f, db, s, n);
+		s += n;
 	}
+	if (dirty && f->o->repair)
+		fsck_rewrite_dentry_block(f, addr, db);
 }
 
 static int pass2(struct fsck *f)
@@ -1338,6 +1242,8 @@ static int fsck_alloc(struct fsck *f)
 
 static void fsck_free(struct fsck *f)
 {
+	kfree(f->moved);
+	kfree(f->clones);
 	ftable_free(&f->nids);
 	ftable_free(&f->segs);
 	ftable_free(&f->owners);
@@ -1377,7 +1283,32 @@ static int fsck_run(struct fsck *f)
 	if (!err)
 		check_counts(f, free_segs);
 	f->r->nodes = f->nat_in_use;
+	if (!err && f->o->repair && f->r->problems && !f->r->operational) {
+		if (ni(f, QLFS_ROOT_INO)->flags & NI_DIR)
+			err = fsck_repair(f);
+		else /* everything hangs from it: a human should look first */
+			fsck_say(f, "the root directory is lost: nothing repaired");
+	}
 	return err;
+}
+
+/* After a repair, the judge: a fresh check of the new state, quiet. 1 (as
+ * e2fsck: errors corrected) if it is clean, else 4 (some are left, and a
+ * plain -n lists them). @r keeps the first run's counts of problems. */
+static int fsck_after_repair(struct qlfs_dev *d, const struct qlfs_fsck_opts *o,
+			     struct qlfs_fsck_result *r)
+{
+	struct qlfs_fsck_opts again = {.quiet = true};
+	struct qlfs_fsck_result *r2 = kzalloc(sizeof(*r2), GFP_KERNEL);
+	int status;
+
+	if (!r2)
+		return 8;
+	status = qlfs_fsck(d, &again, r2);
+	r->left = r2->problems;
+	r->left_broken = r2->broken;
+	kfree(r2);
+	return status == 0 ? 1 : status == 8 ? 8 : 4;
 }
 
 int qlfs_fsck(struct qlfs_dev *d, const struct qlfs_fsck_opts *o,
@@ -1398,10 +1329,14 @@ int qlfs_fsck(struct qlfs_dev *d, const struct qlfs_fsck_opts *o,
 	}
 	fsck_free(&f);
 	if (err == -ENOMEM) {
-		say(&f, "out of memory");
+		fsck_say(&f, "out of memory");
 		r->operational = true;
 	}
 	if (r->operational)
 		return 8;
-	return r->problems ? 4 : 0;
+	if (!r->problems)
+		return 0;
+	if (o->repair && r->repaired)
+		return fsck_after_repair(d, o, r);
+	return 4;
 }

@@ -100,18 +100,34 @@ void qlfs_free_blocks(void *buf, unsigned int order)
 
 int qlfs_dev_open(struct qlfs_dev *d, const char *name, bool write)
 {
-	struct gendisk *disk = get_disk_by_name(name);
+	struct gendisk *disk = get_disk_by_name(name); /* a reference */
+	int err = 0;
 
+	memset(d, 0, sizeof(*d));
 	if (!disk)
 		return -ENODEV;
 	if (bdev_logical_block_size(&disk->part0) > QLFS_BLKSIZE)
-		return -EINVAL;
-	if (write && bdev_read_only(&disk->part0))
-		return -EROFS;
+		err = -EINVAL;
+	else if (write && bdev_read_only(&disk->part0))
+		err = -EROFS;
+	d->nr_blocks = get_capacity(disk) >> (QLFS_BLKSIZE_BITS - SECTOR_SHIFT);
+	if (!err && !d->nr_blocks)
+		err = -EINVAL;
+	if (err) {
+		put_disk(disk);
+		return err;
+	}
 	d->disk = disk;
 	d->bdev = &disk->part0;
-	d->nr_blocks = get_capacity(disk) >> (QLFS_BLKSIZE_BITS - SECTOR_SHIFT);
-	return d->nr_blocks ? 0 : -EINVAL;
+	return 0;
+}
+
+void qlfs_dev_close(struct qlfs_dev *d)
+{
+	if (d->disk)
+		put_disk(d->disk);
+	d->disk = NULL;
+	d->bdev = NULL;
 }
 
 static int qlfs_dev_rw(struct qlfs_dev *d, blk_opf_t opf, u32 blkaddr, void *buf, u32 nr)

@@ -87,9 +87,11 @@ struct qlfs_dev {
 	u64 nr_blocks; /* whole 4 KiB blocks of the device */
 };
 
-/* Open disk @name ("vda"). 0, -ENODEV, -EINVAL (logical blocks > 4 KiB or
- * a disk under one block), -EROFS (@write on a read-only disk). */
+/* Open disk @name ("vda"), holding a reference on it until
+ * qlfs_dev_close(). 0, -ENODEV, -EINVAL (logical blocks > 4 KiB or a disk
+ * under one block), -EROFS (@write on a read-only disk). */
 int qlfs_dev_open(struct qlfs_dev *d, const char *name, bool write);
+void qlfs_dev_close(struct qlfs_dev *d);
 /* Read/write @nr blocks at @blkaddr to/from @buf (from qlfs_alloc_blocks()).
  * -EINVAL past the device's end, else the bio's status. Context: process. */
 int qlfs_dev_read(struct qlfs_dev *d, u32 blkaddr, void *buf, u32 nr);
@@ -120,6 +122,9 @@ const char *qlfs_probe_signature(struct qlfs_dev *d);
 
 struct qlfs_fsck_result {
 	u32 problems;	  /* lines reported */
+	u32 repaired;	  /* -y: blocks rewritten by the repair (0: none) */
+	u32 left;	  /* -y: problems a check after the repair still finds */
+	u32 left_broken;  /* ... and their invariants (bit n: QLn) */
 	u32 broken;	  /* bit n: invariant QLn broken */
 	bool operational; /* could not check (I/O error, no superblock, memory) */
 	int sb_used;	  /* 0/1 */
@@ -132,10 +137,13 @@ struct qlfs_fsck_result {
 struct qlfs_fsck_opts {
 	bool quiet;	 /* no problem lines (tests count them) */
 	u32 max_reports; /* 0: unlimited */
+	bool repair;	 /* -y: repair what can be, as a new checkpoint */
 };
 
 /* Check @d against QL1..QL14; fills @r. Returns the e2fsck exit status:
- * 0 clean, 4 problems found, 8 operational error. */
+ * 0 clean, 4 problems found (left uncorrected), 8 operational error; with
+ * @o->repair, 1 when problems were found and all of them corrected (a
+ * second check is clean), 4 when some are left. */
 int qlfs_fsck(struct qlfs_dev *d, const struct qlfs_fsck_opts *o,
 	      struct qlfs_fsck_result *r);
 

@@ -59,6 +59,7 @@ static void qt_exit(struct ktest *t)
 {
 	struct qt *q = t->priv;
 
+	qlfs_dev_close(&q->d);
 	qlfs_free_blocks(q->blk, 0);
 	kfree(q);
 }
@@ -1192,6 +1193,509 @@ static void qlfs_fsck_checks_hash_levels_of_a_directory(struct ktest *t)
 	expect_broken(t, q, 4, 11); /* the entry in the other bucket */
 }
 
+/* ---- fsck -y: repair ---- */
+
+static int qt_fsck_y(struct qt *q)
+{
+	struct qlfs_fsck_opts o = {.quiet = true, .repair = true};
+
+	return qlfs_fsck(&q->d, &o, &q->r);
+}
+
+/* -n reports invariant @ql, -y corrects everything (exit 1, blocks
+ * written), and a second -n finds the image clean. */
+static void expect_repaired(struct ktest *t, struct qt *q, unsigned int ql)
+{
+	expect_broken(t, q, 4, ql);
+	KTEST_EXPECT_EQ(t, qt_fsck_y(q), 1);
+	KTEST_EXPECT_GT(t, q->r.repaired, 0);
+	KTEST_EXPECT_EQ(t, q->r.left, 0);
+	KTEST_EXPECT_EQ(t, qt_fsck(q), 0);
+	KTEST_EXPECT_EQ(t, q->r.broken, 0);
+}
+
+/* Node @nid's address in the live state (the pack the last fsck used). */
+static u32 live_nat(struct ktest *t, struct qt *q, u32 nid)
+{
+	u32 i = nid / NAT_ENTRY_PER_BLOCK;
+	struct qlfs_checkpoint *cp = (void *)q->blk;
+	int copy;
+
+	qt_read(t, q, pack_addr(q, q->r.cp_used));
+	copy = qlfs_test_bit(cp->sit_nat_version_bitmap + qlfs_sit_bitmap_bytes(&q->l),
+			     i);
+	qt_read(t, q, qlfs_nat_blkaddr(&q->l, i, copy));
+	return le32_to_cpu(((struct qlfs_nat_block *)q->blk)
+				   ->entries[nid % NAT_ENTRY_PER_BLOCK]
+				   .block_addr);
+}
+
+/* Word @idx of node @nid's live block. */
+static u32 live_word(struct ktest *t, struct qt *q, u32 nid, u32 idx)
+{
+	qt_read(t, q, live_nat(t, q, nid));
+	return le32_to_cpu(((__le32 *)q->blk)[idx]);
+}
+
+#define I_ADDR_WORD (__builtin_offsetof(struct qlfs_inode, i_addr) / 4)
+#define I_NID_WORD  (__builtin_offsetof(struct qlfs_inode, i_nid) / 4)
+
+static bool in_main_area(struct qt *q, u32 addr)
+{
+	return addr >= q->l.main_blkaddr &&
+	       addr - q->l.main_blkaddr < (u64)q->l.segs_main * q->l.bps;
+}
+
+static bool data_is_5a(struct ktest *t, struct qt *q, u32 addr)
+{
+	qt_read(t, q, addr);
+	for (u32 i = 0; i < QLFS_BLKSIZE; i++)
+		if (q->blk[i] != 0x5a)
+			return false;
+	return true;
+}
+
+/* Does the root name "big" (inode 4)? */
+static bool root_names_big(struct ktest *t, struct qt *q)
+{
+	struct qlfs_dentry_block *db = (void *)q->blk;
+	u32 addr = live_word(t, q, QLFS_ROOT_INO, I_ADDR_WORD);
+
+	qt_read(t, q, addr);
+	for (u32 s = 0; s < NR_DENTRY_IN_BLOCK; s++)
+		if (qlfs_test_bit(db->dentry_bitmap, s) &&
+		    le16_to_cpu(db->dentry[s].name_len) == 3 &&
+		    !memcmp(db->filename[s], "big", 3))
+			return le32_to_cpu(db->dentry[s].ino) == BIG_INO;
+	return false;
+}
+
+/* The block at @addr exists and holds the big file's bytes. */
+static bool big_data_ok(struct ktest *t, struct qt *q, u32 addr)
+{
+	return addr != NULL_ADDR && in_main_area(q, addr) && data_is_5a(t, q, addr);
+}
+
+/*
+ * The big file of make_big_file() is whole: the image checks clean, the
+ * root names it, and every part of its tree leads to a data block holding
+ * what was written (at its old address, or at a copy the repair made).
+ * The judge of every repair test: a repair that dropped the file, or a
+ * part of it, fails here (the negative control below shows it does).
+ */
+static bool big_file_intact(struct ktest *t, struct qt *q, const struct big_file *bf)
+{
+	bool ok = qt_fsck(q) == 0 && root_names_big(t, q);
+
+	ok = ok && big_data_ok(t, q, live_word(t, q, BIG_INO, I_ADDR_WORD));
+	ok = ok && live_word(t, q, BIG_INO, I_NID_WORD + NODE_DIR1_BLOCK) == BIG_DN &&
+	     big_data_ok(t, q, live_word(t, q, BIG_DN, 3));
+	ok = ok && live_word(t, q, BIG_INO, I_NID_WORD + NODE_IND1_BLOCK) == BIG_IND &&
+	     live_word(t, q, BIG_IND, 2) == BIG_IND_DN &&
+	     big_data_ok(t, q, live_word(t, q, BIG_IND_DN, 0));
+	ok = ok && live_word(t, q, BIG_INO, I_NID_WORD + NODE_DIND_BLOCK) == BIG_DIND &&
+	     live_word(t, q, BIG_DIND, 1) == BIG_DIND_IND &&
+	     live_word(t, q, BIG_DIND_IND, 5) == BIG_DIND_DN &&
+	     big_data_ok(t, q, live_word(t, q, BIG_DIND_DN, 7));
+	return ok;
+}
+
+static struct qt *qt_big(struct ktest *t, struct big_file *bf)
+{
+	struct qt *q = qt_mkfs(t, 9);
+
+	make_big_file(t, q, bf);
+	KTEST_ASSERT_TRUE(t, big_file_intact(t, q, bf)); /* the control */
+	return q;
+}
+
+static void qlfs_repair_superblock_copy(struct ktest *t)
+{
+	struct big_file bf;
+	struct qt *q = qt_big(t, &bf);
+
+	qt_flip(t, q, 1, 40); /* copy 1: bad checksum */
+	expect_repaired(t, q, 2);
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+
+	qt_flip(t, q, 0, 40); /* copy 0: copy 1 is used, copy 0 rewritten */
+	expect_repaired(t, q, 2);
+	KTEST_EXPECT_EQ(t, q->r.sb_used, 0);
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+}
+
+/* SIT counts and bits (QL5, QL6) and the checkpoint's counts (QL8) are
+ * rebuilt from the blocks the trees own. */
+static void qlfs_repair_sit_and_counts(struct ktest *t)
+{
+	struct big_file bf;
+	struct qt *q = qt_big(t, &bf);
+	struct qlfs_sit_entry *se;
+	u32 addr;
+
+	se = sit_entry(t, q, 7, &addr);
+	se->vblocks = cpu_to_le16(3 | CURSEG_WARM_DATA << SIT_VBLOCKS_SHIFT);
+	qt_write(t, q, addr, false); /* count 3, no bit */
+	expect_repaired(t, q, 5);
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+
+	q = qt_big(t, &bf);
+	se = sit_entry(t, q, 7, &addr);
+	qlfs_set_bit(se->valid_map, 9); /* valid, owned by nothing */
+	se->vblocks = cpu_to_le16(1 | CURSEG_WARM_DATA << SIT_VBLOCKS_SHIFT);
+	qt_write(t, q, addr, false);
+	expect_repaired(t, q, 6);
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+
+	q = qt_big(t, &bf);
+	se = sit_entry(t, q, CURSEG_WARM_DATA, &addr);
+	se->valid_map[0] &= ~1; /* the big file's first data block */
+	se->vblocks = cpu_to_le16(le16_to_cpu(se->vblocks) - 1);
+	qt_write(t, q, addr, false);
+	expect_repaired(t, q, 6);
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+
+	q = qt_big(t, &bf);
+	qt_edit_cp(t, q, 0, cp_more_inodes);
+	expect_repaired(t, q, 8);
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+	q = qt_big(t, &bf);
+	qt_edit_cp(t, q, 0, cp_huge_valid);
+	expect_repaired(t, q, 8);
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+}
+
+/* A torn pack is ignored; the repair's pack goes over it (the other
+ * place), and the live one is never written. */
+static void qlfs_repair_leaves_the_live_pack_alone(struct ktest *t)
+{
+	struct big_file bf;
+	struct qt *q = qt_big(t, &bf);
+	u8 *live = qlfs_alloc_blocks(3);
+
+	KTEST_ASSERT_NOT_NULL(t, live);
+	qt_flip(t, q, pack_addr(q, 1) + 7, 8); /* pack 1's footer: torn */
+	KTEST_EXPECT_EQ(t, qt_fsck(q), 0);     /* ignored */
+	KTEST_EXPECT_EQ(t, q->r.cp_used, 0);
+	qt_edit_cp(t, q, 0, cp_more_inodes);
+	KTEST_ASSERT_EQ(t, qlfs_dev_read(&q->d, pack_addr(q, 0), live, 8), 0);
+	expect_repaired(t, q, 8);
+	KTEST_EXPECT_EQ(t, q->r.cp_used, 1); /* the new pack, version 2 */
+	KTEST_EXPECT_EQ(t, q->r.cp_ver, 2);
+	for (u32 b = 0; b < 8; b++) {
+		qt_read(t, q, pack_addr(q, 0) + b);
+		KTEST_EXPECT_EQ(t, memcmp(q->blk, live + b * QLFS_BLKSIZE, QLFS_BLKSIZE),
+				0);
+	}
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+	qlfs_free_blocks(live, 3);
+}
+
+/* NAT entries in use that no tree reaches, or pointing outside the main
+ * area, are cleared; an inode's pointer to a free nid is dropped. */
+static void qlfs_repair_nat_garbage_and_dangling_pointers(struct ktest *t)
+{
+	struct big_file bf;
+	struct qt *q = qt_big(t, &bf);
+	struct qlfs_nat_entry *ne;
+	u32 addr;
+
+	ne = nat_entry(t, q, 20, &addr);
+	ne->ino = cpu_to_le32(20);
+	ne->block_addr = cpu_to_le32(qlfs_seg_blkaddr(&q->l, 9)); /* no node there */
+	ne = &((struct qlfs_nat_block *)q->blk)->entries[21];
+	ne->ino = cpu_to_le32(21);
+	ne->block_addr = cpu_to_le32(q->l.sit_blkaddr); /* at metadata */
+	qt_write(t, q, addr, false);
+	expect_repaired(t, q, 4);
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+	KTEST_EXPECT_EQ(t, live_nat(t, q, 20), 0);
+	KTEST_EXPECT_EQ(t, live_nat(t, q, 21), 0);
+
+	q = qt_big(t, &bf);
+	node_edit(t, q, bf.node[BIG_IND], 7, 30, false); /* -> free nid 30 */
+	expect_repaired(t, q, 10);
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+	KTEST_EXPECT_EQ(t, live_word(t, q, BIG_IND, 7), 0);
+
+	q = qt_big(t, &bf);
+	node_edit(t, q, bf.node[BIG_DN], 9, q->l.nat_blkaddr, false); /* data at NAT */
+	node_edit(t, q, bf.node[BIG_INO], 3, 1, false);		      /* keep i_links */
+	expect_repaired(t, q, 10);
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+
+	/* a block owned twice: each owner gets its own copy (e2fsck's pass
+	 * 1B clones too), nothing is lost whichever pointer was forged */
+	q = qt_big(t, &bf);
+	node_edit(t, q, bf.node[BIG_IND_DN], 1, bf.data[3], false);
+	node_edit(t, q, bf.node[BIG_INO], 3, 1, false);
+	expect_repaired(t, q, 6);
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+	KTEST_EXPECT_TRUE(t, big_data_ok(t, q, live_word(t, q, BIG_IND_DN, 1)));
+	KTEST_EXPECT_NE(t, live_word(t, q, BIG_IND_DN, 1),
+			live_word(t, q, BIG_DIND_DN, 7));
+	KTEST_EXPECT_EQ(t, q->r.valid_blocks, 2 + 11 + 1); /* the copy */
+}
+
+/* Entries naming no inode, with a wrong hash, or in the wrong bucket go;
+ * a wrong file type is set right; link counts follow the names. */
+static void qlfs_repair_directory_entries_and_links(struct ktest *t)
+{
+	struct big_file bf;
+	struct qt *q = qt_big(t, &bf);
+
+	root_name(t, q, 8, "ghost", 50, QLFS_FT_REG_FILE); /* no inode 50 */
+	expect_repaired(t, q, 11);
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+
+	q = qt_big(t, &bf);
+	root_name(t, q, 8, "hashx", BIG_INO, QLFS_FT_REG_FILE);
+	qt_read(t, q, root_dent_addr(q));
+	((struct qlfs_dentry_block *)q->blk)->dentry[8].hash_code ^= cpu_to_le32(1);
+	qt_write(t, q, root_dent_addr(q), false); /* a second name, bad hash */
+	expect_repaired(t, q, 11);
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+
+	q = qt_big(t, &bf);
+	qt_read(t, q, root_dent_addr(q));
+	((struct qlfs_dentry_block *)q->blk)->dentry[2].file_type = QLFS_FT_DIR;
+	qt_write(t, q, root_dent_addr(q), false); /* "big" said to be a dir */
+	expect_repaired(t, q, 11);
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+
+	q = qt_big(t, &bf);
+	node_edit(t, q, bf.node[BIG_INO], 3, 3, false); /* i_links 3, one name */
+	expect_repaired(t, q, 12);
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+	KTEST_EXPECT_EQ(t, live_word(t, q, BIG_INO, 3), 1);
+
+	q = qt_big(t, &bf);
+	qt_read(t, q, root_inode_addr(q));
+	ri_links3((struct qlfs_inode *)q->blk); /* the root: 3, no subdirectory */
+	qt_write(t, q, root_inode_addr(q), false);
+	expect_repaired(t, q, 12);
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+}
+
+/* Inode 12, a regular file with no data, named by nothing; as an orphan
+ * (links 0, on the pack's orphan list) when @orphan. */
+static void add_lone_inode(struct ktest *t, struct qt *q, bool orphan)
+{
+	struct img *m = kzalloc(sizeof(*m), GFP_KERNEL);
+	u8 *blk = qlfs_alloc_blocks(0);
+	struct qlfs_inode *in = (void *)blk;
+
+	KTEST_ASSERT_TRUE(t, m && blk);
+	img_load(t, q, m);
+	memset(blk, 0, QLFS_BLKSIZE);
+	in->i_mode = cpu_to_le16(QLFS_S_IFREG | 0644);
+	in->i_links = cpu_to_le32(orphan ? 0 : 1);
+	in->i_blocks = cpu_to_le64(1);
+	img_node(t, m, blk, 12, 12, 0);
+	img_commit(t, m);
+	if (orphan) { /* the pack with one orphan block: 9 blocks */
+		u8 *pk = qlfs_alloc_blocks(4);
+		struct qlfs_checkpoint *cp = (void *)pk;
+		struct qlfs_orphan_block *ob = (void *)(pk + QLFS_BLKSIZE);
+
+		KTEST_ASSERT_NOT_NULL(t, pk);
+		KTEST_ASSERT_EQ(t, qlfs_dev_read(&q->d, pack_addr(q, 0), pk, 8), 0);
+		memmove(pk + 2 * QLFS_BLKSIZE, pk + QLFS_BLKSIZE, 6 * QLFS_BLKSIZE);
+		memset(ob, 0, QLFS_BLKSIZE);
+		ob->ino[0] = cpu_to_le32(12);
+		ob->blk_count = cpu_to_le16(1);
+		ob->entry_count = cpu_to_le32(1);
+		cp->cp_pack_start_sum = cpu_to_le32(2);
+		cp->cp_pack_total_block_count = cpu_to_le32(9);
+		cp->ckpt_flags = cpu_to_le32(CP_ORPHAN_PRESENT_FLAG);
+		memcpy(pk + 8 * QLFS_BLKSIZE, pk, QLFS_BLKSIZE);
+		for (u32 b = 0; b < 9; b++)
+			qlfs_block_seal(pk + b * QLFS_BLKSIZE, pack_addr(q, 0) + b);
+		KTEST_EXPECT_EQ(t, qlfs_dev_write(&q->d, pack_addr(q, 0), pk, 9), 0);
+		qlfs_free_blocks(pk, 4);
+	}
+	qlfs_free_blocks(blk, 0);
+	kfree(m);
+}
+
+/* An orphan whose unlink did not finish, and an empty inode named by
+ * nothing, are freed (QL13); the big file stays. */
+static void qlfs_repair_frees_orphans_and_empty_unnamed_inodes(struct ktest *t)
+{
+	struct big_file bf;
+	struct qt *q = qt_big(t, &bf);
+
+	add_lone_inode(t, q, true);
+	KTEST_EXPECT_EQ(t, qt_fsck(q), 0); /* an orphan is sound as it is */
+	KTEST_EXPECT_EQ(t, q->r.inodes, 3);
+	qt_edit_cp(t, q, 0, cp_more_inodes); /* something to repair */
+	expect_repaired(t, q, 8);
+	KTEST_EXPECT_EQ(t, q->r.inodes, 2); /* the orphan went with it */
+	KTEST_EXPECT_EQ(t, live_nat(t, q, 12), 0);
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+
+	q = qt_big(t, &bf);
+	add_lone_inode(t, q, false);
+	expect_repaired(t, q, 13);
+	KTEST_EXPECT_EQ(t, q->r.inodes, 2);
+	KTEST_EXPECT_TRUE(t, big_file_intact(t, q, &bf));
+}
+
+/* Ino of @name in directory @dir's live block @k, or 0. */
+static u32 live_lookup(struct ktest *t, struct qt *q, u32 dir, u32 k, const char *name)
+{
+	struct qlfs_dentry_block *db = (void *)q->blk;
+	u32 len = strlen(name), addr = live_word(t, q, dir, I_ADDR_WORD + k);
+
+	if (!addr)
+		return 0;
+	qt_read(t, q, addr);
+	for (u32 s = 0; s < NR_DENTRY_IN_BLOCK; s++)
+		if (qlfs_test_bit(db->dentry_bitmap, s) &&
+		    le16_to_cpu(db->dentry[s].name_len) == len &&
+		    !memcmp(db->filename[s], name, len))
+			return le32_to_cpu(db->dentry[s].ino);
+	return 0;
+}
+
+/* Inode 12, a file of one data block, and directory 13 holding "in" ->
+ * file 14: 12 and 13 named by nothing (14 is named, by 13). */
+static void add_lost_inodes(struct ktest *t, struct qt *q)
+{
+	struct img *m = kzalloc(sizeof(*m), GFP_KERNEL);
+	u8 *blk = qlfs_alloc_blocks(0);
+	struct qlfs_inode *in = (void *)blk;
+	struct qlfs_dentry_block *db = (void *)blk;
+	u32 data, dent;
+
+	KTEST_ASSERT_TRUE(t, m && blk);
+	img_load(t, q, m);
+	memset(blk, 0x5a, QLFS_BLKSIZE);
+	data = img_data(t, m, CURSEG_WARM_DATA, 12, 0, blk);
+	memset(blk, 0, QLFS_BLKSIZE);
+	in->i_mode = cpu_to_le16(QLFS_S_IFREG | 0644);
+	in->i_links = cpu_to_le32(1);
+	in->i_size = cpu_to_le64(QLFS_BLKSIZE);
+	in->i_blocks = cpu_to_le64(2);
+	in->i_addr[0] = cpu_to_le32(data);
+	img_node(t, m, blk, 12, 12, 0);
+	memset(blk, 0, QLFS_BLKSIZE);
+	in->i_mode = cpu_to_le16(QLFS_S_IFREG | 0644);
+	in->i_links = cpu_to_le32(1);
+	in->i_blocks = cpu_to_le64(1);
+	img_node(t, m, blk, 14, 14, 0);
+	memset(blk, 0, QLFS_BLKSIZE);
+	dent_put(db, 0, ".", 13, QLFS_FT_DIR);
+	dent_put(db, 1, "..", QLFS_ROOT_INO, QLFS_FT_DIR);
+	dent_put(db, 2, "in", 14, QLFS_FT_REG_FILE);
+	dent = img_data(t, m, CURSEG_HOT_DATA, 13, 0, blk);
+	memset(blk, 0, QLFS_BLKSIZE);
+	in->i_mode = cpu_to_le16(QLFS_S_IFDIR | 0755);
+	in->i_links = cpu_to_le32(2);
+	in->i_size = cpu_to_le64(qlfs_dir_blocks(1) * QLFS_BLKSIZE);
+	in->i_blocks = cpu_to_le64(2);
+	in->i_current_depth = cpu_to_le32(1);
+	in->i_addr[0] = cpu_to_le32(dent);
+	img_node(t, m, blk, 13, 13, 0);
+	img_commit(t, m);
+	qlfs_free_blocks(blk, 0);
+	kfree(m);
+}
+
+/* Inodes nobody names that hold something are linked into a new
+ * /lost+found as "#ino" (a directory's ".." made to name it), as e2fsck
+ * does; what they hold is still there. */
+static void qlfs_repair_links_lost_inodes_into_lost_found(struct ktest *t)
+{
+	struct qt *q = qt_mkfs(t, 9);
+	u32 lpf;
+
+	add_lost_inodes(t, q);
+	expect_repaired(t, q, 13);
+	KTEST_EXPECT_EQ(t, q->r.inodes, 5); /* root, 12, 13, 14, lost+found */
+	lpf = live_lookup(t, q, QLFS_ROOT_INO, 0, "lost+found");
+	KTEST_ASSERT_NE(t, lpf, 0);
+	KTEST_EXPECT_EQ(t, live_lookup(t, q, lpf, 0, "#12"), 12);
+	KTEST_EXPECT_EQ(t, live_lookup(t, q, lpf, 0, "#13"), 13);
+	KTEST_EXPECT_EQ(t, live_lookup(t, q, 13, 0, ".."), lpf);
+	KTEST_EXPECT_EQ(t, live_lookup(t, q, 13, 0, "in"), 14);
+	KTEST_EXPECT_EQ(t, live_word(t, q, lpf, 3), 3);		  /* i_links */
+	KTEST_EXPECT_EQ(t, live_word(t, q, QLFS_ROOT_INO, 3), 3); /* i_links */
+	KTEST_EXPECT_TRUE(t, data_is_5a(t, q, live_word(t, q, 12, I_ADDR_WORD)));
+}
+
+/*
+ * Sealed random damage (as qlfs_fsck_survives_sealed_random_damage) to
+ * the metadata of an image holding the big file, then -y: it answers 0,
+ * 1, 4 or 8, never crashes or reads out of bounds; when it says 1 a
+ * second -n is clean, and a second -y after a 4 changes nothing more
+ * that a third check would object to. Seeded (`test --seed N`).
+ */
+static void qlfs_repair_survives_sealed_random_damage(struct ktest *t)
+{
+	u64 rng = ktest_seed() * 2654435761ULL + 11;
+	u32 hist[4] = {0};
+	struct big_file bf;
+
+	cprintf("# seed %llu\n", (unsigned long long)ktest_seed());
+	for (int round = 0; round < 24; round++) {
+		struct qt *q = qt_big(t, &bf);
+		u32 blocks[] = {1,
+				pack_addr(q, 0),
+				pack_addr(q, 0) + 1 + CURSEG_WARM_NODE,
+				qlfs_sit_blkaddr(&q->l, 0, 0),
+				qlfs_nat_blkaddr(&q->l, 0, 0),
+				root_inode_addr(q),
+				root_dent_addr(q),
+				bf.node[BIG_INO],
+				bf.node[BIG_IND],
+				bf.node[BIG_DIND_DN]};
+		u32 addr = blocks[qt_rng(&rng) % ARRAY_SIZE(blocks)];
+		u32 n = 1 + qt_rng(&rng) % 16;
+		int status;
+
+		qt_read(t, q, addr);
+		for (u32 i = 0; i < n; i++) {
+			u64 r = qt_rng(&rng);
+
+			q->blk[(r >> 8) % QLFS_CSUM_OFFSET] = r & 0xff;
+		}
+		qt_write(t, q, addr, false);
+		status = qt_fsck_y(q);
+		if (status == 1) {
+			hist[1]++;
+			KTEST_EXPECT_EQ(t, qt_fsck(q), 0);
+		} else if (status == 4 || status == 0 || status == 8) {
+			hist[status == 0 ? 0 : status == 4 ? 2 : 3]++;
+			qt_fsck_y(q); /* again: no crash */
+		} else {
+			ktest_fail(t, __FILE__, __LINE__, "round %d: block %u: status %d",
+				   round, addr, status);
+		}
+	}
+	cprintf("# 24 rounds: %u clean, %u corrected, %u left, %u refused\n", hist[0],
+		hist[1], hist[2], hist[3]);
+	KTEST_EXPECT_GT(t, hist[1], 4); /* most damage is repaired */
+}
+
+/*
+ * The negative control: damage that takes the big file with it (its inode
+ * block fails its checksum: its tree cannot be read) is repaired into a
+ * clean image without the file, and big_file_intact() says so.
+ */
+static void qlfs_repair_control_a_lost_file_is_seen(struct ktest *t)
+{
+	struct big_file bf;
+	struct qt *q = qt_big(t, &bf);
+
+	qt_flip(t, q, bf.node[BIG_INO], 100);
+	expect_broken(t, q, 4, 9);
+	KTEST_EXPECT_EQ(t, qt_fsck_y(q), 1);
+	KTEST_EXPECT_EQ(t, qt_fsck(q), 0);
+	KTEST_EXPECT_EQ(t, q->r.inodes, 1);
+	KTEST_EXPECT_FALSE(t, big_file_intact(t, q, &bf));
+}
+
 static const struct ktest_case qlfs_format_cases[] = {
 	KTEST_CASE(qlfs_layout_arithmetic_for_several_sizes),
 	KTEST_CASE(qlfs_layout_refuses_bad_sizes),
@@ -1218,6 +1722,15 @@ static const struct ktest_case qlfs_format_cases[] = {
 	KTEST_CASE(qlfs_fsck_walks_direct_indirect_and_double_indirect_nodes),
 	KTEST_CASE(qlfs_fsck_checks_hash_levels_of_a_directory),
 	KTEST_CASE(qlfs_fsck_survives_sealed_random_damage),
+	KTEST_CASE(qlfs_repair_superblock_copy),
+	KTEST_CASE(qlfs_repair_sit_and_counts),
+	KTEST_CASE(qlfs_repair_leaves_the_live_pack_alone),
+	KTEST_CASE(qlfs_repair_nat_garbage_and_dangling_pointers),
+	KTEST_CASE(qlfs_repair_directory_entries_and_links),
+	KTEST_CASE(qlfs_repair_frees_orphans_and_empty_unnamed_inodes),
+	KTEST_CASE(qlfs_repair_links_lost_inodes_into_lost_found),
+	KTEST_CASE(qlfs_repair_control_a_lost_file_is_seen),
+	KTEST_CASE(qlfs_repair_survives_sealed_random_damage),
 	KTEST_END,
 };
 

@@ -32,12 +32,14 @@ const char qlfs_mkfs_usage[] =
 	"Exit status: 0 made, 1 failed (usage included).\n";
 
 const char qlfs_fsck_usage[] =
-	"usage: fsck.qlfs [-n] [-f] [-v] DEVICE\n"
-	"  -n               check only, change nothing (the default; -y repair is not there yet)\n"
+	"usage: fsck.qlfs [-n | -y] [-f] [-v] DEVICE\n"
+	"  -n               check only, change nothing (the default)\n"
+	"  -y, -p, -a       repair what can be repaired safely, as a new checkpoint\n"
 	"  -f               check even if clean (always done)\n"
 	"  -v               print what was checked\n"
 	"  --help, --version\n"
-	"Exit status: 0 clean, 4 errors left uncorrected, 8 operational error, 16 usage.\n"
+	"Exit status: 0 clean, 1 errors corrected, 4 errors left uncorrected,\n"
+	"8 operational error, 16 usage.\n"
 	"Each problem is one line naming its invariant (QLn, docs/qlfs-format.md).\n";
 
 /* "64K", "2M", "65536": bytes; -EINVAL otherwise. */
@@ -195,7 +197,9 @@ int qlfs_mkfs_main(int argc, char **argv, const char *display)
 	o.name = display;
 	if (open_dev("mkfs.qlfs", &d, dev, display ? display : dev, true))
 		return MKFS_ERROR;
-	if (qlfs_mkfs(&d, &o))
+	status = qlfs_mkfs(&d, &o);
+	qlfs_dev_close(&d);
+	if (status)
 		return MKFS_ERROR;
 	if (o.verbose)
 		cprintf("mkfs.qlfs: %s: done\n", display ? display : dev);
@@ -218,7 +222,7 @@ int qlfs_fsck_main(int argc, char **argv, const char *display)
 	struct qlfs_fsck_result r;
 	struct qlfs_dev d;
 	const char *dev = NULL, *name;
-	bool verbose = false;
+	bool verbose = false, check_only = false;
 	char list[96];
 	int status;
 
@@ -227,14 +231,14 @@ int qlfs_fsck_main(int argc, char **argv, const char *display)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (!strcmp(a, "-n") || !strcmp(a, "-f"))
+		if (!strcmp(a, "-f"))
 			continue;
 		if (!strcmp(a, "-v")) {
 			verbose = true;
+		} else if (!strcmp(a, "-n")) {
+			check_only = true;
 		} else if (!strcmp(a, "-y") || !strcmp(a, "-p") || !strcmp(a, "-a")) {
-			shell_error("fsck.qlfs",
-				    "%s: repair is not implemented yet; -n checks", a);
-			return FSCK_ERROR;
+			o.repair = true;
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error("fsck.qlfs", FSCK_USAGE, "unknown option '%s'",
 					   a);
@@ -247,15 +251,28 @@ int qlfs_fsck_main(int argc, char **argv, const char *display)
 	}
 	if (!dev)
 		return usage_error("fsck.qlfs", FSCK_USAGE, "%sno device given", "");
+	if (check_only && o.repair)
+		return usage_error("fsck.qlfs", FSCK_USAGE,
+				   "%s-n and -y exclude each other", "");
 	name = display ? display : dev;
-	if (open_dev("fsck.qlfs", &d, dev, name, false))
+	if (open_dev("fsck.qlfs", &d, dev, name, o.repair))
 		return FSCK_ERROR;
 	status = qlfs_fsck(&d, &o, &r);
+	qlfs_dev_close(&d);
 	print_broken(list, sizeof(list), r.broken);
 	if (status == FSCK_OK) {
 		cprintf("fsck.qlfs: %s: clean, %u inodes, %u nodes, %llu blocks in use (checkpoint %llu, pack %d, superblock %d)\n",
 			name, r.inodes, r.nodes, (unsigned long long)r.valid_blocks,
 			(unsigned long long)r.cp_ver, r.cp_used, r.sb_used);
+	} else if (status == FSCK_CORRECTED) {
+		cprintf("fsck.qlfs: %s: %u problem%s (%s) corrected: clean now (%u blocks written)\n",
+			name, r.problems, r.problems == 1 ? "" : "s", list, r.repaired);
+	} else if (status == FSCK_UNCORRECTED && o.repair && r.repaired) {
+		print_broken(list, sizeof(list), r.left_broken);
+		shell_error(
+			"fsck.qlfs",
+			"%s: repaired what it could (%u blocks written); %u problem%s (%s) left, not corrected",
+			name, r.repaired, r.left, r.left == 1 ? "" : "s", list);
 	} else if (status == FSCK_UNCORRECTED) {
 		shell_error("fsck.qlfs", "%s: %u problem%s (%s), not corrected", name,
 			    r.problems, r.problems == 1 ? "" : "s", list);
@@ -272,10 +289,10 @@ int qlfs_fsck_main(int argc, char **argv, const char *display)
 
 static int status_to_errno(int status)
 {
-	return status == 0		  ? 0 :
-	       status == FSCK_UNCORRECTED ? -EUCLEAN :
-	       status == FSCK_USAGE	  ? -EINVAL :
-					    -EIO;
+	return status == 0 || status == FSCK_CORRECTED ? 0 :
+	       status == FSCK_UNCORRECTED	       ? -EUCLEAN :
+	       status == FSCK_USAGE		       ? -EINVAL :
+							 -EIO;
 }
 
 static int cmd_mkfs_qlfs(int argc, char **argv)
@@ -289,5 +306,5 @@ static int cmd_fsck_qlfs(int argc, char **argv)
 {
 	return status_to_errno(qlfs_fsck_main(argc, argv, NULL));
 }
-SHELL_COMMAND(fsck_qlfs, "fsck.qlfs", "fsck.qlfs [-n] [-v] DISK",
+SHELL_COMMAND(fsck_qlfs, "fsck.qlfs", "fsck.qlfs [-n|-y] [-v] DISK",
 	      "check the qlfs on DISK (invariants QL1..QL14)", cmd_fsck_qlfs);

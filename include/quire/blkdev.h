@@ -22,6 +22,7 @@
 #include <quire/spinlock.h>
 #include <quire/timer.h>
 #include <quire/workqueue.h>
+#include <quire/wait.h>
 #include <quire/bio.h>
 
 struct blk_mq_tag_set;
@@ -93,6 +94,11 @@ struct request_queue {
 	u64 poll_stat[BLK_MQ_POLL_STATS_BKTS]; /* mean ns per bucket (atomic) */
 	/* blk_flush.earlyack mutant only: the FLUSH acknowledged, not sent */
 	struct bio *flush_owed;
+	/* submitters inside submit_bio() (Linux's q_usage_counter, held
+	 * only until the request has its tag); del_gendisk() waits on
+	 * q_freeze_wq for 0 after the disk is dead (GD2) */
+	int q_usage;
+	wait_queue_head_t q_freeze_wq;
 };
 
 struct block_device {
@@ -111,6 +117,7 @@ struct gendisk {
 	struct list_head list;		/* on the registered-disk list */
 	bool registered;
 	bool dead;			/* blk_mark_disk_dead(): I/O fails fast */
+	int refcount;			/* get_disk()/put_disk() (atomic) */
 	spinlock_t stats_lock;		/* protects stats */
 	struct disk_stats stats;
 };
@@ -177,16 +184,23 @@ bool disk_is_test_disk(const struct gendisk *disk);
  */
 int add_disk(struct gendisk *disk);
 /* Unregister @disk, write back its page cache (unless the disk is dead)
- * and detach it (block/bdev.c: open files get -ENXIO), and wait until it
- * has no request in flight (every tag free, every completion out of the
- * block layer). The driver then stops
- * its device, waits for its interrupt handlers to finish (they may still
- * be in blk_mq_run_hw_queue()), and frees the disk with put_disk().
- * Context: process, may sleep. */
+ * and detach it (block/bdev.c: open files get -ENXIO), mark it dead (a
+ * bio submitted from then on fails at once with -EIO and never reaches
+ * the driver), and wait until it has no request in flight (no submitter
+ * inside submit_bio(), every tag free, every completion out of the block
+ * layer). The driver then stops its device, waits for its interrupt
+ * handlers to finish (they may still be in blk_mq_run_hw_queue()), and
+ * drops its reference with put_disk(). Context: process, may sleep. */
 void del_gendisk(struct gendisk *disk);
+/* A reference on @disk (Linux's get_device(disk_to_dev(disk))): its
+ * struct, queue and part0 stay until the last put_disk(), which frees
+ * them (the driver's own reference is the one blk_mq_alloc_disk() gave).
+ * Context: any; put_disk(): process for the last one. */
+struct gendisk *get_disk(struct gendisk *disk);
 void put_disk(struct gendisk *disk);
 
-/* The registered disk called @name, or NULL. Context: any. */
+/* The registered disk called @name with a reference (put_disk() it), or
+ * NULL. Context: any. */
 struct gendisk *get_disk_by_name(const char *name);
 /* Call @fn on each registered disk in registration order; stops at, and
  * returns, the first non-zero result. @fn must not add or remove disks. */
@@ -238,6 +252,14 @@ struct file;
 struct file *blkdev_open_by_name(const char *name, unsigned int flags);
 /* @disk's bdev inode (made on first use), or NULL on no memory. */
 struct inode *bdev_inode(struct gendisk *disk);
+/* The bdev inode with device number @dev, with a reference the caller
+ * iput()s; NULL if no registered disk has that number. */
+struct inode *bdev_inode_get_by_dev(u32 dev);
+/* The file operations of a disk's device node (devtmpfs' S_IFBLK
+ * inodes): ->open finds the bdev inode by the node's i_rdev and the file
+ * holds it (and so the disk) until its release; -ENXIO once the disk is
+ * deleted. */
+extern const struct file_operations def_blk_node_fops;
 /* Drop the clean, unlocked pages of @bdev's cache (Linux's). */
 void invalidate_bdev(struct block_device *bdev);
 

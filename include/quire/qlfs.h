@@ -11,6 +11,7 @@
 
 /* Exit statuses (e2fsck's for fsck; mke2fs's for mkfs). */
 #define FSCK_OK		 0
+#define FSCK_CORRECTED	 1 /* -y: errors found, all corrected */
 #define FSCK_UNCORRECTED 4
 #define FSCK_ERROR	 8
 #define FSCK_USAGE	 16

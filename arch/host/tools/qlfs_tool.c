@@ -8,12 +8,12 @@
  * Provides: main(), and a late initcall that runs the tool.
  *
  *   mkfs.qlfs [-L label] [-s segment-size] [-f] [-q] [-T seconds] IMAGE
- *   fsck.qlfs [-n] [-f] [-v] IMAGE
+ *   fsck.qlfs [-n | -y] [-f] [-v] IMAGE
  *
  * main() answers --help and --version itself, finds IMAGE among the
  * arguments, refuses a missing or unusable file with one line (exit 8 for
  * fsck, 1 for mkfs, as e2fsck and mke2fs), attaches it as disk vda (read
- * only for fsck), and boots the core quietly (kernel log: errors only) on
+ * only for fsck unless it repairs: -y, -p, -a), and boots the core quietly (kernel log: errors only) on
  * one CPU. After the device initcalls, qlfs_tool_run() calls
  * qlfs_mkfs_main() or qlfs_fsck_main() (fs/qlfs/tool.c) with IMAGE
  * replaced by "vda", and powers off with its exit status. Everything else
@@ -116,6 +116,16 @@ static void build_argv(int argc, char **argv)
 	}
 }
 
+/* fsck -y (-p, -a) writes its repair: the image is attached writable. */
+static bool repairs(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-y") || !strcmp(argv[i], "-p") ||
+		    !strcmp(argv[i], "-a"))
+			return true;
+	return false;
+}
+
 static u64 check_image(void)
 {
 	struct stat st;
@@ -163,7 +173,8 @@ int main(int argc, char **argv)
 	}
 	build_argv(argc, argv);
 	size = check_image();
-	if (snprintf(spec, sizeof(spec), "%s%s", image, QLFS_TOOL_FSCK ? ",ro" : "") >=
+	if (snprintf(spec, sizeof(spec), "%s%s", image,
+		     QLFS_TOOL_FSCK && !repairs(argc, argv) ? ",ro" : "") >=
 	    (int)sizeof(spec))
 		fail(EXIT_ERROR, "%s", "image path too long");
 	if (hostdisk_add_option(spec))
