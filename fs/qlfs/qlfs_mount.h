@@ -139,6 +139,7 @@ struct qlfs_inode_info {
 	u32 i_generation;
 	unsigned long flags; /* QLFS_I_* below */
 	/* Data side may add fields below this line. */
+	u64 dentry_blocks_searched; /* dir.c: blocks a lookup scanned (tests) */
 };
 
 #define QLFS_I_NEED_CP	    0 /* fsync must write a checkpoint */
