@@ -56,6 +56,7 @@
 #include <quire/spinlock.h>
 #include <quire/list.h>
 #include <quire/xarray.h>
+#include <quire/workqueue.h>
 
 /* ---- in-memory state of a mounted qlfs ---- */
 
@@ -128,6 +129,18 @@ struct qlfs_sb_info {
 	/* Statistics for the `qlfs` shell command and the tests. */
 	u64 nr_checkpoints;
 	u64 data_blocks_written, node_blocks_written;
+
+	/* Metadata half's own (super.c, segment.c, node.c, checkpoint.c). */
+	struct mutex nid_alloc_mutex;	/* qlfs_alloc_nid(): one scan at a time */
+	u32 prefree_segments;		/* bits in prefree_segmap */
+	bool s_dirty;			/* changed since the last checkpoint */
+	u64 mount_ns;			/* current_time_ns() at mount */
+	struct delayed_work cp_work;	/* the periodic checkpoint */
+	bool cp_work_stopping;		/* umount: do not queue it again */
+	u32 *mount_orphans;		/* orphans of the mounted pack (fill_super) */
+	u32 nr_mount_orphans;
+	int bad_sb_copy;		/* -1, or the copy to rewrite from the good one */
+	u64 orphans_recovered;		/* statistics */
 };
 
 /* In-memory part of a qlfs inode (F2FS's f2fs_inode_info); the rest is in
@@ -144,6 +157,7 @@ struct qlfs_inode_info {
 
 #define QLFS_I_NEED_CP	    0 /* fsync must write a checkpoint */
 #define QLFS_I_ORPHAN	    1 /* on sbi->orphan_list */
+#define QLFS_I_ACTIVE	    2 /* in sbi->inode_cache: eviction acts on disk */
 #define QLFS_I_DATA_FIRST   8 /* bits 8.. for the data side */
 
 static inline struct qlfs_sb_info *QLFS_SB(const struct super_block *sb)
@@ -302,6 +316,104 @@ struct inode *qlfs_new_inode(struct inode *dir, umode_t mode);
 void qlfs_update_inode(struct inode *inode);
 /* i_blocks in 4 KiB blocks (the on-disk unit) +/- n. */
 void qlfs_inode_blocks_add(struct inode *inode, s64 n);
+
+/* ---- metadata half: shared among its own files only ---- */
+
+/* Bitmaps of unsigned longs (segments, SIT/NAT blocks), changed under the
+ * lock that guards them (not atomic). */
+#define QLFS_BM_LONGS(n) (((n) + 63) / 64)
+static inline bool qlfs_bm_test(const unsigned long *m, u32 n)
+{
+	return (m[n / 64] >> (n % 64)) & 1;
+}
+static inline void qlfs_bm_set(unsigned long *m, u32 n)
+{
+	m[n / 64] |= 1UL << (n % 64);
+}
+static inline void qlfs_bm_clear(unsigned long *m, u32 n)
+{
+	m[n / 64] &= ~(1UL << (n % 64));
+}
+static inline bool qlfs_bm_test_and_set(unsigned long *m, u32 n)
+{
+	bool r = qlfs_bm_test(m, n);
+
+	qlfs_bm_set(m, n);
+	return r;
+}
+static inline bool qlfs_bm_test_and_clear(unsigned long *m, u32 n)
+{
+	bool r = qlfs_bm_test(m, n);
+
+	qlfs_bm_clear(m, n);
+	return r;
+}
+/* The first set bit at or after @from, or @size. */
+static inline u32 qlfs_bm_find_next(const unsigned long *m, u32 size, u32 from)
+{
+	while (from < size) {
+		unsigned long w = m[from / 64] >> (from % 64);
+
+		if (w)
+			return min(size, from + (u32)__builtin_ctzl(w));
+		from = (from / 64 + 1) * 64;
+	}
+	return size;
+}
+
+/* super.c: the super_operations' helpers. */
+extern const struct super_operations qlfs_sops;
+/* Seconds the file system has been mounted in total (the SIT mtime clock). */
+u64 qlfs_elapsed_time(struct qlfs_sb_info *sbi);
+/* Synchronous metadata I/O of @nr blocks at @blkaddr (REQ_OP_* | REQ_*). */
+int qlfs_meta_rw(struct qlfs_sb_info *sbi, blk_opf_t opf, u32 blkaddr, void *buf, u32 nr);
+
+/* segment.c */
+int qlfs_build_segment_manager(struct qlfs_sb_info *sbi, const u8 *pack);
+void qlfs_destroy_segment_manager(struct qlfs_sb_info *sbi);
+/* qlfs_allocate_block() that also says which block the log writes next
+ * (a node footer's next_blkaddr; NULL_ADDR when unknown). */
+int __qlfs_allocate_block(struct qlfs_sb_info *sbi, enum qlfs_log type, u32 old_blkaddr,
+			  const struct qlfs_summary *sum, u32 *new_blkaddr, u32 *next_blkaddr);
+/* Checkpoint steps (cp_rwsem held for write): dirty SIT blocks to their
+ * shadow copies, flipping @sit_bitmap's bits; the pack's segment fields and
+ * summaries; after the pack is durable, prefree -> free. */
+int qlfs_flush_sit_entries(struct qlfs_sb_info *sbi, u8 *sit_bitmap);
+void qlfs_fill_cp_segments(struct qlfs_sb_info *sbi, struct qlfs_checkpoint *cp,
+			   struct qlfs_summary_block *sums);
+void qlfs_clear_prefree_segments(struct qlfs_sb_info *sbi);
+u32 qlfs_segno(const struct qlfs_sb_info *sbi, u32 blkaddr);
+bool qlfs_block_valid_in_sit(struct qlfs_sb_info *sbi, u32 blkaddr);
+
+/* node.c */
+int qlfs_build_node_manager(struct qlfs_sb_info *sbi);
+void qlfs_destroy_node_manager(struct qlfs_sb_info *sbi);
+int qlfs_flush_nat_entries(struct qlfs_sb_info *sbi, u8 *nat_bitmap);
+/* A free nid, marked in use (NEW_ADDR) for @ino (0: the nid itself). */
+int qlfs_alloc_nid(struct qlfs_sb_info *sbi, u32 ino, u32 *nid);
+/* A new node's folio: zeroed, footer set, uptodate, dirty, locked. */
+struct folio *qlfs_new_node_folio(struct qlfs_sb_info *sbi, u32 nid, u32 ino, u32 ofs,
+				  bool cold);
+/* Free node @nid: its block (or reservation), its folio, its NAT entry
+ * (version bumped), the node count. */
+void qlfs_free_node(struct qlfs_sb_info *sbi, u32 nid);
+/* A NAT entry, 0 or -EIO (its block unreadable or corrupt). */
+int qlfs_get_nat_entry(struct qlfs_sb_info *sbi, u32 nid, u32 *ino, u32 *blkaddr,
+		       u8 *version);
+
+/* inode.c */
+struct inode *qlfs_alloc_inode(struct super_block *sb);
+void qlfs_destroy_inode(struct inode *inode);
+int qlfs_write_inode(struct inode *inode, struct writeback_control *wbc);
+void qlfs_evict_inode(struct inode *inode);
+/* Copy the inode's in-memory fields into its node folio (locked, waited). */
+void qlfs_inode_to_folio(struct inode *inode, struct folio *folio);
+
+/* checkpoint.c */
+int qlfs_recover_orphan_inodes(struct qlfs_sb_info *sbi);
+void qlfs_start_periodic_checkpoint(struct qlfs_sb_info *sbi);
+void qlfs_stop_periodic_checkpoint(struct qlfs_sb_info *sbi);
+#define QLFS_CP_INTERVAL_MS 30000
 
 /* ---- data half (data.c, file.c, dir.c, namei.c) ---- */
 
