@@ -55,11 +55,68 @@ void qlfs_dblock_make_dots(struct qlfs_dentry_block *db, u32 ino, u32 parent);
  * so that a @from inside a name is never taken for an entry; -ENOENT
  * when none. *@bad counts malformed entries skipped. */
 int qlfs_dblock_next(const struct qlfs_dentry_block *db, u32 from, u32 *bad);
+/* The same from slot @s, which must not be inside a name (0, or just
+ * past a whole entry): the walk readdir and find make in one pass. */
+int qlfs_dblock_walk(const struct qlfs_dentry_block *db, u32 s, u32 from, u32 *bad);
 /* Does @db hold no entry but "." and ".." (when @first, block 0)? */
 bool qlfs_dblock_is_empty(const struct qlfs_dentry_block *db, bool first);
 
 /* QLFS_FT_* of an i_mode, and the readdir d_type (Linux's DT_*) of one. */
 u8 qlfs_mode_to_ftype(umode_t mode);
 unsigned int qlfs_ftype_to_dtype(u8 ftype);
+
+/* ---- directories (dir.c) ---- */
+
+/* Where a name was found: its dentry block (referenced, unlocked) and
+ * slot, with the entry's ino and type copied out. */
+struct qlfs_dir_slot {
+	struct folio *folio;
+	u32 slot;
+	u32 ino;
+	u8 file_type;
+};
+
+/* Look @name up in @dir: 0 and @res filled (release with
+ * qlfs_put_dir_slot()), -ENOENT, or -EIO/-EUCLEAN/-ENOMEM. Reads one
+ * bucket (two blocks) per level. Context: @dir's i_rwsem held. */
+int qlfs_find_entry(struct inode *dir, const u8 *name, u32 len,
+		    struct qlfs_dir_slot *res);
+void qlfs_put_dir_slot(struct qlfs_dir_slot *res);
+/* Add @name -> @inode to @dir (a new level when every bucket on the way
+ * is full; -ENOSPC at depth 20 or when no block can be reserved). Updates
+ * @dir's times, size and depth in its node. Under qlfs_lock_op(). */
+int qlfs_add_link(struct inode *dir, const u8 *name, u32 len, struct inode *inode);
+/* Remove the entry @res found; @dir's times. Under qlfs_lock_op(). */
+int qlfs_delete_entry(struct inode *dir, struct qlfs_dir_slot *res);
+/* Point the entry @res at @inode instead (rename over a name). */
+int qlfs_set_link(struct inode *dir, struct qlfs_dir_slot *res, struct inode *inode);
+/* A new directory @inode's block 0 ("." and ".." -> @parent), depth 1. */
+int qlfs_make_empty(struct inode *inode, struct inode *parent);
+/* Does @dir hold nothing but "." and ".."? (a block that cannot be read
+ * counts as not empty) */
+bool qlfs_empty_dir(struct inode *dir);
+/* Point @dir's ".." at @parent (a directory moved by rename). */
+int qlfs_set_dotdot(struct inode *dir, struct inode *parent);
+extern const struct file_operations qlfs_dir_operations;
+
+/* ---- data pages (data.c) ---- */
+
+extern const struct address_space_operations qlfs_file_aops;
+extern const struct address_space_operations qlfs_dir_aops;
+/* The address of file block @index (NULL_ADDR for a hole, NEW_ADDR, or a
+ * main-area block: anything else is -EIO and a read-only file system). */
+int qlfs_data_blkaddr_of(struct inode *inode, pgoff_t index, u32 *blkaddr);
+/* Give file block @index a block if it is a hole (NEW_ADDR, QM2): its
+ * address in *@blkaddr (may be NULL). Under qlfs_lock_op(). */
+int qlfs_reserve_data_block(struct inode *inode, pgoff_t index, u32 *blkaddr);
+
+/* ---- files (file.c) ---- */
+
+extern const struct file_operations qlfs_file_operations;
+extern const struct inode_operations qlfs_file_inode_operations;
+int qlfs_setattr(struct dentry *dentry, struct iattr *attr);
+int qlfs_getattr(const struct path *path, struct kstat *stat);
+int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync);
+int qlfs_truncate(struct inode *inode, loff_t size);
 
 #endif
