@@ -214,6 +214,12 @@ void qlfs_remove_orphan_inode(struct qlfs_sb_info *sbi, u32 ino);
 
 /* ---- segment.c ---- */
 
+/* F2FS's f2fs_balance_fs(): when free segments run low and some are
+ * prefree, a checkpoint makes them free (there is no cleaner yet). Call it
+ * before qlfs_lock_op() in paths that will allocate (write_begin, create).
+ * Context: process, no qlfs lock held. */
+void qlfs_balance_fs(struct qlfs_sb_info *sbi);
+
 /* Give the block of a page being written a new address in log @type
  * (out of place, QM3): invalidate @old_blkaddr (unless NULL_ADDR or
  * NEW_ADDR), mark the new block valid, record @sum as its summary; move
@@ -413,6 +419,9 @@ int qlfs_recover_orphan_inodes(struct qlfs_sb_info *sbi);
 void qlfs_start_periodic_checkpoint(struct qlfs_sb_info *sbi);
 void qlfs_stop_periodic_checkpoint(struct qlfs_sb_info *sbi);
 #define QLFS_CP_INTERVAL_MS 30000
+
+/* qlfs_shell.c: `qlfs [MOUNTPOINT]` */
+int qlfs_shell_cmd(int argc, char **argv);
 
 /* ---- data half (data.c, file.c, dir.c, namei.c) ---- */
 
