@@ -100,8 +100,16 @@ static void expect_clean(struct ktest *t, struct mt *m)
 	}
 }
 
+static struct mt *mt_mkfs_blocks(struct ktest *t, u32 log_bps, u64 blocks);
+
 /* A fresh file system with 2^@log_bps-block segments, found clean. */
 static struct mt *mt_mkfs(struct ktest *t, u32 log_bps)
+{
+	return mt_mkfs_blocks(t, log_bps, 0);
+}
+
+/* The same on the first @blocks blocks of the disk (0: all of it). */
+static struct mt *mt_mkfs_blocks(struct ktest *t, u32 log_bps, u64 blocks)
 {
 	struct qlfs_mkfs_opts o = {
 		.log_bps = log_bps, .force = true, .time = TEST_TIME, .quiet = true
@@ -113,6 +121,8 @@ static struct mt *mt_mkfs(struct ktest *t, u32 log_bps)
 	if (!disk)
 		ktest_skip(t, "no writable test disk of 32 MiB or more (serial quire-test*)");
 	KTEST_ASSERT_EQ(t, qlfs_dev_open(&m->d, disk->disk_name, true), 0);
+	if (blocks)
+		m->d.nr_blocks = blocks;
 	KTEST_ASSERT_EQ(t, qlfs_compute_layout(m->d.nr_blocks, log_bps, &m->l), 0);
 	KTEST_ASSERT_EQ(t, qlfs_mkfs(&m->d, &o), 0);
 	expect_clean(t, m);
@@ -772,6 +782,38 @@ static void qlfs_reservation_says_enospc_when_user_space_is_full(struct ktest *t
 	expect_clean(t, m);
 }
 
+/* F2FS's balance: with few free segments left and some prefree, a
+ * checkpoint turns them free before writers need them. */
+static void qlfs_balance_fs_frees_prefree_segments_when_free_ones_run_low(struct ktest *t)
+{
+	struct mt *m = mt_mkfs_blocks(t, 4, 512); /* 2 MiB: 23 main segments of 16 blocks */
+	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
+	struct inode *inode = new_file(t, sbi, m, "bal");
+	u32 n = 0, prefree;
+
+	KTEST_ASSERT_EQ(t, m->l.segs_main, 23);
+	/* overwrite the same 16 blocks until segments run low */
+	while (sbi->free_segments >= 2 * NR_CURSEG_TYPE) {
+		write_block(t, sbi, m, inode, n % 16, n);
+		KTEST_ASSERT_OP(t, ++n, <, 2000);
+	}
+	prefree = sbi->prefree_segments;
+	KTEST_EXPECT_GT(t, prefree, 0);
+	u64 cps = sbi->nr_checkpoints;
+
+	qlfs_balance_fs(sbi);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 1);
+	KTEST_EXPECT_EQ(t, sbi->prefree_segments, 0);
+	KTEST_EXPECT_GE(t, sbi->free_segments, 2 * NR_CURSEG_TYPE - 1 + prefree - 1);
+	/* plenty free: no checkpoint */
+	qlfs_balance_fs(sbi);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 1);
+	expect_clean(t, m);
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+}
+
 /* ---- orphans ---- */
 
 /* An inode with no name and no link is listed in the checkpoint; a mount
@@ -814,6 +856,20 @@ static void qlfs_orphans_are_listed_and_freed_at_mount(struct ktest *t)
 	KTEST_EXPECT_EQ(t, m->r.valid_blocks, 2); /* the root's two */
 }
 
+static void qlfs_shell_command_shows_a_mount(struct ktest *t)
+{
+	struct mt *m = mt_mkfs(t, 4);
+
+	mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, ktest_run_command(qlfs_shell_cmd, "qlfs " MNT), 0);
+	KTEST_EXPECT_EQ(t, ktest_run_command(qlfs_shell_cmd, "qlfs"), 0);
+	KTEST_EXPECT_EQ(t, ktest_run_command(qlfs_shell_cmd, "qlfs /"), -EINVAL);
+	KTEST_EXPECT_EQ(t, ktest_run_command(qlfs_shell_cmd, "qlfs /no/such/dir"), -ENOENT);
+	KTEST_EXPECT_EQ(t, ktest_run_command(qlfs_shell_cmd, "qlfs a b"), -EINVAL);
+	mt_umount(t, m);
+	expect_clean(t, m);
+}
+
 static const struct ktest_case qlfs_meta_cases[] = {
 	KTEST_CASE(qlfs_mount_fresh_image_statfs_umount),
 	KTEST_CASE(qlfs_remount_versions_go_up_and_packs_alternate),
@@ -828,7 +884,9 @@ static const struct ktest_case qlfs_meta_cases[] = {
 	KTEST_CASE(qlfs_allocation_crosses_segment_boundaries),
 	KTEST_CASE(qlfs_prefree_is_not_reused_before_a_checkpoint),
 	KTEST_CASE(qlfs_reservation_says_enospc_when_user_space_is_full),
+	KTEST_CASE(qlfs_balance_fs_frees_prefree_segments_when_free_ones_run_low),
 	KTEST_CASE(qlfs_orphans_are_listed_and_freed_at_mount),
+	KTEST_CASE(qlfs_shell_command_shows_a_mount),
 	KTEST_END,
 };
 

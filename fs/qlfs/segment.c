@@ -8,6 +8,7 @@
  * Provides: qlfs_build/destroy_segment_manager(), qlfs_allocate_block(),
  * __qlfs_allocate_block(), qlfs_invalidate_block(), qlfs_reserve_blocks(),
  * qlfs_release_blocks(), qlfs_valid_main_blkaddr(), qlfs_bio_alloc(),
+ * qlfs_balance_fs(),
  * qlfs_flush_sit_entries(), qlfs_fill_cp_segments(),
  * qlfs_clear_prefree_segments().
  *
@@ -269,6 +270,21 @@ void qlfs_release_blocks(struct qlfs_sb_info *sbi, u32 count)
 	else
 		sbi->total_valid_block_count -= count;
 	spin_unlock(&sbi->sit_lock);
+}
+
+/* Free segments below which prefree ones are turned free by a checkpoint:
+ * every log may need one more segment, twice. */
+#define QLFS_LOW_FREE_SEGS (2 * NR_CURSEG_TYPE)
+
+void qlfs_balance_fs(struct qlfs_sb_info *sbi)
+{
+	bool low;
+
+	spin_lock(&sbi->sit_lock);
+	low = sbi->free_segments < QLFS_LOW_FREE_SEGS && sbi->prefree_segments;
+	spin_unlock(&sbi->sit_lock);
+	if (low && !READ_ONCE(sbi->read_only))
+		qlfs_write_checkpoint(sbi, CP_REASON_CLEANING);
 }
 
 /* ---- invalidation ---- */

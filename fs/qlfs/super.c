@@ -533,8 +533,8 @@ static int qlfs_fill_super(struct super_block *sb, void *data, int silent)
 		qlfs_msg(sbi, "cannot read the root inode: %s", errname(err));
 		goto fail;
 	}
-	if (!S_ISDIR(root->i_mode)) {
-		qlfs_msg(sbi, "the root inode is not a directory");
+	if (!S_ISDIR(root->i_mode) || root->i_nlink < 2) {
+		qlfs_msg(sbi, "the root inode is not a directory with links");
 		iput(root);
 		err = -EUCLEAN;
 		goto fail;
