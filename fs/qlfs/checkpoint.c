@@ -182,6 +182,22 @@ static int write_pack(struct qlfs_sb_info *sbi, u8 *pack, u32 total)
 			    base + total - 1, pack + (size_t)(total - 1) * QLFS_BLKSIZE, 1);
 }
 
+/* Every inode is on disk as the checkpoint has it: fsync may roll forward. */
+static void clear_need_cp(struct qlfs_sb_info *sbi)
+{
+	unsigned long ino = 0;
+	struct inode *inode;
+
+	mutex_lock(&sbi->inode_cache_lock);
+	while ((inode = xa_find(&sbi->inode_cache, &ino, ~0UL, XA_PRESENT))) {
+		clear_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags);
+		if (ino == ~0UL)
+			break;
+		ino++;
+	}
+	mutex_unlock(&sbi->inode_cache_lock);
+}
+
 static int do_checkpoint(struct qlfs_sb_info *sbi, enum qlfs_cp_reason reason)
 {
 	struct writeback_control wbc = {
@@ -245,6 +261,7 @@ static int do_checkpoint(struct qlfs_sb_info *sbi, enum qlfs_cp_reason reason)
 	memcpy(sbi->ckpt, cp, QLFS_BLKSIZE);
 	sbi->cur_cp_pack = !sbi->cur_cp_pack;
 	qlfs_clear_prefree_segments(sbi);
+	clear_need_cp(sbi);
 	sbi->nr_checkpoints++;
 out:
 	qlfs_free_blocks(pack, sbi->l.log_bps);

@@ -856,6 +856,203 @@ static void qlfs_orphans_are_listed_and_freed_at_mount(struct ktest *t)
 	KTEST_EXPECT_EQ(t, m->r.valid_blocks, 2); /* the root's two */
 }
 
+/* ---- fsync and roll-forward ---- */
+
+/* The power goes: nothing more reaches the disk (umount writes nothing). */
+static void power_cut(struct ktest *t, struct mt *m, struct qlfs_sb_info *sbi, struct inode *inode)
+{
+	qlfs_handle_error(sbi, "test: power cut");
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m); /* the last checkpoint, whole */
+}
+
+static struct inode *rf_setup(struct ktest *t, struct mt *m, struct qlfs_sb_info **sbip)
+{
+	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
+	struct inode *inode = new_file(t, sbi, m, "rf");
+
+	for (u32 i = 0; i < 10; i++)
+		write_block(t, sbi, m, inode, i, 0xa000 + i);
+	write_block(t, sbi, m, inode, I1 + 5, 0xa100);
+	checkpoint(t, sbi); /* the file is in the checkpoint: fsync may roll forward */
+	KTEST_EXPECT_FALSE(t, test_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags));
+	*sbip = sbi;
+	return inode;
+}
+
+static void qlfs_roll_forward_recovers_what_fsync_wrote(struct ktest *t)
+{
+	struct mt *m = mt_mkfs(t, 4);
+	struct qlfs_sb_info *sbi;
+	struct inode *inode = rf_setup(t, m, &sbi);
+	u32 ino = inode->i_ino;
+	u64 cps = sbi->nr_checkpoints;
+
+	write_block(t, sbi, m, inode, 3, 0xb003);	  /* overwrite, in the inode */
+	write_block(t, sbi, m, inode, I0 + D + 4, 0xb004); /* a new direct node */
+	write_block(t, sbi, m, inode, I2 + 7 * D, 0xb005); /* new indirect + direct */
+	for (u32 i = 0; i < 40; i++) /* enough nodes to cross node segments */
+		write_block(t, sbi, m, inode, I1 + (u64)i * D + 9, 0xc000 + i);
+	KTEST_ASSERT_EQ(t, qlfs_fsync_node_pages(inode, false), 0);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps); /* no checkpoint */
+	write_block(t, sbi, m, inode, 7, 0xdead); /* after the fsync: lost */
+	power_cut(t, m, sbi, inode);
+
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, sbi->fsync_inodes_recovered, 1);
+	KTEST_EXPECT_EQ(t, sbi->fsync_blocks_recovered, 43);
+	inode = qlfs_iget(sbi->sb, ino);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, inode);
+	for (u32 i = 0; i < 10; i++)
+		expect_block(t, sbi, m, inode, i, i == 3 ? 0xb003 : 0xa000 + i);
+	expect_block(t, sbi, m, inode, I0 + D + 4, 0xb004);
+	expect_block(t, sbi, m, inode, I2 + 7 * D, 0xb005);
+	for (u32 i = 0; i < 40; i++)
+		expect_block(t, sbi, m, inode, I1 + (u64)i * D + 9, 0xc000 + i);
+	expect_block(t, sbi, m, inode, I1 + 5, 0xa100);
+	KTEST_EXPECT_EQ(t, inode->i_size, (I2 + 7 * D + 1) * QLFS_BLKSIZE);
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+	/* once recovered, a second mount finds nothing more */
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, sbi->fsync_inodes_recovered, 0);
+	mt_umount(t, m);
+	expect_clean(t, m);
+}
+
+static void qlfs_roll_forward_recovers_a_truncate(struct ktest *t)
+{
+	struct mt *m = mt_mkfs(t, 4);
+	struct qlfs_sb_info *sbi;
+	struct inode *inode = rf_setup(t, m, &sbi);
+	u32 ino = inode->i_ino;
+
+	qlfs_lock_op(sbi);
+	KTEST_ASSERT_EQ(t, qlfs_truncate_blocks(inode, 4), 0);
+	i_size_write(inode, 4 * QLFS_BLKSIZE);
+	qlfs_update_inode(inode);
+	qlfs_unlock_op(sbi);
+	KTEST_ASSERT_EQ(t, qlfs_fsync_node_pages(inode, false), 0);
+	power_cut(t, m, sbi, inode);
+
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, sbi->fsync_inodes_recovered, 1);
+	inode = qlfs_iget(sbi->sb, ino);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, inode);
+	KTEST_EXPECT_EQ(t, inode->i_size, 4 * QLFS_BLKSIZE);
+	for (u32 i = 0; i < 4; i++)
+		expect_block(t, sbi, m, inode, i, 0xa000 + i);
+	KTEST_EXPECT_EQ(t, lookup_block(sbi, inode, 5), NULL_ADDR);
+	KTEST_EXPECT_EQ(t, lookup_block(sbi, inode, I1 + 5), -ENOENT);
+	KTEST_EXPECT_EQ(t, inode->i_blocks, (1 + 4) * 8);
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+}
+
+/* What was written but not fsynced (nodes written by writeback, with no
+ * FSYNC mark) is not recovered; a new file's fsync is a checkpoint. */
+static void qlfs_roll_forward_ignores_what_no_fsync_covered(struct ktest *t)
+{
+	struct writeback_control wbc = { .sync_mode = WB_SYNC_ALL, .nr_to_write = LONG_MAX,
+					 .range_end = LLONG_MAX };
+	struct mt *m = mt_mkfs(t, 4);
+	struct qlfs_sb_info *sbi;
+	struct inode *inode = rf_setup(t, m, &sbi), *fresh;
+	u32 ino = inode->i_ino;
+	u64 cps;
+
+	write_block(t, sbi, m, inode, 2, 0xeeee);
+	qlfs_lock_op(sbi);
+	KTEST_ASSERT_EQ(t, qlfs_sync_node_pages(sbi, &wbc), 0); /* the flusher's way */
+	qlfs_unlock_op(sbi);
+	fresh = new_file(t, sbi, m, "new");
+	KTEST_EXPECT_TRUE(t, test_bit(QLFS_I_NEED_CP, &QLFS_I(fresh)->flags));
+	cps = sbi->nr_checkpoints;
+	KTEST_ASSERT_EQ(t, qlfs_fsync_node_pages(fresh, false), 0);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 1);
+	iput(fresh);
+	write_block(t, sbi, m, inode, 4, 0xffff);
+	KTEST_ASSERT_EQ(t, qlfs_sync_node_pages(sbi, &wbc), 0);
+	power_cut(t, m, sbi, inode);
+
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, sbi->fsync_inodes_recovered, 0);
+	inode = qlfs_iget(sbi->sb, ino);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, inode);
+	expect_block(t, sbi, m, inode, 2, 0xeeee); /* in the fsync's checkpoint */
+	expect_block(t, sbi, m, inode, 4, 0xa004); /* after it, not fsynced */
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+	KTEST_EXPECT_EQ(t, m->r.inodes, 3);
+}
+
+/* mkfs does not clear the main area: an fsynced node of an earlier file
+ * system on the same disk, with the same checkpoint version at the same
+ * place, must not be taken for one of the new file system's. */
+static void qlfs_roll_forward_ignores_nodes_of_an_earlier_file_system(struct ktest *t)
+{
+	struct mt *m = mt_mkfs(t, 4);
+	struct qlfs_sb_info *sbi;
+	struct inode *inode = rf_setup(t, m, &sbi);
+	u32 ino = inode->i_ino;
+
+	write_block(t, sbi, m, inode, 3, 0xb003);
+	KTEST_ASSERT_EQ(t, qlfs_fsync_node_pages(inode, false), 0);
+	power_cut(t, m, sbi, inode);
+
+	m = mt_mkfs(t, 4); /* the same steps on a new file system, no fsync */
+	inode = rf_setup(t, m, &sbi);
+	KTEST_ASSERT_EQ(t, inode->i_ino, ino);
+	power_cut(t, m, sbi, inode);
+
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, sbi->fsync_inodes_recovered, 0);
+	inode = qlfs_iget(sbi->sb, ino);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, inode);
+	expect_block(t, sbi, m, inode, 3, 0xa003);
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+}
+
+/* A chain whose last block points back to its first ends by the loop
+ * guard, and what it holds is recovered once. */
+static void qlfs_roll_forward_survives_a_looped_chain(struct ktest *t)
+{
+	struct mt *m = mt_mkfs(t, 4);
+	struct qlfs_sb_info *sbi;
+	struct inode *inode = rf_setup(t, m, &sbi);
+	u32 ino = inode->i_ino, first, last;
+	struct qlfs_checkpoint *cp = sbi->ckpt;
+	struct qlfs_node_footer *f = (void *)(m->blk + 4064);
+
+	first = qlfs_seg_blkaddr(&m->l, le32_to_cpu(cp->cur_node_segno[1])) +
+		le16_to_cpu(cp->cur_node_blkoff[1]);
+	write_block(t, sbi, m, inode, 8, 0x8888);
+	KTEST_ASSERT_EQ(t, qlfs_fsync_node_pages(inode, false), 0);
+	/* the inode block is the chain's last: find it through the NAT */
+	KTEST_ASSERT_EQ(t, qlfs_get_nat_entry(sbi, ino, NULL, &last, NULL), 0);
+	power_cut(t, m, sbi, inode);
+	mt_read(t, m, last);
+	KTEST_ASSERT_TRUE(t, le32_to_cpu(f->flag) & (1u << FSYNC_BIT_SHIFT));
+	f->next_blkaddr = cpu_to_le32(first);
+	mt_write(t, m, last, true);
+
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, sbi->fsync_inodes_recovered, 1);
+	KTEST_EXPECT_EQ(t, sbi->fsync_blocks_recovered, 1);
+	inode = qlfs_iget(sbi->sb, ino);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, inode);
+	expect_block(t, sbi, m, inode, 8, 0x8888);
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+}
+
 static void qlfs_shell_command_shows_a_mount(struct ktest *t)
 {
 	struct mt *m = mt_mkfs(t, 4);
@@ -886,6 +1083,11 @@ static const struct ktest_case qlfs_meta_cases[] = {
 	KTEST_CASE(qlfs_reservation_says_enospc_when_user_space_is_full),
 	KTEST_CASE(qlfs_balance_fs_frees_prefree_segments_when_free_ones_run_low),
 	KTEST_CASE(qlfs_orphans_are_listed_and_freed_at_mount),
+	KTEST_CASE(qlfs_roll_forward_recovers_what_fsync_wrote),
+	KTEST_CASE(qlfs_roll_forward_recovers_a_truncate),
+	KTEST_CASE(qlfs_roll_forward_ignores_what_no_fsync_covered),
+	KTEST_CASE(qlfs_roll_forward_survives_a_looped_chain),
+	KTEST_CASE(qlfs_roll_forward_ignores_nodes_of_an_earlier_file_system),
 	KTEST_CASE(qlfs_shell_command_shows_a_mount),
 	KTEST_END,
 };

@@ -552,3 +552,107 @@ void qlfs_clear_prefree_segments(struct qlfs_sb_info *sbi)
 	}
 	spin_unlock(&sbi->sit_lock);
 }
+
+/* ---- roll-forward recovery (recovery.c) ---- */
+
+/* Hold @segno out of allocation while the chain in it may still be needed
+ * (until the recovery checkpoint is durable). true if it was free. */
+bool qlfs_hold_segment(struct qlfs_sb_info *sbi, u32 segno)
+{
+	bool was;
+
+	spin_lock(&sbi->sit_lock);
+	was = qlfs_bm_test_and_clear(sbi->free_segmap, segno);
+	if (was)
+		sbi->free_segments--;
+	spin_unlock(&sbi->sit_lock);
+	return was;
+}
+
+void qlfs_release_segment(struct qlfs_sb_info *sbi, u32 segno)
+{
+	spin_lock(&sbi->sit_lock);
+	if (!sbi->sentries[segno].valid_blocks && !is_cur_seg(sbi, segno) &&
+	    !qlfs_bm_test(sbi->prefree_segmap, segno) &&
+	    !qlfs_bm_test_and_set(sbi->free_segmap, segno))
+		sbi->free_segments++;
+	spin_unlock(&sbi->sit_lock);
+}
+
+/* Record @sum as the owner of @blkaddr: in its log's summary if the
+ * segment is current, else in its SSA block on disk. */
+static int set_summary(struct qlfs_sb_info *sbi, u32 blkaddr, const struct qlfs_summary *sum)
+{
+	u32 segno = qlfs_segno(sbi, blkaddr), off = blkoff_in_seg(sbi, blkaddr);
+	u32 ssa = sbi->l.ssa_blkaddr + segno;
+	struct qlfs_summary_block *blk;
+	int err;
+
+	for (int t = 0; t < NR_CURSEG_TYPE; t++) {
+		struct qlfs_curseg *c = &sbi->curseg[t];
+
+		mutex_lock(&c->lock);
+		if (c->segno == segno) {
+			c->sum.entries[off] = *sum;
+			mutex_unlock(&c->lock);
+			return 0;
+		}
+		mutex_unlock(&c->lock);
+	}
+	blk = qlfs_alloc_blocks(0);
+	if (!blk)
+		return -ENOMEM;
+	err = qlfs_meta_rw(sbi, REQ_OP_READ, ssa, blk, 1);
+	if (!err) {
+		/* a segment the log was still filling at the crash has none */
+		if (!qlfs_block_csum_ok(blk, ssa) || blk->entry_type != SUM_TYPE_DATA) {
+			memset(blk, 0, QLFS_BLKSIZE);
+			blk->entry_type = SUM_TYPE_DATA;
+		}
+		blk->entries[off] = *sum;
+		qlfs_block_seal(blk, ssa);
+		err = qlfs_meta_rw(sbi, REQ_OP_WRITE, ssa, blk, 1);
+	}
+	qlfs_free_blocks(blk, 0);
+	return err;
+}
+
+int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr, const struct qlfs_summary *sum)
+{
+	u32 segno, off;
+	struct qlfs_seg_entry *se;
+
+	if (!qlfs_valid_main_blkaddr(sbi, blkaddr))
+		return -EUCLEAN;
+	segno = qlfs_segno(sbi, blkaddr);
+	off = blkoff_in_seg(sbi, blkaddr);
+	spin_lock(&sbi->sit_lock);
+	se = &sbi->sentries[segno];
+	if (qlfs_test_bit(se->valid_map, off) || (qlfs_log_is_node(se->type) && se->valid_blocks)) {
+		spin_unlock(&sbi->sit_lock);
+		return -EEXIST;
+	}
+	if (qlfs_bm_test_and_clear(sbi->free_segmap, segno))
+		sbi->free_segments--;
+	if (!se->valid_blocks && !is_cur_seg(sbi, segno))
+		se->type = CURSEG_WARM_DATA;
+	qlfs_set_bit(se->valid_map, off);
+	se->valid_blocks++;
+	se->mtime = qlfs_elapsed_time(sbi);
+	mark_sit_dirty(sbi, segno);
+	sbi->total_valid_block_count++;
+	spin_unlock(&sbi->sit_lock);
+	return set_summary(sbi, blkaddr, sum);
+}
+
+int qlfs_move_all_logs(struct qlfs_sb_info *sbi)
+{
+	int err = 0;
+
+	for (int t = 0; t < NR_CURSEG_TYPE && !err; t++) {
+		mutex_lock(&sbi->curseg[t].lock);
+		err = new_curseg(sbi, t);
+		mutex_unlock(&sbi->curseg[t].lock);
+	}
+	return err;
+}
