@@ -98,7 +98,7 @@ void qlfs_inode_to_folio(struct inode *inode, struct folio *folio)
 	if (S_ISCHR(inode->i_mode) || S_ISBLK(inode->i_mode))
 		ri->i_addr[0] = cpu_to_le32(inode->i_rdev);
 	folio_mark_dirty(folio);
-	QLFS_I_SB(inode)->s_dirty = true;
+	WRITE_ONCE(QLFS_I_SB(inode)->s_dirty, true);
 }
 
 void qlfs_update_inode(struct inode *inode)

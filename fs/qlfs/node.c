@@ -113,7 +113,7 @@ static struct qlfs_nat_entry *nat_entry_locked(struct qlfs_sb_info *sbi, u32 nid
 static void nat_mark_dirty(struct qlfs_sb_info *sbi, u32 nid)
 {
 	qlfs_bm_set(sbi->dirty_nat_blocks, nid / NAT_ENTRY_PER_BLOCK);
-	sbi->s_dirty = true;
+	WRITE_ONCE(sbi->s_dirty, true);
 }
 
 int qlfs_get_nat_entry(struct qlfs_sb_info *sbi, u32 nid, u32 *ino, u32 *blkaddr, u8 *version)
@@ -318,7 +318,7 @@ struct folio *qlfs_new_node_folio(struct qlfs_sb_info *sbi, u32 nid, u32 ino, u3
 	f->flag = cpu_to_le32(ofs << OFFSET_BIT_SHIFT | (cold ? 1u << COLD_BIT_SHIFT : 0));
 	folio_mark_uptodate(folio);
 	folio_mark_dirty(folio);
-	sbi->s_dirty = true;
+	WRITE_ONCE(sbi->s_dirty, true);
 	return folio;
 }
 
@@ -399,7 +399,7 @@ static void node_folio_prepare(struct folio *folio)
 static void node_folio_dirty(struct qlfs_sb_info *sbi, struct folio *folio)
 {
 	folio_mark_dirty(folio);
-	sbi->s_dirty = true;
+	WRITE_ONCE(sbi->s_dirty, true);
 }
 
 /* ---- node writeback ---- */

@@ -22,6 +22,7 @@
 #include <quire/syscalls.h>
 #include <quire/namei.h>
 #include <quire/dcache.h>
+#include <quire/workqueue.h>
 #include "qlfs_mount.h"
 
 #define MNT	  "/qlfs_meta"
@@ -457,6 +458,12 @@ static void qlfs_mount_refuses_bad_sit_and_root(struct ktest *t)
 
 	m = mt_mkfs(t, 9);
 	mt_read(t, m, qlfs_seg_blkaddr(&m->l, CURSEG_HOT_NODE));
+	((struct qlfs_inode *)m->blk)->i_links = 0; /* umount would free it */
+	mt_write(t, m, qlfs_seg_blkaddr(&m->l, CURSEG_HOT_NODE), true);
+	KTEST_EXPECT_EQ(t, mt_try_mount(m, 0), -EUCLEAN);
+
+	m = mt_mkfs(t, 9);
+	mt_read(t, m, qlfs_seg_blkaddr(&m->l, CURSEG_HOT_NODE));
 	m->blk[0] ^= 1; /* checksum of the root's node block */
 	mt_write(t, m, qlfs_seg_blkaddr(&m->l, CURSEG_HOT_NODE), false);
 	KTEST_EXPECT_EQ(t, mt_try_mount(m, 0), -EIO);
@@ -856,6 +863,62 @@ static void qlfs_orphans_are_listed_and_freed_at_mount(struct ktest *t)
 	KTEST_EXPECT_EQ(t, m->r.valid_blocks, 2); /* the root's two */
 }
 
+/* Something only the orphan list names wrong: mounted, read-only. */
+static void qlfs_bad_orphan_list_mounts_read_only(struct ktest *t)
+{
+	struct mt *m = mt_mkfs(t, 9);
+	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
+	struct inode *inode = new_file(t, sbi, m, NULL);
+	struct qlfs_orphan_block *ob = (void *)m->blk;
+	struct kstatfs st;
+	u32 base;
+
+	qlfs_lock_op(sbi);
+	clear_nlink(inode);
+	qlfs_update_inode(inode);
+	KTEST_ASSERT_EQ(t, qlfs_add_orphan_inode(sbi, inode->i_ino), 0);
+	qlfs_unlock_op(sbi);
+	checkpoint(t, sbi);
+	base = m->l.cp_blkaddr + sbi->cur_cp_pack * m->l.bps;
+	qlfs_handle_error(sbi, "test: the power goes");
+	iput(inode);
+	mt_umount(t, m);
+	mt_read(t, m, base + 1);
+	ob->ino[0] = cpu_to_le32(0xfffffff0u);
+	mt_write(t, m, base + 1, true);
+
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_TRUE(t, READ_ONCE(sbi->read_only));
+	KTEST_ASSERT_EQ(t, ksys_statfs(MNT, &st), 0);
+	KTEST_EXPECT_EQ(t, st.f_flags & MS_RDONLY, MS_RDONLY);
+	mt_umount(t, m);
+	KTEST_EXPECT_EQ(t, mt_fsck(m), 4); /* the damage is still there: nothing written */
+}
+
+/* The periodic checkpoint (its work run now): one when something changed,
+ * none when nothing did. */
+static void qlfs_periodic_checkpoint_only_when_dirty(struct ktest *t)
+{
+	struct mt *m = mt_mkfs(t, 9);
+	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
+	u64 cps = sbi->nr_checkpoints;
+	struct inode *inode;
+
+	flush_delayed_work(&sbi->cp_work);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps);
+	inode = new_file(t, sbi, m, "p");
+	flush_delayed_work(&sbi->cp_work);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 1);
+	KTEST_EXPECT_TRUE(t, delayed_work_pending(&sbi->cp_work)); /* queued again */
+	expect_clean(t, m);
+	KTEST_EXPECT_EQ(t, m->r.inodes, 2);
+	flush_delayed_work(&sbi->cp_work);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 1);
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+}
+
 /* ---- fsync and roll-forward ---- */
 
 /* The power goes: nothing more reaches the disk (umount writes nothing). */
@@ -1083,6 +1146,8 @@ static const struct ktest_case qlfs_meta_cases[] = {
 	KTEST_CASE(qlfs_reservation_says_enospc_when_user_space_is_full),
 	KTEST_CASE(qlfs_balance_fs_frees_prefree_segments_when_free_ones_run_low),
 	KTEST_CASE(qlfs_orphans_are_listed_and_freed_at_mount),
+	KTEST_CASE(qlfs_bad_orphan_list_mounts_read_only),
+	KTEST_CASE(qlfs_periodic_checkpoint_only_when_dirty),
 	KTEST_CASE(qlfs_roll_forward_recovers_what_fsync_wrote),
 	KTEST_CASE(qlfs_roll_forward_recovers_a_truncate),
 	KTEST_CASE(qlfs_roll_forward_ignores_what_no_fsync_covered),

@@ -90,7 +90,7 @@ static bool is_cur_seg(struct qlfs_sb_info *sbi, u32 segno)
 static void mark_sit_dirty(struct qlfs_sb_info *sbi, u32 segno)
 {
 	qlfs_bm_set(sbi->dirty_sit_blocks, segno / SIT_ENTRY_PER_BLOCK);
-	sbi->s_dirty = true;
+	WRITE_ONCE(sbi->s_dirty, true);
 }
 
 /* ---- mount ---- */
