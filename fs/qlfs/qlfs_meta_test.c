@@ -286,28 +286,74 @@ static void sb_edit(struct ktest *t, struct mt *m, u32 copy, void (*fn)(struct q
 	mt_write(t, m, copy, true);
 }
 
-/* QL1: every field broken in both copies, one at a time: refused. */
+/* Quire's string.h has no strstr(). */
+static char *find_str(char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (!strncmp(hay, needle, n))
+			return hay;
+	return NULL;
+}
+
+/* Mount, which must fail with -EUCLEAN and log a "qlfs(vdX): " line
+ * holding @needle (after a mark put in the log first). */
+static void expect_refused(struct ktest *t, struct mt *m, const char *needle, unsigned int i)
+{
+	static unsigned int marks;
+	char mark[40], *log = kmalloc(64 * 1024 + 1, GFP_KERNEL), *at, *line;
+	size_t n;
+	int err;
+
+	KTEST_ASSERT_NOT_NULL(t, log);
+	scnprintf(mark, sizeof(mark), "qlfs_meta: mark %u\n", ++marks);
+	pr_info("%s", mark);
+	err = mt_try_mount(m, 0);
+	if (err != -EUCLEAN)
+		ktest_fail(t, __FILE__, __LINE__, "edit %u: mount gave %d, want -EUCLEAN", i, err);
+	if (!err)
+		mt_umount(t, m);
+	n = log_buf_copy(log, 64 * 1024);
+	log[n] = 0;
+	at = find_str(log, mark);
+	line = at ? find_str(at, "qlfs(") : NULL;
+	if (!line || !find_str(line, needle))
+		ktest_fail(t, __FILE__, __LINE__, "edit %u: no \"qlfs(...): ...%s\" line in the log",
+			   i, needle);
+	kfree(log);
+}
+
+/* QL1: every field broken in both copies, one at a time: refused, with
+ * its reason. */
 static void qlfs_mount_refuses_each_bad_superblock_field(struct ktest *t)
 {
-	static void (*const edits[])(struct qlfs_super_block *) = {
-		sb_bad_magic,	  sb_bad_major,	     sb_bad_feature, sb_bad_blocksize,
-		sb_bad_log_bps,	  sb_bad_count,	     sb_bad_segs,    sb_bad_main,
-		sb_bad_cp_addr,	  sb_bad_main_addr,  sb_bad_sit_blocks,
-		sb_bad_max_nid,	  sb_bad_root,	     sb_bad_label,
+	static const struct {
+		void (*fn)(struct qlfs_super_block *);
+		const char *why;
+	} edits[] = {
+		{ sb_bad_magic, "not a qlfs file system" },
+		{ sb_bad_major, "unknown major version" },
+		{ sb_bad_feature, "unknown feature bits" },
+		{ sb_bad_blocksize, "block size is not 4 KiB" },
+		{ sb_bad_log_bps, "give no valid layout" },
+		{ sb_bad_count, "larger than the device" },
+		{ sb_bad_segs, "segment counts differ" },
+		{ sb_bad_main, "segment counts differ" },
+		{ sb_bad_cp_addr, "area addresses differ" },
+		{ sb_bad_main_addr, "area addresses differ" },
+		{ sb_bad_sit_blocks, "SIT/NAT sizes differ" },
+		{ sb_bad_max_nid, "SIT/NAT sizes differ" },
+		{ sb_bad_root, "reserved inode numbers" },
+		{ sb_bad_label, "label not NUL-terminated" },
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(edits); i++) {
 		struct mt *m = mt_mkfs(t, 9);
-		int err;
 
-		sb_edit(t, m, 0, edits[i]);
-		sb_edit(t, m, 1, edits[i]);
-		err = mt_try_mount(m, 0);
-		if (err != -EUCLEAN)
-			ktest_fail(t, __FILE__, __LINE__, "edit %u: mount gave %d, want -EUCLEAN",
-				   i, err);
-		if (!err)
-			mt_umount(t, m);
+		sb_edit(t, m, 0, edits[i].fn);
+		sb_edit(t, m, 1, edits[i].fn);
+		expect_refused(t, m, edits[i].why, i);
 	}
 	/* a flipped byte (checksum) in both copies */
 	{
@@ -318,7 +364,7 @@ static void qlfs_mount_refuses_each_bad_superblock_field(struct ktest *t)
 			m->blk[200] ^= 1;
 			mt_write(t, m, c, false);
 		}
-		KTEST_EXPECT_EQ(t, mt_try_mount(m, 0), -EUCLEAN);
+		expect_refused(t, m, "copy 0: bad checksum; copy 1: bad checksum", 99);
 	}
 }
 
@@ -383,28 +429,39 @@ static void cp_edit(struct ktest *t, struct mt *m, int pack, void (*fn)(struct q
 	}
 }
 
-/* QL3: every field broken in both packs, one at a time: refused. */
+/* QL3: every field broken in both packs, one at a time: refused, with its
+ * reason. */
 static void qlfs_mount_refuses_each_bad_checkpoint_field(struct ktest *t)
 {
-	static void (*const edits[])(struct qlfs_checkpoint *) = {
-		cp_bad_flags,  cp_bad_start, cp_bad_orphan_flag, cp_bad_total, cp_bad_sitb,
-		cp_bad_bits,   cp_bad_nid,   cp_bad_seg,	 cp_shared_seg, cp_bad_blkoff,
-		cp_bad_user,   cp_bad_valid, cp_bad_ovp,	 cp_bad_nodes,	cp_bad_free,
-		cp_off_by_one_valid, cp_off_by_one_free,
+	static const struct {
+		void (*fn)(struct qlfs_checkpoint *);
+		const char *why;
+	} edits[] = {
+		{ cp_bad_flags, "pack 1: unknown flags" },
+		{ cp_bad_start, "pack 1: pack size out of range" },
+		{ cp_bad_orphan_flag, "pack 1: orphan flag and orphan blocks disagree" },
+		{ cp_bad_total, "pack 1: pack size out of range" },
+		{ cp_bad_sitb, "pack 1: version bitmap sizes" },
+		{ cp_bad_bits, "pack 1: version bitmap bits past the areas" },
+		{ cp_bad_nid, "pack 1: next_free_nid out of range" },
+		{ cp_bad_seg, "pack 1: current segment out of range" },
+		{ cp_shared_seg, "pack 1: two logs share a current segment" },
+		{ cp_bad_blkoff, "pack 1: current segment out of range" },
+		{ cp_bad_user, "pack 1: user_block_count differs" },
+		{ cp_bad_valid, "pack 1: valid_block_count above user_block_count" },
+		{ cp_bad_ovp, "pack 1: reserved/overprovisioned" },
+		{ cp_bad_nodes, "pack 1: node or inode count out of range" },
+		{ cp_bad_free, "pack 1: free_segment_count out of range" },
+		{ cp_off_by_one_valid, "checkpoint says 3 valid blocks, the SIT 2" },
+		{ cp_off_by_one_free, "free segments, the SIT" },
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(edits); i++) {
 		struct mt *m = mt_mkfs(t, 9);
-		int err;
 
-		cp_edit(t, m, 0, edits[i]);
-		cp_edit(t, m, 1, edits[i]);
-		err = mt_try_mount(m, 0);
-		if (err != -EUCLEAN)
-			ktest_fail(t, __FILE__, __LINE__, "edit %u: mount gave %d, want -EUCLEAN",
-				   i, err);
-		if (!err)
-			mt_umount(t, m);
+		cp_edit(t, m, 0, edits[i].fn);
+		cp_edit(t, m, 1, edits[i].fn);
+		expect_refused(t, m, edits[i].why, i);
 	}
 }
 
