@@ -212,7 +212,10 @@ struct dentry *mount_bdev(struct file_system_type *fs_type, int flags, const cha
 	sb->s_dev = bd_inode->i_rdev;
 	sb->s_bdi = bd_inode->i_sb->s_bdi;
 	strscpy_len(sb->s_id, disk->disk_name, sizeof(sb->s_id));
+	/* sync (iterate_supers) waits until the sb is whole, as in Linux */
+	down_write(&sb->s_umount);
 	err = fill_super(sb, data, 0);
+	up_write(&sb->s_umount);
 	if (err) {
 		deactivate_super(sb);
 		return ERR_PTR(err);

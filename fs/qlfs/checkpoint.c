@@ -89,7 +89,7 @@ int qlfs_add_orphan_inode(struct qlfs_sb_info *sbi, u32 ino)
 	o->ino = ino;
 	list_add_tail(&o->list, &sbi->orphan_list);
 	sbi->orphan_count++;
-	sbi->s_dirty = true;
+	WRITE_ONCE(sbi->s_dirty, true);
 	mutex_unlock(&sbi->orphan_lock);
 	return 0;
 }
@@ -104,7 +104,7 @@ void qlfs_remove_orphan_inode(struct qlfs_sb_info *sbi, u32 ino)
 		if (!ino || o->ino == ino) {
 			list_del(&o->list);
 			sbi->orphan_count--;
-			sbi->s_dirty = true;
+			WRITE_ONCE(sbi->s_dirty, true);
 			kfree(o);
 			break;
 		}
@@ -182,6 +182,22 @@ static int write_pack(struct qlfs_sb_info *sbi, u8 *pack, u32 total)
 			    base + total - 1, pack + (size_t)(total - 1) * QLFS_BLKSIZE, 1);
 }
 
+/* Every inode is on disk as the checkpoint has it: fsync may roll forward. */
+static void clear_need_cp(struct qlfs_sb_info *sbi)
+{
+	unsigned long ino = 0;
+	struct inode *inode;
+
+	mutex_lock(&sbi->inode_cache_lock);
+	while ((inode = xa_find(&sbi->inode_cache, &ino, ~0UL, XA_PRESENT))) {
+		clear_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags);
+		if (ino == ~0UL)
+			break;
+		ino++;
+	}
+	mutex_unlock(&sbi->inode_cache_lock);
+}
+
 static int do_checkpoint(struct qlfs_sb_info *sbi, enum qlfs_cp_reason reason)
 {
 	struct writeback_control wbc = {
@@ -195,7 +211,6 @@ static int do_checkpoint(struct qlfs_sb_info *sbi, enum qlfs_cp_reason reason)
 	u8 *pack;
 	int err;
 
-	sbi->s_dirty = false; /* what changes from here on needs another */
 	err = qlfs_sync_dirty_data(sbi);
 	if (err)
 		return err;
@@ -242,9 +257,15 @@ static int do_checkpoint(struct qlfs_sb_info *sbi, enum qlfs_cp_reason reason)
 	err = write_pack(sbi, pack, total);
 	if (err)
 		goto out;
+	spin_lock(&sbi->nat_lock); /* nat_block() reads the NAT version bits */
 	memcpy(sbi->ckpt, cp, QLFS_BLKSIZE);
+	spin_unlock(&sbi->nat_lock);
 	sbi->cur_cp_pack = !sbi->cur_cp_pack;
 	qlfs_clear_prefree_segments(sbi);
+	clear_need_cp(sbi);
+	/* the pack has all of it: operations are stopped (cp_rwsem), and the
+	 * node, NAT and SIT writes above set the flag themselves */
+	WRITE_ONCE(sbi->s_dirty, false);
 	sbi->nr_checkpoints++;
 out:
 	qlfs_free_blocks(pack, sbi->l.log_bps);

@@ -53,7 +53,7 @@ void qlfs_destroy_inode(struct inode *inode)
 void qlfs_inode_blocks_add(struct inode *inode, s64 n)
 {
 	spin_lock(&inode->i_lock);
-	inode->i_blocks += n << (QLFS_BLKSIZE_BITS - 9);
+	inode->i_blocks += (u64)n << (QLFS_BLKSIZE_BITS - 9); /* two's complement: n < 0 subtracts */
 	spin_unlock(&inode->i_lock);
 }
 
@@ -98,7 +98,7 @@ void qlfs_inode_to_folio(struct inode *inode, struct folio *folio)
 	if (S_ISCHR(inode->i_mode) || S_ISBLK(inode->i_mode))
 		ri->i_addr[0] = cpu_to_le32(inode->i_rdev);
 	folio_mark_dirty(folio);
-	QLFS_I_SB(inode)->s_dirty = true;
+	WRITE_ONCE(QLFS_I_SB(inode)->s_dirty, true);
 }
 
 void qlfs_update_inode(struct inode *inode)
@@ -115,9 +115,15 @@ void qlfs_update_inode(struct inode *inode)
 	qlfs_put_node_folio(folio);
 }
 
+/* The flusher's call: a change to a node folio, so under qlfs_lock_op()
+ * like every other (QM4). */
 int qlfs_write_inode(struct inode *inode, struct writeback_control *wbc)
 {
+	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
+
+	qlfs_lock_op(sbi);
 	qlfs_update_inode(inode);
+	qlfs_unlock_op(sbi);
 	return 0;
 }
 

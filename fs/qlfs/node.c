@@ -113,7 +113,7 @@ static struct qlfs_nat_entry *nat_entry_locked(struct qlfs_sb_info *sbi, u32 nid
 static void nat_mark_dirty(struct qlfs_sb_info *sbi, u32 nid)
 {
 	qlfs_bm_set(sbi->dirty_nat_blocks, nid / NAT_ENTRY_PER_BLOCK);
-	sbi->s_dirty = true;
+	WRITE_ONCE(sbi->s_dirty, true);
 }
 
 int qlfs_get_nat_entry(struct qlfs_sb_info *sbi, u32 nid, u32 *ino, u32 *blkaddr, u8 *version)
@@ -318,7 +318,7 @@ struct folio *qlfs_new_node_folio(struct qlfs_sb_info *sbi, u32 nid, u32 ino, u3
 	f->flag = cpu_to_le32(ofs << OFFSET_BIT_SHIFT | (cold ? 1u << COLD_BIT_SHIFT : 0));
 	folio_mark_uptodate(folio);
 	folio_mark_dirty(folio);
-	sbi->s_dirty = true;
+	WRITE_ONCE(sbi->s_dirty, true);
 	return folio;
 }
 
@@ -399,7 +399,7 @@ static void node_folio_prepare(struct folio *folio)
 static void node_folio_dirty(struct qlfs_sb_info *sbi, struct folio *folio)
 {
 	folio_mark_dirty(folio);
-	sbi->s_dirty = true;
+	WRITE_ONCE(sbi->s_dirty, true);
 }
 
 /* ---- node writeback ---- */
@@ -428,9 +428,10 @@ static enum qlfs_log node_log(void *node)
 	return flag & (1u << COLD_BIT_SHIFT) ? CURSEG_WARM_NODE : CURSEG_HOT_NODE;
 }
 
-/* Write one locked node folio whose dirty bit writeback_iter() cleared. */
+/* Write one locked node folio whose dirty bit writeback_iter() cleared;
+ * @marks: the footer's FSYNC/DENTRY bits (fsync), 0 otherwise. */
 static int write_node_folio(struct qlfs_sb_info *sbi, struct folio *folio,
-			    struct writeback_control *wbc)
+			    struct writeback_control *wbc, u32 marks)
 {
 	u32 nid = folio->index, ino, old, new, next;
 	struct qlfs_node_footer *f = footer_of(folio_address(folio));
@@ -450,8 +451,10 @@ static int write_node_folio(struct qlfs_sb_info *sbi, struct folio *folio,
 	err = __qlfs_allocate_block(sbi, node_log(folio_address(folio)), old, &sum, &new, &next);
 	if (err)
 		goto redirty;
-	f->cp_ver = sbi->ckpt->checkpoint_ver;
+	f->cp_ver = qlfs_node_cp_ver(sbi);
 	f->next_blkaddr = cpu_to_le32(next);
+	f->flag = cpu_to_le32((le32_to_cpu(f->flag) &
+			       ~(1u << FSYNC_BIT_SHIFT | 1u << DENT_BIT_SHIFT)) | marks);
 	qlfs_block_seal(folio_address(folio), new);
 	set_nat_addr(sbi, nid, ino, new);
 	bio = qlfs_bio_alloc(sbi, REQ_OP_WRITE | (wbc->sync_mode == WB_SYNC_ALL ? REQ_SYNC : 0),
@@ -506,7 +509,7 @@ static int qlfs_node_writepages(struct address_space *mapping, struct writeback_
 	}
 	blk_start_plug(&plug);
 	while ((folio = writeback_iter(mapping, wbc, folio, &err)))
-		err = write_node_folio(sbi, folio, wbc);
+		err = write_node_folio(sbi, folio, wbc, 0);
 	blk_finish_plug(&plug);
 	if (!cp)
 		up_read(&sbi->cp_rwsem);
@@ -526,14 +529,85 @@ int qlfs_sync_node_pages(struct qlfs_sb_info *sbi, struct writeback_control *wbc
 	return err ? err : err2;
 }
 
+/* Write @folio (locked by the caller) now if it is dirty, with @marks. */
+static int fsync_write_one(struct qlfs_sb_info *sbi, struct folio *folio, u32 marks)
+{
+	struct writeback_control wbc = { .sync_mode = WB_SYNC_ALL, .nr_to_write = 1 };
+
+	folio_wait_writeback(folio);
+	if (!folio_clear_dirty_for_io(folio)) {
+		folio_unlock(folio);
+		return 0;
+	}
+	return write_node_folio(sbi, folio, &wbc, marks); /* unlocks it */
+}
+
 /*
- * Roll-forward recovery is not written yet (recovery.c): an fsync makes
- * its inode durable with a whole checkpoint, which covers the node blocks
- * and the directory entry alike.
+ * F2FS's f2fs_fsync_node_pages(): the inode's dirty direct nodes, then its
+ * inode block last with the FSYNC mark, all into the warm node log (they
+ * are a regular file's) and so onto the chain roll-forward walks
+ * (recovery.c); waits for them. The inode block is written even when
+ * clean, so the chain always ends in a marked block for this inode. An
+ * inode roll-forward cannot bring back takes a checkpoint instead: not a
+ * regular file, made or renamed since the last checkpoint (QLFS_I_NEED_CP),
+ * other than one link, or a name to recreate (@dentry): recovery.c does
+ * not recreate directory entries.
  */
 int qlfs_fsync_node_pages(struct inode *inode, bool dentry)
 {
-	return qlfs_write_checkpoint(QLFS_I_SB(inode), CP_REASON_FSYNC);
+	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
+	struct address_space *mapping = sbi->node_inode->i_mapping;
+	struct folio_batch fbatch;
+	struct folio *ifolio;
+	pgoff_t index = 0;
+	int err = 0;
+
+	if (!S_ISREG(inode->i_mode) || inode->i_nlink != 1 || dentry ||
+	    test_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags))
+		return qlfs_write_checkpoint(sbi, CP_REASON_FSYNC);
+	if (READ_ONCE(sbi->read_only))
+		return -EROFS;
+	qlfs_lock_op(sbi);
+	folio_batch_init(&fbatch);
+	while (!err && filemap_get_folios_tag(mapping, &index, (pgoff_t)-1, PAGECACHE_TAG_DIRTY,
+					      &fbatch)) {
+		for (unsigned int i = 0; i < folio_batch_count(&fbatch); i++) {
+			struct folio *folio = fbatch.folios[i];
+			struct qlfs_node_footer *f;
+
+			if (folio->index == inode->i_ino)
+				continue; /* last, below */
+			folio_lock(folio);
+			f = footer_of(folio_address(folio));
+			if (folio->mapping != mapping || !folio_test_uptodate(folio) ||
+			    le32_to_cpu(f->ino) != inode->i_ino ||
+			    ofs_is_indirect(node_ofs(folio_address(folio)))) {
+				folio_unlock(folio);
+				continue;
+			}
+			err = fsync_write_one(sbi, folio, 0);
+			if (err)
+				break;
+		}
+		folio_batch_release(&fbatch);
+	}
+	if (!err) {
+		ifolio = qlfs_get_node_folio(sbi, inode->i_ino);
+		if (IS_ERR(ifolio)) {
+			err = PTR_ERR(ifolio);
+		} else {
+			folio_wait_writeback(ifolio);
+			folio_mark_dirty(ifolio);
+			err = fsync_write_one(sbi, ifolio, 1u << FSYNC_BIT_SHIFT);
+			folio_put(ifolio);
+		}
+	}
+	qlfs_unlock_op(sbi);
+	if (!err)
+		err = filemap_fdatawait_range(mapping, 0, LLONG_MAX);
+	if (!err && READ_ONCE(sbi->read_only))
+		err = -EIO;
+	return err;
 }
 
 int qlfs_build_node_manager(struct qlfs_sb_info *sbi)

@@ -22,6 +22,7 @@
 #include <quire/syscalls.h>
 #include <quire/namei.h>
 #include <quire/dcache.h>
+#include <quire/workqueue.h>
 #include "qlfs_mount.h"
 
 #define MNT	  "/qlfs_meta"
@@ -100,8 +101,16 @@ static void expect_clean(struct ktest *t, struct mt *m)
 	}
 }
 
+static struct mt *mt_mkfs_blocks(struct ktest *t, u32 log_bps, u64 blocks);
+
 /* A fresh file system with 2^@log_bps-block segments, found clean. */
 static struct mt *mt_mkfs(struct ktest *t, u32 log_bps)
+{
+	return mt_mkfs_blocks(t, log_bps, 0);
+}
+
+/* The same on the first @blocks blocks of the disk (0: all of it). */
+static struct mt *mt_mkfs_blocks(struct ktest *t, u32 log_bps, u64 blocks)
 {
 	struct qlfs_mkfs_opts o = {
 		.log_bps = log_bps, .force = true, .time = TEST_TIME, .quiet = true
@@ -113,6 +122,8 @@ static struct mt *mt_mkfs(struct ktest *t, u32 log_bps)
 	if (!disk)
 		ktest_skip(t, "no writable test disk of 32 MiB or more (serial quire-test*)");
 	KTEST_ASSERT_EQ(t, qlfs_dev_open(&m->d, disk->disk_name, true), 0);
+	if (blocks)
+		m->d.nr_blocks = blocks;
 	KTEST_ASSERT_EQ(t, qlfs_compute_layout(m->d.nr_blocks, log_bps, &m->l), 0);
 	KTEST_ASSERT_EQ(t, qlfs_mkfs(&m->d, &o), 0);
 	expect_clean(t, m);
@@ -275,28 +286,74 @@ static void sb_edit(struct ktest *t, struct mt *m, u32 copy, void (*fn)(struct q
 	mt_write(t, m, copy, true);
 }
 
-/* QL1: every field broken in both copies, one at a time: refused. */
+/* Quire's string.h has no strstr(). */
+static char *find_str(char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (!strncmp(hay, needle, n))
+			return hay;
+	return NULL;
+}
+
+/* Mount, which must fail with -EUCLEAN and log a "qlfs(vdX): " line
+ * holding @needle (after a mark put in the log first). */
+static void expect_refused(struct ktest *t, struct mt *m, const char *needle, unsigned int i)
+{
+	static unsigned int marks;
+	char mark[40], *log = kmalloc(64 * 1024 + 1, GFP_KERNEL), *at, *line;
+	size_t n;
+	int err;
+
+	KTEST_ASSERT_NOT_NULL(t, log);
+	scnprintf(mark, sizeof(mark), "qlfs_meta: mark %u\n", ++marks);
+	pr_info("%s", mark);
+	err = mt_try_mount(m, 0);
+	if (err != -EUCLEAN)
+		ktest_fail(t, __FILE__, __LINE__, "edit %u: mount gave %d, want -EUCLEAN", i, err);
+	if (!err)
+		mt_umount(t, m);
+	n = log_buf_copy(log, 64 * 1024);
+	log[n] = 0;
+	at = find_str(log, mark);
+	line = at ? find_str(at, "qlfs(") : NULL;
+	if (!line || !find_str(line, needle))
+		ktest_fail(t, __FILE__, __LINE__, "edit %u: no \"qlfs(...): ...%s\" line in the log",
+			   i, needle);
+	kfree(log);
+}
+
+/* QL1: every field broken in both copies, one at a time: refused, with
+ * its reason. */
 static void qlfs_mount_refuses_each_bad_superblock_field(struct ktest *t)
 {
-	static void (*const edits[])(struct qlfs_super_block *) = {
-		sb_bad_magic,	  sb_bad_major,	     sb_bad_feature, sb_bad_blocksize,
-		sb_bad_log_bps,	  sb_bad_count,	     sb_bad_segs,    sb_bad_main,
-		sb_bad_cp_addr,	  sb_bad_main_addr,  sb_bad_sit_blocks,
-		sb_bad_max_nid,	  sb_bad_root,	     sb_bad_label,
+	static const struct {
+		void (*fn)(struct qlfs_super_block *);
+		const char *why;
+	} edits[] = {
+		{ sb_bad_magic, "not a qlfs file system" },
+		{ sb_bad_major, "unknown major version" },
+		{ sb_bad_feature, "unknown feature bits" },
+		{ sb_bad_blocksize, "block size is not 4 KiB" },
+		{ sb_bad_log_bps, "give no valid layout" },
+		{ sb_bad_count, "larger than the device" },
+		{ sb_bad_segs, "segment counts differ" },
+		{ sb_bad_main, "segment counts differ" },
+		{ sb_bad_cp_addr, "area addresses differ" },
+		{ sb_bad_main_addr, "area addresses differ" },
+		{ sb_bad_sit_blocks, "SIT/NAT sizes differ" },
+		{ sb_bad_max_nid, "SIT/NAT sizes differ" },
+		{ sb_bad_root, "reserved inode numbers" },
+		{ sb_bad_label, "label not NUL-terminated" },
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(edits); i++) {
 		struct mt *m = mt_mkfs(t, 9);
-		int err;
 
-		sb_edit(t, m, 0, edits[i]);
-		sb_edit(t, m, 1, edits[i]);
-		err = mt_try_mount(m, 0);
-		if (err != -EUCLEAN)
-			ktest_fail(t, __FILE__, __LINE__, "edit %u: mount gave %d, want -EUCLEAN",
-				   i, err);
-		if (!err)
-			mt_umount(t, m);
+		sb_edit(t, m, 0, edits[i].fn);
+		sb_edit(t, m, 1, edits[i].fn);
+		expect_refused(t, m, edits[i].why, i);
 	}
 	/* a flipped byte (checksum) in both copies */
 	{
@@ -307,7 +364,7 @@ static void qlfs_mount_refuses_each_bad_superblock_field(struct ktest *t)
 			m->blk[200] ^= 1;
 			mt_write(t, m, c, false);
 		}
-		KTEST_EXPECT_EQ(t, mt_try_mount(m, 0), -EUCLEAN);
+		expect_refused(t, m, "copy 0: bad checksum; copy 1: bad checksum", 99);
 	}
 }
 
@@ -372,28 +429,39 @@ static void cp_edit(struct ktest *t, struct mt *m, int pack, void (*fn)(struct q
 	}
 }
 
-/* QL3: every field broken in both packs, one at a time: refused. */
+/* QL3: every field broken in both packs, one at a time: refused, with its
+ * reason. */
 static void qlfs_mount_refuses_each_bad_checkpoint_field(struct ktest *t)
 {
-	static void (*const edits[])(struct qlfs_checkpoint *) = {
-		cp_bad_flags,  cp_bad_start, cp_bad_orphan_flag, cp_bad_total, cp_bad_sitb,
-		cp_bad_bits,   cp_bad_nid,   cp_bad_seg,	 cp_shared_seg, cp_bad_blkoff,
-		cp_bad_user,   cp_bad_valid, cp_bad_ovp,	 cp_bad_nodes,	cp_bad_free,
-		cp_off_by_one_valid, cp_off_by_one_free,
+	static const struct {
+		void (*fn)(struct qlfs_checkpoint *);
+		const char *why;
+	} edits[] = {
+		{ cp_bad_flags, "pack 1: unknown flags" },
+		{ cp_bad_start, "pack 1: pack size out of range" },
+		{ cp_bad_orphan_flag, "pack 1: orphan flag and orphan blocks disagree" },
+		{ cp_bad_total, "pack 1: pack size out of range" },
+		{ cp_bad_sitb, "pack 1: version bitmap sizes" },
+		{ cp_bad_bits, "pack 1: version bitmap bits past the areas" },
+		{ cp_bad_nid, "pack 1: next_free_nid out of range" },
+		{ cp_bad_seg, "pack 1: current segment out of range" },
+		{ cp_shared_seg, "pack 1: two logs share a current segment" },
+		{ cp_bad_blkoff, "pack 1: current segment out of range" },
+		{ cp_bad_user, "pack 1: user_block_count differs" },
+		{ cp_bad_valid, "pack 1: valid_block_count above user_block_count" },
+		{ cp_bad_ovp, "pack 1: reserved/overprovisioned" },
+		{ cp_bad_nodes, "pack 1: node or inode count out of range" },
+		{ cp_bad_free, "pack 1: free_segment_count out of range" },
+		{ cp_off_by_one_valid, "checkpoint says 3 valid blocks, the SIT 2" },
+		{ cp_off_by_one_free, "free segments, the SIT" },
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(edits); i++) {
 		struct mt *m = mt_mkfs(t, 9);
-		int err;
 
-		cp_edit(t, m, 0, edits[i]);
-		cp_edit(t, m, 1, edits[i]);
-		err = mt_try_mount(m, 0);
-		if (err != -EUCLEAN)
-			ktest_fail(t, __FILE__, __LINE__, "edit %u: mount gave %d, want -EUCLEAN",
-				   i, err);
-		if (!err)
-			mt_umount(t, m);
+		cp_edit(t, m, 0, edits[i].fn);
+		cp_edit(t, m, 1, edits[i].fn);
+		expect_refused(t, m, edits[i].why, i);
 	}
 }
 
@@ -442,6 +510,12 @@ static void qlfs_mount_refuses_bad_sit_and_root(struct ktest *t)
 	m = mt_mkfs(t, 9);
 	mt_read(t, m, qlfs_seg_blkaddr(&m->l, CURSEG_HOT_NODE));
 	((struct qlfs_inode *)m->blk)->i_current_depth = cpu_to_le32(31);
+	mt_write(t, m, qlfs_seg_blkaddr(&m->l, CURSEG_HOT_NODE), true);
+	KTEST_EXPECT_EQ(t, mt_try_mount(m, 0), -EUCLEAN);
+
+	m = mt_mkfs(t, 9);
+	mt_read(t, m, qlfs_seg_blkaddr(&m->l, CURSEG_HOT_NODE));
+	((struct qlfs_inode *)m->blk)->i_links = 0; /* umount would free it */
 	mt_write(t, m, qlfs_seg_blkaddr(&m->l, CURSEG_HOT_NODE), true);
 	KTEST_EXPECT_EQ(t, mt_try_mount(m, 0), -EUCLEAN);
 
@@ -772,6 +846,38 @@ static void qlfs_reservation_says_enospc_when_user_space_is_full(struct ktest *t
 	expect_clean(t, m);
 }
 
+/* F2FS's balance: with few free segments left and some prefree, a
+ * checkpoint turns them free before writers need them. */
+static void qlfs_balance_fs_frees_prefree_segments_when_free_ones_run_low(struct ktest *t)
+{
+	struct mt *m = mt_mkfs_blocks(t, 4, 512); /* 2 MiB: 23 main segments of 16 blocks */
+	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
+	struct inode *inode = new_file(t, sbi, m, "bal");
+	u32 n = 0, prefree;
+
+	KTEST_ASSERT_EQ(t, m->l.segs_main, 23);
+	/* overwrite the same 16 blocks until segments run low */
+	while (sbi->free_segments >= 2 * NR_CURSEG_TYPE) {
+		write_block(t, sbi, m, inode, n % 16, n);
+		KTEST_ASSERT_OP(t, ++n, <, 2000);
+	}
+	prefree = sbi->prefree_segments;
+	KTEST_EXPECT_GT(t, prefree, 0);
+	u64 cps = sbi->nr_checkpoints;
+
+	qlfs_balance_fs(sbi);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 1);
+	KTEST_EXPECT_EQ(t, sbi->prefree_segments, 0);
+	KTEST_EXPECT_GE(t, sbi->free_segments, 2 * NR_CURSEG_TYPE - 1 + prefree - 1);
+	/* plenty free: no checkpoint */
+	qlfs_balance_fs(sbi);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 1);
+	expect_clean(t, m);
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+}
+
 /* ---- orphans ---- */
 
 /* An inode with no name and no link is listed in the checkpoint; a mount
@@ -814,6 +920,273 @@ static void qlfs_orphans_are_listed_and_freed_at_mount(struct ktest *t)
 	KTEST_EXPECT_EQ(t, m->r.valid_blocks, 2); /* the root's two */
 }
 
+/* Something only the orphan list names wrong: mounted, read-only. */
+static void qlfs_bad_orphan_list_mounts_read_only(struct ktest *t)
+{
+	struct mt *m = mt_mkfs(t, 9);
+	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
+	struct inode *inode = new_file(t, sbi, m, NULL);
+	struct qlfs_orphan_block *ob = (void *)m->blk;
+	struct kstatfs st;
+	u32 base;
+
+	qlfs_lock_op(sbi);
+	clear_nlink(inode);
+	qlfs_update_inode(inode);
+	KTEST_ASSERT_EQ(t, qlfs_add_orphan_inode(sbi, inode->i_ino), 0);
+	qlfs_unlock_op(sbi);
+	checkpoint(t, sbi);
+	base = m->l.cp_blkaddr + sbi->cur_cp_pack * m->l.bps;
+	qlfs_handle_error(sbi, "test: the power goes");
+	iput(inode);
+	mt_umount(t, m);
+	mt_read(t, m, base + 1);
+	ob->ino[0] = cpu_to_le32(0xfffffff0u);
+	mt_write(t, m, base + 1, true);
+
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_TRUE(t, READ_ONCE(sbi->read_only));
+	KTEST_ASSERT_EQ(t, ksys_statfs(MNT, &st), 0);
+	KTEST_EXPECT_EQ(t, st.f_flags & MS_RDONLY, MS_RDONLY);
+	mt_umount(t, m);
+	KTEST_EXPECT_EQ(t, mt_fsck(m), 4); /* the damage is still there: nothing written */
+}
+
+/* The periodic checkpoint (its work run now): one when something changed,
+ * none when nothing did. */
+static void qlfs_periodic_checkpoint_only_when_dirty(struct ktest *t)
+{
+	struct mt *m = mt_mkfs(t, 9);
+	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
+	u64 cps = sbi->nr_checkpoints;
+	struct inode *inode;
+
+	flush_delayed_work(&sbi->cp_work);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps);
+	inode = new_file(t, sbi, m, "p");
+	flush_delayed_work(&sbi->cp_work);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 1);
+	KTEST_EXPECT_TRUE(t, delayed_work_pending(&sbi->cp_work)); /* queued again */
+	expect_clean(t, m);
+	KTEST_EXPECT_EQ(t, m->r.inodes, 2);
+	flush_delayed_work(&sbi->cp_work);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 1);
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+}
+
+/* ---- fsync and roll-forward ---- */
+
+/* The power goes: nothing more reaches the disk (umount writes nothing). */
+static void power_cut(struct ktest *t, struct mt *m, struct qlfs_sb_info *sbi, struct inode *inode)
+{
+	qlfs_handle_error(sbi, "test: power cut");
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m); /* the last checkpoint, whole */
+}
+
+static struct inode *rf_setup(struct ktest *t, struct mt *m, struct qlfs_sb_info **sbip)
+{
+	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
+	struct inode *inode = new_file(t, sbi, m, "rf");
+
+	for (u32 i = 0; i < 10; i++)
+		write_block(t, sbi, m, inode, i, 0xa000 + i);
+	write_block(t, sbi, m, inode, I1 + 5, 0xa100);
+	checkpoint(t, sbi); /* the file is in the checkpoint: fsync may roll forward */
+	KTEST_EXPECT_FALSE(t, test_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags));
+	*sbip = sbi;
+	return inode;
+}
+
+static void qlfs_roll_forward_recovers_what_fsync_wrote(struct ktest *t)
+{
+	struct mt *m = mt_mkfs(t, 4);
+	struct qlfs_sb_info *sbi;
+	struct inode *inode = rf_setup(t, m, &sbi);
+	u32 ino = inode->i_ino;
+	u64 cps = sbi->nr_checkpoints;
+
+	write_block(t, sbi, m, inode, 3, 0xb003);	  /* overwrite, in the inode */
+	write_block(t, sbi, m, inode, I0 + D + 4, 0xb004); /* a new direct node */
+	write_block(t, sbi, m, inode, I2 + 7 * D, 0xb005); /* new indirect + direct */
+	for (u32 i = 0; i < 40; i++) /* enough nodes to cross node segments */
+		write_block(t, sbi, m, inode, I1 + (u64)i * D + 9, 0xc000 + i);
+	KTEST_ASSERT_EQ(t, qlfs_fsync_node_pages(inode, false), 0);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps); /* no checkpoint */
+	write_block(t, sbi, m, inode, 7, 0xdead); /* after the fsync: lost */
+	power_cut(t, m, sbi, inode);
+
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, sbi->fsync_inodes_recovered, 1);
+	KTEST_EXPECT_EQ(t, sbi->fsync_blocks_recovered, 43);
+	inode = qlfs_iget(sbi->sb, ino);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, inode);
+	for (u32 i = 0; i < 10; i++)
+		expect_block(t, sbi, m, inode, i, i == 3 ? 0xb003 : 0xa000 + i);
+	expect_block(t, sbi, m, inode, I0 + D + 4, 0xb004);
+	expect_block(t, sbi, m, inode, I2 + 7 * D, 0xb005);
+	for (u32 i = 0; i < 40; i++)
+		expect_block(t, sbi, m, inode, I1 + (u64)i * D + 9, 0xc000 + i);
+	expect_block(t, sbi, m, inode, I1 + 5, 0xa100);
+	KTEST_EXPECT_EQ(t, inode->i_size, (I2 + 7 * D + 1) * QLFS_BLKSIZE);
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+	/* once recovered, a second mount finds nothing more */
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, sbi->fsync_inodes_recovered, 0);
+	mt_umount(t, m);
+	expect_clean(t, m);
+}
+
+static void qlfs_roll_forward_recovers_a_truncate(struct ktest *t)
+{
+	struct mt *m = mt_mkfs(t, 4);
+	struct qlfs_sb_info *sbi;
+	struct inode *inode = rf_setup(t, m, &sbi);
+	u32 ino = inode->i_ino;
+
+	qlfs_lock_op(sbi);
+	KTEST_ASSERT_EQ(t, qlfs_truncate_blocks(inode, 4), 0);
+	i_size_write(inode, 4 * QLFS_BLKSIZE);
+	qlfs_update_inode(inode);
+	qlfs_unlock_op(sbi);
+	KTEST_ASSERT_EQ(t, qlfs_fsync_node_pages(inode, false), 0);
+	power_cut(t, m, sbi, inode);
+
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, sbi->fsync_inodes_recovered, 1);
+	inode = qlfs_iget(sbi->sb, ino);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, inode);
+	KTEST_EXPECT_EQ(t, inode->i_size, 4 * QLFS_BLKSIZE);
+	for (u32 i = 0; i < 4; i++)
+		expect_block(t, sbi, m, inode, i, 0xa000 + i);
+	KTEST_EXPECT_EQ(t, lookup_block(sbi, inode, 5), NULL_ADDR);
+	KTEST_EXPECT_EQ(t, lookup_block(sbi, inode, I1 + 5), -ENOENT);
+	KTEST_EXPECT_EQ(t, inode->i_blocks, (1 + 4) * 8);
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+}
+
+/* What was written but not fsynced (nodes written by writeback, with no
+ * FSYNC mark) is not recovered; a new file's fsync is a checkpoint. */
+static void qlfs_roll_forward_ignores_what_no_fsync_covered(struct ktest *t)
+{
+	struct writeback_control wbc = { .sync_mode = WB_SYNC_ALL, .nr_to_write = LONG_MAX,
+					 .range_end = LLONG_MAX };
+	struct mt *m = mt_mkfs(t, 4);
+	struct qlfs_sb_info *sbi;
+	struct inode *inode = rf_setup(t, m, &sbi), *fresh;
+	u32 ino = inode->i_ino;
+	u64 cps;
+
+	write_block(t, sbi, m, inode, 2, 0xeeee);
+	qlfs_lock_op(sbi);
+	KTEST_ASSERT_EQ(t, qlfs_sync_node_pages(sbi, &wbc), 0); /* the flusher's way */
+	qlfs_unlock_op(sbi);
+	fresh = new_file(t, sbi, m, "new");
+	KTEST_EXPECT_TRUE(t, test_bit(QLFS_I_NEED_CP, &QLFS_I(fresh)->flags));
+	cps = sbi->nr_checkpoints;
+	KTEST_ASSERT_EQ(t, qlfs_fsync_node_pages(fresh, false), 0);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 1);
+	iput(fresh);
+	write_block(t, sbi, m, inode, 4, 0xffff);
+	KTEST_ASSERT_EQ(t, qlfs_sync_node_pages(sbi, &wbc), 0);
+	power_cut(t, m, sbi, inode);
+
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, sbi->fsync_inodes_recovered, 0);
+	inode = qlfs_iget(sbi->sb, ino);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, inode);
+	expect_block(t, sbi, m, inode, 2, 0xeeee); /* in the fsync's checkpoint */
+	expect_block(t, sbi, m, inode, 4, 0xa004); /* after it, not fsynced */
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+	KTEST_EXPECT_EQ(t, m->r.inodes, 3);
+}
+
+/* mkfs does not clear the main area: an fsynced node of an earlier file
+ * system on the same disk, with the same checkpoint version at the same
+ * place, must not be taken for one of the new file system's. */
+static void qlfs_roll_forward_ignores_nodes_of_an_earlier_file_system(struct ktest *t)
+{
+	struct mt *m = mt_mkfs(t, 4);
+	struct qlfs_sb_info *sbi;
+	struct inode *inode = rf_setup(t, m, &sbi);
+	u32 ino = inode->i_ino;
+
+	write_block(t, sbi, m, inode, 3, 0xb003);
+	KTEST_ASSERT_EQ(t, qlfs_fsync_node_pages(inode, false), 0);
+	power_cut(t, m, sbi, inode);
+
+	m = mt_mkfs(t, 4); /* the same steps on a new file system, no fsync */
+	inode = rf_setup(t, m, &sbi);
+	KTEST_ASSERT_EQ(t, inode->i_ino, ino);
+	power_cut(t, m, sbi, inode);
+
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, sbi->fsync_inodes_recovered, 0);
+	inode = qlfs_iget(sbi->sb, ino);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, inode);
+	expect_block(t, sbi, m, inode, 3, 0xa003);
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+}
+
+/* A chain whose last block points back to its first ends by the loop
+ * guard, and what it holds is recovered once. */
+static void qlfs_roll_forward_survives_a_looped_chain(struct ktest *t)
+{
+	struct mt *m = mt_mkfs(t, 4);
+	struct qlfs_sb_info *sbi;
+	struct inode *inode = rf_setup(t, m, &sbi);
+	u32 ino = inode->i_ino, first, last;
+	struct qlfs_checkpoint *cp = sbi->ckpt;
+	struct qlfs_node_footer *f = (void *)(m->blk + 4064);
+
+	first = qlfs_seg_blkaddr(&m->l, le32_to_cpu(cp->cur_node_segno[1])) +
+		le16_to_cpu(cp->cur_node_blkoff[1]);
+	write_block(t, sbi, m, inode, 8, 0x8888);
+	KTEST_ASSERT_EQ(t, qlfs_fsync_node_pages(inode, false), 0);
+	/* the inode block is the chain's last: find it through the NAT */
+	KTEST_ASSERT_EQ(t, qlfs_get_nat_entry(sbi, ino, NULL, &last, NULL), 0);
+	power_cut(t, m, sbi, inode);
+	mt_read(t, m, last);
+	KTEST_ASSERT_TRUE(t, le32_to_cpu(f->flag) & (1u << FSYNC_BIT_SHIFT));
+	f->next_blkaddr = cpu_to_le32(first);
+	mt_write(t, m, last, true);
+
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, sbi->fsync_inodes_recovered, 1);
+	KTEST_EXPECT_EQ(t, sbi->fsync_blocks_recovered, 1);
+	inode = qlfs_iget(sbi->sb, ino);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, inode);
+	expect_block(t, sbi, m, inode, 8, 0x8888);
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+}
+
+static void qlfs_shell_command_shows_a_mount(struct ktest *t)
+{
+	struct mt *m = mt_mkfs(t, 4);
+
+	mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, ktest_run_command(qlfs_shell_cmd, "qlfs " MNT), 0);
+	KTEST_EXPECT_EQ(t, ktest_run_command(qlfs_shell_cmd, "qlfs"), 0);
+	KTEST_EXPECT_EQ(t, ktest_run_command(qlfs_shell_cmd, "qlfs /"), -EINVAL);
+	KTEST_EXPECT_EQ(t, ktest_run_command(qlfs_shell_cmd, "qlfs /no/such/dir"), -ENOENT);
+	KTEST_EXPECT_EQ(t, ktest_run_command(qlfs_shell_cmd, "qlfs a b"), -EINVAL);
+	mt_umount(t, m);
+	expect_clean(t, m);
+}
+
 static const struct ktest_case qlfs_meta_cases[] = {
 	KTEST_CASE(qlfs_mount_fresh_image_statfs_umount),
 	KTEST_CASE(qlfs_remount_versions_go_up_and_packs_alternate),
@@ -828,7 +1201,16 @@ static const struct ktest_case qlfs_meta_cases[] = {
 	KTEST_CASE(qlfs_allocation_crosses_segment_boundaries),
 	KTEST_CASE(qlfs_prefree_is_not_reused_before_a_checkpoint),
 	KTEST_CASE(qlfs_reservation_says_enospc_when_user_space_is_full),
+	KTEST_CASE(qlfs_balance_fs_frees_prefree_segments_when_free_ones_run_low),
 	KTEST_CASE(qlfs_orphans_are_listed_and_freed_at_mount),
+	KTEST_CASE(qlfs_bad_orphan_list_mounts_read_only),
+	KTEST_CASE(qlfs_periodic_checkpoint_only_when_dirty),
+	KTEST_CASE(qlfs_roll_forward_recovers_what_fsync_wrote),
+	KTEST_CASE(qlfs_roll_forward_recovers_a_truncate),
+	KTEST_CASE(qlfs_roll_forward_ignores_what_no_fsync_covered),
+	KTEST_CASE(qlfs_roll_forward_survives_a_looped_chain),
+	KTEST_CASE(qlfs_roll_forward_ignores_nodes_of_an_earlier_file_system),
+	KTEST_CASE(qlfs_shell_command_shows_a_mount),
 	KTEST_END,
 };
 

@@ -141,6 +141,8 @@ struct qlfs_sb_info {
 	u32 nr_mount_orphans;
 	int bad_sb_copy;		/* -1, or the copy to rewrite from the good one */
 	u64 orphans_recovered;		/* statistics */
+	u64 fsync_inodes_recovered, fsync_blocks_recovered;
+	u64 cp_ver_salt;		/* a node footer's cp_ver, high half: see qlfs_node_cp_ver() */
 };
 
 /* In-memory part of a qlfs inode (F2FS's f2fs_inode_info); the rest is in
@@ -214,6 +216,12 @@ int qlfs_add_orphan_inode(struct qlfs_sb_info *sbi, u32 ino);
 void qlfs_remove_orphan_inode(struct qlfs_sb_info *sbi, u32 ino);
 
 /* ---- segment.c ---- */
+
+/* F2FS's f2fs_balance_fs(): when free segments run low and some are
+ * prefree, a checkpoint makes them free (there is no cleaner yet). Call it
+ * before qlfs_lock_op() in paths that will allocate (write_begin, create).
+ * Context: process, no qlfs lock held. */
+void qlfs_balance_fs(struct qlfs_sb_info *sbi);
 
 /* Give the block of a page being written a new address in log @type
  * (out of place, QM3): invalidate @old_blkaddr (unless NULL_ADDR or
@@ -361,6 +369,17 @@ static inline u32 qlfs_bm_find_next(const unsigned long *m, u32 size, u32 from)
 	return size;
 }
 
+/* The cp_ver a node footer carries: the checkpoint version in the low 32
+ * bits and a CRC32C of the superblock's uuid in the high 32 (F2FS puts the
+ * checkpoint's CRC there, CP_CRC_RECOVERY_FLAG), so that roll-forward never
+ * takes a node left on the disk by an earlier file system, whose versions
+ * started from 1 too, for one of this one's. */
+static inline __le64 qlfs_node_cp_ver(const struct qlfs_sb_info *sbi)
+{
+	return cpu_to_le64((le64_to_cpu(sbi->ckpt->checkpoint_ver) & 0xffffffffULL) |
+			   sbi->cp_ver_salt);
+}
+
 /* super.c: the super_operations' helpers. */
 extern const struct super_operations qlfs_sops;
 /* Seconds the file system has been mounted in total (the SIT mtime clock). */
@@ -383,6 +402,14 @@ void qlfs_fill_cp_segments(struct qlfs_sb_info *sbi, struct qlfs_checkpoint *cp,
 			   struct qlfs_summary_block *sums);
 void qlfs_clear_prefree_segments(struct qlfs_sb_info *sbi);
 u32 qlfs_segno(const struct qlfs_sb_info *sbi, u32 blkaddr);
+/* Roll-forward (recovery.c): keep a segment of the fsync chain out of
+ * allocation until the recovery checkpoint; a block found in the chain
+ * made valid again with its owner's summary (-EEXIST if valid already);
+ * every log moved to a fresh segment before the recovery checkpoint. */
+bool qlfs_hold_segment(struct qlfs_sb_info *sbi, u32 segno);
+void qlfs_release_segment(struct qlfs_sb_info *sbi, u32 segno);
+int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr, const struct qlfs_summary *sum);
+int qlfs_move_all_logs(struct qlfs_sb_info *sbi);
 bool qlfs_block_valid_in_sit(struct qlfs_sb_info *sbi, u32 blkaddr);
 
 /* node.c */
@@ -409,11 +436,17 @@ void qlfs_evict_inode(struct inode *inode);
 /* Copy the inode's in-memory fields into its node folio (locked, waited). */
 void qlfs_inode_to_folio(struct inode *inode, struct folio *folio);
 
+/* recovery.c: F2FS's roll-forward, at mount before the orphans. */
+int qlfs_recover_fsync_data(struct qlfs_sb_info *sbi);
+
 /* checkpoint.c */
 int qlfs_recover_orphan_inodes(struct qlfs_sb_info *sbi);
 void qlfs_start_periodic_checkpoint(struct qlfs_sb_info *sbi);
 void qlfs_stop_periodic_checkpoint(struct qlfs_sb_info *sbi);
 #define QLFS_CP_INTERVAL_MS 30000
+
+/* qlfs_shell.c: `qlfs [MOUNTPOINT]` */
+int qlfs_shell_cmd(int argc, char **argv);
 
 /* ---- data half (data.c, file.c, dir.c, namei.c) ---- */
 

@@ -8,6 +8,7 @@
  * Provides: qlfs_build/destroy_segment_manager(), qlfs_allocate_block(),
  * __qlfs_allocate_block(), qlfs_invalidate_block(), qlfs_reserve_blocks(),
  * qlfs_release_blocks(), qlfs_valid_main_blkaddr(), qlfs_bio_alloc(),
+ * qlfs_balance_fs(),
  * qlfs_flush_sit_entries(), qlfs_fill_cp_segments(),
  * qlfs_clear_prefree_segments().
  *
@@ -89,7 +90,7 @@ static bool is_cur_seg(struct qlfs_sb_info *sbi, u32 segno)
 static void mark_sit_dirty(struct qlfs_sb_info *sbi, u32 segno)
 {
 	qlfs_bm_set(sbi->dirty_sit_blocks, segno / SIT_ENTRY_PER_BLOCK);
-	sbi->s_dirty = true;
+	WRITE_ONCE(sbi->s_dirty, true);
 }
 
 /* ---- mount ---- */
@@ -269,6 +270,21 @@ void qlfs_release_blocks(struct qlfs_sb_info *sbi, u32 count)
 	else
 		sbi->total_valid_block_count -= count;
 	spin_unlock(&sbi->sit_lock);
+}
+
+/* Free segments below which prefree ones are turned free by a checkpoint:
+ * every log may need one more segment, twice. */
+#define QLFS_LOW_FREE_SEGS (2 * NR_CURSEG_TYPE)
+
+void qlfs_balance_fs(struct qlfs_sb_info *sbi)
+{
+	bool low;
+
+	spin_lock(&sbi->sit_lock);
+	low = sbi->free_segments < QLFS_LOW_FREE_SEGS && sbi->prefree_segments;
+	spin_unlock(&sbi->sit_lock);
+	if (low && !READ_ONCE(sbi->read_only))
+		qlfs_write_checkpoint(sbi, CP_REASON_CLEANING);
 }
 
 /* ---- invalidation ---- */
@@ -535,4 +551,108 @@ void qlfs_clear_prefree_segments(struct qlfs_sb_info *sbi)
 			sbi->free_segments++;
 	}
 	spin_unlock(&sbi->sit_lock);
+}
+
+/* ---- roll-forward recovery (recovery.c) ---- */
+
+/* Hold @segno out of allocation while the chain in it may still be needed
+ * (until the recovery checkpoint is durable). true if it was free. */
+bool qlfs_hold_segment(struct qlfs_sb_info *sbi, u32 segno)
+{
+	bool was;
+
+	spin_lock(&sbi->sit_lock);
+	was = qlfs_bm_test_and_clear(sbi->free_segmap, segno);
+	if (was)
+		sbi->free_segments--;
+	spin_unlock(&sbi->sit_lock);
+	return was;
+}
+
+void qlfs_release_segment(struct qlfs_sb_info *sbi, u32 segno)
+{
+	spin_lock(&sbi->sit_lock);
+	if (!sbi->sentries[segno].valid_blocks && !is_cur_seg(sbi, segno) &&
+	    !qlfs_bm_test(sbi->prefree_segmap, segno) &&
+	    !qlfs_bm_test_and_set(sbi->free_segmap, segno))
+		sbi->free_segments++;
+	spin_unlock(&sbi->sit_lock);
+}
+
+/* Record @sum as the owner of @blkaddr: in its log's summary if the
+ * segment is current, else in its SSA block on disk. */
+static int set_summary(struct qlfs_sb_info *sbi, u32 blkaddr, const struct qlfs_summary *sum)
+{
+	u32 segno = qlfs_segno(sbi, blkaddr), off = blkoff_in_seg(sbi, blkaddr);
+	u32 ssa = sbi->l.ssa_blkaddr + segno;
+	struct qlfs_summary_block *blk;
+	int err;
+
+	for (int t = 0; t < NR_CURSEG_TYPE; t++) {
+		struct qlfs_curseg *c = &sbi->curseg[t];
+
+		mutex_lock(&c->lock);
+		if (c->segno == segno) {
+			c->sum.entries[off] = *sum;
+			mutex_unlock(&c->lock);
+			return 0;
+		}
+		mutex_unlock(&c->lock);
+	}
+	blk = qlfs_alloc_blocks(0);
+	if (!blk)
+		return -ENOMEM;
+	err = qlfs_meta_rw(sbi, REQ_OP_READ, ssa, blk, 1);
+	if (!err) {
+		/* a segment the log was still filling at the crash has none */
+		if (!qlfs_block_csum_ok(blk, ssa) || blk->entry_type != SUM_TYPE_DATA) {
+			memset(blk, 0, QLFS_BLKSIZE);
+			blk->entry_type = SUM_TYPE_DATA;
+		}
+		blk->entries[off] = *sum;
+		qlfs_block_seal(blk, ssa);
+		err = qlfs_meta_rw(sbi, REQ_OP_WRITE, ssa, blk, 1);
+	}
+	qlfs_free_blocks(blk, 0);
+	return err;
+}
+
+int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr, const struct qlfs_summary *sum)
+{
+	u32 segno, off;
+	struct qlfs_seg_entry *se;
+
+	if (!qlfs_valid_main_blkaddr(sbi, blkaddr))
+		return -EUCLEAN;
+	segno = qlfs_segno(sbi, blkaddr);
+	off = blkoff_in_seg(sbi, blkaddr);
+	spin_lock(&sbi->sit_lock);
+	se = &sbi->sentries[segno];
+	if (qlfs_test_bit(se->valid_map, off) || (qlfs_log_is_node(se->type) && se->valid_blocks)) {
+		spin_unlock(&sbi->sit_lock);
+		return -EEXIST;
+	}
+	if (qlfs_bm_test_and_clear(sbi->free_segmap, segno))
+		sbi->free_segments--;
+	if (!se->valid_blocks && !is_cur_seg(sbi, segno))
+		se->type = CURSEG_WARM_DATA;
+	qlfs_set_bit(se->valid_map, off);
+	se->valid_blocks++;
+	se->mtime = qlfs_elapsed_time(sbi);
+	mark_sit_dirty(sbi, segno);
+	sbi->total_valid_block_count++;
+	spin_unlock(&sbi->sit_lock);
+	return set_summary(sbi, blkaddr, sum);
+}
+
+int qlfs_move_all_logs(struct qlfs_sb_info *sbi)
+{
+	int err = 0;
+
+	for (int t = 0; t < NR_CURSEG_TYPE && !err; t++) {
+		mutex_lock(&sbi->curseg[t].lock);
+		err = new_curseg(sbi, t);
+		mutex_unlock(&sbi->curseg[t].lock);
+	}
+	return err;
 }

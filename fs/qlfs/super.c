@@ -40,6 +40,7 @@
 #include <quire/errno.h>
 #include <quire/printk.h>
 #include <quire/init.h>
+#include <quire/crc32c.h>
 #include <quire/bug.h>
 #include "qlfs_mount.h"
 
@@ -184,6 +185,8 @@ static int read_super(struct qlfs_sb_info *sbi, u64 dev_blocks)
 	}
 	memcpy(&sbi->raw_super, two + use * QLFS_BLKSIZE, QLFS_BLKSIZE);
 	sbi->l = l[use];
+	sbi->cp_ver_salt = (u64)crc32c(~0u, sbi->raw_super.uuid, sizeof(sbi->raw_super.uuid))
+			   << 32;
 	err = 0;
 out:
 	qlfs_free_blocks(two, 1);
@@ -533,8 +536,8 @@ static int qlfs_fill_super(struct super_block *sb, void *data, int silent)
 		qlfs_msg(sbi, "cannot read the root inode: %s", errname(err));
 		goto fail;
 	}
-	if (!S_ISDIR(root->i_mode)) {
-		qlfs_msg(sbi, "the root inode is not a directory");
+	if (!S_ISDIR(root->i_mode) || root->i_nlink < 2) {
+		qlfs_msg(sbi, "the root inode is not a directory with links");
 		iput(root);
 		err = -EUCLEAN;
 		goto fail;
@@ -547,6 +550,11 @@ static int qlfs_fill_super(struct super_block *sb, void *data, int silent)
 	if (!sbi->read_only) {
 		if (sbi->bad_sb_copy >= 0)
 			fix_super_copy(sbi);
+		/* roll-forward before any checkpoint moves the chain's start */
+		if (!(le32_to_cpu(sbi->ckpt->ckpt_flags) & CP_UMOUNT_FLAG))
+			qlfs_recover_fsync_data(sbi);
+	}
+	if (!sbi->read_only) {
 		err = qlfs_recover_orphan_inodes(sbi);
 		if (err)
 			goto fail_root;
