@@ -264,6 +264,7 @@ static int qlfs_write_begin(struct file *file, struct address_space *mapping, lo
 
 	if (sbi->read_only)
 		return -EROFS;
+	qlfs_balance_fs(sbi); /* free prefree segments when free ones run low */
 	qlfs_lock_op(sbi);
 	folio = __filemap_get_folio(mapping, index, FGP_LOCK | FGP_CREAT | FGP_WRITE,
 				    mapping->gfp_mask);

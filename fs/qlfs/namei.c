@@ -146,6 +146,7 @@ static int qlfs_mknod(struct inode *dir, struct dentry *dentry, umode_t mode,
 		return -ENAMETOOLONG;
 	if (symname && (len == 0 || len >= PAGE_SIZE))
 		return len ? -ENAMETOOLONG : -ENOENT;
+	qlfs_balance_fs(sbi);
 	qlfs_lock_op(sbi);
 	inode = qlfs_new_inode(dir, mode);
 	if (IS_ERR(inode)) {
@@ -206,6 +207,7 @@ static int qlfs_link(struct dentry *old_dentry, struct inode *dir, struct dentry
 		return -EROFS;
 	if (dentry->d_name.len > QLFS_NAME_LEN)
 		return -ENAMETOOLONG;
+	qlfs_balance_fs(sbi);
 	qlfs_lock_op(sbi);
 	err = qlfs_add_link(dir, dname(dentry), dentry->d_name.len, inode);
 	if (!err) {
@@ -405,6 +407,7 @@ static int qlfs_rename(struct inode *old_dir, struct dentry *old_dentry,
 		return -EROFS;
 	if (new_dentry->d_name.len > QLFS_NAME_LEN)
 		return -ENAMETOOLONG;
+	qlfs_balance_fs(sbi);
 	qlfs_lock_op(sbi);
 	if (flags & RENAME_EXCHANGE)
 		err = rename_exchange(old_dir, old_dentry, new_dir, new_dentry);

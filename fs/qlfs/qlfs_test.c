@@ -477,7 +477,7 @@ static void qlfs_enospc_only_when_full(struct ktest *t)
 	KTEST_EXPECT_EQ(t, ksys_unlink("fill"), 0);
 	KTEST_EXPECT_EQ(t, free_blocks(), free0);
 	ksys_sync(); /* the emptied segments become free (QM3) */
-	KTEST_EXPECT_EQ(t, write_file("again", q->buf, 1 << 20), 0);
+	KTEST_EXPECT_EQ(t, write_file("again", q->buf, 64 << 10), 0);
 	qt_remount(t, q);
 	KTEST_EXPECT_EQ(t, read_file("again", q->buf, 64 << 10), 64 << 10);
 	KTEST_EXPECT_TRUE(t, check_pattern(q->buf, 64 << 10, 3));
