@@ -262,7 +262,7 @@ static int qlfs_write_begin(struct file *file, struct address_space *mapping, lo
 	u32 blkaddr;
 	int err;
 
-	if (sbi->read_only)
+	if (READ_ONCE(sbi->read_only))
 		return -EROFS;
 	qlfs_balance_fs(sbi); /* free prefree segments when free ones run low */
 	qlfs_lock_op(sbi);
@@ -422,7 +422,7 @@ static int qlfs_write_data_folio(struct folio *folio, struct writeback_control *
 			memset((char *)folio_address(folio) + (isize & (PAGE_SIZE - 1)),
 			       0, PAGE_SIZE - (isize & (PAGE_SIZE - 1)));
 	}
-	if (sbi->read_only) {
+	if (READ_ONCE(sbi->read_only)) {
 		err = -EROFS;
 		goto out_error;
 	}

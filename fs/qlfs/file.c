@@ -68,7 +68,7 @@ int qlfs_truncate(struct inode *inode, loff_t size)
 	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
 	int err;
 
-	if (sbi->read_only)
+	if (READ_ONCE(sbi->read_only))
 		return -EROFS;
 	truncate_setsize(inode, size);
 	qlfs_lock_op(sbi);
@@ -96,7 +96,7 @@ int qlfs_setattr(struct dentry *dentry, struct iattr *attr)
 			return err;
 	}
 	if (attr->ia_valid & (ATTR_MTIME | ATTR_CTIME)) {
-		if (sbi->read_only)
+		if (READ_ONCE(sbi->read_only))
 			return -EROFS;
 		if (attr->ia_valid & ATTR_MTIME)
 			WRITE_ONCE(inode->i_mtime_ns, now);
@@ -219,7 +219,7 @@ int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 	err = file_write_and_wait_range(file, start, end);
 	if (err)
 		return err;
-	if (sbi->read_only)
+	if (READ_ONCE(sbi->read_only))
 		return -EROFS;
 	if (need_checkpoint(inode)) {
 		/* Cleared first: an operation meanwhile sets it again. */

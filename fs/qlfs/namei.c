@@ -140,7 +140,7 @@ static int qlfs_mknod(struct inode *dir, struct dentry *dentry, umode_t mode,
 	struct inode *inode;
 	int err;
 
-	if (sbi->read_only)
+	if (READ_ONCE(sbi->read_only))
 		return -EROFS;
 	if (dentry->d_name.len > QLFS_NAME_LEN)
 		return -ENAMETOOLONG;
@@ -203,7 +203,7 @@ static int qlfs_link(struct dentry *old_dentry, struct inode *dir, struct dentry
 	struct qlfs_sb_info *sbi = QLFS_I_SB(dir);
 	int err;
 
-	if (sbi->read_only)
+	if (READ_ONCE(sbi->read_only))
 		return -EROFS;
 	if (dentry->d_name.len > QLFS_NAME_LEN)
 		return -ENAMETOOLONG;
@@ -261,7 +261,7 @@ static int qlfs_unlink(struct inode *dir, struct dentry *dentry)
 	struct qlfs_sb_info *sbi = QLFS_I_SB(dir);
 	int err;
 
-	if (sbi->read_only)
+	if (READ_ONCE(sbi->read_only))
 		return -EROFS;
 	qlfs_lock_op(sbi);
 	err = remove_entry(dir, dentry);
@@ -277,7 +277,7 @@ static int qlfs_rmdir(struct inode *dir, struct dentry *dentry)
 	struct qlfs_sb_info *sbi = QLFS_I_SB(dir);
 	int err;
 
-	if (sbi->read_only)
+	if (READ_ONCE(sbi->read_only))
 		return -EROFS;
 	if (!qlfs_empty_dir(inode))
 		return -ENOTEMPTY;
@@ -403,7 +403,7 @@ static int qlfs_rename(struct inode *old_dir, struct dentry *old_dentry,
 
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
 		return -EINVAL;
-	if (sbi->read_only)
+	if (READ_ONCE(sbi->read_only))
 		return -EROFS;
 	if (new_dentry->d_name.len > QLFS_NAME_LEN)
 		return -ENAMETOOLONG;

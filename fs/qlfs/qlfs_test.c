@@ -549,6 +549,73 @@ static void qlfs_renames_across_directories(struct ktest *t)
 	KTEST_EXPECT_EQ(t, read_file("p/empty/x", buf, sizeof(buf)), 3);
 }
 
+/* Hostile blocks on disk, sealed so that their checksums pass: a dentry
+ * whose name runs past the longest name (QD3) and a file address in the
+ * superblock area (QDA1). The bad entry is skipped and the good one beside
+ * it still found, the bad address reads as -EIO, never another block, and
+ * both make the file system read-only with one line; fsck agrees that the
+ * disk is damaged. */
+static void qlfs_hostile_dentry_and_address_are_refused(struct ktest *t)
+{
+	struct qt *q = qt_mount(t, QLFS_DEF_LOG_BLOCKS_PER_SEG);
+	struct qlfs_dentry_block *db;
+	struct qlfs_inode *ri;
+	u32 dblk, iblk, ino, bad = 0;
+	struct inode *dir, *file;
+	u8 version;
+	struct kstat st;
+	int s, fd;
+
+	KTEST_ASSERT_EQ(t, ksys_mkdir("d", 0755), 0);
+	KTEST_ASSERT_EQ(t, write_file("d/a", "a", 1), 0);
+	KTEST_ASSERT_EQ(t, write_file("d/bb", "b", 1), 0);
+	fill_pattern(q->buf, 4096, 5);
+	KTEST_ASSERT_EQ(t, write_file("f", q->buf, 4096), 0);
+	ksys_sync();
+	dir = path_inode("d");
+	file = path_inode("f");
+	KTEST_ASSERT_TRUE(t, dir && file);
+	KTEST_ASSERT_EQ(t, qlfs_data_blkaddr_of(dir, 0, &dblk), 0);
+	KTEST_ASSERT_EQ(
+		t,
+		qlfs_get_nat_entry(QLFS_I_SB(file), file->i_ino, &ino, &iblk, &version),
+		0);
+	ino = file->i_ino;
+	KTEST_ASSERT_EQ(t, ksys_chdir("/"), 0);
+	KTEST_ASSERT_EQ(t, ksys_umount(QT, 0), 0);
+	q->mounted = false; /* damaged on purpose: no clean fsck at the end */
+
+	db = (void *)q->buf;
+	KTEST_ASSERT_EQ(t, qlfs_dev_read(&q->d, dblk, db, 1), 0);
+	s = qlfs_dblock_find(db, (const u8 *)"a", 1, qlfs_dentry_hash((const u8 *)"a", 1),
+			     &bad);
+	KTEST_ASSERT_GE(t, s, 2);
+	db->dentry[s].name_len = cpu_to_le16(300);
+	qlfs_block_seal(db, dblk);
+	KTEST_ASSERT_EQ(t, qlfs_dev_write(&q->d, dblk, db, 1), 0);
+	ri = (void *)q->buf;
+	KTEST_ASSERT_EQ(t, qlfs_dev_read(&q->d, iblk, ri, 1), 0);
+	KTEST_ASSERT_EQ(t, le32_to_cpu(ri->footer.nid), ino); /* the inode's block */
+	KTEST_ASSERT_NE(t, le32_to_cpu(ri->i_addr[0]), 0);
+	ri->i_addr[0] = cpu_to_le32(1); /* superblock copy 1 */
+	qlfs_block_seal(ri, iblk);
+	KTEST_ASSERT_EQ(t, qlfs_dev_write(&q->d, iblk, ri, 1), 0);
+	KTEST_ASSERT_NE(t, qlfs_test_fsck(&q->d), 0);
+
+	KTEST_ASSERT_EQ(t, ksys_mount(q->d.disk->disk_name, QT, "qlfs", 0, NULL), 0);
+	KTEST_EXPECT_EQ(t, ksys_stat(QT "/d/bb", &st), 0);
+	KTEST_EXPECT_EQ(t, ksys_stat(QT "/d/a", &st), -ENOENT);
+	KTEST_EXPECT_EQ(t, write_file(QT "/new", "x", 1), -EROFS);
+	fd = ksys_open(QT "/f", O_RDONLY, 0);
+	if (fd >= 0) { /* or refused at iget, as QL10 allows */
+		KTEST_EXPECT_EQ(t, ksys_read(fd, q->buf, 4096), -EIO);
+		KTEST_EXPECT_EQ(t, ksys_close(fd), 0);
+	} else {
+		KTEST_EXPECT_TRUE(t, fd == -EIO || fd == -EUCLEAN);
+	}
+	KTEST_EXPECT_EQ(t, ksys_umount(QT, 0), 0);
+}
+
 /* Another writable test disk than @q's, for its /dev node. */
 struct other_disk {
 	struct gendisk *skip, *found;
@@ -633,6 +700,7 @@ static const struct ktest_case qlfs_cases[] = {
 	KTEST_CASE(qlfs_enospc_only_when_full),
 	KTEST_CASE(qlfs_unlinked_open_file_is_an_orphan),
 	KTEST_CASE(qlfs_renames_across_directories),
+	KTEST_CASE(qlfs_hostile_dentry_and_address_are_refused),
 	KTEST_CASE(qlfs_do_writepages_three_branches),
 	KTEST_END,
 };
