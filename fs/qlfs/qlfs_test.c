@@ -24,6 +24,7 @@
 #include <quire/errno.h>
 #include <quire/slab.h>
 #include <quire/printk.h>
+#include <quire/shell.h>
 #include "qlfs_data.h"
 #include "qlfs_test.h"
 #include "../../block/bdev_internal.h"
@@ -361,10 +362,10 @@ static void qlfs_sparse_4gib_file(struct ktest *t)
  * takes the directory to depth 7 or 8: the race detector has nothing more
  * to find in a single-threaded case, the other host jobs run it whole. */
 #if defined(__SANITIZE_THREAD__)
-#define BIG_DIR_ENTRIES 20000
+#define BIG_DIR_ENTRIES	  20000
 #define BIG_DIR_MIN_DEPTH 6
 #else
-#define BIG_DIR_ENTRIES 100000
+#define BIG_DIR_ENTRIES	  100000
 #define BIG_DIR_MIN_DEPTH 8
 #endif
 
@@ -646,52 +647,53 @@ static int pick_other_disk(struct gendisk *disk, void *arg)
 	return 1;
 }
 
-/* do_writepages()' three branches from the system calls: a qlfs file
- * (->writepages: qlfs_writepages() gives its blocks new addresses), a
- * disk through /dev (->writepage, writeback_use_writepage()), /dev/null
- * (neither: nothing to write). */
+/* do_writepages()' three branches from the shell, as a user would show
+ * them (`trace events wbc_writepage; trace start` shows one bdi per
+ * branch): a qlfs file (->writepages: qlfs_writepages() gives its blocks
+ * new addresses), another disk through /dev (->writepage, Linux's
+ * writeback_use_writepage()), /dev/null (neither: fsync says EINVAL, as
+ * Linux's). */
 static void qlfs_do_writepages_three_branches(struct ktest *t)
 {
 	struct qt *q = qt_mount(t, QLFS_DEF_LOG_BLOCKS_PER_SEG);
 	struct other_disk o = {.skip = q->d.disk};
-	char path[32 + DISK_NAME_LEN];
+	char line[64 + DISK_NAME_LEN];
 	struct qlfs_sb_info *sbi;
 	struct inode *inode;
 	unsigned long calls;
 	u64 written;
-	int fd;
 
 	/* ->writepages */
 	inode = path_inode(".");
 	KTEST_ASSERT_NOT_NULL(t, inode);
 	sbi = QLFS_I_SB(inode);
 	written = READ_ONCE(sbi->data_blocks_written);
-	KTEST_ASSERT_EQ(t, write_file("w", q->buf, 8 << 10), 0);
+	KTEST_ASSERT_EQ(t, shell_run_line("write " QT "/w hello"), 0);
 	inode = path_inode("w");
 	KTEST_ASSERT_NOT_NULL(t, inode);
 	KTEST_EXPECT_TRUE(t, inode->i_mapping->a_ops->writepages != NULL);
-	fd = ksys_open("w", O_WRONLY, 0);
-	KTEST_ASSERT_GE(t, fd, 0);
-	KTEST_EXPECT_EQ(t, ksys_fsync(fd), 0);
-	KTEST_EXPECT_EQ(t, ksys_close(fd), 0);
-	/* the file's two pages, and at most the directory's block */
-	KTEST_EXPECT_GE(t, READ_ONCE(sbi->data_blocks_written) - written, 2);
-	KTEST_EXPECT_LE(t, READ_ONCE(sbi->data_blocks_written) - written, 3);
+	KTEST_EXPECT_TRUE(t, mapping_tagged(inode->i_mapping, PAGECACHE_TAG_DIRTY));
+	KTEST_EXPECT_EQ(t, shell_run_line("fsync " QT "/w"), 0);
+	KTEST_EXPECT_FALSE(t, mapping_tagged(inode->i_mapping, PAGECACHE_TAG_DIRTY));
+	/* the file's page, and at most the directory's block */
+	KTEST_EXPECT_GE(t, READ_ONCE(sbi->data_blocks_written) - written, 1);
+	KTEST_EXPECT_LE(t, READ_ONCE(sbi->data_blocks_written) - written, 2);
 
 	/* ->writepage: another test disk's page cache */
 	disk_iterate(pick_other_disk, &o);
 	if (o.found) {
-		scnprintf(path, sizeof(path), "/dev/%s", o.found->disk_name);
-		inode = path_inode(path);
+		scnprintf(line, sizeof(line), "/dev/%s", o.found->disk_name);
+		inode = path_inode(line);
 		KTEST_ASSERT_NOT_NULL(t, inode);
-		fd = ksys_open(path, O_WRONLY, 0);
-		KTEST_ASSERT_GE(t, fd, 0);
 		inode = inode->i_mapping->host; /* the disk's bdev inode */
+		KTEST_EXPECT_TRUE(t, inode->i_mapping->a_ops->writepages == NULL);
+		KTEST_EXPECT_TRUE(t, inode->i_mapping->a_ops->writepage != NULL);
 		calls = bdev_writepage_calls(inode);
-		KTEST_EXPECT_EQ(t, ksys_pwrite64(fd, q->buf, 4096, 0), 4096);
-		KTEST_EXPECT_EQ(t, ksys_fsync(fd), 0);
+		scnprintf(line, sizeof(line), "write /dev/%s hello", o.found->disk_name);
+		KTEST_EXPECT_EQ(t, shell_run_line(line), 0);
+		scnprintf(line, sizeof(line), "fsync /dev/%s", o.found->disk_name);
+		KTEST_EXPECT_EQ(t, shell_run_line(line), 0);
 		KTEST_EXPECT_GE(t, bdev_writepage_calls(inode) - calls, 1);
-		KTEST_EXPECT_EQ(t, ksys_close(fd), 0);
 		invalidate_mapping_pages(inode->i_mapping, 0, ~0ul); /* no leak */
 	}
 
@@ -700,11 +702,9 @@ static void qlfs_do_writepages_three_branches(struct ktest *t)
 	KTEST_ASSERT_NOT_NULL(t, inode);
 	KTEST_EXPECT_TRUE(t, inode->i_mapping->a_ops->writepages == NULL);
 	KTEST_EXPECT_TRUE(t, inode->i_mapping->a_ops->writepage == NULL);
-	fd = ksys_open("/dev/null", O_WRONLY, 0);
-	KTEST_ASSERT_GE(t, fd, 0);
-	KTEST_EXPECT_EQ(t, ksys_write(fd, "x", 1), 1);
+	KTEST_EXPECT_EQ(t, shell_run_line("write /dev/null hello"), 0);
+	KTEST_EXPECT_EQ(t, shell_run_line("fsync /dev/null"), -EINVAL);
 	KTEST_EXPECT_EQ(t, filemap_write_and_wait(inode->i_mapping), 0);
-	KTEST_EXPECT_EQ(t, ksys_close(fd), 0);
 }
 
 static const struct ktest_case qlfs_cases[] = {
