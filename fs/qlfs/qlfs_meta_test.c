@@ -1110,6 +1110,73 @@ static void qlfs_roll_forward_ignores_what_no_fsync_covered(struct ktest *t)
 	KTEST_EXPECT_EQ(t, m->r.inodes, 3);
 }
 
+/* F2FS's recovery case 1: a direct node written by writeback (no mark)
+ * after the checkpoint, then an fsync that writes only the inode (marked):
+ * the unmarked node before the mark is recovered too. */
+static void qlfs_roll_forward_takes_unmarked_nodes_before_the_mark(struct ktest *t)
+{
+	struct writeback_control wbc = { .sync_mode = WB_SYNC_ALL, .nr_to_write = LONG_MAX,
+					 .range_end = LLONG_MAX };
+	struct mt *m = mt_mkfs(t, 4);
+	struct qlfs_sb_info *sbi;
+	struct inode *inode = rf_setup(t, m, &sbi);
+	u32 ino = inode->i_ino;
+	u64 nodes;
+
+	write_block(t, sbi, m, inode, I0 + 10, 0x1111); /* a new direct node */
+	qlfs_lock_op(sbi);
+	KTEST_ASSERT_EQ(t, qlfs_sync_node_pages(sbi, &wbc), 0); /* unmarked */
+	qlfs_unlock_op(sbi);
+	write_block(t, sbi, m, inode, 1, 0x2222); /* in the inode */
+	nodes = sbi->node_blocks_written;
+	KTEST_ASSERT_EQ(t, qlfs_fsync_node_pages(inode, false), 0);
+	KTEST_EXPECT_EQ(t, sbi->node_blocks_written, nodes + 1); /* the inode alone */
+	power_cut(t, m, sbi, inode);
+
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, sbi->fsync_inodes_recovered, 1);
+	inode = qlfs_iget(sbi->sb, ino);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, inode);
+	expect_block(t, sbi, m, inode, I0 + 10, 0x1111);
+	expect_block(t, sbi, m, inode, 1, 0x2222);
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+}
+
+/* F2FS's recovery case 3: nodes written by writeback after the fsync
+ * (no mark) are not recovered: the file is as the fsync left it. */
+static void qlfs_roll_forward_stops_at_the_last_fsync_mark(struct ktest *t)
+{
+	struct writeback_control wbc = { .sync_mode = WB_SYNC_ALL, .nr_to_write = LONG_MAX,
+					 .range_end = LLONG_MAX };
+	struct mt *m = mt_mkfs(t, 4);
+	struct qlfs_sb_info *sbi;
+	struct inode *inode = rf_setup(t, m, &sbi);
+	u32 ino = inode->i_ino;
+
+	write_block(t, sbi, m, inode, 2, 0x3333);
+	KTEST_ASSERT_EQ(t, qlfs_fsync_node_pages(inode, false), 0);
+	write_block(t, sbi, m, inode, 3, 0x4444); /* after the mark */
+	write_block(t, sbi, m, inode, I0 + 20, 0x5555);
+	qlfs_lock_op(sbi);
+	KTEST_ASSERT_EQ(t, qlfs_sync_node_pages(sbi, &wbc), 0); /* unmarked, in the chain */
+	qlfs_unlock_op(sbi);
+	power_cut(t, m, sbi, inode);
+
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, sbi->fsync_inodes_recovered, 1);
+	KTEST_EXPECT_EQ(t, sbi->fsync_blocks_recovered, 1);
+	inode = qlfs_iget(sbi->sb, ino);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, inode);
+	expect_block(t, sbi, m, inode, 2, 0x3333);
+	expect_block(t, sbi, m, inode, 3, 0xa003);
+	KTEST_EXPECT_EQ(t, lookup_block(sbi, inode, I0 + 20), -ENOENT);
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+}
+
 /* mkfs does not clear the main area: an fsynced node of an earlier file
  * system on the same disk, with the same checkpoint version at the same
  * place, must not be taken for one of the new file system's. */
@@ -1364,6 +1431,8 @@ static const struct ktest_case qlfs_meta_cases[] = {
 	KTEST_CASE(qlfs_roll_forward_recovers_a_truncate),
 	KTEST_CASE(qlfs_roll_forward_ignores_what_no_fsync_covered),
 	KTEST_CASE(qlfs_roll_forward_survives_a_looped_chain),
+	KTEST_CASE(qlfs_roll_forward_takes_unmarked_nodes_before_the_mark),
+	KTEST_CASE(qlfs_roll_forward_stops_at_the_last_fsync_mark),
 	KTEST_CASE(qlfs_roll_forward_ignores_nodes_of_an_earlier_file_system),
 	KTEST_CASE(qlfs_mount_survives_sealed_random_damage),
 	KTEST_CASE(qlfs_shell_command_shows_a_mount),
