@@ -35,7 +35,6 @@
 #include <quire/printk.h>
 #include <quire/timer.h>
 #include <quire/bug.h>
-#include <quire/dcache.h>
 #include "qlfs_mount.h"
 
 struct inode *qlfs_alloc_inode(struct super_block *sb)
@@ -366,34 +365,4 @@ out:
 	clear_bit(QLFS_I_ACTIVE, &qi->flags);
 	mutex_unlock(&sbi->inode_cache_lock);
 	clear_inode(inode);
-}
-
-/* ---- until the data half (data.c, file.c, dir.c, namei.c) is merged ---- */
-
-/* A directory with no entries, so the mounted root can be walked. */
-static struct dentry *qlfs_stub_lookup(struct inode *dir, struct dentry *dentry,
-				       unsigned int flags)
-{
-	d_add(dentry, NULL);
-	return NULL;
-}
-
-static const struct inode_operations qlfs_stub_dir_iops = {
-	.lookup = qlfs_stub_lookup,
-};
-
-__attribute__((weak)) void qlfs_set_inode_ops(struct inode *inode)
-{
-	if (S_ISDIR(inode->i_mode))
-		inode->i_op = &qlfs_stub_dir_iops;
-}
-
-__attribute__((weak)) enum qlfs_log qlfs_data_log(struct inode *inode)
-{
-	return S_ISDIR(inode->i_mode) ? CURSEG_HOT_DATA : CURSEG_WARM_DATA;
-}
-
-__attribute__((weak)) int qlfs_sync_dirty_data(struct qlfs_sb_info *sbi)
-{
-	return 0;
 }

@@ -1110,6 +1110,73 @@ static void qlfs_roll_forward_ignores_what_no_fsync_covered(struct ktest *t)
 	KTEST_EXPECT_EQ(t, m->r.inodes, 3);
 }
 
+/* F2FS's recovery case 1: a direct node written by writeback (no mark)
+ * after the checkpoint, then an fsync that writes only the inode (marked):
+ * the unmarked node before the mark is recovered too. */
+static void qlfs_roll_forward_takes_unmarked_nodes_before_the_mark(struct ktest *t)
+{
+	struct writeback_control wbc = { .sync_mode = WB_SYNC_ALL, .nr_to_write = LONG_MAX,
+					 .range_end = LLONG_MAX };
+	struct mt *m = mt_mkfs(t, 4);
+	struct qlfs_sb_info *sbi;
+	struct inode *inode = rf_setup(t, m, &sbi);
+	u32 ino = inode->i_ino;
+	u64 nodes;
+
+	write_block(t, sbi, m, inode, I0 + 10, 0x1111); /* a new direct node */
+	qlfs_lock_op(sbi);
+	KTEST_ASSERT_EQ(t, qlfs_sync_node_pages(sbi, &wbc), 0); /* unmarked */
+	qlfs_unlock_op(sbi);
+	write_block(t, sbi, m, inode, 1, 0x2222); /* in the inode */
+	nodes = sbi->node_blocks_written;
+	KTEST_ASSERT_EQ(t, qlfs_fsync_node_pages(inode, false), 0);
+	KTEST_EXPECT_EQ(t, sbi->node_blocks_written, nodes + 1); /* the inode alone */
+	power_cut(t, m, sbi, inode);
+
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, sbi->fsync_inodes_recovered, 1);
+	inode = qlfs_iget(sbi->sb, ino);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, inode);
+	expect_block(t, sbi, m, inode, I0 + 10, 0x1111);
+	expect_block(t, sbi, m, inode, 1, 0x2222);
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+}
+
+/* F2FS's recovery case 3: nodes written by writeback after the fsync
+ * (no mark) are not recovered: the file is as the fsync left it. */
+static void qlfs_roll_forward_stops_at_the_last_fsync_mark(struct ktest *t)
+{
+	struct writeback_control wbc = { .sync_mode = WB_SYNC_ALL, .nr_to_write = LONG_MAX,
+					 .range_end = LLONG_MAX };
+	struct mt *m = mt_mkfs(t, 4);
+	struct qlfs_sb_info *sbi;
+	struct inode *inode = rf_setup(t, m, &sbi);
+	u32 ino = inode->i_ino;
+
+	write_block(t, sbi, m, inode, 2, 0x3333);
+	KTEST_ASSERT_EQ(t, qlfs_fsync_node_pages(inode, false), 0);
+	write_block(t, sbi, m, inode, 3, 0x4444); /* after the mark */
+	write_block(t, sbi, m, inode, I0 + 20, 0x5555);
+	qlfs_lock_op(sbi);
+	KTEST_ASSERT_EQ(t, qlfs_sync_node_pages(sbi, &wbc), 0); /* unmarked, in the chain */
+	qlfs_unlock_op(sbi);
+	power_cut(t, m, sbi, inode);
+
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, sbi->fsync_inodes_recovered, 1);
+	KTEST_EXPECT_EQ(t, sbi->fsync_blocks_recovered, 1);
+	inode = qlfs_iget(sbi->sb, ino);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, inode);
+	expect_block(t, sbi, m, inode, 2, 0x3333);
+	expect_block(t, sbi, m, inode, 3, 0xa003);
+	KTEST_EXPECT_EQ(t, lookup_block(sbi, inode, I0 + 20), -ENOENT);
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+}
+
 /* mkfs does not clear the main area: an fsynced node of an earlier file
  * system on the same disk, with the same checkpoint version at the same
  * place, must not be taken for one of the new file system's. */
@@ -1173,6 +1240,161 @@ static void qlfs_roll_forward_survives_a_looped_chain(struct ktest *t)
 	expect_clean(t, m);
 }
 
+/* ---- hostile images, at random ---- */
+
+static u64 rng_next(u64 *s)
+{
+	u64 z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void put_file(const char *path, u32 bytes, u8 fill)
+{
+	static u8 buf[4096];
+	int fd = ksys_open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+
+	if (fd < 0)
+		return;
+	memset(buf, fill, sizeof(buf));
+	for (u32 done = 0; done < bytes; done += sizeof(buf))
+		ksys_write(fd, buf, min((u32)sizeof(buf), bytes - done));
+	ksys_close(fd);
+}
+
+/* Read everything under @dir (depth-bounded); errors are fine, crashes not. */
+static void walk(const char *dir, int depth, u32 *seen)
+{
+	char *buf = kmalloc(4096, GFP_KERNEL), path[128];
+	int fd = ksys_open(dir, O_RDONLY | O_DIRECTORY, 0);
+	ssize_t_k n;
+
+	if (!buf || fd < 0)
+		goto out;
+	while ((n = ksys_getdents64(fd, buf, 4096)) > 0) {
+		for (ssize_t_k off = 0; off < n;) {
+			struct linux_dirent64 *d = (void *)(buf + off);
+			struct kstat st;
+
+			off += d->d_reclen;
+			if (!d->d_reclen)
+				break;
+			if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+				continue;
+			scnprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+			(*seen)++;
+			if (ksys_lstat(path, &st))
+				continue;
+			if (S_ISDIR(st.mode) && depth < 3) {
+				walk(path, depth + 1, seen);
+			} else if (S_ISREG(st.mode)) {
+				int f = ksys_open(path, O_RDONLY, 0);
+				char rb[512];
+
+				while (f >= 0 && ksys_read(f, rb, sizeof(rb)) > 0)
+					;
+				if (f >= 0)
+					ksys_close(f);
+			} else if (S_ISLNK(st.mode)) {
+				char lb[64];
+
+				ksys_readlink(path, lb, sizeof(lb));
+			}
+		}
+	}
+out:
+	if (fd >= 0)
+		ksys_close(fd);
+	kfree(buf);
+}
+
+#define DAMAGE_ROUNDS 24
+
+/*
+ * A populated image, one metadata block changed at random (re-sealed three
+ * times in four, so the change is parsed), then mounted (read-only or
+ * read-write in turn), walked, written and unmounted: the mount refuses,
+ * goes read-only or works, and never crashes, hangs, reads out of bounds
+ * (ASan in the asan jobs) or warns. The seed is the test's (`test --seed`).
+ */
+static void qlfs_mount_survives_sealed_random_damage(struct ktest *t)
+{
+	u64 rng = ktest_seed() * 2654435761ULL + 11;
+	u32 hist[3] = { 0 }, seen = 0;
+
+	cprintf("# seed %llu\n", (unsigned long long)ktest_seed());
+	for (int round = 0; round < DAMAGE_ROUNDS; round++) {
+		struct mt *m = mt_mkfs(t, round % 2 ? 4 : 9);
+		struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
+		u32 targets[24], nt = 0, addr, n;
+		struct path p;
+		bool rw = round % 3 != 0, resealed;
+		int err;
+
+		ksys_mkdir(MNT "/d", 0755);
+		put_file(MNT "/a", 8192, 'a');
+		put_file(MNT "/d/b", 100000, 'b');
+		put_file(MNT "/d/c", 10, 'c');
+		ksys_symlink("d/b", MNT "/l");
+		ksys_sync();
+		for (u32 nid = QLFS_ROOT_INO; nid < QLFS_ROOT_INO + 12; nid++) {
+			u32 a;
+
+			if (!qlfs_get_nat_entry(sbi, nid, NULL, &a, NULL) &&
+			    qlfs_valid_main_blkaddr(sbi, a))
+				targets[nt++] = a;
+		}
+		targets[nt++] = lookup_block(sbi, mt_root(sbi), 0);
+		if (!kern_path(MNT "/d", 0, &p)) {
+			long long a = lookup_block(sbi, d_inode(p.dentry), 0);
+
+			if (a > 0)
+				targets[nt++] = a;
+			path_put(&p);
+		}
+		mt_umount(t, m);
+		expect_clean(t, m);
+		for (u32 b = 0; b < 8; b++)
+			targets[nt++] = m->l.cp_blkaddr + m->r.cp_used * m->l.bps + b % 3;
+		targets[nt++] = m->l.sit_blkaddr;
+		targets[nt++] = qlfs_sit_blkaddr(&m->l, 0, 1);
+		targets[nt++] = m->l.nat_blkaddr;
+		targets[nt++] = qlfs_nat_blkaddr(&m->l, 0, 1);
+
+		addr = targets[rng_next(&rng) % nt];
+		n = 1 + rng_next(&rng) % 16;
+		resealed = rng_next(&rng) % 4 != 0;
+		mt_read(t, m, addr);
+		for (u32 i = 0; i < n; i++) {
+			u64 r = rng_next(&rng);
+
+			m->blk[(r >> 8) % QLFS_CSUM_OFFSET] = r & 0xff;
+		}
+		mt_write(t, m, addr, resealed);
+
+		err = mt_try_mount(m, rw ? 0 : MS_RDONLY);
+		if (err) {
+			KTEST_EXPECT_TRUE(t, err == -EUCLEAN || err == -EIO);
+			hist[2]++;
+			continue;
+		}
+		walk(MNT, 0, &seen);
+		if (rw) {
+			put_file(MNT "/new", 5000, 'n');
+			ksys_unlink(MNT "/d/c");
+			ksys_sync();
+		}
+		hist[0]++;
+		KTEST_EXPECT_EQ(t, ksys_umount(MNT, 0), 0);
+		m->mounted = false;
+	}
+	cprintf("# %d rounds: %u mounted, %u refused; %u names seen\n", DAMAGE_ROUNDS,
+		hist[0], hist[2], seen);
+	KTEST_EXPECT_GT(t, hist[0], 0);
+}
+
 static void qlfs_shell_command_shows_a_mount(struct ktest *t)
 {
 	struct mt *m = mt_mkfs(t, 4);
@@ -1209,7 +1431,10 @@ static const struct ktest_case qlfs_meta_cases[] = {
 	KTEST_CASE(qlfs_roll_forward_recovers_a_truncate),
 	KTEST_CASE(qlfs_roll_forward_ignores_what_no_fsync_covered),
 	KTEST_CASE(qlfs_roll_forward_survives_a_looped_chain),
+	KTEST_CASE(qlfs_roll_forward_takes_unmarked_nodes_before_the_mark),
+	KTEST_CASE(qlfs_roll_forward_stops_at_the_last_fsync_mark),
 	KTEST_CASE(qlfs_roll_forward_ignores_nodes_of_an_earlier_file_system),
+	KTEST_CASE(qlfs_mount_survives_sealed_random_damage),
 	KTEST_CASE(qlfs_shell_command_shows_a_mount),
 	KTEST_END,
 };
