@@ -25,6 +25,7 @@
 #include <quire/slab.h>
 #include <quire/printk.h>
 #include <quire/shell.h>
+#include <quire/sched_point.h>
 #include "qlfs_data.h"
 #include "qlfs_test.h"
 #include "../../block/bdev_internal.h"
@@ -55,6 +56,22 @@ int qlfs_test_disk(struct qlfs_dev *d)
 	if (!disk)
 		return -ENODEV;
 	return qlfs_dev_open(d, disk->disk_name, true);
+}
+
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN true
+#else
+#define UNDER_TSAN false
+#endif
+
+u32 qlfs_test_scale(u32 full, u32 small)
+{
+	bool points = false;
+
+#ifdef HAVE_ARCH_SCHED_POINTS
+	points = __atomic_load_n(&arch_sched_points_on, __ATOMIC_RELAXED);
+#endif
+	return UNDER_TSAN || points ? small : full;
 }
 
 bool qlfs_test_disk_is_fast(const struct qlfs_dev *d)
@@ -357,17 +374,11 @@ static void qlfs_sparse_4gib_file(struct ktest *t)
 	KTEST_EXPECT_EQ(t, free_blocks(), free0);
 }
 
-/* 100 000 names; under ThreadSanitizer (host-tsan*: every lock and page
- * lookup instrumented, about 6 minutes for 100 000) 20 000, which still
- * takes the directory to depth 7 or 8: the race detector has nothing more
- * to find in a single-threaded case, the other host jobs run it whole. */
-#if defined(__SANITIZE_THREAD__)
-#define BIG_DIR_ENTRIES	  20000
-#define BIG_DIR_MIN_DEPTH 6
-#else
+/* 100 000 names; 20 000 (depth 6 or more) under TSan and scheduling
+ * points (qlfs_test_scale()): a single-threaded case gives a race detector
+ * nothing more, and the other host jobs run it whole. */
 #define BIG_DIR_ENTRIES	  100000
-#define BIG_DIR_MIN_DEPTH 8
-#endif
+#define SMALL_DIR_ENTRIES 20000
 
 static struct inode *path_inode(const char *path)
 {
@@ -409,6 +420,7 @@ static long count_entries(struct ktest *t, const char *path, char *buf)
 static void qlfs_directory_of_100000_entries(struct ktest *t)
 {
 	struct qt *q = t->priv;
+	const u32 n = qlfs_test_scale(BIG_DIR_ENTRIES, SMALL_DIR_ENTRIES);
 
 	if (!qlfs_test_disk(&q->d) && !qlfs_test_disk_is_fast(&q->d))
 		ktest_skip(t, "100 000 names: on quire-host's memory disks only");
@@ -422,20 +434,20 @@ static void qlfs_directory_of_100000_entries(struct ktest *t)
 
 	KTEST_ASSERT_EQ(t, ksys_mkdir("d", 0755), 0);
 	KTEST_ASSERT_EQ(t, write_file("f", "x", 1), 0);
-	for (u32 i = 0; i < BIG_DIR_ENTRIES; i++) {
+	for (u32 i = 0; i < n; i++) {
 		scnprintf(name, sizeof(name), "d/entry-%u", i);
 		KTEST_ASSERT_EQ(t, ksys_link("f", name), 0);
 		if ((i + 1) % 20000 == 0) /* progress: the harness sees it alive */
 			cprintf("        # %s: %u names\n", t->name, i + 1);
 	}
 	KTEST_EXPECT_EQ(t, ksys_stat("f", &st), 0);
-	KTEST_EXPECT_EQ(t, st.nlink, BIG_DIR_ENTRIES + 1);
+	KTEST_EXPECT_EQ(t, st.nlink, n + 1);
 	qt_remount(t, q);
 	dir = path_inode("d");
 	KTEST_ASSERT_NOT_NULL(t, dir);
 	di = QLFS_I(dir);
 	depth = di->i_current_depth;
-	KTEST_EXPECT_GE(t, depth, BIG_DIR_MIN_DEPTH);
+	KTEST_EXPECT_GE(t, depth, n == BIG_DIR_ENTRIES ? 8 : 6);
 	KTEST_EXPECT_LE(t, depth, 11);
 	/* misses: the lookup reads 2 blocks per level, no more */
 	for (u32 i = 0; i < 100; i++) {
@@ -446,12 +458,12 @@ static void qlfs_directory_of_100000_entries(struct ktest *t)
 		KTEST_EXPECT_GT(t, di->dentry_blocks_searched - before, 0);
 	}
 	/* hits, from the disk (the dcache was emptied by the remount) */
-	for (u32 i = 0; i < BIG_DIR_ENTRIES; i += 97) {
+	for (u32 i = 0; i < n; i += 97) {
 		scnprintf(name, sizeof(name), "d/entry-%u", i);
 		KTEST_EXPECT_EQ(t, ksys_stat(name, &st), 0);
 	}
-	KTEST_EXPECT_EQ(t, count_entries(t, "d", q->buf), BIG_DIR_ENTRIES + 2);
-	for (u32 i = 0; i < BIG_DIR_ENTRIES; i++) {
+	KTEST_EXPECT_EQ(t, count_entries(t, "d", q->buf), n + 2);
+	for (u32 i = 0; i < n; i++) {
 		scnprintf(name, sizeof(name), "d/entry-%u", i);
 		KTEST_ASSERT_EQ(t, ksys_unlink(name), 0);
 		if ((i + 1) % 20000 == 0)
