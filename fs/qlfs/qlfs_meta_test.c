@@ -1177,6 +1177,53 @@ static void qlfs_roll_forward_stops_at_the_last_fsync_mark(struct ktest *t)
 	expect_clean(t, m);
 }
 
+/* Roll-forward's checkpoint comes before the orphans are freed: it must
+ * still list them, or a crash between the two leaves them unnamed and
+ * unlisted (QL13) for good. */
+static void qlfs_roll_forward_checkpoint_keeps_the_orphans(struct ktest *t)
+{
+	struct mt *m = mt_mkfs(t, 4);
+	struct qlfs_sb_info *sbi;
+	struct inode *inode = rf_setup(t, m, &sbi), *orphan;
+	u32 ino = inode->i_ino, oino;
+	u64 ver;
+	int pack;
+
+	orphan = new_file(t, sbi, m, NULL);
+	oino = orphan->i_ino;
+	qlfs_lock_op(sbi);
+	clear_nlink(orphan);
+	qlfs_update_inode(orphan);
+	KTEST_ASSERT_EQ(t, qlfs_add_orphan_inode(sbi, oino), 0);
+	qlfs_unlock_op(sbi);
+	checkpoint(t, sbi); /* lists the orphan */
+	ver = le64_to_cpu(sbi->ckpt->checkpoint_ver);
+	pack = sbi->cur_cp_pack;
+	write_block(t, sbi, m, inode, 2, 0x6666);
+	KTEST_ASSERT_EQ(t, qlfs_fsync_node_pages(inode, false), 0);
+	qlfs_handle_error(sbi, "test: power cut");
+	iput(orphan);
+	power_cut(t, m, sbi, inode);
+
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, sbi->fsync_inodes_recovered, 1);
+	KTEST_EXPECT_EQ(t, sbi->orphans_recovered, 1);
+	/* roll-forward's checkpoint (ver + 1, the other pack) listed it */
+	mt_read(t, m, m->l.cp_blkaddr + (!pack) * m->l.bps);
+	KTEST_EXPECT_EQ(t, le64_to_cpu(((struct qlfs_checkpoint *)m->blk)->checkpoint_ver), ver + 1);
+	KTEST_EXPECT_EQ(t, le32_to_cpu(((struct qlfs_checkpoint *)m->blk)->ckpt_flags),
+			CP_ORPHAN_PRESENT_FLAG);
+	mt_read(t, m, m->l.cp_blkaddr + (!pack) * m->l.bps + 1);
+	KTEST_EXPECT_EQ(t, le32_to_cpu(((struct qlfs_orphan_block *)m->blk)->ino[0]), oino);
+	inode = qlfs_iget(sbi->sb, ino);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, inode);
+	expect_block(t, sbi, m, inode, 2, 0x6666);
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+	KTEST_EXPECT_EQ(t, m->r.inodes, 2);
+}
+
 /* mkfs does not clear the main area: an fsynced node of an earlier file
  * system on the same disk, with the same checkpoint version at the same
  * place, must not be taken for one of the new file system's. */
@@ -1433,6 +1480,7 @@ static const struct ktest_case qlfs_meta_cases[] = {
 	KTEST_CASE(qlfs_roll_forward_survives_a_looped_chain),
 	KTEST_CASE(qlfs_roll_forward_takes_unmarked_nodes_before_the_mark),
 	KTEST_CASE(qlfs_roll_forward_stops_at_the_last_fsync_mark),
+	KTEST_CASE(qlfs_roll_forward_checkpoint_keeps_the_orphans),
 	KTEST_CASE(qlfs_roll_forward_ignores_nodes_of_an_earlier_file_system),
 	KTEST_CASE(qlfs_mount_survives_sealed_random_damage),
 	KTEST_CASE(qlfs_shell_command_shows_a_mount),

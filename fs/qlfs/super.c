@@ -550,6 +550,12 @@ static int qlfs_fill_super(struct super_block *sb, void *data, int silent)
 	if (!sbi->read_only) {
 		if (sbi->bad_sb_copy >= 0)
 			fix_super_copy(sbi);
+		/* the pack's orphans stay listed in every checkpoint until freed
+		 * (QC3), roll-forward's included */
+		for (u32 i = 0; i < sbi->nr_mount_orphans && !err; i++)
+			err = qlfs_add_orphan_inode(sbi, sbi->mount_orphans[i]);
+		if (err)
+			goto fail_root;
 		/* roll-forward before any checkpoint moves the chain's start */
 		if (!(le32_to_cpu(sbi->ckpt->ckpt_flags) & CP_UMOUNT_FLAG))
 			qlfs_recover_fsync_data(sbi);
