@@ -411,7 +411,8 @@ static bool vm_do_lseek(struct vm_runner *r, struct vm_op *op)
 		data = vm_node_data(r->m.fds[op->fd].node, &size);
 		for (loff_t i = op->off; i < ms.size; i++)
 			if (data[i]) {
-				vm_fail(r, "lseek: SEEK_DATA found no data from %lld, byte %lld is %#x",
+				vm_fail(r,
+					"lseek: SEEK_DATA found no data from %lld, byte %lld is %#x",
 					(long long)op->off, (long long)i, data[i]);
 				return false;
 			}
@@ -1375,14 +1376,17 @@ static void remount_hook_closes_files_and_rechecks_the_tree(struct ktest *t)
 /* The same on qlfs, remounted (checkpoint, fsck, mount) about one step in
  * VM_QLFS_REMOUNT_ONE_IN; its seed is the run's own, printed with the
  * replay command on a difference. */
-#define VM_QLFS_STEPS		10000
-#define VM_QLFS_REMOUNT_ONE_IN	500
+/* 10 000 steps, a remount one in 500; 2 000 and one in 100 under TSan
+ * and scheduling points (qlfs_test_scale(): 10 000 take 7 minutes under
+ * TSan, the tree checks' path walks with every lock instrumented). */
+#define VM_QLFS_STEPS	       10000
+#define VM_QLFS_REMOUNT_ONE_IN 500
 static void random_ops_agree_with_the_model_on_qlfs(struct ktest *t)
 {
 	struct vm_options o = {
 		.seed = ktest_seed() + 2,
-		.steps = VM_QLFS_STEPS,
-		.remount_one_in = VM_QLFS_REMOUNT_ONE_IN,
+		.steps = qlfs_test_scale(VM_QLFS_STEPS, 2000),
+		.remount_one_in = qlfs_test_scale(VM_QLFS_REMOUNT_ONE_IN, 100),
 		.backend = &vm_qlfs,
 		.replay_case = "vfs_model.random_ops_agree_with_the_model_on_qlfs",
 		.replay_seed = ktest_seed(),
@@ -1391,7 +1395,9 @@ static void random_ops_agree_with_the_model_on_qlfs(struct ktest *t)
 	struct qlfs_dev d;
 
 	if (qlfs_test_disk(&d))
-		ktest_skip(t, "no writable test disk of 32 MiB or more (serial quire-test*)");
+		ktest_skip(
+			t,
+			"no writable test disk of 32 MiB or more (serial quire-test*)");
 	if (!qlfs_test_disk_is_fast(&d))
 		ktest_skip(t, "the long qlfs run: on quire-host's memory disks only");
 	st = kzalloc(sizeof(*st), GFP_KERNEL);
@@ -1443,7 +1449,8 @@ static int cmd_vfs_model(int argc, char **argv)
 			o.steps = v;
 			i++;
 		} else if (!strcmp(argv[i], "--fs") && has_val &&
-			   (!strcmp(argv[i + 1], "qlfs") || !strcmp(argv[i + 1], "ramfs"))) {
+			   (!strcmp(argv[i + 1], "qlfs") ||
+			    !strcmp(argv[i + 1], "ramfs"))) {
 			o.backend = strcmp(argv[i + 1], "qlfs") ? &vm_ramfs : &vm_qlfs;
 			i++;
 		} else if (!strcmp(argv[i], "--remount") && has_val &&
@@ -1451,8 +1458,9 @@ static int cmd_vfs_model(int argc, char **argv)
 			o.remount_one_in = v;
 			i++;
 		} else {
-			shell_error(argv[0], "usage: vfs_model [--seed N] [--steps N] "
-					     "[--fs ramfs|qlfs] [--remount N] [--verbose]");
+			shell_error(argv[0],
+				    "usage: vfs_model [--seed N] [--steps N] "
+				    "[--fs ramfs|qlfs] [--remount N] [--verbose]");
 			return -EINVAL;
 		}
 	}

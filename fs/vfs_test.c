@@ -31,6 +31,7 @@
 static int vt_fds[64];
 static int vt_nr_fds;
 static bool vt_qlfs;		/* this case runs on qlfs */
+static bool vt_active;		/* vt_init set up VT (vt_exit undoes it) */
 static struct qlfs_dev vt_qdev; /* its disk */
 
 bool vt_on_qlfs(void)
@@ -88,12 +89,19 @@ static int vt_setup(void)
 int vt_init(struct ktest *t)
 {
 	vt_qlfs = false;
+	vt_active = true;
 	return vt_setup();
 }
 
 int vt_init_qlfs(struct ktest *t)
 {
 	vt_qlfs = true;
+	vt_active = false;
+	if (qlfs_test_disk(&vt_qdev))
+		ktest_skip(
+			t,
+			"no writable test disk of 32 MiB or more (serial quire-test*)");
+	vt_active = true;
 	return vt_setup();
 }
 
@@ -101,6 +109,8 @@ void vt_exit(struct ktest *t)
 {
 	int err;
 
+	if (!vt_active)
+		return; /* skipped before anything was set up */
 	while (vt_nr_fds)
 		ksys_close(vt_fds[--vt_nr_fds]);
 	KTEST_EXPECT_EQ(t, vt_check_tree(VT), 0);
@@ -1254,7 +1264,7 @@ static const struct ktest_case vfs_qlfs_cases[] = {
 	KTEST_CASE(read_only_mount_refuses_writes),
 	KTEST_CASE(iterate_mounts_lists_each_mount),
 	KTEST_CASE(null_buffers_are_efault),
-		KTEST_END,
+	KTEST_END,
 };
 
 static const struct ktest_suite vfs_qlfs_suite = {

@@ -457,7 +457,8 @@ static int qlfs_write_data_folio(struct folio *folio, struct writeback_control *
 	folio_start_writeback(folio);
 	folio_unlock(folio);
 	add_to_write_bio(w, folio, new_blkaddr);
-	sbi->data_blocks_written++;
+	/* a statistic, bumped by concurrent writers (the flusher, fsync) */
+	__atomic_fetch_add(&sbi->data_blocks_written, 1, __ATOMIC_RELAXED);
 	return 0;
 out_error:
 	/* The page stays clean; fsync reports the error once (errseq). */

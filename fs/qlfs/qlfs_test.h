@@ -21,6 +21,11 @@ int qlfs_test_disk(struct qlfs_dev *d);
  * QEMU without KVM they would take minutes (the kernel jobs declare
  * their skips). */
 bool qlfs_test_disk_is_fast(const struct qlfs_dev *d);
+/* @full, or @small where the big single-threaded workloads would only cost
+ * time: under ThreadSanitizer (every lock instrumented: 100 000 names take
+ * six minutes) and with scheduling points on (the stress-det-all jobs,
+ * which interleave CPUs that these cases do not use). */
+u32 qlfs_test_scale(u32 full, u32 small);
 /* mkfs -f with 2^@log_bps-block segments on @d (quiet). 0 or -errno. */
 int qlfs_test_mkfs(struct qlfs_dev *d, u32 log_bps);
 /* fsck -n of @d: its problems printed as KTAP diagnostics ("# ..."), the
