@@ -6,6 +6,7 @@
  * what POSIX allows; the case checks the counts and the final tree. Run
  * under TSan (host-tsan*) and the seeded scheduler (host-plain-det-seed*,
  * stress-det-all-seed*), which interleave the workers differently per seed.
+ * Suite vfs_race_qlfs runs the same cases on qlfs.
  */
 #include <quire/ktest.h>
 #include <quire/syscalls.h>
@@ -253,3 +254,14 @@ static const struct ktest_suite vfs_race_suite = {
 	.cases = vfs_race_cases,
 };
 KTEST_SUITE(vfs_race_suite);
+
+/* The same races on qlfs (a fresh mkfs per case, fsck clean after): the
+ * file system's own locking (qlfs_lock_op(), dentry and node folios) under
+ * the VFS's, with the flusher and the periodic checkpoint running. */
+static const struct ktest_suite vfs_race_qlfs_suite = {
+	.name = "vfs_race_qlfs",
+	.init = vt_init_qlfs,
+	.exit = vt_exit,
+	.cases = vfs_race_cases,
+};
+KTEST_SUITE(vfs_race_qlfs_suite);

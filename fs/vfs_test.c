@@ -6,6 +6,12 @@
  * directory (vt_init), unmounted after (vt_exit): a reference a case
  * leaked makes the umount fail with EBUSY, which fails the case. The
  * concurrent cases are in fs/vfs_race_test.c.
+ *
+ * Suite vfs_qlfs runs the same cases (but the two about ramfs itself) on
+ * qlfs: a fresh mkfs on a test disk for each case (vt_init_qlfs) and
+ * fsck.qlfs clean after its umount; where qlfs rightly differs from ramfs
+ * (st_blocks counts the inode's block too, SEEK_HOLE finds real holes,
+ * statfs's type), the case says so by vt_on_qlfs().
  */
 #include <quire/ktest.h>
 #include <quire/syscalls.h>
@@ -18,11 +24,20 @@
 #include <quire/namei.h>
 #include <quire/printk.h>
 #include "vfs_test.h"
+#include "qlfs/qlfs_test.h"
 
 /* ---- fixture ---- */
 
 static int vt_fds[64];
 static int vt_nr_fds;
+static bool vt_qlfs;		/* this case runs on qlfs */
+static bool vt_active;		/* vt_init set up VT (vt_exit undoes it) */
+static struct qlfs_dev vt_qdev; /* its disk */
+
+bool vt_on_qlfs(void)
+{
+	return vt_qlfs;
+}
 
 int vt_open(struct ktest *t, const char *path, int flags, umode_t mode)
 {
@@ -44,23 +59,58 @@ void vt_close(struct ktest *t, int fd)
 	KTEST_EXPECT_EQ(t, ksys_close(fd), 0);
 }
 
-int vt_init(struct ktest *t)
+static int vt_mount(void)
+{
+	int err;
+
+	if (!vt_qlfs)
+		return ksys_mount("none", VT, "ramfs", 0, NULL);
+	err = qlfs_test_disk(&vt_qdev);
+	if (!err)
+		err = qlfs_test_mkfs(&vt_qdev, QLFS_MIN_LOG_BLOCKS_PER_SEG);
+	if (!err)
+		err = ksys_mount(vt_qdev.disk->disk_name, VT, "qlfs", 0, NULL);
+	return err;
+}
+
+static int vt_setup(void)
 {
 	int err;
 
 	vt_nr_fds = 0;
 	err = ksys_mkdir(VT, 0755);
 	if (!err)
-		err = ksys_mount("none", VT, "ramfs", 0, NULL);
+		err = vt_mount();
 	if (!err)
 		err = ksys_chdir(VT);
 	return err;
+}
+
+int vt_init(struct ktest *t)
+{
+	vt_qlfs = false;
+	vt_active = true;
+	return vt_setup();
+}
+
+int vt_init_qlfs(struct ktest *t)
+{
+	vt_qlfs = true;
+	vt_active = false;
+	if (qlfs_test_disk(&vt_qdev))
+		ktest_skip(
+			t,
+			"no writable test disk of 32 MiB or more (serial quire-test*)");
+	vt_active = true;
+	return vt_setup();
 }
 
 void vt_exit(struct ktest *t)
 {
 	int err;
 
+	if (!vt_active)
+		return; /* skipped before anything was set up */
 	while (vt_nr_fds)
 		ksys_close(vt_fds[--vt_nr_fds]);
 	KTEST_EXPECT_EQ(t, vt_check_tree(VT), 0);
@@ -70,6 +120,8 @@ void vt_exit(struct ktest *t)
 	KTEST_EXPECT_EQ(t, err, 0);
 	if (err)
 		ksys_umount(VT, MNT_DETACH);
+	else if (vt_qlfs)
+		KTEST_EXPECT_EQ(t, qlfs_test_fsck(&vt_qdev), 0); /* QL1..QL14 */
 	KTEST_EXPECT_EQ(t, ksys_rmdir(VT), 0);
 }
 
@@ -373,7 +425,7 @@ static void truncate_shrinks_grows_and_checks(struct ktest *t)
 	KTEST_EXPECT_EQ(t, ksys_ftruncate(fd, 0), 0);
 	KTEST_EXPECT_EQ(t, ksys_fstat(fd, &st), 0);
 	KTEST_EXPECT_EQ(t, st.size, 0);
-	KTEST_EXPECT_EQ(t, st.blocks, 0);
+	KTEST_EXPECT_EQ(t, st.blocks, vt_on_qlfs() ? PAGE_SIZE / 512 : 0); /* the inode */
 	KTEST_EXPECT_EQ(t, ksys_ftruncate(fd, -1), -EINVAL);
 	vt_close(t, fd);
 	ro = vt_open(t, "f", O_RDONLY, 0);
@@ -405,7 +457,8 @@ static void stat_reports_type_size_links(struct ktest *t)
 	KTEST_EXPECT_TRUE(t, S_ISREG(st.mode));
 	KTEST_EXPECT_EQ(t, st.size, 5);
 	KTEST_EXPECT_EQ(t, st.nlink, 1);
-	KTEST_EXPECT_EQ(t, st.blocks, PAGE_SIZE / 512);
+	/* qlfs: the data block and the inode's own (docs/qlfs-format.md) */
+	KTEST_EXPECT_EQ(t, st.blocks, (vt_on_qlfs() ? 2 : 1) * PAGE_SIZE / 512);
 	KTEST_EXPECT_EQ(t, st.blksize, PAGE_SIZE);
 	KTEST_EXPECT_NE(t, st.dev, 0);
 	fd = vt_open(t, "f", O_RDONLY, 0);
@@ -449,6 +502,65 @@ static void statfs_and_fsync_on_ramfs(struct ktest *t)
 	KTEST_ASSERT_GE(t, fd, 0);
 	KTEST_EXPECT_EQ(t, ksys_fsync(fd), 0);
 	vt_close(t, fd);
+}
+
+static void statfs_and_fsync_on_qlfs(struct ktest *t)
+{
+	struct kstatfs sf, sf2;
+	int fd;
+
+	KTEST_EXPECT_EQ(t, ksys_statfs(".", &sf), 0);
+	KTEST_EXPECT_EQ(t, sf.f_type, QLFS_SUPER_MAGIC);
+	KTEST_EXPECT_EQ(t, sf.f_namelen, NAME_MAX);
+	KTEST_EXPECT_EQ(t, sf.f_bsize, PAGE_SIZE);
+	KTEST_EXPECT_GT(t, sf.f_blocks, 0);
+	KTEST_EXPECT_LT(t, sf.f_bfree, sf.f_blocks);
+	fd = vt_open(t, "f", O_CREAT | O_RDWR, 0644);
+	KTEST_ASSERT_GE(t, fd, 0);
+	KTEST_EXPECT_EQ(t, ksys_write(fd, "x", 1), 1);
+	KTEST_EXPECT_EQ(t, ksys_fsync(fd), 0);
+	KTEST_EXPECT_EQ(t, ksys_fdatasync(fd), 0);
+	vt_close(t, fd);
+	/* the inode and its data block are counted */
+	KTEST_EXPECT_EQ(t, ksys_statfs(".", &sf2), 0);
+	KTEST_EXPECT_EQ(t, sf2.f_bfree + 2, sf.f_bfree);
+	fd = vt_open(t, ".", O_RDONLY, 0);
+	KTEST_ASSERT_GE(t, fd, 0);
+	KTEST_EXPECT_EQ(t, ksys_fsync(fd), 0);
+	vt_close(t, fd);
+}
+
+/* qlfs: ->writepages writes the dirty pages; clean, they can be dropped
+ * and read back from the disk. */
+static void qlfs_pages_are_written_back(struct ktest *t)
+{
+	char *buf = kmalloc(3 * PAGE_SIZE, GFP_KERNEL);
+	struct address_space *mapping;
+	struct path path;
+	int fd;
+
+	KTEST_ASSERT_NOT_NULL(t, buf);
+	memset(buf, 'q', 3 * PAGE_SIZE);
+	fd = vt_open(t, "f", O_CREAT | O_RDWR, 0644);
+	KTEST_ASSERT_GE(t, fd, 0);
+	KTEST_EXPECT_EQ(t, ksys_write(fd, buf, 3 * PAGE_SIZE), 3 * PAGE_SIZE);
+	KTEST_ASSERT_EQ(t, kern_path("f", 0, &path), 0);
+	mapping = d_inode(path.dentry)->i_mapping;
+	KTEST_EXPECT_NE(t, mapping->a_ops->writepages, NULL);
+	KTEST_EXPECT_EQ(t, filemap_write_and_wait(mapping), 0);
+	KTEST_EXPECT_FALSE(t, mapping_tagged(mapping, PAGECACHE_TAG_DIRTY));
+	KTEST_EXPECT_EQ(t, invalidate_mapping_pages(mapping, 0, ~0ul), 3);
+	KTEST_EXPECT_EQ(t, mapping->nrpages, 0);
+	memset(buf, 0, 3 * PAGE_SIZE);
+	KTEST_EXPECT_EQ(t, ksys_pread64(fd, buf, 3 * PAGE_SIZE, 0), 3 * PAGE_SIZE);
+	for (int i = 0; i < 3 * PAGE_SIZE; i++)
+		if (buf[i] != 'q') {
+			KTEST_EXPECT_EQ(t, buf[i], 'q');
+			break;
+		}
+	path_put(&path);
+	vt_close(t, fd);
+	kfree(buf);
 }
 
 /* ramfs: the data stays in dirty pages that nothing writes or frees. */
@@ -1022,12 +1134,12 @@ static int note_mount(void *arg, const char *source, const char *path, const cha
 {
 	struct mount_seen *s = arg;
 
+	if (!strcmp(path, VT) && !strcmp(fstype, vt_on_qlfs() ? "qlfs" : "ramfs"))
+		s->vt++;
 	if (strcmp(fstype, "ramfs"))
 		return 0;
 	if (!strcmp(path, "/"))
 		s->root++;
-	else if (!strcmp(path, VT))
-		s->vt++;
 	else if (!strcmp(path, VT "/m") && !strcmp(source, "src")) {
 		s->inner++;
 		s->inner_ro = mnt_flags & MNT_READONLY;
@@ -1121,3 +1233,44 @@ static const struct ktest_suite vfs_suite = {
 	.cases = vfs_cases,
 };
 KTEST_SUITE(vfs_suite);
+
+static const struct ktest_case vfs_qlfs_cases[] = {
+	KTEST_CASE(open_creat_write_read_back),
+	KTEST_CASE(open_flags_errors),
+	KTEST_CASE(read_write_need_the_right_mode),
+	KTEST_CASE(bad_descriptors_are_ebadf),
+	KTEST_CASE(lowest_descriptor_and_emfile),
+	KTEST_CASE(names_and_paths_too_long),
+	KTEST_CASE(pread_pwrite_and_append),
+	KTEST_CASE(lseek_whence_and_data_hole),
+	KTEST_CASE(truncate_shrinks_grows_and_checks),
+	KTEST_CASE(stat_reports_type_size_links),
+	KTEST_CASE(statfs_and_fsync_on_qlfs),
+	KTEST_CASE(qlfs_pages_are_written_back),
+	KTEST_CASE(mkdir_rmdir_errors),
+	KTEST_CASE(unlink_errors),
+	KTEST_CASE(unlinked_open_file_lives_until_close),
+	KTEST_CASE(rename_files_and_dirs),
+	KTEST_CASE(rename_errors),
+	KTEST_CASE(rename_exchange_swaps),
+	KTEST_CASE(hard_links),
+	KTEST_CASE(symlinks_followed_and_read),
+	KTEST_CASE(symlink_loops_are_eloop),
+	KTEST_CASE(dots_slashes_and_mount_crossing),
+	KTEST_CASE(chdir_and_getcwd),
+	KTEST_CASE(getdents_lists_every_entry_once),
+	KTEST_CASE(mount_and_umount_rules),
+	KTEST_CASE(lazy_umount_waits_for_last_user),
+	KTEST_CASE(read_only_mount_refuses_writes),
+	KTEST_CASE(iterate_mounts_lists_each_mount),
+	KTEST_CASE(null_buffers_are_efault),
+	KTEST_END,
+};
+
+static const struct ktest_suite vfs_qlfs_suite = {
+	.name = "vfs_qlfs",
+	.init = vt_init_qlfs,
+	.exit = vt_exit,
+	.cases = vfs_qlfs_cases,
+};
+KTEST_SUITE(vfs_qlfs_suite);

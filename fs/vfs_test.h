@@ -1,6 +1,8 @@
 /*
- * fs/vfs_test.h - the vfs suites' fixture (fs/vfs_test.c): a fresh ramfs
- * on VT as the working directory for each case.
+ * fs/vfs_test.h - the vfs suites' fixture (fs/vfs_test.c): a fresh file
+ * system on VT as the working directory for each case: ramfs (suites vfs,
+ * vfs_race: vt_init), or qlfs freshly formatted on a test disk and
+ * checked by fsck after the case (suite vfs_qlfs: vt_init_qlfs).
  */
 #ifndef FS_VFS_TEST_H
 #define FS_VFS_TEST_H
@@ -14,7 +16,10 @@
 #define KTEST_ASSERT_GT(t, a, b) KTEST_ASSERT_OP(t, a, >, b)
 
 int vt_init(struct ktest *t);
+int vt_init_qlfs(struct ktest *t);
 void vt_exit(struct ktest *t);
+/* Is the case running on qlfs (vt_init_qlfs)? */
+bool vt_on_qlfs(void);
 /* ksys_open/ksys_close that vt_exit cleans up after a failed assertion. */
 int vt_open(struct ktest *t, const char *path, int flags, umode_t mode);
 void vt_close(struct ktest *t, int fd);

@@ -56,13 +56,14 @@
 #include <quire/spinlock.h>
 #include <quire/list.h>
 #include <quire/xarray.h>
+#include <quire/workqueue.h>
 
 /* ---- in-memory state of a mounted qlfs ---- */
 
 /* One log's current segment (F2FS's curseg_info). Under its mutex. */
 struct qlfs_curseg {
 	struct mutex lock;
-	u32 segno;	/* main-area segment number */
+	u32 segno;	 /* main-area segment number */
 	u32 next_blkoff; /* next block the log writes */
 	/* The segment's summary block, built as blocks are written; written
 	 * to its SSA block when the log leaves the segment, and into the
@@ -114,7 +115,7 @@ struct qlfs_sb_info {
 	spinlock_t nat_lock;
 	struct qlfs_nat_block **nat_blocks; /* [nat_blocks], loaded on demand */
 	unsigned long *dirty_nat_blocks;
-	u32 next_free_nid; /* search hint */
+	u32 next_free_nid;	  /* search hint */
 	struct inode *node_inode; /* its mapping caches node blocks, index nid */
 
 	/* Inodes (inode.c): ino -> struct inode, for qlfs_iget(). */
@@ -128,6 +129,20 @@ struct qlfs_sb_info {
 	/* Statistics for the `qlfs` shell command and the tests. */
 	u64 nr_checkpoints;
 	u64 data_blocks_written, node_blocks_written;
+
+	/* Metadata half's own (super.c, segment.c, node.c, checkpoint.c). */
+	struct mutex nid_alloc_mutex; /* qlfs_alloc_nid(): one scan at a time */
+	u32 prefree_segments;	      /* bits in prefree_segmap */
+	bool s_dirty;		      /* changed since the last checkpoint */
+	u64 mount_ns;		      /* current_time_ns() at mount */
+	struct delayed_work cp_work;  /* the periodic checkpoint */
+	bool cp_work_stopping;	      /* umount: do not queue it again */
+	u32 *mount_orphans;	      /* orphans of the mounted pack (fill_super) */
+	u32 nr_mount_orphans;
+	int bad_sb_copy;       /* -1, or the copy to rewrite from the good one */
+	u64 orphans_recovered; /* statistics */
+	u64 fsync_inodes_recovered, fsync_blocks_recovered;
+	u64 cp_ver_salt; /* a node footer's cp_ver, high half: see qlfs_node_cp_ver() */
 };
 
 /* In-memory part of a qlfs inode (F2FS's f2fs_inode_info); the rest is in
@@ -139,11 +154,13 @@ struct qlfs_inode_info {
 	u32 i_generation;
 	unsigned long flags; /* QLFS_I_* below */
 	/* Data side may add fields below this line. */
+	u64 dentry_blocks_searched; /* dir.c: blocks a lookup scanned (tests) */
 };
 
-#define QLFS_I_NEED_CP	    0 /* fsync must write a checkpoint */
-#define QLFS_I_ORPHAN	    1 /* on sbi->orphan_list */
-#define QLFS_I_DATA_FIRST   8 /* bits 8.. for the data side */
+#define QLFS_I_NEED_CP	  0 /* fsync must write a checkpoint */
+#define QLFS_I_ORPHAN	  1 /* on sbi->orphan_list */
+#define QLFS_I_ACTIVE	  2 /* in sbi->inode_cache: eviction acts on disk */
+#define QLFS_I_DATA_FIRST 8 /* bits 8.. for the data side */
 
 static inline struct qlfs_sb_info *QLFS_SB(const struct super_block *sb)
 {
@@ -180,9 +197,9 @@ void qlfs_lock_op(struct qlfs_sb_info *sbi);
 void qlfs_unlock_op(struct qlfs_sb_info *sbi);
 
 enum qlfs_cp_reason {
-	CP_REASON_SYNC,	   /* sync_fs, sync */
-	CP_REASON_UMOUNT,  /* the last one: sets CP_UMOUNT_FLAG */
-	CP_REASON_FSYNC,   /* an fsync that roll-forward cannot cover */
+	CP_REASON_SYNC,	  /* sync_fs, sync */
+	CP_REASON_UMOUNT, /* the last one: sets CP_UMOUNT_FLAG */
+	CP_REASON_FSYNC,  /* an fsync that roll-forward cannot cover */
 	CP_REASON_PERIODIC,
 	CP_REASON_CLEANING, /* prefree segments must become free */
 	CP_REASON_RECOVERY, /* after roll-forward */
@@ -199,6 +216,12 @@ int qlfs_add_orphan_inode(struct qlfs_sb_info *sbi, u32 ino);
 void qlfs_remove_orphan_inode(struct qlfs_sb_info *sbi, u32 ino);
 
 /* ---- segment.c ---- */
+
+/* F2FS's f2fs_balance_fs(): when free segments run low and some are
+ * prefree, a checkpoint makes them free (there is no cleaner yet). Call it
+ * before qlfs_lock_op() in paths that will allocate (write_begin, create).
+ * Context: process, no qlfs lock held. */
+void qlfs_balance_fs(struct qlfs_sb_info *sbi);
 
 /* Give the block of a page being written a new address in log @type
  * (out of place, QM3): invalidate @old_blkaddr (unless NULL_ADDR or
@@ -243,15 +266,16 @@ enum qlfs_dnode_mode {
 static inline void set_new_dnode(struct dnode_of_data *dn, struct inode *inode,
 				 struct folio *ifolio, struct folio *nfolio, u32 nid)
 {
-	*dn = (struct dnode_of_data){ .inode = inode, .inode_folio = ifolio,
-				      .node_folio = nfolio, .nid = nid };
+	*dn = (struct dnode_of_data){
+		.inode = inode, .inode_folio = ifolio, .node_folio = nfolio, .nid = nid};
 }
 
 /* Find (or make) the node holding the address of file block @index; fills
  * @dn with both folios locked and referenced. 0 or -errno (-ENOENT,
  * -ENOSPC, -EIO, -EFBIG past the largest file). Under qlfs_lock_op() for
  * ALLOC_NODE. */
-int qlfs_get_dnode_of_data(struct dnode_of_data *dn, pgoff_t index, enum qlfs_dnode_mode mode);
+int qlfs_get_dnode_of_data(struct dnode_of_data *dn, pgoff_t index,
+			   enum qlfs_dnode_mode mode);
 /* Unlock and drop what @dn holds. */
 void qlfs_put_dnode(struct dnode_of_data *dn);
 /* The address at @dn->ofs_in_node of @dn->node_folio. */
@@ -301,6 +325,131 @@ struct inode *qlfs_new_inode(struct inode *dir, umode_t mode);
 void qlfs_update_inode(struct inode *inode);
 /* i_blocks in 4 KiB blocks (the on-disk unit) +/- n. */
 void qlfs_inode_blocks_add(struct inode *inode, s64 n);
+
+/* ---- metadata half: shared among its own files only ---- */
+
+/* Bitmaps of unsigned longs (segments, SIT/NAT blocks), changed under the
+ * lock that guards them (not atomic). */
+#define QLFS_BM_LONGS(n) (((n) + 63) / 64)
+static inline bool qlfs_bm_test(const unsigned long *m, u32 n)
+{
+	return (m[n / 64] >> (n % 64)) & 1;
+}
+static inline void qlfs_bm_set(unsigned long *m, u32 n)
+{
+	m[n / 64] |= 1UL << (n % 64);
+}
+static inline void qlfs_bm_clear(unsigned long *m, u32 n)
+{
+	m[n / 64] &= ~(1UL << (n % 64));
+}
+static inline bool qlfs_bm_test_and_set(unsigned long *m, u32 n)
+{
+	bool r = qlfs_bm_test(m, n);
+
+	qlfs_bm_set(m, n);
+	return r;
+}
+static inline bool qlfs_bm_test_and_clear(unsigned long *m, u32 n)
+{
+	bool r = qlfs_bm_test(m, n);
+
+	qlfs_bm_clear(m, n);
+	return r;
+}
+/* The first set bit at or after @from, or @size. */
+static inline u32 qlfs_bm_find_next(const unsigned long *m, u32 size, u32 from)
+{
+	while (from < size) {
+		unsigned long w = m[from / 64] >> (from % 64);
+
+		if (w)
+			return min(size, from + (u32)__builtin_ctzl(w));
+		from = (from / 64 + 1) * 64;
+	}
+	return size;
+}
+
+/* The cp_ver a node footer carries: the checkpoint version in the low 32
+ * bits and a CRC32C of the superblock's uuid in the high 32 (F2FS puts the
+ * checkpoint's CRC there, CP_CRC_RECOVERY_FLAG), so that roll-forward never
+ * takes a node left on the disk by an earlier file system, whose versions
+ * started from 1 too, for one of this one's. */
+static inline __le64 qlfs_node_cp_ver(const struct qlfs_sb_info *sbi)
+{
+	return cpu_to_le64((le64_to_cpu(sbi->ckpt->checkpoint_ver) & 0xffffffffULL) |
+			   sbi->cp_ver_salt);
+}
+
+/* super.c: the super_operations' helpers. */
+extern const struct super_operations qlfs_sops;
+/* Seconds the file system has been mounted in total (the SIT mtime clock). */
+u64 qlfs_elapsed_time(struct qlfs_sb_info *sbi);
+/* Synchronous metadata I/O of @nr blocks at @blkaddr (REQ_OP_* | REQ_*). */
+int qlfs_meta_rw(struct qlfs_sb_info *sbi, blk_opf_t opf, u32 blkaddr, void *buf, u32 nr);
+
+/* segment.c */
+int qlfs_build_segment_manager(struct qlfs_sb_info *sbi, const u8 *pack);
+void qlfs_destroy_segment_manager(struct qlfs_sb_info *sbi);
+/* qlfs_allocate_block() that also says which block the log writes next
+ * (a node footer's next_blkaddr; NULL_ADDR when unknown). */
+int __qlfs_allocate_block(struct qlfs_sb_info *sbi, enum qlfs_log type, u32 old_blkaddr,
+			  const struct qlfs_summary *sum, u32 *new_blkaddr,
+			  u32 *next_blkaddr);
+/* Checkpoint steps (cp_rwsem held for write): dirty SIT blocks to their
+ * shadow copies, flipping @sit_bitmap's bits; the pack's segment fields and
+ * summaries; after the pack is durable, prefree -> free. */
+int qlfs_flush_sit_entries(struct qlfs_sb_info *sbi, u8 *sit_bitmap);
+void qlfs_fill_cp_segments(struct qlfs_sb_info *sbi, struct qlfs_checkpoint *cp,
+			   struct qlfs_summary_block *sums);
+void qlfs_clear_prefree_segments(struct qlfs_sb_info *sbi);
+u32 qlfs_segno(const struct qlfs_sb_info *sbi, u32 blkaddr);
+/* Roll-forward (recovery.c): keep a segment of the fsync chain out of
+ * allocation until the recovery checkpoint; a block found in the chain
+ * made valid again with its owner's summary (-EEXIST if valid already);
+ * every log moved to a fresh segment before the recovery checkpoint. */
+bool qlfs_hold_segment(struct qlfs_sb_info *sbi, u32 segno);
+void qlfs_release_segment(struct qlfs_sb_info *sbi, u32 segno);
+int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr,
+		       const struct qlfs_summary *sum);
+int qlfs_move_all_logs(struct qlfs_sb_info *sbi);
+bool qlfs_block_valid_in_sit(struct qlfs_sb_info *sbi, u32 blkaddr);
+
+/* node.c */
+int qlfs_build_node_manager(struct qlfs_sb_info *sbi);
+void qlfs_destroy_node_manager(struct qlfs_sb_info *sbi);
+int qlfs_flush_nat_entries(struct qlfs_sb_info *sbi, u8 *nat_bitmap);
+/* A free nid, marked in use (NEW_ADDR) for @ino (0: the nid itself). */
+int qlfs_alloc_nid(struct qlfs_sb_info *sbi, u32 ino, u32 *nid);
+/* A new node's folio: zeroed, footer set, uptodate, dirty, locked. */
+struct folio *qlfs_new_node_folio(struct qlfs_sb_info *sbi, u32 nid, u32 ino, u32 ofs,
+				  bool cold);
+/* Free node @nid: its block (or reservation), its folio, its NAT entry
+ * (version bumped), the node count. */
+void qlfs_free_node(struct qlfs_sb_info *sbi, u32 nid);
+/* A NAT entry, 0 or -EIO (its block unreadable or corrupt). */
+int qlfs_get_nat_entry(struct qlfs_sb_info *sbi, u32 nid, u32 *ino, u32 *blkaddr,
+		       u8 *version);
+
+/* inode.c */
+struct inode *qlfs_alloc_inode(struct super_block *sb);
+void qlfs_destroy_inode(struct inode *inode);
+int qlfs_write_inode(struct inode *inode, struct writeback_control *wbc);
+void qlfs_evict_inode(struct inode *inode);
+/* Copy the inode's in-memory fields into its node folio (locked, waited). */
+void qlfs_inode_to_folio(struct inode *inode, struct folio *folio);
+
+/* recovery.c: F2FS's roll-forward, at mount before the orphans. */
+int qlfs_recover_fsync_data(struct qlfs_sb_info *sbi);
+
+/* checkpoint.c */
+int qlfs_recover_orphan_inodes(struct qlfs_sb_info *sbi);
+void qlfs_start_periodic_checkpoint(struct qlfs_sb_info *sbi);
+void qlfs_stop_periodic_checkpoint(struct qlfs_sb_info *sbi);
+#define QLFS_CP_INTERVAL_MS 30000
+
+/* qlfs_shell.c: `qlfs [MOUNTPOINT]` */
+int qlfs_shell_cmd(int argc, char **argv);
 
 /* ---- data half (data.c, file.c, dir.c, namei.c) ---- */
 

@@ -228,6 +228,7 @@ struct super_block {
 	unsigned long s_blocksize;	 /* statfs f_bsize, stat st_blksize */
 	loff_t s_maxbytes;		 /* largest file (EFBIG past it) */
 	u32 s_dev;			 /* MKDEV(): the disk's, or an anonymous one */
+	struct inode *s_bd_inode;	 /* mount_bdev(): the disk's bdev inode, held */
 	struct mutex s_vfs_rename_mutex; /* cross-directory renames (namei.c) */
 };
 
@@ -265,6 +266,17 @@ struct dentry *mount_nodev(struct file_system_type *fs_type, int flags, void *da
  * sb: the common part of every ->kill_sb. */
 void generic_shutdown_super(struct super_block *sb);
 void kill_anon_super(struct super_block *sb);
+/* For file systems on a disk (FS_REQUIRES_DEV, qlfs): @dev_name is a disk
+ * ("vdb" or "/dev/vdb"); -ENOENT if there is none, -ENXIO if it is dead,
+ * -EACCES for a read-write mount of a read-only disk, -EBUSY if a file
+ * system is mounted on it already. The sb gets s_bdev, the disk's s_dev,
+ * s_id (its name) and s_bdi (the disk's own: its flusher writes the file
+ * system's inodes), then @fill_super runs. */
+struct dentry *
+mount_bdev(struct file_system_type *fs_type, int flags, const char *dev_name, void *data,
+	   int (*fill_super)(struct super_block *sb, void *data, int silent));
+/* generic_shutdown_super() and the disk let go: ->kill_sb of mount_bdev(). */
+void kill_block_super(struct super_block *sb);
 /* For trees that live only in the dcache (ramfs): drop the dentries the
  * fs pinned, then kill_anon_super(). */
 void kill_litter_super(struct super_block *sb);

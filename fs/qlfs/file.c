@@ -1,0 +1,250 @@
+/*
+ * fs/qlfs/file.c - qlfs regular files: file_operations, truncate, lseek
+ * with SEEK_DATA/SEEK_HOLE, fsync (Linux's fs/f2fs/file.c).
+ *
+ * Layer: fs (qlfs, the namespace/data half). Used by: the VFS (read,
+ * write, lseek, fsync, truncate, stat of a qlfs file).
+ * Provides: qlfs_file_operations, qlfs_file_inode_operations,
+ * qlfs_setattr(), qlfs_getattr(), qlfs_fsync().
+ *
+ * fsync (F2FS's f2fs_do_sync_file()): the range's data pages are written
+ * (WB_SYNC_ALL) and waited for; then, if the inode needs a checkpoint (it
+ * is new since the last one, was renamed or has other links: F2FS's
+ * need_do_checkpoint(), our QLFS_I_NEED_CP, or it is a directory), one is
+ * written, which flushes the disk's cache before its footer; otherwise its
+ * node blocks go to the warm node log with the FSYNC mark
+ * (qlfs_fsync_node_pages()) and the disk's cache is flushed
+ * (blkdev_issue_flush()): what fsync acknowledged survives a power cut.
+ *
+ * Truncate (F2FS's f2fs_setattr()/f2fs_truncate()): the pages past the new
+ * size go (truncate_setsize()), then their blocks and the nodes no longer
+ * needed (qlfs_truncate_blocks()), and the part of the new last block past
+ * the size is zeroed on disk too (written again as a dirty page), so that
+ * growing the file later reads zeros there.
+ *
+ * Locking: i_rwsem (the VFS's for setattr; taken here for lseek), then
+ * qlfs_lock_op() around every metadata change (QM4).
+ */
+#include <quire/dcache.h>
+#include <quire/blkdev.h>
+#include <quire/string.h>
+#include <quire/errno.h>
+#include <quire/syscalls.h>
+#include "qlfs_data.h"
+
+/* ---- truncate and setattr ---- */
+
+/* Zero the bytes of the new last block past @size on disk as well. */
+static int zero_partial_block(struct inode *inode, loff_t size)
+{
+	struct address_space *mapping = inode->i_mapping;
+	pgoff_t index = size >> PAGE_SHIFT;
+	size_t off = size & (PAGE_SIZE - 1);
+	struct folio *folio;
+	u32 blkaddr;
+	int err;
+
+	if (!off)
+		return 0;
+	err = qlfs_data_blkaddr_of(inode, index, &blkaddr);
+	if (err || blkaddr == NULL_ADDR)
+		return err;
+	folio = read_mapping_folio(mapping, index, NULL);
+	if (IS_ERR(folio))
+		return PTR_ERR(folio);
+	folio_lock(folio);
+	if (folio->mapping == mapping) {
+		memset((char *)folio_address(folio) + off, 0, PAGE_SIZE - off);
+		folio_mark_dirty(folio);
+	}
+	folio_unlock(folio);
+	folio_put(folio);
+	return 0;
+}
+
+/* i_size = @size, blocks past it freed. Context: i_rwsem held. */
+int qlfs_truncate(struct inode *inode, loff_t size)
+{
+	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
+	int err;
+
+	if (READ_ONCE(sbi->read_only))
+		return -EROFS;
+	truncate_setsize(inode, size);
+	qlfs_lock_op(sbi);
+	err = qlfs_truncate_blocks(inode, DIV_ROUND_UP(size, PAGE_SIZE));
+	if (!err)
+		err = zero_partial_block(inode, size);
+	inode_touch_mctime(inode);
+	qlfs_update_inode(inode);
+	qlfs_unlock_op(sbi);
+	return err;
+}
+
+int qlfs_setattr(struct dentry *dentry, struct iattr *attr)
+{
+	struct inode *inode = d_inode(dentry);
+	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
+	s64 now = current_time_ns();
+	int err = 0;
+
+	if (attr->ia_valid & ATTR_SIZE) {
+		if (!S_ISREG(inode->i_mode))
+			return -EINVAL;
+		err = qlfs_truncate(inode, attr->ia_size);
+		if (err)
+			return err;
+	}
+	if (attr->ia_valid & (ATTR_MTIME | ATTR_CTIME)) {
+		if (READ_ONCE(sbi->read_only))
+			return -EROFS;
+		if (attr->ia_valid & ATTR_MTIME)
+			WRITE_ONCE(inode->i_mtime_ns, now);
+		if (attr->ia_valid & ATTR_CTIME)
+			WRITE_ONCE(inode->i_ctime_ns, now);
+		qlfs_lock_op(sbi);
+		qlfs_update_inode(inode);
+		qlfs_unlock_op(sbi);
+	}
+	return 0;
+}
+
+/* st_blocks is i_blocks: the data and node blocks the inode holds. */
+int qlfs_getattr(const struct path *path, struct kstat *stat)
+{
+	generic_fillattr(d_inode(path->dentry), stat);
+	return 0;
+}
+
+/* ---- lseek: SEEK_DATA / SEEK_HOLE from the block map ---- */
+
+/* The first file block after the direct node (or inode) holding @index. */
+static pgoff_t dnode_end(pgoff_t index)
+{
+	if (index < ADDRS_PER_INODE)
+		return ADDRS_PER_INODE;
+	return ADDRS_PER_INODE +
+	       ((index - ADDRS_PER_INODE) / ADDRS_PER_BLOCK + 1) * ADDRS_PER_BLOCK;
+}
+
+/*
+ * The first block at or after @index that is data (@data) or a hole
+ * (!@data), below @end; @end when none. A missing node is a hole for its
+ * whole range (F2FS's f2fs_seek_block()).
+ */
+static int seek_block(struct inode *inode, pgoff_t index, pgoff_t end, bool data,
+		      pgoff_t *found)
+{
+	while (index < end) {
+		pgoff_t stop = min(dnode_end(index), end);
+		struct dnode_of_data dn;
+		int err;
+
+		set_new_dnode(&dn, inode, NULL, NULL, 0);
+		err = qlfs_get_dnode_of_data(&dn, index, LOOKUP_NODE);
+		if (err == -ENOENT) {
+			if (!data) {
+				*found = index;
+				return 0;
+			}
+			index = stop;
+			continue;
+		}
+		if (err)
+			return err;
+		for (; index < stop; index++, dn.ofs_in_node++) {
+			u32 blkaddr = qlfs_data_blkaddr(&dn);
+
+			if ((blkaddr != NULL_ADDR) == data) {
+				qlfs_put_dnode(&dn);
+				*found = index;
+				return 0;
+			}
+		}
+		qlfs_put_dnode(&dn);
+		cond_resched();
+	}
+	*found = end;
+	return 0;
+}
+
+static loff_t qlfs_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct inode *inode = file->f_mapping->host;
+	loff_t isize, pos;
+	pgoff_t found;
+	int err;
+
+	if (whence != SEEK_DATA && whence != SEEK_HOLE)
+		return generic_file_llseek(file, offset, whence);
+	inode_lock_shared(inode);
+	isize = i_size_read(inode);
+	if (offset < 0 || offset >= isize) {
+		inode_unlock_shared(inode);
+		return -ENXIO;
+	}
+	err = seek_block(inode, offset >> PAGE_SHIFT, DIV_ROUND_UP(isize, PAGE_SIZE),
+			 whence == SEEK_DATA, &found);
+	inode_unlock_shared(inode);
+	if (err)
+		return err;
+	pos = (loff_t)found << PAGE_SHIFT;
+	if (pos < offset)
+		pos = offset;
+	if (pos >= isize) {
+		if (whence == SEEK_DATA)
+			return -ENXIO;
+		pos = isize; /* the hole at the end */
+	}
+	file->f_pos = pos;
+	return pos;
+}
+
+/* ---- fsync ---- */
+
+/* F2FS's need_do_checkpoint(): can roll-forward not recover this inode
+ * from its node blocks alone? */
+static bool need_checkpoint(struct inode *inode)
+{
+	return !S_ISREG(inode->i_mode) || inode->i_nlink != 1 ||
+	       test_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags);
+}
+
+int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	struct inode *inode = file->f_mapping->host;
+	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
+	int err, err2;
+
+	err = file_write_and_wait_range(file, start, end);
+	if (err)
+		return err;
+	if (READ_ONCE(sbi->read_only))
+		return -EROFS;
+	if (need_checkpoint(inode)) {
+		/* Cleared first: an operation meanwhile sets it again. */
+		clear_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags);
+		err = qlfs_write_checkpoint(sbi, CP_REASON_FSYNC);
+		if (err)
+			set_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags);
+		return err;
+	}
+	qlfs_lock_op(sbi);
+	qlfs_update_inode(inode); /* size and times into the node (QM1) */
+	qlfs_unlock_op(sbi);
+	err = qlfs_fsync_node_pages(inode, false);
+	err2 = blkdev_issue_flush(sbi->bdev);
+	return err ? err : err2;
+}
+
+const struct file_operations qlfs_file_operations = {
+	.read = filemap_read,
+	.write = generic_file_write,
+	.llseek = qlfs_llseek,
+	.fsync = qlfs_fsync,
+};
+
+const struct inode_operations qlfs_file_inode_operations = {
+	.setattr = qlfs_setattr,
+	.getattr = qlfs_getattr,
+};

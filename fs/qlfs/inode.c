@@ -1,0 +1,370 @@
+/*
+ * fs/qlfs/inode.c - qlfs inodes: reading one from its node block, making
+ * a new one, writing its fields back, and eviction (Linux's
+ * fs/f2fs/inode.c and the inode part of namei.c's f2fs_new_inode()).
+ *
+ * Layer: fs (qlfs, the metadata half). Used by: super.c (the root),
+ * namei.c (lookup, create), checkpoint.c (orphans), the VFS (through
+ * qlfs_sops: alloc/destroy, write_inode, evict_inode).
+ * Provides: qlfs_iget(), qlfs_new_inode(), qlfs_update_inode(),
+ * qlfs_inode_to_folio(), qlfs_inode_blocks_add(), qlfs_alloc_inode(),
+ * qlfs_destroy_inode(), qlfs_write_inode(), qlfs_evict_inode().
+ *
+ * Quire's VFS has no inode hash or LRU (an inode lives while a dentry or
+ * a file holds it), so qlfs keeps its own table, sbi->inode_cache (ino ->
+ * inode), for qlfs_iget(): an inode found there whose count already fell
+ * to 0 is being evicted, and iget waits for eviction to take it out
+ * before reading it again. Reading an inode checks what QL10 says of it
+ * (type, inline data only in regular files, directory depth and size, size
+ * within the largest file) before anything uses it.
+ *
+ * Invariants:
+ *  QI1: an inode with QLFS_I_ACTIVE is in inode_cache under its ino, and
+ *       no other inode of that ino is; its node folio holds its on-disk
+ *       fields, written by qlfs_inode_to_folio() after each change (QM1).
+ *  QI2: an inode evicted with no link has lost every block of its tree and
+ *       its nid before it leaves the orphan list.
+ *
+ * Locking: inode_cache_lock (a mutex, held across the read of a new inode
+ * so that one ino is read once) -> node folio locks. Eviction takes
+ * qlfs_lock_op() around freeing blocks.
+ */
+#include <quire/slab.h>
+#include <quire/string.h>
+#include <quire/errno.h>
+#include <quire/printk.h>
+#include <quire/timer.h>
+#include <quire/bug.h>
+#include "qlfs_mount.h"
+
+struct inode *qlfs_alloc_inode(struct super_block *sb)
+{
+	struct qlfs_inode_info *qi = kzalloc(sizeof(*qi), GFP_KERNEL);
+
+	return qi ? &qi->vfs_inode : NULL;
+}
+
+void qlfs_destroy_inode(struct inode *inode)
+{
+	kfree(QLFS_I(inode));
+}
+
+void qlfs_inode_blocks_add(struct inode *inode, s64 n)
+{
+	spin_lock(&inode->i_lock);
+	inode->i_blocks +=
+		(u64)n << (QLFS_BLKSIZE_BITS - 9); /* two's complement: n < 0 subtracts */
+	spin_unlock(&inode->i_lock);
+}
+
+static __le64 ns_sec(s64 ns)
+{
+	return cpu_to_le64(ns < 0 ? 0 : (u64)ns / 1000000000ULL);
+}
+
+static __le32 ns_nsec(s64 ns)
+{
+	return cpu_to_le32(ns < 0 ? 0 : (u64)ns % 1000000000ULL);
+}
+
+static s64 disk_to_ns(__le64 sec, __le32 nsec)
+{
+	u64 s = le64_to_cpu(sec), n = le32_to_cpu(nsec);
+
+	if (s > (u64)LLONG_MAX / 1000000000ULL - 1 || n >= 1000000000ULL)
+		return 0;
+	return (s64)(s * 1000000000ULL + n);
+}
+
+void qlfs_inode_to_folio(struct inode *inode, struct folio *folio)
+{
+	struct qlfs_inode *ri = folio_address(folio);
+	struct qlfs_inode_info *qi = QLFS_I(inode);
+
+	folio_wait_writeback(folio);
+	ri->i_mode = cpu_to_le16(inode->i_mode);
+	ri->i_links = cpu_to_le32(inode->i_nlink);
+	ri->i_size = cpu_to_le64(i_size_read(inode));
+	ri->i_blocks = cpu_to_le64(inode->i_blocks >> (QLFS_BLKSIZE_BITS - 9));
+	ri->i_atime = ns_sec(inode->i_atime_ns);
+	ri->i_atime_nsec = ns_nsec(inode->i_atime_ns);
+	ri->i_ctime = ns_sec(inode->i_ctime_ns);
+	ri->i_ctime_nsec = ns_nsec(inode->i_ctime_ns);
+	ri->i_mtime = ns_sec(inode->i_mtime_ns);
+	ri->i_mtime_nsec = ns_nsec(inode->i_mtime_ns);
+	ri->i_generation = cpu_to_le32(qi->i_generation);
+	ri->i_current_depth =
+		cpu_to_le32(S_ISDIR(inode->i_mode) ? qi->i_current_depth : 0);
+	ri->i_pino = cpu_to_le32(qi->i_pino);
+	if (S_ISCHR(inode->i_mode) || S_ISBLK(inode->i_mode))
+		ri->i_addr[0] = cpu_to_le32(inode->i_rdev);
+	folio_mark_dirty(folio);
+	WRITE_ONCE(QLFS_I_SB(inode)->s_dirty, true);
+}
+
+void qlfs_update_inode(struct inode *inode)
+{
+	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
+	struct folio *folio;
+
+	if (inode->i_ino == QLFS_NODE_INO || READ_ONCE(sbi->read_only))
+		return;
+	folio = qlfs_get_node_folio(sbi, inode->i_ino);
+	if (IS_ERR(folio))
+		return; /* reported (read-only now) */
+	qlfs_inode_to_folio(inode, folio);
+	qlfs_put_node_folio(folio);
+}
+
+/* The flusher's call: a change to a node folio, so under qlfs_lock_op()
+ * like every other (QM4). */
+int qlfs_write_inode(struct inode *inode, struct writeback_control *wbc)
+{
+	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
+
+	qlfs_lock_op(sbi);
+	qlfs_update_inode(inode);
+	qlfs_unlock_op(sbi);
+	return 0;
+}
+
+/* QL10's checks of an inode block, NULL if it is sound. */
+static const char *inode_invalid(struct qlfs_sb_info *sbi, const struct qlfs_inode *ri)
+{
+	u16 mode = le16_to_cpu(ri->i_mode);
+	u64 size = le64_to_cpu(ri->i_size);
+	u32 depth = le32_to_cpu(ri->i_current_depth);
+
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+	case S_IFDIR:
+	case S_IFLNK:
+	case S_IFCHR:
+	case S_IFBLK:
+	case S_IFIFO:
+	case S_IFSOCK:
+		break;
+	default:
+		return "unknown file type";
+	}
+	if (ri->i_inline & ~QLFS_KNOWN_INLINE)
+		return "unknown inline flags";
+	if (ri->i_inline & QLFS_INLINE_DATA) {
+		if (!S_ISREG(mode))
+			return "inline data in a file that is not regular";
+		if (size > MAX_INLINE_DATA)
+			return "inline data larger than the inode holds";
+		for (int i = 0; i < NIDS_PER_INODE; i++)
+			if (ri->i_nid[i])
+				return "inline data with node ids";
+	}
+	if (S_ISDIR(mode)) {
+		if (depth < 1 || depth > QLFS_MAX_DIR_HASH_DEPTH)
+			return "directory depth out of range";
+		if (size != qlfs_dir_blocks(depth) * QLFS_BLKSIZE)
+			return "directory size does not match its depth";
+	}
+	if (size > (u64)sbi->sb->s_maxbytes)
+		return "size past the largest file";
+	for (int i = 0; i < NIDS_PER_INODE; i++)
+		if (le32_to_cpu(ri->i_nid[i]) >= sbi->l.max_nid)
+			return "node id out of range";
+	return NULL;
+}
+
+/* Fill a new in-memory inode from its node block. */
+static int read_inode(struct inode *inode)
+{
+	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
+	struct qlfs_inode_info *qi = QLFS_I(inode);
+	const struct qlfs_inode *ri;
+	struct folio *folio;
+	const char *why;
+	u32 nat_ino;
+	int err;
+
+	err = qlfs_get_nat_entry(sbi, inode->i_ino, &nat_ino, NULL, NULL);
+	if (err)
+		return err == -EINVAL ? -EUCLEAN : err;
+	folio = qlfs_get_node_folio(sbi, inode->i_ino);
+	if (IS_ERR(folio))
+		return PTR_ERR(folio);
+	ri = folio_address(folio);
+	why = nat_ino != inode->i_ino ? "its NAT entry names another inode" :
+	      (le32_to_cpu(ri->footer.flag) >> OFFSET_BIT_SHIFT) ? "not an inode block" :
+								   inode_invalid(sbi, ri);
+	if (why) {
+		qlfs_msg(sbi, "inode %lu: %s", inode->i_ino, why);
+		qlfs_put_node_folio(folio);
+		qlfs_handle_error(sbi, "corrupt inode");
+		return -EUCLEAN;
+	}
+	inode->i_mode = le16_to_cpu(ri->i_mode);
+	set_nlink(inode, le32_to_cpu(ri->i_links));
+	inode->i_size = le64_to_cpu(ri->i_size);
+	inode->i_blocks = le64_to_cpu(ri->i_blocks) << (QLFS_BLKSIZE_BITS - 9);
+	inode->i_atime_ns = disk_to_ns(ri->i_atime, ri->i_atime_nsec);
+	inode->i_ctime_ns = disk_to_ns(ri->i_ctime, ri->i_ctime_nsec);
+	inode->i_mtime_ns = disk_to_ns(ri->i_mtime, ri->i_mtime_nsec);
+	if (S_ISCHR(inode->i_mode) || S_ISBLK(inode->i_mode))
+		inode->i_rdev = le32_to_cpu(ri->i_addr[0]);
+	qi->i_generation = le32_to_cpu(ri->i_generation);
+	qi->i_current_depth = le32_to_cpu(ri->i_current_depth);
+	qi->i_pino = le32_to_cpu(ri->i_pino);
+	qlfs_put_node_folio(folio);
+	return 0;
+}
+
+/* i_count + 1 unless it is 0 (Linux's atomic_inc_not_zero). */
+static bool get_unless_zero(atomic_t *count)
+{
+	int c = atomic_read(count);
+
+	while (c)
+		if (atomic_try_cmpxchg(count, &c, c + 1))
+			return true;
+	return false;
+}
+
+struct inode *qlfs_iget(struct super_block *sb, u32 ino)
+{
+	struct qlfs_sb_info *sbi = QLFS_SB(sb);
+	struct inode *inode;
+	int err;
+
+	if (ino < QLFS_ROOT_INO || ino >= sbi->l.max_nid) {
+		qlfs_msg(sbi, "inode number %u out of range", ino);
+		return ERR_PTR(-EUCLEAN);
+	}
+	for (;;) {
+		mutex_lock(&sbi->inode_cache_lock);
+		inode = xa_load(&sbi->inode_cache, ino);
+		if (!inode)
+			break;
+		/* a reference unless it is already on its way out */
+		if (get_unless_zero(&inode->i_count)) {
+			mutex_unlock(&sbi->inode_cache_lock);
+			return inode;
+		}
+		mutex_unlock(&sbi->inode_cache_lock);
+		msleep(1); /* eviction takes it out of the table */
+	}
+	inode = new_inode(sb);
+	if (!inode) {
+		mutex_unlock(&sbi->inode_cache_lock);
+		return ERR_PTR(-ENOMEM);
+	}
+	inode->i_ino = ino;
+	err = read_inode(inode);
+	if (!err && IS_ERR(xa_store(&sbi->inode_cache, ino, inode, GFP_KERNEL)))
+		err = -ENOMEM;
+	if (err) {
+		mutex_unlock(&sbi->inode_cache_lock);
+		iput(inode); /* not ACTIVE: eviction touches nothing on disk */
+		return ERR_PTR(err);
+	}
+	set_bit(QLFS_I_ACTIVE, &QLFS_I(inode)->flags);
+	mutex_unlock(&sbi->inode_cache_lock);
+	qlfs_set_inode_ops(inode);
+	return inode;
+}
+
+struct inode *qlfs_new_inode(struct inode *dir, umode_t mode)
+{
+	struct super_block *sb = dir->i_sb;
+	struct qlfs_sb_info *sbi = QLFS_SB(sb);
+	struct qlfs_inode_info *qi;
+	struct inode *inode;
+	struct folio *folio;
+	u32 nid;
+	int err;
+
+	err = qlfs_reserve_blocks(sbi, 1);
+	if (err)
+		return ERR_PTR(err);
+	err = qlfs_alloc_nid(sbi, 0, &nid);
+	if (err) {
+		qlfs_release_blocks(sbi, 1);
+		return ERR_PTR(err);
+	}
+	inode = new_inode(sb);
+	if (!inode) {
+		qlfs_free_node(sbi, nid);
+		return ERR_PTR(-ENOMEM);
+	}
+	qi = QLFS_I(inode);
+	inode->i_ino = nid;
+	inode->i_mode = mode;
+	inode->i_blocks = 1 << (QLFS_BLKSIZE_BITS - 9); /* the inode block */
+	qi->i_pino = dir->i_ino;
+	qi->i_generation = (u32)current_time_ns() ^ nid;
+	if (S_ISDIR(mode)) {
+		qi->i_current_depth = 1;
+		inode->i_size = qlfs_dir_blocks(1) * QLFS_BLKSIZE;
+	}
+	folio = qlfs_new_node_folio(sbi, nid, nid, 0, !S_ISDIR(mode));
+	if (IS_ERR(folio)) {
+		err = PTR_ERR(folio);
+		goto fail;
+	}
+	qlfs_inode_to_folio(inode, folio);
+	qlfs_put_node_folio(folio);
+	mutex_lock(&sbi->inode_cache_lock);
+	if (IS_ERR(xa_store(&sbi->inode_cache, nid, inode, GFP_KERNEL))) {
+		mutex_unlock(&sbi->inode_cache_lock);
+		err = -ENOMEM;
+		goto fail;
+	}
+	set_bit(QLFS_I_ACTIVE, &qi->flags);
+	set_bit(QLFS_I_NEED_CP, &qi->flags);
+	mutex_unlock(&sbi->inode_cache_lock);
+	spin_lock(&sbi->nat_lock);
+	sbi->total_valid_inode_count++;
+	spin_unlock(&sbi->nat_lock);
+	qlfs_set_inode_ops(inode);
+	return inode;
+fail:
+	qlfs_free_node(sbi, nid);
+	iput(inode);
+	return ERR_PTR(err);
+}
+
+void qlfs_evict_inode(struct inode *inode)
+{
+	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
+	struct qlfs_inode_info *qi = QLFS_I(inode);
+	int err;
+
+	if (inode->i_ino == QLFS_NODE_INO || !test_bit(QLFS_I_ACTIVE, &qi->flags)) {
+		truncate_inode_pages_final(&inode->i_data);
+		clear_inode(inode);
+		return;
+	}
+	if (inode->i_nlink || READ_ONCE(sbi->read_only)) {
+		/* still named (or frozen): what is dirty goes to the disk */
+		if (inode->i_nlink && !READ_ONCE(sbi->read_only))
+			filemap_write_and_wait(&inode->i_data);
+		truncate_inode_pages_final(&inode->i_data);
+		goto out;
+	}
+	truncate_inode_pages_final(&inode->i_data);
+	qlfs_lock_op(sbi);
+	err = qlfs_truncate_blocks(inode, 0);
+	if (!err) {
+		qlfs_free_node(sbi, inode->i_ino);
+		spin_lock(&sbi->nat_lock);
+		if (!WARN_ON_ONCE(!sbi->total_valid_inode_count))
+			sbi->total_valid_inode_count--;
+		spin_unlock(&sbi->nat_lock);
+	}
+	qlfs_unlock_op(sbi);
+	if (!err)
+		qlfs_remove_orphan_inode(sbi, inode->i_ino); /* QI2 */
+out:
+	mutex_lock(&sbi->inode_cache_lock);
+	if (xa_load(&sbi->inode_cache, inode->i_ino) == inode) /* nid not reused yet */
+		xa_erase(&sbi->inode_cache, inode->i_ino);
+	clear_bit(QLFS_I_ACTIVE, &qi->flags);
+	mutex_unlock(&sbi->inode_cache_lock);
+	clear_inode(inode);
+}
