@@ -512,6 +512,7 @@ static struct bdev_inode *bdev_create(struct gendisk *disk)
 
 	if (!bi)
 		return NULL;
+	__atomic_store_n(&disk->part0.bd_dev, dev, __ATOMIC_RELAXED); /* traces */
 	bi->bdi = bdi_alloc(NUMA_NO_NODE);
 	if (!bi->bdi)
 		goto out_free;

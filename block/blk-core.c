@@ -15,6 +15,9 @@
 #include <quire/printk.h>
 #include <quire/bug.h>
 #include <quire/init.h>
+#include <quire/trace.h>
+#include <quire/sched.h>
+#include <quire/fs.h>
 #include "blk.h"
 
 /*
@@ -133,6 +136,50 @@ static void blk_queue_exit(struct request_queue *q)
 		wake_up_all(&q->q_freeze_wq);
 }
 
+void blk_fill_rwbs(char *rwbs, blk_opf_t opf)
+{
+	int i = 0;
+
+	if (opf & REQ_PREFLUSH)
+		rwbs[i++] = 'F';
+	switch (bio_op_of(opf)) {
+	case REQ_OP_WRITE:
+		rwbs[i++] = 'W';
+		break;
+	case REQ_OP_READ:
+		rwbs[i++] = 'R';
+		break;
+	case REQ_OP_DISCARD:
+		rwbs[i++] = 'D';
+		break;
+	case REQ_OP_WRITE_ZEROES:
+		rwbs[i++] = 'W';
+		rwbs[i++] = 'Z';
+		break;
+	default: /* a flush alone */
+		if (!i)
+			rwbs[i++] = 'F';
+		rwbs[i++] = 'N';
+		break;
+	}
+	if (opf & REQ_FUA)
+		rwbs[i++] = 'F';
+	if (opf & REQ_SYNC)
+		rwbs[i++] = 'S';
+	rwbs[i] = '\0';
+}
+
+/* Linux's block_bio_queue event: a bio enters the block layer. */
+static void trace_block_bio_queue(struct bio *bio)
+{
+	u32 dev = __atomic_load_n(&bio->bi_bdev->bd_dev, __ATOMIC_RELAXED);
+	char rwbs[8];
+
+	blk_fill_rwbs(rwbs, bio->bi_opf);
+	trace_event("block_bio_queue", "%u,%u %s %llu + %u [%s]", MAJOR(dev), MINOR(dev), rwbs,
+		    (unsigned long long)bio->bi_iter.bi_sector, bio_sectors(bio), current->comm);
+}
+
 void submit_bio(struct bio *bio)
 {
 	struct block_device *bdev = bio->bi_bdev;
@@ -148,6 +195,8 @@ void submit_bio(struct bio *bio)
 		bio_endio(bio);
 		return;
 	}
+	if (trace_enabled())
+		trace_block_bio_queue(bio);
 	err = bio_check(bio);
 	if (err) {
 		bio->bi_status = err;

@@ -54,6 +54,9 @@
 #include <quire/preempt.h>
 #include <arch/cpu.h>
 #include <arch/time.h>
+#include <quire/trace.h>
+#include <quire/sched.h>
+#include <quire/fs.h>
 #include "blk.h"
 
 #define BITS_PER_LONG	(8 * sizeof(unsigned long))
@@ -475,6 +478,32 @@ void blk_mq_complete_request(struct request *rq)
 		ops->complete(rq);
 }
 
+/* Linux's block_rq_issue and block_rq_complete events. */
+static u32 rq_dev(struct request *rq, char *rwbs)
+{
+	blk_fill_rwbs(rwbs, rq->cmd_flags);
+	return __atomic_load_n(&rq->q->disk->part0.bd_dev, __ATOMIC_RELAXED);
+}
+
+static void trace_block_rq_issue(struct request *rq)
+{
+	char rwbs[8];
+	u32 dev = rq_dev(rq, rwbs);
+
+	trace_event("block_rq_issue", "%u,%u %s %u () %llu + %u [%s]", MAJOR(dev), MINOR(dev),
+		    rwbs, rq->__data_len, (unsigned long long)rq->__sector, rq->__data_len >> 9,
+		    current->comm);
+}
+
+static void trace_block_rq_complete(struct request *rq, int error)
+{
+	char rwbs[8];
+	u32 dev = rq_dev(rq, rwbs);
+
+	trace_event("block_rq_complete", "%u,%u %s () %llu + %u [%d]", MAJOR(dev), MINOR(dev),
+		    rwbs, (unsigned long long)rq->__sector, rq->__data_len >> 9, error);
+}
+
 void blk_mq_end_request(struct request *rq, blk_status_t status)
 {
 	/* From ->complete the request is COMPLETE already; a direct end
@@ -483,6 +512,8 @@ void blk_mq_end_request(struct request *rq, blk_status_t status)
 	    !blk_mq_mark_complete(rq))
 		return;
 	rq->status = status;
+	if (trace_enabled())
+		trace_block_rq_complete(rq, blk_status_to_errno(status));
 	blk_mq_end_or_advance(rq, status);
 }
 
@@ -576,6 +607,8 @@ static enum dispatch_result blk_mq_dispatch_rq_list(struct blk_mq_hw_ctx *hctx,
 		hctx->dispatched++;
 		spin_unlock_irqrestore(&hctx->lock, flags);
 		blk_mq_rq_start(rq);
+		if (trace_enabled())
+			trace_block_rq_issue(rq);
 		ret = ops->queue_rq(hctx, &bd);
 		if (ret == BLK_STS_OK) {
 			need_commit = !bd.last;

@@ -41,6 +41,7 @@
  * Locking: qlfs_lock_op() (write_begin to write_end, ->writepages) ->
  * the data folio lock -> node folio locks (inside qlfs_get_dnode_of_data()).
  */
+#include <quire/trace.h>
 #include <quire/bio.h>
 #include <quire/blkdev.h>
 #include <quire/string.h>
@@ -362,8 +363,13 @@ static void qlfs_write_end_io(struct bio *bio)
 
 static void submit_write_bio(struct qlfs_writepage_ctx *w)
 {
-	if (w->bio)
-		submit_bio(w->bio);
+	if (!w->bio)
+		return;
+	/* F2FS's f2fs_submit_write_bio event */
+	trace_event("qlfs_submit_write_bio", "dev = (%u,%u), WRITE, DATA, sector = %llu, size = %u",
+		    MAJOR(w->sbi->sb->s_dev), MINOR(w->sbi->sb->s_dev),
+		    (unsigned long long)w->bio->bi_iter.bi_sector, w->bio->bi_iter.bi_size);
+	submit_bio(w->bio);
 	w->bio = NULL;
 }
 
@@ -484,6 +490,10 @@ static int qlfs_writepages(struct address_space *mapping, struct writeback_contr
 	if (wbc->sync_mode == WB_SYNC_NONE &&
 	    !mapping_tagged(mapping, PAGECACHE_TAG_DIRTY))
 		return 0;
+	/* F2FS's f2fs_writepages event */
+	trace_event("qlfs_writepages", "dev = (%u,%u), ino = %lu, %s, nr_to_write %ld, sync_mode %d",
+		    MAJOR(inode->i_sb->s_dev), MINOR(inode->i_sb->s_dev), (unsigned long)inode->i_ino,
+		    S_ISDIR(inode->i_mode) ? "DIR" : "FILE", wbc->nr_to_write, wbc->sync_mode);
 	blk_start_plug(&plug);
 	qlfs_lock_op(w.sbi); /* QDA3: before any folio lock */
 	while ((folio = writeback_iter(mapping, wbc, folio, &err)))

@@ -104,7 +104,12 @@ struct request_queue {
 struct block_device {
 	struct gendisk *bd_disk;
 	struct request_queue *bd_queue;
+	u32 bd_dev; /* MKDEV(), set with its bdev inode (0 before); traces */
 };
+
+/* Linux's blk_fill_rwbs(): "FWFS"-style op and flags of a trace line
+ * (F preflush, then W/R/D/Z/N, then F for FUA, S sync) in @rwbs[8]. */
+void blk_fill_rwbs(char *rwbs, blk_opf_t opf);
 
 struct gendisk {
 	char disk_name[DISK_NAME_LEN];	/* "vda" */
