@@ -176,8 +176,9 @@ static void trace_block_bio_queue(struct bio *bio)
 	char rwbs[8];
 
 	blk_fill_rwbs(rwbs, bio->bi_opf);
-	trace_event("block_bio_queue", "%u,%u %s %llu + %u [%s]", MAJOR(dev), MINOR(dev), rwbs,
-		    (unsigned long long)bio->bi_iter.bi_sector, bio_sectors(bio), current->comm);
+	trace_event("block_bio_queue", "%u,%u %s %llu + %u [%s]", MAJOR(dev), MINOR(dev),
+		    rwbs, (unsigned long long)bio->bi_iter.bi_sector, bio_sectors(bio),
+		    current->comm);
 }
 
 void submit_bio(struct bio *bio)

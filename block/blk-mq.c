@@ -490,9 +490,9 @@ static void trace_block_rq_issue(struct request *rq)
 	char rwbs[8];
 	u32 dev = rq_dev(rq, rwbs);
 
-	trace_event("block_rq_issue", "%u,%u %s %u () %llu + %u [%s]", MAJOR(dev), MINOR(dev),
-		    rwbs, rq->__data_len, (unsigned long long)rq->__sector, rq->__data_len >> 9,
-		    current->comm);
+	trace_event("block_rq_issue", "%u,%u %s %u () %llu + %u [%s]", MAJOR(dev),
+		    MINOR(dev), rwbs, rq->__data_len, (unsigned long long)rq->__sector,
+		    rq->__data_len >> 9, current->comm);
 }
 
 static void trace_block_rq_complete(struct request *rq, int error)
@@ -500,8 +500,9 @@ static void trace_block_rq_complete(struct request *rq, int error)
 	char rwbs[8];
 	u32 dev = rq_dev(rq, rwbs);
 
-	trace_event("block_rq_complete", "%u,%u %s () %llu + %u [%d]", MAJOR(dev), MINOR(dev),
-		    rwbs, (unsigned long long)rq->__sector, rq->__data_len >> 9, error);
+	trace_event("block_rq_complete", "%u,%u %s () %llu + %u [%d]", MAJOR(dev),
+		    MINOR(dev), rwbs, (unsigned long long)rq->__sector,
+		    rq->__data_len >> 9, error);
 }
 
 void blk_mq_end_request(struct request *rq, blk_status_t status)

@@ -48,7 +48,8 @@ static int try_root_disk(struct gendisk *disk, void *arg)
 
 	if (disk_is_test_disk(disk))
 		return 0;
-	if (ksys_mount(disk->disk_name, "/root", ROOT_FSTYPE, pick->flags | MS_SILENT, NULL))
+	if (ksys_mount(disk->disk_name, "/root", ROOT_FSTYPE, pick->flags | MS_SILENT,
+		       NULL))
 		return 0;
 	strscpy_len(pick->name, disk->disk_name, sizeof(pick->name));
 	return 1;
@@ -81,7 +82,8 @@ void prepare_namespace(void)
 		return;
 	err = ksys_mkdir("/root", 0700);
 	if (err && err != -EEXIST) {
-		pr_err("VFS: cannot make /root: %s; the root stays on ramfs\n", errname(err));
+		pr_err("VFS: cannot make /root: %s; the root stays on ramfs\n",
+		       errname(err));
 		return;
 	}
 	if (!strcmp(root, "auto")) {

@@ -366,9 +366,11 @@ static void submit_write_bio(struct qlfs_writepage_ctx *w)
 	if (!w->bio)
 		return;
 	/* F2FS's f2fs_submit_write_bio event */
-	trace_event("qlfs_submit_write_bio", "dev = (%u,%u), WRITE, DATA, sector = %llu, size = %u",
+	trace_event("qlfs_submit_write_bio",
+		    "dev = (%u,%u), WRITE, DATA, sector = %llu, size = %u",
 		    MAJOR(w->sbi->sb->s_dev), MINOR(w->sbi->sb->s_dev),
-		    (unsigned long long)w->bio->bi_iter.bi_sector, w->bio->bi_iter.bi_size);
+		    (unsigned long long)w->bio->bi_iter.bi_sector,
+		    w->bio->bi_iter.bi_size);
 	submit_bio(w->bio);
 	w->bio = NULL;
 }
@@ -491,9 +493,11 @@ static int qlfs_writepages(struct address_space *mapping, struct writeback_contr
 	    !mapping_tagged(mapping, PAGECACHE_TAG_DIRTY))
 		return 0;
 	/* F2FS's f2fs_writepages event */
-	trace_event("qlfs_writepages", "dev = (%u,%u), ino = %lu, %s, nr_to_write %ld, sync_mode %d",
-		    MAJOR(inode->i_sb->s_dev), MINOR(inode->i_sb->s_dev), (unsigned long)inode->i_ino,
-		    S_ISDIR(inode->i_mode) ? "DIR" : "FILE", wbc->nr_to_write, wbc->sync_mode);
+	trace_event("qlfs_writepages",
+		    "dev = (%u,%u), ino = %lu, %s, nr_to_write %ld, sync_mode %d",
+		    MAJOR(inode->i_sb->s_dev), MINOR(inode->i_sb->s_dev),
+		    (unsigned long)inode->i_ino, S_ISDIR(inode->i_mode) ? "DIR" : "FILE",
+		    wbc->nr_to_write, wbc->sync_mode);
 	blk_start_plug(&plug);
 	qlfs_lock_op(w.sbi); /* QDA3: before any folio lock */
 	while ((folio = writeback_iter(mapping, wbc, folio, &err)))
