@@ -184,8 +184,24 @@ void iput(struct inode *inode)
 	if (!inode)
 		return;
 	WARN_ON_ONCE(inode->i_state & I_CLEAR);
-	if (atomic_dec_and_test(&inode->i_count))
-		evict(inode);
+	/*
+	 * Linux's atomic_dec_and_lock(): the last reference goes with i_lock
+	 * held and I_FREEING is set before it is dropped. A walker of
+	 * s_inodes that takes a reference under i_lock only when I_FREEING
+	 * is clear (sync, qlfs's checkpoint: __iget()) then never revives an
+	 * inode whose count already reached 0 (it would be evicted twice).
+	 */
+	for (int c = atomic_read(&inode->i_count); c > 1;)
+		if (atomic_try_cmpxchg(&inode->i_count, &c, c - 1))
+			return;
+	spin_lock(&inode->i_lock);
+	if (!atomic_dec_and_test(&inode->i_count)) {
+		spin_unlock(&inode->i_lock);
+		return;
+	}
+	inode->i_state |= I_FREEING;
+	spin_unlock(&inode->i_lock);
+	evict(inode);
 }
 
 /* ---- open files ---- */
