@@ -31,10 +31,6 @@ static inline loff_t min_t_loff(loff_t a, loff_t b)
 	return a < b ? a : b;
 }
 
-/* bdev_inode() with a reference (taken under bdev_mutex, so a racing
- * bdev_del_disk() cannot free the inode first); the caller iput()s it. */
-struct inode *bdev_inode_get(struct gendisk *disk);
-
 /* Tests only: called where blkdev_fsync() and O_DIRECT sleep between
  * taking the disk and using it (after writing back the range), to let a
  * test delete the disk right there (arch/host/bdev_fault_test.c). */

@@ -34,6 +34,7 @@
 #include <quire/string.h>
 #include <quire/errno.h>
 #include <quire/bug.h>
+#include <quire/syscalls.h>
 #include <quire/printk.h>
 #include <quire/blkdev.h>
 #include "internal.h"
@@ -189,24 +190,30 @@ mount_bdev(struct file_system_type *fs_type, int flags, const char *dev_name, vo
 	disk = get_disk_by_name(dev_name);
 	if (!disk)
 		return ERR_PTR(-ENOENT);
+	err = 0;
 	if (disk_is_dead(disk))
-		return ERR_PTR(-ENXIO);
-	if (!(flags & SB_RDONLY) && bdev_read_only(&disk->part0))
-		return ERR_PTR(-EACCES);
-	bd_inode = bdev_inode(disk);
-	if (!bd_inode)
-		return ERR_PTR(-ENOMEM);
+		err = -ENXIO;
+	else if (!(flags & SB_RDONLY) && bdev_read_only(&disk->part0))
+		err = -EACCES;
+	/* SB2: the sb's reference on the bdev inode, which holds the disk */
+	bd_inode = err ? NULL : bdev_inode_get(disk);
+	if (!err && !bd_inode)
+		err = -ENXIO; /* deleted under us */
+	put_disk(disk);
+	if (err)
+		return ERR_PTR(err);
 	mutex_lock(&bdev_mount_mutex);
 	if (bdev_mounted(&disk->part0)) {
 		mutex_unlock(&bdev_mount_mutex);
+		iput(bd_inode);
 		return ERR_PTR(-EBUSY);
 	}
 	sb = alloc_super(fs_type, flags & SB_RDONLY);
 	if (!sb) {
 		mutex_unlock(&bdev_mount_mutex);
+		iput(bd_inode);
 		return ERR_PTR(-ENOMEM);
 	}
-	ihold(bd_inode); /* SB2 */
 	sb->s_bd_inode = bd_inode;
 	sb->s_bdev = &disk->part0; /* on the list: SB2 holds from here */
 	mutex_unlock(&bdev_mount_mutex);
@@ -215,7 +222,7 @@ mount_bdev(struct file_system_type *fs_type, int flags, const char *dev_name, vo
 	strscpy_len(sb->s_id, disk->disk_name, sizeof(sb->s_id));
 	/* sync (iterate_supers) waits until the sb is whole, as in Linux */
 	down_write(&sb->s_umount);
-	err = fill_super(sb, data, 0);
+	err = fill_super(sb, data, !!(flags & MS_SILENT));
 	up_write(&sb->s_umount);
 	if (err) {
 		deactivate_super(sb);

@@ -1392,13 +1392,16 @@ static void random_ops_agree_with_the_model_on_qlfs(struct ktest *t)
 		.replay_seed = ktest_seed(),
 	};
 	struct vm_stats *st;
-	struct qlfs_dev d;
+	struct qlfs_dev d = {};
+	bool fast;
 
 	if (qlfs_test_disk(&d))
 		ktest_skip(
 			t,
 			"no writable test disk of 32 MiB or more (serial quire-test*)");
-	if (!qlfs_test_disk_is_fast(&d))
+	fast = qlfs_test_disk_is_fast(&d);
+	qlfs_dev_close(&d);
+	if (!fast)
 		ktest_skip(t, "the long qlfs run: on quire-host's memory disks only");
 	st = kzalloc(sizeof(*st), GFP_KERNEL);
 	KTEST_ASSERT_NOT_NULL(t, st);

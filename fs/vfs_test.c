@@ -123,6 +123,8 @@ void vt_exit(struct ktest *t)
 	else if (vt_qlfs)
 		KTEST_EXPECT_EQ(t, qlfs_test_fsck(&vt_qdev), 0); /* QL1..QL14 */
 	KTEST_EXPECT_EQ(t, ksys_rmdir(VT), 0);
+	if (vt_qlfs)
+		qlfs_dev_close(&vt_qdev);
 }
 
 /* DC1-DC6 over the tree of the mount at @path. */

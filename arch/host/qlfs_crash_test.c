@@ -50,6 +50,7 @@ static void ct_exit(struct ktest *t)
 
 	if (c->mounted)
 		ksys_umount(MNT, 0);
+	qlfs_dev_close(&c->d);
 	if (c->disk)
 		hostdisk_destroy(c->disk);
 	ksys_rmdir(MNT);
@@ -275,6 +276,7 @@ static void qlfs_torn_checkpoint_leaves_the_previous_one(struct ktest *t)
 		KTEST_EXPECT_EQ(t, size_of(MNT "/more"), -ENOENT);
 		ct_umount(t, c);
 		ct_expect_clean(t, c);
+		qlfs_dev_close(&c->d); /* its reference on the disk */
 		hostdisk_destroy(c->disk);
 		c->disk = NULL;
 	}

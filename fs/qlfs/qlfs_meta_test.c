@@ -71,6 +71,7 @@ static void mt_exit(struct ktest *t)
 	if (m->mounted)
 		ksys_umount(MNT, 0);
 	ksys_rmdir(MNT);
+	qlfs_dev_close(&m->d);
 	qlfs_free_blocks(m->blk, 0);
 	kfree(m);
 }
@@ -123,6 +124,7 @@ static struct mt *mt_mkfs_blocks(struct ktest *t, u32 log_bps, u64 blocks)
 		ktest_skip(
 			t,
 			"no writable test disk of 32 MiB or more (serial quire-test*)");
+	qlfs_dev_close(&m->d); /* a case that formats again */
 	KTEST_ASSERT_EQ(t, qlfs_dev_open(&m->d, disk->disk_name, true), 0);
 	if (blocks)
 		m->d.nr_blocks = blocks;

@@ -52,6 +52,7 @@ int qlfs_test_disk(struct qlfs_dev *d)
 {
 	struct gendisk *disk = NULL;
 
+	qlfs_dev_close(d); /* a fixture that opens again: one reference */
 	disk_iterate(pick_disk, &disk);
 	if (!disk)
 		return -ENODEV;
@@ -153,6 +154,7 @@ static void qt_exit(struct ktest *t)
 		KTEST_EXPECT_EQ(t, qlfs_test_fsck(&q->d), 0);
 	}
 	ksys_rmdir(QT);
+	qlfs_dev_close(&q->d);
 	kfree(q->buf);
 	kfree(q);
 }
@@ -714,10 +716,10 @@ static void qlfs_do_writepages_three_branches(struct ktest *t)
 	/* ->writepage: another test disk's page cache */
 	disk_iterate(pick_other_disk, &o);
 	if (o.found) {
-		scnprintf(line, sizeof(line), "/dev/%s", o.found->disk_name);
-		inode = path_inode(line);
+		/* the disk's bdev inode: /dev's node only carries its number */
+		inode = bdev_inode_get(o.found);
 		KTEST_ASSERT_NOT_NULL(t, inode);
-		inode = inode->i_mapping->host; /* the disk's bdev inode */
+		iput(inode); /* the disk (a test disk) keeps its own */
 		KTEST_EXPECT_TRUE(t, inode->i_mapping->a_ops->writepages == NULL);
 		KTEST_EXPECT_TRUE(t, inode->i_mapping->a_ops->writepage != NULL);
 		calls = bdev_writepage_calls(inode);

@@ -147,7 +147,7 @@ static const char *sb_invalid(const struct qlfs_super_block *raw, u32 addr,
 	return NULL;
 }
 
-static int read_super(struct qlfs_sb_info *sbi, u64 dev_blocks)
+static int read_super(struct qlfs_sb_info *sbi, u64 dev_blocks, int silent)
 {
 	u8 *two = qlfs_alloc_blocks(1);
 	const char *why[2];
@@ -170,9 +170,12 @@ static int read_super(struct qlfs_sb_info *sbi, u64 dev_blocks)
 	}
 	err = -EUCLEAN;
 	if (use < 0) {
-		if (!strcmp(why[0], "no qlfs magic") && !strcmp(why[1], "no qlfs magic"))
-			qlfs_msg(sbi, "not a qlfs file system (no superblock)");
-		else
+		if (!strcmp(why[0], "no qlfs magic") &&
+		    !strcmp(why[1], "no qlfs magic")) {
+			/* MS_SILENT (the boot's root=auto): no qlfs here, no word */
+			if (!silent)
+				qlfs_msg(sbi, "not a qlfs file system (no superblock)");
+		} else
 			qlfs_msg(sbi, "no valid superblock (copy 0: %s; copy 1: %s)",
 				 why[0], why[1]);
 		goto out;
@@ -513,7 +516,7 @@ static int qlfs_fill_super(struct super_block *sb, void *data, int silent)
 		goto fail;
 	}
 	dev_blocks = get_capacity(sbi->disk) >> (QLFS_BLKSIZE_BITS - SECTOR_SHIFT);
-	err = read_super(sbi, dev_blocks);
+	err = read_super(sbi, dev_blocks, silent);
 	if (err)
 		goto fail;
 	err = read_checkpoint(sbi, &pack);

@@ -257,6 +257,10 @@ struct file;
 struct file *blkdev_open_by_name(const char *name, unsigned int flags);
 /* @disk's bdev inode (made on first use), or NULL on no memory. */
 struct inode *bdev_inode(struct gendisk *disk);
+/* bdev_inode() with a reference (taken under bdev_mutex, so a racing
+ * bdev_del_disk() cannot free the inode first; NULL once the disk is
+ * deleted); the caller iput()s it. mount_bdev() holds one per sb. */
+struct inode *bdev_inode_get(struct gendisk *disk);
 /* The bdev inode with device number @dev, with a reference the caller
  * iput()s; NULL if no registered disk has that number. */
 struct inode *bdev_inode_get_by_dev(u32 dev);
