@@ -36,23 +36,37 @@
 
 #define ROOT_FSTYPE "qlfs"
 
+#define ROOT_CANDIDATES 16
+
 struct root_pick {
 	unsigned long flags;
 	char name[DISK_NAME_LEN];
+	int nr; /* candidates found */
+	char cand[ROOT_CANDIDATES][DISK_NAME_LEN];
 };
 
-/* Try each non-test disk in turn; stop at the first that mounts. */
-static int try_root_disk(struct gendisk *disk, void *arg)
+/* Note each disk that is not a test disk (disk_iterate() holds a
+ * spinlock: the mounts are tried after it). */
+static int note_root_candidate(struct gendisk *disk, void *arg)
 {
 	struct root_pick *pick = arg;
 
-	if (disk_is_test_disk(disk))
-		return 0;
-	if (ksys_mount(disk->disk_name, "/root", ROOT_FSTYPE, pick->flags | MS_SILENT,
-		       NULL))
-		return 0;
-	strscpy_len(pick->name, disk->disk_name, sizeof(pick->name));
-	return 1;
+	if (!disk_is_test_disk(disk) && pick->nr < ROOT_CANDIDATES)
+		strscpy_len(pick->cand[pick->nr++], disk->disk_name, DISK_NAME_LEN);
+	return 0;
+}
+
+/* Try each candidate in turn; the first that mounts is the root. */
+static bool try_root_disks(struct root_pick *pick)
+{
+	for (int i = 0; i < pick->nr; i++) {
+		if (!ksys_mount(pick->cand[i], "/root", ROOT_FSTYPE, pick->flags | MS_SILENT,
+				NULL)) {
+			strscpy_len(pick->name, pick->cand[i], sizeof(pick->name));
+			return true;
+		}
+	}
+	return false;
 }
 
 /* The new root's /dev and /mnt. A read-only root without them keeps
@@ -72,11 +86,12 @@ static void populate_root(void)
 
 void prepare_namespace(void)
 {
-	struct root_pick pick = {.flags = cmdline_has("ro") ? MS_RDONLY : 0};
+	static struct root_pick pick; /* once, at boot */
 	char root[DISK_NAME_LEN + 8] = "auto";
 	struct path path;
 	int err;
 
+	pick.flags = cmdline_has("ro") ? MS_RDONLY : 0;
 	cmdline_get("root", root, sizeof(root));
 	if (!strcmp(root, "ramfs") || !strcmp(root, "none"))
 		return;
@@ -87,7 +102,8 @@ void prepare_namespace(void)
 		return;
 	}
 	if (!strcmp(root, "auto")) {
-		if (disk_iterate(try_root_disk, &pick) != 1) {
+		disk_iterate(note_root_candidate, &pick);
+		if (!try_root_disks(&pick)) {
 			pr_info("VFS: no disk holds a qlfs; the root stays on ramfs\n");
 			ksys_rmdir("/root");
 			return;

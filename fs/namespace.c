@@ -310,7 +310,7 @@ int ksys_mount(const char *source, const char *target, const char *fstype,
 
 	if (!target || !fstype)
 		return -EINVAL;
-	if (flags & ~(unsigned long)MS_RDONLY)
+	if (flags & ~(unsigned long)(MS_RDONLY | MS_SILENT))
 		return -EINVAL; /* remount, bind, move: not in Quire */
 	err = kern_path(target, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &mp);
 	if (err)

@@ -57,7 +57,7 @@ static void __noreturn run_exec(const char *cmds)
 	int err = shell_run_line(cmds);
 
 	pr_info("exec finished: %s\n", err ? "a command failed" : "all commands succeeded");
-	arch_poweroff(err ? EXIT_COMMAND_FAILED : EXIT_OK);
+	kernel_power_off(err ? EXIT_COMMAND_FAILED : EXIT_OK);
 }
 
 void start_kernel(void)

@@ -360,7 +360,7 @@ static int cmd_poweroff(int argc, char **argv)
 		return -EINVAL;
 	}
 	cprintf("Powering off.\n");
-	arch_poweroff(status);
+	kernel_power_off(status);
 }
 SHELL_COMMAND(poweroff, "poweroff", "poweroff [STATUS]", "power off (STATUS reaches the host in test mode)", cmd_poweroff);
 
@@ -371,6 +371,6 @@ static int cmd_reboot(int argc, char **argv)
 		return -EINVAL;
 	}
 	cprintf("Rebooting.\n");
-	arch_reboot();
+	kernel_restart();
 }
 SHELL_COMMAND(reboot, "reboot", "reboot", "restart the machine", cmd_reboot);

@@ -21,4 +21,9 @@ void start_kernel(void) __noreturn;
 const char *cmdline_get(const char *key, char *buf, size_t size);
 bool cmdline_has(const char *flag);
 
+/* Sync every file system, then power off with @status / restart
+ * (kernel/reboot.c). Context: process. */
+void kernel_power_off(int status) __noreturn;
+void kernel_restart(void) __noreturn;
+
 #endif
