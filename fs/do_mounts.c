@@ -60,8 +60,8 @@ static int note_root_candidate(struct gendisk *disk, void *arg)
 static bool try_root_disks(struct root_pick *pick)
 {
 	for (int i = 0; i < pick->nr; i++) {
-		if (!ksys_mount(pick->cand[i], "/root", ROOT_FSTYPE, pick->flags | MS_SILENT,
-				NULL)) {
+		if (!ksys_mount(pick->cand[i], "/root", ROOT_FSTYPE,
+				pick->flags | MS_SILENT, NULL)) {
 			strscpy_len(pick->name, pick->cand[i], sizeof(pick->name));
 			return true;
 		}
