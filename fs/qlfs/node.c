@@ -753,13 +753,27 @@ static struct folio *new_child(struct dnode_of_data *dn, struct folio *parent, _
 	return folio;
 }
 
-/* An existing child: read it and check it is the node this place wants. */
-static struct folio *get_child(struct inode *inode, u32 nid, u32 noffset)
+/*
+ * An existing child: read it and check it is the node this place wants.
+ * @path holds the nids of its @level ancestors (path[0] the inode), whose
+ * folios the walk holds locked: a child naming one of them (a looped tree,
+ * only on a forged disk) is refused before its lock is taken, which would
+ * wait for ever on our own lock (QN3).
+ */
+static struct folio *get_child(struct inode *inode, u32 nid, u32 noffset, const u32 *path,
+			       int level)
 {
 	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
 	struct folio *folio;
 	struct qlfs_node_footer *f;
 
+	for (int i = 0; i < level; i++)
+		if (path[i] == nid) {
+			qlfs_msg(sbi, "inode %lu: node %u at offset %u names its own ancestor",
+				 inode->i_ino, nid, noffset);
+			qlfs_handle_error(sbi, "corrupt node tree");
+			return ERR_PTR(-EIO);
+		}
 	folio = qlfs_get_node_folio(sbi, nid);
 	if (IS_ERR(folio))
 		return PTR_ERR(folio) == -ENOENT ? ERR_PTR(-EIO) : folio;
@@ -779,7 +793,7 @@ int qlfs_get_dnode_of_data(struct dnode_of_data *dn, pgoff_t index, enum qlfs_dn
 {
 	struct inode *inode = dn->inode;
 	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
-	u32 offset[MAX_LEVEL], noffset[MAX_LEVEL];
+	u32 offset[MAX_LEVEL], noffset[MAX_LEVEL], path[MAX_LEVEL];
 	struct folio *parent, *child = NULL;
 	int level, err;
 
@@ -795,6 +809,7 @@ int qlfs_get_dnode_of_data(struct dnode_of_data *dn, pgoff_t index, enum qlfs_dn
 		}
 	}
 	parent = dn->inode_folio;
+	path[0] = inode->i_ino;
 	for (int i = 1; i <= level; i++) {
 		__le32 *slot = nid_slot(folio_address(parent), i - 1, offset[i - 1]);
 		u32 nid = le32_to_cpu(*slot);
@@ -805,7 +820,7 @@ int qlfs_get_dnode_of_data(struct dnode_of_data *dn, pgoff_t index, enum qlfs_dn
 				goto fail;
 			child = new_child(dn, parent, slot, noffset[i]);
 		} else {
-			child = get_child(inode, nid, noffset[i]);
+			child = get_child(inode, nid, noffset[i], path, i);
 		}
 		if (IS_ERR(child)) {
 			err = PTR_ERR(child);
@@ -814,6 +829,7 @@ int qlfs_get_dnode_of_data(struct dnode_of_data *dn, pgoff_t index, enum qlfs_dn
 		if (parent != dn->inode_folio)
 			qlfs_put_node_folio(parent);
 		parent = child;
+		path[i] = child->index; /* i <= 3 */
 	}
 	dn->node_folio = parent;
 	dn->nid = level ? parent->index : inode->i_ino;
@@ -897,11 +913,12 @@ static u32 free_addrs(struct qlfs_sb_info *sbi, struct folio *folio, bool inode,
 /*
  * Truncate the subtree of node @nid (offset @noffset, depth @depth below
  * it: 0 a direct node) that maps file blocks from @start, keeping blocks
- * before @from. Returns blocks freed (data and nodes) or -errno; *gone
- * says whether the node itself was freed (its parent clears the slot).
+ * before @from. @path: the nids of its @level ancestors (get_child()).
+ * Returns blocks freed (data and nodes) or -errno; *gone says whether the
+ * node itself was freed (its parent clears the slot).
  */
 static s64 truncate_node(struct inode *inode, u32 nid, u32 noffset, int depth, u64 start,
-			 u64 from, bool *gone)
+			 u64 from, bool *gone, u32 *path, int level)
 {
 	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
 	u64 span = ADDRS_PER_BLOCK;
@@ -911,9 +928,10 @@ static s64 truncate_node(struct inode *inode, u32 nid, u32 noffset, int depth, u
 	for (int d = 0; d < depth; d++)
 		span *= NIDS_PER_BLOCK;
 	*gone = false;
-	folio = get_child(inode, nid, noffset);
+	folio = get_child(inode, nid, noffset, path, level);
 	if (IS_ERR(folio))
 		return PTR_ERR(folio);
+	path[level] = nid;
 	if (!depth) {
 		freed = free_addrs(sbi, folio, false, from > start ? from - start : 0,
 				   ADDRS_PER_BLOCK);
@@ -930,7 +948,8 @@ static s64 truncate_node(struct inode *inode, u32 nid, u32 noffset, int depth, u
 			if (!cnid || cstart + child_span <= from)
 				continue;
 			cofs = depth == 2 ? noffset + 1 + j * (NIDS_PER_BLOCK + 1) : noffset + 1 + j;
-			n = truncate_node(inode, cnid, cofs, depth - 1, cstart, from, &cgone);
+			n = truncate_node(inode, cnid, cofs, depth - 1, cstart, from, &cgone, path,
+					  level + 1);
 			if (n < 0) {
 				qlfs_put_node_folio(folio);
 				return n;
@@ -960,6 +979,7 @@ int qlfs_truncate_blocks(struct inode *inode, pgoff_t from)
 						     NODE_OFS_IND2, NODE_OFS_DIND };
 	struct folio *ifolio;
 	u64 start = ADDRS_PER_INODE;
+	u32 path[MAX_LEVEL] = { inode->i_ino };
 	s64 freed;
 	int err = 0;
 
@@ -983,7 +1003,8 @@ int qlfs_truncate_blocks(struct inode *inode, pgoff_t from)
 		for (int d = 0; d < depth[i]; d++)
 			span *= NIDS_PER_BLOCK;
 		if (nid && start + span > from) {
-			n = truncate_node(inode, nid, noffset[i], depth[i], start, from, &gone);
+			n = truncate_node(inode, nid, noffset[i], depth[i], start, from, &gone, path,
+					  1);
 			if (n < 0) {
 				err = n;
 				break;

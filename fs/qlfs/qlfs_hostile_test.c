@@ -1,0 +1,269 @@
+/*
+ * fs/qlfs/qlfs_hostile_test.c - KTAP suite `qlfs_hostile`: qlfs mounted on
+ * forged images whose forged blocks pass their checksums (the review of
+ * what the mount reads from the disk and trusts, issue 10).
+ *
+ * Layer: test (fs/qlfs). Used by: `test qlfs_hostile` (tests/run: the
+ * host jobs, and host-asan-qlfs-hostile alone under ASan and UBSan).
+ * Provides: nothing (cases only).
+ *
+ * Each case makes a file system with qlfs_mkfs(), fills it through the
+ * VFS, unmounts it, edits blocks on the disk directly (found through the
+ * checkpoint and the NAT as the mount finds them) and seals each edited
+ * block again (qlfs_block_seal()), so that the mount reads a block with a
+ * valid checksum that breaks one rule of docs/qlfs-format.md. The mount
+ * must then refuse, or mount and answer an error for what the forgery
+ * touches: no hang, no sanitizer report, no wrong data without an error,
+ * and no change that leaves the disk worse than the forgery did.
+ * Needs a writable test disk of 32 MiB or more (serial quire-test*).
+ *
+ * Invariants:
+ *  QH1: every case ends unmounted; what it forged is on the test disk
+ *       only (the next case runs qlfs_mkfs() again).
+ *
+ * Locking: none (cases run one at a time, single-threaded).
+ */
+#include <quire/ktest.h>
+#include <quire/string.h>
+#include <quire/errno.h>
+#include <quire/slab.h>
+#include <quire/syscalls.h>
+#include "qlfs_data.h"
+#include "qlfs_test.h"
+
+#define MNT "/qlfs_hostile"
+
+struct qh {
+	struct qlfs_dev d;
+	struct qlfs_layout l;
+	u8 *blk;
+	u8 *buf; /* 2 blocks */
+	bool mounted;
+};
+
+static int qh_init(struct ktest *t)
+{
+	struct qh *h = kzalloc(sizeof(*h), GFP_KERNEL);
+	int err;
+
+	if (!h)
+		return -ENOMEM;
+	h->blk = qlfs_alloc_blocks(0);
+	h->buf = qlfs_alloc_blocks(1);
+	if (!h->blk || !h->buf) {
+		qlfs_free_blocks(h->blk, 0);
+		qlfs_free_blocks(h->buf, 1);
+		kfree(h);
+		return -ENOMEM;
+	}
+	t->priv = h;
+	err = ksys_mkdir(MNT, 0755);
+	return err == -EEXIST ? 0 : err;
+}
+
+static void qh_exit(struct ktest *t)
+{
+	struct qh *h = t->priv;
+
+	if (h->mounted)
+		ksys_umount(MNT, 0);
+	ksys_rmdir(MNT);
+	qlfs_free_blocks(h->blk, 0);
+	qlfs_free_blocks(h->buf, 1);
+	kfree(h);
+}
+
+/* A fresh file system (2 MiB segments) mounted at MNT. */
+static struct qh *qh_fresh(struct ktest *t)
+{
+	struct qh *h = t->priv;
+
+	if (qlfs_test_disk(&h->d))
+		ktest_skip(t, "no writable test disk of 32 MiB or more (serial quire-test*)");
+	KTEST_ASSERT_EQ(t, qlfs_compute_layout(h->d.nr_blocks, 9, &h->l), 0);
+	KTEST_ASSERT_EQ(t, qlfs_test_mount_fresh(&h->d, 9, MNT), 0);
+	h->mounted = true;
+	return h;
+}
+
+static int qh_mount(struct qh *h)
+{
+	int err = ksys_mount(h->d.disk->disk_name, MNT, "qlfs", 0, NULL);
+
+	h->mounted = !err;
+	return err;
+}
+
+static void qh_umount(struct ktest *t, struct qh *h)
+{
+	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
+	h->mounted = false;
+}
+
+static void qh_read(struct ktest *t, struct qh *h, u32 addr)
+{
+	KTEST_ASSERT_EQ(t, qlfs_dev_read(&h->d, addr, h->blk, 1), 0);
+}
+
+/* Seal h->blk for @addr and write it there. */
+static void qh_write_sealed(struct ktest *t, struct qh *h, u32 addr)
+{
+	qlfs_block_seal(h->blk, addr);
+	KTEST_ASSERT_EQ(t, qlfs_dev_write(&h->d, addr, h->blk, 1), 0);
+}
+
+/* The header of the newest valid checkpoint pack, into h->buf. */
+static const struct qlfs_checkpoint *disk_cp(struct ktest *t, struct qh *h)
+{
+	u64 best = 0;
+	int use = -1;
+
+	for (int p = 0; p < 2; p++) {
+		u32 addr = h->l.cp_blkaddr + p * h->l.bps;
+		const struct qlfs_checkpoint *cp = (const void *)h->blk;
+
+		qh_read(t, h, addr);
+		if (qlfs_block_csum_ok(h->blk, addr) &&
+		    (use < 0 || le64_to_cpu(cp->checkpoint_ver) > best)) {
+			best = le64_to_cpu(cp->checkpoint_ver);
+			use = p;
+			memcpy(h->buf, h->blk, QLFS_BLKSIZE);
+		}
+	}
+	KTEST_ASSERT_OP(t, use, >=, 0);
+	return (const void *)h->buf;
+}
+
+/* The on-disk block address of node @nid (the live NAT copy). */
+static u32 disk_node_addr(struct ktest *t, struct qh *h, u32 nid)
+{
+	const struct qlfs_checkpoint *cp = disk_cp(t, h);
+	u32 i = nid / NAT_ENTRY_PER_BLOCK;
+	int copy = qlfs_test_bit(cp->sit_nat_version_bitmap + qlfs_sit_bitmap_bytes(&h->l), i);
+	u32 naddr = qlfs_nat_blkaddr(&h->l, i, copy), addr;
+
+	qh_read(t, h, naddr);
+	KTEST_ASSERT_TRUE(t, qlfs_block_csum_ok(h->blk, naddr));
+	addr = le32_to_cpu(((struct qlfs_nat_block *)h->blk)->entries[nid % NAT_ENTRY_PER_BLOCK]
+				   .block_addr);
+	KTEST_ASSERT_OP(t, addr, >=, h->l.main_blkaddr);
+	KTEST_ASSERT_OP(t, addr, <, h->l.block_count);
+	return addr;
+}
+
+/* Node @nid read into h->blk; its address returned. */
+static u32 read_node(struct ktest *t, struct qh *h, u32 nid)
+{
+	u32 addr = disk_node_addr(t, h, nid);
+
+	qh_read(t, h, addr);
+	KTEST_ASSERT_EQ(t, le32_to_cpu(((struct qlfs_inode *)h->blk)->footer.nid), nid);
+	return addr;
+}
+
+static u32 ino_of(struct ktest *t, const char *path)
+{
+	struct kstat st;
+
+	KTEST_ASSERT_EQ(t, ksys_stat(path, &st), 0);
+	return st.ino;
+}
+
+/* A file @path of @blocks blocks (block b filled with b + 1), or with
+ * only block @blocks - 1 written when @sparse. */
+static void make_file(struct ktest *t, const char *path, u64 blocks, bool sparse)
+{
+	struct qh *h = t->priv;
+	int fd = ksys_open(path, O_CREAT | O_RDWR, 0644);
+
+	KTEST_ASSERT_OP(t, fd, >=, 0);
+	for (u64 b = sparse ? blocks - 1 : 0; b < blocks; b++) {
+		memset(h->blk, (int)(b + 1), QLFS_BLKSIZE);
+		KTEST_ASSERT_EQ(t, ksys_pwrite64(fd, h->blk, QLFS_BLKSIZE, b * QLFS_BLKSIZE),
+				QLFS_BLKSIZE);
+	}
+	KTEST_ASSERT_EQ(t, ksys_close(fd), 0);
+}
+
+/* pread of file block @b of @path: its result (bytes or -errno). */
+static long read_block_of(struct ktest *t, const char *path, u64 b)
+{
+	struct qh *h = t->priv;
+	int fd = ksys_open(path, O_RDONLY, 0);
+	long n;
+
+	if (fd < 0)
+		return fd;
+	n = ksys_pread64(fd, h->blk, QLFS_BLKSIZE, b * QLFS_BLKSIZE);
+	ksys_close(fd);
+	return n;
+}
+
+/* ---- the node tree ---- */
+
+/* A node that names itself or an ancestor (a looped tree) is an error,
+ * not a hang: the walk locks each node of its path and would wait on its
+ * own lock (F2FS's get_dnode_of_data() has the same lock order). Cases:
+ * i_nid[0] naming the inode; an indirect node naming itself; an indirect
+ * node naming the inode; each read and truncated. */
+static void forge_loop(struct ktest *t, int which, bool truncate)
+{
+	struct qh *h = qh_fresh(t);
+	u64 blocks = which ? ADDRS_PER_INODE + 2ULL * ADDRS_PER_BLOCK + 1 : ADDRS_PER_INODE + 2;
+	u32 ino, addr;
+
+	make_file(t, MNT "/f", blocks, which != 0);
+	ino = ino_of(t, MNT "/f");
+	qh_umount(t, h);
+	addr = read_node(t, h, ino);
+	if (!which) {
+		((struct qlfs_inode *)h->blk)->i_nid[0] = cpu_to_le32(ino);
+	} else {
+		u32 ind = le32_to_cpu(((struct qlfs_inode *)h->blk)->i_nid[2]);
+
+		KTEST_ASSERT_OP(t, ind, !=, 0);
+		addr = read_node(t, h, ind);
+		KTEST_ASSERT_OP(t, le32_to_cpu(((__le32 *)h->blk)[0]), !=, 0);
+		((__le32 *)h->blk)[0] = cpu_to_le32(which == 1 ? ind : ino);
+	}
+	qh_write_sealed(t, h, addr);
+	KTEST_ASSERT_EQ(t, qh_mount(h), 0);
+	if (truncate)
+		KTEST_EXPECT_OP(t, ksys_truncate(MNT "/f", 0), <, 0);
+	else
+		KTEST_EXPECT_EQ(t, read_block_of(t, MNT "/f", blocks - 1), -EIO);
+	qh_umount(t, h);
+}
+
+static void qlfs_hostile_inode_naming_itself_as_its_direct_node(struct ktest *t)
+{
+	forge_loop(t, 0, false);
+	forge_loop(t, 0, true);
+}
+
+static void qlfs_hostile_indirect_node_naming_itself(struct ktest *t)
+{
+	forge_loop(t, 1, false);
+	forge_loop(t, 1, true);
+}
+
+static void qlfs_hostile_indirect_node_naming_its_inode(struct ktest *t)
+{
+	forge_loop(t, 2, false);
+	forge_loop(t, 2, true);
+}
+
+static const struct ktest_case qlfs_hostile_cases[] = {
+	KTEST_CASE(qlfs_hostile_inode_naming_itself_as_its_direct_node),
+	KTEST_CASE(qlfs_hostile_indirect_node_naming_itself),
+	KTEST_CASE(qlfs_hostile_indirect_node_naming_its_inode),
+	KTEST_END,
+};
+
+static const struct ktest_suite qlfs_hostile_suite = {
+	.name = "qlfs_hostile",
+	.init = qh_init,
+	.exit = qh_exit,
+	.cases = qlfs_hostile_cases,
+};
+KTEST_SUITE(qlfs_hostile_suite);
