@@ -322,6 +322,40 @@ struct folio *qlfs_new_node_folio(struct qlfs_sb_info *sbi, u32 nid, u32 ino, u3
 	return folio;
 }
 
+/*
+ * Does a node block read from the disk hold NEW_ADDR in an address slot
+ * where none can be? NEW_ADDR is a reservation in memory (docs/
+ * qlfs-format.md, Conventions): a checkpoint writes none (QM2), so only a
+ * node written since the current checkpoint (its cp_ver; background
+ * writeback may write one before its data, and reclaim may drop the clean
+ * folio) may hold one. Taken from an older block it would read as a hole
+ * without an error, and freeing it would release a reservation never made
+ * (the counts would then disagree with the SIT at the next mount).
+ */
+static bool node_has_new_addr(struct qlfs_sb_info *sbi, const void *node)
+{
+	const struct qlfs_inode *ri = node;
+	const __le32 *a = node;
+	u32 ofs = node_ofs(node), n = ADDRS_PER_BLOCK, i = 0;
+
+	if (ofs_is_indirect(ofs) || ri->footer.cp_ver == qlfs_node_cp_ver(sbi))
+		return false;
+	if (!ofs) {
+		u16 type = le16_to_cpu(ri->i_mode) & S_IFMT;
+
+		if (ri->i_inline & QLFS_INLINE_DATA)
+			return false;
+		a = (const __le32 *)((const u8 *)node + __builtin_offsetof(struct qlfs_inode, i_addr));
+		n = ADDRS_PER_INODE;
+		if (type == S_IFCHR || type == S_IFBLK)
+			i = 1; /* i_addr[0] is the device number */
+	}
+	for (; i < n; i++)
+		if (a[i] == cpu_to_le32(NEW_ADDR))
+			return true;
+	return false;
+}
+
 struct folio *qlfs_get_node_folio(struct qlfs_sb_info *sbi, u32 nid)
 {
 	struct folio *folio;
@@ -372,6 +406,11 @@ struct folio *qlfs_get_node_folio(struct qlfs_sb_info *sbi, u32 nid)
 	if (le32_to_cpu(f->nid) != nid || le32_to_cpu(f->ino) != ino) {
 		qlfs_msg(sbi, "node %u at block %u: footer names node %u of inode %u", nid, addr,
 			 le32_to_cpu(f->nid), le32_to_cpu(f->ino));
+		qlfs_handle_error(sbi, "corrupt node block");
+		goto fail;
+	}
+	if (node_has_new_addr(sbi, folio_address(folio))) {
+		qlfs_msg(sbi, "node %u at block %u: NEW_ADDR on disk", nid, addr);
 		qlfs_handle_error(sbi, "corrupt node block");
 		goto fail;
 	}

@@ -253,10 +253,38 @@ static void qlfs_hostile_indirect_node_naming_its_inode(struct ktest *t)
 	forge_loop(t, 2, true);
 }
 
+/* NEW_ADDR ("reserved, not written") is an error on disk (docs/
+ * qlfs-format.md, Conventions; fsck's QL10): read as a hole it would be
+ * zeros without an error, and truncating it would release a reservation
+ * never taken (the counts then disagree with the SIT: the next mount is
+ * refused). */
+static void qlfs_hostile_new_addr_on_disk_is_an_error(struct ktest *t)
+{
+	struct qh *h = qh_fresh(t);
+	u32 ino, addr;
+	long n;
+
+	make_file(t, MNT "/g", 2, false);
+	ino = ino_of(t, MNT "/g");
+	qh_umount(t, h);
+	addr = read_node(t, h, ino);
+	((struct qlfs_inode *)h->blk)->i_addr[1] = cpu_to_le32(NEW_ADDR);
+	qh_write_sealed(t, h, addr);
+	KTEST_ASSERT_EQ(t, qh_mount(h), 0);
+	n = read_block_of(t, MNT "/g", 1);
+	KTEST_EXPECT_OP(t, n, <, 0);
+	ksys_truncate(MNT "/g", 0);
+	qh_umount(t, h);
+	KTEST_EXPECT_EQ(t, qh_mount(h), 0); /* the umount left the counts whole */
+	if (h->mounted)
+		qh_umount(t, h);
+}
+
 static const struct ktest_case qlfs_hostile_cases[] = {
 	KTEST_CASE(qlfs_hostile_inode_naming_itself_as_its_direct_node),
 	KTEST_CASE(qlfs_hostile_indirect_node_naming_itself),
 	KTEST_CASE(qlfs_hostile_indirect_node_naming_its_inode),
+	KTEST_CASE(qlfs_hostile_new_addr_on_disk_is_an_error),
 	KTEST_END,
 };
 
