@@ -16,7 +16,9 @@
  * to 0 is being evicted, and iget waits for eviction to take it out
  * before reading it again. Reading an inode checks what QL10 says of it
  * (type, inline data only in regular files, directory depth and size, size
- * within the largest file) before anything uses it.
+ * within the largest file) before anything uses it; an inode with inline
+ * data (valid on disk) is refused with -EOPNOTSUPP: the mount has no
+ * inline data path yet.
  *
  * Invariants:
  *  QI1: an inode with QLFS_I_ACTIVE is in inode_cache under its ino, and
@@ -196,6 +198,14 @@ static int read_inode(struct inode *inode)
 		qlfs_put_node_folio(folio);
 		qlfs_handle_error(sbi, "corrupt inode");
 		return -EUCLEAN;
+	}
+	if (ri->i_inline & QLFS_INLINE_DATA) {
+		/* valid on disk (QL10), but the mount keeps every file's data in
+		 * blocks: taking the bytes in i_addr[] for addresses would read
+		 * garbage or, written, leak blocks that truncation skips */
+		qlfs_msg(sbi, "inode %lu: inline data is not supported (yet)", inode->i_ino);
+		qlfs_put_node_folio(folio);
+		return -EOPNOTSUPP;
 	}
 	inode->i_mode = le16_to_cpu(ri->i_mode);
 	set_nlink(inode, le32_to_cpu(ri->i_links));

@@ -280,11 +280,71 @@ static void qlfs_hostile_new_addr_on_disk_is_an_error(struct ktest *t)
 		qh_umount(t, h);
 }
 
+/* ---- inodes ---- */
+
+/* Inline data (QL10 allows it in a regular file: fsck finds the image
+ * clean) is either read as data or refused with a clear error; its bytes
+ * are never taken for block addresses: no error on a clean image, no
+ * block written into a tree that truncation then skips. */
+static void qlfs_hostile_inline_data_file(struct ktest *t)
+{
+	static const char text[] = "hello, inline";
+	const u32 len = sizeof(text) - 1;
+	struct qh *h = qh_fresh(t);
+	u32 ino[2], addr;
+	long n;
+	int fd;
+
+	make_file(t, MNT "/z", 0, false); /* created empty */
+	make_file(t, MNT "/i", 0, false);
+	ino[0] = ino_of(t, MNT "/z");
+	ino[1] = ino_of(t, MNT "/i");
+	qh_umount(t, h);
+	/* "z": inline, i_size 100, zero bytes; "i": inline text */
+	for (int k = 0; k < 2; k++) {
+		struct qlfs_inode *ri = (void *)h->blk;
+
+		addr = read_node(t, h, ino[k]);
+		KTEST_ASSERT_EQ(t, le64_to_cpu(ri->i_size), 0);
+		ri->i_inline = QLFS_INLINE_DATA;
+		ri->i_size = cpu_to_le64(k ? len : 100);
+		if (k)
+			memcpy(ri->i_addr, text, len);
+		qh_write_sealed(t, h, addr);
+	}
+	KTEST_ASSERT_EQ(t, qlfs_test_fsck(&h->d), 0); /* a valid image */
+	KTEST_ASSERT_EQ(t, qh_mount(h), 0);
+
+	n = read_block_of(t, MNT "/i", 0);
+	if (n >= 0) {
+		KTEST_EXPECT_EQ(t, n, len);
+		KTEST_EXPECT_EQ(t, memcmp(h->blk, text, len), 0);
+	} else {
+		KTEST_EXPECT_EQ(t, n, -EOPNOTSUPP);
+	}
+	/* a valid image leaves the file system writable */
+	KTEST_EXPECT_EQ(t, ksys_mkdir(MNT "/still_writable", 0755), 0);
+
+	fd = ksys_open(MNT "/z", O_RDWR, 0);
+	if (fd >= 0) {
+		memset(h->blk, 0x5a, QLFS_BLKSIZE);
+		KTEST_EXPECT_EQ(t, ksys_pwrite64(fd, h->blk, QLFS_BLKSIZE, 0), QLFS_BLKSIZE);
+		KTEST_EXPECT_EQ(t, ksys_fsync(fd), 0);
+		ksys_close(fd);
+		KTEST_EXPECT_EQ(t, ksys_unlink(MNT "/z"), 0);
+	} else {
+		KTEST_EXPECT_EQ(t, fd, -EOPNOTSUPP);
+	}
+	qh_umount(t, h);
+	KTEST_EXPECT_EQ(t, qlfs_test_fsck(&h->d), 0);
+}
+
 static const struct ktest_case qlfs_hostile_cases[] = {
 	KTEST_CASE(qlfs_hostile_inode_naming_itself_as_its_direct_node),
 	KTEST_CASE(qlfs_hostile_indirect_node_naming_itself),
 	KTEST_CASE(qlfs_hostile_indirect_node_naming_its_inode),
 	KTEST_CASE(qlfs_hostile_new_addr_on_disk_is_an_error),
+	KTEST_CASE(qlfs_hostile_inline_data_file),
 	KTEST_END,
 };
 
