@@ -21,6 +21,11 @@
  * reference goes (evict frees it then), as F2FS's f2fs_unlink() does, so
  * a file unlinked while open survives a checkpoint as an orphan (QL13).
  *
+ * Lookup distrusts the entry it finds (QL11): one naming its own directory,
+ * or a directory whose ".." names another parent (a directory with two
+ * names), is -EUCLEAN and the file system read-only, as the VFS locks
+ * directories through their dentries and would take one i_rwsem twice.
+ *
  * fsync needs a checkpoint for an inode that a namespace change touched
  * since the last one (QLFS_I_NEED_CP): its entry is not in its node blocks,
  * so roll-forward could not find it (F2FS's need_do_checkpoint()).
@@ -75,6 +80,39 @@ static const u8 *dname(struct dentry *dentry)
 
 /* ---- lookup ---- */
 
+/*
+ * QL11 at lookup: an entry of @dir naming a directory names one whose ".."
+ * is @dir (and never @dir itself). A directory with a second name (only on
+ * a forged disk) would get a second dentry, and the VFS, which locks
+ * directories through their dentries, would then take its i_rwsem twice in
+ * one call (rmdir: parent and victim; rename: both parents) and wait for
+ * ever. Context: @dir's i_rwsem held.
+ */
+static int check_dir_entry(struct inode *dir, u32 ino, struct inode *inode)
+{
+	struct qlfs_dir_slot res;
+	int err = 0;
+
+	if (ino != dir->i_ino) {
+		if (!inode || !S_ISDIR(inode->i_mode))
+			return 0;
+		err = qlfs_find_entry(inode, (const u8 *)"..", 2, &res);
+		if (err && err != -ENOENT)
+			return err;
+		if (!err) {
+			err = res.ino == dir->i_ino ? 0 : -EUCLEAN;
+			qlfs_put_dir_slot(&res);
+			if (!err)
+				return 0;
+		}
+	}
+	qlfs_msg(QLFS_I_SB(dir), "directory %lu: an entry names %s %u", dir->i_ino,
+		 ino == dir->i_ino ? "the directory itself," : "a directory whose \"..\" is not it:",
+		 ino);
+	qlfs_handle_error(QLFS_I_SB(dir), "a directory with two names");
+	return -EUCLEAN;
+}
+
 static struct dentry *qlfs_lookup(struct inode *dir, struct dentry *dentry,
 				  unsigned int flags)
 {
@@ -91,9 +129,16 @@ static struct dentry *qlfs_lookup(struct inode *dir, struct dentry *dentry,
 	if (!err) {
 		ino = res.ino;
 		qlfs_put_dir_slot(&res);
+		if (ino == dir->i_ino)
+			return ERR_PTR(check_dir_entry(dir, ino, NULL));
 		inode = qlfs_iget(dir->i_sb, ino);
 		if (IS_ERR(inode))
 			return (struct dentry *)inode;
+		err = check_dir_entry(dir, ino, inode);
+		if (err) {
+			iput(inode);
+			return ERR_PTR(err);
+		}
 	}
 	d_add(dentry, inode);
 	return NULL;

@@ -339,12 +339,73 @@ static void qlfs_hostile_inline_data_file(struct ktest *t)
 	KTEST_EXPECT_EQ(t, qlfs_test_fsck(&h->d), 0);
 }
 
+/* ---- directories ---- */
+
+/* Add an entry @name -> @ino (file type @ft) to the root's dentry block 0
+ * on the disk. */
+static void forge_root_entry(struct ktest *t, struct qh *h, const char *name, u32 ino, u8 ft)
+{
+	struct qlfs_dentry_block *db = (void *)h->blk;
+	u32 len = strlen(name), slot, addr;
+
+	read_node(t, h, QLFS_ROOT_INO);
+	addr = le32_to_cpu(((struct qlfs_inode *)h->blk)->i_addr[0]);
+	qh_read(t, h, addr);
+	KTEST_ASSERT_TRUE(t, qlfs_block_csum_ok(h->blk, addr));
+	for (slot = 2; slot < NR_DENTRY_IN_BLOCK; slot++)
+		if (!qlfs_test_bit(db->dentry_bitmap, slot))
+			break;
+	KTEST_ASSERT_OP(t, slot, <, NR_DENTRY_IN_BLOCK - 1);
+	qlfs_dblock_fill(db, slot, (const u8 *)name, len, qlfs_dentry_hash((const u8 *)name, len),
+			 ino, ft);
+	qh_write_sealed(t, h, addr);
+}
+
+/* A directory entry naming its own directory, or a directory that has a
+ * parent elsewhere (a directory with two names: QL11), is an error at
+ * lookup: the VFS would lock one inode twice through its two dentries
+ * (rmdir: the parent and the victim; rename: both parents). */
+static void qlfs_hostile_entry_naming_its_own_directory(struct ktest *t)
+{
+	struct qh *h = qh_fresh(t);
+	struct kstat st;
+
+	qh_umount(t, h);
+	forge_root_entry(t, h, "self", QLFS_ROOT_INO, QLFS_FT_DIR);
+	KTEST_ASSERT_EQ(t, qh_mount(h), 0);
+	KTEST_EXPECT_OP(t, ksys_stat(MNT "/self", &st), <, 0);
+	KTEST_EXPECT_OP(t, ksys_rmdir(MNT "/self"), <, 0);
+	qh_umount(t, h);
+}
+
+static void qlfs_hostile_second_name_of_a_directory(struct ktest *t)
+{
+	struct qh *h = qh_fresh(t);
+	struct kstat st;
+	u32 ino;
+
+	KTEST_ASSERT_EQ(t, ksys_mkdir(MNT "/a", 0755), 0);
+	KTEST_ASSERT_EQ(t, ksys_mkdir(MNT "/a/b", 0755), 0);
+	make_file(t, MNT "/a/b/f", 1, false);
+	ino = ino_of(t, MNT "/a/b");
+	qh_umount(t, h);
+	forge_root_entry(t, h, "b2", ino, QLFS_FT_DIR); /* /b2 and /a/b */
+	KTEST_ASSERT_EQ(t, qh_mount(h), 0);
+	KTEST_EXPECT_EQ(t, ksys_stat(MNT "/a/b/f", &st), 0);
+	KTEST_EXPECT_OP(t, ksys_stat(MNT "/b2/f", &st), <, 0);
+	/* with two dentries for /a/b this would lock it twice */
+	KTEST_EXPECT_OP(t, ksys_rename(MNT "/b2/f", MNT "/a/b/g", 0), <, 0);
+	qh_umount(t, h);
+}
+
 static const struct ktest_case qlfs_hostile_cases[] = {
 	KTEST_CASE(qlfs_hostile_inode_naming_itself_as_its_direct_node),
 	KTEST_CASE(qlfs_hostile_indirect_node_naming_itself),
 	KTEST_CASE(qlfs_hostile_indirect_node_naming_its_inode),
 	KTEST_CASE(qlfs_hostile_new_addr_on_disk_is_an_error),
 	KTEST_CASE(qlfs_hostile_inline_data_file),
+	KTEST_CASE(qlfs_hostile_entry_naming_its_own_directory),
+	KTEST_CASE(qlfs_hostile_second_name_of_a_directory),
 	KTEST_END,
 };
 
