@@ -24,7 +24,9 @@
  * Lookup distrusts the entry it finds (QL11): one naming its own directory,
  * or a directory whose ".." names another parent (a directory with two
  * names), is -EUCLEAN and the file system read-only, as the VFS locks
- * directories through their dentries and would take one i_rwsem twice.
+ * directories through their dentries and would take one i_rwsem twice;
+ * so is one naming an inode without links (QL12, QL13: its eviction would
+ * free it under the name).
  *
  * fsync needs a checkpoint for an inode that a namespace change touched
  * since the last one (QLFS_I_NEED_CP): its entry is not in its node blocks,
@@ -134,6 +136,16 @@ static struct dentry *qlfs_lookup(struct inode *dir, struct dentry *dentry,
 		inode = qlfs_iget(dir->i_sb, ino);
 		if (IS_ERR(inode))
 			return (struct dentry *)inode;
+		if (!inode->i_nlink) {
+			/* a deleted inode referenced (ext4's words): its last
+			 * iput would free it under this name. Read-only
+			 * first, so that the iput frees nothing. */
+			qlfs_msg(QLFS_I_SB(dir), "directory %lu: an entry names inode %u, which has no links",
+				 dir->i_ino, ino);
+			qlfs_handle_error(QLFS_I_SB(dir), "an entry names an unlinked inode");
+			iput(inode);
+			return ERR_PTR(-EUCLEAN);
+		}
 		err = check_dir_entry(dir, ino, inode);
 		if (err) {
 			iput(inode);

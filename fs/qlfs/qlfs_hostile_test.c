@@ -398,6 +398,27 @@ static void qlfs_hostile_second_name_of_a_directory(struct ktest *t)
 	qh_umount(t, h);
 }
 
+/* An entry naming an inode without links (and not on the orphan list: a
+ * deleted inode referenced, ext4's words) is an error at lookup: taken as
+ * is, its last reference would free it, blocks and nid, under the name
+ * that still names it (reading the file destroyed it). */
+static void qlfs_hostile_entry_naming_an_inode_without_links(struct ktest *t)
+{
+	struct qh *h = qh_fresh(t);
+	u32 ino, addr;
+
+	make_file(t, MNT "/f", 3, false);
+	ino = ino_of(t, MNT "/f");
+	qh_umount(t, h);
+	addr = read_node(t, h, ino);
+	((struct qlfs_inode *)h->blk)->i_links = 0;
+	qh_write_sealed(t, h, addr);
+	KTEST_ASSERT_EQ(t, qh_mount(h), 0);
+	KTEST_EXPECT_OP(t, read_block_of(t, MNT "/f", 0), <, 0);
+	qh_umount(t, h);
+	KTEST_EXPECT_EQ(t, disk_node_addr(t, h, ino), addr); /* not freed */
+}
+
 static const struct ktest_case qlfs_hostile_cases[] = {
 	KTEST_CASE(qlfs_hostile_inode_naming_itself_as_its_direct_node),
 	KTEST_CASE(qlfs_hostile_indirect_node_naming_itself),
@@ -406,6 +427,7 @@ static const struct ktest_case qlfs_hostile_cases[] = {
 	KTEST_CASE(qlfs_hostile_inline_data_file),
 	KTEST_CASE(qlfs_hostile_entry_naming_its_own_directory),
 	KTEST_CASE(qlfs_hostile_second_name_of_a_directory),
+	KTEST_CASE(qlfs_hostile_entry_naming_an_inode_without_links),
 	KTEST_END,
 };
 
