@@ -296,6 +296,28 @@ static int drop_links(struct inode *inode, unsigned int n)
 	return 0;
 }
 
+/*
+ * @dir loses a subdirectory's "..": its count, which a forged disk may give
+ * below 2 + its subdirectories (QL12), never goes under 2 (drop_nlink()
+ * warns at 0, and a directory at 0, the root too, is freed by its
+ * eviction). -EUCLEAN and read-only instead.
+ */
+static int subdir_links_bad(struct inode *dir)
+{
+	qlfs_msg(QLFS_I_SB(dir), "directory %lu: %u links, fewer than its subdirectories need",
+		 dir->i_ino, dir->i_nlink);
+	qlfs_handle_error(QLFS_I_SB(dir), "directory link count");
+	return -EUCLEAN;
+}
+
+static int drop_subdir_link(struct inode *dir)
+{
+	if (dir->i_nlink <= 2)
+		return subdir_links_bad(dir);
+	drop_nlink(dir);
+	return 0;
+}
+
 /* Remove @dentry's entry from @dir; the caller fixes the counts. */
 static int remove_entry(struct inode *dir, struct dentry *dentry)
 {
@@ -338,11 +360,13 @@ static int qlfs_rmdir(struct inode *dir, struct dentry *dentry)
 		return -EROFS;
 	if (!qlfs_empty_dir(inode))
 		return -ENOTEMPTY;
+	if (dir->i_nlink <= 2)
+		return subdir_links_bad(dir);
 	qlfs_lock_op(sbi);
 	err = remove_entry(dir, dentry);
 	if (!err) {
 		drop_links(inode, 2); /* its name and its "." */
-		drop_nlink(dir);      /* its ".." */
+		drop_nlink(dir);      /* its ".." (> 2: checked above) */
 		qlfs_update_inode(dir);
 	}
 	qlfs_unlock_op(sbi);
@@ -383,11 +407,11 @@ static int rename_exchange(struct inode *old_dir, struct dentry *old_dentry,
 		if (!err && new_is_dir)
 			err = qlfs_set_dotdot(new_inode, old_dir);
 		if (old_is_dir && !new_is_dir) {
-			drop_nlink(old_dir);
-			inc_nlink(new_dir);
+			if (!drop_subdir_link(old_dir))
+				inc_nlink(new_dir);
 		} else if (new_is_dir && !old_is_dir) {
-			inc_nlink(old_dir);
-			drop_nlink(new_dir);
+			if (!drop_subdir_link(new_dir))
+				inc_nlink(old_dir);
 		}
 		qlfs_update_inode(old_dir);
 		qlfs_update_inode(new_dir);
@@ -438,8 +462,8 @@ static int rename_move(struct inode *old_dir, struct dentry *old_dentry,
 	if (err)
 		return err;
 	if (is_dir) {
-		drop_nlink(old_dir); /* the moved or replaced ".." */
-		if (old_dir != new_dir)
+		err = drop_subdir_link(old_dir); /* the moved or replaced ".." */
+		if (!err && old_dir != new_dir)
 			err = qlfs_set_dotdot(old_inode, new_dir);
 	}
 	qlfs_update_inode(old_dir);

@@ -419,6 +419,33 @@ static void qlfs_hostile_entry_naming_an_inode_without_links(struct ktest *t)
 	KTEST_EXPECT_EQ(t, disk_node_addr(t, h, ino), addr); /* not freed */
 }
 
+/* A directory whose link count is below 2 + its subdirectories: rmdir of
+ * each is refused once the count would say none is left, rather than
+ * dropping it under 2 (a warning at 0, and the root, its count 0, freed
+ * by its eviction at umount: the next mount has no root). */
+static void qlfs_hostile_directory_link_count_too_low(struct ktest *t)
+{
+	struct qh *h = qh_fresh(t);
+	u32 addr;
+
+	KTEST_ASSERT_EQ(t, ksys_mkdir(MNT "/a", 0755), 0);
+	KTEST_ASSERT_EQ(t, ksys_mkdir(MNT "/b", 0755), 0);
+	KTEST_ASSERT_EQ(t, ksys_mkdir(MNT "/c", 0755), 0);
+	qh_umount(t, h);
+	addr = read_node(t, h, QLFS_ROOT_INO);
+	KTEST_ASSERT_EQ(t, le32_to_cpu(((struct qlfs_inode *)h->blk)->i_links), 5);
+	((struct qlfs_inode *)h->blk)->i_links = cpu_to_le32(2);
+	qh_write_sealed(t, h, addr);
+	KTEST_ASSERT_EQ(t, qh_mount(h), 0);
+	ksys_rmdir(MNT "/a");
+	ksys_rmdir(MNT "/b");
+	KTEST_EXPECT_OP(t, ksys_rmdir(MNT "/c"), <, 0);
+	qh_umount(t, h);
+	KTEST_EXPECT_EQ(t, qh_mount(h), 0);
+	if (h->mounted)
+		qh_umount(t, h);
+}
+
 static const struct ktest_case qlfs_hostile_cases[] = {
 	KTEST_CASE(qlfs_hostile_inode_naming_itself_as_its_direct_node),
 	KTEST_CASE(qlfs_hostile_indirect_node_naming_itself),
@@ -428,6 +455,7 @@ static const struct ktest_case qlfs_hostile_cases[] = {
 	KTEST_CASE(qlfs_hostile_entry_naming_its_own_directory),
 	KTEST_CASE(qlfs_hostile_second_name_of_a_directory),
 	KTEST_CASE(qlfs_hostile_entry_naming_an_inode_without_links),
+	KTEST_CASE(qlfs_hostile_directory_link_count_too_low),
 	KTEST_END,
 };
 
