@@ -359,11 +359,16 @@ void qlfs_evict_inode(struct inode *inode)
 	qlfs_lock_op(sbi);
 	err = qlfs_truncate_blocks(inode, 0);
 	if (!err) {
+		bool low;
+
 		qlfs_free_node(sbi, inode->i_ino);
 		spin_lock(&sbi->nat_lock);
-		if (!WARN_ON_ONCE(!sbi->total_valid_inode_count))
+		low = !sbi->total_valid_inode_count; /* the checkpoint's, from disk */
+		if (!low)
 			sbi->total_valid_inode_count--;
 		spin_unlock(&sbi->nat_lock);
+		if (low)
+			qlfs_handle_error(sbi, "valid_inode_count below the inodes in use");
 	}
 	qlfs_unlock_op(sbi);
 	if (!err)

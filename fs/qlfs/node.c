@@ -218,6 +218,7 @@ void qlfs_free_node(struct qlfs_sb_info *sbi, u32 nid)
 	struct qlfs_nat_entry *ne;
 	u32 addr;
 	int err = 0;
+	bool low;
 
 	drop_node_folio(sbi, nid);
 	ne = nat_entry_locked(sbi, nid, &err);
@@ -228,9 +229,12 @@ void qlfs_free_node(struct qlfs_sb_info *sbi, u32 nid)
 	ne->ino = 0;
 	ne->version++;
 	nat_mark_dirty(sbi, nid);
-	if (!WARN_ON_ONCE(!sbi->total_valid_node_count))
+	low = !sbi->total_valid_node_count; /* a checkpoint's count from disk */
+	if (!low)
 		sbi->total_valid_node_count--;
 	spin_unlock(&sbi->nat_lock);
+	if (low)
+		qlfs_handle_error(sbi, "valid_node_count below the nodes in use");
 	if (addr == NEW_ADDR)
 		qlfs_release_blocks(sbi, 1);
 	else

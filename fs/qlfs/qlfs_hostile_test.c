@@ -446,6 +446,42 @@ static void qlfs_hostile_directory_link_count_too_low(struct ktest *t)
 		qh_umount(t, h);
 }
 
+/* The checkpoint's node and inode counts are checked for range at mount,
+ * not against the NAT (read a block at a time): counts below the nodes in
+ * use are found when a free would take them under 0, and are a corruption
+ * (read-only), not a kernel warning. */
+static void qlfs_hostile_checkpoint_counts_below_the_nodes_in_use(struct ktest *t)
+{
+	struct qh *h = qh_fresh(t);
+	u64 best = 0;
+	int use = -1;
+
+	make_file(t, MNT "/f", 1, false);
+	qh_umount(t, h);
+	for (int p = 0; p < 2; p++) {
+		qh_read(t, h, h->l.cp_blkaddr + p * h->l.bps);
+		if (use < 0 || le64_to_cpu(((struct qlfs_checkpoint *)h->blk)->checkpoint_ver) > best) {
+			best = le64_to_cpu(((struct qlfs_checkpoint *)h->blk)->checkpoint_ver);
+			use = p;
+		}
+	}
+	for (int b = 0; b < 2; b++) { /* header and footer */
+		u32 base = h->l.cp_blkaddr + use * h->l.bps, addr;
+		struct qlfs_checkpoint *cp = (void *)h->blk;
+
+		qh_read(t, h, base);
+		addr = base + (b ? le32_to_cpu(cp->cp_pack_total_block_count) - 1 : 0);
+		qh_read(t, h, addr);
+		KTEST_ASSERT_TRUE(t, qlfs_block_csum_ok(h->blk, addr));
+		cp->valid_node_count = cpu_to_le32(0);
+		cp->valid_inode_count = cpu_to_le32(0);
+		qh_write_sealed(t, h, addr);
+	}
+	KTEST_ASSERT_EQ(t, qh_mount(h), 0);
+	ksys_unlink(MNT "/f"); /* its eviction frees its nodes */
+	qh_umount(t, h);
+}
+
 static const struct ktest_case qlfs_hostile_cases[] = {
 	KTEST_CASE(qlfs_hostile_inode_naming_itself_as_its_direct_node),
 	KTEST_CASE(qlfs_hostile_indirect_node_naming_itself),
@@ -456,6 +492,7 @@ static const struct ktest_case qlfs_hostile_cases[] = {
 	KTEST_CASE(qlfs_hostile_second_name_of_a_directory),
 	KTEST_CASE(qlfs_hostile_entry_naming_an_inode_without_links),
 	KTEST_CASE(qlfs_hostile_directory_link_count_too_low),
+	KTEST_CASE(qlfs_hostile_checkpoint_counts_below_the_nodes_in_use),
 	KTEST_END,
 };
 
