@@ -70,6 +70,12 @@ void qlfs_set_inode_ops(struct inode *inode)
 	}
 }
 
+/* The largest link count (F2FS's F2FS_LINK_MAX): a new link to an inode,
+ * or a new subdirectory of a directory, at it is -EMLINK; a count that went
+ * round to 0 would have the named inode freed by its eviction. Only a
+ * forged disk gets there. */
+#define QLFS_LINK_MAX 0xffffffffU
+
 static void mark_need_cp(struct inode *inode)
 {
 	set_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags);
@@ -203,6 +209,8 @@ static int qlfs_mknod(struct inode *dir, struct dentry *dentry, umode_t mode,
 		return -ENAMETOOLONG;
 	if (symname && (len == 0 || len >= PAGE_SIZE))
 		return len ? -ENAMETOOLONG : -ENOENT;
+	if (is_dir && dir->i_nlink >= QLFS_LINK_MAX)
+		return -EMLINK;
 	qlfs_balance_fs(sbi);
 	qlfs_lock_op(sbi);
 	inode = qlfs_new_inode(dir, mode);
@@ -264,6 +272,8 @@ static int qlfs_link(struct dentry *old_dentry, struct inode *dir, struct dentry
 		return -EROFS;
 	if (dentry->d_name.len > QLFS_NAME_LEN)
 		return -ENAMETOOLONG;
+	if (inode->i_nlink >= QLFS_LINK_MAX)
+		return -EMLINK;
 	qlfs_balance_fs(sbi);
 	qlfs_lock_op(sbi);
 	err = qlfs_add_link(dir, dname(dentry), dentry->d_name.len, inode);
@@ -384,6 +394,10 @@ static int rename_exchange(struct inode *old_dir, struct dentry *old_dentry,
 	struct qlfs_dir_slot old_res, new_res;
 	int err;
 
+	if (old_dir != new_dir &&
+	    ((old_is_dir && !new_is_dir && new_dir->i_nlink >= QLFS_LINK_MAX) ||
+	     (new_is_dir && !old_is_dir && old_dir->i_nlink >= QLFS_LINK_MAX)))
+		return -EMLINK;
 	err = qlfs_find_entry(old_dir, dname(old_dentry), old_dentry->d_name.len,
 			      &old_res);
 	if (err)
@@ -440,6 +454,8 @@ static int rename_move(struct inode *old_dir, struct dentry *old_dentry,
 
 	if (new_inode && S_ISDIR(new_inode->i_mode) && !qlfs_empty_dir(new_inode))
 		return -ENOTEMPTY;
+	if (is_dir && !new_inode && new_dir->i_nlink >= QLFS_LINK_MAX)
+		return -EMLINK;
 	if (new_inode) {
 		err = qlfs_find_entry(new_dir, dname(new_dentry), new_dentry->d_name.len,
 				      &res);

@@ -482,6 +482,35 @@ static void qlfs_hostile_checkpoint_counts_below_the_nodes_in_use(struct ktest *
 	qh_umount(t, h);
 }
 
+/* A link count at its largest (2^32 - 1: only a forged disk has one) does
+ * not go round to 0 on one more link (F2FS's F2FS_LINK_MAX, -EMLINK): at 0
+ * a named inode, or the root given a subdirectory, would be freed by its
+ * eviction. */
+static void qlfs_hostile_link_count_at_its_largest(struct ktest *t)
+{
+	struct qh *h = qh_fresh(t);
+	u32 ino, addr;
+	struct kstat st;
+
+	make_file(t, MNT "/f", 1, false);
+	ino = ino_of(t, MNT "/f");
+	qh_umount(t, h);
+	addr = read_node(t, h, ino);
+	((struct qlfs_inode *)h->blk)->i_links = cpu_to_le32(0xffffffffu);
+	qh_write_sealed(t, h, addr);
+	addr = read_node(t, h, QLFS_ROOT_INO);
+	((struct qlfs_inode *)h->blk)->i_links = cpu_to_le32(0xffffffffu);
+	qh_write_sealed(t, h, addr);
+	KTEST_ASSERT_EQ(t, qh_mount(h), 0);
+	KTEST_EXPECT_EQ(t, ksys_link(MNT "/f", MNT "/g"), -EMLINK);
+	KTEST_EXPECT_EQ(t, ksys_mkdir(MNT "/d", 0755), -EMLINK);
+	qh_umount(t, h);
+	KTEST_ASSERT_EQ(t, qh_mount(h), 0);
+	KTEST_EXPECT_EQ(t, ksys_stat(MNT "/f", &st), 0);
+	KTEST_EXPECT_EQ(t, read_block_of(t, MNT "/f", 0), QLFS_BLKSIZE);
+	qh_umount(t, h);
+}
+
 static const struct ktest_case qlfs_hostile_cases[] = {
 	KTEST_CASE(qlfs_hostile_inode_naming_itself_as_its_direct_node),
 	KTEST_CASE(qlfs_hostile_indirect_node_naming_itself),
@@ -493,6 +522,7 @@ static const struct ktest_case qlfs_hostile_cases[] = {
 	KTEST_CASE(qlfs_hostile_entry_naming_an_inode_without_links),
 	KTEST_CASE(qlfs_hostile_directory_link_count_too_low),
 	KTEST_CASE(qlfs_hostile_checkpoint_counts_below_the_nodes_in_use),
+	KTEST_CASE(qlfs_hostile_link_count_at_its_largest),
 	KTEST_END,
 };
 
