@@ -203,7 +203,8 @@ static int read_inode(struct inode *inode)
 		/* valid on disk (QL10), but the mount keeps every file's data in
 		 * blocks: taking the bytes in i_addr[] for addresses would read
 		 * garbage or, written, leak blocks that truncation skips */
-		qlfs_msg(sbi, "inode %lu: inline data is not supported (yet)", inode->i_ino);
+		qlfs_msg(sbi, "inode %lu: inline data is not supported (yet)",
+			 inode->i_ino);
 		qlfs_put_node_folio(folio);
 		return -EOPNOTSUPP;
 	}
@@ -368,7 +369,8 @@ void qlfs_evict_inode(struct inode *inode)
 			sbi->total_valid_inode_count--;
 		spin_unlock(&sbi->nat_lock);
 		if (low)
-			qlfs_handle_error(sbi, "valid_inode_count below the inodes in use");
+			qlfs_handle_error(sbi,
+					  "valid_inode_count below the inodes in use");
 	}
 	qlfs_unlock_op(sbi);
 	if (!err)

@@ -115,7 +115,8 @@ static int check_dir_entry(struct inode *dir, u32 ino, struct inode *inode)
 		}
 	}
 	qlfs_msg(QLFS_I_SB(dir), "directory %lu: an entry names %s %u", dir->i_ino,
-		 ino == dir->i_ino ? "the directory itself," : "a directory whose \"..\" is not it:",
+		 ino == dir->i_ino ? "the directory itself," :
+				     "a directory whose \"..\" is not it:",
 		 ino);
 	qlfs_handle_error(QLFS_I_SB(dir), "a directory with two names");
 	return -EUCLEAN;
@@ -146,9 +147,12 @@ static struct dentry *qlfs_lookup(struct inode *dir, struct dentry *dentry,
 			/* a deleted inode referenced (ext4's words): its last
 			 * iput would free it under this name. Read-only
 			 * first, so that the iput frees nothing. */
-			qlfs_msg(QLFS_I_SB(dir), "directory %lu: an entry names inode %u, which has no links",
-				 dir->i_ino, ino);
-			qlfs_handle_error(QLFS_I_SB(dir), "an entry names an unlinked inode");
+			qlfs_msg(
+				QLFS_I_SB(dir),
+				"directory %lu: an entry names inode %u, which has no links",
+				dir->i_ino, ino);
+			qlfs_handle_error(QLFS_I_SB(dir),
+					  "an entry names an unlinked inode");
 			iput(inode);
 			return ERR_PTR(-EUCLEAN);
 		}
@@ -314,7 +318,8 @@ static int drop_links(struct inode *inode, unsigned int n)
  */
 static int subdir_links_bad(struct inode *dir)
 {
-	qlfs_msg(QLFS_I_SB(dir), "directory %lu: %u links, fewer than its subdirectories need",
+	qlfs_msg(QLFS_I_SB(dir),
+		 "directory %lu: %u links, fewer than its subdirectories need",
 		 dir->i_ino, dir->i_nlink);
 	qlfs_handle_error(QLFS_I_SB(dir), "directory link count");
 	return -EUCLEAN;

@@ -349,7 +349,8 @@ static bool node_has_new_addr(struct qlfs_sb_info *sbi, const void *node)
 
 		if (ri->i_inline & QLFS_INLINE_DATA)
 			return false;
-		a = (const __le32 *)((const u8 *)node + __builtin_offsetof(struct qlfs_inode, i_addr));
+		a = (const __le32 *)((const u8 *)node +
+				     __builtin_offsetof(struct qlfs_inode, i_addr));
 		n = ADDRS_PER_INODE;
 		if (type == S_IFCHR || type == S_IFBLK)
 			i = 1; /* i_addr[0] is the device number */
@@ -812,7 +813,8 @@ static struct folio *get_child(struct inode *inode, u32 nid, u32 noffset, const 
 
 	for (int i = 0; i < level; i++)
 		if (path[i] == nid) {
-			qlfs_msg(sbi, "inode %lu: node %u at offset %u names its own ancestor",
+			qlfs_msg(sbi,
+				 "inode %lu: node %u at offset %u names its own ancestor",
 				 inode->i_ino, nid, noffset);
 			qlfs_handle_error(sbi, "corrupt node tree");
 			return ERR_PTR(-EIO);
@@ -991,8 +993,8 @@ static s64 truncate_node(struct inode *inode, u32 nid, u32 noffset, int depth, u
 			if (!cnid || cstart + child_span <= from)
 				continue;
 			cofs = depth == 2 ? noffset + 1 + j * (NIDS_PER_BLOCK + 1) : noffset + 1 + j;
-			n = truncate_node(inode, cnid, cofs, depth - 1, cstart, from, &cgone, path,
-					  level + 1);
+			n = truncate_node(inode, cnid, cofs, depth - 1, cstart, from,
+					  &cgone, path, level + 1);
 			if (n < 0) {
 				qlfs_put_node_folio(folio);
 				return n;
@@ -1022,7 +1024,7 @@ int qlfs_truncate_blocks(struct inode *inode, pgoff_t from)
 						     NODE_OFS_IND2, NODE_OFS_DIND };
 	struct folio *ifolio;
 	u64 start = ADDRS_PER_INODE;
-	u32 path[MAX_LEVEL] = { inode->i_ino };
+	u32 path[MAX_LEVEL] = {inode->i_ino};
 	s64 freed;
 	int err = 0;
 
@@ -1046,8 +1048,8 @@ int qlfs_truncate_blocks(struct inode *inode, pgoff_t from)
 		for (int d = 0; d < depth[i]; d++)
 			span *= NIDS_PER_BLOCK;
 		if (nid && start + span > from) {
-			n = truncate_node(inode, nid, noffset[i], depth[i], start, from, &gone, path,
-					  1);
+			n = truncate_node(inode, nid, noffset[i], depth[i], start, from,
+					  &gone, path, 1);
 			if (n < 0) {
 				err = n;
 				break;

@@ -79,7 +79,9 @@ static struct qh *qh_fresh(struct ktest *t)
 	struct qh *h = t->priv;
 
 	if (qlfs_test_disk(&h->d))
-		ktest_skip(t, "no writable test disk of 32 MiB or more (serial quire-test*)");
+		ktest_skip(
+			t,
+			"no writable test disk of 32 MiB or more (serial quire-test*)");
 	KTEST_ASSERT_EQ(t, qlfs_compute_layout(h->d.nr_blocks, 9, &h->l), 0);
 	KTEST_ASSERT_EQ(t, qlfs_test_mount_fresh(&h->d, 9, MNT), 0);
 	h->mounted = true;
@@ -139,12 +141,14 @@ static u32 disk_node_addr(struct ktest *t, struct qh *h, u32 nid)
 {
 	const struct qlfs_checkpoint *cp = disk_cp(t, h);
 	u32 i = nid / NAT_ENTRY_PER_BLOCK;
-	int copy = qlfs_test_bit(cp->sit_nat_version_bitmap + qlfs_sit_bitmap_bytes(&h->l), i);
+	int copy = qlfs_test_bit(
+		cp->sit_nat_version_bitmap + qlfs_sit_bitmap_bytes(&h->l), i);
 	u32 naddr = qlfs_nat_blkaddr(&h->l, i, copy), addr;
 
 	qh_read(t, h, naddr);
 	KTEST_ASSERT_TRUE(t, qlfs_block_csum_ok(h->blk, naddr));
-	addr = le32_to_cpu(((struct qlfs_nat_block *)h->blk)->entries[nid % NAT_ENTRY_PER_BLOCK]
+	addr = le32_to_cpu(((struct qlfs_nat_block *)h->blk)
+				   ->entries[nid % NAT_ENTRY_PER_BLOCK]
 				   .block_addr);
 	KTEST_ASSERT_OP(t, addr, >=, h->l.main_blkaddr);
 	KTEST_ASSERT_OP(t, addr, <, h->l.block_count);
@@ -179,7 +183,8 @@ static void make_file(struct ktest *t, const char *path, u64 blocks, bool sparse
 	KTEST_ASSERT_OP(t, fd, >=, 0);
 	for (u64 b = sparse ? blocks - 1 : 0; b < blocks; b++) {
 		memset(h->blk, (int)(b + 1), QLFS_BLKSIZE);
-		KTEST_ASSERT_EQ(t, ksys_pwrite64(fd, h->blk, QLFS_BLKSIZE, b * QLFS_BLKSIZE),
+		KTEST_ASSERT_EQ(t,
+				ksys_pwrite64(fd, h->blk, QLFS_BLKSIZE, b * QLFS_BLKSIZE),
 				QLFS_BLKSIZE);
 	}
 	KTEST_ASSERT_EQ(t, ksys_close(fd), 0);
@@ -209,7 +214,8 @@ static long read_block_of(struct ktest *t, const char *path, u64 b)
 static void forge_loop(struct ktest *t, int which, bool truncate)
 {
 	struct qh *h = qh_fresh(t);
-	u64 blocks = which ? ADDRS_PER_INODE + 2ULL * ADDRS_PER_BLOCK + 1 : ADDRS_PER_INODE + 2;
+	u64 blocks = which ? ADDRS_PER_INODE + 2ULL * ADDRS_PER_BLOCK + 1 :
+			     ADDRS_PER_INODE + 2;
 	u32 ino, addr;
 
 	make_file(t, MNT "/f", blocks, which != 0);
@@ -328,7 +334,8 @@ static void qlfs_hostile_inline_data_file(struct ktest *t)
 	fd = ksys_open(MNT "/z", O_RDWR, 0);
 	if (fd >= 0) {
 		memset(h->blk, 0x5a, QLFS_BLKSIZE);
-		KTEST_EXPECT_EQ(t, ksys_pwrite64(fd, h->blk, QLFS_BLKSIZE, 0), QLFS_BLKSIZE);
+		KTEST_EXPECT_EQ(t, ksys_pwrite64(fd, h->blk, QLFS_BLKSIZE, 0),
+				QLFS_BLKSIZE);
 		KTEST_EXPECT_EQ(t, ksys_fsync(fd), 0);
 		ksys_close(fd);
 		KTEST_EXPECT_EQ(t, ksys_unlink(MNT "/z"), 0);
@@ -343,7 +350,8 @@ static void qlfs_hostile_inline_data_file(struct ktest *t)
 
 /* Add an entry @name -> @ino (file type @ft) to the root's dentry block 0
  * on the disk. */
-static void forge_root_entry(struct ktest *t, struct qh *h, const char *name, u32 ino, u8 ft)
+static void forge_root_entry(struct ktest *t, struct qh *h, const char *name, u32 ino,
+			     u8 ft)
 {
 	struct qlfs_dentry_block *db = (void *)h->blk;
 	u32 len = strlen(name), slot, addr;
@@ -356,8 +364,8 @@ static void forge_root_entry(struct ktest *t, struct qh *h, const char *name, u3
 		if (!qlfs_test_bit(db->dentry_bitmap, slot))
 			break;
 	KTEST_ASSERT_OP(t, slot, <, NR_DENTRY_IN_BLOCK - 1);
-	qlfs_dblock_fill(db, slot, (const u8 *)name, len, qlfs_dentry_hash((const u8 *)name, len),
-			 ino, ft);
+	qlfs_dblock_fill(db, slot, (const u8 *)name, len,
+			 qlfs_dentry_hash((const u8 *)name, len), ino, ft);
 	qh_write_sealed(t, h, addr);
 }
 
@@ -460,8 +468,11 @@ static void qlfs_hostile_checkpoint_counts_below_the_nodes_in_use(struct ktest *
 	qh_umount(t, h);
 	for (int p = 0; p < 2; p++) {
 		qh_read(t, h, h->l.cp_blkaddr + p * h->l.bps);
-		if (use < 0 || le64_to_cpu(((struct qlfs_checkpoint *)h->blk)->checkpoint_ver) > best) {
-			best = le64_to_cpu(((struct qlfs_checkpoint *)h->blk)->checkpoint_ver);
+		if (use < 0 ||
+		    le64_to_cpu(((struct qlfs_checkpoint *)h->blk)->checkpoint_ver) >
+			    best) {
+			best = le64_to_cpu(
+				((struct qlfs_checkpoint *)h->blk)->checkpoint_ver);
 			use = p;
 		}
 	}
