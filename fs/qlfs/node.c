@@ -802,7 +802,8 @@ static struct folio *new_child(struct dnode_of_data *dn, struct folio *parent, _
  * @path holds the nids of its @level ancestors (path[0] the inode), whose
  * folios the walk holds locked: a child naming one of them (a looped tree,
  * only on a forged disk) is refused before its lock is taken, which would
- * wait for ever on our own lock (QN3).
+ * wait for ever on our own lock (QN3); so is a node the NAT gives to
+ * another inode (two trees naming each other: an ABBA between two walks).
  */
 static struct folio *get_child(struct inode *inode, u32 nid, u32 noffset, const u32 *path,
 			       int level)
@@ -810,6 +811,8 @@ static struct folio *get_child(struct inode *inode, u32 nid, u32 noffset, const 
 	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
 	struct folio *folio;
 	struct qlfs_node_footer *f;
+	u32 ino;
+	int err;
 
 	for (int i = 0; i < level; i++)
 		if (path[i] == nid) {
@@ -819,6 +822,18 @@ static struct folio *get_child(struct inode *inode, u32 nid, u32 noffset, const 
 			qlfs_handle_error(sbi, "corrupt node tree");
 			return ERR_PTR(-EIO);
 		}
+	/* A node of another inode (by the NAT, whose ino its footer must
+	 * match) is refused before its lock too: that inode's own walk may
+	 * hold it while it waits for ours (two trees naming each other). */
+	err = qlfs_get_nat_entry(sbi, nid, &ino, NULL, NULL);
+	if (err && err != -EINVAL)
+		return ERR_PTR(err);
+	if (err || ino != inode->i_ino) {
+		qlfs_msg(sbi, "inode %lu: node %u at offset %u belongs to inode %u",
+			 inode->i_ino, nid, noffset, err ? 0 : ino);
+		qlfs_handle_error(sbi, "corrupt node tree");
+		return ERR_PTR(-EIO);
+	}
 	folio = qlfs_get_node_folio(sbi, nid);
 	if (IS_ERR(folio))
 		return PTR_ERR(folio) == -ENOENT ? ERR_PTR(-EIO) : folio;

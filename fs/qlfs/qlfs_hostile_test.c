@@ -28,6 +28,8 @@
 #include <quire/errno.h>
 #include <quire/slab.h>
 #include <quire/syscalls.h>
+#include <quire/kthread.h>
+#include <quire/completion.h>
 #include "qlfs_data.h"
 #include "qlfs_test.h"
 
@@ -522,10 +524,86 @@ static void qlfs_hostile_link_count_at_its_largest(struct ktest *t)
 	qh_umount(t, h);
 }
 
+struct tree_reader {
+	const char *path;
+	u64 block;
+	int rounds, unexpected, last;
+	struct completion done;
+	struct task_struct *task;
+	u8 *buf;
+};
+
+static int tree_reader_main(void *arg)
+{
+	struct tree_reader *r = arg;
+	int fd = ksys_open(r->path, O_RDONLY, 0);
+
+	for (int i = 0; fd >= 0 && i < r->rounds; i++) {
+		long n = ksys_pread64(fd, r->buf, QLFS_BLKSIZE, r->block * QLFS_BLKSIZE);
+
+		if (n != -EIO) {
+			r->unexpected++;
+			r->last = n;
+		}
+		cond_resched();
+	}
+	if (fd < 0) {
+		r->unexpected++;
+		r->last = fd;
+	} else {
+		ksys_close(fd);
+	}
+	complete(&r->done);
+	return 0;
+}
+
+/* Two inodes whose trees name each other's inode (i_nid[0]): a walk
+ * holds its own inode's folio lock while it takes the child's, so two
+ * walks at once would each hold the lock the other waits for. A node the
+ * NAT gives to another inode is refused before its lock is taken. */
+static void qlfs_hostile_two_trees_naming_each_others_inode(struct ktest *t)
+{
+	struct qh *h = qh_fresh(t);
+	const u64 blocks = ADDRS_PER_INODE + 2;
+	struct tree_reader r[2] = {
+		{ .path = MNT "/a", .block = blocks - 1, .rounds = 1000 },
+		{ .path = MNT "/b", .block = blocks - 1, .rounds = 1000 },
+	};
+	u32 ino[2], addr;
+
+	make_file(t, MNT "/a", blocks, true);
+	make_file(t, MNT "/b", blocks, true);
+	ino[0] = ino_of(t, MNT "/a");
+	ino[1] = ino_of(t, MNT "/b");
+	qh_umount(t, h);
+	for (int k = 0; k < 2; k++) {
+		addr = read_node(t, h, ino[k]);
+		((struct qlfs_inode *)h->blk)->i_nid[0] = cpu_to_le32(ino[!k]);
+		qh_write_sealed(t, h, addr);
+	}
+	KTEST_ASSERT_EQ(t, qh_mount(h), 0);
+	for (int k = 0; k < 2; k++) {
+		r[k].buf = h->buf + k * QLFS_BLKSIZE;
+		init_completion(&r[k].done);
+		r[k].task = kthread_run(tree_reader_main, &r[k], "qh-tree%d", k);
+		KTEST_ASSERT_NOT_ERR_OR_NULL(t, r[k].task);
+	}
+	for (int k = 0; k < 2; k++) {
+		wait_for_completion(&r[k].done);
+		KTEST_EXPECT_EQ(t, kthread_stop(r[k].task), 0);
+		KTEST_EXPECT_EQ(t, r[k].unexpected, 0);
+		if (r[k].unexpected)
+			ktest_fail(t, __FILE__, __LINE__, "reader %d: last result %d", k,
+				   r[k].last);
+	}
+	qh_umount(t, h);
+}
+
 static const struct ktest_case qlfs_hostile_cases[] = {
 	KTEST_CASE(qlfs_hostile_inode_naming_itself_as_its_direct_node),
 	KTEST_CASE(qlfs_hostile_indirect_node_naming_itself),
 	KTEST_CASE(qlfs_hostile_indirect_node_naming_its_inode),
+	KTEST_CASE(qlfs_hostile_two_trees_naming_each_others_inode),
 	KTEST_CASE(qlfs_hostile_new_addr_on_disk_is_an_error),
 	KTEST_CASE(qlfs_hostile_inline_data_file),
 	KTEST_CASE(qlfs_hostile_entry_naming_its_own_directory),
