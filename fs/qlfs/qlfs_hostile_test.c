@@ -566,8 +566,8 @@ static void qlfs_hostile_two_trees_naming_each_others_inode(struct ktest *t)
 	struct qh *h = qh_fresh(t);
 	const u64 blocks = ADDRS_PER_INODE + 2;
 	struct tree_reader r[2] = {
-		{ .path = MNT "/a", .block = blocks - 1, .rounds = 1000 },
-		{ .path = MNT "/b", .block = blocks - 1, .rounds = 1000 },
+		{.path = MNT "/a", .block = blocks - 1, .rounds = 1000},
+		{.path = MNT "/b", .block = blocks - 1, .rounds = 1000},
 	};
 	u32 ino[2], addr;
 
