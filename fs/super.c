@@ -166,15 +166,16 @@ static bool bdev_mounted(struct block_device *bdev)
 
 	mutex_lock(&super_blocks_lock);
 	list_for_each_entry(sb, &super_blocks, s_list)
-		if (sb->s_bd_inode && sb->s_bdev == bdev) /* the disk's own "bdev" sb aside */
+		if (sb->s_bd_inode &&
+		    sb->s_bdev == bdev) /* the disk's own "bdev" sb aside */
 			busy = true;
 	mutex_unlock(&super_blocks_lock);
 	return busy;
 }
 
-struct dentry *mount_bdev(struct file_system_type *fs_type, int flags, const char *dev_name,
-			  void *data,
-			  int (*fill_super)(struct super_block *sb, void *data, int silent))
+struct dentry *
+mount_bdev(struct file_system_type *fs_type, int flags, const char *dev_name, void *data,
+	   int (*fill_super)(struct super_block *sb, void *data, int silent))
 {
 	struct super_block *sb;
 	struct gendisk *disk;

@@ -58,8 +58,8 @@ static void ct_exit(struct ktest *t)
 static struct ct *ct_mkfs(struct ktest *t, u32 log_bps)
 {
 	struct ct *c = t->priv;
-	struct qlfs_mkfs_opts o = { .log_bps = log_bps, .force = true, .time = 1000000000ULL,
-				    .quiet = true };
+	struct qlfs_mkfs_opts o = {
+		.log_bps = log_bps, .force = true, .time = 1000000000ULL, .quiet = true};
 
 	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:32M,cache", &c->disk), 0);
 	KTEST_ASSERT_EQ(t, qlfs_dev_open(&c->d, c->disk->disk_name, true), 0);
@@ -106,19 +106,21 @@ static int ct_crash(struct ktest *t, struct ct *c, enum emudisk_cut_kind kind, u
 
 static void ct_expect_clean(struct ktest *t, struct ct *c)
 {
-	struct qlfs_fsck_opts o = { .quiet = true };
+	struct qlfs_fsck_opts o = {.quiet = true};
 	struct qlfs_fsck_result r;
 	int st = qlfs_fsck(&c->d, &o, &r);
 
 	if (st || r.problems) {
-		struct qlfs_fsck_opts loud = { .max_reports = 20 };
+		struct qlfs_fsck_opts loud = {.max_reports = 20};
 
 		qlfs_fsck(&c->d, &loud, &r);
-		ktest_fail(t, __FILE__, __LINE__, "fsck: status %d, %u problems", st, r.problems);
+		ktest_fail(t, __FILE__, __LINE__, "fsck: status %d, %u problems", st,
+			   r.problems);
 	}
 }
 
-static void put(struct ktest *t, const char *path, loff_t pos, u32 len, u8 fill, bool do_fsync)
+static void put(struct ktest *t, const char *path, loff_t pos, u32 len, u8 fill,
+		bool do_fsync)
 {
 	static u8 buf[8192];
 	int fd = ksys_open(path, O_CREAT | O_WRONLY, 0644);
@@ -149,8 +151,9 @@ static void expect_bytes(struct ktest *t, const char *path, loff_t pos, u32 len,
 		KTEST_ASSERT_EQ(t, ksys_pread64(fd, buf, n, pos + done), n);
 		for (u32 i = 0; i < n; i++)
 			if (buf[i] != fill) {
-				ktest_fail(t, __FILE__, __LINE__, "%s byte %lld: %#x, want %#x",
-					   path, (long long)(pos + done + i), buf[i], fill);
+				ktest_fail(t, __FILE__, __LINE__,
+					   "%s byte %lld: %#x, want %#x", path,
+					   (long long)(pos + done + i), buf[i], fill);
 				ksys_close(fd);
 				return;
 			}
@@ -208,10 +211,10 @@ static void qlfs_fsync_survives_a_power_cut(struct ktest *t)
 	ksys_sync();
 	sbi = ct_sbi(t);
 	cps = sbi->nr_checkpoints;
-	put(t, MNT "/f", 8192, 8192, 'n', false);  /* overwrite */
-	put(t, MNT "/f", 4000000, 5000, 'e', true); /* far append, then fsync */
+	put(t, MNT "/f", 8192, 8192, 'n', false);     /* overwrite */
+	put(t, MNT "/f", 4000000, 5000, 'e', true);   /* far append, then fsync */
 	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps); /* rolled forward */
-	put(t, MNT "/g", 0, 4000, 'G', false);	  /* no fsync: may go */
+	put(t, MNT "/g", 0, 4000, 'G', false);	      /* no fsync: may go */
 	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
 
 	ct_mount(t, c);
@@ -250,7 +253,7 @@ static void qlfs_torn_checkpoint_leaves_the_previous_one(struct ktest *t)
 {
 	for (u64 seed = 1; seed <= 8; seed++) {
 		struct ct *c = ct_mkfs(t, 4);
-		struct hostdisk_faults f = { .fail_flush_nth = 1 };
+		struct hostdisk_faults f = {.fail_flush_nth = 1};
 		u64 ver;
 
 		ct_mount(t, c);

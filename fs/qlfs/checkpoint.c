@@ -118,8 +118,8 @@ static u32 write_orphan_blocks(struct qlfs_sb_info *sbi, u8 *blks)
 	u32 n = DIV_ROUND_UP(sbi->orphan_count, ORPHANS_PER_BLOCK), i = 0;
 
 	list_for_each_entry(o, &sbi->orphan_list, list) {
-		struct qlfs_orphan_block *ob = (void *)(blks + (size_t)(i / ORPHANS_PER_BLOCK) *
-								     QLFS_BLKSIZE);
+		struct qlfs_orphan_block *ob =
+			(void *)(blks + (size_t)(i / ORPHANS_PER_BLOCK) * QLFS_BLKSIZE);
 
 		ob->ino[i % ORPHANS_PER_BLOCK] = cpu_to_le32(o->ino);
 		ob->entry_count = cpu_to_le32(i % ORPHANS_PER_BLOCK + 1);
@@ -154,7 +154,8 @@ int qlfs_recover_orphan_inodes(struct qlfs_sb_info *sbi)
 			return 0;
 		}
 		if (inode->i_nlink) {
-			qlfs_msg(sbi, "orphan inode %u has %u links: kept", ino, inode->i_nlink);
+			qlfs_msg(sbi, "orphan inode %u has %u links: kept", ino,
+				 inode->i_nlink);
 			qlfs_remove_orphan_inode(sbi, ino);
 		}
 		iput(inode); /* no link: eviction frees it (QI2) */
@@ -179,7 +180,8 @@ static int write_pack(struct qlfs_sb_info *sbi, u8 *pack, u32 total)
 		return err;
 	/* QC1: flush what came before, then the footer, durable itself */
 	return qlfs_meta_rw(sbi, REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA | REQ_SYNC,
-			    base + total - 1, pack + (size_t)(total - 1) * QLFS_BLKSIZE, 1);
+			    base + total - 1, pack + (size_t)(total - 1) * QLFS_BLKSIZE,
+			    1);
 }
 
 /* Every inode is on disk as the checkpoint has it: fsync may roll forward. */
@@ -244,8 +246,9 @@ static int do_checkpoint(struct qlfs_sb_info *sbi, enum qlfs_cp_reason reason)
 	cp->valid_block_count = cpu_to_le64(sbi->total_valid_block_count);
 	cp->valid_node_count = cpu_to_le32(sbi->total_valid_node_count);
 	cp->valid_inode_count = cpu_to_le32(sbi->total_valid_inode_count);
-	cp->next_free_nid = cpu_to_le32(sbi->next_free_nid < sbi->l.max_nid ?
-						sbi->next_free_nid : QLFS_FIRST_FREE_NID);
+	cp->next_free_nid =
+		cpu_to_le32(sbi->next_free_nid < sbi->l.max_nid ? sbi->next_free_nid :
+								  QLFS_FIRST_FREE_NID);
 	cp->elapsed_time = cpu_to_le64(qlfs_elapsed_time(sbi));
 	cp->ckpt_flags = cpu_to_le32((reason == CP_REASON_UMOUNT ? CP_UMOUNT_FLAG : 0) |
 				     (norphan ? CP_ORPHAN_PRESENT_FLAG : 0));
@@ -299,8 +302,8 @@ int qlfs_write_checkpoint(struct qlfs_sb_info *sbi, enum qlfs_cp_reason reason)
 
 static void cp_workfn(struct work_struct *work)
 {
-	struct qlfs_sb_info *sbi = container_of(to_delayed_work(work), struct qlfs_sb_info,
-						cp_work);
+	struct qlfs_sb_info *sbi =
+		container_of(to_delayed_work(work), struct qlfs_sb_info, cp_work);
 
 	if (READ_ONCE(sbi->read_only))
 		return;
@@ -308,7 +311,8 @@ static void cp_workfn(struct work_struct *work)
 	    mapping_tagged(sbi->node_inode->i_mapping, PAGECACHE_TAG_DIRTY))
 		qlfs_write_checkpoint(sbi, CP_REASON_PERIODIC);
 	if (!READ_ONCE(sbi->cp_work_stopping))
-		schedule_delayed_work(&sbi->cp_work, msecs_to_jiffies(QLFS_CP_INTERVAL_MS));
+		schedule_delayed_work(&sbi->cp_work,
+				      msecs_to_jiffies(QLFS_CP_INTERVAL_MS));
 }
 
 void qlfs_start_periodic_checkpoint(struct qlfs_sb_info *sbi)

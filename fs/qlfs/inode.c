@@ -54,7 +54,8 @@ void qlfs_destroy_inode(struct inode *inode)
 void qlfs_inode_blocks_add(struct inode *inode, s64 n)
 {
 	spin_lock(&inode->i_lock);
-	inode->i_blocks += (u64)n << (QLFS_BLKSIZE_BITS - 9); /* two's complement: n < 0 subtracts */
+	inode->i_blocks +=
+		(u64)n << (QLFS_BLKSIZE_BITS - 9); /* two's complement: n < 0 subtracts */
 	spin_unlock(&inode->i_lock);
 }
 
@@ -94,7 +95,8 @@ void qlfs_inode_to_folio(struct inode *inode, struct folio *folio)
 	ri->i_mtime = ns_sec(inode->i_mtime_ns);
 	ri->i_mtime_nsec = ns_nsec(inode->i_mtime_ns);
 	ri->i_generation = cpu_to_le32(qi->i_generation);
-	ri->i_current_depth = cpu_to_le32(S_ISDIR(inode->i_mode) ? qi->i_current_depth : 0);
+	ri->i_current_depth =
+		cpu_to_le32(S_ISDIR(inode->i_mode) ? qi->i_current_depth : 0);
 	ri->i_pino = cpu_to_le32(qi->i_pino);
 	if (S_ISCHR(inode->i_mode) || S_ISBLK(inode->i_mode))
 		ri->i_addr[0] = cpu_to_le32(inode->i_rdev);
@@ -192,7 +194,7 @@ static int read_inode(struct inode *inode)
 	ri = folio_address(folio);
 	why = nat_ino != inode->i_ino ? "its NAT entry names another inode" :
 	      (le32_to_cpu(ri->footer.flag) >> OFFSET_BIT_SHIFT) ? "not an inode block" :
-								  inode_invalid(sbi, ri);
+								   inode_invalid(sbi, ri);
 	if (why) {
 		qlfs_msg(sbi, "inode %lu: %s", inode->i_ino, why);
 		qlfs_put_node_folio(folio);

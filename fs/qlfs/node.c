@@ -80,7 +80,8 @@ static struct qlfs_nat_block *nat_block(struct qlfs_sb_info *sbi, u32 i, int *er
 	addr = qlfs_nat_blkaddr(&sbi->l, i, copy);
 	*err = qlfs_meta_rw(sbi, REQ_OP_READ, addr, blk, 1);
 	if (!*err && !qlfs_block_csum_ok(blk, addr)) {
-		qlfs_msg(sbi, "NAT block %u (copy %d, block %u): bad checksum", i, copy, addr);
+		qlfs_msg(sbi, "NAT block %u (copy %d, block %u): bad checksum", i, copy,
+			 addr);
 		qlfs_handle_error(sbi, "corrupt NAT block");
 		*err = -EIO;
 	}
@@ -100,7 +101,8 @@ static struct qlfs_nat_block *nat_block(struct qlfs_sb_info *sbi, u32 i, int *er
 }
 
 /* The entry of @nid, its block loaded; caller holds nat_lock after. */
-static struct qlfs_nat_entry *nat_entry_locked(struct qlfs_sb_info *sbi, u32 nid, int *err)
+static struct qlfs_nat_entry *nat_entry_locked(struct qlfs_sb_info *sbi, u32 nid,
+					       int *err)
 {
 	struct qlfs_nat_block *blk = nat_block(sbi, nid / NAT_ENTRY_PER_BLOCK, err);
 
@@ -116,7 +118,8 @@ static void nat_mark_dirty(struct qlfs_sb_info *sbi, u32 nid)
 	WRITE_ONCE(sbi->s_dirty, true);
 }
 
-int qlfs_get_nat_entry(struct qlfs_sb_info *sbi, u32 nid, u32 *ino, u32 *blkaddr, u8 *version)
+int qlfs_get_nat_entry(struct qlfs_sb_info *sbi, u32 nid, u32 *ino, u32 *blkaddr,
+		       u8 *version)
 {
 	struct qlfs_nat_entry *ne;
 	int err = 0;
@@ -202,7 +205,8 @@ int qlfs_alloc_nid(struct qlfs_sb_info *sbi, u32 ino, u32 *nid)
 /* QN2: the folio of a node that goes away leaves the cache. */
 static void drop_node_folio(struct qlfs_sb_info *sbi, u32 nid)
 {
-	struct folio *folio = __filemap_get_folio(sbi->node_inode->i_mapping, nid, FGP_LOCK, 0);
+	struct folio *folio =
+		__filemap_get_folio(sbi->node_inode->i_mapping, nid, FGP_LOCK, 0);
 
 	if (IS_ERR(folio))
 		return;
@@ -261,7 +265,8 @@ int qlfs_flush_nat_entries(struct qlfs_sb_info *sbi, u8 *nat_bitmap)
 		memcpy(blk, sbi->nat_blocks[i], QLFS_BLKSIZE);
 		spin_unlock(&sbi->nat_lock);
 		for (u32 j = 0; j < NAT_ENTRY_PER_BLOCK; j++) {
-			struct qlfs_nat_entry *ne = &((struct qlfs_nat_block *)blk)->entries[j];
+			struct qlfs_nat_entry *ne =
+				&((struct qlfs_nat_block *)blk)->entries[j];
 
 			/* QM2: every node was written first */
 			if (WARN_ON_ONCE(le32_to_cpu(ne->block_addr) == NEW_ADDR)) {
@@ -303,10 +308,12 @@ static struct qlfs_node_footer *footer_of(void *node)
 static bool ofs_is_indirect(u32 ofs)
 {
 	return ofs == NODE_OFS_IND1 || ofs == NODE_OFS_IND2 || ofs == NODE_OFS_DIND ||
-	       (ofs > NODE_OFS_DIND && (ofs - NODE_OFS_DIND - 1) % (NIDS_PER_BLOCK + 1) == 0);
+	       (ofs > NODE_OFS_DIND &&
+		(ofs - NODE_OFS_DIND - 1) % (NIDS_PER_BLOCK + 1) == 0);
 }
 
-struct folio *qlfs_new_node_folio(struct qlfs_sb_info *sbi, u32 nid, u32 ino, u32 ofs, bool cold)
+struct folio *qlfs_new_node_folio(struct qlfs_sb_info *sbi, u32 nid, u32 ino, u32 ofs,
+				  bool cold)
 {
 	struct folio *folio = __filemap_get_folio(sbi->node_inode->i_mapping, nid,
 						  FGP_LOCK | FGP_CREAT, GFP_KERNEL);
@@ -319,7 +326,8 @@ struct folio *qlfs_new_node_folio(struct qlfs_sb_info *sbi, u32 nid, u32 ino, u3
 	f = footer_of(folio_address(folio));
 	f->nid = cpu_to_le32(nid);
 	f->ino = cpu_to_le32(ino);
-	f->flag = cpu_to_le32(ofs << OFFSET_BIT_SHIFT | (cold ? 1u << COLD_BIT_SHIFT : 0));
+	f->flag =
+		cpu_to_le32(ofs << OFFSET_BIT_SHIFT | (cold ? 1u << COLD_BIT_SHIFT : 0));
 	folio_mark_uptodate(folio);
 	folio_mark_dirty(folio);
 	WRITE_ONCE(sbi->s_dirty, true);
@@ -398,7 +406,8 @@ struct folio *qlfs_get_node_folio(struct qlfs_sb_info *sbi, u32 nid)
 	err = submit_bio_wait(bio);
 	bio_put(bio);
 	if (err) {
-		qlfs_msg(sbi, "node %u at block %u: read error %s", nid, addr, errname(err));
+		qlfs_msg(sbi, "node %u at block %u: read error %s", nid, addr,
+			 errname(err));
 		goto fail;
 	}
 	f = footer_of(folio_address(folio));
@@ -409,8 +418,8 @@ struct folio *qlfs_get_node_folio(struct qlfs_sb_info *sbi, u32 nid)
 		goto fail;
 	}
 	if (le32_to_cpu(f->nid) != nid || le32_to_cpu(f->ino) != ino) {
-		qlfs_msg(sbi, "node %u at block %u: footer names node %u of inode %u", nid, addr,
-			 le32_to_cpu(f->nid), le32_to_cpu(f->ino));
+		qlfs_msg(sbi, "node %u at block %u: footer names node %u of inode %u",
+			 nid, addr, le32_to_cpu(f->nid), le32_to_cpu(f->ino));
 		qlfs_handle_error(sbi, "corrupt node block");
 		goto fail;
 	}
@@ -492,17 +501,20 @@ static int write_node_folio(struct qlfs_sb_info *sbi, struct folio *folio,
 		return 0;
 	}
 	qlfs_set_summary(&sum, nid, 0, version);
-	err = __qlfs_allocate_block(sbi, node_log(folio_address(folio)), old, &sum, &new, &next);
+	err = __qlfs_allocate_block(sbi, node_log(folio_address(folio)), old, &sum, &new,
+				    &next);
 	if (err)
 		goto redirty;
 	f->cp_ver = qlfs_node_cp_ver(sbi);
 	f->next_blkaddr = cpu_to_le32(next);
-	f->flag = cpu_to_le32((le32_to_cpu(f->flag) &
-			       ~(1u << FSYNC_BIT_SHIFT | 1u << DENT_BIT_SHIFT)) | marks);
+	f->flag = cpu_to_le32(
+		(le32_to_cpu(f->flag) & ~(1u << FSYNC_BIT_SHIFT | 1u << DENT_BIT_SHIFT)) |
+		marks);
 	qlfs_block_seal(folio_address(folio), new);
 	set_nat_addr(sbi, nid, ino, new);
-	bio = qlfs_bio_alloc(sbi, REQ_OP_WRITE | (wbc->sync_mode == WB_SYNC_ALL ? REQ_SYNC : 0),
-			     new, 1);
+	bio = qlfs_bio_alloc(
+		sbi, REQ_OP_WRITE | (wbc->sync_mode == WB_SYNC_ALL ? REQ_SYNC : 0), new,
+		1);
 	if (!bio) {
 		/* the block is taken: write it by hand, synchronously */
 		folio_start_writeback(folio);
@@ -527,7 +539,8 @@ redirty:
 	return err;
 }
 
-static int qlfs_node_writepages(struct address_space *mapping, struct writeback_control *wbc)
+static int qlfs_node_writepages(struct address_space *mapping,
+				struct writeback_control *wbc)
 {
 	struct qlfs_sb_info *sbi = QLFS_I_SB(mapping->host);
 	struct folio *folio = NULL;
@@ -535,7 +548,8 @@ static int qlfs_node_writepages(struct address_space *mapping, struct writeback_
 	bool cp = sbi->cp_task == current;
 	int err = 0;
 
-	if (!mapping_tagged(mapping, PAGECACHE_TAG_DIRTY) && wbc->sync_mode == WB_SYNC_NONE)
+	if (!mapping_tagged(mapping, PAGECACHE_TAG_DIRTY) &&
+	    wbc->sync_mode == WB_SYNC_NONE)
 		return 0;
 	if (READ_ONCE(sbi->read_only)) {
 		wbc->pages_skipped += mapping->nrpages;
@@ -576,7 +590,7 @@ int qlfs_sync_node_pages(struct qlfs_sb_info *sbi, struct writeback_control *wbc
 /* Write @folio (locked by the caller) now if it is dirty, with @marks. */
 static int fsync_write_one(struct qlfs_sb_info *sbi, struct folio *folio, u32 marks)
 {
-	struct writeback_control wbc = { .sync_mode = WB_SYNC_ALL, .nr_to_write = 1 };
+	struct writeback_control wbc = {.sync_mode = WB_SYNC_ALL, .nr_to_write = 1};
 
 	folio_wait_writeback(folio);
 	if (!folio_clear_dirty_for_io(folio)) {
@@ -613,8 +627,8 @@ int qlfs_fsync_node_pages(struct inode *inode, bool dentry)
 		return -EROFS;
 	qlfs_lock_op(sbi);
 	folio_batch_init(&fbatch);
-	while (!err && filemap_get_folios_tag(mapping, &index, (pgoff_t)-1, PAGECACHE_TAG_DIRTY,
-					      &fbatch)) {
+	while (!err && filemap_get_folios_tag(mapping, &index, (pgoff_t)-1,
+					      PAGECACHE_TAG_DIRTY, &fbatch)) {
 		for (unsigned int i = 0; i < folio_batch_count(&fbatch); i++) {
 			struct folio *folio = fbatch.folios[i];
 			struct qlfs_node_footer *f;
@@ -658,8 +672,10 @@ int qlfs_build_node_manager(struct qlfs_sb_info *sbi)
 {
 	struct inode *inode;
 
-	sbi->nat_blocks = kcalloc(sbi->l.nat_blocks, sizeof(*sbi->nat_blocks), GFP_KERNEL);
-	sbi->dirty_nat_blocks = kcalloc(QLFS_BM_LONGS(sbi->l.nat_blocks), sizeof(long), GFP_KERNEL);
+	sbi->nat_blocks =
+		kcalloc(sbi->l.nat_blocks, sizeof(*sbi->nat_blocks), GFP_KERNEL);
+	sbi->dirty_nat_blocks =
+		kcalloc(QLFS_BM_LONGS(sbi->l.nat_blocks), sizeof(long), GFP_KERNEL);
 	if (!sbi->nat_blocks || !sbi->dirty_nat_blocks)
 		return -ENOMEM;
 	inode = new_inode(sbi->sb);
@@ -697,7 +713,8 @@ void qlfs_destroy_node_manager(struct qlfs_sb_info *sbi)
  */
 static int get_node_path(u64 index, u32 offset[MAX_LEVEL], u32 noffset[MAX_LEVEL])
 {
-	const u64 direct = ADDRS_PER_BLOCK, indirect = (u64)NIDS_PER_BLOCK * ADDRS_PER_BLOCK,
+	const u64 direct = ADDRS_PER_BLOCK,
+		  indirect = (u64)NIDS_PER_BLOCK * ADDRS_PER_BLOCK,
 		  dind = (u64)NIDS_PER_BLOCK * indirect;
 
 	noffset[0] = 0;
@@ -745,7 +762,8 @@ static int get_node_path(u64 index, u32 offset[MAX_LEVEL], u32 noffset[MAX_LEVEL
 static __le32 *nid_slot(void *node, int level, u32 slot)
 {
 	if (!level)
-		return (__le32 *)((u8 *)node + __builtin_offsetof(struct qlfs_inode, i_nid)) +
+		return (__le32 *)((u8 *)node +
+				  __builtin_offsetof(struct qlfs_inode, i_nid)) +
 		       (slot - ADDRS_PER_INODE);
 	return (__le32 *)node + slot; /* nid[] at 0 */
 }
@@ -753,7 +771,9 @@ static __le32 *nid_slot(void *node, int level, u32 slot)
 static __le32 *addr_slot(void *node, bool inode, u32 ofs)
 {
 	if (inode)
-		return (__le32 *)((u8 *)node + __builtin_offsetof(struct qlfs_inode, i_addr)) + ofs;
+		return (__le32 *)((u8 *)node +
+				  __builtin_offsetof(struct qlfs_inode, i_addr)) +
+		       ofs;
 	return (__le32 *)node + ofs; /* addr[] at 0 */
 }
 
@@ -768,8 +788,8 @@ static void inode_blocks_in_folio(struct inode *inode, struct folio *ifolio, s64
 }
 
 /* A new node under @parent's slot: nid, reservation, folio. */
-static struct folio *new_child(struct dnode_of_data *dn, struct folio *parent, __le32 *slot,
-			       u32 noffset)
+static struct folio *new_child(struct dnode_of_data *dn, struct folio *parent,
+			       __le32 *slot, u32 noffset)
 {
 	struct inode *inode = dn->inode;
 	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
@@ -785,7 +805,8 @@ static struct folio *new_child(struct dnode_of_data *dn, struct folio *parent, _
 		qlfs_release_blocks(sbi, 1);
 		return ERR_PTR(err);
 	}
-	folio = qlfs_new_node_folio(sbi, nid, inode->i_ino, noffset, !S_ISDIR(inode->i_mode));
+	folio = qlfs_new_node_folio(sbi, nid, inode->i_ino, noffset,
+				    !S_ISDIR(inode->i_mode));
 	if (IS_ERR(folio)) {
 		qlfs_free_node(sbi, nid); /* releases the reservation */
 		return folio;
@@ -838,10 +859,12 @@ static struct folio *get_child(struct inode *inode, u32 nid, u32 noffset, const 
 	if (IS_ERR(folio))
 		return PTR_ERR(folio) == -ENOENT ? ERR_PTR(-EIO) : folio;
 	f = footer_of(folio_address(folio));
-	if (le32_to_cpu(f->ino) != inode->i_ino || node_ofs(folio_address(folio)) != noffset) {
-		qlfs_msg(sbi, "inode %lu: node %u has offset %u of inode %u, wanted offset %u",
-			 inode->i_ino, nid, node_ofs(folio_address(folio)), le32_to_cpu(f->ino),
-			 noffset);
+	if (le32_to_cpu(f->ino) != inode->i_ino ||
+	    node_ofs(folio_address(folio)) != noffset) {
+		qlfs_msg(sbi,
+			 "inode %lu: node %u has offset %u of inode %u, wanted offset %u",
+			 inode->i_ino, nid, node_ofs(folio_address(folio)),
+			 le32_to_cpu(f->ino), noffset);
 		qlfs_put_node_folio(folio);
 		qlfs_handle_error(sbi, "corrupt node tree");
 		return ERR_PTR(-EIO);
@@ -849,7 +872,8 @@ static struct folio *get_child(struct inode *inode, u32 nid, u32 noffset, const 
 	return folio;
 }
 
-int qlfs_get_dnode_of_data(struct dnode_of_data *dn, pgoff_t index, enum qlfs_dnode_mode mode)
+int qlfs_get_dnode_of_data(struct dnode_of_data *dn, pgoff_t index,
+			   enum qlfs_dnode_mode mode)
 {
 	struct inode *inode = dn->inode;
 	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
@@ -919,7 +943,8 @@ void qlfs_put_dnode(struct dnode_of_data *dn)
 u32 qlfs_data_blkaddr(struct dnode_of_data *dn)
 {
 	return le32_to_cpu(*addr_slot(folio_address(dn->node_folio),
-				      dn->node_folio == dn->inode_folio, dn->ofs_in_node));
+				      dn->node_folio == dn->inode_folio,
+				      dn->ofs_in_node));
 }
 
 void qlfs_set_data_blkaddr(struct dnode_of_data *dn, u32 blkaddr)
@@ -946,7 +971,8 @@ int qlfs_reserve_new_block(struct dnode_of_data *dn)
 
 /* Free the data addresses [@from, @to) of a locked node folio. Returns
  * how many were freed. */
-static u32 free_addrs(struct qlfs_sb_info *sbi, struct folio *folio, bool inode, u32 from, u32 to)
+static u32 free_addrs(struct qlfs_sb_info *sbi, struct folio *folio, bool inode, u32 from,
+		      u32 to)
 {
 	u32 n = 0;
 
@@ -1007,7 +1033,8 @@ static s64 truncate_node(struct inode *inode, u32 nid, u32 noffset, int depth, u
 
 			if (!cnid || cstart + child_span <= from)
 				continue;
-			cofs = depth == 2 ? noffset + 1 + j * (NIDS_PER_BLOCK + 1) : noffset + 1 + j;
+			cofs = depth == 2 ? noffset + 1 + j * (NIDS_PER_BLOCK + 1) :
+					    noffset + 1 + j;
 			n = truncate_node(inode, cnid, cofs, depth - 1, cstart, from,
 					  &cgone, path, level + 1);
 			if (n < 0) {
@@ -1034,9 +1061,10 @@ static s64 truncate_node(struct inode *inode, u32 nid, u32 noffset, int depth, u
 int qlfs_truncate_blocks(struct inode *inode, pgoff_t from)
 {
 	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
-	static const int depth[NIDS_PER_INODE] = { 0, 0, 1, 1, 2 };
-	static const u32 noffset[NIDS_PER_INODE] = { NODE_OFS_DIR1, NODE_OFS_DIR2, NODE_OFS_IND1,
-						     NODE_OFS_IND2, NODE_OFS_DIND };
+	static const int depth[NIDS_PER_INODE] = {0, 0, 1, 1, 2};
+	static const u32 noffset[NIDS_PER_INODE] = {NODE_OFS_DIR1, NODE_OFS_DIR2,
+						    NODE_OFS_IND1, NODE_OFS_IND2,
+						    NODE_OFS_DIND};
 	struct folio *ifolio;
 	u64 start = ADDRS_PER_INODE;
 	u32 path[MAX_LEVEL] = {inode->i_ino};
@@ -1052,7 +1080,8 @@ int qlfs_truncate_blocks(struct inode *inode, pgoff_t from)
 		freed = 0; /* inline data lives in i_addr[]: the data half's */
 		goto out;
 	}
-	freed = free_addrs(sbi, ifolio, true, (u32)min((u64)from, (u64)ADDRS_PER_INODE), ADDRS_PER_INODE);
+	freed = free_addrs(sbi, ifolio, true, (u32)min((u64)from, (u64)ADDRS_PER_INODE),
+			   ADDRS_PER_INODE);
 	for (int i = 0; i < NIDS_PER_INODE; i++) {
 		u64 span = ADDRS_PER_BLOCK;
 		__le32 *slot = nid_slot(folio_address(ifolio), 0, ADDRS_PER_INODE + i);

@@ -40,8 +40,8 @@ static int pick_disk(struct gendisk *disk, void *arg)
 {
 	struct gendisk **found = arg;
 
-	if (!disk_is_test_disk(disk) || bdev_read_only(&disk->part0) || disk_is_dead(disk) ||
-	    get_capacity(disk) < (32u << 20) / SECTOR_SIZE)
+	if (!disk_is_test_disk(disk) || bdev_read_only(&disk->part0) ||
+	    disk_is_dead(disk) || get_capacity(disk) < (32u << 20) / SECTOR_SIZE)
 		return 0;
 	*found = disk;
 	return 1;
@@ -82,7 +82,7 @@ static const char *mt_name(struct mt *m)
 
 static int mt_fsck(struct mt *m)
 {
-	struct qlfs_fsck_opts o = { .quiet = true };
+	struct qlfs_fsck_opts o = {.quiet = true};
 
 	return qlfs_fsck(&m->d, &o, &m->r);
 }
@@ -92,11 +92,12 @@ static void expect_clean(struct ktest *t, struct mt *m)
 	int st = mt_fsck(m);
 
 	if (st || m->r.problems) {
-		struct qlfs_fsck_opts o = { .max_reports = 20 };
+		struct qlfs_fsck_opts o = {.max_reports = 20};
 
 		qlfs_fsck(&m->d, &o, &m->r); /* the lines, for the log */
-		ktest_fail(t, __FILE__, __LINE__, "fsck: status %d, %u problems (mask %#x)", st,
-			   m->r.problems, m->r.broken);
+		ktest_fail(t, __FILE__, __LINE__,
+			   "fsck: status %d, %u problems (mask %#x)", st, m->r.problems,
+			   m->r.broken);
 		ktest_abort(t);
 	}
 }
@@ -113,14 +114,15 @@ static struct mt *mt_mkfs(struct ktest *t, u32 log_bps)
 static struct mt *mt_mkfs_blocks(struct ktest *t, u32 log_bps, u64 blocks)
 {
 	struct qlfs_mkfs_opts o = {
-		.log_bps = log_bps, .force = true, .time = TEST_TIME, .quiet = true
-	};
+		.log_bps = log_bps, .force = true, .time = TEST_TIME, .quiet = true};
 	struct mt *m = t->priv;
 	struct gendisk *disk = NULL;
 
 	disk_iterate(pick_disk, &disk);
 	if (!disk)
-		ktest_skip(t, "no writable test disk of 32 MiB or more (serial quire-test*)");
+		ktest_skip(
+			t,
+			"no writable test disk of 32 MiB or more (serial quire-test*)");
 	KTEST_ASSERT_EQ(t, qlfs_dev_open(&m->d, disk->disk_name, true), 0);
 	if (blocks)
 		m->d.nr_blocks = blocks;
@@ -202,7 +204,8 @@ static void qlfs_mount_fresh_image_statfs_umount(struct ktest *t)
 	KTEST_EXPECT_EQ(t, sbi->sb->s_magic, QLFS_SUPER_MAGIC);
 	KTEST_EXPECT_EQ(t, sbi->sb->s_blocksize, 4096);
 	KTEST_EXPECT_EQ(t, sbi->sb->s_maxbytes, 1050839561LL * 4096);
-	KTEST_EXPECT_TRUE(t, sbi->sb->s_bdi == sbi->sb->s_bd_inode->i_sb->s_bdi); /* the disk's */
+	KTEST_EXPECT_TRUE(t, sbi->sb->s_bdi ==
+				     sbi->sb->s_bd_inode->i_sb->s_bdi); /* the disk's */
 	KTEST_EXPECT_TRUE(t, sbi->sb->s_bdev == &m->d.disk->part0);
 	KTEST_EXPECT_EQ(t, sbi->free_segments, m->l.segs_main - NR_CURSEG_TYPE);
 	/* a node folio read through the node inode's mapping */
@@ -229,8 +232,9 @@ static void qlfs_remount_versions_go_up_and_packs_alternate(struct ktest *t)
 		KTEST_EXPECT_EQ(t, m->r.cp_used, (i + 1) % 2);
 		/* the umount checkpoint carries CP_UMOUNT_FLAG */
 		mt_read(t, m, m->l.cp_blkaddr + m->r.cp_used * m->l.bps);
-		KTEST_EXPECT_EQ(t, le32_to_cpu(((struct qlfs_checkpoint *)m->blk)->ckpt_flags),
-				CP_UMOUNT_FLAG);
+		KTEST_EXPECT_EQ(
+			t, le32_to_cpu(((struct qlfs_checkpoint *)m->blk)->ckpt_flags),
+			CP_UMOUNT_FLAG);
 	}
 }
 
@@ -255,12 +259,30 @@ static void qlfs_mount_refuses_busy_missing_and_read_only_disks(struct ktest *t)
 
 /* ---- hostile images ---- */
 
-static void sb_bad_magic(struct qlfs_super_block *s) { s->magic = cpu_to_le32(0x12345678); }
-static void sb_bad_major(struct qlfs_super_block *s) { s->major_ver = cpu_to_le16(2); }
-static void sb_bad_feature(struct qlfs_super_block *s) { s->feature = cpu_to_le32(4); }
-static void sb_bad_blocksize(struct qlfs_super_block *s) { s->log_blocksize = cpu_to_le32(13); }
-static void sb_bad_log_bps(struct qlfs_super_block *s) { s->log_blocks_per_seg = cpu_to_le32(31); }
-static void sb_bad_count(struct qlfs_super_block *s) { s->block_count = cpu_to_le64(~0ULL); }
+static void sb_bad_magic(struct qlfs_super_block *s)
+{
+	s->magic = cpu_to_le32(0x12345678);
+}
+static void sb_bad_major(struct qlfs_super_block *s)
+{
+	s->major_ver = cpu_to_le16(2);
+}
+static void sb_bad_feature(struct qlfs_super_block *s)
+{
+	s->feature = cpu_to_le32(4);
+}
+static void sb_bad_blocksize(struct qlfs_super_block *s)
+{
+	s->log_blocksize = cpu_to_le32(13);
+}
+static void sb_bad_log_bps(struct qlfs_super_block *s)
+{
+	s->log_blocks_per_seg = cpu_to_le32(31);
+}
+static void sb_bad_count(struct qlfs_super_block *s)
+{
+	s->block_count = cpu_to_le64(~0ULL);
+}
 static void sb_bad_segs(struct qlfs_super_block *s)
 {
 	s->segment_count = cpu_to_le32(0xffffffffu);
@@ -269,17 +291,33 @@ static void sb_bad_main(struct qlfs_super_block *s)
 {
 	s->segment_count_main = cpu_to_le32(le32_to_cpu(s->segment_count_main) + 1);
 }
-static void sb_bad_cp_addr(struct qlfs_super_block *s) { s->cp_blkaddr = cpu_to_le32(0xfffffff0u); }
+static void sb_bad_cp_addr(struct qlfs_super_block *s)
+{
+	s->cp_blkaddr = cpu_to_le32(0xfffffff0u);
+}
 static void sb_bad_main_addr(struct qlfs_super_block *s)
 {
 	s->main_blkaddr = cpu_to_le32(le32_to_cpu(s->main_blkaddr) - 1);
 }
-static void sb_bad_sit_blocks(struct qlfs_super_block *s) { s->sit_blocks = cpu_to_le32(1u << 30); }
-static void sb_bad_max_nid(struct qlfs_super_block *s) { s->max_nid = cpu_to_le32(0xffffffffu); }
-static void sb_bad_root(struct qlfs_super_block *s) { s->root_ino = cpu_to_le32(7); }
-static void sb_bad_label(struct qlfs_super_block *s) { memset(s->volume_name, 'x', 64); }
+static void sb_bad_sit_blocks(struct qlfs_super_block *s)
+{
+	s->sit_blocks = cpu_to_le32(1u << 30);
+}
+static void sb_bad_max_nid(struct qlfs_super_block *s)
+{
+	s->max_nid = cpu_to_le32(0xffffffffu);
+}
+static void sb_bad_root(struct qlfs_super_block *s)
+{
+	s->root_ino = cpu_to_le32(7);
+}
+static void sb_bad_label(struct qlfs_super_block *s)
+{
+	memset(s->volume_name, 'x', 64);
+}
 
-static void sb_edit(struct ktest *t, struct mt *m, u32 copy, void (*fn)(struct qlfs_super_block *))
+static void sb_edit(struct ktest *t, struct mt *m, u32 copy,
+		    void (*fn)(struct qlfs_super_block *))
 {
 	mt_read(t, m, copy);
 	fn((struct qlfs_super_block *)m->blk);
@@ -299,7 +337,8 @@ static char *find_str(char *hay, const char *needle)
 
 /* Mount, which must fail with -EUCLEAN and log a "qlfs(vdX): " line
  * holding @needle (after a mark put in the log first). */
-static void expect_refused(struct ktest *t, struct mt *m, const char *needle, unsigned int i)
+static void expect_refused(struct ktest *t, struct mt *m, const char *needle,
+			   unsigned int i)
 {
 	static unsigned int marks;
 	char mark[40], *log = kmalloc(64 * 1024 + 1, GFP_KERNEL), *at, *line;
@@ -311,7 +350,8 @@ static void expect_refused(struct ktest *t, struct mt *m, const char *needle, un
 	pr_info("%s", mark);
 	err = mt_try_mount(m, 0);
 	if (err != -EUCLEAN)
-		ktest_fail(t, __FILE__, __LINE__, "edit %u: mount gave %d, want -EUCLEAN", i, err);
+		ktest_fail(t, __FILE__, __LINE__, "edit %u: mount gave %d, want -EUCLEAN",
+			   i, err);
 	if (!err)
 		mt_umount(t, m);
 	n = log_buf_copy(log, 64 * 1024);
@@ -319,8 +359,8 @@ static void expect_refused(struct ktest *t, struct mt *m, const char *needle, un
 	at = find_str(log, mark);
 	line = at ? find_str(at, "qlfs(") : NULL;
 	if (!line || !find_str(line, needle))
-		ktest_fail(t, __FILE__, __LINE__, "edit %u: no \"qlfs(...): ...%s\" line in the log",
-			   i, needle);
+		ktest_fail(t, __FILE__, __LINE__,
+			   "edit %u: no \"qlfs(...): ...%s\" line in the log", i, needle);
 	kfree(log);
 }
 
@@ -332,20 +372,20 @@ static void qlfs_mount_refuses_each_bad_superblock_field(struct ktest *t)
 		void (*fn)(struct qlfs_super_block *);
 		const char *why;
 	} edits[] = {
-		{ sb_bad_magic, "not a qlfs file system" },
-		{ sb_bad_major, "unknown major version" },
-		{ sb_bad_feature, "unknown feature bits" },
-		{ sb_bad_blocksize, "block size is not 4 KiB" },
-		{ sb_bad_log_bps, "give no valid layout" },
-		{ sb_bad_count, "larger than the device" },
-		{ sb_bad_segs, "segment counts differ" },
-		{ sb_bad_main, "segment counts differ" },
-		{ sb_bad_cp_addr, "area addresses differ" },
-		{ sb_bad_main_addr, "area addresses differ" },
-		{ sb_bad_sit_blocks, "SIT/NAT sizes differ" },
-		{ sb_bad_max_nid, "SIT/NAT sizes differ" },
-		{ sb_bad_root, "reserved inode numbers" },
-		{ sb_bad_label, "label not NUL-terminated" },
+		{sb_bad_magic, "not a qlfs file system"},
+		{sb_bad_major, "unknown major version"},
+		{sb_bad_feature, "unknown feature bits"},
+		{sb_bad_blocksize, "block size is not 4 KiB"},
+		{sb_bad_log_bps, "give no valid layout"},
+		{sb_bad_count, "larger than the device"},
+		{sb_bad_segs, "segment counts differ"},
+		{sb_bad_main, "segment counts differ"},
+		{sb_bad_cp_addr, "area addresses differ"},
+		{sb_bad_main_addr, "area addresses differ"},
+		{sb_bad_sit_blocks, "SIT/NAT sizes differ"},
+		{sb_bad_max_nid, "SIT/NAT sizes differ"},
+		{sb_bad_root, "reserved inode numbers"},
+		{sb_bad_label, "label not NUL-terminated"},
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(edits); i++) {
@@ -384,8 +424,14 @@ static void qlfs_mount_uses_the_good_superblock_copy(struct ktest *t)
 	}
 }
 
-static void cp_bad_flags(struct qlfs_checkpoint *c) { c->ckpt_flags = cpu_to_le32(0x80); }
-static void cp_bad_start(struct qlfs_checkpoint *c) { c->cp_pack_start_sum = 0; }
+static void cp_bad_flags(struct qlfs_checkpoint *c)
+{
+	c->ckpt_flags = cpu_to_le32(0x80);
+}
+static void cp_bad_start(struct qlfs_checkpoint *c)
+{
+	c->cp_pack_start_sum = 0;
+}
 static void cp_bad_orphan_flag(struct qlfs_checkpoint *c)
 {
 	c->ckpt_flags = cpu_to_le32(CP_ORPHAN_PRESENT_FLAG);
@@ -394,20 +440,50 @@ static void cp_bad_total(struct qlfs_checkpoint *c)
 {
 	c->cp_pack_total_block_count = cpu_to_le32(0xffffffffu);
 }
-static void cp_bad_sitb(struct qlfs_checkpoint *c) { c->sit_ver_bitmap_bytesize = cpu_to_le32(4000); }
-static void cp_bad_bits(struct qlfs_checkpoint *c) { c->sit_nat_version_bitmap[3000] = 0x80; }
-static void cp_bad_nid(struct qlfs_checkpoint *c) { c->next_free_nid = cpu_to_le32(0xfffffff0u); }
-static void cp_bad_seg(struct qlfs_checkpoint *c) { c->cur_node_segno[1] = cpu_to_le32(100000); }
-static void cp_shared_seg(struct qlfs_checkpoint *c) { c->cur_node_segno[2] = c->cur_data_segno[0]; }
-static void cp_bad_blkoff(struct qlfs_checkpoint *c) { c->cur_data_blkoff[1] = cpu_to_le16(60000); }
+static void cp_bad_sitb(struct qlfs_checkpoint *c)
+{
+	c->sit_ver_bitmap_bytesize = cpu_to_le32(4000);
+}
+static void cp_bad_bits(struct qlfs_checkpoint *c)
+{
+	c->sit_nat_version_bitmap[3000] = 0x80;
+}
+static void cp_bad_nid(struct qlfs_checkpoint *c)
+{
+	c->next_free_nid = cpu_to_le32(0xfffffff0u);
+}
+static void cp_bad_seg(struct qlfs_checkpoint *c)
+{
+	c->cur_node_segno[1] = cpu_to_le32(100000);
+}
+static void cp_shared_seg(struct qlfs_checkpoint *c)
+{
+	c->cur_node_segno[2] = c->cur_data_segno[0];
+}
+static void cp_bad_blkoff(struct qlfs_checkpoint *c)
+{
+	c->cur_data_blkoff[1] = cpu_to_le16(60000);
+}
 static void cp_bad_user(struct qlfs_checkpoint *c)
 {
 	c->user_block_count = cpu_to_le64(le64_to_cpu(c->user_block_count) + 1);
 }
-static void cp_bad_valid(struct qlfs_checkpoint *c) { c->valid_block_count = cpu_to_le64(~0ULL); }
-static void cp_bad_ovp(struct qlfs_checkpoint *c) { c->overprov_segment_count = cpu_to_le32(1u << 31); }
-static void cp_bad_nodes(struct qlfs_checkpoint *c) { c->valid_node_count = cpu_to_le32(0xffffffffu); }
-static void cp_bad_free(struct qlfs_checkpoint *c) { c->free_segment_count = cpu_to_le32(0xffffu); }
+static void cp_bad_valid(struct qlfs_checkpoint *c)
+{
+	c->valid_block_count = cpu_to_le64(~0ULL);
+}
+static void cp_bad_ovp(struct qlfs_checkpoint *c)
+{
+	c->overprov_segment_count = cpu_to_le32(1u << 31);
+}
+static void cp_bad_nodes(struct qlfs_checkpoint *c)
+{
+	c->valid_node_count = cpu_to_le32(0xffffffffu);
+}
+static void cp_bad_free(struct qlfs_checkpoint *c)
+{
+	c->free_segment_count = cpu_to_le32(0xffffu);
+}
 /* in range, but not what the SIT says (QL8): refused as well */
 static void cp_off_by_one_valid(struct qlfs_checkpoint *c)
 {
@@ -418,7 +494,8 @@ static void cp_off_by_one_free(struct qlfs_checkpoint *c)
 	c->free_segment_count = cpu_to_le32(le32_to_cpu(c->free_segment_count) - 1);
 }
 
-static void cp_edit(struct ktest *t, struct mt *m, int pack, void (*fn)(struct qlfs_checkpoint *))
+static void cp_edit(struct ktest *t, struct mt *m, int pack,
+		    void (*fn)(struct qlfs_checkpoint *))
 {
 	u32 base = m->l.cp_blkaddr + pack * m->l.bps;
 
@@ -437,23 +514,23 @@ static void qlfs_mount_refuses_each_bad_checkpoint_field(struct ktest *t)
 		void (*fn)(struct qlfs_checkpoint *);
 		const char *why;
 	} edits[] = {
-		{ cp_bad_flags, "pack 1: unknown flags" },
-		{ cp_bad_start, "pack 1: pack size out of range" },
-		{ cp_bad_orphan_flag, "pack 1: orphan flag and orphan blocks disagree" },
-		{ cp_bad_total, "pack 1: pack size out of range" },
-		{ cp_bad_sitb, "pack 1: version bitmap sizes" },
-		{ cp_bad_bits, "pack 1: version bitmap bits past the areas" },
-		{ cp_bad_nid, "pack 1: next_free_nid out of range" },
-		{ cp_bad_seg, "pack 1: current segment out of range" },
-		{ cp_shared_seg, "pack 1: two logs share a current segment" },
-		{ cp_bad_blkoff, "pack 1: current segment out of range" },
-		{ cp_bad_user, "pack 1: user_block_count differs" },
-		{ cp_bad_valid, "pack 1: valid_block_count above user_block_count" },
-		{ cp_bad_ovp, "pack 1: reserved/overprovisioned" },
-		{ cp_bad_nodes, "pack 1: node or inode count out of range" },
-		{ cp_bad_free, "pack 1: free_segment_count out of range" },
-		{ cp_off_by_one_valid, "checkpoint says 3 valid blocks, the SIT 2" },
-		{ cp_off_by_one_free, "free segments, the SIT" },
+		{cp_bad_flags, "pack 1: unknown flags"},
+		{cp_bad_start, "pack 1: pack size out of range"},
+		{cp_bad_orphan_flag, "pack 1: orphan flag and orphan blocks disagree"},
+		{cp_bad_total, "pack 1: pack size out of range"},
+		{cp_bad_sitb, "pack 1: version bitmap sizes"},
+		{cp_bad_bits, "pack 1: version bitmap bits past the areas"},
+		{cp_bad_nid, "pack 1: next_free_nid out of range"},
+		{cp_bad_seg, "pack 1: current segment out of range"},
+		{cp_shared_seg, "pack 1: two logs share a current segment"},
+		{cp_bad_blkoff, "pack 1: current segment out of range"},
+		{cp_bad_user, "pack 1: user_block_count differs"},
+		{cp_bad_valid, "pack 1: valid_block_count above user_block_count"},
+		{cp_bad_ovp, "pack 1: reserved/overprovisioned"},
+		{cp_bad_nodes, "pack 1: node or inode count out of range"},
+		{cp_bad_free, "pack 1: free_segment_count out of range"},
+		{cp_off_by_one_valid, "checkpoint says 3 valid blocks, the SIT 2"},
+		{cp_off_by_one_free, "free segments, the SIT"},
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(edits); i++) {
@@ -552,11 +629,14 @@ static void add_root_name(struct ktest *t, struct qlfs_sb_info *sbi, struct mt *
 	db->dentry[slot].hash_code = cpu_to_le32(qlfs_dentry_hash((const u8 *)name, len));
 	db->dentry[slot].ino = cpu_to_le32(inode->i_ino);
 	db->dentry[slot].name_len = cpu_to_le16(len);
-	db->dentry[slot].file_type = S_ISDIR(inode->i_mode) ? QLFS_FT_DIR : QLFS_FT_REG_FILE;
+	db->dentry[slot].file_type =
+		S_ISDIR(inode->i_mode) ? QLFS_FT_DIR : QLFS_FT_REG_FILE;
 	memcpy(db->filename[slot], name, len);
 	qlfs_set_summary(&sum, dn.nid, dn.ofs_in_node, qlfs_nat_version(sbi, dn.nid));
-	KTEST_ASSERT_EQ(t, qlfs_allocate_block(sbi, CURSEG_HOT_DATA, dn.data_blkaddr, &sum,
-					       &newaddr), 0);
+	KTEST_ASSERT_EQ(t,
+			qlfs_allocate_block(sbi, CURSEG_HOT_DATA, dn.data_blkaddr, &sum,
+					    &newaddr),
+			0);
 	qlfs_block_seal(m->blk, newaddr);
 	KTEST_ASSERT_EQ(t, qlfs_dev_write(&m->d, newaddr, m->blk, 1), 0);
 	qlfs_set_data_blkaddr(&dn, newaddr);
@@ -594,8 +674,10 @@ static u32 write_block(struct ktest *t, struct qlfs_sb_info *sbi, struct mt *m,
 	if (dn.data_blkaddr == NULL_ADDR)
 		KTEST_ASSERT_EQ(t, qlfs_reserve_new_block(&dn), 0);
 	qlfs_set_summary(&sum, dn.nid, dn.ofs_in_node, qlfs_nat_version(sbi, dn.nid));
-	KTEST_ASSERT_EQ(t, qlfs_allocate_block(sbi, CURSEG_WARM_DATA, dn.data_blkaddr, &sum,
-					       &addr), 0);
+	KTEST_ASSERT_EQ(
+		t,
+		qlfs_allocate_block(sbi, CURSEG_WARM_DATA, dn.data_blkaddr, &sum, &addr),
+		0);
 	for (u32 i = 0; i < QLFS_BLKSIZE / 4; i++)
 		((u32 *)m->blk)[i] = pattern + i;
 	KTEST_ASSERT_EQ(t, qlfs_dev_write(&m->d, addr, m->blk, 1), 0);
@@ -636,8 +718,10 @@ static void expect_block(struct ktest *t, struct qlfs_sb_info *sbi, struct mt *m
 	mt_read(t, m, addr);
 	for (u32 i = 0; i < QLFS_BLKSIZE / 4; i++)
 		if (((u32 *)m->blk)[i] != pattern + i) {
-			ktest_fail(t, __FILE__, __LINE__, "block %llu word %u: %#x, want %#x",
-				   (unsigned long long)index, i, ((u32 *)m->blk)[i], pattern + i);
+			ktest_fail(t, __FILE__, __LINE__,
+				   "block %llu word %u: %#x, want %#x",
+				   (unsigned long long)index, i, ((u32 *)m->blk)[i],
+				   pattern + i);
 			return;
 		}
 }
@@ -649,16 +733,29 @@ static void checkpoint(struct ktest *t, struct qlfs_sb_info *sbi)
 
 #define D  ADDRS_PER_BLOCK
 #define I0 ADDRS_PER_INODE
-#define I1 (I0 + 2ULL * D)		/* first block under i_nid[2] */
-#define I2 (I1 + (u64)D * D)		/* first block under i_nid[3] */
-#define DI (I2 + (u64)D * D)		/* first block under i_nid[4] */
+#define I1 (I0 + 2ULL * D)   /* first block under i_nid[2] */
+#define I2 (I1 + (u64)D * D) /* first block under i_nid[3] */
+#define DI (I2 + (u64)D * D) /* first block under i_nid[4] */
 
 /* Sparse indices in every range of the tree: inode, both direct nodes,
  * both indirect nodes, the double indirect node (far in). */
 static const u64 sparse[] = {
-	0,	   5,	      I0 - 1,	     I0,	 I0 + D - 1, I0 + D,
-	I1 - 1,	   I1,	      I1 + 3 * D + 7, I2 - 1,	 I2,	     I2 + 1000 * D + 3,
-	DI,	   DI + 1,    DI + (u64)D * D + D + 1, DI + 5ULL * D * D + 77 * D + 900,
+	0,
+	5,
+	I0 - 1,
+	I0,
+	I0 + D - 1,
+	I0 + D,
+	I1 - 1,
+	I1,
+	I1 + 3 * D + 7,
+	I2 - 1,
+	I2,
+	I2 + 1000 * D + 3,
+	DI,
+	DI + 1,
+	DI + (u64)D *D + D + 1,
+	DI + 5ULL * D *D + 77 * D + 900,
 };
 
 static void qlfs_block_map_in_every_range_survives_remount(struct ktest *t)
@@ -675,7 +772,7 @@ static void qlfs_block_map_in_every_range_survives_remount(struct ktest *t)
 	 * double indirect + 3 indirect + 3 direct under those */
 	blocks = ARRAY_SIZE(sparse) + 1 + 2 + 2 + 5 + 1 + 3 + 3;
 	KTEST_EXPECT_EQ(t, inode->i_blocks, blocks * 8);
-	KTEST_EXPECT_EQ(t, lookup_block(sbi, inode, 1), NULL_ADDR); /* a hole */
+	KTEST_EXPECT_EQ(t, lookup_block(sbi, inode, 1), NULL_ADDR);	     /* a hole */
 	KTEST_EXPECT_EQ(t, lookup_block(sbi, inode, I1 + 500 * D), -ENOENT); /* no node */
 	KTEST_EXPECT_EQ(t, lookup_block(sbi, inode, 1050839561ULL), -EFBIG);
 	checkpoint(t, sbi);
@@ -690,7 +787,8 @@ static void qlfs_block_map_in_every_range_survives_remount(struct ktest *t)
 	inode = qlfs_iget(sbi->sb, ino);
 	KTEST_ASSERT_NOT_ERR_OR_NULL(t, inode);
 	KTEST_EXPECT_EQ(t, inode->i_nlink, 1);
-	KTEST_EXPECT_EQ(t, inode->i_size, (sparse[ARRAY_SIZE(sparse) - 1] + 1) * QLFS_BLKSIZE);
+	KTEST_EXPECT_EQ(t, inode->i_size,
+			(sparse[ARRAY_SIZE(sparse) - 1] + 1) * QLFS_BLKSIZE);
 	KTEST_EXPECT_EQ(t, inode->i_blocks, blocks * 8);
 	for (unsigned int i = 0; i < ARRAY_SIZE(sparse); i++)
 		expect_block(t, sbi, m, inode, sparse[i], 0x1000 * i);
@@ -714,7 +812,7 @@ static void qlfs_truncate_frees_blocks_and_nodes(struct ktest *t)
 	struct mt *m = mt_mkfs(t, 9);
 	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
 	struct inode *inode = new_file(t, sbi, m, "trunc");
-	static const u64 cut[] = { DI + 1, I2 + 5, I1 + 3 * D + 8, I0 + 3, 6, 0 };
+	static const u64 cut[] = {DI + 1, I2 + 5, I1 + 3 * D + 8, I0 + 3, 6, 0};
 	u64 valid0;
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(sparse); i++)
@@ -850,7 +948,8 @@ static void qlfs_reservation_says_enospc_when_user_space_is_full(struct ktest *t
  * checkpoint turns them free before writers need them. */
 static void qlfs_balance_fs_frees_prefree_segments_when_free_ones_run_low(struct ktest *t)
 {
-	struct mt *m = mt_mkfs_blocks(t, 4, 512); /* 2 MiB: 23 main segments of 16 blocks */
+	struct mt *m =
+		mt_mkfs_blocks(t, 4, 512); /* 2 MiB: 23 main segments of 16 blocks */
 	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
 	struct inode *inode = new_file(t, sbi, m, "bal");
 	u32 n = 0, prefree;
@@ -949,7 +1048,8 @@ static void qlfs_bad_orphan_list_mounts_read_only(struct ktest *t)
 	KTEST_ASSERT_EQ(t, ksys_statfs(MNT, &st), 0);
 	KTEST_EXPECT_EQ(t, st.f_flags & MS_RDONLY, MS_RDONLY);
 	mt_umount(t, m);
-	KTEST_EXPECT_EQ(t, mt_fsck(m), 4); /* the damage is still there: nothing written */
+	KTEST_EXPECT_EQ(t, mt_fsck(m),
+			4); /* the damage is still there: nothing written */
 }
 
 /* The periodic checkpoint (its work run now): one when something changed,
@@ -979,7 +1079,8 @@ static void qlfs_periodic_checkpoint_only_when_dirty(struct ktest *t)
 /* ---- fsync and roll-forward ---- */
 
 /* The power goes: nothing more reaches the disk (umount writes nothing). */
-static void power_cut(struct ktest *t, struct mt *m, struct qlfs_sb_info *sbi, struct inode *inode)
+static void power_cut(struct ktest *t, struct mt *m, struct qlfs_sb_info *sbi,
+		      struct inode *inode)
 {
 	qlfs_handle_error(sbi, "test: power cut");
 	iput(inode);
@@ -1009,14 +1110,14 @@ static void qlfs_roll_forward_recovers_what_fsync_wrote(struct ktest *t)
 	u32 ino = inode->i_ino;
 	u64 cps = sbi->nr_checkpoints;
 
-	write_block(t, sbi, m, inode, 3, 0xb003);	  /* overwrite, in the inode */
+	write_block(t, sbi, m, inode, 3, 0xb003);	   /* overwrite, in the inode */
 	write_block(t, sbi, m, inode, I0 + D + 4, 0xb004); /* a new direct node */
 	write_block(t, sbi, m, inode, I2 + 7 * D, 0xb005); /* new indirect + direct */
 	for (u32 i = 0; i < 40; i++) /* enough nodes to cross node segments */
 		write_block(t, sbi, m, inode, I1 + (u64)i * D + 9, 0xc000 + i);
 	KTEST_ASSERT_EQ(t, qlfs_fsync_node_pages(inode, false), 0);
 	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps); /* no checkpoint */
-	write_block(t, sbi, m, inode, 7, 0xdead); /* after the fsync: lost */
+	write_block(t, sbi, m, inode, 7, 0xdead);     /* after the fsync: lost */
 	power_cut(t, m, sbi, inode);
 
 	sbi = mt_mount(t, m, 0);
@@ -1076,8 +1177,9 @@ static void qlfs_roll_forward_recovers_a_truncate(struct ktest *t)
  * FSYNC mark) is not recovered; a new file's fsync is a checkpoint. */
 static void qlfs_roll_forward_ignores_what_no_fsync_covered(struct ktest *t)
 {
-	struct writeback_control wbc = { .sync_mode = WB_SYNC_ALL, .nr_to_write = LONG_MAX,
-					 .range_end = LLONG_MAX };
+	struct writeback_control wbc = {.sync_mode = WB_SYNC_ALL,
+					.nr_to_write = LONG_MAX,
+					.range_end = LLONG_MAX};
 	struct mt *m = mt_mkfs(t, 4);
 	struct qlfs_sb_info *sbi;
 	struct inode *inode = rf_setup(t, m, &sbi), *fresh;
@@ -1115,8 +1217,9 @@ static void qlfs_roll_forward_ignores_what_no_fsync_covered(struct ktest *t)
  * the unmarked node before the mark is recovered too. */
 static void qlfs_roll_forward_takes_unmarked_nodes_before_the_mark(struct ktest *t)
 {
-	struct writeback_control wbc = { .sync_mode = WB_SYNC_ALL, .nr_to_write = LONG_MAX,
-					 .range_end = LLONG_MAX };
+	struct writeback_control wbc = {.sync_mode = WB_SYNC_ALL,
+					.nr_to_write = LONG_MAX,
+					.range_end = LLONG_MAX};
 	struct mt *m = mt_mkfs(t, 4);
 	struct qlfs_sb_info *sbi;
 	struct inode *inode = rf_setup(t, m, &sbi);
@@ -1148,8 +1251,9 @@ static void qlfs_roll_forward_takes_unmarked_nodes_before_the_mark(struct ktest 
  * (no mark) are not recovered: the file is as the fsync left it. */
 static void qlfs_roll_forward_stops_at_the_last_fsync_mark(struct ktest *t)
 {
-	struct writeback_control wbc = { .sync_mode = WB_SYNC_ALL, .nr_to_write = LONG_MAX,
-					 .range_end = LLONG_MAX };
+	struct writeback_control wbc = {.sync_mode = WB_SYNC_ALL,
+					.nr_to_write = LONG_MAX,
+					.range_end = LLONG_MAX};
 	struct mt *m = mt_mkfs(t, 4);
 	struct qlfs_sb_info *sbi;
 	struct inode *inode = rf_setup(t, m, &sbi);
@@ -1160,7 +1264,8 @@ static void qlfs_roll_forward_stops_at_the_last_fsync_mark(struct ktest *t)
 	write_block(t, sbi, m, inode, 3, 0x4444); /* after the mark */
 	write_block(t, sbi, m, inode, I0 + 20, 0x5555);
 	qlfs_lock_op(sbi);
-	KTEST_ASSERT_EQ(t, qlfs_sync_node_pages(sbi, &wbc), 0); /* unmarked, in the chain */
+	KTEST_ASSERT_EQ(t, qlfs_sync_node_pages(sbi, &wbc),
+			0); /* unmarked, in the chain */
 	qlfs_unlock_op(sbi);
 	power_cut(t, m, sbi, inode);
 
@@ -1175,6 +1280,56 @@ static void qlfs_roll_forward_stops_at_the_last_fsync_mark(struct ktest *t)
 	iput(inode);
 	mt_umount(t, m);
 	expect_clean(t, m);
+}
+
+/* Roll-forward's checkpoint comes before the orphans are freed: it must
+ * still list them, or a crash between the two leaves them unnamed and
+ * unlisted (QL13) for good. */
+static void qlfs_roll_forward_checkpoint_keeps_the_orphans(struct ktest *t)
+{
+	struct mt *m = mt_mkfs(t, 4);
+	struct qlfs_sb_info *sbi;
+	struct inode *inode = rf_setup(t, m, &sbi), *orphan;
+	u32 ino = inode->i_ino, oino;
+	u64 ver;
+	int pack;
+
+	orphan = new_file(t, sbi, m, NULL);
+	oino = orphan->i_ino;
+	qlfs_lock_op(sbi);
+	clear_nlink(orphan);
+	qlfs_update_inode(orphan);
+	KTEST_ASSERT_EQ(t, qlfs_add_orphan_inode(sbi, oino), 0);
+	qlfs_unlock_op(sbi);
+	checkpoint(t, sbi); /* lists the orphan */
+	ver = le64_to_cpu(sbi->ckpt->checkpoint_ver);
+	pack = sbi->cur_cp_pack;
+	write_block(t, sbi, m, inode, 2, 0x6666);
+	KTEST_ASSERT_EQ(t, qlfs_fsync_node_pages(inode, false), 0);
+	qlfs_handle_error(sbi, "test: power cut");
+	iput(orphan);
+	power_cut(t, m, sbi, inode);
+
+	sbi = mt_mount(t, m, 0);
+	KTEST_EXPECT_EQ(t, sbi->fsync_inodes_recovered, 1);
+	KTEST_EXPECT_EQ(t, sbi->orphans_recovered, 1);
+	/* roll-forward's checkpoint (ver + 1, the other pack) listed it */
+	mt_read(t, m, m->l.cp_blkaddr + (!pack) * m->l.bps);
+	KTEST_EXPECT_EQ(t,
+			le64_to_cpu(((struct qlfs_checkpoint *)m->blk)->checkpoint_ver),
+			ver + 1);
+	KTEST_EXPECT_EQ(t, le32_to_cpu(((struct qlfs_checkpoint *)m->blk)->ckpt_flags),
+			CP_ORPHAN_PRESENT_FLAG);
+	mt_read(t, m, m->l.cp_blkaddr + (!pack) * m->l.bps + 1);
+	KTEST_EXPECT_EQ(t, le32_to_cpu(((struct qlfs_orphan_block *)m->blk)->ino[0]),
+			oino);
+	inode = qlfs_iget(sbi->sb, ino);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, inode);
+	expect_block(t, sbi, m, inode, 2, 0x6666);
+	iput(inode);
+	mt_umount(t, m);
+	expect_clean(t, m);
+	KTEST_EXPECT_EQ(t, m->r.inodes, 2);
 }
 
 /* mkfs does not clear the main area: an fsynced node of an earlier file
@@ -1322,7 +1477,7 @@ out:
 static void qlfs_mount_survives_sealed_random_damage(struct ktest *t)
 {
 	u64 rng = ktest_seed() * 2654435761ULL + 11;
-	u32 hist[3] = { 0 }, seen = 0;
+	u32 hist[3] = {0}, seen = 0;
 
 	cprintf("# seed %llu\n", (unsigned long long)ktest_seed());
 	for (int round = 0; round < DAMAGE_ROUNDS; round++) {
@@ -1403,7 +1558,8 @@ static void qlfs_shell_command_shows_a_mount(struct ktest *t)
 	KTEST_EXPECT_EQ(t, ktest_run_command(qlfs_shell_cmd, "qlfs " MNT), 0);
 	KTEST_EXPECT_EQ(t, ktest_run_command(qlfs_shell_cmd, "qlfs"), 0);
 	KTEST_EXPECT_EQ(t, ktest_run_command(qlfs_shell_cmd, "qlfs /"), -EINVAL);
-	KTEST_EXPECT_EQ(t, ktest_run_command(qlfs_shell_cmd, "qlfs /no/such/dir"), -ENOENT);
+	KTEST_EXPECT_EQ(t, ktest_run_command(qlfs_shell_cmd, "qlfs /no/such/dir"),
+			-ENOENT);
 	KTEST_EXPECT_EQ(t, ktest_run_command(qlfs_shell_cmd, "qlfs a b"), -EINVAL);
 	mt_umount(t, m);
 	expect_clean(t, m);
@@ -1433,6 +1589,7 @@ static const struct ktest_case qlfs_meta_cases[] = {
 	KTEST_CASE(qlfs_roll_forward_survives_a_looped_chain),
 	KTEST_CASE(qlfs_roll_forward_takes_unmarked_nodes_before_the_mark),
 	KTEST_CASE(qlfs_roll_forward_stops_at_the_last_fsync_mark),
+	KTEST_CASE(qlfs_roll_forward_checkpoint_keeps_the_orphans),
 	KTEST_CASE(qlfs_roll_forward_ignores_nodes_of_an_earlier_file_system),
 	KTEST_CASE(qlfs_mount_survives_sealed_random_damage),
 	KTEST_CASE(qlfs_shell_command_shows_a_mount),

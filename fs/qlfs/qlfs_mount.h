@@ -63,7 +63,7 @@
 /* One log's current segment (F2FS's curseg_info). Under its mutex. */
 struct qlfs_curseg {
 	struct mutex lock;
-	u32 segno;	/* main-area segment number */
+	u32 segno;	 /* main-area segment number */
 	u32 next_blkoff; /* next block the log writes */
 	/* The segment's summary block, built as blocks are written; written
 	 * to its SSA block when the log leaves the segment, and into the
@@ -115,7 +115,7 @@ struct qlfs_sb_info {
 	spinlock_t nat_lock;
 	struct qlfs_nat_block **nat_blocks; /* [nat_blocks], loaded on demand */
 	unsigned long *dirty_nat_blocks;
-	u32 next_free_nid; /* search hint */
+	u32 next_free_nid;	  /* search hint */
 	struct inode *node_inode; /* its mapping caches node blocks, index nid */
 
 	/* Inodes (inode.c): ino -> struct inode, for qlfs_iget(). */
@@ -131,18 +131,18 @@ struct qlfs_sb_info {
 	u64 data_blocks_written, node_blocks_written;
 
 	/* Metadata half's own (super.c, segment.c, node.c, checkpoint.c). */
-	struct mutex nid_alloc_mutex;	/* qlfs_alloc_nid(): one scan at a time */
-	u32 prefree_segments;		/* bits in prefree_segmap */
-	bool s_dirty;			/* changed since the last checkpoint */
-	u64 mount_ns;			/* current_time_ns() at mount */
-	struct delayed_work cp_work;	/* the periodic checkpoint */
-	bool cp_work_stopping;		/* umount: do not queue it again */
-	u32 *mount_orphans;		/* orphans of the mounted pack (fill_super) */
+	struct mutex nid_alloc_mutex; /* qlfs_alloc_nid(): one scan at a time */
+	u32 prefree_segments;	      /* bits in prefree_segmap */
+	bool s_dirty;		      /* changed since the last checkpoint */
+	u64 mount_ns;		      /* current_time_ns() at mount */
+	struct delayed_work cp_work;  /* the periodic checkpoint */
+	bool cp_work_stopping;	      /* umount: do not queue it again */
+	u32 *mount_orphans;	      /* orphans of the mounted pack (fill_super) */
 	u32 nr_mount_orphans;
-	int bad_sb_copy;		/* -1, or the copy to rewrite from the good one */
-	u64 orphans_recovered;		/* statistics */
+	int bad_sb_copy;       /* -1, or the copy to rewrite from the good one */
+	u64 orphans_recovered; /* statistics */
 	u64 fsync_inodes_recovered, fsync_blocks_recovered;
-	u64 cp_ver_salt;		/* a node footer's cp_ver, high half: see qlfs_node_cp_ver() */
+	u64 cp_ver_salt; /* a node footer's cp_ver, high half: see qlfs_node_cp_ver() */
 };
 
 /* In-memory part of a qlfs inode (F2FS's f2fs_inode_info); the rest is in
@@ -157,10 +157,10 @@ struct qlfs_inode_info {
 	u64 dentry_blocks_searched; /* dir.c: blocks a lookup scanned (tests) */
 };
 
-#define QLFS_I_NEED_CP	    0 /* fsync must write a checkpoint */
-#define QLFS_I_ORPHAN	    1 /* on sbi->orphan_list */
-#define QLFS_I_ACTIVE	    2 /* in sbi->inode_cache: eviction acts on disk */
-#define QLFS_I_DATA_FIRST   8 /* bits 8.. for the data side */
+#define QLFS_I_NEED_CP	  0 /* fsync must write a checkpoint */
+#define QLFS_I_ORPHAN	  1 /* on sbi->orphan_list */
+#define QLFS_I_ACTIVE	  2 /* in sbi->inode_cache: eviction acts on disk */
+#define QLFS_I_DATA_FIRST 8 /* bits 8.. for the data side */
 
 static inline struct qlfs_sb_info *QLFS_SB(const struct super_block *sb)
 {
@@ -197,9 +197,9 @@ void qlfs_lock_op(struct qlfs_sb_info *sbi);
 void qlfs_unlock_op(struct qlfs_sb_info *sbi);
 
 enum qlfs_cp_reason {
-	CP_REASON_SYNC,	   /* sync_fs, sync */
-	CP_REASON_UMOUNT,  /* the last one: sets CP_UMOUNT_FLAG */
-	CP_REASON_FSYNC,   /* an fsync that roll-forward cannot cover */
+	CP_REASON_SYNC,	  /* sync_fs, sync */
+	CP_REASON_UMOUNT, /* the last one: sets CP_UMOUNT_FLAG */
+	CP_REASON_FSYNC,  /* an fsync that roll-forward cannot cover */
 	CP_REASON_PERIODIC,
 	CP_REASON_CLEANING, /* prefree segments must become free */
 	CP_REASON_RECOVERY, /* after roll-forward */
@@ -266,15 +266,16 @@ enum qlfs_dnode_mode {
 static inline void set_new_dnode(struct dnode_of_data *dn, struct inode *inode,
 				 struct folio *ifolio, struct folio *nfolio, u32 nid)
 {
-	*dn = (struct dnode_of_data){ .inode = inode, .inode_folio = ifolio,
-				      .node_folio = nfolio, .nid = nid };
+	*dn = (struct dnode_of_data){
+		.inode = inode, .inode_folio = ifolio, .node_folio = nfolio, .nid = nid};
 }
 
 /* Find (or make) the node holding the address of file block @index; fills
  * @dn with both folios locked and referenced. 0 or -errno (-ENOENT,
  * -ENOSPC, -EIO, -EFBIG past the largest file). Under qlfs_lock_op() for
  * ALLOC_NODE. */
-int qlfs_get_dnode_of_data(struct dnode_of_data *dn, pgoff_t index, enum qlfs_dnode_mode mode);
+int qlfs_get_dnode_of_data(struct dnode_of_data *dn, pgoff_t index,
+			   enum qlfs_dnode_mode mode);
 /* Unlock and drop what @dn holds. */
 void qlfs_put_dnode(struct dnode_of_data *dn);
 /* The address at @dn->ofs_in_node of @dn->node_folio. */
@@ -393,7 +394,8 @@ void qlfs_destroy_segment_manager(struct qlfs_sb_info *sbi);
 /* qlfs_allocate_block() that also says which block the log writes next
  * (a node footer's next_blkaddr; NULL_ADDR when unknown). */
 int __qlfs_allocate_block(struct qlfs_sb_info *sbi, enum qlfs_log type, u32 old_blkaddr,
-			  const struct qlfs_summary *sum, u32 *new_blkaddr, u32 *next_blkaddr);
+			  const struct qlfs_summary *sum, u32 *new_blkaddr,
+			  u32 *next_blkaddr);
 /* Checkpoint steps (cp_rwsem held for write): dirty SIT blocks to their
  * shadow copies, flipping @sit_bitmap's bits; the pack's segment fields and
  * summaries; after the pack is durable, prefree -> free. */
@@ -408,7 +410,8 @@ u32 qlfs_segno(const struct qlfs_sb_info *sbi, u32 blkaddr);
  * every log moved to a fresh segment before the recovery checkpoint. */
 bool qlfs_hold_segment(struct qlfs_sb_info *sbi, u32 segno);
 void qlfs_release_segment(struct qlfs_sb_info *sbi, u32 segno);
-int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr, const struct qlfs_summary *sum);
+int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr,
+		       const struct qlfs_summary *sum);
 int qlfs_move_all_logs(struct qlfs_sb_info *sbi);
 bool qlfs_block_valid_in_sit(struct qlfs_sb_info *sbi, u32 blkaddr);
 

@@ -32,13 +32,14 @@ static void show(struct super_block *sb)
 		return;
 	cprintf("qlfs(%s)%s: checkpoint %llu (pack %d), %llu written since mount\n",
 		sbi->disk->disk_name, READ_ONCE(sbi->read_only) ? " read-only" : "",
-		(unsigned long long)le64_to_cpu(sbi->ckpt->checkpoint_ver), sbi->cur_cp_pack,
-		(unsigned long long)sbi->nr_checkpoints);
+		(unsigned long long)le64_to_cpu(sbi->ckpt->checkpoint_ver),
+		sbi->cur_cp_pack, (unsigned long long)sbi->nr_checkpoints);
 	cprintf("  %-10s %8s %6s %6s\n", "log", "segment", "blkoff", "valid");
 	spin_lock(&sbi->sit_lock);
 	for (int t = 0; t < NR_CURSEG_TYPE; t++)
 		cprintf("  %-10s %8u %6u %6u\n", log_names[t], sbi->curseg[t].segno,
-			sbi->curseg[t].next_blkoff, sbi->sentries[sbi->curseg[t].segno].valid_blocks);
+			sbi->curseg[t].next_blkoff,
+			sbi->sentries[sbi->curseg[t].segno].valid_blocks);
 	for (u32 s = 0; s < sbi->l.segs_main; s++) {
 		u32 v = sbi->sentries[s].valid_blocks;
 		bool cur = false;
@@ -60,8 +61,8 @@ static void show(struct super_block *sb)
 		sbi->l.segs_main, sbi->l.bps, free, prefree, dirty, full, NR_CURSEG_TYPE);
 	cprintf("  blocks: %llu valid of %llu user blocks; %u nodes, %u inodes; %u orphans\n",
 		(unsigned long long)valid, (unsigned long long)sbi->user_block_count,
-		READ_ONCE(sbi->total_valid_node_count), READ_ONCE(sbi->total_valid_inode_count),
-		READ_ONCE(sbi->orphan_count));
+		READ_ONCE(sbi->total_valid_node_count),
+		READ_ONCE(sbi->total_valid_inode_count), READ_ONCE(sbi->orphan_count));
 	cprintf("  written since mount: %llu node blocks, %llu data blocks; cleaning: none (not written yet)\n",
 		(unsigned long long)READ_ONCE(sbi->node_blocks_written),
 		(unsigned long long)READ_ONCE(sbi->data_blocks_written));
@@ -97,7 +98,8 @@ int qlfs_shell_cmd(int argc, char **argv)
 		shell_error(argv[0], "%s: %s", argv[1], errname(err));
 		return err;
 	}
-	if (p.dentry->d_sb->s_type != &qlfs_fs_type || p.dentry != p.dentry->d_sb->s_root) {
+	if (p.dentry->d_sb->s_type != &qlfs_fs_type ||
+	    p.dentry != p.dentry->d_sb->s_root) {
 		shell_error(argv[0], "%s: not the root of a qlfs mount", argv[1]);
 		path_put(&p);
 		return -EINVAL;
@@ -109,4 +111,5 @@ int qlfs_shell_cmd(int argc, char **argv)
 	return 0;
 }
 SHELL_COMMAND(qlfs, "qlfs", "qlfs [MOUNTPOINT]",
-	      "a mounted qlfs: checkpoint, the six logs, segments, counts", qlfs_shell_cmd);
+	      "a mounted qlfs: checkpoint, the six logs, segments, counts",
+	      qlfs_shell_cmd);

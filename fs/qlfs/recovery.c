@@ -56,7 +56,8 @@ struct fsync_inode {
 
 static const struct qlfs_node_footer *footer(const void *blk)
 {
-	return (const void *)((const u8 *)blk + __builtin_offsetof(struct qlfs_inode, footer));
+	return (const void *)((const u8 *)blk +
+			      __builtin_offsetof(struct qlfs_inode, footer));
 }
 
 static u32 ofs_of(const void *blk)
@@ -213,8 +214,11 @@ static int recover_addrs(struct qlfs_sb_info *sbi, struct inode *inode, u64 star
 			qlfs_set_summary(&sum, dn.nid, dn.ofs_in_node, version);
 			err = qlfs_recover_block(sbi, dest, &sum);
 			if (err == -EEXIST) {
-				qlfs_msg(sbi, "roll-forward: inode %lu block %llu: block %u is in use; skipped",
-					 inode->i_ino, (unsigned long long)(start + i), dest);
+				qlfs_msg(
+					sbi,
+					"roll-forward: inode %lu block %llu: block %u is in use; skipped",
+					inode->i_ino, (unsigned long long)(start + i),
+					dest);
 				err = 0;
 				continue;
 			}
@@ -262,13 +266,16 @@ static int recover_block(struct qlfs_sb_info *sbi, struct fsync_inode *e, const 
 		inode->i_mtime_ns = ns_of(ri->i_mtime, ri->i_mtime_nsec);
 		inode->i_ctime_ns = ns_of(ri->i_ctime, ri->i_ctime_nsec);
 		e->inode_block = true;
-		return recover_addrs(sbi, inode, 0,
-				     (const __le32 *)(blk + __builtin_offsetof(struct qlfs_inode, i_addr)),
-				     ADDRS_PER_INODE);
+		return recover_addrs(
+			sbi, inode, 0,
+			(const __le32 *)(blk +
+					 __builtin_offsetof(struct qlfs_inode, i_addr)),
+			ADDRS_PER_INODE);
 	}
 	if (!dnode_start(ofs, &start))
 		return 0; /* indirect nodes are not logged by fsync */
-	return recover_addrs(sbi, inode, start, (const __le32 *)blk, ADDRS_PER_BLOCK); /* addr[] */
+	return recover_addrs(sbi, inode, start, (const __le32 *)blk,
+			     ADDRS_PER_BLOCK); /* addr[] */
 }
 
 /* Pass 2 (F2FS's recover_data). */
@@ -292,7 +299,8 @@ static int recover_data(struct qlfs_sb_info *sbi, struct list_head *head, u8 *bl
 
 int qlfs_recover_fsync_data(struct qlfs_sb_info *sbi)
 {
-	unsigned long *held = kcalloc(QLFS_BM_LONGS(sbi->l.segs_main), sizeof(long), GFP_KERNEL);
+	unsigned long *held =
+		kcalloc(QLFS_BM_LONGS(sbi->l.segs_main), sizeof(long), GFP_KERNEL);
 	u8 *blk = qlfs_alloc_blocks(0);
 	struct fsync_inode *e, *tmp;
 	LIST_HEAD(head);
@@ -324,8 +332,9 @@ int qlfs_recover_fsync_data(struct qlfs_sb_info *sbi)
 		if (!e->inode)
 			continue;
 		if (!err && e->inode_block)
-			err = qlfs_truncate_blocks(e->inode, DIV_ROUND_UP(i_size_read(e->inode),
-									  QLFS_BLKSIZE));
+			err = qlfs_truncate_blocks(
+				e->inode,
+				DIV_ROUND_UP(i_size_read(e->inode), QLFS_BLKSIZE));
 		if (!err)
 			qlfs_update_inode(e->inode);
 	}
@@ -336,7 +345,8 @@ int qlfs_recover_fsync_data(struct qlfs_sb_info *sbi)
 	if (!err) {
 		sbi->fsync_inodes_recovered += n;
 		pr_info("qlfs(%s): roll-forward: %u inodes, %llu blocks recovered\n",
-			sbi->disk->disk_name, n, (unsigned long long)sbi->fsync_blocks_recovered);
+			sbi->disk->disk_name, n,
+			(unsigned long long)sbi->fsync_blocks_recovered);
 	}
 out:
 	list_for_each_entry_safe(e, tmp, &head, list) {

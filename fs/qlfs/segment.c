@@ -74,7 +74,8 @@ struct bio *qlfs_bio_alloc(struct qlfs_sb_info *sbi, blk_opf_t opf, u32 blkaddr,
 	struct bio *bio = bio_alloc(sbi->bdev, nr_vecs, opf, GFP_KERNEL);
 
 	if (bio)
-		bio->bi_iter.bi_sector = (sector_t)blkaddr << (QLFS_BLKSIZE_BITS - SECTOR_SHIFT);
+		bio->bi_iter.bi_sector = (sector_t)blkaddr
+					 << (QLFS_BLKSIZE_BITS - SECTOR_SHIFT);
 	return bio;
 }
 
@@ -134,8 +135,8 @@ static int load_sit(struct qlfs_sb_info *sbi, u64 *sum)
 			break;
 		}
 		if (!qlfs_block_csum_ok(blk, addr)) {
-			qlfs_msg(sbi, "SIT block %u (copy %d, block %u): bad checksum", i, copy,
-				 addr);
+			qlfs_msg(sbi, "SIT block %u (copy %d, block %u): bad checksum", i,
+				 copy, addr);
 			err = -EUCLEAN;
 			break;
 		}
@@ -168,7 +169,8 @@ static int load_sit(struct qlfs_sb_info *sbi, u64 *sum)
 
 static u32 cp_segno(const struct qlfs_checkpoint *cp, int t)
 {
-	return t < 3 ? le32_to_cpu(cp->cur_data_segno[t]) : le32_to_cpu(cp->cur_node_segno[t - 3]);
+	return t < 3 ? le32_to_cpu(cp->cur_data_segno[t]) :
+		       le32_to_cpu(cp->cur_node_segno[t - 3]);
 }
 
 static u32 cp_blkoff(const struct qlfs_checkpoint *cp, int t)
@@ -187,8 +189,10 @@ int qlfs_build_segment_manager(struct qlfs_sb_info *sbi, const u8 *pack)
 
 	sbi->sentries = kcalloc(l->segs_main, sizeof(*sbi->sentries), GFP_KERNEL);
 	sbi->free_segmap = kcalloc(QLFS_BM_LONGS(l->segs_main), sizeof(long), GFP_KERNEL);
-	sbi->prefree_segmap = kcalloc(QLFS_BM_LONGS(l->segs_main), sizeof(long), GFP_KERNEL);
-	sbi->dirty_sit_blocks = kcalloc(QLFS_BM_LONGS(l->sit_blocks), sizeof(long), GFP_KERNEL);
+	sbi->prefree_segmap =
+		kcalloc(QLFS_BM_LONGS(l->segs_main), sizeof(long), GFP_KERNEL);
+	sbi->dirty_sit_blocks =
+		kcalloc(QLFS_BM_LONGS(l->sit_blocks), sizeof(long), GFP_KERNEL);
 	if (!sbi->sentries || !sbi->free_segmap || !sbi->prefree_segmap ||
 	    !sbi->dirty_sit_blocks)
 		return -ENOMEM;
@@ -209,17 +213,20 @@ int qlfs_build_segment_manager(struct qlfs_sb_info *sbi, const u8 *pack)
 		c->next_blkoff = cp_blkoff(cp, t);
 		se = &sbi->sentries[c->segno];
 		if (se->type != t) {
-			qlfs_msg(sbi, "log %d's segment %u has type %u in the SIT", t, c->segno,
-				 se->type);
+			qlfs_msg(sbi, "log %d's segment %u has type %u in the SIT", t,
+				 c->segno, se->type);
 			return -EUCLEAN;
 		}
 		for (u32 b = c->next_blkoff; b < l->bps; b++)
 			if (qlfs_test_bit(se->valid_map, b)) {
-				qlfs_msg(sbi, "log %d: block %u of segment %u is valid past its blkoff %u",
-					 t, b, c->segno, c->next_blkoff);
+				qlfs_msg(
+					sbi,
+					"log %d: block %u of segment %u is valid past its blkoff %u",
+					t, b, c->segno, c->next_blkoff);
 				return -EUCLEAN;
 			}
-		memcpy(&c->sum, pack + (size_t)(start_sum + t) * QLFS_BLKSIZE, sizeof(c->sum));
+		memcpy(&c->sum, pack + (size_t)(start_sum + t) * QLFS_BLKSIZE,
+		       sizeof(c->sum));
 	}
 	for (u32 s = 0; s < l->segs_main; s++)
 		if (!sbi->sentries[s].valid_blocks && !is_cur_seg(sbi, s)) {
@@ -342,7 +349,8 @@ bool qlfs_block_valid_in_sit(struct qlfs_sb_info *sbi, u32 blkaddr)
 
 /* ---- allocation ---- */
 
-static void seal_summary(struct qlfs_sb_info *sbi, int type, struct qlfs_summary_block *sum)
+static void seal_summary(struct qlfs_sb_info *sbi, int type,
+			 struct qlfs_summary_block *sum)
 {
 	sum->entry_type = qlfs_log_is_node(type) ? SUM_TYPE_NODE : SUM_TYPE_DATA;
 }
@@ -383,7 +391,8 @@ static int new_curseg(struct qlfs_sb_info *sbi, int type)
 	mark_sit_dirty(sbi, s);
 	c->segno = s;
 	c->next_blkoff = 0;
-	if (!sbi->sentries[old].valid_blocks && !qlfs_bm_test_and_set(sbi->prefree_segmap, old))
+	if (!sbi->sentries[old].valid_blocks &&
+	    !qlfs_bm_test_and_set(sbi->prefree_segmap, old))
 		sbi->prefree_segments++;
 	spin_unlock(&sbi->sit_lock);
 	memset(&c->sum, 0, sizeof(c->sum));
@@ -392,7 +401,8 @@ static int new_curseg(struct qlfs_sb_info *sbi, int type)
 }
 
 int __qlfs_allocate_block(struct qlfs_sb_info *sbi, enum qlfs_log type, u32 old_blkaddr,
-			  const struct qlfs_summary *sum, u32 *new_blkaddr, u32 *next_blkaddr)
+			  const struct qlfs_summary *sum, u32 *new_blkaddr,
+			  u32 *next_blkaddr)
 {
 	struct qlfs_curseg *c = &sbi->curseg[type];
 	struct qlfs_seg_entry *se;
@@ -442,9 +452,10 @@ int __qlfs_allocate_block(struct qlfs_sb_info *sbi, enum qlfs_log type, u32 old_
 	if (c->next_blkoff >= sbi->l.bps && new_curseg(sbi, type))
 		c->next_blkoff = sbi->l.bps; /* the next allocation retries */
 	if (next_blkaddr)
-		*next_blkaddr = c->next_blkoff < sbi->l.bps ?
-					qlfs_seg_blkaddr(&sbi->l, c->segno) + c->next_blkoff :
-					NULL_ADDR;
+		*next_blkaddr =
+			c->next_blkoff < sbi->l.bps ?
+				qlfs_seg_blkaddr(&sbi->l, c->segno) + c->next_blkoff :
+				NULL_ADDR;
 	*new_blkaddr = addr;
 out:
 	mutex_unlock(&c->lock);
@@ -485,9 +496,10 @@ int qlfs_flush_sit_entries(struct qlfs_sb_info *sbi, u8 *sit_bitmap)
 
 			if (s >= l->segs_main)
 				break;
-			blk->entries[j].vblocks =
-				cpu_to_le16(se->valid_blocks | (se->type << SIT_VBLOCKS_SHIFT));
-			memcpy(blk->entries[j].valid_map, se->valid_map, SIT_VBLOCK_MAP_SIZE);
+			blk->entries[j].vblocks = cpu_to_le16(
+				se->valid_blocks | (se->type << SIT_VBLOCKS_SHIFT));
+			memcpy(blk->entries[j].valid_map, se->valid_map,
+			       SIT_VBLOCK_MAP_SIZE);
 			blk->entries[j].mtime = cpu_to_le64(se->mtime);
 		}
 		spin_unlock(&sbi->sit_lock);
@@ -581,7 +593,8 @@ void qlfs_release_segment(struct qlfs_sb_info *sbi, u32 segno)
 
 /* Record @sum as the owner of @blkaddr: in its log's summary if the
  * segment is current, else in its SSA block on disk. */
-static int set_summary(struct qlfs_sb_info *sbi, u32 blkaddr, const struct qlfs_summary *sum)
+static int set_summary(struct qlfs_sb_info *sbi, u32 blkaddr,
+		       const struct qlfs_summary *sum)
 {
 	u32 segno = qlfs_segno(sbi, blkaddr), off = blkoff_in_seg(sbi, blkaddr);
 	u32 ssa = sbi->l.ssa_blkaddr + segno;
@@ -617,7 +630,8 @@ static int set_summary(struct qlfs_sb_info *sbi, u32 blkaddr, const struct qlfs_
 	return err;
 }
 
-int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr, const struct qlfs_summary *sum)
+int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr,
+		       const struct qlfs_summary *sum)
 {
 	u32 segno, off;
 	struct qlfs_seg_entry *se;
@@ -628,7 +642,8 @@ int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr, const struct qlfs_
 	off = blkoff_in_seg(sbi, blkaddr);
 	spin_lock(&sbi->sit_lock);
 	se = &sbi->sentries[segno];
-	if (qlfs_test_bit(se->valid_map, off) || (qlfs_log_is_node(se->type) && se->valid_blocks)) {
+	if (qlfs_test_bit(se->valid_map, off) ||
+	    (qlfs_log_is_node(se->type) && se->valid_blocks)) {
 		spin_unlock(&sbi->sit_lock);
 		return -EEXIST;
 	}

@@ -67,7 +67,8 @@ void qlfs_handle_error(struct qlfs_sb_info *sbi, const char *what)
 
 u64 qlfs_elapsed_time(struct qlfs_sb_info *sbi)
 {
-	return sbi->elapsed_base + (u64)(current_time_ns() - (s64)sbi->mount_ns) / 1000000000ULL;
+	return sbi->elapsed_base +
+	       (u64)(current_time_ns() - (s64)sbi->mount_ns) / 1000000000ULL;
 }
 
 int qlfs_meta_rw(struct qlfs_sb_info *sbi, blk_opf_t opf, u32 blkaddr, void *buf, u32 nr)
@@ -83,7 +84,8 @@ int qlfs_meta_rw(struct qlfs_sb_info *sbi, blk_opf_t opf, u32 blkaddr, void *buf
 		if (!bio)
 			return -ENOMEM;
 		for (u32 i = 0; i < n; i++)
-			bio_add_page(bio, virt_to_page((u8 *)buf + (size_t)i * QLFS_BLKSIZE),
+			bio_add_page(bio,
+				     virt_to_page((u8 *)buf + (size_t)i * QLFS_BLKSIZE),
 				     QLFS_BLKSIZE, 0);
 		err = submit_bio_wait(bio);
 		bio_put(bio);
@@ -98,8 +100,8 @@ int qlfs_meta_rw(struct qlfs_sb_info *sbi, blk_opf_t opf, u32 blkaddr, void *buf
 
 /* Why @raw (read from block @addr) is not a usable superblock, or NULL;
  * fills @l with its layout. */
-static const char *sb_invalid(const struct qlfs_super_block *raw, u32 addr, u64 dev_blocks,
-			      struct qlfs_layout *l)
+static const char *sb_invalid(const struct qlfs_super_block *raw, u32 addr,
+			      u64 dev_blocks, struct qlfs_layout *l)
 {
 	u64 count = le64_to_cpu(raw->block_count);
 
@@ -161,7 +163,8 @@ static int read_super(struct qlfs_sb_info *sbi, u64 dev_blocks)
 		goto out;
 	}
 	for (int i = 1; i >= 0; i--) {
-		why[i] = sb_invalid((void *)(two + i * QLFS_BLKSIZE), i, dev_blocks, &l[i]);
+		why[i] = sb_invalid((void *)(two + i * QLFS_BLKSIZE), i, dev_blocks,
+				    &l[i]);
 		if (!why[i])
 			use = i;
 	}
@@ -170,14 +173,14 @@ static int read_super(struct qlfs_sb_info *sbi, u64 dev_blocks)
 		if (!strcmp(why[0], "no qlfs magic") && !strcmp(why[1], "no qlfs magic"))
 			qlfs_msg(sbi, "not a qlfs file system (no superblock)");
 		else
-			qlfs_msg(sbi, "no valid superblock (copy 0: %s; copy 1: %s)", why[0],
-				 why[1]);
+			qlfs_msg(sbi, "no valid superblock (copy 0: %s; copy 1: %s)",
+				 why[0], why[1]);
 		goto out;
 	}
 	sbi->bad_sb_copy = -1;
 	if (why[!use]) {
-		qlfs_msg(sbi, "superblock copy %d is bad (%s); using copy %d", !use, why[!use],
-			 use);
+		qlfs_msg(sbi, "superblock copy %d is bad (%s); using copy %d", !use,
+			 why[!use], use);
 		sbi->bad_sb_copy = !use;
 	} else if (memcmp(two, two + QLFS_BLKSIZE, QLFS_CSUM_OFFSET)) {
 		qlfs_msg(sbi, "the two superblock copies differ; using copy 0");
@@ -185,8 +188,8 @@ static int read_super(struct qlfs_sb_info *sbi, u64 dev_blocks)
 	}
 	memcpy(&sbi->raw_super, two + use * QLFS_BLKSIZE, QLFS_BLKSIZE);
 	sbi->l = l[use];
-	sbi->cp_ver_salt = (u64)crc32c(~0u, sbi->raw_super.uuid, sizeof(sbi->raw_super.uuid))
-			   << 32;
+	sbi->cp_ver_salt =
+		(u64)crc32c(~0u, sbi->raw_super.uuid, sizeof(sbi->raw_super.uuid)) << 32;
 	err = 0;
 out:
 	qlfs_free_blocks(two, 1);
@@ -205,7 +208,8 @@ static bool bits_clear_from(const u8 *map, u32 from, u32 bytes)
 
 static u32 cp_segno(const struct qlfs_checkpoint *cp, int t)
 {
-	return t < 3 ? le32_to_cpu(cp->cur_data_segno[t]) : le32_to_cpu(cp->cur_node_segno[t - 3]);
+	return t < 3 ? le32_to_cpu(cp->cur_data_segno[t]) :
+		       le32_to_cpu(cp->cur_node_segno[t - 3]);
 }
 
 static u32 cp_blkoff(const struct qlfs_checkpoint *cp, int t)
@@ -215,7 +219,8 @@ static u32 cp_blkoff(const struct qlfs_checkpoint *cp, int t)
 }
 
 /* QL3's field ranges, and the counts mount relies on (QL8's bounds). */
-static const char *cp_fields_invalid(const struct qlfs_layout *l, const struct qlfs_checkpoint *cp)
+static const char *cp_fields_invalid(const struct qlfs_layout *l,
+				     const struct qlfs_checkpoint *cp)
 {
 	u32 total = le32_to_cpu(cp->cp_pack_total_block_count);
 	u32 start = le32_to_cpu(cp->cp_pack_start_sum);
@@ -294,7 +299,8 @@ static const char *cp_pack_invalid(struct qlfs_sb_info *sbi, int p, u8 *buf)
 		struct qlfs_orphan_block *ob = (void *)(buf + b * QLFS_BLKSIZE);
 
 		if (le16_to_cpu(ob->blk_addr) != b - 1 ||
-		    le16_to_cpu(ob->blk_count) != le32_to_cpu(cp->cp_pack_start_sum) - 1 ||
+		    le16_to_cpu(ob->blk_count) !=
+			    le32_to_cpu(cp->cp_pack_start_sum) - 1 ||
 		    le32_to_cpu(ob->entry_count) > ORPHANS_PER_BLOCK)
 			return "orphan block header";
 	}
@@ -303,7 +309,8 @@ static const char *cp_pack_invalid(struct qlfs_sb_info *sbi, int p, u8 *buf)
 			(void *)(buf + (size_t)(le32_to_cpu(cp->cp_pack_start_sum) + t) *
 					       QLFS_BLKSIZE);
 
-		if (sum->entry_type != (qlfs_log_is_node(t) ? SUM_TYPE_NODE : SUM_TYPE_DATA))
+		if (sum->entry_type !=
+		    (qlfs_log_is_node(t) ? SUM_TYPE_NODE : SUM_TYPE_DATA))
 			return "summary block type";
 	}
 	return NULL;
@@ -314,7 +321,7 @@ static const char *cp_pack_invalid(struct qlfs_sb_info *sbi, int p, u8 *buf)
 static int read_checkpoint(struct qlfs_sb_info *sbi, u8 **pack)
 {
 	u32 order = sbi->l.log_bps;
-	u8 *pk[2] = { qlfs_alloc_blocks(order), qlfs_alloc_blocks(order) };
+	u8 *pk[2] = {qlfs_alloc_blocks(order), qlfs_alloc_blocks(order)};
 	const char *why[2];
 	int use = -1, err = 0;
 
@@ -325,12 +332,15 @@ static int read_checkpoint(struct qlfs_sb_info *sbi, u8 **pack)
 	for (int p = 0; p < 2; p++) {
 		why[p] = cp_pack_invalid(sbi, p, pk[p]);
 		if (!why[p] &&
-		    (use < 0 || le64_to_cpu(((struct qlfs_checkpoint *)pk[p])->checkpoint_ver) >
-					le64_to_cpu(((struct qlfs_checkpoint *)pk[use])->checkpoint_ver)))
+		    (use < 0 ||
+		     le64_to_cpu(((struct qlfs_checkpoint *)pk[p])->checkpoint_ver) >
+			     le64_to_cpu(((struct qlfs_checkpoint *)pk[use])
+						 ->checkpoint_ver)))
 			use = p;
 	}
 	if (use < 0) {
-		qlfs_msg(sbi, "no valid checkpoint (pack 0: %s; pack 1: %s)", why[0], why[1]);
+		qlfs_msg(sbi, "no valid checkpoint (pack 0: %s; pack 1: %s)", why[0],
+			 why[1]);
 		err = -EUCLEAN;
 		goto out;
 	}
@@ -351,11 +361,13 @@ static int load_orphans(struct qlfs_sb_info *sbi, const u8 *pack)
 
 	if (!nblk)
 		return 0;
-	sbi->mount_orphans = kcalloc((size_t)nblk * ORPHANS_PER_BLOCK, sizeof(u32), GFP_KERNEL);
+	sbi->mount_orphans =
+		kcalloc((size_t)nblk * ORPHANS_PER_BLOCK, sizeof(u32), GFP_KERNEL);
 	if (!sbi->mount_orphans)
 		return -ENOMEM;
 	for (u32 b = 0; b < nblk; b++) {
-		const struct qlfs_orphan_block *ob = (const void *)(pack + (size_t)(b + 1) * QLFS_BLKSIZE);
+		const struct qlfs_orphan_block *ob =
+			(const void *)(pack + (size_t)(b + 1) * QLFS_BLKSIZE);
 
 		for (u32 i = 0; i < le32_to_cpu(ob->entry_count); i++)
 			sbi->mount_orphans[n++] = le32_to_cpu(ob->ino[i]);
@@ -452,7 +464,8 @@ static void fix_super_copy(struct qlfs_sb_info *sbi)
 		err = qlfs_meta_rw(sbi, REQ_OP_WRITE | REQ_FUA, copy, blk, 1);
 	}
 	if (err)
-		qlfs_msg(sbi, "could not rewrite superblock copy %d: %s", copy, errname(err));
+		qlfs_msg(sbi, "could not rewrite superblock copy %d: %s", copy,
+			 errname(err));
 	else
 		qlfs_msg(sbi, "superblock copy %d rewritten from copy %d", copy, !copy);
 	qlfs_free_blocks(blk, 0);
@@ -550,6 +563,12 @@ static int qlfs_fill_super(struct super_block *sb, void *data, int silent)
 	if (!sbi->read_only) {
 		if (sbi->bad_sb_copy >= 0)
 			fix_super_copy(sbi);
+		/* the pack's orphans stay listed in every checkpoint until freed
+		 * (QC3), roll-forward's included */
+		for (u32 i = 0; i < sbi->nr_mount_orphans && !err; i++)
+			err = qlfs_add_orphan_inode(sbi, sbi->mount_orphans[i]);
+		if (err)
+			goto fail_root;
 		/* roll-forward before any checkpoint moves the chain's start */
 		if (!(le32_to_cpu(sbi->ckpt->ckpt_flags) & CP_UMOUNT_FLAG))
 			qlfs_recover_fsync_data(sbi);
@@ -564,8 +583,8 @@ static int qlfs_fill_super(struct super_block *sb, void *data, int silent)
 	sbi->mount_orphans = NULL;
 	pr_info("qlfs(%s): mounted%s: checkpoint %llu (pack %d), %llu of %llu blocks in use\n",
 		sbi->disk->disk_name, sbi->read_only ? " read-only" : "",
-		(unsigned long long)le64_to_cpu(sbi->ckpt->checkpoint_ver), sbi->cur_cp_pack,
-		(unsigned long long)sbi->total_valid_block_count,
+		(unsigned long long)le64_to_cpu(sbi->ckpt->checkpoint_ver),
+		sbi->cur_cp_pack, (unsigned long long)sbi->total_valid_block_count,
 		(unsigned long long)sbi->user_block_count);
 	return 0;
 

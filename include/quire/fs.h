@@ -272,9 +272,9 @@ void kill_anon_super(struct super_block *sb);
  * system is mounted on it already. The sb gets s_bdev, the disk's s_dev,
  * s_id (its name) and s_bdi (the disk's own: its flusher writes the file
  * system's inodes), then @fill_super runs. */
-struct dentry *mount_bdev(struct file_system_type *fs_type, int flags, const char *dev_name,
-			  void *data,
-			  int (*fill_super)(struct super_block *sb, void *data, int silent));
+struct dentry *
+mount_bdev(struct file_system_type *fs_type, int flags, const char *dev_name, void *data,
+	   int (*fill_super)(struct super_block *sb, void *data, int silent));
 /* generic_shutdown_super() and the disk let go: ->kill_sb of mount_bdev(). */
 void kill_block_super(struct super_block *sb);
 /* For trees that live only in the dcache (ramfs): drop the dentries the
