@@ -16,7 +16,9 @@
  * to 0 is being evicted, and iget waits for eviction to take it out
  * before reading it again. Reading an inode checks what QL10 says of it
  * (type, inline data only in regular files, directory depth and size, size
- * within the largest file) before anything uses it.
+ * within the largest file) before anything uses it; an inode with inline
+ * data (valid on disk) is refused with -EOPNOTSUPP: the mount has no
+ * inline data path yet.
  *
  * Invariants:
  *  QI1: an inode with QLFS_I_ACTIVE is in inode_cache under its ino, and
@@ -199,6 +201,15 @@ static int read_inode(struct inode *inode)
 		qlfs_handle_error(sbi, "corrupt inode");
 		return -EUCLEAN;
 	}
+	if (ri->i_inline & QLFS_INLINE_DATA) {
+		/* valid on disk (QL10), but the mount keeps every file's data in
+		 * blocks: taking the bytes in i_addr[] for addresses would read
+		 * garbage or, written, leak blocks that truncation skips */
+		qlfs_msg(sbi, "inode %lu: inline data is not supported (yet)",
+			 inode->i_ino);
+		qlfs_put_node_folio(folio);
+		return -EOPNOTSUPP;
+	}
 	inode->i_mode = le16_to_cpu(ri->i_mode);
 	set_nlink(inode, le32_to_cpu(ri->i_links));
 	inode->i_size = le64_to_cpu(ri->i_size);
@@ -351,11 +362,17 @@ void qlfs_evict_inode(struct inode *inode)
 	qlfs_lock_op(sbi);
 	err = qlfs_truncate_blocks(inode, 0);
 	if (!err) {
+		bool low;
+
 		qlfs_free_node(sbi, inode->i_ino);
 		spin_lock(&sbi->nat_lock);
-		if (!WARN_ON_ONCE(!sbi->total_valid_inode_count))
+		low = !sbi->total_valid_inode_count; /* the checkpoint's, from disk */
+		if (!low)
 			sbi->total_valid_inode_count--;
 		spin_unlock(&sbi->nat_lock);
+		if (low)
+			qlfs_handle_error(sbi,
+					  "valid_inode_count below the inodes in use");
 	}
 	qlfs_unlock_op(sbi);
 	if (!err)

@@ -21,6 +21,13 @@
  * reference goes (evict frees it then), as F2FS's f2fs_unlink() does, so
  * a file unlinked while open survives a checkpoint as an orphan (QL13).
  *
+ * Lookup distrusts the entry it finds (QL11): one naming its own directory,
+ * or a directory whose ".." names another parent (a directory with two
+ * names), is -EUCLEAN and the file system read-only, as the VFS locks
+ * directories through their dentries and would take one i_rwsem twice;
+ * so is one naming an inode without links (QL12, QL13: its eviction would
+ * free it under the name).
+ *
  * fsync needs a checkpoint for an inode that a namespace change touched
  * since the last one (QLFS_I_NEED_CP): its entry is not in its node blocks,
  * so roll-forward could not find it (F2FS's need_do_checkpoint()).
@@ -63,6 +70,12 @@ void qlfs_set_inode_ops(struct inode *inode)
 	}
 }
 
+/* The largest link count (F2FS's F2FS_LINK_MAX): a new link to an inode,
+ * or a new subdirectory of a directory, at it is -EMLINK; a count that went
+ * round to 0 would have the named inode freed by its eviction. Only a
+ * forged disk gets there. */
+#define QLFS_LINK_MAX 0xffffffffU
+
 static void mark_need_cp(struct inode *inode)
 {
 	set_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags);
@@ -74,6 +87,40 @@ static const u8 *dname(struct dentry *dentry)
 }
 
 /* ---- lookup ---- */
+
+/*
+ * QL11 at lookup: an entry of @dir naming a directory names one whose ".."
+ * is @dir (and never @dir itself). A directory with a second name (only on
+ * a forged disk) would get a second dentry, and the VFS, which locks
+ * directories through their dentries, would then take its i_rwsem twice in
+ * one call (rmdir: parent and victim; rename: both parents) and wait for
+ * ever. Context: @dir's i_rwsem held.
+ */
+static int check_dir_entry(struct inode *dir, u32 ino, struct inode *inode)
+{
+	struct qlfs_dir_slot res;
+	int err = 0;
+
+	if (ino != dir->i_ino) {
+		if (!inode || !S_ISDIR(inode->i_mode))
+			return 0;
+		err = qlfs_find_entry(inode, (const u8 *)"..", 2, &res);
+		if (err && err != -ENOENT)
+			return err;
+		if (!err) {
+			err = res.ino == dir->i_ino ? 0 : -EUCLEAN;
+			qlfs_put_dir_slot(&res);
+			if (!err)
+				return 0;
+		}
+	}
+	qlfs_msg(QLFS_I_SB(dir), "directory %lu: an entry names %s %u", dir->i_ino,
+		 ino == dir->i_ino ? "the directory itself," :
+				     "a directory whose \"..\" is not it:",
+		 ino);
+	qlfs_handle_error(QLFS_I_SB(dir), "a directory with two names");
+	return -EUCLEAN;
+}
 
 static struct dentry *qlfs_lookup(struct inode *dir, struct dentry *dentry,
 				  unsigned int flags)
@@ -91,9 +138,29 @@ static struct dentry *qlfs_lookup(struct inode *dir, struct dentry *dentry,
 	if (!err) {
 		ino = res.ino;
 		qlfs_put_dir_slot(&res);
+		if (ino == dir->i_ino)
+			return ERR_PTR(check_dir_entry(dir, ino, NULL));
 		inode = qlfs_iget(dir->i_sb, ino);
 		if (IS_ERR(inode))
 			return (struct dentry *)inode;
+		if (!inode->i_nlink) {
+			/* a deleted inode referenced (ext4's words): its last
+			 * iput would free it under this name. Read-only
+			 * first, so that the iput frees nothing. */
+			qlfs_msg(
+				QLFS_I_SB(dir),
+				"directory %lu: an entry names inode %u, which has no links",
+				dir->i_ino, ino);
+			qlfs_handle_error(QLFS_I_SB(dir),
+					  "an entry names an unlinked inode");
+			iput(inode);
+			return ERR_PTR(-EUCLEAN);
+		}
+		err = check_dir_entry(dir, ino, inode);
+		if (err) {
+			iput(inode);
+			return ERR_PTR(err);
+		}
 	}
 	d_add(dentry, inode);
 	return NULL;
@@ -146,6 +213,8 @@ static int qlfs_mknod(struct inode *dir, struct dentry *dentry, umode_t mode,
 		return -ENAMETOOLONG;
 	if (symname && (len == 0 || len >= PAGE_SIZE))
 		return len ? -ENAMETOOLONG : -ENOENT;
+	if (is_dir && dir->i_nlink >= QLFS_LINK_MAX)
+		return -EMLINK;
 	qlfs_balance_fs(sbi);
 	qlfs_lock_op(sbi);
 	inode = qlfs_new_inode(dir, mode);
@@ -207,6 +276,8 @@ static int qlfs_link(struct dentry *old_dentry, struct inode *dir, struct dentry
 		return -EROFS;
 	if (dentry->d_name.len > QLFS_NAME_LEN)
 		return -ENAMETOOLONG;
+	if (inode->i_nlink >= QLFS_LINK_MAX)
+		return -EMLINK;
 	qlfs_balance_fs(sbi);
 	qlfs_lock_op(sbi);
 	err = qlfs_add_link(dir, dname(dentry), dentry->d_name.len, inode);
@@ -236,6 +307,29 @@ static int drop_links(struct inode *inode, unsigned int n)
 	if (!inode->i_nlink)
 		qlfs_add_orphan_inode(QLFS_I_SB(inode), inode->i_ino);
 	qlfs_update_inode(inode);
+	return 0;
+}
+
+/*
+ * @dir loses a subdirectory's "..": its count, which a forged disk may give
+ * below 2 + its subdirectories (QL12), never goes under 2 (drop_nlink()
+ * warns at 0, and a directory at 0, the root too, is freed by its
+ * eviction). -EUCLEAN and read-only instead.
+ */
+static int subdir_links_bad(struct inode *dir)
+{
+	qlfs_msg(QLFS_I_SB(dir),
+		 "directory %lu: %u links, fewer than its subdirectories need",
+		 dir->i_ino, dir->i_nlink);
+	qlfs_handle_error(QLFS_I_SB(dir), "directory link count");
+	return -EUCLEAN;
+}
+
+static int drop_subdir_link(struct inode *dir)
+{
+	if (dir->i_nlink <= 2)
+		return subdir_links_bad(dir);
+	drop_nlink(dir);
 	return 0;
 }
 
@@ -281,11 +375,13 @@ static int qlfs_rmdir(struct inode *dir, struct dentry *dentry)
 		return -EROFS;
 	if (!qlfs_empty_dir(inode))
 		return -ENOTEMPTY;
+	if (dir->i_nlink <= 2)
+		return subdir_links_bad(dir);
 	qlfs_lock_op(sbi);
 	err = remove_entry(dir, dentry);
 	if (!err) {
 		drop_links(inode, 2); /* its name and its "." */
-		drop_nlink(dir);      /* its ".." */
+		drop_nlink(dir);      /* its ".." (> 2: checked above) */
 		qlfs_update_inode(dir);
 	}
 	qlfs_unlock_op(sbi);
@@ -303,6 +399,10 @@ static int rename_exchange(struct inode *old_dir, struct dentry *old_dentry,
 	struct qlfs_dir_slot old_res, new_res;
 	int err;
 
+	if (old_dir != new_dir &&
+	    ((old_is_dir && !new_is_dir && new_dir->i_nlink >= QLFS_LINK_MAX) ||
+	     (new_is_dir && !old_is_dir && old_dir->i_nlink >= QLFS_LINK_MAX)))
+		return -EMLINK;
 	err = qlfs_find_entry(old_dir, dname(old_dentry), old_dentry->d_name.len,
 			      &old_res);
 	if (err)
@@ -326,11 +426,11 @@ static int rename_exchange(struct inode *old_dir, struct dentry *old_dentry,
 		if (!err && new_is_dir)
 			err = qlfs_set_dotdot(new_inode, old_dir);
 		if (old_is_dir && !new_is_dir) {
-			drop_nlink(old_dir);
-			inc_nlink(new_dir);
+			if (!drop_subdir_link(old_dir))
+				inc_nlink(new_dir);
 		} else if (new_is_dir && !old_is_dir) {
-			inc_nlink(old_dir);
-			drop_nlink(new_dir);
+			if (!drop_subdir_link(new_dir))
+				inc_nlink(old_dir);
 		}
 		qlfs_update_inode(old_dir);
 		qlfs_update_inode(new_dir);
@@ -359,6 +459,8 @@ static int rename_move(struct inode *old_dir, struct dentry *old_dentry,
 
 	if (new_inode && S_ISDIR(new_inode->i_mode) && !qlfs_empty_dir(new_inode))
 		return -ENOTEMPTY;
+	if (is_dir && !new_inode && new_dir->i_nlink >= QLFS_LINK_MAX)
+		return -EMLINK;
 	if (new_inode) {
 		err = qlfs_find_entry(new_dir, dname(new_dentry), new_dentry->d_name.len,
 				      &res);
@@ -381,8 +483,8 @@ static int rename_move(struct inode *old_dir, struct dentry *old_dentry,
 	if (err)
 		return err;
 	if (is_dir) {
-		drop_nlink(old_dir); /* the moved or replaced ".." */
-		if (old_dir != new_dir)
+		err = drop_subdir_link(old_dir); /* the moved or replaced ".." */
+		if (!err && old_dir != new_dir)
 			err = qlfs_set_dotdot(old_inode, new_dir);
 	}
 	qlfs_update_inode(old_dir);

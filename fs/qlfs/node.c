@@ -222,6 +222,7 @@ void qlfs_free_node(struct qlfs_sb_info *sbi, u32 nid)
 	struct qlfs_nat_entry *ne;
 	u32 addr;
 	int err = 0;
+	bool low;
 
 	drop_node_folio(sbi, nid);
 	ne = nat_entry_locked(sbi, nid, &err);
@@ -232,9 +233,12 @@ void qlfs_free_node(struct qlfs_sb_info *sbi, u32 nid)
 	ne->ino = 0;
 	ne->version++;
 	nat_mark_dirty(sbi, nid);
-	if (!WARN_ON_ONCE(!sbi->total_valid_node_count))
+	low = !sbi->total_valid_node_count; /* a checkpoint's count from disk */
+	if (!low)
 		sbi->total_valid_node_count--;
 	spin_unlock(&sbi->nat_lock);
+	if (low)
+		qlfs_handle_error(sbi, "valid_node_count below the nodes in use");
 	if (addr == NEW_ADDR)
 		qlfs_release_blocks(sbi, 1);
 	else
@@ -330,6 +334,41 @@ struct folio *qlfs_new_node_folio(struct qlfs_sb_info *sbi, u32 nid, u32 ino, u3
 	return folio;
 }
 
+/*
+ * Does a node block read from the disk hold NEW_ADDR in an address slot
+ * where none can be? NEW_ADDR is a reservation in memory (docs/
+ * qlfs-format.md, Conventions): a checkpoint writes none (QM2), so only a
+ * node written since the current checkpoint (its cp_ver; background
+ * writeback may write one before its data, and reclaim may drop the clean
+ * folio) may hold one. Taken from an older block it would read as a hole
+ * without an error, and freeing it would release a reservation never made
+ * (the counts would then disagree with the SIT at the next mount).
+ */
+static bool node_has_new_addr(struct qlfs_sb_info *sbi, const void *node)
+{
+	const struct qlfs_inode *ri = node;
+	const __le32 *a = node;
+	u32 ofs = node_ofs(node), n = ADDRS_PER_BLOCK, i = 0;
+
+	if (ofs_is_indirect(ofs) || ri->footer.cp_ver == qlfs_node_cp_ver(sbi))
+		return false;
+	if (!ofs) {
+		u16 type = le16_to_cpu(ri->i_mode) & S_IFMT;
+
+		if (ri->i_inline & QLFS_INLINE_DATA)
+			return false;
+		a = (const __le32 *)((const u8 *)node +
+				     __builtin_offsetof(struct qlfs_inode, i_addr));
+		n = ADDRS_PER_INODE;
+		if (type == S_IFCHR || type == S_IFBLK)
+			i = 1; /* i_addr[0] is the device number */
+	}
+	for (; i < n; i++)
+		if (a[i] == cpu_to_le32(NEW_ADDR))
+			return true;
+	return false;
+}
+
 struct folio *qlfs_get_node_folio(struct qlfs_sb_info *sbi, u32 nid)
 {
 	struct folio *folio;
@@ -381,6 +420,11 @@ struct folio *qlfs_get_node_folio(struct qlfs_sb_info *sbi, u32 nid)
 	if (le32_to_cpu(f->nid) != nid || le32_to_cpu(f->ino) != ino) {
 		qlfs_msg(sbi, "node %u at block %u: footer names node %u of inode %u",
 			 nid, addr, le32_to_cpu(f->nid), le32_to_cpu(f->ino));
+		qlfs_handle_error(sbi, "corrupt node block");
+		goto fail;
+	}
+	if (node_has_new_addr(sbi, folio_address(folio))) {
+		qlfs_msg(sbi, "node %u at block %u: NEW_ADDR on disk", nid, addr);
 		qlfs_handle_error(sbi, "corrupt node block");
 		goto fail;
 	}
@@ -774,13 +818,43 @@ static struct folio *new_child(struct dnode_of_data *dn, struct folio *parent,
 	return folio;
 }
 
-/* An existing child: read it and check it is the node this place wants. */
-static struct folio *get_child(struct inode *inode, u32 nid, u32 noffset)
+/*
+ * An existing child: read it and check it is the node this place wants.
+ * @path holds the nids of its @level ancestors (path[0] the inode), whose
+ * folios the walk holds locked: a child naming one of them (a looped tree,
+ * only on a forged disk) is refused before its lock is taken, which would
+ * wait for ever on our own lock (QN3); so is a node the NAT gives to
+ * another inode (two trees naming each other: an ABBA between two walks).
+ */
+static struct folio *get_child(struct inode *inode, u32 nid, u32 noffset, const u32 *path,
+			       int level)
 {
 	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
 	struct folio *folio;
 	struct qlfs_node_footer *f;
+	u32 ino;
+	int err;
 
+	for (int i = 0; i < level; i++)
+		if (path[i] == nid) {
+			qlfs_msg(sbi,
+				 "inode %lu: node %u at offset %u names its own ancestor",
+				 inode->i_ino, nid, noffset);
+			qlfs_handle_error(sbi, "corrupt node tree");
+			return ERR_PTR(-EIO);
+		}
+	/* A node of another inode (by the NAT, whose ino its footer must
+	 * match) is refused before its lock too: that inode's own walk may
+	 * hold it while it waits for ours (two trees naming each other). */
+	err = qlfs_get_nat_entry(sbi, nid, &ino, NULL, NULL);
+	if (err && err != -EINVAL)
+		return ERR_PTR(err);
+	if (err || ino != inode->i_ino) {
+		qlfs_msg(sbi, "inode %lu: node %u at offset %u belongs to inode %u",
+			 inode->i_ino, nid, noffset, err ? 0 : ino);
+		qlfs_handle_error(sbi, "corrupt node tree");
+		return ERR_PTR(-EIO);
+	}
 	folio = qlfs_get_node_folio(sbi, nid);
 	if (IS_ERR(folio))
 		return PTR_ERR(folio) == -ENOENT ? ERR_PTR(-EIO) : folio;
@@ -803,7 +877,7 @@ int qlfs_get_dnode_of_data(struct dnode_of_data *dn, pgoff_t index,
 {
 	struct inode *inode = dn->inode;
 	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
-	u32 offset[MAX_LEVEL], noffset[MAX_LEVEL];
+	u32 offset[MAX_LEVEL], noffset[MAX_LEVEL], path[MAX_LEVEL];
 	struct folio *parent, *child = NULL;
 	int level, err;
 
@@ -819,6 +893,7 @@ int qlfs_get_dnode_of_data(struct dnode_of_data *dn, pgoff_t index,
 		}
 	}
 	parent = dn->inode_folio;
+	path[0] = inode->i_ino;
 	for (int i = 1; i <= level; i++) {
 		__le32 *slot = nid_slot(folio_address(parent), i - 1, offset[i - 1]);
 		u32 nid = le32_to_cpu(*slot);
@@ -829,7 +904,7 @@ int qlfs_get_dnode_of_data(struct dnode_of_data *dn, pgoff_t index,
 				goto fail;
 			child = new_child(dn, parent, slot, noffset[i]);
 		} else {
-			child = get_child(inode, nid, noffset[i]);
+			child = get_child(inode, nid, noffset[i], path, i);
 		}
 		if (IS_ERR(child)) {
 			err = PTR_ERR(child);
@@ -838,6 +913,7 @@ int qlfs_get_dnode_of_data(struct dnode_of_data *dn, pgoff_t index,
 		if (parent != dn->inode_folio)
 			qlfs_put_node_folio(parent);
 		parent = child;
+		path[i] = child->index; /* i <= 3 */
 	}
 	dn->node_folio = parent;
 	dn->nid = level ? parent->index : inode->i_ino;
@@ -923,11 +999,12 @@ static u32 free_addrs(struct qlfs_sb_info *sbi, struct folio *folio, bool inode,
 /*
  * Truncate the subtree of node @nid (offset @noffset, depth @depth below
  * it: 0 a direct node) that maps file blocks from @start, keeping blocks
- * before @from. Returns blocks freed (data and nodes) or -errno; *gone
- * says whether the node itself was freed (its parent clears the slot).
+ * before @from. @path: the nids of its @level ancestors (get_child()).
+ * Returns blocks freed (data and nodes) or -errno; *gone says whether the
+ * node itself was freed (its parent clears the slot).
  */
 static s64 truncate_node(struct inode *inode, u32 nid, u32 noffset, int depth, u64 start,
-			 u64 from, bool *gone)
+			 u64 from, bool *gone, u32 *path, int level)
 {
 	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
 	u64 span = ADDRS_PER_BLOCK;
@@ -937,9 +1014,10 @@ static s64 truncate_node(struct inode *inode, u32 nid, u32 noffset, int depth, u
 	for (int d = 0; d < depth; d++)
 		span *= NIDS_PER_BLOCK;
 	*gone = false;
-	folio = get_child(inode, nid, noffset);
+	folio = get_child(inode, nid, noffset, path, level);
 	if (IS_ERR(folio))
 		return PTR_ERR(folio);
+	path[level] = nid;
 	if (!depth) {
 		freed = free_addrs(sbi, folio, false, from > start ? from - start : 0,
 				   ADDRS_PER_BLOCK);
@@ -958,7 +1036,7 @@ static s64 truncate_node(struct inode *inode, u32 nid, u32 noffset, int depth, u
 			cofs = depth == 2 ? noffset + 1 + j * (NIDS_PER_BLOCK + 1) :
 					    noffset + 1 + j;
 			n = truncate_node(inode, cnid, cofs, depth - 1, cstart, from,
-					  &cgone);
+					  &cgone, path, level + 1);
 			if (n < 0) {
 				qlfs_put_node_folio(folio);
 				return n;
@@ -989,6 +1067,7 @@ int qlfs_truncate_blocks(struct inode *inode, pgoff_t from)
 						    NODE_OFS_DIND};
 	struct folio *ifolio;
 	u64 start = ADDRS_PER_INODE;
+	u32 path[MAX_LEVEL] = {inode->i_ino};
 	s64 freed;
 	int err = 0;
 
@@ -1014,7 +1093,7 @@ int qlfs_truncate_blocks(struct inode *inode, pgoff_t from)
 			span *= NIDS_PER_BLOCK;
 		if (nid && start + span > from) {
 			n = truncate_node(inode, nid, noffset[i], depth[i], start, from,
-					  &gone);
+					  &gone, path, 1);
 			if (n < 0) {
 				err = n;
 				break;
