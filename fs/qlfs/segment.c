@@ -382,6 +382,15 @@ static int new_curseg(struct qlfs_sb_info *sbi, int type)
 		s = qlfs_bm_find_next(sbi->free_segmap, segs, 0);
 	if (s >= segs) {
 		spin_unlock(&sbi->sit_lock);
+		/*
+		 * No free segment for this log, and no cleaner yet to make one:
+		 * the page in hand cannot be written, and a checkpoint now would
+		 * write its node with NEW_ADDR (QM2) and counts the SIT does not
+		 * have. Going read-only keeps the last checkpoint as the disk's
+		 * state (what was written since is lost, and fsync says so).
+		 */
+		qlfs_handle_error(
+			sbi, "a log found no free segment (qlfs does not clean yet)");
 		return -ENOSPC;
 	}
 	qlfs_bm_clear(sbi->free_segmap, s);
