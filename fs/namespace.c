@@ -96,7 +96,9 @@ struct vfsmount *lookup_mnt(const struct path *path)
 
 int mnt_want_write(struct vfsmount *mnt)
 {
-	if ((mnt->mnt_flags & MNT_READONLY) || (mnt->mnt_sb->s_flags & SB_RDONLY))
+	/* s_flags: a file system may turn itself read-only at any time */
+	if ((mnt->mnt_flags & MNT_READONLY) ||
+	    (READ_ONCE(mnt->mnt_sb->s_flags) & SB_RDONLY))
 		return -EROFS;
 	return 0;
 }

@@ -24,7 +24,7 @@ int vfs_statfs(const struct path *path, struct kstatfs *buf)
 	err = sb->s_op->statfs(path->dentry, buf);
 	if (err)
 		return err;
-	if ((path->mnt->mnt_flags & MNT_READONLY) || (sb->s_flags & SB_RDONLY))
+	if ((path->mnt->mnt_flags & MNT_READONLY) || (READ_ONCE(sb->s_flags) & SB_RDONLY))
 		buf->f_flags |= MS_RDONLY;
 	return 0;
 }

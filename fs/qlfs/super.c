@@ -61,8 +61,9 @@ void qlfs_handle_error(struct qlfs_sb_info *sbi, const char *what)
 
 	if (!was)
 		qlfs_msg(sbi, "%s; the file system is read-only from now on", what);
+	/* atomic: two errors at once (two readers meeting one bad node) */
 	if (sbi->sb)
-		sbi->sb->s_flags |= SB_RDONLY;
+		__atomic_fetch_or(&sbi->sb->s_flags, SB_RDONLY, __ATOMIC_RELAXED);
 }
 
 u64 qlfs_elapsed_time(struct qlfs_sb_info *sbi)
