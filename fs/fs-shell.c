@@ -6,7 +6,8 @@
  * Layer: fs (user interface). Used by: the shell, fs/fs-shell-tree.c,
  * fs/fs-shell_test.c.
  * Provides: the commands above; fsh_printf(), fsh_err(), fsh_usage(),
- * fsh_options() ... (fs/fs-shell.h); fsh_capture(), fsh_run() for tests.
+ * fsh_options() ... (fs/fs-shell.h); fsh_capture(), fsh_run(),
+ * fsh_run_captured(), fsh_has() for tests.
  * The commands that change the tree (cp, mv, rm, mkdir, rmdir, ln, mount,
  * umount, df, cd, pwd) are in fs/fs-shell-tree.c.
  * Not here: globbing, users, wall-clock times (Quire keeps none), ls's
@@ -786,4 +787,24 @@ int fsh_run(const char *line)
 		if (!strcmp((*p)->name, argv[0]))
 			return (*p)->run(argc, argv);
 	return -ENOENT;
+}
+
+int fsh_run_captured(char *buf, size_t size, const char *line)
+{
+	int ret;
+
+	fsh_capture(buf, size);
+	ret = fsh_run(line);
+	fsh_capture(NULL, 0);
+	return ret;
+}
+
+bool fsh_has(const char *s, const char *sub)
+{
+	size_t n = strlen(sub);
+
+	for (; *s; s++)
+		if (!strncmp(s, sub, n))
+			return true;
+	return false;
 }
