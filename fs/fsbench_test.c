@@ -155,9 +155,9 @@ static void every_row_runs_checks_its_data_and_leaves_nothing(struct ktest *t)
 {
 	KTEST_ASSERT_EQ(t, run(t, "fsbench -s 256 --seed 7 --fs ramfs " FSB_DIR), 0);
 	KTEST_EXPECT_TRUE(t, fsh_has(((struct fsbt *)t->priv)->out,
-				 "fsbench " FSB_DIR
-				 " (ramfs): scale 256, seed 7: seq 1024 KiB, "
-				 "rand 256 KiB, 39 small files in 10 dirs\n"));
+				     "fsbench " FSB_DIR
+				     " (ramfs): scale 256, seed 7: seq 1024 KiB, "
+				     "rand 256 KiB, 39 small files in 10 dirs\n"));
 	expect_row(t, "seq-write", 1ULL << 20, "bytes");
 	expect_row(t, "seq-read", 1ULL << 20, "bytes");
 	expect_row(t, "rand-write", 256ULL << 10, "bytes");
@@ -197,7 +197,7 @@ static void an_error_stops_the_bench_and_spares_other_files(struct ktest *t)
 	expect_no_row(t, "rand-write");
 	expect_no_row(t, "small-create");
 	KTEST_EXPECT_TRUE(t, fsh_has(c->out, "fsbench: rand-write: create: " FSB_DIR
-					 "/fsbench.rand: File exists (EEXIST)\n"));
+					     "/fsbench.rand: File exists (EEXIST)\n"));
 	KTEST_EXPECT_EQ(t, count_entries(FSB_DIR), 1);
 	fd = ksys_open(FSB_DIR "/fsbench.rand", O_RDONLY, 0);
 	KTEST_ASSERT_TRUE(t, fd >= 0);
@@ -216,7 +216,7 @@ static void fill_refuses_a_file_system_without_a_size(struct ktest *t)
 	KTEST_EXPECT_EQ(t, run(t, "fsbench -s 256 --rows rand --fill 50 " FSB_DIR),
 			-EINVAL);
 	KTEST_EXPECT_TRUE(t, fsh_has(c->out, "fsbench: --fill: " FSB_DIR
-					 " reports no size (statfs f_blocks 0)\n"));
+					     " reports no size (statfs f_blocks 0)\n"));
 	expect_no_row(t, "rand-write");
 	KTEST_EXPECT_EQ(t, count_entries(FSB_DIR), 0);
 }
