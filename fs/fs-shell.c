@@ -6,7 +6,8 @@
  * Layer: fs (user interface). Used by: the shell, fs/fs-shell-tree.c,
  * fs/fs-shell_test.c.
  * Provides: the commands above; fsh_printf(), fsh_err(), fsh_usage(),
- * fsh_options() ... (fs/fs-shell.h); fsh_capture(), fsh_run() for tests.
+ * fsh_options() ... (fs/fs-shell.h); fsh_capture(), fsh_run(),
+ * fsh_run_captured(), fsh_has() for tests.
  * The commands that change the tree (cp, mv, rm, mkdir, rmdir, ln, mount,
  * umount, df, cd, pwd) are in fs/fs-shell-tree.c.
  * Not here: globbing, users, wall-clock times (Quire keeps none), ls's
@@ -714,21 +715,23 @@ static int cmd_stat(int argc, char **argv)
 SHELL_COMMAND(stat, "stat", "stat PATH",
 	      "a file's type, size, links, inode, device, times", cmd_stat);
 
+/* fsync [-d] FILE: -d is fdatasync (data and what reading it back needs). */
 static int cmd_fsync(int argc, char **argv)
 {
+	bool data_only = argc == 3 && !strcmp(argv[1], "-d");
 	int fd, err;
 
-	if (argc != 2)
-		return fsh_usage(argv[0], "usage: fsync FILE");
-	fd = ksys_open(argv[1], O_RDONLY, 0);
+	if (argc != 2 && !data_only)
+		return fsh_usage(argv[0], "usage: fsync [-d] FILE");
+	fd = ksys_open(argv[argc - 1], O_RDONLY, 0);
 	if (fd < 0)
-		return fsh_err(argv[0], argv[1], fd);
-	err = ksys_fsync(fd);
+		return fsh_err(argv[0], argv[argc - 1], fd);
+	err = data_only ? ksys_fdatasync(fd) : ksys_fsync(fd);
 	ksys_close(fd);
-	return err ? fsh_err(argv[0], argv[1], err) : 0;
+	return err ? fsh_err(argv[0], argv[argc - 1], err) : 0;
 }
-SHELL_COMMAND(fsync, "fsync", "fsync FILE",
-	      "write a file's dirty pages and flush the disk", cmd_fsync);
+SHELL_COMMAND(fsync, "fsync", "fsync [-d] FILE",
+	      "write a file's dirty pages and flush the disk (-d: fdatasync)", cmd_fsync);
 
 /* truncate -s SIZE FILE: made if missing, as GNU truncate. */
 static int cmd_truncate(int argc, char **argv)
@@ -784,4 +787,24 @@ int fsh_run(const char *line)
 		if (!strcmp((*p)->name, argv[0]))
 			return (*p)->run(argc, argv);
 	return -ENOENT;
+}
+
+int fsh_run_captured(char *buf, size_t size, const char *line)
+{
+	int ret;
+
+	fsh_capture(buf, size);
+	ret = fsh_run(line);
+	fsh_capture(NULL, 0);
+	return ret;
+}
+
+bool fsh_has(const char *s, const char *sub)
+{
+	size_t n = strlen(sub);
+
+	for (; *s; s++)
+		if (!strncmp(s, sub, n))
+			return true;
+	return false;
 }

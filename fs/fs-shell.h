@@ -1,6 +1,6 @@
 /*
  * fs/fs-shell.h - internals of the shell's file commands (fs/fs-shell.c),
- * for their tests (fs/fs-shell_test.c).
+ * for their tests (fs/fs-shell_test.c, fs/fsbench_test.c).
  */
 #ifndef FS_FS_SHELL_H
 #define FS_FS_SHELL_H
@@ -17,6 +17,11 @@ void fsh_capture(char *buf, size_t size);
 /* Run file command line @line (words split at spaces, no quotes, no ';'):
  * its return value, output in the capture buffer if one is set. */
 int fsh_run(const char *line);
+/* fsh_run(@line) with its output captured in @buf (fsh_capture()), the
+ * console's again after it: the file command tests' runner. */
+int fsh_run_captured(char *buf, size_t size, const char *line);
+/* Does @s contain @sub? (The tests' look at captured output.) */
+bool fsh_has(const char *s, const char *sub);
 /* strerror() of Linux's libc for the errors the VFS returns. */
 const char *fsh_strerror(int err);
 

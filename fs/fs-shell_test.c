@@ -22,27 +22,12 @@ struct fsh_ctx {
 	char cwd[256];
 };
 
-/* Does @s contain @sub? */
-static bool has(const char *s, const char *sub)
-{
-	size_t n = strlen(sub);
-
-	for (; *s; s++)
-		if (!strncmp(s, sub, n))
-			return true;
-	return false;
-}
-
 /* Run @line, capturing what it prints; its status. */
 static int run(struct ktest *t, const char *line)
 {
 	struct fsh_ctx *c = t->priv;
-	int ret;
 
-	fsh_capture(c->out, sizeof(c->out));
-	ret = fsh_run(line);
-	fsh_capture(NULL, 0);
-	return ret;
+	return fsh_run_captured(c->out, sizeof(c->out), line);
 }
 
 /* Expect @line to succeed and print exactly @want. */
@@ -244,7 +229,7 @@ static void ln_hard_and_symbolic(struct ktest *t)
 	EXPECT_OUT(t, "write f x", "");
 	EXPECT_OUT(t, "ln f h", "");
 	KTEST_EXPECT_EQ(t, run(t, "stat h"), 0);
-	KTEST_EXPECT_TRUE(t, has(c->out, "Links: 2"));
+	KTEST_EXPECT_TRUE(t, fsh_has(c->out, "Links: 2"));
 	EXPECT_OUT(t, "ln -s f s", "");
 	EXPECT_OUT(t, "cat s", "x\n");
 	EXPECT_ERR(t, "ln f h", -EEXIST, "ln: h: File exists (EEXIST)\n");
@@ -260,12 +245,12 @@ static void stat_prints_gnu_layout(struct ktest *t)
 	EXPECT_OUT(t, "write f hello", "");
 	KTEST_ASSERT_EQ(t, run(t, "stat f"), 0);
 	KTEST_EXPECT_EQ(t, strncmp(c->out, "  File: f\n  Size: 6 ", 20), 0);
-	KTEST_EXPECT_TRUE(t, has(c->out, "regular file\n"));
-	KTEST_EXPECT_TRUE(t, has(c->out, "Access: (0644/-rw-r--r--)\n"));
+	KTEST_EXPECT_TRUE(t, fsh_has(c->out, "regular file\n"));
+	KTEST_EXPECT_TRUE(t, fsh_has(c->out, "Access: (0644/-rw-r--r--)\n"));
 	EXPECT_OUT(t, "ln -s f l", "");
 	KTEST_ASSERT_EQ(t, run(t, "stat l"), 0);
 	KTEST_EXPECT_EQ(t, strncmp(c->out, "  File: l -> f\n", 15), 0);
-	KTEST_EXPECT_TRUE(t, has(c->out, "symbolic link\n"));
+	KTEST_EXPECT_TRUE(t, fsh_has(c->out, "symbolic link\n"));
 	EXPECT_ERR(t, "stat nope", -ENOENT,
 		   "stat: nope: No such file or directory (ENOENT)\n");
 }
@@ -317,19 +302,23 @@ static void fsync_df_and_mount_table(struct ktest *t)
 
 	EXPECT_OUT(t, "write f x", "");
 	EXPECT_OUT(t, "fsync f", "");
+	EXPECT_OUT(t, "fsync -d f", "");
 	EXPECT_ERR(t, "fsync nope", -ENOENT,
 		   "fsync: nope: No such file or directory (ENOENT)\n");
+	EXPECT_ERR(t, "fsync -d nope", -ENOENT,
+		   "fsync: nope: No such file or directory (ENOENT)\n");
+	EXPECT_ERR(t, "fsync -x f", -EINVAL, "fsync: usage: fsync [-d] FILE\n");
 	KTEST_ASSERT_EQ(t, run(t, "mount"), 0);
-	KTEST_EXPECT_TRUE(t, has(c->out, "none on " FSH_DIR " type ramfs (rw)\n"));
+	KTEST_EXPECT_TRUE(t, fsh_has(c->out, "none on " FSH_DIR " type ramfs (rw)\n"));
 	KTEST_ASSERT_EQ(t, run(t, "df ."), 0);
 	KTEST_EXPECT_EQ(t, strncmp(c->out, "Filesystem", 10), 0);
-	KTEST_EXPECT_TRUE(t, has(c->out, "Mounted on\n"));
+	KTEST_EXPECT_TRUE(t, fsh_has(c->out, "Mounted on\n"));
 	EXPECT_ERR(t, "df nope", -ENOENT,
 		   "df: nope: No such file or directory (ENOENT)\n");
 	EXPECT_OUT(t, "mkdir m", "");
 	EXPECT_OUT(t, "mount none m ramfs -o ro", "");
 	KTEST_ASSERT_EQ(t, run(t, "mount"), 0);
-	KTEST_EXPECT_TRUE(t, has(c->out, " on " FSH_DIR "/m type ramfs (ro)\n"));
+	KTEST_EXPECT_TRUE(t, fsh_has(c->out, " on " FSH_DIR "/m type ramfs (ro)\n"));
 	EXPECT_ERR(t, "write m/f x", -EROFS,
 		   "write: m/f: Read-only file system (EROFS)\n");
 	EXPECT_ERR(t, "mount none m nosuchfs", -ENODEV,

@@ -28,17 +28,6 @@ struct fsbt {
 	char out[OUT_LEN];
 };
 
-/* Does @s contain @sub? */
-static bool has(const char *s, const char *sub)
-{
-	size_t n = strlen(sub);
-
-	for (; *s; s++)
-		if (!strncmp(s, sub, n))
-			return true;
-	return false;
-}
-
 /* Does the line that @s is in (up to its newline, included) contain @sub? */
 static bool line_has(const char *s, const char *sub)
 {
@@ -50,7 +39,7 @@ static bool line_has(const char *s, const char *sub)
 		return false;
 	memcpy(line, s, len);
 	line[len] = '\0';
-	return has(line, sub);
+	return fsh_has(line, sub);
 }
 
 static int fsbt_init(struct ktest *t)
@@ -75,15 +64,12 @@ static void fsbt_exit(struct ktest *t)
 	kfree(t->priv);
 }
 
+/* Run @line, capturing what it prints; its status. */
 static int run(struct ktest *t, const char *line)
 {
 	struct fsbt *c = t->priv;
-	int ret;
 
-	fsh_capture(c->out, sizeof(c->out));
-	ret = fsh_run(line);
-	fsh_capture(NULL, 0);
-	return ret;
+	return fsh_run_captured(c->out, sizeof(c->out), line);
 }
 
 /* The line of row @name in @out: "name amount unit secs s rate unit/s";
@@ -168,10 +154,10 @@ static int count_entries(const char *path)
 static void every_row_runs_checks_its_data_and_leaves_nothing(struct ktest *t)
 {
 	KTEST_ASSERT_EQ(t, run(t, "fsbench -s 256 --seed 7 --fs ramfs " FSB_DIR), 0);
-	KTEST_EXPECT_TRUE(t, has(((struct fsbt *)t->priv)->out,
-				 "fsbench " FSB_DIR
-				 " (ramfs): scale 256, seed 7: seq 1024 KiB, "
-				 "rand 256 KiB, 39 small files in 10 dirs\n"));
+	KTEST_EXPECT_TRUE(t, fsh_has(((struct fsbt *)t->priv)->out,
+				     "fsbench " FSB_DIR
+				     " (ramfs): scale 256, seed 7: seq 1024 KiB, "
+				     "rand 256 KiB, 39 small files in 10 dirs\n"));
 	expect_row(t, "seq-write", 1ULL << 20, "bytes");
 	expect_row(t, "seq-read", 1ULL << 20, "bytes");
 	expect_row(t, "rand-write", 256ULL << 10, "bytes");
@@ -210,8 +196,8 @@ static void an_error_stops_the_bench_and_spares_other_files(struct ktest *t)
 	expect_row(t, "seq-read", 1ULL << 20, "bytes");
 	expect_no_row(t, "rand-write");
 	expect_no_row(t, "small-create");
-	KTEST_EXPECT_TRUE(t, has(c->out, "fsbench: rand-write: create: " FSB_DIR
-					 "/fsbench.rand: File exists (EEXIST)\n"));
+	KTEST_EXPECT_TRUE(t, fsh_has(c->out, "fsbench: rand-write: create: " FSB_DIR
+					     "/fsbench.rand: File exists (EEXIST)\n"));
 	KTEST_EXPECT_EQ(t, count_entries(FSB_DIR), 1);
 	fd = ksys_open(FSB_DIR "/fsbench.rand", O_RDONLY, 0);
 	KTEST_ASSERT_TRUE(t, fd >= 0);
@@ -229,8 +215,8 @@ static void fill_refuses_a_file_system_without_a_size(struct ktest *t)
 
 	KTEST_EXPECT_EQ(t, run(t, "fsbench -s 256 --rows rand --fill 50 " FSB_DIR),
 			-EINVAL);
-	KTEST_EXPECT_TRUE(t, has(c->out, "fsbench: --fill: " FSB_DIR
-					 " reports no size (statfs f_blocks 0)\n"));
+	KTEST_EXPECT_TRUE(t, fsh_has(c->out, "fsbench: --fill: " FSB_DIR
+					     " reports no size (statfs f_blocks 0)\n"));
 	expect_no_row(t, "rand-write");
 	KTEST_EXPECT_EQ(t, count_entries(FSB_DIR), 0);
 }
@@ -240,7 +226,7 @@ static void expect_usage(struct ktest *t, const char *line, const char *msg)
 	struct fsbt *c = t->priv;
 
 	KTEST_EXPECT_EQ(t, run(t, line), -EINVAL);
-	if (!has(c->out, msg))
+	if (!fsh_has(c->out, msg))
 		ktest_fail(t, __FILE__, __LINE__, "'%s' printed \"%s\", want \"%s\"",
 			   line, c->out, msg);
 }
@@ -267,7 +253,7 @@ static void bad_options_are_refused_with_a_reason(struct ktest *t)
 	expect_usage(t, "fsbench --fs qlfs " FSB_DIR,
 		     "fsbench: " FSB_DIR " is on ramfs, not qlfs\n");
 	KTEST_EXPECT_EQ(t, run(t, "fsbench " FSB_DIR "/none"), -ENOTDIR);
-	KTEST_EXPECT_TRUE(t, has(c->out, "Not a directory (ENOTDIR)\n"));
+	KTEST_EXPECT_TRUE(t, fsh_has(c->out, "Not a directory (ENOTDIR)\n"));
 	KTEST_EXPECT_EQ(t, count_entries(FSB_DIR), 0);
 }
 
@@ -354,7 +340,7 @@ static void raw_refuses_a_read_only_disk(struct ktest *t)
 
 	scnprintf(line, sizeof(line), "fsbench --raw %s", disk->disk_name);
 	KTEST_EXPECT_EQ(t, run(t, line), -EROFS);
-	KTEST_EXPECT_TRUE(t, has(c->out, "Read-only file system (EROFS)\n"));
+	KTEST_EXPECT_TRUE(t, fsh_has(c->out, "Read-only file system (EROFS)\n"));
 }
 
 static const struct ktest_case fsbench_cases[] = {

@@ -483,102 +483,117 @@ static void stat_reports_type_size_links(struct ktest *t)
 	KTEST_EXPECT_NE(t, st2.dev, st.dev);
 }
 
-static void statfs_and_fsync_on_ramfs(struct ktest *t)
+/* Both file systems: statfs of "." into @sf names @magic; a new file "f"
+ * of one byte takes fsync and fdatasync. */
+static void statfs_then_fsync_a_file(struct ktest *t, unsigned long magic,
+				     struct kstatfs *sf)
 {
-	struct kstatfs sf;
 	int fd;
 
-	KTEST_EXPECT_EQ(t, ksys_statfs(".", &sf), 0);
-	KTEST_EXPECT_EQ(t, sf.f_type, 0x858458f6); /* RAMFS_MAGIC */
-	KTEST_EXPECT_EQ(t, sf.f_namelen, NAME_MAX);
-	KTEST_EXPECT_EQ(t, sf.f_bsize, PAGE_SIZE);
-	KTEST_EXPECT_EQ(t, sf.f_flags & MS_RDONLY, 0);
-	KTEST_EXPECT_EQ(t, ksys_statfs("missing", &sf), -ENOENT);
+	KTEST_EXPECT_EQ(t, ksys_statfs(".", sf), 0);
+	KTEST_EXPECT_EQ(t, sf->f_type, magic);
+	KTEST_EXPECT_EQ(t, sf->f_namelen, NAME_MAX);
+	KTEST_EXPECT_EQ(t, sf->f_bsize, PAGE_SIZE);
 	fd = vt_open(t, "f", O_CREAT | O_RDWR, 0644);
 	KTEST_ASSERT_GE(t, fd, 0);
 	KTEST_EXPECT_EQ(t, ksys_write(fd, "x", 1), 1);
 	KTEST_EXPECT_EQ(t, ksys_fsync(fd), 0);
 	KTEST_EXPECT_EQ(t, ksys_fdatasync(fd), 0);
 	vt_close(t, fd);
-	fd = vt_open(t, ".", O_RDONLY, 0);
+}
+
+/* fsync of the working directory. */
+static void fsync_the_directory(struct ktest *t)
+{
+	int fd = vt_open(t, ".", O_RDONLY, 0);
+
 	KTEST_ASSERT_GE(t, fd, 0);
 	KTEST_EXPECT_EQ(t, ksys_fsync(fd), 0);
 	vt_close(t, fd);
 }
 
+static void statfs_and_fsync_on_ramfs(struct ktest *t)
+{
+	struct kstatfs sf;
+
+	statfs_then_fsync_a_file(t, 0x858458f6, &sf); /* RAMFS_MAGIC */
+	KTEST_EXPECT_EQ(t, sf.f_flags & MS_RDONLY, 0);
+	KTEST_EXPECT_EQ(t, ksys_statfs("missing", &sf), -ENOENT);
+	fsync_the_directory(t);
+}
+
 static void statfs_and_fsync_on_qlfs(struct ktest *t)
 {
 	struct kstatfs sf, sf2;
-	int fd;
 
-	KTEST_EXPECT_EQ(t, ksys_statfs(".", &sf), 0);
-	KTEST_EXPECT_EQ(t, sf.f_type, QLFS_SUPER_MAGIC);
-	KTEST_EXPECT_EQ(t, sf.f_namelen, NAME_MAX);
-	KTEST_EXPECT_EQ(t, sf.f_bsize, PAGE_SIZE);
+	statfs_then_fsync_a_file(t, QLFS_SUPER_MAGIC, &sf);
 	KTEST_EXPECT_GT(t, sf.f_blocks, 0);
 	KTEST_EXPECT_LT(t, sf.f_bfree, sf.f_blocks);
-	fd = vt_open(t, "f", O_CREAT | O_RDWR, 0644);
-	KTEST_ASSERT_GE(t, fd, 0);
-	KTEST_EXPECT_EQ(t, ksys_write(fd, "x", 1), 1);
-	KTEST_EXPECT_EQ(t, ksys_fsync(fd), 0);
-	KTEST_EXPECT_EQ(t, ksys_fdatasync(fd), 0);
-	vt_close(t, fd);
 	/* the inode and its data block are counted */
 	KTEST_EXPECT_EQ(t, ksys_statfs(".", &sf2), 0);
 	KTEST_EXPECT_EQ(t, sf2.f_bfree + 2, sf.f_bfree);
-	fd = vt_open(t, ".", O_RDONLY, 0);
+	fsync_the_directory(t);
+}
+
+/* Three pages of @c written to a new file "f": its descriptor, @path
+ * held (its mapping is d_inode(path->dentry)->i_mapping), @buf (3 pages,
+ * kmalloc'ed) zeroed again for the read back. */
+static int write_three_pages(struct ktest *t, char c, char **buf, struct path *path)
+{
+	int fd;
+
+	*buf = kmalloc(3 * PAGE_SIZE, GFP_KERNEL);
+	KTEST_ASSERT_NOT_NULL(t, *buf);
+	memset(*buf, c, 3 * PAGE_SIZE);
+	fd = vt_open(t, "f", O_CREAT | O_RDWR, 0644);
 	KTEST_ASSERT_GE(t, fd, 0);
-	KTEST_EXPECT_EQ(t, ksys_fsync(fd), 0);
+	KTEST_EXPECT_EQ(t, ksys_write(fd, *buf, 3 * PAGE_SIZE), 3 * PAGE_SIZE);
+	memset(*buf, 0, 3 * PAGE_SIZE);
+	KTEST_ASSERT_EQ(t, kern_path("f", 0, path), 0);
+	return fd;
+}
+
+/* Read "f" back through @fd: every byte is @c; then let go of it all. */
+static void read_three_pages_back(struct ktest *t, int fd, char c, char *buf,
+				  struct path *path)
+{
+	KTEST_EXPECT_EQ(t, ksys_pread64(fd, buf, 3 * PAGE_SIZE, 0), 3 * PAGE_SIZE);
+	for (int i = 0; i < 3 * PAGE_SIZE; i++)
+		if (buf[i] != c) {
+			KTEST_EXPECT_EQ(t, buf[i], c);
+			break;
+		}
+	path_put(path);
 	vt_close(t, fd);
+	kfree(buf);
 }
 
 /* qlfs: ->writepages writes the dirty pages; clean, they can be dropped
  * and read back from the disk. */
 static void qlfs_pages_are_written_back(struct ktest *t)
 {
-	char *buf = kmalloc(3 * PAGE_SIZE, GFP_KERNEL);
 	struct address_space *mapping;
 	struct path path;
-	int fd;
+	char *buf;
+	int fd = write_three_pages(t, 'q', &buf, &path);
 
-	KTEST_ASSERT_NOT_NULL(t, buf);
-	memset(buf, 'q', 3 * PAGE_SIZE);
-	fd = vt_open(t, "f", O_CREAT | O_RDWR, 0644);
-	KTEST_ASSERT_GE(t, fd, 0);
-	KTEST_EXPECT_EQ(t, ksys_write(fd, buf, 3 * PAGE_SIZE), 3 * PAGE_SIZE);
-	KTEST_ASSERT_EQ(t, kern_path("f", 0, &path), 0);
 	mapping = d_inode(path.dentry)->i_mapping;
 	KTEST_EXPECT_NE(t, mapping->a_ops->writepages, NULL);
 	KTEST_EXPECT_EQ(t, filemap_write_and_wait(mapping), 0);
 	KTEST_EXPECT_FALSE(t, mapping_tagged(mapping, PAGECACHE_TAG_DIRTY));
 	KTEST_EXPECT_EQ(t, invalidate_mapping_pages(mapping, 0, ~0ul), 3);
 	KTEST_EXPECT_EQ(t, mapping->nrpages, 0);
-	memset(buf, 0, 3 * PAGE_SIZE);
-	KTEST_EXPECT_EQ(t, ksys_pread64(fd, buf, 3 * PAGE_SIZE, 0), 3 * PAGE_SIZE);
-	for (int i = 0; i < 3 * PAGE_SIZE; i++)
-		if (buf[i] != 'q') {
-			KTEST_EXPECT_EQ(t, buf[i], 'q');
-			break;
-		}
-	path_put(&path);
-	vt_close(t, fd);
-	kfree(buf);
+	read_three_pages_back(t, fd, 'q', buf, &path);
 }
 
 /* ramfs: the data stays in dirty pages that nothing writes or frees. */
 static void ramfs_pages_stay_dirty_and_unwritten(struct ktest *t)
 {
-	char *buf = kmalloc(3 * PAGE_SIZE, GFP_KERNEL);
 	struct address_space *mapping;
 	struct path path;
-	int fd;
+	char *buf;
+	int fd = write_three_pages(t, 'r', &buf, &path);
 
-	KTEST_ASSERT_NOT_NULL(t, buf);
-	memset(buf, 'r', 3 * PAGE_SIZE);
-	fd = vt_open(t, "f", O_CREAT | O_RDWR, 0644);
-	KTEST_ASSERT_GE(t, fd, 0);
-	KTEST_EXPECT_EQ(t, ksys_write(fd, buf, 3 * PAGE_SIZE), 3 * PAGE_SIZE);
-	KTEST_ASSERT_EQ(t, kern_path("f", 0, &path), 0);
 	mapping = d_inode(path.dentry)->i_mapping;
 	KTEST_EXPECT_EQ(t, mapping->nrpages, 3);
 	KTEST_EXPECT_EQ(t, mapping->a_ops->writepage, NULL);
@@ -595,12 +610,7 @@ static void ramfs_pages_stay_dirty_and_unwritten(struct ktest *t)
 		KTEST_EXPECT_FALSE(t, folio_test_writeback(folio));
 		folio_put(folio);
 	}
-	memset(buf, 0, 3 * PAGE_SIZE);
-	KTEST_EXPECT_EQ(t, ksys_pread64(fd, buf, 3 * PAGE_SIZE, 0), 3 * PAGE_SIZE);
-	KTEST_EXPECT_TRUE(t, buf[0] == 'r' && buf[3 * PAGE_SIZE - 1] == 'r');
-	path_put(&path);
-	vt_close(t, fd);
-	kfree(buf);
+	read_three_pages_back(t, fd, 'r', buf, &path);
 }
 
 /* ---- mkdir, rmdir, unlink ---- */
@@ -1195,36 +1205,40 @@ static void null_buffers_are_efault(struct ktest *t)
 	vt_close(t, dfd);
 }
 
+/* The cases of both suites: each runs them on its file system, with its
+ * own two in the middle (statfs and fsync; what writeback does). */
+#define VFS_CASES_FIRST                                                        \
+	KTEST_CASE(open_creat_write_read_back), KTEST_CASE(open_flags_errors), \
+		KTEST_CASE(read_write_need_the_right_mode),                    \
+		KTEST_CASE(bad_descriptors_are_ebadf),                         \
+		KTEST_CASE(lowest_descriptor_and_emfile),                      \
+		KTEST_CASE(names_and_paths_too_long),                          \
+		KTEST_CASE(pread_pwrite_and_append),                           \
+		KTEST_CASE(lseek_whence_and_data_hole),                        \
+		KTEST_CASE(truncate_shrinks_grows_and_checks),                 \
+		KTEST_CASE(stat_reports_type_size_links)
+
+#define VFS_CASES_LAST                                                        \
+	KTEST_CASE(mkdir_rmdir_errors), KTEST_CASE(unlink_errors),            \
+		KTEST_CASE(unlinked_open_file_lives_until_close),             \
+		KTEST_CASE(rename_files_and_dirs), KTEST_CASE(rename_errors), \
+		KTEST_CASE(rename_exchange_swaps), KTEST_CASE(hard_links),    \
+		KTEST_CASE(symlinks_followed_and_read),                       \
+		KTEST_CASE(symlink_loops_are_eloop),                          \
+		KTEST_CASE(dots_slashes_and_mount_crossing),                  \
+		KTEST_CASE(chdir_and_getcwd),                                 \
+		KTEST_CASE(getdents_lists_every_entry_once),                  \
+		KTEST_CASE(mount_and_umount_rules),                           \
+		KTEST_CASE(lazy_umount_waits_for_last_user),                  \
+		KTEST_CASE(read_only_mount_refuses_writes),                   \
+		KTEST_CASE(iterate_mounts_lists_each_mount),                  \
+		KTEST_CASE(null_buffers_are_efault)
+
 static const struct ktest_case vfs_cases[] = {
-	KTEST_CASE(open_creat_write_read_back),
-	KTEST_CASE(open_flags_errors),
-	KTEST_CASE(read_write_need_the_right_mode),
-	KTEST_CASE(bad_descriptors_are_ebadf),
-	KTEST_CASE(lowest_descriptor_and_emfile),
-	KTEST_CASE(names_and_paths_too_long),
-	KTEST_CASE(pread_pwrite_and_append),
-	KTEST_CASE(lseek_whence_and_data_hole),
-	KTEST_CASE(truncate_shrinks_grows_and_checks),
-	KTEST_CASE(stat_reports_type_size_links),
+	VFS_CASES_FIRST,
 	KTEST_CASE(statfs_and_fsync_on_ramfs),
 	KTEST_CASE(ramfs_pages_stay_dirty_and_unwritten),
-	KTEST_CASE(mkdir_rmdir_errors),
-	KTEST_CASE(unlink_errors),
-	KTEST_CASE(unlinked_open_file_lives_until_close),
-	KTEST_CASE(rename_files_and_dirs),
-	KTEST_CASE(rename_errors),
-	KTEST_CASE(rename_exchange_swaps),
-	KTEST_CASE(hard_links),
-	KTEST_CASE(symlinks_followed_and_read),
-	KTEST_CASE(symlink_loops_are_eloop),
-	KTEST_CASE(dots_slashes_and_mount_crossing),
-	KTEST_CASE(chdir_and_getcwd),
-	KTEST_CASE(getdents_lists_every_entry_once),
-	KTEST_CASE(mount_and_umount_rules),
-	KTEST_CASE(lazy_umount_waits_for_last_user),
-	KTEST_CASE(read_only_mount_refuses_writes),
-	KTEST_CASE(iterate_mounts_lists_each_mount),
-	KTEST_CASE(null_buffers_are_efault),
+	VFS_CASES_LAST,
 	KTEST_END,
 };
 
@@ -1237,35 +1251,10 @@ static const struct ktest_suite vfs_suite = {
 KTEST_SUITE(vfs_suite);
 
 static const struct ktest_case vfs_qlfs_cases[] = {
-	KTEST_CASE(open_creat_write_read_back),
-	KTEST_CASE(open_flags_errors),
-	KTEST_CASE(read_write_need_the_right_mode),
-	KTEST_CASE(bad_descriptors_are_ebadf),
-	KTEST_CASE(lowest_descriptor_and_emfile),
-	KTEST_CASE(names_and_paths_too_long),
-	KTEST_CASE(pread_pwrite_and_append),
-	KTEST_CASE(lseek_whence_and_data_hole),
-	KTEST_CASE(truncate_shrinks_grows_and_checks),
-	KTEST_CASE(stat_reports_type_size_links),
+	VFS_CASES_FIRST,
 	KTEST_CASE(statfs_and_fsync_on_qlfs),
 	KTEST_CASE(qlfs_pages_are_written_back),
-	KTEST_CASE(mkdir_rmdir_errors),
-	KTEST_CASE(unlink_errors),
-	KTEST_CASE(unlinked_open_file_lives_until_close),
-	KTEST_CASE(rename_files_and_dirs),
-	KTEST_CASE(rename_errors),
-	KTEST_CASE(rename_exchange_swaps),
-	KTEST_CASE(hard_links),
-	KTEST_CASE(symlinks_followed_and_read),
-	KTEST_CASE(symlink_loops_are_eloop),
-	KTEST_CASE(dots_slashes_and_mount_crossing),
-	KTEST_CASE(chdir_and_getcwd),
-	KTEST_CASE(getdents_lists_every_entry_once),
-	KTEST_CASE(mount_and_umount_rules),
-	KTEST_CASE(lazy_umount_waits_for_last_user),
-	KTEST_CASE(read_only_mount_refuses_writes),
-	KTEST_CASE(iterate_mounts_lists_each_mount),
-	KTEST_CASE(null_buffers_are_efault),
+	VFS_CASES_LAST,
 	KTEST_END,
 };
 

@@ -6,7 +6,9 @@
  *
  * Layer: fs. Used by: fsck.qlfs (shell command and host tool,
  * fs/qlfs/tool.c), the qlfs_format suite (and later every qlfs test).
- * Provides: qlfs_fsck().
+ * Provides: qlfs_fsck(); qlfs_sb_invalid() and qlfs_cp_pack_invalid(),
+ * QL1 and QL3 for one superblock copy and one checkpoint pack, which mount
+ * (super.c) uses too: one set of rules, one set of messages.
  *
  * Order: superblocks (QL1, QL2), checkpoint packs (QL3), SIT (QL5) and NAT
  * (QL4) from their live copies, then pass 1 walks every inode's node tree
@@ -129,9 +131,8 @@ static int read_meta(struct fsck *f, u32 addr, void *buf, const char *what)
 
 /* ---- QL1, QL2: superblocks ---- */
 
-/* Why superblock @sb is not usable (NULL: it is), and which invariant. */
-static const char *sb_invalid(struct fsck *f, struct qlfs_super_block *sb, u32 addr,
-			      unsigned int *ql)
+const char *qlfs_sb_invalid(const struct qlfs_super_block *sb, u32 addr, u64 dev_blocks,
+			    struct qlfs_layout *layout, unsigned int *ql)
 {
 	struct qlfs_layout l;
 	u32 log_bps = le32_to_cpu(sb->log_blocks_per_seg);
@@ -150,7 +151,7 @@ static const char *sb_invalid(struct fsck *f, struct qlfs_super_block *sb, u32 a
 		return "unknown feature bits";
 	if (le32_to_cpu(sb->log_blocksize) != QLFS_BLKSIZE_BITS)
 		return "block size is not 4 KiB";
-	if (count > f->d->nr_blocks)
+	if (count > dev_blocks)
 		return "block_count larger than the device";
 	if (qlfs_compute_layout(count, log_bps, &l) || l.block_count != count)
 		return "block_count and segment size give no valid layout";
@@ -178,7 +179,7 @@ static const char *sb_invalid(struct fsck *f, struct qlfs_super_block *sb, u32 a
 		return "reserved inode numbers";
 	if (sb->volume_name[63])
 		return "label not NUL-terminated";
-	f->l = l;
+	*layout = l;
 	return NULL;
 }
 
@@ -198,12 +199,11 @@ static int check_supers(struct fsck *f)
 		goto out;
 	}
 	for (int i = 1; i >= 0; i--) { /* copy 0 last: its layout stays */
-		why[i] = sb_invalid(f, (void *)(two + i * QLFS_BLKSIZE), i, &ql[i]);
+		why[i] = qlfs_sb_invalid((void *)(two + i * QLFS_BLKSIZE), i,
+					 f->d->nr_blocks, &f->l, &ql[i]);
 		if (!why[i])
 			use = i;
 	}
-	if (use == 1) /* recompute copy 1's layout */
-		sb_invalid(f, (void *)(two + QLFS_BLKSIZE), 1, &ql[1]);
 	if (use < 0 &&
 	    le32_to_cpu(((struct qlfs_super_block *)two)->magic) != QLFS_SUPER_MAGIC &&
 	    le32_to_cpu(((struct qlfs_super_block *)(two + QLFS_BLKSIZE))->magic) !=
@@ -238,9 +238,10 @@ out:
 
 /* ---- QL3: checkpoint packs ---- */
 
-static const char *cp_fields_invalid(struct fsck *f, const struct qlfs_checkpoint *cp)
+/* QL3's field ranges of the header @cp. */
+static const char *cp_fields_invalid(const struct qlfs_layout *l,
+				     const struct qlfs_checkpoint *cp)
 {
-	const struct qlfs_layout *l = &f->l;
 	u32 total = le32_to_cpu(cp->cp_pack_total_block_count);
 	u32 start = le32_to_cpu(cp->cp_pack_start_sum);
 	u32 flags = le32_to_cpu(cp->ckpt_flags);
@@ -263,51 +264,44 @@ static const char *cp_fields_invalid(struct fsck *f, const struct qlfs_checkpoin
 	if (le32_to_cpu(cp->next_free_nid) >= l->max_nid)
 		return "next_free_nid out of range";
 	for (int i = 0; i < NR_CURSEG_TYPE; i++) {
-		u32 s = i < 3 ? le32_to_cpu(cp->cur_data_segno[i]) :
-				le32_to_cpu(cp->cur_node_segno[i - 3]);
-		u32 off = i < 3 ? le16_to_cpu(cp->cur_data_blkoff[i]) :
-				  le16_to_cpu(cp->cur_node_blkoff[i - 3]);
-
-		if (s >= l->segs_main || off > l->bps)
+		if (qlfs_cp_segno(cp, i) >= l->segs_main ||
+		    qlfs_cp_blkoff(cp, i) > l->bps)
 			return "current segment out of range";
 		for (int j = 0; j < i; j++)
-			if ((j < 3 ? le32_to_cpu(cp->cur_data_segno[j]) :
-				     le32_to_cpu(cp->cur_node_segno[j - 3])) == s)
+			if (qlfs_cp_segno(cp, j) == qlfs_cp_segno(cp, i))
 				return "two logs share a current segment";
 	}
 	return NULL;
 }
 
-/* Validate pack @p (into @buf, 2^3 blocks... up to bps blocks). */
-static const char *cp_pack_invalid(struct fsck *f, int p, u8 *buf)
+const char *qlfs_cp_pack_invalid(const struct qlfs_layout *l, int p, u8 *buf,
+				 int (*read)(void *ctx, u32 blkaddr, void *buf, u32 nr),
+				 void *ctx)
 {
-	u32 base = f->l.cp_blkaddr + p * f->l.bps;
-	struct qlfs_checkpoint *cp = (void *)buf;
+	u32 base = l->cp_blkaddr + p * l->bps;
+	struct qlfs_checkpoint *cp = (void *)buf, *footer;
 	const char *why;
 	u32 total;
 
-	if (qlfs_dev_read(f->d, base, buf, 1))
+	if (read(ctx, base, buf, 1))
 		return "unreadable";
 	if (!qlfs_block_csum_ok(buf, base))
 		return "header checksum";
-	why = cp_fields_invalid(f, cp);
+	why = cp_fields_invalid(l, cp);
 	if (why)
 		return why;
 	total = le32_to_cpu(cp->cp_pack_total_block_count);
-	if (qlfs_dev_read(f->d, base + 1, buf + QLFS_BLKSIZE, total - 1))
+	if (read(ctx, base + 1, buf + QLFS_BLKSIZE, total - 1))
 		return "unreadable";
 	for (u32 b = 1; b < total; b++)
 		if (!qlfs_block_csum_ok(buf + b * QLFS_BLKSIZE, base + b))
 			return b == total - 1 ? "footer checksum" :
 						"orphan or summary block checksum";
-	if (memcmp(buf, buf + (total - 1) * QLFS_BLKSIZE, QLFS_CSUM_OFFSET))
-		return le64_to_cpu(cp->checkpoint_ver) ==
-				       le64_to_cpu(((struct qlfs_checkpoint
-							     *)(buf + (total -
-								       1) * QLFS_BLKSIZE))
-							   ->checkpoint_ver) ?
-			       "footer differs from header" :
-			       "header and footer versions differ";
+	footer = (void *)(buf + (size_t)(total - 1) * QLFS_BLKSIZE);
+	if (le64_to_cpu(cp->checkpoint_ver) != le64_to_cpu(footer->checkpoint_ver))
+		return "header and footer versions differ";
+	if (memcmp(cp, footer, QLFS_CSUM_OFFSET))
+		return "footer differs from header";
 	for (u32 b = 1; b < le32_to_cpu(cp->cp_pack_start_sum); b++) {
 		struct qlfs_orphan_block *ob = (void *)(buf + b * QLFS_BLKSIZE);
 
@@ -320,26 +314,34 @@ static const char *cp_pack_invalid(struct fsck *f, int p, u8 *buf)
 	return NULL;
 }
 
+int qlfs_cp_newer_pack(u8 *const pk[2], const char *const why[2])
+{
+	const struct qlfs_checkpoint *cp0 = (void *)pk[0], *cp1 = (void *)pk[1];
+
+	if (why[0] || why[1])
+		return why[0] && why[1] ? -1 : !!why[0];
+	return le64_to_cpu(cp1->checkpoint_ver) > le64_to_cpu(cp0->checkpoint_ver);
+}
+
+static int fsck_read(void *d, u32 blkaddr, void *buf, u32 nr)
+{
+	return qlfs_dev_read(d, blkaddr, buf, nr);
+}
+
 static int check_checkpoint(struct fsck *f)
 {
 	u32 order = f->l.log_bps; /* a pack is at most one segment */
 	u8 *pk[2] = {qlfs_alloc_blocks(order), qlfs_alloc_blocks(order)};
 	const char *why[2];
-	int use = -1, err = 0;
+	int use, err = 0;
 
 	if (!pk[0] || !pk[1]) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (int p = 0; p < 2; p++) {
-		why[p] = cp_pack_invalid(f, p, pk[p]);
-		if (!why[p] &&
-		    (use < 0 ||
-		     le64_to_cpu(((struct qlfs_checkpoint *)pk[p])->checkpoint_ver) >
-			     le64_to_cpu(((struct qlfs_checkpoint *)pk[use])
-						 ->checkpoint_ver)))
-			use = p;
-	}
+	for (int p = 0; p < 2; p++)
+		why[p] = qlfs_cp_pack_invalid(&f->l, p, pk[p], fsck_read, f->d);
+	use = qlfs_cp_newer_pack(pk, why);
 	if (use < 0) {
 		report(f, 3, "no valid checkpoint pack (pack 0: %s; pack 1: %s)", why[0],
 		       why[1]);

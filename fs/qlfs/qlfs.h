@@ -140,6 +140,45 @@ struct qlfs_fsck_opts {
 	bool repair;	 /* -y: repair what can be, as a new checkpoint */
 };
 
+/*
+ * QL1 for superblock copy @sb, read from block @addr of a device of
+ * @dev_blocks blocks: NULL when it is sound (*@layout is then its
+ * layout, left alone otherwise), else why, and in *@ql the invariant it
+ * breaks (9: its checksum; 1). fsck and mount (super.c) both use it.
+ */
+const char *qlfs_sb_invalid(const struct qlfs_super_block *sb, u32 addr, u64 dev_blocks,
+			    struct qlfs_layout *layout, unsigned int *ql);
+/*
+ * QL3 for checkpoint pack @p (0/1) of @l: read into @buf (a segment's
+ * worth) through @read(@ctx, blkaddr, buf, nr) (0 or -errno): header
+ * checksum and fields (flags, pack size, orphan blocks, version bitmaps,
+ * next_free_nid, current segments), every block's checksum, footer =
+ * header, orphan block headers. NULL when sound, else why (mount adds its
+ * own count checks on top). fsck and mount (super.c) both use it.
+ */
+const char *qlfs_cp_pack_invalid(const struct qlfs_layout *l, int p, u8 *buf,
+				 int (*read)(void *ctx, u32 blkaddr, void *buf, u32 nr),
+				 void *ctx);
+/*
+ * The pack to use of @pk[0], @pk[1], read and checked (@why[p]: NULL, or
+ * why pack p is not sound): the newer sound one (0 on a tie), or -1 when
+ * neither is. fsck and mount both use it.
+ */
+int qlfs_cp_newer_pack(u8 *const pk[2], const char *const why[2]);
+
+/* Log @t's current segment and next block offset in pack header @cp. */
+static inline u32 qlfs_cp_segno(const struct qlfs_checkpoint *cp, int t)
+{
+	return t < 3 ? le32_to_cpu(cp->cur_data_segno[t]) :
+		       le32_to_cpu(cp->cur_node_segno[t - 3]);
+}
+
+static inline u32 qlfs_cp_blkoff(const struct qlfs_checkpoint *cp, int t)
+{
+	return t < 3 ? le16_to_cpu(cp->cur_data_blkoff[t]) :
+		       le16_to_cpu(cp->cur_node_blkoff[t - 3]);
+}
+
 /* Check @d against QL1..QL14; fills @r. Returns the e2fsck exit status:
  * 0 clean, 4 problems found (left uncorrected), 8 operational error; with
  * @o->repair, 1 when problems were found and all of them corrected (a

@@ -10,9 +10,10 @@
  * qlfs_meta_rw(), qlfs_elapsed_time().
  *
  * Mount reads both superblock copies and both checkpoint packs and checks
- * them as fsck.qlfs's QL1, QL2 and QL3 do (its code is static in fsck.c,
- * so the same rules are written again here), plus the checkpoint counts
- * that mount relies on (QL8's ranges); the SIT is checked as it loads
+ * them with fsck.qlfs's own QL1 and QL3 (qlfs_sb_invalid(),
+ * qlfs_cp_pack_invalid() in fsck.c: the same rules and messages), plus the
+ * checkpoint counts that mount relies on (QL8's ranges) and the summary
+ * blocks' types; the SIT is checked as it loads
  * (segment.c, QL5, QL8, QL14), each NAT block and node block as it is
  * first read (node.c, QL9, QL4's footer rule), each inode as it is read
  * (inode.c, QL10). A refusal is one line "qlfs(vdb): ..." and -EUCLEAN
@@ -99,60 +100,19 @@ int qlfs_meta_rw(struct qlfs_sb_info *sbi, blk_opf_t opf, u32 blkaddr, void *buf
 
 /* ---- QL1, QL2: the superblock ---- */
 
-/* Why @raw (read from block @addr) is not a usable superblock, or NULL;
- * fills @l with its layout. */
-static const char *sb_invalid(const struct qlfs_super_block *raw, u32 addr,
-			      u64 dev_blocks, struct qlfs_layout *l)
+static bool sb_has_magic(const u8 *blk)
 {
-	u64 count = le64_to_cpu(raw->block_count);
-
-	if (le32_to_cpu(raw->magic) != QLFS_SUPER_MAGIC)
-		return "no qlfs magic";
-	if (!qlfs_block_csum_ok(raw, addr))
-		return "bad checksum";
-	if (le16_to_cpu(raw->major_ver) != QLFS_MAJOR_VERSION)
-		return "unknown major version";
-	if (le32_to_cpu(raw->feature))
-		return "unknown feature bits";
-	if (le32_to_cpu(raw->log_blocksize) != QLFS_BLKSIZE_BITS)
-		return "block size is not 4 KiB";
-	if (count > dev_blocks)
-		return "file system larger than the device";
-	if (qlfs_compute_layout(count, le32_to_cpu(raw->log_blocks_per_seg), l) ||
-	    l->block_count != count)
-		return "block_count and segment size give no valid layout";
-	if (le32_to_cpu(raw->segment_count) != l->segment_count ||
-	    le32_to_cpu(raw->segment_count_ckpt) != 2 ||
-	    le32_to_cpu(raw->segment_count_sit) != 2 * l->segs_sit ||
-	    le32_to_cpu(raw->segment_count_nat) != 2 * l->segs_nat ||
-	    le32_to_cpu(raw->segment_count_ssa) != l->segs_ssa ||
-	    le32_to_cpu(raw->segment_count_main) != l->segs_main)
-		return "segment counts differ from the layout";
-	if (le32_to_cpu(raw->segment0_blkaddr) != 0 ||
-	    le32_to_cpu(raw->cp_blkaddr) != l->cp_blkaddr ||
-	    le32_to_cpu(raw->sit_blkaddr) != l->sit_blkaddr ||
-	    le32_to_cpu(raw->nat_blkaddr) != l->nat_blkaddr ||
-	    le32_to_cpu(raw->ssa_blkaddr) != l->ssa_blkaddr ||
-	    le32_to_cpu(raw->main_blkaddr) != l->main_blkaddr)
-		return "area addresses differ from the layout";
-	if (le32_to_cpu(raw->sit_blocks) != l->sit_blocks ||
-	    le32_to_cpu(raw->nat_blocks) != l->nat_blocks ||
-	    le32_to_cpu(raw->max_nid) != l->max_nid)
-		return "SIT/NAT sizes differ from the layout";
-	if (le32_to_cpu(raw->root_ino) != QLFS_ROOT_INO ||
-	    le32_to_cpu(raw->node_ino) != QLFS_NODE_INO ||
-	    le32_to_cpu(raw->meta_ino) != QLFS_META_INO)
-		return "reserved inode numbers";
-	if (raw->volume_name[63])
-		return "label not NUL-terminated";
-	return NULL;
+	return le32_to_cpu(((const struct qlfs_super_block *)blk)->magic) ==
+	       QLFS_SUPER_MAGIC;
 }
 
+/* Both copies through QL1 (qlfs_sb_invalid(), fsck's rules and words). */
 static int read_super(struct qlfs_sb_info *sbi, u64 dev_blocks, int silent)
 {
 	u8 *two = qlfs_alloc_blocks(1);
 	const char *why[2];
 	struct qlfs_layout l[2];
+	unsigned int ql; /* fsck's invariant number: not said here */
 	int err, use = -1;
 
 	if (!two)
@@ -164,15 +124,14 @@ static int read_super(struct qlfs_sb_info *sbi, u64 dev_blocks, int silent)
 		goto out;
 	}
 	for (int i = 1; i >= 0; i--) {
-		why[i] = sb_invalid((void *)(two + i * QLFS_BLKSIZE), i, dev_blocks,
-				    &l[i]);
+		why[i] = qlfs_sb_invalid((void *)(two + i * QLFS_BLKSIZE), i, dev_blocks,
+					 &l[i], &ql);
 		if (!why[i])
 			use = i;
 	}
 	err = -EUCLEAN;
 	if (use < 0) {
-		if (!strcmp(why[0], "no qlfs magic") &&
-		    !strcmp(why[1], "no qlfs magic")) {
+		if (!sb_has_magic(two) && !sb_has_magic(two + QLFS_BLKSIZE)) {
 			/* MS_SILENT (the boot's root=auto): no qlfs here, no word */
 			if (!silent)
 				qlfs_msg(sbi, "not a qlfs file system (no superblock)");
@@ -202,60 +161,13 @@ out:
 
 /* ---- QL3: the checkpoint packs ---- */
 
-static bool bits_clear_from(const u8 *map, u32 from, u32 bytes)
-{
-	for (u32 b = from; b < bytes * 8; b++)
-		if (qlfs_test_bit(map, b))
-			return false;
-	return true;
-}
-
-static u32 cp_segno(const struct qlfs_checkpoint *cp, int t)
-{
-	return t < 3 ? le32_to_cpu(cp->cur_data_segno[t]) :
-		       le32_to_cpu(cp->cur_node_segno[t - 3]);
-}
-
-static u32 cp_blkoff(const struct qlfs_checkpoint *cp, int t)
-{
-	return t < 3 ? le16_to_cpu(cp->cur_data_blkoff[t]) :
-		       le16_to_cpu(cp->cur_node_blkoff[t - 3]);
-}
-
-/* QL3's field ranges, and the counts mount relies on (QL8's bounds). */
-static const char *cp_fields_invalid(const struct qlfs_layout *l,
+/* The counts mount relies on (QL8's bounds), on top of QL3. */
+static const char *cp_counts_invalid(const struct qlfs_layout *l,
 				     const struct qlfs_checkpoint *cp)
 {
-	u32 total = le32_to_cpu(cp->cp_pack_total_block_count);
-	u32 start = le32_to_cpu(cp->cp_pack_start_sum);
-	u32 flags = le32_to_cpu(cp->ckpt_flags);
-	u32 sitb = qlfs_sit_bitmap_bytes(l), natb = qlfs_nat_bitmap_bytes(l);
 	u32 ovp = le32_to_cpu(cp->overprov_segment_count);
 	u32 rsvd = le32_to_cpu(cp->rsvd_segment_count);
 
-	if (flags & ~CP_KNOWN_FLAGS)
-		return "unknown flags";
-	if (start < 1 || start - 1 > l->bps - 8 || total != start + NR_CURSEG_TYPE + 1)
-		return "pack size out of range";
-	if (!(flags & CP_ORPHAN_PRESENT_FLAG) != (start == 1))
-		return "orphan flag and orphan blocks disagree";
-	if (le32_to_cpu(cp->sit_ver_bitmap_bytesize) != sitb ||
-	    le32_to_cpu(cp->nat_ver_bitmap_bytesize) != natb)
-		return "version bitmap sizes differ from the superblock's";
-	if (!bits_clear_from(cp->sit_nat_version_bitmap, l->sit_blocks, sitb) ||
-	    !bits_clear_from(cp->sit_nat_version_bitmap + sitb, l->nat_blocks, natb) ||
-	    !bits_clear_from(cp->sit_nat_version_bitmap + sitb + natb, 0,
-			     QLFS_CP_BITMAP_BYTES - sitb - natb))
-		return "version bitmap bits past the areas";
-	if (le32_to_cpu(cp->next_free_nid) >= l->max_nid)
-		return "next_free_nid out of range";
-	for (int i = 0; i < NR_CURSEG_TYPE; i++) {
-		if (cp_segno(cp, i) >= l->segs_main || cp_blkoff(cp, i) > l->bps)
-			return "current segment out of range";
-		for (int j = 0; j < i; j++)
-			if (cp_segno(cp, j) == cp_segno(cp, i))
-				return "two logs share a current segment";
-	}
 	if (rsvd > ovp || ovp >= l->segs_main)
 		return "reserved/overprovisioned segment counts out of range";
 	if (le64_to_cpu(cp->user_block_count) != (u64)(l->segs_main - ovp) * l->bps)
@@ -271,53 +183,31 @@ static const char *cp_fields_invalid(const struct qlfs_layout *l,
 	return NULL;
 }
 
-/* Read and check pack @p into @buf (one segment's worth). */
+static int cp_read(void *sbi, u32 blkaddr, void *buf, u32 nr)
+{
+	return qlfs_meta_rw(sbi, REQ_OP_READ, blkaddr, buf, nr);
+}
+
+/* Read and check pack @p into @buf (one segment's worth): QL3
+ * (qlfs_cp_pack_invalid(), fsck's rules and words), the counts, and the
+ * summary blocks' types. */
 static const char *cp_pack_invalid(struct qlfs_sb_info *sbi, int p, u8 *buf)
 {
-	const struct qlfs_layout *l = &sbi->l;
-	u32 base = l->cp_blkaddr + p * l->bps;
-	struct qlfs_checkpoint *cp = (void *)buf, *footer;
-	const char *why;
-	u32 total;
+	const struct qlfs_checkpoint *cp = (void *)buf;
+	const char *why = qlfs_cp_pack_invalid(&sbi->l, p, buf, cp_read, sbi);
 
-	if (qlfs_meta_rw(sbi, REQ_OP_READ, base, buf, 1))
-		return "unreadable";
-	if (!qlfs_block_csum_ok(buf, base))
-		return "header checksum";
-	why = cp_fields_invalid(l, cp);
-	if (why)
-		return why;
-	total = le32_to_cpu(cp->cp_pack_total_block_count);
-	if (qlfs_meta_rw(sbi, REQ_OP_READ, base + 1, buf + QLFS_BLKSIZE, total - 1))
-		return "unreadable";
-	for (u32 b = 1; b < total; b++)
-		if (!qlfs_block_csum_ok(buf + b * QLFS_BLKSIZE, base + b))
-			return b == total - 1 ? "footer checksum" :
-						"orphan or summary block checksum";
-	footer = (void *)(buf + (size_t)(total - 1) * QLFS_BLKSIZE);
-	if (le64_to_cpu(cp->checkpoint_ver) != le64_to_cpu(footer->checkpoint_ver))
-		return "header and footer versions differ";
-	if (memcmp(cp, footer, QLFS_CSUM_OFFSET))
-		return "footer differs from header";
-	for (u32 b = 1; b < le32_to_cpu(cp->cp_pack_start_sum); b++) {
-		struct qlfs_orphan_block *ob = (void *)(buf + b * QLFS_BLKSIZE);
-
-		if (le16_to_cpu(ob->blk_addr) != b - 1 ||
-		    le16_to_cpu(ob->blk_count) !=
-			    le32_to_cpu(cp->cp_pack_start_sum) - 1 ||
-		    le32_to_cpu(ob->entry_count) > ORPHANS_PER_BLOCK)
-			return "orphan block header";
-	}
-	for (int t = 0; t < NR_CURSEG_TYPE; t++) {
+	if (!why)
+		why = cp_counts_invalid(&sbi->l, cp);
+	for (int t = 0; !why && t < NR_CURSEG_TYPE; t++) {
 		struct qlfs_summary_block *sum =
 			(void *)(buf + (size_t)(le32_to_cpu(cp->cp_pack_start_sum) + t) *
 					       QLFS_BLKSIZE);
 
 		if (sum->entry_type !=
 		    (qlfs_log_is_node(t) ? SUM_TYPE_NODE : SUM_TYPE_DATA))
-			return "summary block type";
+			why = "summary block type";
 	}
-	return NULL;
+	return why;
 }
 
 /* Choose the newer valid pack; keep it in *@pack (freed by the caller,
@@ -327,21 +217,15 @@ static int read_checkpoint(struct qlfs_sb_info *sbi, u8 **pack)
 	u32 order = sbi->l.log_bps;
 	u8 *pk[2] = {qlfs_alloc_blocks(order), qlfs_alloc_blocks(order)};
 	const char *why[2];
-	int use = -1, err = 0;
+	int use, err = 0;
 
 	if (!pk[0] || !pk[1]) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (int p = 0; p < 2; p++) {
+	for (int p = 0; p < 2; p++)
 		why[p] = cp_pack_invalid(sbi, p, pk[p]);
-		if (!why[p] &&
-		    (use < 0 ||
-		     le64_to_cpu(((struct qlfs_checkpoint *)pk[p])->checkpoint_ver) >
-			     le64_to_cpu(((struct qlfs_checkpoint *)pk[use])
-						 ->checkpoint_ver)))
-			use = p;
-	}
+	use = qlfs_cp_newer_pack(pk, why);
 	if (use < 0) {
 		qlfs_msg(sbi, "no valid checkpoint (pack 0: %s; pack 1: %s)", why[0],
 			 why[1]);

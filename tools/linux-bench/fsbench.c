@@ -164,10 +164,13 @@ static int name(const char *rel)
 	return n < (int)sizeof(b.path) ? 0 : -ENAMETOOLONG;
 }
 
-static int read_full(int fd, char *buf, size_t len, off_t pos)
+/* All @len bytes at @pos through pwrite (@write) or pread; a transfer of
+ * 0 bytes is -EIO. */
+static int rw_full(int fd, char *buf, size_t len, off_t pos, int write)
 {
 	for (size_t done = 0; done < len;) {
-		ssize_t n = pread(fd, buf + done, len - done, pos + done);
+		ssize_t n = write ? pwrite(fd, buf + done, len - done, pos + done) :
+				    pread(fd, buf + done, len - done, pos + done);
 
 		if (n < 0)
 			return -errno;
@@ -178,18 +181,20 @@ static int read_full(int fd, char *buf, size_t len, off_t pos)
 	return 0;
 }
 
-static int write_full(int fd, const char *buf, size_t len, off_t pos)
+static int read_full(int fd, char *buf, size_t len, off_t pos)
 {
-	for (size_t done = 0; done < len;) {
-		ssize_t n = pwrite(fd, buf + done, len - done, pos + done);
+	return rw_full(fd, buf, len, pos, 0);
+}
 
-		if (n < 0)
-			return -errno;
-		if (!n)
-			return -EIO;
-		done += n;
-	}
-	return 0;
+static int write_full(int fd, char *buf, size_t len, off_t pos)
+{
+	return rw_full(fd, buf, len, pos, 1);
+}
+
+/* The length of the chunk at @off of a file of @bytes. */
+static size_t chunk_len(uint64_t bytes, uint64_t off)
+{
+	return bytes - off < FSB_CHUNK ? bytes - off : FSB_CHUNK;
 }
 
 static int do_fsync(int fd)
@@ -234,7 +239,7 @@ static int verify_file(const char *row_name, const char *path, uint64_t bytes)
 	if (fd < 0)
 		return fail(row_name, path, -errno);
 	for (uint64_t off = 0; off < bytes && !err; off += FSB_CHUNK) {
-		size_t len = bytes - off < FSB_CHUNK ? bytes - off : FSB_CHUNK;
+		size_t len = chunk_len(bytes, off);
 
 		err = read_full(fd, b.buf, len, off);
 		for (size_t i = 0; i < len && !err; i += FSB_PAGE) {
@@ -253,7 +258,7 @@ static int verify_file(const char *row_name, const char *path, uint64_t bytes)
 static int write_seq(const char *row_name, int fd, uint64_t bytes, uint32_t gen)
 {
 	for (uint64_t off = 0; off < bytes; off += FSB_CHUNK) {
-		size_t len = bytes - off < FSB_CHUNK ? bytes - off : FSB_CHUNK;
+		size_t len = chunk_len(bytes, off);
 		int err;
 
 		stamp_chunk(len, off, gen);
@@ -308,8 +313,7 @@ static int seq_rows(void)
 	if (fd < 0)
 		return fail("seq-read: open", b.path, -errno);
 	for (uint64_t off = 0; off < b.seq_bytes && !err; off += FSB_CHUNK) {
-		size_t len =
-			b.seq_bytes - off < FSB_CHUNK ? b.seq_bytes - off : FSB_CHUNK;
+		size_t len = chunk_len(b.seq_bytes, off);
 
 		err = read_full(fd, b.buf, len, off);
 		for (size_t i = 0; i < len && !err; i += FSB_PAGE)
