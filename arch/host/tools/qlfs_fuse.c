@@ -51,7 +51,7 @@ extern const char qlfs_version_string[];
 
 #define TOOL "qlfs-fuse"
 
-struct qf_config qf_cfg = { .ready_fd = -1 };
+struct qf_config qf_cfg = {.ready_fd = -1};
 
 static struct fuse *qf_fuse;
 static uid_t qf_uid;
@@ -96,8 +96,8 @@ static int req_init(struct qf_req *r, int op, const char *path)
 
 static int set_path2(struct qf_req *r, const char *path, int under_root)
 {
-	if (snprintf(r->path2, sizeof(r->path2), "%s%s", under_root ? QF_ROOT : "", path) >=
-	    (int)sizeof(r->path2))
+	if (snprintf(r->path2, sizeof(r->path2), "%s%s", under_root ? QF_ROOT : "",
+		     path) >= (int)sizeof(r->path2))
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -399,7 +399,7 @@ static int qf_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 			return n;
 		for (long long pos = 0; pos < n;) {
 			struct qf_dirent *d = (struct qf_dirent *)(dents + pos);
-			struct stat st = { .st_ino = d->d_ino, .st_mode = d->d_type << 12 };
+			struct stat st = {.st_ino = d->d_ino, .st_mode = d->d_type << 12};
 
 			if (filler(buf, d->d_name, &st, d->d_off, 0))
 				return 0; /* full: the kernel asks again from d_off */
@@ -589,7 +589,8 @@ static void parse_opts(char *opts, char *fuse_opts, size_t size)
 			qf_cfg.read_only = 1;
 		else if (!strcmp(o, "rw"))
 			qf_cfg.read_only = 0;
-		else if (snprintf(fuse_opts + used, size - used, ",%s", o) >= (int)(size - used))
+		else if (snprintf(fuse_opts + used, size - used, ",%s", o) >=
+			 (int)(size - used))
 			die("%s", "-o: options too long");
 	}
 }
@@ -711,7 +712,8 @@ static void daemonize(void)
 	if (pid > 0) {
 		close(p[1]);
 		if (read(p[0], &status, 1) != 1)
-			die("%s", "the file system process ended before the mount was ready");
+			die("%s",
+			    "the file system process ended before the mount was ready");
 		_exit(status);
 	}
 	close(p[0]);

@@ -29,29 +29,29 @@
 #define QF_PATH_MAX (4096 + 8)
 
 enum qf_op {
-	QF_GETATTR,	/* path -> attr (lstat) */
-	QF_FGETATTR,	/* fd -> attr */
-	QF_READLINK,	/* path -> buf, size */
-	QF_MKNOD,	/* path, mode: a regular file, created and closed */
-	QF_MKDIR,	/* path, mode */
+	QF_GETATTR,  /* path -> attr (lstat) */
+	QF_FGETATTR, /* fd -> attr */
+	QF_READLINK, /* path -> buf, size */
+	QF_MKNOD,    /* path, mode: a regular file, created and closed */
+	QF_MKDIR,    /* path, mode */
 	QF_UNLINK,
 	QF_RMDIR,
-	QF_SYMLINK,	/* path2 (the target, as given) -> path */
-	QF_RENAME,	/* path -> path2, flags */
-	QF_LINK,	/* path -> path2 */
-	QF_CHMOD,	/* path, mode */
-	QF_UTIMENS,	/* path, times, set */
-	QF_TRUNCATE,	/* path, off */
-	QF_FTRUNCATE,	/* fd, off */
-	QF_OPEN,	/* path, flags, mode -> fd */
-	QF_READ,	/* fd, buf, size, off */
-	QF_WRITE,	/* fd, buf, size, off */
-	QF_STATFS,	/* path -> sfs */
-	QF_CLOSE,	/* fd */
-	QF_FSYNC,	/* fd; flags 1: fdatasync */
-	QF_GETDENTS,	/* fd, off, buf, size */
-	QF_LSEEK,	/* fd, off, flags (whence) */
-	QF_SHUTDOWN,	/* close what is open, sync, unmount, exit */
+	QF_SYMLINK,   /* path2 (the target, as given) -> path */
+	QF_RENAME,    /* path -> path2, flags */
+	QF_LINK,      /* path -> path2 */
+	QF_CHMOD,     /* path, mode */
+	QF_UTIMENS,   /* path, times, set */
+	QF_TRUNCATE,  /* path, off */
+	QF_FTRUNCATE, /* fd, off */
+	QF_OPEN,      /* path, flags, mode -> fd */
+	QF_READ,      /* fd, buf, size, off */
+	QF_WRITE,     /* fd, buf, size, off */
+	QF_STATFS,    /* path -> sfs */
+	QF_CLOSE,     /* fd */
+	QF_FSYNC,     /* fd; flags 1: fdatasync */
+	QF_GETDENTS,  /* fd, off, buf, size */
+	QF_LSEEK,     /* fd, off, flags (whence) */
+	QF_SHUTDOWN,  /* close what is open, sync, unmount, exit */
 };
 
 struct qf_attr {
@@ -74,14 +74,14 @@ struct qf_dirent {
 	char d_name[];
 };
 
-#define QF_UTIME_NOW  (-1LL) /* utimens: take the current time */
-#define QF_UTIME_OMIT (-2LL) /* utimens: leave it */
+#define QF_UTIME_NOW  (-0x7fffffffffffffffLL - 1) /* utimens: the current time */
+#define QF_UTIME_OMIT (-0x7fffffffffffffffLL)	  /* utimens: leave it */
 
 struct qf_req {
-	struct qf_req *next;	/* on the submission list (QF1) */
-	unsigned int done;	/* futex: set by the worker when finished */
-	int op;			/* enum qf_op */
-	long long ret;		/* result or -errno */
+	struct qf_req *next; /* on the submission list (QF1) */
+	unsigned int done;   /* futex: set by the worker when finished */
+	int op;		     /* enum qf_op */
+	long long ret;	     /* result or -errno */
 	int fd;
 	unsigned int flags;
 	unsigned int mode;
@@ -102,8 +102,8 @@ struct qf_config {
 	int read_only;
 	int foreground;
 	int debug;
-	int ready_fd;		/* the waiting parent's pipe, or -1 */
-	char fuse_opts[8192];	/* -o for libfuse: fsname=...,subtype=qlfs,... */
+	int ready_fd;	      /* the waiting parent's pipe, or -1 */
+	char fuse_opts[8192]; /* -o for libfuse: fsname=...,subtype=qlfs,... */
 };
 extern struct qf_config qf_cfg;
 

@@ -50,6 +50,7 @@ _Static_assert(S_IFDIR == 0040000 && S_IFREG == 0100000 && S_IFLNK == 0120000,
 	       "mode bits are Linux's");
 _Static_assert(SEEK_DATA == 3 && SEEK_HOLE == 4, "whence values are Linux's");
 _Static_assert(RENAME_NOREPLACE == 1 && RENAME_EXCHANGE == 2, "rename flags");
+_Static_assert(QF_UTIME_NOW == UTIME_NOW && QF_UTIME_OMIT == UTIME_OMIT, "utimens");
 _Static_assert(sizeof(struct qf_dirent) == sizeof(struct linux_dirent64),
 	       "getdents64 records cross as they are");
 
@@ -57,7 +58,7 @@ _Static_assert(sizeof(struct qf_dirent) == sizeof(struct linux_dirent64),
  * O_NOATIME, O_DIRECT: the FUSE kernel module's business) are dropped.
  * O_APPEND too: FUSE sends every write with its offset, end of file
  * included. */
-#define QF_OPEN_FLAGS                                                                  \
+#define QF_OPEN_FLAGS                                                              \
 	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_DSYNC | O_SYNC | O_DIRECTORY | \
 	 O_NOFOLLOW)
 
@@ -158,6 +159,14 @@ static long long do_getdents(struct qf_req *r)
 	return ksys_getdents64(r->fd, r->buf, r->size);
 }
 
+/* A symlink's own times (FUSE sends the link's path for lutimes). */
+static long long do_utimens(struct qf_req *r)
+{
+	s64 times[2] = {r->atime_ns, r->mtime_ns};
+
+	return ksys_utimensat(r->path, times, AT_SYMLINK_NOFOLLOW);
+}
+
 static long long do_fsync(struct qf_req *r)
 {
 	return r->flags ? ksys_fdatasync(r->fd) : ksys_fsync(r->fd);
@@ -186,8 +195,9 @@ static long long do_request(struct qf_req *r)
 	case QF_LINK:
 		return ksys_link(r->path, r->path2);
 	case QF_CHMOD:
+		return ksys_chmod(r->path, r->mode);
 	case QF_UTIMENS:
-		return -EOPNOTSUPP;
+		return do_utimens(r);
 	case QF_TRUNCATE:
 		return ksys_truncate(r->path, r->off);
 	case QF_FTRUNCATE:
@@ -242,7 +252,8 @@ static struct qf_req *serve(void)
 	for (;;) {
 		struct qf_req *r;
 
-		wait_event_interruptible(qf_wait, __atomic_load_n(&qf_head, __ATOMIC_ACQUIRE));
+		wait_event_interruptible(qf_wait,
+					 __atomic_load_n(&qf_head, __ATOMIC_ACQUIRE));
 		r = take_requests();
 		while (r) {
 			struct qf_req *next = r->next;
@@ -298,7 +309,8 @@ static int qf_kernel_main(void)
 		fail_start("cannot make the mount point in the core", err);
 	err = ksys_mount("vda", QF_ROOT, "qlfs", qf_cfg.read_only ? MS_RDONLY : 0, NULL);
 	if (err)
-		fail_start("cannot mount the image as qlfs", err);
+		fail_start("cannot mount the image as qlfs (fsck.qlfs -n IMAGE says why)",
+			   err);
 	qf_msi = arch_msi_alloc(0, qf_doorbell, NULL, &addr, &data);
 	if (qf_msi < 0)
 		fail_start("no interrupt vector for the requests", qf_msi);
@@ -320,8 +332,8 @@ static int qf_kernel_main(void)
 }
 late_initcall(qf_kernel_main);
 
-#define QF_MEM	   (256ULL << 20) /* RAM for the core, plus: */
-#define QF_MEM_MAX (4ULL << 30)
+#define QF_MEM	    (256ULL << 20) /* RAM for the core, plus: */
+#define QF_MEM_MAX  (4ULL << 30)
 #define QF_LOGLEVEL 2 /* kernel log: critical only (as mkfs.qlfs) */
 
 extern int console_loglevel; /* kernel/printk.c */
@@ -330,8 +342,8 @@ void qf_boot(unsigned long long size)
 {
 	static char spec[QF_PATH_MAX + 8];
 	if (strlen(qf_cfg.image) + 4 > sizeof(spec) ||
-	    scnprintf(spec, sizeof(spec), "%s%s", qf_cfg.image, qf_cfg.read_only ? ",ro" : "") <
-		    0 ||
+	    scnprintf(spec, sizeof(spec), "%s%s", qf_cfg.image,
+		      qf_cfg.read_only ? ",ro" : "") < 0 ||
 	    hostdisk_add_option(spec)) {
 		qf_host_fail(1, "cannot attach the image");
 		arch_poweroff(1);
