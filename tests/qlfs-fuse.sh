@@ -11,6 +11,7 @@
 # refused; cp -a of a tree (symlinks, hard links, modes, times, a sparse
 # and a random file, names with spaces), diff -r, tar out and in, rsync -a
 # (a second run finds nothing to do), git init/add/commit/clone/fsck,
+# fio --verify (random 4 KiB writes, crc32c checked on read back),
 # renameat2 NOREPLACE and EXCHANGE, statfs; fusermount3 -u, then the lock
 # (the checkpoint is written), fsck.qlfs -n clean; mounted again: every
 # checksum matches; -o ro refuses writes; -f ends cleanly on SIGTERM; a
@@ -98,6 +99,9 @@ step rsync_again_nothing_to_do 'rsync -aHi $SRC/ $MNT/rsynced/ | wc -l'
 step git 'cd $MNT && mkdir repo && cp -a tree/fs repo/ && cd repo && git init -q && git add -A &&
 	git commit -qm first && echo more >>fs/open.c && git commit -qam second &&
 	cd .. && git clone -q repo clone && cd clone && git fsck --full 2>&1 && git log --oneline | wc -l'
+step fio_verify 'fio --name=verify --directory=$MNT --size=16M --rw=randwrite --bs=4k \
+	--ioengine=psync --verify=crc32c --verify_fatal=1 --fsync=64 --minimal >$D/fio.out &&
+	cut -d";" -f3,5 $D/fio.out && rm $MNT/verify.*'
 step rename_flags 'python3 -c "$RENAME2" $MNT'
 step statfs 'df -k $MNT | tail -1 && stat -f -c "%T bsize %S" $MNT'
 step fsync_and_truncate 'python3 -c "import os, sys
