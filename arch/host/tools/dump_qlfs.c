@@ -7,7 +7,8 @@
  * the checks before boot are in dump_qlfs_main.c (libc's headers and the
  * core's do not mix: their S_IF* and O_* clash).
  *
- *   dump.qlfs IMAGE [sb | cp | nat NID | sit SEG | inode INO | path PATH | segmap]
+ *   dump.qlfs IMAGE [sb | cp | nat NID | sit SEG | inode INO | path PATH | segmap
+ *                    | segtable]
  *
  * main() answers --help and --version, checks the arguments and the image
  * file (one line and exit 1 when wrong), attaches IMAGE read-only as disk
@@ -391,10 +392,41 @@ static int dump_segmap(struct qlfs_sb_info *sbi)
 	return 0;
 }
 
+/* Machine-readable: one line a segment (tools/qlfs-segmap plots it). */
+static int dump_segtable(struct qlfs_sb_info *sbi)
+{
+	static const char *const short_names[NR_CURSEG_TYPE] = {
+		"hot_data", "warm_data", "cold_data",
+		"hot_node", "warm_node", "cold_node",
+	};
+
+	cprintf("# qlfs segtable: %u segments of %u blocks\n", sbi->l.segs_main,
+		sbi->l.bps);
+	cprintf("# segno log valid_blocks current\n");
+	for (u32 s = 0; s < sbi->l.segs_main; s++) {
+		int cur = cur_log_of(sbi, s);
+		u16 v;
+		u8 type;
+
+		spin_lock(&sbi->sit_lock);
+		v = sbi->sentries[s].valid_blocks;
+		type = sbi->sentries[s].type;
+		spin_unlock(&sbi->sit_lock);
+		if (!v && cur < 0)
+			cprintf("%u free 0 0\n", s);
+		else
+			cprintf("%u %s %u %d\n", s,
+				type < NR_CURSEG_TYPE ? short_names[type] : "bad", v,
+				cur >= 0);
+	}
+	return 0;
+}
+
 static int (*const dump_fns[])(struct qlfs_sb_info *sbi) = {
-	[DUMP_SB] = dump_sb,	     [DUMP_CP] = dump_cp,	[DUMP_NAT] = dump_nat,
-	[DUMP_SIT] = dump_sit,	     [DUMP_INODE] = dump_inode, [DUMP_PATH] = dump_path,
-	[DUMP_SEGMAP] = dump_segmap,
+	[DUMP_SB] = dump_sb,	     [DUMP_CP] = dump_cp,
+	[DUMP_NAT] = dump_nat,	     [DUMP_SIT] = dump_sit,
+	[DUMP_INODE] = dump_inode,   [DUMP_PATH] = dump_path,
+	[DUMP_SEGMAP] = dump_segmap, [DUMP_SEGTABLE] = dump_segtable,
 };
 
 static int dump_run(void)

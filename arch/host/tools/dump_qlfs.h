@@ -14,6 +14,7 @@ enum dump_what {
 	DUMP_INODE,
 	DUMP_PATH,
 	DUMP_SEGMAP,
+	DUMP_SEGTABLE,
 };
 
 extern const char *dump_image; /* as given */

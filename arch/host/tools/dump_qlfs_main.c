@@ -42,6 +42,7 @@ static const char usage[] =
 	"  inode INO    an inode: mode, size, links, times, name, its block map\n"
 	"  path PATH    the same for the file at PATH (from the root, symlinks not followed)\n"
 	"  segmap       every main-area segment: log type and fill, and totals per log\n"
+	"  segtable     the same, one line a segment, for tools (tools/qlfs-segmap plots it)\n"
 	"  -h, --help   this text;  -V, --version  the version\n"
 	"Exit status: 0 done, 1 an error (one line on stderr).\n";
 
@@ -52,7 +53,7 @@ static const struct {
 	[DUMP_SB] = {"sb", 0},	       [DUMP_CP] = {"cp", 0},
 	[DUMP_NAT] = {"nat", 1},       [DUMP_SIT] = {"sit", 1},
 	[DUMP_INODE] = {"inode", 1},   [DUMP_PATH] = {"path", 1},
-	[DUMP_SEGMAP] = {"segmap", 0},
+	[DUMP_SEGMAP] = {"segmap", 0}, [DUMP_SEGTABLE] = {"segtable", 0},
 };
 
 void dump_host_write_err(const char *line, int n)
