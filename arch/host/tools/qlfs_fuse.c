@@ -508,8 +508,9 @@ void qf_host_fail(int status, const char *msg)
 
 void qf_host_finished(int status, const char *msg)
 {
-	if (status)
+	if (status && msg[0]) /* else the FUSE side said why already */
 		fprintf(stderr, TOOL ": %s: %s\n", qf_cfg.image, msg);
+	tell_parent(status); /* if the FUSE mount failed, it still waits */
 }
 
 /* In the background, stdio goes to /dev/null once the mount is ready (the
@@ -532,6 +533,7 @@ static void *fuse_thread(void *arg)
 	struct fuse_session *se = fuse_get_session(qf_fuse);
 	struct qf_req r;
 	sigset_t set;
+	int failed = 0;
 
 	/* This thread, and only it, takes the signals that end the loop. */
 	sigemptyset(&set);
@@ -540,7 +542,11 @@ static void *fuse_thread(void *arg)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	if (fuse_set_signal_handlers(se) || fuse_mount(qf_fuse, qf_cfg.mountpoint)) {
-		qf_host_fail(1, "FUSE mount failed (see the line above)");
+		/* The parent hears it once the image is unmounted and its
+		 * lock free (qf_host_finished()): it may be mounted again. */
+		fprintf(stderr, TOOL ": %s: FUSE mount failed (see the line above)\n",
+			qf_cfg.image);
+		failed = 1;
 	} else {
 		tell_parent(0);
 		if (!qf_cfg.foreground) {
@@ -552,6 +558,7 @@ static void *fuse_thread(void *arg)
 	}
 	fuse_remove_signal_handlers(se);
 	req_init(&r, QF_SHUTDOWN, NULL);
+	r.flags = failed; /* the exit status is 1 even if the unmount goes well */
 	qf_call(&r);
 	return NULL;
 }

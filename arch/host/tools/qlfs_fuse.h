@@ -51,7 +51,7 @@ enum qf_op {
 	QF_FSYNC,     /* fd; flags 1: fdatasync */
 	QF_GETDENTS,  /* fd, off, buf, size */
 	QF_LSEEK,     /* fd, off, flags (whence) */
-	QF_SHUTDOWN,  /* close what is open, sync, unmount, exit */
+	QF_SHUTDOWN,  /* close what is open, sync, unmount, exit; flags 1: status 1 */
 };
 
 struct qf_attr {
@@ -121,7 +121,9 @@ void qf_boot(unsigned long long size) __attribute__((noreturn));
 int qf_host_start_fuse(void);
 /* The one-line error of a failed start; the waiting parent exits @status. */
 void qf_host_fail(int status, const char *msg);
-/* The kernel's exit status after QF_SHUTDOWN (0 clean, 1 failed). */
+/* The kernel's exit status after QF_SHUTDOWN (0 clean, 1 failed), with its
+ * message (may be empty); a parent still waiting (the FUSE mount failed)
+ * hears it now, with the image unmounted and free. */
 void qf_host_finished(int status, const char *msg);
 
 #endif

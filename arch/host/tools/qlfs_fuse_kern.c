@@ -322,7 +322,7 @@ static int qf_kernel_main(void)
 		arch_poweroff(1); /* the libfuse side said why */
 	}
 	stop = serve();
-	status = unmount_image(msg, sizeof(msg)) ? 1 : 0;
+	status = unmount_image(msg, sizeof(msg)) || stop->flags ? 1 : 0;
 	complete_request(stop, status);
 	flags = arch_local_irq_save();
 	qf_host_finished(status, msg);
