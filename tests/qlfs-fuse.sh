@@ -112,6 +112,9 @@ print(\"size\", os.fstat(fd).st_size); os.close(fd)" $MNT/synced'
 step unlink_while_open 'python3 -c "import os, sys
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644); os.write(fd, b\"orphan\")
 os.unlink(sys.argv[1]); print(os.pread(fd, 6, 0).decode(), os.path.exists(sys.argv[1])); os.close(fd)" $MNT/gone'
+step hard_link_attrs 'echo x >$MNT/h1 && stat -c %h $MNT/h1 >/dev/null && ln $MNT/h1 $MNT/h2 &&
+	echo more >>$MNT/h2 && a=$(stat -c "%h %s" $MNT/h1) && rm $MNT/h2 &&
+	echo "$a, $(stat -c "%h %s" $MNT/h1)"'
 step sums 'sums $MNT >$D/sums && wc -l <$D/sums'
 step umount 'unmount && ! mountpoint -q $MNT && echo unmounted'
 step fsck_clean '$FSCK -n $IMG'

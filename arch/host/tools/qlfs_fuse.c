@@ -54,6 +54,7 @@ extern const char qlfs_version_string[];
 struct qf_config qf_cfg = {.ready_fd = -1};
 
 static struct fuse *qf_fuse;
+static int qf_lock_fd = -1; /* the image, flock()ed */
 static uid_t qf_uid;
 static gid_t qf_gid;
 
@@ -158,6 +159,11 @@ static void *qf_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->use_ino = 1;
 	cfg->hard_remove = 1;
 	cfg->nullpath_ok = 1;
+	/* No attribute cache: with the high-level API each name of a hard
+	 * link is its own node in the host kernel, so a link, an unlink or a
+	 * write through one name would leave the others' cached st_nlink,
+	 * size and times stale. Every stat asks qlfs (docs/qlfs-tools.md). */
+	cfg->attr_timeout = 0;
 	return NULL;
 }
 
@@ -510,6 +516,9 @@ void qf_host_finished(int status, const char *msg)
 {
 	if (status && msg[0]) /* else the FUSE side said why already */
 		fprintf(stderr, TOOL ": %s: %s\n", qf_cfg.image, msg);
+	/* The image is unmounted: let go of it before anyone hears we are
+	 * done (the lock is the parent's too until it exits). */
+	flock(qf_lock_fd, LOCK_UN);
 	tell_parent(status); /* if the FUSE mount failed, it still waits */
 }
 
@@ -670,7 +679,8 @@ static unsigned long long open_image(const char *image)
 			    image);
 		die("cannot lock '%s'", image);
 	}
-	return st.st_size; /* fd stays open: the lock lives as long as we do */
+	qf_lock_fd = fd; /* stays open: the lock lives until the unmount is done */
+	return st.st_size;
 }
 
 static void check_mountpoint(const char *mnt)
