@@ -130,15 +130,27 @@ const char *simple_get_link(struct dentry *dentry, struct inode *inode,
 int simple_setattr(struct dentry *dentry, struct iattr *iattr)
 {
 	struct inode *inode = d_inode(dentry);
-	s64 now = current_time_ns();
 
 	if (iattr->ia_valid & ATTR_SIZE)
 		truncate_setsize(inode, iattr->ia_size);
-	if (iattr->ia_valid & ATTR_MTIME)
-		WRITE_ONCE(inode->i_mtime_ns, now);
-	if (iattr->ia_valid & ATTR_CTIME)
-		WRITE_ONCE(inode->i_ctime_ns, now);
+	if (iattr->ia_valid & ATTR_MODE)
+		WRITE_ONCE(inode->i_mode, iattr->ia_mode);
+	setattr_copy_times(inode, iattr);
 	return 0;
+}
+
+void setattr_copy_times(struct inode *inode, const struct iattr *attr)
+{
+	s64 now = current_time_ns();
+
+	if (attr->ia_valid & ATTR_ATIME)
+		WRITE_ONCE(inode->i_atime_ns,
+			   attr->ia_valid & ATTR_ATIME_SET ? attr->ia_atime_ns : now);
+	if (attr->ia_valid & ATTR_MTIME)
+		WRITE_ONCE(inode->i_mtime_ns,
+			   attr->ia_valid & ATTR_MTIME_SET ? attr->ia_mtime_ns : now);
+	if (attr->ia_valid & ATTR_CTIME)
+		WRITE_ONCE(inode->i_ctime_ns, now);
 }
 
 int simple_read_folio(struct file *file, struct folio *folio)

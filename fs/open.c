@@ -4,11 +4,11 @@
  *
  * Layer: fs (the VFS). Used by: the ksys_* callers (shell, tests).
  * Provides: ksys_open(), ksys_close(), ksys_truncate(), ksys_ftruncate(),
- * ksys_chdir(), ksys_getcwd(), do_truncate().
+ * ksys_chmod(), ksys_utimensat(), ksys_chdir(), ksys_getcwd(), do_truncate().
  * Not here: the lookup and create of open (fs/namei.c: do_filp_open).
  *
- * Locking: truncate holds the inode's i_rwsem around ->setattr (writers
- * and truncate exclude each other, as Linux).
+ * Locking: truncate, chmod and utimensat hold the inode's i_rwsem around
+ * ->setattr (writers and truncate exclude each other, as Linux).
  */
 #include <quire/syscalls.h>
 #include <quire/namei.h>
@@ -95,6 +95,75 @@ int ksys_ftruncate(int fd, loff_t length)
 		err = do_truncate(file->f_path.dentry, length);
 	fput(file);
 	return err;
+}
+
+/* notify_change() on @pathname's inode under i_rwsem, on a writable mount
+ * (Linux's chmod_common()/vfs_utimes()). */
+static int path_setattr(const char *pathname, unsigned int lookup, struct iattr *attr)
+{
+	struct path path;
+	struct inode *inode;
+	int err;
+
+	err = kern_path(pathname, lookup, &path);
+	if (err)
+		return err;
+	err = mnt_want_write(path.mnt);
+	if (!err) {
+		inode = d_inode(path.dentry);
+		inode_lock(inode);
+		if (attr->ia_valid & ATTR_MODE)
+			attr->ia_mode = (attr->ia_mode & S_IALLUGO) |
+					(inode->i_mode & ~S_IALLUGO);
+		err = notify_change(path.dentry, attr);
+		inode_unlock(inode);
+	}
+	path_put(&path);
+	return err;
+}
+
+int ksys_chmod(const char *pathname, umode_t mode)
+{
+	struct iattr attr = {
+		.ia_valid = ATTR_MODE | ATTR_CTIME,
+		.ia_mode = mode,
+	};
+
+	return path_setattr(pathname, LOOKUP_FOLLOW, &attr);
+}
+
+/* One of utimensat's two times into @attr (Linux's do_utimes_path()). */
+static void utime_to_attr(s64 t, unsigned int valid, unsigned int set, s64 *dst,
+			  struct iattr *attr)
+{
+	if (t == UTIME_OMIT)
+		return;
+	attr->ia_valid |= valid;
+	if (t != UTIME_NOW) {
+		attr->ia_valid |= set;
+		*dst = t;
+	}
+}
+
+int ksys_utimensat(const char *pathname, const s64 times[2], int flags)
+{
+	struct iattr attr = {.ia_valid = 0};
+
+	if (flags & ~AT_SYMLINK_NOFOLLOW)
+		return -EINVAL;
+	if (!times) {
+		attr.ia_valid = ATTR_ATIME | ATTR_MTIME;
+	} else {
+		utime_to_attr(times[0], ATTR_ATIME, ATTR_ATIME_SET, &attr.ia_atime_ns,
+			      &attr);
+		utime_to_attr(times[1], ATTR_MTIME, ATTR_MTIME_SET, &attr.ia_mtime_ns,
+			      &attr);
+		if (!attr.ia_valid)
+			return 0; /* both omitted: Linux changes nothing, not even ctime */
+	}
+	attr.ia_valid |= ATTR_CTIME;
+	return path_setattr(pathname, flags & AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW,
+			    &attr);
 }
 
 int ksys_open(const char *pathname, int flags, umode_t mode)

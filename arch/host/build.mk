@@ -50,9 +50,40 @@ $(BUILD)/host/$(1)/%.qlfs: $(BUILD)/host/$(1)/tools/%.qlfs.o \
 endef
 $(foreach v,$(HOST_VARIANTS),$(eval $(call host_variant,$(v))))
 
+# qlfs-fuse and dump.qlfs (docs/qlfs-tools.md). qlfs-fuse: its libfuse half (qlfs_fuse.c, built with
+# fuse3's flags) and kernel half (qlfs_fuse_kern.c), with quire-host's
+# objects but main.o, linked with libfuse3.
+FUSE_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
+FUSE_LIBS   := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
+define host_fuse_variant
+$(BUILD)/host/$(1)/arch/host/tools/qlfs_fuse.o: arch/host/tools/qlfs_fuse.c
+	@mkdir -p $$(dir $$@)
+	@echo "  CC [host-$(1)] $$<"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(FUSE_CFLAGS) $(host_flags_$(1)) -MMD -MP -c $$< -o $$@
+
+$(BUILD)/host/$(1)/qlfs-fuse: $(BUILD)/host/$(1)/arch/host/tools/qlfs_fuse.o \
+		$(BUILD)/host/$(1)/arch/host/tools/qlfs_fuse_kern.o \
+		$(filter-out $(BUILD)/host/$(1)/arch/host/main.o,$(patsubst %.c,$(BUILD)/host/$(1)/%.o,$(HOST_SRCS)))
+	@echo "  LD [host-$(1)] $$@"
+	$(Q)$(HOST_CC) $(host_flags_$(1)) -o $$@ $$^ $(HOST_LIBS) $(FUSE_LIBS)
+
+-include $(BUILD)/host/$(1)/arch/host/tools/qlfs_fuse.d $(BUILD)/host/$(1)/arch/host/tools/qlfs_fuse_kern.d
+
+# dump.qlfs (docs/qlfs-tools.md): its own main, quire-host's objects but main.o.
+$(BUILD)/host/$(1)/dump.qlfs: $(BUILD)/host/$(1)/arch/host/tools/dump_qlfs.o \
+		$(BUILD)/host/$(1)/arch/host/tools/dump_qlfs_main.o \
+		$(filter-out $(BUILD)/host/$(1)/arch/host/main.o,$(patsubst %.c,$(BUILD)/host/$(1)/%.o,$(HOST_SRCS)))
+	@echo "  LD [host-$(1)] $$@"
+	$(Q)$(HOST_CC) $(host_flags_$(1)) -o $$@ $$^ $(HOST_LIBS)
+
+-include $(BUILD)/host/$(1)/arch/host/tools/dump_qlfs.d $(BUILD)/host/$(1)/arch/host/tools/dump_qlfs_main.d
+endef
+$(foreach v,plain asan,$(eval $(call host_fuse_variant,$(v))))
+
 # build/host/{plain,asan}/{mkfs,fsck}.qlfs (docs/qlfs.md); make test runs them.
 HOST_TOOL_VARIANTS := plain asan
-HOST_TOOLS := $(foreach v,$(HOST_TOOL_VARIANTS),$(BUILD)/host/$(v)/mkfs.qlfs $(BUILD)/host/$(v)/fsck.qlfs)
+HOST_TOOLS := $(foreach v,$(HOST_TOOL_VARIANTS),$(BUILD)/host/$(v)/mkfs.qlfs $(BUILD)/host/$(v)/fsck.qlfs \
+		$(BUILD)/host/$(v)/qlfs-fuse $(BUILD)/host/$(v)/dump.qlfs)
 
 .PHONY: host host-all host-tools
 host: $(BUILD)/host/plain/quire-host

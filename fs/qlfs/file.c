@@ -85,7 +85,6 @@ int qlfs_setattr(struct dentry *dentry, struct iattr *attr)
 {
 	struct inode *inode = d_inode(dentry);
 	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
-	s64 now = current_time_ns();
 	int err = 0;
 
 	if (attr->ia_valid & ATTR_SIZE) {
@@ -95,13 +94,12 @@ int qlfs_setattr(struct dentry *dentry, struct iattr *attr)
 		if (err)
 			return err;
 	}
-	if (attr->ia_valid & (ATTR_MTIME | ATTR_CTIME)) {
+	if (attr->ia_valid & (ATTR_MODE | ATTR_ATIME | ATTR_MTIME | ATTR_CTIME)) {
 		if (READ_ONCE(sbi->read_only))
 			return -EROFS;
-		if (attr->ia_valid & ATTR_MTIME)
-			WRITE_ONCE(inode->i_mtime_ns, now);
-		if (attr->ia_valid & ATTR_CTIME)
-			WRITE_ONCE(inode->i_ctime_ns, now);
+		if (attr->ia_valid & ATTR_MODE)
+			WRITE_ONCE(inode->i_mode, attr->ia_mode);
+		setattr_copy_times(inode, attr);
 		qlfs_lock_op(sbi);
 		qlfs_update_inode(inode);
 		qlfs_unlock_op(sbi);

@@ -283,14 +283,25 @@ void kill_litter_super(struct super_block *sb);
 
 /* ---- inode operations (the VFS calls them, fs/namei.c) ---- */
 
-/* setattr's request (Linux's struct iattr): which fields, and their values. */
-#define ATTR_SIZE  (1u << 3)
-#define ATTR_MTIME (1u << 5)
-#define ATTR_CTIME (1u << 6)
+/* setattr's request (Linux's struct iattr): which fields, and their values.
+ * ATTR_ATIME/ATTR_MTIME alone: the current time; with ATTR_*_SET: the
+ * value given (utimensat with times). Linux's values. */
+#define ATTR_MODE      (1u << 0)
+#define ATTR_SIZE      (1u << 3)
+#define ATTR_ATIME     (1u << 4)
+#define ATTR_MTIME     (1u << 5)
+#define ATTR_CTIME     (1u << 6)
+#define ATTR_ATIME_SET (1u << 7)
+#define ATTR_MTIME_SET (1u << 8)
 struct iattr {
 	unsigned int ia_valid; /* ATTR_* */
+	umode_t ia_mode;       /* the whole i_mode: type bits kept by the VFS */
 	loff_t ia_size;
+	s64 ia_atime_ns, ia_mtime_ns; /* with ATTR_ATIME_SET / ATTR_MTIME_SET */
 };
+/* The times @attr asks for on @inode (i_atime/i_mtime/i_ctime set, now
+ * where no value is given). For ->setattr: Linux's setattr_copy() part. */
+void setattr_copy_times(struct inode *inode, const struct iattr *attr);
 
 /* A deferred release of what ->get_link returned (Linux's delayed_call). */
 struct delayed_call {
@@ -519,7 +530,8 @@ int generic_write_checks(struct file *file, loff_t *pos, size_t *count);
 
 /* Fill @stat from the inode (Linux's generic_fillattr). */
 void generic_fillattr(struct inode *inode, struct kstat *stat);
-/* ATTR_SIZE (truncate_setsize) and times; the VFS checked the size. */
+/* ATTR_SIZE (truncate_setsize), ATTR_MODE and times; the VFS checked the
+ * size. */
 int simple_setattr(struct dentry *dentry, struct iattr *iattr);
 
 /* Directories that live in the dcache (ramfs and the like). */

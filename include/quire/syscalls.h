@@ -112,6 +112,16 @@ int ksys_link(const char *oldpath, const char *newpath);
 int ksys_symlink(const char *target, const char *linkpath);
 ssize_t_k ksys_readlink(const char *path, char *buf, size_t size);
 int ksys_statfs(const char *path, struct kstatfs *buf);
+/* chmod(2): the permission bits (S_IALLUGO) of @path's inode (symlinks
+ * followed); ctime now. */
+int ksys_chmod(const char *path, umode_t mode);
+/* utimensat(2) without a directory fd: times[0] atime, times[1] mtime, in
+ * ns since the epoch, or UTIME_NOW / UTIME_OMIT; @times NULL: both now.
+ * @flags: AT_SYMLINK_NOFOLLOW or 0. ctime now unless both are omitted. */
+#define UTIME_NOW	    (-0x7fffffffffffffffLL - 1) /* S64_MIN */
+#define UTIME_OMIT	    (-0x7fffffffffffffffLL)
+#define AT_SYMLINK_NOFOLLOW 0x100
+int ksys_utimensat(const char *path, const s64 times[2], int flags);
 
 /* mount("vdb", "/mnt", "qlfs", 0, NULL); source is a path (/dev/vdb) or a
  * disk's name, or ignored for file systems that need no device. */
