@@ -335,6 +335,20 @@ static void fault_drop_block(struct qlfs_sb_info *sbi, u32 blkaddr)
 	qlfs_invalidate_block(sbi, blkaddr);
 }
 
+/* QLFS_GC_FAULT_FREE_EARLY: the cleaned victim free at once (breaks QG2;
+ * the power-cut test must see the last checkpoint's blocks overwritten). */
+static void fault_free_early(struct qlfs_sb_info *sbi, u32 segno)
+{
+	spin_lock(&sbi->sit_lock);
+	if (!sbi->sentries[segno].valid_blocks &&
+	    qlfs_bm_test_and_clear(sbi->prefree_segmap, segno)) {
+		sbi->prefree_segments--;
+		if (!qlfs_bm_test_and_set(sbi->free_segmap, segno))
+			sbi->free_segments++;
+	}
+	spin_unlock(&sbi->sit_lock);
+}
+
 int qlfs_gc_segment(struct qlfs_sb_info *sbi, u32 segno, enum qlfs_gc_type type)
 {
 	struct qlfs_seg_entry *se = &sbi->sentries[segno];
@@ -407,6 +421,8 @@ out:
 	spin_lock(&sbi->sit_lock);
 	left = se->valid_blocks;
 	spin_unlock(&sbi->sit_lock);
+	if (sbi->gc_test_fault == QLFS_GC_FAULT_FREE_EARLY)
+		fault_free_early(sbi, segno);
 	return left;
 }
 
@@ -455,20 +471,6 @@ static bool enough_free(struct qlfs_sb_info *sbi, u32 extra)
 	return room_for(sbi, extra, gc_reserve_segs(sbi) / 2);
 }
 
-/* QLFS_GC_FAULT_FREE_EARLY: the cleaned victim free at once (breaks QG2;
- * the power-cut test must see the last checkpoint's blocks overwritten). */
-static void fault_free_early(struct qlfs_sb_info *sbi, u32 segno)
-{
-	spin_lock(&sbi->sit_lock);
-	if (!sbi->sentries[segno].valid_blocks &&
-	    qlfs_bm_test_and_clear(sbi->prefree_segmap, segno)) {
-		sbi->prefree_segments--;
-		if (!qlfs_bm_test_and_set(sbi->free_segmap, segno))
-			sbi->free_segments++;
-	}
-	spin_unlock(&sbi->sit_lock);
-}
-
 /* Clean one greedy victim (skipped from then on in this pass). 1 when one
  * was cleaned, 0 when there is none, -errno. */
 static int fg_gc_one(struct qlfs_sb_info *sbi, unsigned long *skip)
@@ -483,8 +485,6 @@ static int fg_gc_one(struct qlfs_sb_info *sbi, unsigned long *skip)
 	if (left < 0)
 		return left;
 	__atomic_fetch_add(&sbi->gc_segments, 1, __ATOMIC_RELAXED);
-	if (sbi->gc_test_fault == QLFS_GC_FAULT_FREE_EARLY)
-		fault_free_early(sbi, v);
 	return 1;
 }
 

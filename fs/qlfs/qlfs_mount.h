@@ -153,6 +153,7 @@ struct qlfs_sb_info {
 	u32 gc_bg_interval_ms;		/* its period (tests shorten it) */
 	bool gc_bg_ignore_idle;		/* tests: clean even when the disk is busy */
 	int gc_test_fault;		/* tests' negative controls: QLFS_GC_FAULT_* */
+	bool gc_test_off;		/* tests: qlfs_balance_fs() cleans nothing */
 	u64 gc_last_writes;		/* blocks written at the last background look */
 	u64 gc_fg_runs, gc_bg_runs;	/* statistics (the `qlfs` command) */
 	u64 gc_segments, gc_data_moved, gc_node_moved;

@@ -284,7 +284,8 @@ void qlfs_release_blocks(struct qlfs_sb_info *sbi, u32 count)
  * segments no longer cover what is dirty (gc.c, qlfs_gc_needed()). */
 int qlfs_balance_fs(struct qlfs_sb_info *sbi)
 {
-	if (READ_ONCE(sbi->read_only) || !qlfs_gc_needed(sbi))
+	if (READ_ONCE(sbi->read_only) || READ_ONCE(sbi->gc_test_off) ||
+	    !qlfs_gc_needed(sbi))
 		return 0;
 	return qlfs_gc(sbi, QLFS_FG_GC);
 }
