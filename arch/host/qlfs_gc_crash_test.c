@@ -116,6 +116,22 @@ static u32 blocks_not(struct ktest *t, struct gcc *c, const char *path, u32 n, u
 	return bad;
 }
 
+/* Is block @b of @path not generation @gen? (1 or 0) */
+static u32 blocks_not_one(struct ktest *t, struct gcc *c, const char *path, u32 b, u32 gen)
+{
+	int fd = ksys_open(path, O_RDONLY, 0);
+	u8 want[64];
+	u32 bad;
+
+	KTEST_ASSERT_OP(t, fd, >=, 0);
+	fill(c->buf, b, gen);
+	memcpy(want, c->buf, sizeof(want));
+	bad = ksys_pread64(fd, c->buf, 4096, (loff_t)b << 12) != 4096 ||
+	      memcmp(want, c->buf, sizeof(want));
+	ksys_close(fd);
+	return bad;
+}
+
 /* "b": 16-block chunks written back at once, until no segment is free
  * (or the user blocks are all taken). */
 static void fill_free_segments(struct ktest *t, struct gcc *c, struct qlfs_sb_info *sbi)
@@ -208,9 +224,100 @@ static void qlfs_gc_negative_control_freed_at_once_is_overwritten(struct ktest *
 	KTEST_EXPECT_GT(t, clean_fill_and_cut(t, QLFS_GC_FAULT_FREE_EARLY), 0);
 }
 
+/*
+ * SSR: "a" (256 blocks) has its odd blocks rewritten before the last
+ * checkpoint (holes SSR may fill) and its blocks 0 mod 4 of the first half
+ * after it (holes it may not: the checkpoint still names them). Cleaning
+ * held off, "b" fills the free segments until the data log takes holes;
+ * then a cut: the checkpoint's "a" must read back whole. Returns its
+ * damaged blocks; @fault QLFS_GC_FAULT_SSR_NO_CKPT lets SSR ignore the
+ * checkpoint's map (the negative control).
+ */
+static u32 ssr_fill_and_cut(struct ktest *t, int fault, u64 *ssr)
+{
+	struct gcc *c = t->priv;
+	struct qlfs_mkfs_opts o = {
+		.log_bps = 4, .force = true, .time = 1000000000ULL, .quiet = true};
+	struct qlfs_sb_info *sbi;
+	struct inode *inode;
+	ssize_t_k err = 0;
+	u32 bad, b = 0;
+
+	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:8M,cache", &c->disk), 0);
+	KTEST_ASSERT_EQ(t, qlfs_dev_open(&c->d, c->disk->disk_name, true), 0);
+	KTEST_ASSERT_EQ(t, qlfs_mkfs(&c->d, &o), 0);
+	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&c->disk->part0), 0);
+	KTEST_ASSERT_EQ(t, ksys_mount(c->disk->disk_name, MNT, "qlfs", 0, NULL), 0);
+	c->mounted = true;
+	sbi = gcc_sbi(t, NULL, MNT);
+	qlfs_stop_gc_thread(sbi);
+	qlfs_stop_periodic_checkpoint(sbi);
+	WRITE_ONCE(sbi->gc_test_off, true);
+
+	KTEST_ASSERT_EQ(t, write_blocks(t, c, MNT "/a", 0, 256, 1, 0), 0);
+	ksys_sync();
+	KTEST_ASSERT_EQ(t, write_blocks(t, c, MNT "/a", 1, 255, 2, 1), 0);
+	ksys_sync(); /* the last checkpoint: odd blocks at 1, even at 0 */
+	KTEST_ASSERT_EQ(t, write_blocks(t, c, MNT "/a", 0, 128, 4, 2), 0);
+	gcc_sbi(t, &inode, MNT "/a");
+	KTEST_ASSERT_EQ(t, filemap_write_and_wait(inode->i_mapping), 0);
+	iput(inode);
+
+	sbi->gc_test_fault = fault;
+	KTEST_ASSERT_EQ(t, write_blocks(t, c, MNT "/b", 0, 1, 1, 0), 0);
+	gcc_sbi(t, &inode, MNT "/b");
+	while (READ_ONCE(sbi->gc_ssr_segments) < 3 && READ_ONCE(sbi->free_segments) && !err &&
+	       b < 4096) {
+		err = write_blocks(t, c, MNT "/b", b, 8, 1, 0);
+		KTEST_EXPECT_EQ(t, filemap_write_and_wait(inode->i_mapping), 0);
+		b += 8;
+	}
+	iput(inode);
+	sbi->gc_test_fault = 0;
+	*ssr = READ_ONCE(sbi->gc_ssr_segments);
+	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&c->disk->part0), 0);
+	qlfs_handle_error(sbi, "test: power cut");
+	KTEST_EXPECT_GE(t, hostdisk_power_cut(c->disk, EMUDISK_CUT_NONE, 0), 0);
+	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
+	c->mounted = false;
+
+	KTEST_ASSERT_EQ(t, ksys_mount(c->disk->disk_name, MNT, "qlfs", 0, NULL), 0);
+	c->mounted = true;
+	bad = 0;
+	for (u32 i = 0; i < 256; i++)
+		bad += blocks_not_one(t, c, MNT "/a", i, i % 2);
+	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
+	c->mounted = false;
+	return bad;
+}
+
+static void qlfs_gc_ssr_never_writes_a_block_valid_at_the_checkpoint(struct ktest *t)
+{
+	struct gcc *c = t->priv;
+	struct qlfs_fsck_opts o = {.max_reports = 10};
+	struct qlfs_fsck_result r;
+	u64 ssr;
+
+	KTEST_EXPECT_EQ(t, ssr_fill_and_cut(t, 0, &ssr), 0);
+	KTEST_EXPECT_GT(t, ssr, 0);
+	KTEST_EXPECT_EQ(t, qlfs_fsck(&c->d, &o, &r), 0);
+}
+
+/* Negative control: SSR that ignores the checkpoint's map writes over
+ * blocks the checkpoint names. */
+static void qlfs_gc_negative_control_ssr_ignoring_the_checkpoint_damages(struct ktest *t)
+{
+	u64 ssr;
+
+	KTEST_EXPECT_GT(t, ssr_fill_and_cut(t, QLFS_GC_FAULT_SSR_NO_CKPT, &ssr), 0);
+	KTEST_EXPECT_GT(t, ssr, 0);
+}
+
 static const struct ktest_case qlfs_gc_crash_cases[] = {
 	KTEST_CASE(qlfs_gc_cleaned_segment_not_reused_before_the_checkpoint),
 	KTEST_CASE(qlfs_gc_negative_control_freed_at_once_is_overwritten),
+	KTEST_CASE(qlfs_gc_ssr_never_writes_a_block_valid_at_the_checkpoint),
+	KTEST_CASE(qlfs_gc_negative_control_ssr_ignoring_the_checkpoint_damages),
 	KTEST_END,
 };
 

@@ -435,9 +435,10 @@ static u64 dirty_pages(struct qlfs_sb_info *sbi)
 
 /* The cleaner's room: half the overprovisioned segments (the user blocks
  * leave them aside), at most QLFS_GC_RESERVE_SEGS, at least one. */
-static u32 gc_reserve_segs(struct qlfs_sb_info *sbi)
+u32 qlfs_gc_reserve_segs(struct qlfs_sb_info *sbi)
 {
-	u32 ovp = le32_to_cpu(sbi->ckpt->overprov_segment_count);
+	/* the overprovisioned segments: those the user blocks leave out */
+	u32 ovp = sbi->l.segs_main - (u32)(sbi->user_block_count >> sbi->l.log_bps);
 
 	return clamp(ovp / 2, 1u, (u32)QLFS_GC_RESERVE_SEGS);
 }
@@ -450,7 +451,7 @@ static bool room_for(struct qlfs_sb_info *sbi, u32 extra, u32 margin)
 
 	qlfs_gc_counts(sbi, &free, &prefree);
 	return (u64)(free + extra) * sbi->l.bps >=
-	       2 * dirty_pages(sbi) + (u64)(gc_reserve_segs(sbi) + margin) * sbi->l.bps;
+	       2 * dirty_pages(sbi) + (u64)(qlfs_gc_reserve_segs(sbi) + margin) * sbi->l.bps;
 }
 
 bool qlfs_gc_needed(struct qlfs_sb_info *sbi)
@@ -468,7 +469,7 @@ bool qlfs_gc_needed(struct qlfs_sb_info *sbi)
  * writers after it go a while without cleaning. */
 static bool enough_free(struct qlfs_sb_info *sbi, u32 extra)
 {
-	return room_for(sbi, extra, gc_reserve_segs(sbi) / 2);
+	return room_for(sbi, extra, qlfs_gc_reserve_segs(sbi) / 2);
 }
 
 /* Clean one greedy victim (skipped from then on in this pass). 1 when one

@@ -359,6 +359,7 @@ static void after_overwrites(struct ktest *t, struct gt *g, struct model *m)
 
 	model_verify(t, g, m);
 	ksys_sync();
+	KTEST_EXPECT_EQ(t, ktest_run_command(qlfs_shell_cmd, "qlfs " GT), 0);
 	KTEST_EXPECT_EQ(t, qlfs_test_fsck(&g->d), 0);
 	KTEST_EXPECT_GT(t, sbi->gc_segments, 0);
 	KTEST_EXPECT_GT(t, sbi->gc_data_moved, 0);

@@ -70,6 +70,9 @@ struct qlfs_curseg {
 	 * to its SSA block when the log leaves the segment, and into the
 	 * checkpoint pack while current. */
 	struct qlfs_summary_block sum;
+	/* GC part: writing into the holes of a dirty segment (SSR): each
+	 * next_blkoff is a block clear in its valid and checkpoint maps. */
+	bool ssr;
 };
 
 /* One main segment (F2FS's seg_entry). Under sbi->sit_lock. */
@@ -477,6 +480,7 @@ enum qlfs_gc_type {
  * segment free at once instead of prefree until the checkpoint (QS1). */
 #define QLFS_GC_FAULT_SKIP_MOVE	 1
 #define QLFS_GC_FAULT_FREE_EARLY 2
+#define QLFS_GC_FAULT_SSR_NO_CKPT 3 /* SSR reuses blocks valid at the checkpoint */
 /* Background cleaner's period (F2FS's gc_min_sleep_time is 30 s). */
 #define QLFS_GC_BG_INTERVAL_MS 10000
 
@@ -502,6 +506,9 @@ int qlfs_gc_segment(struct qlfs_sb_info *sbi, u32 segno, enum qlfs_gc_type type)
  * free segments cover what is dirty plus the reserve, then a checkpoint
  * turns them free. 0 or -errno. Context: process, no qlfs lock held. */
 int qlfs_gc(struct qlfs_sb_info *sbi, enum qlfs_gc_type type);
+/* Segments kept free for the cleaner (half the overprovisioned ones, 1 to
+ * 12); at or below it the data logs write into holes (SSR, segment.c). */
+u32 qlfs_gc_reserve_segs(struct qlfs_sb_info *sbi);
 /* Is cleaning wanted before more is dirtied (qlfs_balance_fs())? */
 bool qlfs_gc_needed(struct qlfs_sb_info *sbi);
 /* The background cleaner: started at a writable mount, stopped at umount

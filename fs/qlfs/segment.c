@@ -89,6 +89,15 @@ static bool is_cur_seg(struct qlfs_sb_info *sbi, u32 segno)
 	return false;
 }
 
+/* ... a current segment of another log than @type? */
+static bool is_cur_seg_but(struct qlfs_sb_info *sbi, u32 segno, int type)
+{
+	for (int t = 0; t < NR_CURSEG_TYPE; t++)
+		if (t != type && sbi->curseg[t].segno == segno)
+			return true;
+	return false;
+}
+
 static void mark_sit_dirty(struct qlfs_sb_info *sbi, u32 segno)
 {
 	qlfs_bm_set(sbi->dirty_sit_blocks, segno / SIT_ENTRY_PER_BLOCK);
@@ -372,10 +381,100 @@ bool qlfs_block_valid_in_sit(struct qlfs_sb_info *sbi, u32 blkaddr)
 
 /* ---- allocation ---- */
 
+
 static void seal_summary(struct qlfs_sb_info *sbi, int type,
 			 struct qlfs_summary_block *sum)
 {
 	sum->entry_type = qlfs_log_is_node(type) ? SUM_TYPE_NODE : SUM_TYPE_DATA;
+}
+
+/* ---- SSR (GC part): a data log writing into a dirty segment's holes ---- */
+
+/* Under sit_lock: may block @off of @se take a write by SSR? Only if it is
+ * invalid now and was at the last checkpoint (its old contents may still
+ * be what that checkpoint names: f2fs.md "Adaptive logging"). */
+static bool ssr_hole(struct qlfs_sb_info *sbi, const struct qlfs_seg_entry *se, u32 off)
+{
+	if (qlfs_test_bit(se->valid_map, off))
+		return false;
+	return sbi->gc_test_fault == QLFS_GC_FAULT_SSR_NO_CKPT ||
+	       !qlfs_test_bit(se->ckpt_valid_map, off);
+}
+
+/* Under sit_lock: the first hole of @se at or after @off, or bps. */
+static u32 next_ssr_hole(struct qlfs_sb_info *sbi, const struct qlfs_seg_entry *se, u32 off)
+{
+	while (off < sbi->l.bps && !ssr_hole(sbi, se, off))
+		off++;
+	return off;
+}
+
+/* Under sit_lock: the data segment with the most holes for SSR (F2FS's
+ * get_ssr_segment()), not current, not prefree; NULL_SEGNO if none. */
+static u32 get_ssr_segment(struct qlfs_sb_info *sbi)
+{
+	u32 best = NULL_SEGNO, most = 0;
+
+	for (u32 s = 0; s < sbi->l.segs_main; s++) {
+		const struct qlfs_seg_entry *se = &sbi->sentries[s];
+		u32 holes = 0;
+
+		if (!se->valid_blocks || se->valid_blocks == sbi->l.bps ||
+		    qlfs_log_is_node(se->type) || is_cur_seg(sbi, s) ||
+		    qlfs_bm_test(sbi->prefree_segmap, s))
+			continue;
+		for (u32 i = 0; i < sbi->l.bps / 8; i++)
+			holes += 8 - __builtin_popcount(
+					     se->valid_map[i] |
+					     (sbi->gc_test_fault == QLFS_GC_FAULT_SSR_NO_CKPT ?
+						      0 :
+						      se->ckpt_valid_map[i]));
+		if (holes > most) {
+			most = holes;
+			best = s;
+		}
+	}
+	return best;
+}
+
+/* Under sit_lock: does data log @type take a dirty segment's holes rather
+ * than a free segment? When the free ones are down to the cleaner's
+ * reserve (F2FS's need_SSR()); node logs always take free ones. */
+static bool need_ssr(struct qlfs_sb_info *sbi, int type)
+{
+	return !qlfs_log_is_node(type) && sbi->free_segments <= qlfs_gc_reserve_segs(sbi);
+}
+
+/* Log @type (c->lock held, its old summary written) moves to segment
+ * @segno for SSR: its summary block is the segment's SSA block. */
+static int change_curseg_ssr(struct qlfs_sb_info *sbi, int type, u32 segno)
+{
+	struct qlfs_curseg *c = &sbi->curseg[type];
+	struct qlfs_summary_block *blk = qlfs_alloc_blocks(0);
+	int err;
+
+	if (!blk)
+		return -ENOMEM;
+	err = qlfs_read_summary_block(sbi, segno, blk);
+	if (!err) {
+		memcpy(&c->sum, blk, sizeof(c->sum));
+		spin_lock(&sbi->sit_lock);
+		if (sbi->sentries[segno].valid_blocks && !is_cur_seg(sbi, segno) &&
+		    !qlfs_log_is_node(sbi->sentries[segno].type)) {
+			sbi->sentries[segno].type = type;
+			mark_sit_dirty(sbi, segno);
+			c->segno = segno;
+			c->ssr = true;
+			c->next_blkoff = next_ssr_hole(sbi, &sbi->sentries[segno], 0);
+		} else {
+			err = -EAGAIN; /* changed meanwhile: take a free one */
+		}
+		spin_unlock(&sbi->sit_lock);
+	}
+	qlfs_free_blocks(blk, 0);
+	if (!err)
+		sbi->gc_ssr_segments++;
+	return err;
 }
 
 /* The log @type leaves its full segment: its summary to the SSA, then the
@@ -400,6 +499,18 @@ static int new_curseg(struct qlfs_sb_info *sbi, int type)
 		return err;
 	}
 	spin_lock(&sbi->sit_lock);
+	if (!sbi->sentries[old].valid_blocks && !is_cur_seg_but(sbi, old, type) &&
+	    !qlfs_bm_test_and_set(sbi->prefree_segmap, old))
+		sbi->prefree_segments++; /* an SSR segment may empty while current */
+	c->ssr = false;
+	if (need_ssr(sbi, type)) {
+		u32 v = get_ssr_segment(sbi);
+
+		spin_unlock(&sbi->sit_lock);
+		if (v != NULL_SEGNO && !change_curseg_ssr(sbi, type, v))
+			return 0;
+		spin_lock(&sbi->sit_lock);
+	}
 	s = qlfs_bm_find_next(sbi->free_segmap, segs, old + 1);
 	if (s >= segs)
 		s = qlfs_bm_find_next(sbi->free_segmap, segs, 0);
@@ -430,9 +541,6 @@ static int new_curseg(struct qlfs_sb_info *sbi, int type)
 	mark_sit_dirty(sbi, s);
 	c->segno = s;
 	c->next_blkoff = 0;
-	if (!sbi->sentries[old].valid_blocks &&
-	    !qlfs_bm_test_and_set(sbi->prefree_segmap, old))
-		sbi->prefree_segments++;
 	spin_unlock(&sbi->sit_lock);
 	memset(&c->sum, 0, sizeof(c->sum));
 	seal_summary(sbi, type, &c->sum);
@@ -467,7 +575,7 @@ int __qlfs_allocate_block(struct qlfs_sb_info *sbi, enum qlfs_log type, u32 old_
 	c->sum.entries[off] = *sum;
 	spin_lock(&sbi->sit_lock);
 	se = &sbi->sentries[c->segno];
-	if (qlfs_test_bit(se->valid_map, off)) {
+	if (qlfs_test_bit(se->valid_map, off) || (c->ssr && !ssr_hole(sbi, se, off))) {
 		twice = true;
 	} else {
 		qlfs_set_bit(se->valid_map, off);
@@ -486,6 +594,11 @@ int __qlfs_allocate_block(struct qlfs_sb_info *sbi, enum qlfs_log type, u32 old_
 		goto out;
 	}
 	c->next_blkoff++;
+	if (c->ssr) {
+		spin_lock(&sbi->sit_lock);
+		c->next_blkoff = next_ssr_hole(sbi, se, c->next_blkoff);
+		spin_unlock(&sbi->sit_lock);
+	}
 	/* F2FS takes the next segment as soon as one fills, so the block
 	 * after this one is known (a node footer's next_blkaddr). */
 	if (c->next_blkoff >= sbi->l.bps && new_curseg(sbi, type))
@@ -567,8 +680,11 @@ void qlfs_fill_cp_segments(struct qlfs_sb_info *sbi, struct qlfs_checkpoint *cp,
 
 		mutex_lock(&c->lock);
 		if (t < 3) {
+			/* an SSR log as full (QL14: valid blocks follow its next
+			 * hole); after a mount it takes a new segment */
 			cp->cur_data_segno[t] = cpu_to_le32(c->segno);
-			cp->cur_data_blkoff[t] = cpu_to_le16(c->next_blkoff);
+			cp->cur_data_blkoff[t] =
+				cpu_to_le16(c->ssr ? sbi->l.bps : c->next_blkoff);
 		} else {
 			cp->cur_node_segno[t - 3] = cpu_to_le32(c->segno);
 			cp->cur_node_blkoff[t - 3] = cpu_to_le16(c->next_blkoff);
