@@ -8,8 +8,10 @@
  * and stops the background thread), the `qlfs` command (statistics),
  * suite qlfs_gc.
  * Provides: qlfs_select_victim(), qlfs_start_bidx_of_node(),
- * qlfs_gc_segment(), qlfs_gc(), qlfs_gc_needed(),
+ * qlfs_gc_segment(), qlfs_gc(), qlfs_gc_needed(), qlfs_gc_reserve_segs(),
  * qlfs_start_gc_thread(), qlfs_stop_gc_thread().
+ * Not here: SSR, the data logs' writing into holes when free segments run
+ * low (segment.c, new_curseg()), which uses the same reserve.
  *
  * A log writes out of place (QM3), so overwrites and deletions leave
  * invalid blocks scattered in "dirty" segments (some blocks valid, not
@@ -37,8 +39,8 @@
  * When: qlfs_balance_fs() (before a write dirties a page, before a
  * create) asks qlfs_gc_needed(): the free segments must cover twice the
  * dirty pages of the disk (each may, at writeback, also dirty a node) plus
- * a reserve of QLFS_GC_RESERVE_SEGS segments (each log may need a new
- * segment twice over while a victim is moved). Writers that find it short
+ * a reserve (qlfs_gc_reserve_segs(): half the overprovisioned segments,
+ * 1 to QLFS_GC_RESERVE_SEGS). Writers that find it short
  * clean in the foreground, one at a time (gc_mutex), before they dirty
  * more. The background thread wakes every gc_bg_interval_ms and, when the
  * disk was idle since its last look (no block written) and free segments
@@ -386,7 +388,7 @@ int qlfs_gc_segment(struct qlfs_sb_info *sbi, u32 segno, enum qlfs_gc_type type)
 		}
 		if (!valid_in_sit(sbi, se, off))
 			continue;
-		if (sbi->gc_test_fault == QLFS_GC_FAULT_SKIP_MOVE) {
+		if (READ_ONCE(sbi->gc_test_fault) == QLFS_GC_FAULT_SKIP_MOVE) {
 			fault_drop_block(sbi, base + off);
 			continue;
 		}
@@ -421,7 +423,7 @@ out:
 	spin_lock(&sbi->sit_lock);
 	left = se->valid_blocks;
 	spin_unlock(&sbi->sit_lock);
-	if (sbi->gc_test_fault == QLFS_GC_FAULT_FREE_EARLY)
+	if (READ_ONCE(sbi->gc_test_fault) == QLFS_GC_FAULT_FREE_EARLY)
 		fault_free_early(sbi, segno);
 	return left;
 }
@@ -562,7 +564,7 @@ int qlfs_gc(struct qlfs_sb_info *sbi, enum qlfs_gc_type type)
 			u32 before;
 
 			qlfs_gc_counts(sbi, &before, &prefree);
-			sbi->gc_fg_runs++;
+			__atomic_fetch_add(&sbi->gc_fg_runs, 1, __ATOMIC_RELAXED);
 			err = fg_gc(sbi);
 			qlfs_gc_counts(sbi, &free, &prefree);
 			stuck = free > before ? 0 : stuck + 1;
@@ -573,7 +575,7 @@ int qlfs_gc(struct qlfs_sb_info *sbi, enum qlfs_gc_type type)
 		if (v != NULL_SEGNO) {
 			int left = qlfs_gc_segment(sbi, v, QLFS_BG_GC);
 
-			sbi->gc_bg_runs++;
+			__atomic_fetch_add(&sbi->gc_bg_runs, 1, __ATOMIC_RELAXED);
 			if (left < 0)
 				err = left;
 			else

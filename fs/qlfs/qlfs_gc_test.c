@@ -245,7 +245,7 @@ static void qlfs_gc_moves_a_block_under_every_node_kind(struct ktest *t)
 		KTEST_EXPECT_NE(t, again, addr[i]);
 	}
 	iput(inode);
-	KTEST_EXPECT_GE(t, sbi->gc_data_moved, ARRAY_SIZE(blocks));
+	KTEST_EXPECT_GE(t, READ_ONCE(sbi->gc_data_moved), ARRAY_SIZE(blocks));
 	KTEST_EXPECT_EQ(t, qlfs_write_checkpoint(sbi, CP_REASON_SYNC), 0);
 	KTEST_EXPECT_EQ(t, qlfs_test_fsck(&g->d), 0);
 	for (u32 i = 0; i < ARRAY_SIZE(blocks); i++)
@@ -361,8 +361,8 @@ static void after_overwrites(struct ktest *t, struct gt *g, struct model *m)
 	ksys_sync();
 	KTEST_EXPECT_EQ(t, ktest_run_command(qlfs_shell_cmd, "qlfs " GT), 0);
 	KTEST_EXPECT_EQ(t, qlfs_test_fsck(&g->d), 0);
-	KTEST_EXPECT_GT(t, sbi->gc_segments, 0);
-	KTEST_EXPECT_GT(t, sbi->gc_data_moved, 0);
+	KTEST_EXPECT_GT(t, READ_ONCE(sbi->gc_segments), 0);
+	KTEST_EXPECT_GT(t, READ_ONCE(sbi->gc_data_moved), 0);
 	model_close(m);
 	KTEST_ASSERT_EQ(t, qlfs_test_remount(&g->d, GT), 0);
 	model_open(t, m, O_RDWR);
@@ -379,7 +379,7 @@ static void qlfs_gc_fill_95_and_overwrite_keeps_every_block(struct ktest *t)
 	if (!qlfs_test_disk_is_fast(&g->d))
 		ktest_skip(t, "long run: on quire-host's memory disks only");
 	fill_and_overwrite(t, g, &m, 95, 100);
-	KTEST_EXPECT_GT(t, gt_sbi(t)->gc_fg_runs, 0);
+	KTEST_EXPECT_GT(t, READ_ONCE(gt_sbi(t)->gc_fg_runs), 0);
 	after_overwrites(t, g, &m);
 }
 
@@ -435,7 +435,7 @@ static void qlfs_gc_really_full_gets_enospc_then_overwrites_clean(struct ktest *
 		}
 	}
 	KTEST_EXPECT_EQ(t, ksys_fsync(fd), 0);
-	KTEST_EXPECT_GT(t, gt_sbi(t)->gc_segments, 0);
+	KTEST_EXPECT_GT(t, READ_ONCE(gt_sbi(t)->gc_segments), 0);
 	for (u32 b = 0; b < n; b++)
 		if (!pread_block_is(g, fd, 2, b, 0)) {
 			ktest_fail(t, __FILE__, __LINE__, "block %u lost", b);
@@ -468,9 +468,9 @@ static void qlfs_gc_negative_control_dropping_blocks_is_seen(struct ktest *t)
 	inode = gt_inode(t, GT "/nc");
 	KTEST_ASSERT_EQ(t, qlfs_data_blkaddr_of(inode, 1, &addr), 0);
 	iput(inode);
-	sbi->gc_test_fault = QLFS_GC_FAULT_SKIP_MOVE;
+	WRITE_ONCE(sbi->gc_test_fault, QLFS_GC_FAULT_SKIP_MOVE);
 	KTEST_EXPECT_EQ(t, qlfs_gc_segment(sbi, qlfs_segno(sbi, addr), QLFS_FG_GC), 0);
-	sbi->gc_test_fault = 0;
+	WRITE_ONCE(sbi->gc_test_fault, 0);
 	KTEST_EXPECT_EQ(t, qlfs_write_checkpoint(sbi, CP_REASON_SYNC), 0);
 	KTEST_EXPECT_GT(t, qlfs_test_fsck(&g->d), 0);
 	ksys_close(fd);

@@ -1,8 +1,7 @@
 /*
  * fs/qlfs/segment.c - segments of a mounted qlfs: the SIT in memory, the
  * six logs and their summaries, block allocation, invalidation, prefree,
- * space reservation (Linux's fs/f2fs/segment.c, without SSR; cleaning is
- * gc.c).
+ * space reservation, SSR (Linux's fs/f2fs/segment.c; cleaning is gc.c).
  *
  * Layer: fs (qlfs, the metadata half). Used by: node.c (node writeback),
  * data.c (data writeback), checkpoint.c, super.c.
@@ -34,13 +33,20 @@
  *       all segments plus the blocks reserved (NEW_ADDR, new nodes not
  *       yet written) = total_valid_block_count (QM2).
  *  QS3: a log's next_blkoff never passes bps; blocks at or past it are
- *       not valid (QL14).
+ *       not valid (QL14), except in an SSR log (curseg->ssr), whose
+ *       next_blkoff is its next hole and which a checkpoint records full.
+ *  QS4: a block valid at the last durable checkpoint (ckpt_valid_map) is
+ *       never allocated again before the next one (SSR's holes, QM3).
  *
  * Cleaning is gc.c's: qlfs_balance_fs() runs it before writers dirty
  * more than the free segments can take, and the cleaner reads a victim's
- * summary block here (qlfs_read_summary_block()). Left out: SSR (a log
- * writing into the holes of a dirty segment): a log that finds no free
- * segment still makes the file system read-only.
+ * summary block here (qlfs_read_summary_block()). SSR (F2FS's adaptive
+ * logging): when the free segments are down to the cleaner's reserve, a
+ * data log that leaves its segment takes the data segment with the most
+ * holes instead (get_ssr_segment()) and writes only into blocks clear in
+ * both its valid map and its checkpoint valid map (QS4); a checkpoint
+ * records such a log as full (blkoff = bps). A log that finds neither a
+ * free segment nor holes makes the file system read-only.
  *
  * Locking: a log's curseg->lock (a mutex: it writes the SSA block) ->
  * sbi->sit_lock (a spinlock) for sentries, the segment bitmaps and the
@@ -397,7 +403,7 @@ static bool ssr_hole(struct qlfs_sb_info *sbi, const struct qlfs_seg_entry *se, 
 {
 	if (qlfs_test_bit(se->valid_map, off))
 		return false;
-	return sbi->gc_test_fault == QLFS_GC_FAULT_SSR_NO_CKPT ||
+	return READ_ONCE(sbi->gc_test_fault) == QLFS_GC_FAULT_SSR_NO_CKPT ||
 	       !qlfs_test_bit(se->ckpt_valid_map, off);
 }
 
@@ -426,7 +432,7 @@ static u32 get_ssr_segment(struct qlfs_sb_info *sbi)
 		for (u32 i = 0; i < sbi->l.bps / 8; i++)
 			holes += 8 - __builtin_popcount(
 					     se->valid_map[i] |
-					     (sbi->gc_test_fault == QLFS_GC_FAULT_SSR_NO_CKPT ?
+					     (READ_ONCE(sbi->gc_test_fault) == QLFS_GC_FAULT_SSR_NO_CKPT ?
 						      0 :
 						      se->ckpt_valid_map[i]));
 		if (holes > most) {
@@ -473,7 +479,7 @@ static int change_curseg_ssr(struct qlfs_sb_info *sbi, int type, u32 segno)
 	}
 	qlfs_free_blocks(blk, 0);
 	if (!err)
-		sbi->gc_ssr_segments++;
+		__atomic_fetch_add(&sbi->gc_ssr_segments, 1, __ATOMIC_RELAXED);
 	return err;
 }
 
