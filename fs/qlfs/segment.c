@@ -651,10 +651,14 @@ int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr,
 	off = blkoff_in_seg(sbi, blkaddr);
 	spin_lock(&sbi->sit_lock);
 	se = &sbi->sentries[segno];
-	if (qlfs_test_bit(se->valid_map, off) ||
-	    (qlfs_log_is_node(se->type) && se->valid_blocks)) {
+	if (qlfs_test_bit(se->valid_map, off)) {
 		spin_unlock(&sbi->sit_lock);
 		return -EEXIST;
+	}
+	/* RF: never a data block in a node log's segment (recovery.c) */
+	if (qlfs_log_is_node(se->type) && (se->valid_blocks || is_cur_seg(sbi, segno))) {
+		spin_unlock(&sbi->sit_lock);
+		return -EUCLEAN;
 	}
 	if (qlfs_bm_test_and_clear(sbi->free_segmap, segno))
 		sbi->free_segments--;
