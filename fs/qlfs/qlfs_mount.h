@@ -415,12 +415,14 @@ u32 qlfs_segno(const struct qlfs_sb_info *sbi, u32 blkaddr);
 /* Roll-forward (recovery.c): keep a segment of the fsync chain out of
  * allocation until the recovery checkpoint; a block found in the chain
  * made valid again with its owner's summary (-EEXIST if valid already);
- * every log moved to a fresh segment before the recovery checkpoint. */
+ * each log whose current segment is in @segmap (the chain's, or holding
+ * recovered blocks) moved to a fresh segment before the recovery
+ * checkpoint. */
 bool qlfs_hold_segment(struct qlfs_sb_info *sbi, u32 segno);
 void qlfs_release_segment(struct qlfs_sb_info *sbi, u32 segno);
 int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr,
 		       const struct qlfs_summary *sum);
-int qlfs_move_all_logs(struct qlfs_sb_info *sbi);
+int qlfs_move_logs(struct qlfs_sb_info *sbi, const unsigned long *segmap);
 bool qlfs_block_valid_in_sit(struct qlfs_sb_info *sbi, u32 blkaddr);
 
 /* node.c */

@@ -8,34 +8,62 @@
  *
  * fsync (node.c, qlfs_fsync_node_pages()) writes a file's direct nodes and
  * its inode block into the warm node log, the inode last with the FSYNC
- * mark; every node block carries the checkpoint version it was written
- * under and the address of the next block of its log, so the warm node
- * blocks written since the last checkpoint form a chain from the pack's
- * cur_node_blkoff. Recovery walks it twice, as F2FS does:
+ * mark, and the DENTRY mark too for a file made since the last checkpoint
+ * (file.c decides); every node block carries the checkpoint version it was
+ * written under and the address of the next block of its log, so the warm
+ * node blocks written since the last checkpoint form a chain from the
+ * pack's cur_node_blkoff. Recovery walks it twice, as F2FS does:
  *  1. find the inodes with an FSYNC-marked block in the chain and the last
- *     such block of each, keeping the chain's segments out of allocation;
+ *     such block of each, keeping the chain's segments out of allocation.
+ *     An inode the checkpoint lacks is made again from its first
+ *     DENTRY-marked inode block (qlfs_recover_inode_page(): its nid, free
+ *     in the checkpoint, taken anew); a marked block of an inode that
+ *     neither the checkpoint has nor such a block made is passed over;
  *  2. walk again and, for each block of those inodes up to their last
  *     marked one, copy the inode's size and times and every data address
  *     into the live tree (a data address found there is made valid in the
- *     SIT with its owner's summary; the one it replaces is invalidated);
- *     a size below the blocks is truncated;
- *  3. move every log to a fresh segment and write a checkpoint; only then
- *     may the chain's segments be reused.
+ *     SIT with its owner's summary; the one it replaces is invalidated; a
+ *     block past the size grows it); at a made inode's last DENTRY-marked
+ *     block, its entry is made in the parent the block names (i_pino,
+ *     i_name: F2FS's recover_dentry(); a stale entry of that name for a
+ *     file goes first, with its link); a size below the blocks is
+ *     truncated; a made inode whose entry could not be made is freed;
+ *  3. move each log whose current segment holds the chain or a recovered
+ *     block to a fresh segment, then write a checkpoint; only then may the
+ *     chain's segments be reused. The parents stay referenced until the
+ *     logs have moved (their eviction would write entry blocks).
  * Until step 3's checkpoint is durable nothing the previous checkpoint
  * names is overwritten, so a crash during recovery recovers again.
  *
+ * F2FS's eight ordering cases (its recovery.c header; F: FSYNC mark, D:
+ * DENTRY mark, x: none; the suite qlfs_rollforward has each as a named
+ * test with a wrong recovery, qlfs_rf_mutant, that it must catch):
+ *  1. inode(x) | CP | inode(x) | dnode(F): the unmarked inode block before
+ *     the mark is taken too;   2. inode(x) | CP | inode(F) | dnode(F) and
+ *  4. inode(x) | CP | dnode(F) | inode(F): all taken;
+ *  3. inode(x) | CP | dnode(F) | inode(x): what follows the last mark is
+ *     dropped;                  5. CP | inode(x) | dnode(F): no inode(DF),
+ *     nothing made, the dnode(F) dropped;   6. CP | inode(DF) | dnode(F):
+ *     made, then both taken;   7. CP | dnode(F) | inode(DF): the dnode(F)
+ *     finds no inode yet, the walk goes on and the inode(DF) makes it
+ *     (both taken);   8. CP | dnode(F) | inode(x): nothing made.
+ *
  * The walk stops at the first block that fails its checksum, carries
  * another checkpoint version, names a node out of range or points outside
- * the main area, and after as many steps as the main area has blocks (a
- * looped chain). Only inodes that the checkpoint has are recovered (fsync
- * of a new, renamed or hard-linked file, of a directory, or one whose name
- * must be made again, takes a checkpoint instead: node.c); F2FS also
- * recreates dentries and new inodes, qlfs does not yet.
+ * the main area; after as many steps as the main area had blocks free at
+ * the checkpoint (only those can have been written since); and at a block
+ * seen before (a looped chain, Brent's cycle detection: no block read
+ * twice to find it). A data address in a segment of the chain or of a node
+ * log is refused (-EUCLEAN: the mount stays read-only, the checkpoint's
+ * state whole), never made a file's data.
  *
  * Invariants:
  *  QR1: recovery changes the disk only in SSA blocks of segments that were
  *       free at the checkpoint or in the pack's current segments' summary
  *       copies, until its own checkpoint.
+ *  QR2: an inode is made again only from a DENTRY-marked inode block, in a
+ *       nid free at the checkpoint, and keeps no name but the one made from
+ *       that block (or it is freed before the checkpoint).
  *
  * Locking: runs alone at mount (s_umount held for write, no other user).
  */
@@ -127,8 +155,10 @@ static bool recoverable(struct qlfs_sb_info *sbi, const void *blk, u32 addr)
 struct rf {
 	struct qlfs_sb_info *sbi;
 	struct list_head head;
+	struct list_head dirs; /* parents of made entries (F2FS's dir_list) */
 	unsigned long *held;	   /* segments kept out of allocation */
 	unsigned long *chain_segs; /* segments the chain runs through */
+	unsigned long *used_segs;  /* and those holding recovered blocks */
 	u64 max_steps;		   /* blocks writable since the checkpoint */
 	u8 *blk;
 };
@@ -259,6 +289,7 @@ static int find_fsync_dnodes(struct rf *rf)
 		struct fsync_inode *e;
 
 		qlfs_bm_set(rf->chain_segs, segno);
+		qlfs_bm_set(rf->used_segs, segno);
 		if (!qlfs_bm_test(rf->held, segno) && qlfs_hold_segment(sbi, segno))
 			qlfs_bm_set(rf->held, segno);
 		if (!marked(blk, FSYNC_BIT_SHIFT) && !(any && !ofs_of(blk)))
@@ -296,8 +327,45 @@ static bool name_ok(const u8 *name, u32 len)
  * it; one naming a directory is not taken away (fsync checkpoints rather
  * than leave that: file.c), and the inode is then not recovered.
  */
-static int recover_dentry(struct qlfs_sb_info *sbi, struct fsync_inode *e, const u8 *blk)
+/* The parent @pino, held until every log has left the segments of the
+ * checkpoint (F2FS's dir_list): its eviction would write its dirty entry
+ * blocks, and a log may not write before recovery has claimed the blocks
+ * written after the checkpoint (QR1). */
+static struct inode *get_dir(struct rf *rf, u32 pino)
 {
+	struct fsync_inode *d = find_entry(&rf->dirs, pino);
+	struct inode *dir;
+
+	if (d)
+		return d->inode;
+	dir = qlfs_iget(rf->sbi->sb, pino);
+	if (IS_ERR(dir))
+		return dir;
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d) {
+		iput(dir);
+		return ERR_PTR(-ENOMEM);
+	}
+	d->ino = pino;
+	d->inode = dir;
+	list_add_tail(&d->list, &rf->dirs);
+	return dir;
+}
+
+static void put_dirs(struct list_head *dirs)
+{
+	struct fsync_inode *d, *tmp;
+
+	list_for_each_entry_safe(d, tmp, dirs, list) {
+		iput(d->inode);
+		list_del(&d->list);
+		kfree(d);
+	}
+}
+
+static int recover_dentry(struct rf *rf, struct fsync_inode *e, const u8 *blk)
+{
+	struct qlfs_sb_info *sbi = rf->sbi;
 	const struct qlfs_inode *ri = (const void *)blk;
 	u32 pino = le32_to_cpu(ri->i_pino), len = le32_to_cpu(ri->i_namelen);
 	struct inode *dir, *einode = NULL;
@@ -306,13 +374,11 @@ static int recover_dentry(struct qlfs_sb_info *sbi, struct fsync_inode *e, const
 
 	if (!name_ok(ri->i_name, len))
 		return -EUCLEAN;
-	dir = qlfs_iget(sbi->sb, pino);
+	dir = get_dir(rf, pino);
 	if (IS_ERR(dir))
 		return PTR_ERR(dir);
-	if (!S_ISDIR(dir->i_mode)) {
-		iput(dir);
+	if (!S_ISDIR(dir->i_mode))
 		return -ENOTDIR;
-	}
 	inode_lock(dir);
 	qlfs_lock_op(sbi);
 	err = qlfs_find_entry(dir, ri->i_name, len, &res);
@@ -350,7 +416,6 @@ static int recover_dentry(struct qlfs_sb_info *sbi, struct fsync_inode *e, const
 			 e->ino, (int)len, ri->i_name, pino, errname(err));
 	if (einode)
 		iput(einode); /* freed here if that was its last link */
-	iput(dir);
 	return err;
 }
 
@@ -409,6 +474,7 @@ static int recover_addrs(struct rf *rf, struct inode *inode, u64 start,
 			if (err)
 				break;
 			qlfs_inode_blocks_add(inode, 1);
+			qlfs_bm_set(rf->used_segs, qlfs_segno(sbi, dest));
 			sbi->fsync_blocks_recovered++;
 			/* F2FS: a block past the size extends it (an inode
 			 * block later in the chain sets the size it logged) */
@@ -484,7 +550,7 @@ static int recover_data(struct rf *rf)
 		    !mutant(QLFS_RF_MUTANT_MARKED_BLOCKS_ONLY))
 			err = recover_block(rf, e, blk);
 		if (!err && e->made && c.addr == e->last_dentry &&
-		    !mutant(QLFS_RF_MUTANT_NO_DENTRY) && recover_dentry(rf->sbi, e, blk))
+		    !mutant(QLFS_RF_MUTANT_NO_DENTRY) && recover_dentry(rf, e, blk))
 			e->drop = true;
 		if (c.addr == e->last_blkaddr ||
 		    (marked(blk, FSYNC_BIT_SHIFT) && mutant(QLFS_RF_MUTANT_FIRST_MARK_ONLY)))
@@ -501,11 +567,13 @@ int qlfs_recover_fsync_data(struct qlfs_sb_info *sbi)
 	u32 n = 0, made = 0;
 
 	INIT_LIST_HEAD(&rf.head);
+	INIT_LIST_HEAD(&rf.dirs);
 	rf.held = kcalloc(QLFS_BM_LONGS(sbi->l.segs_main), sizeof(long), GFP_KERNEL);
 	rf.chain_segs = kcalloc(QLFS_BM_LONGS(sbi->l.segs_main), sizeof(long), GFP_KERNEL);
+	rf.used_segs = kcalloc(QLFS_BM_LONGS(sbi->l.segs_main), sizeof(long), GFP_KERNEL);
 	rf.blk = qlfs_alloc_blocks(0);
 	rf.max_steps = (u64)sbi->l.segs_main * sbi->l.bps - sbi->total_valid_block_count;
-	if (!rf.held || !rf.chain_segs || !rf.blk)
+	if (!rf.held || !rf.chain_segs || !rf.used_segs || !rf.blk)
 		goto out;
 	err = find_fsync_dnodes(&rf);
 	if (err || list_empty(&rf.head))
@@ -533,7 +601,8 @@ int qlfs_recover_fsync_data(struct qlfs_sb_info *sbi)
 		made += e->made;
 	}
 	if (!err)
-		err = qlfs_move_all_logs(sbi);
+		err = qlfs_move_logs(sbi, rf.used_segs);
+	put_dirs(&rf.dirs); /* after the move: their entry blocks may go now */
 	if (!err)
 		err = qlfs_write_checkpoint(sbi, CP_REASON_RECOVERY);
 	if (!err) {
@@ -545,6 +614,7 @@ int qlfs_recover_fsync_data(struct qlfs_sb_info *sbi)
 			(unsigned long long)sbi->fsync_blocks_recovered);
 	}
 out:
+	put_dirs(&rf.dirs);
 	list_for_each_entry_safe(e, tmp, &rf.head, list) {
 		if (e->inode)
 			iput(e->inode);
@@ -559,6 +629,7 @@ out:
 		kfree(rf.held);
 	}
 	kfree(rf.chain_segs);
+	kfree(rf.used_segs);
 	qlfs_free_blocks(rf.blk, 0);
 	if (err) {
 		qlfs_msg(sbi, "roll-forward failed: %s", errname(err));

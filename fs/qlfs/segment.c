@@ -673,13 +673,14 @@ int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr,
 	return set_summary(sbi, blkaddr, sum);
 }
 
-int qlfs_move_all_logs(struct qlfs_sb_info *sbi)
+int qlfs_move_logs(struct qlfs_sb_info *sbi, const unsigned long *segmap)
 {
 	int err = 0;
 
 	for (int t = 0; t < NR_CURSEG_TYPE && !err; t++) {
 		mutex_lock(&sbi->curseg[t].lock);
-		err = new_curseg(sbi, t);
+		if (qlfs_bm_test(segmap, sbi->curseg[t].segno))
+			err = new_curseg(sbi, t);
 		mutex_unlock(&sbi->curseg[t].lock);
 	}
 	return err;
