@@ -239,7 +239,10 @@ static struct fsync_inode *add_fsync_inode(struct rf *rf, u32 ino, bool any_inod
 	bool made = false;
 	int err;
 
-	if (!ofs_of(blk) && (marked(blk, DENT_BIT_SHIFT) || any_inode_block)) {
+	/* only a regular file is rolled forward (file.c): another type in a
+	 * DENTRY-marked block is a forged one, and is not made */
+	if (!ofs_of(blk) && (marked(blk, DENT_BIT_SHIFT) || any_inode_block) &&
+	    S_ISREG(le16_to_cpu(((const struct qlfs_inode *)blk)->i_mode))) {
 		qlfs_lock_op(sbi);
 		err = qlfs_recover_inode_page(sbi, ino, (const void *)blk);
 		qlfs_unlock_op(sbi);
