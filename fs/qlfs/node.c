@@ -1285,7 +1285,9 @@ int qlfs_write_node_marked(struct qlfs_sb_info *sbi, u32 nid, u32 marks)
 	folio_put(folio);
 	qlfs_unlock_op(sbi);
 	if (!err)
-		err = filemap_fdatawait_range(sbi->node_inode->i_mapping, nid, nid);
+		err = filemap_fdatawait_range(sbi->node_inode->i_mapping,
+					      (loff_t)nid << PAGE_SHIFT,
+					      ((loff_t)nid << PAGE_SHIFT) + PAGE_SIZE - 1);
 	return err;
 }
 
