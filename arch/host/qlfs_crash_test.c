@@ -931,6 +931,160 @@ static void qlfs_rf_fsync_after_a_clean_remount_survives(struct ktest *t)
 	ct_expect_clean(t, c);
 }
 
+/* ---- random operations, fsyncs, then a cut ---- */
+
+#define RR_NAMES 10 /* /d0/f0../d0/f4, /d1/f0../d1/f4 */
+#define RR_OBJS	 160
+
+/* A file as the test knows it: where and what it is now, and what its last
+ * durable point (an fsync of it, or a checkpoint) made of it. */
+struct rr_obj {
+	int name; /* -1: unlinked */
+	u8 fill;
+	u32 len;
+	bool dirty; /* changed (bytes or name) since its durable point */
+	int d_name; /* -1: no durable point */
+	u8 d_fill;
+	u32 d_len;
+};
+
+static void rr_path(char *buf, int name)
+{
+	scnprintf(buf, 32, MNT "/d%d/f%d", name / 5, name % 5);
+}
+
+static u64 rr_next(u64 *s)
+{
+	u64 z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void rr_durable(struct rr_obj *o)
+{
+	o->dirty = false;
+	o->d_name = o->name;
+	o->d_fill = o->fill;
+	o->d_len = o->len;
+}
+
+/* One round: random writes (new and old files), fsyncs, unlinks, renames
+ * (within and across the two directories, over names too) and syncs, the
+ * cut, then every file whose last durable point came after its last change
+ * must be there with those bytes; fsck clean. */
+static void rr_round(struct ktest *t, u64 *rng, int ops)
+{
+	static struct rr_obj obj[RR_OBJS];
+	static u8 buf[3 * BS + 512];
+	int at[RR_NAMES], nobj = 0, checked = 0;
+	struct ct *c = ct_mkfs(t, 4);
+	char path[32], path2[32];
+
+	ct_mount(t, c);
+	KTEST_ASSERT_EQ(t, ksys_mkdir(MNT "/d0", 0755), 0);
+	KTEST_ASSERT_EQ(t, ksys_mkdir(MNT "/d1", 0755), 0);
+	ksys_sync();
+	for (int i = 0; i < RR_NAMES; i++)
+		at[i] = -1;
+	for (int op = 0; op < ops && nobj < RR_OBJS; op++) {
+		u64 cps = ct_sbi(t)->nr_checkpoints, r = rr_next(rng);
+		int name = r % RR_NAMES, kind = (r >> 8) % 100, o = at[name];
+		bool synced = false;
+
+		if (kind < 50 || o < 0) { /* write whole bytes, maybe fsync */
+			int fd;
+
+			if (o < 0) {
+				o = nobj++;
+				obj[o] = (struct rr_obj){.name = name, .d_name = -1};
+				at[name] = o;
+			}
+			obj[o].fill = 'a' + (r >> 16) % 26;
+			obj[o].len = 1 + (r >> 24) % sizeof(buf);
+			obj[o].dirty = true;
+			rr_path(path, name);
+			fd = ksys_open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+			KTEST_ASSERT_OP(t, fd, >=, 0);
+			memset(buf, obj[o].fill, obj[o].len);
+			KTEST_ASSERT_EQ(t, ksys_write(fd, buf, obj[o].len), obj[o].len);
+			if ((r >> 40) % 3) {
+				KTEST_ASSERT_EQ(t, ksys_fsync(fd), 0);
+				rr_durable(&obj[o]);
+				synced = true;
+			}
+			ksys_close(fd);
+		} else if (kind < 70) { /* fsync */
+			rr_path(path, name);
+			fsync_path(t, path);
+			rr_durable(&obj[o]);
+			synced = true;
+		} else if (kind < 80) { /* unlink */
+			rr_path(path, name);
+			KTEST_ASSERT_EQ(t, ksys_unlink(path), 0);
+			obj[o].name = -1;
+			obj[o].dirty = true;
+			at[name] = -1;
+		} else if (kind < 93) { /* rename, maybe over another file */
+			int to = (r >> 32) % RR_NAMES;
+
+			if (to == name)
+				continue;
+			rr_path(path, name);
+			rr_path(path2, to);
+			KTEST_ASSERT_EQ(t, ksys_rename(path, path2, 0), 0);
+			if (at[to] >= 0) {
+				obj[at[to]].name = -1;
+				obj[at[to]].dirty = true;
+			}
+			at[to] = o;
+			at[name] = -1;
+			obj[o].name = to;
+			obj[o].dirty = true;
+		} else {
+			ksys_sync();
+			synced = true;
+		}
+		if (ct_sbi(t)->nr_checkpoints != cps)
+			for (int i = 0; i < nobj; i++) {
+				if (synced) /* the checkpoint has everything */
+					rr_durable(&obj[i]);
+				else /* one came in the middle of an operation */
+					obj[i].d_name = -1;
+			}
+	}
+	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
+
+	ct_mount(t, c);
+	for (int i = 0; i < nobj; i++) {
+		struct rr_obj *o = &obj[i];
+
+		if (o->dirty || o->d_name < 0 || o->name < 0)
+			continue;
+		rr_path(path, o->d_name);
+		KTEST_EXPECT_EQ(t, size_of(path), (loff_t)o->d_len);
+		expect_bytes(t, path, 0, o->d_len, o->d_fill);
+		checked++;
+	}
+	cprintf("# %d files, %d checked, %llu made again by roll-forward\n", nobj,
+		checked, (unsigned long long)ct_sbi(t)->inodes_made_by_recovery);
+	ct_umount(t, c);
+	ct_expect_clean(t, c);
+	qlfs_dev_close(&c->d);
+	hostdisk_destroy(c->disk);
+	c->disk = NULL;
+}
+
+static void qlfs_rf_random_operations_then_a_cut(struct ktest *t)
+{
+	u64 rng = ktest_seed() * 2654435761ULL + 7;
+
+	cprintf("# seed %llu\n", (unsigned long long)ktest_seed());
+	for (int round = 0; round < 6; round++)
+		rr_round(t, &rng, 200);
+}
+
 static const struct ktest_case qlfs_rollforward_cases[] = {
 	KTEST_CASE(qlfs_rf_case1_inode_cp_inode_dnodeF),
 	KTEST_CASE(qlfs_rf_case1_control_unmarked_inode_dropped),
@@ -956,6 +1110,7 @@ static const struct ktest_case qlfs_rollforward_cases[] = {
 	KTEST_CASE(qlfs_rf_directory_that_lost_a_name_checkpoints),
 	KTEST_CASE(qlfs_rf_refuses_data_in_a_node_segment),
 	KTEST_CASE(qlfs_rf_fsync_after_a_clean_remount_survives),
+	KTEST_CASE(qlfs_rf_random_operations_then_a_cut),
 	KTEST_END,
 };
 
