@@ -743,7 +743,7 @@ static void qlfs_rf_new_file_in_a_new_directory_checkpoints(struct ktest *t)
 
 static void fsync_path(struct ktest *t, const char *path)
 {
-	int fd = ksys_open(path, O_RDWR, 0);
+	int fd = ksys_open(path, O_RDONLY, 0);
 
 	KTEST_ASSERT_OP(t, fd, >=, 0);
 	KTEST_EXPECT_EQ(t, ksys_fsync(fd), 0);
@@ -779,6 +779,34 @@ static void qlfs_rf_rename_then_fsync_checkpoints(struct ktest *t)
 	KTEST_EXPECT_EQ(t, size_of(MNT "/a"), -ENOENT);
 	expect_bytes(t, MNT "/final", 0, 7000, 't');
 	expect_bytes(t, MNT "/b", 0, 6000, 'a');
+	ct_umount(t, c);
+	ct_expect_clean(t, c);
+}
+
+/* Where F2FS checkpoints, qlfs does: a file with a second name
+ * (CP_HARDLINK), a directory (CP_NON_REGULAR); both survive the cut. */
+static void qlfs_rf_hard_link_and_directory_fsync_checkpoint(struct ktest *t)
+{
+	struct ct *c = ct_mkfs(t, 4);
+	struct qlfs_sb_info *sbi;
+	u64 cps;
+
+	ct_mount(t, c);
+	put(t, MNT "/h", 0, 4000, 'h', false);
+	ksys_sync();
+	sbi = ct_sbi(t);
+	cps = sbi->nr_checkpoints;
+	KTEST_ASSERT_EQ(t, ksys_link(MNT "/h", MNT "/h2"), 0);
+	put(t, MNT "/h", 0, 4000, 'H', true);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 1);
+	KTEST_ASSERT_EQ(t, ksys_mkdir(MNT "/dir", 0755), 0);
+	fsync_path(t, MNT "/dir");
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 2);
+	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
+
+	ct_mount(t, c);
+	expect_bytes(t, MNT "/h2", 0, 4000, 'H');
+	KTEST_EXPECT_EQ(t, size_of(MNT "/dir"), 8192);
 	ct_umount(t, c);
 	ct_expect_clean(t, c);
 }
@@ -1105,6 +1133,7 @@ static const struct ktest_case qlfs_rollforward_cases[] = {
 	KTEST_CASE(qlfs_rf_new_file_fsync_rolls_forward),
 	KTEST_CASE(qlfs_rf_new_file_in_a_new_directory_checkpoints),
 	KTEST_CASE(qlfs_rf_rename_then_fsync_checkpoints),
+	KTEST_CASE(qlfs_rf_hard_link_and_directory_fsync_checkpoint),
 	KTEST_CASE(qlfs_rf_many_new_files_fsynced_then_a_cut),
 	KTEST_CASE(qlfs_rf_replaces_a_stale_entry),
 	KTEST_CASE(qlfs_rf_directory_that_lost_a_name_checkpoints),

@@ -382,7 +382,9 @@ static int recover_dentry(struct rf *rf, struct fsync_inode *e, const u8 *blk)
 		return PTR_ERR(dir);
 	if (!S_ISDIR(dir->i_mode))
 		return -ENOTDIR;
-	inode_lock(dir);
+	/* alone at mount: no i_rwsem (one lockdep class for every inode's,
+	 * and s_umount -> i_rwsem would close devtmpfs's lookup i_rwsem ->
+	 * super_blocks_lock -> s_umount (sync) into a reported cycle) */
 	qlfs_lock_op(sbi);
 	err = qlfs_find_entry(dir, ri->i_name, len, &res);
 	if (!err && res.ino != e->ino) {
@@ -413,7 +415,6 @@ static int recover_dentry(struct rf *rf, struct fsync_inode *e, const u8 *blk)
 			sbi->dentries_recovered++;
 	}
 	qlfs_unlock_op(sbi);
-	inode_unlock(dir);
 	if (err)
 		qlfs_msg(sbi, "roll-forward: inode %u: no entry \"%.*s\" in directory %u: %s",
 			 e->ino, (int)len, ri->i_name, pino, errname(err));
