@@ -314,13 +314,14 @@ struct rfc {
 	bool quiet;
 };
 
-#define RF_CHECK(r, cond, fmt, ...)                                                    \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			(r)->ok = false;                                               \
-			if (!(r)->quiet)                                               \
-				ktest_fail((r)->t, __FILE__, __LINE__, fmt, ##__VA_ARGS__); \
-		}                                                                      \
+#define RF_CHECK(r, cond, fmt, ...)                                         \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			(r)->ok = false;                                    \
+			if (!(r)->quiet)                                    \
+				ktest_fail((r)->t, __FILE__, __LINE__, fmt, \
+					   ##__VA_ARGS__);                  \
+		}                                                           \
 	} while (0)
 
 /* Does @path hold @len bytes of @fill at @pos? (no test failure) */
@@ -432,7 +433,8 @@ static void rf_finish(struct rfc *r, struct ct *c)
 
 		qlfs_fsck(&c->d, &loud, &res);
 	}
-	RF_CHECK(r, !st && !res.problems, "fsck: status %d, %u problems", st, res.problems);
+	RF_CHECK(r, !st && !res.problems, "fsck: status %d, %u problems", st,
+		 res.problems);
 }
 
 /* Cases 1-4: /f is in the checkpoint (blocks 0..3 and RF_FAR of 'a'). */
@@ -482,7 +484,9 @@ static bool rf_case1(struct ktest *t, int mutant)
 		 "block 1 (in the unmarked inode block) not recovered");
 	RF_CHECK(&r, bytes_are(MNT "/f", RF_FAR * BS, BS, 'D'), "block %u not recovered",
 		 RF_FAR);
-	RF_CHECK(&r, bytes_are(MNT "/f", 0, BS, 'a') && bytes_are(MNT "/f", 2 * BS, 2 * BS, 'a'),
+	RF_CHECK(&r,
+		 bytes_are(MNT "/f", 0, BS, 'a') &&
+			 bytes_are(MNT "/f", 2 * BS, 2 * BS, 'a'),
 		 "the checkpoint's blocks changed");
 	rf_finish(&r, c);
 	return r.ok;
@@ -571,8 +575,9 @@ static void rf_expect_no_new_file(struct rfc *r, u32 ino)
 
 	RF_CHECK(r, size_of(MNT "/n") == -ENOENT, "/n: %lld",
 		 (long long)size_of(MNT "/n"));
-	RF_CHECK(r, !qlfs_get_nat_entry(ct_sbi(r->t), ino, NULL, &addr, NULL) &&
-			    addr == NULL_ADDR,
+	RF_CHECK(r,
+		 !qlfs_get_nat_entry(ct_sbi(r->t), ino, NULL, &addr, NULL) &&
+			 addr == NULL_ADDR,
 		 "inode %u in use at block %u", ino, addr);
 	RF_CHECK(r, ct_sbi(r->t)->fsync_inodes_recovered == 0, "%llu inodes recovered",
 		 (unsigned long long)ct_sbi(r->t)->fsync_inodes_recovered);
@@ -668,14 +673,14 @@ static bool rf_case8(struct ktest *t, int mutant)
 	return r.ok;
 }
 
-#define RF_CASE(n, name, mutant, control)                                              \
-	static void qlfs_rf_case##n##_##name(struct ktest *t)                          \
-	{                                                                              \
-		KTEST_EXPECT_TRUE(t, rf_case##n(t, QLFS_RF_MUTANT_NONE));              \
-	}                                                                              \
-	static void qlfs_rf_case##n##_control_##control(struct ktest *t)               \
-	{                                                                              \
-		KTEST_EXPECT_FALSE(t, rf_case##n(t, mutant));                          \
+#define RF_CASE(n, name, mutant, control)                                 \
+	static void qlfs_rf_case##n##_##name(struct ktest *t)             \
+	{                                                                 \
+		KTEST_EXPECT_TRUE(t, rf_case##n(t, QLFS_RF_MUTANT_NONE)); \
+	}                                                                 \
+	static void qlfs_rf_case##n##_control_##control(struct ktest *t)  \
+	{                                                                 \
+		KTEST_EXPECT_FALSE(t, rf_case##n(t, mutant));             \
 	}
 
 RF_CASE(1, inode_cp_inode_dnodeF, QLFS_RF_MUTANT_MARKED_BLOCKS_ONLY,
@@ -683,8 +688,7 @@ RF_CASE(1, inode_cp_inode_dnodeF, QLFS_RF_MUTANT_MARKED_BLOCKS_ONLY,
 RF_CASE(2, inode_cp_inodeF_dnodeF, QLFS_RF_MUTANT_FIRST_MARK_ONLY, first_mark_only)
 RF_CASE(3, inode_cp_dnodeF_inode, QLFS_RF_MUTANT_PAST_THE_LAST_MARK,
 	past_the_last_mark_taken)
-RF_CASE(4, inode_cp_dnodeF_inodeF, QLFS_RF_MUTANT_INODE_BLOCKS_ONLY,
-	direct_nodes_dropped)
+RF_CASE(4, inode_cp_dnodeF_inodeF, QLFS_RF_MUTANT_INODE_BLOCKS_ONLY, direct_nodes_dropped)
 RF_CASE(5, cp_inode_dnodeF, QLFS_RF_MUTANT_MAKE_FROM_UNMARKED_INODE,
 	inode_made_without_dentry_mark)
 RF_CASE(6, cp_inodeDF_dnodeF, QLFS_RF_MUTANT_NO_DENTRY, entry_not_made)
@@ -815,7 +819,9 @@ static void qlfs_rf_hard_link_and_directory_fsync_checkpoint(struct ktest *t)
  * comes back with its name and bytes. */
 static void qlfs_rf_many_new_files_fsynced_then_a_cut(struct ktest *t)
 {
-	enum { N = 60 };
+	enum {
+		N = 60
+	};
 	struct ct *c = ct_mkfs(t, 4);
 	char path[64];
 	u64 cps;
@@ -909,7 +915,9 @@ static void qlfs_rf_refuses_data_in_a_node_segment(struct ktest *t)
 	ino = ino_of(t, MNT "/f");
 	/* enough direct nodes that the fsync's chain leaves its segment */
 	for (u32 i = 0; i < 24; i++)
-		put(t, MNT "/f", (u64)(ADDRS_PER_INODE + 2 * ADDRS_PER_BLOCK + i * ADDRS_PER_BLOCK) * BS,
+		put(t, MNT "/f",
+		    (u64)(ADDRS_PER_INODE + 2 * ADDRS_PER_BLOCK + i * ADDRS_PER_BLOCK) *
+			    BS,
 		    BS, 'd', false);
 	put(t, MNT "/f", BS, BS, 'B', true);
 	KTEST_ASSERT_EQ(t, qlfs_get_nat_entry(ct_sbi(t), ino, NULL, &addr, NULL), 0);
@@ -1150,4 +1158,3 @@ static const struct ktest_suite qlfs_rollforward_suite = {
 	.cases = qlfs_rollforward_cases,
 };
 KTEST_SUITE(qlfs_rollforward_suite);
-

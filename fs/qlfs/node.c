@@ -235,7 +235,7 @@ void qlfs_free_node(struct qlfs_sb_info *sbi, u32 nid)
 	ne->version++;
 	nat_mark_dirty(sbi, nid);
 	qlfs_bm_set(sbi->nid_freed_map, nid); /* RF */
-	low = !sbi->total_valid_node_count; /* a checkpoint's count from disk */
+	low = !sbi->total_valid_node_count;   /* a checkpoint's count from disk */
 	if (!low)
 		sbi->total_valid_node_count--;
 	spin_unlock(&sbi->nat_lock);
@@ -664,9 +664,10 @@ int qlfs_fsync_node_pages(struct inode *inode, bool dentry)
 		} else {
 			folio_wait_writeback(ifolio);
 			folio_mark_dirty(ifolio);
-			err = fsync_write_one(sbi, ifolio,
-					      1u << FSYNC_BIT_SHIFT |
-						      (dentry ? 1u << DENT_BIT_SHIFT : 0));
+			err = fsync_write_one(
+				sbi, ifolio,
+				1u << FSYNC_BIT_SHIFT |
+					(dentry ? 1u << DENT_BIT_SHIFT : 0));
 			folio_put(ifolio);
 		}
 	}
@@ -1213,7 +1214,8 @@ bool qlfs_dir_unstable(struct qlfs_sb_info *sbi, u32 ino)
 	return r;
 }
 
-int qlfs_recover_inode_page(struct qlfs_sb_info *sbi, u32 ino, const struct qlfs_inode *raw)
+int qlfs_recover_inode_page(struct qlfs_sb_info *sbi, u32 ino,
+			    const struct qlfs_inode *raw)
 {
 	struct qlfs_nat_entry *ne;
 	struct qlfs_inode *ri;
@@ -1285,9 +1287,9 @@ int qlfs_write_node_marked(struct qlfs_sb_info *sbi, u32 nid, u32 marks)
 	folio_put(folio);
 	qlfs_unlock_op(sbi);
 	if (!err)
-		err = filemap_fdatawait_range(sbi->node_inode->i_mapping,
-					      (loff_t)nid << PAGE_SHIFT,
-					      ((loff_t)nid << PAGE_SHIFT) + PAGE_SIZE - 1);
+		err = filemap_fdatawait_range(
+			sbi->node_inode->i_mapping, (loff_t)nid << PAGE_SHIFT,
+			((loff_t)nid << PAGE_SHIFT) + PAGE_SIZE - 1);
 	return err;
 }
 

@@ -473,7 +473,8 @@ bool qlfs_dir_unstable(struct qlfs_sb_info *sbi, u32 ino);
  * parent and name; size 0, one link, no blocks but itself (recovery fills
  * them in). -EEXIST when the nid is in use, -ENOSPC, -EIO. Context: mount,
  * under qlfs_lock_op(). */
-int qlfs_recover_inode_page(struct qlfs_sb_info *sbi, u32 ino, const struct qlfs_inode *raw);
+int qlfs_recover_inode_page(struct qlfs_sb_info *sbi, u32 ino,
+			    const struct qlfs_inode *raw);
 /* Write node @nid now (its cached folio, dirty or not) with footer marks
  * @marks (1 << FSYNC_BIT_SHIFT, 1 << DENT_BIT_SHIFT) and wait: the write
  * fsync makes, for tests that lay out F2FS's recovery cases. */
@@ -482,12 +483,12 @@ int qlfs_write_node_marked(struct qlfs_sb_info *sbi, u32 nid, u32 marks);
  * F2FS's eight recovery cases (arch/host/qlfs_rollforward_test.c). */
 enum qlfs_rf_mutant {
 	QLFS_RF_MUTANT_NONE,
-	QLFS_RF_MUTANT_MARKED_BLOCKS_ONLY,	  /* case 1: unmarked ones dropped */
-	QLFS_RF_MUTANT_FIRST_MARK_ONLY,		  /* case 2: stops at the first mark */
-	QLFS_RF_MUTANT_PAST_THE_LAST_MARK,	  /* case 3: takes what follows it */
-	QLFS_RF_MUTANT_INODE_BLOCKS_ONLY,	  /* case 4: direct nodes dropped */
-	QLFS_RF_MUTANT_MAKE_FROM_UNMARKED_INODE,  /* cases 5, 8: no DENTRY needed */
-	QLFS_RF_MUTANT_NO_DENTRY,		  /* case 6: no entry made */
+	QLFS_RF_MUTANT_MARKED_BLOCKS_ONLY,	 /* case 1: unmarked ones dropped */
+	QLFS_RF_MUTANT_FIRST_MARK_ONLY,		 /* case 2: stops at the first mark */
+	QLFS_RF_MUTANT_PAST_THE_LAST_MARK,	 /* case 3: takes what follows it */
+	QLFS_RF_MUTANT_INODE_BLOCKS_ONLY,	 /* case 4: direct nodes dropped */
+	QLFS_RF_MUTANT_MAKE_FROM_UNMARKED_INODE, /* cases 5, 8: no DENTRY needed */
+	QLFS_RF_MUTANT_NO_DENTRY,		 /* case 6: no entry made */
 	QLFS_RF_MUTANT_GIVE_UP_ON_MISSING_INODE, /* case 7: dnode(F) first ends it */
 };
 extern int qlfs_rf_mutant;

@@ -155,7 +155,7 @@ static bool recoverable(struct qlfs_sb_info *sbi, const void *blk, u32 addr)
 struct rf {
 	struct qlfs_sb_info *sbi;
 	struct list_head head;
-	struct list_head dirs; /* parents of made entries (F2FS's dir_list) */
+	struct list_head dirs;	   /* parents of made entries (F2FS's dir_list) */
 	unsigned long *held;	   /* segments kept out of allocation */
 	unsigned long *chain_segs; /* segments the chain runs through */
 	unsigned long *used_segs;  /* and those holding recovered blocks */
@@ -416,7 +416,8 @@ static int recover_dentry(struct rf *rf, struct fsync_inode *e, const u8 *blk)
 	}
 	qlfs_unlock_op(sbi);
 	if (err)
-		qlfs_msg(sbi, "roll-forward: inode %u: no entry \"%.*s\" in directory %u: %s",
+		qlfs_msg(sbi,
+			 "roll-forward: inode %u: no entry \"%.*s\" in directory %u: %s",
 			 e->ino, (int)len, ri->i_name, pino, errname(err));
 	if (einode)
 		iput(einode); /* freed here if that was its last link */
@@ -545,7 +546,8 @@ static int recover_data(struct rf *rf)
 
 	chain_start(&c, rf);
 	for (bool first = true; !err && chain_next(&c, first); first = false) {
-		struct fsync_inode *e = find_entry(&rf->head, le32_to_cpu(footer(blk)->ino));
+		struct fsync_inode *e =
+			find_entry(&rf->head, le32_to_cpu(footer(blk)->ino));
 
 		if (!e || !e->inode ||
 		    (!e->last_blkaddr && !mutant(QLFS_RF_MUTANT_PAST_THE_LAST_MARK)))
@@ -556,8 +558,8 @@ static int recover_data(struct rf *rf)
 		if (!err && e->made && c.addr == e->last_dentry &&
 		    !mutant(QLFS_RF_MUTANT_NO_DENTRY) && recover_dentry(rf, e, blk))
 			e->drop = true;
-		if (c.addr == e->last_blkaddr ||
-		    (marked(blk, FSYNC_BIT_SHIFT) && mutant(QLFS_RF_MUTANT_FIRST_MARK_ONLY)))
+		if (c.addr == e->last_blkaddr || (marked(blk, FSYNC_BIT_SHIFT) &&
+						  mutant(QLFS_RF_MUTANT_FIRST_MARK_ONLY)))
 			e->last_blkaddr = 0; /* later blocks were not fsynced */
 	}
 	return err;
@@ -573,7 +575,8 @@ int qlfs_recover_fsync_data(struct qlfs_sb_info *sbi)
 	INIT_LIST_HEAD(&rf.head);
 	INIT_LIST_HEAD(&rf.dirs);
 	rf.held = kcalloc(QLFS_BM_LONGS(sbi->l.segs_main), sizeof(long), GFP_KERNEL);
-	rf.chain_segs = kcalloc(QLFS_BM_LONGS(sbi->l.segs_main), sizeof(long), GFP_KERNEL);
+	rf.chain_segs =
+		kcalloc(QLFS_BM_LONGS(sbi->l.segs_main), sizeof(long), GFP_KERNEL);
 	rf.used_segs = kcalloc(QLFS_BM_LONGS(sbi->l.segs_main), sizeof(long), GFP_KERNEL);
 	rf.blk = qlfs_alloc_blocks(0);
 	rf.max_steps = (u64)sbi->l.segs_main * sbi->l.bps - sbi->total_valid_block_count;
