@@ -57,6 +57,7 @@
 #include <quire/list.h>
 #include <quire/xarray.h>
 #include <quire/workqueue.h>
+#include <quire/wait.h> /* GC part: gc_wait */
 
 /* ---- in-memory state of a mounted qlfs ---- */
 
@@ -151,6 +152,20 @@ struct qlfs_sb_info {
 	 * lost a name to rename or rmdir since it. */
 	unsigned long *nid_new_map, *nid_freed_map, *dir_unstable_map;
 	u64 inodes_made_by_recovery, dentries_recovered; /* statistics */
+
+	/* ---- cleaning (GC part, gc.c) ---- */
+	struct mutex gc_mutex;		/* one cleaning pass at a time */
+	struct task_struct *gc_thread;	/* the background cleaner, or NULL */
+	wait_queue_head_t gc_wait;	/* it sleeps here between passes */
+	bool gc_wake;			/* set, then wake gc_wait: a pass now */
+	u32 gc_bg_interval_ms;		/* its period (tests shorten it) */
+	bool gc_bg_ignore_idle;		/* tests: clean even when the disk is busy */
+	int gc_test_fault;		/* tests' negative controls: QLFS_GC_FAULT_* */
+	bool gc_test_off;		/* tests: qlfs_balance_fs() cleans nothing */
+	u64 gc_last_writes;		/* blocks written at the last background look */
+	u64 gc_fg_runs, gc_bg_runs;	/* statistics (the `qlfs` command) */
+	u64 gc_segments, gc_data_moved, gc_node_moved;
+	u64 gc_ssr_segments;		/* SSR: segments a log took with holes */
 };
 
 /* In-memory part of a qlfs inode (F2FS's f2fs_inode_info); the rest is in
@@ -225,11 +240,13 @@ void qlfs_remove_orphan_inode(struct qlfs_sb_info *sbi, u32 ino);
 
 /* ---- segment.c ---- */
 
-/* F2FS's f2fs_balance_fs(): when free segments run low and some are
- * prefree, a checkpoint makes them free (there is no cleaner yet). Call it
- * before qlfs_lock_op() in paths that will allocate (write_begin, create).
- * Context: process, no qlfs lock held. */
-void qlfs_balance_fs(struct qlfs_sb_info *sbi);
+/* F2FS's f2fs_balance_fs(): when the free segments no longer cover what
+ * is dirty plus the cleaner's reserve, foreground cleaning (gc.c) moves
+ * victims and a checkpoint makes them free. Call it before qlfs_lock_op()
+ * in paths that will allocate (write_begin, create). 0, or -ENOSPC when
+ * cleaning can no longer keep the logs supplied (a file system with too
+ * few segments for its logs). Context: process, no qlfs lock held. */
+int qlfs_balance_fs(struct qlfs_sb_info *sbi);
 
 /* Give the block of a page being written a new address in log @type
  * (out of place, QM3): invalidate @old_blkaddr (unless NULL_ADDR or
@@ -501,6 +518,62 @@ int qlfs_recover_orphan_inodes(struct qlfs_sb_info *sbi);
 void qlfs_start_periodic_checkpoint(struct qlfs_sb_info *sbi);
 void qlfs_stop_periodic_checkpoint(struct qlfs_sb_info *sbi);
 #define QLFS_CP_INTERVAL_MS 30000
+
+/* ---- cleaning (GC part: gc.c; see its header and docs/qlfs.md) ---- */
+
+#define NULL_SEGNO ((u32)~0u)
+enum qlfs_gc_type {
+	QLFS_FG_GC, /* greedy; writes what it moved; a checkpoint frees */
+	QLFS_BG_GC, /* cost-benefit; lazy: the moved pages are left dirty */
+};
+/* Tests' negative controls (sbi->gc_test_fault): a cleaner that frees a
+ * victim without moving its valid blocks, and one that makes a cleaned
+ * segment free at once instead of prefree until the checkpoint (QS1). */
+#define QLFS_GC_FAULT_SKIP_MOVE	 1
+#define QLFS_GC_FAULT_FREE_EARLY 2
+/* Background cleaner's period (F2FS's gc_min_sleep_time is 30 s). */
+#define QLFS_GC_BG_INTERVAL_MS 10000
+
+/* The victim among @nsegs segment entries @se by @type's policy
+ * (greedy: fewest valid blocks; cost-benefit: highest (1-u)*age/(1+u),
+ * ages from @now and the mtimes): never a current segment (@cur), a free
+ * or prefree one (no valid block), a full one, or one set in @skip (may be
+ * NULL). NULL_SEGNO when there is none. Pure: the tests call it on a
+ * crafted table. */
+u32 qlfs_select_victim(const struct qlfs_seg_entry *se, u32 nsegs, u32 bps,
+		       const u32 cur[NR_CURSEG_TYPE], const unsigned long *skip, u64 now,
+		       enum qlfs_gc_type type);
+/* The first file block a direct node (or the inode, offset 0) at node
+ * offset @ofs maps, or -1 for an indirect node's offset. */
+s64 qlfs_start_bidx_of_node(u32 ofs);
+/* Move the valid blocks of segment @segno (F2FS's do_garbage_collect()):
+ * node blocks dirtied in the node cache, data blocks loaded and dirtied
+ * in their file's page cache (cold); FG also writes them. Returns the
+ * blocks still valid in it afterwards (FG: 0 when all moved), or -errno.
+ * Context: process, no qlfs lock held. */
+int qlfs_gc_segment(struct qlfs_sb_info *sbi, u32 segno, enum qlfs_gc_type type);
+/* One foreground pass (F2FS's f2fs_gc(FG_GC)): greedy victims until the
+ * free segments cover what is dirty plus the reserve, then a checkpoint
+ * turns them free. 0 or -errno. Context: process, no qlfs lock held. */
+int qlfs_gc(struct qlfs_sb_info *sbi, enum qlfs_gc_type type);
+/* Is cleaning wanted before more is dirtied (qlfs_balance_fs())? */
+bool qlfs_gc_needed(struct qlfs_sb_info *sbi);
+/* The background cleaner: started at a writable mount, stopped at umount
+ * before the last checkpoint. */
+int qlfs_start_gc_thread(struct qlfs_sb_info *sbi);
+void qlfs_stop_gc_thread(struct qlfs_sb_info *sbi);
+/* A data folio the cleaner moved: its next write goes to the cold data
+ * log (F2FS's set_cold_data()); data.c clears it. */
+#define QLFS_GC_COLD_PRIVATE ((void *)0x9c01d)
+static inline bool qlfs_folio_gc_cold(struct folio *folio)
+{
+	return folio->private == QLFS_GC_COLD_PRIVATE;
+}
+/* segment.c, for the cleaner: free segments, prefree ones, and whether a
+ * segment is a log's current one; the summary block of a segment. */
+void qlfs_gc_counts(struct qlfs_sb_info *sbi, u32 *free, u32 *prefree);
+int qlfs_read_summary_block(struct qlfs_sb_info *sbi, u32 segno,
+			    struct qlfs_summary_block *sum);
 
 /* qlfs_shell.c: `qlfs [MOUNTPOINT]` */
 int qlfs_shell_cmd(int argc, char **argv);

@@ -1,14 +1,15 @@
 /*
  * fs/qlfs/segment.c - segments of a mounted qlfs: the SIT in memory, the
  * six logs and their summaries, block allocation, invalidation, prefree,
- * space reservation (Linux's fs/f2fs/segment.c, without cleaning or SSR).
+ * space reservation (Linux's fs/f2fs/segment.c, without SSR; cleaning is
+ * gc.c).
  *
  * Layer: fs (qlfs, the metadata half). Used by: node.c (node writeback),
  * data.c (data writeback), checkpoint.c, super.c.
  * Provides: qlfs_build/destroy_segment_manager(), qlfs_allocate_block(),
  * __qlfs_allocate_block(), qlfs_invalidate_block(), qlfs_reserve_blocks(),
  * qlfs_release_blocks(), qlfs_valid_main_blkaddr(), qlfs_bio_alloc(),
- * qlfs_balance_fs(),
+ * qlfs_balance_fs(), qlfs_gc_counts(), qlfs_read_summary_block(),
  * qlfs_flush_sit_entries(), qlfs_fill_cp_segments(),
  * qlfs_clear_prefree_segments().
  *
@@ -35,11 +36,11 @@
  *  QS3: a log's next_blkoff never passes bps; blocks at or past it are
  *       not valid (QL14).
  *
- * Left out: cleaning (foreground and background), SSR. Without a cleaner
- * a log that finds no free segment fails with -ENOSPC even when invalid
- * blocks are scattered in dirty segments; reservations (user_block_count,
- * the overprovisioned segments aside) keep that rare but do not exclude
- * it.
+ * Cleaning is gc.c's: qlfs_balance_fs() runs it before writers dirty
+ * more than the free segments can take, and the cleaner reads a victim's
+ * summary block here (qlfs_read_summary_block()). Left out: SSR (a log
+ * writing into the holes of a dirty segment): a log that finds no free
+ * segment still makes the file system read-only.
  *
  * Locking: a log's curseg->lock (a mutex: it writes the SSA block) ->
  * sbi->sit_lock (a spinlock) for sentries, the segment bitmaps and the
@@ -279,19 +280,41 @@ void qlfs_release_blocks(struct qlfs_sb_info *sbi, u32 count)
 	spin_unlock(&sbi->sit_lock);
 }
 
-/* Free segments below which prefree ones are turned free by a checkpoint:
- * every log may need one more segment, twice. */
-#define QLFS_LOW_FREE_SEGS (2 * NR_CURSEG_TYPE)
-
-void qlfs_balance_fs(struct qlfs_sb_info *sbi)
+/* F2FS's f2fs_balance_fs(): clean in the foreground when the free
+ * segments no longer cover what is dirty (gc.c, qlfs_gc_needed()). */
+int qlfs_balance_fs(struct qlfs_sb_info *sbi)
 {
-	bool low;
+	if (READ_ONCE(sbi->read_only) || READ_ONCE(sbi->gc_test_off) ||
+	    !qlfs_gc_needed(sbi))
+		return 0;
+	return qlfs_gc(sbi, QLFS_FG_GC);
+}
 
+/* ---- for the cleaner (gc.c) ---- */
+
+void qlfs_gc_counts(struct qlfs_sb_info *sbi, u32 *free, u32 *prefree)
+{
 	spin_lock(&sbi->sit_lock);
-	low = sbi->free_segments < QLFS_LOW_FREE_SEGS && sbi->prefree_segments;
+	*free = sbi->free_segments;
+	*prefree = sbi->prefree_segments;
 	spin_unlock(&sbi->sit_lock);
-	if (low && !READ_ONCE(sbi->read_only))
-		qlfs_write_checkpoint(sbi, CP_REASON_CLEANING);
+}
+
+int qlfs_read_summary_block(struct qlfs_sb_info *sbi, u32 segno,
+			    struct qlfs_summary_block *sum)
+{
+	u32 ssa = sbi->l.ssa_blkaddr + segno;
+	int err = qlfs_meta_rw(sbi, REQ_OP_READ, ssa, sum, 1);
+
+	if (err)
+		return err;
+	if (!qlfs_block_csum_ok(sum, ssa)) {
+		qlfs_msg(sbi, "summary block of segment %u (block %u): bad checksum", segno,
+			 ssa);
+		qlfs_handle_error(sbi, "corrupt summary block");
+		return -EIO;
+	}
+	return 0;
 }
 
 /* ---- invalidation ---- */
@@ -381,16 +404,23 @@ static int new_curseg(struct qlfs_sb_info *sbi, int type)
 	if (s >= segs)
 		s = qlfs_bm_find_next(sbi->free_segmap, segs, 0);
 	if (s >= segs) {
+		u32 prefree = sbi->prefree_segments;
+		u64 valid = sbi->total_valid_block_count;
+
 		spin_unlock(&sbi->sit_lock);
 		/*
-		 * No free segment for this log, and no cleaner yet to make one:
-		 * the page in hand cannot be written, and a checkpoint now would
-		 * write its node with NEW_ADDR (QM2) and counts the SIT does not
-		 * have. Going read-only keeps the last checkpoint as the disk's
-		 * state (what was written since is lost, and fsync says so).
+		 * No free segment for this log: cleaning (qlfs_balance_fs(),
+		 * before pages are dirtied) keeps enough free for what is dirty,
+		 * so only a file system with too few segments for its six logs
+		 * gets here. The page in hand cannot be written, and a
+		 * checkpoint now would write its node with NEW_ADDR (QM2) and
+		 * counts the SIT does not have. Going read-only keeps the last
+		 * checkpoint as the disk's state (what was written since is
+		 * lost, and fsync says so).
 		 */
-		qlfs_handle_error(
-			sbi, "a log found no free segment (qlfs does not clean yet)");
+		qlfs_msg(sbi, "log %d: no free segment (%u prefree, %llu valid blocks)",
+			 type, prefree, (unsigned long long)valid);
+		qlfs_handle_error(sbi, "a log found no free segment");
 		return -ENOSPC;
 	}
 	qlfs_bm_clear(sbi->free_segmap, s);

@@ -434,6 +434,7 @@ static void qlfs_put_super(struct super_block *sb)
 
 	if (!sbi)
 		return;
+	qlfs_stop_gc_thread(sbi); /* GC part: before the last checkpoint */
 	qlfs_stop_periodic_checkpoint(sbi);
 	if (!READ_ONCE(sbi->read_only)) {
 		int err = qlfs_write_checkpoint(sbi, CP_REASON_UMOUNT);
@@ -501,6 +502,8 @@ static int qlfs_fill_super(struct super_block *sb, void *data, int silent)
 	mutex_init(&sbi->nid_alloc_mutex);
 	for (int t = 0; t < NR_CURSEG_TYPE; t++)
 		mutex_init(&sbi->curseg[t].lock);
+	mutex_init(&sbi->gc_mutex); /* GC part */
+	init_waitqueue_head(&sbi->gc_wait);
 	sb->s_fs_info = sbi;
 	sb->s_op = &qlfs_sops;
 	sb->s_magic = QLFS_MAGIC;
@@ -584,6 +587,8 @@ static int qlfs_fill_super(struct super_block *sb, void *data, int silent)
 		if (err)
 			goto fail_root;
 		qlfs_start_periodic_checkpoint(sbi);
+		if (qlfs_start_gc_thread(sbi)) /* GC part: cleaning goes on without */
+			qlfs_msg(sbi, "no background cleaner (out of memory)");
 	}
 	kfree(sbi->mount_orphans);
 	sbi->mount_orphans = NULL;
