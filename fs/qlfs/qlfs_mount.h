@@ -440,6 +440,7 @@ void qlfs_release_segment(struct qlfs_sb_info *sbi, u32 segno);
 int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr,
 		       const struct qlfs_summary *sum);
 int qlfs_move_logs(struct qlfs_sb_info *sbi, const unsigned long *segmap);
+int qlfs_move_all_logs(struct qlfs_sb_info *sbi); /* @segmap NULL: every log */
 bool qlfs_block_valid_in_sit(struct qlfs_sb_info *sbi, u32 blkaddr);
 
 /* node.c */

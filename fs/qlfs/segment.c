@@ -709,9 +709,14 @@ int qlfs_move_logs(struct qlfs_sb_info *sbi, const unsigned long *segmap)
 
 	for (int t = 0; t < NR_CURSEG_TYPE && !err; t++) {
 		mutex_lock(&sbi->curseg[t].lock);
-		if (qlfs_bm_test(segmap, sbi->curseg[t].segno))
+		if (!segmap || qlfs_bm_test(segmap, sbi->curseg[t].segno))
 			err = new_curseg(sbi, t);
 		mutex_unlock(&sbi->curseg[t].lock);
 	}
 	return err;
+}
+
+int qlfs_move_all_logs(struct qlfs_sb_info *sbi)
+{
+	return qlfs_move_logs(sbi, NULL);
 }
