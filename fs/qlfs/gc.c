@@ -633,6 +633,7 @@ int qlfs_start_gc_thread(struct qlfs_sb_info *sbi)
 
 	if (!sbi->gc_bg_interval_ms)
 		sbi->gc_bg_interval_ms = QLFS_GC_BG_INTERVAL_MS;
+	WRITE_ONCE(sbi->gc_ssr_on, true); /* the mount's recovery is done */
 	k = kthread_run(gc_thread_func, sbi, "qlfs_gc-%s", sbi->disk->disk_name);
 	if (IS_ERR(k))
 		return PTR_ERR(k);

@@ -148,6 +148,14 @@ struct qlfs_sb_info {
 	u64 fsync_inodes_recovered, fsync_blocks_recovered;
 	u64 cp_ver_salt; /* a node footer's cp_ver, high half: see qlfs_node_cp_ver() */
 
+	/* RF (roll-forward of new inodes and entries; node.c, recovery.c).
+	 * Bit n of each map, under nat_lock, cleared when a checkpoint writes
+	 * the NAT: nid n was allocated since the last checkpoint (F2FS's NAT
+	 * entry without IS_CHECKPOINTED), freed since it, or (a directory)
+	 * lost a name to rename or rmdir since it. */
+	unsigned long *nid_new_map, *nid_freed_map, *dir_unstable_map;
+	u64 inodes_made_by_recovery, dentries_recovered; /* statistics */
+
 	/* ---- cleaning (GC part, gc.c) ---- */
 	struct mutex gc_mutex;		/* one cleaning pass at a time */
 	struct task_struct *gc_thread;	/* the background cleaner, or NULL */
@@ -157,6 +165,7 @@ struct qlfs_sb_info {
 	bool gc_bg_ignore_idle;		/* tests: clean even when the disk is busy */
 	int gc_test_fault;		/* tests' negative controls: QLFS_GC_FAULT_* */
 	bool gc_test_off;		/* tests: qlfs_balance_fs() cleans nothing */
+	bool gc_ssr_on;			/* SSR allowed (after mount's recovery) */
 	u64 gc_last_writes;		/* blocks written at the last background look */
 	u64 gc_fg_runs, gc_bg_runs;	/* statistics (the `qlfs` command) */
 	u64 gc_segments, gc_data_moved, gc_node_moved;
@@ -427,12 +436,15 @@ u32 qlfs_segno(const struct qlfs_sb_info *sbi, u32 blkaddr);
 /* Roll-forward (recovery.c): keep a segment of the fsync chain out of
  * allocation until the recovery checkpoint; a block found in the chain
  * made valid again with its owner's summary (-EEXIST if valid already);
- * every log moved to a fresh segment before the recovery checkpoint. */
+ * each log whose current segment is in @segmap (the chain's, or holding
+ * recovered blocks) moved to a fresh segment before the recovery
+ * checkpoint. */
 bool qlfs_hold_segment(struct qlfs_sb_info *sbi, u32 segno);
 void qlfs_release_segment(struct qlfs_sb_info *sbi, u32 segno);
 int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr,
 		       const struct qlfs_summary *sum);
-int qlfs_move_all_logs(struct qlfs_sb_info *sbi);
+int qlfs_move_logs(struct qlfs_sb_info *sbi, const unsigned long *segmap);
+int qlfs_move_all_logs(struct qlfs_sb_info *sbi); /* @segmap NULL: every log */
 bool qlfs_block_valid_in_sit(struct qlfs_sb_info *sbi, u32 blkaddr);
 
 /* node.c */
@@ -461,6 +473,50 @@ void qlfs_inode_to_folio(struct inode *inode, struct folio *folio);
 
 /* recovery.c: F2FS's roll-forward, at mount before the orphans. */
 int qlfs_recover_fsync_data(struct qlfs_sb_info *sbi);
+
+/* ---- RF: roll-forward of new inodes and entries (node.c) ---- */
+
+/* Does the last checkpoint hold node @nid as it is now (in use then, not
+ * freed or allocated again since: F2FS's f2fs_is_checkpointed_node())? */
+bool qlfs_nid_checkpointed(struct qlfs_sb_info *sbi, u32 nid);
+/* Was @nid, allocated since the last checkpoint, free in it (not a nid
+ * freed and taken again since)? Roll-forward can then allocate it anew. */
+bool qlfs_nid_was_free_at_cp(struct qlfs_sb_info *sbi, u32 nid);
+/* Directory @ino lost a name to rename or rmdir: until the next
+ * checkpoint, the entry a new file's roll-forward would make in it may
+ * meet a name the checkpoint still gives to another inode, so fsync of a
+ * new file in it checkpoints instead (F2FS's fsync_mode=strict,
+ * CP_RECOVER_DIR). */
+void qlfs_mark_dir_unstable(struct qlfs_sb_info *sbi, u32 ino);
+bool qlfs_dir_unstable(struct qlfs_sb_info *sbi, u32 ino);
+/* Make inode @ino again from its logged block @raw (F2FS's
+ * f2fs_recover_inode_page()): its nid, free in the checkpoint, is taken,
+ * a block reserved, and a node folio made with @raw's mode, owner, times,
+ * parent and name; size 0, one link, no blocks but itself (recovery fills
+ * them in). -EEXIST when the nid is in use, -ENOSPC, -EIO. Context: mount,
+ * under qlfs_lock_op(). */
+int qlfs_recover_inode_page(struct qlfs_sb_info *sbi, u32 ino,
+			    const struct qlfs_inode *raw);
+/* Write node @nid now (its cached folio, dirty or not) with footer marks
+ * @marks (1 << FSYNC_BIT_SHIFT, 1 << DENT_BIT_SHIFT) and wait: the write
+ * fsync makes, for tests that lay out F2FS's recovery cases. */
+int qlfs_write_node_marked(struct qlfs_sb_info *sbi, u32 nid, u32 marks);
+/* recovery.c: a wrong recovery on purpose, for the negative controls of
+ * F2FS's eight recovery cases (arch/host/qlfs_rollforward_test.c). */
+enum qlfs_rf_mutant {
+	QLFS_RF_MUTANT_NONE,
+	QLFS_RF_MUTANT_MARKED_BLOCKS_ONLY,	 /* case 1: unmarked ones dropped */
+	QLFS_RF_MUTANT_FIRST_MARK_ONLY,		 /* case 2: stops at the first mark */
+	QLFS_RF_MUTANT_PAST_THE_LAST_MARK,	 /* case 3: takes what follows it */
+	QLFS_RF_MUTANT_INODE_BLOCKS_ONLY,	 /* case 4: direct nodes dropped */
+	QLFS_RF_MUTANT_MAKE_FROM_UNMARKED_INODE, /* cases 5, 8: no DENTRY needed */
+	QLFS_RF_MUTANT_NO_DENTRY,		 /* case 6: no entry made */
+	QLFS_RF_MUTANT_GIVE_UP_ON_MISSING_INODE, /* case 7: dnode(F) first ends it */
+};
+extern int qlfs_rf_mutant;
+/* RF: record @inode's entry (parent @dir, @name) in its inode block, so
+ * that roll-forward can make the entry again; clears QLFS_I_NEED_CP. */
+void qlfs_set_inode_name(struct inode *inode, struct inode *dir, const u8 *name, u32 len);
 
 /* checkpoint.c */
 int qlfs_recover_orphan_inodes(struct qlfs_sb_info *sbi);

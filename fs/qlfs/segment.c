@@ -445,10 +445,14 @@ static u32 get_ssr_segment(struct qlfs_sb_info *sbi)
 
 /* Under sit_lock: does data log @type take a dirty segment's holes rather
  * than a free segment? When the free ones are down to the cleaner's
- * reserve (F2FS's need_SSR()); node logs always take free ones. */
+ * reserve (F2FS's need_SSR()), once the mount is done; node logs always
+ * take free ones. */
 static bool need_ssr(struct qlfs_sb_info *sbi, int type)
 {
-	return !qlfs_log_is_node(type) && sbi->free_segments <= qlfs_gc_reserve_segs(sbi);
+	/* not during mount's roll-forward: its holes may hold fsynced data
+	 * not recovered yet */
+	return READ_ONCE(sbi->gc_ssr_on) && !qlfs_log_is_node(type) &&
+	       sbi->free_segments <= qlfs_gc_reserve_segs(sbi);
 }
 
 /* Log @type (c->lock held, its old summary written) moves to segment
@@ -803,10 +807,14 @@ int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr,
 	off = blkoff_in_seg(sbi, blkaddr);
 	spin_lock(&sbi->sit_lock);
 	se = &sbi->sentries[segno];
-	if (qlfs_test_bit(se->valid_map, off) ||
-	    (qlfs_log_is_node(se->type) && se->valid_blocks)) {
+	if (qlfs_test_bit(se->valid_map, off)) {
 		spin_unlock(&sbi->sit_lock);
 		return -EEXIST;
+	}
+	/* RF: never a data block in a node log's segment (recovery.c) */
+	if (qlfs_log_is_node(se->type) && (se->valid_blocks || is_cur_seg(sbi, segno))) {
+		spin_unlock(&sbi->sit_lock);
+		return -EUCLEAN;
 	}
 	if (qlfs_bm_test_and_clear(sbi->free_segmap, segno))
 		sbi->free_segments--;
@@ -821,14 +829,20 @@ int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr,
 	return set_summary(sbi, blkaddr, sum);
 }
 
-int qlfs_move_all_logs(struct qlfs_sb_info *sbi)
+int qlfs_move_logs(struct qlfs_sb_info *sbi, const unsigned long *segmap)
 {
 	int err = 0;
 
 	for (int t = 0; t < NR_CURSEG_TYPE && !err; t++) {
 		mutex_lock(&sbi->curseg[t].lock);
-		err = new_curseg(sbi, t);
+		if (!segmap || qlfs_bm_test(segmap, sbi->curseg[t].segno))
+			err = new_curseg(sbi, t);
 		mutex_unlock(&sbi->curseg[t].lock);
 	}
 	return err;
+}
+
+int qlfs_move_all_logs(struct qlfs_sb_info *sbi)
+{
+	return qlfs_move_logs(sbi, NULL);
 }

@@ -576,9 +576,11 @@ static int qlfs_fill_super(struct super_block *sb, void *data, int silent)
 			err = qlfs_add_orphan_inode(sbi, sbi->mount_orphans[i]);
 		if (err)
 			goto fail_root;
-		/* roll-forward before any checkpoint moves the chain's start */
-		if (!(le32_to_cpu(sbi->ckpt->ckpt_flags) & CP_UMOUNT_FLAG))
-			qlfs_recover_fsync_data(sbi);
+		/* roll-forward before any checkpoint moves the chain's start;
+		 * after a clean umount too (F2FS): a mount writes no checkpoint
+		 * until something changes, so an fsync after it logs nodes
+		 * under the umount checkpoint's version */
+		qlfs_recover_fsync_data(sbi);
 	}
 	if (!sbi->read_only) {
 		err = qlfs_recover_orphan_inodes(sbi);
