@@ -57,6 +57,7 @@
 #include <quire/errno.h>
 #include <quire/printk.h>
 #include <quire/bug.h>
+#include <quire/bitops.h>
 #include "qlfs_mount.h"
 
 u32 qlfs_segno(const struct qlfs_sb_info *sbi, u32 blkaddr)
@@ -430,11 +431,11 @@ static u32 get_ssr_segment(struct qlfs_sb_info *sbi)
 		    qlfs_bm_test(sbi->prefree_segmap, s))
 			continue;
 		for (u32 i = 0; i < sbi->l.bps / 8; i++)
-			holes += 8 - __builtin_popcount(
-					     se->valid_map[i] |
-					     (READ_ONCE(sbi->gc_test_fault) == QLFS_GC_FAULT_SSR_NO_CKPT ?
-						      0 :
-						      se->ckpt_valid_map[i]));
+			holes += 8 - hweight64(se->valid_map[i] |
+					       (READ_ONCE(sbi->gc_test_fault) ==
+							QLFS_GC_FAULT_SSR_NO_CKPT ?
+							0 :
+							se->ckpt_valid_map[i]));
 		if (holes > most) {
 			most = holes;
 			best = s;
