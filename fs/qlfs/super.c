@@ -616,11 +616,20 @@ static struct dentry *qlfs_mount(struct file_system_type *fs_type, int flags,
 	return mount_bdev(fs_type, flags, dev_name, data, qlfs_fill_super);
 }
 
+/* GC part: the background cleaner stops before the VFS evicts the inodes
+ * (it takes inode references of its own), as F2FS's kill_f2fs_super(). */
+static void qlfs_kill_sb(struct super_block *sb)
+{
+	if (sb->s_fs_info)
+		qlfs_stop_gc_thread(QLFS_SB(sb));
+	kill_block_super(sb);
+}
+
 struct file_system_type qlfs_fs_type = {
 	.name = "qlfs",
 	.fs_flags = FS_REQUIRES_DEV,
 	.mount = qlfs_mount,
-	.kill_sb = kill_block_super,
+	.kill_sb = qlfs_kill_sb,
 };
 
 static int init_qlfs_fs(void)
