@@ -319,10 +319,14 @@ static int move_data_block(struct qlfs_sb_info *sbi, u32 blkaddr,
 		return 0;
 	moved = move_data_page(sbi, inode, index, blkaddr);
 	if (moved > 0 && type == QLFS_FG_GC) {
-		loff_t pos = (loff_t)index << PAGE_SHIFT;
-		int err = filemap_write_and_wait_range(inode->i_mapping, pos,
-						       pos + PAGE_SIZE - 1);
+		/* written and waited for; a write error stays the file's, for
+		 * its next fsync (the keep_errors wait does not consume it) */
+		loff_t pos = (loff_t)index << PAGE_SHIFT, end = pos + PAGE_SIZE - 1;
+		int err = filemap_fdatawrite_range(inode->i_mapping, pos, end);
 
+		if (!err)
+			err = filemap_fdatawait_range_keep_errors(inode->i_mapping, pos,
+								  end);
 		if (err)
 			moved = err;
 	}
