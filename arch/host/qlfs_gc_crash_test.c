@@ -25,7 +25,7 @@
 #include "../../fs/qlfs/qlfs_data.h"
 #include "blockdev.h"
 
-#define MNT "/qlfs_gc_crash"
+#define MNT	 "/qlfs_gc_crash"
 #define A_BLOCKS 64 /* the checkpointed file: 4 segments of 16 blocks */
 
 struct gcc {
@@ -117,7 +117,8 @@ static u32 blocks_not(struct ktest *t, struct gcc *c, const char *path, u32 n, u
 }
 
 /* Is block @b of @path not generation @gen? (1 or 0) */
-static u32 blocks_not_one(struct ktest *t, struct gcc *c, const char *path, u32 b, u32 gen)
+static u32 blocks_not_one(struct ktest *t, struct gcc *c, const char *path, u32 b,
+			  u32 gen)
 {
 	int fd = ksys_open(path, O_RDONLY, 0);
 	u8 want[64];
@@ -266,8 +267,8 @@ static u32 ssr_fill_and_cut(struct ktest *t, int fault, u64 *ssr)
 	WRITE_ONCE(sbi->gc_test_fault, fault);
 	KTEST_ASSERT_EQ(t, write_blocks(t, c, MNT "/b", 0, 1, 1, 0), 0);
 	gcc_sbi(t, &inode, MNT "/b");
-	while (READ_ONCE(sbi->gc_ssr_segments) < 3 && READ_ONCE(sbi->free_segments) && !err &&
-	       b < 4096) {
+	while (READ_ONCE(sbi->gc_ssr_segments) < 3 && READ_ONCE(sbi->free_segments) &&
+	       !err && b < 4096) {
 		err = write_blocks(t, c, MNT "/b", b, 8, 1, 0);
 		KTEST_EXPECT_EQ(t, filemap_write_and_wait(inode->i_mapping), 0);
 		b += 8;

@@ -78,10 +78,10 @@
  * a new segment, twice over, while a victim's blocks move. */
 #define QLFS_GC_RESERVE_SEGS (2 * NR_CURSEG_TYPE)
 /* Victims one foreground pass moves at most. */
-#define QLFS_GC_MAX_VICTIMS 8
+#define QLFS_GC_MAX_VICTIMS  8
 /* Free segments a foreground pass keeps for one victim's moves: the cold
  * data log (or a node log) and the node logs its direct nodes go to. */
-#define QLFS_GC_FLOOR_SEGS 4
+#define QLFS_GC_FLOOR_SEGS   4
 
 /* ---- victim selection (F2FS's get_victim_by_default) ---- */
 
@@ -134,7 +134,8 @@ u32 qlfs_select_victim(const struct qlfs_seg_entry *se, u32 nsegs, u32 bps,
 			score = bps - se[s].valid_blocks; /* greedy */
 		else
 			score = cb_benefit(se[s].valid_blocks, bps, min(se[s].mtime, now),
-					   min_mtime, max_mtime) + 1;
+					   min_mtime, max_mtime) +
+				1;
 		if (score > best) {
 			best = score;
 			victim = s;
@@ -163,8 +164,8 @@ static u32 get_victim(struct qlfs_sb_info *sbi, const unsigned long *skip,
 	spin_lock(&sbi->sit_lock); /* curseg segnos change under it too */
 	for (int t = 0; t < NR_CURSEG_TYPE; t++)
 		cur[t] = sbi->curseg[t].segno;
-	v = qlfs_select_victim(sbi->sentries, sbi->l.segs_main, sbi->l.bps, cur, skip, now,
-			       type);
+	v = qlfs_select_victim(sbi->sentries, sbi->l.segs_main, sbi->l.bps, cur, skip,
+			       now, type);
 	spin_unlock(&sbi->sit_lock);
 	return v;
 }
@@ -188,7 +189,8 @@ s64 qlfs_start_bidx_of_node(u32 ofs)
 		    j = r % (NIDS_PER_BLOCK + 1);
 
 		if (j)
-			return ai + 2 * apb + 2 * npb * apb + ((s64)k * npb + j - 1) * apb;
+			return ai + 2 * apb + 2 * npb * apb +
+			       ((s64)k * npb + j - 1) * apb;
 	}
 	return -1; /* an indirect node: it owns no data */
 }
@@ -399,7 +401,8 @@ int qlfs_gc_segment(struct qlfs_sb_info *sbi, u32 segno, enum qlfs_gc_type type)
 		if (node)
 			moved = move_node_block(sbi, base + off, &sum->entries[off]);
 		else
-			moved = move_data_block(sbi, base + off, &sum->entries[off], type);
+			moved = move_data_block(sbi, base + off, &sum->entries[off],
+						type);
 		if (moved < 0) {
 			err = moved;
 			break;
@@ -457,7 +460,8 @@ static bool room_for(struct qlfs_sb_info *sbi, u32 extra, u32 margin)
 
 	qlfs_gc_counts(sbi, &free, &prefree);
 	return (u64)(free + extra) * sbi->l.bps >=
-	       2 * dirty_pages(sbi) + (u64)(qlfs_gc_reserve_segs(sbi) + margin) * sbi->l.bps;
+	       2 * dirty_pages(sbi) +
+		       (u64)(qlfs_gc_reserve_segs(sbi) + margin) * sbi->l.bps;
 }
 
 bool qlfs_gc_needed(struct qlfs_sb_info *sbi)
@@ -506,8 +510,8 @@ static int fg_gc_one(struct qlfs_sb_info *sbi, unsigned long *skip)
  */
 static int fg_gc(struct qlfs_sb_info *sbi)
 {
-	unsigned long *skip = kcalloc(QLFS_BM_LONGS(sbi->l.segs_main), sizeof(long),
-				      GFP_KERNEL);
+	unsigned long *skip =
+		kcalloc(QLFS_BM_LONGS(sbi->l.segs_main), sizeof(long), GFP_KERNEL);
 	u32 free, prefree, cleaned = 0;
 	bool flushed = false;
 	int err = 0;
@@ -516,7 +520,8 @@ static int fg_gc(struct qlfs_sb_info *sbi)
 		return -ENOMEM;
 	qlfs_gc_counts(sbi, &free, &prefree);
 	while (!err && !enough_free(sbi, prefree) && cleaned < QLFS_GC_MAX_VICTIMS) {
-		if ((!flushed && dirty_pages(sbi)) || (prefree && free <= QLFS_GC_FLOOR_SEGS)) {
+		if ((!flushed && dirty_pages(sbi)) ||
+		    (prefree && free <= QLFS_GC_FLOOR_SEGS)) {
 			flushed = true;
 			err = qlfs_write_checkpoint(sbi, CP_REASON_CLEANING);
 		} else if (free <= QLFS_GC_FLOOR_SEGS) {
@@ -583,7 +588,8 @@ int qlfs_gc(struct qlfs_sb_info *sbi, enum qlfs_gc_type type)
 			if (left < 0)
 				err = left;
 			else
-				__atomic_fetch_add(&sbi->gc_segments, 1, __ATOMIC_RELAXED);
+				__atomic_fetch_add(&sbi->gc_segments, 1,
+						   __ATOMIC_RELAXED);
 		}
 	}
 	mutex_unlock(&sbi->gc_mutex);
@@ -601,8 +607,8 @@ int qlfs_gc(struct qlfs_sb_info *sbi, enum qlfs_gc_type type)
 static bool disk_idle(struct qlfs_sb_info *sbi)
 {
 	u64 w = READ_ONCE(sbi->data_blocks_written) + READ_ONCE(sbi->node_blocks_written);
-	bool idle = w == sbi->gc_last_writes &&
-		    !wb_stat(&sbi->sb->s_bdi->wb, WB_WRITEBACK);
+	bool idle =
+		w == sbi->gc_last_writes && !wb_stat(&sbi->sb->s_bdi->wb, WB_WRITEBACK);
 
 	sbi->gc_last_writes = w;
 	return idle || READ_ONCE(sbi->gc_bg_ignore_idle);

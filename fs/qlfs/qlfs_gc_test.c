@@ -29,7 +29,7 @@
 #include "qlfs_data.h"
 #include "qlfs_test.h"
 
-#define GT "/gct"
+#define GT	   "/gct"
 #define GT_LOG_BPS 4 /* 64 KiB segments: ~480 of them on 32 MiB */
 
 struct gt {
@@ -75,7 +75,9 @@ static struct gt *gt_mount(struct ktest *t)
 	struct gt *g = t->priv;
 
 	if (qlfs_test_disk(&g->d))
-		ktest_skip(t, "no writable test disk of 32 MiB or more (serial quire-test*)");
+		ktest_skip(
+			t,
+			"no writable test disk of 32 MiB or more (serial quire-test*)");
 	KTEST_ASSERT_EQ(t, qlfs_test_mount_fresh(&g->d, GT_LOG_BPS, GT), 0);
 	g->mounted = true;
 	return g;
@@ -134,7 +136,7 @@ static void qlfs_gc_victim_greedy_and_cost_benefit_on_a_crafted_table(struct kte
 	static const struct {
 		u16 valid;
 		u64 mtime;
-	} tab[12] = {{5, 1}, {5, 1}, {5, 1}, {5, 1}, {5, 1}, {16, 1},
+	} tab[12] = {{5, 1},  {5, 1},	 {5, 1},    {5, 1},  {5, 1}, {16, 1},
 		     {16, 1}, {10, 100}, {3, 1000}, {6, 10}, {0, 1}, {1, 1}};
 	static const u32 cur[NR_CURSEG_TYPE] = {0, 1, 2, 3, 4, 11};
 	struct qlfs_seg_entry se[12] = {0};
@@ -145,13 +147,18 @@ static void qlfs_gc_victim_greedy_and_cost_benefit_on_a_crafted_table(struct kte
 		se[i].mtime = tab[i].mtime;
 	}
 	/* segment 5: full, not current */
-	KTEST_EXPECT_EQ(t, qlfs_select_victim(se, 12, 16, cur, NULL, 1000, QLFS_FG_GC), 8);
-	KTEST_EXPECT_EQ(t, qlfs_select_victim(se, 12, 16, cur, NULL, 1000, QLFS_BG_GC), 9);
+	KTEST_EXPECT_EQ(t, qlfs_select_victim(se, 12, 16, cur, NULL, 1000, QLFS_FG_GC),
+			8);
+	KTEST_EXPECT_EQ(t, qlfs_select_victim(se, 12, 16, cur, NULL, 1000, QLFS_BG_GC),
+			9);
 	qlfs_bm_set(skip, 8);
-	KTEST_EXPECT_EQ(t, qlfs_select_victim(se, 12, 16, cur, skip, 1000, QLFS_FG_GC), 9);
+	KTEST_EXPECT_EQ(t, qlfs_select_victim(se, 12, 16, cur, skip, 1000, QLFS_FG_GC),
+			9);
 	qlfs_bm_set(skip, 9);
-	KTEST_EXPECT_EQ(t, qlfs_select_victim(se, 12, 16, cur, skip, 1000, QLFS_FG_GC), 7);
-	KTEST_EXPECT_EQ(t, qlfs_select_victim(se, 12, 16, cur, skip, 1000, QLFS_BG_GC), 7);
+	KTEST_EXPECT_EQ(t, qlfs_select_victim(se, 12, 16, cur, skip, 1000, QLFS_FG_GC),
+			7);
+	KTEST_EXPECT_EQ(t, qlfs_select_victim(se, 12, 16, cur, skip, 1000, QLFS_BG_GC),
+			7);
 	qlfs_bm_set(skip, 7);
 	KTEST_EXPECT_EQ(t, qlfs_select_victim(se, 12, 16, cur, skip, 1000, QLFS_FG_GC),
 			NULL_SEGNO);
@@ -313,7 +320,8 @@ static void model_verify(struct ktest *t, struct gt *g, struct model *m)
 
 	for (u32 f = 0; f < NFILES; f++)
 		for (u32 b = 0; b < m->blocks; b++)
-			if (!pread_block_is(g, m->fd[f], f, b, m->gen[f * m->blocks + b]) &&
+			if (!pread_block_is(g, m->fd[f], f, b,
+					    m->gen[f * m->blocks + b]) &&
 			    bad++ < 5)
 				ktest_fail(t, __FILE__, __LINE__,
 					   "file %u block %u: not generation %u", f, b,
@@ -347,7 +355,8 @@ static void fill_and_overwrite(struct ktest *t, struct gt *g, struct model *m,
 		if (ksys_pwrite64(m->fd[f], g->buf, 4096, (loff_t)b << 12) != 4096) {
 			ktest_fail(t, __FILE__, __LINE__,
 				   "write %llu of %llu (file %u block %u) failed",
-				   (unsigned long long)i, (unsigned long long)writes, f, b);
+				   (unsigned long long)i, (unsigned long long)writes, f,
+				   b);
 			ktest_abort(t);
 		}
 	}

@@ -157,19 +157,19 @@ struct qlfs_sb_info {
 	u64 inodes_made_by_recovery, dentries_recovered; /* statistics */
 
 	/* ---- cleaning (GC part, gc.c) ---- */
-	struct mutex gc_mutex;		/* one cleaning pass at a time */
-	struct task_struct *gc_thread;	/* the background cleaner, or NULL */
-	wait_queue_head_t gc_wait;	/* it sleeps here between passes */
-	bool gc_wake;			/* set, then wake gc_wait: a pass now */
-	u32 gc_bg_interval_ms;		/* its period (tests shorten it) */
-	bool gc_bg_ignore_idle;		/* tests: clean even when the disk is busy */
-	int gc_test_fault;		/* tests' negative controls: QLFS_GC_FAULT_* */
-	bool gc_test_off;		/* tests: qlfs_balance_fs() cleans nothing */
-	bool gc_ssr_on;			/* SSR allowed (after mount's recovery) */
-	u64 gc_last_writes;		/* blocks written at the last background look */
-	u64 gc_fg_runs, gc_bg_runs;	/* statistics (the `qlfs` command) */
+	struct mutex gc_mutex;	       /* one cleaning pass at a time */
+	struct task_struct *gc_thread; /* the background cleaner, or NULL */
+	wait_queue_head_t gc_wait;     /* it sleeps here between passes */
+	bool gc_wake;		       /* set, then wake gc_wait: a pass now */
+	u32 gc_bg_interval_ms;	       /* its period (tests shorten it) */
+	bool gc_bg_ignore_idle;	       /* tests: clean even when the disk is busy */
+	int gc_test_fault;	       /* tests' negative controls: QLFS_GC_FAULT_* */
+	bool gc_test_off;	       /* tests: qlfs_balance_fs() cleans nothing */
+	bool gc_ssr_on;		       /* SSR allowed (after mount's recovery) */
+	u64 gc_last_writes;	       /* blocks written at the last background look */
+	u64 gc_fg_runs, gc_bg_runs;    /* statistics (the `qlfs` command) */
 	u64 gc_segments, gc_data_moved, gc_node_moved;
-	u64 gc_ssr_segments;		/* SSR: segments a log took with holes */
+	u64 gc_ssr_segments; /* SSR: segments a log took with holes */
 };
 
 /* In-memory part of a qlfs inode (F2FS's f2fs_inode_info); the rest is in
@@ -534,11 +534,11 @@ enum qlfs_gc_type {
 /* Tests' negative controls (sbi->gc_test_fault): a cleaner that frees a
  * victim without moving its valid blocks, and one that makes a cleaned
  * segment free at once instead of prefree until the checkpoint (QS1). */
-#define QLFS_GC_FAULT_SKIP_MOVE	 1
-#define QLFS_GC_FAULT_FREE_EARLY 2
+#define QLFS_GC_FAULT_SKIP_MOVE	  1
+#define QLFS_GC_FAULT_FREE_EARLY  2
 #define QLFS_GC_FAULT_SSR_NO_CKPT 3 /* SSR reuses blocks valid at the checkpoint */
 /* Background cleaner's period (F2FS's gc_min_sleep_time is 30 s). */
-#define QLFS_GC_BG_INTERVAL_MS 10000
+#define QLFS_GC_BG_INTERVAL_MS	  10000
 
 /* The victim among @nsegs segment entries @se by @type's policy
  * (greedy: fewest valid blocks; cost-benefit: highest (1-u)*age/(1+u),

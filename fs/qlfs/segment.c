@@ -325,8 +325,8 @@ int qlfs_read_summary_block(struct qlfs_sb_info *sbi, u32 segno,
 	if (err)
 		return err;
 	if (!qlfs_block_csum_ok(sum, ssa)) {
-		qlfs_msg(sbi, "summary block of segment %u (block %u): bad checksum", segno,
-			 ssa);
+		qlfs_msg(sbi, "summary block of segment %u (block %u): bad checksum",
+			 segno, ssa);
 		qlfs_handle_error(sbi, "corrupt summary block");
 		return -EIO;
 	}
@@ -388,7 +388,6 @@ bool qlfs_block_valid_in_sit(struct qlfs_sb_info *sbi, u32 blkaddr)
 
 /* ---- allocation ---- */
 
-
 static void seal_summary(struct qlfs_sb_info *sbi, int type,
 			 struct qlfs_summary_block *sum)
 {
@@ -409,7 +408,8 @@ static bool ssr_hole(struct qlfs_sb_info *sbi, const struct qlfs_seg_entry *se, 
 }
 
 /* Under sit_lock: the first hole of @se at or after @off, or bps. */
-static u32 next_ssr_hole(struct qlfs_sb_info *sbi, const struct qlfs_seg_entry *se, u32 off)
+static u32 next_ssr_hole(struct qlfs_sb_info *sbi, const struct qlfs_seg_entry *se,
+			 u32 off)
 {
 	while (off < sbi->l.bps && !ssr_hole(sbi, se, off))
 		off++;
@@ -431,11 +431,12 @@ static u32 get_ssr_segment(struct qlfs_sb_info *sbi)
 		    qlfs_bm_test(sbi->prefree_segmap, s))
 			continue;
 		for (u32 i = 0; i < sbi->l.bps / 8; i++)
-			holes += 8 - hweight64(se->valid_map[i] |
-					       (READ_ONCE(sbi->gc_test_fault) ==
-							QLFS_GC_FAULT_SSR_NO_CKPT ?
-							0 :
-							se->ckpt_valid_map[i]));
+			holes +=
+				8 - hweight64(se->valid_map[i] |
+					      (READ_ONCE(sbi->gc_test_fault) ==
+							       QLFS_GC_FAULT_SSR_NO_CKPT ?
+						       0 :
+						       se->ckpt_valid_map[i]));
 		if (holes > most) {
 			most = holes;
 			best = s;
