@@ -1121,6 +1121,81 @@ static void qlfs_rf_random_operations_then_a_cut(struct ktest *t)
 		rr_round(t, &rng, 200);
 }
 
+/* Write @n blocks of @path from block @first, every @step-th, of @fill,
+ * and write them back. */
+static void put_blocks(struct ktest *t, const char *path, u32 first, u32 n, u32 step,
+		       u8 fill)
+{
+	for (u32 i = 0; i < n; i++)
+		put(t, path, (loff_t)(first + i * step) * BS, BS, fill, false);
+	write_out(t, path);
+}
+
+/*
+ * SSR (a data log writing into the holes of a dirty segment) may use a
+ * block only if it was invalid at the last checkpoint and has not been
+ * valid since (F2FS: "SSR should never reuse block which is checkpointed
+ * or newly invalidated"): a block written after the checkpoint, fsynced
+ * and then overwritten is still what roll-forward gives the file after a
+ * cut. /h's blocks, one to three of /k's, are rewritten before the
+ * checkpoint (holes SSR may take, fewer per segment than /a's would give);
+ * /a's are written after it between blocks of /c (so
+ * their segments stay dirty, not prefree), fsynced, then rewritten without
+ * fsync; /b then fills the disk until the data log takes holes; the cut:
+ * /a reads back as its fsync left it, /h and /k as the checkpoint had them.
+ */
+static void qlfs_rf_ssr_spares_blocks_an_fsync_logged(struct ktest *t)
+{
+	struct ct *c = t->priv;
+	struct qlfs_mkfs_opts o = {
+		.log_bps = 4, .force = true, .time = 1000000000ULL, .quiet = true};
+	struct qlfs_sb_info *sbi;
+	u32 b = 0;
+
+	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:8M,cache", &c->disk), 0);
+	KTEST_ASSERT_EQ(t, qlfs_dev_open(&c->d, c->disk->disk_name, true), 0);
+	KTEST_ASSERT_EQ(t, qlfs_mkfs(&c->d, &o), 0);
+	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&c->disk->part0), 0);
+	ct_mount(t, c);
+	sbi = ct_sbi(t);
+	qlfs_stop_gc_thread(sbi);
+	qlfs_stop_periodic_checkpoint(sbi);
+	WRITE_ONCE(sbi->gc_test_off, true);
+	put_blocks(t, MNT "/a", 0, 64, 1, 'o');
+	for (u32 i = 0; i < 32; i++) { /* one /h block to three of /k */
+		put_blocks(t, MNT "/h", i, 1, 1, 'h');
+		put_blocks(t, MNT "/k", 3 * i, 3, 1, 'k');
+	}
+	put_blocks(t, MNT "/h", 0, 32, 1, 'H'); /* holes SSR may take */
+	ksys_sync();
+	for (u32 i = 0; i < 64; i++) { /* /a and /c blocks side by side */
+		put_blocks(t, MNT "/a", i, 1, 1, 'P');
+		put_blocks(t, MNT "/c", i, 1, 1, 'c');
+	}
+	fsync_path(t, MNT "/a");
+	put_blocks(t, MNT "/a", 0, 64, 1, 'Q'); /* not fsynced: holes now */
+	while (READ_ONCE(sbi->gc_ssr_segments) < 3 && READ_ONCE(sbi->free_segments) &&
+	       !READ_ONCE(sbi->read_only) && b < 2048) {
+		put_blocks(t, MNT "/b", b, 8, 1, 'b');
+		b += 8;
+	}
+	KTEST_EXPECT_GT(t, READ_ONCE(sbi->gc_ssr_segments), 0);
+	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&c->disk->part0), 0);
+	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
+
+	ct_mount(t, c);
+	for (u32 i = 0; i < 64; i++)
+		if (!bytes_are(MNT "/a", (loff_t)i * BS, BS, 'P')) {
+			ktest_fail(t, __FILE__, __LINE__,
+				   "/a block %u is not what its fsync wrote", i);
+			break;
+		}
+	expect_bytes(t, MNT "/h", 0, 32 * BS, 'H');
+	expect_bytes(t, MNT "/k", 0, 96 * BS, 'k');
+	ct_umount(t, c);
+	ct_expect_clean(t, c);
+}
+
 static const struct ktest_case qlfs_rollforward_cases[] = {
 	KTEST_CASE(qlfs_rf_case1_inode_cp_inode_dnodeF),
 	KTEST_CASE(qlfs_rf_case1_control_unmarked_inode_dropped),
@@ -1148,6 +1223,7 @@ static const struct ktest_case qlfs_rollforward_cases[] = {
 	KTEST_CASE(qlfs_rf_refuses_data_in_a_node_segment),
 	KTEST_CASE(qlfs_rf_fsync_after_a_clean_remount_survives),
 	KTEST_CASE(qlfs_rf_random_operations_then_a_cut),
+	KTEST_CASE(qlfs_rf_ssr_spares_blocks_an_fsync_logged),
 	KTEST_END,
 };
 

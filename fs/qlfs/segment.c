@@ -35,8 +35,10 @@
  *  QS3: a log's next_blkoff never passes bps; blocks at or past it are
  *       not valid (QL14), except in an SSR log (curseg->ssr), whose
  *       next_blkoff is its next hole and which a checkpoint records full.
- *  QS4: a block valid at the last durable checkpoint (ckpt_valid_map) is
- *       never allocated again before the next one (SSR's holes, QM3).
+ *  QS4: a block valid at the last durable checkpoint, or valid since
+ *       (ckpt_valid_map: an invalidated block's bit is set too), is never
+ *       allocated again before the next one (SSR's holes, QM3; a block an
+ *       fsync logged is roll-forward's after a cut).
  *
  * Cleaning is gc.c's: qlfs_balance_fs() runs it before writers dirty
  * more than the free segments can take, and the cleaner reads a victim's
@@ -345,6 +347,11 @@ static bool __invalidate(struct qlfs_sb_info *sbi, u32 blkaddr)
 	if (!qlfs_test_bit(se->valid_map, off) || !se->valid_blocks)
 		return false;
 	se->valid_map[off / 8] &= ~(1u << (off % 8));
+	/* RF: not an SSR hole before the next checkpoint either (F2FS's
+	 * update_sit_entry(): "SSR should never reuse block which is
+	 * checkpointed or newly invalidated"): an fsync may have logged it,
+	 * and roll-forward gives it back to its file after a cut */
+	qlfs_set_bit(se->ckpt_valid_map, off);
 	se->valid_blocks--;
 	se->mtime = qlfs_elapsed_time(sbi);
 	mark_sit_dirty(sbi, segno);
