@@ -502,8 +502,8 @@ static int fg_gc_one(struct qlfs_sb_info *sbi, unsigned long *skip)
 /*
  * One foreground pass (F2FS's f2fs_gc(FG_GC)): until the free segments
  * (prefree ones counted: a checkpoint frees them) cover the dirty pages
- * and the reserve, clean greedy victims; a checkpoint first when pages are
- * dirty (it writes them), and whenever the free segments fall to
+ * and the reserve, clean greedy victims; a checkpoint first when a
+ * segment's worth of pages is dirty (it writes them), and whenever the free segments fall to
  * QLFS_GC_FLOOR_SEGS (it turns the cleaned victims free before the moves
  * use up the rest); a last one frees the victims. Bounded:
  * QLFS_GC_MAX_VICTIMS victims.
@@ -520,7 +520,10 @@ static int fg_gc(struct qlfs_sb_info *sbi)
 		return -ENOMEM;
 	qlfs_gc_counts(sbi, &free, &prefree);
 	while (!err && !enough_free(sbi, prefree) && cleaned < QLFS_GC_MAX_VICTIMS) {
-		if ((!flushed && dirty_pages(sbi)) ||
+		/* a flush only for a segment's worth of dirty pages: on a file
+		 * system of few segments a checkpoint per write would fill the
+		 * node logs with the same nodes' copies */
+		if ((!flushed && dirty_pages(sbi) >= sbi->l.bps) ||
 		    (prefree && free <= QLFS_GC_FLOOR_SEGS)) {
 			flushed = true;
 			err = qlfs_write_checkpoint(sbi, CP_REASON_CLEANING);
