@@ -183,7 +183,6 @@ void iput(struct inode *inode)
 {
 	if (!inode)
 		return;
-	WARN_ON_ONCE(inode->i_state & I_CLEAR);
 	/*
 	 * Linux's atomic_dec_and_lock(): the last reference goes with i_lock
 	 * held and I_FREEING is set before it is dropped. A walker of
@@ -195,6 +194,8 @@ void iput(struct inode *inode)
 		if (atomic_try_cmpxchg(&inode->i_count, &c, c - 1))
 			return;
 	spin_lock(&inode->i_lock);
+	/* i_state under i_lock: the flusher changes it (I_SYNC) meanwhile */
+	WARN_ON_ONCE(inode->i_state & I_CLEAR);
 	if (!atomic_dec_and_test(&inode->i_count)) {
 		spin_unlock(&inode->i_lock);
 		return;

@@ -265,7 +265,9 @@ static int qlfs_write_begin(struct file *file, struct address_space *mapping, lo
 
 	if (READ_ONCE(sbi->read_only))
 		return -EROFS;
-	qlfs_balance_fs(sbi); /* free prefree segments when free ones run low */
+	err = qlfs_balance_fs(sbi); /* clean (gc.c) when free segments run low */
+	if (err)
+		return err;
 	qlfs_lock_op(sbi);
 	folio = __filemap_get_folio(mapping, index, FGP_LOCK | FGP_CREAT | FGP_WRITE,
 				    mapping->gfp_mask);
@@ -405,6 +407,28 @@ static void add_to_write_bio(struct qlfs_writepage_ctx *w, struct folio *folio,
 	w->last_blkaddr = blkaddr;
 }
 
+/* GC part: a page the cleaner moved goes to the cold data log (F2FS's
+ * set_cold_data(); gc.c), once. */
+static enum qlfs_log gc_data_log(struct inode *inode, struct folio *folio)
+{
+	if (!qlfs_folio_gc_cold(folio))
+		return qlfs_data_log(inode);
+	folio->private = NULL;
+	return CURSEG_COLD_DATA;
+}
+
+static void qlfs_invalidate_folio(struct folio *folio, size_t offset, size_t len)
+{
+	if (!offset && len == folio_size(folio))
+		folio->private = NULL;
+}
+
+static bool qlfs_release_folio(struct folio *folio, gfp_t gfp)
+{
+	folio->private = NULL; /* only the cleaner's cold mark lives there */
+	return true;
+}
+
 /*
  * Give the locked folio (dirty bit cleared by writeback_iter()) its new
  * block: out of place in its log, the summary, the dnode updated (QM1,
@@ -452,7 +476,7 @@ static int qlfs_write_data_folio(struct folio *folio, struct writeback_control *
 		}
 	}
 	qlfs_set_summary(&sum, dn.nid, dn.ofs_in_node, qlfs_nat_version(sbi, dn.nid));
-	err = qlfs_allocate_block(sbi, qlfs_data_log(inode), dn.data_blkaddr, &sum,
+	err = qlfs_allocate_block(sbi, gc_data_log(inode, folio), dn.data_blkaddr, &sum,
 				  &new_blkaddr);
 	if (err) {
 		qlfs_put_dnode(&dn);
@@ -557,6 +581,8 @@ const struct address_space_operations qlfs_file_aops = {
 	.write_begin = qlfs_write_begin,
 	.write_end = qlfs_write_end,
 	.dirty_folio = filemap_dirty_folio,
+	.invalidate_folio = qlfs_invalidate_folio, /* GC part: the cold mark */
+	.release_folio = qlfs_release_folio,
 };
 
 /* Directories: dentry blocks, changed by dir.c (no write_begin). */

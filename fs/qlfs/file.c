@@ -8,13 +8,15 @@
  * qlfs_setattr(), qlfs_getattr(), qlfs_fsync().
  *
  * fsync (F2FS's f2fs_do_sync_file()): the range's data pages are written
- * (WB_SYNC_ALL) and waited for; then, if the inode needs a checkpoint (it
- * is new since the last one, was renamed or has other links: F2FS's
- * need_do_checkpoint(), our QLFS_I_NEED_CP, or it is a directory), one is
- * written, which flushes the disk's cache before its footer; otherwise its
- * node blocks go to the warm node log with the FSYNC mark
- * (qlfs_fsync_node_pages()) and the disk's cache is flushed
- * (blkdev_issue_flush()): what fsync acknowledged survives a power cut.
+ * (WB_SYNC_ALL) and waited for; then, if roll-forward could not recover
+ * the inode (need_checkpoint(): a directory, other links, renamed or
+ * linked since the last checkpoint, or new with a parent the checkpoint
+ * does not hold), a checkpoint is written, which flushes the disk's cache
+ * before its footer; otherwise its node blocks go to the warm node log
+ * with the FSYNC mark, and the DENTRY mark when the file is new since the
+ * checkpoint (qlfs_fsync_node_pages(); recovery.c makes its inode and
+ * entry again), and the disk's cache is flushed (blkdev_issue_flush()):
+ * what fsync acknowledged survives a power cut.
  *
  * Truncate (F2FS's f2fs_setattr()/f2fs_truncate()): the pages past the new
  * size go (truncate_setsize()), then their blocks and the nodes no longer
@@ -200,18 +202,42 @@ static loff_t qlfs_llseek(struct file *file, loff_t offset, int whence)
 
 /* ---- fsync ---- */
 
-/* F2FS's need_do_checkpoint(): can roll-forward not recover this inode
- * from its node blocks alone? */
-static bool need_checkpoint(struct inode *inode)
+/*
+ * F2FS's need_do_checkpoint(): can roll-forward not recover this inode from
+ * its node blocks? It can when the last checkpoint holds the inode; or,
+ * for a file made since (*@dentry: its inode block gets the DENTRY mark,
+ * F2FS's f2fs_need_dentry_mark()), when the checkpoint holds its parent
+ * (CP_NODE_NEED_CP), its nid was free in the checkpoint (recovery takes it
+ * again), and the parent lost no name to rename or rmdir since (F2FS's
+ * strict CP_RECOVER_DIR: the entry recovery makes could meet a name the
+ * checkpoint gives to a live inode). Never for a directory
+ * (CP_NON_REGULAR), other than one link (CP_HARDLINK), or after a rename
+ * or link, or with no name recorded (QLFS_I_NEED_CP, F2FS's
+ * CP_WRONG_PINO).
+ */
+static bool need_checkpoint(struct inode *inode, bool *dentry)
 {
-	return !S_ISREG(inode->i_mode) || inode->i_nlink != 1 ||
-	       test_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags);
+	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
+	u32 pino = READ_ONCE(QLFS_I(inode)->i_pino);
+
+	*dentry = false;
+	if (!S_ISREG(inode->i_mode) || inode->i_nlink != 1 ||
+	    test_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags))
+		return true;
+	if (qlfs_nid_checkpointed(sbi, inode->i_ino))
+		return false;
+	if (!qlfs_nid_was_free_at_cp(sbi, inode->i_ino) ||
+	    !qlfs_nid_checkpointed(sbi, pino) || qlfs_dir_unstable(sbi, pino))
+		return true;
+	*dentry = true;
+	return false;
 }
 
 int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
 	struct inode *inode = file->f_mapping->host;
 	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
+	bool dentry;
 	int err, err2;
 
 	err = file_write_and_wait_range(file, start, end);
@@ -219,7 +245,7 @@ int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 		return err;
 	if (READ_ONCE(sbi->read_only))
 		return -EROFS;
-	if (need_checkpoint(inode)) {
+	if (need_checkpoint(inode, &dentry)) {
 		/* Cleared first: an operation meanwhile sets it again. */
 		clear_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags);
 		err = qlfs_write_checkpoint(sbi, CP_REASON_FSYNC);
@@ -230,7 +256,7 @@ int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 	qlfs_lock_op(sbi);
 	qlfs_update_inode(inode); /* size and times into the node (QM1) */
 	qlfs_unlock_op(sbi);
-	err = qlfs_fsync_node_pages(inode, false);
+	err = qlfs_fsync_node_pages(inode, dentry);
 	err2 = blkdev_issue_flush(sbi->bdev);
 	return err ? err : err2;
 }

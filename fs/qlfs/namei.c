@@ -28,9 +28,13 @@
  * so is one naming an inode without links (QL12, QL13: its eviction would
  * free it under the name).
  *
- * fsync needs a checkpoint for an inode that a namespace change touched
- * since the last one (QLFS_I_NEED_CP): its entry is not in its node blocks,
- * so roll-forward could not find it (F2FS's need_do_checkpoint()).
+ * fsync needs a checkpoint for an inode that a rename or link touched
+ * since the last one (QLFS_I_NEED_CP, F2FS's lost pino): its inode block
+ * does not name its entry, so roll-forward could not make it again (F2FS's
+ * need_do_checkpoint()). A new regular file's inode block names its
+ * parent and name (qlfs_set_inode_name()); a directory that loses a name
+ * to rename or rmdir is marked so that fsync of a new file in it
+ * checkpoints (qlfs_mark_dir_unstable(), file.c).
  *
  * Locking: the VFS's i_rwsem on the parents and the victims (VFS2), then
  * qlfs_lock_op(), then dentry folios one at a time (dir.c), then node
@@ -236,7 +240,12 @@ static int qlfs_mknod(struct inode *dir, struct dentry *dentry, umode_t mode,
 		inc_nlink(dir); /* its ".." */
 		qlfs_update_inode(dir);
 	}
-	mark_need_cp(inode);
+	/* RF: a regular file's inode block names its entry, so that fsync may
+	 * roll it forward (file.c); anything else checkpoints */
+	if (S_ISREG(mode))
+		qlfs_set_inode_name(inode, dir, dname(dentry), dentry->d_name.len);
+	else
+		mark_need_cp(inode);
 	qlfs_update_inode(inode);
 	qlfs_unlock_op(sbi);
 	d_instantiate(dentry, inode);
@@ -383,6 +392,7 @@ static int qlfs_rmdir(struct inode *dir, struct dentry *dentry)
 		drop_links(inode, 2); /* its name and its "." */
 		drop_nlink(dir);      /* its ".." (> 2: checked above) */
 		qlfs_update_inode(dir);
+		qlfs_mark_dir_unstable(sbi, dir->i_ino); /* RF: file.c */
 	}
 	qlfs_unlock_op(sbi);
 	return err;
@@ -439,6 +449,8 @@ static int rename_exchange(struct inode *old_dir, struct dentry *old_dentry,
 	WRITE_ONCE(new_inode->i_ctime_ns, current_time_ns());
 	mark_need_cp(old_inode);
 	mark_need_cp(new_inode);
+	qlfs_mark_dir_unstable(QLFS_I_SB(old_dir), old_dir->i_ino); /* RF: file.c */
+	qlfs_mark_dir_unstable(QLFS_I_SB(old_dir), new_dir->i_ino);
 	qlfs_update_inode(old_inode);
 	qlfs_update_inode(new_inode);
 	return err;
@@ -492,6 +504,7 @@ static int rename_move(struct inode *old_dir, struct dentry *old_dentry,
 		qlfs_update_inode(new_dir);
 	WRITE_ONCE(old_inode->i_ctime_ns, current_time_ns());
 	mark_need_cp(old_inode);
+	qlfs_mark_dir_unstable(QLFS_I_SB(old_dir), old_dir->i_ino); /* RF: file.c */
 	qlfs_update_inode(old_inode);
 	return err;
 }

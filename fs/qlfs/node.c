@@ -186,6 +186,7 @@ int qlfs_alloc_nid(struct qlfs_sb_info *sbi, u32 ino, u32 *nid)
 			ne->ino = cpu_to_le32(ino ? ino : n);
 			ne->block_addr = cpu_to_le32(NEW_ADDR);
 			nat_mark_dirty(sbi, n);
+			qlfs_bm_set(sbi->nid_new_map, n); /* RF */
 			sbi->total_valid_node_count++;
 			spin_unlock(&sbi->nat_lock);
 			*nid = n;
@@ -233,7 +234,8 @@ void qlfs_free_node(struct qlfs_sb_info *sbi, u32 nid)
 	ne->ino = 0;
 	ne->version++;
 	nat_mark_dirty(sbi, nid);
-	low = !sbi->total_valid_node_count; /* a checkpoint's count from disk */
+	qlfs_bm_set(sbi->nid_freed_map, nid); /* RF */
+	low = !sbi->total_valid_node_count;   /* a checkpoint's count from disk */
 	if (!low)
 		sbi->total_valid_node_count--;
 	spin_unlock(&sbi->nat_lock);
@@ -244,6 +246,8 @@ void qlfs_free_node(struct qlfs_sb_info *sbi, u32 nid)
 	else
 		qlfs_invalidate_block(sbi, addr);
 }
+
+static void clear_rf_maps(struct qlfs_sb_info *sbi);
 
 int qlfs_flush_nat_entries(struct qlfs_sb_info *sbi, u8 *nat_bitmap)
 {
@@ -288,6 +292,8 @@ int qlfs_flush_nat_entries(struct qlfs_sb_info *sbi, u8 *nat_bitmap)
 		spin_unlock(&sbi->nat_lock);
 	}
 	qlfs_free_blocks(blk, 0);
+	if (!err)
+		clear_rf_maps(sbi);
 	return err;
 }
 
@@ -605,11 +611,13 @@ static int fsync_write_one(struct qlfs_sb_info *sbi, struct folio *folio, u32 ma
  * inode block last with the FSYNC mark, all into the warm node log (they
  * are a regular file's) and so onto the chain roll-forward walks
  * (recovery.c); waits for them. The inode block is written even when
- * clean, so the chain always ends in a marked block for this inode. An
- * inode roll-forward cannot bring back takes a checkpoint instead: not a
- * regular file, made or renamed since the last checkpoint (QLFS_I_NEED_CP),
- * other than one link, or a name to recreate (@dentry): recovery.c does
- * not recreate directory entries.
+ * clean, so the chain always ends in a marked block for this inode; with
+ * @dentry (a file made since the last checkpoint, file.c decides) it also
+ * carries the DENTRY mark: recovery makes the inode and its entry again
+ * from it (i_pino, i_name). An inode roll-forward cannot bring back takes
+ * a checkpoint instead: not a regular file, renamed or linked since the
+ * last checkpoint or made without a recorded name (QLFS_I_NEED_CP), other
+ * than one link.
  */
 int qlfs_fsync_node_pages(struct inode *inode, bool dentry)
 {
@@ -620,7 +628,7 @@ int qlfs_fsync_node_pages(struct inode *inode, bool dentry)
 	pgoff_t index = 0;
 	int err = 0;
 
-	if (!S_ISREG(inode->i_mode) || inode->i_nlink != 1 || dentry ||
+	if (!S_ISREG(inode->i_mode) || inode->i_nlink != 1 ||
 	    test_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags))
 		return qlfs_write_checkpoint(sbi, CP_REASON_FSYNC);
 	if (READ_ONCE(sbi->read_only))
@@ -656,7 +664,10 @@ int qlfs_fsync_node_pages(struct inode *inode, bool dentry)
 		} else {
 			folio_wait_writeback(ifolio);
 			folio_mark_dirty(ifolio);
-			err = fsync_write_one(sbi, ifolio, 1u << FSYNC_BIT_SHIFT);
+			err = fsync_write_one(
+				sbi, ifolio,
+				1u << FSYNC_BIT_SHIFT |
+					(dentry ? 1u << DENT_BIT_SHIFT : 0));
 			folio_put(ifolio);
 		}
 	}
@@ -668,6 +679,9 @@ int qlfs_fsync_node_pages(struct inode *inode, bool dentry)
 	return err;
 }
 
+static int alloc_rf_maps(struct qlfs_sb_info *sbi);
+static void free_rf_maps(struct qlfs_sb_info *sbi);
+
 int qlfs_build_node_manager(struct qlfs_sb_info *sbi)
 {
 	struct inode *inode;
@@ -676,7 +690,7 @@ int qlfs_build_node_manager(struct qlfs_sb_info *sbi)
 		kcalloc(sbi->l.nat_blocks, sizeof(*sbi->nat_blocks), GFP_KERNEL);
 	sbi->dirty_nat_blocks =
 		kcalloc(QLFS_BM_LONGS(sbi->l.nat_blocks), sizeof(long), GFP_KERNEL);
-	if (!sbi->nat_blocks || !sbi->dirty_nat_blocks)
+	if (!sbi->nat_blocks || !sbi->dirty_nat_blocks || alloc_rf_maps(sbi))
 		return -ENOMEM;
 	inode = new_inode(sbi->sb);
 	if (!inode)
@@ -696,6 +710,7 @@ void qlfs_destroy_node_manager(struct qlfs_sb_info *sbi)
 			qlfs_free_blocks(sbi->nat_blocks[i], 0);
 	kfree(sbi->nat_blocks);
 	kfree(sbi->dirty_nat_blocks);
+	free_rf_maps(sbi);
 	sbi->nat_blocks = NULL;
 	sbi->dirty_nat_blocks = NULL;
 }
@@ -1115,4 +1130,188 @@ out:
 	}
 	qlfs_put_node_folio(ifolio);
 	return err;
+}
+
+/* ---- RF: what roll-forward of new inodes needs (recovery.c, file.c) ---- */
+
+static int alloc_rf_maps(struct qlfs_sb_info *sbi)
+{
+	size_t longs = QLFS_BM_LONGS(sbi->l.max_nid);
+
+	sbi->nid_new_map = kcalloc(longs, sizeof(long), GFP_KERNEL);
+	sbi->nid_freed_map = kcalloc(longs, sizeof(long), GFP_KERNEL);
+	sbi->dir_unstable_map = kcalloc(longs, sizeof(long), GFP_KERNEL);
+	return sbi->nid_new_map && sbi->nid_freed_map && sbi->dir_unstable_map ? 0 :
+										 -ENOMEM;
+}
+
+static void free_rf_maps(struct qlfs_sb_info *sbi)
+{
+	kfree(sbi->nid_new_map);
+	kfree(sbi->nid_freed_map);
+	kfree(sbi->dir_unstable_map);
+	sbi->nid_new_map = sbi->nid_freed_map = sbi->dir_unstable_map = NULL;
+}
+
+/* The checkpoint wrote the NAT (cp_rwsem held for write: no operation
+ * runs): every node in use is now the checkpoint's. */
+static void clear_rf_maps(struct qlfs_sb_info *sbi)
+{
+	size_t bytes = QLFS_BM_LONGS(sbi->l.max_nid) * sizeof(long);
+
+	spin_lock(&sbi->nat_lock);
+	memset(sbi->nid_new_map, 0, bytes);
+	memset(sbi->nid_freed_map, 0, bytes);
+	memset(sbi->dir_unstable_map, 0, bytes);
+	spin_unlock(&sbi->nat_lock);
+}
+
+bool qlfs_nid_checkpointed(struct qlfs_sb_info *sbi, u32 nid)
+{
+	u32 addr;
+	bool fresh;
+
+	if (nid < QLFS_ROOT_INO || nid >= sbi->l.max_nid ||
+	    qlfs_get_nat_entry(sbi, nid, NULL, &addr, NULL) || addr == NULL_ADDR ||
+	    addr == NEW_ADDR)
+		return false;
+	spin_lock(&sbi->nat_lock);
+	fresh = qlfs_bm_test(sbi->nid_new_map, nid);
+	spin_unlock(&sbi->nat_lock);
+	return !fresh;
+}
+
+bool qlfs_nid_was_free_at_cp(struct qlfs_sb_info *sbi, u32 nid)
+{
+	bool r;
+
+	if (nid < QLFS_ROOT_INO || nid >= sbi->l.max_nid)
+		return false;
+	spin_lock(&sbi->nat_lock);
+	r = qlfs_bm_test(sbi->nid_new_map, nid) && !qlfs_bm_test(sbi->nid_freed_map, nid);
+	spin_unlock(&sbi->nat_lock);
+	return r;
+}
+
+void qlfs_mark_dir_unstable(struct qlfs_sb_info *sbi, u32 ino)
+{
+	if (ino >= sbi->l.max_nid)
+		return;
+	spin_lock(&sbi->nat_lock);
+	qlfs_bm_set(sbi->dir_unstable_map, ino);
+	spin_unlock(&sbi->nat_lock);
+}
+
+bool qlfs_dir_unstable(struct qlfs_sb_info *sbi, u32 ino)
+{
+	bool r;
+
+	if (ino >= sbi->l.max_nid)
+		return true;
+	spin_lock(&sbi->nat_lock);
+	r = qlfs_bm_test(sbi->dir_unstable_map, ino);
+	spin_unlock(&sbi->nat_lock);
+	return r;
+}
+
+int qlfs_recover_inode_page(struct qlfs_sb_info *sbi, u32 ino,
+			    const struct qlfs_inode *raw)
+{
+	struct qlfs_nat_entry *ne;
+	struct qlfs_inode *ri;
+	struct folio *folio;
+	int err = 0;
+
+	if (ino < QLFS_FIRST_FREE_NID || ino >= sbi->l.max_nid)
+		return -EUCLEAN;
+	err = qlfs_reserve_blocks(sbi, 1);
+	if (err)
+		return err;
+	mutex_lock(&sbi->nid_alloc_mutex);
+	ne = nat_entry_locked(sbi, ino, &err);
+	if (!ne) {
+		mutex_unlock(&sbi->nid_alloc_mutex);
+		qlfs_release_blocks(sbi, 1);
+		return err;
+	}
+	if (le32_to_cpu(ne->block_addr) != NULL_ADDR) {
+		spin_unlock(&sbi->nat_lock);
+		mutex_unlock(&sbi->nid_alloc_mutex);
+		qlfs_release_blocks(sbi, 1);
+		return -EEXIST;
+	}
+	ne->ino = cpu_to_le32(ino);
+	ne->block_addr = cpu_to_le32(NEW_ADDR);
+	nat_mark_dirty(sbi, ino);
+	qlfs_bm_set(sbi->nid_new_map, ino);
+	sbi->total_valid_node_count++;
+	sbi->total_valid_inode_count++;
+	spin_unlock(&sbi->nat_lock);
+	mutex_unlock(&sbi->nid_alloc_mutex);
+
+	folio = qlfs_new_node_folio(sbi, ino, ino, 0, !S_ISDIR(le16_to_cpu(raw->i_mode)));
+	if (IS_ERR(folio)) {
+		qlfs_free_node(sbi, ino); /* releases the reservation */
+		spin_lock(&sbi->nat_lock);
+		sbi->total_valid_inode_count--;
+		spin_unlock(&sbi->nat_lock);
+		return PTR_ERR(folio);
+	}
+	ri = folio_address(folio);
+	/* what comes before the addresses, less what recovery rebuilds */
+	memcpy(ri, raw, __builtin_offsetof(struct qlfs_inode, i_addr));
+	ri->i_inline = 0;
+	ri->i_links = cpu_to_le32(1);
+	ri->i_size = 0;
+	ri->i_blocks = cpu_to_le64(1);
+	memset(ri->i_reserved, 0, sizeof(ri->i_reserved));
+	folio_mark_dirty(folio);
+	qlfs_put_node_folio(folio);
+	return 0;
+}
+
+int qlfs_write_node_marked(struct qlfs_sb_info *sbi, u32 nid, u32 marks)
+{
+	struct folio *folio;
+	int err;
+
+	qlfs_lock_op(sbi);
+	folio = qlfs_get_node_folio(sbi, nid);
+	if (IS_ERR(folio)) {
+		qlfs_unlock_op(sbi);
+		return PTR_ERR(folio);
+	}
+	folio_wait_writeback(folio);
+	folio_mark_dirty(folio);
+	err = fsync_write_one(sbi, folio, marks); /* unlocks it */
+	folio_put(folio);
+	qlfs_unlock_op(sbi);
+	if (!err)
+		err = filemap_fdatawait_range(
+			sbi->node_inode->i_mapping, (loff_t)nid << PAGE_SHIFT,
+			((loff_t)nid << PAGE_SHIFT) + PAGE_SIZE - 1);
+	return err;
+}
+
+void qlfs_set_inode_name(struct inode *inode, struct inode *dir, const u8 *name, u32 len)
+{
+	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
+	struct qlfs_inode *ri;
+	struct folio *folio;
+
+	if (!len || len > QLFS_NAME_LEN)
+		return;
+	folio = qlfs_get_node_folio(sbi, inode->i_ino);
+	if (IS_ERR(folio))
+		return; /* reported; QLFS_I_NEED_CP stays: fsync checkpoints */
+	node_folio_prepare(folio);
+	ri = folio_address(folio);
+	QLFS_I(inode)->i_pino = dir->i_ino;
+	ri->i_pino = cpu_to_le32(dir->i_ino);
+	ri->i_namelen = cpu_to_le32(len);
+	memset(ri->i_name, 0, sizeof(ri->i_name));
+	memcpy(ri->i_name, name, len);
+	node_folio_dirty(sbi, folio);
+	qlfs_put_node_folio(folio);
+	clear_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags);
 }

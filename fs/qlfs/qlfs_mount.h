@@ -57,6 +57,7 @@
 #include <quire/list.h>
 #include <quire/xarray.h>
 #include <quire/workqueue.h>
+#include <quire/wait.h> /* GC part: gc_wait */
 
 /* ---- in-memory state of a mounted qlfs ---- */
 
@@ -69,6 +70,9 @@ struct qlfs_curseg {
 	 * to its SSA block when the log leaves the segment, and into the
 	 * checkpoint pack while current. */
 	struct qlfs_summary_block sum;
+	/* GC part: writing into the holes of a dirty segment (SSR): each
+	 * next_blkoff is a block clear in its valid and checkpoint maps. */
+	bool ssr;
 };
 
 /* One main segment (F2FS's seg_entry). Under sbi->sit_lock. */
@@ -143,6 +147,29 @@ struct qlfs_sb_info {
 	u64 orphans_recovered; /* statistics */
 	u64 fsync_inodes_recovered, fsync_blocks_recovered;
 	u64 cp_ver_salt; /* a node footer's cp_ver, high half: see qlfs_node_cp_ver() */
+
+	/* RF (roll-forward of new inodes and entries; node.c, recovery.c).
+	 * Bit n of each map, under nat_lock, cleared when a checkpoint writes
+	 * the NAT: nid n was allocated since the last checkpoint (F2FS's NAT
+	 * entry without IS_CHECKPOINTED), freed since it, or (a directory)
+	 * lost a name to rename or rmdir since it. */
+	unsigned long *nid_new_map, *nid_freed_map, *dir_unstable_map;
+	u64 inodes_made_by_recovery, dentries_recovered; /* statistics */
+
+	/* ---- cleaning (GC part, gc.c) ---- */
+	struct mutex gc_mutex;	       /* one cleaning pass at a time */
+	struct task_struct *gc_thread; /* the background cleaner, or NULL */
+	wait_queue_head_t gc_wait;     /* it sleeps here between passes */
+	bool gc_wake;		       /* set, then wake gc_wait: a pass now */
+	u32 gc_bg_interval_ms;	       /* its period (tests shorten it) */
+	bool gc_bg_ignore_idle;	       /* tests: clean even when the disk is busy */
+	int gc_test_fault;	       /* tests' negative controls: QLFS_GC_FAULT_* */
+	bool gc_test_off;	       /* tests: qlfs_balance_fs() cleans nothing */
+	bool gc_ssr_on;		       /* SSR allowed (after mount's recovery) */
+	u64 gc_last_writes;	       /* blocks written at the last background look */
+	u64 gc_fg_runs, gc_bg_runs;    /* statistics (the `qlfs` command) */
+	u64 gc_segments, gc_data_moved, gc_node_moved;
+	u64 gc_ssr_segments; /* SSR: segments a log took with holes */
 };
 
 /* In-memory part of a qlfs inode (F2FS's f2fs_inode_info); the rest is in
@@ -217,11 +244,13 @@ void qlfs_remove_orphan_inode(struct qlfs_sb_info *sbi, u32 ino);
 
 /* ---- segment.c ---- */
 
-/* F2FS's f2fs_balance_fs(): when free segments run low and some are
- * prefree, a checkpoint makes them free (there is no cleaner yet). Call it
- * before qlfs_lock_op() in paths that will allocate (write_begin, create).
- * Context: process, no qlfs lock held. */
-void qlfs_balance_fs(struct qlfs_sb_info *sbi);
+/* F2FS's f2fs_balance_fs(): when the free segments no longer cover what
+ * is dirty plus the cleaner's reserve, foreground cleaning (gc.c) moves
+ * victims and a checkpoint makes them free. Call it before qlfs_lock_op()
+ * in paths that will allocate (write_begin, create). 0, or -ENOSPC when
+ * cleaning can no longer keep the logs supplied (a file system with too
+ * few segments for its logs). Context: process, no qlfs lock held. */
+int qlfs_balance_fs(struct qlfs_sb_info *sbi);
 
 /* Give the block of a page being written a new address in log @type
  * (out of place, QM3): invalidate @old_blkaddr (unless NULL_ADDR or
@@ -407,12 +436,15 @@ u32 qlfs_segno(const struct qlfs_sb_info *sbi, u32 blkaddr);
 /* Roll-forward (recovery.c): keep a segment of the fsync chain out of
  * allocation until the recovery checkpoint; a block found in the chain
  * made valid again with its owner's summary (-EEXIST if valid already);
- * every log moved to a fresh segment before the recovery checkpoint. */
+ * each log whose current segment is in @segmap (the chain's, or holding
+ * recovered blocks) moved to a fresh segment before the recovery
+ * checkpoint. */
 bool qlfs_hold_segment(struct qlfs_sb_info *sbi, u32 segno);
 void qlfs_release_segment(struct qlfs_sb_info *sbi, u32 segno);
 int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr,
 		       const struct qlfs_summary *sum);
-int qlfs_move_all_logs(struct qlfs_sb_info *sbi);
+int qlfs_move_logs(struct qlfs_sb_info *sbi, const unsigned long *segmap);
+int qlfs_move_all_logs(struct qlfs_sb_info *sbi); /* @segmap NULL: every log */
 bool qlfs_block_valid_in_sit(struct qlfs_sb_info *sbi, u32 blkaddr);
 
 /* node.c */
@@ -442,11 +474,115 @@ void qlfs_inode_to_folio(struct inode *inode, struct folio *folio);
 /* recovery.c: F2FS's roll-forward, at mount before the orphans. */
 int qlfs_recover_fsync_data(struct qlfs_sb_info *sbi);
 
+/* ---- RF: roll-forward of new inodes and entries (node.c) ---- */
+
+/* Does the last checkpoint hold node @nid as it is now (in use then, not
+ * freed or allocated again since: F2FS's f2fs_is_checkpointed_node())? */
+bool qlfs_nid_checkpointed(struct qlfs_sb_info *sbi, u32 nid);
+/* Was @nid, allocated since the last checkpoint, free in it (not a nid
+ * freed and taken again since)? Roll-forward can then allocate it anew. */
+bool qlfs_nid_was_free_at_cp(struct qlfs_sb_info *sbi, u32 nid);
+/* Directory @ino lost a name to rename or rmdir: until the next
+ * checkpoint, the entry a new file's roll-forward would make in it may
+ * meet a name the checkpoint still gives to another inode, so fsync of a
+ * new file in it checkpoints instead (F2FS's fsync_mode=strict,
+ * CP_RECOVER_DIR). */
+void qlfs_mark_dir_unstable(struct qlfs_sb_info *sbi, u32 ino);
+bool qlfs_dir_unstable(struct qlfs_sb_info *sbi, u32 ino);
+/* Make inode @ino again from its logged block @raw (F2FS's
+ * f2fs_recover_inode_page()): its nid, free in the checkpoint, is taken,
+ * a block reserved, and a node folio made with @raw's mode, owner, times,
+ * parent and name; size 0, one link, no blocks but itself (recovery fills
+ * them in). -EEXIST when the nid is in use, -ENOSPC, -EIO. Context: mount,
+ * under qlfs_lock_op(). */
+int qlfs_recover_inode_page(struct qlfs_sb_info *sbi, u32 ino,
+			    const struct qlfs_inode *raw);
+/* Write node @nid now (its cached folio, dirty or not) with footer marks
+ * @marks (1 << FSYNC_BIT_SHIFT, 1 << DENT_BIT_SHIFT) and wait: the write
+ * fsync makes, for tests that lay out F2FS's recovery cases. */
+int qlfs_write_node_marked(struct qlfs_sb_info *sbi, u32 nid, u32 marks);
+/* recovery.c: a wrong recovery on purpose, for the negative controls of
+ * F2FS's eight recovery cases (arch/host/qlfs_rollforward_test.c). */
+enum qlfs_rf_mutant {
+	QLFS_RF_MUTANT_NONE,
+	QLFS_RF_MUTANT_MARKED_BLOCKS_ONLY,	 /* case 1: unmarked ones dropped */
+	QLFS_RF_MUTANT_FIRST_MARK_ONLY,		 /* case 2: stops at the first mark */
+	QLFS_RF_MUTANT_PAST_THE_LAST_MARK,	 /* case 3: takes what follows it */
+	QLFS_RF_MUTANT_INODE_BLOCKS_ONLY,	 /* case 4: direct nodes dropped */
+	QLFS_RF_MUTANT_MAKE_FROM_UNMARKED_INODE, /* cases 5, 8: no DENTRY needed */
+	QLFS_RF_MUTANT_NO_DENTRY,		 /* case 6: no entry made */
+	QLFS_RF_MUTANT_GIVE_UP_ON_MISSING_INODE, /* case 7: dnode(F) first ends it */
+};
+extern int qlfs_rf_mutant;
+/* RF: record @inode's entry (parent @dir, @name) in its inode block, so
+ * that roll-forward can make the entry again; clears QLFS_I_NEED_CP. */
+void qlfs_set_inode_name(struct inode *inode, struct inode *dir, const u8 *name, u32 len);
+
 /* checkpoint.c */
 int qlfs_recover_orphan_inodes(struct qlfs_sb_info *sbi);
 void qlfs_start_periodic_checkpoint(struct qlfs_sb_info *sbi);
 void qlfs_stop_periodic_checkpoint(struct qlfs_sb_info *sbi);
 #define QLFS_CP_INTERVAL_MS 30000
+
+/* ---- cleaning (GC part: gc.c; see its header and docs/qlfs.md) ---- */
+
+#define NULL_SEGNO ((u32)~0u)
+enum qlfs_gc_type {
+	QLFS_FG_GC, /* greedy; writes what it moved; a checkpoint frees */
+	QLFS_BG_GC, /* cost-benefit; lazy: the moved pages are left dirty */
+};
+/* Tests' negative controls (sbi->gc_test_fault): a cleaner that frees a
+ * victim without moving its valid blocks, and one that makes a cleaned
+ * segment free at once instead of prefree until the checkpoint (QS1). */
+#define QLFS_GC_FAULT_SKIP_MOVE	  1
+#define QLFS_GC_FAULT_FREE_EARLY  2
+#define QLFS_GC_FAULT_SSR_NO_CKPT 3 /* SSR reuses blocks valid at the checkpoint */
+/* Background cleaner's period (F2FS's gc_min_sleep_time is 30 s). */
+#define QLFS_GC_BG_INTERVAL_MS	  10000
+
+/* The victim among @nsegs segment entries @se by @type's policy
+ * (greedy: fewest valid blocks; cost-benefit: highest (1-u)*age/(1+u),
+ * ages from @now and the mtimes): never a current segment (@cur), a free
+ * or prefree one (no valid block), a full one, or one set in @skip (may be
+ * NULL). NULL_SEGNO when there is none. Pure: the tests call it on a
+ * crafted table. */
+u32 qlfs_select_victim(const struct qlfs_seg_entry *se, u32 nsegs, u32 bps,
+		       const u32 cur[NR_CURSEG_TYPE], const unsigned long *skip, u64 now,
+		       enum qlfs_gc_type type);
+/* The first file block a direct node (or the inode, offset 0) at node
+ * offset @ofs maps, or -1 for an indirect node's offset. */
+s64 qlfs_start_bidx_of_node(u32 ofs);
+/* Move the valid blocks of segment @segno (F2FS's do_garbage_collect()):
+ * node blocks dirtied in the node cache, data blocks loaded and dirtied
+ * in their file's page cache (cold); FG also writes them. Returns the
+ * blocks still valid in it afterwards (FG: 0 when all moved), or -errno.
+ * Context: process, no qlfs lock held. */
+int qlfs_gc_segment(struct qlfs_sb_info *sbi, u32 segno, enum qlfs_gc_type type);
+/* One foreground pass (F2FS's f2fs_gc(FG_GC)): greedy victims until the
+ * free segments cover what is dirty plus the reserve, then a checkpoint
+ * turns them free. 0 or -errno. Context: process, no qlfs lock held. */
+int qlfs_gc(struct qlfs_sb_info *sbi, enum qlfs_gc_type type);
+/* Segments kept free for the cleaner (half the overprovisioned ones, 1 to
+ * 12); at or below it the data logs write into holes (SSR, segment.c). */
+u32 qlfs_gc_reserve_segs(struct qlfs_sb_info *sbi);
+/* Is cleaning wanted before more is dirtied (qlfs_balance_fs())? */
+bool qlfs_gc_needed(struct qlfs_sb_info *sbi);
+/* The background cleaner: started at a writable mount, stopped at umount
+ * before the last checkpoint. */
+int qlfs_start_gc_thread(struct qlfs_sb_info *sbi);
+void qlfs_stop_gc_thread(struct qlfs_sb_info *sbi);
+/* A data folio the cleaner moved: its next write goes to the cold data
+ * log (F2FS's set_cold_data()); data.c clears it. */
+#define QLFS_GC_COLD_PRIVATE ((void *)0x9c01d)
+static inline bool qlfs_folio_gc_cold(struct folio *folio)
+{
+	return folio->private == QLFS_GC_COLD_PRIVATE;
+}
+/* segment.c, for the cleaner: free segments, prefree ones, and whether a
+ * segment is a log's current one; the summary block of a segment. */
+void qlfs_gc_counts(struct qlfs_sb_info *sbi, u32 *free, u32 *prefree);
+int qlfs_read_summary_block(struct qlfs_sb_info *sbi, u32 segno,
+			    struct qlfs_summary_block *sum);
 
 /* qlfs_shell.c: `qlfs [MOUNTPOINT]` */
 int qlfs_shell_cmd(int argc, char **argv);

@@ -63,9 +63,17 @@ static void show(struct super_block *sb)
 		(unsigned long long)valid, (unsigned long long)sbi->user_block_count,
 		READ_ONCE(sbi->total_valid_node_count),
 		READ_ONCE(sbi->total_valid_inode_count), READ_ONCE(sbi->orphan_count));
-	cprintf("  written since mount: %llu node blocks, %llu data blocks; cleaning: none (not written yet)\n",
+	cprintf("  written since mount: %llu node blocks, %llu data blocks\n",
 		(unsigned long long)READ_ONCE(sbi->node_blocks_written),
 		(unsigned long long)READ_ONCE(sbi->data_blocks_written));
+	/* GC part (gc.c) */
+	cprintf("  cleaning: %llu foreground runs, %llu background runs; %llu segments cleaned, %llu data and %llu node blocks moved; %llu segments reused by SSR\n",
+		(unsigned long long)READ_ONCE(sbi->gc_fg_runs),
+		(unsigned long long)READ_ONCE(sbi->gc_bg_runs),
+		(unsigned long long)READ_ONCE(sbi->gc_segments),
+		(unsigned long long)READ_ONCE(sbi->gc_data_moved),
+		(unsigned long long)READ_ONCE(sbi->gc_node_moved),
+		(unsigned long long)READ_ONCE(sbi->gc_ssr_segments));
 }
 
 static void show_one(struct super_block *sb, void *arg)

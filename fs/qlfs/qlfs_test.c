@@ -513,13 +513,16 @@ static void qlfs_enospc_only_when_full(struct ktest *t)
 }
 
 /*
- * qlfs has no cleaner yet. On a 32 MiB file system (8 main segments, 6 of
- * them the logs' current ones) two files of 923 blocks fit the user blocks
- * but not the warm data log's free segments: the log runs dry at
- * writeback (found by the parsing review: the umount checkpoint then wrote
- * NEW_ADDR into nodes, fsck found 312 problems and the next mount was
- * refused). Now the file system goes read-only there: the error reaches
- * fsync, and the disk keeps its last checkpoint, whole.
+ * On a 32 MiB file system with 2 MiB segments (8 main segments, 6 of them
+ * the logs' current ones) two files of 923 blocks fit the user blocks but
+ * not the logs' free segments, and cleaning (gc.c) has nothing to work
+ * with: too few segments for six logs, docs/qlfs.md "Cleaning and SSR". A
+ * log runs dry at writeback (found by the parsing review: the umount
+ * checkpoint then wrote NEW_ADDR into nodes, fsck found 312 problems and
+ * the next mount was refused). Now the file system goes read-only there:
+ * the error reaches fsync, and the disk keeps its last checkpoint, whole.
+ * (With 64 KiB segments cleaning keeps the logs supplied up to ENOSPC at
+ * the user blocks: suite qlfs_gc.)
  */
 static void qlfs_out_of_segments_keeps_the_last_checkpoint(struct ktest *t)
 {

@@ -1,14 +1,14 @@
 /*
  * fs/qlfs/segment.c - segments of a mounted qlfs: the SIT in memory, the
  * six logs and their summaries, block allocation, invalidation, prefree,
- * space reservation (Linux's fs/f2fs/segment.c, without cleaning or SSR).
+ * space reservation, SSR (Linux's fs/f2fs/segment.c; cleaning is gc.c).
  *
  * Layer: fs (qlfs, the metadata half). Used by: node.c (node writeback),
  * data.c (data writeback), checkpoint.c, super.c.
  * Provides: qlfs_build/destroy_segment_manager(), qlfs_allocate_block(),
  * __qlfs_allocate_block(), qlfs_invalidate_block(), qlfs_reserve_blocks(),
  * qlfs_release_blocks(), qlfs_valid_main_blkaddr(), qlfs_bio_alloc(),
- * qlfs_balance_fs(),
+ * qlfs_balance_fs(), qlfs_gc_counts(), qlfs_read_summary_block(),
  * qlfs_flush_sit_entries(), qlfs_fill_cp_segments(),
  * qlfs_clear_prefree_segments().
  *
@@ -33,13 +33,22 @@
  *       all segments plus the blocks reserved (NEW_ADDR, new nodes not
  *       yet written) = total_valid_block_count (QM2).
  *  QS3: a log's next_blkoff never passes bps; blocks at or past it are
- *       not valid (QL14).
+ *       not valid (QL14), except in an SSR log (curseg->ssr), whose
+ *       next_blkoff is its next hole and which a checkpoint records full.
+ *  QS4: a block valid at the last durable checkpoint, or valid since
+ *       (ckpt_valid_map: an invalidated block's bit is set too), is never
+ *       allocated again before the next one (SSR's holes, QM3; a block an
+ *       fsync logged is roll-forward's after a cut).
  *
- * Left out: cleaning (foreground and background), SSR. Without a cleaner
- * a log that finds no free segment fails with -ENOSPC even when invalid
- * blocks are scattered in dirty segments; reservations (user_block_count,
- * the overprovisioned segments aside) keep that rare but do not exclude
- * it.
+ * Cleaning is gc.c's: qlfs_balance_fs() runs it before writers dirty
+ * more than the free segments can take, and the cleaner reads a victim's
+ * summary block here (qlfs_read_summary_block()). SSR (F2FS's adaptive
+ * logging): when the free segments are down to the cleaner's reserve, a
+ * data log that leaves its segment takes the data segment with the most
+ * holes instead (get_ssr_segment()) and writes only into blocks clear in
+ * both its valid map and its checkpoint valid map (QS4); a checkpoint
+ * records such a log as full (blkoff = bps). A log that finds neither a
+ * free segment nor holes makes the file system read-only.
  *
  * Locking: a log's curseg->lock (a mutex: it writes the SSA block) ->
  * sbi->sit_lock (a spinlock) for sentries, the segment bitmaps and the
@@ -50,6 +59,7 @@
 #include <quire/errno.h>
 #include <quire/printk.h>
 #include <quire/bug.h>
+#include <quire/bitops.h>
 #include "qlfs_mount.h"
 
 u32 qlfs_segno(const struct qlfs_sb_info *sbi, u32 blkaddr)
@@ -84,6 +94,15 @@ static bool is_cur_seg(struct qlfs_sb_info *sbi, u32 segno)
 {
 	for (int t = 0; t < NR_CURSEG_TYPE; t++)
 		if (sbi->curseg[t].segno == segno)
+			return true;
+	return false;
+}
+
+/* ... a current segment of another log than @type? */
+static bool is_cur_seg_but(struct qlfs_sb_info *sbi, u32 segno, int type)
+{
+	for (int t = 0; t < NR_CURSEG_TYPE; t++)
+		if (t != type && sbi->curseg[t].segno == segno)
 			return true;
 	return false;
 }
@@ -279,19 +298,41 @@ void qlfs_release_blocks(struct qlfs_sb_info *sbi, u32 count)
 	spin_unlock(&sbi->sit_lock);
 }
 
-/* Free segments below which prefree ones are turned free by a checkpoint:
- * every log may need one more segment, twice. */
-#define QLFS_LOW_FREE_SEGS (2 * NR_CURSEG_TYPE)
-
-void qlfs_balance_fs(struct qlfs_sb_info *sbi)
+/* F2FS's f2fs_balance_fs(): clean in the foreground when the free
+ * segments no longer cover what is dirty (gc.c, qlfs_gc_needed()). */
+int qlfs_balance_fs(struct qlfs_sb_info *sbi)
 {
-	bool low;
+	if (READ_ONCE(sbi->read_only) || READ_ONCE(sbi->gc_test_off) ||
+	    !qlfs_gc_needed(sbi))
+		return 0;
+	return qlfs_gc(sbi, QLFS_FG_GC);
+}
 
+/* ---- for the cleaner (gc.c) ---- */
+
+void qlfs_gc_counts(struct qlfs_sb_info *sbi, u32 *free, u32 *prefree)
+{
 	spin_lock(&sbi->sit_lock);
-	low = sbi->free_segments < QLFS_LOW_FREE_SEGS && sbi->prefree_segments;
+	*free = sbi->free_segments;
+	*prefree = sbi->prefree_segments;
 	spin_unlock(&sbi->sit_lock);
-	if (low && !READ_ONCE(sbi->read_only))
-		qlfs_write_checkpoint(sbi, CP_REASON_CLEANING);
+}
+
+int qlfs_read_summary_block(struct qlfs_sb_info *sbi, u32 segno,
+			    struct qlfs_summary_block *sum)
+{
+	u32 ssa = sbi->l.ssa_blkaddr + segno;
+	int err = qlfs_meta_rw(sbi, REQ_OP_READ, ssa, sum, 1);
+
+	if (err)
+		return err;
+	if (!qlfs_block_csum_ok(sum, ssa)) {
+		qlfs_msg(sbi, "summary block of segment %u (block %u): bad checksum",
+			 segno, ssa);
+		qlfs_handle_error(sbi, "corrupt summary block");
+		return -EIO;
+	}
+	return 0;
 }
 
 /* ---- invalidation ---- */
@@ -306,6 +347,11 @@ static bool __invalidate(struct qlfs_sb_info *sbi, u32 blkaddr)
 	if (!qlfs_test_bit(se->valid_map, off) || !se->valid_blocks)
 		return false;
 	se->valid_map[off / 8] &= ~(1u << (off % 8));
+	/* RF: not an SSR hole before the next checkpoint either (F2FS's
+	 * update_sit_entry(): "SSR should never reuse block which is
+	 * checkpointed or newly invalidated"): an fsync may have logged it,
+	 * and roll-forward gives it back to its file after a cut */
+	qlfs_set_bit(se->ckpt_valid_map, off);
 	se->valid_blocks--;
 	se->mtime = qlfs_elapsed_time(sbi);
 	mark_sit_dirty(sbi, segno);
@@ -355,6 +401,101 @@ static void seal_summary(struct qlfs_sb_info *sbi, int type,
 	sum->entry_type = qlfs_log_is_node(type) ? SUM_TYPE_NODE : SUM_TYPE_DATA;
 }
 
+/* ---- SSR (GC part): a data log writing into a dirty segment's holes ---- */
+
+/* Under sit_lock: may block @off of @se take a write by SSR? Only if it is
+ * invalid now and was at the last checkpoint (its old contents may still
+ * be what that checkpoint names: f2fs.md "Adaptive logging"). */
+static bool ssr_hole(struct qlfs_sb_info *sbi, const struct qlfs_seg_entry *se, u32 off)
+{
+	if (qlfs_test_bit(se->valid_map, off))
+		return false;
+	return READ_ONCE(sbi->gc_test_fault) == QLFS_GC_FAULT_SSR_NO_CKPT ||
+	       !qlfs_test_bit(se->ckpt_valid_map, off);
+}
+
+/* Under sit_lock: the first hole of @se at or after @off, or bps. */
+static u32 next_ssr_hole(struct qlfs_sb_info *sbi, const struct qlfs_seg_entry *se,
+			 u32 off)
+{
+	while (off < sbi->l.bps && !ssr_hole(sbi, se, off))
+		off++;
+	return off;
+}
+
+/* Under sit_lock: the data segment with the most holes for SSR (F2FS's
+ * get_ssr_segment()), not current, not prefree; NULL_SEGNO if none. */
+static u32 get_ssr_segment(struct qlfs_sb_info *sbi)
+{
+	u32 best = NULL_SEGNO, most = 0;
+
+	for (u32 s = 0; s < sbi->l.segs_main; s++) {
+		const struct qlfs_seg_entry *se = &sbi->sentries[s];
+		u32 holes = 0;
+
+		if (!se->valid_blocks || se->valid_blocks == sbi->l.bps ||
+		    qlfs_log_is_node(se->type) || is_cur_seg(sbi, s) ||
+		    qlfs_bm_test(sbi->prefree_segmap, s))
+			continue;
+		for (u32 i = 0; i < sbi->l.bps / 8; i++)
+			holes +=
+				8 - hweight64(se->valid_map[i] |
+					      (READ_ONCE(sbi->gc_test_fault) ==
+							       QLFS_GC_FAULT_SSR_NO_CKPT ?
+						       0 :
+						       se->ckpt_valid_map[i]));
+		if (holes > most) {
+			most = holes;
+			best = s;
+		}
+	}
+	return best;
+}
+
+/* Under sit_lock: does data log @type take a dirty segment's holes rather
+ * than a free segment? When the free ones are down to the cleaner's
+ * reserve (F2FS's need_SSR()), once the mount is done; node logs always
+ * take free ones. */
+static bool need_ssr(struct qlfs_sb_info *sbi, int type)
+{
+	/* not during mount's roll-forward: its holes may hold fsynced data
+	 * not recovered yet */
+	return READ_ONCE(sbi->gc_ssr_on) && !qlfs_log_is_node(type) &&
+	       sbi->free_segments <= qlfs_gc_reserve_segs(sbi);
+}
+
+/* Log @type (c->lock held, its old summary written) moves to segment
+ * @segno for SSR: its summary block is the segment's SSA block. */
+static int change_curseg_ssr(struct qlfs_sb_info *sbi, int type, u32 segno)
+{
+	struct qlfs_curseg *c = &sbi->curseg[type];
+	struct qlfs_summary_block *blk = qlfs_alloc_blocks(0);
+	int err;
+
+	if (!blk)
+		return -ENOMEM;
+	err = qlfs_read_summary_block(sbi, segno, blk);
+	if (!err) {
+		memcpy(&c->sum, blk, sizeof(c->sum));
+		spin_lock(&sbi->sit_lock);
+		if (sbi->sentries[segno].valid_blocks && !is_cur_seg(sbi, segno) &&
+		    !qlfs_log_is_node(sbi->sentries[segno].type)) {
+			sbi->sentries[segno].type = type;
+			mark_sit_dirty(sbi, segno);
+			c->segno = segno;
+			c->ssr = true;
+			c->next_blkoff = next_ssr_hole(sbi, &sbi->sentries[segno], 0);
+		} else {
+			err = -EAGAIN; /* changed meanwhile: take a free one */
+		}
+		spin_unlock(&sbi->sit_lock);
+	}
+	qlfs_free_blocks(blk, 0);
+	if (!err)
+		__atomic_fetch_add(&sbi->gc_ssr_segments, 1, __ATOMIC_RELAXED);
+	return err;
+}
+
 /* The log @type leaves its full segment: its summary to the SSA, then the
  * next free segment. Under c->lock. */
 static int new_curseg(struct qlfs_sb_info *sbi, int type)
@@ -377,20 +518,39 @@ static int new_curseg(struct qlfs_sb_info *sbi, int type)
 		return err;
 	}
 	spin_lock(&sbi->sit_lock);
+	if (!sbi->sentries[old].valid_blocks && !is_cur_seg_but(sbi, old, type) &&
+	    !qlfs_bm_test_and_set(sbi->prefree_segmap, old))
+		sbi->prefree_segments++; /* an SSR segment may empty while current */
+	c->ssr = false;
+	if (need_ssr(sbi, type)) {
+		u32 v = get_ssr_segment(sbi);
+
+		spin_unlock(&sbi->sit_lock);
+		if (v != NULL_SEGNO && !change_curseg_ssr(sbi, type, v))
+			return 0;
+		spin_lock(&sbi->sit_lock);
+	}
 	s = qlfs_bm_find_next(sbi->free_segmap, segs, old + 1);
 	if (s >= segs)
 		s = qlfs_bm_find_next(sbi->free_segmap, segs, 0);
 	if (s >= segs) {
+		u32 prefree = sbi->prefree_segments;
+		u64 valid = sbi->total_valid_block_count;
+
 		spin_unlock(&sbi->sit_lock);
 		/*
-		 * No free segment for this log, and no cleaner yet to make one:
-		 * the page in hand cannot be written, and a checkpoint now would
-		 * write its node with NEW_ADDR (QM2) and counts the SIT does not
-		 * have. Going read-only keeps the last checkpoint as the disk's
-		 * state (what was written since is lost, and fsync says so).
+		 * No free segment for this log: cleaning (qlfs_balance_fs(),
+		 * before pages are dirtied) keeps enough free for what is dirty,
+		 * so only a file system with too few segments for its six logs
+		 * gets here. The page in hand cannot be written, and a
+		 * checkpoint now would write its node with NEW_ADDR (QM2) and
+		 * counts the SIT does not have. Going read-only keeps the last
+		 * checkpoint as the disk's state (what was written since is
+		 * lost, and fsync says so).
 		 */
-		qlfs_handle_error(
-			sbi, "a log found no free segment (qlfs does not clean yet)");
+		qlfs_msg(sbi, "log %d: no free segment (%u prefree, %llu valid blocks)",
+			 type, prefree, (unsigned long long)valid);
+		qlfs_handle_error(sbi, "a log found no free segment");
 		return -ENOSPC;
 	}
 	qlfs_bm_clear(sbi->free_segmap, s);
@@ -400,9 +560,6 @@ static int new_curseg(struct qlfs_sb_info *sbi, int type)
 	mark_sit_dirty(sbi, s);
 	c->segno = s;
 	c->next_blkoff = 0;
-	if (!sbi->sentries[old].valid_blocks &&
-	    !qlfs_bm_test_and_set(sbi->prefree_segmap, old))
-		sbi->prefree_segments++;
 	spin_unlock(&sbi->sit_lock);
 	memset(&c->sum, 0, sizeof(c->sum));
 	seal_summary(sbi, type, &c->sum);
@@ -437,7 +594,7 @@ int __qlfs_allocate_block(struct qlfs_sb_info *sbi, enum qlfs_log type, u32 old_
 	c->sum.entries[off] = *sum;
 	spin_lock(&sbi->sit_lock);
 	se = &sbi->sentries[c->segno];
-	if (qlfs_test_bit(se->valid_map, off)) {
+	if (qlfs_test_bit(se->valid_map, off) || (c->ssr && !ssr_hole(sbi, se, off))) {
 		twice = true;
 	} else {
 		qlfs_set_bit(se->valid_map, off);
@@ -456,6 +613,11 @@ int __qlfs_allocate_block(struct qlfs_sb_info *sbi, enum qlfs_log type, u32 old_
 		goto out;
 	}
 	c->next_blkoff++;
+	if (c->ssr) {
+		spin_lock(&sbi->sit_lock);
+		c->next_blkoff = next_ssr_hole(sbi, se, c->next_blkoff);
+		spin_unlock(&sbi->sit_lock);
+	}
 	/* F2FS takes the next segment as soon as one fills, so the block
 	 * after this one is known (a node footer's next_blkaddr). */
 	if (c->next_blkoff >= sbi->l.bps && new_curseg(sbi, type))
@@ -537,8 +699,11 @@ void qlfs_fill_cp_segments(struct qlfs_sb_info *sbi, struct qlfs_checkpoint *cp,
 
 		mutex_lock(&c->lock);
 		if (t < 3) {
+			/* an SSR log as full (QL14: valid blocks follow its next
+			 * hole); after a mount it takes a new segment */
 			cp->cur_data_segno[t] = cpu_to_le32(c->segno);
-			cp->cur_data_blkoff[t] = cpu_to_le16(c->next_blkoff);
+			cp->cur_data_blkoff[t] =
+				cpu_to_le16(c->ssr ? sbi->l.bps : c->next_blkoff);
 		} else {
 			cp->cur_node_segno[t - 3] = cpu_to_le32(c->segno);
 			cp->cur_node_blkoff[t - 3] = cpu_to_le16(c->next_blkoff);
@@ -651,10 +816,14 @@ int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr,
 	off = blkoff_in_seg(sbi, blkaddr);
 	spin_lock(&sbi->sit_lock);
 	se = &sbi->sentries[segno];
-	if (qlfs_test_bit(se->valid_map, off) ||
-	    (qlfs_log_is_node(se->type) && se->valid_blocks)) {
+	if (qlfs_test_bit(se->valid_map, off)) {
 		spin_unlock(&sbi->sit_lock);
 		return -EEXIST;
+	}
+	/* RF: never a data block in a node log's segment (recovery.c) */
+	if (qlfs_log_is_node(se->type) && (se->valid_blocks || is_cur_seg(sbi, segno))) {
+		spin_unlock(&sbi->sit_lock);
+		return -EUCLEAN;
 	}
 	if (qlfs_bm_test_and_clear(sbi->free_segmap, segno))
 		sbi->free_segments--;
@@ -669,14 +838,20 @@ int qlfs_recover_block(struct qlfs_sb_info *sbi, u32 blkaddr,
 	return set_summary(sbi, blkaddr, sum);
 }
 
-int qlfs_move_all_logs(struct qlfs_sb_info *sbi)
+int qlfs_move_logs(struct qlfs_sb_info *sbi, const unsigned long *segmap)
 {
 	int err = 0;
 
 	for (int t = 0; t < NR_CURSEG_TYPE && !err; t++) {
 		mutex_lock(&sbi->curseg[t].lock);
-		err = new_curseg(sbi, t);
+		if (!segmap || qlfs_bm_test(segmap, sbi->curseg[t].segno))
+			err = new_curseg(sbi, t);
 		mutex_unlock(&sbi->curseg[t].lock);
 	}
 	return err;
+}
+
+int qlfs_move_all_logs(struct qlfs_sb_info *sbi)
+{
+	return qlfs_move_logs(sbi, NULL);
 }

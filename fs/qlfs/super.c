@@ -318,6 +318,7 @@ static void qlfs_put_super(struct super_block *sb)
 
 	if (!sbi)
 		return;
+	qlfs_stop_gc_thread(sbi); /* GC part: before the last checkpoint */
 	qlfs_stop_periodic_checkpoint(sbi);
 	if (!READ_ONCE(sbi->read_only)) {
 		int err = qlfs_write_checkpoint(sbi, CP_REASON_UMOUNT);
@@ -385,6 +386,8 @@ static int qlfs_fill_super(struct super_block *sb, void *data, int silent)
 	mutex_init(&sbi->nid_alloc_mutex);
 	for (int t = 0; t < NR_CURSEG_TYPE; t++)
 		mutex_init(&sbi->curseg[t].lock);
+	mutex_init(&sbi->gc_mutex); /* GC part */
+	init_waitqueue_head(&sbi->gc_wait);
 	sb->s_fs_info = sbi;
 	sb->s_op = &qlfs_sops;
 	sb->s_magic = QLFS_MAGIC;
@@ -457,15 +460,19 @@ static int qlfs_fill_super(struct super_block *sb, void *data, int silent)
 			err = qlfs_add_orphan_inode(sbi, sbi->mount_orphans[i]);
 		if (err)
 			goto fail_root;
-		/* roll-forward before any checkpoint moves the chain's start */
-		if (!(le32_to_cpu(sbi->ckpt->ckpt_flags) & CP_UMOUNT_FLAG))
-			qlfs_recover_fsync_data(sbi);
+		/* roll-forward before any checkpoint moves the chain's start;
+		 * after a clean umount too (F2FS): a mount writes no checkpoint
+		 * until something changes, so an fsync after it logs nodes
+		 * under the umount checkpoint's version */
+		qlfs_recover_fsync_data(sbi);
 	}
 	if (!sbi->read_only) {
 		err = qlfs_recover_orphan_inodes(sbi);
 		if (err)
 			goto fail_root;
 		qlfs_start_periodic_checkpoint(sbi);
+		if (qlfs_start_gc_thread(sbi)) /* GC part: cleaning goes on without */
+			qlfs_msg(sbi, "no background cleaner (out of memory)");
 	}
 	kfree(sbi->mount_orphans);
 	sbi->mount_orphans = NULL;
@@ -493,11 +500,20 @@ static struct dentry *qlfs_mount(struct file_system_type *fs_type, int flags,
 	return mount_bdev(fs_type, flags, dev_name, data, qlfs_fill_super);
 }
 
+/* GC part: the background cleaner stops before the VFS evicts the inodes
+ * (it takes inode references of its own), as F2FS's kill_f2fs_super(). */
+static void qlfs_kill_sb(struct super_block *sb)
+{
+	if (sb->s_fs_info)
+		qlfs_stop_gc_thread(QLFS_SB(sb));
+	kill_block_super(sb);
+}
+
 struct file_system_type qlfs_fs_type = {
 	.name = "qlfs",
 	.fs_flags = FS_REQUIRES_DEV,
 	.mount = qlfs_mount,
-	.kill_sb = kill_block_super,
+	.kill_sb = qlfs_kill_sb,
 };
 
 static int init_qlfs_fs(void)
