@@ -30,6 +30,18 @@
  *      pi_lock, never dequeues such a task: between finish_task_switch()
  *      dropping rq->lock and migrate_task() it is neither queued nor
  *      current, and dequeuing it would corrupt the queue.
+ *  SCHED6. rq->nr_movable counts the tasks queued on rq that may run on
+ *      another CPU (Linux's nr_cpus_allowed > 1), under rq->lock: a mask
+ *      change of a queued task moves it out of the count and back in.
+ *      idle_pull() reads it without the lock and locks only a queue where
+ *      it is not 0. So no idle CPU takes the lock of a queue of tasks
+ *      pinned to their CPU: they were taking it at every tick to find
+ *      nothing, and under an overcommitted host (vCPUs preempted while
+ *      holding or waiting for the ticket lock) the owner's tick waited
+ *      longer than a tick period for its own rq->lock, so it took the next
+ *      tick at once on return, ran no task at all, and its queue never
+ *      emptied (watermark.slow_path_wakes_every_nodes_kswapd: kswapd1
+ *      queued on CPU 1 for 5 s, never run).
  *
  * Locking order: p->pi_lock -> rq->lock; two rq locks in CPU-id order.
  * Both are raw (interrupts off, no preempt count, no lockdep). rq->lock is
@@ -117,16 +129,40 @@ bool need_resched(void)
 
 /* --- run queues --- */
 
+/* May @p run on a CPU other than the one it is on (SCHED6)? */
+static bool task_movable(const struct task_struct *p)
+{
+	return cpumask_weight(&p->cpus_allowed) > 1;
+}
+
 static void enqueue_task(struct rq *rq, struct task_struct *p)
 {
 	list_add_tail(&p->run_list, &rq->queue[p->prio]);
 	WRITE_ONCE(rq->nr_queued, rq->nr_queued + 1);
+	if (task_movable(p))
+		WRITE_ONCE(rq->nr_movable, rq->nr_movable + 1);
 }
 
 static void dequeue_task(struct rq *rq, struct task_struct *p)
 {
 	list_del_init(&p->run_list);
 	WRITE_ONCE(rq->nr_queued, rq->nr_queued - 1);
+	if (task_movable(p))
+		WRITE_ONCE(rq->nr_movable, rq->nr_movable - 1);
+}
+
+/* Give queued or not @p the mask @mask, keeping rq->nr_movable true
+ * (SCHED6). @rq is p's run queue, locked. */
+static void set_task_mask(struct rq *rq, struct task_struct *p,
+			  const struct cpumask *mask)
+{
+	bool queued = !list_empty(&p->run_list);
+
+	if (queued && task_movable(p))
+		WRITE_ONCE(rq->nr_movable, rq->nr_movable - 1);
+	p->cpus_allowed = *mask;
+	if (queued && task_movable(p))
+		WRITE_ONCE(rq->nr_movable, rq->nr_movable + 1);
 }
 
 static struct task_struct *pick_next_task(struct rq *rq)
@@ -551,7 +587,10 @@ static struct task_struct *find_pullable(struct rq *src, unsigned int cpu)
 	return NULL;
 }
 
-/* An idle CPU takes one queued task from a busy CPU. Interrupts off. */
+/*
+ * An idle CPU takes one queued task from a busy CPU. Only a queue holding
+ * a task that may move is locked (SCHED6). Interrupts off.
+ */
 static void idle_pull(unsigned int cpu)
 {
 	struct rq *rq = &runqueues[cpu];
@@ -561,7 +600,7 @@ static void idle_pull(unsigned int cpu)
 		struct rq *src = &runqueues[src_cpu];
 		struct task_struct *p;
 
-		if (src_cpu == cpu || !READ_ONCE(src->nr_queued))
+		if (src_cpu == cpu || !READ_ONCE(src->nr_movable))
 			continue;
 		double_rq_lock(rq, src);
 		p = rq->nr_queued ? NULL : find_pullable(src, cpu);
@@ -570,6 +609,8 @@ static void idle_pull(unsigned int cpu)
 			WRITE_ONCE(p->cpu, cpu);
 			enqueue_task(rq, p);
 			WRITE_ONCE(rq->curr->need_resched, true);
+		} else {
+			WRITE_ONCE(src->nr_pull_misses, src->nr_pull_misses + 1);
 		}
 		raw_spin_unlock(&src->lock);
 		raw_spin_unlock(&rq->lock);
@@ -590,7 +631,7 @@ int set_cpus_allowed_ptr(struct task_struct *p, const struct cpumask *mask)
 	flags = arch_local_irq_save();
 	raw_spin_lock(&p->pi_lock);
 	rq = lock_task_rq(p);
-	p->cpus_allowed = *mask;
+	set_task_mask(rq, p, mask);
 	if (!p->on_rq) {
 		/* Asleep: the next wake-up picks a CPU. */
 	} else if (p->migrate_pending) {
@@ -645,7 +686,7 @@ static int check_queued_task(unsigned int cpu, struct rq *rq, struct task_struct
 static int check_rq(unsigned int cpu)
 {
 	struct rq *rq = &runqueues[cpu];
-	unsigned int seen = 0;
+	unsigned int seen = 0, movable = 0;
 	int bad = 0;
 
 	raw_spin_lock(&rq->lock);
@@ -655,12 +696,18 @@ static int check_rq(unsigned int cpu)
 		list_for_each_entry(p, &rq->queue[prio], run_list) {
 			if (++seen > CHECK_MAX_QUEUED)
 				break;
+			movable += task_movable(p);
 			bad += check_queued_task(cpu, rq, p);
 		}
 	}
 	if (seen != rq->nr_queued) {
 		pr_err("sched: CPU %u has %u tasks queued, nr_queued %u\n", cpu, seen,
 		       rq->nr_queued);
+		bad++;
+	}
+	if (seen <= CHECK_MAX_QUEUED && movable != rq->nr_movable) { /* SCHED6 */
+		pr_err("sched: CPU %u has %u movable tasks queued, nr_movable %u\n", cpu,
+		       movable, rq->nr_movable);
 		bad++;
 	}
 	raw_spin_unlock(&rq->lock);

@@ -9,27 +9,30 @@
 
 /*
  * A CPU's run queue. Locking: rq->lock (raw, interrupts off) guards
- * queue[], nr_queued, curr; it is held across the context switch and
- * released by the next task in finish_task_switch().
+ * queue[], nr_queued, nr_movable, curr; it is held across the context
+ * switch and released by the next task in finish_task_switch().
  */
 struct rq {
 	raw_spinlock_t lock;
 	struct list_head queue[NR_PRIO];	/* runnable, not running */
 	unsigned int nr_queued;
+	unsigned int nr_movable; /* of them, allowed elsewhere (SCHED6) */
 	struct task_struct *curr;
 	struct task_struct *idle;
 	struct task_struct *switch_prev;	/* handed to finish_task_switch() */
 	u64 idle_ns;				/* time the idle task ran */
 	unsigned long nr_switches;
+	unsigned long nr_pull_misses;		/* idle_pull() locked it, found nothing */
 	int nr_iowait;				/* tasks of this CPU in iowait */
 };
 
 extern struct rq runqueues[MAX_CPUS];
 extern raw_spinlock_t tasklist_lock;
 
-/* Check SCHED1 and SCHED2 on every online CPU's queue: nr_queued matches the
- * queues, and each queued task is runnable, off its CPU and names this
- * CPU. Returns the number of violations (each printed). For tests. */
+/* Check SCHED1, SCHED2 and SCHED6 on every online CPU's queue: nr_queued
+ * and nr_movable match the queues, and each queued task is runnable, off
+ * its CPU and names this CPU. Returns the number of violations (each
+ * printed). For tests. */
 int sched_check_invariants(void);
 
 /* Kernel-thread stacks: THREAD_SIZE bytes from the page allocator. */

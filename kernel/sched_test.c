@@ -11,6 +11,8 @@
 #include <quire/completion.h>
 #include <quire/smp.h>
 #include <quire/string.h>
+#include <quire/jiffies.h>
+#include <quire/preempt.h>
 #include <arch/cpu.h>
 #include "sched_internal.h"
 
@@ -253,10 +255,65 @@ static void set_cpus_allowed_is_not_a_wakeup(struct ktest *t)
 	ktest_on_cpu(t, 1, moved_sleeper_body);
 }
 
+/*
+ * SCHED6: an idle CPU never takes the lock of a run queue whose queued
+ * tasks are all pinned to that CPU. Idle CPUs were taking it at each tick
+ * to find nothing; in QEMU on an overcommitted host the queue's own tick
+ * then waited longer than a tick period for its rq->lock, took the next
+ * tick at once on return and ran no task for seconds
+ * (watermark.slow_path_wakes_every_nodes_kswapd: kswapd1 queued, never
+ * run). Here a task pinned to this CPU waits queued behind us (preemption
+ * off) for PINNED_WAIT_TICKS while the other CPUs idle and tick: no
+ * idle_pull() may lock our queue (nr_pull_misses). Then the queued task
+ * is allowed everywhere and pinned again: nr_movable follows (checked by
+ * sched_check_invariants() under the locks). One CPU: only the counts.
+ */
+#define PINNED_WAIT_TICKS 8
+
+static int pinned_fn(void *arg)
+{
+	return 0;
+}
+
+static void pinned_queue_body(struct ktest *t)
+{
+	unsigned int cpu = raw_smp_processor_id();
+	struct rq *rq = &runqueues[cpu];
+	struct cpumask here = cpumask_of(cpu), all = CPU_MASK_ALL;
+	unsigned long misses, end;
+	struct task_struct *k;
+
+	k = kthread_create(pinned_fn, NULL, "pinned");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
+	kthread_bind(k, cpu);
+	preempt_disable();
+	wake_up_process(k);
+	misses = READ_ONCE(rq->nr_pull_misses);
+	end = jiffies + PINNED_WAIT_TICKS;
+	while (time_before(jiffies, end))
+		arch_cpu_relax();
+	KTEST_EXPECT_EQ(t, READ_ONCE(rq->nr_pull_misses) - misses, 0);
+	KTEST_EXPECT_EQ(t, READ_ONCE(k->cpu), cpu);
+	KTEST_EXPECT_EQ(t, sched_check_invariants(), 0);
+	KTEST_EXPECT_EQ(t, set_cpus_allowed_ptr(k, &all), 0);
+	KTEST_EXPECT_EQ(t, sched_check_invariants(), 0);
+	KTEST_EXPECT_EQ(t, set_cpus_allowed_ptr(k, &here), 0);
+	KTEST_EXPECT_EQ(t, sched_check_invariants(), 0);
+	preempt_enable();
+	kthread_stop(k); /* 0, or -EINTR if it never ran: either is fine */
+	KTEST_EXPECT_EQ(t, sched_check_invariants(), 0);
+}
+
+static void idle_cpus_leave_a_queue_of_pinned_tasks_alone(struct ktest *t)
+{
+	ktest_on_cpu(t, num_online_cpus() - 1, pinned_queue_body);
+}
+
 static const struct ktest_case sched_cases[] = {
 	KTEST_CASE(wake_up_preempts_lower_prio_waker_at_once),
 	KTEST_CASE(set_cpus_allowed_on_a_moving_task_keeps_run_queues_sane),
 	KTEST_CASE(set_cpus_allowed_is_not_a_wakeup),
+	KTEST_CASE(idle_cpus_leave_a_queue_of_pinned_tasks_alone),
 	KTEST_END,
 };
 

@@ -893,11 +893,15 @@ static void slow_path_wakes_every_nodes_kswapd(struct ktest *t)
 		while (!READ_ONCE(pgdat->kswapd_failures) &&
 		       time_before(jiffies, deadline))
 			schedule_timeout_uninterruptible(1);
+		/* Woken but never run (kswapd_wake still set) is its CPU's
+		 * fault, not the wake-up's: say which (sched.c, SCHED6). */
 		if (!READ_ONCE(pgdat->kswapd_failures))
-			ktest_fail(
-				t, __FILE__, __LINE__,
-				"kswapd%u not woken (node below min, page from node %d)",
-				nid, from);
+			ktest_fail(t, __FILE__, __LINE__,
+				   "kswapd%u %s (node below min, page from node %d)", nid,
+				   READ_ONCE(pgdat->kswapd_wake) ?
+					   "woken but has not run for 5 s" :
+					   "not woken",
+				   from);
 	}
 	wait_kswapds_asleep(t);
 	for (unsigned int nid = 0; nid < nn; nid++)

@@ -82,19 +82,69 @@ static u64 count_ticks(unsigned int ms)
 	return after - before;
 }
 
+#define LAPIC_READ_TIGHT_NS 20000 /* a counter read bracketed this closely */
+#define LAPIC_RATE_TRIES    200
+
+/* The LAPIC counter and the clock at one instant (to LAPIC_READ_TIGHT_NS),
+ * or false: the read was slow (a vCPU descheduled, QEMU's lock taken). */
+static bool lapic_count_at(u64 *ns, u32 *count)
+{
+	u64 a = arch_clock_ns();
+
+	*count = apic_read(APIC_TMCCT);
+	*ns = arch_clock_ns();
+	if (*ns - a > LAPIC_READ_TIGHT_NS)
+		return false;
+	*ns = a + (*ns - a) / 2;
+	return true;
+}
+
+/*
+ * The running LAPIC timer's counter against the clock (itself checked
+ * against the ACPI PM timer: clock_rate_matches_pm_timer), over half a
+ * tick period: the counter reloads every period. A try counts only if
+ * both reads were tight, the counter went down (no reload in between) and
+ * less than the period passed. Returns counts per second, or 0. Interrupts
+ * off.
+ */
+static u64 lapic_rate_in_one_period(u64 period_ns)
+{
+	for (int i = 0; i < LAPIC_RATE_TRIES; i++) {
+		u64 t0, t1;
+		u32 c0, c1;
+
+		if (!lapic_count_at(&t0, &c0))
+			continue;
+		while (arch_clock_ns() < t0 + period_ns / 2)
+			arch_cpu_relax();
+		if (!lapic_count_at(&t1, &c1))
+			continue;
+		if (c1 < c0 && t1 - t0 < period_ns * 3 / 4)
+			return (u64)(c0 - c1) * 1000000000ULL / (t1 - t0);
+	}
+	return 0;
+}
+
 /*
  * The tick: this CPU's LAPIC timer is programmed periodic, unmasked, with
- * the count for HZ at the calibrated rate, and timer_interrupt() runs.
- * Counting ticks only bounds the rate from above (none of three 300 ms
- * windows above 120% of HZ * 0.3) and loosely from below (the best at
- * least 25%): QEMU coalesces ticks that come due while its vCPU thread is
- * descheduled, which on a loaded host loses more than half of them, so
- * the exact rate is checked on the programmed count instead.
+ * the count for HZ at the calibrated rate, its counter runs at that rate
+ * (read against the clock within one period, +-3%), so it
+ * expires HZ times a second; and timer_interrupt() runs (this CPU takes
+ * ticks). Delivered ticks are not counted against the clock from below:
+ * QEMU coalesces the ticks that come due while its vCPU or timer thread
+ * is descheduled, and on a loaded 2-core host a 300 ms window got 5 to 35
+ * of 75 (CI saw 0). They bound the rate from above only (none of three
+ * 300 ms windows above 120% of HZ * 0.3). Waiting for the ticks has no
+ * deadline: a stopped tick hangs the case, and tests/run reports the
+ * job hung in this suite.
  */
+#define TICKS_TO_SEE 3
+
 static void tick_runs_at_hz_body(struct ktest *t)
 {
 	unsigned int hz = x86_tick_hz();
-	u64 want = hz * 3 / 10, best = 0;
+	u64 want = hz * 3 / 10, rate, seen;
+	unsigned long flags;
 	u32 lvt;
 
 	KTEST_ASSERT_TRUE(t, hz > 0);
@@ -104,19 +154,29 @@ static void tick_runs_at_hz_body(struct ktest *t)
 	KTEST_EXPECT_FALSE(t, lvt & APIC_LVT_MASKED);
 	KTEST_EXPECT_EQ(t, apic_read(APIC_TDCR) & 0xB, APIC_TDCR_DIV16);
 	KTEST_EXPECT_EQ(t, apic_read(APIC_TMICT), apic_timer_hz() / hz);
+	flags = arch_local_irq_save();
+	rate = lapic_rate_in_one_period(1000000000ULL / hz);
+	arch_local_irq_restore(flags);
 	preempt_enable();
+	cprintf("    # LAPIC timer counts %llu/s, calibrated %llu/s\n",
+		(unsigned long long)rate, (unsigned long long)apic_timer_hz());
+	KTEST_EXPECT_GT(t, rate, apic_timer_hz() * 97 / 100);
+	KTEST_EXPECT_LT(t, rate, apic_timer_hz() * 103 / 100);
 	for (int i = 0; i < 3; i++) {
 		u64 n;
 
 		preempt_disable();	/* stay on this CPU's counter */
 		n = count_ticks(300);
 		preempt_enable();
-		cprintf("    # %llu ticks in 300 ms at %u Hz (want %llu)\n",
+		cprintf("    # %llu ticks in 300 ms at %u Hz (at most %llu)\n",
 			(unsigned long long)n, hz, (unsigned long long)want);
 		KTEST_EXPECT_LE(t, n, want * 12 / 10 + 1);
-		best = max(best, n);
 	}
-	KTEST_EXPECT_GE(t, best, want / 4);
+	preempt_disable();
+	seen = READ_ONCE(this_cpu()->ticks);
+	while (READ_ONCE(this_cpu()->ticks) - seen < TICKS_TO_SEE)
+		arch_cpu_relax();
+	preempt_enable();
 }
 
 static void tick_runs_at_hz(struct ktest *t)
