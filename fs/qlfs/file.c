@@ -23,7 +23,9 @@
  * growing the file later reads zeros there.
  *
  * Locking: i_rwsem (the VFS's for setattr; taken here for lseek), then
- * qlfs_lock_op() around every metadata change (QM4).
+ * qlfs_lock_op() around every metadata change (QM4); truncate drops the
+ * page cache inside it too, so that a checkpoint never sees a reserved
+ * block (NEW_ADDR) whose dirty page is already gone.
  */
 #include <quire/dcache.h>
 #include <quire/blkdev.h>
@@ -70,8 +72,11 @@ int qlfs_truncate(struct inode *inode, loff_t size)
 
 	if (READ_ONCE(sbi->read_only))
 		return -EROFS;
-	truncate_setsize(inode, size);
+	/* The pages go inside the operation too: a checkpoint between would
+	 * find their reserved blocks (NEW_ADDR) with no dirty page left to
+	 * replace them (QM2, QDA2). */
 	qlfs_lock_op(sbi);
+	truncate_setsize(inode, size);
 	err = qlfs_truncate_blocks(inode, DIV_ROUND_UP(size, PAGE_SIZE));
 	if (!err)
 		err = zero_partial_block(inode, size);
