@@ -285,8 +285,72 @@ static void qlfs_race_truncate_against_checkpoint(struct ktest *t)
 	qr_stop_and_fsck(t, r);
 }
 
+static int do_close(struct qr_thread *th)
+{
+	return ksys_close(th->fd);
+}
+
+static unsigned int mutex_waiters(struct mutex *lock)
+{
+	unsigned long flags = arch_local_irq_save();
+	unsigned int n = 0;
+	struct list_head *pos;
+
+	raw_spin_lock(&lock->wait_lock);
+	list_for_each(pos, &lock->wait_list)
+		n++;
+	raw_spin_unlock(&lock->wait_lock);
+	arch_local_irq_restore(flags);
+	return n;
+}
+
+/*
+ * Eviction freed the orphan's blocks and nid inside qlfs_lock_op() but
+ * took it off the orphan list only after qlfs_unlock_op(): a checkpoint
+ * in between listed as an orphan a nid the same checkpoint's NAT has
+ * free, and the next mount's orphan recovery, finding no such inode,
+ * made the file system read-only (F2FS removes the orphan in the same
+ * operation as the inode's node: truncate_node()). The test holds
+ * orphan_lock, so eviction stops at the list; no checkpoint may be able
+ * to start then (cp_rwsem must still be held by the eviction).
+ */
+static void qlfs_race_evict_leaves_orphan_list_inside_the_operation(struct ktest *t)
+{
+	struct qr *r = qr_fresh(t);
+	struct qr_thread cl = {.fn = do_close, .r = r};
+	int fd = ksys_open(MNT "/f", O_CREAT | O_RDWR, 0644);
+	u32 ino, nat_ino = 0, addr = 0;
+	bool cp_could_run = false;
+
+	KTEST_ASSERT_TRUE(t, fd >= 0);
+	ino = inode_of(t, MNT "/f")->i_ino;
+	KTEST_ASSERT_EQ(t, ksys_unlink(MNT "/f"), 0);
+	mutex_lock(&r->sbi->orphan_lock);
+	cl.fd = fd;
+	qr_start(t, &cl, "qr-close");
+	for (int i = 0; i < POLL_LIMIT && !mutex_waiters(&r->sbi->orphan_lock); i++)
+		msleep(1);
+	KTEST_EXPECT_EQ(t, mutex_waiters(&r->sbi->orphan_lock), 1);
+	/* the inode's nid is free already ... */
+	KTEST_EXPECT_EQ(t, qlfs_get_nat_entry(r->sbi, ino, &nat_ino, &addr, NULL), 0);
+	KTEST_EXPECT_EQ(t, addr, NULL_ADDR);
+	/* ... while it is listed: a checkpoint must not start now */
+	if (down_write_trylock(&r->sbi->cp_rwsem)) {
+		cp_could_run = true;
+		up_write(&r->sbi->cp_rwsem);
+	}
+	KTEST_EXPECT_FALSE(t, cp_could_run);
+	mutex_unlock(&r->sbi->orphan_lock);
+	KTEST_EXPECT_EQ(t, qr_join(&cl), 0);
+	KTEST_EXPECT_EQ(t, r->sbi->orphan_count, 0);
+	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
+	r->mounted = false;
+	KTEST_EXPECT_EQ(t, qlfs_test_fsck(&r->d), 0);
+}
+
 static const struct ktest_case qlfs_race_cases[] = {
 	KTEST_CASE(qlfs_race_truncate_against_checkpoint),
+	KTEST_CASE(qlfs_race_evict_leaves_orphan_list_inside_the_operation),
 	KTEST_END,
 };
 
