@@ -359,8 +359,10 @@ void qlfs_evict_inode(struct inode *inode)
 		truncate_inode_pages_final(&inode->i_data);
 		goto out;
 	}
-	truncate_inode_pages_final(&inode->i_data);
+	/* the pages go inside the operation: a checkpoint between would find
+	 * their reserved blocks (NEW_ADDR) with no dirty page (QM2) */
 	qlfs_lock_op(sbi);
+	truncate_inode_pages_final(&inode->i_data);
 	err = qlfs_truncate_blocks(inode, 0);
 	if (!err) {
 		bool low;

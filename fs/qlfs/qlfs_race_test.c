@@ -290,6 +290,33 @@ static int do_close(struct qr_thread *th)
 	return ksys_close(th->fd);
 }
 
+/*
+ * The last close of an unlinked file evicts it: eviction dropped the
+ * page cache before qlfs_lock_op(), so a checkpoint between wrote the
+ * orphan's node with the dropped page's NEW_ADDR (QM2: QL10, QL8).
+ */
+static void qlfs_race_evict_against_checkpoint(struct ktest *t)
+{
+	struct qr *r = qr_fresh(t);
+	struct qr_thread cp = {0}, cl = {.fn = do_close};
+	int fd = ksys_open(MNT "/f", O_CREAT | O_RDWR, 0644);
+	struct inode *inode;
+
+	KTEST_ASSERT_TRUE(t, fd >= 0);
+	inode = inode_of(t, MNT "/f");
+	KTEST_ASSERT_EQ(t, ksys_unlink(MNT "/f"), 0); /* an orphan, open */
+	KTEST_ASSERT_EQ(t, qlfs_write_checkpoint(r->sbi, CP_REASON_SYNC), 0);
+	dirty_block0_behind_checkpoint(t, r, fd, inode, &cp);
+	cl.r = r;
+	cl.fd = fd;
+	qr_start(t, &cl, "qr-close");
+	wait_cp_waiters(t, r->sbi, 2); /* eviction waits behind it */
+	qr_release_op(r);
+	KTEST_EXPECT_EQ(t, qr_join(&cp), 0);
+	KTEST_EXPECT_EQ(t, qr_join(&cl), 0);
+	qr_stop_and_fsck(t, r);
+}
+
 static unsigned int mutex_waiters(struct mutex *lock)
 {
 	unsigned long flags = arch_local_irq_save();
@@ -350,6 +377,7 @@ static void qlfs_race_evict_leaves_orphan_list_inside_the_operation(struct ktest
 
 static const struct ktest_case qlfs_race_cases[] = {
 	KTEST_CASE(qlfs_race_truncate_against_checkpoint),
+	KTEST_CASE(qlfs_race_evict_against_checkpoint),
 	KTEST_CASE(qlfs_race_evict_leaves_orphan_list_inside_the_operation),
 	KTEST_END,
 };
