@@ -40,7 +40,7 @@
 #include "qlfs_data.h"
 #include "qlfs_test.h"
 
-#define MNT "/qlfs_race"
+#define MNT	   "/qlfs_race"
 #define POLL_LIMIT 20000 /* polls of 1 ms: a hang guard, not a timing check */
 
 struct qr {
@@ -91,7 +91,9 @@ static struct qr *qr_fresh(struct ktest *t)
 	struct qr *r = t->priv;
 
 	if (qlfs_test_disk(&r->d))
-		ktest_skip(t, "no writable test disk of 32 MiB or more (serial quire-test*)");
+		ktest_skip(
+			t,
+			"no writable test disk of 32 MiB or more (serial quire-test*)");
 	KTEST_ASSERT_EQ(t, qlfs_test_mount_fresh(&r->d, 9, MNT), 0);
 	r->mounted = true;
 	r->sbi = qr_sbi(t);
