@@ -227,12 +227,11 @@ int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 	if (READ_ONCE(sbi->read_only))
 		return -EROFS;
 	if (need_checkpoint(inode)) {
-		/* Cleared first: an operation meanwhile sets it again. */
-		clear_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags);
-		err = qlfs_write_checkpoint(sbi, CP_REASON_FSYNC);
-		if (err)
-			set_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags);
-		return err;
+		/* NEED_CP stays set until a checkpoint has the inode (its
+		 * clear_need_cp(), under cp_rwsem): cleared here, a second
+		 * fsync meanwhile would roll forward and answer before any
+		 * checkpoint has the file. */
+		return qlfs_write_checkpoint(sbi, CP_REASON_FSYNC);
 	}
 	qlfs_lock_op(sbi);
 	qlfs_update_inode(inode); /* size and times into the node (QM1) */

@@ -377,10 +377,83 @@ static void qlfs_race_evict_leaves_orphan_list_inside_the_operation(struct ktest
 	KTEST_EXPECT_EQ(t, qlfs_test_fsck(&r->d), 0);
 }
 
+static int do_fsync(struct qr_thread *th)
+{
+	return ksys_fsync(th->fd);
+}
+
+static unsigned int cp_mutex_waiters(struct qr *r)
+{
+	return mutex_waiters(&r->sbi->cp_mutex);
+}
+
+/*
+ * fsync of a file made since the last checkpoint must take a checkpoint
+ * (roll-forward cannot bring back its name). fsync cleared the inode's
+ * NEED_CP before it waited for cp_mutex, so a second fsync meanwhile saw
+ * nothing to checkpoint, rolled forward and answered 0 before any
+ * checkpoint had the file: a power cut then lost a file whose fsync had
+ * succeeded. The test holds cp_mutex (a checkpoint in progress) while the
+ * first fsync waits for it; the file system is stopped as soon as the
+ * second one returns, and the next mount must have the file.
+ */
+static void qlfs_race_second_fsync_of_a_new_file_waits_for_the_checkpoint(struct ktest *t)
+{
+	struct qr *r = qr_fresh(t);
+	struct qr_thread s1 = {.fn = do_fsync, .r = r}, s2 = {.fn = do_fsync, .r = r};
+	static u8 page[QLFS_BLKSIZE], back[QLFS_BLKSIZE];
+	int fd = ksys_open(MNT "/new", O_CREAT | O_RDWR, 0644);
+	bool stopped = false;
+	struct kstat st;
+
+	KTEST_ASSERT_TRUE(t, fd >= 0);
+	memset(page, 0xa5, sizeof(page));
+	KTEST_ASSERT_EQ(t, ksys_pwrite64(fd, page, sizeof(page), 0), sizeof(page));
+	s1.fd = s2.fd = fd;
+	mutex_lock(&r->sbi->cp_mutex);
+	qr_start(t, &s1, "qr-fsync1");
+	for (int i = 0; i < POLL_LIMIT && cp_mutex_waiters(r) < 1; i++)
+		msleep(1);
+	KTEST_EXPECT_EQ(t, cp_mutex_waiters(r), 1);
+	qr_start(t, &s2, "qr-fsync2");
+	for (int i = 0;
+	     i < POLL_LIMIT && cp_mutex_waiters(r) < 2 && !completion_done(&s2.done); i++)
+		msleep(1);
+	if (completion_done(&s2.done)) {
+		/* acknowledged with no checkpoint possible: cut here */
+		qlfs_handle_error(r->sbi, "test: stopped after the second fsync");
+		stopped = true;
+	}
+	mutex_unlock(&r->sbi->cp_mutex);
+	KTEST_EXPECT_EQ(t, qr_join(&s2), 0);
+	if (!stopped) {
+		KTEST_EXPECT_EQ(t, qr_join(&s1), 0);
+		qlfs_handle_error(r->sbi, "test: stopped after both fsyncs");
+	} else {
+		qr_join(&s1); /* not acknowledged before the cut */
+	}
+	KTEST_EXPECT_FALSE(t, stopped);
+	KTEST_EXPECT_EQ(t, ksys_close(fd), 0);
+	KTEST_ASSERT_EQ(t, qlfs_test_remount(&r->d, MNT), 0);
+	r->sbi = qr_sbi(t);
+	KTEST_EXPECT_EQ(t, ksys_stat(MNT "/new", &st), 0);
+	fd = ksys_open(MNT "/new", O_RDONLY, 0);
+	KTEST_EXPECT_TRUE(t, fd >= 0);
+	if (fd >= 0) {
+		KTEST_EXPECT_EQ(t, ksys_pread64(fd, back, sizeof(back), 0), sizeof(back));
+		KTEST_EXPECT_EQ(t, memcmp(back, page, sizeof(page)), 0);
+		ksys_close(fd);
+	}
+	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
+	r->mounted = false;
+	KTEST_EXPECT_EQ(t, qlfs_test_fsck(&r->d), 0);
+}
+
 static const struct ktest_case qlfs_race_cases[] = {
 	KTEST_CASE(qlfs_race_truncate_against_checkpoint),
 	KTEST_CASE(qlfs_race_evict_against_checkpoint),
 	KTEST_CASE(qlfs_race_evict_leaves_orphan_list_inside_the_operation),
+	KTEST_CASE(qlfs_race_second_fsync_of_a_new_file_waits_for_the_checkpoint),
 	KTEST_END,
 };
 
