@@ -449,11 +449,65 @@ static void qlfs_race_second_fsync_of_a_new_file_waits_for_the_checkpoint(struct
 	KTEST_EXPECT_EQ(t, qlfs_test_fsck(&r->d), 0);
 }
 
+static int do_mkdir(struct qr_thread *th)
+{
+	return ksys_mkdir(th->path, 0755);
+}
+
+/*
+ * A create that fails after its inode is made (here mkdir's first
+ * directory block finds no space) drops the inode with no link: its
+ * eviction frees it. Between the operation's end and that eviction's
+ * qlfs_lock_op() a checkpoint wrote the inode with no link and on no
+ * orphan list: after a power cut nobody frees it (fsck's QL13). F2FS's
+ * f2fs_handle_failed_inode() puts it on the orphan list inside the
+ * operation. The test lowers the user block count so that only the inode
+ * block fits, and holds inode_cache_lock so that the mkdir stops inside
+ * its operation while the checkpoint queues.
+ */
+static void qlfs_race_failed_mkdir_against_checkpoint(struct ktest *t)
+{
+	struct qr *r = qr_fresh(t);
+	struct qr_thread cp = {.fn = do_checkpoint, .r = r},
+			 mk = {.fn = do_mkdir, .r = r, .path = MNT "/d"};
+	u64 saved;
+
+	KTEST_ASSERT_EQ(t, qlfs_write_checkpoint(r->sbi, CP_REASON_SYNC), 0);
+	spin_lock(&r->sbi->sit_lock);
+	saved = r->sbi->user_block_count;
+	r->sbi->user_block_count = r->sbi->total_valid_block_count + 1;
+	spin_unlock(&r->sbi->sit_lock);
+	mutex_lock(&r->sbi->inode_cache_lock);
+	qr_start(t, &mk, "qr-mkdir");
+	for (int i = 0; i < POLL_LIMIT && !mutex_waiters(&r->sbi->inode_cache_lock); i++)
+		msleep(1);
+	KTEST_EXPECT_EQ(t, mutex_waiters(&r->sbi->inode_cache_lock), 1);
+	qr_start(t, &cp, "qr-cp");
+	wait_cp_waiters(t, r->sbi, 1);
+	mutex_unlock(&r->sbi->inode_cache_lock);
+	KTEST_EXPECT_EQ(t, qr_join(&mk), -ENOSPC);
+	KTEST_EXPECT_EQ(t, qr_join(&cp), 0);
+	spin_lock(&r->sbi->sit_lock);
+	r->sbi->user_block_count = saved;
+	spin_unlock(&r->sbi->sit_lock);
+	qr_stop_and_fsck(t, r);
+	/* the next mount frees the orphan and stays writable */
+	KTEST_ASSERT_EQ(t, ksys_mount(r->d.disk->disk_name, MNT, "qlfs", 0, NULL), 0);
+	r->mounted = true;
+	r->sbi = qr_sbi(t);
+	KTEST_EXPECT_FALSE(t, READ_ONCE(r->sbi->read_only));
+	KTEST_EXPECT_EQ(t, ksys_mkdir(MNT "/d", 0755), 0);
+	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
+	r->mounted = false;
+	KTEST_EXPECT_EQ(t, qlfs_test_fsck(&r->d), 0);
+}
+
 static const struct ktest_case qlfs_race_cases[] = {
 	KTEST_CASE(qlfs_race_truncate_against_checkpoint),
 	KTEST_CASE(qlfs_race_evict_against_checkpoint),
 	KTEST_CASE(qlfs_race_evict_leaves_orphan_list_inside_the_operation),
 	KTEST_CASE(qlfs_race_second_fsync_of_a_new_file_waits_for_the_checkpoint),
+	KTEST_CASE(qlfs_race_failed_mkdir_against_checkpoint),
 	KTEST_END,
 };
 
