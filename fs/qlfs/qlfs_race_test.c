@@ -389,25 +389,28 @@ static unsigned int cp_mutex_waiters(struct qr *r)
 }
 
 /*
- * fsync of a file made since the last checkpoint must take a checkpoint
- * (roll-forward cannot bring back its name). fsync cleared the inode's
- * NEED_CP before it waited for cp_mutex, so a second fsync meanwhile saw
- * nothing to checkpoint, rolled forward and answered 0 before any
- * checkpoint had the file: a power cut then lost a file whose fsync had
- * succeeded. The test holds cp_mutex (a checkpoint in progress) while the
- * first fsync waits for it; the file system is stopped as soon as the
- * second one returns, and the next mount must have the file.
+ * fsync of a file renamed since the last checkpoint must take a checkpoint
+ * (roll-forward does not move a name: QLFS_I_NEED_CP). fsync cleared the
+ * inode's NEED_CP before it waited for cp_mutex, so a second fsync
+ * meanwhile saw nothing to checkpoint, rolled forward and answered 0
+ * before any checkpoint had the new name: a power cut then lost it. The
+ * test holds cp_mutex (a checkpoint in progress) while the first fsync
+ * waits for it; the file system is stopped as soon as the second one
+ * returns, and the next mount must have the file under its new name.
  */
-static void qlfs_race_second_fsync_of_a_new_file_waits_for_the_checkpoint(struct ktest *t)
+static void
+qlfs_race_second_fsync_of_a_renamed_file_waits_for_the_checkpoint(struct ktest *t)
 {
 	struct qr *r = qr_fresh(t);
 	struct qr_thread s1 = {.fn = do_fsync, .r = r}, s2 = {.fn = do_fsync, .r = r};
 	static u8 page[QLFS_BLKSIZE], back[QLFS_BLKSIZE];
-	int fd = ksys_open(MNT "/new", O_CREAT | O_RDWR, 0644);
+	int fd = ksys_open(MNT "/old", O_CREAT | O_RDWR, 0644);
 	bool stopped = false;
 	struct kstat st;
 
 	KTEST_ASSERT_TRUE(t, fd >= 0);
+	KTEST_ASSERT_EQ(t, qlfs_write_checkpoint(r->sbi, CP_REASON_SYNC), 0);
+	KTEST_ASSERT_EQ(t, ksys_rename(MNT "/old", MNT "/new", 0), 0);
 	memset(page, 0xa5, sizeof(page));
 	KTEST_ASSERT_EQ(t, ksys_pwrite64(fd, page, sizeof(page), 0), sizeof(page));
 	s1.fd = s2.fd = fd;
@@ -667,7 +670,7 @@ static const struct ktest_case qlfs_race_cases[] = {
 	KTEST_CASE(qlfs_race_truncate_against_checkpoint),
 	KTEST_CASE(qlfs_race_evict_against_checkpoint),
 	KTEST_CASE(qlfs_race_evict_leaves_orphan_list_inside_the_operation),
-	KTEST_CASE(qlfs_race_second_fsync_of_a_new_file_waits_for_the_checkpoint),
+	KTEST_CASE(qlfs_race_second_fsync_of_a_renamed_file_waits_for_the_checkpoint),
 	KTEST_CASE(qlfs_race_failed_mkdir_against_checkpoint),
 	KTEST_CASE(qlfs_race_fsync_chain_has_no_hole),
 	KTEST_END,
