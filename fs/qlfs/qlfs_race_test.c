@@ -72,6 +72,7 @@ static void qr_exit(struct ktest *t)
 	if (r->mounted)
 		ksys_umount(MNT, 0);
 	ksys_rmdir(MNT);
+	qlfs_dev_close(&r->d);
 	kfree(r);
 }
 
@@ -602,16 +603,21 @@ static u32 chain_hole_before(struct qr *r, u32 target, u8 *blk)
  */
 static void qlfs_race_fsync_chain_has_no_hole(struct ktest *t)
 {
-	struct qr *r = qr_fresh(t);
+	struct qr *r = t->priv;
 	struct chain_ctx c = {.r = r};
 	struct task_struct *writer, *hog;
-	/* each round walks the chain from the checkpoint: fewer in QEMU */
-	u32 rounds = qlfs_test_disk_is_fast(&r->d) ? qlfs_test_scale(300, 150) : 60;
-	u32 hole = 0, round = 0, checked = 0;
+	u32 rounds = qlfs_test_scale(300, 150), hole = 0, round = 0, checked = 0;
 	unsigned int cpu = num_online_cpus() > 1 ? 1 : 0;
-	int fd = ksys_open(MNT "/b", O_CREAT | O_RDWR, 0644);
-	u8 *blk = qlfs_alloc_blocks(0);
-	u8 one = 1;
+	u8 one = 1, *blk;
+	int fd;
+
+	/* each round walks the chain on the disk from the checkpoint, with a
+	 * CPU hog beside: a minute and more under TCG */
+	if (!qlfs_test_disk(&r->d) && !qlfs_test_disk_is_fast(&r->d))
+		ktest_skip(t, "the chain walks: on quire-host's memory disks only");
+	r = qr_fresh(t);
+	fd = ksys_open(MNT "/b", O_CREAT | O_RDWR, 0644);
+	blk = qlfs_alloc_blocks(0);
 
 	KTEST_ASSERT_NOT_NULL(t, blk);
 	c.fd = ksys_open(MNT "/a", O_CREAT | O_RDWR, 0644);
