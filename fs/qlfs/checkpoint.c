@@ -13,7 +13,8 @@
  * "Checkpoint"): cp_mutex; every dirty data page written
  * (qlfs_sync_dirty_data(), the data half's) before operations stop, so
  * the frozen part is short; cp_rwsem taken for write (no operation is
- * half done from here on, QM4); dirty data again (what came in between);
+ * half done from here on, QM4); dirty data again (what came in between,
+ * and that of inodes being evicted: sync_freeing_data());
  * every dirty node page written and waited for; the dirty NAT and SIT
  * blocks written to their shadow copies, their version bits flipped in the
  * new pack; then the pack that is not current: header, orphan blocks, the
@@ -200,6 +201,50 @@ static void clear_need_cp(struct qlfs_sb_info *sbi)
 	mutex_unlock(&sbi->inode_cache_lock);
 }
 
+/*
+ * The dirty data of inodes being evicted (I_FREEING), which
+ * qlfs_sync_dirty_data() skips (it may not take a reference): their
+ * reserved blocks (NEW_ADDR, QM2) must not reach the pack either. Called
+ * with cp_rwsem held for write, so such an inode cannot go meanwhile:
+ * its eviction needs qlfs_lock_op() before its pages leave (a named one
+ * writes them through ->writepages, an unlinked one drops them inside
+ * its operation: inode.c), and nobody else can clean or dirty them. The
+ * scan starts again after each inode (no reference keeps its place); a
+ * written inode is not dirty any more, so it ends.
+ */
+static int sync_freeing_data(struct qlfs_sb_info *sbi)
+{
+	struct super_block *sb = sbi->sb;
+	int err = 0;
+
+	while (!err) {
+		struct address_space *found = NULL;
+		struct inode *inode;
+
+		spin_lock(&sb->s_inode_list_lock);
+		list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
+			bool freeing;
+
+			if (inode->i_ino == QLFS_NODE_INO)
+				continue;
+			spin_lock(&inode->i_lock);
+			freeing = (inode->i_state & I_FREEING) &&
+				  !(inode->i_state & I_CLEAR);
+			spin_unlock(&inode->i_lock);
+			if (freeing &&
+			    mapping_tagged(inode->i_mapping, PAGECACHE_TAG_DIRTY)) {
+				found = inode->i_mapping;
+				break;
+			}
+		}
+		spin_unlock(&sb->s_inode_list_lock);
+		if (!found)
+			break;
+		err = filemap_write_and_wait(found);
+	}
+	return err;
+}
+
 static int do_checkpoint(struct qlfs_sb_info *sbi, enum qlfs_cp_reason reason)
 {
 	struct writeback_control wbc = {
@@ -214,6 +259,8 @@ static int do_checkpoint(struct qlfs_sb_info *sbi, enum qlfs_cp_reason reason)
 	int err;
 
 	err = qlfs_sync_dirty_data(sbi);
+	if (!err)
+		err = sync_freeing_data(sbi);
 	if (err)
 		return err;
 	err = qlfs_sync_node_pages(sbi, &wbc);

@@ -25,7 +25,9 @@
  * growing the file later reads zeros there.
  *
  * Locking: i_rwsem (the VFS's for setattr; taken here for lseek), then
- * qlfs_lock_op() around every metadata change (QM4).
+ * qlfs_lock_op() around every metadata change (QM4); truncate drops the
+ * page cache inside it too, so that a checkpoint never sees a reserved
+ * block (NEW_ADDR) whose dirty page is already gone.
  */
 #include <quire/dcache.h>
 #include <quire/blkdev.h>
@@ -72,8 +74,11 @@ int qlfs_truncate(struct inode *inode, loff_t size)
 
 	if (READ_ONCE(sbi->read_only))
 		return -EROFS;
-	truncate_setsize(inode, size);
+	/* The pages go inside the operation too: a checkpoint between would
+	 * find their reserved blocks (NEW_ADDR) with no dirty page left to
+	 * replace them (QM2, QDA2). */
 	qlfs_lock_op(sbi);
+	truncate_setsize(inode, size);
 	err = qlfs_truncate_blocks(inode, DIV_ROUND_UP(size, PAGE_SIZE));
 	if (!err)
 		err = zero_partial_block(inode, size);
@@ -246,12 +251,11 @@ int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 	if (READ_ONCE(sbi->read_only))
 		return -EROFS;
 	if (need_checkpoint(inode, &dentry)) {
-		/* Cleared first: an operation meanwhile sets it again. */
-		clear_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags);
-		err = qlfs_write_checkpoint(sbi, CP_REASON_FSYNC);
-		if (err)
-			set_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags);
-		return err;
+		/* NEED_CP stays set until a checkpoint has the inode (its
+		 * clear_need_cp(), under cp_rwsem): cleared here, a second
+		 * fsync meanwhile would roll forward and answer before any
+		 * checkpoint has the file. */
+		return qlfs_write_checkpoint(sbi, CP_REASON_FSYNC);
 	}
 	qlfs_lock_op(sbi);
 	qlfs_update_inode(inode); /* size and times into the node (QM1) */

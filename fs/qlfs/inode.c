@@ -29,7 +29,8 @@
  *
  * Locking: inode_cache_lock (a mutex, held across the read of a new inode
  * so that one ino is read once) -> node folio locks. Eviction takes
- * qlfs_lock_op() around freeing blocks.
+ * qlfs_lock_op() around freeing blocks and taking the inode off the
+ * orphan list (orphan_lock inside cp_rwsem, as the checkpoint takes it).
  */
 #include <quire/slab.h>
 #include <quire/string.h>
@@ -358,8 +359,10 @@ void qlfs_evict_inode(struct inode *inode)
 		truncate_inode_pages_final(&inode->i_data);
 		goto out;
 	}
-	truncate_inode_pages_final(&inode->i_data);
+	/* the pages go inside the operation: a checkpoint between would find
+	 * their reserved blocks (NEW_ADDR) with no dirty page (QM2) */
 	qlfs_lock_op(sbi);
+	truncate_inode_pages_final(&inode->i_data);
 	err = qlfs_truncate_blocks(inode, 0);
 	if (!err) {
 		bool low;
@@ -373,10 +376,11 @@ void qlfs_evict_inode(struct inode *inode)
 		if (low)
 			qlfs_handle_error(sbi,
 					  "valid_inode_count below the inodes in use");
+		/* QI2, in the same operation: a checkpoint must not list an
+		 * orphan whose nid it has free (F2FS: truncate_node()) */
+		qlfs_remove_orphan_inode(sbi, inode->i_ino);
 	}
 	qlfs_unlock_op(sbi);
-	if (!err)
-		qlfs_remove_orphan_inode(sbi, inode->i_ino); /* QI2 */
 out:
 	mutex_lock(&sbi->inode_cache_lock);
 	if (xa_load(&sbi->inode_cache, inode->i_ino) == inode) /* nid not reused yet */

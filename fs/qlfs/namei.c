@@ -252,8 +252,10 @@ static int qlfs_mknod(struct inode *dir, struct dentry *dentry, umode_t mode,
 	return 0;
 out_drop:
 	/* No name was added: the inode goes with its last reference
-	 * (F2FS's f2fs_handle_failed_inode(): unlock first). */
+	 * (F2FS's f2fs_handle_failed_inode(): unlock first), an orphan from
+	 * here on, so that a checkpoint before its eviction lists it (QL13). */
 	clear_nlink(inode);
+	qlfs_add_orphan_inode(sbi, inode->i_ino);
 	qlfs_update_inode(inode);
 	qlfs_unlock_op(sbi);
 	iput(inode);

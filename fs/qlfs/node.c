@@ -20,12 +20,15 @@
  * node block is cached in the node inode's mapping at index nid (QM1);
  * reading one checks its checksum and that its footer names that nid and
  * the NAT's ino (QL9, QL4), so a block from elsewhere is never taken for
- * it. Node writeback (QM3) gives each dirty node a new block in the log
- * of its kind (hot: directories' inodes and direct nodes, warm: other
- * files', cold: indirect nodes), fills the footer (cp_ver, next_blkaddr)
- * and the checksum on the locked folio just before PG_writeback is set
- * (the page is stable from then on: writers wait for writeback), and
- * points the NAT entry at the new block; the old block is invalidated.
+ * it. Node writeback (QM3) sets PG_writeback on the locked folio (the
+ * page is stable from then on: writers wait for writeback), then gives
+ * the node a new block in the log of its kind (hot: directories' inodes
+ * and direct nodes, warm: other files', cold: indirect nodes), fills the
+ * footer (cp_ver, next_blkaddr) and the checksum, and points the NAT
+ * entry at the new block; the old block is invalidated. Writeback before
+ * the block (F2FS's order): an fsync that waits for every node under
+ * writeback after taking its own block then waits for each block before
+ * it in the log, so its flush leaves no hole in the roll-forward chain.
  *
  * Invariants:
  *  QN1: a nid in use has a NAT entry with a block address, or NEW_ADDR in
@@ -507,10 +510,17 @@ static int write_node_folio(struct qlfs_sb_info *sbi, struct folio *folio,
 		return 0;
 	}
 	qlfs_set_summary(&sum, nid, 0, version);
+	/* Under writeback before the block is taken (F2FS's
+	 * __write_node_page()): an fsync that takes a later block of this log
+	 * then waits for this one, and its flush covers it, so the chain
+	 * roll-forward walks has no hole before the fsynced inode. */
+	folio_start_writeback(folio);
 	err = __qlfs_allocate_block(sbi, node_log(folio_address(folio)), old, &sum, &new,
 				    &next);
-	if (err)
+	if (err) {
+		folio_end_writeback(folio);
 		goto redirty;
+	}
 	f->cp_ver = qlfs_node_cp_ver(sbi);
 	f->next_blkaddr = cpu_to_le32(next);
 	f->flag = cpu_to_le32(
@@ -523,7 +533,6 @@ static int write_node_folio(struct qlfs_sb_info *sbi, struct folio *folio,
 		1);
 	if (!bio) {
 		/* the block is taken: write it by hand, synchronously */
-		folio_start_writeback(folio);
 		folio_unlock(folio);
 		err = qlfs_meta_rw(sbi, REQ_OP_WRITE, new, folio_address(folio), 1);
 		if (err)
@@ -534,7 +543,6 @@ static int write_node_folio(struct qlfs_sb_info *sbi, struct folio *folio,
 	bio_add_page(bio, &folio->page, QLFS_BLKSIZE, 0);
 	bio->bi_end_io = node_write_end_io;
 	bio->bi_private = sbi;
-	folio_start_writeback(folio);
 	folio_unlock(folio);
 	__atomic_add_fetch(&sbi->node_blocks_written, 1, __ATOMIC_RELAXED);
 	submit_bio(bio);
