@@ -855,7 +855,7 @@ static struct folio *get_child(struct inode *inode, u32 nid, u32 noffset, const 
 	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
 	struct folio *folio;
 	struct qlfs_node_footer *f;
-	u32 ino;
+	u32 ino = 0;
 	int err;
 
 	for (int i = 0; i < level; i++)
@@ -1176,7 +1176,7 @@ static void clear_rf_maps(struct qlfs_sb_info *sbi)
 
 bool qlfs_nid_checkpointed(struct qlfs_sb_info *sbi, u32 nid)
 {
-	u32 addr;
+	u32 addr = NULL_ADDR;
 	bool fresh;
 
 	if (nid < QLFS_ROOT_INO || nid >= sbi->l.max_nid ||
