@@ -38,6 +38,7 @@
 #include <sys/syscall.h>
 
 #include "host.h"
+#include <quire/bug.h>
 #include <quire/printk.h>
 #include <arch/time.h>
 
@@ -48,6 +49,16 @@
  * write the first vCPU's flag, masking the interrupts of whatever task runs
  * there now (which, in a cond_resched() loop, never unmasks: no tick, no
  * switch). The handler runs the interrupts and owes the preemption.
+ *
+ * Invariant HOSTIRQ1: every function that runs with such a pointer live,
+ * callees included (host_this_vcpu(), which returns it), lies in this
+ * section or is inlined into it; the only calls out are made with the
+ * flag off (handlers) or re-read the pointer after (preempt_schedule_irq).
+ * The handler checks only the innermost frame's ip, so a callee outside
+ * the section is a hole: host_this_vcpu() was one (a signal after its TLS
+ * load switched; arch_local_irq_save() then masked the vCPU the task had
+ * left, under the task running there). irq_flag_set() panics on a write
+ * to another vCPU's flag, so such a hole shows at once, not as a hang.
  */
 #define __irqflag_text __attribute__((section("host_irqflag_text"), __noinline__))
 extern char __start_host_irqflag_text[], __stop_host_irqflag_text[];
@@ -63,8 +74,12 @@ static __thread struct vcpu *this_vcpu_tls;
 /*
  * Not inlined and not pure (the asm): each call reads the TLS of the
  * thread running *now*, even if the caller migrated since its last call.
+ * Flag code itself (__irqflag_text): the flag functions call it with the
+ * flag on and then write the flag of the vcpu it returned, so a signal
+ * landing after its TLS load must not switch threads either, or the
+ * caller gets the vcpu of the pthread it ran on before (HOSTIRQ1).
  */
-noinline struct vcpu *host_this_vcpu(void)
+__irqflag_text struct vcpu *host_this_vcpu(void)
 {
 	struct vcpu *v = this_vcpu_tls;
 
@@ -93,13 +108,34 @@ unsigned int arch_smp_processor_id(void)
 	return v ? v->id : 0;
 }
 
-static bool irq_pending(struct vcpu *v)
+/* Inlined into flag code, which keeps @v across it (HOSTIRQ1). */
+static __always_inline bool irq_pending(struct vcpu *v)
 {
 	return __atomic_load_n(&v->pending, __ATOMIC_ACQUIRE) != 0;
 }
 
+/*
+ * A flag write through a vcpu pointer read before the task last switched
+ * (it now runs on another vCPU's pthread) would mask or unmask the
+ * interrupts of whatever task runs on that vCPU now: a hang with a
+ * pending tick and nothing to take it, or a critical section that is not
+ * masked. Stop at once, naming the writer (HOSTIRQ1).
+ */
+static __noreturn noinline void irq_flag_wrong_vcpu(struct vcpu *v, int off, void *caller)
+{
+	struct vcpu *self = host_this_vcpu();
+
+	self->irqs_off = 1; /* as host_irq_mask_now() */
+	pr_emerg("BUG: CPU %u wrote the interrupt flag (%d) of CPU %u, at %pS\n",
+		 self->id, off, v->id, caller);
+	panic("arch/host: interrupt flag of another vCPU");
+}
+
+/* No switch can happen inside (__irqflag_text): the check is exact. */
 __irqflag_text static void irq_flag_set(struct vcpu *v, int off)
 {
+	if (unlikely(v != host_this_vcpu()))
+		irq_flag_wrong_vcpu(v, off, __builtin_return_address(0));
 	barrier();
 	v->irqs_off = off;
 	barrier();
@@ -185,7 +221,9 @@ static bool interrupted_own_code(const ucontext_t *uc)
 	return host_ip_may_switch(uc->uc_mcontext.gregs[REG_RIP]);
 }
 
-static void sigirq_handler(int sig, siginfo_t *si, void *ucv)
+/* Flag code: a nested signal landing after @v is read must not switch
+ * (the task would check another vCPU's flag and state). */
+__irqflag_text static void sigirq_handler(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 	int saved_errno = errno;
