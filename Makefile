@@ -20,7 +20,7 @@ endif
 HOST_CC   ?= gcc
 
 # Sources of the portable core: compiled unchanged for every arch.
-CORE_DIRS := kernel mm block fs lib
+CORE_DIRS := kernel mm block fs lib net
 CORE_SRCS := $(sort $(foreach d,$(CORE_DIRS),$(shell find $(d) -name '*.c' 2>/dev/null)))
 
 WARN      := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \

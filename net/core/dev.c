@@ -1,0 +1,219 @@
+/*
+ * net/core/dev.c - the registry of network devices, and the two paths
+ * every frame takes: netif_rx() up to the stack, dev_queue_xmit() down to
+ * the driver (Linux's net/core/dev.c, without sk_buffs, NAPI or qdiscs).
+ *
+ * Layer: net. Used by: NIC drivers (drivers/net/), the stack's glue,
+ * the shell. Provides: alloc_netdev(), free_netdev(), register_netdev(),
+ * unregister_netdev(), dev_get_by_name(), for_each_netdev(), dev_open(),
+ * dev_close(), netdev_rx_handler_register()/unregister(),
+ * netif_carrier_on()/off(), netif_rx(), dev_queue_xmit().
+ * Not here: queues of frames (a driver that is busy says so and the
+ * stack retries), multiple queues, offloads, notifier chains (one link
+ * handler per device instead).
+ *
+ * Invariants: ND1..ND3 in include/quire/netdevice.h.
+ *
+ * Locking: net_devices_lock (a mutex) guards the list and name choice.
+ * The handler pointers are set before a device is opened and cleared
+ * after it is closed by the stack, so the frame paths read them without
+ * a lock; state bits are atomic.
+ */
+#include <quire/netdevice.h>
+#include <quire/mutex.h>
+#include <quire/slab.h>
+#include <quire/string.h>
+#include <quire/errno.h>
+#include <quire/printk.h>
+#include <quire/bug.h>
+
+static LIST_HEAD(net_devices);
+static DEFINE_MUTEX(net_devices_lock);
+
+struct net_device *alloc_netdev(size_t sizeof_priv, const char *name)
+{
+	struct net_device *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+
+	if (!dev)
+		return NULL;
+	if (sizeof_priv) {
+		dev->priv = kzalloc(sizeof_priv, GFP_KERNEL);
+		if (!dev->priv) {
+			kfree(dev);
+			return NULL;
+		}
+	}
+	strscpy_len(dev->name, name, sizeof(dev->name));
+	dev->mtu = ETH_DATA_LEN;
+	set_bit(__LINK_STATE_NOCARRIER, &dev->state);
+	INIT_LIST_HEAD(&dev->dev_list);
+	return dev;
+}
+
+void free_netdev(struct net_device *dev)
+{
+	if (!dev)
+		return;
+	WARN_ON(!list_empty(&dev->dev_list));
+	kfree(dev->priv);
+	kfree(dev);
+}
+
+static struct net_device *__dev_get_by_name(const char *name)
+{
+	struct net_device *dev;
+
+	list_for_each_entry(dev, &net_devices, dev_list)
+		if (!strcmp(dev->name, name))
+			return dev;
+	return NULL;
+}
+
+int register_netdev(struct net_device *dev)
+{
+	int err = 0;
+
+	if (!dev->netdev_ops || !dev->netdev_ops->ndo_start_xmit)
+		return -EINVAL;
+	mutex_lock(&net_devices_lock);
+	if (!strcmp(dev->name, "eth%d")) {
+		char name[IFNAMSIZ];
+		int i;
+
+		for (i = 0; i < 100; i++) {
+			scnprintf(name, sizeof(name), "eth%d", i);
+			if (!__dev_get_by_name(name))
+				break;
+		}
+		if (i == 100)
+			err = -ENFILE;
+		else
+			strscpy_len(dev->name, name, sizeof(dev->name));
+	} else if (!dev->name[0]) {
+		err = -EINVAL;
+	} else if (__dev_get_by_name(dev->name)) {
+		err = -EEXIST;
+	}
+	if (!err)
+		list_add_tail(&dev->dev_list, &net_devices);
+	mutex_unlock(&net_devices_lock);
+	return err;
+}
+
+void unregister_netdev(struct net_device *dev)
+{
+	dev_close(dev);
+	mutex_lock(&net_devices_lock);
+	list_del_init(&dev->dev_list);
+	mutex_unlock(&net_devices_lock);
+}
+
+struct net_device *dev_get_by_name(const char *name)
+{
+	struct net_device *dev;
+
+	mutex_lock(&net_devices_lock);
+	dev = __dev_get_by_name(name);
+	mutex_unlock(&net_devices_lock);
+	return dev;
+}
+
+int for_each_netdev(int (*fn)(struct net_device *dev, void *arg), void *arg)
+{
+	struct net_device *dev;
+	int ret = 0;
+
+	mutex_lock(&net_devices_lock);
+	list_for_each_entry(dev, &net_devices, dev_list) {
+		ret = fn(dev, arg);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&net_devices_lock);
+	return ret;
+}
+
+int dev_open(struct net_device *dev)
+{
+	int err = 0;
+
+	if (netif_running(dev))
+		return 0;
+	if (dev->netdev_ops->ndo_open)
+		err = dev->netdev_ops->ndo_open(dev);
+	if (!err)
+		set_bit(__LINK_STATE_START, &dev->state);
+	return err;
+}
+
+int dev_close(struct net_device *dev)
+{
+	if (!test_and_clear_bit(__LINK_STATE_START, &dev->state))
+		return 0;
+	if (dev->netdev_ops->ndo_stop)
+		return dev->netdev_ops->ndo_stop(dev);
+	return 0;
+}
+
+int netdev_rx_handler_register(struct net_device *dev, netdev_rx_handler_t *rx,
+			       netdev_link_handler_t *link, void *data)
+{
+	if (dev->rx_handler)
+		return -EBUSY;
+	dev->rx_handler_data = data;
+	dev->link_handler = link;
+	__atomic_store_n(&dev->rx_handler, rx, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void netdev_rx_handler_unregister(struct net_device *dev)
+{
+	__atomic_store_n(&dev->rx_handler, NULL, __ATOMIC_RELEASE);
+	dev->link_handler = NULL;
+	dev->rx_handler_data = NULL;
+}
+
+static void netif_link_changed(struct net_device *dev, bool up)
+{
+	netdev_link_handler_t *link = dev->link_handler;
+
+	if (link)
+		link(dev, up, dev->rx_handler_data);
+}
+
+void netif_carrier_on(struct net_device *dev)
+{
+	if (test_and_clear_bit(__LINK_STATE_NOCARRIER, &dev->state))
+		netif_link_changed(dev, true);
+}
+
+void netif_carrier_off(struct net_device *dev)
+{
+	if (!test_and_set_bit(__LINK_STATE_NOCARRIER, &dev->state))
+		netif_link_changed(dev, false);
+}
+
+int netif_rx(struct net_device *dev, const void *frame, unsigned int len)
+{
+	netdev_rx_handler_t *rx = __atomic_load_n(&dev->rx_handler, __ATOMIC_ACQUIRE);
+
+	if (!rx || !netif_running(dev)) {
+		atomic64_inc(&dev->stats.rx_dropped);
+		return NET_RX_DROP;
+	}
+	atomic64_inc(&dev->stats.rx_packets);
+	atomic64_add(len, &dev->stats.rx_bytes);
+	rx(dev, frame, len, dev->rx_handler_data);
+	return NET_RX_SUCCESS;
+}
+
+int dev_queue_xmit(struct net_device *dev, const void *frame, unsigned int len)
+{
+	if (len < ETH_HLEN || len > ETH_HLEN + dev->mtu) {
+		atomic64_inc(&dev->stats.tx_errors);
+		return -EINVAL;
+	}
+	if (!netif_running(dev) || netif_queue_stopped(dev))
+		return NETDEV_TX_BUSY;
+	return dev->netdev_ops->ndo_start_xmit(dev, frame, len);
+}

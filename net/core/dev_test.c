@@ -1,0 +1,174 @@
+/*
+ * net/core/dev_test.c - the `netdev` suite: the registry names and finds
+ * devices (ND1), a frame is counted once on the way up (ND3), and nothing
+ * reaches a driver that is down or stopped (ND2). A fake driver records
+ * what it was handed.
+ */
+#include <quire/ktest.h>
+#include <quire/netdevice.h>
+#include <quire/string.h>
+#include <quire/errno.h>
+
+struct fake_nic {
+	int opened, stopped, sent;
+	unsigned int last_len;
+	netdev_tx_t answer;
+};
+
+static int fake_open(struct net_device *dev)
+{
+	((struct fake_nic *)netdev_priv(dev))->opened++;
+	return 0;
+}
+
+static int fake_stop(struct net_device *dev)
+{
+	((struct fake_nic *)netdev_priv(dev))->stopped++;
+	return 0;
+}
+
+static netdev_tx_t fake_xmit(struct net_device *dev, const void *frame, unsigned int len)
+{
+	struct fake_nic *nic = netdev_priv(dev);
+
+	nic->sent++;
+	nic->last_len = len;
+	return nic->answer;
+}
+
+static const struct net_device_ops fake_ops = {
+	.ndo_open = fake_open,
+	.ndo_stop = fake_stop,
+	.ndo_start_xmit = fake_xmit,
+};
+
+static struct net_device *fake_alloc(const char *name)
+{
+	struct net_device *dev = alloc_netdev(sizeof(struct fake_nic), name);
+
+	if (dev)
+		dev->netdev_ops = &fake_ops;
+	return dev;
+}
+
+static void registry_names_and_finds_devices(struct ktest *t)
+{
+	struct net_device *a = fake_alloc("eth%d"), *b = fake_alloc("eth%d");
+	struct net_device *dup = fake_alloc("x0"), *c = fake_alloc("x0");
+
+	KTEST_ASSERT_TRUE(t, a && b && c && dup);
+	KTEST_ASSERT_EQ(t, register_netdev(a), 0);
+	KTEST_ASSERT_EQ(t, register_netdev(b), 0);
+	KTEST_EXPECT_TRUE(t, strcmp(a->name, b->name) != 0);
+	KTEST_EXPECT_TRUE(t, !strncmp(a->name, "eth", 3) && !strncmp(b->name, "eth", 3));
+	KTEST_EXPECT_TRUE(t, dev_get_by_name(a->name) == a);
+	KTEST_EXPECT_TRUE(t, dev_get_by_name(b->name) == b);
+	KTEST_ASSERT_EQ(t, register_netdev(c), 0);
+	KTEST_EXPECT_EQ(t, register_netdev(dup), -EEXIST);
+	KTEST_EXPECT_FALSE(t, netif_carrier_ok(a)); /* off until the driver says */
+	unregister_netdev(a);
+	unregister_netdev(b);
+	unregister_netdev(c);
+	KTEST_EXPECT_NULL(t, dev_get_by_name("x0"));
+	free_netdev(a);
+	free_netdev(b);
+	free_netdev(c);
+	free_netdev(dup);
+}
+
+struct rx_log {
+	int frames, links;
+	unsigned int len;
+	bool up;
+};
+
+static void log_rx(struct net_device *dev, const void *frame, unsigned int len, void *data)
+{
+	struct rx_log *log = data;
+
+	log->frames++;
+	log->len = len;
+}
+
+static void log_link(struct net_device *dev, bool up, void *data)
+{
+	struct rx_log *log = data;
+
+	log->links++;
+	log->up = up;
+}
+
+static void every_received_frame_is_counted_once(struct ktest *t)
+{
+	struct net_device *dev = fake_alloc("rx0");
+	struct rx_log log = {};
+	u8 frame[64] = {};
+
+	KTEST_ASSERT_NOT_NULL(t, dev);
+	KTEST_ASSERT_EQ(t, register_netdev(dev), 0);
+	/* No handler, device down: dropped. */
+	KTEST_EXPECT_EQ(t, netif_rx(dev, frame, sizeof(frame)), NET_RX_DROP);
+	KTEST_ASSERT_EQ(t, netdev_rx_handler_register(dev, log_rx, log_link, &log), 0);
+	KTEST_EXPECT_EQ(t, netdev_rx_handler_register(dev, log_rx, log_link, &log), -EBUSY);
+	/* Handler set, device still down: dropped. */
+	KTEST_EXPECT_EQ(t, netif_rx(dev, frame, sizeof(frame)), NET_RX_DROP);
+	KTEST_ASSERT_EQ(t, dev_open(dev), 0);
+	KTEST_EXPECT_EQ(t, netif_rx(dev, frame, sizeof(frame)), NET_RX_SUCCESS);
+	KTEST_EXPECT_EQ(t, log.frames, 1);
+	KTEST_EXPECT_EQ(t, log.len, sizeof(frame));
+	KTEST_EXPECT_EQ(t, atomic64_read(&dev->stats.rx_packets), 1);
+	KTEST_EXPECT_EQ(t, atomic64_read(&dev->stats.rx_bytes), sizeof(frame));
+	KTEST_EXPECT_EQ(t, atomic64_read(&dev->stats.rx_dropped), 2);
+	/* Carrier changes reach the link handler once each. */
+	netif_carrier_on(dev);
+	netif_carrier_on(dev);
+	KTEST_EXPECT_EQ(t, log.links, 1);
+	KTEST_EXPECT_TRUE(t, log.up);
+	netif_carrier_off(dev);
+	KTEST_EXPECT_EQ(t, log.links, 2);
+	KTEST_EXPECT_FALSE(t, log.up);
+	netdev_rx_handler_unregister(dev);
+	unregister_netdev(dev);
+	KTEST_EXPECT_EQ(t, ((struct fake_nic *)netdev_priv(dev))->stopped, 1);
+	free_netdev(dev);
+}
+
+static void nothing_reaches_a_driver_that_is_down_or_stopped(struct ktest *t)
+{
+	struct net_device *dev = fake_alloc("tx0");
+	struct fake_nic *nic;
+	u8 frame[ETH_FRAME_LEN + 1] = {};
+
+	KTEST_ASSERT_NOT_NULL(t, dev);
+	nic = netdev_priv(dev);
+	KTEST_ASSERT_EQ(t, register_netdev(dev), 0);
+	KTEST_EXPECT_EQ(t, dev_queue_xmit(dev, frame, 60), NETDEV_TX_BUSY);
+	KTEST_ASSERT_EQ(t, dev_open(dev), 0);
+	KTEST_EXPECT_EQ(t, dev_open(dev), 0);
+	KTEST_EXPECT_EQ(t, nic->opened, 1);
+	KTEST_EXPECT_EQ(t, dev_queue_xmit(dev, frame, 60), NETDEV_TX_OK);
+	KTEST_EXPECT_EQ(t, nic->last_len, 60);
+	netif_stop_queue(dev);
+	KTEST_EXPECT_EQ(t, dev_queue_xmit(dev, frame, 60), NETDEV_TX_BUSY);
+	netif_wake_queue(dev);
+	nic->answer = NETDEV_TX_BUSY;
+	KTEST_EXPECT_EQ(t, dev_queue_xmit(dev, frame, 60), NETDEV_TX_BUSY);
+	KTEST_EXPECT_EQ(t, nic->sent, 2);
+	/* Too short for a header, or longer than the MTU allows. */
+	KTEST_EXPECT_EQ(t, dev_queue_xmit(dev, frame, ETH_HLEN - 1), -EINVAL);
+	KTEST_EXPECT_EQ(t, dev_queue_xmit(dev, frame, ETH_FRAME_LEN + 1), -EINVAL);
+	KTEST_EXPECT_EQ(t, nic->sent, 2);
+	KTEST_EXPECT_EQ(t, atomic64_read(&dev->stats.tx_errors), 2);
+	unregister_netdev(dev);
+	free_netdev(dev);
+}
+
+static const struct ktest_case netdev_cases[] = {
+	KTEST_CASE(registry_names_and_finds_devices),
+	KTEST_CASE(every_received_frame_is_counted_once),
+	KTEST_CASE(nothing_reaches_a_driver_that_is_down_or_stopped),
+	KTEST_END,
+};
+
+static const struct ktest_suite netdev_suite = {.name = "netdev", .cases = netdev_cases};
+KTEST_SUITE(netdev_suite);
