@@ -44,12 +44,12 @@
 #include "blockdev.h"
 #include "crash_sweep.h"
 
-#define WMNT	    "/csw_w" /* the workload's mount */
-#define CMNT	    "/csw_c" /* the checks' mount */
-#define DISK_BYTES  (8u << 20)
-#define LOG_BPS	    4 /* 64 KiB segments: 8 MiB has room to clean */
-#define FIRST_GEN   10 /* op i writes generation FIRST_GEN + i */
-#define MAX_CUTS    4096
+#define WMNT	   "/csw_w" /* the workload's mount */
+#define CMNT	   "/csw_c" /* the checks' mount */
+#define DISK_BYTES (8u << 20)
+#define LOG_BPS	   4  /* 64 KiB segments: 8 MiB has room to clean */
+#define FIRST_GEN  10 /* op i writes generation FIRST_GEN + i */
+#define MAX_CUTS   4096
 
 extern int console_loglevel; /* kernel/printk.c */
 
@@ -115,7 +115,8 @@ int csw_workload_parse(const char *spec, struct csw_workload *w)
 		if (w->nops == CSW_MAX_OPS)
 			return -EINVAL;
 		plus = memchr(p, '+', len);
-		op = lookup(csw_op_name, CSW_NR_OPCODES, p, plus ? (size_t)(plus - p) : len);
+		op = lookup(csw_op_name, CSW_NR_OPCODES, p,
+			    plus ? (size_t)(plus - p) : len);
 		if (plus)
 			persist = lookup(csw_persist_name, CSW_NR_PERSIST, plus + 1,
 					 len - (plus + 1 - p));
@@ -355,7 +356,8 @@ static void promises_at(const struct csw_run *r, u64 n, struct csw_promises *p)
 	memset(p, 0, sizeof(*p));
 	for (int i = 1; i <= r->w->nops; i++)
 		if (r->e_ack[i] <= n)
-			csw_promise(p, &csw.m.s[i], i, r->w->op[i - 1], r->w->persist[i - 1]);
+			csw_promise(p, &csw.m.s[i], i, r->w->op[i - 1],
+				    r->w->persist[i - 1]);
 }
 
 static const char *const kind_name[] = {
@@ -371,8 +373,8 @@ static void report(struct csw_sweep *sw, const struct csw_run *r, u64 n,
 	char line[CSW_MSG * 2];
 
 	scnprintf(line, sizeof(line), "%s, cut after event %llu (%s %llu): %s", r->name,
-		  (unsigned long long)n, kind_name[cut->kind], (unsigned long long)cut->arg,
-		  why);
+		  (unsigned long long)n, kind_name[cut->kind],
+		  (unsigned long long)cut->arg, why);
 	if (!sw->failures++)
 		strscpy_len(sw->first_failure, line, sizeof(sw->first_failure));
 	if (sw->failures > sw->max_failure_lines)
@@ -435,7 +437,8 @@ static int check_image(struct csw_sweep *sw, const struct csw_run *r, u64 n,
 	err = qlfs_dev_open(&d, disk->disk_name, false);
 	probs = err ? err : fsck_problems(&d, !sw->quiet);
 	if (probs) {
-		scnprintf(why, sizeof(why), "fsck of the image as the cut left it: %d", probs);
+		scnprintf(why, sizeof(why), "fsck of the image as the cut left it: %d",
+			  probs);
 		goto out_disk;
 	}
 	err = ksys_mount(disk->disk_name, CMNT, "qlfs", 0, (void *)sw->mount_opts);
@@ -454,7 +457,8 @@ static int check_image(struct csw_sweep *sw, const struct csw_run *r, u64 n,
 	err = ksys_umount(CMNT, 0);
 	probs = err ? err : fsck_problems(&d, !sw->quiet);
 	if (probs)
-		scnprintf(why, sizeof(why), "fsck after the recovery and umount: %d", probs);
+		scnprintf(why, sizeof(why), "fsck after the recovery and umount: %d",
+			  probs);
 out_disk:
 	if (mounted)
 		ksys_umount(CMNT, 0);
@@ -531,8 +535,8 @@ static int sweep_cuts(struct csw_sweep *sw, struct csw_run *r, u64 cut_n, int ki
 			c[0] = (struct emudisk_cut){kind, arg};
 		sw->cut_points++;
 		for (u32 k = 0; k < nc && !err; k++) {
-			err = emudisk_materialise_delta(r->em, cuts[i], &c[k], csw.work_fd,
-							csw.ver);
+			err = emudisk_materialise_delta(r->em, cuts[i], &c[k],
+							csw.work_fd, csw.ver);
 			if (!err && sw->tear_data)
 				tear_data(&csw.m.s[r->w->nops],
 					  csw_op_target(r->w->op[r->w->nops - 1]));
@@ -714,7 +718,9 @@ static int parse_args(int argc, char **argv, struct csw_sweep *sw, struct csw_ar
 			sw->mount_opts = v;
 		else if (!strcmp(o, "--kind") && v)
 			err = (a->kind = lookup(kind_name, ARRAY_SIZE(kind_name), v,
-						strlen(v))) < 0 ? -EINVAL : 0;
+						strlen(v))) < 0 ?
+				      -EINVAL :
+				      0;
 		else if (!strcmp(o, "--workload") && v)
 			err = csw_workload_parse(v, &a->w) ?: (a->have_w = true, 0);
 		else
@@ -768,7 +774,9 @@ static int cmd_crashsweep(int argc, char **argv)
 	}
 	if (a.expect_caught) {
 		if (!sw.failures) {
-			shell_error(argv[0], "expected the checker to catch a loss; it found none");
+			shell_error(
+				argv[0],
+				"expected the checker to catch a loss; it found none");
 			return -EIO;
 		}
 		cprintf("crashsweep: caught, as expected: %s\n", sw.first_failure);
@@ -777,7 +785,8 @@ static int cmd_crashsweep(int argc, char **argv)
 	return sw.failures ? -EIO : 0;
 }
 
-SHELL_COMMAND(crashsweep, "crashsweep",
-	      "crashsweep --sample N|--all [--three N]|--workload W [--cut N --kind K --arg A] [--seed S] [--mount-opts O] [--tear-data] [--expect-caught] [--verbose]",
-	      "qlfs power cut at every write: workloads, cuts, checks (docs/qlfs-crash.md)",
-	      cmd_crashsweep);
+SHELL_COMMAND(
+	crashsweep, "crashsweep",
+	"crashsweep --sample N|--all [--three N]|--workload W [--cut N --kind K --arg A] [--seed S] [--mount-opts O] [--tear-data] [--expect-caught] [--verbose]",
+	"qlfs power cut at every write: workloads, cuts, checks (docs/qlfs-crash.md)",
+	cmd_crashsweep);

@@ -26,26 +26,37 @@
 /* The names a workload may touch; every name a recovered tree shows must
  * be one of them. */
 enum csw_path {
-	CSW_A,	   /* /A     file */
-	CSW_B,	   /* /B     file */
-	CSW_D,	   /* /D     directory */
-	CSW_DC,	   /* /D/C   file */
-	CSW_E,	   /* /E     empty directory */
-	CSW_S,	   /* /S     symlink to B */
-	CSW_DN,	   /* /D/n   create */
-	CSW_DL,	   /* /D/l   link of /A */
-	CSW_EM,	   /* /E/m   /D/C renamed */
-	CSW_DSUB,  /* /D/sub mkdir */
-	CSW_DS,	   /* /D/s   symlink */
+	CSW_A,	  /* /A     file */
+	CSW_B,	  /* /B     file */
+	CSW_D,	  /* /D     directory */
+	CSW_DC,	  /* /D/C   file */
+	CSW_E,	  /* /E     empty directory */
+	CSW_S,	  /* /S     symlink to B */
+	CSW_DN,	  /* /D/n   create */
+	CSW_DL,	  /* /D/l   link of /A */
+	CSW_EM,	  /* /E/m   /D/C renamed */
+	CSW_DSUB, /* /D/sub mkdir */
+	CSW_DS,	  /* /D/s   symlink */
 	CSW_NR_PATHS,
 };
 
-enum csw_type { CSW_NONE, CSW_REG, CSW_DIR, CSW_LNK };
+enum csw_type {
+	CSW_NONE,
+	CSW_REG,
+	CSW_DIR,
+	CSW_LNK
+};
 
 /* What follows an operation: nothing, or one fsync-family call on the
  * operation's target (a file, or the directory whose entries it changed),
  * or sync(). */
-enum csw_persist { CSW_P_NONE, CSW_P_FSYNC, CSW_P_FDATASYNC, CSW_P_SYNC, CSW_NR_PERSIST };
+enum csw_persist {
+	CSW_P_NONE,
+	CSW_P_FSYNC,
+	CSW_P_FDATASYNC,
+	CSW_P_SYNC,
+	CSW_NR_PERSIST
+};
 
 enum csw_opcode {
 	CSW_OP_CREATE,	  /* creat /D/n */
@@ -87,9 +98,9 @@ struct csw_workload {
  * populated file system): the checker accepts for a name, or an object's
  * bytes, only states from its promise on. */
 struct csw_promises {
-	int all;		       /* sync(): everything */
-	int entry[CSW_NR_PATHS];       /* fsync of a file or a directory */
-	int content[CSW_MAX_OBJS];     /* fsync or fdatasync of a file */
+	int all;		   /* sync(): everything */
+	int entry[CSW_NR_PATHS];   /* fsync of a file or a directory */
+	int content[CSW_MAX_OBJS]; /* fsync or fdatasync of a file */
 };
 
 /* The model's states of one workload and the real inode numbers. */

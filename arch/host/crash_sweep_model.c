@@ -39,38 +39,40 @@
 #include "crash_sweep.h"
 
 const char *const csw_path_name[CSW_NR_PATHS] = {
-	[CSW_A] = "/A",	  [CSW_B] = "/B",   [CSW_D] = "/D",	  [CSW_DC] = "/D/C",
-	[CSW_E] = "/E",	  [CSW_S] = "/S",   [CSW_DN] = "/D/n",	  [CSW_DL] = "/D/l",
+	[CSW_A] = "/A",	   [CSW_B] = "/B",	  [CSW_D] = "/D",    [CSW_DC] = "/D/C",
+	[CSW_E] = "/E",	   [CSW_S] = "/S",	  [CSW_DN] = "/D/n", [CSW_DL] = "/D/l",
 	[CSW_EM] = "/E/m", [CSW_DSUB] = "/D/sub", [CSW_DS] = "/D/s",
 };
 
 /* The directory holding each name (-1: the root). */
 static const s8 csw_parent[CSW_NR_PATHS] = {
-	[CSW_A] = -1,	 [CSW_B] = -1,	 [CSW_D] = -1,	   [CSW_DC] = CSW_D,
-	[CSW_E] = -1,	 [CSW_S] = -1,	 [CSW_DN] = CSW_D, [CSW_DL] = CSW_D,
+	[CSW_A] = -1,	  [CSW_B] = -1,	      [CSW_D] = -1,	[CSW_DC] = CSW_D,
+	[CSW_E] = -1,	  [CSW_S] = -1,	      [CSW_DN] = CSW_D, [CSW_DL] = CSW_D,
 	[CSW_EM] = CSW_E, [CSW_DSUB] = CSW_D, [CSW_DS] = CSW_D,
 };
 
 const char *const csw_op_name[CSW_NR_OPCODES] = {
-	[CSW_OP_CREATE] = "create",   [CSW_OP_APPEND] = "append",
+	[CSW_OP_CREATE] = "create",	  [CSW_OP_APPEND] = "append",
 	[CSW_OP_OVERWRITE] = "overwrite", [CSW_OP_HOLE] = "hole",
-	[CSW_OP_TRUNCATE] = "truncate", [CSW_OP_LINK] = "link",
-	[CSW_OP_UNLINK] = "unlink",   [CSW_OP_RENAME] = "rename",
-	[CSW_OP_REPLACE] = "replace", [CSW_OP_MKDIR] = "mkdir",
-	[CSW_OP_RMDIR] = "rmdir",     [CSW_OP_SYMLINK] = "symlink",
+	[CSW_OP_TRUNCATE] = "truncate",	  [CSW_OP_LINK] = "link",
+	[CSW_OP_UNLINK] = "unlink",	  [CSW_OP_RENAME] = "rename",
+	[CSW_OP_REPLACE] = "replace",	  [CSW_OP_MKDIR] = "mkdir",
+	[CSW_OP_RMDIR] = "rmdir",	  [CSW_OP_SYMLINK] = "symlink",
 };
 
 const char *const csw_persist_name[CSW_NR_PERSIST] = {
-	[CSW_P_NONE] = "", [CSW_P_FSYNC] = "fsync", [CSW_P_FDATASYNC] = "fdatasync",
+	[CSW_P_NONE] = "",
+	[CSW_P_FSYNC] = "fsync",
+	[CSW_P_FDATASYNC] = "fdatasync",
 	[CSW_P_SYNC] = "sync",
 };
 
 /* The name each operation's fsync-family call opens (-1: the root). */
 static const s8 csw_target[CSW_NR_OPCODES] = {
-	[CSW_OP_CREATE] = CSW_DN,  [CSW_OP_APPEND] = CSW_A,    [CSW_OP_OVERWRITE] = CSW_DC,
-	[CSW_OP_HOLE] = CSW_B,	   [CSW_OP_TRUNCATE] = CSW_A,  [CSW_OP_LINK] = CSW_DL,
-	[CSW_OP_UNLINK] = -1,	   [CSW_OP_RENAME] = CSW_EM,   [CSW_OP_REPLACE] = CSW_A,
-	[CSW_OP_MKDIR] = CSW_DSUB, [CSW_OP_RMDIR] = -1,	       [CSW_OP_SYMLINK] = CSW_D,
+	[CSW_OP_CREATE] = CSW_DN,  [CSW_OP_APPEND] = CSW_A,   [CSW_OP_OVERWRITE] = CSW_DC,
+	[CSW_OP_HOLE] = CSW_B,	   [CSW_OP_TRUNCATE] = CSW_A, [CSW_OP_LINK] = CSW_DL,
+	[CSW_OP_UNLINK] = -1,	   [CSW_OP_RENAME] = CSW_EM,  [CSW_OP_REPLACE] = CSW_A,
+	[CSW_OP_MKDIR] = CSW_DSUB, [CSW_OP_RMDIR] = -1,	      [CSW_OP_SYMLINK] = CSW_D,
 };
 
 int csw_op_target(int op)
@@ -479,7 +481,10 @@ static int obj_of_ino(const struct rtree *r, u64 ino)
 
 static int mode_type(umode_t mode)
 {
-	return S_ISREG(mode) ? CSW_REG : S_ISDIR(mode) ? CSW_DIR : S_ISLNK(mode) ? CSW_LNK : -1;
+	return S_ISREG(mode) ? CSW_REG :
+	       S_ISDIR(mode) ? CSW_DIR :
+	       S_ISLNK(mode) ? CSW_LNK :
+			       -1;
 }
 
 static int walk(struct rtree *r, const char *rel);
@@ -563,8 +568,10 @@ static int check_names(struct rtree *r, const struct csw_promises *p)
 		for (int j = lo; j <= r->hi && !ok; j++)
 			ok = r->m->s[j].at[i] == r->at[i];
 		if (!ok)
-			return bad(r, "%s holds %s%d, no state %d..%d has that", csw_path_name[i],
-				   r->at[i] < 0 ? "nothing " : "object ", r->at[i], lo, r->hi);
+			return bad(r, "%s holds %s%d, no state %d..%d has that",
+				   csw_path_name[i],
+				   r->at[i] < 0 ? "nothing " : "object ", r->at[i], lo,
+				   r->hi);
 	}
 	return 0;
 }
@@ -606,10 +613,11 @@ static int check_contents(struct rtree *r, const struct csw_promises *p)
 		lo = lo_of(p->all, p->content[o]);
 		scnprintf(full, sizeof(full), "%s%s", r->mnt, csw_path_name[i]);
 		for (int j = lo; j <= r->hi && !ok; j++)
-			ok = alive(&r->m->s[j], o) && same_content(full, &r->m->s[j].obj[o]);
+			ok = alive(&r->m->s[j], o) &&
+			     same_content(full, &r->m->s[j].obj[o]);
 		if (!ok)
-			return bad(r, "%s (object %d): bytes of no state %d..%d", csw_path_name[i],
-				   o, lo, r->hi);
+			return bad(r, "%s (object %d): bytes of no state %d..%d",
+				   csw_path_name[i], o, lo, r->hi);
 	}
 	return 0;
 }
@@ -633,8 +641,10 @@ static int check_name_counts(struct rtree *r, const struct csw_promises *p)
 		for (int j = p->all; j <= r->hi && !ok; j++)
 			ok = names_of(r->m->s[j].at, o) == n;
 		if (!ok)
-			return bad(r, "object %d has %d name(s), no state %d..%d gave it that",
-				   o, n, p->all, r->hi);
+			return bad(
+				r,
+				"object %d has %d name(s), no state %d..%d gave it that",
+				o, n, p->all, r->hi);
 	}
 	return 0;
 }
