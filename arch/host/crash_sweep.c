@@ -14,7 +14,8 @@
  * is never written (every write stays in the disk's log) and the log holds
  * every request with its SUBMIT and COMPLETE events (queue depth 1: the
  * order is the kernel's, the same run after run). The cut points are the
- * log after each data write's SUBMIT, after each flush's COMPLETE, and the
+ * log after each data write's SUBMIT, after each flush's COMPLETE, at each
+ * persistence call's return (the first cut its promise binds), and the
  * end. At each, the images a cut may leave (emudisk_materialise_delta():
  * everything durable, plus none, all or half of the writes since the
  * last flush in submission order, a seeded random subset of them, or a
@@ -367,6 +368,22 @@ static const char *const kind_name[] = {
 	[EMUDISK_CUT_TORN] = "torn",
 };
 
+/* A fingerprint of the workload's log (each event's kind, and its
+ * request's operation and range): a replay whose log differs may not
+ * rebuild the same image, and says so. */
+static u64 log_print(const struct csw_run *r)
+{
+	u64 h = 0x51ed;
+
+	for (u64 e = r->e_start[1]; e < r->e_end; e++) {
+		const struct emudisk_req *q = &r->em->reqs[r->em->events[e].req];
+
+		h = csw_rand(&(u64){h ^ (q->off << 8) ^ (q->len << 40) ^ (q->op << 2) ^
+				    r->em->events[e].kind});
+	}
+	return h;
+}
+
 static void report(struct csw_sweep *sw, const struct csw_run *r, u64 n,
 		   const struct emudisk_cut *cut, const char *why)
 {
@@ -380,10 +397,11 @@ static void report(struct csw_sweep *sw, const struct csw_run *r, u64 n,
 	if (sw->failures > sw->max_failure_lines)
 		return;
 	cprintf("crashsweep: FAIL %s\n", line);
-	cprintf("# re-run: build/host/plain/quire-host --exec 'crashsweep --workload %s --cut %llu --kind %s --arg %llu%s%s%s'\n",
+	cprintf("# re-run: build/host/plain/quire-host --exec 'crashsweep --workload %s --cut %llu --kind %s --arg %llu --log %llx%s%s%s'\n",
 		r->name, (unsigned long long)n, kind_name[cut->kind],
-		(unsigned long long)cut->arg, sw->mount_opts ? " --mount-opts " : "",
-		sw->mount_opts ?: "", sw->tear_data ? " --tear-data" : "");
+		(unsigned long long)cut->arg, (unsigned long long)log_print(r),
+		sw->mount_opts ? " --mount-opts " : "", sw->mount_opts ?: "",
+		sw->tear_data ? " --tear-data" : "");
 }
 
 static int fsck_problems(struct qlfs_dev *d, bool loud)
@@ -471,8 +489,23 @@ out:
 	return why[0] ? -EUCLEAN : 0;
 }
 
+/* Insert @n into the sorted @cuts[0..nr) unless there. Returns nr. */
+static u32 add_cut(u64 *cuts, u32 nr, u64 n)
+{
+	u32 i = nr;
+
+	while (i && cuts[i - 1] > n)
+		i--;
+	if (i && cuts[i - 1] == n)
+		return nr;
+	memmove(&cuts[i + 1], &cuts[i], (nr - i) * sizeof(*cuts));
+	cuts[i] = n;
+	return nr + 1;
+}
+
 /* The cut points of the log: after each data write's SUBMIT, each
- * flush's COMPLETE, and the end. */
+ * flush's COMPLETE, each acknowledgement (a persistence call's return),
+ * and the end. */
 static u32 cut_points(const struct csw_run *r, u64 *cuts)
 {
 	const struct emudisk *em = r->em;
@@ -490,6 +523,9 @@ static u32 cut_points(const struct csw_run *r, u64 *cuts)
 	}
 	if (cuts[nr - 1] != r->e_end)
 		cuts[nr++] = r->e_end;
+	/* and each acknowledgement: the first cut its promise binds */
+	for (int i = 1; i <= r->w->nops && nr < MAX_CUTS; i++)
+		nr = add_cut(cuts, nr, r->e_ack[i]);
 	return nr;
 }
 
@@ -575,6 +611,10 @@ int csw_run_workload(struct csw_sweep *sw, const struct csw_workload *w, u64 cut
 		report(sw, &r, hostdisk_log_events(disk),
 		       &(struct emudisk_cut){EMUDISK_CUT_NONE, 0}, "the workload failed");
 	} else {
+		if (sw->want_log && sw->want_log != log_print(&r))
+			cprintf("crashsweep: note: this run's log (%llx) is not the one the cut was taken from (%llx): the image may differ\n",
+				(unsigned long long)log_print(&r),
+				(unsigned long long)sw->want_log);
 		for (int i = 0; i < w->nops; i++)
 			rng ^= csw_rand(&(u64){rng + w->op[i] * 131u + w->persist[i]});
 		err = sweep_cuts(sw, &r, cut_n, kind, arg, sample, &rng);
@@ -714,6 +754,10 @@ static int parse_args(int argc, char **argv, struct csw_sweep *sw, struct csw_ar
 			err = parse_num(argv[0], o, v, &a->cut);
 		else if (!strcmp(o, "--arg"))
 			err = parse_num(argv[0], o, v, &a->arg);
+		else if (!strcmp(o, "--log") && v)
+			err = kstrtoull(v, 16, (unsigned long long *)&sw->want_log) ?
+				      -EINVAL :
+				      0;
 		else if (!strcmp(o, "--mount-opts") && v)
 			sw->mount_opts = v;
 		else if (!strcmp(o, "--kind") && v)
@@ -787,6 +831,6 @@ static int cmd_crashsweep(int argc, char **argv)
 
 SHELL_COMMAND(
 	crashsweep, "crashsweep",
-	"crashsweep --sample N|--all [--three N]|--workload W [--cut N --kind K --arg A] [--seed S] [--mount-opts O] [--tear-data] [--expect-caught] [--verbose]",
+	"crashsweep --sample N|--all [--three N]|--workload W [--cut N --kind K --arg A [--log H]] [--seed S] [--mount-opts O] [--tear-data] [--expect-caught] [--verbose]",
 	"qlfs power cut at every write: workloads, cuts, checks (docs/qlfs-crash.md)",
 	cmd_crashsweep);

@@ -148,6 +148,7 @@ struct csw_sweep {
 	const char *mount_opts; /* the check mounts' options (controls) */
 	bool tear_data;		/* control: tear an fsynced file's block */
 	bool quiet;		/* print only failures and the summary */
+	u64 want_log;		/* replay: the failing run's log fingerprint */
 	u32 max_failure_lines;
 	u64 workloads, skipped, cut_points, images, failures;
 	char first_failure[CSW_MSG * 2];

@@ -78,7 +78,8 @@ static void sample_of_cuts_loses_nothing(struct ktest *t)
 static void fsync_data_is_durable_before_its_nodes(struct ktest *t)
 {
 	static const char *const specs[] = {
-		"hole+fdatasync", "hole+fsync", "overwrite+fsync", "append+fdatasync",
+		"hole+fdatasync",	 "hole+fsync",
+		"overwrite+fsync",	 "append+fdatasync",
 		"truncate,append+fsync",
 	};
 
