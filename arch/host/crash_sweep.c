@@ -672,6 +672,13 @@ static void nth_workload(u64 k, int nops, struct csw_workload *w)
 	}
 }
 
+static void progress(const struct csw_sweep *sw, int nops, u64 done, u64 total)
+{
+	cprintf("crashsweep: %d operation(s): %llu of %llu workloads; %llu images checked, %llu failed\n",
+		nops, (unsigned long long)done, (unsigned long long)total,
+		(unsigned long long)sw->images, (unsigned long long)sw->failures);
+}
+
 int csw_run_all(struct csw_sweep *sw, u32 three)
 {
 	u64 per = CSW_NR_OPCODES * CSW_NR_PERSIST, rng = sw->seed;
@@ -687,6 +694,8 @@ int csw_run_all(struct csw_sweep *sw, u32 three)
 			err = csw_run_workload(sw, &w, 0, -1, 0, false);
 			if (err == 1)
 				err = 0;
+			if (k % 200 == 199)
+				progress(sw, nops, k + 1, total);
 		}
 	}
 	for (u32 k = 0; k < three && !err; k++) {
