@@ -151,8 +151,11 @@ void csw_state_copy(struct csw_state *dst, const struct csw_state *src)
 	}
 }
 
+/* The type of what @path names in @s (-1, the root: a directory). */
 static int type_at(const struct csw_state *s, int path)
 {
+	if (path < 0)
+		return CSW_DIR;
 	return s->at[path] < 0 ? CSW_NONE : s->obj[s->at[path]].type;
 }
 
