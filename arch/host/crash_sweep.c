@@ -54,6 +54,15 @@
 
 extern int console_loglevel; /* kernel/printk.c */
 
+/* The program a re-run command names: the one running. */
+#if defined(__SANITIZE_ADDRESS__)
+static const char csw_program[] = "build/host/asan/quire-host";
+#elif defined(__SANITIZE_THREAD__)
+static const char csw_program[] = "build/host/tsan/quire-host";
+#else
+static const char csw_program[] = "build/host/plain/quire-host";
+#endif
+
 static struct {
 	char base[64], work[64];
 	int base_fd, work_fd;
@@ -397,8 +406,8 @@ static void report(struct csw_sweep *sw, const struct csw_run *r, u64 n,
 	if (sw->failures > sw->max_failure_lines)
 		return;
 	cprintf("crashsweep: FAIL %s\n", line);
-	cprintf("# re-run: build/host/plain/quire-host --exec 'crashsweep --workload %s --cut %llu --kind %s --arg %llu --log %llx%s%s%s'\n",
-		r->name, (unsigned long long)n, kind_name[cut->kind],
+	cprintf("# re-run: %s --exec 'crashsweep --workload %s --cut %llu --kind %s --arg %llu --log %llx%s%s%s'\n",
+		csw_program, r->name, (unsigned long long)n, kind_name[cut->kind],
 		(unsigned long long)cut->arg, (unsigned long long)log_print(r),
 		sw->mount_opts ? " --mount-opts " : "", sw->mount_opts ?: "",
 		sw->tear_data ? " --tear-data" : "");
@@ -625,6 +634,33 @@ int csw_run_workload(struct csw_sweep *sw, const struct csw_workload *w, u64 cut
 	console_loglevel = quiet_level;
 	hostdisk_destroy(disk);
 	sw->workloads++;
+	return err;
+}
+
+int csw_check_mangled(const struct csw_workload *w, int hi,
+		      int (*mangle)(const char *mnt), char *msg)
+{
+	struct csw_promises p = {0};
+	struct gendisk *disk;
+	char spec[96];
+	int err;
+
+	if (!csw.ready || hi > w->nops)
+		return -EINVAL;
+	if (model_states(w))
+		return -EINVAL;
+	scnprintf(spec, sizeof(spec), "%s,record", csw.base);
+	err = hostdisk_create(spec, &disk);
+	if (err)
+		return err;
+	err = ksys_mount(disk->disk_name, WMNT, "qlfs", 0, NULL);
+	if (!err) {
+		err = mangle(WMNT);
+		if (!err)
+			err = csw_check_tree(WMNT, &csw.m, hi, &p, msg);
+		ksys_umount(WMNT, 0);
+	}
+	hostdisk_destroy(disk);
 	return err;
 }
 

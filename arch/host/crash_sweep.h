@@ -173,4 +173,10 @@ int csw_run_sample(struct csw_sweep *sw, u64 images_wanted);
 /* Every workload of 1 and 2 operations, and @three of 3 drawn by seed. */
 int csw_run_all(struct csw_sweep *sw, u32 three);
 
+/* Control: the populated tree changed by @mangle, checked against
+ * workload @w's states 0..@hi, no promise. 0, -EUCLEAN (@msg says why)
+ * or -errno. */
+int csw_check_mangled(const struct csw_workload *w, int hi,
+		      int (*mangle)(const char *mnt), char *msg);
+
 #endif

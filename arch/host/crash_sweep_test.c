@@ -12,7 +12,10 @@
  */
 #include <quire/ktest.h>
 #include <quire/printk.h>
+#include <quire/errno.h>
+#include <quire/fs.h>
 #include <quire/string.h>
+#include <quire/syscalls.h>
 #include "crash_sweep.h"
 
 #define SAMPLE_IMAGES 2500
@@ -120,11 +123,78 @@ static void control_torn_data_block_is_caught(struct ktest *t)
 	cprintf("# caught: %s\n", sw->first_failure);
 }
 
+/* Does @msg contain @what? */
+static bool says(const char *msg, const char *what)
+{
+	for (size_t n = strlen(what); *msg; msg++)
+		if (!strncmp(msg, what, n))
+			return true;
+	return false;
+}
+
+static int link_dc_as_em(const char *mnt)
+{
+	char a[64], b[64];
+
+	scnprintf(a, sizeof(a), "%s/D/C", mnt);
+	scnprintf(b, sizeof(b), "%s/E/m", mnt);
+	return ksys_link(a, b);
+}
+
+static int make_stray_file(const char *mnt)
+{
+	char a[64];
+	int fd;
+
+	scnprintf(a, sizeof(a), "%s/D/stray", mnt);
+	fd = ksys_open(a, O_CREAT | O_WRONLY, 0644);
+	return fd < 0 ? fd : ksys_close(fd);
+}
+
+static int unlink_a(const char *mnt)
+{
+	char a[64];
+
+	scnprintf(a, sizeof(a), "%s/A", mnt);
+	return ksys_unlink(a);
+}
+
+static int nothing(const char *mnt)
+{
+	return 0;
+}
+
+/*
+ * Negative controls of CS1, CS3, CS4 on trees made by hand: /D/C renamed
+ * to /E/m, the recovered tree with both names (each name alone is some
+ * state's: only CS3 catches it); a name the workload never made (CS4); /A
+ * gone though no state lost it (CS1); and the unchanged tree passes.
+ */
+static void control_wrong_trees_are_caught(struct ktest *t)
+{
+	struct csw_workload rename, append;
+	char msg[CSW_MSG] = "";
+
+	KTEST_ASSERT_EQ(t, csw_workload_parse("rename", &rename), 0);
+	KTEST_ASSERT_EQ(t, csw_workload_parse("append+fsync", &append), 0);
+	KTEST_EXPECT_EQ(t, csw_check_mangled(&rename, 1, nothing, msg), 0);
+	KTEST_EXPECT_EQ(t, csw_check_mangled(&rename, 1, link_dc_as_em, msg), -EUCLEAN);
+	cprintf("# two names: %s\n", msg);
+	KTEST_EXPECT_TRUE(t, says(msg, "has 2 name(s)"));
+	KTEST_EXPECT_EQ(t, csw_check_mangled(&append, 1, make_stray_file, msg), -EUCLEAN);
+	cprintf("# stray: %s\n", msg);
+	KTEST_EXPECT_TRUE(t, says(msg, "unknown name /D/stray"));
+	KTEST_EXPECT_EQ(t, csw_check_mangled(&append, 1, unlink_a, msg), -EUCLEAN);
+	cprintf("# lost: %s\n", msg);
+	KTEST_EXPECT_TRUE(t, says(msg, "/A holds nothing"));
+}
+
 static const struct ktest_case crash_sweep_cases[] = {
 	KTEST_CASE(sample_of_cuts_loses_nothing),
 	KTEST_CASE(fsync_data_is_durable_before_its_nodes),
 	KTEST_CASE(control_recovery_without_roll_forward_is_caught),
 	KTEST_CASE(control_torn_data_block_is_caught),
+	KTEST_CASE(control_wrong_trees_are_caught),
 	KTEST_END,
 };
 
