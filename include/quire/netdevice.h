@@ -36,16 +36,16 @@
 #include <quire/list.h>
 #include <quire/atomic.h>
 
-#define IFNAMSIZ      16
-#define ETH_ALEN      6
-#define ETH_HLEN      14
-#define ETH_DATA_LEN  1500
-#define ETH_FRAME_LEN 1514 /* header + ETH_DATA_LEN, no FCS */
-#define ETH_ZLEN      60   /* shortest frame, no FCS */
+#define IFNAMSIZ	16
+#define ETH_ALEN	6
+#define ETH_HLEN	14
+#define ETH_DATA_LEN	1500
+#define ETH_FRAME_LEN	1514	/* header + ETH_DATA_LEN, no FCS */
+#define ETH_ZLEN	60	/* shortest frame, no FCS */
 
 typedef enum netdev_tx {
-	NETDEV_TX_OK = 0,      /* the driver owns the frame's copy */
-	NETDEV_TX_BUSY = 0x10, /* ring full or queue stopped: retry later */
+	NETDEV_TX_OK = 0,	/* the driver owns the frame's copy */
+	NETDEV_TX_BUSY = 0x10,	/* ring full or queue stopped: retry later */
 } netdev_tx_t;
 
 struct net_device;
@@ -81,23 +81,23 @@ typedef void netdev_rx_handler_t(struct net_device *dev, const void *frame,
 /* The stack's link-state handler: carrier went on or off. */
 typedef void netdev_link_handler_t(struct net_device *dev, bool up, void *data);
 
-#define __LINK_STATE_START     0 /* ndo_open succeeded (IFF_UP) */
-#define __LINK_STATE_NOCARRIER 1
-#define __LINK_STATE_XOFF      2 /* queue stopped */
+#define __LINK_STATE_START		0	/* ndo_open succeeded (IFF_UP) */
+#define __LINK_STATE_NOCARRIER		1
+#define __LINK_STATE_XOFF		2	/* queue stopped */
 
 struct net_device {
 	char name[IFNAMSIZ];
 	u8 dev_addr[ETH_ALEN];
-	unsigned int mtu;    /* payload bytes, ETH_DATA_LEN */
-	unsigned long state; /* __LINK_STATE_* bits */
+	unsigned int mtu;			/* payload bytes, ETH_DATA_LEN */
+	unsigned long state;			/* __LINK_STATE_* bits */
 	const struct net_device_ops *netdev_ops;
 	struct net_device_stats stats;
-	const char *driver;		 /* "virtio_net" etc., for display */
-	netdev_rx_handler_t *rx_handler; /* the stack's, or NULL */
+	const char *driver;			/* "virtio_net" etc., for display */
+	netdev_rx_handler_t *rx_handler;	/* the stack's, or NULL */
 	netdev_link_handler_t *link_handler;
 	void *rx_handler_data;
-	struct list_head dev_list; /* on the registry (ND1) */
-	void *priv;		   /* the driver's: netdev_priv() */
+	struct list_head dev_list;		/* on the registry (ND1) */
+	void *priv;				/* the driver's: netdev_priv() */
 };
 
 static inline void *netdev_priv(const struct net_device *dev)
@@ -167,8 +167,8 @@ static inline bool netif_queue_stopped(const struct net_device *dev)
 
 /* A driver received @frame: to the handler, or counted as dropped (ND3).
  * Returns NET_RX_SUCCESS or NET_RX_DROP. Context: process. */
-#define NET_RX_SUCCESS 0
-#define NET_RX_DROP    1
+#define NET_RX_SUCCESS	0
+#define NET_RX_DROP	1
 int netif_rx(struct net_device *dev, const void *frame, unsigned int len);
 
 /* The stack sends @frame (ND2): ->ndo_start_xmit()'s answer, or

@@ -82,8 +82,7 @@ struct rx_log {
 	bool up;
 };
 
-static void log_rx(struct net_device *dev, const void *frame, unsigned int len,
-		   void *data)
+static void log_rx(struct net_device *dev, const void *frame, unsigned int len, void *data)
 {
 	struct rx_log *log = data;
 
@@ -110,8 +109,7 @@ static void every_received_frame_is_counted_once(struct ktest *t)
 	/* No handler, device down: dropped. */
 	KTEST_EXPECT_EQ(t, netif_rx(dev, frame, sizeof(frame)), NET_RX_DROP);
 	KTEST_ASSERT_EQ(t, netdev_rx_handler_register(dev, log_rx, log_link, &log), 0);
-	KTEST_EXPECT_EQ(t, netdev_rx_handler_register(dev, log_rx, log_link, &log),
-			-EBUSY);
+	KTEST_EXPECT_EQ(t, netdev_rx_handler_register(dev, log_rx, log_link, &log), -EBUSY);
 	/* Handler set, device still down: dropped. */
 	KTEST_EXPECT_EQ(t, netif_rx(dev, frame, sizeof(frame)), NET_RX_DROP);
 	KTEST_ASSERT_EQ(t, dev_open(dev), 0);
