@@ -3,11 +3,13 @@
  * log of every request, and the images a power cut may leave.
  *
  * Layer: arch/host (a pure library: no threads, no locks, no block-layer
- * types). Used by: arch/host/blockdev.c, arch/host/emudisk_test.c.
+ * types). Used by: arch/host/blockdev.c, arch/host/emudisk_test.c,
+ * arch/host/crash_sweep.c.
  * Provides: emudisk_init()/release(), emudisk_submit_*(),
  * emudisk_complete(), emudisk_read(), emudisk_materialise(),
- * emudisk_power_cut(). Not here: queues, completions, interrupts and the
- * deterministic-mode delays (arch/host/blockdev.c).
+ * emudisk_materialise_delta(), emudisk_power_cut(). Not here: queues,
+ * completions, interrupts and the deterministic-mode delays
+ * (arch/host/blockdev.c).
  *
  * The media (a host file) holds the image as of the log's start; the log
  * holds every request since, with its data, and two events per request
@@ -587,6 +589,56 @@ int emudisk_materialise(const struct emudisk *d, uint64_t n,
 		err = write_versions(d, ver, out_fd);
 	free(floor);
 	free(ver);
+	return err;
+}
+
+/* Block @b of the image, version @v (-1: the media's), into @buf. */
+static int read_version(const struct emudisk *d, int32_t v, uint64_t b, void *buf)
+{
+	const struct emudisk_req *r;
+
+	if (v < 0)
+		return media_rw(d->fd, false, buf, d->lbs, b * d->lbs);
+	r = &d->reqs[v];
+	if (r->data)
+		memcpy(buf, r->data + (b * d->lbs - r->off), d->lbs);
+	else
+		memset(buf, 0, d->lbs);
+	return 0;
+}
+
+int emudisk_materialise_delta(const struct emudisk *d, uint64_t n,
+			      const struct emudisk_cut *cut, int out_fd, int32_t *ver)
+{
+	uint64_t nb = d->size / d->lbs;
+	int32_t *floor, *want;
+	uint8_t *buf;
+	int err = 0;
+
+	if (n > d->nr_events || out_fd == d->fd || !d->cache)
+		return -EINVAL;
+	floor = malloc(nb * sizeof(*floor));
+	want = malloc(nb * sizeof(*want));
+	buf = malloc(d->lbs);
+	if (!floor || !want || !buf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memset(floor, 0xff, nb * sizeof(*floor)); /* -1 */
+	choose_versions(d, n, cut, floor, want);
+	for (uint64_t b = 0; b < nb && !err; b++) {
+		if (want[b] == ver[b])
+			continue;
+		err = read_version(d, want[b], b, buf);
+		if (!err)
+			err = media_rw(out_fd, true, buf, d->lbs, b * d->lbs);
+		if (!err)
+			ver[b] = want[b];
+	}
+out:
+	free(floor);
+	free(want);
+	free(buf);
 	return err;
 }
 

@@ -154,6 +154,18 @@ int emudisk_materialise(const struct emudisk *d, uint64_t n,
 			const struct emudisk_cut *cut, int out_fd);
 
 /*
+ * Bring @out_fd from the image whose block versions are @ver (what the
+ * previous call left: request indices of this log, -1 the media's; all -1
+ * for a copy of the media) to the image a cut after event @n leaves by
+ * @cut, writing only the logical blocks whose version changes, and update
+ * @ver (size / lbs entries). A sweep of many cuts over one log writes a
+ * few blocks per cut instead of the whole disk; n = 0 with
+ * EMUDISK_CUT_NONE turns @out_fd back into the media. 0 or -errno.
+ */
+int emudisk_materialise_delta(const struct emudisk *d, uint64_t n,
+			      const struct emudisk_cut *cut, int out_fd, int32_t *ver);
+
+/*
  * Power cut now, with whatever is in flight: the media becomes what
  * emudisk_materialise(d, all events, @cut) describes, the log restarts and
  * every handle given before completes with -EIO. Returns the number of

@@ -682,6 +682,78 @@ static void bad_requests_and_double_completion(struct ktest *t)
 	tdisk_close(&td);
 }
 
+/* emudisk_materialise_delta(): from whatever cut it last left, every cut
+ * (each kind, over a workload of overlapping writes, tears and flushes)
+ * is the image emudisk_materialise() writes whole; n = 0 gives the media
+ * back. */
+static void delta_images_equal_whole_ones(struct ktest *t)
+{
+	static u8 a[NBLOCKS * LBS], b[NBLOCKS * LBS];
+	struct tdisk td;
+	int32_t ver[NBLOCKS];
+	int work = tmpfile_fd();
+	u64 seed = ktest_seed(), checked = 0;
+
+	tdisk_open(t, &td, LBS, true);
+	KTEST_ASSERT_TRUE(t, work >= 0);
+	memset(td.blk, 0x5a, LBS); /* the media is not all zeros */
+	KTEST_ASSERT_EQ(t, pwrite(td.media, td.blk, LBS, 5 * LBS), (ssize_t)LBS);
+	KTEST_ASSERT_EQ(t, ftruncate(work, 0), 0);
+	KTEST_ASSERT_EQ(t, ftruncate(work, NBLOCKS * LBS), 0);
+	KTEST_ASSERT_EQ(t, pwrite(work, td.blk, LBS, 5 * LBS), (ssize_t)LBS);
+	for (u32 i = 0; i < NBLOCKS; i++)
+		ver[i] = -1;
+	run_workload(t, &td, GOOD_PREFLUSH_FUA);
+	write_now(&td, 4, 6, 5, 0); /* cached at the end, over data blocks */
+	wr(&td, 6, 3, 6, 0);	    /* in flight at the end */
+	for (u64 n = emudisk_nr_events(&td.d) + 1; n-- > 0;) {
+		struct emudisk_cut cuts[] = {
+			{EMUDISK_CUT_NONE, 0},
+			{EMUDISK_CUT_PREFIX, emudisk_undecided(&td.d, n)},
+			{EMUDISK_CUT_SUBSET, seed + n},
+			{EMUDISK_CUT_TORN, seed + n},
+		};
+
+		for (u32 c = 0; c < ARRAY_SIZE(cuts); c++) {
+			KTEST_ASSERT_EQ(
+				t, emudisk_materialise(&td.d, n, &cuts[c], td.out), 0);
+			KTEST_ASSERT_EQ(
+				t,
+				emudisk_materialise_delta(&td.d, n, &cuts[c], work, ver),
+				0);
+			KTEST_ASSERT_EQ(t, pread(td.out, a, sizeof(a), 0),
+					(ssize_t)sizeof(a));
+			KTEST_ASSERT_EQ(t, pread(work, b, sizeof(b), 0),
+					(ssize_t)sizeof(b));
+			if (memcmp(a, b, sizeof(a))) {
+				ktest_fail(
+					t, __FILE__, __LINE__,
+					"cut after event %llu, kind %d: delta image differs",
+					(unsigned long long)n, cuts[c].kind);
+				goto out;
+			}
+			checked++;
+		}
+	}
+	KTEST_EXPECT_EQ(
+		t,
+		emudisk_materialise_delta(
+			&td.d, 0, &(struct emudisk_cut){EMUDISK_CUT_NONE, 0}, work, ver),
+		0);
+	KTEST_ASSERT_EQ(t, pread(td.media, a, sizeof(a), 0), (ssize_t)sizeof(a));
+	KTEST_ASSERT_EQ(t, pread(work, b, sizeof(b), 0), (ssize_t)sizeof(b));
+	KTEST_EXPECT_EQ(t, memcmp(a, b, sizeof(a)), 0);
+	KTEST_EXPECT_GT(t, checked, 40);
+	KTEST_EXPECT_EQ(t,
+			emudisk_materialise_delta(
+				&td.d, 0, &(struct emudisk_cut){EMUDISK_CUT_NONE, 0},
+				td.media, ver),
+			-EINVAL);
+out:
+	close(work);
+	tdisk_close(&td);
+}
+
 static const struct ktest_case emudisk_cases[] = {
 	KTEST_CASE(commit_fua_without_preflush_loses_data),
 	KTEST_CASE(commit_without_preflush_loses_data),
@@ -701,6 +773,7 @@ static const struct ktest_case emudisk_cases[] = {
 	KTEST_CASE(power_cut_with_requests_in_flight),
 	KTEST_CASE(log_folds_only_when_everything_is_durable),
 	KTEST_CASE(bad_requests_and_double_completion),
+	KTEST_CASE(delta_images_equal_whole_ones),
 	KTEST_END,
 };
 

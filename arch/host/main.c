@@ -4,7 +4,8 @@
  * Layer: arch/host. Provides: main().
  *
  *   quire-host [--cpus N] [--numa N] [--mem SIZE] [--deterministic]
- *              [--sched-points N] [--seed S] [key=value ...] [--exec "cmd; cmd"]
+ *              [--sched-points N] [--seed S] [key=value|module.flag ...]
+ *              [--exec "cmd; cmd"]
  *
  * Fills host_cfg from the options, then host_boot() (arch/host/boot.c)
  * builds the machine and runs start_kernel() on the main thread. The host
@@ -45,7 +46,8 @@ static const char usage_text[] =
 	"  --seed S         seed of the interleaving and of the points (default 1)\n"
 	"  --exec \"CMDS\"    run shell commands, then power off with their status\n"
 	"  --disk SPEC      a disk vda, vdb, ...: FILE[,ro] or tmp:SIZE (docs/block.md)\n"
-	"  key=value        appended to the kernel command line\n"
+	"  key=value        appended to the kernel command line, as is a\n"
+	"                   module.flag (e.g. blk_flush.nopreflush)\n"
 	"Without --exec the shell reads stdin; end of input powers off.\n";
 
 static void __noreturn usage(int status)
@@ -134,7 +136,8 @@ static void parse_args(int argc, char **argv, const char **exec)
 				bad_option("--disk", "too many disks");
 		} else if (is_option(a, "--exec")) {
 			*exec = option_value(argc, argv, &i, "--exec");
-		} else if (a[0] != '-' && strchr(a, '=') && strncmp(a, "exec=", 5)) {
+		} else if (a[0] != '-' && (strchr(a, '=') || strchr(a, '.')) &&
+			   strncmp(a, "exec=", 5)) { /* key=value, module.flag */
 			cmdline_append(a);
 		} else {
 			bad_option(a, "unknown option");

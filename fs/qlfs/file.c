@@ -16,7 +16,10 @@
  * with the FSYNC mark, and the DENTRY mark when the file is new since the
  * checkpoint (qlfs_fsync_node_pages(); recovery.c makes its inode and
  * entry again), and the disk's cache is flushed (blkdev_issue_flush()):
- * what fsync acknowledged survives a power cut.
+ * what fsync acknowledged survives a power cut. The cache is flushed
+ * before the node blocks too (unlike F2FS): a marked node never reaches
+ * the media before the data it points to, so a cut before fsync returns
+ * leaves the file old or new, never pointing at blocks never written.
  *
  * Truncate (F2FS's f2fs_setattr()/f2fs_truncate()): the pages past the new
  * size go (truncate_setsize()), then their blocks and the nodes no longer
@@ -257,6 +260,15 @@ int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 		 * checkpoint has the file. */
 		return qlfs_write_checkpoint(sbi, CP_REASON_FSYNC);
 	}
+	/* The data first, durable: a node block with the FSYNC mark that
+	 * reaches the media before the blocks it points to would make
+	 * roll-forward give the file whatever those blocks held before
+	 * (another file's old bytes) after a cut before the final flush.
+	 * F2FS leaves this window open; the crash sweep shut it
+	 * (docs/qlfs-crash.md). */
+	err = blkdev_issue_flush(sbi->bdev);
+	if (err)
+		return err;
 	qlfs_lock_op(sbi);
 	qlfs_update_inode(inode); /* size and times into the node (QM1) */
 	qlfs_unlock_op(sbi);

@@ -360,6 +360,28 @@ static void fix_super_copy(struct qlfs_sb_info *sbi)
 	qlfs_free_blocks(blk, 0);
 }
 
+/*
+ * Is mount option @opt in @data ("a,b,c")? One option so far, F2FS's
+ * disable_roll_forward: the mount skips roll-forward recovery, so what
+ * fsync logged after the last checkpoint is not taken (the crash sweep's
+ * negative control, docs/qlfs-crash.md). Other words are ignored, as
+ * before.
+ */
+static bool qlfs_opt_set(const char *data, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	for (const char *p = data; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == n && !strncmp(p, opt, n))
+			return true;
+		p = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
 static int qlfs_fill_super(struct super_block *sb, void *data, int silent)
 {
 	struct qlfs_sb_info *sbi = kzalloc(sizeof(*sbi), GFP_KERNEL);
@@ -464,7 +486,8 @@ static int qlfs_fill_super(struct super_block *sb, void *data, int silent)
 		 * after a clean umount too (F2FS): a mount writes no checkpoint
 		 * until something changes, so an fsync after it logs nodes
 		 * under the umount checkpoint's version */
-		qlfs_recover_fsync_data(sbi);
+		if (!qlfs_opt_set(data, "disable_roll_forward"))
+			qlfs_recover_fsync_data(sbi);
 	}
 	if (!sbi->read_only) {
 		err = qlfs_recover_orphan_inodes(sbi);

@@ -62,7 +62,8 @@ struct ktest_suite {
 	const struct ktest_case *cases;	/* ends with an entry whose name is NULL */
 	/* Runs only when named (`test NAME`), never in a plain `test`: for
 	 * cases that fail on purpose, which tests/run runs in a child and
-	 * checks that each failed as it should. */
+	 * checks that each failed as it should (ktest_selftest), and for
+	 * suites too long for every job (crash_sweep: its own job). */
 	bool on_request;
 };
 
