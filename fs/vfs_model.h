@@ -118,6 +118,12 @@ struct vm_backend {
 	 * not survive (ramfs). The hook qlfs fills. */
 	int (*remount)(const char *dir);
 	int (*unmount)(const char *dir);
+	/* A known difference from Linux on tmpfs, allowed only where it
+	 * applies and counted (docs/qlfs.md, "Through FUSE"): on an open file
+	 * none of whose names is left, fstat and lseek's SEEK_DATA/SEEK_HOLE
+	 * fail with ESTALE (qlfs-fuse: libfuse's high-level API looks the node
+	 * up by its path for them). The kernel's backends leave it false. */
+	bool orphan_estale;
 };
 
 enum vm_kind {
@@ -150,6 +156,7 @@ enum vm_kind {
 struct vm_stats {
 	unsigned long ran[NR_OPS], ok[NR_OPS];
 	unsigned long errno_seen[64];
+	unsigned long orphan_estale; /* calls the backend's difference excused */
 };
 
 struct vm_options {

@@ -44,6 +44,11 @@ bool vt_on_qlfs(void)
 	return vt_qlfs;
 }
 
+bool vt_on_fuse(void)
+{
+	return false; /* Quire's own VFS */
+}
+
 int vt_open(struct ktest *t, const char *path, int flags, umode_t mode)
 {
 	int fd = ksys_open(path, flags, mode);
