@@ -120,10 +120,15 @@ struct vm_backend {
 	int (*unmount)(const char *dir);
 	/* A known difference from Linux on tmpfs, allowed only where it
 	 * applies and counted (docs/qlfs.md, "Through FUSE"): on an open file
-	 * none of whose names is left, fstat and lseek's SEEK_DATA/SEEK_HOLE
-	 * fail with ESTALE (qlfs-fuse: libfuse's high-level API looks the node
+	 * whose name it was opened by is gone, fstat and lseek's SEEK_DATA/
+	 * SEEK_HOLE fail with ESTALE (qlfs-fuse: libfuse's high-level API looks the node
 	 * up by its path for them). The kernel's backends leave it false. */
 	bool orphan_estale;
+	/* The generator makes no hard links: qlfs-fuse (libfuse's high-level
+	 * API) gives each name of a file its own host inode, whose page cache
+	 * and size go stale when the file changes by another name
+	 * (docs/qlfs.md, "Through FUSE"). */
+	bool no_hard_links;
 };
 
 enum vm_kind {
@@ -163,6 +168,10 @@ struct vm_options {
 	u64 seed;
 	unsigned long steps;
 	unsigned int remount_one_in; /* 0: never; else about 1 step in N */
+	/* The tree check after every step (0, 1), or after every N-th, each
+	 * remount and the last (each call's own answer is compared at every
+	 * step still): for backends where one check costs many round trips. */
+	unsigned int check_one_in;
 	bool verbose;
 	const struct vm_backend *backend;
 	const char *replay_case; /* the ktest case that runs these options */

@@ -33,7 +33,6 @@
 #define VM_HISTORY   8	  /* operations shown before a failure */
 #define VM_MAX_ENTS  256  /* entries in one directory */
 #define VM_MAX_NODES 1024 /* nodes the tree check looks at */
-#define VM_MAX_LINKED 1024 /* files given a hard link, the latest remembered */
 
 const char *const vm_kind_name[NR_OPS] = {
 	"open",	   "close",	"read",	    "write",   "pread",	 "pwrite",
@@ -70,9 +69,7 @@ struct vm_runner {
 	unsigned long step;
 	int real_fd[VM_MAX_FDS];
 	char fd_path[VM_MAX_FDS][PATH_MAX / 8]; /* the name each was opened by */
-	unsigned int linked[VM_MAX_LINKED]; /* model ids that got a hard link */
-	unsigned int nlinked;
-	u8 *wbuf, *rbuf, *mbuf; /* VM_BUF each */
+	u8 *wbuf, *rbuf, *mbuf;			/* VM_BUF each */
 	char hist[VM_HISTORY][200];
 	struct vm_dirent *ents; /* VM_MAX_ENTS */
 	struct {
@@ -274,46 +271,18 @@ static bool vm_same_stat(struct vm_runner *r, const char *what, const struct kst
 
 /* ---- the operations on both sides ---- */
 
-/* link; a file that got a second name is remembered for the orphan_estale
- * allowance. */
-static bool vm_do_link(struct vm_runner *r, struct vm_op *op, const char *p0,
-		       const char *p1)
-{
-	int model = vm_link(&r->m, op->path[0], op->path[1]);
-	struct vm_stat ps;
-
-	if (!vm_same(r, "link", ksys_link(p0, p1), model))
-		return false;
-	if (!model && !vm_stat(&r->m, op->path[1], false, &ps))
-		r->linked[r->nlinked++ % VM_MAX_LINKED] = ps.id;
-	return true;
-}
-
-static bool vm_was_linked(struct vm_runner *r, unsigned int id)
-{
-	for (unsigned int i = 0; i < min(r->nlinked, VM_MAX_LINKED); i++)
-		if (r->linked[i] == id)
-			return true;
-	return false;
-}
-
 /* The backend's known difference (struct vm_backend.orphan_estale): is
  * @real ESTALE from a call on fd slot @fd whose file the name it was
  * opened by no longer leads to (unlinked, renamed over; or a directory
- * on the way renamed: allowed too, the runner does not follow those), or
- * whose file ever had other names (libfuse keeps one node per name: a
- * rename between two names of one file drops the target's node, though
- * POSIX keeps both names; which node a later call finds then depends on
- * libfuse's tables, not on the namespace)? */
+ * on the way renamed: allowed too, the runner does not follow those)? */
 static bool vm_orphan_estale(struct vm_runner *r, int fd, long long real)
 {
 	struct vm_stat fs, ps;
 
 	if (real != -ESTALE || !r->o.backend->orphan_estale || vm_fstat(&r->m, fd, &fs))
 		return false;
-	if (!vm_was_linked(r, fs.id) && !vm_stat(&r->m, r->fd_path[fd], true, &ps) &&
-	    ps.id == fs.id)
-		return false; /* its one name still leads to it: ESTALE is wrong */
+	if (!vm_stat(&r->m, r->fd_path[fd], true, &ps) && ps.id == fs.id)
+		return false; /* its name still leads to it: ESTALE is wrong */
 	r->st.orphan_estale++;
 	return true;
 }
@@ -639,7 +608,8 @@ static bool vm_apply(struct vm_runner *r, struct vm_op *op)
 		return vm_same(r, "rename", ksys_rename(p0, p1, op->flags),
 			       vm_rename(&r->m, op->path[0], op->path[1], op->flags));
 	case OP_LINK:
-		return vm_do_link(r, op, p0, p1);
+		return vm_same(r, "link", ksys_link(p0, p1),
+			       vm_link(&r->m, op->path[0], op->path[1]));
 	case OP_SYMLINK: /* path[0] is the target, stored as given */
 		return vm_same(r, "symlink", ksys_symlink(op->path[0], p1),
 			       vm_symlink(&r->m, op->path[0], op->path[1]));
@@ -954,6 +924,8 @@ static bool vm_gen_args(struct vm_runner *r, struct vm_op *op)
 	bool needs_fd =
 		op->kind <= OP_FTRUNCATE || op->kind == OP_FSTAT || op->kind == OP_FSYNC;
 
+	if (op->kind == OP_LINK && r->o.backend->no_hard_links)
+		return false; /* draw another */
 	if (needs_fd && op->kind != OP_OPEN) {
 		op->fd = vm_pick_fd(r);
 		if (op->fd < 0)
@@ -1070,7 +1042,6 @@ static void vm_gen(struct vm_runner *r, struct vm_op *op)
 	}
 }
 
-
 static void vm_runner_free(struct vm_runner *r)
 {
 	kfree(r->wbuf);
@@ -1175,7 +1146,9 @@ static int vm_run_ops(struct vm_runner *r, const struct vm_op *ops, const long *
 		if (!vm_apply(r, &op))
 			break;
 		vm_note_result(r, &op, h);
-		if (!vm_check_tree(r, op.kind == OP_REMOUNT))
+		if ((op.kind == OP_REMOUNT || r->o.check_one_in <= 1 ||
+		     r->step % r->o.check_one_in == 0) &&
+		    !vm_check_tree(r, op.kind == OP_REMOUNT))
 			break;
 	}
 	if (r->failed)

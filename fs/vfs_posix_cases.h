@@ -27,7 +27,6 @@
 #ifndef FS_VFS_POSIX_CASES_H
 #define FS_VFS_POSIX_CASES_H
 
-
 /* ---- open, read, write ---- */
 
 static void open_creat_write_read_back(struct ktest *t)
@@ -415,7 +414,6 @@ static void unlink_errors(struct ktest *t)
 	KTEST_EXPECT_EQ(t, ksys_rmdir("d"), 0);
 }
 
-
 /* ---- rename ---- */
 
 static void rename_files_and_dirs(struct ktest *t)
@@ -770,7 +768,6 @@ static void getdents_lists_every_entry_once(struct ktest *t)
 	kfree(buf);
 }
 
-
 #define VFS_POSIX_CASES_OPEN                                                   \
 	KTEST_CASE(open_creat_write_read_back), KTEST_CASE(open_flags_errors), \
 		KTEST_CASE(read_write_need_the_right_mode),                    \
@@ -784,13 +781,13 @@ static void getdents_lists_every_entry_once(struct ktest *t)
 
 #define VFS_POSIX_CASES_UNLINK KTEST_CASE(mkdir_rmdir_errors), KTEST_CASE(unlink_errors)
 
-#define VFS_POSIX_CASES_NAMES                                                 \
-	KTEST_CASE(rename_files_and_dirs), KTEST_CASE(rename_errors),         \
-		KTEST_CASE(rename_exchange_swaps), KTEST_CASE(hard_links),    \
-		KTEST_CASE(symlinks_followed_and_read),                       \
-		KTEST_CASE(symlink_loops_are_eloop),                          \
-		KTEST_CASE(dots_slashes_and_mount_crossing),                  \
-		KTEST_CASE(chdir_and_getcwd),                                 \
+#define VFS_POSIX_CASES_NAMES                                              \
+	KTEST_CASE(rename_files_and_dirs), KTEST_CASE(rename_errors),      \
+		KTEST_CASE(rename_exchange_swaps), KTEST_CASE(hard_links), \
+		KTEST_CASE(symlinks_followed_and_read),                    \
+		KTEST_CASE(symlink_loops_are_eloop),                       \
+		KTEST_CASE(dots_slashes_and_mount_crossing),               \
+		KTEST_CASE(chdir_and_getcwd),                              \
 		KTEST_CASE(getdents_lists_every_entry_once)
 
 #endif

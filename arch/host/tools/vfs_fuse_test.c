@@ -11,7 +11,8 @@
  * Provides: main().
  *
  *   vfs-fuse-test [--tools DIR] [--dir DIR] posix
- *   vfs-fuse-test [--tools DIR] [--dir DIR] [--seed N] [--remount N] model STEPS
+ *   vfs-fuse-test [--tools DIR] [--dir DIR] [--seed N] [--remount N] [--check N]
+ *                 [--verbose] model STEPS
  *
  * Both make a 256 MiB image DIR/img (mkfs.qlfs from DIR of --tools,
  * default the directory of this program), mount it with that qlfs-fuse,
@@ -57,7 +58,7 @@ static char tools[PATH_MAX];   /* where qlfs-fuse, mkfs.qlfs, fsck.qlfs are */
 static char dir[PATH_MAX];     /* the work directory (absolute) */
 static char img[PATH_MAX + 8]; /* dir/img */
 static char log_path[PATH_MAX + 16];
-static int img_fd = -1;	  /* for waiting on the daemon's lock */
+static int img_fd = -1;	   /* for waiting on the daemon's lock */
 static int real_root = -1; /* the real "/", once chrooted */
 
 /* ---- the ktest shim's two functions ---- */
@@ -204,7 +205,8 @@ static int run(char *const argv[])
 			dup2(fd, 2);
 		}
 		execv(argv[0], argv);
-		fprintf(stderr, "vfs-fuse-test: cannot run %s: %s\n", argv[0], strerror(errno));
+		fprintf(stderr, "vfs-fuse-test: cannot run %s: %s\n", argv[0],
+			strerror(errno));
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) < 0)
@@ -228,10 +230,24 @@ static char *outside(const char *where, char *buf, size_t size)
 static int fuse_mount(const char *where)
 {
 	char t[PATH_MAX + 16], m[PATH_MAX + 16];
-	char *argv[] = {tool("qlfs-fuse", t, sizeof(t)), img, outside(where, m, sizeof(m)),
-			NULL};
+	char *argv[] = {tool("qlfs-fuse", t, sizeof(t)), img,
+			outside(where, m, sizeof(m)), NULL};
 
 	return run(argv) ? -EIO : 0;
+}
+
+/* A run killed before its unmount left its mount on DIR/root@where: lazily
+ * away with it (before the chroot). */
+static void unmount_stale(const char *where)
+{
+	char m[PATH_MAX + 16], up[PATH_MAX + 24];
+	char *argv[] = {"/bin/fusermount3", "-u", "-z", outside(where, m, sizeof(m)),
+			NULL};
+	struct stat a, b;
+
+	snprintf(up, sizeof(up), "%s/..", m);
+	if (!stat(m, &a) && !stat(up, &b) && a.st_dev != b.st_dev)
+		run(argv);
 }
 
 /* Unmount, then wait for the image's lock: the daemon synced, wrote its
@@ -271,6 +287,8 @@ static int setup(const char *where)
 		mkdir(outside(where, m, sizeof(m)), 0755);
 	mkdir(outside(VT, m, sizeof(m)), 0755);
 	unlink(log_path);
+	unmount_stale("/mnt");
+	unmount_stale(VM_PREFIX);
 	fd = open(img, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || ftruncate(fd, IMG_SIZE))
 		return -errno;
@@ -331,11 +349,13 @@ static bool unmount_and_fsck(const char *where)
 	int err = fuse_unmount(where);
 
 	if (err) {
-		printf("        # umount_then_fsck_clean: fusermount3 -u: %s\n", errname(err));
+		printf("        # umount_then_fsck_clean: fusermount3 -u: %s\n",
+		       errname(err));
 		return false;
 	}
 	if (fsck()) {
-		printf("        # umount_then_fsck_clean: fsck.qlfs -n %s: not clean\n", img);
+		printf("        # umount_then_fsck_clean: fsck.qlfs -n %s: not clean\n",
+		       img);
 		show_log();
 		return false;
 	}
@@ -361,13 +381,15 @@ static int posix_suite(void)
 		bool ok = run_case(&vfs_fuse_cases[i], i);
 
 		failed += !ok;
-		printf("    %sok %d %s\n", ok ? "" : "not ", i + 1, vfs_fuse_cases[i].name);
+		printf("    %sok %d %s\n", ok ? "" : "not ", i + 1,
+		       vfs_fuse_cases[i].name);
 	}
 	ok = unmount_and_fsck("/mnt");
 	failed += !ok;
 	printf("    %sok %d umount_then_fsck_clean\n", ok ? "" : "not ", n + 1);
 	printf("%sok 1 vfs_fuse\n", failed ? "not " : "");
-	printf("# vfs_fuse: %d of %d cases passed through qlfs-fuse\n", n + 1 - failed, n + 1);
+	printf("# vfs_fuse: %d of %d cases passed through qlfs-fuse\n", n + 1 - failed,
+	       n + 1);
 	return failed ? 1 : 0;
 }
 
@@ -404,6 +426,7 @@ static const struct vm_backend vm_qlfs_fuse = {
 	.remount = model_remount,
 	.unmount = model_unmount,
 	.orphan_estale = true,
+	.no_hard_links = true,
 };
 
 static int model_suite(struct vm_options *o)
@@ -425,8 +448,10 @@ static int model_suite(struct vm_options *o)
 		show_log();
 		return 2;
 	}
-	printf("# vfs_model: seed %llu, %lu steps on %s, a remount 1 in %u\n",
-	       (unsigned long long)o->seed, o->steps, o->backend->name, o->remount_one_in);
+	printf("# vfs_model: seed %llu, %lu steps on %s, a remount 1 in %u, the tree "
+	       "checked 1 step in %u\n",
+	       (unsigned long long)o->seed, o->steps, o->backend->name, o->remount_one_in,
+	       o->check_one_in ? o->check_one_in : 1);
 	err = vm_run(o, st);
 	if (!err && o->remount_one_in && !st->ok[OP_REMOUNT]) {
 		printf("# vfs_model: no remount in %lu steps\n", o->steps);
@@ -434,13 +459,15 @@ static int model_suite(struct vm_options *o)
 	}
 	if (err)
 		printf("# vfs_model: replay: %s/vfs-fuse-test --dir %s --seed %llu "
-		       "--remount %u model %lu\n",
-		       tools, dir, (unsigned long long)o->seed, o->remount_one_in, o->steps);
+		       "--remount %u --check %u model %lu\n",
+		       tools, dir, (unsigned long long)o->seed, o->remount_one_in,
+		       o->check_one_in, o->steps);
 	else
 		printf("# vfs_model: %lu operations agree with the model through qlfs-fuse, "
 		       "fsck clean\n",
 		       o->steps);
-	printf("    %sok 1 random_ops_agree_with_the_model_through_fuse\n", err ? "not " : "");
+	printf("    %sok 1 random_ops_agree_with_the_model_through_fuse\n",
+	       err ? "not " : "");
 	printf("%sok 1 vfs_model_fuse\n", err ? "not " : "");
 	free(st);
 	return err ? 1 : 0;
@@ -448,13 +475,28 @@ static int model_suite(struct vm_options *o)
 
 /* ---- main ---- */
 
+/* mkdir -p @path */
+static int mkdir_p(const char *path)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s", path);
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, 0755) && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	return mkdir(p, 0755) && errno != EEXIST ? -errno : 0;
+}
+
 static int usage(const char *why)
 {
 	fprintf(stderr,
 		"vfs-fuse-test: %s\n"
 		"usage: vfs-fuse-test [--tools DIR] [--dir DIR] posix\n"
 		"       vfs-fuse-test [--tools DIR] [--dir DIR] [--seed N] [--remount N] "
-		"model STEPS\n",
+		"[--check N] [--verbose] model STEPS\n",
 		why);
 	return 2;
 }
@@ -489,10 +531,12 @@ int main(int argc, char **argv)
 			o.seed = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--remount"))
 			o.remount_one_in = strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--check"))
+			o.check_one_in = strtoul(argv[++i], NULL, 0);
 		else
 			return usage("unknown option");
 	}
-	if (mkdir(d, 0755) && errno != EEXIST)
+	if (mkdir_p(d))
 		return usage("cannot make the work directory");
 	if (!realpath(d, dir) || strlen(dir) > PATH_MAX - 64)
 		return usage("bad work directory");

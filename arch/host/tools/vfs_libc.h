@@ -52,9 +52,9 @@ typedef int64_t s64;
 typedef long ssize_t_k;
 typedef unsigned short umode_t;
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define min(a, b)     ((a) < (b) ? (a) : (b))
-#define max(a, b)     ((a) > (b) ? (a) : (b))
+#define ARRAY_SIZE(a)  (sizeof(a) / sizeof((a)[0]))
+#define min(a, b)      ((a) < (b) ? (a) : (b))
+#define max(a, b)      ((a) > (b) ? (a) : (b))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 #define PAGE_SIZE      4096
 #define MAX_ERRNO      4095
@@ -239,9 +239,11 @@ static inline int ksys_unlink(const char *path)
 	return vl_ret(unlink(path));
 }
 
-static inline int ksys_rename(const char *oldpath, const char *newpath, unsigned int flags)
+static inline int ksys_rename(const char *oldpath, const char *newpath,
+			      unsigned int flags)
 {
-	return vl_ret(syscall(SYS_renameat2, AT_FDCWD, oldpath, AT_FDCWD, newpath, flags));
+	return vl_ret(
+		syscall(SYS_renameat2, AT_FDCWD, oldpath, AT_FDCWD, newpath, flags));
 }
 
 static inline int ksys_link(const char *oldpath, const char *newpath)
@@ -293,12 +295,12 @@ static inline int ksys_getcwd(char *buf, size_t size)
 
 /* ---- <quire/slab.h> ---- */
 
-#define GFP_KERNEL		 0
-#define kmalloc(size, gfp)	 malloc(size)
-#define kzalloc(size, gfp)	 calloc(1, size)
-#define kcalloc(n, size, gfp)	 calloc(n, size)
-#define krealloc(p, size, gfp)	 realloc(p, size)
-#define kfree(p)		 free(p)
+#define GFP_KERNEL	       0
+#define kmalloc(size, gfp)     malloc(size)
+#define kzalloc(size, gfp)     calloc(1, size)
+#define kcalloc(n, size, gfp)  calloc(n, size)
+#define krealloc(p, size, gfp) realloc(p, size)
+#define kfree(p)	       free(p)
 
 /* ---- <quire/string.h>, <quire/printk.h>, <quire/errno.h> ---- */
 
@@ -361,8 +363,14 @@ struct ktest_case {
 	void (*run)(struct ktest *t);
 };
 
-#define KTEST_CASE(fn) {.name = #fn, .run = fn}
-#define KTEST_END      {.name = NULL, .run = NULL}
+#define KTEST_CASE(fn)                 \
+	{                              \
+		.name = #fn, .run = fn \
+	}
+#define KTEST_END                         \
+	{                                 \
+		.name = NULL, .run = NULL \
+	}
 
 /* vfs_fuse_test.c: print the failure as ktest does; the abort ends the
  * case's process (it runs in a child of its own). */
@@ -370,19 +378,19 @@ void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ..
 	__printf(4, 5);
 void ktest_abort(struct ktest *t) __attribute__((noreturn));
 
-#define KTEST_EXPECT_TRUE(t, cond)                                                  \
-	do {                                                                        \
-		if (!(cond))                                                        \
-			ktest_fail(t, __FILE__, __LINE__, "expected %s", #cond);    \
+#define KTEST_EXPECT_TRUE(t, cond)                                               \
+	do {                                                                     \
+		if (!(cond))                                                     \
+			ktest_fail(t, __FILE__, __LINE__, "expected %s", #cond); \
 	} while (0)
 #define KTEST_EXPECT_FALSE(t, cond) KTEST_EXPECT_TRUE(t, !(cond))
-#define KTEST_EXPECT_OP(t, a, op, b)                                                \
-	do {                                                                        \
-		long long __a = (long long)(a), __b = (long long)(b);               \
-		if (!(__a op __b))                                                  \
-			ktest_fail(t, __FILE__, __LINE__,                           \
-				   "expected %s %s %s, got %lld vs %lld", #a, #op,  \
-				   #b, __a, __b);                                   \
+#define KTEST_EXPECT_OP(t, a, op, b)                                                   \
+	do {                                                                           \
+		long long __a = (long long)(a), __b = (long long)(b);                  \
+		if (!(__a op __b))                                                     \
+			ktest_fail(t, __FILE__, __LINE__,                              \
+				   "expected %s %s %s, got %lld vs %lld", #a, #op, #b, \
+				   __a, __b);                                          \
 	} while (0)
 #define KTEST_EXPECT_EQ(t, a, b) KTEST_EXPECT_OP(t, a, ==, b)
 #define KTEST_EXPECT_NE(t, a, b) KTEST_EXPECT_OP(t, a, !=, b)
@@ -390,24 +398,24 @@ void ktest_abort(struct ktest *t) __attribute__((noreturn));
 #define KTEST_EXPECT_LE(t, a, b) KTEST_EXPECT_OP(t, a, <=, b)
 #define KTEST_EXPECT_GT(t, a, b) KTEST_EXPECT_OP(t, a, >, b)
 #define KTEST_EXPECT_GE(t, a, b) KTEST_EXPECT_OP(t, a, >=, b)
-#define KTEST_ASSERT_TRUE(t, cond)                                                  \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			ktest_fail(t, __FILE__, __LINE__, "assertion %s", #cond);   \
-			ktest_abort(t);                                             \
-		}                                                                   \
+#define KTEST_ASSERT_TRUE(t, cond)                                                \
+	do {                                                                      \
+		if (!(cond)) {                                                    \
+			ktest_fail(t, __FILE__, __LINE__, "assertion %s", #cond); \
+			ktest_abort(t);                                           \
+		}                                                                 \
 	} while (0)
-#define KTEST_ASSERT_OP(t, a, op, b)                                                \
-	do {                                                                        \
-		long long __a = (long long)(a), __b = (long long)(b);               \
-		if (!(__a op __b)) {                                                \
-			ktest_fail(t, __FILE__, __LINE__,                           \
-				   "assertion %s %s %s, got %lld vs %lld", #a, #op, \
-				   #b, __a, __b);                                   \
-			ktest_abort(t);                                             \
-		}                                                                   \
+#define KTEST_ASSERT_OP(t, a, op, b)                                                    \
+	do {                                                                            \
+		long long __a = (long long)(a), __b = (long long)(b);                   \
+		if (!(__a op __b)) {                                                    \
+			ktest_fail(t, __FILE__, __LINE__,                               \
+				   "assertion %s %s %s, got %lld vs %lld", #a, #op, #b, \
+				   __a, __b);                                           \
+			ktest_abort(t);                                                 \
+		}                                                                       \
 	} while (0)
-#define KTEST_ASSERT_EQ(t, a, b)	KTEST_ASSERT_OP(t, a, ==, b)
+#define KTEST_ASSERT_EQ(t, a, b)    KTEST_ASSERT_OP(t, a, ==, b)
 #define KTEST_ASSERT_NOT_NULL(t, p) KTEST_ASSERT_TRUE(t, (p) != NULL)
 
 #endif
