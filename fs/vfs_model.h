@@ -105,4 +105,85 @@ int vm_nr_children(const struct vm_node *dir);
 /* Close every fd (before a remount): unlinked open files go. */
 void vm_close_all(struct vfs_model *m);
 
+/* ---- the runner (fs/vfs_model_run.c) ---- */
+
+/* Where a run mounts its file system; absolute symlink targets start so. */
+#define VM_PREFIX "/vfs_model"
+
+/* How a run gets its file system. */
+struct vm_backend {
+	const char *name;
+	int (*mount)(const char *dir);
+	/* Unmount and mount again (every fd closed): NULL if the contents do
+	 * not survive (ramfs). The hook qlfs fills. */
+	int (*remount)(const char *dir);
+	int (*unmount)(const char *dir);
+	/* A known difference from Linux on tmpfs, allowed only where it
+	 * applies and counted (docs/qlfs.md, "Through FUSE"): on an open file
+	 * whose name it was opened by is gone, fstat and lseek's SEEK_DATA/
+	 * SEEK_HOLE fail with ESTALE (qlfs-fuse: libfuse's high-level API looks the node
+	 * up by its path for them). The kernel's backends leave it false. */
+	bool orphan_estale;
+	/* The generator makes no hard links: qlfs-fuse (libfuse's high-level
+	 * API) gives each name of a file its own host inode, whose page cache
+	 * and size go stale when the file changes by another name
+	 * (docs/qlfs.md, "Through FUSE"). */
+	bool no_hard_links;
+};
+
+enum vm_kind {
+	OP_OPEN,
+	OP_CLOSE,
+	OP_READ,
+	OP_WRITE,
+	OP_PREAD,
+	OP_PWRITE,
+	OP_LSEEK,
+	OP_FTRUNCATE,
+	OP_TRUNCATE,
+	OP_FSTAT,
+	OP_STAT,
+	OP_LSTAT,
+	OP_FSYNC,
+	OP_MKDIR,
+	OP_RMDIR,
+	OP_UNLINK,
+	OP_RENAME,
+	OP_LINK,
+	OP_SYMLINK,
+	OP_READLINK,
+	OP_READDIR,
+	OP_REMOUNT,
+	NR_OPS
+};
+
+/* What a run did: operations run and succeeded per kind, errors by errno. */
+struct vm_stats {
+	unsigned long ran[NR_OPS], ok[NR_OPS];
+	unsigned long errno_seen[64];
+	unsigned long orphan_estale; /* calls the backend's difference excused */
+};
+
+struct vm_options {
+	u64 seed;
+	unsigned long steps;
+	unsigned int remount_one_in; /* 0: never; else about 1 step in N */
+	/* The tree check after every step (0, 1), or after every N-th, each
+	 * remount and the last (each call's own answer is compared at every
+	 * step still): for backends where one check costs many round trips. */
+	unsigned int check_one_in;
+	bool verbose;
+	const struct vm_backend *backend;
+	const char *replay_case; /* the ktest case that runs these options */
+	u64 replay_seed;	 /* ... with `test --seed` this */
+};
+
+extern const char *const vm_kind_name[NR_OPS];
+
+/* One seeded run: mount @o->backend at VM_PREFIX (made if missing), run
+ * @o->steps generated operations on both sides comparing each (the first
+ * difference is printed with its replay commands), unmount, print the
+ * counts; 0 if everything agreed. @st (may be NULL) gets the counts. */
+int vm_run(const struct vm_options *o, struct vm_stats *st);
+
 #endif

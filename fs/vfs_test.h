@@ -20,6 +20,10 @@ int vt_init_qlfs(struct ktest *t);
 void vt_exit(struct ktest *t);
 /* Is the case running on qlfs (vt_init_qlfs)? */
 bool vt_on_qlfs(void);
+/* Is it running through the host's FUSE (suite vfs_fuse, the host program
+ * arch/host/tools/vfs_fuse_test.c), where the host kernel answers some
+ * calls itself? Never in the kernel's suites. */
+bool vt_on_fuse(void);
 /* ksys_open/ksys_close that vt_exit cleans up after a failed assertion. */
 int vt_open(struct ktest *t, const char *path, int flags, umode_t mode);
 void vt_close(struct ktest *t, int fd);
