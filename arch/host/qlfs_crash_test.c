@@ -234,7 +234,7 @@ static void qlfs_fsync_survives_a_power_cut(struct ktest *t)
 /* A new file's fsync is a checkpoint: the file and its name survive. */
 static void qlfs_fsync_of_a_new_file_survives_a_power_cut(struct ktest *t)
 {
-	struct ct *c = ct_mkfs(t, 9);
+	struct ct *c = ct_mkfs(t, 0);
 
 	ct_mount(t, c);
 	KTEST_ASSERT_EQ(t, ksys_mkdir(MNT "/d", 0755), 0);
@@ -701,7 +701,7 @@ RF_CASE(8, cp_dnodeF_inode, QLFS_RF_MUTANT_MAKE_FROM_UNMARKED_INODE,
  * no checkpoint); the cut; it is back under its name with its data. */
 static void qlfs_rf_new_file_fsync_rolls_forward(struct ktest *t)
 {
-	struct ct *c = ct_mkfs(t, 9);
+	struct ct *c = ct_mkfs(t, 0);
 	u64 cps;
 
 	ct_mount(t, c);
