@@ -74,24 +74,14 @@ static struct gt *gt_mount(struct ktest *t)
 {
 	struct gt *g = t->priv;
 
-	if (qlfs_test_disk(&g->d))
-		ktest_skip(
-			t,
-			"no writable test disk of 32 MiB or more (serial quire-test*)");
-	KTEST_ASSERT_EQ(t, qlfs_test_mount_fresh(&g->d, GT_LOG_BPS, GT), 0);
+	qlfs_test_fresh_mount(t, &g->d, GT_LOG_BPS, GT);
 	g->mounted = true;
 	return g;
 }
 
 static struct qlfs_sb_info *gt_sbi(struct ktest *t)
 {
-	struct path p;
-	struct qlfs_sb_info *sbi;
-
-	KTEST_ASSERT_EQ(t, kern_path(GT, LOOKUP_FOLLOW, &p), 0);
-	sbi = QLFS_SB(p.dentry->d_sb);
-	path_put(&p);
-	return sbi;
+	return qlfs_test_sbi(t, GT, NULL);
 }
 
 static u32 gt_rand(struct gt *g)
@@ -192,13 +182,9 @@ static void qlfs_gc_start_bidx_of_every_node_kind(struct ktest *t)
 
 static struct inode *gt_inode(struct ktest *t, const char *path)
 {
-	struct path p;
 	struct inode *inode;
 
-	KTEST_ASSERT_EQ(t, kern_path(path, LOOKUP_FOLLOW, &p), 0);
-	inode = p.dentry->d_inode;
-	atomic_inc(&inode->i_count);
-	path_put(&p);
+	qlfs_test_sbi(t, path, &inode);
 	return inode;
 }
 
@@ -574,10 +560,7 @@ static void tiny_rounds(struct ktest *t, u64 blocks)
 	char name[24];
 
 	KTEST_ASSERT_NOT_NULL(t, m);
-	if (qlfs_test_disk(&g->d))
-		ktest_skip(
-			t,
-			"no writable test disk of 32 MiB or more (serial quire-test*)");
+	qlfs_test_need_disk(t, &g->d);
 	g->d.nr_blocks = blocks;
 	KTEST_ASSERT_EQ(t, qlfs_test_mount_fresh(&g->d, 0, GT), 0);
 	g->mounted = true;

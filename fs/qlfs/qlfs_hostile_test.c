@@ -80,10 +80,7 @@ static struct qh *qh_fresh(struct ktest *t)
 {
 	struct qh *h = t->priv;
 
-	if (qlfs_test_disk(&h->d))
-		ktest_skip(
-			t,
-			"no writable test disk of 32 MiB or more (serial quire-test*)");
+	qlfs_test_need_disk(t, &h->d);
 	KTEST_ASSERT_EQ(t,
 			qlfs_compute_layout(h->d.nr_blocks,
 					    qlfs_mkfs_pick_log_bps(h->d.nr_blocks),

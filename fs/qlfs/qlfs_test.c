@@ -80,6 +80,75 @@ bool qlfs_test_disk_is_fast(const struct qlfs_dev *d)
 	return !strncmp(d->disk->serial, "quire-test-tmp", 14);
 }
 
+void qlfs_test_need_disk(struct ktest *t, struct qlfs_dev *d)
+{
+	if (qlfs_test_disk(d))
+		ktest_skip(
+			t,
+			"no writable test disk of 32 MiB or more (serial quire-test*)");
+}
+
+void qlfs_test_fresh_mount(struct ktest *t, struct qlfs_dev *d, u32 log_bps,
+			   const char *dir)
+{
+	qlfs_test_need_disk(t, d);
+	KTEST_ASSERT_EQ(t, qlfs_test_mount_fresh(d, log_bps, dir), 0);
+}
+
+struct qlfs_sb_info *qlfs_test_sbi(struct ktest *t, const char *path,
+				   struct inode **inode)
+{
+	struct qlfs_sb_info *sbi;
+	struct path p;
+
+	KTEST_ASSERT_EQ(t, kern_path(path, LOOKUP_FOLLOW, &p), 0);
+	sbi = QLFS_SB(p.dentry->d_sb);
+	if (inode) {
+		*inode = p.dentry->d_inode;
+		atomic_inc(&(*inode)->i_count);
+	}
+	path_put(&p);
+	return sbi;
+}
+
+int qlfs_test_mnt_init(struct qlfs_test_mnt *m, const char *dir)
+{
+	int err = ksys_mkdir(dir, 0755);
+
+	memset(m, 0, sizeof(*m));
+	return err == -EEXIST ? 0 : err;
+}
+
+int qlfs_test_mnt_mkfs(struct qlfs_test_mnt *m, u32 log_bps)
+{
+	int err = qlfs_dev_open(&m->d, m->disk->disk_name, true);
+
+	if (!err)
+		err = qlfs_test_mkfs(&m->d, log_bps);
+	return err ? err : blkdev_issue_flush(&m->disk->part0);
+}
+
+int qlfs_test_mnt_mount(struct qlfs_test_mnt *m, const char *dir)
+{
+	int err = ksys_mount(m->disk->disk_name, dir, "qlfs", 0, NULL);
+
+	m->mounted = !err;
+	return err;
+}
+
+void qlfs_test_mnt_exit(struct qlfs_test_mnt *m, const char *dir,
+			void (*put_disk)(struct gendisk *disk))
+{
+	if (m->mounted)
+		ksys_umount(dir, 0);
+	m->mounted = false;
+	qlfs_dev_close(&m->d);
+	if (m->disk)
+		put_disk(m->disk);
+	m->disk = NULL;
+	ksys_rmdir(dir);
+}
+
 int qlfs_test_mkfs(struct qlfs_dev *d, u32 log_bps)
 {
 	struct qlfs_mkfs_opts o = {
@@ -163,11 +232,7 @@ static struct qt *qt_mount(struct ktest *t, u32 log_bps)
 {
 	struct qt *q = t->priv;
 
-	if (qlfs_test_disk(&q->d))
-		ktest_skip(
-			t,
-			"no writable test disk of 32 MiB or more (serial quire-test*)");
-	KTEST_ASSERT_EQ(t, qlfs_test_mount_fresh(&q->d, log_bps, QT), 0);
+	qlfs_test_fresh_mount(t, &q->d, log_bps, QT);
 	q->mounted = true;
 	KTEST_ASSERT_EQ(t, ksys_chdir(QT), 0);
 	return q;
@@ -529,10 +594,7 @@ static void qlfs_32_mib_takes_the_files_that_ran_a_log_dry(struct ktest *t)
 	struct qt *q = t->priv;
 	struct qlfs_mkfs_opts o = {.log_bps = 9, .force = true, .quiet = true};
 
-	if (qlfs_test_disk(&q->d))
-		ktest_skip(
-			t,
-			"no writable test disk of 32 MiB or more (serial quire-test*)");
+	qlfs_test_need_disk(t, &q->d);
 	q->d.nr_blocks = 8192; /* mkfs: 32 MiB of the disk */
 	KTEST_EXPECT_EQ(t, qlfs_mkfs(&q->d, &o), -ENOSPC);
 	KTEST_ASSERT_EQ(t, qlfs_test_mount_fresh(&q->d, 0, QT), 0);
