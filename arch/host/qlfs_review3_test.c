@@ -1,0 +1,334 @@
+/*
+ * arch/host/qlfs_review3_test.c - KTAP suite `qlfs_review3`: the third
+ * adversarial review of qlfs (session 19): roll-forward against power cuts
+ * during recovery itself and after it, and the background cleaner at
+ * umount.
+ *
+ * Layer: arch/host tests (the power cut and the write faults are the host
+ * disk's, emudisk.h). Used by: every host job (`test`), and
+ * `quire-host --exec 'test qlfs_review3'`.
+ *
+ * Recovery (fs/qlfs/recovery.c, QR1) changes nothing the previous
+ * checkpoint needs until its own checkpoint is durable, so a cut at any
+ * of its writes must leave a disk that recovers again. The sweep makes
+ * one crashed image (fsynced new files rolled forward, an old file
+ * overwritten and fsynced), then for k = 1, 2, ...: the image back, the
+ * k-th write of the mount failing (left old, new or torn), a cut keeping
+ * a seeded subset of what was not durable, and a second mount that must
+ * recover everything fsync acknowledged, fsck clean; until a mount's
+ * recovery no longer reaches its k-th write. Then a second crash after a
+ * finished recovery: the files of both rounds there.
+ */
+#include <quire/ktest.h>
+#include <quire/errno.h>
+#include <quire/printk.h>
+#include <quire/string.h>
+#include <quire/slab.h>
+#include <quire/syscalls.h>
+#include <quire/namei.h>
+#include <quire/dcache.h>
+#include <quire/pagemap.h>
+#include <quire/blkdev.h>
+#include <quire/sched.h>
+#include <quire/jiffies.h>
+#include "../../fs/qlfs/qlfs_mount.h"
+#include "blockdev.h"
+
+#define MNT "/qlfs_review3"
+#define NEW_FILES 4
+
+struct rv {
+	struct gendisk *disk;
+	struct qlfs_dev d;
+	bool mounted;
+	u8 **image; /* the crashed disk, block by block */
+	u8 *blk;
+	u8 buf[8192];
+};
+
+static struct rv rv_state;
+
+static int rv_init(struct ktest *t)
+{
+	int err = ksys_mkdir(MNT, 0755);
+
+	memset(&rv_state, 0, sizeof(rv_state));
+	t->priv = &rv_state;
+	return err == -EEXIST ? 0 : err;
+}
+
+static void rv_exit(struct ktest *t)
+{
+	struct rv *r = t->priv;
+
+	if (r->mounted)
+		ksys_umount(MNT, 0);
+	if (r->image) {
+		for (u64 b = 0; b < r->d.nr_blocks; b++)
+			kfree(r->image[b]);
+		kfree(r->image);
+	}
+	if (r->blk)
+		qlfs_free_blocks(r->blk, 0);
+	qlfs_dev_close(&r->d);
+	if (r->disk)
+		hostdisk_destroy(r->disk);
+	ksys_rmdir(MNT);
+}
+
+static struct qlfs_sb_info *rv_sbi(struct ktest *t)
+{
+	struct path p;
+	struct qlfs_sb_info *sbi;
+
+	KTEST_ASSERT_EQ(t, kern_path(MNT, LOOKUP_FOLLOW, &p), 0);
+	sbi = QLFS_SB(p.dentry->d_sb);
+	path_put(&p);
+	return sbi;
+}
+
+static void rv_mount(struct ktest *t, struct rv *r)
+{
+	KTEST_ASSERT_EQ(t, ksys_mount(r->disk->disk_name, MNT, "qlfs", 0, NULL), 0);
+	r->mounted = true;
+}
+
+static void rv_umount(struct ktest *t, struct rv *r)
+{
+	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
+	r->mounted = false;
+}
+
+/* Stop the file system, cut the power (@kind, @arg), unmount. */
+static void rv_crash(struct ktest *t, struct rv *r, enum emudisk_cut_kind kind, u64 arg)
+{
+	qlfs_handle_error(rv_sbi(t), "test: power cut");
+	KTEST_EXPECT_GE(t, hostdisk_power_cut(r->disk, kind, arg), 0);
+	rv_umount(t, r);
+}
+
+/* fsck -n: the count of problems, printed if any. */
+static u32 rv_fsck(struct rv *r)
+{
+	struct qlfs_fsck_opts o = {.quiet = true};
+	struct qlfs_fsck_result res;
+	int st = qlfs_fsck(&r->d, &o, &res);
+
+	if (st || res.problems) {
+		struct qlfs_fsck_opts loud = {.max_reports = 20};
+
+		qlfs_fsck(&r->d, &loud, &res);
+		return res.problems ? res.problems : 1;
+	}
+	return 0;
+}
+
+static void put(struct ktest *t, struct rv *r, const char *path, loff_t pos, u32 len,
+		u8 fill, bool do_fsync)
+{
+	int fd = ksys_open(path, O_CREAT | O_WRONLY, 0644);
+
+	KTEST_ASSERT_OP(t, fd, >=, 0);
+	memset(r->buf, fill, sizeof(r->buf));
+	for (u32 done = 0; done < len;) {
+		u32 n = min((u32)sizeof(r->buf), len - done);
+
+		KTEST_ASSERT_EQ(t, ksys_pwrite64(fd, r->buf, n, pos + done), n);
+		done += n;
+	}
+	if (do_fsync)
+		KTEST_EXPECT_EQ(t, ksys_fsync(fd), 0);
+	ksys_close(fd);
+}
+
+/* Does @path hold @len bytes of @fill at @pos, and no more than @size? */
+static bool holds(struct rv *r, const char *path, loff_t pos, u32 len, u8 fill,
+		  loff_t size)
+{
+	struct kstat st;
+	int fd;
+	bool ok;
+
+	if (ksys_stat(path, &st) || st.size != size)
+		return false;
+	fd = ksys_open(path, O_RDONLY, 0);
+	ok = fd >= 0;
+	for (u32 done = 0; ok && done < len;) {
+		u32 n = min((u32)sizeof(r->buf), len - done);
+
+		ok = ksys_pread64(fd, r->buf, n, pos + done) == n;
+		for (u32 i = 0; ok && i < n; i++)
+			ok = r->buf[i] == fill;
+		done += n;
+	}
+	if (fd >= 0)
+		ksys_close(fd);
+	return ok;
+}
+
+static void name_of(char *out, size_t n, int i)
+{
+	scnprintf(out, n, MNT "/new%d", i);
+}
+
+/* What the first round's fsyncs acknowledged. */
+static bool round1_there(struct rv *r)
+{
+	char name[64];
+	bool ok = holds(r, MNT "/old", 0, 8192, 'o', 40960) &&
+		  holds(r, MNT "/old", 8192, 16384, 'O', 40960) &&
+		  holds(r, MNT "/old", 24576, 16384, 'o', 40960);
+
+	for (int i = 0; ok && i < NEW_FILES; i++) {
+		name_of(name, sizeof(name), i);
+		ok = holds(r, name, 0, 5000 + 4096 * i, 'a' + i, 5000 + 4096 * i);
+	}
+	return ok;
+}
+
+/* Mount, write the first round (one checkpointed file overwritten, new
+ * files, all fsynced: roll-forward's work), cut with only what is
+ * durable; the disk then holds a chain for recovery. */
+static void make_crashed_disk(struct ktest *t, struct rv *r)
+{
+	struct qlfs_mkfs_opts o = {
+		.log_bps = 7, .force = true, .time = 1000000000ULL, .quiet = true};
+	struct qlfs_sb_info *sbi;
+	char name[64];
+	u64 cps;
+
+	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:32M,cache", &r->disk), 0);
+	KTEST_ASSERT_EQ(t, qlfs_dev_open(&r->d, r->disk->disk_name, true), 0);
+	KTEST_ASSERT_EQ(t, qlfs_mkfs(&r->d, &o), 0);
+	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&r->disk->part0), 0);
+	rv_mount(t, r);
+	put(t, r, MNT "/old", 0, 40960, 'o', false);
+	ksys_sync();
+	sbi = rv_sbi(t);
+	cps = sbi->nr_checkpoints;
+	put(t, r, MNT "/old", 8192, 16384, 'O', true);
+	for (int i = 0; i < NEW_FILES; i++) {
+		name_of(name, sizeof(name), i);
+		put(t, r, name, 0, 5000 + 4096 * i, 'a' + i, true);
+	}
+	/* all of it rolled forward, none of it checkpointed */
+	KTEST_ASSERT_EQ(t, sbi->nr_checkpoints, cps);
+	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&r->disk->part0), 0);
+	rv_crash(t, r, EMUDISK_CUT_NONE, 0);
+}
+
+static void save_image(struct ktest *t, struct rv *r)
+{
+	r->blk = qlfs_alloc_blocks(0);
+	KTEST_ASSERT_NOT_NULL(t, r->blk);
+	r->image = kcalloc(r->d.nr_blocks, sizeof(*r->image), GFP_KERNEL);
+	KTEST_ASSERT_NOT_NULL(t, r->image);
+	for (u64 b = 0; b < r->d.nr_blocks; b++) {
+		r->image[b] = kmalloc(QLFS_BLKSIZE, GFP_KERNEL);
+		KTEST_ASSERT_NOT_NULL(t, r->image[b]);
+		KTEST_ASSERT_EQ(t, qlfs_dev_read(&r->d, b, r->blk, 1), 0);
+		memcpy(r->image[b], r->blk, QLFS_BLKSIZE);
+	}
+}
+
+/* The crashed image back (only the blocks that differ), durable. */
+static void restore_image(struct ktest *t, struct rv *r)
+{
+	for (u64 b = 0; b < r->d.nr_blocks; b++) {
+		KTEST_ASSERT_EQ(t, qlfs_dev_read(&r->d, b, r->blk, 1), 0);
+		if (memcmp(r->blk, r->image[b], QLFS_BLKSIZE)) {
+			memcpy(r->blk, r->image[b], QLFS_BLKSIZE);
+			KTEST_ASSERT_EQ(t, qlfs_dev_write(&r->d, b, r->blk, 1), 0);
+		}
+	}
+	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&r->disk->part0), 0);
+}
+
+/*
+ * A cut at each write of recovery (the k-th write fails: its blocks old,
+ * new or torn; the rest of what was not durable kept as seed k says):
+ * the next mount recovers again, every fsynced byte there, fsck clean.
+ * Then (k past recovery's writes) a finished recovery, a second round
+ * of fsyncs and a second cut: both rounds there.
+ */
+static void qlfs_rv_cut_during_recovery_recovers_again(struct ktest *t)
+{
+	struct rv *r = t->priv;
+	struct qlfs_sb_info *sbi;
+	u32 k, failed_mounts = 0;
+	char name[64];
+
+	make_crashed_disk(t, r);
+	save_image(t, r);
+	for (k = 1; k < 400; k++) {
+		struct hostdisk_faults f = {.fail_write_nth = k};
+		bool hit;
+
+		restore_image(t, r);
+		KTEST_ASSERT_EQ(t, hostdisk_set_faults(r->disk, &f), 0);
+		KTEST_ASSERT_EQ(t, ksys_mount(r->disk->disk_name, MNT, "qlfs", 0, NULL),
+				0);
+		r->mounted = true;
+		sbi = rv_sbi(t);
+		hit = READ_ONCE(sbi->read_only);
+		failed_mounts += hit;
+		rv_crash(t, r, EMUDISK_CUT_SUBSET, k);
+		memset(&f, 0, sizeof(f));
+		KTEST_ASSERT_EQ(t, hostdisk_set_faults(r->disk, &f), 0);
+
+		rv_mount(t, r);
+		sbi = rv_sbi(t);
+		if (READ_ONCE(sbi->read_only) || !round1_there(r)) {
+			ktest_fail(t, __FILE__, __LINE__,
+				   "write %u of recovery failed, cut (seed %u): %s", k, k,
+				   READ_ONCE(sbi->read_only) ? "read-only" :
+							       "fsynced data lost");
+			break;
+		}
+		rv_umount(t, r);
+		if (rv_fsck(r)) {
+			ktest_fail(t, __FILE__, __LINE__,
+				   "write %u of recovery failed, cut (seed %u): fsck", k,
+				   k);
+			break;
+		}
+		if (!hit)
+			break; /* recovery finished before its k-th write */
+	}
+	pr_info("    # %u mounts cut at one of their writes, recovered again\n",
+		failed_mounts);
+	KTEST_EXPECT_GT(t, failed_mounts, 5);
+	KTEST_EXPECT_LT(t, k, 400);
+
+	/* recovery done (the last round): a second round, a second cut */
+	rv_mount(t, r);
+	put(t, r, MNT "/second", 0, 7000, 's', true);
+	put(t, r, MNT "/new0", 0, 4096, 'z', true);
+	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&r->disk->part0), 0);
+	rv_crash(t, r, EMUDISK_CUT_SUBSET, 77);
+	rv_mount(t, r);
+	KTEST_EXPECT_FALSE(t, READ_ONCE(rv_sbi(t)->read_only));
+	KTEST_EXPECT_TRUE(t, holds(r, MNT "/second", 0, 7000, 's', 7000));
+	KTEST_EXPECT_TRUE(t, holds(r, MNT "/new0", 0, 4096, 'z', 5000));
+	KTEST_EXPECT_TRUE(t, holds(r, MNT "/new0", 4096, 904, 'a', 5000));
+	for (int i = 1; i < NEW_FILES; i++) {
+		name_of(name, sizeof(name), i);
+		KTEST_EXPECT_TRUE(t, holds(r, name, 0, 5000 + 4096 * i, 'a' + i,
+					   5000 + 4096 * i));
+	}
+	rv_umount(t, r);
+	KTEST_EXPECT_EQ(t, rv_fsck(r), 0);
+}
+
+static const struct ktest_case qlfs_review3_cases[] = {
+	KTEST_CASE(qlfs_rv_cut_during_recovery_recovers_again),
+	KTEST_END,
+};
+
+static const struct ktest_suite qlfs_review3_suite = {
+	.name = "qlfs_review3",
+	.init = rv_init,
+	.exit = rv_exit,
+	.cases = qlfs_review3_cases,
+};
+KTEST_SUITE(qlfs_review3_suite);
