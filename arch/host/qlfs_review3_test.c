@@ -31,7 +31,8 @@
 #include <quire/blkdev.h>
 #include <quire/sched.h>
 #include <quire/jiffies.h>
-#include "../../fs/qlfs/qlfs_mount.h"
+#include <quire/kthread.h>
+#include "../../fs/qlfs/qlfs_data.h"
 #include "blockdev.h"
 
 #define MNT "/qlfs_review3"
@@ -320,8 +321,96 @@ static void qlfs_rv_cut_during_recovery_recovers_again(struct ktest *t)
 	KTEST_EXPECT_EQ(t, rv_fsck(r), 0);
 }
 
+/* ---- qlfs_iget() handing out an inode before its operations are set ---- */
+
+#define IGET_ROUNDS 400
+
+struct iget_race {
+	struct super_block *sb;
+	u32 ino;
+	u32 half_made; /* inodes seen without their operations */
+	u32 errors;
+};
+
+/* Take @ino and let it go again (evicted: nothing else holds it), each
+ * time checking that the inode came with qlfs's operations. */
+static void iget_round(struct iget_race *ir)
+{
+	struct inode *inode = qlfs_iget(ir->sb, ir->ino);
+
+	if (IS_ERR(inode)) {
+		__atomic_fetch_add(&ir->errors, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (!READ_ONCE(inode->i_op) || READ_ONCE(inode->i_fop) != &qlfs_file_operations ||
+	    READ_ONCE(inode->i_mapping->a_ops) != &qlfs_file_aops)
+		__atomic_fetch_add(&ir->half_made, 1, __ATOMIC_RELAXED);
+	iput(inode);
+}
+
+static int iget_thread(void *data)
+{
+	while (!kthread_should_stop())
+		iget_round(data);
+	return 0;
+}
+
+/*
+ * Two tasks qlfs_iget() the same uncached file over and over (as lookup
+ * and the cleaner's move_data_block() do): each inode handed out must
+ * have its i_op, i_fop and a_ops. The one that read it published it in
+ * sbi->inode_cache and dropped inode_cache_lock before
+ * qlfs_set_inode_ops(): the other could take it with empty_aops (the
+ * cleaner's read_mapping_folio() then fails -EIO) and no i_op.
+ */
+static void qlfs_rv_iget_never_returns_an_inode_without_its_operations(struct ktest *t)
+{
+	struct rv *r = t->priv;
+	struct qlfs_mkfs_opts o = {
+		.log_bps = 7, .force = true, .time = 1000000000ULL, .quiet = true};
+	struct iget_race ir = {0};
+	struct task_struct *k;
+	struct kstat st;
+
+	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:32M", &r->disk), 0);
+	KTEST_ASSERT_EQ(t, qlfs_dev_open(&r->d, r->disk->disk_name, true), 0);
+	KTEST_ASSERT_EQ(t, qlfs_mkfs(&r->d, &o), 0);
+	rv_mount(t, r);
+	put(t, r, MNT "/f", 0, 4096, 'f', false);
+	rv_umount(t, r);
+	rv_mount(t, r); /* /f not in memory: only the races below read it */
+	ir.sb = rv_sbi(t)->sb;
+	qlfs_stop_gc_thread(rv_sbi(t));
+	KTEST_ASSERT_EQ(t, ksys_stat(MNT, &st), 0);
+	/* the ino from the directory, without a dentry that would pin it */
+	{
+		struct inode *dir;
+		struct qlfs_dir_slot res;
+		struct path p;
+
+		KTEST_ASSERT_EQ(t, kern_path(MNT, LOOKUP_FOLLOW, &p), 0);
+		dir = d_inode(p.dentry);
+		KTEST_ASSERT_EQ(t, qlfs_find_entry(dir, (const u8 *)"f", 1, &res), 0);
+		ir.ino = res.ino;
+		qlfs_put_dir_slot(&res);
+		path_put(&p);
+	}
+	k = kthread_run(iget_thread, &ir, "rv3-iget");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
+	for (u32 i = 0; i < IGET_ROUNDS; i++)
+		iget_round(&ir);
+	kthread_stop(k);
+	pr_info("    # %u rounds: %u inodes without their operations, %u errors\n",
+		IGET_ROUNDS, ir.half_made, ir.errors);
+	KTEST_EXPECT_EQ(t, ir.half_made, 0);
+	KTEST_EXPECT_EQ(t, ir.errors, 0);
+	rv_umount(t, r);
+	KTEST_EXPECT_EQ(t, rv_fsck(r), 0);
+}
+
 static const struct ktest_case qlfs_review3_cases[] = {
 	KTEST_CASE(qlfs_rv_cut_during_recovery_recovers_again),
+	KTEST_CASE(qlfs_rv_iget_never_returns_an_inode_without_its_operations),
 	KTEST_END,
 };
 

@@ -268,6 +268,10 @@ struct inode *qlfs_iget(struct super_block *sb, u32 ino)
 	}
 	inode->i_ino = ino;
 	err = read_inode(inode);
+	/* whole before it is in the table: another qlfs_iget() (lookup, the
+	 * cleaner) takes it from there as soon as the lock goes */
+	if (!err)
+		qlfs_set_inode_ops(inode);
 	if (!err && IS_ERR(xa_store(&sbi->inode_cache, ino, inode, GFP_KERNEL)))
 		err = -ENOMEM;
 	if (err) {
@@ -277,7 +281,6 @@ struct inode *qlfs_iget(struct super_block *sb, u32 ino)
 	}
 	set_bit(QLFS_I_ACTIVE, &QLFS_I(inode)->flags);
 	mutex_unlock(&sbi->inode_cache_lock);
-	qlfs_set_inode_ops(inode);
 	return inode;
 }
 
@@ -321,6 +324,7 @@ struct inode *qlfs_new_inode(struct inode *dir, umode_t mode)
 	}
 	qlfs_inode_to_folio(inode, folio);
 	qlfs_put_node_folio(folio);
+	qlfs_set_inode_ops(inode); /* before the table publishes it */
 	mutex_lock(&sbi->inode_cache_lock);
 	if (IS_ERR(xa_store(&sbi->inode_cache, nid, inode, GFP_KERNEL))) {
 		mutex_unlock(&sbi->inode_cache_lock);
@@ -333,7 +337,6 @@ struct inode *qlfs_new_inode(struct inode *dir, umode_t mode)
 	spin_lock(&sbi->nat_lock);
 	sbi->total_valid_inode_count++;
 	spin_unlock(&sbi->nat_lock);
-	qlfs_set_inode_ops(inode);
 	return inode;
 fail:
 	qlfs_free_node(sbi, nid);
