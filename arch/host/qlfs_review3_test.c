@@ -35,7 +35,7 @@
 #include "../../fs/qlfs/qlfs_data.h"
 #include "blockdev.h"
 
-#define MNT "/qlfs_review3"
+#define MNT	  "/qlfs_review3"
 #define NEW_FILES 4
 
 struct rv {
@@ -314,8 +314,8 @@ static void qlfs_rv_cut_during_recovery_recovers_again(struct ktest *t)
 	KTEST_EXPECT_TRUE(t, holds(r, MNT "/new0", 4096, 904, 'a', 5000));
 	for (int i = 1; i < NEW_FILES; i++) {
 		name_of(name, sizeof(name), i);
-		KTEST_EXPECT_TRUE(t, holds(r, name, 0, 5000 + 4096 * i, 'a' + i,
-					   5000 + 4096 * i));
+		KTEST_EXPECT_TRUE(
+			t, holds(r, name, 0, 5000 + 4096 * i, 'a' + i, 5000 + 4096 * i));
 	}
 	rv_umount(t, r);
 	KTEST_EXPECT_EQ(t, rv_fsck(r), 0);
@@ -408,9 +408,154 @@ static void qlfs_rv_iget_never_returns_an_inode_without_its_operations(struct kt
 	KTEST_EXPECT_EQ(t, rv_fsck(r), 0);
 }
 
+/* ---- truncation against a read that fills the page cache ---- */
+
+#define TR_BLOCKS 16
+#define TR_ROUNDS 150
+
+struct trunc_race {
+	int fd; /* the reader's own */
+	u32 reads;
+};
+
+/* Read the whole file over and over (readahead fills the cache from the
+ * block map as it is at that moment). */
+static int trunc_reader(void *data)
+{
+	struct trunc_race *tr = data;
+	static u8 rbuf[TR_BLOCKS * 4096];
+
+	while (!kthread_should_stop()) {
+		ksys_pread64(tr->fd, rbuf, sizeof(rbuf), 0);
+		__atomic_fetch_add(&tr->reads, 1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+/*
+ * Truncate to 0 then back to its size: the file reads back as zeros
+ * (POSIX), whatever a read (or the cleaner's read_mapping_folio()) did
+ * meanwhile. The suspicion: qlfs_truncate() sets the size and drops the
+ * pages, then frees the blocks, without mapping->invalidate_lock; a read
+ * that sampled the old size could fill the cache from the blocks still
+ * mapped and leave the old bytes past the new end. It holds because
+ * qlfs_read_folio() and qlfs_readahead() look at i_size again with the
+ * new folio locked (zeros past it), and truncation waits for locked
+ * folios. Kept as a guard.
+ */
+static void qlfs_rv_truncate_then_extend_reads_zeros_during_reads(struct ktest *t)
+{
+	struct rv *r = t->priv;
+	struct qlfs_mkfs_opts o = {
+		.log_bps = 7, .force = true, .time = 1000000000ULL, .quiet = true};
+	struct trunc_race tr = {0};
+	struct task_struct *k;
+	struct inode *inode;
+	struct path p;
+	u32 stale = 0, round;
+	int fd;
+
+	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:32M", &r->disk), 0);
+	KTEST_ASSERT_EQ(t, qlfs_dev_open(&r->d, r->disk->disk_name, true), 0);
+	KTEST_ASSERT_EQ(t, qlfs_mkfs(&r->d, &o), 0);
+	rv_mount(t, r);
+	put(t, r, MNT "/f", 0, TR_BLOCKS * 4096, 'x', true);
+	fd = ksys_open(MNT "/f", O_RDWR, 0);
+	KTEST_ASSERT_OP(t, fd, >=, 0);
+	tr.fd = ksys_open(MNT "/f", O_RDONLY, 0);
+	KTEST_ASSERT_OP(t, tr.fd, >=, 0);
+	KTEST_ASSERT_EQ(t, kern_path(MNT "/f", 0, &p), 0);
+	inode = d_inode(p.dentry);
+	k = kthread_run(trunc_reader, &tr, "rv3-reader");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
+	for (round = 0; round < TR_ROUNDS && !stale; round++) {
+		memset(r->buf, 'x', sizeof(r->buf));
+		for (u32 b = 0; b < TR_BLOCKS; b += 2)
+			KTEST_EXPECT_EQ(t, ksys_pwrite64(fd, r->buf, 8192, b * 4096), 8192);
+		/* on disk, and out of the cache: the reader reads the blocks */
+		KTEST_EXPECT_EQ(t, filemap_write_and_wait(inode->i_mapping), 0);
+		invalidate_mapping_pages(inode->i_mapping, 0, ~0UL);
+		KTEST_EXPECT_EQ(t, ksys_ftruncate(fd, 0), 0);
+		KTEST_EXPECT_EQ(t, ksys_ftruncate(fd, TR_BLOCKS * 4096), 0);
+		for (u32 b = 0; b < TR_BLOCKS && !stale; b += 2) {
+			KTEST_EXPECT_EQ(t, ksys_pread64(fd, r->buf, 8192, b * 4096), 8192);
+			for (u32 i = 0; i < 8192; i++)
+				if (r->buf[i]) {
+					pr_info("    # round %u: block %u byte %u reads %#x after truncate to 0 and back\n",
+						round, b + i / 4096, i % 4096, r->buf[i]);
+					stale++;
+					break;
+				}
+		}
+	}
+	kthread_stop(k);
+	pr_info("    # %u rounds, %u reads racing them\n", round, tr.reads);
+	KTEST_EXPECT_EQ(t, stale, 0);
+	path_put(&p);
+	ksys_close(tr.fd);
+	ksys_close(fd);
+	rv_umount(t, r);
+	KTEST_EXPECT_EQ(t, rv_fsck(r), 0);
+}
+
+/* ---- the background cleaner at umount (commit 364dbe5) ---- */
+
+#define UM_BLOCKS 256
+#define UM_ROUNDS 6
+
+/*
+ * Umount while the background cleaner is moving blocks (every 1 ms, idle
+ * or not): the cleaner takes inode references of its own (qlfs_iget() of
+ * a victim's owner), so it must be stopped before the VFS lets the
+ * inodes go and checks that none is left ("busy inodes after unmount",
+ * a WARN that fails the case); qlfs_kill_sb() stops it first, as F2FS's
+ * kill_f2fs_super(). Each round the file reads back whole, fsck clean.
+ */
+static void qlfs_rv_umount_stops_a_busy_background_cleaner(struct ktest *t)
+{
+	struct rv *r = t->priv;
+	struct qlfs_mkfs_opts o = {
+		.log_bps = 4, .force = true, .time = 1000000000ULL, .quiet = true};
+	u64 passes = 0;
+
+	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:32M", &r->disk), 0);
+	KTEST_ASSERT_EQ(t, qlfs_dev_open(&r->d, r->disk->disk_name, true), 0);
+	KTEST_ASSERT_EQ(t, qlfs_mkfs(&r->d, &o), 0);
+	rv_mount(t, r);
+	put(t, r, MNT "/f", 0, UM_BLOCKS * 4096, 'a', false);
+	ksys_sync();
+	for (u32 round = 0; round < UM_ROUNDS; round++) {
+		struct qlfs_sb_info *sbi = rv_sbi(t);
+
+		/* a third of the blocks again: segments with holes to clean */
+		for (u32 b = round % 3; b < UM_BLOCKS; b += 3)
+			put(t, r, MNT "/f", (loff_t)b * 4096, 4096, 'a', false);
+		ksys_sync();
+		WRITE_ONCE(sbi->gc_bg_ignore_idle, true);
+		WRITE_ONCE(sbi->gc_bg_interval_ms, 1);
+		WRITE_ONCE(sbi->gc_wake, true);
+		wake_up(&sbi->gc_wait);
+		/* until a pass has moved something: the umount finds it busy */
+		for (int i = 0; i < 200 && READ_ONCE(sbi->gc_bg_runs) < 2; i++)
+			msleep(1);
+		passes += READ_ONCE(sbi->gc_bg_runs);
+		rv_umount(t, r);
+		KTEST_EXPECT_EQ(t, rv_fsck(r), 0);
+		rv_mount(t, r);
+		KTEST_EXPECT_TRUE(t, holds(r, MNT "/f", 0, UM_BLOCKS * 4096, 'a',
+					   UM_BLOCKS * 4096));
+	}
+	pr_info("    # %u umounts, %llu background passes before them\n", UM_ROUNDS,
+		(unsigned long long)passes);
+	KTEST_EXPECT_GE(t, passes, UM_ROUNDS);
+	rv_umount(t, r);
+}
+
 static const struct ktest_case qlfs_review3_cases[] = {
 	KTEST_CASE(qlfs_rv_cut_during_recovery_recovers_again),
 	KTEST_CASE(qlfs_rv_iget_never_returns_an_inode_without_its_operations),
+	KTEST_CASE(qlfs_rv_truncate_then_extend_reads_zeros_during_reads),
+	KTEST_CASE(qlfs_rv_umount_stops_a_busy_background_cleaner),
 	KTEST_END,
 };
 
