@@ -471,17 +471,19 @@ static void qlfs_rv_truncate_then_extend_reads_zeros_during_reads(struct ktest *
 	for (round = 0; round < TR_ROUNDS && !stale; round++) {
 		memset(r->buf, 'x', sizeof(r->buf));
 		for (u32 b = 0; b < TR_BLOCKS; b += 2)
-			KTEST_EXPECT_EQ(t, ksys_pwrite64(fd, r->buf, 8192, b * 4096), 8192);
+			KTEST_EXPECT_EQ(t, ksys_pwrite64(fd, r->buf, 8192, b * 4096),
+					8192);
 		/* on disk, and out of the cache: the reader reads the blocks */
 		KTEST_EXPECT_EQ(t, filemap_write_and_wait(inode->i_mapping), 0);
 		invalidate_mapping_pages(inode->i_mapping, 0, ~0UL);
 		KTEST_EXPECT_EQ(t, ksys_ftruncate(fd, 0), 0);
 		KTEST_EXPECT_EQ(t, ksys_ftruncate(fd, TR_BLOCKS * 4096), 0);
 		for (u32 b = 0; b < TR_BLOCKS && !stale; b += 2) {
-			KTEST_EXPECT_EQ(t, ksys_pread64(fd, r->buf, 8192, b * 4096), 8192);
+			KTEST_EXPECT_EQ(t, ksys_pread64(fd, r->buf, 8192, b * 4096),
+					8192);
 			for (u32 i = 0; i < 8192; i++)
 				if (r->buf[i]) {
-					pr_info("    # round %u: block %u byte %u reads %#x after truncate to 0 and back\n",
+					pr_info("    # round %u: block %u byte %u: %#x\n",
 						round, b + i / 4096, i % 4096, r->buf[i]);
 					stale++;
 					break;
