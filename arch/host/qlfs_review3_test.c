@@ -553,11 +553,76 @@ static void qlfs_rv_umount_stops_a_busy_background_cleaner(struct ktest *t)
 	rv_umount(t, r);
 }
 
+/* ---- qlfs_iget() of a freed inode whose old node folio lingers ---- */
+
+/*
+ * qlfs_free_node() drops the node's folio, then clears its NAT entry; a
+ * cleaner reading the node in between (move_node_block(), data_owner():
+ * qlfs_get_node_folio() without the NAT's word once a folio is cached)
+ * puts the old block back in the node cache, with the NAT then saying
+ * free. data_owner() then finds a freed inode's block still "alive" in
+ * that folio and asks qlfs_iget() for the inode: read_inode() took the
+ * folio, saw that the NAT names no inode and called it corruption, and
+ * the file system went read-only. The case lays that state out itself
+ * (the window is a few instructions wide): the inode's last block read
+ * back into the node cache after its unlink. qlfs_iget() must say -ENOENT
+ * and leave the file system writable.
+ */
+static void qlfs_rv_iget_of_a_freed_inode_is_enoent_despite_a_stale_folio(struct ktest *t)
+{
+	struct rv *r = t->priv;
+	struct qlfs_mkfs_opts o = {
+		.log_bps = 7, .force = true, .time = 1000000000ULL, .quiet = true};
+	struct qlfs_sb_info *sbi;
+	struct folio *folio;
+	struct inode *inode;
+	struct kstat st;
+	u32 addr;
+
+	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:32M", &r->disk), 0);
+	KTEST_ASSERT_EQ(t, qlfs_dev_open(&r->d, r->disk->disk_name, true), 0);
+	KTEST_ASSERT_EQ(t, qlfs_mkfs(&r->d, &o), 0);
+	rv_mount(t, r);
+	sbi = rv_sbi(t);
+	qlfs_stop_gc_thread(sbi);
+	put(t, r, MNT "/f", 0, 4096, 'f', false);
+	ksys_sync();
+	KTEST_ASSERT_EQ(t, ksys_stat(MNT "/f", &st), 0);
+	KTEST_ASSERT_EQ(t, qlfs_get_nat_entry(sbi, st.ino, NULL, &addr, NULL), 0);
+	r->blk = qlfs_alloc_blocks(0);
+	KTEST_ASSERT_NOT_NULL(t, r->blk);
+	KTEST_ASSERT_EQ(t, qlfs_meta_rw(sbi, REQ_OP_READ, addr, r->blk, 1), 0);
+	KTEST_ASSERT_EQ(t, ksys_unlink(MNT "/f"), 0); /* evicted: nid freed */
+	KTEST_ASSERT_EQ(t, qlfs_get_nat_entry(sbi, st.ino, NULL, &addr, NULL), 0);
+	KTEST_ASSERT_EQ(t, addr, NULL_ADDR);
+
+	/* what the cleaner's read in qlfs_free_node()'s window leaves */
+	folio = __filemap_get_folio(sbi->node_inode->i_mapping, st.ino,
+				    FGP_LOCK | FGP_CREAT, GFP_KERNEL);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, folio);
+	memcpy(folio_address(folio), r->blk, QLFS_BLKSIZE);
+	folio_mark_uptodate(folio);
+	folio_unlock(folio);
+	folio_put(folio);
+
+	inode = qlfs_iget(sbi->sb, st.ino);
+	KTEST_EXPECT_EQ(t, IS_ERR(inode) ? PTR_ERR(inode) : 0, -ENOENT);
+	if (!IS_ERR(inode))
+		iput(inode);
+	KTEST_EXPECT_FALSE(t, READ_ONCE(sbi->read_only));
+	/* the nid again, for a new file: its folio made afresh */
+	put(t, r, MNT "/g", 0, 4096, 'g', false);
+	KTEST_EXPECT_TRUE(t, holds(r, MNT "/g", 0, 4096, 'g', 4096));
+	rv_umount(t, r);
+	KTEST_EXPECT_EQ(t, rv_fsck(r), 0);
+}
+
 static const struct ktest_case qlfs_review3_cases[] = {
 	KTEST_CASE(qlfs_rv_cut_during_recovery_recovers_again),
 	KTEST_CASE(qlfs_rv_iget_never_returns_an_inode_without_its_operations),
 	KTEST_CASE(qlfs_rv_truncate_then_extend_reads_zeros_during_reads),
 	KTEST_CASE(qlfs_rv_umount_stops_a_busy_background_cleaner),
+	KTEST_CASE(qlfs_rv_iget_of_a_freed_inode_is_enoent_despite_a_stale_folio),
 	KTEST_END,
 };
 

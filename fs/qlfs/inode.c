@@ -183,12 +183,17 @@ static int read_inode(struct inode *inode)
 	const struct qlfs_inode *ri;
 	struct folio *folio;
 	const char *why;
-	u32 nat_ino;
+	u32 nat_ino, addr;
 	int err;
 
-	err = qlfs_get_nat_entry(sbi, inode->i_ino, &nat_ino, NULL, NULL);
+	err = qlfs_get_nat_entry(sbi, inode->i_ino, &nat_ino, &addr, NULL);
 	if (err)
 		return err == -EINVAL ? -EUCLEAN : err;
+	/* Free in the NAT: no inode, whatever the node cache holds (a
+	 * cleaner's read in qlfs_free_node()'s window between dropping the
+	 * folio and clearing the entry puts the old block back there). */
+	if (addr == NULL_ADDR)
+		return -ENOENT;
 	folio = qlfs_get_node_folio(sbi, inode->i_ino);
 	if (IS_ERR(folio))
 		return PTR_ERR(folio);
