@@ -234,7 +234,7 @@ static void qlfs_fsync_survives_a_power_cut(struct ktest *t)
 /* A new file's fsync is a checkpoint: the file and its name survive. */
 static void qlfs_fsync_of_a_new_file_survives_a_power_cut(struct ktest *t)
 {
-	struct ct *c = ct_mkfs(t, 9);
+	struct ct *c = ct_mkfs(t, 0);
 
 	ct_mount(t, c);
 	KTEST_ASSERT_EQ(t, ksys_mkdir(MNT "/d", 0755), 0);
@@ -701,7 +701,7 @@ RF_CASE(8, cp_dnodeF_inode, QLFS_RF_MUTANT_MAKE_FROM_UNMARKED_INODE,
  * no checkpoint); the cut; it is back under its name with its data. */
 static void qlfs_rf_new_file_fsync_rolls_forward(struct ktest *t)
 {
-	struct ct *c = ct_mkfs(t, 9);
+	struct ct *c = ct_mkfs(t, 0);
 	u64 cps;
 
 	ct_mount(t, c);
@@ -783,6 +783,72 @@ static void qlfs_rf_rename_then_fsync_checkpoints(struct ktest *t)
 	KTEST_EXPECT_EQ(t, size_of(MNT "/a"), -ENOENT);
 	expect_bytes(t, MNT "/final", 0, 7000, 't');
 	expect_bytes(t, MNT "/b", 0, 6000, 'a');
+	ct_umount(t, c);
+	ct_expect_clean(t, c);
+}
+
+/* Drop @path's dentry and with it the last reference of its inode: the
+ * inode is evicted (the iput path), and read back from its node block at
+ * the next lookup. */
+static void evict_path(struct ktest *t, const char *path)
+{
+	struct qlfs_sb_info *sbi = ct_sbi(t);
+	struct path p;
+	unsigned long ino;
+
+	KTEST_ASSERT_EQ(t, kern_path(path, LOOKUP_FOLLOW, &p), 0);
+	ino = p.dentry->d_inode->i_ino;
+	d_drop(p.dentry);
+	path_put(&p);
+	mutex_lock(&sbi->inode_cache_lock);
+	KTEST_EXPECT_NULL(t, xa_load(&sbi->inode_cache, ino));
+	mutex_unlock(&sbi->inode_cache_lock);
+}
+
+/* The rename's "needs a checkpoint" survives the inode's eviction (F2FS's
+ * FADVISE_LOST_PINO_BIT in i_advise): renamed, evicted, read back, written
+ * and fsynced, the file checkpoints, and after the cut it is under its new
+ * name, not rolled forward under the old one. The same for a second name
+ * (link) and the old one unlinked. */
+static void qlfs_rf_rename_then_eviction_then_fsync_checkpoints(struct ktest *t)
+{
+	struct ct *c = ct_mkfs(t, 4);
+	struct qlfs_sb_info *sbi;
+	u64 cps;
+
+	ct_mount(t, c);
+	put(t, MNT "/a", 0, 6000, 'a', false);
+	put(t, MNT "/l", 0, 5000, 'l', false);
+	ksys_sync();
+	sbi = ct_sbi(t);
+	cps = sbi->nr_checkpoints;
+	KTEST_ASSERT_EQ(t, ksys_rename(MNT "/a", MNT "/b", 0), 0);
+	evict_path(t, MNT "/b");
+	put(t, MNT "/b", 0, 6000, 'c', true);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 1);
+	/* a checkpoint had the name: the next fsync rolls forward */
+	evict_path(t, MNT "/b");
+	put(t, MNT "/b", 0, 100, 'd', true);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 1);
+	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
+
+	ct_mount(t, c);
+	KTEST_EXPECT_EQ(t, size_of(MNT "/a"), -ENOENT);
+	expect_bytes(t, MNT "/b", 0, 100, 'd');
+	expect_bytes(t, MNT "/b", 100, 5900, 'c');
+	/* a second name, the first one gone */
+	sbi = ct_sbi(t);
+	cps = sbi->nr_checkpoints;
+	KTEST_ASSERT_EQ(t, ksys_link(MNT "/l", MNT "/m"), 0);
+	KTEST_ASSERT_EQ(t, ksys_unlink(MNT "/l"), 0);
+	evict_path(t, MNT "/m");
+	put(t, MNT "/m", 0, 5000, 'n', true);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 1);
+	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
+
+	ct_mount(t, c);
+	KTEST_EXPECT_EQ(t, size_of(MNT "/l"), -ENOENT);
+	expect_bytes(t, MNT "/m", 0, 5000, 'n');
 	ct_umount(t, c);
 	ct_expect_clean(t, c);
 }
@@ -1216,6 +1282,7 @@ static const struct ktest_case qlfs_rollforward_cases[] = {
 	KTEST_CASE(qlfs_rf_new_file_fsync_rolls_forward),
 	KTEST_CASE(qlfs_rf_new_file_in_a_new_directory_checkpoints),
 	KTEST_CASE(qlfs_rf_rename_then_fsync_checkpoints),
+	KTEST_CASE(qlfs_rf_rename_then_eviction_then_fsync_checkpoints),
 	KTEST_CASE(qlfs_rf_hard_link_and_directory_fsync_checkpoint),
 	KTEST_CASE(qlfs_rf_many_new_files_fsynced_then_a_cut),
 	KTEST_CASE(qlfs_rf_replaces_a_stale_entry),

@@ -192,6 +192,11 @@ static u32 clean_fill_and_cut(struct ktest *t, int fault)
 	KTEST_EXPECT_EQ(t, qlfs_bm_test(sbi->free_segmap, qlfs_segno(sbi, addr)),
 			fault == QLFS_GC_FAULT_FREE_EARLY);
 
+	/* the overprovision too (in memory only: no checkpoint follows), so
+	 * that the fill takes every free segment, the cleaned one's turn too */
+	spin_lock(&sbi->sit_lock);
+	sbi->user_block_count = (u64)sbi->l.segs_main * sbi->l.bps;
+	spin_unlock(&sbi->sit_lock);
 	fill_free_segments(t, c, sbi);
 	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps); /* still the last one */
 	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&c->disk->part0), 0);

@@ -8,7 +8,8 @@
  * qlfs_sops: alloc/destroy, write_inode, evict_inode).
  * Provides: qlfs_iget(), qlfs_new_inode(), qlfs_update_inode(),
  * qlfs_inode_to_folio(), qlfs_inode_blocks_add(), qlfs_alloc_inode(),
- * qlfs_destroy_inode(), qlfs_write_inode(), qlfs_evict_inode().
+ * qlfs_destroy_inode(), qlfs_write_inode(), qlfs_evict_inode(),
+ * qlfs_inode_got_pino().
  *
  * Quire's VFS has no inode hash or LRU (an inode lives while a dentry or
  * a file holds it), so qlfs keeps its own table, sbi->inode_cache (ino ->
@@ -26,6 +27,12 @@
  *       fields, written by qlfs_inode_to_folio() after each change (QM1).
  *  QI2: an inode evicted with no link has lost every block of its tree and
  *       its nid before it leaves the orphan list.
+ *  QI3: an inode block's QLFS_ADVISE_LOST_PINO is its inode's
+ *       QLFS_I_NEED_CP as of its last qlfs_inode_to_folio(), and reading
+ *       the inode sets NEED_CP from it: a rename or link that a checkpoint
+ *       does not have yet still makes fsync checkpoint after the inode was
+ *       evicted and read back (F2FS's FADVISE_LOST_PINO_BIT). A fsync
+ *       that checkpointed clears it (qlfs_inode_got_pino()).
  *
  * Locking: inode_cache_lock (a mutex, held across the read of a new inode
  * so that one ino is read once) -> node folio locks. Eviction takes
@@ -99,10 +106,39 @@ void qlfs_inode_to_folio(struct inode *inode, struct folio *folio)
 	ri->i_current_depth =
 		cpu_to_le32(S_ISDIR(inode->i_mode) ? qi->i_current_depth : 0);
 	ri->i_pino = cpu_to_le32(qi->i_pino);
+	/* QI3: the block says what the inode's NEED_CP says */
+	if (test_bit(QLFS_I_NEED_CP, &qi->flags))
+		ri->i_advise |= QLFS_ADVISE_LOST_PINO;
+	else
+		ri->i_advise &= ~QLFS_ADVISE_LOST_PINO;
 	if (S_ISCHR(inode->i_mode) || S_ISBLK(inode->i_mode))
 		ri->i_addr[0] = cpu_to_le32(inode->i_rdev);
 	folio_mark_dirty(folio);
 	WRITE_ONCE(QLFS_I_SB(inode)->s_dirty, true);
+}
+
+/* After a checkpoint that has @inode's entries (fsync's): its block's
+ * LOST_PINO goes (F2FS's try_to_fix_pino()), so that reading it back
+ * does not checkpoint again; unless a rename or link set NEED_CP since. */
+void qlfs_inode_got_pino(struct inode *inode)
+{
+	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
+	struct folio *folio;
+	bool lost;
+
+	if (test_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags))
+		return;
+	folio = qlfs_get_node_folio(sbi, inode->i_ino);
+	if (IS_ERR(folio))
+		return; /* reported; the bit only costs a checkpoint */
+	lost = READ_ONCE(((struct qlfs_inode *)folio_address(folio))->i_advise) &
+	       QLFS_ADVISE_LOST_PINO;
+	qlfs_put_node_folio(folio);
+	if (!lost)
+		return;
+	qlfs_lock_op(sbi);
+	qlfs_update_inode(inode);
+	qlfs_unlock_op(sbi);
 }
 
 void qlfs_update_inode(struct inode *inode)
@@ -228,6 +264,8 @@ static int read_inode(struct inode *inode)
 	qi->i_generation = le32_to_cpu(ri->i_generation);
 	qi->i_current_depth = le32_to_cpu(ri->i_current_depth);
 	qi->i_pino = le32_to_cpu(ri->i_pino);
+	if (ri->i_advise & QLFS_ADVISE_LOST_PINO) /* QI3 */
+		set_bit(QLFS_I_NEED_CP, &qi->flags);
 	qlfs_put_node_folio(folio);
 	return 0;
 }

@@ -365,6 +365,8 @@ struct inode *qlfs_new_inode(struct inode *dir, umode_t mode);
  * it is also ->write_inode. Context: process, may lock the node folio
  * (a data folio may be held). */
 void qlfs_update_inode(struct inode *inode);
+/* ql10 (the rename flag, inode.c QI3): after fsync's checkpoint. */
+void qlfs_inode_got_pino(struct inode *inode);
 /* i_blocks in 4 KiB blocks (the on-disk unit) +/- n. */
 void qlfs_inode_blocks_add(struct inode *inode, s64 n);
 

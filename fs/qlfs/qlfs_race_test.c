@@ -87,7 +87,7 @@ static struct qlfs_sb_info *qr_sbi(struct ktest *t)
 	return sbi;
 }
 
-/* A fresh file system (2 MiB segments) mounted at MNT. */
+/* A fresh file system (the segment size mkfs picks) mounted at MNT. */
 static struct qr *qr_fresh(struct ktest *t)
 {
 	struct qr *r = t->priv;
@@ -96,7 +96,7 @@ static struct qr *qr_fresh(struct ktest *t)
 		ktest_skip(
 			t,
 			"no writable test disk of 32 MiB or more (serial quire-test*)");
-	KTEST_ASSERT_EQ(t, qlfs_test_mount_fresh(&r->d, 9, MNT), 0);
+	KTEST_ASSERT_EQ(t, qlfs_test_mount_fresh(&r->d, 0, MNT), 0);
 	r->mounted = true;
 	r->sbi = qr_sbi(t);
 	return r;

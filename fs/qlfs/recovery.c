@@ -553,6 +553,9 @@ static int recover_block(struct rf *rf, struct fsync_inode *e, const u8 *blk)
 		i_size_write(inode, le64_to_cpu(ri->i_size));
 		inode->i_mtime_ns = ns_of(ri->i_mtime, ri->i_mtime_nsec);
 		inode->i_ctime_ns = ns_of(ri->i_ctime, ri->i_ctime_nsec);
+		/* QI3: fsync logs only a block whose names a checkpoint has */
+		if (!(ri->i_advise & QLFS_ADVISE_LOST_PINO))
+			clear_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags);
 		e->inode_block = true;
 		return recover_addrs(
 			rf, inode, 0,
