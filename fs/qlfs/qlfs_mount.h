@@ -144,6 +144,9 @@ struct qlfs_sb_info {
 	/* Statistics for the `qlfs` shell command and the tests. */
 	u64 nr_checkpoints;
 	u64 data_blocks_written, node_blocks_written;
+	/* QP (session 19, speed): node blocks read around a missing one
+	 * (node.c, node_ra_collect()), so the tests can see it happen. */
+	u64 node_blocks_read_ahead;
 
 	/* Metadata half's own (super.c, segment.c, node.c, checkpoint.c). */
 	struct mutex nid_alloc_mutex; /* qlfs_alloc_nid(): one scan at a time */
@@ -288,6 +291,10 @@ struct bio *qlfs_bio_alloc(struct qlfs_sb_info *sbi, blk_opf_t opf, u32 blkaddr,
 			   unsigned int nr_vecs);
 
 /* ---- node.c ---- */
+
+/* QP (session 19, speed): nodes one read of a missing node brings in, the
+ * one asked for included (node.c, node_ra_collect()). */
+#define QLFS_NODE_RA 32
 
 /* The block map walk (F2FS's dnode_of_data). */
 struct dnode_of_data {
