@@ -305,7 +305,7 @@ KTEST_SUITE(qlfs_crash_suite);
 #define MARK_D (1u << DENT_BIT_SHIFT)
 
 /* The checks of one case, run against the real recovery (every failure
- * reported) or against a wrong one on purpose (qlfs_rf_mutant: a negative
+ * reported) or against a wrong one on purpose (sbi->test.rf_mutant: a negative
  * control, which must make some check fail). */
 struct rfc {
 	struct ktest *t;
@@ -411,9 +411,9 @@ static void rf_remount(struct ktest *t, struct ct *c, int mutant)
 {
 	int err;
 
-	WRITE_ONCE(qlfs_rf_mutant, mutant);
+	qlfs_test_arm_rf_mutant(c->disk, mutant);
 	err = ksys_mount(c->disk->disk_name, MNT, "qlfs", 0, NULL);
-	WRITE_ONCE(qlfs_rf_mutant, QLFS_RF_MUTANT_NONE);
+	qlfs_test_disarm_rf_mutant();
 	KTEST_ASSERT_EQ(t, err, 0);
 	c->mounted = true;
 }
@@ -1167,7 +1167,7 @@ static void qlfs_rf_ssr_spares_blocks_an_fsync_logged(struct ktest *t)
 	sbi = ct_sbi(t);
 	qlfs_stop_gc_thread(sbi);
 	qlfs_stop_periodic_checkpoint(sbi);
-	WRITE_ONCE(sbi->gc_test_off, true);
+	WRITE_ONCE(sbi->test.gc_off, true);
 	put_blocks(t, MNT "/a", 0, 64, 1, 'o');
 	for (u32 i = 0; i < 32; i++) { /* one /h block to three of /k */
 		put_blocks(t, MNT "/h", i, 1, 1, 'h');

@@ -159,7 +159,7 @@ static u32 clean_fill_and_cut(struct ktest *t, int fault)
 	sbi = gcc_fresh(t, c);
 	qlfs_stop_gc_thread(sbi);
 	qlfs_stop_periodic_checkpoint(sbi);
-	WRITE_ONCE(sbi->gc_test_off, true);
+	WRITE_ONCE(sbi->test.gc_off, true);
 
 	KTEST_ASSERT_EQ(t, write_blocks(t, c, MNT "/a", 0, A_BLOCKS, 1, 0), 0);
 	ksys_sync(); /* the last checkpoint: "a" at generation 0 */
@@ -169,9 +169,9 @@ static u32 clean_fill_and_cut(struct ktest *t, int fault)
 	gcc_sbi(t, &inode, MNT "/a");
 	KTEST_ASSERT_EQ(t, filemap_write_and_wait(inode->i_mapping), 0);
 	KTEST_ASSERT_EQ(t, qlfs_data_blkaddr_of(inode, 1, &addr), 0);
-	WRITE_ONCE(sbi->gc_test_fault, fault);
+	WRITE_ONCE(sbi->test.gc_fault, fault);
 	KTEST_EXPECT_EQ(t, qlfs_gc_segment(sbi, qlfs_segno(sbi, addr), QLFS_FG_GC), 0);
-	WRITE_ONCE(sbi->gc_test_fault, 0);
+	WRITE_ONCE(sbi->test.gc_fault, 0);
 	iput(inode);
 	KTEST_EXPECT_EQ(t, qlfs_bm_test(sbi->free_segmap, qlfs_segno(sbi, addr)),
 			fault == QLFS_GC_FAULT_FREE_EARLY);
@@ -234,7 +234,7 @@ static u32 ssr_fill_and_cut(struct ktest *t, int fault, u64 *ssr)
 	sbi = gcc_fresh(t, c);
 	qlfs_stop_gc_thread(sbi);
 	qlfs_stop_periodic_checkpoint(sbi);
-	WRITE_ONCE(sbi->gc_test_off, true);
+	WRITE_ONCE(sbi->test.gc_off, true);
 
 	KTEST_ASSERT_EQ(t, write_blocks(t, c, MNT "/a", 0, 256, 1, 0), 0);
 	ksys_sync();
@@ -245,7 +245,7 @@ static u32 ssr_fill_and_cut(struct ktest *t, int fault, u64 *ssr)
 	KTEST_ASSERT_EQ(t, filemap_write_and_wait(inode->i_mapping), 0);
 	iput(inode);
 
-	WRITE_ONCE(sbi->gc_test_fault, fault);
+	WRITE_ONCE(sbi->test.gc_fault, fault);
 	KTEST_ASSERT_EQ(t, write_blocks(t, c, MNT "/b", 0, 1, 1, 0), 0);
 	gcc_sbi(t, &inode, MNT "/b");
 	while (READ_ONCE(sbi->gc_ssr_segments) < 3 && READ_ONCE(sbi->free_segments) &&
@@ -255,7 +255,7 @@ static u32 ssr_fill_and_cut(struct ktest *t, int fault, u64 *ssr)
 		b += 8;
 	}
 	iput(inode);
-	WRITE_ONCE(sbi->gc_test_fault, 0);
+	WRITE_ONCE(sbi->test.gc_fault, 0);
 	*ssr = READ_ONCE(sbi->gc_ssr_segments);
 	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&c->m.disk->part0), 0);
 	qlfs_handle_error(sbi, "test: power cut");

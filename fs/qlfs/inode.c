@@ -219,12 +219,17 @@ static int read_inode(struct inode *inode)
 	const struct qlfs_inode *ri;
 	struct folio *folio;
 	const char *why;
-	u32 nat_ino;
+	u32 nat_ino, addr;
 	int err;
 
-	err = qlfs_get_nat_entry(sbi, inode->i_ino, &nat_ino, NULL, NULL);
+	err = qlfs_get_nat_entry(sbi, inode->i_ino, &nat_ino, &addr, NULL);
 	if (err)
 		return err == -EINVAL ? -EUCLEAN : err;
+	/* Free in the NAT: no inode, whatever the node cache holds (a
+	 * cleaner's read in qlfs_free_node()'s window between dropping the
+	 * folio and clearing the entry puts the old block back there). */
+	if (addr == NULL_ADDR)
+		return -ENOENT;
 	folio = qlfs_get_node_folio(sbi, inode->i_ino);
 	if (IS_ERR(folio))
 		return PTR_ERR(folio);
@@ -306,6 +311,10 @@ struct inode *qlfs_iget(struct super_block *sb, u32 ino)
 	}
 	inode->i_ino = ino;
 	err = read_inode(inode);
+	/* whole before it is in the table: another qlfs_iget() (lookup, the
+	 * cleaner) takes it from there as soon as the lock goes */
+	if (!err)
+		qlfs_set_inode_ops(inode);
 	if (!err && IS_ERR(xa_store(&sbi->inode_cache, ino, inode, GFP_KERNEL)))
 		err = -ENOMEM;
 	if (err) {
@@ -315,7 +324,6 @@ struct inode *qlfs_iget(struct super_block *sb, u32 ino)
 	}
 	set_bit(QLFS_I_ACTIVE, &QLFS_I(inode)->flags);
 	mutex_unlock(&sbi->inode_cache_lock);
-	qlfs_set_inode_ops(inode);
 	return inode;
 }
 
@@ -359,6 +367,7 @@ struct inode *qlfs_new_inode(struct inode *dir, umode_t mode)
 	}
 	qlfs_inode_to_folio(inode, folio);
 	qlfs_put_node_folio(folio);
+	qlfs_set_inode_ops(inode); /* before the table publishes it */
 	mutex_lock(&sbi->inode_cache_lock);
 	if (IS_ERR(xa_store(&sbi->inode_cache, nid, inode, GFP_KERNEL))) {
 		mutex_unlock(&sbi->inode_cache_lock);
@@ -371,7 +380,6 @@ struct inode *qlfs_new_inode(struct inode *dir, umode_t mode)
 	spin_lock(&sbi->nat_lock);
 	sbi->total_valid_inode_count++;
 	spin_unlock(&sbi->nat_lock);
-	qlfs_set_inode_ops(inode);
 	return inode;
 fail:
 	qlfs_free_node(sbi, nid);

@@ -639,9 +639,9 @@ static void qlfs_gc_negative_control_dropping_blocks_is_seen(struct ktest *t)
 	inode = gt_inode(t, GT "/nc");
 	KTEST_ASSERT_EQ(t, qlfs_data_blkaddr_of(inode, 1, &addr), 0);
 	iput(inode);
-	WRITE_ONCE(sbi->gc_test_fault, QLFS_GC_FAULT_SKIP_MOVE);
+	WRITE_ONCE(sbi->test.gc_fault, QLFS_GC_FAULT_SKIP_MOVE);
 	KTEST_EXPECT_EQ(t, qlfs_gc_segment(sbi, qlfs_segno(sbi, addr), QLFS_FG_GC), 0);
-	WRITE_ONCE(sbi->gc_test_fault, 0);
+	WRITE_ONCE(sbi->test.gc_fault, 0);
 	KTEST_EXPECT_EQ(t, qlfs_write_checkpoint(sbi, CP_REASON_SYNC), 0);
 	KTEST_EXPECT_GT(t, qlfs_test_fsck(&g->d), 0);
 	ksys_close(fd);
