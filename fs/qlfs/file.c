@@ -255,7 +255,10 @@ int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 		 * clear_need_cp(), under cp_rwsem): cleared here, a second
 		 * fsync meanwhile would roll forward and answer before any
 		 * checkpoint has the file. */
-		return qlfs_write_checkpoint(sbi, CP_REASON_FSYNC);
+		err = qlfs_write_checkpoint(sbi, CP_REASON_FSYNC);
+		if (!err)
+			qlfs_inode_got_pino(inode); /* QI3 */
+		return err;
 	}
 	qlfs_lock_op(sbi);
 	qlfs_update_inode(inode); /* size and times into the node (QM1) */
