@@ -69,22 +69,12 @@ static void qp_exit(struct ktest *t)
 	kfree(q);
 }
 
+/* A fresh qlfs on the test disk at QP (mkfs picks the segment size). */
 static struct qlfs_sb_info *qp_mount(struct ktest *t, struct qp *q)
 {
-	struct qlfs_sb_info *sbi;
-	struct path p;
-
-	if (qlfs_test_disk(&q->d))
-		ktest_skip(
-			t,
-			"no writable test disk of 32 MiB or more (serial quire-test*)");
-	KTEST_ASSERT_EQ(t, qlfs_test_mount_fresh(&q->d, QLFS_DEF_LOG_BLOCKS_PER_SEG, QP),
-			0);
+	qlfs_test_fresh_mount(t, &q->d, 0, QP);
 	q->mounted = true;
-	KTEST_ASSERT_EQ(t, kern_path(QP, LOOKUP_FOLLOW, &p), 0);
-	sbi = QLFS_SB(p.mnt->mnt_sb);
-	path_put(&p);
-	return sbi;
+	return qlfs_test_sbi(t, QP, NULL);
 }
 
 static void qp_name(struct qp *q, unsigned int i)
@@ -157,7 +147,10 @@ static void qlfs_perf_small_files_read_nodes_around(struct ktest *t)
 /*
  * A sync of many new small files: their data blocks are neighbours in the
  * warm data log and go out as a few merged requests, not one each (nor one
- * at a time: the WB_SYNC_NONE pass starts them all before any wait).
+ * at a time: the WB_SYNC_NONE pass starts them all before any wait): at
+ * most half as many requests as files, the checkpoint's own and a
+ * segment boundary every few blocks (mkfs picks small segments on a small
+ * disk) included. Before: one a file, and a few more.
  */
 static void qlfs_perf_sync_merges_small_files(struct ktest *t)
 {
@@ -173,7 +166,7 @@ static void qlfs_perf_sync_merges_small_files(struct ktest *t)
 	writes = qp_ios(sbi, STAT_WRITE) - writes;
 	data = sbi->data_blocks_written - data;
 	KTEST_EXPECT_GE(t, data, (u64)QP_FILES);
-	KTEST_EXPECT_LE(t, writes, (u64)QP_FILES / 4);
+	KTEST_EXPECT_LE(t, writes, (u64)QP_FILES / 2);
 }
 
 static long qp_write_nodes(struct qlfs_sb_info *sbi, enum writeback_sync_modes mode,
