@@ -473,10 +473,14 @@ static int __writeback_single_inode(struct inode *inode, struct writeback_contro
 	trace_single_inode("writeback_single_inode_start", inode, wbc, nr_to_write);
 	ret = do_writepages(mapping, wbc);
 	/* The flusher's plug (wb_writeback) would keep this inode's last
-	 * requests: Quire's schedule() does not flush a plug as Linux's
-	 * does, so a wait for them below, or in the next pass, would be a
-	 * wait on ourselves. Send them now. */
-	if (current->plug)
+	 * requests until BLK_MAX_REQUEST_COUNT piled up or the work ended:
+	 * send them now, so the disk never idles behind a long pass. Not
+	 * for sync(2)'s passes (for_sync): their caller waits for the whole
+	 * work anyway, and the plug then merges the neighbouring blocks of
+	 * consecutive inodes (the small files a sync writes out); the plug
+	 * goes at the end of the work, or when the flusher sleeps
+	 * (sched_submit_work()). */
+	if (current->plug && !wbc->for_sync)
 		blk_flush_plug(current->plug);
 	if (wbc->sync_mode == WB_SYNC_ALL && !wbc->for_sync) {
 		err = filemap_fdatawait_range(mapping, 0, LLONG_MAX);

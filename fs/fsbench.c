@@ -116,6 +116,10 @@ struct fsb {
 	bool made_seq, made_rand, made_small, made_fill;
 	unsigned int fill_pct; /* --fill: how full before the random rows */
 	u64 start_ns, next_progress_ns;
+	/* The disk DIR's file system is on (NULL: none, as ramfs), and its
+	 * counters when the row started: the row's I/O line. */
+	struct gendisk *disk;
+	struct disk_stats io0;
 };
 
 /* ---- stamps: what every 4 KiB block (and every small file) begins with ---- */
@@ -163,8 +167,36 @@ static int fsb_fail(struct fsb *b, const char *what, const char *path, int err)
 	return fsh_err(b->cmd, w, err);
 }
 
-/* One row: "name amount unit seconds s rate unit/s", as docs/bench-qlfs.md. */
-static void fsb_row(const char *name, u64 amount, bool bytes, u64 ns)
+/*
+ * After a row, what it asked of the disk (load does not change these):
+ * "  ROW: io: R reads (K KiB), W writes (K KiB, A KiB each), F flushes"
+ * (requests as the disk completed them, after merging).
+ * Flushes count the disk's cache flushes (a REQ_PREFLUSH write's pre- and
+ * post-flush, a FUA write's emulated post-flush, an empty flush).
+ */
+static void fsb_io_line(struct fsb *b, const char *name)
+{
+	struct disk_stats io;
+	u64 r, rk, w, wk;
+
+	if (!b->disk)
+		return;
+	disk_stats_read(b->disk, &io);
+	r = io.ios[STAT_READ] - b->io0.ios[STAT_READ];
+	rk = (io.sectors[STAT_READ] - b->io0.sectors[STAT_READ]) / 2;
+	w = io.ios[STAT_WRITE] - b->io0.ios[STAT_WRITE];
+	wk = (io.sectors[STAT_WRITE] - b->io0.sectors[STAT_WRITE]) / 2;
+	fsh_printf(
+		"  %s: io: %llu reads (%llu KiB), %llu writes (%llu KiB, %llu KiB each), %llu flushes\n",
+		name, (unsigned long long)r, (unsigned long long)rk,
+		(unsigned long long)w, (unsigned long long)wk,
+		(unsigned long long)(w ? wk / w : 0),
+		(unsigned long long)(io.ios[STAT_FLUSH] - b->io0.ios[STAT_FLUSH]));
+}
+
+/* One row: "name amount unit seconds s rate unit/s", as docs/bench-qlfs.md,
+ * then its I/O line. */
+static void fsb_row(struct fsb *b, const char *name, u64 amount, bool bytes, u64 ns)
 {
 	u64 rate10 = 0; /* MB/s or ops/s, times 10 */
 
@@ -176,10 +208,13 @@ static void fsb_row(const char *name, u64 amount, bool bytes, u64 ns)
 		   (unsigned long long)(ns % 1000000000ULL / 1000),
 		   (unsigned long long)rate10 / 10, (unsigned long long)rate10 % 10,
 		   bytes ? "MB/s" : "ops/s");
+	fsb_io_line(b, name);
 }
 
 static void fsb_start(struct fsb *b)
 {
+	if (b->disk)
+		disk_stats_read(b->disk, &b->io0);
 	b->start_ns = arch_clock_ns();
 	b->next_progress_ns = b->start_ns + FSB_PROGRESS_NS;
 }
@@ -333,7 +368,7 @@ static int fsb_seq_write(struct fsb *b, const char *path)
 	fsh_keep(&err, ksys_close(fd));
 	if (err)
 		return fsb_fail(b, "seq-write", path, err);
-	fsb_row("seq-write", b->seq_bytes, true, fsb_elapsed(b));
+	fsb_row(b, "seq-write", b->seq_bytes, true, fsb_elapsed(b));
 	return 0;
 }
 
@@ -358,7 +393,7 @@ static int fsb_seq_read(struct fsb *b, const char *path)
 	ksys_close(fd);
 	if (err)
 		return fsb_fail(b, "seq-read", path, err);
-	fsb_row("seq-read", b->seq_bytes, true, fsb_elapsed(b));
+	fsb_row(b, "seq-read", b->seq_bytes, true, fsb_elapsed(b));
 	return 0;
 }
 
@@ -430,7 +465,7 @@ static int fsb_rand_row(struct fsb *b, const char *row, const char *path,
 	fsh_keep(&err, ksys_close(fd));
 	if (err)
 		return fsb_fail(b, row, path, err);
-	fsb_row(row, nr * PAGE_SIZE, true, fsb_elapsed(b));
+	fsb_row(b, row, nr * PAGE_SIZE, true, fsb_elapsed(b));
 	err = fsb_drop_file_cache(b, row, path);
 	if (!err)
 		err = fsb_verify_file(b, row, path, b->rand_bytes, 0);
@@ -597,7 +632,7 @@ static int fsb_small_phase(struct fsb *b, enum fsb_small_op op)
 	}
 	if (op != FSB_READ)
 		ksys_sync();
-	fsb_row(row, b->nr_small, false, fsb_elapsed(b));
+	fsb_row(b, row, b->nr_small, false, fsb_elapsed(b));
 	return 0;
 }
 
@@ -767,7 +802,7 @@ static int fsb_raw_write(struct fsb *b, struct fsb_raw *r, u64 bytes)
 	if (!err)
 		err = blkdev_issue_flush(&r->disk->part0);
 	if (!err)
-		fsb_row("raw-write", bytes, true, fsb_elapsed(b));
+		fsb_row(b, "raw-write", bytes, true, fsb_elapsed(b));
 	return err;
 }
 
@@ -956,6 +991,8 @@ static int fsb_check_dir(struct fsb *b)
 		return fsb_fail(b, "DIR", b->dir, err);
 	strscpy_len(b->fstype, p.mnt->mnt_sb->s_type ? p.mnt->mnt_sb->s_type->name : "?",
 		    sizeof(b->fstype));
+	/* the mount holds the disk for the run (the shell runs one command) */
+	b->disk = p.mnt->mnt_sb->s_bdev ? p.mnt->mnt_sb->s_bdev->bd_disk : NULL;
 	path_put(&p);
 	if (b->want_fs && strcmp(b->fstype, b->want_fs)) {
 		fsh_printf("%s: %s is on %s, not %s\n", b->cmd, b->dir, b->fstype,

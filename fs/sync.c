@@ -35,9 +35,13 @@ struct sync_bdis {
 };
 
 /*
- * Queue WB_SYNC_ALL of every inode of @bdi (each inode waited for as it is
- * written). Runs under the bdi list mutex, which the flusher may need: the
- * waiting happens after bdi_iterate() returns.
+ * Queue, for every inode of @bdi, a WB_SYNC_NONE pass that starts all the
+ * writes without waiting (for_sync: the flusher's plug merges neighbouring
+ * ones across inodes, the disk has them all at once: Linux's sync starts
+ * everything this way first), then WB_SYNC_ALL (each inode waited for as
+ * it is written, so mostly for I/O already in flight). Runs under the bdi
+ * list mutex, which the flusher may need: the waiting happens after
+ * bdi_iterate() returns.
  */
 static int sync_queue_one_bdi(struct backing_dev_info *bdi, void *arg)
 {
@@ -46,6 +50,15 @@ static int sync_queue_one_bdi(struct backing_dev_info *bdi, void *arg)
 
 	if (!wb_has_dirty_io(&bdi->wb))
 		return 0;
+	work = kzalloc(sizeof(*work), GFP_KERNEL);
+	if (work) { /* without it, the WB_SYNC_ALL pass below does it all */
+		work->sync_mode = WB_SYNC_NONE;
+		work->for_sync = 1;
+		work->nr_pages = LONG_MAX;
+		work->reason = WB_REASON_SYNC;
+		work->auto_free = 1;
+		wb_queue_work(&bdi->wb, work);
+	}
 	work = kzalloc(sizeof(*work), GFP_KERNEL);
 	if (!work)
 		return 0; /* the per-sb pass below still covers registered sbs */

@@ -25,9 +25,16 @@
  *      alloc_pages() unpoisons the block it returns.
  *
  * Locking: pgdat->lock (irqsave: GFP_ATOMIC callers run in interrupts)
- * guards free_area[], and PG_buddy/order/refcount of the node's pages. No
- * other lock nests inside it; it nests inside lru_lock (reclaim takes
- * references of LRU folios). mm_init() runs alone on the boot CPU.
+ * guards free_area[], and PG_buddy/order of the node's pages, and the
+ * refcount of free blocks. An allocated block's refcount is atomic, as
+ * Linux's page_ref_*() (get_page(), put_page() and their kin take no
+ * lock: every page-cache lookup, write and end of I/O calls them, on every
+ * CPU, and a node-wide lock there made them all queue behind each other);
+ * the last put (refcount 1 -> 0, acquire-release) hands the block back
+ * under the lock, and a reference is taken from 0 only by prep_new_page()
+ * under the lock (get_page_unless_zero() never does). No other lock nests
+ * inside it; it nests inside lru_lock (reclaim takes references of LRU
+ * folios). mm_init() runs alone on the boot CPU.
  *
  * The slow path (docs/reclaim.md): pages come first from nodes that stay
  * above their min watermark; leaving a node below low wakes its kswapd;
@@ -236,7 +243,7 @@ static void prep_new_page(pg_data_t *pgdat, struct page *page, unsigned int orde
 {
 	__atomic_store_n(&page->flags, page_flags_for_node(pgdat->node_id), __ATOMIC_RELAXED);
 	page->order = order;
-	page->refcount = 1;
+	__atomic_store_n(&page->refcount, 1, __ATOMIC_RELAXED);
 	page->private = NULL;
 	page->mapping = NULL;
 	page->index = 0;
@@ -394,11 +401,11 @@ void mm_report_bad_free(const void *addr, const char *reason)
 		WARN_ON_ONCE(bad_free);
 }
 
-/* Why freeing @page as a block of @order is illegal (BUD4), or NULL.
- * Under pgdat->lock. */
+/* Why freeing @page as a block of @order is illegal (BUD4), or NULL. On
+ * an allocated block (the caller's reference) its fields are stable. */
 static const char *free_check(struct page *page, unsigned int order)
 {
-	if (PageBuddy(page) || page->refcount <= 0)
+	if (PageBuddy(page) || __atomic_load_n(&page->refcount, __ATOMIC_RELAXED) <= 0)
 		return "page is free, or a tail page (double free?)";
 	if (PageReserved(page))
 		return "page is reserved";
@@ -430,25 +437,28 @@ static void __free_block(pg_data_t *pgdat, struct page *page, unsigned int order
 static bool put_block(struct page *page, unsigned int order, bool any_order)
 {
 	const char *bad;
-	pg_data_t *pgdat;
-	unsigned long flags;
-	bool last = false;
+	int old;
 
 	if (!page || !page_is_valid(page)) {
 		mm_report_bad_free(page, "not a struct page of any node");
 		return false;
 	}
-	pgdat = NODE_DATA(page_to_nid(page));
-	spin_lock_irqsave(&pgdat->lock, flags);
 	if (any_order)
-		order = page->order;
+		order = READ_ONCE(page->order);
 	bad = free_check(page, order);
-	if (!bad)
-		last = --page->refcount == 0;
-	spin_unlock_irqrestore(&pgdat->lock, flags);
-	if (bad)
-		mm_report_bad_free(page_address(page), bad);
-	return last;
+	/* never below 0: a put too many is reported, not counted */
+	old = __atomic_load_n(&page->refcount, __ATOMIC_RELAXED);
+	while (!bad) {
+		if (old <= 0) {
+			bad = "page is free, or a tail page (double free?)";
+			break;
+		}
+		if (__atomic_compare_exchange_n(&page->refcount, &old, old - 1, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			return old == 1;
+	}
+	mm_report_bad_free(page_address(page), bad);
+	return false;
 }
 
 void __free_pages(struct page *page, unsigned int order)
@@ -471,7 +481,8 @@ void free_unref_page(struct page *page)
 	unsigned long flags;
 
 	spin_lock_irqsave(&pgdat->lock, flags);
-	if (WARN_ON_ONCE(page->refcount != 0 || PageBuddy(page)))
+	if (WARN_ON_ONCE(__atomic_load_n(&page->refcount, __ATOMIC_ACQUIRE) != 0 ||
+			 PageBuddy(page)))
 		goto out;
 	__free_block(pgdat, page, page->order);
 out:
@@ -493,41 +504,31 @@ void put_page(struct page *page)
 	free_unref_page(page);
 }
 
+/* The caller holds a reference already: never from 0 (Linux's
+ * page_ref_inc()). */
 void get_page(struct page *page)
 {
-	pg_data_t *pgdat = NODE_DATA(page_to_nid(page));
-	unsigned long flags;
-
-	spin_lock_irqsave(&pgdat->lock, flags);
-	WARN_ON_ONCE(page->refcount <= 0);
-	page->refcount++;
-	spin_unlock_irqrestore(&pgdat->lock, flags);
+	WARN_ON_ONCE(__atomic_fetch_add(&page->refcount, 1, __ATOMIC_RELAXED) <= 0);
 }
 
+/* A reference unless the block is free or being freed (Linux's
+ * page_ref_add_unless(page, 1, 0)): a free block's head and every tail
+ * page have refcount 0 (BUD4). */
 bool get_page_unless_zero(struct page *page)
 {
-	pg_data_t *pgdat = NODE_DATA(page_to_nid(page));
-	unsigned long flags;
-	bool got;
+	int old = __atomic_load_n(&page->refcount, __ATOMIC_RELAXED);
 
-	spin_lock_irqsave(&pgdat->lock, flags);
-	got = page->refcount > 0 && !PageBuddy(page);
-	if (got)
-		page->refcount++;
-	spin_unlock_irqrestore(&pgdat->lock, flags);
-	return got;
+	do {
+		if (old <= 0)
+			return false;
+	} while (!__atomic_compare_exchange_n(&page->refcount, &old, old + 1, false,
+					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	return true;
 }
 
 int page_ref_count(struct page *page)
 {
-	pg_data_t *pgdat = NODE_DATA(page_to_nid(page));
-	unsigned long flags;
-	int n;
-
-	spin_lock_irqsave(&pgdat->lock, flags);
-	n = page->refcount;
-	spin_unlock_irqrestore(&pgdat->lock, flags);
-	return n;
+	return __atomic_load_n(&page->refcount, __ATOMIC_RELAXED);
 }
 
 void *__get_free_pages(gfp_t flags, unsigned int order)
@@ -735,7 +736,8 @@ static int check_free_block(pg_data_t *pgdat, struct page *page, unsigned int or
 	if (!IS_ALIGNED(pfn, 1UL << order) || pfn + (1UL << order) > pgdat_end_pfn(pgdat))
 		return -2; /* BUD2 */
 	for (unsigned long i = 0; i < (1UL << order); i++) {
-		if (PageReserved(page + i) || page[i].refcount) /* BUD2, BUD4 */
+		if (PageReserved(page + i) ||
+		    __atomic_load_n(&page[i].refcount, __ATOMIC_RELAXED)) /* BUD2, BUD4 */
 			return -3;
 		if (i && PageBuddy(page + i)) /* BUD4 */
 			return -4;

@@ -128,7 +128,9 @@ def sources(d):
 def fresh_image(path):
     with open(path, "wb") as f:
         f.truncate(img_bytes())
-    rc, _ = run([MKFS, "-q", path])
+    # 2 MiB segments: the file system ends at FS_MIB (even, >= 64: mkfs
+    # refuses fewer than 24 main segments), the ack tail stays outside it
+    rc, _ = run([MKFS, "-q", "-s", "2M", path])
     return rc
 
 

@@ -23,56 +23,44 @@
 #include <quire/dcache.h>
 #include <quire/pagemap.h>
 #include "../../fs/qlfs/qlfs_mount.h"
+#include "../../fs/qlfs/qlfs_test.h"
 #include "blockdev.h"
 
 #define MNT "/qlfs_crash"
 
-struct ct {
-	struct gendisk *disk;
-	struct qlfs_dev d;
-	bool mounted;
-};
+#define ct qlfs_test_mnt /* the shared fixture: disk, device, mounted */
 
 static struct ct ct_state;
 
 static int ct_init(struct ktest *t)
 {
-	int err = ksys_mkdir(MNT, 0755);
-
-	memset(&ct_state, 0, sizeof(ct_state));
 	t->priv = &ct_state;
-	return err == -EEXIST ? 0 : err;
+	return qlfs_test_mnt_init(&ct_state, MNT);
 }
 
 static void ct_exit(struct ktest *t)
 {
+	qlfs_test_mnt_exit(t->priv, MNT, hostdisk_destroy);
+}
+
+/* The case's own disk (@spec, with a volatile cache), a fresh qlfs on it. */
+static struct ct *ct_mkfs_on(struct ktest *t, const char *spec, u32 log_bps)
+{
 	struct ct *c = t->priv;
 
-	if (c->mounted)
-		ksys_umount(MNT, 0);
-	qlfs_dev_close(&c->d);
-	if (c->disk)
-		hostdisk_destroy(c->disk);
-	ksys_rmdir(MNT);
+	KTEST_ASSERT_EQ(t, hostdisk_create(spec, &c->disk), 0);
+	KTEST_ASSERT_EQ(t, qlfs_test_mnt_mkfs(c, log_bps), 0);
+	return c;
 }
 
 static struct ct *ct_mkfs(struct ktest *t, u32 log_bps)
 {
-	struct ct *c = t->priv;
-	struct qlfs_mkfs_opts o = {
-		.log_bps = log_bps, .force = true, .time = 1000000000ULL, .quiet = true};
-
-	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:32M,cache", &c->disk), 0);
-	KTEST_ASSERT_EQ(t, qlfs_dev_open(&c->d, c->disk->disk_name, true), 0);
-	KTEST_ASSERT_EQ(t, qlfs_mkfs(&c->d, &o), 0);
-	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&c->disk->part0), 0);
-	return c;
+	return ct_mkfs_on(t, "tmp:32M,cache", log_bps);
 }
 
 static void ct_mount(struct ktest *t, struct ct *c)
 {
-	KTEST_ASSERT_EQ(t, ksys_mount(c->disk->disk_name, MNT, "qlfs", 0, NULL), 0);
-	c->mounted = true;
+	KTEST_ASSERT_EQ(t, qlfs_test_mnt_mount(c, MNT), 0);
 }
 
 static void ct_umount(struct ktest *t, struct ct *c)
@@ -83,13 +71,7 @@ static void ct_umount(struct ktest *t, struct ct *c)
 
 static struct qlfs_sb_info *ct_sbi(struct ktest *t)
 {
-	struct path p;
-	struct qlfs_sb_info *sbi;
-
-	KTEST_ASSERT_EQ(t, kern_path(MNT, LOOKUP_FOLLOW, &p), 0);
-	sbi = QLFS_SB(p.dentry->d_sb);
-	path_put(&p);
-	return sbi;
+	return qlfs_test_sbi(t, MNT, NULL);
 }
 
 /* Stop the file system, cut the power (@kind, @arg), unmount writing
@@ -118,6 +100,37 @@ static void ct_expect_clean(struct ktest *t, struct ct *c)
 		ktest_fail(t, __FILE__, __LINE__, "fsck: status %d, %u problems", st,
 			   r.problems);
 	}
+}
+
+/* The skeleton of a case: a fresh file system mounted; a sync after which
+ * the checkpoint count is read; the cut and the mount after it; the
+ * umount and fsck at the end. */
+static struct ct *ct_fresh(struct ktest *t, u32 log_bps)
+{
+	struct ct *c = ct_mkfs(t, log_bps);
+
+	ct_mount(t, c);
+	return c;
+}
+
+/* sync, then *@sbi and its checkpoint count. */
+static u64 ct_sync(struct ktest *t, struct qlfs_sb_info **sbi)
+{
+	ksys_sync();
+	*sbi = ct_sbi(t);
+	return (*sbi)->nr_checkpoints;
+}
+
+static void ct_cut_and_remount(struct ktest *t, struct ct *c)
+{
+	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
+	ct_mount(t, c);
+}
+
+static void ct_finish(struct ktest *t, struct ct *c)
+{
+	ct_umount(t, c);
+	ct_expect_clean(t, c);
 }
 
 static void put(struct ktest *t, const char *path, loff_t pos, u32 len, u8 fill,
@@ -173,10 +186,9 @@ static loff_t size_of(const char *path)
 
 static void qlfs_sync_survives_a_power_cut(struct ktest *t)
 {
-	struct ct *c = ct_mkfs(t, 4);
+	struct ct *c = ct_fresh(t, 4);
 	struct path p;
 
-	ct_mount(t, c);
 	KTEST_ASSERT_EQ(t, ksys_mkdir(MNT "/d", 0755), 0);
 	put(t, MNT "/d/a", 0, 20000, 'a', false);
 	put(t, MNT "/b", 0, 5000, 'b', false);
@@ -194,31 +206,25 @@ static void qlfs_sync_survives_a_power_cut(struct ktest *t)
 	KTEST_EXPECT_EQ(t, size_of(MNT "/b"), 5000);
 	expect_bytes(t, MNT "/b", 0, 5000, 'b');
 	KTEST_EXPECT_EQ(t, size_of(MNT "/late"), -ENOENT);
-	ct_umount(t, c);
-	ct_expect_clean(t, c);
+	ct_finish(t, c);
 }
 
 /* An fsync of a file the last checkpoint has rolls forward: its node
  * blocks and the cache flush, no checkpoint. */
 static void qlfs_fsync_survives_a_power_cut(struct ktest *t)
 {
-	struct ct *c = ct_mkfs(t, 4);
+	struct ct *c = ct_fresh(t, 4);
 	struct qlfs_sb_info *sbi;
 	u64 cps;
 
-	ct_mount(t, c);
 	put(t, MNT "/f", 0, 40000, 'o', false);
 	put(t, MNT "/g", 0, 4000, 'g', false);
-	ksys_sync();
-	sbi = ct_sbi(t);
-	cps = sbi->nr_checkpoints;
+	cps = ct_sync(t, &sbi);
 	put(t, MNT "/f", 8192, 8192, 'n', false);     /* overwrite */
 	put(t, MNT "/f", 4000000, 5000, 'e', true);   /* far append, then fsync */
 	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps); /* rolled forward */
 	put(t, MNT "/g", 0, 4000, 'G', false);	      /* no fsync: may go */
-	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
-
-	ct_mount(t, c);
+	ct_cut_and_remount(t, c);
 	KTEST_EXPECT_EQ(t, ct_sbi(t)->fsync_inodes_recovered, 1);
 	KTEST_EXPECT_EQ(t, size_of(MNT "/f"), 4005000);
 	expect_bytes(t, MNT "/f", 0, 8192, 'o');
@@ -227,25 +233,20 @@ static void qlfs_fsync_survives_a_power_cut(struct ktest *t)
 	expect_bytes(t, MNT "/f", 40000, 100000, 0); /* the hole */
 	expect_bytes(t, MNT "/f", 4000000, 5000, 'e');
 	expect_bytes(t, MNT "/g", 0, 4000, 'g');
-	ct_umount(t, c);
-	ct_expect_clean(t, c);
+	ct_finish(t, c);
 }
 
 /* A new file's fsync is a checkpoint: the file and its name survive. */
 static void qlfs_fsync_of_a_new_file_survives_a_power_cut(struct ktest *t)
 {
-	struct ct *c = ct_mkfs(t, 9);
+	struct ct *c = ct_fresh(t, 0);
 
-	ct_mount(t, c);
 	KTEST_ASSERT_EQ(t, ksys_mkdir(MNT "/d", 0755), 0);
 	put(t, MNT "/d/new", 0, 12345, 'x', true);
-	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
-
-	ct_mount(t, c);
+	ct_cut_and_remount(t, c);
 	KTEST_EXPECT_EQ(t, size_of(MNT "/d/new"), 12345);
 	expect_bytes(t, MNT "/d/new", 0, 12345, 'x');
-	ct_umount(t, c);
-	ct_expect_clean(t, c);
+	ct_finish(t, c);
 }
 
 /* A checkpoint whose flush fails never completes; a cut that keeps any
@@ -253,11 +254,10 @@ static void qlfs_fsync_of_a_new_file_survives_a_power_cut(struct ktest *t)
 static void qlfs_torn_checkpoint_leaves_the_previous_one(struct ktest *t)
 {
 	for (u64 seed = 1; seed <= 8; seed++) {
-		struct ct *c = ct_mkfs(t, 4);
+		struct ct *c = ct_fresh(t, 4);
 		struct hostdisk_faults f = {.fail_flush_nth = 1};
 		u64 ver;
 
-		ct_mount(t, c);
 		put(t, MNT "/keep", 0, 30000, 'k', false);
 		ksys_sync();
 		ver = le64_to_cpu(ct_sbi(t)->ckpt->checkpoint_ver);
@@ -274,8 +274,7 @@ static void qlfs_torn_checkpoint_leaves_the_previous_one(struct ktest *t)
 		KTEST_EXPECT_EQ(t, le64_to_cpu(ct_sbi(t)->ckpt->checkpoint_ver), ver);
 		expect_bytes(t, MNT "/keep", 0, 30000, 'k');
 		KTEST_EXPECT_EQ(t, size_of(MNT "/more"), -ENOENT);
-		ct_umount(t, c);
-		ct_expect_clean(t, c);
+		ct_finish(t, c);
 		qlfs_dev_close(&c->d); /* its reference on the disk */
 		hostdisk_destroy(c->disk);
 		c->disk = NULL;
@@ -306,7 +305,7 @@ KTEST_SUITE(qlfs_crash_suite);
 #define MARK_D (1u << DENT_BIT_SHIFT)
 
 /* The checks of one case, run against the real recovery (every failure
- * reported) or against a wrong one on purpose (qlfs_rf_mutant: a negative
+ * reported) or against a wrong one on purpose (sbi->test.rf_mutant: a negative
  * control, which must make some check fail). */
 struct rfc {
 	struct ktest *t;
@@ -412,9 +411,9 @@ static void rf_remount(struct ktest *t, struct ct *c, int mutant)
 {
 	int err;
 
-	WRITE_ONCE(qlfs_rf_mutant, mutant);
+	qlfs_test_arm_rf_mutant(c->disk, mutant);
 	err = ksys_mount(c->disk->disk_name, MNT, "qlfs", 0, NULL);
-	WRITE_ONCE(qlfs_rf_mutant, QLFS_RF_MUTANT_NONE);
+	qlfs_test_disarm_rf_mutant();
 	KTEST_ASSERT_EQ(t, err, 0);
 	c->mounted = true;
 }
@@ -440,9 +439,8 @@ static void rf_finish(struct rfc *r, struct ct *c)
 /* Cases 1-4: /f is in the checkpoint (blocks 0..3 and RF_FAR of 'a'). */
 static struct ct *rf_old_file(struct ktest *t)
 {
-	struct ct *c = ct_mkfs(t, 4);
+	struct ct *c = ct_fresh(t, 4);
 
-	ct_mount(t, c);
 	put(t, MNT "/f", 0, 4 * BS, 'a', false);
 	put(t, MNT "/f", RF_FAR * BS, BS, 'a', false);
 	ksys_sync();
@@ -452,9 +450,8 @@ static struct ct *rf_old_file(struct ktest *t)
 /* Cases 5-8: /n is made after the checkpoint (block 0 'n', RF_FAR 'N'). */
 static struct ct *rf_new_file(struct ktest *t)
 {
-	struct ct *c = ct_mkfs(t, 4);
+	struct ct *c = ct_fresh(t, 4);
 
-	ct_mount(t, c);
 	ksys_sync();
 	put(t, MNT "/n", 0, BS, 'n', false);
 	put(t, MNT "/n", RF_FAR * BS, BS, 'N', false);
@@ -701,32 +698,27 @@ RF_CASE(8, cp_dnodeF_inode, QLFS_RF_MUTANT_MAKE_FROM_UNMARKED_INODE,
  * no checkpoint); the cut; it is back under its name with its data. */
 static void qlfs_rf_new_file_fsync_rolls_forward(struct ktest *t)
 {
-	struct ct *c = ct_mkfs(t, 9);
+	struct ct *c = ct_fresh(t, 0);
 	u64 cps;
 
-	ct_mount(t, c);
 	cps = ct_sbi(t)->nr_checkpoints;
 	put(t, MNT "/new", 0, 12345, 'x', true);
 	KTEST_EXPECT_EQ(t, ct_sbi(t)->nr_checkpoints, cps);
-	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
-
-	ct_mount(t, c);
+	ct_cut_and_remount(t, c);
 	KTEST_EXPECT_EQ(t, ct_sbi(t)->inodes_made_by_recovery, 1);
 	KTEST_EXPECT_EQ(t, ct_sbi(t)->dentries_recovered, 1);
 	KTEST_EXPECT_EQ(t, size_of(MNT "/new"), 12345);
 	expect_bytes(t, MNT "/new", 0, 12345, 'x');
-	ct_umount(t, c);
-	ct_expect_clean(t, c);
+	ct_finish(t, c);
 }
 
 /* A new file in a new directory: the checkpoint has no parent to make the
  * entry in, so fsync checkpoints (F2FS's CP_NODE_NEED_CP). */
 static void qlfs_rf_new_file_in_a_new_directory_checkpoints(struct ktest *t)
 {
-	struct ct *c = ct_mkfs(t, 4);
+	struct ct *c = ct_fresh(t, 4);
 	u64 cps;
 
-	ct_mount(t, c);
 	KTEST_ASSERT_EQ(t, ksys_mkdir(MNT "/d", 0755), 0);
 	cps = ct_sbi(t)->nr_checkpoints;
 	put(t, MNT "/d/new", 0, 5000, 'y', true);
@@ -735,14 +727,11 @@ static void qlfs_rf_new_file_in_a_new_directory_checkpoints(struct ktest *t)
 	 * forward */
 	put(t, MNT "/d/next", 0, 3000, 'z', true);
 	KTEST_EXPECT_EQ(t, ct_sbi(t)->nr_checkpoints, cps + 1);
-	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
-
-	ct_mount(t, c);
+	ct_cut_and_remount(t, c);
 	KTEST_EXPECT_EQ(t, ct_sbi(t)->inodes_made_by_recovery, 1);
 	expect_bytes(t, MNT "/d/new", 0, 5000, 'y');
 	expect_bytes(t, MNT "/d/next", 0, 3000, 'z');
-	ct_umount(t, c);
-	ct_expect_clean(t, c);
+	ct_finish(t, c);
 }
 
 static void fsync_path(struct ktest *t, const char *path)
@@ -759,15 +748,12 @@ static void fsync_path(struct ktest *t, const char *path)
  * rolled forward once under its first name end under the new name. */
 static void qlfs_rf_rename_then_fsync_checkpoints(struct ktest *t)
 {
-	struct ct *c = ct_mkfs(t, 4);
+	struct ct *c = ct_fresh(t, 4);
 	struct qlfs_sb_info *sbi;
 	u64 cps;
 
-	ct_mount(t, c);
 	put(t, MNT "/a", 0, 6000, 'a', false);
-	ksys_sync();
-	sbi = ct_sbi(t);
-	cps = sbi->nr_checkpoints;
+	cps = ct_sync(t, &sbi);
 	put(t, MNT "/tmp", 0, 7000, 't', true); /* rolled forward */
 	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps);
 	KTEST_ASSERT_EQ(t, ksys_rename(MNT "/tmp", MNT "/final", 0), 0);
@@ -776,43 +762,92 @@ static void qlfs_rf_rename_then_fsync_checkpoints(struct ktest *t)
 	KTEST_ASSERT_EQ(t, ksys_rename(MNT "/a", MNT "/b", 0), 0);
 	fsync_path(t, MNT "/b");
 	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 2);
-	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
-
-	ct_mount(t, c);
+	ct_cut_and_remount(t, c);
 	KTEST_EXPECT_EQ(t, size_of(MNT "/tmp"), -ENOENT);
 	KTEST_EXPECT_EQ(t, size_of(MNT "/a"), -ENOENT);
 	expect_bytes(t, MNT "/final", 0, 7000, 't');
 	expect_bytes(t, MNT "/b", 0, 6000, 'a');
-	ct_umount(t, c);
-	ct_expect_clean(t, c);
+	ct_finish(t, c);
+}
+
+/* Drop @path's dentry and with it the last reference of its inode: the
+ * inode is evicted (the iput path), and read back from its node block at
+ * the next lookup. */
+static void evict_path(struct ktest *t, const char *path)
+{
+	struct qlfs_sb_info *sbi = ct_sbi(t);
+	struct path p;
+	unsigned long ino;
+
+	KTEST_ASSERT_EQ(t, kern_path(path, LOOKUP_FOLLOW, &p), 0);
+	ino = p.dentry->d_inode->i_ino;
+	d_drop(p.dentry);
+	path_put(&p);
+	mutex_lock(&sbi->inode_cache_lock);
+	KTEST_EXPECT_NULL(t, xa_load(&sbi->inode_cache, ino));
+	mutex_unlock(&sbi->inode_cache_lock);
+}
+
+/* The rename's "needs a checkpoint" survives the inode's eviction (F2FS's
+ * FADVISE_LOST_PINO_BIT in i_advise): renamed, evicted, read back, written
+ * and fsynced, the file checkpoints, and after the cut it is under its new
+ * name, not rolled forward under the old one. The same for a second name
+ * (link) and the old one unlinked. */
+static void qlfs_rf_rename_then_eviction_then_fsync_checkpoints(struct ktest *t)
+{
+	struct ct *c = ct_fresh(t, 4);
+	struct qlfs_sb_info *sbi;
+	u64 cps;
+
+	put(t, MNT "/a", 0, 6000, 'a', false);
+	put(t, MNT "/l", 0, 5000, 'l', false);
+	cps = ct_sync(t, &sbi);
+	KTEST_ASSERT_EQ(t, ksys_rename(MNT "/a", MNT "/b", 0), 0);
+	evict_path(t, MNT "/b");
+	put(t, MNT "/b", 0, 6000, 'c', true);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 1);
+	/* a checkpoint had the name: the next fsync rolls forward */
+	evict_path(t, MNT "/b");
+	put(t, MNT "/b", 0, 100, 'd', true);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 1);
+	ct_cut_and_remount(t, c);
+	KTEST_EXPECT_EQ(t, size_of(MNT "/a"), -ENOENT);
+	expect_bytes(t, MNT "/b", 0, 100, 'd');
+	expect_bytes(t, MNT "/b", 100, 5900, 'c');
+	/* a second name, the first one gone */
+	sbi = ct_sbi(t);
+	cps = sbi->nr_checkpoints;
+	KTEST_ASSERT_EQ(t, ksys_link(MNT "/l", MNT "/m"), 0);
+	KTEST_ASSERT_EQ(t, ksys_unlink(MNT "/l"), 0);
+	evict_path(t, MNT "/m");
+	put(t, MNT "/m", 0, 5000, 'n', true);
+	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 1);
+	ct_cut_and_remount(t, c);
+	KTEST_EXPECT_EQ(t, size_of(MNT "/l"), -ENOENT);
+	expect_bytes(t, MNT "/m", 0, 5000, 'n');
+	ct_finish(t, c);
 }
 
 /* Where F2FS checkpoints, qlfs does: a file with a second name
  * (CP_HARDLINK), a directory (CP_NON_REGULAR); both survive the cut. */
 static void qlfs_rf_hard_link_and_directory_fsync_checkpoint(struct ktest *t)
 {
-	struct ct *c = ct_mkfs(t, 4);
+	struct ct *c = ct_fresh(t, 4);
 	struct qlfs_sb_info *sbi;
 	u64 cps;
 
-	ct_mount(t, c);
 	put(t, MNT "/h", 0, 4000, 'h', false);
-	ksys_sync();
-	sbi = ct_sbi(t);
-	cps = sbi->nr_checkpoints;
+	cps = ct_sync(t, &sbi);
 	KTEST_ASSERT_EQ(t, ksys_link(MNT "/h", MNT "/h2"), 0);
 	put(t, MNT "/h", 0, 4000, 'H', true);
 	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 1);
 	KTEST_ASSERT_EQ(t, ksys_mkdir(MNT "/dir", 0755), 0);
 	fsync_path(t, MNT "/dir");
 	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps + 2);
-	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
-
-	ct_mount(t, c);
+	ct_cut_and_remount(t, c);
 	expect_bytes(t, MNT "/h2", 0, 4000, 'H');
 	KTEST_EXPECT_EQ(t, size_of(MNT "/dir"), 8192);
-	ct_umount(t, c);
-	ct_expect_clean(t, c);
+	ct_finish(t, c);
 }
 
 /* Many new files, each fsynced (no checkpoint), then the cut: every one
@@ -822,11 +857,10 @@ static void qlfs_rf_many_new_files_fsynced_then_a_cut(struct ktest *t)
 	enum {
 		N = 60
 	};
-	struct ct *c = ct_mkfs(t, 4);
+	struct ct *c = ct_fresh(t, 4);
 	char path[64];
 	u64 cps;
 
-	ct_mount(t, c);
 	KTEST_ASSERT_EQ(t, ksys_mkdir(MNT "/d", 0755), 0);
 	ksys_sync();
 	cps = ct_sbi(t)->nr_checkpoints;
@@ -835,9 +869,7 @@ static void qlfs_rf_many_new_files_fsynced_then_a_cut(struct ktest *t)
 		put(t, path, 0, 1000 + 97 * i, 'A' + i % 26, true);
 	}
 	KTEST_EXPECT_EQ(t, ct_sbi(t)->nr_checkpoints, cps);
-	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
-
-	ct_mount(t, c);
+	ct_cut_and_remount(t, c);
 	KTEST_EXPECT_EQ(t, ct_sbi(t)->inodes_made_by_recovery, N);
 	KTEST_EXPECT_EQ(t, ct_sbi(t)->dentries_recovered, N);
 	for (int i = 0; i < N; i++) {
@@ -845,8 +877,7 @@ static void qlfs_rf_many_new_files_fsynced_then_a_cut(struct ktest *t)
 		KTEST_EXPECT_EQ(t, size_of(path), 1000 + 97 * i);
 		expect_bytes(t, path, 0, 1000 + 97 * i, 'A' + i % 26);
 	}
-	ct_umount(t, c);
-	ct_expect_clean(t, c);
+	ct_finish(t, c);
 }
 
 /* The checkpoint names /s for a file unlinked since; a new /s fsynced
@@ -854,24 +885,20 @@ static void qlfs_rf_many_new_files_fsynced_then_a_cut(struct ktest *t)
  * recover_dentry()): the old file goes with its last link. */
 static void qlfs_rf_replaces_a_stale_entry(struct ktest *t)
 {
-	struct ct *c = ct_mkfs(t, 4);
+	struct ct *c = ct_fresh(t, 4);
 	u64 cps;
 
-	ct_mount(t, c);
 	put(t, MNT "/s", 0, 3 * BS, 's', false);
 	ksys_sync();
 	KTEST_ASSERT_EQ(t, ksys_unlink(MNT "/s"), 0);
 	cps = ct_sbi(t)->nr_checkpoints;
 	put(t, MNT "/s", 0, 1000, 'n', true);
 	KTEST_EXPECT_EQ(t, ct_sbi(t)->nr_checkpoints, cps);
-	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
-
-	ct_mount(t, c);
+	ct_cut_and_remount(t, c);
 	KTEST_EXPECT_EQ(t, ct_sbi(t)->dentries_recovered, 1);
 	KTEST_EXPECT_EQ(t, size_of(MNT "/s"), 1000);
 	expect_bytes(t, MNT "/s", 0, 1000, 'n');
-	ct_umount(t, c);
-	ct_expect_clean(t, c); /* the old inode freed, not left unnamed */
+	ct_finish(t, c); /* the old inode freed, not left unnamed */
 }
 
 /* A directory that lost a name to rename since the checkpoint: the entry
@@ -879,23 +906,19 @@ static void qlfs_rf_replaces_a_stale_entry(struct ktest *t)
  * of the moved file and take it away, so fsync checkpoints. */
 static void qlfs_rf_directory_that_lost_a_name_checkpoints(struct ktest *t)
 {
-	struct ct *c = ct_mkfs(t, 4);
+	struct ct *c = ct_fresh(t, 4);
 	u64 cps;
 
-	ct_mount(t, c);
 	put(t, MNT "/x", 0, 2000, 'x', false);
 	ksys_sync();
 	KTEST_ASSERT_EQ(t, ksys_rename(MNT "/x", MNT "/y", 0), 0);
 	cps = ct_sbi(t)->nr_checkpoints;
 	put(t, MNT "/x", 0, 3000, 'X', true);
 	KTEST_EXPECT_EQ(t, ct_sbi(t)->nr_checkpoints, cps + 1);
-	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
-
-	ct_mount(t, c);
+	ct_cut_and_remount(t, c);
 	expect_bytes(t, MNT "/x", 0, 3000, 'X');
 	expect_bytes(t, MNT "/y", 0, 2000, 'x');
-	ct_umount(t, c);
-	ct_expect_clean(t, c);
+	ct_finish(t, c);
 }
 
 /* A logged inode block whose data address points into the node chain
@@ -904,12 +927,11 @@ static void qlfs_rf_directory_that_lost_a_name_checkpoints(struct ktest *t)
  * file's data. */
 static void qlfs_rf_refuses_data_in_a_node_segment(struct ktest *t)
 {
-	struct ct *c = ct_mkfs(t, 4);
+	struct ct *c = ct_fresh(t, 4);
 	struct qlfs_inode *ri;
 	u32 ino, addr;
 	u8 *blk;
 
-	ct_mount(t, c);
 	put(t, MNT "/f", 0, 4 * BS, 'a', false);
 	ksys_sync();
 	ino = ino_of(t, MNT "/f");
@@ -937,8 +959,7 @@ static void qlfs_rf_refuses_data_in_a_node_segment(struct ktest *t)
 	ct_mount(t, c);
 	KTEST_EXPECT_TRUE(t, READ_ONCE(ct_sbi(t)->read_only));
 	expect_bytes(t, MNT "/f", BS, BS, 'a'); /* the checkpoint's */
-	ct_umount(t, c);
-	ct_expect_clean(t, c);
+	ct_finish(t, c);
 }
 
 /* After a clean umount the next mount writes no checkpoint until
@@ -946,25 +967,21 @@ static void qlfs_rf_refuses_data_in_a_node_segment(struct ktest *t)
  * version: roll-forward must run after a clean umount too (F2FS does). */
 static void qlfs_rf_fsync_after_a_clean_remount_survives(struct ktest *t)
 {
-	struct ct *c = ct_mkfs(t, 4);
+	struct ct *c = ct_fresh(t, 4);
 	u64 cps;
 
-	ct_mount(t, c);
 	put(t, MNT "/f", 0, 3 * BS, 'a', false);
 	ct_umount(t, c); /* CP_UMOUNT_FLAG */
 	ct_mount(t, c);
 	cps = ct_sbi(t)->nr_checkpoints;
 	put(t, MNT "/f", BS, BS, 'b', true);
 	KTEST_EXPECT_EQ(t, ct_sbi(t)->nr_checkpoints, cps);
-	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
-
-	ct_mount(t, c);
+	ct_cut_and_remount(t, c);
 	KTEST_EXPECT_EQ(t, ct_sbi(t)->fsync_inodes_recovered, 1);
 	expect_bytes(t, MNT "/f", 0, BS, 'a');
 	expect_bytes(t, MNT "/f", BS, BS, 'b');
 	expect_bytes(t, MNT "/f", 2 * BS, BS, 'a');
-	ct_umount(t, c);
-	ct_expect_clean(t, c);
+	ct_finish(t, c);
 }
 
 /* ---- random operations, fsyncs, then a cut ---- */
@@ -1015,10 +1032,9 @@ static void rr_round(struct ktest *t, u64 *rng, int ops)
 	static struct rr_obj obj[RR_OBJS];
 	static u8 buf[3 * BS + 512];
 	int at[RR_NAMES], nobj = 0, checked = 0;
-	struct ct *c = ct_mkfs(t, 4);
+	struct ct *c = ct_fresh(t, 4);
 	char path[32], path2[32];
 
-	ct_mount(t, c);
 	KTEST_ASSERT_EQ(t, ksys_mkdir(MNT "/d0", 0755), 0);
 	KTEST_ASSERT_EQ(t, ksys_mkdir(MNT "/d1", 0755), 0);
 	ksys_sync();
@@ -1090,9 +1106,7 @@ static void rr_round(struct ktest *t, u64 *rng, int ops)
 					obj[i].d_name = -1;
 			}
 	}
-	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
-
-	ct_mount(t, c);
+	ct_cut_and_remount(t, c);
 	for (int i = 0; i < nobj; i++) {
 		struct rr_obj *o = &obj[i];
 
@@ -1105,8 +1119,7 @@ static void rr_round(struct ktest *t, u64 *rng, int ops)
 	}
 	cprintf("# %d files, %d checked, %llu made again by roll-forward\n", nobj,
 		checked, (unsigned long long)ct_sbi(t)->inodes_made_by_recovery);
-	ct_umount(t, c);
-	ct_expect_clean(t, c);
+	ct_finish(t, c);
 	qlfs_dev_close(&c->d);
 	hostdisk_destroy(c->disk);
 	c->disk = NULL;
@@ -1146,21 +1159,15 @@ static void put_blocks(struct ktest *t, const char *path, u32 first, u32 n, u32 
  */
 static void qlfs_rf_ssr_spares_blocks_an_fsync_logged(struct ktest *t)
 {
-	struct ct *c = t->priv;
-	struct qlfs_mkfs_opts o = {
-		.log_bps = 4, .force = true, .time = 1000000000ULL, .quiet = true};
+	struct ct *c = ct_mkfs_on(t, "tmp:8M,cache", 4);
 	struct qlfs_sb_info *sbi;
 	u32 b = 0;
 
-	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:8M,cache", &c->disk), 0);
-	KTEST_ASSERT_EQ(t, qlfs_dev_open(&c->d, c->disk->disk_name, true), 0);
-	KTEST_ASSERT_EQ(t, qlfs_mkfs(&c->d, &o), 0);
-	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&c->disk->part0), 0);
 	ct_mount(t, c);
 	sbi = ct_sbi(t);
 	qlfs_stop_gc_thread(sbi);
 	qlfs_stop_periodic_checkpoint(sbi);
-	WRITE_ONCE(sbi->gc_test_off, true);
+	WRITE_ONCE(sbi->test.gc_off, true);
 	put_blocks(t, MNT "/a", 0, 64, 1, 'o');
 	for (u32 i = 0; i < 32; i++) { /* one /h block to three of /k */
 		put_blocks(t, MNT "/h", i, 1, 1, 'h');
@@ -1181,9 +1188,7 @@ static void qlfs_rf_ssr_spares_blocks_an_fsync_logged(struct ktest *t)
 	}
 	KTEST_EXPECT_GT(t, READ_ONCE(sbi->gc_ssr_segments), 0);
 	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&c->disk->part0), 0);
-	ct_crash(t, c, EMUDISK_CUT_NONE, 0);
-
-	ct_mount(t, c);
+	ct_cut_and_remount(t, c);
 	for (u32 i = 0; i < 64; i++)
 		if (!bytes_are(MNT "/a", (loff_t)i * BS, BS, 'P')) {
 			ktest_fail(t, __FILE__, __LINE__,
@@ -1192,8 +1197,7 @@ static void qlfs_rf_ssr_spares_blocks_an_fsync_logged(struct ktest *t)
 		}
 	expect_bytes(t, MNT "/h", 0, 32 * BS, 'H');
 	expect_bytes(t, MNT "/k", 0, 96 * BS, 'k');
-	ct_umount(t, c);
-	ct_expect_clean(t, c);
+	ct_finish(t, c);
 }
 
 static const struct ktest_case qlfs_rollforward_cases[] = {
@@ -1216,6 +1220,7 @@ static const struct ktest_case qlfs_rollforward_cases[] = {
 	KTEST_CASE(qlfs_rf_new_file_fsync_rolls_forward),
 	KTEST_CASE(qlfs_rf_new_file_in_a_new_directory_checkpoints),
 	KTEST_CASE(qlfs_rf_rename_then_fsync_checkpoints),
+	KTEST_CASE(qlfs_rf_rename_then_eviction_then_fsync_checkpoints),
 	KTEST_CASE(qlfs_rf_hard_link_and_directory_fsync_checkpoint),
 	KTEST_CASE(qlfs_rf_many_new_files_fsynced_then_a_cut),
 	KTEST_CASE(qlfs_rf_replaces_a_stale_entry),

@@ -23,15 +23,14 @@
 #include <quire/pagemap.h>
 #include <quire/blkdev.h>
 #include "../../fs/qlfs/qlfs_data.h"
+#include "../../fs/qlfs/qlfs_test.h"
 #include "blockdev.h"
 
 #define MNT	 "/qlfs_gc_crash"
 #define A_BLOCKS 64 /* the checkpointed file: 4 segments of 16 blocks */
 
 struct gcc {
-	struct gendisk *disk;
-	struct qlfs_dev d;
-	bool mounted;
+	struct qlfs_test_mnt m; /* the shared fixture: disk, device, mounted */
 	u8 buf[4096];
 };
 
@@ -39,39 +38,32 @@ static struct gcc gcc_state;
 
 static int gcc_init(struct ktest *t)
 {
-	int err = ksys_mkdir(MNT, 0755);
-
-	memset(&gcc_state, 0, sizeof(gcc_state));
+	memset(gcc_state.buf, 0, sizeof(gcc_state.buf));
 	t->priv = &gcc_state;
-	return err == -EEXIST ? 0 : err;
+	return qlfs_test_mnt_init(&gcc_state.m, MNT);
 }
 
 static void gcc_exit(struct ktest *t)
 {
 	struct gcc *c = t->priv;
 
-	if (c->mounted)
-		ksys_umount(MNT, 0);
-	qlfs_dev_close(&c->d);
-	if (c->disk)
-		hostdisk_destroy(c->disk);
-	ksys_rmdir(MNT);
+	qlfs_test_mnt_exit(&c->m, MNT, hostdisk_destroy);
 }
 
 static struct qlfs_sb_info *gcc_sbi(struct ktest *t, struct inode **inode,
 				    const char *path)
 {
-	struct path p;
-	struct qlfs_sb_info *sbi;
+	return qlfs_test_sbi(t, path, inode);
+}
 
-	KTEST_ASSERT_EQ(t, kern_path(path, LOOKUP_FOLLOW, &p), 0);
-	sbi = QLFS_SB(p.dentry->d_sb);
-	if (inode) {
-		*inode = p.dentry->d_inode;
-		atomic_inc(&(*inode)->i_count);
-	}
-	path_put(&p);
-	return sbi;
+/* The case's own 8 MiB disk (a volatile cache), a fresh qlfs of 64 KiB
+ * segments on it, mounted at MNT: its sb_info. */
+static struct qlfs_sb_info *gcc_fresh(struct ktest *t, struct gcc *c)
+{
+	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:8M,cache", &c->m.disk), 0);
+	KTEST_ASSERT_EQ(t, qlfs_test_mnt_mkfs(&c->m, 4), 0);
+	KTEST_ASSERT_EQ(t, qlfs_test_mnt_mount(&c->m, MNT), 0);
+	return gcc_sbi(t, NULL, MNT);
 }
 
 /* Block @b of a file, generation @gen. */
@@ -159,23 +151,15 @@ static void fill_free_segments(struct ktest *t, struct gcc *c, struct qlfs_sb_in
 static u32 clean_fill_and_cut(struct ktest *t, int fault)
 {
 	struct gcc *c = t->priv;
-	struct qlfs_mkfs_opts o = {
-		.log_bps = 4, .force = true, .time = 1000000000ULL, .quiet = true};
 	struct qlfs_sb_info *sbi;
 	struct inode *inode;
 	u32 addr, bad;
 	u64 cps;
 
-	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:8M,cache", &c->disk), 0);
-	KTEST_ASSERT_EQ(t, qlfs_dev_open(&c->d, c->disk->disk_name, true), 0);
-	KTEST_ASSERT_EQ(t, qlfs_mkfs(&c->d, &o), 0);
-	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&c->disk->part0), 0);
-	KTEST_ASSERT_EQ(t, ksys_mount(c->disk->disk_name, MNT, "qlfs", 0, NULL), 0);
-	c->mounted = true;
-	sbi = gcc_sbi(t, NULL, MNT);
+	sbi = gcc_fresh(t, c);
 	qlfs_stop_gc_thread(sbi);
 	qlfs_stop_periodic_checkpoint(sbi);
-	WRITE_ONCE(sbi->gc_test_off, true);
+	WRITE_ONCE(sbi->test.gc_off, true);
 
 	KTEST_ASSERT_EQ(t, write_blocks(t, c, MNT "/a", 0, A_BLOCKS, 1, 0), 0);
 	ksys_sync(); /* the last checkpoint: "a" at generation 0 */
@@ -185,26 +169,31 @@ static u32 clean_fill_and_cut(struct ktest *t, int fault)
 	gcc_sbi(t, &inode, MNT "/a");
 	KTEST_ASSERT_EQ(t, filemap_write_and_wait(inode->i_mapping), 0);
 	KTEST_ASSERT_EQ(t, qlfs_data_blkaddr_of(inode, 1, &addr), 0);
-	WRITE_ONCE(sbi->gc_test_fault, fault);
+	WRITE_ONCE(sbi->test.gc_fault, fault);
 	KTEST_EXPECT_EQ(t, qlfs_gc_segment(sbi, qlfs_segno(sbi, addr), QLFS_FG_GC), 0);
-	WRITE_ONCE(sbi->gc_test_fault, 0);
+	WRITE_ONCE(sbi->test.gc_fault, 0);
 	iput(inode);
 	KTEST_EXPECT_EQ(t, qlfs_bm_test(sbi->free_segmap, qlfs_segno(sbi, addr)),
 			fault == QLFS_GC_FAULT_FREE_EARLY);
 
+	/* the overprovision too (in memory only: no checkpoint follows), so
+	 * that the fill takes every free segment, the cleaned one's turn too */
+	spin_lock(&sbi->sit_lock);
+	sbi->user_block_count = (u64)sbi->l.segs_main * sbi->l.bps;
+	spin_unlock(&sbi->sit_lock);
 	fill_free_segments(t, c, sbi);
 	KTEST_EXPECT_EQ(t, sbi->nr_checkpoints, cps); /* still the last one */
-	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&c->disk->part0), 0);
+	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&c->m.disk->part0), 0);
 	qlfs_handle_error(sbi, "test: power cut");
-	KTEST_EXPECT_GE(t, hostdisk_power_cut(c->disk, EMUDISK_CUT_NONE, 0), 0);
+	KTEST_EXPECT_GE(t, hostdisk_power_cut(c->m.disk, EMUDISK_CUT_NONE, 0), 0);
 	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
-	c->mounted = false;
+	c->m.mounted = false;
 
-	KTEST_ASSERT_EQ(t, ksys_mount(c->disk->disk_name, MNT, "qlfs", 0, NULL), 0);
-	c->mounted = true;
+	KTEST_ASSERT_EQ(t, ksys_mount(c->m.disk->disk_name, MNT, "qlfs", 0, NULL), 0);
+	c->m.mounted = true;
 	bad = blocks_not(t, c, MNT "/a", A_BLOCKS, 0);
 	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
-	c->mounted = false;
+	c->m.mounted = false;
 	return bad;
 }
 
@@ -215,7 +204,7 @@ static void qlfs_gc_cleaned_segment_not_reused_before_the_checkpoint(struct ktes
 	struct qlfs_fsck_result r;
 
 	KTEST_EXPECT_EQ(t, clean_fill_and_cut(t, 0), 0);
-	KTEST_EXPECT_EQ(t, qlfs_fsck(&c->d, &o, &r), 0);
+	KTEST_EXPECT_EQ(t, qlfs_fsck(&c->m.d, &o, &r), 0);
 }
 
 /* Negative control: free at once, the segment is written over and the
@@ -237,23 +226,15 @@ static void qlfs_gc_negative_control_freed_at_once_is_overwritten(struct ktest *
 static u32 ssr_fill_and_cut(struct ktest *t, int fault, u64 *ssr)
 {
 	struct gcc *c = t->priv;
-	struct qlfs_mkfs_opts o = {
-		.log_bps = 4, .force = true, .time = 1000000000ULL, .quiet = true};
 	struct qlfs_sb_info *sbi;
 	struct inode *inode;
 	ssize_t_k err = 0;
 	u32 bad, b = 0;
 
-	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:8M,cache", &c->disk), 0);
-	KTEST_ASSERT_EQ(t, qlfs_dev_open(&c->d, c->disk->disk_name, true), 0);
-	KTEST_ASSERT_EQ(t, qlfs_mkfs(&c->d, &o), 0);
-	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&c->disk->part0), 0);
-	KTEST_ASSERT_EQ(t, ksys_mount(c->disk->disk_name, MNT, "qlfs", 0, NULL), 0);
-	c->mounted = true;
-	sbi = gcc_sbi(t, NULL, MNT);
+	sbi = gcc_fresh(t, c);
 	qlfs_stop_gc_thread(sbi);
 	qlfs_stop_periodic_checkpoint(sbi);
-	WRITE_ONCE(sbi->gc_test_off, true);
+	WRITE_ONCE(sbi->test.gc_off, true);
 
 	KTEST_ASSERT_EQ(t, write_blocks(t, c, MNT "/a", 0, 256, 1, 0), 0);
 	ksys_sync();
@@ -264,7 +245,7 @@ static u32 ssr_fill_and_cut(struct ktest *t, int fault, u64 *ssr)
 	KTEST_ASSERT_EQ(t, filemap_write_and_wait(inode->i_mapping), 0);
 	iput(inode);
 
-	WRITE_ONCE(sbi->gc_test_fault, fault);
+	WRITE_ONCE(sbi->test.gc_fault, fault);
 	KTEST_ASSERT_EQ(t, write_blocks(t, c, MNT "/b", 0, 1, 1, 0), 0);
 	gcc_sbi(t, &inode, MNT "/b");
 	while (READ_ONCE(sbi->gc_ssr_segments) < 3 && READ_ONCE(sbi->free_segments) &&
@@ -274,21 +255,21 @@ static u32 ssr_fill_and_cut(struct ktest *t, int fault, u64 *ssr)
 		b += 8;
 	}
 	iput(inode);
-	WRITE_ONCE(sbi->gc_test_fault, 0);
+	WRITE_ONCE(sbi->test.gc_fault, 0);
 	*ssr = READ_ONCE(sbi->gc_ssr_segments);
-	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&c->disk->part0), 0);
+	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&c->m.disk->part0), 0);
 	qlfs_handle_error(sbi, "test: power cut");
-	KTEST_EXPECT_GE(t, hostdisk_power_cut(c->disk, EMUDISK_CUT_NONE, 0), 0);
+	KTEST_EXPECT_GE(t, hostdisk_power_cut(c->m.disk, EMUDISK_CUT_NONE, 0), 0);
 	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
-	c->mounted = false;
+	c->m.mounted = false;
 
-	KTEST_ASSERT_EQ(t, ksys_mount(c->disk->disk_name, MNT, "qlfs", 0, NULL), 0);
-	c->mounted = true;
+	KTEST_ASSERT_EQ(t, ksys_mount(c->m.disk->disk_name, MNT, "qlfs", 0, NULL), 0);
+	c->m.mounted = true;
 	bad = 0;
 	for (u32 i = 0; i < 256; i++)
 		bad += blocks_not_one(t, c, MNT "/a", i, i % 2);
 	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
-	c->mounted = false;
+	c->m.mounted = false;
 	return bad;
 }
 
@@ -301,7 +282,7 @@ static void qlfs_gc_ssr_never_writes_a_block_valid_at_the_checkpoint(struct ktes
 
 	KTEST_EXPECT_EQ(t, ssr_fill_and_cut(t, 0, &ssr), 0);
 	KTEST_EXPECT_GT(t, ssr, 0);
-	KTEST_EXPECT_EQ(t, qlfs_fsck(&c->d, &o, &r), 0);
+	KTEST_EXPECT_EQ(t, qlfs_fsck(&c->m.d, &o, &r), 0);
 }
 
 /* Negative control: SSR that ignores the checkpoint's map writes over

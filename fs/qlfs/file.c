@@ -258,7 +258,10 @@ int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 		 * clear_need_cp(), under cp_rwsem): cleared here, a second
 		 * fsync meanwhile would roll forward and answer before any
 		 * checkpoint has the file. */
-		return qlfs_write_checkpoint(sbi, CP_REASON_FSYNC);
+		err = qlfs_write_checkpoint(sbi, CP_REASON_FSYNC);
+		if (!err)
+			qlfs_inode_got_pino(inode); /* QI3 */
+		return err;
 	}
 	/* The data first, durable: a node block with the FSYNC mark that
 	 * reaches the media before the blocks it points to would make

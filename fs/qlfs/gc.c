@@ -394,7 +394,7 @@ int qlfs_gc_segment(struct qlfs_sb_info *sbi, u32 segno, enum qlfs_gc_type type)
 		}
 		if (!valid_in_sit(sbi, se, off))
 			continue;
-		if (READ_ONCE(sbi->gc_test_fault) == QLFS_GC_FAULT_SKIP_MOVE) {
+		if (READ_ONCE(sbi->test.gc_fault) == QLFS_GC_FAULT_SKIP_MOVE) {
 			fault_drop_block(sbi, base + off);
 			continue;
 		}
@@ -430,7 +430,7 @@ out:
 	spin_lock(&sbi->sit_lock);
 	left = se->valid_blocks;
 	spin_unlock(&sbi->sit_lock);
-	if (READ_ONCE(sbi->gc_test_fault) == QLFS_GC_FAULT_FREE_EARLY)
+	if (READ_ONCE(sbi->test.gc_fault) == QLFS_GC_FAULT_FREE_EARLY)
 		fault_free_early(sbi, segno);
 	return left;
 }

@@ -8,7 +8,8 @@
  * qlfs_sops: alloc/destroy, write_inode, evict_inode).
  * Provides: qlfs_iget(), qlfs_new_inode(), qlfs_update_inode(),
  * qlfs_inode_to_folio(), qlfs_inode_blocks_add(), qlfs_alloc_inode(),
- * qlfs_destroy_inode(), qlfs_write_inode(), qlfs_evict_inode().
+ * qlfs_destroy_inode(), qlfs_write_inode(), qlfs_evict_inode(),
+ * qlfs_inode_got_pino().
  *
  * Quire's VFS has no inode hash or LRU (an inode lives while a dentry or
  * a file holds it), so qlfs keeps its own table, sbi->inode_cache (ino ->
@@ -26,6 +27,12 @@
  *       fields, written by qlfs_inode_to_folio() after each change (QM1).
  *  QI2: an inode evicted with no link has lost every block of its tree and
  *       its nid before it leaves the orphan list.
+ *  QI3: an inode block's QLFS_ADVISE_LOST_PINO is its inode's
+ *       QLFS_I_NEED_CP as of its last qlfs_inode_to_folio(), and reading
+ *       the inode sets NEED_CP from it: a rename or link that a checkpoint
+ *       does not have yet still makes fsync checkpoint after the inode was
+ *       evicted and read back (F2FS's FADVISE_LOST_PINO_BIT). A fsync
+ *       that checkpointed clears it (qlfs_inode_got_pino()).
  *
  * Locking: inode_cache_lock (a mutex, held across the read of a new inode
  * so that one ino is read once) -> node folio locks. Eviction takes
@@ -99,10 +106,39 @@ void qlfs_inode_to_folio(struct inode *inode, struct folio *folio)
 	ri->i_current_depth =
 		cpu_to_le32(S_ISDIR(inode->i_mode) ? qi->i_current_depth : 0);
 	ri->i_pino = cpu_to_le32(qi->i_pino);
+	/* QI3: the block says what the inode's NEED_CP says */
+	if (test_bit(QLFS_I_NEED_CP, &qi->flags))
+		ri->i_advise |= QLFS_ADVISE_LOST_PINO;
+	else
+		ri->i_advise &= ~QLFS_ADVISE_LOST_PINO;
 	if (S_ISCHR(inode->i_mode) || S_ISBLK(inode->i_mode))
 		ri->i_addr[0] = cpu_to_le32(inode->i_rdev);
 	folio_mark_dirty(folio);
 	WRITE_ONCE(QLFS_I_SB(inode)->s_dirty, true);
+}
+
+/* After a checkpoint that has @inode's entries (fsync's): its block's
+ * LOST_PINO goes (F2FS's try_to_fix_pino()), so that reading it back
+ * does not checkpoint again; unless a rename or link set NEED_CP since. */
+void qlfs_inode_got_pino(struct inode *inode)
+{
+	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
+	struct folio *folio;
+	bool lost;
+
+	if (test_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags))
+		return;
+	folio = qlfs_get_node_folio(sbi, inode->i_ino);
+	if (IS_ERR(folio))
+		return; /* reported; the bit only costs a checkpoint */
+	lost = READ_ONCE(((struct qlfs_inode *)folio_address(folio))->i_advise) &
+	       QLFS_ADVISE_LOST_PINO;
+	qlfs_put_node_folio(folio);
+	if (!lost)
+		return;
+	qlfs_lock_op(sbi);
+	qlfs_update_inode(inode);
+	qlfs_unlock_op(sbi);
 }
 
 void qlfs_update_inode(struct inode *inode)
@@ -183,12 +219,17 @@ static int read_inode(struct inode *inode)
 	const struct qlfs_inode *ri;
 	struct folio *folio;
 	const char *why;
-	u32 nat_ino;
+	u32 nat_ino, addr;
 	int err;
 
-	err = qlfs_get_nat_entry(sbi, inode->i_ino, &nat_ino, NULL, NULL);
+	err = qlfs_get_nat_entry(sbi, inode->i_ino, &nat_ino, &addr, NULL);
 	if (err)
 		return err == -EINVAL ? -EUCLEAN : err;
+	/* Free in the NAT: no inode, whatever the node cache holds (a
+	 * cleaner's read in qlfs_free_node()'s window between dropping the
+	 * folio and clearing the entry puts the old block back there). */
+	if (addr == NULL_ADDR)
+		return -ENOENT;
 	folio = qlfs_get_node_folio(sbi, inode->i_ino);
 	if (IS_ERR(folio))
 		return PTR_ERR(folio);
@@ -223,6 +264,8 @@ static int read_inode(struct inode *inode)
 	qi->i_generation = le32_to_cpu(ri->i_generation);
 	qi->i_current_depth = le32_to_cpu(ri->i_current_depth);
 	qi->i_pino = le32_to_cpu(ri->i_pino);
+	if (ri->i_advise & QLFS_ADVISE_LOST_PINO) /* QI3 */
+		set_bit(QLFS_I_NEED_CP, &qi->flags);
 	qlfs_put_node_folio(folio);
 	return 0;
 }
@@ -268,6 +311,10 @@ struct inode *qlfs_iget(struct super_block *sb, u32 ino)
 	}
 	inode->i_ino = ino;
 	err = read_inode(inode);
+	/* whole before it is in the table: another qlfs_iget() (lookup, the
+	 * cleaner) takes it from there as soon as the lock goes */
+	if (!err)
+		qlfs_set_inode_ops(inode);
 	if (!err && IS_ERR(xa_store(&sbi->inode_cache, ino, inode, GFP_KERNEL)))
 		err = -ENOMEM;
 	if (err) {
@@ -277,7 +324,6 @@ struct inode *qlfs_iget(struct super_block *sb, u32 ino)
 	}
 	set_bit(QLFS_I_ACTIVE, &QLFS_I(inode)->flags);
 	mutex_unlock(&sbi->inode_cache_lock);
-	qlfs_set_inode_ops(inode);
 	return inode;
 }
 
@@ -321,6 +367,7 @@ struct inode *qlfs_new_inode(struct inode *dir, umode_t mode)
 	}
 	qlfs_inode_to_folio(inode, folio);
 	qlfs_put_node_folio(folio);
+	qlfs_set_inode_ops(inode); /* before the table publishes it */
 	mutex_lock(&sbi->inode_cache_lock);
 	if (IS_ERR(xa_store(&sbi->inode_cache, nid, inode, GFP_KERNEL))) {
 		mutex_unlock(&sbi->inode_cache_lock);
@@ -333,7 +380,6 @@ struct inode *qlfs_new_inode(struct inode *dir, umode_t mode)
 	spin_lock(&sbi->nat_lock);
 	sbi->total_valid_inode_count++;
 	spin_unlock(&sbi->nat_lock);
-	qlfs_set_inode_ops(inode);
 	return inode;
 fail:
 	qlfs_free_node(sbi, nid);

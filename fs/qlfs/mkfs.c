@@ -3,7 +3,8 @@
  *
  * Layer: fs. Used by: the mkfs.qlfs shell command and host tool
  * (fs/qlfs/tool.c), the qlfs_format suite.
- * Provides: qlfs_mkfs(), qlfs_probe_signature().
+ * Provides: qlfs_mkfs(), qlfs_mkfs_pick_log_bps(), qlfs_mkfs_min_blocks(),
+ * qlfs_probe_signature().
  *
  * Writes, in this order: the SIT and NAT blocks (live copy 0 of each), the
  * root directory's dentry block and inode, checkpoint pack 1 (version
@@ -359,30 +360,101 @@ static void mkfs_error(const struct qlfs_mkfs_opts *o, const char *fmt, ...)
 	shell_error("mkfs.qlfs", "%s", msg);
 }
 
+/* Does a file system on @blocks with 2^@log_bps-block segments work? */
+static bool workable(u64 blocks, u32 log_bps, struct qlfs_layout *l)
+{
+	return !qlfs_compute_layout(blocks, log_bps, l) &&
+	       qlfs_geometry_workable(l->segs_main, qlfs_default_ovp(l->segs_main));
+}
+
+u64 qlfs_mkfs_min_blocks(u32 log_bps)
+{
+	struct qlfs_layout l;
+	u64 bps = 1ULL << log_bps;
+
+	/* the metadata grows with the segments: count up from the floor */
+	for (u64 segs = QLFS_MIN_WORKING_MAIN_SEGS; segs < 4 * QLFS_AUTO_MAIN_SEGS;
+	     segs++)
+		if (workable(segs * bps, log_bps, &l))
+			return segs * bps;
+	return 0; /* not reached for a valid segment size */
+}
+
+u32 qlfs_mkfs_pick_log_bps(u64 dev_blocks)
+{
+	struct qlfs_layout l;
+
+	for (u32 lb = QLFS_DEF_LOG_BLOCKS_PER_SEG; lb >= QLFS_MIN_LOG_BLOCKS_PER_SEG;
+	     lb--)
+		if (workable(dev_blocks, lb, &l) && l.segs_main >= QLFS_AUTO_MAIN_SEGS)
+			return lb;
+	for (u32 lb = QLFS_DEF_LOG_BLOCKS_PER_SEG; lb >= QLFS_MIN_LOG_BLOCKS_PER_SEG;
+	     lb--)
+		if (workable(dev_blocks, lb, &l))
+			return lb;
+	return 0;
+}
+
+/* The one line for a device too small for qlfs, or for segment size
+ * @log_bps (-s); 0 or -ENOSPC/-EINVAL. */
+static int check_geometry(struct mkfs_ctx *c, const char *name, u32 log_bps, bool told)
+{
+	u64 blocks = min(c->d->nr_blocks, QLFS_MAX_BLOCKS);
+	int err;
+
+	if (!log_bps) {
+		u64 min = qlfs_mkfs_min_blocks(QLFS_MIN_LOG_BLOCKS_PER_SEG);
+
+		mkfs_error(
+			c->o,
+			"%s: %llu KiB is too small: qlfs needs at least %llu KiB (%llu segments of %u KiB)",
+			name, (unsigned long long)c->d->nr_blocks * 4,
+			(unsigned long long)min * 4,
+			(unsigned long long)min >> QLFS_MIN_LOG_BLOCKS_PER_SEG,
+			4u << QLFS_MIN_LOG_BLOCKS_PER_SEG);
+		return -ENOSPC;
+	}
+	err = qlfs_compute_layout(blocks, log_bps, &c->l);
+	if (err == -EINVAL) {
+		mkfs_error(
+			c->o,
+			"%s: too many segments of %u KiB for the checkpoint's bitmaps: use larger segments (-s)",
+			name, 4u << log_bps);
+		return err;
+	}
+	if (!err &&
+	    qlfs_geometry_workable(c->l.segs_main, qlfs_default_ovp(c->l.segs_main)))
+		return 0;
+	if (told) {
+		u32 fit = log_bps;
+		char hint[48] = "";
+
+		while (--fit >= QLFS_MIN_LOG_BLOCKS_PER_SEG &&
+		       !workable(blocks, fit, &c->l))
+			;
+		if (fit >= QLFS_MIN_LOG_BLOCKS_PER_SEG)
+			scnprintf(hint, sizeof(hint), "-s %uK or smaller, or ",
+				  4u << fit);
+		mkfs_error(
+			c->o,
+			"%s: segments of %u KiB leave too few main segments (qlfs needs %u): use %sa device of at least %llu KiB",
+			name, 4u << log_bps, QLFS_MIN_WORKING_MAIN_SEGS, hint,
+			(unsigned long long)qlfs_mkfs_min_blocks(log_bps) * 4);
+	}
+	return -ENOSPC;
+}
+
 int qlfs_mkfs(struct qlfs_dev *d, const struct qlfs_mkfs_opts *o)
 {
 	struct mkfs_ctx c = {.d = d, .o = o};
 	const char *name = o->name ? o->name : d->disk->disk_name;
+	u32 log_bps = o->log_bps ? o->log_bps : qlfs_mkfs_pick_log_bps(d->nr_blocks);
 	const char *found;
 	int err;
 
-	err = qlfs_compute_layout(d->nr_blocks, o->log_bps, &c.l);
-	if (err == -ENOSPC) {
-		mkfs_error(
-			o,
-			"%s: %llu KiB is too small: qlfs needs %u segments of %u KiB (%u KiB)",
-			name, (unsigned long long)d->nr_blocks * 4,
-			3 + 5 + QLFS_MIN_MAIN_SEGS, 4u << o->log_bps,
-			(3 + 5 + QLFS_MIN_MAIN_SEGS) * (4u << o->log_bps));
+	err = check_geometry(&c, name, log_bps, o->log_bps);
+	if (err)
 		return err;
-	}
-	if (err) {
-		mkfs_error(
-			o,
-			"%s: too many segments of %u KiB for the checkpoint's bitmaps: use larger segments (-s)",
-			name, 4u << o->log_bps);
-		return err;
-	}
 	found = o->force ? NULL : qlfs_probe_signature(d);
 	if (found) {
 		mkfs_error(o, "%s already holds %s; use -f to overwrite it", name, found);

@@ -53,6 +53,7 @@
 #include <quire/printk.h>
 #include <quire/bug.h>
 #include <quire/sched.h>
+#include <quire/backing-dev.h>
 #include "qlfs_mount.h"
 
 /* ---- NAT ---- */
@@ -378,10 +379,91 @@ static bool node_has_new_addr(struct qlfs_sb_info *sbi, const void *node)
 	return false;
 }
 
+/* A node block read into @folio at @addr: its checksum, its footer (@nid
+ * of inode @ino), no NEW_ADDR (QL9, QL4). NULL or what is wrong. */
+static const char *node_block_invalid(struct qlfs_sb_info *sbi, struct folio *folio,
+				      u32 nid, u32 ino, u32 addr)
+{
+	struct qlfs_node_footer *f = footer_of(folio_address(folio));
+
+	if (!qlfs_block_csum_ok(folio_address(folio), addr))
+		return "bad checksum";
+	if (le32_to_cpu(f->nid) != nid || le32_to_cpu(f->ino) != ino)
+		return "wrong footer";
+	if (node_has_new_addr(sbi, folio_address(folio)))
+		return "NEW_ADDR on disk";
+	return NULL;
+}
+
+/*
+ * Node read-around: the nodes after @nid (up to QLFS_NODE_RA in all)
+ * whose blocks follow @addr on the disk, not cached yet, go into the same
+ * read as @nid's: nodes made together get neighbouring nids and are
+ * written together in nid order (the node log, a checkpoint's writeback),
+ * so the inodes of files made one after the other, or a file's direct
+ * nodes, come in with one request instead of one each (the small-file
+ * read, a large file's block map). The run stops at the first nid that is
+ * cached, free, or elsewhere on the disk: it never costs a second request.
+ * Each folio is added locked before its NAT entry is read, so no write of
+ * that node can slip between (a node changes only through its folio).
+ * Fills @ra with the locked, not uptodate folios; returns how many.
+ */
+static unsigned int node_ra_collect(struct qlfs_sb_info *sbi, u32 nid, u32 addr,
+				    struct folio **ra)
+{
+	struct address_space *mapping = sbi->node_inode->i_mapping;
+	unsigned int n = 0;
+
+	for (u32 i = 1; i < QLFS_NODE_RA && nid + i < sbi->l.max_nid; i++) {
+		struct folio *folio = filemap_alloc_folio(
+			mapping->gfp_mask | __GFP_NORETRY | __GFP_NOWARN, false);
+		u32 a = NULL_ADDR;
+
+		if (!folio)
+			break;
+		if (filemap_add_folio(mapping, folio, nid + i, mapping->gfp_mask) < 0) {
+			folio_put(folio);
+			break;
+		}
+		if (qlfs_get_nat_entry(sbi, nid + i, NULL, &a, NULL) || a != addr + i) {
+			filemap_remove_folio(folio);
+			folio_unlock(folio);
+			folio_put(folio);
+			break;
+		}
+		ra[n++] = folio;
+	}
+	return n;
+}
+
+/* The read-around folios after the read: each checked as a node read on
+ * demand is, uptodate when sound, else dropped without a word (nobody asked
+ * for it yet: a read on demand reports it); unlocked. */
+static void node_ra_finish(struct qlfs_sb_info *sbi, struct folio **ra, unsigned int n,
+			   u32 addr, int err)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct folio *folio = ra[i];
+		u32 ino = 0;
+
+		if (!err && !qlfs_get_nat_entry(sbi, folio->index, &ino, NULL, NULL) &&
+		    !node_block_invalid(sbi, folio, folio->index, ino, addr + 1 + i)) {
+			folio_mark_uptodate(folio);
+		} else {
+			filemap_remove_folio(folio);
+		}
+		folio_unlock(folio);
+		folio_put(folio);
+	}
+	if (n)
+		__atomic_add_fetch(&sbi->node_blocks_read_ahead, n, __ATOMIC_RELAXED);
+}
+
 struct folio *qlfs_get_node_folio(struct qlfs_sb_info *sbi, u32 nid)
 {
-	struct folio *folio;
-	struct qlfs_node_footer *f;
+	struct folio *folio, *ra[QLFS_NODE_RA - 1];
+	const char *bad;
+	unsigned int nr_ra = 0, took;
 	u32 ino, addr;
 	struct bio *bio;
 	int err;
@@ -406,34 +488,38 @@ struct folio *qlfs_get_node_folio(struct qlfs_sb_info *sbi, u32 nid)
 		qlfs_handle_error(sbi, "corrupt NAT entry");
 		goto fail;
 	}
-	bio = qlfs_bio_alloc(sbi, REQ_OP_READ, addr, 1);
+	nr_ra = node_ra_collect(sbi, nid, addr, ra);
+	bio = qlfs_bio_alloc(sbi, REQ_OP_READ, addr, 1 + nr_ra);
 	if (!bio) {
+		node_ra_finish(sbi, ra, nr_ra, addr, -ENOMEM);
 		err = -ENOMEM;
 		goto fail;
 	}
 	bio_add_page(bio, &folio->page, QLFS_BLKSIZE, 0);
+	for (unsigned int i = 0; i < nr_ra; i++)
+		if (!bio_add_page(bio, &ra[i]->page, QLFS_BLKSIZE, 0))
+			break; /* qlfs_bio_alloc() gave fewer vectors: read alone */
+	took = bio->bi_vcnt - 1;
 	err = submit_bio_wait(bio);
+	node_ra_finish(sbi, ra, took, addr, err);
+	node_ra_finish(sbi, ra + took, nr_ra - took, addr, -EIO); /* not read */
 	bio_put(bio);
 	if (err) {
 		qlfs_msg(sbi, "node %u at block %u: read error %s", nid, addr,
 			 errname(err));
 		goto fail;
 	}
-	f = footer_of(folio_address(folio));
 	err = -EIO;
-	if (!qlfs_block_csum_ok(folio_address(folio), addr)) {
-		qlfs_msg(sbi, "node %u at block %u: bad checksum", nid, addr);
-		qlfs_handle_error(sbi, "corrupt node block");
-		goto fail;
-	}
-	if (le32_to_cpu(f->nid) != nid || le32_to_cpu(f->ino) != ino) {
-		qlfs_msg(sbi, "node %u at block %u: footer names node %u of inode %u",
-			 nid, addr, le32_to_cpu(f->nid), le32_to_cpu(f->ino));
-		qlfs_handle_error(sbi, "corrupt node block");
-		goto fail;
-	}
-	if (node_has_new_addr(sbi, folio_address(folio))) {
-		qlfs_msg(sbi, "node %u at block %u: NEW_ADDR on disk", nid, addr);
+	bad = node_block_invalid(sbi, folio, nid, ino, addr);
+	if (bad) {
+		struct qlfs_node_footer *f = footer_of(folio_address(folio));
+
+		if (!strcmp(bad, "wrong footer"))
+			qlfs_msg(sbi,
+				 "node %u at block %u: footer names node %u of inode %u",
+				 nid, addr, le32_to_cpu(f->nid), le32_to_cpu(f->ino));
+		else
+			qlfs_msg(sbi, "node %u at block %u: %s", nid, addr, bad);
 		qlfs_handle_error(sbi, "corrupt node block");
 		goto fail;
 	}
@@ -553,6 +639,40 @@ redirty:
 	return err;
 }
 
+/*
+ * F2FS's skip rule for node writeback (f2fs_write_node_pages(),
+ * nr_pages_to_skip(sbi, NODE)): the flusher leaves node pages dirty until
+ * eight segments' worth have gathered, unless the device is over its dirty
+ * limit (dirty_exceeded) or reclaim asks. A node being filled (the inode
+ * whose size grows at every write, the direct node taking the next
+ * addresses) is changed again at once, and a change waits for the node's
+ * writeback (QM1): written early, every write would wait for a node I/O,
+ * and the node would be written many times over. Integrity writeback
+ * (fsync, sync, the checkpoint) never skips. Counts the dirty tag up to
+ * the limit only.
+ */
+static bool node_writeback_may_wait(struct qlfs_sb_info *sbi,
+				    struct address_space *mapping,
+				    struct writeback_control *wbc)
+{
+	unsigned long index = 0, n = 0, limit = 8UL * sbi->l.bps;
+	struct bdi_writeback *wb = inode_to_wb(mapping->host);
+
+	if (wbc->sync_mode == WB_SYNC_ALL || wbc->for_reclaim ||
+	    (wb && READ_ONCE(wb->dirty_exceeded)))
+		return false;
+	while (n < limit &&
+	       xa_find(&mapping->i_pages, &index, ULONG_MAX, PAGECACHE_TAG_DIRTY)) {
+		n++;
+		if (++index == 0)
+			break;
+	}
+	if (n >= limit)
+		return false;
+	wbc->pages_skipped += n;
+	return true;
+}
+
 static int qlfs_node_writepages(struct address_space *mapping,
 				struct writeback_control *wbc)
 {
@@ -569,6 +689,8 @@ static int qlfs_node_writepages(struct address_space *mapping,
 		wbc->pages_skipped += mapping->nrpages;
 		return -EROFS;
 	}
+	if (!cp && node_writeback_may_wait(sbi, mapping, wbc))
+		return 0;
 	if (!cp) {
 		if (wbc->sync_mode == WB_SYNC_NONE) {
 			if (!down_read_trylock(&sbi->cp_rwsem)) {

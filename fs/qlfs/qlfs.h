@@ -73,12 +73,41 @@ static inline u64 qlfs_dir_blocks(u32 depth)
 	return QLFS_DIR_BUCKET_BLOCKS * ((1ULL << depth) - 1);
 }
 
-/* The overprovisioned segments mkfs sets aside for M main segments. */
+/*
+ * Space for cleaning (docs/qlfs-format.md, "Geometry that works"; F2FS's
+ * mkfs sets aside overprovisioned and reserved segments the same way). The
+ * six logs each hold a current segment that only they can fill, so the
+ * user blocks must leave those six out and as many again for the cleaner
+ * (its reserve, qlfs_gc_reserve_segs(), is half the overprovision) and
+ * for garbage to clean: QLFS_MIN_OVP_SEGS. A file system is workable with
+ * at least QLFS_MIN_WORKING_MAIN_SEGS main segments and that
+ * overprovision: mkfs makes no other, mount refuses any other.
+ * mkfs without -s picks the largest segment (up to 2 MiB) that leaves
+ * QLFS_AUTO_MAIN_SEGS main segments, so the overprovision costs at most
+ * 15 % of the space.
+ */
+#define QLFS_MIN_OVP_SEGS	   (2 * NR_CURSEG_TYPE)
+#define QLFS_MIN_WORKING_MAIN_SEGS (2 * QLFS_MIN_OVP_SEGS)
+#define QLFS_AUTO_MAIN_SEGS	   (10 * QLFS_MIN_OVP_SEGS)
+
+/* The overprovisioned segments mkfs sets aside for M main segments:
+ * QLFS_MIN_OVP_SEGS (the logs' and the cleaner's) plus 5 % of M for garbage
+ * to clean (at most half of M, for fsck's repair of an image too small to
+ * work). With only the 5 %, small file systems of many small files went
+ * read-only: a victim full of other files' blocks costs a node write per
+ * block moved (suite qlfs_gc, the tiny cases). */
 static inline u32 qlfs_default_ovp(u32 main_segs)
 {
-	return max(2u, main_segs / 20);
+	return min((u32)QLFS_MIN_OVP_SEGS, main_segs / 2) + main_segs / 20;
 }
 #define QLFS_RSVD_SEGS 2
+
+/* Can a file system of @main_segs main segments, @ovp of them
+ * overprovisioned, always clean its way to a free segment for each log? */
+static inline bool qlfs_geometry_workable(u32 main_segs, u32 ovp)
+{
+	return main_segs >= QLFS_MIN_WORKING_MAIN_SEGS && ovp >= QLFS_MIN_OVP_SEGS;
+}
 
 /* Block I/O through the block layer (submit_bio_wait()). */
 struct qlfs_dev {
@@ -103,7 +132,7 @@ void qlfs_free_blocks(void *buf, unsigned int order);
 
 /* mkfs (fs/qlfs/mkfs.c). */
 struct qlfs_mkfs_opts {
-	u32 log_bps;	   /* segment size */
+	u32 log_bps;	   /* segment size; 0: mkfs picks (qlfs_mkfs_pick_log_bps()) */
 	const char *label; /* <= 63 bytes or NULL */
 	bool force;	   /* overwrite an existing file system */
 	u64 time;	   /* creation time, seconds since the epoch */
@@ -112,8 +141,17 @@ struct qlfs_mkfs_opts {
 	const char *name;  /* the device in messages (NULL: the disk's) */
 };
 
-/* Make a qlfs on @d. 0 or -errno, with one line saying why on failure. */
+/* Make a qlfs on @d. 0 or -errno, with one line saying why on failure:
+ * -ENOSPC when the device (or, with @o->log_bps, that segment size) leaves
+ * too few main segments to work (qlfs_geometry_workable()). */
 int qlfs_mkfs(struct qlfs_dev *d, const struct qlfs_mkfs_opts *o);
+/* The segment size mkfs picks for @dev_blocks when not told: the largest,
+ * up to 2 MiB, that leaves QLFS_AUTO_MAIN_SEGS main segments, else the
+ * largest that leaves a workable file system; 0 when none does. */
+u32 qlfs_mkfs_pick_log_bps(u64 dev_blocks);
+/* The fewest blocks a workable file system with 2^@log_bps-block segments
+ * takes (the smallest qlfs at all: QLFS_MIN_LOG_BLOCKS_PER_SEG). */
+u64 qlfs_mkfs_min_blocks(u32 log_bps);
 /* Which known file system or partition table @d holds, or NULL. */
 const char *qlfs_probe_signature(struct qlfs_dev *d);
 

@@ -85,13 +85,16 @@ static int qt_fsck(struct qt *q)
 	return qlfs_fsck(&q->d, &o, &q->r);
 }
 
-/* A fresh file system with 2^@log_bps-block segments, found clean. */
+/* A fresh file system with 2^@log_bps-block segments (0: the size mkfs
+ * picks), found clean. */
 static struct qt *qt_mkfs(struct ktest *t, u32 log_bps)
 {
-	struct qlfs_mkfs_opts o = {
-		.log_bps = log_bps, .force = true, .time = TEST_TIME, .quiet = true};
+	struct qlfs_mkfs_opts o = {.force = true, .time = TEST_TIME, .quiet = true};
 	struct qt *q = qt_disk(t);
 
+	if (!log_bps)
+		log_bps = qlfs_mkfs_pick_log_bps(q->d.nr_blocks);
+	o.log_bps = log_bps;
 	KTEST_ASSERT_EQ(t, qlfs_compute_layout(q->d.nr_blocks, log_bps, &q->l), 0);
 	KTEST_ASSERT_EQ(t, qlfs_mkfs(&q->d, &o), 0);
 	KTEST_ASSERT_EQ(t, qt_fsck(q), 0);
@@ -242,7 +245,7 @@ static void qlfs_4gib_file_is_addressable(struct ktest *t)
 
 static void qlfs_mkfs_then_fsck_is_clean_for_each_segment_size(struct ktest *t)
 {
-	static const u32 logs[] = {4, 7, 9}; /* 64 KiB, 512 KiB, 2 MiB */
+	static const u32 logs[] = {4, 7, 0}; /* 64 KiB, 512 KiB, mkfs picks */
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(logs); i++) {
 		struct qt *q = qt_mkfs(t, logs[i]);
@@ -258,8 +261,8 @@ static void qlfs_mkfs_then_fsck_is_clean_for_each_segment_size(struct ktest *t)
 
 static void qlfs_mkfs_refuses_an_existing_fs_without_force(struct ktest *t)
 {
-	struct qt *q = qt_mkfs(t, 9);
-	struct qlfs_mkfs_opts o = {.log_bps = 9, .time = TEST_TIME, .quiet = true};
+	struct qt *q = qt_mkfs(t, 0);
+	struct qlfs_mkfs_opts o = {.log_bps = 0, .time = TEST_TIME, .quiet = true};
 
 	KTEST_EXPECT_NOT_NULL(t, qlfs_probe_signature(&q->d));
 	KTEST_EXPECT_EQ(t, qlfs_mkfs(&q->d, &o), -EEXIST);
@@ -270,6 +273,52 @@ static void qlfs_mkfs_refuses_an_existing_fs_without_force(struct ktest *t)
 	for (u32 b = 0; b < 17; b++)
 		KTEST_ASSERT_EQ(t, qlfs_dev_write(&q->d, b, q->blk, 1), 0);
 	KTEST_EXPECT_NULL(t, qlfs_probe_signature(&q->d));
+}
+
+/* The segment size: mkfs picks one that leaves the six logs room to
+ * clean; one given (-s) that leaves too few main segments is refused, and
+ * so is a device under the smallest workable size. */
+static void qlfs_mkfs_picks_or_refuses_the_segment_size(struct ktest *t)
+{
+	struct qt *q = qt_mkfs(t, 0);
+	struct qlfs_mkfs_opts o = {.force = true, .time = TEST_TIME, .quiet = true};
+	u64 all = q->d.nr_blocks, min = qlfs_mkfs_min_blocks(QLFS_MIN_LOG_BLOCKS_PER_SEG);
+	struct qlfs_layout l;
+
+	/* 32 MiB: 2 MiB segments would leave 8 main ones */
+	KTEST_ASSERT_EQ(t, qlfs_compute_layout(8192, 9, &l), 0);
+	KTEST_EXPECT_EQ(t, l.segs_main, 8);
+	o.log_bps = 9;
+	q->d.nr_blocks = 8192;
+	KTEST_EXPECT_EQ(t, qlfs_mkfs(&q->d, &o), -ENOSPC);
+	q->d.nr_blocks = all;
+	/* what it picks leaves QLFS_AUTO_MAIN_SEGS and is the largest that does */
+	o.log_bps = qlfs_mkfs_pick_log_bps(all);
+	KTEST_ASSERT_OP(t, o.log_bps, >=, QLFS_MIN_LOG_BLOCKS_PER_SEG);
+	KTEST_ASSERT_EQ(t, qlfs_compute_layout(all, o.log_bps, &l), 0);
+	KTEST_EXPECT_GE(t, l.segs_main, QLFS_AUTO_MAIN_SEGS);
+	if (o.log_bps < QLFS_MAX_LOG_BLOCKS_PER_SEG) {
+		KTEST_ASSERT_EQ(t, qlfs_compute_layout(all, o.log_bps + 1, &l), 0);
+		KTEST_EXPECT_LT(t, l.segs_main, QLFS_AUTO_MAIN_SEGS);
+	}
+	/* a 1 TiB device keeps F2FS's 2 MiB segments */
+	KTEST_EXPECT_EQ(t, qlfs_mkfs_pick_log_bps(QLFS_MAX_BLOCKS), 9);
+	/* the smallest: exactly the workable minimum of main segments */
+	KTEST_ASSERT_EQ(t, qlfs_compute_layout(min, QLFS_MIN_LOG_BLOCKS_PER_SEG, &l), 0);
+	KTEST_EXPECT_EQ(t, l.segs_main, QLFS_MIN_WORKING_MAIN_SEGS);
+	KTEST_EXPECT_EQ(t, qlfs_mkfs_pick_log_bps(min), QLFS_MIN_LOG_BLOCKS_PER_SEG);
+	KTEST_EXPECT_EQ(t, qlfs_mkfs_pick_log_bps(min - 1), 0);
+	o.log_bps = 0;
+	q->d.nr_blocks = min - 1;
+	KTEST_EXPECT_EQ(t, qlfs_mkfs(&q->d, &o), -ENOSPC);
+	q->d.nr_blocks = min;
+	KTEST_EXPECT_EQ(t, qlfs_mkfs(&q->d, &o), 0);
+	KTEST_EXPECT_EQ(t, qt_fsck(q), 0);
+	/* every workable file system leaves the cleaner its overprovision */
+	KTEST_EXPECT_GE(t, qlfs_default_ovp(QLFS_MIN_WORKING_MAIN_SEGS),
+			QLFS_MIN_OVP_SEGS);
+	KTEST_EXPECT_GE(t, qlfs_default_ovp(QLFS_AUTO_MAIN_SEGS), QLFS_MIN_OVP_SEGS);
+	q->d.nr_blocks = all;
 }
 
 /* ---- QL1, QL2: superblocks ---- */
@@ -314,7 +363,7 @@ static void qlfs_ql1_bad_geometry_is_refused(struct ktest *t)
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(edits); i++) {
-		struct qt *q = qt_mkfs(t, 9);
+		struct qt *q = qt_mkfs(t, 0);
 
 		sb_edit(t, q, 0, edits[i]);
 		sb_edit(t, q, 1, edits[i]);
@@ -326,14 +375,14 @@ static void qlfs_ql1_bad_geometry_is_refused(struct ktest *t)
 /* QL2: one bad copy is reported and the other used; both bad: refused. */
 static void qlfs_ql2_one_bad_superblock_uses_the_other(struct ktest *t)
 {
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 
 	qt_flip(t, q, 0, 100);
 	expect_broken(t, q, 4, 2);
 	KTEST_EXPECT_EQ(t, q->r.sb_used, 1);
 	KTEST_EXPECT_EQ(t, q->r.inodes, 1); /* the rest was checked */
 
-	q = qt_mkfs(t, 9);
+	q = qt_mkfs(t, 0);
 	sb_edit(t, q, 1, sb_more_main); /* checksum fine, geometry not */
 	expect_broken(t, q, 4, 2);
 	KTEST_EXPECT_EQ(t, q->r.sb_used, 0);
@@ -362,7 +411,7 @@ static void cp_newer(struct qlfs_checkpoint *cp)
 
 static void qlfs_ql3_no_valid_checkpoint_pack(struct ktest *t)
 {
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 
 	/* pack 0's footer torn: pack 1 (version 0) is used, no problem */
 	qt_flip(t, q, pack_addr(q, 0) + 7, 9);
@@ -373,7 +422,7 @@ static void qlfs_ql3_no_valid_checkpoint_pack(struct ktest *t)
 	qt_flip(t, q, pack_addr(q, 1), 9);
 	expect_broken(t, q, 4, 3);
 
-	q = qt_mkfs(t, 9);
+	q = qt_mkfs(t, 0);
 	qt_edit_cp(t, q, 0, cp_bad_pack_size);
 	qt_edit_cp(t, q, 1, cp_bad_curseg);
 	expect_broken(t, q, 4, 3);
@@ -383,7 +432,7 @@ static void qlfs_ql3_no_valid_checkpoint_pack(struct ktest *t)
  * higher valid version wins. */
 static void qlfs_ql3_versions_pick_the_pack(struct ktest *t)
 {
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 
 	qt_read(t, q, pack_addr(q, 1));
 	cp_newer((struct qlfs_checkpoint *)q->blk);
@@ -407,7 +456,7 @@ static struct qlfs_nat_entry *nat_entry(struct ktest *t, struct qt *q, u32 nid, 
 
 static void qlfs_ql4_nat_entries(struct ktest *t)
 {
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 	struct qlfs_nat_entry *ne;
 	u32 addr;
 
@@ -416,20 +465,20 @@ static void qlfs_ql4_nat_entries(struct ktest *t)
 	qt_write(t, q, addr, false);
 	expect_broken(t, q, 4, 4);
 
-	q = qt_mkfs(t, 9);
+	q = qt_mkfs(t, 0);
 	ne = nat_entry(t, q, QLFS_NODE_INO, &addr);
 	ne->ino = cpu_to_le32(QLFS_NODE_INO); /* a reserved nid in use */
 	ne->block_addr = cpu_to_le32(root_inode_addr(q));
 	qt_write(t, q, addr, false);
 	expect_broken(t, q, 4, 4);
 
-	q = qt_mkfs(t, 9);
+	q = qt_mkfs(t, 0);
 	ne = nat_entry(t, q, QLFS_ROOT_INO, &addr);
 	ne->block_addr = cpu_to_le32(0xfffffff0u); /* out of range */
 	qt_write(t, q, addr, false);
 	expect_broken(t, q, 4, 4);
 
-	q = qt_mkfs(t, 9);
+	q = qt_mkfs(t, 0);
 	ne = nat_entry(t, q, QLFS_ROOT_INO, &addr);
 	ne->block_addr = cpu_to_le32(q->l.sit_blkaddr); /* at metadata */
 	qt_write(t, q, addr, false);
@@ -448,7 +497,7 @@ static struct qlfs_sit_entry *sit_entry(struct ktest *t, struct qt *q, u32 segno
 
 static void qlfs_ql5_sit_counts_and_bits(struct ktest *t)
 {
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 	struct qlfs_sit_entry *se;
 	u32 addr;
 
@@ -464,7 +513,7 @@ static void qlfs_ql5_sit_counts_and_bits(struct ktest *t)
 	qt_write(t, q, addr, false);
 	expect_broken(t, q, 4, 5);
 
-	q = qt_mkfs(t, 9);
+	q = qt_mkfs(t, 0);
 	se = sit_entry(t, q, 7, &addr);
 	se->vblocks = cpu_to_le16(9 << SIT_VBLOCKS_SHIFT); /* log type 9 */
 	qt_write(t, q, addr, false);
@@ -473,7 +522,7 @@ static void qlfs_ql5_sit_counts_and_bits(struct ktest *t)
 
 static void qlfs_ql6_valid_but_unowned_and_owned_twice(struct ktest *t)
 {
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 	struct qlfs_sit_entry *se;
 	struct qlfs_inode *ri;
 	u32 addr;
@@ -484,7 +533,7 @@ static void qlfs_ql6_valid_but_unowned_and_owned_twice(struct ktest *t)
 	qt_write(t, q, addr, false);
 	expect_broken(t, q, 4, 6);
 
-	q = qt_mkfs(t, 9);
+	q = qt_mkfs(t, 0);
 	qt_read(t, q, root_inode_addr(q));
 	ri = (struct qlfs_inode *)q->blk;
 	ri->i_addr[1] = ri->i_addr[0]; /* the dentry block twice */
@@ -492,7 +541,7 @@ static void qlfs_ql6_valid_but_unowned_and_owned_twice(struct ktest *t)
 	qt_write(t, q, root_inode_addr(q), false);
 	expect_broken(t, q, 4, 6);
 
-	q = qt_mkfs(t, 9);
+	q = qt_mkfs(t, 0);
 	se = sit_entry(t, q, CURSEG_HOT_DATA, &addr);
 	se->valid_map[0] = 0; /* the root's dentry block */
 	se->vblocks = cpu_to_le16(CURSEG_HOT_DATA << SIT_VBLOCKS_SHIFT);
@@ -502,7 +551,7 @@ static void qlfs_ql6_valid_but_unowned_and_owned_twice(struct ktest *t)
 
 static void qlfs_ql14_current_segment_type_and_tail(struct ktest *t)
 {
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 	struct qlfs_sit_entry *se;
 	u32 addr;
 
@@ -511,7 +560,7 @@ static void qlfs_ql14_current_segment_type_and_tail(struct ktest *t)
 	qt_write(t, q, addr, false);
 	expect_broken(t, q, 4, 14);
 
-	q = qt_mkfs(t, 9);
+	q = qt_mkfs(t, 0);
 	se = sit_entry(t, q, CURSEG_COLD_DATA, &addr);
 	qlfs_set_bit(se->valid_map, 0); /* past blkoff 0 */
 	se->vblocks = cpu_to_le16(1 | CURSEG_COLD_DATA << SIT_VBLOCKS_SHIFT);
@@ -523,7 +572,7 @@ static void qlfs_ql14_current_segment_type_and_tail(struct ktest *t)
 
 static void qlfs_ql7_summary_names_another_owner(struct ktest *t)
 {
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 	struct qlfs_summary_block *sum;
 	u32 addr = pack_addr(q, 0) + 1 + CURSEG_HOT_DATA;
 
@@ -533,7 +582,7 @@ static void qlfs_ql7_summary_names_another_owner(struct ktest *t)
 	qt_write(t, q, addr, false);
 	expect_broken(t, q, 4, 7);
 
-	q = qt_mkfs(t, 9);
+	q = qt_mkfs(t, 0);
 	addr = pack_addr(q, 0) + 1 + CURSEG_HOT_NODE;
 	qt_read(t, q, addr);
 	sum = (struct qlfs_summary_block *)q->blk;
@@ -568,7 +617,7 @@ static void qlfs_ql8_checkpoint_counts(struct ktest *t)
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(edits); i++) {
-		struct qt *q = qt_mkfs(t, 9);
+		struct qt *q = qt_mkfs(t, 0);
 
 		qt_edit_cp(t, q, 0, edits[i]);
 		expect_broken(t, q, 4, 8);
@@ -580,7 +629,7 @@ static void qlfs_ql8_checkpoint_counts(struct ktest *t)
 
 static void qlfs_ql9_flipped_bits_fail_checksums(struct ktest *t)
 {
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 	u32 at[4];
 
 	at[0] = root_dent_addr(q);
@@ -588,12 +637,12 @@ static void qlfs_ql9_flipped_bits_fail_checksums(struct ktest *t)
 	at[2] = qlfs_nat_blkaddr(&q->l, 0, 0);
 	at[3] = qlfs_sit_blkaddr(&q->l, 0, 0);
 	for (unsigned int i = 0; i < ARRAY_SIZE(at); i++) {
-		q = qt_mkfs(t, 9);
+		q = qt_mkfs(t, 0);
 		qt_flip(t, q, at[i], 2000);
 		expect_broken(t, q, 4, 9);
 	}
 	/* a good block at the wrong address fails too (the seed is the address) */
-	q = qt_mkfs(t, 9);
+	q = qt_mkfs(t, 0);
 	qt_read(t, q, root_dent_addr(q));
 	KTEST_ASSERT_EQ(t, qlfs_dev_write(&q->d, root_dent_addr(q) + 1, q->blk, 1), 0);
 	KTEST_EXPECT_FALSE(t, qlfs_block_csum_ok(q->blk, root_dent_addr(q) + 1));
@@ -645,7 +694,7 @@ static void qlfs_ql10_inode_fields_and_pointers(struct ktest *t)
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(edits); i++) {
-		struct qt *q = qt_mkfs(t, 9);
+		struct qt *q = qt_mkfs(t, 0);
 
 		qt_read(t, q, root_inode_addr(q));
 		edits[i]((struct qlfs_inode *)q->blk);
@@ -668,7 +717,7 @@ static void ri_depth(struct qlfs_inode *ri)
 
 static void qlfs_ql11_directory_entries(struct ktest *t)
 {
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 	struct qlfs_dentry_block *db;
 
 	qt_read(t, q, root_dent_addr(q));
@@ -677,21 +726,21 @@ static void qlfs_ql11_directory_entries(struct ktest *t)
 	qt_write(t, q, root_dent_addr(q), false);
 	expect_broken(t, q, 4, 11);
 
-	q = qt_mkfs(t, 9);
+	q = qt_mkfs(t, 0);
 	qt_read(t, q, root_dent_addr(q));
 	db = (struct qlfs_dentry_block *)q->blk;
 	db->dentry[1].ino = cpu_to_le32(9); /* ".." of the root elsewhere */
 	qt_write(t, q, root_dent_addr(q), false);
 	expect_broken(t, q, 4, 11);
 
-	q = qt_mkfs(t, 9);
+	q = qt_mkfs(t, 0);
 	qt_read(t, q, root_dent_addr(q));
 	db = (struct qlfs_dentry_block *)q->blk;
 	db->dentry[0].name_len = cpu_to_le16(0xffff); /* hostile length */
 	qt_write(t, q, root_dent_addr(q), false);
 	expect_broken(t, q, 4, 11);
 
-	q = qt_mkfs(t, 9);
+	q = qt_mkfs(t, 0);
 	qt_read(t, q, root_inode_addr(q));
 	ri_depth((struct qlfs_inode *)q->blk);
 	qt_write(t, q, root_inode_addr(q), false);
@@ -700,7 +749,7 @@ static void qlfs_ql11_directory_entries(struct ktest *t)
 
 static void qlfs_ql12_directory_link_count(struct ktest *t)
 {
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 
 	qt_read(t, q, root_inode_addr(q));
 	ri_links3((struct qlfs_inode *)q->blk);
@@ -772,7 +821,7 @@ static void add_file(struct ktest *t, struct qt *q, bool name, u32 links)
 /* The editor above makes a sound file: the control for QL12 and QL13. */
 static void qlfs_a_named_file_is_clean(struct ktest *t)
 {
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 
 	add_file(t, q, true, 1);
 	KTEST_EXPECT_EQ(t, qt_fsck(q), 0);
@@ -782,7 +831,7 @@ static void qlfs_a_named_file_is_clean(struct ktest *t)
 
 static void qlfs_ql12_file_link_count(struct ktest *t)
 {
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 
 	add_file(t, q, true, 2);
 	expect_broken(t, q, 4, 12);
@@ -790,7 +839,7 @@ static void qlfs_ql12_file_link_count(struct ktest *t)
 
 static void qlfs_ql13_unnamed_inode(struct ktest *t)
 {
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 
 	add_file(t, q, false, 1);
 	expect_broken(t, q, 4, 13);
@@ -818,7 +867,7 @@ static u64 qt_rng(u64 *s)
  */
 static void qlfs_fsck_survives_sealed_random_damage(struct ktest *t)
 {
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 	u64 rng = ktest_seed() * 2654435761ULL + 7;
 	u8 *saved = qlfs_alloc_blocks(0);
 	u32 blocks[8], hist[3] = {0};
@@ -864,7 +913,8 @@ static void qlfs_fsck_survives_sealed_random_damage(struct ktest *t)
 /* ---- an image builder: files with node trees, directories with levels ---- */
 
 /*
- * Small edits as the mount will make them, on a fresh 2 MiB-segment image:
+ * Small edits as the mount will make them, on a fresh image (segments as
+ * mkfs picks them):
  * blocks appended to the current segments (logs 0..5 = main segments
  * 0..5, all in SIT block 0), NAT entries in NAT block 0, summaries and
  * counts in checkpoint pack 0. img_commit() writes SIT, NAT and the pack.
@@ -1102,7 +1152,7 @@ static void node_edit(struct ktest *t, struct qt *q, u32 addr, u32 idx, u32 val,
 static void qlfs_fsck_walks_direct_indirect_and_double_indirect_nodes(struct ktest *t)
 {
 	struct big_file bf;
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 
 	make_big_file(t, q, &bf);
 	KTEST_EXPECT_EQ(t, qt_fsck(q), 0);
@@ -1116,19 +1166,19 @@ static void qlfs_fsck_walks_direct_indirect_and_double_indirect_nodes(struct kte
 	expect_broken(t, q, 4, 10);
 
 	/* an indirect node naming itself: walked once, reported */
-	q = qt_mkfs(t, 9);
+	q = qt_mkfs(t, 0);
 	make_big_file(t, q, &bf);
 	node_edit(t, q, bf.node[BIG_DIND_IND], 6, BIG_DIND_IND, false);
 	expect_broken(t, q, 4, 4);
 
 	/* two direct nodes pointing at one data block */
-	q = qt_mkfs(t, 9);
+	q = qt_mkfs(t, 0);
 	make_big_file(t, q, &bf);
 	node_edit(t, q, bf.node[BIG_IND_DN], 1, bf.data[3], false);
 	expect_broken(t, q, 4, 6);
 
 	/* a direct node hung where an indirect one belongs */
-	q = qt_mkfs(t, 9);
+	q = qt_mkfs(t, 0);
 	make_big_file(t, q, &bf);
 	node_edit(t, q, bf.node[BIG_IND], 2, BIG_DN, false);
 	expect_broken(t, q, 4, 4);
@@ -1176,7 +1226,7 @@ static void make_dir(struct ktest *t, struct qt *q, bool wrong_bucket)
 static void qlfs_fsck_checks_hash_levels_of_a_directory(struct ktest *t)
 {
 	struct big_file bf;
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 
 	make_big_file(t, q, &bf);
 	make_dir(t, q, false);
@@ -1186,7 +1236,7 @@ static void qlfs_fsck_checks_hash_levels_of_a_directory(struct ktest *t)
 	KTEST_EXPECT_EQ(t, qt_fsck(q), 0);
 	KTEST_EXPECT_EQ(t, q->r.inodes, 3);
 
-	q = qt_mkfs(t, 9);
+	q = qt_mkfs(t, 0);
 	make_big_file(t, q, &bf);
 	make_dir(t, q, true);
 	node_edit(t, q, bf.node[BIG_INO], 3, 2, false);
@@ -1302,7 +1352,7 @@ static bool big_file_intact(struct ktest *t, struct qt *q, const struct big_file
 
 static struct qt *qt_big(struct ktest *t, struct big_file *bf)
 {
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 
 	make_big_file(t, q, bf);
 	KTEST_ASSERT_TRUE(t, big_file_intact(t, q, bf)); /* the control */
@@ -1607,7 +1657,7 @@ static void add_lost_inodes(struct ktest *t, struct qt *q)
  * does; what they hold is still there. */
 static void qlfs_repair_links_lost_inodes_into_lost_found(struct ktest *t)
 {
-	struct qt *q = qt_mkfs(t, 9);
+	struct qt *q = qt_mkfs(t, 0);
 	u32 lpf;
 
 	add_lost_inodes(t, q);
@@ -1702,6 +1752,7 @@ static const struct ktest_case qlfs_format_cases[] = {
 	KTEST_CASE(qlfs_4gib_file_is_addressable),
 	KTEST_CASE(qlfs_mkfs_then_fsck_is_clean_for_each_segment_size),
 	KTEST_CASE(qlfs_mkfs_refuses_an_existing_fs_without_force),
+	KTEST_CASE(qlfs_mkfs_picks_or_refuses_the_segment_size),
 	KTEST_CASE(qlfs_ql1_bad_geometry_is_refused),
 	KTEST_CASE(qlfs_ql2_one_bad_superblock_uses_the_other),
 	KTEST_CASE(qlfs_ql3_no_valid_checkpoint_pack),

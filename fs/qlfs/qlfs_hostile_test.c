@@ -75,17 +75,18 @@ static void qh_exit(struct ktest *t)
 	kfree(h);
 }
 
-/* A fresh file system (2 MiB segments) mounted at MNT. */
+/* A fresh file system (the segment size mkfs picks) mounted at MNT. */
 static struct qh *qh_fresh(struct ktest *t)
 {
 	struct qh *h = t->priv;
 
-	if (qlfs_test_disk(&h->d))
-		ktest_skip(
-			t,
-			"no writable test disk of 32 MiB or more (serial quire-test*)");
-	KTEST_ASSERT_EQ(t, qlfs_compute_layout(h->d.nr_blocks, 9, &h->l), 0);
-	KTEST_ASSERT_EQ(t, qlfs_test_mount_fresh(&h->d, 9, MNT), 0);
+	qlfs_test_need_disk(t, &h->d);
+	KTEST_ASSERT_EQ(t,
+			qlfs_compute_layout(h->d.nr_blocks,
+					    qlfs_mkfs_pick_log_bps(h->d.nr_blocks),
+					    &h->l),
+			0);
+	KTEST_ASSERT_EQ(t, qlfs_test_mount_fresh(&h->d, 0, MNT), 0);
 	h->mounted = true;
 	return h;
 }

@@ -105,7 +105,8 @@ static void expect_clean(struct ktest *t, struct mt *m)
 
 static struct mt *mt_mkfs_blocks(struct ktest *t, u32 log_bps, u64 blocks);
 
-/* A fresh file system with 2^@log_bps-block segments, found clean. */
+/* A fresh file system with 2^@log_bps-block segments (0: the size mkfs
+ * picks), found clean. */
 static struct mt *mt_mkfs(struct ktest *t, u32 log_bps)
 {
 	return mt_mkfs_blocks(t, log_bps, 0);
@@ -128,6 +129,9 @@ static struct mt *mt_mkfs_blocks(struct ktest *t, u32 log_bps, u64 blocks)
 	KTEST_ASSERT_EQ(t, qlfs_dev_open(&m->d, disk->disk_name, true), 0);
 	if (blocks)
 		m->d.nr_blocks = blocks;
+	if (!log_bps) /* the size mkfs picks */
+		log_bps = qlfs_mkfs_pick_log_bps(m->d.nr_blocks);
+	o.log_bps = log_bps;
 	KTEST_ASSERT_EQ(t, qlfs_compute_layout(m->d.nr_blocks, log_bps, &m->l), 0);
 	KTEST_ASSERT_EQ(t, qlfs_mkfs(&m->d, &o), 0);
 	expect_clean(t, m);
@@ -183,7 +187,7 @@ static void mt_write(struct ktest *t, struct mt *m, u32 addr, bool seal)
 
 static void qlfs_mount_fresh_image_statfs_umount(struct ktest *t)
 {
-	struct mt *m = mt_mkfs(t, 9);
+	struct mt *m = mt_mkfs(t, 0);
 	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
 	u32 ovp = qlfs_default_ovp(m->l.segs_main);
 	struct kstatfs st;
@@ -221,7 +225,7 @@ static void qlfs_mount_fresh_image_statfs_umount(struct ktest *t)
 
 static void qlfs_remount_versions_go_up_and_packs_alternate(struct ktest *t)
 {
-	struct mt *m = mt_mkfs(t, 9);
+	struct mt *m = mt_mkfs(t, 0);
 
 	for (int i = 0; i < 3; i++) {
 		struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
@@ -242,7 +246,7 @@ static void qlfs_remount_versions_go_up_and_packs_alternate(struct ktest *t)
 
 static void qlfs_mount_refuses_busy_missing_and_read_only_disks(struct ktest *t)
 {
-	struct mt *m = mt_mkfs(t, 9);
+	struct mt *m = mt_mkfs(t, 0);
 	struct kstatfs st;
 
 	KTEST_EXPECT_EQ(t, ksys_mount("nosuchdisk", MNT, "qlfs", 0, NULL), -ENOENT);
@@ -391,7 +395,7 @@ static void qlfs_mount_refuses_each_bad_superblock_field(struct ktest *t)
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(edits); i++) {
-		struct mt *m = mt_mkfs(t, 9);
+		struct mt *m = mt_mkfs(t, 0);
 
 		sb_edit(t, m, 0, edits[i].fn);
 		sb_edit(t, m, 1, edits[i].fn);
@@ -399,7 +403,7 @@ static void qlfs_mount_refuses_each_bad_superblock_field(struct ktest *t)
 	}
 	/* a flipped byte (checksum) in both copies */
 	{
-		struct mt *m = mt_mkfs(t, 9);
+		struct mt *m = mt_mkfs(t, 0);
 
 		for (u32 c = 0; c < 2; c++) {
 			mt_read(t, m, c);
@@ -414,7 +418,7 @@ static void qlfs_mount_refuses_each_bad_superblock_field(struct ktest *t)
 static void qlfs_mount_uses_the_good_superblock_copy(struct ktest *t)
 {
 	for (u32 bad = 0; bad < 2; bad++) {
-		struct mt *m = mt_mkfs(t, 9);
+		struct mt *m = mt_mkfs(t, 0);
 
 		mt_read(t, m, bad);
 		m->blk[300] ^= 0x10;
@@ -536,7 +540,7 @@ static void qlfs_mount_refuses_each_bad_checkpoint_field(struct ktest *t)
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(edits); i++) {
-		struct mt *m = mt_mkfs(t, 9);
+		struct mt *m = mt_mkfs(t, 0);
 
 		cp_edit(t, m, 0, edits[i].fn);
 		cp_edit(t, m, 1, edits[i].fn);
@@ -544,11 +548,35 @@ static void qlfs_mount_refuses_each_bad_checkpoint_field(struct ktest *t)
 	}
 }
 
+/* An image an older mkfs made on a small disk (2 overprovisioned
+ * segments): consistent, and fsck finds it clean, but a log of it could
+ * run dry with space left: mount refuses it, saying why. */
+static u32 old_ovp_bps;
+static void cp_old_ovp(struct qlfs_checkpoint *c)
+{
+	u32 ovp = le32_to_cpu(c->overprov_segment_count);
+
+	c->user_block_count = cpu_to_le64(le64_to_cpu(c->user_block_count) +
+					  (u64)(ovp - 2) * old_ovp_bps);
+	c->overprov_segment_count = cpu_to_le32(2);
+}
+
+static void qlfs_mount_refuses_a_geometry_that_cannot_clean(struct ktest *t)
+{
+	struct mt *m = mt_mkfs(t, 0);
+
+	old_ovp_bps = m->l.bps;
+	cp_edit(t, m, 0, cp_old_ovp);
+	cp_edit(t, m, 1, cp_old_ovp);
+	expect_clean(t, m);
+	expect_refused(t, m, "too few for six logs and cleaning", 0);
+}
+
 /* A torn pack (footer of the newer one lost) is ignored: the other is
  * used, as after a crash in the middle of a checkpoint. */
 static void qlfs_mount_ignores_a_torn_checkpoint_pack(struct ktest *t)
 {
-	struct mt *m = mt_mkfs(t, 9);
+	struct mt *m = mt_mkfs(t, 0);
 	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
 
 	mt_umount(t, m); /* version 2 in pack 1 */
@@ -566,7 +594,7 @@ static void qlfs_mount_ignores_a_torn_checkpoint_pack(struct ktest *t)
 /* Damage past the checkpoint: the SIT, the root inode. */
 static void qlfs_mount_refuses_bad_sit_and_root(struct ktest *t)
 {
-	struct mt *m = mt_mkfs(t, 9);
+	struct mt *m = mt_mkfs(t, 0);
 	struct qlfs_sit_block *sit = (void *)m->blk;
 
 	mt_read(t, m, m->l.sit_blkaddr);
@@ -574,31 +602,31 @@ static void qlfs_mount_refuses_bad_sit_and_root(struct ktest *t)
 	mt_write(t, m, m->l.sit_blkaddr, true);
 	KTEST_EXPECT_EQ(t, mt_try_mount(m, 0), -EUCLEAN);
 
-	m = mt_mkfs(t, 9);
+	m = mt_mkfs(t, 0);
 	mt_read(t, m, m->l.sit_blkaddr);
 	m->blk[10] ^= 1; /* checksum */
 	mt_write(t, m, m->l.sit_blkaddr, false);
 	KTEST_EXPECT_EQ(t, mt_try_mount(m, 0), -EUCLEAN);
 
-	m = mt_mkfs(t, 9);
+	m = mt_mkfs(t, 0);
 	mt_read(t, m, qlfs_seg_blkaddr(&m->l, CURSEG_HOT_NODE)); /* the root inode */
 	((struct qlfs_inode *)m->blk)->i_mode = cpu_to_le16(S_IFREG | 0644);
 	mt_write(t, m, qlfs_seg_blkaddr(&m->l, CURSEG_HOT_NODE), true);
 	KTEST_EXPECT_EQ(t, mt_try_mount(m, 0), -EUCLEAN);
 
-	m = mt_mkfs(t, 9);
+	m = mt_mkfs(t, 0);
 	mt_read(t, m, qlfs_seg_blkaddr(&m->l, CURSEG_HOT_NODE));
 	((struct qlfs_inode *)m->blk)->i_current_depth = cpu_to_le32(31);
 	mt_write(t, m, qlfs_seg_blkaddr(&m->l, CURSEG_HOT_NODE), true);
 	KTEST_EXPECT_EQ(t, mt_try_mount(m, 0), -EUCLEAN);
 
-	m = mt_mkfs(t, 9);
+	m = mt_mkfs(t, 0);
 	mt_read(t, m, qlfs_seg_blkaddr(&m->l, CURSEG_HOT_NODE));
 	((struct qlfs_inode *)m->blk)->i_links = 0; /* umount would free it */
 	mt_write(t, m, qlfs_seg_blkaddr(&m->l, CURSEG_HOT_NODE), true);
 	KTEST_EXPECT_EQ(t, mt_try_mount(m, 0), -EUCLEAN);
 
-	m = mt_mkfs(t, 9);
+	m = mt_mkfs(t, 0);
 	mt_read(t, m, qlfs_seg_blkaddr(&m->l, CURSEG_HOT_NODE));
 	m->blk[0] ^= 1; /* checksum of the root's node block */
 	mt_write(t, m, qlfs_seg_blkaddr(&m->l, CURSEG_HOT_NODE), false);
@@ -762,7 +790,7 @@ static const u64 sparse[] = {
 
 static void qlfs_block_map_in_every_range_survives_remount(struct ktest *t)
 {
-	struct mt *m = mt_mkfs(t, 9);
+	struct mt *m = mt_mkfs(t, 0);
 	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
 	struct inode *inode = new_file(t, sbi, m, "sparse");
 	u32 ino = inode->i_ino;
@@ -811,7 +839,7 @@ static void qlfs_block_map_in_every_range_survives_remount(struct ktest *t)
 
 static void qlfs_truncate_frees_blocks_and_nodes(struct ktest *t)
 {
-	struct mt *m = mt_mkfs(t, 9);
+	struct mt *m = mt_mkfs(t, 0);
 	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
 	struct inode *inode = new_file(t, sbi, m, "trunc");
 	static const u64 cut[] = {DI + 1, I2 + 5, I1 + 3 * D + 8, I0 + 3, 6, 0};
@@ -932,7 +960,7 @@ static void qlfs_prefree_is_not_reused_before_a_checkpoint(struct ktest *t)
 
 static void qlfs_reservation_says_enospc_when_user_space_is_full(struct ktest *t)
 {
-	struct mt *m = mt_mkfs(t, 9);
+	struct mt *m = mt_mkfs(t, 0);
 	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
 	u64 left = sbi->user_block_count - sbi->total_valid_block_count;
 
@@ -950,13 +978,13 @@ static void qlfs_reservation_says_enospc_when_user_space_is_full(struct ktest *t
  * checkpoint turns them free before writers need them. */
 static void qlfs_balance_fs_frees_prefree_segments_when_free_ones_run_low(struct ktest *t)
 {
-	struct mt *m =
-		mt_mkfs_blocks(t, 4, 512); /* 2 MiB: 23 main segments of 16 blocks */
+	/* the smallest qlfs: 24 main segments of 16 blocks */
+	struct mt *m = mt_mkfs_blocks(t, 4, qlfs_mkfs_min_blocks(4));
 	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
 	struct inode *inode = new_file(t, sbi, m, "bal");
 	u32 n = 0, prefree;
 
-	KTEST_ASSERT_EQ(t, m->l.segs_main, 23);
+	KTEST_ASSERT_EQ(t, m->l.segs_main, QLFS_MIN_WORKING_MAIN_SEGS);
 	/* overwrite the same 16 blocks until segments run low */
 	while (sbi->free_segments >= 2 * NR_CURSEG_TYPE) {
 		write_block(t, sbi, m, inode, n % 16, n);
@@ -986,7 +1014,7 @@ static void qlfs_balance_fs_frees_prefree_segments_when_free_ones_run_low(struct
  * after the checkpoint, so that umount writes nothing more. */
 static void qlfs_orphans_are_listed_and_freed_at_mount(struct ktest *t)
 {
-	struct mt *m = mt_mkfs(t, 9);
+	struct mt *m = mt_mkfs(t, 0);
 	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
 	struct inode *inode = new_file(t, sbi, m, NULL);
 	u32 ino = inode->i_ino;
@@ -1024,7 +1052,7 @@ static void qlfs_orphans_are_listed_and_freed_at_mount(struct ktest *t)
 /* Something only the orphan list names wrong: mounted, read-only. */
 static void qlfs_bad_orphan_list_mounts_read_only(struct ktest *t)
 {
-	struct mt *m = mt_mkfs(t, 9);
+	struct mt *m = mt_mkfs(t, 0);
 	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
 	struct inode *inode = new_file(t, sbi, m, NULL);
 	struct qlfs_orphan_block *ob = (void *)m->blk;
@@ -1058,7 +1086,7 @@ static void qlfs_bad_orphan_list_mounts_read_only(struct ktest *t)
  * none when nothing did. */
 static void qlfs_periodic_checkpoint_only_when_dirty(struct ktest *t)
 {
-	struct mt *m = mt_mkfs(t, 9);
+	struct mt *m = mt_mkfs(t, 0);
 	struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
 	u64 cps = sbi->nr_checkpoints;
 	struct inode *inode;
@@ -1483,7 +1511,7 @@ static void qlfs_mount_survives_sealed_random_damage(struct ktest *t)
 
 	cprintf("# seed %llu\n", (unsigned long long)ktest_seed());
 	for (int round = 0; round < DAMAGE_ROUNDS; round++) {
-		struct mt *m = mt_mkfs(t, round % 2 ? 4 : 9);
+		struct mt *m = mt_mkfs(t, round % 2 ? 4 : 0);
 		struct qlfs_sb_info *sbi = mt_mount(t, m, 0);
 		u32 targets[24], nt = 0, addr, n;
 		struct path p;
@@ -1574,6 +1602,7 @@ static const struct ktest_case qlfs_meta_cases[] = {
 	KTEST_CASE(qlfs_mount_refuses_each_bad_superblock_field),
 	KTEST_CASE(qlfs_mount_uses_the_good_superblock_copy),
 	KTEST_CASE(qlfs_mount_refuses_each_bad_checkpoint_field),
+	KTEST_CASE(qlfs_mount_refuses_a_geometry_that_cannot_clean),
 	KTEST_CASE(qlfs_mount_ignores_a_torn_checkpoint_pack),
 	KTEST_CASE(qlfs_mount_refuses_bad_sit_and_root),
 	KTEST_CASE(qlfs_block_map_in_every_range_survives_remount),

@@ -86,6 +86,17 @@ struct qlfs_seg_entry {
 	u64 mtime; /* elapsed seconds at the last change */
 };
 
+/* RV part: switches only ktest cases turn, per mount (sbi->test): wrong
+ * behaviour on purpose for the negative controls, which must make their
+ * checks fail, and cleaning held off. Zero in every mount nobody armed: no
+ * global a build could ship switched on. */
+struct qlfs_test_hooks {
+	int rf_mutant; /* enum qlfs_rf_mutant (recovery.c); armed before the
+			* mount with qlfs_test_arm_rf_mutant() */
+	int gc_fault;  /* QLFS_GC_FAULT_* (gc.c, segment.c) */
+	bool gc_off;   /* qlfs_balance_fs() cleans nothing */
+};
+
 struct qlfs_sb_info {
 	struct super_block *sb;
 	struct gendisk *disk;
@@ -133,6 +144,9 @@ struct qlfs_sb_info {
 	/* Statistics for the `qlfs` shell command and the tests. */
 	u64 nr_checkpoints;
 	u64 data_blocks_written, node_blocks_written;
+	/* QP (session 19, speed): node blocks read around a missing one
+	 * (node.c, node_ra_collect()), so the tests can see it happen. */
+	u64 node_blocks_read_ahead;
 
 	/* Metadata half's own (super.c, segment.c, node.c, checkpoint.c). */
 	struct mutex nid_alloc_mutex; /* qlfs_alloc_nid(): one scan at a time */
@@ -163,13 +177,15 @@ struct qlfs_sb_info {
 	bool gc_wake;		       /* set, then wake gc_wait: a pass now */
 	u32 gc_bg_interval_ms;	       /* its period (tests shorten it) */
 	bool gc_bg_ignore_idle;	       /* tests: clean even when the disk is busy */
-	int gc_test_fault;	       /* tests' negative controls: QLFS_GC_FAULT_* */
-	bool gc_test_off;	       /* tests: qlfs_balance_fs() cleans nothing */
 	bool gc_ssr_on;		       /* SSR allowed (after mount's recovery) */
 	u64 gc_last_writes;	       /* blocks written at the last background look */
 	u64 gc_fg_runs, gc_bg_runs;    /* statistics (the `qlfs` command) */
 	u64 gc_segments, gc_data_moved, gc_node_moved;
 	u64 gc_ssr_segments; /* SSR: segments a log took with holes */
+
+	/* RV part: the tests' switches, this mount's only (all 0 unless a
+	 * ktest case set them, struct qlfs_test_hooks below). */
+	struct qlfs_test_hooks test;
 };
 
 /* In-memory part of a qlfs inode (F2FS's f2fs_inode_info); the rest is in
@@ -276,6 +292,10 @@ struct bio *qlfs_bio_alloc(struct qlfs_sb_info *sbi, blk_opf_t opf, u32 blkaddr,
 
 /* ---- node.c ---- */
 
+/* QP (session 19, speed): nodes one read of a missing node brings in, the
+ * one asked for included (node.c, node_ra_collect()). */
+#define QLFS_NODE_RA 32
+
 /* The block map walk (F2FS's dnode_of_data). */
 struct dnode_of_data {
 	struct inode *inode;
@@ -352,6 +372,8 @@ struct inode *qlfs_new_inode(struct inode *dir, umode_t mode);
  * it is also ->write_inode. Context: process, may lock the node folio
  * (a data folio may be held). */
 void qlfs_update_inode(struct inode *inode);
+/* ql10 (the rename flag, inode.c QI3): after fsync's checkpoint. */
+void qlfs_inode_got_pino(struct inode *inode);
 /* i_blocks in 4 KiB blocks (the on-disk unit) +/- n. */
 void qlfs_inode_blocks_add(struct inode *inode, s64 n);
 
@@ -513,7 +535,11 @@ enum qlfs_rf_mutant {
 	QLFS_RF_MUTANT_NO_DENTRY,		 /* case 6: no entry made */
 	QLFS_RF_MUTANT_GIVE_UP_ON_MISSING_INODE, /* case 7: dnode(F) first ends it */
 };
-extern int qlfs_rf_mutant;
+/* RV part: the next mount of @disk (only) recovers with @mutant; a mount
+ * takes it at its roll-forward. qlfs_test_disarm_rf_mutant() after the
+ * mount drops it if no roll-forward ran (a read-only mount). ktest only. */
+void qlfs_test_arm_rf_mutant(struct gendisk *disk, int mutant);
+void qlfs_test_disarm_rf_mutant(void);
 /* RF: record @inode's entry (parent @dir, @name) in its inode block, so
  * that roll-forward can make the entry again; clears QLFS_I_NEED_CP. */
 void qlfs_set_inode_name(struct inode *inode, struct inode *dir, const u8 *name, u32 len);
@@ -531,7 +557,7 @@ enum qlfs_gc_type {
 	QLFS_FG_GC, /* greedy; writes what it moved; a checkpoint frees */
 	QLFS_BG_GC, /* cost-benefit; lazy: the moved pages are left dirty */
 };
-/* Tests' negative controls (sbi->gc_test_fault): a cleaner that frees a
+/* Tests' negative controls (sbi->test.gc_fault): a cleaner that frees a
  * victim without moving its valid blocks, and one that makes a cleaned
  * segment free at once instead of prefree until the checkpoint (QS1). */
 #define QLFS_GC_FAULT_SKIP_MOVE	  1

@@ -78,25 +78,15 @@ static void qr_exit(struct ktest *t)
 
 static struct qlfs_sb_info *qr_sbi(struct ktest *t)
 {
-	struct path p;
-	struct qlfs_sb_info *sbi;
-
-	KTEST_ASSERT_EQ(t, kern_path(MNT, LOOKUP_FOLLOW, &p), 0);
-	sbi = QLFS_SB(p.dentry->d_sb);
-	path_put(&p);
-	return sbi;
+	return qlfs_test_sbi(t, MNT, NULL);
 }
 
-/* A fresh file system (2 MiB segments) mounted at MNT. */
+/* A fresh file system (the segment size mkfs picks) mounted at MNT. */
 static struct qr *qr_fresh(struct ktest *t)
 {
 	struct qr *r = t->priv;
 
-	if (qlfs_test_disk(&r->d))
-		ktest_skip(
-			t,
-			"no writable test disk of 32 MiB or more (serial quire-test*)");
-	KTEST_ASSERT_EQ(t, qlfs_test_mount_fresh(&r->d, 9, MNT), 0);
+	qlfs_test_fresh_mount(t, &r->d, 0, MNT);
 	r->mounted = true;
 	r->sbi = qr_sbi(t);
 	return r;

@@ -37,7 +37,7 @@
  *
  * F2FS's eight ordering cases (its recovery.c header; F: FSYNC mark, D:
  * DENTRY mark, x: none; the suite qlfs_rollforward has each as a named
- * test with a wrong recovery, qlfs_rf_mutant, that it must catch):
+ * test with a wrong recovery, sbi->test.rf_mutant, that it must catch):
  *  1. inode(x) | CP | inode(x) | dnode(F): the unmarked inode block before
  *     the mark is taken too;   2. inode(x) | CP | inode(F) | dnode(F) and
  *  4. inode(x) | CP | dnode(F) | inode(F): all taken;
@@ -75,12 +75,40 @@
 #include "qlfs_data.h" /* the entries: dir.c */
 
 /* A wrong recovery on purpose, for the negative controls of the eight
- * cases (arch/host/qlfs_rollforward_test.c); 0 in normal use. */
-int qlfs_rf_mutant;
+ * cases (suite qlfs_rollforward, arch/host/qlfs_crash_test.c): the mount's
+ * sbi->test.rf_mutant, 0 unless a test armed the next mount of its disk. */
+static DEFINE_MUTEX(rf_arm_lock);
+static struct gendisk *rf_arm_disk;
+static int rf_arm_mutant;
 
-static bool mutant(int m)
+void qlfs_test_arm_rf_mutant(struct gendisk *disk, int mutant)
 {
-	return READ_ONCE(qlfs_rf_mutant) == m;
+	mutex_lock(&rf_arm_lock);
+	rf_arm_disk = disk;
+	rf_arm_mutant = mutant;
+	mutex_unlock(&rf_arm_lock);
+}
+
+void qlfs_test_disarm_rf_mutant(void)
+{
+	qlfs_test_arm_rf_mutant(NULL, QLFS_RF_MUTANT_NONE);
+}
+
+/* The mount of sbi->disk takes what was armed for it, once. */
+static void take_rf_mutant(struct qlfs_sb_info *sbi)
+{
+	mutex_lock(&rf_arm_lock);
+	if (rf_arm_disk && rf_arm_disk == sbi->disk) {
+		sbi->test.rf_mutant = rf_arm_mutant;
+		rf_arm_disk = NULL;
+		rf_arm_mutant = QLFS_RF_MUTANT_NONE;
+	}
+	mutex_unlock(&rf_arm_lock);
+}
+
+static bool mutant(const struct qlfs_sb_info *sbi, int m)
+{
+	return sbi->test.rf_mutant == m;
 }
 
 struct fsync_inode {
@@ -253,7 +281,8 @@ static struct fsync_inode *add_fsync_inode(struct rf *rf, u32 ino, bool any_inod
 				 ino, errname(err));
 	}
 	inode = qlfs_iget(sbi->sb, ino);
-	if (PTR_ERR(inode) == -ENOENT && !mutant(QLFS_RF_MUTANT_GIVE_UP_ON_MISSING_INODE))
+	if (PTR_ERR(inode) == -ENOENT &&
+	    !mutant(sbi, QLFS_RF_MUTANT_GIVE_UP_ON_MISSING_INODE))
 		return NULL;
 	e = kzalloc(sizeof(*e), GFP_KERNEL);
 	if (!e) {
@@ -288,7 +317,7 @@ static int find_fsync_dnodes(struct rf *rf)
 	chain_start(&c, rf);
 	for (bool first = true; chain_next(&c, first); first = false) {
 		u32 segno = qlfs_segno(sbi, c.addr), ino = le32_to_cpu(footer(blk)->ino);
-		bool any = mutant(QLFS_RF_MUTANT_MAKE_FROM_UNMARKED_INODE);
+		bool any = mutant(sbi, QLFS_RF_MUTANT_MAKE_FROM_UNMARKED_INODE);
 		struct fsync_inode *e;
 
 		qlfs_bm_set(rf->chain_segs, segno);
@@ -524,6 +553,9 @@ static int recover_block(struct rf *rf, struct fsync_inode *e, const u8 *blk)
 		i_size_write(inode, le64_to_cpu(ri->i_size));
 		inode->i_mtime_ns = ns_of(ri->i_mtime, ri->i_mtime_nsec);
 		inode->i_ctime_ns = ns_of(ri->i_ctime, ri->i_ctime_nsec);
+		/* QI3: fsync logs only a block whose names a checkpoint has */
+		if (!(ri->i_advise & QLFS_ADVISE_LOST_PINO))
+			clear_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags);
 		e->inode_block = true;
 		return recover_addrs(
 			rf, inode, 0,
@@ -531,7 +563,8 @@ static int recover_block(struct rf *rf, struct fsync_inode *e, const u8 *blk)
 					 __builtin_offsetof(struct qlfs_inode, i_addr)),
 			ADDRS_PER_INODE);
 	}
-	if (!dnode_start(ofs, &start) || mutant(QLFS_RF_MUTANT_INODE_BLOCKS_ONLY))
+	if (!dnode_start(ofs, &start) ||
+	    mutant(rf->sbi, QLFS_RF_MUTANT_INODE_BLOCKS_ONLY))
 		return 0; /* indirect nodes are not logged by fsync */
 	return recover_addrs(rf, inode, start, (const __le32 *)blk,
 			     ADDRS_PER_BLOCK); /* addr[] */
@@ -550,16 +583,19 @@ static int recover_data(struct rf *rf)
 			find_entry(&rf->head, le32_to_cpu(footer(blk)->ino));
 
 		if (!e || !e->inode ||
-		    (!e->last_blkaddr && !mutant(QLFS_RF_MUTANT_PAST_THE_LAST_MARK)))
+		    (!e->last_blkaddr &&
+		     !mutant(rf->sbi, QLFS_RF_MUTANT_PAST_THE_LAST_MARK)))
 			continue;
 		if (marked(blk, FSYNC_BIT_SHIFT) ||
-		    !mutant(QLFS_RF_MUTANT_MARKED_BLOCKS_ONLY))
+		    !mutant(rf->sbi, QLFS_RF_MUTANT_MARKED_BLOCKS_ONLY))
 			err = recover_block(rf, e, blk);
 		if (!err && e->made && c.addr == e->last_dentry &&
-		    !mutant(QLFS_RF_MUTANT_NO_DENTRY) && recover_dentry(rf, e, blk))
+		    !mutant(rf->sbi, QLFS_RF_MUTANT_NO_DENTRY) &&
+		    recover_dentry(rf, e, blk))
 			e->drop = true;
-		if (c.addr == e->last_blkaddr || (marked(blk, FSYNC_BIT_SHIFT) &&
-						  mutant(QLFS_RF_MUTANT_FIRST_MARK_ONLY)))
+		if (c.addr == e->last_blkaddr ||
+		    (marked(blk, FSYNC_BIT_SHIFT) &&
+		     mutant(rf->sbi, QLFS_RF_MUTANT_FIRST_MARK_ONLY)))
 			e->last_blkaddr = 0; /* later blocks were not fsynced */
 	}
 	return err;
@@ -572,6 +608,7 @@ int qlfs_recover_fsync_data(struct qlfs_sb_info *sbi)
 	int err = -ENOMEM;
 	u32 n = 0, made = 0;
 
+	take_rf_mutant(sbi);
 	INIT_LIST_HEAD(&rf.head);
 	INIT_LIST_HEAD(&rf.dirs);
 	rf.held = kcalloc(QLFS_BM_LONGS(sbi->l.segs_main), sizeof(long), GFP_KERNEL);

@@ -302,7 +302,7 @@ void qlfs_release_blocks(struct qlfs_sb_info *sbi, u32 count)
  * segments no longer cover what is dirty (gc.c, qlfs_gc_needed()). */
 int qlfs_balance_fs(struct qlfs_sb_info *sbi)
 {
-	if (READ_ONCE(sbi->read_only) || READ_ONCE(sbi->gc_test_off) ||
+	if (READ_ONCE(sbi->read_only) || READ_ONCE(sbi->test.gc_off) ||
 	    !qlfs_gc_needed(sbi))
 		return 0;
 	return qlfs_gc(sbi, QLFS_FG_GC);
@@ -410,7 +410,7 @@ static bool ssr_hole(struct qlfs_sb_info *sbi, const struct qlfs_seg_entry *se, 
 {
 	if (qlfs_test_bit(se->valid_map, off))
 		return false;
-	return READ_ONCE(sbi->gc_test_fault) == QLFS_GC_FAULT_SSR_NO_CKPT ||
+	return READ_ONCE(sbi->test.gc_fault) == QLFS_GC_FAULT_SSR_NO_CKPT ||
 	       !qlfs_test_bit(se->ckpt_valid_map, off);
 }
 
@@ -440,7 +440,7 @@ static u32 get_ssr_segment(struct qlfs_sb_info *sbi)
 		for (u32 i = 0; i < sbi->l.bps / 8; i++)
 			holes +=
 				8 - hweight64(se->valid_map[i] |
-					      (READ_ONCE(sbi->gc_test_fault) ==
+					      (READ_ONCE(sbi->test.gc_fault) ==
 							       QLFS_GC_FAULT_SSR_NO_CKPT ?
 						       0 :
 						       se->ckpt_valid_map[i]));

@@ -183,6 +183,23 @@ static const char *cp_counts_invalid(const struct qlfs_layout *l,
 	return NULL;
 }
 
+/* A consistent image that cannot work: too few main or overprovisioned
+ * segments for six logs and cleaning (qlfs_geometry_workable(); an older
+ * mkfs made such images on small devices). A log of it could run dry with
+ * space left, and the file system would go read-only: refused instead. */
+static int geometry_unworkable(struct qlfs_sb_info *sbi, const struct qlfs_checkpoint *cp)
+{
+	u32 ovp = le32_to_cpu(cp->overprov_segment_count);
+
+	if (qlfs_geometry_workable(sbi->l.segs_main, ovp))
+		return 0;
+	qlfs_msg(
+		sbi,
+		"%u main segments, %u overprovisioned: too few for six logs and cleaning (needs %u and %u); make it again with mkfs.qlfs",
+		sbi->l.segs_main, ovp, QLFS_MIN_WORKING_MAIN_SEGS, QLFS_MIN_OVP_SEGS);
+	return -EUCLEAN;
+}
+
 static int cp_read(void *sbi, u32 blkaddr, void *buf, u32 nr)
 {
 	return qlfs_meta_rw(sbi, REQ_OP_READ, blkaddr, buf, nr);
@@ -430,6 +447,9 @@ static int qlfs_fill_super(struct super_block *sb, void *data, int silent)
 	if (err)
 		goto fail;
 	err = read_checkpoint(sbi, &pack);
+	if (err)
+		goto fail;
+	err = geometry_unworkable(sbi, (const struct qlfs_checkpoint *)pack);
 	if (err)
 		goto fail;
 	err = -ENOMEM;

@@ -24,7 +24,8 @@ const char qlfs_version_string[] =
 const char qlfs_mkfs_usage[] =
 	"usage: mkfs.qlfs [-L label] [-s segment-size] [-f] [-q] [-T seconds] DEVICE\n"
 	"  -L label         volume label, at most 63 bytes\n"
-	"  -s size          segment size: 64K, 128K, 256K, 512K, 1M or 2M (default 2M)\n"
+	"  -s size          segment size: 64K, 128K, 256K, 512K, 1M or 2M (default:\n"
+	"                   the largest, up to 2M, that leaves 120 main segments)\n"
 	"  -f               overwrite a file system or partition table already there\n"
 	"  -q               quiet: no geometry, no progress\n"
 	"  -T seconds       creation time (seconds since 1970; default 0 in Quire)\n"
@@ -183,8 +184,7 @@ static int open_dev(const char *tool, struct qlfs_dev *d, const char *dev,
 
 int qlfs_mkfs_main(int argc, char **argv, const char *display)
 {
-	struct qlfs_mkfs_opts o = {.log_bps = QLFS_DEF_LOG_BLOCKS_PER_SEG,
-				   .verbose = true};
+	struct qlfs_mkfs_opts o = {.verbose = true}; /* log_bps 0: mkfs picks */
 	struct qlfs_dev d;
 	const char *dev;
 	int status;

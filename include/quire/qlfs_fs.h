@@ -87,7 +87,7 @@ static inline __le64 cpu_to_le64(u64 x)
 
 #define QLFS_SUPER_MAGIC   0x53464c51u /* "QLFS" as bytes on disk */
 #define QLFS_MAJOR_VERSION 1
-#define QLFS_MINOR_VERSION 0
+#define QLFS_MINOR_VERSION 1
 
 #define NULL_ADDR 0u	      /* a hole, or no block */
 #define NEW_ADDR  0xffffffffu /* reserved in memory, never on disk */
@@ -285,9 +285,15 @@ struct qlfs_node_footer {
 
 #define QLFS_NAME_LEN 255
 
+/* i_advise bits (F2FS's FADVISE_*_BIT). LOST_PINO: renamed or linked (or
+ * made with no name recorded) since the checkpoint that has its entry, so
+ * the inode block does not name it and roll-forward could not make it:
+ * fsync must checkpoint (F2FS's file_lost_pino()). Format 1.1. */
+#define QLFS_ADVISE_LOST_PINO 0x02
+
 struct qlfs_inode {
 	__le16 i_mode;			/* 0: S_IF* type and permission bits */
-	u8 i_advise;			/* 2: zero (F2FS's hints) */
+	u8 i_advise;			/* 2: QLFS_ADVISE_* (F2FS's hints) */
 	u8 i_inline;			/* 3: QLFS_INLINE_* */
 	__le32 i_uid;			/* 4 */
 	__le32 i_gid;			/* 8 */

@@ -49,7 +49,7 @@ struct writeback_control {
 	unsigned tagged_writepages : 1; /* tag-and-write (livelock avoidance) */
 	unsigned for_reclaim : 1;	/* invoked from the page allocator */
 	unsigned range_cyclic : 1;	/* range_start is cyclic */
-	unsigned for_sync : 1;		/* sync(2) WB_SYNC_ALL writeback */
+	unsigned for_sync : 1;		/* sync(2)'s (its caller waits for all) */
 
 	/* writeback_iter()'s private state. */
 	struct folio_batch fbatch;

@@ -40,6 +40,7 @@
 #include "../host.h"
 #include "../blockdev.h"
 #include "qlfs_fuse.h"
+#include "tool_boot.h"
 
 /* QF3: what crosses the seam unchanged has Linux's values. */
 _Static_assert(O_CREAT == 0100 && O_EXCL == 0200 && O_TRUNC == 01000 &&
@@ -336,8 +337,6 @@ late_initcall(qf_kernel_main);
 #define QF_MEM_MAX  (4ULL << 30)
 #define QF_LOGLEVEL 2 /* kernel log: critical only (as mkfs.qlfs) */
 
-extern int console_loglevel; /* kernel/printk.c */
-
 void qf_boot(unsigned long long size)
 {
 	static char spec[QF_PATH_MAX + 8];
@@ -348,13 +347,6 @@ void qf_boot(unsigned long long size)
 		qf_host_fail(1, "cannot attach the image");
 		arch_poweroff(1);
 	}
-	host_cfg.cpus = 1;
-	host_cfg.nodes = 1;
-	host_cfg.mem_bytes = QF_MEM + size / 64; /* node and NAT caches */
-	if (host_cfg.mem_bytes > QF_MEM_MAX)
-		host_cfg.mem_bytes = QF_MEM_MAX;
-	host_cfg.seed = 1;
-	host_cfg.interactive = false;
-	console_loglevel = QF_LOGLEVEL;
-	host_boot(NULL);
+	/* a byte per 64 of the image: node and NAT caches */
+	qlfs_tool_boot(size, QF_MEM, 64, QF_MEM_MAX, QF_LOGLEVEL);
 }

@@ -29,6 +29,7 @@
 
 #include "../host.h"
 #include "../blockdev.h"
+#include "tool_boot.h"
 #include <quire/init.h>
 #include <quire/printk.h>
 #include <quire/qlfs.h>
@@ -55,7 +56,6 @@
 #define MAX_TOOL_ARGS 32
 #define TOOL_LOGLEVEL 2 /* kernel log on the console: critical only */
 
-extern int console_loglevel;	/* kernel/printk.c */
 #define BASE_MEM (256ULL << 20) /* bytes of RAM for the core */
 #define MAX_MEM	 (32ULL << 30)
 
@@ -179,13 +179,6 @@ int main(int argc, char **argv)
 		fail(EXIT_ERROR, "%s", "image path too long");
 	if (hostdisk_add_option(spec))
 		fail(EXIT_ERROR, "%s", "cannot attach the image");
-	host_cfg.cpus = 1;
-	host_cfg.nodes = 1;
-	host_cfg.mem_bytes = BASE_MEM + size / 128; /* fsck: ~24 bytes a block */
-	if (host_cfg.mem_bytes > MAX_MEM)
-		host_cfg.mem_bytes = MAX_MEM;
-	host_cfg.seed = 1;
-	host_cfg.interactive = false;
-	console_loglevel = TOOL_LOGLEVEL;
-	host_boot(NULL);
+	/* a byte per 128 of the image: fsck takes ~24 bytes a block */
+	qlfs_tool_boot(size, BASE_MEM, 128, MAX_MEM, TOOL_LOGLEVEL);
 }

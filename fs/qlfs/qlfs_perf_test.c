@@ -1,0 +1,237 @@
+/*
+ * fs/qlfs/qlfs_perf_test.c - suite `qlfs_perf`: the work qlfs asks of the
+ * disk for the benchmark's rows (docs/bench-qlfs.md), counted in requests
+ * and blocks, which load does not change (session 19, part QP).
+ *
+ * Layer: fs (qlfs tests). Used by: every host and kernel job (`test`).
+ * Provides: the suite; no API.
+ *
+ * Each case mounts a fresh qlfs on the test disk and ends with fsck clean:
+ *  - small files read back after a cache drop take about one request
+ *    each (their data), not two: a missing inode brings its neighbours in
+ *    with the same request (node.c, node read-around);
+ *  - a sync of many small files sends their data blocks, which sit side
+ *    by side in the warm data log, as a few merged requests (fs/sync.c's
+ *    WB_SYNC_NONE pass first, the flusher's plug across inodes);
+ *  - background (WB_SYNC_NONE) writeback of the node mapping leaves a few
+ *    dirty nodes alone (F2FS's skip rule, node.c) and integrity writeback
+ *    writes them.
+ *
+ * Locking: none of its own; each case runs alone in the ktest thread.
+ */
+#include <quire/ktest.h>
+#include <quire/syscalls.h>
+#include <quire/namei.h>
+#include <quire/dcache.h>
+#include <quire/mount.h>
+#include <quire/pagemap.h>
+#include <quire/writeback.h>
+#include <quire/blkdev.h>
+#include <quire/swap.h>
+#include <quire/string.h>
+#include <quire/errno.h>
+#include <quire/slab.h>
+#include <quire/printk.h>
+#include "qlfs_mount.h"
+#include "qlfs_test.h"
+
+#define QP	    "/qp"
+#define QP_FILES    64u
+#define QP_FILE_LEN 1024u
+
+struct qp {
+	struct qlfs_dev d;
+	bool mounted;
+	char buf[QP_FILE_LEN];
+	char path[64];
+};
+
+static int qp_init(struct ktest *t)
+{
+	struct qp *q = kzalloc(sizeof(*q), GFP_KERNEL);
+
+	if (!q)
+		return -ENOMEM;
+	t->priv = q;
+	return 0;
+}
+
+static void qp_exit(struct ktest *t)
+{
+	struct qp *q = t->priv;
+
+	if (q->mounted) {
+		KTEST_EXPECT_EQ(t, ksys_umount(QP, 0), 0);
+		KTEST_EXPECT_EQ(t, qlfs_test_fsck(&q->d), 0);
+	}
+	ksys_rmdir(QP);
+	qlfs_dev_close(&q->d);
+	kfree(q);
+}
+
+/* A fresh qlfs on the test disk at QP (mkfs picks the segment size). */
+static struct qlfs_sb_info *qp_mount(struct ktest *t, struct qp *q)
+{
+	qlfs_test_fresh_mount(t, &q->d, 0, QP);
+	q->mounted = true;
+	return qlfs_test_sbi(t, QP, NULL);
+}
+
+static void qp_name(struct qp *q, unsigned int i)
+{
+	scnprintf(q->path, sizeof(q->path), QP "/f%03u", i);
+}
+
+/* QP_FILES files of 1 KiB, each starting with its number. */
+static void qp_make_files(struct ktest *t, struct qp *q)
+{
+	for (unsigned int i = 0; i < QP_FILES; i++) {
+		int fd;
+
+		qp_name(q, i);
+		memset(q->buf, (int)(i & 0xff), sizeof(q->buf));
+		fd = ksys_open(q->path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		KTEST_ASSERT_TRUE(t, fd >= 0);
+		KTEST_EXPECT_EQ(t, ksys_write(fd, q->buf, QP_FILE_LEN),
+				(long)QP_FILE_LEN);
+		KTEST_EXPECT_EQ(t, ksys_close(fd), 0);
+	}
+}
+
+static u64 qp_ios(struct qlfs_sb_info *sbi, enum stat_group g)
+{
+	struct disk_stats st;
+
+	disk_stats_read(sbi->bdev->bd_disk, &st);
+	return st.ios[g];
+}
+
+/*
+ * After sync and a drop of the page cache, each small file's read needs its
+ * inode (for the data address) and its data block. The inodes of files
+ * made together sit side by side in the node log and have neighbouring
+ * nids: one request brings QLFS_NODE_RA of them, so the reads are the data
+ * blocks plus a few. Without the read-around: two requests a file.
+ */
+static void qlfs_perf_small_files_read_nodes_around(struct ktest *t)
+{
+	struct qp *q = t->priv;
+	struct qlfs_sb_info *sbi = qp_mount(t, q);
+	u64 reads, ra;
+
+	qp_make_files(t, q);
+	ksys_sync();
+	drop_pagecache();
+	reads = qp_ios(sbi, STAT_READ);
+	ra = sbi->node_blocks_read_ahead;
+	for (unsigned int i = 0; i < QP_FILES; i++) {
+		char *want = kmalloc(QP_FILE_LEN, GFP_KERNEL);
+		int fd;
+
+		KTEST_ASSERT_NOT_NULL(t, want);
+		memset(want, (int)(i & 0xff), QP_FILE_LEN);
+		qp_name(q, i);
+		fd = ksys_open(q->path, O_RDONLY, 0);
+		KTEST_ASSERT_TRUE(t, fd >= 0);
+		KTEST_EXPECT_EQ(t, ksys_read(fd, q->buf, sizeof(q->buf)),
+				(long)QP_FILE_LEN);
+		KTEST_EXPECT_EQ(t, memcmp(q->buf, want, QP_FILE_LEN), 0);
+		KTEST_EXPECT_EQ(t, ksys_close(fd), 0);
+		kfree(want);
+	}
+	reads = qp_ios(sbi, STAT_READ) - reads;
+	KTEST_EXPECT_GE(t, sbi->node_blocks_read_ahead - ra, (u64)QP_FILES / 2);
+	KTEST_EXPECT_LE(t, reads, (u64)QP_FILES + QP_FILES / 4);
+}
+
+/*
+ * A sync of many new small files: their data blocks are neighbours in the
+ * warm data log and go out as a few merged requests, not one each (nor one
+ * at a time: the WB_SYNC_NONE pass starts them all before any wait): at
+ * most half as many requests as files, the checkpoint's own and a
+ * segment boundary every few blocks (mkfs picks small segments on a small
+ * disk) included. Before: one a file, and a few more.
+ */
+static void qlfs_perf_sync_merges_small_files(struct ktest *t)
+{
+	struct qp *q = t->priv;
+	struct qlfs_sb_info *sbi = qp_mount(t, q);
+	u64 writes, data;
+
+	ksys_sync();
+	qp_make_files(t, q);
+	writes = qp_ios(sbi, STAT_WRITE);
+	data = sbi->data_blocks_written;
+	ksys_sync();
+	writes = qp_ios(sbi, STAT_WRITE) - writes;
+	data = sbi->data_blocks_written - data;
+	KTEST_EXPECT_GE(t, data, (u64)QP_FILES);
+	KTEST_EXPECT_LE(t, writes, (u64)QP_FILES / 2);
+}
+
+static long qp_write_nodes(struct qlfs_sb_info *sbi, enum writeback_sync_modes mode,
+			   long *skipped)
+{
+	struct writeback_control wbc = {
+		.nr_to_write = LONG_MAX,
+		.range_end = LLONG_MAX,
+		.sync_mode = mode,
+		.for_background = mode == WB_SYNC_NONE,
+	};
+	u64 before = sbi->node_blocks_written;
+
+	do_writepages(sbi->node_inode->i_mapping, &wbc);
+	filemap_fdatawait_range(sbi->node_inode->i_mapping, 0, LLONG_MAX);
+	*skipped = wbc.pages_skipped;
+	return (long)(sbi->node_blocks_written - before);
+}
+
+/*
+ * The flusher leaves a handful of dirty nodes alone (the inode whose size
+ * grows at each write, the direct node taking the next addresses would be
+ * written again and again, and each write waits for it); sync writes them.
+ */
+static void qlfs_perf_background_writeback_skips_few_nodes(struct ktest *t)
+{
+	struct qp *q = t->priv;
+	struct qlfs_sb_info *sbi = qp_mount(t, q);
+	struct path p;
+	long skipped;
+	int fd;
+
+	ksys_sync();
+	qp_name(q, 0);
+	fd = ksys_open(q->path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	KTEST_ASSERT_TRUE(t, fd >= 0);
+	for (unsigned int i = 0; i < 8; i++)
+		KTEST_EXPECT_EQ(t, ksys_write(fd, q->buf, QP_FILE_LEN),
+				(long)QP_FILE_LEN);
+	KTEST_ASSERT_EQ(t, kern_path(q->path, LOOKUP_FOLLOW, &p), 0);
+	KTEST_EXPECT_EQ(t, filemap_write_and_wait(d_inode(p.dentry)->i_mapping), 0);
+	path_put(&p);
+	KTEST_EXPECT_TRUE(
+		t, mapping_tagged(sbi->node_inode->i_mapping, PAGECACHE_TAG_DIRTY));
+	KTEST_EXPECT_EQ(t, qp_write_nodes(sbi, WB_SYNC_NONE, &skipped), 0);
+	KTEST_EXPECT_GE(t, skipped, 1);
+	KTEST_EXPECT_TRUE(
+		t, mapping_tagged(sbi->node_inode->i_mapping, PAGECACHE_TAG_DIRTY));
+	KTEST_EXPECT_GE(t, qp_write_nodes(sbi, WB_SYNC_ALL, &skipped), 1);
+	KTEST_EXPECT_FALSE(
+		t, mapping_tagged(sbi->node_inode->i_mapping, PAGECACHE_TAG_DIRTY));
+	KTEST_EXPECT_EQ(t, ksys_close(fd), 0);
+}
+
+static const struct ktest_case qlfs_perf_cases[] = {
+	KTEST_CASE(qlfs_perf_small_files_read_nodes_around),
+	KTEST_CASE(qlfs_perf_sync_merges_small_files),
+	KTEST_CASE(qlfs_perf_background_writeback_skips_few_nodes),
+	KTEST_END,
+};
+
+static const struct ktest_suite qlfs_perf_suite = {
+	.name = "qlfs_perf",
+	.init = qp_init,
+	.exit = qp_exit,
+	.cases = qlfs_perf_cases,
+};
+KTEST_SUITE(qlfs_perf_suite);
