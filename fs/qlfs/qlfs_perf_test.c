@@ -69,10 +69,13 @@ static void qp_exit(struct ktest *t)
 	kfree(q);
 }
 
-/* A fresh qlfs on the test disk at QP (mkfs picks the segment size). */
+/* A fresh qlfs on the test disk at QP. */
 static struct qlfs_sb_info *qp_mount(struct ktest *t, struct qp *q)
 {
-	qlfs_test_fresh_mount(t, &q->d, 0, QP);
+	/* 512 KiB segments: on the 32 MiB test disk 2 MiB ones leave too
+	 * few main segments (mkfs refuses them); these are large enough that
+	 * the files' blocks seldom cross a segment (a request each) */
+	qlfs_test_fresh_mount(t, &q->d, 7, QP);
 	q->mounted = true;
 	return qlfs_test_sbi(t, QP, NULL);
 }
