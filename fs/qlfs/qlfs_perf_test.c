@@ -151,9 +151,8 @@ static void qlfs_perf_small_files_read_nodes_around(struct ktest *t)
  * A sync of many new small files: their data blocks are neighbours in the
  * warm data log and go out as a few merged requests, not one each (nor one
  * at a time: the WB_SYNC_NONE pass starts them all before any wait): at
- * most half as many requests as files, the checkpoint's own and a
- * segment boundary every few blocks (mkfs picks small segments on a small
- * disk) included. Before: one a file, and a few more.
+ * most half as many requests as files, the checkpoint's own and the
+ * segment boundaries included. Before: one a file, and a few more.
  */
 static void qlfs_perf_sync_merges_small_files(struct ktest *t)
 {
