@@ -69,10 +69,13 @@ static void qp_exit(struct ktest *t)
 	kfree(q);
 }
 
-/* A fresh qlfs on the test disk at QP (mkfs picks the segment size). */
+/* A fresh qlfs on the test disk at QP. */
 static struct qlfs_sb_info *qp_mount(struct ktest *t, struct qp *q)
 {
-	qlfs_test_fresh_mount(t, &q->d, 0, QP);
+	/* 512 KiB segments: on the 32 MiB test disk 2 MiB ones leave too
+	 * few main segments (mkfs refuses them); these are large enough that
+	 * the files' blocks seldom cross a segment (a request each) */
+	qlfs_test_fresh_mount(t, &q->d, 7, QP);
 	q->mounted = true;
 	return qlfs_test_sbi(t, QP, NULL);
 }
@@ -148,9 +151,8 @@ static void qlfs_perf_small_files_read_nodes_around(struct ktest *t)
  * A sync of many new small files: their data blocks are neighbours in the
  * warm data log and go out as a few merged requests, not one each (nor one
  * at a time: the WB_SYNC_NONE pass starts them all before any wait): at
- * most half as many requests as files, the checkpoint's own and a
- * segment boundary every few blocks (mkfs picks small segments on a small
- * disk) included. Before: one a file, and a few more.
+ * most half as many requests as files, the checkpoint's own and the
+ * segment boundaries included. Before: one a file, and a few more.
  */
 static void qlfs_perf_sync_merges_small_files(struct ktest *t)
 {
