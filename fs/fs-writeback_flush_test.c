@@ -620,13 +620,20 @@ static void throttle_run(struct ktest *t, struct wbt *w, unsigned long total,
 		r->max = max(r->max, w->samples[i]);
 		if (i < half)
 			continue;
-		r->stalled += w->stalled[i];
-		sum += w->samples[i];
 		r->lo = min(r->lo, w->samples[i]);
 		r->hi = max(r->hi, w->samples[i]);
+		if (w->stalled[i]) {
+			r->stalled++;
+			continue;
+		}
+		sum += w->samples[i];
 	}
-	r->mean = sum / (r->n - half);
 	r->window = r->n - half;
+	/* The mean of the ticks the machine ran: a stalled callback writes
+	 * one sample per tick it caught up, all of them the value after
+	 * the disk's catch-up drained the cache (a 50-tick stall: 50 samples
+	 * of the lowest value of the run). */
+	r->mean = r->window > r->stalled ? sum / (r->window - r->stalled) : 0;
 	r->ran = r->stalled * 2 <= r->window;
 	if (!r->ran)
 		cprintf("# the host stalled the machine for %u of the second half's %u ticks: the writer's speed is not judged\n",
@@ -635,7 +642,7 @@ static void throttle_run(struct ktest *t, struct wbt *w, unsigned long total,
 	 * here is throttling), when the machine ran. */
 	if (r->ran)
 		KTEST_EXPECT_GE(t, r->max, r->freerun);
-	pr_info("wb_flusher: %u samples (one a tick), freerun %lu setpoint %lu limit %lu: max %lu; second half: mean %lu min %lu max %lu, %u of %u in stalls; write_bw %lu avg %lu dirty_ratelimit %lu pages/s (disk %lu)\n",
+	pr_info("wb_flusher: %u samples (one a tick), freerun %lu setpoint %lu limit %lu: max %lu; second half: mean %lu (of the ticks it ran) min %lu max %lu, %u of %u in stalls; write_bw %lu avg %lu dirty_ratelimit %lu pages/s (disk %lu)\n",
 		r->n, r->freerun, r->setpoint, r->limit, r->max, r->mean, r->lo, r->hi,
 		r->stalled, r->n - half, w->bdi->wb.write_bandwidth,
 		w->bdi->wb.avg_write_bandwidth, w->bdi->wb.dirty_ratelimit, w->rate);
