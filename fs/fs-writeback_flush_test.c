@@ -57,8 +57,10 @@ struct wbt {
 	int write_inode_calls;
 	int sync_fs_calls[2];
 
-	/* samples of dirty + writeback, one per tick */
+	/* samples of dirty + writeback, one per tick; stalled: the tick was
+	 * caught up by a callback more than WBT_STALL_TICKS late */
 	unsigned long samples[WBT_SAMPLES];
+	bool stalled[WBT_SAMPLES];
 	unsigned int nsamples;
 	bool sampling;
 
@@ -89,6 +91,20 @@ static void wbt_end(struct folio *folio)
 	folio_put(folio);
 }
 
+/*
+ * A timer callback more than this many ticks (40 ms) late: the machine
+ * itself did not run in between (QEMU's vCPU waiting for a loaded host's
+ * CPU: under TCG at a load of 13-20, such gaps fill most of a run). The
+ * disk keeps real time and catches up (at 500 pages/s, 20 pages or more,
+ * a quarter of the band the setpoint case allows); the writer could not
+ * run, so dirty pages drain for reasons outside the kernel. A run is
+ * judged on the writer's speed only when at most half of its judged ticks
+ * came after such a gap (throttle_result.ran). Seen at a load of 16-18 on
+ * 2 cores: quire-host 17-32% (means 882-893 against a setpoint of 896:
+ * its writer refills in a tick); QEMU under TCG 63-85% (means 287-697).
+ */
+#define WBT_STALL_TICKS 10
+
 /* The disk's clock: end rate × elapsed writes, oldest first (a late tick
  * catches up); sample dirty + writeback. */
 static void wbt_timer_fn(struct timer_list *timer)
@@ -117,8 +133,11 @@ static void wbt_timer_fn(struct timer_list *timer)
 	 * TCG, kernel-smp2 saw under 100 callbacks in a whole run) stands
 	 * for every tick it covers, as its disk work does. */
 	spin_lock_irqsave(&w->lock, flags);
-	for (n = 0; n < max(ticks, 1ul) && w->sampling && w->nsamples < WBT_SAMPLES; n++)
+	for (n = 0; n < max(ticks, 1ul) && w->sampling && w->nsamples < WBT_SAMPLES;
+	     n++) {
+		w->stalled[w->nsamples] = ticks > WBT_STALL_TICKS;
 		w->samples[w->nsamples++] = global_dirty_now();
+	}
 	spin_unlock_irqrestore(&w->lock, flags);
 	if (!READ_ONCE(w->stopping))
 		mod_timer(&w->timer, jiffies + 1);
@@ -559,6 +578,9 @@ struct throttle_result {
 	unsigned long limit, freerun, setpoint;
 	unsigned long max;	    /* over the whole run */
 	unsigned long mean, lo, hi; /* over the second half */
+	unsigned int stalled;	    /* samples of the second half in stalls */
+	unsigned int window;	    /* samples in the second half */
+	bool ran;		    /* the machine ran (WBT_STALL_TICKS) */
 };
 
 /* Write @total pages cyclically over a 4096-page file as fast as the
@@ -593,22 +615,37 @@ static void throttle_run(struct ktest *t, struct wbt *w, unsigned long total,
 	r->max = 0;
 	r->lo = ~0UL;
 	r->hi = 0;
+	r->stalled = 0;
 	for (unsigned int i = 0; i < r->n; i++) {
 		r->max = max(r->max, w->samples[i]);
 		if (i < half)
 			continue;
-		sum += w->samples[i];
 		r->lo = min(r->lo, w->samples[i]);
 		r->hi = max(r->hi, w->samples[i]);
+		if (w->stalled[i]) {
+			r->stalled++;
+			continue;
+		}
+		sum += w->samples[i];
 	}
-	r->mean = sum / (r->n - half);
+	r->window = r->n - half;
+	/* The mean of the ticks the machine ran: a stalled callback writes
+	 * one sample per tick it caught up, all of them the value after
+	 * the disk's catch-up drained the cache (a 50-tick stall: 50 samples
+	 * of the lowest value of the run). */
+	r->mean = r->window > r->stalled ? sum / (r->window - r->stalled) : 0;
+	r->ran = r->stalled * 2 <= r->window;
+	if (!r->ran)
+		cprintf("# the host stalled the machine for %u of the second half's %u ticks: the writer's speed is not judged\n",
+			r->stalled, r->window);
 	/* The premise: the writer is faster than the disk (else nothing
-	 * here is throttling, and the checks below mean nothing). */
-	KTEST_EXPECT_GE(t, r->max, r->freerun);
-	pr_info("wb_flusher: %u samples (one a tick), freerun %lu setpoint %lu limit %lu: max %lu; second half: mean %lu min %lu max %lu; write_bw %lu avg %lu dirty_ratelimit %lu pages/s (disk %lu)\n",
+	 * here is throttling), when the machine ran. */
+	if (r->ran)
+		KTEST_EXPECT_GE(t, r->max, r->freerun);
+	pr_info("wb_flusher: %u samples (one a tick), freerun %lu setpoint %lu limit %lu: max %lu; second half: mean %lu (of the ticks it ran) min %lu max %lu, %u of %u in stalls; write_bw %lu avg %lu dirty_ratelimit %lu pages/s (disk %lu)\n",
 		r->n, r->freerun, r->setpoint, r->limit, r->max, r->mean, r->lo, r->hi,
-		w->bdi->wb.write_bandwidth, w->bdi->wb.avg_write_bandwidth,
-		w->bdi->wb.dirty_ratelimit, w->rate);
+		r->stalled, r->n - half, w->bdi->wb.write_bandwidth,
+		w->bdi->wb.avg_write_bandwidth, w->bdi->wb.dirty_ratelimit, w->rate);
 }
 
 /*
@@ -621,26 +658,18 @@ static void throttle_run(struct ktest *t, struct wbt *w, unsigned long total,
 static void slow_disk_writer_never_passes_hard_limit(struct ktest *t)
 {
 	/*
-	 * The limit and the estimate hold in every trial. A second half held
-	 * below freerun means the writer was not running (make test's load
-	 * starved the guest: 293 against 768 twice in 4 runs of kernel-smp2/4):
-	 * up to 3 trials for that one, the last one's verdict counts.
+	 * The limit and the estimate hold whatever the host does. A second
+	 * half held below freerun means the writer was not running (make
+	 * test's load stalled the guest: throttle_result.ran); judged when it ran.
 	 */
-	for (int trial = 1; trial <= 3; trial++) {
-		struct wbt *w = wbt_new(t, 500);
-		struct throttle_result r;
+	struct wbt *w = wbt_new(t, 500);
+	struct throttle_result r;
 
-		throttle_run(t, w, 3000, &r);
-		KTEST_EXPECT_LE(t, r.max, r.limit + 32);
-		KTEST_EXPECT_LT(t, w->bdi->wb.write_bandwidth, 25600 * 3 / 4);
-		if (r.mean >= r.freerun || t->failed || trial == 3) {
-			KTEST_EXPECT_GE(t, r.mean, r.freerun);
-			return; /* the suite's exit frees w */
-		}
-		cprintf("# trial %d: second-half mean %lu below freerun %lu, again\n",
-			trial, r.mean, r.freerun);
-		wbt_exit(t);
-	}
+	throttle_run(t, w, 3000, &r);
+	KTEST_EXPECT_LE(t, r.max, r.limit + 32);
+	KTEST_EXPECT_LT(t, w->bdi->wb.write_bandwidth, 25600 * 3 / 4);
+	if (r.ran)
+		KTEST_EXPECT_GE(t, r.mean, r.freerun);
 }
 
 /*
@@ -651,6 +680,15 @@ static void slow_disk_writer_never_passes_hard_limit(struct ktest *t)
  * (Jiffy-rounded pause periods let a task run a little faster than its
  * rate; the ratelimit estimate takes that back only slowly, as in Linux,
  * so the mean sits somewhat above the setpoint.)
+ *
+ * The limit and the upper side hold whatever the host does: a stall only
+ * lowers dirty pages (the disk catches up, the writer is frozen). The
+ * lower side is the writer's speed against the disk's, so it is judged
+ * only when the machine ran: at most half of the second half's ticks
+ * caught up after a stall (WBT_STALL_TICKS). In QEMU under TCG at a
+ * load of 13-20 the stalls fill most of the run (the mean fell to 2-607
+ * while the writer, when it ran, dirtied 8000-32000 pages/s); quire-host's
+ * jobs and a quiet QEMU judge it; every run prints its stall count.
  */
 static void slow_disk_writer_settles_near_setpoint(struct ktest *t)
 {
@@ -670,7 +708,8 @@ static void slow_disk_writer_settles_near_setpoint(struct ktest *t)
 	third = (long)(r.limit - r.freerun) / 3;
 	KTEST_EXPECT_LE(t, r.max, r.limit);
 	KTEST_EXPECT_LT(t, (long)r.mean - (long)r.setpoint, third);
-	KTEST_EXPECT_GT(t, (long)r.mean - (long)r.setpoint, -third);
+	if (r.ran)
+		KTEST_EXPECT_GT(t, (long)r.mean - (long)r.setpoint, -third);
 }
 
 static const struct ktest_case wb_flusher_cases[] = {
