@@ -94,3 +94,8 @@ bool arch_sched_point(enum sched_point_kind kind)
 		return det_sched_point(v, host_cfg.sched_points);
 	return free_sched_point();
 }
+
+bool arch_schedule_is_seeded(void)
+{
+	return host_cfg.deterministic;
+}

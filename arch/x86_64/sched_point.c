@@ -86,3 +86,8 @@ void x86_sched_points_init(void)
 {
 }
 #endif
+
+bool arch_schedule_is_seeded(void)
+{
+	return false;
+}

@@ -20,6 +20,7 @@
  * Locking: none of its own; each case runs alone in the ktest thread.
  */
 #include <quire/ktest.h>
+#include <arch/sched_point.h>
 #include <quire/syscalls.h>
 #include <quire/namei.h>
 #include <quire/dcache.h>
@@ -157,9 +158,17 @@ static void qlfs_perf_small_files_read_nodes_around(struct ktest *t)
 static void qlfs_perf_sync_merges_small_files(struct ktest *t)
 {
 	struct qp *q = t->priv;
-	struct qlfs_sb_info *sbi = qp_mount(t, q);
+	struct qlfs_sb_info *sbi;
 	u64 writes, data;
 
+	/* Under a seeded schedule (one vCPU at a time, virtual time) this
+	 * counted 71 requests for 64 files: the seed and the virtual clock
+	 * decide when the flusher runs and sleeps, and a sleeping task sends
+	 * its plug (sched_submit_work(), as Linux's), so what merges follows
+	 * the schedule, not qlfs. The free-running jobs check it. */
+	if (arch_schedule_is_seeded())
+		ktest_skip(t, "seeded schedule: plug merging follows the seed");
+	sbi = qp_mount(t, q);
 	ksys_sync();
 	qp_make_files(t, q);
 	writes = qp_ios(sbi, STAT_WRITE);

@@ -32,6 +32,11 @@ enum sched_point_kind {
 	SP_NR_KINDS,
 };
 
+/* True when the arch runs one seeded, replayable schedule (arch/host
+ * --deterministic: one vCPU at a time, virtual time): for the few tests
+ * whose counts follow the schedule rather than the code under test. */
+bool arch_schedule_is_seeded(void);
+
 #if defined(ARCH_HOST) || defined(CONFIG_SCHED_POINTS)
 #define HAVE_ARCH_SCHED_POINTS 1
 
