@@ -5,13 +5,13 @@
  * -n again, checking QF2..QF5 on the way (QF1 is the process's own).
  *
  * Layer: arch/host. Used by: suite qlfs_fuzz, the libFuzzer target.
- * Provides: qf_make_base(), qf_run_image().
+ * Provides: qfz_make_base(), qfz_run_image().
  *
  * Each run gets a fresh host disk over one memory file (qlfs_fuzz_hostio.c)
  * holding a copy of the image, destroyed after the run: nothing a run
  * leaves in a disk's queue or cache can reach the next one.
  *
- * Locking: none; one run at a time (QF_MNT is fixed).
+ * Locking: none; one run at a time (QFZ_MNT is fixed).
  */
 #include <quire/errno.h>
 #include <quire/printk.h>
@@ -26,7 +26,7 @@
 #include "blockdev.h"
 #include "qlfs_fuzz.h"
 
-#define QF_MNT	     "/qlfs_fuzz"
+#define QFZ_MNT	     "/qlfs_fuzz"
 #define WALK_MAX     2000 /* entries a walk visits */
 #define WALK_DEPTH   12
 #define READ_BLOCKS  16 /* blocks read from the start of each file */
@@ -34,15 +34,15 @@
 #define FSCK_REPORTS 0	/* quiet */
 
 /* qlfs_fuzz_hostio.c (libc) */
-int qf_backing_open(char *path, size_t size);
-int qf_backing_fill(int fd, const u8 *img, u64 size);
-int qf_backing_zero(int fd, u64 size);
+int qfz_backing_open(char *path, size_t size);
+int qfz_backing_fill(int fd, const u8 *img, u64 size);
+int qfz_backing_zero(int fd, u64 size);
 
 static int backing_fd = -1;
 static char backing_path[64];
 
 struct walk {
-	struct qf_report *r;
+	struct qfz_report *r;
 	u8 *buf;	    /* one block */
 	char found[3][160]; /* regular files met, for the writes */
 	int nfound;
@@ -53,7 +53,7 @@ struct walk {
 static int backing(void)
 {
 	if (backing_fd < 0) {
-		backing_fd = qf_backing_open(backing_path, sizeof(backing_path) - 8);
+		backing_fd = qfz_backing_open(backing_path, sizeof(backing_path) - 8);
 		if (backing_fd >= 0)
 			memcpy(backing_path + strlen(backing_path), ",qd=2", 6);
 	}
@@ -136,7 +136,7 @@ out:
  * image may refuse any of them), only what they leave (QF3). */
 static void write_some(struct walk *w)
 {
-	int fd = ksys_open(QF_MNT "/fz_new", O_CREAT | O_RDWR, 0644);
+	int fd = ksys_open(QFZ_MNT "/fz_new", O_CREAT | O_RDWR, 0644);
 
 	memset(w->buf, 0xa5, QLFS_BLKSIZE);
 	if (fd >= 0) {
@@ -155,26 +155,26 @@ static void write_some(struct walk *w)
 			ksys_close(fd);
 		}
 	}
-	w->r->writes_ok += !ksys_mkdir(QF_MNT "/fz_dir", 0755);
-	w->r->writes_ok += !ksys_symlink("fz_new", QF_MNT "/fz_dir/fz_link");
+	w->r->writes_ok += !ksys_mkdir(QFZ_MNT "/fz_dir", 0755);
+	w->r->writes_ok += !ksys_symlink("fz_new", QFZ_MNT "/fz_dir/fz_link");
 	if (w->nfound > 1)
-		w->r->writes_ok += !ksys_rename(w->found[1], QF_MNT "/fz_dir/moved", 0);
+		w->r->writes_ok += !ksys_rename(w->found[1], QFZ_MNT "/fz_dir/moved", 0);
 	if (w->nfound > 2) {
 		w->r->writes_ok += !ksys_truncate(w->found[2], 1);
-		w->r->writes_ok += !ksys_link(w->found[2], QF_MNT "/fz_hard");
+		w->r->writes_ok += !ksys_link(w->found[2], QFZ_MNT "/fz_hard");
 		w->r->writes_ok += !ksys_unlink(w->found[2]);
 	}
 	ksys_sync();
 }
 
-static void walk_and_write(struct qf_report *r, bool write)
+static void walk_and_write(struct qfz_report *r, bool write)
 {
 	struct walk w = {.r = r};
 	char *path = kmalloc(PATH_MAX, GFP_KERNEL);
 
 	w.buf = kmalloc(QLFS_BLKSIZE, GFP_KERNEL);
 	if (path && w.buf) {
-		strscpy_len(path, QF_MNT, PATH_MAX);
+		strscpy_len(path, QFZ_MNT, PATH_MAX);
 		walk_dir(&w, path, strlen(path), 0);
 		if (write)
 			write_some(&w);
@@ -185,9 +185,9 @@ static void walk_and_write(struct qf_report *r, bool write)
 
 /* ---- one run ---- */
 
-static void fail(struct qf_report *r, const char *fmt, ...)
+static void fail(struct qfz_report *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-static void fail(struct qf_report *r, const char *fmt, ...)
+static void fail(struct qfz_report *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -199,12 +199,15 @@ static void fail(struct qf_report *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int fsck(struct qlfs_dev *d, bool repair, struct qf_report *r, const char *when)
+static int fsck(struct qlfs_dev *d, bool repair, struct qfz_report *r, const char *when)
 {
 	struct qlfs_fsck_opts o = {.quiet = true, .repair = repair};
 	struct qlfs_fsck_result res;
 	int st = qlfs_fsck(d, &o, &res);
 
+	if (repair)
+		r->left_broken =
+			st == 8 ? 1u : res.left_broken; /* bit 0: could not check */
 	if (st != 0 && st != 1 && st != 4 && st != 8)
 		fail(r, "QF5: fsck %s returned %d", when, st);
 	return st;
@@ -222,25 +225,25 @@ static void sabotage(struct qlfs_dev *d)
 		cp = le32_to_cpu(sb->cp_blkaddr);
 		memset(sb, 0, QLFS_BLKSIZE);
 		for (int p = 0; p < 2; p++)
-			qlfs_dev_write(d, cp + p * (1u << QF_BASE_LOG_BPS), sb, 1);
+			qlfs_dev_write(d, cp + p * (1u << QFZ_BASE_LOG_BPS), sb, 1);
 	}
 	qlfs_free_blocks(sb, 0);
 }
 
-static void mount_walk(struct qlfs_dev *d, struct qf_report *r, bool write, int *mounted)
+static void mount_walk(struct qlfs_dev *d, struct qfz_report *r, bool write, int *mounted)
 {
 	int err;
 
-	*mounted = ksys_mount(d->disk->disk_name, QF_MNT, "qlfs", 0, NULL);
+	*mounted = ksys_mount(d->disk->disk_name, QFZ_MNT, "qlfs", 0, NULL);
 	if (*mounted)
 		return;
 	walk_and_write(r, write);
-	err = ksys_umount(QF_MNT, 0);
+	err = ksys_umount(QFZ_MNT, 0);
 	if (err)
 		fail(r, "QF5: umount failed: %d", err);
 }
 
-int qf_run_image(const u8 *img, u64 size, const struct qf_opts *o, struct qf_report *r)
+int qfz_run_image(const u8 *img, u64 size, const struct qfz_opts *o, struct qfz_report *r)
 {
 	unsigned long warns = warn_count();
 	struct gendisk *disk;
@@ -249,7 +252,7 @@ int qf_run_image(const u8 *img, u64 size, const struct qf_opts *o, struct qf_rep
 
 	memset(r, 0, sizeof(*r));
 	r->mount = r->fsck_after = r->fsck_repair = r->fsck_second = -1;
-	err = backing() ?: qf_backing_fill(backing_fd, img, size);
+	err = backing() ?: qfz_backing_fill(backing_fd, img, size);
 	if (err)
 		return err;
 	err = hostdisk_create(backing_path, &disk);
@@ -260,7 +263,7 @@ int qf_run_image(const u8 *img, u64 size, const struct qf_opts *o, struct qf_rep
 		hostdisk_destroy(disk);
 		return err;
 	}
-	mkdir_err = ksys_mkdir(QF_MNT, 0755);
+	mkdir_err = ksys_mkdir(QFZ_MNT, 0755);
 	r->fsck_before = fsck(&d, false, r, "-n (before)");
 	mount_walk(&d, r, true, &r->mount);
 	if (o->sabotage)
@@ -284,7 +287,7 @@ int qf_run_image(const u8 *img, u64 size, const struct qf_opts *o, struct qf_rep
 	if (warn_count() != warns)
 		fail(r, "QF2: %lu kernel warning(s)", warn_count() - warns);
 	if (!mkdir_err)
-		ksys_rmdir(QF_MNT);
+		ksys_rmdir(QFZ_MNT);
 	qlfs_dev_close(&d);
 	hostdisk_destroy(disk);
 	return 0;
@@ -322,41 +325,41 @@ out:
 static int populate(void)
 {
 	static const char long_name[] =
-		QF_MNT "/a/"
-		       "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-		       "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-		       "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
-		       "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL";
+		QFZ_MNT "/a/"
+			"LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
+			"LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
+			"LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
+			"LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL";
 	const u64 ind = ADDRS_PER_INODE + 2ULL * ADDRS_PER_BLOCK + 3;
 	const u64 dind = ADDRS_PER_INODE + 2ULL * ADDRS_PER_BLOCK +
 			 2ULL * NIDS_PER_BLOCK * ADDRS_PER_BLOCK + 7;
 	char name[64];
 	int err = 0;
 
-	err = err ?: ksys_mkdir(QF_MNT "/a", 0755);
-	err = err ?: ksys_mkdir(QF_MNT "/a/b", 0755);
-	err = err ?: ksys_mkdir(QF_MNT "/a/b/c", 0755);
-	err = err ?: ksys_mkdir(QF_MNT "/empty_dir", 0700);
+	err = err ?: ksys_mkdir(QFZ_MNT "/a", 0755);
+	err = err ?: ksys_mkdir(QFZ_MNT "/a/b", 0755);
+	err = err ?: ksys_mkdir(QFZ_MNT "/a/b/c", 0755);
+	err = err ?: ksys_mkdir(QFZ_MNT "/empty_dir", 0700);
 	for (int i = 0; i < 24 && !err; i++) {
-		scnprintf(name, sizeof(name), QF_MNT "/a/%.*s%d", i % 20 + 1,
+		scnprintf(name, sizeof(name), QFZ_MNT "/a/%.*s%d", i % 20 + 1,
 			  "ffffffffffffffffffff", i);
 		err = i % 5 == 4 ? put_file(name, 0, 0, i, false) - 0 :
 				   put_file(name, 0, i % 3, i, false);
 	}
 	err = err ?: put_file(long_name, 0, 1, 7, false);
-	err = err ?: put_file(QF_MNT "/big", 0, 40, 1, false);
-	err = err ?: put_file(QF_MNT "/a/b/c/deep", 0, 2, 9, false);
-	err = err ?: put_file(QF_MNT "/sparse", 3, ADDRS_PER_INODE + 5, 2, true);
-	err = err ?: put_file(QF_MNT "/indirect", ind, ind, 3, true);
-	err = err ?: put_file(QF_MNT "/dindirect", dind, dind, 4, true);
+	err = err ?: put_file(QFZ_MNT "/big", 0, 40, 1, false);
+	err = err ?: put_file(QFZ_MNT "/a/b/c/deep", 0, 2, 9, false);
+	err = err ?: put_file(QFZ_MNT "/sparse", 3, ADDRS_PER_INODE + 5, 2, true);
+	err = err ?: put_file(QFZ_MNT "/indirect", ind, ind, 3, true);
+	err = err ?: put_file(QFZ_MNT "/dindirect", dind, dind, 4, true);
 	if (!err) {
-		int fd = ksys_open(QF_MNT "/empty", O_CREAT | O_RDWR, 0600);
+		int fd = ksys_open(QFZ_MNT "/empty", O_CREAT | O_RDWR, 0600);
 
 		err = fd < 0 ? fd : ksys_close(fd);
 	}
-	err = err ?: ksys_symlink("a/b/c/deep", QF_MNT "/link");
-	err = err ?: ksys_symlink(long_name + sizeof(QF_MNT), QF_MNT "/a/b/longlink");
-	err = err ?: ksys_link(QF_MNT "/big", QF_MNT "/a/b/hard");
+	err = err ?: ksys_symlink("a/b/c/deep", QFZ_MNT "/link");
+	err = err ?: ksys_symlink(long_name + sizeof(QFZ_MNT), QFZ_MNT "/a/b/longlink");
+	err = err ?: ksys_link(QFZ_MNT "/big", QFZ_MNT "/a/b/hard");
 	return err;
 }
 
@@ -366,17 +369,17 @@ static int after_checkpoint(int *orphan_fd)
 {
 	int fd, err = 0;
 
-	*orphan_fd = ksys_open(QF_MNT "/orphan", O_CREAT | O_RDWR, 0644);
+	*orphan_fd = ksys_open(QFZ_MNT "/orphan", O_CREAT | O_RDWR, 0644);
 	if (*orphan_fd < 0)
 		return *orphan_fd;
-	err = put_file(QF_MNT "/orphan", 0, 1, 5, false);
-	err = err ?: ksys_unlink(QF_MNT "/orphan");
+	err = put_file(QFZ_MNT "/orphan", 0, 1, 5, false);
+	err = err ?: ksys_unlink(QFZ_MNT "/orphan");
 	if (!err)
 		ksys_sync(); /* the orphan goes in the checkpoint */
-	err = err ?: put_file(QF_MNT "/a/rf_new", 0, 2, 6, false);
-	err = err ?: put_file(QF_MNT "/big", 41, 43, 1, false);
+	err = err ?: put_file(QFZ_MNT "/a/rf_new", 0, 2, 6, false);
+	err = err ?: put_file(QFZ_MNT "/big", 41, 43, 1, false);
 	for (int i = 0; i < 2 && !err; i++) {
-		fd = ksys_open(i ? QF_MNT "/big" : QF_MNT "/a/rf_new", O_RDWR, 0);
+		fd = ksys_open(i ? QFZ_MNT "/big" : QFZ_MNT "/a/rf_new", O_RDWR, 0);
 		err = fd < 0 ? fd : ksys_fsync(fd);
 		if (fd >= 0)
 			ksys_close(fd);
@@ -389,7 +392,7 @@ static struct qlfs_sb_info *mounted_sbi(void)
 	struct path p;
 	struct qlfs_sb_info *sbi;
 
-	if (kern_path(QF_MNT, LOOKUP_FOLLOW, &p))
+	if (kern_path(QFZ_MNT, LOOKUP_FOLLOW, &p))
 		return NULL;
 	sbi = QLFS_SB(p.dentry->d_sb);
 	path_put(&p);
@@ -412,35 +415,35 @@ static int read_back(struct qlfs_dev *d, u8 *img, u64 size)
 	return err;
 }
 
-int qf_make_base(u8 **imgp, u64 *sizep)
+int qfz_make_base(u8 **imgp, u64 *sizep)
 {
-	struct qlfs_mkfs_opts mo = {.log_bps = QF_BASE_LOG_BPS,
+	struct qlfs_mkfs_opts mo = {.log_bps = QFZ_BASE_LOG_BPS,
 				    .force = true,
 				    .time = 1000000000ULL,
 				    .quiet = true};
-	const u64 size = QF_BASE_BYTES;
+	const u64 size = QFZ_BASE_BYTES;
 	int orphan_fd = -1, mkdir_err, err;
 	struct qlfs_sb_info *sbi;
 	struct gendisk *disk;
 	struct qlfs_dev d;
 	u8 *img;
 
-	err = backing() ?: qf_backing_zero(backing_fd, size);
+	err = backing() ?: qfz_backing_zero(backing_fd, size);
 	if (err)
 		return err;
-	img = qf_host_alloc(size);
+	img = qfz_host_alloc(size);
 	if (!img)
 		return -ENOMEM;
 	err = hostdisk_create(backing_path, &disk);
 	if (err) {
-		qf_host_free(img);
+		qfz_host_free(img);
 		return err;
 	}
 	err = qlfs_dev_open(&d, disk->disk_name, true);
 	if (err)
 		goto out_disk;
-	mkdir_err = ksys_mkdir(QF_MNT, 0755);
-	err = qlfs_mkfs(&d, &mo) ?: ksys_mount(disk->disk_name, QF_MNT, "qlfs", 0, NULL);
+	mkdir_err = ksys_mkdir(QFZ_MNT, 0755);
+	err = qlfs_mkfs(&d, &mo) ?: ksys_mount(disk->disk_name, QFZ_MNT, "qlfs", 0, NULL);
 	if (err)
 		goto out_dev;
 	err = populate();
@@ -452,17 +455,17 @@ int qf_make_base(u8 **imgp, u64 *sizep)
 		qlfs_handle_error(sbi, "qlfs_fuzz: base image taken");
 	if (orphan_fd >= 0)
 		ksys_close(orphan_fd);
-	if (ksys_umount(QF_MNT, 0) && !err)
+	if (ksys_umount(QFZ_MNT, 0) && !err)
 		err = -EBUSY;
 	err = err ?: read_back(&d, img, size);
 out_dev:
 	if (!mkdir_err)
-		ksys_rmdir(QF_MNT);
+		ksys_rmdir(QFZ_MNT);
 	qlfs_dev_close(&d);
 out_disk:
 	hostdisk_destroy(disk);
 	if (err) {
-		qf_host_free(img);
+		qfz_host_free(img);
 		return err;
 	}
 	*imgp = img;

@@ -5,7 +5,7 @@
  *
  * Layer: arch/host. Used by: suite qlfs_fuzz (arch/host/qlfs_fuzz_test.c)
  * and the libFuzzer target (arch/host/tools/qlfs_fuzz_main.c).
- * Provides: qf_make_base(), qf_run_image(), qf_save_image().
+ * Provides: qfz_make_base(), qfz_run_image(), qfz_save_image().
  *
  * Invariants (what a run checks; docs/qlfs-fuzz.md "What counts as a
  * failure"):
@@ -28,46 +28,48 @@
 
 #include <quire/types.h>
 
-#define QF_BASE_BYTES	(8u << 20) /* the base image: 8 MiB, 64 KiB segments */
-#define QF_BASE_LOG_BPS 4
+#define QFZ_BASE_BYTES	 (8u << 20) /* the base image: 8 MiB, 64 KiB segments */
+#define QFZ_BASE_LOG_BPS 4
 
-struct qf_report {
+struct qfz_report {
 	int fsck_before; /* fsck -n of the image as given */
 	int mount;	 /* 0 or the mount's -errno */
 	int fsck_after;	 /* fsck -n after umount */
 	int fsck_repair; /* fsck -y */
 	int fsck_second; /* fsck -n after -y */
+	u32 left_broken; /* -y: invariants still broken (bit n: QLn; bit 0: status 8) */
 	u32 walked, read_blocks, writes_ok;
 	bool failed;   /* one of QF2..QF5 broken */
 	char why[256]; /* which, when failed */
 };
 
 /* Options of one run (the negative control's sabotage). */
-struct qf_opts {
+struct qfz_opts {
 	bool repair;   /* run fsck -y and the second -n (QF4) */
 	bool sabotage; /* after umount, zero the newest checkpoint's
 			   * header on the disk: QF3 must catch it */
 };
 
 /*
- * Make the base image (QF_BASE_BYTES, 64 KiB segments): a populated
+ * Make the base image (QFZ_BASE_BYTES, 64 KiB segments): a populated
  * qlfs stopped as by a power cut (an orphan, files to roll forward),
  * into a buffer from malloc(). 0 or -errno.
  */
-int qf_make_base(u8 **img, u64 *size);
+int qfz_make_base(u8 **img, u64 *size);
 
 /* Run @img (@size bytes, a copy is made) through one check: fills @r.
  * Returns 0, or -errno when the runner itself could not work (no disk,
  * no memory): that is not the image's fault. */
-int qf_run_image(const u8 *img, u64 size, const struct qf_opts *o, struct qf_report *r);
+int qfz_run_image(const u8 *img, u64 size, const struct qfz_opts *o,
+		  struct qfz_report *r);
 
 /* Image buffers (host memory: images are too big for kmalloc). */
-u8 *qf_host_alloc(u64 size);
-void qf_host_free(u8 *p);
+u8 *qfz_host_alloc(u64 size);
+void qfz_host_free(u8 *p);
 
 /* Write @img to the host file @path. 0 or -errno. */
-int qf_save_image(const char *path, const u8 *img, u64 size);
+int qfz_save_image(const char *path, const u8 *img, u64 size);
 /* Read the host file @path into a buffer from malloc(). 0 or -errno. */
-int qf_load_image(const char *path, u8 **img, u64 *size);
+int qfz_load_image(const char *path, u8 **img, u64 *size);
 
 #endif

@@ -5,8 +5,8 @@
  * would clash in one file).
  *
  * Layer: arch/host. Used by: arch/host/qlfs_fuzz.c.
- * Provides: qf_backing_open(), qf_backing_fill(), qf_save_image(),
- * qf_load_image().
+ * Provides: qfz_backing_open(), qfz_backing_fill(), qfz_save_image(),
+ * qfz_load_image().
  * Locking: none (one runner at a time).
  */
 #ifndef _GNU_SOURCE
@@ -26,20 +26,20 @@
 typedef uint8_t u8;
 typedef uint64_t u64;
 
-int qf_backing_open(char *path, size_t size);
-int qf_backing_fill(int fd, const u8 *img, u64 size);
-int qf_backing_zero(int fd, u64 size);
-u8 *qf_host_alloc(u64 size);
-void qf_host_free(u8 *p);
-int qf_save_image(const char *path, const u8 *img, u64 size);
-int qf_load_image(const char *path, u8 **img, u64 *size);
-int qf_list_images(const char *dir, char names[][128], int max);
+int qfz_backing_open(char *path, size_t size);
+int qfz_backing_fill(int fd, const u8 *img, u64 size);
+int qfz_backing_zero(int fd, u64 size);
+u8 *qfz_host_alloc(u64 size);
+void qfz_host_free(u8 *p);
+int qfz_save_image(const char *path, const u8 *img, u64 size);
+int qfz_load_image(const char *path, u8 **img, u64 *size);
+int qfz_list_images(const char *dir, char names[][128], int max);
 
 static u8 *map; /* the memory file, mapped shared */
 static u64 map_size;
 
 /* A memory file for the disks' backing; its /proc path into @path. */
-int qf_backing_open(char *path, size_t size)
+int qfz_backing_open(char *path, size_t size)
 {
 	int fd = memfd_create("qlfs-fuzz", MFD_CLOEXEC);
 
@@ -55,7 +55,7 @@ int qf_backing_open(char *path, size_t size)
  * the last run's disk in a few blocks; writing all 8 MiB each time was
  * most of the runner's system time).
  */
-int qf_backing_fill(int fd, const u8 *img, u64 size)
+int qfz_backing_fill(int fd, const u8 *img, u64 size)
 {
 	if (size != map_size) {
 		if (map)
@@ -94,7 +94,7 @@ static int write_all(int fd, const u8 *p, u64 n)
 	return 0;
 }
 
-int qf_backing_zero(int fd, u64 size)
+int qfz_backing_zero(int fd, u64 size)
 {
 	if (map)
 		munmap(map, map_size);
@@ -104,17 +104,17 @@ int qf_backing_zero(int fd, u64 size)
 }
 
 /* Image buffers (too big for kmalloc). */
-u8 *qf_host_alloc(u64 size)
+u8 *qfz_host_alloc(u64 size)
 {
 	return calloc(1, size);
 }
 
-void qf_host_free(u8 *p)
+void qfz_host_free(u8 *p)
 {
 	free(p);
 }
 
-int qf_save_image(const char *path, const u8 *img, u64 size)
+int qfz_save_image(const char *path, const u8 *img, u64 size)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	int err;
@@ -126,7 +126,7 @@ int qf_save_image(const char *path, const u8 *img, u64 size)
 	return err;
 }
 
-int qf_load_image(const char *path, u8 **img, u64 *size)
+int qfz_load_image(const char *path, u8 **img, u64 *size)
 {
 	struct stat st;
 	u64 done = 0;
@@ -163,7 +163,7 @@ static int by_name(const void *a, const void *b)
 }
 
 /* The *.img files of @dir, sorted, at most @max. Their count or -errno. */
-int qf_list_images(const char *dir, char names[][128], int max)
+int qfz_list_images(const char *dir, char names[][128], int max)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;

@@ -41,7 +41,7 @@
 #define DESC_BYTES	512
 
 /* libc, through qlfs_fuzz_hostio.c's neighbours */
-int qf_list_images(const char *dir, char names[][128], int max);
+int qfz_list_images(const char *dir, char names[][128], int max);
 
 static struct {
 	u8 *img;
@@ -69,7 +69,7 @@ static const char *param_str(const char *key, char *buf, size_t size, const char
 static void need_base(struct ktest *t)
 {
 	if (!base.ready && !base.err) {
-		base.err = qf_make_base(&base.img, &base.size);
+		base.err = qfz_make_base(&base.img, &base.size);
 		if (!base.err)
 			base.err = qm_index(&base.x, base.img, base.size / QLFS_BLKSIZE);
 		base.ready = !base.err;
@@ -92,7 +92,7 @@ static const char *variant(void)
 }
 
 static void report_failure(struct ktest *t, const char *cname, u64 i, const u8 *img,
-			   const char *desc, const struct qf_report *r)
+			   const char *desc, const struct qfz_report *r)
 {
 	char dir[128], path[200];
 
@@ -104,7 +104,7 @@ static void report_failure(struct ktest *t, const char *cname, u64 i, const u8 *
 	cprintf("#   edits: %s\n", desc);
 	cprintf("#   fsck -n %d, mount %d, fsck -n after %d, -y %d, -n after -y %d\n",
 		r->fsck_before, r->mount, r->fsck_after, r->fsck_repair, r->fsck_second);
-	if (qf_save_image(path, img, base.size))
+	if (qfz_save_image(path, img, base.size))
 		cprintf("#   could not save it to %s (make the directory)\n", path);
 	else
 		cprintf("#   saved: %s (gzip -9 it into tests/images/)\n", path);
@@ -115,9 +115,10 @@ static void report_failure(struct ktest *t, const char *cname, u64 i, const u8 *
 
 struct tally {
 	u32 run, mounted, clean, repaired, unrepaired, failed;
+	u32 left[QLFS_NR_INVARIANTS + 1]; /* -y left QLn broken; [0]: fsck status 8 */
 };
 
-static void count(struct tally *s, const struct qf_report *r)
+static void count(struct tally *s, const struct qfz_report *r)
 {
 	s->run++;
 	s->mounted += r->mount == 0;
@@ -125,6 +126,21 @@ static void count(struct tally *s, const struct qf_report *r)
 	s->repaired += r->fsck_repair == 1;
 	s->unrepaired += r->fsck_repair == 4 || r->fsck_repair == 8;
 	s->failed += r->failed;
+	for (int n = 0; n <= QLFS_NR_INVARIANTS; n++)
+		s->left[n] += (r->fsck_repair == 4 || r->fsck_repair == 8) &&
+			      (r->left_broken & (1u << n));
+}
+
+/* "QL3 2, QL6 1" */
+static void print_left(const struct tally *s)
+{
+	cprintf("#   left broken by -y:");
+	if (s->left[0])
+		cprintf(" could-not-check %u", s->left[0]);
+	for (int n = 1; n <= QLFS_NR_INVARIANTS; n++)
+		if (s->left[n])
+			cprintf(" QL%d %u", n, s->left[n]);
+	cprintf("\n");
 }
 
 /* Mutant @i of case @c (op @c, or any op for the mix): its program. */
@@ -142,16 +158,16 @@ static void run_mutants(struct ktest *t, int c, const char *cname)
 	u8 prog[4 * QM_OP_BYTES];
 	char *desc = kmalloc(DESC_BYTES, GFP_KERNEL);
 	struct tally s = {0};
-	struct qf_opts o = {.repair = true};
+	struct qfz_opts o = {.repair = true};
 	u8 *img;
 
 	need_base(t);
-	img = qf_host_alloc(base.size);
+	img = qfz_host_alloc(base.size);
 	KTEST_ASSERT_TRUE(t, img && desc);
 	for (u64 i = only == ~0ULL ? 0 : only; i < (only == ~0ULL ? per : only + 1);
 	     i++) {
 		size_t len = program(c, i, prog);
-		struct qf_report r;
+		struct qfz_report r;
 
 		memcpy(img, base.img, base.size);
 		qm_apply(&base.x, img, prog, len, desc, DESC_BYTES);
@@ -159,26 +175,28 @@ static void run_mutants(struct ktest *t, int c, const char *cname)
 		if (param("qlfs_fuzz.keep", 0))
 			report_failure(
 				t, cname, i, img, desc,
-				&(struct qf_report){.why = "kept (qlfs_fuzz.keep=1)"});
-		KTEST_ASSERT_EQ(t, qf_run_image(img, base.size, &o, &r), 0);
+				&(struct qfz_report){.why = "kept (qlfs_fuzz.keep=1)"});
+		KTEST_ASSERT_EQ(t, qfz_run_image(img, base.size, &o, &r), 0);
 		count(&s, &r);
 		if (r.failed)
 			report_failure(t, cname, i, img, desc, &r);
 	}
 	cprintf("# %s: %u mutants, %u mounted, %u clean to fsck, %u repaired, %u left unrepaired by -y, %u failed\n",
 		cname, s.run, s.mounted, s.clean, s.repaired, s.unrepaired, s.failed);
-	qf_host_free(img);
+	if (s.unrepaired)
+		print_left(&s);
+	qfz_host_free(img);
 	kfree(desc);
 }
 
 /* The oracle's own checks: the base is clean, mounts, rolls forward. */
 static void qlfs_fuzz_base_image_is_clean_and_survives_the_runner(struct ktest *t)
 {
-	struct qf_opts o = {.repair = true};
-	struct qf_report r;
+	struct qfz_opts o = {.repair = true};
+	struct qfz_report r;
 
 	need_base(t);
-	KTEST_ASSERT_EQ(t, qf_run_image(base.img, base.size, &o, &r), 0);
+	KTEST_ASSERT_EQ(t, qfz_run_image(base.img, base.size, &o, &r), 0);
 	KTEST_EXPECT_EQ(t, r.fsck_before, 0);
 	KTEST_EXPECT_EQ(t, r.mount, 0);
 	KTEST_EXPECT_EQ(t, r.fsck_after, 0);
@@ -196,11 +214,11 @@ static void qlfs_fuzz_base_image_is_clean_and_survives_the_runner(struct ktest *
  * checkpoint headers zeroed on the disk) is caught by QF3. */
 static void qlfs_fuzz_negative_control_damage_at_umount_is_caught(struct ktest *t)
 {
-	struct qf_opts o = {.sabotage = true};
-	struct qf_report r;
+	struct qfz_opts o = {.sabotage = true};
+	struct qfz_report r;
 
 	need_base(t);
-	KTEST_ASSERT_EQ(t, qf_run_image(base.img, base.size, &o, &r), 0);
+	KTEST_ASSERT_EQ(t, qfz_run_image(base.img, base.size, &o, &r), 0);
 	KTEST_EXPECT_TRUE(t, r.failed);
 	KTEST_EXPECT_EQ(t, strncmp(r.why, "QF3", 3), 0);
 }
@@ -214,7 +232,7 @@ static void qlfs_fuzz_mutator_stays_inside_the_image(struct ktest *t)
 	u64 rng = ktest_seed();
 
 	need_base(t);
-	mem = qf_host_alloc(base.size + 2 * guard);
+	mem = qfz_host_alloc(base.size + 2 * guard);
 	KTEST_ASSERT_TRUE(t, mem);
 	memset(mem, 0x5c, base.size + 2 * guard);
 	for (int round = 0; round < 200; round++) {
@@ -237,7 +255,7 @@ static void qlfs_fuzz_mutator_stays_inside_the_image(struct ktest *t)
 			break;
 		}
 	}
-	qf_host_free(mem);
+	qfz_host_free(mem);
 }
 
 #define MUTANT_CASE(op)                                     \
@@ -279,33 +297,33 @@ MUTANT_CASE(mix)
 static void qlfs_fuzz_saved_images(struct ktest *t)
 {
 	static char names[64][128];
-	struct qf_opts o = {.repair = true};
+	struct qfz_opts o = {.repair = true};
 	char dir[128], path[260];
 	int n;
 
 	if (!cmdline_get("qlfs_fuzz.images", dir, sizeof(dir)))
 		ktest_skip(t, "no qlfs_fuzz.images=DIR given (tests/run gives it)");
-	n = qf_list_images(dir, names, 64);
+	n = qfz_list_images(dir, names, 64);
 	if (n < 0)
 		ktest_fail(t, __FILE__, __LINE__, "cannot list %s: %d", dir, n);
 	KTEST_ASSERT_OP(t, n, >=, 0);
 	for (int i = 0; i < n; i++) {
-		struct qf_report r;
+		struct qfz_report r;
 		u8 *img;
 		u64 size;
 
 		scnprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		cprintf("# image %s\n", names[i]);
-		if (qf_load_image(path, &img, &size)) {
+		if (qfz_load_image(path, &img, &size)) {
 			ktest_fail(t, __FILE__, __LINE__, "cannot read %s", path);
 			continue;
 		}
-		if (qf_run_image(img, size, &o, &r))
+		if (qfz_run_image(img, size, &o, &r))
 			ktest_fail(t, __FILE__, __LINE__, "%s: the runner could not run",
 				   path);
 		else if (r.failed)
 			ktest_fail(t, __FILE__, __LINE__, "%s: %s", names[i], r.why);
-		qf_host_free(img);
+		qfz_host_free(img);
 	}
 	cprintf("# %d saved images replayed\n", n);
 }
