@@ -258,6 +258,44 @@ static void qlfs_fuzz_mutator_stays_inside_the_image(struct ktest *t)
 	qfz_host_free(mem);
 }
 
+/* fsck -y repairs a dentry whose stored hash is wrong but whose name
+ * belongs where it is (the hash picks its bucket): it rewrites the hash
+ * rather than dropping the entry ("." and ".." could not come back).
+ * Each directory block of the base, slot 0 (".") with one hash bit
+ * flipped and the block sealed: -y leaves an image fsck -n finds clean. */
+static void qlfs_fuzz_fsck_y_repairs_a_wrong_dentry_hash(struct ktest *t)
+{
+	struct qfz_opts o = {.repair = true};
+	u32 bad = 0, tried = 0;
+	u8 *img;
+
+	need_base(t);
+	img = qfz_host_alloc(base.size);
+	KTEST_ASSERT_TRUE(t, img);
+	for (u32 i = 0; i < base.x.nr[QM_DENT]; i++) {
+		u32 addr = base.x.list[QM_DENT][i];
+		struct qlfs_dentry_block *db = (void *)(img + (u64)addr * QLFS_BLKSIZE);
+		struct qfz_report r;
+
+		memcpy(img, base.img, base.size);
+		if (!qlfs_test_bit(db->dentry_bitmap, 0))
+			continue;
+		db->dentry[0].hash_code ^= cpu_to_le32(1u << 19);
+		qlfs_block_seal(db, addr);
+		KTEST_ASSERT_EQ(t, qfz_run_image(img, base.size, &o, &r), 0);
+		tried++;
+		if (r.fsck_before != 0 && (r.fsck_repair > 1 || r.fsck_second != 0)) {
+			ktest_fail(t, __FILE__, __LINE__,
+				   "block %u: fsck -n %d, -y %d, -n after -y %d", addr,
+				   r.fsck_before, r.fsck_repair, r.fsck_second);
+			bad++;
+		}
+	}
+	KTEST_EXPECT_GT(t, tried, 3u);
+	KTEST_EXPECT_EQ(t, bad, 0u);
+	qfz_host_free(img);
+}
+
 #define MUTANT_CASE(op)                                     \
 	static void qlfs_fuzz_mutants_##op(struct ktest *t) \
 	{                                                   \
@@ -333,6 +371,7 @@ static const struct ktest_case qlfs_fuzz_cases[] = {
 	KTEST_CASE(qlfs_fuzz_negative_control_damage_at_umount_is_caught),
 	KTEST_CASE(qlfs_fuzz_mutator_stays_inside_the_image),
 	KTEST_CASE(qlfs_fuzz_saved_images),
+	KTEST_CASE(qlfs_fuzz_fsck_y_repairs_a_wrong_dentry_hash),
 	KTEST_CASE(qlfs_fuzz_mutants_flip),
 	KTEST_CASE(qlfs_fuzz_mutants_zero),
 	KTEST_CASE(qlfs_fuzz_mutants_swap),

@@ -925,7 +925,10 @@ static u32 check_dentry(struct fsck *f, u32 dir, u64 idx,
 	if (le32_to_cpu(de->hash_code) != hash) {
 		report(f, 11, "directory %u: \"%.*s\" stored hash %08x, computed %08x",
 		       dir, (int)min(len, 40u), name, le32_to_cpu(de->hash_code), hash);
-		f->verdict = DENT_DROP;
+		/* -y: only the stored hash is wrong when the name's own hash
+		 * picks this bucket (always so for "." and ".."): rewrite it
+		 * (dropping "." or ".." could not be undone) */
+		f->verdict = hash % nbuckets == bucket ? DENT_REHASH : DENT_DROP;
 	} else if (hash % nbuckets != bucket) {
 		report(f, 11,
 		       "directory %u: \"%.*s\" in bucket %llu, its hash picks %llu", dir,

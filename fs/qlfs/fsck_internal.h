@@ -132,7 +132,8 @@ struct fsck {
 enum {
 	DENT_KEEP,
 	DENT_DROP,
-	DENT_RETYPE
+	DENT_RETYPE,
+	DENT_REHASH /* stored hash wrong, the name in its bucket: rewrite it */
 };
 
 struct qlfs_moved {

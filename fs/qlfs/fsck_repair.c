@@ -77,8 +77,13 @@ bool fsck_fix_dentry(struct fsck *f, struct qlfs_dentry_block *db, u32 slot, u32
 
 	if (!f->o->repair)
 		return false;
-	if (f->verdict == DENT_RETYPE) {
-		de->file_type = ft_of_mode(ni(f, le32_to_cpu(de->ino))->mode);
+	if (f->verdict == DENT_RETYPE || f->verdict == DENT_REHASH) {
+		u32 len = le16_to_cpu(de->name_len);
+
+		if (f->verdict == DENT_RETYPE)
+			de->file_type = ft_of_mode(ni(f, le32_to_cpu(de->ino))->mode);
+		/* checked by check_dentry(): 1..255 bytes, inside the block */
+		de->hash_code = cpu_to_le32(qlfs_dentry_hash(db->filename[slot], len));
 		return true;
 	}
 	for (u32 s = slot; s < slot + n && s < NR_DENTRY_IN_BLOCK; s++)
