@@ -258,12 +258,9 @@ static void qlfs_fuzz_mutator_stays_inside_the_image(struct ktest *t)
 	qfz_host_free(mem);
 }
 
-/* fsck -y repairs a dentry whose stored hash is wrong but whose name
- * belongs where it is (the hash picks its bucket): it rewrites the hash
- * rather than dropping the entry ("." and ".." could not come back).
- * Each directory block of the base, slot 0 (".") with one hash bit
- * flipped and the block sealed: -y leaves an image fsck -n finds clean. */
-static void qlfs_fuzz_fsck_y_repairs_a_wrong_dentry_hash(struct ktest *t)
+/* Slot 0 (".") of each directory block of the base edited by @edit and
+ * the block sealed: fsck -y must leave an image fsck -n finds clean. */
+static void repair_each_dot(struct ktest *t, void (*edit)(struct qlfs_dir_entry *de))
 {
 	struct qfz_opts o = {.repair = true};
 	u32 bad = 0, tried = 0;
@@ -280,7 +277,7 @@ static void qlfs_fuzz_fsck_y_repairs_a_wrong_dentry_hash(struct ktest *t)
 		memcpy(img, base.img, base.size);
 		if (!qlfs_test_bit(db->dentry_bitmap, 0))
 			continue;
-		db->dentry[0].hash_code ^= cpu_to_le32(1u << 19);
+		edit(&db->dentry[0]);
 		qlfs_block_seal(db, addr);
 		KTEST_ASSERT_EQ(t, qfz_run_image(img, base.size, &o, &r), 0);
 		tried++;
@@ -294,6 +291,31 @@ static void qlfs_fuzz_fsck_y_repairs_a_wrong_dentry_hash(struct ktest *t)
 	KTEST_EXPECT_GT(t, tried, 3u);
 	KTEST_EXPECT_EQ(t, bad, 0u);
 	qfz_host_free(img);
+}
+
+static void flip_hash(struct qlfs_dir_entry *de)
+{
+	de->hash_code ^= cpu_to_le32(1u << 19);
+}
+
+static void zero_name_len(struct qlfs_dir_entry *de)
+{
+	de->name_len = 0;
+}
+
+/* fsck -y repairs a dentry whose stored hash is wrong but whose name
+ * belongs where it is (the hash picks its bucket): it rewrites the hash
+ * rather than dropping the entry. */
+static void qlfs_fuzz_fsck_y_repairs_a_wrong_dentry_hash(struct ktest *t)
+{
+	repair_each_dot(t, flip_hash);
+}
+
+/* fsck -y puts back a "." it had to remove (a name length of 0): a
+ * directory without "." is found again by the next check. */
+static void qlfs_fuzz_fsck_y_restores_a_removed_dot(struct ktest *t)
+{
+	repair_each_dot(t, zero_name_len);
 }
 
 #define MUTANT_CASE(op)                                     \
@@ -372,6 +394,7 @@ static const struct ktest_case qlfs_fuzz_cases[] = {
 	KTEST_CASE(qlfs_fuzz_mutator_stays_inside_the_image),
 	KTEST_CASE(qlfs_fuzz_saved_images),
 	KTEST_CASE(qlfs_fuzz_fsck_y_repairs_a_wrong_dentry_hash),
+	KTEST_CASE(qlfs_fuzz_fsck_y_restores_a_removed_dot),
 	KTEST_CASE(qlfs_fuzz_mutants_flip),
 	KTEST_CASE(qlfs_fuzz_mutants_zero),
 	KTEST_CASE(qlfs_fuzz_mutants_swap),
