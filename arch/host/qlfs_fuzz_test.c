@@ -303,6 +303,18 @@ static void zero_name_len(struct qlfs_dir_entry *de)
 	de->name_len = 0;
 }
 
+static void dot_names_root(struct qlfs_dir_entry *de)
+{
+	de->ino = cpu_to_le32(le32_to_cpu(de->ino) == QLFS_ROOT_INO ? QLFS_ROOT_INO + 1 :
+								      QLFS_ROOT_INO);
+}
+
+/* fsck -y makes a "." that names another inode name its own directory. */
+static void qlfs_fuzz_fsck_y_points_dot_at_its_directory(struct ktest *t)
+{
+	repair_each_dot(t, dot_names_root);
+}
+
 /* fsck -y repairs a dentry whose stored hash is wrong but whose name
  * belongs where it is (the hash picks its bucket): it rewrites the hash
  * rather than dropping the entry. */
@@ -395,6 +407,7 @@ static const struct ktest_case qlfs_fuzz_cases[] = {
 	KTEST_CASE(qlfs_fuzz_saved_images),
 	KTEST_CASE(qlfs_fuzz_fsck_y_repairs_a_wrong_dentry_hash),
 	KTEST_CASE(qlfs_fuzz_fsck_y_restores_a_removed_dot),
+	KTEST_CASE(qlfs_fuzz_fsck_y_points_dot_at_its_directory),
 	KTEST_CASE(qlfs_fuzz_mutants_flip),
 	KTEST_CASE(qlfs_fuzz_mutants_zero),
 	KTEST_CASE(qlfs_fuzz_mutants_swap),

@@ -845,8 +845,10 @@ static void dot_entry(struct fsck *f, u32 dir, u64 idx, u32 slot, bool dotdot, u
 		d->dotdot = ino;
 	} else {
 		d->flags |= NI_HAS_DOT;
-		if (ino != dir)
+		if (ino != dir) {
 			report(f, 11, "directory %u: \".\" names %u", dir, ino);
+			f->verdict = DENT_REDOT;
+		}
 	}
 }
 

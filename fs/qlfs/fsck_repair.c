@@ -77,6 +77,11 @@ bool fsck_fix_dentry(struct fsck *f, struct qlfs_dentry_block *db, u32 slot, u32
 
 	if (!f->o->repair)
 		return false;
+	if (f->verdict == DENT_REDOT) { /* pass 2 walks directory f->ino */
+		de->ino = cpu_to_le32(f->ino);
+		de->hash_code = cpu_to_le32(qlfs_dentry_hash((const u8 *)".", 1));
+		return true;
+	}
 	if (f->verdict == DENT_RETYPE || f->verdict == DENT_REHASH) {
 		u32 len = le16_to_cpu(de->name_len);
 
