@@ -365,7 +365,8 @@ MUTANT_CASE(orphan)
 MUTANT_CASE(mix)
 
 /* Every image of qlfs_fuzz.images=DIR (tests/images/, unpacked by
- * tests/run): the images that once made the runner fail. */
+ * tests/run): the images that once made the runner fail. Each must pass
+ * QF1..QF5 and be repaired whole by fsck -y (tests/images/README.md). */
 static void qlfs_fuzz_saved_images(struct ktest *t)
 {
 	static char names[64][128];
@@ -395,6 +396,11 @@ static void qlfs_fuzz_saved_images(struct ktest *t)
 				   path);
 		else if (r.failed)
 			ktest_fail(t, __FILE__, __LINE__, "%s: %s", names[i], r.why);
+		else if (r.fsck_before && (r.fsck_repair > 1 || r.fsck_second))
+			ktest_fail(
+				t, __FILE__, __LINE__,
+				"%s: fsck -y %d, then fsck -n %d (a kept image must be repaired)",
+				names[i], r.fsck_repair, r.fsck_second);
 		qfz_host_free(img);
 	}
 	cprintf("# %d saved images replayed\n", n);
