@@ -243,6 +243,25 @@ static void mount_walk(struct qlfs_dev *d, struct qfz_report *r, bool write, int
 		fail(r, "QF5: umount failed: %d", err);
 }
 
+/* QF6: a repaired image (fsck -n clean after -y) mounts, takes the walk
+ * and the writes, and is still clean after umount: the repair made a
+ * file system, not only an image fsck accepts. */
+static void after_repair(struct qlfs_dev *d, struct qfz_report *r)
+{
+	int mounted, st;
+
+	mount_walk(d, r, true, &mounted);
+	if (mounted) {
+		fail(r, "QF6: fsck -y repaired it, then mount failed: %d", mounted);
+		return;
+	}
+	st = fsck(d, false, r, "-n (after -y, a mount and umount)");
+	if (st != 0)
+		fail(r,
+		     "QF6: fsck -y repaired it; after a mount, the walk and umount fsck -n says %d",
+		     st);
+}
+
 int qfz_run_image(const u8 *img, u64 size, const struct qfz_opts *o, struct qfz_report *r)
 {
 	unsigned long warns = warn_count();
@@ -268,6 +287,9 @@ int qfz_run_image(const u8 *img, u64 size, const struct qfz_opts *o, struct qfz_
 	mount_walk(&d, r, true, &r->mount);
 	if (o->sabotage)
 		sabotage(&d);
+	if (r->mount && r->fsck_before == 0)
+		fail(r, "QF3: fsck -n finds it clean, the mount refuses it: %d",
+		     r->mount);
 	if (!r->mount && (r->fsck_before == 0 || o->sabotage)) {
 		r->fsck_after = fsck(&d, false, r, "-n (after umount)");
 		if (r->fsck_before == 0 && r->fsck_after != 0)
@@ -277,12 +299,14 @@ int qfz_run_image(const u8 *img, u64 size, const struct qfz_opts *o, struct qfz_
 	}
 	/* -y where there is something to repair (on a clean image QF3's -n
 	 * already judged what the mount left) */
-	if (o->repair && (r->fsck_before != 0 || r->fsck_after != 0)) {
+	if (o->repair && (r->fsck_before != 0 || r->fsck_after > 0)) {
 		r->fsck_repair = fsck(&d, true, r, "-y");
 		r->fsck_second = fsck(&d, false, r, "-n (after -y)");
 		if ((r->fsck_repair == 0 || r->fsck_repair == 1) && r->fsck_second != 0)
 			fail(r, "QF4: fsck -y returned %d, the next fsck -n %d",
 			     r->fsck_repair, r->fsck_second);
+		if (r->fsck_second == 0 && !o->sabotage)
+			after_repair(&d, r);
 	}
 	if (warn_count() != warns)
 		fail(r, "QF2: %lu kernel warning(s)", warn_count() - warns);

@@ -13,12 +13,15 @@
  *       itself is the check: ASan/UBSan abort it, tests/run's idle timer
  *       and libFuzzer's -timeout catch a hang).
  *  QF2: no WARN_ON() fires: a hostile image is an error, not a kernel bug.
- *  QF3: an image that fsck -n finds clean stays clean through a mount,
- *       the walk, the writes and umount.
+ *  QF3: an image that fsck -n finds clean mounts, and stays clean
+ *       through the walk, the writes and umount (fsck and the mount
+ *       agree on what a valid image is).
  *  QF4: fsck -y that says it repaired everything (status 0 or 1) leaves
  *       an image a second fsck -n finds clean.
  *  QF5: every fsck status is one of 0, 1, 4, 8 (e2fsck's), umount of a
  *       mount that succeeded succeeds.
+ *  QF6: an image fsck -y repaired (a clean fsck -n after it) mounts, and
+ *       is still clean after the walk, the writes and umount.
  *
  * Locking: none; one run at a time (the mount point is fixed).
  * Context: process (a kernel thread or the shell), sleeps.
