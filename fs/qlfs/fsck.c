@@ -318,7 +318,8 @@ const char *qlfs_cp_pack_invalid(const struct qlfs_layout *l, int p, u8 *buf,
 			(void *)(buf + (size_t)(le32_to_cpu(cp->cp_pack_start_sum) + t) *
 					       QLFS_BLKSIZE);
 
-		if (sum->entry_type != (qlfs_log_is_node(t) ? SUM_TYPE_NODE : SUM_TYPE_DATA))
+		if (sum->entry_type !=
+		    (qlfs_log_is_node(t) ? SUM_TYPE_NODE : SUM_TYPE_DATA))
 			return "summary block type";
 	}
 	return NULL;

@@ -514,15 +514,17 @@ static void restore_dots(struct fsck *f)
 			put_entry(db, 0, ".", qlfs_dentry_hash((const u8 *)".", 1), dir,
 				  QLFS_FT_DIR);
 		if (dotdot)
-			put_entry(db, 1, "..", qlfs_dentry_hash((const u8 *)"..", 2), parent,
-				  QLFS_FT_DIR);
+			put_entry(db, 1, "..", qlfs_dentry_hash((const u8 *)"..", 2),
+				  parent, QLFS_FT_DIR);
 		if (fsck_rewrite_dentry_block(f, addr, db))
 			continue;
 		n->flags |= NI_HAS_DOT | NI_HAS_DOTDOT;
 		if (dotdot)
 			n->dotdot = parent;
 		fsck_say(f, "repaired: directory %u: \"%s\" restored", dir,
-			 dot && dotdot ? ". and .." : dot ? "." : "..");
+			 dot && dotdot ? ". and .." :
+			 dot	       ? "." :
+					 "..");
 	}
 	qlfs_free_blocks(blk, 0);
 }
