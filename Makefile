@@ -6,6 +6,7 @@
 #   make debug    boot with QEMU's gdb stub
 #   make deps     install build/run dependencies (Debian packages)
 #   make format   clang-format the C lines changed since .clang-format came
+#   make fuzz     libFuzzer on qlfs mount-and-walk until stopped (FUZZ_TIME=S)
 #
 # Layout of build/:  build/x86_64/ (kernel, loader, ESP image),
 #                    build/host/<variant>/ (the core as a Linux program).
@@ -108,3 +109,42 @@ crashtest-fuse-model: $(BUILD)/host/plain/vfs-fuse-test $(BUILD)/host/plain/qlfs
 		$(BUILD)/host/plain/mkfs.qlfs $(BUILD)/host/plain/fsck.qlfs
 	$(Q)$(BUILD)/host/plain/vfs-fuse-test --dir $(BUILD)/vfs-fuse-test/crashtest \
 		--seed $(FUSE_MODEL_SEED) --remount 50000 --check 2000 model 1000000
+
+# FZ (issue 11): the libFuzzer target on qlfs mount-and-walk
+# (docs/qlfs-fuzz.md). Built by clang (tools/deps.sh install-fuzz, not in
+# make deps) with ASan+UBSan and libFuzzer's coverage into build/fuzz/:
+# quire-host's sources but main.c, and arch/host/tools/qlfs_fuzz_main.c.
+#   make fuzz                 until stopped (Ctrl-C)
+#   make fuzz FUZZ_TIME=60    for 60 seconds
+#   FUZZ_FLAGS="-jobs=2"      more libFuzzer options
+# Its corpus is build/fuzz/corpus; crashes land in build/fuzz/ (crash-*).
+FUZZ_CC     ?= clang
+FUZZ_TIME   ?= 0
+FUZZ_FLAGS  ?=
+FUZZ_DIR    := $(BUILD)/fuzz
+FUZZ_SAN    := -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined \
+               -fno-sanitize=null
+FUZZ_RT     = $(shell $(FUZZ_CC) -print-resource-dir)/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a
+FUZZ_SRCS   := $(filter-out arch/host/main.c,$(HOST_SRCS)) arch/host/tools/qlfs_fuzz_main.c
+FUZZ_OBJS   := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_SRCS))
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC [fuzz] $<"
+	$(Q)$(FUZZ_CC) $(HOST_CFLAGS) -Wno-unknown-warning-option $(FUZZ_SAN) -MMD -MP -c $< -o $@
+
+$(FUZZ_DIR)/qlfs-fuzz: $(FUZZ_OBJS)
+	@echo "  LD [fuzz] $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -o $@ $^ $(FUZZ_RT) $(HOST_LIBS) -lstdc++ -lm
+
+-include $(FUZZ_OBJS:.o=.d)
+
+.PHONY: fuzz fuzz-build
+fuzz-build:
+	$(Q)tools/deps.sh install-fuzz
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_DIR)/qlfs-fuzz
+
+fuzz: fuzz-build
+	$(Q)mkdir -p $(FUZZ_DIR)/corpus
+	$(Q)$(FUZZ_DIR)/qlfs-fuzz -max_total_time=$(FUZZ_TIME) -timeout=30 -max_len=256 -len_control=0 \
+		-artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_FLAGS) $(FUZZ_DIR)/corpus

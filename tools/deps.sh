@@ -8,6 +8,9 @@
 #                           the same for what only `make bench` needs (the
 #                           Linux baseline guest of tools/linux-bench/run),
 #                           so that `make deps` stays small
+#   tools/deps.sh check-fuzz | install-fuzz
+#                           the same for `make fuzz` (FZ, issue 11: clang's
+#                           libFuzzer and sanitizer runtimes), not in make deps
 set -eu
 
 PACKAGES="gcc make binutils libc6-dev python3 qemu-system-x86 qemu-utils ovmf \
@@ -18,9 +21,13 @@ xz-utils ca-certificates clang-format python3-matplotlib rsync git fio"
 # which tests/run's wbplot.* jobs and make bench's writeback section run.
 # tools/linux-bench/run: fio and busybox go into the Linux guest's initramfs.
 BENCH_PACKAGES="fio busybox-static"
+# make fuzz (docs/qlfs-fuzz.md): clang, and libclang-rt-14-dev for
+# libFuzzer (libclang_rt.fuzzer_no_main) and the sanitizer runtimes.
+FUZZ_PACKAGES="clang libclang-rt-14-dev"
 
 case "${1:-check}" in
 check-bench|install-bench) PACKAGES=$BENCH_PACKAGES ;;
+check-fuzz|install-fuzz) PACKAGES=$FUZZ_PACKAGES ;;
 esac
 
 missing=""
@@ -31,13 +38,13 @@ for p in $PACKAGES; do
 done
 
 case "${1:-check}" in
-check|check-bench)
+check|check-bench|check-fuzz)
 	if [ -n "$missing" ]; then
 		echo "missing packages:$missing"
 		exit 1
 	fi
 	;;
-install|install-bench)
+install|install-bench|install-fuzz)
 	[ -z "$missing" ] && exit 0
 	echo "deps: installing:$missing"
 	if [ "$(id -u)" != 0 ]; then
@@ -51,7 +58,7 @@ install|install-bench)
 	apt-get install -y -qq --no-install-recommends $missing
 	;;
 *)
-	echo "usage: $0 check|install|check-bench|install-bench" >&2
+	echo "usage: $0 check|install|check-bench|install-bench|check-fuzz|install-fuzz" >&2
 	exit 2
 	;;
 esac

@@ -132,7 +132,9 @@ struct fsck {
 enum {
 	DENT_KEEP,
 	DENT_DROP,
-	DENT_RETYPE
+	DENT_RETYPE,
+	DENT_REHASH, /* stored hash wrong, the name in its bucket: rewrite it */
+	DENT_REDOT   /* "." names another inode: name its own directory */
 };
 
 struct qlfs_moved {

@@ -77,8 +77,18 @@ bool fsck_fix_dentry(struct fsck *f, struct qlfs_dentry_block *db, u32 slot, u32
 
 	if (!f->o->repair)
 		return false;
-	if (f->verdict == DENT_RETYPE) {
-		de->file_type = ft_of_mode(ni(f, le32_to_cpu(de->ino))->mode);
+	if (f->verdict == DENT_REDOT) { /* pass 2 walks directory f->ino */
+		de->ino = cpu_to_le32(f->ino);
+		de->hash_code = cpu_to_le32(qlfs_dentry_hash((const u8 *)".", 1));
+		return true;
+	}
+	if (f->verdict == DENT_RETYPE || f->verdict == DENT_REHASH) {
+		u32 len = le16_to_cpu(de->name_len);
+
+		if (f->verdict == DENT_RETYPE)
+			de->file_type = ft_of_mode(ni(f, le32_to_cpu(de->ino))->mode);
+		/* checked by check_dentry(): 1..255 bytes, inside the block */
+		de->hash_code = cpu_to_le32(qlfs_dentry_hash(db->filename[slot], len));
 		return true;
 	}
 	for (u32 s = slot; s < slot + n && s < NR_DENTRY_IN_BLOCK; s++)
@@ -468,6 +478,55 @@ static int set_dotdot(struct fsck *f, u32 dir, u32 parent, u8 *blk)
 	db->dentry[1].ino = cpu_to_le32(parent);
 	ni(f, dir)->dotdot = parent;
 	return fsck_rewrite_dentry_block(f, addr, db);
+}
+
+/* QL11: a kept directory without "." or ".." (removed by pass 2 as
+ * malformed, or never there) gets them back in block 0, slots 0 and 1,
+ * when those slots are free: "." names itself, ".." its parent (the root
+ * for now when it has none: link_lost() then points it at /lost+found).
+ * Without them the second check would find the same problem again. */
+static void restore_dots(struct fsck *f)
+{
+	u8 *blk = qlfs_alloc_blocks(0);
+	struct qlfs_dentry_block *db = (void *)blk;
+
+	if (!blk)
+		return;
+	for (u32 dir = QLFS_ROOT_INO; dir < f->l.max_nid; dir++) {
+		struct nid_info *n = ni(f, dir);
+		u32 parent = dir == QLFS_ROOT_INO || !(n->flags & NI_PARENT) ?
+				     QLFS_ROOT_INO :
+				     n->parent;
+		bool dot = !(n->flags & NI_HAS_DOT), dotdot = !(n->flags & NI_HAS_DOTDOT);
+		u32 addr;
+
+		if (!(n->flags & NI_DIR) || !inode_kept(f, dir) || (!dot && !dotdot))
+			continue;
+		if (qlfs_dev_read(f->d, n->addr, blk, 1))
+			continue;
+		addr = keep_data(f, dir, 0,
+				 le32_to_cpu(((struct qlfs_inode *)blk)->i_addr[0]));
+		if (!addr || qlfs_dev_read(f->d, addr, blk, 1) ||
+		    (dot && qlfs_test_bit(db->dentry_bitmap, 0)) ||
+		    (dotdot && qlfs_test_bit(db->dentry_bitmap, 1)))
+			continue; /* no block 0, or the slots taken: left */
+		if (dot)
+			put_entry(db, 0, ".", qlfs_dentry_hash((const u8 *)".", 1), dir,
+				  QLFS_FT_DIR);
+		if (dotdot)
+			put_entry(db, 1, "..", qlfs_dentry_hash((const u8 *)"..", 2),
+				  parent, QLFS_FT_DIR);
+		if (fsck_rewrite_dentry_block(f, addr, db))
+			continue;
+		n->flags |= NI_HAS_DOT | NI_HAS_DOTDOT;
+		if (dotdot)
+			n->dotdot = parent;
+		fsck_say(f, "repaired: directory %u: \"%s\" restored", dir,
+			 dot && dotdot ? ". and .." :
+			 dot	       ? "." :
+					 "..");
+	}
+	qlfs_free_blocks(blk, 0);
 }
 
 /* QL13: each inode nobody names that holds something gets a name, "#ino",
@@ -899,6 +958,7 @@ int fsck_repair(struct fsck *f)
 	p.cp = (void *)p.buf;
 	memcpy(p.buf, f->pack, QLFS_BLKSIZE);
 	decide_inodes(f);
+	restore_dots(f);
 	link_lost(f);
 	err = make_clones(f, two);
 	count_kept_blocks(f);
