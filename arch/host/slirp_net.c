@@ -461,7 +461,7 @@ static const struct net_device_ops slirp_netdev_ops = {
 static void slirp_rx_work(struct work_struct *work)
 {
 	struct slirp_netdev *sn = container_of(work, struct slirp_netdev, rx_work);
-	static u8 frame[SLIRP_FRAME_MAX]; /* one rx_work runs at a time */
+	u8 frame[SLIRP_FRAME_MAX];
 	unsigned int len;
 
 	for (;;) {

@@ -16,6 +16,12 @@ LWIP_DIR     := $(BUILD)/lwip/src
 LWIP_STAMP   := $(LWIP_DIR)/.quire-lwip-$(LWIP_VERSION)
 NET_LWIP_PORT_SRCS := $(sort $(wildcard net/lwip/*.c))
 
+# A sub-make with another BUILD (make kernel-sp: build/sp) unpacks the
+# tarball this one fetched rather than fetching again.
+ifneq ($(wildcard $(BUILD)/lwip/lwip_$(LWIP_VERSION)+dfsg1.orig.tar.xz),)
+export LWIP_ORIG ?= $(abspath $(BUILD)/lwip/lwip_$(LWIP_VERSION)+dfsg1.orig.tar.xz)
+endif
+
 # Fetch on the first build (not for clean/help/format, not again after a
 # recorded failure: `make lwip` retries).
 LWIP_NO_FETCH_GOALS := clean help format format-all lwip test-list
