@@ -252,7 +252,7 @@ int ethif_parse_config(const char *s, struct ethif_config *c)
 	return 0;
 }
 
-static int ethif_attach(struct net_device *dev, const struct ethif_config *c)
+int ethif_attach(struct net_device *dev, const struct ethif_config *c)
 {
 	struct ethif *e = kzalloc(sizeof(*e), GFP_KERNEL);
 	int err;
@@ -298,6 +298,30 @@ static int ethif_attach(struct net_device *dev, const struct ethif_config *c)
 	pr_info("net: %s (%s) is en%u, %s\n", dev->name, dev->driver ? dev->driver : "?",
 		e->netif.num, c->dhcp ? "DHCP" : "static address");
 	return err;
+}
+
+static void ethif_barrier_done(void *arg)
+{
+	complete(arg);
+}
+
+void ethif_detach(struct ethif *e)
+{
+	DECLARE_COMPLETION_ONSTACK(flushed);
+
+	/* No new frame or carrier callback after this; then one callback
+	 * through the tcpip mailbox (FIFO) runs after every one posted
+	 * before, so none is left holding @e. */
+	netdev_rx_handler_unregister(e->dev);
+	dev_close(e->dev);
+	while (tcpip_try_callback(ethif_barrier_done, &flushed) != ERR_OK)
+		schedule_timeout_uninterruptible(1);
+	wait_for_completion(&flushed);
+	LOCK_TCPIP_CORE();
+	netif_remove(&e->netif);
+	UNLOCK_TCPIP_CORE();
+	list_del(&e->list);
+	kfree(e);
 }
 
 int ethif_wait_for_address(struct ethif *e, unsigned int ms)

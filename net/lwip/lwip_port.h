@@ -31,8 +31,8 @@ struct ethif {
 	struct list_head list;	 /* on ethif_list, fixed after boot */
 	bool link_up;		 /* last carrier state seen, atomic */
 	bool dhcp;		 /* the address comes from DHCP */
-	u64 tx_busy_retries;	 /* dev_queue_xmit() BUSY, retried */
-	u64 tx_dropped;		 /* given up after ETHIF_TX_TRIES */
+	u64 tx_busy_retries;	 /* dev_queue_xmit() BUSY, retried; core lock */
+	u64 tx_dropped;		 /* given up after ETHIF_TX_TRIES; core lock */
 	u64 rx_dropped;		 /* no pbuf or the mailbox was full */
 	u8 txbuf[ETH_FRAME_LEN]; /* linearised frame; core lock */
 };
@@ -43,6 +43,13 @@ extern struct list_head ethif_list;
 bool net_lwip_running(void);
 /* The first netif (eth0's), or NULL. */
 struct ethif *ethif_first(void);
+/* Attach @dev to lwIP with @c (boot does it for every device): 0 or
+ * -errno. ethif_detach() undoes it (for tests: devices stay otherwise),
+ * closing the device; on return no lwIP path refers to @e. Context:
+ * process, not under the core lock. */
+struct ethif_config;
+int ethif_attach(struct net_device *dev, const struct ethif_config *c);
+void ethif_detach(struct ethif *e);
 /* Wait until @e has an IPv4 address: 0, or -ETIMEDOUT after @ms. */
 int ethif_wait_for_address(struct ethif *e, unsigned int ms);
 

@@ -383,7 +383,103 @@ static void pools_back_to_idle_after_tcp(struct ktest *t)
 	KTEST_EXPECT_LT(t, heap, 4096);
 }
 
+/* A device that answers NETDEV_TX_BUSY @busy_left times, then takes
+ * frames: ethif_linkoutput()'s retry and drop paths. */
+struct busy_nic {
+	unsigned int busy_left, sent;
+	u16 first_type; /* ethertype of the first frame taken */
+};
+
+static int busy_open(struct net_device *dev)
+{
+	netif_carrier_on(dev);
+	return 0;
+}
+
+static int busy_stop(struct net_device *dev)
+{
+	netif_carrier_off(dev);
+	return 0;
+}
+
+static netdev_tx_t busy_xmit(struct net_device *dev, const void *frame, unsigned int len)
+{
+	struct busy_nic *nic = netdev_priv(dev);
+	const u8 *f = frame;
+
+	if (nic->busy_left) {
+		nic->busy_left--;
+		return NETDEV_TX_BUSY;
+	}
+	if (!nic->sent++)
+		nic->first_type = f[12] << 8 | f[13];
+	return NETDEV_TX_OK;
+}
+
+static const struct net_device_ops busy_ops = {
+	.ndo_open = busy_open,
+	.ndo_stop = busy_stop,
+	.ndo_start_xmit = busy_xmit,
+};
+
+/* Attach a busy_nic at 192.168.77.1/24, ping 192.168.77.2 (nobody: the
+ * ARP request is what gets sent), detach. */
+static void busy_nic_ping(struct ktest *t, unsigned int busy, struct busy_nic *out,
+			  u64 *retries, u64 *dropped)
+{
+	struct net_device *dev = alloc_netdev(sizeof(struct busy_nic), "busy%d");
+	struct ethif_config cfg;
+	struct busy_nic *nic;
+	struct ethif *e;
+
+	KTEST_ASSERT_NOT_NULL(t, dev);
+	dev->netdev_ops = &busy_ops;
+	dev->driver = "busy_nic";
+	nic = netdev_priv(dev);
+	nic->busy_left = busy;
+	KTEST_ASSERT_EQ(t, register_netdev(dev), 0);
+	KTEST_ASSERT_EQ(t, ethif_parse_config("192.168.77.1/24", &cfg), 0);
+	KTEST_ASSERT_EQ(t, ethif_attach(dev, &cfg), 0);
+	e = list_last_entry(&ethif_list, struct ethif, list);
+	KTEST_EXPECT_TRUE(t, e->dev == dev);
+	KTEST_EXPECT_EQ(t, net_ping_once(ip4("192.168.77.2"), 1, 100, NULL, NULL),
+			-ETIMEDOUT);
+	LOCK_TCPIP_CORE(); /* NL2: the transmit side's counters */
+	*out = *nic;
+	*retries = e->tx_busy_retries;
+	*dropped = e->tx_dropped;
+	UNLOCK_TCPIP_CORE();
+	ethif_detach(e);
+	unregister_netdev(dev);
+	free_netdev(dev);
+}
+
+static void busy_device_is_retried_until_it_takes_the_frame(struct ktest *t)
+{
+	struct busy_nic nic;
+	u64 retries, dropped;
+
+	busy_nic_ping(t, 3, &nic, &retries, &dropped);
+	KTEST_EXPECT_GE(t, nic.sent, 1);
+	KTEST_EXPECT_EQ(t, nic.first_type, 0x0806); /* the ARP request */
+	KTEST_EXPECT_EQ(t, retries, 3);
+	KTEST_EXPECT_EQ(t, dropped, 0);
+}
+
+static void busy_device_that_stays_busy_drops_the_frame(struct ktest *t)
+{
+	struct busy_nic nic;
+	u64 retries, dropped;
+
+	busy_nic_ping(t, 1000000, &nic, &retries, &dropped);
+	KTEST_EXPECT_EQ(t, nic.sent, 0);
+	KTEST_EXPECT_GE(t, dropped, 1);
+	KTEST_EXPECT_EQ(t, retries, dropped * 25); /* ETHIF_TX_TRIES each */
+}
+
 static const struct ktest_case lwip_slirp_cases[] = {
+	KTEST_CASE(busy_device_is_retried_until_it_takes_the_frame),
+	KTEST_CASE(busy_device_that_stays_busy_drops_the_frame),
 	KTEST_CASE(dhcp_gets_10_0_2_15),
 	KTEST_CASE(ping_of_the_gateway_answers),
 	KTEST_CASE(tcp_moves_1mib_both_ways_through_nat_intact),

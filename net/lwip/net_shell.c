@@ -209,6 +209,7 @@ SHELL_COMMAND(ping, "ping", "ping [-c COUNT] [-W MS] A.B.C.D",
 
 struct ifconfig_snap {
 	u32 ip, mask, gw;
+	u64 tx_dropped, tx_busy_retries; /* NL2: under the core lock */
 	bool up, link, dhcp_bound;
 	u8 num;
 };
@@ -227,6 +228,8 @@ static void ifconfig_one(struct ethif *e)
 	s.link = netif_is_link_up(&e->netif);
 	s.dhcp_bound = e->dhcp && dhcp_supplied_address(&e->netif);
 	s.num = e->netif.num;
+	s.tx_dropped = e->tx_dropped;
+	s.tx_busy_retries = e->tx_busy_retries;
 	UNLOCK_TCPIP_CORE();
 
 	cprintf("%s: flags=<%s%s%s> mtu %u  (lwIP en%u, driver %s)\n", dev->name,
@@ -250,9 +253,9 @@ static void ifconfig_one(struct ethif *e)
 	cprintf("        TX packets %llu  bytes %llu  dropped %llu  errors %llu  busy retries %llu\n",
 		(unsigned long long)atomic64_read(&dev->stats.tx_packets),
 		(unsigned long long)atomic64_read(&dev->stats.tx_bytes),
-		(unsigned long long)e->tx_dropped,
+		(unsigned long long)s.tx_dropped,
 		(unsigned long long)atomic64_read(&dev->stats.tx_errors),
-		(unsigned long long)e->tx_busy_retries);
+		(unsigned long long)s.tx_busy_retries);
 }
 
 static int ifconfig_cmd(int argc, char **argv)
