@@ -24,6 +24,11 @@ HOST_CC   ?= gcc
 CORE_DIRS := kernel mm block fs lib net
 CORE_SRCS := $(sort $(foreach d,$(CORE_DIRS),$(shell find $(d) -name '*.c' 2>/dev/null)))
 
+# Networking (net/lwip/build.mk): lwIP's sources, fetched into $(BUILD)/lwip
+# at the first build, and Quire's port join CORE_SRCS; without them Quire
+# builds without networking. `make lwip` fetches again.
+include net/lwip/build.mk
+
 WARN      := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
              -Wno-missing-field-initializers -Werror=implicit-function-declaration \
              -Werror=return-type -Werror=incompatible-pointer-types
@@ -44,6 +49,12 @@ include arch/x86_64/build.mk
 include arch/host/build.mk
 include tests/build.mk
 include tools/build.mk
+
+# Networking: lwIP and its port compile freestanding with their own include
+# paths (net/lwip/build.mk); the host link needs libslirp (arch/host/build.mk).
+$(X86_BUILD)/net/lwip/%.o $(X86_BUILD)/$(LWIP_DIR)/%.o: X86_EXTRA = $(NET_LWIP_CFLAGS)
+$(foreach v,$(HOST_VARIANTS),$(BUILD)/host/$(v)/net/lwip/%.o $(BUILD)/host/$(v)/$(LWIP_DIR)/%.o): \
+	HOST_EXTRA = $(NET_LWIP_CFLAGS)
 
 # Run targets (owner: tools). QUIRE_FLAGS adds launcher options, e.g.
 # make run QUIRE_FLAGS="--smp 4 --numa 2"; see tools/quire --help.

@@ -15,7 +15,10 @@ set -eu
 
 PACKAGES="gcc make binutils libc6-dev python3 qemu-system-x86 qemu-utils ovmf \
 gnu-efi mtools dosfstools linux-libc-dev libfuse3-dev fuse3 pkg-config \
-xz-utils ca-certificates clang-format python3-matplotlib rsync git fio"
+xz-utils ca-certificates clang-format python3-matplotlib rsync git fio \
+libslirp-dev"
+# libslirp-dev: quire-host's network link (arch/host/slirp_net.c, docs/net.md).
+# lwIP itself is a source package, fetched into build/lwip by tools/fetch-lwip.
 # rsync, git, fio: tests/qlfs-fuse.sh runs them on a qlfs-fuse mount.
 # python3-matplotlib: tools/wbplot (plots of the writeback path from a trace),
 # which tests/run's wbplot.* jobs and make bench's writeback section run.

@@ -8,10 +8,18 @@
 # sanitizers (virtio_blk's fake-device cases; its cases for real disks
 # find none here).
 HOST_DRV_SRCS := $(sort $(shell find drivers -name '*.c' 2>/dev/null))
-HOST_SRCS   := $(CORE_SRCS) $(sort $(wildcard arch/host/*.c)) $(HOST_DRV_SRCS)
+# The network link (slirp_net.c, docs/net.md) needs libslirp (Debian:
+# libslirp-dev, in make deps); without it quire-host has no network device.
+# (Not pkg-config: slirp.pc names glib, which libslirp's header does not need.)
+SLIRP_LIBS   := $(if $(wildcard /usr/include/slirp/libslirp.h),-lslirp)
+HOST_ARCH_SRCS := $(sort $(wildcard arch/host/*.c))
+ifeq ($(SLIRP_LIBS),)
+HOST_ARCH_SRCS := $(filter-out arch/host/slirp_net.c,$(HOST_ARCH_SRCS))
+endif
+HOST_SRCS   := $(CORE_SRCS) $(HOST_ARCH_SRCS) $(HOST_DRV_SRCS)
 HOST_CFLAGS := -std=gnu11 -g -O1 $(WARN) -Iinclude -Iarch/host/include \
                -fno-omit-frame-pointer -D_GNU_SOURCE -DARCH_HOST
-HOST_LIBS   := -lpthread -ldl -rdynamic
+HOST_LIBS   := -lpthread -ldl -rdynamic $(SLIRP_LIBS)
 
 # asan leaves out UBSan's null check: a NULL dereference must fault into
 # the kernel-style panic report (exit 100), as `crash null` does on x86.
@@ -25,7 +33,7 @@ define host_variant
 $(BUILD)/host/$(1)/%.o: %.c
 	@mkdir -p $$(dir $$@)
 	@echo "  CC [host-$(1)] $$<"
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(host_flags_$(1)) -MMD -MP -c $$< -o $$@
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $$(HOST_EXTRA) $(host_flags_$(1)) -MMD -MP -c $$< -o $$@
 
 $(BUILD)/host/$(1)/quire-host: $(patsubst %.c,$(BUILD)/host/$(1)/%.o,$(HOST_SRCS))
 	@echo "  LD [host-$(1)] $$@"

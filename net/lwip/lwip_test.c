@@ -1,0 +1,496 @@
+/*
+ * net/lwip/lwip_test.c - tests of Quire's lwIP port.
+ *
+ * Suite lwip_port (every `test` run): the sys_arch layer (semaphores,
+ * mailboxes, protection) and the ip= parser, without a device.
+ * Suite lwip_slirp (on request; quire-host hostnet=slirp, tests/run job
+ * host-net-slirp): the whole stack over libslirp's NAT: DHCP gives
+ * 10.0.2.15, the gateway answers pings, 1 MiB goes to the host's echo
+ * peer (netpeer= on the command line, arch/host/slirp_net.c) and comes
+ * back intact, and the pools are back to idle afterwards.
+ */
+#include <quire/kernel.h>
+#include <quire/ktest.h>
+#include <quire/kthread.h>
+#include <quire/completion.h>
+#include <quire/slab.h>
+#include <quire/string.h>
+#include <quire/errno.h>
+#include <quire/jiffies.h>
+#include <quire/sched.h>
+#include <quire/printk.h>
+#include <arch/irq.h>
+
+#include "lwip/opt.h"
+#include "lwip/sys.h"
+#include "lwip/api.h"
+#include "lwip/tcpip.h"
+#include "lwip/stats.h"
+#include "lwip/memp.h"
+#include "lwip/tcp.h"
+#include "lwip/priv/tcp_priv.h"
+
+#include "lwip_port.h"
+
+/* --- lwip_port --- */
+
+struct parse_case {
+	const char *in;
+	int err;
+	bool off, dhcp;
+	const char *ip, *mask, *gw;
+};
+
+static const struct parse_case parse_cases[] = {
+	{NULL, 0, false, true, "0.0.0.0", "0.0.0.0", "0.0.0.0"},
+	{"dhcp", 0, false, true, "0.0.0.0", "0.0.0.0", "0.0.0.0"},
+	{"off", 0, true, false, "0.0.0.0", "0.0.0.0", "0.0.0.0"},
+	{"10.0.2.15/24,gw=10.0.2.2", 0, false, false, "10.0.2.15", "255.255.255.0",
+	 "10.0.2.2"},
+	{"192.168.1.7", 0, false, false, "192.168.1.7", "255.255.255.0", "0.0.0.0"},
+	{"10.1.2.3/8", 0, false, false, "10.1.2.3", "255.0.0.0", "0.0.0.0"},
+	{"10.1.2.3/32,gw=10.1.2.1", 0, false, false, "10.1.2.3", "255.255.255.255",
+	 "10.1.2.1"},
+	{"10.0.2.256/24", -EINVAL},
+	{"10.0.2.15/33", -EINVAL},
+	{"10.0.2.15/0", -EINVAL},
+	{"10.0.2.15/", -EINVAL},
+	{"10.0.2.15/24,gx=10.0.2.2", -EINVAL},
+	{"10.0.2.15/24,gw=10.0.2", -EINVAL},
+	{"10.0.2", -EINVAL},
+	{"10.0.2.15.1", -EINVAL},
+	{"", -EINVAL},
+	{"0010.0.2.15", -EINVAL},
+	{"static", -EINVAL},
+};
+
+static u32 ip4(const char *s)
+{
+	u32 a = 0xdeadbeef;
+
+	net_parse_ip4(s, &a);
+	return a;
+}
+
+static void ip_option_parses_dhcp_off_and_static(struct ktest *t)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(parse_cases); i++) {
+		const struct parse_case *c = &parse_cases[i];
+		struct ethif_config cfg;
+		int err = ethif_parse_config(c->in, &cfg);
+
+		KTEST_EXPECT_EQ(t, err, c->err);
+		if (err || c->err)
+			continue;
+		KTEST_EXPECT_EQ(t, cfg.off, c->off);
+		KTEST_EXPECT_EQ(t, cfg.dhcp, c->dhcp);
+		KTEST_EXPECT_EQ(t, ip4_addr_get_u32(&cfg.ip), ip4(c->ip));
+		KTEST_EXPECT_EQ(t, ip4_addr_get_u32(&cfg.mask), ip4(c->mask));
+		KTEST_EXPECT_EQ(t, ip4_addr_get_u32(&cfg.gw), ip4(c->gw));
+	}
+}
+
+static void sem_counts_and_times_out(struct ktest *t)
+{
+	sys_sem_t sem;
+
+	KTEST_ASSERT_EQ(t, sys_sem_new(&sem, 2), ERR_OK);
+	KTEST_EXPECT_NE(t, sys_arch_sem_wait(&sem, 1000), SYS_ARCH_TIMEOUT);
+	KTEST_EXPECT_NE(t, sys_arch_sem_wait(&sem, 1000), SYS_ARCH_TIMEOUT);
+	/* LW1: the count is spent; a timed wait ends without one. */
+	KTEST_EXPECT_EQ(t, sys_arch_sem_wait(&sem, 5), SYS_ARCH_TIMEOUT);
+	sys_sem_signal(&sem);
+	KTEST_EXPECT_NE(t, sys_arch_sem_wait(&sem, 0), SYS_ARCH_TIMEOUT);
+	sys_sem_free(&sem);
+	KTEST_EXPECT_FALSE(t, sys_sem_valid(&sem));
+}
+
+static void mbox_is_fifo_and_refuses_when_full(struct ktest *t)
+{
+	static int msgs[5];
+	sys_mbox_t box;
+	void *m;
+	int i;
+
+	KTEST_ASSERT_EQ(t, sys_mbox_new(&box, 4), ERR_OK);
+	for (i = 0; i < 4; i++)
+		KTEST_EXPECT_EQ(t, sys_mbox_trypost(&box, &msgs[i]), ERR_OK);
+	KTEST_EXPECT_EQ(t, sys_mbox_trypost(&box, &msgs[4]), ERR_MEM); /* LW2 */
+	for (i = 0; i < 4; i++) {
+		KTEST_EXPECT_EQ(t, sys_arch_mbox_tryfetch(&box, &m), 0);
+		KTEST_EXPECT_TRUE(t, m == &msgs[i]);
+	}
+	KTEST_EXPECT_EQ(t, sys_arch_mbox_tryfetch(&box, &m), SYS_MBOX_EMPTY);
+	KTEST_EXPECT_EQ(t, sys_arch_mbox_fetch(&box, &m, 5), SYS_ARCH_TIMEOUT);
+	sys_mbox_free(&box);
+}
+
+struct mbox_poster {
+	sys_mbox_t *box;
+	void *msg;
+	struct completion posted;
+};
+
+static int mbox_post_thread(void *data)
+{
+	struct mbox_poster *p = data;
+
+	sys_mbox_post(p->box, p->msg); /* blocks: the box is full */
+	complete(&p->posted);
+	return 0;
+}
+
+static void mbox_post_waits_for_room(struct ktest *t)
+{
+	static int a, b;
+	struct mbox_poster p;
+	struct task_struct *k;
+	sys_mbox_t box;
+	void *m;
+
+	KTEST_ASSERT_EQ(t, sys_mbox_new(&box, 1), ERR_OK);
+	KTEST_ASSERT_EQ(t, sys_mbox_trypost(&box, &a), ERR_OK);
+	p.box = &box;
+	p.msg = &b;
+	init_completion(&p.posted);
+	k = kthread_run(mbox_post_thread, &p, "mbox_post");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
+	/* The poster sleeps until a fetch makes room; then both arrive in order. */
+	KTEST_EXPECT_NE(t, sys_arch_mbox_fetch(&box, &m, 0), SYS_ARCH_TIMEOUT);
+	KTEST_EXPECT_TRUE(t, m == &a);
+	wait_for_completion(&p.posted);
+	KTEST_EXPECT_NE(t, sys_arch_mbox_fetch(&box, &m, 0), SYS_ARCH_TIMEOUT);
+	KTEST_EXPECT_TRUE(t, m == &b);
+	kthread_stop(k);
+	sys_mbox_free(&box);
+}
+
+static void protect_nests_and_restores_irqs(struct ktest *t)
+{
+	bool before = arch_irqs_disabled();
+	sys_prot_t outer = sys_arch_protect();
+	sys_prot_t inner = sys_arch_protect(); /* LW3: nests, no deadlock */
+
+	KTEST_EXPECT_TRUE(t, arch_irqs_disabled());
+	sys_arch_unprotect(inner);
+	KTEST_EXPECT_TRUE(t, arch_irqs_disabled());
+	sys_arch_unprotect(outer);
+	KTEST_EXPECT_EQ(t, arch_irqs_disabled(), before);
+}
+
+static const struct ktest_case lwip_port_cases[] = {
+	KTEST_CASE(ip_option_parses_dhcp_off_and_static),
+	KTEST_CASE(sem_counts_and_times_out),
+	KTEST_CASE(mbox_is_fifo_and_refuses_when_full),
+	KTEST_CASE(mbox_post_waits_for_room),
+	KTEST_CASE(protect_nests_and_restores_irqs),
+	KTEST_END,
+};
+
+static const struct ktest_suite lwip_port_suite = {
+	.name = "lwip_port",
+	.cases = lwip_port_cases,
+};
+KTEST_SUITE(lwip_port_suite);
+
+/* --- lwip_slirp --- */
+
+#define ECHO_BYTES (1024 * 1024)
+#define ECHO_CHUNK 4096
+
+static int slirp_init(struct ktest *t)
+{
+	if (!net_lwip_running() || !ethif_first()) {
+		cprintf("# no network device: run quire-host with hostnet=slirp\n");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static void dhcp_gets_10_0_2_15(struct ktest *t)
+{
+	struct ethif *e = ethif_first();
+	u32 ip, mask, gw;
+
+	KTEST_ASSERT_EQ(t, ethif_wait_for_address(e, 20000), 0);
+	LOCK_TCPIP_CORE();
+	ip = ip4_addr_get_u32(netif_ip4_addr(&e->netif));
+	mask = ip4_addr_get_u32(netif_ip4_netmask(&e->netif));
+	gw = ip4_addr_get_u32(netif_ip4_gw(&e->netif));
+	UNLOCK_TCPIP_CORE();
+	KTEST_EXPECT_EQ(t, ip, ip4("10.0.2.15"));
+	KTEST_EXPECT_EQ(t, mask, ip4("255.255.255.0"));
+	KTEST_EXPECT_EQ(t, gw, ip4("10.0.2.2"));
+	KTEST_EXPECT_TRUE(t, e->dhcp);
+}
+
+static void ping_of_the_gateway_answers(struct ktest *t)
+{
+	unsigned int i;
+
+	KTEST_ASSERT_EQ(t, ethif_wait_for_address(ethif_first(), 20000), 0);
+	for (i = 1; i <= 3; i++) {
+		u32 rtt;
+		u8 ttl = 0;
+
+		KTEST_EXPECT_EQ(t, net_ping_once(ip4("10.0.2.2"), i, 5000, &rtt, &ttl),
+				0);
+		KTEST_EXPECT_GT(t, ttl, 0);
+	}
+	/* Nobody is at 10.0.2.99: no reply, a timeout, not a hang. */
+	KTEST_EXPECT_EQ(t, net_ping_once(ip4("10.0.2.99"), 9, 200, NULL, NULL),
+			-ETIMEDOUT);
+}
+
+static u8 echo_byte(u32 i, u32 seed)
+{
+	u32 x = (i / 4 + seed) * 2654435761u;
+
+	return (u8)(x >> (8 * (i % 4)));
+}
+
+struct echo_sender {
+	struct netconn *conn;
+	u32 seed;
+	err_t err;
+	struct completion done;
+};
+
+static int echo_send_thread(void *data)
+{
+	struct echo_sender *s = data;
+	u8 *buf = kmalloc(ECHO_CHUNK, GFP_KERNEL);
+	u32 off;
+
+	s->err = buf ? ERR_OK : ERR_MEM;
+	for (off = 0; buf && off < ECHO_BYTES && s->err == ERR_OK; off += ECHO_CHUNK) {
+		for (u32 i = 0; i < ECHO_CHUNK; i++)
+			buf[i] = echo_byte(off + i, s->seed);
+		s->err = netconn_write(s->conn, buf, ECHO_CHUNK, NETCONN_COPY);
+	}
+	kfree(buf);
+	complete(&s->done);
+	return 0;
+}
+
+/* Receive @want bytes and compare them with the pattern: bytes matched. */
+static u32 echo_receive(struct ktest *t, struct netconn *conn, u32 want, u32 seed)
+{
+	u32 got = 0;
+
+	while (got < want) {
+		struct netbuf *nb;
+		void *data;
+		u16_t len;
+		err_t err = netconn_recv(conn, &nb);
+
+		if (err != ERR_OK) {
+			cprintf("# netconn_recv: lwIP error %d after %u bytes\n", err,
+				got);
+			break;
+		}
+		do {
+			netbuf_data(nb, &data, &len);
+			for (u16_t i = 0; i < len; i++, got++) {
+				if (((u8 *)data)[i] != echo_byte(got, seed)) {
+					cprintf("# byte %u differs\n", got);
+					netbuf_delete(nb);
+					return got;
+				}
+			}
+		} while (netbuf_next(nb) >= 0);
+		netbuf_delete(nb);
+	}
+	return got;
+}
+
+static int netpeer(ip_addr_t *addr, u16 *port)
+{
+	char buf[32], *colon;
+	unsigned int p;
+	u32 a;
+
+	if (!cmdline_get("netpeer", buf, sizeof(buf)))
+		return -ENOENT;
+	colon = strchr(buf, ':');
+	if (!colon)
+		return -EINVAL;
+	*colon = '\0';
+	if (net_parse_ip4(buf, &a) || kstrtouint(colon + 1, 10, &p) || !p || p > 65535)
+		return -EINVAL;
+	ip_addr_set_ip4_u32(addr, a);
+	*port = p;
+	return 0;
+}
+
+static void tcp_moves_1mib_both_ways_through_nat_intact(struct ktest *t)
+{
+	struct echo_sender s = {.seed = (u32)ktest_seed()};
+	struct task_struct *k;
+	ip_addr_t addr;
+	u16 port;
+	u32 got;
+
+	cprintf("# seed %u\n", s.seed);
+	KTEST_ASSERT_EQ(t, netpeer(&addr, &port), 0);
+	KTEST_ASSERT_EQ(t, ethif_wait_for_address(ethif_first(), 20000), 0);
+	s.conn = netconn_new(NETCONN_TCP);
+	KTEST_ASSERT_NOT_NULL(t, s.conn);
+	netconn_set_recvtimeout(s.conn, 30000); /* a silent peer fails, not hangs */
+	KTEST_ASSERT_EQ(t, netconn_connect(s.conn, &addr, port), ERR_OK);
+	init_completion(&s.done);
+	/* One thread sends while this one receives: the echo peer writes
+	 * back as it reads, so sending everything first could fill both
+	 * directions' buffers and stall. */
+	k = kthread_run(echo_send_thread, &s, "echo_send");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
+	got = echo_receive(t, s.conn, ECHO_BYTES, s.seed);
+	wait_for_completion(&s.done);
+	kthread_stop(k);
+	KTEST_EXPECT_EQ(t, s.err, ERR_OK);
+	KTEST_EXPECT_EQ(t, got, ECHO_BYTES);
+	KTEST_EXPECT_EQ(t, netconn_close(s.conn), ERR_OK);
+	netconn_delete(s.conn);
+}
+
+/* After the connections closed, nothing of them is left in the pools
+ * (TIME_WAIT keeps its pcb, but no segment, pbuf or netconn). */
+static void pools_back_to_idle_after_tcp(struct ktest *t)
+{
+	u32 segs, pool, netconns, heap;
+	bool active = true;
+	int i;
+
+	/* The last FIN may still wait for its ACK: let the connection reach
+	 * TIME_WAIT (a bound far above slirp's round trip, not a timing). */
+	for (i = 0; i < 1000 && active; i++) {
+		LOCK_TCPIP_CORE();
+		active = tcp_active_pcbs != NULL;
+		UNLOCK_TCPIP_CORE();
+		if (active)
+			schedule_timeout_uninterruptible(msecs_to_jiffies(10));
+	}
+	KTEST_EXPECT_FALSE(t, active);
+	LOCK_TCPIP_CORE();
+	segs = lwip_stats.memp[MEMP_TCP_SEG]->used;
+	pool = lwip_stats.memp[MEMP_PBUF_POOL]->used;
+	netconns = lwip_stats.memp[MEMP_NETCONN]->used;
+	heap = lwip_stats.mem.used;
+	UNLOCK_TCPIP_CORE();
+	KTEST_EXPECT_EQ(t, segs, 0);
+	KTEST_EXPECT_EQ(t, pool, 0);
+	KTEST_EXPECT_EQ(t, netconns, 0);
+	KTEST_EXPECT_LT(t, heap, 4096);
+}
+
+/* A device that answers NETDEV_TX_BUSY @busy_left times, then takes
+ * frames: ethif_linkoutput()'s retry and drop paths. */
+struct busy_nic {
+	unsigned int busy_left, sent;
+	u16 first_type; /* ethertype of the first frame taken */
+};
+
+static int busy_open(struct net_device *dev)
+{
+	netif_carrier_on(dev);
+	return 0;
+}
+
+static int busy_stop(struct net_device *dev)
+{
+	netif_carrier_off(dev);
+	return 0;
+}
+
+static netdev_tx_t busy_xmit(struct net_device *dev, const void *frame, unsigned int len)
+{
+	struct busy_nic *nic = netdev_priv(dev);
+	const u8 *f = frame;
+
+	if (nic->busy_left) {
+		nic->busy_left--;
+		return NETDEV_TX_BUSY;
+	}
+	if (!nic->sent++)
+		nic->first_type = f[12] << 8 | f[13];
+	return NETDEV_TX_OK;
+}
+
+static const struct net_device_ops busy_ops = {
+	.ndo_open = busy_open,
+	.ndo_stop = busy_stop,
+	.ndo_start_xmit = busy_xmit,
+};
+
+/* Attach a busy_nic at 192.168.77.1/24, ping 192.168.77.2 (nobody: the
+ * ARP request is what gets sent), detach. */
+static void busy_nic_ping(struct ktest *t, unsigned int busy, struct busy_nic *out,
+			  u64 *retries, u64 *dropped)
+{
+	struct net_device *dev = alloc_netdev(sizeof(struct busy_nic), "busy%d");
+	struct ethif_config cfg;
+	struct busy_nic *nic;
+	struct ethif *e;
+
+	KTEST_ASSERT_NOT_NULL(t, dev);
+	dev->netdev_ops = &busy_ops;
+	dev->driver = "busy_nic";
+	nic = netdev_priv(dev);
+	nic->busy_left = busy;
+	KTEST_ASSERT_EQ(t, register_netdev(dev), 0);
+	KTEST_ASSERT_EQ(t, ethif_parse_config("192.168.77.1/24", &cfg), 0);
+	KTEST_ASSERT_EQ(t, ethif_attach(dev, &cfg), 0);
+	e = list_last_entry(&ethif_list, struct ethif, list);
+	KTEST_EXPECT_TRUE(t, e->dev == dev);
+	KTEST_EXPECT_EQ(t, net_ping_once(ip4("192.168.77.2"), 1, 100, NULL, NULL),
+			-ETIMEDOUT);
+	LOCK_TCPIP_CORE(); /* NL2: the transmit side's counters */
+	*out = *nic;
+	*retries = e->tx_busy_retries;
+	*dropped = e->tx_dropped;
+	UNLOCK_TCPIP_CORE();
+	ethif_detach(e);
+	unregister_netdev(dev);
+	free_netdev(dev);
+}
+
+static void busy_device_is_retried_until_it_takes_the_frame(struct ktest *t)
+{
+	struct busy_nic nic;
+	u64 retries, dropped;
+
+	busy_nic_ping(t, 3, &nic, &retries, &dropped);
+	KTEST_EXPECT_GE(t, nic.sent, 1);
+	KTEST_EXPECT_EQ(t, nic.first_type, 0x0806); /* the ARP request */
+	KTEST_EXPECT_EQ(t, retries, 3);
+	KTEST_EXPECT_EQ(t, dropped, 0);
+}
+
+static void busy_device_that_stays_busy_drops_the_frame(struct ktest *t)
+{
+	struct busy_nic nic;
+	u64 retries, dropped;
+
+	busy_nic_ping(t, 1000000, &nic, &retries, &dropped);
+	KTEST_EXPECT_EQ(t, nic.sent, 0);
+	KTEST_EXPECT_GE(t, dropped, 1);
+	KTEST_EXPECT_EQ(t, retries, dropped * 25); /* ETHIF_TX_TRIES each */
+}
+
+static const struct ktest_case lwip_slirp_cases[] = {
+	KTEST_CASE(busy_device_is_retried_until_it_takes_the_frame),
+	KTEST_CASE(busy_device_that_stays_busy_drops_the_frame),
+	KTEST_CASE(dhcp_gets_10_0_2_15),
+	KTEST_CASE(ping_of_the_gateway_answers),
+	KTEST_CASE(tcp_moves_1mib_both_ways_through_nat_intact),
+	KTEST_CASE(pools_back_to_idle_after_tcp),
+	KTEST_END,
+};
+
+static const struct ktest_suite lwip_slirp_suite = {
+	.name = "lwip_slirp",
+	.init = slirp_init,
+	.cases = lwip_slirp_cases,
+	.on_request = true,
+};
+KTEST_SUITE(lwip_slirp_suite);

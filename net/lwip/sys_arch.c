@@ -1,0 +1,378 @@
+/*
+ * net/lwip/sys_arch.c - lwIP's operating-system layer on Quire: counting
+ * semaphores, mailboxes, mutexes, threads, the millisecond clock and the
+ * lightweight protection (lwIP's sys.h contract with NO_SYS=0).
+ *
+ * Layer: net (lwIP port). Used by: lwIP (api/, core/timeouts.c,
+ * tcpip.c), Quire's glue (ethif.c, net_shell.c). Provides: sys_sem_*,
+ * sys_mbox_*, sys_mutex_*, sys_thread_new(), sys_now(),
+ * sys_arch_protect()/unprotect(), lwip_port_diag/assert/rand().
+ * Not here: per-thread semaphores (LWIP_NETCONN_SEM_PER_THREAD=0).
+ *
+ * Invariants:
+ *  LW1: a semaphore's count is changed only under its wait queue's lock;
+ *       a waiter takes one count or times out, never both.
+ *  LW2: a mailbox holds 0..size messages in a ring (head = oldest) under
+ *       box->wait.lock; a post never overwrites, a fetch never returns a
+ *       slot twice; not_full/not_empty sleepers are woken on every change.
+ *  LW3: sys_arch_protect() nests on one CPU (depth counts), with
+ *       interrupts off for the whole outermost section.
+ *
+ * Locking: each semaphore and mailbox has its own wait queue whose lock
+ * (irqsave) guards its count or ring. Waits sleep in wait_event_timeout()
+ * with no other lock held. lwip_protect_lock is a leaf spinlock.
+ */
+#include <quire/kernel.h>
+#include <quire/kthread.h>
+#include <quire/mutex.h>
+#include <quire/wait.h>
+#include <quire/slab.h>
+#include <quire/printk.h>
+#include <quire/bug.h>
+#include <quire/jiffies.h>
+#include <quire/smp.h>
+#include <arch/time.h>
+
+#include "lwip/opt.h"
+#include "lwip/sys.h"
+#include "lwip/stats.h"
+#include "lwip/tcpip.h"
+
+#include "lwip_port.h"
+
+struct lwip_sem {
+	unsigned int count; /* guarded by wait.lock (LW1) */
+	struct wait_queue_head wait;
+};
+
+struct lwip_mbox {
+	unsigned int head, len, size; /* guarded by wait.lock (LW2) */
+	struct wait_queue_head wait;  /* not_empty and not_full sleepers */
+	void *msgs[];
+};
+
+/* --- clock --- */
+
+u32_t sys_now(void)
+{
+	return (u32_t)(arch_clock_ns() / 1000000);
+}
+
+static unsigned long lwip_timeout_jiffies(u32_t timeout_ms)
+{
+	return timeout_ms ? msecs_to_jiffies(timeout_ms) : MAX_SCHEDULE_TIMEOUT;
+}
+
+/* --- semaphores --- */
+
+err_t sys_sem_new(sys_sem_t *sem, u8_t count)
+{
+	struct lwip_sem *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s) {
+		SYS_STATS_INC(sem.err);
+		return ERR_MEM;
+	}
+	s->count = count;
+	init_waitqueue_head(&s->wait);
+	*sem = s;
+	SYS_STATS_INC_USED(sem);
+	return ERR_OK;
+}
+
+void sys_sem_free(sys_sem_t *sem)
+{
+	kfree(*sem);
+	*sem = SYS_SEM_NULL;
+	SYS_STATS_DEC(sem.used);
+}
+
+void sys_sem_signal(sys_sem_t *sem)
+{
+	struct lwip_sem *s = *sem;
+	unsigned long flags;
+
+	spin_lock_irqsave(&s->wait.lock, flags);
+	s->count++;
+	__wake_up_locked(&s->wait, TASK_NORMAL, 1);
+	spin_unlock_irqrestore(&s->wait.lock, flags);
+}
+
+static bool lwip_sem_trydown(struct lwip_sem *s)
+{
+	unsigned long flags;
+	bool got = false;
+
+	spin_lock_irqsave(&s->wait.lock, flags);
+	if (s->count) {
+		s->count--;
+		got = true;
+	}
+	spin_unlock_irqrestore(&s->wait.lock, flags);
+	return got;
+}
+
+/* Milliseconds waited (at most @timeout_ms), or SYS_ARCH_TIMEOUT.
+ * @timeout_ms 0: wait forever. Context: process, may sleep. */
+u32_t sys_arch_sem_wait(sys_sem_t *sem, u32_t timeout_ms)
+{
+	struct lwip_sem *s = *sem;
+	u32_t start = sys_now();
+	long left;
+
+	left = wait_event_timeout(s->wait, lwip_sem_trydown(s),
+				  lwip_timeout_jiffies(timeout_ms));
+	if (!left)
+		return SYS_ARCH_TIMEOUT;
+	return lwip_elapsed_ms(start, timeout_ms);
+}
+
+/* --- mutexes --- */
+
+err_t sys_mutex_new(sys_mutex_t *mutex)
+{
+	struct mutex *m = kzalloc(sizeof(*m), GFP_KERNEL);
+
+	if (!m) {
+		SYS_STATS_INC(mutex.err);
+		return ERR_MEM;
+	}
+	mutex_init(m);
+	*mutex = m;
+	SYS_STATS_INC_USED(mutex);
+	return ERR_OK;
+}
+
+void sys_mutex_free(sys_mutex_t *mutex)
+{
+	kfree(*mutex);
+	*mutex = NULL;
+	SYS_STATS_DEC(mutex.used);
+}
+
+void sys_mutex_lock(sys_mutex_t *mutex)
+{
+	mutex_lock(*mutex);
+}
+
+void sys_mutex_unlock(sys_mutex_t *mutex)
+{
+	mutex_unlock(*mutex);
+}
+
+void lwip_port_assert_core_locked(void)
+{
+	/* tcpip_init() runs lwip_init() before it creates the lock. */
+	if (lock_tcpip_core)
+		WARN_ON_ONCE(!mutex_is_owner(lock_tcpip_core));
+}
+
+/* --- mailboxes --- */
+
+err_t sys_mbox_new(sys_mbox_t *mbox, int size)
+{
+	struct lwip_mbox *b;
+
+	if (size <= 0)
+		size = 16;
+	b = kzalloc(sizeof(*b) + size * sizeof(void *), GFP_KERNEL);
+	if (!b) {
+		SYS_STATS_INC(mbox.err);
+		return ERR_MEM;
+	}
+	b->size = size;
+	init_waitqueue_head(&b->wait);
+	*mbox = b;
+	SYS_STATS_INC_USED(mbox);
+	return ERR_OK;
+}
+
+void sys_mbox_free(sys_mbox_t *mbox)
+{
+	struct lwip_mbox *b = *mbox;
+
+	/* lwIP drains a mailbox before freeing it: a message left is a leak. */
+	WARN_ON_ONCE(b->len);
+	kfree(b);
+	*mbox = SYS_MBOX_NULL;
+	SYS_STATS_DEC(mbox.used);
+}
+
+static bool lwip_mbox_tryput(struct lwip_mbox *b, void *msg)
+{
+	unsigned long flags;
+	bool put = false;
+
+	spin_lock_irqsave(&b->wait.lock, flags);
+	if (b->len < b->size) {
+		b->msgs[(b->head + b->len) % b->size] = msg;
+		b->len++;
+		put = true;
+		__wake_up_locked(&b->wait, TASK_NORMAL, 0);
+	}
+	spin_unlock_irqrestore(&b->wait.lock, flags);
+	return put;
+}
+
+static bool lwip_mbox_tryget(struct lwip_mbox *b, void **msg)
+{
+	unsigned long flags;
+	bool got = false;
+
+	spin_lock_irqsave(&b->wait.lock, flags);
+	if (b->len) {
+		void *m = b->msgs[b->head];
+
+		if (msg)
+			*msg = m;
+		b->head = (b->head + 1) % b->size;
+		b->len--;
+		got = true;
+		__wake_up_locked(&b->wait, TASK_NORMAL, 0);
+	}
+	spin_unlock_irqrestore(&b->wait.lock, flags);
+	return got;
+}
+
+/* Blocks while the mailbox is full. Context: process, may sleep. */
+void sys_mbox_post(sys_mbox_t *mbox, void *msg)
+{
+	struct lwip_mbox *b = *mbox;
+
+	wait_event(b->wait, lwip_mbox_tryput(b, msg));
+}
+
+err_t sys_mbox_trypost(sys_mbox_t *mbox, void *msg)
+{
+	if (lwip_mbox_tryput(*mbox, msg))
+		return ERR_OK;
+	SYS_STATS_INC(mbox.err);
+	return ERR_MEM;
+}
+
+err_t sys_mbox_trypost_fromisr(sys_mbox_t *mbox, void *msg)
+{
+	return sys_mbox_trypost(mbox, msg);
+}
+
+u32_t sys_arch_mbox_fetch(sys_mbox_t *mbox, void **msg, u32_t timeout_ms)
+{
+	struct lwip_mbox *b = *mbox;
+	u32_t start = sys_now();
+	long left;
+
+	left = wait_event_timeout(b->wait, lwip_mbox_tryget(b, msg),
+				  lwip_timeout_jiffies(timeout_ms));
+	if (!left)
+		return SYS_ARCH_TIMEOUT;
+	return lwip_elapsed_ms(start, timeout_ms);
+}
+
+u32_t sys_arch_mbox_tryfetch(sys_mbox_t *mbox, void **msg)
+{
+	return lwip_mbox_tryget(*mbox, msg) ? 0 : SYS_MBOX_EMPTY;
+}
+
+/* --- threads --- */
+
+struct lwip_thread_start {
+	lwip_thread_fn fn;
+	void *arg;
+};
+
+static int lwip_thread_entry(void *data)
+{
+	struct lwip_thread_start start = *(struct lwip_thread_start *)data;
+
+	kfree(data);
+	start.fn(start.arg);
+	return 0;
+}
+
+/* lwIP's threads (the tcpip thread) run forever; @stacksize and @prio are
+ * ignored (Quire's kthreads have one stack size and one class). */
+sys_thread_t sys_thread_new(const char *name, lwip_thread_fn fn, void *arg, int stacksize,
+			    int prio)
+{
+	struct lwip_thread_start *start = kmalloc(sizeof(*start), GFP_KERNEL);
+	struct task_struct *t;
+
+	if (!start)
+		panic("lwip: no memory for thread %s", name);
+	start->fn = fn;
+	start->arg = arg;
+	t = kthread_run(lwip_thread_entry, start, "%s", name);
+	if (IS_ERR(t))
+		panic("lwip: cannot start thread %s", name);
+	return t;
+}
+
+void sys_init(void)
+{
+}
+
+/* --- lightweight protection (LW3) --- */
+
+static DEFINE_SPINLOCK(lwip_protect_lock);
+static int lwip_protect_owner = -1; /* CPU holding it, guarded by itself */
+static unsigned int lwip_protect_depth;
+
+sys_prot_t sys_arch_protect(void)
+{
+	unsigned long flags = arch_local_irq_save();
+
+	if (__atomic_load_n(&lwip_protect_owner, __ATOMIC_RELAXED) ==
+	    (int)smp_processor_id()) {
+		lwip_protect_depth++;
+		return flags;
+	}
+	spin_lock(&lwip_protect_lock);
+	__atomic_store_n(&lwip_protect_owner, (int)smp_processor_id(), __ATOMIC_RELAXED);
+	lwip_protect_depth = 1;
+	return flags;
+}
+
+void sys_arch_unprotect(sys_prot_t flags)
+{
+	if (--lwip_protect_depth == 0) {
+		__atomic_store_n(&lwip_protect_owner, -1, __ATOMIC_RELAXED);
+		spin_unlock(&lwip_protect_lock);
+	}
+	arch_local_irq_restore(flags);
+}
+
+/* --- diagnostics and randomness --- */
+
+void lwip_port_diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintk(fmt, ap);
+	va_end(ap);
+}
+
+/* An lwIP assertion is a broken invariant inside the stack: its state can
+ * no longer be trusted, so the kernel stops with the message. */
+void lwip_port_assert(const char *msg, const char *file, int line)
+{
+	panic("lwip: assertion \"%s\" failed at %s:%d", msg, file, line);
+}
+
+/* xorshift64*, seeded from the clock at first use: TCP initial sequence
+ * numbers, DHCP transaction ids and local ports only need to differ
+ * between boots, not to be secret (docs/net.md, "Left out"). */
+static u64 lwip_rand_state;
+
+unsigned int lwip_port_rand(void)
+{
+	u64 x = __atomic_load_n(&lwip_rand_state, __ATOMIC_RELAXED);
+
+	if (!x)
+		x = arch_clock_ns() | 1;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	__atomic_store_n(&lwip_rand_state, x, __ATOMIC_RELAXED);
+	return (unsigned int)((x * 0x2545F4914F6CDD1DULL) >> 32);
+}
