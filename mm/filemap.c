@@ -946,7 +946,7 @@ int filemap_check_mapping(struct address_space *mapping)
 	while ((folio = __xa_find(xa, &index, (unsigned long)-1, XA_PRESENT))) {
 		count++;
 		if (folio->mapping != mapping || folio->index != index ||
-		    READ_ONCE(folio->refcount) < 1) {
+		    __atomic_load_n(&folio->refcount, __ATOMIC_RELAXED) < 1) {
 			pr_err("pagecache: PC1 broken at index %lu\n", index);
 			err = -EUCLEAN;
 			break;

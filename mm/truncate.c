@@ -172,7 +172,8 @@ static bool mapping_evict_folio(struct address_space *mapping, struct folio *fol
 	xa_lock_irqsave(&mapping->i_pages, flags);
 	/* 2 = the cache + our batch; any other user keeps it. Lookups take
 	 * their reference under this lock, so none appears meanwhile. */
-	if (folio->mapping == mapping && READ_ONCE(folio->refcount) == 2 &&
+	if (folio->mapping == mapping &&
+	    __atomic_load_n(&folio->refcount, __ATOMIC_RELAXED) == 2 &&
 	    !folio_test_dirty(folio)) {
 		void *old = __xa_erase(&mapping->i_pages, folio->index);
 
