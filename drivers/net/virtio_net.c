@@ -59,18 +59,18 @@
 
 /* Little-endian fields are read as they are (x86_64, and the host). */
 /* Every header is the 12-byte one: VIRTIO_F_VERSION_1 is required. */
-#define VNET_HDR_LEN	 sizeof(struct virtio_net_hdr_mrg_rxbuf)
+#define VNET_HDR_LEN	sizeof(struct virtio_net_hdr_mrg_rxbuf)
 /* Largest frame we accept: header + Ethernet header + MTU. */
-#define VNET_MAX_FRAME	 (VNET_HDR_LEN + ETH_FRAME_LEN)
+#define VNET_MAX_FRAME	(VNET_HDR_LEN + ETH_FRAME_LEN)
 /* Receive buffer: one whole frame without MRG_RXBUF; with it, smaller
  * buffers the device fills one after the other (Linux sizes them by a
  * moving average; a fixed size is enough for an MTU of 1500). */
-#define VNET_RX_BUF	 2048
-#define VNET_RX_BUF_MRG	 1024
+#define VNET_RX_BUF	2048
+#define VNET_RX_BUF_MRG 1024
 
 struct virtnet_txbuf {
-	unsigned int len;	/* frame bytes, header excluded */
-	u8 data[];		/* header, then the frame */
+	unsigned int len; /* frame bytes, header excluded */
+	u8 data[];	  /* header, then the frame */
 };
 
 struct virtnet_info {
@@ -80,9 +80,8 @@ struct virtnet_info {
 	spinlock_t rx_lock, tx_lock;
 	bool mergeable;
 	unsigned int rx_buf_len;
-	bool rx_filled;			/* the ring was filled once (ndo_open) */
 	struct work_struct rx_work, tx_work, link_work;
-	u8 rx_frame[VNET_MAX_FRAME];	/* a merged frame, reassembled (rx_work only) */
+	u8 rx_frame[VNET_MAX_FRAME]; /* a merged frame, reassembled (rx_work only) */
 	atomic64_t rx_bufs, rx_length_errors, rx_merged, rx_refill_failed;
 	atomic64_t tx_inflight, tx_busy;
 };
@@ -157,7 +156,8 @@ static void virtnet_receive(struct virtnet_info *vi, void *buf, unsigned int len
 	unsigned int flen, nbufs = 1;
 
 	if (len < VNET_HDR_LEN) {
-		virtio_break_device(vi->vdev, "rx used length shorter than the virtio-net header");
+		virtio_break_device(vi->vdev,
+				    "rx used length shorter than the virtio-net header");
 		kfree(buf);
 		return;
 	}
@@ -165,10 +165,12 @@ static void virtnet_receive(struct virtnet_info *vi, void *buf, unsigned int len
 	if (vi->mergeable) {
 		nbufs = hdr->num_buffers;
 		if (!nbufs || nbufs > virtqueue_get_vring_size(vi->rvq) ||
-		    (nbufs - 1) * vi->rx_buf_len + len > VNET_MAX_FRAME + vi->rx_buf_len) {
+		    (nbufs - 1) * vi->rx_buf_len + len >
+			    VNET_MAX_FRAME + vi->rx_buf_len) {
 			char why[80];
 
-			scnprintf(why, sizeof(why), "rx num_buffers %u impossible", nbufs);
+			scnprintf(why, sizeof(why), "rx num_buffers %u impossible",
+				  nbufs);
 			virtio_break_device(vi->vdev, why);
 			kfree(buf);
 			return;
@@ -184,14 +186,16 @@ static void virtnet_receive(struct virtnet_info *vi, void *buf, unsigned int len
 			if (!more) {
 				char why[80];
 
-				scnprintf(why, sizeof(why), "rx frame of %u buffers: buffer %u missing",
+				scnprintf(why, sizeof(why),
+					  "rx frame of %u buffers: buffer %u missing",
 					  nbufs, i + 1);
 				virtio_break_device(vi->vdev, why);
 				kfree(buf);
 				return;
 			}
 			if (flen + blen > ETH_FRAME_LEN) {
-				virtio_break_device(vi->vdev, "rx merged frame longer than the MTU");
+				virtio_break_device(
+					vi->vdev, "rx merged frame longer than the MTU");
 				kfree(more);
 				kfree(buf);
 				return;
@@ -297,7 +301,7 @@ static void virtnet_tx_work(struct work_struct *work)
 	spin_lock_irqsave(&vi->tx_lock, flags);
 	virtnet_reclaim_tx(vi);
 	if (netif_queue_stopped(vi->dev) && vi->svq->num_free)
-		netif_wake_queue(vi->dev);	/* VN4 */
+		netif_wake_queue(vi->dev); /* VN4 */
 	spin_unlock_irqrestore(&vi->tx_lock, flags);
 	if (virtnet_broken(vi))
 		virtnet_free_unused(vi);
@@ -326,7 +330,7 @@ static netdev_tx_t virtnet_start_xmit(struct net_device *dev, const void *frame,
 		return NETDEV_TX_OK;
 	}
 	tb->len = len;
-	memset(tb->data, 0, VNET_HDR_LEN);	/* no offloads */
+	memset(tb->data, 0, VNET_HDR_LEN); /* no offloads */
 	memcpy(tb->data + VNET_HDR_LEN, frame, len);
 	sg_init_one(&sg, tb->data, VNET_HDR_LEN + len);
 	spin_lock_irqsave(&vi->tx_lock, flags);
@@ -342,7 +346,7 @@ static netdev_tx_t virtnet_start_xmit(struct net_device *dev, const void *frame,
 		kfree(tb);
 		return NETDEV_TX_BUSY;
 	}
-	if (err) {	/* broken */
+	if (err) { /* broken */
 		spin_unlock_irqrestore(&vi->tx_lock, flags);
 		kfree(tb);
 		atomic64_inc(&dev->stats.tx_dropped);
@@ -350,7 +354,7 @@ static netdev_tx_t virtnet_start_xmit(struct net_device *dev, const void *frame,
 	}
 	atomic64_inc(&vi->tx_inflight);
 	if (!vi->svq->num_free)
-		netif_stop_queue(dev);	/* VN4: woken by tx_work */
+		netif_stop_queue(dev); /* VN4: woken by tx_work */
 	kick = virtqueue_kick_prepare(vi->svq);
 	spin_unlock_irqrestore(&vi->tx_lock, flags);
 	if (kick)
@@ -366,11 +370,7 @@ static int virtnet_open(struct net_device *dev)
 
 	if (virtnet_broken(vi))
 		return -EIO;
-	if (!vi->rx_filled) {
-		vi->rx_filled = true;
-		virtnet_fill_rx(vi);
-	}
-	schedule_work(&vi->rx_work);	/* frames that came before */
+	schedule_work(&vi->rx_work); /* frames that came before */
 	return 0;
 }
 
@@ -392,9 +392,10 @@ static void virtnet_update_link(struct virtnet_info *vi)
 	u16 status = VIRTIO_NET_S_LINK_UP;
 
 	if (virtio_has_feature(vi->vdev, VIRTIO_NET_F_STATUS) &&
-	    virtio_cread_bytes(vi->vdev, __builtin_offsetof(struct virtio_net_config, status),
+	    virtio_cread_bytes(vi->vdev,
+			       __builtin_offsetof(struct virtio_net_config, status),
 			       &status, sizeof(status)))
-		status = 0;	/* config never settled: the device is broken */
+		status = 0; /* config never settled: the device is broken */
 	if (status & VIRTIO_NET_S_LINK_UP)
 		netif_carrier_on(vi->dev);
 	else
@@ -432,7 +433,8 @@ static void virtnet_get_mac(struct virtnet_info *vi)
 	u8 *mac = vi->dev->dev_addr;
 
 	if (virtio_has_feature(vi->vdev, VIRTIO_NET_F_MAC) &&
-	    !virtio_cread_bytes(vi->vdev, __builtin_offsetof(struct virtio_net_config, mac), mac,
+	    !virtio_cread_bytes(vi->vdev,
+				__builtin_offsetof(struct virtio_net_config, mac), mac,
 				ETH_ALEN) &&
 	    !(mac[0] & 1) && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
 		return;
@@ -452,8 +454,8 @@ static void virtnet_get_mac(struct virtnet_info *vi)
 
 static int virtnet_probe(struct virtio_device *vdev)
 {
-	vq_callback_t *callbacks[2] = { virtnet_rx_done, virtnet_tx_done };
-	const char *const names[2] = { "input.0", "output.0" };
+	vq_callback_t *callbacks[2] = {virtnet_rx_done, virtnet_tx_done};
+	const char *const names[2] = {"input.0", "output.0"};
 	struct virtqueue *vqs[2];
 	struct net_device *dev = alloc_etherdev(sizeof(struct virtnet_info));
 	struct virtnet_info *vi;
@@ -482,18 +484,23 @@ static int virtnet_probe(struct virtio_device *vdev)
 	vdev->priv = vi;
 	virtnet_get_mac(vi);
 	virtio_device_ready(vdev);
+	/* Buffers from the start, as Linux's probe did: frames before
+	 * dev_open() are counted as dropped by netif_rx(). */
+	virtnet_fill_rx(vi);
 	err = register_netdev(dev);
 	if (err)
 		goto out_del_vqs;
 	virtnet_update_link(vi);
 	pr_info("%s: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s, rings %u/%u%s\n",
-		dev->name, vdev->name, dev->dev_addr[0], dev->dev_addr[1], dev->dev_addr[2],
-		dev->dev_addr[3], dev->dev_addr[4], dev->dev_addr[5],
+		dev->name, vdev->name, dev->dev_addr[0], dev->dev_addr[1],
+		dev->dev_addr[2], dev->dev_addr[3], dev->dev_addr[4], dev->dev_addr[5],
 		netif_carrier_ok(dev) ? "up" : "down", virtqueue_get_vring_size(vi->rvq),
-		virtqueue_get_vring_size(vi->svq), vi->mergeable ? ", mergeable rx buffers" : "");
+		virtqueue_get_vring_size(vi->svq),
+		vi->mergeable ? ", mergeable rx buffers" : "");
 	return 0;
 out_del_vqs:
 	vdev->config->reset(vdev);
+	virtnet_free_unused(vi);
 	vdev->config->del_vqs(vdev);
 out_free:
 	vdev->priv = NULL;
@@ -510,7 +517,7 @@ static void virtnet_remove(struct virtio_device *vdev)
 		return;
 	dev = vi->dev;
 	unregister_netdev(dev);
-	vdev->config->reset(vdev);	/* no more DMA, no more interrupts */
+	vdev->config->reset(vdev); /* no more DMA, no more interrupts */
 	cancel_work_sync(&vi->rx_work);
 	cancel_work_sync(&vi->tx_work);
 	cancel_work_sync(&vi->link_work);
@@ -569,9 +576,10 @@ void virtnet_test_flush(struct net_device *dev)
 static int netdev_show(struct net_device *dev, void *arg)
 {
 	cprintf("%s: driver %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, mtu %u, %s, link %s\n",
-		dev->name, dev->driver ? dev->driver : "?", dev->dev_addr[0], dev->dev_addr[1],
-		dev->dev_addr[2], dev->dev_addr[3], dev->dev_addr[4], dev->dev_addr[5], dev->mtu,
-		netif_running(dev) ? "up" : "down", netif_carrier_ok(dev) ? "up" : "down");
+		dev->name, dev->driver ? dev->driver : "?", dev->dev_addr[0],
+		dev->dev_addr[1], dev->dev_addr[2], dev->dev_addr[3], dev->dev_addr[4],
+		dev->dev_addr[5], dev->mtu, netif_running(dev) ? "up" : "down",
+		netif_carrier_ok(dev) ? "up" : "down");
 	cprintf("  rx %lld packets %lld bytes %lld errors %lld dropped; tx %lld packets %lld bytes %lld errors %lld dropped%s\n",
 		(long long)atomic64_read(&dev->stats.rx_packets),
 		(long long)atomic64_read(&dev->stats.rx_bytes),
@@ -589,10 +597,13 @@ static int netdev_show(struct net_device *dev, void *arg)
 		virtnet_get_counters(dev, &c);
 		cprintf("  %s (%s): rx buffers %llu%s, runts %llu, merged %llu, refill failed %llu; tx in flight %llu, busy %llu%s%s\n",
 			vdev->name, vdev->transport ? vdev->transport : "?",
-			(unsigned long long)c.rx_bufs, virtnet_mergeable(dev) ? " (mergeable)" : "",
-			(unsigned long long)c.rx_length_errors, (unsigned long long)c.rx_merged,
-			(unsigned long long)c.rx_refill_failed, (unsigned long long)c.tx_inflight,
-			(unsigned long long)c.tx_busy, c.broken ? ", BROKEN: " : "",
+			(unsigned long long)c.rx_bufs,
+			virtnet_mergeable(dev) ? " (mergeable)" : "",
+			(unsigned long long)c.rx_length_errors,
+			(unsigned long long)c.rx_merged,
+			(unsigned long long)c.rx_refill_failed,
+			(unsigned long long)c.tx_inflight, (unsigned long long)c.tx_busy,
+			c.broken ? ", BROKEN: " : "",
 			c.broken ? vdev->broken_reason : "");
 	}
 	(*(int *)arg)++;

@@ -12,13 +12,13 @@
 
 /* The driver's own counters (beyond struct net_device_stats). */
 struct virtnet_counters {
-	u64 rx_bufs;		/* receive buffers the device holds now */
-	u64 rx_length_errors;	/* runt frames (shorter than an Ethernet header) */
-	u64 rx_merged;		/* frames that spanned several buffers (MRG_RXBUF) */
-	u64 rx_refill_failed;	/* a buffer could not be (re)posted */
-	u64 tx_inflight;	/* frames the device holds now */
-	u64 tx_busy;		/* xmit refused: ring full */
-	u64 broken;		/* 1 once the device was broken and reset */
+	u64 rx_bufs;	      /* receive buffers the device holds now */
+	u64 rx_length_errors; /* runt frames (shorter than an Ethernet header) */
+	u64 rx_merged;	      /* frames that spanned several buffers (MRG_RXBUF) */
+	u64 rx_refill_failed; /* a buffer could not be (re)posted */
+	u64 tx_inflight;      /* frames the device holds now */
+	u64 tx_busy;	      /* xmit refused: ring full */
+	u64 broken;	      /* 1 once the device was broken and reset */
 };
 
 bool virtnet_is_virtio_net(struct net_device *dev);
