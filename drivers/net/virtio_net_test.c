@@ -18,15 +18,15 @@
 #include <quire/printk.h>
 #include "virtio_net.h"
 
-static const u8 slirp_gw_ip[4] = { 10, 0, 2, 2 };
-static const u8 slirp_guest_ip[4] = { 10, 0, 2, 15 };
+static const u8 slirp_gw_ip[4] = {10, 0, 2, 2};
+static const u8 slirp_guest_ip[4] = {10, 0, 2, 15};
 
 struct arp_probe {
 	struct wait_queue_head wq;
-	u8 mac[ETH_ALEN];	/* ours */
-	int replies;		/* ARP replies from 10.0.2.2 to us */
-	int frames;		/* every frame seen */
-	u8 gw_mac[ETH_ALEN];	/* who answered */
+	u8 mac[ETH_ALEN];    /* ours */
+	int replies;	     /* ARP replies from 10.0.2.2 to us */
+	int frames;	     /* every frame seen */
+	u8 gw_mac[ETH_ALEN]; /* who answered */
 };
 
 static struct net_device *find_virtio_net(void)
@@ -48,20 +48,21 @@ static struct net_device *find_virtio_net(void)
 static unsigned int build_arp_request(u8 *f, const u8 *mac)
 {
 	memset(f, 0, ETH_ZLEN);
-	memset(f, 0xff, ETH_ALEN);			/* broadcast */
+	memset(f, 0xff, ETH_ALEN); /* broadcast */
 	memcpy(f + 6, mac, ETH_ALEN);
-	f[12] = 0x08, f[13] = 0x06;			/* ETH_P_ARP */
-	f[14] = 0, f[15] = 1;				/* Ethernet */
-	f[16] = 0x08, f[17] = 0x00;			/* IPv4 */
+	f[12] = 0x08, f[13] = 0x06; /* ETH_P_ARP */
+	f[14] = 0, f[15] = 1;	    /* Ethernet */
+	f[16] = 0x08, f[17] = 0x00; /* IPv4 */
 	f[18] = ETH_ALEN, f[19] = 4;
-	f[20] = 0, f[21] = 1;				/* request */
+	f[20] = 0, f[21] = 1; /* request */
 	memcpy(f + 22, mac, ETH_ALEN);
 	memcpy(f + 28, slirp_guest_ip, 4);
 	memcpy(f + 38, slirp_gw_ip, 4);
 	return ETH_ZLEN;
 }
 
-static void arp_rx(struct net_device *dev, const void *frame, unsigned int len, void *data)
+static void arp_rx(struct net_device *dev, const void *frame, unsigned int len,
+		   void *data)
 {
 	struct arp_probe *p = data;
 	const u8 *f = frame;
@@ -80,14 +81,16 @@ static void arp_rx(struct net_device *dev, const void *frame, unsigned int len, 
 static void arp_request_for_the_gateway_gets_slirps_reply(struct ktest *t)
 {
 	struct net_device *dev = find_virtio_net();
-	struct arp_probe p = { 0 };
+	struct arp_probe p = {0};
 	u64 tx0, rx0;
 	u8 frame[ETH_ZLEN];
 	unsigned int len;
 	int tries, ret;
 
 	if (!dev)
-		ktest_skip(t, "no virtio-net device (boot with tools/quire --net: job virtio.net)");
+		ktest_skip(
+			t,
+			"no virtio-net device (boot with tools/quire --net: job virtio.net)");
 	init_waitqueue_head(&p.wq);
 	memcpy(p.mac, dev->dev_addr, ETH_ALEN);
 	KTEST_ASSERT_TRUE(t, netif_carrier_ok(dev));
@@ -105,7 +108,8 @@ static void arp_request_for_the_gateway_gets_slirps_reply(struct ktest *t)
 		wait_event_timeout(p.wq, READ_ONCE(p.replies), msecs_to_jiffies(2000));
 	}
 	/* every frame sent comes back complete (VN2) */
-	for (int i = 0; i < 500 && atomic64_read(&dev->stats.tx_packets) < tx0 + tries; i++) {
+	for (int i = 0; i < 500 && atomic64_read(&dev->stats.tx_packets) < tx0 + tries;
+	     i++) {
 		virtnet_test_flush(dev);
 		msleep(10);
 	}
@@ -119,8 +123,8 @@ static void arp_request_for_the_gateway_gets_slirps_reply(struct ktest *t)
 	KTEST_EXPECT_EQ(t, p.gw_mac[1], 0x55);
 	if (p.replies)
 		pr_info("virtio_net test: %s: %d ARP request(s), reply from %02x:%02x:%02x:%02x:%02x:%02x, %d frame(s) seen\n",
-			     dev->name, tries, p.gw_mac[0], p.gw_mac[1], p.gw_mac[2], p.gw_mac[3],
-			     p.gw_mac[4], p.gw_mac[5], p.frames);
+			dev->name, tries, p.gw_mac[0], p.gw_mac[1], p.gw_mac[2],
+			p.gw_mac[3], p.gw_mac[4], p.gw_mac[5], p.frames);
 }
 
 static const struct ktest_case virtio_net_cases[] = {
