@@ -34,7 +34,7 @@ struct fnet {
 	struct virtio_device vdev;
 	struct virtio_net_config cfg;
 	u64 offered;
-	struct virtqueue *vqs[2];	/* rx, tx */
+	struct virtqueue *vqs[2]; /* rx, tx */
 	u16 last_avail[2], used_idx[2];
 	unsigned int resets;
 	u8 status;
@@ -45,16 +45,19 @@ struct fnet {
 	u8 last[ETH_FRAME_LEN];
 };
 
-static void fnet_get(struct virtio_device *v, unsigned int off, void *buf, unsigned int len)
+static void fnet_get(struct virtio_device *v, unsigned int off, void *buf,
+		     unsigned int len)
 {
 	struct fnet *f = container_of(v, struct fnet, vdev);
 
 	memset(buf, 0, len);
 	if (off < sizeof(f->cfg))
-		memcpy(buf, (u8 *)&f->cfg + off, min(len, (unsigned int)sizeof(f->cfg) - off));
+		memcpy(buf, (u8 *)&f->cfg + off,
+		       min(len, (unsigned int)sizeof(f->cfg) - off));
 }
 
-static void fnet_set(struct virtio_device *v, unsigned int off, const void *buf, unsigned int len)
+static void fnet_set(struct virtio_device *v, unsigned int off, const void *buf,
+		     unsigned int len)
 {
 }
 
@@ -96,16 +99,17 @@ static bool fnet_notify(struct virtqueue *vq)
 	return true;
 }
 
-static int fnet_find_vqs(struct virtio_device *v, unsigned int nvqs, struct virtqueue *vqs[],
-			 vq_callback_t *callbacks[], const char *const names[])
+static int fnet_find_vqs(struct virtio_device *v, unsigned int nvqs,
+			 struct virtqueue *vqs[], vq_callback_t *callbacks[],
+			 const char *const names[])
 {
 	struct fnet *f = container_of(v, struct fnet, vdev);
 
 	if (nvqs != 2)
 		return -EINVAL;
 	for (unsigned int i = 0; i < 2; i++) {
-		f->vqs[i] = vring_create_virtqueue(i, FNET_RING, v, fnet_notify, callbacks[i],
-						   names[i]);
+		f->vqs[i] = vring_create_virtqueue(i, FNET_RING, v, fnet_notify,
+						   callbacks[i], names[i]);
 		if (!f->vqs[i])
 			return -ENOMEM;
 		vqs[i] = f->vqs[i];
@@ -148,7 +152,8 @@ static int fnet_find_dev(struct net_device *dev, void *arg)
 	return 0;
 }
 
-static void fnet_rx(struct net_device *dev, const void *frame, unsigned int len, void *data)
+static void fnet_rx(struct net_device *dev, const void *frame, unsigned int len,
+		    void *data)
 {
 	struct fnet *f = data;
 
@@ -161,7 +166,7 @@ static void fnet_rx(struct net_device *dev, const void *frame, unsigned int len,
 static struct fnet *fnet_up(struct ktest *t, u64 features, u16 status)
 {
 	struct fnet *f = kzalloc(sizeof(*f), GFP_KERNEL);
-	static const u8 mac[ETH_ALEN] = { 0x02, 0x00, 0x5e, 0x10, 0x20, 0x30 };
+	static const u8 mac[ETH_ALEN] = {0x02, 0x00, 0x5e, 0x10, 0x20, 0x30};
 
 	KTEST_ASSERT_NOT_NULL(t, f);
 	f->vdev.config = &fnet_ops;
@@ -182,7 +187,7 @@ static void fnet_down(struct fnet *f)
 {
 	dev_close(f->dev);
 	netdev_rx_handler_unregister(f->dev);
-	unregister_virtio_device(&f->vdev);	/* ->remove frees the net_device */
+	unregister_virtio_device(&f->vdev); /* ->remove frees the net_device */
 	kfree(f);
 }
 
@@ -253,9 +258,9 @@ static void expect_broken_and_clean(struct ktest *t, struct fnet *f, unsigned in
 
 	virtnet_get_counters(f->dev, &c);
 	KTEST_EXPECT_EQ(t, c.broken, 1);
-	KTEST_EXPECT_EQ(t, c.rx_bufs, 0);	/* every buffer freed */
+	KTEST_EXPECT_EQ(t, c.rx_bufs, 0); /* every buffer freed */
 	KTEST_EXPECT_EQ(t, c.tx_inflight, 0);
-	KTEST_EXPECT_GE(t, f->resets, 1);	/* no more DMA */
+	KTEST_EXPECT_GE(t, f->resets, 1); /* no more DMA */
 	KTEST_EXPECT_EQ(t, f->frames, frames);
 	KTEST_EXPECT_FALSE(t, netif_carrier_ok(f->dev));
 }
@@ -264,8 +269,9 @@ static void expect_broken_and_clean(struct ktest *t, struct fnet *f, unsigned in
 
 static void probe_reads_mac_and_link_and_fills_the_ring(struct ktest *t)
 {
-	struct fnet *f = fnet_up(t, 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS,
-				 VIRTIO_NET_S_LINK_UP);
+	struct fnet *f =
+		fnet_up(t, 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS,
+			VIRTIO_NET_S_LINK_UP);
 	struct virtnet_counters c;
 
 	KTEST_EXPECT_EQ(t, memcmp(f->dev->dev_addr, f->cfg.mac, ETH_ALEN), 0);
@@ -334,8 +340,9 @@ static void tx_completes_and_a_full_ring_stops_then_wakes_the_queue(struct ktest
 
 	fill_frame(frame, sizeof(frame), 1);
 	for (int i = 0; i < FNET_RING; i++)
-		KTEST_ASSERT_EQ(t, dev_queue_xmit(f->dev, frame, sizeof(frame)), NETDEV_TX_OK);
-	KTEST_EXPECT_TRUE(t, netif_queue_stopped(f->dev));	/* VN4 */
+		KTEST_ASSERT_EQ(t, dev_queue_xmit(f->dev, frame, sizeof(frame)),
+				NETDEV_TX_OK);
+	KTEST_EXPECT_TRUE(t, netif_queue_stopped(f->dev)); /* VN4 */
 	KTEST_EXPECT_EQ(t, dev_queue_xmit(f->dev, frame, sizeof(frame)), NETDEV_TX_BUSY);
 	/* the device sends one: header then the frame, as given */
 	id = fnet_take(f, 1, &buf, &cap);
@@ -376,7 +383,7 @@ static void merged_frame_spanning_two_buffers_goes_up_whole(struct ktest *t)
 	id1 = fnet_take(f, 0, &b1, &cap1);
 	KTEST_ASSERT_OP(t, id0, >=, 0);
 	KTEST_ASSERT_OP(t, id1, >=, 0);
-	KTEST_ASSERT_OP(t, cap0, <, HDR + ETH_FRAME_LEN);	/* it must span two */
+	KTEST_ASSERT_OP(t, cap0, <, HDR + ETH_FRAME_LEN); /* it must span two */
 	first = cap0 - HDR;
 	h = b0;
 	memset(h, 0, HDR);
@@ -439,10 +446,10 @@ static void unknown_used_id_breaks_the_device(struct ktest *t)
 static void tx_used_id_never_posted_breaks_the_device(struct ktest *t)
 {
 	struct fnet *f = fnet_up(t, 0, 0);
-	u8 frame[ETH_ZLEN] = { 0 };
+	u8 frame[ETH_ZLEN] = {0};
 
 	KTEST_ASSERT_EQ(t, dev_queue_xmit(f->dev, frame, sizeof(frame)), NETDEV_TX_OK);
-	fnet_used(f, 1, FNET_RING - 1, 0);	/* a descriptor the driver never used */
+	fnet_used(f, 1, FNET_RING - 1, 0); /* a descriptor the driver never used */
 	fnet_irq(f, 1);
 	virtnet_test_flush(f->dev);
 	expect_broken_and_clean(t, f, 0);
@@ -464,7 +471,7 @@ static void num_buffers_beyond_the_used_ones_breaks_the_device(struct ktest *t)
 {
 	struct fnet *f = fnet_up(t, 1ULL << VIRTIO_NET_F_MRG_RXBUF, 0);
 
-	KTEST_ASSERT_OP(t, fnet_push_rx(f, ETH_ZLEN, 2, 1), >=, 0);	/* says 2, uses 1 */
+	KTEST_ASSERT_OP(t, fnet_push_rx(f, ETH_ZLEN, 2, 1), >=, 0); /* says 2, uses 1 */
 	fnet_irq(f, 0);
 	expect_broken_and_clean(t, f, 0);
 	fnet_down(f);
