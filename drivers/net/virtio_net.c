@@ -23,7 +23,9 @@
  *       handled by rx_work (which posts it again after netif_rx()
  *       returned), or freed after the device broke: a frame never waits
  *       for a buffer because one was lost. A buffer that cannot be
- *       posted is counted (rx_refill_failed).
+ *       posted is counted (rx_refill_failed), and so is a pass of
+ *       rx_work that found the device holding none (rx_ring_empty: it had
+ *       used them all; frames then wait in QEMU or a NIC drops them).
  *  VN2: every transmitted frame's copy is freed exactly once: at its
  *       completion (counted in tx_packets/tx_bytes) or, after a break,
  *       taken back with virtqueue_detach_unused_buf() (tx_dropped).
@@ -82,7 +84,7 @@ struct virtnet_info {
 	unsigned int rx_buf_len;
 	struct work_struct rx_work, tx_work, link_work;
 	u8 rx_frame[VNET_MAX_FRAME]; /* a merged frame, reassembled (rx_work only) */
-	atomic64_t rx_bufs, rx_length_errors, rx_merged, rx_refill_failed;
+	atomic64_t rx_bufs, rx_length_errors, rx_merged, rx_refill_failed, rx_ring_empty;
 	atomic64_t tx_inflight, tx_busy;
 };
 
@@ -235,6 +237,15 @@ static void virtnet_free_unused(struct virtnet_info *vi)
 	spin_unlock_irqrestore(&vi->tx_lock, flags);
 }
 
+/* The device has used every buffer made available (its used index has
+ * caught up with our avail index). Context: rx_work. */
+static bool virtnet_rx_ring_empty(struct virtnet_info *vi)
+{
+	struct vring *vr = virtqueue_get_vring(vi->rvq);
+
+	return READ_ONCE(vr->used->idx) == READ_ONCE(vr->avail->idx);
+}
+
 static void virtnet_rx_work(struct work_struct *work)
 {
 	struct virtnet_info *vi = container_of(work, struct virtnet_info, rx_work);
@@ -245,7 +256,16 @@ static void virtnet_rx_work(struct work_struct *work)
 	bool kick = false;
 
 	for (;;) {
+		bool emptied = false;
+
 		while ((buf = virtnet_get_rx(vi, &len))) {
+			/* Did the device use every buffer posted? Then it
+			 * held none: frames waited (QEMU holds them back) or
+			 * were dropped (a real NIC). Counted once a pass. */
+			if (!emptied && virtnet_rx_ring_empty(vi)) {
+				emptied = true;
+				atomic64_inc(&vi->rx_ring_empty);
+			}
 			virtnet_receive(vi, buf, len);
 			kick = true;
 		}
@@ -557,6 +577,7 @@ void virtnet_get_counters(struct net_device *dev, struct virtnet_counters *c)
 	c->rx_length_errors = atomic64_read(&vi->rx_length_errors);
 	c->rx_merged = atomic64_read(&vi->rx_merged);
 	c->rx_refill_failed = atomic64_read(&vi->rx_refill_failed);
+	c->rx_ring_empty = atomic64_read(&vi->rx_ring_empty);
 	c->tx_inflight = atomic64_read(&vi->tx_inflight);
 	c->tx_busy = atomic64_read(&vi->tx_busy);
 	c->broken = virtnet_broken(vi);
@@ -595,13 +616,14 @@ static int netdev_show(struct net_device *dev, void *arg)
 		struct virtio_device *vdev = virtnet_vdev(dev);
 
 		virtnet_get_counters(dev, &c);
-		cprintf("  %s (%s): rx buffers %llu%s, runts %llu, merged %llu, refill failed %llu; tx in flight %llu, busy %llu%s%s\n",
+		cprintf("  %s (%s): rx buffers %llu%s, runts %llu, merged %llu, refill failed %llu, ring emptied %llu; tx in flight %llu, busy %llu%s%s\n",
 			vdev->name, vdev->transport ? vdev->transport : "?",
 			(unsigned long long)c.rx_bufs,
 			virtnet_mergeable(dev) ? " (mergeable)" : "",
 			(unsigned long long)c.rx_length_errors,
 			(unsigned long long)c.rx_merged,
 			(unsigned long long)c.rx_refill_failed,
+			(unsigned long long)c.rx_ring_empty,
 			(unsigned long long)c.tx_inflight, (unsigned long long)c.tx_busy,
 			c.broken ? ", BROKEN: " : "",
 			c.broken ? vdev->broken_reason : "");

@@ -16,6 +16,7 @@ struct virtnet_counters {
 	u64 rx_length_errors; /* runt frames (shorter than an Ethernet header) */
 	u64 rx_merged;	      /* frames that spanned several buffers (MRG_RXBUF) */
 	u64 rx_refill_failed; /* a buffer could not be (re)posted */
+	u64 rx_ring_empty;    /* rx_work found the device holding no buffer */
 	u64 tx_inflight;      /* frames the device holds now */
 	u64 tx_busy;	      /* xmit refused: ring full */
 	u64 broken;	      /* 1 once the device was broken and reset */

@@ -329,6 +329,29 @@ static void frames_go_up_whole_and_every_buffer_is_reposted(struct ktest *t)
 	fnet_down(f);
 }
 
+static void a_ring_used_up_at_once_is_counted_and_refilled(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 0, 0);
+	struct virtnet_counters c;
+
+	/* one short of the whole ring: not empty */
+	for (int i = 0; i < FNET_RING - 1; i++)
+		KTEST_ASSERT_OP(t, fnet_push_rx(f, ETH_ZLEN, 1, i), >=, 0);
+	fnet_irq(f, 0);
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.rx_ring_empty, 0);
+	/* the whole ring at once: the device held none */
+	for (int i = 0; i < FNET_RING; i++)
+		KTEST_ASSERT_OP(t, fnet_push_rx(f, ETH_ZLEN, 1, i), >=, 0);
+	fnet_irq(f, 0);
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, f->frames, 2 * FNET_RING - 1);
+	KTEST_EXPECT_EQ(t, c.rx_ring_empty, 1);
+	KTEST_EXPECT_EQ(t, c.rx_bufs, FNET_RING);
+	KTEST_EXPECT_EQ(t, c.broken, 0);
+	fnet_down(f);
+}
+
 static void tx_completes_and_a_full_ring_stops_then_wakes_the_queue(struct ktest *t)
 {
 	struct fnet *f = fnet_up(t, 0, 0);
@@ -491,6 +514,7 @@ static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(probe_reads_mac_and_link_and_fills_the_ring),
 	KTEST_CASE(without_mac_feature_the_mac_is_random_local_unicast),
 	KTEST_CASE(frames_go_up_whole_and_every_buffer_is_reposted),
+	KTEST_CASE(a_ring_used_up_at_once_is_counted_and_refilled),
 	KTEST_CASE(tx_completes_and_a_full_ring_stops_then_wakes_the_queue),
 	KTEST_CASE(merged_frame_spanning_two_buffers_goes_up_whole),
 	KTEST_CASE(used_length_shorter_than_the_header_breaks_the_device),
