@@ -147,8 +147,8 @@ static void *virtnet_get_rx(struct virtnet_info *vi, unsigned int *len)
 
 /*
  * One used buffer @buf of @len bytes, the start of a frame: hand the
- * frame up (VN3 checks first). Returns the number of buffers consumed
- * besides @buf's (merged frames); every consumed buffer is posted again.
+ * frame up (VN3 checks first), taking the frame's other buffers too when
+ * merged; every buffer is posted again, or freed when the device broke.
  * Context: rx_work.
  */
 static void virtnet_receive(struct virtnet_info *vi, void *buf, unsigned int len)
