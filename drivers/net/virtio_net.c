@@ -1,0 +1,672 @@
+/*
+ * drivers/net/virtio_net.c - the virtio network driver (virtio 1.2
+ * section 5.1; Linux's drivers/net/virtio_net.c, cut down): one receive
+ * and one transmit queue, whole Ethernet frames to and from the seam in
+ * include/quire/netdevice.h.
+ *
+ * Layer: drivers/net. Used by: the stack (through netdevice.h), the
+ * `netdev` shell command, suites virtio_net (QEMU: ARP against slirp)
+ * and virtio_net_fake (a fake device that lies).
+ * Provides: the virtio_net driver (registered at subsys_initcall), the
+ * test hooks and counters of virtio_net.h.
+ *
+ * Features: VIRTIO_NET_F_MAC (else a random locally administered
+ * address), VIRTIO_NET_F_STATUS (link from config; config_changed ->
+ * carrier on/off; without it the carrier is on), VIRTIO_NET_F_MRG_RXBUF
+ * (a frame may span several receive buffers, their count in the first
+ * header's num_buffers). No checksum or segmentation offload: the stack
+ * (lwIP) computes and checks its own checksums, so none is negotiated
+ * and every header sent is all zero.
+ *
+ * Invariants:
+ *  VN1: every receive buffer is either posted on the rx queue, or being
+ *       handled by rx_work (which posts it again after netif_rx()
+ *       returned), or freed after the device broke: a frame never waits
+ *       for a buffer because one was lost. A buffer that cannot be
+ *       posted is counted (rx_refill_failed), and so is a pass of
+ *       rx_work that found the device holding none (rx_ring_empty: it had
+ *       used them all; frames then wait in QEMU or a NIC drops them).
+ *  VN2: every transmitted frame's copy is freed exactly once: at its
+ *       completion (counted in tx_packets/tx_bytes) or, after a break,
+ *       taken back with virtqueue_detach_unused_buf() (tx_dropped).
+ *  VN3: the device is trusted for nothing: a used length shorter than
+ *       the header, a num_buffers of 0 or beyond what the ring holds, a
+ *       merged frame longer than the largest frame, a missing buffer of
+ *       a merged frame break the device (virtio_break_device(): reset, no
+ *       more DMA) instead of being read; the ring itself rejects unknown
+ *       ids and lengths beyond a buffer (virtio_ring.c).
+ *  VN4: the queue is stopped (netif_stop_queue) only when the tx ring
+ *       is full, and woken by the completion work once a slot is free.
+ *
+ * Locking: rx_lock guards the rx virtqueue, tx_lock the tx virtqueue
+ * (spinlocks, irqsave: the queue callbacks run in hard interrupt and
+ * take them to disable callbacks). netif_rx() is called from rx_work
+ * (system_wq, process context) without any lock held. Link changes run
+ * from link_work.
+ */
+#include <quire/virtio.h>
+#include <quire/netdevice.h>
+#include <quire/jiffies.h>
+#include <quire/kernel.h>
+#include <quire/slab.h>
+#include <quire/string.h>
+#include <quire/printk.h>
+#include <quire/errno.h>
+#include <quire/init.h>
+#include <quire/atomic.h>
+#include <quire/shell.h>
+#include <linux/virtio_net.h>
+#include <linux/virtio_ids.h>
+#include "virtio_net.h"
+
+/* Little-endian fields are read as they are (x86_64, and the host). */
+/* Every header is the 12-byte one: VIRTIO_F_VERSION_1 is required. */
+#define VNET_HDR_LEN	sizeof(struct virtio_net_hdr_mrg_rxbuf)
+/* Largest frame we accept: header + Ethernet header + MTU. */
+#define VNET_MAX_FRAME	(VNET_HDR_LEN + ETH_FRAME_LEN)
+/* Receive buffer: one whole frame without MRG_RXBUF; with it, smaller
+ * buffers the device fills one after the other (Linux sizes them by a
+ * moving average; a fixed size is enough for an MTU of 1500). */
+#define VNET_RX_BUF	2048
+#define VNET_RX_BUF_MRG 1024
+
+struct virtnet_txbuf {
+	unsigned int len; /* frame bytes, header excluded */
+	u8 data[];	  /* header, then the frame */
+};
+
+struct virtnet_info {
+	struct virtio_device *vdev;
+	struct net_device *dev;
+	struct virtqueue *rvq, *svq;
+	spinlock_t rx_lock, tx_lock;
+	bool mergeable;
+	unsigned int rx_buf_len;
+	struct work_struct rx_work, tx_work, link_work;
+	u8 rx_frame[VNET_MAX_FRAME]; /* a merged frame, reassembled (rx_work only) */
+	atomic64_t rx_bufs, rx_length_errors, rx_merged, rx_refill_failed, rx_ring_empty;
+	atomic64_t tx_inflight, tx_busy;
+};
+
+static bool virtnet_broken(struct virtnet_info *vi)
+{
+	return virtio_device_is_broken(vi->vdev);
+}
+
+/* ---- receive ---- */
+
+/* Post @buf on the rx queue (VN1). Context: process. */
+static void virtnet_post_rx(struct virtnet_info *vi, void *buf)
+{
+	struct scatterlist sg;
+	unsigned long flags;
+	int err;
+
+	sg_init_one(&sg, buf, vi->rx_buf_len);
+	spin_lock_irqsave(&vi->rx_lock, flags);
+	err = virtqueue_add_sgs(vi->rvq, &sg, 0, 1, buf, GFP_ATOMIC);
+	spin_unlock_irqrestore(&vi->rx_lock, flags);
+	if (err) {
+		if (err != -EIO)
+			atomic64_inc(&vi->rx_refill_failed);
+		kfree(buf);
+		return;
+	}
+	atomic64_inc(&vi->rx_bufs);
+}
+
+/* Fill the rx ring with new buffers. Context: process. */
+static void virtnet_fill_rx(struct virtnet_info *vi)
+{
+	unsigned int n = virtqueue_get_vring_size(vi->rvq);
+
+	for (unsigned int i = 0; i < n; i++) {
+		void *buf = kmalloc(vi->rx_buf_len, GFP_KERNEL);
+
+		if (!buf) {
+			atomic64_inc(&vi->rx_refill_failed);
+			break;
+		}
+		virtnet_post_rx(vi, buf);
+	}
+	virtqueue_kick(vi->rvq);
+}
+
+static void *virtnet_get_rx(struct virtnet_info *vi, unsigned int *len)
+{
+	unsigned long flags;
+	void *buf;
+
+	spin_lock_irqsave(&vi->rx_lock, flags);
+	buf = virtqueue_get_buf(vi->rvq, len);
+	spin_unlock_irqrestore(&vi->rx_lock, flags);
+	if (buf)
+		atomic64_dec(&vi->rx_bufs);
+	return buf;
+}
+
+/*
+ * One used buffer @buf of @len bytes, the start of a frame: hand the
+ * frame up (VN3 checks first), taking the frame's other buffers too when
+ * merged; every buffer is posted again, or freed when the device broke.
+ * Context: rx_work.
+ */
+static void virtnet_receive(struct virtnet_info *vi, void *buf, unsigned int len)
+{
+	struct virtio_net_hdr_mrg_rxbuf *hdr = buf;
+	const u8 *frame = (u8 *)buf + VNET_HDR_LEN;
+	unsigned int flen, nbufs = 1;
+
+	if (len < VNET_HDR_LEN) {
+		virtio_break_device(vi->vdev,
+				    "rx used length shorter than the virtio-net header");
+		kfree(buf);
+		return;
+	}
+	flen = len - VNET_HDR_LEN;
+	if (vi->mergeable) {
+		nbufs = hdr->num_buffers;
+		if (!nbufs || nbufs > virtqueue_get_vring_size(vi->rvq) ||
+		    (nbufs - 1) * vi->rx_buf_len + len >
+			    VNET_MAX_FRAME + vi->rx_buf_len) {
+			char why[80];
+
+			scnprintf(why, sizeof(why), "rx num_buffers %u impossible",
+				  nbufs);
+			virtio_break_device(vi->vdev, why);
+			kfree(buf);
+			return;
+		}
+	}
+	if (nbufs > 1) {
+		/* Gather the rest of the frame (VNET_MAX_FRAME bounds it). */
+		memcpy(vi->rx_frame, frame, flen);
+		for (unsigned int i = 1; i < nbufs; i++) {
+			unsigned int blen;
+			void *more = virtnet_get_rx(vi, &blen);
+
+			if (!more) {
+				char why[80];
+
+				scnprintf(why, sizeof(why),
+					  "rx frame of %u buffers: buffer %u missing",
+					  nbufs, i + 1);
+				virtio_break_device(vi->vdev, why);
+				kfree(buf);
+				return;
+			}
+			if (flen + blen > ETH_FRAME_LEN) {
+				virtio_break_device(
+					vi->vdev, "rx merged frame longer than the MTU");
+				kfree(more);
+				kfree(buf);
+				return;
+			}
+			memcpy(vi->rx_frame + flen, more, blen);
+			flen += blen;
+			virtnet_post_rx(vi, more);
+		}
+		frame = vi->rx_frame;
+		atomic64_inc(&vi->rx_merged);
+	}
+	if (flen < ETH_HLEN || flen > ETH_FRAME_LEN)
+		atomic64_inc(&vi->rx_length_errors);
+	else
+		netif_rx(vi->dev, frame, flen);
+	virtnet_post_rx(vi, buf);
+}
+
+/* The device broke: free what it held (VN1, VN2). Context: process. */
+static void virtnet_free_unused(struct virtnet_info *vi)
+{
+	unsigned long flags;
+	void *buf;
+
+	spin_lock_irqsave(&vi->rx_lock, flags);
+	while ((buf = virtqueue_detach_unused_buf(vi->rvq))) {
+		atomic64_dec(&vi->rx_bufs);
+		kfree(buf);
+	}
+	spin_unlock_irqrestore(&vi->rx_lock, flags);
+	spin_lock_irqsave(&vi->tx_lock, flags);
+	while ((buf = virtqueue_detach_unused_buf(vi->svq))) {
+		atomic64_dec(&vi->tx_inflight);
+		atomic64_inc(&vi->dev->stats.tx_dropped);
+		kfree(buf);
+	}
+	spin_unlock_irqrestore(&vi->tx_lock, flags);
+}
+
+/* The device has used every buffer made available (its used index has
+ * caught up with our avail index). Context: rx_work. */
+static bool virtnet_rx_ring_empty(struct virtnet_info *vi)
+{
+	struct vring *vr = virtqueue_get_vring(vi->rvq);
+
+	return READ_ONCE(vr->used->idx) == READ_ONCE(vr->avail->idx);
+}
+
+static void virtnet_rx_work(struct work_struct *work)
+{
+	struct virtnet_info *vi = container_of(work, struct virtnet_info, rx_work);
+	unsigned long flags;
+	unsigned int len;
+	void *buf;
+	bool more;
+	bool kick = false;
+
+	for (;;) {
+		bool emptied = false;
+
+		while ((buf = virtnet_get_rx(vi, &len))) {
+			/* Did the device use every buffer posted? Then it
+			 * held none: frames waited (QEMU holds them back) or
+			 * were dropped (a real NIC). Counted once a pass. */
+			if (!emptied && virtnet_rx_ring_empty(vi)) {
+				emptied = true;
+				atomic64_inc(&vi->rx_ring_empty);
+			}
+			virtnet_receive(vi, buf, len);
+			kick = true;
+		}
+		if (virtnet_broken(vi))
+			break;
+		spin_lock_irqsave(&vi->rx_lock, flags);
+		more = !virtqueue_enable_cb(vi->rvq);
+		if (more)
+			virtqueue_disable_cb(vi->rvq);
+		spin_unlock_irqrestore(&vi->rx_lock, flags);
+		if (!more)
+			break;
+	}
+	if (virtnet_broken(vi))
+		virtnet_free_unused(vi);
+	else if (kick)
+		virtqueue_kick(vi->rvq);
+}
+
+/* The rx queue's callback. Context: hard interrupt. */
+static void virtnet_rx_done(struct virtqueue *vq)
+{
+	struct virtnet_info *vi = vq->vdev->priv;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vi->rx_lock, flags);
+	virtqueue_disable_cb(vq);
+	spin_unlock_irqrestore(&vi->rx_lock, flags);
+	schedule_work(&vi->rx_work);
+}
+
+/* ---- transmit ---- */
+
+/* Free what the device is done with; tx_lock held. */
+static void virtnet_reclaim_tx(struct virtnet_info *vi)
+{
+	struct virtnet_txbuf *tb;
+	unsigned int len;
+
+	while ((tb = virtqueue_get_buf(vi->svq, &len))) {
+		atomic64_dec(&vi->tx_inflight);
+		atomic64_inc(&vi->dev->stats.tx_packets);
+		atomic64_add(tb->len, &vi->dev->stats.tx_bytes);
+		kfree(tb);
+	}
+}
+
+static void virtnet_tx_work(struct work_struct *work)
+{
+	struct virtnet_info *vi = container_of(work, struct virtnet_info, tx_work);
+	unsigned long flags;
+
+	spin_lock_irqsave(&vi->tx_lock, flags);
+	virtnet_reclaim_tx(vi);
+	if (netif_queue_stopped(vi->dev) && vi->svq->num_free)
+		netif_wake_queue(vi->dev); /* VN4 */
+	spin_unlock_irqrestore(&vi->tx_lock, flags);
+	if (virtnet_broken(vi))
+		virtnet_free_unused(vi);
+}
+
+/* The tx queue's callback. Context: hard interrupt. */
+static void virtnet_tx_done(struct virtqueue *vq)
+{
+	struct virtnet_info *vi = vq->vdev->priv;
+
+	schedule_work(&vi->tx_work);
+}
+
+static netdev_tx_t virtnet_start_xmit(struct net_device *dev, const void *frame,
+				      unsigned int len)
+{
+	struct virtnet_info *vi = netdev_priv(dev);
+	struct virtnet_txbuf *tb = kmalloc(sizeof(*tb) + VNET_HDR_LEN + len, GFP_KERNEL);
+	struct scatterlist sg;
+	unsigned long flags;
+	bool kick;
+	int err;
+
+	if (!tb) {
+		atomic64_inc(&dev->stats.tx_dropped);
+		return NETDEV_TX_OK;
+	}
+	tb->len = len;
+	memset(tb->data, 0, VNET_HDR_LEN); /* no offloads */
+	memcpy(tb->data + VNET_HDR_LEN, frame, len);
+	sg_init_one(&sg, tb->data, VNET_HDR_LEN + len);
+	spin_lock_irqsave(&vi->tx_lock, flags);
+	virtnet_reclaim_tx(vi);
+	err = virtqueue_add_sgs(vi->svq, &sg, 1, 0, tb, GFP_ATOMIC);
+	if (err == -ENOSPC) {
+		netif_stop_queue(dev);
+		atomic64_inc(&vi->tx_busy);
+		/* a completion between the reclaim and the stop wakes it */
+		if (vi->svq->num_free)
+			netif_wake_queue(dev);
+		spin_unlock_irqrestore(&vi->tx_lock, flags);
+		kfree(tb);
+		return NETDEV_TX_BUSY;
+	}
+	if (err) { /* broken */
+		spin_unlock_irqrestore(&vi->tx_lock, flags);
+		kfree(tb);
+		atomic64_inc(&dev->stats.tx_dropped);
+		return NETDEV_TX_OK;
+	}
+	atomic64_inc(&vi->tx_inflight);
+	if (!vi->svq->num_free)
+		netif_stop_queue(dev); /* VN4: woken by tx_work */
+	kick = virtqueue_kick_prepare(vi->svq);
+	spin_unlock_irqrestore(&vi->tx_lock, flags);
+	if (kick)
+		virtqueue_notify(vi->svq);
+	return NETDEV_TX_OK;
+}
+
+/* ---- open/stop, link ---- */
+
+static int virtnet_open(struct net_device *dev)
+{
+	struct virtnet_info *vi = netdev_priv(dev);
+
+	if (virtnet_broken(vi))
+		return -EIO;
+	schedule_work(&vi->rx_work); /* frames that came before */
+	return 0;
+}
+
+static int virtnet_stop(struct net_device *dev)
+{
+	/* Buffers stay posted (taking them back needs a reset): frames that
+	 * come while down are counted as dropped by netif_rx(). */
+	return 0;
+}
+
+static const struct net_device_ops virtnet_ops = {
+	.ndo_open = virtnet_open,
+	.ndo_stop = virtnet_stop,
+	.ndo_start_xmit = virtnet_start_xmit,
+};
+
+static void virtnet_update_link(struct virtnet_info *vi)
+{
+	u16 status = VIRTIO_NET_S_LINK_UP;
+
+	if (virtio_has_feature(vi->vdev, VIRTIO_NET_F_STATUS) &&
+	    virtio_cread_bytes(vi->vdev,
+			       __builtin_offsetof(struct virtio_net_config, status),
+			       &status, sizeof(status)))
+		status = 0; /* config never settled: the device is broken */
+	if (status & VIRTIO_NET_S_LINK_UP)
+		netif_carrier_on(vi->dev);
+	else
+		netif_carrier_off(vi->dev);
+}
+
+static void virtnet_link_work(struct work_struct *work)
+{
+	virtnet_update_link(container_of(work, struct virtnet_info, link_work));
+}
+
+/* Context: hard interrupt. */
+static void virtnet_config_changed(struct virtio_device *vdev)
+{
+	struct virtnet_info *vi = vdev->priv;
+
+	if (vi)
+		schedule_work(&vi->link_work);
+}
+
+static void virtnet_broken_cb(struct virtio_device *vdev)
+{
+	struct virtnet_info *vi = vdev->priv;
+
+	if (!vi)
+		return;
+	netif_carrier_off(vi->dev);
+	virtnet_free_unused(vi);
+}
+
+/* ---- probe ---- */
+
+static void virtnet_get_mac(struct virtnet_info *vi)
+{
+	u8 *mac = vi->dev->dev_addr;
+
+	if (virtio_has_feature(vi->vdev, VIRTIO_NET_F_MAC) &&
+	    !virtio_cread_bytes(vi->vdev,
+				__builtin_offsetof(struct virtio_net_config, mac), mac,
+				ETH_ALEN) &&
+	    !(mac[0] & 1) && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return;
+	if (virtio_has_feature(vi->vdev, VIRTIO_NET_F_MAC))
+		pr_warn("%s: MAC from config is multicast or zero: using a random one\n",
+			vi->vdev->name);
+	/* Random, locally administered (bit 1), unicast (bit 0 clear). */
+	u64 r = (u64)jiffies * 0x9e3779b97f4a7c15ULL ^ (unsigned long)vi ^
+		((u64)vi->vdev->index << 40);
+	r ^= r >> 29;
+	r *= 0xbf58476d1ce4e5b9ULL;
+	r ^= r >> 32;
+	for (int i = 0; i < ETH_ALEN; i++)
+		mac[i] = r >> (8 * i);
+	mac[0] = (mac[0] & 0xfe) | 0x02;
+}
+
+static int virtnet_probe(struct virtio_device *vdev)
+{
+	vq_callback_t *callbacks[2] = {virtnet_rx_done, virtnet_tx_done};
+	const char *const names[2] = {"input.0", "output.0"};
+	struct virtqueue *vqs[2];
+	struct net_device *dev = alloc_etherdev(sizeof(struct virtnet_info));
+	struct virtnet_info *vi;
+	int err;
+
+	if (!dev)
+		return -ENOMEM;
+	vi = netdev_priv(dev);
+	vi->vdev = vdev;
+	vi->dev = dev;
+	spin_lock_init(&vi->rx_lock);
+	spin_lock_init(&vi->tx_lock);
+	INIT_WORK(&vi->rx_work, virtnet_rx_work);
+	INIT_WORK(&vi->tx_work, virtnet_tx_work);
+	INIT_WORK(&vi->link_work, virtnet_link_work);
+	vi->mergeable = virtio_has_feature(vdev, VIRTIO_NET_F_MRG_RXBUF) &&
+			!cmdline_has("virtio_net.nomrg");
+	vi->rx_buf_len = vi->mergeable ? VNET_RX_BUF_MRG : VNET_RX_BUF;
+	dev->netdev_ops = &virtnet_ops;
+	dev->driver = "virtio_net";
+	err = virtio_find_vqs(vdev, 2, vqs, callbacks, names);
+	if (err)
+		goto out_free;
+	vi->rvq = vqs[0];
+	vi->svq = vqs[1];
+	vdev->priv = vi;
+	virtnet_get_mac(vi);
+	virtio_device_ready(vdev);
+	/* Buffers from the start, as Linux's probe did: frames before
+	 * dev_open() are counted as dropped by netif_rx(). */
+	virtnet_fill_rx(vi);
+	err = register_netdev(dev);
+	if (err)
+		goto out_del_vqs;
+	virtnet_update_link(vi);
+	pr_info("%s: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s, rings %u/%u%s\n",
+		dev->name, vdev->name, dev->dev_addr[0], dev->dev_addr[1],
+		dev->dev_addr[2], dev->dev_addr[3], dev->dev_addr[4], dev->dev_addr[5],
+		netif_carrier_ok(dev) ? "up" : "down", virtqueue_get_vring_size(vi->rvq),
+		virtqueue_get_vring_size(vi->svq),
+		vi->mergeable ? ", mergeable rx buffers" : "");
+	return 0;
+out_del_vqs:
+	vdev->config->reset(vdev);
+	virtnet_free_unused(vi);
+	vdev->config->del_vqs(vdev);
+out_free:
+	vdev->priv = NULL;
+	free_netdev(dev);
+	return err;
+}
+
+static void virtnet_remove(struct virtio_device *vdev)
+{
+	struct virtnet_info *vi = vdev->priv;
+	struct net_device *dev;
+
+	if (!vi)
+		return;
+	dev = vi->dev;
+	unregister_netdev(dev);
+	vdev->config->reset(vdev); /* no more DMA, no more interrupts */
+	cancel_work_sync(&vi->rx_work);
+	cancel_work_sync(&vi->tx_work);
+	cancel_work_sync(&vi->link_work);
+	virtnet_free_unused(vi);
+	vdev->config->del_vqs(vdev);
+	vdev->priv = NULL;
+	free_netdev(dev);
+}
+
+/* ---- hooks (virtio_net.h) ---- */
+
+bool virtnet_is_virtio_net(struct net_device *dev)
+{
+	return dev->netdev_ops == &virtnet_ops;
+}
+
+struct virtio_device *virtnet_vdev(struct net_device *dev)
+{
+	return ((struct virtnet_info *)netdev_priv(dev))->vdev;
+}
+
+bool virtnet_mergeable(struct net_device *dev)
+{
+	return ((struct virtnet_info *)netdev_priv(dev))->mergeable;
+}
+
+unsigned int virtnet_rx_buf_len(struct net_device *dev)
+{
+	return ((struct virtnet_info *)netdev_priv(dev))->rx_buf_len;
+}
+
+void virtnet_get_counters(struct net_device *dev, struct virtnet_counters *c)
+{
+	struct virtnet_info *vi = netdev_priv(dev);
+
+	c->rx_bufs = atomic64_read(&vi->rx_bufs);
+	c->rx_length_errors = atomic64_read(&vi->rx_length_errors);
+	c->rx_merged = atomic64_read(&vi->rx_merged);
+	c->rx_refill_failed = atomic64_read(&vi->rx_refill_failed);
+	c->rx_ring_empty = atomic64_read(&vi->rx_ring_empty);
+	c->tx_inflight = atomic64_read(&vi->tx_inflight);
+	c->tx_busy = atomic64_read(&vi->tx_busy);
+	c->broken = virtnet_broken(vi);
+}
+
+void virtnet_test_flush(struct net_device *dev)
+{
+	struct virtnet_info *vi = netdev_priv(dev);
+
+	flush_work(&vi->rx_work);
+	flush_work(&vi->tx_work);
+	flush_work(&vi->link_work);
+}
+
+/* ---- `netdev` ---- */
+
+static int netdev_show(struct net_device *dev, void *arg)
+{
+	cprintf("%s: driver %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, mtu %u, %s, link %s\n",
+		dev->name, dev->driver ? dev->driver : "?", dev->dev_addr[0],
+		dev->dev_addr[1], dev->dev_addr[2], dev->dev_addr[3], dev->dev_addr[4],
+		dev->dev_addr[5], dev->mtu, netif_running(dev) ? "up" : "down",
+		netif_carrier_ok(dev) ? "up" : "down");
+	cprintf("  rx %lld packets %lld bytes %lld errors %lld dropped; tx %lld packets %lld bytes %lld errors %lld dropped%s\n",
+		(long long)atomic64_read(&dev->stats.rx_packets),
+		(long long)atomic64_read(&dev->stats.rx_bytes),
+		(long long)atomic64_read(&dev->stats.rx_errors),
+		(long long)atomic64_read(&dev->stats.rx_dropped),
+		(long long)atomic64_read(&dev->stats.tx_packets),
+		(long long)atomic64_read(&dev->stats.tx_bytes),
+		(long long)atomic64_read(&dev->stats.tx_errors),
+		(long long)atomic64_read(&dev->stats.tx_dropped),
+		netif_queue_stopped(dev) ? ", queue stopped" : "");
+	if (virtnet_is_virtio_net(dev)) {
+		struct virtnet_counters c;
+		struct virtio_device *vdev = virtnet_vdev(dev);
+
+		virtnet_get_counters(dev, &c);
+		cprintf("  %s (%s): rx buffers %llu%s, runts %llu, merged %llu, refill failed %llu, ring emptied %llu; tx in flight %llu, busy %llu%s%s\n",
+			vdev->name, vdev->transport ? vdev->transport : "?",
+			(unsigned long long)c.rx_bufs,
+			virtnet_mergeable(dev) ? " (mergeable)" : "",
+			(unsigned long long)c.rx_length_errors,
+			(unsigned long long)c.rx_merged,
+			(unsigned long long)c.rx_refill_failed,
+			(unsigned long long)c.rx_ring_empty,
+			(unsigned long long)c.tx_inflight, (unsigned long long)c.tx_busy,
+			c.broken ? ", BROKEN: " : "",
+			c.broken ? vdev->broken_reason : "");
+	}
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int netdev_cmd(int argc, char **argv)
+{
+	int n = 0;
+
+	if (argc != 1) {
+		shell_error(argv[0], "takes no arguments");
+		return -EINVAL;
+	}
+	for_each_netdev(netdev_show, &n);
+	if (!n)
+		cprintf("no network devices\n");
+	return 0;
+}
+SHELL_COMMAND(netdev, "netdev", "netdev",
+	      "network devices: MAC, link, counters (virtio_net's own too)", netdev_cmd);
+
+static const unsigned int virtnet_features[] = {
+	VIRTIO_NET_F_MAC,
+	VIRTIO_NET_F_STATUS,
+	VIRTIO_NET_F_MRG_RXBUF,
+};
+
+static struct virtio_driver virtio_net_driver = {
+	.name = "virtio_net",
+	.device_id = VIRTIO_ID_NET,
+	.feature_table = virtnet_features,
+	.feature_table_size = ARRAY_SIZE(virtnet_features),
+	.probe = virtnet_probe,
+	.remove = virtnet_remove,
+	.config_changed = virtnet_config_changed,
+	.broken = virtnet_broken_cb,
+};
+
+static int virtio_net_init(void)
+{
+	return register_virtio_driver(&virtio_net_driver);
+}
+subsys_initcall(virtio_net_init);

@@ -1,0 +1,534 @@
+/*
+ * drivers/net/virtio_net_fake_test.c - KTAP suite "virtio_net_fake": the
+ * virtio_net driver bound to a fake in-memory device (config ops of its
+ * own, real split rings from virtio_ring.c) that plays the device side:
+ * takes posted buffers from the avail ring, writes frames into them and
+ * publishes used entries, honest ones and lies. Runs on quire-host and in
+ * QEMU alike (no PCI).
+ *
+ * Layer: drivers/net (tests). Suite: virtio_net_fake.
+ * What it proves: frames go up whole (merged ones too), each buffer is
+ * posted again (VN1), TX completes and flow control stops and wakes the
+ * queue (VN2, VN4), the link follows the config, and every lie (VN3: a
+ * used length shorter than the header or longer than the buffer, an
+ * unknown id, num_buffers of 0 or more than were used) breaks the device
+ * with nothing delivered, every buffer freed and the counter set.
+ */
+#include <quire/ktest.h>
+#include <quire/netdevice.h>
+#include <quire/virtio.h>
+#include <quire/slab.h>
+#include <quire/string.h>
+#include <quire/errno.h>
+#include <quire/kernel.h>
+#include <arch/irq.h>
+#include <arch/memory.h>
+#include <linux/virtio_net.h>
+#include <linux/virtio_ids.h>
+#include "virtio_net.h"
+
+#define FNET_RING 16
+#define HDR	  sizeof(struct virtio_net_hdr_mrg_rxbuf)
+
+struct fnet {
+	struct virtio_device vdev;
+	struct virtio_net_config cfg;
+	u64 offered;
+	struct virtqueue *vqs[2]; /* rx, tx */
+	u16 last_avail[2], used_idx[2];
+	unsigned int resets;
+	u8 status;
+	struct net_device *dev;
+	/* what the stack side saw */
+	unsigned int frames;
+	unsigned int last_len;
+	u8 last[ETH_FRAME_LEN];
+};
+
+static void fnet_get(struct virtio_device *v, unsigned int off, void *buf,
+		     unsigned int len)
+{
+	struct fnet *f = container_of(v, struct fnet, vdev);
+
+	memset(buf, 0, len);
+	if (off < sizeof(f->cfg))
+		memcpy(buf, (u8 *)&f->cfg + off,
+		       min(len, (unsigned int)sizeof(f->cfg) - off));
+}
+
+static void fnet_set(struct virtio_device *v, unsigned int off, const void *buf,
+		     unsigned int len)
+{
+}
+
+static u32 fnet_generation(struct virtio_device *v)
+{
+	return 0;
+}
+
+static u8 fnet_get_status(struct virtio_device *v)
+{
+	return container_of(v, struct fnet, vdev)->status;
+}
+
+static void fnet_set_status(struct virtio_device *v, u8 s)
+{
+	container_of(v, struct fnet, vdev)->status = s;
+}
+
+static void fnet_reset(struct virtio_device *v)
+{
+	struct fnet *f = container_of(v, struct fnet, vdev);
+
+	f->resets++;
+	f->status = 0;
+}
+
+static u64 fnet_get_features(struct virtio_device *v)
+{
+	return container_of(v, struct fnet, vdev)->offered;
+}
+
+static int fnet_finalize(struct virtio_device *v)
+{
+	return 0;
+}
+
+static bool fnet_notify(struct virtqueue *vq)
+{
+	return true;
+}
+
+static int fnet_find_vqs(struct virtio_device *v, unsigned int nvqs,
+			 struct virtqueue *vqs[], vq_callback_t *callbacks[],
+			 const char *const names[])
+{
+	struct fnet *f = container_of(v, struct fnet, vdev);
+
+	if (nvqs != 2)
+		return -EINVAL;
+	for (unsigned int i = 0; i < 2; i++) {
+		f->vqs[i] = vring_create_virtqueue(i, FNET_RING, v, fnet_notify,
+						   callbacks[i], names[i]);
+		if (!f->vqs[i])
+			return -ENOMEM;
+		vqs[i] = f->vqs[i];
+	}
+	return 0;
+}
+
+static void fnet_del_vqs(struct virtio_device *v)
+{
+	struct fnet *f = container_of(v, struct fnet, vdev);
+
+	for (unsigned int i = 0; i < 2; i++) {
+		if (f->vqs[i])
+			vring_del_virtqueue(f->vqs[i]);
+		f->vqs[i] = NULL;
+	}
+}
+
+static const struct virtio_config_ops fnet_ops = {
+	.get = fnet_get,
+	.set = fnet_set,
+	.generation = fnet_generation,
+	.get_status = fnet_get_status,
+	.set_status = fnet_set_status,
+	.reset = fnet_reset,
+	.get_features = fnet_get_features,
+	.finalize_features = fnet_finalize,
+	.find_vqs = fnet_find_vqs,
+	.del_vqs = fnet_del_vqs,
+};
+
+static int fnet_find_dev(struct net_device *dev, void *arg)
+{
+	struct fnet *f = arg;
+
+	if (virtnet_is_virtio_net(dev) && virtnet_vdev(dev) == &f->vdev) {
+		f->dev = dev;
+		return 1;
+	}
+	return 0;
+}
+
+static void fnet_rx(struct net_device *dev, const void *frame, unsigned int len,
+		    void *data)
+{
+	struct fnet *f = data;
+
+	f->frames++;
+	f->last_len = len;
+	memcpy(f->last, frame, min(len, (unsigned int)ETH_FRAME_LEN));
+}
+
+/* A fake net device bound to virtio_net, opened, our handler attached. */
+static struct fnet *fnet_up(struct ktest *t, u64 features, u16 status)
+{
+	struct fnet *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	static const u8 mac[ETH_ALEN] = {0x02, 0x00, 0x5e, 0x10, 0x20, 0x30};
+
+	KTEST_ASSERT_NOT_NULL(t, f);
+	f->vdev.config = &fnet_ops;
+	f->vdev.id.device = VIRTIO_ID_NET;
+	f->offered = 1ULL << VIRTIO_F_VERSION_1 | features;
+	memcpy(f->cfg.mac, mac, ETH_ALEN);
+	f->cfg.status = status;
+	KTEST_ASSERT_EQ(t, register_virtio_device(&f->vdev), 0);
+	for_each_netdev(fnet_find_dev, f);
+	KTEST_ASSERT_NOT_NULL(t, f->dev);
+	KTEST_ASSERT_EQ(t, netdev_rx_handler_register(f->dev, fnet_rx, NULL, f), 0);
+	KTEST_ASSERT_EQ(t, dev_open(f->dev), 0);
+	virtnet_test_flush(f->dev);
+	return f;
+}
+
+static void fnet_down(struct fnet *f)
+{
+	dev_close(f->dev);
+	netdev_rx_handler_unregister(f->dev);
+	unregister_virtio_device(&f->vdev); /* ->remove frees the net_device */
+	kfree(f);
+}
+
+/* Device side: the next posted buffer of queue @q (its head id), or -1. */
+static int fnet_take(struct fnet *f, int q, void **buf, u32 *cap)
+{
+	struct vring *vr = virtqueue_get_vring(f->vqs[q]);
+	u16 id;
+
+	if (f->last_avail[q] == READ_ONCE(vr->avail->idx))
+		return -1;
+	id = vr->avail->ring[f->last_avail[q]++ & (vr->num - 1)];
+	*buf = __va(vr->desc[id].addr);
+	*cap = vr->desc[id].len;
+	return id;
+}
+
+/* Device side: publish used entry (@id, @len) on queue @q. */
+static void fnet_used(struct fnet *f, int q, u32 id, u32 len)
+{
+	struct vring *vr = virtqueue_get_vring(f->vqs[q]);
+	u16 idx = f->used_idx[q]++;
+
+	vr->used->ring[idx & (vr->num - 1)].id = id;
+	vr->used->ring[idx & (vr->num - 1)].len = len;
+	smp_wmb();
+	WRITE_ONCE(vr->used->idx, idx + 1);
+}
+
+/* Device side: the queue's interrupt, then wait for the driver's work. */
+static void fnet_irq(struct fnet *f, int q)
+{
+	unsigned long flags = arch_local_irq_save();
+
+	vring_interrupt(f->vqs[q]);
+	arch_local_irq_restore(flags);
+	virtnet_test_flush(f->dev);
+	flush_work(&f->vdev.broken_work);
+}
+
+static void fill_frame(u8 *p, unsigned int len, u8 seed)
+{
+	for (unsigned int i = 0; i < len; i++)
+		p[i] = (u8)(seed + i * 7);
+}
+
+/* Deliver one frame of @flen bytes in one buffer, header num_buffers @nb. */
+static int fnet_push_rx(struct fnet *f, unsigned int flen, u16 nb, u8 seed)
+{
+	struct virtio_net_hdr_mrg_rxbuf *h;
+	void *buf;
+	u32 cap;
+	int id = fnet_take(f, 0, &buf, &cap);
+
+	if (id < 0 || HDR + flen > cap)
+		return -1;
+	h = buf;
+	memset(h, 0, HDR);
+	h->num_buffers = nb;
+	fill_frame((u8 *)buf + HDR, flen, seed);
+	fnet_used(f, 0, id, HDR + flen);
+	return id;
+}
+
+static void expect_broken_and_clean(struct ktest *t, struct fnet *f, unsigned int frames)
+{
+	struct virtnet_counters c;
+
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.broken, 1);
+	KTEST_EXPECT_EQ(t, c.rx_bufs, 0); /* every buffer freed */
+	KTEST_EXPECT_EQ(t, c.tx_inflight, 0);
+	KTEST_EXPECT_GE(t, f->resets, 1); /* no more DMA */
+	KTEST_EXPECT_EQ(t, f->frames, frames);
+	KTEST_EXPECT_FALSE(t, netif_carrier_ok(f->dev));
+}
+
+/* ---- honest device ---- */
+
+static void probe_reads_mac_and_link_and_fills_the_ring(struct ktest *t)
+{
+	struct fnet *f =
+		fnet_up(t, 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS,
+			VIRTIO_NET_S_LINK_UP);
+	struct virtnet_counters c;
+
+	KTEST_EXPECT_EQ(t, memcmp(f->dev->dev_addr, f->cfg.mac, ETH_ALEN), 0);
+	KTEST_EXPECT_TRUE(t, netif_carrier_ok(f->dev));
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.rx_bufs, FNET_RING);
+	KTEST_EXPECT_FALSE(t, virtnet_mergeable(f->dev));
+	/* link goes down on a config change */
+	f->cfg.status = 0;
+	virtio_config_changed(&f->vdev);
+	virtnet_test_flush(f->dev);
+	KTEST_EXPECT_FALSE(t, netif_carrier_ok(f->dev));
+	f->cfg.status = VIRTIO_NET_S_LINK_UP;
+	virtio_config_changed(&f->vdev);
+	virtnet_test_flush(f->dev);
+	KTEST_EXPECT_TRUE(t, netif_carrier_ok(f->dev));
+	fnet_down(f);
+}
+
+static void without_mac_feature_the_mac_is_random_local_unicast(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 0, 0);
+
+	KTEST_EXPECT_EQ(t, f->dev->dev_addr[0] & 3, 2);
+	KTEST_EXPECT_TRUE(t, netif_carrier_ok(f->dev)); /* no STATUS: link up */
+	fnet_down(f);
+}
+
+static void frames_go_up_whole_and_every_buffer_is_reposted(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 0, 0);
+	struct virtnet_counters c;
+	u8 want[ETH_FRAME_LEN];
+
+	/* more frames than the ring holds: buffers must come back (VN1) */
+	for (int i = 0; i < 3 * FNET_RING; i++) {
+		unsigned int len = i % 2 ? ETH_FRAME_LEN : ETH_ZLEN;
+
+		KTEST_ASSERT_OP(t, fnet_push_rx(f, len, 1, i), >=, 0);
+		fnet_irq(f, 0);
+		KTEST_ASSERT_EQ(t, f->frames, i + 1);
+		KTEST_EXPECT_EQ(t, f->last_len, len);
+		fill_frame(want, len, i);
+		KTEST_EXPECT_EQ(t, memcmp(f->last, want, len), 0);
+	}
+	/* a runt is counted, not delivered, not fatal */
+	KTEST_ASSERT_OP(t, fnet_push_rx(f, 10, 1, 0), >=, 0);
+	fnet_irq(f, 0);
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, f->frames, 3 * FNET_RING);
+	KTEST_EXPECT_EQ(t, c.rx_length_errors, 1);
+	KTEST_EXPECT_EQ(t, c.rx_bufs, FNET_RING);
+	KTEST_EXPECT_EQ(t, c.broken, 0);
+	KTEST_EXPECT_EQ(t, atomic64_read(&f->dev->stats.rx_packets), 3 * FNET_RING);
+	fnet_down(f);
+}
+
+static void a_ring_used_up_at_once_is_counted_and_refilled(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 0, 0);
+	struct virtnet_counters c;
+
+	/* one short of the whole ring: not empty */
+	for (int i = 0; i < FNET_RING - 1; i++)
+		KTEST_ASSERT_OP(t, fnet_push_rx(f, ETH_ZLEN, 1, i), >=, 0);
+	fnet_irq(f, 0);
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.rx_ring_empty, 0);
+	/* the whole ring at once: the device held none */
+	for (int i = 0; i < FNET_RING; i++)
+		KTEST_ASSERT_OP(t, fnet_push_rx(f, ETH_ZLEN, 1, i), >=, 0);
+	fnet_irq(f, 0);
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, f->frames, 2 * FNET_RING - 1);
+	KTEST_EXPECT_EQ(t, c.rx_ring_empty, 1);
+	KTEST_EXPECT_EQ(t, c.rx_bufs, FNET_RING);
+	KTEST_EXPECT_EQ(t, c.broken, 0);
+	fnet_down(f);
+}
+
+static void tx_completes_and_a_full_ring_stops_then_wakes_the_queue(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 0, 0);
+	struct virtnet_counters c;
+	u8 frame[ETH_ZLEN];
+	void *buf;
+	u32 cap;
+	int id;
+
+	fill_frame(frame, sizeof(frame), 1);
+	for (int i = 0; i < FNET_RING; i++)
+		KTEST_ASSERT_EQ(t, dev_queue_xmit(f->dev, frame, sizeof(frame)),
+				NETDEV_TX_OK);
+	KTEST_EXPECT_TRUE(t, netif_queue_stopped(f->dev)); /* VN4 */
+	KTEST_EXPECT_EQ(t, dev_queue_xmit(f->dev, frame, sizeof(frame)), NETDEV_TX_BUSY);
+	/* the device sends one: header then the frame, as given */
+	id = fnet_take(f, 1, &buf, &cap);
+	KTEST_ASSERT_OP(t, id, >=, 0);
+	KTEST_EXPECT_EQ(t, cap, HDR + sizeof(frame));
+	KTEST_EXPECT_EQ(t, memcmp((u8 *)buf + HDR, frame, sizeof(frame)), 0);
+	fnet_used(f, 1, id, 0);
+	fnet_irq(f, 1);
+	KTEST_EXPECT_FALSE(t, netif_queue_stopped(f->dev));
+	KTEST_EXPECT_EQ(t, atomic64_read(&f->dev->stats.tx_packets), 1);
+	KTEST_EXPECT_EQ(t, atomic64_read(&f->dev->stats.tx_bytes), sizeof(frame));
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.tx_inflight, FNET_RING - 1);
+	/* the rest complete too */
+	while ((id = fnet_take(f, 1, &buf, &cap)) >= 0)
+		fnet_used(f, 1, id, 0);
+	fnet_irq(f, 1);
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.tx_inflight, 0);
+	KTEST_EXPECT_EQ(t, atomic64_read(&f->dev->stats.tx_packets), FNET_RING);
+	fnet_down(f);
+}
+
+static void merged_frame_spanning_two_buffers_goes_up_whole(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 1ULL << VIRTIO_NET_F_MRG_RXBUF, 0);
+	struct virtio_net_hdr_mrg_rxbuf *h;
+	struct virtnet_counters c;
+	u8 want[ETH_FRAME_LEN];
+	unsigned int first;
+	void *b0, *b1;
+	u32 cap0, cap1;
+	int id0, id1;
+
+	KTEST_ASSERT_TRUE(t, virtnet_mergeable(f->dev));
+	fill_frame(want, ETH_FRAME_LEN, 9);
+	id0 = fnet_take(f, 0, &b0, &cap0);
+	id1 = fnet_take(f, 0, &b1, &cap1);
+	KTEST_ASSERT_OP(t, id0, >=, 0);
+	KTEST_ASSERT_OP(t, id1, >=, 0);
+	KTEST_ASSERT_OP(t, cap0, <, HDR + ETH_FRAME_LEN); /* it must span two */
+	first = cap0 - HDR;
+	h = b0;
+	memset(h, 0, HDR);
+	h->num_buffers = 2;
+	memcpy((u8 *)b0 + HDR, want, first);
+	memcpy(b1, want + first, ETH_FRAME_LEN - first);
+	fnet_used(f, 0, id0, cap0);
+	fnet_used(f, 0, id1, ETH_FRAME_LEN - first);
+	fnet_irq(f, 0);
+	KTEST_EXPECT_EQ(t, f->frames, 1);
+	KTEST_EXPECT_EQ(t, f->last_len, ETH_FRAME_LEN);
+	KTEST_EXPECT_EQ(t, memcmp(f->last, want, ETH_FRAME_LEN), 0);
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.rx_merged, 1);
+	KTEST_EXPECT_EQ(t, c.rx_bufs, FNET_RING);
+	KTEST_EXPECT_EQ(t, c.broken, 0);
+	fnet_down(f);
+}
+
+/* ---- lies ---- */
+
+static void used_length_shorter_than_the_header_breaks_the_device(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 0, 0);
+	void *buf;
+	u32 cap;
+	int id = fnet_take(f, 0, &buf, &cap);
+
+	KTEST_ASSERT_OP(t, id, >=, 0);
+	fnet_used(f, 0, id, HDR - 1);
+	fnet_irq(f, 0);
+	expect_broken_and_clean(t, f, 0);
+	fnet_down(f);
+}
+
+static void used_length_longer_than_the_buffer_breaks_the_device(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 0, 0);
+	void *buf;
+	u32 cap;
+	int id = fnet_take(f, 0, &buf, &cap);
+
+	KTEST_ASSERT_OP(t, id, >=, 0);
+	fnet_used(f, 0, id, cap + 1);
+	fnet_irq(f, 0);
+	expect_broken_and_clean(t, f, 0);
+	fnet_down(f);
+}
+
+static void unknown_used_id_breaks_the_device(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 0, 0);
+
+	fnet_used(f, 0, 1000, HDR + ETH_ZLEN);
+	fnet_irq(f, 0);
+	expect_broken_and_clean(t, f, 0);
+	fnet_down(f);
+}
+
+static void tx_used_id_never_posted_breaks_the_device(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 0, 0);
+	u8 frame[ETH_ZLEN] = {0};
+
+	KTEST_ASSERT_EQ(t, dev_queue_xmit(f->dev, frame, sizeof(frame)), NETDEV_TX_OK);
+	fnet_used(f, 1, FNET_RING - 1, 0); /* a descriptor the driver never used */
+	fnet_irq(f, 1);
+	virtnet_test_flush(f->dev);
+	expect_broken_and_clean(t, f, 0);
+	KTEST_EXPECT_EQ(t, atomic64_read(&f->dev->stats.tx_dropped), 1);
+	fnet_down(f);
+}
+
+static void num_buffers_zero_breaks_the_device(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 1ULL << VIRTIO_NET_F_MRG_RXBUF, 0);
+
+	KTEST_ASSERT_OP(t, fnet_push_rx(f, ETH_ZLEN, 0, 1), >=, 0);
+	fnet_irq(f, 0);
+	expect_broken_and_clean(t, f, 0);
+	fnet_down(f);
+}
+
+static void num_buffers_beyond_the_used_ones_breaks_the_device(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 1ULL << VIRTIO_NET_F_MRG_RXBUF, 0);
+
+	KTEST_ASSERT_OP(t, fnet_push_rx(f, ETH_ZLEN, 2, 1), >=, 0); /* says 2, uses 1 */
+	fnet_irq(f, 0);
+	expect_broken_and_clean(t, f, 0);
+	fnet_down(f);
+}
+
+static void num_buffers_beyond_the_largest_frame_breaks_the_device(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 1ULL << VIRTIO_NET_F_MRG_RXBUF, 0);
+
+	KTEST_ASSERT_OP(t, fnet_push_rx(f, ETH_ZLEN, FNET_RING, 1), >=, 0);
+	fnet_irq(f, 0);
+	expect_broken_and_clean(t, f, 0);
+	fnet_down(f);
+}
+
+static const struct ktest_case virtio_net_fake_cases[] = {
+	KTEST_CASE(probe_reads_mac_and_link_and_fills_the_ring),
+	KTEST_CASE(without_mac_feature_the_mac_is_random_local_unicast),
+	KTEST_CASE(frames_go_up_whole_and_every_buffer_is_reposted),
+	KTEST_CASE(a_ring_used_up_at_once_is_counted_and_refilled),
+	KTEST_CASE(tx_completes_and_a_full_ring_stops_then_wakes_the_queue),
+	KTEST_CASE(merged_frame_spanning_two_buffers_goes_up_whole),
+	KTEST_CASE(used_length_shorter_than_the_header_breaks_the_device),
+	KTEST_CASE(used_length_longer_than_the_buffer_breaks_the_device),
+	KTEST_CASE(unknown_used_id_breaks_the_device),
+	KTEST_CASE(tx_used_id_never_posted_breaks_the_device),
+	KTEST_CASE(num_buffers_zero_breaks_the_device),
+	KTEST_CASE(num_buffers_beyond_the_used_ones_breaks_the_device),
+	KTEST_CASE(num_buffers_beyond_the_largest_frame_breaks_the_device),
+	KTEST_END,
+};
+
+static const struct ktest_suite virtio_net_fake_suite = {
+	.name = "virtio_net_fake",
+	.cases = virtio_net_fake_cases,
+};
+KTEST_SUITE(virtio_net_fake_suite);
