@@ -104,38 +104,7 @@ void vt_close(struct ktest *t, int fd)
 	KTEST_EXPECT_EQ(t, ksys_close(fd), 0);
 }
 
-int vt_write_file(const char *path, const char *s)
-{
-	int fd = ksys_open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
-	ssize_t_k n;
-
-	if (fd < 0)
-		return fd;
-	n = ksys_write(fd, s, strlen(s));
-	ksys_close(fd);
-	return n == (ssize_t_k)strlen(s) ? 0 : -EIO;
-}
-
-ssize_t_k vt_read_file(const char *path, char *buf, size_t size)
-{
-	int fd = ksys_open(path, O_RDONLY, 0);
-	ssize_t_k n;
-
-	if (fd < 0)
-		return fd;
-	n = ksys_read(fd, buf, size - 1);
-	ksys_close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
-
-bool vt_exists(const char *path)
-{
-	struct kstat st;
-
-	return ksys_lstat(path, &st) == 0;
-}
+#include "../../../fs/vfs_test_files.h"
 
 int vt_check_tree(const char *path)
 {
