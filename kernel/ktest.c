@@ -36,6 +36,11 @@ extern const struct ktest_suite *__start_quire_ktest_suites[] __weak;
 extern const struct ktest_suite *__stop_quire_ktest_suites[] __weak;
 
 static u64 seed = 0x5eed;
+/* `test --quick`: long cases run their small size (ktest_quick()); and
+ * `test --skip A,B`: suites A and B are not run (the jobs that pass these
+ * are the second run of a kind: tests/run, docs/testing.md). */
+static bool quick;
+static char skip_list[128];
 /* Warnings that fired during cases (each judged by its case), and those
  * outside any case already reported by report_outside_warnings(). */
 static unsigned long warnings_in_cases, warnings_outside_reported;
@@ -249,10 +254,33 @@ static void report_outside_warnings(void)
 	warnings_outside_reported = outside;
 }
 
+bool ktest_quick(void)
+{
+	return READ_ONCE(quick);
+}
+
+/* Is @name one of the comma-separated suites of skip_list? */
+static bool suite_skipped(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = skip_list; *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == n && !strncmp(p, name, n))
+			return true;
+		p += len + (end ? 1 : 0);
+	}
+	return false;
+}
+
 /* Is suite @s selected by @filter? On-request suites only by name. */
 static bool suite_selected(const struct ktest_suite *s, const char *filter)
 {
 	if (s->on_request && (!filter || !*filter))
+		return false;
+	if (suite_skipped(s->name))
 		return false;
 	return filter_matches(filter, s->name, NULL) && count_cases(s, filter) > 0;
 }
@@ -267,8 +295,12 @@ int ktest_run(const char *filter)
 		nsuites += suite_selected(*p, filter);
 	if (!nsuites)
 		return -ENOENT;
-	cprintf("KTAP version 1\n# seed %llu\n1..%d\n", (unsigned long long)seed,
-		nsuites);
+	cprintf("KTAP version 1\n# seed %llu\n", (unsigned long long)seed);
+	if (quick)
+		cprintf("# quick: long cases run their small size (test --quick)\n");
+	if (skip_list[0])
+		cprintf("# not run here: %s (test --skip)\n", skip_list);
+	cprintf("1..%d\n", nsuites);
 	report_outside_warnings();
 	lockdep_was_on = lockdep_enabled();
 	lockdep_set_enabled(true);	/* every test run checks lock order */
@@ -297,11 +329,30 @@ static int cmd_test(int argc, char **argv)
 	const char *filter = "";
 	int i, ret;
 
+	quick = false;
+	skip_list[0] = '\0';
 	for (i = 1; i < argc; i++) {
 		unsigned long long v;
 
 		if (strcmp(argv[i], "--list") == 0)
 			return list_suites();
+		if (strcmp(argv[i], "--quick") == 0) {
+			quick = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--skip") == 0) {
+			if (i + 1 >= argc || !argv[i + 1][0] ||
+			    strlen(argv[i + 1]) >= sizeof(skip_list)) {
+				shell_error(
+					argv[0],
+					"--skip needs SUITE[,SUITE...] (under %zu bytes)",
+					sizeof(skip_list));
+				return -EINVAL;
+			}
+			strscpy_len(skip_list, argv[i + 1], sizeof(skip_list));
+			i++;
+			continue;
+		}
 		if (strcmp(argv[i], "--seed") == 0) {
 			if (i + 1 >= argc || kstrtoull(argv[i + 1], 0, &v)) {
 				shell_error(argv[0], "--seed needs a number");
@@ -317,6 +368,8 @@ static int cmd_test(int argc, char **argv)
 		}
 	}
 	ret = ktest_run(filter);
+	quick = false;
+	skip_list[0] = '\0';
 	if (ret == -ENOENT) {
 		shell_error(argv[0], "no test matches '%s' (try: test --list)", filter);
 		return ret;
@@ -324,7 +377,8 @@ static int cmd_test(int argc, char **argv)
 	return ret ? -EIO : 0;
 }
 
-SHELL_COMMAND(test, "test", "test [--seed N] [--list] [SUITE[.CASE]]",
+SHELL_COMMAND(test, "test",
+	      "test [--seed N] [--quick] [--skip S,S] [--list] [SUITE[.CASE]]",
 	      "run in-kernel tests, print KTAP", cmd_test);
 
 /* The parsers. The runner itself is checked from outside, through the

@@ -72,7 +72,7 @@ u32 qlfs_test_scale(u32 full, u32 small)
 #ifdef HAVE_ARCH_SCHED_POINTS
 	points = __atomic_load_n(&arch_sched_points_on, __ATOMIC_RELAXED);
 #endif
-	return UNDER_TSAN || points ? small : full;
+	return UNDER_TSAN || points || ktest_quick() ? small : full;
 }
 
 bool qlfs_test_disk_is_fast(const struct qlfs_dev *d)

@@ -78,6 +78,9 @@ struct ktest_suite {
  * Returns the number of failed cases, or -ENOENT when nothing matched. */
 int ktest_run(const char *filter);
 u64 ktest_seed(void);
+/* True in a `test --quick` run: a long case runs its small size (the
+ * second run of a kind in tests/run; the first runs everything full). */
+bool ktest_quick(void);
 void ktest_set_seed(u64 seed);
 
 /* Run @body with the test thread bound to CPU @cpu (asserting it got
