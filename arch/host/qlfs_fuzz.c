@@ -205,9 +205,13 @@ static int fsck(struct qlfs_dev *d, bool repair, struct qfz_report *r, const cha
 	struct qlfs_fsck_result res;
 	int st = qlfs_fsck(d, &o, &res);
 
-	if (repair)
+	if (repair) {
 		r->left_broken =
 			st == 8 ? 1u : res.left_broken; /* bit 0: could not check */
+		r->uncorrectable = st == 4 || st == 8 ? res.uncorrectable : NULL;
+	}
+	if (!repair && r->fsck_before == -1)
+		r->broken_before = res.broken; /* the first -n */
 	if (st != 0 && st != 1 && st != 4 && st != 8)
 		fail(r, "QF5: fsck %s returned %d", when, st);
 	return st;
@@ -270,7 +274,7 @@ int qfz_run_image(const u8 *img, u64 size, const struct qfz_opts *o, struct qfz_
 	int err, mkdir_err;
 
 	memset(r, 0, sizeof(*r));
-	r->mount = r->fsck_after = r->fsck_repair = r->fsck_second = -1;
+	r->fsck_before = r->mount = r->fsck_after = r->fsck_repair = r->fsck_second = -1;
 	err = backing() ?: qfz_backing_fill(backing_fd, img, size);
 	if (err)
 		return err;

@@ -35,12 +35,14 @@
 #define QFZ_BASE_LOG_BPS 4
 
 struct qfz_report {
-	int fsck_before; /* fsck -n of the image as given */
-	int mount;	 /* 0 or the mount's -errno */
-	int fsck_after;	 /* fsck -n after umount */
-	int fsck_repair; /* fsck -y */
-	int fsck_second; /* fsck -n after -y */
-	u32 left_broken; /* -y: invariants still broken (bit n: QLn; bit 0: status 8) */
+	int fsck_before;   /* fsck -n of the image as given */
+	u32 broken_before; /* ... the invariants it found broken (bit n: QLn) */
+	int mount;	   /* 0 or the mount's -errno */
+	int fsck_after;	   /* fsck -n after umount */
+	int fsck_repair;   /* fsck -y */
+	int fsck_second;   /* fsck -n after -y */
+	u32 left_broken;   /* -y: invariants still broken (bit n: QLn; bit 0: status 8) */
+	const char *uncorrectable; /* -y: why it declared the rest beyond repair */
 	u32 walked, read_blocks, writes_ok;
 	bool failed;   /* one of QF2..QF5 broken */
 	char why[256]; /* which, when failed */
