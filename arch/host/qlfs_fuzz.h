@@ -50,9 +50,11 @@ struct qfz_report {
 
 /* Options of one run (the negative control's sabotage). */
 struct qfz_opts {
-	bool repair;   /* run fsck -y and the second -n (QF4) */
-	bool sabotage; /* after umount, zero the newest checkpoint's
+	bool repair;	  /* run fsck -y and the second -n (QF4) */
+	bool sabotage;	  /* after umount, zero the newest checkpoint's
 			   * header on the disk: QF3 must catch it */
+	const char *dump; /* save the image as fsck -y gets it (after the
+			   * mount's writes) to this host file, or NULL */
 };
 
 /*

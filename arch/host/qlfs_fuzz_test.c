@@ -18,6 +18,8 @@
  *                       mutant run (with only=, to take one out)
  *   qlfs_fuzz.images=DIR the saved images to replay (tests/run unpacks
  *                       every tests/images/NAME.img.gz there)
+ *   qlfs_fuzz.dump=FILE with only=: the image as fsck -y gets it (after
+ *                       the mount's writes), to replay a repair alone
  * Mutant I of case C with seed S is the same program on the same base
  * whatever else runs, so the printed command replays it alone. Before
  * each mutant the case prints "# mutant C I" (a crash's last lines name
@@ -191,9 +193,11 @@ static void run_mutants(struct ktest *t, int c, const char *cname)
 	char *desc = kmalloc(DESC_BYTES, GFP_KERNEL);
 	struct tally s = {0};
 	struct qfz_opts o = {.repair = true};
+	char dump[128];
 	u8 *img;
 
 	need_base(t);
+	o.dump = cmdline_get("qlfs_fuzz.dump", dump, sizeof(dump));
 	img = qfz_host_alloc(base.size);
 	KTEST_ASSERT_TRUE(t, img && desc);
 	for (u64 i = only == ~0ULL ? 0 : only; i < (only == ~0ULL ? per : only + 1);

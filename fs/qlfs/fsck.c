@@ -725,6 +725,139 @@ static int load_nat(struct fsck *f)
 	return 0;
 }
 
+/* ---- NAT entries lost: found again from the node blocks ---- */
+
+/* Is the root's NAT entry of no use (not in use, or its block not a root
+ * inode whose checksum holds)? */
+static bool root_entry_lost(struct fsck *f, u8 *blk)
+{
+	const struct qlfs_node_footer *ft = (const void *)(blk + 4064);
+	struct nid_info *n = ni(f, QLFS_ROOT_INO);
+
+	if (n->flags & NI_NAT_BAD)
+		return true;
+	if (!(n->flags & NI_IN_USE) || n->ino != QLFS_ROOT_INO)
+		return true;
+	return qlfs_dev_read(f->d, n->addr, blk, 1) ||
+	       !qlfs_block_csum_ok(blk, n->addr) ||
+	       le32_to_cpu(ft->nid) != QLFS_ROOT_INO ||
+	       le32_to_cpu(ft->ino) != QLFS_ROOT_INO;
+}
+
+/*
+ * NAT entries lost (their NAT block failed its checksum, or the root's
+ * entry is of no use: everything hangs from it) are found again where the
+ * rest of the metadata agrees on them: a block the SIT marks valid in a
+ * node segment, whose summary names the nid and whose footer, checksum
+ * sound, says the same nid. A nid found at two such blocks is left lost.
+ * What F2FS's fsck does not do; docs/qlfs.md "Repair" (FR2: only what
+ * three structures agree on is taken).
+ */
+static int recover_nat(struct fsck *f)
+{
+	const struct qlfs_node_footer *ft;
+	struct qlfs_summary_block *ssa;
+	struct nid_info saved;
+	bool root = false, any = false;
+	u32 found = 0, twice = 0;
+	u8 *blk;
+	int err = 0;
+
+	blk = qlfs_alloc_blocks(0);
+	ssa = qlfs_alloc_blocks(0);
+	if (!blk || !ssa) {
+		err = -ENOMEM;
+		goto out;
+	}
+	ft = (const void *)(blk + 4064);
+	root = root_entry_lost(f, blk);
+	for (u32 nid = QLFS_ROOT_INO; nid < f->l.max_nid && !any; nid++)
+		any = ni(f, nid)->flags & NI_NAT_BAD;
+	if (!root && !any)
+		goto out;
+	saved = *ni(f, QLFS_ROOT_INO);
+	if (root && !(saved.flags & NI_NAT_BAD)) {
+		struct nid_info *n = ni(f, QLFS_ROOT_INO);
+
+		if (n->flags & (NI_IN_USE | NI_NAT_FIX))
+			f->nat_in_use--; /* load_nat_entry() counted it; again if found */
+		n->flags = (n->flags & ~(NI_IN_USE | NI_NAT_FIX)) | NI_NAT_BAD;
+	}
+	for (u32 segno = 0; segno < f->l.segs_main; segno++) {
+		const struct seg_info *s = seg(f, segno);
+		u32 vb = le16_to_cpu(s->se.vblocks), type = vb >> SIT_VBLOCKS_SHIFT;
+		const struct qlfs_summary_block *sum = ssa;
+		int log = curseg_type(f, segno);
+
+		if (s->bad || !(vb & SIT_VBLOCKS_MASK) || type >= NR_CURSEG_TYPE ||
+		    !qlfs_log_is_node(type))
+			continue;
+		if (log >= 0)
+			sum = cp_summary(f, log);
+		else if (qlfs_dev_read(f->d, f->l.ssa_blkaddr + segno, ssa, 1) ||
+			 !qlfs_block_csum_ok(ssa, f->l.ssa_blkaddr + segno))
+			continue;
+		if (sum->entry_type != SUM_TYPE_NODE)
+			continue;
+		for (u32 b = 0; b < f->l.bps; b++) {
+			u32 nid = le32_to_cpu(sum->entries[b].nid), ino;
+			u32 addr = qlfs_seg_blkaddr(&f->l, segno) + b;
+			struct nid_info *n;
+
+			if (!qlfs_test_bit(s->se.valid_map, b) || nid < QLFS_ROOT_INO ||
+			    nid >= f->l.max_nid || !(ni(f, nid)->flags & NI_NAT_BAD))
+				continue;
+			if (qlfs_dev_read(f->d, addr, blk, 1) ||
+			    !qlfs_block_csum_ok(blk, addr) || le32_to_cpu(ft->nid) != nid)
+				continue;
+			ino = le32_to_cpu(ft->ino);
+			n = ni(f, nid);
+			if (ino < QLFS_ROOT_INO || ino >= f->l.max_nid)
+				continue;
+			if (n->flags & NI_IN_USE) { /* a second block: neither is sure */
+				n->flags |= NI_NAT_FIX;
+				twice++;
+				continue;
+			}
+			n->flags |= NI_IN_USE;
+			n->ino = ino;
+			n->addr = addr;
+			n->version = sum->entries[b].version;
+			f->nat_in_use++;
+			found++;
+		}
+	}
+	for (u32 nid = QLFS_ROOT_INO; nid < f->l.max_nid; nid++) {
+		struct nid_info *n = ni(f, nid);
+
+		if (!(n->flags & NI_NAT_BAD))
+			continue;
+		if (n->flags & NI_NAT_FIX) { /* found twice: lost after all */
+			n->flags &= ~(NI_IN_USE | NI_NAT_FIX);
+			f->nat_in_use--;
+			found--;
+		}
+		if (n->flags & NI_IN_USE)
+			n->flags &= ~NI_NAT_BAD;
+	}
+	if (root && !(saved.flags & NI_NAT_BAD) &&
+	    !(ni(f, QLFS_ROOT_INO)->flags & NI_IN_USE)) {
+		*ni(f, QLFS_ROOT_INO) = saved; /* not found: the checks judge it */
+		f->nat_in_use += !!(saved.flags & (NI_IN_USE | NI_NAT_FIX));
+	} else if (root && !(saved.flags & NI_NAT_BAD)) {
+		report(f, 4,
+		       "the root's NAT entry names block %u, not the root inode: found again at block %u",
+		       saved.addr, ni(f, QLFS_ROOT_INO)->addr);
+	}
+	if (found || twice)
+		fsck_say(f, "%u NAT entries found again from their node blocks%s", found,
+			 twice ? " (some named by two blocks: left)" : "");
+out:
+	qlfs_free_blocks(blk, 0);
+	qlfs_free_blocks(ssa, 0);
+	return err;
+}
+
 /* ---- pass 1: node trees (QL4, QL6, QL10) ---- */
 
 static void claim(struct fsck *f, u32 addr, u8 kind, u32 nid, u16 ofs)
@@ -741,8 +874,15 @@ static void claim(struct fsck *f, u32 addr, u8 kind, u32 nid, u16 ofs)
 		report(f, 6, "block %u owned twice: by %s of nid %u and by %s of nid %u",
 		       addr, o->kind == OWN_NODE ? "node" : "data", o->nid,
 		       kind == OWN_NODE ? "node" : "data", nid);
-		if (kind == OWN_DATA && o->kind == OWN_DATA)
+		if (kind == OWN_DATA && o->kind == OWN_DATA) {
 			fsck_note_clone(f, nid, ofs, addr);
+		} else if (kind == OWN_NODE) {
+			/* a node's address is its NAT entry's, checked by its
+			 * footer: the data pointer is the forged one (-y: a hole) */
+			o->kind = kind;
+			o->nid = nid;
+			o->ofs = ofs;
+		}
 		return;
 	}
 	o->kind = kind;
@@ -759,8 +899,9 @@ static void data_block(struct fsck *f, u32 parent, u16 ofs, u64 fblk, u32 addr)
 
 	if (addr == NULL_ADDR)
 		return;
-	if (f->pass2) {
-		if (in->flags & NI_DIR && fblk < qlfs_dir_blocks(in->depth))
+	if (f->pass2) { /* pass 1 reported an address outside the main area */
+		if (in->flags & NI_DIR && fblk < qlfs_dir_blocks(in->depth) &&
+		    in_main(f, addr))
 			check_dentry_block(f, f->ino, fblk, addr);
 		return;
 	}
@@ -1489,6 +1630,8 @@ static int fsck_run(struct fsck *f)
 	err = load_sit(f);
 	if (!err)
 		err = load_nat(f);
+	if (!err)
+		err = recover_nat(f);
 	if (!err)
 		err = pass1(f);
 	if (!err)

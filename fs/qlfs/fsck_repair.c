@@ -500,11 +500,75 @@ static int set_dotdot(struct fsck *f, u32 dir, u32 parent, u8 *blk)
 	return fsck_rewrite_dentry_block(f, addr, db);
 }
 
+/* A name taken out of slots 0 and 1 of a directory's block 0 to make room
+ * for "." and "..", to be put back elsewhere. */
+struct taken_name {
+	char name[QLFS_NAME_LEN + 1];
+	u32 ino;
+	u8 ft;
+};
+
+/* Take out of @db the names that sit in slot 0 (if @dot) or slot 1 (if
+ * @dotdot) (a mount wrote there after "." or ".." was lost); at most two.
+ * Pass 2 kept them, so they are sound. */
+static u32 take_out_names(struct qlfs_dentry_block *db, bool dot, bool dotdot,
+			  struct taken_name out[2])
+{
+	u32 nr = 0;
+
+	for (u32 s = 0; s < 2;) {
+		struct qlfs_dir_entry *de = &db->dentry[s];
+		u32 len = le16_to_cpu(de->name_len), n = DIV_ROUND_UP(len, QLFS_SLOT_LEN);
+
+		if (!qlfs_test_bit(db->dentry_bitmap, s) || !n) {
+			s++;
+			continue;
+		}
+		if ((dot && s == 0) || (dotdot && s + n > 1)) {
+			memcpy(out[nr].name, db->filename[s],
+			       min(len, (u32)QLFS_NAME_LEN));
+			out[nr].name[min(len, (u32)QLFS_NAME_LEN)] = 0;
+			out[nr].ino = le32_to_cpu(de->ino);
+			out[nr++].ft = de->file_type;
+			for (u32 k = s; k < s + n && k < NR_DENTRY_IN_BLOCK; k++)
+				db->dentry_bitmap[k / 8] &= ~(1u << (k % 8));
+		}
+		s += n;
+	}
+	return nr;
+}
+
+/* Put name @t, taken out of directory @dir's block 0, back in @dir; if
+ * there is no room, its inode loses the name (lost+found, if it was its
+ * only one: link_lost() runs next). */
+static void put_back_name(struct fsck *f, u32 dir, const struct taken_name *t)
+{
+	struct nid_info *n = ni(f, t->ino);
+
+	if (!add_entry(f, dir, t->name, t->ino, t->ft)) {
+		fsck_say(f,
+			 "directory %u: \"%s\" moved to make room for \".\" and \"..\"",
+			 dir, t->name);
+		return;
+	}
+	fsck_say(f, "directory %u: no room for \"%s\": its name is lost", dir, t->name);
+	ni(f, dir)->entries--;
+	if (n->flags & NI_DIR) {
+		ni(f, dir)->subdirs--;
+		n->flags &= ~NI_PARENT;
+		n->flags |= NI_LOST;
+	} else if (!--n->refs) {
+		n->flags |= NI_LOST;
+	}
+}
+
 /* QL11: a kept directory without "." or ".." (removed by pass 2 as
- * malformed, or never there) gets them back in block 0, slots 0 and 1,
- * when those slots are free: "." names itself, ".." its parent (the root
- * for now when it has none: link_lost() then points it at /lost+found).
- * Without them the second check would find the same problem again. */
+ * malformed, or never there) gets them back in block 0, slots 0 and 1
+ * (a new block 0 if it has none; names a mount put in those slots since
+ * are moved elsewhere in the directory): "." names itself, ".." its parent
+ * (the root for now when it has none: link_lost() then points it at
+ * /lost+found). Without them the second check would find the same problem
+ * again. */
 static void restore_dots(struct fsck *f)
 {
 	u8 *blk = qlfs_alloc_blocks(0);
@@ -518,7 +582,8 @@ static void restore_dots(struct fsck *f)
 				     QLFS_ROOT_INO :
 				     n->parent;
 		bool dot = !(n->flags & NI_HAS_DOT), dotdot = !(n->flags & NI_HAS_DOTDOT);
-		u32 addr, orig;
+		struct taken_name out[2];
+		u32 addr, orig, nr_out;
 
 		if (!(n->flags & NI_DIR) || !inode_kept(f, dir) || (!dot && !dotdot))
 			continue;
@@ -527,10 +592,9 @@ static void restore_dots(struct fsck *f)
 		orig = le32_to_cpu(((struct qlfs_inode *)blk)->i_addr[0]);
 		addr = keep_data(f, dir, 0, orig);
 		memset(blk, 0, QLFS_BLKSIZE); /* no block 0: a new one */
-		if ((addr && qlfs_dev_read(f->d, addr, blk, 1)) ||
-		    (dot && qlfs_test_bit(db->dentry_bitmap, 0)) ||
-		    (dotdot && qlfs_test_bit(db->dentry_bitmap, 1)))
-			continue; /* the slots taken: left */
+		if (addr && qlfs_dev_read(f->d, addr, blk, 1))
+			continue;
+		nr_out = take_out_names(db, dot, dotdot, out);
 		if (dot)
 			put_entry(db, 0, ".", qlfs_dentry_hash((const u8 *)".", 1), dir,
 				  QLFS_FT_DIR);
@@ -547,6 +611,8 @@ static void restore_dots(struct fsck *f)
 			 dot && dotdot ? ". and .." :
 			 dot	       ? "." :
 					 "..");
+		for (u32 i = 0; i < nr_out; i++)
+			put_back_name(f, dir, &out[i]);
 	}
 	qlfs_free_blocks(blk, 0);
 }
@@ -669,6 +735,29 @@ static void drop_misplaced_data(struct fsck *f)
 			o->kind = 0;
 		}
 	}
+}
+
+/* QL11: a kept directory whose ".." names another directory than the one
+ * naming it (the root: itself) gets it pointed at its parent. */
+static void fix_dotdots(struct fsck *f)
+{
+	u8 *blk = qlfs_alloc_blocks(0);
+
+	if (!blk)
+		return;
+	for (u32 dir = QLFS_ROOT_INO; dir < f->l.max_nid; dir++) {
+		struct nid_info *n = ni(f, dir);
+		u32 parent = dir == QLFS_ROOT_INO ? QLFS_ROOT_INO : n->parent;
+
+		if (!(n->flags & NI_DIR) || !inode_kept(f, dir) ||
+		    !(n->flags & NI_HAS_DOTDOT) || n->dotdot == parent ||
+		    (dir != QLFS_ROOT_INO && !(n->flags & NI_PARENT)))
+			continue;
+		if (!set_dotdot(f, dir, parent, blk))
+			fsck_say(f, "repaired: directory %u: \"..\" names %u", dir,
+				 parent);
+	}
+	qlfs_free_blocks(blk, 0);
 }
 
 /* Each kept inode's blocks: the kept blocks its tree owns. */
@@ -809,6 +898,8 @@ static int repair_nat_block(struct fsck *f, struct repair_pack *p, u32 i, u8 *bl
 		if (nid >= QLFS_ROOT_INO && nid < f->l.max_nid && kept(f, nid)) {
 			ne->ino = cpu_to_le32(ni(f, nid)->ino);
 			ne->block_addr = cpu_to_le32(ni(f, nid)->addr);
+			ne->version =
+				ni(f, nid)->version; /* found again: the summary's */
 			p->nodes++;
 			p->inodes += nid == ni(f, nid)->ino;
 		} else if (ne->block_addr || ne->ino) {
@@ -1093,6 +1184,7 @@ int fsck_repair(struct fsck *f)
 	decide_inodes(f);
 	restore_dots(f);
 	link_lost(f);
+	fix_dotdots(f);
 	err = make_clones(f, two);
 	move_cursegs(f);
 	drop_misplaced_data(f);
