@@ -20,7 +20,9 @@
  * the repair) and ends with 4 (8 without a superblock), as e2fsck.
  *
  * Order: superblocks (QL1, QL2), checkpoint packs (QL3), SIT (QL5) and NAT
- * (QL4) from their live copies, then pass 1 walks every inode's node tree
+ * (QL4) from their live copies (entries of a NAT block that fails its
+ * checksum, and a useless root entry, found again where SIT, summary and
+ * node footer agree: recover_nat()), then pass 1 walks every inode's node tree
  * (claiming each node and data block for its owner: QL4, QL6, QL10), pass
  * 2 reads every directory's entry blocks (QL11) and counts names (QL12,
  * QL13), and a last pass over the segments compares the SIT, the owners

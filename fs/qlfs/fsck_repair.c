@@ -22,7 +22,12 @@
  *    down the live pack is the newest valid one: a crash in the middle of
  *    the repair leaves the old state, and -y can run again.
  * Inodes nobody names that hold something are linked into /lost+found
- * (made if need be) as "#ino", e2fsck's way.
+ * (made if need be) as "#ino", e2fsck's way. A directory without "." or
+ * ".." gets them back in block 0 (a new block 0 if it had to go; names in
+ * those slots moved), a wrong ".." names the parent; a log whose current
+ * segment holds the other kind of blocks gets a free one, and data
+ * pointers into node segments become holes.
+ * What it will not do it says (fsck_uncorrectable(), fsck.c).
  * Two things are written in place: a bad superblock copy (from the good
  * one), and the SSA block of a non-current segment whose summary is wrong
  * (the live checkpoint reads it only for blocks that stay, and for those
