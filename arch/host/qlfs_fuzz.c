@@ -15,6 +15,7 @@
  */
 #include <quire/errno.h>
 #include <quire/printk.h>
+#include <quire/console.h>
 #include <quire/string.h>
 #include <quire/slab.h>
 #include <quire/bug.h>
@@ -205,9 +206,13 @@ static int fsck(struct qlfs_dev *d, bool repair, struct qfz_report *r, const cha
 	struct qlfs_fsck_result res;
 	int st = qlfs_fsck(d, &o, &res);
 
-	if (repair)
+	if (repair) {
 		r->left_broken =
 			st == 8 ? 1u : res.left_broken; /* bit 0: could not check */
+		r->uncorrectable = st == 4 || st == 8 ? res.uncorrectable : NULL;
+	}
+	if (!repair && r->fsck_before == -1)
+		r->broken_before = res.broken; /* the first -n */
 	if (st != 0 && st != 1 && st != 4 && st != 8)
 		fail(r, "QF5: fsck %s returned %d", when, st);
 	return st;
@@ -262,6 +267,18 @@ static void after_repair(struct qlfs_dev *d, struct qfz_report *r)
 		     st);
 }
 
+static int read_back(struct qlfs_dev *d, u8 *img, u64 size);
+
+/* The disk as it is now, into host file @path (qlfs_fuzz.dump=). */
+static void dump_image(struct qlfs_dev *d, u64 size, const char *path)
+{
+	u8 *img = qfz_host_alloc(size);
+
+	if (img && !read_back(d, img, size) && !qfz_save_image(path, img, size))
+		cprintf("#   the image fsck -y gets: %s\n", path);
+	qfz_host_free(img);
+}
+
 int qfz_run_image(const u8 *img, u64 size, const struct qfz_opts *o, struct qfz_report *r)
 {
 	unsigned long warns = warn_count();
@@ -270,7 +287,7 @@ int qfz_run_image(const u8 *img, u64 size, const struct qfz_opts *o, struct qfz_
 	int err, mkdir_err;
 
 	memset(r, 0, sizeof(*r));
-	r->mount = r->fsck_after = r->fsck_repair = r->fsck_second = -1;
+	r->fsck_before = r->mount = r->fsck_after = r->fsck_repair = r->fsck_second = -1;
 	err = backing() ?: qfz_backing_fill(backing_fd, img, size);
 	if (err)
 		return err;
@@ -300,6 +317,8 @@ int qfz_run_image(const u8 *img, u64 size, const struct qfz_opts *o, struct qfz_
 	/* -y where there is something to repair (on a clean image QF3's -n
 	 * already judged what the mount left) */
 	if (o->repair && (r->fsck_before != 0 || r->fsck_after > 0)) {
+		if (o->dump)
+			dump_image(&d, size, o->dump);
 		r->fsck_repair = fsck(&d, true, r, "-y");
 		r->fsck_second = fsck(&d, false, r, "-n (after -y)");
 		if ((r->fsck_repair == 0 || r->fsck_repair == 1) && r->fsck_second != 0)

@@ -35,12 +35,14 @@
 #define QFZ_BASE_LOG_BPS 4
 
 struct qfz_report {
-	int fsck_before; /* fsck -n of the image as given */
-	int mount;	 /* 0 or the mount's -errno */
-	int fsck_after;	 /* fsck -n after umount */
-	int fsck_repair; /* fsck -y */
-	int fsck_second; /* fsck -n after -y */
-	u32 left_broken; /* -y: invariants still broken (bit n: QLn; bit 0: status 8) */
+	int fsck_before;   /* fsck -n of the image as given */
+	u32 broken_before; /* ... the invariants it found broken (bit n: QLn) */
+	int mount;	   /* 0 or the mount's -errno */
+	int fsck_after;	   /* fsck -n after umount */
+	int fsck_repair;   /* fsck -y */
+	int fsck_second;   /* fsck -n after -y */
+	u32 left_broken;   /* -y: invariants still broken (bit n: QLn; bit 0: status 8) */
+	const char *uncorrectable; /* -y: why it declared the rest beyond repair */
 	u32 walked, read_blocks, writes_ok;
 	bool failed;   /* one of QF2..QF5 broken */
 	char why[256]; /* which, when failed */
@@ -48,9 +50,11 @@ struct qfz_report {
 
 /* Options of one run (the negative control's sabotage). */
 struct qfz_opts {
-	bool repair;   /* run fsck -y and the second -n (QF4) */
-	bool sabotage; /* after umount, zero the newest checkpoint's
+	bool repair;	  /* run fsck -y and the second -n (QF4) */
+	bool sabotage;	  /* after umount, zero the newest checkpoint's
 			   * header on the disk: QF3 must catch it */
+	const char *dump; /* save the image as fsck -y gets it (after the
+			   * mount's writes) to this host file, or NULL */
 };
 
 /*

@@ -18,6 +18,8 @@
  *                       mutant run (with only=, to take one out)
  *   qlfs_fuzz.images=DIR the saved images to replay (tests/run unpacks
  *                       every tests/images/NAME.img.gz there)
+ *   qlfs_fuzz.dump=FILE with only=: the image as fsck -y gets it (after
+ *                       the mount's writes), to replay a repair alone
  * Mutant I of case C with seed S is the same program on the same base
  * whatever else runs, so the printed command replays it alone. Before
  * each mutant the case prints "# mutant C I" (a crash's last lines name
@@ -114,28 +116,59 @@ static void report_failure(struct ktest *t, const char *cname, u64 i, const u8 *
 		(unsigned long long)i, (unsigned long long)ktest_seed(), t->name);
 }
 
+#define MAX_REASONS 12
+
+/*
+ * What -y left: "uncorrectable" when fsck said why it would not repair
+ * (fsck_uncorrectable(): a declared outcome, counted per reason), else
+ * "unrepaired": a repair that fell short without saying so, counted per
+ * invariant left broken (a gap of the repair, to close).
+ */
 struct tally {
-	u32 run, mounted, clean, repaired, unrepaired, failed;
-	u32 left[QLFS_NR_INVARIANTS + 1]; /* -y left QLn broken; [0]: fsck status 8 */
+	u32 run, mounted, clean, repaired, uncorrectable, unrepaired, failed;
+	u32 left[QLFS_NR_INVARIANTS + 1]; /* undeclared: QLn left; [0]: status 8 */
+	const char *reason[MAX_REASONS];
+	u32 nr_reason[MAX_REASONS];
 };
 
 static void count(struct tally *s, const struct qfz_report *r)
 {
+	bool left = r->fsck_repair == 4 || r->fsck_repair == 8;
+	int k;
+
 	s->run++;
 	s->mounted += r->mount == 0;
 	s->clean += r->fsck_before == 0;
 	s->repaired += r->fsck_repair == 1;
-	s->unrepaired += r->fsck_repair == 4 || r->fsck_repair == 8;
 	s->failed += r->failed;
+	if (left && r->uncorrectable) {
+		s->uncorrectable++;
+		for (k = 0; k < MAX_REASONS - 1 && s->reason[k] &&
+			    strcmp(s->reason[k], r->uncorrectable);
+		     k++)
+			;
+		s->reason[k] = s->reason[k] ?: r->uncorrectable; /* last: the rest */
+		s->nr_reason[k]++;
+		return;
+	}
+	s->unrepaired += left;
 	for (int n = 0; n <= QLFS_NR_INVARIANTS; n++)
-		s->left[n] += (r->fsck_repair == 4 || r->fsck_repair == 8) &&
-			      (r->left_broken & (1u << n));
+		s->left[n] += left && (r->left_broken & (1u << n));
 }
 
-/* "QL3 2, QL6 1" */
+/* "uncorrectable (declared by -y): no valid checkpoint pack 3, ..." and
+ * "left broken by -y: QL3 2, QL6 1" */
 static void print_left(const struct tally *s)
 {
-	cprintf("#   left broken by -y:");
+	if (s->uncorrectable) {
+		cprintf("#   uncorrectable (declared by -y):");
+		for (int k = 0; k < MAX_REASONS && s->reason[k]; k++)
+			cprintf("%s %s %u", k ? "," : "", s->reason[k], s->nr_reason[k]);
+		cprintf("\n");
+	}
+	if (!s->unrepaired)
+		return;
+	cprintf("#   left broken by -y (not declared):");
 	if (s->left[0])
 		cprintf(" could-not-check %u", s->left[0]);
 	for (int n = 1; n <= QLFS_NR_INVARIANTS; n++)
@@ -160,9 +193,11 @@ static void run_mutants(struct ktest *t, int c, const char *cname)
 	char *desc = kmalloc(DESC_BYTES, GFP_KERNEL);
 	struct tally s = {0};
 	struct qfz_opts o = {.repair = true};
+	char dump[128];
 	u8 *img;
 
 	need_base(t);
+	o.dump = cmdline_get("qlfs_fuzz.dump", dump, sizeof(dump));
 	img = qfz_host_alloc(base.size);
 	KTEST_ASSERT_TRUE(t, img && desc);
 	for (u64 i = only == ~0ULL ? 0 : only; i < (only == ~0ULL ? per : only + 1);
@@ -181,11 +216,15 @@ static void run_mutants(struct ktest *t, int c, const char *cname)
 		count(&s, &r);
 		if (r.failed)
 			report_failure(t, cname, i, img, desc, &r);
+		else if (r.fsck_repair == 4 || r.fsck_repair == 8)
+			cprintf("#   mutant %llu: -y %d, %s (%s)\n",
+				(unsigned long long)i, r.fsck_repair,
+				r.uncorrectable ?: "not declared", desc);
 	}
-	cprintf("# %s: %u mutants, %u mounted, %u clean to fsck, %u repaired, %u left unrepaired by -y, %u failed\n",
-		cname, s.run, s.mounted, s.clean, s.repaired, s.unrepaired, s.failed);
-	if (s.unrepaired)
-		print_left(&s);
+	cprintf("# %s: %u mutants, %u mounted, %u clean to fsck, %u repaired, %u uncorrectable, %u left unrepaired by -y, %u failed\n",
+		cname, s.run, s.mounted, s.clean, s.repaired, s.uncorrectable,
+		s.unrepaired, s.failed);
+	print_left(&s);
 	qfz_host_free(img);
 	kfree(desc);
 }
@@ -260,8 +299,10 @@ static void qlfs_fuzz_mutator_stays_inside_the_image(struct ktest *t)
 }
 
 /* Slot 0 (".") of each directory block of the base edited by @edit and
- * the block sealed: fsck -y must leave an image fsck -n finds clean. */
-static void repair_each_dot(struct ktest *t, void (*edit)(struct qlfs_dir_entry *de))
+ * the block sealed (unless @bad_csum): fsck -y must leave an image fsck -n
+ * finds clean (and QF6: that mounts and works). */
+static void repair_each_dot_block(struct ktest *t,
+				  void (*edit)(struct qlfs_dir_entry *de), bool bad_csum)
 {
 	struct qfz_opts o = {.repair = true};
 	u32 bad = 0, tried = 0;
@@ -279,19 +320,36 @@ static void repair_each_dot(struct ktest *t, void (*edit)(struct qlfs_dir_entry 
 		if (!qlfs_test_bit(db->dentry_bitmap, 0))
 			continue;
 		edit(&db->dentry[0]);
-		qlfs_block_seal(db, addr);
+		if (!bad_csum)
+			qlfs_block_seal(db, addr);
 		KTEST_ASSERT_EQ(t, qfz_run_image(img, base.size, &o, &r), 0);
+		if (r.fsck_before == 0)
+			continue; /* a block no directory holds (written after the checkpoint) */
 		tried++;
-		if (r.fsck_before != 0 && (r.fsck_repair > 1 || r.fsck_second != 0)) {
+		if (r.failed || r.fsck_repair > 1 || r.fsck_second != 0) {
+			char dir[128], path[200];
+
 			ktest_fail(t, __FILE__, __LINE__,
-				   "block %u: fsck -n %d, -y %d, -n after -y %d", addr,
-				   r.fsck_before, r.fsck_repair, r.fsck_second);
+				   "block %u: fsck -n %d, -y %d, -n after -y %d%s%s",
+				   addr, r.fsck_before, r.fsck_repair, r.fsck_second,
+				   r.failed ? ": " : "", r.failed ? r.why : "");
+			scnprintf(path, sizeof(path), "%s/%s-block%u.img",
+				  param_str("qlfs_fuzz.save", dir, sizeof(dir),
+					    "build/qlfs-fuzz"),
+				  t->name, addr);
+			if (!qfz_save_image(path, img, base.size))
+				cprintf("#   saved: %s\n", path);
 			bad++;
 		}
 	}
 	KTEST_EXPECT_GT(t, tried, 3u);
 	KTEST_EXPECT_EQ(t, bad, 0u);
 	qfz_host_free(img);
+}
+
+static void repair_each_dot(struct ktest *t, void (*edit)(struct qlfs_dir_entry *de))
+{
+	repair_each_dot_block(t, edit, false);
 }
 
 static void flip_hash(struct qlfs_dir_entry *de)
@@ -308,6 +366,22 @@ static void dot_names_root(struct qlfs_dir_entry *de)
 {
 	de->ino = cpu_to_le32(le32_to_cpu(de->ino) == QLFS_ROOT_INO ? QLFS_ROOT_INO + 1 :
 								      QLFS_ROOT_INO);
+}
+
+/* The first block of each directory fails its checksum (a name byte of
+ * "." changed, the block not sealed again): fsck -y drops the block, as
+ * F2FS's fsck drops a bad dentry block, makes a new block 0 with "." and
+ * "..", and links what the lost block named into /lost+found. Before, the
+ * block became a hole with nowhere to put "." back: QL11 left (the
+ * mutants_dent and mutants_flip cases counted it). */
+static void unseal_dot(struct qlfs_dir_entry *de)
+{
+	de->hash_code ^= cpu_to_le32(1);
+}
+
+static void qlfs_fuzz_fsck_y_remakes_a_lost_first_directory_block(struct ktest *t)
+{
+	repair_each_dot_block(t, unseal_dot, true);
 }
 
 /* fsck -y makes a "." that names another inode name its own directory. */
@@ -377,10 +451,10 @@ static bool norepair(const char *name)
 /*
  * An image whose first superblock copy and first checkpoint pack give too
  * few main or overprovisioned segments for six logs and cleaning: mkfs
- * before format 1.1 made such small images, and mount now refuses them by
- * design (fs/qlfs/super.c geometry_unworkable(), docs/qlfs.md). Three
- * kept images are of that kind: their fsck -y repair is still checked
- * whole, and their mount must refuse them (-EUCLEAN) rather than work.
+ * before format 1.1 made such small images (every image kept here is one).
+ * Mount refuses them (the geometry rule, qlfs_geometry_unworkable()); fsck
+ * -n used to find them clean and must now report the rule (QL8), and -y
+ * sets mkfs's overprovision aside, so the repaired image mounts (QF6).
  */
 static bool made_before_the_geometry_rule(const u8 *img, u64 size)
 {
@@ -428,11 +502,12 @@ static void qlfs_fuzz_saved_images(struct ktest *t)
 		if (qfz_run_image(img, size, &o, &r))
 			ktest_fail(t, __FILE__, __LINE__, "%s: the runner could not run",
 				   path);
-		else if (r.failed && made_before_the_geometry_rule(img, size) &&
-			 !strcmp(r.why,
-				 "QF6: fsck -y repaired it, then mount failed: -117"))
-			cprintf("# %s: made before the geometry rule: repaired, and its mount "
-				"refuses it as it should\n",
+		else if (!norepair(names[i]) &&
+			 made_before_the_geometry_rule(img, size) &&
+			 !(r.broken_before & (1u << 8)))
+			ktest_fail(
+				t, __FILE__, __LINE__,
+				"%s: made before the geometry rule, and fsck -n does not report it (QL8)",
 				names[i]);
 		else if (r.failed)
 			ktest_fail(t, __FILE__, __LINE__, "%s: %s", names[i], r.why);
@@ -455,6 +530,7 @@ static const struct ktest_case qlfs_fuzz_cases[] = {
 	KTEST_CASE(qlfs_fuzz_fsck_y_repairs_a_wrong_dentry_hash),
 	KTEST_CASE(qlfs_fuzz_fsck_y_restores_a_removed_dot),
 	KTEST_CASE(qlfs_fuzz_fsck_y_points_dot_at_its_directory),
+	KTEST_CASE(qlfs_fuzz_fsck_y_remakes_a_lost_first_directory_block),
 	KTEST_CASE(qlfs_fuzz_mutants_flip),
 	KTEST_CASE(qlfs_fuzz_mutants_zero),
 	KTEST_CASE(qlfs_fuzz_mutants_swap),

@@ -6,12 +6,23 @@
  *
  * Layer: fs. Used by: fsck.qlfs (shell command and host tool,
  * fs/qlfs/tool.c), the qlfs_format suite (and later every qlfs test).
- * Provides: qlfs_fsck(); qlfs_sb_invalid() and qlfs_cp_pack_invalid(),
- * QL1 and QL3 for one superblock copy and one checkpoint pack, which mount
- * (super.c) uses too: one set of rules, one set of messages.
+ * Provides: qlfs_fsck(); qlfs_sb_invalid(), qlfs_cp_pack_invalid() and
+ * qlfs_geometry_unworkable(), QL1 and QL3 for one superblock copy and one
+ * checkpoint pack and the geometry rule (QL8), which mount (super.c) uses
+ * too: one set of rules, one set of messages.
+ *
+ * Both superblock copies bad (QL1/QL9 twice): the layout is a function of
+ * the size and the segment size, and a pack's checksum names its address,
+ * so the one layout under which a sound checkpoint pack is found rebuilds
+ * the superblock (find_layout(); F2FS's fsck has no such step and stops).
+ * What -y will not repair it says (fsck_uncorrectable(): no sound pack, no
+ * layout or two, the root lost, too few main segments, no free segment for
+ * the repair) and ends with 4 (8 without a superblock), as e2fsck.
  *
  * Order: superblocks (QL1, QL2), checkpoint packs (QL3), SIT (QL5) and NAT
- * (QL4) from their live copies, then pass 1 walks every inode's node tree
+ * (QL4) from their live copies (entries of a NAT block that fails its
+ * checksum, and a useless root entry, found again where SIT, summary and
+ * node footer agree: recover_nat()), then pass 1 walks every inode's node tree
  * (claiming each node and data block for its owner: QL4, QL6, QL10), pass
  * 2 reads every directory's entry blocks (QL11) and counts names (QL12,
  * QL13), and a last pass over the segments compares the SIT, the owners
@@ -110,6 +121,15 @@ void fsck_say(struct fsck *f, const char *fmt, ...)
 	cprintf("fsck.qlfs: %s\n", msg);
 }
 
+void fsck_uncorrectable(struct fsck *f, const char *why)
+{
+	if (f->r->uncorrectable == why)
+		return;
+	if (!f->r->uncorrectable)
+		f->r->uncorrectable = why;
+	fsck_say(f, "%s: %s", f->o->repair ? "cannot repair" : "-y cannot repair", why);
+}
+
 /* Read one metadata block at @addr into @buf and verify its checksum. */
 static int read_meta(struct fsck *f, u32 addr, void *buf, const char *what)
 {
@@ -183,9 +203,162 @@ const char *qlfs_sb_invalid(const struct qlfs_super_block *sb, u32 addr, u64 dev
 	return NULL;
 }
 
+static int fsck_read(void *d, u32 blkaddr, void *buf, u32 nr);
+
+/* A qlfs superblock, however damaged: its magic, or a checksum that holds
+ * (seeded with the magic and the address, qlfs_block_csum()). */
+static bool sb_looks_like_qlfs(const void *blk, u32 addr)
+{
+	const struct qlfs_super_block *sb = blk;
+
+	return le32_to_cpu(sb->magic) == QLFS_SUPER_MAGIC ||
+	       qlfs_block_csum_ok(blk, addr);
+}
+
+/* Does a sound checkpoint pack sit where layout @l puts one, with user
+ * blocks that agree with @l? (@buf: a segment's worth.) */
+static bool layout_has_pack(struct fsck *f, const struct qlfs_layout *l, u8 *buf)
+{
+	const struct qlfs_checkpoint *cp = (const void *)buf;
+
+	for (int p = 0; p < 2; p++) {
+		u32 ovp;
+
+		if (qlfs_cp_pack_invalid(l, p, buf, fsck_read, f->d))
+			continue;
+		ovp = le32_to_cpu(cp->overprov_segment_count);
+		if (ovp < l->segs_main && le64_to_cpu(cp->user_block_count) ==
+						  (u64)(l->segs_main - ovp) * l->bps)
+			return true;
+	}
+	return false;
+}
+
+/* Of the superblock words a layout decides and that differ between
+ * layouts (segment size, sizes, counts, area addresses, SIT/NAT sizes),
+ * how many layout @l would write as one of the copies holds them (the
+ * better copy): at most ARRAY_SIZE(layout_words). */
+static const u8 layout_words[] = {12, 16, 24, 32, 36, 40, 44, 52,
+				  56, 60, 64, 68, 72, 76, 80};
+
+static u32 layout_score(const struct qlfs_layout *l, const u8 *two, u8 *scratch)
+{
+	u32 best = 0;
+
+	memset(scratch, 0, QLFS_BLKSIZE);
+	qlfs_sb_set_layout((struct qlfs_super_block *)scratch, l);
+	for (int c = 0; c < 2; c++) {
+		u32 score = 0;
+
+		for (u32 w = 0; w < ARRAY_SIZE(layout_words); w++)
+			score += !memcmp(scratch + layout_words[w],
+					 two + c * QLFS_BLKSIZE + layout_words[w], 4);
+		best = max(best, score);
+	}
+	return best;
+}
+
+/*
+ * Both superblock copies bad: the layout is a function of the size and the
+ * segment size, and a checkpoint pack's checksum names its address, so try
+ * each segment size with each size the copies or the device give, keep the
+ * layouts under which a sound pack is found and that most of the copies'
+ * layout fields agree with (an earlier mkfs with another segment size
+ * leaves its packs behind: not these copies' file system), and of those
+ * the one they agree with most. 0 and *@out; -ENOENT: none; -EEXIST: a
+ * tie (a guess: not taken); -ENOMEM.
+ */
+static int find_layout(struct fsck *f, const u8 *two, struct qlfs_layout *out)
+{
+	const struct qlfs_super_block *sb = (const void *)two;
+	u64 sizes[3] = {le64_to_cpu(sb[0].block_count), le64_to_cpu(sb[1].block_count),
+			f->d->nr_blocks};
+	u8 *buf = qlfs_alloc_blocks(QLFS_MAX_LOG_BLOCKS_PER_SEG);
+	u32 best = 0, ties = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (u32 lb = QLFS_MIN_LOG_BLOCKS_PER_SEG; lb <= QLFS_MAX_LOG_BLOCKS_PER_SEG;
+	     lb++) {
+		u64 tried[3];
+
+		for (int c = 0; c < 3; c++) {
+			struct qlfs_layout l;
+			bool again = false;
+			u32 score;
+
+			tried[c] = 0;
+			if (sizes[c] > f->d->nr_blocks ||
+			    qlfs_compute_layout(sizes[c], lb, &l))
+				continue;
+			for (int k = 0; k < c; k++)
+				again |= tried[k] == l.block_count;
+			tried[c] = l.block_count;
+			if (again || !layout_has_pack(f, &l, buf))
+				continue;
+			score = layout_score(&l, two, buf);
+			if (score <= ARRAY_SIZE(layout_words) / 2)
+				continue; /* a pack, but not of these copies */
+			if (score == best)
+				ties++;
+			if (score > best) {
+				best = score;
+				ties = 0;
+				*out = l;
+			}
+		}
+	}
+	qlfs_free_blocks(buf, QLFS_MAX_LOG_BLOCKS_PER_SEG);
+	return !best ? -ENOENT : ties ? -EEXIST : 0;
+}
+
+/* QL1 for both copies: a superblock made again from the one layout that
+ * finds a sound checkpoint pack (find_layout()), its uuid, label and mkfs
+ * time from a copy whose checksum holds (else copy 0); -y writes it to
+ * both places (repair_super()). A copy whose checksum holds and that says
+ * another major version or unknown features may be a newer qlfs: left. */
+static int rebuild_super(struct fsck *f, const u8 *two)
+{
+	const struct qlfs_super_block *sb = (const void *)two;
+	struct qlfs_layout l;
+	int src = 0, err;
+
+	for (int i = 1; i >= 0; i--) {
+		if (!qlfs_block_csum_ok(&sb[i], i))
+			continue;
+		if (le16_to_cpu(sb[i].major_ver) != QLFS_MAJOR_VERSION ||
+		    le32_to_cpu(sb[i].feature)) {
+			fsck_uncorrectable(f, "a superblock copy of another version");
+			return -EUCLEAN;
+		}
+		src = i;
+	}
+	err = find_layout(f, two, &l);
+	if (err == -ENOMEM)
+		return err;
+	if (err) {
+		fsck_uncorrectable(f,
+				   err == -EEXIST ?
+					   "both superblock copies bad, two layouts fit" :
+					   "both superblock copies bad, no layout fits");
+		return -EUCLEAN;
+	}
+	memcpy(f->sb, &sb[src], QLFS_BLKSIZE);
+	qlfs_sb_set_layout(f->sb, &l);
+	f->sb->volume_name[63] = 0;
+	f->l = l;
+	f->sb_fix = f->sb_rebuilt = true;
+	f->r->sb_used = src;
+	fsck_say(f, "%s: segments of %u KiB, %llu blocks (a checkpoint pack found there)",
+		 f->o->repair ? "superblock made again" : "-y makes the superblock again",
+		 (1u << l.log_bps) * 4, (unsigned long long)l.block_count);
+	return 0;
+}
+
 static int check_supers(struct fsck *f)
 {
 	u8 *two = qlfs_alloc_blocks(1);
+	struct qlfs_layout l;
 	const char *why[2];
 	unsigned int ql[2];
 	int err, use = -1;
@@ -204,10 +377,9 @@ static int check_supers(struct fsck *f)
 		if (!why[i])
 			use = i;
 	}
-	if (use < 0 &&
-	    le32_to_cpu(((struct qlfs_super_block *)two)->magic) != QLFS_SUPER_MAGIC &&
-	    le32_to_cpu(((struct qlfs_super_block *)(two + QLFS_BLKSIZE))->magic) !=
-		    QLFS_SUPER_MAGIC) {
+	if (use < 0 && !sb_looks_like_qlfs(two, 0) &&
+	    !sb_looks_like_qlfs(two + QLFS_BLKSIZE, 1) &&
+	    find_layout(f, two, &l) != 0) { /* and no pack of theirs either */
 		report(f, 1,
 		       "no qlfs superblock (no magic in blocks 0 and 1): not a qlfs image");
 		f->r->operational = true;
@@ -217,9 +389,12 @@ static int check_supers(struct fsck *f)
 	if (use < 0) {
 		report(f, ql[0], "superblock copy 0: %s", why[0]);
 		report(f, ql[1], "superblock copy 1: %s", why[1]);
+		err = rebuild_super(f, two);
+		if (!err)
+			goto out;
 		fsck_say(f, "no valid qlfs superblock");
+		/* e2fsck's answer without a superblock: 8, could not check */
 		f->r->operational = true;
-		err = -EINVAL;
 		goto out;
 	}
 	if (why[!use])
@@ -334,6 +509,25 @@ int qlfs_cp_newer_pack(u8 *const pk[2], const char *const why[2])
 	return le64_to_cpu(cp1->checkpoint_ver) > le64_to_cpu(cp0->checkpoint_ver);
 }
 
+bool qlfs_geometry_unworkable(const struct qlfs_layout *l,
+			      const struct qlfs_checkpoint *cp, char *why, size_t size)
+{
+	u32 ovp = le32_to_cpu(cp->overprov_segment_count);
+	u32 want = qlfs_default_ovp(l->segs_main);
+	bool raise =
+		l->segs_main >= QLFS_MIN_WORKING_MAIN_SEGS &&
+		le64_to_cpu(cp->valid_block_count) <= (u64)(l->segs_main - want) * l->bps;
+
+	if (qlfs_geometry_workable(l->segs_main, ovp))
+		return false;
+	scnprintf(
+		why, size,
+		"%u main segments, %u overprovisioned: too few for six logs and cleaning (needs %u and %u); %s",
+		l->segs_main, ovp, QLFS_MIN_WORKING_MAIN_SEGS, QLFS_MIN_OVP_SEGS,
+		raise ? "fsck.qlfs -y sets more aside" : "make it again with mkfs.qlfs");
+	return true;
+}
+
 static int fsck_read(void *d, u32 blkaddr, void *buf, u32 nr)
 {
 	return qlfs_dev_read(d, blkaddr, buf, nr);
@@ -344,6 +538,7 @@ static int check_checkpoint(struct fsck *f)
 	u32 order = f->l.log_bps; /* a pack is at most one segment */
 	u8 *pk[2] = {qlfs_alloc_blocks(order), qlfs_alloc_blocks(order)};
 	const char *why[2];
+	char geo[160];
 	int use, err = 0;
 
 	if (!pk[0] || !pk[1]) {
@@ -356,6 +551,9 @@ static int check_checkpoint(struct fsck *f)
 	if (use < 0) {
 		report(f, 3, "no valid checkpoint pack (pack 0: %s; pack 1: %s)", why[0],
 		       why[1]);
+		/* F2FS's fsck stops here too: without a pack nothing says
+		 * which SIT/NAT copies are live nor where each log writes */
+		fsck_uncorrectable(f, "no valid checkpoint pack");
 		err = -EUCLEAN;
 		goto out;
 	}
@@ -364,6 +562,11 @@ static int check_checkpoint(struct fsck *f)
 	f->cp = (void *)f->pack;
 	f->r->cp_used = use;
 	f->r->cp_ver = le64_to_cpu(f->cp->checkpoint_ver);
+	if (qlfs_geometry_unworkable(&f->l, f->cp, geo, sizeof(geo))) {
+		report(f, 8, "%s", geo); /* the mount refuses it (super.c) */
+		if (f->l.segs_main < QLFS_MIN_WORKING_MAIN_SEGS)
+			fsck_uncorrectable(f, "too few main segments to work");
+	}
 	for (int i = 0; i < 3; i++) {
 		f->cur_seg[i] = le32_to_cpu(f->cp->cur_data_segno[i]);
 		f->cur_off[i] = le16_to_cpu(f->cp->cur_data_blkoff[i]);
@@ -524,6 +727,139 @@ static int load_nat(struct fsck *f)
 	return 0;
 }
 
+/* ---- NAT entries lost: found again from the node blocks ---- */
+
+/* Is the root's NAT entry of no use (not in use, or its block not a root
+ * inode whose checksum holds)? */
+static bool root_entry_lost(struct fsck *f, u8 *blk)
+{
+	const struct qlfs_node_footer *ft = (const void *)(blk + 4064);
+	struct nid_info *n = ni(f, QLFS_ROOT_INO);
+
+	if (n->flags & NI_NAT_BAD)
+		return true;
+	if (!(n->flags & NI_IN_USE) || n->ino != QLFS_ROOT_INO)
+		return true;
+	return qlfs_dev_read(f->d, n->addr, blk, 1) ||
+	       !qlfs_block_csum_ok(blk, n->addr) ||
+	       le32_to_cpu(ft->nid) != QLFS_ROOT_INO ||
+	       le32_to_cpu(ft->ino) != QLFS_ROOT_INO;
+}
+
+/*
+ * NAT entries lost (their NAT block failed its checksum, or the root's
+ * entry is of no use: everything hangs from it) are found again where the
+ * rest of the metadata agrees on them: a block the SIT marks valid in a
+ * node segment, whose summary names the nid and whose footer, checksum
+ * sound, says the same nid. A nid found at two such blocks is left lost.
+ * What F2FS's fsck does not do; docs/qlfs.md "Repair" (FR2: only what
+ * three structures agree on is taken).
+ */
+static int recover_nat(struct fsck *f)
+{
+	const struct qlfs_node_footer *ft;
+	struct qlfs_summary_block *ssa;
+	struct nid_info saved;
+	bool root = false, any = false;
+	u32 found = 0, twice = 0;
+	u8 *blk;
+	int err = 0;
+
+	blk = qlfs_alloc_blocks(0);
+	ssa = qlfs_alloc_blocks(0);
+	if (!blk || !ssa) {
+		err = -ENOMEM;
+		goto out;
+	}
+	ft = (const void *)(blk + 4064);
+	root = root_entry_lost(f, blk);
+	for (u32 nid = QLFS_ROOT_INO; nid < f->l.max_nid && !any; nid++)
+		any = ni(f, nid)->flags & NI_NAT_BAD;
+	if (!root && !any)
+		goto out;
+	saved = *ni(f, QLFS_ROOT_INO);
+	if (root && !(saved.flags & NI_NAT_BAD)) {
+		struct nid_info *n = ni(f, QLFS_ROOT_INO);
+
+		if (n->flags & (NI_IN_USE | NI_NAT_FIX))
+			f->nat_in_use--; /* load_nat_entry() counted it; again if found */
+		n->flags = (n->flags & ~(NI_IN_USE | NI_NAT_FIX)) | NI_NAT_BAD;
+	}
+	for (u32 segno = 0; segno < f->l.segs_main; segno++) {
+		const struct seg_info *s = seg(f, segno);
+		u32 vb = le16_to_cpu(s->se.vblocks), type = vb >> SIT_VBLOCKS_SHIFT;
+		const struct qlfs_summary_block *sum = ssa;
+		int log = curseg_type(f, segno);
+
+		if (s->bad || !(vb & SIT_VBLOCKS_MASK) || type >= NR_CURSEG_TYPE ||
+		    !qlfs_log_is_node(type))
+			continue;
+		if (log >= 0)
+			sum = cp_summary(f, log);
+		else if (qlfs_dev_read(f->d, f->l.ssa_blkaddr + segno, ssa, 1) ||
+			 !qlfs_block_csum_ok(ssa, f->l.ssa_blkaddr + segno))
+			continue;
+		if (sum->entry_type != SUM_TYPE_NODE)
+			continue;
+		for (u32 b = 0; b < f->l.bps; b++) {
+			u32 nid = le32_to_cpu(sum->entries[b].nid), ino;
+			u32 addr = qlfs_seg_blkaddr(&f->l, segno) + b;
+			struct nid_info *n;
+
+			if (!qlfs_test_bit(s->se.valid_map, b) || nid < QLFS_ROOT_INO ||
+			    nid >= f->l.max_nid || !(ni(f, nid)->flags & NI_NAT_BAD))
+				continue;
+			if (qlfs_dev_read(f->d, addr, blk, 1) ||
+			    !qlfs_block_csum_ok(blk, addr) || le32_to_cpu(ft->nid) != nid)
+				continue;
+			ino = le32_to_cpu(ft->ino);
+			n = ni(f, nid);
+			if (ino < QLFS_ROOT_INO || ino >= f->l.max_nid)
+				continue;
+			if (n->flags & NI_IN_USE) { /* a second block: neither is sure */
+				n->flags |= NI_NAT_FIX;
+				twice++;
+				continue;
+			}
+			n->flags |= NI_IN_USE;
+			n->ino = ino;
+			n->addr = addr;
+			n->version = sum->entries[b].version;
+			f->nat_in_use++;
+			found++;
+		}
+	}
+	for (u32 nid = QLFS_ROOT_INO; nid < f->l.max_nid; nid++) {
+		struct nid_info *n = ni(f, nid);
+
+		if (!(n->flags & NI_NAT_BAD))
+			continue;
+		if (n->flags & NI_NAT_FIX) { /* found twice: lost after all */
+			n->flags &= ~(NI_IN_USE | NI_NAT_FIX);
+			f->nat_in_use--;
+			found--;
+		}
+		if (n->flags & NI_IN_USE)
+			n->flags &= ~NI_NAT_BAD;
+	}
+	if (root && !(saved.flags & NI_NAT_BAD) &&
+	    !(ni(f, QLFS_ROOT_INO)->flags & NI_IN_USE)) {
+		*ni(f, QLFS_ROOT_INO) = saved; /* not found: the checks judge it */
+		f->nat_in_use += !!(saved.flags & (NI_IN_USE | NI_NAT_FIX));
+	} else if (root && !(saved.flags & NI_NAT_BAD)) {
+		report(f, 4,
+		       "the root's NAT entry names block %u, not the root inode: found again at block %u",
+		       saved.addr, ni(f, QLFS_ROOT_INO)->addr);
+	}
+	if (found || twice)
+		fsck_say(f, "%u NAT entries found again from their node blocks%s", found,
+			 twice ? " (some named by two blocks: left)" : "");
+out:
+	qlfs_free_blocks(blk, 0);
+	qlfs_free_blocks(ssa, 0);
+	return err;
+}
+
 /* ---- pass 1: node trees (QL4, QL6, QL10) ---- */
 
 static void claim(struct fsck *f, u32 addr, u8 kind, u32 nid, u16 ofs)
@@ -540,8 +876,15 @@ static void claim(struct fsck *f, u32 addr, u8 kind, u32 nid, u16 ofs)
 		report(f, 6, "block %u owned twice: by %s of nid %u and by %s of nid %u",
 		       addr, o->kind == OWN_NODE ? "node" : "data", o->nid,
 		       kind == OWN_NODE ? "node" : "data", nid);
-		if (kind == OWN_DATA && o->kind == OWN_DATA)
+		if (kind == OWN_DATA && o->kind == OWN_DATA) {
 			fsck_note_clone(f, nid, ofs, addr);
+		} else if (kind == OWN_NODE) {
+			/* a node's address is its NAT entry's, checked by its
+			 * footer: the data pointer is the forged one (-y: a hole) */
+			o->kind = kind;
+			o->nid = nid;
+			o->ofs = ofs;
+		}
 		return;
 	}
 	o->kind = kind;
@@ -558,8 +901,9 @@ static void data_block(struct fsck *f, u32 parent, u16 ofs, u64 fblk, u32 addr)
 
 	if (addr == NULL_ADDR)
 		return;
-	if (f->pass2) {
-		if (in->flags & NI_DIR && fblk < qlfs_dir_blocks(in->depth))
+	if (f->pass2) { /* pass 1 reported an address outside the main area */
+		if (in->flags & NI_DIR && fblk < qlfs_dir_blocks(in->depth) &&
+		    in_main(f, addr))
 			check_dentry_block(f, f->ino, fblk, addr);
 		return;
 	}
@@ -1289,6 +1633,8 @@ static int fsck_run(struct fsck *f)
 	if (!err)
 		err = load_nat(f);
 	if (!err)
+		err = recover_nat(f);
+	if (!err)
 		err = pass1(f);
 	if (!err)
 		load_orphans(f);
@@ -1305,7 +1651,8 @@ static int fsck_run(struct fsck *f)
 		if (ni(f, QLFS_ROOT_INO)->flags & NI_DIR)
 			err = fsck_repair(f);
 		else /* everything hangs from it: a human should look first */
-			fsck_say(f, "the root directory is lost: nothing repaired");
+			fsck_uncorrectable(
+				f, "the root directory is lost: nothing repaired");
 	}
 	return err;
 }
@@ -1325,6 +1672,8 @@ static int fsck_after_repair(struct qlfs_dev *d, const struct qlfs_fsck_opts *o,
 	status = qlfs_fsck(d, &again, r2);
 	r->left = r2->problems;
 	r->left_broken = r2->broken;
+	if (!r->uncorrectable)
+		r->uncorrectable = r2->uncorrectable;
 	kfree(r2);
 	return status == 0 ? 1 : status == 8 ? 8 : 4;
 }

@@ -117,6 +117,7 @@ struct fsck {
 	bool pass2;
 	/* -y (fsck_repair.c part below) */
 	bool sb_fix;		  /* rewrite superblock copy !sb_used */
+	bool sb_rebuilt;	  /* ... and copy sb_used: both were bad */
 	int verdict;		  /* of the entry check_dentry() just read */
 	struct qlfs_moved *moved; /* dentry blocks rewritten: old -> new */
 	u32 nr_moved;
@@ -124,8 +125,9 @@ struct fsck {
 	u32 nr_clones;
 	u32 rseg[2], roff[2]; /* repair segments: node, data */
 	struct qlfs_summary_block *rsum[2];
-	bool rfull; /* no free segment left for the repair */
-	u32 lpf;    /* the root's "lost+found" directory, or 0 */
+	bool rfull;   /* no free segment left for the repair */
+	u8 cur_moved; /* bit t: log t's current segment moved (move_cursegs()) */
+	u32 lpf;      /* the root's "lost+found" directory, or 0 */
 };
 
 /* What pass 2 does with a directory entry under -y. */
@@ -217,6 +219,11 @@ static inline u8 ft_of_mode(u16 mode)
 
 /* An operational message (not a broken invariant): shown unless quiet. */
 void fsck_say(struct fsck *f, const char *fmt, ...) __printf(2, 3);
+
+/* Something found cannot be repaired safely (@why: static text, kept in
+ * r->uncorrectable, the first one only): said once per reason; -y then
+ * ends with 4 (e2fsck's "errors left uncorrected"). */
+void fsck_uncorrectable(struct fsck *f, const char *why);
 
 /* fs/qlfs/fsck_repair.c, called by the checks under -y (-n: no effect). */
 /* Block @addr is owned by nothing from now on (the repair drops it). */

@@ -22,7 +22,12 @@
  *    down the live pack is the newest valid one: a crash in the middle of
  *    the repair leaves the old state, and -y can run again.
  * Inodes nobody names that hold something are linked into /lost+found
- * (made if need be) as "#ino", e2fsck's way.
+ * (made if need be) as "#ino", e2fsck's way. A directory without "." or
+ * ".." gets them back in block 0 (a new block 0 if it had to go; names in
+ * those slots moved), a wrong ".." names the parent; a log whose current
+ * segment holds the other kind of blocks gets a free one, and data
+ * pointers into node segments become holes.
+ * What it will not do it says (fsck_uncorrectable(), fsck.c).
  * Two things are written in place: a bad superblock copy (from the good
  * one), and the SSA block of a non-current segment whose summary is wrong
  * (the live checkpoint reads it only for blocks that stay, and for those
@@ -130,9 +135,8 @@ static u32 repair_alloc(struct fsck *f, bool node, u32 nid, u16 ofs)
 			if (seg_reusable(f, segno))
 				break;
 		if (segno == f->l.segs_main) {
-			if (!f->rfull)
-				fsck_say(f, "no free segment left for the repair");
 			f->rfull = true;
+			fsck_uncorrectable(f, "no free segment left for the repair");
 			return 0;
 		}
 		seg(f, segno)->repair_type =
@@ -264,18 +268,21 @@ static u32 moved_to(struct fsck *f, u32 addr)
 	return addr;
 }
 
-/* The data pointer at @ofs of node @nid, as the repair keeps it. */
+/* The data pointer at @ofs of node @nid, as the repair keeps it. A new
+ * block (a copy, or one made in a hole) may itself have been rewritten
+ * since (a second name added to it): moved_to() of it too. */
 static u32 keep_data(struct fsck *f, u32 nid, u16 ofs, u32 addr)
 {
 	const struct blk_owner *o;
 
-	if (addr == NULL_ADDR) /* a block lost+found added in a hole? */
-		return clone_of(f, nid, ofs, NULL_ADDR);
+	if (addr == NULL_ADDR) /* a block the repair made in a hole? */
+		return moved_to(f, clone_of(f, nid, ofs, NULL_ADDR));
 	addr = moved_to(f, addr);
 	o = owner_at(f, addr);
 	if (o && o->kind == OWN_DATA && o->nid == nid && o->ofs == ofs)
 		return addr;
-	return clone_of(f, nid, ofs, addr); /* a copy, a new block, or dropped */
+	/* a copy, a new block, or dropped */
+	return moved_to(f, clone_of(f, nid, ofs, addr));
 }
 
 /* The child pointer at @slot of node @nid, as the repair keeps it. */
@@ -350,6 +357,27 @@ static void put_entry(struct qlfs_dentry_block *db, u32 slot, const char *name, 
 	memcpy(db->filename[slot], name, len);
 }
 
+/* Block @k of directory @dir is a hole (@orig: the pointer there, 0 or a
+ * block the repair dropped): @db becomes that block, at a new address
+ * (fix_node() points the inode at it). 0, or -errno. */
+static int new_dentry_block(struct fsck *f, u32 dir, u32 k, u32 orig,
+			    struct qlfs_dentry_block *db)
+{
+	u32 to = repair_alloc(f, false, dir, k);
+
+	if (!to || repair_write(f, to, db))
+		return -ENOSPC;
+	for (u32 i = 0; i < f->nr_clones; i++) { /* a copy to make: this instead */
+		struct qlfs_clone *c = &f->clones[i];
+
+		if (c->nid == dir && c->ofs == k && c->from == orig && !c->to) {
+			c->to = to;
+			return 0;
+		}
+	}
+	return note_clone_to(f, dir, k, orig, to) ? 0 : -ENOMEM;
+}
+
 /* Put @name in block @k of directory @dir (@in: its inode block): into
  * the block as the repair has it now, rewritten elsewhere, or a new block
  * in a hole. 0; -ENOSPC if that block is full; -errno. */
@@ -358,7 +386,7 @@ static int add_entry_at(struct fsck *f, u32 dir, const struct qlfs_inode *in, u3
 {
 	struct qlfs_dentry_block *db = (void *)blk;
 	u32 len = strlen(name), orig = le32_to_cpu(in->i_addr[k]);
-	u32 addr = keep_data(f, dir, k, orig), to;
+	u32 addr = keep_data(f, dir, k, orig);
 	int slot;
 
 	memset(blk, 0, QLFS_BLKSIZE);
@@ -370,10 +398,7 @@ static int add_entry_at(struct fsck *f, u32 dir, const struct qlfs_inode *in, u3
 	put_entry(db, slot, name, qlfs_dentry_hash((const u8 *)name, len), ino, ft);
 	if (addr)
 		return fsck_rewrite_dentry_block(f, addr, db);
-	to = repair_alloc(f, false, dir, k); /* a hole: a new block */
-	if (!to || repair_write(f, to, db))
-		return -ENOSPC;
-	return note_clone_to(f, dir, k, orig, to) ? 0 : -ENOMEM;
+	return new_dentry_block(f, dir, k, orig, db);
 }
 
 /* Add @name -> @ino to directory @dir in a bucket its hash may use (one
@@ -480,11 +505,75 @@ static int set_dotdot(struct fsck *f, u32 dir, u32 parent, u8 *blk)
 	return fsck_rewrite_dentry_block(f, addr, db);
 }
 
+/* A name taken out of slots 0 and 1 of a directory's block 0 to make room
+ * for "." and "..", to be put back elsewhere. */
+struct taken_name {
+	char name[QLFS_NAME_LEN + 1];
+	u32 ino;
+	u8 ft;
+};
+
+/* Take out of @db the names that sit in slot 0 (if @dot) or slot 1 (if
+ * @dotdot) (a mount wrote there after "." or ".." was lost); at most two.
+ * Pass 2 kept them, so they are sound. */
+static u32 take_out_names(struct qlfs_dentry_block *db, bool dot, bool dotdot,
+			  struct taken_name out[2])
+{
+	u32 nr = 0;
+
+	for (u32 s = 0; s < 2;) {
+		struct qlfs_dir_entry *de = &db->dentry[s];
+		u32 len = le16_to_cpu(de->name_len), n = DIV_ROUND_UP(len, QLFS_SLOT_LEN);
+
+		if (!qlfs_test_bit(db->dentry_bitmap, s) || !n) {
+			s++;
+			continue;
+		}
+		if ((dot && s == 0) || (dotdot && s + n > 1)) {
+			memcpy(out[nr].name, db->filename[s],
+			       min(len, (u32)QLFS_NAME_LEN));
+			out[nr].name[min(len, (u32)QLFS_NAME_LEN)] = 0;
+			out[nr].ino = le32_to_cpu(de->ino);
+			out[nr++].ft = de->file_type;
+			for (u32 k = s; k < s + n && k < NR_DENTRY_IN_BLOCK; k++)
+				db->dentry_bitmap[k / 8] &= ~(1u << (k % 8));
+		}
+		s += n;
+	}
+	return nr;
+}
+
+/* Put name @t, taken out of directory @dir's block 0, back in @dir; if
+ * there is no room, its inode loses the name (lost+found, if it was its
+ * only one: link_lost() runs next). */
+static void put_back_name(struct fsck *f, u32 dir, const struct taken_name *t)
+{
+	struct nid_info *n = ni(f, t->ino);
+
+	if (!add_entry(f, dir, t->name, t->ino, t->ft)) {
+		fsck_say(f,
+			 "directory %u: \"%s\" moved to make room for \".\" and \"..\"",
+			 dir, t->name);
+		return;
+	}
+	fsck_say(f, "directory %u: no room for \"%s\": its name is lost", dir, t->name);
+	ni(f, dir)->entries--;
+	if (n->flags & NI_DIR) {
+		ni(f, dir)->subdirs--;
+		n->flags &= ~NI_PARENT;
+		n->flags |= NI_LOST;
+	} else if (!--n->refs) {
+		n->flags |= NI_LOST;
+	}
+}
+
 /* QL11: a kept directory without "." or ".." (removed by pass 2 as
- * malformed, or never there) gets them back in block 0, slots 0 and 1,
- * when those slots are free: "." names itself, ".." its parent (the root
- * for now when it has none: link_lost() then points it at /lost+found).
- * Without them the second check would find the same problem again. */
+ * malformed, or never there) gets them back in block 0, slots 0 and 1
+ * (a new block 0 if it has none; names a mount put in those slots since
+ * are moved elsewhere in the directory): "." names itself, ".." its parent
+ * (the root for now when it has none: link_lost() then points it at
+ * /lost+found). Without them the second check would find the same problem
+ * again. */
 static void restore_dots(struct fsck *f)
 {
 	u8 *blk = qlfs_alloc_blocks(0);
@@ -498,25 +587,27 @@ static void restore_dots(struct fsck *f)
 				     QLFS_ROOT_INO :
 				     n->parent;
 		bool dot = !(n->flags & NI_HAS_DOT), dotdot = !(n->flags & NI_HAS_DOTDOT);
-		u32 addr;
+		struct taken_name out[2];
+		u32 addr, orig, nr_out;
 
 		if (!(n->flags & NI_DIR) || !inode_kept(f, dir) || (!dot && !dotdot))
 			continue;
 		if (qlfs_dev_read(f->d, n->addr, blk, 1))
 			continue;
-		addr = keep_data(f, dir, 0,
-				 le32_to_cpu(((struct qlfs_inode *)blk)->i_addr[0]));
-		if (!addr || qlfs_dev_read(f->d, addr, blk, 1) ||
-		    (dot && qlfs_test_bit(db->dentry_bitmap, 0)) ||
-		    (dotdot && qlfs_test_bit(db->dentry_bitmap, 1)))
-			continue; /* no block 0, or the slots taken: left */
+		orig = le32_to_cpu(((struct qlfs_inode *)blk)->i_addr[0]);
+		addr = keep_data(f, dir, 0, orig);
+		memset(blk, 0, QLFS_BLKSIZE); /* no block 0: a new one */
+		if (addr && qlfs_dev_read(f->d, addr, blk, 1))
+			continue;
+		nr_out = take_out_names(db, dot, dotdot, out);
 		if (dot)
 			put_entry(db, 0, ".", qlfs_dentry_hash((const u8 *)".", 1), dir,
 				  QLFS_FT_DIR);
 		if (dotdot)
 			put_entry(db, 1, "..", qlfs_dentry_hash((const u8 *)"..", 2),
 				  parent, QLFS_FT_DIR);
-		if (fsck_rewrite_dentry_block(f, addr, db))
+		if (addr ? fsck_rewrite_dentry_block(f, addr, db) :
+			   new_dentry_block(f, dir, 0, orig, db))
 			continue;
 		n->flags |= NI_HAS_DOT | NI_HAS_DOTDOT;
 		if (dotdot)
@@ -525,6 +616,8 @@ static void restore_dots(struct fsck *f)
 			 dot && dotdot ? ". and .." :
 			 dot	       ? "." :
 					 "..");
+		for (u32 i = 0; i < nr_out; i++)
+			put_back_name(f, dir, &out[i]);
 	}
 	qlfs_free_blocks(blk, 0);
 }
@@ -569,6 +662,105 @@ static void link_lost(struct fsck *f)
 		}
 		fsck_say(f, "repaired: inode %u linked into /lost+found as %s", nid,
 			 name);
+	}
+	qlfs_free_blocks(blk, 0);
+}
+
+/* Does segment @segno hold a kept block of a node (@node) or of data? */
+static bool seg_holds(struct fsck *f, u32 segno, bool node)
+{
+	u64 first = (u64)segno * f->l.bps;
+
+	for (u32 b = 0; b < f->l.bps; b++) {
+		const struct blk_owner *o = ftable_peek(&f->owners, first + b);
+
+		if (block_kept(f, o) && (o->kind == OWN_NODE) == node)
+			return true;
+	}
+	return false;
+}
+
+/* QL14/QL7: a log whose current segment holds kept blocks of the other
+ * kind (its SIT type says so too: the pack's segment number is what is
+ * wrong) gets a free segment as its current one; the old one keeps its
+ * blocks and type, and its SSA block is written (repair_ssa()). */
+static void move_cursegs(struct fsck *f)
+{
+	for (int t = 0; t < NR_CURSEG_TYPE; t++) {
+		struct seg_info *s = seg(f, f->cur_seg[t]);
+		u32 type = le16_to_cpu(s->se.vblocks) >> SIT_VBLOCKS_SHIFT, segno;
+
+		if (s->bad || type == (u32)t || type >= NR_CURSEG_TYPE ||
+		    qlfs_log_is_node(type) == qlfs_log_is_node(t) ||
+		    !seg_holds(f, f->cur_seg[t], !qlfs_log_is_node(t)))
+			continue;
+		for (segno = 0; segno < f->l.segs_main; segno++)
+			if (seg_reusable(f, segno))
+				break;
+		if (segno == f->l.segs_main) {
+			fsck_uncorrectable(f, "no free segment left for the repair");
+			continue;
+		}
+		fsck_say(
+			f,
+			"repaired: log %d's current segment %u holds %s blocks: segment %u instead",
+			t, f->cur_seg[t], qlfs_log_is_node(t) ? "data" : "node", segno);
+		seg(f, segno)->repair_type = 1 + t; /* not taken by repair_alloc() */
+		f->cur_seg[t] = segno;
+		f->cur_off[t] = 0;
+		f->cur_moved |= 1u << t;
+	}
+}
+
+/* QL7: a data pointer into a node log's current segment, or into a node
+ * segment that holds kept nodes, names no block of its file (data never
+ * lives there): dropped, a hole. */
+static void drop_misplaced_data(struct fsck *f)
+{
+	for (u32 segno = 0; segno < f->l.segs_main; segno++) {
+		const struct seg_info *s = seg(f, segno);
+		u32 type = le16_to_cpu(s->se.vblocks) >> SIT_VBLOCKS_SHIFT;
+		int log = curseg_type(f, segno);
+		u64 first = (u64)segno * f->l.bps;
+		bool node_seg = log >= 0 ? qlfs_log_is_node(log) :
+					   !s->bad && type < NR_CURSEG_TYPE &&
+						   qlfs_log_is_node(type) &&
+						   seg_holds(f, segno, true);
+
+		if (!node_seg || s->repair_type)
+			continue;
+		for (u32 b = 0; b < f->l.bps; b++) {
+			struct blk_owner *o = ftable_peek(&f->owners, first + b);
+
+			if (!block_kept(f, o) || o->kind != OWN_DATA)
+				continue;
+			fsck_say(f,
+				 "block %u: data of nid %u in node segment %u: dropped",
+				 f->l.main_blkaddr + (u32)(first + b), o->nid, segno);
+			o->kind = 0;
+		}
+	}
+}
+
+/* QL11: a kept directory whose ".." names another directory than the one
+ * naming it (the root: itself) gets it pointed at its parent. */
+static void fix_dotdots(struct fsck *f)
+{
+	u8 *blk = qlfs_alloc_blocks(0);
+
+	if (!blk)
+		return;
+	for (u32 dir = QLFS_ROOT_INO; dir < f->l.max_nid; dir++) {
+		struct nid_info *n = ni(f, dir);
+		u32 parent = dir == QLFS_ROOT_INO ? QLFS_ROOT_INO : n->parent;
+
+		if (!(n->flags & NI_DIR) || !inode_kept(f, dir) ||
+		    !(n->flags & NI_HAS_DOTDOT) || n->dotdot == parent ||
+		    (dir != QLFS_ROOT_INO && !(n->flags & NI_PARENT)))
+			continue;
+		if (!set_dotdot(f, dir, parent, blk))
+			fsck_say(f, "repaired: directory %u: \"..\" names %u", dir,
+				 parent);
 	}
 	qlfs_free_blocks(blk, 0);
 }
@@ -711,6 +903,8 @@ static int repair_nat_block(struct fsck *f, struct repair_pack *p, u32 i, u8 *bl
 		if (nid >= QLFS_ROOT_INO && nid < f->l.max_nid && kept(f, nid)) {
 			ne->ino = cpu_to_le32(ni(f, nid)->ino);
 			ne->block_addr = cpu_to_le32(ni(f, nid)->addr);
+			ne->version =
+				ni(f, nid)->version; /* found again: the summary's */
 			p->nodes++;
 			p->inodes += nid == ni(f, nid)->ino;
 		} else if (ne->block_addr || ne->ino) {
@@ -873,11 +1067,32 @@ static void repair_cp_header(struct fsck *f, struct repair_pack *p)
 		cp->rsvd_segment_count = cpu_to_le32(QLFS_RSVD_SEGS);
 		cp->user_block_count = cpu_to_le64((u64)(l->segs_main - ovp) * l->bps);
 	}
+	if (!qlfs_geometry_workable(l->segs_main, ovp) &&
+	    l->segs_main >= QLFS_MIN_WORKING_MAIN_SEGS) {
+		/* QL8, the geometry rule: an older mkfs set too little aside;
+		 * mkfs's overprovision today, if the kept blocks fit beside it */
+		u32 want = qlfs_default_ovp(l->segs_main);
+		u64 user = (u64)(l->segs_main - want) * l->bps;
+
+		if (p->valid_blocks <= user) {
+			cp->overprov_segment_count = cpu_to_le32(want);
+			cp->rsvd_segment_count = cpu_to_le32(QLFS_RSVD_SEGS);
+			cp->user_block_count = cpu_to_le64(user);
+			fsck_say(f, "repaired: %u segments overprovisioned (were %u)",
+				 want, ovp);
+		} else {
+			fsck_uncorrectable(
+				f,
+				"too full to set aside the overprovisioned segments it needs");
+		}
+	}
 	cp->valid_block_count = cpu_to_le64(p->valid_blocks);
 	cp->valid_node_count = cpu_to_le32(p->nodes);
 	cp->valid_inode_count = cpu_to_le32(p->inodes);
 	cp->free_segment_count = cpu_to_le32(p->free_segs);
 	for (int t = 0; t < 3; t++) {
+		cp->cur_data_segno[t] = cpu_to_le32(f->cur_seg[t]);
+		cp->cur_node_segno[t] = cpu_to_le32(f->cur_seg[3 + t]);
 		cp->cur_data_blkoff[t] = cpu_to_le16(f->cur_off[t]);
 		cp->cur_node_blkoff[t] = cpu_to_le16(f->cur_off[3 + t]);
 	}
@@ -898,7 +1113,13 @@ static int repair_write_pack(struct fsck *f, struct repair_pack *p)
 		struct qlfs_summary_block *sum =
 			(void *)(p->buf + (1 + t) * QLFS_BLKSIZE);
 
-		memcpy(sum, cp_summary(f, t), QLFS_BLKSIZE);
+		if (f->cur_moved & (1u << t)) { /* a free segment: no entries */
+			memset(sum, 0, QLFS_BLKSIZE);
+			sum->entry_type =
+				qlfs_log_is_node(t) ? SUM_TYPE_NODE : SUM_TYPE_DATA;
+		} else {
+			memcpy(sum, cp_summary(f, t), QLFS_BLKSIZE);
+		}
 		fill_summary(f, f->cur_seg[t], sum);
 	}
 	repair_cp_header(f, p);
@@ -935,9 +1156,17 @@ static int repair_super(struct fsck *f)
 	err = repair_write(f, copy, blk);
 	if (!err)
 		err = qlfs_dev_flush(f->d);
-	if (!err)
+	if (!err && f->sb_rebuilt) { /* then the other, after a flush */
+		memcpy(blk, f->sb, QLFS_BLKSIZE);
+		err = repair_write(f, !copy, blk);
+		if (!err)
+			err = qlfs_dev_flush(f->d);
+		if (!err)
+			fsck_say(f, "repaired: both superblock copies written again");
+	} else if (!err) {
 		fsck_say(f, "repaired: superblock copy %d rewritten from copy %d", copy,
 			 f->r->sb_used);
+	}
 	qlfs_free_blocks(blk, 0);
 	return err;
 }
@@ -960,7 +1189,10 @@ int fsck_repair(struct fsck *f)
 	decide_inodes(f);
 	restore_dots(f);
 	link_lost(f);
+	fix_dotdots(f);
 	err = make_clones(f, two);
+	move_cursegs(f);
+	drop_misplaced_data(f);
 	count_kept_blocks(f);
 	if (!err)
 		err = rewrite_nodes(f);

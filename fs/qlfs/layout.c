@@ -3,8 +3,9 @@
  * I/O: what mkfs, fsck and (later) the mount share.
  *
  * Layer: fs. Used by: fs/qlfs/mkfs.c, fsck.c, their tests and the host tools.
- * Provides: qlfs_compute_layout(), qlfs_block_csum(), qlfs_dentry_hash(),
- * qlfs_dev_open/read/write/flush(), qlfs_alloc_blocks()/qlfs_free_blocks().
+ * Provides: qlfs_compute_layout(), qlfs_sb_set_layout(), qlfs_block_csum(),
+ * qlfs_dentry_hash(), qlfs_dev_open/read/write/flush(),
+ * qlfs_alloc_blocks()/qlfs_free_blocks().
  *
  * The layout is a pure function of the device size and the segment size,
  * so fsck can recompute it from a superblock and compare field by field
@@ -85,6 +86,35 @@ int qlfs_compute_layout(u64 dev_blocks, u32 log_bps, struct qlfs_layout *l)
 	l->nat_blocks = nat_blocks_for(main, bps, l->sit_blocks);
 	l->max_nid = l->nat_blocks * NAT_ENTRY_PER_BLOCK;
 	return 0;
+}
+
+void qlfs_sb_set_layout(struct qlfs_super_block *sb, const struct qlfs_layout *l)
+{
+	sb->magic = cpu_to_le32(QLFS_SUPER_MAGIC);
+	sb->major_ver = cpu_to_le16(QLFS_MAJOR_VERSION);
+	sb->minor_ver = cpu_to_le16(QLFS_MINOR_VERSION);
+	sb->log_blocksize = cpu_to_le32(QLFS_BLKSIZE_BITS);
+	sb->log_blocks_per_seg = cpu_to_le32(l->log_bps);
+	sb->block_count = cpu_to_le64(l->block_count);
+	sb->segment_count = cpu_to_le32(l->segment_count);
+	sb->segment_count_ckpt = cpu_to_le32(2);
+	sb->segment_count_sit = cpu_to_le32(2 * l->segs_sit);
+	sb->segment_count_nat = cpu_to_le32(2 * l->segs_nat);
+	sb->segment_count_ssa = cpu_to_le32(l->segs_ssa);
+	sb->segment_count_main = cpu_to_le32(l->segs_main);
+	sb->segment0_blkaddr = 0;
+	sb->cp_blkaddr = cpu_to_le32(l->cp_blkaddr);
+	sb->sit_blkaddr = cpu_to_le32(l->sit_blkaddr);
+	sb->nat_blkaddr = cpu_to_le32(l->nat_blkaddr);
+	sb->ssa_blkaddr = cpu_to_le32(l->ssa_blkaddr);
+	sb->main_blkaddr = cpu_to_le32(l->main_blkaddr);
+	sb->sit_blocks = cpu_to_le32(l->sit_blocks);
+	sb->nat_blocks = cpu_to_le32(l->nat_blocks);
+	sb->max_nid = cpu_to_le32(l->max_nid);
+	sb->root_ino = cpu_to_le32(QLFS_ROOT_INO);
+	sb->node_ino = cpu_to_le32(QLFS_NODE_INO);
+	sb->meta_ino = cpu_to_le32(QLFS_META_INO);
+	sb->feature = 0;
 }
 
 void *qlfs_alloc_blocks(unsigned int order)

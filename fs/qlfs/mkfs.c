@@ -238,29 +238,7 @@ static void fill_super(struct mkfs_ctx *c, struct qlfs_super_block *sb)
 	const struct qlfs_layout *l = &c->l;
 	u64 seed = c->o->time ^ ((u64)l->block_count << 20) ^ arch_clock_ns();
 
-	sb->magic = cpu_to_le32(QLFS_SUPER_MAGIC);
-	sb->major_ver = cpu_to_le16(QLFS_MAJOR_VERSION);
-	sb->minor_ver = cpu_to_le16(QLFS_MINOR_VERSION);
-	sb->log_blocksize = cpu_to_le32(QLFS_BLKSIZE_BITS);
-	sb->log_blocks_per_seg = cpu_to_le32(l->log_bps);
-	sb->block_count = cpu_to_le64(l->block_count);
-	sb->segment_count = cpu_to_le32(l->segment_count);
-	sb->segment_count_ckpt = cpu_to_le32(2);
-	sb->segment_count_sit = cpu_to_le32(2 * l->segs_sit);
-	sb->segment_count_nat = cpu_to_le32(2 * l->segs_nat);
-	sb->segment_count_ssa = cpu_to_le32(l->segs_ssa);
-	sb->segment_count_main = cpu_to_le32(l->segs_main);
-	sb->cp_blkaddr = cpu_to_le32(l->cp_blkaddr);
-	sb->sit_blkaddr = cpu_to_le32(l->sit_blkaddr);
-	sb->nat_blkaddr = cpu_to_le32(l->nat_blkaddr);
-	sb->ssa_blkaddr = cpu_to_le32(l->ssa_blkaddr);
-	sb->main_blkaddr = cpu_to_le32(l->main_blkaddr);
-	sb->sit_blocks = cpu_to_le32(l->sit_blocks);
-	sb->nat_blocks = cpu_to_le32(l->nat_blocks);
-	sb->max_nid = cpu_to_le32(l->max_nid);
-	sb->root_ino = cpu_to_le32(QLFS_ROOT_INO);
-	sb->node_ino = cpu_to_le32(QLFS_NODE_INO);
-	sb->meta_ino = cpu_to_le32(QLFS_META_INO);
+	qlfs_sb_set_layout(sb, l);
 	for (int i = 0; i < 16; i += 8) {
 		u64 r = splitmix64(&seed);
 

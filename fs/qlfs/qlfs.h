@@ -28,6 +28,10 @@ struct qlfs_layout {
  * (fewer than QLFS_MIN_MAIN_SEGS main segments). Context: any.
  */
 int qlfs_compute_layout(u64 dev_blocks, u32 log_bps, struct qlfs_layout *l);
+/* Set the fields of superblock @sb that layout @l decides (magic, version,
+ * sizes, area addresses, reserved inode numbers); the rest (uuid, label,
+ * mkfs_time) is the caller's. mkfs and fsck's rebuild both use it. */
+void qlfs_sb_set_layout(struct qlfs_super_block *sb, const struct qlfs_layout *l);
 
 static inline u32 qlfs_sit_bitmap_bytes(const struct qlfs_layout *l)
 {
@@ -165,8 +169,9 @@ struct qlfs_fsck_result {
 	u32 left_broken;  /* ... and their invariants (bit n: QLn) */
 	u32 broken;	  /* bit n: invariant QLn broken */
 	bool operational; /* could not check (I/O error, no superblock, memory) */
-	int sb_used;	  /* 0/1 */
-	int cp_used;	  /* pack 0/1, -1 none */
+	const char *uncorrectable; /* why -y cannot repair what is left, or NULL */
+	int sb_used;		   /* 0/1 */
+	int cp_used;		   /* pack 0/1, -1 none */
 	u64 cp_ver;
 	u32 inodes, nodes;
 	u64 valid_blocks;
@@ -203,6 +208,15 @@ const char *qlfs_cp_pack_invalid(const struct qlfs_layout *l, int p, u8 *buf,
  * neither is. fsck and mount both use it.
  */
 int qlfs_cp_newer_pack(u8 *const pk[2], const char *const why[2]);
+/*
+ * The geometry rule (qlfs_geometry_workable()) for layout @l and the
+ * overprovision of pack header @cp: false when the file system can work;
+ * true when it has too few main or overprovisioned segments for six logs
+ * and cleaning, with the reason in @why (@size bytes). Mount refuses such
+ * an image (-EUCLEAN) and fsck reports it (QL8): one rule, one message.
+ */
+bool qlfs_geometry_unworkable(const struct qlfs_layout *l,
+			      const struct qlfs_checkpoint *cp, char *why, size_t size);
 
 /* Log @t's current segment and next block offset in pack header @cp. */
 static inline u32 qlfs_cp_segno(const struct qlfs_checkpoint *cp, int t)

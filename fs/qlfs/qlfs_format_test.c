@@ -323,6 +323,9 @@ static void qlfs_mkfs_picks_or_refuses_the_segment_size(struct ktest *t)
 
 /* ---- QL1, QL2: superblocks ---- */
 
+static int qt_fsck_y(struct qt *q);
+static void expect_repaired(struct ktest *t, struct qt *q, unsigned int ql);
+
 static void sb_edit(struct ktest *t, struct qt *q, u32 copy,
 		    void (*fn)(struct qlfs_super_block *sb))
 {
@@ -352,8 +355,11 @@ static void sb_main_past_device(struct qlfs_super_block *sb)
 	sb->main_blkaddr = cpu_to_le32(0xfffffff0u);
 }
 
-/* QL1: geometry that is not the layout's, in both copies: refused (8). */
-static void qlfs_ql1_bad_geometry_is_refused(struct ktest *t)
+/* QL1: geometry that is not the layout's, in both copies (sealed): -n
+ * reports it and checks on with the layout under which a checkpoint pack
+ * is found; -y writes both copies again, as mkfs made them (they were
+ * refused, 8, before fsck looked for the layout). */
+static void qlfs_ql1_bad_geometry_in_both_copies_is_rebuilt(struct ktest *t)
 {
 	static void (*const edits[])(struct qlfs_super_block *) = {
 		sb_more_main,
@@ -361,18 +367,32 @@ static void qlfs_ql1_bad_geometry_is_refused(struct ktest *t)
 		sb_bad_log_bps,
 		sb_main_past_device,
 	};
+	u8 *orig = qlfs_alloc_blocks(0);
 
+	KTEST_ASSERT_NOT_NULL(t, orig);
 	for (unsigned int i = 0; i < ARRAY_SIZE(edits); i++) {
 		struct qt *q = qt_mkfs(t, 0);
 
+		qt_read(t, q, 0);
+		memcpy(orig, q->blk, QLFS_BLKSIZE);
 		sb_edit(t, q, 0, edits[i]);
 		sb_edit(t, q, 1, edits[i]);
-		expect_broken(t, q, 8, 1);
-		KTEST_EXPECT_TRUE(t, q->r.operational);
+		expect_broken(t, q, 4, 1);
+		KTEST_EXPECT_FALSE(t, q->r.operational);
+		KTEST_EXPECT_EQ(t, q->r.inodes, 1); /* the rest was checked */
+		KTEST_EXPECT_NULL(t, q->r.uncorrectable);
+		expect_repaired(t, q, 1);
+		for (u32 c = 0; c < 2; c++) {
+			qt_read(t, q, c);
+			KTEST_EXPECT_EQ(t, memcmp(q->blk, orig, QLFS_CSUM_OFFSET), 0);
+		}
 	}
+	qlfs_free_blocks(orig, 0);
 }
 
-/* QL2: one bad copy is reported and the other used; both bad: refused. */
+/* QL2: one bad copy is reported and the other used; both bad: the layout
+ * a checkpoint pack confirms; both bad and no pack anywhere: refused (8),
+ * and -y says why it cannot repair. */
 static void qlfs_ql2_one_bad_superblock_uses_the_other(struct ktest *t)
 {
 	struct qt *q = qt_mkfs(t, 0);
@@ -388,8 +408,23 @@ static void qlfs_ql2_one_bad_superblock_uses_the_other(struct ktest *t)
 	KTEST_EXPECT_EQ(t, q->r.sb_used, 0);
 
 	qt_flip(t, q, 0, 100);
-	expect_broken(t, q, 8, 9); /* both bad */
+	expect_broken(t, q, 4, 9); /* both bad: copy 1's checksum holds */
+	KTEST_EXPECT_EQ(t, q->r.sb_used, 1);
+	KTEST_EXPECT_FALSE(t, q->r.operational);
+	expect_repaired(t, q, 9);
+
+	qt_flip(t, q, 0, 100);
+	qt_flip(t, q, 1, 100);
+	for (int p = 0; p < 2; p++) {
+		qt_read(t, q, pack_addr(q, p));
+		memset(q->blk, 0, QLFS_BLKSIZE);
+		qt_write(t, q, pack_addr(q, p), true);
+	}
+	expect_broken(t, q, 8, 9);
 	KTEST_EXPECT_TRUE(t, q->r.operational);
+	KTEST_EXPECT_EQ(t, qt_fsck_y(q), 8);
+	KTEST_EXPECT_NOT_NULL(t, q->r.uncorrectable);
+	KTEST_EXPECT_EQ(t, q->r.repaired, 0);
 }
 
 /* ---- QL3: checkpoint packs ---- */
@@ -1753,7 +1788,7 @@ static const struct ktest_case qlfs_format_cases[] = {
 	KTEST_CASE(qlfs_mkfs_then_fsck_is_clean_for_each_segment_size),
 	KTEST_CASE(qlfs_mkfs_refuses_an_existing_fs_without_force),
 	KTEST_CASE(qlfs_mkfs_picks_or_refuses_the_segment_size),
-	KTEST_CASE(qlfs_ql1_bad_geometry_is_refused),
+	KTEST_CASE(qlfs_ql1_bad_geometry_in_both_copies_is_rebuilt),
 	KTEST_CASE(qlfs_ql2_one_bad_superblock_uses_the_other),
 	KTEST_CASE(qlfs_ql3_no_valid_checkpoint_pack),
 	KTEST_CASE(qlfs_ql3_versions_pick_the_pack),

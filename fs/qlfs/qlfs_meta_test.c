@@ -549,8 +549,9 @@ static void qlfs_mount_refuses_each_bad_checkpoint_field(struct ktest *t)
 }
 
 /* An image an older mkfs made on a small disk (2 overprovisioned
- * segments): consistent, and fsck finds it clean, but a log of it could
- * run dry with space left: mount refuses it, saying why. */
+ * segments): consistent, but a log of it could run dry with space left:
+ * mount refuses it, saying why, fsck reports the same rule (QL8, it used
+ * to find it clean), and fsck -y sets mkfs's overprovision aside. */
 static u32 old_ovp_bps;
 static void cp_old_ovp(struct qlfs_checkpoint *c)
 {
@@ -566,10 +567,19 @@ static void qlfs_mount_refuses_a_geometry_that_cannot_clean(struct ktest *t)
 	struct mt *m = mt_mkfs(t, 0);
 
 	old_ovp_bps = m->l.bps;
+	struct qlfs_fsck_opts y = {.quiet = true, .repair = true};
+
 	cp_edit(t, m, 0, cp_old_ovp);
 	cp_edit(t, m, 1, cp_old_ovp);
-	expect_clean(t, m);
+	KTEST_EXPECT_EQ(t, mt_fsck(m), 4);
+	KTEST_EXPECT_EQ(t, m->r.broken, 1u << 8);
+	KTEST_EXPECT_NULL(t, m->r.uncorrectable);
 	expect_refused(t, m, "too few for six logs and cleaning", 0);
+	KTEST_EXPECT_EQ(t, qlfs_fsck(&m->d, &y, &m->r), 1);
+	expect_clean(t, m);
+	mt_mount(t, m, 0);
+	mt_umount(t, m);
+	expect_clean(t, m);
 }
 
 /* A torn pack (footer of the newer one lost) is ignored: the other is

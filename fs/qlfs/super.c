@@ -184,19 +184,17 @@ static const char *cp_counts_invalid(const struct qlfs_layout *l,
 }
 
 /* A consistent image that cannot work: too few main or overprovisioned
- * segments for six logs and cleaning (qlfs_geometry_workable(); an older
- * mkfs made such images on small devices). A log of it could run dry with
- * space left, and the file system would go read-only: refused instead. */
+ * segments for six logs and cleaning (qlfs_geometry_unworkable(), fsck's
+ * rule and words; an older mkfs made such images on small devices). A log
+ * of it could run dry with space left, and the file system would go
+ * read-only: refused instead. */
 static int geometry_unworkable(struct qlfs_sb_info *sbi, const struct qlfs_checkpoint *cp)
 {
-	u32 ovp = le32_to_cpu(cp->overprov_segment_count);
+	char why[160];
 
-	if (qlfs_geometry_workable(sbi->l.segs_main, ovp))
+	if (!qlfs_geometry_unworkable(&sbi->l, cp, why, sizeof(why)))
 		return 0;
-	qlfs_msg(
-		sbi,
-		"%u main segments, %u overprovisioned: too few for six logs and cleaning (needs %u and %u); make it again with mkfs.qlfs",
-		sbi->l.segs_main, ovp, QLFS_MIN_WORKING_MAIN_SEGS, QLFS_MIN_OVP_SEGS);
+	qlfs_msg(sbi, "%s", why);
 	return -EUCLEAN;
 }
 
