@@ -39,6 +39,9 @@
  *  QN3: a node folio's footer offset is its place in its inode's tree
  *       (docs/qlfs-format.md "Node offsets"), checked on every step of the
  *       block map walk.
+ *  QN4: a NAT entry read from the disk is NULL_ADDR or a main-area block;
+ *       otherwise the file system is read-only before any checkpoint
+ *       (nat_block_check()).
  *
  * Locking: sbi->nat_lock (a spinlock) guards nat_blocks[] entries and
  * contents, dirty_nat_blocks and the node counts; a NAT block is read
@@ -61,6 +64,33 @@
 static u32 nat_bitmap_off(const struct qlfs_sb_info *sbi)
 {
 	return qlfs_sit_bitmap_bytes(&sbi->l);
+}
+
+/*
+ * QN4: an entry read from the disk holds no address but NULL_ADDR or one
+ * in the main area. NEW_ADDR is a reservation in memory only (QM2): one on
+ * the disk would reach the next checkpoint's NAT as if this mount had made
+ * it. A block with such an entry stays loaded (each lookup still checks
+ * its own node), but the file system turns read-only at once, so no
+ * checkpoint writes the forged entry back (fuzz seed 374410821, mutant 16
+ * of mutants_orphan: the orphan recovery's checkpoint found it).
+ */
+static void nat_block_check(struct qlfs_sb_info *sbi, const struct qlfs_nat_block *blk,
+			    u32 i)
+{
+	for (u32 j = 0; j < NAT_ENTRY_PER_BLOCK; j++) {
+		u32 nid = i * NAT_ENTRY_PER_BLOCK + j;
+		u32 addr = le32_to_cpu(blk->entries[j].block_addr);
+
+		if (nid >= sbi->l.max_nid)
+			break;
+		if (addr == NULL_ADDR || qlfs_valid_main_blkaddr(sbi, addr))
+			continue;
+		qlfs_msg(sbi, "NAT block %u: node %u at block %u, outside the main area",
+			 i, nid, addr);
+		qlfs_handle_error(sbi, "a corrupt NAT entry");
+		return;
+	}
 }
 
 /* NAT block @i, read on first use. */
@@ -93,6 +123,7 @@ static struct qlfs_nat_block *nat_block(struct qlfs_sb_info *sbi, u32 i, int *er
 		qlfs_free_blocks(blk, 0);
 		return NULL;
 	}
+	nat_block_check(sbi, blk, i);
 	spin_lock(&sbi->nat_lock);
 	if (sbi->nat_blocks[i]) { /* another reader won */
 		qlfs_free_blocks(blk, 0);
