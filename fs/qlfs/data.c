@@ -37,6 +37,14 @@
  *  QDA3: ->writepages holds qlfs_lock_op() across its page walk (taken
  *       before any folio lock, the lock order of qlfs_mount.h); the
  *       checkpoint's own task passes through it.
+ *  QDA4: ->writepages may keep a reference (never a lock) on the direct
+ *       node of the page it last wrote and take the next page's address
+ *       from it without walking from the inode (whose folio the writer
+ *       locks at every page: write_begin's reservation, write_end's size),
+ *       but only after locking it and finding it still in the node cache
+ *       (a freed node leaves it, QN2) with this inode's footer and offset,
+ *       and only for a block already reserved or written (no inode field
+ *       changes). Locks are still taken data folio, then node folio.
  *
  * Locking: qlfs_lock_op() (write_begin to write_end, ->writepages) ->
  * the data folio lock -> node folio locks (inside qlfs_get_dnode_of_data()).
@@ -349,6 +357,12 @@ struct qlfs_writepage_ctx {
 			    * once allocated always has a bio */
 	u32 last_blkaddr;
 	blk_opf_t opf;
+	/* The direct node of the last page written (referenced, not locked;
+	 * QDA4): the next pages it maps are found from it without the walk
+	 * from the inode, whose folio the writer locks for every page. */
+	struct folio *dnode;
+	pgoff_t dnode_start; /* file index of its first address */
+	u32 dnode_ofs;	     /* its node offset (footer flag) */
 };
 
 static void qlfs_write_end_io(struct bio *bio)
@@ -405,6 +419,74 @@ static void add_to_write_bio(struct qlfs_writepage_ctx *w, struct folio *folio,
 		bio_add_page(w->bio, &folio->page, PAGE_SIZE, 0);
 	}
 	w->last_blkaddr = blkaddr;
+}
+
+static u32 footer_ofs(struct folio *node)
+{
+	const struct qlfs_direct_node *dn = folio_address(node);
+
+	return le32_to_cpu(dn->footer.flag) >> OFFSET_BIT_SHIFT;
+}
+
+/* Is the locked cached direct node still @inode's node there (QDA4)? A
+ * node freed by truncation left the node cache (QN2): its folio, which
+ * we still reference, has no mapping any more. */
+static bool cached_dnode_valid(struct qlfs_writepage_ctx *w, struct inode *inode)
+{
+	struct folio *node = w->dnode;
+	const struct qlfs_direct_node *dn = folio_address(node);
+
+	return node->mapping == w->sbi->node_inode->i_mapping &&
+	       folio_test_uptodate(node) && le32_to_cpu(dn->footer.ino) == inode->i_ino &&
+	       le32_to_cpu(dn->footer.nid) == node->index &&
+	       footer_ofs(node) == w->dnode_ofs;
+}
+
+static void forget_cached_dnode(struct qlfs_writepage_ctx *w)
+{
+	if (w->dnode)
+		folio_put(w->dnode);
+	w->dnode = NULL;
+}
+
+/*
+ * The dnode of file block @index for writeback, as qlfs_get_dnode_of_data()
+ * (ALLOC_NODE) gives it, but from the cached direct node when it maps
+ * @index: then only that node is locked (dn->inode_folio NULL), not the
+ * inode's folio (F2FS also unlocks the inode page once past it). Only for
+ * a block already reserved or written: that changes no inode field.
+ */
+static int writepage_get_dnode(struct qlfs_writepage_ctx *w, struct inode *inode,
+			       pgoff_t index, struct dnode_of_data *dn)
+{
+	int err;
+
+	if (w->dnode && index >= w->dnode_start &&
+	    index - w->dnode_start < ADDRS_PER_BLOCK) {
+		folio_lock(w->dnode);
+		if (cached_dnode_valid(w, inode)) {
+			set_new_dnode(dn, inode, NULL, w->dnode, w->dnode->index);
+			dn->ofs_in_node = index - w->dnode_start;
+			dn->data_blkaddr = qlfs_data_blkaddr(dn);
+			if (dn->data_blkaddr != NULL_ADDR) {
+				folio_get(w->dnode); /* qlfs_put_dnode() drops it */
+				return 0;
+			}
+		}
+		folio_unlock(w->dnode);
+		forget_cached_dnode(w);
+	}
+	set_new_dnode(dn, inode, NULL, NULL, 0);
+	__atomic_fetch_add(&w->sbi->wb_dnode_walks, 1, __ATOMIC_RELAXED);
+	err = qlfs_get_dnode_of_data(dn, index, ALLOC_NODE);
+	if (err || dn->node_folio == dn->inode_folio)
+		return err;
+	forget_cached_dnode(w);
+	folio_get(dn->node_folio);
+	w->dnode = dn->node_folio;
+	w->dnode_start = index - dn->ofs_in_node;
+	w->dnode_ofs = footer_ofs(dn->node_folio);
+	return 0;
 }
 
 /* GC part: a page the cleaner moved goes to the cold data log (F2FS's
@@ -464,8 +546,7 @@ static int qlfs_write_data_folio(struct folio *folio, struct writeback_control *
 		folio_unlock(folio);
 		return -ENOMEM;
 	}
-	set_new_dnode(&dn, inode, NULL, NULL, 0);
-	err = qlfs_get_dnode_of_data(&dn, folio->index, ALLOC_NODE);
+	err = writepage_get_dnode(w, inode, folio->index, &dn);
 	if (err)
 		goto out_error;
 	if (WARN_ON_ONCE(dn.data_blkaddr == NULL_ADDR)) { /* QDA2 broken */
@@ -529,6 +610,7 @@ static int qlfs_writepages(struct address_space *mapping, struct writeback_contr
 	submit_write_bio(&w);
 	if (w.spare)
 		bio_put(w.spare);
+	forget_cached_dnode(&w);
 	qlfs_unlock_op(w.sbi);
 	blk_finish_plug(&plug);
 	return err;

@@ -147,6 +147,9 @@ struct qlfs_sb_info {
 	/* QP (session 19, speed): node blocks read around a missing one
 	 * (node.c, node_ra_collect()), so the tests can see it happen. */
 	u64 node_blocks_read_ahead;
+	/* SW (session 20, speed): ->writepages' walks of a block map from
+	 * the inode (data.c: the others found their direct node cached). */
+	u64 wb_dnode_walks;
 
 	/* Metadata half's own (super.c, segment.c, node.c, checkpoint.c). */
 	struct mutex nid_alloc_mutex; /* qlfs_alloc_nid(): one scan at a time */

@@ -232,10 +232,76 @@ static void qlfs_perf_background_writeback_skips_few_nodes(struct ktest *t)
 	KTEST_EXPECT_EQ(t, ksys_close(fd), 0);
 }
 
+/*
+ * A large sequential write past the inode's own addresses (SW, session
+ * 20): its writeback walks the block map from the inode once per direct
+ * node, not once per page (data.c, QDA4: the inode's node folio, which
+ * the writer locks at every page, is left alone), goes to the disk in
+ * merged requests, and reads back intact. Before: one walk a page (2048).
+ */
+#define QP_SEQ_FIRST ADDRS_PER_INODE /* the first page a direct node maps */
+#define QP_SEQ_PAGES 2048u	     /* 8 MiB: three direct nodes */
+
+static void qp_seq_fill(char *buf, unsigned int page)
+{
+	for (unsigned int i = 0; i < PAGE_SIZE / sizeof(u32); i++)
+		((u32 *)buf)[i] = page * 1024u + i;
+}
+
+static void qlfs_perf_seq_write_walks_per_dnode(struct ktest *t)
+{
+	struct qp *q = t->priv;
+	struct qlfs_sb_info *sbi = qp_mount(t, q);
+	char *buf = kmalloc(PAGE_SIZE, GFP_KERNEL), *got = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	u64 walks, data, writes;
+	unsigned int bad = 0;
+	int fd;
+
+	KTEST_ASSERT_NOT_NULL(t, buf);
+	KTEST_ASSERT_NOT_NULL(t, got);
+	ksys_sync();
+	walks = sbi->wb_dnode_walks;
+	data = sbi->data_blocks_written;
+	writes = qp_ios(sbi, STAT_WRITE);
+	qp_name(q, 0);
+	fd = ksys_open(q->path, O_RDWR | O_CREAT | O_EXCL, 0644);
+	KTEST_ASSERT_TRUE(t, fd >= 0);
+	for (unsigned int i = 0; i < QP_SEQ_PAGES; i++) {
+		qp_seq_fill(buf, QP_SEQ_FIRST + i);
+		KTEST_ASSERT_EQ(t,
+				ksys_pwrite64(fd, buf, PAGE_SIZE,
+					      (loff_t)(QP_SEQ_FIRST + i) * PAGE_SIZE),
+				(long)PAGE_SIZE);
+	}
+	KTEST_EXPECT_EQ(t, ksys_fsync(fd), 0);
+	walks = sbi->wb_dnode_walks - walks;
+	data = sbi->data_blocks_written - data;
+	writes = qp_ios(sbi, STAT_WRITE) - writes;
+	KTEST_EXPECT_EQ(t, data, (u64)QP_SEQ_PAGES);
+	/* three direct nodes, once more per ->writepages call */
+	KTEST_EXPECT_LE(t, walks, (u64)16);
+	/* merged: 64 KiB or more a request, nodes and summaries included */
+	KTEST_EXPECT_LE(t, writes, (u64)QP_SEQ_PAGES / 16);
+	drop_pagecache();
+	for (unsigned int i = 0; i < QP_SEQ_PAGES; i++) {
+		qp_seq_fill(buf, QP_SEQ_FIRST + i);
+		if (ksys_pread64(fd, got, PAGE_SIZE,
+				 (loff_t)(QP_SEQ_FIRST + i) * PAGE_SIZE) != PAGE_SIZE ||
+		    memcmp(got, buf, PAGE_SIZE))
+			bad++;
+	}
+	KTEST_EXPECT_EQ(t, bad, 0u);
+	KTEST_EXPECT_EQ(t, ksys_close(fd), 0);
+	KTEST_EXPECT_EQ(t, ksys_unlink(q->path), 0);
+	kfree(buf);
+	kfree(got);
+}
+
 static const struct ktest_case qlfs_perf_cases[] = {
 	KTEST_CASE(qlfs_perf_small_files_read_nodes_around),
 	KTEST_CASE(qlfs_perf_sync_merges_small_files),
 	KTEST_CASE(qlfs_perf_background_writeback_skips_few_nodes),
+	KTEST_CASE(qlfs_perf_seq_write_walks_per_dnode),
 	KTEST_END,
 };
 
