@@ -526,9 +526,16 @@ bool get_page_unless_zero(struct page *page)
 	return true;
 }
 
+/* Acquire: a caller that decides from the count that nobody else holds
+ * the page (reclaim's __remove_mapping(), under the mapping's lock) must
+ * see every access a holder made before its put_page() (release), as
+ * Linux's folio_ref_freeze() (a fully ordered cmpxchg) does; relaxed,
+ * reclaim cleared folio->mapping racing with a holder's read of it just
+ * before its last put (ThreadSanitizer, reclaim_never_takes_a_held_folio,
+ * one run in two). */
 int page_ref_count(struct page *page)
 {
-	return __atomic_load_n(&page->refcount, __ATOMIC_RELAXED);
+	return __atomic_load_n(&page->refcount, __ATOMIC_ACQUIRE);
 }
 
 void *__get_free_pages(gfp_t flags, unsigned int order)

@@ -171,9 +171,11 @@ static bool mapping_evict_folio(struct address_space *mapping, struct folio *fol
 		return false;
 	xa_lock_irqsave(&mapping->i_pages, flags);
 	/* 2 = the cache + our batch; any other user keeps it. Lookups take
-	 * their reference under this lock, so none appears meanwhile. */
+	 * their reference under this lock, so none appears meanwhile.
+	 * Acquire, as page_ref_count(): a holder's accesses before its last
+	 * put come before ours. */
 	if (folio->mapping == mapping &&
-	    __atomic_load_n(&folio->refcount, __ATOMIC_RELAXED) == 2 &&
+	    __atomic_load_n(&folio->refcount, __ATOMIC_ACQUIRE) == 2 &&
 	    !folio_test_dirty(folio)) {
 		void *old = __xa_erase(&mapping->i_pages, folio->index);
 

@@ -20,6 +20,10 @@
  * before the node blocks too (unlike F2FS): a marked node never reaches
  * the media before the data it points to, so a cut before fsync returns
  * leaves the file old or new, never pointing at blocks never written.
+ * The marked blocks hold every address of the file, so fsync waits for
+ * all of the file's writes in flight before each flush, not only the
+ * range's (a write that starts during fsync, after the first wait, is
+ * covered by the second: durable once fsync returns).
  *
  * Truncate (F2FS's f2fs_setattr()/f2fs_truncate()): the pages past the new
  * size go (truncate_setsize()), then their blocks and the nodes no longer
@@ -268,7 +272,12 @@ int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 	 * roll-forward give the file whatever those blocks held before
 	 * (another file's old bytes) after a cut before the final flush.
 	 * F2FS leaves this window open; the crash sweep shut it
-	 * (docs/qlfs-crash.md). */
+	 * (docs/qlfs-crash.md). The marked blocks carry every address of
+	 * the file, not only the range's: the writes in flight outside
+	 * the range (the flusher's, the cleaner's moves; an O_DSYNC write
+	 * is a range fsync) are waited for too, and again before the last
+	 * flush for those that started meanwhile (suite qlfs_review4_cut). */
+	filemap_fdatawait_range_keep_errors(inode->i_mapping, 0, LLONG_MAX);
 	err = blkdev_issue_flush(sbi->bdev);
 	if (err)
 		return err;
@@ -276,6 +285,7 @@ int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 	qlfs_update_inode(inode); /* size and times into the node (QM1) */
 	qlfs_unlock_op(sbi);
 	err = qlfs_fsync_node_pages(inode, dentry);
+	filemap_fdatawait_range_keep_errors(inode->i_mapping, 0, LLONG_MAX);
 	err2 = blkdev_issue_flush(sbi->bdev);
 	return err ? err : err2;
 }

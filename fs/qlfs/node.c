@@ -35,7 +35,9 @@
  *       memory for a node created since it was last written (its folio is
  *       then dirty in the node mapping, and one block is reserved for it).
  *  QN2: a freed nid has no folio in the node mapping, NULL_ADDR and a
- *       bumped version in the NAT.
+ *       bumped version in the NAT. qlfs_free_node() changes the entry
+ *       holding the nid's folio locked, as every reader of a node locks
+ *       it before reading the NAT: none reads the entry half freed.
  *  QN3: a node folio's footer offset is its place in its inode's tree
  *       (docs/qlfs-format.md "Node offsets"), checked on every step of the
  *       block map walk.
@@ -253,14 +255,14 @@ static void drop_node_folio(struct qlfs_sb_info *sbi, u32 nid)
 	folio_put(folio);
 }
 
-void qlfs_free_node(struct qlfs_sb_info *sbi, u32 nid)
+/* The NAT half of qlfs_free_node(). */
+static void free_nat_entry(struct qlfs_sb_info *sbi, u32 nid)
 {
 	struct qlfs_nat_entry *ne;
 	u32 addr;
 	int err = 0;
 	bool low;
 
-	drop_node_folio(sbi, nid);
 	ne = nat_entry_locked(sbi, nid, &err);
 	if (!ne)
 		return;
@@ -280,6 +282,40 @@ void qlfs_free_node(struct qlfs_sb_info *sbi, u32 nid)
 		qlfs_release_blocks(sbi, 1);
 	else
 		qlfs_invalidate_block(sbi, addr);
+}
+
+/*
+ * QN2, under the nid's folio lock: every reader of a node (a read on
+ * demand, read-around, the cleaner's move_node_block() and data_owner(),
+ * node writeback) locks the nid's folio, adding it first when it is not
+ * cached, before it reads the NAT entry. So the folio is taken locked
+ * (made when not cached) and held across the NAT change: a reader waits,
+ * finds the folio gone from the mapping, adds its own and reads NULL_ADDR
+ * (-ENOENT). Dropped before the NAT change only, a reader in between read
+ * the old entry: a NEW_ADDR one (a node never written) called the NAT
+ * corrupt and made the file system read-only, an address read the block
+ * back into the cache of a free nid (suite qlfs_review4). Without memory
+ * for a folio, the cached one is dropped before and after the change
+ * (the window stays, narrower).
+ */
+void qlfs_free_node(struct qlfs_sb_info *sbi, u32 nid)
+{
+	struct address_space *mapping = sbi->node_inode->i_mapping;
+	struct folio *folio = __filemap_get_folio(mapping, nid, FGP_LOCK | FGP_CREAT,
+						  __GFP_NORETRY | __GFP_NOWARN);
+
+	if (IS_ERR(folio)) {
+		drop_node_folio(sbi, nid);
+		free_nat_entry(sbi, nid);
+		drop_node_folio(sbi, nid);
+		return;
+	}
+	folio_wait_writeback(folio); /* its NAT move done (write_node_folio()) */
+	folio_cancel_dirty(folio);
+	free_nat_entry(sbi, nid);
+	filemap_remove_folio(folio);
+	folio_unlock(folio);
+	folio_put(folio);
 }
 
 static void clear_rf_maps(struct qlfs_sb_info *sbi);
