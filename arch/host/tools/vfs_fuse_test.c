@@ -450,7 +450,7 @@ static const struct vm_backend vm_qlfs_fuse = {
 	.remount = model_remount,
 	.unmount = model_unmount,
 	.orphan_estale = true,
-	.no_hard_links = true,
+	.stale_append_pos = true,
 };
 
 static int model_suite(struct vm_options *o)
