@@ -360,7 +360,8 @@ static int qf_write(const char *path, const char *buf, size_t size, off_t off,
 	r.buf = (void *)buf;
 	r.size = size;
 	r.off = off;
-	r.flags = fi->flags & O_APPEND ? QF_WRITE_APPEND : 0;
+	/* A write-back of mmap()ed pages (writepage) goes where its page is. */
+	r.flags = (fi->flags & O_APPEND) && !fi->writepage ? QF_WRITE_APPEND : 0;
 	return qf_call(&r);
 }
 
