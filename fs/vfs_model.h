@@ -118,17 +118,23 @@ struct vm_backend {
 	 * not survive (ramfs). The hook qlfs fills. */
 	int (*remount)(const char *dir);
 	int (*unmount)(const char *dir);
-	/* A known difference from Linux on tmpfs, allowed only where it
-	 * applies and counted (docs/qlfs.md, "Through FUSE"): on an open file
-	 * whose name it was opened by is gone, fstat and lseek's SEEK_DATA/
-	 * SEEK_HOLE fail with ESTALE (qlfs-fuse: libfuse's high-level API looks the node
-	 * up by its path for them). The kernel's backends leave it false. */
+	/* Known differences from Linux on tmpfs, each allowed only where it
+	 * applies and counted (docs/qlfs.md, "Through FUSE"). The kernel's
+	 * backends leave them false. qlfs-fuse (libfuse's high-level API
+	 * looks a node up by its path, and each name of a file is its own
+	 * host inode):
+	 * orphan_estale: fstat and lseek's SEEK_DATA/SEEK_HOLE on an open
+	 * file fail with ESTALE once the name it was opened by stopped
+	 * leading to it (unlinked, renamed over, a directory on the way
+	 * renamed: even if it leads there again later), or once that file
+	 * was renamed over by another name of its own (a POSIX no-op the
+	 * host still takes as the target's unlink). */
 	bool orphan_estale;
-	/* The generator makes no hard links: qlfs-fuse (libfuse's high-level
-	 * API) gives each name of a file its own host inode, whose page cache
-	 * and size go stale when the file changes by another name
-	 * (docs/qlfs.md, "Through FUSE"). */
-	bool no_hard_links;
+	/* stale_append_pos: after an O_APPEND write to a file that has had
+	 * two names, the descriptor's offset is the end its name last
+	 * heard of plus the bytes written (the bytes themselves land at
+	 * the true end: the tree check reads them). */
+	bool stale_append_pos;
 };
 
 enum vm_kind {
@@ -161,7 +167,8 @@ enum vm_kind {
 struct vm_stats {
 	unsigned long ran[NR_OPS], ok[NR_OPS];
 	unsigned long errno_seen[64];
-	unsigned long orphan_estale; /* calls the backend's difference excused */
+	unsigned long orphan_estale;	/* calls the backend's difference excused */
+	unsigned long stale_append_pos; /* O_APPEND writes whose offset was excused */
 };
 
 struct vm_options {

@@ -29,10 +29,11 @@
 #include <quire/printk.h>
 #include <quire/errno.h>
 
-#define VM_BUF	     (64u << 10)
-#define VM_HISTORY   8	  /* operations shown before a failure */
-#define VM_MAX_ENTS  256  /* entries in one directory */
-#define VM_MAX_NODES 1024 /* nodes the tree check looks at */
+#define VM_BUF	      (64u << 10)
+#define VM_HISTORY    8		 /* operations shown before a failure */
+#define VM_MAX_ENTS   256	 /* entries in one directory */
+#define VM_MAX_NODES  1024	 /* nodes the tree check looks at */
+#define VM_LINKED_IDS (1u << 22) /* model inode ids the linked bitmap holds */
 
 const char *const vm_kind_name[NR_OPS] = {
 	"open",	   "close",	"read",	    "write",   "pread",	 "pwrite",
@@ -69,7 +70,14 @@ struct vm_runner {
 	unsigned long step;
 	int real_fd[VM_MAX_FDS];
 	char fd_path[VM_MAX_FDS][PATH_MAX / 8]; /* the name each was opened by */
-	u8 *wbuf, *rbuf, *mbuf;			/* VM_BUF each */
+	/* The name each was opened by stopped leading to its file since
+	 * (or the file was renamed over by another name of it): the
+	 * backend's orphan_estale may apply. */
+	bool fd_lost[VM_MAX_FDS];
+	/* Model inodes that have had two names (stale_append_pos backends
+	 * only; NULL otherwise): one bit per id, ids past it count as linked. */
+	u8 *linked;
+	u8 *wbuf, *rbuf, *mbuf; /* VM_BUF each */
 	char hist[VM_HISTORY][200];
 	struct vm_dirent *ents; /* VM_MAX_ENTS */
 	struct {
@@ -273,18 +281,50 @@ static bool vm_same_stat(struct vm_runner *r, const char *what, const struct kst
 
 /* The backend's known difference (struct vm_backend.orphan_estale): is
  * @real ESTALE from a call on fd slot @fd whose file the name it was
- * opened by no longer leads to (unlinked, renamed over; or a directory
- * on the way renamed: allowed too, the runner does not follow those)? */
+ * opened by stopped leading to at some step since the open (unlinked,
+ * renamed over, a directory on the way renamed), or that was renamed
+ * over by another name of itself (vm_note_lost())? */
 static bool vm_orphan_estale(struct vm_runner *r, int fd, long long real)
 {
-	struct vm_stat fs, ps;
+	struct vm_stat fs;
 
 	if (real != -ESTALE || !r->o.backend->orphan_estale || vm_fstat(&r->m, fd, &fs))
 		return false;
-	if (!vm_stat(&r->m, r->fd_path[fd], true, &ps) && ps.id == fs.id)
-		return false; /* its name still leads to it: ESTALE is wrong */
+	if (!r->fd_lost[fd])
+		return false; /* its name always led to it: ESTALE is wrong */
 	r->st.orphan_estale++;
 	return true;
+}
+
+/* After a step that changed names: each open file whose name no longer
+ * leads to it is lost for good (orphan_estale), even if a later step
+ * makes the name lead to it again (the backend's node for that name is
+ * gone by then); and every open file of @same_id (a file renamed over
+ * by another name of itself, or 0) too. */
+static void vm_note_lost(struct vm_runner *r, unsigned int same_id)
+{
+	for (int fd = 0; fd < VM_MAX_FDS; fd++) {
+		struct vm_stat fs, ps;
+
+		if (r->fd_lost[fd] || vm_fstat(&r->m, fd, &fs))
+			continue;
+		if (fs.id == same_id || vm_stat(&r->m, r->fd_path[fd], true, &ps) ||
+		    ps.id != fs.id)
+			r->fd_lost[fd] = true;
+	}
+}
+
+static bool vm_linked(struct vm_runner *r, unsigned int id)
+{
+	return id >= VM_LINKED_IDS || (r->linked[id / 8] >> (id % 8)) & 1;
+}
+
+static void vm_set_linked(struct vm_runner *r, const char *path)
+{
+	struct vm_stat ms;
+
+	if (r->linked && !vm_stat(&r->m, path, false, &ms) && ms.id < VM_LINKED_IDS)
+		r->linked[ms.id / 8] |= 1u << (ms.id % 8);
 }
 
 static bool vm_do_open(struct vm_runner *r, struct vm_op *op, const char *p0)
@@ -295,6 +335,7 @@ static bool vm_do_open(struct vm_runner *r, struct vm_op *op, const char *p0)
 	if (real >= 0 && model >= 0) {
 		r->real_fd[model] = real;
 		strscpy_len(r->fd_path[model], op->path[0], sizeof(r->fd_path[model]));
+		r->fd_lost[model] = false;
 		op->fd = model;
 		return true;
 	}
@@ -335,6 +376,32 @@ static bool vm_do_read(struct vm_runner *r, struct vm_op *op)
 	return true;
 }
 
+/* The backend's known difference (struct vm_backend.stale_append_pos):
+ * after an O_APPEND write on fd slot @fd of a file that has had two names,
+ * the real offset may differ from the model's; set it to the model's
+ * (where Linux has it) and count it. The bytes are checked by the tree
+ * check as always. */
+static bool vm_stale_append_pos(struct vm_runner *r, int fd)
+{
+	struct vm_fd *f = &r->m.fds[fd];
+	struct vm_stat fs;
+	loff_t real;
+
+	if (!r->linked || !(f->flags & O_APPEND) || vm_fstat(&r->m, fd, &fs) ||
+	    !vm_linked(r, fs.id))
+		return true;
+	real = ksys_lseek(r->real_fd[fd], 0, SEEK_CUR);
+	if (real == f->pos)
+		return true;
+	if (real < 0 || ksys_lseek(r->real_fd[fd], f->pos, SEEK_SET) != f->pos) {
+		vm_fail(r, "%s: the offset after an O_APPEND write: %lld, model %lld",
+			vm_kind_name[OP_WRITE], (long long)real, (long long)f->pos);
+		return false;
+	}
+	r->st.stale_append_pos++;
+	return true;
+}
+
 static bool vm_do_write(struct vm_runner *r, struct vm_op *op)
 {
 	int fd = r->real_fd[op->fd];
@@ -349,7 +416,9 @@ static bool vm_do_write(struct vm_runner *r, struct vm_op *op)
 		real = ksys_pwrite64(fd, r->wbuf, op->len, op->off);
 		model = vm_pwrite(&r->m, op->fd, r->wbuf, op->len, op->off);
 	}
-	return vm_same(r, vm_kind_name[op->kind], real, model);
+	if (!vm_same(r, vm_kind_name[op->kind], real, model))
+		return false;
+	return model <= 0 || vm_stale_append_pos(r, op->fd);
 }
 
 /* lseek: SEEK_DATA and SEEK_HOLE are checked against the contract (a file
@@ -563,6 +632,38 @@ static bool vm_do_remount(struct vm_runner *r)
 	return vm_same(r, "remount", err, 0);
 }
 
+/* rmdir, unlink, rename: names go; what the open files lost is noted
+ * (vm_note_lost()). */
+static bool vm_do_unname(struct vm_runner *r, struct vm_op *op, const char *p0,
+			 const char *p1)
+{
+	struct vm_stat a, b;
+	unsigned int same_id = 0;
+	bool ok;
+
+	switch (op->kind) {
+	case OP_RMDIR:
+		ok = vm_same(r, "rmdir", ksys_rmdir(p0), vm_rmdir(&r->m, op->path[0]));
+		break;
+	case OP_UNLINK:
+		ok = vm_same(r, "unlink", ksys_unlink(p0), vm_unlink(&r->m, op->path[0]));
+		break;
+	default:
+		/* Two names of one file: a no-op (POSIX), but not to the
+		 * backend's node of the target name (orphan_estale). */
+		if (!(op->flags & RENAME_EXCHANGE) &&
+		    !vm_stat(&r->m, op->path[0], false, &a) &&
+		    !vm_stat(&r->m, op->path[1], false, &b) && a.id == b.id)
+			same_id = a.id;
+		ok = vm_same(r, "rename", ksys_rename(p0, p1, op->flags),
+			     vm_rename(&r->m, op->path[0], op->path[1], op->flags));
+		break;
+	}
+	if (ok && !r->last_ret && r->o.backend->orphan_estale)
+		vm_note_lost(r, same_id);
+	return ok;
+}
+
 /* Run @op on both sides; false at the first difference. */
 static bool vm_apply(struct vm_runner *r, struct vm_op *op)
 {
@@ -600,16 +701,16 @@ static bool vm_apply(struct vm_runner *r, struct vm_op *op)
 		return vm_same(r, "mkdir", ksys_mkdir(p0, 0755),
 			       vm_mkdir(&r->m, op->path[0]));
 	case OP_RMDIR:
-		return vm_same(r, "rmdir", ksys_rmdir(p0), vm_rmdir(&r->m, op->path[0]));
 	case OP_UNLINK:
-		return vm_same(r, "unlink", ksys_unlink(p0),
-			       vm_unlink(&r->m, op->path[0]));
 	case OP_RENAME:
-		return vm_same(r, "rename", ksys_rename(p0, p1, op->flags),
-			       vm_rename(&r->m, op->path[0], op->path[1], op->flags));
+		return vm_do_unname(r, op, p0, p1);
 	case OP_LINK:
-		return vm_same(r, "link", ksys_link(p0, p1),
-			       vm_link(&r->m, op->path[0], op->path[1]));
+		if (!vm_same(r, "link", ksys_link(p0, p1),
+			     vm_link(&r->m, op->path[0], op->path[1])))
+			return false;
+		if (!r->last_ret)
+			vm_set_linked(r, op->path[1]);
+		return true;
 	case OP_SYMLINK: /* path[0] is the target, stored as given */
 		return vm_same(r, "symlink", ksys_symlink(op->path[0], p1),
 			       vm_symlink(&r->m, op->path[0], op->path[1]));
@@ -924,8 +1025,6 @@ static bool vm_gen_args(struct vm_runner *r, struct vm_op *op)
 	bool needs_fd =
 		op->kind <= OP_FTRUNCATE || op->kind == OP_FSTAT || op->kind == OP_FSYNC;
 
-	if (op->kind == OP_LINK && r->o.backend->no_hard_links)
-		return false; /* draw another */
 	if (needs_fd && op->kind != OP_OPEN) {
 		op->fd = vm_pick_fd(r);
 		if (op->fd < 0)
@@ -1049,6 +1148,7 @@ static void vm_runner_free(struct vm_runner *r)
 	kfree(r->mbuf);
 	kfree(r->ents);
 	kfree(r->seen);
+	kfree(r->linked);
 	vm_destroy(&r->m);
 	kfree(r);
 }
@@ -1066,8 +1166,10 @@ static struct vm_runner *vm_runner_alloc(const struct vm_options *o)
 	r->mbuf = kmalloc(VM_BUF, GFP_KERNEL);
 	r->ents = kcalloc(VM_MAX_ENTS, sizeof(*r->ents), GFP_KERNEL);
 	r->seen = kcalloc(VM_MAX_NODES, sizeof(*r->seen), GFP_KERNEL);
+	if (o->backend->stale_append_pos)
+		r->linked = kzalloc(VM_LINKED_IDS / 8, GFP_KERNEL);
 	if (!r->wbuf || !r->rbuf || !r->mbuf || !r->ents || !r->seen ||
-	    vm_init(&r->m, VM_PREFIX)) {
+	    (o->backend->stale_append_pos && !r->linked) || vm_init(&r->m, VM_PREFIX)) {
 		vm_runner_free(r);
 		return NULL;
 	}
@@ -1185,6 +1287,10 @@ static void vm_print_stats(const struct vm_stats *st)
 		cprintf("# vfs_model: calls on an orphan gave ESTALE %lu times (the "
 			"backend's known difference)\n",
 			st->orphan_estale);
+	if (st->stale_append_pos)
+		cprintf("# vfs_model: O_APPEND writes to a file with two names left the "
+			"offset stale %lu times (the backend's known difference)\n",
+			st->stale_append_pos);
 }
 
 /* @ops: a script of @nops steps, or NULL for o->steps generated ones. */

@@ -91,9 +91,12 @@ $(foreach v,plain asan,$(eval $(call host_fuse_variant,$(v))))
 # vfs-fuse-test (issue 11, POSIX through FUSE: docs/qlfs-tools.md): the
 # POSIX cases (fs/vfs_posix_cases.h) and the model test's runner
 # (fs/vfs_model.c, fs/vfs_model_run.c) built over libc, not the core: the
-# libc shim (arch/host/tools/libc/quire/*.h -> vfs_libc.h) stands in for
-# include/, and the objects have a directory of their own.
-VFS_FUSE_SRCS   := arch/host/tools/vfs_fuse_test.c fs/vfs_model.c fs/vfs_model_run.c
+# libc shim (arch/host/tools/libc/{quire,arch}/*.h -> vfs_libc.h) stands in
+# for include/, and the objects have a directory of their own. The
+# kernel's formatting (kernel/vsprintf.c: scnprintf()) is built in, so the
+# runner's messages are formatted by the one definition the kernel uses.
+VFS_FUSE_SRCS   := arch/host/tools/vfs_fuse_test.c fs/vfs_model.c fs/vfs_model_run.c \
+                   kernel/vsprintf.c
 VFS_FUSE_CFLAGS := -std=gnu11 -g -O1 $(WARN) -Iarch/host/tools/libc -fno-omit-frame-pointer \
                    -D_GNU_SOURCE
 define host_vfs_fuse_variant

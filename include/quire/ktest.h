@@ -50,10 +50,10 @@ struct ktest {
 	long jmp[5];		/* __builtin_setjmp buffer for assertions */
 };
 
-struct ktest_case {
-	const char *name;
-	void (*run)(struct ktest *t);
-};
+/* struct ktest_case, KTEST_CASE(), ktest_fail(), ktest_abort() and the
+ * KTEST_EXPECT_*()/KTEST_ASSERT_*() macros: one definition, shared with
+ * the host programs that run cases over libc. */
+#include <quire/ktest_expect.h>
 
 struct ktest_suite {
 	const char *name;
@@ -66,9 +66,6 @@ struct ktest_suite {
 	 * suites too long for every job (crash_sweep: its own job). */
 	bool on_request;
 };
-
-#define KTEST_CASE(fn) { .name = #fn, .run = fn }
-#define KTEST_END { .name = NULL, .run = NULL }
 
 #define KTEST_SUITE(sym)						\
 	static const struct ktest_suite *__ktest_suite_ptr_##sym	\
@@ -95,56 +92,9 @@ void ktest_on_cpu(struct ktest *t, unsigned int cpu, void (*body)(struct ktest *
  * Returns what @run returned. */
 int ktest_run_command(int (*run)(int argc, char **argv), const char *line);
 
-void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
-	__printf(4, 5);
-void ktest_abort(struct ktest *t) __noreturn;
 /* Mark the running case skipped, with a reason shown in KTAP ("# SKIP ..."),
  * and end it. Only for a genuine precondition that cannot hold here; the
  * harness counts skips and reports them. */
 void ktest_skip(struct ktest *t, const char *reason) __noreturn;
-
-#define KTEST_EXPECT_TRUE(t, cond) do {					\
-	if (!(cond))							\
-		ktest_fail(t, __FILE__, __LINE__, "expected %s", #cond); \
-} while (0)
-#define KTEST_EXPECT_FALSE(t, cond) KTEST_EXPECT_TRUE(t, !(cond))
-
-#define KTEST_EXPECT_OP(t, a, op, b) do {				\
-	long long __a = (long long)(a), __b = (long long)(b);		\
-	if (!(__a op __b))						\
-		ktest_fail(t, __FILE__, __LINE__,			\
-			   "expected %s %s %s, got %lld vs %lld",	\
-			   #a, #op, #b, __a, __b);			\
-} while (0)
-#define KTEST_EXPECT_EQ(t, a, b) KTEST_EXPECT_OP(t, a, ==, b)
-#define KTEST_EXPECT_NE(t, a, b) KTEST_EXPECT_OP(t, a, !=, b)
-#define KTEST_EXPECT_LT(t, a, b) KTEST_EXPECT_OP(t, a, <, b)
-#define KTEST_EXPECT_LE(t, a, b) KTEST_EXPECT_OP(t, a, <=, b)
-#define KTEST_EXPECT_GT(t, a, b) KTEST_EXPECT_OP(t, a, >, b)
-#define KTEST_EXPECT_GE(t, a, b) KTEST_EXPECT_OP(t, a, >=, b)
-#define KTEST_EXPECT_NULL(t, p) KTEST_EXPECT_TRUE(t, (p) == NULL)
-#define KTEST_EXPECT_NOT_NULL(t, p) KTEST_EXPECT_TRUE(t, (p) != NULL)
-
-/* Assertions end the case: the failure is recorded, then ktest_abort(). */
-#define KTEST_ASSERT_TRUE(t, cond) do {					\
-	if (!(cond)) {							\
-		ktest_fail(t, __FILE__, __LINE__, "assertion %s", #cond); \
-		ktest_abort(t);						\
-	}								\
-} while (0)
-#define KTEST_ASSERT_OP(t, a, op, b) do {				\
-	long long __a = (long long)(a), __b = (long long)(b);		\
-	if (!(__a op __b)) {						\
-		ktest_fail(t, __FILE__, __LINE__,			\
-			   "assertion %s %s %s, got %lld vs %lld",	\
-			   #a, #op, #b, __a, __b);			\
-		ktest_abort(t);						\
-	}								\
-} while (0)
-#define KTEST_ASSERT_EQ(t, a, b) KTEST_ASSERT_OP(t, a, ==, b)
-#define KTEST_ASSERT_NE(t, a, b) KTEST_ASSERT_OP(t, a, !=, b)
-#define KTEST_ASSERT_NOT_NULL(t, p) KTEST_ASSERT_TRUE(t, (p) != NULL)
-/* Neither NULL nor an ERR_PTR() (KUnit's KUNIT_ASSERT_NOT_ERR_OR_NULL). */
-#define KTEST_ASSERT_NOT_ERR_OR_NULL(t, p) KTEST_ASSERT_TRUE(t, !IS_ERR_OR_NULL(p))
 
 #endif

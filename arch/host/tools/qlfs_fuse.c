@@ -25,7 +25,10 @@
  * descriptors of the kernel (fi->fh) and calls qf_call(). libfuse's
  * high-level API keeps the paths; use_ino gives qlfs's own inode numbers
  * (hard links are seen as such); hard_remove lets an unlinked file stay
- * open on its kernel descriptor (qlfs keeps it as an orphan).
+ * open on its kernel descriptor (qlfs keeps it as an orphan). Each name of
+ * a hard-linked file is still its own host inode (libfuse keeps one node
+ * per path): no attribute cache, auto_inval_data and QF4 keep the names
+ * in agreement (qf_init(), qf_write(); docs/qlfs.md, "Through FUSE").
  */
 #define FUSE_USE_VERSION 35
 
@@ -162,8 +165,18 @@ static void *qf_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	/* No attribute cache: with the high-level API each name of a hard
 	 * link is its own node in the host kernel, so a link, an unlink or a
 	 * write through one name would leave the others' cached st_nlink,
-	 * size and times stale. Every stat asks qlfs (docs/qlfs-tools.md). */
+	 * size and times stale. Every stat asks qlfs (docs/qlfs-tools.md).
+	 * What stays stale: the size an O_APPEND write starts from (QF4
+	 * puts the bytes at the end, qf_write()). */
 	cfg->attr_timeout = 0;
+	/* And the page cache: with auto_inval_data the host kernel asks for
+	 * the attributes at each read and drops the name's cached pages
+	 * when the size or mtime changed, so a read by one name sees a
+	 * write by another (libfuse 3 asks for it by default: said here
+	 * because hard links depend on it; without it such a read returns
+	 * the pages that name cached before). */
+	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
+		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
 	return NULL;
 }
 
@@ -334,10 +347,22 @@ static int qf_read(const char *path, char *buf, size_t size, off_t off,
 	return rw_call(QF_READ, buf, size, off, fi);
 }
 
+/* fi->flags are the descriptor's flags at this write (FUSE's write
+ * request carries them): O_APPEND appends at qlfs's end of file, not at
+ * @off, which is the end this name's host inode last heard of (QF4). */
 static int qf_write(const char *path, const char *buf, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	return rw_call(QF_WRITE, (void *)buf, size, off, fi);
+	struct qf_req r;
+
+	req_init(&r, QF_WRITE, NULL);
+	r.fd = fi->fh;
+	r.buf = (void *)buf;
+	r.size = size;
+	r.off = off;
+	/* A write-back of mmap()ed pages (writepage) goes where its page is. */
+	r.flags = (fi->flags & O_APPEND) && !fi->writepage ? QF_WRITE_APPEND : 0;
+	return qf_call(&r);
 }
 
 static int qf_statfs(const char *path, struct statvfs *sv)

@@ -21,6 +21,11 @@
  *        a kernel function but qf_call().
  *   QF3: open flags, mode bits, SEEK_* and RENAME_* have Linux's values on
  *        both sides (the kernel side asserts it), so they cross unchanged.
+ *   QF4: an O_APPEND write lands at the end of the file as qlfs has it,
+ *        never at the offset the host kernel computed: with the
+ *        high-level API each name of a hard-linked file is its own host
+ *        inode, whose cached size is stale once the file grew or shrank
+ *        through another name (docs/qlfs.md, "Through FUSE").
  */
 #ifndef ARCH_HOST_TOOLS_QLFS_FUSE_H
 #define ARCH_HOST_TOOLS_QLFS_FUSE_H
@@ -45,7 +50,7 @@ enum qf_op {
 	QF_FTRUNCATE, /* fd, off */
 	QF_OPEN,      /* path, flags, mode -> fd */
 	QF_READ,      /* fd, buf, size, off */
-	QF_WRITE,     /* fd, buf, size, off */
+	QF_WRITE,     /* fd, buf, size, off; flags QF_WRITE_APPEND: at the end */
 	QF_STATFS,    /* path -> sfs */
 	QF_CLOSE,     /* fd */
 	QF_FSYNC,     /* fd; flags 1: fdatasync */
@@ -73,6 +78,11 @@ struct qf_dirent {
 	unsigned char d_type;
 	char d_name[];
 };
+
+/* QF_WRITE's flags: the caller's descriptor has O_APPEND now (FUSE's
+ * write request carries the file's flags): write at the file's end as
+ * qlfs sees it, whatever the offset (QF4). */
+#define QF_WRITE_APPEND 1
 
 #define QF_UTIME_NOW  (-0x7fffffffffffffffLL - 1) /* utimens: the current time */
 #define QF_UTIME_OMIT (-0x7fffffffffffffffLL)	  /* utimens: leave it */

@@ -57,8 +57,9 @@ _Static_assert(sizeof(struct qf_dirent) == sizeof(struct linux_dirent64),
 
 /* Open flags the VFS is given; the others (O_LARGEFILE, O_CLOEXEC,
  * O_NOATIME, O_DIRECT: the FUSE kernel module's business) are dropped.
- * O_APPEND too: FUSE sends every write with its offset, end of file
- * included. */
+ * O_APPEND too: FUSE sends every write with its offset and the
+ * descriptor's flags of the moment (fcntl F_SETFL included): do_write()
+ * appends by those (QF4). */
 #define QF_OPEN_FLAGS                                                              \
 	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_DSYNC | O_SYNC | O_DIRECTORY | \
 	 O_NOFOLLOW)
@@ -173,6 +174,20 @@ static long long do_fsync(struct qf_req *r)
 	return r->flags ? ksys_fdatasync(r->fd) : ksys_fsync(r->fd);
 }
 
+/* QF4: an O_APPEND write at the end qlfs knows (one worker: no other
+ * request runs between the size and the write). */
+static long long do_write(struct qf_req *r)
+{
+	loff_t off = r->off;
+
+	if (r->flags & QF_WRITE_APPEND) {
+		off = ksys_lseek(r->fd, 0, SEEK_END);
+		if (off < 0)
+			return off;
+	}
+	return ksys_pwrite64(r->fd, r->buf, r->size, off);
+}
+
 static long long do_request(struct qf_req *r)
 {
 	switch (r->op) {
@@ -208,7 +223,7 @@ static long long do_request(struct qf_req *r)
 	case QF_READ:
 		return ksys_pread64(r->fd, r->buf, r->size, r->off);
 	case QF_WRITE:
-		return ksys_pwrite64(r->fd, r->buf, r->size, r->off);
+		return do_write(r);
 	case QF_STATFS:
 		return do_statfs(r);
 	case QF_CLOSE:

@@ -9,9 +9,11 @@
  * fs/vfs_model.c and fs/vfs_model_run.c built for that program.
  * Provides: the ksys_* calls of <quire/syscalls.h> with its structs and
  * constants (the values are Linux's, as Quire's are), kmalloc() and
- * friends, scnprintf(), strscpy_len(), errname(), cprintf(), the ktest
- * macros (a failed assertion ends the case's process: each case runs in
- * a child of its own).
+ * friends, strscpy_len(), errname(), cprintf(); and declares what comes
+ * from the kernel's one definition: scnprintf() (kernel/vsprintf.c, built
+ * in) and the ktest macros (include/quire/ktest_expect.h; a failed
+ * assertion ends the case's process: each case runs in a child of its
+ * own).
  *
  * Invariants:
  *  VL1: every ksys_* call is exactly one libc call (or raw syscall where
@@ -56,6 +58,7 @@ typedef unsigned short umode_t;
 #define min(a, b)      ((a) < (b) ? (a) : (b))
 #define max(a, b)      ((a) > (b) ? (a) : (b))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
+#define __noreturn     __attribute__((noreturn))
 #define PAGE_SIZE      4096
 #define MAX_ERRNO      4095
 
@@ -319,29 +322,14 @@ static inline size_t strscpy_len(char *dst, const char *src, size_t size)
 	return len;
 }
 
-/* Bytes written to @buf without its NUL (Linux's scnprintf()). */
-static inline int vscnprintf(char *buf, size_t size, const char *fmt, va_list ap)
-{
-	int n;
+/* The kernel's own formatting, kernel/vsprintf.c, linked in (with
+ * arch/host/tools/libc/arch/debug.h): one definition, the same formats. */
+int scnprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
+int vscnprintf(char *buf, size_t size, const char *fmt, va_list args);
 
-	if (!size)
-		return 0;
-	n = vsnprintf(buf, size, fmt, ap);
-	if (n < 0)
-		return 0;
-	return (size_t)n >= size ? (int)size - 1 : n;
-}
-
-static inline __printf(3, 4) int scnprintf(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vscnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return n;
-}
+/* kernel/vsprintf.c's %pS: vfs_fuse_test.c knows no symbols (false). */
+bool arch_lookup_symbol(unsigned long addr, char *name, size_t size,
+			unsigned long *offset);
 
 /* "ENOENT" for 2 or -2 (Quire's errname()). */
 static inline const char *errname(int err)
@@ -358,64 +346,10 @@ struct ktest {
 	bool failed;
 };
 
-struct ktest_case {
-	const char *name;
-	void (*run)(struct ktest *t);
-};
-
-#define KTEST_CASE(fn)                 \
-	{                              \
-		.name = #fn, .run = fn \
-	}
-#define KTEST_END                         \
-	{                                 \
-		.name = NULL, .run = NULL \
-	}
-
-/* vfs_fuse_test.c: print the failure as ktest does; the abort ends the
- * case's process (it runs in a child of its own). */
-void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
-	__printf(4, 5);
-void ktest_abort(struct ktest *t) __attribute__((noreturn));
-
-#define KTEST_EXPECT_TRUE(t, cond)                                               \
-	do {                                                                     \
-		if (!(cond))                                                     \
-			ktest_fail(t, __FILE__, __LINE__, "expected %s", #cond); \
-	} while (0)
-#define KTEST_EXPECT_FALSE(t, cond) KTEST_EXPECT_TRUE(t, !(cond))
-#define KTEST_EXPECT_OP(t, a, op, b)                                                   \
-	do {                                                                           \
-		long long __a = (long long)(a), __b = (long long)(b);                  \
-		if (!(__a op __b))                                                     \
-			ktest_fail(t, __FILE__, __LINE__,                              \
-				   "expected %s %s %s, got %lld vs %lld", #a, #op, #b, \
-				   __a, __b);                                          \
-	} while (0)
-#define KTEST_EXPECT_EQ(t, a, b) KTEST_EXPECT_OP(t, a, ==, b)
-#define KTEST_EXPECT_NE(t, a, b) KTEST_EXPECT_OP(t, a, !=, b)
-#define KTEST_EXPECT_LT(t, a, b) KTEST_EXPECT_OP(t, a, <, b)
-#define KTEST_EXPECT_LE(t, a, b) KTEST_EXPECT_OP(t, a, <=, b)
-#define KTEST_EXPECT_GT(t, a, b) KTEST_EXPECT_OP(t, a, >, b)
-#define KTEST_EXPECT_GE(t, a, b) KTEST_EXPECT_OP(t, a, >=, b)
-#define KTEST_ASSERT_TRUE(t, cond)                                                \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
-			ktest_fail(t, __FILE__, __LINE__, "assertion %s", #cond); \
-			ktest_abort(t);                                           \
-		}                                                                 \
-	} while (0)
-#define KTEST_ASSERT_OP(t, a, op, b)                                                    \
-	do {                                                                            \
-		long long __a = (long long)(a), __b = (long long)(b);                   \
-		if (!(__a op __b)) {                                                    \
-			ktest_fail(t, __FILE__, __LINE__,                               \
-				   "assertion %s %s %s, got %lld vs %lld", #a, #op, #b, \
-				   __a, __b);                                           \
-			ktest_abort(t);                                                 \
-		}                                                                       \
-	} while (0)
-#define KTEST_ASSERT_EQ(t, a, b)    KTEST_ASSERT_OP(t, a, ==, b)
-#define KTEST_ASSERT_NOT_NULL(t, p) KTEST_ASSERT_TRUE(t, (p) != NULL)
+/* The kernel's expectations and assertions, their one definition
+ * (include/quire/ktest_expect.h). vfs_fuse_test.c defines ktest_fail()
+ * (it prints the failure as ktest does) and ktest_abort() (it ends the
+ * case's process: each case runs in a child of its own). */
+#include "../../../include/quire/ktest_expect.h"
 
 #endif
