@@ -362,6 +362,7 @@ static void metrics_http(struct http_conn *c)
 	http_printf(c, "quire_http_requests_total %llu\n", s.requests);
 	http_printf(c, "quire_http_bad_requests_total %llu\n", s.bad_requests);
 	http_printf(c, "quire_http_timeouts_total %llu\n", s.timeouts);
+	http_printf(c, "quire_http_send_failures_total %llu\n", s.send_failures);
 	for (int i = 1; i <= 5; i++)
 		http_printf(c, "quire_http_responses_total{class=\"%dxx\"} %llu\n", i,
 			    s.status[i]);
