@@ -259,12 +259,16 @@ def directories(c):
     st1, _, _ = c.req("POST", "/fs/d?mkdir")
     st2, _, _ = c.req("POST", "/fs/d?mkdir")
     c.req("PUT", "/fs/d/a%20b%22c", b"xyz")
+    quotes = "\"\\" * 120                   # 240 bytes, 480 escaped: no line limit cuts it
+    c.req("PUT", "/fs/d/" + "%22%5c" * 120, b"q")
     st3, h, body = c.req("GET", "/fs/d")
     try:
         j = json.loads(body)
-        ok = j["path"] == "/d" and {"name": "a b\"c", "type": "file", "size": 3} in j["entries"]
+        ok = j["path"] == "/d" and {"name": "a b\"c", "type": "file", "size": 3} in j[
+            "entries"] and {"name": quotes, "type": "file", "size": 1} in j["entries"]
     except (ValueError, KeyError):
         ok = False
+    c.req("DELETE", "/fs/d/" + "%22%5c" * 120)
     check("mkdir_and_json_listing", st1 == 201 and st2 == 409 and st3 == 200 and ok and
           h.get("content-type") == "application/json", "%s %s %s %r" % (st1, st2, st3, body[:200]))
     st4, _, _ = c.req("DELETE", "/fs/d")

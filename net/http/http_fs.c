@@ -148,9 +148,29 @@ static void get_file(struct http_conn *c, const struct kstat *st)
 
 /* --- GET / HEAD of a directory: JSON --- */
 
+/* A JSON string: the quotes and the escaped bytes of @s (a name is at
+ * most NAME_MAX bytes, a path has no control bytes: HP2). */
+static void send_json_string(struct http_conn *c, const char *s)
+{
+	char buf[6 * NAME_MAX + 8];
+	size_t n;
+
+	http_send_body(c, "\"", 1);
+	while (*s) {
+		char piece[NAME_MAX + 1];
+		size_t len = strscpy_len(piece, s, sizeof(piece));
+
+		len = len > NAME_MAX ? NAME_MAX : len;
+		n = http_json_escape(buf, sizeof(buf), piece);
+		http_send_body(c, buf, n);
+		s += len;
+	}
+	http_send_body(c, "\"", 1);
+}
+
 static void list_dirent(struct http_conn *c, const struct linux_dirent64 *d, bool *first)
 {
-	char name[2 * NAME_MAX + 8], path[HTTP_PATH_MAX + NAME_MAX + 2];
+	char path[HTTP_PATH_MAX + NAME_MAX + 2];
 	const char *type = "other";
 	struct kstat st;
 	u64 size = 0;
@@ -166,15 +186,15 @@ static void list_dirent(struct http_conn *c, const struct linux_dirent64 *d, boo
 		       S_ISLNK(st.mode) ? "symlink" :
 					  "other";
 	}
-	http_json_escape(name, sizeof(name), d->d_name);
-	http_printf(c, "%s\n  {\"name\": \"%s\", \"type\": \"%s\", \"size\": %llu}",
-		    *first ? "" : ",", name, type, (unsigned long long)size);
+	http_printf(c, "%s\n  {\"name\": ", *first ? "" : ",");
+	send_json_string(c, d->d_name);
+	http_printf(c, ", \"type\": \"%s\", \"size\": %llu}", type,
+		    (unsigned long long)size);
 	*first = false;
 }
 
 static void get_dir(struct http_conn *c)
 {
-	char path[2 * HTTP_PATH_MAX + 8];
 	int fd = ksys_open(c->fs_path, O_RDONLY | O_DIRECTORY, 0);
 	bool first = true;
 	ssize_t_k n;
@@ -184,9 +204,11 @@ static void get_dir(struct http_conn *c)
 		return;
 	}
 	http_send_head(c, 200, "application/json", -1, NULL);
-	http_json_escape(path, sizeof(path), c->fs_path);
-	http_printf(c, "{\"path\": \"%s\", \"entries\": [", path);
-	while (!c->head && (n = ksys_getdents64(fd, c->iobuf, HTTP_IOBUF)) > 0) {
+	http_printf(c, "{\"path\": ");
+	send_json_string(c, c->fs_path);
+	http_printf(c, ", \"entries\": [");
+	while (!c->head && !c->broken &&
+	       (n = ksys_getdents64(fd, c->iobuf, HTTP_IOBUF)) > 0) {
 		for (ssize_t_k off = 0; off < n;) {
 			struct linux_dirent64 *d = (void *)(c->iobuf + off);
 
@@ -383,7 +405,7 @@ static void metrics_http(struct http_conn *c)
 {
 	struct http_stats s;
 
-	memcpy(&s, &http_stats, sizeof(s));
+	http_stats_read(&s);
 	http_printf(c, "quire_http_connections_accepted_total %llu\n", s.accepted);
 	http_printf(c, "quire_http_connections_refused_total %llu\n", s.refused);
 	http_printf(c, "quire_http_connections_active %llu\n", s.active);

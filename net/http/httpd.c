@@ -68,6 +68,15 @@ struct http_worker {
 };
 
 struct http_stats http_stats;
+
+void http_stats_read(struct http_stats *s)
+{
+	const unsigned long long *from = (const void *)&http_stats;
+	unsigned long long *to = (void *)s;
+
+	for (size_t i = 0; i < sizeof(*s) / sizeof(*to); i++)
+		to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
+}
 static unsigned int http_timeout_ms = HTTP_TIMEOUT_MS;
 static struct http_worker *http_workers;
 
@@ -625,7 +634,7 @@ static int cmd_httpd(int argc, char **argv)
 {
 	struct http_stats s;
 
-	memcpy(&s, &http_stats, sizeof(s)); /* a snapshot, not atomic as a whole */
+	http_stats_read(&s);
 	if (!http_workers) {
 		cprintf("httpd: not running (no network device, or httpd=off)\n");
 		return 0;

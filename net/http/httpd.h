@@ -50,6 +50,9 @@ struct http_stats {
 };
 extern struct http_stats http_stats;
 
+/* Every counter read atomically (the set is not one snapshot). */
+void http_stats_read(struct http_stats *s);
+
 static inline void http_count(unsigned long long *c, unsigned long long n)
 {
 	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
