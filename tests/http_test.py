@@ -484,7 +484,8 @@ def host_main(d, qh, big_mib):
     g = Guest([qh, "--disk", img, "hostnet=slirp", "hostfwd=tcp:%d:80" % port,
                "httpd.timeout_ms=%d" % TIMEOUT_MS], os.path.join(d, "guest.log"))
     up = g.wait_for(r"net: eth0: 10\.0\.2\.15/24", 60) is not None and \
-        g.wait_for(r"httpd: listening on port 80", 10) is not None
+        g.wait_for(r"httpd: listening on port 80", 10) is not None and \
+        g.wait_for(r"VFS: mounted root \(qlfs on vda\)", 30) is not None
     print("KTAP version 1")
     n_checks = 29 + len(HOSTILE)
     print("1..%d" % n_checks)
@@ -533,9 +534,10 @@ def qemu_main(d, quire):
 
     def boot(n):
         g = Guest(argv, os.path.join(d, "boot%d.log" % n))
+        # Requests before the root's mount would see the boot's ramfs.
         up = g.wait_for(r"net: eth0: 10\.0\.2\.15/24", 180) is not None and \
             g.wait_for(r"httpd: listening on port 80", 10) is not None and \
-            g.wait_for(r"^quire> ", 60) is not None
+            g.wait_for(r"VFS: mounted root \(qlfs on vda\)", 60) is not None
         return g, up
 
     g, up = boot(1)
