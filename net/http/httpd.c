@@ -541,32 +541,11 @@ static void http_accepted(struct netconn *nc)
 
 static int http_listener_fn(void *arg)
 {
-	struct netconn *listener, *nc;
-	err_t err;
+	struct netconn *listener = arg, *nc;
 
-	for (unsigned int i = 0; !net_lwip_running(); i++) {
-		if (i == 3000) {
-			pr_err("httpd: lwIP did not start; not serving\n");
-			return -ENODEV;
-		}
-		schedule_timeout_uninterruptible(msecs_to_jiffies(10));
-	}
-	listener = netconn_new(NETCONN_TCP);
-	if (!listener)
-		return -ENOMEM;
-	err = netconn_bind(listener, IP4_ADDR_ANY, HTTP_PORT);
-	if (err == ERR_OK)
-		err = netconn_listen_with_backlog(listener, HTTP_QUEUE);
-	if (err != ERR_OK) {
-		pr_err("httpd: cannot listen on port %d: lwIP error %d\n", HTTP_PORT,
-		       err);
-		netconn_delete(listener);
-		return -EIO;
-	}
-	pr_info("httpd: listening on port %d (%d workers, timeout %u ms)\n", HTTP_PORT,
-		HTTP_WORKERS, http_timeout_ms);
 	for (;;) {
-		err = netconn_accept(listener, &nc);
+		err_t err = netconn_accept(listener, &nc);
+
 		if (err == ERR_OK)
 			http_accepted(nc);
 		else
@@ -574,6 +553,26 @@ static int http_listener_fn(void *arg)
 				msecs_to_jiffies(10)); /* no pcb */
 	}
 	return 0;
+}
+
+/* The listening netconn on port 80, or NULL (printed). */
+static struct netconn *http_listen(void)
+{
+	struct netconn *listener = netconn_new(NETCONN_TCP);
+	err_t err;
+
+	if (!listener)
+		return NULL;
+	err = netconn_bind(listener, IP4_ADDR_ANY, HTTP_PORT);
+	if (err == ERR_OK)
+		err = netconn_listen_with_backlog(listener, HTTP_QUEUE);
+	if (err != ERR_OK) {
+		pr_err("httpd: cannot listen on port %d: lwIP error %d\n", HTTP_PORT,
+		       err);
+		netconn_delete(listener);
+		return NULL;
+	}
+	return listener;
 }
 
 static int http_worker_init(struct http_worker *w, unsigned int id)
@@ -589,25 +588,20 @@ static int http_worker_init(struct http_worker *w, unsigned int id)
 	return 0;
 }
 
-static int count_netdev(struct net_device *dev, void *arg)
-{
-	(*(unsigned int *)arg)++;
-	return 0;
-}
-
-/* Start the server when a network device is there (lwIP starts in the
- * same initcall pass: the listener waits for it). httpd=off: no server;
+/* Start the server when lwIP runs (a network device was there: lwIP's
+ * initcall comes first, net/lwip/build.mk links net/http after the port),
+ * everything allocated here, at boot. httpd=off: no server;
  * httpd.timeout_ms=N: HD2's timeout. */
 static int httpd_init(void)
 {
-	unsigned int devices = 0, ms;
+	struct netconn *listener;
+	unsigned int ms;
 	char opt[16];
 	int err;
 
 	if (cmdline_get("httpd", opt, sizeof(opt)) && !strcmp(opt, "off"))
 		return 0;
-	for_each_netdev(count_netdev, &devices);
-	if (!devices)
+	if (!net_lwip_running())
 		return 0;
 	if (cmdline_get("httpd.timeout_ms", opt, sizeof(opt))) {
 		if (kstrtouint(opt, 10, &ms) || ms < 100 || ms > 600000)
@@ -624,8 +618,13 @@ static int httpd_init(void)
 		if (err)
 			return err;
 	}
-	if (IS_ERR(kthread_run(http_listener_fn, NULL, "httpd")))
+	listener = http_listen();
+	if (!listener)
+		return -EIO;
+	if (IS_ERR(kthread_run(http_listener_fn, listener, "httpd")))
 		return -ENOMEM;
+	pr_info("httpd: listening on port %d (%d workers, timeout %u ms)\n", HTTP_PORT,
+		HTTP_WORKERS, http_timeout_ms);
 	return 0;
 }
 late_initcall(httpd_init);
