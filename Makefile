@@ -52,8 +52,8 @@ include tools/build.mk
 
 # Networking: lwIP and its port compile freestanding with their own include
 # paths (net/lwip/build.mk); the host link needs libslirp (arch/host/build.mk).
-$(X86_BUILD)/net/lwip/%.o $(X86_BUILD)/$(LWIP_DIR)/%.o: X86_EXTRA = $(NET_LWIP_CFLAGS)
-$(foreach v,$(HOST_VARIANTS),$(BUILD)/host/$(v)/net/lwip/%.o $(BUILD)/host/$(v)/$(LWIP_DIR)/%.o): \
+$(X86_BUILD)/net/lwip/%.o $(X86_BUILD)/net/http/%.o $(X86_BUILD)/$(LWIP_DIR)/%.o: X86_EXTRA = $(NET_LWIP_CFLAGS)
+$(foreach v,$(HOST_VARIANTS),$(BUILD)/host/$(v)/net/lwip/%.o $(BUILD)/host/$(v)/net/http/%.o $(BUILD)/host/$(v)/$(LWIP_DIR)/%.o): \
 	HOST_EXTRA = $(NET_LWIP_CFLAGS)
 
 # Run targets (owner: tools). QUIRE_FLAGS adds launcher options, e.g.

@@ -15,6 +15,8 @@ LWIP_VERSION := 2.1.3
 LWIP_DIR     := $(BUILD)/lwip/src
 LWIP_STAMP   := $(LWIP_DIR)/.quire-lwip-$(LWIP_VERSION)
 NET_LWIP_PORT_SRCS := $(sort $(wildcard net/lwip/*.c))
+# The HTTP file service (net/http/, docs/net-http.md) runs on the port.
+NET_HTTP_SRCS      := $(sort $(wildcard net/http/*.c))
 
 # A sub-make with another BUILD (make kernel-sp: build/sp) unpacks the
 # tarball this one fetched rather than fetching again.
@@ -31,7 +33,7 @@ $(shell tools/fetch-lwip $(BUILD) >&2)
 endif
 endif
 
-CORE_SRCS := $(filter-out $(NET_LWIP_PORT_SRCS),$(CORE_SRCS))
+CORE_SRCS := $(filter-out $(NET_LWIP_PORT_SRCS) $(NET_HTTP_SRCS),$(CORE_SRCS))
 ifneq ($(wildcard $(LWIP_STAMP)),)
 NET_LWIP := 1
 LWIP_SRCS := $(addprefix $(LWIP_DIR)/,\
@@ -42,7 +44,7 @@ LWIP_SRCS := $(addprefix $(LWIP_DIR)/,\
 	core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c \
 	api/api_lib.c api/api_msg.c api/netbuf.c api/netifapi.c api/tcpip.c \
 	netif/ethernet.c)
-CORE_SRCS += $(NET_LWIP_PORT_SRCS) $(LWIP_SRCS)
+CORE_SRCS += $(NET_LWIP_PORT_SRCS) $(NET_HTTP_SRCS) $(LWIP_SRCS)
 else
 NET_LWIP :=
 endif

@@ -1,0 +1,489 @@
+/*
+ * net/http/http_fs.c - what a request does: the file tree under /fs
+ * (GET, HEAD, PUT, DELETE, POST ?mkdir), /metrics (Prometheus text) and
+ * /trace (the trace buffer as text).
+ *
+ * Layer: net (HTTP). Used by: httpd.c (http_handle()). Uses: the file
+ * system calls (include/quire/syscalls.h) with absolute paths only (the
+ * working directory is shared with the shell), the counters of mm/ and
+ * the trace buffer (kernel/trace_internal.h's reader).
+ *
+ * Invariants (HF1..HF3):
+ *  HF1: only regular files and directories are served or changed: a
+ *       device node (/fs/dev/vda), a symlink's target of another kind,
+ *       anything else is 403 (the disks stay out of reach).
+ *  HF2: a PUT's body goes to a temporary name in the same directory
+ *       (".httpput-W-N"), then rename() over the target and fsync() of
+ *       the file: the answer (201/204) comes after fsync returned 0, and
+ *       a body that is cut, late or lies leaves the old file as it was
+ *       (the temporary is unlinked).
+ *  HF3: every VFS error becomes one status (http_errno_status()); no
+ *       handler leaves a file descriptor open.
+ *
+ * Locking: none of its own; the VFS's.
+ */
+#include <quire/kernel.h>
+#include <quire/errno.h>
+#include <quire/fs.h>
+#include <quire/mmzone.h>
+#include <quire/printk.h>
+#include <quire/string.h>
+#include <quire/syscalls.h>
+#include <quire/vmstat.h>
+#include <quire/backing-dev.h>
+#include <quire/writeback.h>
+#include "../../kernel/trace_internal.h"
+#include "httpd.h"
+
+#define HTTP_TMP_PREFIX ".httpput-"
+
+int http_errno_status(int err)
+{
+	switch (err) {
+	case -ENOENT:
+	case -ENOTDIR:
+		return 404;
+	case -EEXIST:
+	case -ENOTEMPTY:
+	case -EISDIR:
+	case -EBUSY:
+		return 409;
+	case -ENAMETOOLONG:
+		return 414;
+	case -ENOSPC:
+		return 507;
+	case -EROFS:
+	case -EPERM:
+	case -EACCES:
+		return 403;
+	case -EINVAL:
+		return 400;
+	default:
+		return 500;
+	}
+}
+
+static void send_errno(struct http_conn *c, int err)
+{
+	http_send_error(c, http_errno_status(err));
+}
+
+/* The parent directory of @path ("/a/b" -> "/a", "/a" -> "/") into @dir. */
+static void parent_of(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash - path;
+
+	if (!n)
+		n = 1;
+	if (n >= size)
+		n = size - 1;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+}
+
+/* --- GET / HEAD of a file --- */
+
+static void send_file_range(struct http_conn *c, int fd, u64 first, u64 len)
+{
+	while (len && !c->head) {
+		ssize_t_k n =
+			ksys_pread64(fd, c->iobuf, http_min(len, HTTP_IOBUF), first);
+
+		if (n <= 0) {
+			c->close = true; /* the length was promised: cut the connection */
+			return;
+		}
+		http_send_body(c, c->iobuf, n);
+		first += n;
+		len -= n;
+	}
+}
+
+static void get_file(struct http_conn *c, const struct kstat *st)
+{
+	char etag[HTTP_ETAG_MAX + 1], fields[256];
+	u64 size = st->size, first = 0, last = size ? size - 1 : 0;
+	int fd, range = 0;
+
+	http_etag(etag, st->ino, st->mtime_ns, size);
+	if (c->req.if_none_match[0] && !c->req.if_none_match_long &&
+	    http_etag_matches(c->req.if_none_match, etag)) {
+		scnprintf(fields, sizeof(fields), "ETag: %s\r\n", etag);
+		http_send_head(c, 304, NULL, 0, fields);
+		return;
+	}
+	if (c->req.range[0])
+		range = http_parse_range(c->req.range, size, &first, &last);
+	if (range < 0) {
+		scnprintf(fields, sizeof(fields), "Content-Range: bytes */%llu\r\n",
+			  (unsigned long long)size);
+		http_send_head(c, 416, "text/plain", 0, fields);
+		return;
+	}
+	fd = ksys_open(c->fs_path, O_RDONLY, 0);
+	if (fd < 0) {
+		send_errno(c, fd);
+		return;
+	}
+	if (range > 0) {
+		scnprintf(
+			fields, sizeof(fields),
+			"ETag: %s\r\nAccept-Ranges: bytes\r\nContent-Range: bytes %llu-%llu/%llu\r\n",
+			etag, (unsigned long long)first, (unsigned long long)last,
+			(unsigned long long)size);
+		http_send_head(c, 206, "application/octet-stream", last - first + 1,
+			       fields);
+		send_file_range(c, fd, first, last - first + 1);
+	} else {
+		scnprintf(fields, sizeof(fields), "ETag: %s\r\nAccept-Ranges: bytes\r\n",
+			  etag);
+		http_send_head(c, 200, "application/octet-stream", size, fields);
+		send_file_range(c, fd, 0, size);
+	}
+	ksys_close(fd);
+}
+
+/* --- GET / HEAD of a directory: JSON --- */
+
+static void list_dirent(struct http_conn *c, const struct linux_dirent64 *d, bool *first)
+{
+	char name[2 * NAME_MAX + 8], path[HTTP_PATH_MAX + NAME_MAX + 2];
+	const char *type = "other";
+	struct kstat st;
+	u64 size = 0;
+
+	if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+		return;
+	scnprintf(path, sizeof(path), "%s%s%s", c->fs_path,
+		  strcmp(c->fs_path, "/") ? "/" : "", d->d_name);
+	if (!ksys_lstat(path, &st)) {
+		size = st.size;
+		type = S_ISREG(st.mode) ? "file" :
+		       S_ISDIR(st.mode) ? "dir" :
+		       S_ISLNK(st.mode) ? "symlink" :
+					  "other";
+	}
+	http_json_escape(name, sizeof(name), d->d_name);
+	http_printf(c, "%s\n  {\"name\": \"%s\", \"type\": \"%s\", \"size\": %llu}",
+		    *first ? "" : ",", name, type, (unsigned long long)size);
+	*first = false;
+}
+
+static void get_dir(struct http_conn *c)
+{
+	char path[2 * HTTP_PATH_MAX + 8];
+	int fd = ksys_open(c->fs_path, O_RDONLY | O_DIRECTORY, 0);
+	bool first = true;
+	ssize_t_k n;
+
+	if (fd < 0) {
+		send_errno(c, fd);
+		return;
+	}
+	http_send_head(c, 200, "application/json", -1, NULL);
+	http_json_escape(path, sizeof(path), c->fs_path);
+	http_printf(c, "{\"path\": \"%s\", \"entries\": [", path);
+	while (!c->head && (n = ksys_getdents64(fd, c->iobuf, HTTP_IOBUF)) > 0) {
+		for (ssize_t_k off = 0; off < n;) {
+			struct linux_dirent64 *d = (void *)(c->iobuf + off);
+
+			list_dirent(c, d, &first);
+			off += d->d_reclen;
+		}
+	}
+	http_printf(c, "%s]}\n", first ? "" : "\n");
+	http_send_end(c);
+	ksys_close(fd);
+}
+
+static void fs_get(struct http_conn *c)
+{
+	struct kstat st;
+	int err = ksys_stat(c->fs_path, &st);
+
+	if (err)
+		send_errno(c, err);
+	else if (S_ISDIR(st.mode))
+		get_dir(c);
+	else if (S_ISREG(st.mode))
+		get_file(c, &st);
+	else
+		http_send_error(c, 403); /* HF1 */
+}
+
+/* --- PUT --- */
+
+/* Copy the request body into @fd: 0, or the status to answer (0 < s),
+ * or -1 when the peer is gone (nothing to answer). */
+static int put_body(struct http_conn *c, int fd)
+{
+	for (;;) {
+		ssize_t_k n = http_read_body(c, c->iobuf, HTTP_IOBUF), w;
+
+		if (!n)
+			return 0;
+		if (n == -ETIMEDOUT) {
+			http_count(&http_stats.timeouts, 1);
+			return 408;
+		}
+		if (n == -EBADMSG)
+			return 400;
+		if (n < 0)
+			return -1;
+		w = ksys_write(fd, c->iobuf, n);
+		if (w != n)
+			return http_errno_status(w < 0 ? w : -ENOSPC);
+	}
+}
+
+static void fs_put(struct http_conn *c)
+{
+	static unsigned long put_seq;
+	char tmp[HTTP_PATH_MAX + 64], dir[HTTP_PATH_MAX + 1];
+	struct kstat st;
+	bool existed;
+	int fd, err, status;
+
+	if (!c->req.has_length && !c->req.chunked) {
+		http_send_error(c, 411);
+		return;
+	}
+	if (c->req.has_length && c->req.content_length > HTTP_PUT_MAX) {
+		http_send_error(c, 413);
+		return;
+	}
+	err = ksys_stat(c->fs_path, &st);
+	existed = !err;
+	if (existed && !S_ISREG(st.mode)) {
+		http_send_error(c, S_ISDIR(st.mode) ? 409 : 403); /* HF1 */
+		return;
+	}
+	parent_of(c->fs_path, dir, sizeof(dir));
+	scnprintf(tmp, sizeof(tmp), "%s%s" HTTP_TMP_PREFIX "%lu", dir,
+		  strcmp(dir, "/") ? "/" : "",
+		  __atomic_add_fetch(&put_seq, 1, __ATOMIC_RELAXED));
+	fd = ksys_open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (fd < 0) {
+		send_errno(c, fd);
+		return;
+	}
+	if (c->req.expect_continue)
+		http_send_continue(c);
+	status = put_body(c, fd);
+	if (!status) {
+		err = ksys_rename(tmp, c->fs_path, 0);
+		if (!err) {
+			err = ksys_fsync(fd); /* HF2: the answer waits for the disk */
+			ksys_close(fd);
+			if (err)
+				send_errno(c, err);
+			else
+				http_send_head(c, existed ? 204 : 201, NULL, 0, NULL);
+			return;
+		}
+		status = http_errno_status(err);
+	}
+	ksys_close(fd);
+	ksys_unlink(tmp); /* HF2: the old file stays */
+	c->close = true;
+	if (status < 0)
+		c->broken = true; /* the peer is gone: nothing to answer */
+	else
+		http_send_error(c, status);
+}
+
+/* --- DELETE, POST ?mkdir --- */
+
+static void fs_delete(struct http_conn *c)
+{
+	struct kstat st;
+	int err = ksys_lstat(c->fs_path, &st);
+
+	if (!err && !strcmp(c->fs_path, "/"))
+		err = -EBUSY;
+	else if (!err && S_ISDIR(st.mode))
+		err = ksys_rmdir(c->fs_path);
+	else if (!err && (S_ISREG(st.mode) || S_ISLNK(st.mode)))
+		err = ksys_unlink(c->fs_path);
+	else if (!err)
+		err = -EPERM; /* HF1 */
+	if (err)
+		send_errno(c, err);
+	else
+		http_send_head(c, 204, NULL, 0, NULL);
+}
+
+static void fs_post(struct http_conn *c)
+{
+	int err;
+
+	if (strcmp(c->req.query, "mkdir")) {
+		http_send_error(c, 400);
+		return;
+	}
+	err = ksys_mkdir(c->fs_path, 0755);
+	if (err)
+		send_errno(c, err);
+	else
+		http_send_head(c, 201, NULL, 0, NULL);
+}
+
+/* --- /metrics --- */
+
+static int metrics_bdi(struct backing_dev_info *bdi, void *arg)
+{
+	struct http_conn *c = arg;
+	struct bdi_writeback *wb = &bdi->wb;
+
+	http_printf(c, "quire_writeback_dirtied_pages{bdi=\"%s\"} %lld\n", bdi->dev_name,
+		    (long long)wb_stat_sum(wb, WB_DIRTIED));
+	http_printf(c, "quire_writeback_written_pages{bdi=\"%s\"} %lld\n", bdi->dev_name,
+		    (long long)wb_stat_sum(wb, WB_WRITTEN));
+	http_printf(c, "quire_writeback_reclaimable_pages{bdi=\"%s\"} %lld\n",
+		    bdi->dev_name, (long long)wb_stat_sum(wb, WB_RECLAIMABLE));
+	http_printf(c, "quire_writeback_writeback_pages{bdi=\"%s\"} %lld\n",
+		    bdi->dev_name, (long long)wb_stat_sum(wb, WB_WRITEBACK));
+	http_printf(c, "quire_writeback_write_bandwidth_pages{bdi=\"%s\"} %lu\n",
+		    bdi->dev_name, READ_ONCE(wb->write_bandwidth));
+	http_printf(c, "quire_writeback_dirty_exceeded{bdi=\"%s\"} %d\n", bdi->dev_name,
+		    wb->dirty_exceeded);
+	return 0;
+}
+
+static void metrics_http(struct http_conn *c)
+{
+	struct http_stats s;
+
+	memcpy(&s, &http_stats, sizeof(s));
+	http_printf(c, "quire_http_connections_accepted_total %llu\n", s.accepted);
+	http_printf(c, "quire_http_connections_refused_total %llu\n", s.refused);
+	http_printf(c, "quire_http_connections_active %llu\n", s.active);
+	http_printf(c, "quire_http_requests_total %llu\n", s.requests);
+	http_printf(c, "quire_http_bad_requests_total %llu\n", s.bad_requests);
+	http_printf(c, "quire_http_timeouts_total %llu\n", s.timeouts);
+	for (int i = 1; i <= 5; i++)
+		http_printf(c, "quire_http_responses_total{class=\"%dxx\"} %llu\n", i,
+			    s.status[i]);
+	http_printf(c, "quire_http_received_bytes_total %llu\n", s.bytes_in);
+	http_printf(c, "quire_http_sent_bytes_total %llu\n", s.bytes_out);
+}
+
+static void metrics_fs(struct http_conn *c)
+{
+	struct kstatfs sf;
+
+	if (ksys_statfs("/", &sf))
+		return;
+	http_printf(c, "quire_fs_blocks{mount=\"/\"} %llu\n",
+		    (unsigned long long)sf.f_blocks);
+	http_printf(c, "quire_fs_blocks_free{mount=\"/\"} %llu\n",
+		    (unsigned long long)sf.f_bfree);
+	http_printf(c, "quire_fs_block_bytes{mount=\"/\"} %llu\n",
+		    (unsigned long long)sf.f_bsize);
+	http_printf(c, "quire_fs_files{mount=\"/\"} %llu\n",
+		    (unsigned long long)sf.f_files);
+	http_printf(c, "quire_fs_files_free{mount=\"/\"} %llu\n",
+		    (unsigned long long)sf.f_ffree);
+}
+
+static void get_metrics(struct http_conn *c)
+{
+	unsigned long bg, thresh;
+
+	http_send_head(c, 200, "text/plain; version=0.0.4", -1, NULL);
+	if (c->head)
+		return;
+	for (int i = 0; i < NR_VM_NODE_STAT_ITEMS; i++)
+		http_printf(c, "quire_vmstat_%s %lu\n", node_stat_name(i),
+			    global_node_page_state(i));
+	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
+		http_printf(c, "quire_vmstat_%s %lu\n", vm_event_name(i),
+			    vm_event_count(i));
+	for (unsigned int nid = 0; nid < num_online_nodes(); nid++) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+
+		for (int i = 0; i < NR_VM_NODE_STAT_ITEMS; i++)
+			http_printf(c, "quire_node_%s{node=\"%u\"} %lu\n",
+				    node_stat_name(i), nid, node_page_state(pgdat, i));
+		http_printf(c, "quire_node_nr_writeback_throttled{node=\"%u\"} %d\n", nid,
+			    atomic_read(&pgdat->nr_writeback_throttled));
+		http_printf(c, "quire_node_kswapd_failures{node=\"%u\"} %d\n", nid,
+			    READ_ONCE(pgdat->kswapd_failures));
+	}
+	global_dirty_limits(&bg, &thresh);
+	http_printf(c, "quire_dirty_background_threshold_pages %lu\n", bg);
+	http_printf(c, "quire_dirty_threshold_pages %lu\n", thresh);
+	bdi_iterate(metrics_bdi, c);
+	metrics_fs(c);
+	metrics_http(c);
+	http_send_end(c);
+}
+
+/* --- /trace --- */
+
+static void get_trace(struct http_conn *c)
+{
+	struct trace_iter it;
+	struct trace_line l;
+	char *line = c->iobuf; /* TRACE_TEXT_MAX + the context fit */
+
+	if (trace_iter_start(&it)) {
+		http_send_error(c, 500);
+		return;
+	}
+	http_send_head(c, 200, "text/plain", -1, NULL);
+	http_printf(
+		c,
+		"# tracer: nop\n#\n# entries-in-buffer/entries-written: %lu/%lu   #P:%u\n#\n",
+		it.stats.entries, it.stats.written, it.stats.nr_cpus);
+	while (!c->head && !c->broken && trace_iter_next(&it, &l)) {
+		int n = trace_format_line(line, HTTP_IOBUF - 1, &l);
+
+		line[n++] = '\n';
+		http_send_body(c, line, n);
+	}
+	trace_iter_end(&it);
+	http_send_end(c);
+}
+
+/* --- dispatch --- */
+
+static bool is_read(const struct http_conn *c)
+{
+	return c->req.method == HTTP_GET || c->req.method == HTTP_HEAD;
+}
+
+void http_handle(struct http_conn *c)
+{
+	enum http_route r = http_route(c->req.path, c->fs_path);
+
+	if (c->req.method != HTTP_PUT && (c->req.chunked || c->req.content_length)) {
+		http_send_error(c, 413); /* only PUT takes a body */
+		return;
+	}
+	switch (r) {
+	case HTTP_ROUTE_FS:
+		if (is_read(c))
+			fs_get(c);
+		else if (c->req.method == HTTP_PUT)
+			fs_put(c);
+		else if (c->req.method == HTTP_DELETE)
+			fs_delete(c);
+		else
+			fs_post(c);
+		return;
+	case HTTP_ROUTE_METRICS:
+	case HTTP_ROUTE_TRACE:
+		if (!is_read(c))
+			http_send_head(c, 405, "text/plain", 0, "Allow: GET, HEAD\r\n");
+		else if (r == HTTP_ROUTE_METRICS)
+			get_metrics(c);
+		else
+			get_trace(c);
+		return;
+	case HTTP_ROUTE_NONE:
+		http_send_error(c, 404);
+		return;
+	}
+}

@@ -1,0 +1,643 @@
+/*
+ * net/http/httpd.c - the HTTP/1.1 server of the file service: a listener
+ * on TCP port 80 (lwIP's netconn API), a fixed pool of worker threads that
+ * each own one connection at a time, the connection's byte stream (header
+ * block, Content-Length and chunked bodies) and the response writers.
+ *
+ * Layer: net (HTTP). Used by: boot (late initcall, when lwIP runs), the
+ * handlers (http_fs.c). Provides: the `httpd` shell command; the
+ * functions of httpd.h.
+ * Not here: what a request does (http_fs.c), parsing (http_parse.c).
+ *
+ * Model: the listener thread accepts and puts the connection on a queue of
+ * HTTP_QUEUE slots; one of HTTP_WORKERS workers takes it and serves its
+ * requests one after another (keep-alive) until the peer closes, a request
+ * asks to close, an error closes it, or it stays idle for the timeout. A
+ * connection that finds the queue full gets a 503 and is closed at once.
+ *
+ * Invariants (HD1..HD4):
+ *  HD1: memory is bounded: per worker one struct http_conn with rbuf
+ *       (HTTP_HDR_MAX), iobuf (HTTP_IOBUF) and obuf (HTTP_OBUF), allocated
+ *       at start; per connection lwIP's windows (TCP_WND in, TCP_SND_BUF
+ *       out) from lwIP's static pools. Nothing is allocated per request
+ *       except by the VFS and the generated bodies' fixed buffers.
+ *  HD2: every wait on the peer is bounded by httpd.timeout_ms: a request's
+ *       header block must arrive whole within it (408 otherwise, or a
+ *       silent close if nothing of it came), each body receive and each
+ *       send (a peer that never reads: closed).
+ *  HD3: after an error answer (4xx/5xx with the connection in an unknown
+ *       state: a bad request, an unread body) the connection is closed;
+ *       the next request on a connection starts exactly where the previous
+ *       body ended (Content-Length or the chunked framing, HP4).
+ *  HD4: a connection is freed only by its worker: the pending pbuf is
+ *       released and the netconn closed and deleted before the worker
+ *       takes the next one (netstat's pools return to idle).
+ *
+ * Locking: http_queue_lock guards the queue (leaf). lwIP's calls take the
+ * core lock themselves (LOCK_TCPIP_CORE inside netconn_*); the worker
+ * holds no Quire lock while it sleeps in them.
+ */
+#include <quire/kernel.h>
+#include <quire/errno.h>
+#include <quire/init.h>
+#include <quire/kthread.h>
+#include <quire/netdevice.h>
+#include <quire/printk.h>
+#include <quire/sched.h>
+#include <quire/shell.h>
+#include <quire/slab.h>
+#include <quire/spinlock.h>
+#include <quire/string.h>
+#include <quire/wait.h>
+#include <quire/jiffies.h>
+
+#include "lwip/api.h"
+#include "lwip/tcp.h"
+#include "lwip/tcpip.h"
+#include "lwip/pbuf.h"
+#include "../lwip/lwip_port.h"
+#include "httpd.h"
+
+#define HTTP_OBUF 8192 /* response header and small bodies, coalesced */
+
+struct http_worker {
+	struct http_conn conn;
+	char *obuf;
+	size_t olen;
+	unsigned int id;
+};
+
+struct http_stats http_stats;
+static unsigned int http_timeout_ms = HTTP_TIMEOUT_MS;
+static struct http_worker *http_workers;
+
+static DEFINE_SPINLOCK(http_queue_lock);
+static DECLARE_WAIT_QUEUE_HEAD(http_queue_wait);
+static struct netconn *http_queue[HTTP_QUEUE]; /* http_queue_lock */
+static unsigned int http_queue_head, http_queue_len;
+
+static struct http_worker *conn_worker(struct http_conn *c)
+{
+	return container_of(c, struct http_worker, conn);
+}
+
+/* --- output --- */
+
+/* Write @len bytes to the peer; a failure marks the connection broken. */
+static void conn_send(struct http_conn *c, const void *buf, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len && !c->broken) {
+		size_t written = 0;
+		err_t err = netconn_write_partly(c->nc, (const u8 *)buf + off, len - off,
+						 NETCONN_COPY, &written);
+
+		if (err != ERR_OK || !written) {
+			c->broken = true; /* HD2: a peer that does not read */
+			http_count(&http_stats.send_failures, 1);
+			break;
+		}
+		off += written;
+	}
+	http_count(&http_stats.bytes_out, off);
+}
+
+static void conn_flush(struct http_conn *c)
+{
+	struct http_worker *w = conn_worker(c);
+
+	if (w->olen)
+		conn_send(c, w->obuf, w->olen);
+	w->olen = 0;
+}
+
+/* Queue bytes in obuf; big ones go straight out after what is queued. */
+static void conn_out(struct http_conn *c, const void *buf, size_t len)
+{
+	struct http_worker *w = conn_worker(c);
+
+	if (w->olen + len > HTTP_OBUF)
+		conn_flush(c);
+	if (len >= HTTP_OBUF) {
+		conn_send(c, buf, len);
+		return;
+	}
+	memcpy(w->obuf + w->olen, buf, len);
+	w->olen += len;
+}
+
+void http_send_head(struct http_conn *c, int status, const char *type, s64 len,
+		    const char *fields)
+{
+	char h[512];
+	int n;
+
+	if (status >= 100 && status < 600)
+		http_count(&http_stats.status[status / 100], 1);
+	if (status >= 400)
+		c->close = c->close || status == 400 || status == 408 || status == 411 ||
+			   status == 413 || status == 414 || status == 431 ||
+			   status == 501 || status == 505;
+	c->chunked_out = false;
+	if (len < 0 && status != 204 && status != 304) {
+		if (c->req.version_minor == 1)
+			c->chunked_out = true;
+		else
+			c->close = true; /* HTTP/1.0: the body ends at close */
+	}
+	n = scnprintf(h, sizeof(h), "HTTP/1.1 %d %s\r\nServer: quire\r\n", status,
+		      http_status_text(status));
+	if (status != 204 && status != 304) {
+		if (type)
+			n += scnprintf(h + n, sizeof(h) - n, "Content-Type: %s\r\n",
+				       type);
+		if (len >= 0)
+			n += scnprintf(h + n, sizeof(h) - n, "Content-Length: %lld\r\n",
+				       (long long)len);
+		else if (c->chunked_out)
+			n += scnprintf(h + n, sizeof(h) - n,
+				       "Transfer-Encoding: chunked\r\n");
+	}
+	if (c->close)
+		n += scnprintf(h + n, sizeof(h) - n, "Connection: close\r\n");
+	else if (c->req.version_minor == 0)
+		n += scnprintf(h + n, sizeof(h) - n, "Connection: keep-alive\r\n");
+	conn_out(c, h, n);
+	if (fields)
+		conn_out(c, fields, strlen(fields));
+	conn_out(c, "\r\n", 2);
+}
+
+void http_send_body(struct http_conn *c, const void *buf, size_t len)
+{
+	char line[24];
+
+	if (c->head || !len)
+		return;
+	if (c->chunked_out) {
+		int n = scnprintf(line, sizeof(line), "%zx\r\n", len);
+
+		conn_out(c, line, n);
+		conn_out(c, buf, len);
+		conn_out(c, "\r\n", 2);
+	} else {
+		conn_out(c, buf, len);
+	}
+}
+
+void http_printf(struct http_conn *c, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vscnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	http_send_body(c, buf, n);
+}
+
+void http_send_end(struct http_conn *c)
+{
+	if (c->chunked_out && !c->head)
+		conn_out(c, "0\r\n\r\n", 5);
+	c->chunked_out = false;
+}
+
+void http_send_error(struct http_conn *c, int status)
+{
+	char body[96];
+	int n = scnprintf(body, sizeof(body), "%d %s\n", status,
+			  http_status_text(status));
+
+	http_send_head(c, status, "text/plain", n, NULL);
+	http_send_body(c, body, n);
+}
+
+void http_send_continue(struct http_conn *c)
+{
+	conn_out(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	http_count(&http_stats.status[1], 1);
+	conn_flush(c);
+}
+
+/* --- input --- */
+
+/* Up to @max received bytes into @buf, waiting at most @ms: > 0, 0 when
+ * the peer closed, -ETIMEDOUT, -EIO. */
+static ssize_t_k conn_recv(struct http_conn *c, void *buf, size_t max, u32 ms)
+{
+	struct pbuf *p = c->p;
+	size_t n;
+
+	if (!p) {
+		err_t err;
+
+		if (c->eof)
+			return 0;
+		netconn_set_recvtimeout((struct netconn *)c->nc, ms ? ms : 1);
+		err = netconn_recv_tcp_pbuf(c->nc, &p);
+		if (err == ERR_TIMEOUT || err == ERR_WOULDBLOCK)
+			return -ETIMEDOUT;
+		if (err != ERR_OK) {
+			c->eof = true; /* closed (ERR_CLSD) or reset */
+			return err == ERR_CLSD ? 0 : -EIO;
+		}
+		c->p = p;
+		c->poff = 0;
+		http_count(&http_stats.bytes_in, p->tot_len);
+	}
+	n = pbuf_copy_partial(p, buf, http_min(max, p->tot_len - c->poff), c->poff);
+	c->poff += n;
+	if (c->poff == p->tot_len) {
+		pbuf_free(p);
+		c->p = NULL;
+	}
+	return n;
+}
+
+/* Raw request-body bytes: the header block's leftovers first. */
+static ssize_t_k conn_read(struct http_conn *c, void *buf, size_t max)
+{
+	if (c->rpos < c->rlen) {
+		size_t n = http_min(max, c->rlen - c->rpos);
+
+		memcpy(buf, c->rbuf + c->rpos, n);
+		c->rpos += n;
+		return n;
+	}
+	return conn_recv(c, buf, max, http_timeout_ms);
+}
+
+/* One CRLF-ended line of a chunked body (size line or trailer) into
+ * @line, CRLF included: its length, or -errno. */
+static ssize_t_k conn_read_line(struct http_conn *c, char *line, size_t size)
+{
+	size_t n = 0;
+
+	while (n < size) {
+		ssize_t_k r = conn_read(c, line + n, 1);
+
+		if (r <= 0)
+			return r ? r : -EPIPE;
+		n++;
+		if (line[n - 1] == '\n')
+			return n;
+	}
+	return -EBADMSG;
+}
+
+/* Read the next chunk-size line (after the previous chunk's CRLF). */
+static int conn_next_chunk(struct http_conn *c)
+{
+	char line[HTTP_CHUNK_LINE_MAX];
+	ssize_t_k n;
+	u64 size;
+
+	n = conn_read_line(c, line, sizeof(line));
+	if (n < 0)
+		return n;
+	if (http_chunk_size_line(line, n, &size) != n)
+		return -EBADMSG;
+	c->chunk_left = size;
+	if (size)
+		return 0;
+	for (unsigned int i = 0; i <= HTTP_TRAILERS_MAX; i++) { /* trailers: skipped */
+		n = conn_read_line(c, line, sizeof(line));
+		if (n < 0)
+			return n;
+		if (n == 2 && line[0] == '\r')
+			break;
+		if (i == HTTP_TRAILERS_MAX || n < 2 || line[n - 2] != '\r')
+			return -EBADMSG;
+	}
+	c->body_done = true;
+	return 0;
+}
+
+static ssize_t_k read_chunked(struct http_conn *c, void *buf, size_t max)
+{
+	ssize_t_k n;
+
+	if (c->body_done)
+		return 0;
+	if (!c->chunk_left) {
+		int err = conn_next_chunk(c);
+
+		if (err || c->body_done)
+			return err;
+	}
+	n = conn_read(c, buf, http_min(max, c->chunk_left));
+	if (n <= 0)
+		return n ? n : -EPIPE;
+	c->chunk_left -= n;
+	if (!c->chunk_left) { /* the chunk's CRLF */
+		char crlf[2];
+
+		for (int i = 0; i < 2; i++) {
+			ssize_t_k r = conn_read(c, crlf + i, 1);
+
+			if (r <= 0)
+				return r ? r : -EPIPE;
+		}
+		if (crlf[0] != '\r' || crlf[1] != '\n')
+			return -EBADMSG;
+	}
+	return n;
+}
+
+ssize_t_k http_read_body(struct http_conn *c, void *buf, size_t max)
+{
+	ssize_t_k n;
+
+	if (c->body_chunked)
+		return read_chunked(c, buf, max);
+	if (!c->body_left)
+		return 0;
+	n = conn_read(c, buf, http_min(max, c->body_left));
+	if (n <= 0)
+		return n ? n : -EPIPE;
+	c->body_left -= n;
+	return n;
+}
+
+/* Read one header block into rbuf: its length, 0 if the peer closed or
+ * stayed idle before sending anything, or -status (408, 431, 400). */
+static int conn_read_header(struct http_conn *c)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(http_timeout_ms);
+	size_t end;
+
+	memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos); /* pipelined */
+	c->rlen -= c->rpos;
+	c->rpos = 0;
+	while (!(end = http_header_end(c->rbuf, c->rlen))) {
+		long left = (long)(deadline - jiffies);
+		ssize_t_k n;
+
+		if (c->rlen == HTTP_HDR_MAX)
+			return -431;
+		if (left <= 0)
+			return c->rlen ? -408 : 0; /* HD2 */
+		n = conn_recv(c, c->rbuf + c->rlen, HTTP_HDR_MAX - c->rlen,
+			      jiffies_to_msecs(left));
+		if (n == -ETIMEDOUT)
+			continue;
+		if (n <= 0)
+			return c->rlen ? -400 : 0; /* cut in the middle of a header */
+		c->rlen += n;
+	}
+	return end;
+}
+
+/* After a response: skip an unread body so the next request starts at
+ * its start (HD3), or mark the connection for closing. */
+static void conn_finish_body(struct http_conn *c)
+{
+	if (c->close || c->broken)
+		return;
+	if (c->body_left || (c->body_chunked && !c->body_done))
+		c->close = true; /* a handler left a body unread: no guessing */
+}
+
+/* Serve requests on @c until it must close. */
+static void conn_serve(struct http_conn *c)
+{
+	while (!c->close && !c->broken) {
+		int end = conn_read_header(c), status;
+
+		if (end == 0)
+			break;
+		c->head = false;
+		c->req.version_minor = 1;
+		if (end < 0) {
+			if (end == -408)
+				http_count(&http_stats.timeouts, 1);
+			http_count(&http_stats.bad_requests, 1);
+			c->close = true;
+			http_send_error(c, -end);
+			break;
+		}
+		http_count(&http_stats.requests, 1);
+		status = http_parse_request(c->rbuf, end, &c->req);
+		c->rpos = end;
+		c->close = !c->req.keep_alive;
+		c->head = !status && c->req.method == HTTP_HEAD;
+		c->body_left = c->req.has_length ? c->req.content_length : 0;
+		c->body_chunked = c->req.chunked;
+		c->body_done = false;
+		c->chunk_left = 0;
+		if (status) {
+			http_count(&http_stats.bad_requests, 1);
+			c->close = true; /* HP1 */
+			http_send_error(c, status);
+		} else {
+			http_handle(c);
+		}
+		conn_finish_body(c);
+		conn_flush(c);
+	}
+	conn_flush(c);
+}
+
+static void conn_release(struct http_conn *c)
+{
+	if (c->p)
+		pbuf_free(c->p); /* HD4 */
+	c->p = NULL;
+	netconn_close(c->nc);
+	netconn_delete(c->nc);
+	c->nc = NULL;
+}
+
+static bool http_queue_take(struct netconn **nc)
+{
+	bool got = false;
+
+	spin_lock(&http_queue_lock);
+	if (http_queue_len) {
+		*nc = http_queue[http_queue_head];
+		http_queue_head = (http_queue_head + 1) % HTTP_QUEUE;
+		http_queue_len--;
+		got = true;
+	}
+	spin_unlock(&http_queue_lock);
+	return got;
+}
+
+static bool http_queue_put(struct netconn *nc)
+{
+	bool ok = false;
+
+	spin_lock(&http_queue_lock);
+	if (http_queue_len < HTTP_QUEUE) {
+		http_queue[(http_queue_head + http_queue_len) % HTTP_QUEUE] = nc;
+		http_queue_len++;
+		ok = true;
+	}
+	spin_unlock(&http_queue_lock);
+	if (ok)
+		wake_up(&http_queue_wait);
+	return ok;
+}
+
+static int http_worker_fn(void *arg)
+{
+	struct http_worker *w = arg;
+	struct http_conn *c = &w->conn;
+	struct netconn *nc;
+
+	for (;;) {
+		wait_event(http_queue_wait, http_queue_take(&nc));
+		c->nc = nc;
+		c->rlen = c->rpos = 0;
+		c->eof = c->broken = c->close = false;
+		w->olen = 0;
+		http_count(&http_stats.active, 1);
+		conn_serve(c);
+		conn_release(c);
+		__atomic_fetch_sub(&http_stats.active, 1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+/* The queue is full: a short 503 and close (small: never blocks). */
+static void http_refuse(struct netconn *nc)
+{
+	static const char msg[] = "HTTP/1.1 503 Service Unavailable\r\nServer: quire\r\n"
+				  "Content-Length: 0\r\nRetry-After: 1\r\n"
+				  "Connection: close\r\n\r\n";
+
+	http_count(&http_stats.refused, 1);
+	http_count(&http_stats.status[5], 1);
+	netconn_write(nc, msg, sizeof(msg) - 1, NETCONN_COPY);
+	netconn_close(nc);
+	netconn_delete(nc);
+}
+
+static void http_accepted(struct netconn *nc)
+{
+	http_count(&http_stats.accepted, 1);
+	netconn_set_sendtimeout(nc, http_timeout_ms);
+	LOCK_TCPIP_CORE();
+	if (nc->pcb.tcp)
+		tcp_nagle_disable(nc->pcb.tcp); /* responses end in small segments */
+	UNLOCK_TCPIP_CORE();
+	if (!http_queue_put(nc))
+		http_refuse(nc);
+}
+
+static int http_listener_fn(void *arg)
+{
+	struct netconn *listener, *nc;
+	err_t err;
+
+	for (unsigned int i = 0; !net_lwip_running(); i++) {
+		if (i == 3000) {
+			pr_err("httpd: lwIP did not start; not serving\n");
+			return -ENODEV;
+		}
+		schedule_timeout_uninterruptible(msecs_to_jiffies(10));
+	}
+	listener = netconn_new(NETCONN_TCP);
+	if (!listener)
+		return -ENOMEM;
+	err = netconn_bind(listener, IP4_ADDR_ANY, HTTP_PORT);
+	if (err == ERR_OK)
+		err = netconn_listen_with_backlog(listener, HTTP_QUEUE);
+	if (err != ERR_OK) {
+		pr_err("httpd: cannot listen on port %d: lwIP error %d\n", HTTP_PORT,
+		       err);
+		netconn_delete(listener);
+		return -EIO;
+	}
+	pr_info("httpd: listening on port %d (%d workers, timeout %u ms)\n", HTTP_PORT,
+		HTTP_WORKERS, http_timeout_ms);
+	for (;;) {
+		err = netconn_accept(listener, &nc);
+		if (err == ERR_OK)
+			http_accepted(nc);
+		else
+			schedule_timeout_uninterruptible(
+				msecs_to_jiffies(10)); /* no pcb */
+	}
+	return 0;
+}
+
+static int http_worker_init(struct http_worker *w, unsigned int id)
+{
+	w->id = id;
+	w->conn.rbuf = kmalloc(HTTP_HDR_MAX, GFP_KERNEL);
+	w->conn.iobuf = kmalloc(HTTP_IOBUF, GFP_KERNEL);
+	w->obuf = kmalloc(HTTP_OBUF, GFP_KERNEL);
+	if (!w->conn.rbuf || !w->conn.iobuf || !w->obuf)
+		return -ENOMEM;
+	if (IS_ERR(kthread_run(http_worker_fn, w, "httpd/%u", id)))
+		return -ENOMEM;
+	return 0;
+}
+
+static int count_netdev(struct net_device *dev, void *arg)
+{
+	(*(unsigned int *)arg)++;
+	return 0;
+}
+
+/* Start the server when a network device is there (lwIP starts in the
+ * same initcall pass: the listener waits for it). httpd=off: no server;
+ * httpd.timeout_ms=N: HD2's timeout. */
+static int httpd_init(void)
+{
+	unsigned int devices = 0, ms;
+	char opt[16];
+	int err;
+
+	if (cmdline_get("httpd", opt, sizeof(opt)) && !strcmp(opt, "off"))
+		return 0;
+	for_each_netdev(count_netdev, &devices);
+	if (!devices)
+		return 0;
+	if (cmdline_get("httpd.timeout_ms", opt, sizeof(opt))) {
+		if (kstrtouint(opt, 10, &ms) || ms < 100 || ms > 600000)
+			pr_err("httpd: httpd.timeout_ms=%s: not 100..600000; using %u\n",
+			       opt, http_timeout_ms);
+		else
+			http_timeout_ms = ms;
+	}
+	http_workers = kcalloc(HTTP_WORKERS, sizeof(*http_workers), GFP_KERNEL);
+	if (!http_workers)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < HTTP_WORKERS; i++) {
+		err = http_worker_init(&http_workers[i], i);
+		if (err)
+			return err;
+	}
+	if (IS_ERR(kthread_run(http_listener_fn, NULL, "httpd")))
+		return -ENOMEM;
+	return 0;
+}
+late_initcall(httpd_init);
+
+static int cmd_httpd(int argc, char **argv)
+{
+	struct http_stats s;
+
+	memcpy(&s, &http_stats, sizeof(s)); /* a snapshot, not atomic as a whole */
+	if (!http_workers) {
+		cprintf("httpd: not running (no network device, or httpd=off)\n");
+		return 0;
+	}
+	cprintf("httpd: port %d, %d workers, queue %d, timeout %u ms\n", HTTP_PORT,
+		HTTP_WORKERS, HTTP_QUEUE, http_timeout_ms);
+	cprintf("connections: %llu accepted, %llu active, %llu refused (503)\n",
+		s.accepted, s.active, s.refused);
+	cprintf("requests: %llu, bad %llu, timeouts %llu, send failures %llu\n",
+		s.requests, s.bad_requests, s.timeouts, s.send_failures);
+	cprintf("responses: 1xx %llu 2xx %llu 3xx %llu 4xx %llu 5xx %llu\n", s.status[1],
+		s.status[2], s.status[3], s.status[4], s.status[5]);
+	cprintf("bytes: %llu in, %llu out\n", s.bytes_in, s.bytes_out);
+	return 0;
+}
+SHELL_COMMAND(httpd, "httpd", "httpd", "the HTTP server's counters (docs/net-http.md)",
+	      cmd_httpd);
