@@ -3,7 +3,8 @@
  * of a mounted qlfs (the checkpoint, the six logs, segments, counts).
  *
  * Layer: fs (qlfs). Used by: the shell, suite qlfs_meta.
- * Provides: qlfs_shell_cmd() (SHELL_COMMAND "qlfs").
+ * Provides: qlfs_shell_cmd() (SHELL_COMMAND "qlfs"), qlfs_for_each_counter()
+ *  (the same figures for /metrics: include/quire/qlfs_stats.h).
  *
  * Without an argument it shows every mounted qlfs. Figures are read
  * without stopping the file system (sit_lock for the segment counts, the
@@ -16,6 +17,7 @@
 #include <quire/namei.h>
 #include <quire/dcache.h>
 #include <quire/errno.h>
+#include <quire/qlfs_stats.h>
 #include "qlfs_mount.h"
 
 static const char *const log_names[NR_CURSEG_TYPE] = {
@@ -121,3 +123,74 @@ int qlfs_shell_cmd(int argc, char **argv)
 SHELL_COMMAND(qlfs, "qlfs", "qlfs [MOUNTPOINT]",
 	      "a mounted qlfs: checkpoint, the six logs, segments, counts",
 	      qlfs_shell_cmd);
+
+/* --- the same figures for other readers (include/quire/qlfs_stats.h) --- */
+
+struct qlfs_counter_walk {
+	void (*fn)(const char *disk, const char *name, unsigned long long value,
+		   void *arg);
+	void *arg;
+};
+
+static void counters_one(struct super_block *sb, void *arg)
+{
+	struct qlfs_counter_walk *w = arg;
+	struct qlfs_sb_info *sbi;
+	struct {
+		const char *name;
+		unsigned long long v;
+	} c[] = {
+		{"checkpoint_version", 0},
+		{"checkpoints_written", 0},
+		{"free_segments", 0},
+		{"prefree_segments", 0},
+		{"valid_blocks", 0},
+		{"user_blocks", 0},
+		{"valid_nodes", 0},
+		{"valid_inodes", 0},
+		{"orphans", 0},
+		{"node_blocks_written", 0},
+		{"data_blocks_written", 0},
+		{"gc_fg_runs", 0},
+		{"gc_bg_runs", 0},
+		{"gc_segments", 0},
+		{"gc_data_moved", 0},
+		{"gc_node_moved", 0},
+		{"ssr_segments", 0},
+	};
+	unsigned int i = 0;
+
+	if (sb->s_type != &qlfs_fs_type || !sb->s_root || !QLFS_SB(sb))
+		return;
+	sbi = QLFS_SB(sb);
+	c[i++].v = le64_to_cpu(sbi->ckpt->checkpoint_ver);
+	c[i++].v = sbi->nr_checkpoints;
+	spin_lock(&sbi->sit_lock);
+	c[i++].v = sbi->free_segments;
+	c[i++].v = sbi->prefree_segments;
+	c[i++].v = sbi->total_valid_block_count;
+	spin_unlock(&sbi->sit_lock);
+	c[i++].v = sbi->user_block_count;
+	c[i++].v = READ_ONCE(sbi->total_valid_node_count);
+	c[i++].v = READ_ONCE(sbi->total_valid_inode_count);
+	c[i++].v = READ_ONCE(sbi->orphan_count);
+	c[i++].v = READ_ONCE(sbi->node_blocks_written);
+	c[i++].v = READ_ONCE(sbi->data_blocks_written);
+	c[i++].v = READ_ONCE(sbi->gc_fg_runs);
+	c[i++].v = READ_ONCE(sbi->gc_bg_runs);
+	c[i++].v = READ_ONCE(sbi->gc_segments);
+	c[i++].v = READ_ONCE(sbi->gc_data_moved);
+	c[i++].v = READ_ONCE(sbi->gc_node_moved);
+	c[i++].v = READ_ONCE(sbi->gc_ssr_segments);
+	for (i = 0; i < ARRAY_SIZE(c); i++)
+		w->fn(sbi->disk->disk_name, c[i].name, c[i].v, w->arg);
+}
+
+void qlfs_for_each_counter(void (*fn)(const char *disk, const char *name,
+				      unsigned long long value, void *arg),
+			   void *arg)
+{
+	struct qlfs_counter_walk w = {.fn = fn, .arg = arg};
+
+	iterate_supers(counters_one, &w);
+}

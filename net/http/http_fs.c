@@ -12,11 +12,12 @@
  *  HF1: only regular files and directories are served or changed: a
  *       device node (/fs/dev/vda), a symlink's target of another kind,
  *       anything else is 403 (the disks stay out of reach).
- *  HF2: a PUT's body goes to a temporary name in the same directory
- *       (".httpput-W-N"), then rename() over the target and fsync() of
- *       the file: the answer (201/204) comes after fsync returned 0, and
- *       a body that is cut, late or lies leaves the old file as it was
- *       (the temporary is unlinked).
+ *  HF2: a PUT answers 201/204 only after fsync() of the file returned
+ *       0. A new name is written directly (O_EXCL; qlfs rolls a new
+ *       file's fsync forward without a checkpoint); an existing file is
+ *       replaced through a temporary in the same directory (".httpput-N")
+ *       renamed over it before the fsync. A body that is cut, late or
+ *       lies unlinks what was written: an old file stays as it was.
  *  HF3: every VFS error becomes one status (http_errno_status()); no
  *       handler leaves a file descriptor open.
  *
@@ -32,6 +33,7 @@
 #include <quire/vmstat.h>
 #include <quire/backing-dev.h>
 #include <quire/writeback.h>
+#include <quire/qlfs_stats.h>
 #include "../../kernel/trace_internal.h"
 #include "httpd.h"
 
@@ -237,13 +239,49 @@ static int put_body(struct http_conn *c, int fd)
 	}
 }
 
-static void fs_put(struct http_conn *c)
+/* Where a PUT writes (HF2): a new name directly (@tmp = ""), an existing
+ * file through a temporary in @tmp. The fd, or -errno. */
+static int put_open(struct http_conn *c, bool existed, char *tmp, size_t size)
 {
 	static unsigned long put_seq;
-	char tmp[HTTP_PATH_MAX + 64], dir[HTTP_PATH_MAX + 1];
+	char dir[HTTP_PATH_MAX + 1];
+	int fd = -EEXIST;
+
+	tmp[0] = '\0';
+	if (!existed) {
+		fd = ksys_open(c->fs_path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		if (fd != -EEXIST)
+			return fd; /* else another PUT just made it: replace it */
+	}
+	parent_of(c->fs_path, dir, sizeof(dir));
+	for (int tries = 0; fd == -EEXIST && tries < 16; tries++) {
+		/* A temporary left by a crash keeps its name: take the next. */
+		scnprintf(tmp, size, "%s%s" HTTP_TMP_PREFIX "%lu", dir,
+			  strcmp(dir, "/") ? "/" : "",
+			  __atomic_add_fetch(&put_seq, 1, __ATOMIC_RELAXED));
+		fd = ksys_open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	}
+	return fd;
+}
+
+/* The body is in @fd: rename a temporary over the target, fsync, answer. */
+static int put_commit(struct http_conn *c, int fd, const char *tmp)
+{
+	int err = tmp[0] ? ksys_rename(tmp, c->fs_path, 0) : 0;
+
+	if (!err)
+		err = ksys_fsync(fd); /* HF2: the answer waits for the disk */
+	if (!err)
+		http_send_head(c, tmp[0] ? 204 : 201, NULL, 0, NULL);
+	return err;
+}
+
+static void fs_put(struct http_conn *c)
+{
+	char tmp[HTTP_PATH_MAX + 64];
 	struct kstat st;
 	bool existed;
-	int fd, err, status;
+	int fd, status;
 
 	if (!c->req.has_length && !c->req.chunked) {
 		http_send_error(c, 411);
@@ -253,17 +291,12 @@ static void fs_put(struct http_conn *c)
 		http_send_error(c, 413);
 		return;
 	}
-	err = ksys_stat(c->fs_path, &st);
-	existed = !err;
+	existed = !ksys_stat(c->fs_path, &st);
 	if (existed && !S_ISREG(st.mode)) {
 		http_send_error(c, S_ISDIR(st.mode) ? 409 : 403); /* HF1 */
 		return;
 	}
-	parent_of(c->fs_path, dir, sizeof(dir));
-	scnprintf(tmp, sizeof(tmp), "%s%s" HTTP_TMP_PREFIX "%lu", dir,
-		  strcmp(dir, "/") ? "/" : "",
-		  __atomic_add_fetch(&put_seq, 1, __ATOMIC_RELAXED));
-	fd = ksys_open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	fd = put_open(c, existed, tmp, sizeof(tmp));
 	if (fd < 0) {
 		send_errno(c, fd);
 		return;
@@ -272,20 +305,15 @@ static void fs_put(struct http_conn *c)
 		http_send_continue(c);
 	status = put_body(c, fd);
 	if (!status) {
-		err = ksys_rename(tmp, c->fs_path, 0);
-		if (!err) {
-			err = ksys_fsync(fd); /* HF2: the answer waits for the disk */
+		status = put_commit(c, fd, tmp);
+		if (!status) {
 			ksys_close(fd);
-			if (err)
-				send_errno(c, err);
-			else
-				http_send_head(c, existed ? 204 : 201, NULL, 0, NULL);
 			return;
 		}
-		status = http_errno_status(err);
+		status = http_errno_status(status);
 	}
 	ksys_close(fd);
-	ksys_unlink(tmp); /* HF2: the old file stays */
+	ksys_unlink(tmp[0] ? tmp : c->fs_path); /* HF2: an old file stays */
 	c->close = true;
 	if (status < 0)
 		c->broken = true; /* the peer is gone: nothing to answer */
@@ -362,6 +390,7 @@ static void metrics_http(struct http_conn *c)
 	http_printf(c, "quire_http_requests_total %llu\n", s.requests);
 	http_printf(c, "quire_http_bad_requests_total %llu\n", s.bad_requests);
 	http_printf(c, "quire_http_timeouts_total %llu\n", s.timeouts);
+	http_printf(c, "quire_http_send_failures_total %llu\n", s.send_failures);
 	for (int i = 1; i <= 5; i++)
 		http_printf(c, "quire_http_responses_total{class=\"%dxx\"} %llu\n", i,
 			    s.status[i]);
@@ -385,6 +414,12 @@ static void metrics_fs(struct http_conn *c)
 		    (unsigned long long)sf.f_files);
 	http_printf(c, "quire_fs_files_free{mount=\"/\"} %llu\n",
 		    (unsigned long long)sf.f_ffree);
+}
+
+static void metrics_qlfs(const char *disk, const char *name, unsigned long long v,
+			 void *arg)
+{
+	http_printf(arg, "quire_qlfs_%s{disk=\"%s\"} %llu\n", name, disk, v);
 }
 
 static void get_metrics(struct http_conn *c)
@@ -416,6 +451,7 @@ static void get_metrics(struct http_conn *c)
 	http_printf(c, "quire_dirty_threshold_pages %lu\n", thresh);
 	bdi_iterate(metrics_bdi, c);
 	metrics_fs(c);
+	qlfs_for_each_counter(metrics_qlfs, c);
 	metrics_http(c);
 	http_send_end(c);
 }

@@ -135,10 +135,12 @@ void http_send_head(struct http_conn *c, int status, const char *type, s64 len,
 
 	if (status >= 100 && status < 600)
 		http_count(&http_stats.status[status / 100], 1);
-	if (status >= 400)
-		c->close = c->close || status == 400 || status == 408 || status == 411 ||
-			   status == 413 || status == 414 || status == 431 ||
-			   status == 501 || status == 505;
+	/* HD3: an error other than the ordinary outcomes of a well-formed
+	 * request, or a request body left unread, ends the connection. */
+	if (status >= 400 && status != 404 && status != 409 && status != 416)
+		c->close = true;
+	if (c->body_left || (c->body_chunked && !c->body_done))
+		c->close = true;
 	c->chunked_out = false;
 	if (len < 0 && status != 204 && status != 304) {
 		if (c->req.version_minor == 1)

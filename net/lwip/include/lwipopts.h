@@ -31,11 +31,11 @@
 #define MEMP_NUM_PBUF		 64	      /* PBUF_REF/ROM (netconn_write copy=0) */
 #define MEMP_NUM_RAW_PCB	 4	      /* ping */
 #define MEMP_NUM_UDP_PCB	 8	      /* DHCP, DNS, a few users */
-#define MEMP_NUM_TCP_PCB	 32
+#define MEMP_NUM_TCP_PCB	 64 /* httpd: 16 served + 32 queued, TIME_WAIT */
 #define MEMP_NUM_TCP_PCB_LISTEN	 8
 #define MEMP_NUM_TCP_SEG	 512 /* >= TCP_SND_QUEUELEN */
 #define MEMP_NUM_NETBUF		 32
-#define MEMP_NUM_NETCONN	 40 /* TCP + UDP + RAW pcbs */
+#define MEMP_NUM_NETCONN	 72 /* TCP + UDP + RAW pcbs */
 #define MEMP_NUM_TCPIP_MSG_API	 32
 #define MEMP_NUM_TCPIP_MSG_INPKT 256 /* one per rx frame in the mailbox */
 #define MEMP_NUM_SYS_TIMEOUT	 (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)

@@ -1,0 +1,580 @@
+#!/usr/bin/env python3
+"""tests/http_test.py - the HTTP file service (net/http/) driven by real
+clients: curl and raw sockets through a forwarded host port.
+
+Layer: tests (host side). Used by: tests/run jobs `http.host-*` and
+`http.qemu-reboot`, and by hand (docs/net-http.md "Tests").
+
+  host DIR [--quire-host BIN] [--big-mib N]
+      quire-host on a fresh qlfs image DIR/disk.img with `hostnet=slirp
+      hostfwd=tcp:PORT:80 httpd.timeout_ms=1000`: uploads and downloads
+      from 1 byte to N MiB (default 64) compared by sha256, ranges, ETag
+      and 304, directories as JSON, DELETE, mkdir, 32 parallel uploads,
+      keep-alive and pipelining, every hostile case (each answered with
+      its status and a closed connection, or closed by a timeout), a
+      bounded load loop; then lwIP's pools and the server are back to
+      idle (`netstat`, `httpd`), the kernel powers off, fsck.qlfs -n is
+      clean.
+
+  qemu DIR -- QUIRE-ARGV...
+      tools/quire --net --http-port PORT on a fresh qlfs image: PUT a
+      file with curl (answered after fsync), GET it back; SIGKILL QEMU
+      (no power-off, no sync); boot again, GET it back, the same bytes;
+      fsck.qlfs -n clean.
+
+Output is flat KTAP (one `ok N name` per check); exit status 0 when
+every check passed, 1 otherwise, 2 on a usage error.
+"""
+import hashlib
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+HOST = "build/host/plain/"
+MKFS, FSCK = HOST + "mkfs.qlfs", HOST + "fsck.qlfs"
+TIMEOUT_MS = 1000            # httpd.timeout_ms= for the host run
+RESULTS = []
+
+
+def check(name, ok, why=""):
+    RESULTS.append((name, bool(ok), why))
+    n = len(RESULTS)
+    print("ok %d %s" % (n, name) if ok else "not ok %d %s # %s" % (n, name, why), flush=True)
+    return ok
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def fresh_image(path, mib):
+    with open(path, "wb") as f:
+        f.truncate(mib << 20)
+    r = subprocess.run([MKFS, path], capture_output=True, text=True)
+    if r.returncode:
+        sys.exit("http_test: mkfs.qlfs failed: " + r.stdout + r.stderr)
+
+
+def fsck(path):
+    r = subprocess.run([FSCK, "-n", path], capture_output=True, text=True)
+    out = (r.stdout + r.stderr).strip().splitlines()
+    return r.returncode == 0, out[-1] if out else ""
+
+
+class Guest:
+    """A quire-host or tools/quire process with the console on a pipe and
+    its output collected by a thread."""
+
+    def __init__(self, argv, log):
+        self.log = open(log, "w")
+        self.lines = []
+        self.cv = threading.Condition()
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for raw in iter(self.p.stdout.readline, b""):
+            line = raw.decode(errors="replace").rstrip("\n")
+            self.log.write(line + "\n")
+            self.log.flush()
+            with self.cv:
+                self.lines.append(line)
+                self.cv.notify_all()
+        with self.cv:
+            self.cv.notify_all()
+
+    def wait_for(self, pattern, seconds, start=0):
+        """The index of the first line from @start matching, or None."""
+        rx = re.compile(pattern)
+        end = time.monotonic() + seconds
+        with self.cv:
+            while True:
+                for i in range(start, len(self.lines)):
+                    if rx.search(self.lines[i]):
+                        return i
+                left = end - time.monotonic()
+                if left <= 0 or self.p.poll() is not None:
+                    return None
+                self.cv.wait(min(left, 0.5))
+
+    def command(self, cmd, seconds=30):
+        """Type @cmd; the output lines up to the next prompt."""
+        with self.cv:
+            start = len(self.lines)
+        marker = "httptest-done-%d" % start
+        self.p.stdin.write(("%s; echo %s\n" % (cmd, marker)).encode())
+        self.p.stdin.flush()
+        i = self.wait_for("^" + marker + "$", seconds, start)
+        with self.cv:
+            return self.lines[start:i] if i is not None else self.lines[start:]
+
+    def poweroff(self, seconds=60):
+        try:
+            self.p.stdin.write(b"poweroff\n")
+            self.p.stdin.flush()
+            return self.p.wait(seconds)
+        except (subprocess.TimeoutExpired, BrokenPipeError):
+            self.kill()
+            return None
+
+    def kill(self):
+        try:
+            os.killpg(self.p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.p.wait()
+
+
+# --- clients ----------------------------------------------------------------------------
+
+
+class Client:
+    def __init__(self, port):
+        self.port = port
+        self.base = "http://127.0.0.1:%d" % port
+
+    def curl(self, *args, data=None):
+        """curl's status code (as a string) and body."""
+        r = subprocess.run(["curl", "-sS", "--max-time", "120", "-o", "-", "-w",
+                            "\n%{http_code}"] + list(args), input=data, capture_output=True)
+        body, _, code = r.stdout.rpartition(b"\n")
+        return code.decode(), body
+
+    def req(self, method, path, body=None, headers=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, dict((k.lower(), v) for k, v in r.getheaders()), data
+
+    def raw(self, data, wait=5.0, pause=0.0, shut=False):
+        """Send raw bytes; read until the server closes: (status or None,
+        everything received, closed by the server)."""
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=wait)
+        for i, part in enumerate(data if isinstance(data, list) else [data]):
+            if i and pause:
+                time.sleep(pause)
+            try:
+                s.sendall(part)
+            except OSError:
+                break
+        if shut:
+            s.shutdown(socket.SHUT_WR)
+        got, closed = b"", False
+        try:
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    closed = True
+                    break
+                got += b
+        except socket.timeout:
+            pass
+        except ConnectionResetError:
+            closed = True
+        s.close()
+        m = re.match(rb"HTTP/1\.1 (\d{3}) ", got)
+        return (int(m.group(1)) if m else None), got, closed
+
+    def metrics(self):
+        st, _, body = self.req("GET", "/metrics")
+        out = {}
+        for line in body.decode().splitlines():
+            k, _, v = line.rpartition(" ")
+            out[k] = v
+        return out
+
+
+def sha(b):
+    return hashlib.sha256(b).hexdigest()
+
+
+def pattern(n, seed):
+    """@n reproducible bytes (not compressible)."""
+    out, i = bytearray(), 0
+    while len(out) < n:
+        out += hashlib.sha256(b"%d-%d" % (seed, i)).digest() * 128
+        i += 1
+    return bytes(out[:n])
+
+
+# --- the host run -----------------------------------------------------------------------
+
+
+def sizes_roundtrip(c, d, big_mib):
+    sizes = [1, 4095, 4096, 65537, (1 << 20) + 3, big_mib << 20]
+    for n in sizes:
+        src = os.path.join(d, "src-%d" % n)
+        with open(src, "wb") as f:
+            f.write(pattern(n, n))
+        code, _ = c.curl("-T", src, c.base + "/fs/size-%d" % n)
+        # Replace (204) where it is cheap; the big one is sent once.
+        code2 = c.curl("-T", src, c.base + "/fs/size-%d" % n)[0] if n <= (1 << 20) else "204"
+        h = subprocess.run("curl -sS --max-time 120 %s/fs/size-%d | sha256sum" % (c.base, n),
+                           shell=True, capture_output=True, text=True).stdout.split()[0]
+        with open(src, "rb") as f:
+            want = sha(f.read())
+        check("put_get_%d_bytes" % n, code == "201" and code2 == "204" and h == want,
+              "PUT %s, replace %s, sha256 %s want %s" % (code, code2, h[:12], want[:12]))
+        if n > (1 << 20):
+            os.unlink(src)
+
+
+def ranges_etags(c):
+    data = pattern(1000, 7)
+    c.req("PUT", "/fs/r", data)
+    st, h, body = c.req("GET", "/fs/r", headers={"Range": "bytes=10-19"})
+    check("range_206", st == 206 and body == data[10:20] and
+          h.get("content-range") == "bytes 10-19/1000", "%s %r" % (st, h.get("content-range")))
+    st, h, body = c.req("GET", "/fs/r", headers={"Range": "bytes=-5"})
+    check("range_suffix", st == 206 and body == data[-5:], str(st))
+    st, h, _ = c.req("GET", "/fs/r", headers={"Range": "bytes=5000-"})
+    check("range_416", st == 416 and h.get("content-range") == "bytes */1000", str(st))
+    st, h, body = c.req("GET", "/fs/r")
+    etag = h.get("etag", "")
+    st2, h2, body2 = c.req("GET", "/fs/r", headers={"If-None-Match": etag})
+    check("etag_304", st == 200 and etag and st2 == 304 and not body2, "%s %s" % (st, st2))
+    c.req("PUT", "/fs/r", data[:999])
+    st3, h3, _ = c.req("GET", "/fs/r", headers={"If-None-Match": etag})
+    check("etag_changes_with_content", st3 == 200 and h3.get("etag") != etag, str(st3))
+    st, h, body = c.req("HEAD", "/fs/r")
+    check("head_has_length_no_body", st == 200 and h.get("content-length") == "999" and
+          not body, "%s %r" % (st, h.get("content-length")))
+
+
+def directories(c):
+    st1, _, _ = c.req("POST", "/fs/d?mkdir")
+    st2, _, _ = c.req("POST", "/fs/d?mkdir")
+    c.req("PUT", "/fs/d/a%20b%22c", b"xyz")
+    st3, h, body = c.req("GET", "/fs/d")
+    try:
+        j = json.loads(body)
+        ok = j["path"] == "/d" and {"name": "a b\"c", "type": "file", "size": 3} in j["entries"]
+    except (ValueError, KeyError):
+        ok = False
+    check("mkdir_and_json_listing", st1 == 201 and st2 == 409 and st3 == 200 and ok and
+          h.get("content-type") == "application/json", "%s %s %s %r" % (st1, st2, st3, body[:200]))
+    st4, _, _ = c.req("DELETE", "/fs/d")
+    st5, _, _ = c.req("DELETE", "/fs/d/a%20b%22c")
+    st6, _, _ = c.req("DELETE", "/fs/d")
+    st7, _, _ = c.req("GET", "/fs/d")
+    check("delete_file_and_dir", (st4, st5, st6, st7) == (409, 204, 204, 404),
+          str((st4, st5, st6, st7)))
+
+
+def parallel_uploads(c, d):
+    n, size = 32, 256 << 10
+    srcs = []
+    for i in range(n):
+        p = os.path.join(d, "par-%d" % i)
+        with open(p, "wb") as f:
+            f.write(pattern(size, 1000 + i))
+        srcs.append(p)
+    procs = [subprocess.Popen(["curl", "-sS", "--max-time", "120", "-o", "/dev/null", "-w",
+                               "%{http_code}", "-T", p, c.base + "/fs/par-%d" % i],
+                              stdout=subprocess.PIPE, text=True) for i, p in enumerate(srcs)]
+    codes = [p.communicate()[0] for p in procs]
+    bad = []
+    for i, p in enumerate(srcs):
+        st, _, body = c.req("GET", "/fs/par-%d" % i)
+        with open(p, "rb") as f:
+            if st != 200 or body != f.read():
+                bad.append(i)
+        os.unlink(p)
+    check("parallel_32_uploads", all(x == "201" for x in codes) and not bad,
+          "codes %s, wrong contents %s" % (sorted(set(codes)), bad))
+
+
+def keep_alive(c):
+    req = b"GET /fs/r HTTP/1.1\r\nHost: q\r\n\r\n"
+    last = b"GET /fs/r HTTP/1.1\r\nHost: q\r\nConnection: close\r\n\r\n"
+    st, got, closed = c.raw(req + req + last)    # pipelined
+    check("pipelined_keep_alive", got.count(b"HTTP/1.1 200 OK") == 3 and closed,
+          "%d answers, closed %s" % (got.count(b"HTTP/1.1 200 OK"), closed))
+    s = socket.create_connection(("127.0.0.1", c.port), timeout=10)
+    n = 0
+    for _ in range(20):
+        s.sendall(b"HEAD /fs/r HTTP/1.1\r\nHost: q\r\n\r\n")
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            b = s.recv(4096)
+            if not b:
+                break
+            buf += b
+        n += buf.startswith(b"HTTP/1.1 200 OK")
+    s.close()
+    check("keep_alive_20_requests_one_connection", n == 20, "%d of 20" % n)
+
+
+H = b"Host: q\r\n"
+HOSTILE = [   # (name, bytes or list of parts, status wanted (None: closed silently))
+    ("bad_request_line", b"GARBAGE\r\n\r\n", 400),
+    ("lf_only", b"GET /fs/r HTTP/1.1\n" + H + b"\n", 431),
+    ("oversized_header", b"GET /fs/r HTTP/1.1\r\n" + H + b"X: " + b"a" * 9000 + b"\r\n\r\n",
+     431),
+    ("long_uri", b"GET /fs/" + b"a" * 3000 + b" HTTP/1.1\r\n" + H + b"\r\n", 414),
+    ("dotdot", b"GET /fs/../etc HTTP/1.1\r\n" + H + b"\r\n", 400),
+    ("pct_dotdot", b"GET /fs/%2e%2e/%2e%2e/x HTTP/1.1\r\n" + H + b"\r\n", 400),
+    ("outside_fs", b"GET /etc/passwd HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n", 404),
+    ("nul_in_line", b"GET /fs/r\x00x HTTP/1.1\r\n" + H + b"\r\n", 400),
+    ("nul_escaped", b"GET /fs/r%00x HTTP/1.1\r\n" + H + b"\r\n", 400),
+    ("nul_in_field", b"GET /fs/r HTTP/1.1\r\n" + H + b"X: a\x00b\r\n\r\n", 400),
+    ("unknown_method", b"BREW /fs/r HTTP/1.1\r\n" + H + b"\r\n", 501),
+    ("http2_version", b"GET /fs/r HTTP/2.0\r\n" + H + b"\r\n", 505),
+    ("no_host", b"GET /fs/r HTTP/1.1\r\n\r\n", 400),
+    ("put_no_length", b"PUT /fs/x HTTP/1.1\r\n" + H + b"\r\nabc", 411),
+    ("put_two_lengths", b"PUT /fs/x HTTP/1.1\r\n" + H +
+     b"Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400),
+    ("put_length_and_chunked", b"PUT /fs/x HTTP/1.1\r\n" + H +
+     b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 400),
+    ("put_bad_length", b"PUT /fs/x HTTP/1.1\r\n" + H + b"Content-Length: 3x\r\n\r\nabc", 400),
+    ("put_gzip_coding", b"PUT /fs/x HTTP/1.1\r\n" + H +
+     b"Transfer-Encoding: gzip\r\n\r\nabc", 501),
+    ("put_too_large", b"PUT /fs/x HTTP/1.1\r\n" + H + b"Content-Length: 99999999999\r\n\r\n",
+     413),
+    ("chunk_size_lies", b"PUT /fs/r HTTP/1.1\r\n" + H +
+     b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", 400),
+    ("chunk_longer_than_said", b"PUT /fs/r HTTP/1.1\r\n" + H +
+     b"Transfer-Encoding: chunked\r\n\r\n3\r\nabcdef\r\n0\r\n\r\n", 400),
+    ("get_with_body", b"GET /fs/r HTTP/1.1\r\n" + H + b"Content-Length: 3\r\n\r\nabc", 413),
+    ("put_device_node", b"PUT /fs/dev/vda HTTP/1.1\r\n" + H + b"Content-Length: 1\r\n\r\nx",
+     403),
+    ("get_device_node", b"GET /fs/dev/vda HTTP/1.1\r\n" + H + b"\r\n", 403),
+    ("post_without_mkdir", b"POST /fs/y HTTP/1.1\r\n" + H + b"\r\n", 400),
+    ("put_metrics", b"PUT /metrics HTTP/1.1\r\n" + H + b"Content-Length: 1\r\n\r\nx", 405),
+    ("put_on_directory", b"PUT /fs/ HTTP/1.1\r\n" + H + b"Content-Length: 1\r\n\r\nx", 409),
+    ("slow_header", [b"GET /fs/r HTTP/1.1\r\n", b"Host: q\r\n"], 408),
+    ("slow_body", [b"PUT /fs/r HTTP/1.1\r\n" + H + b"Content-Length: 100\r\n\r\n0123456789"],
+     408),
+    ("truncated_body", b"PUT /fs/r HTTP/1.1\r\n" + H + b"Content-Length: 1000\r\n\r\nshort",
+     None),
+]
+
+
+def hostile(c):
+    before = c.req("GET", "/fs/r")[2]
+    for name, data, want in HOSTILE:
+        shut = name == "truncated_body"
+        pause = 2.0 * TIMEOUT_MS / 1000 if name == "slow_header" else 0.0
+        if name == "lf_only":
+            # No CRLF CRLF ever comes: the server waits for more until the
+            # block is full (431) or the timeout (408); either closes.
+            st, got, closed = c.raw(data, wait=10)
+            ok = st in (408, 431) and closed
+        else:
+            st, got, closed = c.raw(data, wait=10, pause=pause, shut=shut)
+            ok = st == want and closed
+        check("hostile_" + name, ok, "status %s want %s, closed %s: %r" % (
+            st, want, closed, got[:80]))
+    after = c.req("GET", "/fs/r")
+    check("hostile_left_the_file_as_it_was", after[0] == 200 and after[2] == before,
+          "status %s, %d bytes (was %d)" % (after[0], len(after[2]), len(before)))
+    st, _, _ = c.req("GET", "/fs/x")
+    check("hostile_puts_created_nothing", st == 404, "GET /fs/x: %s" % st)
+
+
+def chunked_put(c):
+    data = pattern(200000, 3)
+    chunks = [data[i:i + 7777] for i in range(0, len(data), 7777)]
+    body = b"".join(b"%x;ext=1\r\n%s\r\n" % (len(x), x) for x in chunks) + b"0\r\nT: v\r\n\r\n"
+    req = (b"PUT /fs/chunked HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n" + body +
+           b"GET /fs/chunked HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n")
+    st, got, closed = c.raw(req, wait=30)
+    ok = st == 201 and got.endswith(data) and b"HTTP/1.1 200 OK" in got
+    check("chunked_put_then_get_on_one_connection", ok, "status %s, %d bytes" % (st, len(got)))
+    code, _ = c.curl("-T", "-", c.base + "/fs/from-stdin", data=data[:5000])
+    st, _, back = c.req("GET", "/fs/from-stdin")
+    check("curl_chunked_upload_from_stdin", code == "201" and back == data[:5000],
+          "PUT %s, GET %s %d bytes" % (code, st, len(back)))
+
+
+def never_reads(c):
+    """A client that asks for 64 MiB and never reads: the send times out
+    and the server closes; the worker is free again."""
+    m0 = c.metrics()
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", c.port))
+    big = [k for k in ("/fs/size-%d" % (64 << 20), "/fs/size-%d" % ((1 << 20) + 3))]
+    s.sendall(b"GET %s HTTP/1.1\r\nHost: q\r\n\r\n" % big[0].encode())
+    end, m = time.monotonic() + 60, m0
+    while time.monotonic() < end:
+        time.sleep(0.5)
+        m = c.metrics()
+        if int(m.get("quire_http_send_failures_total", 0)) > int(
+                m0.get("quire_http_send_failures_total", 0)):
+            break
+    s.close()
+    check("never_reading_client_is_closed", int(m.get("quire_http_send_failures_total", 0)) >
+          int(m0.get("quire_http_send_failures_total", 0)), "no send failure counted in 60 s")
+
+
+def load_loop(c):
+    errors = []
+
+    def worker(k):
+        conn = http.client.HTTPConnection("127.0.0.1", c.port, timeout=60)
+        for i in range(50):
+            body = pattern(100 + 37 * i, k * 1000 + i)
+            try:
+                conn.request("PUT", "/fs/load-%d" % k, body=body)
+                r = conn.getresponse()
+                r.read()
+                conn.request("GET", "/fs/load-%d" % k)
+                r2 = conn.getresponse()
+                got = r2.read()
+                if r.status not in (201, 204) or r2.status != 200 or got != body:
+                    errors.append((k, i, r.status, r2.status))
+            except (OSError, http.client.HTTPException) as e:
+                errors.append((k, i, str(e)))
+                conn = http.client.HTTPConnection("127.0.0.1", c.port, timeout=60)
+        conn.request("DELETE", "/fs/load-%d" % k)
+        conn.getresponse().read()
+        conn.close()
+    ts = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    check("load_8x50_put_get_keep_alive", not errors, str(errors[:3]))
+
+
+def idle_again(c, g):
+    end, active = time.monotonic() + 30, None
+    while time.monotonic() < end:
+        active = c.metrics().get("quire_http_connections_active")
+        if active == "1":      # the /metrics request itself
+            break
+        time.sleep(0.2)
+    check("server_idle_after_load", active == "1", "active connections %s" % active)
+    time.sleep(0.5)
+    out = g.command("netstat; httpd")
+    pools = {}
+    for line in out:
+        m = re.match(r"^\s+([A-Z_]+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$", line)
+        if m:
+            pools[m.group(1)] = int(m.group(2))
+    want = {"TCP_SEG": 0, "PBUF_POOL": 0, "NETCONN": 1, "NETBUF": 0, "TCP_PCB_LISTEN": 1}
+    bad = {k: pools.get(k) for k in want if pools.get(k) != want[k]}
+    check("lwip_pools_back_to_idle", not bad, "used now %s, want %s" % (bad, want))
+
+
+def host_main(d, qh, big_mib):
+    os.makedirs(d, exist_ok=True)
+    img = os.path.join(d, "disk.img")
+    fresh_image(img, max(256, 3 * big_mib + 64))
+    port = free_port()
+    g = Guest([qh, "--disk", img, "hostnet=slirp", "hostfwd=tcp:%d:80" % port,
+               "httpd.timeout_ms=%d" % TIMEOUT_MS], os.path.join(d, "guest.log"))
+    up = g.wait_for(r"net: eth0: 10\.0\.2\.15/24", 60) is not None and \
+        g.wait_for(r"httpd: listening on port 80", 10) is not None
+    print("KTAP version 1")
+    n_checks = 29 + len(HOSTILE)
+    print("1..%d" % n_checks)
+    if not check("server_up", up, "no address or no listener in 60 s"):
+        g.kill()
+        return finish(n_checks)
+    c = Client(port)
+    sizes_roundtrip(c, d, big_mib)
+    ranges_etags(c)
+    directories(c)
+    parallel_uploads(c, d)
+    keep_alive(c)
+    hostile(c)
+    chunked_put(c)
+    never_reads(c)
+    load_loop(c)
+    idle_again(c, g)
+    rc = g.poweroff()
+    check("poweroff", rc == 0, "exit status %s" % rc)
+    bad = [l for l in g.lines if re.search(
+        r"AddressSanitizer|ThreadSanitizer|runtime error:|Kernel panic|WARNING:|BUG:", l)]
+    check("guest_log_clean", not bad, bad[0] if bad else "")
+    ok, line = fsck(img)
+    check("fsck_clean", ok, line)
+    return finish(n_checks)
+
+
+def finish(n_checks):
+    while len(RESULTS) < n_checks:
+        check("not_reached_%d" % (len(RESULTS) + 1), False, "an earlier step stopped the run")
+    return 0 if all(r[1] for r in RESULTS) else 1
+
+
+# --- the QEMU run -----------------------------------------------------------------------
+
+
+def qemu_main(d, quire):
+    os.makedirs(d, exist_ok=True)
+    img, src = os.path.join(d, "disk.img"), pattern(3 << 20, 99)
+    fresh_image(img, 64)
+    print("KTAP version 1")
+    print("1..7")
+    port = free_port()
+    argv = quire + ["--net", "--http-port", str(port), "--disk", img]
+    c = Client(port)
+
+    def boot(n):
+        g = Guest(argv, os.path.join(d, "boot%d.log" % n))
+        up = g.wait_for(r"net: eth0: 10\.0\.2\.15/24", 180) is not None and \
+            g.wait_for(r"httpd: listening on port 80", 10) is not None and \
+            g.wait_for(r"^quire> ", 60) is not None
+        return g, up
+
+    g, up = boot(1)
+    if not check("boot1_serves", up, "no address or listener (boot1.log)"):
+        g.kill()
+        return finish(7)
+    code, _ = c.curl("-T", "-", c.base + "/fs/kept", data=src)
+    st, _, back = c.req("GET", "/fs/kept")
+    check("put_then_get", code == "201" and st == 200 and back == src,
+          "PUT %s, GET %s, %d bytes" % (code, st, len(back)))
+    g.kill()    # SIGKILL: no power-off, no sync; the PUT's fsync must be enough
+    check("killed", g.p.returncode is not None, "")
+    ok, line = fsck(img)
+    check("fsck_after_kill", ok, line)
+    g, up = boot(2)
+    check("boot2_serves", up, "no address or listener (boot2.log)")
+    st, _, back = c.req("GET", "/fs/kept") if up else (None, None, b"")
+    check("get_after_reboot_same_bytes", st == 200 and back == src,
+          "GET %s, %d bytes, sha256 %s" % (st, len(back), sha(back)[:12]))
+    rc = g.poweroff(120)
+    ok, line = fsck(img)
+    check("fsck_after_boot2", ok and rc == 0, "poweroff %s, %s" % (rc, line))
+    return finish(7)
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[0] == "host":
+        qh, big = HOST + "quire-host", 64
+        rest = argv[2:]
+        while rest:
+            if rest[0] == "--quire-host" and len(rest) > 1:
+                qh, rest = rest[1], rest[2:]
+            elif rest[0] == "--big-mib" and len(rest) > 1:
+                big, rest = int(rest[1]), rest[2:]
+            else:
+                break
+        if not rest:
+            return host_main(argv[1], qh, big)
+    if len(argv) >= 4 and argv[0] == "qemu" and argv[2] == "--":
+        return qemu_main(argv[1], argv[3:])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
