@@ -12,10 +12,12 @@
  *          GET/HEAD /fs/PATH  a file of ROOT/PATH (Content-Length)
  *          PUT /fs/PATH       create or replace ROOT/PATH with the body
  *                             (Content-Length required) as Quire's server
- *                             does: into a temporary name in the same
- *                             directory, rename() over PATH, fsync() of
- *                             the file, then the answer: 201 created, 204
- *                             replaced
+ *                             does (docs/net-http.md, HF2): a new name is
+ *                             created (O_EXCL) and written directly; an
+ *                             existing file is replaced through a
+ *                             temporary name in its directory renamed over
+ *                             it; then fsync() of the file, then the
+ *                             answer: 201 created, 204 replaced
  *          DELETE /fs/PATH    unlink, 204
  *          GET /zero?N        N zero bytes from memory (no file system):
  *                             the guest-to-host ceiling of the network
@@ -208,9 +210,13 @@ static int serve_one(struct conn *c)
 				return 0;
 			}
 			existed = !stat(path, &sb);
-			snprintf(tmp, sizeof(tmp), "%s.lbput-%lx", path,
-				 (unsigned long)pthread_self());
-			fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			if (existed)
+				snprintf(tmp, sizeof(tmp), "%s.lbput-%lx", path,
+					 (unsigned long)pthread_self());
+			else
+				snprintf(tmp, sizeof(tmp), "%s", path);
+			fd = open(tmp, O_WRONLY | O_CREAT | (existed ? O_TRUNC : O_EXCL),
+				  0644);
 			if (fd < 0) {
 				reply(c, 500, "Internal Server Error", 0, 0, NULL);
 				return 0;
@@ -231,7 +237,7 @@ static int serve_one(struct conn *c)
 		}
 		st = 0;
 		if (fd >= 0) {
-			st = rename(tmp, path);
+			st = existed ? rename(tmp, path) : 0;
 			if (st)
 				unlink(tmp);
 			st |= fsync(fd) | close(fd);
