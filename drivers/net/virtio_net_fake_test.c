@@ -510,6 +510,34 @@ static void num_buffers_beyond_the_largest_frame_breaks_the_device(struct ktest 
 	fnet_down(f);
 }
 
+static void a_break_with_the_tx_ring_full_wakes_the_queue(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 0, 0);
+	u8 frame[ETH_ZLEN] = {0};
+	void *buf;
+	u32 cap;
+	int id;
+
+	for (int i = 0; i < FNET_RING; i++)
+		KTEST_ASSERT_EQ(t, dev_queue_xmit(f->dev, frame, sizeof(frame)),
+				NETDEV_TX_OK);
+	KTEST_ASSERT_TRUE(t, netif_queue_stopped(f->dev));
+	/* the device lies on the rx queue while it holds every tx buffer */
+	id = fnet_take(f, 0, &buf, &cap);
+	KTEST_ASSERT_OP(t, id, >=, 0);
+	fnet_used(f, 0, id, HDR - 1);
+	fnet_irq(f, 0);
+	expect_broken_and_clean(t, f, 0);
+	KTEST_EXPECT_EQ(t, atomic64_read(&f->dev->stats.tx_dropped), FNET_RING);
+	/* VN4: the ring is empty again, so the queue runs: a frame is now
+	 * dropped and counted, not refused as BUSY forever (the stack would
+	 * retry each one for ~100 ms holding its core lock) */
+	KTEST_EXPECT_FALSE(t, netif_queue_stopped(f->dev));
+	KTEST_EXPECT_EQ(t, dev_queue_xmit(f->dev, frame, sizeof(frame)), NETDEV_TX_OK);
+	KTEST_EXPECT_EQ(t, atomic64_read(&f->dev->stats.tx_dropped), FNET_RING + 1);
+	fnet_down(f);
+}
+
 static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(probe_reads_mac_and_link_and_fills_the_ring),
 	KTEST_CASE(without_mac_feature_the_mac_is_random_local_unicast),
@@ -524,6 +552,7 @@ static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(num_buffers_zero_breaks_the_device),
 	KTEST_CASE(num_buffers_beyond_the_used_ones_breaks_the_device),
 	KTEST_CASE(num_buffers_beyond_the_largest_frame_breaks_the_device),
+	KTEST_CASE(a_break_with_the_tx_ring_full_wakes_the_queue),
 	KTEST_END,
 };
 
