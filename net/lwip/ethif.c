@@ -309,7 +309,8 @@ void ethif_detach(struct ethif *e)
 {
 	DECLARE_COMPLETION_ONSTACK(flushed);
 
-	/* No new frame or carrier callback after this; then one callback
+	/* No frame or carrier callback runs or starts after this (ND4:
+	 * unregister waits for those in progress); then one callback
 	 * through the tcpip mailbox (FIFO) runs after every one posted
 	 * before, so none is left holding @e. */
 	netdev_rx_handler_unregister(e->dev);
