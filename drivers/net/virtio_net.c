@@ -457,6 +457,15 @@ static void virtnet_broken_cb(struct virtio_device *vdev)
 
 /* ---- probe ---- */
 
+/* After the reset (no more interrupts to queue them): none of the work
+ * items is queued or running when this returns. Context: process. */
+static void virtnet_cancel_work(struct virtnet_info *vi)
+{
+	cancel_work_sync(&vi->rx_work);
+	cancel_work_sync(&vi->tx_work);
+	cancel_work_sync(&vi->link_work);
+}
+
 static void virtnet_get_mac(struct virtnet_info *vi)
 {
 	u8 *mac = vi->dev->dev_addr;
@@ -528,7 +537,10 @@ static int virtnet_probe(struct virtio_device *vdev)
 		vi->mergeable ? ", mergeable rx buffers" : "");
 	return 0;
 out_del_vqs:
+	/* As remove: an interrupt since virtnet_fill_rx() may have queued
+	 * rx_work (or tx_work) on @vi, which is freed below. */
 	vdev->config->reset(vdev);
+	virtnet_cancel_work(vi);
 	virtnet_free_unused(vi);
 	vdev->config->del_vqs(vdev);
 out_free:
@@ -547,9 +559,7 @@ static void virtnet_remove(struct virtio_device *vdev)
 	dev = vi->dev;
 	unregister_netdev(dev);
 	vdev->config->reset(vdev); /* no more DMA, no more interrupts */
-	cancel_work_sync(&vi->rx_work);
-	cancel_work_sync(&vi->tx_work);
-	cancel_work_sync(&vi->link_work);
+	virtnet_cancel_work(vi);
 	virtnet_free_unused(vi);
 	vdev->config->del_vqs(vdev);
 	vdev->priv = NULL;

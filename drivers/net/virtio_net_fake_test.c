@@ -38,6 +38,7 @@ struct fnet {
 	u16 last_avail[2], used_idx[2];
 	unsigned int resets;
 	u8 status;
+	bool rx_on_kick; /* the first rx kick: a frame and its interrupt */
 	struct net_device *dev;
 	/* what the stack side saw */
 	unsigned int frames;
@@ -94,8 +95,22 @@ static int fnet_finalize(struct virtio_device *v)
 	return 0;
 }
 
+static int fnet_push_rx(struct fnet *f, unsigned int flen, u16 nb, u8 seed);
+
 static bool fnet_notify(struct virtqueue *vq)
 {
+	struct fnet *f = container_of(vq->vdev, struct fnet, vdev);
+
+	if (vq == f->vqs[0] && f->rx_on_kick) {
+		unsigned long flags;
+
+		f->rx_on_kick = false;
+		if (fnet_push_rx(f, ETH_ZLEN, 1, 0) >= 0) {
+			flags = arch_local_irq_save();
+			vring_interrupt(vq);
+			arch_local_irq_restore(flags);
+		}
+	}
 	return true;
 }
 
@@ -538,6 +553,65 @@ static void a_break_with_the_tx_ring_full_wakes_the_queue(struct ktest *t)
 	fnet_down(f);
 }
 
+/* ---- probe failure ---- */
+
+static netdev_tx_t filler_xmit(struct net_device *dev, const void *frame,
+			       unsigned int len)
+{
+	return NETDEV_TX_OK;
+}
+
+static const struct net_device_ops filler_ops = {.ndo_start_xmit = filler_xmit};
+
+/*
+ * register_netdev() fails (every eth%d name is taken) after the rx ring
+ * was filled and a frame's interrupt queued rx_work: the failed probe
+ * must leave no work behind on the freed device (VIO2's promise to the
+ * core). ASan sees the use after free in rx_work otherwise.
+ */
+static void a_failed_probe_leaves_no_work_behind(struct ktest *t)
+{
+	static const unsigned int max = 100; /* register_netdev's eth%d range */
+	struct net_device **fillers = kcalloc(max, sizeof(*fillers), GFP_KERNEL);
+	struct fnet *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	unsigned int n = 0;
+	int err;
+
+	KTEST_ASSERT_NOT_NULL(t, fillers);
+	KTEST_ASSERT_NOT_NULL(t, f);
+	for (; n < max; n++) {
+		fillers[n] = alloc_etherdev(0);
+		if (!fillers[n])
+			break;
+		fillers[n]->netdev_ops = &filler_ops;
+		if (register_netdev(fillers[n])) {
+			free_netdev(fillers[n]);
+			break;
+		}
+	}
+	f->vdev.config = &fnet_ops;
+	f->vdev.id.device = VIRTIO_ID_NET;
+	f->offered = 1ULL << VIRTIO_F_VERSION_1;
+	f->rx_on_kick = true;
+	err = register_virtio_device(&f->vdev);
+	KTEST_EXPECT_EQ(t, err, -ENFILE);
+	KTEST_EXPECT_FALSE(t, f->rx_on_kick); /* the interrupt came during probe */
+	KTEST_EXPECT_GE(t, f->resets, 1);
+	/* let any work queued on the freed device run now (it must not) */
+	flush_workqueue(system_wq);
+	while (n--) {
+		unregister_netdev(fillers[n]);
+		free_netdev(fillers[n]);
+	}
+	kfree(fillers);
+	if (!err) { /* bound after all: take it down the normal way */
+		for_each_netdev(fnet_find_dev, f);
+		fnet_down(f);
+		return;
+	}
+	kfree(f);
+}
+
 static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(probe_reads_mac_and_link_and_fills_the_ring),
 	KTEST_CASE(without_mac_feature_the_mac_is_random_local_unicast),
@@ -553,6 +627,7 @@ static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(num_buffers_beyond_the_used_ones_breaks_the_device),
 	KTEST_CASE(num_buffers_beyond_the_largest_frame_breaks_the_device),
 	KTEST_CASE(a_break_with_the_tx_ring_full_wakes_the_queue),
+	KTEST_CASE(a_failed_probe_leaves_no_work_behind),
 	KTEST_END,
 };
 
