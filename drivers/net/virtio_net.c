@@ -36,7 +36,8 @@
  *       more DMA) instead of being read; the ring itself rejects unknown
  *       ids and lengths beyond a buffer (virtio_ring.c).
  *  VN4: the queue is stopped (netif_stop_queue) only when the tx ring
- *       is full, and woken by the completion work once a slot is free.
+ *       is full, and woken by the completion work once a slot is free,
+ *       or when the device broke (its ring emptied by the break).
  *
  * Locking: rx_lock guards the rx virtqueue, tx_lock the tx virtqueue
  * (spinlocks, irqsave: the queue callbacks run in hard interrupt and
@@ -216,7 +217,13 @@ static void virtnet_receive(struct virtnet_info *vi, void *buf, unsigned int len
 	virtnet_post_rx(vi, buf);
 }
 
-/* The device broke: free what it held (VN1, VN2). Context: process. */
+/*
+ * The device broke: free what it held (VN1, VN2). The tx ring is empty
+ * then, so a queue stopped for a full ring is woken (VN4): a later frame
+ * is dropped and counted by start_xmit, where a queue left stopped would
+ * answer NETDEV_TX_BUSY for ever (and the stack retries each frame).
+ * Context: process.
+ */
 static void virtnet_free_unused(struct virtnet_info *vi)
 {
 	unsigned long flags;
@@ -234,6 +241,8 @@ static void virtnet_free_unused(struct virtnet_info *vi)
 		atomic64_inc(&vi->dev->stats.tx_dropped);
 		kfree(buf);
 	}
+	if (virtnet_broken(vi))
+		netif_wake_queue(vi->dev);
 	spin_unlock_irqrestore(&vi->tx_lock, flags);
 }
 
@@ -448,6 +457,15 @@ static void virtnet_broken_cb(struct virtio_device *vdev)
 
 /* ---- probe ---- */
 
+/* After the reset (no more interrupts to queue them): none of the work
+ * items is queued or running when this returns. Context: process. */
+static void virtnet_cancel_work(struct virtnet_info *vi)
+{
+	cancel_work_sync(&vi->rx_work);
+	cancel_work_sync(&vi->tx_work);
+	cancel_work_sync(&vi->link_work);
+}
+
 static void virtnet_get_mac(struct virtnet_info *vi)
 {
 	u8 *mac = vi->dev->dev_addr;
@@ -519,7 +537,10 @@ static int virtnet_probe(struct virtio_device *vdev)
 		vi->mergeable ? ", mergeable rx buffers" : "");
 	return 0;
 out_del_vqs:
+	/* As remove: an interrupt since virtnet_fill_rx() may have queued
+	 * rx_work (or tx_work) on @vi, which is freed below. */
 	vdev->config->reset(vdev);
+	virtnet_cancel_work(vi);
 	virtnet_free_unused(vi);
 	vdev->config->del_vqs(vdev);
 out_free:
@@ -538,9 +559,7 @@ static void virtnet_remove(struct virtio_device *vdev)
 	dev = vi->dev;
 	unregister_netdev(dev);
 	vdev->config->reset(vdev); /* no more DMA, no more interrupts */
-	cancel_work_sync(&vi->rx_work);
-	cancel_work_sync(&vi->tx_work);
-	cancel_work_sync(&vi->link_work);
+	virtnet_cancel_work(vi);
 	virtnet_free_unused(vi);
 	vdev->config->del_vqs(vdev);
 	vdev->priv = NULL;

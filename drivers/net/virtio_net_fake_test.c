@@ -9,10 +9,16 @@
  * Layer: drivers/net (tests). Suite: virtio_net_fake.
  * What it proves: frames go up whole (merged ones too), each buffer is
  * posted again (VN1), TX completes and flow control stops and wakes the
- * queue (VN2, VN4), the link follows the config, and every lie (VN3: a
- * used length shorter than the header or longer than the buffer, an
- * unknown id, num_buffers of 0 or more than were used) breaks the device
- * with nothing delivered, every buffer freed and the counter set.
+ * queue (VN2, VN4, also after a break), the link follows the config (its
+ * last state after flapping), a frame longer than the MTU is counted and
+ * dropped, a multicast or zero MAC is replaced, and every lie (VN3: a
+ * used length shorter than the header or longer than the buffer, a tx
+ * used length on a read-only buffer, an unknown id, a used index that
+ * jumps past the ring, num_buffers of 0 or more than were used, a merged
+ * frame naming one buffer twice or growing past the MTU, a config
+ * generation that never settles) breaks the device with nothing
+ * delivered, every buffer freed and the counter set. A probe that fails
+ * late leaves no work item behind.
  */
 #include <quire/ktest.h>
 #include <quire/netdevice.h>
@@ -38,6 +44,8 @@ struct fnet {
 	u16 last_avail[2], used_idx[2];
 	unsigned int resets;
 	u8 status;
+	bool rx_on_kick;   /* the first rx kick: a frame and its interrupt */
+	u32 gen, gen_step; /* config generation; a step != 0 never settles */
 	struct net_device *dev;
 	/* what the stack side saw */
 	unsigned int frames;
@@ -63,7 +71,9 @@ static void fnet_set(struct virtio_device *v, unsigned int off, const void *buf,
 
 static u32 fnet_generation(struct virtio_device *v)
 {
-	return 0;
+	struct fnet *f = container_of(v, struct fnet, vdev);
+
+	return f->gen += f->gen_step;
 }
 
 static u8 fnet_get_status(struct virtio_device *v)
@@ -94,8 +104,22 @@ static int fnet_finalize(struct virtio_device *v)
 	return 0;
 }
 
+static int fnet_push_rx(struct fnet *f, unsigned int flen, u16 nb, u8 seed);
+
 static bool fnet_notify(struct virtqueue *vq)
 {
+	struct fnet *f = container_of(vq->vdev, struct fnet, vdev);
+
+	if (vq == f->vqs[0] && f->rx_on_kick) {
+		unsigned long flags;
+
+		f->rx_on_kick = false;
+		if (fnet_push_rx(f, ETH_ZLEN, 1, 0) >= 0) {
+			flags = arch_local_irq_save();
+			vring_interrupt(vq);
+			arch_local_irq_restore(flags);
+		}
+	}
 	return true;
 }
 
@@ -510,6 +534,226 @@ static void num_buffers_beyond_the_largest_frame_breaks_the_device(struct ktest 
 	fnet_down(f);
 }
 
+static void a_break_with_the_tx_ring_full_wakes_the_queue(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 0, 0);
+	u8 frame[ETH_ZLEN] = {0};
+	void *buf;
+	u32 cap;
+	int id;
+
+	for (int i = 0; i < FNET_RING; i++)
+		KTEST_ASSERT_EQ(t, dev_queue_xmit(f->dev, frame, sizeof(frame)),
+				NETDEV_TX_OK);
+	KTEST_ASSERT_TRUE(t, netif_queue_stopped(f->dev));
+	/* the device lies on the rx queue while it holds every tx buffer */
+	id = fnet_take(f, 0, &buf, &cap);
+	KTEST_ASSERT_OP(t, id, >=, 0);
+	fnet_used(f, 0, id, HDR - 1);
+	fnet_irq(f, 0);
+	expect_broken_and_clean(t, f, 0);
+	KTEST_EXPECT_EQ(t, atomic64_read(&f->dev->stats.tx_dropped), FNET_RING);
+	/* VN4: the ring is empty again, so the queue runs: a frame is now
+	 * dropped and counted, not refused as BUSY forever (the stack would
+	 * retry each one for ~100 ms holding its core lock) */
+	KTEST_EXPECT_FALSE(t, netif_queue_stopped(f->dev));
+	KTEST_EXPECT_EQ(t, dev_queue_xmit(f->dev, frame, sizeof(frame)), NETDEV_TX_OK);
+	KTEST_EXPECT_EQ(t, atomic64_read(&f->dev->stats.tx_dropped), FNET_RING + 1);
+	fnet_down(f);
+}
+
+static void merged_frame_naming_one_buffer_twice_breaks_the_device(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 1ULL << VIRTIO_NET_F_MRG_RXBUF, 0);
+	int id = fnet_push_rx(f, ETH_ZLEN, 2, 1);
+
+	KTEST_ASSERT_OP(t, id, >=, 0);
+	fnet_used(f, 0, id, ETH_ZLEN); /* its second buffer: the first again */
+	fnet_irq(f, 0);
+	expect_broken_and_clean(t, f, 0);
+	fnet_down(f);
+}
+
+static void merged_frame_longer_than_the_mtu_breaks_the_device(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 1ULL << VIRTIO_NET_F_MRG_RXBUF, 0);
+	struct virtio_net_hdr_mrg_rxbuf *h;
+	void *b0, *b1;
+	u32 cap0, cap1;
+	int id0 = fnet_take(f, 0, &b0, &cap0), id1 = fnet_take(f, 0, &b1, &cap1);
+
+	KTEST_ASSERT_OP(t, id0, >=, 0);
+	KTEST_ASSERT_OP(t, id1, >=, 0);
+	h = b0;
+	memset(h, 0, HDR);
+	h->num_buffers = 2;
+	fnet_used(f, 0, id0, cap0); /* two full buffers: 2036 frame bytes */
+	fnet_used(f, 0, id1, cap1);
+	fnet_irq(f, 0);
+	expect_broken_and_clean(t, f, 0);
+	fnet_down(f);
+}
+
+static void used_index_beyond_the_ring_breaks_the_device(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 0, 0);
+	struct vring *vr = virtqueue_get_vring(f->vqs[0]);
+
+	KTEST_ASSERT_OP(t, fnet_push_rx(f, ETH_ZLEN, 1, 1), >=, 0);
+	WRITE_ONCE(vr->used->idx, (u16)(f->used_idx[0] + FNET_RING)); /* 16 more */
+	fnet_irq(f, 0);
+	expect_broken_and_clean(t, f, 0);
+	fnet_down(f);
+}
+
+static void tx_used_length_beyond_a_read_only_buffer_breaks_the_device(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 0, 0);
+	u8 frame[ETH_ZLEN] = {0};
+	void *buf;
+	u32 cap;
+	int id;
+
+	KTEST_ASSERT_EQ(t, dev_queue_xmit(f->dev, frame, sizeof(frame)), NETDEV_TX_OK);
+	id = fnet_take(f, 1, &buf, &cap);
+	KTEST_ASSERT_OP(t, id, >=, 0);
+	fnet_used(f, 1, id, 1); /* "wrote" a byte into a buffer it may only read */
+	fnet_irq(f, 1);
+	expect_broken_and_clean(t, f, 0);
+	KTEST_EXPECT_EQ(t, atomic64_read(&f->dev->stats.tx_dropped), 1);
+	KTEST_EXPECT_EQ(t, atomic64_read(&f->dev->stats.tx_packets), 0);
+	fnet_down(f);
+}
+
+static void a_frame_longer_than_the_mtu_is_counted_and_dropped(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 0, 0);
+	struct virtnet_counters c;
+
+	/* a whole-frame buffer has room for more than the largest frame */
+	KTEST_ASSERT_OP(t, fnet_push_rx(f, ETH_FRAME_LEN + 1, 1, 1), >=, 0);
+	KTEST_ASSERT_OP(t, fnet_push_rx(f, ETH_FRAME_LEN, 1, 2), >=, 0);
+	fnet_irq(f, 0);
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, f->frames, 1);
+	KTEST_EXPECT_EQ(t, f->last_len, ETH_FRAME_LEN);
+	KTEST_EXPECT_EQ(t, c.rx_length_errors, 1);
+	KTEST_EXPECT_EQ(t, c.rx_bufs, FNET_RING);
+	KTEST_EXPECT_EQ(t, c.broken, 0);
+	fnet_down(f);
+}
+
+static void link_flapping_ends_in_the_last_state(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 1ULL << VIRTIO_NET_F_STATUS, VIRTIO_NET_S_LINK_UP);
+
+	for (int i = 0; i < 9; i++) { /* no work runs in between */
+		f->cfg.status = i % 2 ? VIRTIO_NET_S_LINK_UP : 0;
+		virtio_config_changed(&f->vdev);
+	}
+	virtnet_test_flush(f->dev);
+	KTEST_EXPECT_FALSE(t, netif_carrier_ok(f->dev));
+	f->cfg.status = VIRTIO_NET_S_LINK_UP | VIRTIO_NET_S_ANNOUNCE; /* unknown bit */
+	virtio_config_changed(&f->vdev);
+	virtnet_test_flush(f->dev);
+	KTEST_EXPECT_TRUE(t, netif_carrier_ok(f->dev));
+	fnet_down(f);
+}
+
+static void link_status_that_never_settles_breaks_the_device(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 1ULL << VIRTIO_NET_F_STATUS, VIRTIO_NET_S_LINK_UP);
+
+	KTEST_ASSERT_TRUE(t, netif_carrier_ok(f->dev));
+	f->gen_step = 1; /* the generation changes across every read */
+	virtio_config_changed(&f->vdev);
+	virtnet_test_flush(f->dev);
+	flush_work(&f->vdev.broken_work);
+	expect_broken_and_clean(t, f, 0);
+	fnet_down(f);
+}
+
+static void multicast_or_zero_mac_from_config_is_replaced(struct ktest *t)
+{
+	static const u8 bad[2][ETH_ALEN] = {{0x01, 0x00, 0x5e, 0x00, 0x00, 0x01}, {0}};
+
+	for (int i = 0; i < 2; i++) {
+		struct fnet *f = kzalloc(sizeof(*f), GFP_KERNEL);
+
+		KTEST_ASSERT_NOT_NULL(t, f);
+		f->vdev.config = &fnet_ops;
+		f->vdev.id.device = VIRTIO_ID_NET;
+		f->offered = 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_NET_F_MAC;
+		memcpy(f->cfg.mac, bad[i], ETH_ALEN);
+		KTEST_ASSERT_EQ(t, register_virtio_device(&f->vdev), 0);
+		for_each_netdev(fnet_find_dev, f);
+		KTEST_ASSERT_NOT_NULL(t, f->dev);
+		KTEST_EXPECT_EQ(t, f->dev->dev_addr[0] & 3, 2); /* local unicast */
+		KTEST_EXPECT_TRUE(t, memcmp(f->dev->dev_addr, bad[i], ETH_ALEN) != 0);
+		unregister_virtio_device(&f->vdev);
+		kfree(f);
+	}
+}
+
+/* ---- probe failure ---- */
+
+static netdev_tx_t filler_xmit(struct net_device *dev, const void *frame,
+			       unsigned int len)
+{
+	return NETDEV_TX_OK;
+}
+
+static const struct net_device_ops filler_ops = {.ndo_start_xmit = filler_xmit};
+
+/*
+ * register_netdev() fails (every eth%d name is taken) after the rx ring
+ * was filled and a frame's interrupt queued rx_work: the failed probe
+ * must leave no work behind on the freed device (VIO2's promise to the
+ * core). ASan sees the use after free in rx_work otherwise.
+ */
+static void a_failed_probe_leaves_no_work_behind(struct ktest *t)
+{
+	static const unsigned int max = 100; /* register_netdev's eth%d range */
+	struct net_device **fillers = kcalloc(max, sizeof(*fillers), GFP_KERNEL);
+	struct fnet *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	unsigned int n = 0;
+	int err;
+
+	KTEST_ASSERT_NOT_NULL(t, fillers);
+	KTEST_ASSERT_NOT_NULL(t, f);
+	for (; n < max; n++) {
+		fillers[n] = alloc_etherdev(0);
+		if (!fillers[n])
+			break;
+		fillers[n]->netdev_ops = &filler_ops;
+		if (register_netdev(fillers[n])) {
+			free_netdev(fillers[n]);
+			break;
+		}
+	}
+	f->vdev.config = &fnet_ops;
+	f->vdev.id.device = VIRTIO_ID_NET;
+	f->offered = 1ULL << VIRTIO_F_VERSION_1;
+	f->rx_on_kick = true;
+	err = register_virtio_device(&f->vdev);
+	KTEST_EXPECT_EQ(t, err, -ENFILE);
+	KTEST_EXPECT_FALSE(t, f->rx_on_kick); /* the interrupt came during probe */
+	KTEST_EXPECT_GE(t, f->resets, 1);
+	/* let any work queued on the freed device run now (it must not) */
+	flush_workqueue(system_wq);
+	while (n--) {
+		unregister_netdev(fillers[n]);
+		free_netdev(fillers[n]);
+	}
+	kfree(fillers);
+	if (!err) { /* bound after all: take it down the normal way */
+		for_each_netdev(fnet_find_dev, f);
+		fnet_down(f);
+		return;
+	}
+	kfree(f);
+}
+
 static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(probe_reads_mac_and_link_and_fills_the_ring),
 	KTEST_CASE(without_mac_feature_the_mac_is_random_local_unicast),
@@ -524,6 +768,16 @@ static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(num_buffers_zero_breaks_the_device),
 	KTEST_CASE(num_buffers_beyond_the_used_ones_breaks_the_device),
 	KTEST_CASE(num_buffers_beyond_the_largest_frame_breaks_the_device),
+	KTEST_CASE(a_break_with_the_tx_ring_full_wakes_the_queue),
+	KTEST_CASE(a_failed_probe_leaves_no_work_behind),
+	KTEST_CASE(merged_frame_naming_one_buffer_twice_breaks_the_device),
+	KTEST_CASE(merged_frame_longer_than_the_mtu_breaks_the_device),
+	KTEST_CASE(used_index_beyond_the_ring_breaks_the_device),
+	KTEST_CASE(tx_used_length_beyond_a_read_only_buffer_breaks_the_device),
+	KTEST_CASE(a_frame_longer_than_the_mtu_is_counted_and_dropped),
+	KTEST_CASE(link_flapping_ends_in_the_last_state),
+	KTEST_CASE(link_status_that_never_settles_breaks_the_device),
+	KTEST_CASE(multicast_or_zero_mac_from_config_is_replaced),
 	KTEST_END,
 };
 

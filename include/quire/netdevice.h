@@ -23,6 +23,9 @@
  *  ND3: every frame given to netif_rx() is counted exactly once: as
  *       rx_packets/rx_bytes when a handler took it, as rx_dropped when
  *       there is none or the device is down.
+ *  ND4: when netdev_rx_handler_unregister() returns, no call of the rx
+ *       or link handler is running and none will start: the handler's
+ *       data may be freed (Linux's synchronize_net() after the unregister).
  *
  * Locking: the registry list is under a mutex (process context). Counters
  * are atomics. netif_rx() runs in process context (a driver's work item or
@@ -35,6 +38,7 @@
 #include <quire/types.h>
 #include <quire/list.h>
 #include <quire/atomic.h>
+#include <quire/wait.h>
 
 #define IFNAMSIZ      16
 #define ETH_ALEN      6
@@ -96,8 +100,10 @@ struct net_device {
 	netdev_rx_handler_t *rx_handler; /* the stack's, or NULL */
 	netdev_link_handler_t *link_handler;
 	void *rx_handler_data;
-	struct list_head dev_list; /* on the registry (ND1) */
-	void *priv;		   /* the driver's: netdev_priv() */
+	int rx_handler_users;			/* calls of the handlers running (ND4) */
+	struct wait_queue_head rx_handler_wait; /* unregister waits for them */
+	struct list_head dev_list;		/* on the registry (ND1) */
+	void *priv;				/* the driver's: netdev_priv() */
 };
 
 static inline void *netdev_priv(const struct net_device *dev)
@@ -141,6 +147,8 @@ static inline bool netif_running(const struct net_device *dev)
 /* The stack attaches to a device: -EBUSY if another handler is set. */
 int netdev_rx_handler_register(struct net_device *dev, netdev_rx_handler_t *rx,
 			       netdev_link_handler_t *link, void *data);
+/* Detach; waits for the handler calls in progress (ND4), so it must not
+ * be called from a handler. Context: process, may sleep. */
 void netdev_rx_handler_unregister(struct net_device *dev);
 
 /* Carrier (link) state, from the driver; calls the link handler on change. */

@@ -12,12 +12,14 @@
  * stack retries), multiple queues, offloads, notifier chains (one link
  * handler per device instead).
  *
- * Invariants: ND1..ND3 in include/quire/netdevice.h.
+ * Invariants: ND1..ND4 in include/quire/netdevice.h.
  *
  * Locking: net_devices_lock (a mutex) guards the list and name choice.
- * The handler pointers are set before a device is opened and cleared
- * after it is closed by the stack, so the frame paths read them without
- * a lock; state bits are atomic.
+ * The frame and carrier paths read the handler pointers without a lock,
+ * counted in dev->rx_handler_users for the length of the call (ND4):
+ * netdev_rx_handler_unregister() clears the pointers and then sleeps on
+ * dev->rx_handler_wait until no call is left, so the stack may free its
+ * handler data when it returns. State bits and counters are atomic.
  */
 #include <quire/netdevice.h>
 #include <quire/mutex.h>
@@ -47,6 +49,7 @@ struct net_device *alloc_netdev(size_t sizeof_priv, const char *name)
 	dev->mtu = ETH_DATA_LEN;
 	set_bit(__LINK_STATE_NOCARRIER, &dev->state);
 	INIT_LIST_HEAD(&dev->dev_list);
+	init_waitqueue_head(&dev->rx_handler_wait);
 	return dev;
 }
 
@@ -161,24 +164,51 @@ int netdev_rx_handler_register(struct net_device *dev, netdev_rx_handler_t *rx,
 	if (dev->rx_handler)
 		return -EBUSY;
 	dev->rx_handler_data = data;
-	dev->link_handler = link;
+	__atomic_store_n(&dev->link_handler, link, __ATOMIC_RELEASE);
 	__atomic_store_n(&dev->rx_handler, rx, __ATOMIC_RELEASE);
 	return 0;
 }
 
+/*
+ * ND4, the caller's side: count the call in before reading a handler,
+ * out after it. SEQ_CST pairs with unregister's store of NULL and its
+ * read of the count: either unregister sees this call counted and waits,
+ * or this call sees the handler gone (Linux: rcu_read_lock() around the
+ * handler, synchronize_net() in unregister).
+ */
+static void netdev_handler_enter(struct net_device *dev)
+{
+	__atomic_add_fetch(&dev->rx_handler_users, 1, __ATOMIC_SEQ_CST);
+}
+
+static void netdev_handler_exit(struct net_device *dev)
+{
+	if (!__atomic_sub_fetch(&dev->rx_handler_users, 1, __ATOMIC_SEQ_CST))
+		wake_up_all(&dev->rx_handler_wait);
+}
+
+static bool netdev_handler_idle(struct net_device *dev)
+{
+	return !__atomic_load_n(&dev->rx_handler_users, __ATOMIC_SEQ_CST);
+}
+
 void netdev_rx_handler_unregister(struct net_device *dev)
 {
-	__atomic_store_n(&dev->rx_handler, NULL, __ATOMIC_RELEASE);
-	dev->link_handler = NULL;
+	__atomic_store_n(&dev->rx_handler, NULL, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&dev->link_handler, NULL, __ATOMIC_SEQ_CST);
+	wait_event(dev->rx_handler_wait, netdev_handler_idle(dev));
 	dev->rx_handler_data = NULL;
 }
 
 static void netif_link_changed(struct net_device *dev, bool up)
 {
-	netdev_link_handler_t *link = dev->link_handler;
+	netdev_link_handler_t *link;
 
+	netdev_handler_enter(dev);
+	link = __atomic_load_n(&dev->link_handler, __ATOMIC_SEQ_CST);
 	if (link)
 		link(dev, up, dev->rx_handler_data);
+	netdev_handler_exit(dev);
 }
 
 void netif_carrier_on(struct net_device *dev)
@@ -195,15 +225,19 @@ void netif_carrier_off(struct net_device *dev)
 
 int netif_rx(struct net_device *dev, const void *frame, unsigned int len)
 {
-	netdev_rx_handler_t *rx = __atomic_load_n(&dev->rx_handler, __ATOMIC_ACQUIRE);
+	netdev_rx_handler_t *rx;
 
+	netdev_handler_enter(dev);
+	rx = __atomic_load_n(&dev->rx_handler, __ATOMIC_SEQ_CST);
 	if (!rx || !netif_running(dev)) {
+		netdev_handler_exit(dev);
 		atomic64_inc(&dev->stats.rx_dropped);
 		return NET_RX_DROP;
 	}
 	atomic64_inc(&dev->stats.rx_packets);
 	atomic64_add(len, &dev->stats.rx_bytes);
 	rx(dev, frame, len, dev->rx_handler_data);
+	netdev_handler_exit(dev);
 	return NET_RX_SUCCESS;
 }
 

@@ -8,6 +8,9 @@
 #include <quire/netdevice.h>
 #include <quire/string.h>
 #include <quire/errno.h>
+#include <quire/kthread.h>
+#include <quire/completion.h>
+#include <quire/sched.h>
 
 struct fake_nic {
 	int opened, stopped, sent;
@@ -165,10 +168,100 @@ static void nothing_reaches_a_driver_that_is_down_or_stopped(struct ktest *t)
 	free_netdev(dev);
 }
 
+/*
+ * ND4: a handler call that started before netdev_rx_handler_unregister()
+ * has returned when unregister returns (the stack frees what @data points
+ * to right after). The handler stays in until unregister has either
+ * returned (the bug: it did not wait) or sleeps waiting for it.
+ */
+struct slow_handler {
+	struct net_device *dev;
+	bool link; /* go through the link handler, not rx */
+	struct completion entered;
+	int inside;		  /* atomic: a call is running */
+	bool unregister_returned; /* atomic */
+	void *data_seen;
+};
+
+static void slow_wait_for_unregister(struct slow_handler *s, void *data)
+{
+	s->data_seen = data;
+	__atomic_store_n(&s->inside, 1, __ATOMIC_SEQ_CST);
+	complete(&s->entered);
+	while (!__atomic_load_n(&s->unregister_returned, __ATOMIC_SEQ_CST) &&
+	       !wq_has_sleeper(&s->dev->rx_handler_wait))
+		schedule_timeout_uninterruptible(1);
+	__atomic_store_n(&s->inside, 0, __ATOMIC_SEQ_CST);
+}
+
+static void slow_rx(struct net_device *dev, const void *frame, unsigned int len,
+		    void *data)
+{
+	slow_wait_for_unregister(data, data);
+}
+
+static void slow_link(struct net_device *dev, bool up, void *data)
+{
+	slow_wait_for_unregister(data, data);
+}
+
+static int slow_caller(void *arg)
+{
+	struct slow_handler *s = arg;
+	u8 frame[ETH_ZLEN] = {};
+
+	if (s->link)
+		netif_carrier_on(s->dev);
+	else
+		netif_rx(s->dev, frame, sizeof(frame));
+	return 0;
+}
+
+static void unregister_waits_for(struct ktest *t, bool link)
+{
+	struct net_device *dev = fake_alloc("slow%d");
+	struct slow_handler s = {.dev = dev, .link = link};
+	u8 frame[ETH_ZLEN] = {};
+	struct task_struct *caller;
+	int inside;
+
+	KTEST_ASSERT_NOT_NULL(t, dev);
+	init_completion(&s.entered);
+	KTEST_ASSERT_EQ(t, register_netdev(dev), 0);
+	KTEST_ASSERT_EQ(t, netdev_rx_handler_register(dev, slow_rx, slow_link, &s), 0);
+	KTEST_ASSERT_EQ(t, dev_open(dev), 0);
+	caller = kthread_run(slow_caller, &s, "slow_caller");
+	KTEST_ASSERT_TRUE(t, !IS_ERR(caller));
+	wait_for_completion(&s.entered);
+	netdev_rx_handler_unregister(dev);
+	inside = __atomic_load_n(&s.inside, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&s.unregister_returned, true, __ATOMIC_SEQ_CST);
+	kthread_stop(caller);
+	KTEST_EXPECT_EQ(t, inside, 0); /* 1: unregister returned under a call */
+	KTEST_EXPECT_TRUE(t, s.data_seen == &s);
+	/* after it, nothing reaches the handler */
+	KTEST_EXPECT_EQ(t, netif_rx(dev, frame, sizeof(frame)), NET_RX_DROP);
+	netif_carrier_off(dev);
+	unregister_netdev(dev);
+	free_netdev(dev);
+}
+
+static void unregister_waits_for_a_receive_call_in_progress(struct ktest *t)
+{
+	unregister_waits_for(t, false);
+}
+
+static void unregister_waits_for_a_link_call_in_progress(struct ktest *t)
+{
+	unregister_waits_for(t, true);
+}
+
 static const struct ktest_case netdev_cases[] = {
 	KTEST_CASE(registry_names_and_finds_devices),
 	KTEST_CASE(every_received_frame_is_counted_once),
 	KTEST_CASE(nothing_reaches_a_driver_that_is_down_or_stopped),
+	KTEST_CASE(unregister_waits_for_a_receive_call_in_progress),
+	KTEST_CASE(unregister_waits_for_a_link_call_in_progress),
 	KTEST_END,
 };
 

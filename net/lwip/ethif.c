@@ -16,7 +16,8 @@
  *    tcpip_input() posts it to the tcpip thread's mailbox; no pbuf or a
  *    full mailbox drops it (counted).
  *  carrier: netif_carrier_on/off() -> ethif_link() -> tcpip_try_callback()
- *    -> netif_set_link_up/down() on the tcpip thread.
+ *    -> netif_set_link_up/down() on the tcpip thread; a full mailbox is
+ *    retried a jiffy later by the link_retry work (NL3).
  *
  * Configuration (kernel command line): ip=dhcp (the default), ip=off, or
  * ip=A.B.C.D/LEN[,gw=A.B.C.D] for the first device; others use DHCP.
@@ -26,6 +27,10 @@
  *       thread or counted in rx_dropped, never both.
  *  NL2: ethif_linkoutput() runs under the core lock (lwIP calls it from
  *       the stack), so txbuf needs no lock of its own.
+ *  NL3: every carrier change reaches lwIP: ethif_link_apply() reads the
+ *       latest state when it runs, and a post the full tcpip mailbox
+ *       refuses is retried by link_retry until one is queued (a lost "up"
+ *       would leave the netif down for good; Linux's linkwatch work).
  *
  * Locking: lwIP's core lock (LOCK_TCPIP_CORE, a Quire mutex) guards every
  * struct netif and lwIP's own state; it is taken by API callers and held
@@ -140,14 +145,25 @@ static void ethif_link_apply(void *arg)
 		netif_set_link_down(&e->netif);
 }
 
+/* NL3: a post the full mailbox refused is tried again a jiffy later,
+ * until one goes in. Context: system_wq. */
+static void ethif_link_retry(struct work_struct *work)
+{
+	struct ethif *e = container_of(to_delayed_work(work), struct ethif, link_retry);
+
+	if (tcpip_try_callback(ethif_link_apply, e) != ERR_OK)
+		schedule_delayed_work(&e->link_retry, 1);
+}
+
 static void ethif_link(struct net_device *dev, bool up, void *data)
 {
 	struct ethif *e = data;
 
 	__atomic_store_n(&e->link_up, up, __ATOMIC_RELEASE);
-	if (tcpip_try_callback(ethif_link_apply, e) != ERR_OK)
-		pr_warn("net: %s: link %s lost (tcpip mailbox full)\n", dev->name,
-			up ? "up" : "down");
+	if (tcpip_try_callback(ethif_link_apply, e) != ERR_OK) {
+		__atomic_add_fetch(&e->link_retries, 1, __ATOMIC_RELAXED);
+		schedule_delayed_work(&e->link_retry, 1);
+	}
 }
 
 /* On the tcpip thread: log each address the netif gets (DHCP's lease). */
@@ -261,6 +277,7 @@ int ethif_attach(struct net_device *dev, const struct ethif_config *c)
 		return -ENOMEM;
 	e->dev = dev;
 	e->dhcp = c->dhcp;
+	INIT_DELAYED_WORK(&e->link_retry, ethif_link_retry);
 	LOCK_TCPIP_CORE();
 	if (!netif_add(&e->netif, &c->ip, &c->mask, &c->gw, e, ethif_init, tcpip_input)) {
 		UNLOCK_TCPIP_CORE();
@@ -278,6 +295,7 @@ int ethif_attach(struct net_device *dev, const struct ethif_config *c)
 	if (err) {
 		pr_err("net: %s: cannot open: %d\n", dev->name, err);
 		netdev_rx_handler_unregister(dev);
+		cancel_delayed_work_sync(&e->link_retry);
 		LOCK_TCPIP_CORE();
 		netif_remove(&e->netif);
 		UNLOCK_TCPIP_CORE();
@@ -309,10 +327,12 @@ void ethif_detach(struct ethif *e)
 {
 	DECLARE_COMPLETION_ONSTACK(flushed);
 
-	/* No new frame or carrier callback after this; then one callback
+	/* No frame or carrier callback runs or starts after this (ND4:
+	 * unregister waits for those in progress); then one callback
 	 * through the tcpip mailbox (FIFO) runs after every one posted
 	 * before, so none is left holding @e. */
 	netdev_rx_handler_unregister(e->dev);
+	cancel_delayed_work_sync(&e->link_retry);
 	dev_close(e->dev);
 	while (tcpip_try_callback(ethif_barrier_done, &flushed) != ERR_OK)
 		schedule_timeout_uninterruptible(1);

@@ -9,6 +9,7 @@
 
 #include <quire/netdevice.h>
 #include <quire/list.h>
+#include <quire/workqueue.h>
 #include "lwip/netif.h"
 
 /* Milliseconds since @start (a sys_now() value), at most @timeout_ms when
@@ -28,12 +29,14 @@ static inline u32_t lwip_elapsed_ms(u32_t start, u32_t timeout_ms)
 struct ethif {
 	struct netif netif; /* lwIP's; under the core lock */
 	struct net_device *dev;
-	struct list_head list;	 /* on ethif_list, fixed after boot */
-	bool link_up;		 /* last carrier state seen, atomic */
-	bool dhcp;		 /* the address comes from DHCP */
-	u64 tx_busy_retries;	 /* dev_queue_xmit() BUSY, retried; core lock */
-	u64 tx_dropped;		 /* given up after ETHIF_TX_TRIES; core lock */
-	u64 rx_dropped;		 /* no pbuf or the mailbox was full */
+	struct list_head list;		/* on ethif_list, fixed after boot */
+	bool link_up;			/* last carrier state seen, atomic */
+	struct delayed_work link_retry; /* posts ethif_link_apply (NL3) */
+	bool dhcp;			/* the address comes from DHCP */
+	u64 tx_busy_retries;		/* dev_queue_xmit() BUSY, retried; core lock */
+	u64 tx_dropped;			/* given up after ETHIF_TX_TRIES; core lock */
+	u64 rx_dropped;			/* no pbuf or the mailbox was full */
+	u64 link_retries;	 /* link posts refused by a full mailbox (NL3), atomic */
 	u8 txbuf[ETH_FRAME_LEN]; /* linearised frame; core lock */
 };
 

@@ -480,9 +480,81 @@ static void busy_device_that_stays_busy_drops_the_frame(struct ktest *t)
 	KTEST_EXPECT_EQ(t, retries, dropped * 25); /* ETHIF_TX_TRIES each */
 }
 
+/* A link change while the tcpip mailbox is full must still reach lwIP
+ * (a lost "up" would leave the netif down for good). The tcpip thread
+ * is held in a callback while frames and no-op callbacks fill its
+ * mailbox; then the carrier goes off. */
+struct tcpip_hold {
+	struct completion entered, release;
+};
+
+static void tcpip_hold_cb(void *arg)
+{
+	struct tcpip_hold *h = arg;
+
+	complete(&h->entered);
+	wait_for_completion(&h->release);
+}
+
+static void tcpip_noop_cb(void *arg)
+{
+}
+
+static void link_change_with_the_tcpip_mailbox_full_is_not_lost(struct ktest *t)
+{
+	struct net_device *dev = alloc_netdev(sizeof(struct busy_nic), "full0");
+	struct tcpip_hold hold;
+	struct ethif_config cfg;
+	u8 frame[ETH_ZLEN];
+	struct ethif *e;
+	unsigned int i, waited;
+	bool up = true;
+
+	KTEST_ASSERT_NOT_NULL(t, dev);
+	dev->netdev_ops = &busy_ops;
+	dev->driver = "busy_nic";
+	KTEST_ASSERT_EQ(t, register_netdev(dev), 0);
+	KTEST_ASSERT_EQ(t, ethif_parse_config("192.168.78.1/24", &cfg), 0);
+	KTEST_ASSERT_EQ(t, ethif_attach(dev, &cfg), 0);
+	e = list_last_entry(&ethif_list, struct ethif, list);
+	KTEST_ASSERT_TRUE(t, e->dev == dev);
+	init_completion(&hold.entered);
+	init_completion(&hold.release);
+	KTEST_ASSERT_EQ(t, tcpip_try_callback(tcpip_hold_cb, &hold), ERR_OK);
+	wait_for_completion(&hold.entered);
+	/* broadcast frames of a local experimental ethertype: lwIP drops them */
+	memset(frame, 0, sizeof(frame));
+	memset(frame, 0xff, ETH_ALEN);
+	memcpy(frame + ETH_ALEN, dev->dev_addr, ETH_ALEN);
+	frame[12] = 0x88;
+	frame[13] = 0xb5;
+	for (i = 0; i < 2 * TCPIP_MBOX_SIZE && !e->rx_dropped; i++)
+		netif_rx(dev, frame, sizeof(frame));
+	for (i = 0; i < 2 * MEMP_NUM_TCPIP_MSG_API; i++)
+		if (tcpip_try_callback(tcpip_noop_cb, NULL) != ERR_OK)
+			break;
+	KTEST_EXPECT_LT(t, i, 2 * MEMP_NUM_TCPIP_MSG_API); /* it is full */
+	netif_carrier_off(dev);
+	complete(&hold.release);
+	/* lwIP learns it (after the mailbox drains); 5 s is only a bound */
+	for (waited = 0; waited < 5000 && up; waited += 10) {
+		LOCK_TCPIP_CORE();
+		up = netif_is_link_up(&e->netif);
+		UNLOCK_TCPIP_CORE();
+		if (up)
+			schedule_timeout_uninterruptible(msecs_to_jiffies(10));
+	}
+	KTEST_EXPECT_FALSE(t, up);
+	KTEST_EXPECT_GE(t, __atomic_load_n(&e->link_retries, __ATOMIC_RELAXED), 1);
+	ethif_detach(e);
+	unregister_netdev(dev);
+	free_netdev(dev);
+}
+
 static const struct ktest_case lwip_slirp_cases[] = {
 	KTEST_CASE(busy_device_is_retried_until_it_takes_the_frame),
 	KTEST_CASE(busy_device_that_stays_busy_drops_the_frame),
+	KTEST_CASE(link_change_with_the_tcpip_mailbox_full_is_not_lost),
 	KTEST_CASE(dhcp_gets_10_0_2_15),
 	KTEST_CASE(ping_of_the_gateway_answers),
 	KTEST_CASE(tcp_moves_1mib_both_ways_through_nat_intact),
