@@ -222,7 +222,13 @@ def sizes_roundtrip(c, d, big_mib):
         src = os.path.join(d, "src-%d" % n)
         with open(src, "wb") as f:
             f.write(pattern(n, n))
+        w0 = int(c.metrics().get("quire_http_put_writes_total", -1))
         code, _ = c.curl("-T", src, c.base + "/fs/size-%d" % n)
+        writes = int(c.metrics().get("quire_http_put_writes_total", -1)) - w0
+        if n > (1 << 20):       # HF4: whole 64 KiB pieces, not a write per TCP segment
+            want_writes = (n + 65535) // 65536
+            check("put_%d_bytes_in_%d_writes" % (n, want_writes), w0 >= 0 and writes == want_writes,
+                  "%d writes of the body (quire_http_put_writes_total)" % writes)
         # Replace (204) where it is cheap; the big one is sent once.
         code2 = c.curl("-T", src, c.base + "/fs/size-%d" % n)[0] if n <= (1 << 20) else "204"
         h = subprocess.run("curl -sS --max-time 120 %s/fs/size-%d | sha256sum" % (c.base, n),

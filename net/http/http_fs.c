@@ -20,6 +20,8 @@
  *       lies unlinks what was written: an old file stays as it was.
  *  HF3: every VFS error becomes one status (http_errno_status()); no
  *       handler leaves a file descriptor open.
+ *  HF4: a PUT's body reaches the file in writes of HTTP_IOBUF bytes (the
+ *       last one shorter), whatever sizes TCP delivers it in.
  *
  * Locking: none of its own; the VFS's.
  */
@@ -239,14 +241,22 @@ static void fs_get(struct http_conn *c)
 /* --- PUT --- */
 
 /* Copy the request body into @fd: 0, or the status to answer (0 < s),
- * or -1 when the peer is gone (nothing to answer). */
+ * or -1 when the peer is gone (nothing to answer). The buffer is filled
+ * before each write: TCP hands the body over a segment (about 1.4 KiB) at
+ * a time, and one ksys_write() per segment cost a 64 MiB upload some
+ * 46 000 writes, each through qlfs's write_begin/write_end (HF4). */
 static int put_body(struct http_conn *c, int fd)
 {
 	for (;;) {
-		ssize_t_k n = http_read_body(c, c->iobuf, HTTP_IOBUF), w;
+		size_t fill = 0;
+		ssize_t_k n = 1, w;
 
-		if (!n)
-			return 0;
+		while (fill < HTTP_IOBUF) {
+			n = http_read_body(c, c->iobuf + fill, HTTP_IOBUF - fill);
+			if (n <= 0)
+				break;
+			fill += n;
+		}
 		if (n == -ETIMEDOUT) {
 			http_count(&http_stats.timeouts, 1);
 			return 408;
@@ -255,9 +265,14 @@ static int put_body(struct http_conn *c, int fd)
 			return 400;
 		if (n < 0)
 			return -1;
-		w = ksys_write(fd, c->iobuf, n);
-		if (w != n)
-			return http_errno_status(w < 0 ? w : -ENOSPC);
+		if (fill) {
+			http_count(&http_stats.put_writes, 1);
+			w = ksys_write(fd, c->iobuf, fill);
+			if (w != (ssize_t_k)fill)
+				return http_errno_status(w < 0 ? w : -ENOSPC);
+		}
+		if (!n)
+			return 0;
 	}
 }
 
@@ -413,6 +428,7 @@ static void metrics_http(struct http_conn *c)
 	http_printf(c, "quire_http_bad_requests_total %llu\n", s.bad_requests);
 	http_printf(c, "quire_http_timeouts_total %llu\n", s.timeouts);
 	http_printf(c, "quire_http_send_failures_total %llu\n", s.send_failures);
+	http_printf(c, "quire_http_put_writes_total %llu\n", s.put_writes);
 	for (int i = 1; i <= 5; i++)
 		http_printf(c, "quire_http_responses_total{class=\"%dxx\"} %llu\n", i,
 			    s.status[i]);

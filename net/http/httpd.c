@@ -646,7 +646,8 @@ static int cmd_httpd(int argc, char **argv)
 		s.requests, s.bad_requests, s.timeouts, s.send_failures);
 	cprintf("responses: 1xx %llu 2xx %llu 3xx %llu 4xx %llu 5xx %llu\n", s.status[1],
 		s.status[2], s.status[3], s.status[4], s.status[5]);
-	cprintf("bytes: %llu in, %llu out\n", s.bytes_in, s.bytes_out);
+	cprintf("bytes: %llu in, %llu out; %llu writes of PUT bodies\n", s.bytes_in,
+		s.bytes_out, s.put_writes);
 	return 0;
 }
 SHELL_COMMAND(httpd, "httpd", "httpd", "the HTTP server's counters (docs/net-http.md)",

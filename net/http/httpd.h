@@ -47,6 +47,7 @@ struct http_stats {
 	unsigned long long accepted, refused, active, requests, bytes_in, bytes_out;
 	unsigned long long status[6]; /* 1xx .. 5xx by first digit */
 	unsigned long long timeouts, send_failures, bad_requests;
+	unsigned long long put_writes; /* ksys_write() calls of PUT bodies (HF4) */
 };
 extern struct http_stats http_stats;
 
