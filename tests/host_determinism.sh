@@ -14,7 +14,7 @@ HOST=${1:-build/host/plain/quire-host}
 CPUS=${2:-4}
 SEEDS=${3:-"1 2 3 42 1234567"}
 CMDS=${4:-"test"}
-TIMEOUT=${TIMEOUT:-120}
+TIMEOUT=${TIMEOUT:-300}
 # More quire-host options, e.g. HOST_FLAGS="--sched-points 4" (docs/host.md).
 HOST_FLAGS=${HOST_FLAGS:-}
 
@@ -38,8 +38,9 @@ for s in $SEEDS; do
 		timeout "$TIMEOUT" "$HOST" --deterministic --seed "$s" --cpus "$CPUS" $HOST_FLAGS \
 			--exec "$CMDS" >"$tmp/$run" 2>&1 </dev/null
 		echo $? >"$tmp/$run.rc"
-		# A line per run: tests/run's idle timer sees progress (a whole
-		# `test` takes about 30 s under load, two of them per seed).
+		# A line per run: tests/run's idle timer (300 s) sees progress (a whole
+		# `test` takes 30 s beside other jobs, up to 2 minutes alone on this
+		# 2-core VM: each hand-off then wakes an idle CPU).
 		echo "# seed $s run $run: status $(cat "$tmp/$run.rc"), $(wc -l <"$tmp/$run") lines"
 	done
 	name="host_determinism_seed_${s}_cpus_${CPUS}_same_output"

@@ -48,6 +48,7 @@
 #include <quire/virtio.h>
 #include <quire/netdevice.h>
 #include <quire/jiffies.h>
+#include <arch/time.h>
 #include <quire/kernel.h>
 #include <quire/slab.h>
 #include <quire/string.h>
@@ -479,8 +480,10 @@ static void virtnet_get_mac(struct virtnet_info *vi)
 	if (virtio_has_feature(vi->vdev, VIRTIO_NET_F_MAC))
 		pr_warn("%s: MAC from config is multicast or zero: using a random one\n",
 			vi->vdev->name);
-	/* Random, locally administered (bit 1), unicast (bit 0 clear). */
-	u64 r = (u64)jiffies * 0x9e3779b97f4a7c15ULL ^ (unsigned long)vi ^
+	/* Random, locally administered (bit 1), unicast (bit 0 clear): from
+	 * the clock and the device's index, never an address (a pointer
+	 * made quire-host's deterministic replays differ, host-determinism). */
+	u64 r = arch_clock_ns() * 0x9e3779b97f4a7c15ULL ^ (u64)jiffies ^
 		((u64)vi->vdev->index << 40);
 	r ^= r >> 29;
 	r *= 0xbf58476d1ce4e5b9ULL;
