@@ -33,6 +33,7 @@
 #include <quire/jiffies.h>
 #include <quire/kthread.h>
 #include "../../fs/qlfs/qlfs_data.h"
+#include "../../fs/qlfs/qlfs_test.h"
 #include "blockdev.h"
 
 #define MNT	  "/qlfs_review3"
@@ -77,17 +78,6 @@ static void rv_exit(struct ktest *t)
 	ksys_rmdir(MNT);
 }
 
-static struct qlfs_sb_info *rv_sbi(struct ktest *t)
-{
-	struct path p;
-	struct qlfs_sb_info *sbi;
-
-	KTEST_ASSERT_EQ(t, kern_path(MNT, LOOKUP_FOLLOW, &p), 0);
-	sbi = QLFS_SB(p.dentry->d_sb);
-	path_put(&p);
-	return sbi;
-}
-
 static void rv_mount(struct ktest *t, struct rv *r)
 {
 	KTEST_ASSERT_EQ(t, ksys_mount(r->disk->disk_name, MNT, "qlfs", 0, NULL), 0);
@@ -103,7 +93,7 @@ static void rv_umount(struct ktest *t, struct rv *r)
 /* Stop the file system, cut the power (@kind, @arg), unmount. */
 static void rv_crash(struct ktest *t, struct rv *r, enum emudisk_cut_kind kind, u64 arg)
 {
-	qlfs_handle_error(rv_sbi(t), "test: power cut");
+	qlfs_handle_error(qlfs_test_sbi(t, MNT, NULL), "test: power cut");
 	KTEST_EXPECT_GE(t, hostdisk_power_cut(r->disk, kind, arg), 0);
 	rv_umount(t, r);
 }
@@ -205,7 +195,7 @@ static void make_crashed_disk(struct ktest *t, struct rv *r)
 	rv_mount(t, r);
 	put(t, r, MNT "/old", 0, 40960, 'o', false);
 	ksys_sync();
-	sbi = rv_sbi(t);
+	sbi = qlfs_test_sbi(t, MNT, NULL);
 	cps = sbi->nr_checkpoints;
 	put(t, r, MNT "/old", 8192, 16384, 'O', true);
 	for (int i = 0; i < NEW_FILES; i++) {
@@ -270,7 +260,7 @@ static void qlfs_rv_cut_during_recovery_recovers_again(struct ktest *t)
 		KTEST_ASSERT_EQ(t, ksys_mount(r->disk->disk_name, MNT, "qlfs", 0, NULL),
 				0);
 		r->mounted = true;
-		sbi = rv_sbi(t);
+		sbi = qlfs_test_sbi(t, MNT, NULL);
 		hit = READ_ONCE(sbi->read_only);
 		failed_mounts += hit;
 		rv_crash(t, r, EMUDISK_CUT_SUBSET, k);
@@ -278,7 +268,7 @@ static void qlfs_rv_cut_during_recovery_recovers_again(struct ktest *t)
 		KTEST_ASSERT_EQ(t, hostdisk_set_faults(r->disk, &f), 0);
 
 		rv_mount(t, r);
-		sbi = rv_sbi(t);
+		sbi = qlfs_test_sbi(t, MNT, NULL);
 		if (READ_ONCE(sbi->read_only) || !round1_there(r)) {
 			ktest_fail(t, __FILE__, __LINE__,
 				   "write %u of recovery failed, cut (seed %u): %s", k, k,
@@ -308,7 +298,7 @@ static void qlfs_rv_cut_during_recovery_recovers_again(struct ktest *t)
 	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&r->disk->part0), 0);
 	rv_crash(t, r, EMUDISK_CUT_SUBSET, 77);
 	rv_mount(t, r);
-	KTEST_EXPECT_FALSE(t, READ_ONCE(rv_sbi(t)->read_only));
+	KTEST_EXPECT_FALSE(t, READ_ONCE(qlfs_test_sbi(t, MNT, NULL)->read_only));
 	KTEST_EXPECT_TRUE(t, holds(r, MNT "/second", 0, 7000, 's', 7000));
 	KTEST_EXPECT_TRUE(t, holds(r, MNT "/new0", 0, 4096, 'z', 5000));
 	KTEST_EXPECT_TRUE(t, holds(r, MNT "/new0", 4096, 904, 'a', 5000));
@@ -379,8 +369,8 @@ static void qlfs_rv_iget_never_returns_an_inode_without_its_operations(struct kt
 	put(t, r, MNT "/f", 0, 4096, 'f', false);
 	rv_umount(t, r);
 	rv_mount(t, r); /* /f not in memory: only the races below read it */
-	ir.sb = rv_sbi(t)->sb;
-	qlfs_stop_gc_thread(rv_sbi(t));
+	ir.sb = qlfs_test_sbi(t, MNT, NULL)->sb;
+	qlfs_stop_gc_thread(qlfs_test_sbi(t, MNT, NULL));
 	KTEST_ASSERT_EQ(t, ksys_stat(MNT, &st), 0);
 	/* the ino from the directory, without a dentry that would pin it */
 	{
@@ -527,7 +517,7 @@ static void qlfs_rv_umount_stops_a_busy_background_cleaner(struct ktest *t)
 	put(t, r, MNT "/f", 0, UM_BLOCKS * 4096, 'a', false);
 	ksys_sync();
 	for (u32 round = 0; round < UM_ROUNDS; round++) {
-		struct qlfs_sb_info *sbi = rv_sbi(t);
+		struct qlfs_sb_info *sbi = qlfs_test_sbi(t, MNT, NULL);
 
 		/* a third of the blocks again: segments with holes to clean */
 		for (u32 b = round % 3; b < UM_BLOCKS; b += 3)
@@ -583,7 +573,7 @@ static void qlfs_rv_iget_of_a_freed_inode_is_enoent_despite_a_stale_folio(struct
 	KTEST_ASSERT_EQ(t, qlfs_dev_open(&r->d, r->disk->disk_name, true), 0);
 	KTEST_ASSERT_EQ(t, qlfs_mkfs(&r->d, &o), 0);
 	rv_mount(t, r);
-	sbi = rv_sbi(t);
+	sbi = qlfs_test_sbi(t, MNT, NULL);
 	qlfs_stop_gc_thread(sbi);
 	put(t, r, MNT "/f", 0, 4096, 'f', false);
 	ksys_sync();

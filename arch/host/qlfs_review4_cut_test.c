@@ -36,6 +36,7 @@
 #include <quire/sched.h>
 #include <quire/jiffies.h>
 #include "../../fs/qlfs/qlfs_data.h"
+#include "../../fs/qlfs/qlfs_test.h"
 #include "blockdev.h"
 
 #define MNT "/qlfs_review4_cut"
@@ -71,17 +72,6 @@ static void r4c_exit(struct ktest *t)
 	if (r->disk)
 		hostdisk_destroy(r->disk);
 	ksys_rmdir(MNT);
-}
-
-static struct qlfs_sb_info *r4c_sbi(struct ktest *t)
-{
-	struct path p;
-	struct qlfs_sb_info *sbi;
-
-	KTEST_ASSERT_EQ(t, kern_path(MNT, LOOKUP_FOLLOW, &p), 0);
-	sbi = QLFS_SB(p.dentry->d_sb);
-	path_put(&p);
-	return sbi;
 }
 
 static void r4c_mount(struct ktest *t, struct r4c *r)
@@ -156,7 +146,7 @@ static void qlfs_rv4_range_fsync_never_points_at_unwritten_data(struct ktest *t)
 	KTEST_ASSERT_EQ(t, qlfs_dev_open(&r->d, r->disk->disk_name, true), 0);
 	KTEST_ASSERT_EQ(t, qlfs_mkfs(&r->d, &o), 0);
 	r4c_mount(t, r);
-	sbi = r4c_sbi(t);
+	sbi = qlfs_test_sbi(t, MNT, NULL);
 	qlfs_stop_gc_thread(sbi);
 	r4c_put(t, r, 0, 'a', 0);
 	r4c_put(t, r, PG, 'a', 0);
