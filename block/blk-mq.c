@@ -831,6 +831,7 @@ out_free:
 static void blk_mq_free_queue(struct request_queue *q)
 {
 	blk_sync_queue(q);
+	blk_flush_cancel_late(q);
 	for (unsigned int i = 0; q->hctxs && i < q->nr_hw_queues; i++)
 		blk_mq_free_hctx(q->hctxs[i]);
 	kfree(q->hctxs);
@@ -849,6 +850,7 @@ static struct request_queue *blk_mq_alloc_queue(struct blk_mq_tag_set *set,
 	q->tag_set = set;
 	q->queuedata = queuedata;
 	init_waitqueue_head(&q->q_freeze_wq);
+	blk_flush_init_queue(q);
 	blk_timeout_init(q, set->timeout);
 	q->nr_hw_queues = set->nr_hw_queues;
 	if (lim)

@@ -52,6 +52,8 @@ struct blk_flush_ticket {
 /* Strip flush flags the device does not need; true when @bio is done
  * (an empty flush on a device without a write cache). */
 bool blk_flush_prepare(struct request_queue *q, struct bio *bio);
+void blk_flush_init_queue(struct request_queue *q);
+void blk_flush_cancel_late(struct request_queue *q);
 /* Does a request built from @opf/@has_data need a flush sequence? */
 bool blk_flush_needs_seq(struct request_queue *q, blk_opf_t opf, bool has_data);
 void blk_insert_flush(struct request *rq, struct blk_flush_ticket *ticket);

@@ -172,6 +172,7 @@ void del_gendisk(struct gendisk *disk)
 	 * door (GD2), quietly: the disk is gone, not broken. A task that
 	 * slept holding the disk (fsync, O_DIRECT) gets -EIO. */
 	__atomic_store_n(&disk->dead, true, __ATOMIC_SEQ_CST);
+	blk_flush_cancel_late(q); /* the earlyack mutant's FLUSH */
 	wait_event(q->q_freeze_wq, !__atomic_load_n(&q->q_usage, __ATOMIC_SEQ_CST));
 	for (unsigned int i = 0; i < disk->queue->nr_hw_queues; i++)
 		wait_event(disk->queue->hctxs[i]->tag_wait, disk_idle(disk));

@@ -808,6 +808,11 @@ static long wb_check_start_all(struct bdi_writeback *wb)
 			.sync_mode = WB_SYNC_NONE,
 			.range_cyclic = 1,
 			.reason = wb->start_all_reason,
+			/* sync(2)'s first step (wakeup_flusher_threads()):
+			 * like sync's own works, keep the plug across inodes
+			 * (__writeback_single_inode()), so the small files
+			 * of a sync merge whichever pass writes them. */
+			.for_sync = wb->start_all_reason == WB_REASON_SYNC,
 		};
 
 		nr_pages = wb_writeback(wb, &work);

@@ -92,8 +92,10 @@ struct request_queue {
 	bool poll_enabled;		       /* Linux: io_poll (QUEUE_FLAG_POLL) */
 	unsigned int poll_nsec;		       /* 0: adaptive budget; else fixed */
 	u64 poll_stat[BLK_MQ_POLL_STATS_BKTS]; /* mean ns per bucket (atomic) */
-	/* blk_flush.earlyack mutant only: the FLUSH acknowledged, not sent */
-	struct bio *flush_owed;
+	/* blk_flush.earlyack mutant only: the FLUSH acknowledged, sent late
+	 * (block/blk-flush.c) by this work, to this device */
+	struct delayed_work flush_late;
+	struct block_device *flush_late_bdev;
 	/* submitters inside submit_bio() (Linux's q_usage_counter, held
 	 * only until the request has its tag); del_gendisk() waits on
 	 * q_freeze_wq for 0 after the disk is dead (GD2) */
