@@ -523,6 +523,51 @@ def trace_over_http(c, g):
     g.command("trace clear")
 
 
+def enospc_put(c):
+    """A replacing PUT larger than the free space: 507 (ENOSPC at
+    write_begin, mid-body), the temporary unlinked, the old file as it
+    was (HF2)."""
+    before = c.req("GET", "/fs/r")[2]
+    m = c.metrics()
+    free = int(m.get('quire_fs_blocks_free{mount="/"}', 0)) * \
+        int(m.get('quire_fs_block_bytes{mount="/"}', 0))
+    n = free + (16 << 20)
+    piece = pattern(1 << 20, 5)
+    s = socket.create_connection(("127.0.0.1", c.port), timeout=60)
+    s.sendall(b"PUT /fs/r HTTP/1.1\r\n" + H + b"Content-Length: %d\r\n\r\n" % n)
+    sent, got = 0, b""
+    try:
+        while sent < n and b"\r\n\r\n" not in got:
+            s.sendall(piece[:min(len(piece), n - sent)])
+            sent += min(len(piece), n - sent)
+            s.setblocking(False)
+            try:
+                got += s.recv(4096)
+            except BlockingIOError:
+                pass
+            s.setblocking(True)
+    except OSError:
+        pass
+    s.settimeout(10)
+    try:
+        while True:
+            b = s.recv(4096)
+            if not b:
+                break
+            got += b
+    except OSError:
+        pass
+    s.close()
+    st, _, listing = c.req("GET", "/fs")
+    after = c.req("GET", "/fs/r")
+    check("enospc_put_507_temp_removed_old_file_kept",
+          got.startswith(b"HTTP/1.1 507 ") and b".httpput-" not in listing and
+          after[0] == 200 and after[2] == before,
+          "answer %r after %d of %d bytes; temp left %s; /fs/r %s, %d bytes (was %d)" % (
+              got[:24], sent, n, b".httpput-" in listing, after[0], len(after[2]),
+              len(before)))
+
+
 def never_reads(c, big_mib):
     """A client that asks for 64 MiB and never reads: the send times out
     and the server closes; the worker is free again."""
@@ -604,7 +649,7 @@ def host_main(d, qh, big_mib):
         g.wait_for(r"httpd: listening on port 80", 10) is not None and \
         g.wait_for(r"VFS: mounted root \(qlfs on vda\)", 30) is not None
     print("KTAP version 1")
-    n_checks = 35 + len(HOSTILE)        # 2 of them: the writes of the two PUTs over 1 MiB (HF4)
+    n_checks = 36 + len(HOSTILE)        # 2 of them: the writes of the two PUTs over 1 MiB (HF4)
     print("1..%d" % n_checks)
     if not check("server_up", up, "no address or no listener in 60 s"):
         g.kill()
@@ -622,6 +667,7 @@ def host_main(d, qh, big_mib):
     trace_over_http(c, g)
     never_reads(c, big_mib)
     load_loop(c)
+    enospc_put(c)
     idle_again(c, g)
     rc = g.poweroff()
     check("poweroff", rc == 0, "exit status %s" % rc)

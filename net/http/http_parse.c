@@ -299,7 +299,8 @@ static int parse_field(const char *n, size_t nn, const char *v, size_t vn,
 	} else if (token_is(n, nn, "expect")) {
 		if (!token_is(v, vn, "100-continue"))
 			return 417;
-		req->expect_continue = true;
+		/* RFC 9110 10.1.1: ignored in an HTTP/1.0 request */
+		req->expect_continue = req->version_minor == 1;
 	} else if (token_is(n, nn, "range")) {
 		copy_value(req->range, sizeof(req->range), v, vn, NULL);
 	} else if (token_is(n, nn, "if-none-match")) {

@@ -149,6 +149,8 @@ static void parses_fields_and_keep_alive(struct ktest *t)
 		"GET / HTTP/1.1\r\nHost: q\r\nConnection: TE, close\r\n\r\n";
 	static const char ka10[] = "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n";
 	static const char plain10[] = "GET / HTTP/1.0\r\n\r\n";
+	static const char expect10[] =
+		"PUT / HTTP/1.0\r\nContent-Length: 1\r\nExpect: 100-continue\r\n\r\n";
 	static const char lead0[] =
 		"PUT / HTTP/1.1\r\nHost: q\r\nContent-Length: 005\r\n\r\n";
 	struct http_request r;
@@ -160,6 +162,9 @@ static void parses_fields_and_keep_alive(struct ktest *t)
 	KTEST_EXPECT_EQ(t, strcmp(r.query, "mkdir"), 0);
 	KTEST_EXPECT_EQ(t, strcmp(r.range, "bytes=0-9"), 0);
 	KTEST_EXPECT_EQ(t, strcmp(r.if_none_match, "\"a\", W/\"b\""), 0);
+	/* RFC 9110 10.1.1: a 100-continue in HTTP/1.0 is ignored (no 100). */
+	KTEST_ASSERT_EQ(t, http_parse_request(expect10, strlen(expect10), &r), 0);
+	KTEST_EXPECT_FALSE(t, r.expect_continue);
 	KTEST_ASSERT_EQ(t, http_parse_request(lead0, strlen(lead0), &r), 0);
 	KTEST_EXPECT_TRUE(t, r.has_length && r.content_length == 5);
 	KTEST_ASSERT_EQ(t, http_parse_request(close11, strlen(close11), &r), 0);
