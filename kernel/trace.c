@@ -537,39 +537,90 @@ int trace_format_line(char *buf, size_t size, const struct trace_line *l)
 			 l->pid, l->cpu, l->flags, secs, usecs, l->event, l->text);
 }
 
-static void trace_print_header(const struct trace_stats *st)
+/* The header of Linux 6.x's trace file, after the entries line. */
+static const char *const trace_legend[] = {
+	"#",
+	"#                                _-----=> irqs-off/BH-disabled",
+	"#                               / _----=> need-resched",
+	"#                              | / _---=> hardirq/softirq",
+	"#                              || / _--=> preempt-depth",
+	"#                              ||| / _-=> migrate-disable",
+	"#                              |||| /     delay",
+	"#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION",
+	"#              | |         |   |||||     |         |",
+};
+
+/* The shell printed records into TRACE_TEXT_MAX + 96 bytes: still fits. */
+_Static_assert(TRACE_TEXT_MAX + 96 <= TRACE_LINE_MAX, "a trace line is cut");
+
+struct trace_text {
+	struct trace_iter it;
+	unsigned int line; /* header lines handed out */
+};
+
+struct trace_text *trace_text_open(void)
 {
-	cprintf("# tracer: nop\n"
-		"#\n"
-		"# entries-in-buffer/entries-written: %lu/%lu   #P:%u\n"
-		"#\n",
-		st->entries, st->written, st->nr_cpus);
-	cprintf("#                                _-----=> irqs-off/BH-disabled\n"
-		"#                               / _----=> need-resched\n"
-		"#                              | / _---=> hardirq/softirq\n"
-		"#                              || / _--=> preempt-depth\n"
-		"#                              ||| / _-=> migrate-disable\n"
-		"#                              |||| /     delay\n"
-		"#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION\n"
-		"#              | |         |   |||||     |         |\n");
+	struct trace_text *tt = kzalloc(sizeof(*tt), GFP_KERNEL);
+
+	if (!tt)
+		return NULL;
+	if (trace_iter_start(&tt->it)) {
+		kfree(tt);
+		return NULL;
+	}
+	return tt;
+}
+
+size_t trace_text_read(struct trace_text *tt, char *buf, size_t size)
+{
+	const struct trace_stats *st = &tt->it.stats;
+	struct trace_line l;
+	size_t n;
+
+	if (size < 2)
+		return 0;
+	size--; /* room for the newline */
+	if (tt->line == 0)
+		n = scnprintf(buf, size, "# tracer: nop");
+	else if (tt->line == 1)
+		n = scnprintf(buf, size, "#");
+	else if (tt->line == 2)
+		n = scnprintf(buf, size,
+			      "# entries-in-buffer/entries-written: %lu/%lu   #P:%u",
+			      st->entries, st->written, st->nr_cpus);
+	else if (tt->line < 3 + ARRAY_SIZE(trace_legend))
+		n = scnprintf(buf, size, "%s", trace_legend[tt->line - 3]);
+	else if (trace_iter_next(&tt->it, &l))
+		n = trace_format_line(buf, size, &l);
+	else
+		return 0;
+	if (tt->line < 3 + ARRAY_SIZE(trace_legend))
+		tt->line++;
+	buf[n++] = '\n';
+	buf[n] = '\0';
+	return n;
+}
+
+void trace_text_close(struct trace_text *tt)
+{
+	if (!tt)
+		return;
+	trace_iter_end(&tt->it);
+	kfree(tt);
 }
 
 void trace_print(void)
 {
-	char line[TRACE_TEXT_MAX + 96];
-	struct trace_iter it;
-	struct trace_line l;
+	struct trace_text *tt = trace_text_open();
+	char line[TRACE_LINE_MAX];
 
-	if (trace_iter_start(&it)) {
+	if (!tt) {
 		cprintf("trace: no memory to copy the buffer\n");
 		return;
 	}
-	trace_print_header(&it.stats);
-	while (trace_iter_next(&it, &l)) {
-		trace_format_line(line, sizeof(line), &l);
-		cprintf("%s\n", line);
-	}
-	trace_iter_end(&it);
+	while (trace_text_read(tt, line, sizeof(line)))
+		cprintf("%s", line);
+	trace_text_close(tt);
 }
 
 /* --- the shell command --- */

@@ -442,6 +442,61 @@ static void writers_on_every_cpu_race_a_reader(struct ktest *t)
 	KTEST_EXPECT_EQ(t, st.entries + st.lost, st.written);
 }
 
+/* trace_text_*() (the reader of `trace show` and HTTP's /trace): the
+ * Linux header with the counts, then each record as trace_format_line()
+ * prints it, newline-ended; a short buffer cuts a line but keeps its
+ * newline; the end reads as 0. */
+static void text_reader_gives_header_then_records(struct ktest *t)
+{
+	static const char entries[] = "# entries-in-buffer/entries-written: 2/2   #P:";
+	char line[TRACE_LINE_MAX], want[TRACE_LINE_MAX], small[8];
+	struct trace_text *tt;
+	struct seen *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	unsigned int header = 0, records = 0;
+	size_t n;
+
+	KTEST_ASSERT_TRUE(t, s != NULL);
+	trace_start();
+	trace_event("test_text", "one=%d", 1);
+	trace_event("test_text", "two=%d", 2);
+	trace_stop();
+	KTEST_ASSERT_EQ(t, collect(t, s), 2);
+	tt = trace_text_open();
+	KTEST_ASSERT_TRUE(t, tt != NULL);
+	while ((n = trace_text_read(tt, line, sizeof(line)))) {
+		KTEST_EXPECT_EQ(t, line[n - 1], '\n');
+		KTEST_EXPECT_EQ(t, strlen(line), n);
+		if (line[0] == '#') {
+			KTEST_EXPECT_EQ(t, records, 0); /* the header comes first */
+			if (header == 0)
+				KTEST_EXPECT_EQ(t, strcmp(line, "# tracer: nop\n"), 0);
+			if (header == 2)
+				KTEST_EXPECT_EQ(
+					t, strncmp(line, entries, strlen(entries)), 0);
+			header++;
+			continue;
+		}
+		KTEST_ASSERT_TRUE(t, records < 2);
+		n = trace_format_line(want, sizeof(want), &s->line[records]);
+		want[n++] = '\n';
+		want[n] = '\0';
+		KTEST_EXPECT_EQ(t, strcmp(line, want), 0);
+		records++;
+	}
+	KTEST_EXPECT_EQ(t, header, 12);
+	KTEST_EXPECT_EQ(t, records, 2);
+	KTEST_EXPECT_EQ(t, trace_text_read(tt, line, sizeof(line)), 0);
+	trace_text_close(tt);
+
+	tt = trace_text_open();
+	KTEST_ASSERT_TRUE(t, tt != NULL);
+	KTEST_EXPECT_EQ(t, trace_text_read(tt, small, 1), 0);
+	KTEST_EXPECT_EQ(t, trace_text_read(tt, small, sizeof(small)), 7);
+	KTEST_EXPECT_EQ(t, strcmp(small, "# trac\n"), 0);
+	trace_text_close(tt);
+	kfree(s);
+}
+
 static void buffer_size_tunable_resizes_rings(struct ktest *t)
 {
 	struct trace_stats st;
@@ -472,6 +527,7 @@ static const struct ktest_case trace_cases[] = {
 	KTEST_CASE(merged_across_cpus_by_time),
 	KTEST_CASE(writers_on_every_cpu_race_a_reader),
 	KTEST_CASE(buffer_size_tunable_resizes_rings),
+	KTEST_CASE(text_reader_gives_header_then_records),
 	KTEST_END,
 };
 

@@ -373,6 +373,38 @@ HOSTILE = [   # (name, bytes or list of parts, status wanted (None: closed silen
      408),
     ("truncated_body", b"PUT /fs/r HTTP/1.1\r\n" + H + b"Content-Length: 1000\r\n\r\nshort",
      None),
+    # Issue 12's review (NETREV). 2^64 + 4 wrapped to a length of 4 before.
+    ("put_length_wraps_u64", b"PUT /fs/x HTTP/1.1\r\n" + H +
+     b"Content-Length: 18446744073709551620\r\n\r\nabcd", 400),
+    ("put_length_plus_sign", b"PUT /fs/x HTTP/1.1\r\n" + H + b"Content-Length: +4\r\n\r\nabcd",
+     400),
+    ("put_length_list", b"PUT /fs/x HTTP/1.1\r\n" + H + b"Content-Length: 4, 4\r\n\r\nabcd",
+     400),
+    # RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 is faulty framing.
+    ("put_chunked_http10", b"PUT /fs/x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"3\r\nabc\r\n0\r\n\r\n", 400),
+    # Only BWS and ";ext" may follow a chunk size: "3x" was read as 3.
+    ("chunk_size_junk", b"PUT /fs/x HTTP/1.1\r\n" + H +
+     b"Transfer-Encoding: chunked\r\n\r\n3x\r\nabc\r\n0\r\n\r\n", 400),
+    ("chunk_no_crlf_after_data", b"PUT /fs/x HTTP/1.1\r\n" + H +
+     b"Transfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n", 400),
+    # A chunked body had no HTTP_PUT_MAX (4 GiB): 413 at the size line now.
+    ("chunked_over_put_max", b"PUT /fs/x HTTP/1.1\r\n" + H +
+     b"Transfer-Encoding: chunked\r\n\r\n100000001\r\nabc", 413),
+    ("chunked_sum_over_put_max", b"PUT /fs/x HTTP/1.1\r\n" + H +
+     b"Transfer-Encoding: chunked\r\n\r\n1\r\na\r\n100000000\r\nabc", 413),
+    ("trailers_too_many", b"PUT /fs/x HTTP/1.1\r\n" + H +
+     b"Transfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n" + b"T: v\r\n" * 17 + b"\r\n", 400),
+    ("trailer_too_long", b"PUT /fs/x HTTP/1.1\r\n" + H +
+     b"Transfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nT: " + b"v" * 300 + b"\r\n\r\n", 400),
+    # An error answer to Expect: 100-continue comes without a 100 first.
+    ("expect_continue_error", b"PUT /fs/dev/vda HTTP/1.1\r\n" + H +
+     b"Content-Length: 5\r\nExpect: 100-continue\r\n\r\n", 403),
+    ("pct_slash_dotdot", b"GET /fs/d%2f..%2fr HTTP/1.1\r\n" + H + b"\r\n", 400),
+    # %252e%252e decodes once, to a name "%2e%2e" that is not there.
+    ("double_encoded_dotdot", b"GET /fs/%252e%252e/r HTTP/1.1\r\n" + H +
+     b"Connection: close\r\n\r\n", 404),
+    ("head_directory", b"HEAD /fs HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n", 200),
 ]
 
 
@@ -389,6 +421,8 @@ def hostile(c):
         else:
             st, got, closed = c.raw(data, wait=10, pause=pause, shut=shut)
             ok = st == want and closed
+        if name == "head_directory":    # headers only: nothing after the empty line
+            ok = ok and got.endswith(b"\r\n\r\n") and got.count(b"\r\n\r\n") == 1
         check("hostile_" + name, ok, "status %s want %s, closed %s: %r" % (
             st, want, closed, got[:80]))
     after = c.req("GET", "/fs/r")
@@ -411,6 +445,127 @@ def chunked_put(c):
     st, _, back = c.req("GET", "/fs/from-stdin")
     check("curl_chunked_upload_from_stdin", code == "201" and back == data[:5000],
           "PUT %s, GET %s %d bytes" % (code, st, len(back)))
+
+
+def pipelined_after_body(c):
+    """HF4 and HD3: a Content-Length body ending mid-segment with the next
+    request's bytes right behind it: the body is filled in 64 KiB writes
+    and not one byte of the next request goes into the file."""
+    for n in (5, 70000):
+        data = pattern(n, 11)
+        w0 = int(c.metrics().get("quire_http_put_writes_total", -1))
+        req = (b"PUT /fs/pipe HTTP/1.1\r\n" + H + b"Content-Length: %d\r\n\r\n" % n + data +
+               b"GET /fs/pipe HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n")
+        st, got, closed = c.raw(req, wait=30)
+        writes = int(c.metrics().get("quire_http_put_writes_total", -1)) - w0
+        st2, _, back = c.req("GET", "/fs/pipe")
+        check("pipelined_get_after_%d_byte_put" % n,
+              st in (201, 204) and b"HTTP/1.1 200 OK" in got and got.endswith(data) and
+              closed and back == data and writes == (n + 65535) // 65536,
+              "status %s, closed %s, file %d bytes (want %d), %d writes" % (
+                  st, closed, len(back), n, writes))
+    c.req("DELETE", "/fs/pipe")
+
+
+def slow_trickle(c):
+    """HD5: a body sent a byte every half timeout used to hold a worker
+    for as long as the client liked (each receive was inside the
+    timeout); the minimum rate cuts it after about one timeout."""
+    s = socket.create_connection(("127.0.0.1", c.port), timeout=10)
+    n = 60
+    s.sendall(b"PUT /fs/x HTTP/1.1\r\n" + H + b"Content-Length: %d\r\n\r\n" % n)
+    t0, sent, got = time.monotonic(), 0, b""
+    s.setblocking(False)
+    while sent < n and time.monotonic() - t0 < 60:
+        try:
+            b = s.recv(4096)
+            if not b:
+                break
+            got += b
+            if b"\r\n\r\n" in got:
+                break
+        except BlockingIOError:
+            pass
+        except OSError:
+            break
+        try:
+            s.send(b"x")
+            sent += 1
+        except OSError:
+            break
+        time.sleep(TIMEOUT_MS / 2000.0)
+    s.setblocking(True)
+    s.settimeout(5)
+    try:
+        while b"\r\n\r\n" not in got:
+            b = s.recv(4096)
+            if not b:
+                break
+            got += b
+    except OSError:
+        pass
+    took = time.monotonic() - t0
+    s.close()
+    check("slow_trickled_body_cut_by_min_rate",
+          got.startswith(b"HTTP/1.1 408 ") and sent < n and took < 3.0 * TIMEOUT_MS / 1000,
+          "answer %r after %.1f s, %d of %d bytes sent" % (got[:20], took, sent, n))
+
+
+def trace_over_http(c, g):
+    """/trace reads the buffer through trace_text_*(), the shell's reader."""
+    g.command("trace start; trace mark httptest-mark; trace stop")
+    st, h, body = c.req("GET", "/trace")
+    shell = "\n".join(g.command("trace show"))
+    ok = st == 200 and body.startswith(b"# tracer: nop\n#\n# entries-in-buffer") and \
+        b"tracing_mark_write: httptest-mark\n" in body and \
+        "tracing_mark_write: httptest-mark" in shell
+    check("trace_over_http_same_reader_as_shell", ok, "status %s, %r" % (st, body[:120]))
+    g.command("trace clear")
+
+
+def enospc_put(c):
+    """A replacing PUT larger than the free space: 507 (ENOSPC at
+    write_begin, mid-body), the temporary unlinked, the old file as it
+    was (HF2)."""
+    before = c.req("GET", "/fs/r")[2]
+    m = c.metrics()
+    free = int(m.get('quire_fs_blocks_free{mount="/"}', 0)) * \
+        int(m.get('quire_fs_block_bytes{mount="/"}', 0))
+    n = free + (16 << 20)
+    piece = pattern(1 << 20, 5)
+    s = socket.create_connection(("127.0.0.1", c.port), timeout=60)
+    s.sendall(b"PUT /fs/r HTTP/1.1\r\n" + H + b"Content-Length: %d\r\n\r\n" % n)
+    sent, got = 0, b""
+    try:
+        while sent < n and b"\r\n\r\n" not in got:
+            s.sendall(piece[:min(len(piece), n - sent)])
+            sent += min(len(piece), n - sent)
+            s.setblocking(False)
+            try:
+                got += s.recv(4096)
+            except BlockingIOError:
+                pass
+            s.setblocking(True)
+    except OSError:
+        pass
+    s.settimeout(10)
+    try:
+        while True:
+            b = s.recv(4096)
+            if not b:
+                break
+            got += b
+    except OSError:
+        pass
+    s.close()
+    st, _, listing = c.req("GET", "/fs")
+    after = c.req("GET", "/fs/r")
+    check("enospc_put_507_temp_removed_old_file_kept",
+          got.startswith(b"HTTP/1.1 507 ") and b".httpput-" not in listing and
+          after[0] == 200 and after[2] == before,
+          "answer %r after %d of %d bytes; temp left %s; /fs/r %s, %d bytes (was %d)" % (
+              got[:24], sent, n, b".httpput-" in listing, after[0], len(after[2]),
+              len(before)))
 
 
 def never_reads(c, big_mib):
@@ -494,7 +649,7 @@ def host_main(d, qh, big_mib):
         g.wait_for(r"httpd: listening on port 80", 10) is not None and \
         g.wait_for(r"VFS: mounted root \(qlfs on vda\)", 30) is not None
     print("KTAP version 1")
-    n_checks = 31 + len(HOSTILE)        # 2 of them: the writes of the two PUTs over 1 MiB (HF4)
+    n_checks = 36 + len(HOSTILE)        # 2 of them: the writes of the two PUTs over 1 MiB (HF4)
     print("1..%d" % n_checks)
     if not check("server_up", up, "no address or no listener in 60 s"):
         g.kill()
@@ -507,8 +662,12 @@ def host_main(d, qh, big_mib):
     keep_alive(c)
     hostile(c)
     chunked_put(c)
+    pipelined_after_body(c)
+    slow_trickle(c)
+    trace_over_http(c, g)
     never_reads(c, big_mib)
     load_loop(c)
+    enospc_put(c)
     idle_again(c, g)
     rc = g.poweroff()
     check("poweroff", rc == 0, "exit status %s" % rc)

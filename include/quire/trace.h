@@ -3,7 +3,8 @@
  * in the text format of Linux's tracefs `trace` file.
  *
  * Layer: kernel. Implemented by kernel/trace.c (the `trace` shell command:
- * trace start|stop|clear|show, event filters). See docs/trace.md.
+ * trace start|stop|clear|show, event filters). Readers outside kernel/
+ * (net/http's /trace) use trace_text_*() below. See docs/trace.md.
  *
  * An event has Linux's name and its fields already formatted as Linux's
  * TP_printk prints them, e.g.
@@ -43,5 +44,23 @@ void trace_stop(void);
 void trace_clear(void);
 /* Print the buffer, oldest first, merged across CPUs by timestamp. */
 void trace_print(void);
+
+/*
+ * Reading the buffer as the text of Linux's trace file, line by line: the
+ * reader of the shell's `trace show` (trace_print()) and of HTTP's /trace.
+ * trace_text_open() takes a merged, non-consuming copy of every CPU's ring
+ * (recording goes on meanwhile; NULL if the copy cannot be allocated);
+ * trace_text_read() puts the next line into @buf: first the header
+ * ("# tracer: nop", the entries counts, the column legend), then one line
+ * per record, oldest first across CPUs. Each line ends in '\n' and @buf is
+ * NUL-ended; a line longer than @size - 1 bytes is cut (its '\n' kept).
+ * Returns the line's length, 0 after the last (@size >= 2).
+ * trace_text_close() frees the copy. Context: process, may sleep.
+ */
+#define TRACE_LINE_MAX 512 /* a record's line always fits in this many bytes */
+struct trace_text;
+struct trace_text *trace_text_open(void);
+size_t trace_text_read(struct trace_text *tt, char *buf, size_t size);
+void trace_text_close(struct trace_text *tt);
 
 #endif

@@ -6,7 +6,7 @@
  * Layer: net (HTTP). Used by: httpd.c (http_handle()). Uses: the file
  * system calls (include/quire/syscalls.h) with absolute paths only (the
  * working directory is shared with the shell), the counters of mm/ and
- * the trace buffer (kernel/trace_internal.h's reader).
+ * the trace buffer (trace_text_*() of include/quire/trace.h).
  *
  * Invariants (HF1..HF3):
  *  HF1: only regular files and directories are served or changed: a
@@ -36,7 +36,7 @@
 #include <quire/backing-dev.h>
 #include <quire/writeback.h>
 #include <quire/qlfs_stats.h>
-#include "../../kernel/trace_internal.h"
+#include <quire/trace.h>
 #include "httpd.h"
 
 #define HTTP_TMP_PREFIX ".httpput-"
@@ -263,6 +263,8 @@ static int put_body(struct http_conn *c, int fd)
 		}
 		if (n == -EBADMSG)
 			return 400;
+		if (n == -EFBIG)
+			return 413;
 		if (n < 0)
 			return -1;
 		if (fill) {
@@ -498,26 +500,18 @@ static void get_metrics(struct http_conn *c)
 
 static void get_trace(struct http_conn *c)
 {
-	struct trace_iter it;
-	struct trace_line l;
-	char *line = c->iobuf; /* TRACE_TEXT_MAX + the context fit */
+	struct trace_text *tt = trace_text_open();
+	size_t n;
 
-	if (trace_iter_start(&it)) {
+	if (!tt) {
 		http_send_error(c, 500);
 		return;
 	}
 	http_send_head(c, 200, "text/plain", -1, NULL);
-	http_printf(
-		c,
-		"# tracer: nop\n#\n# entries-in-buffer/entries-written: %lu/%lu   #P:%u\n#\n",
-		it.stats.entries, it.stats.written, it.stats.nr_cpus);
-	while (!c->head && !c->broken && trace_iter_next(&it, &l)) {
-		int n = trace_format_line(line, HTTP_IOBUF - 1, &l);
-
-		line[n++] = '\n';
-		http_send_body(c, line, n);
-	}
-	trace_iter_end(&it);
+	/* iobuf (HTTP_IOBUF) holds any line (TRACE_LINE_MAX). */
+	while (!c->head && !c->broken && (n = trace_text_read(tt, c->iobuf, HTTP_IOBUF)))
+		http_send_body(c, c->iobuf, n);
+	trace_text_close(tt);
 	http_send_end(c);
 }
 

@@ -48,6 +48,16 @@ static int hexval(char c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* *x = *x * base + d unless that is above HTTP_LENGTH_MAX (tested before
+ * multiplying: "18446744073709551620" must not wrap a u64 to 4). */
+static bool length_add_digit(u64 *x, unsigned int base, unsigned int d)
+{
+	if (*x > (HTTP_LENGTH_MAX - d) / base)
+		return false;
+	*x = *x * base + d;
+	return true;
+}
+
 size_t http_header_end(const char *buf, size_t len)
 {
 	for (size_t i = 3; i < len; i++)
@@ -214,13 +224,9 @@ static int parse_length(const char *v, size_t n, u64 *len)
 
 	if (!n)
 		return 400;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return 400;
-		x = x * 10 + (v[i] - '0');
-		if (x > HTTP_LENGTH_MAX)
+	for (size_t i = 0; i < n; i++)
+		if (v[i] < '0' || v[i] > '9' || !length_add_digit(&x, 10, v[i] - '0'))
 			return 400; /* HP4 */
-	}
 	*len = x;
 	return 0;
 }
@@ -293,7 +299,8 @@ static int parse_field(const char *n, size_t nn, const char *v, size_t vn,
 	} else if (token_is(n, nn, "expect")) {
 		if (!token_is(v, vn, "100-continue"))
 			return 417;
-		req->expect_continue = true;
+		/* RFC 9110 10.1.1: ignored in an HTTP/1.0 request */
+		req->expect_continue = req->version_minor == 1;
 	} else if (token_is(n, nn, "range")) {
 		copy_value(req->range, sizeof(req->range), v, vn, NULL);
 	} else if (token_is(n, nn, "if-none-match")) {
@@ -358,6 +365,8 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
 	}
 	if (req->chunked && req->has_length)
 		return 400; /* HP4: RFC 9112 6.3 allows refusing it */
+	if (req->chunked && req->version_minor == 0)
+		return 400; /* RFC 9112 6.1: TE in HTTP/1.0 is faulty framing */
 	if (req->version_minor == 1 && !req->has_host)
 		return 400; /* RFC 9112 3.2 */
 	return 0;
@@ -383,11 +392,9 @@ static int parse_u64(const char **s, u64 *v)
 
 	if (*p < '0' || *p > '9')
 		return -1;
-	while (*p >= '0' && *p <= '9') {
-		x = x * 10 + (*p++ - '0');
-		if (x > HTTP_LENGTH_MAX)
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (!length_add_digit(&x, 10, *p - '0'))
 			return -1;
-	}
 	*s = p;
 	*v = x;
 	return 0;
@@ -458,17 +465,25 @@ bool http_etag_matches(const char *value, const char *etag)
 
 int http_chunk_size_line(const char *buf, size_t len, u64 *size)
 {
-	size_t i = 0;
+	size_t i = 0, digits;
 	u64 x = 0;
 
-	for (; i < len && hexval(buf[i]) >= 0; i++) {
-		if (x > (HTTP_LENGTH_MAX >> 4))
+	for (; i < len && hexval(buf[i]) >= 0; i++)
+		if (!length_add_digit(&x, 16, hexval(buf[i])))
 			return -1;
-		x = x * 16 + hexval(buf[i]);
-	}
 	if (i == len)
 		return len > 256 ? -1 : 0;
 	if (!i)
+		return -1;
+	/* RFC 9112 7.1.1: the size, then only BWS ";" chunk-ext or CRLF:
+	 * "3x" or "3 junk" read as 3 here and otherwise by a proxy in front
+	 * would let the two disagree on where the body ends. */
+	digits = i;
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+		i++;
+	if (i == len)
+		return len > 256 ? -1 : 0;
+	if (buf[i] != ';' && (buf[i] != '\r' || i != digits))
 		return -1;
 	for (; i < len && buf[i] != '\r'; i++) /* chunk extensions: skipped */
 		if (((unsigned char)buf[i] < 0x20 && buf[i] != '\t') || i >= 256)

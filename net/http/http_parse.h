@@ -20,8 +20,8 @@
  *  HP4: a request whose body length is not known exactly (chunked
  *       with another coding, both Content-Length and Transfer-Encoding,
  *       two different Content-Lengths, a length that is not a decimal
- *       number below 2^62) is refused (400/501): the server never guesses
- *       where a body ends.
+ *       number up to 2^62, Transfer-Encoding in HTTP/1.0) is refused
+ *       (400/501): the server never guesses where a body ends.
  *
  * Locking: none (pure).
  */
@@ -99,7 +99,8 @@ bool http_etag_matches(const char *value, const char *etag);
 /* A chunk-size line of a chunked body ("1a3f" [";ext"] CRLF) in
  * buf[0..len): its length with the CRLF and the size in *size, 0 if not
  * complete yet, or -1 if malformed (size above HTTP_LENGTH_MAX, no hex
- * digit, a bare LF, a control byte, longer than 256 bytes). */
+ * digit, anything but BWS ";" or CRLF after the digits, a bare LF, a
+ * control byte, longer than 256 bytes). */
 int http_chunk_size_line(const char *buf, size_t len, u64 *size);
 
 /* RFC 9110's reason phrase of @status ("Not Found"), "Unknown" else. */

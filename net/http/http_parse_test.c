@@ -94,6 +94,31 @@ static const struct req_case req_cases[] = {
 	 "Transfer-Encoding: chunked\r\n\r\n",
 	 501, NULL},
 	{"PUT /fs/a HTTP/1.1\r\n" H "Expect: 200-ok\r\n\r\n", 417, NULL},
+	/* Content-Length forms (issue 12): a sign, a list, past 2^62, and one
+	 * that wraps a u64 to 4 (2^64 + 4): all refused; leading zeros are
+	 * 1*DIGIT and accepted. */
+	{"PUT /fs/a HTTP/1.1\r\n" H "Content-Length: +5\r\n\r\n", 400, NULL},
+	{"PUT /fs/a HTTP/1.1\r\n" H "Content-Length: 5 ,5\r\n\r\n", 400, NULL},
+	{"PUT /fs/a HTTP/1.1\r\n" H "Content-Length: 5, 5\r\n\r\n", 400, NULL},
+	{"PUT /fs/a HTTP/1.1\r\n" H "Content-Length: 005\r\n\r\n", 0, "/fs/a"},
+	{"PUT /fs/a HTTP/1.1\r\n" H "Content-Length: 4611686018427387904\r\n\r\n", 0,
+	 "/fs/a"},
+	{"PUT /fs/a HTTP/1.1\r\n" H "Content-Length: 4611686018427387905\r\n\r\n", 400,
+	 NULL},
+	{"PUT /fs/a HTTP/1.1\r\n" H "Content-Length: 18446744073709551620\r\n\r\n", 400,
+	 NULL},
+	{"PUT /fs/a HTTP/1.1\r\n" H "Content-Length: 9223372036854775808\r\n\r\n", 400,
+	 NULL},
+	/* RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 request is faulty
+	 * framing (a 1.0 proxy in front would not have decoded it). */
+	{"PUT /fs/a HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, NULL},
+	{"PUT /fs/a HTTP/1.0\r\nContent-Length: 3\r\n"
+	 "Transfer-Encoding: chunked\r\n\r\n",
+	 400, NULL},
+	/* A TE list the parser does not split must not pass as chunked. */
+	{"PUT /fs/a HTTP/1.1\r\n" H "Transfer-Encoding: chunked, chunked\r\n\r\n", 501,
+	 NULL},
+	{"PUT /fs/a HTTP/1.1\r\n" H "Transfer-Encoding: \r\n\r\n", 501, NULL},
 };
 
 static void parses_table_of_requests(struct ktest *t)
@@ -124,6 +149,10 @@ static void parses_fields_and_keep_alive(struct ktest *t)
 		"GET / HTTP/1.1\r\nHost: q\r\nConnection: TE, close\r\n\r\n";
 	static const char ka10[] = "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n";
 	static const char plain10[] = "GET / HTTP/1.0\r\n\r\n";
+	static const char expect10[] =
+		"PUT / HTTP/1.0\r\nContent-Length: 1\r\nExpect: 100-continue\r\n\r\n";
+	static const char lead0[] =
+		"PUT / HTTP/1.1\r\nHost: q\r\nContent-Length: 005\r\n\r\n";
 	struct http_request r;
 
 	KTEST_ASSERT_EQ(t, http_parse_request(put, strlen(put), &r), 0);
@@ -133,6 +162,11 @@ static void parses_fields_and_keep_alive(struct ktest *t)
 	KTEST_EXPECT_EQ(t, strcmp(r.query, "mkdir"), 0);
 	KTEST_EXPECT_EQ(t, strcmp(r.range, "bytes=0-9"), 0);
 	KTEST_EXPECT_EQ(t, strcmp(r.if_none_match, "\"a\", W/\"b\""), 0);
+	/* RFC 9110 10.1.1: a 100-continue in HTTP/1.0 is ignored (no 100). */
+	KTEST_ASSERT_EQ(t, http_parse_request(expect10, strlen(expect10), &r), 0);
+	KTEST_EXPECT_FALSE(t, r.expect_continue);
+	KTEST_ASSERT_EQ(t, http_parse_request(lead0, strlen(lead0), &r), 0);
+	KTEST_EXPECT_TRUE(t, r.has_length && r.content_length == 5);
 	KTEST_ASSERT_EQ(t, http_parse_request(close11, strlen(close11), &r), 0);
 	KTEST_EXPECT_FALSE(t, r.keep_alive);
 	KTEST_ASSERT_EQ(t, http_parse_request(ka10, strlen(ka10), &r), 0);
@@ -214,6 +248,8 @@ static const struct {
 	{"bytes=", 100, 0, 0, 0},
 	{"bytes=-", 100, 0, 0, 0},
 	{"bytes=99999999999999999999-", 100, 0, 0, 0},
+	{"bytes=18446744073709551620-", 100, 0, 0, 0}, /* 2^64 + 4 must not wrap to 4 */
+	{"bytes=0-18446744073709551620", 100, 0, 0, 0},
 };
 
 static void parses_ranges(struct ktest *t)
@@ -265,6 +301,19 @@ static void parses_chunk_size_lines(struct ktest *t)
 	KTEST_EXPECT_EQ(t, http_chunk_size_line("1a;\x01\r\n", 6, &size), -1);
 	KTEST_EXPECT_EQ(t, http_chunk_size_line("fffffffffffffffffff\r\n", 21, &size),
 			-1);
+	/* Only BWS, ";" and an extension may follow the size (RFC 9112 7.1.1):
+	 * "3x" read as 3 by us and as garbage by a proxy is a smuggling door. */
+	KTEST_EXPECT_EQ(t, http_chunk_size_line("3x\r\n", 4, &size), -1);
+	KTEST_EXPECT_EQ(t, http_chunk_size_line("3 \r\n", 4, &size), -1);
+	KTEST_EXPECT_EQ(t, http_chunk_size_line("3 junk\r\n", 8, &size), -1);
+	KTEST_EXPECT_EQ(t, http_chunk_size_line("3 ;a=b\r\n", 8, &size), 8);
+	KTEST_EXPECT_EQ(t, size, 3);
+	KTEST_EXPECT_EQ(t, http_chunk_size_line("3\t; a\r\n", 7, &size), 7);
+	/* The biggest size we take is HTTP_LENGTH_MAX, not 16 times more. */
+	KTEST_EXPECT_EQ(t, http_chunk_size_line("4000000000000000\r\n", 18, &size), 18);
+	KTEST_EXPECT_EQ(t, size, HTTP_LENGTH_MAX);
+	KTEST_EXPECT_EQ(t, http_chunk_size_line("4000000000000001\r\n", 18, &size), -1);
+	KTEST_EXPECT_EQ(t, http_chunk_size_line("400000000000000f\r\n", 18, &size), -1);
 }
 
 static void escapes_json(struct ktest *t)

@@ -32,6 +32,13 @@
  *  HD4: a connection is freed only by its worker: the pending pbuf is
  *       released and the netconn closed and deleted before the worker
  *       takes the next one (netstat's pools return to idle).
+ *  HD5: a request body has a minimum rate besides HD2's per-receive
+ *       timeout: the time the worker has spent waiting for body bytes
+ *       never exceeds httpd.timeout_ms + received / httpd.body_min_rate
+ *       seconds (-ETIMEDOUT, 408, close). A client trickling a byte
+ *       just inside every timeout is cut after about one timeout, not
+ *       after the whole body (Apache mod_reqtimeout's MinRate; only the
+ *       wait for the peer counts, never the worker's own file writes).
  *
  * Locking: http_queue_lock guards the queue (leaf). lwIP's calls take the
  * core lock themselves (LOCK_TCPIP_CORE inside netconn_*); the worker
@@ -78,6 +85,7 @@ void http_stats_read(struct http_stats *s)
 		to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
 }
 static unsigned int http_timeout_ms = HTTP_TIMEOUT_MS;
+static unsigned int http_body_min_rate = HTTP_BODY_MIN_RATE; /* 0: HD5 off */
 static struct http_worker *http_workers;
 
 static DEFINE_SPINLOCK(http_queue_lock);
@@ -268,17 +276,43 @@ static ssize_t_k conn_recv(struct http_conn *c, void *buf, size_t max, u32 ms)
 	return n;
 }
 
+/* How long a body receive may wait now (HD2, HD5): 0 if the body is
+ * already too slow. */
+static u32 body_wait_left(const struct http_conn *c)
+{
+	u64 allowed = http_timeout_ms;
+
+	if (!http_body_min_rate)
+		return http_timeout_ms;
+	allowed += c->body_bytes * 1000 / http_body_min_rate;
+	if (c->body_wait_ms >= allowed)
+		return 0;
+	return http_min(allowed - c->body_wait_ms, http_timeout_ms);
+}
+
 /* Raw request-body bytes: the header block's leftovers first. */
 static ssize_t_k conn_read(struct http_conn *c, void *buf, size_t max)
 {
-	if (c->rpos < c->rlen) {
-		size_t n = http_min(max, c->rlen - c->rpos);
+	unsigned long start;
+	ssize_t_k n;
+	u32 left;
 
+	if (c->rpos < c->rlen) {
+		n = http_min(max, c->rlen - c->rpos);
 		memcpy(buf, c->rbuf + c->rpos, n);
 		c->rpos += n;
+		c->body_bytes += n;
 		return n;
 	}
-	return conn_recv(c, buf, max, http_timeout_ms);
+	left = body_wait_left(c);
+	if (!left)
+		return -ETIMEDOUT; /* HD5 */
+	start = jiffies;
+	n = conn_recv(c, buf, max, left);
+	c->body_wait_ms += jiffies_to_msecs(jiffies - start);
+	if (n > 0)
+		c->body_bytes += n;
+	return n;
 }
 
 /* One CRLF-ended line of a chunked body (size line or trailer) into
@@ -311,6 +345,9 @@ static int conn_next_chunk(struct http_conn *c)
 		return n;
 	if (http_chunk_size_line(line, n, &size) != n)
 		return -EBADMSG;
+	if (size > HTTP_PUT_MAX - c->chunk_total)
+		return -EFBIG; /* 413 before the chunk is read, as for a length */
+	c->chunk_total += size;
 	c->chunk_left = size;
 	if (size)
 		return 0;
@@ -439,6 +476,9 @@ static void conn_serve(struct http_conn *c)
 		c->body_chunked = c->req.chunked;
 		c->body_done = false;
 		c->chunk_left = 0;
+		c->chunk_total = 0;
+		c->body_bytes = 0;
+		c->body_wait_ms = 0;
 		if (status) {
 			http_count(&http_stats.bad_requests, 1);
 			c->close = true; /* HP1 */
@@ -610,6 +650,13 @@ static int httpd_init(void)
 		else
 			http_timeout_ms = ms;
 	}
+	if (cmdline_get("httpd.body_min_rate", opt, sizeof(opt))) {
+		if (kstrtouint(opt, 10, &ms))
+			pr_err("httpd: httpd.body_min_rate=%s: not a number; using %u\n",
+			       opt, http_body_min_rate);
+		else
+			http_body_min_rate = ms; /* bytes/s; 0: HD2 alone */
+	}
 	http_workers = kcalloc(HTTP_WORKERS, sizeof(*http_workers), GFP_KERNEL);
 	if (!http_workers)
 		return -ENOMEM;
@@ -623,8 +670,8 @@ static int httpd_init(void)
 		return -EIO;
 	if (IS_ERR(kthread_run(http_listener_fn, listener, "httpd")))
 		return -ENOMEM;
-	pr_info("httpd: listening on port %d (%d workers, timeout %u ms)\n", HTTP_PORT,
-		HTTP_WORKERS, http_timeout_ms);
+	pr_info("httpd: listening on port %d (%d workers, timeout %u ms, body min rate %u B/s)\n",
+		HTTP_PORT, HTTP_WORKERS, http_timeout_ms, http_body_min_rate);
 	return 0;
 }
 late_initcall(httpd_init);
@@ -638,8 +685,8 @@ static int cmd_httpd(int argc, char **argv)
 		cprintf("httpd: not running (no network device, or httpd=off)\n");
 		return 0;
 	}
-	cprintf("httpd: port %d, %d workers, queue %d, timeout %u ms\n", HTTP_PORT,
-		HTTP_WORKERS, HTTP_QUEUE, http_timeout_ms);
+	cprintf("httpd: port %d, %d workers, queue %d, timeout %u ms, body min rate %u B/s\n",
+		HTTP_PORT, HTTP_WORKERS, HTTP_QUEUE, http_timeout_ms, http_body_min_rate);
 	cprintf("connections: %llu accepted, %llu active, %llu refused (503)\n",
 		s.accepted, s.active, s.refused);
 	cprintf("requests: %llu, bad %llu, timeouts %llu, send failures %llu\n",

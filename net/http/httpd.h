@@ -17,6 +17,7 @@
 #define HTTP_QUEUE	    32		 /* accepted, waiting for a worker (503 beyond) */
 #define HTTP_IOBUF	    (64 * 1024)	 /* a worker's file <-> socket buffer */
 #define HTTP_TIMEOUT_MS	    10000	 /* httpd.timeout_ms=: header, body, send */
+#define HTTP_BODY_MIN_RATE  4096	 /* httpd.body_min_rate=: bytes/s (HD5) */
 #define HTTP_PUT_MAX	    (1ULL << 32) /* bytes in one PUT (413 beyond) */
 #define HTTP_CHUNK_LINE_MAX 256		 /* a chunk-size line, bytes */
 #define HTTP_TRAILERS_MAX   16		 /* trailer fields after the last chunk */
@@ -38,6 +39,9 @@ struct http_conn {
 	bool body_chunked; /* request body is chunked */
 	bool body_done;	   /* chunked: the last chunk and trailers were read */
 	u64 chunk_left;	   /* chunked: bytes left of the current chunk */
+	u64 chunk_total;   /* chunked: the chunk sizes announced so far */
+	u64 body_bytes;	   /* body bytes (framing included) received (HD5) */
+	u64 body_wait_ms;  /* time spent waiting for them (HD5) */
 	struct http_request req;
 	char fs_path[HTTP_PATH_MAX + 1];
 };
@@ -65,9 +69,11 @@ static inline u64 http_min(u64 a, u64 b)
 }
 
 /* Read up to @max body bytes of the request (Content-Length or chunked):
- * > 0 bytes, 0 at the body's end, -ETIMEDOUT (slow client), -EPIPE (the
- * peer closed early), -EBADMSG (a chunked body that lies). Context:
- * the worker, may sleep. */
+ * > 0 bytes, 0 at the body's end, -ETIMEDOUT (slow client: a receive
+ * waited httpd.timeout_ms, or the body is below its minimum rate, HD5),
+ * -EPIPE (the peer closed early), -EBADMSG (a chunked body that lies),
+ * -EFBIG (chunk sizes adding up past HTTP_PUT_MAX). Context: the worker,
+ * may sleep. */
 ssize_t_k http_read_body(struct http_conn *c, void *buf, size_t max);
 
 /* The status line and fields of a response: @len the body's length, or
