@@ -523,6 +523,26 @@ def trace_over_http(c, g):
     g.command("trace clear")
 
 
+def cut_new_put_keeps_a_later_put(c):
+    """HF2: PUT A of a new name is cut mid-body while PUT B of the same
+    name, started after A, completed (B saw the name and replaced it
+    through a temporary). A's clean-up must not unlink B's file (before:
+    A unlinked the name, and B's acknowledged upload was gone)."""
+    c.req("DELETE", "/fs/race-new")
+    a = socket.create_connection(("127.0.0.1", c.port), timeout=30)
+    a.sendall(b"PUT /fs/race-new HTTP/1.1\r\n" + H + b"Content-Length: 100\r\n\r\n" +
+              b"a" * 10)
+    time.sleep(1.0)                       # A has created the name and waits
+    data = pattern(3000, 9)
+    st_b, _, _ = c.req("PUT", "/fs/race-new", body=data)
+    a.close()                             # A's body is cut: its clean-up runs
+    time.sleep(1.0)
+    st, _, back = c.req("GET", "/fs/race-new")
+    check("cut_new_put_keeps_a_later_put", st_b == 204 and st == 200 and back == data,
+          "B's PUT %s; then GET %s, %d bytes (want %d)" % (st_b, st, len(back), len(data)))
+    c.req("DELETE", "/fs/race-new")
+
+
 def enospc_put(c):
     """A replacing PUT larger than the free space: 507 (ENOSPC at
     write_begin, mid-body), the temporary unlinked, the old file as it
@@ -649,7 +669,7 @@ def host_main(d, qh, big_mib):
         g.wait_for(r"httpd: listening on port 80", 10) is not None and \
         g.wait_for(r"VFS: mounted root \(qlfs on vda\)", 30) is not None
     print("KTAP version 1")
-    n_checks = 36 + len(HOSTILE)        # 2 of them: the writes of the two PUTs over 1 MiB (HF4)
+    n_checks = 37 + len(HOSTILE)        # 2 of them: the writes of the two PUTs over 1 MiB (HF4)
     print("1..%d" % n_checks)
     if not check("server_up", up, "no address or no listener in 60 s"):
         g.kill()
@@ -667,6 +687,7 @@ def host_main(d, qh, big_mib):
     trace_over_http(c, g)
     never_reads(c, big_mib)
     load_loop(c)
+    cut_new_put_keeps_a_later_put(c)
     enospc_put(c)
     idle_again(c, g)
     rc = g.poweroff()

@@ -16,8 +16,9 @@
  *       0. A new name is written directly (O_EXCL; qlfs rolls a new
  *       file's fsync forward without a checkpoint); an existing file is
  *       replaced through a temporary in the same directory (".httpput-N")
- *       renamed over it before the fsync. A body that is cut, late or
- *       lies unlinks what was written: an old file stays as it was.
+ *       fsynced, renamed over it, fsynced again. A body that is cut,
+ *       late or lies unlinks what was written (a new name only while it
+ *       is still this PUT's file): an old file stays as it was.
  *  HF3: every VFS error becomes one status (http_errno_status()); no
  *       handler leaves a file descriptor open.
  *  HF4: a PUT's body reaches the file in writes of HTTP_IOBUF bytes (the
@@ -303,16 +304,43 @@ static int put_open(struct http_conn *c, bool existed, char *tmp, size_t size)
 	return fd;
 }
 
-/* The body is in @fd: rename a temporary over the target, fsync, answer. */
+/*
+ * The body is in @fd: fsync, rename a temporary over the target, fsync
+ * again (the rename), answer. The first fsync comes before the rename, so
+ * a failing one (EIO) leaves the old file in place (HF2); before, the
+ * rename came first and a failed fsync had already replaced it.
+ */
 static int put_commit(struct http_conn *c, int fd, const char *tmp)
 {
-	int err = tmp[0] ? ksys_rename(tmp, c->fs_path, 0) : 0;
+	int err = ksys_fsync(fd); /* HF2: the answer waits for the disk */
 
-	if (!err)
-		err = ksys_fsync(fd); /* HF2: the answer waits for the disk */
+	if (!err && tmp[0]) {
+		err = ksys_rename(tmp, c->fs_path, 0);
+		/* The rename (qlfs: a checkpoint). Should this fail, the new
+		 * file, whole on disk, keeps the name; the caller's unlink of
+		 * the temporary finds nothing. */
+		if (!err)
+			err = ksys_fsync(fd);
+	}
 	if (!err)
 		http_send_head(c, tmp[0] ? 204 : 201, NULL, 0, NULL);
 	return err;
+}
+
+/*
+ * A new name written directly and then abandoned: unlink it only while it
+ * is still this PUT's file. Another PUT of the name, started meanwhile,
+ * saw it existing and renamed its finished temporary over it: that file
+ * is someone's acknowledged upload (before, it was unlinked).
+ */
+static void unlink_if_ours(const char *path, int fd)
+{
+	struct kstat mine, now;
+
+	if (ksys_fstat(fd, &mine) || ksys_stat(path, &now))
+		return;
+	if (mine.ino == now.ino && mine.dev == now.dev)
+		ksys_unlink(path);
 }
 
 static void fs_put(struct http_conn *c)
@@ -351,8 +379,11 @@ static void fs_put(struct http_conn *c)
 		}
 		status = http_errno_status(status);
 	}
+	if (tmp[0])
+		ksys_unlink(tmp); /* HF2: an old file stays */
+	else
+		unlink_if_ours(c->fs_path, fd);
 	ksys_close(fd);
-	ksys_unlink(tmp[0] ? tmp : c->fs_path); /* HF2: an old file stays */
 	c->close = true;
 	if (status < 0)
 		c->broken = true; /* the peer is gone: nothing to answer */
