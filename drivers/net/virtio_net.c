@@ -14,9 +14,14 @@
  * address), VIRTIO_NET_F_STATUS (link from config; config_changed ->
  * carrier on/off; without it the carrier is on), VIRTIO_NET_F_MRG_RXBUF
  * (a frame may span several receive buffers, their count in the first
- * header's num_buffers). No checksum or segmentation offload: the stack
- * (lwIP) computes and checks its own checksums, so none is negotiated
- * and every header sent is all zero.
+ * header's num_buffers), VIRTIO_NET_F_CSUM (a frame the stack sends as
+ * CHECKSUM_PARTIAL goes with VIRTIO_NET_HDR_F_NEEDS_CSUM, csum_start and
+ * csum_offset: the device completes the TCP/UDP checksum; dev->features
+ * gets NETIF_F_HW_CSUM), VIRTIO_NET_F_GUEST_CSUM (a received frame with
+ * VIRTIO_NET_HDR_F_DATA_VALID goes up as CHECKSUM_UNNECESSARY; one with
+ * NEEDS_CSUM, a partial checksum from a local peer, is completed here and
+ * goes up as CHECKSUM_NONE, so the stack still verifies it;
+ * NETIF_F_RXCSUM). No segmentation offload (GSO/TSO), no MQ.
  *
  * Invariants:
  *  VN1: every receive buffer is either posted on the rx queue, or being
@@ -34,7 +39,11 @@
  *       merged frame longer than the largest frame, a missing buffer of
  *       a merged frame break the device (virtio_break_device(): reset, no
  *       more DMA) instead of being read; the ring itself rejects unknown
- *       ids and lengths beyond a buffer (virtio_ring.c).
+ *       ids and lengths beyond a buffer (virtio_ring.c). A NEEDS_CSUM
+ *       whose csum_start/csum_offset lie outside the frame (or inside the
+ *       Ethernet header) is counted (rx_csum_errors) and the frame goes
+ *       up as CHECKSUM_NONE, untouched: the stack verifies it. Only
+ *       DATA_VALID is trusted, and only with GUEST_CSUM negotiated.
  *  VN4: the queue is stopped (netif_stop_queue) only when the tx ring
  *       is full, and woken by the completion work once a slot is free,
  *       or when the device broke (its ring emptied by the break).
@@ -57,6 +66,7 @@
 #include <quire/init.h>
 #include <quire/atomic.h>
 #include <quire/shell.h>
+#include <quire/checksum.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ids.h>
 #include "virtio_net.h"
@@ -83,11 +93,13 @@ struct virtnet_info {
 	struct virtqueue *rvq, *svq;
 	spinlock_t rx_lock, tx_lock;
 	bool mergeable;
+	bool csum, guest_csum; /* VIRTIO_NET_F_CSUM, _GUEST_CSUM negotiated */
 	unsigned int rx_buf_len;
 	struct work_struct rx_work, tx_work, link_work;
 	u8 rx_frame[VNET_MAX_FRAME]; /* a merged frame, reassembled (rx_work only) */
 	atomic64_t rx_bufs, rx_length_errors, rx_merged, rx_refill_failed, rx_ring_empty;
 	atomic64_t tx_inflight, tx_busy;
+	atomic64_t tx_csum, rx_csum_valid, rx_csum_partial, rx_csum_errors;
 };
 
 static bool virtnet_broken(struct virtnet_info *vi)
@@ -148,6 +160,33 @@ static void *virtnet_get_rx(struct virtnet_info *vi, unsigned int *len)
 }
 
 /*
+ * The checksum state of a received frame from its header's @flags,
+ * @start and @offset (read once, VN3): DATA_VALID is trusted; a partial
+ * checksum (NEEDS_CSUM) is completed in place when it lies inside the
+ * frame, after the Ethernet header, and counted as an error otherwise;
+ * either way the stack verifies it (CHECKSUM_NONE). Without GUEST_CSUM
+ * the flags mean nothing (the device must send 0). Context: rx_work.
+ */
+static unsigned int virtnet_rx_csum(struct virtnet_info *vi, u8 *frame, unsigned int flen,
+				    u8 flags, u16 start, u16 offset)
+{
+	if (!vi->guest_csum)
+		return CHECKSUM_NONE;
+	if (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if (start < ETH_HLEN || csum_complete_partial(frame, flen, start, offset))
+			atomic64_inc(&vi->rx_csum_errors);
+		else
+			atomic64_inc(&vi->rx_csum_partial);
+		return CHECKSUM_NONE;
+	}
+	if (flags & VIRTIO_NET_HDR_F_DATA_VALID) {
+		atomic64_inc(&vi->rx_csum_valid);
+		return CHECKSUM_UNNECESSARY;
+	}
+	return CHECKSUM_NONE;
+}
+
+/*
  * One used buffer @buf of @len bytes, the start of a frame: hand the
  * frame up (VN3 checks first), taking the frame's other buffers too when
  * merged; every buffer is posted again, or freed when the device broke.
@@ -156,8 +195,10 @@ static void *virtnet_get_rx(struct virtnet_info *vi, unsigned int *len)
 static void virtnet_receive(struct virtnet_info *vi, void *buf, unsigned int len)
 {
 	struct virtio_net_hdr_mrg_rxbuf *hdr = buf;
-	const u8 *frame = (u8 *)buf + VNET_HDR_LEN;
-	unsigned int flen, nbufs = 1;
+	u8 *frame = (u8 *)buf + VNET_HDR_LEN;
+	unsigned int flen, nbufs = 1, ip_summed;
+	u16 csum_start, csum_offset;
+	u8 flags;
 
 	if (len < VNET_HDR_LEN) {
 		virtio_break_device(vi->vdev,
@@ -166,6 +207,10 @@ static void virtnet_receive(struct virtnet_info *vi, void *buf, unsigned int len
 		return;
 	}
 	flen = len - VNET_HDR_LEN;
+	/* The header's fields once (the device could rewrite them). */
+	flags = READ_ONCE(hdr->hdr.flags);
+	csum_start = READ_ONCE(hdr->hdr.csum_start);
+	csum_offset = READ_ONCE(hdr->hdr.csum_offset);
 	if (vi->mergeable) {
 		nbufs = hdr->num_buffers;
 		if (!nbufs || nbufs > virtqueue_get_vring_size(vi->rvq) ||
@@ -211,10 +256,13 @@ static void virtnet_receive(struct virtnet_info *vi, void *buf, unsigned int len
 		frame = vi->rx_frame;
 		atomic64_inc(&vi->rx_merged);
 	}
-	if (flen < ETH_HLEN || flen > ETH_FRAME_LEN)
+	if (flen < ETH_HLEN || flen > ETH_FRAME_LEN) {
 		atomic64_inc(&vi->rx_length_errors);
-	else
-		netif_rx(vi->dev, frame, flen);
+	} else {
+		ip_summed =
+			virtnet_rx_csum(vi, frame, flen, flags, csum_start, csum_offset);
+		netif_rx_csum(vi->dev, frame, flen, ip_summed);
+	}
 	virtnet_post_rx(vi, buf);
 }
 
@@ -345,11 +393,15 @@ static void virtnet_tx_done(struct virtqueue *vq)
 	schedule_work(&vi->tx_work);
 }
 
-static netdev_tx_t virtnet_start_xmit(struct net_device *dev, const void *frame,
-				      unsigned int len)
+/* One frame out; @csum_start/@csum_offset with @partial (a CHECKSUM_PARTIAL
+ * frame the device completes: NEEDS_CSUM), else a header of zeros. */
+static netdev_tx_t virtnet_xmit(struct net_device *dev, const void *frame,
+				unsigned int len, bool partial, unsigned int csum_start,
+				unsigned int csum_offset)
 {
 	struct virtnet_info *vi = netdev_priv(dev);
 	struct virtnet_txbuf *tb = kmalloc(sizeof(*tb) + VNET_HDR_LEN + len, GFP_KERNEL);
+	struct virtio_net_hdr_mrg_rxbuf *hdr;
 	struct scatterlist sg;
 	unsigned long flags;
 	bool kick;
@@ -360,7 +412,16 @@ static netdev_tx_t virtnet_start_xmit(struct net_device *dev, const void *frame,
 		return NETDEV_TX_OK;
 	}
 	tb->len = len;
-	memset(tb->data, 0, VNET_HDR_LEN); /* no offloads */
+	hdr = (struct virtio_net_hdr_mrg_rxbuf *)tb->data;
+	memset(hdr, 0, VNET_HDR_LEN); /* GSO_NONE, num_buffers 0 on tx */
+	if (partial) {
+		/* virtio 1.2 5.1.6.2: the field holds the pseudo-header sum;
+		 * the device stores the ones' complement sum from csum_start
+		 * at csum_start + csum_offset. */
+		hdr->hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		hdr->hdr.csum_start = csum_start;
+		hdr->hdr.csum_offset = csum_offset;
+	}
 	memcpy(tb->data + VNET_HDR_LEN, frame, len);
 	sg_init_one(&sg, tb->data, VNET_HDR_LEN + len);
 	spin_lock_irqsave(&vi->tx_lock, flags);
@@ -383,6 +444,8 @@ static netdev_tx_t virtnet_start_xmit(struct net_device *dev, const void *frame,
 		return NETDEV_TX_OK;
 	}
 	atomic64_inc(&vi->tx_inflight);
+	if (partial)
+		atomic64_inc(&vi->tx_csum);
 	if (!vi->svq->num_free)
 		netif_stop_queue(dev); /* VN4: woken by tx_work */
 	kick = virtqueue_kick_prepare(vi->svq);
@@ -390,6 +453,21 @@ static netdev_tx_t virtnet_start_xmit(struct net_device *dev, const void *frame,
 	if (kick)
 		virtqueue_notify(vi->svq);
 	return NETDEV_TX_OK;
+}
+
+static netdev_tx_t virtnet_start_xmit(struct net_device *dev, const void *frame,
+				      unsigned int len)
+{
+	return virtnet_xmit(dev, frame, len, false, 0, 0);
+}
+
+/* NETIF_F_HW_CSUM (only with VIRTIO_NET_F_CSUM); dev_queue_xmit_csum()
+ * checked that the field lies inside the frame. */
+static netdev_tx_t virtnet_start_xmit_csum(struct net_device *dev, const void *frame,
+					   unsigned int len, unsigned int csum_start,
+					   unsigned int csum_offset)
+{
+	return virtnet_xmit(dev, frame, len, true, csum_start, csum_offset);
 }
 
 /* ---- open/stop, link ---- */
@@ -415,6 +493,7 @@ static const struct net_device_ops virtnet_ops = {
 	.ndo_open = virtnet_open,
 	.ndo_stop = virtnet_stop,
 	.ndo_start_xmit = virtnet_start_xmit,
+	.ndo_start_xmit_csum = virtnet_start_xmit_csum,
 };
 
 static void virtnet_update_link(struct virtnet_info *vi)
@@ -515,6 +594,12 @@ static int virtnet_probe(struct virtio_device *vdev)
 	vi->mergeable = virtio_has_feature(vdev, VIRTIO_NET_F_MRG_RXBUF) &&
 			!cmdline_has("virtio_net.nomrg");
 	vi->rx_buf_len = vi->mergeable ? VNET_RX_BUF_MRG : VNET_RX_BUF;
+	vi->csum = virtio_has_feature(vdev, VIRTIO_NET_F_CSUM);
+	vi->guest_csum = virtio_has_feature(vdev, VIRTIO_NET_F_GUEST_CSUM);
+	if (vi->csum)
+		dev->features |= NETIF_F_HW_CSUM;
+	if (vi->guest_csum)
+		dev->features |= NETIF_F_RXCSUM;
 	dev->netdev_ops = &virtnet_ops;
 	dev->driver = "virtio_net";
 	err = virtio_find_vqs(vdev, 2, vqs, callbacks, names);
@@ -532,12 +617,14 @@ static int virtnet_probe(struct virtio_device *vdev)
 	if (err)
 		goto out_del_vqs;
 	virtnet_update_link(vi);
-	pr_info("%s: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s, rings %u/%u%s\n",
+	pr_info("%s: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s, rings %u/%u%s%s%s\n",
 		dev->name, vdev->name, dev->dev_addr[0], dev->dev_addr[1],
 		dev->dev_addr[2], dev->dev_addr[3], dev->dev_addr[4], dev->dev_addr[5],
 		netif_carrier_ok(dev) ? "up" : "down", virtqueue_get_vring_size(vi->rvq),
 		virtqueue_get_vring_size(vi->svq),
-		vi->mergeable ? ", mergeable rx buffers" : "");
+		vi->mergeable ? ", mergeable rx buffers" : "",
+		vi->csum ? ", tx csum offload" : "",
+		vi->guest_csum ? ", rx csum offload" : "");
 	return 0;
 out_del_vqs:
 	/* As remove: an interrupt since virtnet_fill_rx() may have queued
@@ -602,6 +689,10 @@ void virtnet_get_counters(struct net_device *dev, struct virtnet_counters *c)
 	c->rx_ring_empty = atomic64_read(&vi->rx_ring_empty);
 	c->tx_inflight = atomic64_read(&vi->tx_inflight);
 	c->tx_busy = atomic64_read(&vi->tx_busy);
+	c->tx_csum = atomic64_read(&vi->tx_csum);
+	c->rx_csum_valid = atomic64_read(&vi->rx_csum_valid);
+	c->rx_csum_partial = atomic64_read(&vi->rx_csum_partial);
+	c->rx_csum_errors = atomic64_read(&vi->rx_csum_errors);
 	c->broken = virtnet_broken(vi);
 }
 
@@ -649,6 +740,13 @@ static int netdev_show(struct net_device *dev, void *arg)
 			(unsigned long long)c.tx_inflight, (unsigned long long)c.tx_busy,
 			c.broken ? ", BROKEN: " : "",
 			c.broken ? vdev->broken_reason : "");
+		cprintf("  checksum offload: tx %s, %llu frames completed by the device; rx %s, %llu valid, %llu partial completed, %llu bad csum_start/offset\n",
+			(dev->features & NETIF_F_HW_CSUM) ? "on" : "off",
+			(unsigned long long)c.tx_csum,
+			(dev->features & NETIF_F_RXCSUM) ? "on" : "off",
+			(unsigned long long)c.rx_csum_valid,
+			(unsigned long long)c.rx_csum_partial,
+			(unsigned long long)c.rx_csum_errors);
 	}
 	(*(int *)arg)++;
 	return 0;
@@ -671,9 +769,8 @@ SHELL_COMMAND(netdev, "netdev", "netdev",
 	      "network devices: MAC, link, counters (virtio_net's own too)", netdev_cmd);
 
 static const unsigned int virtnet_features[] = {
-	VIRTIO_NET_F_MAC,
-	VIRTIO_NET_F_STATUS,
-	VIRTIO_NET_F_MRG_RXBUF,
+	VIRTIO_NET_F_MAC,  VIRTIO_NET_F_STATUS,	    VIRTIO_NET_F_MRG_RXBUF,
+	VIRTIO_NET_F_CSUM, VIRTIO_NET_F_GUEST_CSUM,
 };
 
 static struct virtio_driver virtio_net_driver = {

@@ -19,6 +19,10 @@ struct virtnet_counters {
 	u64 rx_ring_empty;    /* rx_work found the device holding no buffer */
 	u64 tx_inflight;      /* frames the device holds now */
 	u64 tx_busy;	      /* xmit refused: ring full */
+	u64 tx_csum;	      /* frames sent with NEEDS_CSUM (the device completes) */
+	u64 rx_csum_valid;    /* frames received with DATA_VALID (trusted) */
+	u64 rx_csum_partial;  /* NEEDS_CSUM received: completed in software */
+	u64 rx_csum_errors;   /* NEEDS_CSUM with csum_start/offset out of the frame */
 	u64 broken;	      /* 1 once the device was broken and reset */
 };
 

@@ -19,6 +19,13 @@
  * generation that never settles) breaks the device with nothing
  * delivered, every buffer freed and the counter set. A probe that fails
  * late leaves no work item behind.
+ * Checksum offload (VIRTIO_NET_F_CSUM, GUEST_CSUM): a CHECKSUM_PARTIAL
+ * TCP frame leaves with NEEDS_CSUM, csum_start/csum_offset and the
+ * pseudo-header sum in its field; a device without CSUM gets a zero
+ * header and the checksum completed in software; DATA_VALID goes up as
+ * CHECKSUM_UNNECESSARY only with GUEST_CSUM; a received partial checksum
+ * is completed (and verified by the stack); csum_start/csum_offset out
+ * of the frame are counted and never followed.
  */
 #include <quire/ktest.h>
 #include <quire/netdevice.h>
@@ -27,6 +34,7 @@
 #include <quire/string.h>
 #include <quire/errno.h>
 #include <quire/kernel.h>
+#include <quire/checksum.h>
 #include <arch/irq.h>
 #include <arch/memory.h>
 #include <linux/virtio_net.h>
@@ -49,7 +57,7 @@ struct fnet {
 	struct net_device *dev;
 	/* what the stack side saw */
 	unsigned int frames;
-	unsigned int last_len;
+	unsigned int last_len, last_summed;
 	u8 last[ETH_FRAME_LEN];
 };
 
@@ -177,12 +185,13 @@ static int fnet_find_dev(struct net_device *dev, void *arg)
 }
 
 static void fnet_rx(struct net_device *dev, const void *frame, unsigned int len,
-		    void *data)
+		    unsigned int ip_summed, void *data)
 {
 	struct fnet *f = data;
 
 	f->frames++;
 	f->last_len = len;
+	f->last_summed = ip_summed;
 	memcpy(f->last, frame, min(len, (unsigned int)ETH_FRAME_LEN));
 }
 
@@ -754,6 +763,322 @@ static void a_failed_probe_leaves_no_work_behind(struct ktest *t)
 	kfree(f);
 }
 
+/* ---- checksum offload ---- */
+
+#define TCP_START (ETH_HLEN + 20) /* csum_start of the test's TCP frames */
+#define TCP_OFF	  16		  /* csum_offset of TCP's checksum field */
+
+/*
+ * A TCP/IPv4 frame 10.0.2.15:4000 -> 10.0.2.2:80 with @pay payload bytes,
+ * its TCP checksum field holding the pseudo-header sum (what a stack
+ * sending CHECKSUM_PARTIAL leaves there). Returns the frame length.
+ */
+static unsigned int tcp_frame(u8 *f, unsigned int pay, u8 seed)
+{
+	static const u8 ip[20] = {0x45, 0, 0,  0, 0x12, 0x34, 0x40, 0, 64, 6,
+				  0,	0, 10, 0, 2,	15,   10,   0, 2,  2};
+	unsigned int tot = 20 + 20 + pay;
+	u16 pseudo, ipsum;
+	u32 sa, da;
+	u8 *h = f + ETH_HLEN, *t = h + 20;
+
+	memset(f, 0, ETH_HLEN + tot);
+	memset(f, 0x52, ETH_ALEN);
+	f[6] = 0x02;
+	f[12] = 0x08;
+	memcpy(h, ip, 20);
+	h[2] = tot >> 8;
+	h[3] = tot;
+	ipsum = csum_fold(csum_partial(h, 20, 0));
+	memcpy(h + 10, &ipsum, 2);
+	t[0] = 4000 >> 8;
+	t[1] = 4000 & 255;
+	t[3] = 80;
+	t[4] = 0x11; /* seq */
+	t[12] = 5 << 4;
+	t[13] = 0x18; /* PSH ACK */
+	t[14] = 0xff; /* window */
+	fill_frame(t + 20, pay, seed);
+	memcpy(&sa, h + 12, 4);
+	memcpy(&da, h + 16, 4);
+	pseudo = csum_tcpudp_partial(sa, da, 20 + pay, 6);
+	memcpy(t + TCP_OFF, &pseudo, 2);
+	return ETH_HLEN + tot;
+}
+
+/* The TCP checksum of a frame from tcp_frame() is right: summed the
+ * textbook way (big-endian words, RFC 1071), not with checksum.c. */
+static bool tcp_csum_ok(const u8 *f, unsigned int len)
+{
+	const u8 *h = f + ETH_HLEN;
+	unsigned int l4 = len - ETH_HLEN - 20;
+	u32 sum = 0;
+
+	for (int i = 12; i < 20; i += 2)
+		sum += h[i] << 8 | h[i + 1];
+	sum += 6 + l4;
+	for (unsigned int i = 0; i < l4; i += 2)
+		sum += h[20 + i] << 8 | (i + 1 < l4 ? h[20 + i + 1] : 0);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+/* The pseudo-header sum of tcp_frame()'s packet, the textbook way. */
+static u16 tcp_pseudo_be(const u8 *f, unsigned int len)
+{
+	const u8 *h = f + ETH_HLEN;
+	u32 sum = 6 + (len - ETH_HLEN - 20);
+
+	for (int i = 12; i < 20; i += 2)
+		sum += h[i] << 8 | h[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+static void tx_partial_checksum_goes_with_needs_csum_and_the_pseudo_sum(struct ktest *t)
+{
+	struct fnet *f = fnet_up(
+		t, 1ULL << VIRTIO_NET_F_CSUM | 1ULL << VIRTIO_NET_F_GUEST_CSUM, 0);
+	struct virtio_net_hdr_mrg_rxbuf *h;
+	struct virtnet_counters c;
+	u8 frame[ETH_FRAME_LEN], sent[ETH_FRAME_LEN];
+	unsigned int len = tcp_frame(frame, 101, 3); /* odd: a padded last word */
+	void *buf;
+	u32 cap;
+	int id;
+
+	KTEST_EXPECT_EQ(t, f->dev->features, NETIF_F_HW_CSUM | NETIF_F_RXCSUM);
+	KTEST_ASSERT_EQ(t, dev_queue_xmit_csum(f->dev, frame, len, TCP_START, TCP_OFF),
+			NETDEV_TX_OK);
+	id = fnet_take(f, 1, &buf, &cap);
+	KTEST_ASSERT_OP(t, id, >=, 0);
+	KTEST_ASSERT_EQ(t, cap, HDR + len);
+	h = buf;
+	KTEST_EXPECT_EQ(t, h->hdr.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	KTEST_EXPECT_EQ(t, h->hdr.gso_type, VIRTIO_NET_HDR_GSO_NONE);
+	KTEST_EXPECT_EQ(t, h->hdr.csum_start, TCP_START);
+	KTEST_EXPECT_EQ(t, h->hdr.csum_offset, TCP_OFF);
+	memcpy(sent, (u8 *)buf + HDR, len);
+	/* the frame as given: the field holds the pseudo-header sum ... */
+	KTEST_EXPECT_EQ(t, memcmp(sent, frame, len), 0);
+	KTEST_EXPECT_EQ(t, sent[TCP_START + TCP_OFF] << 8 | sent[TCP_START + TCP_OFF + 1],
+			tcp_pseudo_be(sent, len));
+	KTEST_EXPECT_FALSE(t, tcp_csum_ok(sent, len));
+	/* ... and the device's part (sum from csum_start) makes it right */
+	KTEST_ASSERT_EQ(
+		t,
+		csum_complete_partial(sent, len, h->hdr.csum_start, h->hdr.csum_offset),
+		0);
+	KTEST_EXPECT_TRUE(t, tcp_csum_ok(sent, len));
+	fnet_used(f, 1, id, 0);
+	fnet_irq(f, 1);
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.tx_csum, 1);
+	KTEST_EXPECT_EQ(t, c.tx_inflight, 0);
+	/* a plain frame still goes with a header of zeros */
+	KTEST_ASSERT_EQ(t, dev_queue_xmit(f->dev, frame, len), NETDEV_TX_OK);
+	id = fnet_take(f, 1, &buf, &cap);
+	KTEST_ASSERT_OP(t, id, >=, 0);
+	KTEST_EXPECT_EQ(t, ((struct virtio_net_hdr_mrg_rxbuf *)buf)->hdr.flags, 0);
+	fnet_used(f, 1, id, 0);
+	fnet_irq(f, 1);
+	/* a field outside the frame never reaches the driver */
+	KTEST_EXPECT_EQ(t, dev_queue_xmit_csum(f->dev, frame, len, len - 1, 0), -EINVAL);
+	KTEST_EXPECT_EQ(t, dev_queue_xmit_csum(f->dev, frame, len, TCP_START, len),
+			-EINVAL);
+	KTEST_EXPECT_EQ(t, dev_queue_xmit_csum(f->dev, frame, len, 2, 0), -EINVAL);
+	KTEST_EXPECT_EQ(t, fnet_take(f, 1, &buf, &cap), -1);
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.tx_csum, 1);
+	KTEST_EXPECT_EQ(t, atomic64_read(&f->dev->stats.tx_errors), 3);
+	fnet_down(f);
+}
+
+static void
+without_csum_the_seam_completes_the_checksum_and_headers_stay_zero(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 0, 0);
+	struct virtnet_counters c;
+	u8 frame[ETH_FRAME_LEN];
+	unsigned int len = tcp_frame(frame, 200, 5);
+	void *buf;
+	u32 cap;
+	int id;
+
+	KTEST_EXPECT_EQ(t, f->dev->features, 0);
+	KTEST_ASSERT_EQ(t, dev_queue_xmit_csum(f->dev, frame, len, TCP_START, TCP_OFF),
+			NETDEV_TX_OK);
+	id = fnet_take(f, 1, &buf, &cap);
+	KTEST_ASSERT_OP(t, id, >=, 0);
+	KTEST_EXPECT_EQ(t, ((struct virtio_net_hdr_mrg_rxbuf *)buf)->hdr.flags, 0);
+	KTEST_EXPECT_EQ(t, ((struct virtio_net_hdr_mrg_rxbuf *)buf)->hdr.csum_start, 0);
+	KTEST_EXPECT_TRUE(t, tcp_csum_ok((u8 *)buf + HDR, len));
+	fnet_used(f, 1, id, 0);
+	fnet_irq(f, 1);
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.tx_csum, 0);
+	fnet_down(f);
+}
+
+/* Device side: deliver @frame (@flen bytes) in one buffer with header
+ * @flags, @start, @offset. */
+static int fnet_push_csum(struct fnet *f, const u8 *frame, unsigned int flen, u8 flags,
+			  u16 start, u16 offset)
+{
+	struct virtio_net_hdr_mrg_rxbuf *h;
+	void *buf;
+	u32 cap;
+	int id = fnet_take(f, 0, &buf, &cap);
+
+	if (id < 0 || HDR + flen > cap)
+		return -1;
+	h = buf;
+	memset(h, 0, HDR);
+	h->num_buffers = 1;
+	h->hdr.flags = flags;
+	h->hdr.csum_start = start;
+	h->hdr.csum_offset = offset;
+	memcpy((u8 *)buf + HDR, frame, flen);
+	fnet_used(f, 0, id, HDR + flen);
+	return id;
+}
+
+static void rx_data_valid_is_trusted_only_with_guest_csum(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 1ULL << VIRTIO_NET_F_GUEST_CSUM, 0);
+	struct virtnet_counters c;
+	u8 frame[ETH_FRAME_LEN];
+	unsigned int len = tcp_frame(frame, 64, 1);
+
+	KTEST_EXPECT_EQ(t, f->dev->features, NETIF_F_RXCSUM);
+	KTEST_ASSERT_OP(t,
+			fnet_push_csum(f, frame, len, VIRTIO_NET_HDR_F_DATA_VALID, 0, 0),
+			>=, 0);
+	fnet_irq(f, 0);
+	KTEST_ASSERT_EQ(t, f->frames, 1);
+	KTEST_EXPECT_EQ(t, f->last_summed, CHECKSUM_UNNECESSARY);
+	KTEST_EXPECT_EQ(t, memcmp(f->last, frame, len), 0);
+	KTEST_ASSERT_OP(t, fnet_push_csum(f, frame, len, 0, 0, 0), >=, 0);
+	fnet_irq(f, 0);
+	KTEST_EXPECT_EQ(t, f->last_summed, CHECKSUM_NONE);
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.rx_csum_valid, 1);
+	fnet_down(f);
+
+	/* not negotiated: the flag means nothing */
+	f = fnet_up(t, 0, 0);
+	KTEST_ASSERT_OP(t,
+			fnet_push_csum(f, frame, len, VIRTIO_NET_HDR_F_DATA_VALID, 0, 0),
+			>=, 0);
+	fnet_irq(f, 0);
+	KTEST_ASSERT_EQ(t, f->frames, 1);
+	KTEST_EXPECT_EQ(t, f->last_summed, CHECKSUM_NONE);
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.rx_csum_valid, 0);
+	fnet_down(f);
+}
+
+static void rx_partial_checksum_is_completed_and_left_to_the_stack(struct ktest *t)
+{
+	struct fnet *f = fnet_up(
+		t, 1ULL << VIRTIO_NET_F_GUEST_CSUM | 1ULL << VIRTIO_NET_F_MRG_RXBUF, 0);
+	struct virtio_net_hdr_mrg_rxbuf *h;
+	struct virtnet_counters c;
+	u8 frame[ETH_FRAME_LEN];
+	unsigned int len = tcp_frame(frame, 333, 2), first;
+	void *b0, *b1;
+	u32 cap0, cap1;
+	int id0, id1;
+
+	/* NEEDS_CSUM (with DATA_VALID too: NEEDS_CSUM wins, as in Linux) */
+	KTEST_ASSERT_OP(
+		t,
+		fnet_push_csum(f, frame, len,
+			       VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID,
+			       TCP_START, TCP_OFF),
+		>=, 0);
+	fnet_irq(f, 0);
+	KTEST_ASSERT_EQ(t, f->frames, 1);
+	KTEST_EXPECT_EQ(t, f->last_summed, CHECKSUM_NONE);
+	KTEST_EXPECT_TRUE(t, tcp_csum_ok(f->last, len));
+	/* a full-size one over two merged buffers: the header of the first */
+	len = tcp_frame(frame, ETH_FRAME_LEN - TCP_START - 20, 4);
+	id0 = fnet_take(f, 0, &b0, &cap0);
+	id1 = fnet_take(f, 0, &b1, &cap1);
+	KTEST_ASSERT_OP(t, id0, >=, 0);
+	KTEST_ASSERT_OP(t, id1, >=, 0);
+	first = cap0 - HDR;
+	h = b0;
+	memset(h, 0, HDR);
+	h->num_buffers = 2;
+	h->hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	h->hdr.csum_start = TCP_START;
+	h->hdr.csum_offset = TCP_OFF;
+	memcpy((u8 *)b0 + HDR, frame, first);
+	memcpy(b1, frame + first, len - first);
+	fnet_used(f, 0, id0, cap0);
+	fnet_used(f, 0, id1, len - first);
+	fnet_irq(f, 0);
+	KTEST_ASSERT_EQ(t, f->frames, 2);
+	KTEST_EXPECT_EQ(t, f->last_len, len);
+	KTEST_EXPECT_TRUE(t, tcp_csum_ok(f->last, len));
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.rx_csum_partial, 2);
+	KTEST_EXPECT_EQ(t, c.rx_csum_errors, 0);
+	KTEST_EXPECT_EQ(t, c.broken, 0);
+	fnet_down(f);
+}
+
+static void
+rx_csum_start_or_offset_out_of_the_frame_is_counted_not_followed(struct ktest *t)
+{
+	static const struct {
+		u16 start, offset;
+	} lies[] = {
+		{0xffff, 0xffff}, /* far out */
+		{0, TCP_OFF},	  /* inside the Ethernet header */
+		{13, 0},	  /* ditto, the field straddling it */
+		{TCP_START, 0xfff0},
+		{0xfff0, TCP_OFF}, /* start + offset wraps a u16 */
+	};
+	struct fnet *f = fnet_up(t, 1ULL << VIRTIO_NET_F_GUEST_CSUM, 0);
+	struct virtnet_counters c;
+	u8 frame[ETH_FRAME_LEN];
+	unsigned int len = tcp_frame(frame, 50, 6), n = 0;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(lies); i++) {
+		KTEST_ASSERT_OP(t,
+				fnet_push_csum(f, frame, len, VIRTIO_NET_HDR_F_NEEDS_CSUM,
+					       lies[i].start, lies[i].offset),
+				>=, 0);
+		fnet_irq(f, 0);
+		KTEST_ASSERT_EQ(t, f->frames, ++n);
+		KTEST_EXPECT_EQ(t, f->last_summed, CHECKSUM_NONE);
+		KTEST_EXPECT_EQ(t, memcmp(f->last, frame, len), 0); /* untouched */
+	}
+	/* the field's last byte one past the frame: out; at the end: in */
+	KTEST_ASSERT_OP(t,
+			fnet_push_csum(f, frame, len, VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				       TCP_START, len - TCP_START - 1),
+			>=, 0);
+	fnet_irq(f, 0);
+	KTEST_EXPECT_EQ(t, memcmp(f->last, frame, len), 0);
+	KTEST_ASSERT_OP(t,
+			fnet_push_csum(f, frame, len, VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				       TCP_START, len - TCP_START - 2),
+			>=, 0);
+	fnet_irq(f, 0);
+	KTEST_EXPECT_NE(t, memcmp(f->last, frame, len), 0); /* completed there */
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.rx_csum_errors, ARRAY_SIZE(lies) + 1);
+	KTEST_EXPECT_EQ(t, c.rx_csum_partial, 1);
+	KTEST_EXPECT_EQ(t, c.broken, 0);
+	KTEST_EXPECT_EQ(t, c.rx_bufs, FNET_RING);
+	fnet_down(f);
+}
+
 static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(probe_reads_mac_and_link_and_fills_the_ring),
 	KTEST_CASE(without_mac_feature_the_mac_is_random_local_unicast),
@@ -778,6 +1103,11 @@ static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(link_flapping_ends_in_the_last_state),
 	KTEST_CASE(link_status_that_never_settles_breaks_the_device),
 	KTEST_CASE(multicast_or_zero_mac_from_config_is_replaced),
+	KTEST_CASE(tx_partial_checksum_goes_with_needs_csum_and_the_pseudo_sum),
+	KTEST_CASE(without_csum_the_seam_completes_the_checksum_and_headers_stay_zero),
+	KTEST_CASE(rx_data_valid_is_trusted_only_with_guest_csum),
+	KTEST_CASE(rx_partial_checksum_is_completed_and_left_to_the_stack),
+	KTEST_CASE(rx_csum_start_or_offset_out_of_the_frame_is_counted_not_followed),
 	KTEST_END,
 };
 

@@ -121,7 +121,7 @@ static void echo_seen(struct arp_probe *p, const u8 *f, unsigned int len)
 }
 
 static void arp_rx(struct net_device *dev, const void *frame, unsigned int len,
-		   void *data)
+		   unsigned int ip_summed, void *data)
 {
 	struct arp_probe *p = data;
 	const u8 *f = frame;

@@ -13,6 +13,16 @@
  * (netdev_rx_handler_register(), one per device) or counts a drop. The
  * stack sends with dev_queue_xmit(), which calls ->ndo_start_xmit().
  *
+ * Checksum offload (Linux's skb->ip_summed, without the sk_buff): a
+ * device with NETIF_F_HW_CSUM takes frames whose TCP/UDP checksum it
+ * completes itself (dev_queue_xmit_csum() -> ->ndo_start_xmit_csum(),
+ * CHECKSUM_PARTIAL: the field holds the pseudo-header sum, the device
+ * stores the ones' complement sum from csum_start at csum_start +
+ * csum_offset); one with NETIF_F_RXCSUM may hand frames up as
+ * CHECKSUM_UNNECESSARY (netif_rx_csum(): it verified the TCP/UDP
+ * checksum, the stack may skip it). Everything else is CHECKSUM_NONE:
+ * the stack computes and verifies its own.
+ *
  * Invariants:
  *  ND1: a device is on the registry list from register_netdev() until
  *       unregister_netdev(); names are unique (eth0, eth1, ... when the
@@ -47,6 +57,15 @@
 #define ETH_FRAME_LEN 1514 /* header + ETH_DATA_LEN, no FCS */
 #define ETH_ZLEN      60   /* shortest frame, no FCS */
 
+/* A frame's checksum state (Linux's skb->ip_summed values). */
+#define CHECKSUM_NONE	     0 /* nothing known: the stack verifies */
+#define CHECKSUM_UNNECESSARY 1 /* rx: the device verified the TCP/UDP checksum */
+#define CHECKSUM_PARTIAL     3 /* tx: the device completes it (csum_start/offset) */
+
+/* dev->features (Linux's NETIF_F_* names). */
+#define NETIF_F_HW_CSUM (1U << 0) /* ->ndo_start_xmit_csum() completes a checksum */
+#define NETIF_F_RXCSUM	(1U << 1) /* netif_rx_csum() may say CHECKSUM_UNNECESSARY */
+
 typedef enum netdev_tx {
 	NETDEV_TX_OK = 0,      /* the driver owns the frame's copy */
 	NETDEV_TX_BUSY = 0x10, /* ring full or queue stopped: retry later */
@@ -77,11 +96,20 @@ struct net_device_ops {
 	 * process. */
 	netdev_tx_t (*ndo_start_xmit)(struct net_device *dev, const void *frame,
 				      unsigned int len);
+	/* As ndo_start_xmit, for a CHECKSUM_PARTIAL frame: the device
+	 * completes the checksum at @csum_start + @csum_offset (both
+	 * checked by dev_queue_xmit_csum() to lie inside the frame). Needed
+	 * for NETIF_F_HW_CSUM; without it the feature is ignored. */
+	netdev_tx_t (*ndo_start_xmit_csum)(struct net_device *dev, const void *frame,
+					   unsigned int len, unsigned int csum_start,
+					   unsigned int csum_offset);
 };
 
-/* The stack's receive handler: @frame is valid only during the call. */
+/* The stack's receive handler: @frame is valid only during the call;
+ * @ip_summed is CHECKSUM_NONE or (from a NETIF_F_RXCSUM device only)
+ * CHECKSUM_UNNECESSARY. */
 typedef void netdev_rx_handler_t(struct net_device *dev, const void *frame,
-				 unsigned int len, void *data);
+				 unsigned int len, unsigned int ip_summed, void *data);
 /* The stack's link-state handler: carrier went on or off. */
 typedef void netdev_link_handler_t(struct net_device *dev, bool up, void *data);
 
@@ -94,6 +122,7 @@ struct net_device {
 	u8 dev_addr[ETH_ALEN];
 	unsigned int mtu;    /* payload bytes, ETH_DATA_LEN */
 	unsigned long state; /* __LINK_STATE_* bits */
+	u32 features;	     /* NETIF_F_*, set by the driver before register_netdev() */
 	const struct net_device_ops *netdev_ops;
 	struct net_device_stats stats;
 	const char *driver;		 /* "virtio_net" etc., for display */
@@ -178,10 +207,28 @@ static inline bool netif_queue_stopped(const struct net_device *dev)
 #define NET_RX_SUCCESS 0
 #define NET_RX_DROP    1
 int netif_rx(struct net_device *dev, const void *frame, unsigned int len);
+/* The same with the frame's checksum state: CHECKSUM_UNNECESSARY from a
+ * device without NETIF_F_RXCSUM, or any other value, goes up as
+ * CHECKSUM_NONE (the stack then verifies). */
+int netif_rx_csum(struct net_device *dev, const void *frame, unsigned int len,
+		  unsigned int ip_summed);
 
 /* The stack sends @frame (ND2): ->ndo_start_xmit()'s answer, or
  * NETDEV_TX_BUSY when the device is down or its queue stopped; a frame of
  * a bad length is -EINVAL (counted in tx_errors). Context: process. */
 int dev_queue_xmit(struct net_device *dev, const void *frame, unsigned int len);
+/*
+ * The stack sends a CHECKSUM_PARTIAL @frame: its TCP/UDP checksum field at
+ * @csum_start + @csum_offset holds the pseudo-header sum (csum_tcpudp_
+ * partial()). A NETIF_F_HW_CSUM device completes it (->ndo_start_xmit_
+ * csum()); for any other the checksum is completed here in software
+ * (Linux's skb_checksum_help()) and ->ndo_start_xmit() sends it; on
+ * NETDEV_TX_BUSY the field holds the pseudo-header sum again, so the
+ * caller may retry with the same buffer. A field outside the frame, or
+ * before the end of the Ethernet header, is -EINVAL (counted in tx_errors).
+ * Context: process.
+ */
+int dev_queue_xmit_csum(struct net_device *dev, void *frame, unsigned int len,
+			unsigned int csum_start, unsigned int csum_offset);
 
 #endif

@@ -7,10 +7,16 @@
  * the shell. Provides: alloc_netdev(), free_netdev(), register_netdev(),
  * unregister_netdev(), dev_get_by_name(), for_each_netdev(), dev_open(),
  * dev_close(), netdev_rx_handler_register()/unregister(),
- * netif_carrier_on()/off(), netif_rx(), dev_queue_xmit().
+ * netif_carrier_on()/off(), netif_rx(), netif_rx_csum(), dev_queue_xmit(),
+ * dev_queue_xmit_csum().
+ * Checksum offload: dev->features says what the device does
+ * (NETIF_F_HW_CSUM, NETIF_F_RXCSUM); a partial checksum for a device
+ * that cannot complete it is completed here (skb_checksum_help()), and a
+ * CHECKSUM_UNNECESSARY from a device that did not claim RXCSUM is
+ * demoted to CHECKSUM_NONE.
  * Not here: queues of frames (a driver that is busy says so and the
- * stack retries), multiple queues, offloads, notifier chains (one link
- * handler per device instead).
+ * stack retries), multiple queues, segmentation offloads, notifier
+ * chains (one link handler per device instead).
  *
  * Invariants: ND1..ND4 in include/quire/netdevice.h.
  *
@@ -22,6 +28,7 @@
  * handler data when it returns. State bits and counters are atomic.
  */
 #include <quire/netdevice.h>
+#include <quire/checksum.h>
 #include <quire/mutex.h>
 #include <quire/slab.h>
 #include <quire/string.h>
@@ -225,7 +232,16 @@ void netif_carrier_off(struct net_device *dev)
 
 int netif_rx(struct net_device *dev, const void *frame, unsigned int len)
 {
+	return netif_rx_csum(dev, frame, len, CHECKSUM_NONE);
+}
+
+int netif_rx_csum(struct net_device *dev, const void *frame, unsigned int len,
+		  unsigned int ip_summed)
+{
 	netdev_rx_handler_t *rx;
+
+	if (ip_summed != CHECKSUM_UNNECESSARY || !(dev->features & NETIF_F_RXCSUM))
+		ip_summed = CHECKSUM_NONE;
 
 	netdev_handler_enter(dev);
 	rx = __atomic_load_n(&dev->rx_handler, __ATOMIC_SEQ_CST);
@@ -236,7 +252,7 @@ int netif_rx(struct net_device *dev, const void *frame, unsigned int len)
 	}
 	atomic64_inc(&dev->stats.rx_packets);
 	atomic64_add(len, &dev->stats.rx_bytes);
-	rx(dev, frame, len, dev->rx_handler_data);
+	rx(dev, frame, len, ip_summed, dev->rx_handler_data);
 	netdev_handler_exit(dev);
 	return NET_RX_SUCCESS;
 }
@@ -250,4 +266,32 @@ int dev_queue_xmit(struct net_device *dev, const void *frame, unsigned int len)
 	if (!netif_running(dev) || netif_queue_stopped(dev))
 		return NETDEV_TX_BUSY;
 	return dev->netdev_ops->ndo_start_xmit(dev, frame, len);
+}
+
+int dev_queue_xmit_csum(struct net_device *dev, void *frame, unsigned int len,
+			unsigned int csum_start, unsigned int csum_offset)
+{
+	u8 *field = (u8 *)frame + csum_start + csum_offset;
+	u8 saved[2];
+	int r;
+
+	if (len < ETH_HLEN || len > ETH_HLEN + dev->mtu || csum_start < ETH_HLEN ||
+	    csum_start >= len || csum_offset > len - csum_start ||
+	    len - csum_start - csum_offset < 2) {
+		atomic64_inc(&dev->stats.tx_errors);
+		return -EINVAL;
+	}
+	if (!netif_running(dev) || netif_queue_stopped(dev))
+		return NETDEV_TX_BUSY;
+	if ((dev->features & NETIF_F_HW_CSUM) && dev->netdev_ops->ndo_start_xmit_csum)
+		return dev->netdev_ops->ndo_start_xmit_csum(dev, frame, len, csum_start,
+							    csum_offset);
+	/* skb_checksum_help(): complete it here; a BUSY answer gets the
+	 * pseudo-header sum back, so a retry completes it again rightly. */
+	memcpy(saved, field, 2);
+	csum_complete_partial(frame, len, csum_start, csum_offset);
+	r = dev->netdev_ops->ndo_start_xmit(dev, frame, len);
+	if (r == NETDEV_TX_BUSY)
+		memcpy(field, saved, 2);
+	return r;
 }

@@ -2,10 +2,15 @@
  * net/core/dev_test.c - the `netdev` suite: the registry names and finds
  * devices (ND1), a frame is counted once on the way up (ND3), and nothing
  * reaches a driver that is down or stopped (ND2). A fake driver records
- * what it was handed.
+ * what it was handed. Checksums: the RFC 1071 example sums right, a
+ * partial checksum for a device without NETIF_F_HW_CSUM is completed by
+ * dev_queue_xmit_csum() (and put back on NETDEV_TX_BUSY for the retry),
+ * and CHECKSUM_UNNECESSARY reaches the handler only from a device with
+ * NETIF_F_RXCSUM.
  */
 #include <quire/ktest.h>
 #include <quire/netdevice.h>
+#include <quire/checksum.h>
 #include <quire/string.h>
 #include <quire/errno.h>
 #include <quire/kthread.h>
@@ -16,6 +21,7 @@ struct fake_nic {
 	int opened, stopped, sent;
 	unsigned int last_len;
 	netdev_tx_t answer;
+	u8 last[64]; /* the first bytes of the last frame handed over */
 };
 
 static int fake_open(struct net_device *dev)
@@ -36,6 +42,7 @@ static netdev_tx_t fake_xmit(struct net_device *dev, const void *frame, unsigned
 
 	nic->sent++;
 	nic->last_len = len;
+	memcpy(nic->last, frame, min(len, (unsigned int)sizeof(nic->last)));
 	return nic->answer;
 }
 
@@ -81,17 +88,18 @@ static void registry_names_and_finds_devices(struct ktest *t)
 
 struct rx_log {
 	int frames, links;
-	unsigned int len;
+	unsigned int len, ip_summed;
 	bool up;
 };
 
 static void log_rx(struct net_device *dev, const void *frame, unsigned int len,
-		   void *data)
+		   unsigned int ip_summed, void *data)
 {
 	struct rx_log *log = data;
 
 	log->frames++;
 	log->len = len;
+	log->ip_summed = ip_summed;
 }
 
 static void log_link(struct net_device *dev, bool up, void *data)
@@ -195,7 +203,7 @@ static void slow_wait_for_unregister(struct slow_handler *s, void *data)
 }
 
 static void slow_rx(struct net_device *dev, const void *frame, unsigned int len,
-		    void *data)
+		    unsigned int ip_summed, void *data)
 {
 	slow_wait_for_unregister(data, data);
 }
@@ -256,12 +264,113 @@ static void unregister_waits_for_a_link_call_in_progress(struct ktest *t)
 	unregister_waits_for(t, true);
 }
 
+/* RFC 1071 section 3's example: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2. */
+static void internet_checksum_sums_rfc1071s_example(struct ktest *t)
+{
+	static const u8 b[8] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
+	u16 c = csum_fold(csum_partial(b, sizeof(b), 0));
+	u8 mem[2];
+
+	memcpy(mem, &c, 2); /* in memory order, as it is stored */
+	KTEST_EXPECT_EQ(t, mem[0] << 8 | mem[1], 0xffff - 0xddf2);
+	/* an odd length pads with a zero byte */
+	c = csum_fold(csum_partial(b, 7, 0));
+	memcpy(mem, &c, 2);
+	KTEST_EXPECT_EQ(t, mem[0] << 8 | mem[1], 0xffff - 0xdcfb);
+	/* the pseudo header: 10.0.0.1 -> 10.0.0.2, TCP, 20 bytes */
+	{
+		u8 sa[4] = {10, 0, 0, 1}, da[4] = {10, 0, 0, 2};
+		u32 s, d;
+
+		memcpy(&s, sa, 4);
+		memcpy(&d, da, 4);
+		c = csum_tcpudp_partial(s, d, 20, 6);
+		memcpy(mem, &c, 2);
+		KTEST_EXPECT_EQ(t, mem[0] << 8 | mem[1],
+				0x0a00 + 1 + 0x0a00 + 2 + 6 + 20);
+	}
+}
+
+/* An 8-byte "L4" header at 14 whose field at offset 6 holds the
+ * pseudo-header sum 0x1234, then 8 bytes of data. */
+static unsigned int partial_frame(u8 *f)
+{
+	memset(f, 0, 30);
+	for (int i = 0; i < 8; i++)
+		f[22 + i] = (u8)(0x11 * (i + 1));
+	f[20] = 0x12;
+	f[21] = 0x34;
+	return 30;
+}
+
+static void a_partial_checksum_is_completed_for_a_device_without_hw_csum(struct ktest *t)
+{
+	struct net_device *dev = fake_alloc("csum0");
+	struct rx_log log = {};
+	struct fake_nic *nic;
+	u8 f[30];
+	unsigned int len;
+	u32 sum;
+
+	KTEST_ASSERT_NOT_NULL(t, dev);
+	nic = netdev_priv(dev);
+	KTEST_ASSERT_EQ(t, register_netdev(dev), 0);
+	KTEST_ASSERT_EQ(t, dev_open(dev), 0);
+	len = partial_frame(f);
+	KTEST_EXPECT_EQ(t, dev_queue_xmit_csum(dev, f, len, 14, 6), NETDEV_TX_OK);
+	KTEST_ASSERT_EQ(t, nic->sent, 1);
+	/* what the driver got, with the pseudo-header sum (0x1234) the field
+	 * held, sums to 0xffff from csum_start on */
+	sum = 0x1234;
+	for (int i = 14; i < 30; i += 2)
+		sum += nic->last[i] << 8 | nic->last[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	KTEST_EXPECT_EQ(t, sum, 0xffff);
+	/* BUSY: the pseudo-header sum is back, so a retry is right again */
+	nic->answer = NETDEV_TX_BUSY;
+	len = partial_frame(f);
+	KTEST_EXPECT_EQ(t, dev_queue_xmit_csum(dev, f, len, 14, 6), NETDEV_TX_BUSY);
+	KTEST_EXPECT_EQ(t, f[20] << 8 | f[21], 0x1234);
+	nic->answer = NETDEV_TX_OK;
+	KTEST_EXPECT_EQ(t, dev_queue_xmit_csum(dev, f, len, 14, 6), NETDEV_TX_OK);
+	KTEST_EXPECT_EQ(t, memcmp(f, nic->last, len), 0);
+	sum = 0x1234;
+	for (int i = 14; i < 30; i += 2)
+		sum += f[i] << 8 | f[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	KTEST_EXPECT_EQ(t, sum, 0xffff);
+	/* no device can be asked to write outside the frame */
+	KTEST_EXPECT_EQ(t, dev_queue_xmit_csum(dev, f, len, 14, 15), -EINVAL);
+	KTEST_EXPECT_EQ(t, dev_queue_xmit_csum(dev, f, len, 30, 0), -EINVAL);
+	KTEST_EXPECT_EQ(t, dev_queue_xmit_csum(dev, f, len, 0, 6), -EINVAL);
+	KTEST_EXPECT_EQ(t, nic->sent, 3);
+	/* rx: UNNECESSARY only from a device that claims NETIF_F_RXCSUM */
+	KTEST_ASSERT_EQ(t, netdev_rx_handler_register(dev, log_rx, NULL, &log), 0);
+	netif_rx_csum(dev, f, len, CHECKSUM_UNNECESSARY);
+	KTEST_EXPECT_EQ(t, log.ip_summed, CHECKSUM_NONE);
+	dev->features |= NETIF_F_RXCSUM;
+	netif_rx_csum(dev, f, len, CHECKSUM_UNNECESSARY);
+	KTEST_EXPECT_EQ(t, log.ip_summed, CHECKSUM_UNNECESSARY);
+	netif_rx_csum(dev, f, len, CHECKSUM_PARTIAL); /* not a receive state */
+	KTEST_EXPECT_EQ(t, log.ip_summed, CHECKSUM_NONE);
+	netif_rx(dev, f, len);
+	KTEST_EXPECT_EQ(t, log.ip_summed, CHECKSUM_NONE);
+	KTEST_EXPECT_EQ(t, log.frames, 4);
+	netdev_rx_handler_unregister(dev);
+	unregister_netdev(dev);
+	free_netdev(dev);
+}
+
 static const struct ktest_case netdev_cases[] = {
 	KTEST_CASE(registry_names_and_finds_devices),
 	KTEST_CASE(every_received_frame_is_counted_once),
 	KTEST_CASE(nothing_reaches_a_driver_that_is_down_or_stopped),
 	KTEST_CASE(unregister_waits_for_a_receive_call_in_progress),
 	KTEST_CASE(unregister_waits_for_a_link_call_in_progress),
+	KTEST_CASE(internet_checksum_sums_rfc1071s_example),
+	KTEST_CASE(a_partial_checksum_is_completed_for_a_device_without_hw_csum),
 	KTEST_END,
 };
 

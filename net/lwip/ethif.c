@@ -19,6 +19,26 @@
  *    -> netif_set_link_up/down() on the tcpip thread; a full mailbox is
  *    retried a jiffy later by the link_retry work (NL3).
  *
+ * Checksum offload (per netif, LWIP_CHECKSUM_CTRL_PER_NETIF; a device
+ * without the features, like quire-host's slirp link, keeps lwIP's
+ * software checksums both ways):
+ *  transmit, NETIF_F_HW_CSUM: lwIP does not compute TCP/UDP checksums on
+ *    this netif (NETIF_CHECKSUM_GEN_TCP/UDP off: it leaves the field 0).
+ *    lwIP's pbufs carry no checksum offsets, so ethif_tx_csum() finds
+ *    them in the linearised frame: an unfragmented IPv4 TCP or UDP
+ *    packet gets the pseudo-header sum in its field and goes by
+ *    dev_queue_xmit_csum() (csum_start = after the IP header,
+ *    csum_offset 16 for TCP, 6 for UDP), Linux's CHECKSUM_PARTIAL. The
+ *    IP header checksum stays lwIP's. An IP fragment cannot be
+ *    offloaded (the checksum covers the whole datagram): lwIP's TCP
+ *    never fragments (MSS 1460), a UDP datagram over the MTU leaves
+ *    without a checksum (0, allowed over IPv4), counted.
+ *  receive, NETIF_F_RXCSUM: a frame the device says CHECKSUM_UNNECESSARY
+ *    (and that is not an IP fragment) goes to the tcpip thread with
+ *    ethif_input_trusted(), which turns NETIF_CHECKSUM_CHECK_TCP/UDP off
+ *    for that frame alone (under the core lock, around ethernet_input());
+ *    every other frame is verified as before (IP and ICMP always are).
+ *
  * Configuration (kernel command line): ip=dhcp (the default), ip=off, or
  * ip=A.B.C.D/LEN[,gw=A.B.C.D] for the first device; others use DHCP.
  *
@@ -60,6 +80,8 @@
 
 #include "lwip_port.h"
 
+#include <quire/checksum.h>
+
 #define ETHIF_TX_TRIES 25 /* BUSY retries, a jiffy apart: ~100 ms */
 
 LIST_HEAD(ethif_list);
@@ -77,19 +99,88 @@ struct ethif *ethif_first(void)
 		       list_first_entry(&ethif_list, struct ethif, list);
 }
 
+/* An IPv4 packet in a frame: its header length, protocol and total
+ * length, or false for anything else (or a malformed header). */
+static bool ethif_ip4(const u8 *f, unsigned int len, unsigned int *ihl, u8 *proto,
+		      unsigned int *tot, bool *frag)
+{
+	const u8 *ip = f + ETH_HLEN;
+
+	if (len < ETH_HLEN + 20 || f[12] != 0x08 || f[13] != 0x00 || ip[0] >> 4 != 4)
+		return false;
+	*ihl = (ip[0] & 15) * 4;
+	*tot = ip[2] << 8 | ip[3];
+	*proto = ip[9];
+	*frag = ((ip[6] << 8 | ip[7]) & 0x3fff) != 0; /* MF or an offset */
+	return *ihl >= 20 && *tot >= *ihl && ETH_HLEN + *tot <= len;
+}
+
+/*
+ * NETIF_F_HW_CSUM: lwIP left the TCP/UDP checksum of the frame in txbuf
+ * at 0. Put the pseudo-header sum there and say where the device stores
+ * the checksum (true, @start and @offset), or complete it here when the
+ * frame has bytes after the IP packet (the device would sum them too);
+ * false for a frame that is not TCP/UDP over IPv4. NL2: core lock.
+ */
+static bool ethif_tx_csum(struct ethif *e, unsigned int len, unsigned int *start,
+			  unsigned int *offset)
+{
+	u8 *f = e->txbuf;
+	unsigned int ihl, tot, l4len;
+	u32 saddr, daddr;
+	bool frag;
+	u8 proto;
+	u16 pseudo;
+
+	if (!ethif_ip4(f, len, &ihl, &proto, &tot, &frag))
+		return false;
+	if (proto == IP_PROTO_TCP)
+		*offset = 16;
+	else if (proto == IP_PROTO_UDP)
+		*offset = 6;
+	else
+		return false;
+	if (frag) { /* the checksum covers the datagram, not this frame */
+		e->tx_csum_frag++;
+		return false;
+	}
+	l4len = tot - ihl;
+	if (l4len < *offset + 2)
+		return false;
+	*start = ETH_HLEN + ihl;
+	memcpy(&saddr, f + ETH_HLEN + 12, 4);
+	memcpy(&daddr, f + ETH_HLEN + 16, 4);
+	pseudo = csum_tcpudp_partial(saddr, daddr, l4len, proto);
+	memcpy(f + *start + *offset, &pseudo, 2);
+	if (ETH_HLEN + tot != len) {
+		csum_complete_partial(f, ETH_HLEN + tot, *start, *offset);
+		e->tx_csum_sw++;
+		return false;
+	}
+	e->tx_csum_offloaded++;
+	return true;
+}
+
 /* NL2: lwIP holds the core lock here. */
 static err_t ethif_linkoutput(struct netif *netif, struct pbuf *p)
 {
 	struct ethif *e = netif->state;
 	unsigned int len = p->tot_len;
+	unsigned int csum_start = 0, csum_offset = 0;
+	bool partial;
 	int tries, r;
 
 	if (len > sizeof(e->txbuf) || pbuf_copy_partial(p, e->txbuf, len, 0) != len) {
 		LINK_STATS_INC(link.lenerr);
 		return ERR_BUF;
 	}
+	partial = e->tx_csum && ethif_tx_csum(e, len, &csum_start, &csum_offset);
 	for (tries = 0; tries < ETHIF_TX_TRIES; tries++) {
-		r = dev_queue_xmit(e->dev, e->txbuf, len);
+		if (partial)
+			r = dev_queue_xmit_csum(e->dev, e->txbuf, len, csum_start,
+						csum_offset);
+		else
+			r = dev_queue_xmit(e->dev, e->txbuf, len);
 		if (r == NETDEV_TX_OK) {
 			LINK_STATS_INC(link.xmit);
 			return ERR_OK;
@@ -106,9 +197,38 @@ static err_t ethif_linkoutput(struct netif *netif, struct pbuf *p)
 	return ERR_IF;
 }
 
+/* A frame the device verified (CHECKSUM_UNNECESSARY): lwIP skips the
+ * TCP/UDP checksum check for it alone. On the tcpip thread, core lock
+ * held (so no other frame sees the flags changed). */
+static err_t ethif_input_trusted(struct pbuf *p, struct netif *netif)
+{
+	u16_t flags = netif->chksum_flags;
+	err_t err;
+
+	NETIF_SET_CHECKSUM_CTRL(
+		netif, flags & ~(NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP));
+	err = ethernet_input(p, netif);
+	NETIF_SET_CHECKSUM_CTRL(netif, flags);
+	return err;
+}
+
+/* May lwIP skip verifying @frame's TCP/UDP checksum? Only when the device
+ * said so and it is a whole (unfragmented) IPv4 packet: a reassembled
+ * datagram is verified when its last fragment comes in. */
+static bool ethif_rx_trusted(struct ethif *e, const void *frame, unsigned int len,
+			     unsigned int ip_summed)
+{
+	unsigned int ihl, tot;
+	bool frag;
+	u8 proto;
+
+	return ip_summed == CHECKSUM_UNNECESSARY && e->rx_csum &&
+	       ethif_ip4(frame, len, &ihl, &proto, &tot, &frag) && !frag;
+}
+
 /* NL1. Context: the driver's (process), never the core lock. */
 static void ethif_rx(struct net_device *dev, const void *frame, unsigned int len,
-		     void *data)
+		     unsigned int ip_summed, void *data)
 {
 	struct ethif *e = data;
 	struct pbuf *p;
@@ -124,6 +244,14 @@ static void ethif_rx(struct net_device *dev, const void *frame, unsigned int len
 	}
 	pbuf_take(p, frame, len);
 	LINK_STATS_INC(link.recv);
+	if (ethif_rx_trusted(e, frame, len, ip_summed)) {
+		__atomic_add_fetch(&e->rx_csum_trusted, 1, __ATOMIC_RELAXED);
+		if (tcpip_inpkt(p, &e->netif, ethif_input_trusted) != ERR_OK) {
+			pbuf_free(p);
+			goto drop;
+		}
+		return;
+	}
 	if (e->netif.input(p, &e->netif) != ERR_OK) {
 		pbuf_free(p);
 		goto drop;
@@ -196,6 +324,14 @@ static err_t ethif_init(struct netif *netif)
 	netif->output = etharp_output;
 	netif->linkoutput = ethif_linkoutput;
 	netif_set_status_callback(netif, ethif_status);
+	/* The device completes TCP/UDP checksums: lwIP leaves them 0 here
+	 * (ethif_tx_csum() fills in the pseudo-header sum). */
+	e->tx_csum = e->dev->features & NETIF_F_HW_CSUM;
+	e->rx_csum = e->dev->features & NETIF_F_RXCSUM;
+	if (e->tx_csum)
+		NETIF_SET_CHECKSUM_CTRL(netif, NETIF_CHECKSUM_ENABLE_ALL &
+						       ~(NETIF_CHECKSUM_GEN_TCP |
+							 NETIF_CHECKSUM_GEN_UDP));
 	return ERR_OK;
 }
 

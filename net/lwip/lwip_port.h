@@ -36,7 +36,12 @@ struct ethif {
 	u64 tx_busy_retries;		/* dev_queue_xmit() BUSY, retried; core lock */
 	u64 tx_dropped;			/* given up after ETHIF_TX_TRIES; core lock */
 	u64 rx_dropped;			/* no pbuf or the mailbox was full */
-	u64 link_retries;	 /* link posts refused by a full mailbox (NL3), atomic */
+	u64 link_retries;      /* link posts refused by a full mailbox (NL3), atomic */
+	bool tx_csum, rx_csum; /* the device's NETIF_F_HW_CSUM, NETIF_F_RXCSUM */
+	u64 tx_csum_offloaded; /* TCP/UDP frames sent CHECKSUM_PARTIAL; core lock */
+	u64 tx_csum_sw;	       /* ... completed here instead (padded frame); core lock */
+	u64 tx_csum_frag;      /* TCP/UDP fragments sent without checksum; core lock */
+	u64 rx_csum_trusted;   /* frames lwIP did not verify (device: valid), atomic */
 	u8 txbuf[ETH_FRAME_LEN]; /* linearised frame; core lock */
 };
 

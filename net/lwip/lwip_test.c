@@ -7,7 +7,11 @@
  * host-net-slirp): the whole stack over libslirp's NAT: DHCP gives
  * 10.0.2.15, the gateway answers pings, 1 MiB goes to the host's echo
  * peer (netpeer= on the command line, arch/host/slirp_net.c) and comes
- * back intact, and the pools are back to idle afterwards.
+ * back intact, and the pools are back to idle afterwards. Checksum
+ * offload on a fake device with NETIF_F_HW_CSUM | NETIF_F_RXCSUM: lwIP's
+ * TCP leaves as CHECKSUM_PARTIAL with the pseudo-header sum in the field,
+ * a segment with a bad checksum is dropped unless the device vouched for
+ * it (CHECKSUM_UNNECESSARY), and slirp's netif keeps software checksums.
  */
 #include <quire/kernel.h>
 #include <quire/ktest.h>
@@ -20,6 +24,7 @@
 #include <quire/sched.h>
 #include <quire/printk.h>
 #include <arch/irq.h>
+#include <quire/checksum.h>
 
 #include "lwip/opt.h"
 #include "lwip/sys.h"
@@ -480,6 +485,230 @@ static void busy_device_that_stays_busy_drops_the_frame(struct ktest *t)
 	KTEST_EXPECT_EQ(t, retries, dropped * 25); /* ETHIF_TX_TRIES each */
 }
 
+/* A device with checksum offload both ways that records what it is
+ * handed (ethif_linkoutput() calls it under the core lock). */
+struct csum_nic {
+	unsigned int plain, partial;
+	unsigned int last_len, csum_start, csum_offset;
+	u8 last[ETH_FRAME_LEN]; /* the last TCP frame */
+};
+
+static netdev_tx_t csum_nic_xmit(struct net_device *dev, const void *frame,
+				 unsigned int len)
+{
+	((struct csum_nic *)netdev_priv(dev))->plain++;
+	return NETDEV_TX_OK;
+}
+
+static netdev_tx_t csum_nic_xmit_csum(struct net_device *dev, const void *frame,
+				      unsigned int len, unsigned int start,
+				      unsigned int offset)
+{
+	struct csum_nic *nic = netdev_priv(dev);
+
+	nic->partial++;
+	nic->last_len = len;
+	nic->csum_start = start;
+	nic->csum_offset = offset;
+	memcpy(nic->last, frame, len);
+	return NETDEV_TX_OK;
+}
+
+static const struct net_device_ops csum_nic_ops = {
+	.ndo_open = busy_open,
+	.ndo_stop = busy_stop,
+	.ndo_start_xmit = csum_nic_xmit,
+	.ndo_start_xmit_csum = csum_nic_xmit_csum,
+};
+
+static void tcpip_barrier_cb(void *arg)
+{
+	complete(arg);
+}
+
+/* Every frame posted to the tcpip thread before has been processed. */
+static void tcpip_barrier(void)
+{
+	DECLARE_COMPLETION_ONSTACK(done);
+
+	while (tcpip_try_callback(tcpip_barrier_cb, &done) != ERR_OK)
+		schedule_timeout_uninterruptible(1);
+	wait_for_completion(&done);
+}
+
+/* The textbook (big-endian) sum of a TCP/IPv4 frame's pseudo header, and
+ * with @seg the segment too: 0xffff when its checksum is right. */
+static u16 tcp_sum_be(const u8 *f, bool seg)
+{
+	const u8 *ip = f + ETH_HLEN;
+	unsigned int ihl = (ip[0] & 15) * 4, l4 = (ip[2] << 8 | ip[3]) - ihl;
+	u32 sum = 6 + l4;
+
+	for (int i = 12; i < 20; i += 2)
+		sum += ip[i] << 8 | ip[i + 1];
+	for (unsigned int i = 0; seg && i < l4; i += 2)
+		sum += ip[ihl + i] << 8 | (i + 1 < l4 ? ip[ihl + i + 1] : 0);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+static void put16(u8 *p, unsigned int v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static void put32(u8 *p, u32 v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v);
+}
+
+static void tcp_checksum_offload_partial_out_trusted_in(struct ktest *t)
+{
+	static const u8 peer[ETH_ALEN] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
+	struct net_device *dev = alloc_netdev(sizeof(struct csum_nic), "csum%d");
+	u32 me = ip4("192.168.79.1"), him = ip4("192.168.79.2");
+	struct ethif_config cfg;
+	struct csum_nic *nic;
+	struct tcp_pcb *pcb;
+	struct ethif *e;
+	u8 f[ETH_HLEN + 40];
+	u32 iss, chkerr;
+	u16 sport, good, flags;
+	enum tcp_state state;
+
+	KTEST_ASSERT_NOT_NULL(t, dev);
+	/* slirp's netif (no offload) keeps every checksum in software */
+	KTEST_ASSERT_NOT_NULL(t, ethif_first());
+	LOCK_TCPIP_CORE();
+	flags = ethif_first()->netif.chksum_flags;
+	UNLOCK_TCPIP_CORE();
+	KTEST_EXPECT_EQ(t, flags, NETIF_CHECKSUM_ENABLE_ALL);
+	KTEST_EXPECT_FALSE(t, ethif_first()->tx_csum || ethif_first()->rx_csum);
+
+	dev->netdev_ops = &csum_nic_ops;
+	dev->driver = "csum_nic";
+	dev->features = NETIF_F_HW_CSUM | NETIF_F_RXCSUM;
+	nic = netdev_priv(dev);
+	KTEST_ASSERT_EQ(t, register_netdev(dev), 0);
+	KTEST_ASSERT_EQ(t, ethif_parse_config("192.168.79.1/24", &cfg), 0);
+	KTEST_ASSERT_EQ(t, ethif_attach(dev, &cfg), 0);
+	e = list_last_entry(&ethif_list, struct ethif, list);
+	KTEST_ASSERT_TRUE(t, e->dev == dev);
+
+	/* the peer's ARP reply first, so the SYN goes at once */
+	memset(f, 0, sizeof(f));
+	memcpy(f, dev->dev_addr, ETH_ALEN);
+	memcpy(f + 6, peer, ETH_ALEN);
+	put16(f + 12, 0x0806);
+	put16(f + 14, 1);
+	put16(f + 16, 0x0800);
+	f[18] = 6;
+	f[19] = 4;
+	put16(f + 20, 2);
+	memcpy(f + 22, peer, ETH_ALEN);
+	memcpy(f + 28, &him, 4);
+	memcpy(f + 32, dev->dev_addr, ETH_ALEN);
+	memcpy(f + 38, &me, 4);
+	netif_rx(dev, f, 42);
+	tcpip_barrier();
+
+	LOCK_TCPIP_CORE();
+	pcb = tcp_new();
+	if (pcb) {
+		ip_addr_t dst;
+
+		ip_addr_set_ip4_u32(&dst, him);
+		if (tcp_connect(pcb, &dst, 80, NULL) != ERR_OK) {
+			tcp_abort(pcb);
+			pcb = NULL;
+		}
+	}
+	UNLOCK_TCPIP_CORE();
+	KTEST_ASSERT_NOT_NULL(t, pcb);
+	/* the SYN: CHECKSUM_PARTIAL, after the IP header, TCP's field */
+	KTEST_ASSERT_EQ(t, nic->partial, 1);
+	KTEST_EXPECT_EQ(t, nic->csum_start, ETH_HLEN + 20);
+	KTEST_EXPECT_EQ(t, nic->csum_offset, 16);
+	KTEST_EXPECT_EQ(t, nic->last[ETH_HLEN + 9], 6);
+	KTEST_EXPECT_EQ(t, nic->last[ETH_HLEN + 20 + 13], 0x02); /* SYN */
+	/* the field holds the pseudo-header sum, as Linux's CHECKSUM_PARTIAL */
+	KTEST_EXPECT_EQ(
+		t, nic->last[nic->csum_start + 16] << 8 | nic->last[nic->csum_start + 17],
+		tcp_sum_be(nic->last, false));
+	KTEST_ASSERT_EQ(t,
+			csum_complete_partial(nic->last, nic->last_len, nic->csum_start,
+					      nic->csum_offset),
+			0);
+	KTEST_EXPECT_EQ(t, tcp_sum_be(nic->last, true), 0xffff);
+	sport = nic->last[34] << 8 | nic->last[35];
+	iss = (u32)nic->last[38] << 24 | nic->last[39] << 16 | nic->last[40] << 8 |
+	      nic->last[41];
+
+	/* the SYN-ACK with a wrong checksum */
+	memset(f, 0, sizeof(f));
+	memcpy(f, dev->dev_addr, ETH_ALEN);
+	memcpy(f + 6, peer, ETH_ALEN);
+	put16(f + 12, 0x0800);
+	f[14] = 0x45;
+	put16(f + 16, 40);
+	f[22] = 64;
+	f[23] = 6;
+	memcpy(f + 26, &him, 4);
+	memcpy(f + 30, &me, 4);
+	good = csum_fold(csum_partial(f + 14, 20, 0));
+	memcpy(f + 24, &good, 2);
+	put16(f + 34, 80);
+	put16(f + 36, sport);
+	put32(f + 38, 1000);
+	put32(f + 42, iss + 1);
+	f[46] = 5 << 4;
+	f[47] = 0x12; /* SYN ACK */
+	put16(f + 48, 8192);
+	put16(f + 50, 0xffff - tcp_sum_be(f, true)); /* right ... */
+	KTEST_ASSERT_EQ(t, tcp_sum_be(f, true), 0xffff);
+	f[51] ^= 0x5a; /* ... and wrong */
+
+	LOCK_TCPIP_CORE();
+	chkerr = lwip_stats.tcp.chkerr;
+	UNLOCK_TCPIP_CORE();
+	netif_rx_csum(dev, f, sizeof(f), CHECKSUM_NONE);
+	tcpip_barrier();
+	LOCK_TCPIP_CORE();
+	state = pcb->state;
+	chkerr = lwip_stats.tcp.chkerr - chkerr;
+	UNLOCK_TCPIP_CORE();
+	KTEST_EXPECT_EQ(t, state, SYN_SENT); /* verified, dropped */
+	KTEST_EXPECT_EQ(t, chkerr, 1);
+	KTEST_EXPECT_EQ(t, __atomic_load_n(&e->rx_csum_trusted, __ATOMIC_RELAXED), 0);
+
+	netif_rx_csum(dev, f, sizeof(f), CHECKSUM_UNNECESSARY);
+	tcpip_barrier();
+	LOCK_TCPIP_CORE();
+	state = pcb->state;
+	flags = e->netif.chksum_flags;
+	UNLOCK_TCPIP_CORE();
+	KTEST_EXPECT_EQ(t, state, ESTABLISHED); /* trusted: not verified */
+	KTEST_EXPECT_EQ(t, __atomic_load_n(&e->rx_csum_trusted, __ATOMIC_RELAXED), 1);
+	KTEST_EXPECT_EQ(t, flags,
+			NETIF_CHECKSUM_ENABLE_ALL &
+				~(NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_UDP));
+	KTEST_EXPECT_EQ(t, nic->partial, 2); /* our ACK, offloaded too */
+	KTEST_EXPECT_EQ(t, nic->last[ETH_HLEN + 20 + 13], 0x10);
+
+	LOCK_TCPIP_CORE();
+	tcp_abort(pcb); /* a RST, offloaded */
+	KTEST_EXPECT_EQ(t, e->tx_csum_offloaded, 3);
+	KTEST_EXPECT_EQ(t, e->tx_csum_sw + e->tx_csum_frag, 0);
+	UNLOCK_TCPIP_CORE();
+	KTEST_EXPECT_EQ(t, nic->partial, 3);
+	ethif_detach(e);
+	unregister_netdev(dev);
+	free_netdev(dev);
+}
+
 /* A link change while the tcpip mailbox is full must still reach lwIP
  * (a lost "up" would leave the netif down for good). The tcpip thread
  * is held in a callback while frames and no-op callbacks fill its
@@ -555,6 +784,7 @@ static const struct ktest_case lwip_slirp_cases[] = {
 	KTEST_CASE(busy_device_is_retried_until_it_takes_the_frame),
 	KTEST_CASE(busy_device_that_stays_busy_drops_the_frame),
 	KTEST_CASE(link_change_with_the_tcpip_mailbox_full_is_not_lost),
+	KTEST_CASE(tcp_checksum_offload_partial_out_trusted_in),
 	KTEST_CASE(dhcp_gets_10_0_2_15),
 	KTEST_CASE(ping_of_the_gateway_answers),
 	KTEST_CASE(tcp_moves_1mib_both_ways_through_nat_intact),

@@ -210,6 +210,7 @@ SHELL_COMMAND(ping, "ping", "ping [-c COUNT] [-W MS] A.B.C.D",
 struct ifconfig_snap {
 	u32 ip, mask, gw;
 	u64 tx_dropped, tx_busy_retries; /* NL2: under the core lock */
+	u64 tx_csum_offloaded, tx_csum_sw, tx_csum_frag;
 	bool up, link, dhcp_bound;
 	u8 num;
 };
@@ -230,6 +231,9 @@ static void ifconfig_one(struct ethif *e)
 	s.num = e->netif.num;
 	s.tx_dropped = e->tx_dropped;
 	s.tx_busy_retries = e->tx_busy_retries;
+	s.tx_csum_offloaded = e->tx_csum_offloaded;
+	s.tx_csum_sw = e->tx_csum_sw;
+	s.tx_csum_frag = e->tx_csum_frag;
 	UNLOCK_TCPIP_CORE();
 
 	cprintf("%s: flags=<%s%s%s> mtu %u  (lwIP en%u, driver %s)\n", dev->name,
@@ -256,6 +260,16 @@ static void ifconfig_one(struct ethif *e)
 		(unsigned long long)s.tx_dropped,
 		(unsigned long long)atomic64_read(&dev->stats.tx_errors),
 		(unsigned long long)s.tx_busy_retries);
+	if (e->tx_csum || e->rx_csum)
+		cprintf("        checksum offload: tx %s (%llu by the device, %llu here, %llu fragments without)  rx %s (%llu trusted)\n",
+			e->tx_csum ? "on" : "off",
+			(unsigned long long)s.tx_csum_offloaded,
+			(unsigned long long)s.tx_csum_sw,
+			(unsigned long long)s.tx_csum_frag, e->rx_csum ? "on" : "off",
+			(unsigned long long)__atomic_load_n(&e->rx_csum_trusted,
+							    __ATOMIC_RELAXED));
+	else
+		cprintf("        checksum offload: none (lwIP computes and verifies)\n");
 }
 
 static int ifconfig_cmd(int argc, char **argv)
