@@ -108,7 +108,8 @@ static void blk_flush_late_ack_after_del_gendisk_is_harmless(struct ktest *t)
 			met++;
 		if (i == rounds - 1 || met)
 			msleep(1200); /* let a pending work run on the dead disk */
-		put_disk(b.disk); /* the last: cancels, frees the queue */
+		/* the last reference: cancels the work, frees the queue */
+		put_disk(b.disk);
 		if (met)
 			break;
 	}

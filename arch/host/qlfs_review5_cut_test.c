@@ -122,12 +122,12 @@ static int r5c_dsync_writer(void *data)
 }
 
 /* Sleep a tick at a time until @cond; false after 10 s (a hang). */
-#define R5C_WAIT(cond)                                                          \
-	({                                                                      \
-		unsigned long __end = jiffies + 10 * HZ;                        \
-		while (!(cond) && time_before(jiffies, __end))                  \
-			schedule_timeout_uninterruptible(1);                    \
-		(bool)(cond);                                                   \
+#define R5C_WAIT(cond)                                         \
+	({                                                     \
+		unsigned long __end = jiffies + 10 * HZ;       \
+		while (!(cond) && time_before(jiffies, __end)) \
+			schedule_timeout_uninterruptible(1);   \
+		(bool)(cond);                                  \
 	})
 
 static bool r5c_waited_on(struct folio *folio)
@@ -220,8 +220,8 @@ static void qlfs_rv5_fsync_node_never_reaches_media_before_its_data(struct ktest
 	r5c_mount(t, r); /* roll-forward */
 	got0 = r5c_fill(r, 0);
 	got1 = r5c_fill(r, PG);
-	pr_info("    # after the cut: page 0 %d ('a' %d, 'c' %d), page 1 %d\n", got0,
-		'a', 'c', got1);
+	pr_info("    # after the cut: page 0 %d ('a' %d, 'c' %d), page 1 %d\n", got0, 'a',
+		'c', got1);
 	KTEST_EXPECT_TRUE(t, got0 == 'a' || got0 == 'c');
 	KTEST_EXPECT_TRUE(t, got1 == 'a' || got1 == 'b');
 	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);

@@ -217,10 +217,12 @@ static void r5_forge_file_entry(struct ktest *t, int how)
 	r5_umount(t, r);
 	cp_ver = r5_cp_ver(t, r, NULL);
 	KTEST_ASSERT_EQ(t, qlfs_dev_read(&r->d, r5_nat_addr(t, r, g), r->nat, 1), 0);
-	gaddr = le32_to_cpu(
-		((struct qlfs_nat_block *)r->nat)->entries[g % NAT_ENTRY_PER_BLOCK].block_addr);
-	faddr = le32_to_cpu(
-		((struct qlfs_nat_block *)r->nat)->entries[f % NAT_ENTRY_PER_BLOCK].block_addr);
+	gaddr = le32_to_cpu(((struct qlfs_nat_block *)r->nat)
+				    ->entries[g % NAT_ENTRY_PER_BLOCK]
+				    .block_addr);
+	faddr = le32_to_cpu(((struct qlfs_nat_block *)r->nat)
+				    ->entries[f % NAT_ENTRY_PER_BLOCK]
+				    .block_addr);
 	switch (how) {
 	case 0:
 		forged = r->l.cp_blkaddr;
