@@ -563,11 +563,14 @@ static int qlfs_write_data_folio(struct folio *folio, struct writeback_control *
 		qlfs_put_dnode(&dn);
 		goto out_error;
 	}
-	qlfs_set_data_blkaddr(&dn, new_blkaddr);
-	qlfs_put_dnode(&dn);
 	if (S_ISDIR(inode->i_mode))
 		qlfs_block_seal(folio_address(folio), new_blkaddr);
+	/* Under writeback before its address is in the node (QF5): an
+	 * fsync that sees the address moved (data_addr_gen) retries, and
+	 * one that did not finds this folio in its wait. */
 	folio_start_writeback(folio);
+	qlfs_set_data_blkaddr(&dn, new_blkaddr);
+	qlfs_put_dnode(&dn);
 	folio_unlock(folio);
 	add_to_write_bio(w, folio, new_blkaddr);
 	/* a statistic, bumped by concurrent writers (the flusher, fsync) */

@@ -245,6 +245,9 @@ static bool need_checkpoint(struct inode *inode, bool *dentry)
 	return false;
 }
 
+/* QF5: fsync's passes before it takes a checkpoint instead */
+#define QLFS_FSYNC_TRIES 3
+
 int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
 	struct inode *inode = file->f_mapping->host;
@@ -276,15 +279,34 @@ int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 	 * the file, not only the range's: the writes in flight outside
 	 * the range (the flusher's, the cleaner's moves; an O_DSYNC write
 	 * is a range fsync) are waited for too, and again before the last
-	 * flush for those that started meanwhile (suite qlfs_review4_cut). */
-	filemap_fdatawait_range_keep_errors(inode->i_mapping, 0, LLONG_MAX);
-	err = blkdev_issue_flush(sbi->bdev);
-	if (err)
-		return err;
-	qlfs_lock_op(sbi);
-	qlfs_update_inode(inode); /* size and times into the node (QM1) */
-	qlfs_unlock_op(sbi);
-	err = qlfs_fsync_node_pages(inode, dentry);
+	 * flush for those that started meanwhile (suite qlfs_review4_cut).
+	 * QF5: a data write that starts after this wait puts its new address
+	 * into a node this fsync may write marked, with nothing ordering its
+	 * data first (suite qlfs_review5_cut read zeros after the cut): the
+	 * marked inode block goes only if no address moved since the wait
+	 * (data_addr_gen); else wait and flush again, and after a few tries
+	 * take a checkpoint. */
+	for (unsigned int tries = 0;; tries++) {
+		unsigned long gen =
+			__atomic_load_n(&QLFS_I(inode)->data_addr_gen, __ATOMIC_ACQUIRE);
+
+		filemap_fdatawait_range_keep_errors(inode->i_mapping, 0, LLONG_MAX);
+		err = blkdev_issue_flush(sbi->bdev);
+		if (err)
+			return err;
+		qlfs_lock_op(sbi);
+		qlfs_update_inode(inode); /* size and times into the node (QM1) */
+		qlfs_unlock_op(sbi);
+		err = qlfs_fsync_node_pages_since(inode, dentry, &gen);
+		if (err != -EAGAIN)
+			break;
+		if (tries == QLFS_FSYNC_TRIES) {
+			err = qlfs_write_checkpoint(sbi, CP_REASON_FSYNC);
+			if (!err)
+				qlfs_inode_got_pino(inode);
+			return err;
+		}
+	}
 	filemap_fdatawait_range_keep_errors(inode->i_mapping, 0, LLONG_MAX);
 	err2 = blkdev_issue_flush(sbi->bdev);
 	return err ? err : err2;

@@ -818,6 +818,18 @@ static int fsync_write_one(struct qlfs_sb_info *sbi, struct folio *folio, u32 ma
  */
 int qlfs_fsync_node_pages(struct inode *inode, bool dentry)
 {
+	return qlfs_fsync_node_pages_since(inode, dentry, NULL);
+}
+
+/*
+ * The same, for an fsync that waited for the file's data when its
+ * data_addr_gen was *@gen: the marked inode block is written only if no
+ * data address moved since (checked under the inode block's lock, after
+ * the direct nodes were written): else -EAGAIN, nothing marked (QF5).
+ */
+int qlfs_fsync_node_pages_since(struct inode *inode, bool dentry,
+				const unsigned long *gen)
+{
 	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
 	struct address_space *mapping = sbi->node_inode->i_mapping;
 	struct folio_batch fbatch;
@@ -860,6 +872,13 @@ int qlfs_fsync_node_pages(struct inode *inode, bool dentry)
 			err = PTR_ERR(ifolio);
 		} else {
 			folio_wait_writeback(ifolio);
+			if (gen && __atomic_load_n(&QLFS_I(inode)->data_addr_gen,
+						   __ATOMIC_ACQUIRE) != *gen) {
+				folio_unlock(ifolio);
+				folio_put(ifolio);
+				qlfs_unlock_op(sbi);
+				return -EAGAIN;
+			}
 			folio_mark_dirty(ifolio);
 			err = fsync_write_one(
 				sbi, ifolio,
@@ -1166,6 +1185,9 @@ void qlfs_set_data_blkaddr(struct dnode_of_data *dn, u32 blkaddr)
 		   dn->ofs_in_node) = cpu_to_le32(blkaddr);
 	node_folio_dirty(QLFS_I_SB(dn->inode), dn->node_folio);
 	dn->data_blkaddr = blkaddr;
+	if (blkaddr != NULL_ADDR && blkaddr != NEW_ADDR) /* QF5 */
+		__atomic_add_fetch(&QLFS_I(dn->inode)->data_addr_gen, 1,
+				   __ATOMIC_RELEASE);
 }
 
 int qlfs_reserve_new_block(struct dnode_of_data *dn)

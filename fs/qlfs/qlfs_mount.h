@@ -199,6 +199,11 @@ struct qlfs_inode_info {
 	u32 i_pino;	     /* parent, a hint for recovery */
 	u32 i_generation;
 	unsigned long flags; /* QLFS_I_* below */
+	/* Bumped (release) when a data address of the file becomes a real
+	 * block, after that block's folio is under writeback: fsync's
+	 * marked node is written only if it did not move since fsync
+	 * waited for the data (QF5, file.c). */
+	unsigned long data_addr_gen;
 	/* Data side may add fields below this line. */
 	u64 dentry_blocks_searched; /* dir.c: blocks a lookup scanned (tests) */
 };
@@ -357,6 +362,8 @@ static inline void *qlfs_node_addr(struct folio *folio)
 /* Write the inode's dirty node folios for fsync (WB_SYNC_ALL, the FSYNC
  * mark on the last, DENTRY when @dentry), waiting for them. */
 int qlfs_fsync_node_pages(struct inode *inode, bool dentry);
+int qlfs_fsync_node_pages_since(struct inode *inode, bool dentry,
+				const unsigned long *gen);
 /* Write every dirty node folio (checkpoint, sync). */
 int qlfs_sync_node_pages(struct qlfs_sb_info *sbi, struct writeback_control *wbc);
 
