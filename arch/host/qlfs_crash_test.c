@@ -383,12 +383,19 @@ static u32 dnode_of(struct ktest *t, const char *path, pgoff_t index)
 	return nid;
 }
 
-/* @path's data blocks to the disk; its nodes stay dirty in memory. */
+/* @path's data blocks to the disk and its size into its inode's node
+ * folio; its nodes stay dirty in memory. */
 static void write_out(struct ktest *t, const char *path)
 {
 	struct inode *inode = inode_of(t, path);
+	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
 
 	KTEST_EXPECT_EQ(t, filemap_write_and_wait(inode->i_mapping), 0);
+	/* and its size into its node folio, as fsync does before it writes
+	 * the nodes (a buffered write leaves it in the inode: inode.c QI1) */
+	qlfs_lock_op(sbi);
+	qlfs_update_inode(inode);
+	qlfs_unlock_op(sbi);
 	iput(inode);
 }
 

@@ -14,8 +14,9 @@
  * (qlfs_sync_dirty_data(), the data half's) before operations stop, so
  * the frozen part is short; cp_rwsem taken for write (no operation is
  * half done from here on, QM4); dirty data again (what came in between,
- * and that of inodes being evicted: sync_freeing_data());
- * every dirty node page written and waited for; the dirty NAT and SIT
+ * and that of inodes being evicted: sync_freeing_data()); the sizes
+ * buffered writes left in the inodes (qlfs_sync_inode_meta(), inode.c
+ * QI1); every dirty node page written and waited for; the dirty NAT and SIT
  * blocks written to their shadow copies, their version bits flipped in the
  * new pack; then the pack that is not current: header, orphan blocks, the
  * six summaries, and the footer written with REQ_PREFLUSH | REQ_FUA, i.e.
@@ -263,6 +264,7 @@ static int do_checkpoint(struct qlfs_sb_info *sbi, enum qlfs_cp_reason reason)
 		err = sync_freeing_data(sbi);
 	if (err)
 		return err;
+	qlfs_sync_inode_meta(sbi); /* sizes write_end left in the inodes */
 	err = qlfs_sync_node_pages(sbi, &wbc);
 	if (!err)
 		err = filemap_check_errors(sbi->node_inode->i_mapping);
@@ -273,6 +275,11 @@ static int do_checkpoint(struct qlfs_sb_info *sbi, enum qlfs_cp_reason reason)
 	if (WARN_ON_ONCE(mapping_tagged(sbi->node_inode->i_mapping, PAGECACHE_TAG_DIRTY)))
 		return -EIO;
 
+	/* the SSA blocks logs sent as they left segments (segment.c QS5):
+	 * done before the pack's flush */
+	err = qlfs_wait_summary_writes(sbi);
+	if (err)
+		return err;
 	pack = qlfs_alloc_blocks(sbi->l.log_bps);
 	if (!pack)
 		return -ENOMEM;

@@ -312,8 +312,9 @@ out_unlock_op:
 	return err;
 }
 
-/* ->write_end: as simple_write_end, and a larger i_size goes into the
- * inode's node folio at once (QM1); then qlfs_unlock_op(). */
+/* ->write_end: as simple_write_end; a larger i_size only marks the inode
+ * (QLFS_I_SIZE_DIRTY, inode.c QI1), its node folio gets it later; then
+ * qlfs_unlock_op(). */
 static int qlfs_write_end(struct file *file, struct address_space *mapping, loff_t pos,
 			  unsigned int len, unsigned int copied, struct folio *folio,
 			  void *fsdata)
@@ -340,10 +341,16 @@ static int qlfs_write_end(struct file *file, struct address_space *mapping, loff
 	}
 	folio_unlock(folio);
 	folio_put(folio);
-	if (grew)
-		qlfs_update_inode(inode);
-	else if (copied)
-		__mark_inode_dirty(inode, I_DIRTY_SYNC); /* mtime */
+	if (grew) {
+		/* QI1: the node folio gets the size later (the checkpoint,
+		 * fsync, ->write_inode, eviction), not one more lock of it a
+		 * page; i_size is written before the bit (inode.c reads it
+		 * after clearing the bit) */
+		smp_mb();
+		set_bit(QLFS_I_SIZE_DIRTY, &QLFS_I(inode)->flags);
+	}
+	if (copied)
+		__mark_inode_dirty(inode, I_DIRTY_SYNC); /* mtime, size */
 	qlfs_unlock_op(sbi);
 	return copied;
 }

@@ -24,7 +24,14 @@
  * Invariants:
  *  QI1: an inode with QLFS_I_ACTIVE is in inode_cache under its ino, and
  *       no other inode of that ino is; its node folio holds its on-disk
- *       fields, written by qlfs_inode_to_folio() after each change (QM1).
+ *       fields, written by qlfs_inode_to_folio() after each change (QM1),
+ *       except i_size grown by a buffered write: QLFS_I_SIZE_DIRTY says
+ *       the folio does not have it yet, and every checkpoint
+ *       (qlfs_sync_inode_meta()), fsync, ->write_inode and the eviction
+ *       of a named inode write it first (PERF10: the writer locked the
+ *       inode's folio twice a page, write_begin's block map walk and
+ *       write_end's size; F2FS's f2fs_i_size_write() only marks the
+ *       inode dirty too).
  *  QI2: an inode evicted with no link has lost every block of its tree and
  *       its nid before it leaves the orphan list.
  *  QI3: an inode block's QLFS_ADVISE_LOST_PINO is its inode's
@@ -92,6 +99,10 @@ void qlfs_inode_to_folio(struct inode *inode, struct folio *folio)
 	struct qlfs_inode_info *qi = QLFS_I(inode);
 
 	folio_wait_writeback(folio);
+	/* before i_size is read: a write_end that grows it after this sets
+	 * the bit again (it writes i_size first) */
+	clear_bit(QLFS_I_SIZE_DIRTY, &qi->flags);
+	smp_mb();
 	ri->i_mode = cpu_to_le16(inode->i_mode);
 	ri->i_links = cpu_to_le32(inode->i_nlink);
 	ri->i_size = cpu_to_le64(i_size_read(inode));
@@ -153,6 +164,30 @@ void qlfs_update_inode(struct inode *inode)
 		return; /* reported (read-only now) */
 	qlfs_inode_to_folio(inode, folio);
 	qlfs_put_node_folio(folio);
+	/* a statistic (the tests count the writer's folio locks) */
+	__atomic_fetch_add(&sbi->inode_updates, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * inode_cache_lock keeps each inode of the table from leaving it (and
+ * being freed: eviction takes it out under that lock), and it may be held
+ * over node folio locks (the lock order above); the checkpoint already
+ * takes it under cp_rwsem (clear_need_cp()).
+ */
+void qlfs_sync_inode_meta(struct qlfs_sb_info *sbi)
+{
+	unsigned long ino = 0;
+	struct inode *inode;
+
+	mutex_lock(&sbi->inode_cache_lock);
+	while ((inode = xa_find(&sbi->inode_cache, &ino, ~0UL, XA_PRESENT))) {
+		if (test_bit(QLFS_I_SIZE_DIRTY, &QLFS_I(inode)->flags))
+			qlfs_update_inode(inode);
+		if (ino == ~0UL)
+			break;
+		ino++;
+	}
+	mutex_unlock(&sbi->inode_cache_lock);
 }
 
 /* The flusher's call: a change to a node folio, so under qlfs_lock_op()
@@ -400,8 +435,15 @@ void qlfs_evict_inode(struct inode *inode)
 	}
 	if (inode->i_nlink || READ_ONCE(sbi->read_only)) {
 		/* still named (or frozen): what is dirty goes to the disk */
-		if (inode->i_nlink && !READ_ONCE(sbi->read_only))
+		if (inode->i_nlink && !READ_ONCE(sbi->read_only)) {
 			filemap_write_and_wait(&inode->i_data);
+			/* a size only this inode has (QI1) */
+			if (test_bit(QLFS_I_SIZE_DIRTY, &qi->flags)) {
+				qlfs_lock_op(sbi);
+				qlfs_update_inode(inode);
+				qlfs_unlock_op(sbi);
+			}
+		}
 		truncate_inode_pages_final(&inode->i_data);
 		goto out;
 	}

@@ -150,6 +150,15 @@ struct qlfs_sb_info {
 	/* SW (session 20, speed): ->writepages' walks of a block map from
 	 * the inode (data.c: the others found their direct node cached). */
 	u64 wb_dnode_walks;
+	/* PERF10: inode fields written into the inode's node folio
+	 * (qlfs_update_inode(): a lock of that folio each). */
+	u64 inode_updates;
+	/* PERF10: SSA blocks sent as logs left segments (not waited for),
+	 * and those written synchronously (roll-forward's; segment.c, QS5). */
+	u64 ssa_writes, ssa_sync_writes;
+	atomic_t ssa_writes_inflight;
+	int ssa_write_err; /* sticky: a failed SSA write */
+	struct wait_queue_head ssa_wait;
 
 	/* Metadata half's own (super.c, segment.c, node.c, checkpoint.c). */
 	struct mutex nid_alloc_mutex; /* qlfs_alloc_nid(): one scan at a time */
@@ -212,6 +221,11 @@ struct qlfs_inode_info {
 #define QLFS_I_ORPHAN	  1 /* on sbi->orphan_list */
 #define QLFS_I_ACTIVE	  2 /* in sbi->inode_cache: eviction acts on disk */
 #define QLFS_I_DATA_FIRST 8 /* bits 8.. for the data side */
+/* PERF10: a buffered write grew i_size and the node folio does not have it
+ * yet (data.c's write_end); the checkpoint, fsync, ->write_inode and
+ * eviction write it (qlfs_inode_to_folio() clears it; F2FS's
+ * FI_DIRTY_INODE and f2fs_sync_inode_meta()). */
+#define QLFS_I_SIZE_DIRTY (QLFS_I_DATA_FIRST + 0)
 
 static inline struct qlfs_sb_info *QLFS_SB(const struct super_block *sb)
 {
@@ -378,10 +392,15 @@ struct inode *qlfs_iget(struct super_block *sb, u32 ino);
  * set; link count 1 (2 for a directory) left to the caller. */
 struct inode *qlfs_new_inode(struct inode *dir, umode_t mode);
 /* Copy the in-memory fields (size, links, times, blocks, depth, pino)
- * into the inode's node folio (QM1). Every change to them calls this;
- * it is also ->write_inode. Context: process, may lock the node folio
- * (a data folio may be held). */
+ * into the inode's node folio (QM1). Every change to them calls this,
+ * except a buffered write's larger i_size (QLFS_I_SIZE_DIRTY); it is also
+ * ->write_inode. Context: process, may lock the node folio (a data folio
+ * may be held). */
 void qlfs_update_inode(struct inode *inode);
+/* The checkpoint's step (cp_rwsem held for write): every inode with
+ * QLFS_I_SIZE_DIRTY written into its node folio, before the node pages
+ * are (F2FS's f2fs_sync_inode_meta()). */
+void qlfs_sync_inode_meta(struct qlfs_sb_info *sbi);
 /* ql10 (the rename flag, inode.c QI3): after fsync's checkpoint. */
 void qlfs_inode_got_pino(struct inode *inode);
 /* i_blocks in 4 KiB blocks (the on-disk unit) +/- n. */
@@ -617,6 +636,9 @@ static inline bool qlfs_folio_gc_cold(struct folio *folio)
 /* segment.c, for the cleaner: free segments, prefree ones, and whether a
  * segment is a log's current one; the summary block of a segment. */
 void qlfs_gc_counts(struct qlfs_sb_info *sbi, u32 *free, u32 *prefree);
+/* Wait for every SSA write in flight (QS5): before the SSA is read, and
+ * before a checkpoint's pack. -EIO if one failed (then read-only). */
+int qlfs_wait_summary_writes(struct qlfs_sb_info *sbi);
 int qlfs_read_summary_block(struct qlfs_sb_info *sbi, u32 segno,
 			    struct qlfs_summary_block *sum);
 

@@ -16,6 +16,11 @@
  *  - background (WB_SYNC_NONE) writeback of the node mapping leaves a few
  *    dirty nodes alone (F2FS's skip rule, node.c) and integrity writeback
  *    writes them.
+ *  - a sequential write walks the block map once per direct node at
+ *    writeback (SW), and locks the inode's node folio once a page, not
+ *    twice (PERF10: write_end leaves the size in the inode);
+ *  - a log leaving a full segment sends its SSA block without waiting
+ *    (PERF10, segment.c QS5).
  *
  * Locking: none of its own; each case runs alone in the ktest thread.
  */
@@ -36,6 +41,7 @@
 #include <quire/printk.h>
 #include "qlfs_mount.h"
 #include "qlfs_test.h"
+#include "qlfs_data.h"
 
 #define QP	    "/qp"
 #define QP_FILES    64u
@@ -327,12 +333,114 @@ static void qlfs_perf_seq_write_walks_per_dnode(struct ktest *t)
 	kfree(got);
 }
 
+/*
+ * PERF10: a 1 MiB sequential write (256 pages, each growing i_size) locks
+ * the inode's node folio once a page (write_begin's block map walk), not
+ * twice: write_end leaves the size in the inode (QLFS_I_SIZE_DIRTY, inode.c
+ * QI1). Before: 256 inode updates, one a page. A checkpoint still writes
+ * the size into the node folio first (qlfs_sync_inode_meta()), and it reads
+ * back after a remount.
+ */
+#define QP_GROW_PAGES 256u
+
+static void qlfs_perf_seq_write_grows_size_without_inode_folio(struct ktest *t)
+{
+	struct qp *q = t->priv;
+	struct qlfs_sb_info *sbi = qp_mount(t, q);
+	char *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	struct folio *node;
+	struct path p;
+	struct kstat st;
+	u64 updates;
+	u32 ino;
+	int fd;
+
+	KTEST_ASSERT_NOT_NULL(t, buf);
+	memset(buf, 0x5a, PAGE_SIZE);
+	qp_name(q, 0);
+	fd = ksys_open(q->path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	KTEST_ASSERT_TRUE(t, fd >= 0);
+	updates = sbi->inode_updates;
+	for (unsigned int i = 0; i < QP_GROW_PAGES; i++)
+		KTEST_ASSERT_EQ(t, ksys_write(fd, buf, PAGE_SIZE), (long)PAGE_SIZE);
+	/* the flusher's ->write_inode may come by once or twice meanwhile */
+	KTEST_EXPECT_LE(t, sbi->inode_updates - updates, (u64)4);
+	KTEST_ASSERT_EQ(t, kern_path(q->path, LOOKUP_FOLLOW, &p), 0);
+	ino = (u32)d_inode(p.dentry)->i_ino;
+	path_put(&p);
+	KTEST_EXPECT_EQ(t, qlfs_write_checkpoint(sbi, CP_REASON_SYNC), 0);
+	/* what the checkpoint wrote: the inode's node folio has the size */
+	node = qlfs_get_node_folio(sbi, ino);
+	KTEST_ASSERT_TRUE(t, !IS_ERR(node));
+	KTEST_EXPECT_EQ(t,
+			le64_to_cpu(((struct qlfs_inode *)folio_address(node))->i_size),
+			(u64)QP_GROW_PAGES * PAGE_SIZE);
+	qlfs_put_node_folio(node);
+	KTEST_EXPECT_EQ(t, ksys_close(fd), 0);
+	KTEST_ASSERT_EQ(t, qlfs_test_remount(&q->d, QP), 0);
+	KTEST_ASSERT_EQ(t, ksys_stat(q->path, &st), 0);
+	KTEST_EXPECT_EQ(t, (u64)st.size, (u64)QP_GROW_PAGES * PAGE_SIZE);
+	kfree(buf);
+}
+
+/*
+ * PERF10: a log leaving a full segment sends its summary to the SSA block
+ * without waiting for it (segment.c QS5; before, a synchronous write under
+ * the log's lock, in the middle of the writeback's plug). An 8 MiB file
+ * on 512 KiB segments leaves at least 15 of them: as many SSA writes go
+ * out, none synchronously; the summary of the first page's segment reads
+ * back (the read waits for writes in flight) naming the inode at offset
+ * 0, and fsck after the unmount finds every SSA entry right.
+ */
+static void qlfs_perf_new_curseg_sends_summary_async(struct ktest *t)
+{
+	struct qp *q = t->priv;
+	struct qlfs_sb_info *sbi = qp_mount(t, q);
+	struct qlfs_summary_block *sum = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	char *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	u64 sent, sync_writes;
+	struct path p;
+	u32 addr = NULL_ADDR, ino;
+	int fd;
+
+	KTEST_ASSERT_NOT_NULL(t, sum);
+	KTEST_ASSERT_NOT_NULL(t, buf);
+	ksys_sync();
+	sent = sbi->ssa_writes;
+	sync_writes = sbi->ssa_sync_writes;
+	qp_name(q, 0);
+	fd = ksys_open(q->path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	KTEST_ASSERT_TRUE(t, fd >= 0);
+	for (unsigned int i = 0; i < QP_SEQ_PAGES; i++) {
+		qp_seq_fill(buf, i);
+		KTEST_ASSERT_EQ(t, ksys_write(fd, buf, PAGE_SIZE), (long)PAGE_SIZE);
+	}
+	KTEST_EXPECT_EQ(t, ksys_fsync(fd), 0);
+	KTEST_EXPECT_GE(t, sbi->ssa_writes - sent, (u64)QP_SEQ_PAGES / sbi->l.bps - 1);
+	KTEST_EXPECT_EQ(t, sbi->ssa_sync_writes, sync_writes);
+	KTEST_ASSERT_EQ(t, kern_path(q->path, LOOKUP_FOLLOW, &p), 0);
+	ino = (u32)d_inode(p.dentry)->i_ino;
+	KTEST_EXPECT_EQ(t, qlfs_data_blkaddr_of(d_inode(p.dentry), 0, &addr), 0);
+	path_put(&p);
+	KTEST_ASSERT_TRUE(t, qlfs_valid_main_blkaddr(sbi, addr));
+	KTEST_ASSERT_EQ(t, qlfs_read_summary_block(sbi, qlfs_segno(sbi, addr), sum), 0);
+	addr = (addr - sbi->l.main_blkaddr) % sbi->l.bps;
+	KTEST_EXPECT_EQ(t, sum->entry_type, SUM_TYPE_DATA);
+	KTEST_EXPECT_EQ(t, le32_to_cpu(sum->entries[addr].nid), ino);
+	KTEST_EXPECT_EQ(t, le16_to_cpu(sum->entries[addr].ofs_in_node), 0);
+	KTEST_EXPECT_EQ(t, ksys_close(fd), 0);
+	kfree(buf);
+	kfree(sum);
+}
+
 static const struct ktest_case qlfs_perf_cases[] = {
 	KTEST_CASE(qlfs_perf_small_files_read_nodes_around),
 	KTEST_CASE(qlfs_perf_sync_merges_small_files),
 	KTEST_CASE(qlfs_perf_sync_start_all_pass_merges_small_files),
 	KTEST_CASE(qlfs_perf_background_writeback_skips_few_nodes),
 	KTEST_CASE(qlfs_perf_seq_write_walks_per_dnode),
+	KTEST_CASE(qlfs_perf_seq_write_grows_size_without_inode_folio),
+	KTEST_CASE(qlfs_perf_new_curseg_sends_summary_async),
 	KTEST_END,
 };
 

@@ -19,8 +19,8 @@
  * segment has its type and nothing valid at or past its blkoff).
  *
  * Each log appends to its current segment; when the segment is full the
- * log writes the segment's summary block to the SSA and takes the lowest
- * free segment after it (wrapping). A block rewritten goes to a new place
+ * log sends the segment's summary block to the SSA (not waiting, QS5) and
+ * takes the lowest free segment after it (wrapping). A block rewritten goes to a new place
  * (QM3) and the old one is invalidated; a segment left with no valid block
  * becomes prefree and is free again only after the next checkpoint is
  * durable (qlfs_clear_prefree_segments()).
@@ -39,6 +39,17 @@
  *       (ckpt_valid_map: an invalidated block's bit is set too), is never
  *       allocated again before the next one (SSR's holes, QM3; a block an
  *       fsync logged is roll-forward's after a cut).
+ *  QS5: the SSA block of a segment a log leaves is sent without waiting
+ *       (PERF10; it was a synchronous write under the log's lock, in the
+ *       middle of writeback). Every reader of the SSA (the cleaner, SSR,
+ *       roll-forward's set_summary()) and every checkpoint, before its
+ *       pack, waits for all of them (qlfs_wait_summary_writes()), so the
+ *       pack's flush covers them and no read sees an old block; a segment
+ *       is free again only after a checkpoint, so two writes of one SSA
+ *       block are never in flight together. Roll-forward never needed a
+ *       segment's SSA block after a cut (fsync did not flush it before
+ *       either: set_summary() starts from an empty one when it is missing,
+ *       and an old one's other entries name blocks the SIT has invalid).
  *
  * Cleaning is gc.c's: qlfs_balance_fs() runs it before writers dirty
  * more than the free segments can take, and the cleaner reads a victim's
@@ -50,7 +61,7 @@
  * records such a log as full (blkoff = bps). A log that finds neither a
  * free segment nor holes makes the file system read-only.
  *
- * Locking: a log's curseg->lock (a mutex: it writes the SSA block) ->
+ * Locking: a log's curseg->lock (a mutex: SSR reads an SSA block) ->
  * sbi->sit_lock (a spinlock) for sentries, the segment bitmaps and the
  * counts. The curseg segno changes under both.
  */
@@ -206,6 +217,7 @@ int qlfs_build_segment_manager(struct qlfs_sb_info *sbi, const u8 *pack)
 	u64 sum;
 	int err;
 
+	init_waitqueue_head(&sbi->ssa_wait);
 	sbi->sentries = kcalloc(l->segs_main, sizeof(*sbi->sentries), GFP_KERNEL);
 	sbi->free_segmap = kcalloc(QLFS_BM_LONGS(l->segs_main), sizeof(long), GFP_KERNEL);
 	sbi->prefree_segmap =
@@ -263,6 +275,13 @@ int qlfs_build_segment_manager(struct qlfs_sb_info *sbi, const u8 *pack)
 
 void qlfs_destroy_segment_manager(struct qlfs_sb_info *sbi)
 {
+	/* a failed last checkpoint may leave SSA writes in flight; the last
+	 * completion is out of the queue's lock once we have had it */
+	if (sbi->sentries) {
+		wait_event(sbi->ssa_wait, !atomic_read(&sbi->ssa_writes_inflight));
+		spin_lock_irq(&sbi->ssa_wait.lock);
+		spin_unlock_irq(&sbi->ssa_wait.lock);
+	}
 	kfree(sbi->sentries);
 	kfree(sbi->free_segmap);
 	kfree(sbi->prefree_segmap);
@@ -318,12 +337,84 @@ void qlfs_gc_counts(struct qlfs_sb_info *sbi, u32 *free, u32 *prefree)
 	spin_unlock(&sbi->sit_lock);
 }
 
+/* ---- the SSA: a left segment's summary, written asynchronously (QS5) ---- */
+
+static void seal_summary(struct qlfs_sb_info *sbi, int type,
+			 struct qlfs_summary_block *sum)
+{
+	sum->entry_type = qlfs_log_is_node(type) ? SUM_TYPE_NODE : SUM_TYPE_DATA;
+}
+
+/* Context: the disk's completion (any): free_pages() may run there. */
+static void ssa_write_end_io(struct bio *bio)
+{
+	struct qlfs_sb_info *sbi = bio->bi_private;
+	unsigned long flags;
+
+	if (bio->bi_status)
+		WRITE_ONCE(sbi->ssa_write_err, -EIO);
+	qlfs_free_blocks(page_address(bio->bi_io_vec[0].bv_page), 0);
+	bio_put(bio);
+	/* the count falls and the waiters wake under the queue's lock: the
+	 * unmount's wait takes that lock before sbi goes */
+	spin_lock_irqsave(&sbi->ssa_wait.lock, flags);
+	atomic_dec(&sbi->ssa_writes_inflight);
+	wake_up_all_locked(&sbi->ssa_wait);
+	spin_unlock_irqrestore(&sbi->ssa_wait.lock, flags);
+}
+
+int qlfs_wait_summary_writes(struct qlfs_sb_info *sbi)
+{
+	wait_event(sbi->ssa_wait, !atomic_read(&sbi->ssa_writes_inflight));
+	if (READ_ONCE(sbi->ssa_write_err)) {
+		qlfs_handle_error(sbi, "cannot write a summary block");
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Under c->lock: send the summary of the segment log @type leaves to its
+ * SSA block from a copy the completion frees, not waiting (F2FS keeps it
+ * in the meta mapping and writes it later).
+ */
+static int write_summary_async(struct qlfs_sb_info *sbi, int type, u32 segno)
+{
+	struct qlfs_curseg *c = &sbi->curseg[type];
+	u32 ssa = sbi->l.ssa_blkaddr + segno;
+	struct qlfs_summary_block *blk;
+	struct bio *bio;
+
+	if (READ_ONCE(sbi->ssa_write_err))
+		return -EIO;
+	blk = qlfs_alloc_blocks(0);
+	if (!blk)
+		return -ENOMEM;
+	bio = qlfs_bio_alloc(sbi, REQ_OP_WRITE, ssa, 1);
+	if (!bio) {
+		qlfs_free_blocks(blk, 0);
+		return -ENOMEM;
+	}
+	memcpy(blk, &c->sum, sizeof(*blk));
+	seal_summary(sbi, type, blk);
+	qlfs_block_seal(blk, ssa);
+	bio_add_page(bio, virt_to_page(blk), QLFS_BLKSIZE, 0);
+	bio->bi_private = sbi;
+	bio->bi_end_io = ssa_write_end_io;
+	atomic_inc(&sbi->ssa_writes_inflight);
+	__atomic_fetch_add(&sbi->ssa_writes, 1, __ATOMIC_RELAXED);
+	submit_bio(bio);
+	return 0;
+}
+
 int qlfs_read_summary_block(struct qlfs_sb_info *sbi, u32 segno,
 			    struct qlfs_summary_block *sum)
 {
 	u32 ssa = sbi->l.ssa_blkaddr + segno;
-	int err = qlfs_meta_rw(sbi, REQ_OP_READ, ssa, sum, 1);
+	int err = qlfs_wait_summary_writes(sbi);
 
+	if (!err)
+		err = qlfs_meta_rw(sbi, REQ_OP_READ, ssa, sum, 1);
 	if (err)
 		return err;
 	if (!qlfs_block_csum_ok(sum, ssa)) {
@@ -391,14 +482,6 @@ bool qlfs_block_valid_in_sit(struct qlfs_sb_info *sbi, u32 blkaddr)
 			  blkoff_in_seg(sbi, blkaddr));
 	spin_unlock(&sbi->sit_lock);
 	return v;
-}
-
-/* ---- allocation ---- */
-
-static void seal_summary(struct qlfs_sb_info *sbi, int type,
-			 struct qlfs_summary_block *sum)
-{
-	sum->entry_type = qlfs_log_is_node(type) ? SUM_TYPE_NODE : SUM_TYPE_DATA;
 }
 
 /* ---- SSR (GC part): a data log writing into a dirty segment's holes ---- */
@@ -501,18 +584,11 @@ static int change_curseg_ssr(struct qlfs_sb_info *sbi, int type, u32 segno)
 static int new_curseg(struct qlfs_sb_info *sbi, int type)
 {
 	struct qlfs_curseg *c = &sbi->curseg[type];
-	u32 old = c->segno, segs = sbi->l.segs_main, ssa = sbi->l.ssa_blkaddr + old;
-	struct qlfs_summary_block *blk = qlfs_alloc_blocks(0);
+	u32 old = c->segno, segs = sbi->l.segs_main;
 	u32 s;
 	int err;
 
-	if (!blk)
-		return -ENOMEM;
-	memcpy(blk, &c->sum, sizeof(*blk));
-	seal_summary(sbi, type, blk);
-	qlfs_block_seal(blk, ssa);
-	err = qlfs_meta_rw(sbi, REQ_OP_WRITE, ssa, blk, 1);
-	qlfs_free_blocks(blk, 0);
+	err = write_summary_async(sbi, type, old);
 	if (err) {
 		qlfs_handle_error(sbi, "cannot write a summary block");
 		return err;
@@ -786,6 +862,9 @@ static int set_summary(struct qlfs_sb_info *sbi, u32 blkaddr,
 		}
 		mutex_unlock(&c->lock);
 	}
+	err = qlfs_wait_summary_writes(sbi); /* QS5 */
+	if (err)
+		return err;
 	blk = qlfs_alloc_blocks(0);
 	if (!blk)
 		return -ENOMEM;
@@ -799,6 +878,7 @@ static int set_summary(struct qlfs_sb_info *sbi, u32 blkaddr,
 		blk->entries[off] = *sum;
 		qlfs_block_seal(blk, ssa);
 		err = qlfs_meta_rw(sbi, REQ_OP_WRITE, ssa, blk, 1);
+		__atomic_fetch_add(&sbi->ssa_sync_writes, 1, __ATOMIC_RELAXED);
 	}
 	qlfs_free_blocks(blk, 0);
 	return err;
