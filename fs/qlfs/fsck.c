@@ -533,6 +533,73 @@ static int fsck_read(void *d, u32 blkaddr, void *buf, u32 nr)
 	return qlfs_dev_read(d, blkaddr, buf, nr);
 }
 
+/*
+ * Neither pack is whole (QL3 twice): the pieces of one that are still
+ * sound make a pack to check against and to repair from. Its header, or
+ * else its footer (a copy of the header: found at the place its own pack
+ * size names), checksum and fields sound; of pack @p's other blocks, the
+ * orphan blocks if every one holds (else the orphan list is dropped: the
+ * orphans come out as unnamed inodes, freed if empty, else in
+ * /lost+found) and each current segment's summary that holds (else an
+ * empty one of its type: -y fills it from the blocks' owners). The SIT,
+ * NAT and their version bitmap come from the header, whose checksum
+ * vouches for them. F2FS's fsck stops here instead. Returns the version
+ * found (0: no sound header or footer in pack @p), @pk holding the pack.
+ */
+static u64 salvage_pack(struct fsck *f, int p, u8 *pk)
+{
+	const struct qlfs_layout *l = &f->l;
+	u32 base = l->cp_blkaddr + p * l->bps, start, hdr = l->bps;
+	struct qlfs_checkpoint *cp = (void *)pk;
+	bool orphans_ok = true;
+
+	if (qlfs_dev_read(f->d, base, pk, l->bps))
+		return 0;
+	for (u32 b = 0; b < l->bps && hdr == l->bps; b++) {
+		const struct qlfs_checkpoint *c = (const void *)(pk + b * QLFS_BLKSIZE);
+
+		if (!qlfs_block_csum_ok(c, base + b) || cp_fields_invalid(l, c))
+			continue;
+		/* the header at 0, or a footer where its pack size puts it */
+		if (b == 0 || b == le32_to_cpu(c->cp_pack_total_block_count) - 1)
+			hdr = b;
+	}
+	if (hdr == l->bps)
+		return 0;
+	if (hdr)
+		memcpy(pk, pk + hdr * QLFS_BLKSIZE, QLFS_BLKSIZE);
+	start = le32_to_cpu(cp->cp_pack_start_sum);
+	for (u32 b = 1; b < start; b++) {
+		const struct qlfs_orphan_block *ob = (void *)(pk + b * QLFS_BLKSIZE);
+
+		if (!qlfs_block_csum_ok(ob, base + b) ||
+		    le16_to_cpu(ob->blk_addr) != b - 1 ||
+		    le16_to_cpu(ob->blk_count) != start - 1 ||
+		    le32_to_cpu(ob->entry_count) > ORPHANS_PER_BLOCK)
+			orphans_ok = false;
+	}
+	for (int t = 0; t < NR_CURSEG_TYPE; t++) {
+		u8 *from = pk + (start + t) * QLFS_BLKSIZE;
+		struct qlfs_summary_block *sum = (void *)from;
+		u8 type = qlfs_log_is_node(t) ? SUM_TYPE_NODE : SUM_TYPE_DATA;
+
+		if (!qlfs_block_csum_ok(from, base + start + t) || sum->entry_type != type) {
+			memset(from, 0, QLFS_BLKSIZE);
+			sum->entry_type = type;
+		}
+		if (!orphans_ok) /* summaries right after the header */
+			memmove(pk + (1 + t) * QLFS_BLKSIZE, from, QLFS_BLKSIZE);
+	}
+	if (!orphans_ok) {
+		cp->ckpt_flags &= ~cpu_to_le32(CP_ORPHAN_PRESENT_FLAG);
+		cp->cp_pack_start_sum = cpu_to_le32(1);
+		cp->cp_pack_total_block_count = cpu_to_le32(1 + NR_CURSEG_TYPE + 1);
+	}
+	fsck_say(f, "pack %d salvaged: its %s, %s", p, hdr ? "footer" : "header",
+		 orphans_ok ? "its orphan list" : "no orphan list (a block of it is bad)");
+	return le64_to_cpu(cp->checkpoint_ver) ?: 1;
+}
+
 static int check_checkpoint(struct fsck *f)
 {
 	u32 order = f->l.log_bps; /* a pack is at most one segment */
@@ -551,11 +618,18 @@ static int check_checkpoint(struct fsck *f)
 	if (use < 0) {
 		report(f, 3, "no valid checkpoint pack (pack 0: %s; pack 1: %s)", why[0],
 		       why[1]);
-		/* F2FS's fsck stops here too: without a pack nothing says
-		 * which SIT/NAT copies are live nor where each log writes */
-		fsck_uncorrectable(f, "no valid checkpoint pack");
-		err = -EUCLEAN;
-		goto out;
+		u64 v[2] = {salvage_pack(f, 0, pk[0]), salvage_pack(f, 1, pk[1])};
+
+		if (!v[0] && !v[1]) {
+			/* no header left: nothing says which SIT/NAT copies
+			 * are live nor where each log writes */
+			fsck_uncorrectable(f, "no sound checkpoint header in either pack");
+			err = -EUCLEAN;
+			goto out;
+		}
+		use = v[1] > v[0];
+		fsck_say(f, "checked against pack %d as salvaged (version %llu)", use,
+			 (unsigned long long)v[use]);
 	}
 	f->pack = pk[use];
 	pk[use] = NULL;
