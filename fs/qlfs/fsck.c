@@ -544,15 +544,19 @@ static int fsck_read(void *d, u32 blkaddr, void *buf, u32 nr)
  * empty one of its type: -y fills it from the blocks' owners). The SIT,
  * NAT and their version bitmap come from the header, whose checksum
  * vouches for them. F2FS's fsck stops here instead. Returns the version
- * found (0: no sound header or footer in pack @p), @pk holding the pack.
+ * found (0: no sound header or footer in pack @p), @pk holding the pack;
+ * *@torn: its footer is another checkpoint's, or a zeroed block (a crash
+ * stopped the write of this pack before its footer: a pack whose footer
+ * is merely damaged must win over it, whatever the versions).
  */
-static u64 salvage_pack(struct fsck *f, int p, u8 *pk)
+static u64 salvage_pack(struct fsck *f, int p, u8 *pk, bool *torn)
 {
 	const struct qlfs_layout *l = &f->l;
 	u32 base = l->cp_blkaddr + p * l->bps, start, hdr = l->bps;
 	struct qlfs_checkpoint *cp = (void *)pk;
 	bool orphans_ok = true;
 
+	*torn = false;
 	if (qlfs_dev_read(f->d, base, pk, l->bps))
 		return 0;
 	for (u32 b = 0; b < l->bps && hdr == l->bps; b++) {
@@ -566,8 +570,17 @@ static u64 salvage_pack(struct fsck *f, int p, u8 *pk)
 	}
 	if (hdr == l->bps)
 		return 0;
-	if (hdr)
+	if (!hdr) {
+		u32 end = le32_to_cpu(cp->cp_pack_total_block_count) - 1;
+		const u8 *ft = pk + end * QLFS_BLKSIZE;
+
+		if (qlfs_block_csum_ok(ft, base + end))
+			*torn = memcmp(pk, ft, QLFS_CSUM_OFFSET);
+		else
+			*torn = bits_clear_from(ft, 0, QLFS_BLKSIZE);
+	} else {
 		memcpy(pk, pk + hdr * QLFS_BLKSIZE, QLFS_BLKSIZE);
+	}
 	start = le32_to_cpu(cp->cp_pack_start_sum);
 	for (u32 b = 1; b < start; b++) {
 		const struct qlfs_orphan_block *ob = (void *)(pk + b * QLFS_BLKSIZE);
@@ -583,7 +596,8 @@ static u64 salvage_pack(struct fsck *f, int p, u8 *pk)
 		struct qlfs_summary_block *sum = (void *)from;
 		u8 type = qlfs_log_is_node(t) ? SUM_TYPE_NODE : SUM_TYPE_DATA;
 
-		if (!qlfs_block_csum_ok(from, base + start + t) || sum->entry_type != type) {
+		if (!qlfs_block_csum_ok(from, base + start + t) ||
+		    sum->entry_type != type) {
 			memset(from, 0, QLFS_BLKSIZE);
 			sum->entry_type = type;
 		}
@@ -595,8 +609,10 @@ static u64 salvage_pack(struct fsck *f, int p, u8 *pk)
 		cp->cp_pack_start_sum = cpu_to_le32(1);
 		cp->cp_pack_total_block_count = cpu_to_le32(1 + NR_CURSEG_TYPE + 1);
 	}
-	fsck_say(f, "pack %d salvaged: its %s, %s", p, hdr ? "footer" : "header",
-		 orphans_ok ? "its orphan list" : "no orphan list (a block of it is bad)");
+	fsck_say(f, "pack %d salvaged: its %s%s, %s", p, hdr ? "footer" : "header",
+		 *torn ? " (a torn write: its footer never written)" : "",
+		 orphans_ok ? "its orphan list" :
+			      "no orphan list (a block of it is bad)");
 	return le64_to_cpu(cp->checkpoint_ver) ?: 1;
 }
 
@@ -618,16 +634,19 @@ static int check_checkpoint(struct fsck *f)
 	if (use < 0) {
 		report(f, 3, "no valid checkpoint pack (pack 0: %s; pack 1: %s)", why[0],
 		       why[1]);
-		u64 v[2] = {salvage_pack(f, 0, pk[0]), salvage_pack(f, 1, pk[1])};
+		bool torn[2];
+		u64 v[2] = {salvage_pack(f, 0, pk[0], &torn[0]),
+			    salvage_pack(f, 1, pk[1], &torn[1])};
 
 		if (!v[0] && !v[1]) {
 			/* no header left: nothing says which SIT/NAT copies
 			 * are live nor where each log writes */
-			fsck_uncorrectable(f, "no sound checkpoint header in either pack");
+			fsck_uncorrectable(f,
+					   "no sound checkpoint header in either pack");
 			err = -EUCLEAN;
 			goto out;
 		}
-		use = v[1] > v[0];
+		use = v[0] && v[1] && torn[0] != torn[1] ? torn[0] : v[1] > v[0];
 		fsck_say(f, "checked against pack %d as salvaged (version %llu)", use,
 			 (unsigned long long)v[use]);
 	}
