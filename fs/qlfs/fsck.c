@@ -15,9 +15,12 @@
  * the size and the segment size, and a pack's checksum names its address,
  * so the one layout under which a sound checkpoint pack is found rebuilds
  * the superblock (find_layout(); F2FS's fsck has no such step and stops).
- * What -y will not repair it says (fsck_uncorrectable(): no sound pack, no
- * layout or two, the root lost, too few main segments, no free segment for
- * the repair) and ends with 4 (8 without a superblock), as e2fsck.
+ * Neither pack whole: the sound pieces of one (salvage_pack()). The root
+ * inode's block lost: -y makes a new empty root (fsck_new_root()).
+ * What -y will not repair it says (fsck_uncorrectable(): no sound pack
+ * header or footer, no layout or two, a root inode of another type, too few
+ * main segments, no free segment for the repair) and ends with 4 (8
+ * without a superblock), as e2fsck.
  *
  * Order: superblocks (QL1, QL2), checkpoint packs (QL3), SIT (QL5) and NAT
  * (QL4) from their live copies (entries of a NAT block that fails its
@@ -1741,11 +1744,17 @@ static int fsck_run(struct fsck *f)
 		check_counts(f, free_segs);
 	f->r->nodes = f->nat_in_use;
 	if (!err && f->o->repair && f->r->problems && !f->r->operational) {
-		if (ni(f, QLFS_ROOT_INO)->flags & NI_DIR)
+		struct nid_info *root = ni(f, QLFS_ROOT_INO);
+
+		if (!(root->flags & NI_DIR) && !(root->flags & NI_INODE))
+			err = fsck_new_root(f); /* its block lost: e2fsck's way */
+		if (err)
+			return err;
+		if (root->flags & NI_DIR)
 			err = fsck_repair(f);
-		else /* everything hangs from it: a human should look first */
+		else /* a sound inode of another type: a human should look */
 			fsck_uncorrectable(
-				f, "the root directory is lost: nothing repaired");
+				f, "the root inode is not a directory: nothing repaired");
 	}
 	return err;
 }
