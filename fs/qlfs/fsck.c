@@ -15,9 +15,12 @@
  * the size and the segment size, and a pack's checksum names its address,
  * so the one layout under which a sound checkpoint pack is found rebuilds
  * the superblock (find_layout(); F2FS's fsck has no such step and stops).
- * What -y will not repair it says (fsck_uncorrectable(): no sound pack, no
- * layout or two, the root lost, too few main segments, no free segment for
- * the repair) and ends with 4 (8 without a superblock), as e2fsck.
+ * Neither pack whole: the sound pieces of one (salvage_pack()). The root
+ * inode's block lost: -y makes a new empty root (fsck_new_root()).
+ * What -y will not repair it says (fsck_uncorrectable(): no sound pack
+ * header or footer, no layout or two, a root inode of another type, too few
+ * main segments, no free segment for the repair) and ends with 4 (8
+ * without a superblock), as e2fsck.
  *
  * Order: superblocks (QL1, QL2), checkpoint packs (QL3), SIT (QL5) and NAT
  * (QL4) from their live copies (entries of a NAT block that fails its
@@ -533,6 +536,89 @@ static int fsck_read(void *d, u32 blkaddr, void *buf, u32 nr)
 	return qlfs_dev_read(d, blkaddr, buf, nr);
 }
 
+/*
+ * Neither pack is whole (QL3 twice): the pieces of one that are still
+ * sound make a pack to check against and to repair from. Its header, or
+ * else its footer (a copy of the header: found at the place its own pack
+ * size names), checksum and fields sound; of pack @p's other blocks, the
+ * orphan blocks if every one holds (else the orphan list is dropped: the
+ * orphans come out as unnamed inodes, freed if empty, else in
+ * /lost+found) and each current segment's summary that holds (else an
+ * empty one of its type: -y fills it from the blocks' owners). The SIT,
+ * NAT and their version bitmap come from the header, whose checksum
+ * vouches for them. F2FS's fsck stops here instead. Returns the version
+ * found (0: no sound header or footer in pack @p), @pk holding the pack;
+ * *@torn: its footer is another checkpoint's, or a zeroed block (a crash
+ * stopped the write of this pack before its footer: a pack whose footer
+ * is merely damaged must win over it, whatever the versions).
+ */
+static u64 salvage_pack(struct fsck *f, int p, u8 *pk, bool *torn)
+{
+	const struct qlfs_layout *l = &f->l;
+	u32 base = l->cp_blkaddr + p * l->bps, start, hdr = l->bps;
+	struct qlfs_checkpoint *cp = (void *)pk;
+	bool orphans_ok = true;
+
+	*torn = false;
+	if (qlfs_dev_read(f->d, base, pk, l->bps))
+		return 0;
+	for (u32 b = 0; b < l->bps && hdr == l->bps; b++) {
+		const struct qlfs_checkpoint *c = (const void *)(pk + b * QLFS_BLKSIZE);
+
+		if (!qlfs_block_csum_ok(c, base + b) || cp_fields_invalid(l, c))
+			continue;
+		/* the header at 0, or a footer where its pack size puts it */
+		if (b == 0 || b == le32_to_cpu(c->cp_pack_total_block_count) - 1)
+			hdr = b;
+	}
+	if (hdr == l->bps)
+		return 0;
+	if (!hdr) {
+		u32 end = le32_to_cpu(cp->cp_pack_total_block_count) - 1;
+		const u8 *ft = pk + end * QLFS_BLKSIZE;
+
+		if (qlfs_block_csum_ok(ft, base + end))
+			*torn = memcmp(pk, ft, QLFS_CSUM_OFFSET);
+		else
+			*torn = bits_clear_from(ft, 0, QLFS_BLKSIZE);
+	} else {
+		memcpy(pk, pk + hdr * QLFS_BLKSIZE, QLFS_BLKSIZE);
+	}
+	start = le32_to_cpu(cp->cp_pack_start_sum);
+	for (u32 b = 1; b < start; b++) {
+		const struct qlfs_orphan_block *ob = (void *)(pk + b * QLFS_BLKSIZE);
+
+		if (!qlfs_block_csum_ok(ob, base + b) ||
+		    le16_to_cpu(ob->blk_addr) != b - 1 ||
+		    le16_to_cpu(ob->blk_count) != start - 1 ||
+		    le32_to_cpu(ob->entry_count) > ORPHANS_PER_BLOCK)
+			orphans_ok = false;
+	}
+	for (int t = 0; t < NR_CURSEG_TYPE; t++) {
+		u8 *from = pk + (start + t) * QLFS_BLKSIZE;
+		struct qlfs_summary_block *sum = (void *)from;
+		u8 type = qlfs_log_is_node(t) ? SUM_TYPE_NODE : SUM_TYPE_DATA;
+
+		if (!qlfs_block_csum_ok(from, base + start + t) ||
+		    sum->entry_type != type) {
+			memset(from, 0, QLFS_BLKSIZE);
+			sum->entry_type = type;
+		}
+		if (!orphans_ok) /* summaries right after the header */
+			memmove(pk + (1 + t) * QLFS_BLKSIZE, from, QLFS_BLKSIZE);
+	}
+	if (!orphans_ok) {
+		cp->ckpt_flags &= ~cpu_to_le32(CP_ORPHAN_PRESENT_FLAG);
+		cp->cp_pack_start_sum = cpu_to_le32(1);
+		cp->cp_pack_total_block_count = cpu_to_le32(1 + NR_CURSEG_TYPE + 1);
+	}
+	fsck_say(f, "pack %d salvaged: its %s%s, %s", p, hdr ? "footer" : "header",
+		 *torn ? " (a torn write: its footer never written)" : "",
+		 orphans_ok ? "its orphan list" :
+			      "no orphan list (a block of it is bad)");
+	return le64_to_cpu(cp->checkpoint_ver) ?: 1;
+}
+
 static int check_checkpoint(struct fsck *f)
 {
 	u32 order = f->l.log_bps; /* a pack is at most one segment */
@@ -551,11 +637,21 @@ static int check_checkpoint(struct fsck *f)
 	if (use < 0) {
 		report(f, 3, "no valid checkpoint pack (pack 0: %s; pack 1: %s)", why[0],
 		       why[1]);
-		/* F2FS's fsck stops here too: without a pack nothing says
-		 * which SIT/NAT copies are live nor where each log writes */
-		fsck_uncorrectable(f, "no valid checkpoint pack");
-		err = -EUCLEAN;
-		goto out;
+		bool torn[2];
+		u64 v[2] = {salvage_pack(f, 0, pk[0], &torn[0]),
+			    salvage_pack(f, 1, pk[1], &torn[1])};
+
+		if (!v[0] && !v[1]) {
+			/* no header left: nothing says which SIT/NAT copies
+			 * are live nor where each log writes */
+			fsck_uncorrectable(f,
+					   "no sound checkpoint header in either pack");
+			err = -EUCLEAN;
+			goto out;
+		}
+		use = v[0] && v[1] && torn[0] != torn[1] ? torn[0] : v[1] > v[0];
+		fsck_say(f, "checked against pack %d as salvaged (version %llu)", use,
+			 (unsigned long long)v[use]);
 	}
 	f->pack = pk[use];
 	pk[use] = NULL;
@@ -1648,11 +1744,17 @@ static int fsck_run(struct fsck *f)
 		check_counts(f, free_segs);
 	f->r->nodes = f->nat_in_use;
 	if (!err && f->o->repair && f->r->problems && !f->r->operational) {
-		if (ni(f, QLFS_ROOT_INO)->flags & NI_DIR)
+		struct nid_info *root = ni(f, QLFS_ROOT_INO);
+
+		if (!(root->flags & NI_DIR) && !(root->flags & NI_INODE))
+			err = fsck_new_root(f); /* its block lost: e2fsck's way */
+		if (err)
+			return err;
+		if (root->flags & NI_DIR)
 			err = fsck_repair(f);
-		else /* everything hangs from it: a human should look first */
+		else /* a sound inode of another type: a human should look */
 			fsck_uncorrectable(
-				f, "the root directory is lost: nothing repaired");
+				f, "the root inode is not a directory: nothing repaired");
 	}
 	return err;
 }

@@ -234,6 +234,8 @@ void fsck_note_clone(struct fsck *f, u32 nid, u16 ofs, u32 addr);
 bool fsck_fix_dentry(struct fsck *f, struct qlfs_dentry_block *db, u32 slot, u32 n);
 /* Write changed directory block @addr elsewhere (its parent follows). */
 int fsck_rewrite_dentry_block(struct fsck *f, u32 addr, struct qlfs_dentry_block *db);
+/* The root inode lost: a new empty root (its entries: lost+found). */
+int fsck_new_root(struct fsck *f);
 /* After the checks found problems: write the repair (FR1..FR3). */
 int fsck_repair(struct fsck *f);
 

@@ -486,6 +486,71 @@ static u32 make_lost_found(struct fsck *f, u8 *blk)
 	return nid;
 }
 
+/*
+ * The root inode's block is lost (unreadable, checksum or fields bad, or
+ * its NAT entry of no use and not found again): a new empty root, mkfs's
+ * (mode 0755, "." and ".." naming itself), at new addresses. Everything it
+ * named is then named by nothing: decide_inodes() frees what holds
+ * nothing, and link_lost() puts the rest in a new /lost+found as "#INO"
+ * (e2fsck's answer to a lost root). Lost: the root's names (so the names
+ * of the top-level files and directories; what is below a directory keeps
+ * its names), its mode, owner and times. 0, or -errno (nothing written
+ * that the live checkpoint uses: FR1).
+ */
+int fsck_new_root(struct fsck *f)
+{
+	u8 *blk = qlfs_alloc_blocks(0);
+	struct qlfs_dentry_block *db = (void *)blk;
+	struct qlfs_inode *in = (void *)blk;
+	struct nid_info *n = ni(f, QLFS_ROOT_INO);
+	u32 daddr, naddr;
+	int err = -ENOSPC;
+
+	if (!blk)
+		return -ENOMEM;
+	if (n->flags & NI_GOOD) /* a sound node block whose fields are not */
+		fsck_unclaim(f, n->addr);
+	memset(blk, 0, QLFS_BLKSIZE);
+	put_entry(db, 0, ".", qlfs_dentry_hash((const u8 *)".", 1), QLFS_ROOT_INO,
+		  QLFS_FT_DIR);
+	put_entry(db, 1, "..", qlfs_dentry_hash((const u8 *)"..", 2), QLFS_ROOT_INO,
+		  QLFS_FT_DIR);
+	daddr = repair_alloc(f, false, QLFS_ROOT_INO, 0);
+	if (!daddr || repair_write(f, daddr, blk))
+		goto out;
+	memset(blk, 0, QLFS_BLKSIZE);
+	in->i_mode = cpu_to_le16(QLFS_S_IFDIR | 0755);
+	in->i_links = cpu_to_le32(2);
+	in->i_size = cpu_to_le64(qlfs_dir_blocks(1) * QLFS_BLKSIZE);
+	in->i_blocks = cpu_to_le64(2);
+	in->i_current_depth = cpu_to_le32(1);
+	in->i_pino = cpu_to_le32(QLFS_ROOT_INO);
+	in->i_addr[0] = cpu_to_le32(daddr);
+	in->footer.nid = in->footer.ino = cpu_to_le32(QLFS_ROOT_INO);
+	in->footer.cp_ver = f->cp->checkpoint_ver;
+	naddr = repair_alloc(f, true, QLFS_ROOT_INO, 0);
+	if (!naddr || repair_write(f, naddr, blk))
+		goto out;
+	n->flags = NI_IN_USE | NI_INODE | NI_DIR | NI_GOOD | NI_REACHED | NI_HAS_DOT |
+		   NI_HAS_DOTDOT;
+	n->ino = QLFS_ROOT_INO;
+	n->addr = naddr;
+	n->mode = QLFS_S_IFDIR | 0755;
+	n->depth = 1;
+	n->parent = n->dotdot = QLFS_ROOT_INO;
+	n->links = 2;
+	n->refs = n->subdirs = n->entries = 0;
+	n->blocks = 2;
+	f->lpf = 0; /* the old root's /lost+found, if any, is named by nothing now */
+	fsck_say(
+		f,
+		"repaired: the root directory made again, empty (its entries go to /lost+found)");
+	err = 0;
+out:
+	qlfs_free_blocks(blk, 0);
+	return err;
+}
+
 /* Directory @dir's ".." now names @parent (block 0, slot 1). */
 static int set_dotdot(struct fsck *f, u32 dir, u32 parent, u8 *blk)
 {
