@@ -88,7 +88,7 @@ class Guest:
 
     def _read(self):
         for raw in iter(self.p.stdout.readline, b""):
-            line = raw.decode(errors="replace").rstrip("\n")
+            line = raw.decode(errors="replace").rstrip("\r\n")
             self.log.write(line + "\n")
             self.log.flush()
             with self.cv:
