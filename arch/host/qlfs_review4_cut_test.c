@@ -3,7 +3,8 @@
  * fourth adversarial review (session 20, RVA), the part that needs the
  * host disk's cache model and power cut: fsync's order of data before
  * FSYNC-marked nodes (fs/qlfs/file.c) when the data of the file outside
- * the fsynced range is still being written.
+ * the fsynced range is still being written; and (REV, QF5) when a data
+ * write starts after fsync's first wait, before its marked node.
  *
  * Layer: arch/host tests (emudisk.h: held writes, power cut). Used by:
  * every host job (`test`), and `quire-host --exec 'test qlfs_review4_cut'`.
@@ -35,8 +36,10 @@
 #include <quire/completion.h>
 #include <quire/sched.h>
 #include <quire/jiffies.h>
+#include <quire/rwsem.h>
 #include "../../fs/qlfs/qlfs_data.h"
 #include "../../fs/qlfs/qlfs_test.h"
+#include "../../fs/qlfs/qlfs_mount.h"
 #include "blockdev.h"
 
 #define MNT "/qlfs_review4_cut"
@@ -211,8 +214,136 @@ static void qlfs_rv4_range_fsync_never_points_at_unwritten_data(struct ktest *t)
 	}
 }
 
+/* The byte page @pos of the file holds throughout, or -1 (mixed, error). */
+static int r4c_fill(struct r4c *r, loff_t pos)
+{
+	int fd = ksys_open(MNT "/f", O_RDONLY, 0);
+	bool ok = fd >= 0 && ksys_pread64(fd, r->buf, PG, pos) == PG;
+
+	for (u32 i = 1; ok && i < PG; i++)
+		ok = r->buf[i] == r->buf[0];
+	if (fd >= 0)
+		ksys_close(fd);
+	return ok ? r->buf[0] : -1;
+}
+
+/* Sleep a tick at a time until @cond; false after 10 s (a hang). */
+#define R4C_WAIT(cond)                                         \
+	({                                                     \
+		unsigned long __end = jiffies + 10 * HZ;       \
+		while (!(cond) && time_before(jiffies, __end)) \
+			schedule_timeout_uninterruptible(1);   \
+		(bool)(cond);                                  \
+	})
+
+static bool r4c_waited_on(struct folio *folio)
+{
+	return page_test_flag(&folio->page, PG_waiters) && folio_test_writeback(folio);
+}
+
+/*
+ * A file of two pages of 'a', checkpointed; page 0 rewritten with 'c'
+ * (dirty only). Page 1 is written with O_DSYNC ('b'); its data write is
+ * held until the case holds cp_rwsem for write, so the fsync stops at
+ * qlfs_lock_op() after its first wait and flush. There the case writes
+ * page 0 (held by the disk), lets the fsync go on, and once the marked
+ * inode block is written and the fsync waits for page 0, flushes the
+ * disk (someone else's flush) and cuts the power, page 0's write lost.
+ * After roll-forward page 0 must be 'a' or 'c', never a block never
+ * written; page 1 'a' or 'b'; fsck clean.
+ */
+static void qlfs_rv5_fsync_node_never_reaches_media_before_its_data(struct ktest *t)
+{
+	struct r4c *r = t->priv;
+	struct qlfs_mkfs_opts o = {
+		.log_bps = 7, .force = true, .time = 1000000000ULL, .quiet = true};
+	struct hostdisk_faults hold = {.hold_writes = 1}, none = {0};
+	struct folio *f0, *f1, *node;
+	struct qlfs_sb_info *sbi;
+	struct task_struct *k;
+	struct inode *inode;
+	struct path p;
+	int got0, got1;
+
+	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:32M,cache", &r->disk), 0);
+	KTEST_ASSERT_EQ(t, qlfs_dev_open(&r->d, r->disk->disk_name, true), 0);
+	KTEST_ASSERT_EQ(t, qlfs_mkfs(&r->d, &o), 0);
+	r4c_mount(t, r);
+	sbi = qlfs_test_sbi(t, MNT, NULL);
+	qlfs_stop_gc_thread(sbi);
+	r4c_put(t, r, 0, 'a', 0);
+	r4c_put(t, r, PG, 'a', 0);
+	ksys_sync(); /* the checkpoint has the file: fsync rolls forward */
+	r4c_put(t, r, 0, 'c', 0);
+
+	KTEST_ASSERT_EQ(t, kern_path(MNT "/f", LOOKUP_FOLLOW, &p), 0);
+	inode = d_inode(p.dentry);
+	KTEST_ASSERT_EQ(t, hostdisk_set_faults(r->disk, &hold), 0);
+	init_completion(&r->done);
+	k = kthread_run(r4c_dsync_writer, r, "r4c-dsync");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
+
+	/* 1: the fsync waits for page 1's held write. */
+	f1 = __filemap_get_folio(inode->i_mapping, 1, 0, 0);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, f1); /* written, not yet under writeback */
+	KTEST_ASSERT_TRUE(t, R4C_WAIT(r4c_waited_on(f1)));
+	/* 2: as a checkpoint, hold the operations; the fsync goes on to its
+	 * first wait and flush and stops at qlfs_lock_op(). */
+	down_write(&sbi->cp_rwsem);
+	WRITE_ONCE(sbi->cp_task, current);
+	hostdisk_release_held(r->disk);
+	KTEST_EXPECT_TRUE(t, R4C_WAIT(!list_empty(&sbi->cp_rwsem.wait_list)));
+	/* 3: page 0's write starts now, in the window (held by the disk). */
+	KTEST_EXPECT_EQ(t, hostdisk_set_faults(r->disk, &hold), 0);
+	KTEST_EXPECT_EQ(t, filemap_fdatawrite_range(inode->i_mapping, 0, PG - 1), 0);
+	f0 = __filemap_get_folio(inode->i_mapping, 0, 0, 0);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, f0);
+	KTEST_EXPECT_TRUE(t, folio_test_writeback(f0)); /* held */
+	WRITE_ONCE(sbi->cp_task, NULL);
+	up_write(&sbi->cp_rwsem);
+	/* 4: the fsync wrote the marked inode block and waits for page 0. */
+	KTEST_EXPECT_TRUE(t, R4C_WAIT(r4c_waited_on(f0)));
+	node = __filemap_get_folio(sbi->node_inode->i_mapping, inode->i_ino, 0, 0);
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, node);
+	KTEST_EXPECT_TRUE(t, R4C_WAIT(!folio_test_writeback(node)));
+	KTEST_EXPECT_FALSE(t, completion_done(&r->done));
+	/* 5: someone else's flush makes the inode block durable; the cut
+	 * loses page 0's write, still held. */
+	KTEST_EXPECT_EQ(t, blkdev_issue_flush(sbi->bdev), 0);
+	qlfs_handle_error(sbi, "test: power cut");
+	KTEST_EXPECT_GE(t, hostdisk_power_cut(r->disk, EMUDISK_CUT_NONE, 0), 0);
+	hostdisk_release_held(r->disk);
+	KTEST_EXPECT_EQ(t, hostdisk_set_faults(r->disk, &none), 0);
+	wait_for_completion(&r->done);
+	folio_put(node);
+	folio_put(f0);
+	folio_put(f1);
+	path_put(&p);
+	kthread_stop(k);
+	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
+	r->mounted = false;
+
+	r4c_mount(t, r); /* roll-forward */
+	got0 = r4c_fill(r, 0);
+	got1 = r4c_fill(r, PG);
+	pr_info("    # after the cut: page 0 %d ('a' %d, 'c' %d), page 1 %d\n", got0, 'a',
+		'c', got1);
+	KTEST_EXPECT_TRUE(t, got0 == 'a' || got0 == 'c');
+	KTEST_EXPECT_TRUE(t, got1 == 'a' || got1 == 'b');
+	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
+	r->mounted = false;
+	{
+		struct qlfs_fsck_opts fo = {.quiet = true};
+		struct qlfs_fsck_result res;
+
+		KTEST_EXPECT_EQ(t, qlfs_fsck(&r->d, &fo, &res), 0);
+		KTEST_EXPECT_EQ(t, res.problems, 0);
+	}
+}
+
 static const struct ktest_case qlfs_review4_cut_cases[] = {
 	KTEST_CASE(qlfs_rv4_range_fsync_never_points_at_unwritten_data),
+	KTEST_CASE(qlfs_rv5_fsync_node_never_reaches_media_before_its_data),
 	KTEST_END,
 };
 

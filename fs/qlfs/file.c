@@ -282,7 +282,7 @@ int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 	 * flush for those that started meanwhile (suite qlfs_review4_cut).
 	 * QF5: a data write that starts after this wait puts its new address
 	 * into a node this fsync may write marked, with nothing ordering its
-	 * data first (suite qlfs_review5_cut read zeros after the cut): the
+	 * data first (qlfs_review4_cut, second case: zeros after the cut): the
 	 * marked inode block goes only if no address moved since the wait
 	 * (data_addr_gen); else wait and flush again, and after a few tries
 	 * take a checkpoint. */
