@@ -245,7 +245,7 @@ static bool need_checkpoint(struct inode *inode, bool *dentry)
 	return false;
 }
 
-/* QF5: fsync's passes before it takes a checkpoint instead */
+/* QF5: fsync's retries (after its first pass) before a checkpoint */
 #define QLFS_FSYNC_TRIES 3
 
 int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
