@@ -31,7 +31,11 @@
  *   seq-write        268435456 bytes     5.123456 s      52.3 MB/s
  *   small-create         10000 ops       2.000000 s    5000.0 ops/s
  *
- * (MB = 10^6 bytes). The set-up of a row (creating the 64 MiB file the
+ * (MB = 10^6 bytes), then what the disk completed during it ("  ROW: io:
+ * ...") and, on qlfs, what qlfs did ("  ROW: qlfs: ..."): checkpoints,
+ * blocks written, the cleaner's runs and moves, SSR; the counters of the
+ * `qlfs` command, read through include/quire/qlfs_stats.h, before and after
+ * the row. The set-up of a row (creating the 64 MiB file the
  * random rows overwrite, dropping a cache: each random row starts with the
  * file out of the cache) and its check are not timed.
  * Every 4 KiB block written carries a stamp (magic, generation, file
@@ -81,6 +85,7 @@
 #include <quire/string.h>
 #include <quire/printk.h>
 #include <quire/errno.h>
+#include <quire/qlfs_stats.h>
 #include <arch/time.h>
 
 #define FSB_SEQ_BYTES	(256ULL << 20)
@@ -95,6 +100,29 @@
 #define FSB_RAW_QD	8u
 #define FSB_PROGRESS_NS 1000000000ULL
 #define FSB_MAX_FILL	99u /* --fill: percent */
+
+/*
+ * The qlfs counters (include/quire/qlfs_stats.h) whose change over a row
+ * its qlfs line shows, in the line's order.
+ */
+enum fsb_qlfs_counter {
+	FSB_QC_CHECKPOINTS,
+	FSB_QC_DATA_WRITTEN,
+	FSB_QC_NODE_WRITTEN,
+	FSB_QC_GC_FG,
+	FSB_QC_GC_BG,
+	FSB_QC_GC_SEGMENTS,
+	FSB_QC_GC_DATA,
+	FSB_QC_GC_NODE,
+	FSB_QC_SSR,
+	FSB_NR_QC
+};
+
+static const char *const fsb_qlfs_names[FSB_NR_QC] = {
+	"checkpoints_written", "data_blocks_written", "node_blocks_written",
+	"gc_fg_runs",	       "gc_bg_runs",	      "gc_segments",
+	"gc_data_moved",       "gc_node_moved",	      "ssr_segments",
+};
 
 #define FSB_ROW_SEQ   1u
 #define FSB_ROW_RAND  2u
@@ -120,6 +148,9 @@ struct fsb {
 	 * counters when the row started: the row's I/O line. */
 	struct gendisk *disk;
 	struct disk_stats io0;
+	/* On qlfs: its counters when the row started (the row's qlfs line). */
+	u64 qc0[FSB_NR_QC];
+	bool qc0_valid;
 };
 
 /* ---- stamps: what every 4 KiB block (and every small file) begins with ---- */
@@ -194,8 +225,67 @@ static void fsb_io_line(struct fsb *b, const char *name)
 		(unsigned long long)(io.ios[STAT_FLUSH] - b->io0.ios[STAT_FLUSH]));
 }
 
+struct fsb_qlfs_read {
+	const char *disk;
+	u64 *v;
+	unsigned int found;
+};
+
+static void fsb_qlfs_one(const char *disk, const char *name, unsigned long long value,
+			 void *arg)
+{
+	struct fsb_qlfs_read *r = arg;
+
+	if (strcmp(disk, r->disk))
+		return;
+	for (unsigned int i = 0; i < FSB_NR_QC; i++)
+		if (!strcmp(name, fsb_qlfs_names[i])) {
+			r->v[i] = value;
+			r->found++;
+		}
+}
+
+/* DIR's qlfs counters into @v: true if DIR is on qlfs and each was read. */
+static bool fsb_qlfs_read(struct fsb *b, u64 v[FSB_NR_QC])
+{
+	struct fsb_qlfs_read r = {.v = v};
+
+	if (!b->disk || strcmp(b->fstype, "qlfs"))
+		return false;
+	r.disk = b->disk->disk_name;
+	qlfs_for_each_counter(fsb_qlfs_one, &r);
+	return r.found == FSB_NR_QC;
+}
+
+/*
+ * After a row on qlfs, what qlfs did during it (the `qlfs` command's
+ * counters, their change over the row; the background cleaner's runs
+ * count whoever ran them, the row or the file system's own threads):
+ * "  ROW: qlfs: C checkpoints, D data and N node blocks written;
+ *  cleaning: F foreground and B background runs, S segments cleaned,
+ *  MD data and MN node blocks moved, R segments reused by SSR"
+ */
+static void fsb_qlfs_line(struct fsb *b, const char *name)
+{
+	u64 v[FSB_NR_QC], d[FSB_NR_QC];
+
+	if (!b->qc0_valid || !fsb_qlfs_read(b, v))
+		return;
+	for (unsigned int i = 0; i < FSB_NR_QC; i++)
+		d[i] = v[i] - b->qc0[i];
+	fsh_printf(
+		"  %s: qlfs: %llu checkpoints, %llu data and %llu node blocks written; cleaning: %llu foreground and %llu background runs, %llu segments cleaned, %llu data and %llu node blocks moved, %llu segments reused by SSR\n",
+		name, (unsigned long long)d[FSB_QC_CHECKPOINTS],
+		(unsigned long long)d[FSB_QC_DATA_WRITTEN],
+		(unsigned long long)d[FSB_QC_NODE_WRITTEN],
+		(unsigned long long)d[FSB_QC_GC_FG], (unsigned long long)d[FSB_QC_GC_BG],
+		(unsigned long long)d[FSB_QC_GC_SEGMENTS],
+		(unsigned long long)d[FSB_QC_GC_DATA],
+		(unsigned long long)d[FSB_QC_GC_NODE], (unsigned long long)d[FSB_QC_SSR]);
+}
+
 /* One row: "name amount unit seconds s rate unit/s", as docs/bench-qlfs.md,
- * then its I/O line. */
+ * then its I/O line and, on qlfs, its qlfs line. */
 static void fsb_row(struct fsb *b, const char *name, u64 amount, bool bytes, u64 ns)
 {
 	u64 rate10 = 0; /* MB/s or ops/s, times 10 */
@@ -209,12 +299,14 @@ static void fsb_row(struct fsb *b, const char *name, u64 amount, bool bytes, u64
 		   (unsigned long long)rate10 / 10, (unsigned long long)rate10 % 10,
 		   bytes ? "MB/s" : "ops/s");
 	fsb_io_line(b, name);
+	fsb_qlfs_line(b, name);
 }
 
 static void fsb_start(struct fsb *b)
 {
 	if (b->disk)
 		disk_stats_read(b->disk, &b->io0);
+	b->qc0_valid = fsb_qlfs_read(b, b->qc0);
 	b->start_ns = arch_clock_ns();
 	b->next_progress_ns = b->start_ns + FSB_PROGRESS_NS;
 }

@@ -3,8 +3,11 @@
  * fresh ramfs (rows printed in the documented format, with the amounts the
  * scale gives, the data checked by fsbench itself, nothing left behind),
  * an error that stops the bench without touching files it did not make,
- * the option errors, the stamps' check (negative controls), and --raw on
- * a test disk (the bytes reach the disk) and on a read-only one.
+ * the option errors, the stamps' check (negative controls), --raw on a
+ * test disk (the bytes reach the disk) and on a read-only one, and on a
+ * fresh qlfs (a test disk of 32 MiB or more) each row's qlfs line: the
+ * blocks it wrote, and on a disk filled to 95 % the cleaning its
+ * overwrites forced.
  *
  * Timings vary: the cases compare the rows' names and amounts, never a
  * time or a rate.
@@ -20,12 +23,16 @@
 #include <quire/string.h>
 #include <quire/printk.h>
 #include <quire/errno.h>
+#include "qlfs/qlfs_test.h"
 
-#define FSB_DIR "/fsb_test"
-#define OUT_LEN 8192
+#define FSB_DIR	 "/fsb_test"
+#define FSB_QDIR "/fsb_qlfs"
+#define OUT_LEN	 8192
 
 struct fsbt {
 	char out[OUT_LEN];
+	struct qlfs_dev qd; /* the qlfs cases' test disk */
+	bool qmounted;	    /* a qlfs is mounted at FSB_QDIR */
 };
 
 /* Does the line that @s is in (up to its newline, included) contain @sub? */
@@ -58,7 +65,14 @@ static int fsbt_init(struct ktest *t)
 
 static void fsbt_exit(struct ktest *t)
 {
+	struct fsbt *c = t->priv;
+
 	fsh_capture(NULL, 0);
+	if (c->qmounted && ksys_umount(FSB_QDIR, 0))
+		ksys_umount(FSB_QDIR, MNT_DETACH);
+	if (c->qmounted)
+		ksys_rmdir(FSB_QDIR);
+	qlfs_dev_close(&c->qd);
 	ksys_umount(FSB_DIR, 0);
 	ksys_rmdir(FSB_DIR);
 	kfree(t->priv);
@@ -165,7 +179,132 @@ static void every_row_runs_checks_its_data_and_leaves_nothing(struct ktest *t)
 	expect_row(t, "small-create", 39, "ops");
 	expect_row(t, "small-read", 39, "ops");
 	expect_row(t, "small-delete", 39, "ops");
+	KTEST_EXPECT_FALSE(t, fsh_has(((struct fsbt *)t->priv)->out, ": qlfs: "));
 	KTEST_EXPECT_EQ(t, count_entries(FSB_DIR), 0);
+}
+
+/* The figures of row @name's qlfs line ("  ROW: qlfs: ..."), in its
+ * order (enum fsb_qlfs_counter of fsbench.c); false if there is none. */
+static bool find_qlfs_line(const char *out, const char *name, u64 v[9])
+{
+	char head[40];
+	const char *p = NULL;
+	unsigned int n = 0;
+	size_t len = scnprintf(head, sizeof(head), "  %s: qlfs: ", name);
+
+	for (const char *l = out; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "")
+		if (!strncmp(l, head, len)) {
+			p = l + len;
+			break;
+		}
+	if (!p)
+		return false;
+	while (*p && *p != '\n' && n < 9) {
+		if (*p < '0' || *p > '9') {
+			p++;
+			continue;
+		}
+		v[n] = 0;
+		while (*p >= '0' && *p <= '9')
+			v[n] = v[n] * 10 + (*p++ - '0');
+		n++;
+	}
+	return n == 9 && line_has(p, "segments reused by SSR\n");
+}
+
+enum {
+	QL_CP,
+	QL_DATA,
+	QL_NODE,
+	QL_GC_FG,
+	QL_GC_BG,
+	QL_GC_SEGS,
+	QL_GC_DATA,
+	QL_GC_NODE,
+	QL_SSR
+};
+
+/* A fresh qlfs at FSB_QDIR on the first test disk of 32 MiB or more. */
+static void mount_qlfs(struct ktest *t)
+{
+	struct fsbt *c = t->priv;
+
+	qlfs_test_fresh_mount(t, &c->qd, 0, FSB_QDIR);
+	c->qmounted = true;
+}
+
+/* Unmounted, and fsck finds the disk clean. */
+static void umount_qlfs(struct ktest *t)
+{
+	struct fsbt *c = t->priv;
+
+	KTEST_ASSERT_EQ(t, ksys_umount(FSB_QDIR, 0), 0);
+	c->qmounted = false;
+	ksys_rmdir(FSB_QDIR);
+	KTEST_EXPECT_EQ(t, qlfs_test_fsck(&c->qd), 0);
+}
+
+/*
+ * On qlfs each row is followed by what qlfs did during it. seq-write
+ * (1 MiB at -s 256, then fsync) wrote each of its 256 data blocks and
+ * at least its inode; the random rows' fsyncs wrote data and nodes. On
+ * ramfs no such line (every_row_runs_...: checked there).
+ */
+static void qlfs_rows_say_what_qlfs_wrote(struct ktest *t)
+{
+	struct fsbt *c = t->priv;
+	u64 v[9];
+
+	mount_qlfs(t);
+	KTEST_ASSERT_EQ(t, run(t, "fsbench -s 256 --rows seq,rand --fs qlfs " FSB_QDIR),
+			0);
+	expect_row(t, "seq-write", 1ULL << 20, "bytes");
+	KTEST_ASSERT_TRUE(t, find_qlfs_line(c->out, "seq-write", v));
+	KTEST_EXPECT_GE(t, v[QL_DATA], 256);
+	KTEST_EXPECT_GE(t, v[QL_NODE], 1);
+	KTEST_ASSERT_TRUE(t, find_qlfs_line(c->out, "seq-read", v));
+	KTEST_EXPECT_EQ(t, v[QL_DATA], 0); /* reading writes no data */
+	for (unsigned int i = 0; i < 2; i++) {
+		const char *row = i ? "rand-write-fs64" : "rand-write";
+
+		KTEST_ASSERT_TRUE(t, find_qlfs_line(c->out, row, v));
+		KTEST_EXPECT_GE(t, v[QL_DATA], 1);
+		KTEST_EXPECT_LE(t, v[QL_DATA], 64 + v[QL_GC_DATA]);
+		KTEST_EXPECT_GE(t, v[QL_NODE], 1);
+	}
+	umount_qlfs(t);
+}
+
+/*
+ * --fill 95, then 2 x 1024 random 4 KiB overwrites of a 4 MiB file (-s
+ * 16): 8 MiB of new blocks where at most 5 % of the disk (1.6 MiB of 32)
+ * was free. A log-structured file system gets space back only by
+ * cleaning segments or reusing their holes (SSR), so the random rows'
+ * lines must count one or the other: the counters are the cleaner's.
+ */
+static void qlfs_rows_count_the_cleaning_of_a_full_disk(struct ktest *t)
+{
+	struct fsbt *c = t->priv;
+	u64 v[9], reclaimed = 0;
+
+	mount_qlfs(t);
+	KTEST_ASSERT_EQ(
+		t, run(t, "fsbench -s 16 --rows rand --fill 95 --fs qlfs " FSB_QDIR), 0);
+	KTEST_EXPECT_TRUE(t, fsh_has(c->out, "  fill: "));
+	for (unsigned int i = 0; i < 2; i++) {
+		const char *row = i ? "rand-write-fs64" : "rand-write";
+
+		expect_row(t, row, 4ULL << 20, "bytes");
+		KTEST_ASSERT_TRUE(t, find_qlfs_line(c->out, row, v));
+		reclaimed += v[QL_GC_SEGS] + v[QL_SSR];
+		cprintf("    # %s: %llu data, %llu node blocks; %llu+%llu cleaner runs, %llu segments cleaned, %llu by SSR\n",
+			row, (unsigned long long)v[QL_DATA],
+			(unsigned long long)v[QL_NODE], (unsigned long long)v[QL_GC_FG],
+			(unsigned long long)v[QL_GC_BG],
+			(unsigned long long)v[QL_GC_SEGS], (unsigned long long)v[QL_SSR]);
+	}
+	KTEST_EXPECT_GT(t, reclaimed, 0);
+	umount_qlfs(t);
 }
 
 static void rows_option_runs_only_those_rows(struct ktest *t)
@@ -352,6 +491,8 @@ static const struct ktest_case fsbench_cases[] = {
 	KTEST_CASE(a_stamp_checks_magic_generation_and_offset),
 	KTEST_CASE(raw_writes_the_region_and_flushes),
 	KTEST_CASE(raw_refuses_a_read_only_disk),
+	KTEST_CASE(qlfs_rows_say_what_qlfs_wrote),
+	KTEST_CASE(qlfs_rows_count_the_cleaning_of_a_full_disk),
 	KTEST_END,
 };
 
