@@ -1,7 +1,8 @@
 /*
  * include/quire/qlfs_stats.h - the counters of every mounted qlfs, the
  * figures the `qlfs` shell command prints, for other readers (the HTTP
- * server's /metrics: net/http/http_fs.c).
+ * server's /metrics: net/http/http_fs.c; fsbench's per-row qlfs line:
+ * fs/fsbench.c).
  *
  * Layer: fs (qlfs). Implemented by fs/qlfs/qlfs_shell.c.
  */
