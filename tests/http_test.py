@@ -594,9 +594,10 @@ def lingering_close(c):
 
 def slow_download(d, qh):
     """HD6, on a boot of its own with httpd.send_min_rate=4 MiB/s: a client
-    reading a 16 MiB file in 1 MB bursts a second (each burst wakes the
+    reading a 32 MiB file in 1 MB bursts every 2 s (each burst wakes the
     writer within the timeout, so HD2 alone never cuts it: with
-    httpd.send_min_rate=0 it held the worker for the whole file) is cut
+    httpd.send_min_rate=0 a reader of 1 MB a second held the worker for the
+    whole file) is cut
     once the sends have waited longer than the timeout plus sent / rate.
     The rate is high because the buffers between the server and the
     client (lwIP, slirp, the host's loopback sockets) take 2-3 MB, which is
@@ -604,25 +605,25 @@ def slow_download(d, qh):
     about 1 MB: a reader slow enough for the default 4096 B/s never wakes
     the writer within a timeout here, and HD2 cuts it."""
     img = os.path.join(d, "slow.img")
-    fresh_image(img, 64)
+    fresh_image(img, 96)
     port = free_port()
     g = Guest([qh, "--disk", img, "hostnet=slirp", "hostfwd=tcp:%d:80" % port,
                "httpd.timeout_ms=%d" % TIMEOUT_MS, "httpd.send_min_rate=%d" % SEND_MIN_RATE],
               os.path.join(d, "slow.log"))
     up = g.wait_for(r"httpd: listening on port 80", 60) is not None and \
         g.wait_for(r"VFS: mounted root \(qlfs on vda\)", 30) is not None
-    c, size, cut, read, why = Client(port), 16 << 20, None, 0, ""
+    c, size, cut, read, why = Client(port), 32 << 20, None, 0, ""
     if up and c.req("PUT", "/fs/big", body=pattern(size, 31))[0] == 201:
         m0 = c.metrics()
         s = socket.create_connection(("127.0.0.1", port), timeout=10)
         s.sendall(b"GET /fs/big HTTP/1.1\r\n" + H + b"\r\n")
         t0 = time.monotonic()
-        while time.monotonic() - t0 < 30 and read < size:
+        while time.monotonic() - t0 < 40 and read < size:
             got = read_until_close(s, b"", until=None, most=1 << 20)[0]
             if not got:
                 break
             read += len(got)
-            time.sleep(1.0)
+            time.sleep(2.0)
             m = c.metrics()
             if int(m.get("quire_http_send_slow_total", 0)) > \
                     int(m0.get("quire_http_send_slow_total", 0)):
@@ -835,7 +836,7 @@ def finish(n_checks):
 def qemu_main(d, quire):
     os.makedirs(d, exist_ok=True)
     img, src = os.path.join(d, "disk.img"), pattern(3 << 20, 99)
-    fresh_image(img, 64)
+    fresh_image(img, 96)
     print("KTAP version 1")
     print("1..7")
     port = free_port()
