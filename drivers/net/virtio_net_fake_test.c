@@ -759,6 +759,41 @@ static void a_failed_probe_leaves_no_work_behind(struct ktest *t)
 #define TCP_START (ETH_HLEN + 20) /* csum_start of the test's TCP frames */
 #define TCP_OFF	  16		  /* csum_offset of TCP's checksum field */
 
+/* The Ethernet header (IPv4) and the 20-byte IP header @ip of a frame @f
+ * holding a packet of @tot bytes, its checksum set: where the L4 header
+ * goes. */
+static u8 *ip4_frame(u8 *f, const u8 *ip, unsigned int tot)
+{
+	u8 *h = f + ETH_HLEN;
+	u16 ipsum;
+
+	memset(f, 0x52, ETH_ALEN);
+	f[6] = 0x02;
+	f[12] = 0x08;
+	f[13] = 0;
+	memcpy(h, ip, 20);
+	h[2] = tot >> 8;
+	h[3] = tot;
+	ipsum = csum_fold(csum_partial(h, 20, 0));
+	memcpy(h + 10, &ipsum, 2);
+	return h + 20;
+}
+
+/* The pseudo-header sum of ip4_frame()'s packet (@l4len bytes after the IP
+ * header, its protocol from the header) into the L4 field at @off: what a
+ * stack sending CHECKSUM_PARTIAL leaves there. */
+static void ip4_pseudo_sum(u8 *f, unsigned int l4len, unsigned int off)
+{
+	u8 *h = f + ETH_HLEN;
+	u16 pseudo;
+	u32 sa, da;
+
+	memcpy(&sa, h + 12, 4);
+	memcpy(&da, h + 16, 4);
+	pseudo = csum_tcpudp_partial(sa, da, l4len, h[9]);
+	memcpy(h + 20 + off, &pseudo, 2);
+}
+
 /*
  * A TCP/IPv4 frame 10.0.2.15:4000 -> 10.0.2.2:80 with @pay payload bytes,
  * its TCP checksum field holding the pseudo-header sum (what a stack
@@ -769,19 +804,10 @@ static unsigned int tcp_frame(u8 *f, unsigned int pay, u8 seed)
 	static const u8 ip[20] = {0x45, 0, 0,  0, 0x12, 0x34, 0x40, 0, 64, 6,
 				  0,	0, 10, 0, 2,	15,   10,   0, 2,  2};
 	unsigned int tot = 20 + 20 + pay;
-	u16 pseudo, ipsum;
-	u32 sa, da;
-	u8 *h = f + ETH_HLEN, *t = h + 20;
+	u8 *t;
 
 	memset(f, 0, ETH_HLEN + tot);
-	memset(f, 0x52, ETH_ALEN);
-	f[6] = 0x02;
-	f[12] = 0x08;
-	memcpy(h, ip, 20);
-	h[2] = tot >> 8;
-	h[3] = tot;
-	ipsum = csum_fold(csum_partial(h, 20, 0));
-	memcpy(h + 10, &ipsum, 2);
+	t = ip4_frame(f, ip, tot);
 	t[0] = 4000 >> 8;
 	t[1] = 4000 & 255;
 	t[3] = 80;
@@ -790,10 +816,7 @@ static unsigned int tcp_frame(u8 *f, unsigned int pay, u8 seed)
 	t[13] = 0x18; /* PSH ACK */
 	t[14] = 0xff; /* window */
 	fill_frame(t + 20, pay, seed);
-	memcpy(&sa, h + 12, 4);
-	memcpy(&da, h + 16, 4);
-	pseudo = csum_tcpudp_partial(sa, da, 20 + pay, 6);
-	memcpy(t + TCP_OFF, &pseudo, 2);
+	ip4_pseudo_sum(f, 20 + pay, TCP_OFF);
 	return ETH_HLEN + tot;
 }
 
@@ -1036,20 +1059,10 @@ static unsigned int udp_frame(u8 *f, unsigned int pay)
 	static const u8 ip[20] = {0x45, 0, 0,  0, 0x56, 0x78, 0x40, 0, 64, 17,
 				  0,	0, 10, 0, 2,	2,    10,   0, 2,  15};
 	unsigned int tot = 20 + 8 + pay, len = max(ETH_HLEN + tot, 60u);
-	u8 *h = f + ETH_HLEN, *u = h + 20;
-	u16 pseudo, ipsum;
-	u32 sa, da;
+	u8 *u;
 
 	memset(f, 0xaa, len);
-	memset(f, 0x52, ETH_ALEN);
-	memset(f + ETH_ALEN, 0x02, ETH_ALEN);
-	f[12] = 0x08;
-	f[13] = 0;
-	memcpy(h, ip, 20);
-	h[2] = tot >> 8;
-	h[3] = tot;
-	ipsum = csum_fold(csum_partial(h, 20, 0));
-	memcpy(h + 10, &ipsum, 2);
+	u = ip4_frame(f, ip, tot);
 	u[0] = 0;
 	u[1] = 53;
 	u[2] = 4000 >> 8;
@@ -1057,10 +1070,7 @@ static unsigned int udp_frame(u8 *f, unsigned int pay)
 	u[4] = (8 + pay) >> 8;
 	u[5] = 8 + pay;
 	fill_frame(u + 8, pay, 9);
-	memcpy(&sa, h + 12, 4);
-	memcpy(&da, h + 16, 4);
-	pseudo = csum_tcpudp_partial(sa, da, 8 + pay, 17);
-	memcpy(u + UDP_OFF, &pseudo, 2);
+	ip4_pseudo_sum(f, 8 + pay, UDP_OFF);
 	return len;
 }
 

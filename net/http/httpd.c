@@ -705,10 +705,26 @@ static int http_worker_init(struct http_worker *w, unsigned int id)
 	return 0;
 }
 
+/* A minimum rate from the kernel command line (@name=N bytes/s; 0: HD2
+ * alone), @rate kept when N is not a number. */
+static void httpd_rate_option(const char *name, unsigned int *rate)
+{
+	unsigned int n;
+	char opt[16];
+
+	if (!cmdline_get(name, opt, sizeof(opt)))
+		return;
+	if (kstrtouint(opt, 10, &n))
+		pr_err("httpd: %s=%s: not a number; using %u\n", name, opt, *rate);
+	else
+		*rate = n;
+}
+
 /* Start the server when lwIP runs (a network device was there: lwIP's
  * initcall comes first, net/lwip/build.mk links net/http after the port),
  * everything allocated here, at boot. httpd=off: no server;
- * httpd.timeout_ms=N: HD2's timeout. */
+ * httpd.timeout_ms=N: HD2's timeout; httpd.body_min_rate, httpd.send_min_rate:
+ * HD5's and HD6's rates. */
 static int httpd_init(void)
 {
 	struct netconn *listener;
@@ -727,20 +743,8 @@ static int httpd_init(void)
 		else
 			http_timeout_ms = ms;
 	}
-	if (cmdline_get("httpd.body_min_rate", opt, sizeof(opt))) {
-		if (kstrtouint(opt, 10, &ms))
-			pr_err("httpd: httpd.body_min_rate=%s: not a number; using %u\n",
-			       opt, http_body_min_rate);
-		else
-			http_body_min_rate = ms; /* bytes/s; 0: HD2 alone */
-	}
-	if (cmdline_get("httpd.send_min_rate", opt, sizeof(opt))) {
-		if (kstrtouint(opt, 10, &ms))
-			pr_err("httpd: httpd.send_min_rate=%s: not a number; using %u\n",
-			       opt, http_send_min_rate);
-		else
-			http_send_min_rate = ms; /* bytes/s; 0: HD2 alone */
-	}
+	httpd_rate_option("httpd.body_min_rate", &http_body_min_rate);
+	httpd_rate_option("httpd.send_min_rate", &http_send_min_rate);
 	http_workers = kcalloc(HTTP_WORKERS, sizeof(*http_workers), GFP_KERNEL);
 	if (!http_workers)
 		return -ENOMEM;
