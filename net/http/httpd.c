@@ -15,7 +15,7 @@
  * asks to close, an error closes it, or it stays idle for the timeout. A
  * connection that finds the queue full gets a 503 and is closed at once.
  *
- * Invariants (HD1..HD4):
+ * Invariants (HD1..HD7):
  *  HD1: memory is bounded: per worker one struct http_conn with rbuf
  *       (HTTP_HDR_MAX), iobuf (HTTP_IOBUF) and obuf (HTTP_OBUF), allocated
  *       at start; per connection lwIP's windows (TCP_WND in, TCP_SND_BUF
