@@ -42,6 +42,7 @@ import time
 HOST = "build/host/plain/"
 MKFS, FSCK = HOST + "mkfs.qlfs", HOST + "fsck.qlfs"
 TIMEOUT_MS = 2500            # httpd.timeout_ms= for the host run (--timeout-ms)
+SEND_MIN_RATE = 4 << 20      # httpd.send_min_rate= (B/s) of slow_download's own boot
 RESULTS = []
 
 
@@ -142,6 +143,27 @@ class Guest:
 # --- clients ----------------------------------------------------------------------------
 
 
+def read_until_close(s, got=b"", until=None, most=None):
+    """Read @s until the server closes it, its timeout passes, @until
+    (bytes) is in what came, or @most bytes came: (everything received,
+    closed by the server, reset by it)."""
+    closed = reset = False
+    try:
+        while (until is None or until not in got) and (most is None or len(got) < most):
+            b = s.recv(65536 if most is None else min(65536, most - len(got)))
+            if not b:
+                closed = True
+                break
+            got += b
+    except socket.timeout:
+        pass
+    except ConnectionResetError:
+        closed = reset = True
+    except OSError:
+        pass
+    return got, closed, reset
+
+
 class Client:
     def __init__(self, port):
         self.port = port
@@ -175,18 +197,7 @@ class Client:
                 break
         if shut:
             s.shutdown(socket.SHUT_WR)
-        got, closed = b"", False
-        try:
-            while True:
-                b = s.recv(65536)
-                if not b:
-                    closed = True
-                    break
-                got += b
-        except socket.timeout:
-            pass
-        except ConnectionResetError:
-            closed = True
+        got, closed, _ = read_until_close(s)
         s.close()
         m = re.match(rb"HTTP/1\.1 (\d{3}) ", got)
         return (int(m.group(1)) if m else None), got, closed
@@ -320,12 +331,7 @@ def keep_alive(c):
     n = 0
     for _ in range(20):
         s.sendall(b"HEAD /fs/r HTTP/1.1\r\nHost: q\r\n\r\n")
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            b = s.recv(4096)
-            if not b:
-                break
-            buf += b
+        buf = read_until_close(s, until=b"\r\n\r\n")[0]
         n += buf.startswith(b"HTTP/1.1 200 OK")
     s.close()
     check("keep_alive_20_requests_one_connection", n == 20, "%d of 20" % n)
@@ -496,19 +502,141 @@ def slow_trickle(c):
         time.sleep(TIMEOUT_MS / 2000.0)
     s.setblocking(True)
     s.settimeout(5)
-    try:
-        while b"\r\n\r\n" not in got:
-            b = s.recv(4096)
-            if not b:
-                break
-            got += b
-    except OSError:
-        pass
+    got = read_until_close(s, got, until=b"\r\n\r\n")[0]
     took = time.monotonic() - t0
     s.close()
     check("slow_trickled_body_cut_by_min_rate",
           got.startswith(b"HTTP/1.1 408 ") and sent < n and took < 3.0 * TIMEOUT_MS / 1000,
           "answer %r after %.1f s, %d of %d bytes sent" % (got[:20], took, sent, n))
+
+
+def rfc9112_forms(c):
+    """RFC 9112 2.2 (empty lines before a request line are ignored) and
+    3.2.2 (the absolute-form is accepted): both were a 400 before. A
+    keep-alive GET in the absolute-form after an empty line, then a GET
+    after two more (what a client may send after a body)."""
+    want = c.req("GET", "/fs/r")[2]
+    req = (b"\r\nGET http://q/fs/r HTTP/1.1\r\n" + H + b"\r\n" +
+           b"\r\n\r\nGET HTTP://10.0.2.15:80/fs/r?x HTTP/1.1\r\n" + H +
+           b"Connection: close\r\n\r\n")
+    st, got, closed = c.raw(req, wait=30)
+    check("rfc9112_empty_lines_and_absolute_form",
+          got.count(b"HTTP/1.1 200 OK") == 2 and got.endswith(want) and closed,
+          "%d answers of 200, closed %s: %r" % (got.count(b"HTTP/1.1 200 OK"), closed,
+                                                got[:60]))
+
+
+def active_connections(c):
+    return int(c.metrics().get("quire_http_connections_active", -1)) - 1   # less this one
+
+
+def lingering_close(c):
+    """HD7: a 413 for a huge declared body while the client sends: the
+    server answers, shuts its write half and drops what comes for at most
+    HTTP_LINGER_MS (2 s) or HTTP_LINGER_MAX (8 MiB), then closes. Before,
+    it closed with the body unread: TCP reset the connection, and a client
+    that sends its body before reading (http.client, curl without
+    Expect) got "connection reset" on its send instead of the 413."""
+    m0 = c.metrics()
+    s = socket.create_connection(("127.0.0.1", c.port), timeout=10)
+    send_err = None
+    try:
+        s.sendall(b"PUT /fs/x HTTP/1.1\r\n" + H + b"Content-Length: 99999999999\r\n\r\n")
+        time.sleep(0.3)                   # the 413 is out: the server lingers
+        s.sendall(pattern(6 << 20, 21))   # more than the buffers on the way hold
+    except OSError as e:
+        send_err = e
+    got, closed, reset = read_until_close(s)
+    s.close()
+    head, _, body = got.partition(b"\r\n\r\n")
+    m = re.search(rb"\r\nContent-Length: (\d+)\r\n", head + b"\r\n")
+    whole = got.startswith(b"HTTP/1.1 413 ") and m and len(body) == int(m.group(1))
+    check("lingering_close_client_sends_6_mib_then_reads_the_413",
+          whole and closed and not reset and send_err is None,
+          "send: %s; answer %r, closed %s, reset %s" % (send_err, got[:40], closed, reset))
+    # A client that keeps sending and never closes: the worker is free
+    # again within the bound (2 s), not when the client gives up (8 s).
+    s = socket.create_connection(("127.0.0.1", c.port), timeout=10)
+    s.sendall(b"PUT /fs/x HTTP/1.1\r\n" + H + b"Content-Length: 99999999999\r\n\r\n")
+    stop, piece = threading.Event(), pattern(16384, 22)
+
+    def sender():
+        end = time.monotonic() + 8
+        while not stop.is_set() and time.monotonic() < end:
+            try:
+                s.sendall(piece)
+            except OSError:
+                return
+    t = threading.Thread(target=sender)
+    t.start()
+    got = read_until_close(s)[0]
+    t_eof, active = time.monotonic(), None
+    while time.monotonic() - t_eof < 6:
+        active = active_connections(c)
+        if active == 0:
+            break
+        time.sleep(0.2)
+    freed = time.monotonic() - t_eof
+    stop.set()
+    t.join()
+    s.close()
+    m1 = c.metrics()
+    lingered = int(m1.get("quire_http_lingering_closes_total", 0)) - \
+        int(m0.get("quire_http_lingering_closes_total", 0))
+    dropped = int(m1.get("quire_http_lingering_bytes_total", 0)) - \
+        int(m0.get("quire_http_lingering_bytes_total", 0))
+    check("lingering_close_frees_the_worker_within_the_bound",
+          got.startswith(b"HTTP/1.1 413 ") and active == 0 and freed < 4.0 and
+          lingered == 2 and 0 < dropped <= 2 * ((8 << 20) + 65536),
+          "answer %r; active %s after %.1f s, %d lingering closes, %d bytes dropped" % (
+              got[:20], active, freed, lingered, dropped))
+
+
+def slow_download(d, qh):
+    """HD6, on a boot of its own with httpd.send_min_rate=4 MiB/s: a client
+    reading a 32 MiB file in 1 MB bursts every 2 s (each burst wakes the
+    writer within the timeout, so HD2 alone never cuts it: with
+    httpd.send_min_rate=0 a reader of 1 MB a second held the worker for the
+    whole file) is cut
+    once the sends have waited longer than the timeout plus sent / rate.
+    The rate is high because the buffers between the server and the
+    client (lwIP, slirp, the host's loopback sockets) take 2-3 MB, which is
+    credit at the rate, and because their wake-ups come in bursts of
+    about 1 MB: a reader slow enough for the default 4096 B/s never wakes
+    the writer within a timeout here, and HD2 cuts it."""
+    img = os.path.join(d, "slow.img")
+    fresh_image(img, 96)
+    port = free_port()
+    g = Guest([qh, "--disk", img, "hostnet=slirp", "hostfwd=tcp:%d:80" % port,
+               "httpd.timeout_ms=%d" % TIMEOUT_MS, "httpd.send_min_rate=%d" % SEND_MIN_RATE],
+              os.path.join(d, "slow.log"))
+    up = g.wait_for(r"httpd: listening on port 80", 60) is not None and \
+        g.wait_for(r"VFS: mounted root \(qlfs on vda\)", 30) is not None
+    c, size, cut, read, why = Client(port), 32 << 20, None, 0, ""
+    if up and c.req("PUT", "/fs/big", body=pattern(size, 31))[0] == 201:
+        m0 = c.metrics()
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s.sendall(b"GET /fs/big HTTP/1.1\r\n" + H + b"\r\n")
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 40 and read < size:
+            got = read_until_close(s, b"", until=None, most=1 << 20)[0]
+            if not got:
+                break
+            read += len(got)
+            time.sleep(2.0)
+            m = c.metrics()
+            if int(m.get("quire_http_send_slow_total", 0)) > \
+                    int(m0.get("quire_http_send_slow_total", 0)):
+                cut = time.monotonic() - t0
+                break
+        s.close()
+        why = "cut after %s, %d of %d bytes read (timeout %d ms, rate %d B/s)" % (
+            "%.1f s" % cut if cut else "never", read, size, TIMEOUT_MS, SEND_MIN_RATE)
+    else:
+        why = "no server, or the PUT failed (slow.log)"
+    g.kill()
+    check("slow_download_cut_by_send_min_rate",
+          cut is not None and cut >= TIMEOUT_MS / 1000.0 and read < size, why)
 
 
 def trace_over_http(c, g):
@@ -569,14 +697,7 @@ def enospc_put(c):
     except OSError:
         pass
     s.settimeout(10)
-    try:
-        while True:
-            b = s.recv(4096)
-            if not b:
-                break
-            got += b
-    except OSError:
-        pass
+    got = read_until_close(s, got)[0]
     s.close()
     st, _, listing = c.req("GET", "/fs")
     after = c.req("GET", "/fs/r")
@@ -669,7 +790,7 @@ def host_main(d, qh, big_mib):
         g.wait_for(r"httpd: listening on port 80", 10) is not None and \
         g.wait_for(r"VFS: mounted root \(qlfs on vda\)", 30) is not None
     print("KTAP version 1")
-    n_checks = 37 + len(HOSTILE)        # 2 of them: the writes of the two PUTs over 1 MiB (HF4)
+    n_checks = 41 + len(HOSTILE)        # 2 of them: the writes of the two PUTs over 1 MiB (HF4)
     print("1..%d" % n_checks)
     if not check("server_up", up, "no address or no listener in 60 s"):
         g.kill()
@@ -684,6 +805,8 @@ def host_main(d, qh, big_mib):
     chunked_put(c)
     pipelined_after_body(c)
     slow_trickle(c)
+    rfc9112_forms(c)
+    lingering_close(c)
     trace_over_http(c, g)
     never_reads(c, big_mib)
     load_loop(c)
@@ -697,6 +820,7 @@ def host_main(d, qh, big_mib):
     check("guest_log_clean", not bad, bad[0] if bad else "")
     ok, line = fsck(img)
     check("fsck_clean", ok, line)
+    slow_download(d, qh)
     return finish(n_checks)
 
 
@@ -712,7 +836,7 @@ def finish(n_checks):
 def qemu_main(d, quire):
     os.makedirs(d, exist_ok=True)
     img, src = os.path.join(d, "disk.img"), pattern(3 << 20, 99)
-    fresh_image(img, 64)
+    fresh_image(img, 96)
     print("KTAP version 1")
     print("1..7")
     port = free_port()

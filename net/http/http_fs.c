@@ -462,6 +462,9 @@ static void metrics_http(struct http_conn *c)
 	http_printf(c, "quire_http_timeouts_total %llu\n", s.timeouts);
 	http_printf(c, "quire_http_send_failures_total %llu\n", s.send_failures);
 	http_printf(c, "quire_http_put_writes_total %llu\n", s.put_writes);
+	http_printf(c, "quire_http_send_slow_total %llu\n", s.send_slow);
+	http_printf(c, "quire_http_lingering_closes_total %llu\n", s.lingering);
+	http_printf(c, "quire_http_lingering_bytes_total %llu\n", s.linger_bytes);
 	for (int i = 1; i <= 5; i++)
 		http_printf(c, "quire_http_responses_total{class=\"%dxx\"} %llu\n", i,
 			    s.status[i]);

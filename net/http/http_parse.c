@@ -58,9 +58,18 @@ static bool length_add_digit(u64 *x, unsigned int base, unsigned int d)
 	return true;
 }
 
+size_t http_empty_lines(const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	while (i + 1 < len && buf[i] == '\r' && buf[i + 1] == '\n')
+		i += 2;
+	return i;
+}
+
 size_t http_header_end(const char *buf, size_t len)
 {
-	for (size_t i = 3; i < len; i++)
+	for (size_t i = http_empty_lines(buf, len) + 3; i < len; i++)
 		if (buf[i] == '\n' && buf[i - 1] == '\r' && buf[i - 2] == '\n' &&
 		    buf[i - 3] == '\r')
 			return i + 1;
@@ -119,7 +128,7 @@ static int parse_path(const char *t, size_t n, struct http_request *req)
 
 	req->path[0] = '\0';
 	if (!n || t[0] != '/')
-		return 400; /* origin-form only */
+		return 400; /* origin-form, or absolute-form's path */
 	for (size_t i = 1; i <= n; i++) {
 		char c;
 
@@ -160,11 +169,37 @@ static int parse_path(const char *t, size_t n, struct http_request *req)
 	return 0;
 }
 
+/*
+ * The absolute-form "http://authority/path?query" (RFC 9112 3.2.2: a
+ * server MUST accept it; its authority stands for the host, any Host
+ * field's value is ignored): the length of "scheme://authority" in
+ * t[0..n), 0 for another form, or -1 for a malformed one (another scheme
+ * than http or https, an empty authority, userinfo: RFC 9110 4.2.4).
+ */
+static int absolute_form_prefix(const char *t, size_t n)
+{
+	size_t s, a;
+
+	if (n && t[0] == '/')
+		return 0; /* origin-form */
+	if (n >= 7 && token_is(t, 4, "http") && !memcmp(t + 4, "://", 3))
+		s = 7;
+	else if (n >= 8 && token_is(t, 5, "https") && !memcmp(t + 5, "://", 3))
+		s = 8;
+	else
+		return -1;
+	for (a = s; a < n && t[a] != '/' && t[a] != '?'; a++)
+		if (t[a] == '@')
+			return -1;
+	return a > s ? (int)a : -1;
+}
+
 /* The request target t[0..n): path and query. */
 static int parse_target(const char *t, size_t n, struct http_request *req)
 {
-	const char *q = memchr(t, '?', n);
-	size_t plen = q ? (size_t)(q - t) : n;
+	const char *q;
+	size_t plen;
+	int abs;
 
 	if (n > HTTP_TARGET_MAX)
 		return 414;
@@ -172,6 +207,16 @@ static int parse_target(const char *t, size_t n, struct http_request *req)
 		if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7f ||
 		    t[i] == '#')
 			return 400;
+	abs = absolute_form_prefix(t, n);
+	if (abs < 0)
+		return 400;
+	if (abs) {
+		req->absolute_form = true;
+		t += abs;
+		n -= abs;
+	}
+	q = memchr(t, '?', n);
+	plen = q ? (size_t)(q - t) : n;
 	req->query[0] = '\0';
 	if (q) {
 		size_t ql = n - plen - 1;
@@ -180,6 +225,10 @@ static int parse_target(const char *t, size_t n, struct http_request *req)
 			return 400; /* no query we know is that long */
 		memcpy(req->query, q + 1, ql);
 		req->query[ql] = '\0';
+	}
+	if (!plen && req->absolute_form) { /* RFC 9110 4.2.3: an empty path is "/" */
+		strscpy_len(req->path, "/", sizeof(req->path));
+		return 0;
 	}
 	return parse_path(t, plen, req);
 }
@@ -340,6 +389,7 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
 	int err;
 
 	memset(req, 0, sizeof(*req));
+	p += http_empty_lines(buf, len); /* RFC 9112 2.2 */
 	for (;;) {
 		const char *lf = memchr(p, '\n', end - p);
 		size_t n;

@@ -4,7 +4,7 @@
  *
  * Layer: net (HTTP). Used by: net/http/httpd.c (the server), the
  * handlers (net/http/http_fs.c) and the `http_parse` suite.
- * Provides: http_header_end(), http_parse_request(), http_route(),
+ * Provides: http_empty_lines(), http_header_end(), http_parse_request(), http_route(),
  * http_parse_range(), http_etag(), http_chunk_size_line(), http_status_text().
  *
  * Invariants (HP1..HP4):
@@ -63,6 +63,7 @@ struct http_request {
 	bool chunked;	      /* Transfer-Encoding: chunked */
 	bool expect_continue; /* Expect: 100-continue */
 	bool has_host;
+	bool absolute_form; /* "GET http://host/path": the authority is the host */
 	char path[HTTP_PATH_MAX + 1]; /* HP2 */
 	char query[HTTP_QUERY_MAX + 1];
 	char range[64];			       /* the Range value, raw ("" if none) */
@@ -70,8 +71,14 @@ struct http_request {
 	bool if_none_match_long;	       /* longer than we keep: matches nothing */
 };
 
+/* The bytes of the empty lines (CRLF) that start buf[0..len): RFC 9112
+ * 2.2 asks a server to ignore at least one before a request line (a
+ * client may send one after a POST body); the parser ignores any number. */
+size_t http_empty_lines(const char *buf, size_t len);
+
 /* The length of the header block in buf[0..len) including its closing
- * empty line, or 0 if it has not all arrived. */
+ * empty line (and any empty lines before its request line), or 0 if it
+ * has not all arrived. */
 size_t http_header_end(const char *buf, size_t len);
 
 /* Parse the header block buf[0..len) (http_header_end() bytes): 0 or

@@ -48,7 +48,29 @@ static const struct req_case req_cases[] = {
 	{"PATCH /fs/a HTTP/1.1\r\n" H "\r\n", 501, NULL},
 	{"get /fs/a HTTP/1.1\r\n" H "\r\n", 501, NULL}, /* methods are case-sensitive */
 	{"GET fs/a HTTP/1.1\r\n" H "\r\n", 400, NULL},
-	{"GET http://q/fs/a HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	/* RFC 9112 3.2.2: the absolute-form is accepted, its authority is the
+	 * host (Host is still required in 1.1, RFC 9112 3.2, its value
+	 * ignored); another scheme, no authority, userinfo: 400. */
+	{"GET http://q/fs/a HTTP/1.1\r\n" H "\r\n", 0, "/fs/a"},
+	{"GET HTTP://other:8080/fs/a%20b?mkdir HTTP/1.1\r\n" H "\r\n", 0, "/fs/a b"},
+	{"GET https://q/fs//a/./b HTTP/1.1\r\n" H "\r\n", 0, "/fs/a/b"},
+	{"GET http://q HTTP/1.1\r\n" H "\r\n", 0, "/"},
+	{"GET http://q?x HTTP/1.1\r\n" H "\r\n", 0, "/"},
+	{"GET http://q/fs/a HTTP/1.0\r\n\r\n", 0, "/fs/a"},
+	{"GET http://q/fs/../x HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	{"GET http://q/fs/a HTTP/1.1\r\n\r\n", 400, NULL},
+	{"GET http:///fs/a HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	{"GET http:// HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	{"GET http://u:p@q/fs/a HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	{"GET ftp://q/fs/a HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	{"GET http:/q/fs/a HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	{"GET httpx://q/fs/a HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	{"GET * HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	/* RFC 9112 2.2: empty lines before the request line are ignored */
+	{"\r\nGET /fs/a HTTP/1.1\r\n" H "\r\n", 0, "/fs/a"},
+	{"\r\n\r\n\r\nPUT /fs/a HTTP/1.1\r\n" H "Content-Length: 5\r\n\r\n", 0, "/fs/a"},
+	{"\n\r\nGET /fs/a HTTP/1.1\r\n" H "\r\n", 400, NULL}, /* a bare LF */
+	{"\r\n \r\nGET /fs/a HTTP/1.1\r\n" H "\r\n", 400, NULL},
 	{"GET /fs/a\nHTTP/1.1\r\n" H "\r\n", 400, NULL},
 	{"GET /fs/a HTTP/1.1\n" H "\r\n", 400, NULL},
 	{"GET /fs/a HTTP/1.1\r\nHost: q\n\r\n", 400, NULL},
@@ -207,7 +229,11 @@ static void finds_the_end_of_the_header_block(struct ktest *t)
 	KTEST_EXPECT_EQ(t, http_header_end("GET / HTTP/1.1\r\n\r", 17), 0);
 	KTEST_EXPECT_EQ(t, http_header_end("GET / HTTP/1.1\n\n", 16), 0);
 	KTEST_EXPECT_EQ(t, http_header_end("", 0), 0);
-	KTEST_EXPECT_EQ(t, http_header_end("\r\n\r\n", 4), 4);
+	/* RFC 9112 2.2: leading empty lines are not the block's end */
+	KTEST_EXPECT_EQ(t, http_header_end("\r\n\r\n", 4), 0);
+	KTEST_EXPECT_EQ(t, http_header_end("\r\n\r\n\r\n", 6), 0);
+	KTEST_EXPECT_EQ(t, http_header_end("\r\n\r\nGET / HTTP/1.1\r\n\r\nX", 23), 22);
+	KTEST_EXPECT_EQ(t, http_header_end("\r\nGET / HTTP/1.1\r\n\r\n", 20), 20);
 }
 
 static void routes_paths(struct ktest *t)

@@ -15,7 +15,7 @@
  * asks to close, an error closes it, or it stays idle for the timeout. A
  * connection that finds the queue full gets a 503 and is closed at once.
  *
- * Invariants (HD1..HD4):
+ * Invariants (HD1..HD7):
  *  HD1: memory is bounded: per worker one struct http_conn with rbuf
  *       (HTTP_HDR_MAX), iobuf (HTTP_IOBUF) and obuf (HTTP_OBUF), allocated
  *       at start; per connection lwIP's windows (TCP_WND in, TCP_SND_BUF
@@ -39,6 +39,21 @@
  *       just inside every timeout is cut after about one timeout, not
  *       after the whole body (Apache mod_reqtimeout's MinRate; only the
  *       wait for the peer counts, never the worker's own file writes).
+ *  HD6: a response has a minimum rate too: the time the worker has spent
+ *       in sends of one response never exceeds httpd.timeout_ms + sent /
+ *       httpd.send_min_rate seconds (the connection is closed, counted
+ *       in send_slow). A client reading a little just inside every
+ *       timeout no longer holds a worker for a whole large file (HD5's
+ *       rule for the other direction; only the sends count, never the
+ *       worker's file reads).
+ *  HD7: a connection closed with input possibly unread (an error answer,
+ *       a request body not read) is closed lingering, as nginx's
+ *       lingering_close: the response is flushed, the write half shut
+ *       (FIN), and what the peer still sends is read and dropped until
+ *       it closes, for at most HTTP_LINGER_MS and HTTP_LINGER_MAX bytes;
+ *       then the netconn is closed. Closing with unread bytes makes TCP
+ *       send a reset, and the peer's stack may drop the response it had
+ *       not read yet ("connection reset" instead of a 413).
  *
  * Locking: http_queue_lock guards the queue (leaf). lwIP's calls take the
  * core lock themselves (LOCK_TCPIP_CORE inside netconn_*); the worker
@@ -86,6 +101,7 @@ void http_stats_read(struct http_stats *s)
 }
 static unsigned int http_timeout_ms = HTTP_TIMEOUT_MS;
 static unsigned int http_body_min_rate = HTTP_BODY_MIN_RATE; /* 0: HD5 off */
+static unsigned int http_send_min_rate = HTTP_SEND_MIN_RATE; /* 0: HD6 off */
 static struct http_worker *http_workers;
 
 static DEFINE_SPINLOCK(http_queue_lock);
@@ -100,19 +116,52 @@ static struct http_worker *conn_worker(struct http_conn *c)
 
 /* --- output --- */
 
+/*
+ * How long the next wait on the peer may last (HD2, and HD5 or HD6 with
+ * @rate bytes/s): 0 if @bytes moved in @waited ms is already below the
+ * rate (beyond the first timeout).
+ */
+static u32 rate_wait_left(u64 bytes, u64 waited, unsigned int rate)
+{
+	u64 allowed = http_timeout_ms;
+
+	if (!rate)
+		return http_timeout_ms;
+	allowed += bytes * 1000 / rate;
+	if (waited >= allowed)
+		return 0;
+	return http_min(allowed - waited, http_timeout_ms);
+}
+
 /* Write @len bytes to the peer; a failure marks the connection broken. */
 static void conn_send(struct http_conn *c, const void *buf, size_t len)
 {
 	size_t off = 0;
 
 	while (off < len && !c->broken) {
+		u32 left = rate_wait_left(c->send_bytes, c->send_wait_ms,
+					  http_send_min_rate);
+		unsigned long start = jiffies;
 		size_t written = 0;
-		err_t err = netconn_write_partly(c->nc, (const u8 *)buf + off, len - off,
-						 NETCONN_COPY, &written);
+		err_t err;
 
+		if (!left) { /* HD6: a peer that reads too slowly */
+			c->broken = true;
+			http_count(&http_stats.send_slow, 1);
+			http_count(&http_stats.send_failures, 1);
+			break;
+		}
+		netconn_set_sendtimeout((struct netconn *)c->nc, left);
+		err = netconn_write_partly(c->nc, (const u8 *)buf + off, len - off,
+					   NETCONN_COPY, &written);
+		c->send_wait_ms += jiffies_to_msecs(jiffies - start);
+		c->send_bytes += written;
 		if (err != ERR_OK || !written) {
 			c->broken = true; /* HD2: a peer that does not read */
 			http_count(&http_stats.send_failures, 1);
+			if (!rate_wait_left(c->send_bytes, c->send_wait_ms,
+					    http_send_min_rate))
+				http_count(&http_stats.send_slow, 1); /* HD6 */
 			break;
 		}
 		off += written;
@@ -155,9 +204,9 @@ void http_send_head(struct http_conn *c, int status, const char *type, s64 len,
 	/* HD3: an error other than the ordinary outcomes of a well-formed
 	 * request, or a request body left unread, ends the connection. */
 	if (status >= 400 && status != 404 && status != 409 && status != 416)
-		c->close = true;
+		c->close = c->linger = true;
 	if (c->body_left || (c->body_chunked && !c->body_done))
-		c->close = true;
+		c->close = c->linger = true; /* HD7 */
 	c->chunked_out = false;
 	if (len < 0 && status != 204 && status != 304) {
 		if (c->req.version_minor == 1)
@@ -276,20 +325,6 @@ static ssize_t_k conn_recv(struct http_conn *c, void *buf, size_t max, u32 ms)
 	return n;
 }
 
-/* How long a body receive may wait now (HD2, HD5): 0 if the body is
- * already too slow. */
-static u32 body_wait_left(const struct http_conn *c)
-{
-	u64 allowed = http_timeout_ms;
-
-	if (!http_body_min_rate)
-		return http_timeout_ms;
-	allowed += c->body_bytes * 1000 / http_body_min_rate;
-	if (c->body_wait_ms >= allowed)
-		return 0;
-	return http_min(allowed - c->body_wait_ms, http_timeout_ms);
-}
-
 /* Raw request-body bytes: the header block's leftovers first. */
 static ssize_t_k conn_read(struct http_conn *c, void *buf, size_t max)
 {
@@ -304,7 +339,7 @@ static ssize_t_k conn_read(struct http_conn *c, void *buf, size_t max)
 		c->body_bytes += n;
 		return n;
 	}
-	left = body_wait_left(c);
+	left = rate_wait_left(c->body_bytes, c->body_wait_ms, http_body_min_rate);
 	if (!left)
 		return -ETIMEDOUT; /* HD5 */
 	start = jiffies;
@@ -417,12 +452,20 @@ static int conn_read_header(struct http_conn *c)
 	unsigned long deadline = jiffies + msecs_to_jiffies(http_timeout_ms);
 	size_t end;
 
-	memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos); /* pipelined */
-	c->rlen -= c->rpos;
-	c->rpos = 0;
-	while (!(end = http_header_end(c->rbuf, c->rlen))) {
+	for (;;) {
 		long left = (long)(deadline - jiffies);
+		size_t skip =
+			c->rpos + http_empty_lines(c->rbuf + c->rpos, c->rlen - c->rpos);
 		ssize_t_k n;
+
+		/* what was pipelined, less empty lines (RFC 9112 2.2): a peer
+		 * that sends nothing else is idle, not a bad request */
+		memmove(c->rbuf, c->rbuf + skip, c->rlen - skip);
+		c->rlen -= skip;
+		c->rpos = 0;
+		end = http_header_end(c->rbuf, c->rlen);
+		if (end)
+			break;
 
 		if (c->rlen == HTTP_HDR_MAX)
 			return -431;
@@ -446,7 +489,36 @@ static void conn_finish_body(struct http_conn *c)
 	if (c->close || c->broken)
 		return;
 	if (c->body_left || (c->body_chunked && !c->body_done))
-		c->close = true; /* a handler left a body unread: no guessing */
+		c->close = c->linger = true; /* a handler left a body unread */
+}
+
+/*
+ * HD7: the response is out; shut the write half and drop what the peer
+ * still sends until it closes, HTTP_LINGER_MS or HTTP_LINGER_MAX bytes,
+ * so that the close does not reset the connection under the response.
+ */
+static void conn_linger(struct http_conn *c)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(HTTP_LINGER_MS);
+	u64 dropped = 0;
+
+	if (netconn_shutdown(c->nc, 0, 1) != ERR_OK)
+		return;
+	http_count(&http_stats.lingering, 1);
+	while (dropped < HTTP_LINGER_MAX) {
+		long left = (long)(deadline - jiffies);
+		ssize_t_k n;
+
+		if (left <= 0)
+			break;
+		n = conn_recv(c, c->iobuf, HTTP_IOBUF, jiffies_to_msecs(left));
+		if (n == -ETIMEDOUT)
+			continue;
+		if (n <= 0)
+			break; /* the peer closed (or reset) */
+		dropped += n;
+	}
+	http_count(&http_stats.linger_bytes, dropped);
 }
 
 /* Serve requests on @c until it must close. */
@@ -479,6 +551,8 @@ static void conn_serve(struct http_conn *c)
 		c->chunk_total = 0;
 		c->body_bytes = 0;
 		c->body_wait_ms = 0;
+		c->send_bytes = 0;
+		c->send_wait_ms = 0;
 		if (status) {
 			http_count(&http_stats.bad_requests, 1);
 			c->close = true; /* HP1 */
@@ -490,6 +564,8 @@ static void conn_serve(struct http_conn *c)
 		conn_flush(c);
 	}
 	conn_flush(c);
+	if (c->linger && !c->broken && !c->eof)
+		conn_linger(c);
 }
 
 static void conn_release(struct http_conn *c)
@@ -543,7 +619,8 @@ static int http_worker_fn(void *arg)
 		wait_event(http_queue_wait, http_queue_take(&nc));
 		c->nc = nc;
 		c->rlen = c->rpos = 0;
-		c->eof = c->broken = c->close = false;
+		c->eof = c->broken = c->close = c->linger = false;
+		c->send_bytes = c->send_wait_ms = 0;
 		w->olen = 0;
 		http_count(&http_stats.active, 1);
 		conn_serve(c);
@@ -570,7 +647,7 @@ static void http_refuse(struct netconn *nc)
 static void http_accepted(struct netconn *nc)
 {
 	http_count(&http_stats.accepted, 1);
-	netconn_set_sendtimeout(nc, http_timeout_ms);
+	netconn_set_sendtimeout(nc, http_timeout_ms); /* conn_send() sets its own */
 	LOCK_TCPIP_CORE();
 	if (nc->pcb.tcp)
 		tcp_nagle_disable(nc->pcb.tcp); /* responses end in small segments */
@@ -628,10 +705,26 @@ static int http_worker_init(struct http_worker *w, unsigned int id)
 	return 0;
 }
 
+/* A minimum rate from the kernel command line (@name=N bytes/s; 0: HD2
+ * alone), @rate kept when N is not a number. */
+static void httpd_rate_option(const char *name, unsigned int *rate)
+{
+	unsigned int n;
+	char opt[16];
+
+	if (!cmdline_get(name, opt, sizeof(opt)))
+		return;
+	if (kstrtouint(opt, 10, &n))
+		pr_err("httpd: %s=%s: not a number; using %u\n", name, opt, *rate);
+	else
+		*rate = n;
+}
+
 /* Start the server when lwIP runs (a network device was there: lwIP's
  * initcall comes first, net/lwip/build.mk links net/http after the port),
  * everything allocated here, at boot. httpd=off: no server;
- * httpd.timeout_ms=N: HD2's timeout. */
+ * httpd.timeout_ms=N: HD2's timeout; httpd.body_min_rate, httpd.send_min_rate:
+ * HD5's and HD6's rates. */
 static int httpd_init(void)
 {
 	struct netconn *listener;
@@ -650,13 +743,8 @@ static int httpd_init(void)
 		else
 			http_timeout_ms = ms;
 	}
-	if (cmdline_get("httpd.body_min_rate", opt, sizeof(opt))) {
-		if (kstrtouint(opt, 10, &ms))
-			pr_err("httpd: httpd.body_min_rate=%s: not a number; using %u\n",
-			       opt, http_body_min_rate);
-		else
-			http_body_min_rate = ms; /* bytes/s; 0: HD2 alone */
-	}
+	httpd_rate_option("httpd.body_min_rate", &http_body_min_rate);
+	httpd_rate_option("httpd.send_min_rate", &http_send_min_rate);
 	http_workers = kcalloc(HTTP_WORKERS, sizeof(*http_workers), GFP_KERNEL);
 	if (!http_workers)
 		return -ENOMEM;
@@ -670,8 +758,9 @@ static int httpd_init(void)
 		return -EIO;
 	if (IS_ERR(kthread_run(http_listener_fn, listener, "httpd")))
 		return -ENOMEM;
-	pr_info("httpd: listening on port %d (%d workers, timeout %u ms, body min rate %u B/s)\n",
-		HTTP_PORT, HTTP_WORKERS, http_timeout_ms, http_body_min_rate);
+	pr_info("httpd: listening on port %d (%d workers, timeout %u ms, body min rate %u B/s, send min rate %u B/s)\n",
+		HTTP_PORT, HTTP_WORKERS, http_timeout_ms, http_body_min_rate,
+		http_send_min_rate);
 	return 0;
 }
 late_initcall(httpd_init);
@@ -685,12 +774,15 @@ static int cmd_httpd(int argc, char **argv)
 		cprintf("httpd: not running (no network device, or httpd=off)\n");
 		return 0;
 	}
-	cprintf("httpd: port %d, %d workers, queue %d, timeout %u ms, body min rate %u B/s\n",
-		HTTP_PORT, HTTP_WORKERS, HTTP_QUEUE, http_timeout_ms, http_body_min_rate);
+	cprintf("httpd: port %d, %d workers, queue %d, timeout %u ms, body min rate %u B/s, send min rate %u B/s\n",
+		HTTP_PORT, HTTP_WORKERS, HTTP_QUEUE, http_timeout_ms, http_body_min_rate,
+		http_send_min_rate);
 	cprintf("connections: %llu accepted, %llu active, %llu refused (503)\n",
 		s.accepted, s.active, s.refused);
-	cprintf("requests: %llu, bad %llu, timeouts %llu, send failures %llu\n",
-		s.requests, s.bad_requests, s.timeouts, s.send_failures);
+	cprintf("requests: %llu, bad %llu, timeouts %llu, send failures %llu (%llu below the send min rate)\n",
+		s.requests, s.bad_requests, s.timeouts, s.send_failures, s.send_slow);
+	cprintf("lingering closes: %llu, %llu bytes dropped\n", s.lingering,
+		s.linger_bytes);
 	cprintf("responses: 1xx %llu 2xx %llu 3xx %llu 4xx %llu 5xx %llu\n", s.status[1],
 		s.status[2], s.status[3], s.status[4], s.status[5]);
 	cprintf("bytes: %llu in, %llu out; %llu writes of PUT bodies\n", s.bytes_in,

@@ -18,6 +18,9 @@
 #define HTTP_IOBUF	    (64 * 1024)	 /* a worker's file <-> socket buffer */
 #define HTTP_TIMEOUT_MS	    10000	 /* httpd.timeout_ms=: header, body, send */
 #define HTTP_BODY_MIN_RATE  4096	 /* httpd.body_min_rate=: bytes/s (HD5) */
+#define HTTP_SEND_MIN_RATE  4096	 /* httpd.send_min_rate=: bytes/s (HD6) */
+#define HTTP_LINGER_MS	    2000	 /* lingering close: at most this long (HD7) */
+#define HTTP_LINGER_MAX	    (8 << 20)	 /* ... and this many bytes discarded */
 #define HTTP_PUT_MAX	    (1ULL << 32) /* bytes in one PUT (413 beyond) */
 #define HTTP_CHUNK_LINE_MAX 256		 /* a chunk-size line, bytes */
 #define HTTP_TRAILERS_MAX   16		 /* trailer fields after the last chunk */
@@ -33,6 +36,7 @@ struct http_conn {
 	bool eof;	   /* the peer closed its side */
 	bool broken;	   /* a send failed or timed out: close now */
 	bool close;	   /* close after this response */
+	bool linger;	   /* input may be left unread: lingering close (HD7) */
 	bool head;	   /* HEAD: headers only */
 	bool chunked_out;  /* the response body is being sent chunked */
 	u64 body_left;	   /* request body bytes not read (Content-Length) */
@@ -42,6 +46,8 @@ struct http_conn {
 	u64 chunk_total;   /* chunked: the chunk sizes announced so far */
 	u64 body_bytes;	   /* body bytes (framing included) received (HD5) */
 	u64 body_wait_ms;  /* time spent waiting for them (HD5) */
+	u64 send_bytes;	   /* response bytes handed to TCP (HD6) */
+	u64 send_wait_ms;  /* time spent in sends (HD6) */
 	struct http_request req;
 	char fs_path[HTTP_PATH_MAX + 1];
 };
@@ -52,6 +58,9 @@ struct http_stats {
 	unsigned long long status[6]; /* 1xx .. 5xx by first digit */
 	unsigned long long timeouts, send_failures, bad_requests;
 	unsigned long long put_writes; /* ksys_write() calls of PUT bodies (HF4) */
+	unsigned long long send_slow;  /* responses cut by the minimum send rate (HD6) */
+	unsigned long long lingering;  /* lingering closes (HD7) */
+	unsigned long long linger_bytes; /* bytes read and dropped by them */
 };
 extern struct http_stats http_stats;
 

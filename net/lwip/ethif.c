@@ -29,7 +29,11 @@
  *    packet gets the pseudo-header sum in its field and goes by
  *    dev_queue_xmit_csum() (csum_start = after the IP header,
  *    csum_offset 16 for TCP, 6 for UDP), Linux's CHECKSUM_PARTIAL. The
- *    IP header checksum stays lwIP's. An IP fragment cannot be
+ *    IP header checksum stays lwIP's. Every TCP/UDP frame here is lwIP's
+ *    own TCP or UDP (field 0): LWIP_RAW is on, but its one user is ping's
+ *    ICMP pcb (net_shell.c; ICMP is never touched here), IP_FORWARD is
+ *    off, and a raw pcb of protocol TCP/UDP, whose sender would have
+ *    filled the checksum itself, does not exist. An IP fragment cannot be
  *    offloaded (the checksum covers the whole datagram): lwIP's TCP
  *    never fragments (MSS 1460), a UDP datagram over the MTU leaves
  *    without a checksum (0, allowed over IPv4), counted.
