@@ -413,15 +413,30 @@ static struct wb_writeback_work *get_next_work_item(struct bdi_writeback *wb)
 	return work;
 }
 
-/* Start-all: write everything dirty now (no wait). Coalesces requests. */
+/*
+ * Start-all: write everything dirty now (no wait). Coalesces requests: one
+ * pending at a time, with the first request's reason. Deviation from Linux,
+ * which writes the reason after test_and_set_bit() with nothing ordering it
+ * against the flusher's read (Linux only traces it): here the reason makes
+ * a sync's pass for_sync (wb_check_start_all()), so the bit and the reason
+ * are set together under work_lock, and the flusher reads them together
+ * under it: it never sees the bit with the previous request's reason.
+ */
 static void wb_start_writeback(struct bdi_writeback *wb, enum wb_reason reason)
 {
+	unsigned long flags;
+
 	if (!wb_has_dirty_io(wb))
 		return;
-	if (test_bit(WB_start_all, &wb->state) ||
-	    test_and_set_bit(WB_start_all, &wb->state))
+	if (test_bit(WB_start_all, &wb->state))
 		return;
+	spin_lock_irqsave(&wb->work_lock, flags);
+	if (test_and_set_bit(WB_start_all, &wb->state)) {
+		spin_unlock_irqrestore(&wb->work_lock, flags);
+		return;
+	}
 	wb->start_all_reason = reason;
+	spin_unlock_irqrestore(&wb->work_lock, flags);
 	wb_wakeup(wb);
 }
 
@@ -797,22 +812,27 @@ static long get_nr_dirty_pages(void)
 
 static long wb_check_start_all(struct bdi_writeback *wb)
 {
+	enum wb_reason reason;
 	long nr_pages;
 
 	if (!test_bit(WB_start_all, &wb->state))
 		return 0;
+	/* the reason set with the bit (wb_start_writeback()) */
+	spin_lock_irq(&wb->work_lock);
+	reason = wb->start_all_reason;
+	spin_unlock_irq(&wb->work_lock);
 	nr_pages = get_nr_dirty_pages();
 	if (nr_pages) {
 		struct wb_writeback_work work = {
 			.nr_pages = nr_pages,
 			.sync_mode = WB_SYNC_NONE,
 			.range_cyclic = 1,
-			.reason = wb->start_all_reason,
+			.reason = reason,
 			/* sync(2)'s first step (wakeup_flusher_threads()):
 			 * like sync's own works, keep the plug across inodes
 			 * (__writeback_single_inode()), so the small files
 			 * of a sync merge whichever pass writes them. */
-			.for_sync = wb->start_all_reason == WB_REASON_SYNC,
+			.for_sync = reason == WB_REASON_SYNC,
 		};
 
 		nr_pages = wb_writeback(wb, &work);

@@ -615,9 +615,13 @@ static int qlfs_writepages(struct address_space *mapping, struct writeback_contr
 		    wbc->nr_to_write, wbc->sync_mode);
 	blk_start_plug(&plug);
 	qlfs_lock_op(w.sbi); /* QDA3: before any folio lock */
+	/* fsync's last pass excludes us (QF5B, file.c): every bio sent
+	 * before we let go, so it never waits for a page in ours */
+	down_read(&QLFS_I(inode)->data_wb_rwsem);
 	while ((folio = writeback_iter(mapping, wbc, folio, &err)))
 		err = qlfs_write_data_folio(folio, wbc, &w);
 	submit_write_bio(&w);
+	up_read(&QLFS_I(inode)->data_wb_rwsem);
 	if (w.spare)
 		bio_put(w.spare);
 	forget_cached_dnode(&w);

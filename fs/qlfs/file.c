@@ -245,8 +245,51 @@ static bool need_checkpoint(struct inode *inode, bool *dentry)
 	return false;
 }
 
-/* QF5: fsync's retries (after its first pass) before a checkpoint */
-#define QLFS_FSYNC_TRIES 3
+/* QF5: fsync's passes that let data writes of the file go on, before the
+ * last one, which holds them off (QF5B) */
+#define QLFS_FSYNC_TRIES 2
+
+/*
+ * One pass of fsync's node writing, its data waited for and flushed first.
+ * Unless @last, data writes of the file go on meanwhile and the pass gives
+ * -EAGAIN when one moved a data address since the wait (QF5). The last
+ * pass holds them off (data_wb_rwsem for write, after qlfs_lock_op() as
+ * ->writepages takes them; every writeback pass of the file has sent its
+ * bios when it lets go): no address moves from its wait to its marked
+ * block, so a steady writer of the file cannot make it fail. F2FS has no
+ * such pass (nor the check: its marked nodes may carry such addresses).
+ * -EAGAIN from the last pass: a checkpoint is needed (the caller takes it).
+ */
+static int fsync_pass(struct inode *inode, bool dentry, bool last)
+{
+	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
+	struct qlfs_inode_info *qi = QLFS_I(inode);
+	unsigned long gen;
+	int err;
+
+	if (last) {
+		qlfs_lock_op(sbi);
+		down_write(&qi->data_wb_rwsem);
+		__atomic_add_fetch(&sbi->fsync_held_passes, 1, __ATOMIC_RELAXED);
+	}
+	gen = __atomic_load_n(&qi->data_addr_gen, __ATOMIC_ACQUIRE);
+	filemap_fdatawait_range_keep_errors(inode->i_mapping, 0, LLONG_MAX);
+	err = blkdev_issue_flush(sbi->bdev);
+	if (!err) {
+		if (!last)
+			qlfs_lock_op(sbi);
+		qlfs_update_inode(inode); /* size and times into the node (QM1) */
+		if (!last)
+			qlfs_unlock_op(sbi);
+		err = last ? qlfs_fsync_node_pages_locked(inode, dentry, &gen) :
+			     qlfs_fsync_node_pages_since(inode, dentry, &gen);
+	}
+	if (last) {
+		up_write(&qi->data_wb_rwsem);
+		qlfs_unlock_op(sbi);
+	}
+	return err;
+}
 
 int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
@@ -284,23 +327,16 @@ int qlfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 	 * into a node this fsync may write marked, with nothing ordering its
 	 * data first (qlfs_review4_cut, second case: zeros after the cut): the
 	 * marked inode block goes only if no address moved since the wait
-	 * (data_addr_gen); else wait and flush again, and after a few tries
-	 * take a checkpoint. */
+	 * (data_addr_gen); else wait and flush again; the last pass holds
+	 * the file's data writes off (QF5B: a steady writer of the file made
+	 * every fsync a checkpoint), fsync_pass(). */
 	for (unsigned int tries = 0;; tries++) {
-		unsigned long gen =
-			__atomic_load_n(&QLFS_I(inode)->data_addr_gen, __ATOMIC_ACQUIRE);
-
-		filemap_fdatawait_range_keep_errors(inode->i_mapping, 0, LLONG_MAX);
-		err = blkdev_issue_flush(sbi->bdev);
-		if (err)
-			return err;
-		qlfs_lock_op(sbi);
-		qlfs_update_inode(inode); /* size and times into the node (QM1) */
-		qlfs_unlock_op(sbi);
-		err = qlfs_fsync_node_pages_since(inode, dentry, &gen);
+		err = fsync_pass(inode, dentry, tries == QLFS_FSYNC_TRIES);
 		if (err != -EAGAIN)
 			break;
+		__atomic_add_fetch(&sbi->fsync_retries, 1, __ATOMIC_RELAXED);
 		if (tries == QLFS_FSYNC_TRIES) {
+			__atomic_add_fetch(&sbi->fsync_checkpoints, 1, __ATOMIC_RELAXED);
 			err = qlfs_write_checkpoint(sbi, CP_REASON_FSYNC);
 			if (!err)
 				qlfs_inode_got_pino(inode);

@@ -58,7 +58,10 @@ struct inode *qlfs_alloc_inode(struct super_block *sb)
 {
 	struct qlfs_inode_info *qi = kzalloc(sizeof(*qi), GFP_KERNEL);
 
-	return qi ? &qi->vfs_inode : NULL;
+	if (!qi)
+		return NULL;
+	init_rwsem(&qi->data_wb_rwsem);
+	return &qi->vfs_inode;
 }
 
 void qlfs_destroy_inode(struct inode *inode)

@@ -643,10 +643,27 @@ static enum qlfs_log node_log(void *node)
 	return flag & (1u << COLD_BIT_SHIFT) ? CURSEG_WARM_NODE : CURSEG_HOT_NODE;
 }
 
-/* Write one locked node folio whose dirty bit writeback_iter() cleared;
- * @marks: the footer's FSYNC/DENTRY bits (fsync), 0 otherwise. */
+/* fsync's marked inode block: the file, and its data_addr_gen when fsync
+ * waited for the file's data (QF5). */
+struct fsync_gen {
+	struct inode *inode;
+	unsigned long gen;
+};
+
+/*
+ * Write one locked node folio whose dirty bit writeback_iter() cleared;
+ * @marks: the footer's FSYNC/DENTRY bits (fsync), 0 otherwise. With @fg
+ * (fsync's marked inode block): if a data address of the file moved since
+ * fsync's wait (data_addr_gen no longer fg->gen) once the block is taken,
+ * the block goes out without the marks and -EAGAIN is returned (fsync
+ * tries again). Checked after the block is taken (QF5B): any node of the
+ * file written to the log before this block took its block first, under
+ * the same log's curseg lock, so an address it carries that moved after
+ * fsync's wait is seen here.
+ */
 static int write_node_folio(struct qlfs_sb_info *sbi, struct folio *folio,
-			    struct writeback_control *wbc, u32 marks)
+			    struct writeback_control *wbc, u32 marks,
+			    const struct fsync_gen *fg)
 {
 	u32 nid = folio->index, ino, old, new, next;
 	struct qlfs_node_footer *f = footer_of(folio_address(folio));
@@ -668,11 +685,23 @@ static int write_node_folio(struct qlfs_sb_info *sbi, struct folio *folio,
 	 * then waits for this one, and its flush covers it, so the chain
 	 * roll-forward walks has no hole before the fsynced inode. */
 	folio_start_writeback(folio);
+	if (fg && marks && READ_ONCE(sbi->test.fsync_window_bump)) {
+		/* the test's data write in the window, once */
+		WRITE_ONCE(sbi->test.fsync_window_bump, false);
+		__atomic_add_fetch(&QLFS_I(fg->inode)->data_addr_gen, 1,
+				   __ATOMIC_RELEASE);
+	}
 	err = __qlfs_allocate_block(sbi, node_log(folio_address(folio)), old, &sum, &new,
 				    &next);
 	if (err) {
 		folio_end_writeback(folio);
 		goto redirty;
+	}
+	if (fg && marks &&
+	    __atomic_load_n(&QLFS_I(fg->inode)->data_addr_gen, __ATOMIC_ACQUIRE) !=
+		    fg->gen) {
+		marks = 0; /* an ordinary node write; fsync tries again */
+		err = -EAGAIN;
 	}
 	f->cp_ver = qlfs_node_cp_ver(sbi);
 	f->next_blkaddr = cpu_to_le32(next);
@@ -686,12 +715,14 @@ static int write_node_folio(struct qlfs_sb_info *sbi, struct folio *folio,
 		1);
 	if (!bio) {
 		/* the block is taken: write it by hand, synchronously */
+		int werr;
+
 		folio_unlock(folio);
-		err = qlfs_meta_rw(sbi, REQ_OP_WRITE, new, folio_address(folio), 1);
-		if (err)
-			mapping_set_error(folio->mapping, err);
+		werr = qlfs_meta_rw(sbi, REQ_OP_WRITE, new, folio_address(folio), 1);
+		if (werr)
+			mapping_set_error(folio->mapping, werr);
 		folio_end_writeback(folio);
-		return err;
+		return werr ? werr : err;
 	}
 	bio_add_page(bio, &folio->page, QLFS_BLKSIZE, 0);
 	bio->bi_end_io = node_write_end_io;
@@ -699,7 +730,7 @@ static int write_node_folio(struct qlfs_sb_info *sbi, struct folio *folio,
 	folio_unlock(folio);
 	__atomic_add_fetch(&sbi->node_blocks_written, 1, __ATOMIC_RELAXED);
 	submit_bio(bio);
-	return 0;
+	return err;
 redirty:
 	folio_redirty_for_writepage(wbc, folio);
 	folio_unlock(folio);
@@ -770,7 +801,7 @@ static int qlfs_node_writepages(struct address_space *mapping,
 	}
 	blk_start_plug(&plug);
 	while ((folio = writeback_iter(mapping, wbc, folio, &err)))
-		err = write_node_folio(sbi, folio, wbc, 0);
+		err = write_node_folio(sbi, folio, wbc, 0, NULL);
 	blk_finish_plug(&plug);
 	if (!cp)
 		up_read(&sbi->cp_rwsem);
@@ -790,8 +821,10 @@ int qlfs_sync_node_pages(struct qlfs_sb_info *sbi, struct writeback_control *wbc
 	return err ? err : err2;
 }
 
-/* Write @folio (locked by the caller) now if it is dirty, with @marks. */
-static int fsync_write_one(struct qlfs_sb_info *sbi, struct folio *folio, u32 marks)
+/* Write @folio (locked by the caller) now if it is dirty, with @marks
+ * (and @fg: write_node_folio()). */
+static int fsync_write_one(struct qlfs_sb_info *sbi, struct folio *folio, u32 marks,
+			   const struct fsync_gen *fg)
 {
 	struct writeback_control wbc = {.sync_mode = WB_SYNC_ALL, .nr_to_write = 1};
 
@@ -800,7 +833,7 @@ static int fsync_write_one(struct qlfs_sb_info *sbi, struct folio *folio, u32 ma
 		folio_unlock(folio);
 		return 0;
 	}
-	return write_node_folio(sbi, folio, &wbc, marks); /* unlocks it */
+	return write_node_folio(sbi, folio, &wbc, marks, fg); /* unlocks it */
 }
 
 /*
@@ -825,10 +858,42 @@ int qlfs_fsync_node_pages(struct inode *inode, bool dentry)
  * The same, for an fsync that waited for the file's data when its
  * data_addr_gen was *@gen: the marked inode block is written only if no
  * data address moved since (checked under the inode block's lock, after
- * the direct nodes were written): else -EAGAIN, nothing marked (QF5).
+ * the direct nodes were written, and again once the block is taken,
+ * write_node_folio()): else -EAGAIN, nothing marked (QF5). The second
+ * check (QF5B) closes a gap the first leaves: between the first check
+ * and the block, a writeback pass that holds a cached direct node (data.c,
+ * w->dnode: only that node locked, not the inode's) may move an address
+ * in it and a third task (another fsync of the file, node writeback) may
+ * write that node to the log ahead of the marked block, which then makes
+ * roll-forward take it. Normally the pass cannot: its previous page is
+ * in its unsent bio until it set the next address, and fsync waited for
+ * that page, so the move came before the first check; but a page whose
+ * block could not be taken (qlfs_allocate_block() failed) leaves the node
+ * cached with no page in the bio (docs/qlfs.md, fsync).
  */
+static int fsync_node_pages(struct inode *inode, bool dentry, const unsigned long *gen,
+			    bool op_held);
+
 int qlfs_fsync_node_pages_since(struct inode *inode, bool dentry,
 				const unsigned long *gen)
+{
+	return fsync_node_pages(inode, dentry, gen, false);
+}
+
+/*
+ * The same with qlfs_lock_op() held by the caller (fsync's last pass,
+ * which also holds the file's data_wb_rwsem: file.c). Where a checkpoint
+ * is needed instead it returns -EAGAIN: the caller takes it once it has
+ * let go of both.
+ */
+int qlfs_fsync_node_pages_locked(struct inode *inode, bool dentry,
+				 const unsigned long *gen)
+{
+	return fsync_node_pages(inode, dentry, gen, true);
+}
+
+static int fsync_node_pages(struct inode *inode, bool dentry, const unsigned long *gen,
+			    bool op_held)
 {
 	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
 	struct address_space *mapping = sbi->node_inode->i_mapping;
@@ -839,10 +904,11 @@ int qlfs_fsync_node_pages_since(struct inode *inode, bool dentry,
 
 	if (!S_ISREG(inode->i_mode) || inode->i_nlink != 1 ||
 	    test_bit(QLFS_I_NEED_CP, &QLFS_I(inode)->flags))
-		return qlfs_write_checkpoint(sbi, CP_REASON_FSYNC);
+		return op_held ? -EAGAIN : qlfs_write_checkpoint(sbi, CP_REASON_FSYNC);
 	if (READ_ONCE(sbi->read_only))
 		return -EROFS;
-	qlfs_lock_op(sbi);
+	if (!op_held)
+		qlfs_lock_op(sbi);
 	folio_batch_init(&fbatch);
 	while (!err && filemap_get_folios_tag(mapping, &index, (pgoff_t)-1,
 					      PAGECACHE_TAG_DIRTY, &fbatch)) {
@@ -860,7 +926,7 @@ int qlfs_fsync_node_pages_since(struct inode *inode, bool dentry,
 				folio_unlock(folio);
 				continue;
 			}
-			err = fsync_write_one(sbi, folio, 0);
+			err = fsync_write_one(sbi, folio, 0, NULL);
 			if (err)
 				break;
 		}
@@ -871,23 +937,28 @@ int qlfs_fsync_node_pages_since(struct inode *inode, bool dentry,
 		if (IS_ERR(ifolio)) {
 			err = PTR_ERR(ifolio);
 		} else {
+			struct fsync_gen fg = {.inode = inode, .gen = gen ? *gen : 0};
+
 			folio_wait_writeback(ifolio);
+			/* early: nothing written when it moved already */
 			if (gen && __atomic_load_n(&QLFS_I(inode)->data_addr_gen,
 						   __ATOMIC_ACQUIRE) != *gen) {
 				folio_unlock(ifolio);
 				folio_put(ifolio);
-				qlfs_unlock_op(sbi);
+				if (!op_held)
+					qlfs_unlock_op(sbi);
 				return -EAGAIN;
 			}
 			folio_mark_dirty(ifolio);
-			err = fsync_write_one(
-				sbi, ifolio,
-				1u << FSYNC_BIT_SHIFT |
-					(dentry ? 1u << DENT_BIT_SHIFT : 0));
+			err = fsync_write_one(sbi, ifolio,
+					      1u << FSYNC_BIT_SHIFT |
+						      (dentry ? 1u << DENT_BIT_SHIFT : 0),
+					      gen ? &fg : NULL);
 			folio_put(ifolio);
 		}
 	}
-	qlfs_unlock_op(sbi);
+	if (!op_held)
+		qlfs_unlock_op(sbi);
 	if (!err)
 		err = filemap_fdatawait_range(mapping, 0, LLONG_MAX);
 	if (!err && READ_ONCE(sbi->read_only))
@@ -1502,7 +1573,7 @@ int qlfs_write_node_marked(struct qlfs_sb_info *sbi, u32 nid, u32 marks)
 	}
 	folio_wait_writeback(folio);
 	folio_mark_dirty(folio);
-	err = fsync_write_one(sbi, folio, marks); /* unlocks it */
+	err = fsync_write_one(sbi, folio, marks, NULL); /* unlocks it */
 	folio_put(folio);
 	qlfs_unlock_op(sbi);
 	if (!err)

@@ -95,6 +95,10 @@ struct qlfs_test_hooks {
 			* mount with qlfs_test_arm_rf_mutant() */
 	int gc_fault;  /* QLFS_GC_FAULT_* (gc.c, segment.c) */
 	bool gc_off;   /* qlfs_balance_fs() cleans nothing */
+	/* node.c, write_node_folio(): once, move the file's data_addr_gen
+	 * between fsync's first check and the taking of its marked inode
+	 * block, as a data write in that window would (QF5B) */
+	bool fsync_window_bump;
 };
 
 struct qlfs_sb_info {
@@ -172,6 +176,11 @@ struct qlfs_sb_info {
 	int bad_sb_copy;       /* -1, or the copy to rewrite from the good one */
 	u64 orphans_recovered; /* statistics */
 	u64 fsync_inodes_recovered, fsync_blocks_recovered;
+	/* QF5 (file.c): fsync passes that found a data address moved since
+	 * their wait (-EAGAIN, another pass); last passes, which hold the
+	 * file's data writes off (after QLFS_FSYNC_TRIES of those); fsyncs
+	 * that wrote a checkpoint instead after all that. */
+	u64 fsync_retries, fsync_held_passes, fsync_checkpoints;
 	u64 cp_ver_salt; /* a node footer's cp_ver, high half: see qlfs_node_cp_ver() */
 
 	/* RF (roll-forward of new inodes and entries; node.c, recovery.c).
@@ -213,6 +222,12 @@ struct qlfs_inode_info {
 	 * marked node is written only if it did not move since fsync
 	 * waited for the data (QF5, file.c). */
 	unsigned long data_addr_gen;
+	/* Held shared by ->writepages (after qlfs_lock_op(), before any
+	 * folio: the only place data addresses become real blocks, so
+	 * data_addr_gen moves only under it) and for write by fsync's last
+	 * pass, which so writes its marked block with no data write of the
+	 * file under way (QF5B, file.c). */
+	struct rw_semaphore data_wb_rwsem;
 	/* Data side may add fields below this line. */
 	u64 dentry_blocks_searched; /* dir.c: blocks a lookup scanned (tests) */
 };
@@ -378,6 +393,8 @@ static inline void *qlfs_node_addr(struct folio *folio)
 int qlfs_fsync_node_pages(struct inode *inode, bool dentry);
 int qlfs_fsync_node_pages_since(struct inode *inode, bool dentry,
 				const unsigned long *gen);
+int qlfs_fsync_node_pages_locked(struct inode *inode, bool dentry,
+				 const unsigned long *gen);
 /* Write every dirty node folio (checkpoint, sync). */
 int qlfs_sync_node_pages(struct qlfs_sb_info *sbi, struct writeback_control *wbc);
 

@@ -68,6 +68,10 @@ static void show(struct super_block *sb)
 	cprintf("  written since mount: %llu node blocks, %llu data blocks\n",
 		(unsigned long long)READ_ONCE(sbi->node_blocks_written),
 		(unsigned long long)READ_ONCE(sbi->data_blocks_written));
+	cprintf("  fsync: %llu passes again (a data address moved), %llu holding the file's writes off, %llu checkpoints instead\n",
+		(unsigned long long)READ_ONCE(sbi->fsync_retries),
+		(unsigned long long)READ_ONCE(sbi->fsync_held_passes),
+		(unsigned long long)READ_ONCE(sbi->fsync_checkpoints));
 	/* GC part (gc.c) */
 	cprintf("  cleaning: %llu foreground runs, %llu background runs; %llu segments cleaned, %llu data and %llu node blocks moved; %llu segments reused by SSR\n",
 		(unsigned long long)READ_ONCE(sbi->gc_fg_runs),
@@ -157,6 +161,9 @@ static void counters_one(struct super_block *sb, void *arg)
 		{"gc_data_moved", 0},
 		{"gc_node_moved", 0},
 		{"ssr_segments", 0},
+		{"fsync_retries", 0},
+		{"fsync_held_passes", 0},
+		{"fsync_checkpoints", 0},
 	};
 	unsigned int i = 0;
 
@@ -182,6 +189,9 @@ static void counters_one(struct super_block *sb, void *arg)
 	c[i++].v = READ_ONCE(sbi->gc_data_moved);
 	c[i++].v = READ_ONCE(sbi->gc_node_moved);
 	c[i++].v = READ_ONCE(sbi->gc_ssr_segments);
+	c[i++].v = READ_ONCE(sbi->fsync_retries);
+	c[i++].v = READ_ONCE(sbi->fsync_held_passes);
+	c[i++].v = READ_ONCE(sbi->fsync_checkpoints);
 	for (i = 0; i < ARRAY_SIZE(c); i++)
 		w->fn(sbi->disk->disk_name, c[i].name, c[i].v, w->arg);
 }

@@ -86,9 +86,9 @@ struct bdi_writeback {
 	unsigned long completions, completions_prev;
 	unsigned long completions_period;
 	int dirty_exceeded;
-	enum wb_reason start_all_reason;
+	enum wb_reason start_all_reason; /* set with WB_start_all, under work_lock */
 
-	spinlock_t work_lock; /* guards work_list */
+	spinlock_t work_lock; /* guards work_list, start_all_reason */
 	struct list_head work_list;
 	struct delayed_work dwork;    /* the flusher: wb_workfn() */
 	struct delayed_work bw_dwork; /* deferred bandwidth update */
