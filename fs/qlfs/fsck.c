@@ -15,12 +15,14 @@
  * the size and the segment size, and a pack's checksum names its address,
  * so the one layout under which a sound checkpoint pack is found rebuilds
  * the superblock (find_layout(); F2FS's fsck has no such step and stops).
- * Neither pack whole: the sound pieces of one (salvage_pack()). The root
- * inode's block lost: -y makes a new empty root (fsck_new_root()).
- * What -y will not repair it says (fsck_uncorrectable(): no sound pack
- * header or footer, no layout or two, a root inode of another type, too few
- * main segments, no free segment for the repair) and ends with 4 (8
- * without a superblock), as e2fsck.
+ * Neither pack whole: the sound pieces of one (salvage_pack()); no sound
+ * header or footer in either: one rebuilt from the SIT and NAT
+ * (rebuild_pack()). The root inode's block lost: -y makes a new empty root
+ * (fsck_new_root()). What -y will not repair it says
+ * (fsck_uncorrectable(): no header and no SIT or NAT block to rebuild one
+ * from, no layout or two, a superblock copy of another version, a root
+ * inode of another type, too few main segments, no free segment for the
+ * repair) and ends with 4 (8 without a superblock), as e2fsck.
  *
  * Order: superblocks (QL1, QL2), checkpoint packs (QL3), SIT (QL5) and NAT
  * (QL4) from their live copies (entries of a NAT block that fails its
@@ -331,6 +333,13 @@ static int rebuild_super(struct fsck *f, const u8 *two)
 			continue;
 		if (le16_to_cpu(sb[i].major_ver) != QLFS_MAJOR_VERSION ||
 		    le32_to_cpu(sb[i].feature)) {
+			/* e2fsck's "Get a newer version of e2fsck!": exit 8 */
+			fsck_say(
+				f,
+				"superblock copy %d: checksum sound, format %u.%u, features %#x; this fsck.qlfs knows format %u.%u and no features: a newer qlfs may have made it, nothing is written",
+				i, le16_to_cpu(sb[i].major_ver),
+				le16_to_cpu(sb[i].minor_ver), le32_to_cpu(sb[i].feature),
+				QLFS_MAJOR_VERSION, QLFS_MINOR_VERSION);
 			fsck_uncorrectable(f, "a superblock copy of another version");
 			return -EUCLEAN;
 		}
@@ -619,6 +628,562 @@ static u64 salvage_pack(struct fsck *f, int p, u8 *pk, bool *torn)
 	return le64_to_cpu(cp->checkpoint_ver) ?: 1;
 }
 
+/*
+ * ---- no sound header or footer in either pack: a header rebuilt ----
+ *
+ * Neither pack has a header or footer whose checksum and fields hold
+ * (salvage_pack() found none). What a header says can mostly be found
+ * again: which copy of each SIT and NAT block is live (a copy that fails
+ * its checksum never is; of two that hold, the newer by their contents:
+ * a NAT entry's version is bumped when its nid is freed and a node footer
+ * carries the checkpoint version it was written under; a SIT copy that
+ * marks valid the blocks of the nodes the chosen NAT names, and no others,
+ * is the newer; last, the mtimes), where each log writes (a segment of
+ * its type whose valid blocks all lie before the offset, else a free
+ * segment), the counts (from the SIT and the NAT). The best header left
+ * (one whose checksum holds, its fields out of range; else a block 0 that
+ * fails its checksum) only breaks ties and gives what nothing else knows:
+ * the overprovision, the next free nid hint, the clock. The version is the
+ * highest any sound part says (a header or footer whose checksum holds, a
+ * node footer), plus one: nodes fsynced after the lost checkpoint carry
+ * its version, which may be one above every node the NAT names, and the
+ * repair writes one above that, so no node of an earlier checkpoint is
+ * taken for roll-forward. The orphan list is dropped (its
+ * inodes come out unnamed: freed if empty, else in /lost+found), and so is
+ * roll-forward: what was fsynced after the last checkpoint is lost. F2FS's
+ * fsck has no such mode (it stops). 0 with the pack in @pk[*@use] and its
+ * version; -EUCLEAN: nothing to rebuild from (said); -ENOMEM.
+ */
+#define REBUILD_MAX_CONTESTED 64
+#define NO_SEG		      ((u32)~0u)
+
+struct contested {
+	u32 i;	      /* SIT block */
+	u8 *copy;     /* both copies */
+	s64 score[2]; /* 2 per node block the chosen NAT names that it marks valid,
+		       * less its valid blocks in node segments */
+};
+
+struct rebuild {
+	const struct qlfs_checkpoint *best; /* the best header left, or NULL */
+	bool sound;			    /* its checksum holds */
+	int pack;			    /* its pack */
+	u64 version;			    /* the highest any sound part says */
+	u8 *bitmap;			    /* the new version bitmap */
+	u32 by_content, guessed;	    /* blocks whose live copy was chosen */
+	struct contested *cont;
+	u32 nr_cont;
+	u8 *buf;       /* 2 blocks */
+	u32 buf_sit;   /* 1 + the chosen SIT block buf holds, or 0 */
+	u32 copies_ok; /* SIT and NAT block copies whose checksum holds */
+};
+
+static u64 cp_ver(const void *blk)
+{
+	return le64_to_cpu(((const struct qlfs_checkpoint *)blk)->checkpoint_ver);
+}
+
+/* A plausible version: not 0, and far from wrapping when the repair adds 1. */
+static bool version_ok(u64 v)
+{
+	return v && v < (1ULL << 48);
+}
+
+static void find_best_header(struct fsck *f, u8 *const pk[2], struct rebuild *rb)
+{
+	for (int p = 0; p < 2; p++) {
+		u32 base = f->l.cp_blkaddr + p * f->l.bps;
+
+		for (u32 b = 0; b < f->l.bps; b++) {
+			const struct qlfs_checkpoint *c =
+				(const void *)(pk[p] + b * QLFS_BLKSIZE);
+			u32 total = le32_to_cpu(c->cp_pack_total_block_count);
+			u32 start = le32_to_cpu(c->cp_pack_start_sum);
+
+			if (!qlfs_block_csum_ok(c, base + b) || !version_ok(cp_ver(c)))
+				continue;
+			/* a header, or a footer where its own pack size puts it */
+			if (b && b != total - 1 && b != start + NR_CURSEG_TYPE)
+				continue;
+			rb->version = max(rb->version, cp_ver(c));
+			if (!rb->best || cp_ver(c) > cp_ver(rb->best)) {
+				rb->best = c;
+				rb->pack = p;
+				rb->sound = true;
+			}
+		}
+	}
+	if (rb->best)
+		return;
+	/* no checksum holds: a block 0 as a hint (fields valid first) */
+	for (int p = 0; p < 2; p++) {
+		const struct qlfs_checkpoint *c = (const void *)pk[p];
+
+		if (bits_clear_from(pk[p], 0, QLFS_BLKSIZE))
+			continue;
+		if (!rb->best || (cp_fields_invalid(&f->l, rb->best) &&
+				  !cp_fields_invalid(&f->l, c))) {
+			rb->best = c;
+			rb->pack = p;
+		}
+	}
+}
+
+/* Node @nid at @addr: its footer's checkpoint version (low half), -1 if
+ * the block is not that node. */
+static s64 node_stamp(struct fsck *f, u32 nid, u32 addr, u8 *blk)
+{
+	const struct qlfs_node_footer *ft = (const void *)(blk + 4064);
+
+	if (!in_main(f, addr) || qlfs_dev_read(f->d, addr, blk, 1) ||
+	    !qlfs_block_csum_ok(blk, addr) || le32_to_cpu(ft->nid) != nid)
+		return -1;
+	return le64_to_cpu(ft->cp_ver) & 0xffffffffULL;
+}
+
+/* Of two NAT block copies whose checksums hold, the newer: 0, 1, or -1
+ * (their entries say nothing). */
+static int newer_nat_copy(struct fsck *f, u32 i, const u8 *two, u8 *blk)
+{
+	const struct qlfs_nat_block *c[2] = {(const void *)two,
+					     (const void *)(two + QLFS_BLKSIZE)};
+	int votes = 0;
+
+	for (u32 e = 0; e < NAT_ENTRY_PER_BLOCK; e++) {
+		const struct qlfs_nat_entry *a = &c[0]->entries[e],
+					    *b = &c[1]->entries[e];
+		u32 nid = i * NAT_ENTRY_PER_BLOCK + e;
+		s64 s[2];
+
+		if (!memcmp(a, b, sizeof(*a)))
+			continue;
+		if (a->version != b->version) { /* freed since: bumped */
+			votes += (s8)(b->version - a->version) > 0 ? 1 : -1;
+			continue;
+		}
+		s[0] = a->block_addr ?
+			       node_stamp(f, nid, le32_to_cpu(a->block_addr), blk) :
+			       -2;
+		s[1] = b->block_addr ?
+			       node_stamp(f, nid, le32_to_cpu(b->block_addr), blk) :
+			       -2;
+		/* moved (the later stamp), or allocated (a node, not none) */
+		if (s[0] == -1 || s[1] == -1 || s[0] == s[1])
+			continue;
+		votes += s[1] > s[0] ? 1 : -1;
+	}
+	return votes > 0 ? 1 : votes < 0 ? 0 : -1;
+}
+
+static u64 sit_max_mtime(const u8 *blk)
+{
+	const struct qlfs_sit_block *sb = (const void *)blk;
+	u64 m = 0;
+
+	for (u32 e = 0; e < SIT_ENTRY_PER_BLOCK; e++)
+		m = max(m, le64_to_cpu(sb->entries[e].mtime));
+	return m;
+}
+
+/* Read both copies of SIT (@nat false) or NAT block @i into rb->buf: bit
+ * k of the result set if copy k's checksum holds. */
+static int read_copies(struct fsck *f, struct rebuild *rb, bool nat, u32 i)
+{
+	int ok = 0;
+
+	rb->buf_sit = 0;
+	for (int k = 0; k < 2; k++) {
+		u32 addr = nat ? qlfs_nat_blkaddr(&f->l, i, k) :
+				 qlfs_sit_blkaddr(&f->l, i, k);
+		u8 *b = rb->buf + k * QLFS_BLKSIZE;
+
+		if (!qlfs_dev_read(f->d, addr, b, 1) && qlfs_block_csum_ok(b, addr))
+			ok |= 1 << k;
+	}
+	rb->copies_ok += (ok & 1) + (ok >> 1);
+	return ok;
+}
+
+/* The live copy of block @i of an area, bit @bit of the bitmap. */
+static void set_live(struct fsck *f, struct rebuild *rb, u32 bit, int copy)
+{
+	if (copy)
+		qlfs_set_bit(rb->bitmap, bit);
+	else
+		rb->bitmap[bit / 8] &= ~(1u << (bit % 8));
+}
+
+static int hint_copy(struct fsck *f, struct rebuild *rb, u32 bit)
+{
+	return rb->best ? qlfs_test_bit(rb->best->sit_nat_version_bitmap, bit) : 0;
+}
+
+/* Pick each NAT block's live copy; the SIT blocks whose two copies hold
+ * and differ are kept for choose_sit() (up to REBUILD_MAX_CONTESTED). */
+static void choose_nat(struct fsck *f, struct rebuild *rb, u8 *blk)
+{
+	u32 off = qlfs_sit_bitmap_bytes(&f->l) * 8;
+
+	for (u32 i = 0; i < f->l.nat_blocks; i++) {
+		int ok = read_copies(f, rb, true, i), copy = hint_copy(f, rb, off + i);
+
+		if (ok == 3 &&
+		    memcmp(rb->buf, rb->buf + QLFS_BLKSIZE, QLFS_CSUM_OFFSET)) {
+			int newer = newer_nat_copy(f, i, rb->buf, blk);
+
+			if (newer >= 0) {
+				copy = newer;
+				rb->by_content++;
+			} else if (!rb->sound) {
+				rb->guessed++;
+			}
+		} else if (ok == 1 || ok == 2) {
+			copy = ok == 2;
+		}
+		set_live(f, rb, off + i, copy);
+	}
+}
+
+/* The nodes the chosen NAT names, for the contested SIT blocks' scores
+ * and the version (the highest node stamp). Also counts for the header. */
+static void scan_nodes(struct fsck *f, struct rebuild *rb, u8 *blk, u32 *nodes,
+		       u32 *inodes)
+{
+	u32 off = qlfs_sit_bitmap_bytes(&f->l) * 8;
+
+	for (u32 i = 0; i < f->l.nat_blocks; i++) {
+		int copy = qlfs_test_bit(rb->bitmap, off + i);
+		u32 addr = qlfs_nat_blkaddr(&f->l, i, copy);
+		const struct qlfs_nat_block *nb = (const void *)rb->buf;
+
+		rb->buf_sit = 0;
+		if (qlfs_dev_read(f->d, addr, rb->buf, 1) ||
+		    !qlfs_block_csum_ok(rb->buf, addr))
+			continue;
+		for (u32 e = 0; e < NAT_ENTRY_PER_BLOCK; e++) {
+			u32 nid = i * NAT_ENTRY_PER_BLOCK + e;
+			u32 a = le32_to_cpu(nb->entries[e].block_addr), rel, segno;
+			s64 stamp;
+
+			if (!a || nid < QLFS_ROOT_INO || nid >= f->l.max_nid)
+				continue;
+			(*nodes)++;
+			*inodes += le32_to_cpu(nb->entries[e].ino) == nid;
+			if (!in_main(f, a))
+				continue;
+			stamp = node_stamp(f, nid, a, blk);
+			if (stamp > 0)
+				rb->version = max(rb->version, (u64)stamp);
+			rel = a - f->l.main_blkaddr;
+			segno = rel / f->l.bps;
+			for (u32 k = 0; k < rb->nr_cont; k++) {
+				struct contested *c = &rb->cont[k];
+
+				if (c->i != segno / SIT_ENTRY_PER_BLOCK)
+					continue;
+				for (int n = 0; n < 2; n++) {
+					const struct qlfs_sit_block *sb =
+						(const void *)(c->copy +
+							       n * QLFS_BLKSIZE);
+
+					c->score[n] +=
+						2 *
+						qlfs_test_bit(
+							sb->entries[segno %
+								    SIT_ENTRY_PER_BLOCK]
+								.valid_map,
+							rel % f->l.bps);
+				}
+			}
+		}
+	}
+}
+
+static int choose_sit(struct fsck *f, struct rebuild *rb, u8 *blk, u32 *nodes,
+		      u32 *inodes)
+{
+	for (u32 i = 0; i < f->l.sit_blocks; i++) {
+		int ok = read_copies(f, rb, false, i);
+
+		if (ok == 3 &&
+		    memcmp(rb->buf, rb->buf + QLFS_BLKSIZE, QLFS_CSUM_OFFSET) &&
+		    rb->nr_cont < REBUILD_MAX_CONTESTED) {
+			struct contested *c = &rb->cont[rb->nr_cont];
+
+			c->copy = qlfs_alloc_blocks(1);
+			if (!c->copy)
+				return -ENOMEM;
+			memcpy(c->copy, rb->buf, 2 * QLFS_BLKSIZE);
+			c->i = i;
+			c->score[0] = c->score[1] = 0;
+			rb->nr_cont++;
+			continue;
+		}
+		set_live(f, rb, i, ok == 1 || ok == 2 ? ok == 2 : hint_copy(f, rb, i));
+		if (ok == 3 && !rb->sound &&
+		    memcmp(rb->buf, rb->buf + QLFS_BLKSIZE, QLFS_CSUM_OFFSET))
+			rb->guessed++; /* past REBUILD_MAX_CONTESTED */
+	}
+	scan_nodes(f, rb, blk, nodes, inodes);
+	for (u32 k = 0; k < rb->nr_cont; k++) {
+		struct contested *c = &rb->cont[k];
+		u64 m[2];
+		int copy;
+
+		for (int n = 0; n < 2; n++) {
+			const struct qlfs_sit_block *sb =
+				(const void *)(c->copy + n * QLFS_BLKSIZE);
+
+			for (u32 e = 0; e < SIT_ENTRY_PER_BLOCK; e++) {
+				u32 vb = le16_to_cpu(sb->entries[e].vblocks);
+
+				if (vb >> SIT_VBLOCKS_SHIFT < NR_CURSEG_TYPE &&
+				    qlfs_log_is_node(vb >> SIT_VBLOCKS_SHIFT))
+					c->score[n] -= vb & SIT_VBLOCKS_MASK;
+			}
+			m[n] = sit_max_mtime(c->copy + n * QLFS_BLKSIZE);
+		}
+		if (c->score[0] != c->score[1])
+			copy = c->score[1] > c->score[0];
+		else if (m[0] != m[1])
+			copy = m[1] > m[0];
+		else
+			copy = -1;
+		if (copy >= 0)
+			rb->by_content++;
+		else if (!rb->sound)
+			rb->guessed++;
+		set_live(f, rb, c->i, copy >= 0 ? copy : hint_copy(f, rb, c->i));
+	}
+	return 0;
+}
+
+/* The SIT entry of @segno in its chosen copy, NULL if that block is bad
+ * (the block read stays in rb->buf for the next call). */
+static const struct qlfs_sit_entry *chosen_sit(struct fsck *f, struct rebuild *rb,
+					       u32 segno)
+{
+	u32 i = segno / SIT_ENTRY_PER_BLOCK;
+	u32 addr = qlfs_sit_blkaddr(&f->l, i, qlfs_test_bit(rb->bitmap, i));
+	const struct qlfs_sit_block *sb = (const void *)rb->buf;
+
+	if (rb->buf_sit != i + 1) {
+		rb->buf_sit = 0;
+		if (qlfs_dev_read(f->d, addr, rb->buf, 1) ||
+		    !qlfs_block_csum_ok(rb->buf, addr))
+			return NULL;
+		rb->buf_sit = i + 1;
+	}
+	return &sb->entries[segno % SIT_ENTRY_PER_BLOCK];
+}
+
+static u32 last_valid(const struct qlfs_sit_entry *se, u32 bps)
+{
+	u32 end = 0;
+
+	for (u32 b = 0; b < bps; b++)
+		if (qlfs_test_bit(se->valid_map, b))
+			end = b + 1;
+	return end;
+}
+
+/* Where each log writes: the best header's segment if the SIT gives it
+ * that log's type (its offset past every valid block, its summary if it
+ * holds), else a free segment from offset 0. @pk: the best header's pack,
+ * as read; @out: the new pack (header, 6 summaries). */
+static int rebuild_cursegs(struct fsck *f, struct rebuild *rb, const u8 *pk, u8 *out,
+			   u32 *moved)
+{
+	struct qlfs_checkpoint *cp = (void *)out;
+	const struct qlfs_checkpoint *best = rb->best;
+	u32 seg[NR_CURSEG_TYPE], offs[NR_CURSEG_TYPE];
+	u32 start = best ? le32_to_cpu(best->cp_pack_start_sum) : 0;
+	u32 base = f->l.cp_blkaddr + rb->pack * f->l.bps;
+
+	for (int t = 0; t < NR_CURSEG_TYPE; t++) {
+		const struct qlfs_sit_entry *se;
+		struct qlfs_summary_block *sum = (void *)(out + (1 + t) * QLFS_BLKSIZE);
+		u8 type = qlfs_log_is_node(t) ? SUM_TYPE_NODE : SUM_TYPE_DATA;
+		u32 s = NO_SEG, o = 0;
+
+		if (best) {
+			s = le32_to_cpu(t < 3 ? best->cur_data_segno[t] :
+						best->cur_node_segno[t - 3]);
+			o = le16_to_cpu(t < 3 ? best->cur_data_blkoff[t] :
+						best->cur_node_blkoff[t - 3]);
+		}
+		for (int k = 0; k < t && s < f->l.segs_main; k++)
+			if (seg[k] == s)
+				s = NO_SEG;
+		se = s < f->l.segs_main ? chosen_sit(f, rb, s) : NULL;
+		memset(sum, 0, QLFS_BLKSIZE);
+		sum->entry_type = type;
+		if (se && le16_to_cpu(se->vblocks) >> SIT_VBLOCKS_SHIFT == (u32)t) {
+			seg[t] = s;
+			offs[t] = max(o <= f->l.bps ? o : 0, last_valid(se, f->l.bps));
+			if (start >= 1 && start - 1 <= f->l.bps - 8 &&
+			    qlfs_block_csum_ok(pk + (start + t) * QLFS_BLKSIZE,
+					       base + start + t) &&
+			    ((struct qlfs_summary_block *)(pk +
+							   (start + t) * QLFS_BLKSIZE))
+					    ->entry_type == type)
+				memcpy(sum, pk + (start + t) * QLFS_BLKSIZE,
+				       QLFS_BLKSIZE);
+		} else {
+			seg[t] = NO_SEG;
+			offs[t] = 0;
+		}
+	}
+	for (int t = 0; t < NR_CURSEG_TYPE; t++) {
+		u32 s;
+
+		if (seg[t] != NO_SEG)
+			continue;
+		for (s = 0; s < f->l.segs_main; s++) {
+			const struct qlfs_sit_entry *se;
+			bool taken = false;
+
+			for (int k = 0; k < NR_CURSEG_TYPE; k++)
+				taken |= seg[k] == s;
+			if (taken)
+				continue;
+			se = chosen_sit(f, rb, s);
+			if (se && !(le16_to_cpu(se->vblocks) & SIT_VBLOCKS_MASK) &&
+			    bits_clear_from(se->valid_map, 0, SIT_VBLOCK_MAP_SIZE))
+				break;
+		}
+		if (s == f->l.segs_main)
+			return -ENOSPC;
+		seg[t] = s;
+		(*moved)++;
+	}
+	for (int t = 0; t < 3; t++) {
+		cp->cur_data_segno[t] = cpu_to_le32(seg[t]);
+		cp->cur_data_blkoff[t] = cpu_to_le16(offs[t]);
+		cp->cur_node_segno[t] = cpu_to_le32(seg[3 + t]);
+		cp->cur_node_blkoff[t] = cpu_to_le16(offs[3 + t]);
+	}
+	return 0;
+}
+
+/* Counts of the chosen SIT: valid blocks, free segments, the latest mtime. */
+static void sit_counts(struct fsck *f, struct rebuild *rb, struct qlfs_checkpoint *cp)
+{
+	u64 valid = 0, mtime = 0;
+	u32 free = 0;
+
+	for (u32 s = 0; s < f->l.segs_main; s++) {
+		const struct qlfs_sit_entry *se = chosen_sit(f, rb, s);
+		u32 vb;
+		bool cur = false;
+
+		if (!se)
+			continue;
+		vb = le16_to_cpu(se->vblocks) & SIT_VBLOCKS_MASK;
+		for (int t = 0; t < 3; t++)
+			cur |= le32_to_cpu(cp->cur_data_segno[t]) == s ||
+			       le32_to_cpu(cp->cur_node_segno[t]) == s;
+		valid += vb;
+		free += !vb && !cur;
+		mtime = max(mtime, le64_to_cpu(se->mtime));
+	}
+	cp->valid_block_count = cpu_to_le64(valid);
+	cp->free_segment_count = cpu_to_le32(free);
+	if (rb->sound)
+		mtime = max(mtime, le64_to_cpu(rb->best->elapsed_time));
+	cp->elapsed_time = cpu_to_le64(mtime);
+}
+
+static void free_rebuild(struct rebuild *rb)
+{
+	for (u32 k = 0; rb->cont && k < rb->nr_cont; k++)
+		qlfs_free_blocks(rb->cont[k].copy, 1);
+	kfree(rb->cont);
+	qlfs_free_blocks(rb->buf, 1);
+}
+
+static int rebuild_pack(struct fsck *f, u8 *const pk[2], int *use, u64 *version)
+{
+	const struct qlfs_layout *l = &f->l;
+	struct rebuild rb = {0};
+	u8 *out = qlfs_alloc_blocks(3), *blk = qlfs_alloc_blocks(0);
+	struct qlfs_checkpoint *cp = (void *)out;
+	u32 nodes = 0, inodes = 0, moved = 0, ovp, rsvd, nfn;
+	int err = 0;
+
+	rb.buf = qlfs_alloc_blocks(1);
+	rb.cont = kcalloc(REBUILD_MAX_CONTESTED, sizeof(*rb.cont), GFP_KERNEL);
+	if (!out || !blk || !rb.buf || !rb.cont) {
+		err = -ENOMEM;
+		goto out;
+	}
+	find_best_header(f, pk, &rb);
+	memset(out, 0, 8 * QLFS_BLKSIZE);
+	if (rb.best)
+		memcpy(out, rb.best, QLFS_BLKSIZE);
+	memset(cp->sit_nat_version_bitmap, 0, QLFS_CP_BITMAP_BYTES);
+	memset(cp->reserved, 0, sizeof(cp->reserved));
+	rb.bitmap = cp->sit_nat_version_bitmap;
+	choose_nat(f, &rb, blk);
+	err = choose_sit(f, &rb, blk, &nodes, &inodes);
+	if (err)
+		goto out;
+	if (!rb.copies_ok) {
+		fsck_uncorrectable(
+			f,
+			"no sound checkpoint header in either pack, and no SIT or NAT block whose checksum holds: nothing to rebuild one from");
+		err = -EUCLEAN;
+		goto out;
+	}
+	if (rebuild_cursegs(f, &rb, pk[rb.pack], out, &moved)) {
+		fsck_uncorrectable(
+			f,
+			"no sound checkpoint header in either pack, and no free segment for a log of the rebuilt one");
+		err = -EUCLEAN;
+		goto out;
+	}
+	/* one above: nodes fsynced after the lost checkpoint carry its version,
+	 * which may be one above every node the NAT names (roll-forward) */
+	cp->checkpoint_ver = cpu_to_le64(rb.version + 1);
+	ovp = le32_to_cpu(cp->overprov_segment_count);
+	rsvd = le32_to_cpu(cp->rsvd_segment_count);
+	if (rsvd > ovp || ovp >= l->segs_main ||
+	    le64_to_cpu(cp->user_block_count) != (u64)(l->segs_main - ovp) * l->bps) {
+		ovp = qlfs_default_ovp(l->segs_main); /* mkfs's */
+		cp->overprov_segment_count = cpu_to_le32(ovp);
+		cp->rsvd_segment_count = cpu_to_le32(QLFS_RSVD_SEGS);
+		cp->user_block_count = cpu_to_le64((u64)(l->segs_main - ovp) * l->bps);
+	}
+	cp->valid_node_count = cpu_to_le32(nodes);
+	cp->valid_inode_count = cpu_to_le32(inodes);
+	cp->ckpt_flags = 0; /* no orphan list */
+	cp->cp_pack_start_sum = cpu_to_le32(1);
+	cp->cp_pack_total_block_count = cpu_to_le32(1 + NR_CURSEG_TYPE + 1);
+	nfn = le32_to_cpu(cp->next_free_nid);
+	if (nfn < QLFS_FIRST_FREE_NID || nfn >= l->max_nid)
+		cp->next_free_nid = cpu_to_le32(QLFS_FIRST_FREE_NID);
+	cp->sit_ver_bitmap_bytesize = cpu_to_le32(qlfs_sit_bitmap_bytes(l));
+	cp->nat_ver_bitmap_bytesize = cpu_to_le32(qlfs_nat_bitmap_bytes(l));
+	sit_counts(f, &rb, cp);
+	memcpy(out + (1 + NR_CURSEG_TYPE) * QLFS_BLKSIZE, out, QLFS_BLKSIZE);
+	memcpy(pk[rb.pack], out, (2 + NR_CURSEG_TYPE) * QLFS_BLKSIZE);
+	*use = rb.pack;
+	*version = le64_to_cpu(cp->checkpoint_ver);
+	fsck_say(
+		f,
+		"%s a checkpoint header (version %llu) from %s: live copy of %u SIT/NAT blocks by content, %u guessed; %u logs on a free segment; no orphans, no roll-forward",
+		f->o->repair ? "rebuilt" : "-y rebuilds", (unsigned long long)*version,
+		!rb.best ? "the SIT and NAT" :
+		rb.sound ? "a sound header's fields" :
+			   "the SIT and NAT, a bad header's hints",
+		rb.by_content, rb.guessed, moved);
+out:
+	free_rebuild(&rb);
+	qlfs_free_blocks(out, 3);
+	qlfs_free_blocks(blk, 0);
+	return err;
+}
+
 static int check_checkpoint(struct fsck *f)
 {
 	u32 order = f->l.log_bps; /* a pack is at most one segment */
@@ -642,16 +1207,15 @@ static int check_checkpoint(struct fsck *f)
 			    salvage_pack(f, 1, pk[1], &torn[1])};
 
 		if (!v[0] && !v[1]) {
-			/* no header left: nothing says which SIT/NAT copies
-			 * are live nor where each log writes */
-			fsck_uncorrectable(f,
-					   "no sound checkpoint header in either pack");
-			err = -EUCLEAN;
-			goto out;
+			/* no header left: one made again from the SIT and NAT */
+			err = rebuild_pack(f, pk, &use, &v[0]);
+			if (err)
+				goto out;
+		} else {
+			use = v[0] && v[1] && torn[0] != torn[1] ? torn[0] : v[1] > v[0];
+			fsck_say(f, "checked against pack %d as salvaged (version %llu)",
+				 use, (unsigned long long)v[use]);
 		}
-		use = v[0] && v[1] && torn[0] != torn[1] ? torn[0] : v[1] > v[0];
-		fsck_say(f, "checked against pack %d as salvaged (version %llu)", use,
-			 (unsigned long long)v[use]);
 	}
 	f->pack = pk[use];
 	pk[use] = NULL;
