@@ -951,8 +951,20 @@ static const struct ktest_case watermark_cases[] = {
 	KTEST_END,
 };
 
+/* Free pages decide the cases: another disk's writeback still running
+ * from an earlier suite allocated and freed them meanwhile, and kswapd
+ * did not give up while it could reclaim that suite's clean cached
+ * pages. Each case starts synced, the clean page cache dropped. */
+static int watermark_init(struct ktest *t)
+{
+	ksys_sync();
+	drop_pagecache();
+	return 0;
+}
+
 static const struct ktest_suite watermark_suite = {
 	.name = "watermark",
+	.init = watermark_init,
 	.exit = watermark_exit,
 	.cases = watermark_cases,
 };
