@@ -7,7 +7,8 @@
  * and ends it either at once, or later: from a timer that completes a fixed
  * number of pages per tick (a disk of fixed speed, in the order written).
  * The flusher is run on purpose (flush_delayed_work of wb->dwork), so no
- * case depends on how long anything takes.
+ * case depends on how long anything takes. Each case syncs first, so the
+ * global dirty count the thresholds see is wbt's alone.
  */
 #include <quire/ktest.h>
 #include <quire/fs.h>
@@ -271,6 +272,10 @@ static struct wbt *wbt_new(struct ktest *t, unsigned long rate)
 	w->saved_bg_bytes = dirty_background_bytes;
 	w->saved_ratio = vm_dirty_ratio;
 	w->saved_bg_ratio = dirty_background_ratio;
+	/* The thresholds count every dirty page: another disk's left by an
+	 * earlier suite (written by kupdate or background writeback during
+	 * the case) would move them and wbt_nr_dirty(). sync first. */
+	ksys_sync();
 	w->base_dirty = global_node_page_state(NR_FILE_DIRTY);
 	spin_lock_init(&w->lock);
 	timer_setup(&w->timer, wbt_timer_fn, 0);

@@ -31,6 +31,7 @@
 #include <quire/slab.h>
 #include <quire/mm.h>
 #include <quire/bug.h>
+#include <quire/fs.h>
 
 extern const struct ktest_suite *__start_quire_ktest_suites[] __weak;
 extern const struct ktest_suite *__stop_quire_ktest_suites[] __weak;
@@ -232,6 +233,10 @@ static int run_suite(const struct ktest_suite *s, const char *filter, int nr)
 
 	cprintf("    KTAP version 1\n    # Subtest: %s\n    1..%d\n",
 		s->name, count_cases(s, filter));
+	/* An earlier suite's dirty pages written back while this one runs
+	 * (kupdate, the background threshold) would hold bios and requests
+	 * at the leak check: write them all first. */
+	ksys_sync();
 	mm_usage_snapshot(&before);
 	for (const struct ktest_case *c = s->cases; c->name; c++)
 		if (filter_matches(filter, s->name, c->name))

@@ -9,7 +9,9 @@
  * indices a case asks to (-EIO, -ENOSPC, -ENOMEM). Every case checks at
  * the end that the node counters moved exactly by the pages the mapping
  * holds (pct_check_counters: NR_FILE_PAGES, NR_FILE_DIRTY, NR_WRITEBACK
- * and the wb's WB_RECLAIMABLE/WB_WRITEBACK against the folios' flags).
+ * and the wb's WB_RECLAIMABLE/WB_WRITEBACK against the folios' flags);
+ * each case syncs before it takes the counters' base, so no other file
+ * system's writeback moves them meanwhile.
  */
 #include <quire/ktest.h>
 #include <quire/pagemap.h>
@@ -24,6 +26,7 @@
 #include <quire/errno.h>
 #include <quire/timer.h>
 #include <quire/jiffies.h>
+#include <quire/fs.h>
 #include <arch/cpu.h>
 #include "pagecache.h"
 
@@ -289,6 +292,11 @@ static struct pct *pct_new(struct ktest *t, const struct address_space_operation
 	INIT_LIST_HEAD(&p->sb.s_inodes);
 	init_rwsem(&p->sb.s_umount);
 
+	/* The node counters are global: another file system's dirty pages
+	 * written back by the flusher during the case (an earlier suite's,
+	 * kupdate 30 s later) would move them. sync first, so nothing but
+	 * this mapping is dirty or under writeback while the case runs. */
+	ksys_sync();
 	p->base_pages = global_node_page_state(NR_FILE_PAGES);
 	p->base_dirty = global_node_page_state(NR_FILE_DIRTY);
 	p->base_writeback = global_node_page_state(NR_WRITEBACK);

@@ -30,6 +30,7 @@
 #include <quire/string.h>
 #include <quire/errno.h>
 #include <quire/printk.h>
+#include <quire/fs.h>
 #include "internal.h"
 
 struct ram_store {
@@ -1055,8 +1056,22 @@ static void reclaim_exit(struct ktest *t)
 	setup_per_zone_wmarks();
 }
 
+/*
+ * Another disk's writeback completing during a case woke its throttled
+ * sleepers early, and its clean cached pages were reclaimed before the
+ * case's own: each case starts with every disk synced and the clean page
+ * cache dropped.
+ */
+static int reclaim_init(struct ktest *t)
+{
+	ksys_sync();
+	drop_pagecache();
+	return 0;
+}
+
 static const struct ktest_suite reclaim_suite = {
 	.name = "reclaim",
+	.init = reclaim_init,
 	.exit = reclaim_exit,
 	.cases = reclaim_cases,
 };

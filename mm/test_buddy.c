@@ -11,6 +11,8 @@
 #include <quire/ktest.h>
 #include <quire/printk.h>
 #include <quire/string.h>
+#include <quire/fs.h>
+#include <quire/swap.h>
 #include "internal.h"
 
 #define NOFAIL_FLAGS	(__GFP_THISNODE | __GFP_NOWARN)
@@ -349,8 +351,23 @@ static const struct ktest_case buddy_cases[] = {
 	KTEST_END,
 };
 
+/*
+ * The cases count the node's free pages exactly: another disk's writeback
+ * still running from an earlier suite (bios, requests, pages freed as it
+ * ends) moved them, and kswapd, woken when a case takes every page,
+ * reclaimed an earlier suite's clean cached pages into the count. Each
+ * case starts with every disk synced and the clean page cache dropped.
+ */
+static int buddy_init(struct ktest *t)
+{
+	ksys_sync();
+	drop_pagecache();
+	return 0;
+}
+
 static const struct ktest_suite buddy_suite = {
 	.name = "buddy",
+	.init = buddy_init,
 	.cases = buddy_cases,
 };
 KTEST_SUITE(buddy_suite);

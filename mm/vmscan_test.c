@@ -21,6 +21,7 @@
 #include <quire/sched.h>
 #include <quire/smp.h>
 #include <quire/string.h>
+#include <quire/fs.h>
 #include "internal.h"
 
 static unsigned long node_reclaimable_pages_for_test(pg_data_t *pgdat)
@@ -424,8 +425,21 @@ static const struct ktest_case reclaim_throttle_cases[] = {
 	KTEST_END,
 };
 
+/*
+ * The sleeps end on any 32 writeback completions of the node: another
+ * disk's writeback still running from an earlier suite (kupdate, the
+ * background threshold) woke them early. Each case starts with every disk
+ * synced.
+ */
+static int reclaim_throttle_init(struct ktest *t)
+{
+	ksys_sync();
+	return 0;
+}
+
 static const struct ktest_suite reclaim_throttle_suite = {
 	.name = "reclaim_throttle",
+	.init = reclaim_throttle_init,
 	.cases = reclaim_throttle_cases,
 };
 KTEST_SUITE(reclaim_throttle_suite);
@@ -722,8 +736,22 @@ static const struct ktest_case lru_cases[] = {
 	KTEST_END,
 };
 
+/*
+ * The cases count the node's LRU pages exactly, and a reclaimer takes any
+ * file page of the node: an earlier suite's cached disk pages (or their
+ * writeback ending) moved the counts. Each case starts with every disk
+ * synced and the clean page cache dropped.
+ */
+static int lru_init(struct ktest *t)
+{
+	ksys_sync();
+	drop_pagecache();
+	return 0;
+}
+
 static const struct ktest_suite lru_suite = {
 	.name = "lru",
+	.init = lru_init,
 	.cases = lru_cases,
 };
 KTEST_SUITE(lru_suite);
@@ -923,8 +951,20 @@ static const struct ktest_case watermark_cases[] = {
 	KTEST_END,
 };
 
+/* Free pages decide the cases: another disk's writeback still running
+ * from an earlier suite allocated and freed them meanwhile, and kswapd
+ * did not give up while it could reclaim that suite's clean cached
+ * pages. Each case starts synced, the clean page cache dropped. */
+static int watermark_init(struct ktest *t)
+{
+	ksys_sync();
+	drop_pagecache();
+	return 0;
+}
+
 static const struct ktest_suite watermark_suite = {
 	.name = "watermark",
+	.init = watermark_init,
 	.exit = watermark_exit,
 	.cases = watermark_cases,
 };
