@@ -41,8 +41,8 @@
 #include <quire/sched.h>
 #include <quire/jiffies.h>
 #include <quire/printk.h>
+#include <quire/trace.h>
 #include "writeback_internal.h"
-#include "../kernel/trace_internal.h" /* trace_set_filter() */
 
 #define WBR_ROUNDS 200
 

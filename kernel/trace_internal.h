@@ -12,7 +12,6 @@
 #define TRACE_SIZE_KB_MIN     4	   /* per-CPU ring, KiB */
 #define TRACE_SIZE_KB_MAX     4096 /* kmalloc's largest block */
 #define TRACE_SIZE_KB_DEFAULT 512
-#define TRACE_FILTER_MAX      256 /* bytes of `trace events` patterns */
 
 /* One record as the printer sees it (a copy, not the ring's bytes). */
 struct trace_line {
@@ -56,11 +55,6 @@ void trace_get_stats(struct trace_stats *st);
 /* Reallocate every CPU's ring (emptied) to @kb KiB; -EINVAL out of range,
  * -ENOMEM. Context: process. */
 int trace_resize(unsigned long kb);
-/* Record only events matching one of the comma-separated globs in
- * @patterns ("*" = all, the default). -EINVAL if empty or too long.
- * Context: process. */
-int trace_set_filter(const char *patterns);
-void trace_get_filter(char *buf, size_t size);
 /* Shell-style glob: '*' any run, '?' one character. */
 bool trace_glob_match(const char *pat, const char *str);
 

@@ -42,6 +42,12 @@ void __trace_event(const char *event, const char *fmt, ...) __printf(2, 3);
 void trace_start(void);
 void trace_stop(void);
 void trace_clear(void);
+#define TRACE_FILTER_MAX 256 /* bytes of `trace events` patterns */
+/* Record only events matching one of the comma-separated globs in
+ * @patterns ("*" = all, the default). -EINVAL if empty or too long.
+ * Context: process. */
+int trace_set_filter(const char *patterns);
+void trace_get_filter(char *buf, size_t size);
 /* Print the buffer, oldest first, merged across CPUs by timestamp. */
 void trace_print(void);
 
