@@ -407,6 +407,14 @@ HOSTILE = [   # (name, bytes or list of parts, status wanted (None: closed silen
     ("expect_continue_error", b"PUT /fs/dev/vda HTTP/1.1\r\n" + H +
      b"Content-Length: 5\r\nExpect: 100-continue\r\n\r\n", 403),
     ("pct_slash_dotdot", b"GET /fs/d%2f..%2fr HTTP/1.1\r\n" + H + b"\r\n", 400),
+    # REVNET: the absolute-form (RFC 9112 3.2.2) under the same path rules.
+    ("absolute_form_pct_dotdot", b"GET http://q/fs/%2e%2e/%2e%2e/x HTTP/1.1\r\n" + H + b"\r\n",
+     400),
+    ("absolute_form_userinfo", b"GET http://u@q/fs/r HTTP/1.1\r\n" + H + b"\r\n", 400),
+    ("absolute_form_outside_fs", b"GET http://q/etc/passwd HTTP/1.1\r\n" + H +
+     b"Connection: close\r\n\r\n", 404),
+    ("absolute_form_ipv6_authority", b"GET http://[::1]:80/fs/r HTTP/1.1\r\n" + H +
+     b"Connection: close\r\n\r\n", 200),
     # %252e%252e decodes once, to a name "%2e%2e" that is not there.
     ("double_encoded_dotdot", b"GET /fs/%252e%252e/r HTTP/1.1\r\n" + H +
      b"Connection: close\r\n\r\n", 404),
@@ -590,6 +598,63 @@ def lingering_close(c):
           lingered == 2 and 0 < dropped <= 2 * ((8 << 20) + 65536),
           "answer %r; active %s after %.1f s, %d lingering closes, %d bytes dropped" % (
               got[:20], active, freed, lingered, dropped))
+
+
+def review_linger_and_empty_lines(c):
+    """REVNET, the review of HD7 and RFC 9112 2.2: a request pipelined
+    behind a closing error gets no answer and the connection ends in a
+    FIN, not a reset; behind a 404 (not closing) it is answered; a peer
+    sending empty lines for ever is closed silently within the header
+    timeout (they are dropped as they come, the deadline is not renewed);
+    a peer trickling bytes through the linger does not extend it."""
+    nxt = b"GET /fs/r HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n"
+    s = socket.create_connection(("127.0.0.1", c.port), timeout=10)
+    s.sendall(b"GET /fs/../x HTTP/1.1\r\n" + H + b"\r\n" + nxt)
+    got, closed, reset = read_until_close(s)
+    s.close()
+    check("pipelined_request_after_a_closing_400_unanswered_no_reset",
+          got.startswith(b"HTTP/1.1 400 ") and got.count(b"HTTP/1.1 ") == 1 and closed and
+          not reset, "answer %r, closed %s, reset %s" % (got[:60], closed, reset))
+    st, got, closed = c.raw(b"GET /fs/no-such HTTP/1.1\r\n" + H + b"\r\n" + nxt, wait=10)
+    check("pipelined_request_after_a_404_answered",
+          st == 404 and b"HTTP/1.1 200 OK" in got and closed,
+          "status %s, closed %s: %r" % (st, closed, got[:60]))
+
+    s = socket.create_connection(("127.0.0.1", c.port), timeout=0.1)
+    t0, got, closed, sent = time.monotonic(), b"", False, 0
+    while time.monotonic() - t0 < 4.0 * TIMEOUT_MS / 1000 and not closed:
+        try:
+            s.sendall(b"\r\n")
+            sent += 1
+        except OSError:
+            closed = True
+            break
+        got, closed, _ = read_until_close(s, got)
+    took = time.monotonic() - t0
+    s.close()
+    check("empty_lines_for_ever_closed_silently_within_the_timeout",
+          closed and got == b"" and sent > 10 and took < 2.0 * TIMEOUT_MS / 1000,
+          "closed %s after %.1f s (timeout %d ms), %d CRLFs sent, got %r" % (
+              closed, took, TIMEOUT_MS, sent, got[:40]))
+
+    s = socket.create_connection(("127.0.0.1", c.port), timeout=10)
+    s.sendall(b"PUT /fs/x HTTP/1.1\r\n" + H + b"Content-Length: 99999999999\r\n\r\n")
+    got = read_until_close(s)[0]           # the 413, then the server's FIN
+    t_eof, active = time.monotonic(), None
+    while time.monotonic() - t_eof < 6:
+        try:
+            s.send(b"x")                   # a byte every 0.1 s through the linger
+        except OSError:
+            pass                           # the server closed after the linger
+        active = active_connections(c)
+        if active == 0:
+            break
+        time.sleep(0.1)
+    freed = time.monotonic() - t_eof
+    s.close()
+    check("lingering_close_trickled_bytes_do_not_extend_it",
+          got.startswith(b"HTTP/1.1 413 ") and active == 0 and freed < 4.0,
+          "answer %r; active %s after %.1f s" % (got[:20], active, freed))
 
 
 def slow_download(d, qh):
@@ -790,7 +855,7 @@ def host_main(d, qh, big_mib):
         g.wait_for(r"httpd: listening on port 80", 10) is not None and \
         g.wait_for(r"VFS: mounted root \(qlfs on vda\)", 30) is not None
     print("KTAP version 1")
-    n_checks = 41 + len(HOSTILE)        # 2 of them: the writes of the two PUTs over 1 MiB (HF4)
+    n_checks = 45 + len(HOSTILE)        # 2 of them: the writes of the two PUTs over 1 MiB (HF4)
     print("1..%d" % n_checks)
     if not check("server_up", up, "no address or no listener in 60 s"):
         g.kill()
@@ -807,6 +872,7 @@ def host_main(d, qh, big_mib):
     slow_trickle(c)
     rfc9112_forms(c)
     lingering_close(c)
+    review_linger_and_empty_lines(c)
     trace_over_http(c, g)
     never_reads(c, big_mib)
     load_loop(c)

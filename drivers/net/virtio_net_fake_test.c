@@ -1121,6 +1121,67 @@ static void rx_partial_checksum_of_a_padded_frame_stops_at_the_ip_length(struct 
 	fnet_down(f);
 }
 
+/*
+ * REVNET (review of C1): the IP header virtnet_rx_csum_len() reads is the
+ * device's too. A header that cannot be an IPv4 one (IHL below 5, a
+ * version other than 4, a header longer than the total length), a frame
+ * too short for an IPv4 or IPv6 header, an IPv6 payload length beyond the
+ * frame: each is counted as an error and the frame goes up untouched (no
+ * byte of it read past the frame, none written).
+ */
+static void
+rx_partial_checksum_with_a_lying_ip_header_is_counted_not_followed(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 1ULL << VIRTIO_NET_F_GUEST_CSUM, 0);
+	struct virtnet_counters c;
+	u8 frame[ETH_FRAME_LEN];
+	unsigned int len, n = 0;
+	static const u8 first[] = {
+		0x44, /* IHL 4 */
+		0x65, /* version 6 in an IPv4 frame */
+		0x4f, /* IHL 15: 60 bytes of header in a 32-byte packet */
+		0x05, /* version 0 */
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(first); i++) {
+		len = udp_frame(frame, 4);
+		frame[ETH_HLEN] = first[i];
+		fnet_rx_csum(t, f, frame, len, VIRTIO_NET_HDR_F_NEEDS_CSUM, TCP_START,
+			     UDP_OFF);
+		KTEST_ASSERT_EQ(t, f->frames, ++n);
+		KTEST_EXPECT_EQ(t, f->last_summed, CHECKSUM_NONE);
+		KTEST_EXPECT_EQ(t, memcmp(f->last, frame, len), 0);
+	}
+	/* IPv4 type, 19 bytes of IP header: the field at 14 + 10 is in it */
+	len = udp_frame(frame, 4);
+	fnet_rx_csum(t, f, frame, ETH_HLEN + 19, VIRTIO_NET_HDR_F_NEEDS_CSUM, ETH_HLEN,
+		     10);
+	KTEST_ASSERT_EQ(t, f->frames, ++n);
+	KTEST_EXPECT_EQ(t, f->last_len, ETH_HLEN + 19);
+	KTEST_EXPECT_EQ(t, memcmp(f->last, frame, ETH_HLEN + 19), 0);
+	/* IPv6: payload length beyond the frame; a frame shorter than its header */
+	len = udp_frame(frame, 40);
+	frame[12] = 0x86;
+	frame[13] = 0xdd;
+	frame[ETH_HLEN] = 0x60;
+	frame[ETH_HLEN + 4] = 1000 >> 8;
+	frame[ETH_HLEN + 5] = 1000 & 255;
+	fnet_rx_csum(t, f, frame, len, VIRTIO_NET_HDR_F_NEEDS_CSUM, ETH_HLEN + 40,
+		     UDP_OFF);
+	KTEST_ASSERT_EQ(t, f->frames, ++n);
+	KTEST_EXPECT_EQ(t, memcmp(f->last, frame, len), 0);
+	fnet_rx_csum(t, f, frame, ETH_HLEN + 39, VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		     ETH_HLEN + 8, UDP_OFF);
+	KTEST_ASSERT_EQ(t, f->frames, ++n);
+	KTEST_EXPECT_EQ(t, memcmp(f->last, frame, ETH_HLEN + 39), 0);
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.rx_csum_errors, ARRAY_SIZE(first) + 3);
+	KTEST_EXPECT_EQ(t, c.rx_csum_partial, 0);
+	KTEST_EXPECT_EQ(t, c.broken, 0);
+	KTEST_EXPECT_EQ(t, c.rx_bufs, FNET_RING);
+	fnet_down(f);
+}
+
 static void
 rx_csum_start_or_offset_out_of_the_frame_is_counted_not_followed(struct ktest *t)
 {
@@ -1190,6 +1251,7 @@ static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(rx_partial_checksum_is_completed_and_left_to_the_stack),
 	KTEST_CASE(rx_csum_start_or_offset_out_of_the_frame_is_counted_not_followed),
 	KTEST_CASE(rx_partial_checksum_of_a_padded_frame_stops_at_the_ip_length),
+	KTEST_CASE(rx_partial_checksum_with_a_lying_ip_header_is_counted_not_followed),
 	KTEST_END,
 };
 

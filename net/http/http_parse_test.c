@@ -66,6 +66,25 @@ static const struct req_case req_cases[] = {
 	{"GET http:/q/fs/a HTTP/1.1\r\n" H "\r\n", 400, NULL},
 	{"GET httpx://q/fs/a HTTP/1.1\r\n" H "\r\n", 400, NULL},
 	{"GET * HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	/* REVNET: authorities (ignored, never part of the path), and the path
+	 * rules (HP2) after them exactly as in the origin-form */
+	{"GET http://[::1]:8080/fs/a HTTP/1.1\r\n" H "\r\n", 0, "/fs/a"},
+	{"GET http://q:/fs/a HTTP/1.1\r\n" H "\r\n", 0, "/fs/a"},
+	{"GET http://%71%2F..%2F/fs/a HTTP/1.1\r\n" H "\r\n", 0, "/fs/a"},
+	{"GET http://q?x/../y HTTP/1.1\r\n" H "\r\n", 0, "/"},
+	{"GET http://q/fs/a@b HTTP/1.1\r\n" H "\r\n", 0, "/fs/a@b"},
+	{"GET http://..//fs/a HTTP/1.1\r\n" H "\r\n", 0, "/fs/a"},
+	{"GET http://q/fs/%2e%2e/x HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	{"GET http://q/fs/%2E%2e%2fx HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	{"GET http://q/.. HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	{"GET http://q/fs/a%00 HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	{"GET http://@q/fs/a HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	{"GET http://q@/fs/a HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	{"GET http://q#/fs/a HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	{"GET http:?//q/fs/a HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	{"GET http?://q/fs/a HTTP/1.1\r\n" H "\r\n", 400, NULL},
+	{"GET //q/fs/a HTTP/1.1\r\n" H "\r\n", 0, "/q/fs/a"}, /* origin-form */
+	{"CONNECT q:443 HTTP/1.1\r\n" H "\r\n", 501, NULL},
 	/* RFC 9112 2.2: empty lines before the request line are ignored */
 	{"\r\nGET /fs/a HTTP/1.1\r\n" H "\r\n", 0, "/fs/a"},
 	{"\r\n\r\n\r\nPUT /fs/a HTTP/1.1\r\n" H "Content-Length: 5\r\n\r\n", 0, "/fs/a"},
@@ -221,6 +240,21 @@ static void refuses_too_many_fields_and_long_targets(struct ktest *t)
 	n += HTTP_PATH_MAX + 1;
 	n += scnprintf(buf + n, sizeof(buf) - n, " HTTP/1.1\r\nHost: q\r\n\r\n");
 	KTEST_EXPECT_EQ(t, http_parse_request(buf, n, &r), 414);
+
+	/* REVNET: an absolute-form's authority counts in the target's limit,
+	 * never in the path's: up to the limit it is skipped whole */
+	for (int over = 0; over < 2; over++) {
+		size_t alen = HTTP_TARGET_MAX - strlen("http:///fs/a") + over;
+
+		n = scnprintf(buf, sizeof(buf), "GET http://");
+		memset(buf + n, 'a', alen);
+		n += alen;
+		n += scnprintf(buf + n, sizeof(buf) - n,
+			       "/fs/a HTTP/1.1\r\nHost: q\r\n\r\n");
+		KTEST_EXPECT_EQ(t, http_parse_request(buf, n, &r), over ? 414 : 0);
+		if (!over)
+			KTEST_EXPECT_EQ(t, strcmp(r.path, "/fs/a"), 0);
+	}
 }
 
 static void finds_the_end_of_the_header_block(struct ktest *t)
