@@ -525,8 +525,14 @@ static void conn_linger(struct http_conn *c)
 static void conn_serve(struct http_conn *c)
 {
 	while (!c->close && !c->broken) {
-		int end = conn_read_header(c), status;
+		int end, status;
 
+		/* HD6's allowance is per response: an error answered from
+		 * conn_read_header() (408, 431, 400) starts from zero too,
+		 * never from the previous response's send time. */
+		c->send_bytes = 0;
+		c->send_wait_ms = 0;
+		end = conn_read_header(c);
 		if (end == 0)
 			break;
 		c->head = false;
@@ -551,8 +557,6 @@ static void conn_serve(struct http_conn *c)
 		c->chunk_total = 0;
 		c->body_bytes = 0;
 		c->body_wait_ms = 0;
-		c->send_bytes = 0;
-		c->send_wait_ms = 0;
 		if (status) {
 			http_count(&http_stats.bad_requests, 1);
 			c->close = true; /* HP1 */
