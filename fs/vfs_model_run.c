@@ -1234,6 +1234,8 @@ static void vm_note_result(struct vm_runner *r, struct vm_op *op, char *h)
 		r->st.errno_seen[-r->last_ret]++;
 }
 
+#define VM_PROGRESS_STEPS 100000UL
+
 /* Run the steps of @ops (scripted, @nops of them, each checked against its
  * expected model result) or of the generator (@ops NULL). */
 static int vm_run_ops(struct vm_runner *r, const struct vm_op *ops, const long *expect,
@@ -1258,6 +1260,11 @@ static int vm_run_ops(struct vm_runner *r, const struct vm_op *ops, const long *
 		     r->step % r->o.check_one_in == 0) &&
 		    !vm_check_tree(r, op.kind == OP_REMOUNT))
 			break;
+		/* A long run shows it is alive: a line every VM_PROGRESS_STEPS
+		 * (by steps, not time: a seed prints the same lines). */
+		if (n >= 2 * VM_PROGRESS_STEPS && r->step % VM_PROGRESS_STEPS == 0)
+			cprintf("# vfs_model: step %lu of %lu, %lu remounts\n", r->step,
+				n, r->remounts);
 	}
 	if (r->failed)
 		return -EIO;
