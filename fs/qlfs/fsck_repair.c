@@ -866,6 +866,15 @@ static void fix_node(struct fsck *f, u32 nid, u8 *blk)
 		if (named) /* QL12 (an unnamed inode keeps its count: QL13) */
 			in->i_links = cpu_to_le32(dir ? 2 + n->subdirs : n->refs);
 		in->i_blocks = cpu_to_le64(n->blocks);
+		if (!dir && n->size_fix) {
+			/* QL10: a size past the largest file becomes the end
+			 * of the last block its tree maps (e2fsck's answer to
+			 * a bad i_size); 0 if it maps none */
+			in->i_size = cpu_to_le64((u64)(n->size_fix - 1) * QLFS_BLKSIZE);
+			fsck_say(f,
+				 "inode %u: size set to %llu (the end of its last block)",
+				 nid, (unsigned long long)le64_to_cpu(in->i_size));
+		}
 		if (in->i_inline & QLFS_INLINE_DATA)
 			return;
 		for (u32 k = 0; k < ADDRS_PER_INODE; k++)
