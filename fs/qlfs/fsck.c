@@ -1580,6 +1580,7 @@ static void data_block(struct fsck *f, u32 parent, u16 ofs, u64 fblk, u32 addr)
 	}
 	claim(f, addr, OWN_DATA, parent, ofs);
 	f->i_blocks++;
+	f->i_end = max(f->i_end, fblk + 1);
 }
 
 /* Node offsets and first file block of each child (docs: "Node offsets"). */
@@ -1801,8 +1802,12 @@ static void check_inode(struct fsck *f, u32 nid, u8 *blk)
 	}
 	f->r->inodes++;
 	f->i_blocks = 1;
+	f->i_end = 0;
 	walk_inode_tree(f, in);
 	n->blocks = f->i_blocks;
+	if (!(n->flags & NI_DIR) &&
+	    le64_to_cpu(in->i_size) > (u64)QLFS_MAX_FILE_BLOCKS * QLFS_BLKSIZE)
+		n->size_fix = 1 + f->i_end; /* QL10, reported by inode_fields_ok() */
 	if (le64_to_cpu(in->i_blocks) != f->i_blocks)
 		report(f, 10, "inode %u: i_blocks %llu, its tree holds %llu", nid,
 		       (unsigned long long)le64_to_cpu(in->i_blocks),

@@ -71,7 +71,11 @@ struct nid_info {
 	u32 parent; /* the directory naming it (dirs) */
 	u32 subdirs;
 	u32 dotdot;
-	u32 depth;
+	union {
+		u32 depth;    /* directories */
+		u32 size_fix; /* other inodes: i_size past the largest file:
+			       * 1 + the file block its tree ends at (-y) */
+	};
 	u32 from;      /* the node whose pointer reached it first (pass 1) */
 	u16 from_slot; /* ... at this index of its nid array */
 	u32 entries;   /* directories: names in it, "." and ".." aside */
@@ -114,6 +118,7 @@ struct fsck {
 	/* the inode being walked */
 	u32 ino;
 	u64 i_blocks;
+	u64 i_end; /* 1 + the last file block its tree maps */
 	bool pass2;
 	/* -y (fsck_repair.c part below) */
 	bool sb_fix;		  /* rewrite superblock copy !sb_used */

@@ -467,6 +467,11 @@ static u32 make_lost_found(struct fsck *f, u8 *blk)
 	memcpy(in->i_name, "lost+found", 10);
 	in->i_addr[0] = cpu_to_le32(daddr);
 	in->footer.nid = in->footer.ino = cpu_to_le32(nid);
+	/* Without the uuid salt of qlfs_node_cp_ver(), as mkfs's footers:
+	 * only roll-forward asks for the salt, and it takes a node whose
+	 * cp_ver is the live pack's version salted; this block belongs to
+	 * the repair's pack (version + 1), so it must not match, and does
+	 * not either way. fsck reads only the low half (node_stamp()). */
 	in->footer.cp_ver = f->cp->checkpoint_ver;
 	naddr = repair_alloc(f, true, nid, 0);
 	if (!naddr || repair_write(f, naddr, blk))
@@ -527,7 +532,7 @@ int fsck_new_root(struct fsck *f)
 	in->i_pino = cpu_to_le32(QLFS_ROOT_INO);
 	in->i_addr[0] = cpu_to_le32(daddr);
 	in->footer.nid = in->footer.ino = cpu_to_le32(QLFS_ROOT_INO);
-	in->footer.cp_ver = f->cp->checkpoint_ver;
+	in->footer.cp_ver = f->cp->checkpoint_ver; /* unsalted: make_lost_found() */
 	naddr = repair_alloc(f, true, QLFS_ROOT_INO, 0);
 	if (!naddr || repair_write(f, naddr, blk))
 		goto out;
@@ -866,6 +871,15 @@ static void fix_node(struct fsck *f, u32 nid, u8 *blk)
 		if (named) /* QL12 (an unnamed inode keeps its count: QL13) */
 			in->i_links = cpu_to_le32(dir ? 2 + n->subdirs : n->refs);
 		in->i_blocks = cpu_to_le64(n->blocks);
+		if (!dir && n->size_fix) {
+			/* QL10: a size past the largest file becomes the end
+			 * of the last block its tree maps (e2fsck's answer to
+			 * a bad i_size); 0 if it maps none */
+			in->i_size = cpu_to_le64((u64)(n->size_fix - 1) * QLFS_BLKSIZE);
+			fsck_say(f,
+				 "inode %u: size set to %llu (the end of its last block)",
+				 nid, (unsigned long long)le64_to_cpu(in->i_size));
+		}
 		if (in->i_inline & QLFS_INLINE_DATA)
 			return;
 		for (u32 k = 0; k < ADDRS_PER_INODE; k++)
