@@ -534,6 +534,33 @@ def rfc9112_forms(c):
                                                 got[:60]))
 
 
+def time_wait_port_reuse(c):
+    """NETTW: slirp shows the guest the host client's own port. The server
+    closes first (Connection: close), so the guest's pcb for that port sits
+    in TIME_WAIT (2 * TCP_MSL); a new connection from the same port sends a
+    SYN whose sequence number is after the old one. lwIP answered it with a
+    RST when it fell in the old window (the "Connection reset by peer" of
+    load_8x50_put_get_keep_alive); Linux, and now Quire's hook
+    (net/lwip/tcp_tw.c), end the TIME_WAIT and accept the connection."""
+    cport, answers = free_port(), []
+    for i in range(3):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.settimeout(10)
+        try:
+            s.bind(("127.0.0.1", cport))
+            s.connect(("127.0.0.1", c.port))
+            s.sendall(b"GET /metrics HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n")
+            got, closed, reset = read_until_close(s)
+        except OSError as e:
+            got, closed, reset = str(e).encode(), False, True
+        s.close()
+        answers.append((got.startswith(b"HTTP/1.1 200 OK"), closed, reset, got[:40]))
+    check("time_wait_port_reuse",
+          all(ok and closed and not reset for ok, closed, reset, _ in answers),
+          "connections from one port (200, closed, reset): %s" % answers)
+
+
 def active_connections(c):
     return int(c.metrics().get("quire_http_connections_active", -1)) - 1   # less this one
 
@@ -855,7 +882,7 @@ def host_main(d, qh, big_mib):
         g.wait_for(r"httpd: listening on port 80", 10) is not None and \
         g.wait_for(r"VFS: mounted root \(qlfs on vda\)", 30) is not None
     print("KTAP version 1")
-    n_checks = 45 + len(HOSTILE)        # 2 of them: the writes of the two PUTs over 1 MiB (HF4)
+    n_checks = 46 + len(HOSTILE)        # 2 of them: the writes of the two PUTs over 1 MiB (HF4)
     print("1..%d" % n_checks)
     if not check("server_up", up, "no address or no listener in 60 s"):
         g.kill()
@@ -871,6 +898,7 @@ def host_main(d, qh, big_mib):
     pipelined_after_body(c)
     slow_trickle(c)
     rfc9112_forms(c)
+    time_wait_port_reuse(c)
     lingering_close(c)
     review_linger_and_empty_lines(c)
     trace_over_http(c, g)

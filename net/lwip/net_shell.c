@@ -34,6 +34,7 @@
 #include "lwip/priv/tcp_priv.h"
 
 #include "lwip_port.h"
+#include "lwip_hooks.h"
 
 #define PING_ID	  0x5155 /* "QU" */
 #define PING_DATA 56	 /* Linux ping's default payload */
@@ -327,6 +328,7 @@ static int netstat_cmd(int argc, char **argv)
 {
 	struct stats_ s;
 	struct stats_mem pools[MEMP_MAX];
+	unsigned long tw_reused;
 	int i;
 
 	if (!net_lwip_running()) {
@@ -335,6 +337,7 @@ static int netstat_cmd(int argc, char **argv)
 	}
 	LOCK_TCPIP_CORE();
 	s = lwip_stats;
+	tw_reused = quire_tcp_tw_syn_reused;
 	for (i = 0; i < MEMP_MAX; i++)
 		pools[i] = *lwip_stats.memp[i];
 	UNLOCK_TCPIP_CORE();
@@ -358,6 +361,7 @@ static int netstat_cmd(int argc, char **argv)
 	netstat_proto("icmp", &s.icmp);
 	netstat_proto("udp", &s.udp);
 	netstat_proto("tcp", &s.tcp);
+	cprintf("tcp: %lu TIME_WAIT connections ended by a new SYN\n", tw_reused);
 	cprintf("connections:\n");
 	LOCK_TCPIP_CORE();
 	netstat_pcbs(tcp_listen_pcbs.pcbs);

@@ -136,4 +136,14 @@
 void lwip_port_assert_core_locked(void);
 #define LWIP_ASSERT_CORE_LOCKED() lwip_port_assert_core_locked()
 
+/*
+ * Hooks (net/lwip/include/lwip_hooks.h, net/lwip/tcp_tw.c): a SYN for a
+ * connection in TIME_WAIT whose sequence number is after the old
+ * rcv_nxt frees that TIME_WAIT pcb before TCP sees the segment, so the
+ * SYN reaches the listener (Linux's TCP_TW_SYN) instead of drawing a RST
+ * (lwIP's tcp_timewait_input). TCP_MSL stays lwIP's 60 s: docs/net.md.
+ */
+#define LWIP_HOOK_FILENAME	    "lwip_hooks.h"
+#define LWIP_HOOK_IP4_INPUT(p, inp) quire_tcp_tw_syn_hook(p, inp)
+
 #endif

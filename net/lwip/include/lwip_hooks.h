@@ -1,0 +1,21 @@
+/*
+ * net/lwip/include/lwip_hooks.h - the lwIP hooks of Quire's port
+ * (LWIP_HOOK_FILENAME in lwipopts.h); lwIP's files include it after
+ * their own headers.
+ *
+ * Layer: net (lwIP port). Defined in net/lwip/tcp_tw.c.
+ */
+#ifndef QUIRE_LWIP_HOOKS_H
+#define QUIRE_LWIP_HOOKS_H
+
+struct pbuf;
+struct netif;
+
+/* LWIP_HOOK_IP4_INPUT: never eats the packet (returns 0); may free a
+ * TIME_WAIT pcb that a new SYN replaces. Called under the core lock. */
+int quire_tcp_tw_syn_hook(struct pbuf *p, struct netif *inp);
+
+/* TIME_WAIT pcbs freed for a new SYN since boot (`netstat`). */
+extern unsigned long quire_tcp_tw_syn_reused;
+
+#endif

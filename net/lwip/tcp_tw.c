@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * net/lwip/tcp_tw.c - a new SYN for a connection in TIME_WAIT.
+ *
+ * Layer: net (lwIP port). lwIP 2.1's tcp_timewait_input() answers a SYN
+ * whose sequence number is inside the old receive window with a RST (and
+ * one outside it with an ACK): a client that opens a new connection from
+ * the port of one the guest closed first (through slirp the guest sees
+ * the host client's own port) gets "connection reset" for up to 2 *
+ * TCP_MSL. Linux (tcp_timewait_state_process(), TCP_TW_SYN; RFC 6191
+ * without timestamps, RFC 1122 4.2.2.13) accepts a SYN without ACK or
+ * RST whose sequence number is after the old rcv_nxt: it ends the
+ * TIME_WAIT and hands the SYN to the listener. This IPv4 input hook
+ * (LWIP_HOOK_IP4_INPUT, lwipopts.h) does the same before lwIP's TCP
+ * demultiplexes the segment: it frees the matching TIME_WAIT pcb (as
+ * tcp_abandon() does for one: no RST), so the SYN finds the listener.
+ * Anything else (an older sequence number, a fragment, a header not in
+ * the first pbuf) is left to lwIP unchanged.
+ */
+#include "lwip/opt.h"
+#include "lwip/def.h"
+#include "lwip/pbuf.h"
+#include "lwip/netif.h"
+#include "lwip/ip_addr.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/prot/ip.h"
+#include "lwip/prot/tcp.h"
+#include "lwip/tcp.h"
+#include "lwip/priv/tcp_priv.h"
+
+#include "lwip_hooks.h"
+
+unsigned long quire_tcp_tw_syn_reused;
+
+int quire_tcp_tw_syn_hook(struct pbuf *p, struct netif *inp)
+{
+	const struct ip_hdr *iph = (const struct ip_hdr *)p->payload;
+	const struct tcp_hdr *th;
+	struct tcp_pcb *pcb;
+	ip4_addr_t src, dst;
+	u16_t hlen, sport, dport;
+	u32_t seqno;
+	u8_t flags;
+
+	LWIP_UNUSED_ARG(inp);
+	if (p->len < IP_HLEN || IPH_V(iph) != 4 || IPH_PROTO(iph) != IP_PROTO_TCP)
+		return 0;
+	hlen = IPH_HL_BYTES(iph);
+	/* A fragment (offset or more-fragments) is reassembled first: its
+	 * first piece alone is not a whole segment; leave it to lwIP. */
+	if (hlen < IP_HLEN || (IPH_OFFSET(iph) & PP_HTONS(IP_OFFMASK | IP_MF)))
+		return 0;
+	if (p->len < hlen + TCP_HLEN || lwip_ntohs(IPH_LEN(iph)) < hlen + TCP_HLEN)
+		return 0;
+	th = (const struct tcp_hdr *)((const u8_t *)p->payload + hlen);
+	flags = TCPH_FLAGS(th);
+	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+		return 0;
+	ip4_addr_copy(src, iph->src);
+	ip4_addr_copy(dst, iph->dest);
+	sport = lwip_ntohs(th->src);
+	dport = lwip_ntohs(th->dest);
+	seqno = lwip_ntohl(th->seqno);
+	for (pcb = tcp_tw_pcbs; pcb; pcb = pcb->next) {
+		if (pcb->remote_port != sport || pcb->local_port != dport ||
+		    !ip4_addr_cmp(ip_2_ip4(&pcb->remote_ip), &src) ||
+		    !ip4_addr_cmp(ip_2_ip4(&pcb->local_ip), &dst))
+			continue;
+		/* Linux: after(seq, rcv_nxt). Not after: lwIP's answer
+		 * (RST in the window, ACK outside) as before. The checksum
+		 * is not verified yet: a forged SYN could end a TIME_WAIT,
+		 * as a forged in-window RST could end a live connection. */
+		if (!TCP_SEQ_GT(seqno, pcb->rcv_nxt))
+			return 0;
+		tcp_pcb_remove(&tcp_tw_pcbs, pcb);
+		tcp_free(pcb);
+		quire_tcp_tw_syn_reused++;
+		return 0;
+	}
+	return 0;
+}
