@@ -100,6 +100,7 @@ void qlfs_inode_to_folio(struct inode *inode, struct folio *folio)
 {
 	struct qlfs_inode *ri = folio_address(folio);
 	struct qlfs_inode_info *qi = QLFS_I(inode);
+	s64 atime, ctime, mtime;
 
 	folio_wait_writeback(folio);
 	/* before i_size is read: a write_end that grows it after this sets
@@ -110,12 +111,17 @@ void qlfs_inode_to_folio(struct inode *inode, struct folio *folio)
 	ri->i_links = cpu_to_le32(inode->i_nlink);
 	ri->i_size = cpu_to_le64(i_size_read(inode));
 	ri->i_blocks = cpu_to_le64(inode->i_blocks >> (QLFS_BLKSIZE_BITS - 9));
-	ri->i_atime = ns_sec(inode->i_atime_ns);
-	ri->i_atime_nsec = ns_nsec(inode->i_atime_ns);
-	ri->i_ctime = ns_sec(inode->i_ctime_ns);
-	ri->i_ctime_nsec = ns_nsec(inode->i_ctime_ns);
-	ri->i_mtime = ns_sec(inode->i_mtime_ns);
-	ri->i_mtime_nsec = ns_nsec(inode->i_mtime_ns);
+	/* the times: each read once, a writer may be touching them
+	 * (inode_touch_mctime() under i_rwsem, which this does not hold) */
+	atime = READ_ONCE(inode->i_atime_ns);
+	ctime = READ_ONCE(inode->i_ctime_ns);
+	mtime = READ_ONCE(inode->i_mtime_ns);
+	ri->i_atime = ns_sec(atime);
+	ri->i_atime_nsec = ns_nsec(atime);
+	ri->i_ctime = ns_sec(ctime);
+	ri->i_ctime_nsec = ns_nsec(ctime);
+	ri->i_mtime = ns_sec(mtime);
+	ri->i_mtime_nsec = ns_nsec(mtime);
 	ri->i_generation = cpu_to_le32(qi->i_generation);
 	ri->i_current_depth =
 		cpu_to_le32(S_ISDIR(inode->i_mode) ? qi->i_current_depth : 0);
