@@ -83,6 +83,23 @@ static void r4c_mount(struct ktest *t, struct r4c *r)
 	r->mounted = true;
 }
 
+/* Every case's start: a fresh qlfs on a cached 32 MiB disk, mounted,
+ * its cleaner stopped (no block moves behind the case's back). */
+static struct qlfs_sb_info *r4c_format_and_mount(struct ktest *t, struct r4c *r)
+{
+	struct qlfs_mkfs_opts o = {
+		.log_bps = 7, .force = true, .time = 1000000000ULL, .quiet = true};
+	struct qlfs_sb_info *sbi;
+
+	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:32M,cache", &r->disk), 0);
+	KTEST_ASSERT_EQ(t, qlfs_dev_open(&r->d, r->disk->disk_name, true), 0);
+	KTEST_ASSERT_EQ(t, qlfs_mkfs(&r->d, &o), 0);
+	r4c_mount(t, r);
+	sbi = qlfs_test_sbi(t, MNT, NULL);
+	qlfs_stop_gc_thread(sbi);
+	return sbi;
+}
+
 /* Write one page of @fill at @pos of @path (made if need be). */
 static void r4c_put(struct ktest *t, struct r4c *r, loff_t pos, u8 fill, int flags)
 {
@@ -135,8 +152,6 @@ static int r4c_dsync_writer(void *data)
 static void qlfs_rv4_range_fsync_never_points_at_unwritten_data(struct ktest *t)
 {
 	struct r4c *r = t->priv;
-	struct qlfs_mkfs_opts o = {
-		.log_bps = 7, .force = true, .time = 1000000000ULL, .quiet = true};
 	struct hostdisk_faults hold = {.hold_writes = 1}, none = {0};
 	struct qlfs_sb_info *sbi;
 	struct task_struct *k;
@@ -145,12 +160,7 @@ static void qlfs_rv4_range_fsync_never_points_at_unwritten_data(struct ktest *t)
 	struct path p;
 	bool answered_first = false;
 
-	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:32M,cache", &r->disk), 0);
-	KTEST_ASSERT_EQ(t, qlfs_dev_open(&r->d, r->disk->disk_name, true), 0);
-	KTEST_ASSERT_EQ(t, qlfs_mkfs(&r->d, &o), 0);
-	r4c_mount(t, r);
-	sbi = qlfs_test_sbi(t, MNT, NULL);
-	qlfs_stop_gc_thread(sbi);
+	sbi = r4c_format_and_mount(t, r);
 	r4c_put(t, r, 0, 'a', 0);
 	r4c_put(t, r, PG, 'a', 0);
 	ksys_sync(); /* the checkpoint has the file: fsync rolls forward */
@@ -255,8 +265,6 @@ static bool r4c_waited_on(struct folio *folio)
 static void qlfs_rv5_fsync_node_never_reaches_media_before_its_data(struct ktest *t)
 {
 	struct r4c *r = t->priv;
-	struct qlfs_mkfs_opts o = {
-		.log_bps = 7, .force = true, .time = 1000000000ULL, .quiet = true};
 	struct hostdisk_faults hold = {.hold_writes = 1}, none = {0};
 	struct folio *f0, *f1, *node;
 	struct qlfs_sb_info *sbi;
@@ -265,12 +273,7 @@ static void qlfs_rv5_fsync_node_never_reaches_media_before_its_data(struct ktest
 	struct path p;
 	int got0, got1;
 
-	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:32M,cache", &r->disk), 0);
-	KTEST_ASSERT_EQ(t, qlfs_dev_open(&r->d, r->disk->disk_name, true), 0);
-	KTEST_ASSERT_EQ(t, qlfs_mkfs(&r->d, &o), 0);
-	r4c_mount(t, r);
-	sbi = qlfs_test_sbi(t, MNT, NULL);
-	qlfs_stop_gc_thread(sbi);
+	sbi = r4c_format_and_mount(t, r);
 	r4c_put(t, r, 0, 'a', 0);
 	r4c_put(t, r, PG, 'a', 0);
 	ksys_sync(); /* the checkpoint has the file: fsync rolls forward */
@@ -393,8 +396,6 @@ static int r4c_steady_writer(void *data)
 static void qlfs_rv5_held_fsync_pass_with_a_steady_writer_survives_a_cut(struct ktest *t)
 {
 	struct r4c *r = t->priv;
-	struct qlfs_mkfs_opts o = {
-		.log_bps = 7, .force = true, .time = 1000000000ULL, .quiet = true};
 	u64 retries, held, cps;
 	struct qlfs_sb_info *sbi;
 	struct task_struct *k;
@@ -403,12 +404,7 @@ static void qlfs_rv5_held_fsync_pass_with_a_steady_writer_survives_a_cut(struct 
 	int fd, got, bad = 0;
 	u8 last = 0;
 
-	KTEST_ASSERT_EQ(t, hostdisk_create("tmp:32M,cache", &r->disk), 0);
-	KTEST_ASSERT_EQ(t, qlfs_dev_open(&r->d, r->disk->disk_name, true), 0);
-	KTEST_ASSERT_EQ(t, qlfs_mkfs(&r->d, &o), 0);
-	r4c_mount(t, r);
-	sbi = qlfs_test_sbi(t, MNT, NULL);
-	qlfs_stop_gc_thread(sbi);
+	sbi = r4c_format_and_mount(t, r);
 	for (u32 i = 0; i <= R4C_SW_PAGES; i++)
 		r4c_put(t, r, (loff_t)i * PG, 'w', 0);
 	ksys_sync(); /* the checkpoint has the file: fsync rolls forward */
