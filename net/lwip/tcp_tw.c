@@ -27,10 +27,46 @@
 #include "lwip/prot/tcp.h"
 #include "lwip/tcp.h"
 #include "lwip/priv/tcp_priv.h"
+#include "lwip/inet_chksum.h"
 
 #include "lwip_hooks.h"
 
 unsigned long quire_tcp_tw_syn_reused;
+
+/* The hook runs before lwIP checks anything but the IP version: a SYN
+ * ends a TIME_WAIT only if lwIP would take it afterwards: a TCP header
+ * length it accepts (tcp_input()), an IP header checksum and a TCP
+ * checksum that verify (where the netif checks them, as ip4_input() and
+ * tcp_input() do). @p is whole (its IP total length within tot_len). */
+static int tw_syn_sound(struct pbuf *p, struct netif *inp, u16_t hlen, u16_t iplen,
+			const ip4_addr_t *src, const ip4_addr_t *dst)
+{
+	const struct tcp_hdr *th =
+		(const struct tcp_hdr *)((const u8_t *)p->payload + hlen);
+	u16_t tcplen = iplen - hlen;
+	int ok = 1;
+
+	if (TCPH_HDRLEN_BYTES(th) < TCP_HLEN || TCPH_HDRLEN_BYTES(th) > tcplen)
+		return 0;
+#if CHECKSUM_CHECK_IP
+	IF__NETIF_CHECKSUM_ENABLED(inp, NETIF_CHECKSUM_CHECK_IP)
+	{
+		if (inet_chksum(p->payload, hlen) != 0)
+			return 0;
+	}
+#endif
+#if CHECKSUM_CHECK_TCP
+	IF__NETIF_CHECKSUM_ENABLED(inp, NETIF_CHECKSUM_CHECK_TCP)
+	{
+		if (pbuf_remove_header(p, hlen))
+			return 0;
+		ok = inet_chksum_pseudo_partial(p, IP_PROTO_TCP, tcplen, tcplen, src,
+						dst) == 0;
+		pbuf_add_header_force(p, hlen);
+	}
+#endif
+	return ok;
+}
 
 int quire_tcp_tw_syn_hook(struct pbuf *p, struct netif *inp)
 {
@@ -42,7 +78,6 @@ int quire_tcp_tw_syn_hook(struct pbuf *p, struct netif *inp)
 	u32_t seqno;
 	u8_t flags;
 
-	LWIP_UNUSED_ARG(inp);
 	if (p->len < IP_HLEN || IPH_V(iph) != 4 || IPH_PROTO(iph) != IP_PROTO_TCP)
 		return 0;
 	hlen = IPH_HL_BYTES(iph);
@@ -50,7 +85,8 @@ int quire_tcp_tw_syn_hook(struct pbuf *p, struct netif *inp)
 	 * first piece alone is not a whole segment; leave it to lwIP. */
 	if (hlen < IP_HLEN || (IPH_OFFSET(iph) & PP_HTONS(IP_OFFMASK | IP_MF)))
 		return 0;
-	if (p->len < hlen + TCP_HLEN || lwip_ntohs(IPH_LEN(iph)) < hlen + TCP_HLEN)
+	if (p->len < hlen + TCP_HLEN || lwip_ntohs(IPH_LEN(iph)) < hlen + TCP_HLEN ||
+	    lwip_ntohs(IPH_LEN(iph)) > p->tot_len)
 		return 0;
 	th = (const struct tcp_hdr *)((const u8_t *)p->payload + hlen);
 	flags = TCPH_FLAGS(th);
@@ -67,10 +103,13 @@ int quire_tcp_tw_syn_hook(struct pbuf *p, struct netif *inp)
 		    !ip4_addr_cmp(ip_2_ip4(&pcb->local_ip), &dst))
 			continue;
 		/* Linux: after(seq, rcv_nxt). Not after: lwIP's answer
-		 * (RST in the window, ACK outside) as before. The checksum
-		 * is not verified yet: a forged SYN could end a TIME_WAIT,
-		 * as a forged in-window RST could end a live connection. */
-		if (!TCP_SEQ_GT(seqno, pcb->rcv_nxt))
+		 * (RST in the window, ACK outside) as before. A pcb a
+		 * netconn still holds (shut for writing, then the peer's
+		 * FIN: callback_arg set) is left to lwIP's own timer: the
+		 * netconn would keep a pointer to it. */
+		if (!TCP_SEQ_GT(seqno, pcb->rcv_nxt) || pcb->callback_arg)
+			return 0;
+		if (!tw_syn_sound(p, inp, hlen, lwip_ntohs(IPH_LEN(iph)), &src, &dst))
 			return 0;
 		tcp_pcb_remove(&tcp_tw_pcbs, pcb);
 		tcp_free(pcb);
