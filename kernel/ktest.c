@@ -32,6 +32,7 @@
 #include <quire/mm.h>
 #include <quire/bug.h>
 #include <quire/fs.h>
+#include <arch/time.h>
 
 extern const struct ktest_suite *__start_quire_ktest_suites[] __weak;
 extern const struct ktest_suite *__stop_quire_ktest_suites[] __weak;
@@ -230,6 +231,7 @@ static int run_suite(const struct ktest_suite *s, const char *filter, int nr)
 {
 	struct mm_usage before;
 	int failed = 0, i = 0;
+	u64 start = arch_clock_ns();
 
 	cprintf("    KTAP version 1\n    # Subtest: %s\n    1..%d\n",
 		s->name, count_cases(s, filter));
@@ -242,7 +244,10 @@ static int run_suite(const struct ktest_suite *s, const char *filter, int nr)
 		if (filter_matches(filter, s->name, c->name))
 			failed += !run_case(s, c, ++i);
 	failed += suite_leaked(s, &before);
-	cprintf("%sok %d %s\n", failed ? "not " : "", nr, s->name);
+	/* The suite's time as a KTAP diagnostic after its name: tests/run
+	 * keeps it in build/test-times.txt, for trimming make test. */
+	cprintf("%sok %d %s # time %llu ms\n", failed ? "not " : "", nr, s->name,
+		(unsigned long long)((arch_clock_ns() - start) / 1000000));
 	return failed;
 }
 
