@@ -43,6 +43,7 @@ HOST = "build/host/plain/"
 MKFS, FSCK = HOST + "mkfs.qlfs", HOST + "fsck.qlfs"
 TIMEOUT_MS = 2500            # httpd.timeout_ms= for the host run (--timeout-ms)
 SEND_MIN_RATE = 4 << 20      # httpd.send_min_rate= (B/s) of slow_download's own boot
+RATE_WINDOW_MS = 1000        # httpd.rate_window_ms= of that boot (fast_body_then_trickle)
 RESULTS = []
 
 
@@ -684,6 +685,91 @@ def review_linger_and_empty_lines(c):
           "answer %r; active %s after %.1f s" % (got[:20], active, freed))
 
 
+def httpd_counts(g):
+    """The server's accepted and active connections (the shell's `httpd`:
+    /metrics would need a worker)."""
+    for line in g.command("httpd"):
+        m = re.match(r"connections: (\d+) accepted, (\d+) active", line)
+        if m:
+            return int(m.group(1)), int(m.group(2))
+    return -1, -1
+
+
+def refused_503_lingers(c, g):
+    """HD8 (NET12): with every worker busy and the queue full, a client
+    that sends a PUT with a 6 MiB body and then reads gets the whole 503
+    and the server's FIN: the refused connection is closed lingering as
+    HD7's are. Before, the listener closed it at once with the request
+    unread (and the 503 was never sent: netconn_write() with a send
+    timeout is refused, ERR_VAL): TCP reset it, the client's send failed
+    (broken pipe) and it read nothing. The workers are held by 16
+    PUTs whose bodies trickle in at 5 KiB/s (above HD5's rate, so they
+    last as long as the case); the 32 queue slots by connections that send
+    nothing (queued, no timeout runs for them; data sent on them would
+    sit in lwIP's shared pbuf pool and starve the rest)."""
+    end = time.monotonic() + 10
+    while active_connections(c) != 0 and time.monotonic() < end:
+        time.sleep(0.2)                   # earlier cases' connections gone
+    m0 = c.metrics()
+    before = httpd_counts(g)[0]
+    workers, queued, stop = [], [], threading.Event()
+    send_err, got, closed, reset, counts = None, b"", False, False, (-1, -1)
+
+    def trickle():
+        piece = b"h" * 1024
+        while not stop.is_set():
+            for h in list(workers):
+                try:
+                    h.send(piece)
+                except OSError:
+                    pass
+            stop.wait(0.2)
+    t = threading.Thread(target=trickle)
+    t.start()
+    try:
+        for i in range(16):
+            h = socket.create_connection(("127.0.0.1", c.port), timeout=10)
+            h.sendall(b"PUT /fs/hold-%d HTTP/1.1\r\n" % i + H +
+                      b"Content-Length: 100000000\r\n\r\n")
+            h.setblocking(False)
+            workers.append(h)
+        end = time.monotonic() + 10
+        while time.monotonic() < end and httpd_counts(g)[1] < 16:
+            time.sleep(0.05)
+        for i in range(32):
+            queued.append(socket.create_connection(("127.0.0.1", c.port), timeout=10))
+        while time.monotonic() < end:
+            counts = httpd_counts(g)
+            if counts[0] - before >= 48:
+                break
+            time.sleep(0.05)
+        s = socket.create_connection(("127.0.0.1", c.port), timeout=10)
+        try:
+            s.sendall(b"PUT /fs/refused HTTP/1.1\r\n" + H + b"Content-Length: %d\r\n\r\n" %
+                      (6 << 20) + pattern(6 << 20, 41))
+        except OSError as e:
+            send_err = e
+        got, closed, reset = read_until_close(s)
+        s.close()
+    finally:
+        stop.set()
+        t.join()
+        for h in workers + queued:
+            h.close()                     # the PUTs are cut: their files unlinked
+    end = time.monotonic() + 4.0 * TIMEOUT_MS / 1000 + 10
+    while active_connections(c) != 0 and time.monotonic() < end:
+        time.sleep(0.2)
+    m1 = c.metrics()
+    lingered = int(m1.get("quire_http_refused_lingering_total", 0)) - \
+        int(m0.get("quire_http_refused_lingering_total", 0))
+    check("refused_503_lingers_client_sends_6_mib_then_reads_it",
+          got.startswith(b"HTTP/1.1 503 ") and got.endswith(b"\r\n\r\n") and closed and
+          not reset and send_err is None and lingered == 1,
+          "%d accepted, %d active before it; send: %s; answer %r, closed %s, reset %s, "
+          "%d refused closed lingering" % (counts[0] - before, counts[1], send_err, got[:40],
+                                           closed, reset, lingered))
+
+
 def slow_download(d, qh):
     """HD6, on a boot of its own with httpd.send_min_rate=4 MiB/s: a client
     reading a 32 MiB file in 1 MB bursts every 2 s (each burst wakes the
@@ -700,7 +786,8 @@ def slow_download(d, qh):
     fresh_image(img, 96)
     port = free_port()
     g = Guest([qh, "--disk", img, "hostnet=slirp", "hostfwd=tcp:%d:80" % port,
-               "httpd.timeout_ms=%d" % TIMEOUT_MS, "httpd.send_min_rate=%d" % SEND_MIN_RATE],
+               "httpd.timeout_ms=%d" % TIMEOUT_MS, "httpd.send_min_rate=%d" % SEND_MIN_RATE,
+               "httpd.rate_window_ms=%d" % RATE_WINDOW_MS],
               os.path.join(d, "slow.log"))
     up = g.wait_for(r"httpd: listening on port 80", 60) is not None and \
         g.wait_for(r"VFS: mounted root \(qlfs on vda\)", 30) is not None
@@ -726,9 +813,56 @@ def slow_download(d, qh):
             "%.1f s" % cut if cut else "never", read, size, TIMEOUT_MS, SEND_MIN_RATE)
     else:
         why = "no server, or the PUT failed (slow.log)"
-    g.kill()
     check("slow_download_cut_by_send_min_rate",
           cut is not None and cut >= TIMEOUT_MS / 1000.0 and read < size, why)
+    fast_body_then_trickle(c, up)
+    g.kill()
+
+
+def fast_body_then_trickle(c, up):
+    """The rate window (NET12), on slow_download's boot
+    (httpd.rate_window_ms=1000, the body's minimum rate 4096 B/s): a PUT of
+    2 MiB whose first MiB comes at once and the rest a byte every 0.5 s
+    (each receive in time: HD2 alone never cuts it). The average over the
+    whole body gave it timeout + 1 MiB / 4096 B/s = 258 s of waiting; the
+    window caps the credit at one timeout plus 1 s: a 408 about 3.5 s
+    after the server has the first MiB (quire_http_received_bytes_total:
+    on a loaded host the MiB itself takes seconds to cross slirp), within
+    8 s of that, and the cut file is gone. The same credit (http_rate.c)
+    bounds the sends; suite http_rate has 1 GiB moved fast, then a
+    trickle."""
+    cut, have, got, st, why = None, None, b"", None, "no server (slow.log)"
+    if up:
+        r0 = int(c.metrics().get("quire_http_received_bytes_total", 0))
+        s = socket.create_connection(("127.0.0.1", c.port), timeout=10)
+        s.sendall(b"PUT /fs/fastslow HTTP/1.1\r\n" + H + b"Content-Length: %d\r\n\r\n" %
+                  (2 << 20) + pattern(1 << 20, 51))
+        s.settimeout(0.5)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 40 and cut is None:
+            try:
+                s.send(b"x")
+                b = s.recv(4096)
+                if not b:
+                    break
+                got += b
+                if b"\r\n\r\n" in got:
+                    cut = time.monotonic() - t0
+            except socket.timeout:
+                pass
+            except OSError:
+                break
+            if have is None and int(c.metrics().get("quire_http_received_bytes_total", 0)) - \
+                    r0 >= 1 << 20:
+                have = time.monotonic() - t0
+        s.close()
+        st = c.req("GET", "/fs/fastslow")[0]
+        why = "answer %r after %s (the first MiB in after %s); GET afterwards %s" % (
+            got[:24], "%.1f s" % cut if cut else "40 s: none",
+            "%.1f s" % have if have is not None else "never", st)
+    check("fast_body_then_trickle_cut_by_the_rate_window",
+          cut is not None and have is not None and cut - have < 8.0 and
+          got.startswith(b"HTTP/1.1 408 ") and st == 404, why)
 
 
 def trace_over_http(c, g):
@@ -882,7 +1016,7 @@ def host_main(d, qh, big_mib):
         g.wait_for(r"httpd: listening on port 80", 10) is not None and \
         g.wait_for(r"VFS: mounted root \(qlfs on vda\)", 30) is not None
     print("KTAP version 1")
-    n_checks = 46 + len(HOSTILE)        # 2 of them: the writes of the two PUTs over 1 MiB (HF4)
+    n_checks = 48 + len(HOSTILE)        # 2 of them: the writes of the two PUTs over 1 MiB (HF4)
     print("1..%d" % n_checks)
     if not check("server_up", up, "no address or no listener in 60 s"):
         g.kill()
@@ -901,6 +1035,7 @@ def host_main(d, qh, big_mib):
     time_wait_port_reuse(c)
     lingering_close(c)
     review_linger_and_empty_lines(c)
+    refused_503_lingers(c, g)
     trace_over_http(c, g)
     never_reads(c, big_mib)
     load_loop(c)

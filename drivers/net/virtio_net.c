@@ -41,9 +41,10 @@
  *       more DMA) instead of being read; the ring itself rejects unknown
  *       ids and lengths beyond a buffer (virtio_ring.c). A NEEDS_CSUM
  *       whose csum_start/csum_offset lie outside the frame's IP packet
- *       (or inside the Ethernet header), or whose IP length lies outside
- *       the frame, is counted (rx_csum_errors) and the frame goes
- *       up as CHECKSUM_NONE, untouched: the stack verifies it. Only
+ *       (or inside the Ethernet header and its VLAN tags), or whose IP
+ *       length lies outside the frame, is counted (rx_csum_errors) and
+ *       the frame goes up as CHECKSUM_NONE, untouched: the stack
+ *       verifies it. Only
  *       DATA_VALID is trusted, and only with GUEST_CSUM negotiated.
  *  VN4: the queue is stopped (netif_stop_queue) only when the tx ring
  *       is full, and woken by the completion work once a slot is free,
@@ -82,6 +83,7 @@
  * moving average; a fixed size is enough for an MTU of 1500). */
 #define VNET_RX_BUF	2048
 #define VNET_RX_BUF_MRG 1024
+#define VLAN_HLEN	4 /* an 802.1Q or 802.1ad tag (Linux's if_vlan.h) */
 
 struct virtnet_txbuf {
 	unsigned int len; /* frame bytes, header excluded */
@@ -165,29 +167,41 @@ static void *virtnet_get_rx(struct virtnet_info *vi, unsigned int *len)
  * the IP packet, not the Ethernet padding after it (a frame shorter than
  * 60 bytes is padded, and the device's sum stops at the packet's end;
  * Linux trims the skb to the IP length, pskb_trim_rcsum() in ip_rcv() and
- * ipv6_rcv(), before the checksum is completed). An IPv4 total length or
- * IPv6 payload length that is not inside the frame, or an IPv4 total
- * length below its header, is a lie: 0. Any other type: the whole frame.
+ * ipv6_rcv(), before the checksum is completed). The packet starts after
+ * the Ethernet header and up to two VLAN tags (802.1Q, 802.1ad: Linux
+ * trims after untagging, vlan_do_receive()); *@l3 is set to where. An
+ * IPv4 total length or IPv6 payload length that is not inside the frame,
+ * or an IPv4 total length below its header, is a lie: 0. Any other type:
+ * the whole frame.
  */
-static unsigned int virtnet_rx_csum_len(const u8 *frame, unsigned int flen)
+static unsigned int virtnet_rx_csum_len(const u8 *frame, unsigned int flen,
+					unsigned int *l3)
 {
-	unsigned int type = frame[12] << 8 | frame[13], len;
-	const u8 *ip = frame + ETH_HLEN;
+	unsigned int off = ETH_HLEN, type = frame[12] << 8 | frame[13], len;
+	const u8 *ip;
 
+	for (int tags = 0; tags < 2 && (type == 0x8100 || type == 0x88a8); tags++) {
+		if (flen < off + VLAN_HLEN)
+			return 0; /* ETH_P_8021Q/AD: a tag cut short */
+		type = frame[off + 2] << 8 | frame[off + 3];
+		off += VLAN_HLEN;
+	}
+	*l3 = off;
+	ip = frame + off;
 	if (type == 0x0800) { /* ETH_P_IP */
-		if (flen < ETH_HLEN + 20 || ip[0] >> 4 != 4)
+		if (flen < off + 20 || ip[0] >> 4 != 4)
 			return 0;
 		len = ip[2] << 8 | ip[3];
 		if (len < (ip[0] & 15) * 4u || (ip[0] & 15) < 5)
 			return 0;
 	} else if (type == 0x86dd) { /* ETH_P_IPV6 */
-		if (flen < ETH_HLEN + 40)
+		if (flen < off + 40)
 			return 0;
 		len = 40 + (ip[4] << 8 | ip[5]);
 	} else {
 		return flen;
 	}
-	return ETH_HLEN + len <= flen ? ETH_HLEN + len : 0;
+	return off + len <= flen ? off + len : 0;
 }
 
 /*
@@ -195,10 +209,10 @@ static unsigned int virtnet_rx_csum_len(const u8 *frame, unsigned int flen)
  * @start and @offset (read once, VN3): DATA_VALID is trusted; a partial
  * checksum (NEEDS_CSUM) is completed in place over the IP packet
  * (virtnet_rx_csum_len(): padding left out) when it lies inside it,
- * after the Ethernet header, and counted as an error otherwise (a frame
- * whose IP length lies, too: left untouched); either way the stack
- * verifies it (CHECKSUM_NONE). Without GUEST_CSUM the flags mean nothing
- * (the device must send 0). Context: rx_work.
+ * after the Ethernet header and VLAN tags, and counted as an error
+ * otherwise (a frame whose IP length lies, too: left untouched); either
+ * way the stack verifies it (CHECKSUM_NONE). Without GUEST_CSUM the flags
+ * mean nothing (the device must send 0). Context: rx_work.
  */
 static unsigned int virtnet_rx_csum(struct virtnet_info *vi, u8 *frame, unsigned int flen,
 				    u8 flags, u16 start, u16 offset)
@@ -206,9 +220,10 @@ static unsigned int virtnet_rx_csum(struct virtnet_info *vi, u8 *frame, unsigned
 	if (!vi->guest_csum)
 		return CHECKSUM_NONE;
 	if (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-		unsigned int clen = virtnet_rx_csum_len(frame, flen);
+		unsigned int l3 = ETH_HLEN;
+		unsigned int clen = virtnet_rx_csum_len(frame, flen, &l3);
 
-		if (start < ETH_HLEN || !clen ||
+		if (start < l3 || !clen ||
 		    csum_complete_partial(frame, clen, start, offset))
 			atomic64_inc(&vi->rx_csum_errors);
 		else

@@ -823,14 +823,15 @@ static unsigned int tcp_frame(u8 *f, unsigned int pay, u8 seed)
 /* The TCP or UDP checksum of an IPv4 frame with a 20-byte IP header
  * (tcp_frame(), udp_frame()) is right: summed the textbook way (big-endian
  * words, RFC 1071), not with checksum.c, over the IP total length only
- * (@len, the frame's length, may hold Ethernet padding after it). */
-static bool tcp_csum_ok(const u8 *f, unsigned int len)
+ * (@len, the frame's length, may hold Ethernet padding after it); the IP
+ * header at @l3. */
+static bool l4_csum_ok_at(const u8 *f, unsigned int len, unsigned int l3)
 {
-	const u8 *h = f + ETH_HLEN;
+	const u8 *h = f + l3;
 	unsigned int l4 = (h[2] << 8 | h[3]) - 20;
 	u32 sum = 0;
 
-	if (ETH_HLEN + 20 + l4 > len)
+	if (l3 + 20 + l4 > len)
 		return false;
 	for (int i = 12; i < 20; i += 2)
 		sum += h[i] << 8 | h[i + 1];
@@ -840,6 +841,12 @@ static bool tcp_csum_ok(const u8 *f, unsigned int len)
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return sum == 0xffff;
+}
+
+/* The same for an IP header right after the Ethernet header. */
+static bool tcp_csum_ok(const u8 *f, unsigned int len)
+{
+	return l4_csum_ok_at(f, len, ETH_HLEN);
 }
 
 /* The pseudo-header sum of tcp_frame()'s packet, the textbook way. */
@@ -1221,6 +1228,86 @@ rx_csum_start_or_offset_out_of_the_frame_is_counted_not_followed(struct ktest *t
 	fnet_down(f);
 }
 
+/*
+ * NET12: udp_frame()'s packet behind @tags VLAN tags (an 802.1ad outer tag
+ * then 802.1Q ones), padded with 0xAA to 64 bytes (an 802.1Q frame's
+ * minimum without its FCS). Returns the length; the IP header is at
+ * ETH_HLEN + 4 * @tags.
+ */
+static unsigned int vlan_udp_frame(u8 *f, unsigned int tags)
+{
+	u8 plain[ETH_FRAME_LEN];
+	unsigned int ip_len, off = 12;
+
+	udp_frame(plain, 4);
+	ip_len = plain[ETH_HLEN + 2] << 8 | plain[ETH_HLEN + 3];
+	memset(f, 0xaa, 64);
+	memcpy(f, plain, 12);
+	for (unsigned int i = 0; i < tags; i++, off += 4) {
+		f[off] = i == 0 && tags > 1 ? 0x88 : 0x81;
+		f[off + 1] = i == 0 && tags > 1 ? 0xa8 : 0x00;
+		f[off + 2] = 0;
+		f[off + 3] = 5 + i; /* VLAN id */
+	}
+	f[off] = 0x08;
+	f[off + 1] = 0;
+	memcpy(f + off + 2, plain + ETH_HLEN, ip_len);
+	return max(off + 2 + ip_len, 64u);
+}
+
+/*
+ * Issue 12 leftover (NET12): a VLAN-tagged frame's partial checksum stops
+ * at the IP length after the tag, as an untagged one's does (before, the
+ * sum ran over the padding to the frame's end); an IP length past the
+ * frame and a csum_start inside a tag are errors there too.
+ */
+static void rx_partial_checksum_of_a_vlan_frame_stops_at_the_ip_length(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 1ULL << VIRTIO_NET_F_GUEST_CSUM, 0);
+	struct virtnet_counters c;
+	u8 frame[ETH_FRAME_LEN];
+	unsigned int len, l3, n = 0;
+
+	for (unsigned int tags = 1; tags <= 2; tags++) {
+		len = vlan_udp_frame(frame, tags);
+		l3 = ETH_HLEN + 4 * tags;
+		KTEST_ASSERT_EQ(t, len, 64);
+		KTEST_ASSERT_OP(t, l3 + 32, <, len); /* padding after the packet */
+		fnet_rx_csum(t, f, frame, len, VIRTIO_NET_HDR_F_NEEDS_CSUM, l3 + 20,
+			     UDP_OFF);
+		KTEST_ASSERT_EQ(t, f->frames, ++n);
+		KTEST_EXPECT_EQ(t, f->last_len, len);
+		KTEST_EXPECT_EQ(t, f->last_summed, CHECKSUM_NONE);
+		KTEST_EXPECT_TRUE(t, l4_csum_ok_at(f->last, f->last_len, l3));
+		KTEST_EXPECT_EQ(t,
+				memcmp(f->last + l3 + 32, frame + l3 + 32, len - l3 - 32),
+				0); /* padding */
+	}
+	/* one tag, the IP total length past the frame: not followed */
+	len = vlan_udp_frame(frame, 1);
+	frame[ETH_HLEN + 4 + 2] = 0;
+	frame[ETH_HLEN + 4 + 3] = 200;
+	fnet_rx_csum(t, f, frame, len, VIRTIO_NET_HDR_F_NEEDS_CSUM, ETH_HLEN + 4 + 20,
+		     UDP_OFF);
+	KTEST_ASSERT_EQ(t, f->frames, ++n);
+	KTEST_EXPECT_EQ(t, memcmp(f->last, frame, len), 0); /* untouched */
+	/* csum_start inside the tag (after the Ethernet header): not followed */
+	len = vlan_udp_frame(frame, 1);
+	fnet_rx_csum(t, f, frame, len, VIRTIO_NET_HDR_F_NEEDS_CSUM, ETH_HLEN, 0);
+	KTEST_ASSERT_EQ(t, f->frames, ++n);
+	KTEST_EXPECT_EQ(t, memcmp(f->last, frame, len), 0);
+	/* a tag cut short by the frame's end */
+	fnet_rx_csum(t, f, frame, ETH_HLEN + 2, VIRTIO_NET_HDR_F_NEEDS_CSUM, ETH_HLEN, 0);
+	KTEST_ASSERT_EQ(t, f->frames, ++n);
+	KTEST_EXPECT_EQ(t, memcmp(f->last, frame, ETH_HLEN + 2), 0);
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.rx_csum_partial, 2);
+	KTEST_EXPECT_EQ(t, c.rx_csum_errors, 3);
+	KTEST_EXPECT_EQ(t, c.broken, 0);
+	KTEST_EXPECT_EQ(t, c.rx_bufs, FNET_RING);
+	fnet_down(f);
+}
+
 static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(probe_reads_mac_and_link_and_fills_the_ring),
 	KTEST_CASE(without_mac_feature_the_mac_is_random_local_unicast),
@@ -1252,6 +1339,7 @@ static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(rx_csum_start_or_offset_out_of_the_frame_is_counted_not_followed),
 	KTEST_CASE(rx_partial_checksum_of_a_padded_frame_stops_at_the_ip_length),
 	KTEST_CASE(rx_partial_checksum_with_a_lying_ip_header_is_counted_not_followed),
+	KTEST_CASE(rx_partial_checksum_of_a_vlan_frame_stops_at_the_ip_length),
 	KTEST_END,
 };
 

@@ -465,6 +465,7 @@ static void metrics_http(struct http_conn *c)
 	http_printf(c, "quire_http_send_slow_total %llu\n", s.send_slow);
 	http_printf(c, "quire_http_lingering_closes_total %llu\n", s.lingering);
 	http_printf(c, "quire_http_lingering_bytes_total %llu\n", s.linger_bytes);
+	http_printf(c, "quire_http_refused_lingering_total %llu\n", s.refused_lingering);
 	for (int i = 1; i <= 5; i++)
 		http_printf(c, "quire_http_responses_total{class=\"%dxx\"} %llu\n", i,
 			    s.status[i]);

@@ -13,9 +13,10 @@
  * HTTP_QUEUE slots; one of HTTP_WORKERS workers takes it and serves its
  * requests one after another (keep-alive) until the peer closes, a request
  * asks to close, an error closes it, or it stays idle for the timeout. A
- * connection that finds the queue full gets a 503 and is closed at once.
+ * connection that finds the queue full gets a 503 from the listener and is
+ * closed lingering by one of HTTP_REFUSE_THREADS refuse threads (HD8).
  *
- * Invariants (HD1..HD7):
+ * Invariants (HD1..HD8):
  *  HD1: memory is bounded: per worker one struct http_conn with rbuf
  *       (HTTP_HDR_MAX), iobuf (HTTP_IOBUF) and obuf (HTTP_OBUF), allocated
  *       at start; per connection lwIP's windows (TCP_WND in, TCP_SND_BUF
@@ -39,13 +40,19 @@
  *       just inside every timeout is cut after about one timeout, not
  *       after the whole body (Apache mod_reqtimeout's MinRate; only the
  *       wait for the peer counts, never the worker's own file writes).
+ *       The credit a fast start earns is capped (httpd.rate_window_ms,
+ *       http_rate.c): the waiting allowed never exceeds the timeout
+ *       plus the window, so a peer that sent a lot fast and then
+ *       trickles is cut after about that long too.
  *  HD6: a response has a minimum rate too: the time the worker has spent
  *       in sends of one response never exceeds httpd.timeout_ms + sent /
  *       httpd.send_min_rate seconds (the connection is closed, counted
  *       in send_slow). A client reading a little just inside every
  *       timeout no longer holds a worker for a whole large file (HD5's
  *       rule for the other direction; only the sends count, never the
- *       worker's file reads).
+ *       worker's file reads), with HD5's cap: a client that read 1 GiB
+ *       fast and then trickles is cut after about one timeout plus
+ *       httpd.rate_window_ms of waiting, not after 1 GiB / rate.
  *  HD7: a connection closed with input possibly unread (an error answer,
  *       a request body not read) is closed lingering, as nginx's
  *       lingering_close: the response is flushed, the write half shut
@@ -54,10 +61,16 @@
  *       then the netconn is closed. Closing with unread bytes makes TCP
  *       send a reset, and the peer's stack may drop the response it had
  *       not read yet ("connection reset" instead of a 413).
+ *  HD8: a 503 of the full queue is closed lingering too (HD7's bounds,
+ *       counted from the 503) by a refuse thread, never by the listener,
+ *       which only writes the 503 and queues the connection; at most
+ *       HTTP_REFUSE_QUEUE refused connections linger or wait to, and one
+ *       beyond is closed at once (HD1: nothing is allocated for them).
  *
- * Locking: http_queue_lock guards the queue (leaf). lwIP's calls take the
- * core lock themselves (LOCK_TCPIP_CORE inside netconn_*); the worker
- * holds no Quire lock while it sleeps in them.
+ * Locking: http_queue_lock guards the queue, http_refuse_lock the refused
+ * connections' (leaves). lwIP's calls take the core lock themselves
+ * (LOCK_TCPIP_CORE inside netconn_*); the worker holds no Quire lock
+ * while it sleeps in them.
  */
 #include <quire/kernel.h>
 #include <quire/errno.h>
@@ -100,8 +113,9 @@ void http_stats_read(struct http_stats *s)
 		to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
 }
 static unsigned int http_timeout_ms = HTTP_TIMEOUT_MS;
-static unsigned int http_body_min_rate = HTTP_BODY_MIN_RATE; /* 0: HD5 off */
-static unsigned int http_send_min_rate = HTTP_SEND_MIN_RATE; /* 0: HD6 off */
+static unsigned int http_body_min_rate = HTTP_BODY_MIN_RATE;   /* 0: HD5 off */
+static unsigned int http_send_min_rate = HTTP_SEND_MIN_RATE;   /* 0: HD6 off */
+static unsigned int http_rate_window_ms = HTTP_RATE_WINDOW_MS; /* 0: no cap */
 static struct http_worker *http_workers;
 
 static DEFINE_SPINLOCK(http_queue_lock);
@@ -116,21 +130,20 @@ static struct http_worker *conn_worker(struct http_conn *c)
 
 /* --- output --- */
 
-/*
- * How long the next wait on the peer may last (HD2, and HD5 or HD6 with
- * @rate bytes/s): 0 if @bytes moved in @waited ms is already below the
- * rate (beyond the first timeout).
- */
-static u32 rate_wait_left(u64 bytes, u64 waited, unsigned int rate)
+/* HD5/HD6's account with the server's knobs (http_rate.c). */
+static void rate_start(struct http_rate *r)
 {
-	u64 allowed = http_timeout_ms;
+	http_rate_start(r, http_timeout_ms);
+}
 
-	if (!rate)
-		return http_timeout_ms;
-	allowed += bytes * 1000 / rate;
-	if (waited >= allowed)
-		return 0;
-	return http_min(allowed - waited, http_timeout_ms);
+static u32 rate_wait_left(const struct http_rate *r, unsigned int rate)
+{
+	return http_rate_wait_left(r, rate, http_timeout_ms);
+}
+
+static void rate_account(struct http_rate *r, unsigned int rate, u64 ms, u64 bytes)
+{
+	http_rate_account(r, rate, http_timeout_ms, http_rate_window_ms, ms, bytes);
 }
 
 /* Write @len bytes to the peer; a failure marks the connection broken. */
@@ -139,8 +152,7 @@ static void conn_send(struct http_conn *c, const void *buf, size_t len)
 	size_t off = 0;
 
 	while (off < len && !c->broken) {
-		u32 left = rate_wait_left(c->send_bytes, c->send_wait_ms,
-					  http_send_min_rate);
+		u32 left = rate_wait_left(&c->send_rate, http_send_min_rate);
 		unsigned long start = jiffies;
 		size_t written = 0;
 		err_t err;
@@ -154,13 +166,12 @@ static void conn_send(struct http_conn *c, const void *buf, size_t len)
 		netconn_set_sendtimeout((struct netconn *)c->nc, left);
 		err = netconn_write_partly(c->nc, (const u8 *)buf + off, len - off,
 					   NETCONN_COPY, &written);
-		c->send_wait_ms += jiffies_to_msecs(jiffies - start);
-		c->send_bytes += written;
+		rate_account(&c->send_rate, http_send_min_rate,
+			     jiffies_to_msecs(jiffies - start), written);
 		if (err != ERR_OK || !written) {
 			c->broken = true; /* HD2: a peer that does not read */
 			http_count(&http_stats.send_failures, 1);
-			if (!rate_wait_left(c->send_bytes, c->send_wait_ms,
-					    http_send_min_rate))
+			if (!rate_wait_left(&c->send_rate, http_send_min_rate))
 				http_count(&http_stats.send_slow, 1); /* HD6 */
 			break;
 		}
@@ -336,17 +347,16 @@ static ssize_t_k conn_read(struct http_conn *c, void *buf, size_t max)
 		n = http_min(max, c->rlen - c->rpos);
 		memcpy(buf, c->rbuf + c->rpos, n);
 		c->rpos += n;
-		c->body_bytes += n;
+		rate_account(&c->body_rate, http_body_min_rate, 0, n);
 		return n;
 	}
-	left = rate_wait_left(c->body_bytes, c->body_wait_ms, http_body_min_rate);
+	left = rate_wait_left(&c->body_rate, http_body_min_rate);
 	if (!left)
 		return -ETIMEDOUT; /* HD5 */
 	start = jiffies;
 	n = conn_recv(c, buf, max, left);
-	c->body_wait_ms += jiffies_to_msecs(jiffies - start);
-	if (n > 0)
-		c->body_bytes += n;
+	rate_account(&c->body_rate, http_body_min_rate, jiffies_to_msecs(jiffies - start),
+		     n > 0 ? n : 0);
 	return n;
 }
 
@@ -530,8 +540,7 @@ static void conn_serve(struct http_conn *c)
 		/* HD6's allowance is per response: an error answered from
 		 * conn_read_header() (408, 431, 400) starts from zero too,
 		 * never from the previous response's send time. */
-		c->send_bytes = 0;
-		c->send_wait_ms = 0;
+		rate_start(&c->send_rate);
 		end = conn_read_header(c);
 		if (end == 0)
 			break;
@@ -555,8 +564,7 @@ static void conn_serve(struct http_conn *c)
 		c->body_done = false;
 		c->chunk_left = 0;
 		c->chunk_total = 0;
-		c->body_bytes = 0;
-		c->body_wait_ms = 0;
+		rate_start(&c->body_rate);
 		if (status) {
 			http_count(&http_stats.bad_requests, 1);
 			c->close = true; /* HP1 */
@@ -624,7 +632,7 @@ static int http_worker_fn(void *arg)
 		c->nc = nc;
 		c->rlen = c->rpos = 0;
 		c->eof = c->broken = c->close = c->linger = false;
-		c->send_bytes = c->send_wait_ms = 0;
+		rate_start(&c->send_rate);
 		w->olen = 0;
 		http_count(&http_stats.active, 1);
 		conn_serve(c);
@@ -634,16 +642,119 @@ static int http_worker_fn(void *arg)
 	return 0;
 }
 
-/* The queue is full: a short 503 and close (small: never blocks). */
+/* HD8: a refused connection lingering, or waiting for a thread to. */
+struct http_refused {
+	struct netconn *nc;
+	unsigned long deadline; /* the linger ends then, HTTP_LINGER_MS after the 503 */
+};
+
+static DEFINE_SPINLOCK(http_refuse_lock);
+static DECLARE_WAIT_QUEUE_HEAD(http_refuse_wait);
+static struct http_refused http_refuse_queue[HTTP_REFUSE_QUEUE]; /* http_refuse_lock */
+static unsigned int http_refuse_head, http_refuse_len;
+
+static bool http_refuse_take(struct http_refused *r)
+{
+	bool got = false;
+
+	spin_lock(&http_refuse_lock);
+	if (http_refuse_len) {
+		*r = http_refuse_queue[http_refuse_head];
+		http_refuse_head = (http_refuse_head + 1) % HTTP_REFUSE_QUEUE;
+		http_refuse_len--;
+		got = true;
+	}
+	spin_unlock(&http_refuse_lock);
+	return got;
+}
+
+static bool http_refuse_put(struct netconn *nc)
+{
+	unsigned int i;
+	bool ok = false;
+
+	spin_lock(&http_refuse_lock);
+	if (http_refuse_len < HTTP_REFUSE_QUEUE) {
+		i = (http_refuse_head + http_refuse_len) % HTTP_REFUSE_QUEUE;
+		http_refuse_queue[i].nc = nc;
+		http_refuse_queue[i].deadline =
+			jiffies + msecs_to_jiffies(HTTP_LINGER_MS);
+		http_refuse_len++;
+		ok = true;
+	}
+	spin_unlock(&http_refuse_lock);
+	if (ok)
+		wake_up(&http_refuse_wait);
+	return ok;
+}
+
+/*
+ * HD8: the 503 is out; shut the write half and drop what the peer still
+ * sends (its request, a body) until it closes, @r's deadline or
+ * HTTP_LINGER_MAX bytes (HD7's bounds), then close. Context: a refuse
+ * thread.
+ */
+static void http_refuse_linger(struct http_refused *r)
+{
+	u64 dropped = 0;
+
+	if (netconn_shutdown(r->nc, 0, 1) == ERR_OK) {
+		http_count(&http_stats.refused_lingering, 1);
+		while (dropped < HTTP_LINGER_MAX) {
+			long left = (long)(r->deadline - jiffies);
+			struct pbuf *p;
+			err_t err;
+
+			if (left <= 0)
+				break;
+			netconn_set_recvtimeout(r->nc, jiffies_to_msecs(left) ?: 1);
+			err = netconn_recv_tcp_pbuf(r->nc, &p);
+			if (err == ERR_TIMEOUT || err == ERR_WOULDBLOCK)
+				continue;
+			if (err != ERR_OK)
+				break; /* the peer closed (or reset) */
+			dropped += p->tot_len;
+			pbuf_free(p);
+		}
+		http_count(&http_stats.linger_bytes, dropped);
+	}
+	netconn_close(r->nc);
+	netconn_delete(r->nc);
+}
+
+static int http_refuse_fn(void *arg)
+{
+	struct http_refused r;
+
+	for (;;) {
+		wait_event(http_refuse_wait, http_refuse_take(&r));
+		http_refuse_linger(&r);
+	}
+	return 0;
+}
+
+/*
+ * The queue is full: a short 503 (small: never blocks), then a lingering
+ * close by a refuse thread (HD8), or a close at once when
+ * HTTP_REFUSE_QUEUE refused connections already linger or wait to. The
+ * listener never waits for the peer.
+ */
 static void http_refuse(struct netconn *nc)
 {
 	static const char msg[] = "HTTP/1.1 503 Service Unavailable\r\nServer: quire\r\n"
 				  "Content-Length: 0\r\nRetry-After: 1\r\n"
 				  "Connection: close\r\n\r\n";
+	size_t written = 0;
+	err_t err;
 
 	http_count(&http_stats.refused, 1);
 	http_count(&http_stats.status[5], 1);
-	netconn_write(nc, msg, sizeof(msg) - 1, NETCONN_COPY);
+	/* Not netconn_write(): with a send timeout set (http_accepted())
+	 * lwIP takes that for a non-blocking write and refuses it (ERR_VAL)
+	 * unless the bytes written are asked for: the 503 was never sent. */
+	err = netconn_write_partly(nc, msg, sizeof(msg) - 1, NETCONN_COPY, &written);
+	if (err == ERR_OK && written == sizeof(msg) - 1 && http_refuse_put(nc))
+		return;
 	netconn_close(nc);
 	netconn_delete(nc);
 }
@@ -749,6 +860,7 @@ static int httpd_init(void)
 	}
 	httpd_rate_option("httpd.body_min_rate", &http_body_min_rate);
 	httpd_rate_option("httpd.send_min_rate", &http_send_min_rate);
+	httpd_rate_option("httpd.rate_window_ms", &http_rate_window_ms);
 	http_workers = kcalloc(HTTP_WORKERS, sizeof(*http_workers), GFP_KERNEL);
 	if (!http_workers)
 		return -ENOMEM;
@@ -757,14 +869,17 @@ static int httpd_init(void)
 		if (err)
 			return err;
 	}
+	for (unsigned int i = 0; i < HTTP_REFUSE_THREADS; i++)
+		if (IS_ERR(kthread_run(http_refuse_fn, NULL, "httpd/refuse%u", i)))
+			return -ENOMEM;
 	listener = http_listen();
 	if (!listener)
 		return -EIO;
 	if (IS_ERR(kthread_run(http_listener_fn, listener, "httpd")))
 		return -ENOMEM;
-	pr_info("httpd: listening on port %d (%d workers, timeout %u ms, body min rate %u B/s, send min rate %u B/s)\n",
+	pr_info("httpd: listening on port %d (%d workers, timeout %u ms, body min rate %u B/s, send min rate %u B/s, rate window %u ms)\n",
 		HTTP_PORT, HTTP_WORKERS, http_timeout_ms, http_body_min_rate,
-		http_send_min_rate);
+		http_send_min_rate, http_rate_window_ms);
 	return 0;
 }
 late_initcall(httpd_init);
@@ -778,11 +893,11 @@ static int cmd_httpd(int argc, char **argv)
 		cprintf("httpd: not running (no network device, or httpd=off)\n");
 		return 0;
 	}
-	cprintf("httpd: port %d, %d workers, queue %d, timeout %u ms, body min rate %u B/s, send min rate %u B/s\n",
+	cprintf("httpd: port %d, %d workers, queue %d, timeout %u ms, body min rate %u B/s, send min rate %u B/s, rate window %u ms\n",
 		HTTP_PORT, HTTP_WORKERS, HTTP_QUEUE, http_timeout_ms, http_body_min_rate,
-		http_send_min_rate);
-	cprintf("connections: %llu accepted, %llu active, %llu refused (503)\n",
-		s.accepted, s.active, s.refused);
+		http_send_min_rate, http_rate_window_ms);
+	cprintf("connections: %llu accepted, %llu active, %llu refused (503; %llu closed lingering)\n",
+		s.accepted, s.active, s.refused, s.refused_lingering);
 	cprintf("requests: %llu, bad %llu, timeouts %llu, send failures %llu (%llu below the send min rate)\n",
 		s.requests, s.bad_requests, s.timeouts, s.send_failures, s.send_slow);
 	cprintf("lingering closes: %llu, %llu bytes dropped\n", s.lingering,

@@ -21,33 +21,47 @@
 #define HTTP_SEND_MIN_RATE  4096	 /* httpd.send_min_rate=: bytes/s (HD6) */
 #define HTTP_LINGER_MS	    2000	 /* lingering close: at most this long (HD7) */
 #define HTTP_LINGER_MAX	    (8 << 20)	 /* ... and this many bytes discarded */
+#define HTTP_RATE_WINDOW_MS 30000	 /* httpd.rate_window_ms=: HD5/HD6 credit cap */
+#define HTTP_REFUSE_QUEUE   8		 /* 503s lingering or waiting to (HD8) */
+#define HTTP_REFUSE_THREADS 2		 /* ... and the threads that linger on them */
 #define HTTP_PUT_MAX	    (1ULL << 32) /* bytes in one PUT (413 beyond) */
 #define HTTP_CHUNK_LINE_MAX 256		 /* a chunk-size line, bytes */
 #define HTTP_TRAILERS_MAX   16		 /* trailer fields after the last chunk */
 
+/*
+ * A minimum rate's account (HD5, HD6): bytes moved and time waited for
+ * the peer, and the waiting still allowed: it starts at httpd.timeout_ms,
+ * each byte moved adds 1/rate s, each ms waited takes one away, and it
+ * never exceeds httpd.timeout_ms + httpd.rate_window_ms (a fast start
+ * banks at most the window).
+ */
+struct http_rate {
+	u64 bytes;     /* moved: body (framing included) in, or response out */
+	u64 wait_ms;   /* time spent waiting for the peer */
+	s64 credit_us; /* waiting still allowed; <= 0: below the rate */
+};
+
 /* One connection, owned by one worker from accept to close. */
 struct http_conn {
-	void *nc;	   /* lwIP's struct netconn */
-	void *p;	   /* a received pbuf not yet consumed, or NULL */
-	unsigned int poff; /* bytes of @p consumed */
-	char *rbuf;	   /* HTTP_HDR_MAX: header block, then leftovers */
-	size_t rlen, rpos; /* rbuf[rpos..rlen) is unread */
-	char *iobuf;	   /* HTTP_IOBUF */
-	bool eof;	   /* the peer closed its side */
-	bool broken;	   /* a send failed or timed out: close now */
-	bool close;	   /* close after this response */
-	bool linger;	   /* input may be left unread: lingering close (HD7) */
-	bool head;	   /* HEAD: headers only */
-	bool chunked_out;  /* the response body is being sent chunked */
-	u64 body_left;	   /* request body bytes not read (Content-Length) */
-	bool body_chunked; /* request body is chunked */
-	bool body_done;	   /* chunked: the last chunk and trailers were read */
-	u64 chunk_left;	   /* chunked: bytes left of the current chunk */
-	u64 chunk_total;   /* chunked: the chunk sizes announced so far */
-	u64 body_bytes;	   /* body bytes (framing included) received (HD5) */
-	u64 body_wait_ms;  /* time spent waiting for them (HD5) */
-	u64 send_bytes;	   /* response bytes handed to TCP (HD6) */
-	u64 send_wait_ms;  /* time spent in sends (HD6) */
+	void *nc;		    /* lwIP's struct netconn */
+	void *p;		    /* a received pbuf not yet consumed, or NULL */
+	unsigned int poff;	    /* bytes of @p consumed */
+	char *rbuf;		    /* HTTP_HDR_MAX: header block, then leftovers */
+	size_t rlen, rpos;	    /* rbuf[rpos..rlen) is unread */
+	char *iobuf;		    /* HTTP_IOBUF */
+	bool eof;		    /* the peer closed its side */
+	bool broken;		    /* a send failed or timed out: close now */
+	bool close;		    /* close after this response */
+	bool linger;		    /* input may be left unread: lingering close (HD7) */
+	bool head;		    /* HEAD: headers only */
+	bool chunked_out;	    /* the response body is being sent chunked */
+	u64 body_left;		    /* request body bytes not read (Content-Length) */
+	bool body_chunked;	    /* request body is chunked */
+	bool body_done;		    /* chunked: the last chunk and trailers were read */
+	u64 chunk_left;		    /* chunked: bytes left of the current chunk */
+	u64 chunk_total;	    /* chunked: the chunk sizes announced so far */
+	struct http_rate body_rate; /* the request body's bytes and waits (HD5) */
+	struct http_rate send_rate; /* the response's (HD6) */
 	struct http_request req;
 	char fs_path[HTTP_PATH_MAX + 1];
 };
@@ -60,7 +74,8 @@ struct http_stats {
 	unsigned long long put_writes; /* ksys_write() calls of PUT bodies (HF4) */
 	unsigned long long send_slow;  /* responses cut by the minimum send rate (HD6) */
 	unsigned long long lingering;  /* lingering closes (HD7) */
-	unsigned long long linger_bytes; /* bytes read and dropped by them */
+	unsigned long long linger_bytes;      /* bytes read and dropped by them */
+	unsigned long long refused_lingering; /* 503s closed lingering (HD8) */
 };
 extern struct http_stats http_stats;
 
@@ -76,6 +91,16 @@ static inline u64 http_min(u64 a, u64 b)
 {
 	return a < b ? a : b;
 }
+
+/* HD5/HD6's account (http_rate.c): a new one for a body or a response;
+ * how long the next wait may last (HD2's @timeout_ms at most; 0: the peer
+ * is below @rate bytes/s, 0 meaning no rate); a wait of @ms that moved
+ * @bytes, the credit capped at @timeout_ms + @window_ms (0: no cap). */
+void http_rate_start(struct http_rate *r, unsigned int timeout_ms);
+u32 http_rate_wait_left(const struct http_rate *r, unsigned int rate,
+			unsigned int timeout_ms);
+void http_rate_account(struct http_rate *r, unsigned int rate, unsigned int timeout_ms,
+		       unsigned int window_ms, u64 ms, u64 bytes);
 
 /* Read up to @max body bytes of the request (Content-Length or chunked):
  * > 0 bytes, 0 at the body's end, -ETIMEDOUT (slow client: a receive

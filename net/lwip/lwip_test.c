@@ -36,6 +36,7 @@
 #include "lwip/priv/tcp_priv.h"
 
 #include "lwip_port.h"
+#include "lwip_hooks.h"
 
 /* --- lwip_port --- */
 
@@ -709,6 +710,188 @@ static void tcp_checksum_offload_partial_out_trusted_in(struct ktest *t)
 	free_netdev(dev);
 }
 
+/*
+ * NET12: quire_tcp_tw_syn_hook() (tcp_tw.c) fed forged IPv4 packets
+ * directly, under the core lock, each against a TIME_WAIT pcb of its own
+ * (192.168.81.2:40000 -> 192.168.81.1:80, rcv_nxt TW_RCV_NXT) made for
+ * the case and removed after it. A packet lwIP would drop (a bad TCP or
+ * IP checksum, an IP total length past the frame, a TCP header length
+ * below 20 or past the segment) and a SYN for a pcb a netconn still
+ * holds leave the TIME_WAIT alone; a sound SYN after rcv_nxt ends it, one
+ * at or before rcv_nxt does not. Each negative case passes the checks
+ * before its own, so removing that check makes it end the TIME_WAIT.
+ */
+#define TW_RCV_NXT 0x10000000u
+#define TW_PKT_MAX 80 /* IP header + TCP header + room for a claimed payload */
+
+enum tw_forge {
+	TW_GOOD,
+	TW_BAD_TCP_SUM,
+	TW_BAD_IP_SUM,
+	TW_IPLEN_PAST_FRAME,
+	TW_TCP_HLEN_16,
+	TW_TCP_HLEN_PAST_SEGMENT,
+	TW_SYN_ACK,
+};
+
+/*
+ * A SYN from 192.168.81.2:40000 to 192.168.81.1:80 with sequence number
+ * @seq, forged as @how, into @f after ETH_HLEN bytes of (unused) Ethernet
+ * header, so that tcp_sum_be() sums it. Returns the IP packet's length in
+ * the frame (the pbuf's), which the IP total length may exceed.
+ */
+static unsigned int tw_forge_syn(u8 *f, u32 seq, enum tw_forge how)
+{
+	u8 *ip = f + ETH_HLEN, *th = ip + 20;
+	u32 src = ip4("192.168.81.2"), dst = ip4("192.168.81.1");
+	unsigned int tot = 40, claimed = 40;
+	u16 sum;
+
+	memset(f, 0, ETH_HLEN + TW_PKT_MAX);
+	if (how == TW_IPLEN_PAST_FRAME)
+		claimed = 60; /* 20 bytes of payload the frame does not hold */
+	ip[0] = 0x45;
+	put16(ip + 2, claimed);
+	ip[6] = 0x40; /* DF, no fragment */
+	ip[8] = 64;
+	ip[9] = 6;
+	memcpy(ip + 12, &src, 4);
+	memcpy(ip + 16, &dst, 4);
+	put16(th, 40000);
+	put16(th + 2, 80);
+	put32(th + 4, seq);
+	th[12] = 5 << 4;
+	if (how == TW_TCP_HLEN_16)
+		th[12] = 4 << 4;
+	if (how == TW_TCP_HLEN_PAST_SEGMENT)
+		th[12] = 15 << 4; /* 60 bytes in a 20-byte segment */
+	th[13] = how == TW_SYN_ACK ? 0x12 : 0x02;
+	put16(th + 14, 8192);
+	/* the TCP checksum over the claimed length (zeros past the frame,
+	 * what a sum stopping at the frame's end would see) */
+	put16(th + 16, 0xffff - tcp_sum_be(f, true));
+	if (how == TW_BAD_TCP_SUM)
+		th[17] ^= 0x5a;
+	sum = csum_fold(csum_partial(ip, 20, 0));
+	memcpy(ip + 10, &sum, 2);
+	if (how == TW_BAD_IP_SUM)
+		ip[11] ^= 0x5a;
+	return tot;
+}
+
+struct tw_result {
+	bool ended;	      /* the TIME_WAIT pcb was freed */
+	unsigned long reused; /* quire_tcp_tw_syn_reused's step */
+	bool pbuf_intact;     /* payload and lengths as before the hook */
+	int ret;	      /* the hook's return (never eats: 0) */
+};
+
+/* A TIME_WAIT pcb for the forged four-tuple (@held: a netconn still
+ * holds it), the packet of @len bytes from @f + ETH_HLEN through the
+ * hook as from @inp, the pcb removed if still there. */
+static struct tw_result tw_hook_run(struct ktest *t, struct netif *inp, const u8 *f,
+				    unsigned int len, bool held)
+{
+	struct tw_result r = {0};
+	struct tcp_pcb *pcb, *q;
+	unsigned long before;
+	struct pbuf *p;
+	void *payload;
+
+	LOCK_TCPIP_CORE();
+	pcb = tcp_alloc(TCP_PRIO_NORMAL);
+	p = pbuf_alloc(PBUF_RAW, len, PBUF_RAM);
+	if (!pcb || !p) {
+		if (pcb)
+			tcp_free(pcb);
+		if (p)
+			pbuf_free(p);
+		UNLOCK_TCPIP_CORE();
+		KTEST_EXPECT_TRUE(t, pcb && p); /* a pcb and a pbuf for the case */
+		return r;
+	}
+	ip_addr_set_ip4_u32(&pcb->local_ip, ip4("192.168.81.1"));
+	ip_addr_set_ip4_u32(&pcb->remote_ip, ip4("192.168.81.2"));
+	pcb->local_port = 80;
+	pcb->remote_port = 40000;
+	pcb->rcv_nxt = TW_RCV_NXT;
+	pcb->state = TIME_WAIT;
+	pcb->callback_arg = held ? (void *)pcb : NULL;
+	TCP_REG(&tcp_tw_pcbs, pcb);
+	pbuf_take(p, f + ETH_HLEN, len);
+	payload = p->payload;
+	before = quire_tcp_tw_syn_reused;
+	r.ret = quire_tcp_tw_syn_hook(p, inp);
+	r.reused = quire_tcp_tw_syn_reused - before;
+	r.pbuf_intact = p->payload == payload && p->len == len && p->tot_len == len;
+	r.ended = true;
+	for (q = tcp_tw_pcbs; q; q = q->next)
+		if (q == pcb)
+			r.ended = false;
+	if (!r.ended) {
+		pcb->callback_arg = NULL;
+		tcp_pcb_remove(&tcp_tw_pcbs, pcb);
+		tcp_free(pcb);
+	}
+	pbuf_free(p);
+	UNLOCK_TCPIP_CORE();
+	return r;
+}
+
+static void time_wait_ended_only_by_a_sound_syn_after_rcv_nxt(struct ktest *t)
+{
+	static const struct {
+		const char *what;
+		enum tw_forge how;
+		u32 seq;
+		bool held, ends;
+	} cases[] = {
+		{"sound SYN after rcv_nxt", TW_GOOD, TW_RCV_NXT + 1, false, true},
+		{"sound SYN far after rcv_nxt", TW_GOOD, TW_RCV_NXT + 0x40000000u, false,
+		 true},
+		{"SYN at rcv_nxt", TW_GOOD, TW_RCV_NXT, false, false},
+		{"SYN before rcv_nxt", TW_GOOD, TW_RCV_NXT - 1, false, false},
+		{"bad TCP checksum", TW_BAD_TCP_SUM, TW_RCV_NXT + 1, false, false},
+		{"bad IP checksum", TW_BAD_IP_SUM, TW_RCV_NXT + 1, false, false},
+		{"IP length past the frame", TW_IPLEN_PAST_FRAME, TW_RCV_NXT + 1, false,
+		 false},
+		{"TCP header length 16", TW_TCP_HLEN_16, TW_RCV_NXT + 1, false, false},
+		{"TCP header length past the segment", TW_TCP_HLEN_PAST_SEGMENT,
+		 TW_RCV_NXT + 1, false, false},
+		{"SYN ACK", TW_SYN_ACK, TW_RCV_NXT + 1, false, false},
+		{"pcb a netconn holds", TW_GOOD, TW_RCV_NXT + 1, true, false},
+	};
+	struct netif inp;
+	u8 f[ETH_HLEN + TW_PKT_MAX];
+
+	memset(&inp, 0, sizeof(inp));
+	inp.chksum_flags = NETIF_CHECKSUM_ENABLE_ALL;
+	for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
+		unsigned int len = tw_forge_syn(f, cases[i].seq, cases[i].how);
+		struct tw_result r = tw_hook_run(t, &inp, f, len, cases[i].held);
+
+		if (r.ended != cases[i].ends)
+			cprintf("# %s: the TIME_WAIT %s\n", cases[i].what,
+				r.ended ? "ended" : "stayed");
+		KTEST_EXPECT_EQ(t, r.ended, cases[i].ends);
+		KTEST_EXPECT_EQ(t, r.reused, cases[i].ends ? 1 : 0);
+		KTEST_EXPECT_EQ(t, r.ret, 0);
+		KTEST_EXPECT_TRUE(t, r.pbuf_intact);
+	}
+	/* A netif that does not verify TCP checksums (a device vouched for
+	 * the frame, ethif_input_trusted()): lwIP takes the segment, so the
+	 * SYN ends the TIME_WAIT; the IP checksum is still checked. */
+	inp.chksum_flags = NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_CHECK_TCP;
+	KTEST_EXPECT_TRUE(t, tw_hook_run(t, &inp, f,
+					 tw_forge_syn(f, TW_RCV_NXT + 1, TW_BAD_TCP_SUM),
+					 false)
+				     .ended);
+	KTEST_EXPECT_FALSE(t, tw_hook_run(t, &inp, f,
+					  tw_forge_syn(f, TW_RCV_NXT + 1, TW_BAD_IP_SUM),
+					  false)
+				      .ended);
+}
+
 /* A link change while the tcpip mailbox is full must still reach lwIP
  * (a lost "up" would leave the netif down for good). The tcpip thread
  * is held in a callback while frames and no-op callbacks fill its
@@ -785,6 +968,7 @@ static const struct ktest_case lwip_slirp_cases[] = {
 	KTEST_CASE(busy_device_that_stays_busy_drops_the_frame),
 	KTEST_CASE(link_change_with_the_tcpip_mailbox_full_is_not_lost),
 	KTEST_CASE(tcp_checksum_offload_partial_out_trusted_in),
+	KTEST_CASE(time_wait_ended_only_by_a_sound_syn_after_rcv_nxt),
 	KTEST_CASE(dhcp_gets_10_0_2_15),
 	KTEST_CASE(ping_of_the_gateway_answers),
 	KTEST_CASE(tcp_moves_1mib_both_ways_through_nat_intact),
