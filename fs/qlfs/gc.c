@@ -38,11 +38,12 @@
  *
  * When: qlfs_balance_fs() (before a write dirties a page, before a
  * create) asks qlfs_gc_needed(): the free segments must cover twice the
- * dirty pages of the disk (each may, at writeback, also dirty a node) plus
- * a reserve (qlfs_gc_reserve_segs(): half the overprovisioned segments,
- * 1 to QLFS_GC_RESERVE_SEGS). Writers that find it short
- * clean in the foreground, one at a time (gc_mutex), before they dirty
- * more. The background thread wakes every gc_bg_interval_ms and, when the
+ * dirty pages of the disk (each may, at writeback, also dirty a node;
+ * summed exactly where the per-CPU counter's error could matter,
+ * dirty_at_most()) plus a reserve (qlfs_gc_reserve_segs(): half the
+ * overprovisioned segments, 1 to QLFS_GC_RESERVE_SEGS). Writers that find
+ * it short clean in the foreground, one at a time (gc_mutex), before they
+ * dirty more. The background thread wakes every gc_bg_interval_ms and, when the
  * disk was idle since its last look (no block written) and free segments
  * are below half the main area, moves one victim lazily.
  *
@@ -437,9 +438,40 @@ out:
 
 /* ---- when ---- */
 
-static u64 dirty_pages(struct qlfs_sb_info *sbi)
+/*
+ * The disk's dirty pages (WB_RECLAIMABLE) are a per-CPU counter: a CPU
+ * folds its count into the total only past wb_stat_mod()'s batch (32), so
+ * the quick read wb_stat() is off by up to 31 pages on each CPU (after
+ * pages dirtied on one CPU and cleaned on another). On a file system of
+ * few small segments that is more than its free space (4 CPUs: 124 pages,
+ * counted twice 15 segments of 16 blocks): a comparison that error could
+ * turn takes the exact sum (as Linux's wb_dirty_limits() does under
+ * wb_stat_error()), the others keep the quick read. F2FS counts its dirty
+ * pages in atomics of its own.
+ */
+#define QLFS_WB_STAT_BATCH 32 /* wb_stat_mod()'s, include/quire/backing-dev.h */
+
+/* Are the disk's dirty pages @limit or fewer? */
+static bool dirty_at_most(struct qlfs_sb_info *sbi, s64 limit)
 {
-	return wb_stat(&sbi->sb->s_bdi->wb, WB_RECLAIMABLE);
+	struct bdi_writeback *wb = &sbi->sb->s_bdi->wb;
+	s64 quick = wb_stat(wb, WB_RECLAIMABLE);
+	s64 error = (s64)QLFS_WB_STAT_BATCH * num_online_cpus();
+
+	if (limit < 0)
+		return false;
+	if (quick + error <= limit)
+		return true;
+	if (quick - error > limit)
+		return false;
+	return wb_stat_sum(wb, WB_RECLAIMABLE) <= limit;
+}
+
+/* Do twice the disk's dirty pages fit in @blocks (each may, at writeback,
+ * also dirty a node)? */
+static bool twice_dirty_fit(struct qlfs_sb_info *sbi, s64 blocks)
+{
+	return blocks >= 0 && dirty_at_most(sbi, blocks / 2);
 }
 
 /* The cleaner's room: half the overprovisioned segments (the user blocks
@@ -459,9 +491,9 @@ static bool room_for(struct qlfs_sb_info *sbi, u32 extra, u32 margin)
 	u32 free, prefree;
 
 	qlfs_gc_counts(sbi, &free, &prefree);
-	return (u64)(free + extra) * sbi->l.bps >=
-	       2 * dirty_pages(sbi) +
-		       (u64)(qlfs_gc_reserve_segs(sbi) + margin) * sbi->l.bps;
+	return twice_dirty_fit(sbi,
+			       ((s64)free + extra - qlfs_gc_reserve_segs(sbi) - margin) *
+				       sbi->l.bps);
 }
 
 bool qlfs_gc_needed(struct qlfs_sb_info *sbi)
@@ -523,7 +555,7 @@ static int fg_gc(struct qlfs_sb_info *sbi)
 		/* a flush only for a segment's worth of dirty pages: on a file
 		 * system of few segments a checkpoint per write would fill the
 		 * node logs with the same nodes' copies */
-		if ((!flushed && dirty_pages(sbi) >= sbi->l.bps) ||
+		if ((!flushed && !dirty_at_most(sbi, sbi->l.bps - 1)) ||
 		    (prefree && free <= QLFS_GC_FLOOR_SEGS)) {
 			flushed = true;
 			err = qlfs_write_checkpoint(sbi, CP_REASON_CLEANING);
@@ -600,7 +632,7 @@ int qlfs_gc(struct qlfs_sb_info *sbi, enum qlfs_gc_type type)
 		return -EROFS;
 	qlfs_gc_counts(sbi, &free, &prefree);
 	if (type == QLFS_FG_GC && !free && !prefree &&
-	    2 * dirty_pages(sbi) + 1 >= data_log_room(sbi))
+	    !twice_dirty_fit(sbi, (s64)data_log_room(sbi) - 2))
 		return -ENOSPC; /* the data logs would run dry at writeback */
 	return err;
 }
