@@ -362,12 +362,6 @@ unsigned long wb_calc_thresh(struct bdi_writeback *wb, unsigned long thresh)
 	return min(wb_thresh, (u64)thresh * max_ratio / 100);
 }
 
-/* wb_stat() may be off by this much (percpu batch 32 on each CPU). */
-static unsigned long wb_stat_error(void)
-{
-	return 32 * num_online_cpus();
-}
-
 static void wb_dirty_limits(struct dirty_throttle_control *dtc)
 {
 	struct bdi_writeback *wb = dtc->wb;

@@ -449,14 +449,12 @@ out:
  * wb_stat_error()), the others keep the quick read. F2FS counts its dirty
  * pages in atomics of its own.
  */
-#define QLFS_WB_STAT_BATCH 32 /* wb_stat_mod()'s, include/quire/backing-dev.h */
-
 /* Are the disk's dirty pages @limit or fewer? */
 static bool dirty_at_most(struct qlfs_sb_info *sbi, s64 limit)
 {
 	struct bdi_writeback *wb = &sbi->sb->s_bdi->wb;
 	s64 quick = wb_stat(wb, WB_RECLAIMABLE);
-	s64 error = (s64)QLFS_WB_STAT_BATCH * num_online_cpus();
+	s64 error = (s64)wb_stat_error();
 
 	if (limit < 0)
 		return false;

@@ -22,6 +22,7 @@
 #include <quire/atomic.h>
 #include <quire/workqueue.h>
 #include <quire/percpu_counter.h>
+#include <quire/smp.h>
 #include <quire/writeback.h>
 
 enum wb_state {
@@ -159,9 +160,20 @@ static inline bool bdi_cap_account_writeback(struct backing_dev_info *bdi)
 	return bdi->capabilities & BDI_CAP_WRITEBACK_ACCT;
 }
 
+/* Each CPU keeps up to this many of a wb stat's counts before adding them
+ * to the total (Linux's WB_STAT_BATCH, fixed here). */
+#define WB_STAT_BATCH 32
+
 static inline void wb_stat_mod(struct bdi_writeback *wb, enum wb_stat_item item, s64 v)
 {
-	percpu_counter_add_batch(&wb->stat[item], v, 32);
+	percpu_counter_add_batch(&wb->stat[item], v, WB_STAT_BATCH);
+}
+
+/* How far wb_stat()'s quick read may be from the exact sum: a comparison
+ * this close to its limit takes wb_stat_sum() (as Linux's). */
+static inline unsigned long wb_stat_error(void)
+{
+	return (unsigned long)WB_STAT_BATCH * num_online_cpus();
 }
 
 static inline s64 wb_stat(struct bdi_writeback *wb, enum wb_stat_item item)
