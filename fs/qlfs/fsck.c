@@ -643,7 +643,9 @@ static u64 salvage_pack(struct fsck *f, int p, u8 *pk, bool *torn)
  * segment), the counts (from the SIT and the NAT). The best header left
  * (one whose checksum holds, its fields out of range; else a block 0 that
  * fails its checksum) only breaks ties and gives what nothing else knows:
- * the overprovision, the next free nid hint, the clock. The version is the
+ * the next free nid hint, and the overprovision if its checksum holds and
+ * it is no more than mkfs's (else mkfs's). The clock is the SIT's newest
+ * mtime, never a header's. The version is the
  * highest any sound part says (a header or footer whose checksum holds, a
  * node footer), plus one: nodes fsynced after the lost checkpoint carry
  * its version, which may be one above every node the NAT names, and the
@@ -1089,8 +1091,8 @@ static void sit_counts(struct fsck *f, struct rebuild *rb, struct qlfs_checkpoin
 	}
 	cp->valid_block_count = cpu_to_le64(valid);
 	cp->free_segment_count = cpu_to_le32(free);
-	if (rb->sound)
-		mtime = max(mtime, le64_to_cpu(rb->best->elapsed_time));
+	/* the clock: the SIT's newest mtime, never a header's (the one of a
+	 * refused pack may say 2^64 - 256: every segment's age would wrap) */
 	cp->elapsed_time = cpu_to_le64(mtime);
 }
 
@@ -1109,6 +1111,7 @@ static int rebuild_pack(struct fsck *f, u8 *const pk[2], int *use, u64 *version)
 	u8 *out = qlfs_alloc_blocks(3), *blk = qlfs_alloc_blocks(0);
 	struct qlfs_checkpoint *cp = (void *)out;
 	u32 nodes = 0, inodes = 0, moved = 0, ovp, rsvd, nfn;
+	bool ovp_kept;
 	int err = 0;
 
 	rb.buf = qlfs_alloc_blocks(1);
@@ -1145,10 +1148,17 @@ static int rebuild_pack(struct fsck *f, u8 *const pk[2], int *use, u64 *version)
 	/* one above: nodes fsynced after the lost checkpoint carry its version,
 	 * which may be one above every node the NAT names (roll-forward) */
 	cp->checkpoint_ver = cpu_to_le64(rb.version + 1);
+	/* the overprovision: the header's only if its checksum holds, it
+	 * agrees with itself and it is no more than mkfs's (mkfs never set
+	 * more; an older one set less, which the repair raises); else mkfs's.
+	 * A header whose fields merely agree could shrink the volume to one
+	 * segment (tests/images/fsck-y-cp-*-overprovision*) */
 	ovp = le32_to_cpu(cp->overprov_segment_count);
 	rsvd = le32_to_cpu(cp->rsvd_segment_count);
-	if (rsvd > ovp || ovp >= l->segs_main ||
-	    le64_to_cpu(cp->user_block_count) != (u64)(l->segs_main - ovp) * l->bps) {
+	ovp_kept =
+		rb.sound && rsvd <= ovp && ovp <= qlfs_default_ovp(l->segs_main) &&
+		le64_to_cpu(cp->user_block_count) == (u64)(l->segs_main - ovp) * l->bps;
+	if (!ovp_kept) {
 		ovp = qlfs_default_ovp(l->segs_main); /* mkfs's */
 		cp->overprov_segment_count = cpu_to_le32(ovp);
 		cp->rsvd_segment_count = cpu_to_le32(QLFS_RSVD_SEGS);
@@ -1171,12 +1181,13 @@ static int rebuild_pack(struct fsck *f, u8 *const pk[2], int *use, u64 *version)
 	*version = le64_to_cpu(cp->checkpoint_ver);
 	fsck_say(
 		f,
-		"%s a checkpoint header (version %llu) from %s: live copy of %u SIT/NAT blocks by content, %u guessed; %u logs on a free segment; no orphans, no roll-forward",
+		"%s a checkpoint header (version %llu) from %s: live copy of %u SIT/NAT blocks by content, %u guessed; %u logs on a free segment; %u segments overprovisioned (%s); no orphans, no roll-forward",
 		f->o->repair ? "rebuilt" : "-y rebuilds", (unsigned long long)*version,
 		!rb.best ? "the SIT and NAT" :
 		rb.sound ? "a sound header's fields" :
 			   "the SIT and NAT, a bad header's hints",
-		rb.by_content, rb.guessed, moved);
+		rb.by_content, rb.guessed, moved, ovp,
+		ovp_kept ? "the header's" : "mkfs's");
 out:
 	free_rebuild(&rb);
 	qlfs_free_blocks(out, 3);
