@@ -760,7 +760,17 @@ static int newer_nat_copy(struct fsck *f, u32 i, const u8 *two, u8 *blk)
 		if (!memcmp(a, b, sizeof(*a)))
 			continue;
 		if (a->version != b->version) { /* freed since: bumped */
-			votes += (s8)(b->version - a->version) > 0 ? 1 : -1;
+			const struct qlfs_nat_entry *n =
+				(s8)(b->version - a->version) > 0 ? b : a;
+
+			/* only for an entry that is empty (the nid freed; never
+			 * the root's) or whose node is there: a forged copy may
+			 * bump versions at will (tests/images/fsck-y-nat-*) */
+			if (n->block_addr ? node_stamp(f, nid, le32_to_cpu(n->block_addr),
+						       blk) < 0 :
+					    nid == QLFS_ROOT_INO)
+				continue;
+			votes += n == b ? 1 : -1;
 			continue;
 		}
 		s[0] = a->block_addr ?
