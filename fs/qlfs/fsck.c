@@ -744,7 +744,11 @@ static s64 node_stamp(struct fsck *f, u32 nid, u32 addr, u8 *blk)
 }
 
 /* Of two NAT block copies whose checksums hold, the newer: 0, 1, or -1
- * (their entries say nothing). */
+ * (their entries say nothing). Each differing entry votes: for the copy
+ * whose entry is in the main area when the other's is not; else for the
+ * higher version if that entry is empty (not the root's) or names its
+ * node; else for the entry whose node carries the later stamp (or that
+ * names a node where the other names none). */
 static int newer_nat_copy(struct fsck *f, u32 i, const u8 *two, u8 *blk)
 {
 	const struct qlfs_nat_block *c[2] = {(const void *)two,
@@ -755,10 +759,17 @@ static int newer_nat_copy(struct fsck *f, u32 i, const u8 *two, u8 *blk)
 		const struct qlfs_nat_entry *a = &c[0]->entries[e],
 					    *b = &c[1]->entries[e];
 		u32 nid = i * NAT_ENTRY_PER_BLOCK + e;
+		u32 aa = le32_to_cpu(a->block_addr), ba = le32_to_cpu(b->block_addr);
 		s64 s[2];
 
 		if (!memcmp(a, b, sizeof(*a)))
 			continue;
+		/* an address outside the main area: no qlfs wrote that copy
+		 * (whatever its versions say), a vote for the other one */
+		if ((aa && !in_main(f, aa)) != (ba && !in_main(f, ba))) {
+			votes += aa && !in_main(f, aa) ? 1 : -1;
+			continue;
+		}
 		if (a->version != b->version) { /* freed since: bumped */
 			const struct qlfs_nat_entry *n =
 				(s8)(b->version - a->version) > 0 ? b : a;

@@ -15,6 +15,10 @@ footers at +7, SIT 384/512, NAT 640/768; docs/qlfs-format.md), edited in place.
                                   checksums of pack 1's header, footer and
                                   summaries broken (the root's block is in
                                   the hot node log: no summary names it)
+  forge-rebuild.py IMG nat-root-stale-hint
+                                  the same NAT copy, both packs' header and
+                                  footer checksums broken: the hint (pack 0,
+                                  the older checkpoint) names the forged copy
   forge-rebuild.py IMG no-pack    pack 0 zeroed, pack 1's header and footer
                                   checksums broken (nothing else changed)
 
@@ -98,7 +102,7 @@ def break_summaries(f, live):
         wr(f, b, h, False)
 
 
-def nat_root(f):
+def nat_root(f, stale_hint=False):
     live = newest_pack(f)
     cp = rd(f, PACKS[live])
     sitb = struct.unpack_from("<I", cp, 96)[0]
@@ -108,7 +112,14 @@ def nat_root(f):
     blk[e] = (blk[e] + 1) & 0xFF
     struct.pack_into("<I", blk, e + 5, 0x7FFFFF00)
     wr(f, NAT[1 - copy], blk, True)
-    break_packs(f, live)
+    if stale_hint:  # both headers left as hints: pack 0's, older, names the forged copy
+        for p in PACKS:
+            for b in (p, p + FOOTER):
+                h = rd(f, b)
+                h[4092] ^= 0xFF
+                wr(f, b, h, False)
+    else:
+        break_packs(f, live)
     break_summaries(f, live)
 
 
@@ -121,6 +132,8 @@ def main():
             ovp(f, True)
         elif kind == "nat-root":
             nat_root(f)
+        elif kind == "nat-root-stale-hint":
+            nat_root(f, True)
         elif kind == "no-pack":
             break_packs(f, newest_pack(f))
         else:
