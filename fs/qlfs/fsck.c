@@ -647,10 +647,10 @@ static u64 salvage_pack(struct fsck *f, int p, u8 *pk, bool *torn)
  * it is no more than mkfs's (else mkfs's). The clock is the SIT's newest
  * mtime, never a header's. The version is the
  * highest any sound part says (a header or footer whose checksum holds, a
- * node footer), plus one: nodes fsynced after the lost checkpoint carry
- * its version, which may be one above every node the NAT names, and the
- * repair writes one above that, so no node of an earlier checkpoint is
- * taken for roll-forward. The orphan list is dropped (its
+ * node footer the NAT names or past a node log's offset), plus one: nodes
+ * fsynced after the lost checkpoint carry its version, which may be above
+ * every node the NAT names, and the repair writes one above that, so no
+ * node written after the lost checkpoint is taken for roll-forward. The orphan list is dropped (its
  * inodes come out unnamed: freed if empty, else in /lost+found), and so is
  * roll-forward: what was fsynced after the last checkpoint is lost. F2FS's
  * fsck has no such mode (it stops). 0 with the pack in @pk[*@use] and its
@@ -1117,6 +1117,34 @@ static void sit_counts(struct fsck *f, struct rebuild *rb, struct qlfs_checkpoin
 	cp->elapsed_time = cpu_to_le64(mtime);
 }
 
+/* The node blocks at and past each node log's offset were written after
+ * the lost checkpoint: fsync's chain (roll-forward) carries its version,
+ * which is above every node the NAT names when that checkpoint wrote no
+ * node (one of fsck -y's, say). The version goes above them too, so the
+ * repair's pack is not taken for theirs (tests/images/
+ * fsck-y-cp-rebuilt-below-fsynced-nodes). */
+static void stamp_past_node_logs(struct fsck *f, struct rebuild *rb,
+				 const struct qlfs_checkpoint *cp, u8 *blk)
+{
+	const struct qlfs_node_footer *ft = (const void *)(blk + 4064);
+
+	for (int t = 0; t < NR_CURSEG_NODE_TYPE; t++) {
+		u32 seg = le32_to_cpu(cp->cur_node_segno[t]);
+		u32 start = f->l.main_blkaddr + seg * f->l.bps;
+
+		for (u32 b = le16_to_cpu(cp->cur_node_blkoff[t]); b < f->l.bps; b++) {
+			u64 v;
+
+			if (qlfs_dev_read(f->d, start + b, blk, 1) ||
+			    !qlfs_block_csum_ok(blk, start + b))
+				continue;
+			v = le64_to_cpu(ft->cp_ver) & 0xffffffffULL;
+			if (version_ok(v))
+				rb->version = max(rb->version, v);
+		}
+	}
+}
+
 static void free_rebuild(struct rebuild *rb)
 {
 	for (u32 k = 0; rb->cont && k < rb->nr_cont; k++)
@@ -1167,7 +1195,8 @@ static int rebuild_pack(struct fsck *f, u8 *const pk[2], int *use, u64 *version)
 		goto out;
 	}
 	/* one above: nodes fsynced after the lost checkpoint carry its version,
-	 * which may be one above every node the NAT names (roll-forward) */
+	 * which may be above every node the NAT names (roll-forward) */
+	stamp_past_node_logs(f, &rb, cp, blk);
 	cp->checkpoint_ver = cpu_to_le64(rb.version + 1);
 	/* the overprovision: the header's only if its checksum holds, it
 	 * agrees with itself and it is no more than mkfs's (mkfs never set
