@@ -645,15 +645,15 @@ static u64 salvage_pack(struct fsck *f, int p, u8 *pk, bool *torn)
  * fails its checksum) only breaks ties and gives what nothing else knows:
  * the next free nid hint, and the overprovision if its checksum holds and
  * it is no more than mkfs's (else mkfs's). The clock is the SIT's newest
- * mtime, never a header's. The version is the
- * highest any sound part says (a header or footer whose checksum holds, a
- * node footer the NAT names or past a node log's offset), plus one: nodes
- * fsynced after the lost checkpoint carry its version, which may be above
- * every node the NAT names, and the repair writes one above that, so no
- * node written after the lost checkpoint is taken for roll-forward. The orphan list is dropped (its
- * inodes come out unnamed: freed if empty, else in /lost+found), and so is
- * roll-forward: what was fsynced after the last checkpoint is lost. F2FS's
- * fsck has no such mode (it stops). 0 with the pack in @pk[*@use] and its
+ * mtime, never a header's. The version is the highest any sound part says
+ * (a header or footer whose checksum holds, a node footer the NAT names or
+ * past a node log's offset), plus one: nodes fsynced after the lost
+ * checkpoint carry its version, which may be above every node the NAT
+ * names, and the repair writes one above that, so no node written after
+ * the lost checkpoint is taken for roll-forward. The orphan list is
+ * dropped (its inodes come out unnamed: freed if empty, else in
+ * /lost+found), and so is roll-forward: what was fsynced after the last
+ * checkpoint is lost. F2FS's fsck has no such mode (it stops). 0 with the pack in @pk[*@use] and its
  * version; -EUCLEAN: nothing to rebuild from (said); -ENOMEM.
  */
 #define REBUILD_MAX_CONTESTED 64
