@@ -468,7 +468,9 @@ static bool made_before_the_geometry_rule(const u8 *img, u64 size)
 	if (cp_at + QLFS_BLKSIZE > size)
 		return false;
 	cp = (const void *)(img + cp_at);
-	return !qlfs_geometry_workable(le32_to_cpu(sb->segment_count_main),
+	/* pack 0's header as made (a forged image may have zeroed it) */
+	return qlfs_block_csum_ok(cp, le32_to_cpu(sb->cp_blkaddr)) &&
+	       !qlfs_geometry_workable(le32_to_cpu(sb->segment_count_main),
 				       le32_to_cpu(cp->overprov_segment_count));
 }
 

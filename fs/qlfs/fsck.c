@@ -643,15 +643,17 @@ static u64 salvage_pack(struct fsck *f, int p, u8 *pk, bool *torn)
  * segment), the counts (from the SIT and the NAT). The best header left
  * (one whose checksum holds, its fields out of range; else a block 0 that
  * fails its checksum) only breaks ties and gives what nothing else knows:
- * the overprovision, the next free nid hint, the clock. The version is the
- * highest any sound part says (a header or footer whose checksum holds, a
- * node footer), plus one: nodes fsynced after the lost checkpoint carry
- * its version, which may be one above every node the NAT names, and the
- * repair writes one above that, so no node of an earlier checkpoint is
- * taken for roll-forward. The orphan list is dropped (its
- * inodes come out unnamed: freed if empty, else in /lost+found), and so is
- * roll-forward: what was fsynced after the last checkpoint is lost. F2FS's
- * fsck has no such mode (it stops). 0 with the pack in @pk[*@use] and its
+ * the next free nid hint, and the overprovision if its checksum holds and
+ * it is no more than mkfs's (else mkfs's). The clock is the SIT's newest
+ * mtime, never a header's. The version is the highest any sound part says
+ * (a header or footer whose checksum holds, a node footer the NAT names or
+ * past a node log's offset), plus one: nodes fsynced after the lost
+ * checkpoint carry its version, which may be above every node the NAT
+ * names, and the repair writes one above that, so no node written after
+ * the lost checkpoint is taken for roll-forward. The orphan list is
+ * dropped (its inodes come out unnamed: freed if empty, else in
+ * /lost+found), and so is roll-forward: what was fsynced after the last
+ * checkpoint is lost. F2FS's fsck has no such mode (it stops). 0 with the pack in @pk[*@use] and its
  * version; -EUCLEAN: nothing to rebuild from (said); -ENOMEM.
  */
 #define REBUILD_MAX_CONTESTED 64
@@ -742,7 +744,11 @@ static s64 node_stamp(struct fsck *f, u32 nid, u32 addr, u8 *blk)
 }
 
 /* Of two NAT block copies whose checksums hold, the newer: 0, 1, or -1
- * (their entries say nothing). */
+ * (their entries say nothing). Each differing entry votes: for the copy
+ * whose entry is in the main area when the other's is not; else for the
+ * higher version if that entry is empty (not the root's) or names its
+ * node; else for the entry whose node carries the later stamp (or that
+ * names a node where the other names none). */
 static int newer_nat_copy(struct fsck *f, u32 i, const u8 *two, u8 *blk)
 {
 	const struct qlfs_nat_block *c[2] = {(const void *)two,
@@ -753,12 +759,29 @@ static int newer_nat_copy(struct fsck *f, u32 i, const u8 *two, u8 *blk)
 		const struct qlfs_nat_entry *a = &c[0]->entries[e],
 					    *b = &c[1]->entries[e];
 		u32 nid = i * NAT_ENTRY_PER_BLOCK + e;
+		u32 aa = le32_to_cpu(a->block_addr), ba = le32_to_cpu(b->block_addr);
 		s64 s[2];
 
 		if (!memcmp(a, b, sizeof(*a)))
 			continue;
+		/* an address outside the main area: no qlfs wrote that copy
+		 * (whatever its versions say), a vote for the other one */
+		if ((aa && !in_main(f, aa)) != (ba && !in_main(f, ba))) {
+			votes += aa && !in_main(f, aa) ? 1 : -1;
+			continue;
+		}
 		if (a->version != b->version) { /* freed since: bumped */
-			votes += (s8)(b->version - a->version) > 0 ? 1 : -1;
+			const struct qlfs_nat_entry *n =
+				(s8)(b->version - a->version) > 0 ? b : a;
+
+			/* only for an entry that is empty (the nid freed; never
+			 * the root's) or whose node is there: a forged copy may
+			 * bump versions at will (tests/images/fsck-y-nat-*) */
+			if (n->block_addr ? node_stamp(f, nid, le32_to_cpu(n->block_addr),
+						       blk) < 0 :
+					    nid == QLFS_ROOT_INO)
+				continue;
+			votes += n == b ? 1 : -1;
 			continue;
 		}
 		s[0] = a->block_addr ?
@@ -1089,9 +1112,37 @@ static void sit_counts(struct fsck *f, struct rebuild *rb, struct qlfs_checkpoin
 	}
 	cp->valid_block_count = cpu_to_le64(valid);
 	cp->free_segment_count = cpu_to_le32(free);
-	if (rb->sound)
-		mtime = max(mtime, le64_to_cpu(rb->best->elapsed_time));
+	/* the clock: the SIT's newest mtime, never a header's (the one of a
+	 * refused pack may say 2^64 - 256: every segment's age would wrap) */
 	cp->elapsed_time = cpu_to_le64(mtime);
+}
+
+/* The node blocks at and past each node log's offset were written after
+ * the lost checkpoint: fsync's chain (roll-forward) carries its version,
+ * which is above every node the NAT names when that checkpoint wrote no
+ * node (one of fsck -y's, say). The version goes above them too, so the
+ * repair's pack is not taken for theirs (tests/images/
+ * fsck-y-cp-rebuilt-below-fsynced-nodes). */
+static void stamp_past_node_logs(struct fsck *f, struct rebuild *rb,
+				 const struct qlfs_checkpoint *cp, u8 *blk)
+{
+	const struct qlfs_node_footer *ft = (const void *)(blk + 4064);
+
+	for (int t = 0; t < NR_CURSEG_NODE_TYPE; t++) {
+		u32 seg = le32_to_cpu(cp->cur_node_segno[t]);
+		u32 start = f->l.main_blkaddr + seg * f->l.bps;
+
+		for (u32 b = le16_to_cpu(cp->cur_node_blkoff[t]); b < f->l.bps; b++) {
+			u64 v;
+
+			if (qlfs_dev_read(f->d, start + b, blk, 1) ||
+			    !qlfs_block_csum_ok(blk, start + b))
+				continue;
+			v = le64_to_cpu(ft->cp_ver) & 0xffffffffULL;
+			if (version_ok(v))
+				rb->version = max(rb->version, v);
+		}
+	}
 }
 
 static void free_rebuild(struct rebuild *rb)
@@ -1109,6 +1160,7 @@ static int rebuild_pack(struct fsck *f, u8 *const pk[2], int *use, u64 *version)
 	u8 *out = qlfs_alloc_blocks(3), *blk = qlfs_alloc_blocks(0);
 	struct qlfs_checkpoint *cp = (void *)out;
 	u32 nodes = 0, inodes = 0, moved = 0, ovp, rsvd, nfn;
+	bool ovp_kept;
 	int err = 0;
 
 	rb.buf = qlfs_alloc_blocks(1);
@@ -1143,12 +1195,20 @@ static int rebuild_pack(struct fsck *f, u8 *const pk[2], int *use, u64 *version)
 		goto out;
 	}
 	/* one above: nodes fsynced after the lost checkpoint carry its version,
-	 * which may be one above every node the NAT names (roll-forward) */
+	 * which may be above every node the NAT names (roll-forward) */
+	stamp_past_node_logs(f, &rb, cp, blk);
 	cp->checkpoint_ver = cpu_to_le64(rb.version + 1);
+	/* the overprovision: the header's only if its checksum holds, it
+	 * agrees with itself and it is no more than mkfs's (mkfs never set
+	 * more; an older one set less, which the repair raises); else mkfs's.
+	 * A header whose fields merely agree could shrink the volume to one
+	 * segment (tests/images/fsck-y-cp-*-overprovision*) */
 	ovp = le32_to_cpu(cp->overprov_segment_count);
 	rsvd = le32_to_cpu(cp->rsvd_segment_count);
-	if (rsvd > ovp || ovp >= l->segs_main ||
-	    le64_to_cpu(cp->user_block_count) != (u64)(l->segs_main - ovp) * l->bps) {
+	ovp_kept =
+		rb.sound && rsvd <= ovp && ovp <= qlfs_default_ovp(l->segs_main) &&
+		le64_to_cpu(cp->user_block_count) == (u64)(l->segs_main - ovp) * l->bps;
+	if (!ovp_kept) {
 		ovp = qlfs_default_ovp(l->segs_main); /* mkfs's */
 		cp->overprov_segment_count = cpu_to_le32(ovp);
 		cp->rsvd_segment_count = cpu_to_le32(QLFS_RSVD_SEGS);
@@ -1171,12 +1231,13 @@ static int rebuild_pack(struct fsck *f, u8 *const pk[2], int *use, u64 *version)
 	*version = le64_to_cpu(cp->checkpoint_ver);
 	fsck_say(
 		f,
-		"%s a checkpoint header (version %llu) from %s: live copy of %u SIT/NAT blocks by content, %u guessed; %u logs on a free segment; no orphans, no roll-forward",
+		"%s a checkpoint header (version %llu) from %s: live copy of %u SIT/NAT blocks by content, %u guessed; %u logs on a free segment; %u segments overprovisioned (%s); no orphans, no roll-forward",
 		f->o->repair ? "rebuilt" : "-y rebuilds", (unsigned long long)*version,
 		!rb.best ? "the SIT and NAT" :
 		rb.sound ? "a sound header's fields" :
 			   "the SIT and NAT, a bad header's hints",
-		rb.by_content, rb.guessed, moved);
+		rb.by_content, rb.guessed, moved, ovp,
+		ovp_kept ? "the header's" : "mkfs's");
 out:
 	free_rebuild(&rb);
 	qlfs_free_blocks(out, 3);
