@@ -612,6 +612,7 @@ struct pressure_writer {
 	atomic_t *past_b; /* the flusher's start signal */
 	struct completion done;
 	int errors;
+	unsigned long at; /* pages read or dirtied: 6 steps in all */
 };
 
 /* Read page @i through the cache: it must hold its last generation. */
@@ -672,9 +673,12 @@ static int pressure_writer_fn(void *data)
 
 		if (f)
 			folio_put(f);
+		WRITE_ONCE(pw->at, pw->at + 1);
 	}
-	for (unsigned long i = a; i < b; i += 2)
+	for (unsigned long i = a; i < b; i += 2) {
 		pressure_dirty(pw, i);
+		WRITE_ONCE(pw->at, pw->at + 1);
+	}
 	for (unsigned long i = b; i < pw->base + pw->n; i++) {
 		struct folio *f;
 
@@ -684,6 +688,7 @@ static int pressure_writer_fn(void *data)
 		if (f)
 			folio_put(f);
 		balance_dirty_pages_ratelimited(pw->rf->inode->i_mapping);
+		WRITE_ONCE(pw->at, pw->at + 1);
 	}
 	complete(&pw->done);
 	return 0;
@@ -709,6 +714,81 @@ static int pressure_flusher_fn(void *data)
 	}
 	complete(&pf->done);
 	return 0;
+}
+
+static void pressure_show_task(struct task_struct *p, void *arg)
+{
+	cprintf("#   %-16s pid %d state %#x cpu %u on_rq %d run %llu ms sw %lu/%lu waits %s\n",
+		p->comm, p->pid, READ_ONCE(p->state), READ_ONCE(p->cpu),
+		READ_ONCE(p->on_rq),
+		(unsigned long long)(READ_ONCE(p->sum_exec_runtime) / 1000000),
+		READ_ONCE(p->nvcsw), READ_ONCE(p->nivcsw),
+		READ_ONCE(p->wait_what) ? READ_ONCE(p->wait_what) : "-");
+}
+
+static void pressure_show(struct pressure_writer *pw, unsigned int nn,
+			  struct ram_file *rf)
+{
+	unsigned long in_flight, flags;
+
+	spin_lock_irqsave(&rf->st.lock, flags);
+	in_flight = rf->st.tail - rf->st.head;
+	spin_unlock_irqrestore(&rf->st.lock, flags);
+	cprintf("# pressure: in flight %lu;", in_flight);
+	for (unsigned int n = 0; n < nn; n++) {
+		pg_data_t *pgdat = NODE_DATA(n);
+
+		cprintf(" w%u %lu/%lu free %lu dirty %lu wb %lu iso %lu thr %d;", n,
+			READ_ONCE(pw[n].at), pw[n].n + PRESSURE_STEP,
+			node_page_state(pgdat, NR_FREE_PAGES),
+			node_page_state(pgdat, NR_FILE_DIRTY),
+			node_page_state(pgdat, NR_WRITEBACK),
+			node_page_state(pgdat, NR_ISOLATED_FILE),
+			atomic_read(&pgdat->nr_writeback_throttled));
+	}
+	cprintf(" kswapd runs %lu scanned %lu freed %lu; refill %lu; stalls %lu\n",
+		vm_event_count(PAGEOUTRUN), vm_event_count(PGSCAN_KSWAPD),
+		vm_event_count(PGSTEAL_KSWAPD), vm_event_count(PGREFILL),
+		vm_event_count(ALLOCSTALL));
+}
+
+/*
+ * Wait for the writers, with a progress line every 10 s (a slow TCG run
+ * must not look silent) and, after 60 s without one page done, every
+ * task's state once, and the case fails (it still waits: the writers use
+ * this frame).
+ */
+static void pressure_wait_writers(struct ktest *t, struct pressure_writer *pw,
+				  unsigned int nn, struct ram_file *rf)
+{
+	unsigned long last = 0, since = jiffies, shown = jiffies;
+	bool dumped = false;
+
+	for (unsigned int n = 0; n < nn; n++) {
+		while (!wait_for_completion_timeout(&pw[n].done, HZ)) {
+			unsigned long sum = 0;
+
+			for (unsigned int i = 0; i < nn; i++)
+				sum += READ_ONCE(pw[i].at);
+			if (sum != last) {
+				last = sum;
+				since = jiffies;
+			}
+			if (time_after(jiffies, shown + 10 * HZ)) {
+				shown = jiffies;
+				pressure_show(pw, nn, rf);
+			}
+			if (!dumped && time_after(jiffies, since + 60 * HZ)) {
+				dumped = true;
+				pressure_show(pw, nn, rf);
+				cprintf("# pressure: no page done for 60 s; tasks:\n");
+				for_each_task(pressure_show_task, NULL);
+				ktest_fail(
+					t, __FILE__, __LINE__,
+					"pressure writers stuck (60 s without a page)");
+			}
+		}
+	}
 }
 
 /*
@@ -779,8 +859,8 @@ static bool pressure_round(struct ktest *t)
 		wake_up_process(k);
 		pw[n].t = (void *)k; /* reused: the task, for kthread_stop */
 	}
+	pressure_wait_writers(t, pw, nn, rf);
 	for (unsigned int n = 0; n < nn; n++) {
-		wait_for_completion(&pw[n].done);
 		kthread_stop((struct task_struct *)pw[n].t);
 		KTEST_EXPECT_EQ(t, pw[n].errors, 0);
 	}
@@ -788,6 +868,9 @@ static bool pressure_round(struct ktest *t)
 	wait_for_completion(&pf.done);
 	kthread_stop(ft);
 	setup_per_zone_wmarks();
+	/* Where a later stall is, if the round ends silent. */
+	pressure_show(pw, nn, rf);
+	cprintf("# pressure: writers done; writing back and reading back\n");
 	KTEST_EXPECT_EQ(t, filemap_write_and_wait(rf->inode->i_mapping), 0);
 	KTEST_EXPECT_EQ(t, atomic_read(&rf->st.bad), 0);
 	KTEST_EXPECT_EQ(t, atomic_read(&rf->st.doubles), 0);
