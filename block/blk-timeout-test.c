@@ -428,10 +428,29 @@ static void timed_out_flushes_fail_their_writes_once(struct ktest *t, bool abort
 {
 	struct tbio tb[3];
 
+	unsigned long flags;
+	unsigned int logged = 0;
+	int round;
+
 	tdev.abort_on_timeout = abort;
+	/* The one-tick timer waits until write 0's flush and write 2's data
+	 * are both at the device: a slow (loaded, TCG) submitter must not see
+	 * the reset before its second request, which then never reaches the
+	 * device (kernel-smp1 in S22: "got 1 vs 2"). */
+	tdev.reset_timer_left = 1000000;
 	tbio_submit(t, &tb[0], REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA, 0, 8, 1);
 	tbio_submit(t, &tb[1], REQ_OP_WRITE | REQ_PREFLUSH, 64, 8, 2);
 	tbio_submit(t, &tb[2], REQ_OP_WRITE | REQ_FUA, 128, 8, 3);
+	for (round = 0; round < WAIT_ROUNDS && logged < 2; round++) {
+		spin_lock_irqsave(&tdev.lock, flags);
+		logged = tdev.nr_log;
+		if (logged >= 2)
+			tdev.reset_timer_left = 0;
+		spin_unlock_irqrestore(&tdev.lock, flags);
+		if (logged < 2)
+			msleep(1);
+	}
+	KTEST_ASSERT_EQ(t, logged, 2); /* F (write 0) and W (write 2) sent */
 	KTEST_ASSERT_TRUE(t, tbio_wait(tb, 3));
 	for (int i = 0; i < 3; i++) {
 		KTEST_EXPECT_EQ(t, tb[i].ends, 1);
