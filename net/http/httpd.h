@@ -16,6 +16,7 @@
 #define HTTP_WORKERS	    16		 /* connections served at once */
 #define HTTP_QUEUE	    32		 /* accepted, waiting for a worker (503 beyond) */
 #define HTTP_IOBUF	    (64 * 1024)	 /* a worker's file <-> socket buffer */
+#define HTTP_RCV_STEP	    (16 * 1024)	 /* net.httpd.rcv_step: window given back (HD8) */
 #define HTTP_TIMEOUT_MS	    10000	 /* httpd.timeout_ms=: header, body, send */
 #define HTTP_BODY_MIN_RATE  4096	 /* httpd.body_min_rate=: bytes/s (HD5) */
 #define HTTP_SEND_MIN_RATE  4096	 /* httpd.send_min_rate=: bytes/s (HD6) */
@@ -27,27 +28,28 @@
 
 /* One connection, owned by one worker from accept to close. */
 struct http_conn {
-	void *nc;	   /* lwIP's struct netconn */
-	void *p;	   /* a received pbuf not yet consumed, or NULL */
-	unsigned int poff; /* bytes of @p consumed */
-	char *rbuf;	   /* HTTP_HDR_MAX: header block, then leftovers */
-	size_t rlen, rpos; /* rbuf[rpos..rlen) is unread */
-	char *iobuf;	   /* HTTP_IOBUF */
-	bool eof;	   /* the peer closed its side */
-	bool broken;	   /* a send failed or timed out: close now */
-	bool close;	   /* close after this response */
-	bool linger;	   /* input may be left unread: lingering close (HD7) */
-	bool head;	   /* HEAD: headers only */
-	bool chunked_out;  /* the response body is being sent chunked */
-	u64 body_left;	   /* request body bytes not read (Content-Length) */
-	bool body_chunked; /* request body is chunked */
-	bool body_done;	   /* chunked: the last chunk and trailers were read */
-	u64 chunk_left;	   /* chunked: bytes left of the current chunk */
-	u64 chunk_total;   /* chunked: the chunk sizes announced so far */
-	u64 body_bytes;	   /* body bytes (framing included) received (HD5) */
-	u64 body_wait_ms;  /* time spent waiting for them (HD5) */
-	u64 send_bytes;	   /* response bytes handed to TCP (HD6) */
-	u64 send_wait_ms;  /* time spent in sends (HD6) */
+	void *nc;		  /* lwIP's struct netconn */
+	void *p;		  /* a received pbuf not yet consumed, or NULL */
+	unsigned int poff;	  /* bytes of @p consumed */
+	char *rbuf;		  /* HTTP_HDR_MAX: header block, then leftovers */
+	size_t rlen, rpos;	  /* rbuf[rpos..rlen) is unread */
+	char *iobuf;		  /* HTTP_IOBUF */
+	unsigned int rcv_pending; /* received, not yet given back to TCP (HD8) */
+	bool eof;		  /* the peer closed its side */
+	bool broken;		  /* a send failed or timed out: close now */
+	bool close;		  /* close after this response */
+	bool linger;		  /* input may be left unread: lingering close (HD7) */
+	bool head;		  /* HEAD: headers only */
+	bool chunked_out;	  /* the response body is being sent chunked */
+	u64 body_left;		  /* request body bytes not read (Content-Length) */
+	bool body_chunked;	  /* request body is chunked */
+	bool body_done;		  /* chunked: the last chunk and trailers were read */
+	u64 chunk_left;		  /* chunked: bytes left of the current chunk */
+	u64 chunk_total;	  /* chunked: the chunk sizes announced so far */
+	u64 body_bytes;		  /* body bytes (framing included) received (HD5) */
+	u64 body_wait_ms;	  /* time spent waiting for them (HD5) */
+	u64 send_bytes;		  /* response bytes handed to TCP (HD6) */
+	u64 send_wait_ms;	  /* time spent in sends (HD6) */
 	struct http_request req;
 	char fs_path[HTTP_PATH_MAX + 1];
 };
