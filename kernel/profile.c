@@ -46,16 +46,16 @@ struct profile_sample {
 
 struct profile_cpu {
 	struct profile_sample *buf;
-	unsigned int nr;	/* samples in buf (PF1) */
-	unsigned int in_tick;	/* PF2 */
-	unsigned long dropped;	/* samples lost: buf was full */
+	unsigned int nr;       /* samples in buf (PF1) */
+	unsigned int in_tick;  /* PF2 */
+	unsigned long dropped; /* samples lost: buf was full */
 } __aligned(64);
 
 static struct profile_cpu profile_cpus[MAX_CPUS];
-static unsigned int profile_slots;	/* entries of each buf */
+static unsigned int profile_slots; /* entries of each buf */
 static int profile_on;
-static unsigned int profile_hz;		/* 0: samples only from direct calls */
-static u64 profile_t0, profile_t1;	/* ns: start, stop (0 while running) */
+static unsigned int profile_hz;	   /* 0: samples only from direct calls */
+static u64 profile_t0, profile_t1; /* ns: start, stop (0 while running) */
 static DEFINE_MUTEX(profile_mutex);
 
 void profile_tick(unsigned long pc, unsigned long caller)
@@ -115,8 +115,8 @@ int profile_start(unsigned int hz, unsigned int samples)
 	}
 	profile_free_buffers(); /* PF2: stopped, and quiesced by the stop */
 	for (unsigned int cpu = 0; cpu < num_possible_cpus(); cpu++) {
-		profile_cpus[cpu].buf = kmalloc(sizeof(struct profile_sample) * samples,
-						GFP_KERNEL);
+		profile_cpus[cpu].buf =
+			kmalloc(sizeof(struct profile_sample) * samples, GFP_KERNEL);
 		if (!profile_cpus[cpu].buf) {
 			profile_free_buffers();
 			ret = -ENOMEM;
@@ -172,12 +172,12 @@ void profile_release(void)
 
 /* --- reports --- */
 
-#define PROFILE_BUCKETS 4096		/* distinct functions counted */
-#define PROFILE_OTHER	(~0UL)		/* key of what did not fit */
+#define PROFILE_BUCKETS 4096   /* distinct functions counted */
+#define PROFILE_OTHER	(~0UL) /* key of what did not fit */
 
 struct profile_bucket {
 	unsigned long key;
-	unsigned long count;		/* 0: empty */
+	unsigned long count; /* 0: empty */
 };
 
 /* Start of the function holding @addr; 0 when none is known. */
@@ -360,8 +360,9 @@ void profile_report(int max, bool callers)
 		cprintf("%17s", "from");
 		for (int j = 0; j < m; j++) {
 			pm = permille(sub[j].samples, sub_total);
-			cprintf(" %s %lu.%lu%%%s", profile_name(sub[j].func, name, sizeof(name)),
-				pm / 10, pm % 10, j + 1 < m ? "," : "");
+			cprintf(" %s %lu.%lu%%%s",
+				profile_name(sub[j].func, name, sizeof(name)), pm / 10,
+				pm % 10, j + 1 < m ? "," : "");
 		}
 		cprintf("\n");
 	}
@@ -385,14 +386,16 @@ static int cmd_profile(int argc, char **argv)
 		}
 		ret = profile_start(hz, samples);
 		if (ret == -EINVAL)
-			shell_error(argv[0], "HZ must be a multiple of %u up to %u, SAMPLES 1..%u",
+			shell_error(argv[0],
+				    "HZ must be a multiple of %u up to %u, SAMPLES 1..%u",
 				    HZ, HZ * 40, PROFILE_MAX_SAMPLES);
 		else if (ret == -EOPNOTSUPP)
 			shell_error(argv[0], "this arch takes no samples");
 		else if (ret == -EBUSY)
 			shell_error(argv[0], "running already (profile stop)");
 		else if (!ret)
-			cprintf("profile: sampling at %u Hz, %u samples per CPU\n", hz, samples);
+			cprintf("profile: sampling at %u Hz, %u samples per CPU\n", hz,
+				samples);
 		return ret;
 	}
 	if (argc == 2 && !strcmp(argv[1], "stop")) {
@@ -411,7 +414,8 @@ static int cmd_profile(int argc, char **argv)
 				callers = true;
 			} else if (kstrtouint(argv[i], 10, &max) || !max ||
 				   max > PROFILE_SHOW_MAX) {
-				shell_error(argv[0], "usage: profile show [-c] [N], N 1..%u",
+				shell_error(argv[0],
+					    "usage: profile show [-c] [N], N 1..%u",
 					    PROFILE_SHOW_MAX);
 				return -EINVAL;
 			}
@@ -419,9 +423,12 @@ static int cmd_profile(int argc, char **argv)
 		profile_report((int)max, callers);
 		return 0;
 	}
-	shell_error(argv[0], "usage: profile start [HZ [SAMPLES]] | stop | show [-c] [N] | release");
+	shell_error(
+		argv[0],
+		"usage: profile start [HZ [SAMPLES]] | stop | show [-c] [N] | release");
 	return -EINVAL;
 }
 
-SHELL_COMMAND(profile, "profile", "profile start [HZ [SAMPLES]]|stop|show [-c] [N]|release",
+SHELL_COMMAND(profile, "profile",
+	      "profile start [HZ [SAMPLES]]|stop|show [-c] [N]|release",
 	      "sample where the CPUs spend their time (docs/profile.md)", cmd_profile);

@@ -120,8 +120,8 @@ static void spin_on_cpu0(struct ktest *t)
 
 	n = profile_top(0, top, 3, &total);
 	KTEST_ASSERT_TRUE(t, n >= 1);
-	cprintf("    # cpu0: %lu samples in %lu ticks, %lu in profile_test_spin\n", total, ticks,
-		top[0].func == spin ? top[0].samples : 0UL);
+	cprintf("    # cpu0: %lu samples in %lu ticks, %lu in profile_test_spin\n", total,
+		ticks, top[0].func == spin ? top[0].samples : 0UL);
 	profile_report(8, true);
 	KTEST_EXPECT_EQ(t, top[0].func, spin);
 	/* Most samples: the 2 ms of sleep and a few interrupts are not in it. */

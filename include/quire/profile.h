@@ -20,7 +20,7 @@
 #include <quire/compiler.h>
 
 #define PROFILE_DEFAULT_HZ	1000
-#define PROFILE_DEFAULT_SAMPLES	65536	/* per CPU: 65 s at 1000 Hz */
+#define PROFILE_DEFAULT_SAMPLES 65536 /* per CPU: 65 s at 1000 Hz */
 #define PROFILE_MAX_SAMPLES	(1U << 20)
 
 /* Start sampling at @hz (a multiple of HZ, at most HZ * 40) into fresh
@@ -37,7 +37,7 @@ bool profile_running(void);
 
 /* One line of a report: the samples whose address is in @func. */
 struct profile_entry {
-	unsigned long func;	/* start address, 0: no known function */
+	unsigned long func; /* start address, 0: no known function */
 	unsigned long samples;
 };
 
