@@ -2,6 +2,7 @@
  * arch/host/time.c - the clock and the periodic tick.
  *
  * Layer: arch/host. Provides: arch_clock_ns(), arch_timer_start(),
+ * arch_profile_set_rate() (-EOPNOTSUPP),
  * host_fire_due_ticks().
  *
  * Real time: arch_clock_ns() is CLOCK_MONOTONIC minus the start time. One
@@ -117,6 +118,16 @@ void arch_timer_start(unsigned int hz)
 		host_futex_wake(&timer_gen);
 	}
 	arch_local_irq_restore(flags);
+}
+
+/*
+ * No sampling profiler here: an interrupt reaches a vCPU at an enable
+ * point or in a signal handler, not as a sample of the code it stopped
+ * (docs/profile.md). EOPNOTSUPP is libc's and the kernel's 95.
+ */
+int arch_profile_set_rate(unsigned int mult)
+{
+	return -EOPNOTSUPP;
 }
 
 void host_time_init(void)

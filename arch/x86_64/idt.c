@@ -23,6 +23,7 @@
 #include <asm/idt.h>
 #include <asm/desc.h>
 #include <asm/layout.h>
+#include <asm/percpu.h>
 #include <asm/processor.h>
 #include <asm/stacktrace.h>
 #include <asm/setup.h>
@@ -298,6 +299,7 @@ void x86_handle_interrupt(struct pt_regs *regs);
 void x86_handle_interrupt(struct pt_regs *regs)
 {
 	unsigned int v = regs->vector;
+	struct pt_regs *old_regs;
 	struct vector_handler h;
 	char what[48];
 
@@ -315,9 +317,12 @@ void x86_handle_interrupt(struct pt_regs *regs)
 		scnprintf(what, sizeof(what), "unexpected interrupt vector %u", v);
 		x86_die(regs, what);
 	}
+	old_regs = this_cpu()->irq_regs;
+	this_cpu()->irq_regs = regs;
 	irq_enter();
 	h.fn(regs, h.data);
 	irq_exit();
+	this_cpu()->irq_regs = old_regs;
 	if (regs->rflags & X86_EFLAGS_IF)
 		preempt_schedule_irq();
 }

@@ -3,6 +3,7 @@
  * (local APIC timer).
  *
  * Layer: arch/x86_64. Provides: arch_clock_ns(), arch_timer_start(),
+ * arch_profile_set_rate() (the tick samples for kernel/profile.c),
  * x86_time_init() (TSC calibration), the ACPI PM timer and PIT helpers
  * used to calibrate the TSC and the LAPIC timer.
  *
@@ -22,6 +23,9 @@
  */
 #include <quire/printk.h>
 #include <quire/platform.h>
+#include <quire/profile.h>
+#include <quire/errno.h>
+#include <arch/debug.h>
 #include <arch/time.h>
 #include <arch/cpu.h>
 #include <asm/acpi.h>
@@ -30,7 +34,8 @@
 #include <asm/processor.h>
 #include <asm/percpu.h>
 #include <asm/time.h>
-
+#include <asm/idt.h>
+#include <asm/stacktrace.h>
 
 static u64 tsc_base;		/* TSC at x86_time_init() */
 static u64 tsc_mult;		/* ns = delta * tsc_mult >> 32 */
@@ -196,28 +201,69 @@ void x86_udelay_ns(u64 ns)
 		arch_cpu_relax();
 }
 
-static void timer_vector_handler(void *data)
-{
-	this_cpu()->ticks++;
-	timer_interrupt();
-}
-
 /*
  * One timer vector serves every CPU (the IDT is shared); each CPU's own
  * LAPIC timer raises it locally.
  */
 static unsigned int tick_hz;
+static int timer_vector = -1;
+static unsigned int profile_mult; /* 0: no samples; else the wanted tick_mult */
 
 unsigned int x86_tick_hz(void)
 {
 	return tick_hz;
 }
 
+/*
+ * The interrupted function's caller: the return address in its frame, if
+ * it has set one up (the kernel keeps frame pointers, leaf functions too);
+ * interrupted in a prologue, this is its caller's caller.
+ */
+static unsigned long interrupted_caller(const struct pt_regs *regs)
+{
+	if (!x86_frame_ok(regs->rbp))
+		return 0;
+	return ((unsigned long *)regs->rbp)[1];
+}
+
+/*
+ * While profiling, the LAPIC timer runs tick_mult times faster: every
+ * interrupt takes a sample, every tick_mult-th is the tick. A CPU
+ * switches to a new rate (arch_profile_set_rate()) at its next interrupt.
+ */
+static void timer_vector_handler(void *data)
+{
+	struct x86_percpu *p = this_cpu();
+	unsigned int mult = READ_ONCE(profile_mult);
+	struct pt_regs *regs = p->irq_regs;
+
+	if (mult && regs)
+		profile_tick(regs->rip, interrupted_caller(regs));
+	if (!mult)
+		mult = 1;
+	if (mult != p->tick_mult && tick_hz) {
+		p->tick_mult = mult;
+		p->subtick = 0;
+		apic_timer_periodic((unsigned int)timer_vector, tick_hz * mult);
+	} else if (++p->subtick < p->tick_mult) {
+		return;
+	}
+	p->subtick = 0;
+	p->ticks++;
+	timer_interrupt();
+}
+
+int arch_profile_set_rate(unsigned int mult)
+{
+	if (tick_hz * mult > 10000)
+		return -EINVAL;
+	WRITE_ONCE(profile_mult, mult);
+	return 0;
+}
+
 /* The boot CPU allocates the vector (arch_init_late) before any AP runs. */
 void arch_timer_start(unsigned int hz)
 {
-	static int timer_vector = -1;
-
 	if (hz == 0 || hz > 10000) {
 		pr_err("time: tick rate %u Hz out of range\n", hz);
 		return;
@@ -229,5 +275,7 @@ void arch_timer_start(unsigned int hz)
 		return;
 	}
 	tick_hz = hz;
+	this_cpu()->tick_mult = 1;
+	this_cpu()->subtick = 0;
 	apic_timer_periodic((unsigned int)timer_vector, hz);
 }

@@ -14,6 +14,13 @@ u64 arch_clock_ns(void);
  * second on that CPU. */
 void arch_timer_start(unsigned int hz);
 
+/* Sample at @mult times HZ on every CPU: the arch calls profile_tick()
+ * (include/quire/profile.h) with the interrupted address that often;
+ * timer_interrupt() still runs at HZ. 0 stops the samples and gives back
+ * the plain tick. Each CPU switches at its next tick. Returns 0, or
+ * -EOPNOTSUPP where the arch cannot sample (quire-host). Context: process. */
+int arch_profile_set_rate(unsigned int mult);
+
 /* --- Implemented by the kernel --- */
 void timer_interrupt(void);
 

@@ -16,7 +16,7 @@
  * connection that finds the queue full gets a 503 from the listener and is
  * closed lingering by one of HTTP_REFUSE_THREADS refuse threads (HD8).
  *
- * Invariants (HD1..HD8):
+ * Invariants (HD1..HD9):
  *  HD1: memory is bounded: per worker one struct http_conn with rbuf
  *       (HTTP_HDR_MAX), iobuf (HTTP_IOBUF) and obuf (HTTP_OBUF), allocated
  *       at start; per connection lwIP's windows (TCP_WND in, TCP_SND_BUF
@@ -66,6 +66,16 @@
  *       which only writes the 503 and queues the connection; at most
  *       HTTP_REFUSE_QUEUE refused connections linger or wait to, and one
  *       beyond is closed at once (HD1: nothing is allocated for them).
+ *  HD9: received bytes are given back to TCP's window (netconn_tcp_recvd)
+ *       in steps of net.httpd.rcv_step bytes (sysctl; 0: each segment as
+ *       lwIP does by itself), not one segment at a time: each give-back
+ *       takes lwIP's core lock, which the tcpip thread wants for every
+ *       frame, and a 64 MiB PUT spent most of its time handing that lock
+ *       back and forth (docs/profile.md, "A PUT and a GET"). At most
+ *       rcv_step bytes (1/4 of TCP_WND by default) are withheld, so the
+ *       peer is never stopped by them; and all are given back, the FIN's
+ *       byte too, before the netconn is closed: lwIP resets a connection
+ *       closed with its window not fully open.
  *
  * Locking: http_queue_lock guards the queue, http_refuse_lock the refused
  * connections' (leaves). lwIP's calls take the core lock themselves
@@ -85,6 +95,7 @@
 #include <quire/string.h>
 #include <quire/wait.h>
 #include <quire/jiffies.h>
+#include <quire/sysctl.h>
 
 #include "lwip/api.h"
 #include "lwip/tcp.h"
@@ -113,6 +124,9 @@ void http_stats_read(struct http_stats *s)
 		to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
 }
 static unsigned int http_timeout_ms = HTTP_TIMEOUT_MS;
+static unsigned int http_rcv_step = HTTP_RCV_STEP; /* HD9 */
+SYSCTL_ENTRY(http_rcv_step, .procname = "net.httpd.rcv_step", .data = &http_rcv_step,
+	     .type = SYSCTL_UINT, .min = 0, .max = TCP_WND / 2);
 static unsigned int http_body_min_rate = HTTP_BODY_MIN_RATE;   /* 0: HD5 off */
 static unsigned int http_send_min_rate = HTTP_SEND_MIN_RATE;   /* 0: HD6 off */
 static unsigned int http_rate_window_ms = HTTP_RATE_WINDOW_MS; /* 0: no cap */
@@ -303,6 +317,14 @@ void http_send_continue(struct http_conn *c)
 
 /* --- input --- */
 
+/* HD9: give TCP back the window of what was received. */
+static void conn_rcv_flush(struct http_conn *c)
+{
+	if (c->rcv_pending && c->nc)
+		netconn_tcp_recvd(c->nc, c->rcv_pending);
+	c->rcv_pending = 0;
+}
+
 /* Up to @max received bytes into @buf, waiting at most @ms: > 0, 0 when
  * the peer closed, -ETIMEDOUT, -EIO. */
 static ssize_t_k conn_recv(struct http_conn *c, void *buf, size_t max, u32 ms)
@@ -316,15 +338,20 @@ static ssize_t_k conn_recv(struct http_conn *c, void *buf, size_t max, u32 ms)
 		if (c->eof)
 			return 0;
 		netconn_set_recvtimeout((struct netconn *)c->nc, ms ? ms : 1);
-		err = netconn_recv_tcp_pbuf(c->nc, &p);
+		err = netconn_recv_tcp_pbuf_flags(c->nc, &p, NETCONN_NOAUTORCVD);
 		if (err == ERR_TIMEOUT || err == ERR_WOULDBLOCK)
 			return -ETIMEDOUT;
 		if (err != ERR_OK) {
 			c->eof = true; /* closed (ERR_CLSD) or reset */
+			if (err == ERR_CLSD)
+				c->rcv_pending++; /* HD9: the FIN took one */
 			return err == ERR_CLSD ? 0 : -EIO;
 		}
 		c->p = p;
 		c->poff = 0;
+		c->rcv_pending += p->tot_len;
+		if (c->rcv_pending > READ_ONCE(http_rcv_step)) /* HD9 */
+			conn_rcv_flush(c);
 		http_count(&http_stats.bytes_in, p->tot_len);
 	}
 	n = pbuf_copy_partial(p, buf, http_min(max, p->tot_len - c->poff), c->poff);
@@ -585,6 +612,7 @@ static void conn_release(struct http_conn *c)
 	if (c->p)
 		pbuf_free(c->p); /* HD4 */
 	c->p = NULL;
+	conn_rcv_flush(c); /* HD9: a window not fully open would close with a RST */
 	netconn_close(c->nc);
 	netconn_delete(c->nc);
 	c->nc = NULL;
@@ -633,6 +661,7 @@ static int http_worker_fn(void *arg)
 		c->rlen = c->rpos = 0;
 		c->eof = c->broken = c->close = c->linger = false;
 		rate_start(&c->send_rate);
+		c->rcv_pending = 0;
 		w->olen = 0;
 		http_count(&http_stats.active, 1);
 		conn_serve(c);

@@ -16,6 +16,7 @@
 #define HTTP_WORKERS	    16		 /* connections served at once */
 #define HTTP_QUEUE	    32		 /* accepted, waiting for a worker (503 beyond) */
 #define HTTP_IOBUF	    (64 * 1024)	 /* a worker's file <-> socket buffer */
+#define HTTP_RCV_STEP	    (16 * 1024)	 /* net.httpd.rcv_step: window given back (HD9) */
 #define HTTP_TIMEOUT_MS	    10000	 /* httpd.timeout_ms=: header, body, send */
 #define HTTP_BODY_MIN_RATE  4096	 /* httpd.body_min_rate=: bytes/s (HD5) */
 #define HTTP_SEND_MIN_RATE  4096	 /* httpd.send_min_rate=: bytes/s (HD6) */
@@ -49,6 +50,7 @@ struct http_conn {
 	char *rbuf;		    /* HTTP_HDR_MAX: header block, then leftovers */
 	size_t rlen, rpos;	    /* rbuf[rpos..rlen) is unread */
 	char *iobuf;		    /* HTTP_IOBUF */
+	unsigned int rcv_pending; /* received, not yet given back to TCP (HD9) */
 	bool eof;		    /* the peer closed its side */
 	bool broken;		    /* a send failed or timed out: close now */
 	bool close;		    /* close after this response */

@@ -16,6 +16,8 @@
 #include <quire/compiler.h>
 #include <quire/platform.h>
 
+struct pt_regs;
+
 struct x86_percpu {
 	struct x86_percpu *self;	/* %gs:0: this struct's own address */
 	unsigned int cpu;		/* %gs:8: logical id, 0..nr_cpus-1 */
@@ -25,6 +27,9 @@ struct x86_percpu {
 	u64 ipis;			/* IPIs taken (all kinds) */
 	u64 tlb_flushes;		/* TLB shootdowns served */
 	u64 clock_floor;		/* last arch_clock_ns() here (time.c TSC1) */
+	struct pt_regs *irq_regs;	/* the interrupted context (get_irq_regs()) */
+	unsigned int tick_mult;		/* LAPIC timer at tick_hz * this (profiling) */
+	unsigned int subtick;		/* timer interrupts since the last tick */
 } __aligned(64);
 
 #define X86_PERCPU_CPU_OFFSET	8
@@ -42,6 +47,13 @@ static inline struct x86_percpu *this_cpu(void)
 static inline struct x86_percpu *per_cpu_ptr(unsigned int cpu)
 {
 	return &x86_percpu[cpu];
+}
+
+/* The registers of the context the current interrupt interrupted, or
+ * NULL outside an interrupt handler (Linux's get_irq_regs()). */
+static inline struct pt_regs *get_irq_regs(void)
+{
+	return this_cpu()->irq_regs;
 }
 
 /* Point the calling CPU's %gs at x86_percpu[@cpu]. */
