@@ -50,7 +50,7 @@ struct http_conn {
 	char *rbuf;		    /* HTTP_HDR_MAX: header block, then leftovers */
 	size_t rlen, rpos;	    /* rbuf[rpos..rlen) is unread */
 	char *iobuf;		    /* HTTP_IOBUF */
-	unsigned int rcv_pending; /* received, not yet given back to TCP (HD9) */
+	unsigned int rcv_pending;   /* received, not yet given back to TCP (HD9) */
 	bool eof;		    /* the peer closed its side */
 	bool broken;		    /* a send failed or timed out: close now */
 	bool close;		    /* close after this response */
