@@ -718,7 +718,7 @@ static void tcp_checksum_offload_partial_out_trusted_in(struct ktest *t)
  * IP checksum, an IP total length past the frame, a TCP header length
  * below 20 or past the segment) and a SYN for a pcb a netconn still
  * holds leave the TIME_WAIT alone; a sound SYN after rcv_nxt ends it, one
- * at or before rcv_nxt does not. Each negative case passes the checks
+ * at or before rcv_nxt does not; a sound RST ends it only at rcv_nxt. Each negative case passes the checks
  * before its own, so removing that check makes it end the TIME_WAIT.
  */
 #define TW_RCV_NXT 0x10000000u
@@ -732,6 +732,9 @@ enum tw_forge {
 	TW_TCP_HLEN_16,
 	TW_TCP_HLEN_PAST_SEGMENT,
 	TW_SYN_ACK,
+	TW_RST,	    /* a RST alone */
+	TW_RST_ACK, /* RST and ACK */
+	TW_SYN_RST, /* both: lwIP drops it */
 };
 
 /*
@@ -765,7 +768,11 @@ static unsigned int tw_forge_syn(u8 *f, u32 seq, enum tw_forge how)
 		th[12] = 4 << 4;
 	if (how == TW_TCP_HLEN_PAST_SEGMENT)
 		th[12] = 15 << 4; /* 60 bytes in a 20-byte segment */
-	th[13] = how == TW_SYN_ACK ? 0x12 : 0x02;
+	th[13] = how == TW_SYN_ACK ? 0x12 :
+		 how == TW_RST	   ? 0x04 :
+		 how == TW_RST_ACK ? 0x14 :
+		 how == TW_SYN_RST ? 0x06 :
+				     0x02;
 	put16(th + 14, 8192);
 	/* the TCP checksum over the claimed length (zeros past the frame,
 	 * what a sum stopping at the frame's end would see) */
@@ -782,6 +789,7 @@ static unsigned int tw_forge_syn(u8 *f, u32 seq, enum tw_forge how)
 struct tw_result {
 	bool ended;	      /* the TIME_WAIT pcb was freed */
 	unsigned long reused; /* quire_tcp_tw_syn_reused's step */
+	unsigned long rst;    /* quire_tcp_tw_rst_ended's step */
 	bool pbuf_intact;     /* payload and lengths as before the hook */
 	int ret;	      /* the hook's return (never eats: 0) */
 };
@@ -794,7 +802,7 @@ static struct tw_result tw_hook_run(struct ktest *t, struct netif *inp, const u8
 {
 	struct tw_result r = {0};
 	struct tcp_pcb *pcb, *q;
-	unsigned long before;
+	unsigned long before, before_rst;
 	struct pbuf *p;
 	void *payload;
 
@@ -821,8 +829,10 @@ static struct tw_result tw_hook_run(struct ktest *t, struct netif *inp, const u8
 	pbuf_take(p, f + ETH_HLEN, len);
 	payload = p->payload;
 	before = quire_tcp_tw_syn_reused;
+	before_rst = quire_tcp_tw_rst_ended;
 	r.ret = quire_tcp_tw_syn_hook(p, inp);
 	r.reused = quire_tcp_tw_syn_reused - before;
+	r.rst = quire_tcp_tw_rst_ended - before_rst;
 	r.pbuf_intact = p->payload == payload && p->len == len && p->tot_len == len;
 	r.ended = true;
 	for (q = tcp_tw_pcbs; q; q = q->next)
@@ -838,7 +848,7 @@ static struct tw_result tw_hook_run(struct ktest *t, struct netif *inp, const u8
 	return r;
 }
 
-static void time_wait_ended_only_by_a_sound_syn_after_rcv_nxt(struct ktest *t)
+static void time_wait_ended_only_by_a_sound_syn_after_or_rst_at_rcv_nxt(struct ktest *t)
 {
 	static const struct {
 		const char *what;
@@ -860,9 +870,19 @@ static void time_wait_ended_only_by_a_sound_syn_after_rcv_nxt(struct ktest *t)
 		 TW_RCV_NXT + 1, false, false},
 		{"SYN ACK", TW_SYN_ACK, TW_RCV_NXT + 1, false, false},
 		{"pcb a netconn holds", TW_GOOD, TW_RCV_NXT + 1, true, false},
+		/* Linux's kill (tcp_rfc1337 = 0): a RST at rcv_nxt, the answer
+		 * of a peer in SYN-SENT to the ACK of its SYN before rcv_nxt */
+		{"RST at rcv_nxt", TW_RST, TW_RCV_NXT, false, true},
+		{"RST ACK at rcv_nxt", TW_RST_ACK, TW_RCV_NXT, false, true},
+		{"RST after rcv_nxt", TW_RST, TW_RCV_NXT + 1, false, false},
+		{"RST before rcv_nxt", TW_RST, TW_RCV_NXT - 1, false, false},
+		{"SYN RST at rcv_nxt", TW_SYN_RST, TW_RCV_NXT, false, false},
+		{"SYN RST after rcv_nxt", TW_SYN_RST, TW_RCV_NXT + 1, false, false},
+		{"RST at rcv_nxt, pcb a netconn holds", TW_RST, TW_RCV_NXT, true, false},
 	};
 	struct netif inp;
 	u8 f[ETH_HLEN + TW_PKT_MAX];
+	unsigned int rst_len;
 
 	memset(&inp, 0, sizeof(inp));
 	inp.chksum_flags = NETIF_CHECKSUM_ENABLE_ALL;
@@ -873,8 +893,11 @@ static void time_wait_ended_only_by_a_sound_syn_after_rcv_nxt(struct ktest *t)
 		if (r.ended != cases[i].ends)
 			cprintf("# %s: the TIME_WAIT %s\n", cases[i].what,
 				r.ended ? "ended" : "stayed");
+		bool rst = cases[i].how == TW_RST || cases[i].how == TW_RST_ACK;
+
 		KTEST_EXPECT_EQ(t, r.ended, cases[i].ends);
-		KTEST_EXPECT_EQ(t, r.reused, cases[i].ends ? 1 : 0);
+		KTEST_EXPECT_EQ(t, r.reused, cases[i].ends && !rst ? 1 : 0);
+		KTEST_EXPECT_EQ(t, r.rst, cases[i].ends && rst ? 1 : 0);
 		KTEST_EXPECT_EQ(t, r.ret, 0);
 		KTEST_EXPECT_TRUE(t, r.pbuf_intact);
 	}
@@ -890,6 +913,12 @@ static void time_wait_ended_only_by_a_sound_syn_after_rcv_nxt(struct ktest *t)
 					  tw_forge_syn(f, TW_RCV_NXT + 1, TW_BAD_IP_SUM),
 					  false)
 				      .ended);
+	/* a RST is checked as a SYN is: a bad TCP checksum where the netif
+	 * verifies it leaves the TIME_WAIT */
+	inp.chksum_flags = NETIF_CHECKSUM_ENABLE_ALL;
+	rst_len = tw_forge_syn(f, TW_RCV_NXT, TW_RST);
+	f[ETH_HLEN + 20 + 17] ^= 0x5a;
+	KTEST_EXPECT_FALSE(t, tw_hook_run(t, &inp, f, rst_len, false).ended);
 }
 
 /* A link change while the tcpip mailbox is full must still reach lwIP
@@ -968,7 +997,7 @@ static const struct ktest_case lwip_slirp_cases[] = {
 	KTEST_CASE(busy_device_that_stays_busy_drops_the_frame),
 	KTEST_CASE(link_change_with_the_tcpip_mailbox_full_is_not_lost),
 	KTEST_CASE(tcp_checksum_offload_partial_out_trusted_in),
-	KTEST_CASE(time_wait_ended_only_by_a_sound_syn_after_rcv_nxt),
+	KTEST_CASE(time_wait_ended_only_by_a_sound_syn_after_or_rst_at_rcv_nxt),
 	KTEST_CASE(dhcp_gets_10_0_2_15),
 	KTEST_CASE(ping_of_the_gateway_answers),
 	KTEST_CASE(tcp_moves_1mib_both_ways_through_nat_intact),

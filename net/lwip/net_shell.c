@@ -328,7 +328,7 @@ static int netstat_cmd(int argc, char **argv)
 {
 	struct stats_ s;
 	struct stats_mem pools[MEMP_MAX];
-	unsigned long tw_reused;
+	unsigned long tw_reused, tw_rst;
 	int i;
 
 	if (!net_lwip_running()) {
@@ -338,6 +338,7 @@ static int netstat_cmd(int argc, char **argv)
 	LOCK_TCPIP_CORE();
 	s = lwip_stats;
 	tw_reused = quire_tcp_tw_syn_reused;
+	tw_rst = quire_tcp_tw_rst_ended;
 	for (i = 0; i < MEMP_MAX; i++)
 		pools[i] = *lwip_stats.memp[i];
 	UNLOCK_TCPIP_CORE();
@@ -361,7 +362,8 @@ static int netstat_cmd(int argc, char **argv)
 	netstat_proto("icmp", &s.icmp);
 	netstat_proto("udp", &s.udp);
 	netstat_proto("tcp", &s.tcp);
-	cprintf("tcp: %lu TIME_WAIT connections ended by a new SYN\n", tw_reused);
+	cprintf("tcp: %lu TIME_WAIT connections ended by a new SYN, %lu by a RST\n",
+		tw_reused, tw_rst);
 	cprintf("connections:\n");
 	LOCK_TCPIP_CORE();
 	netstat_pcbs(tcp_listen_pcbs.pcbs);

@@ -14,8 +14,20 @@
  * (LWIP_HOOK_IP4_INPUT, lwipopts.h) does the same before lwIP's TCP
  * demultiplexes the segment: it frees the matching TIME_WAIT pcb (as
  * tcp_abandon() does for one: no RST), so the SYN finds the listener.
- * Anything else (an older sequence number, a fragment, a header not in
- * the first pbuf) is left to lwIP unchanged.
+ *
+ * A SYN at or before the old rcv_nxt gets lwIP's ACK (Linux's too: an
+ * old duplicate, or a new SYN with a small sequence number). The peer,
+ * in SYN-SENT, answers that ACK with a RST whose sequence number is the
+ * ACK's, the old rcv_nxt; Linux (tcp_rfc1337 = 0, its default) lets a
+ * RST at rcv_nxt end the TIME_WAIT ("TIME_WAIT assassination"), so the
+ * peer's next SYN is taken. lwIP ignores every RST in TIME_WAIT (RFC
+ * 1337), and slirp's ISS grows slowly (about 256 KB/s): after the guest
+ * received a big PUT on a port, every new connection from that port
+ * failed until the TIME_WAIT ran out. The hook ends the TIME_WAIT for
+ * such a RST too, as Linux.
+ *
+ * Anything else (other sequence numbers, a fragment, a header not in the
+ * first pbuf) is left to lwIP unchanged.
  */
 #include "lwip/opt.h"
 #include "lwip/def.h"
@@ -32,9 +44,10 @@
 #include "lwip_hooks.h"
 
 unsigned long quire_tcp_tw_syn_reused;
+unsigned long quire_tcp_tw_rst_ended;
 
 /* The hook runs before lwIP checks anything but the IP version: a SYN
- * ends a TIME_WAIT only if lwIP would take it afterwards: a TCP header
+ * or RST ends a TIME_WAIT only if lwIP would take it afterwards: a TCP header
  * length it accepts (tcp_input()), an IP header checksum and a TCP
  * checksum that verify (where the netif checks them, as ip4_input() and
  * tcp_input() do). @p is whole (its IP total length within tot_len). */
@@ -90,7 +103,9 @@ int quire_tcp_tw_syn_hook(struct pbuf *p, struct netif *inp)
 		return 0;
 	th = (const struct tcp_hdr *)((const u8_t *)p->payload + hlen);
 	flags = TCPH_FLAGS(th);
-	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+	/* a SYN alone (TCP_TW_SYN), or a RST without SYN (the kill) */
+	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN &&
+	    (flags & (TCP_SYN | TCP_RST)) != TCP_RST)
 		return 0;
 	ip4_addr_copy(src, iph->src);
 	ip4_addr_copy(dst, iph->dest);
@@ -102,18 +117,25 @@ int quire_tcp_tw_syn_hook(struct pbuf *p, struct netif *inp)
 		    !ip4_addr_cmp(ip_2_ip4(&pcb->remote_ip), &src) ||
 		    !ip4_addr_cmp(ip_2_ip4(&pcb->local_ip), &dst))
 			continue;
-		/* Linux: after(seq, rcv_nxt). Not after: lwIP's answer
-		 * (RST in the window, ACK outside) as before. A pcb a
-		 * netconn still holds (shut for writing, then the peer's
-		 * FIN: callback_arg set) is left to lwIP's own timer: the
-		 * netconn would keep a pointer to it. */
-		if (!TCP_SEQ_GT(seqno, pcb->rcv_nxt) || pcb->callback_arg)
+		/* Linux: a SYN after(seq, rcv_nxt); a RST at rcv_nxt. Else
+		 * lwIP's answer as before (a SYN: RST in the window, ACK
+		 * outside; a RST: ignored). A pcb a netconn still holds
+		 * (shut for writing, then the peer's FIN: callback_arg set)
+		 * is left to lwIP's own timer: the netconn would keep a
+		 * pointer to it. */
+		if (flags & TCP_RST ? seqno != pcb->rcv_nxt :
+				      !TCP_SEQ_GT(seqno, pcb->rcv_nxt))
+			return 0;
+		if (pcb->callback_arg)
 			return 0;
 		if (!tw_syn_sound(p, inp, hlen, lwip_ntohs(IPH_LEN(iph)), &src, &dst))
 			return 0;
 		tcp_pcb_remove(&tcp_tw_pcbs, pcb);
 		tcp_free(pcb);
-		quire_tcp_tw_syn_reused++;
+		if (flags & TCP_RST)
+			quire_tcp_tw_rst_ended++;
+		else
+			quire_tcp_tw_syn_reused++;
 		return 0;
 	}
 	return 0;

@@ -12,10 +12,12 @@ struct pbuf;
 struct netif;
 
 /* LWIP_HOOK_IP4_INPUT: never eats the packet (returns 0); may free a
- * TIME_WAIT pcb that a new SYN replaces. Called under the core lock. */
+ * TIME_WAIT pcb that a new SYN replaces or a RST ends. Called under the core lock. */
 int quire_tcp_tw_syn_hook(struct pbuf *p, struct netif *inp);
 
-/* TIME_WAIT pcbs freed for a new SYN since boot (`netstat`). */
+/* TIME_WAIT pcbs freed for a new SYN, and by a RST at rcv_nxt, since
+ * boot (`netstat`). */
 extern unsigned long quire_tcp_tw_syn_reused;
+extern unsigned long quire_tcp_tw_rst_ended;
 
 #endif
