@@ -777,14 +777,32 @@ static int newer_nat_copy(struct fsck *f, u32 i, const u8 *two, u8 *blk)
 		if (a->version != b->version) { /* freed since: bumped */
 			const struct qlfs_nat_entry *n =
 				(s8)(b->version - a->version) > 0 ? b : a;
+			const struct qlfs_nat_entry *o = n == b ? a : b;
+			s64 sn, so;
 
-			/* only for an entry that is empty (the nid freed; never
-			 * the root's) or whose node is there: a forged copy may
-			 * bump versions at will (tests/images/fsck-y-nat-*) */
-			if (n->block_addr ? node_stamp(f, nid, le32_to_cpu(n->block_addr),
-						       blk) < 0 :
-					    nid == QLFS_ROOT_INO)
+			/* only for an entry that is empty (the nid freed) or
+			 * whose node is there: a forged copy may
+			 * bump versions at will (tests/images/fsck-y-nat-*).
+			 * The root is never freed: its bumped entry may name
+			 * its own older block, still sound (fsck-y-nat-copy-
+			 * stale-root), so it never counts; nor does a node
+			 * older than the other copy's (a nid freed, then used
+			 * again, names a later node) */
+			if (nid == QLFS_ROOT_INO)
 				continue;
+			if (n->block_addr) {
+				sn = node_stamp(f, nid, le32_to_cpu(n->block_addr), blk);
+				if (sn < 0)
+					continue;
+				so = o->block_addr ?
+					     node_stamp(f, nid,
+							le32_to_cpu(o->block_addr), blk) :
+					     -1;
+				if (so > sn) { /* the other copy's node is later */
+					votes += n == b ? -1 : 1;
+					continue;
+				}
+			}
 			votes += n == b ? 1 : -1;
 			continue;
 		}

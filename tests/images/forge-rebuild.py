@@ -25,6 +25,9 @@ footers at +7, SIT 384/512, NAT 640/768; docs/qlfs-format.md), edited in place.
                                   (after no-pack) pack 1's header and footer
                                   sealed again with version V and an unknown
                                   flag (salvage refuses them)
+  forge-rebuild.py IMG nat-root-at=A
+                                  as nat-root, the root's entry at block A
+                                  (its own older block, say)
   forge-rebuild.py IMG sit-mtime=M
                                   SIT block 0's live copy: every mtime M,
                                   sealed
@@ -114,7 +117,7 @@ def break_summaries(f, live):
         wr(f, b, h, False)
 
 
-def nat_root(f, stale_hint=False):
+def nat_root(f, stale_hint=False, addr=0x7FFFFF00):
     live = newest_pack(f)
     cp = rd(f, PACKS[live])
     sitb = struct.unpack_from("<I", cp, 96)[0]
@@ -122,7 +125,7 @@ def nat_root(f, stale_hint=False):
     blk = rd(f, NAT[copy])
     e = 3 * 9  # the root's entry: u8 version, __le32 ino, __le32 block_addr
     blk[e] = (blk[e] + 1) & 0xFF
-    struct.pack_into("<I", blk, e + 5, 0x7FFFFF00)
+    struct.pack_into("<I", blk, e + 5, addr)
     wr(f, NAT[1 - copy], blk, True)
     if stale_hint:  # both headers left as hints: pack 0's, older, names the forged copy
         for p in PACKS:
@@ -178,6 +181,8 @@ def main():
             ovp(f, True)
         elif kind == "nat-root":
             nat_root(f)
+        elif kind.startswith("nat-root-at="):
+            nat_root(f, addr=int(kind.split("=")[1], 0))
         elif kind == "nat-root-stale-hint":
             nat_root(f, True)
         elif kind == "no-pack":
