@@ -115,7 +115,7 @@ static void report(struct fsck *f, unsigned int ql, const char *fmt, ...)
 /* An operational message (not a broken invariant): shown unless quiet. */
 void fsck_say(struct fsck *f, const char *fmt, ...)
 {
-	char msg[200];
+	char msg[320]; /* rebuild_pack()'s says 240 */
 	va_list ap;
 
 	if (f->o->quiet)
@@ -685,10 +685,14 @@ static u64 cp_ver(const void *blk)
 	return le64_to_cpu(((const struct qlfs_checkpoint *)blk)->checkpoint_ver);
 }
 
-/* A plausible version: not 0, and far from wrapping when the repair adds 1. */
+/* A plausible version: not 0, and its low half (a node footer's stamp, what
+ * roll-forward compares) far from wrapping when the rebuild and the repair
+ * add 1 each: a sealed header saying 2^32 made -y write 2^32 + 2, whose
+ * stamp is 2, and the mount rolled forward the nodes fsynced after the
+ * lost checkpoint 2 (tests/images/fsck-y-cp-rebuilt-version-past-2-32). */
 static bool version_ok(u64 v)
 {
-	return v && v < (1ULL << 48);
+	return v && v < 0xffffffffULL - 2;
 }
 
 static void find_best_header(struct fsck *f, u8 *const pk[2], struct rebuild *rb)
@@ -773,14 +777,32 @@ static int newer_nat_copy(struct fsck *f, u32 i, const u8 *two, u8 *blk)
 		if (a->version != b->version) { /* freed since: bumped */
 			const struct qlfs_nat_entry *n =
 				(s8)(b->version - a->version) > 0 ? b : a;
+			const struct qlfs_nat_entry *o = n == b ? a : b;
+			s64 sn, so;
 
-			/* only for an entry that is empty (the nid freed; never
-			 * the root's) or whose node is there: a forged copy may
-			 * bump versions at will (tests/images/fsck-y-nat-*) */
-			if (n->block_addr ? node_stamp(f, nid, le32_to_cpu(n->block_addr),
-						       blk) < 0 :
-					    nid == QLFS_ROOT_INO)
+			/* only for an entry that is empty (the nid freed) or
+			 * whose node is there: a forged copy may
+			 * bump versions at will (tests/images/fsck-y-nat-*).
+			 * The root is never freed: its bumped entry may name
+			 * its own older block, still sound (fsck-y-nat-copy-
+			 * stale-root), so it never counts; nor does a node
+			 * older than the other copy's (a nid freed, then used
+			 * again, names a later node) */
+			if (nid == QLFS_ROOT_INO)
 				continue;
+			if (n->block_addr) {
+				sn = node_stamp(f, nid, le32_to_cpu(n->block_addr), blk);
+				if (sn < 0)
+					continue;
+				so = o->block_addr ?
+					     node_stamp(f, nid,
+							le32_to_cpu(o->block_addr), blk) :
+					     -1;
+				if (so > sn) { /* the other copy's node is later */
+					votes += n == b ? -1 : 1;
+					continue;
+				}
+			}
 			votes += n == b ? 1 : -1;
 			continue;
 		}
@@ -895,7 +917,7 @@ static void scan_nodes(struct fsck *f, struct rebuild *rb, u8 *blk, u32 *nodes,
 			if (!in_main(f, a))
 				continue;
 			stamp = node_stamp(f, nid, a, blk);
-			if (stamp > 0)
+			if (stamp > 0 && version_ok(stamp))
 				rb->version = max(rb->version, (u64)stamp);
 			rel = a - f->l.main_blkaddr;
 			segno = rel / f->l.bps;
@@ -1160,7 +1182,9 @@ static int rebuild_pack(struct fsck *f, u8 *const pk[2], int *use, u64 *version)
 	u8 *out = qlfs_alloc_blocks(3), *blk = qlfs_alloc_blocks(0);
 	struct qlfs_checkpoint *cp = (void *)out;
 	u32 nodes = 0, inodes = 0, moved = 0, ovp, rsvd, nfn;
+	const char *ovp_from;
 	bool ovp_kept;
+	u64 valid;
 	int err = 0;
 
 	rb.buf = qlfs_alloc_blocks(1);
@@ -1208,6 +1232,7 @@ static int rebuild_pack(struct fsck *f, u8 *const pk[2], int *use, u64 *version)
 	ovp_kept =
 		rb.sound && rsvd <= ovp && ovp <= qlfs_default_ovp(l->segs_main) &&
 		le64_to_cpu(cp->user_block_count) == (u64)(l->segs_main - ovp) * l->bps;
+	ovp_from = ovp_kept ? "the header's" : "mkfs's";
 	if (!ovp_kept) {
 		ovp = qlfs_default_ovp(l->segs_main); /* mkfs's */
 		cp->overprov_segment_count = cpu_to_le32(ovp);
@@ -1225,6 +1250,22 @@ static int rebuild_pack(struct fsck *f, u8 *const pk[2], int *use, u64 *version)
 	cp->sit_ver_bitmap_bytesize = cpu_to_le32(qlfs_sit_bitmap_bytes(l));
 	cp->nat_ver_bitmap_bytesize = cpu_to_le32(qlfs_nat_bitmap_bytes(l));
 	sit_counts(f, &rb, cp);
+	valid = le64_to_cpu(cp->valid_block_count);
+	if (!ovp_kept && valid > le64_to_cpu(cp->user_block_count)) {
+		/* mkfs's leaves fewer user blocks than are valid (an older
+		 * mkfs set less aside, the image is full): the mount would
+		 * refuse it. The most that leaves them room, if workable */
+		u64 need = DIV_ROUND_UP(valid, l->bps);
+		u32 fit = need < l->segs_main ? l->segs_main - (u32)need : 0;
+
+		if (qlfs_geometry_workable(l->segs_main, fit)) {
+			ovp = fit;
+			cp->overprov_segment_count = cpu_to_le32(ovp);
+			cp->user_block_count =
+				cpu_to_le64((u64)(l->segs_main - ovp) * l->bps);
+			ovp_from = "the most that fits";
+		}
+	}
 	memcpy(out + (1 + NR_CURSEG_TYPE) * QLFS_BLKSIZE, out, QLFS_BLKSIZE);
 	memcpy(pk[rb.pack], out, (2 + NR_CURSEG_TYPE) * QLFS_BLKSIZE);
 	*use = rb.pack;
@@ -1236,8 +1277,7 @@ static int rebuild_pack(struct fsck *f, u8 *const pk[2], int *use, u64 *version)
 		!rb.best ? "the SIT and NAT" :
 		rb.sound ? "a sound header's fields" :
 			   "the SIT and NAT, a bad header's hints",
-		rb.by_content, rb.guessed, moved, ovp,
-		ovp_kept ? "the header's" : "mkfs's");
+		rb.by_content, rb.guessed, moved, ovp, ovp_from);
 out:
 	free_rebuild(&rb);
 	qlfs_free_blocks(out, 3);

@@ -21,6 +21,20 @@ footers at +7, SIT 384/512, NAT 640/768; docs/qlfs-format.md), edited in place.
                                   the older checkpoint) names the forged copy
   forge-rebuild.py IMG no-pack    pack 0 zeroed, pack 1's header and footer
                                   checksums broken (nothing else changed)
+  forge-rebuild.py IMG ver-sealed=V
+                                  (after no-pack) pack 1's header and footer
+                                  sealed again with version V and an unknown
+                                  flag (salvage refuses them)
+  forge-rebuild.py IMG nat-root-at=A
+                                  as nat-root, the root's entry at block A
+                                  (its own older block, say)
+  forge-rebuild.py IMG sit-mtime=M
+                                  SIT block 0's live copy: every mtime M,
+                                  sealed
+  forge-rebuild.py IMG ovp-sealed-ok=N
+                                  the live pack's header and footer: N main
+                                  segments overprovisioned, counts agreeing,
+                                  sealed (an older mkfs's, say)
 
 Checksums: CRC32C (no inversion) of bytes 0..4091 seeded with
 0x53464c51 ^ the block address, at byte 4092.
@@ -47,6 +61,7 @@ BS = 4096
 PACKS = (128, 256)
 FOOTER = 7
 NAT = (640, 768)
+SIT = (384, 512)
 MAIN_SEGS, BPS = 120, 128
 
 
@@ -102,7 +117,7 @@ def break_summaries(f, live):
         wr(f, b, h, False)
 
 
-def nat_root(f, stale_hint=False):
+def nat_root(f, stale_hint=False, addr=0x7FFFFF00):
     live = newest_pack(f)
     cp = rd(f, PACKS[live])
     sitb = struct.unpack_from("<I", cp, 96)[0]
@@ -110,7 +125,7 @@ def nat_root(f, stale_hint=False):
     blk = rd(f, NAT[copy])
     e = 3 * 9  # the root's entry: u8 version, __le32 ino, __le32 block_addr
     blk[e] = (blk[e] + 1) & 0xFF
-    struct.pack_into("<I", blk, e + 5, 0x7FFFFF00)
+    struct.pack_into("<I", blk, e + 5, addr)
     wr(f, NAT[1 - copy], blk, True)
     if stale_hint:  # both headers left as hints: pack 0's, older, names the forged copy
         for p in PACKS:
@@ -123,6 +138,40 @@ def nat_root(f, stale_hint=False):
     break_summaries(f, live)
 
 
+def ver_sealed(f, ver):
+    """After no-pack: pack 1's header sealed again, its version @ver, an
+    unknown flag (salvage refuses it, rebuild takes it as sound)."""
+    for b in (PACKS[1], PACKS[1] + FOOTER):
+        h = rd(f, b)
+        struct.pack_into("<Q", h, 0, ver)
+        struct.pack_into("<I", h, 72, 0x80000000)  # an unknown flag
+        wr(f, b, h, True)
+
+
+def sit_mtime(f, mtime):
+    """Every live SIT entry's mtime of SIT block 0 := @mtime, sealed (the
+    live pack's bitmap names the live copy)."""
+    live = newest_pack(f)
+    cp = rd(f, PACKS[live])
+    copy = cp[128] & 1
+    blk_addr = SIT[copy]
+    blk = rd(f, blk_addr)
+    for e in range(55):
+        struct.pack_into("<Q", blk, e * 74 + 66, mtime)
+    wr(f, blk_addr, blk, True)
+
+
+def ovp_sealed_ok(f, ovp):
+    """The live pack's header and footer: @ovp overprovisioned segments, rsvd
+    min(2, ovp), user blocks agreeing, sealed (the pack stays valid)."""
+    live = newest_pack(f)
+    for b in (PACKS[live], PACKS[live] + FOOTER):
+        h = rd(f, b)
+        struct.pack_into("<Q", h, 8, (MAIN_SEGS - ovp) * BPS)
+        struct.pack_into("<II", h, 24, min(2, ovp), ovp)
+        wr(f, b, h, True)
+
+
 def main():
     img, kind = sys.argv[1], sys.argv[2]
     with open(img, "r+b") as f:
@@ -132,10 +181,18 @@ def main():
             ovp(f, True)
         elif kind == "nat-root":
             nat_root(f)
+        elif kind.startswith("nat-root-at="):
+            nat_root(f, addr=int(kind.split("=")[1], 0))
         elif kind == "nat-root-stale-hint":
             nat_root(f, True)
         elif kind == "no-pack":
             break_packs(f, newest_pack(f))
+        elif kind.startswith("ver-sealed="):
+            ver_sealed(f, int(kind.split("=")[1], 0))
+        elif kind.startswith("sit-mtime="):
+            sit_mtime(f, int(kind.split("=")[1], 0))
+        elif kind.startswith("ovp-sealed-ok="):
+            ovp_sealed_ok(f, int(kind.split("=")[1], 0))
         else:
             sys.exit("unknown kind " + kind)
 
