@@ -1308,6 +1308,219 @@ static void rx_partial_checksum_of_a_vlan_frame_stops_at_the_ip_length(struct kt
 	fnet_down(f);
 }
 
+/* The textbook (RFC 1071, big-endian words) sum of @n bytes at @p. */
+static u32 be_sum(const u8 *p, unsigned int n, u32 sum)
+{
+	for (unsigned int i = 0; i + 1 < n; i += 2)
+		sum += p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += p[n - 1] << 8;
+	return sum;
+}
+
+static u16 be_fold(u32 sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/*
+ * REVN12: a UDP/IPv6 frame behind two VLAN tags (802.1ad, then 802.1Q),
+ * @pay payload bytes, @pad bytes of 0xAA after the packet, the UDP
+ * checksum field holding the pseudo-header sum. Returns the frame length;
+ * the IPv6 header is at ETH_HLEN + 8.
+ */
+static unsigned int vlan2_udp6_frame(u8 *f, unsigned int pay, unsigned int pad)
+{
+	static const u8 tags[10] = {0x88, 0xa8, 0, 5, 0x81, 0, 0, 6, 0x86, 0xdd};
+	unsigned int l3 = ETH_HLEN + 8, ulen = 8 + pay, len = l3 + 40 + ulen + pad;
+	u8 *ip = f + l3, *u = ip + 40;
+	u16 sum;
+
+	memset(f, 0xaa, len);
+	memset(f, 0x52, ETH_ALEN);
+	f[6] = 0x02;
+	memcpy(f + 12, tags, sizeof(tags));
+	memset(ip, 0, 40);
+	ip[0] = 0x60;
+	ip[4] = ulen >> 8;
+	ip[5] = ulen;
+	ip[6] = 17;
+	ip[7] = 64;
+	for (int i = 0; i < 32; i++)
+		ip[8 + i] = i % 16 == 0 ? 0xfe : i % 16 == 1 ? 0x80 : i;
+	u[0] = 0;
+	u[1] = 53;
+	u[2] = 4000 >> 8;
+	u[3] = 4000 & 255;
+	u[4] = ulen >> 8;
+	u[5] = ulen;
+	fill_frame(u + 8, pay, 3);
+	sum = be_fold(be_sum(ip + 8, 32, ulen + 17));
+	u[6] = sum >> 8;
+	u[7] = sum;
+	return len;
+}
+
+/* vlan2_udp6_frame()'s UDP checksum is right over the IPv6 length only. */
+static bool udp6_csum_ok(const u8 *f, unsigned int len)
+{
+	const u8 *ip = f + ETH_HLEN + 8;
+	unsigned int ulen = ip[4] << 8 | ip[5];
+
+	if (ETH_HLEN + 8 + 40 + ulen > len)
+		return false;
+	return be_fold(be_sum(ip + 40, ulen, be_sum(ip + 8, 32, ulen + 17))) == 0xffff;
+}
+
+/*
+ * REVN12 (review of NET12): the VLAN parse at every boundary. Frames of
+ * exactly 14, 18 and 22 bytes whose tags or packet are cut short, a bogus
+ * ethertype after a tag, csum_start at the tag and at the ethertype, a
+ * csum_offset whose two bytes end exactly at the IP length (completed) or
+ * one past it (in the padding: an error), IPv6 after two tags, three tags
+ * (the third is taken for an unknown type: the whole frame is summed and
+ * left to the stack as CHECKSUM_NONE), and a merged frame whose first
+ * buffer holds only the virtio header. Every frame goes up CHECKSUM_NONE
+ * (never as valid), a refused one untouched, nothing read or written out
+ * of the frame (the ASan build runs this suite too).
+ */
+static void rx_partial_checksum_of_vlan_frames_at_every_boundary(struct ktest *t)
+{
+	struct fnet *f = fnet_up(
+		t, 1ULL << VIRTIO_NET_F_GUEST_CSUM | 1ULL << VIRTIO_NET_F_MRG_RXBUF, 0);
+	struct virtio_net_hdr_mrg_rxbuf *h;
+	struct virtnet_counters c;
+	u8 frame[ETH_FRAME_LEN];
+	unsigned int len, n = 0, errors = 0, partial = 0;
+	void *b0, *b1;
+	u32 cap0, cap1;
+	int id0, id1;
+	static const struct {
+		unsigned int flen; /* bytes of the frame handed up */
+		u16 type;	   /* the ethertype after one tag */
+		u16 start, offset;
+	} cut[] = {
+		{ETH_HLEN, 0x8100, ETH_HLEN, 0},	      /* no room for the tag */
+		{ETH_HLEN + 3, 0x8100, ETH_HLEN, 0},	      /* a tag one byte short */
+		{ETH_HLEN + 4, 0x0800, ETH_HLEN + 4, 0},      /* IPv4, no header */
+		{ETH_HLEN + 4, 0x1234, ETH_HLEN + 4, 0},      /* start at the end */
+		{ETH_HLEN + 4, 0x1234, ETH_HLEN + 2, 0},      /* start at the type */
+		{ETH_HLEN + 4 + 39, 0x86dd, ETH_HLEN + 4, 0}, /* IPv6 one short */
+	};
+
+	/* cut short: errors, untouched */
+	for (unsigned int i = 0; i < ARRAY_SIZE(cut); i++) {
+		len = vlan_udp_frame(frame, 1);
+		frame[ETH_HLEN + 2] = cut[i].type >> 8;
+		frame[ETH_HLEN + 3] = cut[i].type;
+		fnet_rx_csum(t, f, frame, cut[i].flen, VIRTIO_NET_HDR_F_NEEDS_CSUM,
+			     cut[i].start, cut[i].offset);
+		KTEST_ASSERT_EQ(t, f->frames, ++n);
+		KTEST_EXPECT_EQ(t, f->last_len, cut[i].flen);
+		KTEST_EXPECT_EQ(t, f->last_summed, CHECKSUM_NONE);
+		KTEST_EXPECT_EQ(t, memcmp(f->last, frame, cut[i].flen), 0);
+		errors++;
+	}
+	/* two tags and nothing after them (22 bytes): the start at the end */
+	len = vlan_udp_frame(frame, 2);
+	fnet_rx_csum(t, f, frame, ETH_HLEN + 8, VIRTIO_NET_HDR_F_NEEDS_CSUM, ETH_HLEN + 8,
+		     0);
+	KTEST_ASSERT_EQ(t, f->frames, ++n);
+	KTEST_EXPECT_EQ(t, memcmp(f->last, frame, ETH_HLEN + 8), 0);
+	errors++;
+	/* two tags, csum_start inside the second one */
+	fnet_rx_csum(t, f, frame, len, VIRTIO_NET_HDR_F_NEEDS_CSUM, ETH_HLEN + 6, 0);
+	KTEST_ASSERT_EQ(t, f->frames, ++n);
+	KTEST_EXPECT_EQ(t, memcmp(f->last, frame, len), 0);
+	errors++;
+	/* one tag, IPv4/UDP (32 bytes at 18): the field ending exactly at the
+	 * IP length is completed; one byte further it lies in the padding */
+	len = vlan_udp_frame(frame, 1);
+	fnet_rx_csum(t, f, frame, len, VIRTIO_NET_HDR_F_NEEDS_CSUM, ETH_HLEN + 4 + 20,
+		     32 - 20 - 2);
+	KTEST_ASSERT_EQ(t, f->frames, ++n);
+	KTEST_EXPECT_EQ(t, f->last_summed, CHECKSUM_NONE);
+	KTEST_EXPECT_EQ(t,
+			memcmp(f->last + ETH_HLEN + 4 + 32, frame + ETH_HLEN + 4 + 32,
+			       len - ETH_HLEN - 4 - 32),
+			0); /* the padding */
+	partial++;
+	fnet_rx_csum(t, f, frame, len, VIRTIO_NET_HDR_F_NEEDS_CSUM, ETH_HLEN + 4 + 20,
+		     32 - 20 - 1);
+	KTEST_ASSERT_EQ(t, f->frames, ++n);
+	KTEST_EXPECT_EQ(t, memcmp(f->last, frame, len), 0);
+	errors++;
+	/* a csum_offset far past the frame (the u16's top) */
+	fnet_rx_csum(t, f, frame, len, VIRTIO_NET_HDR_F_NEEDS_CSUM, ETH_HLEN + 4 + 20,
+		     0xffff);
+	KTEST_ASSERT_EQ(t, f->frames, ++n);
+	KTEST_EXPECT_EQ(t, memcmp(f->last, frame, len), 0);
+	errors++;
+	/* a bogus ethertype after a tag: not IP, the whole frame is summed */
+	frame[ETH_HLEN + 2] = 0x12;
+	frame[ETH_HLEN + 3] = 0x34;
+	fnet_rx_csum(t, f, frame, len, VIRTIO_NET_HDR_F_NEEDS_CSUM, ETH_HLEN + 4 + 20,
+		     UDP_OFF);
+	KTEST_ASSERT_EQ(t, f->frames, ++n);
+	KTEST_EXPECT_EQ(t, f->last_summed, CHECKSUM_NONE);
+	partial++;
+	/* IPv6 after two tags, 6 bytes of padding: completed over the packet */
+	len = vlan2_udp6_frame(frame, 5, 6);
+	KTEST_EXPECT_FALSE(t, udp6_csum_ok(frame, len));
+	fnet_rx_csum(t, f, frame, len, VIRTIO_NET_HDR_F_NEEDS_CSUM, ETH_HLEN + 8 + 40,
+		     UDP_OFF);
+	KTEST_ASSERT_EQ(t, f->frames, ++n);
+	KTEST_EXPECT_EQ(t, f->last_summed, CHECKSUM_NONE);
+	KTEST_EXPECT_TRUE(t, udp6_csum_ok(f->last, f->last_len));
+	KTEST_EXPECT_EQ(t, memcmp(f->last + len - 6, frame + len - 6, 6), 0);
+	partial++;
+	/* IPv6 after two tags, the payload length one past the frame */
+	frame[ETH_HLEN + 8 + 5] += 7;
+	fnet_rx_csum(t, f, frame, len, VIRTIO_NET_HDR_F_NEEDS_CSUM, ETH_HLEN + 8 + 40,
+		     UDP_OFF);
+	KTEST_ASSERT_EQ(t, f->frames, ++n);
+	KTEST_EXPECT_EQ(t, memcmp(f->last, frame, len), 0);
+	errors++;
+	/* three tags: at most two are skipped, the third is an unknown type */
+	len = vlan_udp_frame(frame, 3);
+	fnet_rx_csum(t, f, frame, len, VIRTIO_NET_HDR_F_NEEDS_CSUM, ETH_HLEN + 12 + 20,
+		     UDP_OFF);
+	KTEST_ASSERT_EQ(t, f->frames, ++n);
+	KTEST_EXPECT_EQ(t, f->last_summed, CHECKSUM_NONE);
+	KTEST_EXPECT_EQ(t, f->last_len, len);
+	partial++;
+	/* merged: the first buffer holds the virtio header only, the second
+	 * the whole IPv6 frame behind two tags */
+	len = vlan2_udp6_frame(frame, 100, 0);
+	id0 = fnet_take(f, 0, &b0, &cap0);
+	id1 = fnet_take(f, 0, &b1, &cap1);
+	KTEST_ASSERT_OP(t, id0, >=, 0);
+	KTEST_ASSERT_OP(t, id1, >=, 0);
+	h = b0;
+	memset(h, 0, HDR);
+	h->num_buffers = 2;
+	h->hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	h->hdr.csum_start = ETH_HLEN + 8 + 40;
+	h->hdr.csum_offset = UDP_OFF;
+	memcpy(b1, frame, len);
+	fnet_used(f, 0, id0, HDR);
+	fnet_used(f, 0, id1, len);
+	fnet_irq(f, 0);
+	KTEST_ASSERT_EQ(t, f->frames, ++n);
+	KTEST_EXPECT_EQ(t, f->last_len, len);
+	KTEST_EXPECT_TRUE(t, udp6_csum_ok(f->last, f->last_len));
+	partial++;
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.rx_csum_partial, partial);
+	KTEST_EXPECT_EQ(t, c.rx_csum_errors, errors);
+	KTEST_EXPECT_EQ(t, c.rx_length_errors, 0);
+	KTEST_EXPECT_EQ(t, c.broken, 0);
+	KTEST_EXPECT_EQ(t, c.rx_bufs, FNET_RING);
+	fnet_down(f);
+}
+
 static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(probe_reads_mac_and_link_and_fills_the_ring),
 	KTEST_CASE(without_mac_feature_the_mac_is_random_local_unicast),
@@ -1340,6 +1553,7 @@ static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(rx_partial_checksum_of_a_padded_frame_stops_at_the_ip_length),
 	KTEST_CASE(rx_partial_checksum_with_a_lying_ip_header_is_counted_not_followed),
 	KTEST_CASE(rx_partial_checksum_of_a_vlan_frame_stops_at_the_ip_length),
+	KTEST_CASE(rx_partial_checksum_of_vlan_frames_at_every_boundary),
 	KTEST_END,
 };
 

@@ -120,10 +120,51 @@ static void without_a_window_the_credit_is_the_average(struct ktest *t)
 	KTEST_EXPECT_EQ(t, http_rate_wait_left(&r, 0, T_MS), T_MS);
 }
 
+/*
+ * REVN12 (review of NET12): the knobs at their extremes (kstrtouint takes
+ * up to UINT_MAX; 2^32 and beyond are refused, the default kept) never
+ * overflow the account: a timeout and a window of UINT_MAX ms cap the
+ * credit at 2 * UINT_MAX ms and the wait at UINT_MAX; a rate of UINT_MAX
+ * B/s earns a small move nothing; a rate of 1 B/s without a window banks
+ * 4 TiB moved (4.4e18 us) and stays positive; a window of 1 ms caps the
+ * fast GiB at the timeout plus 1 ms.
+ */
+#define KNOB_MAX 0xffffffffU /* kstrtouint()'s largest */
+
+static void knobs_at_their_extremes_do_not_overflow(struct ktest *t)
+{
+	struct http_rate r;
+
+	http_rate_start(&r, KNOB_MAX);
+	KTEST_EXPECT_EQ(t, http_rate_wait_left(&r, 1, KNOB_MAX), KNOB_MAX);
+	for (unsigned int i = 0; i < (1U << 30) / 65536; i++)
+		http_rate_account(&r, 1, KNOB_MAX, KNOB_MAX, 1, 65536);
+	KTEST_EXPECT_EQ(t, r.credit_us, ((s64)KNOB_MAX + KNOB_MAX) * 1000);
+	KTEST_EXPECT_EQ(t, http_rate_wait_left(&r, 1, KNOB_MAX), KNOB_MAX);
+
+	http_rate_start(&r, T_MS);
+	http_rate_account(&r, KNOB_MAX, T_MS, W_MS, 0, 4096);
+	KTEST_EXPECT_EQ(t, r.credit_us, (s64)T_MS * 1000); /* 0.95 us: nothing */
+	http_rate_account(&r, KNOB_MAX, T_MS, W_MS, T_MS, 0);
+	KTEST_EXPECT_EQ(t, http_rate_wait_left(&r, KNOB_MAX, T_MS), 0);
+
+	http_rate_start(&r, T_MS);
+	for (unsigned int i = 0; i < 1U << 22; i++)
+		http_rate_account(&r, 1, T_MS, 0, 0, 1U << 20);
+	KTEST_EXPECT_EQ(t, r.bytes, 1ULL << 42);
+	KTEST_EXPECT_EQ(t, r.credit_us, (s64)T_MS * 1000 + (s64)(1ULL << 42) * 1000000);
+	KTEST_EXPECT_EQ(t, http_rate_wait_left(&r, 1, T_MS), T_MS);
+
+	http_rate_start(&r, T_MS);
+	move_a_gib_fast(&r, 1);
+	KTEST_EXPECT_EQ(t, r.credit_us, (s64)(T_MS + 1) * 1000);
+}
+
 static const struct ktest_case http_rate_cases[] = {
 	KTEST_CASE(a_fast_gib_then_a_trickle_is_cut_within_the_window),
 	KTEST_CASE(a_peer_at_the_rate_is_never_cut_one_below_is),
 	KTEST_CASE(without_a_window_the_credit_is_the_average),
+	KTEST_CASE(knobs_at_their_extremes_do_not_overflow),
 	KTEST_END,
 };
 
