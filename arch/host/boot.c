@@ -11,9 +11,13 @@
  * the vCPU, interrupt, console and fault machinery, then runs
  * start_kernel() on the main thread, which becomes CPU 0.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "host.h"
 #include "host_memory.h"
@@ -73,10 +77,30 @@ void arch_init_late(void)
 	arch_timer_start(HZ);
 }
 
+/* For the host suite: a write to a socket whose peer is gone. Returns the
+ * write's errno (EPIPE), or 0 if it did not fail. */
+int host_write_to_a_closed_socket(void)
+{
+	int sv[2], err = 0;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return errno;
+	close(sv[1]);
+	if (write(sv[0], "x", 1) < 0)
+		err = errno;
+	close(sv[0]);
+	return err;
+}
+
 void host_boot(const char *exec)
 {
 	char line[64];
 
+	/* A write to a socket or pipe whose reader is gone fails with EPIPE
+	 * instead of killing the process, as QEMU does: libslirp writes to
+	 * host sockets whose clients may reset at any time (a connect storm
+	 * killed quire-host with SIGPIPE, REVN12). */
+	signal(SIGPIPE, SIG_IGN);
 	host_cfg.async_irqs = HOST_ASYNC_IRQS && !host_cfg.deterministic;
 	if (exec) {
 		host_cmdline_append("exec=");

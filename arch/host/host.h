@@ -111,6 +111,8 @@ u64 host_fire_due_ticks(u64 now);
  * "exec=@exec" (NULL: none) appended to platform.cmdline; never returns.
  * host_cmdline_append() adds a word: 0, or -1 when it does not fit. */
 void host_boot(const char *exec) __noreturn;
+/* A write to a socket whose peer closed: its errno (host suite). */
+int host_write_to_a_closed_socket(void);
 int host_cmdline_append(const char *s);
 
 /* console.c */

@@ -423,6 +423,14 @@ static void host_irq_flag_code_never_switches_threads(struct ktest *t)
 	KTEST_EXPECT_TRUE(t, host_ip_may_switch((unsigned long)host_ip_may_switch + 1));
 }
 
+/* SIGPIPE is ignored (host_boot()): a write to a socket whose peer is
+ * gone fails with EPIPE. Before, it killed quire-host (libslirp writing
+ * to a host client that had reset, in a connect storm: REVN12). */
+static void host_write_to_a_closed_socket_fails_with_epipe(struct ktest *t)
+{
+	KTEST_EXPECT_EQ(t, host_write_to_a_closed_socket(), EPIPE);
+}
+
 static const struct ktest_case host_cases[] = {
 	KTEST_CASE(host_irq_flag_code_never_switches_threads),
 	KTEST_CASE(host_irq_save_restore_nests),
@@ -436,6 +444,7 @@ static const struct ktest_case host_cases[] = {
 	KTEST_CASE(host_interrupt_ping_pong_loses_none),
 	KTEST_CASE(host_clock_is_monotonic),
 	KTEST_CASE(host_msi_alloc_rejects_bad_cpu),
+	KTEST_CASE(host_write_to_a_closed_socket_fails_with_epipe),
 	KTEST_END,
 };
 

@@ -64,8 +64,9 @@
  *  HD8: a 503 of the full queue is closed lingering too (HD7's bounds,
  *       counted from the 503) by a refuse thread, never by the listener,
  *       which only writes the 503 and queues the connection; at most
- *       HTTP_REFUSE_QUEUE refused connections linger or wait to, and one
- *       beyond is closed at once (HD1: nothing is allocated for them).
+ *       HTTP_REFUSE_QUEUE refused connections wait and one per refuse
+ *       thread (HTTP_REFUSE_THREADS) lingers, and one beyond is closed at
+ *       once (HD1: nothing is allocated for them).
  *  HD9: received bytes are given back to TCP's window (netconn_tcp_recvd)
  *       in steps of net.httpd.rcv_step bytes (sysctl; 0: each segment as
  *       lwIP does by itself), not one segment at a time: each give-back

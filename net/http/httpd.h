@@ -23,7 +23,7 @@
 #define HTTP_LINGER_MS	    2000	 /* lingering close: at most this long (HD7) */
 #define HTTP_LINGER_MAX	    (8 << 20)	 /* ... and this many bytes discarded */
 #define HTTP_RATE_WINDOW_MS 30000	 /* httpd.rate_window_ms=: HD5/HD6 credit cap */
-#define HTTP_REFUSE_QUEUE   8		 /* 503s lingering or waiting to (HD8) */
+#define HTTP_REFUSE_QUEUE   8		 /* 503s waiting for a refuse thread (HD8) */
 #define HTTP_REFUSE_THREADS 2		 /* ... and the threads that linger on them */
 #define HTTP_PUT_MAX	    (1ULL << 32) /* bytes in one PUT (413 beyond) */
 #define HTTP_CHUNK_LINE_MAX 256		 /* a chunk-size line, bytes */
