@@ -11,7 +11,8 @@
  * Memory: one zeroed page allocation holds the descriptor table, the
  * available ring (+ used_event) and, page aligned, the used ring
  * (+ avail_event): the legacy layout of vring_init(), which 1.x devices
- * accept at any address. Indirect tables are kmalloc'd per request.
+ * accept at any address. Indirect tables are kmalloc'd per request, for
+ * chains longer than dev.virtio.direct_max buffers (below).
  *
  * Trust: the device may write anything into the used ring. Nothing the
  * driver relies on is read back from shared memory: the free list and
@@ -48,6 +49,7 @@
 #include <quire/atomic.h>
 #include <quire/bug.h>
 #include <quire/platform.h>
+#include <quire/sysctl.h>
 
 #define virtio_mb()	smp_mb()
 #define virtio_rmb()	smp_rmb()
@@ -187,6 +189,28 @@ static void fill_desc(struct vring_desc *d, const struct scatterlist *sg, bool w
 	d->flags = write ? VRING_DESC_F_WRITE : 0;
 }
 
+/*
+ * Chains of up to this many buffers go straight into ring descriptors even
+ * when indirect tables are negotiated (sysctl dev.virtio.direct_max,
+ * default 3: a virtio-blk request with one data buffer, between its header
+ * and status byte; 0: every multi-buffer chain is indirect, as Linux's
+ * virtqueue_use_indirect(), whose comment says "FIXME: tune this
+ * threshold"). A direct chain costs no kmalloc()/kfree() here and no
+ * mapping of a table in the device; it holds more ring descriptors, so a
+ * chain that does not fit in the free ones goes indirect anyway and the
+ * queue depth (one descriptor per request) still holds. See
+ * docs/virtio.md, Performance.
+ */
+static unsigned int vring_direct_max = 3;
+SYSCTL_ENTRY(vring_direct_max, .procname = "dev.virtio.direct_max",
+	     .data = &vring_direct_max, .type = SYSCTL_UINT, .min = 0, .max = 64);
+
+static bool vring_use_indirect(const struct vring_virtqueue *vq, unsigned int total)
+{
+	return vq->indirect && total > 1 &&
+	       (total > READ_ONCE(vring_direct_max) || vq->vq.num_free < total);
+}
+
 /* An indirect table for @total buffers, or NULL (then go direct). */
 static struct vring_desc *alloc_indirect(const struct scatterlist *sg, unsigned int out,
 					 unsigned int total, gfp_t gfp)
@@ -251,7 +275,7 @@ int virtqueue_add_sgs(struct virtqueue *_vq, const struct scatterlist *sg,
 		return -EINVAL;
 	for (unsigned int i = out; i < total; i++)
 		in_len += sg[i].length;
-	if (vq->indirect && total > 1)
+	if (vring_use_indirect(vq, total))
 		indir = alloc_indirect(sg, out, total, gfp);
 	if (!indir && total > vq->vring.num)
 		return -EINVAL;		/* 2.7.5.3.1: no chain longer than the ring */

@@ -30,6 +30,7 @@
 #include <quire/jiffies.h>
 #include <quire/sched.h>
 #include <quire/preempt.h>
+#include <quire/sysctl.h>
 #include <arch/cpu.h>
 #include <arch/time.h>
 
@@ -325,9 +326,22 @@ static void ring_checker_catches_a_miscounted_free_list(struct ktest *t)
 	fake_destroy(t, fd);
 }
 
+/* Set dev.virtio.direct_max to @val; returns the value before. */
+static long set_direct_max(struct ktest *t, long val)
+{
+	char buf[24];
+	long old = -1;
+
+	KTEST_EXPECT_EQ(t, sysctl_get("dev.virtio.direct_max", &old), 0);
+	scnprintf(buf, sizeof(buf), "%ld", val);
+	KTEST_EXPECT_EQ(t, sysctl_set("dev.virtio.direct_max", buf), 0);
+	return old;
+}
+
 static void ring_completes_each_request_once_with_its_len(struct ktest *t)
 {
 	struct fake_dev *fd = fake_create(t, F_ALL);
+	long direct_max = set_direct_max(t, 0); /* every chain indirect */
 	int heads[4];
 
 	for (unsigned int i = 0; i < 4; i++)
@@ -346,6 +360,50 @@ static void ring_completes_each_request_once_with_its_len(struct ktest *t)
 	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING);
 	KTEST_EXPECT_FALSE(t, virtqueue_is_broken(fd->vq));
 	KTEST_EXPECT_EQ(t, fd->resets, 0);
+	set_direct_max(t, direct_max);
+	fake_destroy(t, fd);
+}
+
+/*
+ * dev.virtio.direct_max: with indirect tables negotiated, a chain of up to
+ * direct_max buffers still goes into ring descriptors; a longer one, or
+ * one that does not fit in the free descriptors, takes one indirect
+ * descriptor. The device sees which (VRING_DESC_F_INDIRECT on the head),
+ * every request completes once with its len, and the ring is whole after.
+ */
+static void short_chains_go_direct_up_to_direct_max(struct ktest *t)
+{
+	static const unsigned int in_bufs[4] = {2, 3, 2, 2};
+	static const bool indirect[4] = {false, true, false, true};
+	static const unsigned int free_after[4] = {FAKE_RING - 3, FAKE_RING - 4, 1, 0};
+	struct fake_dev *fd = fake_create(t, F_ALL);
+	struct vring *vr = virtqueue_get_vring(fd->vq);
+	long direct_max = set_direct_max(t, 3);
+	int heads[4];
+
+	for (unsigned int i = 0; i < 4; i++) {
+		KTEST_EXPECT_EQ(t, fake_submit(fd, i, in_bufs[i]), 0);
+		KTEST_EXPECT_EQ(t, fd->vq->num_free, free_after[i]);
+	}
+	KTEST_EXPECT_TRUE(t, virtqueue_kick(fd->vq));
+	for (unsigned int i = 0; i < 4; i++) {
+		heads[i] = dev_pop(fd);
+		KTEST_ASSERT_TRUE(t, heads[i] >= 0);
+		KTEST_EXPECT_EQ(t, !!(vr->desc[heads[i]].flags & VRING_DESC_F_INDIRECT),
+				indirect[i]);
+		KTEST_EXPECT_EQ(t, !!(vr->desc[heads[i]].flags & VRING_DESC_F_NEXT),
+				!indirect[i]);
+	}
+	for (int i = 3; i >= 0; i--) /* out of order, each all it may write */
+		dev_push(fd, heads[i], 16 * in_bufs[i]);
+	for (unsigned int i = 0; i < 4; i++) {
+		KTEST_EXPECT_EQ(t, fd->reqs[i].completions, 1);
+		KTEST_EXPECT_EQ(t, fd->reqs[i].status, 0);
+		KTEST_EXPECT_EQ(t, fd->reqs[i].len, 16 * in_bufs[i]);
+	}
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING);
+	KTEST_EXPECT_FALSE(t, virtqueue_is_broken(fd->vq));
+	set_direct_max(t, direct_max);
 	fake_destroy(t, fd);
 }
 
@@ -1023,6 +1081,7 @@ static void random_honest_traffic_completes_everything_once(struct ktest *t)
 static const struct ktest_case virtio_cases[] = {
 	KTEST_CASE(ring_checker_catches_a_miscounted_free_list),
 	KTEST_CASE(ring_completes_each_request_once_with_its_len),
+	KTEST_CASE(short_chains_go_direct_up_to_direct_max),
 	KTEST_CASE(direct_chains_take_one_descriptor_per_buffer_and_fill_up),
 	KTEST_CASE(chain_longer_than_the_ring_is_refused_without_indirect),
 	KTEST_CASE(event_idx_suppresses_kicks_the_device_did_not_ask_for),
