@@ -229,7 +229,10 @@ static unsigned long interrupted_caller(const struct pt_regs *regs)
 /*
  * While profiling, the LAPIC timer runs tick_mult times faster: every
  * interrupt takes a sample, every tick_mult-th is the tick. A CPU
- * switches to a new rate (arch_profile_set_rate()) at its next interrupt.
+ * switches to a new rate (arch_profile_set_rate()) at its next tick, never
+ * between two: the interrupt that switches is a whole tick period after
+ * the last tick, so no tick comes early (a stop at the next fast interrupt
+ * took a tick a tenth of a period after the last one at 10000 Hz).
  */
 static void timer_vector_handler(void *data)
 {
@@ -239,16 +242,15 @@ static void timer_vector_handler(void *data)
 
 	if (mult && regs)
 		profile_tick(regs->rip, interrupted_caller(regs));
+	if (++p->subtick < p->tick_mult)
+		return;
+	p->subtick = 0;
 	if (!mult)
 		mult = 1;
 	if (mult != p->tick_mult && tick_hz) {
 		p->tick_mult = mult;
-		p->subtick = 0;
 		apic_timer_periodic((unsigned int)timer_vector, tick_hz * mult);
-	} else if (++p->subtick < p->tick_mult) {
-		return;
 	}
-	p->subtick = 0;
 	p->ticks++;
 	timer_interrupt();
 }
