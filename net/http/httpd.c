@@ -344,8 +344,11 @@ static ssize_t_k conn_recv(struct http_conn *c, void *buf, size_t max, u32 ms)
 			return -ETIMEDOUT;
 		if (err != ERR_OK) {
 			c->eof = true; /* closed (ERR_CLSD) or reset */
+			/* HD9: one for the FIN, as netconn's own give-back;
+			 * harmless: tcp_input() reopened the FIN's byte
+			 * itself and tcp_recved() clamps at TCP_WND. */
 			if (err == ERR_CLSD)
-				c->rcv_pending++; /* HD9: the FIN took one */
+				c->rcv_pending++;
 			return err == ERR_CLSD ? 0 : -EIO;
 		}
 		c->p = p;
