@@ -150,7 +150,8 @@ static u64 ticks_through_irq_off(unsigned int ms, unsigned int off_us)
  * due by the clock), as it does at the plain rate, where such a section
  * only delays a tick. Alternating rounds of each, so that a loaded host's
  * lost ticks hit both alike. Before: counting every 40th interrupt as the
- * tick ran about a third of the plain rate's ticks.
+ * tick ran a sixth of the plain rate's ticks (39 of 241); at load 10 on 2
+ * host cores the fixed tick kept 63-67 %, hence the bound of 40 %.
  */
 static void tick_keeps_pace_through_irq_off_sections_body(struct ktest *t)
 {
@@ -171,7 +172,7 @@ static void tick_keeps_pace_through_irq_off_sections_body(struct ktest *t)
 	cprintf("    # %d x %d ms, %d us sections with interrupts off: %llu ticks at %u Hz, %llu at %u Hz\n",
 		PACE_ROUNDS, PACE_MS, PACE_OFF_US, (unsigned long long)plain, HZ,
 		(unsigned long long)fast, HZ * 40);
-	KTEST_EXPECT_GE(t, fast * 10, plain * 6);
+	KTEST_EXPECT_GE(t, fast * 10, plain * 4);
 	KTEST_EXPECT_LE(t, fast, ns / (1000000000ULL / HZ) * 11 / 10 + 2);
 	profile_release();
 }
