@@ -16,6 +16,9 @@
 #include <quire/sched.h>
 #include <quire/timer.h>
 #include <quire/printk.h>
+#include <quire/kthread.h>
+#include <quire/smp.h>
+#include <quire/errno.h>
 #include <arch/irq.h>
 #include <arch/time.h>
 
@@ -143,6 +146,92 @@ static void spinning_function_dominates_the_samples(struct ktest *t)
 	ktest_on_cpu(t, 0, spin_on_cpu0);
 }
 
+#define RACE_MS	     400
+#define RACE_SLOTS   256
+#define RACE_THREADS 2
+
+struct profile_race {
+	unsigned int hz;    /* HZ * 40, or 0 where the arch takes no samples */
+	unsigned long bad;  /* a result out of the documented set */
+	unsigned long runs; /* starts that succeeded */
+	u64 end;
+};
+
+/* Start, feed a few samples by hand, count, stop, sometimes release, as
+ * fast as it can, against another thread doing the same and the ticks. */
+static int profile_racer(void *arg)
+{
+	struct profile_race *r = arg;
+	struct profile_entry top[2];
+	unsigned long total;
+	int ret;
+
+	for (unsigned int i = 0; !kthread_should_stop(); i++) {
+		if (arch_clock_ns() > r->end) {
+			msleep(1);
+			continue;
+		}
+		ret = profile_start(r->hz, RACE_SLOTS);
+		if (ret && ret != -EBUSY)
+			__atomic_fetch_add(&r->bad, 1, __ATOMIC_RELAXED);
+		if (!ret)
+			__atomic_fetch_add(&r->runs, 1, __ATOMIC_RELAXED);
+		if (!r->hz) {
+			unsigned long flags = arch_local_irq_save();
+
+			for (int k = 0; k < 8; k++)
+				profile_tick((unsigned long)profile_test_other + 1, 0);
+			arch_local_irq_restore(flags);
+		}
+		ret = profile_top(-1, top, 2, &total);
+		if ((ret < 0 && ret != -ENOENT) ||
+		    (ret >= 0 && total > (unsigned long)RACE_SLOTS * num_possible_cpus()))
+			__atomic_fetch_add(&r->bad, 1, __ATOMIC_RELAXED);
+		ret = profile_stop();
+		if (ret && ret != -EINVAL)
+			__atomic_fetch_add(&r->bad, 1, __ATOMIC_RELAXED);
+		if (i % 4 == 3)
+			profile_release();
+	}
+	return 0;
+}
+
+/*
+ * PF1/PF2 under fire: two threads (on two CPUs when there are) start,
+ * count, stop and release the buffers while the ticks sample into them at
+ * the highest rate: every call answers within its documented set, and the
+ * kernel survives freeing buffers the ticks just wrote to.
+ */
+static void start_stop_show_race_from_two_cpus(struct ktest *t)
+{
+	struct profile_race r = {.hz = HZ * 40};
+	struct task_struct *k[RACE_THREADS];
+	unsigned long total;
+
+	if (profile_start(r.hz, 1) == -EOPNOTSUPP)
+		r.hz = 0; /* quire-host: the threads feed samples by hand */
+	profile_release();
+	r.end = arch_clock_ns() + RACE_MS * 1000000ULL;
+	for (int i = 0; i < RACE_THREADS; i++) {
+		k[i] = kthread_create(profile_racer, &r, "profrace%d", i);
+		KTEST_ASSERT_TRUE(t, !IS_ERR(k[i]));
+		kthread_bind(k[i], i % num_online_cpus());
+		wake_up_process(k[i]);
+	}
+	msleep(RACE_MS + 20);
+	for (int i = 0; i < RACE_THREADS; i++)
+		kthread_stop(k[i]);
+	cprintf("    # %lu runs at %u Hz, %lu bad answers\n", r.runs, r.hz, r.bad);
+	KTEST_EXPECT_EQ(t, r.bad, 0UL);
+	KTEST_EXPECT_GT(t, r.runs, 0UL); /* 27 at load 10 under TCG */
+	/* Still usable after it. */
+	profile_release();
+	KTEST_ASSERT_EQ(t, profile_start(0, 4), 0);
+	KTEST_EXPECT_EQ(t, profile_top(-1, NULL, 0, &total), 0);
+	KTEST_EXPECT_EQ(t, total, 0UL);
+	profile_release();
+}
+
 static void profile_test_exit(struct ktest *t)
 {
 	profile_release(); /* a case that ended early */
@@ -151,6 +240,7 @@ static void profile_test_exit(struct ktest *t)
 static const struct ktest_case profile_cases[] = {
 	KTEST_CASE(report_counts_samples_by_function),
 	KTEST_CASE(spinning_function_dominates_the_samples),
+	KTEST_CASE(start_stop_show_race_from_two_cpus),
 	KTEST_END,
 };
 

@@ -228,34 +228,52 @@ static unsigned long interrupted_caller(const struct pt_regs *regs)
 
 /*
  * While profiling, the LAPIC timer runs tick_mult times faster: every
- * interrupt takes a sample, every tick_mult-th is the tick. A CPU
- * switches to a new rate (arch_profile_set_rate()) at its next interrupt.
+ * interrupt takes a sample, and the one that finds the tick due by the
+ * clock (p->next_tick, half a fast period early at most) is the tick.
+ * Not every tick_mult-th: QEMU drops the expirations of a periodic timer
+ * that came due while the vCPU was late, and a section with interrupts
+ * off loses all but one, so counting them ran 76 ticks a second at 10000
+ * Hz under TCG; Linux's tick is an hrtimer on the clock for the same
+ * reason. Ticks missed altogether are skipped (hrtimer_forward()), as at
+ * the plain rate; jiffies follow the clock anyway (kernel/time.c).
+ *
+ * A CPU switches to a new rate (arch_profile_set_rate()) at its next tick,
+ * never between two, so no tick comes early (a stop at the next fast
+ * interrupt took a tick a tenth of a period after the last one at 10000
+ * Hz).
  */
 static void timer_vector_handler(void *data)
 {
 	struct x86_percpu *p = this_cpu();
 	unsigned int mult = READ_ONCE(profile_mult);
 	struct pt_regs *regs = p->irq_regs;
+	u64 period = tick_hz ? 1000000000ULL / tick_hz : 0;
 
 	if (mult && regs)
 		profile_tick(regs->rip, interrupted_caller(regs));
+	if (p->tick_mult > 1 && period) {
+		u64 now = arch_clock_ns();
+
+		if ((s64)(p->next_tick - now) > (s64)(period / p->tick_mult / 2))
+			return;
+		p->next_tick += period;
+		if ((s64)(p->next_tick - now) <= 0)
+			p->next_tick += (now - p->next_tick) / period * period + period;
+	}
 	if (!mult)
 		mult = 1;
 	if (mult != p->tick_mult && tick_hz) {
 		p->tick_mult = mult;
-		p->subtick = 0;
+		p->next_tick = arch_clock_ns() + period;
 		apic_timer_periodic((unsigned int)timer_vector, tick_hz * mult);
-	} else if (++p->subtick < p->tick_mult) {
-		return;
 	}
-	p->subtick = 0;
 	p->ticks++;
 	timer_interrupt();
 }
 
 int arch_profile_set_rate(unsigned int mult)
 {
-	if (tick_hz * mult > 10000)
+	if (!tick_hz || mult > 10000 / tick_hz) /* no overflow of tick_hz * mult */
 		return -EINVAL;
 	WRITE_ONCE(profile_mult, mult);
 	return 0;
@@ -276,6 +294,6 @@ void arch_timer_start(unsigned int hz)
 	}
 	tick_hz = hz;
 	this_cpu()->tick_mult = 1;
-	this_cpu()->subtick = 0;
+	this_cpu()->next_tick = 0;
 	apic_timer_periodic((unsigned int)timer_vector, hz);
 }

@@ -78,10 +78,10 @@
  *       byte too, before the netconn is closed: lwIP resets a connection
  *       closed with its window not fully open.
  *
- * Locking: http_queue_lock guards the queue, http_refuse_lock the refused
- * connections' (leaves). lwIP's calls take the core lock themselves
- * (LOCK_TCPIP_CORE inside netconn_*); the worker holds no Quire lock
- * while it sleeps in them.
+ * Locking: each http_ring's lock guards it (a leaf): http_queue the
+ * accepted connections, http_refuse_queue the refused ones. lwIP's calls
+ * take the core lock themselves (LOCK_TCPIP_CORE inside netconn_*); the
+ * worker holds no Quire lock while it sleeps in them.
  */
 #include <quire/kernel.h>
 #include <quire/errno.h>
@@ -133,10 +133,62 @@ static unsigned int http_send_min_rate = HTTP_SEND_MIN_RATE;   /* 0: HD6 off */
 static unsigned int http_rate_window_ms = HTTP_RATE_WINDOW_MS; /* 0: no cap */
 static struct http_worker *http_workers;
 
-static DEFINE_SPINLOCK(http_queue_lock);
-static DECLARE_WAIT_QUEUE_HEAD(http_queue_wait);
-static struct netconn *http_queue[HTTP_QUEUE]; /* http_queue_lock */
-static unsigned int http_queue_head, http_queue_len;
+/*
+ * A bounded FIFO of fixed-size items under its own lock (a leaf), with a
+ * wait queue for the threads that take them: the accepted connections
+ * waiting for a worker, the 503s waiting for a refuse thread (HD1, HD8).
+ */
+struct http_ring {
+	spinlock_t lock;
+	struct wait_queue_head wait;
+	void *slot; /* cap items of size bytes */
+	size_t size;
+	unsigned int cap, head, len; /* lock */
+};
+
+#define HTTP_RING_INIT(ring, array)                                                \
+	{                                                                          \
+		.lock = __SPIN_LOCK_UNLOCKED(ring.lock),                           \
+		.wait = __WAIT_QUEUE_HEAD_INITIALIZER(ring.wait), .slot = (array), \
+		.size = sizeof((array)[0]), .cap = ARRAY_SIZE(array)               \
+	}
+
+/* Take the oldest item into @item: false when empty. */
+static bool http_ring_take(struct http_ring *r, void *item)
+{
+	bool got = false;
+
+	spin_lock(&r->lock);
+	if (r->len) {
+		memcpy(item, (char *)r->slot + (size_t)r->head * r->size, r->size);
+		r->head = (r->head + 1) % r->cap;
+		r->len--;
+		got = true;
+	}
+	spin_unlock(&r->lock);
+	return got;
+}
+
+/* Queue a copy of @item and wake a taker: false when full. */
+static bool http_ring_put(struct http_ring *r, const void *item)
+{
+	bool ok = false;
+
+	spin_lock(&r->lock);
+	if (r->len < r->cap) {
+		memcpy((char *)r->slot + (size_t)((r->head + r->len) % r->cap) * r->size,
+		       item, r->size);
+		r->len++;
+		ok = true;
+	}
+	spin_unlock(&r->lock);
+	if (ok)
+		wake_up(&r->wait);
+	return ok;
+}
+
+static struct netconn *http_queue_slot[HTTP_QUEUE];
+static struct http_ring http_queue = HTTP_RING_INIT(http_queue, http_queue_slot);
 
 static struct http_worker *conn_worker(struct http_conn *c)
 {
@@ -344,8 +396,11 @@ static ssize_t_k conn_recv(struct http_conn *c, void *buf, size_t max, u32 ms)
 			return -ETIMEDOUT;
 		if (err != ERR_OK) {
 			c->eof = true; /* closed (ERR_CLSD) or reset */
+			/* HD9: one for the FIN, as netconn's own give-back;
+			 * harmless: tcp_input() reopened the FIN's byte
+			 * itself and tcp_recved() clamps at TCP_WND. */
 			if (err == ERR_CLSD)
-				c->rcv_pending++; /* HD9: the FIN took one */
+				c->rcv_pending++;
 			return err == ERR_CLSD ? 0 : -EIO;
 		}
 		c->p = p;
@@ -619,37 +674,6 @@ static void conn_release(struct http_conn *c)
 	c->nc = NULL;
 }
 
-static bool http_queue_take(struct netconn **nc)
-{
-	bool got = false;
-
-	spin_lock(&http_queue_lock);
-	if (http_queue_len) {
-		*nc = http_queue[http_queue_head];
-		http_queue_head = (http_queue_head + 1) % HTTP_QUEUE;
-		http_queue_len--;
-		got = true;
-	}
-	spin_unlock(&http_queue_lock);
-	return got;
-}
-
-static bool http_queue_put(struct netconn *nc)
-{
-	bool ok = false;
-
-	spin_lock(&http_queue_lock);
-	if (http_queue_len < HTTP_QUEUE) {
-		http_queue[(http_queue_head + http_queue_len) % HTTP_QUEUE] = nc;
-		http_queue_len++;
-		ok = true;
-	}
-	spin_unlock(&http_queue_lock);
-	if (ok)
-		wake_up(&http_queue_wait);
-	return ok;
-}
-
 static int http_worker_fn(void *arg)
 {
 	struct http_worker *w = arg;
@@ -657,7 +681,7 @@ static int http_worker_fn(void *arg)
 	struct netconn *nc;
 
 	for (;;) {
-		wait_event(http_queue_wait, http_queue_take(&nc));
+		wait_event(http_queue.wait, http_ring_take(&http_queue, &nc));
 		c->nc = nc;
 		c->rlen = c->rpos = 0;
 		c->eof = c->broken = c->close = c->linger = false;
@@ -678,45 +702,9 @@ struct http_refused {
 	unsigned long deadline; /* the linger ends then, HTTP_LINGER_MS after the 503 */
 };
 
-static DEFINE_SPINLOCK(http_refuse_lock);
-static DECLARE_WAIT_QUEUE_HEAD(http_refuse_wait);
-static struct http_refused http_refuse_queue[HTTP_REFUSE_QUEUE]; /* http_refuse_lock */
-static unsigned int http_refuse_head, http_refuse_len;
-
-static bool http_refuse_take(struct http_refused *r)
-{
-	bool got = false;
-
-	spin_lock(&http_refuse_lock);
-	if (http_refuse_len) {
-		*r = http_refuse_queue[http_refuse_head];
-		http_refuse_head = (http_refuse_head + 1) % HTTP_REFUSE_QUEUE;
-		http_refuse_len--;
-		got = true;
-	}
-	spin_unlock(&http_refuse_lock);
-	return got;
-}
-
-static bool http_refuse_put(struct netconn *nc)
-{
-	unsigned int i;
-	bool ok = false;
-
-	spin_lock(&http_refuse_lock);
-	if (http_refuse_len < HTTP_REFUSE_QUEUE) {
-		i = (http_refuse_head + http_refuse_len) % HTTP_REFUSE_QUEUE;
-		http_refuse_queue[i].nc = nc;
-		http_refuse_queue[i].deadline =
-			jiffies + msecs_to_jiffies(HTTP_LINGER_MS);
-		http_refuse_len++;
-		ok = true;
-	}
-	spin_unlock(&http_refuse_lock);
-	if (ok)
-		wake_up(&http_refuse_wait);
-	return ok;
-}
+static struct http_refused http_refuse_slot[HTTP_REFUSE_QUEUE];
+static struct http_ring http_refuse_queue =
+	HTTP_RING_INIT(http_refuse_queue, http_refuse_slot);
 
 /*
  * HD8: the 503 is out; shut the write half and drop what the peer still
@@ -757,7 +745,8 @@ static int http_refuse_fn(void *arg)
 	struct http_refused r;
 
 	for (;;) {
-		wait_event(http_refuse_wait, http_refuse_take(&r));
+		wait_event(http_refuse_queue.wait,
+			   http_ring_take(&http_refuse_queue, &r));
 		http_refuse_linger(&r);
 	}
 	return 0;
@@ -774,6 +763,7 @@ static void http_refuse(struct netconn *nc)
 	static const char msg[] = "HTTP/1.1 503 Service Unavailable\r\nServer: quire\r\n"
 				  "Content-Length: 0\r\nRetry-After: 1\r\n"
 				  "Connection: close\r\n\r\n";
+	struct http_refused r;
 	size_t written = 0;
 	err_t err;
 
@@ -783,7 +773,10 @@ static void http_refuse(struct netconn *nc)
 	 * lwIP takes that for a non-blocking write and refuses it (ERR_VAL)
 	 * unless the bytes written are asked for: the 503 was never sent. */
 	err = netconn_write_partly(nc, msg, sizeof(msg) - 1, NETCONN_COPY, &written);
-	if (err == ERR_OK && written == sizeof(msg) - 1 && http_refuse_put(nc))
+	r.nc = nc;
+	r.deadline = jiffies + msecs_to_jiffies(HTTP_LINGER_MS);
+	if (err == ERR_OK && written == sizeof(msg) - 1 &&
+	    http_ring_put(&http_refuse_queue, &r))
 		return;
 	netconn_close(nc);
 	netconn_delete(nc);
@@ -797,7 +790,7 @@ static void http_accepted(struct netconn *nc)
 	if (nc->pcb.tcp)
 		tcp_nagle_disable(nc->pcb.tcp); /* responses end in small segments */
 	UNLOCK_TCPIP_CORE();
-	if (!http_queue_put(nc))
+	if (!http_ring_put(&http_queue, &nc))
 		http_refuse(nc);
 }
 

@@ -29,7 +29,7 @@ struct x86_percpu {
 	u64 clock_floor;		/* last arch_clock_ns() here (time.c TSC1) */
 	struct pt_regs *irq_regs;	/* the interrupted context (get_irq_regs()) */
 	unsigned int tick_mult;		/* LAPIC timer at tick_hz * this (profiling) */
-	unsigned int subtick;		/* timer interrupts since the last tick */
+	u64 next_tick;			/* clock ns the tick is due (tick_mult > 1) */
 } __aligned(64);
 
 #define X86_PERCPU_CPU_OFFSET	8
