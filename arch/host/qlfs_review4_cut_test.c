@@ -20,6 +20,10 @@
  * cut after the answer left roll-forward pointing the page at a block
  * never written. An O_DSYNC write is such a range fsync.
  *
+ * The qlfs_rv6_* cases (session 23, CUTH) cut the power *inside* fsync's
+ * held pass (file.c, QF5B), at each of its points, a steady writer going
+ * on (r4c_cut_in_held_pass(); docs/qlfs-crash.md).
+ *
  * Locking: none of its own; a kthread does the O_DSYNC write while the
  * case decides when the held write may go on.
  */
