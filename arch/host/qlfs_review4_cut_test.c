@@ -20,6 +20,10 @@
  * cut after the answer left roll-forward pointing the page at a block
  * never written. An O_DSYNC write is such a range fsync.
  *
+ * The qlfs_rv6_* cases (session 23, CUTH) cut the power *inside* fsync's
+ * held pass (file.c, QF5B), at each of its points, a steady writer going
+ * on (r4c_cut_in_held_pass(); docs/qlfs-crash.md).
+ *
  * Locking: none of its own; a kthread does the O_DSYNC write while the
  * case decides when the held write may go on.
  */
@@ -41,6 +45,7 @@
 #include "../../fs/qlfs/qlfs_test.h"
 #include "../../fs/qlfs/qlfs_mount.h"
 #include "blockdev.h"
+#include "host.h"
 
 #define MNT "/qlfs_review4_cut"
 #define PG  4096
@@ -49,9 +54,20 @@ struct r4c {
 	struct gendisk *disk;
 	struct qlfs_dev d;
 	bool mounted;
-	int ret;		/* the O_DSYNC write's */
-	struct completion done; /* the O_DSYNC write returned */
+	int ret;		/* the O_DSYNC write's, the held fsync's */
+	struct completion done; /* the O_DSYNC write, the fsync returned */
 	u8 buf[PG];
+	u8 hold_buf[PG];
+	/* a cut inside fsync's held pass (r4c_cut_in_held_pass) */
+	unsigned long sw_iters;	   /* the steady writer's writes so far */
+	bool sw_park, sw_parked;   /* the writer asked to wait, waiting */
+	int pause_at;		   /* enum qlfs_fsync_held_point, or -1 */
+	int hold_page;		   /* page written, held, at the held pass's
+				    * start (r4c_held_hook), or -1 */
+	unsigned long seen;	   /* bit per point the fsync passed */
+	u8 fsync_fill;		   /* what the held fsync writes to page 64 */
+	struct completion reached; /* the fsync is at pause_at */
+	struct completion go;	   /* let it go on */
 };
 
 static struct r4c r4c_state;
@@ -366,11 +382,20 @@ static int r4c_steady_writer(void *data)
 	while (fd >= 0 && !kthread_should_stop()) {
 		loff_t pos = (loff_t)(i % R4C_SW_PAGES) * PG;
 
+		if (__atomic_load_n(&r4c_state.sw_park, __ATOMIC_ACQUIRE)) {
+			/* between two writes, none of its own in flight
+			 * unsent (r4c_held_hook) */
+			__atomic_store_n(&r4c_state.sw_parked, true, __ATOMIC_RELEASE);
+			schedule_timeout_uninterruptible(1);
+			continue;
+		}
+		__atomic_store_n(&r4c_state.sw_parked, false, __ATOMIC_RELEASE);
 		memset(b, 'A' + (int)(i % 26), sizeof(b));
 		if (ksys_pwrite64(fd, b, PG, pos) != PG)
 			break; /* read-only after the cut */
 		filemap_fdatawrite_range(inode->i_mapping, pos, pos + PG - 1);
 		i++;
+		__atomic_store_n(&r4c_state.sw_iters, i, __ATOMIC_RELEASE);
 		cond_resched();
 	}
 	if (fd >= 0)
@@ -460,10 +485,360 @@ static void qlfs_rv5_held_fsync_pass_with_a_steady_writer_survives_a_cut(struct 
 	}
 }
 
+/*
+ * Write page @index again ('Z', a writer's bytes, or the fsync's) with
+ * its write held by the disk; its folio (a reference), or NULL. The next
+ * write request is not always the page's: when its block opens a new
+ * segment, that segment's summary block goes first (segment.c). Then
+ * that one is let go and the page written again: a write of the page
+ * that has not ended 20 ticks later is the held one.
+ */
+static struct folio *r4c_hold_page_write(struct r4c *r, struct inode *inode,
+					 pgoff_t index)
+{
+	struct hostdisk_faults hold = {.hold_writes = 1};
+	loff_t pos = (loff_t)index * PG;
+	struct folio *f = NULL;
+
+	for (int tries = 0; tries < 5; tries++) {
+		int fd = ksys_open(MNT "/f", O_WRONLY, 0);
+
+		if (fd < 0)
+			return NULL;
+		memset(r->hold_buf, index ? r->fsync_fill : 'Z', PG);
+		ksys_pwrite64(fd, r->hold_buf, PG, pos);
+		ksys_close(fd);
+		/* armed after the write: its foreground cleaning, if any,
+		 * is not held */
+		hostdisk_set_faults(r->disk, &hold);
+		filemap_fdatawrite_range(inode->i_mapping, pos, pos + PG - 1);
+		f = __filemap_get_folio(inode->i_mapping, index, 0, 0);
+		if (IS_ERR_OR_NULL(f))
+			return NULL;
+		for (int i = 0; i < 20 && folio_test_writeback(f); i++)
+			schedule_timeout_uninterruptible(1);
+		if (folio_test_writeback(f))
+			return f;
+		folio_put(f);
+		hostdisk_release_held(r->disk); /* someone else's */
+	}
+	return NULL;
+}
+
+/* The held fsync's pause points (sbi->test.fsync_held_hook): in the
+ * fsyncing task, the file's locks as the point says. */
+static void r4c_held_hook(struct inode *inode, int point)
+{
+	struct r4c *r = &r4c_state;
+	unsigned long end;
+
+	__atomic_or_fetch(&r->seen, 1ul << point, __ATOMIC_RELEASE);
+	if (point == QLFS_FSYNC_HELD_ENTER && r->hold_page >= 0) {
+		struct folio *f;
+
+		/*
+		 * Page @hold_page written again and its write held: page 64
+		 * (the fsync's own), and the held pass sleeps on it; or page
+		 * 0, one of the writer's, and the writer, rewriting it, waits
+		 * for it in ->writepages holding data_wb_rwsem shared: the
+		 * held pass waits at its down_write() until the write ends
+		 * (how session 21's draft hung: its held write's release
+		 * came only after the held pass). The writer waits meanwhile.
+		 */
+		__atomic_store_n(&r->sw_park, true, __ATOMIC_RELEASE);
+		end = jiffies + 5 * HZ;
+		while (!__atomic_load_n(&r->sw_parked, __ATOMIC_ACQUIRE) &&
+		       time_before(jiffies, end))
+			schedule_timeout_uninterruptible(1);
+		f = r4c_hold_page_write(r, inode, r->hold_page);
+		__atomic_store_n(&r->sw_park, false, __ATOMIC_RELEASE);
+		if (!r->hold_page && f) /* the writer on it */
+			while (!r4c_waited_on(f) && time_before(jiffies, end))
+				schedule_timeout_uninterruptible(1);
+		if (f)
+			folio_put(f);
+	}
+	if (point != r->pause_at)
+		return;
+	complete(&r->reached);
+	wait_for_completion(&r->go);
+}
+
+/* The held fsync: page 64 written with r->fsync_fill, then fsync. */
+static int r4c_held_fsyncer(void *data)
+{
+	struct r4c *r = data;
+	int fd = ksys_open(MNT "/f", O_WRONLY, 0);
+	static u8 b[PG];
+
+	memset(b, r->fsync_fill, sizeof(b));
+	if (fd < 0)
+		r->ret = fd;
+	else if (ksys_pwrite64(fd, b, PG, (loff_t)R4C_SW_PAGES * PG) != PG)
+		r->ret = -EIO;
+	else
+		r->ret = ksys_fsync(fd);
+	if (fd >= 0)
+		ksys_close(fd);
+	complete(&r->done);
+	return 0;
+}
+
+/* Is the held pass asleep on a data page of the file (page 64's held write)? */
+static bool r4c_fsync_waits_on_data(struct r4c *r, struct inode *inode)
+{
+	bool found = false;
+
+	if (!(__atomic_load_n(&r->seen, __ATOMIC_ACQUIRE) &
+	      1ul << QLFS_FSYNC_HELD_LOCKED))
+		return false;
+	for (pgoff_t i = 0; i <= R4C_SW_PAGES && !found; i++) {
+		struct folio *f = __filemap_get_folio(inode->i_mapping, i, 0, 0);
+
+		if (IS_ERR_OR_NULL(f))
+			continue;
+		found = r4c_waited_on(f);
+		folio_put(f);
+	}
+	return found;
+}
+
+enum r4c_cut_at {
+	R4C_CUT_WRITER_HELD, /* waiting for data_wb_rwsem behind the
+			      * writer, which waits for its held write */
+	R4C_CUT_LOCKED,	     /* both locks taken, before the data wait */
+	R4C_CUT_DATA_HELD,   /* in the data wait, a writer's write held */
+	R4C_CUT_WAITED,	     /* data waited for, before the flush */
+	R4C_CUT_FLUSHED,     /* flushed, before the marked node */
+	R4C_CUT_NODE_HELD,   /* the marked node's write sent, held */
+	R4C_CUT_NODES,	     /* the marked node written, before the unlock */
+};
+
+static const char *const r4c_cut_names[] = {
+	[R4C_CUT_WRITER_HELD] = "behind a writer waiting for its held write",
+	[R4C_CUT_LOCKED] = "locks taken",
+	[R4C_CUT_DATA_HELD] = "in the data wait, a data write held",
+	[R4C_CUT_WAITED] = "data waited for",
+	[R4C_CUT_FLUSHED] = "flushed",
+	[R4C_CUT_NODE_HELD] = "the marked node's write held",
+	[R4C_CUT_NODES] = "the marked node written",
+};
+
+/*
+ * A power cut *inside* fsync's held pass (QF5B, fs/qlfs/file.c), the
+ * steady writer of qlfs_rv5_held_fsync_pass_with_a_steady_writer_survives_a_cut
+ * going on: three fsyncs of page 64 ('a'..'c'), then a fourth ('d') in a
+ * kthread whose first passes are skipped (test.fsync_force_held) and
+ * which is paused at @at (test.fsync_held_hook), or sleeps on a held
+ * write there; the power is cut, the held writes and the fsync go on.
+ * Expected: the fsync returns (0, -EIO or -EROFS: the cut came before
+ * its answer), the writer stops, umount works; after roll-forward page
+ * 64 is 'c' or 'd', every writer page a whole page it wrote; fsck clean.
+ * Session 21's draft of this case hung; this one waits with bounds.
+ */
+static void r4c_cut_in_held_pass(struct ktest *t, enum r4c_cut_at at)
+{
+	static const int pause[] = {
+		[R4C_CUT_WRITER_HELD] = -1,
+		[R4C_CUT_LOCKED] = QLFS_FSYNC_HELD_LOCKED,
+		[R4C_CUT_DATA_HELD] = -1,
+		[R4C_CUT_WAITED] = QLFS_FSYNC_HELD_WAITED,
+		[R4C_CUT_FLUSHED] = QLFS_FSYNC_HELD_FLUSHED,
+		[R4C_CUT_NODE_HELD] = QLFS_FSYNC_HELD_FLUSHED,
+		[R4C_CUT_NODES] = QLFS_FSYNC_HELD_NODES,
+	};
+	struct hostdisk_faults hold2 = {.hold_writes = 2}, none = {0};
+	struct r4c *r = t->priv;
+	struct folio *node = NULL;
+	struct qlfs_sb_info *sbi;
+	struct task_struct *k, *fk;
+	struct inode *inode;
+	struct path p;
+	int fd, got, bad = 0;
+	bool cut_where_meant, answered;
+
+	sbi = r4c_format_and_mount(t, r);
+	for (u32 i = 0; i <= R4C_SW_PAGES; i++)
+		r4c_put(t, r, (loff_t)i * PG, 'w', 0);
+	ksys_sync(); /* the checkpoint has the file: fsync rolls forward */
+
+	KTEST_ASSERT_EQ(t, kern_path(MNT "/f", LOOKUP_FOLLOW, &p), 0);
+	inode = d_inode(p.dentry);
+	fd = ksys_open(MNT "/f", O_WRONLY, 0);
+	KTEST_ASSERT_OP(t, fd, >=, 0);
+	k = kthread_run(r4c_steady_writer, inode, "r4c-steady");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, k);
+	for (u8 c = 'a'; c <= 'c'; c++) {
+		memset(r->buf, c, sizeof(r->buf));
+		KTEST_EXPECT_EQ(
+			t, ksys_pwrite64(fd, r->buf, PG, (loff_t)R4C_SW_PAGES * PG), PG);
+		KTEST_EXPECT_EQ(t, ksys_fsync(fd), 0);
+	}
+	ksys_close(fd);
+
+	r->pause_at = pause[at];
+	r->hold_page = at == R4C_CUT_DATA_HELD	 ? (int)R4C_SW_PAGES :
+		       at == R4C_CUT_WRITER_HELD ? 0 :
+						   -1;
+	r->fsync_fill = 'd';
+	init_completion(&r->reached);
+	init_completion(&r->go);
+	init_completion(&r->done);
+	WRITE_ONCE(sbi->test.fsync_held_hook, r4c_held_hook);
+	WRITE_ONCE(sbi->test.fsync_force_held, true);
+	fk = kthread_run(r4c_held_fsyncer, r, "r4c-fsync");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, fk);
+
+	if (r->pause_at >= 0) {
+		cut_where_meant = wait_for_completion_timeout(&r->reached, 10 * HZ);
+		if (at == R4C_CUT_NODE_HELD) {
+			/* the next write is the marked inode block's, or a
+			 * full segment's summary block, then that one */
+			KTEST_EXPECT_EQ(t, hostdisk_set_faults(r->disk, &hold2), 0);
+			complete(&r->go);
+			node = __filemap_get_folio(sbi->node_inode->i_mapping,
+						   inode->i_ino, 0, 0);
+			KTEST_ASSERT_NOT_ERR_OR_NULL(t, node);
+			cut_where_meant =
+				cut_where_meant && R4C_WAIT(r4c_waited_on(node));
+		}
+	} else if (at == R4C_CUT_DATA_HELD) { /* asleep on page 64 */
+		cut_where_meant = R4C_WAIT(r4c_fsync_waits_on_data(r, inode));
+	} else { /* at down_write(), behind the writer */
+		struct rw_semaphore *sem = &QLFS_I(inode)->data_wb_rwsem;
+
+		cut_where_meant =
+			R4C_WAIT((READ_ONCE(r->seen) & 1ul << QLFS_FSYNC_HELD_ENTER) &&
+				 !list_empty(&sem->wait_list));
+		cut_where_meant = cut_where_meant &&
+				  !(READ_ONCE(r->seen) & 1ul << QLFS_FSYNC_HELD_LOCKED);
+	}
+	KTEST_EXPECT_TRUE(t, cut_where_meant);
+	if (!cut_where_meant) { /* where the fsync and the writer were */
+		struct folio *f0 = __filemap_get_folio(inode->i_mapping, 0, 0, 0);
+
+		pr_info("    # not where meant: points passed %#lx, data_wb_rwsem %ld%s, cp_rwsem %ld%s, writer %lu writes%s, page 0 %s%s\n",
+			READ_ONCE(r->seen),
+			(long)READ_ONCE(QLFS_I(inode)->data_wb_rwsem.count),
+			list_empty(&QLFS_I(inode)->data_wb_rwsem.wait_list) ? "" :
+									      " +waiters",
+			(long)READ_ONCE(sbi->cp_rwsem.count),
+			list_empty(&sbi->cp_rwsem.wait_list) ? "" : " +waiters",
+			__atomic_load_n(&r->sw_iters, __ATOMIC_ACQUIRE),
+			READ_ONCE(r->sw_parked) ? " (parked)" : "",
+			!IS_ERR_OR_NULL(f0) && folio_test_writeback(f0) ?
+				"under writeback" :
+				"idle",
+			!IS_ERR_OR_NULL(f0) && r4c_waited_on(f0) ? ", waited on" : "");
+		if (!IS_ERR_OR_NULL(f0))
+			folio_put(f0);
+	}
+	KTEST_EXPECT_FALSE(t, completion_done(&r->done));
+	/* each write not yet durable kept or not (or each of its blocks),
+	 * by the run's seed: --seed N (with --sched-points) repeats it */
+	qlfs_handle_error(sbi, "test: power cut");
+	KTEST_EXPECT_GE(t,
+			hostdisk_power_cut(r->disk,
+					   (host_cfg.seed + at) & 1 ? EMUDISK_CUT_TORN :
+								      EMUDISK_CUT_SUBSET,
+					   host_cfg.seed * 16 + at),
+			0);
+	KTEST_EXPECT_EQ(t, hostdisk_set_faults(r->disk, &none), 0);
+	hostdisk_release_held(r->disk);
+	if (at != R4C_CUT_NODE_HELD)
+		complete(&r->go);
+	/* a bound, not a timeout: the fsync must answer (a hang is
+	 * reported, then waited out: gdb shows where) */
+	answered = wait_for_completion_timeout(&r->done, 10 * HZ);
+	KTEST_EXPECT_TRUE(t, answered);
+	if (!answered)
+		wait_for_completion(&r->done);
+	pr_info("    # cut inside the held pass (%s): fsync %d, writer %lu writes\n",
+		r4c_cut_names[at], r->ret,
+		__atomic_load_n(&r->sw_iters, __ATOMIC_ACQUIRE));
+	KTEST_EXPECT_TRUE(t, r->ret == 0 || r->ret == -EIO || r->ret == -EROFS);
+	KTEST_EXPECT_TRUE(t, (r->seen & 1ul << QLFS_FSYNC_HELD_LOCKED) != 0);
+	WRITE_ONCE(sbi->test.fsync_held_hook, NULL);
+	WRITE_ONCE(sbi->test.fsync_force_held, false);
+	kthread_stop(fk);
+	kthread_stop(k);
+	if (node)
+		folio_put(node);
+	path_put(&p);
+	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
+	r->mounted = false;
+
+	r4c_mount(t, r); /* roll-forward */
+	got = r4c_fill(r, (loff_t)R4C_SW_PAGES * PG);
+	pr_info("    # after the cut: page 64 holds %d ('c' %d, 'd' %d)\n", got, 'c',
+		'd');
+	KTEST_EXPECT_TRUE(t, got == 'c' || got == 'd');
+	for (u32 i = 0; i < R4C_SW_PAGES; i++) {
+		got = r4c_fill(r, (loff_t)i * PG);
+		if (!r4c_sw_page(got)) {
+			pr_info("    # after the cut: page %u holds %d\n", i, got);
+			bad++;
+		}
+	}
+	KTEST_EXPECT_EQ(t, bad, 0);
+	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
+	r->mounted = false;
+	{
+		struct qlfs_fsck_opts fo = {.quiet = true};
+		struct qlfs_fsck_result res;
+
+		KTEST_EXPECT_EQ(t, qlfs_fsck(&r->d, &fo, &res), 0);
+		KTEST_EXPECT_EQ(t, res.problems, 0);
+	}
+}
+
+static void
+qlfs_rv6_cut_in_held_fsync_pass_behind_a_writer_waiting_on_its_write(struct ktest *t)
+{
+	r4c_cut_in_held_pass(t, R4C_CUT_WRITER_HELD);
+}
+
+static void qlfs_rv6_cut_in_held_fsync_pass_with_locks_taken(struct ktest *t)
+{
+	r4c_cut_in_held_pass(t, R4C_CUT_LOCKED);
+}
+
+static void qlfs_rv6_cut_in_held_fsync_pass_waiting_for_a_held_data_write(struct ktest *t)
+{
+	r4c_cut_in_held_pass(t, R4C_CUT_DATA_HELD);
+}
+
+static void qlfs_rv6_cut_in_held_fsync_pass_after_its_data_wait(struct ktest *t)
+{
+	r4c_cut_in_held_pass(t, R4C_CUT_WAITED);
+}
+
+static void qlfs_rv6_cut_in_held_fsync_pass_after_its_flush(struct ktest *t)
+{
+	r4c_cut_in_held_pass(t, R4C_CUT_FLUSHED);
+}
+
+static void qlfs_rv6_cut_in_held_fsync_pass_with_its_marked_node_held(struct ktest *t)
+{
+	r4c_cut_in_held_pass(t, R4C_CUT_NODE_HELD);
+}
+
+static void qlfs_rv6_cut_in_held_fsync_pass_after_its_marked_node(struct ktest *t)
+{
+	r4c_cut_in_held_pass(t, R4C_CUT_NODES);
+}
+
 static const struct ktest_case qlfs_review4_cut_cases[] = {
 	KTEST_CASE(qlfs_rv4_range_fsync_never_points_at_unwritten_data),
 	KTEST_CASE(qlfs_rv5_fsync_node_never_reaches_media_before_its_data),
 	KTEST_CASE(qlfs_rv5_held_fsync_pass_with_a_steady_writer_survives_a_cut),
+	KTEST_CASE(qlfs_rv6_cut_in_held_fsync_pass_behind_a_writer_waiting_on_its_write),
+	KTEST_CASE(qlfs_rv6_cut_in_held_fsync_pass_with_locks_taken),
+	KTEST_CASE(qlfs_rv6_cut_in_held_fsync_pass_waiting_for_a_held_data_write),
+	KTEST_CASE(qlfs_rv6_cut_in_held_fsync_pass_after_its_data_wait),
+	KTEST_CASE(qlfs_rv6_cut_in_held_fsync_pass_after_its_flush),
+	KTEST_CASE(qlfs_rv6_cut_in_held_fsync_pass_with_its_marked_node_held),
+	KTEST_CASE(qlfs_rv6_cut_in_held_fsync_pass_after_its_marked_node),
 	KTEST_END,
 };
 

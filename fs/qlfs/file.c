@@ -260,6 +260,16 @@ static bool need_checkpoint(struct inode *inode, bool *dentry)
  * such pass (nor the check: its marked nodes may carry such addresses).
  * -EAGAIN from the last pass: a checkpoint is needed (the caller takes it).
  */
+/* RV part: the test's pause points in the held pass (qlfs_review4_cut) */
+static void held_point(struct inode *inode, bool last, enum qlfs_fsync_held_point p)
+{
+	void (*hook)(struct inode *, int) =
+		READ_ONCE(QLFS_I_SB(inode)->test.fsync_held_hook);
+
+	if (last && hook)
+		hook(inode, p);
+}
+
 static int fsync_pass(struct inode *inode, bool dentry, bool last)
 {
 	struct qlfs_sb_info *sbi = QLFS_I_SB(inode);
@@ -267,15 +277,21 @@ static int fsync_pass(struct inode *inode, bool dentry, bool last)
 	unsigned long gen;
 	int err;
 
+	if (!last && READ_ONCE(sbi->test.fsync_force_held))
+		return -EAGAIN;
+	held_point(inode, last, QLFS_FSYNC_HELD_ENTER);
 	if (last) {
 		qlfs_lock_op(sbi);
 		down_write(&qi->data_wb_rwsem);
 		__atomic_add_fetch(&sbi->fsync_held_passes, 1, __ATOMIC_RELAXED);
+		held_point(inode, last, QLFS_FSYNC_HELD_LOCKED);
 	}
 	gen = __atomic_load_n(&qi->data_addr_gen, __ATOMIC_ACQUIRE);
 	filemap_fdatawait_range_keep_errors(inode->i_mapping, 0, LLONG_MAX);
+	held_point(inode, last, QLFS_FSYNC_HELD_WAITED);
 	err = blkdev_issue_flush(sbi->bdev);
 	if (!err) {
+		held_point(inode, last, QLFS_FSYNC_HELD_FLUSHED);
 		if (!last)
 			qlfs_lock_op(sbi);
 		qlfs_update_inode(inode); /* size and times into the node (QM1) */
@@ -283,6 +299,8 @@ static int fsync_pass(struct inode *inode, bool dentry, bool last)
 			qlfs_unlock_op(sbi);
 		err = last ? qlfs_fsync_node_pages_locked(inode, dentry, &gen) :
 			     qlfs_fsync_node_pages_since(inode, dentry, &gen);
+		if (!err)
+			held_point(inode, last, QLFS_FSYNC_HELD_NODES);
 	}
 	if (last) {
 		up_write(&qi->data_wb_rwsem);

@@ -99,6 +99,22 @@ struct qlfs_test_hooks {
 	 * between fsync's first check and the taking of its marked inode
 	 * block, as a data write in that window would (QF5B) */
 	bool fsync_window_bump;
+	/* file.c, fsync_pass(): every pass but the last gives -EAGAIN at
+	 * once, so fsync always takes the held pass (qlfs_review4_cut) */
+	bool fsync_force_held;
+	/* file.c: called by fsync's held pass at each enum
+	 * qlfs_fsync_held_point, in the fsyncing task (a case pauses it
+	 * there and cuts the power) */
+	void (*fsync_held_hook)(struct inode *inode, int point);
+};
+
+/* Where fsync's held pass calls sbi->test.fsync_held_hook. */
+enum qlfs_fsync_held_point {
+	QLFS_FSYNC_HELD_ENTER,	 /* the last pass, no lock taken yet */
+	QLFS_FSYNC_HELD_LOCKED,	 /* qlfs_lock_op() and data_wb_rwsem held */
+	QLFS_FSYNC_HELD_WAITED,	 /* the file's data waited for */
+	QLFS_FSYNC_HELD_FLUSHED, /* and the cache flushed */
+	QLFS_FSYNC_HELD_NODES,	 /* the marked nodes written and waited for */
 };
 
 struct qlfs_sb_info {
