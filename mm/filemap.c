@@ -228,9 +228,23 @@ void trace_folio_event(const char *event, struct folio *folio,
 		      (unsigned long)folio->index);
 }
 
+/*
+ * The end of writeback, seen with acquire: a caller that finds it over
+ * goes on to change the folio's contents, and the device's read of them
+ * (done before the I/O completed, folio_end_writeback()'s atomic clear)
+ * must come before. Linux's test_bit() is relaxed and relies on the
+ * control dependency to the caller's stores; C's model does not, and
+ * TSan flagged qlfs's node write racing a disk's copy of the block when
+ * the bit was already clear at the first look (session 23, CUTH).
+ */
+static bool folio_writeback_ongoing(struct folio *folio)
+{
+	return __atomic_load_n(&folio->flags, __ATOMIC_ACQUIRE) & BIT(PG_writeback);
+}
+
 void folio_wait_writeback(struct folio *folio)
 {
-	while (folio_test_writeback(folio)) {
+	while (folio_writeback_ongoing(folio)) {
 		trace_folio_event("folio_wait_writeback", folio, folio_mapping(folio));
 		folio_wait_bit_common(folio, PG_writeback, false);
 	}
