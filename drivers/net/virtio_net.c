@@ -48,13 +48,18 @@
  *       DATA_VALID is trusted, and only with GUEST_CSUM negotiated.
  *  VN4: the queue is stopped (netif_stop_queue) only when the tx ring
  *       is full, and woken by the completion work once a slot is free,
- *       or when the device broke (its ring emptied by the break).
+ *       or when the device broke (its ring emptied by the break). A
+ *       stopped queue always has the tx interrupt on (whatever
+ *       net.virtio_net.tx_irq says), so that completion comes.
  *
  * Locking: rx_lock guards the rx virtqueue, tx_lock the tx virtqueue
  * (spinlocks, irqsave: the queue callbacks run in hard interrupt and
  * take them to disable callbacks). netif_rx() is called from rx_work
- * (system_wq, process context) without any lock held. Link changes run
- * from link_work.
+ * (system_wq, process context) without any lock held; the stack may take
+ * its own there (lwIP's core lock with net.lwip.rx_direct) and send.
+ * Completed tx buffers are freed by the next xmit, by rx_work and by
+ * tx_work, which runs on virtnet_tx_wq (never behind rx_work). Link
+ * changes run from link_work.
  */
 #include <quire/virtio.h>
 #include <quire/netdevice.h>
@@ -69,6 +74,8 @@
 #include <quire/atomic.h>
 #include <quire/shell.h>
 #include <quire/checksum.h>
+#include <quire/sysctl.h>
+#include <quire/workqueue.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ids.h>
 #include "virtio_net.h"
@@ -103,12 +110,28 @@ struct virtnet_info {
 	atomic64_t rx_bufs, rx_length_errors, rx_merged, rx_refill_failed, rx_ring_empty;
 	atomic64_t tx_inflight, tx_busy;
 	atomic64_t tx_csum, rx_csum_valid, rx_csum_partial, rx_csum_errors;
+	bool tx_cb_on; /* tx completions interrupt (tx_lock) */
+	u64 rx_irq_ns; /* the last rx interrupt (rx_lock) */
+	atomic64_t rx_work_delay_ns, rx_work_runs; /* interrupt -> rx_work */
 };
 
 static bool virtnet_broken(struct virtnet_info *vi)
 {
 	return virtio_device_is_broken(vi->vdev);
 }
+
+/*
+ * net.virtio_net.tx_irq: 1, every transmit completion interrupts and
+ * tx_work frees the frames; 0, the completions are taken at the next
+ * transmit (virtnet_xmit reclaims first) and the interrupt is on only
+ * while the queue is stopped (VN4: its completion wakes the queue), as
+ * Linux's virtio_net without napi_tx (free_old_xmit_skbs() in start_xmit,
+ * virtqueue_enable_cb_delayed() when the ring is full). Under TCG each
+ * interrupt is an emulated delivery plus a tx_work run.
+ */
+static unsigned int virtnet_tx_irq;
+SYSCTL_ENTRY(virtnet_tx_irq, .procname = "net.virtio_net.tx_irq", .data = &virtnet_tx_irq,
+	     .type = SYSCTL_UINT, .min = 0, .max = 1);
 
 /* ---- receive ---- */
 
@@ -355,6 +378,22 @@ static bool virtnet_rx_ring_empty(struct virtnet_info *vi)
 	return READ_ONCE(vr->used->idx) == READ_ONCE(vr->avail->idx);
 }
 
+static void virtnet_tx_reclaim_now(struct virtnet_info *vi);
+
+/*
+ * tx_work runs on its own queue: with net.lwip.rx_direct the stack sends
+ * from rx_work (system_wq), and a full ring's retries (ethif.c) sleep
+ * there waiting for tx_work to wake the queue: on the same pool (one
+ * worker each) that wake-up would wait behind them.
+ */
+static struct workqueue_struct *virtnet_tx_wq;
+
+/* Context: any. */
+static void virtnet_queue_tx(struct virtnet_info *vi)
+{
+	queue_work(virtnet_tx_wq ? virtnet_tx_wq : system_wq, &vi->tx_work);
+}
+
 static void virtnet_rx_work(struct work_struct *work)
 {
 	struct virtnet_info *vi = container_of(work, struct virtnet_info, rx_work);
@@ -363,7 +402,16 @@ static void virtnet_rx_work(struct work_struct *work)
 	void *buf;
 	bool more;
 	bool kick = false;
+	u64 irq_ns;
 
+	spin_lock_irqsave(&vi->rx_lock, flags);
+	irq_ns = vi->rx_irq_ns;
+	vi->rx_irq_ns = 0;
+	spin_unlock_irqrestore(&vi->rx_lock, flags);
+	if (irq_ns) {
+		atomic64_add(arch_clock_ns() - irq_ns, &vi->rx_work_delay_ns);
+		atomic64_inc(&vi->rx_work_runs);
+	}
 	for (;;) {
 		bool emptied = false;
 
@@ -392,6 +440,8 @@ static void virtnet_rx_work(struct work_struct *work)
 		virtnet_free_unused(vi);
 	else if (kick)
 		virtqueue_kick(vi->rvq);
+	if (!READ_ONCE(virtnet_tx_irq))
+		virtnet_tx_reclaim_now(vi); /* what the last sends left (tx_irq 0) */
 }
 
 /* The rx queue's callback. Context: hard interrupt. */
@@ -402,11 +452,28 @@ static void virtnet_rx_done(struct virtqueue *vq)
 
 	spin_lock_irqsave(&vi->rx_lock, flags);
 	virtqueue_disable_cb(vq);
+	if (!vi->rx_irq_ns)
+		vi->rx_irq_ns = arch_clock_ns();
 	spin_unlock_irqrestore(&vi->rx_lock, flags);
 	schedule_work(&vi->rx_work);
 }
 
 /* ---- transmit ---- */
+
+/* Turn the tx interrupt on or off as tx_irq and the queue's state want;
+ * tx_lock held. */
+static void virtnet_tx_cb_update(struct virtnet_info *vi)
+{
+	bool want = READ_ONCE(virtnet_tx_irq) || netif_queue_stopped(vi->dev);
+
+	if (want == vi->tx_cb_on)
+		return;
+	vi->tx_cb_on = want;
+	if (!want)
+		virtqueue_disable_cb(vi->svq);
+	else if (!virtqueue_enable_cb(vi->svq))
+		virtnet_queue_tx(vi); /* completions came meanwhile */
+}
 
 /* Free what the device is done with; tx_lock held. */
 static void virtnet_reclaim_tx(struct virtnet_info *vi)
@@ -422,16 +489,24 @@ static void virtnet_reclaim_tx(struct virtnet_info *vi)
 	}
 }
 
-static void virtnet_tx_work(struct work_struct *work)
+/* Free the completed frames, wake a stopped queue that has room again. */
+static void virtnet_tx_reclaim_now(struct virtnet_info *vi)
 {
-	struct virtnet_info *vi = container_of(work, struct virtnet_info, tx_work);
 	unsigned long flags;
 
 	spin_lock_irqsave(&vi->tx_lock, flags);
 	virtnet_reclaim_tx(vi);
 	if (netif_queue_stopped(vi->dev) && vi->svq->num_free)
 		netif_wake_queue(vi->dev); /* VN4 */
+	virtnet_tx_cb_update(vi);
 	spin_unlock_irqrestore(&vi->tx_lock, flags);
+}
+
+static void virtnet_tx_work(struct work_struct *work)
+{
+	struct virtnet_info *vi = container_of(work, struct virtnet_info, tx_work);
+
+	virtnet_tx_reclaim_now(vi);
 	if (virtnet_broken(vi))
 		virtnet_free_unused(vi);
 }
@@ -441,7 +516,7 @@ static void virtnet_tx_done(struct virtqueue *vq)
 {
 	struct virtnet_info *vi = vq->vdev->priv;
 
-	schedule_work(&vi->tx_work);
+	virtnet_queue_tx(vi);
 }
 
 /* One frame out; @csum_start/@csum_offset with @partial (a CHECKSUM_PARTIAL
@@ -484,6 +559,7 @@ static netdev_tx_t virtnet_xmit(struct net_device *dev, const void *frame,
 		/* a completion between the reclaim and the stop wakes it */
 		if (vi->svq->num_free)
 			netif_wake_queue(dev);
+		virtnet_tx_cb_update(vi);
 		spin_unlock_irqrestore(&vi->tx_lock, flags);
 		kfree(tb);
 		return NETDEV_TX_BUSY;
@@ -499,6 +575,7 @@ static netdev_tx_t virtnet_xmit(struct net_device *dev, const void *frame,
 		atomic64_inc(&vi->tx_csum);
 	if (!vi->svq->num_free)
 		netif_stop_queue(dev); /* VN4: woken by tx_work */
+	virtnet_tx_cb_update(vi);
 	kick = virtqueue_kick_prepare(vi->svq);
 	spin_unlock_irqrestore(&vi->tx_lock, flags);
 	if (kick)
@@ -658,6 +735,7 @@ static int virtnet_probe(struct virtio_device *vdev)
 		goto out_free;
 	vi->rvq = vqs[0];
 	vi->svq = vqs[1];
+	vi->tx_cb_on = true; /* callbacks start enabled */
 	vdev->priv = vi;
 	virtnet_get_mac(vi);
 	virtio_device_ready(vdev);
@@ -745,6 +823,8 @@ void virtnet_get_counters(struct net_device *dev, struct virtnet_counters *c)
 	c->rx_csum_partial = atomic64_read(&vi->rx_csum_partial);
 	c->rx_csum_errors = atomic64_read(&vi->rx_csum_errors);
 	c->broken = virtnet_broken(vi);
+	c->rx_work_delay_ns = atomic64_read(&vi->rx_work_delay_ns);
+	c->rx_work_runs = atomic64_read(&vi->rx_work_runs);
 }
 
 void virtnet_test_flush(struct net_device *dev)
@@ -754,6 +834,8 @@ void virtnet_test_flush(struct net_device *dev)
 	flush_work(&vi->rx_work);
 	flush_work(&vi->tx_work);
 	flush_work(&vi->link_work);
+	if (!virtnet_broken(vi))
+		virtnet_tx_reclaim_now(vi); /* tx_irq 0: completions wait for a send */
 }
 
 /* ---- `netdev` ---- */
@@ -791,6 +873,23 @@ static int netdev_show(struct net_device *dev, void *arg)
 			(unsigned long long)c.tx_inflight, (unsigned long long)c.tx_busy,
 			c.broken ? ", BROKEN: " : "",
 			c.broken ? vdev->broken_reason : "");
+		u64 rk, ri, rs, tk, ti, ts;
+
+		virtqueue_stats(((struct virtnet_info *)netdev_priv(dev))->rvq, &rk, &ri,
+				&rs);
+		virtqueue_stats(((struct virtnet_info *)netdev_priv(dev))->svq, &tk, &ti,
+				&ts);
+		cprintf("  features: device %#llx, negotiated %#llx; rx queue %llu kicks %llu irqs, tx queue %llu kicks %llu irqs\n",
+			(unsigned long long)vdev->device_features,
+			(unsigned long long)vdev->features, (unsigned long long)rk,
+			(unsigned long long)ri, (unsigned long long)tk,
+			(unsigned long long)ti);
+		cprintf("  rx interrupt to rx_work: %llu runs, mean %llu us\n",
+			(unsigned long long)c.rx_work_runs,
+			(unsigned long long)(c.rx_work_runs ?
+						     c.rx_work_delay_ns / c.rx_work_runs /
+							     1000 :
+						     0));
 		cprintf("  checksum offload: tx %s, %llu frames completed by the device; rx %s, %llu valid, %llu partial completed, %llu bad csum_start/offset\n",
 			(dev->features & NETIF_F_HW_CSUM) ? "on" : "off",
 			(unsigned long long)c.tx_csum,
@@ -837,6 +936,9 @@ static struct virtio_driver virtio_net_driver = {
 
 static int virtio_net_init(void)
 {
+	virtnet_tx_wq = alloc_workqueue("virtio_net_tx", WQ_HIGHPRI, 0);
+	if (!virtnet_tx_wq)
+		pr_warn("virtio_net: no workqueue of its own: tx_work on system_wq\n");
 	return register_virtio_driver(&virtio_net_driver);
 }
 subsys_initcall(virtio_net_init);

@@ -24,6 +24,8 @@ struct virtnet_counters {
 	u64 rx_csum_partial;  /* NEEDS_CSUM received: completed in software */
 	u64 rx_csum_errors;   /* NEEDS_CSUM with csum_start/offset out of the frame */
 	u64 broken;	      /* 1 once the device was broken and reset */
+	u64 rx_work_runs;     /* rx_work runs that an interrupt queued */
+	u64 rx_work_delay_ns; /* their summed delay from the interrupt */
 };
 
 bool virtnet_is_virtio_net(struct net_device *dev);

@@ -35,6 +35,7 @@
 #include <quire/errno.h>
 #include <quire/kernel.h>
 #include <quire/checksum.h>
+#include <quire/sysctl.h>
 #include <arch/irq.h>
 #include <arch/memory.h>
 #include <linux/virtio_net.h>
@@ -429,6 +430,49 @@ static void tx_completes_and_a_full_ring_stops_then_wakes_the_queue(struct ktest
 	KTEST_EXPECT_EQ(t, c.tx_inflight, 0);
 	KTEST_EXPECT_EQ(t, atomic64_read(&f->dev->stats.tx_packets), FNET_RING);
 	fnet_down(f);
+}
+
+/* net.virtio_net.tx_irq=0: a completed frame is freed (and counted) by the
+ * next send, not by an interrupt; tx_irq=1 frees it from the interrupt's
+ * tx_work again. */
+static void tx_completion_without_the_interrupt_is_taken_by_the_next_send(struct ktest *t)
+{
+	struct fnet *f;
+	struct virtnet_counters c;
+	u8 frame[ETH_ZLEN];
+	long old;
+	void *buf;
+	u32 cap;
+	int id;
+
+	KTEST_ASSERT_EQ(t, sysctl_get("net.virtio_net.tx_irq", &old), 0);
+	KTEST_ASSERT_EQ(t, sysctl_set("net.virtio_net.tx_irq", "0"), 0);
+	f = fnet_up(t, 0, 0);
+	fill_frame(frame, sizeof(frame), 1);
+	KTEST_ASSERT_EQ(t, dev_queue_xmit(f->dev, frame, sizeof(frame)), NETDEV_TX_OK);
+	id = fnet_take(f, 1, &buf, &cap);
+	KTEST_ASSERT_OP(t, id, >=, 0);
+	fnet_used(f, 1, id, 0);
+	/* completed, no interrupt: still held and not counted */
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.tx_inflight, 1);
+	KTEST_EXPECT_EQ(t, atomic64_read(&f->dev->stats.tx_packets), 0);
+	/* the next send reclaims it first */
+	KTEST_ASSERT_EQ(t, dev_queue_xmit(f->dev, frame, sizeof(frame)), NETDEV_TX_OK);
+	KTEST_EXPECT_EQ(t, atomic64_read(&f->dev->stats.tx_packets), 1);
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.tx_inflight, 1);
+	/* with the interrupt on again, its tx_work frees the second */
+	KTEST_ASSERT_EQ(t, sysctl_set("net.virtio_net.tx_irq", "1"), 0);
+	KTEST_ASSERT_EQ(t, dev_queue_xmit(f->dev, frame, sizeof(frame)), NETDEV_TX_OK);
+	while ((id = fnet_take(f, 1, &buf, &cap)) >= 0)
+		fnet_used(f, 1, id, 0);
+	fnet_irq(f, 1);
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.tx_inflight, 0);
+	KTEST_EXPECT_EQ(t, atomic64_read(&f->dev->stats.tx_packets), 3);
+	fnet_down(f);
+	sysctl_set("net.virtio_net.tx_irq", old ? "1" : "0");
 }
 
 static void merged_frame_spanning_two_buffers_goes_up_whole(struct ktest *t)
@@ -1527,6 +1571,7 @@ static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(frames_go_up_whole_and_every_buffer_is_reposted),
 	KTEST_CASE(a_ring_used_up_at_once_is_counted_and_refilled),
 	KTEST_CASE(tx_completes_and_a_full_ring_stops_then_wakes_the_queue),
+	KTEST_CASE(tx_completion_without_the_interrupt_is_taken_by_the_next_send),
 	KTEST_CASE(merged_frame_spanning_two_buffers_goes_up_whole),
 	KTEST_CASE(used_length_shorter_than_the_header_breaks_the_device),
 	KTEST_CASE(used_length_longer_than_the_buffer_breaks_the_device),

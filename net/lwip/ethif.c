@@ -12,9 +12,12 @@
  *    is linearised into the netif's txbuf and given to dev_queue_xmit();
  *    NETDEV_TX_BUSY is retried ETHIF_TX_TRIES times a jiffy apart, then
  *    the frame is dropped (counted; TCP retransmits).
- *  receive: a driver's netif_rx() -> ethif_rx(): a PBUF_POOL chain,
- *    tcpip_input() posts it to the tcpip thread's mailbox; no pbuf or a
- *    full mailbox drops it (counted).
+ *  receive: a driver's netif_rx() -> ethif_rx(): a PBUF_POOL chain;
+ *    with net.lwip.rx_direct (default) lwIP takes it there under the core
+ *    lock (LWIP_TCPIP_CORE_LOCKING_INPUT's way: no hand-off to the tcpip
+ *    thread per frame), else tcpip_input() posts it to the tcpip thread's
+ *    mailbox; no pbuf or a full mailbox drops it (counted). Either way
+ *    netif_rx() is called in process context.
  *  carrier: netif_carrier_on/off() -> ethif_link() -> tcpip_try_callback()
  *    -> netif_set_link_up/down() on the tcpip thread; a full mailbox is
  *    retried a jiffy later by the link_retry work (NL3).
@@ -58,8 +61,9 @@
  *
  * Locking: lwIP's core lock (LOCK_TCPIP_CORE, a Quire mutex) guards every
  * struct netif and lwIP's own state; it is taken by API callers and held
- * by the tcpip thread while it runs. The driver paths (netif_rx, carrier)
- * never take it: they post to the tcpip mailbox. dev_open() is called
+ * by the tcpip thread while it runs. netif_rx takes it with rx_direct (so
+ * nothing holding it may wait for a driver's receive work); the carrier
+ * path never does: it posts to the tcpip mailbox. dev_open() is called
  * without it (a driver may report carrier from ndo_open).
  */
 #include <quire/kernel.h>
@@ -71,6 +75,8 @@
 #include <quire/sched.h>
 #include <quire/completion.h>
 #include <quire/jiffies.h>
+#include <quire/sysctl.h>
+#include <arch/time.h>
 
 #include "lwip/opt.h"
 #include "lwip/init.h"
@@ -87,6 +93,13 @@
 #include <quire/checksum.h>
 
 #define ETHIF_TX_TRIES 25 /* BUSY retries, a jiffy apart: ~100 ms */
+
+/* net.lwip.rx_direct: 1, a received frame goes through lwIP in the
+ * driver's context under the core lock (lwIP's LWIP_TCPIP_CORE_LOCKING_INPUT,
+ * Linux's NAPI poll running the stack); 0, by the tcpip mailbox. */
+static unsigned int ethif_rx_direct = 1;
+SYSCTL_ENTRY(ethif_rx_direct, .procname = "net.lwip.rx_direct", .data = &ethif_rx_direct,
+	     .type = SYSCTL_UINT, .min = 0, .max = 1);
 
 LIST_HEAD(ethif_list);
 static bool lwip_started;
@@ -179,6 +192,7 @@ static err_t ethif_linkoutput(struct netif *netif, struct pbuf *p)
 		return ERR_BUF;
 	}
 	partial = e->tx_csum && ethif_tx_csum(e, len, &csum_start, &csum_offset);
+	tcp_flow_tx(e->txbuf, len);
 	for (tries = 0; tries < ETHIF_TX_TRIES; tries++) {
 		if (partial)
 			r = dev_queue_xmit_csum(e->dev, e->txbuf, len, csum_start,
@@ -247,7 +261,20 @@ static void ethif_rx(struct net_device *dev, const void *frame, unsigned int len
 		goto drop;
 	}
 	pbuf_take(p, frame, len);
+	p->rx_ns = tcp_flow_on() ? arch_clock_ns() : 0;
 	LINK_STATS_INC(link.recv);
+	if (READ_ONCE(ethif_rx_direct)) {
+		bool trusted = ethif_rx_trusted(e, frame, len, ip_summed);
+
+		if (trusted)
+			__atomic_add_fetch(&e->rx_csum_trusted, 1, __ATOMIC_RELAXED);
+		LOCK_TCPIP_CORE();
+		if ((trusted ? ethif_input_trusted : ethernet_input)(p, &e->netif) !=
+		    ERR_OK)
+			pbuf_free(p);
+		UNLOCK_TCPIP_CORE();
+		return;
+	}
 	if (ethif_rx_trusted(e, frame, len, ip_summed)) {
 		__atomic_add_fetch(&e->rx_csum_trusted, 1, __ATOMIC_RELAXED);
 		if (tcpip_inpkt(p, &e->netif, ethif_input_trusted) != ERR_OK) {

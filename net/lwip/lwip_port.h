@@ -45,6 +45,10 @@ struct ethif {
 	u8 txbuf[ETH_FRAME_LEN]; /* linearised frame; core lock */
 };
 
+/* `tcpflow` (tcp_flow.c): a frame @f of @len bytes lwIP sends; core lock. */
+void tcp_flow_tx(const u8 *f, unsigned int len);
+bool tcp_flow_on(void);
+
 /* The netifs, in net_device registration order (fixed after boot). */
 extern struct list_head ethif_list;
 /* True once tcpip_init() has run (some device was there at boot). */

@@ -14,6 +14,7 @@
  * it (CHECKSUM_UNNECESSARY), and slirp's netif keeps software checksums.
  */
 #include <quire/kernel.h>
+#include <quire/sysctl.h>
 #include <quire/ktest.h>
 #include <quire/kthread.h>
 #include <quire/completion.h>
@@ -950,8 +951,13 @@ static void link_change_with_the_tcpip_mailbox_full_is_not_lost(struct ktest *t)
 	struct ethif *e;
 	unsigned int i, waited;
 	bool up = true;
+	long direct;
 
 	KTEST_ASSERT_NOT_NULL(t, dev);
+	/* the frames must queue in the mailbox, not wait for the core lock
+	 * the held tcpip thread owns (net.lwip.rx_direct) */
+	KTEST_ASSERT_EQ(t, sysctl_get("net.lwip.rx_direct", &direct), 0);
+	KTEST_ASSERT_EQ(t, sysctl_set("net.lwip.rx_direct", "0"), 0);
 	dev->netdev_ops = &busy_ops;
 	dev->driver = "busy_nic";
 	KTEST_ASSERT_EQ(t, register_netdev(dev), 0);
@@ -990,6 +996,7 @@ static void link_change_with_the_tcpip_mailbox_full_is_not_lost(struct ktest *t)
 	ethif_detach(e);
 	unregister_netdev(dev);
 	free_netdev(dev);
+	sysctl_set("net.lwip.rx_direct", direct ? "1" : "0");
 }
 
 static const struct ktest_case lwip_slirp_cases[] = {

@@ -91,6 +91,7 @@ int quire_tcp_tw_syn_hook(struct pbuf *p, struct netif *inp)
 	u32_t seqno;
 	u8_t flags;
 
+	tcp_flow_rx(p);
 	if (p->len < IP_HLEN || IPH_V(iph) != 4 || IPH_PROTO(iph) != IP_PROTO_TCP)
 		return 0;
 	hlen = IPH_HL_BYTES(iph);

@@ -15,6 +15,9 @@ struct netif;
  * TIME_WAIT pcb that a new SYN replaces or a RST ends. Called under the core lock. */
 int quire_tcp_tw_syn_hook(struct pbuf *p, struct netif *inp);
 
+/* The same hook feeds `tcpflow` (net/lwip/tcp_flow.c) every packet. */
+void tcp_flow_rx(struct pbuf *p);
+
 /* TIME_WAIT pcbs freed for a new SYN, and by a RST at rcv_nxt, since
  * boot (`netstat`). */
 extern unsigned long quire_tcp_tw_syn_reused;

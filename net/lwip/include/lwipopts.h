@@ -8,8 +8,10 @@
  * stack), and LWIP_TCPIP_CORE_LOCKING=1: API calls (netconn, netifapi,
  * Quire's glue) take the core lock (a Quire mutex) and run the stack
  * function directly instead of posting a message and waiting, which
- * halves the context switches per call. Received frames still travel by
- * the tcpip mailbox (tcpip_input), so a driver never takes the core lock.
+ * halves the context switches per call. Received frames go through lwIP
+ * in the driver's receive work under the core lock (ethif.c,
+ * net.lwip.rx_direct: LWIP_TCPIP_CORE_LOCKING_INPUT done by the port, so
+ * that it can be switched off at run time: then by the tcpip mailbox).
  */
 #ifndef QUIRE_LWIPOPTS_H
 #define QUIRE_LWIPOPTS_H
@@ -17,7 +19,7 @@
 #define NO_SYS			      0
 #define SYS_LIGHTWEIGHT_PROT	      1 /* pools are shared with the rx path */
 #define LWIP_TCPIP_CORE_LOCKING	      1
-#define LWIP_TCPIP_CORE_LOCKING_INPUT 0 /* rx by the mailbox (above) */
+#define LWIP_TCPIP_CORE_LOCKING_INPUT 0 /* ethif.c does it (above) */
 #define LWIP_TIMERS		      1
 #define LWIP_NETCONN_SEM_PER_THREAD   0
 
@@ -127,6 +129,10 @@
 #define MEMP_STATS	   1
 #define SYS_STATS	   1
 #define LWIP_STATS_LARGE   1 /* 32-bit counters, not 16 */
+
+/* Each received frame's arrival (arch_clock_ns(), set by ethif_rx() while
+ * `tcpflow` runs): how long it waited for the tcpip thread. */
+#define LWIP_PBUF_CUSTOM_DATA u64_t rx_ns;
 
 /* Debug output off; assertions on (LWIP_PLATFORM_ASSERT, arch/cc.h). */
 #define LWIP_DEBUG	  0
