@@ -1174,11 +1174,12 @@ static void chains_of_ring_size_and_direct_max_edges(struct ktest *t)
  * `next`, not the head): VQU2 refuses it (it heads nothing in flight),
  * the device breaks, every request is completed once, the free list is
  * whole. The same for a used len beyond the direct chain's writable
- * buffers.
+ * buffers, and beyond an indirect head's (the older F_ALL cases now send
+ * 2-buffer chains direct, so this is where VQU3 meets an indirect table).
  */
 static void non_head_id_of_a_direct_chain_is_rejected(struct ktest *t)
 {
-	for (unsigned int c = 0; c < 2; c++) {
+	for (unsigned int c = 0; c < 3; c++) {
 		struct fake_dev *fd = fake_create(t, F_ALL);
 		struct vring *vr = virtqueue_get_vring(fd->vq);
 		long direct_max = set_direct_max(t, 3);
@@ -1192,10 +1193,16 @@ static void non_head_id_of_a_direct_chain_is_rejected(struct ktest *t)
 		h = dev_pop(fd);
 		KTEST_ASSERT_TRUE(t, h >= 0);
 		KTEST_ASSERT_TRUE(t, vr->desc[h].flags & VRING_DESC_F_NEXT);
-		if (c == 0)
+		if (c == 0) {
 			dev_push(fd, vr->desc[h].next, 0);
-		else
+		} else if (c == 1) {
 			dev_push(fd, h, 2 * 16 + 1); /* 32 writable bytes */
+		} else { /* the indirect head: 48 writable bytes in its table */
+			h = dev_pop(fd);
+			KTEST_ASSERT_TRUE(t, h >= 0);
+			KTEST_ASSERT_TRUE(t, vr->desc[h].flags & VRING_DESC_F_INDIRECT);
+			dev_push(fd, h, 3 * 16 + 1);
+		}
 		set_direct_max(t, direct_max);
 		expect_broken(t, fd, 3, 0);
 		fake_destroy(t, fd);
