@@ -436,6 +436,41 @@ static void plug_merge_makes_one_request_within_limits(struct ktest *t)
 	tbio_free(tb, 12);
 }
 
+/*
+ * Merged bios (blkbench merges since session 23): a plug of 4 contiguous
+ * bios submitted back to front (front merges) and 4 front to back (back
+ * merges) makes two requests of 4 pages; the first fails: each of its
+ * bios ends exactly once with -EIO, the other's once with 0, and the
+ * disk's stats count 2 requests and 6 merges (8 bios issued).
+ */
+static void merged_bios_end_once_each_with_their_request_status(struct ktest *t)
+{
+	struct disk_stats before = tdev.disk->stats, *st = &tdev.disk->stats;
+	struct blk_plug plug;
+	struct tbio tb[8];
+
+	tdev.fail_nth = 1;
+	tdev.fail_status = BLK_STS_IOERR;
+	blk_start_plug(&plug);
+	for (int i = 0; i < 4; i++)
+		tbio_submit(t, &tb[i], REQ_OP_WRITE, (3 - i) * 8, 8, i);
+	for (int i = 4; i < 8; i++)
+		tbio_submit(t, &tb[i], REQ_OP_WRITE, 64 + (i - 4) * 8, 8, i);
+	blk_finish_plug(&plug);
+	KTEST_EXPECT_TRUE(t, tdev_drain(tb, 8));
+	KTEST_ASSERT_EQ(t, tdev.nr_log, 2);
+	KTEST_EXPECT_EQ(t, tdev.log[0].sector, 0);
+	KTEST_EXPECT_EQ(t, tdev.log[0].bytes, 4 * PAGE_SIZE);
+	KTEST_EXPECT_EQ(t, tdev.log[1].sector, 64);
+	KTEST_EXPECT_EQ(t, tdev.log[1].bytes, 4 * PAGE_SIZE);
+	for (int i = 0; i < 8; i++) {
+		KTEST_EXPECT_EQ(t, tb[i].ends, 1);
+		KTEST_EXPECT_EQ(t, tb[i].status, i < 4 ? -EIO : 0);
+	}
+	KTEST_EXPECT_EQ(t, st->merges[STAT_WRITE] - before.merges[STAT_WRITE], 6);
+	tbio_free(tb, 8);
+}
+
 static void bio_over_max_sectors_is_split(struct ktest *t)
 {
 	struct tbio tb;
@@ -908,6 +943,7 @@ static const struct ktest_case blk_mq_plain_cases[] = {
 	KTEST_CASE(plug_batch_gets_one_kick),
 	KTEST_CASE(sleeping_flushes_the_plug),
 	KTEST_CASE(plug_merge_makes_one_request_within_limits),
+	KTEST_CASE(merged_bios_end_once_each_with_their_request_status),
 	KTEST_CASE(bio_over_max_sectors_is_split),
 	KTEST_CASE(flush_flags_stripped_without_write_cache),
 	KTEST_CASE(poll_completes_a_request_without_the_interrupt),

@@ -32,6 +32,7 @@
 #include <quire/preempt.h>
 #include <quire/sysctl.h>
 #include <arch/cpu.h>
+#include <arch/memory.h>
 #include <arch/time.h>
 
 #define FAKE_RING	8
@@ -1078,10 +1079,239 @@ static void random_honest_traffic_completes_everything_once(struct ktest *t)
 	fake_destroy(t, fd);
 }
 
+/* ---- direct and indirect heads in one ring (review of direct_max) ---- */
+
+/*
+ * Submit request @i as a chain of @total 8-byte buffers (one out, the
+ * rest in); returns add_sgs' error. The chain may be as long as the ring.
+ */
+static int fake_submit_chain(struct fake_dev *fd, unsigned int i, unsigned int total)
+{
+	struct scatterlist sg[FAKE_RING + 1];
+	int err;
+
+	for (unsigned int n = 0; n < total; n++)
+		sg_init_one(&sg[n], &fd->buf[i][8 * (n % 8)], 8);
+	err = virtqueue_add_sgs(fd->vq, sg, 1, total - 1, &fd->reqs[i], GFP_KERNEL);
+	if (virtqueue_check(fd->vq)) /* after each step */
+		fd->bad_checks++;
+	return err;
+}
+
+/*
+ * The sysctl refuses what it cannot hold (2^31, 65, -1) and keeps its
+ * value; 0 and 64, its bounds, are taken.
+ */
+static void direct_max_sysctl_refuses_out_of_range_values(struct ktest *t)
+{
+	static const char *const bad[] = {"2147483648", "4294967299", "65", "-1", "x"};
+	long old = set_direct_max(t, 5), now = -1;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+		KTEST_EXPECT_NE(t, sysctl_set("dev.virtio.direct_max", bad[i]), 0);
+		KTEST_EXPECT_EQ(t, sysctl_get("dev.virtio.direct_max", &now), 0);
+		KTEST_EXPECT_EQ(t, now, 5);
+	}
+	set_direct_max(t, 64);
+	set_direct_max(t, 0);
+	set_direct_max(t, old);
+}
+
+/*
+ * Chains at the edges: with direct_max above the ring, a chain of exactly
+ * the ring size goes direct and takes every descriptor; a second request
+ * then has no room (-ENOSPC, even for an indirect table, nothing leaked);
+ * once one descriptor is held, a ring-size chain no longer fits and goes
+ * indirect; one longer than the ring always goes indirect. direct_max and
+ * direct_max + 1 buffers go direct and indirect.
+ */
+static void chains_of_ring_size_and_direct_max_edges(struct ktest *t)
+{
+	struct fake_dev *fd = fake_create(t, F_ALL);
+	struct vring *vr = virtqueue_get_vring(fd->vq);
+	long direct_max = set_direct_max(t, 64);
+	int h;
+
+	KTEST_ASSERT_EQ(t, fake_submit_chain(fd, 0, FAKE_RING), 0);
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, 0);
+	KTEST_EXPECT_EQ(t, fake_submit_chain(fd, 1, 2), -ENOSPC);
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, 0);
+	h = dev_pop(fd);
+	KTEST_ASSERT_TRUE(t, h >= 0);
+	KTEST_EXPECT_FALSE(t, vr->desc[h].flags & VRING_DESC_F_INDIRECT);
+	dev_push(fd, h, 8 * (FAKE_RING - 1));
+	KTEST_EXPECT_EQ(t, fd->reqs[0].len, 8 * (FAKE_RING - 1));
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING);
+
+	KTEST_ASSERT_EQ(t, fake_submit(fd, 1, 1), 0); /* 2 direct */
+	KTEST_ASSERT_EQ(t, fake_submit_chain(fd, 2, FAKE_RING), 0);
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING - 3);
+	KTEST_ASSERT_EQ(t, fake_submit_chain(fd, 3, FAKE_RING + 1), 0);
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING - 4);
+	set_direct_max(t, 3);
+	KTEST_ASSERT_EQ(t, fake_submit_chain(fd, 4, 3), 0); /* direct_max: direct */
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING - 7);
+	KTEST_ASSERT_EQ(t, fake_submit_chain(fd, 5, 4), 0); /* direct_max + 1 */
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, 0);
+	for (unsigned int i = 1; i <= 5; i++) {
+		static const bool indirect[6] = {false, false, true, true, false, true};
+
+		h = dev_pop(fd);
+		KTEST_ASSERT_TRUE(t, h >= 0);
+		KTEST_EXPECT_EQ(t, !!(vr->desc[h].flags & VRING_DESC_F_INDIRECT),
+				indirect[i]);
+		dev_push(fd, h, 8);
+		KTEST_EXPECT_EQ(t, fd->reqs[i].completions, 1);
+	}
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING);
+	KTEST_EXPECT_FALSE(t, virtqueue_is_broken(fd->vq));
+	set_direct_max(t, direct_max);
+	fake_destroy(t, fd);
+}
+
+/*
+ * A device that completes the second descriptor of a direct chain (its
+ * `next`, not the head): VQU2 refuses it (it heads nothing in flight),
+ * the device breaks, every request is completed once, the free list is
+ * whole. The same for a used len beyond the direct chain's writable
+ * buffers, and beyond an indirect head's (the older F_ALL cases now send
+ * 2-buffer chains direct, so this is where VQU3 meets an indirect table).
+ */
+static void non_head_id_of_a_direct_chain_is_rejected(struct ktest *t)
+{
+	for (unsigned int c = 0; c < 3; c++) {
+		struct fake_dev *fd = fake_create(t, F_ALL);
+		struct vring *vr = virtqueue_get_vring(fd->vq);
+		long direct_max = set_direct_max(t, 3);
+		int h;
+
+		KTEST_ASSERT_EQ(t, fake_submit(fd, 0, 1), 0); /* 2 direct */
+		KTEST_ASSERT_EQ(t, fake_submit(fd, 1, 2), 0); /* 3 direct */
+		KTEST_ASSERT_EQ(t, fake_submit(fd, 2, 3), 0); /* 4: indirect */
+		KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING - 6);
+		dev_pop(fd);
+		h = dev_pop(fd);
+		KTEST_ASSERT_TRUE(t, h >= 0);
+		KTEST_ASSERT_TRUE(t, vr->desc[h].flags & VRING_DESC_F_NEXT);
+		if (c == 0) {
+			dev_push(fd, vr->desc[h].next, 0);
+		} else if (c == 1) {
+			dev_push(fd, h, 2 * 16 + 1); /* 32 writable bytes */
+		} else { /* the indirect head: 48 writable bytes in its table */
+			h = dev_pop(fd);
+			KTEST_ASSERT_TRUE(t, h >= 0);
+			KTEST_ASSERT_TRUE(t, vr->desc[h].flags & VRING_DESC_F_INDIRECT);
+			dev_push(fd, h, 3 * 16 + 1);
+		}
+		set_direct_max(t, direct_max);
+		expect_broken(t, fd, 3, 0);
+		fake_destroy(t, fd);
+	}
+}
+
+/* The address of the first buffer of the chain headed by @h. */
+static u64 first_buf(struct vring *vr, int h)
+{
+	const struct vring_desc *d = &vr->desc[h];
+
+	if (d->flags & VRING_DESC_F_INDIRECT)
+		return ((const struct vring_desc *)__va(d->addr))[0].addr;
+	return d->addr;
+}
+
+/*
+ * Seeded random traffic with direct_max changed between every step (0, 1,
+ * 2, 3, 4, the ring size, 64) and chains of 2..ring size buffers: direct
+ * and indirect heads are in flight together and detached in any order;
+ * each head is indirect exactly when the rule in force at its submission
+ * said so; the ring checker holds after every step; every request
+ * completes once with its len; nothing leaks.
+ */
+static void direct_and_indirect_heads_mix_while_direct_max_changes(struct ktest *t)
+{
+	static const unsigned int maxes[] = {0, 1, 2, 3, 4, FAKE_RING, 64};
+	u64 seed = ktest_seed() * 2 + 0x5eed;
+	struct fake_dev *fd = fake_create(t, F_ALL);
+	struct vring *vr = virtqueue_get_vring(fd->vq);
+	long direct_max = set_direct_max(t, 3);
+	bool want_indirect[FAKE_REQS] = {0};
+	unsigned int total[FAKE_REQS] = {0};
+	int held[FAKE_RING], req_of[FAKE_RING];
+	unsigned int nheld = 0, next = 0, seen_direct = 0, seen_indirect = 0;
+
+	cprintf("# direct/indirect mix: seed %llu\n", (unsigned long long)ktest_seed());
+	for (unsigned int i = 0; i < FAKE_RING; i++)
+		req_of[i] = -1;
+	for (unsigned int step = 0; step < 4000 && !t->failed; step++) {
+		unsigned int dm = maxes[rnd(&seed) % ARRAY_SIZE(maxes)];
+		int h;
+
+		set_direct_max(t, dm);
+		if (next < FAKE_REQS && rnd(&seed) % 2) {
+			unsigned int n = 2 + rnd(&seed) % (FAKE_RING - 1);
+			unsigned int free = fd->vq->num_free;
+			int err;
+
+			err = fake_submit_chain(fd, next, n);
+			KTEST_EXPECT_EQ(t, err, free ? 0 : -ENOSPC);
+			if (!err) {
+				want_indirect[next] = n > dm || free < n;
+				total[next] = n;
+				KTEST_EXPECT_EQ(t, fd->vq->num_free,
+						free - (want_indirect[next] ? 1 : n));
+				next++;
+			}
+		}
+		while (nheld < FAKE_RING && (h = dev_pop(fd)) >= 0) {
+			KTEST_ASSERT_TRUE(t, h < FAKE_RING);
+			/* which request: the one whose token the head holds */
+			req_of[h] = -1;
+			for (unsigned int r = 0; r < next; r++)
+				if (!fd->reqs[r].completions &&
+				    first_buf(vr, h) == __pa(fd->buf[r]))
+					req_of[h] = r;
+			KTEST_ASSERT_TRUE(t, req_of[h] >= 0);
+			KTEST_EXPECT_EQ(t, !!(vr->desc[h].flags & VRING_DESC_F_INDIRECT),
+					want_indirect[req_of[h]]);
+			if (vr->desc[h].flags & VRING_DESC_F_INDIRECT)
+				seen_indirect++;
+			else
+				seen_direct++;
+			held[nheld++] = h;
+		}
+		if (nheld && rnd(&seed) % 2) {
+			unsigned int k = rnd(&seed) % nheld;
+			int r = req_of[held[k]];
+
+			dev_push(fd, held[k], 8 * (total[r] - 1));
+			KTEST_EXPECT_EQ(t, fd->reqs[r].completions, 1);
+			KTEST_EXPECT_EQ(t, fd->reqs[r].len, 8 * (total[r] - 1));
+			held[k] = held[--nheld];
+		}
+		KTEST_EXPECT_EQ(t, virtqueue_check(fd->vq), 0);
+		if (next == FAKE_REQS && !nheld && fd->vq->num_free == FAKE_RING)
+			break;
+	}
+	cprintf("# %u direct and %u indirect heads\n", seen_direct, seen_indirect);
+	KTEST_EXPECT_GT(t, seen_direct, 0);
+	KTEST_EXPECT_GT(t, seen_indirect, 0);
+	KTEST_EXPECT_FALSE(t, virtqueue_is_broken(fd->vq));
+	KTEST_EXPECT_EQ(t, next, FAKE_REQS);
+	for (unsigned int i = 0; i < next; i++)
+		KTEST_EXPECT_EQ(t, fd->reqs[i].completions, 1);
+	KTEST_EXPECT_EQ(t, fd->vq->num_free, FAKE_RING);
+	set_direct_max(t, direct_max);
+	fake_destroy(t, fd);
+}
+
 static const struct ktest_case virtio_cases[] = {
 	KTEST_CASE(ring_checker_catches_a_miscounted_free_list),
 	KTEST_CASE(ring_completes_each_request_once_with_its_len),
 	KTEST_CASE(short_chains_go_direct_up_to_direct_max),
+	KTEST_CASE(direct_max_sysctl_refuses_out_of_range_values),
+	KTEST_CASE(chains_of_ring_size_and_direct_max_edges),
+	KTEST_CASE(non_head_id_of_a_direct_chain_is_rejected),
+	KTEST_CASE(direct_and_indirect_heads_mix_while_direct_max_changes),
 	KTEST_CASE(direct_chains_take_one_descriptor_per_buffer_and_fill_up),
 	KTEST_CASE(chain_longer_than_the_ring_is_refused_without_indirect),
 	KTEST_CASE(event_idx_suppresses_kicks_the_device_did_not_ask_for),
