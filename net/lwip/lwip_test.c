@@ -31,6 +31,7 @@
 #include "lwip/sys.h"
 #include "lwip/api.h"
 #include "lwip/tcpip.h"
+#include "lwip/timeouts.h"
 #include "lwip/stats.h"
 #include "lwip/memp.h"
 #include "lwip/tcp.h"
@@ -999,6 +1000,57 @@ static void link_change_with_the_tcpip_mailbox_full_is_not_lost(struct ktest *t)
 	sysctl_set("net.lwip.rx_direct", direct ? "1" : "0");
 }
 
+/* LW4 (sys_arch.c): a timeout set under the core lock by another thread */
+struct lw4_timeout {
+	struct completion done;
+	unsigned long fired;
+};
+
+static void lw4_timeout_fn(void *arg)
+{
+	struct lw4_timeout *k = arg;
+
+	k->fired = jiffies;
+	complete(&k->done);
+}
+
+/*
+ * A 20 ms timeout set by this thread under the core lock, as rx_direct's
+ * input (a SYN starting TCP's timer) or an API call does, fires within
+ * 200 ms, six times in a row. Before LW4 the tcpip thread slept on until
+ * its own next timeout (DHCP's 500 ms, ARP's 1 s): 456-460 ms (REVNG).
+ */
+static void timeout_set_under_the_core_lock_elsewhere_fires_on_time(struct ktest *t)
+{
+	unsigned int late = 0;
+
+	KTEST_ASSERT_EQ(t, ethif_wait_for_address(ethif_first(), 20000), 0);
+	for (int i = 0; i < 6; i++) {
+		struct lw4_timeout k;
+		unsigned long start;
+		unsigned int ms;
+
+		init_completion(&k.done);
+		schedule_timeout_uninterruptible(msecs_to_jiffies(37)); /* off any beat */
+		LOCK_TCPIP_CORE();
+		start = jiffies;
+		sys_timeout(20, lw4_timeout_fn, &k);
+		UNLOCK_TCPIP_CORE();
+		if (!wait_for_completion_timeout(&k.done, msecs_to_jiffies(3000))) {
+			LOCK_TCPIP_CORE();
+			sys_untimeout(lw4_timeout_fn, &k);
+			UNLOCK_TCPIP_CORE();
+			ktest_fail(t, __FILE__, __LINE__,
+				   "round %d: a 20 ms timeout not fired after 3 s", i);
+			return;
+		}
+		ms = jiffies_to_msecs(k.fired - start);
+		cprintf("# round %d: the 20 ms timeout fired after %u ms\n", i, ms);
+		late += ms > 200;
+	}
+	KTEST_EXPECT_EQ(t, late, 0);
+}
+
 static const struct ktest_case lwip_slirp_cases[] = {
 	KTEST_CASE(busy_device_is_retried_until_it_takes_the_frame),
 	KTEST_CASE(busy_device_that_stays_busy_drops_the_frame),
@@ -1007,6 +1059,7 @@ static const struct ktest_case lwip_slirp_cases[] = {
 	KTEST_CASE(time_wait_ended_only_by_a_sound_syn_after_or_rst_at_rcv_nxt),
 	KTEST_CASE(dhcp_gets_10_0_2_15),
 	KTEST_CASE(ping_of_the_gateway_answers),
+	KTEST_CASE(timeout_set_under_the_core_lock_elsewhere_fires_on_time),
 	KTEST_CASE(tcp_moves_1mib_both_ways_through_nat_intact),
 	KTEST_CASE(pools_back_to_idle_after_tcp),
 	KTEST_END,

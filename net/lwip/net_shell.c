@@ -324,6 +324,16 @@ static void netstat_pcbs(struct tcp_pcb *pcb)
 	}
 }
 
+/* A listening pcb is the smaller struct tcp_pcb_listen: no remote end. */
+static void netstat_listen_pcbs(struct tcp_pcb_listen *lpcb)
+{
+	for (; lpcb; lpcb = lpcb->next) {
+		cprintf("  tcp ");
+		print_ip4("", ip4_addr_get_u32(ip_2_ip4(&lpcb->local_ip)));
+		cprintf(":%u  *:*  LISTEN\n", lpcb->local_port);
+	}
+}
+
 static int netstat_cmd(int argc, char **argv)
 {
 	struct stats_ s;
@@ -366,7 +376,7 @@ static int netstat_cmd(int argc, char **argv)
 		tw_reused, tw_rst);
 	cprintf("connections:\n");
 	LOCK_TCPIP_CORE();
-	netstat_pcbs(tcp_listen_pcbs.pcbs);
+	netstat_listen_pcbs(tcp_listen_pcbs.listen_pcbs);
 	netstat_pcbs(tcp_active_pcbs);
 	netstat_pcbs(tcp_tw_pcbs);
 	UNLOCK_TCPIP_CORE();

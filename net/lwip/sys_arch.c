@@ -17,12 +17,20 @@
  *       slot twice; not_full/not_empty sleepers are woken on every change.
  *  LW3: sys_arch_protect() nests on one CPU (depth counts), with
  *       interrupts off for the whole outermost section.
+ *  LW4: a timeout set under the core lock by a thread other than tcpip
+ *       fires on time: the tcpip thread sleeps until the earliest timeout
+ *       it saw when it last let the lock go, so an unlock that leaves an
+ *       earlier one posts a no-op message to wake it (lwIP wakes it only
+ *       when the timeout is set on the tcpip thread itself; with
+ *       net.lwip.rx_direct a SYN starts TCP's timer from the driver's
+ *       work: a 20 ms timeout fired after 456-460 ms, session 23 REVNG).
  *
  * Locking: each semaphore and mailbox has its own wait queue whose lock
  * (irqsave) guards its count or ring. Waits sleep in wait_event_timeout()
  * with no other lock held. lwip_protect_lock is a leaf spinlock.
  */
 #include <quire/kernel.h>
+#include <quire/string.h>
 #include <quire/kthread.h>
 #include <quire/mutex.h>
 #include <quire/wait.h>
@@ -37,6 +45,7 @@
 #include "lwip/sys.h"
 #include "lwip/stats.h"
 #include "lwip/tcpip.h"
+#include "lwip/timeouts.h"
 
 #include "lwip_port.h"
 
@@ -158,6 +167,49 @@ void sys_mutex_lock(sys_mutex_t *mutex)
 void sys_mutex_unlock(sys_mutex_t *mutex)
 {
 	mutex_unlock(*mutex);
+}
+
+/* LW4. The tcpip thread, and the earliest timeout when the core lock was
+ * taken by another thread (guarded by the core lock). */
+static struct task_struct *lwip_tcpip_task;
+static u32_t core_next_timeout;
+static bool core_next_timeout_set;
+
+/* Under the core lock: when the earliest timeout is due, in sys_now() ms. */
+static bool lwip_next_timeout(u32_t *at)
+{
+	u32_t sleep = sys_timeouts_sleeptime();
+
+	if (sleep == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
+		return false;
+	*at = sys_now() + sleep;
+	return true;
+}
+
+void lwip_port_lock_core(void)
+{
+	sys_mutex_lock(&lock_tcpip_core);
+	if (current != READ_ONCE(lwip_tcpip_task))
+		core_next_timeout_set = lwip_next_timeout(&core_next_timeout);
+}
+
+static void lwip_timer_kick(void *arg)
+{
+	(void)arg; /* the tcpip thread recomputes its sleep after a message */
+}
+
+void lwip_port_unlock_core(void)
+{
+	struct task_struct *tcpip = READ_ONCE(lwip_tcpip_task);
+	bool kick = false;
+	u32_t at;
+
+	if (tcpip && current != tcpip && lwip_next_timeout(&at))
+		/* earlier by 2 ms or more: sys_now() may tick between reads */
+		kick = !core_next_timeout_set || (s32_t)(at - core_next_timeout) < -1;
+	sys_mutex_unlock(&lock_tcpip_core);
+	if (kick)
+		tcpip_try_callback(lwip_timer_kick, NULL); /* full: it is awake */
 }
 
 void lwip_port_assert_core_locked(void)
@@ -304,6 +356,8 @@ sys_thread_t sys_thread_new(const char *name, lwip_thread_fn fn, void *arg, int 
 	t = kthread_run(lwip_thread_entry, start, "%s", name);
 	if (IS_ERR(t))
 		panic("lwip: cannot start thread %s", name);
+	if (!strcmp(name, TCPIP_THREAD_NAME))
+		WRITE_ONCE(lwip_tcpip_task, t); /* LW4 */
 	return t;
 }
 

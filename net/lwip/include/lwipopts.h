@@ -143,6 +143,16 @@ void lwip_port_assert_core_locked(void);
 #define LWIP_ASSERT_CORE_LOCKED() lwip_port_assert_core_locked()
 
 /*
+ * The core lock's own lock and unlock (sys_arch.c, LW4): a thread other
+ * than tcpip that set a timeout earlier than the tcpip thread's sleep
+ * (rx_direct's input, an API call that starts TCP's timer) wakes it.
+ */
+void lwip_port_lock_core(void);
+void lwip_port_unlock_core(void);
+#define LOCK_TCPIP_CORE()   lwip_port_lock_core()
+#define UNLOCK_TCPIP_CORE() lwip_port_unlock_core()
+
+/*
  * Hooks (net/lwip/include/lwip_hooks.h, net/lwip/tcp_tw.c): a SYN for a
  * connection in TIME_WAIT whose sequence number is after the old
  * rcv_nxt frees that TIME_WAIT pcb before TCP sees the segment, so the
