@@ -1018,7 +1018,9 @@ static void lw4_timeout_fn(void *arg)
  * A 20 ms timeout set by this thread under the core lock, as rx_direct's
  * input (a SYN starting TCP's timer) or an API call does, fires within
  * 200 ms, six times in a row. Before LW4 the tcpip thread slept on until
- * its own next timeout (DHCP's 500 ms, ARP's 1 s): 456-460 ms (REVNG).
+ * its own next timeout (DHCP's 500 ms, ARP's 1 s): 444-464 ms, each round
+ * lined up with DHCP's beat by the 37 ms sleep (with TCP's 250 ms timer
+ * running it would be about 210 ms: a regression would only just fail).
  */
 static void timeout_set_under_the_core_lock_elsewhere_fires_on_time(struct ktest *t)
 {
@@ -1031,7 +1033,7 @@ static void timeout_set_under_the_core_lock_elsewhere_fires_on_time(struct ktest
 		unsigned int ms;
 
 		init_completion(&k.done);
-		schedule_timeout_uninterruptible(msecs_to_jiffies(37)); /* off any beat */
+		schedule_timeout_uninterruptible(msecs_to_jiffies(37));
 		LOCK_TCPIP_CORE();
 		start = jiffies;
 		sys_timeout(20, lw4_timeout_fn, &k);

@@ -6,7 +6,8 @@
  * Layer: net (lwIP port). Used by: lwIP (api/, core/timeouts.c,
  * tcpip.c), Quire's glue (ethif.c, net_shell.c). Provides: sys_sem_*,
  * sys_mbox_*, sys_mutex_*, sys_thread_new(), sys_now(),
- * sys_arch_protect()/unprotect(), lwip_port_diag/assert/rand().
+ * sys_arch_protect()/unprotect(), lwip_port_diag/assert/rand(),
+ * lwip_port_lock_core()/unlock_core() (LOCK/UNLOCK_TCPIP_CORE, LW4).
  * Not here: per-thread semaphores (LWIP_NETCONN_SEM_PER_THREAD=0).
  *
  * Invariants:
@@ -28,6 +29,9 @@
  * Locking: each semaphore and mailbox has its own wait queue whose lock
  * (irqsave) guards its count or ring. Waits sleep in wait_event_timeout()
  * with no other lock held. lwip_protect_lock is a leaf spinlock.
+ * core_next_timeout(_set) are guarded by the core lock; the unlock's
+ * wake-up post comes after the mutex is released (it takes
+ * lwip_protect_lock for the message and the tcpip mailbox's lock).
  */
 #include <quire/kernel.h>
 #include <quire/string.h>
