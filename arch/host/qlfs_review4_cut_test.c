@@ -93,6 +93,18 @@ static void r4c_exit(struct ktest *t)
 	ksys_rmdir(MNT);
 }
 
+/* Unmounted, then fsck finds the image clean. */
+static void r4c_umount_and_fsck(struct ktest *t, struct r4c *r)
+{
+	struct qlfs_fsck_opts fo = {.quiet = true};
+	struct qlfs_fsck_result res;
+
+	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
+	r->mounted = false;
+	KTEST_EXPECT_EQ(t, qlfs_fsck(&r->d, &fo, &res), 0);
+	KTEST_EXPECT_EQ(t, res.problems, 0);
+}
+
 static void r4c_mount(struct ktest *t, struct r4c *r)
 {
 	KTEST_ASSERT_EQ(t, ksys_mount(r->disk->disk_name, MNT, "qlfs", 0, NULL), 0);
@@ -229,15 +241,7 @@ static void qlfs_rv4_range_fsync_never_points_at_unwritten_data(struct ktest *t)
 	r4c_mount(t, r); /* roll-forward */
 	KTEST_EXPECT_TRUE(t, r4c_holds(r, PG, 'b'));
 	KTEST_EXPECT_TRUE(t, r4c_holds(r, 0, 'a'));
-	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
-	r->mounted = false;
-	{
-		struct qlfs_fsck_opts fo = {.quiet = true};
-		struct qlfs_fsck_result res;
-
-		KTEST_EXPECT_EQ(t, qlfs_fsck(&r->d, &fo, &res), 0);
-		KTEST_EXPECT_EQ(t, res.problems, 0);
-	}
+	r4c_umount_and_fsck(t, r);
 }
 
 /* The byte page @pos of the file holds throughout, or -1 (mixed, error). */
@@ -349,15 +353,7 @@ static void qlfs_rv5_fsync_node_never_reaches_media_before_its_data(struct ktest
 		'c', got1);
 	KTEST_EXPECT_TRUE(t, got0 == 'a' || got0 == 'c');
 	KTEST_EXPECT_TRUE(t, got1 == 'a' || got1 == 'b');
-	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
-	r->mounted = false;
-	{
-		struct qlfs_fsck_opts fo = {.quiet = true};
-		struct qlfs_fsck_result res;
-
-		KTEST_EXPECT_EQ(t, qlfs_fsck(&r->d, &fo, &res), 0);
-		KTEST_EXPECT_EQ(t, res.problems, 0);
-	}
+	r4c_umount_and_fsck(t, r);
 }
 
 #define R4C_SW_PAGES  64u /* the writer's pages; the fsyncer's is page 64 */
@@ -366,6 +362,22 @@ static void qlfs_rv5_fsync_node_never_reaches_media_before_its_data(struct ktest
 static bool r4c_sw_page(int fill)
 {
 	return fill == 'w' || (fill >= 'A' && fill <= 'Z');
+}
+
+/* The writer's pages that hold no whole page it wrote (each printed). */
+static int r4c_bad_writer_pages(struct r4c *r)
+{
+	int bad = 0;
+
+	for (u32 i = 0; i < R4C_SW_PAGES; i++) {
+		int got = r4c_fill(r, (loff_t)i * PG);
+
+		if (!r4c_sw_page(got)) {
+			pr_info("    # after the cut: page %u holds %d\n", i, got);
+			bad++;
+		}
+	}
+	return bad;
 }
 
 /*
@@ -426,7 +438,7 @@ static void qlfs_rv5_held_fsync_pass_with_a_steady_writer_survives_a_cut(struct 
 	struct task_struct *k;
 	struct inode *inode;
 	struct path p;
-	int fd, got, bad = 0;
+	int fd;
 	u8 last = 0;
 
 	sbi = r4c_format_and_mount(t, r);
@@ -466,23 +478,8 @@ static void qlfs_rv5_held_fsync_pass_with_a_steady_writer_survives_a_cut(struct 
 
 	r4c_mount(t, r); /* roll-forward */
 	KTEST_EXPECT_EQ(t, r4c_fill(r, (loff_t)R4C_SW_PAGES * PG), (int)last);
-	for (u32 i = 0; i < R4C_SW_PAGES; i++) {
-		got = r4c_fill(r, (loff_t)i * PG);
-		if (!r4c_sw_page(got)) {
-			pr_info("    # after the cut: page %u holds %d\n", i, got);
-			bad++;
-		}
-	}
-	KTEST_EXPECT_EQ(t, bad, 0);
-	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
-	r->mounted = false;
-	{
-		struct qlfs_fsck_opts fo = {.quiet = true};
-		struct qlfs_fsck_result res;
-
-		KTEST_EXPECT_EQ(t, qlfs_fsck(&r->d, &fo, &res), 0);
-		KTEST_EXPECT_EQ(t, res.problems, 0);
-	}
+	KTEST_EXPECT_EQ(t, r4c_bad_writer_pages(r), 0);
+	r4c_umount_and_fsck(t, r);
 }
 
 /*
@@ -654,7 +651,7 @@ static void r4c_cut_in_held_pass(struct ktest *t, enum r4c_cut_at at)
 	struct task_struct *k, *fk;
 	struct inode *inode;
 	struct path p;
-	int fd, got, bad = 0;
+	int fd, got;
 	bool cut_where_meant, answered;
 
 	sbi = r4c_format_and_mount(t, r);
@@ -773,23 +770,8 @@ static void r4c_cut_in_held_pass(struct ktest *t, enum r4c_cut_at at)
 	pr_info("    # after the cut: page 64 holds %d ('c' %d, 'd' %d)\n", got, 'c',
 		'd');
 	KTEST_EXPECT_TRUE(t, got == 'c' || got == 'd');
-	for (u32 i = 0; i < R4C_SW_PAGES; i++) {
-		got = r4c_fill(r, (loff_t)i * PG);
-		if (!r4c_sw_page(got)) {
-			pr_info("    # after the cut: page %u holds %d\n", i, got);
-			bad++;
-		}
-	}
-	KTEST_EXPECT_EQ(t, bad, 0);
-	KTEST_ASSERT_EQ(t, ksys_umount(MNT, 0), 0);
-	r->mounted = false;
-	{
-		struct qlfs_fsck_opts fo = {.quiet = true};
-		struct qlfs_fsck_result res;
-
-		KTEST_EXPECT_EQ(t, qlfs_fsck(&r->d, &fo, &res), 0);
-		KTEST_EXPECT_EQ(t, res.problems, 0);
-	}
+	KTEST_EXPECT_EQ(t, r4c_bad_writer_pages(r), 0);
+	r4c_umount_and_fsck(t, r);
 }
 
 static void
