@@ -39,10 +39,11 @@ extern const struct ktest_suite *__stop_quire_ktest_suites[] __weak;
 
 static u64 seed = 0x5eed;
 /* `test --quick`: long cases run their small size (ktest_quick()); and
- * `test --skip A,B`: suites A and B are not run (the jobs that pass these
- * are the second run of a kind: tests/run, docs/testing.md). */
+ * `test --skip A,B.c`: suite A and case c of suite B are not run (the jobs
+ * that pass these are the second run of a kind: tests/run,
+ * docs/testing.md). */
 static bool quick;
-static char skip_list[128];
+static char skip_list[256];
 /* Warnings that fired during cases (each judged by its case), and those
  * outside any case already reported by report_outside_warnings(). */
 static unsigned long warnings_in_cases, warnings_outside_reported;
@@ -122,6 +123,35 @@ static bool filter_matches(const char *filter, const char *suite, const char *tc
 	return filter[n] == '.' && (!tcase || strcmp(filter + n + 1, tcase) == 0);
 }
 
+/* Is suite @suite (@tcase NULL), or its case @tcase, left out by
+ * skip_list? An entry SUITE leaves out the whole suite, SUITE.CASE one case. */
+static bool skipped(const char *suite, const char *tcase)
+{
+	size_t n = strlen(suite);
+
+	for (const char *p = skip_list; *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len >= n && !strncmp(p, suite, n)) {
+			if (len == n)
+				return true;
+			if (tcase && p[n] == '.' && len - n - 1 == strlen(tcase) &&
+			    !strncmp(p + n + 1, tcase, len - n - 1))
+				return true;
+		}
+		p += len + (end ? 1 : 0);
+	}
+	return false;
+}
+
+/* Does case @c of @s run under @filter and skip_list? */
+static bool case_selected(const char *filter, const struct ktest_suite *s,
+			  const struct ktest_case *c)
+{
+	return filter_matches(filter, s->name, c->name) && !skipped(s->name, c->name);
+}
+
 static noinline void run_case_body(const struct ktest_suite *s,
 				   const struct ktest_case *c, struct ktest *t)
 {
@@ -167,7 +197,7 @@ static int count_cases(const struct ktest_suite *s, const char *filter)
 	int n = 0;
 
 	for (const struct ktest_case *c = s->cases; c->name; c++)
-		n += filter_matches(filter, s->name, c->name);
+		n += case_selected(filter, s, c);
 	return n;
 }
 
@@ -241,7 +271,7 @@ static int run_suite(const struct ktest_suite *s, const char *filter, int nr)
 	ksys_sync();
 	mm_usage_snapshot(&before);
 	for (const struct ktest_case *c = s->cases; c->name; c++)
-		if (filter_matches(filter, s->name, c->name))
+		if (case_selected(filter, s, c))
 			failed += !run_case(s, c, ++i);
 	failed += suite_leaked(s, &before);
 	/* The suite's time as a KTAP diagnostic after its name: tests/run
@@ -269,28 +299,12 @@ bool ktest_quick(void)
 	return READ_ONCE(quick);
 }
 
-/* Is @name one of the comma-separated suites of skip_list? */
-static bool suite_skipped(const char *name)
-{
-	size_t n = strlen(name);
-
-	for (const char *p = skip_list; *p;) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (len == n && !strncmp(p, name, n))
-			return true;
-		p += len + (end ? 1 : 0);
-	}
-	return false;
-}
-
 /* Is suite @s selected by @filter? On-request suites only by name. */
 static bool suite_selected(const struct ktest_suite *s, const char *filter)
 {
 	if (s->on_request && (!filter || !*filter))
 		return false;
-	if (suite_skipped(s->name))
+	if (skipped(s->name, NULL))
 		return false;
 	return filter_matches(filter, s->name, NULL) && count_cases(s, filter) > 0;
 }
@@ -355,7 +369,7 @@ static int cmd_test(int argc, char **argv)
 			    strlen(argv[i + 1]) >= sizeof(skip_list)) {
 				shell_error(
 					argv[0],
-					"--skip needs SUITE[,SUITE...] (under %zu bytes)",
+					"--skip needs SUITE[.CASE][,SUITE[.CASE]...] (under %zu bytes)",
 					sizeof(skip_list));
 				return -EINVAL;
 			}
