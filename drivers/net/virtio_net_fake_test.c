@@ -10,12 +10,14 @@
  * What it proves: frames go up whole (merged ones too), each buffer is
  * posted again (VN1), TX completes and flow control stops and wakes the
  * queue (VN2, VN4, also after a break), the link follows the config (its
- * last state after flapping), a frame longer than the MTU is counted and
- * dropped, a multicast or zero MAC is replaced, and every lie (VN3: a
+ * last state after flapping), full-size frames behind one or two VLAN
+ * tags (1518, 1522 bytes) go up whole in one buffer and over merged ones,
+ * a frame longer than that is counted and dropped, a multicast or zero
+ * MAC is replaced, and every lie (VN3: a
  * used length shorter than the header or longer than the buffer, a tx
  * used length on a read-only buffer, an unknown id, a used index that
  * jumps past the ring, num_buffers of 0 or more than were used, a merged
- * frame naming one buffer twice or growing past the MTU, a config
+ * frame naming one buffer twice or growing past 1522 bytes, a config
  * generation that never settles) breaks the device with nothing
  * delivered, every buffer freed and the counter set. A probe that fails
  * late leaves no work item behind. With net.virtio_net.tx_irq=0 a full tx
@@ -49,6 +51,8 @@
 
 #define FNET_RING 16
 #define HDR	  sizeof(struct virtio_net_hdr_mrg_rxbuf)
+/* The largest frame the driver takes: 1514 + two 4-byte VLAN tags. */
+#define FRAME_MAX (ETH_FRAME_LEN + 2 * 4)
 
 struct fnet {
 	struct virtio_device vdev;
@@ -64,7 +68,7 @@ struct fnet {
 	/* what the stack side saw */
 	unsigned int frames;
 	unsigned int last_len, last_summed;
-	u8 last[ETH_FRAME_LEN];
+	u8 last[FRAME_MAX + 1];
 };
 
 static void fnet_get(struct virtio_device *v, unsigned int off, void *buf,
@@ -198,7 +202,7 @@ static void fnet_rx(struct net_device *dev, const void *frame, unsigned int len,
 	f->frames++;
 	f->last_len = len;
 	f->last_summed = ip_summed;
-	memcpy(f->last, frame, min(len, (unsigned int)ETH_FRAME_LEN));
+	memcpy(f->last, frame, min(len, (unsigned int)sizeof(f->last)));
 }
 
 /* A fake net device bound to virtio_net, opened, our handler attached. */
@@ -640,6 +644,171 @@ static void merged_frame_spanning_two_buffers_goes_up_whole(struct ktest *t)
 	fnet_down(f);
 }
 
+/*
+ * A frame of @len bytes behind @tags VLAN tags (802.1ad then 802.1Q for
+ * two, 802.1Q for one), IPv4's ethertype after them, the rest a pattern.
+ */
+static void tagged_frame(u8 *p, unsigned int len, unsigned int tags, u8 seed)
+{
+	unsigned int off = 12;
+
+	fill_frame(p, len, seed);
+	p[0] &= 0xfe; /* unicast */
+	for (unsigned int i = 0; i < tags; i++, off += 4) {
+		p[off] = tags == 2 && !i ? 0x88 : 0x81;
+		p[off + 1] = tags == 2 && !i ? 0xa8 : 0x00;
+		p[off + 2] = 0; /* PCP 0, VID 5 + i */
+		p[off + 3] = 5 + i;
+	}
+	p[off] = 0x08;
+	p[off + 1] = 0x00;
+}
+
+/*
+ * Device side, MRG_RXBUF: deliver @frame (@len bytes) over as many posted
+ * buffers as it takes, the first holding the header and at most @first
+ * frame bytes, each next one filled up; num_buffers says how many were
+ * used, plus @lie. The used length of the last one is @last_extra past
+ * what it holds (a lie when > 0). Returns the buffers used, or -1.
+ */
+static int fnet_push_merged(struct fnet *f, const u8 *frame, unsigned int len,
+			    unsigned int first, u16 lie, unsigned int last_extra)
+{
+	struct virtio_net_hdr_mrg_rxbuf *h = NULL;
+	unsigned int done = 0, n = 0, ulen[FNET_RING];
+	int id[FNET_RING];
+
+	while (!n || done < len) {
+		unsigned int skip = n ? 0 : HDR, take;
+		void *buf;
+		u32 cap;
+
+		if (n == FNET_RING)
+			return -1;
+		id[n] = fnet_take(f, 0, &buf, &cap);
+		if (id[n] < 0 || cap < skip)
+			return -1;
+		take = min(len - done, cap - skip);
+		if (!n) {
+			h = buf;
+			memset(h, 0, HDR);
+			take = min(take, first);
+		}
+		memcpy((u8 *)buf + skip, frame + done, take);
+		done += take;
+		ulen[n++] = skip + take;
+	}
+	h->num_buffers = n + lie;
+	ulen[n - 1] += last_extra;
+	for (unsigned int i = 0; i < n; i++)
+		fnet_used(f, 0, id[i], ulen[i]);
+	return n;
+}
+
+/*
+ * Issue 12 (seen in session 22): a full-size frame behind one VLAN tag
+ * (1518 bytes) or two (1522) was counted as a runt in a whole-frame buffer
+ * and broke the device as "longer than the MTU" over merged buffers. Linux
+ * sizes its small buffer for GOOD_PACKET_LEN (1514 + VLAN_HLEN) and takes
+ * any length over merged ones; here every frame up to 1522 goes up whole,
+ * counted as delivered (the stack above may drop a tagged one: lwIP has
+ * no VLAN support), and only a longer one in a whole-frame buffer is a
+ * length error. Untagged, one tag, two tags.
+ */
+static void tagged_full_size_frames_go_up_whole_in_a_whole_frame_buffer(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 0, 0);
+	struct virtnet_counters c;
+	u8 want[FRAME_MAX + 1];
+	unsigned int n = 0;
+
+	for (unsigned int tags = 0; tags <= 2; tags++) {
+		unsigned int len = ETH_FRAME_LEN + 4 * tags;
+		void *buf;
+		u32 cap;
+		int id = fnet_take(f, 0, &buf, &cap);
+
+		KTEST_ASSERT_OP(t, id, >=, 0);
+		KTEST_ASSERT_OP(t, cap, >=, HDR + FRAME_MAX + 1);
+		tagged_frame(want, len, tags, 3 + tags);
+		memset(buf, 0, HDR);
+		((struct virtio_net_hdr_mrg_rxbuf *)buf)->num_buffers = 1;
+		memcpy((u8 *)buf + HDR, want, len);
+		fnet_used(f, 0, id, HDR + len);
+		fnet_irq(f, 0);
+		KTEST_ASSERT_EQ(t, f->frames, ++n);
+		KTEST_EXPECT_EQ(t, f->last_len, len);
+		KTEST_EXPECT_EQ(t, memcmp(f->last, want, len), 0);
+	}
+	/* one byte more than two tags allow: a length error, dropped */
+	KTEST_ASSERT_OP(t, fnet_push_rx(f, FRAME_MAX + 1, 1, 7), >=, 0);
+	fnet_irq(f, 0);
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, f->frames, n);
+	KTEST_EXPECT_EQ(t, c.rx_length_errors, 1);
+	KTEST_EXPECT_EQ(t, atomic64_read(&f->dev->stats.rx_packets), n);
+	KTEST_EXPECT_EQ(t, c.rx_bufs, FNET_RING);
+	KTEST_EXPECT_EQ(t, c.broken, 0);
+	fnet_down(f);
+}
+
+/* The same frames over merged buffers: the first one full (two buffers)
+ * and the first holding the header alone (three), num_buffers honest. */
+static void tagged_full_size_frames_go_up_whole_over_merged_buffers(struct ktest *t)
+{
+	struct fnet *f = fnet_up(t, 1ULL << VIRTIO_NET_F_MRG_RXBUF, 0);
+	struct virtnet_counters c;
+	u8 want[FRAME_MAX];
+	unsigned int n = 0;
+
+	KTEST_ASSERT_TRUE(t, virtnet_mergeable(f->dev));
+	for (unsigned int tags = 0; tags <= 2; tags++) {
+		unsigned int len = ETH_FRAME_LEN + 4 * tags;
+
+		tagged_frame(want, len, tags, 11 + tags);
+		KTEST_ASSERT_EQ(t, fnet_push_merged(f, want, len, len, 0, 0), 2);
+		fnet_irq(f, 0);
+		KTEST_ASSERT_EQ(t, f->frames, ++n);
+		KTEST_EXPECT_EQ(t, f->last_len, len);
+		KTEST_EXPECT_EQ(t, memcmp(f->last, want, len), 0);
+		KTEST_ASSERT_EQ(t, fnet_push_merged(f, want, len, 0, 0, 0), 3);
+		fnet_irq(f, 0);
+		KTEST_ASSERT_EQ(t, f->frames, ++n);
+		KTEST_EXPECT_EQ(t, f->last_len, len);
+		KTEST_EXPECT_EQ(t, memcmp(f->last, want, len), 0);
+	}
+	virtnet_get_counters(f->dev, &c);
+	KTEST_EXPECT_EQ(t, c.rx_merged, n);
+	KTEST_EXPECT_EQ(t, c.rx_length_errors, 0);
+	KTEST_EXPECT_EQ(t, atomic64_read(&f->dev->stats.rx_packets), n);
+	KTEST_EXPECT_EQ(t, c.rx_bufs, FNET_RING);
+	KTEST_EXPECT_EQ(t, c.broken, 0);
+	fnet_down(f);
+}
+
+/* Forged full-size merged frames still break the device: num_buffers one
+ * more than used, a frame one byte longer than two tags allow, a last
+ * used length past its buffer. */
+static void forged_tagged_merged_frames_still_break_the_device(struct ktest *t)
+{
+	u8 want[FRAME_MAX + 1];
+	struct fnet *f;
+
+	tagged_frame(want, FRAME_MAX + 1, 2, 21);
+	f = fnet_up(t, 1ULL << VIRTIO_NET_F_MRG_RXBUF, 0);
+	KTEST_ASSERT_EQ(t, fnet_push_merged(f, want, ETH_FRAME_LEN + 4, ~0U, 1, 0), 2);
+	fnet_irq_expect_broken(t, f, 0);
+	f = fnet_up(t, 1ULL << VIRTIO_NET_F_MRG_RXBUF, 0);
+	KTEST_ASSERT_EQ(t, fnet_push_merged(f, want, FRAME_MAX + 1, ~0U, 0, 0), 2);
+	fnet_irq_expect_broken(t, f, 0);
+	f = fnet_up(t, 1ULL << VIRTIO_NET_F_MRG_RXBUF, 0);
+	KTEST_ASSERT_EQ(
+		t,
+		fnet_push_merged(f, want, FRAME_MAX, ~0U, 0, virtnet_rx_buf_len(f->dev)),
+		2);
+	fnet_irq_expect_broken(t, f, 0);
+}
+
 /* ---- lies ---- */
 
 static void used_length_shorter_than_the_header_breaks_the_device(struct ktest *t)
@@ -750,7 +919,7 @@ static void merged_frame_naming_one_buffer_twice_breaks_the_device(struct ktest 
 	fnet_irq_expect_broken(t, f, 0);
 }
 
-static void merged_frame_longer_than_the_mtu_breaks_the_device(struct ktest *t)
+static void merged_frame_longer_than_the_largest_breaks_the_device(struct ktest *t)
 {
 	struct fnet *f = fnet_up(t, 1ULL << VIRTIO_NET_F_MRG_RXBUF, 0);
 	struct virtio_net_hdr_mrg_rxbuf *h;
@@ -797,18 +966,19 @@ static void tx_used_length_beyond_a_read_only_buffer_breaks_the_device(struct kt
 	fnet_down(f);
 }
 
-static void a_frame_longer_than_the_mtu_is_counted_and_dropped(struct ktest *t)
+static void a_frame_longer_than_the_largest_is_counted_and_dropped(struct ktest *t)
 {
 	struct fnet *f = fnet_up(t, 0, 0);
 	struct virtnet_counters c;
 
-	/* a whole-frame buffer has room for more than the largest frame */
-	KTEST_ASSERT_OP(t, fnet_push_rx(f, ETH_FRAME_LEN + 1, 1, 1), >=, 0);
-	KTEST_ASSERT_OP(t, fnet_push_rx(f, ETH_FRAME_LEN, 1, 2), >=, 0);
+	/* a whole-frame buffer has room for more than the largest frame
+	 * (1514 + two VLAN tags) */
+	KTEST_ASSERT_OP(t, fnet_push_rx(f, FRAME_MAX + 1, 1, 1), >=, 0);
+	KTEST_ASSERT_OP(t, fnet_push_rx(f, FRAME_MAX, 1, 2), >=, 0);
 	fnet_irq(f, 0);
 	virtnet_get_counters(f->dev, &c);
 	KTEST_EXPECT_EQ(t, f->frames, 1);
-	KTEST_EXPECT_EQ(t, f->last_len, ETH_FRAME_LEN);
+	KTEST_EXPECT_EQ(t, f->last_len, FRAME_MAX);
 	KTEST_EXPECT_EQ(t, c.rx_length_errors, 1);
 	KTEST_EXPECT_EQ(t, c.rx_bufs, FNET_RING);
 	KTEST_EXPECT_EQ(t, c.broken, 0);
@@ -1702,6 +1872,9 @@ static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(tx_completion_without_the_interrupt_is_taken_by_the_next_send),
 	KTEST_CASE(tx_full_ring_is_woken_by_a_device_on_another_cpu_without_tx_irq),
 	KTEST_CASE(merged_frame_spanning_two_buffers_goes_up_whole),
+	KTEST_CASE(tagged_full_size_frames_go_up_whole_in_a_whole_frame_buffer),
+	KTEST_CASE(tagged_full_size_frames_go_up_whole_over_merged_buffers),
+	KTEST_CASE(forged_tagged_merged_frames_still_break_the_device),
 	KTEST_CASE(used_length_shorter_than_the_header_breaks_the_device),
 	KTEST_CASE(used_length_longer_than_the_buffer_breaks_the_device),
 	KTEST_CASE(unknown_used_id_breaks_the_device),
@@ -1712,10 +1885,10 @@ static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(a_break_with_the_tx_ring_full_wakes_the_queue),
 	KTEST_CASE(a_failed_probe_leaves_no_work_behind),
 	KTEST_CASE(merged_frame_naming_one_buffer_twice_breaks_the_device),
-	KTEST_CASE(merged_frame_longer_than_the_mtu_breaks_the_device),
+	KTEST_CASE(merged_frame_longer_than_the_largest_breaks_the_device),
 	KTEST_CASE(used_index_beyond_the_ring_breaks_the_device),
 	KTEST_CASE(tx_used_length_beyond_a_read_only_buffer_breaks_the_device),
-	KTEST_CASE(a_frame_longer_than_the_mtu_is_counted_and_dropped),
+	KTEST_CASE(a_frame_longer_than_the_largest_is_counted_and_dropped),
 	KTEST_CASE(link_flapping_ends_in_the_last_state),
 	KTEST_CASE(link_status_that_never_settles_breaks_the_device),
 	KTEST_CASE(multicast_or_zero_mac_from_config_is_replaced),
