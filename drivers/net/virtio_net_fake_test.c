@@ -22,6 +22,10 @@
  * delivered, every buffer freed and the counter set. A probe that fails
  * late leaves no work item behind. With net.virtio_net.tx_irq=0 a full tx
  * ring is woken by a device completing on another CPU (no lost wake-up).
+ * A break while the receive handler holds its lock and sends (found by
+ * its own send, or forged by a device thread while it waits on a full
+ * ring) ends every send and turns the carrier off after rx_work, with no
+ * deadlock.
  * Checksum offload (VIRTIO_NET_F_CSUM, GUEST_CSUM): a CHECKSUM_PARTIAL
  * TCP frame leaves with NEEDS_CSUM, csum_start/csum_offset and the
  * pseudo-header sum in its field; a device without CSUM gets a zero
@@ -42,6 +46,7 @@
 #include <quire/kthread.h>
 #include <quire/printk.h>
 #include <quire/sched.h>
+#include <quire/mutex.h>
 #include <arch/irq.h>
 #include <arch/cpu.h>
 #include <arch/memory.h>
@@ -1863,6 +1868,180 @@ static void rx_partial_checksum_of_vlan_frames_at_every_boundary(struct ktest *t
 	fnet_down(f);
 }
 
+/*
+ * A break while the stack's receive handler holds its core lock (lwIP's
+ * with net.lwip.rx_direct: rx_work calls netif_rx(), the handler takes
+ * the core lock and sends replies from there). The stand-in here: a
+ * handler that takes a mutex and sends FNET_RING + 4 frames, retrying a
+ * NETDEV_TX_BUSY a jiffy apart as ethif_linkoutput() does; a link handler
+ * that takes the same mutex (a stack applying a carrier change under its
+ * core lock). The break's own work (carrier off, buffers freed) runs in
+ * broken_work, never inside the handler's sends: were it called there,
+ * the link handler would wait for the mutex its own thread holds.
+ */
+struct fnet_locked {
+	struct fnet *f;
+	struct mutex core;
+	bool in_handler, forged;
+	unsigned int handled, sent, busy, gave_up, link_changes, link_in_handler;
+	bool last_up;
+};
+
+enum {
+	LOCKED_SENDS = FNET_RING + 4,
+	LOCKED_RETRIES = 500
+};
+
+static void fnet_locked_rx(struct net_device *dev, const void *frame, unsigned int len,
+			   unsigned int ip_summed, void *data)
+{
+	struct fnet_locked *x = data;
+	u8 out[ETH_ZLEN];
+
+	fill_frame(out, sizeof(out), 5);
+	mutex_lock(&x->core);
+	WRITE_ONCE(x->in_handler, true);
+	for (unsigned int i = 0; i < LOCKED_SENDS; i++) {
+		unsigned int tries = 0;
+		int r;
+
+		while ((r = dev_queue_xmit(dev, out, sizeof(out))) == NETDEV_TX_BUSY &&
+		       ++tries < LOCKED_RETRIES) {
+			x->busy++;
+			schedule_timeout_uninterruptible(1);
+		}
+		if (r == NETDEV_TX_OK)
+			x->sent++;
+		else
+			x->gave_up++;
+	}
+	x->handled++;
+	WRITE_ONCE(x->in_handler, false);
+	mutex_unlock(&x->core);
+}
+
+static void fnet_locked_link(struct net_device *dev, bool up, void *data)
+{
+	struct fnet_locked *x = data;
+
+	mutex_lock(&x->core);
+	x->link_changes++;
+	x->link_in_handler += READ_ONCE(x->in_handler);
+	x->last_up = up;
+	mutex_unlock(&x->core);
+}
+
+/* The fake with the locking handlers instead of fnet_rx. */
+static void fnet_locked_up(struct ktest *t, struct fnet_locked *x)
+{
+	mutex_init(&x->core);
+	x->f = fnet_up(t, 0, 0);
+	netdev_rx_handler_unregister(x->f->dev);
+	KTEST_ASSERT_EQ(t,
+			netdev_rx_handler_register(x->f->dev, fnet_locked_rx,
+						   fnet_locked_link, x),
+			0);
+}
+
+/* After the handler ran and the break's work: broken and clean, every
+ * send answered (dropped, not refused for ever), the carrier off through
+ * the link handler outside the receive handler. */
+static void fnet_locked_expect(struct ktest *t, struct fnet_locked *x,
+			       unsigned int in_ring)
+{
+	expect_broken_and_clean(t, x->f, 0);
+	KTEST_EXPECT_EQ(t, x->handled, 1);
+	KTEST_EXPECT_EQ(t, x->sent, LOCKED_SENDS);
+	KTEST_EXPECT_EQ(t, x->gave_up, 0);
+	KTEST_EXPECT_EQ(t, atomic64_read(&x->f->dev->stats.tx_dropped),
+			in_ring + LOCKED_SENDS);
+	KTEST_EXPECT_EQ(t, x->link_changes, 1);
+	KTEST_EXPECT_FALSE(t, x->last_up);
+	KTEST_EXPECT_EQ(t, x->link_in_handler, 0);
+	KTEST_EXPECT_FALSE(t, netif_queue_stopped(x->f->dev));
+}
+
+/* The handler's first send finds a forged tx completion (an id never
+ * posted): the ring breaks the device under tx_lock, inside the handler
+ * and its mutex; every send is then dropped, and the break's work runs
+ * after rx_work. */
+static void
+a_break_in_a_send_under_the_rx_handlers_lock_does_not_deadlock(struct ktest *t)
+{
+	struct fnet_locked x = {};
+
+	fnet_locked_up(t, &x);
+	fnet_used(x.f, 1, FNET_RING - 1, 0); /* no interrupt: found by the send */
+	KTEST_ASSERT_OP(t, fnet_push_rx(x.f, ETH_ZLEN, 1, 1), >=, 0);
+	fnet_irq(x.f, 0);
+	KTEST_EXPECT_EQ(t, x.busy, 0);
+	fnet_locked_expect(t, &x, 0);
+	fnet_down(x.f);
+}
+
+/* Device side for the next case: a used entry with an id out of the
+ * ring, then the tx interrupt. Outside ThreadSanitizer as
+ * fnet_tx_use_all() (virtio's barriers are not modelled). */
+__attribute__((no_sanitize("thread"))) static void fnet_forge_tx(struct fnet *f)
+{
+	struct vring *vr = virtqueue_get_vring(f->vqs[1]);
+	u16 idx = f->used_idx[1]++;
+	unsigned long flags;
+
+	vr->used->ring[idx & (vr->num - 1)].id = 1000;
+	vr->used->ring[idx & (vr->num - 1)].len = 0;
+	smp_wmb();
+	WRITE_ONCE(vr->used->idx, idx + 1);
+	smp_mb();
+	flags = arch_local_irq_save();
+	vring_interrupt(f->vqs[1]);
+	arch_local_irq_restore(flags);
+}
+
+static int fnet_breaker(void *arg)
+{
+	struct fnet_locked *x = arg;
+
+	while (!READ_ONCE(x->in_handler) && !kthread_should_stop())
+		schedule_timeout_uninterruptible(1);
+	if (!kthread_should_stop()) {
+		schedule_timeout_uninterruptible(3); /* the handler waits on BUSY */
+		fnet_forge_tx(x->f);
+		WRITE_ONCE(x->forged, true);
+	}
+	while (!kthread_should_stop())
+		schedule_timeout_uninterruptible(1);
+	return 0;
+}
+
+/* The tx ring is full (the queue stopped) when the handler starts
+ * sending: it waits on NETDEV_TX_BUSY holding its mutex. A device on
+ * another thread then forges a tx completion and interrupts: tx_work
+ * (its own workqueue) breaks the device, frees the ring and wakes the
+ * queue, so the handler's retries end with the frames dropped. */
+static void
+a_break_while_the_rx_handler_waits_on_a_full_ring_does_not_deadlock(struct ktest *t)
+{
+	struct fnet_locked x = {};
+	struct task_struct *breaker;
+	u8 frame[ETH_ZLEN] = {0};
+
+	fnet_locked_up(t, &x);
+	for (int i = 0; i < FNET_RING; i++)
+		KTEST_ASSERT_EQ(t, dev_queue_xmit(x.f->dev, frame, sizeof(frame)),
+				NETDEV_TX_OK);
+	KTEST_ASSERT_TRUE(t, netif_queue_stopped(x.f->dev));
+	breaker = kthread_run(fnet_breaker, &x, "fnet-breaker");
+	KTEST_ASSERT_NOT_ERR_OR_NULL(t, breaker);
+	KTEST_ASSERT_OP(t, fnet_push_rx(x.f, ETH_ZLEN, 1, 2), >=, 0);
+	fnet_irq(x.f, 0);
+	kthread_stop(breaker);
+	KTEST_EXPECT_TRUE(t, x.forged);
+	KTEST_EXPECT_GT(t, x.busy, 0); /* it did wait on the full ring */
+	fnet_locked_expect(t, &x, FNET_RING);
+	fnet_down(x.f);
+}
+
 static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(probe_reads_mac_and_link_and_fills_the_ring),
 	KTEST_CASE(without_mac_feature_the_mac_is_random_local_unicast),
@@ -1883,6 +2062,8 @@ static const struct ktest_case virtio_net_fake_cases[] = {
 	KTEST_CASE(num_buffers_beyond_the_used_ones_breaks_the_device),
 	KTEST_CASE(num_buffers_beyond_the_largest_frame_breaks_the_device),
 	KTEST_CASE(a_break_with_the_tx_ring_full_wakes_the_queue),
+	KTEST_CASE(a_break_in_a_send_under_the_rx_handlers_lock_does_not_deadlock),
+	KTEST_CASE(a_break_while_the_rx_handler_waits_on_a_full_ring_does_not_deadlock),
 	KTEST_CASE(a_failed_probe_leaves_no_work_behind),
 	KTEST_CASE(merged_frame_naming_one_buffer_twice_breaks_the_device),
 	KTEST_CASE(merged_frame_longer_than_the_largest_breaks_the_device),
