@@ -37,7 +37,9 @@ Layer: tests (host side). Used by: tests/run jobs `http.host-*` and
       dropped is sent again, see storm_client). Then: the PUT files read back, the server answers GET and
       /metrics, no active connection is left, lwIP's pools are idle and
       no pcb is left in a state but LISTEN and TIME_WAIT, the guest log
-      is clean, power-off, fsck clean.
+      is clean, power-off, fsck clean. With STORM_SS=PATH in the
+      environment, `ss -tanoi` of the port is saved to PATH.<seconds> at
+      each 10 s snapshot (how the host's queue was seen).
 
 Output is flat KTAP (one `ok N name` per check); exit status 0 when
 every check passed, 1 otherwise, 2 on a usage error.
@@ -1295,7 +1297,8 @@ def storm_snapshot(g, why, port=None):
             states[l.split()[-1]] = states.get(l.split()[-1], 0) + 1
     print("# %s: pcbs %s" % (why, states), flush=True)
     for l in lines:
-        if re.match(r"^(connections:|requests:|\s+TCP_PCB |\s+tcp\s+\d+\s+\d+\s)", l):
+        if re.match(r"^(connections:|requests:|sys:|\s+TCP_PCB |\s+NETCONN |\s+tcp\s+\d+\s+\d+\s)",
+                    l):
             print("#   " + l.strip(), flush=True)
 
 
@@ -1323,7 +1326,9 @@ def storm_round(c, g, n, src, r):
         t.join()
     took = time.monotonic() - t0
     kinds, waves, requeued = {}, {}, 0
-    for kind, _, t, rq in out:
+    for kind, detail, t, rq in out:
+        if kind == "closed":    # by a reset or a FIN, before or after the request
+            kind = "closed-%s" % ("reset" if "reset True" in detail else "fin")
         kinds[kind] = kinds.get(kind, 0) + 1
         requeued += rq
         w = "<6s" if t < 6 else "<18s" if t < 18 else "<42s" if t < 42 else \
