@@ -24,6 +24,23 @@ Layer: tests (host side). Used by: tests/run jobs `http.host-*` and
       (no power-off, no sync); boot again, GET it back, the same bytes;
       fsck.qlfs -n clean.
 
+  storm DIR [--conns N] [--rounds R] [--quire-host BIN | -- QUIRE-ARGV...]
+      a connect storm (NETQ, session 24): quire-host with slirp, or
+      tools/quire --net --http-port PORT (virtio-net, lwIP's input in the
+      driver's rx_work with net.lwip.rx_direct=1, the default), on a
+      fresh qlfs image. Each round opens N (default 200) connections at
+      once from the host, every fifth a PUT of its own file, the others
+      a GET of one 16 KiB file, each `Connection: close`; each client
+      must get a whole right answer, a 503 (the queue full, HD8) or a
+      close/reset (a refused connection beyond HD8's bound), never hang
+      (80 s: slirp's SYN retries; a request the host's own listen queue
+      dropped is sent again, see storm_client). Then: the PUT files read back, the server answers GET and
+      /metrics, no active connection is left, lwIP's pools are idle and
+      no pcb is left in a state but LISTEN and TIME_WAIT, the guest log
+      is clean, power-off, fsck clean. With STORM_SS=PATH in the
+      environment, `ss -tanoi` of the port is saved to PATH.<seconds> at
+      each 10 s snapshot (how the host's queue was seen).
+
 Output is flat KTAP (one `ok N name` per check); exit status 0 when
 every check passed, 1 otherwise, 2 on a usage error.
 """
@@ -1138,6 +1155,290 @@ def qemu_main(d, quire):
     return finish(7)
 
 
+# --- the connect storm ------------------------------------------------------------------
+
+
+# Seconds a storm client may wait for its answer once slirp has its
+# connection. lwIP drops a SYN beyond the listener's backlog (httpd's
+# queue, 32) or when every pcb of the pool (64) is live, without a word,
+# as Linux does past its accept queue; slirp sends its SYN again 6, 18
+# and 42 s after the first (its RTO doubling from 6 s) and gives up at
+# 75 s (its connection-establishment timer: the host socket is closed).
+# A storm's SYNs go out together, so they come back in waves (the
+# answers' times are printed by wave); a client can wait for the 42 s
+# one, with the guest idle meanwhile. Past 80 s nothing in slirp
+# explains a wait: the guest holds the connection.
+STORM_WAIT = 80
+
+
+def tcp_unacked(s):
+    """Segments of @s the peer's kernel has not acknowledged (Linux's
+    struct tcp_info, tcpi_unacked at offset 24), or 0."""
+    try:
+        return int.from_bytes(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)[24:28],
+                              "little")
+    except OSError:
+        return 0
+
+
+def storm_client(port, k, src, barrier, out):
+    """One storm connection: connect, wait for the others, send a GET of
+    /fs/storm-src (or, k % 5 == 0, a PUT of /fs/storm-K), read until the
+    server closes. out[k] = (kind, detail, seconds, requeued), kind one of
+    ok, 503, closed, wrong, hung.
+
+    The host's side is no part of the test: slirp listens with a backlog
+    of 1 and accepts one connection a poll; past that the host kernel (SYN
+    cookies on) completes the client's handshake but drops the connection
+    when its ACK finds the accept queue full, so the client is connected
+    to nothing and its request waits unacknowledged for its retransmission
+    timer (seen: 22 s and more, `ss -ti`). A request still unacknowledged
+    by the host after 2 s never reached slirp: the client connects again
+    (requeued, counted). A request the host acknowledged is slirp's and
+    the guest's: it must be answered within STORM_WAIT."""
+    body = pattern(1000 + 37 * k, 5000 + k) if k % 5 == 0 else None
+    if body is not None:
+        req = (b"PUT /fs/storm-%d HTTP/1.1\r\nHost: q\r\nConnection: close\r\n"
+               b"Content-Length: %d\r\n\r\n" % (k, len(body))) + body
+    else:
+        req = b"GET /fs/storm-src HTTP/1.1\r\nHost: q\r\nConnection: close\r\n\r\n"
+    first, requeued, t0 = True, 0, time.monotonic()
+    while True:
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=STORM_WAIT)
+        except OSError as e:
+            if first:
+                barrier.wait()
+            out[k] = ("closed", "connect: %s" % e, time.monotonic() - t0, requeued)
+            return
+        if first:
+            barrier.wait()
+            t0, first = time.monotonic(), False
+        start = time.monotonic()
+        try:
+            s.sendall(req)
+        except OSError:
+            pass        # a reset before the request: read what came (a 503)
+        s.settimeout(1.0)
+        got, closed, reset, again = b"", False, False, False
+        while time.monotonic() - start < STORM_WAIT:
+            try:
+                b = s.recv(65536)
+            except socket.timeout:
+                if not got and requeued < 10 and time.monotonic() - start > 2 and \
+                        tcp_unacked(s):
+                    again = True
+                    break
+                continue
+            except ConnectionResetError:
+                closed = reset = True
+                break
+            except OSError:
+                break
+            if not b:
+                closed = True
+                break
+            got += b
+        if again:   # a reset, not a FIN: the host would turn a FIN into a connection
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+        s.close()
+        if not again:
+            break
+        requeued += 1
+    took = time.monotonic() - t0
+    m = re.match(rb"HTTP/1\.1 (\d{3}) ", got)
+    if not m:
+        out[k] = ("closed" if closed else "hung",
+                  "%d bytes, reset %s, %.1f s" % (len(got), reset, took), took, requeued)
+        return
+    st = int(m.group(1))
+    head, _, data = got.partition(b"\r\n\r\n")
+    if st == 503:
+        out[k] = ("503", "", took, requeued)
+    elif body is not None and st in (201, 204):
+        out[k] = ("ok", "PUT", took, requeued)
+    elif body is None and st == 200 and data == src:
+        out[k] = ("ok", "GET", took, requeued)
+    elif not closed:
+        out[k] = ("hung", "status %d, %d body bytes, %.1f s" % (st, len(data), took), took,
+                  requeued)
+    else:
+        out[k] = ("wrong", "status %d, %d body bytes" % (st, len(data)), took, requeued)
+
+
+def host_sockets(port):
+    """The host's TCP sockets of @port by state and side (`ss`: the
+    clients' and the listener's), and the listener's accept queue (Recv-Q)
+    and backlog (Send-Q)."""
+    r = subprocess.run(["ss", "-Htan", "( sport = :%d or dport = :%d )" % (port, port)],
+                       capture_output=True, text=True)
+    states, queue = {}, ""
+    for l in r.stdout.splitlines():
+        f = l.split()
+        if len(f) < 5:
+            continue
+        side = "srv" if f[3].endswith(":%d" % port) else "cli"
+        key = "%s-%s" % (side, f[0])
+        states[key] = states.get(key, 0) + 1
+        if f[0] == "LISTEN":
+            queue = "accept queue %s of %s" % (f[1], f[2])
+    return states, queue
+
+
+def storm_snapshot(g, why, port=None):
+    """The guest's side, printed as comments: httpd's counters, lwIP's TCP
+    pcbs (pool and states) and drops; and the host's sockets."""
+    if port:
+        print("# %s: host sockets %s %s" % ((why,) + host_sockets(port)), flush=True)
+    lines = g.command("httpd; netstat", 20)
+    states = {}
+    for l in lines:
+        if re.match(r"^\s+tcp \S+:\d+ ", l):
+            states[l.split()[-1]] = states.get(l.split()[-1], 0) + 1
+    print("# %s: pcbs %s" % (why, states), flush=True)
+    for l in lines:
+        if re.match(r"^(connections:|requests:|sys:|\s+TCP_PCB |\s+NETCONN |\s+tcp\s+\d+\s+\d+\s)",
+                    l):
+            print("#   " + l.strip(), flush=True)
+
+
+def storm_round(c, g, n, src, r):
+    out = [None] * n
+    barrier = threading.Barrier(n)
+    ts = [threading.Thread(target=storm_client, args=(c.port, k, src, barrier, out))
+          for k in range(n)]
+    t0 = time.monotonic()
+    for t in ts:
+        t.start()
+    # every 10 s while clients wait: both sides (comments)
+    for at in range(10, STORM_WAIT + 10, 10):
+        for t in ts:
+            t.join(max(0.0, t0 + at - time.monotonic()))
+        if not any(t.is_alive() for t in ts):
+            break
+        storm_snapshot(g, "round %d after %d s, %d clients waiting" %
+                       (r, at, sum(t.is_alive() for t in ts)), c.port)
+        if os.environ.get("STORM_SS"):
+            with open(os.environ["STORM_SS"] + ".%d" % at, "w") as f:
+                subprocess.run(["ss", "-tanoi", "( sport = :%d or dport = :%d )" %
+                                (c.port, c.port)], stdout=f)
+    for t in ts:
+        t.join()
+    took = time.monotonic() - t0
+    kinds, waves, requeued = {}, {}, 0
+    for kind, detail, t, rq in out:
+        if kind == "closed":    # by a reset or a FIN, before or after the request
+            kind = "closed-%s" % ("reset" if "reset True" in detail else "fin")
+        kinds[kind] = kinds.get(kind, 0) + 1
+        requeued += rq
+        w = "<6s" if t < 6 else "<18s" if t < 18 else "<42s" if t < 42 else \
+            "<75s" if t < 75 else ">=75s"
+        waves[w] = waves.get(w, 0) + 1
+    print("# round %d: %d connections in %.1f s: %s; answered %s; %d connections "
+          "again after the host's listen queue dropped them" %
+          (r, n, took, kinds, waves, requeued), flush=True)
+    bad = [(k, o[:2]) for k, o in enumerate(out) if o[0] in ("hung", "wrong")]
+    check("storm_round%d_every_client_answered" % r, not bad,
+          "%s; first %s" % (kinds, bad[:3]))
+    # at least the 16 workers' worth served, or the storm proved nothing
+    check("storm_round%d_served_some" % r, kinds.get("ok", 0) >= 16, str(kinds))
+    puts = [k for k, o in enumerate(out) if o[:2] == ("ok", "PUT")]
+    wrong = []
+    for k in puts:
+        st, _, back = c.req("GET", "/fs/storm-%d" % k)
+        if st != 200 or back != pattern(1000 + 37 * k, 5000 + k):
+            wrong.append((k, st, len(back)))
+    check("storm_round%d_puts_read_back" % r, not wrong,
+          "%d PUTs answered, wrong %s" % (len(puts), wrong[:3]))
+
+
+def storm_settled(c, g):
+    """After the storm: the server answers, no connection is left active
+    or in a state but LISTEN/TIME_WAIT, the pools are idle."""
+    try:
+        st, _, back = c.req("GET", "/fs/storm-src")
+        ok = st == 200
+    except (OSError, http.client.HTTPException) as e:
+        ok, st = False, str(e)
+    check("storm_server_still_answers", ok, "GET %s" % st)
+    # Until all three hold (a connection can still come in: a storm
+    # client's retransmission through the host's queue).
+    end = time.monotonic() + 30
+    while True:
+        try:
+            active = c.metrics().get("quire_http_connections_active")
+        except (OSError, http.client.HTTPException) as e:
+            active = "metrics: %s" % e
+        lines = g.command("netstat")
+        states = sorted(set(l.split()[-1] for l in lines if re.match(r"^\s+tcp \S+:\d+ ", l)))
+        tw = sum(1 for l in lines if re.match(r"^\s+tcp \S+:\d+ .*TIME_WAIT$", l))
+        pools = {}
+        for line in lines:
+            m = re.match(r"^\s+([A-Z_]+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$", line)
+            if m:
+                pools[m.group(1)] = int(m.group(2))
+        want = {"TCP_SEG": 0, "PBUF_POOL": 0, "NETCONN": 1, "NETBUF": 0,
+                "TCP_PCB_LISTEN": 1, "TCP_PCB": tw}
+        bad = {k: pools.get(k) for k in want if pools.get(k) != want[k]}
+        if (active == "1" and set(states) <= {"LISTEN", "TIME_WAIT"} and not bad) or \
+                time.monotonic() > end:
+            break
+        time.sleep(0.5)
+    check("storm_no_active_connection_left", active == "1", "active %s" % active)
+    check("storm_no_pcb_stuck", set(states) <= {"LISTEN", "TIME_WAIT"}, "states %s" % states)
+    check("storm_lwip_pools_idle", not bad, "used now %s, want %s" % (bad, want))
+
+
+STORM_CHECKS = 6        # boot, settled (4), guest log; + 3 a round; + poweroff, fsck
+
+
+def storm_main(d, rounds, n, qh, quire):
+    os.makedirs(d, exist_ok=True)
+    img = os.path.join(d, "disk.img")
+    fresh_image(img, 96)
+    port = free_port()
+    n_checks = STORM_CHECKS + 3 * rounds + 2
+    print("KTAP version 1")
+    print("1..%d" % n_checks)
+    if quire:
+        g = Guest(quire + ["--net", "--http-port", str(port), "--disk", img],
+                  os.path.join(d, "guest.log"))
+        wait = 180
+    else:
+        g = Guest([qh, "--disk", img, "hostnet=slirp", "hostfwd=tcp:%d:80" % port],
+                  os.path.join(d, "guest.log"))
+        wait = 60
+    up = g.wait_for(r"net: eth0: 10\.0\.2\.15/24", wait) is not None and \
+        g.wait_for(r"httpd: listening on port 80", 10) is not None and \
+        g.wait_for(r"VFS: mounted root \(qlfs on vda\)", 60) is not None
+    if not check("storm_server_up", up, "no address or listener (guest.log)"):
+        g.kill()
+        return finish(n_checks)
+    c = Client(port)
+    src = pattern(16 << 10, 4242)
+    try:
+        c.req("PUT", "/fs/storm-src", body=src)
+        for r in range(rounds):
+            storm_round(c, g, n, src, r + 1)
+        storm_settled(c, g)
+    except BaseException:
+        g.kill()
+        raise
+    storm_snapshot(g, "settled")
+    for line in g.command("netdev"):
+        if re.match(r"^(connections|requests|\s+rx \d|\s+virtio)", line):
+            print("# " + line.strip(), flush=True)
+    bad = [l for l in g.lines if re.search(
+        r"AddressSanitizer|ThreadSanitizer|runtime error:|Kernel panic|WARNING:|BUG:|"
+        r"broke the virtio rules", l)]
+    check("storm_guest_log_clean", not bad, bad[0] if bad else "")
+    rc = g.poweroff(120)
+    check("storm_poweroff", rc == 0, "exit status %s" % rc)
+    ok, line = fsck(img)
+    check("storm_fsck_clean", ok, line)
+    return finish(n_checks)
+
+
 def main(argv):
     global TIMEOUT_MS
     if len(argv) >= 2 and argv[0] == "host":
@@ -1156,6 +1457,22 @@ def main(argv):
             return host_main(argv[1], qh, big)
     if len(argv) >= 4 and argv[0] == "qemu" and argv[2] == "--":
         return qemu_main(argv[1], argv[3:])
+    if len(argv) >= 2 and argv[0] == "storm":
+        qh, n, rounds, quire = HOST + "quire-host", 200, 1, None
+        rest = argv[2:]
+        while rest:
+            if rest[0] == "--quire-host" and len(rest) > 1:
+                qh, rest = rest[1], rest[2:]
+            elif rest[0] == "--conns" and len(rest) > 1:
+                n, rest = int(rest[1]), rest[2:]
+            elif rest[0] == "--rounds" and len(rest) > 1:
+                rounds, rest = int(rest[1]), rest[2:]
+            elif rest[0] == "--" and len(rest) > 1:
+                quire, rest = rest[1:], []
+            else:
+                break
+        if not rest:
+            return storm_main(argv[1], rounds, n, qh, quire)
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -82,15 +82,24 @@
 
 /* Little-endian fields are read as they are (x86_64, and the host). */
 /* Every header is the 12-byte one: VIRTIO_F_VERSION_1 is required. */
-#define VNET_HDR_LEN	sizeof(struct virtio_net_hdr_mrg_rxbuf)
-/* Largest frame we accept: header + Ethernet header + MTU. */
-#define VNET_MAX_FRAME	(VNET_HDR_LEN + ETH_FRAME_LEN)
+#define VNET_HDR_LEN	   sizeof(struct virtio_net_hdr_mrg_rxbuf)
+#define VLAN_HLEN	   4 /* an 802.1Q or 802.1ad tag (Linux's if_vlan.h) */
+/*
+ * Largest frame we take: Ethernet header + MTU + two VLAN tags (802.1ad
+ * + 802.1Q), 1522 bytes. The MTU is the IP packet's; a tagged frame of a
+ * full-size packet is longer than ETH_FRAME_LEN and valid (Linux's small
+ * buffers hold GOOD_PACKET_LEN, one tag; its merged ones any length).
+ * The stack above may drop a tagged frame (lwIP here has no VLAN
+ * support): that is its business, the driver delivers it.
+ */
+#define VNET_MAX_FRAME_LEN (ETH_FRAME_LEN + 2 * VLAN_HLEN)
+/* ... and with the virtio-net header before it. */
+#define VNET_MAX_FRAME	   (VNET_HDR_LEN + VNET_MAX_FRAME_LEN)
 /* Receive buffer: one whole frame without MRG_RXBUF; with it, smaller
  * buffers the device fills one after the other (Linux sizes them by a
  * moving average; a fixed size is enough for an MTU of 1500). */
-#define VNET_RX_BUF	2048
-#define VNET_RX_BUF_MRG 1024
-#define VLAN_HLEN	4 /* an 802.1Q or 802.1ad tag (Linux's if_vlan.h) */
+#define VNET_RX_BUF	   2048
+#define VNET_RX_BUF_MRG	   1024
 
 struct virtnet_txbuf {
 	unsigned int len; /* frame bytes, header excluded */
@@ -316,9 +325,10 @@ static void virtnet_receive(struct virtnet_info *vi, void *buf, unsigned int len
 				kfree(buf);
 				return;
 			}
-			if (flen + blen > ETH_FRAME_LEN) {
+			if (flen + blen > VNET_MAX_FRAME_LEN) {
 				virtio_break_device(
-					vi->vdev, "rx merged frame longer than the MTU");
+					vi->vdev,
+					"rx merged frame longer than the largest frame");
 				kfree(more);
 				kfree(buf);
 				return;
@@ -330,7 +340,7 @@ static void virtnet_receive(struct virtnet_info *vi, void *buf, unsigned int len
 		frame = vi->rx_frame;
 		atomic64_inc(&vi->rx_merged);
 	}
-	if (flen < ETH_HLEN || flen > ETH_FRAME_LEN) {
+	if (flen < ETH_HLEN || flen > VNET_MAX_FRAME_LEN) {
 		atomic64_inc(&vi->rx_length_errors);
 	} else {
 		ip_summed =

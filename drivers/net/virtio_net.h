@@ -13,7 +13,8 @@
 /* The driver's own counters (beyond struct net_device_stats). */
 struct virtnet_counters {
 	u64 rx_bufs;	      /* receive buffers the device holds now */
-	u64 rx_length_errors; /* runt frames (shorter than an Ethernet header) */
+	u64 rx_length_errors; /* frames shorter than an Ethernet header, or
+			       * longer than 1514 + two VLAN tags (1522) */
 	u64 rx_merged;	      /* frames that spanned several buffers (MRG_RXBUF) */
 	u64 rx_refill_failed; /* a buffer could not be (re)posted */
 	u64 rx_ring_empty;    /* rx_work found the device holding no buffer */
