@@ -165,6 +165,9 @@ static bool blk_rq_try_merge(struct request *rq, struct bio *bio)
 
 	if (!blk_rq_merge_ok(rq, bio))
 		return false;
+	if (blk_rq_pos(rq) + blk_rq_sectors(rq) != bio->bi_iter.bi_sector &&
+	    bio_end_sector(bio) != blk_rq_pos(rq))
+		return false; /* not adjacent: no need to count segments */
 	segs = bio_nr_segments(rq->q, bio);
 	if (!blk_rq_fits(rq, bio, segs))
 		return false;

@@ -820,6 +820,55 @@ static void discard_is_split_at_its_limit(struct ktest *t)
 	tdev_exit(t);
 }
 
+/*
+ * Tags come lowest free first, a word of the bitmap at a time: at a depth
+ * of 130 (two full words and two bits of a third) every tag 0..129 is
+ * handed out once, none past the depth (the third word's other bits are
+ * never set: the checker counts the bits below the depth against
+ * nr_tags_used), and freed tags in the first and last words come back
+ * lowest first.
+ */
+static void tags_come_lowest_free_first_within_the_depth(struct ktest *t)
+{
+	enum {
+		DEPTH = 130
+	};
+	struct queue_limits lim = {0};
+	struct request **rqs;
+	struct request_queue *q;
+	struct blk_mq_hw_ctx *hctx;
+	static const unsigned int freed[] = {129, 64, 3, 127};
+
+	KTEST_ASSERT_EQ(t, tdev_init_lim(t, lim, DEPTH, DEPTH), 0);
+	q = tdev.disk->queue;
+	hctx = q->hctxs[0];
+	rqs = kcalloc(DEPTH, sizeof(*rqs), GFP_KERNEL);
+	KTEST_ASSERT_TRUE(t, rqs);
+	for (unsigned int i = 0; i < DEPTH; i++) {
+		rqs[i] = blk_mq_get_request(q, REQ_OP_READ);
+		KTEST_EXPECT_EQ(t, rqs[i]->tag, (int)i);
+	}
+	KTEST_EXPECT_EQ(t, READ_ONCE(hctx->nr_tags_used), DEPTH);
+	KTEST_EXPECT_EQ(t, hctx->tag_bitmap[2], 3UL); /* bits 128, 129 only */
+	KTEST_EXPECT_EQ(t, blk_mq_check_tags(q), 0);
+	for (unsigned int i = 0; i < ARRAY_SIZE(freed); i++)
+		blk_mq_free_request(rqs[freed[i]]);
+	KTEST_EXPECT_EQ(t, READ_ONCE(hctx->nr_tags_used), DEPTH - ARRAY_SIZE(freed));
+	KTEST_EXPECT_EQ(t, blk_mq_get_request(q, REQ_OP_READ)->tag, 3);
+	KTEST_EXPECT_EQ(t, blk_mq_get_request(q, REQ_OP_READ)->tag, 64);
+	KTEST_EXPECT_EQ(t, blk_mq_get_request(q, REQ_OP_READ)->tag, 127);
+	KTEST_EXPECT_EQ(t, blk_mq_get_request(q, REQ_OP_READ)->tag, 129);
+	KTEST_EXPECT_EQ(t, READ_ONCE(hctx->nr_tags_used), DEPTH);
+	KTEST_EXPECT_EQ(t, blk_mq_check_tags(q), 0);
+	for (unsigned int i = 0; i < DEPTH; i++)
+		blk_mq_free_request(hctx->rqs[i]);
+	KTEST_EXPECT_EQ(t, READ_ONCE(hctx->nr_tags_used), 0);
+	KTEST_EXPECT_EQ(
+		t, hctx->tag_bitmap[0] | hctx->tag_bitmap[1] | hctx->tag_bitmap[2], 0UL);
+	kfree(rqs);
+	tdev_exit(t);
+}
+
 /* ---- polling ---- */
 
 static bool tbio_done(void *arg)
@@ -976,6 +1025,7 @@ static const struct ktest_case blk_limits_cases[] = {
 	KTEST_CASE(discard_limit_above_2_pow_23_does_not_shrink),
 	KTEST_CASE(discard_is_split_at_its_limit),
 	KTEST_CASE(flush_flags_on_a_non_write_fail_with_eio),
+	KTEST_CASE(tags_come_lowest_free_first_within_the_depth),
 	KTEST_END,
 };
 

@@ -28,6 +28,9 @@
  * of BS (the behaviour before 2026-12-07, session 23).
  * Before it sleeps, the submitter polls the disk (bio_poll_until(), when
  * the disk polls: `blkdev DEV poll=`), as fio's hipri does.
+ * `--times on` prints a second line per run: the I/O phase, the drain and
+ * the flush in us, the I/O phase's IOPS, and the submitter's CPU time in
+ * it (share, and ns per completed bio).
  *
  * Locking: bench->lock (irqsave) guards the free-slot stack and the
  * counters, updated from completion (interrupt) context.
@@ -40,6 +43,8 @@
 #include <quire/mm.h>
 #include <quire/slab.h>
 #include <quire/platform.h>
+#include <quire/sched.h>
+#include <arch/irq.h>
 #include <arch/time.h>
 
 #define BENCH_MAX_QD	64
@@ -81,12 +86,18 @@ struct bench_opts {
 	u64 seed;
 	bool write_ok;
 	bool nomerge; /* --merge off: REQ_NOMERGE on every bio */
+	bool times;   /* --times on: a line with the row's phases */
 	u32 batch;    /* --batch: completions per wake-up, bios per plug */
 };
 
 struct bench_result {
 	u64 mbps10;		/* MB/s x 10 */
 	u64 iops;
+	u64 io_ns;    /* submitting until the deadline */
+	u64 drain_ns; /* the last bios in flight */
+	u64 flush_ns; /* the closing flush (write rows) */
+	u64 cpu_ns;   /* the submitter's CPU time in the I/O phase */
+	u64 io_ios;   /* bios completed by the end of it */
 };
 
 /* One bench at a time: the shell runs one command. */
@@ -146,6 +157,19 @@ static void bench_wait_ready(struct bench *b)
 	if (b->poll_bio && bio_poll_until(b->poll_bio, bench_ready_poll, b))
 		return;
 	wait_event(b->wq, bench_ready(b));
+}
+
+/* The running task's CPU time so far (its runtime is folded in at each
+ * switch and tick; add the part since). Interrupts taken on its CPU count. */
+static u64 bench_task_ns(void)
+{
+	struct task_struct *t = current;
+	unsigned long flags = arch_local_irq_save();
+	u64 ns = READ_ONCE(t->sum_exec_runtime) +
+		 (arch_clock_ns() - READ_ONCE(t->exec_start));
+
+	arch_local_irq_restore(flags);
+	return ns;
 }
 
 static u64 rnd_next(u64 *s)
@@ -236,7 +260,7 @@ static int bench_run(struct bench *b, const struct bench_opts *o, enum req_op op
 		     bool rand, u32 bs, unsigned int qd, struct bench_result *res)
 {
 	u64 blocks = o->region / bs, next = 0, seed = o->seed | 1;
-	u64 start, deadline, ns, bytes;
+	u64 start, deadline, ns, bytes, t_io, t_drain, cpu0;
 	int err;
 
 	spin_lock_init(&b->lock);
@@ -250,6 +274,7 @@ static int bench_run(struct bench *b, const struct bench_opts *o, enum req_op op
 	err = bench_alloc_slots(b, qd, bs);
 	if (err)
 		goto out;
+	cpu0 = bench_task_ns();
 	start = arch_clock_ns();
 	deadline = start + (u64)o->ms * 1000000;
 	while (arch_clock_ns() < deadline && !READ_ONCE(b->err)) {
@@ -262,11 +287,18 @@ static int bench_run(struct bench *b, const struct bench_opts *o, enum req_op op
 		n = bench_get_slots(b, got);
 		bench_submit_all(b, got, n, op, rand, bs, blocks, &next, &seed);
 	}
+	t_io = arch_clock_ns();
+	res->cpu_ns = bench_task_ns() - cpu0;
+	res->io_ios = READ_ONCE(b->ios);
 	wait_event(b->wq, bench_idle(b, qd));
+	t_drain = arch_clock_ns();
 	err = b->err;
 	if (!err && op == REQ_OP_WRITE)
 		err = blkdev_issue_flush(&b->disk->part0);
 	ns = arch_clock_ns() - start;
+	res->io_ns = t_io - start;
+	res->drain_ns = t_drain - t_io;
+	res->flush_ns = start + ns - t_drain;
 	bytes = b->ios * bs;
 	res->mbps10 = ns ? bytes * 10000 / ns : 0;
 	res->iops = ns ? b->ios * 1000000000ULL / ns : 0;
@@ -285,8 +317,23 @@ static void format_bs(char *buf, size_t n, u32 bs)
 		scnprintf(buf, n, "%u", bs);
 }
 
-static void print_line(enum req_op op, bool rand, u32 bs, unsigned int qd,
-		       const struct bench_result *r)
+/* --times on: where the row's time went, and the submitter's CPU time per
+ * bio while it kept the queue full (docs/bench-block.md, Method). */
+static void print_times(const struct bench_result *r)
+{
+	u64 io_iops = r->io_ns ? r->io_ios * 1000000000ULL / r->io_ns : 0;
+	u64 cpu_pct = r->io_ns ? r->cpu_ns * 100 / r->io_ns : 0;
+	u64 ns_per_bio = r->io_ios ? r->cpu_ns / r->io_ios : 0;
+
+	cprintf("  times: io %llu us, drain %llu us, flush %llu us; io phase %llu IOPS, submitter CPU %llu%%, %llu ns per bio\n",
+		(unsigned long long)r->io_ns / 1000,
+		(unsigned long long)r->drain_ns / 1000,
+		(unsigned long long)r->flush_ns / 1000, (unsigned long long)io_iops,
+		(unsigned long long)cpu_pct, (unsigned long long)ns_per_bio);
+}
+
+static void print_line(const struct bench_opts *o, enum req_op op, bool rand, u32 bs,
+		       unsigned int qd, const struct bench_result *r)
 {
 	char b[16];
 
@@ -294,6 +341,8 @@ static void print_line(enum req_op op, bool rand, u32 bs, unsigned int qd,
 	cprintf("%-5s %-4s %5s %3u %9llu.%llu %9llu\n", blk_op_str(op),
 		rand ? "rand" : "seq", b, qd, (unsigned long long)r->mbps10 / 10,
 		(unsigned long long)r->mbps10 % 10, (unsigned long long)r->iops);
+	if (o->times)
+		print_times(r);
 }
 
 /* ---- option parsing ---- */
@@ -426,6 +475,10 @@ static int parse_opt(const char *cmd, struct bench_opts *o, const char *opt,
 		o->nomerge = !strcmp(val, "off");
 		return 0;
 	}
+	if (!strcmp(opt, "--times") && (!strcmp(val, "on") || !strcmp(val, "off"))) {
+		o->times = !strcmp(val, "on");
+		return 0;
+	}
 	shell_error(cmd, "bad option %s %s", opt, val);
 	return -EINVAL;
 }
@@ -555,7 +608,8 @@ static int blkbench_run(struct gendisk *disk, int argc, char **argv)
 							    disk->disk_name, err);
 						return err;
 					}
-					print_line(o.ops[op], o.rand[p], o.bs[s], o.qd[q], r);
+					print_line(&o, o.ops[op], o.rand[p], o.bs[s],
+						   o.qd[q], r);
 				}
 	print_table(&o);
 	return 0;
@@ -568,7 +622,7 @@ static int cmd_blkbench(int argc, char **argv)
 	if (argc < 2) {
 		shell_error(
 			argv[0],
-			"usage: blkbench DEV [--write] [--ops read,write] [--pattern seq,rand] [--bs 4k,64k,1m] [--qd 1,32] [--time MS] [--size SIZE] [--seed N] [--merge on|off] [--batch N]");
+			"usage: blkbench DEV [--write] [--ops read,write] [--pattern seq,rand] [--bs 4k,64k,1m] [--qd 1,32] [--time MS] [--size SIZE] [--seed N] [--merge on|off] [--batch N] [--times on|off]");
 		return -EINVAL;
 	}
 	disk = get_disk_by_name(argv[1]);
@@ -582,5 +636,5 @@ static int cmd_blkbench(int argc, char **argv)
 }
 SHELL_COMMAND(
 	blkbench, "blkbench",
-	"blkbench DEV [--write] [--ops read,write] [--pattern seq,rand] [--bs LIST] [--qd LIST] [--time MS] [--size SIZE] [--seed N] [--merge on|off] [--batch N]",
+	"blkbench DEV [--write] [--ops read,write] [--pattern seq,rand] [--bs LIST] [--qd LIST] [--time MS] [--size SIZE] [--seed N] [--merge on|off] [--batch N] [--times on|off]",
 	"block device throughput/IOPS (writes need --write)", cmd_blkbench);
