@@ -343,9 +343,17 @@ bool virtqueue_kick(struct virtqueue *vq)
 
 /* ---- used buffers ---- */
 
+/*
+ * vring_interrupt() asks this on the interrupt's CPU, without the lock
+ * the driver holds while virtqueue_get_buf() advances last_used_idx on
+ * another: both sides go through READ_ONCE/WRITE_ONCE. A stale answer is
+ * harmless (the consumer is taking those entries anyway); a torn or
+ * compiler-cached one is not C (TSan saw the plain pair in
+ * virtio_net_fake's device-thread case, 2 runs in 6, session 24).
+ */
 static bool more_used(const struct vring_virtqueue *vq)
 {
-	return vq->last_used_idx != READ_ONCE(vq->vring.used->idx);
+	return READ_ONCE(vq->last_used_idx) != READ_ONCE(vq->vring.used->idx);
 }
 
 /* Free @head's chain onto the free list (private links only). */
@@ -413,7 +421,7 @@ void *virtqueue_get_buf(struct virtqueue *_vq, unsigned int *len)
 	virtio_rmb();		/* the index before the entries it covers */
 	if (!used_entry_ok(vq, used_idx, &id, &l))
 		return NULL;
-	vq->last_used_idx++;
+	WRITE_ONCE(vq->last_used_idx, vq->last_used_idx + 1); /* more_used() */
 	if (vq->event && !vq->cb_disabled)
 		WRITE_ONCE(vring_used_event(&vq->vring), vq->last_used_idx);
 	if (len)
