@@ -14,7 +14,8 @@
  * address), VIRTIO_NET_F_STATUS (link from config; config_changed ->
  * carrier on/off; without it the carrier is on), VIRTIO_NET_F_MRG_RXBUF
  * (a frame may span several receive buffers, their count in the first
- * header's num_buffers), VIRTIO_NET_F_CSUM (a frame the stack sends as
+ * header's num_buffers; virtio_net.nomrg keeps whole-frame buffers but the
+ * feature stays negotiated, so num_buffers is still read), VIRTIO_NET_F_CSUM (a frame the stack sends as
  * CHECKSUM_PARTIAL goes with VIRTIO_NET_HDR_F_NEEDS_CSUM, csum_start and
  * csum_offset: the device completes the TCP/UDP checksum; dev->features
  * gets NETIF_F_HW_CSUM), VIRTIO_NET_F_GUEST_CSUM (a received frame with
@@ -111,7 +112,11 @@ struct virtnet_info {
 	struct net_device *dev;
 	struct virtqueue *rvq, *svq;
 	spinlock_t rx_lock, tx_lock;
-	bool mergeable;
+	bool mergeable; /* 1024-byte buffers a frame spans (else 2048) */
+	/* VIRTIO_NET_F_MRG_RXBUF negotiated: the header's num_buffers holds
+	 * (virtio_net.nomrg only keeps the 2048-byte buffers; the feature
+	 * stays negotiated and the device may still spread a frame) */
+	bool mrg_hdr;
 	bool csum, guest_csum; /* VIRTIO_NET_F_CSUM, _GUEST_CSUM negotiated */
 	unsigned int rx_buf_len;
 	struct work_struct rx_work, tx_work, link_work;
@@ -294,8 +299,8 @@ static void virtnet_receive(struct virtnet_info *vi, void *buf, unsigned int len
 	flags = READ_ONCE(hdr->hdr.flags);
 	csum_start = READ_ONCE(hdr->hdr.csum_start);
 	csum_offset = READ_ONCE(hdr->hdr.csum_offset);
-	if (vi->mergeable) {
-		nbufs = hdr->num_buffers;
+	if (vi->mrg_hdr) {
+		nbufs = READ_ONCE(hdr->num_buffers);
 		if (!nbufs || nbufs > virtqueue_get_vring_size(vi->rvq) ||
 		    (nbufs - 1) * vi->rx_buf_len + len >
 			    VNET_MAX_FRAME + vi->rx_buf_len) {
@@ -729,8 +734,8 @@ static int virtnet_probe(struct virtio_device *vdev)
 	INIT_WORK(&vi->rx_work, virtnet_rx_work);
 	INIT_WORK(&vi->tx_work, virtnet_tx_work);
 	INIT_WORK(&vi->link_work, virtnet_link_work);
-	vi->mergeable = virtio_has_feature(vdev, VIRTIO_NET_F_MRG_RXBUF) &&
-			!cmdline_has("virtio_net.nomrg");
+	vi->mrg_hdr = virtio_has_feature(vdev, VIRTIO_NET_F_MRG_RXBUF);
+	vi->mergeable = vi->mrg_hdr && !cmdline_has("virtio_net.nomrg");
 	vi->rx_buf_len = vi->mergeable ? VNET_RX_BUF_MRG : VNET_RX_BUF;
 	vi->csum = virtio_has_feature(vdev, VIRTIO_NET_F_CSUM);
 	vi->guest_csum = virtio_has_feature(vdev, VIRTIO_NET_F_GUEST_CSUM);
