@@ -711,6 +711,16 @@ static int fnet_push_merged(struct fnet *f, const u8 *frame, unsigned int len,
 	return n;
 }
 
+/* Raise the RX interrupt: @want (@len bytes) went up whole, as frame ++*@n. */
+static void expect_frame_up(struct ktest *t, struct fnet *f, unsigned int *n,
+			    const u8 *want, unsigned int len)
+{
+	fnet_irq(f, 0);
+	KTEST_ASSERT_EQ(t, f->frames, ++*n);
+	KTEST_EXPECT_EQ(t, f->last_len, len);
+	KTEST_EXPECT_EQ(t, memcmp(f->last, want, len), 0);
+}
+
 /*
  * Issue 12 (seen in session 22): a full-size frame behind one VLAN tag
  * (1518 bytes) or two (1522) was counted as a runt in a whole-frame buffer
@@ -741,10 +751,7 @@ static void tagged_full_size_frames_go_up_whole_in_a_whole_frame_buffer(struct k
 		((struct virtio_net_hdr_mrg_rxbuf *)buf)->num_buffers = 1;
 		memcpy((u8 *)buf + HDR, want, len);
 		fnet_used(f, 0, id, HDR + len);
-		fnet_irq(f, 0);
-		KTEST_ASSERT_EQ(t, f->frames, ++n);
-		KTEST_EXPECT_EQ(t, f->last_len, len);
-		KTEST_EXPECT_EQ(t, memcmp(f->last, want, len), 0);
+		expect_frame_up(t, f, &n, want, len);
 	}
 	/* one byte more than two tags allow: a length error, dropped */
 	KTEST_ASSERT_OP(t, fnet_push_rx(f, FRAME_MAX + 1, 1, 7), >=, 0);
@@ -773,15 +780,9 @@ static void tagged_full_size_frames_go_up_whole_over_merged_buffers(struct ktest
 
 		tagged_frame(want, len, tags, 11 + tags);
 		KTEST_ASSERT_EQ(t, fnet_push_merged(f, want, len, len, 0, 0), 2);
-		fnet_irq(f, 0);
-		KTEST_ASSERT_EQ(t, f->frames, ++n);
-		KTEST_EXPECT_EQ(t, f->last_len, len);
-		KTEST_EXPECT_EQ(t, memcmp(f->last, want, len), 0);
+		expect_frame_up(t, f, &n, want, len);
 		KTEST_ASSERT_EQ(t, fnet_push_merged(f, want, len, 0, 0, 0), 3);
-		fnet_irq(f, 0);
-		KTEST_ASSERT_EQ(t, f->frames, ++n);
-		KTEST_EXPECT_EQ(t, f->last_len, len);
-		KTEST_EXPECT_EQ(t, memcmp(f->last, want, len), 0);
+		expect_frame_up(t, f, &n, want, len);
 	}
 	virtnet_get_counters(f->dev, &c);
 	KTEST_EXPECT_EQ(t, c.rx_merged, n);
