@@ -36,8 +36,10 @@
 #include "../../fs/qlfs/qlfs_test.h"
 #include "blockdev.h"
 
-#define MNT	  "/qlfs_review3"
-#define NEW_FILES 4
+#define MNT		     "/qlfs_review3"
+#define NEW_FILES	     4
+#define RV_IMAGE_CHUNK_ORDER 5 /* r->blk: restore_image() reads 32 blocks at a time */
+#define RV_IMAGE_CHUNK	     (1u << RV_IMAGE_CHUNK_ORDER)
 
 struct rv {
 	struct gendisk *disk;
@@ -71,7 +73,7 @@ static void rv_exit(struct ktest *t)
 		kfree(r->image);
 	}
 	if (r->blk)
-		qlfs_free_blocks(r->blk, 0);
+		qlfs_free_blocks(r->blk, RV_IMAGE_CHUNK_ORDER);
 	qlfs_dev_close(&r->d);
 	if (r->disk)
 		hostdisk_destroy(r->disk);
@@ -210,7 +212,7 @@ static void make_crashed_disk(struct ktest *t, struct rv *r)
 
 static void save_image(struct ktest *t, struct rv *r)
 {
-	r->blk = qlfs_alloc_blocks(0);
+	r->blk = qlfs_alloc_blocks(RV_IMAGE_CHUNK_ORDER);
 	KTEST_ASSERT_NOT_NULL(t, r->blk);
 	r->image = kcalloc(r->d.nr_blocks, sizeof(*r->image), GFP_KERNEL);
 	KTEST_ASSERT_NOT_NULL(t, r->image);
@@ -222,14 +224,24 @@ static void save_image(struct ktest *t, struct rv *r)
 	}
 }
 
-/* The crashed image back (only the blocks that differ), durable. */
+/*
+ * The crashed image back (only the blocks that differ), durable. Read in
+ * chunks of RV_IMAGE_CHUNK blocks: the cut-during-recovery sweep restores
+ * the image once a round, and one read per block was most of its time.
+ */
 static void restore_image(struct ktest *t, struct rv *r)
 {
-	for (u64 b = 0; b < r->d.nr_blocks; b++) {
-		KTEST_ASSERT_EQ(t, qlfs_dev_read(&r->d, b, r->blk, 1), 0);
-		if (memcmp(r->blk, r->image[b], QLFS_BLKSIZE)) {
-			memcpy(r->blk, r->image[b], QLFS_BLKSIZE);
-			KTEST_ASSERT_EQ(t, qlfs_dev_write(&r->d, b, r->blk, 1), 0);
+	for (u64 b = 0; b < r->d.nr_blocks; b += RV_IMAGE_CHUNK) {
+		u32 n = min(r->d.nr_blocks - b, (u64)RV_IMAGE_CHUNK);
+
+		KTEST_ASSERT_EQ(t, qlfs_dev_read(&r->d, b, r->blk, n), 0);
+		for (u32 i = 0; i < n; i++) {
+			void *blk = r->blk + (size_t)i * QLFS_BLKSIZE;
+
+			if (!memcmp(blk, r->image[b + i], QLFS_BLKSIZE))
+				continue;
+			memcpy(blk, r->image[b + i], QLFS_BLKSIZE);
+			KTEST_ASSERT_EQ(t, qlfs_dev_write(&r->d, b + i, blk, 1), 0);
 		}
 	}
 	KTEST_ASSERT_EQ(t, blkdev_issue_flush(&r->disk->part0), 0);
@@ -579,7 +591,7 @@ static void qlfs_rv_iget_of_a_freed_inode_is_enoent_despite_a_stale_folio(struct
 	ksys_sync();
 	KTEST_ASSERT_EQ(t, ksys_stat(MNT "/f", &st), 0);
 	KTEST_ASSERT_EQ(t, qlfs_get_nat_entry(sbi, st.ino, NULL, &addr, NULL), 0);
-	r->blk = qlfs_alloc_blocks(0);
+	r->blk = qlfs_alloc_blocks(RV_IMAGE_CHUNK_ORDER);
 	KTEST_ASSERT_NOT_NULL(t, r->blk);
 	KTEST_ASSERT_EQ(t, qlfs_meta_rw(sbi, REQ_OP_READ, addr, r->blk, 1), 0);
 	KTEST_ASSERT_EQ(t, ksys_unlink(MNT "/f"), 0); /* evicted: nid freed */
