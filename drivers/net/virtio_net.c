@@ -37,10 +37,14 @@
  *       taken back with virtqueue_detach_unused_buf() (tx_dropped).
  *  VN3: the device is trusted for nothing: a used length shorter than
  *       the header, a num_buffers of 0 or beyond what the ring holds, a
- *       merged frame longer than the largest frame, a missing buffer of
- *       a merged frame break the device (virtio_break_device(): reset, no
- *       more DMA) instead of being read; the ring itself rejects unknown
- *       ids and lengths beyond a buffer (virtio_ring.c). A NEEDS_CSUM
+ *       missing buffer of a merged frame break the device
+ *       (virtio_break_device(): reset, no more DMA) instead of being
+ *       read; the ring itself rejects unknown ids and lengths beyond a
+ *       buffer (virtio_ring.c). A frame shorter than an Ethernet header
+ *       or longer than the largest frame (whole, or merged over an
+ *       honest num_buffers: a peer with a larger MTU can send it) is
+ *       not the device's fault: dropped and counted (rx_length_errors,
+ *       rx_dropped), every buffer of it posted again. A NEEDS_CSUM
  *       whose csum_start/csum_offset lie outside the frame's IP packet
  *       (or inside the Ethernet header and its VLAN tags), or whose IP
  *       length lies outside the frame, is counted (rx_csum_errors) and
@@ -275,10 +279,26 @@ static unsigned int virtnet_rx_csum(struct virtnet_info *vi, u8 *frame, unsigned
 }
 
 /*
+ * A frame of @flen bytes the driver does not take (shorter than an
+ * Ethernet header, or longer than the largest frame: a peer with a larger
+ * MTU behind a tap backend can send one): counted as a length error and a
+ * drop, as Linux's receive_small()/receive_mergeable() do
+ * (rx_length_errors, drops); the device stays up.
+ */
+static void virtnet_rx_length_error(struct virtnet_info *vi)
+{
+	atomic64_inc(&vi->rx_length_errors);
+	atomic64_inc(&vi->dev->stats.rx_dropped);
+}
+
+/*
  * One used buffer @buf of @len bytes, the start of a frame: hand the
  * frame up (VN3 checks first), taking the frame's other buffers too when
  * merged; every buffer is posted again, or freed when the device broke.
- * Context: rx_work.
+ * A merged frame longer than the largest one is still taken off the ring
+ * whole (all num_buffers buffers, so the next used entry starts a frame),
+ * only not copied past rx_frame: then dropped and counted. Context:
+ * rx_work.
  */
 static void virtnet_receive(struct virtnet_info *vi, void *buf, unsigned int len)
 {
@@ -301,9 +321,7 @@ static void virtnet_receive(struct virtnet_info *vi, void *buf, unsigned int len
 	csum_offset = READ_ONCE(hdr->hdr.csum_offset);
 	if (vi->mrg_hdr) {
 		nbufs = READ_ONCE(hdr->num_buffers);
-		if (!nbufs || nbufs > virtqueue_get_vring_size(vi->rvq) ||
-		    (nbufs - 1) * vi->rx_buf_len + len >
-			    VNET_MAX_FRAME + vi->rx_buf_len) {
+		if (!nbufs || nbufs > virtqueue_get_vring_size(vi->rvq)) {
 			char why[80];
 
 			scnprintf(why, sizeof(why), "rx num_buffers %u impossible",
@@ -314,8 +332,13 @@ static void virtnet_receive(struct virtnet_info *vi, void *buf, unsigned int len
 		}
 	}
 	if (nbufs > 1) {
-		/* Gather the rest of the frame (VNET_MAX_FRAME bounds it). */
-		memcpy(vi->rx_frame, frame, flen);
+		/* Gather the rest of the frame; what lies past the largest
+		 * frame is not copied (VNET_MAX_FRAME bounds rx_frame), the
+		 * length still adds up: such a frame is dropped below. Each
+		 * length is within its buffer (virtio_ring.c), nbufs within
+		 * the ring: flen cannot wrap. */
+		if (flen <= VNET_MAX_FRAME_LEN)
+			memcpy(vi->rx_frame, frame, flen);
 		for (unsigned int i = 1; i < nbufs; i++) {
 			unsigned int blen;
 			void *more = virtnet_get_rx(vi, &blen);
@@ -330,15 +353,8 @@ static void virtnet_receive(struct virtnet_info *vi, void *buf, unsigned int len
 				kfree(buf);
 				return;
 			}
-			if (flen + blen > VNET_MAX_FRAME_LEN) {
-				virtio_break_device(
-					vi->vdev,
-					"rx merged frame longer than the largest frame");
-				kfree(more);
-				kfree(buf);
-				return;
-			}
-			memcpy(vi->rx_frame + flen, more, blen);
+			if (flen + blen <= VNET_MAX_FRAME_LEN)
+				memcpy(vi->rx_frame + flen, more, blen);
 			flen += blen;
 			virtnet_post_rx(vi, more);
 		}
@@ -346,7 +362,7 @@ static void virtnet_receive(struct virtnet_info *vi, void *buf, unsigned int len
 		atomic64_inc(&vi->rx_merged);
 	}
 	if (flen < ETH_HLEN || flen > VNET_MAX_FRAME_LEN) {
-		atomic64_inc(&vi->rx_length_errors);
+		virtnet_rx_length_error(vi);
 	} else {
 		ip_summed =
 			virtnet_rx_csum(vi, frame, flen, flags, csum_start, csum_offset);
@@ -877,7 +893,7 @@ static int netdev_show(struct net_device *dev, void *arg)
 		struct virtio_device *vdev = virtnet_vdev(dev);
 
 		virtnet_get_counters(dev, &c);
-		cprintf("  %s (%s): rx buffers %llu%s, runts %llu, merged %llu, refill failed %llu, ring emptied %llu; tx in flight %llu, busy %llu%s%s\n",
+		cprintf("  %s (%s): rx buffers %llu%s, length errors %llu, merged %llu, refill failed %llu, ring emptied %llu; tx in flight %llu, busy %llu%s%s\n",
 			vdev->name, vdev->transport ? vdev->transport : "?",
 			(unsigned long long)c.rx_bufs,
 			virtnet_mergeable(dev) ? " (mergeable)" : "",

@@ -84,6 +84,7 @@
  * worker holds no Quire lock while it sleeps in them.
  */
 #include <quire/kernel.h>
+#include <quire/bug.h>
 #include <quire/errno.h>
 #include <quire/init.h>
 #include <quire/kthread.h>
@@ -794,6 +795,26 @@ static void http_accepted(struct netconn *nc)
 		http_refuse(nc);
 }
 
+/*
+ * lwIP resets a connection whose handshake it completed when the
+ * listener's accept mailbox is full (accept_function()'s ERR_MEM: the peer
+ * gets a RST, slirp closes the host's socket with a FIN: answered by
+ * nothing). The mailbox holds the netconns of connections not accepted
+ * yet (the backlog's, and any reset or closed while they waited: their
+ * backlog slot is given back, their netconn stays queued) and a marker
+ * for each SYN lwIP had no pcb for: sized for every netconn, it never
+ * fills with connections; the pcbs cover httpd's own bound so that
+ * markers stay rare (docs/net.md, "Connect storms").
+ */
+BUILD_BUG_ON(DEFAULT_ACCEPTMBOX_SIZE < MEMP_NUM_NETCONN);
+BUILD_BUG_ON(MEMP_NUM_TCP_PCB <
+	     HTTP_WORKERS + 2 * HTTP_QUEUE + HTTP_REFUSE_QUEUE + HTTP_REFUSE_THREADS);
+/* The listening netconn (the `httpd` command reads its accept mailbox). */
+static struct netconn *http_listener;
+/* netconn_accept()'s ERR_ABRT: lwIP's marker of a SYN it had no pcb for,
+ * or a handshake it had no netconn for (accept_function()); atomic. */
+static unsigned long long http_accept_aborts;
+
 static int http_listener_fn(void *arg)
 {
 	struct netconn *listener = arg, *nc;
@@ -801,11 +822,17 @@ static int http_listener_fn(void *arg)
 	for (;;) {
 		err_t err = netconn_accept(listener, &nc);
 
-		if (err == ERR_OK)
+		if (err == ERR_OK) {
 			http_accepted(nc);
-		else
-			schedule_timeout_uninterruptible(
-				msecs_to_jiffies(10)); /* no pcb */
+			continue;
+		}
+		/* A marker takes a mailbox slot: take the next at once (a
+		 * sleep here let a storm's markers fill the mailbox). */
+		if (err == ERR_ABRT) {
+			http_count(&http_accept_aborts, 1);
+			continue;
+		}
+		schedule_timeout_uninterruptible(msecs_to_jiffies(10));
 	}
 	return 0;
 }
@@ -898,6 +925,7 @@ static int httpd_init(void)
 	listener = http_listen();
 	if (!listener)
 		return -EIO;
+	http_listener = listener;
 	if (IS_ERR(kthread_run(http_listener_fn, listener, "httpd")))
 		return -ENOMEM;
 	pr_info("httpd: listening on port %d (%d workers, timeout %u ms, body min rate %u B/s, send min rate %u B/s, rate window %u ms)\n",
@@ -921,6 +949,15 @@ static int cmd_httpd(int argc, char **argv)
 		http_send_min_rate, http_rate_window_ms);
 	cprintf("connections: %llu accepted, %llu active, %llu refused (503; %llu closed lingering)\n",
 		s.accepted, s.active, s.refused, s.refused_lingering);
+	if (http_listener) {
+		struct lwip_mbox_stats m;
+
+		lwip_mbox_get_stats(&http_listener->acceptmbox, &m);
+		cprintf("accept mailbox: %u of %u (at most %u); %lu connections reset after the handshake for want of room, %llu SYNs without a pcb or netconn (%lu more not told)\n",
+			m.len, m.size, m.high, m.full_msgs,
+			__atomic_load_n(&http_accept_aborts, __ATOMIC_RELAXED),
+			m.full_errs);
+	}
 	cprintf("requests: %llu, bad %llu, timeouts %llu, send failures %llu (%llu below the send min rate)\n",
 		s.requests, s.bad_requests, s.timeouts, s.send_failures, s.send_slow);
 	cprintf("lingering closes: %llu, %llu bytes dropped\n", s.lingering,

@@ -45,6 +45,16 @@ struct ethif {
 	u8 txbuf[ETH_FRAME_LEN]; /* linearised frame; core lock */
 };
 
+/* A mailbox's state and sys_mbox_trypost() refusals (sys_arch.c): for a
+ * listener's accept mailbox, full_msgs counts connections lwIP reset just
+ * after their handshake (accept_function()'s ERR_MEM: tcp_abort()),
+ * full_errs the error markers (a SYN with no pcb or netconn) it dropped. */
+struct lwip_mbox_stats {
+	unsigned int len, size, high;
+	unsigned long full_msgs, full_errs;
+};
+void lwip_mbox_get_stats(sys_mbox_t *mbox, struct lwip_mbox_stats *s);
+
 /* `tcpflow` (tcp_flow.c): a frame @f of @len bytes lwIP sends; core lock. */
 void tcp_flow_tx(const u8 *f, unsigned int len);
 bool tcp_flow_on(void);

@@ -7,7 +7,9 @@
  * tcpip.c), Quire's glue (ethif.c, net_shell.c). Provides: sys_sem_*,
  * sys_mbox_*, sys_mutex_*, sys_thread_new(), sys_now(),
  * sys_arch_protect()/unprotect(), lwip_port_diag/assert/rand(),
- * lwip_port_lock_core()/unlock_core() (LOCK/UNLOCK_TCPIP_CORE, LW4).
+ * lwip_port_lock_core()/unlock_core() (LOCK/UNLOCK_TCPIP_CORE, LW4),
+ * lwip_mbox_get_stats() (a mailbox's fill, high mark and trypost
+ * refusals: httpd's accept mailbox, docs/net.md "Connect storms").
  * Not here: per-thread semaphores (LWIP_NETCONN_SEM_PER_THREAD=0).
  *
  * Invariants:
@@ -50,6 +52,7 @@
 #include "lwip/stats.h"
 #include "lwip/tcpip.h"
 #include "lwip/timeouts.h"
+#include "lwip/priv/api_msg.h"
 
 #include "lwip_port.h"
 
@@ -60,7 +63,11 @@ struct lwip_sem {
 
 struct lwip_mbox {
 	unsigned int head, len, size; /* guarded by wait.lock (LW2) */
-	struct wait_queue_head wait;  /* not_empty and not_full sleepers */
+	unsigned int high;	      /* most messages held at once (wait.lock) */
+	/* sys_mbox_trypost() refusals, atomic: a message (for an accept
+	 * mailbox a connection lwIP then resets), an error marker */
+	unsigned long full_msgs, full_errs;
+	struct wait_queue_head wait; /* not_empty and not_full sleepers */
 	void *msgs[];
 };
 
@@ -263,6 +270,8 @@ static bool lwip_mbox_tryput(struct lwip_mbox *b, void *msg)
 	if (b->len < b->size) {
 		b->msgs[(b->head + b->len) % b->size] = msg;
 		b->len++;
+		if (b->len > b->high)
+			b->high = b->len;
 		put = true;
 		__wake_up_locked(&b->wait, TASK_NORMAL, 0);
 	}
@@ -300,10 +309,31 @@ void sys_mbox_post(sys_mbox_t *mbox, void *msg)
 
 err_t sys_mbox_trypost(sys_mbox_t *mbox, void *msg)
 {
-	if (lwip_mbox_tryput(*mbox, msg))
+	struct lwip_mbox *b = *mbox;
+	err_t err;
+
+	if (lwip_mbox_tryput(b, msg))
 		return ERR_OK;
 	SYS_STATS_INC(mbox.err);
+	/* an accept or receive mailbox gets lwIP's error markers too */
+	__atomic_add_fetch(lwip_netconn_is_err_msg(msg, &err) ? &b->full_errs :
+								&b->full_msgs,
+			   1, __ATOMIC_RELAXED);
 	return ERR_MEM;
+}
+
+void lwip_mbox_get_stats(sys_mbox_t *mbox, struct lwip_mbox_stats *s)
+{
+	struct lwip_mbox *b = *mbox;
+	unsigned long flags;
+
+	spin_lock_irqsave(&b->wait.lock, flags);
+	s->len = b->len;
+	s->size = b->size;
+	s->high = b->high;
+	spin_unlock_irqrestore(&b->wait.lock, flags);
+	s->full_msgs = __atomic_load_n(&b->full_msgs, __ATOMIC_RELAXED);
+	s->full_errs = __atomic_load_n(&b->full_errs, __ATOMIC_RELAXED);
 }
 
 err_t sys_mbox_trypost_fromisr(sys_mbox_t *mbox, void *msg)

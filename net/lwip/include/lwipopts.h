@@ -33,11 +33,13 @@
 #define MEMP_NUM_PBUF		 64	      /* PBUF_REF/ROM (netconn_write copy=0) */
 #define MEMP_NUM_RAW_PCB	 4	      /* ping */
 #define MEMP_NUM_UDP_PCB	 8	      /* DHCP, DNS, a few users */
-#define MEMP_NUM_TCP_PCB	 64 /* httpd: 16 served + 32 queued, TIME_WAIT */
+/* httpd: 16 served + 32 queued + 10 refused + 32 in the listen backlog,
+ * the rest closing (TIME_WAIT ones are taken back by a new connection) */
+#define MEMP_NUM_TCP_PCB	 128
 #define MEMP_NUM_TCP_PCB_LISTEN	 8
 #define MEMP_NUM_TCP_SEG	 512 /* >= TCP_SND_QUEUELEN */
 #define MEMP_NUM_NETBUF		 32
-#define MEMP_NUM_NETCONN	 72 /* TCP + UDP + RAW pcbs */
+#define MEMP_NUM_NETCONN	 148 /* TCP + listening + UDP + RAW pcbs */
 #define MEMP_NUM_TCPIP_MSG_API	 32
 #define MEMP_NUM_TCPIP_MSG_INPKT 256 /* one per rx frame in the mailbox */
 #define MEMP_NUM_SYS_TIMEOUT	 (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
@@ -47,7 +49,10 @@
 #define DEFAULT_RAW_RECVMBOX_SIZE 16
 #define DEFAULT_UDP_RECVMBOX_SIZE 32
 #define DEFAULT_TCP_RECVMBOX_SIZE 64
-#define DEFAULT_ACCEPTMBOX_SIZE	  16
+/* Never full of connections (each holds a netconn): a full one resets a
+ * connection just after its handshake; the other half for the error
+ * markers of SYNs lwIP had no pcb for (docs/net.md, "Connect storms"). */
+#define DEFAULT_ACCEPTMBOX_SIZE	  (2 * MEMP_NUM_NETCONN)
 #define TCPIP_THREAD_NAME	  "tcpip"
 #define TCPIP_THREAD_STACKSIZE	  0 /* Quire's kthreads have one size */
 #define TCPIP_THREAD_PRIO	  0
