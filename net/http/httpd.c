@@ -76,7 +76,15 @@
  *       rcv_step bytes (1/4 of TCP_WND by default) are withheld, so the
  *       peer is never stopped by them; and all are given back, the FIN's
  *       byte too, before the netconn is closed: lwIP resets a connection
- *       closed with its window not fully open.
+ *       closed with its window not fully open. With net.httpd.rcv_trylock
+ *       (default 1) a step is given back only if the core lock is free at
+ *       that moment; while the driver's receive path holds it (a frame
+ *       going through lwIP) the bytes stay withheld until a later
+ *       segment finds it free, and the worker waits for the lock only
+ *       once TCP_WND / 2 are withheld: the peer keeps at least half the
+ *       window. Waiting for it at every step cost a 32 MiB upload 4-17 s
+ *       of the worker's time in a lock convoy with the receive path
+ *       (docs/bench-net.md, session 25).
  *
  * Locking: each http_ring's lock guards it (a leaf): http_queue the
  * accepted connections, http_refuse_queue the refused ones. lwIP's calls
@@ -98,6 +106,7 @@
 #include <quire/wait.h>
 #include <quire/jiffies.h>
 #include <quire/sysctl.h>
+#include <quire/mutex.h>
 
 #include "lwip/api.h"
 #include "lwip/tcp.h"
@@ -129,6 +138,9 @@ static unsigned int http_timeout_ms = HTTP_TIMEOUT_MS;
 static unsigned int http_rcv_step = HTTP_RCV_STEP; /* HD9 */
 SYSCTL_ENTRY(http_rcv_step, .procname = "net.httpd.rcv_step", .data = &http_rcv_step,
 	     .type = SYSCTL_UINT, .min = 0, .max = TCP_WND / 2);
+static unsigned int http_rcv_trylock = 1; /* HD9 */
+SYSCTL_ENTRY(http_rcv_trylock, .procname = "net.httpd.rcv_trylock",
+	     .data = &http_rcv_trylock, .type = SYSCTL_UINT, .min = 0, .max = 1);
 static unsigned int http_body_min_rate = HTTP_BODY_MIN_RATE;   /* 0: HD5 off */
 static unsigned int http_send_min_rate = HTTP_SEND_MIN_RATE;   /* 0: HD6 off */
 static unsigned int http_rate_window_ms = HTTP_RATE_WINDOW_MS; /* 0: no cap */
@@ -379,6 +391,26 @@ static void conn_rcv_flush(struct http_conn *c)
 	c->rcv_pending = 0;
 }
 
+/*
+ * HD9: give the window back if the core lock is free now; false if it is
+ * held (then the bytes stay pending). tcp_recved() under the lock, as
+ * lwIP's own give-back (lwip_netconn_do_recv()) does; it sets no lwIP
+ * timeout, so the plain unlock skips nothing of LW4's wake-up
+ * (net/lwip/sys_arch.c).
+ */
+static bool conn_rcv_trylock(struct http_conn *c)
+{
+	struct netconn *nc = c->nc;
+
+	if (!mutex_trylock(lock_tcpip_core))
+		return false;
+	if (nc->pcb.tcp)
+		tcp_recved(nc->pcb.tcp, c->rcv_pending);
+	mutex_unlock(lock_tcpip_core);
+	c->rcv_pending = 0;
+	return true;
+}
+
 /* Up to @max received bytes into @buf, waiting at most @ms: > 0, 0 when
  * the peer closed, -ETIMEDOUT, -EIO. */
 static ssize_t_k conn_recv(struct http_conn *c, void *buf, size_t max, u32 ms)
@@ -407,8 +439,13 @@ static ssize_t_k conn_recv(struct http_conn *c, void *buf, size_t max, u32 ms)
 		c->p = p;
 		c->poff = 0;
 		c->rcv_pending += p->tot_len;
-		if (c->rcv_pending > READ_ONCE(http_rcv_step)) /* HD9 */
-			conn_rcv_flush(c);
+		if (c->rcv_pending > READ_ONCE(http_rcv_step)) { /* HD9 */
+			/* a busy lock: try again at the next segment */
+			if (!READ_ONCE(http_rcv_trylock) || c->rcv_pending > TCP_WND / 2)
+				conn_rcv_flush(c);
+			else
+				conn_rcv_trylock(c);
+		}
 		http_count(&http_stats.bytes_in, p->tot_len);
 	}
 	n = pbuf_copy_partial(p, buf, http_min(max, p->tot_len - c->poff), c->poff);

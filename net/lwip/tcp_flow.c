@@ -91,8 +91,56 @@ struct tcp_flow {
 	u32 flows;
 };
 
+/*
+ * The receiving side (a bulk upload into Quire, e.g. an HTTP PUT): the
+ * last connection that received data. Time between two events (a data
+ * segment in, a segment out carrying an ACK) is charged to the room the
+ * sender had at the first of them: the right edge Quire last advertised
+ * (ack + window) minus the highest sequence received.
+ *
+ *   closed  room < MSS: the sender may not send (Quire's window is full)
+ *   small   room < 16 KiB
+ *   half    room < TCP_WND / 2
+ *   open    room >= TCP_WND / 2
+ *
+ * Also: the window advertised in each ACK, segments per ACK, the delay
+ * from a segment to the ACK that covers it (lwIP ACKs every second
+ * segment at once, a lone one from its fast timer), and from an ACK that
+ * reopens a closed window to the next segment (the sender's reaction).
+ */
+enum {
+	RF_CLOSED,
+	RF_SMALL,
+	RF_HALF,
+	RF_OPEN,
+	RF_NR
+};
+static const char *const rf_names[RF_NR] = {"closed", "small", "half", "open"};
+#define RF_WND_HIST 6 /* advertised: <MSS, <4 MSS, <16K, <32K, <48K, more */
+
+struct tcp_rflow {
+	u32 laddr, paddr; /* ours, the peer's (network order) */
+	u16 lport, pport;
+	bool active, advertised;
+	u32 rcv_max;	 /* highest sequence received + 1 */
+	u32 ack, wnd;	 /* the last ACK sent and its window */
+	u32 unacked_seq; /* first byte received and not yet ACKed ... */
+	u64 unacked_ns;	 /* ... since */
+	u64 reopen_ns;	 /* an ACK reopened a closed window at */
+	u64 last_ns, first_ns, end_ns;
+	u64 ns[RF_NR];
+	u64 segs, bytes, ooseq, acks, wnd_updates;
+	u64 wnd_hist[RF_WND_HIST];
+	u64 ack_delay_ns, ack_delay_max_ns, ack_delay_n,
+		ack_delay_long; /* long: >= 100 ms */
+	u64 reopen_wait_ns, reopens;
+	u64 rxq_ns, rxq_max_ns; /* from ethif_rx() to here */
+	u32 flows;
+};
+
 static unsigned int tcp_flowstat;
 static struct tcp_flow tf;
+static struct tcp_rflow rf;
 
 bool tcp_flow_on(void)
 {
@@ -103,6 +151,7 @@ static void tcp_flow_reset(const struct ctl_table *t, long old)
 {
 	LOCK_TCPIP_CORE();
 	memset(&tf, 0, sizeof(tf));
+	memset(&rf, 0, sizeof(rf));
 	UNLOCK_TCPIP_CORE();
 }
 SYSCTL_ENTRY(tcp_flowstat, .procname = "net.lwip.flowstat", .data = &tcp_flowstat,
@@ -161,6 +210,104 @@ static void tf_charge(u64 now, bool rx)
 	tf.n[k]++;
 }
 
+/* Charge the receiver's time since its last event to the room it left. */
+static void rf_charge(u64 now)
+{
+	s32 room = (s32)(rf.ack + rf.wnd - rf.rcv_max);
+	int k;
+
+	if (!rf.last_ns || !rf.advertised)
+		goto out;
+	if (room < TCP_MSS)
+		k = RF_CLOSED;
+	else if (room < 16384)
+		k = RF_SMALL;
+	else if (room < TCP_WND / 2)
+		k = RF_HALF;
+	else
+		k = RF_OPEN;
+	rf.ns[k] += now - rf.last_ns;
+out:
+	rf.last_ns = rf.end_ns = now;
+}
+
+/* A data segment of @dlen bytes at @seq received (core lock). */
+static void rf_data(u32 saddr, u32 daddr, u16 sport, u16 dport, u32 seq, u32 dlen,
+		    u64 now, u64 rx_ns)
+{
+	if (!rf.active || rf.paddr != saddr || rf.laddr != daddr || rf.pport != sport ||
+	    rf.lport != dport) {
+		memset(&rf.laddr, 0,
+		       offsetof(struct tcp_rflow, first_ns) -
+			       offsetof(struct tcp_rflow, laddr));
+		rf.paddr = saddr;
+		rf.laddr = daddr;
+		rf.pport = sport;
+		rf.lport = dport;
+		rf.active = true;
+		rf.rcv_max = seq;
+		rf.flows++;
+		if (!rf.first_ns)
+			rf.first_ns = now;
+	}
+	rf_charge(now);
+	if (seq != rf.rcv_max)
+		rf.ooseq++;
+	if (TCP_SEQ_GT(seq + dlen, rf.rcv_max))
+		rf.rcv_max = seq + dlen;
+	if (!rf.unacked_ns) {
+		rf.unacked_ns = now;
+		rf.unacked_seq = seq;
+	}
+	if (rf.reopen_ns) {
+		rf.reopen_wait_ns += now - rf.reopen_ns;
+		rf.reopens++;
+		rf.reopen_ns = 0;
+	}
+	if (rx_ns && now > rx_ns) {
+		rf.rxq_ns += now - rx_ns;
+		rf.rxq_max_ns = max(rf.rxq_max_ns, now - rx_ns);
+	}
+	rf.segs++;
+	rf.bytes += dlen;
+}
+
+/* A segment sent on the followed receiving connection: its ACK and window. */
+static void rf_ack(u32 ack, u32 wnd, u64 now)
+{
+	static const u32 lim[RF_WND_HIST - 1] = {TCP_MSS, 4 * TCP_MSS, 16384, 32768,
+						 49152};
+	s32 before = (s32)(rf.ack + rf.wnd - rf.rcv_max);
+	int k = 0;
+
+	rf_charge(now);
+	if (rf.advertised && ack == rf.ack) {
+		if (wnd > rf.wnd)
+			rf.wnd_updates++;
+	}
+	if (rf.unacked_ns && TCP_SEQ_GT(ack, rf.unacked_seq)) {
+		u64 d = now - rf.unacked_ns;
+
+		rf.ack_delay_ns += d;
+		rf.ack_delay_max_ns = max(rf.ack_delay_max_ns, d);
+		rf.ack_delay_n++;
+		if (d >= 100000000)
+			rf.ack_delay_long++;
+		rf.unacked_ns = TCP_SEQ_LT(ack, rf.rcv_max) ? now : 0;
+		rf.unacked_seq = ack;
+	}
+	while (k < RF_WND_HIST - 1 && wnd >= lim[k])
+		k++;
+	rf.wnd_hist[k]++;
+	rf.acks++;
+	if (rf.advertised && before < TCP_MSS &&
+	    (s32)(ack + wnd - rf.rcv_max) >= TCP_MSS && !rf.reopen_ns)
+		rf.reopen_ns = now;
+	rf.ack = ack;
+	rf.wnd = wnd;
+	rf.advertised = true;
+}
+
 /* A frame lwIP sends (NL2: core lock). */
 void tcp_flow_tx(const u8 *f, unsigned int len)
 {
@@ -184,14 +331,17 @@ void tcp_flow_tx(const u8 *f, unsigned int len)
 	if (thlen < TCP_HLEN || hlen + thlen > tot)
 		return;
 	dlen = tot - hlen - thlen;
-	if (!dlen)
-		return; /* pure ACKs: not the sender's events */
 	saddr = ip4_addr_get_u32(&iph->src);
 	daddr = ip4_addr_get_u32(&iph->dest);
 	sport = lwip_ntohs(th->src);
 	dport = lwip_ntohs(th->dest);
 	seq = lwip_ntohl(th->seqno);
 	now = arch_clock_ns();
+	if (rf.active && (TCPH_FLAGS(th) & TCP_ACK) && rf.laddr == saddr &&
+	    rf.paddr == daddr && rf.lport == sport && rf.pport == dport)
+		rf_ack(lwip_ntohl(th->ackno), lwip_ntohs(th->wnd), now);
+	if (!dlen)
+		return; /* pure ACKs: not the sender's events */
 	if (!tf.active || tf.saddr != saddr || tf.daddr != daddr || tf.sport != sport ||
 	    tf.dport != dport) {
 		/* another connection: follow it from here */
@@ -223,17 +373,25 @@ void tcp_flow_rx(struct pbuf *p)
 {
 	const struct ip_hdr *iph = (const struct ip_hdr *)p->payload;
 	const struct tcp_hdr *th;
-	unsigned int hlen;
+	unsigned int hlen, tot, thlen;
 	u32 ack, acked, wnd;
 	u64 now;
 
-	if (!READ_ONCE(tcp_flowstat) || !tf.active || p->len < IP_HLEN ||
-	    IPH_V(iph) != 4 || IPH_PROTO(iph) != IP_PROTO_TCP)
+	if (!READ_ONCE(tcp_flowstat) || p->len < IP_HLEN || IPH_V(iph) != 4 ||
+	    IPH_PROTO(iph) != IP_PROTO_TCP)
 		return;
 	hlen = IPH_HL_BYTES(iph);
 	if (hlen < IP_HLEN || p->len < hlen + TCP_HLEN)
 		return;
 	th = (const struct tcp_hdr *)((const u8 *)iph + hlen);
+	tot = lwip_ntohs(IPH_LEN(iph));
+	thlen = TCPH_HDRLEN_BYTES(th);
+	if (tot > hlen + thlen && thlen >= TCP_HLEN)
+		rf_data(ip4_addr_get_u32(&iph->src), ip4_addr_get_u32(&iph->dest),
+			lwip_ntohs(th->src), lwip_ntohs(th->dest), lwip_ntohl(th->seqno),
+			tot - hlen - thlen, arch_clock_ns(), p->rx_ns);
+	if (!tf.active)
+		return;
 	if (ip4_addr_get_u32(&iph->dest) != tf.saddr ||
 	    ip4_addr_get_u32(&iph->src) != tf.daddr || lwip_ntohs(th->dest) != tf.sport ||
 	    lwip_ntohs(th->src) != tf.dport || !(TCPH_FLAGS(th) & TCP_ACK))
@@ -263,6 +421,50 @@ void tcp_flow_rx(struct pbuf *p)
 		tf.wnd_min = wnd;
 	tf.last_ns = tf.end_ns = now;
 	tf.last_rx = true;
+}
+
+static void rf_report(void)
+{
+	static const char *const hist[RF_WND_HIST] = {
+		"<MSS", "<4MSS", "<16K", "<32K", "<48K", ">=48K",
+	};
+	struct tcp_rflow s;
+	u64 total = 0;
+
+	LOCK_TCPIP_CORE();
+	s = rf;
+	UNLOCK_TCPIP_CORE();
+	for (int i = 0; i < RF_NR; i++)
+		total += s.ns[i];
+	cprintf("receiving: %u connection%s followed, %llu ms from the first segment to the last event\n",
+		s.flows, s.flows == 1 ? "" : "s",
+		(unsigned long long)((s.end_ns - s.first_ns) / 1000000));
+	cprintf("  received %llu segments, %llu bytes, %llu out of order; %llu ACKs sent (%llu window updates), %llu.%02llu segments per ACK\n",
+		(unsigned long long)s.segs, (unsigned long long)s.bytes,
+		(unsigned long long)s.ooseq, (unsigned long long)s.acks,
+		(unsigned long long)s.wnd_updates,
+		(unsigned long long)(s.acks ? s.segs / s.acks : 0),
+		(unsigned long long)(s.acks ? s.segs * 100 / s.acks % 100 : 0));
+	cprintf("  ACK delay: mean %llu us, max %llu us, %llu of %llu >= 100 ms; closed window reopened %llu times, next segment after mean %llu us\n",
+		(unsigned long long)(s.ack_delay_n ?
+					     s.ack_delay_ns / s.ack_delay_n / 1000 :
+					     0),
+		(unsigned long long)(s.ack_delay_max_ns / 1000),
+		(unsigned long long)s.ack_delay_long, (unsigned long long)s.ack_delay_n,
+		(unsigned long long)s.reopens,
+		(unsigned long long)(s.reopens ? s.reopen_wait_ns / s.reopens / 1000 :
+						 0));
+	cprintf("  segments from the driver to TCP (core lock wait, input): mean %llu us, max %llu us\n",
+		(unsigned long long)(s.segs ? s.rxq_ns / s.segs / 1000 : 0),
+		(unsigned long long)(s.rxq_max_ns / 1000));
+	cprintf("  window advertised:");
+	for (int i = 0; i < RF_WND_HIST; i++)
+		cprintf(" %s:%llu", hist[i], (unsigned long long)s.wnd_hist[i]);
+	cprintf("\n  sender's room     ms  share\n");
+	for (int i = 0; i < RF_NR; i++)
+		cprintf("  %-9s %10llu %5llu%%\n", rf_names[i],
+			(unsigned long long)(s.ns[i] / 1000000),
+			(unsigned long long)(total ? s.ns[i] * 100 / total : 0));
 }
 
 static int tcpflow_cmd(int argc, char **argv)
@@ -308,6 +510,7 @@ static int tcpflow_cmd(int argc, char **argv)
 			(unsigned long long)(s.ns[i] / 1000000),
 			(unsigned long long)(total ? s.ns[i] * 100 / total : 0),
 			(unsigned long long)(s.n[i] ? s.ns[i] / s.n[i] / 1000 : 0));
+	rf_report();
 	return 0;
 }
 SHELL_COMMAND(tcpflow, "tcpflow", "tcpflow",
