@@ -1210,6 +1210,11 @@ static void plug_never_joins_nomerge_other_op_or_other_disk(struct ktest *t)
 	tbio_submit(t, &tb[4], REQ_OP_READ, 24, 8, 4);
 	blk_finish_plug(&plug);
 	KTEST_EXPECT_TRUE(t, tdev_drain(tb, 5));
+	for (unsigned int i = 0; i < 5; i++)
+		KTEST_EXPECT_EQ(t, tb[i].status, 0);
+	for (unsigned int i = 0; tdev.nr_log != 5 && i < tdev.nr_log; i++)
+		cprintf("# log %u: opf %#x sector %llu bytes %u\n", i, tdev.log[i].opf,
+			(unsigned long long)tdev.log[i].sector, tdev.log[i].bytes);
 	KTEST_ASSERT_EQ(t, tdev.nr_log, 5);
 	for (unsigned int i = 0; i < 5; i++)
 		KTEST_EXPECT_EQ(t, tdev.log[i].bytes, PAGE_SIZE);
