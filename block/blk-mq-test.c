@@ -278,20 +278,29 @@ void tbio_end_io(struct bio *bio)
 	__atomic_store_n(&tb->done, true, __ATOMIC_RELEASE); /* status first */
 }
 
-/* Submit @sectors at @sector from a fresh page, @opf, without waiting. */
-void tbio_submit(struct ktest *t, struct tbio *tb, blk_opf_t opf, sector_t sector,
-		 u32 sectors, u8 fill)
+/* A bio of @sectors at @sector of @bdev from a fresh page, @opf, not sent. */
+static void tbio_prep(struct ktest *t, struct tbio *tb, struct block_device *bdev,
+		      blk_opf_t opf, sector_t sector, u32 sectors, u8 fill)
 {
 	memset(tb, 0, sizeof(*tb));
 	tb->page = alloc_pages(NUMA_NO_NODE, 0, 0);
-	tb->bio = bio_alloc(&tdev.disk->part0, 1, opf, GFP_KERNEL);
+	tb->bio = bio_alloc(bdev, 1, opf, GFP_KERNEL);
 	KTEST_ASSERT_TRUE(t, tb->page && tb->bio);
 	memset(page_address(tb->page), fill, PAGE_SIZE);
 	tb->bio->bi_iter.bi_sector = sector;
 	if (sectors)
-		bio_add_page(tb->bio, tb->page, sectors << SECTOR_SHIFT, 0);
+		KTEST_ASSERT_EQ(
+			t, bio_add_page(tb->bio, tb->page, sectors << SECTOR_SHIFT, 0),
+			(int)(sectors << SECTOR_SHIFT));
 	tb->bio->bi_private = tb;
 	tb->bio->bi_end_io = tbio_end_io;
+}
+
+/* Submit @sectors at @sector from a fresh page, @opf, without waiting. */
+void tbio_submit(struct ktest *t, struct tbio *tb, blk_opf_t opf, sector_t sector,
+		 u32 sectors, u8 fill)
+{
+	tbio_prep(t, tb, &tdev.disk->part0, opf, sector, sectors, fill);
 	submit_bio(tb->bio);
 	KTEST_EXPECT_EQ(t, blk_mq_check_tags(tdev.disk->queue), 0);
 }
@@ -1181,45 +1190,68 @@ static void plug_refuses_adjacent_bios_past_a_limit(struct ktest *t)
  * 0..7, then 8..15 REQ_NOMERGE, 16..23 (behind a NOMERGE request), 24..31
  * of a second disk sharing the tag set and the plug (its own queue), and
  * a read of 24..31 behind the write of 16..23: five requests of a page.
+ *
+ * No two of them may join whenever the plug is dispatched (pairs: NOMERGE,
+ * not adjacent, another queue and bdev, another op), so the count does not
+ * depend on timing; the bios are built before the plug so that nothing in
+ * it can sleep (a sleep dispatches the plug, sched_submit_work()), and the
+ * device sees nothing before blk_finish_plug(). Each request is matched by
+ * op, flags, sector and size, in any order: a bio that joined another shows
+ * as one request of two pages and one missing (without the queue and
+ * bdev checks: disk2's 24..31 joins tdev's 16..23, 4 requests).
  */
 static void plug_never_joins_nomerge_other_op_or_other_disk(struct ktest *t)
 {
+	static const struct {
+		blk_opf_t opf;
+		sector_t sector;
+	} want[] = {
+		{REQ_OP_WRITE, 0},  {REQ_OP_WRITE | REQ_NOMERGE, 8},
+		{REQ_OP_WRITE, 16}, {REQ_OP_WRITE, 24}, /* disk2 */
+		{REQ_OP_READ, 24},
+	};
 	struct queue_limits lim = {0};
 	struct gendisk *disk2;
 	struct blk_plug plug;
-	struct tbio tb[5];
+	const unsigned int nr = ARRAY_SIZE(want);
+	struct tbio tb[ARRAY_SIZE(want)];
+	bool bad = false;
 
 	KTEST_ASSERT_EQ(t, tdev_init_lim(t, lim, 16, 16), 0);
 	disk2 = blk_mq_alloc_disk(&tdev.set, &lim, &tdev);
 	KTEST_ASSERT_TRUE(t, !IS_ERR_OR_NULL(disk2));
 	set_capacity(disk2, get_capacity(tdev.disk));
+	for (unsigned int i = 0; i < nr; i++)
+		tbio_prep(t, &tb[i], i == 3 ? &disk2->part0 : &tdev.disk->part0,
+			  want[i].opf, want[i].sector, 8, i);
 	blk_start_plug(&plug);
-	tbio_submit(t, &tb[0], REQ_OP_WRITE, 0, 8, 0);
-	tbio_submit(t, &tb[1], REQ_OP_WRITE | REQ_NOMERGE, 8, 8, 1);
-	tbio_submit(t, &tb[2], REQ_OP_WRITE, 16, 8, 2);
-	/* tbio_submit() aims at tdev: the same, aimed at disk2 */
-	memset(&tb[3], 0, sizeof(tb[3]));
-	tb[3].page = alloc_pages(NUMA_NO_NODE, 0, 0);
-	tb[3].bio = bio_alloc(&disk2->part0, 1, REQ_OP_WRITE, GFP_KERNEL);
-	KTEST_ASSERT_TRUE(t, tb[3].page && tb[3].bio);
-	tb[3].bio->bi_iter.bi_sector = 24;
-	bio_add_page(tb[3].bio, tb[3].page, PAGE_SIZE, 0);
-	tb[3].bio->bi_private = &tb[3];
-	tb[3].bio->bi_end_io = tbio_end_io;
-	submit_bio(tb[3].bio);
-	tbio_submit(t, &tb[4], REQ_OP_READ, 24, 8, 4);
+	for (unsigned int i = 0; i < nr; i++)
+		submit_bio(tb[i].bio);
+	KTEST_EXPECT_EQ(t, tdev.nr_log, 0); /* all held by the plug */
 	blk_finish_plug(&plug);
-	KTEST_EXPECT_TRUE(t, tdev_drain(tb, 5));
-	for (unsigned int i = 0; i < 5; i++)
+	KTEST_EXPECT_TRUE(t, tdev_drain(tb, nr));
+	for (unsigned int i = 0; i < nr; i++)
 		KTEST_EXPECT_EQ(t, tb[i].status, 0);
-	for (unsigned int i = 0; tdev.nr_log != 5 && i < tdev.nr_log; i++)
+	KTEST_EXPECT_EQ(t, tdev.nr_log, nr);
+	for (unsigned int i = 0; i < nr; i++) {
+		unsigned int seen = 0;
+
+		for (unsigned int j = 0; j < tdev.nr_log; j++)
+			seen += tdev.log[j].opf == want[i].opf &&
+				tdev.log[j].sector == want[i].sector &&
+				tdev.log[j].bytes == PAGE_SIZE;
+		if (seen != 1)
+			ktest_fail(
+				t, __FILE__, __LINE__,
+				"request %u (opf %#x sector %llu, a page) seen %u times",
+				i, want[i].opf, (unsigned long long)want[i].sector, seen);
+		bad |= seen != 1;
+	}
+	for (unsigned int i = 0; (bad || tdev.nr_log != nr) && i < tdev.nr_log; i++)
 		cprintf("# log %u: opf %#x sector %llu bytes %u\n", i, tdev.log[i].opf,
 			(unsigned long long)tdev.log[i].sector, tdev.log[i].bytes);
-	KTEST_ASSERT_EQ(t, tdev.nr_log, 5);
-	for (unsigned int i = 0; i < 5; i++)
-		KTEST_EXPECT_EQ(t, tdev.log[i].bytes, PAGE_SIZE);
 	KTEST_EXPECT_EQ(t, blk_mq_check_tags(disk2->queue), 0);
-	tbio_free(tb, 5);
+	tbio_free(tb, nr);
 	put_disk(disk2);
 	tdev_exit(t);
 }
