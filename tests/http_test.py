@@ -500,6 +500,63 @@ def pipelined_after_body(c):
     c.req("DELETE", "/fs/pipe")
 
 
+def hd9_trylock_flipped_on_one_connection(c, g):
+    """HD9 (REVP, session 25): the window given back with the core lock
+    waited for (net.httpd.rcv_trylock=0), then tried (1) with a give-back
+    at every segment (rcv_step=0), then waited for again in the default
+    steps, flipped between the requests of one keep-alive connection: each
+    PUT is stored whole, the GET behind them on the same connection (its
+    bytes held back: fewer than a step) answers the last one, and the
+    connection ends with a close, not a reset (a window left short at
+    the close is a RST from lwIP's tcp_close()): the guest's pcb of it is
+    in TIME_WAIT (slirp hides the RST from the host's client)."""
+    a, b = pattern(300001, 21), pattern(70001, 22)
+
+    def sysctl(kv):
+        want = kv.replace("=", " = ")
+        return any(l.strip() == want for l in g.command("sysctl " + kv))
+
+    def answer(s):
+        got = read_until_close(s, until=b"\r\n\r\n")[0]
+        m = re.search(rb"Content-Length: (\d+)", got)
+        head, _, body = got.partition(b"\r\n\r\n")
+        if m and len(body) < int(m.group(1)):
+            body = read_until_close(s, body, most=int(m.group(1)))[0]
+        m = re.match(rb"HTTP/1\.1 (\d{3}) ", head)
+        return int(m.group(1)) if m else None
+
+    step = [l.split("=")[1].strip() for l in g.command("sysctl net.httpd.rcv_step")
+            if l.startswith("net.httpd.rcv_step =")]
+    set_ok = sysctl("net.httpd.rcv_trylock=0")
+    s = socket.create_connection(("127.0.0.1", c.port), timeout=30)
+    cport = s.getsockname()[1]          # slirp keeps it: the guest's remote port
+    s.sendall(b"PUT /fs/hd9 HTTP/1.1\r\n" + H + b"Content-Length: %d\r\n\r\n" % len(a) + a)
+    st1 = answer(s)
+    set_ok &= sysctl("net.httpd.rcv_trylock=1") and sysctl("net.httpd.rcv_step=0")
+    s.sendall(b"PUT /fs/hd9 HTTP/1.1\r\n" + H + b"Content-Length: %d\r\n\r\n" % len(b) + b)
+    st2 = answer(s)
+    set_ok &= sysctl("net.httpd.rcv_trylock=0") and bool(step) and \
+        sysctl("net.httpd.rcv_step=" + (step[0] if step else "16384"))
+    s.sendall(b"GET /fs/hd9 HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n")
+    got, closed, reset = read_until_close(s)
+    s.close()
+    # slirp turns the guest's RST into a plain close of the host socket:
+    # the guest's own pcb tells, TIME_WAIT after a close, gone after a RST
+    tw, end = None, time.monotonic() + 5
+    while tw is None and time.monotonic() < end:
+        tw = next((l for l in g.command("netstat") if re.match(
+            r"^\s+tcp \S+:80\s+\S+:%d\s+TIME_WAIT$" % cport, l)), None)
+        if tw is None:
+            time.sleep(0.2)
+    set_ok &= sysctl("net.httpd.rcv_trylock=1")
+    check("hd9_trylock_flipped_on_one_connection",
+          set_ok and st1 in (201, 204) and st2 == 204 and got.startswith(b"HTTP/1.1 200 OK") and
+          got.endswith(b"\r\n\r\n" + b) and closed and not reset and tw is not None,
+          "sysctls set %s, PUTs %s %s, GET %r, closed %s, reset %s, TIME_WAIT %s" % (
+              set_ok, st1, st2, got[:15], closed, reset, tw is not None))
+    c.req("DELETE", "/fs/hd9")
+
+
 def slow_trickle(c):
     """HD5: a body sent a byte every half timeout used to hold a worker
     for as long as the client liked (each receive was inside the
@@ -1068,7 +1125,7 @@ def host_main(d, qh, big_mib):
         g.wait_for(r"httpd: listening on port 80", 10) is not None and \
         g.wait_for(r"VFS: mounted root \(qlfs on vda\)", 30) is not None
     print("KTAP version 1")
-    n_checks = 49 + len(HOSTILE)        # 2 of them: the writes of the two PUTs over 1 MiB (HF4)
+    n_checks = 50 + len(HOSTILE)        # 2 of them: the writes of the two PUTs over 1 MiB (HF4)
     print("1..%d" % n_checks)
     if not check("server_up", up, "no address or no listener in 60 s"):
         g.kill()
@@ -1082,6 +1139,7 @@ def host_main(d, qh, big_mib):
     hostile(c)
     chunked_put(c)
     pipelined_after_body(c)
+    hd9_trylock_flipped_on_one_connection(c, g)
     slow_trickle(c)
     rfc9112_forms(c)
     time_wait_port_reuse(c)

@@ -106,7 +106,7 @@
 #include <quire/wait.h>
 #include <quire/jiffies.h>
 #include <quire/sysctl.h>
-#include <quire/mutex.h>
+#include <quire/bug.h>
 
 #include "lwip/api.h"
 #include "lwip/tcp.h"
@@ -394,19 +394,23 @@ static void conn_rcv_flush(struct http_conn *c)
 /*
  * HD9: give the window back if the core lock is free now; false if it is
  * held (then the bytes stay pending). tcp_recved() under the lock, as
- * lwIP's own give-back (lwip_netconn_do_recv()) does; it sets no lwIP
- * timeout, so the plain unlock skips nothing of LW4's wake-up
- * (net/lwip/sys_arch.c).
+ * lwIP's own give-back (lwip_netconn_do_recv()) does; the lock through
+ * the port's trylock/unlock, so LW4's wake-up of tcpip holds here too
+ * (net/lwip/sys_arch.c). The pcb is read under the lock: a reset frees
+ * it and clears nc->pcb.tcp on the tcpip side under the same lock.
+ * rcv_pending <= TCP_WND / 2 here (conn_recv()), so it fits tcp_recved()'s
+ * u16_t length.
  */
 static bool conn_rcv_trylock(struct http_conn *c)
 {
 	struct netconn *nc = c->nc;
 
-	if (!mutex_trylock(lock_tcpip_core))
+	BUILD_BUG_ON(TCP_WND / 2 > 0xffff);
+	if (!lwip_port_trylock_core())
 		return false;
 	if (nc->pcb.tcp)
 		tcp_recved(nc->pcb.tcp, c->rcv_pending);
-	mutex_unlock(lock_tcpip_core);
+	UNLOCK_TCPIP_CORE();
 	c->rcv_pending = 0;
 	return true;
 }

@@ -75,6 +75,11 @@ void ethif_detach(struct ethif *e);
 /* Wait until @e has an IPv4 address: 0, or -ETIMEDOUT after @ms. */
 int ethif_wait_for_address(struct ethif *e, unsigned int ms);
 
+/* The core lock if it is free now (sys_arch.c, LW4's bookkeeping kept):
+ * true with it held, to release with UNLOCK_TCPIP_CORE(); false at once
+ * when another thread holds it. Context: process, not holding it. */
+bool lwip_port_trylock_core(void);
+
 /* Parse "A.B.C.D" into network order: 0 or -EINVAL. */
 int net_parse_ip4(const char *s, u32 *addr);
 

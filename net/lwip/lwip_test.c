@@ -18,6 +18,7 @@
 #include <quire/ktest.h>
 #include <quire/kthread.h>
 #include <quire/completion.h>
+#include <quire/mutex.h>
 #include <quire/slab.h>
 #include <quire/string.h>
 #include <quire/errno.h>
@@ -1022,7 +1023,7 @@ static void lw4_timeout_fn(void *arg)
  * lined up with DHCP's beat by the 37 ms sleep (with TCP's 250 ms timer
  * running it would be about 210 ms: a regression would only just fail).
  */
-static void timeout_set_under_the_core_lock_elsewhere_fires_on_time(struct ktest *t)
+static void lw4_timeout_rounds(struct ktest *t, bool trylock)
 {
 	unsigned int late = 0;
 
@@ -1033,8 +1034,22 @@ static void timeout_set_under_the_core_lock_elsewhere_fires_on_time(struct ktest
 		unsigned int ms;
 
 		init_completion(&k.done);
+		if (trylock) {
+			/* the last note LW4 took is then a 2 ms timeout, long
+			 * past at the unlock below: a trylock that took no note
+			 * of its own would compare with it and not wake tcpip */
+			LOCK_TCPIP_CORE();
+			sys_timeout(2, tcpip_noop_cb, NULL);
+			UNLOCK_TCPIP_CORE();
+			LOCK_TCPIP_CORE();
+			UNLOCK_TCPIP_CORE();
+		}
 		schedule_timeout_uninterruptible(msecs_to_jiffies(37));
-		LOCK_TCPIP_CORE();
+		if (!trylock)
+			LOCK_TCPIP_CORE();
+		else
+			while (!lwip_port_trylock_core())
+				schedule_timeout_uninterruptible(1);
 		start = jiffies;
 		sys_timeout(20, lw4_timeout_fn, &k);
 		UNLOCK_TCPIP_CORE();
@@ -1053,6 +1068,50 @@ static void timeout_set_under_the_core_lock_elsewhere_fires_on_time(struct ktest
 	KTEST_EXPECT_EQ(t, late, 0);
 }
 
+static void timeout_set_under_the_core_lock_elsewhere_fires_on_time(struct ktest *t)
+{
+	lw4_timeout_rounds(t, false);
+}
+
+/*
+ * The same through lwip_port_trylock_core() (httpd's HD9 give-back takes
+ * the lock so): its section keeps LW4's bookkeeping, so the unlock wakes
+ * tcpip for an earlier timeout. A plain mutex_trylock()/mutex_unlock()
+ * section, or a trylock that does not note the earliest timeout, leaves
+ * tcpip asleep until its own next one.
+ */
+static void timeout_set_under_the_trylocked_core_lock_fires_on_time(struct ktest *t)
+{
+	lw4_timeout_rounds(t, true);
+}
+
+/* lwip_port_trylock_core() fails at once while another thread (here the
+ * tcpip thread, held in a callback) has the core lock, and takes it once
+ * that thread lets it go. */
+static void core_trylock_fails_while_tcpip_holds_the_lock(struct ktest *t)
+{
+	struct tcpip_hold hold;
+	unsigned int tries;
+	bool got = false;
+
+	init_completion(&hold.entered);
+	init_completion(&hold.release);
+	KTEST_ASSERT_EQ(t, tcpip_try_callback(tcpip_hold_cb, &hold), ERR_OK);
+	wait_for_completion(&hold.entered);
+	for (tries = 0; tries < 3; tries++)
+		KTEST_EXPECT_FALSE(t, lwip_port_trylock_core());
+	complete(&hold.release);
+	for (tries = 0; tries < 5000 && !got; tries++) {
+		got = lwip_port_trylock_core();
+		if (!got)
+			schedule_timeout_uninterruptible(1);
+	}
+	KTEST_ASSERT_TRUE(t, got);
+	KTEST_EXPECT_TRUE(t, mutex_is_owner(lock_tcpip_core));
+	UNLOCK_TCPIP_CORE();
+	KTEST_EXPECT_FALSE(t, mutex_is_owner(lock_tcpip_core));
+}
+
 static const struct ktest_case lwip_slirp_cases[] = {
 	KTEST_CASE(busy_device_is_retried_until_it_takes_the_frame),
 	KTEST_CASE(busy_device_that_stays_busy_drops_the_frame),
@@ -1062,6 +1121,8 @@ static const struct ktest_case lwip_slirp_cases[] = {
 	KTEST_CASE(dhcp_gets_10_0_2_15),
 	KTEST_CASE(ping_of_the_gateway_answers),
 	KTEST_CASE(timeout_set_under_the_core_lock_elsewhere_fires_on_time),
+	KTEST_CASE(timeout_set_under_the_trylocked_core_lock_fires_on_time),
+	KTEST_CASE(core_trylock_fails_while_tcpip_holds_the_lock),
 	KTEST_CASE(tcp_moves_1mib_both_ways_through_nat_intact),
 	KTEST_CASE(pools_back_to_idle_after_tcp),
 	KTEST_END,

@@ -7,8 +7,8 @@
  * tcpip.c), Quire's glue (ethif.c, net_shell.c). Provides: sys_sem_*,
  * sys_mbox_*, sys_mutex_*, sys_thread_new(), sys_now(),
  * sys_arch_protect()/unprotect(), lwip_port_diag/assert/rand(),
- * lwip_port_lock_core()/unlock_core() (LOCK/UNLOCK_TCPIP_CORE, LW4),
- * lwip_mbox_get_stats() (a mailbox's fill, high mark and trypost
+ * lwip_port_lock_core()/trylock_core()/unlock_core() (LOCK/UNLOCK_TCPIP_CORE,
+ * LW4), lwip_mbox_get_stats() (a mailbox's fill, high mark and trypost
  * refusals: httpd's accept mailbox, docs/net.md "Connect storms").
  * Not here: per-thread semaphores (LWIP_NETCONN_SEM_PER_THREAD=0).
  *
@@ -202,6 +202,22 @@ void lwip_port_lock_core(void)
 	sys_mutex_lock(&lock_tcpip_core);
 	if (current != READ_ONCE(lwip_tcpip_task))
 		core_next_timeout_set = lwip_next_timeout(&core_next_timeout);
+}
+
+/*
+ * LOCK_TCPIP_CORE() if the lock is free now: true with it held (release
+ * it with lwip_port_unlock_core()), false without waiting. LW4's
+ * bookkeeping as lwip_port_lock_core(): the earliest timeout seen when a
+ * thread other than tcpip takes the lock, so the unlock wakes tcpip if
+ * the section set an earlier one. Context: process (may not sleep).
+ */
+bool lwip_port_trylock_core(void)
+{
+	if (!mutex_trylock(lock_tcpip_core))
+		return false;
+	if (current != READ_ONCE(lwip_tcpip_task))
+		core_next_timeout_set = lwip_next_timeout(&core_next_timeout);
+	return true;
 }
 
 static void lwip_timer_kick(void *arg)
