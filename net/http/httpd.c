@@ -844,10 +844,12 @@ static void http_accepted(struct netconn *nc)
  * yet (the backlog's, and any reset or closed while they waited: their
  * backlog slot is given back, their netconn stays queued) and a marker
  * for each SYN lwIP had no pcb for: sized for every netconn, it never
- * fills with connections; the pcbs cover httpd's own bound so that
+ * fills with connections, and markers (unbounded: a peer's SYNs while
+ * every pcb is held, closing ones included) never take the netconns'
+ * slots (sys_arch.c LW5); the pcbs cover httpd's own bound so that
  * markers stay rare (docs/net.md, "Connect storms").
  */
-BUILD_BUG_ON(DEFAULT_ACCEPTMBOX_SIZE < MEMP_NUM_NETCONN);
+BUILD_BUG_ON(DEFAULT_ACCEPTMBOX_SIZE <= MEMP_NUM_NETCONN);
 BUILD_BUG_ON(MEMP_NUM_TCP_PCB <
 	     HTTP_WORKERS + 2 * HTTP_QUEUE + HTTP_REFUSE_QUEUE + HTTP_REFUSE_THREADS);
 /* The listening netconn (the `httpd` command reads its accept mailbox). */

@@ -1112,7 +1112,70 @@ static void core_trylock_fails_while_tcpip_holds_the_lock(struct ktest *t)
 	KTEST_EXPECT_FALSE(t, mutex_is_owner(lock_tcpip_core));
 }
 
+/*
+ * An accept mailbox full of error markers resets the next connection
+ * whose handshake completes (accept_function()'s ERR_MEM: tcp_abort()).
+ * A marker comes from every SYN lwIP had no pcb for, as many as the
+ * peer sends while every pcb is held, so markers may take only the slots
+ * beyond MEMP_NUM_NETCONN (LW5): the listener here never runs while
+ * DEFAULT_ACCEPTMBOX_SIZE SYNs find no pcb, then one handshake completes.
+ * Before LW5 all the markers went in and the connection was refused.
+ */
+static void accept_markers_leave_room_for_every_connection(struct ktest *t)
+{
+	struct netconn *l = netconn_new(NETCONN_TCP), *nc;
+	struct lwip_mbox_stats before, after;
+	unsigned int markers = 0, conns = 0;
+	struct tcp_pcb_listen *lpcb;
+	struct tcp_pcb *pcb;
+	err_t err, posted;
+
+	KTEST_ASSERT_NOT_NULL(t, l);
+	KTEST_ASSERT_EQ(t, netconn_bind(l, IP4_ADDR_ANY, 8093), ERR_OK);
+	KTEST_ASSERT_EQ(t, netconn_listen_with_backlog(l, 4), ERR_OK);
+	lwip_mbox_get_stats(&l->acceptmbox, &before);
+	KTEST_EXPECT_EQ(t, before.size, DEFAULT_ACCEPTMBOX_SIZE);
+	LOCK_TCPIP_CORE();
+	lpcb = (struct tcp_pcb_listen *)l->pcb.tcp;
+	/* tcp_listen_input()'s TCP_EVENT_ACCEPT for a SYN with no pcb */
+	for (unsigned int i = 0; i < DEFAULT_ACCEPTMBOX_SIZE; i++)
+		lpcb->accept(lpcb->callback_arg, NULL, ERR_MEM);
+	pcb = tcp_alloc(TCP_PRIO_NORMAL);
+	if (!pcb) {
+		UNLOCK_TCPIP_CORE();
+		netconn_delete(l);
+		KTEST_ASSERT_NOT_NULL(t, pcb);
+		return;
+	}
+	pcb->listener = lpcb;
+	posted = lpcb->accept(lpcb->callback_arg, pcb, ERR_OK);
+	if (posted != ERR_OK)
+		tcp_abort(pcb); /* what tcp_process() does: a RST */
+	UNLOCK_TCPIP_CORE();
+	KTEST_EXPECT_EQ(t, posted, ERR_OK);
+	lwip_mbox_get_stats(&l->acceptmbox, &after);
+	KTEST_EXPECT_EQ(t, after.full_msgs - before.full_msgs, 0);
+	KTEST_EXPECT_EQ(t, after.full_errs - before.full_errs, MEMP_NUM_NETCONN);
+	KTEST_EXPECT_LT(t, after.len, after.size);
+	netconn_set_recvtimeout(l, 50);
+	while ((err = netconn_accept(l, &nc)) != ERR_TIMEOUT) {
+		if (err == ERR_ABRT) {
+			markers++;
+			continue;
+		}
+		KTEST_EXPECT_EQ(t, err, ERR_OK);
+		if (err != ERR_OK)
+			break;
+		conns++;
+		netconn_delete(nc);
+	}
+	KTEST_EXPECT_EQ(t, markers, DEFAULT_ACCEPTMBOX_SIZE - MEMP_NUM_NETCONN);
+	KTEST_EXPECT_EQ(t, conns, 1);
+	netconn_delete(l);
+}
+
 static const struct ktest_case lwip_slirp_cases[] = {
+	KTEST_CASE(accept_markers_leave_room_for_every_connection),
 	KTEST_CASE(busy_device_is_retried_until_it_takes_the_frame),
 	KTEST_CASE(busy_device_that_stays_busy_drops_the_frame),
 	KTEST_CASE(link_change_with_the_tcpip_mailbox_full_is_not_lost),

@@ -27,6 +27,15 @@
  *       when the timeout is set on the tcpip thread itself; with
  *       net.lwip.rx_direct a SYN starts TCP's timer from the driver's
  *       work: a 20 ms timeout fired after 456-460 ms, session 23 REVNG).
+ *  LW5: an error marker (lwip_netconn_is_err_msg()) never takes one of
+ *       the last MEMP_NUM_NETCONN slots of a mailbox larger than that
+ *       (the accept mailboxes, DEFAULT_ACCEPTMBOX_SIZE): each connection
+ *       waiting there holds a netconn, so it always finds a slot, while
+ *       markers, one per SYN lwIP had no pcb for, have no bound (a marker
+ *       refused costs nothing: accept_function() dropped that SYN
+ *       anyway). A full accept mailbox resets a connection just after its
+ *       handshake (docs/net.md, "Connect storms"). Receive mailboxes
+ *       (smaller) take a reset's marker up to full.
  *
  * Locking: each semaphore and mailbox has its own wait queue whose lock
  * (irqsave) guards its count or ring. Waits sleep in wait_event_timeout()
@@ -277,13 +286,14 @@ void sys_mbox_free(sys_mbox_t *mbox)
 	SYS_STATS_DEC(mbox.used);
 }
 
-static bool lwip_mbox_tryput(struct lwip_mbox *b, void *msg)
+/* Puts @msg if fewer than @room messages are held (<= size; LW2, LW5). */
+static bool lwip_mbox_tryput(struct lwip_mbox *b, void *msg, unsigned int room)
 {
 	unsigned long flags;
 	bool put = false;
 
 	spin_lock_irqsave(&b->wait.lock, flags);
-	if (b->len < b->size) {
+	if (b->len < room) {
 		b->msgs[(b->head + b->len) % b->size] = msg;
 		b->len++;
 		if (b->len > b->high)
@@ -320,23 +330,33 @@ void sys_mbox_post(sys_mbox_t *mbox, void *msg)
 {
 	struct lwip_mbox *b = *mbox;
 
-	wait_event(b->wait, lwip_mbox_tryput(b, msg));
+	wait_event(b->wait, lwip_mbox_tryput(b, msg, b->size));
 }
 
 err_t sys_mbox_trypost(sys_mbox_t *mbox, void *msg)
 {
 	struct lwip_mbox *b = *mbox;
+	unsigned int room = b->size;
+	bool marker;
 	err_t err;
 
-	if (lwip_mbox_tryput(b, msg))
+	/* an accept or receive mailbox gets lwIP's error markers too (LW5) */
+	marker = lwip_netconn_is_err_msg(msg, &err);
+	if (marker && b->size > MEMP_NUM_NETCONN)
+		room = b->size - MEMP_NUM_NETCONN;
+	if (lwip_mbox_tryput(b, msg, room))
 		return ERR_OK;
 	SYS_STATS_INC(mbox.err);
-	/* an accept or receive mailbox gets lwIP's error markers too */
-	__atomic_add_fetch(lwip_netconn_is_err_msg(msg, &err) ? &b->full_errs :
-								&b->full_msgs,
-			   1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(marker ? &b->full_errs : &b->full_msgs, 1, __ATOMIC_RELAXED);
 	return ERR_MEM;
 }
+
+/* LW5: a receive mailbox takes markers up to full; an accept mailbox has
+ * a slot for every netconn and at least one for markers. */
+BUILD_BUG_ON(DEFAULT_TCP_RECVMBOX_SIZE > MEMP_NUM_NETCONN);
+BUILD_BUG_ON(DEFAULT_UDP_RECVMBOX_SIZE > MEMP_NUM_NETCONN);
+BUILD_BUG_ON(DEFAULT_RAW_RECVMBOX_SIZE > MEMP_NUM_NETCONN);
+BUILD_BUG_ON(DEFAULT_ACCEPTMBOX_SIZE <= MEMP_NUM_NETCONN);
 
 void lwip_mbox_get_stats(sys_mbox_t *mbox, struct lwip_mbox_stats *s)
 {
