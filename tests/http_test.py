@@ -1362,7 +1362,27 @@ def storm_snapshot(g, why, port=None):
             print("#   " + l.strip(), flush=True)
 
 
+def accept_resets(g):
+    """httpd's count of connections lwIP reset after their handshake for
+    want of room in the accept mailbox (its "accept mailbox:" line)."""
+    for l in g.command("httpd", 20):
+        m = re.search(r"(\d+) connections reset after the handshake for want of room", l)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+# slirp gives up a connection to the guest 75 s after its first SYN
+# (TCPTV_KEEP_INIT) and closes the host's socket: a FIN and no answer that
+# says the guest's listen queue stayed full that long, not that the guest
+# dropped a connection it took. A client's time starts after all 200 have
+# connected, which can be after slirp's SYN: closes from 60 s on are
+# counted as slirp's.
+STORM_SLIRP_GAVE_UP = 60
+
+
 def storm_round(c, g, n, src, r):
+    resets_before = accept_resets(g)
     out = [None] * n
     barrier = threading.Barrier(n)
     ts = [threading.Thread(target=storm_client, args=(c.port, k, src, barrier, out))
@@ -1389,6 +1409,8 @@ def storm_round(c, g, n, src, r):
     for kind, detail, t, rq in out:
         if kind == "closed":    # by a reset or a FIN, before or after the request
             kind = "closed-%s" % ("reset" if "reset True" in detail else "fin")
+            if kind == "closed-fin" and t >= STORM_SLIRP_GAVE_UP:
+                kind = "closed-fin-slirp-gave-up"
         kinds[kind] = kinds.get(kind, 0) + 1
         requeued += rq
         w = "<6s" if t < 6 else "<18s" if t < 18 else "<42s" if t < 42 else \
@@ -1404,8 +1426,17 @@ def storm_round(c, g, n, src, r):
     # mailbox was full (slirp then closes the host's socket: a FIN and no
     # answer, 0-73 a round in QEMU before). Every connection the guest
     # took is answered now (a 503 is an answer).
-    check("storm_round%d_none_closed_unanswered" % r, kinds.get("closed-fin", 0) == 0,
-          "%s; httpd's \"accept mailbox\" line above counts the resets" % kinds)
+    # The guest's own count of those resets, and the clients' view: a FIN
+    # without an answer before slirp's give-up (REVJ saw one after it in
+    # 1 of 2 QEMU runs, the guest's count 0).
+    resets = accept_resets(g)
+    check("storm_round%d_no_reset_for_want_of_room" % r,
+          resets is not None and resets_before is not None and resets == resets_before,
+          "httpd's accept mailbox resets %s -> %s" % (resets_before, resets))
+    fins = sorted("%.1f s" % o[2] for o in out if o[0] == "closed" and
+                  "reset True" not in o[1] and o[2] < STORM_SLIRP_GAVE_UP)
+    check("storm_round%d_none_closed_unanswered" % r, not fins,
+          "%s; closed with a FIN and no answer after %s" % (kinds, fins[:5]))
     # at least the 16 workers' worth served, or the storm proved nothing
     check("storm_round%d_served_some" % r, kinds.get("ok", 0) >= 16, str(kinds))
     puts = [k for k, o in enumerate(out) if o[:2] == ("ok", "PUT")]
@@ -1463,7 +1494,7 @@ def storm_main(d, rounds, n, qh, quire):
     img = os.path.join(d, "disk.img")
     fresh_image(img, 96)
     port = free_port()
-    n_checks = STORM_CHECKS + 4 * rounds + 2
+    n_checks = STORM_CHECKS + 5 * rounds + 2
     print("KTAP version 1")
     print("1..%d" % n_checks)
     if quire:
