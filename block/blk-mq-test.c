@@ -982,10 +982,11 @@ static void tags_at_every_word_edge_come_once_and_wake_a_sleeper(struct ktest *t
  * --sched-points 50 when blk_mq_get_tag() dropped its lock between
  * finding the free bit and setting it; the current search passes them.
  */
-#define TAG_STRESS_DEPTH   65 /* a full word and one bit of the next */
-#define TAG_STRESS_WORKERS 4
-#define TAG_STRESS_ROUNDS  3000
-#define TAG_STRESS_SLOTS   8
+#define TAG_STRESS_DEPTH	65 /* a full word and one bit of the next */
+#define TAG_STRESS_WORKERS	4
+#define TAG_STRESS_ROUNDS	3000
+#define TAG_STRESS_ROUNDS_QUICK 500 /* test --quick: 15 s of kernel-smp4 at 3000 */
+#define TAG_STRESS_SLOTS	8
 
 static struct {
 	struct request_queue *q;
@@ -1015,8 +1016,9 @@ static int ts_worker(void *arg)
 	u64 rng = ts.seed * 2654435761u + (uintptr_t)arg * 97 + 1;
 	struct request *held[4];
 	unsigned int nheld = 0;
+	unsigned int rounds = ktest_quick() ? TAG_STRESS_ROUNDS_QUICK : TAG_STRESS_ROUNDS;
 
-	for (unsigned int r = 0; r < TAG_STRESS_ROUNDS; r++) {
+	for (unsigned int r = 0; r < rounds; r++) {
 		struct request *rq = blk_mq_get_request(ts.q, REQ_OP_READ);
 		u8 zero = 0;
 
